@@ -1,0 +1,532 @@
+//! The client: configuration (builder, environment), and sending one enveloped request.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderValue, ACCEPT, USER_AGENT};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use super::auth::{auth_headers, CredentialSources, Credentials, Secret};
+use super::envelope::decode_response;
+use super::error::{Error, Result};
+use super::request::RequestSpec;
+
+const USER_AGENT_VALUE: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+/// Redirects followed by the default HTTP client, all on the same origin.
+const MAX_REDIRECTS: usize = 10;
+
+/// Async client for the API. Cheap to clone (one `Arc`); share it rather than building one per call.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    /// Validated http(s) URL without trailing "/", so paths starting with "/" join without "//".
+    base_url: String,
+    credentials: Credentials,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("credentials", &self.inner.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Client`]: exactly one auth mode (API token, or email + Global API key), optionally a base URL
+/// and a caller-built `reqwest::Client`.
+#[derive(Default)]
+pub struct ClientBuilder {
+    api_token: Option<Secret>,
+    api_email: Option<String>,
+    api_key: Option<Secret>,
+    base_url: Option<String>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_token", &self.api_token)
+            .field("api_email", &self.api_email)
+            .field("api_key", &self.api_key)
+            .field("base_url", &self.base_url)
+            // The caller's client may carry default headers of its own; only say whether there is one.
+            .field("http_client", &self.http_client.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+/// How each setting is named in error messages, so they point at what the caller actually set.
+struct SourceNames {
+    credentials: CredentialSources,
+    base_url: &'static str,
+}
+
+const BUILDER_NAMES: SourceNames = SourceNames {
+    credentials: CredentialSources {
+        token: "api_token(..)",
+        email: "api_email(..)",
+        key: "api_key(..)",
+    },
+    base_url: "base_url(..)",
+};
+
+const ENV_NAMES: SourceNames = SourceNames {
+    credentials: CredentialSources {
+        token: "CLOUDFLARE_API_TOKEN",
+        email: "CLOUDFLARE_EMAIL",
+        key: "CLOUDFLARE_API_KEY",
+    },
+    base_url: "CLOUDFLARE_BASE_URL",
+};
+
+impl ClientBuilder {
+    /// Authenticate with an API token (`Authorization: Bearer ..`), the preferred mode.
+    pub fn api_token(mut self, token: impl Into<String>) -> Self {
+        self.api_token = Some(Secret::new(token.into()));
+        self
+    }
+
+    /// Account email for the legacy email + Global API key mode (`X-Auth-Email`); needs [`Self::api_key`].
+    pub fn api_email(mut self, email: impl Into<String>) -> Self {
+        self.api_email = Some(email.into());
+        self
+    }
+
+    /// Global API key for the legacy email + key mode (`X-Auth-Key`); needs [`Self::api_email`].
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(Secret::new(key.into()));
+        self
+    }
+
+    /// Overrides the spec's server URL (e.g. a test server). A trailing "/" is fine.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Uses the caller's `reqwest::Client` (timeouts, proxies, ...) as is, including its redirect policy: the
+    /// default client only follows same-origin redirects, because reqwest does not strip `X-Auth-Key` when a
+    /// redirect leaves the host.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks the configuration; nothing is sent. [`Error::Config`] says what is missing or conflicting.
+    pub fn build(self) -> Result<Client> {
+        self.build_with(&BUILDER_NAMES)
+    }
+
+    fn build_with(self, names: &SourceNames) -> Result<Client> {
+        let credentials = Credentials::resolve(
+            self.api_token,
+            self.api_email,
+            self.api_key,
+            &names.credentials,
+        )?;
+        let base_url = match self.base_url.as_deref().or(crate::DEFAULT_BASE_URL) {
+            Some(url) => check_base_url(url, names.base_url)?,
+            None => {
+                return Err(Error::Config(format!(
+                    "no base URL: the API description names no server, so set {}",
+                    names.base_url
+                )))
+            }
+        };
+        let http = match self.http_client {
+            Some(http) => http,
+            None => default_http_client()?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                credentials,
+            }),
+        })
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client from `CLOUDFLARE_API_TOKEN`, or `CLOUDFLARE_EMAIL` + `CLOUDFLARE_API_KEY`, and optionally
+    /// `CLOUDFLARE_BASE_URL`. Empty variables count as unset.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| match std::env::var(name) {
+            Ok(value) => Ok(Some(value)),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(Error::Config(format!("{name} is not valid UTF-8")))
+            }
+        })
+    }
+
+    fn from_lookup(lookup: impl Fn(&'static str) -> Result<Option<String>>) -> Result<Self> {
+        let var = |name: &'static str| -> Result<Option<String>> {
+            Ok(lookup(name)?.filter(|value| !value.is_empty()))
+        };
+        let builder = ClientBuilder {
+            api_token: var(ENV_NAMES.credentials.token)?.map(Secret::new),
+            api_email: var(ENV_NAMES.credentials.email)?,
+            api_key: var(ENV_NAMES.credentials.key)?.map(Secret::new),
+            base_url: var(ENV_NAMES.base_url)?,
+            http_client: None,
+        };
+        builder.build_with(&ENV_NAMES)
+    }
+
+    /// Sends, expects the Cloudflare envelope {success, errors, messages, result}, returns `result` decoded as T.
+    #[allow(dead_code)] // a spec without enveloped operations never calls it
+    pub(crate) async fn send_enveloped<T: DeserializeOwned>(
+        &self,
+        request: RequestSpec,
+    ) -> Result<T> {
+        let span = tracing::debug_span!(
+            "cloudflare_request",
+            operation = request.operation_id,
+            method = %request.method,
+            path_template = request.path_template,
+            status = tracing::field::Empty,
+        );
+        async {
+            let http_request = self.prepare(request)?;
+            let response = self.inner.http.execute(http_request).await?;
+            let status = response.status();
+            tracing::Span::current().record("status", status.as_u16());
+            let body = response.bytes().await?;
+            tracing::debug!(
+                status = status.as_u16(),
+                body_bytes = body.len(),
+                "response received"
+            );
+            decode_response(status, &body)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Everything before the network: auth selection (refusing the call if no alternative is satisfied), the
+    /// URL, and the headers.
+    fn prepare(&self, request: RequestSpec) -> Result<reqwest::Request> {
+        let auth = auth_headers(
+            &self.inner.credentials,
+            request.operation_id,
+            request.security,
+        )?;
+        let url = request.url(&self.inner.base_url)?;
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method, url)
+            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        for (name, value) in auth {
+            builder = builder.header(name, value);
+        }
+        Ok(builder.build()?)
+    }
+}
+
+/// An http(s) URL without credentials, query or fragment, returned without its trailing "/".
+/// Error messages never repeat the URL, in case it holds something private.
+fn check_base_url(raw: &str, name: &str) -> Result<String> {
+    let url = reqwest::Url::parse(raw)
+        .map_err(|err| Error::Config(format!("{name} is not a valid URL: {err}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::Config(format!(
+            "{name} must be an http or https URL, not `{}:`",
+            url.scheme()
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(format!(
+            "{name} must not contain credentials: authentication is sent in headers"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "{name} must not have a query or fragment"
+        )));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// reqwest's defaults, but redirects are followed only within the same origin: reqwest strips `Authorization`
+/// on a cross-host redirect, not `X-Auth-Email` / `X-Auth-Key`.
+fn default_http_client() -> Result<reqwest::Client> {
+    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .last()
+            .is_some_and(|previous| previous.origin() == attempt.url().origin());
+        if !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .redirect(redirects)
+        .connect_timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|err| Error::Config(format!("could not create the HTTP client: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::auth::AuthScheme;
+    use std::collections::HashMap;
+
+    const TOKEN: &str = "tok-very-secret";
+    const KEY: &str = "key-very-secret";
+    const BOTH_MODES: &[&[AuthScheme]] = &[
+        &[AuthScheme::Bearer],
+        &[
+            AuthScheme::Header("X-Auth-Email"),
+            AuthScheme::Header("X-Auth-Key"),
+        ],
+    ];
+
+    fn config_message<T: fmt::Debug>(result: Result<T>) -> String {
+        match result {
+            Err(Error::Config(message)) => message,
+            other => panic!("expected Config, got {other:?}"),
+        }
+    }
+
+    fn spec(security: &'static [&'static [AuthScheme]]) -> RequestSpec {
+        RequestSpec {
+            method: reqwest::Method::GET,
+            operation_id: "lists-get-bulk-operation-status",
+            path_template: "/accounts/{account_id}",
+            path: "/accounts/abc".to_owned(),
+            query: vec![("page", "1".to_owned())],
+            security,
+        }
+    }
+
+    #[test]
+    fn client_is_send_sync_and_its_futures_are_send() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>(_: &T) {}
+        send_sync::<Client>();
+        send_sync::<ClientBuilder>();
+        send_sync::<Error>();
+        let client = Client::builder()
+            .api_token(TOKEN)
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let future = client.send_enveloped::<()>(spec(BOTH_MODES));
+        send(&future);
+    }
+
+    #[test]
+    fn builder_requires_exactly_one_auth_mode() {
+        let none = config_message(Client::builder().build());
+        assert!(
+            none.contains("no credentials") && none.contains("api_token(..)"),
+            "{none}"
+        );
+        let both = config_message(
+            Client::builder()
+                .api_token(TOKEN)
+                .api_email("a@b.c")
+                .api_key(KEY)
+                .build(),
+        );
+        assert!(both.contains("exactly one"), "{both}");
+        let email_only = config_message(Client::builder().api_email("a@b.c").build());
+        assert_eq!(
+            email_only,
+            "api_email(..) was given without api_key(..); the email/key mode needs both"
+        );
+        let key_only = config_message(Client::builder().api_key(KEY).build());
+        assert!(
+            key_only.starts_with("api_key(..) was given without api_email(..)"),
+            "{key_only}"
+        );
+        for message in [none, both, email_only, key_only] {
+            assert!(!message.contains(TOKEN) && !message.contains(KEY));
+        }
+        assert!(Client::builder()
+            .api_email("a@b.c")
+            .api_key(KEY)
+            .base_url("http://127.0.0.1:1")
+            .build()
+            .is_ok());
+    }
+
+    #[test]
+    fn base_url_is_checked_and_trimmed() {
+        let build = |url: &str| Client::builder().api_token(TOKEN).base_url(url).build();
+        assert_eq!(
+            build("https://api.example.com/client/v4/")
+                .unwrap()
+                .inner
+                .base_url,
+            "https://api.example.com/client/v4"
+        );
+        assert_eq!(
+            build("http://127.0.0.1:8080").unwrap().inner.base_url,
+            "http://127.0.0.1:8080"
+        );
+        // The default comes from the spec, which may name no server.
+        let default = Client::builder().api_token(TOKEN).build();
+        match crate::DEFAULT_BASE_URL {
+            Some(url) => assert_eq!(default.unwrap().inner.base_url, url.trim_end_matches('/')),
+            None => assert!(config_message(default).starts_with("no base URL")),
+        }
+        assert!(config_message(build("not a url")).starts_with("base_url(..) is not a valid URL"));
+        assert!(config_message(build("ftp://example.com")).contains("http or https"));
+        let with_password = config_message(build("https://user:hunter2@example.com"));
+        assert!(
+            with_password.contains("credentials") && !with_password.contains("hunter2"),
+            "{with_password}"
+        );
+        assert!(config_message(build("https://example.com/?a=b")).contains("query"));
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let builder = Client::builder()
+            .api_email("a@b.c")
+            .api_key(KEY)
+            .base_url("http://127.0.0.1:1");
+        let builder_debug = format!("{builder:?}");
+        assert!(
+            builder_debug.contains("[redacted]") && !builder_debug.contains(KEY),
+            "{builder_debug}"
+        );
+        let client = builder.build().unwrap();
+        let client_debug = format!("{client:?}");
+        assert!(
+            client_debug.contains("[redacted]") && !client_debug.contains(KEY),
+            "{client_debug}"
+        );
+
+        let builder = Client::builder()
+            .api_token(TOKEN)
+            .base_url("http://127.0.0.1:1")
+            .http_client(reqwest::Client::new());
+        let builder_debug = format!("{builder:?}");
+        assert!(
+            builder_debug.contains("[redacted]") && !builder_debug.contains(TOKEN),
+            "{builder_debug}"
+        );
+        let client_debug = format!("{:?}", builder.build().unwrap());
+        assert!(
+            client_debug.contains("[redacted]") && !client_debug.contains(TOKEN),
+            "{client_debug}"
+        );
+    }
+
+    #[test]
+    fn prepare_sets_url_headers_and_auth() {
+        let client = Client::builder()
+            .api_token(TOKEN)
+            .base_url("http://127.0.0.1:1/v4/")
+            .build()
+            .unwrap();
+        let request = client.prepare(spec(BOTH_MODES)).unwrap();
+        assert_eq!(
+            request.url().as_str(),
+            "http://127.0.0.1:1/v4/accounts/abc?page=1"
+        );
+        let headers = request.headers();
+        assert_eq!(headers[USER_AGENT], USER_AGENT_VALUE);
+        assert!(USER_AGENT_VALUE.starts_with("cloudflare-sdk/"));
+        assert_eq!(headers[ACCEPT], "application/json");
+        let authorization = &headers[reqwest::header::AUTHORIZATION];
+        assert_eq!(authorization, &format!("Bearer {TOKEN}"));
+        assert!(authorization.is_sensitive());
+        assert!(!format!("{request:?}").contains(TOKEN));
+
+        let client = Client::builder()
+            .api_email("a@b.c")
+            .api_key(KEY)
+            .base_url("http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let request = client.prepare(spec(BOTH_MODES)).unwrap();
+        assert_eq!(request.headers()["x-auth-email"], "a@b.c");
+        assert_eq!(request.headers()["x-auth-key"], KEY);
+        assert!(!request
+            .headers()
+            .contains_key(reqwest::header::AUTHORIZATION));
+
+        let request = client.prepare(spec(&[])).unwrap();
+        assert!(!request.headers().contains_key("x-auth-key"));
+    }
+
+    #[test]
+    fn prepare_refuses_when_no_alternative_is_satisfied() {
+        let client = Client::builder()
+            .api_email("a@b.c")
+            .api_key(KEY)
+            .base_url("http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let message = config_message(client.prepare(spec(&[&[AuthScheme::Bearer]])));
+        assert!(
+            message.contains("lists-get-bulk-operation-status") && message.contains("API token"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn from_env_reads_variables_and_names_them_in_errors() {
+        let from = |vars: &[(&str, &str)]| {
+            let vars: HashMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            Client::from_lookup(move |name| Ok(vars.get(name).cloned()))
+        };
+        let client = from(&[
+            ("CLOUDFLARE_API_TOKEN", TOKEN),
+            ("CLOUDFLARE_BASE_URL", "http://127.0.0.1:1/"),
+        ])
+        .unwrap();
+        assert_eq!(client.inner.base_url, "http://127.0.0.1:1");
+        assert!(from(&[
+            ("CLOUDFLARE_EMAIL", "a@b.c"),
+            ("CLOUDFLARE_API_KEY", KEY),
+            ("CLOUDFLARE_API_TOKEN", ""),
+            ("CLOUDFLARE_BASE_URL", "http://127.0.0.1:1"),
+        ])
+        .is_ok());
+        let none = config_message(from(&[]));
+        assert!(
+            none.contains("CLOUDFLARE_API_TOKEN") && none.contains("CLOUDFLARE_EMAIL"),
+            "{none}"
+        );
+        let email_only = config_message(from(&[("CLOUDFLARE_EMAIL", "a@b.c")]));
+        assert!(email_only.contains("CLOUDFLARE_API_KEY"), "{email_only}");
+        let both = config_message(from(&[
+            ("CLOUDFLARE_API_TOKEN", TOKEN),
+            ("CLOUDFLARE_API_KEY", KEY),
+        ]));
+        assert!(both.contains("exactly one"), "{both}");
+        let bad_url = config_message(from(&[
+            ("CLOUDFLARE_API_TOKEN", TOKEN),
+            ("CLOUDFLARE_BASE_URL", "nope"),
+        ]));
+        assert!(bad_url.starts_with("CLOUDFLARE_BASE_URL"), "{bad_url}");
+    }
+}

@@ -1,0 +1,208 @@
+//! Request paths built from percent-encoded segments, and the length checks done before a request is built.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use super::error::{Error, Result};
+
+/// Everything except RFC 3986 unreserved characters (ALPHA / DIGIT / "-" / "." / "_" / "~") is encoded, so a
+/// value can never add a segment, a query or a fragment to the path.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Builds "/a/b/c" one segment at a time; each segment is encoded on its own.
+#[allow(dead_code)] // used only by generated operations; a spec without paths has none
+#[derive(Debug, Default)]
+pub(crate) struct PathBuilder {
+    path: String,
+}
+
+#[allow(dead_code)] // used only by generated operations; a spec without paths has none
+impl PathBuilder {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends "/" + the literal segment from the spec, percent-encoded.
+    pub(crate) fn literal(&mut self, segment: &str) {
+        self.push(segment);
+    }
+
+    /// Appends "/" + the percent-encoded value. "", "." and ".." are rejected: they would drop or climb a
+    /// segment and send the request to another endpoint.
+    pub(crate) fn param(&mut self, name: &'static str, value: &str) -> Result<()> {
+        let reason = match value {
+            "" => "must not be empty",
+            "." | ".." => "must not be \".\" or \"..\"",
+            _ => {
+                self.push(value);
+                return Ok(());
+            }
+        };
+        Err(Error::InvalidArgument {
+            parameter: name,
+            reason: reason.to_owned(),
+        })
+    }
+
+    /// The path, e.g. "/accounts/abc/rules"; "/" when no segment was added.
+    pub(crate) fn finish(self) -> String {
+        if self.path.is_empty() {
+            "/".to_owned()
+        } else {
+            self.path
+        }
+    }
+
+    fn push(&mut self, segment: &str) {
+        self.path.push('/');
+        self.path.extend(utf8_percent_encode(segment, SEGMENT));
+    }
+}
+
+/// Checks JSON Schema `minLength` / `maxLength`, counted in Unicode scalar values as the schema means.
+#[allow(dead_code)] // a spec without length constraints never calls it
+pub(crate) fn check_length(
+    parameter: &'static str,
+    value: &str,
+    min: Option<u64>,
+    max: Option<u64>,
+) -> Result<()> {
+    // usize always fits in u64 on supported targets; saturate rather than panic if it ever did not.
+    let len = u64::try_from(value.chars().count()).unwrap_or(u64::MAX);
+    let reason = match (min, max) {
+        (Some(min), Some(max)) if min == max && len != min => {
+            format!("must be exactly {} long, got {len}", characters(min))
+        }
+        (Some(min), _) if len < min => {
+            format!("must be at least {} long, got {len}", characters(min))
+        }
+        (_, Some(max)) if len > max => {
+            format!("must be at most {} long, got {len}", characters(max))
+        }
+        _ => return Ok(()),
+    };
+    Err(Error::InvalidArgument { parameter, reason })
+}
+
+fn characters(n: u64) -> String {
+    if n == 1 {
+        "1 character".to_owned()
+    } else {
+        format!("{n} characters")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(value: &str) -> Result<String> {
+        let mut path = PathBuilder::new();
+        path.literal("accounts");
+        path.param("id", value)?;
+        Ok(path.finish())
+    }
+
+    fn reason(result: Result<()>) -> (&'static str, String) {
+        match result {
+            Err(Error::InvalidArgument { parameter, reason }) => (parameter, reason),
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn builds_plain_paths() {
+        let mut path = PathBuilder::new();
+        path.literal("accounts");
+        path.param("account_id", "023e105f4ecef8ad9ca31a8372d0c353")
+            .unwrap();
+        path.literal("rules");
+        assert_eq!(
+            path.finish(),
+            "/accounts/023e105f4ecef8ad9ca31a8372d0c353/rules"
+        );
+        assert_eq!(PathBuilder::new().finish(), "/");
+    }
+
+    #[test]
+    fn encodes_everything_but_unreserved() {
+        assert_eq!(one("a b").unwrap(), "/accounts/a%20b");
+        assert_eq!(one("a/b").unwrap(), "/accounts/a%2Fb");
+        assert_eq!(one("100%").unwrap(), "/accounts/100%25");
+        assert_eq!(one("a?b=c").unwrap(), "/accounts/a%3Fb%3Dc");
+        assert_eq!(one("a#b").unwrap(), "/accounts/a%23b");
+        assert_eq!(one("é☃").unwrap(), "/accounts/%C3%A9%E2%98%83");
+        assert_eq!(one("A-z.0_9~").unwrap(), "/accounts/A-z.0_9~");
+        assert_eq!(
+            one("a\\b+c&d;e:f@g").unwrap(),
+            "/accounts/a%5Cb%2Bc%26d%3Be%3Af%40g"
+        );
+        assert_eq!(one("...").unwrap(), "/accounts/...");
+        assert_eq!(one("%2e%2e").unwrap(), "/accounts/%252e%252e");
+    }
+
+    #[test]
+    fn rejects_empty_and_dot_segments() {
+        for bad in ["", ".", ".."] {
+            let mut path = PathBuilder::new();
+            let (parameter, why) = reason(path.param("operation_id", bad));
+            assert_eq!(parameter, "operation_id");
+            assert!(!why.is_empty());
+        }
+        assert_eq!(
+            reason(PathBuilder::new().param("p", "")).1,
+            "must not be empty"
+        );
+        assert_eq!(
+            reason(PathBuilder::new().param("p", "..")).1,
+            "must not be \".\" or \"..\""
+        );
+    }
+
+    #[test]
+    fn check_length_messages() {
+        let exact = |v: &str| check_length("account_id", v, Some(32), Some(32));
+        assert!(exact(&"a".repeat(32)).is_ok());
+        assert_eq!(
+            reason(exact("abcde")),
+            (
+                "account_id",
+                "must be exactly 32 characters long, got 5".to_owned()
+            )
+        );
+        assert_eq!(
+            reason(exact(&"a".repeat(33))).1,
+            "must be exactly 32 characters long, got 33"
+        );
+        assert_eq!(
+            reason(check_length("n", "ab", Some(3), None)).1,
+            "must be at least 3 characters long, got 2"
+        );
+        assert_eq!(
+            reason(check_length("n", "abcd", None, Some(3))).1,
+            "must be at most 3 characters long, got 4"
+        );
+        assert_eq!(
+            reason(check_length("n", "", Some(1), Some(9))).1,
+            "must be at least 1 character long, got 0"
+        );
+        assert_eq!(
+            reason(check_length("n", "ab", Some(1), Some(1))).1,
+            "must be exactly 1 character long, got 2"
+        );
+        assert!(check_length("n", "abc", Some(1), Some(9)).is_ok());
+        assert!(check_length("n", "", None, None).is_ok());
+    }
+
+    #[test]
+    fn check_length_counts_chars_not_bytes() {
+        assert!(check_length("n", "ééé", Some(3), Some(3)).is_ok());
+        assert_eq!(
+            reason(check_length("n", "☃☃", None, Some(1))).1,
+            "must be at most 1 character long, got 2"
+        );
+    }
+}
