@@ -1,0 +1,179 @@
+//! The one place where spec names become Rust identifiers.
+//!
+//! heck does the casing; this module makes the result a valid, non-reserved identifier: symbols are
+//! spelled out or dropped, non-ASCII letters become their code point, a leading digit gets a prefix and
+//! keywords get a trailing `_`. Wire names are kept separately (`#[serde(rename)]`), so nothing here has to
+//! round-trip.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    /// Fields, functions, modules, parameters.
+    Snake,
+    /// Types and enum variants.
+    Pascal,
+}
+
+/// Rust keywords in every edition, plus the reserved ones; none of them is usable as a plain identifier.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do",
+    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self",
+    "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "union", "unsafe",
+    "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Names of symbols that would otherwise vanish, so `+` and `-` as enum values stay distinct.
+const SYMBOL_WORDS: &[(char, &str)] = &[
+    ('+', "plus"), ('-', "minus"), ('*', "star"), ('/', "slash"), ('.', "dot"), ('@', "at"),
+    ('#', "hash"), ('!', "bang"), ('<', "lt"), ('>', "gt"), ('=', "eq"), ('~', "tilde"),
+    ('%', "percent"), ('&', "and"), ('|', "or"), ('^', "caret"), ('$', "dollar"), ('?', "question"),
+    (',', "comma"), (':', "colon"), (';', "semicolon"),
+];
+
+/// Turns any string into a valid Rust identifier in the given case.
+pub fn ident(raw: &str, case: Case) -> String {
+    let words = ascii_words(raw);
+    let cased = match case {
+        Case::Snake => words.to_snake_case(),
+        Case::Pascal => words.to_upper_camel_case(),
+    };
+    let mut out = if cased.is_empty() {
+        match case {
+            Case::Snake => "empty".to_owned(),
+            Case::Pascal => "Empty".to_owned(),
+        }
+    } else {
+        cased
+    };
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(
+            0,
+            match case {
+                Case::Snake => "n",
+                Case::Pascal => "N",
+            },
+        );
+    }
+    if KEYWORDS.contains(&out.as_str()) {
+        out.push('_');
+    }
+    out
+}
+
+/// Rewrites `raw` into ASCII words separated by spaces: alphanumerics kept, non-ASCII letters as
+/// `u{hex}`, and symbols spelled out only when the name has no letters or digits of its own.
+fn ascii_words(raw: &str) -> String {
+    let has_alnum = raw.chars().any(|c| c.is_alphanumeric());
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if c.is_alphanumeric() {
+            out.push_str(&format!(" u{:04x} ", c as u32));
+        } else if let Some((_, word)) = SYMBOL_WORDS.iter().find(|(s, _)| *s == c).filter(|_| !has_alnum) {
+            out.push(' ');
+            out.push_str(word);
+            out.push(' ');
+        } else {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// A set of names already used in one scope; `claim` hands out a free one, deterministically.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    taken: BTreeSet<String>,
+}
+
+impl Scope {
+    pub fn with_reserved(names: &[&str]) -> Self {
+        Scope { taken: names.iter().map(|n| (*n).to_owned()).collect() }
+    }
+
+    /// Returns `name`, or `name` with the smallest numeric suffix that is still free, and marks it taken.
+    pub fn claim(&mut self, name: &str, case: Case) -> String {
+        let mut candidate = name.to_owned();
+        let mut n = 2;
+        while self.taken.contains(&candidate) {
+            candidate = match case {
+                Case::Snake => format!("{name}_{n}"),
+                Case::Pascal => format!("{name}{n}"),
+            };
+            n += 1;
+        }
+        self.taken.insert(candidate.clone());
+        candidate
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hazard_table() {
+        let table: &[(&str, Case, &str)] = &[
+            ("type", Case::Snake, "type_"),
+            ("self", Case::Snake, "self_"),
+            ("Self", Case::Pascal, "Self_"),
+            ("crate", Case::Snake, "crate_"),
+            ("async", Case::Snake, "async_"),
+            ("2fa", Case::Snake, "n2fa"),
+            ("2fa", Case::Pascal, "N2fa"),
+            ("24h", Case::Pascal, "N24h"),
+            ("lists_bulk-operation-response", Case::Pascal, "ListsBulkOperationResponse"),
+            ("account_identifier", Case::Snake, "account_identifier"),
+            ("X-Auth-Email", Case::Snake, "x_auth_email"),
+            ("documentation_url", Case::Pascal, "DocumentationUrl"),
+            ("+", Case::Pascal, "Plus"),
+            ("-", Case::Pascal, "Minus"),
+            ("a+b", Case::Snake, "a_b"),
+            ("", Case::Snake, "empty"),
+            ("   ", Case::Pascal, "Empty"),
+            ("café", Case::Snake, "caf_u00e9"),
+            ("$ref", Case::Snake, "ref_"),
+            ("@type", Case::Snake, "type_"),
+            ("HTTPStatus", Case::Snake, "http_status"),
+            ("ipv4", Case::Pascal, "Ipv4"),
+        ];
+        for (raw, case, want) in table {
+            assert_eq!(&ident(raw, *case), want, "ident({raw:?}, {case:?})");
+        }
+    }
+
+    #[test]
+    fn every_output_is_a_valid_identifier() {
+        let samples = [
+            "", "_", "__", "0", "9lives", "a b c", "🙂", "ü", "a-b_c.d", "*", "**", "type", "Self", "_type",
+            "x\u{0}y", "\n", "1-2-3", "--", "a\"b", "union", "r#type",
+        ];
+        for raw in samples {
+            for case in [Case::Snake, Case::Pascal] {
+                let out = ident(raw, case);
+                assert!(syn::parse_str::<syn::Ident>(&out).is_ok(), "{raw:?} -> {out:?} is not an identifier");
+                assert_ne!(out, "_", "{raw:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn collisions_get_a_stable_suffix() {
+        let mut scope = Scope::with_reserved(&["Unknown"]);
+        assert_eq!(scope.claim("Unknown", Case::Pascal), "Unknown2");
+        assert_eq!(scope.claim("Status", Case::Pascal), "Status");
+        assert_eq!(scope.claim("Status", Case::Pascal), "Status2");
+        assert_eq!(scope.claim("Status", Case::Pascal), "Status3");
+        let mut fields = Scope::default();
+        assert_eq!(fields.claim("id", Case::Snake), "id");
+        assert_eq!(fields.claim("id", Case::Snake), "id_2");
+    }
+}

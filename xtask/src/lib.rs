@@ -1,0 +1,83 @@
+//! The SDK generator behind `cargo xtask codegen`: load the OpenAPI document, lower it to a small
+//! model, emit Rust with quote + prettyplease, write (or check) the crate.
+
+pub mod emit;
+pub mod ident;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod output;
+
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// The workspace root (xtask lives one level below it).
+pub fn repo_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// What one `codegen` run does.
+pub struct Job {
+    pub spec: PathBuf,
+    pub out: PathBuf,
+    pub crate_name: String,
+    /// A crate outside this workspace: it gets the runtime sources and its own `[workspace]`.
+    pub standalone: bool,
+    /// The command that remakes the output, for file headers and the stale-code message.
+    pub command: String,
+    /// How headers name the spec.
+    pub spec_label: String,
+    pub check: bool,
+}
+
+pub struct Report {
+    pub sync: output::Sync,
+    pub warnings: Vec<String>,
+    pub operations: usize,
+    pub types: usize,
+}
+
+/// Everything but the writing: spec in, files out (in memory), so a bad spec changes nothing on disk.
+pub fn generate(job: &Job) -> Result<(Vec<emit::File>, ir::Api)> {
+    let doc = load::load(&job.spec)?;
+    let api = lower::lower(&doc).with_context(|| format!("cannot generate code from {}", job.spec.display()))?;
+    let options = emit::Options {
+        crate_name: job.crate_name.clone(),
+        command: job.command.clone(),
+        spec_label: job.spec_label.clone(),
+        standalone: job.standalone,
+    };
+    let mut files = emit::emit(&api, &options)?;
+    if job.standalone {
+        files.extend(runtime_sources()?);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((files, api))
+}
+
+pub fn run(job: &Job) -> Result<Report> {
+    let (files, api) = generate(job)?;
+    let sync = output::sync(&job.out, &files, job.check, &job.command)?;
+    Ok(Report { sync, warnings: api.warnings, operations: api.operations.len(), types: api.types.len() })
+}
+
+/// The hand-written runtime, read from the SDK crate in this repository, for standalone crates.
+pub fn runtime_sources() -> Result<Vec<emit::File>> {
+    let root = repo_root().join("generated/src/runtime");
+    let mut files = Vec::new();
+    let mut pending = vec![root.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot read the runtime sources in {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let relative = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                let contents = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                files.push(emit::File { path: format!("src/runtime/{relative}"), contents });
+            }
+        }
+    }
+    Ok(files)
+}

@@ -1,0 +1,338 @@
+//! Operations: where each call goes in the resource tree, its parameters (with the constraints checked
+//! before sending), its success type (unwrapped from Cloudflare's envelope) and the auth it accepts.
+
+use super::resource::{place, singular, Placement};
+use super::schema::{component_name, Hint, SchemaRef};
+use super::view::{shape, Shape};
+use super::Lowerer;
+use crate::ident::{ident, Case, Scope};
+use crate::ir::{AuthScheme, Operation, Param, ParamLocation, Resource, Response, Segment, Ty};
+use anyhow::{bail, Context, Result};
+use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme, StatusCode};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Module names at the crate root that resources must not take.
+const ROOT_RESERVED: &[&str] = &["types", "runtime"];
+/// Locals of the generated call bodies, which a positional parameter must not shadow.
+const CALL_LOCALS: &[&str] = &["params", "path", "query", "self_", "client"];
+
+struct Found<'a> {
+    path: &'a str,
+    method: &'a str,
+    op: &'a openapiv3::Operation,
+    shared_params: &'a [ReferenceOr<Parameter>],
+    at: String,
+    placement: Placement,
+}
+
+impl<'a> Lowerer<'a> {
+    pub fn operations(&mut self) -> Result<(Vec<Resource>, Vec<Operation>)> {
+        let mut found = Vec::new();
+        for (path, item) in &self.doc.paths.paths {
+            let ReferenceOr::Item(item) = item else {
+                bail!("paths.{path}: a `$ref` path item is not supported");
+            };
+            for (method, op) in item.iter() {
+                let at = format!("paths.{path}.{method}");
+                let returns_array = self.returns_array(op, &at)?;
+                let mut placement = place(path, method, returns_array);
+                if ROOT_RESERVED.contains(&placement.resource[0].as_str()) {
+                    placement.resource[0].push('_');
+                }
+                found.push(Found { path, method, op, shared_params: &item.parameters, at, placement });
+            }
+        }
+
+        // The tree first, so handle names and child accessors are reserved before any type or method.
+        let mut children: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
+        for f in &found {
+            let r = &f.placement.resource;
+            for depth in 0..r.len() {
+                children.entry(r[..depth].to_vec()).or_default().insert(r[depth].clone());
+                children.entry(r[..=depth].to_vec()).or_default();
+            }
+        }
+        let mut resources = Vec::new();
+        let mut methods: BTreeMap<Vec<String>, Scope> = BTreeMap::new();
+        for (module, kids) in &children {
+            let Some(last) = module.last() else { continue };
+            let handle = self.claim_type(&Hint { module: module.clone(), name: ident(last, Case::Pascal) }).name;
+            let mut scope = Scope::with_reserved(&["new"]);
+            for kid in kids {
+                scope.claim(kid, Case::Snake);
+            }
+            methods.insert(module.clone(), scope);
+            resources.push(Resource { module: module.clone(), handle, children: kids.iter().cloned().collect() });
+        }
+
+        let mut operations = Vec::with_capacity(found.len());
+        for f in &found {
+            let scope = methods.entry(f.placement.resource.clone()).or_default();
+            let fn_name = if scope.contains(&f.placement.method) {
+                let fallback = f.op.operation_id.as_deref().map(|id| ident(id, Case::Snake)).unwrap_or_else(|| f.placement.method.clone());
+                scope.claim(&fallback, Case::Snake)
+            } else {
+                scope.claim(&f.placement.method, Case::Snake)
+            };
+            operations.push(self.operation(f, fn_name).with_context(|| format!("in operation {}", f.at))?);
+        }
+        Ok((resources, operations))
+    }
+
+    fn operation(&mut self, f: &Found<'a>, fn_name: String) -> Result<Operation> {
+        let module = f.placement.resource.clone();
+        let last = module.last().map(String::as_str).unwrap_or("root");
+        let base = format!("{}{}", ident(&singular(last), Case::Pascal), ident(&fn_name, Case::Pascal));
+        let params_type = self.claim_type(&Hint { module: module.clone(), name: format!("{base}Params") }).name;
+        let response_hint = Hint { module: module.clone(), name: format!("{base}Response") };
+
+        // Operation-level parameters replace path-level ones with the same name and location.
+        let mut declared: Vec<(&'a openapiv3::ParameterData, ParamLocation, String)> = Vec::new();
+        let sources = f.shared_params.iter().enumerate().map(|(i, p)| (p, format!("paths.{}.parameters[{i}]", f.path)));
+        let own = f.op.parameters.iter().enumerate().map(|(i, p)| (p, format!("{}.parameters[{i}]", f.at)));
+        for (p, at) in sources.chain(own) {
+            let (data, location) = self.parameter(p, &at)?;
+            declared.retain(|(d, l, _)| !(d.name == data.name && *l == location));
+            declared.push((data, location, at));
+        }
+
+        let segments_raw: Vec<&str> = f.path.split('/').filter(|s| !s.is_empty()).collect();
+        let positional_name = segments_raw.last().and_then(|s| s.strip_prefix('{')).and_then(|s| s.strip_suffix('}'));
+        let mut positional = None;
+        let mut params = Vec::new();
+        let mut fields = Scope::default();
+        let mut locals = Scope::with_reserved(CALL_LOCALS);
+        // Path parameters in path order, then query parameters in spec order.
+        let mut ordered: Vec<&(&openapiv3::ParameterData, ParamLocation, String)> = Vec::new();
+        for segment in &segments_raw {
+            if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                let p = declared
+                    .iter()
+                    .find(|(d, l, _)| d.name == name && *l == ParamLocation::Path)
+                    .ok_or_else(|| anyhow::anyhow!("paths.{}: path parameter `{{{name}}}` is not declared in `parameters`", f.path))?;
+                ordered.push(p);
+            } else if segment.contains('{') || segment.contains('}') {
+                bail!("paths.{}: segment `{segment}` mixes literal text and parameters, which is not supported", f.path);
+            }
+        }
+        ordered.extend(declared.iter().filter(|(_, l, _)| *l == ParamLocation::Query));
+        for (data, location, at) in ordered {
+            let is_positional = *location == ParamLocation::Path && Some(data.name.as_str()) == positional_name;
+            let scope = if is_positional { &mut locals } else { &mut fields };
+            let param = self.param(data, *location, at, &Hint { module: module.clone(), name: params_type.clone() }, scope)?;
+            if is_positional {
+                positional = Some(param);
+            } else {
+                params.push(param);
+            }
+        }
+        let mut segments = Vec::with_capacity(segments_raw.len());
+        for s in &segments_raw {
+            segments.push(match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) if Some(name) == positional_name => Segment::Positional,
+                Some(name) => Segment::Param(
+                    params
+                        .iter()
+                        .position(|p| p.wire == name && p.location == ParamLocation::Path)
+                        .ok_or_else(|| anyhow::anyhow!("paths.{}: path parameter `{{{name}}}` is not declared", f.path))?,
+                ),
+                None => Segment::Literal((*s).to_owned()),
+            });
+        }
+
+        let (result, result_at) = self
+            .envelope_result(f.op, &f.at)?
+            .ok_or_else(|| anyhow::anyhow!("{}.responses: no 2xx JSON response in Cloudflare's envelope (`success`, `errors`, `result`); other responses are not supported yet", f.at))?;
+        let result_ty = self.lower(result, &response_hint, &result_at)?;
+        let response_type = match &result_ty {
+            Ty::Named(p) if p.module == module && p.name == response_hint.name => p.name.clone(),
+            _ => self.claim_type(&response_hint).name,
+        };
+
+        Ok(Operation {
+            operation_id: f.op.operation_id.clone().unwrap_or_else(|| format!("{} {}", f.method.to_uppercase(), f.path)),
+            summary: f.op.summary.clone(),
+            description: f.op.description.clone(),
+            method: f.method.to_uppercase(),
+            path_template: f.path.to_owned(),
+            segments,
+            resource: module,
+            fn_name,
+            positional,
+            params,
+            params_type,
+            response: Response::Enveloped(result_ty),
+            response_type,
+            security: self.security(f.op, &f.at)?,
+            permissions: f
+                .op
+                .extensions
+                .get("x-api-token-group")
+                .and_then(|v| v.as_array())
+                .map(|groups| groups.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default(),
+            error_responses: f
+                .op
+                .responses
+                .responses
+                .iter()
+                .filter(|(code, _)| !is_success(code))
+                .map(|(code, r)| (status_text(code), self.response_description(r)))
+                .collect(),
+            deprecated: f.op.deprecated,
+            origin: f.at.clone(),
+        })
+    }
+
+    fn parameter(&self, p: &'a ReferenceOr<Parameter>, at: &str) -> Result<(&'a openapiv3::ParameterData, ParamLocation)> {
+        let parameter = match p {
+            ReferenceOr::Item(p) => p,
+            ReferenceOr::Reference { reference } => component_name(reference, "parameters")
+                .and_then(|name| self.doc.components.as_ref()?.parameters.get(&name))
+                .and_then(|p| match p {
+                    ReferenceOr::Item(p) => Some(p),
+                    ReferenceOr::Reference { .. } => None,
+                })
+                .ok_or_else(|| anyhow::anyhow!("{at}: unresolved $ref `{reference}`: no such parameter in components.parameters"))?,
+        };
+        match parameter {
+            Parameter::Path { parameter_data, .. } => Ok((parameter_data, ParamLocation::Path)),
+            Parameter::Query { parameter_data, .. } => Ok((parameter_data, ParamLocation::Query)),
+            Parameter::Header { parameter_data, .. } => bail!("{at}: header parameter `{}` is not supported yet", parameter_data.name),
+            Parameter::Cookie { parameter_data, .. } => bail!("{at}: cookie parameter `{}` is not supported", parameter_data.name),
+        }
+    }
+
+    fn param(&mut self, data: &'a openapiv3::ParameterData, location: ParamLocation, at: &str, owner: &Hint, scope: &mut Scope) -> Result<Param> {
+        let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+            bail!("{at}: parameter `{}` uses `content` instead of `schema`, which is not supported", data.name);
+        };
+        let schema_at = format!("{at}.schema");
+        let ty = self.lower(schema.into(), &owner.child(&data.name), &schema_at)?;
+        let (resolved, _, _) = self.resolve(schema.into(), &schema_at)?;
+        let (min_length, max_length) = match shape(resolved) {
+            Shape::String { min_length, max_length, .. } => (min_length.map(|n| n as u64), max_length.map(|n| n as u64)),
+            _ => (None, None),
+        };
+        let scalar = |ty: &Ty| matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean) || self.is_enum(ty);
+        let supported = match (&ty, location) {
+            (Ty::Array(item), ParamLocation::Query) => scalar(item),
+            (ty, _) => scalar(ty),
+        };
+        if !supported {
+            bail!("{at}: parameter `{}` has a type that cannot be written into a URL ({ty:?})", data.name);
+        }
+        Ok(Param {
+            wire: data.name.clone(),
+            ident: scope.claim(&ident(&data.name, Case::Snake), Case::Snake),
+            location,
+            ty,
+            required: data.required || location == ParamLocation::Path,
+            doc: data.description.clone().or_else(|| resolved.schema_data.description.clone()),
+            min_length,
+            max_length,
+            example: data.example.as_ref().or(resolved.schema_data.example.as_ref()).and_then(|v| v.as_str()).map(str::to_owned),
+        })
+    }
+
+    fn is_enum(&self, ty: &Ty) -> bool {
+        let Ty::Named(path) = ty else { return false };
+        self.types.iter().any(|t| &t.path == path && matches!(t.kind, crate::ir::TypeKind::StringEnum { .. }))
+    }
+
+    /// The `result` property of the first 2xx JSON response, when that response is Cloudflare's envelope.
+    fn envelope_result(&self, op: &'a openapiv3::Operation, at: &str) -> Result<Option<(SchemaRef<'a>, String)>> {
+        let mut successes: Vec<(&StatusCode, &'a ReferenceOr<openapiv3::Response>)> =
+            op.responses.responses.iter().filter(|(code, _)| is_success(code)).collect();
+        successes.sort_by_key(|(code, _)| status_text(code));
+        let Some((code, response)) = successes.first() else { return Ok(None) };
+        let response_at = format!("{at}.responses.{}", status_text(code));
+        let response = match response {
+            ReferenceOr::Item(r) => r,
+            ReferenceOr::Reference { reference } => component_name(reference, "responses")
+                .and_then(|name| self.doc.components.as_ref()?.responses.get(&name))
+                .and_then(|r| match r {
+                    ReferenceOr::Item(r) => Some(r),
+                    ReferenceOr::Reference { .. } => None,
+                })
+                .ok_or_else(|| anyhow::anyhow!("{response_at}: unresolved $ref `{reference}`"))?,
+        };
+        let Some((media, content)) = response.content.iter().find(|(media, _)| media.contains("json")) else { return Ok(None) };
+        let Some(schema) = &content.schema else { return Ok(None) };
+        let schema_at = format!("{response_at}.content.{media}.schema");
+        let view = self.object_view(schema.into(), &schema_at)?;
+        let is_envelope = ["success", "errors", "result"].iter().all(|k| view.properties.contains_key(*k));
+        Ok(is_envelope.then(|| view.properties.get("result").map(|(r, loc)| (*r, loc.clone()))).flatten())
+    }
+
+    fn returns_array(&self, op: &'a openapiv3::Operation, at: &str) -> Result<bool> {
+        let Some((result, result_at)) = self.envelope_result(op, at)? else { return Ok(false) };
+        let (schema, _, _) = self.resolve(result, &result_at)?;
+        Ok(match shape(schema) {
+            Shape::Array { .. } => true,
+            Shape::AllOf { members, own } => {
+                let merged = self.merge(members, own, &result_at)?;
+                merged.properties.is_empty()
+                    && matches!(merged.others.as_slice(), [(only, loc)] if matches!(shape(self.resolve(*only, loc)?.0), Shape::Array { .. }))
+            }
+            _ => false,
+        })
+    }
+
+    fn response_description(&self, r: &ReferenceOr<openapiv3::Response>) -> String {
+        match r {
+            ReferenceOr::Item(r) => r.description.clone(),
+            ReferenceOr::Reference { reference } => reference.rsplit('/').next().unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// Each alternative of the operation's (or the document's) `security`, as schemes the runtime sends.
+    fn security(&mut self, op: &'a openapiv3::Operation, at: &str) -> Result<Vec<Vec<AuthScheme>>> {
+        let Some(requirements) = op.security.as_ref().or(self.doc.security.as_ref()) else { return Ok(Vec::new()) };
+        let schemes = self.doc.components.as_ref().map(|c| &c.security_schemes);
+        let mut alternatives = Vec::new();
+        let mut skipped = Vec::new();
+        for requirement in requirements {
+            let mut alternative = Vec::new();
+            let mut usable = true;
+            for name in requirement.keys() {
+                let scheme = schemes
+                    .and_then(|s| s.get(name))
+                    .ok_or_else(|| anyhow::anyhow!("{at}.security: `{name}` is not defined in components.securitySchemes"))?;
+                match scheme {
+                    ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => alternative.push(AuthScheme::Bearer),
+                    ReferenceOr::Item(SecurityScheme::APIKey { location: openapiv3::APIKeyLocation::Header, name, .. }) => {
+                        alternative.push(AuthScheme::Header(name.clone()))
+                    }
+                    _ => usable = false,
+                }
+            }
+            if usable && !alternative.is_empty() {
+                alternatives.push(alternative);
+            } else if !usable {
+                skipped.push(requirement.keys().cloned().collect::<Vec<_>>().join(" + "));
+            }
+        }
+        if !skipped.is_empty() {
+            self.warnings.push(format!("{at}.security: the runtime cannot send {}; those alternatives are left out", skipped.join(", ")));
+            if alternatives.is_empty() {
+                bail!("{at}.security: none of the accepted security schemes is supported (bearer tokens and API keys in headers are)");
+            }
+        }
+        Ok(alternatives)
+    }
+}
+
+fn is_success(code: &StatusCode) -> bool {
+    match code {
+        StatusCode::Code(c) => (200..300).contains(c),
+        StatusCode::Range(r) => *r == 2,
+    }
+}
+
+fn status_text(code: &StatusCode) -> String {
+    match code {
+        StatusCode::Code(c) => c.to_string(),
+        StatusCode::Range(r) => format!("{r}XX"),
+    }
+}

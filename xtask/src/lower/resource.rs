@@ -1,0 +1,89 @@
+//! The general rule that places an operation in the client's resource tree, so
+//! `GET /accounts/{account_id}/rules/lists/bulk_operations/{operation_id}` becomes
+//! `client.rules().lists().bulk_operations().get(operation_id, params)`.
+//!
+//! - Resources are the literal path segments, minus a leading scope (`/accounts/{id}`, `/zones/{id}`:
+//!   a first literal followed by a parameter), and minus parameters.
+//! - The method comes from the HTTP verb: POST `create`, PUT `update`, PATCH `edit`, DELETE `delete`;
+//!   GET is `list` when the call returns an array and `get` otherwise.
+
+use crate::ident::{ident, Case};
+
+pub struct Placement {
+    pub resource: Vec<String>,
+    pub method: String,
+}
+
+pub fn place(path: &str, http_method: &str, returns_array: bool) -> Placement {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let is_param = |s: &str| s.starts_with('{') && s.ends_with('}');
+    let scoped = segments.len() >= 2 && !is_param(segments[0]) && is_param(segments[1]);
+    let rest = if scoped { &segments[2..] } else { &segments[..] };
+    let mut resource: Vec<String> = rest.iter().filter(|s| !is_param(s)).map(|s| ident(s, Case::Snake)).collect();
+    if resource.is_empty() {
+        resource = segments.iter().find(|s| !is_param(s)).map(|s| vec![ident(s, Case::Snake)]).unwrap_or_else(|| vec!["root".to_owned()]);
+    }
+    let method = match http_method.to_ascii_lowercase().as_str() {
+        "get" if returns_array => "list".to_owned(),
+        "get" => "get".to_owned(),
+        "post" => "create".to_owned(),
+        "put" => "update".to_owned(),
+        "patch" => "edit".to_owned(),
+        other => ident(other, Case::Snake),
+    };
+    Placement { resource, method }
+}
+
+/// `bulk_operations` -> `bulk_operation`, for type names such as `BulkOperationGetParams`.
+pub fn singular(word: &str) -> String {
+    let keep = ["ss", "us", "is", "news", "dns"];
+    if keep.iter().any(|k| word.ends_with(k)) {
+        return word.to_owned();
+    }
+    if let Some(stem) = word.strip_suffix("ies") {
+        return format!("{stem}y");
+    }
+    for suffix in ["sses", "xes", "ches", "shes"] {
+        if word.ends_with(suffix) {
+            return word[..word.len() - 2].to_owned();
+        }
+    }
+    word.strip_suffix('s').filter(|s| !s.is_empty()).unwrap_or(word).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placement_table() {
+        let table: &[(&str, &str, bool, &[&str], &str)] = &[
+            ("/accounts/{account_id}/rules/lists/bulk_operations/{operation_id}", "get", false, &["rules", "lists", "bulk_operations"], "get"),
+            ("/accounts/{account_id}/rules/lists", "get", true, &["rules", "lists"], "list"),
+            ("/accounts/{account_id}/rules/lists", "post", false, &["rules", "lists"], "create"),
+            ("/accounts/{account_identifier}/rules/lists/{list_id}/items/{item_id}", "get", false, &["rules", "lists", "items"], "get"),
+            ("/accounts/{account_id}/rules/lists/{list_id}/items", "delete", false, &["rules", "lists", "items"], "delete"),
+            ("/accounts/{account_id}/rules/lists/{list_id}/items", "put", false, &["rules", "lists", "items"], "update"),
+            ("/zones/{zone_id}/dns_records/{dns_record_id}", "patch", false, &["dns_records"], "edit"),
+            ("/accounts/{account_id}", "get", false, &["accounts"], "get"),
+            ("/user/tokens/verify", "get", false, &["user", "tokens", "verify"], "get"),
+            ("/", "get", false, &["root"], "get"),
+            ("/zones/{zone_id}/dns_records/import", "post", false, &["dns_records", "import"], "create"),
+        ];
+        for (path, verb, array, resource, method) in table {
+            let p = place(path, verb, *array);
+            assert_eq!(p.resource, *resource, "{verb} {path}");
+            assert_eq!(&p.method, method, "{verb} {path}");
+        }
+    }
+
+    #[test]
+    fn singular_table() {
+        for (plural, one) in [
+            ("bulk_operations", "bulk_operation"), ("lists", "list"), ("items", "item"), ("entries", "entry"),
+            ("addresses", "address"), ("status", "status"), ("dns", "dns"), ("boxes", "box"), ("s", "s"),
+        ] {
+            assert_eq!(singular(plural), one);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! One uniform view of a schema node. openapiv3 splits schemas into typed forms and a catch-all
+//! `AnySchema` (for `enum` without `type`, `type` beside `allOf`, `properties` without `type`, ...);
+//! lowering should not care which one it got.
+
+use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
+
+type Props = indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>;
+
+pub enum Shape<'a> {
+    String { format: Option<String>, values: Vec<String>, min_length: Option<usize>, max_length: Option<usize> },
+    Integer,
+    Number,
+    Boolean,
+    /// `enum: [null]` and nothing else.
+    Null,
+    Object { properties: &'a Props, required: &'a [String], additional: Option<&'a AdditionalProperties> },
+    Array { items: Option<&'a ReferenceOr<Box<Schema>>> },
+    OneOf(&'a [ReferenceOr<Schema>]),
+    AnyOf(&'a [ReferenceOr<Schema>]),
+    /// `allOf` members, plus the node's own properties (which apply after the members).
+    AllOf { members: &'a [ReferenceOr<Schema>], own: Option<(&'a Props, &'a [String])> },
+    /// No constraint on the value at all.
+    Any,
+    /// Something this generator does not type; the text says what.
+    Unsupported(String),
+}
+
+impl Shape<'_> {
+    /// An enum of strings that may also be `null`, as openapiv3 gives it.
+    fn string_values(values: &[Option<String>]) -> Vec<String> {
+        values.iter().flatten().cloned().collect()
+    }
+}
+
+/// Whether an `enum` lists `null` (which makes the value nullable whatever `nullable` says).
+pub fn enum_allows_null(schema: &Schema) -> bool {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => s.enumeration.iter().any(Option::is_none),
+        SchemaKind::Type(Type::Integer(s)) => s.enumeration.iter().any(Option::is_none),
+        SchemaKind::Type(Type::Number(s)) => s.enumeration.iter().any(Option::is_none),
+        SchemaKind::Type(Type::Boolean(s)) => s.enumeration.iter().any(Option::is_none),
+        SchemaKind::Any(any) => any.enumeration.iter().any(serde_json::Value::is_null),
+        _ => false,
+    }
+}
+
+pub fn shape(schema: &Schema) -> Shape<'_> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => {
+            if !s.enumeration.is_empty() && s.enumeration.iter().all(Option::is_none) {
+                return Shape::Null;
+            }
+            let format = match &s.format {
+                VariantOrUnknownOrEmpty::Item(f) => Some(format!("{f:?}").to_lowercase()),
+                VariantOrUnknownOrEmpty::Unknown(f) => Some(f.clone()),
+                VariantOrUnknownOrEmpty::Empty => None,
+            };
+            Shape::String {
+                format: format.map(|f| if f == "datetime" { "date-time".to_owned() } else { f }),
+                values: Shape::string_values(&s.enumeration),
+                min_length: s.min_length,
+                max_length: s.max_length,
+            }
+        }
+        SchemaKind::Type(Type::Integer(i)) if only_null(&i.enumeration) => Shape::Null,
+        SchemaKind::Type(Type::Number(n)) if only_null(&n.enumeration) => Shape::Null,
+        SchemaKind::Type(Type::Boolean(b)) if only_null(&b.enumeration) => Shape::Null,
+        SchemaKind::Type(Type::Integer(_)) => Shape::Integer,
+        SchemaKind::Type(Type::Number(_)) => Shape::Number,
+        SchemaKind::Type(Type::Boolean(_)) => Shape::Boolean,
+        SchemaKind::Type(Type::Object(o)) => Shape::Object {
+            properties: &o.properties,
+            required: &o.required,
+            additional: o.additional_properties.as_ref(),
+        },
+        SchemaKind::Type(Type::Array(a)) => Shape::Array { items: a.items.as_ref() },
+        SchemaKind::OneOf { one_of } => Shape::OneOf(one_of),
+        SchemaKind::AnyOf { any_of } => Shape::AnyOf(any_of),
+        SchemaKind::AllOf { all_of } => Shape::AllOf { members: all_of, own: None },
+        SchemaKind::Not { .. } => Shape::Unsupported("`not`".to_owned()),
+        SchemaKind::Any(any) => any_shape(any),
+    }
+}
+
+fn only_null<T>(values: &[Option<T>]) -> bool {
+    !values.is_empty() && values.iter().all(Option::is_none)
+}
+
+fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
+    if !any.one_of.is_empty() {
+        return Shape::OneOf(&any.one_of);
+    }
+    if !any.any_of.is_empty() {
+        return Shape::AnyOf(&any.any_of);
+    }
+    if !any.all_of.is_empty() {
+        let own = (!any.properties.is_empty()).then_some((&any.properties, any.required.as_slice()));
+        return Shape::AllOf { members: &any.all_of, own };
+    }
+    if any.not.is_some() {
+        return Shape::Unsupported("`not`".to_owned());
+    }
+    let typ = any.typ.as_deref();
+    if !any.enumeration.is_empty() && typ != Some("array") && typ != Some("object") {
+        let values = &any.enumeration;
+        if values.iter().all(serde_json::Value::is_null) {
+            return Shape::Null;
+        }
+        let non_null = || values.iter().filter(|v| !v.is_null());
+        if non_null().all(serde_json::Value::is_string) {
+            return Shape::String {
+                format: any.format.clone(),
+                values: non_null().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+                min_length: any.min_length,
+                max_length: any.max_length,
+            };
+        }
+        if non_null().all(|v| v.is_i64() || v.is_u64()) {
+            return Shape::Integer;
+        }
+        if non_null().all(serde_json::Value::is_number) {
+            return Shape::Number;
+        }
+        if non_null().all(serde_json::Value::is_boolean) {
+            return Shape::Boolean;
+        }
+        return Shape::Any;
+    }
+    match typ {
+        Some("object") => object(any),
+        Some("array") => Shape::Array { items: any.items.as_ref() },
+        Some("string") => Shape::String {
+            format: any.format.clone(),
+            values: Vec::new(),
+            min_length: any.min_length,
+            max_length: any.max_length,
+        },
+        Some("integer") => Shape::Integer,
+        Some("number") => Shape::Number,
+        Some("boolean") => Shape::Boolean,
+        Some(other) => Shape::Unsupported(format!("`type: {other}`")),
+        None if !any.properties.is_empty() || any.additional_properties.is_some() => object(any),
+        None if any.items.is_some() => Shape::Array { items: any.items.as_ref() },
+        None => Shape::Any,
+    }
+}
+
+fn object(any: &openapiv3::AnySchema) -> Shape<'_> {
+    Shape::Object { properties: &any.properties, required: &any.required, additional: any.additional_properties.as_ref() }
+}

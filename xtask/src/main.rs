@@ -1,0 +1,109 @@
+//! `cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]`
+
+use anyhow::{bail, Result};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use xtask::{repo_root, run, Job};
+
+const USAGE: &str = "\
+usage: cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]
+
+  codegen                 regenerate generated/ from spec/cloudflare.yaml
+  codegen --check         write nothing; fail listing the files that are out of date
+  --spec PATH --out DIR   generate a complete standalone crate (runtime included) for any OpenAPI 3.0 document
+  --crate-name NAME       package name of that crate (default: the name of DIR)";
+
+const SDK_CRATE: &str = "cloudflare-sdk";
+
+fn main() -> ExitCode {
+    match real_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("codegen") => codegen(&args[1..]),
+        Some("help" | "--help" | "-h") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown task `{other}`\n{USAGE}"),
+    }
+}
+
+fn codegen(args: &[String]) -> Result<()> {
+    let (mut check, mut spec, mut out, mut crate_name) = (false, None, None, None);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut value = |flag: &str| rest.next().cloned().ok_or_else(|| anyhow::anyhow!("`{flag}` needs a value\n{USAGE}"));
+        match arg.as_str() {
+            "--check" => check = true,
+            "--spec" => spec = Some(value("--spec")?),
+            "--out" => out = Some(value("--out")?),
+            "--crate-name" => crate_name = Some(value("--crate-name")?),
+            other => bail!("unknown argument `{other}`\n{USAGE}"),
+        }
+    }
+    let root = repo_root();
+    let job = match (spec, out) {
+        (None, None) => {
+            if crate_name.is_some() {
+                bail!("`--crate-name` goes with `--spec` and `--out`");
+            }
+            Job {
+                spec: root.join("spec/cloudflare.yaml"),
+                out: root.join("generated"),
+                crate_name: SDK_CRATE.to_owned(),
+                standalone: false,
+                command: "cargo xtask codegen".to_owned(),
+                spec_label: "spec/cloudflare.yaml".to_owned(),
+                check,
+            }
+        }
+        (Some(spec), Some(out)) => {
+            let out_path = PathBuf::from(&out);
+            let name = match crate_name {
+                Some(name) => name,
+                None => out_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || name.starts_with(|c: char| c.is_ascii_digit()) {
+                bail!("`{name}` is not a valid crate name; pass --crate-name");
+            }
+            Job {
+                spec: PathBuf::from(&spec),
+                out: out_path,
+                crate_name: name.clone(),
+                standalone: true,
+                command: format!("cargo xtask codegen --spec {spec} --out {out} --crate-name {name}"),
+                spec_label: spec.clone(),
+                check,
+            }
+        }
+        _ => bail!("`--spec` and `--out` go together\n{USAGE}"),
+    };
+    let report = run(&job)?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let s = &report.sync;
+    if check {
+        println!("{}: up to date ({} files)", job.out.display(), s.unchanged);
+    } else {
+        println!(
+            "{}: {} operations, {} types; {} files written, {} removed, {} unchanged",
+            job.out.display(),
+            report.operations,
+            report.types,
+            s.changed.len(),
+            s.removed.len(),
+            s.unchanged
+        );
+    }
+    Ok(())
+}
