@@ -31,6 +31,7 @@ pub struct Job {
     pub check: bool,
 }
 
+#[derive(Debug)]
 pub struct Report {
     pub sync: output::Sync,
     pub warnings: Vec<String>,

@@ -124,7 +124,8 @@ fn query(op: &Operation) -> TokenStream {
     let query_params: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamLocation::Query).collect();
     let fixed = query_params.iter().filter(|p| p.required && !matches!(p.ty, Ty::Array(_))).map(|p| {
         let wire = &p.wire;
-        let value = owned_string(&p.ty, value_ref(p, false));
+        let field = id(&p.ident);
+        let value = owned_string(&p.ty, quote!(params.#field));
         quote!((#wire, #value))
     });
     let pushed: Vec<TokenStream> = query_params
@@ -191,11 +192,12 @@ fn as_str(ty: &Ty, value: TokenStream) -> TokenStream {
     }
 }
 
-/// `value` (a reference) as an owned `String`.
+/// `value` (a place or a reference) as an owned `String`.
 fn owned_string(ty: &Ty, value: TokenStream) -> TokenStream {
     match ty {
-        Ty::Named(_) => quote!((#value).as_str().to_owned()),
-        _ => quote!((#value).to_string()),
+        Ty::Named(_) => quote!(#value.as_str().to_owned()),
+        Ty::String => quote!(#value.clone()),
+        _ => quote!(#value.to_string()),
     }
 }
 

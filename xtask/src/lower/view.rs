@@ -101,11 +101,12 @@ fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
         return Shape::Unsupported("`not`".to_owned());
     }
     let typ = any.typ.as_deref();
+    // `enum: [null]` means only null, whatever `type` says (Cloudflare writes it on objects).
+    if !any.enumeration.is_empty() && any.enumeration.iter().all(serde_json::Value::is_null) {
+        return Shape::Null;
+    }
     if !any.enumeration.is_empty() && typ != Some("array") && typ != Some("object") {
         let values = &any.enumeration;
-        if values.iter().all(serde_json::Value::is_null) {
-            return Shape::Null;
-        }
         let non_null = || values.iter().filter(|v| !v.is_null());
         if non_null().all(serde_json::Value::is_string) {
             return Shape::String {
