@@ -158,6 +158,11 @@ fn bad_specs_fail_with_their_location_and_write_nothing() {
             spec_with(&op("", "{type: string}").replace("success: {type: boolean}, ", ""), "    present: {type: string}"),
             vec!["paths./things/{id}.get.responses", "envelope"],
         ),
+        (
+            "request-body",
+            spec_with(&op("", "{type: string}").replace("    get:\n", "    post:\n      requestBody: {content: {application/json: {}}}\n"), "    present: {type: string}"),
+            vec!["paths./things/{id}.post.requestBody", "not supported"],
+        ),
         ("not-openapi", "just: text\n".into(), vec!["is not a valid OpenAPI 3.0 document"]),
     ];
     for (name, text, expected) in cases {

@@ -80,6 +80,9 @@ impl<'a> Lowerer<'a> {
     }
 
     fn operation(&mut self, f: &Found<'a>, fn_name: String) -> Result<Operation> {
+        if f.op.request_body.is_some() {
+            bail!("{}.requestBody: request bodies are not supported yet", f.at);
+        }
         let module = f.placement.resource.clone();
         let last = module.last().map(String::as_str).unwrap_or("root");
         let base = format!("{}{}", ident(&singular(last), Case::Pascal), ident(&fn_name, Case::Pascal));
@@ -214,6 +217,9 @@ impl<'a> Lowerer<'a> {
             Shape::String { min_length, max_length, .. } => (min_length.map(|n| n as u64), max_length.map(|n| n as u64)),
             _ => (None, None),
         };
+        if unchecked_constraints(resolved) {
+            self.warnings.push(format!("{schema_at}: `pattern`, `minimum` and `maximum` of parameter `{}` are not checked before sending", data.name));
+        }
         let scalar = |ty: &Ty| matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean) || self.is_enum(ty);
         let supported = match (&ty, location) {
             (Ty::Array(item), ParamLocation::Query) => scalar(item),
@@ -320,6 +326,18 @@ impl<'a> Lowerer<'a> {
             }
         }
         Ok(alternatives)
+    }
+}
+
+/// Constraints on a parameter that the runtime does not check (it checks lengths).
+fn unchecked_constraints(schema: &openapiv3::Schema) -> bool {
+    use openapiv3::{SchemaKind, Type};
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => s.pattern.is_some(),
+        SchemaKind::Type(Type::Integer(i)) => i.minimum.is_some() || i.maximum.is_some(),
+        SchemaKind::Type(Type::Number(n)) => n.minimum.is_some() || n.maximum.is_some(),
+        SchemaKind::Any(a) => a.pattern.is_some() || a.minimum.is_some() || a.maximum.is_some(),
+        _ => false,
     }
 }
 

@@ -210,7 +210,10 @@ impl<'a> Lowerer<'a> {
         let mut doc = data.description.clone().or_else(|| data.title.clone());
         let kind = match shape(schema) {
             Shape::String { values, .. } => TypeKind::StringEnum { values: enum_values(&values), open: true },
-            Shape::Object { properties, required, .. } => {
+            Shape::Object { properties, required, additional } => {
+                if matches!(additional, Some(AdditionalProperties::Schema(_) | AdditionalProperties::Any(true))) {
+                    self.warnings.push(format!("{at}: `additionalProperties` beside `properties`; the extra keys are not kept"));
+                }
                 let merged = Merged::from_object(properties, required, at);
                 TypeKind::Struct { fields: self.fields(&merged, &path, at)? }
             }
