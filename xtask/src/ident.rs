@@ -18,19 +18,36 @@ pub enum Case {
 
 /// Rust keywords in every edition, plus the reserved ones; none of them is usable as a plain identifier.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do",
-    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self",
-    "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "union", "unsafe",
-    "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Names of symbols that would otherwise vanish, so `+` and `-` as enum values stay distinct.
 const SYMBOL_WORDS: &[(char, &str)] = &[
-    ('+', "plus"), ('-', "minus"), ('*', "star"), ('/', "slash"), ('.', "dot"), ('@', "at"),
-    ('#', "hash"), ('!', "bang"), ('<', "lt"), ('>', "gt"), ('=', "eq"), ('~', "tilde"),
-    ('%', "percent"), ('&', "and"), ('|', "or"), ('^', "caret"), ('$', "dollar"), ('?', "question"),
-    (',', "comma"), (':', "colon"), (';', "semicolon"),
+    ('+', "plus"),
+    ('-', "minus"),
+    ('*', "star"),
+    ('/', "slash"),
+    ('.', "dot"),
+    ('@', "at"),
+    ('#', "hash"),
+    ('!', "bang"),
+    ('<', "lt"),
+    ('>', "gt"),
+    ('=', "eq"),
+    ('~', "tilde"),
+    ('%', "percent"),
+    ('&', "and"),
+    ('|', "or"),
+    ('^', "caret"),
+    ('$', "dollar"),
+    ('?', "question"),
+    (',', "comma"),
+    (':', "colon"),
+    (';', "semicolon"),
 ];
 
 /// Turns any string into a valid Rust identifier in the given case.
@@ -73,7 +90,11 @@ fn ascii_words(raw: &str) -> String {
             out.push(c);
         } else if c.is_alphanumeric() {
             out.push_str(&format!(" u{:04x} ", c as u32));
-        } else if let Some((_, word)) = SYMBOL_WORDS.iter().find(|(s, _)| *s == c).filter(|_| !has_alnum) {
+        } else if let Some((_, word)) = SYMBOL_WORDS
+            .iter()
+            .find(|(s, _)| *s == c)
+            .filter(|_| !has_alnum)
+        {
             out.push(' ');
             out.push_str(word);
             out.push(' ');
@@ -92,7 +113,9 @@ pub struct Scope {
 
 impl Scope {
     pub fn with_reserved(names: &[&str]) -> Self {
-        Scope { taken: names.iter().map(|n| (*n).to_owned()).collect() }
+        Scope {
+            taken: names.iter().map(|n| (*n).to_owned()).collect(),
+        }
     }
 
     /// Returns `name`, or `name` with the smallest numeric suffix that is still free, and marks it taken.
@@ -130,7 +153,11 @@ mod tests {
             ("2fa", Case::Snake, "n2fa"),
             ("2fa", Case::Pascal, "N2fa"),
             ("24h", Case::Pascal, "N24h"),
-            ("lists_bulk-operation-response", Case::Pascal, "ListsBulkOperationResponse"),
+            (
+                "lists_bulk-operation-response",
+                Case::Pascal,
+                "ListsBulkOperationResponse",
+            ),
             ("account_identifier", Case::Snake, "account_identifier"),
             ("X-Auth-Email", Case::Snake, "x_auth_email"),
             ("documentation_url", Case::Pascal, "DocumentationUrl"),
@@ -153,13 +180,16 @@ mod tests {
     #[test]
     fn every_output_is_a_valid_identifier() {
         let samples = [
-            "", "_", "__", "0", "9lives", "a b c", "🙂", "ü", "a-b_c.d", "*", "**", "type", "Self", "_type",
-            "x\u{0}y", "\n", "1-2-3", "--", "a\"b", "union", "r#type",
+            "", "_", "__", "0", "9lives", "a b c", "🙂", "ü", "a-b_c.d", "*", "**", "type", "Self",
+            "_type", "x\u{0}y", "\n", "1-2-3", "--", "a\"b", "union", "r#type",
         ];
         for raw in samples {
             for case in [Case::Snake, Case::Pascal] {
                 let out = ident(raw, case);
-                assert!(syn::parse_str::<syn::Ident>(&out).is_ok(), "{raw:?} -> {out:?} is not an identifier");
+                assert!(
+                    syn::parse_str::<syn::Ident>(&out).is_ok(),
+                    "{raw:?} -> {out:?} is not an identifier"
+                );
                 assert_ne!(out, "_", "{raw:?}");
             }
         }

@@ -46,9 +46,14 @@ pub struct TypeDef {
 
 #[derive(Debug, Clone)]
 pub enum TypeKind {
-    Struct { fields: Vec<Field> },
+    Struct {
+        fields: Vec<Field>,
+    },
     /// A string enum. `open` adds `Unknown(String)` so values added later never fail a decode.
-    StringEnum { values: Vec<EnumValue>, open: bool },
+    StringEnum {
+        values: Vec<EnumValue>,
+        open: bool,
+    },
     Union(Union),
     /// A name for another type; used for the documented `serde_json::Value` fallbacks.
     Alias(Ty),

@@ -42,7 +42,8 @@ pub struct Report {
 /// Everything but the writing: spec in, files out (in memory), so a bad spec changes nothing on disk.
 pub fn generate(job: &Job) -> Result<(Vec<emit::File>, ir::Api)> {
     let doc = load::load(&job.spec)?;
-    let api = lower::lower(&doc).with_context(|| format!("cannot generate code from {}", job.spec.display()))?;
+    let api = lower::lower(&doc)
+        .with_context(|| format!("cannot generate code from {}", job.spec.display()))?;
     let options = emit::Options {
         crate_name: job.crate_name.clone(),
         command: job.command.clone(),
@@ -60,7 +61,12 @@ pub fn generate(job: &Job) -> Result<(Vec<emit::File>, ir::Api)> {
 pub fn run(job: &Job) -> Result<Report> {
     let (files, api) = generate(job)?;
     let sync = output::sync(&job.out, &files, job.check, &job.command)?;
-    Ok(Report { sync, warnings: api.warnings, operations: api.operations.len(), types: api.types.len() })
+    Ok(Report {
+        sync,
+        warnings: api.warnings,
+        operations: api.operations.len(),
+        types: api.types.len(),
+    })
 }
 
 /// The hand-written runtime, read from the SDK crate in this repository, for standalone crates.
@@ -69,14 +75,24 @@ pub fn runtime_sources() -> Result<Vec<emit::File>> {
     let mut files = Vec::new();
     let mut pending = vec![root.clone()];
     while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot read the runtime sources in {}", dir.display()))? {
+        for entry in std::fs::read_dir(&dir)
+            .with_context(|| format!("cannot read the runtime sources in {}", dir.display()))?
+        {
             let path = entry?.path();
             if path.is_dir() {
                 pending.push(path);
             } else if path.extension().is_some_and(|e| e == "rs") {
-                let relative = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-                let contents = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-                files.push(emit::File { path: format!("src/runtime/{relative}"), contents });
+                let relative = path
+                    .strip_prefix(&root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let contents = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                files.push(emit::File {
+                    path: format!("src/runtime/{relative}"),
+                    contents,
+                });
             }
         }
     }

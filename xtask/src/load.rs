@@ -6,7 +6,8 @@ use openapiv3::OpenAPI;
 use std::path::Path;
 
 pub fn load(path: &Path) -> Result<OpenAPI> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the spec {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the spec {}", path.display()))?;
     parse(&text).with_context(|| format!("{} is not a valid OpenAPI 3.0 document", path.display()))
 }
 
@@ -21,7 +22,10 @@ pub fn parse(text: &str) -> Result<OpenAPI> {
         })?
     };
     if !doc.openapi.starts_with("3.0") {
-        anyhow::bail!("`openapi: {}`: only OpenAPI 3.0.x documents are supported", doc.openapi);
+        anyhow::bail!(
+            "`openapi: {}`: only OpenAPI 3.0.x documents are supported",
+            doc.openapi
+        );
     }
     Ok(doc)
 }

@@ -41,7 +41,11 @@ fn codegen(args: &[String]) -> Result<()> {
     let (mut check, mut spec, mut out, mut crate_name) = (false, None, None, None);
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        let mut value = |flag: &str| rest.next().cloned().ok_or_else(|| anyhow::anyhow!("`{flag}` needs a value\n{USAGE}"));
+        let mut value = |flag: &str| {
+            rest.next()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("`{flag}` needs a value\n{USAGE}"))
+        };
         match arg.as_str() {
             "--check" => check = true,
             "--spec" => spec = Some(value("--spec")?),
@@ -70,9 +74,17 @@ fn codegen(args: &[String]) -> Result<()> {
             let out_path = PathBuf::from(&out);
             let name = match crate_name {
                 Some(name) => name,
-                None => out_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                None => out_path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
             };
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || name.starts_with(|c: char| c.is_ascii_digit()) {
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                || name.starts_with(|c: char| c.is_ascii_digit())
+            {
                 bail!("`{name}` is not a valid crate name; pass --crate-name");
             }
             Job {
@@ -80,7 +92,9 @@ fn codegen(args: &[String]) -> Result<()> {
                 out: out_path,
                 crate_name: name.clone(),
                 standalone: true,
-                command: format!("cargo xtask codegen --spec {spec} --out {out} --crate-name {name}"),
+                command: format!(
+                    "cargo xtask codegen --spec {spec} --out {out} --crate-name {name}"
+                ),
                 spec_label: spec.clone(),
                 check,
             }

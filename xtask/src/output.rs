@@ -26,14 +26,23 @@ pub fn sync(dir: &Path, files: &[File], check: bool, remake: &str) -> Result<Syn
     }
     for orphan in generated_files(dir)? {
         if !files.iter().any(|f| Path::new(&f.path) == orphan) {
-            plan.removed.push(orphan.to_string_lossy().replace('\\', "/"));
+            plan.removed
+                .push(orphan.to_string_lossy().replace('\\', "/"));
         }
     }
     if check {
         if !plan.changed.is_empty() || !plan.removed.is_empty() {
             let mut lines = Vec::new();
-            lines.extend(plan.changed.iter().map(|f| format!("  stale:    {}", dir.join(f).display())));
-            lines.extend(plan.removed.iter().map(|f| format!("  orphaned: {}", dir.join(f).display())));
+            lines.extend(
+                plan.changed
+                    .iter()
+                    .map(|f| format!("  stale:    {}", dir.join(f).display())),
+            );
+            lines.extend(
+                plan.removed
+                    .iter()
+                    .map(|f| format!("  orphaned: {}", dir.join(f).display())),
+            );
             bail!("generated code is out of date with the spec:\n{}\nrun `{remake}` and commit the result", lines.join("\n"));
         }
         return Ok(plan);
@@ -48,10 +57,12 @@ fn write_all(dir: &Path, files: &[File], plan: &Sync) -> Result<()> {
         for file in files.iter().filter(|f| plan.changed.contains(&f.path)) {
             let target = dir.join(&file.path);
             if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
             }
             let temp = target.with_extension("codegen-tmp");
-            std::fs::write(&temp, &file.contents).with_context(|| format!("cannot write {}", temp.display()))?;
+            std::fs::write(&temp, &file.contents)
+                .with_context(|| format!("cannot write {}", temp.display()))?;
             staged.push((temp, target));
         }
         Ok(())
@@ -63,7 +74,8 @@ fn write_all(dir: &Path, files: &[File], plan: &Sync) -> Result<()> {
         return Err(e.context("nothing was changed"));
     }
     for (temp, target) in &staged {
-        std::fs::rename(temp, target).with_context(|| format!("cannot move {} into place", target.display()))?;
+        std::fs::rename(temp, target)
+            .with_context(|| format!("cannot move {} into place", target.display()))?;
     }
     for orphan in &plan.removed {
         let path = dir.join(orphan);
@@ -89,9 +101,13 @@ fn generated_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut pending = vec![dir.join("src")];
     let mut candidates = vec![dir.join("Cargo.toml")];
     while let Some(folder) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
         for entry in entries {
-            let path = entry.with_context(|| format!("cannot list {}", folder.display()))?.path();
+            let path = entry
+                .with_context(|| format!("cannot list {}", folder.display()))?
+                .path();
             if path.is_dir() {
                 pending.push(path);
             } else {
@@ -100,8 +116,14 @@ fn generated_files(dir: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     for path in candidates {
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        if text.lines().next().is_some_and(|l| l.contains("@generated")) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if text
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("@generated"))
+        {
             if let Ok(relative) = path.strip_prefix(dir) {
                 out.push(relative.to_path_buf());
             }

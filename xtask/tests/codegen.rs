@@ -5,7 +5,9 @@ use std::process::Command;
 use xtask::{generate, repo_root, run, Job};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("codegen-tests").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("codegen-tests")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -24,7 +26,10 @@ fn repo_job(spec: PathBuf, check: bool) -> Job {
 }
 
 fn xtask(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 /// Every file below `dir`, relative path -> bytes.
@@ -37,7 +42,10 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if path.is_dir() {
                 pending.push(path);
             } else {
-                out.push((path.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&path).unwrap()));
+                out.push((
+                    path.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&path).unwrap(),
+                ));
             }
         }
     }
@@ -64,14 +72,35 @@ fn two_runs_give_identical_bytes() {
     let spec = repo_root().join("spec/cloudflare.yaml");
     for out in [&a, &b] {
         let out = out.join("crate");
-        let o = xtask(&["codegen", "--spec", spec.to_str().unwrap(), "--out", out.to_str().unwrap(), "--crate-name", "same"]);
+        let o = xtask(&[
+            "codegen",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--crate-name",
+            "same",
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let (ta, tb) = (tree(&a.join("crate")), tree(&b.join("crate")));
-    assert!(ta.len() > 5, "a standalone crate has its manifest, lib.rs, modules and runtime: {:?}", ta.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert!(
+        ta.len() > 5,
+        "a standalone crate has its manifest, lib.rs, modules and runtime: {:?}",
+        ta.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     // Headers name the output directory, which differs; everything else must be the same bytes.
     let strip = |t: Vec<(String, Vec<u8>)>, dir: &Path| -> Vec<(String, String)> {
-        t.into_iter().map(|(p, b)| (p, String::from_utf8(b).unwrap().replace(dir.to_str().unwrap(), "OUT"))).collect()
+        t.into_iter()
+            .map(|(p, b)| {
+                (
+                    p,
+                    String::from_utf8(b)
+                        .unwrap()
+                        .replace(dir.to_str().unwrap(), "OUT"),
+                )
+            })
+            .collect()
     };
     assert_eq!(strip(ta, &a.join("crate")), strip(tb, &b.join("crate")));
 }
@@ -80,7 +109,10 @@ fn two_runs_give_identical_bytes() {
 fn check_fails_after_a_spec_edit_and_writes_nothing() {
     let dir = scratch("edited-spec");
     let original = std::fs::read_to_string(repo_root().join("spec/cloudflare.yaml")).unwrap();
-    let edited = original.replace("summary: Get bulk operation status", "summary: Get the status of a bulk operation");
+    let edited = original.replace(
+        "summary: Get bulk operation status",
+        "summary: Get the status of a bulk operation",
+    );
     assert_ne!(original, edited, "the edit must change the spec");
     let spec = dir.join("cloudflare.yaml");
     std::fs::write(&spec, edited).unwrap();
@@ -88,9 +120,16 @@ fn check_fails_after_a_spec_edit_and_writes_nothing() {
     let before = tree(&repo_root().join("generated"));
     let err = run(&repo_job(spec, true)).expect_err("a spec edit must make --check fail");
     let msg = format!("{err:#}");
-    assert!(msg.contains("stale:") && msg.contains("bulk_operations"), "{msg}");
+    assert!(
+        msg.contains("stale:") && msg.contains("bulk_operations"),
+        "{msg}"
+    );
     assert!(msg.contains("run `cargo xtask codegen`"), "{msg}");
-    assert_eq!(before, tree(&repo_root().join("generated")), "--check must not write");
+    assert_eq!(
+        before,
+        tree(&repo_root().join("generated")),
+        "--check must not write"
+    );
 }
 
 #[test]
@@ -115,11 +154,17 @@ fn orphaned_generated_files_are_listed_by_check_and_removed_by_a_run() {
     std::fs::write(&handwritten, "// written by a person\n").unwrap();
 
     let msg = format!("{:#}", run(&job(true)).unwrap_err());
-    assert!(msg.contains("orphaned:") && msg.contains("old_resource"), "{msg}");
+    assert!(
+        msg.contains("orphaned:") && msg.contains("old_resource"),
+        "{msg}"
+    );
     let report = run(&job(false)).unwrap();
     assert_eq!(report.sync.removed, ["src/old_resource/mod.rs"]);
     assert!(!orphan.exists() && !orphan.parent().unwrap().exists());
-    assert!(handwritten.exists(), "files without the @generated header are never touched");
+    assert!(
+        handwritten.exists(),
+        "files without the @generated header are never touched"
+    );
     run(&job(true)).unwrap();
 }
 
@@ -137,40 +182,83 @@ fn bad_specs_fail_with_their_location_and_write_nothing() {
         )
     };
     let cases: Vec<(&str, String, Vec<&str>)> = vec![
-        ("invalid-yaml", "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x: [unclosed\n".into(), vec!["line 4", "column"]),
+        (
+            "invalid-yaml",
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x: [unclosed\n".into(),
+            vec!["line 4", "column"],
+        ),
         (
             "unresolved-ref",
-            spec_with(&op("", "{$ref: '#/components/schemas/missing'}"), "    present: {type: string}"),
-            vec!["unresolved $ref `#/components/schemas/missing`", "paths./things/{id}.get.responses.200"],
+            spec_with(
+                &op("", "{$ref: '#/components/schemas/missing'}"),
+                "    present: {type: string}",
+            ),
+            vec![
+                "unresolved $ref `#/components/schemas/missing`",
+                "paths./things/{id}.get.responses.200",
+            ],
         ),
         (
             "header-parameter",
-            spec_with(&op(", {name: X-Trace, in: header, schema: {type: string}}", "{type: string}"), "    present: {type: string}"),
-            vec!["paths./things/{id}.get.parameters[1]", "header parameter `X-Trace`"],
+            spec_with(
+                &op(
+                    ", {name: X-Trace, in: header, schema: {type: string}}",
+                    "{type: string}",
+                ),
+                "    present: {type: string}",
+            ),
+            vec![
+                "paths./things/{id}.get.parameters[1]",
+                "header parameter `X-Trace`",
+            ],
         ),
         (
             "undeclared-path-parameter",
-            spec_with(&op("", "{type: string}").replace("/things/{id}:", "/things/{id}/{other}:"), "    present: {type: string}"),
+            spec_with(
+                &op("", "{type: string}").replace("/things/{id}:", "/things/{id}/{other}:"),
+                "    present: {type: string}",
+            ),
             vec!["path parameter `{other}` is not declared"],
         ),
         (
             "no-envelope",
-            spec_with(&op("", "{type: string}").replace("success: {type: boolean}, ", ""), "    present: {type: string}"),
+            spec_with(
+                &op("", "{type: string}").replace("success: {type: boolean}, ", ""),
+                "    present: {type: string}",
+            ),
             vec!["paths./things/{id}.get.responses", "envelope"],
         ),
         (
             "request-body",
-            spec_with(&op("", "{type: string}").replace("    get:\n", "    post:\n      requestBody: {content: {application/json: {}}}\n"), "    present: {type: string}"),
+            spec_with(
+                &op("", "{type: string}").replace(
+                    "    get:\n",
+                    "    post:\n      requestBody: {content: {application/json: {}}}\n",
+                ),
+                "    present: {type: string}",
+            ),
             vec!["paths./things/{id}.post.requestBody", "not supported"],
         ),
-        ("not-openapi", "just: text\n".into(), vec!["is not a valid OpenAPI 3.0 document"]),
+        (
+            "not-openapi",
+            "just: text\n".into(),
+            vec!["is not a valid OpenAPI 3.0 document"],
+        ),
     ];
     for (name, text, expected) in cases {
         let dir = scratch(&format!("bad-{name}"));
         let spec = dir.join("spec.yaml");
         std::fs::write(&spec, text).unwrap();
         let out = dir.join("out");
-        let o = xtask(&["codegen", "--spec", spec.to_str().unwrap(), "--out", out.to_str().unwrap(), "--crate-name", "bad"]);
+        let o = xtask(&[
+            "codegen",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--crate-name",
+            "bad",
+        ]);
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success(), "{name}: must fail");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
@@ -179,9 +267,17 @@ fn bad_specs_fail_with_their_location_and_write_nothing() {
         }
         assert!(!out.exists(), "{name}: nothing may be written");
     }
-    let o = xtask(&["codegen", "--spec", "/nonexistent/spec.yaml", "--out", "/nonexistent/out"]);
+    let o = xtask(&[
+        "codegen",
+        "--spec",
+        "/nonexistent/spec.yaml",
+        "--out",
+        "/nonexistent/out",
+    ]);
     assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read the spec /nonexistent/spec.yaml"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot read the spec /nonexistent/spec.yaml")
+    );
 }
 
 #[test]

@@ -6,8 +6,12 @@ use std::process::Command;
 use xtask::{repo_root, run, Job};
 
 fn fixture_crate(name: &str) -> (PathBuf, xtask::Report) {
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-crates").join(name);
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(format!("{name}.yaml"));
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("fixture-crates")
+        .join(name);
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(format!("{name}.yaml"));
     let job = Job {
         spec,
         out: out.clone(),
@@ -24,7 +28,8 @@ fn fixture_crate(name: &str) -> (PathBuf, xtask::Report) {
 }
 
 fn read(dir: &Path, file: &str) -> String {
-    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
+    std::fs::read_to_string(dir.join(file))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
 }
 
 fn clippy(dir: &Path) {
@@ -35,7 +40,12 @@ fn clippy(dir: &Path) {
         .env("CARGO_TARGET_DIR", target)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}: cargo clippy failed:\n{}", dir.display(), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{}: cargo clippy failed:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
@@ -43,32 +53,65 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     // allOf: the later member wins, for the envelope's `result` and for a property inside a component.
     let (dir, _) = fixture_crate("allof-override");
     let widgets = read(&dir, "src/widgets/mod.rs");
-    assert!(widgets.contains("pub type WidgetGetResponse = crate::types::Widget;"), "{widgets}");
+    assert!(
+        widgets.contains("pub type WidgetGetResponse = crate::types::Widget;"),
+        "{widgets}"
+    );
     let types = read(&dir, "src/types.rs");
-    assert!(types.contains("pub size: i64,"), "the later `size: integer` wins:\n{types}");
-    assert!(types.contains("where members disagree the later one wins (`size`)"), "{types}");
-    assert!(types.contains("pub created_on: ::std::option::Option<::time::OffsetDateTime>"), "{types}");
+    assert!(
+        types.contains("pub size: i64,"),
+        "the later `size: integer` wins:\n{types}"
+    );
+    assert!(
+        types.contains("where members disagree the later one wins (`size`)"),
+        "{types}"
+    );
+    assert!(
+        types.contains("pub created_on: ::std::option::Option<::time::OffsetDateTime>"),
+        "{types}"
+    );
     clippy(&dir);
 
     // enum: [null] is a value that can only be null; a null among string values makes the field optional.
     let (dir, _) = fixture_crate("enum-null");
     let types = read(&dir, "src/types.rs");
-    assert!(types.contains("pub gone: ::std::option::Option<()>,"), "{types}");
+    assert!(
+        types.contains("pub gone: ::std::option::Option<()>,"),
+        "{types}"
+    );
     assert!(types.contains("pub labels: ::std::option::Option<\n        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,\n    >,") || types.contains("BTreeMap<::std::string::String, ::std::string::String>"), "{types}");
-    assert!(types.contains("Unknown(::std::string::String)"), "string enums stay open:\n{types}");
+    assert!(
+        types.contains("Unknown(::std::string::String)"),
+        "string enums stay open:\n{types}"
+    );
     let things = read(&dir, "src/things/mod.rs");
-    assert!(things.contains("pub fn list(") || things.contains("pub async fn list("), "GET returning an array is `list`:\n{things}");
-    assert!(things.contains("for value in params.tag.iter().flatten()"), "{things}");
+    assert!(
+        things.contains("pub fn list(") || things.contains("pub async fn list("),
+        "GET returning an array is `list`:\n{things}"
+    );
+    assert!(
+        things.contains("for value in params.tag.iter().flatten()"),
+        "{things}"
+    );
     clippy(&dir);
 
     // Keywords, digits, symbols, collisions with our own names.
     let (dir, _) = fixture_crate("rust-keywords");
     let lib = read(&dir, "src/lib.rs");
-    assert!(lib.contains("pub mod types_;") && lib.contains("pub mod types;"), "a `types` resource must not clash with the types module:\n{lib}");
+    assert!(
+        lib.contains("pub mod types_;") && lib.contains("pub mod types;"),
+        "a `types` resource must not clash with the types module:\n{lib}"
+    );
     let call = read(&dir, "src/types_/match_/mod.rs");
-    assert!(call.contains("path_2: &str"), "a parameter named `path` must not shadow the call's local:\n{call}");
+    assert!(
+        call.contains("path_2: &str"),
+        "a parameter named `path` must not shadow the call's local:\n{call}"
+    );
     assert!(call.contains("pub self_: ::std::string::String"), "{call}");
-    assert!(call.contains("pub n2fa: ::std::option::Option<bool>"), "{call}");
+    assert!(
+        call.contains("pub n2fa: ::std::option::Option<bool>"),
+        "{call}"
+    );
     let types = read(&dir, "src/types.rs");
     for expected in [
         "#[serde(rename = \"type\")]\n    pub type_: ::std::string::String",
@@ -87,7 +130,10 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         "Unknown2,",
         "N2x,",
     ] {
-        assert!(types.contains(expected), "missing `{expected}` in:\n{types}");
+        assert!(
+            types.contains(expected),
+            "missing `{expected}` in:\n{types}"
+        );
     }
     clippy(&dir);
 
@@ -95,11 +141,23 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     let (dir, report) = fixture_crate("union-discriminators");
     let pets = read(&dir, "src/pets/mod.rs");
     assert!(pets.contains("union_tag(&value, \"pet_type\")"), "{pets}");
-    assert!(pets.contains("Some(\"kitty\")") && pets.contains("Some(\"dog\")"), "mapping, then the component name:\n{pets}");
-    assert!(pets.contains("union_tag(&value, \"size\")") && pets.contains("Some(\"s\" | \"xs\")"), "{pets}");
-    assert!(pets.contains("pub type PetGetResponseLoose = ::serde_json::Value;"), "{pets}");
     assert!(
-        report.warnings.iter().any(|w| w.contains("properties/loose") && w.contains("serde_json::Value")),
+        pets.contains("Some(\"kitty\")") && pets.contains("Some(\"dog\")"),
+        "mapping, then the component name:\n{pets}"
+    );
+    assert!(
+        pets.contains("union_tag(&value, \"size\")") && pets.contains("Some(\"s\" | \"xs\")"),
+        "{pets}"
+    );
+    assert!(
+        pets.contains("pub type PetGetResponseLoose = ::serde_json::Value;"),
+        "{pets}"
+    );
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("properties/loose") && w.contains("serde_json::Value")),
         "the fallback is reported with its location: {:?}",
         report.warnings
     );

@@ -46,6 +46,9 @@ mod tests {
 
     #[test]
     fn untagged_fences_become_text_and_closers_stay() {
-        assert_eq!(lines("a\n```\nx\n```\n```json\n{}\n```"), [" a", " ```text", " x", " ```", " ```json", " {}", " ```"]);
+        assert_eq!(
+            lines("a\n```\nx\n```\n```json\n{}\n```"),
+            [" a", " ```text", " x", " ```", " ```json", " {}", " ```"]
+        );
     }
 }

@@ -41,14 +41,27 @@ fn type_path(path: &TypePath) -> TokenStream {
 }
 
 pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
-    let mut modules: BTreeSet<Vec<String>> = api.resources.iter().map(|r| r.module.clone()).collect();
+    let mut modules: BTreeSet<Vec<String>> =
+        api.resources.iter().map(|r| r.module.clone()).collect();
     modules.extend(api.types.iter().map(|t| t.path.module.clone()));
-    let mut files = vec![File { path: "Cargo.toml".to_owned(), contents: manifest(api, options) }];
-    files.push(source_file(api, options, &[], "src/lib.rs".to_owned(), lib_tokens(api, options, &modules))?);
+    let mut files = vec![File {
+        path: "Cargo.toml".to_owned(),
+        contents: manifest(api, options),
+    }];
+    files.push(source_file(
+        options,
+        &[],
+        "src/lib.rs".to_owned(),
+        lib_tokens(api, options, &modules),
+    )?);
     for module in &modules {
-        let path = if module == &["types".to_owned()] { "src/types.rs".to_owned() } else { format!("src/{}/mod.rs", module.join("/")) };
-        let tokens = module_tokens(api, module, &modules);
-        files.push(source_file(api, options, module, path, tokens)?);
+        let path = if module == &["types".to_owned()] {
+            "src/types.rs".to_owned()
+        } else {
+            format!("src/{}/mod.rs", module.join("/"))
+        };
+        let tokens = module_tokens(api, module, &modules)?;
+        files.push(source_file(options, module, path, tokens)?);
     }
     Ok(files)
 }
@@ -61,13 +74,25 @@ fn header(options: &Options) -> String {
     )
 }
 
-fn source_file(api: &Api, options: &Options, module: &[String], path: String, body: TokenStream) -> Result<File> {
-    let _ = api;
+fn source_file(
+    options: &Options,
+    module: &[String],
+    path: String,
+    body: TokenStream,
+) -> Result<File> {
     let inner_doc = (!module.is_empty()).then(|| {
         let text = if module == ["types".to_owned()] {
             "Types defined by the spec's `components.schemas`, shared by the calls.".to_owned()
         } else {
-            format!("The `{}` resource: `client.{}`.", module.join("."), module.iter().map(|m| format!("{m}()")).collect::<Vec<_>>().join("."))
+            format!(
+                "The `{}` resource: `client.{}`.",
+                module.join("."),
+                module
+                    .iter()
+                    .map(|m| format!("{m}()"))
+                    .collect::<Vec<_>>()
+                    .join(".")
+            )
         };
         docs::inner(&text)
     });
@@ -77,8 +102,12 @@ fn source_file(api: &Api, options: &Options, module: &[String], path: String, bo
         #inner_doc
         #body
     };
-    let file: syn::File = syn::parse2(tokens).with_context(|| format!("internal: the code generated for {path} does not parse"))?;
-    Ok(File { path, contents: format!("{}{}", header(options), prettyplease::unparse(&file)) })
+    let file: syn::File = syn::parse2(tokens)
+        .with_context(|| format!("internal: the code generated for {path} does not parse"))?;
+    Ok(File {
+        path,
+        contents: format!("{}{}", header(options), prettyplease::unparse(&file)),
+    })
 }
 
 fn child_modules(module: &[String], modules: &BTreeSet<Vec<String>>) -> Vec<String> {
@@ -89,25 +118,44 @@ fn child_modules(module: &[String], modules: &BTreeSet<Vec<String>>) -> Vec<Stri
         .collect()
 }
 
-fn module_tokens(api: &Api, module: &[String], modules: &BTreeSet<Vec<String>>) -> TokenStream {
+fn module_tokens(
+    api: &Api,
+    module: &[String],
+    modules: &BTreeSet<Vec<String>>,
+) -> Result<TokenStream> {
     let children = child_modules(module, modules).into_iter().map(|c| {
         let c = id(&c);
         quote!(pub mod #c;)
     });
-    let operations: Vec<&Operation> = api.operations.iter().filter(|op| op.resource == module).collect();
-    let handle = api.resources.iter().find(|r| r.module == module).map(|r| operations::handle(r, &operations, &api.resources));
-    let params = operations.iter().map(|op| operations::params_struct(op, &api.types));
+    let operations: Vec<&Operation> = api
+        .operations
+        .iter()
+        .filter(|op| op.resource == module)
+        .collect();
+    let handle = api
+        .resources
+        .iter()
+        .find(|r| r.module == module)
+        .map(|r| operations::handle(r, &operations, &api.resources))
+        .transpose()?;
+    let params = operations
+        .iter()
+        .map(|op| operations::params_struct(op, &api.types));
     let aliases = operations.iter().map(|op| operations::response_alias(op));
-    let mut defs: Vec<_> = api.types.iter().filter(|t| t.path.module == module).collect();
+    let mut defs: Vec<_> = api
+        .types
+        .iter()
+        .filter(|t| t.path.module == module)
+        .collect();
     defs.sort_by(|a, b| a.path.name.cmp(&b.path.name));
     let defs = defs.into_iter().map(types::type_def);
-    quote! {
+    Ok(quote! {
         #(#children)*
         #handle
         #(#params)*
         #(#aliases)*
         #(#defs)*
-    }
+    })
 }
 
 fn lib_tokens(api: &Api, options: &Options, modules: &BTreeSet<Vec<String>>) -> TokenStream {
@@ -162,7 +210,10 @@ fn quick_start(api: &Api, options: &Options) -> Option<String> {
         if p.ty != Ty::String {
             return None;
         }
-        args.push(format!("{:?}", p.example.clone().unwrap_or_else(|| "...".to_owned())));
+        args.push(format!(
+            "{:?}",
+            p.example.clone().unwrap_or_else(|| "...".to_owned())
+        ));
     }
     if !op.params.is_empty() {
         let mut fields = Vec::new();
@@ -170,12 +221,21 @@ fn quick_start(api: &Api, options: &Options) -> Option<String> {
             if p.ty != Ty::String {
                 return None;
             }
-            fields.push(format!("{}: {:?}.into()", p.ident, p.example.clone().unwrap_or_else(|| "...".to_owned())));
+            fields.push(format!(
+                "{}: {:?}.into()",
+                p.ident,
+                p.example.clone().unwrap_or_else(|| "...".to_owned())
+            ));
         }
         if op.params.iter().any(|p| !p.required) {
             fields.push("..Default::default()".to_owned());
         }
-        args.push(format!("&{lib}::{}::{} {{ {} }}", op.resource.join("::"), op.params_type, fields.join(", ")));
+        args.push(format!(
+            "&{lib}::{}::{} {{ {} }}",
+            op.resource.join("::"),
+            op.params_type,
+            fields.join(", ")
+        ));
     }
     Some(format!(
         "# async fn example() -> Result<(), {lib}::Error> {{\n\
@@ -192,7 +252,11 @@ fn quick_start(api: &Api, options: &Options) -> Option<String> {
 
 fn manifest(api: &Api, options: &Options) -> String {
     let title = api.title.replace('\\', "\\\\").replace('"', "\\\"");
-    let workspace = if options.standalone { "\n# Not part of any enclosing workspace.\n[workspace]\n" } else { "" };
+    let workspace = if options.standalone {
+        "\n# Not part of any enclosing workspace.\n[workspace]\n"
+    } else {
+        ""
+    };
     format!(
         r#"# @generated by `{command}` from {spec}. Do not edit: change the spec and run the command again.
 [package]

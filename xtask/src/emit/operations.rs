@@ -3,13 +3,23 @@
 
 use super::types::rust_type;
 use super::{docs, id, type_path};
-use crate::ir::{AuthScheme, Operation, Param, ParamLocation, Resource, Response, Segment, Ty, TypeDef, TypeKind};
+use crate::ir::{
+    AuthScheme, Operation, Param, ParamLocation, Resource, Response, Segment, Ty, TypeDef, TypeKind,
+};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn handle(resource: &Resource, operations: &[&Operation], resources: &[Resource]) -> TokenStream {
+pub fn handle(
+    resource: &Resource,
+    operations: &[&Operation],
+    resources: &[Resource],
+) -> anyhow::Result<TokenStream> {
     let handle = id(&resource.handle);
-    let accessor_chain = resource.module.iter().map(|m| format!(".{m}()")).collect::<String>();
+    let accessor_chain = resource
+        .module
+        .iter()
+        .map(|m| format!(".{m}()"))
+        .collect::<String>();
     let handle_doc = format!(" `client{accessor_chain}`: the calls of this resource.");
     let children = resource.children.iter().map(|child| {
         let module = id(child);
@@ -21,10 +31,16 @@ pub fn handle(resource: &Resource, operations: &[&Operation], resources: &[Resou
             pub fn #module(&self) -> #module::#child_handle<'a> { #module::#child_handle::new(self.client) }
         }
     });
-    let calls = operations.iter().map(|op| call(op));
+    let calls = operations
+        .iter()
+        .map(|op| call(op))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let root_accessor = (resource.module.len() == 1).then(|| {
         let module = id(&resource.module[0]);
-        let doc = format!(" `{}`: `client.{}()`", resource.module[0], resource.module[0]);
+        let doc = format!(
+            " `{}`: `client.{}()`",
+            resource.module[0], resource.module[0]
+        );
         quote! {
             impl crate::Client {
                 #[doc = #doc]
@@ -32,7 +48,7 @@ pub fn handle(resource: &Resource, operations: &[&Operation], resources: &[Resou
             }
         }
     });
-    quote! {
+    Ok(quote! {
         #[doc = #handle_doc]
         #[derive(Debug, Clone, Copy)]
         pub struct #handle<'a> { client: &'a crate::Client }
@@ -42,10 +58,10 @@ pub fn handle(resource: &Resource, operations: &[&Operation], resources: &[Resou
             #(#children)*
             #(#calls)*
         }
-    }
+    })
 }
 
-fn call(op: &Operation) -> TokenStream {
+fn call(op: &Operation) -> anyhow::Result<TokenStream> {
     let name = id(&op.fn_name);
     let doc = docs::outer(&call_doc(op));
     let response = id(&op.response_type);
@@ -71,21 +87,30 @@ fn call(op: &Operation) -> TokenStream {
             quote!(if let ::std::option::Option::Some(value) = #v { crate::runtime::check_length(#wire, value, #min, #max)?; })
         })
     });
-    let segments = op.segments.iter().map(|s| match s {
-        Segment::Literal(text) => quote!(path.literal(#text);),
-        Segment::Positional | Segment::Param(_) => {
-            let (p, positional) = match s {
-                Segment::Param(i) => (&op.params[*i], false),
-                _ => match &op.positional {
-                    Some(p) => (p, true),
-                    None => return quote!(compile_error!("internal: positional segment without a parameter");),
-                },
-            };
-            let wire = &p.wire;
-            let value = as_str(&p.ty, value_ref(p, positional));
-            quote!(path.param(#wire, #value)?;)
-        }
-    });
+    let segments = op
+        .segments
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(text) => Ok(quote!(path.literal(#text);)),
+            Segment::Positional | Segment::Param(_) => {
+                let (p, positional) = match s {
+                    Segment::Param(i) => (&op.params[*i], false),
+                    _ => (
+                        op.positional.as_ref().ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "internal: {}: positional segment without a parameter",
+                                op.origin
+                            )
+                        })?,
+                        true,
+                    ),
+                };
+                let wire = &p.wire;
+                let value = as_str(&p.ty, value_ref(p, positional));
+                Ok(quote!(path.param(#wire, #value)?;))
+            }
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let query = query(op);
     let method = id(&op.method);
     let operation_id = &op.operation_id;
@@ -100,7 +125,7 @@ fn call(op: &Operation) -> TokenStream {
     let send = match op.response {
         Response::Enveloped(_) => quote!(send_enveloped),
     };
-    quote! {
+    Ok(quote! {
         #doc
         pub async fn #name(&self, #(#args),*) -> crate::Result<#response> {
             #(#checks)*
@@ -116,18 +141,25 @@ fn call(op: &Operation) -> TokenStream {
                 security: &[#(#security),*],
             }).await
         }
-    }
+    })
 }
 
 /// Query pairs: required parameters in one `vec![]`, optional ones pushed when set.
 fn query(op: &Operation) -> TokenStream {
-    let query_params: Vec<&Param> = op.params.iter().filter(|p| p.location == ParamLocation::Query).collect();
-    let fixed = query_params.iter().filter(|p| p.required && !matches!(p.ty, Ty::Array(_))).map(|p| {
-        let wire = &p.wire;
-        let field = id(&p.ident);
-        let value = owned_string(&p.ty, quote!(params.#field));
-        quote!((#wire, #value))
-    });
+    let query_params: Vec<&Param> = op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Query)
+        .collect();
+    let fixed = query_params
+        .iter()
+        .filter(|p| p.required && !matches!(p.ty, Ty::Array(_)))
+        .map(|p| {
+            let wire = &p.wire;
+            let field = id(&p.ident);
+            let value = owned_string(&p.ty, quote!(params.#field));
+            quote!((#wire, #value))
+        });
     let pushed: Vec<TokenStream> = query_params
         .iter()
         .filter(|p| !p.required || matches!(p.ty, Ty::Array(_)))
@@ -216,7 +248,10 @@ fn call_doc(op: &Operation) -> String {
     if let Some(description) = &op.description {
         parts.push(description.clone());
     }
-    parts.push(format!("`{} {}` (operation `{}`)", op.method, op.path_template, op.operation_id));
+    parts.push(format!(
+        "`{} {}` (operation `{}`)",
+        op.method, op.path_template, op.operation_id
+    ));
     if !op.security.is_empty() {
         let alternatives: Vec<String> = op
             .security
@@ -234,7 +269,10 @@ fn call_doc(op: &Operation) -> String {
         parts.push(format!("Authentication: {}.", alternatives.join(", or ")));
     }
     if !op.permissions.is_empty() {
-        parts.push(format!("Accepted permissions (at least one required): {}.", op.permissions.join(", ")));
+        parts.push(format!(
+            "Accepted permissions (at least one required): {}.",
+            op.permissions.join(", ")
+        ));
     }
     if op.deprecated {
         parts.push("Deprecated by the API.".to_owned());
@@ -258,13 +296,20 @@ pub fn params_struct(op: &Operation, types: &[TypeDef]) -> TokenStream {
     }
     let name = id(&op.params_type);
     let doc = format!(" Parameters of `{}()`.", op.fn_name);
-    let defaultable = op.params.iter().all(|p| !p.required || !is_enum(&p.ty, types));
+    let defaultable = op
+        .params
+        .iter()
+        .all(|p| !p.required || !is_enum(&p.ty, types));
     let derive_default = defaultable.then(|| quote!(Default,));
     let fields = op.params.iter().map(|p| {
         let mut text = p.doc.clone().unwrap_or_default();
         match (p.min_length, p.max_length) {
-            (Some(a), Some(b)) if a == b => text.push_str(&format!("\n\nMust be exactly {a} characters long.")),
-            (Some(a), Some(b)) => text.push_str(&format!("\n\nMust be {a} to {b} characters long.")),
+            (Some(a), Some(b)) if a == b => {
+                text.push_str(&format!("\n\nMust be exactly {a} characters long."))
+            }
+            (Some(a), Some(b)) => {
+                text.push_str(&format!("\n\nMust be {a} to {b} characters long."))
+            }
             (Some(a), None) => text.push_str(&format!("\n\nMust be at least {a} characters long.")),
             (None, Some(b)) => text.push_str(&format!("\n\nMust be at most {b} characters long.")),
             (None, None) => {}
@@ -277,7 +322,11 @@ pub fn params_struct(op: &Operation, types: &[TypeDef]) -> TokenStream {
         let doc = docs::outer(text.trim_start());
         let field = id(&p.ident);
         let base = rust_type(&p.ty, true);
-        let ty = if p.required { base } else { quote!(::std::option::Option<#base>) };
+        let ty = if p.required {
+            base
+        } else {
+            quote!(::std::option::Option<#base>)
+        };
         quote! { #doc pub #field: #ty, }
     });
     quote! {

@@ -33,7 +33,11 @@ pub fn rust_type(ty: &Ty, nested: bool) -> TokenStream {
 pub fn type_def(def: &TypeDef) -> TokenStream {
     let mut doc = def.doc.clone().unwrap_or_default();
     if def.deprecated {
-        doc.push_str(if doc.is_empty() { "Deprecated." } else { "\n\nDeprecated." });
+        doc.push_str(if doc.is_empty() {
+            "Deprecated."
+        } else {
+            "\n\nDeprecated."
+        });
     }
     let doc = docs::outer(&doc);
     let name = id(&def.path.name);
@@ -106,22 +110,37 @@ pub fn type_def(def: &TypeDef) -> TokenStream {
 fn field(f: &Field) -> TokenStream {
     let mut doc = f.doc.clone().unwrap_or_default();
     if f.deprecated {
-        doc.push_str(if doc.is_empty() { "Deprecated." } else { "\n\nDeprecated." });
+        doc.push_str(if doc.is_empty() {
+            "Deprecated."
+        } else {
+            "\n\nDeprecated."
+        });
     }
     let doc = docs::outer(&doc);
     let name = id(&f.ident);
     let base = rust_type(&f.ty, false);
-    let ty = if f.optional() { quote!(::std::option::Option<#base>) } else { base };
+    let ty = if f.optional() {
+        quote!(::std::option::Option<#base>)
+    } else {
+        base
+    };
     let mut serde = Vec::new();
     if f.ident != f.wire {
         let wire = &f.wire;
         serde.push(quote!(rename = #wire));
     }
     if !f.required {
-        serde.push(quote!(default, skip_serializing_if = "::std::option::Option::is_none"));
+        serde.push(quote!(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        ));
     }
     if f.ty == Ty::DateTime {
-        serde.push(if f.optional() { quote!(with = "::time::serde::rfc3339::option") } else { quote!(with = "::time::serde::rfc3339") });
+        serde.push(if f.optional() {
+            quote!(with = "::time::serde::rfc3339::option")
+        } else {
+            quote!(with = "::time::serde::rfc3339")
+        });
     }
     let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
     quote! { #doc #serde pub #name: #ty, }
@@ -133,8 +152,19 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
     let variants = union.variants.iter().map(|v| {
         let ident = id(&v.ident);
         let ty = rust_type(&v.ty, true);
-        let tags = v.tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
-        let doc = docs::outer(&format!("`{tag}`: {tags}.{}", v.doc.as_deref().map(|d| format!("\n\n{d}")).unwrap_or_default()));
+        let tags = v
+            .tags
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let doc = docs::outer(&format!(
+            "`{tag}`: {tags}.{}",
+            v.doc
+                .as_deref()
+                .map(|d| format!("\n\n{d}"))
+                .unwrap_or_default()
+        ));
         quote! { #doc #ident(#ty), }
     });
     let arms = union.variants.iter().map(|v| {

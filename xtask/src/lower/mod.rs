@@ -52,7 +52,10 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
 impl Lowerer<'_> {
     fn claim_type(&mut self, hint: &Hint) -> TypePath {
         let scope = self.scopes.entry(hint.module.clone()).or_default();
-        TypePath { module: hint.module.clone(), name: scope.claim(&hint.name, Case::Pascal) }
+        TypePath {
+            module: hint.module.clone(),
+            name: scope.claim(&hint.name, Case::Pascal),
+        }
     }
 }
 

@@ -39,7 +39,14 @@ impl<'a> Lowerer<'a> {
                 if ROOT_RESERVED.contains(&placement.resource[0].as_str()) {
                     placement.resource[0].push('_');
                 }
-                found.push(Found { path, method, op, shared_params: &item.parameters, at, placement });
+                found.push(Found {
+                    path,
+                    method,
+                    op,
+                    shared_params: &item.parameters,
+                    at,
+                    placement,
+                });
             }
         }
 
@@ -48,7 +55,10 @@ impl<'a> Lowerer<'a> {
         for f in &found {
             let r = &f.placement.resource;
             for depth in 0..r.len() {
-                children.entry(r[..depth].to_vec()).or_default().insert(r[depth].clone());
+                children
+                    .entry(r[..depth].to_vec())
+                    .or_default()
+                    .insert(r[depth].clone());
                 children.entry(r[..=depth].to_vec()).or_default();
             }
         }
@@ -56,25 +66,41 @@ impl<'a> Lowerer<'a> {
         let mut methods: BTreeMap<Vec<String>, Scope> = BTreeMap::new();
         for (module, kids) in &children {
             let Some(last) = module.last() else { continue };
-            let handle = self.claim_type(&Hint { module: module.clone(), name: ident(last, Case::Pascal) }).name;
+            let handle = self
+                .claim_type(&Hint {
+                    module: module.clone(),
+                    name: ident(last, Case::Pascal),
+                })
+                .name;
             let mut scope = Scope::with_reserved(&["new"]);
             for kid in kids {
                 scope.claim(kid, Case::Snake);
             }
             methods.insert(module.clone(), scope);
-            resources.push(Resource { module: module.clone(), handle, children: kids.iter().cloned().collect() });
+            resources.push(Resource {
+                module: module.clone(),
+                handle,
+                children: kids.iter().cloned().collect(),
+            });
         }
 
         let mut operations = Vec::with_capacity(found.len());
         for f in &found {
             let scope = methods.entry(f.placement.resource.clone()).or_default();
             let fn_name = if scope.contains(&f.placement.method) {
-                let fallback = f.op.operation_id.as_deref().map(|id| ident(id, Case::Snake)).unwrap_or_else(|| f.placement.method.clone());
+                let fallback =
+                    f.op.operation_id
+                        .as_deref()
+                        .map(|id| ident(id, Case::Snake))
+                        .unwrap_or_else(|| f.placement.method.clone());
                 scope.claim(&fallback, Case::Snake)
             } else {
                 scope.claim(&f.placement.method, Case::Snake)
             };
-            operations.push(self.operation(f, fn_name).with_context(|| format!("in operation {}", f.at))?);
+            operations.push(
+                self.operation(f, fn_name)
+                    .with_context(|| format!("in operation {}", f.at))?,
+            );
         }
         Ok((resources, operations))
     }
@@ -85,14 +111,34 @@ impl<'a> Lowerer<'a> {
         }
         let module = f.placement.resource.clone();
         let last = module.last().map(String::as_str).unwrap_or("root");
-        let base = format!("{}{}", ident(&singular(last), Case::Pascal), ident(&fn_name, Case::Pascal));
-        let params_type = self.claim_type(&Hint { module: module.clone(), name: format!("{base}Params") }).name;
-        let response_hint = Hint { module: module.clone(), name: format!("{base}Response") };
+        let base = format!(
+            "{}{}",
+            ident(&singular(last), Case::Pascal),
+            ident(&fn_name, Case::Pascal)
+        );
+        let params_type = self
+            .claim_type(&Hint {
+                module: module.clone(),
+                name: format!("{base}Params"),
+            })
+            .name;
+        let response_hint = Hint {
+            module: module.clone(),
+            name: format!("{base}Response"),
+        };
 
         // Operation-level parameters replace path-level ones with the same name and location.
         let mut declared: Vec<(&'a openapiv3::ParameterData, ParamLocation, String)> = Vec::new();
-        let sources = f.shared_params.iter().enumerate().map(|(i, p)| (p, format!("paths.{}.parameters[{i}]", f.path)));
-        let own = f.op.parameters.iter().enumerate().map(|(i, p)| (p, format!("{}.parameters[{i}]", f.at)));
+        let sources = f
+            .shared_params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, format!("paths.{}.parameters[{i}]", f.path)));
+        let own =
+            f.op.parameters
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p, format!("{}.parameters[{i}]", f.at)));
         for (p, at) in sources.chain(own) {
             let (data, location) = self.parameter(p, &at)?;
             declared.retain(|(d, l, _)| !(d.name == data.name && *l == location));
@@ -100,7 +146,10 @@ impl<'a> Lowerer<'a> {
         }
 
         let segments_raw: Vec<&str> = f.path.split('/').filter(|s| !s.is_empty()).collect();
-        let positional_name = segments_raw.last().and_then(|s| s.strip_prefix('{')).and_then(|s| s.strip_suffix('}'));
+        let positional_name = segments_raw
+            .last()
+            .and_then(|s| s.strip_prefix('{'))
+            .and_then(|s| s.strip_suffix('}'));
         let mut positional = None;
         let mut params = Vec::new();
         let mut fields = Scope::default();
@@ -112,17 +161,40 @@ impl<'a> Lowerer<'a> {
                 let p = declared
                     .iter()
                     .find(|(d, l, _)| d.name == name && *l == ParamLocation::Path)
-                    .ok_or_else(|| anyhow::anyhow!("paths.{}: path parameter `{{{name}}}` is not declared in `parameters`", f.path))?;
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "paths.{}: path parameter `{{{name}}}` is not declared in `parameters`",
+                            f.path
+                        )
+                    })?;
                 ordered.push(p);
             } else if segment.contains('{') || segment.contains('}') {
                 bail!("paths.{}: segment `{segment}` mixes literal text and parameters, which is not supported", f.path);
             }
         }
-        ordered.extend(declared.iter().filter(|(_, l, _)| *l == ParamLocation::Query));
+        ordered.extend(
+            declared
+                .iter()
+                .filter(|(_, l, _)| *l == ParamLocation::Query),
+        );
         for (data, location, at) in ordered {
-            let is_positional = *location == ParamLocation::Path && Some(data.name.as_str()) == positional_name;
-            let scope = if is_positional { &mut locals } else { &mut fields };
-            let param = self.param(data, *location, at, &Hint { module: module.clone(), name: params_type.clone() }, scope)?;
+            let is_positional =
+                *location == ParamLocation::Path && Some(data.name.as_str()) == positional_name;
+            let scope = if is_positional {
+                &mut locals
+            } else {
+                &mut fields
+            };
+            let param = self.param(
+                data,
+                *location,
+                at,
+                &Hint {
+                    module: module.clone(),
+                    name: params_type.clone(),
+                },
+                scope,
+            )?;
             if is_positional {
                 positional = Some(param);
             } else {
@@ -131,16 +203,23 @@ impl<'a> Lowerer<'a> {
         }
         let mut segments = Vec::with_capacity(segments_raw.len());
         for s in &segments_raw {
-            segments.push(match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) if Some(name) == positional_name => Segment::Positional,
-                Some(name) => Segment::Param(
-                    params
-                        .iter()
-                        .position(|p| p.wire == name && p.location == ParamLocation::Path)
-                        .ok_or_else(|| anyhow::anyhow!("paths.{}: path parameter `{{{name}}}` is not declared", f.path))?,
-                ),
-                None => Segment::Literal((*s).to_owned()),
-            });
+            segments.push(
+                match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) if Some(name) == positional_name => Segment::Positional,
+                    Some(name) => Segment::Param(
+                        params
+                            .iter()
+                            .position(|p| p.wire == name && p.location == ParamLocation::Path)
+                            .ok_or_else(|| {
+                                anyhow::anyhow!(
+                                    "paths.{}: path parameter `{{{name}}}` is not declared",
+                                    f.path
+                                )
+                            })?,
+                    ),
+                    None => Segment::Literal((*s).to_owned()),
+                },
+            );
         }
 
         let (result, result_at) = self
@@ -153,7 +232,11 @@ impl<'a> Lowerer<'a> {
         };
 
         Ok(Operation {
-            operation_id: f.op.operation_id.clone().unwrap_or_else(|| format!("{} {}", f.method.to_uppercase(), f.path)),
+            operation_id: f
+                .op
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| format!("{} {}", f.method.to_uppercase(), f.path)),
             summary: f.op.summary.clone(),
             description: f.op.description.clone(),
             method: f.method.to_uppercase(),
@@ -172,7 +255,12 @@ impl<'a> Lowerer<'a> {
                 .extensions
                 .get("x-api-token-group")
                 .and_then(|v| v.as_array())
-                .map(|groups| groups.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect())
+                .map(|groups| {
+                    groups
+                        .iter()
+                        .filter_map(|g| g.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default(),
             error_responses: f
                 .op
@@ -187,46 +275,92 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn parameter(&self, p: &'a ReferenceOr<Parameter>, at: &str) -> Result<(&'a openapiv3::ParameterData, ParamLocation)> {
-        let parameter = match p {
-            ReferenceOr::Item(p) => p,
-            ReferenceOr::Reference { reference } => component_name(reference, "parameters")
-                .and_then(|name| self.doc.components.as_ref()?.parameters.get(&name))
-                .and_then(|p| match p {
-                    ReferenceOr::Item(p) => Some(p),
-                    ReferenceOr::Reference { .. } => None,
-                })
-                .ok_or_else(|| anyhow::anyhow!("{at}: unresolved $ref `{reference}`: no such parameter in components.parameters"))?,
+    /// The item itself, or the one its `$ref` names in `components.<kind>` (one level: a reference to a
+    /// reference is reported as unresolved rather than followed).
+    fn component<T>(
+        &self,
+        r: &'a ReferenceOr<T>,
+        kind: &str,
+        section: impl Fn(&'a openapiv3::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
+        at: &str,
+    ) -> Result<&'a T> {
+        let reference = match r {
+            ReferenceOr::Item(item) => return Ok(item),
+            ReferenceOr::Reference { reference } => reference,
         };
+        component_name(reference, kind)
+            .and_then(|name| section(self.doc.components.as_ref()?).get(&name))
+            .and_then(|r| match r {
+                ReferenceOr::Item(item) => Some(item),
+                ReferenceOr::Reference { .. } => None,
+            })
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{at}: unresolved $ref `{reference}`: no such entry in components.{kind}"
+                )
+            })
+    }
+
+    fn parameter(
+        &self,
+        p: &'a ReferenceOr<Parameter>,
+        at: &str,
+    ) -> Result<(&'a openapiv3::ParameterData, ParamLocation)> {
+        let parameter = self.component(p, "parameters", |c| &c.parameters, at)?;
         match parameter {
             Parameter::Path { parameter_data, .. } => Ok((parameter_data, ParamLocation::Path)),
             Parameter::Query { parameter_data, .. } => Ok((parameter_data, ParamLocation::Query)),
-            Parameter::Header { parameter_data, .. } => bail!("{at}: header parameter `{}` is not supported yet", parameter_data.name),
-            Parameter::Cookie { parameter_data, .. } => bail!("{at}: cookie parameter `{}` is not supported", parameter_data.name),
+            Parameter::Header { parameter_data, .. } => bail!(
+                "{at}: header parameter `{}` is not supported yet",
+                parameter_data.name
+            ),
+            Parameter::Cookie { parameter_data, .. } => bail!(
+                "{at}: cookie parameter `{}` is not supported",
+                parameter_data.name
+            ),
         }
     }
 
-    fn param(&mut self, data: &'a openapiv3::ParameterData, location: ParamLocation, at: &str, owner: &Hint, scope: &mut Scope) -> Result<Param> {
+    fn param(
+        &mut self,
+        data: &'a openapiv3::ParameterData,
+        location: ParamLocation,
+        at: &str,
+        owner: &Hint,
+        scope: &mut Scope,
+    ) -> Result<Param> {
         let ParameterSchemaOrContent::Schema(schema) = &data.format else {
-            bail!("{at}: parameter `{}` uses `content` instead of `schema`, which is not supported", data.name);
+            bail!(
+                "{at}: parameter `{}` uses `content` instead of `schema`, which is not supported",
+                data.name
+            );
         };
         let schema_at = format!("{at}.schema");
         let ty = self.lower(schema.into(), &owner.child(&data.name), &schema_at)?;
         let (resolved, _, _) = self.resolve(schema.into(), &schema_at)?;
         let (min_length, max_length) = match shape(resolved) {
-            Shape::String { min_length, max_length, .. } => (min_length.map(|n| n as u64), max_length.map(|n| n as u64)),
+            Shape::String {
+                min_length,
+                max_length,
+                ..
+            } => (min_length.map(|n| n as u64), max_length.map(|n| n as u64)),
             _ => (None, None),
         };
         if unchecked_constraints(resolved) {
             self.warnings.push(format!("{schema_at}: `pattern`, `minimum` and `maximum` of parameter `{}` are not checked before sending", data.name));
         }
-        let scalar = |ty: &Ty| matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean) || self.is_enum(ty);
+        let scalar = |ty: &Ty| {
+            matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean) || self.is_enum(ty)
+        };
         let supported = match (&ty, location) {
             (Ty::Array(item), ParamLocation::Query) => scalar(item),
             (ty, _) => scalar(ty),
         };
         if !supported {
-            bail!("{at}: parameter `{}` has a type that cannot be written into a URL ({ty:?})", data.name);
+            bail!(
+                "{at}: parameter `{}` has a type that cannot be written into a URL ({ty:?})",
+                data.name
+            );
         }
         Ok(Param {
             wire: data.name.clone(),
@@ -234,45 +368,74 @@ impl<'a> Lowerer<'a> {
             location,
             ty,
             required: data.required || location == ParamLocation::Path,
-            doc: data.description.clone().or_else(|| resolved.schema_data.description.clone()),
+            doc: data
+                .description
+                .clone()
+                .or_else(|| resolved.schema_data.description.clone()),
             min_length,
             max_length,
-            example: data.example.as_ref().or(resolved.schema_data.example.as_ref()).and_then(|v| v.as_str()).map(str::to_owned),
+            example: data
+                .example
+                .as_ref()
+                .or(resolved.schema_data.example.as_ref())
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
         })
     }
 
     fn is_enum(&self, ty: &Ty) -> bool {
         let Ty::Named(path) = ty else { return false };
-        self.types.iter().any(|t| &t.path == path && matches!(t.kind, crate::ir::TypeKind::StringEnum { .. }))
+        self.types
+            .iter()
+            .any(|t| &t.path == path && matches!(t.kind, crate::ir::TypeKind::StringEnum { .. }))
     }
 
     /// The `result` property of the first 2xx JSON response, when that response is Cloudflare's envelope.
-    fn envelope_result(&self, op: &'a openapiv3::Operation, at: &str) -> Result<Option<(SchemaRef<'a>, String)>> {
-        let mut successes: Vec<(&StatusCode, &'a ReferenceOr<openapiv3::Response>)> =
-            op.responses.responses.iter().filter(|(code, _)| is_success(code)).collect();
+    fn envelope_result(
+        &self,
+        op: &'a openapiv3::Operation,
+        at: &str,
+    ) -> Result<Option<(SchemaRef<'a>, String)>> {
+        let mut successes: Vec<(&StatusCode, &'a ReferenceOr<openapiv3::Response>)> = op
+            .responses
+            .responses
+            .iter()
+            .filter(|(code, _)| is_success(code))
+            .collect();
         successes.sort_by_key(|(code, _)| status_text(code));
-        let Some((code, response)) = successes.first() else { return Ok(None) };
-        let response_at = format!("{at}.responses.{}", status_text(code));
-        let response = match response {
-            ReferenceOr::Item(r) => r,
-            ReferenceOr::Reference { reference } => component_name(reference, "responses")
-                .and_then(|name| self.doc.components.as_ref()?.responses.get(&name))
-                .and_then(|r| match r {
-                    ReferenceOr::Item(r) => Some(r),
-                    ReferenceOr::Reference { .. } => None,
-                })
-                .ok_or_else(|| anyhow::anyhow!("{response_at}: unresolved $ref `{reference}`"))?,
+        let Some((code, response)) = successes.first() else {
+            return Ok(None);
         };
-        let Some((media, content)) = response.content.iter().find(|(media, _)| media.contains("json")) else { return Ok(None) };
-        let Some(schema) = &content.schema else { return Ok(None) };
+        let response_at = format!("{at}.responses.{}", status_text(code));
+        let response = self.component(response, "responses", |c| &c.responses, &response_at)?;
+        let Some((media, content)) = response
+            .content
+            .iter()
+            .find(|(media, _)| media.contains("json"))
+        else {
+            return Ok(None);
+        };
+        let Some(schema) = &content.schema else {
+            return Ok(None);
+        };
         let schema_at = format!("{response_at}.content.{media}.schema");
         let view = self.object_view(schema.into(), &schema_at)?;
-        let is_envelope = ["success", "errors", "result"].iter().all(|k| view.properties.contains_key(*k));
-        Ok(is_envelope.then(|| view.properties.get("result").map(|(r, loc)| (*r, loc.clone()))).flatten())
+        let is_envelope = ["success", "errors", "result"]
+            .iter()
+            .all(|k| view.properties.contains_key(*k));
+        Ok(is_envelope
+            .then(|| {
+                view.properties
+                    .get("result")
+                    .map(|(r, loc)| (*r, loc.clone()))
+            })
+            .flatten())
     }
 
     fn returns_array(&self, op: &'a openapiv3::Operation, at: &str) -> Result<bool> {
-        let Some((result, result_at)) = self.envelope_result(op, at)? else { return Ok(false) };
+        let Some((result, result_at)) = self.envelope_result(op, at)? else {
+            return Ok(false);
+        };
         let (schema, _, _) = self.resolve(result, &result_at)?;
         Ok(match shape(schema) {
             Shape::Array { .. } => true,
@@ -288,13 +451,17 @@ impl<'a> Lowerer<'a> {
     fn response_description(&self, r: &ReferenceOr<openapiv3::Response>) -> String {
         match r {
             ReferenceOr::Item(r) => r.description.clone(),
-            ReferenceOr::Reference { reference } => reference.rsplit('/').next().unwrap_or_default().to_owned(),
+            ReferenceOr::Reference { reference } => {
+                reference.rsplit('/').next().unwrap_or_default().to_owned()
+            }
         }
     }
 
     /// Each alternative of the operation's (or the document's) `security`, as schemes the runtime sends.
     fn security(&mut self, op: &'a openapiv3::Operation, at: &str) -> Result<Vec<Vec<AuthScheme>>> {
-        let Some(requirements) = op.security.as_ref().or(self.doc.security.as_ref()) else { return Ok(Vec::new()) };
+        let Some(requirements) = op.security.as_ref().or(self.doc.security.as_ref()) else {
+            return Ok(Vec::new());
+        };
         let schemes = self.doc.components.as_ref().map(|c| &c.security_schemes);
         let mut alternatives = Vec::new();
         let mut skipped = Vec::new();
@@ -302,14 +469,22 @@ impl<'a> Lowerer<'a> {
             let mut alternative = Vec::new();
             let mut usable = true;
             for name in requirement.keys() {
-                let scheme = schemes
-                    .and_then(|s| s.get(name))
-                    .ok_or_else(|| anyhow::anyhow!("{at}.security: `{name}` is not defined in components.securitySchemes"))?;
+                let scheme = schemes.and_then(|s| s.get(name)).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{at}.security: `{name}` is not defined in components.securitySchemes"
+                    )
+                })?;
                 match scheme {
-                    ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => alternative.push(AuthScheme::Bearer),
-                    ReferenceOr::Item(SecurityScheme::APIKey { location: openapiv3::APIKeyLocation::Header, name, .. }) => {
-                        alternative.push(AuthScheme::Header(name.clone()))
+                    ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })
+                        if scheme.eq_ignore_ascii_case("bearer") =>
+                    {
+                        alternative.push(AuthScheme::Bearer)
                     }
+                    ReferenceOr::Item(SecurityScheme::APIKey {
+                        location: openapiv3::APIKeyLocation::Header,
+                        name,
+                        ..
+                    }) => alternative.push(AuthScheme::Header(name.clone())),
                     _ => usable = false,
                 }
             }
@@ -320,7 +495,10 @@ impl<'a> Lowerer<'a> {
             }
         }
         if !skipped.is_empty() {
-            self.warnings.push(format!("{at}.security: the runtime cannot send {}; those alternatives are left out", skipped.join(", ")));
+            self.warnings.push(format!(
+                "{at}.security: the runtime cannot send {}; those alternatives are left out",
+                skipped.join(", ")
+            ));
             if alternatives.is_empty() {
                 bail!("{at}.security: none of the accepted security schemes is supported (bearer tokens and API keys in headers are)");
             }

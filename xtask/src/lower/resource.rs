@@ -18,10 +18,22 @@ pub fn place(path: &str, http_method: &str, returns_array: bool) -> Placement {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let is_param = |s: &str| s.starts_with('{') && s.ends_with('}');
     let scoped = segments.len() >= 2 && !is_param(segments[0]) && is_param(segments[1]);
-    let rest = if scoped { &segments[2..] } else { &segments[..] };
-    let mut resource: Vec<String> = rest.iter().filter(|s| !is_param(s)).map(|s| ident(s, Case::Snake)).collect();
+    let rest = if scoped {
+        &segments[2..]
+    } else {
+        &segments[..]
+    };
+    let mut resource: Vec<String> = rest
+        .iter()
+        .filter(|s| !is_param(s))
+        .map(|s| ident(s, Case::Snake))
+        .collect();
     if resource.is_empty() {
-        resource = segments.iter().find(|s| !is_param(s)).map(|s| vec![ident(s, Case::Snake)]).unwrap_or_else(|| vec!["root".to_owned()]);
+        resource = segments
+            .iter()
+            .find(|s| !is_param(s))
+            .map(|s| vec![ident(s, Case::Snake)])
+            .unwrap_or_else(|| vec!["root".to_owned()]);
     }
     let method = match http_method.to_ascii_lowercase().as_str() {
         "get" if returns_array => "list".to_owned(),
@@ -48,7 +60,10 @@ pub fn singular(word: &str) -> String {
             return word[..word.len() - 2].to_owned();
         }
     }
-    word.strip_suffix('s').filter(|s| !s.is_empty()).unwrap_or(word).to_owned()
+    word.strip_suffix('s')
+        .filter(|s| !s.is_empty())
+        .unwrap_or(word)
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -58,17 +73,71 @@ mod tests {
     #[test]
     fn placement_table() {
         let table: &[(&str, &str, bool, &[&str], &str)] = &[
-            ("/accounts/{account_id}/rules/lists/bulk_operations/{operation_id}", "get", false, &["rules", "lists", "bulk_operations"], "get"),
-            ("/accounts/{account_id}/rules/lists", "get", true, &["rules", "lists"], "list"),
-            ("/accounts/{account_id}/rules/lists", "post", false, &["rules", "lists"], "create"),
-            ("/accounts/{account_identifier}/rules/lists/{list_id}/items/{item_id}", "get", false, &["rules", "lists", "items"], "get"),
-            ("/accounts/{account_id}/rules/lists/{list_id}/items", "delete", false, &["rules", "lists", "items"], "delete"),
-            ("/accounts/{account_id}/rules/lists/{list_id}/items", "put", false, &["rules", "lists", "items"], "update"),
-            ("/zones/{zone_id}/dns_records/{dns_record_id}", "patch", false, &["dns_records"], "edit"),
+            (
+                "/accounts/{account_id}/rules/lists/bulk_operations/{operation_id}",
+                "get",
+                false,
+                &["rules", "lists", "bulk_operations"],
+                "get",
+            ),
+            (
+                "/accounts/{account_id}/rules/lists",
+                "get",
+                true,
+                &["rules", "lists"],
+                "list",
+            ),
+            (
+                "/accounts/{account_id}/rules/lists",
+                "post",
+                false,
+                &["rules", "lists"],
+                "create",
+            ),
+            (
+                "/accounts/{account_identifier}/rules/lists/{list_id}/items/{item_id}",
+                "get",
+                false,
+                &["rules", "lists", "items"],
+                "get",
+            ),
+            (
+                "/accounts/{account_id}/rules/lists/{list_id}/items",
+                "delete",
+                false,
+                &["rules", "lists", "items"],
+                "delete",
+            ),
+            (
+                "/accounts/{account_id}/rules/lists/{list_id}/items",
+                "put",
+                false,
+                &["rules", "lists", "items"],
+                "update",
+            ),
+            (
+                "/zones/{zone_id}/dns_records/{dns_record_id}",
+                "patch",
+                false,
+                &["dns_records"],
+                "edit",
+            ),
             ("/accounts/{account_id}", "get", false, &["accounts"], "get"),
-            ("/user/tokens/verify", "get", false, &["user", "tokens", "verify"], "get"),
+            (
+                "/user/tokens/verify",
+                "get",
+                false,
+                &["user", "tokens", "verify"],
+                "get",
+            ),
             ("/", "get", false, &["root"], "get"),
-            ("/zones/{zone_id}/dns_records/import", "post", false, &["dns_records", "import"], "create"),
+            (
+                "/zones/{zone_id}/dns_records/import",
+                "post",
+                false,
+                &["dns_records", "import"],
+                "create",
+            ),
         ];
         for (path, verb, array, resource, method) in table {
             let p = place(path, verb, *array);
@@ -80,8 +149,15 @@ mod tests {
     #[test]
     fn singular_table() {
         for (plural, one) in [
-            ("bulk_operations", "bulk_operation"), ("lists", "list"), ("items", "item"), ("entries", "entry"),
-            ("addresses", "address"), ("status", "status"), ("dns", "dns"), ("boxes", "box"), ("s", "s"),
+            ("bulk_operations", "bulk_operation"),
+            ("lists", "list"),
+            ("items", "item"),
+            ("entries", "entry"),
+            ("addresses", "address"),
+            ("status", "status"),
+            ("dns", "dns"),
+            ("boxes", "box"),
+            ("s", "s"),
         ] {
             assert_eq!(singular(plural), one);
         }

@@ -2,7 +2,7 @@
 //! property replaces an earlier one's), `oneOf`/`anyOf` turned into unions decided by a discriminator found
 //! in the spec, inline objects and enums named after where they appear.
 
-use super::view::{enum_allows_null, shape, Shape};
+use super::view::{enum_allows_null, shape, OwnProps, Shape};
 use super::Lowerer;
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{EnumValue, Field, Ty, TypeDef, TypeKind, TypePath, Union, Variant};
@@ -45,7 +45,10 @@ pub struct Hint {
 
 impl Hint {
     pub fn child(&self, suffix: &str) -> Hint {
-        Hint { module: self.module.clone(), name: format!("{}{}", self.name, ident(suffix, Case::Pascal)) }
+        Hint {
+            module: self.module.clone(),
+            name: format!("{}{}", self.name, ident(suffix, Case::Pascal)),
+        }
     }
 }
 
@@ -64,7 +67,11 @@ const MAX_REF_DEPTH: usize = 64;
 
 impl<'a> Lowerer<'a> {
     /// Follows `$ref`s (also chains of them) to the schema they name, with the component's name.
-    pub fn resolve(&self, r: SchemaRef<'a>, at: &str) -> Result<(&'a Schema, Option<&'a str>, String)> {
+    pub fn resolve(
+        &self,
+        r: SchemaRef<'a>,
+        at: &str,
+    ) -> Result<(&'a Schema, Option<&'a str>, String)> {
         let mut current = r;
         let mut name = None;
         let mut location = at.to_owned();
@@ -102,7 +109,10 @@ impl<'a> Lowerer<'a> {
         if let Some(ty) = self.components.get(name) {
             return Ok(ty.clone());
         }
-        let hint = Hint { module: vec!["types".to_owned()], name: ident(name, Case::Pascal) };
+        let hint = Hint {
+            module: vec!["types".to_owned()],
+            name: ident(name, Case::Pascal),
+        };
         if self.needs_named_type(schema, at)? {
             // Registered before its properties are lowered, so recursive schemas refer to themselves.
             let path = self.claim_type(&hint);
@@ -136,7 +146,11 @@ impl<'a> Lowerer<'a> {
             Shape::Boolean => Ty::Boolean,
             Shape::Null => Ty::Null,
             Shape::Any => Ty::Json,
-            Shape::Object { properties, additional, .. } => {
+            Shape::Object {
+                properties,
+                additional,
+                ..
+            } => {
                 if properties.is_empty() {
                     self.map_type(additional, hint, at)?
                 } else {
@@ -145,7 +159,8 @@ impl<'a> Lowerer<'a> {
             }
             Shape::Array { items } => match items {
                 Some(items) => {
-                    let ty = self.lower(items.into(), &hint.child("Item"), &format!("{at}/items"))?;
+                    let ty =
+                        self.lower(items.into(), &hint.child("Item"), &format!("{at}/items"))?;
                     Ty::Array(Box::new(ty))
                 }
                 None => Ty::Array(Box::new(Ty::Json)),
@@ -172,11 +187,20 @@ impl<'a> Lowerer<'a> {
     }
 
     /// `additionalProperties` as a map; an object with no properties and no rule is a map of any JSON.
-    fn map_type(&mut self, additional: Option<&'a AdditionalProperties>, hint: &Hint, at: &str) -> Result<Ty> {
+    fn map_type(
+        &mut self,
+        additional: Option<&'a AdditionalProperties>,
+        hint: &Hint,
+        at: &str,
+    ) -> Result<Ty> {
         Ok(match additional {
             Some(AdditionalProperties::Schema(value)) => {
                 let r: &'a ReferenceOr<Schema> = value;
-                Ty::Map(Box::new(self.lower(r.into(), &hint.child("Value"), &format!("{at}/additionalProperties"))?))
+                Ty::Map(Box::new(self.lower(
+                    r.into(),
+                    &hint.child("Value"),
+                    &format!("{at}/additionalProperties"),
+                )?))
             }
             _ => Ty::Map(Box::new(Ty::Json)),
         })
@@ -184,7 +208,8 @@ impl<'a> Lowerer<'a> {
 
     /// Records a deliberate `serde_json::Value` fallback, with the reason and the spec location.
     pub fn loose(&mut self, at: &str, why: &str) -> Ty {
-        self.warnings.push(format!("{at}: {why}; typed as serde_json::Value"));
+        self.warnings
+            .push(format!("{at}: {why}; typed as serde_json::Value"));
         Ty::Json
     }
 
@@ -209,19 +234,38 @@ impl<'a> Lowerer<'a> {
         let data = &schema.schema_data;
         let mut doc = data.description.clone().or_else(|| data.title.clone());
         let kind = match shape(schema) {
-            Shape::String { values, .. } => TypeKind::StringEnum { values: enum_values(&values), open: true },
-            Shape::Object { properties, required, additional } => {
-                if matches!(additional, Some(AdditionalProperties::Schema(_) | AdditionalProperties::Any(true))) {
+            Shape::String { values, .. } => TypeKind::StringEnum {
+                values: enum_values(&values),
+                open: true,
+            },
+            Shape::Object {
+                properties,
+                required,
+                additional,
+            } => {
+                if matches!(
+                    additional,
+                    Some(AdditionalProperties::Schema(_) | AdditionalProperties::Any(true))
+                ) {
                     self.warnings.push(format!("{at}: `additionalProperties` beside `properties`; the extra keys are not kept"));
                 }
                 let merged = Merged::from_object(properties, required, at);
-                TypeKind::Struct { fields: self.fields(&merged, &path, at)? }
+                TypeKind::Struct {
+                    fields: self.fields(&merged, &path)?,
+                }
             }
             Shape::AllOf { members, own } => {
                 let merged = self.merge(members, own, at)?;
                 if !merged.overridden.is_empty() {
-                    let names = merged.overridden.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-                    let note = format!("Merged from `allOf`; where members disagree the later one wins ({names}).");
+                    let names = merged
+                        .overridden
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let note = format!(
+                        "Merged from `allOf`; where members disagree the later one wins ({names})."
+                    );
                     doc = Some(match doc {
                         Some(d) => format!("{d}\n\n{note}"),
                         None => note,
@@ -230,26 +274,47 @@ impl<'a> Lowerer<'a> {
                 if !merged.others.is_empty() {
                     self.warnings.push(format!("{at}: `allOf` mixes objects with other schemas; the object members are used"));
                 }
-                TypeKind::Struct { fields: self.fields(&merged, &path, at)? }
-            }
-            Shape::OneOf(members) | Shape::AnyOf(members) => match self.union(schema, members, &path, at)? {
-                Some(union) => TypeKind::Union(union),
-                None => {
-                    let why = "no property whose values tell the members apart (and no `discriminator`)";
-                    let ty = self.loose(at, why);
-                    self.types.push(TypeDef { path, doc, kind: TypeKind::Alias(ty), origin: at.to_owned(), inline, deprecated: data.deprecated });
-                    return Ok(());
+                TypeKind::Struct {
+                    fields: self.fields(&merged, &path)?,
                 }
-            },
+            }
+            Shape::OneOf(members) | Shape::AnyOf(members) => {
+                match self.union(schema, members, &path, at)? {
+                    Some(union) => TypeKind::Union(union),
+                    None => {
+                        let why = "no property whose values tell the members apart (and no `discriminator`)";
+                        let ty = self.loose(at, why);
+                        self.types.push(TypeDef {
+                            path,
+                            doc,
+                            kind: TypeKind::Alias(ty),
+                            origin: at.to_owned(),
+                            inline,
+                            deprecated: data.deprecated,
+                        });
+                        return Ok(());
+                    }
+                }
+            }
             _ => bail!("internal: {at} does not need a named type"),
         };
-        self.types.push(TypeDef { path, doc, kind, origin: at.to_owned(), inline, deprecated: data.deprecated });
+        self.types.push(TypeDef {
+            path,
+            doc,
+            kind,
+            origin: at.to_owned(),
+            inline,
+            deprecated: data.deprecated,
+        });
         Ok(())
     }
 
-    fn fields(&mut self, merged: &Merged<'a>, owner: &TypePath, at: &str) -> Result<Vec<Field>> {
+    fn fields(&mut self, merged: &Merged<'a>, owner: &TypePath) -> Result<Vec<Field>> {
         let mut scope = Scope::default();
-        let owner_hint = Hint { module: owner.module.clone(), name: owner.name.clone() };
+        let owner_hint = Hint {
+            module: owner.module.clone(),
+            name: owner.name.clone(),
+        };
         let mut fields = Vec::with_capacity(merged.properties.len());
         for (wire, (r, location)) in &merged.properties {
             let ty = self.lower(*r, &owner_hint.child(wire), location)?;
@@ -265,7 +330,6 @@ impl<'a> Lowerer<'a> {
                 deprecated: data.deprecated,
             });
         }
-        let _ = at;
         Ok(fields)
     }
 
@@ -274,7 +338,7 @@ impl<'a> Lowerer<'a> {
     pub fn merge(
         &self,
         members: &'a [ReferenceOr<Schema>],
-        own: Option<(&'a IndexMap<String, ReferenceOr<Box<Schema>>>, &'a [String])>,
+        own: OwnProps<'a>,
         at: &str,
     ) -> Result<Merged<'a>> {
         let mut merged = Merged::empty();
@@ -294,7 +358,13 @@ impl<'a> Lowerer<'a> {
         Ok(merged)
     }
 
-    fn merge_into(&self, merged: &mut Merged<'a>, r: SchemaRef<'a>, at: &str, depth: usize) -> Result<()> {
+    fn merge_into(
+        &self,
+        merged: &mut Merged<'a>,
+        r: SchemaRef<'a>,
+        at: &str,
+        depth: usize,
+    ) -> Result<()> {
         if depth > MAX_REF_DEPTH {
             bail!("{at}: `allOf` nested deeper than {MAX_REF_DEPTH} levels (a cycle?)");
         }
@@ -302,13 +372,22 @@ impl<'a> Lowerer<'a> {
         match shape(schema) {
             Shape::AllOf { members, own } => {
                 for (i, member) in members.iter().enumerate() {
-                    self.merge_into(merged, member.into(), &format!("{location}/allOf/{i}"), depth + 1)?;
+                    self.merge_into(
+                        merged,
+                        member.into(),
+                        &format!("{location}/allOf/{i}"),
+                        depth + 1,
+                    )?;
                 }
                 if let Some((properties, required)) = own {
                     merged.add_object(properties, required, &location);
                 }
             }
-            Shape::Object { properties, required, additional } => {
+            Shape::Object {
+                properties,
+                required,
+                additional,
+            } => {
                 merged.add_object(properties, required, &location);
                 if additional.is_some() {
                     merged.additional = additional;
@@ -321,25 +400,46 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Finds how to tell the members of a `oneOf`/`anyOf` apart and lowers each member.
-    fn union(&mut self, schema: &'a Schema, members: &'a [ReferenceOr<Schema>], path: &TypePath, at: &str) -> Result<Option<Union>> {
-        let keyword = if matches!(shape(schema), Shape::AnyOf(_)) { "anyOf" } else { "oneOf" };
+    fn union(
+        &mut self,
+        schema: &'a Schema,
+        members: &'a [ReferenceOr<Schema>],
+        path: &TypePath,
+        at: &str,
+    ) -> Result<Option<Union>> {
+        let keyword = if matches!(shape(schema), Shape::AnyOf(_)) {
+            "anyOf"
+        } else {
+            "oneOf"
+        };
         let mut views = Vec::with_capacity(members.len());
         for (i, member) in members.iter().enumerate() {
             views.push(self.object_view(member.into(), &format!("{at}/{keyword}/{i}"))?);
         }
         let explicit = schema.schema_data.discriminator.as_ref();
         let Some((tag, tags)) = (match explicit {
-            Some(d) => Some((d.property_name.clone(), self.explicit_tags(d, members, &views)?)),
+            Some(d) => Some((
+                d.property_name.clone(),
+                self.explicit_tags(d, members, &views)?,
+            )),
             None => self.find_discriminator(&views)?,
         }) else {
             return Ok(None);
         };
-        let hint = Hint { module: path.module.clone(), name: path.name.clone() };
+        let hint = Hint {
+            module: path.module.clone(),
+            name: path.name.clone(),
+        };
         let mut tys = Vec::with_capacity(members.len());
         for (i, member) in members.iter().enumerate() {
             let location = format!("{at}/{keyword}/{i}");
             let (member_schema, _, _) = self.resolve(member.into(), &location)?;
-            let title = member_schema.schema_data.title.clone().unwrap_or_else(|| tags[i].first().cloned().unwrap_or_else(|| format!("Variant{i}")));
+            let title = member_schema.schema_data.title.clone().unwrap_or_else(|| {
+                tags[i]
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| format!("Variant{i}"))
+            });
             tys.push(self.lower(member.into(), &hint.child(&title), &location)?);
         }
         let names = variant_names(&tys, &tags);
@@ -347,25 +447,43 @@ impl<'a> Lowerer<'a> {
         for ((ty, tags), ident) in tys.into_iter().zip(tags).zip(names) {
             self.close_tag_enum(&ty, &tag);
             let doc = match &ty {
-                Ty::Named(p) => self.types.iter().find(|t| &t.path == p).and_then(|t| t.doc.clone()),
+                Ty::Named(p) => self
+                    .types
+                    .iter()
+                    .find(|t| &t.path == p)
+                    .and_then(|t| t.doc.clone()),
                 _ => None,
             };
-            variants.push(Variant { ident, ty, tags, doc });
+            variants.push(Variant {
+                ident,
+                ty,
+                tags,
+                doc,
+            });
         }
         Ok(Some(Union { tag, variants }))
     }
 
     /// A property present in every member whose enum values are disjoint between members.
-    fn find_discriminator(&self, views: &[Merged<'a>]) -> Result<Option<(String, Vec<Vec<String>>)>> {
-        let Some(first) = views.first() else { return Ok(None) };
+    fn find_discriminator(
+        &self,
+        views: &[Merged<'a>],
+    ) -> Result<Option<(String, Vec<Vec<String>>)>> {
+        let Some(first) = views.first() else {
+            return Ok(None);
+        };
         let mut best: Option<(bool, String, Vec<Vec<String>>)> = None;
         for name in first.properties.keys() {
             let mut all_tags = Vec::with_capacity(views.len());
             let mut required_everywhere = true;
             for view in views {
-                let Some((r, location)) = view.properties.get(name) else { break };
+                let Some((r, location)) = view.properties.get(name) else {
+                    break;
+                };
                 let (schema, _, _) = self.resolve(*r, location)?;
-                let Shape::String { values, .. } = shape(schema) else { break };
+                let Shape::String { values, .. } = shape(schema) else {
+                    break;
+                };
                 if values.is_empty() {
                     break;
                 }
@@ -388,14 +506,24 @@ impl<'a> Lowerer<'a> {
 
     /// Tags from an explicit `discriminator`: the `mapping` entries pointing at a member, else the
     /// member's own enum for the property, else its component name (the OpenAPI default).
-    fn explicit_tags(&self, d: &openapiv3::Discriminator, members: &'a [ReferenceOr<Schema>], views: &[Merged<'a>]) -> Result<Vec<Vec<String>>> {
+    fn explicit_tags(
+        &self,
+        d: &openapiv3::Discriminator,
+        members: &'a [ReferenceOr<Schema>],
+        views: &[Merged<'a>],
+    ) -> Result<Vec<Vec<String>>> {
         let mut out = Vec::with_capacity(members.len());
         for (member, view) in members.iter().zip(views) {
             let reference = match member {
                 ReferenceOr::Reference { reference } => Some(reference.as_str()),
                 ReferenceOr::Item(_) => None,
             };
-            let mut tags: Vec<String> = d.mapping.iter().filter(|(_, target)| Some(target.as_str()) == reference).map(|(k, _)| k.clone()).collect();
+            let mut tags: Vec<String> = d
+                .mapping
+                .iter()
+                .filter(|(_, target)| Some(target.as_str()) == reference)
+                .map(|(k, _)| k.clone())
+                .collect();
             if tags.is_empty() {
                 if let Some((r, location)) = view.properties.get(&d.property_name) {
                     if let Shape::String { values, .. } = shape(self.resolve(*r, location)?.0) {
@@ -416,16 +544,31 @@ impl<'a> Lowerer<'a> {
     /// Inside a union member the discriminator can only hold that member's values (the union routes
     /// nothing else there), so its inline enum needs no `Unknown`.
     fn close_tag_enum(&mut self, member: &Ty, tag: &str) {
-        let Ty::Named(member_path) = member else { return };
-        let enum_path = self.types.iter().find(|t| &t.path == member_path).and_then(|t| match &t.kind {
-            TypeKind::Struct { fields } => fields.iter().find(|f| f.wire == tag).and_then(|f| match &f.ty {
-                Ty::Named(p) => Some(p.clone()),
+        let Ty::Named(member_path) = member else {
+            return;
+        };
+        let enum_path = self
+            .types
+            .iter()
+            .find(|t| &t.path == member_path)
+            .and_then(|t| match &t.kind {
+                TypeKind::Struct { fields } => {
+                    fields
+                        .iter()
+                        .find(|f| f.wire == tag)
+                        .and_then(|f| match &f.ty {
+                            Ty::Named(p) => Some(p.clone()),
+                            _ => None,
+                        })
+                }
                 _ => None,
-            }),
-            _ => None,
-        });
+            });
         if let Some(enum_path) = enum_path {
-            if let Some(def) = self.types.iter_mut().find(|t| t.path == enum_path && t.inline) {
+            if let Some(def) = self
+                .types
+                .iter_mut()
+                .find(|t| t.path == enum_path && t.inline)
+            {
                 if let TypeKind::StringEnum { open, .. } = &mut def.kind {
                     *open = false;
                 }
@@ -436,19 +579,39 @@ impl<'a> Lowerer<'a> {
 
 impl<'a> Merged<'a> {
     fn empty() -> Self {
-        Merged { properties: IndexMap::new(), required: BTreeSet::new(), additional: None, others: Vec::new(), overridden: Vec::new() }
+        Merged {
+            properties: IndexMap::new(),
+            required: BTreeSet::new(),
+            additional: None,
+            others: Vec::new(),
+            overridden: Vec::new(),
+        }
     }
 
-    fn from_object(properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>, required: &'a [String], at: &str) -> Self {
+    fn from_object(
+        properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &'a [String],
+        at: &str,
+    ) -> Self {
         let mut merged = Merged::empty();
         merged.add_object(properties, required, at);
         merged
     }
 
-    fn add_object(&mut self, properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>, required: &'a [String], at: &str) {
+    fn add_object(
+        &mut self,
+        properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &'a [String],
+        at: &str,
+    ) {
         for (name, schema) in properties {
             let location = format!("{at}/properties/{}", escape_pointer(name));
-            if self.properties.insert(name.clone(), (schema.into(), location)).is_some() && !self.overridden.contains(name) {
+            if self
+                .properties
+                .insert(name.clone(), (schema.into(), location))
+                .is_some()
+                && !self.overridden.contains(name)
+            {
                 self.overridden.push(name.clone());
             }
         }
@@ -458,7 +621,13 @@ impl<'a> Merged<'a> {
 
 fn enum_values(values: &[String]) -> Vec<EnumValue> {
     let mut scope = Scope::with_reserved(&["Unknown"]);
-    values.iter().map(|v| EnumValue { wire: v.clone(), ident: scope.claim(&ident(v, Case::Pascal), Case::Pascal) }).collect()
+    values
+        .iter()
+        .map(|v| EnumValue {
+            wire: v.clone(),
+            ident: scope.claim(&ident(v, Case::Pascal), Case::Pascal),
+        })
+        .collect()
 }
 
 fn pairwise_disjoint(sets: &[Vec<String>]) -> bool {
@@ -475,7 +644,10 @@ fn variant_names(tys: &[Ty], tags: &[Vec<String>]) -> Vec<String> {
         .enumerate()
         .map(|(i, (ty, tags))| match ty {
             Ty::Named(p) => p.name.clone(),
-            _ => tags.first().map(|t| ident(t, Case::Pascal)).unwrap_or_else(|| format!("Variant{i}")),
+            _ => tags
+                .first()
+                .map(|t| ident(t, Case::Pascal))
+                .unwrap_or_else(|| format!("Variant{i}")),
         })
         .collect();
     let words: Vec<Vec<String>> = base.iter().map(|n| split_words(n)).collect();
@@ -483,11 +655,20 @@ fn variant_names(tys: &[Ty], tags: &[Vec<String>]) -> Vec<String> {
         0
     } else {
         let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
-        (0..shortest).take_while(|&i| words.iter().all(|w| w[i] == words[0][i])).count()
+        (0..shortest)
+            .take_while(|&i| words.iter().all(|w| w[i] == words[0][i]))
+            .count()
     };
-    let common = if words.iter().any(|w| w.len() == common) { 0 } else { common };
+    let common = if words.iter().any(|w| w.len() == common) {
+        0
+    } else {
+        common
+    };
     let mut scope = Scope::with_reserved(&["Unknown"]);
-    words.iter().map(|w| scope.claim(&ident(&w[common..].concat(), Case::Pascal), Case::Pascal)).collect()
+    words
+        .iter()
+        .map(|w| scope.claim(&ident(&w[common..].concat(), Case::Pascal), Case::Pascal))
+        .collect()
 }
 
 /// `ListsBulkOperation2` -> [`Lists`, `Bulk`, `Operation2`].
@@ -504,7 +685,10 @@ fn split_words(pascal: &str) -> Vec<String> {
 
 /// The component name in `#/components/<kind>/<name>`, JSON-pointer unescaped.
 pub fn component_name(reference: &str, kind: &str) -> Option<String> {
-    let rest = reference.strip_prefix("#/components/")?.strip_prefix(kind)?.strip_prefix('/')?;
+    let rest = reference
+        .strip_prefix("#/components/")?
+        .strip_prefix(kind)?
+        .strip_prefix('/')?;
     (!rest.is_empty() && !rest.contains('/')).then(|| rest.replace("~1", "/").replace("~0", "~"))
 }
 
@@ -518,10 +702,22 @@ mod tests {
 
     #[test]
     fn variant_names_drop_the_shared_words() {
-        let named = |n: &str| Ty::Named(TypePath { module: vec!["types".into()], name: n.into() });
-        let tys = [named("ListsBulkOperationPendingOrRunning"), named("ListsBulkOperationCompleted"), named("ListsBulkOperationFailed")];
+        let named = |n: &str| {
+            Ty::Named(TypePath {
+                module: vec!["types".into()],
+                name: n.into(),
+            })
+        };
+        let tys = [
+            named("ListsBulkOperationPendingOrRunning"),
+            named("ListsBulkOperationCompleted"),
+            named("ListsBulkOperationFailed"),
+        ];
         let tags = vec![vec![]; 3];
-        assert_eq!(variant_names(&tys, &tags), ["PendingOrRunning", "Completed", "Failed"]);
+        assert_eq!(
+            variant_names(&tys, &tags),
+            ["PendingOrRunning", "Completed", "Failed"]
+        );
         // A name that is all shared words keeps every name whole.
         let tys = [named("Item"), named("ItemIp")];
         assert_eq!(variant_names(&tys, &vec![vec![]; 2]), ["Item", "ItemIp"]);
@@ -532,7 +728,10 @@ mod tests {
 
     #[test]
     fn component_names_are_unescaped() {
-        assert_eq!(component_name("#/components/schemas/a~1b", "schemas").as_deref(), Some("a/b"));
+        assert_eq!(
+            component_name("#/components/schemas/a~1b", "schemas").as_deref(),
+            Some("a/b")
+        );
         assert_eq!(component_name("#/components/parameters/a", "schemas"), None);
         assert_eq!(component_name("other.yaml#/x", "schemas"), None);
     }

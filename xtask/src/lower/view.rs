@@ -2,23 +2,41 @@
 //! `AnySchema` (for `enum` without `type`, `type` beside `allOf`, `properties` without `type`, ...);
 //! lowering should not care which one it got.
 
-use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
+use openapiv3::{
+    AdditionalProperties, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty,
+};
 
-type Props = indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>;
+pub type Props = indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>;
+/// A node's own `properties` and `required`, beside its `allOf`.
+pub type OwnProps<'a> = Option<(&'a Props, &'a [String])>;
 
 pub enum Shape<'a> {
-    String { format: Option<String>, values: Vec<String>, min_length: Option<usize>, max_length: Option<usize> },
+    String {
+        format: Option<String>,
+        values: Vec<String>,
+        min_length: Option<usize>,
+        max_length: Option<usize>,
+    },
     Integer,
     Number,
     Boolean,
     /// `enum: [null]` and nothing else.
     Null,
-    Object { properties: &'a Props, required: &'a [String], additional: Option<&'a AdditionalProperties> },
-    Array { items: Option<&'a ReferenceOr<Box<Schema>>> },
+    Object {
+        properties: &'a Props,
+        required: &'a [String],
+        additional: Option<&'a AdditionalProperties>,
+    },
+    Array {
+        items: Option<&'a ReferenceOr<Box<Schema>>>,
+    },
     OneOf(&'a [ReferenceOr<Schema>]),
     AnyOf(&'a [ReferenceOr<Schema>]),
     /// `allOf` members, plus the node's own properties (which apply after the members).
-    AllOf { members: &'a [ReferenceOr<Schema>], own: Option<(&'a Props, &'a [String])> },
+    AllOf {
+        members: &'a [ReferenceOr<Schema>],
+        own: OwnProps<'a>,
+    },
     /// No constraint on the value at all.
     Any,
     /// Something this generator does not type; the text says what.
@@ -56,7 +74,13 @@ pub fn shape(schema: &Schema) -> Shape<'_> {
                 VariantOrUnknownOrEmpty::Empty => None,
             };
             Shape::String {
-                format: format.map(|f| if f == "datetime" { "date-time".to_owned() } else { f }),
+                format: format.map(|f| {
+                    if f == "datetime" {
+                        "date-time".to_owned()
+                    } else {
+                        f
+                    }
+                }),
                 values: Shape::string_values(&s.enumeration),
                 min_length: s.min_length,
                 max_length: s.max_length,
@@ -73,10 +97,15 @@ pub fn shape(schema: &Schema) -> Shape<'_> {
             required: &o.required,
             additional: o.additional_properties.as_ref(),
         },
-        SchemaKind::Type(Type::Array(a)) => Shape::Array { items: a.items.as_ref() },
+        SchemaKind::Type(Type::Array(a)) => Shape::Array {
+            items: a.items.as_ref(),
+        },
         SchemaKind::OneOf { one_of } => Shape::OneOf(one_of),
         SchemaKind::AnyOf { any_of } => Shape::AnyOf(any_of),
-        SchemaKind::AllOf { all_of } => Shape::AllOf { members: all_of, own: None },
+        SchemaKind::AllOf { all_of } => Shape::AllOf {
+            members: all_of,
+            own: None,
+        },
         SchemaKind::Not { .. } => Shape::Unsupported("`not`".to_owned()),
         SchemaKind::Any(any) => any_shape(any),
     }
@@ -94,8 +123,12 @@ fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
         return Shape::AnyOf(&any.any_of);
     }
     if !any.all_of.is_empty() {
-        let own = (!any.properties.is_empty()).then_some((&any.properties, any.required.as_slice()));
-        return Shape::AllOf { members: &any.all_of, own };
+        let own =
+            (!any.properties.is_empty()).then_some((&any.properties, any.required.as_slice()));
+        return Shape::AllOf {
+            members: &any.all_of,
+            own,
+        };
     }
     if any.not.is_some() {
         return Shape::Unsupported("`not`".to_owned());
@@ -111,7 +144,9 @@ fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
         if non_null().all(serde_json::Value::is_string) {
             return Shape::String {
                 format: any.format.clone(),
-                values: non_null().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+                values: non_null()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
                 min_length: any.min_length,
                 max_length: any.max_length,
             };
@@ -129,7 +164,9 @@ fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
     }
     match typ {
         Some("object") => object(any),
-        Some("array") => Shape::Array { items: any.items.as_ref() },
+        Some("array") => Shape::Array {
+            items: any.items.as_ref(),
+        },
         Some("string") => Shape::String {
             format: any.format.clone(),
             values: Vec::new(),
@@ -141,11 +178,17 @@ fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
         Some("boolean") => Shape::Boolean,
         Some(other) => Shape::Unsupported(format!("`type: {other}`")),
         None if !any.properties.is_empty() || any.additional_properties.is_some() => object(any),
-        None if any.items.is_some() => Shape::Array { items: any.items.as_ref() },
+        None if any.items.is_some() => Shape::Array {
+            items: any.items.as_ref(),
+        },
         None => Shape::Any,
     }
 }
 
 fn object(any: &openapiv3::AnySchema) -> Shape<'_> {
-    Shape::Object { properties: &any.properties, required: &any.required, additional: any.additional_properties.as_ref() }
+    Shape::Object {
+        properties: &any.properties,
+        required: &any.required,
+        additional: any.additional_properties.as_ref(),
+    }
 }
