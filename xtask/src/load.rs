@@ -1,5 +1,9 @@
 //! Stage 1: read the OpenAPI document. YAML loading sits behind this one function (serde_yaml is
-//! archived), and every failure names the file and, for syntax errors, the line and column.
+//! archived). Syntax errors name the line and column; structural errors name the path in the document.
+//!
+//! The text is parsed into a `serde_json::Value` first and the document is read from that one
+//! representation: openapiv3 deserializes `$ref`-or-item twice on failure and panics when the two
+//! attempts disagree, which they can when the first one reads YAML directly.
 
 use anyhow::{Context, Result};
 use openapiv3::OpenAPI;
@@ -13,7 +17,7 @@ pub fn load(path: &Path) -> Result<OpenAPI> {
 
 /// JSON is parsed as JSON (faster, exact positions), anything else as YAML.
 pub fn parse(text: &str) -> Result<OpenAPI> {
-    let doc: OpenAPI = if text.trim_start().starts_with('{') {
+    let value: serde_json::Value = if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?
     } else {
         serde_yaml::from_str(text).map_err(|e| match e.location() {
@@ -21,13 +25,23 @@ pub fn parse(text: &str) -> Result<OpenAPI> {
             None => anyhow::anyhow!("{e}"),
         })?
     };
-    if !doc.openapi.starts_with("3.0") {
-        anyhow::bail!(
-            "`openapi: {}`: only OpenAPI 3.0.x documents are supported",
-            doc.openapi
-        );
+    let version = value
+        .get("openapi")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    if !version.starts_with("3.0") {
+        anyhow::bail!("`openapi: {version}`: only OpenAPI 3.0.x documents are supported");
     }
-    Ok(doc)
+    serde_path_to_error::deserialize::<_, OpenAPI>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            anyhow::anyhow!("{inner}")
+        } else {
+            anyhow::anyhow!("at `{path}`: {inner}")
+        }
+    })
 }
 
 #[cfg(test)]
@@ -43,6 +57,16 @@ mod tests {
     }
 
     #[test]
+    fn structural_errors_name_the_path() {
+        let err = parse("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses: 7\n").unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(
+            msg.contains("at `paths`") && msg.contains("expected struct Responses"),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn missing_file_names_the_path() {
         let err = load(Path::new("/nonexistent/spec.yaml")).unwrap_err();
         assert!(format!("{err:#}").contains("/nonexistent/spec.yaml"));
@@ -50,7 +74,7 @@ mod tests {
 
     #[test]
     fn swagger_2_is_refused() {
-        let err = parse("openapi: 2.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
+        let err = parse("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
         assert!(format!("{err:#}").contains("only OpenAPI 3.0"), "{err:#}");
     }
 }
