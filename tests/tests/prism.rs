@@ -1,0 +1,430 @@
+//! End to end against Prism (`@stoplight/prism-cli`) mocking spec/cloudflare.yaml with `--errors`: every
+//! request that violates the spec, and every response Prism would give that violates it, becomes an error
+//! response, so a call that decodes proves the SDK's request and the spec's response agree.
+//!
+//! Prism is found through $PRISM_BIN, else `prism` on PATH. Without it the tests print
+//! "skipping: prism not installed" and pass, unless REQUIRE_PRISM=1, where they fail.
+//! $PRISM_SPEC overrides the spec file Prism serves (default: the repository's spec/cloudflare.yaml).
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cloudflare_sdk::rules::lists::bulk_operations::{
+    BulkOperationGetParams, BulkOperationGetResponse,
+};
+use cloudflare_sdk::types::ListsBulkOperationPendingOrRunningStatus;
+use cloudflare_sdk::Client;
+use reqwest::header::{HeaderMap, HeaderValue};
+use sdk_tests::{ACCOUNT_ID, OPERATION_ID, TOKEN};
+
+const STARTUP_LIMIT: Duration = Duration::from_secs(60);
+const DYNAMIC_CALLS: usize = 300;
+const DYNAMIC_CONCURRENCY: usize = 4;
+const DYNAMIC_LIMIT: Duration = Duration::from_secs(180);
+const EMAIL: &str = "user@example.com";
+const KEY: &str = "144c9defac04969c7bfad8efaa8ea194";
+
+/// The Prism binary, or None when the tests should be skipped.
+fn prism_binary() -> Option<PathBuf> {
+    let found = match std::env::var_os("PRISM_BIN") {
+        Some(bin) if !bin.is_empty() => {
+            let bin = PathBuf::from(bin);
+            assert!(bin.is_file(), "PRISM_BIN={} is not a file", bin.display());
+            Some(bin)
+        }
+        _ => std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join("prism"))
+                .find(|candidate| candidate.is_file())
+        }),
+    };
+    if found.is_none() {
+        if std::env::var("REQUIRE_PRISM").as_deref() == Ok("1") {
+            panic!(
+                "REQUIRE_PRISM=1 but Prism was not found: set PRISM_BIN or put `prism` on PATH \
+                 (npm install -g @stoplight/prism-cli)"
+            );
+        }
+        println!("skipping: prism not installed");
+    }
+    found
+}
+
+fn spec_path() -> PathBuf {
+    match std::env::var_os("PRISM_SPEC") {
+        Some(spec) if !spec.is_empty() => PathBuf::from(spec),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/cloudflare.yaml"),
+    }
+}
+
+/// A running `prism mock`; killed (and reaped) when dropped, including during a panic.
+struct Prism {
+    child: Child,
+    port: u16,
+    stdout: PathBuf,
+    stderr: PathBuf,
+}
+
+impl Prism {
+    async fn start(binary: &Path) -> Prism {
+        let spec = spec_path();
+        assert!(spec.is_file(), "spec not found at {}", spec.display());
+        // A free port: bind, read it, release it for Prism.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("find a free port")
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("sdk-tests-prism-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create log dir");
+        let stdout = dir.join("stdout.log");
+        let stderr = dir.join("stderr.log");
+        // Logs go to files, not pipes: a pipe nobody drains would block Prism once full.
+        let child = Command::new(binary)
+            .arg("mock")
+            .arg(&spec)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--errors",
+            ])
+            .stdin(Stdio::null())
+            .stdout(File::create(&stdout).expect("create stdout log"))
+            .stderr(File::create(&stderr).expect("create stderr log"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {}: {e}", binary.display()));
+        let mut prism = Prism {
+            child,
+            port,
+            stdout,
+            stderr,
+        };
+        prism.wait_until_ready().await;
+        prism
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn logs(&self) -> String {
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+        let tail = |s: String| {
+            let lines: Vec<&str> = s.lines().collect();
+            lines[lines.len().saturating_sub(40)..].join("\n")
+        };
+        format!(
+            "--- prism stderr ({}) ---\n{}\n--- prism stdout (last 40 lines) ---\n{}",
+            self.stderr.display(),
+            read(&self.stderr),
+            tail(read(&self.stdout))
+        )
+    }
+
+    /// Polls until Prism answers any HTTP request, for at most STARTUP_LIMIT.
+    async fn wait_until_ready(&mut self) {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll prism") {
+                panic!(
+                    "prism exited before answering ({status}) on port {}\n{}",
+                    self.port,
+                    self.logs()
+                );
+            }
+            if http.get(format!("{}/", self.url())).send().await.is_ok() {
+                return;
+            }
+            if started.elapsed() > STARTUP_LIMIT {
+                panic!(
+                    "prism did not answer on port {} within {STARTUP_LIMIT:?}\n{}",
+                    self.port,
+                    self.logs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // Logs are kept for a failed test (their path is in the panic message when Prism would not start).
+        if !std::thread::panicking() {
+            if let Some(dir) = self.stdout.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+}
+
+fn params() -> BulkOperationGetParams {
+    BulkOperationGetParams {
+        account_id: ACCOUNT_ID.to_owned(),
+    }
+}
+
+fn path(account_id: &str, operation_id: &str) -> String {
+    format!("/accounts/{account_id}/rules/lists/bulk_operations/{operation_id}")
+}
+
+/// The SDK's User-Agent: `cloudflare-sdk/<version of generated/Cargo.toml>`.
+fn sdk_user_agent() -> String {
+    let manifest = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated/Cargo.toml"),
+    )
+    .expect("read generated/Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|line| {
+            let value = line.trim().strip_prefix("version")?.trim_start();
+            Some(value.strip_prefix('=')?.trim().trim_matches('"').to_owned())
+        })
+        .expect("version in generated/Cargo.toml");
+    format!("cloudflare-sdk/{version}")
+}
+
+/// A raw request with the headers the SDK sends for a bearer token.
+fn raw_like_sdk(http: &reqwest::Client, base: &str, operation_id: &str) -> reqwest::RequestBuilder {
+    http.get(format!("{base}{}", path(ACCOUNT_ID, operation_id)))
+        .header("Authorization", format!("Bearer {TOKEN}"))
+        .header("Accept", "application/json")
+        .header("User-Agent", sdk_user_agent())
+}
+
+async fn describe(response: reqwest::Response) -> String {
+    let status = response.status();
+    let violations = response
+        .headers()
+        .get("sl-violations")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let body = response.text().await.unwrap_or_default();
+    format!("HTTP {status}, sl-violations: {violations:?}, body: {body}")
+}
+
+fn expected_example() -> BulkOperationGetResponse {
+    serde_json::from_value(serde_json::json!({ "id": OPERATION_ID, "status": "pending" })).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sdk_requests_pass_prism_validation_and_decode() {
+    let Some(binary) = prism_binary() else {
+        return;
+    };
+    let prism = Prism::start(&binary).await;
+
+    // The raw twin of the SDK's request gets a clean response: no violation in either direction.
+    let http = reqwest::Client::new();
+    let response = raw_like_sdk(&http, &prism.url(), OPERATION_ID)
+        .send()
+        .await
+        .expect("raw request");
+    let violations = response.headers().get("sl-violations").cloned();
+    let status = response.status();
+    let shown = describe(response).await;
+    assert!(violations.is_none(), "Prism reports violations: {shown}");
+    assert_eq!(status.as_u16(), 200, "{shown}");
+
+    let bearer = Client::builder()
+        .api_token(TOKEN)
+        .base_url(prism.url())
+        .build()
+        .unwrap();
+    let email_key = Client::builder()
+        .api_email(EMAIL)
+        .api_key(KEY)
+        .base_url(prism.url())
+        .build()
+        .unwrap();
+    for (name, client) in [("bearer", &bearer), ("email + key", &email_key)] {
+        let decoded = client
+            .rules()
+            .lists()
+            .bulk_operations()
+            .get(OPERATION_ID, &params())
+            .await
+            .unwrap_or_else(|e| panic!("{name}: SDK call against Prism failed: {e}\n{e:?}"));
+        // Static mode answers with the spec's example.
+        match &decoded {
+            BulkOperationGetResponse::PendingOrRunning(op) => {
+                assert_eq!(op.id, OPERATION_ID, "{name}");
+                assert_eq!(
+                    op.status,
+                    ListsBulkOperationPendingOrRunningStatus::Pending,
+                    "{name}"
+                );
+            }
+            other => panic!("{name}: expected the spec's pending example, got {other:?}"),
+        }
+        assert_eq!(decoded, expected_example());
+    }
+
+    // Reserved and non-ASCII characters in the operation id stay in one path segment that Prism routes.
+    for operation_id in ["a b/c?d#e%f", "é✓", "..."] {
+        let decoded = bearer
+            .rules()
+            .lists()
+            .bulk_operations()
+            .get(operation_id, &params())
+            .await
+            .unwrap_or_else(|e| panic!("{operation_id:?}: SDK call against Prism failed: {e}"));
+        assert_eq!(decoded, expected_example(), "{operation_id:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prism_rejects_requests_that_violate_the_spec() {
+    let Some(binary) = prism_binary() else {
+        return;
+    };
+    let prism = Prism::start(&binary).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}{}", prism.url(), path(ACCOUNT_ID, OPERATION_ID));
+
+    let cases = [
+        ("no credentials", http.get(&url), 401),
+        (
+            "email without key",
+            http.get(&url).header("X-Auth-Email", EMAIL),
+            401,
+        ),
+        (
+            "5-character account id",
+            http.get(format!("{}{}", prism.url(), path("abcde", OPERATION_ID)))
+                .header("Authorization", format!("Bearer {TOKEN}")),
+            422,
+        ),
+        (
+            "33-character account id",
+            http.get(format!(
+                "{}{}",
+                prism.url(),
+                path(&format!("{ACCOUNT_ID}a"), OPERATION_ID)
+            ))
+            .header("Authorization", format!("Bearer {TOKEN}")),
+            422,
+        ),
+    ];
+    for (name, request, expected) in cases {
+        let response = request.send().await.expect("raw request");
+        let status = response.status().as_u16();
+        let violations = response
+            .headers()
+            .get("sl-violations")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        let shown = describe(response).await;
+        assert_eq!(status, expected, "{name}: {shown}");
+        assert!(
+            violations.contains("\"request\""),
+            "{name}: Prism names a request violation: {shown}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sdk_decodes_hundreds_of_dynamic_responses() {
+    let Some(binary) = prism_binary() else {
+        return;
+    };
+    let prism = Prism::start(&binary).await;
+    let mut defaults = HeaderMap::new();
+    defaults.insert("Prefer", HeaderValue::from_static("dynamic=true"));
+    let http = reqwest::Client::builder()
+        .default_headers(defaults)
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+
+    // Raw twins of the SDK's request: Prism must see no violation in requests or generated responses.
+    for i in 0..20 {
+        let response = raw_like_sdk(&http, &prism.url(), &format!("op-raw-{i}"))
+            .send()
+            .await
+            .expect("raw dynamic request");
+        let violations = response.headers().get("sl-violations").cloned();
+        let status = response.status();
+        let shown = describe(response).await;
+        assert!(violations.is_none(), "request {i}: violations: {shown}");
+        assert_eq!(status.as_u16(), 200, "request {i}: {shown}");
+    }
+
+    let client = Client::builder()
+        .api_token(TOKEN)
+        .base_url(prism.url())
+        .http_client(http)
+        .build()
+        .unwrap();
+    let run = async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for worker in 0..DYNAMIC_CONCURRENCY {
+            let client = client.clone();
+            tasks.spawn(async move {
+                let mut outcomes = Vec::new();
+                for i in (worker..DYNAMIC_CALLS).step_by(DYNAMIC_CONCURRENCY) {
+                    let outcome = client
+                        .rules()
+                        .lists()
+                        .bulk_operations()
+                        .get(&format!("op-{i}"), &params())
+                        .await;
+                    outcomes.push((i, outcome));
+                }
+                outcomes
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            all.extend(joined.expect("worker panicked"));
+        }
+        all
+    };
+    let outcomes = tokio::time::timeout(DYNAMIC_LIMIT, run)
+        .await
+        .unwrap_or_else(|_| panic!("{DYNAMIC_CALLS} calls took over {DYNAMIC_LIMIT:?}"));
+    assert_eq!(outcomes.len(), DYNAMIC_CALLS);
+
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for (i, outcome) in &outcomes {
+        let label = match outcome {
+            Ok(BulkOperationGetResponse::PendingOrRunning(op)) => format!("{:?}", op.status),
+            Ok(BulkOperationGetResponse::Completed(_)) => "Completed".to_owned(),
+            Ok(BulkOperationGetResponse::Failed(_)) => "Failed".to_owned(),
+            Ok(BulkOperationGetResponse::Unknown(v)) => format!("Unknown({v})"),
+            Err(e) => {
+                failures.push(format!("call {i}: {e}"));
+                "error".to_owned()
+            }
+        };
+        *seen.entry(label).or_default() += 1;
+    }
+    println!("variants seen over {DYNAMIC_CALLS} dynamic responses: {seen:?}");
+    assert!(
+        failures.is_empty(),
+        "{} of {DYNAMIC_CALLS} calls failed; first ones:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // Prism generates only valid results, and every valid status is known to the SDK.
+    assert!(
+        !seen.keys().any(|k| k.starts_with("Unknown")),
+        "dynamic responses decoded as Unknown: {seen:?}"
+    );
+}
