@@ -39,6 +39,17 @@ pub fn type_def(def: &TypeDef) -> TokenStream {
             "\n\nDeprecated."
         });
     }
+    if let TypeKind::Union(union) = &def.kind {
+        let told_apart = format!(
+            "Decided by `{}`; a value this version does not know is kept in `Unknown`.",
+            union.tag
+        );
+        doc = if doc.trim().is_empty() {
+            format!("One of {} shapes. {told_apart}", union.variants.len())
+        } else {
+            format!("{doc}\n\n{told_apart}")
+        };
+    }
     let doc = docs::outer(&doc);
     let name = id(&def.path.name);
     match &def.kind {

@@ -74,6 +74,7 @@ pub struct BulkOperationGetParams {
     /// Path parameter `account_id`.
     pub account_id: ::std::string::String,
 }
+/// One of 3 shapes. Decided by `status`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BulkOperationGetResponse {
     /// `status`: `pending`, `running`.
