@@ -117,7 +117,8 @@ pub struct Variant {
 
 #[derive(Debug, Clone)]
 pub struct Operation {
-    pub operation_id: String,
+    /// The spec's `operationId` (or `METHOD /path` without one).
+    pub spec_id: String,
     pub summary: Option<String>,
     pub description: Option<String>,
     /// Upper-case HTTP method.

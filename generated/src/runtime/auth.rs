@@ -162,7 +162,7 @@ impl Credentials {
 /// request is never sent.
 pub(crate) fn auth_headers(
     credentials: &Credentials,
-    operation_id: &str,
+    operation: &str,
     security: &[&[AuthScheme]],
 ) -> Result<Vec<(HeaderName, HeaderValue)>> {
     if security.is_empty() {
@@ -192,7 +192,7 @@ pub(crate) fn auth_headers(
         })
         .collect();
     Err(config(format!(
-        "operation `{operation_id}` accepts {}, but the client was built with {}",
+        "operation `{operation}` accepts {}, but the client was built with {}",
         accepted.join(" or "),
         credentials.describe()
     )))

@@ -195,7 +195,7 @@ impl Client {
     ) -> Result<T> {
         let span = tracing::debug_span!(
             "cloudflare_request",
-            operation = request.operation_id,
+            operation = request.operation,
             method = %request.method,
             path_template = request.path_template,
             status = tracing::field::Empty,
@@ -220,11 +220,7 @@ impl Client {
     /// Everything before the network: auth selection (refusing the call if no alternative is satisfied), the
     /// URL, and the headers.
     fn prepare(&self, request: RequestSpec) -> Result<reqwest::Request> {
-        let auth = auth_headers(
-            &self.inner.credentials,
-            request.operation_id,
-            request.security,
-        )?;
+        let auth = auth_headers(&self.inner.credentials, request.operation, request.security)?;
         let url = request.url(&self.inner.base_url)?;
         let mut builder = self
             .inner
@@ -312,7 +308,7 @@ mod tests {
     fn spec(security: &'static [&'static [AuthScheme]]) -> RequestSpec {
         RequestSpec {
             method: reqwest::Method::GET,
-            operation_id: "lists-get-bulk-operation-status",
+            operation: "lists-get-bulk-operation-status",
             path_template: "/accounts/{account_id}",
             path: "/accounts/abc".to_owned(),
             query: vec![("page", "1".to_owned())],

@@ -8,7 +8,7 @@ use super::error::{Error, Result};
 pub(crate) struct RequestSpec {
     pub method: reqwest::Method,
     /// Spec `operationId`, for tracing and errors.
-    pub operation_id: &'static str,
+    pub operation: &'static str,
     /// "/accounts/{account_id}/..." for tracing (never the filled path).
     pub path_template: &'static str,
     /// From `PathBuilder::finish`: already percent-encoded.
@@ -25,7 +25,7 @@ impl RequestSpec {
         let mut url = reqwest::Url::parse(&format!("{base_url}{}", self.path)).map_err(|err| {
             Error::Config(format!(
                 "operation `{}`: could not build the request URL: {err}",
-                self.operation_id
+                self.operation
             ))
         })?;
         if !self.query.is_empty() {
@@ -47,7 +47,7 @@ mod tests {
     fn spec(path: String, query: Vec<(&'static str, String)>) -> RequestSpec {
         RequestSpec {
             method: reqwest::Method::GET,
-            operation_id: "op",
+            operation: "op",
             path_template: "/accounts/{account_id}",
             path,
             query,

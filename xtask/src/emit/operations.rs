@@ -113,7 +113,7 @@ fn call(op: &Operation) -> anyhow::Result<TokenStream> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let query = query(op);
     let method = id(&op.method);
-    let operation_id = &op.operation_id;
+    let spec_id = &op.spec_id;
     let template = &op.path_template;
     let security = op.security.iter().map(|alternative| {
         let schemes = alternative.iter().map(|s| match s {
@@ -134,7 +134,7 @@ fn call(op: &Operation) -> anyhow::Result<TokenStream> {
             #query
             self.client.#send(crate::runtime::RequestSpec {
                 method: ::reqwest::Method::#method,
-                operation_id: #operation_id,
+                operation: #spec_id,
                 path_template: #template,
                 path: path.finish(),
                 query,
@@ -250,7 +250,7 @@ fn call_doc(op: &Operation) -> String {
     }
     parts.push(format!(
         "`{} {}` (operation `{}`)",
-        op.method, op.path_template, op.operation_id
+        op.method, op.path_template, op.spec_id
     ));
     if !op.security.is_empty() {
         let alternatives: Vec<String> = op

@@ -232,7 +232,7 @@ impl<'a> Lowerer<'a> {
         };
 
         Ok(Operation {
-            operation_id: f
+            spec_id: f
                 .op
                 .operation_id
                 .clone()

@@ -49,7 +49,7 @@ impl<'a> BulkOperations<'a> {
         self.client
             .send_enveloped(crate::runtime::RequestSpec {
                 method: ::reqwest::Method::GET,
-                operation_id: "lists-get-bulk-operation-status",
+                operation: "lists-get-bulk-operation-status",
                 path_template: "/accounts/{account_id}/rules/lists/bulk_operations/{operation_id}",
                 path: path.finish(),
                 query,
