@@ -32,6 +32,19 @@ fn xtask(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `cargo xtask codegen --spec SPEC --out OUT --crate-name NAME`
+fn standalone(spec: &Path, out: &Path, name: &str) -> std::process::Output {
+    xtask(&[
+        "codegen",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--crate-name",
+        name,
+    ])
+}
+
 /// Every file below `dir`, relative path -> bytes.
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
@@ -72,15 +85,7 @@ fn two_runs_give_identical_bytes() {
     let spec = repo_root().join("spec/cloudflare.yaml");
     for out in [&a, &b] {
         let out = out.join("crate");
-        let o = xtask(&[
-            "codegen",
-            "--spec",
-            spec.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--crate-name",
-            "same",
-        ]);
+        let o = standalone(&spec, &out, "same");
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let (ta, tb) = (tree(&a.join("crate")), tree(&b.join("crate")));
@@ -250,15 +255,7 @@ fn bad_specs_fail_with_their_location_and_write_nothing() {
         let spec = dir.join("spec.yaml");
         std::fs::write(&spec, text).unwrap();
         let out = dir.join("out");
-        let o = xtask(&[
-            "codegen",
-            "--spec",
-            spec.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--crate-name",
-            "bad",
-        ]);
+        let o = standalone(&spec, &out, "bad");
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success(), "{name}: must fail");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
