@@ -15,6 +15,16 @@ pub struct Api {
     pub warnings: Vec<String>,
 }
 
+/// The definition named `path`, if the model has one.
+pub fn find<'t>(types: &'t [TypeDef], path: &TypePath) -> Option<&'t TypeDef> {
+    types.iter().find(|t| &t.path == path)
+}
+
+/// Whether `ty` names a string enum (written into URLs with `as_str()`, and without a `Default`).
+pub fn is_string_enum(types: &[TypeDef], ty: &Ty) -> bool {
+    matches!(ty, Ty::Named(path) if find(types, path).is_some_and(|t| matches!(t.kind, TypeKind::StringEnum { .. })))
+}
+
 /// A node of the client's resource tree (`client.rules().lists()`), one module each.
 #[derive(Debug, Clone)]
 pub struct Resource {

@@ -4,7 +4,8 @@
 use super::types::rust_type;
 use super::{docs, id, type_path};
 use crate::ir::{
-    AuthScheme, Operation, Param, ParamLocation, Resource, Response, Segment, Ty, TypeDef, TypeKind,
+    is_string_enum, AuthScheme, Operation, Param, ParamLocation, Resource, Response, Segment, Ty,
+    TypeDef,
 };
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -198,7 +199,6 @@ fn value_ref(p: &Param, positional: bool) -> TokenStream {
     match (positional, &p.ty, p.required) {
         (true, Ty::String, _) => quote!(#name),
         (true, _, _) => quote!(&#name),
-        (false, Ty::String, true) => quote!(&params.#name),
         (false, _, true) => quote!(&params.#name),
         (false, _, false) => quote!(params.#name.as_deref()),
     }
@@ -299,7 +299,7 @@ pub fn params_struct(op: &Operation, types: &[TypeDef]) -> TokenStream {
     let defaultable = op
         .params
         .iter()
-        .all(|p| !p.required || !is_enum(&p.ty, types));
+        .all(|p| !p.required || !is_string_enum(types, &p.ty));
     let derive_default = defaultable.then(|| quote!(Default,));
     let fields = op.params.iter().map(|p| {
         let mut text = p.doc.clone().unwrap_or_default();
@@ -334,10 +334,6 @@ pub fn params_struct(op: &Operation, types: &[TypeDef]) -> TokenStream {
         #[derive(Debug, Clone, PartialEq, #derive_default)]
         pub struct #name { #(#fields)* }
     }
-}
-
-fn is_enum(ty: &Ty, types: &[TypeDef]) -> bool {
-    matches!(ty, Ty::Named(p) if types.iter().any(|t| &t.path == p && matches!(t.kind, TypeKind::StringEnum { .. })))
 }
 
 /// `pub type XResponse = ...;` when the call returns a type defined elsewhere.

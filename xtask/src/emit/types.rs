@@ -31,14 +31,7 @@ pub fn rust_type(ty: &Ty, nested: bool) -> TokenStream {
 }
 
 pub fn type_def(def: &TypeDef) -> TokenStream {
-    let mut doc = def.doc.clone().unwrap_or_default();
-    if def.deprecated {
-        doc.push_str(if doc.is_empty() {
-            "Deprecated."
-        } else {
-            "\n\nDeprecated."
-        });
-    }
+    let mut doc = doc_text(def.doc.as_deref(), def.deprecated);
     if let TypeKind::Union(union) = &def.kind {
         let told_apart = format!(
             "Decided by `{}`; a value this version does not know is kept in `Unknown`.",
@@ -118,15 +111,19 @@ pub fn type_def(def: &TypeDef) -> TokenStream {
     }
 }
 
-fn field(f: &Field) -> TokenStream {
-    let mut doc = f.doc.clone().unwrap_or_default();
-    if f.deprecated {
-        doc.push_str(if doc.is_empty() {
-            "Deprecated."
-        } else {
-            "\n\nDeprecated."
-        });
+/// The spec's description, with a note when the spec marks the item deprecated (a note rather than
+/// `#[deprecated]`, which would warn inside this crate's own serde derives).
+fn doc_text(description: Option<&str>, deprecated: bool) -> String {
+    let description = description.unwrap_or_default();
+    match (description.is_empty(), deprecated) {
+        (_, false) => description.to_owned(),
+        (true, true) => "Deprecated.".to_owned(),
+        (false, true) => format!("{description}\n\nDeprecated."),
     }
+}
+
+fn field(f: &Field) -> TokenStream {
+    let doc = doc_text(f.doc.as_deref(), f.deprecated);
     let doc = docs::outer(&doc);
     let name = id(&f.ident);
     let base = rust_type(&f.ty, false);

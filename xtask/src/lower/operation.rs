@@ -6,7 +6,9 @@ use super::schema::{component_name, Hint, SchemaRef};
 use super::view::{shape, Shape};
 use super::Lowerer;
 use crate::ident::{ident, Case, Scope};
-use crate::ir::{AuthScheme, Operation, Param, ParamLocation, Resource, Response, Segment, Ty};
+use crate::ir::{
+    is_string_enum, AuthScheme, Operation, Param, ParamLocation, Resource, Response, Segment, Ty,
+};
 use anyhow::{bail, Context, Result};
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme, StatusCode};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +25,8 @@ struct Found<'a> {
     shared_params: &'a [ReferenceOr<Parameter>],
     at: String,
     placement: Placement,
+    /// The envelope's `result` in the first 2xx JSON response, found once for placement and lowering.
+    result: Option<(SchemaRef<'a>, String)>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -34,7 +38,11 @@ impl<'a> Lowerer<'a> {
             };
             for (method, op) in item.iter() {
                 let at = format!("paths.{path}.{method}");
-                let returns_array = self.returns_array(op, &at)?;
+                let result = self.envelope_result(op, &at)?;
+                let returns_array = match &result {
+                    Some(result) => self.is_array(result)?,
+                    None => false,
+                };
                 let mut placement = place(path, method, returns_array);
                 if ROOT_RESERVED.contains(&placement.resource[0].as_str()) {
                     placement.resource[0].push('_');
@@ -46,6 +54,7 @@ impl<'a> Lowerer<'a> {
                     shared_params: &item.parameters,
                     at,
                     placement,
+                    result,
                 });
             }
         }
@@ -222,8 +231,9 @@ impl<'a> Lowerer<'a> {
             );
         }
 
-        let (result, result_at) = self
-            .envelope_result(f.op, &f.at)?
+        let (result, result_at) = f
+            .result
+            .clone()
             .ok_or_else(|| anyhow::anyhow!("{}.responses: no 2xx JSON response in Cloudflare's envelope (`success`, `errors`, `result`); other responses are not supported yet", f.at))?;
         let result_ty = self.lower(result, &response_hint, &result_at)?;
         let response_type = match &result_ty {
@@ -350,7 +360,8 @@ impl<'a> Lowerer<'a> {
             self.warnings.push(format!("{schema_at}: `pattern`, `minimum` and `maximum` of parameter `{}` are not checked before sending", data.name));
         }
         let scalar = |ty: &Ty| {
-            matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean) || self.is_enum(ty)
+            matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean)
+                || is_string_enum(&self.types, ty)
         };
         let supported = match (&ty, location) {
             (Ty::Array(item), ParamLocation::Query) => scalar(item),
@@ -381,13 +392,6 @@ impl<'a> Lowerer<'a> {
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
         })
-    }
-
-    fn is_enum(&self, ty: &Ty) -> bool {
-        let Ty::Named(path) = ty else { return false };
-        self.types
-            .iter()
-            .any(|t| &t.path == path && matches!(t.kind, crate::ir::TypeKind::StringEnum { .. }))
     }
 
     /// The `result` property of the first 2xx JSON response, when that response is Cloudflare's envelope.
@@ -432,15 +436,13 @@ impl<'a> Lowerer<'a> {
             .flatten())
     }
 
-    fn returns_array(&self, op: &'a openapiv3::Operation, at: &str) -> Result<bool> {
-        let Some((result, result_at)) = self.envelope_result(op, at)? else {
-            return Ok(false);
-        };
-        let (schema, _, _) = self.resolve(result, &result_at)?;
+    /// Whether the schema at `(result, result_at)` is an array, directly or as the one member of an `allOf`.
+    fn is_array(&self, (result, result_at): &(SchemaRef<'a>, String)) -> Result<bool> {
+        let (schema, _, _) = self.resolve(*result, result_at)?;
         Ok(match shape(schema) {
             Shape::Array { .. } => true,
             Shape::AllOf { members, own } => {
-                let merged = self.merge(members, own, &result_at)?;
+                let merged = self.merge(members, own, result_at)?;
                 merged.properties.is_empty()
                     && matches!(merged.others.as_slice(), [(only, loc)] if matches!(shape(self.resolve(*only, loc)?.0), Shape::Array { .. }))
             }

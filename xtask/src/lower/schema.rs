@@ -5,7 +5,7 @@
 use super::view::{enum_allows_null, shape, OwnProps, Shape};
 use super::Lowerer;
 use crate::ident::{ident, Case, Scope};
-use crate::ir::{EnumValue, Field, Ty, TypeDef, TypeKind, TypePath, Union, Variant};
+use crate::ir::{find, EnumValue, Field, Ty, TypeDef, TypeKind, TypePath, Union, Variant};
 use anyhow::{bail, Result};
 use indexmap::IndexMap;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema};
@@ -447,11 +447,7 @@ impl<'a> Lowerer<'a> {
         for ((ty, tags), ident) in tys.into_iter().zip(tags).zip(names) {
             self.close_tag_enum(&ty, &tag);
             let doc = match &ty {
-                Ty::Named(p) => self
-                    .types
-                    .iter()
-                    .find(|t| &t.path == p)
-                    .and_then(|t| t.doc.clone()),
+                Ty::Named(p) => find(&self.types, p).and_then(|t| t.doc.clone()),
                 _ => None,
             };
             variants.push(Variant {
@@ -547,22 +543,18 @@ impl<'a> Lowerer<'a> {
         let Ty::Named(member_path) = member else {
             return;
         };
-        let enum_path = self
-            .types
-            .iter()
-            .find(|t| &t.path == member_path)
-            .and_then(|t| match &t.kind {
-                TypeKind::Struct { fields } => {
-                    fields
-                        .iter()
-                        .find(|f| f.wire == tag)
-                        .and_then(|f| match &f.ty {
-                            Ty::Named(p) => Some(p.clone()),
-                            _ => None,
-                        })
-                }
-                _ => None,
-            });
+        let enum_path = find(&self.types, member_path).and_then(|t| match &t.kind {
+            TypeKind::Struct { fields } => {
+                fields
+                    .iter()
+                    .find(|f| f.wire == tag)
+                    .and_then(|f| match &f.ty {
+                        Ty::Named(p) => Some(p.clone()),
+                        _ => None,
+                    })
+            }
+            _ => None,
+        });
         if let Some(enum_path) = enum_path {
             if let Some(def) = self
                 .types

@@ -43,11 +43,9 @@ pub enum Shape<'a> {
     Unsupported(String),
 }
 
-impl Shape<'_> {
-    /// An enum of strings that may also be `null`, as openapiv3 gives it.
-    fn string_values(values: &[Option<String>]) -> Vec<String> {
-        values.iter().flatten().cloned().collect()
-    }
+/// The strings of an enum that may also list `null` (as openapiv3 gives it); `null` is handled apart.
+fn string_values(values: &[Option<String>]) -> Vec<String> {
+    values.iter().flatten().cloned().collect()
 }
 
 /// Whether an `enum` lists `null` (which makes the value nullable whatever `nullable` says).
@@ -81,7 +79,7 @@ pub fn shape(schema: &Schema) -> Shape<'_> {
                         f
                     }
                 }),
-                values: Shape::string_values(&s.enumeration),
+                values: string_values(&s.enumeration),
                 min_length: s.min_length,
                 max_length: s.max_length,
             }
