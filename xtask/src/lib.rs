@@ -21,14 +21,9 @@ pub fn repo_root() -> PathBuf {
 pub struct Job {
     pub spec: PathBuf,
     pub out: PathBuf,
-    pub crate_name: String,
-    /// A crate outside this workspace: it gets the runtime sources and its own `[workspace]`.
-    pub standalone: bool,
-    /// The command that remakes the output, for file headers and the stale-code message.
-    pub command: String,
-    /// How headers name the spec.
-    pub spec_label: String,
     pub check: bool,
+    /// How the crate is written: its name, the command named in headers, standalone or not.
+    pub emit: emit::Options,
 }
 
 #[derive(Debug)]
@@ -44,14 +39,8 @@ pub fn generate(job: &Job) -> Result<(Vec<emit::File>, ir::Api)> {
     let doc = load::load(&job.spec)?;
     let api = lower::lower(&doc)
         .with_context(|| format!("cannot generate code from {}", job.spec.display()))?;
-    let options = emit::Options {
-        crate_name: job.crate_name.clone(),
-        command: job.command.clone(),
-        spec_label: job.spec_label.clone(),
-        standalone: job.standalone,
-    };
-    let mut files = emit::emit(&api, &options)?;
-    if job.standalone {
+    let mut files = emit::emit(&api, &job.emit)?;
+    if job.emit.standalone {
         files.extend(runtime_sources()?);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -60,7 +49,7 @@ pub fn generate(job: &Job) -> Result<(Vec<emit::File>, ir::Api)> {
 
 pub fn run(job: &Job) -> Result<Report> {
     let (files, api) = generate(job)?;
-    let sync = output::sync(&job.out, &files, job.check, &job.command)?;
+    let sync = output::sync(&job.out, &files, job.check, &job.emit.command)?;
     Ok(Report {
         sync,
         warnings: api.warnings,

@@ -63,11 +63,13 @@ fn codegen(args: &[String]) -> Result<()> {
             Job {
                 spec: root.join("spec/cloudflare.yaml"),
                 out: root.join("generated"),
-                crate_name: SDK_CRATE.to_owned(),
-                standalone: false,
-                command: "cargo xtask codegen".to_owned(),
-                spec_label: "spec/cloudflare.yaml".to_owned(),
                 check,
+                emit: xtask::emit::Options {
+                    crate_name: SDK_CRATE.to_owned(),
+                    standalone: false,
+                    command: "cargo xtask codegen".to_owned(),
+                    spec_label: "spec/cloudflare.yaml".to_owned(),
+                },
             }
         }
         (Some(spec), Some(out)) => {
@@ -90,13 +92,15 @@ fn codegen(args: &[String]) -> Result<()> {
             Job {
                 spec: PathBuf::from(&spec),
                 out: out_path,
-                crate_name: name.clone(),
-                standalone: true,
-                command: format!(
-                    "cargo xtask codegen --spec {spec} --out {out} --crate-name {name}"
-                ),
-                spec_label: spec.clone(),
                 check,
+                emit: xtask::emit::Options {
+                    crate_name: name.clone(),
+                    standalone: true,
+                    command: format!(
+                        "cargo xtask codegen --spec {spec} --out {out} --crate-name {name}"
+                    ),
+                    spec_label: spec.clone(),
+                },
             }
         }
         _ => bail!("`--spec` and `--out` go together\n{USAGE}"),

@@ -17,11 +17,13 @@ fn repo_job(spec: PathBuf, check: bool) -> Job {
     Job {
         spec,
         out: repo_root().join("generated"),
-        crate_name: "cloudflare-sdk".into(),
-        standalone: false,
-        command: "cargo xtask codegen".into(),
-        spec_label: "spec/cloudflare.yaml".into(),
         check,
+        emit: xtask::emit::Options {
+            crate_name: "cloudflare-sdk".into(),
+            standalone: false,
+            command: "cargo xtask codegen".into(),
+            spec_label: "spec/cloudflare.yaml".into(),
+        },
     }
 }
 
@@ -145,11 +147,13 @@ fn orphaned_generated_files_are_listed_by_check_and_removed_by_a_run() {
     let job = |check| Job {
         spec: spec.clone(),
         out: out.clone(),
-        crate_name: "orphans".into(),
-        standalone: true,
-        command: "cargo xtask codegen --spec X --out Y".into(),
-        spec_label: "X".into(),
         check,
+        emit: xtask::emit::Options {
+            crate_name: "orphans".into(),
+            standalone: true,
+            command: "cargo xtask codegen --spec X --out Y".into(),
+            spec_label: "X".into(),
+        },
     };
     run(&job(false)).unwrap();
     let orphan = out.join("src/old_resource/mod.rs");

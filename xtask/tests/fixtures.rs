@@ -15,11 +15,15 @@ fn fixture_crate(name: &str) -> (PathBuf, xtask::Report) {
     let job = Job {
         spec,
         out: out.clone(),
-        crate_name: format!("fixture-{name}"),
-        standalone: true,
-        command: format!("cargo xtask codegen --spec xtask/tests/fixtures/{name}.yaml --out DIR"),
-        spec_label: format!("xtask/tests/fixtures/{name}.yaml"),
         check: false,
+        emit: xtask::emit::Options {
+            crate_name: format!("fixture-{name}"),
+            standalone: true,
+            command: format!(
+                "cargo xtask codegen --spec xtask/tests/fixtures/{name}.yaml --out DIR"
+            ),
+            spec_label: format!("xtask/tests/fixtures/{name}.yaml"),
+        },
     };
     let report = run(&job).unwrap_or_else(|e| panic!("{name}: {e:#}"));
     // Same dependency versions as the workspace, so the check reuses what is already built.

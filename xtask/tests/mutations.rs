@@ -98,11 +98,13 @@ fn mutated_specs_never_panic() {
             let job = Job {
                 spec,
                 out: dir.join("out"),
-                crate_name: "mutant".into(),
-                standalone: false,
-                command: "cargo xtask codegen".into(),
-                spec_label: "spec.yaml".into(),
                 check: true,
+                emit: xtask::emit::Options {
+                    crate_name: "mutant".into(),
+                    standalone: false,
+                    command: "cargo xtask codegen".into(),
+                    spec_label: "spec.yaml".into(),
+                },
             };
             match catch_unwind(AssertUnwindSafe(|| generate(&job))) {
                 Ok(Ok(_)) => ok += 1,
