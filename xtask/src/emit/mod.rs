@@ -269,12 +269,14 @@ description = "Typed async client for the {title}, generated from its OpenAPI do
 publish = false
 
 [dependencies]
+futures-core = "0.3"
 percent-encoding = "2"
-reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }}
+reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls", "http2", "multipart"] }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = {{ version = "1", features = ["raw_value"] }}
 thiserror = "2"
 time = {{ version = "0.3", features = ["serde-well-known", "formatting", "parsing"] }}
+tokio = {{ version = "1", features = ["time"] }}
 tracing = "0.1"
 {workspace}"#,
         command = options.command,
