@@ -58,6 +58,8 @@ pub struct TypeDef {
 pub enum TypeKind {
     Struct {
         fields: Vec<Field>,
+        /// `additionalProperties` beside `properties`: the other keys, kept in a map of this type.
+        extra: Option<Ty>,
     },
     /// A string enum. `open` adds `Unknown(String)` so values added later never fail a decode.
     StringEnum {
@@ -84,6 +86,8 @@ pub struct Field {
     pub nullable: bool,
     pub doc: Option<String>,
     pub deprecated: bool,
+    /// Part of a cycle of types that would otherwise have infinite size.
+    pub boxed: bool,
 }
 
 impl Field {
@@ -109,20 +113,50 @@ pub enum Ty {
     Named(TypePath),
 }
 
-/// A `oneOf` decided by one property whose values split the variants.
+/// A `oneOf`/`anyOf`, decided in one step by a rule found in the spec.
 #[derive(Debug, Clone)]
 pub struct Union {
-    pub tag: String,
+    pub rule: Rule,
     pub variants: Vec<Variant>,
+}
+
+/// How a JSON value picks its variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// The value of this property (`Variant::tags`).
+    Tag(String),
+    /// Which one of the variants' marker properties (`Variant::marker`) is present.
+    Presence,
+    /// The JSON kind of the value (`Variant::kind`).
+    Kind,
+}
+
+/// The kinds of JSON value, as far as telling union members apart goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum JsonKind {
+    String,
+    Integer,
+    /// Any number (integers included, when no member takes integers alone).
+    Number,
+    Boolean,
+    Array,
+    Object,
+    Null,
 }
 
 #[derive(Debug, Clone)]
 pub struct Variant {
     pub ident: String,
     pub ty: Ty,
-    /// The discriminator values that select this variant.
+    /// `Rule::Tag`: the discriminator values that select this variant.
     pub tags: Vec<String>,
+    /// `Rule::Presence`: the property whose presence selects this variant.
+    pub marker: Option<String>,
+    /// `Rule::Kind`: the JSON kind that selects this variant.
+    pub kind: Option<JsonKind>,
     pub doc: Option<String>,
+    /// Part of a cycle of types that would otherwise have infinite size.
+    pub boxed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -139,10 +173,12 @@ pub struct Operation {
     pub resource: Vec<String>,
     pub fn_name: String,
     /// The last path parameter when the path ends with one; passed as its own argument.
-    pub positional: Option<Param>,
+    pub positional: Vec<Param>,
     /// Every other parameter, as fields of the params struct.
     pub params: Vec<Param>,
     pub params_type: String,
+    /// The request body, a field of the params struct.
+    pub body: Option<RequestBody>,
     pub response: Response,
     /// Name of the type alias or type that the call returns, in the resource module.
     pub response_type: String,
@@ -151,13 +187,99 @@ pub struct Operation {
     pub error_responses: Vec<(String, String)>,
     pub deprecated: bool,
     pub origin: String,
+    /// Cursor paging found in the parameters and the envelope: the call also gets a streaming form.
+    pub paging: Option<Paging>,
+    /// `x-sdk-waiter`: this call reports the state of a long-running operation, so it gets `wait()`.
+    pub waiter: Option<Waiter>,
+    /// The call starts a long-running operation that another call's waiter polls.
+    pub starts: Option<Started>,
+}
+
+/// A request body: what the params struct's body field holds and how it is sent.
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    /// The field's name in the params struct.
+    pub ident: String,
+    pub media: BodyMedia,
+    pub required: bool,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum BodyMedia {
+    /// `application/json` (or `+json`) with this type; `Ty::Json` when the spec gives no schema.
+    Json(Ty),
+    /// `multipart/form-data`: the fields of an object (a struct named `type_name`), each sent as one part.
+    Multipart {
+        type_name: String,
+        parts: Vec<FormPart>,
+    },
+    /// Any other media type, sent as raw bytes with this content type.
+    Bytes(String),
+    /// `text/*`, sent as UTF-8 with this content type.
+    Text(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct FormPart {
+    pub wire: String,
+    pub ident: String,
+    pub ty: Ty,
+    /// `format: binary`: sent as a file part.
+    pub binary: bool,
+    pub required: bool,
+    pub doc: Option<String>,
+}
+
+/// Cursor paging: the query parameter that takes the cursor, and where the next one is in the envelope.
+#[derive(Debug, Clone)]
+pub struct Paging {
+    /// The single-page call's name (the streaming one takes the operation's).
+    pub page_fn: String,
+    /// Index into `Operation::params` of the cursor parameter.
+    pub cursor_param: usize,
+    /// Field idents from the page type down to the next cursor (`result_info`, `cursors`, `after`).
+    pub next_cursor: Vec<String>,
+    /// Whether each step of `next_cursor` is an `Option`.
+    pub optional: Vec<bool>,
+    /// The item type of the page's `result` array.
+    pub item: Ty,
+    /// Whether the page's `result` field is an `Option`.
+    pub result_optional: bool,
+    /// Ident of the page's `result` field.
+    pub result_ident: String,
+}
+
+/// `x-sdk-waiter` on a call that reads an operation's state.
+#[derive(Debug, Clone)]
+pub struct Waiter {
+    /// Variant idents of the result union that mean done, and failed.
+    pub succeeded: Vec<String>,
+    pub failed: Vec<String>,
+    /// Field ident of the failed variants' message, when the spec names one.
+    pub message: Option<String>,
+    /// Field ident of the tag in the variants, for the status reported while waiting.
+    pub status_field: String,
+    /// The handle type returned by calls that start such an operation.
+    pub handle: String,
+}
+
+/// A call whose result names an operation that `waiter_op`'s waiter polls.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// Index of the waiter's operation in `Api::operations`.
+    pub waiter_op: usize,
+    /// Field ident in this call's result that holds the operation's id.
+    pub id_field: String,
+    /// Whether that field is an `Option`.
+    pub id_optional: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
     Literal(String),
-    /// The positional parameter.
-    Positional,
+    /// Index into the operation's `positional` arguments.
+    Positional(usize),
     /// Index into the operation's `params`.
     Param(usize),
 }
@@ -166,6 +288,8 @@ pub enum Segment {
 pub enum ParamLocation {
     Path,
     Query,
+    Header,
+    Cookie,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +310,14 @@ pub struct Param {
 pub enum Response {
     /// Cloudflare's envelope `{success, errors, messages, result}`: the call returns `result`.
     Enveloped(Ty),
+    /// The envelope with more than the standard members (e.g. `result_info`): the call returns all of it.
+    EnvelopedWhole(Ty),
+    /// JSON that is not the envelope.
+    Json(Ty),
+    Text,
+    Bytes,
+    /// No body (e.g. 204).
+    Empty,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

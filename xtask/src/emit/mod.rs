@@ -44,6 +44,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
     let mut modules: BTreeSet<Vec<String>> =
         api.resources.iter().map(|r| r.module.clone()).collect();
     modules.extend(api.types.iter().map(|t| t.path.module.clone()));
+    let structs = types::defaultable(&api.types);
     let mut files = vec![File {
         path: "Cargo.toml".to_owned(),
         contents: manifest(api, options),
@@ -60,7 +61,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
         } else {
             format!("src/{}/mod.rs", module.join("/"))
         };
-        let tokens = module_tokens(api, module, &modules)?;
+        let tokens = module_tokens(api, module, &modules, &structs)?;
         files.push(source_file(options, module, path, tokens)?);
     }
     Ok(files)
@@ -122,6 +123,7 @@ fn module_tokens(
     api: &Api,
     module: &[String],
     modules: &BTreeSet<Vec<String>>,
+    structs: &BTreeSet<TypePath>,
 ) -> Result<TokenStream> {
     let children = child_modules(module, modules).into_iter().map(|c| {
         let c = id(&c);
@@ -136,11 +138,12 @@ fn module_tokens(
         .resources
         .iter()
         .find(|r| r.module == module)
-        .map(|r| operations::handle(r, &operations, &api.resources))
+        .map(|r| operations::handle(r, &operations, api))
         .transpose()?;
     let params = operations
         .iter()
-        .map(|op| operations::params_struct(op, &api.types));
+        .map(|op| operations::params_struct(op, &api.types, structs));
+    let forms = operations.iter().map(|op| operations::form_struct(op));
     let aliases = operations.iter().map(|op| operations::response_alias(op));
     let mut defs: Vec<_> = api
         .types
@@ -148,11 +151,12 @@ fn module_tokens(
         .filter(|t| t.path.module == module)
         .collect();
     defs.sort_by(|a, b| a.path.name.cmp(&b.path.name));
-    let defs = defs.into_iter().map(types::type_def);
+    let defs = defs.into_iter().map(|def| types::type_def(def, structs));
     Ok(quote! {
         #(#children)*
         #handle
         #(#params)*
+        #(#forms)*
         #(#aliases)*
         #(#defs)*
     })
@@ -171,7 +175,10 @@ fn lib_tokens(api: &Api, options: &Options, modules: &BTreeSet<Vec<String>>) -> 
     quote! {
         #docs
         mod runtime;
-        pub use runtime::{ApiError, ApiMessage, Client, ClientBuilder, Error, MessageSource, Result};
+        pub use runtime::{
+            ApiError, ApiMessage, Call, Client, ClientBuilder, Error, MessageSource, Paginator,
+            RequestOptions, Response, Result, WaitOptions,
+        };
         /// The API's base URL, from the spec's `servers` (`None` when it names none).
         pub const DEFAULT_BASE_URL: ::std::option::Option<&str> = #base_url;
         #(#children)*
@@ -200,13 +207,19 @@ fn crate_docs(api: &Api, options: &Options) -> String {
     text
 }
 
-/// A compiled (not run) example of the first call in the spec.
+/// A compiled (not run) example of the first call in the spec that takes only strings.
 fn quick_start(api: &Api, options: &Options) -> Option<String> {
-    let op = api.operations.first()?;
+    api.operations
+        .iter()
+        .filter(|op| op.body.is_none() && op.starts.is_none())
+        .find_map(|op| quick_start_for(op, options))
+}
+
+fn quick_start_for(op: &Operation, options: &Options) -> Option<String> {
     let lib = options.crate_name.replace('-', "_");
     let chain: String = op.resource.iter().map(|m| format!(".{m}()")).collect();
     let mut args = Vec::new();
-    if let Some(p) = &op.positional {
+    for p in &op.positional {
         if p.ty != Ty::String {
             return None;
         }

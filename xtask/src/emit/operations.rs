@@ -1,20 +1,22 @@
 //! Emits one resource module: its handle type, the accessors of its children, its calls, and the params
 //! and response types those calls use.
 
-use super::types::rust_type;
+use super::types::{deprecated_attr, rust_type};
 use super::{docs, id, type_path};
 use crate::ir::{
-    is_string_enum, AuthScheme, Operation, Param, ParamLocation, Resource, Response, Segment, Ty,
-    TypeDef,
+    is_string_enum, Api, AuthScheme, BodyMedia, Operation, Param, ParamLocation, Resource,
+    Response, Segment, Ty, TypeDef, TypeKind, TypePath, Waiter,
 };
+use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::quote;
 
 pub fn handle(
     resource: &Resource,
     operations: &[&Operation],
-    resources: &[Resource],
+    api: &Api,
 ) -> anyhow::Result<TokenStream> {
+    let resources = &api.resources;
     let handle = id(&resource.handle);
     let accessor_chain = resource
         .module
@@ -34,7 +36,15 @@ pub fn handle(
     });
     let calls = operations
         .iter()
-        .map(|op| call(op))
+        .map(|op| call(op, api))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let request_fns = operations
+        .iter()
+        .map(|op| request_fn(op))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let waiter_handles = operations
+        .iter()
+        .filter_map(|op| op.waiter.as_ref().map(|w| waiter_handle(op, w, api, resource)))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let root_accessor = (resource.module.len() == 1).then(|| {
         let module = id(&resource.module[0]);
@@ -59,33 +69,92 @@ pub fn handle(
             #(#children)*
             #(#calls)*
         }
+        #(#request_fns)*
+        #(#waiter_handles)*
     })
 }
 
-fn call(op: &Operation) -> anyhow::Result<TokenStream> {
+/// One call: a method returning `crate::Call` (sent when awaited), built from a request function that
+/// checks the arguments and assembles path, query, headers and body; plus the streaming and waiting
+/// forms when the call pages or reports a long-running operation.
+fn call(op: &Operation, api: &Api) -> anyhow::Result<TokenStream> {
     let name = id(&op.fn_name);
     let doc = docs::outer(&call_doc(op));
     let response = id(&op.response_type);
+    let (args, arg_names) = call_args(op);
+    let request_fn = request_fn_name(op);
+    let decode = match &op.response {
+        Response::Enveloped(_) => quote!(crate::runtime::enveloped::<#response>),
+        Response::EnvelopedWhole(_) => quote!(crate::runtime::enveloped_whole::<#response>),
+        Response::Json(_) => quote!(crate::runtime::json::<#response>),
+        Response::Text => quote!(crate::runtime::text),
+        Response::Bytes => quote!(crate::runtime::bytes),
+        Response::Empty => quote!(crate::runtime::empty),
+    };
+    let deprecated = deprecated_attr(op.deprecated);
+    let request = quote!(self.client.call(#request_fn(#(#arg_names),*), #decode));
+    let (returns, body) = match op.starts.as_ref().and_then(|s| Some((s, api.operations.get(s.waiter_op)?))) {
+        Some((started, waiter_op)) => started_call(op, started, waiter_op, request)?,
+        None => (quote!(crate::Call<'a, #response>), request),
+    };
+    let (main_name, main_doc) = match &op.paging {
+        Some(paging) => (id(&paging.page_fn), docs::outer(&format!("{}\n\nOne page; `{}()` streams every item across pages.", call_doc(op), op.fn_name))),
+        None => (name.clone(), doc.clone()),
+    };
+    let stream = op.paging.as_ref().map(|paging| paging_call(op, paging, &doc, &args));
+    let wait = op.waiter.as_ref().map(|waiter| wait_calls(op, waiter, api)).transpose()?;
+    Ok(quote! {
+        #main_doc
+        #deprecated
+        pub fn #main_name(&self, #(#args),*) -> #returns {
+            #body
+        }
+        #stream
+        #wait
+    })
+}
+
+/// The request function's name, outside the handle's `impl` so it cannot meet a method.
+fn request_fn_name(op: &Operation) -> proc_macro2::Ident {
+    id(&format!("request_{}", op.fn_name))
+}
+
+/// The call's arguments (positional id, then `params`), with their names.
+fn call_args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut args = Vec::new();
-    if let Some(p) = &op.positional {
+    let mut names = Vec::new();
+    for p in &op.positional {
         let arg = id(&p.ident);
         let ty = positional_type(&p.ty);
         args.push(quote!(#arg: #ty));
+        names.push(quote!(#arg));
     }
-    if !op.params.is_empty() {
+    if has_params(op) {
         let params = id(&op.params_type);
         args.push(quote!(params: &#params));
+        names.push(quote!(params));
     }
+    (args, names)
+}
+
+fn has_params(op: &Operation) -> bool {
+    !op.params.is_empty() || op.body.is_some()
+}
+
+/// The free function that turns a call's arguments into a `RequestSpec`, or the argument error.
+pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
+    let name = request_fn_name(op);
+    let (args, _) = call_args(op);
     let checks = op.positional.iter().map(|p| (p, value_ref(p, true))).chain(op.params.iter().map(|p| (p, value_ref(p, false)))).filter_map(|(p, v)| {
-        let wire = &p.wire;
+        let rust_name = &p.ident;
         let (min, max) = (option_u64(p.min_length), option_u64(p.max_length));
         if (p.min_length.is_none() && p.max_length.is_none()) || !matches!(p.ty, Ty::String) {
             return None;
         }
         Some(if p.required {
-            quote!(crate::runtime::check_length(#wire, #v, #min, #max)?;)
+            quote!(crate::runtime::check_length(#rust_name, #v, #min, #max)?;)
         } else {
-            quote!(if let ::std::option::Option::Some(value) = #v { crate::runtime::check_length(#wire, value, #min, #max)?; })
+            quote!(if let ::std::option::Option::Some(value) = #v { crate::runtime::check_length(#rust_name, value, #min, #max)?; })
         })
     });
     let segments = op
@@ -93,26 +162,21 @@ fn call(op: &Operation) -> anyhow::Result<TokenStream> {
         .iter()
         .map(|s| match s {
             Segment::Literal(text) => Ok(quote!(path.literal(#text);)),
-            Segment::Positional | Segment::Param(_) => {
-                let (p, positional) = match s {
-                    Segment::Param(i) => (&op.params[*i], false),
-                    _ => (
-                        op.positional.as_ref().ok_or_else(|| {
-                            anyhow::anyhow!(
-                                "internal: {}: positional segment without a parameter",
-                                op.origin
-                            )
-                        })?,
-                        true,
-                    ),
-                };
-                let wire = &p.wire;
+            Segment::Positional(i) | Segment::Param(i) => {
+                let positional = matches!(s, Segment::Positional(_));
+                let list = if positional { &op.positional } else { &op.params };
+                let p = list.get(*i).ok_or_else(|| {
+                    anyhow::anyhow!("internal: {}: path segment without its parameter", op.origin)
+                })?;
+                let rust_name = &p.ident;
                 let value = as_str(&p.ty, value_ref(p, positional));
-                Ok(quote!(path.param(#wire, #value)?;))
+                Ok(quote!(path.param(#rust_name, #value)?;))
             }
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let query = query(op);
+    let headers = headers(op);
+    let body = body(op);
     let method = id(&op.method);
     let spec_id = &op.spec_id;
     let template = &op.path_template;
@@ -123,26 +187,441 @@ fn call(op: &Operation) -> anyhow::Result<TokenStream> {
         });
         quote!(&[#(#schemes),*])
     });
-    let send = match op.response {
-        Response::Enveloped(_) => quote!(send_enveloped),
-    };
+    let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
     Ok(quote! {
-        #doc
-        pub async fn #name(&self, #(#args),*) -> crate::Result<#response> {
+        #allow
+        fn #name(#(#args),*) -> crate::Result<crate::runtime::RequestSpec> {
             #(#checks)*
             let mut path = crate::runtime::PathBuilder::new();
             #(#segments)*
             #query
-            self.client.#send(crate::runtime::RequestSpec {
+            #headers
+            #body
+            Ok(crate::runtime::RequestSpec {
                 method: ::reqwest::Method::#method,
                 operation: #spec_id,
                 path_template: #template,
                 path: path.finish(),
                 query,
+                headers,
+                body,
                 security: &[#(#security),*],
-            }).await
+            })
         }
     })
+}
+
+/// Header parameters as sent; cookie parameters joined into one `Cookie` header.
+fn headers(op: &Operation) -> TokenStream {
+    let pushes: Vec<TokenStream> = op
+        .params
+        .iter()
+        .filter(|p| matches!(p.location, ParamLocation::Header | ParamLocation::Cookie))
+        .map(|p| {
+            let wire = &p.wire;
+            let field = id(&p.ident);
+            let push = match p.location {
+                ParamLocation::Cookie => {
+                    let value = owned_string(&p.ty, quote!(value));
+                    quote!(cookies.push(::std::format!("{}={}", #wire, #value));)
+                }
+                _ => {
+                    let value = owned_string(&p.ty, quote!(value));
+                    quote!(headers.push((#wire, #value));)
+                }
+            };
+            if p.required {
+                quote!({ let value = &params.#field; #push })
+            } else {
+                quote!(if let ::std::option::Option::Some(value) = &params.#field { #push })
+            }
+        })
+        .collect();
+    let has_cookies = op.params.iter().any(|p| p.location == ParamLocation::Cookie);
+    if pushes.is_empty() {
+        return quote!(let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new(););
+    }
+    let cookies = has_cookies.then(|| quote!(let mut cookies: ::std::vec::Vec<::std::string::String> = ::std::vec::Vec::new();));
+    let join = has_cookies.then(|| quote!(if !cookies.is_empty() { headers.push(("cookie", cookies.join("; "))); }));
+    quote! {
+        let mut headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+        #cookies
+        #(#pushes)*
+        #join
+    }
+}
+
+/// The body from the params struct: JSON, untyped JSON (`{}` when required and not given), multipart
+/// parts, text or bytes.
+fn body(op: &Operation) -> TokenStream {
+    let Some(body) = &op.body else {
+        return quote!(let body = crate::runtime::Body::Empty;);
+    };
+    let field = id(&body.ident);
+    let name = body.ident.as_str();
+    match &body.media {
+        BodyMedia::Json(Ty::Json) => {
+            let missing = if body.required {
+                quote!(crate::runtime::Body::Json(::std::vec::Vec::from(&b"{}"[..])))
+            } else {
+                quote!(crate::runtime::Body::Empty)
+            };
+            quote! {
+                let body = match &params.#field {
+                    ::std::option::Option::Some(value) => crate::runtime::Body::json(#name, value)?,
+                    ::std::option::Option::None => #missing,
+                };
+            }
+        }
+        BodyMedia::Json(_) if body.required => quote!(let body = crate::runtime::Body::json(#name, &params.#field)?;),
+        BodyMedia::Json(_) => quote! {
+            let body = match &params.#field {
+                ::std::option::Option::Some(value) => crate::runtime::Body::json(#name, value)?,
+                ::std::option::Option::None => crate::runtime::Body::Empty,
+            };
+        },
+        BodyMedia::Bytes(content_type) | BodyMedia::Text(content_type) => {
+            let data = match &body.media {
+                BodyMedia::Text(_) => quote!(value.clone().into_bytes()),
+                _ => quote!(value.clone()),
+            };
+            let raw = quote!(crate::runtime::Body::Raw { content_type: #content_type, data: #data });
+            if body.required {
+                quote!(let body = { let value = &params.#field; #raw };)
+            } else {
+                quote! {
+                    let body = match &params.#field {
+                        ::std::option::Option::Some(value) => #raw,
+                        ::std::option::Option::None => crate::runtime::Body::Empty,
+                    };
+                }
+            }
+        }
+        BodyMedia::Multipart { parts, .. } => {
+            let pushes = parts.iter().map(|part| {
+                let wire = &part.wire;
+                let part_field = id(&part.ident);
+                let value = if part.binary {
+                    quote!(crate::runtime::PartValue::Bytes { data: value.clone(), file_name: ::std::option::Option::None, content_type: ::std::option::Option::None })
+                } else if part.ty == Ty::String {
+                    quote!(crate::runtime::PartValue::Text(value.clone()))
+                } else {
+                    quote!(crate::runtime::PartValue::Text(crate::runtime::json_text(#wire, value)?))
+                };
+                let push = quote!(parts.push(crate::runtime::Part { name: #wire, value: #value }););
+                if part.required {
+                    quote!({ let value = &form.#part_field; #push })
+                } else {
+                    quote!(if let ::std::option::Option::Some(value) = &form.#part_field { #push })
+                }
+            });
+            let form = if body.required {
+                quote!(let form = &params.#field;)
+            } else {
+                quote!(let ::std::option::Option::Some(form) = &params.#field else { return Ok(crate::runtime::Body::Empty) };)
+            };
+            let _ = name;
+            quote! {
+                let body = {
+                    let mut parts = ::std::vec::Vec::new();
+                    #form
+                    #(#pushes)*
+                    crate::runtime::Body::Multipart(parts)
+                };
+            }
+        }
+    }
+}
+
+/// A call that starts a long-running operation returns the waiter's handle, built from the call's
+/// result (the operation's id) and the scope parameters the waiter needs.
+fn started_call(
+    op: &Operation,
+    started: &crate::ir::Started,
+    waiter_op: &Operation,
+    request: TokenStream,
+) -> anyhow::Result<(TokenStream, TokenStream)> {
+    let waiter = waiter_op
+        .waiter
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("internal: {} starts an operation without a waiter", op.origin))?;
+    let handle = type_path(&TypePath {
+        module: waiter_op.resource.clone(),
+        name: waiter.handle.clone(),
+    });
+    let waiter_params = type_path(&TypePath {
+        module: waiter_op.resource.clone(),
+        name: waiter_op.params_type.clone(),
+    });
+    let copies = waiter_op.params.iter().map(|p| {
+        let field = id(&p.ident);
+        quote!(#field: params.#field.clone(),)
+    });
+    let id_field = id(&started.id_field);
+    let id_wire = &started.id_field;
+    let take_id = if started.id_optional {
+        quote!(result.#id_field.ok_or_else(|| ::std::format!("the result has no `{}`", #id_wire))?)
+    } else {
+        quote!(result.#id_field)
+    };
+    let scope = if waiter_op.params.is_empty() {
+        quote!(let waiter_params = ();)
+    } else {
+        quote!(let waiter_params = #waiter_params { #(#copies)* };)
+    };
+    let pass_params = (!waiter_op.params.is_empty()).then(|| quote!(waiter_params));
+    let client = quote!(self.client);
+    Ok((
+        quote!(crate::Call<'a, #handle<'a>>),
+        quote! {
+            let client = #client;
+            #scope
+            #request.and_then(move |result| ::std::result::Result::Ok(#handle::new(client, #take_id, #pass_params)))
+        },
+    ))
+}
+
+/// The streaming form of a paged call: every item, page by page, as a `Stream`.
+fn paging_call(op: &Operation, paging: &crate::ir::Paging, doc: &TokenStream, args: &[TokenStream]) -> TokenStream {
+    let name = id(&op.fn_name);
+    let page_fn = id(&paging.page_fn);
+    let item = rust_type(&paging.item, true);
+    let spec_id = &op.spec_id;
+    let cursor = id(&op.params[paging.cursor_param].ident);
+    let own_positional = op.positional.iter().map(|p| {
+        let arg = id(&p.ident);
+        quote!(let #arg = ::std::borrow::ToOwned::to_owned(#arg);)
+    });
+    let pass_positional = op.positional.iter().map(|p| {
+        let arg = id(&p.ident);
+        quote!(&#arg,)
+    });
+    let mut next = {
+        let first = id(&paging.next_cursor[0]);
+        if paging.optional[0] {
+            quote!(page.#first)
+        } else {
+            quote!(::std::option::Option::Some(page.#first))
+        }
+    };
+    for (step, optional) in paging.next_cursor.iter().zip(&paging.optional).skip(1) {
+        let step = id(step);
+        next = if *optional {
+            quote!(#next.and_then(|value| value.#step))
+        } else {
+            quote!(#next.map(|value| value.#step))
+        };
+    }
+    let result = id(&paging.result_ident);
+    let items = if paging.result_optional {
+        quote!(page.#result.unwrap_or_default())
+    } else {
+        quote!(page.#result)
+    };
+    quote! {
+        #doc
+        ///
+        /// Streams every item, fetching one page at a time as the stream is read (the cursor in `params` is
+        /// where it starts). The stream ends after the last page and fails, instead of looping, if the server
+        /// sends a cursor it sent before.
+        pub fn #name(&self, #(#args),*) -> crate::Paginator<'a, #item> {
+            let this = *self;
+            #(#own_positional)*
+            let params = params.clone();
+            crate::runtime::paginate_cursor(
+                #spec_id,
+                move |cursor| {
+                    let mut params = params.clone();
+                    params.#cursor = cursor;
+                    this.#page_fn(#(#pass_positional)* &params)
+                },
+                |page| {
+                    let next = #next;
+                    (#items, next)
+                },
+            )
+        }
+    }
+}
+
+/// `wait` and `wait_with` on the call that reads an operation's state.
+fn wait_calls(op: &Operation, waiter: &Waiter, api: &Api) -> anyhow::Result<TokenStream> {
+    let get = id(&op.fn_name);
+    let response = id(&op.response_type);
+    let spec_id = &op.spec_id;
+    let union = union_of(op, api)?;
+    let (done, classify) = classify_fn(op, waiter, union, api)?;
+    let (args, names) = call_args(op);
+    let params_arg = has_params(op).then(|| quote!(params,));
+    let [id_param] = op.positional.as_slice() else {
+        anyhow::bail!("internal: {}: a waiter needs exactly one id argument", op.origin);
+    };
+    let id_arg = id(&id_param.ident);
+    let id_text = quote!(#id_arg);
+    let _ = names;
+    Ok(quote! {
+        /// Polls this call until the operation succeeds (its result) or fails (`Error::OperationFailed` with
+        /// the server's message), with the default [`crate::WaitOptions`] (backoff from 500 ms to 5 s,
+        /// deadline 5 min: then `Error::WaitTimeout` with the last status seen). Dropping the future stops
+        /// polling.
+        pub async fn wait(&self, #(#args),*) -> crate::Result<#done> {
+            self.wait_with(#id_arg, #params_arg &crate::WaitOptions::default()).await
+        }
+        /// [`Self::wait`] with your own interval, backoff cap and deadline.
+        pub async fn wait_with(&self, #(#args,)* options: &crate::WaitOptions) -> crate::Result<#done> {
+            #classify
+            crate::runtime::poll_until(#spec_id, #id_text, options, || self.#get(#id_arg, #params_arg).send(), classify).await
+        }
+    })
+    .map(|tokens| {
+        let _ = response;
+        tokens
+    })
+}
+
+fn union_of<'a>(op: &Operation, api: &'a Api) -> anyhow::Result<&'a crate::ir::Union> {
+    let Response::Enveloped(Ty::Named(path)) = &op.response else {
+        anyhow::bail!("internal: {}: a waiter on a call that does not return a union", op.origin);
+    };
+    match crate::ir::find(&api.types, path).map(|t| &t.kind) {
+        Some(TypeKind::Union(union)) => Ok(union),
+        _ => anyhow::bail!("internal: {}: a waiter on a call that does not return a union", op.origin),
+    }
+}
+
+/// The function that sorts a polled result into pending / succeeded (with what `wait` returns) / failed.
+fn classify_fn(op: &Operation, waiter: &Waiter, union: &crate::ir::Union, api: &Api) -> anyhow::Result<(TokenStream, TokenStream)> {
+    let union_ty = id(&op.response_type);
+    let tag = match &union.rule {
+        crate::ir::Rule::Tag(tag) => tag.clone(),
+        _ => anyhow::bail!("internal: {}: waiter union without a tag", op.origin),
+    };
+    let single = match waiter.succeeded.as_slice() {
+        [only] => union.variants.iter().find(|v| &v.ident == only),
+        _ => None,
+    };
+    let done = match single {
+        Some(v) => {
+            let ty = rust_type(&v.ty, true);
+            if v.boxed { quote!(::std::boxed::Box<#ty>) } else { ty }
+        }
+        None => quote!(#union_ty),
+    };
+    let field_of = |variant: &crate::ir::Variant, ident: &str| -> Option<bool> {
+        let Ty::Named(p) = &variant.ty else { return None };
+        match &crate::ir::find(&api.types, p)?.kind {
+            TypeKind::Struct { fields, .. } => fields.iter().find(|f| f.ident == ident).map(|f| f.optional()),
+            _ => None,
+        }
+    };
+    let status_of = |variant: &crate::ir::Variant| -> TokenStream {
+        let field = id(&waiter.status_field);
+        match field_of(variant, &waiter.status_field) {
+            Some(false) => quote!(::std::string::ToString::to_string(&inner.#field)),
+            Some(true) => quote!(inner.#field.as_ref().map(::std::string::ToString::to_string).unwrap_or_default()),
+            None => quote!(::std::string::String::new()),
+        }
+    };
+    let arms = union.variants.iter().map(|v| {
+        let ident = id(&v.ident);
+        let status = status_of(v);
+        if waiter.succeeded.contains(&v.ident) {
+            if single.is_some() {
+                quote!(#union_ty::#ident(inner) => crate::runtime::PollState::Succeeded(inner),)
+            } else {
+                quote!(value @ #union_ty::#ident(_) => crate::runtime::PollState::Succeeded(value),)
+            }
+        } else if waiter.failed.contains(&v.ident) {
+            let message = match &waiter.message {
+                Some(m) => {
+                    let field = id(m);
+                    match field_of(v, m) {
+                        Some(true) => quote!(inner.#field.clone().unwrap_or_default()),
+                        _ => quote!(inner.#field.clone()),
+                    }
+                }
+                None => quote!(::std::string::String::new()),
+            };
+            quote!(#union_ty::#ident(inner) => crate::runtime::PollState::Failed { status: #status, message: #message },)
+        } else {
+            quote!(#union_ty::#ident(inner) => crate::runtime::PollState::Pending { status: #status },)
+        }
+    });
+    let classify = quote! {
+        fn classify(value: #union_ty) -> crate::runtime::PollState<#done> {
+            match value {
+                #(#arms)*
+                #union_ty::Unknown(raw) => crate::runtime::PollState::Pending {
+                    status: crate::runtime::union_tag(&raw, #tag).unwrap_or("unknown").to_owned(),
+                },
+            }
+        }
+    };
+    Ok((done, classify))
+}
+
+/// The handle a started operation is returned as: its id, and `wait()`.
+pub fn waiter_handle(op: &Operation, waiter: &Waiter, api: &Api, resource: &Resource) -> anyhow::Result<TokenStream> {
+    let handle = id(&waiter.handle);
+    let resource_handle = id(&resource.handle);
+    let (done, _) = classify_fn(op, waiter, union_of(op, api)?, api)?;
+    let params = id(&op.params_type);
+    let (params_field, params_arg, params_ty) = if has_params(op) {
+        (quote!(params: #params,), quote!(&self.params,), quote!(#params))
+    } else {
+        (quote!(), quote!(), quote!(()))
+    };
+    let get = &op.fn_name;
+    let doc = format!(" A long-running operation that `{get}()` reports on: its id, and `wait()` to poll it to the end.");
+    let store = has_params(op).then(|| quote!(params,));
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        pub struct #handle<'a> {
+            client: &'a crate::Client,
+            id: ::std::string::String,
+            #params_field
+        }
+        impl<'a> #handle<'a> {
+            #[allow(unused_variables)]
+            pub(crate) fn new(client: &'a crate::Client, id: ::std::string::String, params: #params_ty) -> Self {
+                Self { client, id, #store }
+            }
+            /// The operation's id.
+            pub fn id(&self) -> &str {
+                &self.id
+            }
+            /// Polls until the operation succeeds or fails, with the default [`crate::WaitOptions`].
+            pub async fn wait(&self) -> crate::Result<#done> {
+                self.wait_with(&crate::WaitOptions::default()).await
+            }
+            /// Polls until the operation succeeds or fails, with your own interval and deadline.
+            pub async fn wait_with(&self, options: &crate::WaitOptions) -> crate::Result<#done> {
+                #resource_handle::new(self.client).wait_with(&self.id, #params_arg options).await
+            }
+        }
+    })
+}
+
+/// The struct of a multipart body's parts.
+pub fn form_struct(op: &Operation) -> TokenStream {
+    let Some(crate::ir::RequestBody { media: BodyMedia::Multipart { type_name, parts }, .. }) = &op.body else {
+        return TokenStream::new();
+    };
+    let name = id(type_name);
+    let doc = format!(" The parts of `{}()`'s multipart body.", op.fn_name);
+    let fields = parts.iter().map(|part| {
+        let doc = docs::outer(&format!("{}\n\nPart `{}`.", part.doc.clone().unwrap_or_default(), part.wire).trim_start().to_owned());
+        let field = id(&part.ident);
+        let base = if part.binary { quote!(::std::vec::Vec<u8>) } else { rust_type(&part.ty, true) };
+        let ty = if part.required { base } else { quote!(::std::option::Option<#base>) };
+        quote!(#doc pub #field: #ty,)
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct #name { #(#fields)* }
+    }
 }
 
 /// Query pairs: required parameters in one `vec![]`, optional ones pushed when set.
@@ -290,16 +769,26 @@ fn call_doc(op: &Operation) -> String {
 }
 
 /// The params struct of one call, with its fields' docs and constraints.
-pub fn params_struct(op: &Operation, types: &[TypeDef]) -> TokenStream {
-    if op.params.is_empty() {
+pub fn params_struct(op: &Operation, types: &[TypeDef], structs: &BTreeSet<TypePath>) -> TokenStream {
+    if !has_params(op) {
         return TokenStream::new();
     }
     let name = id(&op.params_type);
     let doc = format!(" Parameters of `{}()`.", op.fn_name);
-    let defaultable = op
-        .params
-        .iter()
-        .all(|p| !p.required || !is_string_enum(types, &p.ty));
+    let body_default = match &op.body {
+        None => true,
+        Some(body) if !body.required => true,
+        Some(body) => match &body.media {
+            BodyMedia::Json(Ty::Named(p)) => structs.contains(p),
+            BodyMedia::Json(Ty::DateTime) => false,
+            _ => true,
+        },
+    };
+    let defaultable = body_default
+        && op
+            .params
+            .iter()
+            .all(|p| !p.required || !is_string_enum(types, &p.ty));
     let derive_default = defaultable.then(|| quote!(Default,));
     let fields = op.params.iter().map(|p| {
         let mut text = p.doc.clone().unwrap_or_default();
@@ -317,6 +806,8 @@ pub fn params_struct(op: &Operation, types: &[TypeDef]) -> TokenStream {
         let location = match p.location {
             ParamLocation::Path => "Path",
             ParamLocation::Query => "Query",
+            ParamLocation::Header => "Header",
+            ParamLocation::Cookie => "Cookie",
         };
         text.push_str(&format!("\n\n{location} parameter `{}`.", p.wire));
         let doc = docs::outer(text.trim_start());
@@ -329,21 +820,47 @@ pub fn params_struct(op: &Operation, types: &[TypeDef]) -> TokenStream {
         };
         quote! { #doc pub #field: #ty, }
     });
+    let body = op.body.as_ref().map(|body| {
+        let field = id(&body.ident);
+        let (base, always_optional) = match &body.media {
+            BodyMedia::Json(Ty::Json) => (quote!(::serde_json::Value), true),
+            BodyMedia::Json(ty) => (rust_type(ty, true), false),
+            BodyMedia::Multipart { type_name, .. } => {
+                let form = id(type_name);
+                (quote!(#form), false)
+            }
+            BodyMedia::Bytes(_) => (quote!(::std::vec::Vec<u8>), false),
+            BodyMedia::Text(_) => (quote!(::std::string::String), false),
+        };
+        let mut text = body.doc.clone().unwrap_or_else(|| "The request body.".to_owned());
+        if let BodyMedia::Json(Ty::Json) = &body.media {
+            text.push_str("\n\nThe spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.");
+        }
+        let doc = docs::outer(&text);
+        let ty = if body.required && !always_optional { base } else { quote!(::std::option::Option<#base>) };
+        quote! { #doc pub #field: #ty, }
+    });
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq, #derive_default)]
-        pub struct #name { #(#fields)* }
+        pub struct #name { #(#fields)* #body }
     }
 }
 
 /// `pub type XResponse = ...;` when the call returns a type defined elsewhere.
 pub fn response_alias(op: &Operation) -> TokenStream {
-    let Response::Enveloped(ty) = &op.response;
-    if matches!(ty, Ty::Named(p) if p.module == op.resource && p.name == op.response_type) {
-        return TokenStream::new();
-    }
+    let ty = match &op.response {
+        Response::Enveloped(ty) | Response::EnvelopedWhole(ty) | Response::Json(ty) => {
+            if matches!(ty, Ty::Named(p) if p.module == op.resource && p.name == op.response_type) {
+                return TokenStream::new();
+            }
+            rust_type(ty, true)
+        }
+        Response::Text => quote!(::std::string::String),
+        Response::Bytes => quote!(::std::vec::Vec<u8>),
+        Response::Empty => quote!(()),
+    };
     let name = id(&op.response_type);
-    let ty = rust_type(ty, true);
     let doc = format!(" What `{}()` returns.", op.fn_name);
     quote! { #[doc = #doc] pub type #name = #ty; }
 }

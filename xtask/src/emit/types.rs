@@ -2,7 +2,8 @@
 //! step by their discriminator, and aliases.
 
 use super::{docs, id, type_path};
-use crate::ir::{Field, Ty, TypeDef, TypeKind, Union};
+use crate::ir::{Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union};
+use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -30,13 +31,42 @@ pub fn rust_type(ty: &Ty, nested: bool) -> TokenStream {
     }
 }
 
-pub fn type_def(def: &TypeDef) -> TokenStream {
+/// Structs that can derive `Default`: every field is an `Option` or has a default itself (computed to a
+/// fixed point, since structs contain structs). Unions and enums have no natural default.
+pub fn defaultable(types: &[TypeDef]) -> BTreeSet<TypePath> {
+    let mut found: BTreeSet<TypePath> = BTreeSet::new();
+    loop {
+        let before = found.len();
+        for def in types {
+            if let TypeKind::Struct { fields, .. } = &def.kind {
+                let ok = fields.iter().all(|f| f.optional() || has_default(&f.ty, &found));
+                if ok {
+                    found.insert(def.path.clone());
+                }
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
+    }
+}
+
+fn has_default(ty: &Ty, structs: &BTreeSet<TypePath>) -> bool {
+    match ty {
+        Ty::DateTime => false,
+        Ty::Named(path) => structs.contains(path),
+        _ => true,
+    }
+}
+
+pub fn type_def(def: &TypeDef, defaultable: &BTreeSet<TypePath>) -> TokenStream {
     let mut doc = doc_text(def.doc.as_deref(), def.deprecated);
     if let TypeKind::Union(union) = &def.kind {
-        let told_apart = format!(
-            "Decided by `{}`; a value this version does not know is kept in `Unknown`.",
-            union.tag
-        );
+        let told_apart = match &union.rule {
+            Rule::Tag(tag) => format!("Decided by `{tag}`; a value this version does not know is kept in `Unknown`."),
+            Rule::Presence => "Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.".to_owned(),
+            Rule::Kind => "Decided by the kind of JSON value; anything else is kept in `Unknown`.".to_owned(),
+        };
         doc = if doc.trim().is_empty() {
             format!("One of {} shapes. {told_apart}", union.variants.len())
         } else {
@@ -46,12 +76,23 @@ pub fn type_def(def: &TypeDef) -> TokenStream {
     let doc = docs::outer(&doc);
     let name = id(&def.path.name);
     match &def.kind {
-        TypeKind::Struct { fields } => {
+        TypeKind::Struct { fields, extra } => {
             let fields = fields.iter().map(field);
+            let extra = extra.as_ref().map(|ty| {
+                let value = rust_type(ty, true);
+                quote! {
+                    /// Properties the spec does not list (`additionalProperties`), kept as sent.
+                    #[serde(flatten)]
+                    pub extra: ::std::collections::BTreeMap<::std::string::String, #value>,
+                }
+            });
+            let default = defaultable.contains(&def.path).then(|| quote!(Default,));
+            let deprecated = deprecated_attr(def.deprecated);
             quote! {
                 #doc
-                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-                pub struct #name { #(#fields)* }
+                #deprecated
+                #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+                pub struct #name { #(#fields)* #extra }
             }
         }
         TypeKind::StringEnum { values, open } => {
@@ -111,8 +152,12 @@ pub fn type_def(def: &TypeDef) -> TokenStream {
     }
 }
 
-/// The spec's description, with a note when the spec marks the item deprecated (a note rather than
-/// `#[deprecated]`, which would warn inside this crate's own serde derives).
+/// `#[deprecated]` for what the spec marks deprecated, so users' builds point at each use.
+pub fn deprecated_attr(deprecated: bool) -> Option<TokenStream> {
+    deprecated.then(|| quote!(#[deprecated(note = "deprecated by the API")]))
+}
+
+/// The spec's description, with a note when the spec marks the item deprecated.
 fn doc_text(description: Option<&str>, deprecated: bool) -> String {
     let description = description.unwrap_or_default();
     match (description.is_empty(), deprecated) {
@@ -126,7 +171,10 @@ fn field(f: &Field) -> TokenStream {
     let doc = doc_text(f.doc.as_deref(), f.deprecated);
     let doc = docs::outer(&doc);
     let name = id(&f.ident);
-    let base = rust_type(&f.ty, false);
+    let mut base = rust_type(&f.ty, false);
+    if f.boxed {
+        base = quote!(::std::boxed::Box<#base>);
+    }
     let ty = if f.optional() {
         quote!(::std::option::Option<#base>)
     } else {
@@ -151,43 +199,103 @@ fn field(f: &Field) -> TokenStream {
         });
     }
     let serde = (!serde.is_empty()).then(|| quote!(#[serde(#(#serde),*)]));
-    quote! { #doc #serde pub #name: #ty, }
+    let deprecated = deprecated_attr(f.deprecated);
+    quote! { #doc #deprecated #serde pub #name: #ty, }
 }
 
 fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
     let ty_name = id(name);
-    let tag = &union.tag;
     let variants = union.variants.iter().map(|v| {
         let ident = id(&v.ident);
-        let ty = rust_type(&v.ty, true);
-        let tags = v
-            .tags
-            .iter()
-            .map(|t| format!("`{t}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let mut ty = rust_type(&v.ty, true);
+        if v.boxed {
+            ty = quote!(::std::boxed::Box<#ty>);
+        }
+        let chosen_by = match (&union.rule, &v.marker, v.kind) {
+            (Rule::Tag(tag), _, _) => {
+                let tags = v.tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+                format!("`{tag}`: {tags}.")
+            }
+            (_, Some(marker), _) => format!("`{marker}` is present."),
+            (_, _, Some(kind)) => format!("A JSON {}.", kind_name(kind)),
+            _ => String::new(),
+        };
         let doc = docs::outer(&format!(
-            "`{tag}`: {tags}.{}",
-            v.doc
-                .as_deref()
-                .map(|d| format!("\n\n{d}"))
-                .unwrap_or_default()
+            "{chosen_by}{}",
+            v.doc.as_deref().map(|d| format!("\n\n{d}")).unwrap_or_default()
         ));
         quote! { #doc #ident(#ty), }
     });
-    let arms = union.variants.iter().map(|v| {
+    let decode = |v: &crate::ir::Variant| {
         let ident = id(&v.ident);
         let variant_name = &v.ident;
-        let tags = &v.tags;
-        quote! {
-            ::std::option::Option::Some(#(#tags)|*) => crate::runtime::decode_variant(value, #name, #variant_name).map(Self::#ident),
+        let wrap = if v.boxed {
+            quote!(|inner| Self::#ident(::std::boxed::Box::new(inner)))
+        } else {
+            quote!(Self::#ident)
+        };
+        quote!(crate::runtime::decode_variant(value, #name, #variant_name).map(#wrap))
+    };
+    let (choose, unknown_doc) = match &union.rule {
+        Rule::Tag(tag) => {
+            let arms = union.variants.iter().map(|v| {
+                let tags = &v.tags;
+                let decode = decode(v);
+                quote!(::std::option::Option::Some(#(#tags)|*) => #decode,)
+            });
+            (
+                quote! {
+                    match crate::runtime::union_tag(&value, #tag) {
+                        #(#arms)*
+                        _ => Ok(Self::Unknown(value)),
+                    }
+                },
+                format!(" A `{tag}` this version of the SDK does not know (or a value that is not an object), kept as raw JSON."),
+            )
         }
-    });
+        Rule::Presence => {
+            let markers: Vec<&str> = union.variants.iter().filter_map(|v| v.marker.as_deref()).collect();
+            let arms = union.variants.iter().enumerate().map(|(i, v)| {
+                let decode = decode(v);
+                quote!(::std::option::Option::Some(#i) => #decode,)
+            });
+            (
+                quote! {
+                    match crate::runtime::union_marker(&value, &[#(#markers),*]) {
+                        #(#arms)*
+                        _ => Ok(Self::Unknown(value)),
+                    }
+                },
+                " Not exactly one of the variants' properties present (or not an object), kept as raw JSON.".to_owned(),
+            )
+        }
+        Rule::Kind => {
+            let mut ordered: Vec<&crate::ir::Variant> = union.variants.iter().collect();
+            // Integers before other numbers: an integer is both.
+            ordered.sort_by_key(|v| v.kind);
+            let checks = ordered.iter().map(|v| {
+                let test = match v.kind {
+                    Some(JsonKind::String) => quote!(value.is_string()),
+                    Some(JsonKind::Integer) => quote!(value.is_i64() || value.is_u64()),
+                    Some(JsonKind::Number) => quote!(value.is_number()),
+                    Some(JsonKind::Boolean) => quote!(value.is_boolean()),
+                    Some(JsonKind::Array) => quote!(value.is_array()),
+                    Some(JsonKind::Object) => quote!(value.is_object()),
+                    Some(JsonKind::Null) | None => quote!(value.is_null()),
+                };
+                let decode = decode(v);
+                quote!(if #test { return #decode; })
+            });
+            (
+                quote! { #(#checks)* Ok(Self::Unknown(value)) },
+                " A kind of JSON value none of the variants takes, kept as raw JSON.".to_owned(),
+            )
+        }
+    };
     let ser_arms = union.variants.iter().map(|v| {
         let ident = id(&v.ident);
         quote! { Self::#ident(inner) => ::serde::Serialize::serialize(inner, serializer), }
     });
-    let unknown_doc = format!(" A `{tag}` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.");
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq)]
@@ -199,10 +307,7 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
         impl<'de> ::serde::Deserialize<'de> for #ty_name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
-                match crate::runtime::union_tag(&value, #tag) {
-                    #(#arms)*
-                    _ => Ok(Self::Unknown(value)),
-                }
+                #choose
             }
         }
         impl ::serde::Serialize for #ty_name {
@@ -213,5 +318,17 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+fn kind_name(kind: JsonKind) -> &'static str {
+    match kind {
+        JsonKind::String => "string",
+        JsonKind::Integer => "integer",
+        JsonKind::Number => "number",
+        JsonKind::Boolean => "boolean",
+        JsonKind::Array => "array",
+        JsonKind::Object => "object",
+        JsonKind::Null => "null",
     }
 }

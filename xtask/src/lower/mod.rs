@@ -1,10 +1,12 @@
 //! Stage 2: the OpenAPI document to the intermediate model in `ir`. Every error names the spec location
 //! (`paths./x/{id}.get.responses.200` or a JSON pointer into components).
 
+mod cycles;
 mod operation;
 mod resource;
 mod schema;
 mod view;
+mod workflow;
 
 use crate::ident::{Case, Scope};
 use crate::ir::{Api, Ty, TypeDef, TypePath};
@@ -20,6 +22,12 @@ pub struct Lowerer<'a> {
     types: Vec<TypeDef>,
     /// Each component schema's type, once lowered (or while it is being lowered).
     components: HashMap<&'a str, Ty>,
+    /// Request-body versions of components that have `readOnly` properties (which are left out).
+    input_components: HashMap<&'a str, Ty>,
+    /// Whether a `readOnly` property is reachable from the schema at a location.
+    read_only_cache: HashMap<String, bool>,
+    /// Lowering a request body: `readOnly` properties are left out.
+    request_mode: bool,
     /// Named types made for schemas written in place, by location, so a shared location yields one type.
     inline_types: HashMap<String, Ty>,
     /// Type names taken in each module.
@@ -32,11 +40,17 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
         doc,
         types: Vec::new(),
         components: HashMap::new(),
+        input_components: HashMap::new(),
+        read_only_cache: HashMap::new(),
+        request_mode: false,
         inline_types: HashMap::new(),
         scopes: BTreeMap::new(),
         warnings: Vec::new(),
     };
-    let (resources, operations) = lowerer.operations()?;
+    let (resources, mut operations) = lowerer.operations()?;
+    lowerer.all_components()?;
+    workflow::link_started(&mut operations, &lowerer.types);
+    cycles::box_cycles(&mut lowerer.types);
     Ok(Api {
         title: doc.info.title.clone(),
         description: doc.info.description.clone(),
@@ -49,7 +63,31 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
     })
 }
 
-impl Lowerer<'_> {
+impl<'a> Lowerer<'a> {
+    /// Every component schema gets its type, also those no operation reaches (their examples and users
+    /// may need them); in document order, so the output does not depend on which operation came first.
+    fn all_components(&mut self) -> Result<()> {
+        let Some(components) = &self.doc.components else {
+            return Ok(());
+        };
+        for (name, schema) in &components.schemas {
+            let at = format!("#/components/schemas/{}", schema::escape_pointer(name));
+            match schema {
+                openapiv3::ReferenceOr::Item(item) => {
+                    self.lower_component(name, item, &at)?;
+                }
+                openapiv3::ReferenceOr::Reference { reference } => {
+                    let hint = Hint {
+                        module: vec!["types".to_owned()],
+                        name: crate::ident::ident(name, Case::Pascal),
+                    };
+                    self.lower(schema::SchemaRef::Ref(reference), &hint, &at)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn claim_type(&mut self, hint: &Hint) -> TypePath {
         let scope = self.scopes.entry(hint.module.clone()).or_default();
         TypePath {

@@ -4,10 +4,11 @@
 use super::resource::{place, singular, Placement};
 use super::schema::{component_name, Hint, SchemaRef};
 use super::view::{shape, Shape};
-use super::Lowerer;
+use super::{workflow, Lowerer};
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{
-    is_string_enum, AuthScheme, Operation, Param, ParamLocation, Resource, Response, Segment, Ty,
+    is_string_enum, AuthScheme, BodyMedia, FormPart, Operation, Param, ParamLocation, RequestBody,
+    Resource, Response, Segment, Ty,
 };
 use anyhow::{bail, Context, Result};
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme, StatusCode};
@@ -25,9 +26,27 @@ struct Found<'a> {
     shared_params: &'a [ReferenceOr<Parameter>],
     at: String,
     placement: Placement,
-    /// The envelope's `result` in the first 2xx JSON response, found once for placement and lowering.
-    result: Option<(SchemaRef<'a>, String)>,
+    /// The first 2xx response, found once for placement and lowering.
+    success: Success<'a>,
 }
+
+/// What the first 2xx response holds.
+enum Success<'a> {
+    /// Cloudflare's envelope: its `result`, and the whole envelope when it has more than the standard members.
+    Envelope {
+        result: (SchemaRef<'a>, String),
+        whole: Option<(SchemaRef<'a>, String)>,
+    },
+    /// JSON that is not the envelope (`None`: no schema).
+    Json(Option<(SchemaRef<'a>, String)>),
+    Text,
+    Bytes,
+    Empty,
+}
+
+/// The members of Cloudflare's envelope; any other member (e.g. `result_info`) makes the call return it whole.
+const ENVELOPE_REQUIRED: [&str; 3] = ["success", "errors", "result"];
+const ENVELOPE_STANDARD: [&str; 4] = ["success", "errors", "messages", "result"];
 
 impl<'a> Lowerer<'a> {
     pub fn operations(&mut self) -> Result<(Vec<Resource>, Vec<Operation>)> {
@@ -38,10 +57,12 @@ impl<'a> Lowerer<'a> {
             };
             for (method, op) in item.iter() {
                 let at = format!("paths.{path}.{method}");
-                let result = self.envelope_result(op, &at)?;
-                let returns_array = match &result {
-                    Some(result) => self.is_array(result)?,
-                    None => false,
+                let success = self.success_response(op, &at)?;
+                let returns_array = match &success {
+                    Success::Envelope { result, .. } | Success::Json(Some(result)) => {
+                        self.is_array(result)?
+                    }
+                    _ => false,
                 };
                 let mut placement = place(path, method, returns_array);
                 if ROOT_RESERVED.contains(&placement.resource[0].as_str()) {
@@ -54,7 +75,7 @@ impl<'a> Lowerer<'a> {
                     shared_params: &item.parameters,
                     at,
                     placement,
-                    result,
+                    success,
                 });
             }
         }
@@ -93,6 +114,7 @@ impl<'a> Lowerer<'a> {
             });
         }
 
+        let canonical = canonical_path_names(found.iter().map(|f| f.path));
         let mut operations = Vec::with_capacity(found.len());
         for f in &found {
             let scope = methods.entry(f.placement.resource.clone()).or_default();
@@ -106,18 +128,23 @@ impl<'a> Lowerer<'a> {
             } else {
                 scope.claim(&f.placement.method, Case::Snake)
             };
-            operations.push(
-                self.operation(f, fn_name)
-                    .with_context(|| format!("in operation {}", f.at))?,
-            );
+            let mut operation = self
+                .operation(f, fn_name, &canonical)
+                .with_context(|| format!("in operation {}", f.at))?;
+            if let Some(paging) = &mut operation.paging {
+                paging.page_fn = scope.claim(&paging.page_fn, Case::Snake);
+            }
+            operations.push(operation);
         }
         Ok((resources, operations))
     }
 
-    fn operation(&mut self, f: &Found<'a>, fn_name: String) -> Result<Operation> {
-        if f.op.request_body.is_some() {
-            bail!("{}.requestBody: request bodies are not supported yet", f.at);
-        }
+    fn operation(
+        &mut self,
+        f: &Found<'a>,
+        fn_name: String,
+        canonical: &BTreeMap<String, String>,
+    ) -> Result<Operation> {
         let module = f.placement.resource.clone();
         let last = module.last().map(String::as_str).unwrap_or("root");
         let base = format!(
@@ -155,11 +182,21 @@ impl<'a> Lowerer<'a> {
         }
 
         let segments_raw: Vec<&str> = f.path.split('/').filter(|s| !s.is_empty()).collect();
-        let positional_name = segments_raw
-            .last()
-            .and_then(|s| s.strip_prefix('{'))
-            .and_then(|s| s.strip_suffix('}'));
-        let mut positional = None;
+        // Path parameters are the call's own arguments, as in Cloudflare's SDKs, except the scope
+        // (`/accounts/{account_id}`: a first literal and a parameter), which goes in the params struct.
+        fn param_name<'s>(segment: &'s str) -> Option<&'s str> {
+            segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
+        }
+        let scope_name = match segments_raw.as_slice() {
+            [first, second, ..] if param_name(first).is_none() => param_name(second),
+            _ => None,
+        };
+        let positional_names: Vec<&str> = segments_raw
+            .iter()
+            .filter_map(|s| param_name(s))
+            .filter(|name| Some(*name) != scope_name)
+            .collect();
+        let mut positional = Vec::new();
         let mut params = Vec::new();
         let mut fields = Scope::default();
         let mut locals = Scope::with_reserved(CALL_LOCALS);
@@ -181,21 +218,43 @@ impl<'a> Lowerer<'a> {
                 bail!("paths.{}: segment `{segment}` mixes literal text and parameters, which is not supported", f.path);
             }
         }
-        ordered.extend(
-            declared
-                .iter()
-                .filter(|(_, l, _)| *l == ParamLocation::Query),
-        );
+        for location in [ParamLocation::Query, ParamLocation::Header, ParamLocation::Cookie] {
+            ordered.extend(declared.iter().filter(|(_, l, _)| *l == location));
+        }
+        // The body field's name is taken first, so a parameter called `body` gets the suffix.
+        let body_ident = f
+            .op
+            .request_body
+            .is_some()
+            .then(|| fields.claim("body", Case::Snake));
+        let mut previous_literal = "";
+        let mut rust_names: BTreeMap<&str, String> = BTreeMap::new();
+        for segment in &segments_raw {
+            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => {
+                    if let Some(canon) = canonical.get(previous_literal) {
+                        rust_names.insert(name, canon.clone());
+                    }
+                }
+                None => previous_literal = segment,
+            }
+        }
         for (data, location, at) in ordered {
             let is_positional =
-                *location == ParamLocation::Path && Some(data.name.as_str()) == positional_name;
+                *location == ParamLocation::Path && positional_names.contains(&data.name.as_str());
             let scope = if is_positional {
                 &mut locals
             } else {
                 &mut fields
             };
+            let rust_name = match location {
+                ParamLocation::Path => rust_names.get(data.name.as_str()).map(String::as_str),
+                _ => None,
+            }
+            .unwrap_or(&data.name);
             let param = self.param(
                 data,
+                rust_name,
                 *location,
                 at,
                 &Hint {
@@ -205,7 +264,7 @@ impl<'a> Lowerer<'a> {
                 scope,
             )?;
             if is_positional {
-                positional = Some(param);
+                positional.push(param);
             } else {
                 params.push(param);
             }
@@ -214,7 +273,11 @@ impl<'a> Lowerer<'a> {
         for s in &segments_raw {
             segments.push(
                 match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(name) if Some(name) == positional_name => Segment::Positional,
+                    Some(name) if positional_names.contains(&name) => Segment::Positional(
+                        positional.iter().position(|p| p.wire == name).ok_or_else(|| {
+                            anyhow::anyhow!("paths.{}: path parameter `{{{name}}}` is not declared", f.path)
+                        })?,
+                    ),
                     Some(name) => Segment::Param(
                         params
                             .iter()
@@ -231,17 +294,41 @@ impl<'a> Lowerer<'a> {
             );
         }
 
-        let (result, result_at) = f
-            .result
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("{}.responses: no 2xx JSON response in Cloudflare's envelope (`success`, `errors`, `result`); other responses are not supported yet", f.at))?;
-        let result_ty = self.lower(result, &response_hint, &result_at)?;
-        let response_type = match &result_ty {
-            Ty::Named(p) if p.module == module && p.name == response_hint.name => p.name.clone(),
+        let response = match &f.success {
+            Success::Envelope { whole: Some((r, at)), .. } => Response::EnvelopedWhole(self.lower(*r, &response_hint, at)?),
+            Success::Envelope { result: (r, at), .. } => Response::Enveloped(self.lower(*r, &response_hint, at)?),
+            Success::Json(Some((r, at))) => Response::Json(self.lower(*r, &response_hint, at)?),
+            Success::Json(None) => Response::Json(Ty::Json),
+            Success::Text => Response::Text,
+            Success::Bytes => Response::Bytes,
+            Success::Empty => Response::Empty,
+        };
+        let response_type = match &response {
+            Response::Enveloped(Ty::Named(p)) | Response::EnvelopedWhole(Ty::Named(p)) | Response::Json(Ty::Named(p))
+                if p.module == module && p.name == response_hint.name =>
+            {
+                p.name.clone()
+            }
             _ => self.claim_type(&response_hint).name,
         };
+        let waiter = match f.op.extensions.get(workflow::WAITER_EXTENSION) {
+            Some(extension) => {
+                let handle = self
+                    .claim_type(&Hint {
+                        module: module.clone(),
+                        name: format!("{}Handle", ident(&singular(last), Case::Pascal)),
+                    })
+                    .name;
+                Some(workflow::waiter(extension, &response, &self.types, handle, &f.at)?)
+            }
+            None => None,
+        };
+        let body = match (&f.op.request_body, body_ident) {
+            (Some(body), Some(ident)) => Some(self.request_body(body, ident, &module, &base, &f.at)?),
+            _ => None,
+        };
 
-        Ok(Operation {
+        let mut operation = Operation {
             spec_id: f
                 .op
                 .operation_id
@@ -257,7 +344,8 @@ impl<'a> Lowerer<'a> {
             positional,
             params,
             params_type,
-            response: Response::Enveloped(result_ty),
+            body,
+            response,
             response_type,
             security: self.security(f.op, &f.at)?,
             permissions: f
@@ -282,7 +370,12 @@ impl<'a> Lowerer<'a> {
                 .collect(),
             deprecated: f.op.deprecated,
             origin: f.at.clone(),
-        })
+            paging: None,
+            waiter,
+            starts: None,
+        };
+        operation.paging = workflow::paging(&operation, &self.types);
+        Ok(operation)
     }
 
     /// The item itself, or the one its `$ref` names in `components.<kind>` (one level: a reference to a
@@ -320,20 +413,19 @@ impl<'a> Lowerer<'a> {
         match parameter {
             Parameter::Path { parameter_data, .. } => Ok((parameter_data, ParamLocation::Path)),
             Parameter::Query { parameter_data, .. } => Ok((parameter_data, ParamLocation::Query)),
-            Parameter::Header { parameter_data, .. } => bail!(
-                "{at}: header parameter `{}` is not supported yet",
-                parameter_data.name
-            ),
-            Parameter::Cookie { parameter_data, .. } => bail!(
-                "{at}: cookie parameter `{}` is not supported",
-                parameter_data.name
-            ),
+            Parameter::Header { parameter_data, .. } => {
+                Ok((parameter_data, ParamLocation::Header))
+            }
+            Parameter::Cookie { parameter_data, .. } => {
+                Ok((parameter_data, ParamLocation::Cookie))
+            }
         }
     }
 
     fn param(
         &mut self,
         data: &'a openapiv3::ParameterData,
+        rust_name: &str,
         location: ParamLocation,
         at: &str,
         owner: &Hint,
@@ -346,7 +438,7 @@ impl<'a> Lowerer<'a> {
             );
         };
         let schema_at = format!("{at}.schema");
-        let ty = self.lower(schema.into(), &owner.child(&data.name), &schema_at)?;
+        let ty = self.lower(schema.into(), &owner.child(rust_name), &schema_at)?;
         let (resolved, _, _) = self.resolve(schema.into(), &schema_at)?;
         let (min_length, max_length) = match shape(resolved) {
             Shape::String {
@@ -375,7 +467,7 @@ impl<'a> Lowerer<'a> {
         }
         Ok(Param {
             wire: data.name.clone(),
-            ident: scope.claim(&ident(&data.name, Case::Snake), Case::Snake),
+            ident: scope.claim(&ident(rust_name, Case::Snake), Case::Snake),
             location,
             ty,
             required: data.required || location == ParamLocation::Path,
@@ -394,12 +486,8 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    /// The `result` property of the first 2xx JSON response, when that response is Cloudflare's envelope.
-    fn envelope_result(
-        &self,
-        op: &'a openapiv3::Operation,
-        at: &str,
-    ) -> Result<Option<(SchemaRef<'a>, String)>> {
+    /// What the first 2xx response holds: Cloudflare's envelope, other JSON, text, bytes or nothing.
+    fn success_response(&self, op: &'a openapiv3::Operation, at: &str) -> Result<Success<'a>> {
         let mut successes: Vec<(&StatusCode, &'a ReferenceOr<openapiv3::Response>)> = op
             .responses
             .responses
@@ -408,32 +496,127 @@ impl<'a> Lowerer<'a> {
             .collect();
         successes.sort_by_key(|(code, _)| status_text(code));
         let Some((code, response)) = successes.first() else {
-            return Ok(None);
+            return Ok(Success::Empty);
         };
         let response_at = format!("{at}.responses.{}", status_text(code));
         let response = self.component(response, "responses", |c| &c.responses, &response_at)?;
-        let Some((media, content)) = response
-            .content
-            .iter()
-            .find(|(media, _)| media.contains("json"))
-        else {
-            return Ok(None);
+        let json = response.content.iter().find(|(media, _)| is_json(media));
+        let Some((media, content)) = json else {
+            return Ok(match response.content.keys().next() {
+                None => Success::Empty,
+                Some(media) if media.starts_with("text/") => Success::Text,
+                Some(_) => Success::Bytes,
+            });
         };
         let Some(schema) = &content.schema else {
-            return Ok(None);
+            return Ok(Success::Json(None));
         };
         let schema_at = format!("{response_at}.content.{media}.schema");
         let view = self.object_view(schema.into(), &schema_at)?;
-        let is_envelope = ["success", "errors", "result"]
+        let is_envelope = ENVELOPE_REQUIRED
             .iter()
             .all(|k| view.properties.contains_key(*k));
-        Ok(is_envelope
-            .then(|| {
-                view.properties
-                    .get("result")
-                    .map(|(r, loc)| (*r, loc.clone()))
-            })
-            .flatten())
+        if !is_envelope {
+            return Ok(Success::Json(Some((schema.into(), schema_at))));
+        }
+        let Some((result, result_at)) = view.properties.get("result") else {
+            return Ok(Success::Json(Some((schema.into(), schema_at))));
+        };
+        let extra = view
+            .properties
+            .keys()
+            .any(|k| !ENVELOPE_STANDARD.contains(&k.as_str()));
+        Ok(Success::Envelope {
+            result: (*result, result_at.clone()),
+            whole: extra.then(|| (schema.into(), schema_at)),
+        })
+    }
+
+    /// The request body: typed JSON (without `readOnly` properties), untyped JSON when there is no
+    /// schema, multipart parts, text or bytes.
+    fn request_body(
+        &mut self,
+        body: &'a ReferenceOr<openapiv3::RequestBody>,
+        ident: String,
+        module: &[String],
+        base: &str,
+        op_at: &str,
+    ) -> Result<RequestBody> {
+        let at = format!("{op_at}.requestBody");
+        let body = self.component(body, "requestBodies", |c| &c.request_bodies, &at)?;
+        let hint = Hint {
+            module: module.to_vec(),
+            name: format!("{base}Body"),
+        };
+        let chosen = body
+            .content
+            .iter()
+            .find(|(media, _)| is_json(media))
+            .or_else(|| body.content.iter().find(|(media, _)| media.as_str() == "multipart/form-data"))
+            .or_else(|| body.content.iter().next());
+        let Some((media, content)) = chosen else {
+            bail!("{at}: a request body without any media type in `content`");
+        };
+        let media_at = format!("{at}.content.{media}");
+        self.request_mode = true;
+        let lowered = self.body_media(media, content, &hint, &media_at);
+        self.request_mode = false;
+        Ok(RequestBody {
+            ident,
+            media: lowered?,
+            required: body.required,
+            doc: body.description.clone(),
+        })
+    }
+
+    fn body_media(
+        &mut self,
+        media: &str,
+        content: &'a openapiv3::MediaType,
+        hint: &Hint,
+        at: &str,
+    ) -> Result<BodyMedia> {
+        if is_json(media) {
+            return Ok(BodyMedia::Json(match &content.schema {
+                Some(schema) => self.lower(schema.into(), hint, &format!("{at}.schema"))?,
+                None => Ty::Json,
+            }));
+        }
+        if media == "multipart/form-data" {
+            let Some(schema) = &content.schema else {
+                bail!("{at}: a multipart body without a schema (its parts cannot be known)");
+            };
+            let schema_at = format!("{at}.schema");
+            let view = self.object_view(schema.into(), &schema_at)?;
+            if view.properties.is_empty() {
+                bail!("{schema_at}: a multipart body must be an object with `properties` (one part each)");
+            }
+            let mut scope = Scope::default();
+            let mut parts = Vec::with_capacity(view.properties.len());
+            for (wire, (r, location)) in &view.properties {
+                let (schema, _, _) = self.resolve(*r, location)?;
+                let binary = matches!(shape(schema), Shape::String { format: Some(f), .. } if f == "binary" || f == "byte");
+                let ty = if binary {
+                    Ty::String
+                } else {
+                    self.lower(*r, &hint.child(wire), location)?
+                };
+                parts.push(FormPart {
+                    wire: wire.clone(),
+                    ident: scope.claim(&ident(wire, Case::Snake), Case::Snake),
+                    ty,
+                    binary,
+                    required: view.required.contains(wire),
+                    doc: schema.schema_data.description.clone(),
+                });
+            }
+            let type_name = self.claim_type(&Hint { module: hint.module.clone(), name: hint.name.replace("Body", "Form") }).name;
+            return Ok(BodyMedia::Multipart { type_name, parts });
+        }
+        if media.starts_with("text/") {
+            return Ok(BodyMedia::Text(media.to_owned()));
+        }
+        Ok(BodyMedia::Bytes(media.to_owned()))
     }
 
     /// Whether the schema at `(result, result_at)` is an array, directly or as the one member of an `allOf`.
@@ -519,6 +702,43 @@ fn unchecked_constraints(schema: &openapiv3::Schema) -> bool {
         SchemaKind::Any(a) => a.pattern.is_some() || a.minimum.is_some() || a.maximum.is_some(),
         _ => false,
     }
+}
+
+/// `application/json`, `application/problem+json`, `application/json; charset=utf-8`...
+fn is_json(media: &str) -> bool {
+    let essence = media.split(';').next().unwrap_or(media).trim();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// One Rust name per path position: where operations name the parameter after the same literal segment
+/// differently (`/accounts/{account_identifier}` beside `/accounts/{account_id}`), the most common
+/// spelling wins (ties: the shorter, then the first in order), so the API reads the same everywhere.
+fn canonical_path_names<'p>(paths: impl Iterator<Item = &'p str>) -> BTreeMap<String, String> {
+    let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for path in paths {
+        let mut previous = "";
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => {
+                    *counts
+                        .entry(previous.to_owned())
+                        .or_default()
+                        .entry(name.to_owned())
+                        .or_default() += 1
+                }
+                None => previous = segment,
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .filter_map(|(literal, names)| {
+            let best = names
+                .iter()
+                .max_by(|(a, ca), (b, cb)| ca.cmp(cb).then(b.len().cmp(&a.len())).then(b.cmp(a)))?;
+            Some((literal, best.0.clone()))
+        })
+        .collect()
 }
 
 fn is_success(code: &StatusCode) -> bool {

@@ -5,7 +5,9 @@
 use super::view::{enum_allows_null, shape, OwnProps, Shape};
 use super::Lowerer;
 use crate::ident::{ident, Case, Scope};
-use crate::ir::{find, EnumValue, Field, Ty, TypeDef, TypeKind, TypePath, Union, Variant};
+use crate::ir::{
+    find, EnumValue, Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union, Variant,
+};
 use anyhow::{bail, Result};
 use indexmap::IndexMap;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema};
@@ -101,34 +103,98 @@ impl<'a> Lowerer<'a> {
         let (schema, component, location) = self.resolve(r, at)?;
         match component {
             Some(name) => self.lower_component(name, schema, &location),
-            None => self.lower_inline(schema, hint, &location),
+            None => match hint_from_location(&location) {
+                // Inside a component, a type is named after where it sits there, whichever call reached it first.
+                Some(own) => self.lower_inline(schema, &own, &location),
+                None => self.lower_inline(schema, hint, &location),
+            },
         }
     }
 
-    fn lower_component(&mut self, name: &'a str, schema: &'a Schema, at: &str) -> Result<Ty> {
-        if let Some(ty) = self.components.get(name) {
+    pub(super) fn lower_component(&mut self, name: &'a str, schema: &'a Schema, at: &str) -> Result<Ty> {
+        // In a request body, a component with `readOnly` properties gets a type of its own without them.
+        let input = self.request_mode && self.has_read_only(schema, at, &mut BTreeSet::new())?;
+        let memo = if input { &self.input_components } else { &self.components };
+        if let Some(ty) = memo.get(name) {
             return Ok(ty.clone());
         }
+        let base = ident(name, Case::Pascal);
         let hint = Hint {
             module: vec!["types".to_owned()],
-            name: ident(name, Case::Pascal),
+            name: if input { format!("{base}Input") } else { base },
+        };
+        let memo = |this: &mut Self, ty: Ty| {
+            if input {
+                this.input_components.insert(name, ty);
+            } else {
+                this.components.insert(name, ty);
+            }
         };
         if self.needs_named_type(schema, at)? {
             // Registered before its properties are lowered, so recursive schemas refer to themselves.
             let path = self.claim_type(&hint);
-            self.components.insert(name, Ty::Named(path.clone()));
+            memo(self, Ty::Named(path.clone()));
             self.define(schema, path.clone(), at, false)?;
             Ok(Ty::Named(path))
         } else {
-            self.components.insert(name, Ty::Json);
+            memo(self, Ty::Json);
             let ty = self.lower_inline(schema, &hint, at)?;
-            self.components.insert(name, ty.clone());
+            memo(self, ty.clone());
             Ok(ty)
         }
     }
 
+    /// Whether a `readOnly` property is reachable from `schema` (through properties, items, members).
+    fn has_read_only(
+        &mut self,
+        schema: &'a Schema,
+        at: &str,
+        seen: &mut BTreeSet<String>,
+    ) -> Result<bool> {
+        if let Some(known) = self.read_only_cache.get(at) {
+            return Ok(*known);
+        }
+        if !seen.insert(at.to_owned()) {
+            return Ok(false);
+        }
+        let mut children: Vec<(SchemaRef<'a>, String)> = Vec::new();
+        match shape(schema) {
+            Shape::Object { properties, additional, .. } => {
+                children.extend(properties.iter().map(|(n, r)| (r.into(), format!("{at}/properties/{}", escape_pointer(n)))));
+                if let Some(AdditionalProperties::Schema(r)) = additional {
+                    let r: &'a ReferenceOr<Schema> = r;
+                    children.push((r.into(), format!("{at}/additionalProperties")));
+                }
+            }
+            Shape::Array { items: Some(items) } => children.push((items.into(), format!("{at}/items"))),
+            Shape::AllOf { members, own } | Shape::OneOf(members, own) | Shape::AnyOf(members, own) => {
+                children.extend(members.iter().enumerate().map(|(i, m)| (m.into(), format!("{at}/members/{i}"))));
+                if let Some((properties, _)) = own {
+                    children.extend(properties.iter().map(|(n, r)| (r.into(), format!("{at}/properties/{}", escape_pointer(n)))));
+                }
+            }
+            _ => {}
+        }
+        let mut found = false;
+        for (r, location) in children {
+            let (child, _, resolved_at) = self.resolve(r, &location)?;
+            if child.schema_data.read_only || self.has_read_only(child, &resolved_at, seen)? {
+                found = true;
+                break;
+            }
+        }
+        self.read_only_cache.insert(at.to_owned(), found);
+        Ok(found)
+    }
+
     fn lower_inline(&mut self, schema: &'a Schema, hint: &Hint, at: &str) -> Result<Ty> {
-        if let Some(ty) = self.inline_types.get(at) {
+        // Request-mode types of one location differ from response-mode ones only when `readOnly` is inside.
+        let key = if self.request_mode && self.has_read_only(schema, at, &mut BTreeSet::new())? {
+            format!("{at} (request)")
+        } else {
+            at.to_owned()
+        };
+        if let Some(ty) = self.inline_types.get(&key) {
             return Ok(ty.clone());
         }
         let ty = match shape(schema) {
@@ -165,7 +231,10 @@ impl<'a> Lowerer<'a> {
                 }
                 None => Ty::Array(Box::new(Ty::Json)),
             },
-            Shape::OneOf(_) | Shape::AnyOf(_) => self.define_new(schema, hint, at)?,
+            Shape::OneOf(members, None) | Shape::AnyOf(members, None) if self.same_primitive(members, at)?.is_some() => {
+                self.same_primitive(members, at)?.unwrap_or(Ty::Json)
+            }
+            Shape::OneOf(..) | Shape::AnyOf(..) => self.define_new(schema, hint, at)?,
             Shape::AllOf { members, own } => {
                 let merged = self.merge(members, own, at)?;
                 if !merged.properties.is_empty() {
@@ -181,7 +250,7 @@ impl<'a> Lowerer<'a> {
             Shape::Unsupported(what) => self.loose(at, &format!("{what} is not supported")),
         };
         if matches!(ty, Ty::Named(_)) {
-            self.inline_types.insert(at.to_owned(), ty.clone());
+            self.inline_types.insert(key, ty.clone());
         }
         Ok(ty)
     }
@@ -217,7 +286,10 @@ impl<'a> Lowerer<'a> {
         Ok(match shape(schema) {
             Shape::String { values, .. } => !values.is_empty(),
             Shape::Object { properties, .. } => !properties.is_empty(),
-            Shape::OneOf(_) | Shape::AnyOf(_) => true,
+            Shape::OneOf(members, None) | Shape::AnyOf(members, None) => {
+                self.same_primitive(members, at)?.is_none()
+            }
+            Shape::OneOf(..) | Shape::AnyOf(..) => true,
             Shape::AllOf { members, own } => !self.merge(members, own, at)?.properties.is_empty(),
             _ => false,
         })
@@ -243,16 +315,9 @@ impl<'a> Lowerer<'a> {
                 required,
                 additional,
             } => {
-                if matches!(
-                    additional,
-                    Some(AdditionalProperties::Schema(_) | AdditionalProperties::Any(true))
-                ) {
-                    self.warnings.push(format!("{at}: `additionalProperties` beside `properties`; the extra keys are not kept"));
-                }
-                let merged = Merged::from_object(properties, required, at);
-                TypeKind::Struct {
-                    fields: self.fields(&merged, &path)?,
-                }
+                let mut merged = Merged::from_object(properties, required, at);
+                merged.additional = additional;
+                self.struct_kind(&merged, &path, at)?
             }
             Shape::AllOf { members, own } => {
                 let merged = self.merge(members, own, at)?;
@@ -274,12 +339,10 @@ impl<'a> Lowerer<'a> {
                 if !merged.others.is_empty() {
                     self.warnings.push(format!("{at}: `allOf` mixes objects with other schemas; the object members are used"));
                 }
-                TypeKind::Struct {
-                    fields: self.fields(&merged, &path)?,
-                }
+                self.struct_kind(&merged, &path, at)?
             }
-            Shape::OneOf(members) | Shape::AnyOf(members) => {
-                match self.union(schema, members, &path, at)? {
+            Shape::OneOf(members, own) | Shape::AnyOf(members, own) => {
+                match self.union(schema, members, own, &path, at)? {
                     Some(union) => TypeKind::Union(union),
                     None => {
                         let why = "no property whose values tell the members apart (and no `discriminator`)";
@@ -309,25 +372,46 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
+    /// A struct from merged properties; `additionalProperties` beside them becomes a map of the other keys.
+    fn struct_kind(&mut self, merged: &Merged<'a>, path: &TypePath, at: &str) -> Result<TypeKind> {
+        let fields = self.fields(merged, path)?;
+        let extra = match merged.additional {
+            Some(AdditionalProperties::Schema(r)) => {
+                let r: &'a ReferenceOr<Schema> = r;
+                let hint = Hint { module: path.module.clone(), name: path.name.clone() };
+                Some(self.lower(r.into(), &hint.child("Extra"), &format!("{at}/additionalProperties"))?)
+            }
+            Some(AdditionalProperties::Any(true)) => Some(Ty::Json),
+            _ => None,
+        };
+        Ok(TypeKind::Struct { fields, extra })
+    }
+
     fn fields(&mut self, merged: &Merged<'a>, owner: &TypePath) -> Result<Vec<Field>> {
-        let mut scope = Scope::default();
+        // `extra` is the map of undeclared keys; a property of that name takes a suffix.
+        let mut scope = Scope::with_reserved(&["extra"]);
         let owner_hint = Hint {
             module: owner.module.clone(),
             name: owner.name.clone(),
         };
         let mut fields = Vec::with_capacity(merged.properties.len());
         for (wire, (r, location)) in &merged.properties {
-            let ty = self.lower(*r, &owner_hint.child(wire), location)?;
             let (schema, _, _) = self.resolve(*r, location)?;
             let data = &schema.schema_data;
+            // A request never sends `readOnly` properties; a response never promises `writeOnly` ones.
+            if self.request_mode && data.read_only {
+                continue;
+            }
+            let ty = self.lower(*r, &owner_hint.child(wire), location)?;
             fields.push(Field {
                 wire: wire.clone(),
                 ident: scope.claim(&ident(wire, Case::Snake), Case::Snake),
-                required: merged.required.contains(wire),
+                required: merged.required.contains(wire) && !(data.write_only && !self.request_mode),
                 nullable: data.nullable || enum_allows_null(schema) || ty == Ty::Null,
                 ty,
                 doc: data.description.clone(),
                 deprecated: data.deprecated,
+                boxed: false,
             });
         }
         Ok(fields)
@@ -399,31 +483,47 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
-    /// Finds how to tell the members of a `oneOf`/`anyOf` apart and lowers each member.
+    /// Finds how to tell the members of a `oneOf`/`anyOf` apart and lowers each member. The rules, in
+    /// order: an explicit `discriminator`; a property whose enum values split the members; properties
+    /// beside the members that each hold one member (present = chosen); a required property only one
+    /// member has; the JSON kind (string, number, object...). None: the caller falls back to JSON.
     fn union(
         &mut self,
         schema: &'a Schema,
         members: &'a [ReferenceOr<Schema>],
+        own: OwnProps<'a>,
         path: &TypePath,
         at: &str,
     ) -> Result<Option<Union>> {
-        let keyword = if matches!(shape(schema), Shape::AnyOf(_)) {
+        let keyword = if matches!(shape(schema), Shape::AnyOf(..)) {
             "anyOf"
         } else {
             "oneOf"
         };
+        let member_at = |i: usize| format!("{at}/{keyword}/{i}");
+        if let Some((properties, required)) = own {
+            if let Some(markers) = property_markers(members, properties) {
+                return self.property_union(members, properties, required, &markers, path, at).map(Some);
+            }
+        }
         let mut views = Vec::with_capacity(members.len());
-        for (i, member) in members.iter().enumerate() {
-            views.push(self.object_view(member.into(), &format!("{at}/{keyword}/{i}"))?);
+        for i in 0..members.len() {
+            views.push(self.object_view((&members[i]).into(), &member_at(i))?);
         }
         let explicit = schema.schema_data.discriminator.as_ref();
-        let Some((tag, tags)) = (match explicit {
-            Some(d) => Some((
-                d.property_name.clone(),
-                self.explicit_tags(d, members, &views)?,
-            )),
+        let tagged = match explicit {
+            Some(d) => Some((d.property_name.clone(), self.explicit_tags(d, members, &views)?)),
             None => self.find_discriminator(&views)?,
-        }) else {
+        };
+        let (rule, tags, markers, kinds) = if let Some((tag, tags)) = tagged {
+            (Rule::Tag(tag), tags, vec![None; members.len()], vec![None; members.len()])
+        } else if let Some(markers) = required_markers(&views) {
+            let tags = markers.iter().map(|m| vec![m.clone()]).collect();
+            (Rule::Presence, tags, markers.into_iter().map(Some).collect(), vec![None; members.len()])
+        } else if let Some(kinds) = self.member_kinds(members, &member_at)? {
+            let tags = vec![Vec::new(); members.len()];
+            (Rule::Kind, tags, vec![None; members.len()], kinds.into_iter().map(Some).collect())
+        } else {
             return Ok(None);
         };
         let hint = Hint {
@@ -432,20 +532,22 @@ impl<'a> Lowerer<'a> {
         };
         let mut tys = Vec::with_capacity(members.len());
         for (i, member) in members.iter().enumerate() {
-            let location = format!("{at}/{keyword}/{i}");
+            let location = member_at(i);
             let (member_schema, _, _) = self.resolve(member.into(), &location)?;
             let title = member_schema.schema_data.title.clone().unwrap_or_else(|| {
-                tags[i]
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| format!("Variant{i}"))
+                match kinds[i] {
+                    Some(kind) => format!("{kind:?}"),
+                    None => tags[i].first().cloned().unwrap_or_else(|| format!("Variant{i}")),
+                }
             });
             tys.push(self.lower(member.into(), &hint.child(&title), &location)?);
         }
-        let names = variant_names(&tys, &tags);
+        let names = variant_names(&tys, &tags, &kinds);
         let mut variants = Vec::with_capacity(members.len());
-        for ((ty, tags), ident) in tys.into_iter().zip(tags).zip(names) {
-            self.close_tag_enum(&ty, &tag);
+        for (i, (ty, ident)) in tys.into_iter().zip(names).enumerate() {
+            if let Rule::Tag(tag) = &rule {
+                self.close_tag_enum(&ty, tag);
+            }
             let doc = match &ty {
                 Ty::Named(p) => find(&self.types, p).and_then(|t| t.doc.clone()),
                 _ => None,
@@ -453,11 +555,121 @@ impl<'a> Lowerer<'a> {
             variants.push(Variant {
                 ident,
                 ty,
-                tags,
+                tags: tags[i].clone(),
+                marker: markers[i].clone(),
+                kind: kinds[i],
                 doc,
+                boxed: false,
             });
         }
-        Ok(Some(Union { tag, variants }))
+        Ok(Some(Union { rule, variants }))
+    }
+
+    /// Cloudflare's "exactly one of these properties": `properties` beside `oneOf`, each member the schema
+    /// of one property. Each variant is a struct of the shared properties plus its own (then required).
+    fn property_union(
+        &mut self,
+        members: &'a [ReferenceOr<Schema>],
+        properties: &'a crate::lower::view::Props,
+        required: &'a [String],
+        markers: &[String],
+        path: &TypePath,
+        at: &str,
+    ) -> Result<Union> {
+        let hint = Hint {
+            module: path.module.clone(),
+            name: path.name.clone(),
+        };
+        let mut variants = Vec::with_capacity(members.len());
+        let mut scope = Scope::with_reserved(&["Unknown"]);
+        for (i, marker) in markers.iter().enumerate() {
+            let mut merged = Merged::empty();
+            for (name, r) in properties {
+                if name == marker || !markers.contains(name) {
+                    let location = format!("{at}/properties/{}", escape_pointer(name));
+                    merged.properties.insert(name.clone(), (r.into(), location));
+                }
+            }
+            merged.required.extend(required.iter().cloned());
+            merged.required.insert(marker.clone());
+            let variant_path = self.claim_type(&hint.child(&format!("With_{marker}")));
+            let kind = self.struct_kind(&merged, &variant_path, at)?;
+            let (member, _, _) = self.resolve((&members[i]).into(), &format!("{at}/oneOf/{i}"))?;
+            let doc = member.schema_data.description.clone();
+            self.types.push(TypeDef {
+                path: variant_path.clone(),
+                doc: Some(format!("The shape with `{marker}` set.")),
+                kind,
+                origin: format!("{at}/oneOf/{i}"),
+                inline: true,
+                deprecated: false,
+            });
+            variants.push(Variant {
+                ident: scope.claim(&ident(marker, Case::Pascal), Case::Pascal),
+                ty: Ty::Named(variant_path),
+                tags: Vec::new(),
+                marker: Some(marker.clone()),
+                kind: None,
+                doc,
+                boxed: false,
+            });
+        }
+        Ok(Union {
+            rule: Rule::Presence,
+            variants,
+        })
+    }
+
+    /// The one primitive type every member is (e.g. a number, or the number `1` meaning "automatic"):
+    /// such a union is just that type, its members' meanings told in the docs.
+    fn same_primitive(&self, members: &'a [ReferenceOr<Schema>], at: &str) -> Result<Option<Ty>> {
+        let mut found: Option<Ty> = None;
+        for (i, member) in members.iter().enumerate() {
+            let (schema, _, _) = self.resolve(member.into(), &format!("{at}/members/{i}"))?;
+            let ty = match shape(schema) {
+                Shape::String { format, .. } if format.as_deref() != Some("date-time") => Ty::String,
+                Shape::Integer => Ty::Integer,
+                Shape::Number => Ty::Number,
+                Shape::Boolean => Ty::Boolean,
+                _ => return Ok(None),
+            };
+            found = match (found, ty) {
+                (None, ty) => Some(ty),
+                (Some(a), b) if a == b => Some(a),
+                (Some(Ty::Integer | Ty::Number), Ty::Integer | Ty::Number) => Some(Ty::Number),
+                _ => return Ok(None),
+            };
+        }
+        Ok(found)
+    }
+
+    /// Each member's JSON kind, when no two members share one (objects and arrays at most once each).
+    fn member_kinds(
+        &self,
+        members: &'a [ReferenceOr<Schema>],
+        member_at: &dyn Fn(usize) -> String,
+    ) -> Result<Option<Vec<JsonKind>>> {
+        let mut kinds = Vec::with_capacity(members.len());
+        for (i, member) in members.iter().enumerate() {
+            let location = member_at(i);
+            let (schema, _, _) = self.resolve(member.into(), &location)?;
+            let kind = match shape(schema) {
+                Shape::String { .. } => JsonKind::String,
+                Shape::Integer => JsonKind::Integer,
+                Shape::Number => JsonKind::Number,
+                Shape::Boolean => JsonKind::Boolean,
+                Shape::Null => JsonKind::Null,
+                Shape::Array { .. } => JsonKind::Array,
+                Shape::Object { .. } => JsonKind::Object,
+                Shape::AllOf { members, own } if !self.merge(members, own, &location)?.properties.is_empty() => JsonKind::Object,
+                _ => return Ok(None),
+            };
+            if kinds.contains(&kind) {
+                return Ok(None);
+            }
+            kinds.push(kind);
+        }
+        Ok(Some(kinds))
     }
 
     /// A property present in every member whose enum values are disjoint between members.
@@ -544,7 +756,7 @@ impl<'a> Lowerer<'a> {
             return;
         };
         let enum_path = find(&self.types, member_path).and_then(|t| match &t.kind {
-            TypeKind::Struct { fields } => {
+            TypeKind::Struct { fields, .. } => {
                 fields
                     .iter()
                     .find(|f| f.wire == tag)
@@ -570,7 +782,7 @@ impl<'a> Lowerer<'a> {
 }
 
 impl<'a> Merged<'a> {
-    fn empty() -> Self {
+    pub fn empty() -> Self {
         Merged {
             properties: IndexMap::new(),
             required: BTreeSet::new(),
@@ -622,6 +834,49 @@ fn enum_values(values: &[String]) -> Vec<EnumValue> {
         .collect()
 }
 
+/// For "exactly one of these properties": the property each member is the schema of (same `$ref`), when
+/// every member matches a different property.
+fn property_markers(
+    members: &[ReferenceOr<Schema>],
+    properties: &crate::lower::view::Props,
+) -> Option<Vec<String>> {
+    let mut markers: Vec<String> = Vec::with_capacity(members.len());
+    for member in members {
+        let ReferenceOr::Reference { reference } = member else {
+            return None;
+        };
+        let (name, _) = properties.iter().find(|(name, r)| {
+            matches!(r, ReferenceOr::Reference { reference: other } if other == reference)
+                && !markers.contains(name)
+        })?;
+        markers.push(name.clone());
+    }
+    (!markers.is_empty()).then_some(markers)
+}
+
+/// For each member, a required property that no other member declares, when every member has one.
+fn required_markers(views: &[Merged<'_>]) -> Option<Vec<String>> {
+    if views.len() < 2 {
+        return None;
+    }
+    views
+        .iter()
+        .enumerate()
+        .map(|(i, view)| {
+            view.properties
+                .keys()
+                .find(|name| {
+                    view.required.contains(*name)
+                        && views
+                            .iter()
+                            .enumerate()
+                            .all(|(j, other)| j == i || !other.properties.contains_key(*name))
+                })
+                .cloned()
+        })
+        .collect()
+}
+
 fn pairwise_disjoint(sets: &[Vec<String>]) -> bool {
     let mut seen = BTreeSet::new();
     sets.iter().flatten().all(|v| seen.insert(v.as_str()))
@@ -629,13 +884,15 @@ fn pairwise_disjoint(sets: &[Vec<String>]) -> bool {
 
 /// Variant names: the member type names without the words they all start with
 /// (`ListsBulkOperationCompleted`, `ListsBulkOperationFailed` -> `Completed`, `Failed`).
-fn variant_names(tys: &[Ty], tags: &[Vec<String>]) -> Vec<String> {
+fn variant_names(tys: &[Ty], tags: &[Vec<String>], kinds: &[Option<JsonKind>]) -> Vec<String> {
     let base: Vec<String> = tys
         .iter()
         .zip(tags)
+        .zip(kinds)
         .enumerate()
-        .map(|(i, (ty, tags))| match ty {
-            Ty::Named(p) => p.name.clone(),
+        .map(|(i, ((ty, tags), kind))| match (ty, kind) {
+            (Ty::Named(p), _) => p.name.clone(),
+            (_, Some(kind)) => format!("{kind:?}"),
             _ => tags
                 .first()
                 .map(|t| ident(t, Case::Pascal))
@@ -682,6 +939,32 @@ pub fn component_name(reference: &str, kind: &str) -> Option<String> {
         .strip_prefix(kind)?
         .strip_prefix('/')?;
     (!rest.is_empty() && !rest.contains('/')).then(|| rest.replace("~1", "/").replace("~0", "~"))
+}
+
+/// `#/components/schemas/lists_x/allOf/1/properties/result` -> `types::ListsXResult`.
+fn hint_from_location(location: &str) -> Option<Hint> {
+    let rest = location.strip_prefix("#/components/schemas/")?;
+    let mut parts = rest.split('/');
+    let component = parts.next()?.replace("~1", "/").replace("~0", "~");
+    // Union members are named by the union, after their title or tag.
+    if rest.split('/').any(|part| part == "oneOf" || part == "anyOf") {
+        return None;
+    }
+    let mut name = ident(&component, Case::Pascal);
+    let mut previous = "";
+    for part in parts {
+        match previous {
+            "properties" => name.push_str(&ident(&part.replace("~1", "/").replace("~0", "~"), Case::Pascal)),
+            _ if part == "items" => name.push_str("Item"),
+            _ if part == "additionalProperties" => name.push_str("Value"),
+            _ => {}
+        }
+        previous = part;
+    }
+    Some(Hint {
+        module: vec!["types".to_owned()],
+        name,
+    })
 }
 
 pub fn escape_pointer(segment: &str) -> String {

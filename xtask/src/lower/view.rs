@@ -30,8 +30,9 @@ pub enum Shape<'a> {
     Array {
         items: Option<&'a ReferenceOr<Box<Schema>>>,
     },
-    OneOf(&'a [ReferenceOr<Schema>]),
-    AnyOf(&'a [ReferenceOr<Schema>]),
+    /// Members, plus properties written beside them (Cloudflare's "exactly one of these properties").
+    OneOf(&'a [ReferenceOr<Schema>], OwnProps<'a>),
+    AnyOf(&'a [ReferenceOr<Schema>], OwnProps<'a>),
     /// `allOf` members, plus the node's own properties (which apply after the members).
     AllOf {
         members: &'a [ReferenceOr<Schema>],
@@ -98,8 +99,8 @@ pub fn shape(schema: &Schema) -> Shape<'_> {
         SchemaKind::Type(Type::Array(a)) => Shape::Array {
             items: a.items.as_ref(),
         },
-        SchemaKind::OneOf { one_of } => Shape::OneOf(one_of),
-        SchemaKind::AnyOf { any_of } => Shape::AnyOf(any_of),
+        SchemaKind::OneOf { one_of } => Shape::OneOf(one_of, None),
+        SchemaKind::AnyOf { any_of } => Shape::AnyOf(any_of, None),
         SchemaKind::AllOf { all_of } => Shape::AllOf {
             members: all_of,
             own: None,
@@ -114,15 +115,14 @@ fn only_null<T>(values: &[Option<T>]) -> bool {
 }
 
 fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
+    let own = (!any.properties.is_empty()).then_some((&any.properties, any.required.as_slice()));
     if !any.one_of.is_empty() {
-        return Shape::OneOf(&any.one_of);
+        return Shape::OneOf(&any.one_of, own);
     }
     if !any.any_of.is_empty() {
-        return Shape::AnyOf(&any.any_of);
+        return Shape::AnyOf(&any.any_of, own);
     }
     if !any.all_of.is_empty() {
-        let own =
-            (!any.properties.is_empty()).then_some((&any.properties, any.required.as_slice()));
         return Shape::AllOf {
             members: &any.all_of,
             own,

@@ -15,15 +15,15 @@ fn variant_names_drop_the_shared_words() {
     ];
     let tags = vec![vec![]; 3];
     assert_eq!(
-        variant_names(&tys, &tags),
+        variant_names(&tys, &tags, &vec![None; tags.len()]),
         ["PendingOrRunning", "Completed", "Failed"]
     );
     // A name that is all shared words keeps every name whole.
     let tys = [named("Item"), named("ItemIp")];
-    assert_eq!(variant_names(&tys, &vec![vec![]; 2]), ["Item", "ItemIp"]);
+    assert_eq!(variant_names(&tys, &vec![vec![]; 2], &[None, None]), ["Item", "ItemIp"]);
     // `Unknown` is the catch-all's name.
     let tys = [named("XUnknown"), named("XKnown")];
-    assert_eq!(variant_names(&tys, &vec![vec![]; 2]), ["Unknown2", "Known"]);
+    assert_eq!(variant_names(&tys, &vec![vec![]; 2], &[None, None]), ["Unknown2", "Known"]);
 }
 
 #[test]
