@@ -3,6 +3,79 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! Types defined by the spec's `components.schemas`, shared by the calls.
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsApiResponseCollection {
+    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub result: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Whether the API call was successful
+    pub success: bool,
+}
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsApiResponseCommon {
+    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub result: crate::types::ListsApiResponseCommonResult,
+    /// Whether the API call was successful
+    pub success: bool,
+}
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsApiResponseCommonFailure {
+    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub result: ::std::option::Option<()>,
+    /// Whether the API call was successful
+    pub success: bool,
+}
+/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListsApiResponseCommonResult {
+    /// A JSON object.
+    Object(::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>),
+    /// A JSON array.
+    Array(::std::vec::Vec<::serde_json::Value>),
+    /// A kind of JSON value none of the variants takes, kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for ListsApiResponseCommonResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if value.is_array() {
+            return crate::runtime::decode_variant(
+                    value,
+                    "ListsApiResponseCommonResult",
+                    "Array",
+                )
+                .map(Self::Array);
+        }
+        if value.is_object() {
+            return crate::runtime::decode_variant(
+                    value,
+                    "ListsApiResponseCommonResult",
+                    "Object",
+                )
+                .map(Self::Object);
+        }
+        Ok(Self::Unknown(value))
+    }
+}
+impl ::serde::Serialize for ListsApiResponseCommonResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Array(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}
 /// ListsBulkOperationCompleted
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsBulkOperationCompleted {
@@ -125,4 +198,504 @@ impl ::std::fmt::Display for ListsBulkOperationPendingOrRunningStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsBulkOperationResponseCollection {
+    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub result: crate::types::ListsBulkOperationResponseCollectionResult,
+    /// Whether the API call was successful
+    pub success: bool,
+}
+/// One of 3 shapes. Decided by `status`; a value this version does not know is kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListsBulkOperationResponseCollectionResult {
+    /// `status`: `pending`, `running`.
+    ///
+    /// ListsBulkOperationPendingOrRunning
+    PendingOrRunning(crate::types::ListsBulkOperationPendingOrRunning),
+    /// `status`: `completed`.
+    ///
+    /// ListsBulkOperationCompleted
+    Completed(crate::types::ListsBulkOperationCompleted),
+    /// `status`: `failed`.
+    ///
+    /// ListsBulkOperationFailed
+    Failed(crate::types::ListsBulkOperationFailed),
+    /// A `status` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for ListsBulkOperationResponseCollectionResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match crate::runtime::union_tag(&value, "status") {
+            ::std::option::Option::Some("pending" | "running") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "ListsBulkOperationResponseCollectionResult",
+                        "PendingOrRunning",
+                    )
+                    .map(Self::PendingOrRunning)
+            }
+            ::std::option::Option::Some("completed") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "ListsBulkOperationResponseCollectionResult",
+                        "Completed",
+                    )
+                    .map(Self::Completed)
+            }
+            ::std::option::Option::Some("failed") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "ListsBulkOperationResponseCollectionResult",
+                        "Failed",
+                    )
+                    .map(Self::Failed)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+impl ::serde::Serialize for ListsBulkOperationResponseCollectionResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::PendingOrRunning(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::Completed(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Failed(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}
+/// One of 4 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListsItem {
+    /// `ip` is present.
+    ///
+    /// An IPv4 address, an IPv4 CIDR, or an IPv6 CIDR. IPv6 CIDRs are limited to a maximum of /64.
+    Ip(crate::types::ListsItemWithIp),
+    /// `redirect` is present.
+    ///
+    /// The definition of the redirect.
+    Redirect(crate::types::ListsItemWithRedirect),
+    /// `hostname` is present.
+    ///
+    /// Valid characters for hostnames are ASCII(7) letters from a to z, the digits from 0 to 9, wildcards (*), and the hyphen (-).
+    Hostname(crate::types::ListsItemWithHostname),
+    /// `asn` is present.
+    ///
+    /// A non-negative 32 bit integer
+    Asn(crate::types::ListsItemWithAsn),
+    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for ListsItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match crate::runtime::union_marker(
+            &value,
+            &["ip", "redirect", "hostname", "asn"],
+        ) {
+            ::std::option::Option::Some(0usize) => {
+                crate::runtime::decode_variant(value, "ListsItem", "Ip").map(Self::Ip)
+            }
+            ::std::option::Option::Some(1usize) => {
+                crate::runtime::decode_variant(value, "ListsItem", "Redirect")
+                    .map(Self::Redirect)
+            }
+            ::std::option::Option::Some(2usize) => {
+                crate::runtime::decode_variant(value, "ListsItem", "Hostname")
+                    .map(Self::Hostname)
+            }
+            ::std::option::Option::Some(3usize) => {
+                crate::runtime::decode_variant(value, "ListsItem", "Asn").map(Self::Asn)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+impl ::serde::Serialize for ListsItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::Ip(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Redirect(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Hostname(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Asn(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}
+/// Valid characters for hostnames are ASCII(7) letters from a to z, the digits from 0 to 9, wildcards (*), and the hyphen (-).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsItemHostname {
+    pub url_hostname: ::std::string::String,
+}
+/// The definition of the redirect.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsItemRedirect {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub include_subdomains: ::std::option::Option<bool>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub preserve_path_suffix: ::std::option::Option<bool>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub preserve_query_string: ::std::option::Option<bool>,
+    pub source_url: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub status_code: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub subpath_matching: ::std::option::Option<bool>,
+    pub target_url: ::std::string::String,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsItemResponseCollection {
+    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub result: crate::types::ListsItem,
+    /// Whether the API call was successful
+    pub success: bool,
+}
+/// The shape with `asn` set.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsItemWithAsn {
+    /// A non-negative 32 bit integer
+    pub asn: i64,
+    /// An informative summary of the list item.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub comment: ::std::option::Option<::std::string::String>,
+    /// The RFC 3339 timestamp of when the item was created.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: ::std::option::Option<::time::OffsetDateTime>,
+    /// The unique ID of the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The RFC 3339 timestamp of when the item was last modified.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified_on: ::std::option::Option<::time::OffsetDateTime>,
+}
+/// The shape with `hostname` set.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsItemWithHostname {
+    /// An informative summary of the list item.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub comment: ::std::option::Option<::std::string::String>,
+    /// The RFC 3339 timestamp of when the item was created.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: ::std::option::Option<::time::OffsetDateTime>,
+    /// Valid characters for hostnames are ASCII(7) letters from a to z, the digits from 0 to 9, wildcards (*), and the hyphen (-).
+    pub hostname: crate::types::ListsItemHostname,
+    /// The unique ID of the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The RFC 3339 timestamp of when the item was last modified.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified_on: ::std::option::Option<::time::OffsetDateTime>,
+}
+/// The shape with `ip` set.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsItemWithIp {
+    /// An informative summary of the list item.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub comment: ::std::option::Option<::std::string::String>,
+    /// The RFC 3339 timestamp of when the item was created.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: ::std::option::Option<::time::OffsetDateTime>,
+    /// The unique ID of the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// An IPv4 address, an IPv4 CIDR, or an IPv6 CIDR. IPv6 CIDRs are limited to a maximum of /64.
+    pub ip: ::std::string::String,
+    /// The RFC 3339 timestamp of when the item was last modified.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified_on: ::std::option::Option<::time::OffsetDateTime>,
+}
+/// The shape with `redirect` set.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsItemWithRedirect {
+    /// An informative summary of the list item.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub comment: ::std::option::Option<::std::string::String>,
+    /// The RFC 3339 timestamp of when the item was created.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: ::std::option::Option<::time::OffsetDateTime>,
+    /// The unique ID of the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The RFC 3339 timestamp of when the item was last modified.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified_on: ::std::option::Option<::time::OffsetDateTime>,
+    /// The definition of the redirect.
+    pub redirect: crate::types::ListsItemRedirect,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsItemsListResponseCollection {
+    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub result: ::std::vec::Vec<crate::types::ListsItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub result_info: ::std::option::Option<
+        crate::types::ListsItemsListResponseCollectionResultInfo,
+    >,
+}
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsItemsListResponseCollectionResultInfo {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub cursors: ::std::option::Option<
+        crate::types::ListsItemsListResponseCollectionResultInfoCursors,
+    >,
+}
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsItemsListResponseCollectionResultInfoCursors {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub after: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub before: ::std::option::Option<::std::string::String>,
+}
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsItemsUpdateRequestCollectionItem {
+    /// A non-negative 32 bit integer
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub asn: ::std::option::Option<i64>,
+    /// An informative summary of the list item.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub comment: ::std::option::Option<::std::string::String>,
+    /// Valid characters for hostnames are ASCII(7) letters from a to z, the digits from 0 to 9, wildcards (*), and the hyphen (-).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub hostname: ::std::option::Option<crate::types::ListsItemHostname>,
+    /// An IPv4 address, an IPv4 CIDR, or an IPv6 CIDR. IPv6 CIDRs are limited to a maximum of /64.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub ip: ::std::option::Option<::std::string::String>,
+    /// The definition of the redirect.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub redirect: ::std::option::Option<crate::types::ListsItemRedirect>,
+}
+/// The type of the list. Each type supports specific list items (IP addresses, ASNs, hostnames or redirects).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ListsKind {
+    /// `ip`
+    Ip,
+    /// `redirect`
+    Redirect,
+    /// `hostname`
+    Hostname,
+    /// `asn`
+    Asn,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl ListsKind {
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ip => "ip",
+            Self::Redirect => "redirect",
+            Self::Hostname => "hostname",
+            Self::Asn => "asn",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::fmt::Display for ListsKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ListsKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListsKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Ok(
+            match value.as_str() {
+                "ip" => Self::Ip,
+                "redirect" => Self::Redirect,
+                "hostname" => Self::Hostname,
+                "asn" => Self::Asn,
+                _ => Self::Unknown(value),
+            },
+        )
+    }
+}
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsList {
+    /// The RFC 3339 timestamp of when the list was created.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: ::std::option::Option<::time::OffsetDateTime>,
+    /// An informative summary of the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// The unique ID of the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The type of the list. Each type supports specific list items (IP addresses, ASNs, hostnames or redirects).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub kind: ::std::option::Option<crate::types::ListsKind>,
+    /// The RFC 3339 timestamp of when the list was last modified.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified_on: ::std::option::Option<::time::OffsetDateTime>,
+    /// An informative name for the list. Use this name in filter and rule expressions.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// The number of items in the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub num_items: ::std::option::Option<f64>,
+    /// The number of [filters](/operations/filters-list-filters) referencing the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub num_referencing_filters: ::std::option::Option<f64>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsListDeleteResponseCollection {
+    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub result: crate::types::ListsListDeleteResponseCollectionResult,
+    /// Whether the API call was successful
+    pub success: bool,
+}
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsListDeleteResponseCollectionResult {
+    /// The unique ID of the item in the List.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsListResponseCollection {
+    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub result: crate::types::ListsList,
+    /// Whether the API call was successful
+    pub success: bool,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsListsAsyncResponse {
+    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub result: crate::types::ListsListsAsyncResponseResult,
+    /// Whether the API call was successful
+    pub success: bool,
+}
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsListsAsyncResponseResult {
+    /// The unique operation ID of the asynchronous action.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub operation_id: ::std::option::Option<::std::string::String>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsListsResponseCollection {
+    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
+    pub result: ::std::vec::Vec<crate::types::ListsListsResponseCollectionResultItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+}
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsListsResponseCollectionResultItem {
+    /// The RFC 3339 timestamp of when the list was created.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub created_on: ::time::OffsetDateTime,
+    /// An informative summary of the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// The unique ID of the list.
+    pub id: ::std::string::String,
+    /// The type of the list. Each type supports specific list items (IP addresses, ASNs, hostnames or redirects).
+    pub kind: crate::types::ListsKind,
+    /// The RFC 3339 timestamp of when the list was last modified.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub modified_on: ::time::OffsetDateTime,
+    /// An informative name for the list. Use this name in filter and rule expressions.
+    pub name: ::std::string::String,
+    /// The number of items in the list.
+    pub num_items: f64,
+    /// The number of [filters](/operations/filters-list-filters) referencing the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub num_referencing_filters: ::std::option::Option<f64>,
+}
+/// A message or error the API returned with a response.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsResponseInfo {
+    pub code: i64,
+    pub message: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub documentation_url: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub source: ::std::option::Option<crate::types::ListsResponseInfoSource>,
+}
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListsResponseInfoSource {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub pointer: ::std::option::Option<::std::string::String>,
 }

@@ -1,15 +1,15 @@
-//! The client: configuration (builder, environment), and sending one enveloped request.
+//! The client: configuration (builder, environment), and sending one request of a call.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderValue, ACCEPT, USER_AGENT};
-use serde::de::DeserializeOwned;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, USER_AGENT};
 use tracing::Instrument;
 
 use super::auth::{auth_headers, CredentialSources, Credentials, Secret};
-use super::envelope::decode_response;
+use super::call::{Call, RequestOptions, Response};
+use super::decode::{finish, Decoder};
 use super::error::{Error, Result};
 use super::request::RequestSpec;
 
@@ -187,51 +187,98 @@ impl Client {
         builder.build_with(&ENV_NAMES)
     }
 
-    /// Sends, expects the Cloudflare envelope {success, errors, messages, result}, returns `result` decoded as T.
-    #[allow(dead_code)] // a spec without enveloped operations never calls it
-    pub(crate) async fn send_enveloped<T: DeserializeOwned>(
+    /// A call of one operation, to be awaited. `request` carries the argument error, if any, so that it is
+    /// returned on `.await` before anything is sent; `decode` reads 2xx bodies.
+    #[allow(dead_code)] // a spec without operations never calls it
+    pub(crate) fn call<'a, T: 'a>(
+        &'a self,
+        request: Result<RequestSpec>,
+        decode: Decoder<T>,
+    ) -> Call<'a, T> {
+        Call::new(self, request, decode)
+    }
+
+    /// One attempt: prepare, send, read the whole body, then turn it into a value or an error.
+    pub(super) async fn execute<T>(
         &self,
-        request: RequestSpec,
-    ) -> Result<T> {
+        request: &RequestSpec,
+        decode: impl FnOnce(reqwest::StatusCode, &reqwest::header::HeaderMap, &[u8]) -> Result<T>,
+        options: &RequestOptions,
+    ) -> Result<Response<T>> {
         let span = tracing::debug_span!(
             "cloudflare_request",
             operation = request.operation,
             method = %request.method,
             path_template = request.path_template,
             status = tracing::field::Empty,
+            cf_ray = tracing::field::Empty,
         );
         async {
-            let http_request = self.prepare(request)?;
+            let http_request = self.prepare(request, options)?;
             let response = self.inner.http.execute(http_request).await?;
             let status = response.status();
-            tracing::Span::current().record("status", status.as_u16());
+            let span = tracing::Span::current();
+            span.record("status", status.as_u16());
+            if let Some(ray) = response
+                .headers()
+                .get("cf-ray")
+                .and_then(|v| v.to_str().ok())
+            {
+                span.record("cf_ray", ray);
+            }
+            let headers = response.headers().clone();
             let body = response.bytes().await?;
             tracing::debug!(
                 status = status.as_u16(),
                 body_bytes = body.len(),
                 "response received"
             );
-            decode_response(status, &body)
+            let value = finish(status, &headers, &body, decode)?;
+            Ok(Response::new(status, headers, value))
         }
         .instrument(span)
         .await
     }
 
-    /// Everything before the network: auth selection (refusing the call if no alternative is satisfied), the
-    /// URL, and the headers.
-    fn prepare(&self, request: RequestSpec) -> Result<reqwest::Request> {
+    /// Everything before the network, for one attempt: auth selection (refusing the call if no alternative is
+    /// satisfied), the URL, the headers and the body. Takes the spec by reference so a retry can prepare again.
+    pub(super) fn prepare(
+        &self,
+        request: &RequestSpec,
+        options: &RequestOptions,
+    ) -> Result<reqwest::Request> {
         let auth = auth_headers(&self.inner.credentials, request.operation, request.security)?;
         let url = request.url(&self.inner.base_url)?;
+        let parameters = request.header_parameters()?;
+        let extra = options.extra_headers()?;
         let mut builder = self
             .inner
             .http
-            .request(request.method, url)
+            .request(request.method.clone(), url)
             .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
             .header(ACCEPT, HeaderValue::from_static("application/json"));
         for (name, value) in auth {
             builder = builder.header(name, value);
         }
-        Ok(builder.build()?)
+        builder = request.body.apply(builder)?;
+        let mut http_request = builder.build()?;
+        // Spec header parameters, then the caller's, each replacing what was set before them.
+        replace_headers(http_request.headers_mut(), parameters);
+        replace_headers(http_request.headers_mut(), extra);
+        if let Some(timeout) = options.attempt_timeout() {
+            *http_request.timeout_mut() = Some(timeout);
+        }
+        Ok(http_request)
+    }
+}
+
+/// Every name in `headers` loses its earlier values; repeated names in `headers` keep all theirs.
+fn replace_headers(map: &mut HeaderMap, headers: Vec<(HeaderName, HeaderValue)>) {
+    for (name, _) in &headers {
+        map.remove(name);
+    }
+    for (name, value) in headers {
+        map.append(name, value);
     }
 }
 
@@ -312,6 +359,8 @@ mod tests {
             path_template: "/accounts/{account_id}",
             path: "/accounts/abc".to_owned(),
             query: vec![("page", "1".to_owned())],
+            headers: Vec::new(),
+            body: crate::runtime::body::Body::Empty,
             security,
         }
     }
@@ -328,7 +377,9 @@ mod tests {
             .base_url("http://127.0.0.1:9")
             .build()
             .unwrap();
-        let future = client.send_enveloped::<()>(spec(BOTH_MODES));
+        let future = client
+            .call(Ok(spec(BOTH_MODES)), crate::runtime::enveloped::<()>)
+            .send();
         send(&future);
     }
 
@@ -439,7 +490,9 @@ mod tests {
             .base_url("http://127.0.0.1:1/v4/")
             .build()
             .unwrap();
-        let request = client.prepare(spec(BOTH_MODES)).unwrap();
+        let request = client
+            .prepare(&spec(BOTH_MODES), &RequestOptions::new())
+            .unwrap();
         assert_eq!(
             request.url().as_str(),
             "http://127.0.0.1:1/v4/accounts/abc?page=1"
@@ -459,14 +512,16 @@ mod tests {
             .base_url("http://127.0.0.1:1")
             .build()
             .unwrap();
-        let request = client.prepare(spec(BOTH_MODES)).unwrap();
+        let request = client
+            .prepare(&spec(BOTH_MODES), &RequestOptions::new())
+            .unwrap();
         assert_eq!(request.headers()["x-auth-email"], "a@b.c");
         assert_eq!(request.headers()["x-auth-key"], KEY);
         assert!(!request
             .headers()
             .contains_key(reqwest::header::AUTHORIZATION));
 
-        let request = client.prepare(spec(&[])).unwrap();
+        let request = client.prepare(&spec(&[]), &RequestOptions::new()).unwrap();
         assert!(!request.headers().contains_key("x-auth-key"));
     }
 
@@ -478,7 +533,8 @@ mod tests {
             .base_url("http://127.0.0.1:1")
             .build()
             .unwrap();
-        let message = config_message(client.prepare(spec(&[&[AuthScheme::Bearer]])));
+        let message =
+            config_message(client.prepare(&spec(&[&[AuthScheme::Bearer]]), &RequestOptions::new()));
         assert!(
             message.contains("lists-get-bulk-operation-status") && message.contains("API token"),
             "{message}"

@@ -16,9 +16,9 @@ pub enum Error {
         status: reqwest::StatusCode,
         /// The first 512 bytes of the body at most (lossy UTF-8, cut on a char boundary).
         body: String,
-        /// What serde_json objected to.
+        /// What was wrong with it: usually serde_json's complaint, or invalid UTF-8 for a text body.
         #[source]
-        source: serde_json::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Connection, TLS, timeout: no usable response.
     #[error("request failed: {0}")]
@@ -35,6 +35,46 @@ pub enum Error {
     /// client lacks).
     #[error("client configuration: {0}")]
     Config(String),
+    /// A paginated listing handed back a cursor it had already returned, so following it would loop forever.
+    #[error(
+        "operation `{operation}`: the server returned cursor `{cursor}` again after {pages} pages; \
+         stopped paging to avoid an endless loop"
+    )]
+    RepeatedCursor {
+        /// The listing operation's id.
+        operation: &'static str,
+        /// The cursor seen twice.
+        cursor: String,
+        /// Pages fetched so far, including the one that repeated the cursor.
+        pages: usize,
+    },
+    /// An asynchronous operation that was being waited on reported that it failed.
+    #[error("asynchronous operation `{id}` failed with status `{status}` (polled with `{operation}`): {message}")]
+    OperationFailed {
+        /// The operation used to poll its status.
+        operation: &'static str,
+        /// The id of the asynchronous operation.
+        id: String,
+        /// The status it reported, as the API spells it.
+        status: String,
+        /// The reason it gave.
+        message: String,
+    },
+    /// Waiting on an asynchronous operation reached its deadline while the operation was still pending.
+    #[error(
+        "gave up waiting for asynchronous operation `{id}` after {waited:?} (polled with `{operation}`); \
+         last status `{last_status}`"
+    )]
+    WaitTimeout {
+        /// The operation used to poll its status.
+        operation: &'static str,
+        /// The id of the asynchronous operation.
+        id: String,
+        /// The status of the last poll, as the API spells it.
+        last_status: String,
+        /// How long was spent waiting.
+        waited: std::time::Duration,
+    },
 }
 
 /// `Result` with this crate's [`Error`] as the default error.
@@ -47,7 +87,11 @@ impl Error {
             Error::Api(api) => Some(api.status),
             Error::Decode { status, .. } => Some(*status),
             Error::Transport(err) => err.status(),
-            Error::InvalidArgument { .. } | Error::Config(_) => None,
+            Error::InvalidArgument { .. }
+            | Error::Config(_)
+            | Error::RepeatedCursor { .. }
+            | Error::OperationFailed { .. }
+            | Error::WaitTimeout { .. } => None,
         }
     }
 
@@ -204,5 +248,44 @@ mod tests {
             Error::Config("x".to_owned()).to_string(),
             "client configuration: x"
         );
+    }
+
+    #[test]
+    fn paging_and_waiting_errors_display() {
+        let repeated = Error::RepeatedCursor {
+            operation: "lists-list",
+            cursor: "abc".to_owned(),
+            pages: 3,
+        };
+        assert_eq!(
+            repeated.to_string(),
+            "operation `lists-list`: the server returned cursor `abc` again after 3 pages; \
+             stopped paging to avoid an endless loop"
+        );
+        let failed = Error::OperationFailed {
+            operation: "get-status",
+            id: "op1".to_owned(),
+            status: "failed".to_owned(),
+            message: "list is full".to_owned(),
+        };
+        assert_eq!(
+            failed.to_string(),
+            "asynchronous operation `op1` failed with status `failed` (polled with `get-status`): list is full"
+        );
+        let timeout = Error::WaitTimeout {
+            operation: "get-status",
+            id: "op1".to_owned(),
+            last_status: "running".to_owned(),
+            waited: std::time::Duration::from_millis(200),
+        };
+        assert_eq!(
+            timeout.to_string(),
+            "gave up waiting for asynchronous operation `op1` after 200ms (polled with `get-status`); \
+             last status `running`"
+        );
+        for err in [repeated, failed, timeout] {
+            assert_eq!(err.status(), None);
+            assert!(err.api_error().is_none());
+        }
     }
 }

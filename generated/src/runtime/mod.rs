@@ -1,23 +1,43 @@
-//! Hand-written runtime shared by every generated crate: client, auth, errors, paths, envelope and union
-//! decoding. Generated code reaches it only through the items re-exported here.
+//! Hand-written runtime shared by every generated crate: client, calls, auth, errors, paths, request bodies,
+//! response decoding, pagination and waiting. Generated code reaches it only through the items re-exported here.
 
 mod auth;
+mod body;
+mod call;
 mod client;
+mod decode;
 mod envelope;
 mod error;
+mod paginate;
 mod path;
 mod request;
+#[cfg(test)]
+mod testing;
 mod union;
+mod wait;
 
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, ApiMessage, Error, MessageSource, Result};
+pub use call::{Call, RequestOptions, Response};
+pub use paginate::Paginator;
+pub use wait::WaitOptions;
 
 // For generated code only; which of these a crate uses depends on its spec (a spec without paths uses none).
 #[allow(unused_imports)]
 pub(crate) use auth::AuthScheme;
 #[allow(unused_imports)]
+pub(crate) use body::{json_text, Body, Part, PartValue};
+#[allow(unused_imports)]
+pub(crate) use decode::{bytes, empty, json, text, Decoder};
+#[allow(unused_imports)]
+pub(crate) use envelope::{enveloped, enveloped_whole};
+#[allow(unused_imports)]
+pub(crate) use paginate::paginate_cursor;
+#[allow(unused_imports)]
 pub(crate) use path::{check_length, PathBuilder};
 #[allow(unused_imports)]
 pub(crate) use request::RequestSpec;
 #[allow(unused_imports)]
-pub(crate) use union::{decode_variant, union_tag};
+pub(crate) use union::{decode_variant, union_marker, union_tag};
+#[allow(unused_imports)]
+pub(crate) use wait::{poll_until, PollState};

@@ -1,6 +1,9 @@
-//! What generated code hands the client for one call, and how that becomes a URL.
+//! What generated code hands the client for one call, and how that becomes a URL and header parameters.
+
+use reqwest::header::{HeaderName, HeaderValue};
 
 use super::auth::AuthScheme;
+use super::body::Body;
 use super::error::{Error, Result};
 
 /// One operation call, fully validated by generated code: the client only adds base URL, headers and auth.
@@ -14,6 +17,10 @@ pub(crate) struct RequestSpec {
     /// From `PathBuilder::finish`: already percent-encoded.
     pub path: String,
     pub query: Vec<(&'static str, String)>,
+    /// Header parameters from the spec, by the spec's name.
+    pub headers: Vec<(&'static str, String)>,
+    /// Kept as bytes/parts so that every attempt can build its own reqwest body.
+    pub body: Body,
     /// Alternatives from the spec's `security`: the request is sent if the client's credentials satisfy one
     /// alternative (all schemes in it). Empty slice: the operation needs no auth, send no credentials.
     pub security: &'static [&'static [AuthScheme]],
@@ -37,6 +44,29 @@ impl RequestSpec {
         }
         Ok(url)
     }
+
+    /// The header parameters, checked: a value that cannot go in a header (control characters) is an
+    /// [`Error::InvalidArgument`] naming the parameter, and the value itself is never repeated.
+    pub(crate) fn header_parameters(&self) -> Result<Vec<(HeaderName, HeaderValue)>> {
+        self.headers
+            .iter()
+            .map(|(name, value)| {
+                let header_name =
+                    HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidArgument {
+                        parameter: name,
+                        reason: "is not a valid HTTP header name".to_owned(),
+                    })?;
+                let header_value =
+                    HeaderValue::from_str(value).map_err(|_| Error::InvalidArgument {
+                        parameter: name,
+                        reason: "contains control characters (such as line breaks), which an HTTP header \
+                                 cannot carry"
+                            .to_owned(),
+                    })?;
+                Ok((header_name, header_value))
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -51,6 +81,8 @@ mod tests {
             path_template: "/accounts/{account_id}",
             path,
             query,
+            headers: Vec::new(),
+            body: Body::Empty,
             security: &[],
         }
     }
@@ -82,5 +114,25 @@ mod tests {
         );
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         assert_eq!(pairs[1], ("name".to_owned(), "a&b=c d/é".to_owned()));
+    }
+
+    #[test]
+    fn header_parameters_are_checked() {
+        let mut request = spec("/x".to_owned(), Vec::new());
+        request.headers = vec![("If-Match", "\"abc\"".to_owned())];
+        let headers = request.header_parameters().unwrap();
+        assert_eq!(headers[0].0, "if-match");
+        assert_eq!(headers[0].1, "\"abc\"");
+        request.headers = vec![("X-Name", "line\r\nInjected: yes".to_owned())];
+        match request.header_parameters() {
+            Err(err @ Error::InvalidArgument { parameter, .. }) => {
+                assert_eq!(parameter, "X-Name");
+                assert!(!err.to_string().contains("Injected"), "{err}");
+            }
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        }
+        // Non-ASCII goes as opaque bytes, as HTTP allows.
+        request.headers = vec![("X-Name", "é".to_owned())];
+        assert!(request.header_parameters().is_ok());
     }
 }

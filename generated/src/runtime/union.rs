@@ -7,6 +7,20 @@ pub(crate) fn union_tag<'v>(value: &'v serde_json::Value, property: &str) -> Opt
     value.as_object()?.get(property)?.as_str()
 }
 
+/// The index of the one key of `markers` that `value` (an object) has with a non-null value; `None` when it
+/// has none of them, more than one, or is not an object. For unions decided by which property is present.
+#[allow(dead_code)] // a spec without such unions never calls it
+pub(crate) fn union_marker(value: &serde_json::Value, markers: &[&str]) -> Option<usize> {
+    let object = value.as_object()?;
+    let mut present = markers
+        .iter()
+        .enumerate()
+        .filter(|(_, key)| object.get(**key).is_some_and(|v| !v.is_null()))
+        .map(|(index, _)| index);
+    let first = present.next()?;
+    present.next().is_none().then_some(first)
+}
+
 /// Decodes `value` as variant `T`; a failure becomes `E::custom("<union>::<variant>: <serde error>")` so the
 /// caller sees which variant the tag selected.
 #[allow(dead_code)] // a spec without discriminated unions never calls it
@@ -26,6 +40,17 @@ where
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn union_marker_needs_exactly_one_present_marker() {
+        let markers = ["ip", "hostname", "asn"];
+        assert_eq!(union_marker(&json!({"id": "x", "ip": "1.1.1.1"}), &markers), Some(0));
+        assert_eq!(union_marker(&json!({"asn": 13335, "ip": null}), &markers), Some(2));
+        assert_eq!(union_marker(&json!({"ip": "1.1.1.1", "asn": 1}), &markers), None);
+        assert_eq!(union_marker(&json!({"comment": "none"}), &markers), None);
+        assert_eq!(union_marker(&json!(["ip"]), &markers), None);
+        assert_eq!(union_marker(&json!("ip"), &markers), None);
+    }
 
     #[test]
     fn union_tag_reads_string_property_of_objects_only() {

@@ -4,6 +4,7 @@
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `rules.lists` resource: `client.rules().lists()`.
 pub mod bulk_operations;
+pub mod items;
 /// `client.rules().lists()`: the calls of this resource.
 #[derive(Debug, Clone, Copy)]
 pub struct Lists<'a> {
@@ -17,4 +18,393 @@ impl<'a> Lists<'a> {
     pub fn bulk_operations(&self) -> bulk_operations::BulkOperations<'a> {
         bulk_operations::BulkOperations::new(self.client)
     }
+    /// `items`: `.rules().lists().items()`
+    pub fn items(&self) -> items::Items<'a> {
+        items::Items::new(self.client)
+    }
+    /// Get lists
+    ///
+    /// Fetches all lists in the account.
+    ///
+    /// `GET /accounts/{account_id}/rules/lists` (operation `lists-get-lists`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get lists response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    pub fn list(&self, params: &ListListParams) -> crate::Call<'a, ListListResponse> {
+        self.client
+            .call(request_list(params), crate::runtime::enveloped::<ListListResponse>)
+    }
+    /// Create a list
+    ///
+    /// Creates a new list of the specified type.
+    ///
+    /// `POST /accounts/{account_id}/rules/lists` (operation `lists-create-a-list`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create a list response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    pub fn create(
+        &self,
+        params: &ListCreateParams,
+    ) -> crate::Call<'a, ListCreateResponse> {
+        self.client
+            .call(
+                request_create(params),
+                crate::runtime::enveloped::<ListCreateResponse>,
+            )
+    }
+    /// Get a list
+    ///
+    /// Fetches the details of a list.
+    ///
+    /// `GET /accounts/{account_id}/rules/lists/{list_id}` (operation `lists-get-a-list`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get a list response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    pub fn get(
+        &self,
+        list_id: &str,
+        params: &ListGetParams,
+    ) -> crate::Call<'a, ListGetResponse> {
+        self.client
+            .call(
+                request_get(list_id, params),
+                crate::runtime::enveloped::<ListGetResponse>,
+            )
+    }
+    /// Update a list
+    ///
+    /// Updates the description of a list.
+    ///
+    /// `PUT /accounts/{account_id}/rules/lists/{list_id}` (operation `lists-update-a-list`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Update a list response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    pub fn update(
+        &self,
+        list_id: &str,
+        params: &ListUpdateParams,
+    ) -> crate::Call<'a, ListUpdateResponse> {
+        self.client
+            .call(
+                request_update(list_id, params),
+                crate::runtime::enveloped::<ListUpdateResponse>,
+            )
+    }
+    /// Delete a list
+    ///
+    /// Deletes a specific list and all its items.
+    ///
+    /// `DELETE /accounts/{account_id}/rules/lists/{list_id}` (operation `lists-delete-a-list`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Delete a list response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    pub fn delete(
+        &self,
+        list_id: &str,
+        params: &ListDeleteParams,
+    ) -> crate::Call<'a, ListDeleteResponse> {
+        self.client
+            .call(
+                request_delete(list_id, params),
+                crate::runtime::enveloped::<ListDeleteResponse>,
+            )
+    }
+}
+fn request_list(params: &ListListParams) -> crate::Result<crate::runtime::RequestSpec> {
+    crate::runtime::check_length(
+        "account_id",
+        &params.account_id,
+        ::std::option::Option::None,
+        ::std::option::Option::Some(32u64),
+    )?;
+    let mut path = crate::runtime::PathBuilder::new();
+    path.literal("accounts");
+    path.param("account_id", &params.account_id)?;
+    path.literal("rules");
+    path.literal("lists");
+    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
+    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let body = crate::runtime::Body::Empty;
+    Ok(crate::runtime::RequestSpec {
+        method: ::reqwest::Method::GET,
+        operation: "lists-get-lists",
+        path_template: "/accounts/{account_id}/rules/lists",
+        path: path.finish(),
+        query,
+        headers,
+        body,
+        security: &[
+            &[crate::runtime::AuthScheme::Bearer],
+            &[
+                crate::runtime::AuthScheme::Header("X-Auth-Email"),
+                crate::runtime::AuthScheme::Header("X-Auth-Key"),
+            ],
+        ],
+    })
+}
+fn request_create(
+    params: &ListCreateParams,
+) -> crate::Result<crate::runtime::RequestSpec> {
+    crate::runtime::check_length(
+        "account_id",
+        &params.account_id,
+        ::std::option::Option::None,
+        ::std::option::Option::Some(32u64),
+    )?;
+    let mut path = crate::runtime::PathBuilder::new();
+    path.literal("accounts");
+    path.param("account_id", &params.account_id)?;
+    path.literal("rules");
+    path.literal("lists");
+    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
+    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let body = crate::runtime::Body::json("body", &params.body)?;
+    Ok(crate::runtime::RequestSpec {
+        method: ::reqwest::Method::POST,
+        operation: "lists-create-a-list",
+        path_template: "/accounts/{account_id}/rules/lists",
+        path: path.finish(),
+        query,
+        headers,
+        body,
+        security: &[
+            &[crate::runtime::AuthScheme::Bearer],
+            &[
+                crate::runtime::AuthScheme::Header("X-Auth-Email"),
+                crate::runtime::AuthScheme::Header("X-Auth-Key"),
+            ],
+        ],
+    })
+}
+fn request_get(
+    list_id: &str,
+    params: &ListGetParams,
+) -> crate::Result<crate::runtime::RequestSpec> {
+    crate::runtime::check_length(
+        "list_id",
+        list_id,
+        ::std::option::Option::Some(32u64),
+        ::std::option::Option::Some(32u64),
+    )?;
+    crate::runtime::check_length(
+        "account_id",
+        &params.account_id,
+        ::std::option::Option::None,
+        ::std::option::Option::Some(32u64),
+    )?;
+    let mut path = crate::runtime::PathBuilder::new();
+    path.literal("accounts");
+    path.param("account_id", &params.account_id)?;
+    path.literal("rules");
+    path.literal("lists");
+    path.param("list_id", list_id)?;
+    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
+    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let body = crate::runtime::Body::Empty;
+    Ok(crate::runtime::RequestSpec {
+        method: ::reqwest::Method::GET,
+        operation: "lists-get-a-list",
+        path_template: "/accounts/{account_id}/rules/lists/{list_id}",
+        path: path.finish(),
+        query,
+        headers,
+        body,
+        security: &[
+            &[crate::runtime::AuthScheme::Bearer],
+            &[
+                crate::runtime::AuthScheme::Header("X-Auth-Email"),
+                crate::runtime::AuthScheme::Header("X-Auth-Key"),
+            ],
+        ],
+    })
+}
+fn request_update(
+    list_id: &str,
+    params: &ListUpdateParams,
+) -> crate::Result<crate::runtime::RequestSpec> {
+    crate::runtime::check_length(
+        "list_id",
+        list_id,
+        ::std::option::Option::Some(32u64),
+        ::std::option::Option::Some(32u64),
+    )?;
+    crate::runtime::check_length(
+        "account_id",
+        &params.account_id,
+        ::std::option::Option::None,
+        ::std::option::Option::Some(32u64),
+    )?;
+    let mut path = crate::runtime::PathBuilder::new();
+    path.literal("accounts");
+    path.param("account_id", &params.account_id)?;
+    path.literal("rules");
+    path.literal("lists");
+    path.param("list_id", list_id)?;
+    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
+    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let body = crate::runtime::Body::json("body", &params.body)?;
+    Ok(crate::runtime::RequestSpec {
+        method: ::reqwest::Method::PUT,
+        operation: "lists-update-a-list",
+        path_template: "/accounts/{account_id}/rules/lists/{list_id}",
+        path: path.finish(),
+        query,
+        headers,
+        body,
+        security: &[
+            &[crate::runtime::AuthScheme::Bearer],
+            &[
+                crate::runtime::AuthScheme::Header("X-Auth-Email"),
+                crate::runtime::AuthScheme::Header("X-Auth-Key"),
+            ],
+        ],
+    })
+}
+fn request_delete(
+    list_id: &str,
+    params: &ListDeleteParams,
+) -> crate::Result<crate::runtime::RequestSpec> {
+    crate::runtime::check_length(
+        "list_id",
+        list_id,
+        ::std::option::Option::Some(32u64),
+        ::std::option::Option::Some(32u64),
+    )?;
+    crate::runtime::check_length(
+        "account_id",
+        &params.account_id,
+        ::std::option::Option::None,
+        ::std::option::Option::Some(32u64),
+    )?;
+    let mut path = crate::runtime::PathBuilder::new();
+    path.literal("accounts");
+    path.param("account_id", &params.account_id)?;
+    path.literal("rules");
+    path.literal("lists");
+    path.param("list_id", list_id)?;
+    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
+    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let body = match &params.body {
+        ::std::option::Option::Some(value) => crate::runtime::Body::json("body", value)?,
+        ::std::option::Option::None => {
+            crate::runtime::Body::Json(::std::vec::Vec::from(&b"{}"[..]))
+        }
+    };
+    Ok(crate::runtime::RequestSpec {
+        method: ::reqwest::Method::DELETE,
+        operation: "lists-delete-a-list",
+        path_template: "/accounts/{account_id}/rules/lists/{list_id}",
+        path: path.finish(),
+        query,
+        headers,
+        body,
+        security: &[
+            &[crate::runtime::AuthScheme::Bearer],
+            &[
+                crate::runtime::AuthScheme::Header("X-Auth-Email"),
+                crate::runtime::AuthScheme::Header("X-Auth-Key"),
+            ],
+        ],
+    })
+}
+/// Parameters of `list()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListListParams {
+    /// Identifier
+    ///
+    /// Must be at most 32 characters long.
+    ///
+    /// Path parameter `account_id`.
+    pub account_id: ::std::string::String,
+}
+/// Parameters of `create()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListCreateParams {
+    /// Identifier
+    ///
+    /// Must be at most 32 characters long.
+    ///
+    /// Path parameter `account_id`.
+    pub account_id: ::std::string::String,
+    /// The request body.
+    pub body: crate::rules::lists::ListCreateBody,
+}
+/// Parameters of `get()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListGetParams {
+    /// Identifier
+    ///
+    /// Must be at most 32 characters long.
+    ///
+    /// Path parameter `account_id`.
+    pub account_id: ::std::string::String,
+}
+/// Parameters of `update()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListUpdateParams {
+    /// Identifier
+    ///
+    /// Must be at most 32 characters long.
+    ///
+    /// Path parameter `account_id`.
+    pub account_id: ::std::string::String,
+    /// The request body.
+    pub body: crate::rules::lists::ListUpdateBody,
+}
+/// Parameters of `delete()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListDeleteParams {
+    /// Identifier
+    ///
+    /// Must be at most 32 characters long.
+    ///
+    /// Path parameter `account_id`.
+    pub account_id: ::std::string::String,
+    /// The request body.
+    ///
+    /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
+    pub body: ::std::option::Option<::serde_json::Value>,
+}
+/// What `list()` returns.
+pub type ListListResponse = ::std::vec::Vec<
+    crate::types::ListsListsResponseCollectionResultItem,
+>;
+/// What `create()` returns.
+pub type ListCreateResponse = crate::types::ListsList;
+/// What `get()` returns.
+pub type ListGetResponse = crate::types::ListsList;
+/// What `update()` returns.
+pub type ListUpdateResponse = crate::types::ListsList;
+/// What `delete()` returns.
+pub type ListDeleteResponse = crate::types::ListsListDeleteResponseCollectionResult;
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListCreateBody {
+    /// An informative summary of the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// The type of the list. Each type supports specific list items (IP addresses, ASNs, hostnames or redirects).
+    pub kind: crate::types::ListsKind,
+    /// An informative name for the list. Use this name in filter and rule expressions.
+    pub name: ::std::string::String,
+}
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListUpdateBody {
+    /// An informative summary of the list.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub description: ::std::option::Option<::std::string::String>,
 }

@@ -27,41 +27,141 @@ impl<'a> BulkOperations<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get bulk operation status response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub async fn get(
+    pub fn get(
         &self,
         operation_id: &str,
         params: &BulkOperationGetParams,
-    ) -> crate::Result<BulkOperationGetResponse> {
-        crate::runtime::check_length(
-            "account_id",
-            &params.account_id,
-            ::std::option::Option::Some(32u64),
-            ::std::option::Option::Some(32u64),
-        )?;
-        let mut path = crate::runtime::PathBuilder::new();
-        path.literal("accounts");
-        path.param("account_id", &params.account_id)?;
-        path.literal("rules");
-        path.literal("lists");
-        path.literal("bulk_operations");
-        path.param("operation_id", operation_id)?;
-        let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
+    ) -> crate::Call<'a, BulkOperationGetResponse> {
         self.client
-            .send_enveloped(crate::runtime::RequestSpec {
-                method: ::reqwest::Method::GET,
-                operation: "lists-get-bulk-operation-status",
-                path_template: "/accounts/{account_id}/rules/lists/bulk_operations/{operation_id}",
-                path: path.finish(),
-                query,
-                security: &[
-                    &[crate::runtime::AuthScheme::Bearer],
-                    &[
-                        crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                        crate::runtime::AuthScheme::Header("X-Auth-Key"),
-                    ],
-                ],
-            })
+            .call(
+                request_get(operation_id, params),
+                crate::runtime::enveloped::<BulkOperationGetResponse>,
+            )
+    }
+    /// Polls this call until the operation succeeds (its result) or fails (`Error::OperationFailed` with
+    /// the server's message), with the default [`crate::WaitOptions`] (backoff from 500 ms to 5 s,
+    /// deadline 5 min: then `Error::WaitTimeout` with the last status seen). Dropping the future stops
+    /// polling.
+    pub async fn wait(
+        &self,
+        operation_id: &str,
+        params: &BulkOperationGetParams,
+    ) -> crate::Result<crate::types::ListsBulkOperationCompleted> {
+        self.wait_with(operation_id, params, &crate::WaitOptions::default()).await
+    }
+    /// [`Self::wait`] with your own interval, backoff cap and deadline.
+    pub async fn wait_with(
+        &self,
+        operation_id: &str,
+        params: &BulkOperationGetParams,
+        options: &crate::WaitOptions,
+    ) -> crate::Result<crate::types::ListsBulkOperationCompleted> {
+        fn classify(
+            value: BulkOperationGetResponse,
+        ) -> crate::runtime::PollState<crate::types::ListsBulkOperationCompleted> {
+            match value {
+                BulkOperationGetResponse::PendingOrRunning(inner) => {
+                    crate::runtime::PollState::Pending {
+                        status: ::std::string::ToString::to_string(&inner.status),
+                    }
+                }
+                BulkOperationGetResponse::Completed(inner) => {
+                    crate::runtime::PollState::Succeeded(inner)
+                }
+                BulkOperationGetResponse::Failed(inner) => {
+                    crate::runtime::PollState::Failed {
+                        status: ::std::string::ToString::to_string(&inner.status),
+                        message: inner.error.clone(),
+                    }
+                }
+                BulkOperationGetResponse::Unknown(raw) => {
+                    crate::runtime::PollState::Pending {
+                        status: crate::runtime::union_tag(&raw, "status")
+                            .unwrap_or("unknown")
+                            .to_owned(),
+                    }
+                }
+            }
+        }
+        crate::runtime::poll_until(
+                "lists-get-bulk-operation-status",
+                operation_id,
+                options,
+                || self.get(operation_id, params).send(),
+                classify,
+            )
             .await
+    }
+}
+fn request_get(
+    operation_id: &str,
+    params: &BulkOperationGetParams,
+) -> crate::Result<crate::runtime::RequestSpec> {
+    crate::runtime::check_length(
+        "account_id",
+        &params.account_id,
+        ::std::option::Option::Some(32u64),
+        ::std::option::Option::Some(32u64),
+    )?;
+    let mut path = crate::runtime::PathBuilder::new();
+    path.literal("accounts");
+    path.param("account_id", &params.account_id)?;
+    path.literal("rules");
+    path.literal("lists");
+    path.literal("bulk_operations");
+    path.param("operation_id", operation_id)?;
+    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
+    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let body = crate::runtime::Body::Empty;
+    Ok(crate::runtime::RequestSpec {
+        method: ::reqwest::Method::GET,
+        operation: "lists-get-bulk-operation-status",
+        path_template: "/accounts/{account_id}/rules/lists/bulk_operations/{operation_id}",
+        path: path.finish(),
+        query,
+        headers,
+        body,
+        security: &[
+            &[crate::runtime::AuthScheme::Bearer],
+            &[
+                crate::runtime::AuthScheme::Header("X-Auth-Email"),
+                crate::runtime::AuthScheme::Header("X-Auth-Key"),
+            ],
+        ],
+    })
+}
+/// A long-running operation that `get()` reports on: its id, and `wait()` to poll it to the end.
+#[derive(Debug, Clone)]
+pub struct BulkOperationHandle<'a> {
+    client: &'a crate::Client,
+    id: ::std::string::String,
+    params: BulkOperationGetParams,
+}
+impl<'a> BulkOperationHandle<'a> {
+    #[allow(unused_variables)]
+    pub(crate) fn new(
+        client: &'a crate::Client,
+        id: ::std::string::String,
+        params: BulkOperationGetParams,
+    ) -> Self {
+        Self { client, id, params }
+    }
+    /// The operation's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Polls until the operation succeeds or fails, with the default [`crate::WaitOptions`].
+    pub async fn wait(
+        &self,
+    ) -> crate::Result<crate::types::ListsBulkOperationCompleted> {
+        self.wait_with(&crate::WaitOptions::default()).await
+    }
+    /// Polls until the operation succeeds or fails, with your own interval and deadline.
+    pub async fn wait_with(
+        &self,
+        options: &crate::WaitOptions,
+    ) -> crate::Result<crate::types::ListsBulkOperationCompleted> {
+        BulkOperations::new(self.client).wait_with(&self.id, &self.params, options).await
     }
 }
 /// Parameters of `get()`.
@@ -74,72 +174,5 @@ pub struct BulkOperationGetParams {
     /// Path parameter `account_id`.
     pub account_id: ::std::string::String,
 }
-/// One of 3 shapes. Decided by `status`; a value this version does not know is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BulkOperationGetResponse {
-    /// `status`: `pending`, `running`.
-    ///
-    /// ListsBulkOperationPendingOrRunning
-    PendingOrRunning(crate::types::ListsBulkOperationPendingOrRunning),
-    /// `status`: `completed`.
-    ///
-    /// ListsBulkOperationCompleted
-    Completed(crate::types::ListsBulkOperationCompleted),
-    /// `status`: `failed`.
-    ///
-    /// ListsBulkOperationFailed
-    Failed(crate::types::ListsBulkOperationFailed),
-    /// A `status` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-impl<'de> ::serde::Deserialize<'de> for BulkOperationGetResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match crate::runtime::union_tag(&value, "status") {
-            ::std::option::Option::Some("pending" | "running") => {
-                crate::runtime::decode_variant(
-                        value,
-                        "BulkOperationGetResponse",
-                        "PendingOrRunning",
-                    )
-                    .map(Self::PendingOrRunning)
-            }
-            ::std::option::Option::Some("completed") => {
-                crate::runtime::decode_variant(
-                        value,
-                        "BulkOperationGetResponse",
-                        "Completed",
-                    )
-                    .map(Self::Completed)
-            }
-            ::std::option::Option::Some("failed") => {
-                crate::runtime::decode_variant(
-                        value,
-                        "BulkOperationGetResponse",
-                        "Failed",
-                    )
-                    .map(Self::Failed)
-            }
-            _ => Ok(Self::Unknown(value)),
-        }
-    }
-}
-impl ::serde::Serialize for BulkOperationGetResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        match self {
-            Self::PendingOrRunning(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Completed(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Failed(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+/// What `get()` returns.
+pub type BulkOperationGetResponse = crate::types::ListsBulkOperationResponseCollectionResult;
