@@ -1,6 +1,8 @@
 //! Test support for the `cloudflare-sdk` integration tests: a scripted HTTP/1.1 server on loopback
-//! ([`server::TestServer`]) and helpers to point a client at it.
+//! ([`server::TestServer`]), a stateful in-memory Lists API ([`lists_server::ListsServer`]), and helpers to
+//! point a client at them.
 
+pub mod lists_server;
 pub mod server;
 
 pub use server::{RecordedRequest, Response, TestServer};

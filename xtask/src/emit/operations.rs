@@ -464,11 +464,11 @@ fn wait_calls(op: &Operation, waiter: &Waiter, api: &Api) -> anyhow::Result<Toke
         /// the server's message), with the default [`crate::WaitOptions`] (backoff from 500 ms to 5 s,
         /// deadline 5 min: then `Error::WaitTimeout` with the last status seen). Dropping the future stops
         /// polling.
-        pub async fn wait(&self, #(#args),*) -> crate::Result<#done> {
+        pub async fn wait(self, #(#args),*) -> crate::Result<#done> {
             self.wait_with(#id_arg, #params_arg &crate::WaitOptions::default()).await
         }
         /// [`Self::wait`] with your own interval, backoff cap and deadline.
-        pub async fn wait_with(&self, #(#args,)* options: &crate::WaitOptions) -> crate::Result<#done> {
+        pub async fn wait_with(self, #(#args,)* options: &crate::WaitOptions) -> crate::Result<#done> {
             #classify
             crate::runtime::poll_until(#spec_id, #id_text, options, || self.#get(#id_arg, #params_arg).send(), classify).await
         }

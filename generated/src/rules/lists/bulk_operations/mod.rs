@@ -43,7 +43,7 @@ impl<'a> BulkOperations<'a> {
     /// deadline 5 min: then `Error::WaitTimeout` with the last status seen). Dropping the future stops
     /// polling.
     pub async fn wait(
-        &self,
+        self,
         operation_id: &str,
         params: &BulkOperationGetParams,
     ) -> crate::Result<crate::types::ListsBulkOperationCompleted> {
@@ -51,7 +51,7 @@ impl<'a> BulkOperations<'a> {
     }
     /// [`Self::wait`] with your own interval, backoff cap and deadline.
     pub async fn wait_with(
-        &self,
+        self,
         operation_id: &str,
         params: &BulkOperationGetParams,
         options: &crate::WaitOptions,
