@@ -106,7 +106,10 @@ async fn replace_ten_thousand_items_wait_page_through_delete_and_count_again() {
         .await
         .expect("replace items");
     assert_eq!(handle.id().len(), 32);
-    let done = handle.wait_with(&quick()).await.expect("operation completes");
+    let done = handle
+        .wait_with(&quick())
+        .await
+        .expect("operation completes");
     assert_eq!(done.id, handle.id());
     // pending, running, completed: three polls of the operation.
     assert_eq!(server.request_count_for(Endpoint::GetBulkOperation), 3);
@@ -261,11 +264,12 @@ async fn dropping_the_wait_future_stops_polling() {
         .await
         .expect("accepted");
     let options = WaitOptions::new().interval(Duration::from_millis(5));
-    let waiting = client
-        .rules()
-        .lists()
-        .bulk_operations()
-        .wait_with(handle.id(), &params, &options);
+    let waiting =
+        client
+            .rules()
+            .lists()
+            .bulk_operations()
+            .wait_with(handle.id(), &params, &options);
     assert!(tokio::time::timeout(Duration::from_millis(100), waiting)
         .await
         .is_err());
@@ -321,7 +325,10 @@ async fn a_repeated_cursor_ends_the_stream_with_an_error() {
         matches!(error, Some(Error::RepeatedCursor { .. })),
         "{error:?}"
     );
-    assert!(stream.next().await.is_none(), "the stream ends after the error");
+    assert!(
+        stream.next().await.is_none(),
+        "the stream ends after the error"
+    );
     assert_eq!(items, 20, "two pages, then the repeat is caught");
     assert_eq!(server.request_count_for(Endpoint::ListItems), 2);
 }
@@ -428,7 +435,10 @@ async fn lists_crud_and_typed_items_of_every_kind() {
         .into_iter()
         .filter(|r| r.endpoint == Endpoint::DeleteList)
         .collect();
-    assert_eq!(deletes[0].body, b"{}", "a required body without a schema is sent as {{}}");
+    assert_eq!(
+        deletes[0].body, b"{}",
+        "a required body without a schema is sent as {{}}"
+    );
     assert!(server.lists().is_empty());
 }
 
@@ -480,7 +490,11 @@ async fn asn_and_redirect_items_decode_to_their_variants() {
             (ListsKind::Asn, [ListsItem::Asn(item)]) => assert_eq!(item.asn, 13335),
             (ListsKind::Redirect, [ListsItem::Redirect(item)]) => {
                 assert_eq!(item.redirect.target_url, "https://example.net/b");
-                assert_eq!(item.redirect.status_code, Some(301), "the server fills the default");
+                assert_eq!(
+                    item.redirect.status_code,
+                    Some(301),
+                    "the server fills the default"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -504,7 +518,13 @@ async fn invalid_arguments_are_rejected_before_anything_is_sent() {
         )
         .await;
     assert!(
-        matches!(result, Err(Error::InvalidArgument { parameter: "list_id", .. })),
+        matches!(
+            result,
+            Err(Error::InvalidArgument {
+                parameter: "list_id",
+                ..
+            })
+        ),
         "{result:?}"
     );
     assert_eq!(server.request_count(), 0);

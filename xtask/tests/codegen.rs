@@ -208,17 +208,17 @@ fn bad_specs_fail_with_their_location_and_write_nothing() {
             ],
         ),
         (
-            "header-parameter",
+            "header-parameter-object",
             spec_with(
                 &op(
-                    ", {name: X-Trace, in: header, schema: {type: string}}",
+                    ", {name: X-Trace, in: header, schema: {type: object, properties: {a: {type: string}}}}",
                     "{type: string}",
                 ),
                 "    present: {type: string}",
             ),
             vec![
                 "paths./things/{id}.get.parameters[1]",
-                "header parameter `X-Trace`",
+                "parameter `X-Trace` has a type that cannot be sent as text",
             ],
         ),
         (
@@ -230,23 +230,46 @@ fn bad_specs_fail_with_their_location_and_write_nothing() {
             vec!["path parameter `{other}` is not declared"],
         ),
         (
-            "no-envelope",
-            spec_with(
-                &op("", "{type: string}").replace("success: {type: boolean}, ", ""),
-                "    present: {type: string}",
-            ),
-            vec!["paths./things/{id}.get.responses", "envelope"],
-        ),
-        (
-            "request-body",
+            "multipart-without-schema",
             spec_with(
                 &op("", "{type: string}").replace(
                     "    get:\n",
-                    "    post:\n      requestBody: {content: {application/json: {}}}\n",
+                    "    post:\n      requestBody: {content: {multipart/form-data: {}}}\n",
                 ),
                 "    present: {type: string}",
             ),
-            vec!["paths./things/{id}.post.requestBody", "not supported"],
+            vec![
+                "paths./things/{id}.post.requestBody.content.multipart/form-data",
+                "multipart body without a schema",
+            ],
+        ),
+        (
+            "waiter-without-union",
+            spec_with(
+                &op("", "{type: string}").replace(
+                    "    get:\n",
+                    "    get:\n      x-sdk-waiter: {success: [done], failure: [failed]}\n",
+                ),
+                "    present: {type: string}",
+            ),
+            vec![
+                "paths./things/{id}.get.x-sdk-waiter",
+                "must be a union decided by a status property",
+            ],
+        ),
+        (
+            "waiter-unknown-status",
+            spec_with(
+                &op("", "{$ref: '#/components/schemas/state'}").replace(
+                    "    get:\n",
+                    "    get:\n      x-sdk-waiter: {success: [done], failure: [gone]}\n",
+                ),
+                "    state: {oneOf: [{type: object, required: [s], properties: {s: {type: string, enum: [done]}}}, {type: object, required: [s], properties: {s: {type: string, enum: [busy]}}}]}",
+            ),
+            vec![
+                "paths./things/{id}.get.x-sdk-waiter.failure",
+                "`gone` is not a value of the result's `s`",
+            ],
         ),
         (
             "not-openapi",

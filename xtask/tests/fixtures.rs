@@ -158,12 +158,84 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         "{pets}"
     );
     assert!(
+        pets.contains("if value.is_string()")
+            && pets.contains("if value.is_i64() || value.is_u64()"),
+        "a string-or-integer union is decided by the JSON kind:\n{pets}"
+    );
+    assert!(
         report
             .warnings
             .iter()
             .any(|w| w.contains("properties/loose") && w.contains("serde_json::Value")),
         "the fallback is reported with its location: {:?}",
         report.warnings
+    );
+    clippy(&dir);
+
+    // Bodies, parameters, responses, unions, recursion, deprecation, extra properties.
+    let (dir, _) = fixture_crate("constructs");
+    let files = read(&dir, "src/files/mod.rs");
+    for expected in [
+        // multipart: one part per property, the binary one as bytes
+        "pub struct FileCreateForm",
+        "pub file: ::std::vec::Vec<u8>,",
+        "crate::runtime::PartValue::Bytes",
+        "crate::runtime::json_text(\"meta\", value)?",
+        // header and cookie parameters
+        "headers.push((\"X-Request-Tag\", value.clone()));",
+        "cookies.push(::std::format!(\"{}={}\", \"session\", value.clone()));",
+        "headers.push((\"cookie\", cookies.join(\"; \")));",
+        // query arrays of enums
+        "for value in params.kinds.iter().flatten()",
+        // non-JSON and empty responses
+        "pub type FileGetResponse = ::std::string::String;",
+        "crate::runtime::text",
+        "pub type FileGetFileBytesResponse = ::std::vec::Vec<u8>;",
+        "crate::runtime::bytes",
+        "pub type FileUpdateResponse = ();",
+        "crate::runtime::empty",
+        "content_type: \"application/octet-stream\"",
+        "content_type: \"text/plain\"",
+        // a JSON body without a schema: any value, `{}` when required and not given
+        "pub body: ::std::option::Option<::serde_json::Value>,",
+        "crate::runtime::Body::Json(::std::vec::Vec::from(&b\"{}\"[..]))",
+        // deprecated operation
+        "#[deprecated(note = \"deprecated by the API\")]",
+    ] {
+        assert!(
+            files.contains(expected),
+            "missing `{expected}` in:\n{files}"
+        );
+    }
+    let types = read(&dir, "src/types.rs");
+    for expected in [
+        // readOnly left out of the request type, writeOnly optional in the response type
+        "pub struct RecordInput",
+        // recursion boxed only where needed
+        "pub parent: ::std::option::Option<::std::boxed::Box<crate::types::Tree>>,",
+        "pub children: ::std::option::Option<::std::vec::Vec<crate::types::Tree>>,",
+        "pub target: ::std::option::Option<::std::boxed::Box<crate::types::Tree>>,",
+        // unions by a required property only one member has, and by JSON kind
+        "crate::runtime::union_marker(&value, &[\"address\", \"target\"])",
+        "if value.is_array()",
+        // one primitive: a number
+        "pub ttl: ::std::option::Option<f64>,",
+        // additionalProperties beside properties
+        "#[serde(flatten)]\n    pub extra: ::std::collections::BTreeMap<::std::string::String, i64>,",
+        "#[deprecated(note = \"deprecated by the API\")]\n#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]\npub struct Old",
+    ] {
+        assert!(types.contains(expected), "missing `{expected}` in:\n{types}");
+    }
+    let input = types
+        .split("pub struct RecordInput")
+        .nth(1)
+        .and_then(|rest| rest.split("\n}").next())
+        .unwrap_or_default();
+    assert!(
+        !input.contains("pub id:")
+            && !input.contains("pub created_on:")
+            && input.contains("pub secret:"),
+        "readOnly properties are not sent:\n{input}"
     );
     clippy(&dir);
 }

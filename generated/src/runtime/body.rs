@@ -43,7 +43,10 @@ pub(crate) enum PartValue {
 
 /// `value` as JSON text, for a multipart part that is not a string or a file; errors as [`Body::json`].
 #[allow(dead_code)] // only specs with multipart bodies call it
-pub(crate) fn json_text<T: Serialize + ?Sized>(parameter: &'static str, value: &T) -> Result<String> {
+pub(crate) fn json_text<T: Serialize + ?Sized>(
+    parameter: &'static str,
+    value: &T,
+) -> Result<String> {
     serde_json::to_string(value).map_err(|err| Error::InvalidArgument {
         parameter,
         reason: format!("could not be serialized as JSON: {err}"),

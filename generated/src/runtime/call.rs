@@ -29,8 +29,7 @@ pub struct Call<'a, T> {
 }
 
 /// A decoder, possibly followed by steps that need more than the body (e.g. the client, for a handle).
-type BoxedDecoder<'a, T> =
-    Box<dyn FnOnce(StatusCode, &HeaderMap, &[u8]) -> Result<T> + Send + 'a>;
+type BoxedDecoder<'a, T> = Box<dyn FnOnce(StatusCode, &HeaderMap, &[u8]) -> Result<T> + Send + 'a>;
 
 impl<'a, T: 'a> Call<'a, T> {
     pub(super) fn new(

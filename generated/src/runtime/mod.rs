@@ -16,9 +16,9 @@ mod testing;
 mod union;
 mod wait;
 
+pub use call::{Call, RequestOptions, Response};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, ApiMessage, Error, MessageSource, Result};
-pub use call::{Call, RequestOptions, Response};
 pub use paginate::Paginator;
 pub use wait::WaitOptions;
 

@@ -44,9 +44,18 @@ mod tests {
     #[test]
     fn union_marker_needs_exactly_one_present_marker() {
         let markers = ["ip", "hostname", "asn"];
-        assert_eq!(union_marker(&json!({"id": "x", "ip": "1.1.1.1"}), &markers), Some(0));
-        assert_eq!(union_marker(&json!({"asn": 13335, "ip": null}), &markers), Some(2));
-        assert_eq!(union_marker(&json!({"ip": "1.1.1.1", "asn": 1}), &markers), None);
+        assert_eq!(
+            union_marker(&json!({"id": "x", "ip": "1.1.1.1"}), &markers),
+            Some(0)
+        );
+        assert_eq!(
+            union_marker(&json!({"asn": 13335, "ip": null}), &markers),
+            Some(2)
+        );
+        assert_eq!(
+            union_marker(&json!({"ip": "1.1.1.1", "asn": 1}), &markers),
+            None
+        );
         assert_eq!(union_marker(&json!({"comment": "none"}), &markers), None);
         assert_eq!(union_marker(&json!(["ip"]), &markers), None);
         assert_eq!(union_marker(&json!("ip"), &markers), None);

@@ -60,10 +60,15 @@ impl WaitOptions {
 /// What one poll says about the operation, as generated code reads its status.
 #[allow(dead_code)] // only specs with asynchronous operations use it
 pub(crate) enum PollState<U> {
-    Pending { status: String },
+    Pending {
+        status: String,
+    },
     /// Done: what `wait` returns (e.g. the "completed" variant of the status union).
     Succeeded(U),
-    Failed { status: String, message: String },
+    Failed {
+        status: String,
+        message: String,
+    },
 }
 
 /// Polls with `fetch` until `classify` says the operation succeeded (what it made of the last status is returned) or failed

@@ -7,9 +7,9 @@ use crate::ir::{
     is_string_enum, Api, AuthScheme, BodyMedia, Operation, Param, ParamLocation, Resource,
     Response, Segment, Ty, TypeDef, TypeKind, TypePath, Waiter,
 };
-use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::quote;
+use std::collections::BTreeSet;
 
 pub fn handle(
     resource: &Resource,
@@ -44,7 +44,11 @@ pub fn handle(
         .collect::<anyhow::Result<Vec<_>>>()?;
     let waiter_handles = operations
         .iter()
-        .filter_map(|op| op.waiter.as_ref().map(|w| waiter_handle(op, w, api, resource)))
+        .filter_map(|op| {
+            op.waiter
+                .as_ref()
+                .map(|w| waiter_handle(op, w, api, resource))
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let root_accessor = (resource.module.len() == 1).then(|| {
         let module = id(&resource.module[0]);
@@ -93,16 +97,34 @@ fn call(op: &Operation, api: &Api) -> anyhow::Result<TokenStream> {
     };
     let deprecated = deprecated_attr(op.deprecated);
     let request = quote!(self.client.call(#request_fn(#(#arg_names),*), #decode));
-    let (returns, body) = match op.starts.as_ref().and_then(|s| Some((s, api.operations.get(s.waiter_op)?))) {
+    let (returns, body) = match op
+        .starts
+        .as_ref()
+        .and_then(|s| Some((s, api.operations.get(s.waiter_op)?)))
+    {
         Some((started, waiter_op)) => started_call(op, started, waiter_op, request)?,
         None => (quote!(crate::Call<'a, #response>), request),
     };
     let (main_name, main_doc) = match &op.paging {
-        Some(paging) => (id(&paging.page_fn), docs::outer(&format!("{}\n\nOne page; `{}()` streams every item across pages.", call_doc(op), op.fn_name))),
+        Some(paging) => (
+            id(&paging.page_fn),
+            docs::outer(&format!(
+                "{}\n\nOne page; `{}()` streams every item across pages.",
+                call_doc(op),
+                op.fn_name
+            )),
+        ),
         None => (name.clone(), doc.clone()),
     };
-    let stream = op.paging.as_ref().map(|paging| paging_call(op, paging, &doc, &args));
-    let wait = op.waiter.as_ref().map(|waiter| wait_calls(op, waiter, api)).transpose()?;
+    let stream = op
+        .paging
+        .as_ref()
+        .map(|paging| paging_call(op, paging, &doc, &args));
+    let wait = op
+        .waiter
+        .as_ref()
+        .map(|waiter| wait_calls(op, waiter, api))
+        .transpose()?;
     Ok(quote! {
         #main_doc
         #deprecated
@@ -164,9 +186,16 @@ pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
             Segment::Literal(text) => Ok(quote!(path.literal(#text);)),
             Segment::Positional(i) | Segment::Param(i) => {
                 let positional = matches!(s, Segment::Positional(_));
-                let list = if positional { &op.positional } else { &op.params };
+                let list = if positional {
+                    &op.positional
+                } else {
+                    &op.params
+                };
                 let p = list.get(*i).ok_or_else(|| {
-                    anyhow::anyhow!("internal: {}: path segment without its parameter", op.origin)
+                    anyhow::anyhow!(
+                        "internal: {}: path segment without its parameter",
+                        op.origin
+                    )
                 })?;
                 let rust_name = &p.ident;
                 let value = as_str(&p.ty, value_ref(p, positional));
@@ -237,12 +266,19 @@ fn headers(op: &Operation) -> TokenStream {
             }
         })
         .collect();
-    let has_cookies = op.params.iter().any(|p| p.location == ParamLocation::Cookie);
+    let has_cookies = op
+        .params
+        .iter()
+        .any(|p| p.location == ParamLocation::Cookie);
     if pushes.is_empty() {
         return quote!(let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new(););
     }
     let cookies = has_cookies.then(|| quote!(let mut cookies: ::std::vec::Vec<::std::string::String> = ::std::vec::Vec::new();));
-    let join = has_cookies.then(|| quote!(if !cookies.is_empty() { headers.push(("cookie", cookies.join("; "))); }));
+    let join = has_cookies.then(|| {
+        quote!(if !cookies.is_empty() {
+            headers.push(("cookie", cookies.join("; ")));
+        })
+    });
     quote! {
         let mut headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
         #cookies
@@ -262,7 +298,9 @@ fn body(op: &Operation) -> TokenStream {
     match &body.media {
         BodyMedia::Json(Ty::Json) => {
             let missing = if body.required {
-                quote!(crate::runtime::Body::Json(::std::vec::Vec::from(&b"{}"[..])))
+                quote!(crate::runtime::Body::Json(::std::vec::Vec::from(
+                    &b"{}"[..]
+                )))
             } else {
                 quote!(crate::runtime::Body::Empty)
             };
@@ -273,7 +311,9 @@ fn body(op: &Operation) -> TokenStream {
                 };
             }
         }
-        BodyMedia::Json(_) if body.required => quote!(let body = crate::runtime::Body::json(#name, &params.#field)?;),
+        BodyMedia::Json(_) if body.required => {
+            quote!(let body = crate::runtime::Body::json(#name, &params.#field)?;)
+        }
         BodyMedia::Json(_) => quote! {
             let body = match &params.#field {
                 ::std::option::Option::Some(value) => crate::runtime::Body::json(#name, value)?,
@@ -285,7 +325,8 @@ fn body(op: &Operation) -> TokenStream {
                 BodyMedia::Text(_) => quote!(value.clone().into_bytes()),
                 _ => quote!(value.clone()),
             };
-            let raw = quote!(crate::runtime::Body::Raw { content_type: #content_type, data: #data });
+            let raw =
+                quote!(crate::runtime::Body::Raw { content_type: #content_type, data: #data });
             if body.required {
                 quote!(let body = { let value = &params.#field; #raw };)
             } else {
@@ -341,10 +382,12 @@ fn started_call(
     waiter_op: &Operation,
     request: TokenStream,
 ) -> anyhow::Result<(TokenStream, TokenStream)> {
-    let waiter = waiter_op
-        .waiter
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("internal: {} starts an operation without a waiter", op.origin))?;
+    let waiter = waiter_op.waiter.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "internal: {} starts an operation without a waiter",
+            op.origin
+        )
+    })?;
     let handle = type_path(&TypePath {
         module: waiter_op.resource.clone(),
         name: waiter.handle.clone(),
@@ -382,7 +425,12 @@ fn started_call(
 }
 
 /// The streaming form of a paged call: every item, page by page, as a `Stream`.
-fn paging_call(op: &Operation, paging: &crate::ir::Paging, doc: &TokenStream, args: &[TokenStream]) -> TokenStream {
+fn paging_call(
+    op: &Operation,
+    paging: &crate::ir::Paging,
+    doc: &TokenStream,
+    args: &[TokenStream],
+) -> TokenStream {
     let name = id(&op.fn_name);
     let page_fn = id(&paging.page_fn);
     let item = rust_type(&paging.item, true);
@@ -454,7 +502,10 @@ fn wait_calls(op: &Operation, waiter: &Waiter, api: &Api) -> anyhow::Result<Toke
     let (args, names) = call_args(op);
     let params_arg = has_params(op).then(|| quote!(params,));
     let [id_param] = op.positional.as_slice() else {
-        anyhow::bail!("internal: {}: a waiter needs exactly one id argument", op.origin);
+        anyhow::bail!(
+            "internal: {}: a waiter needs exactly one id argument",
+            op.origin
+        );
     };
     let id_arg = id(&id_param.ident);
     let id_text = quote!(#id_arg);
@@ -481,16 +532,27 @@ fn wait_calls(op: &Operation, waiter: &Waiter, api: &Api) -> anyhow::Result<Toke
 
 fn union_of<'a>(op: &Operation, api: &'a Api) -> anyhow::Result<&'a crate::ir::Union> {
     let Response::Enveloped(Ty::Named(path)) = &op.response else {
-        anyhow::bail!("internal: {}: a waiter on a call that does not return a union", op.origin);
+        anyhow::bail!(
+            "internal: {}: a waiter on a call that does not return a union",
+            op.origin
+        );
     };
     match crate::ir::find(&api.types, path).map(|t| &t.kind) {
         Some(TypeKind::Union(union)) => Ok(union),
-        _ => anyhow::bail!("internal: {}: a waiter on a call that does not return a union", op.origin),
+        _ => anyhow::bail!(
+            "internal: {}: a waiter on a call that does not return a union",
+            op.origin
+        ),
     }
 }
 
 /// The function that sorts a polled result into pending / succeeded (with what `wait` returns) / failed.
-fn classify_fn(op: &Operation, waiter: &Waiter, union: &crate::ir::Union, api: &Api) -> anyhow::Result<(TokenStream, TokenStream)> {
+fn classify_fn(
+    op: &Operation,
+    waiter: &Waiter,
+    union: &crate::ir::Union,
+    api: &Api,
+) -> anyhow::Result<(TokenStream, TokenStream)> {
     let union_ty = id(&op.response_type);
     let tag = match &union.rule {
         crate::ir::Rule::Tag(tag) => tag.clone(),
@@ -503,14 +565,23 @@ fn classify_fn(op: &Operation, waiter: &Waiter, union: &crate::ir::Union, api: &
     let done = match single {
         Some(v) => {
             let ty = rust_type(&v.ty, true);
-            if v.boxed { quote!(::std::boxed::Box<#ty>) } else { ty }
+            if v.boxed {
+                quote!(::std::boxed::Box<#ty>)
+            } else {
+                ty
+            }
         }
         None => quote!(#union_ty),
     };
     let field_of = |variant: &crate::ir::Variant, ident: &str| -> Option<bool> {
-        let Ty::Named(p) = &variant.ty else { return None };
+        let Ty::Named(p) = &variant.ty else {
+            return None;
+        };
         match &crate::ir::find(&api.types, p)?.kind {
-            TypeKind::Struct { fields, .. } => fields.iter().find(|f| f.ident == ident).map(|f| f.optional()),
+            TypeKind::Struct { fields, .. } => fields
+                .iter()
+                .find(|f| f.ident == ident)
+                .map(|f| f.optional()),
             _ => None,
         }
     };
@@ -518,7 +589,9 @@ fn classify_fn(op: &Operation, waiter: &Waiter, union: &crate::ir::Union, api: &
         let field = id(&waiter.status_field);
         match field_of(variant, &waiter.status_field) {
             Some(false) => quote!(::std::string::ToString::to_string(&inner.#field)),
-            Some(true) => quote!(inner.#field.as_ref().map(::std::string::ToString::to_string).unwrap_or_default()),
+            Some(true) => {
+                quote!(inner.#field.as_ref().map(::std::string::ToString::to_string).unwrap_or_default())
+            }
             None => quote!(::std::string::String::new()),
         }
     };
@@ -561,13 +634,22 @@ fn classify_fn(op: &Operation, waiter: &Waiter, union: &crate::ir::Union, api: &
 }
 
 /// The handle a started operation is returned as: its id, and `wait()`.
-pub fn waiter_handle(op: &Operation, waiter: &Waiter, api: &Api, resource: &Resource) -> anyhow::Result<TokenStream> {
+pub fn waiter_handle(
+    op: &Operation,
+    waiter: &Waiter,
+    api: &Api,
+    resource: &Resource,
+) -> anyhow::Result<TokenStream> {
     let handle = id(&waiter.handle);
     let resource_handle = id(&resource.handle);
     let (done, _) = classify_fn(op, waiter, union_of(op, api)?, api)?;
     let params = id(&op.params_type);
     let (params_field, params_arg, params_ty) = if has_params(op) {
-        (quote!(params: #params,), quote!(&self.params,), quote!(#params))
+        (
+            quote!(params: #params,),
+            quote!(&self.params,),
+            quote!(#params),
+        )
     } else {
         (quote!(), quote!(), quote!(()))
     };
@@ -605,16 +687,36 @@ pub fn waiter_handle(op: &Operation, waiter: &Waiter, api: &Api, resource: &Reso
 
 /// The struct of a multipart body's parts.
 pub fn form_struct(op: &Operation) -> TokenStream {
-    let Some(crate::ir::RequestBody { media: BodyMedia::Multipart { type_name, parts }, .. }) = &op.body else {
+    let Some(crate::ir::RequestBody {
+        media: BodyMedia::Multipart { type_name, parts },
+        ..
+    }) = &op.body
+    else {
         return TokenStream::new();
     };
     let name = id(type_name);
     let doc = format!(" The parts of `{}()`'s multipart body.", op.fn_name);
     let fields = parts.iter().map(|part| {
-        let doc = docs::outer(&format!("{}\n\nPart `{}`.", part.doc.clone().unwrap_or_default(), part.wire).trim_start().to_owned());
+        let doc = docs::outer(
+            &format!(
+                "{}\n\nPart `{}`.",
+                part.doc.clone().unwrap_or_default(),
+                part.wire
+            )
+            .trim_start()
+            .to_owned(),
+        );
         let field = id(&part.ident);
-        let base = if part.binary { quote!(::std::vec::Vec<u8>) } else { rust_type(&part.ty, true) };
-        let ty = if part.required { base } else { quote!(::std::option::Option<#base>) };
+        let base = if part.binary {
+            quote!(::std::vec::Vec<u8>)
+        } else {
+            rust_type(&part.ty, true)
+        };
+        let ty = if part.required {
+            base
+        } else {
+            quote!(::std::option::Option<#base>)
+        };
         quote!(#doc pub #field: #ty,)
     });
     quote! {
@@ -676,7 +778,7 @@ fn query(op: &Operation) -> TokenStream {
 fn value_ref(p: &Param, positional: bool) -> TokenStream {
     let name = id(&p.ident);
     match (positional, &p.ty, p.required) {
-        (true, Ty::String, _) => quote!(#name),
+        (true, Ty::String | Ty::Named(_), _) => quote!(#name),
         (true, _, _) => quote!(&#name),
         (false, _, true) => quote!(&params.#name),
         (false, _, false) => quote!(params.#name.as_deref()),
@@ -769,7 +871,11 @@ fn call_doc(op: &Operation) -> String {
 }
 
 /// The params struct of one call, with its fields' docs and constraints.
-pub fn params_struct(op: &Operation, types: &[TypeDef], structs: &BTreeSet<TypePath>) -> TokenStream {
+pub fn params_struct(
+    op: &Operation,
+    types: &[TypeDef],
+    structs: &BTreeSet<TypePath>,
+) -> TokenStream {
     if !has_params(op) {
         return TokenStream::new();
     }

@@ -3,9 +3,9 @@
 
 use super::{docs, id, type_path};
 use crate::ir::{Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union};
-use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::quote;
+use std::collections::BTreeSet;
 
 /// The Rust type for `ty`. Timestamps are `OffsetDateTime` where a serde `with` attribute can reach
 /// them (a field or its `Option`), and RFC 3339 strings inside collections.
@@ -39,7 +39,9 @@ pub fn defaultable(types: &[TypeDef]) -> BTreeSet<TypePath> {
         let before = found.len();
         for def in types {
             if let TypeKind::Struct { fields, .. } = &def.kind {
-                let ok = fields.iter().all(|f| f.optional() || has_default(&f.ty, &found));
+                let ok = fields
+                    .iter()
+                    .all(|f| f.optional() || has_default(&f.ty, &found));
                 if ok {
                     found.insert(def.path.clone());
                 }
@@ -213,7 +215,12 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
         }
         let chosen_by = match (&union.rule, &v.marker, v.kind) {
             (Rule::Tag(tag), _, _) => {
-                let tags = v.tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+                let tags = v
+                    .tags
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 format!("`{tag}`: {tags}.")
             }
             (_, Some(marker), _) => format!("`{marker}` is present."),
@@ -222,7 +229,10 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
         };
         let doc = docs::outer(&format!(
             "{chosen_by}{}",
-            v.doc.as_deref().map(|d| format!("\n\n{d}")).unwrap_or_default()
+            v.doc
+                .as_deref()
+                .map(|d| format!("\n\n{d}"))
+                .unwrap_or_default()
         ));
         quote! { #doc #ident(#ty), }
     });
@@ -254,7 +264,11 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
             )
         }
         Rule::Presence => {
-            let markers: Vec<&str> = union.variants.iter().filter_map(|v| v.marker.as_deref()).collect();
+            let markers: Vec<&str> = union
+                .variants
+                .iter()
+                .filter_map(|v| v.marker.as_deref())
+                .collect();
             let arms = union.variants.iter().enumerate().map(|(i, v)| {
                 let decode = decode(v);
                 quote!(::std::option::Option::Some(#i) => #decode,)

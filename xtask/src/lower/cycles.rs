@@ -52,8 +52,12 @@ fn direct_target(ty: &Ty) -> Option<&TypePath> {
 
 fn inline_targets(kind: &TypeKind) -> Box<dyn Iterator<Item = &TypePath> + '_> {
     match kind {
-        TypeKind::Struct { fields, .. } => Box::new(fields.iter().filter_map(|f| direct_target(&f.ty))),
-        TypeKind::Union(union) => Box::new(union.variants.iter().filter_map(|v| direct_target(&v.ty))),
+        TypeKind::Struct { fields, .. } => {
+            Box::new(fields.iter().filter_map(|f| direct_target(&f.ty)))
+        }
+        TypeKind::Union(union) => {
+            Box::new(union.variants.iter().filter_map(|v| direct_target(&v.ty)))
+        }
         TypeKind::Alias(ty) => Box::new(direct_target(ty).into_iter()),
         TypeKind::StringEnum { .. } => Box::new(std::iter::empty()),
     }

@@ -218,15 +218,18 @@ impl<'a> Lowerer<'a> {
                 bail!("paths.{}: segment `{segment}` mixes literal text and parameters, which is not supported", f.path);
             }
         }
-        for location in [ParamLocation::Query, ParamLocation::Header, ParamLocation::Cookie] {
+        for location in [
+            ParamLocation::Query,
+            ParamLocation::Header,
+            ParamLocation::Cookie,
+        ] {
             ordered.extend(declared.iter().filter(|(_, l, _)| *l == location));
         }
         // The body field's name is taken first, so a parameter called `body` gets the suffix.
-        let body_ident = f
-            .op
-            .request_body
-            .is_some()
-            .then(|| fields.claim("body", Case::Snake));
+        let body_ident =
+            f.op.request_body
+                .is_some()
+                .then(|| fields.claim("body", Case::Snake));
         let mut previous_literal = "";
         let mut rust_names: BTreeMap<&str, String> = BTreeMap::new();
         for segment in &segments_raw {
@@ -274,9 +277,15 @@ impl<'a> Lowerer<'a> {
             segments.push(
                 match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                     Some(name) if positional_names.contains(&name) => Segment::Positional(
-                        positional.iter().position(|p| p.wire == name).ok_or_else(|| {
-                            anyhow::anyhow!("paths.{}: path parameter `{{{name}}}` is not declared", f.path)
-                        })?,
+                        positional
+                            .iter()
+                            .position(|p| p.wire == name)
+                            .ok_or_else(|| {
+                                anyhow::anyhow!(
+                                    "paths.{}: path parameter `{{{name}}}` is not declared",
+                                    f.path
+                                )
+                            })?,
                     ),
                     Some(name) => Segment::Param(
                         params
@@ -295,8 +304,13 @@ impl<'a> Lowerer<'a> {
         }
 
         let response = match &f.success {
-            Success::Envelope { whole: Some((r, at)), .. } => Response::EnvelopedWhole(self.lower(*r, &response_hint, at)?),
-            Success::Envelope { result: (r, at), .. } => Response::Enveloped(self.lower(*r, &response_hint, at)?),
+            Success::Envelope {
+                whole: Some((r, at)),
+                ..
+            } => Response::EnvelopedWhole(self.lower(*r, &response_hint, at)?),
+            Success::Envelope {
+                result: (r, at), ..
+            } => Response::Enveloped(self.lower(*r, &response_hint, at)?),
             Success::Json(Some((r, at))) => Response::Json(self.lower(*r, &response_hint, at)?),
             Success::Json(None) => Response::Json(Ty::Json),
             Success::Text => Response::Text,
@@ -304,7 +318,9 @@ impl<'a> Lowerer<'a> {
             Success::Empty => Response::Empty,
         };
         let response_type = match &response {
-            Response::Enveloped(Ty::Named(p)) | Response::EnvelopedWhole(Ty::Named(p)) | Response::Json(Ty::Named(p))
+            Response::Enveloped(Ty::Named(p))
+            | Response::EnvelopedWhole(Ty::Named(p))
+            | Response::Json(Ty::Named(p))
                 if p.module == module && p.name == response_hint.name =>
             {
                 p.name.clone()
@@ -319,12 +335,20 @@ impl<'a> Lowerer<'a> {
                         name: format!("{}Handle", ident(&singular(last), Case::Pascal)),
                     })
                     .name;
-                Some(workflow::waiter(extension, &response, &self.types, handle, &f.at)?)
+                Some(workflow::waiter(
+                    extension,
+                    &response,
+                    &self.types,
+                    handle,
+                    &f.at,
+                )?)
             }
             None => None,
         };
         let body = match (&f.op.request_body, body_ident) {
-            (Some(body), Some(ident)) => Some(self.request_body(body, ident, &module, &base, &f.at)?),
+            (Some(body), Some(ident)) => {
+                Some(self.request_body(body, ident, &module, &base, &f.at)?)
+            }
             _ => None,
         };
 
@@ -413,12 +437,8 @@ impl<'a> Lowerer<'a> {
         match parameter {
             Parameter::Path { parameter_data, .. } => Ok((parameter_data, ParamLocation::Path)),
             Parameter::Query { parameter_data, .. } => Ok((parameter_data, ParamLocation::Query)),
-            Parameter::Header { parameter_data, .. } => {
-                Ok((parameter_data, ParamLocation::Header))
-            }
-            Parameter::Cookie { parameter_data, .. } => {
-                Ok((parameter_data, ParamLocation::Cookie))
-            }
+            Parameter::Header { parameter_data, .. } => Ok((parameter_data, ParamLocation::Header)),
+            Parameter::Cookie { parameter_data, .. } => Ok((parameter_data, ParamLocation::Cookie)),
         }
     }
 
@@ -461,7 +481,7 @@ impl<'a> Lowerer<'a> {
         };
         if !supported {
             bail!(
-                "{at}: parameter `{}` has a type that cannot be written into a URL ({ty:?})",
+                "{at}: parameter `{}` has a type that cannot be sent as text in a URL or header ({ty:?})",
                 data.name
             );
         }
@@ -552,7 +572,11 @@ impl<'a> Lowerer<'a> {
             .content
             .iter()
             .find(|(media, _)| is_json(media))
-            .or_else(|| body.content.iter().find(|(media, _)| media.as_str() == "multipart/form-data"))
+            .or_else(|| {
+                body.content
+                    .iter()
+                    .find(|(media, _)| media.as_str() == "multipart/form-data")
+            })
             .or_else(|| body.content.iter().next());
         let Some((media, content)) = chosen else {
             bail!("{at}: a request body without any media type in `content`");
@@ -610,7 +634,12 @@ impl<'a> Lowerer<'a> {
                     doc: schema.schema_data.description.clone(),
                 });
             }
-            let type_name = self.claim_type(&Hint { module: hint.module.clone(), name: hint.name.replace("Body", "Form") }).name;
+            let type_name = self
+                .claim_type(&Hint {
+                    module: hint.module.clone(),
+                    name: hint.name.replace("Body", "Form"),
+                })
+                .name;
             return Ok(BodyMedia::Multipart { type_name, parts });
         }
         if media.starts_with("text/") {

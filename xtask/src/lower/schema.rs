@@ -111,10 +111,19 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    pub(super) fn lower_component(&mut self, name: &'a str, schema: &'a Schema, at: &str) -> Result<Ty> {
+    pub(super) fn lower_component(
+        &mut self,
+        name: &'a str,
+        schema: &'a Schema,
+        at: &str,
+    ) -> Result<Ty> {
         // In a request body, a component with `readOnly` properties gets a type of its own without them.
         let input = self.request_mode && self.has_read_only(schema, at, &mut BTreeSet::new())?;
-        let memo = if input { &self.input_components } else { &self.components };
+        let memo = if input {
+            &self.input_components
+        } else {
+            &self.components
+        };
         if let Some(ty) = memo.get(name) {
             return Ok(ty.clone());
         }
@@ -159,18 +168,37 @@ impl<'a> Lowerer<'a> {
         }
         let mut children: Vec<(SchemaRef<'a>, String)> = Vec::new();
         match shape(schema) {
-            Shape::Object { properties, additional, .. } => {
-                children.extend(properties.iter().map(|(n, r)| (r.into(), format!("{at}/properties/{}", escape_pointer(n)))));
+            Shape::Object {
+                properties,
+                additional,
+                ..
+            } => {
+                children.extend(
+                    properties
+                        .iter()
+                        .map(|(n, r)| (r.into(), format!("{at}/properties/{}", escape_pointer(n)))),
+                );
                 if let Some(AdditionalProperties::Schema(r)) = additional {
                     let r: &'a ReferenceOr<Schema> = r;
                     children.push((r.into(), format!("{at}/additionalProperties")));
                 }
             }
-            Shape::Array { items: Some(items) } => children.push((items.into(), format!("{at}/items"))),
-            Shape::AllOf { members, own } | Shape::OneOf(members, own) | Shape::AnyOf(members, own) => {
-                children.extend(members.iter().enumerate().map(|(i, m)| (m.into(), format!("{at}/members/{i}"))));
+            Shape::Array { items: Some(items) } => {
+                children.push((items.into(), format!("{at}/items")))
+            }
+            Shape::AllOf { members, own }
+            | Shape::OneOf(members, own)
+            | Shape::AnyOf(members, own) => {
+                children.extend(
+                    members
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| (m.into(), format!("{at}/members/{i}"))),
+                );
                 if let Some((properties, _)) = own {
-                    children.extend(properties.iter().map(|(n, r)| (r.into(), format!("{at}/properties/{}", escape_pointer(n)))));
+                    children.extend(properties.iter().map(|(n, r)| {
+                        (r.into(), format!("{at}/properties/{}", escape_pointer(n)))
+                    }));
                 }
             }
             _ => {}
@@ -231,7 +259,9 @@ impl<'a> Lowerer<'a> {
                 }
                 None => Ty::Array(Box::new(Ty::Json)),
             },
-            Shape::OneOf(members, None) | Shape::AnyOf(members, None) if self.same_primitive(members, at)?.is_some() => {
+            Shape::OneOf(members, None) | Shape::AnyOf(members, None)
+                if self.same_primitive(members, at)?.is_some() =>
+            {
                 self.same_primitive(members, at)?.unwrap_or(Ty::Json)
             }
             Shape::OneOf(..) | Shape::AnyOf(..) => self.define_new(schema, hint, at)?,
@@ -378,8 +408,15 @@ impl<'a> Lowerer<'a> {
         let extra = match merged.additional {
             Some(AdditionalProperties::Schema(r)) => {
                 let r: &'a ReferenceOr<Schema> = r;
-                let hint = Hint { module: path.module.clone(), name: path.name.clone() };
-                Some(self.lower(r.into(), &hint.child("Extra"), &format!("{at}/additionalProperties"))?)
+                let hint = Hint {
+                    module: path.module.clone(),
+                    name: path.name.clone(),
+                };
+                Some(self.lower(
+                    r.into(),
+                    &hint.child("Extra"),
+                    &format!("{at}/additionalProperties"),
+                )?)
             }
             Some(AdditionalProperties::Any(true)) => Some(Ty::Json),
             _ => None,
@@ -406,7 +443,8 @@ impl<'a> Lowerer<'a> {
             fields.push(Field {
                 wire: wire.clone(),
                 ident: scope.claim(&ident(wire, Case::Snake), Case::Snake),
-                required: merged.required.contains(wire) && !(data.write_only && !self.request_mode),
+                required: merged.required.contains(wire)
+                    && !(data.write_only && !self.request_mode),
                 nullable: data.nullable || enum_allows_null(schema) || ty == Ty::Null,
                 ty,
                 doc: data.description.clone(),
@@ -503,7 +541,9 @@ impl<'a> Lowerer<'a> {
         let member_at = |i: usize| format!("{at}/{keyword}/{i}");
         if let Some((properties, required)) = own {
             if let Some(markers) = property_markers(members, properties) {
-                return self.property_union(members, properties, required, &markers, path, at).map(Some);
+                return self
+                    .property_union(members, properties, required, &markers, path, at)
+                    .map(Some);
             }
         }
         let mut views = Vec::with_capacity(members.len());
@@ -512,17 +552,35 @@ impl<'a> Lowerer<'a> {
         }
         let explicit = schema.schema_data.discriminator.as_ref();
         let tagged = match explicit {
-            Some(d) => Some((d.property_name.clone(), self.explicit_tags(d, members, &views)?)),
+            Some(d) => Some((
+                d.property_name.clone(),
+                self.explicit_tags(d, members, &views)?,
+            )),
             None => self.find_discriminator(&views)?,
         };
         let (rule, tags, markers, kinds) = if let Some((tag, tags)) = tagged {
-            (Rule::Tag(tag), tags, vec![None; members.len()], vec![None; members.len()])
+            (
+                Rule::Tag(tag),
+                tags,
+                vec![None; members.len()],
+                vec![None; members.len()],
+            )
         } else if let Some(markers) = required_markers(&views) {
             let tags = markers.iter().map(|m| vec![m.clone()]).collect();
-            (Rule::Presence, tags, markers.into_iter().map(Some).collect(), vec![None; members.len()])
+            (
+                Rule::Presence,
+                tags,
+                markers.into_iter().map(Some).collect(),
+                vec![None; members.len()],
+            )
         } else if let Some(kinds) = self.member_kinds(members, &member_at)? {
             let tags = vec![Vec::new(); members.len()];
-            (Rule::Kind, tags, vec![None; members.len()], kinds.into_iter().map(Some).collect())
+            (
+                Rule::Kind,
+                tags,
+                vec![None; members.len()],
+                kinds.into_iter().map(Some).collect(),
+            )
         } else {
             return Ok(None);
         };
@@ -534,12 +592,17 @@ impl<'a> Lowerer<'a> {
         for (i, member) in members.iter().enumerate() {
             let location = member_at(i);
             let (member_schema, _, _) = self.resolve(member.into(), &location)?;
-            let title = member_schema.schema_data.title.clone().unwrap_or_else(|| {
-                match kinds[i] {
+            let title = member_schema
+                .schema_data
+                .title
+                .clone()
+                .unwrap_or_else(|| match kinds[i] {
                     Some(kind) => format!("{kind:?}"),
-                    None => tags[i].first().cloned().unwrap_or_else(|| format!("Variant{i}")),
-                }
-            });
+                    None => tags[i]
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| format!("Variant{i}")),
+                });
             tys.push(self.lower(member.into(), &hint.child(&title), &location)?);
         }
         let names = variant_names(&tys, &tags, &kinds);
@@ -627,7 +690,9 @@ impl<'a> Lowerer<'a> {
         for (i, member) in members.iter().enumerate() {
             let (schema, _, _) = self.resolve(member.into(), &format!("{at}/members/{i}"))?;
             let ty = match shape(schema) {
-                Shape::String { format, .. } if format.as_deref() != Some("date-time") => Ty::String,
+                Shape::String { format, .. } if format.as_deref() != Some("date-time") => {
+                    Ty::String
+                }
                 Shape::Integer => Ty::Integer,
                 Shape::Number => Ty::Number,
                 Shape::Boolean => Ty::Boolean,
@@ -661,7 +726,11 @@ impl<'a> Lowerer<'a> {
                 Shape::Null => JsonKind::Null,
                 Shape::Array { .. } => JsonKind::Array,
                 Shape::Object { .. } => JsonKind::Object,
-                Shape::AllOf { members, own } if !self.merge(members, own, &location)?.properties.is_empty() => JsonKind::Object,
+                Shape::AllOf { members, own }
+                    if !self.merge(members, own, &location)?.properties.is_empty() =>
+                {
+                    JsonKind::Object
+                }
                 _ => return Ok(None),
             };
             if kinds.contains(&kind) {
@@ -947,14 +1016,20 @@ fn hint_from_location(location: &str) -> Option<Hint> {
     let mut parts = rest.split('/');
     let component = parts.next()?.replace("~1", "/").replace("~0", "~");
     // Union members are named by the union, after their title or tag.
-    if rest.split('/').any(|part| part == "oneOf" || part == "anyOf") {
+    if rest
+        .split('/')
+        .any(|part| part == "oneOf" || part == "anyOf")
+    {
         return None;
     }
     let mut name = ident(&component, Case::Pascal);
     let mut previous = "";
     for part in parts {
         match previous {
-            "properties" => name.push_str(&ident(&part.replace("~1", "/").replace("~0", "~"), Case::Pascal)),
+            "properties" => name.push_str(&ident(
+                &part.replace("~1", "/").replace("~0", "~"),
+                Case::Pascal,
+            )),
             _ if part == "items" => name.push_str("Item"),
             _ if part == "additionalProperties" => name.push_str("Value"),
             _ => {}

@@ -3,7 +3,7 @@
 //! states mean "done" is meaning the spec's types cannot carry).
 
 use crate::ir::{
-    find, Operation, ParamLocation, Paging, Response, Rule, Started, Ty, TypeDef, TypeKind, Waiter,
+    find, Operation, Paging, ParamLocation, Response, Rule, Started, Ty, TypeDef, TypeKind, Waiter,
 };
 use anyhow::{bail, Result};
 
@@ -24,7 +24,10 @@ pub fn paging(op: &Operation, types: &[TypeDef]) -> Option<Paging> {
         return None;
     };
     let cursor_param = op.params.iter().position(|p| {
-        p.wire == CURSOR_PARAM && p.location == ParamLocation::Query && p.ty == Ty::String && !p.required
+        p.wire == CURSOR_PARAM
+            && p.location == ParamLocation::Query
+            && p.ty == Ty::String
+            && !p.required
     })?;
     let page_fields = struct_fields(types, page)?;
     let items = page_fields.iter().find(|f| f.wire == PAGE_ITEMS)?;
@@ -39,7 +42,9 @@ pub fn paging(op: &Operation, types: &[TypeDef]) -> Option<Paging> {
         next_cursor.push(field.ident.clone());
         optional.push(field.optional());
         match &field.ty {
-            Ty::Named(next) if depth + 1 < NEXT_CURSOR.len() => fields = struct_fields(types, next)?,
+            Ty::Named(next) if depth + 1 < NEXT_CURSOR.len() => {
+                fields = struct_fields(types, next)?
+            }
             Ty::String if depth + 1 == NEXT_CURSOR.len() => {}
             _ => return None,
         }
@@ -55,7 +60,10 @@ pub fn paging(op: &Operation, types: &[TypeDef]) -> Option<Paging> {
     })
 }
 
-fn struct_fields<'t>(types: &'t [TypeDef], path: &crate::ir::TypePath) -> Option<&'t [crate::ir::Field]> {
+fn struct_fields<'t>(
+    types: &'t [TypeDef],
+    path: &crate::ir::TypePath,
+) -> Option<&'t [crate::ir::Field]> {
     match &find(types, path)?.kind {
         TypeKind::Struct { fields, .. } => Some(fields),
         _ => None,
@@ -77,9 +85,9 @@ pub fn waiter(
         };
         list.iter()
             .map(|v| {
-                v.as_str().map(str::to_owned).ok_or_else(|| {
-                    anyhow::anyhow!("{at}.{key}: `{v}` is not a string")
-                })
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| anyhow::anyhow!("{at}.{key}: `{v}` is not a string"))
             })
             .collect()
     };
@@ -101,7 +109,11 @@ pub fn waiter(
                 bail!("{at}.{key}: `{value}` is not a value of the result's `{tag}`");
             };
             if variant.tags.iter().any(|t| !wanted.contains(t)) {
-                bail!("{at}.{key}: variant `{}` also stands for {:?}, which is not listed", variant.ident, variant.tags);
+                bail!(
+                    "{at}.{key}: variant `{}` also stands for {:?}, which is not listed",
+                    variant.ident,
+                    variant.tags
+                );
             }
             if !idents.contains(&variant.ident) {
                 idents.push(variant.ident.clone());
@@ -126,11 +138,16 @@ pub fn waiter(
         Some(serde_json::Value::String(wire)) => {
             let mut ident = None;
             for variant in &failed {
-                let field = variant_fields(variant)
-                    .and_then(|fields| fields.iter().find(|f| &f.wire == wire && f.ty == Ty::String));
+                let field = variant_fields(variant).and_then(|fields| {
+                    fields
+                        .iter()
+                        .find(|f| &f.wire == wire && f.ty == Ty::String)
+                });
                 match field {
                     Some(field) => ident = Some(field.ident.clone()),
-                    None => bail!("{at}.message: failed variant `{variant}` has no string property `{wire}`"),
+                    None => bail!(
+                        "{at}.message: failed variant `{variant}` has no string property `{wire}`"
+                    ),
                 }
             }
             ident
@@ -141,7 +158,10 @@ pub fn waiter(
         .variants
         .iter()
         .find_map(|v| match &v.ty {
-            Ty::Named(p) => struct_fields(types, p)?.iter().find(|f| &f.wire == tag).map(|f| f.ident.clone()),
+            Ty::Named(p) => struct_fields(types, p)?
+                .iter()
+                .find(|f| &f.wire == tag)
+                .map(|f| f.ident.clone()),
             _ => None,
         })
         .ok_or_else(|| anyhow::anyhow!("{at}: no variant has the `{tag}` property"))?;
@@ -159,12 +179,21 @@ pub fn waiter(
 /// the call has too.
 pub fn link_started(operations: &mut [Operation], types: &[TypeDef]) {
     for w in 0..operations.len() {
-        let (Some(_), [id_param]) = (&operations[w].waiter, operations[w].positional.as_slice()) else {
+        let (Some(_), [id_param]) = (&operations[w].waiter, operations[w].positional.as_slice())
+        else {
             continue;
         };
         let id_wire = id_param.wire.clone();
-        let needed: Vec<String> = operations[w].params.iter().map(|p| p.ident.clone()).collect();
-        if operations[w].params.iter().any(|p| p.location != ParamLocation::Path) {
+        let needed: Vec<String> = operations[w]
+            .params
+            .iter()
+            .map(|p| p.ident.clone())
+            .collect();
+        if operations[w]
+            .params
+            .iter()
+            .any(|p| p.location != ParamLocation::Path)
+        {
             continue;
         }
         for op in operations.iter_mut() {

@@ -20,10 +20,16 @@ fn variant_names_drop_the_shared_words() {
     );
     // A name that is all shared words keeps every name whole.
     let tys = [named("Item"), named("ItemIp")];
-    assert_eq!(variant_names(&tys, &vec![vec![]; 2], &[None, None]), ["Item", "ItemIp"]);
+    assert_eq!(
+        variant_names(&tys, &vec![vec![]; 2], &[None, None]),
+        ["Item", "ItemIp"]
+    );
     // `Unknown` is the catch-all's name.
     let tys = [named("XUnknown"), named("XKnown")];
-    assert_eq!(variant_names(&tys, &vec![vec![]; 2], &[None, None]), ["Unknown2", "Known"]);
+    assert_eq!(
+        variant_names(&tys, &vec![vec![]; 2], &[None, None]),
+        ["Unknown2", "Known"]
+    );
 }
 
 #[test]
