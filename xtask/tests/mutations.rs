@@ -1,4 +1,5 @@
-//! Bad specs never panic the generator: hundreds of mechanical mutations of spec/ and the fixtures
+//! Bad specs never panic the generator: hundreds of mechanical mutations of spec/, the fixtures and (when
+//! present) Cloudflare's real documents in ../shared/specs
 //! (lines dropped, duplicated or swapped; values replaced by hostile ones) must each end in Ok or a clean
 //! error. A fixed-seed generator keeps every run the same.
 
@@ -85,6 +86,15 @@ fn mutated_specs_never_panic() {
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")).unwrap()
     {
         sources.push(entry.unwrap().path());
+    }
+    // Cloudflare's real documents too, when ../shared is beside the checkout (CI has it; a fresh clone may not).
+    if let Ok(entries) = std::fs::read_dir(repo_root().join("../shared/specs")) {
+        sources.extend(
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json")),
+        );
     }
     sources.sort();
     let mut rng = Rng(0x5eed_cafe_f00d_d00d);
