@@ -16,8 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Module names at the crate root that resources must not take.
 const ROOT_RESERVED: &[&str] = &["types", "runtime"];
-/// Locals of the generated call bodies, which a positional parameter must not shadow.
-const CALL_LOCALS: &[&str] = &["params", "path", "query", "self_", "client"];
+/// Locals and arguments of the generated call bodies, which a positional parameter must not shadow.
+const CALL_LOCALS: &[&str] = &[
+    "params", "path", "query", "headers", "cookies", "body", "form", "parts", "value", "self_",
+    "client", "this", "cursor", "page", "next", "options", "classify", "waiter_params", "result",
+];
 
 struct Found<'a> {
     path: &'a str,
