@@ -36,5 +36,13 @@ pub use runtime::{
 pub const DEFAULT_BASE_URL: ::std::option::Option<&str> = ::std::option::Option::Some(
     "https://api.cloudflare.com/client/v4",
 );
+/// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+const SECURITY_0: &[&[runtime::AuthScheme]] = &[
+    &[runtime::AuthScheme::Bearer],
+    &[
+        runtime::AuthScheme::Header("X-Auth-Email"),
+        runtime::AuthScheme::Header("X-Auth-Key"),
+    ],
+];
 pub mod rules;
 pub mod types;

@@ -34,7 +34,7 @@ pub(crate) use envelope::{enveloped, enveloped_whole};
 #[allow(unused_imports)]
 pub(crate) use paginate::paginate_cursor;
 #[allow(unused_imports)]
-pub(crate) use path::{check_length, PathBuilder};
+pub(crate) use path::{check_length, Length, PathBuilder};
 #[allow(unused_imports)]
 pub(crate) use request::RequestSpec;
 #[allow(unused_imports)]

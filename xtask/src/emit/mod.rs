@@ -45,6 +45,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
         api.resources.iter().map(|r| r.module.clone()).collect();
     modules.extend(api.types.iter().map(|t| t.path.module.clone()));
     let structs = types::defaultable(&api.types);
+    let securities = operations::security_sets(api);
     let mut files = vec![File {
         path: "Cargo.toml".to_owned(),
         contents: manifest(api, options),
@@ -53,7 +54,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
         options,
         &[],
         "src/lib.rs".to_owned(),
-        lib_tokens(api, options, &modules),
+        lib_tokens(api, options, &modules, &securities),
     )?);
     for module in &modules {
         let path = if module == &["types".to_owned()] {
@@ -61,7 +62,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
         } else {
             format!("src/{}/mod.rs", module.join("/"))
         };
-        let tokens = module_tokens(api, module, &modules, &structs)?;
+        let tokens = module_tokens(api, module, &modules, &structs, &securities)?;
         files.push(source_file(options, module, path, tokens)?);
     }
     Ok(files)
@@ -124,6 +125,7 @@ fn module_tokens(
     module: &[String],
     modules: &BTreeSet<Vec<String>>,
     structs: &BTreeSet<TypePath>,
+    securities: &[Vec<Vec<crate::ir::AuthScheme>>],
 ) -> Result<TokenStream> {
     let children = child_modules(module, modules).into_iter().map(|c| {
         let c = id(&c);
@@ -138,7 +140,7 @@ fn module_tokens(
         .resources
         .iter()
         .find(|r| r.module == module)
-        .map(|r| operations::handle(r, &operations, api))
+        .map(|r| operations::handle(r, &operations, api, securities))
         .transpose()?;
     let params = operations
         .iter()
@@ -162,7 +164,13 @@ fn module_tokens(
     })
 }
 
-fn lib_tokens(api: &Api, options: &Options, modules: &BTreeSet<Vec<String>>) -> TokenStream {
+fn lib_tokens(
+    api: &Api,
+    options: &Options,
+    modules: &BTreeSet<Vec<String>>,
+    securities: &[Vec<Vec<crate::ir::AuthScheme>>],
+) -> TokenStream {
+    let security = operations::security_consts(securities);
     let docs = docs::inner(&crate_docs(api, options));
     let children = child_modules(&[], modules).into_iter().map(|c| {
         let c = id(&c);
@@ -181,6 +189,7 @@ fn lib_tokens(api: &Api, options: &Options, modules: &BTreeSet<Vec<String>>) -> 
         };
         /// The API's base URL, from the spec's `servers` (`None` when it names none).
         pub const DEFAULT_BASE_URL: ::std::option::Option<&str> = #base_url;
+        #security
         #(#children)*
     }
 }

@@ -15,6 +15,7 @@ pub fn handle(
     resource: &Resource,
     operations: &[&Operation],
     api: &Api,
+    securities: &[Vec<Vec<AuthScheme>>],
 ) -> anyhow::Result<TokenStream> {
     let resources = &api.resources;
     let handle = id(&resource.handle);
@@ -40,7 +41,7 @@ pub fn handle(
         .collect::<anyhow::Result<Vec<_>>>()?;
     let request_fns = operations
         .iter()
-        .map(|op| request_fn(op))
+        .map(|op| request_fn(op, securities))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let waiter_handles = operations
         .iter()
@@ -164,19 +165,25 @@ fn has_params(op: &Operation) -> bool {
 }
 
 /// The free function that turns a call's arguments into a `RequestSpec`, or the argument error.
-pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
+pub fn request_fn(
+    op: &Operation,
+    securities: &[Vec<Vec<AuthScheme>>],
+) -> anyhow::Result<TokenStream> {
     let name = request_fn_name(op);
     let (args, _) = call_args(op);
     let checks = op.positional.iter().map(|p| (p, value_ref(p, true))).chain(op.params.iter().map(|p| (p, value_ref(p, false)))).filter_map(|(p, v)| {
         let rust_name = &p.ident;
-        let (min, max) = (option_u64(p.min_length), option_u64(p.max_length));
-        if (p.min_length.is_none() && p.max_length.is_none()) || !matches!(p.ty, Ty::String) {
-            return None;
-        }
+        let length = match (p.min_length, p.max_length) {
+            _ if !matches!(p.ty, Ty::String) => return None,
+            (Some(min), Some(max)) => quote!(crate::runtime::Length::between(#min, #max)),
+            (Some(min), None) => quote!(crate::runtime::Length::at_least(#min)),
+            (None, Some(max)) => quote!(crate::runtime::Length::at_most(#max)),
+            (None, None) => return None,
+        };
         Some(if p.required {
-            quote!(crate::runtime::check_length(#rust_name, #v, #min, #max)?;)
+            quote!(crate::runtime::check_length(#rust_name, #v, #length)?;)
         } else {
-            quote!(if let ::std::option::Option::Some(value) = #v { crate::runtime::check_length(#rust_name, value, #min, #max)?; })
+            quote!(if let ::std::option::Option::Some(value) = #v { crate::runtime::check_length(#rust_name, value, #length)?; })
         })
     });
     let segments = op
@@ -209,13 +216,7 @@ pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
     let method = id(&op.method);
     let spec_id = &op.spec_id;
     let template = &op.path_template;
-    let security = op.security.iter().map(|alternative| {
-        let schemes = alternative.iter().map(|s| match s {
-            AuthScheme::Bearer => quote!(crate::runtime::AuthScheme::Bearer),
-            AuthScheme::Header(h) => quote!(crate::runtime::AuthScheme::Header(#h)),
-        });
-        quote!(&[#(#schemes),*])
-    });
+    let security = id(&security_const(op, securities)?);
     let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
     Ok(quote! {
         #allow
@@ -234,10 +235,62 @@ pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
                 query,
                 headers,
                 body,
-                security: &[#(#security),*],
+                security: crate::#security,
             })
         }
     })
+}
+
+/// The distinct `security` requirements of the API, in order of first use: each is one constant in lib.rs
+/// rather than a copy in every call.
+pub fn security_sets(api: &Api) -> Vec<Vec<Vec<AuthScheme>>> {
+    let mut sets: Vec<Vec<Vec<AuthScheme>>> = Vec::new();
+    for op in &api.operations {
+        if !sets.contains(&op.security) {
+            sets.push(op.security.clone());
+        }
+    }
+    sets
+}
+
+pub fn security_const_name(index: usize) -> String {
+    format!("SECURITY_{index}")
+}
+
+fn security_const(op: &Operation, securities: &[Vec<Vec<AuthScheme>>]) -> anyhow::Result<String> {
+    securities
+        .iter()
+        .position(|s| s == &op.security)
+        .map(security_const_name)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "internal: {}: security requirement not collected",
+                op.origin
+            )
+        })
+}
+
+/// `pub(crate) const SECURITY_n` for each distinct requirement, documented with who may call.
+pub fn security_consts(securities: &[Vec<Vec<AuthScheme>>]) -> TokenStream {
+    let consts = securities.iter().enumerate().map(|(i, alternatives)| {
+        let name = id(&security_const_name(i));
+        let doc = match security_text(alternatives) {
+            Some(text) => format!(" Authentication: {text}."),
+            None => " No authentication.".to_owned(),
+        };
+        let alternatives = alternatives.iter().map(|alternative| {
+            let schemes = alternative.iter().map(|s| match s {
+                AuthScheme::Bearer => quote!(runtime::AuthScheme::Bearer),
+                AuthScheme::Header(h) => quote!(runtime::AuthScheme::Header(#h)),
+            });
+            quote!(&[#(#schemes),*])
+        });
+        quote! {
+            #[doc = #doc]
+            const #name: &[&[runtime::AuthScheme]] = &[#(#alternatives),*];
+        }
+    });
+    quote!(#(#consts)*)
 }
 
 /// Header parameters as sent; cookie parameters joined into one `Cookie` header.
@@ -814,11 +867,24 @@ fn owned_string(ty: &Ty, value: TokenStream) -> TokenStream {
     }
 }
 
-fn option_u64(n: Option<u64>) -> TokenStream {
-    match n {
-        Some(n) => quote!(::std::option::Option::Some(#n)),
-        None => quote!(::std::option::Option::None),
+/// "an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`"; `None` without auth.
+fn security_text(alternatives: &[Vec<AuthScheme>]) -> Option<String> {
+    if alternatives.is_empty() {
+        return None;
     }
+    let each: Vec<String> = alternatives
+        .iter()
+        .map(|a| {
+            a.iter()
+                .map(|s| match s {
+                    AuthScheme::Bearer => "an API token (`Authorization: Bearer`)".to_owned(),
+                    AuthScheme::Header(h) => format!("`{h}`"),
+                })
+                .collect::<Vec<_>>()
+                .join(" + ")
+        })
+        .collect();
+    Some(each.join(", or "))
 }
 
 fn call_doc(op: &Operation) -> String {
@@ -833,21 +899,8 @@ fn call_doc(op: &Operation) -> String {
         "`{} {}` (operation `{}`)",
         op.method, op.path_template, op.spec_id
     ));
-    if !op.security.is_empty() {
-        let alternatives: Vec<String> = op
-            .security
-            .iter()
-            .map(|a| {
-                a.iter()
-                    .map(|s| match s {
-                        AuthScheme::Bearer => "an API token (`Authorization: Bearer`)".to_owned(),
-                        AuthScheme::Header(h) => format!("`{h}`"),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" + ")
-            })
-            .collect();
-        parts.push(format!("Authentication: {}.", alternatives.join(", or ")));
+    if let Some(text) = security_text(&op.security) {
+        parts.push(format!("Authentication: {text}."));
     }
     if !op.permissions.is_empty() {
         parts.push(format!(

@@ -18,8 +18,25 @@ use std::collections::{BTreeMap, BTreeSet};
 const ROOT_RESERVED: &[&str] = &["types", "runtime"];
 /// Locals and arguments of the generated call bodies, which a positional parameter must not shadow.
 const CALL_LOCALS: &[&str] = &[
-    "params", "path", "query", "headers", "cookies", "body", "form", "parts", "value", "self_",
-    "client", "this", "cursor", "page", "next", "options", "classify", "waiter_params", "result",
+    "params",
+    "path",
+    "query",
+    "headers",
+    "cookies",
+    "body",
+    "form",
+    "parts",
+    "value",
+    "self_",
+    "client",
+    "this",
+    "cursor",
+    "page",
+    "next",
+    "options",
+    "classify",
+    "waiter_params",
+    "result",
 ];
 
 struct Found<'a> {

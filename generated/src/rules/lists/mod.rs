@@ -129,8 +129,7 @@ fn request_list(params: &ListListParams) -> crate::Result<crate::runtime::Reques
     crate::runtime::check_length(
         "account_id",
         &params.account_id,
-        ::std::option::Option::None,
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::at_most(32u64),
     )?;
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -148,13 +147,7 @@ fn request_list(params: &ListListParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
-        security: &[
-            &[crate::runtime::AuthScheme::Bearer],
-            &[
-                crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                crate::runtime::AuthScheme::Header("X-Auth-Key"),
-            ],
-        ],
+        security: crate::SECURITY_0,
     })
 }
 fn request_create(
@@ -163,8 +156,7 @@ fn request_create(
     crate::runtime::check_length(
         "account_id",
         &params.account_id,
-        ::std::option::Option::None,
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::at_most(32u64),
     )?;
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -182,13 +174,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: &[
-            &[crate::runtime::AuthScheme::Bearer],
-            &[
-                crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                crate::runtime::AuthScheme::Header("X-Auth-Key"),
-            ],
-        ],
+        security: crate::SECURITY_0,
     })
 }
 fn request_get(
@@ -198,14 +184,12 @@ fn request_get(
     crate::runtime::check_length(
         "list_id",
         list_id,
-        ::std::option::Option::Some(32u64),
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::between(32u64, 32u64),
     )?;
     crate::runtime::check_length(
         "account_id",
         &params.account_id,
-        ::std::option::Option::None,
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::at_most(32u64),
     )?;
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -224,13 +208,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: &[
-            &[crate::runtime::AuthScheme::Bearer],
-            &[
-                crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                crate::runtime::AuthScheme::Header("X-Auth-Key"),
-            ],
-        ],
+        security: crate::SECURITY_0,
     })
 }
 fn request_update(
@@ -240,14 +218,12 @@ fn request_update(
     crate::runtime::check_length(
         "list_id",
         list_id,
-        ::std::option::Option::Some(32u64),
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::between(32u64, 32u64),
     )?;
     crate::runtime::check_length(
         "account_id",
         &params.account_id,
-        ::std::option::Option::None,
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::at_most(32u64),
     )?;
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -266,13 +242,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: &[
-            &[crate::runtime::AuthScheme::Bearer],
-            &[
-                crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                crate::runtime::AuthScheme::Header("X-Auth-Key"),
-            ],
-        ],
+        security: crate::SECURITY_0,
     })
 }
 fn request_delete(
@@ -282,14 +252,12 @@ fn request_delete(
     crate::runtime::check_length(
         "list_id",
         list_id,
-        ::std::option::Option::Some(32u64),
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::between(32u64, 32u64),
     )?;
     crate::runtime::check_length(
         "account_id",
         &params.account_id,
-        ::std::option::Option::None,
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::at_most(32u64),
     )?;
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -313,13 +281,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: &[
-            &[crate::runtime::AuthScheme::Bearer],
-            &[
-                crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                crate::runtime::AuthScheme::Header("X-Auth-Key"),
-            ],
-        ],
+        security: crate::SECURITY_0,
     })
 }
 /// Parameters of `list()`.

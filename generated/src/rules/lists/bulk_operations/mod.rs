@@ -100,8 +100,7 @@ fn request_get(
     crate::runtime::check_length(
         "account_id",
         &params.account_id,
-        ::std::option::Option::Some(32u64),
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::between(32u64, 32u64),
     )?;
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -121,13 +120,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: &[
-            &[crate::runtime::AuthScheme::Bearer],
-            &[
-                crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                crate::runtime::AuthScheme::Header("X-Auth-Key"),
-            ],
-        ],
+        security: crate::SECURITY_0,
     })
 }
 /// A long-running operation that `get()` reports on: its id, and `wait()` to poll it to the end.

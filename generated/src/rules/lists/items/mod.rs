@@ -224,14 +224,12 @@ fn request_get(
     crate::runtime::check_length(
         "list_id",
         list_id,
-        ::std::option::Option::Some(32u64),
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::between(32u64, 32u64),
     )?;
     crate::runtime::check_length(
         "account_id",
         &params.account_id,
-        ::std::option::Option::None,
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::at_most(32u64),
     )?;
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -252,13 +250,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: &[
-            &[crate::runtime::AuthScheme::Bearer],
-            &[
-                crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                crate::runtime::AuthScheme::Header("X-Auth-Key"),
-            ],
-        ],
+        security: crate::SECURITY_0,
     })
 }
 fn request_list(
@@ -268,14 +260,12 @@ fn request_list(
     crate::runtime::check_length(
         "list_id",
         list_id,
-        ::std::option::Option::Some(32u64),
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::between(32u64, 32u64),
     )?;
     crate::runtime::check_length(
         "account_id",
         &params.account_id,
-        ::std::option::Option::None,
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::at_most(32u64),
     )?;
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -304,13 +294,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: &[
-            &[crate::runtime::AuthScheme::Bearer],
-            &[
-                crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                crate::runtime::AuthScheme::Header("X-Auth-Key"),
-            ],
-        ],
+        security: crate::SECURITY_0,
     })
 }
 fn request_update(
@@ -320,14 +304,12 @@ fn request_update(
     crate::runtime::check_length(
         "list_id",
         list_id,
-        ::std::option::Option::Some(32u64),
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::between(32u64, 32u64),
     )?;
     crate::runtime::check_length(
         "account_id",
         &params.account_id,
-        ::std::option::Option::None,
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::at_most(32u64),
     )?;
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -347,13 +329,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: &[
-            &[crate::runtime::AuthScheme::Bearer],
-            &[
-                crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                crate::runtime::AuthScheme::Header("X-Auth-Key"),
-            ],
-        ],
+        security: crate::SECURITY_0,
     })
 }
 fn request_create(
@@ -363,14 +339,12 @@ fn request_create(
     crate::runtime::check_length(
         "list_id",
         list_id,
-        ::std::option::Option::Some(32u64),
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::between(32u64, 32u64),
     )?;
     crate::runtime::check_length(
         "account_id",
         &params.account_id,
-        ::std::option::Option::None,
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::at_most(32u64),
     )?;
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -390,13 +364,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: &[
-            &[crate::runtime::AuthScheme::Bearer],
-            &[
-                crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                crate::runtime::AuthScheme::Header("X-Auth-Key"),
-            ],
-        ],
+        security: crate::SECURITY_0,
     })
 }
 fn request_delete(
@@ -406,14 +374,12 @@ fn request_delete(
     crate::runtime::check_length(
         "list_id",
         list_id,
-        ::std::option::Option::Some(32u64),
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::between(32u64, 32u64),
     )?;
     crate::runtime::check_length(
         "account_id",
         &params.account_id,
-        ::std::option::Option::None,
-        ::std::option::Option::Some(32u64),
+        crate::runtime::Length::at_most(32u64),
     )?;
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -433,13 +399,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: &[
-            &[crate::runtime::AuthScheme::Bearer],
-            &[
-                crate::runtime::AuthScheme::Header("X-Auth-Email"),
-                crate::runtime::AuthScheme::Header("X-Auth-Key"),
-            ],
-        ],
+        security: crate::SECURITY_0,
     })
 }
 /// Parameters of `get()`.
