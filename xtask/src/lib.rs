@@ -1,6 +1,7 @@
 //! The SDK generator behind `cargo xtask codegen`: load the OpenAPI document, lower it to a small
 //! model, emit Rust with quote + prettyplease, write (or check) the crate.
 
+pub mod conformance;
 pub mod emit;
 pub mod ident;
 pub mod ir;

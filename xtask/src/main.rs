@@ -1,4 +1,5 @@
 //! `cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]`
+//! `cargo xtask conformance DIR [--out DIR] [--keep-going] [--verbose]`
 
 use anyhow::{bail, Result};
 use std::path::PathBuf;
@@ -7,11 +8,19 @@ use xtask::{repo_root, run, Job};
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]
+       cargo xtask conformance DIR [--out DIR] [--keep-going] [--verbose]
 
   codegen                 regenerate generated/ from spec/cloudflare.yaml
   codegen --check         write nothing; fail listing the files that are out of date
   --spec PATH --out DIR   generate a complete standalone crate (runtime included) for any OpenAPI 3.0 document
-  --crate-name NAME       package name of that crate (default: the name of DIR)";
+  --crate-name NAME       package name of that crate (default: the name of DIR)
+
+  conformance DIR         for each spec in DIR (*.json, *.yaml, *.yml, by name): generate a standalone crate
+                          into OUT/<spec name>, cargo check and clippy -D warnings it, round-trip every example
+                          the spec gives through its generated type; print a table, fail if any spec fails
+  --out DIR               where the crates and their shared target/ go (default: target/conformance)
+  --keep-going            run every spec even after one fails (default: stop at the first failure)
+  --verbose               list every generator warning and every example that was only validated";
 
 const SDK_CRATE: &str = "cloudflare-sdk";
 
@@ -29,6 +38,7 @@ fn real_main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
+        Some("conformance") => conformance(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             Ok(())
@@ -121,6 +131,43 @@ fn codegen(args: &[String]) -> Result<()> {
             s.changed.len(),
             s.removed.len(),
             s.unchanged
+        );
+    }
+    Ok(())
+}
+
+fn conformance(args: &[String]) -> Result<()> {
+    let (mut dir, mut out, mut keep_going, mut verbose) = (None, None, false, false);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--out" => {
+                out = Some(PathBuf::from(rest.next().ok_or_else(|| {
+                    anyhow::anyhow!("`--out` needs a value\n{USAGE}")
+                })?))
+            }
+            "--keep-going" => keep_going = true,
+            "--verbose" | "-v" => verbose = true,
+            flag if flag.starts_with('-') => bail!("unknown argument `{flag}`\n{USAGE}"),
+            path if dir.is_none() => dir = Some(PathBuf::from(path)),
+            extra => bail!("one spec directory only; `{extra}` is one too many\n{USAGE}"),
+        }
+    }
+    let Some(dir) = dir else {
+        bail!("`conformance` needs the directory holding the specs\n{USAGE}");
+    };
+    let options = xtask::conformance::Options {
+        dir,
+        out: out.unwrap_or_else(xtask::conformance::Options::default_out),
+        keep_going,
+        verbose,
+    };
+    let summary = xtask::conformance::run(&options)?;
+    let unsuccessful = summary.unsuccessful();
+    if unsuccessful > 0 {
+        bail!(
+            "{unsuccessful} of {} specs did not pass",
+            summary.rows.len()
         );
     }
     Ok(())
