@@ -1,5 +1,5 @@
 //! `cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]`
-//! `cargo xtask conformance DIR [--out DIR] [--keep-going] [--verbose]`
+//! `cargo xtask conformance DIR [--out DIR] [--target-dir DIR] [--keep-going] [--verbose]`
 
 use anyhow::{bail, Result};
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use xtask::{repo_root, run, Job};
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]
-       cargo xtask conformance DIR [--out DIR] [--keep-going] [--verbose]
+       cargo xtask conformance DIR [--out DIR] [--target-dir DIR] [--keep-going] [--verbose]
 
   codegen                 regenerate generated/ from spec/cloudflare.yaml
   codegen --check         write nothing; fail listing the files that are out of date
@@ -19,6 +19,7 @@ usage: cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]
                           into OUT/<spec name>, cargo check and clippy -D warnings it, round-trip every example
                           the spec gives through its generated type; print a table, fail if any spec fails
   --out DIR               where the crates and their shared target/ go (default: target/conformance)
+  --target-dir DIR        the cargo target directory the crates share (default: OUT/target)
   --keep-going            run every spec even after one fails (default: stop at the first failure)
   --verbose               list every generator warning and every example that was only validated";
 
@@ -137,13 +138,19 @@ fn codegen(args: &[String]) -> Result<()> {
 }
 
 fn conformance(args: &[String]) -> Result<()> {
-    let (mut dir, mut out, mut keep_going, mut verbose) = (None, None, false, false);
+    let (mut dir, mut out, mut target_dir, mut keep_going, mut verbose) =
+        (None, None, None, false, false);
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--out" => {
                 out = Some(PathBuf::from(rest.next().ok_or_else(|| {
                     anyhow::anyhow!("`--out` needs a value\n{USAGE}")
+                })?))
+            }
+            "--target-dir" => {
+                target_dir = Some(PathBuf::from(rest.next().ok_or_else(|| {
+                    anyhow::anyhow!("`--target-dir` needs a value\n{USAGE}")
                 })?))
             }
             "--keep-going" => keep_going = true,
@@ -156,9 +163,11 @@ fn conformance(args: &[String]) -> Result<()> {
     let Some(dir) = dir else {
         bail!("`conformance` needs the directory holding the specs\n{USAGE}");
     };
+    let out = out.unwrap_or_else(xtask::conformance::Options::default_out);
     let options = xtask::conformance::Options {
         dir,
-        out: out.unwrap_or_else(xtask::conformance::Options::default_out),
+        target_dir: target_dir.unwrap_or_else(|| out.join("target")),
+        out,
         keep_going,
         verbose,
     };

@@ -117,6 +117,9 @@ fn conformance(dir: &Path, out: &str, extra: &[&str]) -> (Output, String) {
         .arg(dir)
         .arg("--out")
         .arg(out)
+        // The target directory of the fixtures test too, so dependencies build once for both.
+        .arg("--target-dir")
+        .arg(Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target"))
         .args(extra)
         .output()
         .unwrap();

@@ -31,8 +31,10 @@ const SPEC_EXTENSIONS: &[&str] = &["json", "yaml", "yml"];
 pub struct Options {
     /// The directory holding the specs (not searched recursively).
     pub dir: PathBuf,
-    /// Where the crates go, one directory per spec, and their shared target directory (`target`).
+    /// Where the crates go, one directory per spec.
     pub out: PathBuf,
+    /// The cargo target directory they share (dependencies build once).
+    pub target_dir: PathBuf,
     /// Run every spec even after one failed.
     pub keep_going: bool,
     /// List every generator warning and every example that was only validated.
@@ -66,7 +68,7 @@ pub fn run(options: &Options) -> Result<Summary> {
     let specs = spec_files(&options.dir)?;
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("cannot create {}", options.out.display()))?;
-    let cargo = Cargo::new(options.out.join("target"));
+    let cargo = Cargo::new(options.target_dir.clone());
     let mut rows = Vec::with_capacity(specs.len());
     let mut stopped = false;
     for spec in &specs {
