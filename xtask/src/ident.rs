@@ -50,6 +50,31 @@ const SYMBOL_WORDS: &[(char, &str)] = &[
     (';', "semicolon"),
 ];
 
+/// Longest identifier kept as is: module names become directory names, which file systems limit (often to
+/// 255 bytes), and nobody reads a longer name anyway.
+pub const MAX_IDENT: usize = 64;
+
+/// `name` cut to `max` bytes when longer, ending in a hash of the whole name so that names which share a
+/// long prefix stay distinct (and the same name always gets the same result).
+pub fn shorten(name: String, max: usize, case: Case) -> String {
+    if name.len() <= max {
+        return name;
+    }
+    // FNV-1a: tiny and stable across Rust versions, unlike `DefaultHasher`.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let suffix = match case {
+        Case::Snake => format!("_{:08x}", hash as u32),
+        Case::Pascal => format!("H{:08X}", hash as u32),
+    };
+    let mut keep = max.saturating_sub(suffix.len());
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    format!("{}{suffix}", name[..keep].trim_end_matches('_'))
+}
+
 /// Turns any string into a valid Rust identifier in the given case.
 pub fn ident(raw: &str, case: Case) -> String {
     let words = ascii_words(raw);
@@ -77,7 +102,7 @@ pub fn ident(raw: &str, case: Case) -> String {
     if KEYWORDS.contains(&out.as_str()) {
         out.push('_');
     }
-    out
+    shorten(out, MAX_IDENT, case)
 }
 
 /// Rewrites `raw` into ASCII words separated by spaces: alphanumerics kept, non-ASCII letters as

@@ -116,7 +116,17 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         call.contains("pub n2fa: ::std::option::Option<bool>"),
         "{call}"
     );
+    let long_module = std::fs::read_dir(dir.join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|name| name.starts_with("a_very_long"))
+        .expect("the long path segment is a module");
+    assert!(long_module.len() <= 64, "{long_module}");
     let types = read(&dir, "src/types.rs");
+    assert!(
+        types.lines().all(|line| !line.contains("AVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLong")),
+        "type names are cut to a readable length"
+    );
     for expected in [
         "#[serde(rename = \"type\")]\n    pub type_: ::std::string::String",
         "#[serde(rename = \"fn\")]\n    pub fn_: i64",

@@ -64,3 +64,17 @@ fn collisions_get_a_stable_suffix() {
     assert_eq!(fields.claim("id", Case::Snake), "id");
     assert_eq!(fields.claim("id", Case::Snake), "id_2");
 }
+
+#[test]
+fn long_names_are_cut_with_a_hash_that_keeps_them_apart() {
+    let a = "x".repeat(300) + "a";
+    let b = "x".repeat(300) + "b";
+    for case in [Case::Snake, Case::Pascal] {
+        let (ia, ib) = (ident(&a, case), ident(&b, case));
+        assert!(ia.len() <= MAX_IDENT && ib.len() <= MAX_IDENT, "{ia} {ib}");
+        assert_ne!(ia, ib);
+        assert_eq!(ia, ident(&a, case), "deterministic");
+        assert!(syn::parse_str::<syn::Ident>(&ia).is_ok(), "{ia}");
+    }
+    assert_eq!(ident("short_name", Case::Snake), "short_name");
+}

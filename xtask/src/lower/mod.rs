@@ -90,9 +90,12 @@ impl<'a> Lowerer<'a> {
 
     fn claim_type(&mut self, hint: &Hint) -> TypePath {
         let scope = self.scopes.entry(hint.module.clone()).or_default();
+        // Inline types are named after their whole path of parents, which can grow long.
+        let name =
+            crate::ident::shorten(hint.name.clone(), 2 * crate::ident::MAX_IDENT, Case::Pascal);
         TypePath {
             module: hint.module.clone(),
-            name: scope.claim(&hint.name, Case::Pascal),
+            name: scope.claim(&name, Case::Pascal),
         }
     }
 }
