@@ -29,8 +29,8 @@
 //! - Unions are decided by their discriminator and keep values this version does not know in an `Unknown` variant; string enums keep unknown values too.
 mod runtime;
 pub use runtime::{
-    ApiError, ApiMessage, Call, Client, ClientBuilder, Error, MessageSource, Paginator,
-    RequestOptions, Response, Result, WaitOptions,
+    ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, MessageSource,
+    Paginator, RequestOptions, Response, Result, WaitOptions,
 };
 /// The API's base URL, from the spec's `servers` (`None` when it names none).
 pub const DEFAULT_BASE_URL: ::std::option::Option<&str> = ::std::option::Option::Some(

@@ -3,10 +3,14 @@
 //! Every request that reaches it is parsed off the wire and recorded as sent (method, raw request target,
 //! headers with lowercase names, body) before the scripted response is written back. Connections are kept
 //! alive and read request by request. Dropping the server stops it and closes its connections.
+//!
+//! A response can also misbehave ([`Fault`]): answer late, never answer, close or reset the connection in the
+//! middle of the body, or close it without answering. The request is recorded either way.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -55,12 +59,28 @@ impl RecordedRequest {
     }
 }
 
-/// A scripted response: status, headers and the raw body bytes.
+/// How a scripted response misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Never answers; the connection stays open (and unread) until the server is dropped.
+    NeverAnswer,
+    /// Writes the head (announcing the whole body's length) and the first `n` body bytes, then closes.
+    CloseMidBody(usize),
+    /// Writes the head and the first `n` body bytes, then resets the connection (TCP RST).
+    ResetMidBody(usize),
+    /// Closes the connection without writing anything.
+    CloseWithoutAnswer,
+}
+
+/// A scripted response: status, headers and the raw body bytes, optionally late or faulty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Waits this long before writing anything.
+    pub delay: Option<Duration>,
+    pub fault: Option<Fault>,
 }
 
 impl Response {
@@ -70,7 +90,30 @@ impl Response {
             status,
             headers: Vec::new(),
             body: body.into(),
+            delay: None,
+            fault: None,
         }
+    }
+
+    /// A response that is never written: the client waits until its timeout.
+    pub fn never() -> Self {
+        Self::new(200, "").fault(Fault::NeverAnswer)
+    }
+
+    /// The connection is closed without an answer.
+    pub fn close_without_answer() -> Self {
+        Self::new(200, "").fault(Fault::CloseWithoutAnswer)
+    }
+
+    /// Writes this response after waiting `delay`.
+    pub fn delayed(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
+        self
+    }
+
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.fault = Some(fault);
+        self
     }
 
     /// `application/json` with the serialized value as body.
@@ -88,19 +131,36 @@ impl Response {
         self
     }
 
+    /// The body is sent chunked (in chunks of at most 1 KiB), without a `Content-Length`.
+    pub fn chunked(self) -> Self {
+        self.header("Transfer-Encoding", "chunked")
+    }
+
     fn to_bytes(&self) -> Vec<u8> {
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         let mut has_length = false;
+        let mut chunked = false;
         for (name, value) in &self.headers {
             has_length |= name.eq_ignore_ascii_case("content-length");
+            chunked |= name.eq_ignore_ascii_case("transfer-encoding")
+                && value.eq_ignore_ascii_case("chunked");
             head.push_str(&format!("{name}: {value}\r\n"));
         }
-        if !has_length {
+        if !has_length && !chunked {
             head.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
         }
         head.push_str("\r\n");
         let mut bytes = head.into_bytes();
-        bytes.extend_from_slice(&self.body);
+        if chunked {
+            for chunk in self.body.chunks(1024) {
+                bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                bytes.extend_from_slice(chunk);
+                bytes.extend_from_slice(b"\r\n");
+            }
+            bytes.extend_from_slice(b"0\r\n\r\n");
+        } else {
+            bytes.extend_from_slice(&self.body);
+        }
         bytes
     }
 }
@@ -112,11 +172,14 @@ fn reason(status: u16) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        408 => "Request Timeout",
+        409 => "Conflict",
         413 => "Payload Too Large",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
         503 => "Service Unavailable",
+        504 => "Gateway Timeout",
         _ => "Status",
     }
 }
@@ -278,6 +341,32 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) {
         buffer.drain(..parsed.consumed);
         state.requests.lock().unwrap().push(parsed.request.clone());
         let response = (state.responder.lock().unwrap())(&parsed.request);
+        if let Some(delay) = response.delay {
+            tokio::time::sleep(delay).await;
+        }
+        match response.fault {
+            None => {}
+            Some(Fault::NeverAnswer) => std::future::pending::<()>().await,
+            Some(Fault::CloseWithoutAnswer) => {
+                let _ = stream.shutdown().await;
+                return;
+            }
+            Some(Fault::CloseMidBody(sent) | Fault::ResetMidBody(sent)) => {
+                let bytes = response.to_bytes();
+                let head = find(&bytes, b"\r\n\r\n").map_or(0, |end| end + 4);
+                let _ = stream
+                    .write_all(&bytes[..(head + sent).min(bytes.len())])
+                    .await;
+                let _ = stream.flush().await;
+                if matches!(response.fault, Some(Fault::ResetMidBody(_))) {
+                    // Dropping a socket with a zero linger time sends RST instead of FIN.
+                    let _ = stream.set_zero_linger();
+                } else {
+                    let _ = stream.shutdown().await;
+                }
+                return;
+            }
+        }
         let close = parsed.close
             || response.headers.iter().any(|(n, v)| {
                 n.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close")

@@ -178,10 +178,14 @@ async fn timeout_fails_a_call_the_server_never_answers() {
         .bulk_operations()
         .get(OPERATION_ID, &params(ACCOUNT_ID))
         .timeout(Duration::from_millis(200))
+        .max_retries(0)
         .await;
     let elapsed = started.elapsed();
     match outcome {
-        Err(Error::Transport(err)) => assert!(err.is_timeout(), "{err:?}"),
+        Err(err @ Error::Transport { .. }) => {
+            assert!(err.is_timeout(), "{err:?}");
+            assert_eq!(err.attempts(), Some(1));
+        }
         other => panic!("expected a Transport timeout, got {other:?}"),
     }
     assert!(
@@ -192,7 +196,7 @@ async fn timeout_fails_a_call_the_server_never_answers() {
 }
 
 #[tokio::test]
-async fn max_retries_is_stored_but_no_retry_happens_yet() {
+async fn max_retries_per_call_is_honoured() {
     let server = TestServer::always_json(503, failure(10000, "try again")).await;
     let client = client(&server);
     let outcome = client
@@ -200,12 +204,13 @@ async fn max_retries_is_stored_but_no_retry_happens_yet() {
         .lists()
         .bulk_operations()
         .get(OPERATION_ID, &params(ACCOUNT_ID))
-        .max_retries(3)
+        .max_retries(1)
         .await;
     let err = outcome.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert!(err.api_error().is_some(), "{err:?}");
-    assert_eq!(server.request_count(), 1);
+    assert_eq!(err.attempts(), Some(2));
+    assert_eq!(server.request_count(), 2);
 }
 
 #[tokio::test]
@@ -235,6 +240,7 @@ async fn error_statuses_never_reach_the_decoder() {
         .lists()
         .bulk_operations()
         .get(OPERATION_ID, &params(ACCOUNT_ID))
+        .max_retries(0)
         .await
     {
         Err(Error::Decode { status, body, .. }) => {

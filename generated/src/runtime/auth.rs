@@ -68,10 +68,19 @@ impl fmt::Debug for Credentials {
                 .finish(),
             Credentials::EmailKey { email, .. } => f
                 .debug_struct("EmailKey")
-                .field("email", email)
+                .field("email", &masked_email(email))
                 .field("key", &Secret::default())
                 .finish(),
         }
+    }
+}
+
+/// Enough of an email to tell accounts apart in a log, not the address: `a***@example.com`.
+fn masked_email(email: &str) -> String {
+    let first = email.chars().next().map(String::from).unwrap_or_default();
+    match email.rsplit_once('@') {
+        Some((_, domain)) => format!("{first}***@{domain}"),
+        None => format!("{first}***"),
     }
 }
 
@@ -386,5 +395,9 @@ mod tests {
             "{email_debug}"
         );
         assert_eq!(format!("{:?}", Secret::new("s".into())), REDACTED);
+        assert!(email_debug.contains("a***@example.com"), "{email_debug}");
+        assert!(!email_debug.contains("a@example.com"), "{email_debug}");
+        assert_eq!(masked_email("no-at-sign"), "n***");
+        assert_eq!(masked_email(""), "***");
     }
 }

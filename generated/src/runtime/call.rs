@@ -67,17 +67,25 @@ impl<'a, T: 'a> Call<'a, T> {
 
 #[allow(dead_code)] // public API, unreachable only in a crate whose spec has no operations
 impl<'a, T: Send + 'a> Call<'a, T> {
-    /// Limits each attempt of this call, from connecting until the whole response body is read; running out is
-    /// an [`Error::Transport`] whose `is_timeout()` is true. Overrides the HTTP client's own timeout.
+    /// Limits each attempt of this call, from connecting until the whole response body is read (default: the
+    /// client's, 60 s); running out is an [`Error::Transport`] whose [`Error::is_timeout`] is true, retried like
+    /// a connection error (for idempotent methods). Overrides the HTTP client's own timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options = self.options.timeout(timeout);
         self
     }
 
-    /// How many times this call may be retried. Stored for the retry support still to come: until it lands,
-    /// no call is retried.
+    /// How many times this call may be sent again after a retryable failure (default: the client's, 2); 0 sends
+    /// it once.
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.options = self.options.max_retries(retries);
+        self
+    }
+
+    /// Whether this call is retried like an idempotent one even if its method is POST or PATCH (default: the
+    /// client's, false). Set it for a call you know is safe to repeat.
+    pub fn retry_non_idempotent(mut self, retry: bool) -> Self {
+        self.options = self.options.retry_non_idempotent(retry);
         self
     }
 
@@ -136,13 +144,13 @@ impl<T> fmt::Debug for Call<'_, T> {
     }
 }
 
-/// Options for one call: `RequestOptions::new().timeout(d).max_retries(n).header(name, value)`.
+/// Options for one call: `RequestOptions::new().timeout(d).max_retries(n).header(name, value)`. Unset options take
+/// the client's settings.
 #[derive(Debug, Clone, Default)]
 pub struct RequestOptions {
     timeout: Option<Duration>,
-    #[allow(dead_code)]
-    // read by the retry loop, which is not written yet; until then no call is retried
     max_retries: Option<u32>,
+    retry_non_idempotent: Option<bool>,
     headers: Vec<ExtraHeader>,
 }
 
@@ -165,6 +173,12 @@ impl RequestOptions {
         self
     }
 
+    /// See [`Call::retry_non_idempotent`].
+    pub fn retry_non_idempotent(mut self, retry: bool) -> Self {
+        self.retry_non_idempotent = Some(retry);
+        self
+    }
+
     /// See [`Call::header`]. Giving the same name twice sends both values.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push(ExtraHeader::new(name, value));
@@ -173,6 +187,14 @@ impl RequestOptions {
 
     pub(super) fn attempt_timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    pub(super) fn retries(&self) -> Option<u32> {
+        self.max_retries
+    }
+
+    pub(super) fn non_idempotent_retries(&self) -> Option<bool> {
+        self.retry_non_idempotent
     }
 
     /// The extra headers, or the first one that was invalid as an error.
@@ -232,11 +254,13 @@ impl fmt::Debug for ExtraHeader {
     }
 }
 
-/// A decoded value with the status and headers of the response it came from.
+/// A decoded value with the status and headers of the response it came from (the raw response next to the
+/// parsed result: `cf-ray`, rate-limit headers...).
 pub struct Response<T> {
     status: StatusCode,
     headers: HeaderMap,
     value: T,
+    attempts: u32,
 }
 
 #[allow(dead_code)] // public API, unreachable only in a crate whose spec has no operations
@@ -246,7 +270,29 @@ impl<T> Response<T> {
             status,
             headers,
             value,
+            attempts: 1,
         }
+    }
+
+    pub(super) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// How many requests the call took (1 unless earlier attempts failed and were retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The value of the header `name` (case-insensitive), when it was sent once and is visible ASCII, e.g.
+    /// `response.header("ratelimit")`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let mut values = self.headers.get_all(name).iter();
+        let first = values.next()?;
+        if values.next().is_some() {
+            return None;
+        }
+        first.to_str().ok()
     }
 
     /// The HTTP status (always 2xx: other statuses are errors).
@@ -283,6 +329,7 @@ impl<T> Response<T> {
             status: self.status,
             headers: self.headers,
             value: f(self.value),
+            attempts: self.attempts,
         }
     }
 }
@@ -295,6 +342,7 @@ impl<T: fmt::Debug> fmt::Debug for Response<T> {
             .field("status", &self.status)
             .field("cf_ray", &self.cf_ray())
             .field("headers", &names)
+            .field("attempts", &self.attempts)
             .field("value", &self.value)
             .finish()
     }
@@ -437,9 +485,9 @@ mod tests {
         );
         assert!(headers["x-tag"].is_sensitive());
 
-        // Without options the HTTP client's own timeout applies.
+        // Without options the client's per-attempt timeout applies (60 s by default).
         let prepared = client.prepare(&spec(), &RequestOptions::new()).unwrap();
-        assert_eq!(prepared.timeout(), None);
+        assert_eq!(prepared.timeout(), Some(&Duration::from_secs(60)));
     }
 
     #[test]

@@ -1,21 +1,31 @@
 //! The client: configuration (builder, environment), and sending one request of a call.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, USER_AGENT};
+use reqwest::StatusCode;
+use tracing::field::Empty;
 use tracing::Instrument;
 
 use super::auth::{auth_headers, CredentialSources, Credentials, Secret};
 use super::call::{Call, RequestOptions, Response};
-use super::decode::{finish, Decoder};
+use super::decode::{error_response, Decoder};
 use super::error::{Error, Result};
 use super::request::RequestSpec;
+use super::retry::{self, RetryPolicy, Sleeper, RETRY_COUNT_HEADER};
 
 const USER_AGENT_VALUE: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 /// Redirects followed by the default HTTP client, all on the same origin.
 const MAX_REDIRECTS: usize = 10;
+/// Default limit of each attempt, from connecting until the body is read.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default limit on connecting (TCP and TLS), for the default HTTP client.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default limit on a response body: 64 MiB.
+const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
 /// Async client for the API. Cheap to clone (one `Arc`); share it rather than building one per call.
 #[derive(Clone)]
@@ -28,6 +38,10 @@ struct Inner {
     /// Validated http(s) URL without trailing "/", so paths starting with "/" join without "//".
     base_url: String,
     credentials: Credentials,
+    timeout: Duration,
+    retry: RetryPolicy,
+    max_response_bytes: u64,
+    sleeper: Sleeper,
 }
 
 impl fmt::Debug for Client {
@@ -35,12 +49,15 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url)
             .field("credentials", &self.inner.credentials)
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
 
-/// Configures a [`Client`]: exactly one auth mode (API token, or email + Global API key), optionally a base URL
-/// and a caller-built `reqwest::Client`.
+/// Configures a [`Client`]: exactly one auth mode (API token, or email + Global API key), optionally a base URL,
+/// a caller-built `reqwest::Client`, timeouts, retries and the response size limit.
 #[derive(Default)]
 pub struct ClientBuilder {
     api_token: Option<Secret>,
@@ -48,6 +65,11 @@ pub struct ClientBuilder {
     api_key: Option<Secret>,
     base_url: Option<String>,
     http_client: Option<reqwest::Client>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    max_response_bytes: Option<u64>,
+    sleeper: Option<Sleeper>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -59,6 +81,11 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             // The caller's client may carry default headers of its own; only say whether there is one.
             .field("http_client", &self.http_client.as_ref().map(|_| "custom"))
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("sleeper", &self.sleeper.as_ref().map(|_| "custom"))
             .finish()
     }
 }
@@ -112,11 +139,75 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses the caller's `reqwest::Client` (timeouts, proxies, ...) as is, including its redirect policy: the
-    /// default client only follows same-origin redirects, because reqwest does not strip `X-Auth-Key` when a
-    /// redirect leaves the host.
+    /// Uses the caller's `reqwest::Client` (proxies, TLS settings, connect timeout...) as is, including its redirect
+    /// policy: the default client only follows same-origin redirects, because reqwest does not strip `X-Auth-Key`
+    /// when a redirect leaves the host. The per-attempt [`Self::timeout`] still applies to every request.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Limits each attempt, from connecting until the whole response body is read (default 60 s). A call can
+    /// override it ([`Call::timeout`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Limits connecting, TCP and TLS (default 5 s). It is a setting of the HTTP connection pool: with
+    /// [`Self::http_client`], set it on that client instead (giving both is an [`Error::Config`]); a call's
+    /// [`Call::timeout`] bounds connecting too.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How many times a call may be sent again after a retryable failure (default 2, so 3 requests at most; 0
+    /// never retries). A call can override it ([`Call::max_retries`]).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry.max_retries = retries;
+        self
+    }
+
+    /// The exponential backoff between attempts: `initial` before the first retry, doubling up to `max`
+    /// (defaults 0.5 s and 8 s); each wait is shortened by a random 0 to 25%.
+    pub fn retry_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.retry.initial_backoff = initial;
+        self.retry.max_backoff = max;
+        self
+    }
+
+    /// The longest wait the server may ask for (`retry-after-ms` / `retry-after`) that the client sleeps through
+    /// before retrying (default 60 s). When the server asks for more, the error is returned at once; its
+    /// [`Error::retry_after`] says when to try again.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.retry.max_retry_after = max;
+        self
+    }
+
+    /// Whether POST and PATCH calls are retried like idempotent ones (default false: they are retried only when
+    /// they provably never reached the server, i.e. could not connect, or the server answered
+    /// `x-should-retry: true`). A call can override it ([`Call::retry_non_idempotent`]).
+    pub fn retry_non_idempotent(mut self, retry: bool) -> Self {
+        self.retry.retry_non_idempotent = retry;
+        self
+    }
+
+    /// The largest response body read, in bytes (default 64 MiB). A larger one is an
+    /// [`Error::ResponseTooLarge`]; nothing past the limit is buffered.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// Replaces `tokio::time::sleep` for the waits between attempts: to record them in tests instead of
+    /// waiting, or to use another async runtime's timer.
+    pub fn sleeper<F, Fut>(mut self, sleep: F) -> Self
+    where
+        F: Fn(Duration) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.sleeper = Some(Arc::new(move |delay| Box::pin(sleep(delay))));
         self
     }
 
@@ -141,15 +232,30 @@ impl ClientBuilder {
                 )))
             }
         };
-        let http = match self.http_client {
-            Some(http) => http,
-            None => default_http_client()?,
+        let http = match (self.http_client, self.connect_timeout) {
+            (Some(_), Some(_)) => {
+                return Err(Error::Config(
+                    "connect_timeout(..) cannot change a caller-supplied http_client(..): set the connect \
+                     timeout on that reqwest::Client"
+                        .to_owned(),
+                ))
+            }
+            (Some(http), None) => http,
+            (None, connect_timeout) => {
+                default_http_client(connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))?
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base_url,
                 credentials,
+                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                retry: self.retry,
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                sleeper: self.sleeper.unwrap_or_else(retry::tokio_sleeper),
             }),
         })
     }
@@ -182,7 +288,7 @@ impl Client {
             api_email: var(ENV_NAMES.credentials.email)?,
             api_key: var(ENV_NAMES.credentials.key)?.map(Secret::new),
             base_url: var(ENV_NAMES.base_url)?,
-            http_client: None,
+            ..ClientBuilder::default()
         };
         builder.build_with(&ENV_NAMES)
     }
@@ -198,11 +304,14 @@ impl Client {
         Call::new(self, request, decode)
     }
 
-    /// One attempt: prepare, send, read the whole body, then turn it into a value or an error.
+    /// Sends the call, retrying as the retry policy says (see `retry.rs`), and decodes the final 2xx response.
+    /// Traced as a `cloudflare_request` span (operation, method, path_template, attempts, status) holding one
+    /// `cloudflare_attempt` span per request (attempt, status, cf_ray, duration_ms). Header values, query values
+    /// and bodies are never recorded.
     pub(super) async fn execute<T>(
         &self,
         request: &RequestSpec,
-        decode: impl FnOnce(reqwest::StatusCode, &reqwest::header::HeaderMap, &[u8]) -> Result<T>,
+        decode: impl FnOnce(StatusCode, &HeaderMap, &[u8]) -> Result<T>,
         options: &RequestOptions,
     ) -> Result<Response<T>> {
         let span = tracing::debug_span!(
@@ -210,34 +319,158 @@ impl Client {
             operation = request.operation,
             method = %request.method,
             path_template = request.path_template,
-            status = tracing::field::Empty,
-            cf_ray = tracing::field::Empty,
+            attempts = Empty,
+            status = Empty,
         );
-        async {
-            let http_request = self.prepare(request, options)?;
-            let response = self.inner.http.execute(http_request).await?;
-            let status = response.status();
-            let span = tracing::Span::current();
-            span.record("status", status.as_u16());
-            if let Some(ray) = response
-                .headers()
-                .get("cf-ray")
-                .and_then(|v| v.to_str().ok())
-            {
-                span.record("cf_ray", ray);
-            }
-            let headers = response.headers().clone();
-            let body = response.bytes().await?;
-            tracing::debug!(
-                status = status.as_u16(),
-                body_bytes = body.len(),
-                "response received"
+        self.send_with_retries(request, decode, options)
+            .instrument(span)
+            .await
+    }
+
+    async fn send_with_retries<T>(
+        &self,
+        request: &RequestSpec,
+        decode: impl FnOnce(StatusCode, &HeaderMap, &[u8]) -> Result<T>,
+        options: &RequestOptions,
+    ) -> Result<Response<T>> {
+        let policy = &self.inner.retry;
+        let max_retries = options.retries().unwrap_or(policy.max_retries);
+        let unsent_only = !retry::is_idempotent(&request.method)
+            && !options
+                .non_idempotent_retries()
+                .unwrap_or(policy.retry_non_idempotent);
+        let call_span = tracing::Span::current();
+        let mut retries: u32 = 0;
+        loop {
+            let attempts = retries + 1;
+            let mut http_request = self.prepare(request, options)?;
+            http_request
+                .headers_mut()
+                .insert(RETRY_COUNT_HEADER, HeaderValue::from(retries));
+            let attempt_span = tracing::debug_span!(
+                "cloudflare_attempt",
+                attempt = retries,
+                status = Empty,
+                cf_ray = Empty,
+                duration_ms = Empty,
             );
-            let value = finish(status, &headers, &body, decode)?;
-            Ok(Response::new(status, headers, value))
+            let outcome = self
+                .attempt(http_request, attempts)
+                .instrument(attempt_span)
+                .await;
+            let retries_left = retries < max_retries;
+            let (err, delay) = match outcome {
+                Ok((status, headers, body)) if status.is_success() => {
+                    call_span.record("attempts", attempts);
+                    call_span.record("status", status.as_u16());
+                    return match decode(status, &headers, &body) {
+                        Ok(value) => {
+                            Ok(Response::new(status, headers, value).with_attempts(attempts))
+                        }
+                        Err(err) => Err(err.with_response_context(attempts, Some(&headers))),
+                    };
+                }
+                Ok((status, headers, body)) => {
+                    let err = error_response(status, &body)
+                        .with_response_context(attempts, Some(&headers));
+                    let delay = retries_left
+                        .then(|| {
+                            policy.after_response(
+                                status,
+                                &headers,
+                                unsent_only,
+                                SystemTime::now(),
+                                retry::jitter(),
+                                retries,
+                            )
+                        })
+                        .flatten();
+                    (err, delay)
+                }
+                Err(err) => {
+                    // Connection errors never reached the server; timeouts and broken-off responses may have.
+                    let delay = match &err {
+                        Error::Transport { source, .. }
+                            if retries_left && (source.is_connect() || !unsent_only) =>
+                        {
+                            Some(policy.backoff(retries, retry::jitter()))
+                        }
+                        _ => None,
+                    };
+                    (err, delay)
+                }
+            };
+            let Some(delay) = delay else {
+                call_span.record("attempts", attempts);
+                if let Some(status) = err.status() {
+                    call_span.record("status", status.as_u16());
+                }
+                return Err(err);
+            };
+            tracing::debug!(
+                attempt = retries,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                status = err.status().map(|status| status.as_u16()),
+                timeout = err.is_timeout(),
+                connect = err.is_connect(),
+                "retrying"
+            );
+            (self.inner.sleeper)(delay).await;
+            retries += 1;
         }
-        .instrument(span)
-        .await
+    }
+
+    /// One request: send it and read its whole body (within the size limit). `Err` is a transport failure or a
+    /// body over the limit; any response that arrived whole is `Ok`, whatever its status.
+    async fn attempt(
+        &self,
+        request: reqwest::Request,
+        attempts: u32,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>)> {
+        let started = Instant::now();
+        let span = tracing::Span::current();
+        let limit = self.inner.max_response_bytes;
+        let transport = |source: reqwest::Error, status| Error::Transport {
+            source: source.without_url(),
+            attempts,
+            status,
+        };
+        let outcome = match self.inner.http.execute(request).await {
+            Err(err) => Err(transport(err, None)),
+            Ok(mut response) => {
+                let status = response.status();
+                span.record("status", status.as_u16());
+                let headers = response.headers().clone();
+                if let Some(ray) = retry::cf_ray(&headers) {
+                    span.record("cf_ray", ray);
+                }
+                match read_body(&mut response, limit).await {
+                    Ok(body) => {
+                        tracing::debug!(
+                            status = status.as_u16(),
+                            body_bytes = body.len(),
+                            "response received"
+                        );
+                        Ok((status, headers, body))
+                    }
+                    Err(BodyError::TooLarge) => Err(Error::ResponseTooLarge {
+                        status,
+                        limit,
+                        attempts,
+                        cf_ray: retry::cf_ray(&headers).map(str::to_owned),
+                    }),
+                    Err(BodyError::Transport(err)) => Err(transport(err, Some(status))),
+                }
+            }
+        };
+        span.record(
+            "duration_ms",
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+        if let Err(err) = &outcome {
+            tracing::debug!(error = %err, "attempt failed");
+        }
+        outcome
     }
 
     /// Everything before the network, for one attempt: auth selection (refusing the call if no alternative is
@@ -265,11 +498,37 @@ impl Client {
         // Spec header parameters, then the caller's, each replacing what was set before them.
         replace_headers(http_request.headers_mut(), parameters);
         replace_headers(http_request.headers_mut(), extra);
-        if let Some(timeout) = options.attempt_timeout() {
-            *http_request.timeout_mut() = Some(timeout);
-        }
+        *http_request.timeout_mut() = Some(options.attempt_timeout().unwrap_or(self.inner.timeout));
         Ok(http_request)
     }
+}
+
+enum BodyError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// The whole body, chunk by chunk, refusing (without buffering further) as soon as it would pass `limit` bytes:
+/// at once when `Content-Length` says so.
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: u64,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    // Trust the announced length only so far for the first allocation.
+    let capacity = announced.unwrap_or(0).min(limit).min(1 << 20);
+    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        let total = u64::try_from(body.len() + chunk.len()).unwrap_or(u64::MAX);
+        if total > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Every name in `headers` loses its earlier values; repeated names in `headers` keep all theirs.
@@ -308,7 +567,7 @@ fn check_base_url(raw: &str, name: &str) -> Result<String> {
 
 /// reqwest's defaults, but redirects are followed only within the same origin: reqwest strips `Authorization`
 /// on a cross-host redirect, not `X-Auth-Email` / `X-Auth-Key`.
-fn default_http_client() -> Result<reqwest::Client> {
+fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
     let redirects = reqwest::redirect::Policy::custom(|attempt| {
         let same_origin = attempt
             .previous()
@@ -324,7 +583,7 @@ fn default_http_client() -> Result<reqwest::Client> {
     });
     reqwest::Client::builder()
         .redirect(redirects)
-        .connect_timeout(Duration::from_secs(30))
+        .connect_timeout(connect_timeout)
         .build()
         .map_err(|err| Error::Config(format!("could not create the HTTP client: {err}")))
 }

@@ -17,6 +17,8 @@ pub(crate) type Decoder<T> = fn(StatusCode, &HeaderMap, &[u8]) -> Result<T>;
 
 /// A complete response to a value: non-2xx becomes [`Error::Api`] when the body is Cloudflare's envelope (whatever
 /// its `success` says), else [`Error::Decode`] with the status and the start of the body; 2xx goes to `decode`.
+/// What the client does with a response that arrived whole (it keeps the two halves apart so that it can retry).
+#[cfg(test)]
 pub(crate) fn finish<T>(
     status: StatusCode,
     headers: &HeaderMap,
@@ -26,13 +28,19 @@ pub(crate) fn finish<T>(
     if status.is_success() {
         return decode(status, headers, body);
     }
+    Err(error_response(status, body))
+}
+
+/// The error for a non-2xx response: [`Error::Api`] when the body is Cloudflare's envelope, else
+/// [`Error::Decode`] with the status and the start of the body. Any bytes, never a panic.
+pub(crate) fn error_response(status: StatusCode, body: &[u8]) -> Error {
     match Envelope::parse(body) {
-        Ok(envelope) => Err(envelope.into_api_error(status)),
-        Err(err) => Err(decode_error(
+        Ok(envelope) => envelope.into_api_error(status),
+        Err(err) => decode_error(
             status,
             body,
             format!("an error status without Cloudflare's error envelope ({err})"),
-        )),
+        ),
     }
 }
 
@@ -74,6 +82,8 @@ pub(super) fn decode_error(
         status,
         body: body_snippet(body),
         source: source.into(),
+        attempts: 1,
+        cf_ray: None,
     }
 }
 
@@ -107,6 +117,7 @@ mod tests {
                 status,
                 body,
                 source,
+                ..
             }) => (status, body, source.to_string()),
             other => panic!("expected Decode, got {other:?}"),
         }
@@ -201,5 +212,168 @@ mod tests {
         // Invalid UTF-8 is replaced, never a panic.
         assert_eq!(body_snippet(&[0x61, 0xFF, 0x62]), "a\u{FFFD}b");
         assert_eq!(body_snippet(&[0x80; 1000]).chars().count(), 509);
+    }
+
+    /// xorshift64*: a small deterministic generator, so the fuzz cases are the same on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+            &items[self.below(items.len())]
+        }
+    }
+
+    const ENVELOPES: &[&[u8]] = &[
+        br#"{"success":true,"errors":[],"messages":[],"result":{"id":7}}"#,
+        br#"{"success":false,"errors":[{"code":7003,"message":"No route"}],"messages":[],"result":null}"#,
+        br#"{"success":false,"errors":[{"code":1e30,"message":"huge"},{"code":"E1","message":5}]}"#,
+        br#"{"success":false,"errors":[{"code":18446744073709551616,"message":"u64+1"}],"messages":null}"#,
+        br#"{"success":true,"result":[{"id":1},{"id":2}],"result_info":{"cursor":"c"}}"#,
+        br#"{"success":false,"errors":{"code":1,"message":"not a list"},"messages":"note"}"#,
+        br#"{"success":true,"result":"\u00e9\ud83d\ude00"}"#,
+        b"{\"success\":true,\"result\":\"\xff\xfe\"}",
+    ];
+    const TOKENS: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        ",",
+        "\"",
+        "success",
+        "errors",
+        "code",
+        "message",
+        "result",
+        "true",
+        "false",
+        "null",
+        "0",
+        "-1",
+        "1e999",
+        "9223372036854775808",
+        "\"\\u",
+        "\\",
+        " ",
+        "\u{e9}",
+        "\u{0}",
+    ];
+
+    fn arbitrary_body(rng: &mut Rng) -> Vec<u8> {
+        match rng.below(5) {
+            0 => (0..rng.below(300)).map(|_| rng.next() as u8).collect(),
+            1 => {
+                let full = *rng.pick(ENVELOPES);
+                full[..rng.below(full.len() + 1)].to_vec()
+            }
+            2 => {
+                let mut body = rng.pick(ENVELOPES).to_vec();
+                for _ in 0..=rng.below(3) {
+                    let at = rng.below(body.len());
+                    body[at] = rng.next() as u8;
+                }
+                body
+            }
+            3 => (0..rng.below(40))
+                .flat_map(|_| rng.pick(TOKENS).as_bytes().to_vec())
+                .collect(),
+            _ => rng.pick(ENVELOPES).to_vec(),
+        }
+    }
+
+    fn check<T>(status: StatusCode, body: &[u8], decode: Decoder<T>) {
+        match finish(status, &HeaderMap::new(), body, decode) {
+            Ok(_) => assert!(status.is_success(), "{status} decoded as a value"),
+            Err(err) => {
+                assert_eq!(err.status(), Some(status), "{err:?}");
+                assert_eq!(err.attempts(), Some(1));
+                let _ = (err.to_string(), format!("{err:?}"), err.is_retryable());
+                if let Error::Decode { body: snippet, .. } = &err {
+                    assert!(snippet.chars().count() <= SNIPPET_BYTES);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_statuses_and_bodies_never_panic_and_keep_the_status() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let common = [200, 201, 204, 400, 401, 403, 404, 409, 429, 500, 502, 503];
+        for _ in 0..10_000 {
+            let code = if rng.below(2) == 0 {
+                *rng.pick(&common)
+            } else {
+                100 + rng.below(500) as u16
+            };
+            let status = StatusCode::from_u16(code).unwrap();
+            let body = arbitrary_body(&mut rng);
+            check(
+                status,
+                &body,
+                crate::runtime::envelope::enveloped::<serde_json::Value>,
+            );
+            check(status, &body, crate::runtime::envelope::enveloped::<Item>);
+            check(
+                status,
+                &body,
+                crate::runtime::envelope::enveloped::<Option<Vec<Item>>>,
+            );
+            check(
+                status,
+                &body,
+                crate::runtime::envelope::enveloped_whole::<serde_json::Value>,
+            );
+            check(status, &body, json::<serde_json::Value>);
+            check(status, &body, text);
+            check(status, &body, bytes);
+            check(status, &body, empty);
+            // The retry logic reads headers the server controls.
+            if let Ok(value) = reqwest::header::HeaderValue::from_bytes(&body) {
+                let mut headers = HeaderMap::new();
+                for name in ["retry-after", "retry-after-ms", "x-should-retry", "cf-ray"] {
+                    headers.insert(name, value.clone());
+                }
+                let _ = crate::runtime::retry::retry_after(&headers, std::time::SystemTime::now());
+                let _ = crate::runtime::retry::server_says(&headers);
+                let _ = error_response(status, &body)
+                    .with_response_context(3, Some(&headers))
+                    .is_retryable();
+            }
+        }
+    }
+
+    #[test]
+    fn odd_error_codes_and_shapes_stay_api_errors() {
+        let body = br#"{"success":false,"errors":[{"code":1e30,"message":"huge"},{"code":"E12","message":5},
+            {"code":99999999999999999999},{"code":-3,"message":null},"bare text",{"code":7003.0}],
+            "messages":{"code":1,"message":"single"}}"#;
+        let err = respond(StatusCode::BAD_REQUEST, body, empty).unwrap_err();
+        let api = err.api_error().expect("an API error");
+        let codes: Vec<String> = api.codes().map(|code| code.to_string()).collect();
+        assert_eq!(
+            codes,
+            ["1e+30", "E12", "1e+20", "-3", "0", "7003.0"],
+            "{api:?}"
+        );
+        assert_eq!(api.errors[1].message, "5");
+        assert_eq!(api.errors[3].code, -3);
+        assert_eq!(api.errors[3].code.as_i64(), Some(-3));
+        assert_eq!(api.errors[0].code.as_i64(), None);
+        assert_eq!(api.errors[4].message, "bare text");
+        assert_eq!(api.messages[0].message, "single");
+        assert!(err.to_string().contains("[E12] 5"), "{err}");
+        assert!(err.has_code(-3) && !err.has_code(7003));
     }
 }

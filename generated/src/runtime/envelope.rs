@@ -13,12 +13,30 @@ use super::error::{ApiError, ApiMessage, Error, Result};
 #[derive(Deserialize)]
 pub(super) struct Envelope<'a> {
     success: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_messages")]
     errors: Option<Vec<ApiMessage>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_messages")]
     messages: Option<Vec<ApiMessage>>,
     #[serde(default, borrow)]
     result: Option<&'a RawValue>,
+}
+
+/// `errors` / `messages` as a list whatever JSON they are: an array of entries, null (none), or a single entry,
+/// so that an odd shape never hides a real API error behind a decode error.
+fn lenient_messages<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<Vec<ApiMessage>>, D::Error> {
+    use serde_json::Value;
+    let entries = match Value::deserialize(deserializer)? {
+        Value::Null => return Ok(None),
+        Value::Array(items) => items,
+        single => vec![single],
+    };
+    entries
+        .into_iter()
+        .map(|entry| ApiMessage::deserialize(entry).map_err(serde::de::Error::custom))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 impl<'a> Envelope<'a> {
@@ -27,11 +45,11 @@ impl<'a> Envelope<'a> {
     }
 
     pub(super) fn into_api_error(self, status: reqwest::StatusCode) -> Error {
-        Error::Api(Box::new(ApiError {
+        Error::Api(Box::new(ApiError::new(
             status,
-            errors: self.errors.unwrap_or_default(),
-            messages: self.messages.unwrap_or_default(),
-        }))
+            self.errors.unwrap_or_default(),
+            self.messages.unwrap_or_default(),
+        )))
     }
 
     /// `success: false` is an [`Error::Api`] whatever the status, so a 200 that failed is never taken as data.

@@ -3,6 +3,9 @@
 use std::fmt;
 
 /// Everything that can go wrong with a call, split by what the caller can do about it.
+///
+/// Errors of a call that was sent say how many requests it took ([`Error::attempts`]): when retries run out the
+/// error is that of the last attempt (its variant, status and body), with `attempts` counting every request.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -10,7 +13,7 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// The response was not what the spec promised: not JSON, not the envelope, or `result` of the wrong shape.
-    #[error("could not decode the response (HTTP {status}): {source}; body starts: {body}")]
+    #[error("could not decode the response (HTTP {status}{}): {source}; body starts: {body}", attempts_note(*attempts))]
     Decode {
         /// Status of the response that could not be decoded.
         status: reqwest::StatusCode,
@@ -19,10 +22,40 @@ pub enum Error {
         /// What was wrong with it: usually serde_json's complaint, or invalid UTF-8 for a text body.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
+        /// Requests sent for the call, this one included (1 when it was not retried).
+        attempts: u32,
+        /// Cloudflare's request id (`cf-ray` header) of the response, when it had one.
+        cf_ray: Option<String>,
     },
-    /// Connection, TLS, timeout: no usable response.
-    #[error("request failed: {0}")]
-    Transport(#[from] reqwest::Error),
+    /// No usable response: could not connect, timed out, or the connection broke off (possibly in the middle of
+    /// the body, in which case `status` is the status that had arrived). [`Error::is_timeout`] and
+    /// [`Error::is_connect`] tell these apart. The message never contains the request URL.
+    #[error("request failed{}: {}", attempts_note(*attempts), transport_message(source, *status))]
+    Transport {
+        /// reqwest's error, without the URL.
+        #[source]
+        source: reqwest::Error,
+        /// Requests sent for the call, this one included.
+        attempts: u32,
+        /// The status, when the failure came while reading the body.
+        status: Option<reqwest::StatusCode>,
+    },
+    /// The response body was larger than the client's limit (`ClientBuilder::max_response_bytes`); reading
+    /// stopped at the limit and the body was dropped.
+    #[error(
+        "the response (HTTP {status}{}) is larger than the limit of {limit} bytes",
+        attempts_note(*attempts)
+    )]
+    ResponseTooLarge {
+        /// Status of the response.
+        status: reqwest::StatusCode,
+        /// The limit in bytes.
+        limit: u64,
+        /// Requests sent for the call, this one included.
+        attempts: u32,
+        /// Cloudflare's request id (`cf-ray` header) of the response, when it had one.
+        cf_ray: Option<String>,
+    },
     /// Rejected before anything was sent.
     #[error("invalid argument `{parameter}`: {reason}")]
     InvalidArgument {
@@ -80,13 +113,55 @@ pub enum Error {
 /// `Result` with this crate's [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// " after N attempts" when the call was retried, nothing otherwise.
+fn attempts_note(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" after {attempts} attempts")
+    } else {
+        String::new()
+    }
+}
+
+/// What went wrong with the connection, in words, then the innermost cause (reqwest's own message is only
+/// "error sending request"). Never includes the URL: the error was stripped of it.
+fn transport_message(source: &reqwest::Error, status: Option<reqwest::StatusCode>) -> String {
+    let what = if source.is_timeout() {
+        "timed out".to_owned()
+    } else if source.is_connect() {
+        "could not connect".to_owned()
+    } else if let Some(status) = status {
+        format!(
+            "the connection broke off while reading the body of an HTTP {} response",
+            status.as_u16()
+        )
+    } else {
+        "no response".to_owned()
+    };
+    let mut cause: &dyn std::error::Error = source;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    format!("{what} ({cause})")
+}
+
+/// A reqwest failure with nothing else known: one attempt, the URL dropped.
+impl From<reqwest::Error> for Error {
+    fn from(source: reqwest::Error) -> Self {
+        Error::Transport {
+            status: source.status(),
+            source: source.without_url(),
+            attempts: 1,
+        }
+    }
+}
+
 impl Error {
-    /// The HTTP status, when a response was received.
+    /// The HTTP status, when a response (or at least its status line) was received.
     pub fn status(&self) -> Option<reqwest::StatusCode> {
         match self {
             Error::Api(api) => Some(api.status),
-            Error::Decode { status, .. } => Some(*status),
-            Error::Transport(err) => err.status(),
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::Transport { status, .. } => *status,
             Error::InvalidArgument { .. }
             | Error::Config(_)
             | Error::RepeatedCursor { .. }
@@ -102,10 +177,121 @@ impl Error {
             _ => None,
         }
     }
+
+    /// How many requests the call sent, the failed one included (1 when it was not retried); `None` when the
+    /// error came before anything was sent (arguments, configuration) or after (paging, waiting).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Api(api) => Some(api.attempts),
+            Error::Decode { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::ResponseTooLarge { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
+
+    /// Cloudflare's request id (`cf-ray` header) of the response, the thing to quote to Cloudflare support.
+    pub fn cf_ray(&self) -> Option<&str> {
+        match self {
+            Error::Api(api) => api.cf_ray(),
+            Error::Decode { cf_ray, .. } | Error::ResponseTooLarge { cf_ray, .. } => {
+                cf_ray.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The `code` of each of the API's `errors` (none unless this is [`Error::Api`]).
+    pub fn codes(&self) -> impl Iterator<Item = ApiCode> + '_ {
+        self.api_error().into_iter().flat_map(ApiError::codes)
+    }
+
+    /// Whether the API listed this error code, e.g. `err.has_code(10000)` (authentication error).
+    pub fn has_code(&self, code: i64) -> bool {
+        self.codes().any(|c| c == code)
+    }
+
+    /// HTTP 404.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(reqwest::StatusCode::NOT_FOUND)
+    }
+
+    /// HTTP 429: see [`Error::retry_after`] for when to try again.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(reqwest::StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// HTTP 401 or 403: the credentials are missing, wrong, or lack a permission.
+    pub fn is_auth_error(&self) -> bool {
+        matches!(self.status().map(|s| s.as_u16()), Some(401 | 403))
+    }
+
+    /// The attempt ran out of time (connecting, waiting for the response, or reading its body).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport { source, .. } if source.is_timeout())
+    }
+
+    /// Could not connect (refused, DNS, TLS, connect timeout): the request never reached the server.
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::Transport { source, .. } if source.is_connect())
+    }
+
+    /// Whether the failure is transient, of the kinds the client retries: no usable response (connection, timeout),
+    /// or HTTP 408, 409, 429 and 5xx, unless the server said `x-should-retry: false` (and any status when it said
+    /// `true`). Says nothing about the method: POST and PATCH are retried only when they provably did not
+    /// reach the server (see `ClientBuilder::retry_non_idempotent`).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { .. } => true,
+            Error::Api(api) => super::retry::server_says(&api.headers)
+                .unwrap_or_else(|| super::retry::retryable_status(api.status)),
+            Error::Decode { status, .. } => super::retry::retryable_status(*status),
+            _ => false,
+        }
+    }
+
+    /// How long the server asked to wait before trying again (`retry-after-ms`, else `retry-after` in seconds or
+    /// as an HTTP date), when it sent an error envelope with one.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.api_error().and_then(ApiError::retry_after)
+    }
+
+    /// The same error counting `attempts` requests, and with the response's `cf-ray` id and headers when it
+    /// carries a response.
+    pub(crate) fn with_response_context(
+        mut self,
+        attempt_count: u32,
+        headers: Option<&reqwest::header::HeaderMap>,
+    ) -> Self {
+        let ray = || headers.and_then(super::retry::cf_ray).map(str::to_owned);
+        match &mut self {
+            Error::Api(api) => {
+                api.attempts = attempt_count;
+                if let Some(headers) = headers {
+                    api.headers = headers.clone();
+                }
+            }
+            Error::Decode {
+                attempts, cf_ray, ..
+            }
+            | Error::ResponseTooLarge {
+                attempts, cf_ray, ..
+            } => {
+                *attempts = attempt_count;
+                if cf_ray.is_none() {
+                    *cf_ray = ray();
+                }
+            }
+            Error::Transport { attempts, .. } => *attempts = attempt_count,
+            _ => {}
+        }
+        self
+    }
 }
 
-/// Cloudflare's error envelope: the status and the `errors` / `messages` it listed.
-#[derive(Debug, Clone, PartialEq)]
+/// Cloudflare's error envelope: the status and the `errors` / `messages` it listed, with the response's headers.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status of the response (may be 2xx when the body said `success: false`).
     pub status: reqwest::StatusCode,
@@ -113,18 +299,70 @@ pub struct ApiError {
     pub errors: Vec<ApiMessage>,
     /// The envelope's `messages`.
     pub messages: Vec<ApiMessage>,
+    /// Requests sent for the call, this one included (1 when it was not retried).
+    pub attempts: u32,
+    headers: reqwest::header::HeaderMap,
 }
 
 impl ApiError {
-    /// The `code` of each entry in `errors`, in order: what callers usually branch on.
-    pub fn codes(&self) -> impl Iterator<Item = i64> + '_ {
-        self.errors.iter().map(|message| message.code)
+    /// An API error without response headers, e.g. for a test double.
+    pub fn new(
+        status: reqwest::StatusCode,
+        errors: Vec<ApiMessage>,
+        messages: Vec<ApiMessage>,
+    ) -> Self {
+        Self {
+            status,
+            errors,
+            messages,
+            attempts: 1,
+            headers: reqwest::header::HeaderMap::new(),
+        }
+    }
+
+    /// The `code` of each entry in `errors`, in order: what callers usually branch on (`code == 7003`).
+    pub fn codes(&self) -> impl Iterator<Item = ApiCode> + '_ {
+        self.errors.iter().map(|message| message.code.clone())
+    }
+
+    /// The response's headers (e.g. `cf-ray`, or rate-limit headers on a 429).
+    pub fn headers(&self) -> &reqwest::header::HeaderMap {
+        &self.headers
+    }
+
+    /// Cloudflare's request id (`cf-ray` header), the thing to quote to Cloudflare support.
+    pub fn cf_ray(&self) -> Option<&str> {
+        super::retry::cf_ray(&self.headers)
+    }
+
+    /// How long the server asked to wait before trying again (`retry-after-ms`, else `retry-after`).
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        super::retry::retry_after(&self.headers, std::time::SystemTime::now())
+    }
+}
+
+// Header names only: a response could set cookies or echo tokens.
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(|name| name.as_str()).collect();
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("errors", &self.errors)
+            .field("messages", &self.messages)
+            .field("attempts", &self.attempts)
+            .field("cf_ray", &self.cf_ray())
+            .field("headers", &names)
+            .finish()
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Cloudflare API error (HTTP {}): ", self.status.as_u16())?;
+        write!(f, "Cloudflare API error (HTTP {}", self.status.as_u16())?;
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        f.write_str("): ")?;
         if self.errors.is_empty() {
             return f.write_str("no error details given");
         }
@@ -140,12 +378,98 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// One entry of an envelope's `errors` or `messages`. Every field defaults so that a sparse entry still decodes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+/// Cloudflare's error code (`errors[].code`): an integer almost always, but whatever the API sent is kept, so an
+/// odd code (too large for `i64`, fractional, a string) never turns an API error into a decode error.
+/// Compare it with an integer directly: `code == 7003`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiCode {
+    /// An integer code (every code Cloudflare documents).
+    Int(i64),
+    /// Anything else, as the JSON value that was sent (a huge or fractional number, a string, null...).
+    Other(serde_json::Value),
+}
+
+impl ApiCode {
+    /// The code as an integer, when it is one that fits.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            ApiCode::Int(code) => Some(*code),
+            ApiCode::Other(_) => None,
+        }
+    }
+}
+
+impl Default for ApiCode {
+    fn default() -> Self {
+        ApiCode::Int(0)
+    }
+}
+
+impl From<i64> for ApiCode {
+    fn from(code: i64) -> Self {
+        ApiCode::Int(code)
+    }
+}
+
+impl From<serde_json::Value> for ApiCode {
+    fn from(value: serde_json::Value) -> Self {
+        match value.as_i64() {
+            Some(code) => ApiCode::Int(code),
+            None => ApiCode::Other(value),
+        }
+    }
+}
+
+impl PartialEq<i64> for ApiCode {
+    fn eq(&self, other: &i64) -> bool {
+        self.as_i64() == Some(*other)
+    }
+}
+
+// So that an untyped literal (`code == 7003`, which falls back to `i32`) compares too.
+impl PartialEq<i32> for ApiCode {
+    fn eq(&self, other: &i32) -> bool {
+        self.as_i64() == Some(i64::from(*other))
+    }
+}
+
+impl fmt::Display for ApiCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiCode::Int(code) => write!(f, "{code}"),
+            ApiCode::Other(serde_json::Value::String(text)) => f.write_str(text),
+            ApiCode::Other(value) => write!(f, "{value}"),
+        }
+    }
+}
+
+impl serde::Serialize for ApiCode {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            ApiCode::Int(code) => serializer.serialize_i64(*code),
+            ApiCode::Other(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApiCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        serde_json::Value::deserialize(deserializer).map(ApiCode::from)
+    }
+}
+
+/// One entry of an envelope's `errors` or `messages`. Decoding never fails on a JSON value: missing fields take
+/// their defaults, a `message` that is not a string keeps its JSON text, and an entry that is not an object
+/// becomes the message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ApiMessage {
-    /// Cloudflare's numeric code (e.g. 7003).
-    pub code: i64,
+    /// Cloudflare's code (e.g. 7003); see [`ApiCode`].
+    pub code: ApiCode,
     /// Human-readable text.
     pub message: String,
     /// Link to the documentation about this code, when given.
@@ -156,6 +480,41 @@ pub struct ApiMessage {
     pub source: Option<MessageSource>,
 }
 
+impl<'de> serde::Deserialize<'de> for ApiMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        use serde_json::Value;
+        fn text(value: Value) -> String {
+            match value {
+                Value::String(text) => text,
+                other => other.to_string(),
+            }
+        }
+        Ok(match Value::deserialize(deserializer)? {
+            Value::Object(mut fields) => ApiMessage {
+                code: fields.remove("code").map(ApiCode::from).unwrap_or_default(),
+                message: fields
+                    .remove("message")
+                    .filter(|value| !value.is_null())
+                    .map(text)
+                    .unwrap_or_default(),
+                documentation_url: fields
+                    .remove("documentation_url")
+                    .filter(|value| !value.is_null())
+                    .map(text),
+                source: fields
+                    .remove("source")
+                    .and_then(|value| serde_json::from_value(value).ok()),
+            },
+            Value::Null => ApiMessage::default(),
+            other => ApiMessage {
+                message: text(other),
+                ..ApiMessage::default()
+            },
+        })
+    }
+}
 /// Where in the request an [`ApiMessage`] points.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -171,7 +530,7 @@ mod tests {
 
     fn message(code: i64, text: &str) -> ApiMessage {
         ApiMessage {
-            code,
+            code: ApiCode::Int(code),
             message: text.to_owned(),
             ..ApiMessage::default()
         }
@@ -179,14 +538,14 @@ mod tests {
 
     #[test]
     fn api_error_display_lists_codes_and_messages() {
-        let err = ApiError {
-            status: reqwest::StatusCode::NOT_FOUND,
-            errors: vec![
+        let err = ApiError::new(
+            reqwest::StatusCode::NOT_FOUND,
+            vec![
                 message(7003, "No route for the URI"),
                 message(1000, "other"),
             ],
-            messages: vec![message(1, "ignored in display")],
-        };
+            vec![message(1, "ignored in display")],
+        );
         assert_eq!(
             err.to_string(),
             "Cloudflare API error (HTTP 404): [7003] No route for the URI; [1000] other"
@@ -200,11 +559,7 @@ mod tests {
 
     #[test]
     fn api_error_display_without_errors() {
-        let err = ApiError {
-            status: reqwest::StatusCode::OK,
-            errors: Vec::new(),
-            messages: Vec::new(),
-        };
+        let err = ApiError::new(reqwest::StatusCode::OK, Vec::new(), Vec::new());
         assert_eq!(
             err.to_string(),
             "Cloudflare API error (HTTP 200): no error details given"
@@ -287,5 +642,67 @@ mod tests {
             assert_eq!(err.status(), None);
             assert!(err.api_error().is_none());
         }
+    }
+
+    #[test]
+    fn api_codes_never_overflow_and_compare_with_integers() {
+        let decode = |json: &str| serde_json::from_str::<ApiMessage>(json).unwrap().code;
+        assert_eq!(decode(r#"{"code":7003}"#), 7003);
+        assert_eq!(decode(r#"{"code":7003}"#), ApiCode::Int(7003));
+        assert_eq!(decode(r#"{"code":-9223372036854775808}"#), i64::MIN);
+        let big = decode(r#"{"code":18446744073709551615}"#);
+        assert_eq!(big.as_i64(), None);
+        assert_eq!(big.to_string(), "18446744073709551615");
+        assert_eq!(decode(r#"{"code":"E7003"}"#).to_string(), "E7003");
+        assert_eq!(decode(r#"{"code":null}"#).as_i64(), None);
+        assert_eq!(decode(r#"{}"#), 0);
+        // Serializes back as it came.
+        let message: ApiMessage =
+            serde_json::from_str(r#"{"code":18446744073709551615,"message":"m"}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&message).unwrap(),
+            r#"{"code":18446744073709551615,"message":"m"}"#
+        );
+    }
+
+    #[test]
+    fn response_context_adds_attempts_cf_ray_and_headers_without_showing_values() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("cf-ray", "8f1e-AMS".parse().unwrap());
+        headers.insert("set-cookie", "session=hunter2".parse().unwrap());
+        headers.insert("retry-after", "7".parse().unwrap());
+        let api = Error::Api(Box::new(ApiError::new(
+            reqwest::StatusCode::TOO_MANY_REQUESTS,
+            vec![message(10100, "slow down")],
+            Vec::new(),
+        )))
+        .with_response_context(3, Some(&headers));
+        assert_eq!(api.attempts(), Some(3));
+        assert_eq!(api.cf_ray(), Some("8f1e-AMS"));
+        assert_eq!(api.retry_after(), Some(std::time::Duration::from_secs(7)));
+        assert!(api.is_rate_limited() && api.is_retryable() && !api.is_not_found());
+        assert!(api.has_code(10100));
+        assert_eq!(
+            api.to_string(),
+            "Cloudflare API error (HTTP 429 after 3 attempts): [10100] slow down"
+        );
+        let debug = format!("{api:?}");
+        assert!(
+            debug.contains("set-cookie") && !debug.contains("hunter2"),
+            "{debug}"
+        );
+
+        let decode = crate::runtime::decode::decode_error(
+            reqwest::StatusCode::BAD_GATEWAY,
+            b"<html>",
+            "not json",
+        )
+        .with_response_context(2, Some(&headers));
+        assert_eq!(decode.attempts(), Some(2));
+        assert_eq!(decode.cf_ray(), Some("8f1e-AMS"));
+        assert!(decode.is_retryable());
+        let config = Error::Config("x".to_owned()).with_response_context(2, None);
+        assert_eq!(config.attempts(), None);
+        assert!(!config.is_retryable() && !config.is_timeout() && !config.is_connect());
     }
 }

@@ -11,6 +11,7 @@ mod error;
 mod paginate;
 mod path;
 mod request;
+mod retry;
 #[cfg(test)]
 mod testing;
 mod union;
@@ -18,7 +19,7 @@ mod wait;
 
 pub use call::{Call, RequestOptions, Response};
 pub use client::{Client, ClientBuilder};
-pub use error::{ApiError, ApiMessage, Error, MessageSource, Result};
+pub use error::{ApiCode, ApiError, ApiMessage, Error, MessageSource, Result};
 pub use paginate::Paginator;
 pub use wait::WaitOptions;
 

@@ -184,7 +184,7 @@ fn lib_tokens(
         #docs
         mod runtime;
         pub use runtime::{
-            ApiError, ApiMessage, Call, Client, ClientBuilder, Error, MessageSource, Paginator,
+            ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, MessageSource, Paginator,
             RequestOptions, Response, Result, WaitOptions,
         };
         /// The API's base URL, from the spec's `servers` (`None` when it names none).

@@ -414,7 +414,6 @@ fn body(op: &Operation) -> TokenStream {
             } else {
                 quote!(let ::std::option::Option::Some(form) = &params.#field else { return Ok(crate::runtime::Body::Empty) };)
             };
-            let _ = name;
             quote! {
                 let body = {
                     let mut parts = ::std::vec::Vec::new();
@@ -548,11 +547,10 @@ fn paging_call(
 /// `wait` and `wait_with` on the call that reads an operation's state.
 fn wait_calls(op: &Operation, waiter: &Waiter, api: &Api) -> anyhow::Result<TokenStream> {
     let get = id(&op.fn_name);
-    let response = id(&op.response_type);
     let spec_id = &op.spec_id;
     let union = union_of(op, api)?;
     let (done, classify) = classify_fn(op, waiter, union, api)?;
-    let (args, names) = call_args(op);
+    let (args, _) = call_args(op);
     let params_arg = has_params(op).then(|| quote!(params,));
     let [id_param] = op.positional.as_slice() else {
         anyhow::bail!(
@@ -562,7 +560,6 @@ fn wait_calls(op: &Operation, waiter: &Waiter, api: &Api) -> anyhow::Result<Toke
     };
     let id_arg = id(&id_param.ident);
     let id_text = quote!(#id_arg);
-    let _ = names;
     Ok(quote! {
         /// Polls this call until the operation succeeds (its result) or fails (`Error::OperationFailed` with
         /// the server's message), with the default [`crate::WaitOptions`] (backoff from 500 ms to 5 s,
@@ -576,10 +573,6 @@ fn wait_calls(op: &Operation, waiter: &Waiter, api: &Api) -> anyhow::Result<Toke
             #classify
             crate::runtime::poll_until(#spec_id, #id_text, options, || self.#get(#id_arg, #params_arg).send(), classify).await
         }
-    })
-    .map(|tokens| {
-        let _ = response;
-        tokens
     })
 }
 
@@ -751,13 +744,12 @@ pub fn form_struct(op: &Operation) -> TokenStream {
     let doc = format!(" The parts of `{}()`'s multipart body.", op.fn_name);
     let fields = parts.iter().map(|part| {
         let doc = docs::outer(
-            &format!(
+            format!(
                 "{}\n\nPart `{}`.",
                 part.doc.clone().unwrap_or_default(),
                 part.wire
             )
-            .trim_start()
-            .to_owned(),
+            .trim_start(),
         );
         let field = id(&part.ident);
         let base = if part.binary {

@@ -204,7 +204,7 @@ impl<'a> Lowerer<'a> {
         let segments_raw: Vec<&str> = f.path.split('/').filter(|s| !s.is_empty()).collect();
         // Path parameters are the call's own arguments, as in Cloudflare's SDKs, except the scope
         // (`/accounts/{account_id}`: a first literal and a parameter), which goes in the params struct.
-        fn param_name<'s>(segment: &'s str) -> Option<&'s str> {
+        fn param_name(segment: &str) -> Option<&str> {
             segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
         }
         let scope_name = match segments_raw.as_slice() {

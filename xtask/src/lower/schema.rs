@@ -443,8 +443,7 @@ impl<'a> Lowerer<'a> {
             fields.push(Field {
                 wire: wire.clone(),
                 ident: scope.claim(&ident(wire, Case::Snake), Case::Snake),
-                required: merged.required.contains(wire)
-                    && !(data.write_only && !self.request_mode),
+                required: merged.required.contains(wire) && (self.request_mode || !data.write_only),
                 nullable: data.nullable || enum_allows_null(schema) || ty == Ty::Null,
                 ty,
                 doc: data.description.clone(),
@@ -547,8 +546,8 @@ impl<'a> Lowerer<'a> {
             }
         }
         let mut views = Vec::with_capacity(members.len());
-        for i in 0..members.len() {
-            views.push(self.object_view((&members[i]).into(), &member_at(i))?);
+        for (i, member) in members.iter().enumerate() {
+            views.push(self.object_view(member.into(), &member_at(i))?);
         }
         let explicit = schema.schema_data.discriminator.as_ref();
         let tagged = match explicit {
