@@ -5,11 +5,11 @@ mod docs;
 mod operations;
 mod types;
 
-use crate::ir::{Api, Operation, Ty, TypePath};
+use crate::ir::{Api, Operation, Ty, TypeDef, TypePath};
 use anyhow::{Context, Result};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub struct Options {
     /// The package name of the crate, e.g. `cloudflare-sdk`.
@@ -40,32 +40,148 @@ fn type_path(path: &TypePath) -> TokenStream {
     quote!(crate #(::#modules)* ::#name)
 }
 
+/// Types printed per unit of work: big modules (a whole API's `types.rs`) are split so they print in parallel.
+const TYPES_PER_PART: usize = 200;
+
+/// One piece of one output file, printed on its own: part 0 has the file's header, inner attributes and the
+/// module's calls; later parts continue its type definitions. prettyplease prints items one after another,
+/// so the parts joined are the file printed whole.
+struct Part<'a> {
+    module: &'a [String],
+    path: String,
+    first: bool,
+    defs: &'a [&'a TypeDef],
+}
+
 pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
     let mut modules: BTreeSet<Vec<String>> =
         api.resources.iter().map(|r| r.module.clone()).collect();
     modules.extend(api.types.iter().map(|t| t.path.module.clone()));
     let structs = types::defaultable(&api.types);
     let securities = operations::security_sets(api);
-    let mut files = vec![File {
-        path: "Cargo.toml".to_owned(),
-        contents: manifest(api, options),
-    }];
-    files.push(source_file(
-        options,
-        &[],
-        "src/lib.rs".to_owned(),
-        lib_tokens(api, options, &modules, &securities),
-    )?);
+    let mut by_module: BTreeMap<&[String], Vec<&TypeDef>> = BTreeMap::new();
+    for def in &api.types {
+        by_module
+            .entry(def.path.module.as_slice())
+            .or_default()
+            .push(def);
+    }
+    for defs in by_module.values_mut() {
+        defs.sort_by(|a, b| a.path.name.cmp(&b.path.name));
+    }
+    let mut parts = Vec::new();
     for module in &modules {
         let path = if module == &["types".to_owned()] {
             "src/types.rs".to_owned()
         } else {
             format!("src/{}/mod.rs", module.join("/"))
         };
-        let tokens = module_tokens(api, module, &modules, &structs, &securities)?;
-        files.push(source_file(options, module, path, tokens)?);
+        let defs = by_module
+            .get(module.as_slice())
+            .map_or(&[][..], Vec::as_slice);
+        let mut chunks = defs.chunks(TYPES_PER_PART);
+        parts.push(Part {
+            module,
+            path: path.clone(),
+            first: true,
+            defs: chunks.next().unwrap_or_default(),
+        });
+        parts.extend(chunks.map(|defs| Part {
+            module,
+            path: path.clone(),
+            first: false,
+            defs,
+        }));
+    }
+    let print = |part: &Part| -> Result<String> {
+        let defs = part.defs.iter().map(|def| types::type_def(def, &structs));
+        if part.first {
+            let head = module_head(api, part.module, &modules, &structs, &securities)?;
+            source_file(options, part.module, &part.path, quote!(#head #(#defs)*))
+        } else {
+            print_items(&part.path, quote!(#(#defs)*))
+        }
+    };
+    let printed = in_parallel(&parts, print)?;
+
+    let mut files = vec![
+        File {
+            path: "Cargo.toml".to_owned(),
+            contents: manifest(api, options),
+        },
+        File {
+            path: "src/lib.rs".to_owned(),
+            contents: source_file(
+                options,
+                &[],
+                "src/lib.rs",
+                lib_tokens(api, options, &modules, &securities),
+            )?,
+        },
+    ];
+    for (part, text) in parts.iter().zip(printed) {
+        if part.first {
+            files.push(File {
+                path: part.path.clone(),
+                contents: text,
+            });
+        } else if let Some(file) = files.last_mut() {
+            file.contents.push_str(&text);
+        }
     }
     Ok(files)
+}
+
+/// `work` over every item, spread over the machine's cores; results in the items' order, so the output
+/// does not depend on scheduling. (Token streams are not `Send`, so each thread builds its own.)
+fn in_parallel<T: Sync>(
+    items: &[T],
+    work: impl Fn(&T) -> Result<String> + Sync,
+) -> Result<Vec<String>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, items.len().max(1));
+    let work = &work;
+    let mut slots: Vec<Option<Result<String>>> = (0..items.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    items
+                        .iter()
+                        .enumerate()
+                        .skip(t)
+                        .step_by(threads)
+                        .map(|(i, item)| (i, work(item)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for handle in handles {
+            match handle.join() {
+                Ok(done) => {
+                    for (i, result) in done {
+                        slots[i] = Some(result);
+                    }
+                }
+                Err(_) => anyhow::bail!("internal: a code-printing thread panicked"),
+            }
+        }
+        Ok(())
+    })?;
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.unwrap_or_else(|| Err(anyhow::anyhow!("internal: a part was not printed")))
+        })
+        .collect()
+}
+
+/// Items that continue a file: parsed and printed without the file's header and attributes.
+fn print_items(path: &str, items: TokenStream) -> Result<String> {
+    let file: syn::File = syn::parse2(items)
+        .with_context(|| format!("internal: the code generated for {path} does not parse"))?;
+    Ok(prettyplease::unparse(&file))
 }
 
 fn header(options: &Options) -> String {
@@ -79,9 +195,9 @@ fn header(options: &Options) -> String {
 fn source_file(
     options: &Options,
     module: &[String],
-    path: String,
+    path: &str,
     body: TokenStream,
-) -> Result<File> {
+) -> Result<String> {
     let inner_doc = (!module.is_empty()).then(|| {
         let text = if module == ["types".to_owned()] {
             "Types defined by the spec's `components.schemas`, shared by the calls.".to_owned()
@@ -104,12 +220,7 @@ fn source_file(
         #inner_doc
         #body
     };
-    let file: syn::File = syn::parse2(tokens)
-        .with_context(|| format!("internal: the code generated for {path} does not parse"))?;
-    Ok(File {
-        path,
-        contents: format!("{}{}", header(options), prettyplease::unparse(&file)),
-    })
+    Ok(format!("{}{}", header(options), print_items(path, tokens)?))
 }
 
 fn child_modules(module: &[String], modules: &BTreeSet<Vec<String>>) -> Vec<String> {
@@ -120,7 +231,8 @@ fn child_modules(module: &[String], modules: &BTreeSet<Vec<String>>) -> Vec<Stri
         .collect()
 }
 
-fn module_tokens(
+/// A module's child modules, resource handle, calls, params structs and response aliases (its types follow).
+fn module_head(
     api: &Api,
     module: &[String],
     modules: &BTreeSet<Vec<String>>,
@@ -147,20 +259,12 @@ fn module_tokens(
         .map(|op| operations::params_struct(op, &api.types, structs));
     let forms = operations.iter().map(|op| operations::form_struct(op));
     let aliases = operations.iter().map(|op| operations::response_alias(op));
-    let mut defs: Vec<_> = api
-        .types
-        .iter()
-        .filter(|t| t.path.module == module)
-        .collect();
-    defs.sort_by(|a, b| a.path.name.cmp(&b.path.name));
-    let defs = defs.into_iter().map(|def| types::type_def(def, structs));
     Ok(quote! {
         #(#children)*
         #handle
         #(#params)*
         #(#forms)*
         #(#aliases)*
-        #(#defs)*
     })
 }
 
