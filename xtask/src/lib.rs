@@ -38,7 +38,7 @@ pub struct Report {
 /// Everything but the writing: spec in, files out (in memory), so a bad spec changes nothing on disk.
 pub fn generate(job: &Job) -> Result<(Vec<emit::File>, ir::Api)> {
     let doc = load::load(&job.spec)?;
-    let api = lower::lower(&doc)
+    let api = with_deep_stack(|| lower::lower(&doc))?
         .with_context(|| format!("cannot generate code from {}", job.spec.display()))?;
     let mut files = emit::emit(&api, &job.emit)?;
     if job.emit.standalone {
@@ -46,6 +46,24 @@ pub fn generate(job: &Job) -> Result<(Vec<emit::File>, ir::Api)> {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((files, api))
+}
+
+/// Stack for lowering: it follows `$ref` chains recursively, and a chain can be as long as the document
+/// has schemas (thousands). Reserved, not committed, so unused depth costs nothing.
+const LOWERING_STACK: usize = 1 << 30;
+
+/// Runs `work` on a thread with [`LOWERING_STACK`] bytes of stack.
+fn with_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T> {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("lower".into())
+            .stack_size(LOWERING_STACK)
+            .spawn_scoped(scope, work)
+            .context("cannot start the lowering thread")?;
+        worker
+            .join()
+            .map_err(|_| anyhow::anyhow!("internal: lowering panicked"))
+    })
 }
 
 pub fn run(job: &Job) -> Result<Report> {

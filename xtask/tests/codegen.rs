@@ -312,3 +312,45 @@ fn usage_errors_are_reported() {
     let o = xtask(&["codegen", "--frobnicate"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown argument `--frobnicate`"));
 }
+
+/// Big modules are printed in parts on several threads; the file must be exactly what printing it whole
+/// gives (re-printing the parsed file changes nothing), and stay deterministic.
+#[test]
+fn files_printed_in_parts_equal_the_file_printed_whole() {
+    let mut schemas = String::new();
+    for i in 0..450 {
+        schemas.push_str(&format!(
+            "    thing_{i}:\n      type: object\n      description: Thing number {i}.\n      properties:\n        name: {{type: string}}\n        next: {{$ref: '#/components/schemas/thing_{}'}}\n",
+            (i + 1) % 450
+        ));
+    }
+    let text = format!(
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n{schemas}"
+    );
+    let dir = scratch("printed-in-parts");
+    let spec = dir.join("spec.yaml");
+    std::fs::write(&spec, text).unwrap();
+    let job = Job {
+        spec,
+        out: dir.join("out"),
+        check: false,
+        emit: xtask::emit::Options {
+            crate_name: "parts".into(),
+            standalone: false,
+            command: "cargo xtask codegen".into(),
+            spec_label: "spec.yaml".into(),
+        },
+    };
+    let (files, _) = generate(&job).unwrap();
+    let types = files.iter().find(|f| f.path == "src/types.rs").unwrap();
+    assert_eq!(types.contents.matches("pub struct Thing").count(), 450);
+    let body: String = types
+        .contents
+        .lines()
+        .skip_while(|line| line.starts_with("//"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let whole = prettyplease::unparse(&syn::parse_file(&body).unwrap());
+    assert!(whole == body, "printing in parts changed the output");
+    assert_eq!(generate(&job).unwrap().0, files);
+}
