@@ -230,35 +230,35 @@ impl<'de> ::serde::Deserialize<'de> for ListsBulkOperationResponseCollectionResu
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match crate::runtime::union_tag(&value, "status") {
+        let raw = <::std::boxed::Box<
+            ::serde_json::value::RawValue,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match crate::runtime::raw_union_tag(&raw, "status").as_deref() {
             ::std::option::Option::Some("pending" | "running") => {
-                crate::runtime::decode_variant(
-                        value,
+                crate::runtime::decode_raw_variant(
+                        &raw,
                         "ListsBulkOperationResponseCollectionResult",
                         "PendingOrRunning",
                     )
                     .map(Self::PendingOrRunning)
             }
             ::std::option::Option::Some("completed") => {
-                crate::runtime::decode_variant(
-                        value,
+                crate::runtime::decode_raw_variant(
+                        &raw,
                         "ListsBulkOperationResponseCollectionResult",
                         "Completed",
                     )
                     .map(Self::Completed)
             }
             ::std::option::Option::Some("failed") => {
-                crate::runtime::decode_variant(
-                        value,
+                crate::runtime::decode_raw_variant(
+                        &raw,
                         "ListsBulkOperationResponseCollectionResult",
                         "Failed",
                     )
                     .map(Self::Failed)
             }
-            _ => Ok(Self::Unknown(value)),
+            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
         }
     }
 }
@@ -303,28 +303,29 @@ impl<'de> ::serde::Deserialize<'de> for ListsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match crate::runtime::union_marker(
-            &value,
+        let raw = <::std::boxed::Box<
+            ::serde_json::value::RawValue,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match crate::runtime::raw_union_marker(
+            &raw,
             &["ip", "redirect", "hostname", "asn"],
         ) {
             ::std::option::Option::Some(0usize) => {
-                crate::runtime::decode_variant(value, "ListsItem", "Ip").map(Self::Ip)
+                crate::runtime::decode_raw_variant(&raw, "ListsItem", "Ip").map(Self::Ip)
             }
             ::std::option::Option::Some(1usize) => {
-                crate::runtime::decode_variant(value, "ListsItem", "Redirect")
+                crate::runtime::decode_raw_variant(&raw, "ListsItem", "Redirect")
                     .map(Self::Redirect)
             }
             ::std::option::Option::Some(2usize) => {
-                crate::runtime::decode_variant(value, "ListsItem", "Hostname")
+                crate::runtime::decode_raw_variant(&raw, "ListsItem", "Hostname")
                     .map(Self::Hostname)
             }
             ::std::option::Option::Some(3usize) => {
-                crate::runtime::decode_variant(value, "ListsItem", "Asn").map(Self::Asn)
+                crate::runtime::decode_raw_variant(&raw, "ListsItem", "Asn")
+                    .map(Self::Asn)
             }
-            _ => Ok(Self::Unknown(value)),
+            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
         }
     }
 }

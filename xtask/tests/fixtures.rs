@@ -154,13 +154,13 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     // Unions: explicit discriminator with mapping, a found one, and the documented fallback.
     let (dir, report) = fixture_crate("union-discriminators");
     let pets = read(&dir, "src/pets/mod.rs");
-    assert!(pets.contains("union_tag(&value, \"pet_type\")"), "{pets}");
+    assert!(pets.contains("raw_union_tag(&raw, \"pet_type\")"), "{pets}");
     assert!(
         pets.contains("Some(\"kitty\")") && pets.contains("Some(\"dog\")"),
         "mapping, then the component name:\n{pets}"
     );
     assert!(
-        pets.contains("union_tag(&value, \"size\")") && pets.contains("Some(\"s\" | \"xs\")"),
+        pets.contains("raw_union_tag(&raw, \"size\")") && pets.contains("Some(\"s\" | \"xs\")"),
         "{pets}"
     );
     assert!(
@@ -226,7 +226,7 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         "pub children: ::std::option::Option<::std::vec::Vec<crate::types::Tree>>,",
         "pub target: ::std::option::Option<::std::boxed::Box<crate::types::Tree>>,",
         // unions by a required property only one member has, and by JSON kind
-        "crate::runtime::union_marker(&value, &[\"address\", \"target\"])",
+        "crate::runtime::raw_union_marker(&raw, &[\"address\", \"target\"])",
         "if value.is_array()",
         // one primitive: a number
         "pub ttl: ::std::option::Option<f64>,",

@@ -39,6 +39,9 @@ pub(crate) use path::{check_length, Length, PathBuilder};
 #[allow(unused_imports)]
 pub(crate) use request::RequestSpec;
 #[allow(unused_imports)]
-pub(crate) use union::{decode_variant, union_marker, union_tag};
+pub(crate) use union::{
+    decode_raw_variant, decode_variant, raw_to_value, raw_union_marker, raw_union_tag,
+    union_marker, union_tag,
+};
 #[allow(unused_imports)]
 pub(crate) use wait::{poll_until, PollState};

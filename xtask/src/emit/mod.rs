@@ -59,6 +59,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
     modules.extend(api.types.iter().map(|t| t.path.module.clone()));
     let structs = types::defaultable(&api.types);
     let securities = operations::security_sets(api);
+    let buffered = types::buffered(&api.types);
     let mut by_module: BTreeMap<&[String], Vec<&TypeDef>> = BTreeMap::new();
     for def in &api.types {
         by_module
@@ -94,7 +95,10 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
         }));
     }
     let print = |part: &Part| -> Result<String> {
-        let defs = part.defs.iter().map(|def| types::type_def(def, &structs));
+        let defs = part
+            .defs
+            .iter()
+            .map(|def| types::type_def(def, &structs, &buffered));
         if part.first {
             let head = module_head(api, part.module, &modules, &structs, &securities)?;
             source_file(options, part.module, &part.path, quote!(#head #(#defs)*))

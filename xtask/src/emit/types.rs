@@ -61,7 +61,45 @@ fn has_default(ty: &Ty, structs: &BTreeSet<TypePath>) -> bool {
     }
 }
 
-pub fn type_def(def: &TypeDef, defaultable: &BTreeSet<TypePath>) -> TokenStream {
+/// Types that serde decodes from its own buffer instead of the JSON text: the values of a struct's
+/// `additionalProperties` beside its properties (a `#[serde(flatten)]` map), and all they contain. A union
+/// among them cannot capture its raw JSON text, so it decodes through a `serde_json::Value`.
+pub fn buffered(types: &[TypeDef]) -> BTreeSet<TypePath> {
+    let mut found = BTreeSet::new();
+    let mut pending: Vec<&Ty> = types
+        .iter()
+        .filter_map(|def| match &def.kind {
+            TypeKind::Struct { extra, .. } => extra.as_ref(),
+            _ => None,
+        })
+        .collect();
+    while let Some(ty) = pending.pop() {
+        match ty {
+            Ty::Array(inner) | Ty::Map(inner) => pending.push(inner),
+            Ty::Named(path) if found.insert(path.clone()) => {
+                match crate::ir::find(types, path).map(|d| &d.kind) {
+                    Some(TypeKind::Struct { fields, extra }) => {
+                        pending.extend(fields.iter().map(|f| &f.ty));
+                        pending.extend(extra);
+                    }
+                    Some(TypeKind::Union(union)) => {
+                        pending.extend(union.variants.iter().map(|v| &v.ty))
+                    }
+                    Some(TypeKind::Alias(inner)) => pending.push(inner),
+                    Some(TypeKind::StringEnum { .. }) | None => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+pub fn type_def(
+    def: &TypeDef,
+    defaultable: &BTreeSet<TypePath>,
+    buffered: &BTreeSet<TypePath>,
+) -> TokenStream {
     let mut doc = doc_text(def.doc.as_deref(), def.deprecated);
     if let TypeKind::Union(union) = &def.kind {
         let told_apart = match &union.rule {
@@ -146,7 +184,9 @@ pub fn type_def(def: &TypeDef, defaultable: &BTreeSet<TypePath>) -> TokenStream 
                 }
             }
         }
-        TypeKind::Union(union) => union_def(&doc, &def.path.name, union),
+        TypeKind::Union(union) => {
+            union_def(&doc, &def.path.name, union, !buffered.contains(&def.path))
+        }
         TypeKind::Alias(ty) => {
             let ty = rust_type(ty, true);
             quote! { #doc pub type #name = #ty; }
@@ -205,8 +245,12 @@ fn field(f: &Field) -> TokenStream {
     quote! { #doc #deprecated #serde pub #name: #ty, }
 }
 
-fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
+/// A union with a hand-rolled `Deserialize`. With `raw_text`, unions decided by a tag or by presence keep the
+/// value as raw JSON text and decode the chosen variant from it (see the runtime's `union` module); otherwise,
+/// and for unions decided by kind, the value is buffered as a `serde_json::Value`.
+fn union_def(doc: &TokenStream, name: &str, union: &Union, raw_text: bool) -> TokenStream {
     let ty_name = id(name);
+    let raw_text = raw_text && union.rule != Rule::Kind;
     let variants = union.variants.iter().map(|v| {
         let ident = id(&v.ident);
         let mut ty = rust_type(&v.ty, true);
@@ -244,7 +288,16 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
         } else {
             quote!(Self::#ident)
         };
-        quote!(crate::runtime::decode_variant(value, #name, #variant_name).map(#wrap))
+        if raw_text {
+            quote!(crate::runtime::decode_raw_variant(&raw, #name, #variant_name).map(#wrap))
+        } else {
+            quote!(crate::runtime::decode_variant(value, #name, #variant_name).map(#wrap))
+        }
+    };
+    let unknown = if raw_text {
+        quote!(crate::runtime::raw_to_value(&raw).map(Self::Unknown))
+    } else {
+        quote!(Ok(Self::Unknown(value)))
     };
     let (choose, unknown_doc) = match &union.rule {
         Rule::Tag(tag) => {
@@ -253,11 +306,16 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
                 let decode = decode(v);
                 quote!(::std::option::Option::Some(#(#tags)|*) => #decode,)
             });
+            let tag_of = if raw_text {
+                quote!(crate::runtime::raw_union_tag(&raw, #tag).as_deref())
+            } else {
+                quote!(crate::runtime::union_tag(&value, #tag))
+            };
             (
                 quote! {
-                    match crate::runtime::union_tag(&value, #tag) {
+                    match #tag_of {
                         #(#arms)*
-                        _ => Ok(Self::Unknown(value)),
+                        _ => #unknown,
                     }
                 },
                 format!(" A `{tag}` this version of the SDK does not know (or a value that is not an object), kept as raw JSON."),
@@ -273,11 +331,16 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
                 let decode = decode(v);
                 quote!(::std::option::Option::Some(#i) => #decode,)
             });
+            let marker_of = if raw_text {
+                quote!(crate::runtime::raw_union_marker(&raw, &[#(#markers),*]))
+            } else {
+                quote!(crate::runtime::union_marker(&value, &[#(#markers),*]))
+            };
             (
                 quote! {
-                    match crate::runtime::union_marker(&value, &[#(#markers),*]) {
+                    match #marker_of {
                         #(#arms)*
-                        _ => Ok(Self::Unknown(value)),
+                        _ => #unknown,
                     }
                 },
                 " Not exactly one of the variants' properties present (or not an object), kept as raw JSON.".to_owned(),
@@ -306,6 +369,11 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
             )
         }
     };
+    let capture = if raw_text {
+        quote!(let raw = <::std::boxed::Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;)
+    } else {
+        quote!(let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;)
+    };
     let ser_arms = union.variants.iter().map(|v| {
         let ident = id(&v.ident);
         quote! { Self::#ident(inner) => ::serde::Serialize::serialize(inner, serializer), }
@@ -320,7 +388,7 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union) -> TokenStream {
         }
         impl<'de> ::serde::Deserialize<'de> for #ty_name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                #capture
                 #choose
             }
         }

@@ -1,0 +1,207 @@
+//! Whole calls on loopback: the SDK against raw `reqwest` + `serde_json` on the same server, in the same
+//! group. The server (axum, HTTP/1.1) answers every request with the same bytes; each side has one client,
+//! built once, with keep-alive connections.
+//!
+//! - `bulk_operation_get`: `client.rules().lists().bulk_operations().get(..)` against a GET of the same URL
+//!   with the same bearer token, the body parsed with `serde_json::from_slice` into the same envelope type.
+//! - `item_page_1000`: `client.rules().lists().items().list_page(..)` (one page of 1,000 items) against the
+//!   same raw GET, parsed into the same page type.
+//!
+//! BENCHMARKS.md has the numbers.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::header::CONTENT_TYPE;
+use cloudflare_sdk::rules::lists::bulk_operations::BulkOperationGetParams;
+use cloudflare_sdk::rules::lists::items::ItemListParams;
+use cloudflare_sdk::types::{
+    ListsBulkOperationResponseCollection, ListsBulkOperationResponseCollectionResult,
+    ListsItemsListResponseCollection,
+};
+use cloudflare_sdk::Client;
+use criterion::Criterion;
+use sdk_tests::{ACCOUNT_ID, OPERATION_ID, TOKEN};
+use serde_json::json;
+use tokio::runtime::Runtime;
+
+#[path = "support/criterion_results.rs"]
+mod criterion_results;
+
+const BULK_GET: &str = "calls_bulk_operation_get";
+const ITEM_PAGE: &str = "calls_item_page_1000";
+const LIST_ID: &str = "2c0fc9fa937b11eaa1b71c4d701ab86e";
+
+/// Starts a loopback HTTP/1.1 server that answers every request with `body` as JSON; returns its base URL.
+fn serve(runtime: &Runtime, body: Vec<u8>) -> String {
+    let body = Bytes::from(body);
+    runtime.block_on(async move {
+        let app = axum::Router::new().fallback(move || {
+            let body = body.clone();
+            async move { ([(CONTENT_TYPE, "application/json")], body) }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let url = format!("http://{}", listener.local_addr().expect("local addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+        url
+    })
+}
+
+fn sdk_client(base_url: &str) -> Client {
+    Client::builder()
+        .api_token(TOKEN)
+        .base_url(base_url)
+        .build()
+        .expect("client")
+}
+
+/// The raw baseline: GET with the same bearer token, read the body, parse it.
+async fn raw_get<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &str) -> T {
+    let response = http.get(url).bearer_auth(TOKEN).send().await.expect("send");
+    assert!(response.status().is_success());
+    let bytes = response.bytes().await.expect("body");
+    serde_json::from_slice(&bytes).expect("parse")
+}
+
+/// What the bench needs beyond criterion: the interleaved ratio sdk / raw of each group, measured right after
+/// the group with the same server and clients.
+type Rows = Vec<(&'static str, Vec<criterion_results::Ratio>)>;
+
+fn bulk_operation_get(c: &mut Criterion, results: &criterion_results::Results, rows: &mut Rows) {
+    let runtime = Runtime::new().expect("tokio runtime");
+    let body = json!({
+        "success": true,
+        "errors": [],
+        "messages": [],
+        "result": {"id": OPERATION_ID, "status": "completed", "completed": "2020-01-01T08:00:00Z"},
+    });
+    let base = serve(&runtime, serde_json::to_vec(&body).expect("serialize"));
+    let sdk = sdk_client(&base);
+    let http = reqwest::Client::new();
+    let url = format!("{base}/accounts/{ACCOUNT_ID}/rules/lists/bulk_operations/{OPERATION_ID}");
+    let params = BulkOperationGetParams {
+        account_id: ACCOUNT_ID.into(),
+    };
+    let get = || {
+        sdk.rules()
+            .lists()
+            .bulk_operations()
+            .get(OPERATION_ID, &params)
+    };
+    // Once each, so both connections are open and both sides decode what they should.
+    runtime.block_on(async {
+        let op = get().await.expect("sdk call");
+        assert!(matches!(
+            op,
+            ListsBulkOperationResponseCollectionResult::Completed(_)
+        ));
+        let raw: ListsBulkOperationResponseCollection = raw_get(&http, &url).await;
+        assert!(raw.success);
+    });
+
+    let sdk_call = || runtime.block_on(async { black_box(get().await.expect("sdk call")) });
+    let raw_call = || {
+        runtime.block_on(async {
+            let envelope: ListsBulkOperationResponseCollection = raw_get(&http, &url).await;
+            black_box(envelope.result)
+        })
+    };
+    let mut group = c.benchmark_group(BULK_GET);
+    group.bench_function("sdk", |b| b.iter(sdk_call));
+    group.bench_function("raw_reqwest", |b| b.iter(raw_call));
+    group.finish();
+    if results.measured(BULK_GET, "sdk", "") {
+        let ratio = criterion_results::interleaved(
+            &mut [
+                &mut || {
+                    sdk_call();
+                },
+                &mut || {
+                    raw_call();
+                },
+            ],
+            INTERLEAVED,
+        );
+        rows.push(("", ratio));
+    }
+}
+
+fn item_page_1000(c: &mut Criterion, results: &criterion_results::Results, rows: &mut Rows) {
+    let runtime = Runtime::new().expect("tokio runtime");
+    let items: Vec<_> = (0..1_000)
+        .map(|n: usize| {
+            json!({
+                "id": format!("{n:032x}"),
+                "ip": format!("10.0.{}.{}", n >> 8, n & 255),
+                "comment": format!("item {n}"),
+                "created_on": "2020-01-01T08:00:00Z",
+                "modified_on": "2020-01-01T08:00:00Z",
+            })
+        })
+        .collect();
+    let body = json!({
+        "success": true,
+        "errors": [],
+        "messages": [],
+        "result": items,
+        "result_info": {"cursors": {"after": "yyy", "before": "xxx"}},
+    });
+    let base = serve(&runtime, serde_json::to_vec(&body).expect("serialize"));
+    let sdk = sdk_client(&base);
+    let http = reqwest::Client::new();
+    let url = format!("{base}/accounts/{ACCOUNT_ID}/rules/lists/{LIST_ID}/items?per_page=1000");
+    let params = ItemListParams {
+        account_id: ACCOUNT_ID.into(),
+        per_page: Some(1_000),
+        ..Default::default()
+    };
+    let page = || sdk.rules().lists().items().list_page(LIST_ID, &params);
+    runtime.block_on(async {
+        assert_eq!(page().await.expect("sdk call").result.len(), 1_000);
+        let raw: ListsItemsListResponseCollection = raw_get(&http, &url).await;
+        assert_eq!(raw.result.len(), 1_000);
+    });
+
+    let sdk_call = || runtime.block_on(async { black_box(page().await.expect("sdk call")) });
+    let raw_call = || {
+        runtime.block_on(async {
+            let page: ListsItemsListResponseCollection = raw_get(&http, &url).await;
+            black_box(page)
+        })
+    };
+    let mut group = c.benchmark_group(ITEM_PAGE);
+    group.bench_function("sdk", |b| b.iter(sdk_call));
+    group.bench_function("raw_reqwest", |b| b.iter(raw_call));
+    group.finish();
+    if results.measured(ITEM_PAGE, "sdk", "") {
+        let ratio = criterion_results::interleaved(
+            &mut [
+                &mut || {
+                    sdk_call();
+                },
+                &mut || {
+                    raw_call();
+                },
+            ],
+            INTERLEAVED,
+        );
+        rows.push(("", ratio));
+    }
+}
+
+/// How long each interleaved ratio measurement runs.
+const INTERLEAVED: Duration = Duration::from_secs(4);
+
+fn main() {
+    let results = criterion_results::Results::since_now();
+    let mut criterion = Criterion::default().configure_from_args();
+    let (mut bulk, mut page) = (Rows::new(), Rows::new());
+    bulk_operation_get(&mut criterion, &results, &mut bulk);
+    item_page_1000(&mut criterion, &results, &mut page);
+    criterion.final_summary();
+    results.print_table(BULK_GET, "sdk", &["raw_reqwest"], &bulk);
+    results.print_table(ITEM_PAGE, "sdk", &["raw_reqwest"], &page);
+}
