@@ -20,6 +20,8 @@ pub use schema::component_name;
 pub struct Lowerer<'a> {
     doc: &'a OpenAPI,
     types: Vec<TypeDef>,
+    /// Where each type is in `types`, so lookups do not scan (specs have thousands of types).
+    type_index: HashMap<TypePath, usize>,
     /// Each component schema's type, once lowered (or while it is being lowered).
     components: HashMap<&'a str, Ty>,
     /// Request-body versions of components that have `readOnly` properties (which are left out).
@@ -39,6 +41,7 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
     let mut lowerer = Lowerer {
         doc,
         types: Vec::new(),
+        type_index: HashMap::new(),
         components: HashMap::new(),
         input_components: HashMap::new(),
         read_only_cache: HashMap::new(),
@@ -86,6 +89,25 @@ impl<'a> Lowerer<'a> {
             }
         }
         Ok(())
+    }
+
+    fn add_type(&mut self, def: TypeDef) {
+        self.type_index.insert(def.path.clone(), self.types.len());
+        self.types.push(def);
+    }
+
+    fn find_type(&self, path: &TypePath) -> Option<&TypeDef> {
+        self.type_index.get(path).and_then(|&i| self.types.get(i))
+    }
+
+    /// Whether `ty` names a string enum (written into URLs with `as_str()`).
+    fn is_string_enum(&self, ty: &Ty) -> bool {
+        matches!(ty, Ty::Named(p) if self.find_type(p).is_some_and(|t| matches!(t.kind, crate::ir::TypeKind::StringEnum { .. })))
+    }
+
+    fn find_type_mut(&mut self, path: &TypePath) -> Option<&mut TypeDef> {
+        let i = *self.type_index.get(path)?;
+        self.types.get_mut(i)
     }
 
     fn claim_type(&mut self, hint: &Hint) -> TypePath {

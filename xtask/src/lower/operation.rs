@@ -7,8 +7,8 @@ use super::view::{shape, Shape};
 use super::{workflow, Lowerer};
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{
-    is_string_enum, AuthScheme, BodyMedia, FormPart, Operation, Param, ParamLocation, RequestBody,
-    Resource, Response, Segment, Ty,
+    AuthScheme, BodyMedia, FormPart, Operation, Param, ParamLocation, RequestBody, Resource,
+    Response, Segment, Ty,
 };
 use anyhow::{bail, Context, Result};
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme, StatusCode};
@@ -493,7 +493,7 @@ impl<'a> Lowerer<'a> {
         }
         let scalar = |ty: &Ty| {
             matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean)
-                || is_string_enum(&self.types, ty)
+                || self.is_string_enum(ty)
         };
         let supported = match (&ty, location) {
             (Ty::Array(item), ParamLocation::Query) => scalar(item),

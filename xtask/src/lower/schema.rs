@@ -6,7 +6,7 @@ use super::view::{enum_allows_null, shape, OwnProps, Shape};
 use super::Lowerer;
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{
-    find, EnumValue, Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union, Variant,
+    EnumValue, Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union, Variant,
 };
 use anyhow::{bail, Result};
 use indexmap::IndexMap;
@@ -377,7 +377,7 @@ impl<'a> Lowerer<'a> {
                     None => {
                         let why = "no property whose values tell the members apart (and no `discriminator`)";
                         let ty = self.loose(at, why);
-                        self.types.push(TypeDef {
+                        self.add_type(TypeDef {
                             path,
                             doc,
                             kind: TypeKind::Alias(ty),
@@ -391,7 +391,7 @@ impl<'a> Lowerer<'a> {
             }
             _ => bail!("internal: {at} does not need a named type"),
         };
-        self.types.push(TypeDef {
+        self.add_type(TypeDef {
             path,
             doc,
             kind,
@@ -611,7 +611,7 @@ impl<'a> Lowerer<'a> {
                 self.close_tag_enum(&ty, tag);
             }
             let doc = match &ty {
-                Ty::Named(p) => find(&self.types, p).and_then(|t| t.doc.clone()),
+                Ty::Named(p) => self.find_type(p).and_then(|t| t.doc.clone()),
                 _ => None,
             };
             variants.push(Variant {
@@ -658,7 +658,7 @@ impl<'a> Lowerer<'a> {
             let kind = self.struct_kind(&merged, &variant_path, at)?;
             let (member, _, _) = self.resolve((&members[i]).into(), &format!("{at}/oneOf/{i}"))?;
             let doc = member.schema_data.description.clone();
-            self.types.push(TypeDef {
+            self.add_type(TypeDef {
                 path: variant_path.clone(),
                 doc: Some(format!("The shape with `{marker}` set.")),
                 kind,
@@ -823,7 +823,7 @@ impl<'a> Lowerer<'a> {
         let Ty::Named(member_path) = member else {
             return;
         };
-        let enum_path = find(&self.types, member_path).and_then(|t| match &t.kind {
+        let enum_path = self.find_type(member_path).and_then(|t| match &t.kind {
             TypeKind::Struct { fields, .. } => {
                 fields
                     .iter()
@@ -835,15 +835,9 @@ impl<'a> Lowerer<'a> {
             }
             _ => None,
         });
-        if let Some(enum_path) = enum_path {
-            if let Some(def) = self
-                .types
-                .iter_mut()
-                .find(|t| t.path == enum_path && t.inline)
-            {
-                if let TypeKind::StringEnum { open, .. } = &mut def.kind {
-                    *open = false;
-                }
+        if let Some(def) = enum_path.and_then(|p| self.find_type_mut(&p)) {
+            if let (true, TypeKind::StringEnum { open, .. }) = (def.inline, &mut def.kind) {
+                *open = false;
             }
         }
     }
