@@ -20,9 +20,10 @@ pub fn find<'t>(types: &'t [TypeDef], path: &TypePath) -> Option<&'t TypeDef> {
     types.iter().find(|t| &t.path == path)
 }
 
-/// Whether `ty` names a string enum (written into URLs with `as_str()`, and without a `Default`).
-pub fn is_string_enum(types: &[TypeDef], ty: &Ty) -> bool {
-    matches!(ty, Ty::Named(path) if find(types, path).is_some_and(|t| matches!(t.kind, TypeKind::StringEnum { .. })))
+/// Whether `ty` names a string enum (written into URLs with `as_str()`, and without a `Default`), looking
+/// types up with `find` (a scan, or lowering's index).
+pub fn is_string_enum<'t>(find: impl Fn(&TypePath) -> Option<&'t TypeDef>, ty: &Ty) -> bool {
+    matches!(ty, Ty::Named(path) if find(path).is_some_and(|t| matches!(t.kind, TypeKind::StringEnum { .. })))
 }
 
 /// A node of the client's resource tree (`client.rules().lists()`), one module each.

@@ -465,11 +465,10 @@ fn started_call(
         quote!(let waiter_params = #waiter_params { #(#copies)* };)
     };
     let pass_params = (!waiter_op.params.is_empty()).then(|| quote!(waiter_params));
-    let client = quote!(self.client);
     Ok((
         quote!(crate::Call<'a, #handle<'a>>),
         quote! {
-            let client = #client;
+            let client = self.client;
             #scope
             #request.and_then(move |result| ::std::result::Result::Ok(#handle::new(client, #take_id, #pass_params)))
         },
@@ -939,7 +938,7 @@ pub fn params_struct(
         && op
             .params
             .iter()
-            .all(|p| !p.required || !is_string_enum(types, &p.ty));
+            .all(|p| !p.required || !is_string_enum(|path| crate::ir::find(types, path), &p.ty));
     let derive_default = defaultable.then(|| quote!(Default,));
     let fields = op.params.iter().map(|p| {
         let mut text = p.doc.clone().unwrap_or_default();

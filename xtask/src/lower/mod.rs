@@ -100,11 +100,6 @@ impl<'a> Lowerer<'a> {
         self.type_index.get(path).and_then(|&i| self.types.get(i))
     }
 
-    /// Whether `ty` names a string enum (written into URLs with `as_str()`).
-    fn is_string_enum(&self, ty: &Ty) -> bool {
-        matches!(ty, Ty::Named(p) if self.find_type(p).is_some_and(|t| matches!(t.kind, crate::ir::TypeKind::StringEnum { .. })))
-    }
-
     fn find_type_mut(&mut self, path: &TypePath) -> Option<&mut TypeDef> {
         let i = *self.type_index.get(path)?;
         self.types.get_mut(i)

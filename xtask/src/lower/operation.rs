@@ -493,7 +493,7 @@ impl<'a> Lowerer<'a> {
         }
         let scalar = |ty: &Ty| {
             matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean)
-                || self.is_string_enum(ty)
+                || crate::ir::is_string_enum(|p| self.find_type(p), ty)
         };
         let supported = match (&ty, location) {
             (Ty::Array(item), ParamLocation::Query) => scalar(item),
