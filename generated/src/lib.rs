@@ -33,9 +33,7 @@ pub use runtime::{
     Paginator, RequestOptions, Response, Result, WaitOptions,
 };
 /// The API's base URL, from the spec's `servers` (`None` when it names none).
-pub const DEFAULT_BASE_URL: ::std::option::Option<&str> = ::std::option::Option::Some(
-    "https://api.cloudflare.com/client/v4",
-);
+pub const DEFAULT_BASE_URL: Option<&str> = Some("https://api.cloudflare.com/client/v4");
 /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
 const SECURITY_0: &[&[runtime::AuthScheme]] = &[
     &[runtime::AuthScheme::Bearer],

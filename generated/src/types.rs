@@ -6,25 +6,25 @@
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsApiResponseCollection {
-    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub result: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    pub errors: Vec<ListsResponseInfo>,
+    pub messages: Vec<ListsResponseInfo>,
+    pub result: Option<Vec<::serde_json::Value>>,
     /// Whether the API call was successful
     pub success: bool,
 }
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsApiResponseCommon {
-    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub result: crate::types::ListsApiResponseCommonResult,
+    pub errors: Vec<ListsResponseInfo>,
+    pub messages: Vec<ListsResponseInfo>,
+    pub result: ListsApiResponseCommonResult,
     /// Whether the API call was successful
     pub success: bool,
 }
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsApiResponseCommonFailure {
-    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub result: ::std::option::Option<()>,
+    pub errors: Vec<ListsResponseInfo>,
+    pub messages: Vec<ListsResponseInfo>,
+    pub result: Option<()>,
     /// Whether the API call was successful
     pub success: bool,
 }
@@ -32,16 +32,16 @@ pub struct ListsApiResponseCommonFailure {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListsApiResponseCommonResult {
     /// A JSON object.
-    Object(::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>),
+    Object(::std::collections::BTreeMap<String, ::serde_json::Value>),
     /// A JSON array.
-    Array(::std::vec::Vec<::serde_json::Value>),
+    Array(Vec<::serde_json::Value>),
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
 impl<'de> ::serde::Deserialize<'de> for ListsApiResponseCommonResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
             deserializer,
         )?;
@@ -68,7 +68,7 @@ impl ::serde::Serialize for ListsApiResponseCommonResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         match self {
             Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
             Self::Array(inner) => ::serde::Serialize::serialize(inner, serializer),
@@ -80,12 +80,12 @@ impl ::serde::Serialize for ListsApiResponseCommonResult {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsBulkOperationCompleted {
     /// The unique operation ID of the asynchronous action.
-    pub id: ::std::string::String,
+    pub id: String,
     /// The RFC 3339 timestamp of when the operation was completed.
     #[serde(with = "::time::serde::rfc3339")]
     pub completed: ::time::OffsetDateTime,
     /// The current status of the asynchronous operation.
-    pub status: crate::types::ListsBulkOperationCompletedStatus,
+    pub status: ListsBulkOperationCompletedStatus,
 }
 /// The current status of the asynchronous operation.
 #[derive(
@@ -120,14 +120,14 @@ impl ::std::fmt::Display for ListsBulkOperationCompletedStatus {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsBulkOperationFailed {
     /// The unique operation ID of the asynchronous action.
-    pub id: ::std::string::String,
+    pub id: String,
     /// The RFC 3339 timestamp of when the operation was completed.
     #[serde(with = "::time::serde::rfc3339")]
     pub completed: ::time::OffsetDateTime,
     /// A message describing the error when the status is `failed`.
-    pub error: ::std::string::String,
+    pub error: String,
     /// The current status of the asynchronous operation.
-    pub status: crate::types::ListsBulkOperationFailedStatus,
+    pub status: ListsBulkOperationFailedStatus,
 }
 /// The current status of the asynchronous operation.
 #[derive(
@@ -162,9 +162,9 @@ impl ::std::fmt::Display for ListsBulkOperationFailedStatus {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsBulkOperationPendingOrRunning {
     /// The unique operation ID of the asynchronous action.
-    pub id: ::std::string::String,
+    pub id: String,
     /// The current status of the asynchronous operation.
-    pub status: crate::types::ListsBulkOperationPendingOrRunningStatus,
+    pub status: ListsBulkOperationPendingOrRunningStatus,
 }
 /// The current status of the asynchronous operation.
 #[derive(
@@ -202,9 +202,9 @@ impl ::std::fmt::Display for ListsBulkOperationPendingOrRunningStatus {
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsBulkOperationResponseCollection {
-    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub result: crate::types::ListsBulkOperationResponseCollectionResult,
+    pub errors: Vec<ListsResponseInfo>,
+    pub messages: Vec<ListsResponseInfo>,
+    pub result: ListsBulkOperationResponseCollectionResult,
     /// Whether the API call was successful
     pub success: bool,
 }
@@ -214,27 +214,27 @@ pub enum ListsBulkOperationResponseCollectionResult {
     /// `status`: `pending`, `running`.
     ///
     /// ListsBulkOperationPendingOrRunning
-    PendingOrRunning(crate::types::ListsBulkOperationPendingOrRunning),
+    PendingOrRunning(ListsBulkOperationPendingOrRunning),
     /// `status`: `completed`.
     ///
     /// ListsBulkOperationCompleted
-    Completed(crate::types::ListsBulkOperationCompleted),
+    Completed(ListsBulkOperationCompleted),
     /// `status`: `failed`.
     ///
     /// ListsBulkOperationFailed
-    Failed(crate::types::ListsBulkOperationFailed),
+    Failed(ListsBulkOperationFailed),
     /// A `status` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
 impl<'de> ::serde::Deserialize<'de> for ListsBulkOperationResponseCollectionResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let raw = <::std::boxed::Box<
+    ) -> Result<Self, D::Error> {
+        let raw = <Box<
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match crate::runtime::raw_union_tag(&raw, "status").as_deref() {
-            ::std::option::Option::Some("pending" | "running") => {
+            Some("pending" | "running") => {
                 crate::runtime::decode_raw_variant(
                         &raw,
                         "ListsBulkOperationResponseCollectionResult",
@@ -242,7 +242,7 @@ impl<'de> ::serde::Deserialize<'de> for ListsBulkOperationResponseCollectionResu
                     )
                     .map(Self::PendingOrRunning)
             }
-            ::std::option::Option::Some("completed") => {
+            Some("completed") => {
                 crate::runtime::decode_raw_variant(
                         &raw,
                         "ListsBulkOperationResponseCollectionResult",
@@ -250,7 +250,7 @@ impl<'de> ::serde::Deserialize<'de> for ListsBulkOperationResponseCollectionResu
                     )
                     .map(Self::Completed)
             }
-            ::std::option::Option::Some("failed") => {
+            Some("failed") => {
                 crate::runtime::decode_raw_variant(
                         &raw,
                         "ListsBulkOperationResponseCollectionResult",
@@ -266,7 +266,7 @@ impl ::serde::Serialize for ListsBulkOperationResponseCollectionResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         match self {
             Self::PendingOrRunning(inner) => {
                 ::serde::Serialize::serialize(inner, serializer)
@@ -283,45 +283,45 @@ pub enum ListsItem {
     /// `ip` is present.
     ///
     /// An IPv4 address, an IPv4 CIDR, or an IPv6 CIDR. IPv6 CIDRs are limited to a maximum of /64.
-    Ip(crate::types::ListsItemWithIp),
+    Ip(ListsItemWithIp),
     /// `redirect` is present.
     ///
     /// The definition of the redirect.
-    Redirect(crate::types::ListsItemWithRedirect),
+    Redirect(ListsItemWithRedirect),
     /// `hostname` is present.
     ///
     /// Valid characters for hostnames are ASCII(7) letters from a to z, the digits from 0 to 9, wildcards (*), and the hyphen (-).
-    Hostname(crate::types::ListsItemWithHostname),
+    Hostname(ListsItemWithHostname),
     /// `asn` is present.
     ///
     /// A non-negative 32 bit integer
-    Asn(crate::types::ListsItemWithAsn),
+    Asn(ListsItemWithAsn),
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
 impl<'de> ::serde::Deserialize<'de> for ListsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let raw = <::std::boxed::Box<
+    ) -> Result<Self, D::Error> {
+        let raw = <Box<
             ::serde_json::value::RawValue,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         match crate::runtime::raw_union_marker(
             &raw,
             &["ip", "redirect", "hostname", "asn"],
         ) {
-            ::std::option::Option::Some(0usize) => {
+            Some(0usize) => {
                 crate::runtime::decode_raw_variant(&raw, "ListsItem", "Ip").map(Self::Ip)
             }
-            ::std::option::Option::Some(1usize) => {
+            Some(1usize) => {
                 crate::runtime::decode_raw_variant(&raw, "ListsItem", "Redirect")
                     .map(Self::Redirect)
             }
-            ::std::option::Option::Some(2usize) => {
+            Some(2usize) => {
                 crate::runtime::decode_raw_variant(&raw, "ListsItem", "Hostname")
                     .map(Self::Hostname)
             }
-            ::std::option::Option::Some(3usize) => {
+            Some(3usize) => {
                 crate::runtime::decode_raw_variant(&raw, "ListsItem", "Asn")
                     .map(Self::Asn)
             }
@@ -333,7 +333,7 @@ impl ::serde::Serialize for ListsItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         match self {
             Self::Ip(inner) => ::serde::Serialize::serialize(inner, serializer),
             Self::Redirect(inner) => ::serde::Serialize::serialize(inner, serializer),
@@ -346,30 +346,30 @@ impl ::serde::Serialize for ListsItem {
 /// Valid characters for hostnames are ASCII(7) letters from a to z, the digits from 0 to 9, wildcards (*), and the hyphen (-).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemHostname {
-    pub url_hostname: ::std::string::String,
+    pub url_hostname: String,
 }
 /// The definition of the redirect.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemRedirect {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub include_subdomains: ::std::option::Option<bool>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub preserve_path_suffix: ::std::option::Option<bool>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub preserve_query_string: ::std::option::Option<bool>,
-    pub source_url: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub status_code: ::std::option::Option<i64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subpath_matching: ::std::option::Option<bool>,
-    pub target_url: ::std::string::String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_subdomains: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preserve_path_suffix: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preserve_query_string: Option<bool>,
+    pub source_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subpath_matching: Option<bool>,
+    pub target_url: String,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemResponseCollection {
-    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub result: crate::types::ListsItem,
+    pub errors: Vec<ListsResponseInfo>,
+    pub messages: Vec<ListsResponseInfo>,
+    pub result: ListsItem,
     /// Whether the API call was successful
     pub success: bool,
 }
@@ -379,148 +379,144 @@ pub struct ListsItemWithAsn {
     /// A non-negative 32 bit integer
     pub asn: i64,
     /// An informative summary of the list item.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub comment: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     /// The RFC 3339 timestamp of when the item was created.
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
-    pub created_on: ::std::option::Option<::time::OffsetDateTime>,
+    pub created_on: Option<::time::OffsetDateTime>,
     /// The unique ID of the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// The RFC 3339 timestamp of when the item was last modified.
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
-    pub modified_on: ::std::option::Option<::time::OffsetDateTime>,
+    pub modified_on: Option<::time::OffsetDateTime>,
 }
 /// The shape with `hostname` set.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemWithHostname {
     /// An informative summary of the list item.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub comment: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     /// The RFC 3339 timestamp of when the item was created.
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
-    pub created_on: ::std::option::Option<::time::OffsetDateTime>,
+    pub created_on: Option<::time::OffsetDateTime>,
     /// Valid characters for hostnames are ASCII(7) letters from a to z, the digits from 0 to 9, wildcards (*), and the hyphen (-).
-    pub hostname: crate::types::ListsItemHostname,
+    pub hostname: ListsItemHostname,
     /// The unique ID of the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// The RFC 3339 timestamp of when the item was last modified.
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
-    pub modified_on: ::std::option::Option<::time::OffsetDateTime>,
+    pub modified_on: Option<::time::OffsetDateTime>,
 }
 /// The shape with `ip` set.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemWithIp {
     /// An informative summary of the list item.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub comment: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     /// The RFC 3339 timestamp of when the item was created.
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
-    pub created_on: ::std::option::Option<::time::OffsetDateTime>,
+    pub created_on: Option<::time::OffsetDateTime>,
     /// The unique ID of the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// An IPv4 address, an IPv4 CIDR, or an IPv6 CIDR. IPv6 CIDRs are limited to a maximum of /64.
-    pub ip: ::std::string::String,
+    pub ip: String,
     /// The RFC 3339 timestamp of when the item was last modified.
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
-    pub modified_on: ::std::option::Option<::time::OffsetDateTime>,
+    pub modified_on: Option<::time::OffsetDateTime>,
 }
 /// The shape with `redirect` set.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemWithRedirect {
     /// An informative summary of the list item.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub comment: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     /// The RFC 3339 timestamp of when the item was created.
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
-    pub created_on: ::std::option::Option<::time::OffsetDateTime>,
+    pub created_on: Option<::time::OffsetDateTime>,
     /// The unique ID of the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// The RFC 3339 timestamp of when the item was last modified.
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
-    pub modified_on: ::std::option::Option<::time::OffsetDateTime>,
+    pub modified_on: Option<::time::OffsetDateTime>,
     /// The definition of the redirect.
-    pub redirect: crate::types::ListsItemRedirect,
+    pub redirect: ListsItemRedirect,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemsListResponseCollection {
-    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub result: ::std::vec::Vec<crate::types::ListsItem>,
+    pub errors: Vec<ListsResponseInfo>,
+    pub messages: Vec<ListsResponseInfo>,
+    pub result: Vec<ListsItem>,
     /// Whether the API call was successful
     pub success: bool,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub result_info: ::std::option::Option<
-        crate::types::ListsItemsListResponseCollectionResultInfo,
-    >,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<ListsItemsListResponseCollectionResultInfo>,
 }
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemsListResponseCollectionResultInfo {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub cursors: ::std::option::Option<
-        crate::types::ListsItemsListResponseCollectionResultInfoCursors,
-    >,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursors: Option<ListsItemsListResponseCollectionResultInfoCursors>,
 }
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemsListResponseCollectionResultInfoCursors {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub after: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub before: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
 }
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemsUpdateRequestCollectionItem {
     /// A non-negative 32 bit integer
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub asn: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asn: Option<i64>,
     /// An informative summary of the list item.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub comment: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     /// Valid characters for hostnames are ASCII(7) letters from a to z, the digits from 0 to 9, wildcards (*), and the hyphen (-).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub hostname: ::std::option::Option<crate::types::ListsItemHostname>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<ListsItemHostname>,
     /// An IPv4 address, an IPv4 CIDR, or an IPv6 CIDR. IPv6 CIDRs are limited to a maximum of /64.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ip: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
     /// The definition of the redirect.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub redirect: ::std::option::Option<crate::types::ListsItemRedirect>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<ListsItemRedirect>,
 }
 /// The type of the list. Each type supports specific list items (IP addresses, ASNs, hostnames or redirects).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -534,7 +530,7 @@ pub enum ListsKind {
     /// `asn`
     Asn,
     /// A value this version of the SDK does not know, kept as sent.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 impl ListsKind {
     /// The value as it appears on the wire.
@@ -557,17 +553,15 @@ impl ::serde::Serialize for ListsKind {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListsKind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
+    ) -> Result<Self, D::Error> {
+        let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(
             match value.as_str() {
                 "ip" => Self::Ip,
@@ -584,81 +578,81 @@ pub struct ListsList {
     /// The RFC 3339 timestamp of when the list was created.
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
-    pub created_on: ::std::option::Option<::time::OffsetDateTime>,
+    pub created_on: Option<::time::OffsetDateTime>,
     /// An informative summary of the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub description: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The unique ID of the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// The type of the list. Each type supports specific list items (IP addresses, ASNs, hostnames or redirects).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub kind: ::std::option::Option<crate::types::ListsKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ListsKind>,
     /// The RFC 3339 timestamp of when the list was last modified.
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
-    pub modified_on: ::std::option::Option<::time::OffsetDateTime>,
+    pub modified_on: Option<::time::OffsetDateTime>,
     /// An informative name for the list. Use this name in filter and rule expressions.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The number of items in the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub num_items: ::std::option::Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_items: Option<f64>,
     /// The number of [filters](/operations/filters-list-filters) referencing the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub num_referencing_filters: ::std::option::Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_referencing_filters: Option<f64>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsListDeleteResponseCollection {
-    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub result: crate::types::ListsListDeleteResponseCollectionResult,
+    pub errors: Vec<ListsResponseInfo>,
+    pub messages: Vec<ListsResponseInfo>,
+    pub result: ListsListDeleteResponseCollectionResult,
     /// Whether the API call was successful
     pub success: bool,
 }
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsListDeleteResponseCollectionResult {
     /// The unique ID of the item in the List.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsListResponseCollection {
-    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub result: crate::types::ListsList,
+    pub errors: Vec<ListsResponseInfo>,
+    pub messages: Vec<ListsResponseInfo>,
+    pub result: ListsList,
     /// Whether the API call was successful
     pub success: bool,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsListsAsyncResponse {
-    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub result: crate::types::ListsListsAsyncResponseResult,
+    pub errors: Vec<ListsResponseInfo>,
+    pub messages: Vec<ListsResponseInfo>,
+    pub result: ListsListsAsyncResponseResult,
     /// Whether the API call was successful
     pub success: bool,
 }
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsListsAsyncResponseResult {
     /// The unique operation ID of the asynchronous action.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub operation_id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsListsResponseCollection {
-    pub errors: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub messages: ::std::vec::Vec<crate::types::ListsResponseInfo>,
-    pub result: ::std::vec::Vec<crate::types::ListsListsResponseCollectionResultItem>,
+    pub errors: Vec<ListsResponseInfo>,
+    pub messages: Vec<ListsResponseInfo>,
+    pub result: Vec<ListsListsResponseCollectionResultItem>,
     /// Whether the API call was successful
     pub success: bool,
 }
@@ -668,35 +662,35 @@ pub struct ListsListsResponseCollectionResultItem {
     #[serde(with = "::time::serde::rfc3339")]
     pub created_on: ::time::OffsetDateTime,
     /// An informative summary of the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub description: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The unique ID of the list.
-    pub id: ::std::string::String,
+    pub id: String,
     /// The type of the list. Each type supports specific list items (IP addresses, ASNs, hostnames or redirects).
-    pub kind: crate::types::ListsKind,
+    pub kind: ListsKind,
     /// The RFC 3339 timestamp of when the list was last modified.
     #[serde(with = "::time::serde::rfc3339")]
     pub modified_on: ::time::OffsetDateTime,
     /// An informative name for the list. Use this name in filter and rule expressions.
-    pub name: ::std::string::String,
+    pub name: String,
     /// The number of items in the list.
     pub num_items: f64,
     /// The number of [filters](/operations/filters-list-filters) referencing the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub num_referencing_filters: ::std::option::Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_referencing_filters: Option<f64>,
 }
 /// A message or error the API returned with a response.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsResponseInfo {
     pub code: i64,
-    pub message: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub documentation_url: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub source: ::std::option::Option<crate::types::ListsResponseInfoSource>,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ListsResponseInfoSource>,
 }
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsResponseInfoSource {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub pointer: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
 }

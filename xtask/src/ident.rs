@@ -6,7 +6,8 @@
 //! round-trip.
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Case {
@@ -75,8 +76,25 @@ pub fn shorten(name: String, max: usize, case: Case) -> String {
     format!("{}{suffix}", name[..keep].trim_end_matches('_'))
 }
 
+thread_local! {
+    /// Results of [`ident`] by case: lowering asks for the same names many times (every property of every
+    /// use of a schema), and casing is most of a name's cost. Lowering runs on a thread of its own, so the
+    /// memo lives as long as one run.
+    static MEMO: RefCell<[HashMap<String, String>; 2]> = RefCell::default();
+}
+
 /// Turns any string into a valid Rust identifier in the given case.
 pub fn ident(raw: &str, case: Case) -> String {
+    let slot = case as usize;
+    if let Some(hit) = MEMO.with(|memo| memo.borrow()[slot].get(raw).cloned()) {
+        return hit;
+    }
+    let made = make_ident(raw, case);
+    MEMO.with(|memo| memo.borrow_mut()[slot].insert(raw.to_owned(), made.clone()));
+    made
+}
+
+fn make_ident(raw: &str, case: Case) -> String {
     let words = ascii_words(raw);
     let cased = match case {
         Case::Snake => words.to_snake_case(),

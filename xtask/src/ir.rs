@@ -1,6 +1,8 @@
 //! The intermediate model between the OpenAPI document and the emitted Rust: plain data, names already
 //! sanitised, `$ref`s resolved, `allOf` merged. Lowering builds it; emitting only reads it.
 
+use std::collections::HashMap;
+
 /// Everything the emitter needs to write one crate.
 #[derive(Debug, Clone)]
 pub struct Api {
@@ -13,15 +15,28 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Constructs that were typed loosely on purpose (`serde_json::Value`), each naming its spec location.
     pub warnings: Vec<String>,
+    /// Where each type is in `types` (see [`index_types`]), so lookups do not scan: specs have thousands.
+    pub type_index: HashMap<TypePath, usize>,
 }
 
-/// The definition named `path`, if the model has one.
-pub fn find<'t>(types: &'t [TypeDef], path: &TypePath) -> Option<&'t TypeDef> {
-    types.iter().find(|t| &t.path == path)
+/// Each type's position in `types`, by path.
+pub fn index_types(types: &[TypeDef]) -> HashMap<TypePath, usize> {
+    types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.path.clone(), i))
+        .collect()
+}
+
+impl Api {
+    /// The definition named `path`, if the model has one.
+    pub fn find(&self, path: &TypePath) -> Option<&TypeDef> {
+        self.type_index.get(path).and_then(|&i| self.types.get(i))
+    }
 }
 
 /// Whether `ty` names a string enum (written into URLs with `as_str()`, and without a `Default`), looking
-/// types up with `find` (a scan, or lowering's index).
+/// types up with `find` (lowering's index, or the finished model's).
 pub fn is_string_enum<'t>(find: impl Fn(&TypePath) -> Option<&'t TypeDef>, ty: &Ty) -> bool {
     matches!(ty, Ty::Named(path) if find(path).is_some_and(|t| matches!(t.kind, TypeKind::StringEnum { .. })))
 }

@@ -354,3 +354,71 @@ fn files_printed_in_parts_equal_the_file_printed_whole() {
     assert!(whole == body, "printing in parts changed the output");
     assert_eq!(generate(&job).unwrap().0, files);
 }
+
+/// Two copies of the Lists API under different path segments, each with its own bulk-operation waiter:
+/// every call that starts an operation returns the handle of the waiter in its own copy, the nearest one in
+/// the resource tree, not whichever waiter came last.
+#[test]
+fn started_calls_link_to_the_nearest_waiter() {
+    let text = std::fs::read_to_string(repo_root().join("spec/cloudflare.yaml")).unwrap();
+    let mut spec: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    let paths = spec["paths"].as_object().unwrap().clone();
+    let mut both = serde_json::Map::new();
+    for (path, item) in paths {
+        let mut item = item;
+        for op in item.as_object_mut().unwrap().values_mut() {
+            if let Some(serde_json::Value::String(id)) = op.get_mut("operationId") {
+                id.push_str("-copy");
+            }
+        }
+        let copy = path.replacen("/rules/", "/copy/rules/", 1);
+        both.insert(copy, item);
+    }
+    let original = spec["paths"].as_object().unwrap().clone();
+    both.extend(original);
+    spec["paths"] = serde_json::Value::Object(both);
+    let dir = scratch("nearest-waiter");
+    let spec_path = dir.join("two-copies.json");
+    std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
+    let job = Job {
+        spec: spec_path,
+        out: dir.join("out"),
+        check: false,
+        emit: xtask::emit::Options {
+            crate_name: "two-copies".into(),
+            standalone: false,
+            command: "test".into(),
+            spec_label: "two-copies.json".into(),
+        },
+    };
+    let (files, api) = generate(&job).unwrap();
+    let starting = api
+        .operations
+        .iter()
+        .filter(|op| op.starts.is_some())
+        .count();
+    assert_eq!(starting, 6, "3 starting calls in each copy");
+    let items = |path: &str| {
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("no {path}"))
+            .contents
+            .clone()
+    };
+    let own = items("src/rules/lists/items/mod.rs");
+    assert_eq!(
+        own.matches("crate::rules::lists::bulk_operations::BulkOperationHandle<'a>")
+            .count(),
+        3,
+        "{own}"
+    );
+    assert!(!own.contains("crate::copy::"), "{own}");
+    let copy = items("src/copy/rules/lists/items/mod.rs");
+    assert_eq!(
+        copy.matches("crate::copy::rules::lists::bulk_operations::BulkOperationHandle<'a>")
+            .count(),
+        3,
+        "{copy}"
+    );
+}

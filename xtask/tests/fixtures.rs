@@ -71,7 +71,7 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         "{types}"
     );
     assert!(
-        types.contains("pub created_on: ::std::option::Option<::time::OffsetDateTime>"),
+        types.contains("pub created_on: Option<::time::OffsetDateTime>"),
         "{types}"
     );
     clippy(&dir);
@@ -79,13 +79,15 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     // enum: [null] is a value that can only be null; a null among string values makes the field optional.
     let (dir, _) = fixture_crate("enum-null");
     let types = read(&dir, "src/types.rs");
+    assert!(types.contains("pub gone: Option<()>,"), "{types}");
     assert!(
-        types.contains("pub gone: ::std::option::Option<()>,"),
+        types.contains(
+            "pub labels: Option<\n        ::std::collections::BTreeMap<String, String>,\n    >,"
+        ) || types.contains("BTreeMap<String, String>"),
         "{types}"
     );
-    assert!(types.contains("pub labels: ::std::option::Option<\n        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,\n    >,") || types.contains("BTreeMap<::std::string::String, ::std::string::String>"), "{types}");
     assert!(
-        types.contains("Unknown(::std::string::String)"),
+        types.contains("Unknown(String)"),
         "string enums stay open:\n{types}"
     );
     let things = read(&dir, "src/things/mod.rs");
@@ -111,11 +113,8 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         call.contains("path_2: &str"),
         "a parameter named `path` must not shadow the call's local:\n{call}"
     );
-    assert!(call.contains("pub self_: ::std::string::String"), "{call}");
-    assert!(
-        call.contains("pub n2fa: ::std::option::Option<bool>"),
-        "{call}"
-    );
+    assert!(call.contains("pub self_: String"), "{call}");
+    assert!(call.contains("pub n2fa: Option<bool>"), "{call}");
     let long_module = std::fs::read_dir(dir.join("src"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -128,7 +127,7 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         "type names are cut to a readable length"
     );
     for expected in [
-        "#[serde(rename = \"type\")]\n    pub type_: ::std::string::String",
+        "#[serde(rename = \"type\")]\n    pub type_: String",
         "#[serde(rename = \"fn\")]\n    pub fn_: i64",
         "pub foo_bar: ",
         "rename = \"foo-bar\",",
@@ -143,6 +142,14 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         "Minus,",
         "Unknown2,",
         "N2x,",
+        // Prelude names stay std's: the spec's `Result`, `Option` and `String` are renamed.
+        "pub struct Result2 {",
+        "pub text: String,",
+        "pub choice: Option<Option2>,",
+        "pub words: Option<Vec<String>>,",
+        "pub nested: Option<Box<String2>>,",
+        "pub enum Option2 {",
+        "pub result: Option<Box<Result2>>,",
     ] {
         assert!(
             types.contains(expected),
@@ -188,27 +195,27 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     for expected in [
         // multipart: one part per property, the binary one as bytes
         "pub struct FileCreateForm",
-        "pub file: ::std::vec::Vec<u8>,",
+        "pub file: Vec<u8>,",
         "crate::runtime::PartValue::Bytes",
         "crate::runtime::json_text(\"meta\", value)?",
         // header and cookie parameters
         "headers.push((\"X-Request-Tag\", value.clone()));",
-        "cookies.push(::std::format!(\"{}={}\", \"session\", value.clone()));",
+        "cookies.push(format!(\"{}={}\", \"session\", value.clone()));",
         "headers.push((\"cookie\", cookies.join(\"; \")));",
         // query arrays of enums
         "for value in params.kinds.iter().flatten()",
         // non-JSON and empty responses
-        "pub type FileGetResponse = ::std::string::String;",
+        "pub type FileGetResponse = String;",
         "crate::runtime::text",
-        "pub type FileGetFileBytesResponse = ::std::vec::Vec<u8>;",
+        "pub type FileGetFileBytesResponse = Vec<u8>;",
         "crate::runtime::bytes",
         "pub type FileUpdateResponse = ();",
         "crate::runtime::empty",
         "content_type: \"application/octet-stream\"",
         "content_type: \"text/plain\"",
         // a JSON body without a schema: any value, `{}` when required and not given
-        "pub body: ::std::option::Option<::serde_json::Value>,",
-        "crate::runtime::Body::Json(::std::vec::Vec::from(&b\"{}\"[..]))",
+        "pub body: Option<::serde_json::Value>,",
+        "crate::runtime::Body::Json(Vec::from(&b\"{}\"[..]))",
         // deprecated operation
         "#[deprecated(note = \"deprecated by the API\")]",
     ] {
@@ -222,16 +229,16 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         // readOnly left out of the request type, writeOnly optional in the response type
         "pub struct RecordInput",
         // recursion boxed only where needed
-        "pub parent: ::std::option::Option<::std::boxed::Box<crate::types::Tree>>,",
-        "pub children: ::std::option::Option<::std::vec::Vec<crate::types::Tree>>,",
-        "pub target: ::std::option::Option<::std::boxed::Box<crate::types::Tree>>,",
+        "pub parent: Option<Box<Tree>>,",
+        "pub children: Option<Vec<Tree>>,",
+        "pub target: Option<Box<Tree>>,",
         // unions by a required property only one member has, and by JSON kind
         "crate::runtime::raw_union_marker(&raw, &[\"address\", \"target\"])",
         "if value.is_array()",
         // one primitive: a number
-        "pub ttl: ::std::option::Option<f64>,",
+        "pub ttl: Option<f64>,",
         // additionalProperties beside properties
-        "#[serde(flatten)]\n    pub extra: ::std::collections::BTreeMap<::std::string::String, i64>,",
+        "#[serde(flatten)]\n    pub extra: ::std::collections::BTreeMap<String, i64>,",
         "#[deprecated(note = \"deprecated by the API\")]\n#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]\npub struct Old",
     ] {
         assert!(types.contains(expected), "missing `{expected}` in:\n{types}");

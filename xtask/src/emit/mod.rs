@@ -34,9 +34,13 @@ fn id(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-fn type_path(path: &TypePath) -> TokenStream {
-    let modules = path.module.iter().map(|m| id(m));
+/// How code in module `here` names the type at `path`: bare in its own module, else by its `crate::` path.
+fn type_path(path: &TypePath, here: &[String]) -> TokenStream {
     let name = id(&path.name);
+    if path.module == here {
+        return quote!(#name);
+    }
+    let modules = path.module.iter().map(|m| id(m));
     quote!(crate #(::#modules)* ::#name)
 }
 
@@ -59,7 +63,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
     modules.extend(api.types.iter().map(|t| t.path.module.clone()));
     let structs = types::defaultable(&api.types);
     let securities = operations::security_sets(api);
-    let buffered = types::buffered(&api.types);
+    let buffered = types::buffered(api);
     let mut by_module: BTreeMap<&[String], Vec<&TypeDef>> = BTreeMap::new();
     for def in &api.types {
         by_module
@@ -95,16 +99,18 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
         }));
     }
     let print = |part: &Part| -> Result<String> {
-        let defs = part
-            .defs
-            .iter()
-            .map(|def| types::type_def(def, &structs, &buffered));
-        if part.first {
-            let head = module_head(api, part.module, &modules, &structs, &securities)?;
-            source_file(options, part.module, &part.path, quote!(#head #(#defs)*))
-        } else {
-            print_items(&part.path, quote!(#(#defs)*))
-        }
+        docs::spliced(|| {
+            let defs = part
+                .defs
+                .iter()
+                .map(|def| types::type_def(def, &structs, &buffered));
+            if part.first {
+                let head = module_head(api, part.module, &modules, &structs, &securities)?;
+                source_file(options, part.module, &part.path, quote!(#head #(#defs)*))
+            } else {
+                print_items(&part.path, quote!(#(#defs)*))
+            }
+        })
     };
     let printed = in_parallel(&parts, print)?;
 
@@ -115,12 +121,14 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
         },
         File {
             path: "src/lib.rs".to_owned(),
-            contents: source_file(
-                options,
-                &[],
-                "src/lib.rs",
-                lib_tokens(api, options, &modules, &securities),
-            )?,
+            contents: docs::spliced(|| {
+                source_file(
+                    options,
+                    &[],
+                    "src/lib.rs",
+                    lib_tokens(api, options, &modules, &securities),
+                )
+            })?,
         },
     ];
     for (part, text) in parts.iter().zip(printed) {
@@ -260,7 +268,7 @@ fn module_head(
         .transpose()?;
     let params = operations
         .iter()
-        .map(|op| operations::params_struct(op, &api.types, structs));
+        .map(|op| operations::params_struct(op, api, structs));
     let forms = operations.iter().map(|op| operations::form_struct(op));
     let aliases = operations.iter().map(|op| operations::response_alias(op));
     Ok(quote! {
@@ -285,8 +293,8 @@ fn lib_tokens(
         quote!(pub mod #c;)
     });
     let base_url = match &api.default_base_url {
-        Some(url) => quote!(::std::option::Option::Some(#url)),
-        None => quote!(::std::option::Option::None),
+        Some(url) => quote!(Some(#url)),
+        None => quote!(None),
     };
     quote! {
         #docs
@@ -296,7 +304,7 @@ fn lib_tokens(
             RequestOptions, Response, Result, WaitOptions,
         };
         /// The API's base URL, from the spec's `servers` (`None` when it names none).
-        pub const DEFAULT_BASE_URL: ::std::option::Option<&str> = #base_url;
+        pub const DEFAULT_BASE_URL: Option<&str> = #base_url;
         #security
         #(#children)*
     }

@@ -5,7 +5,7 @@ use super::types::{deprecated_attr, rust_type};
 use super::{docs, id, type_path};
 use crate::ir::{
     is_string_enum, Api, AuthScheme, BodyMedia, Operation, Param, ParamLocation, Resource,
-    Response, Segment, Ty, TypeDef, TypeKind, TypePath, Waiter,
+    Response, Segment, Ty, TypeKind, TypePath, Waiter,
 };
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -148,7 +148,7 @@ fn call_args(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut names = Vec::new();
     for p in &op.positional {
         let arg = id(&p.ident);
-        let ty = positional_type(&p.ty);
+        let ty = positional_type(&p.ty, &op.resource);
         args.push(quote!(#arg: #ty));
         names.push(quote!(#arg));
     }
@@ -183,7 +183,7 @@ pub fn request_fn(
         Some(if p.required {
             quote!(crate::runtime::check_length(#rust_name, #v, #length)?;)
         } else {
-            quote!(if let ::std::option::Option::Some(value) = #v { crate::runtime::check_length(#rust_name, value, #length)?; })
+            quote!(if let Some(value) = #v { crate::runtime::check_length(#rust_name, value, #length)?; })
         })
     });
     let segments = op
@@ -305,7 +305,7 @@ fn headers(op: &Operation) -> TokenStream {
             let push = match p.location {
                 ParamLocation::Cookie => {
                     let value = owned_string(&p.ty, quote!(value));
-                    quote!(cookies.push(::std::format!("{}={}", #wire, #value));)
+                    quote!(cookies.push(format!("{}={}", #wire, #value));)
                 }
                 _ => {
                     let value = owned_string(&p.ty, quote!(value));
@@ -315,7 +315,7 @@ fn headers(op: &Operation) -> TokenStream {
             if p.required {
                 quote!({ let value = &params.#field; #push })
             } else {
-                quote!(if let ::std::option::Option::Some(value) = &params.#field { #push })
+                quote!(if let Some(value) = &params.#field { #push })
             }
         })
         .collect();
@@ -324,16 +324,16 @@ fn headers(op: &Operation) -> TokenStream {
         .iter()
         .any(|p| p.location == ParamLocation::Cookie);
     if pushes.is_empty() {
-        return quote!(let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new(););
+        return quote!(let headers: Vec<(&'static str, String)> = Vec::new(););
     }
-    let cookies = has_cookies.then(|| quote!(let mut cookies: ::std::vec::Vec<::std::string::String> = ::std::vec::Vec::new();));
+    let cookies = has_cookies.then(|| quote!(let mut cookies: Vec<String> = Vec::new();));
     let join = has_cookies.then(|| {
         quote!(if !cookies.is_empty() {
             headers.push(("cookie", cookies.join("; ")));
         })
     });
     quote! {
-        let mut headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+        let mut headers: Vec<(&'static str, String)> = Vec::new();
         #cookies
         #(#pushes)*
         #join
@@ -351,16 +351,14 @@ fn body(op: &Operation) -> TokenStream {
     match &body.media {
         BodyMedia::Json(Ty::Json) => {
             let missing = if body.required {
-                quote!(crate::runtime::Body::Json(::std::vec::Vec::from(
-                    &b"{}"[..]
-                )))
+                quote!(crate::runtime::Body::Json(Vec::from(&b"{}"[..])))
             } else {
                 quote!(crate::runtime::Body::Empty)
             };
             quote! {
                 let body = match &params.#field {
-                    ::std::option::Option::Some(value) => crate::runtime::Body::json(#name, value)?,
-                    ::std::option::Option::None => #missing,
+                    Some(value) => crate::runtime::Body::json(#name, value)?,
+                    None => #missing,
                 };
             }
         }
@@ -369,8 +367,8 @@ fn body(op: &Operation) -> TokenStream {
         }
         BodyMedia::Json(_) => quote! {
             let body = match &params.#field {
-                ::std::option::Option::Some(value) => crate::runtime::Body::json(#name, value)?,
-                ::std::option::Option::None => crate::runtime::Body::Empty,
+                Some(value) => crate::runtime::Body::json(#name, value)?,
+                None => crate::runtime::Body::Empty,
             };
         },
         BodyMedia::Bytes(content_type) | BodyMedia::Text(content_type) => {
@@ -385,8 +383,8 @@ fn body(op: &Operation) -> TokenStream {
             } else {
                 quote! {
                     let body = match &params.#field {
-                        ::std::option::Option::Some(value) => #raw,
-                        ::std::option::Option::None => crate::runtime::Body::Empty,
+                        Some(value) => #raw,
+                        None => crate::runtime::Body::Empty,
                     };
                 }
             }
@@ -396,7 +394,7 @@ fn body(op: &Operation) -> TokenStream {
                 let wire = &part.wire;
                 let part_field = id(&part.ident);
                 let value = if part.binary {
-                    quote!(crate::runtime::PartValue::Bytes { data: value.clone(), file_name: ::std::option::Option::None, content_type: ::std::option::Option::None })
+                    quote!(crate::runtime::PartValue::Bytes { data: value.clone(), file_name: None, content_type: None })
                 } else if part.ty == Ty::String {
                     quote!(crate::runtime::PartValue::Text(value.clone()))
                 } else {
@@ -406,17 +404,17 @@ fn body(op: &Operation) -> TokenStream {
                 if part.required {
                     quote!({ let value = &form.#part_field; #push })
                 } else {
-                    quote!(if let ::std::option::Option::Some(value) = &form.#part_field { #push })
+                    quote!(if let Some(value) = &form.#part_field { #push })
                 }
             });
             let form = if body.required {
                 quote!(let form = &params.#field;)
             } else {
-                quote!(let ::std::option::Option::Some(form) = &params.#field else { return Ok(crate::runtime::Body::Empty) };)
+                quote!(let Some(form) = &params.#field else { return Ok(crate::runtime::Body::Empty) };)
             };
             quote! {
                 let body = {
-                    let mut parts = ::std::vec::Vec::new();
+                    let mut parts = Vec::new();
                     #form
                     #(#pushes)*
                     crate::runtime::Body::Multipart(parts)
@@ -440,14 +438,20 @@ fn started_call(
             op.origin
         )
     })?;
-    let handle = type_path(&TypePath {
-        module: waiter_op.resource.clone(),
-        name: waiter.handle.clone(),
-    });
-    let waiter_params = type_path(&TypePath {
-        module: waiter_op.resource.clone(),
-        name: waiter_op.params_type.clone(),
-    });
+    let handle = type_path(
+        &TypePath {
+            module: waiter_op.resource.clone(),
+            name: waiter.handle.clone(),
+        },
+        &op.resource,
+    );
+    let waiter_params = type_path(
+        &TypePath {
+            module: waiter_op.resource.clone(),
+            name: waiter_op.params_type.clone(),
+        },
+        &op.resource,
+    );
     let copies = waiter_op.params.iter().map(|p| {
         let field = id(&p.ident);
         quote!(#field: params.#field.clone(),)
@@ -455,7 +459,7 @@ fn started_call(
     let id_field = id(&started.id_field);
     let id_wire = &started.id_field;
     let take_id = if started.id_optional {
-        quote!(result.#id_field.ok_or_else(|| ::std::format!("the result has no `{}`", #id_wire))?)
+        quote!(result.#id_field.ok_or_else(|| format!("the result has no `{}`", #id_wire))?)
     } else {
         quote!(result.#id_field)
     };
@@ -470,7 +474,7 @@ fn started_call(
         quote! {
             let client = self.client;
             #scope
-            #request.and_then(move |result| ::std::result::Result::Ok(#handle::new(client, #take_id, #pass_params)))
+            #request.and_then(move |result| Ok(#handle::new(client, #take_id, #pass_params)))
         },
     ))
 }
@@ -484,12 +488,12 @@ fn paging_call(
 ) -> TokenStream {
     let name = id(&op.fn_name);
     let page_fn = id(&paging.page_fn);
-    let item = rust_type(&paging.item, true);
+    let item = rust_type(&paging.item, true, &op.resource);
     let spec_id = &op.spec_id;
     let cursor = id(&op.params[paging.cursor_param].ident);
     let own_positional = op.positional.iter().map(|p| {
         let arg = id(&p.ident);
-        quote!(let #arg = ::std::borrow::ToOwned::to_owned(#arg);)
+        quote!(let #arg = ToOwned::to_owned(#arg);)
     });
     let pass_positional = op.positional.iter().map(|p| {
         let arg = id(&p.ident);
@@ -500,7 +504,7 @@ fn paging_call(
         if paging.optional[0] {
             quote!(page.#first)
         } else {
-            quote!(::std::option::Option::Some(page.#first))
+            quote!(Some(page.#first))
         }
     };
     for (step, optional) in paging.next_cursor.iter().zip(&paging.optional).skip(1) {
@@ -582,7 +586,7 @@ fn union_of<'a>(op: &Operation, api: &'a Api) -> anyhow::Result<&'a crate::ir::U
             op.origin
         );
     };
-    match crate::ir::find(&api.types, path).map(|t| &t.kind) {
+    match api.find(path).map(|t| &t.kind) {
         Some(TypeKind::Union(union)) => Ok(union),
         _ => anyhow::bail!(
             "internal: {}: a waiter on a call that does not return a union",
@@ -609,9 +613,9 @@ fn classify_fn(
     };
     let done = match single {
         Some(v) => {
-            let ty = rust_type(&v.ty, true);
+            let ty = rust_type(&v.ty, true, &op.resource);
             if v.boxed {
-                quote!(::std::boxed::Box<#ty>)
+                quote!(Box<#ty>)
             } else {
                 ty
             }
@@ -622,7 +626,7 @@ fn classify_fn(
         let Ty::Named(p) = &variant.ty else {
             return None;
         };
-        match &crate::ir::find(&api.types, p)?.kind {
+        match &api.find(p)?.kind {
             TypeKind::Struct { fields, .. } => fields
                 .iter()
                 .find(|f| f.ident == ident)
@@ -633,11 +637,11 @@ fn classify_fn(
     let status_of = |variant: &crate::ir::Variant| -> TokenStream {
         let field = id(&waiter.status_field);
         match field_of(variant, &waiter.status_field) {
-            Some(false) => quote!(::std::string::ToString::to_string(&inner.#field)),
+            Some(false) => quote!(ToString::to_string(&inner.#field)),
             Some(true) => {
-                quote!(inner.#field.as_ref().map(::std::string::ToString::to_string).unwrap_or_default())
+                quote!(inner.#field.as_ref().map(ToString::to_string).unwrap_or_default())
             }
-            None => quote!(::std::string::String::new()),
+            None => quote!(String::new()),
         }
     };
     let arms = union.variants.iter().map(|v| {
@@ -658,7 +662,7 @@ fn classify_fn(
                         _ => quote!(inner.#field.clone()),
                     }
                 }
-                None => quote!(::std::string::String::new()),
+                None => quote!(String::new()),
             };
             quote!(#union_ty::#ident(inner) => crate::runtime::PollState::Failed { status: #status, message: #message },)
         } else {
@@ -706,12 +710,12 @@ pub fn waiter_handle(
         #[derive(Debug, Clone)]
         pub struct #handle<'a> {
             client: &'a crate::Client,
-            id: ::std::string::String,
+            id: String,
             #params_field
         }
         impl<'a> #handle<'a> {
             #[allow(unused_variables)]
-            pub(crate) fn new(client: &'a crate::Client, id: ::std::string::String, params: #params_ty) -> Self {
+            pub(crate) fn new(client: &'a crate::Client, id: String, params: #params_ty) -> Self {
                 Self { client, id, #store }
             }
             /// The operation's id.
@@ -752,14 +756,14 @@ pub fn form_struct(op: &Operation) -> TokenStream {
         );
         let field = id(&part.ident);
         let base = if part.binary {
-            quote!(::std::vec::Vec<u8>)
+            quote!(Vec<u8>)
         } else {
-            rust_type(&part.ty, true)
+            rust_type(&part.ty, true, &op.resource)
         };
         let ty = if part.required {
             base
         } else {
-            quote!(::std::option::Option<#base>)
+            quote!(Option<#base>)
         };
         quote!(#doc pub #field: #ty,)
     });
@@ -803,16 +807,16 @@ fn query(op: &Operation) -> TokenStream {
                 }
                 (ty, _) => {
                     let value = owned_string(ty, quote!(value));
-                    quote!(if let ::std::option::Option::Some(value) = &params.#field { query.push((#wire, #value)); })
+                    quote!(if let Some(value) = &params.#field { query.push((#wire, #value)); })
                 }
             }
         })
         .collect();
     if pushed.is_empty() {
-        quote!(let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![#(#fixed),*];)
+        quote!(let query: Vec<(&'static str, String)> = vec![#(#fixed),*];)
     } else {
         quote! {
-            let mut query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![#(#fixed),*];
+            let mut query: Vec<(&'static str, String)> = vec![#(#fixed),*];
             #(#pushed)*
         }
     }
@@ -829,14 +833,14 @@ fn value_ref(p: &Param, positional: bool) -> TokenStream {
     }
 }
 
-fn positional_type(ty: &Ty) -> TokenStream {
+fn positional_type(ty: &Ty, here: &[String]) -> TokenStream {
     match ty {
         Ty::String => quote!(&str),
         Ty::Named(path) => {
-            let path = type_path(path);
+            let path = type_path(path, here);
             quote!(&#path)
         }
-        other => rust_type(other, false),
+        other => rust_type(other, false, here),
     }
 }
 
@@ -915,11 +919,7 @@ fn call_doc(op: &Operation) -> String {
 }
 
 /// The params struct of one call, with its fields' docs and constraints.
-pub fn params_struct(
-    op: &Operation,
-    types: &[TypeDef],
-    structs: &BTreeSet<TypePath>,
-) -> TokenStream {
+pub fn params_struct(op: &Operation, api: &Api, structs: &BTreeSet<TypePath>) -> TokenStream {
     if !has_params(op) {
         return TokenStream::new();
     }
@@ -938,7 +938,7 @@ pub fn params_struct(
         && op
             .params
             .iter()
-            .all(|p| !p.required || !is_string_enum(|path| crate::ir::find(types, path), &p.ty));
+            .all(|p| !p.required || !is_string_enum(|path| api.find(path), &p.ty));
     let derive_default = defaultable.then(|| quote!(Default,));
     let fields = op.params.iter().map(|p| {
         let mut text = p.doc.clone().unwrap_or_default();
@@ -962,11 +962,11 @@ pub fn params_struct(
         text.push_str(&format!("\n\n{location} parameter `{}`.", p.wire));
         let doc = docs::outer(text.trim_start());
         let field = id(&p.ident);
-        let base = rust_type(&p.ty, true);
+        let base = rust_type(&p.ty, true, &op.resource);
         let ty = if p.required {
             base
         } else {
-            quote!(::std::option::Option<#base>)
+            quote!(Option<#base>)
         };
         quote! { #doc pub #field: #ty, }
     });
@@ -974,20 +974,20 @@ pub fn params_struct(
         let field = id(&body.ident);
         let (base, always_optional) = match &body.media {
             BodyMedia::Json(Ty::Json) => (quote!(::serde_json::Value), true),
-            BodyMedia::Json(ty) => (rust_type(ty, true), false),
+            BodyMedia::Json(ty) => (rust_type(ty, true, &op.resource), false),
             BodyMedia::Multipart { type_name, .. } => {
                 let form = id(type_name);
                 (quote!(#form), false)
             }
-            BodyMedia::Bytes(_) => (quote!(::std::vec::Vec<u8>), false),
-            BodyMedia::Text(_) => (quote!(::std::string::String), false),
+            BodyMedia::Bytes(_) => (quote!(Vec<u8>), false),
+            BodyMedia::Text(_) => (quote!(String), false),
         };
         let mut text = body.doc.clone().unwrap_or_else(|| "The request body.".to_owned());
         if let BodyMedia::Json(Ty::Json) = &body.media {
             text.push_str("\n\nThe spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.");
         }
         let doc = docs::outer(&text);
-        let ty = if body.required && !always_optional { base } else { quote!(::std::option::Option<#base>) };
+        let ty = if body.required && !always_optional { base } else { quote!(Option<#base>) };
         quote! { #doc pub #field: #ty, }
     });
     quote! {
@@ -1004,10 +1004,10 @@ pub fn response_alias(op: &Operation) -> TokenStream {
             if matches!(ty, Ty::Named(p) if p.module == op.resource && p.name == op.response_type) {
                 return TokenStream::new();
             }
-            rust_type(ty, true)
+            rust_type(ty, true, &op.resource)
         }
-        Response::Text => quote!(::std::string::String),
-        Response::Bytes => quote!(::std::vec::Vec<u8>),
+        Response::Text => quote!(String),
+        Response::Bytes => quote!(Vec<u8>),
         Response::Empty => quote!(()),
     };
     let name = id(&op.response_type);

@@ -2,17 +2,17 @@
 //! step by their discriminator, and aliases.
 
 use super::{docs, id, type_path};
-use crate::ir::{Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union};
+use crate::ir::{Api, Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
 
 /// The Rust type for `ty`. Timestamps are `OffsetDateTime` where a serde `with` attribute can reach
 /// them (a field or its `Option`), and RFC 3339 strings inside collections.
-pub fn rust_type(ty: &Ty, nested: bool) -> TokenStream {
+pub fn rust_type(ty: &Ty, nested: bool, here: &[String]) -> TokenStream {
     match ty {
-        Ty::String => quote!(::std::string::String),
-        Ty::DateTime if nested => quote!(::std::string::String),
+        Ty::String => quote!(String),
+        Ty::DateTime if nested => quote!(String),
         Ty::DateTime => quote!(::time::OffsetDateTime),
         Ty::Integer => quote!(i64),
         Ty::Number => quote!(f64),
@@ -20,14 +20,14 @@ pub fn rust_type(ty: &Ty, nested: bool) -> TokenStream {
         Ty::Null => quote!(()),
         Ty::Json => quote!(::serde_json::Value),
         Ty::Array(item) => {
-            let item = rust_type(item, true);
-            quote!(::std::vec::Vec<#item>)
+            let item = rust_type(item, true, here);
+            quote!(Vec<#item>)
         }
         Ty::Map(value) => {
-            let value = rust_type(value, true);
-            quote!(::std::collections::BTreeMap<::std::string::String, #value>)
+            let value = rust_type(value, true, here);
+            quote!(::std::collections::BTreeMap<String, #value>)
         }
-        Ty::Named(path) => type_path(path),
+        Ty::Named(path) => type_path(path, here),
     }
 }
 
@@ -64,9 +64,10 @@ fn has_default(ty: &Ty, structs: &BTreeSet<TypePath>) -> bool {
 /// Types that serde decodes from its own buffer instead of the JSON text: the values of a struct's
 /// `additionalProperties` beside its properties (a `#[serde(flatten)]` map), and all they contain. A union
 /// among them cannot capture its raw JSON text, so it decodes through a `serde_json::Value`.
-pub fn buffered(types: &[TypeDef]) -> BTreeSet<TypePath> {
+pub fn buffered(api: &Api) -> BTreeSet<TypePath> {
     let mut found = BTreeSet::new();
-    let mut pending: Vec<&Ty> = types
+    let mut pending: Vec<&Ty> = api
+        .types
         .iter()
         .filter_map(|def| match &def.kind {
             TypeKind::Struct { extra, .. } => extra.as_ref(),
@@ -77,7 +78,7 @@ pub fn buffered(types: &[TypeDef]) -> BTreeSet<TypePath> {
         match ty {
             Ty::Array(inner) | Ty::Map(inner) => pending.push(inner),
             Ty::Named(path) if found.insert(path.clone()) => {
-                match crate::ir::find(types, path).map(|d| &d.kind) {
+                match api.find(path).map(|d| &d.kind) {
                     Some(TypeKind::Struct { fields, extra }) => {
                         pending.extend(fields.iter().map(|f| &f.ty));
                         pending.extend(extra);
@@ -115,15 +116,16 @@ pub fn type_def(
     }
     let doc = docs::outer(&doc);
     let name = id(&def.path.name);
+    let here = def.path.module.as_slice();
     match &def.kind {
         TypeKind::Struct { fields, extra } => {
-            let fields = fields.iter().map(field);
+            let fields = fields.iter().map(|f| field(f, here));
             let extra = extra.as_ref().map(|ty| {
-                let value = rust_type(ty, true);
+                let value = rust_type(ty, true, here);
                 quote! {
                     /// Properties the spec does not list (`additionalProperties`), kept as sent.
                     #[serde(flatten)]
-                    pub extra: ::std::collections::BTreeMap<::std::string::String, #value>,
+                    pub extra: ::std::collections::BTreeMap<String, #value>,
                 }
             });
             let default = defaultable.contains(&def.path).then(|| quote!(Default,));
@@ -146,7 +148,7 @@ pub fn type_def(
                     pub enum #name {
                         #(#[doc = #value_docs] #idents,)*
                         /// A value this version of the SDK does not know, kept as sent.
-                        Unknown(::std::string::String),
+                        Unknown(String),
                     }
                     impl #name {
                         /// The value as it appears on the wire.
@@ -158,13 +160,13 @@ pub fn type_def(
                         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { f.write_str(self.as_str()) }
                     }
                     impl ::serde::Serialize for #name {
-                        fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                             serializer.serialize_str(self.as_str())
                         }
                     }
                     impl<'de> ::serde::Deserialize<'de> for #name {
-                        fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                        fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                            let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
                             Ok(match value.as_str() { #(#wires => Self::#idents,)* _ => Self::Unknown(value) })
                         }
                     }
@@ -184,11 +186,9 @@ pub fn type_def(
                 }
             }
         }
-        TypeKind::Union(union) => {
-            union_def(&doc, &def.path.name, union, !buffered.contains(&def.path))
-        }
+        TypeKind::Union(union) => union_def(&doc, &def.path, union, !buffered.contains(&def.path)),
         TypeKind::Alias(ty) => {
-            let ty = rust_type(ty, true);
+            let ty = rust_type(ty, true, here);
             quote! { #doc pub type #name = #ty; }
         }
     }
@@ -209,16 +209,16 @@ fn doc_text(description: Option<&str>, deprecated: bool) -> String {
     }
 }
 
-fn field(f: &Field) -> TokenStream {
+fn field(f: &Field, here: &[String]) -> TokenStream {
     let doc = doc_text(f.doc.as_deref(), f.deprecated);
     let doc = docs::outer(&doc);
     let name = id(&f.ident);
-    let mut base = rust_type(&f.ty, false);
+    let mut base = rust_type(&f.ty, false, here);
     if f.boxed {
-        base = quote!(::std::boxed::Box<#base>);
+        base = quote!(Box<#base>);
     }
     let ty = if f.optional() {
-        quote!(::std::option::Option<#base>)
+        quote!(Option<#base>)
     } else {
         base
     };
@@ -228,10 +228,7 @@ fn field(f: &Field) -> TokenStream {
         serde.push(quote!(rename = #wire));
     }
     if !f.required {
-        serde.push(quote!(
-            default,
-            skip_serializing_if = "::std::option::Option::is_none"
-        ));
+        serde.push(quote!(default, skip_serializing_if = "Option::is_none"));
     }
     if f.ty == Ty::DateTime {
         serde.push(if f.optional() {
@@ -248,14 +245,15 @@ fn field(f: &Field) -> TokenStream {
 /// A union with a hand-rolled `Deserialize`. With `raw_text`, unions decided by a tag or by presence keep the
 /// value as raw JSON text and decode the chosen variant from it (see the runtime's `union` module); otherwise,
 /// and for unions decided by kind, the value is buffered as a `serde_json::Value`.
-fn union_def(doc: &TokenStream, name: &str, union: &Union, raw_text: bool) -> TokenStream {
+fn union_def(doc: &TokenStream, path: &TypePath, union: &Union, raw_text: bool) -> TokenStream {
+    let name = path.name.as_str();
     let ty_name = id(name);
     let raw_text = raw_text && union.rule != Rule::Kind;
     let variants = union.variants.iter().map(|v| {
         let ident = id(&v.ident);
-        let mut ty = rust_type(&v.ty, true);
+        let mut ty = rust_type(&v.ty, true, &path.module);
         if v.boxed {
-            ty = quote!(::std::boxed::Box<#ty>);
+            ty = quote!(Box<#ty>);
         }
         let chosen_by = match (&union.rule, &v.marker, v.kind) {
             (Rule::Tag(tag), _, _) => {
@@ -284,7 +282,7 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union, raw_text: bool) -> To
         let ident = id(&v.ident);
         let variant_name = &v.ident;
         let wrap = if v.boxed {
-            quote!(|inner| Self::#ident(::std::boxed::Box::new(inner)))
+            quote!(|inner| Self::#ident(Box::new(inner)))
         } else {
             quote!(Self::#ident)
         };
@@ -304,7 +302,7 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union, raw_text: bool) -> To
             let arms = union.variants.iter().map(|v| {
                 let tags = &v.tags;
                 let decode = decode(v);
-                quote!(::std::option::Option::Some(#(#tags)|*) => #decode,)
+                quote!(Some(#(#tags)|*) => #decode,)
             });
             let tag_of = if raw_text {
                 quote!(crate::runtime::raw_union_tag(&raw, #tag).as_deref())
@@ -329,7 +327,7 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union, raw_text: bool) -> To
                 .collect();
             let arms = union.variants.iter().enumerate().map(|(i, v)| {
                 let decode = decode(v);
-                quote!(::std::option::Option::Some(#i) => #decode,)
+                quote!(Some(#i) => #decode,)
             });
             let marker_of = if raw_text {
                 quote!(crate::runtime::raw_union_marker(&raw, &[#(#markers),*]))
@@ -370,7 +368,7 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union, raw_text: bool) -> To
         }
     };
     let capture = if raw_text {
-        quote!(let raw = <::std::boxed::Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;)
+        quote!(let raw = <Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;)
     } else {
         quote!(let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;)
     };
@@ -387,13 +385,13 @@ fn union_def(doc: &TokenStream, name: &str, union: &Union, raw_text: bool) -> To
             Unknown(::serde_json::Value),
         }
         impl<'de> ::serde::Deserialize<'de> for #ty_name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 #capture
                 #choose
             }
         }
         impl ::serde::Serialize for #ty_name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
                     #(#ser_arms)*
                     Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),

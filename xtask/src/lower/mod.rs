@@ -17,6 +17,13 @@ use std::collections::{BTreeMap, HashMap};
 
 pub use schema::component_name;
 
+/// Names from Rust's prelude that generated code writes bare (`Option<String>`, not
+/// `::std::option::Option<::std::string::String>`): no generated type may take them, or it would shadow them
+/// in its module. Short paths keep the generated crate small and quick to print and compile.
+pub const PRELUDE_NAMES: &[&str] = &[
+    "Box", "Option", "Result", "String", "ToOwned", "ToString", "Vec",
+];
+
 pub struct Lowerer<'a> {
     doc: &'a OpenAPI,
     types: Vec<TypeDef>,
@@ -52,13 +59,15 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
     };
     let (resources, mut operations) = lowerer.operations()?;
     lowerer.all_components()?;
-    workflow::link_started(&mut operations, &lowerer.types);
+    let unlinked = workflow::link_started(&mut operations, |path| lowerer.find_type(path));
+    lowerer.warnings.extend(unlinked);
     cycles::box_cycles(&mut lowerer.types);
     Ok(Api {
         title: doc.info.title.clone(),
         description: doc.info.description.clone(),
         version: doc.info.version.clone(),
         default_base_url: doc.servers.first().map(server_url),
+        type_index: crate::ir::index_types(&lowerer.types),
         types: lowerer.types,
         resources,
         operations,
@@ -106,7 +115,10 @@ impl<'a> Lowerer<'a> {
     }
 
     fn claim_type(&mut self, hint: &Hint) -> TypePath {
-        let scope = self.scopes.entry(hint.module.clone()).or_default();
+        let scope = self
+            .scopes
+            .entry(hint.module.clone())
+            .or_insert_with(|| Scope::with_reserved(PRELUDE_NAMES));
         // Inline types are named after their whole path of parents, which can grow long.
         let name =
             crate::ident::shorten(hint.name.clone(), 2 * crate::ident::MAX_IDENT, Case::Pascal);

@@ -358,7 +358,7 @@ impl<'a> Lowerer<'a> {
                 Some(workflow::waiter(
                     extension,
                     &response,
-                    &self.types,
+                    |path| self.find_type(path),
                     handle,
                     &f.at,
                 )?)
@@ -418,7 +418,7 @@ impl<'a> Lowerer<'a> {
             waiter,
             starts: None,
         };
-        operation.paging = workflow::paging(&operation, &self.types);
+        operation.paging = workflow::paging(&operation, |path| self.find_type(path));
         Ok(operation)
     }
 

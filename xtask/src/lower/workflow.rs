@@ -3,7 +3,8 @@
 //! states mean "done" is meaning the spec's types cannot carry).
 
 use crate::ir::{
-    find, Operation, Paging, ParamLocation, Response, Rule, Started, Ty, TypeDef, TypeKind, Waiter,
+    Operation, Paging, ParamLocation, Response, Rule, Started, Ty, TypeDef, TypeKind, TypePath,
+    Waiter,
 };
 use anyhow::{bail, Result};
 
@@ -18,8 +19,11 @@ const PAGE_ITEMS: &str = "result";
 /// union's discriminator; any other value means "still running".
 pub const WAITER_EXTENSION: &str = "x-sdk-waiter";
 
-/// Cursor paging for `op`, when its parameters and page type follow the convention.
-pub fn paging(op: &Operation, types: &[TypeDef]) -> Option<Paging> {
+/// Cursor paging for `op`, when its parameters and page type follow the convention. `find` looks types up.
+pub fn paging<'t>(
+    op: &Operation,
+    find: impl Fn(&TypePath) -> Option<&'t TypeDef>,
+) -> Option<Paging> {
     let Response::EnvelopedWhole(Ty::Named(page)) = &op.response else {
         return None;
     };
@@ -29,7 +33,7 @@ pub fn paging(op: &Operation, types: &[TypeDef]) -> Option<Paging> {
             && p.ty == Ty::String
             && !p.required
     })?;
-    let page_fields = struct_fields(types, page)?;
+    let page_fields = struct_fields(&find, page)?;
     let items = page_fields.iter().find(|f| f.wire == PAGE_ITEMS)?;
     let Ty::Array(item) = &items.ty else {
         return None;
@@ -43,7 +47,7 @@ pub fn paging(op: &Operation, types: &[TypeDef]) -> Option<Paging> {
         optional.push(field.optional());
         match &field.ty {
             Ty::Named(next) if depth + 1 < NEXT_CURSOR.len() => {
-                fields = struct_fields(types, next)?
+                fields = struct_fields(&find, next)?
             }
             Ty::String if depth + 1 == NEXT_CURSOR.len() => {}
             _ => return None,
@@ -61,20 +65,20 @@ pub fn paging(op: &Operation, types: &[TypeDef]) -> Option<Paging> {
 }
 
 fn struct_fields<'t>(
-    types: &'t [TypeDef],
-    path: &crate::ir::TypePath,
+    find: &impl Fn(&TypePath) -> Option<&'t TypeDef>,
+    path: &TypePath,
 ) -> Option<&'t [crate::ir::Field]> {
-    match &find(types, path)?.kind {
+    match &find(path)?.kind {
         TypeKind::Struct { fields, .. } => Some(fields),
         _ => None,
     }
 }
 
 /// Reads `x-sdk-waiter` against the call's result union; errors name the spec location.
-pub fn waiter(
+pub fn waiter<'t>(
     extension: &serde_json::Value,
     response: &Response,
-    types: &[TypeDef],
+    find: impl Fn(&TypePath) -> Option<&'t TypeDef>,
     handle: String,
     at: &str,
 ) -> Result<Waiter> {
@@ -93,7 +97,7 @@ pub fn waiter(
     };
     let (success, failure) = (values("success")?, values("failure")?);
     let union = match response {
-        Response::Enveloped(Ty::Named(path)) => match find(types, path).map(|t| &t.kind) {
+        Response::Enveloped(Ty::Named(path)) => match find(path).map(|t| &t.kind) {
             Some(TypeKind::Union(union)) => union,
             _ => bail!("{at}: the call's result must be a union decided by a status property"),
         },
@@ -129,7 +133,7 @@ pub fn waiter(
             .iter()
             .find(|v| v.ident == ident)
             .and_then(|v| match &v.ty {
-                Ty::Named(p) => struct_fields(types, p),
+                Ty::Named(p) => struct_fields(&find, p),
                 _ => None,
             })
     };
@@ -158,7 +162,7 @@ pub fn waiter(
         .variants
         .iter()
         .find_map(|v| match &v.ty {
-            Ty::Named(p) => struct_fields(types, p)?
+            Ty::Named(p) => struct_fields(&find, p)?
                 .iter()
                 .find(|f| &f.wire == tag)
                 .map(|f| f.ident.clone()),
@@ -176,45 +180,93 @@ pub fn waiter(
 
 /// Links calls that start an operation to the waiter that polls it: the call's result is an object whose
 /// only property is the waiter call's id parameter, and the waiter's other parameters are path parameters
-/// the call has too.
-pub fn link_started(operations: &mut [Operation], types: &[TypeDef]) {
-    for w in 0..operations.len() {
-        let (Some(_), [id_param]) = (&operations[w].waiter, operations[w].positional.as_slice())
-        else {
+/// the call has too. When several waiters fit, the one nearest in the resource tree (longest shared module
+/// path) wins; a tie links nothing and is returned as a warning naming the call.
+pub fn link_started<'t>(
+    operations: &mut [Operation],
+    find: impl Fn(&TypePath) -> Option<&'t TypeDef>,
+) -> Vec<String> {
+    struct Candidate {
+        op: usize,
+        id_wire: String,
+        scope: Vec<String>,
+        module: Vec<String>,
+    }
+    let waiters: Vec<Candidate> = operations
+        .iter()
+        .enumerate()
+        .filter_map(|(w, op)| {
+            let (Some(_), [id_param]) = (&op.waiter, op.positional.as_slice()) else {
+                return None;
+            };
+            if op.params.iter().any(|p| p.location != ParamLocation::Path) {
+                return None;
+            }
+            Some(Candidate {
+                op: w,
+                id_wire: id_param.wire.clone(),
+                scope: op.params.iter().map(|p| p.ident.clone()).collect(),
+                module: op.resource.clone(),
+            })
+        })
+        .collect();
+    let mut warnings = Vec::new();
+    if waiters.is_empty() {
+        return warnings;
+    }
+    for op in operations.iter_mut() {
+        let Response::Enveloped(Ty::Named(result)) = &op.response else {
             continue;
         };
-        let id_wire = id_param.wire.clone();
-        let needed: Vec<String> = operations[w]
-            .params
-            .iter()
-            .map(|p| p.ident.clone())
-            .collect();
-        if operations[w]
-            .params
-            .iter()
-            .any(|p| p.location != ParamLocation::Path)
-        {
+        let Some([field]) = struct_fields(&find, result) else {
+            continue;
+        };
+        if field.ty != Ty::String {
             continue;
         }
-        for op in operations.iter_mut() {
-            let Response::Enveloped(Ty::Named(result)) = &op.response else {
-                continue;
-            };
-            let Some([field]) = struct_fields(types, result) else {
-                continue;
-            };
-            let has_scope = needed.iter().all(|ident| {
-                op.params
-                    .iter()
-                    .any(|p| &p.ident == ident && p.location == ParamLocation::Path)
-            });
-            if field.wire == id_wire && field.ty == Ty::String && has_scope {
+        let fitting = waiters.iter().filter(|w| {
+            field.wire == w.id_wire
+                && w.scope.iter().all(|ident| {
+                    op.params
+                        .iter()
+                        .any(|p| &p.ident == ident && p.location == ParamLocation::Path)
+                })
+        });
+        let shared = |w: &Candidate| {
+            w.module
+                .iter()
+                .zip(&op.resource)
+                .take_while(|(a, b)| a == b)
+                .count()
+        };
+        let mut nearest: Vec<&Candidate> = Vec::new();
+        for w in fitting {
+            match nearest.first().map(|n| shared(n).cmp(&shared(w))) {
+                Some(std::cmp::Ordering::Greater) => {}
+                Some(std::cmp::Ordering::Equal) => nearest.push(w),
+                Some(std::cmp::Ordering::Less) | None => nearest = vec![w],
+            }
+        }
+        match nearest.as_slice() {
+            [] => {}
+            [w] => {
                 op.starts = Some(Started {
-                    waiter_op: w,
+                    waiter_op: w.op,
                     id_field: field.ident.clone(),
                     id_optional: field.optional(),
                 });
             }
+            several => warnings.push(format!(
+                "{}: its result fits {} waiters equally well ({}); it returns the result, not a handle",
+                op.origin,
+                several.len(),
+                several
+                    .iter()
+                    .map(|w| format!("`{}`", w.module.join(".")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         }
     }
+    warnings
 }

@@ -136,8 +136,8 @@ fn request_list(params: &ListListParams) -> crate::Result<crate::runtime::Reques
     path.param("account_id", &params.account_id)?;
     path.literal("rules");
     path.literal("lists");
-    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
-    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let query: Vec<(&'static str, String)> = vec![];
+    let headers: Vec<(&'static str, String)> = Vec::new();
     let body = crate::runtime::Body::Empty;
     Ok(crate::runtime::RequestSpec {
         method: ::reqwest::Method::GET,
@@ -163,8 +163,8 @@ fn request_create(
     path.param("account_id", &params.account_id)?;
     path.literal("rules");
     path.literal("lists");
-    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
-    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let query: Vec<(&'static str, String)> = vec![];
+    let headers: Vec<(&'static str, String)> = Vec::new();
     let body = crate::runtime::Body::json("body", &params.body)?;
     Ok(crate::runtime::RequestSpec {
         method: ::reqwest::Method::POST,
@@ -197,8 +197,8 @@ fn request_get(
     path.literal("rules");
     path.literal("lists");
     path.param("list_id", list_id)?;
-    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
-    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let query: Vec<(&'static str, String)> = vec![];
+    let headers: Vec<(&'static str, String)> = Vec::new();
     let body = crate::runtime::Body::Empty;
     Ok(crate::runtime::RequestSpec {
         method: ::reqwest::Method::GET,
@@ -231,8 +231,8 @@ fn request_update(
     path.literal("rules");
     path.literal("lists");
     path.param("list_id", list_id)?;
-    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
-    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let query: Vec<(&'static str, String)> = vec![];
+    let headers: Vec<(&'static str, String)> = Vec::new();
     let body = crate::runtime::Body::json("body", &params.body)?;
     Ok(crate::runtime::RequestSpec {
         method: ::reqwest::Method::PUT,
@@ -265,13 +265,11 @@ fn request_delete(
     path.literal("rules");
     path.literal("lists");
     path.param("list_id", list_id)?;
-    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
-    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let query: Vec<(&'static str, String)> = vec![];
+    let headers: Vec<(&'static str, String)> = Vec::new();
     let body = match &params.body {
-        ::std::option::Option::Some(value) => crate::runtime::Body::json("body", value)?,
-        ::std::option::Option::None => {
-            crate::runtime::Body::Json(::std::vec::Vec::from(&b"{}"[..]))
-        }
+        Some(value) => crate::runtime::Body::json("body", value)?,
+        None => crate::runtime::Body::Json(Vec::from(&b"{}"[..])),
     };
     Ok(crate::runtime::RequestSpec {
         method: ::reqwest::Method::DELETE,
@@ -292,7 +290,7 @@ pub struct ListListParams {
     /// Must be at most 32 characters long.
     ///
     /// Path parameter `account_id`.
-    pub account_id: ::std::string::String,
+    pub account_id: String,
 }
 /// Parameters of `create()`.
 #[derive(Debug, Clone, PartialEq)]
@@ -302,9 +300,9 @@ pub struct ListCreateParams {
     /// Must be at most 32 characters long.
     ///
     /// Path parameter `account_id`.
-    pub account_id: ::std::string::String,
+    pub account_id: String,
     /// The request body.
-    pub body: crate::rules::lists::ListCreateBody,
+    pub body: ListCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -314,7 +312,7 @@ pub struct ListGetParams {
     /// Must be at most 32 characters long.
     ///
     /// Path parameter `account_id`.
-    pub account_id: ::std::string::String,
+    pub account_id: String,
 }
 /// Parameters of `update()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -324,9 +322,9 @@ pub struct ListUpdateParams {
     /// Must be at most 32 characters long.
     ///
     /// Path parameter `account_id`.
-    pub account_id: ::std::string::String,
+    pub account_id: String,
     /// The request body.
-    pub body: crate::rules::lists::ListUpdateBody,
+    pub body: ListUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -336,16 +334,14 @@ pub struct ListDeleteParams {
     /// Must be at most 32 characters long.
     ///
     /// Path parameter `account_id`.
-    pub account_id: ::std::string::String,
+    pub account_id: String,
     /// The request body.
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
-    pub body: ::std::option::Option<::serde_json::Value>,
+    pub body: Option<::serde_json::Value>,
 }
 /// What `list()` returns.
-pub type ListListResponse = ::std::vec::Vec<
-    crate::types::ListsListsResponseCollectionResultItem,
->;
+pub type ListListResponse = Vec<crate::types::ListsListsResponseCollectionResultItem>;
 /// What `create()` returns.
 pub type ListCreateResponse = crate::types::ListsList;
 /// What `get()` returns.
@@ -357,16 +353,16 @@ pub type ListDeleteResponse = crate::types::ListsListDeleteResponseCollectionRes
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListCreateBody {
     /// An informative summary of the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub description: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The type of the list. Each type supports specific list items (IP addresses, ASNs, hostnames or redirects).
     pub kind: crate::types::ListsKind,
     /// An informative name for the list. Use this name in filter and rule expressions.
-    pub name: ::std::string::String,
+    pub name: String,
 }
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListUpdateBody {
     /// An informative summary of the list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub description: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }

@@ -62,7 +62,7 @@ impl<'a> BulkOperations<'a> {
             match value {
                 BulkOperationGetResponse::PendingOrRunning(inner) => {
                     crate::runtime::PollState::Pending {
-                        status: ::std::string::ToString::to_string(&inner.status),
+                        status: ToString::to_string(&inner.status),
                     }
                 }
                 BulkOperationGetResponse::Completed(inner) => {
@@ -70,7 +70,7 @@ impl<'a> BulkOperations<'a> {
                 }
                 BulkOperationGetResponse::Failed(inner) => {
                     crate::runtime::PollState::Failed {
-                        status: ::std::string::ToString::to_string(&inner.status),
+                        status: ToString::to_string(&inner.status),
                         message: inner.error.clone(),
                     }
                 }
@@ -109,8 +109,8 @@ fn request_get(
     path.literal("lists");
     path.literal("bulk_operations");
     path.param("operation_id", operation_id)?;
-    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
-    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let query: Vec<(&'static str, String)> = vec![];
+    let headers: Vec<(&'static str, String)> = Vec::new();
     let body = crate::runtime::Body::Empty;
     Ok(crate::runtime::RequestSpec {
         method: ::reqwest::Method::GET,
@@ -127,14 +127,14 @@ fn request_get(
 #[derive(Debug, Clone)]
 pub struct BulkOperationHandle<'a> {
     client: &'a crate::Client,
-    id: ::std::string::String,
+    id: String,
     params: BulkOperationGetParams,
 }
 impl<'a> BulkOperationHandle<'a> {
     #[allow(unused_variables)]
     pub(crate) fn new(
         client: &'a crate::Client,
-        id: ::std::string::String,
+        id: String,
         params: BulkOperationGetParams,
     ) -> Self {
         Self { client, id, params }
@@ -165,7 +165,7 @@ pub struct BulkOperationGetParams {
     /// Must be exactly 32 characters long.
     ///
     /// Path parameter `account_id`.
-    pub account_id: ::std::string::String,
+    pub account_id: String,
 }
 /// What `get()` returns.
 pub type BulkOperationGetResponse = crate::types::ListsBulkOperationResponseCollectionResult;

@@ -80,7 +80,7 @@ impl<'a> Items<'a> {
         params: &ItemListParams,
     ) -> crate::Paginator<'a, crate::types::ListsItem> {
         let this = *self;
-        let list_id = ::std::borrow::ToOwned::to_owned(list_id);
+        let list_id = ToOwned::to_owned(list_id);
         let params = params.clone();
         crate::runtime::paginate_cursor(
             "lists-get-list-items",
@@ -125,13 +125,13 @@ impl<'a> Items<'a> {
                 request_update(list_id, params),
                 crate::runtime::enveloped::<ItemUpdateResponse>,
             )
-            .and_then(move |result| ::std::result::Result::Ok(
+            .and_then(move |result| Ok(
                 crate::rules::lists::bulk_operations::BulkOperationHandle::new(
                     client,
                     result
                         .operation_id
                         .ok_or_else(|| {
-                            ::std::format!("the result has no `{}`", "operation_id")
+                            format!("the result has no `{}`", "operation_id")
                         })?,
                     waiter_params,
                 ),
@@ -164,13 +164,13 @@ impl<'a> Items<'a> {
                 request_create(list_id, params),
                 crate::runtime::enveloped::<ItemCreateResponse>,
             )
-            .and_then(move |result| ::std::result::Result::Ok(
+            .and_then(move |result| Ok(
                 crate::rules::lists::bulk_operations::BulkOperationHandle::new(
                     client,
                     result
                         .operation_id
                         .ok_or_else(|| {
-                            ::std::format!("the result has no `{}`", "operation_id")
+                            format!("the result has no `{}`", "operation_id")
                         })?,
                     waiter_params,
                 ),
@@ -203,13 +203,13 @@ impl<'a> Items<'a> {
                 request_delete(list_id, params),
                 crate::runtime::enveloped::<ItemDeleteResponse>,
             )
-            .and_then(move |result| ::std::result::Result::Ok(
+            .and_then(move |result| Ok(
                 crate::rules::lists::bulk_operations::BulkOperationHandle::new(
                     client,
                     result
                         .operation_id
                         .ok_or_else(|| {
-                            ::std::format!("the result has no `{}`", "operation_id")
+                            format!("the result has no `{}`", "operation_id")
                         })?,
                     waiter_params,
                 ),
@@ -239,8 +239,8 @@ fn request_get(
     path.param("list_id", list_id)?;
     path.literal("items");
     path.param("item_id", item_id)?;
-    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
-    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let query: Vec<(&'static str, String)> = vec![];
+    let headers: Vec<(&'static str, String)> = Vec::new();
     let body = crate::runtime::Body::Empty;
     Ok(crate::runtime::RequestSpec {
         method: ::reqwest::Method::GET,
@@ -274,17 +274,17 @@ fn request_list(
     path.literal("lists");
     path.param("list_id", list_id)?;
     path.literal("items");
-    let mut query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
-    if let ::std::option::Option::Some(value) = &params.cursor {
+    let mut query: Vec<(&'static str, String)> = vec![];
+    if let Some(value) = &params.cursor {
         query.push(("cursor", value.clone()));
     }
-    if let ::std::option::Option::Some(value) = &params.per_page {
+    if let Some(value) = &params.per_page {
         query.push(("per_page", value.to_string()));
     }
-    if let ::std::option::Option::Some(value) = &params.search {
+    if let Some(value) = &params.search {
         query.push(("search", value.clone()));
     }
-    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let headers: Vec<(&'static str, String)> = Vec::new();
     let body = crate::runtime::Body::Empty;
     Ok(crate::runtime::RequestSpec {
         method: ::reqwest::Method::GET,
@@ -318,8 +318,8 @@ fn request_update(
     path.literal("lists");
     path.param("list_id", list_id)?;
     path.literal("items");
-    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
-    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let query: Vec<(&'static str, String)> = vec![];
+    let headers: Vec<(&'static str, String)> = Vec::new();
     let body = crate::runtime::Body::json("body", &params.body)?;
     Ok(crate::runtime::RequestSpec {
         method: ::reqwest::Method::PUT,
@@ -353,8 +353,8 @@ fn request_create(
     path.literal("lists");
     path.param("list_id", list_id)?;
     path.literal("items");
-    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
-    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let query: Vec<(&'static str, String)> = vec![];
+    let headers: Vec<(&'static str, String)> = Vec::new();
     let body = crate::runtime::Body::json("body", &params.body)?;
     Ok(crate::runtime::RequestSpec {
         method: ::reqwest::Method::POST,
@@ -388,8 +388,8 @@ fn request_delete(
     path.literal("lists");
     path.param("list_id", list_id)?;
     path.literal("items");
-    let query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![];
-    let headers: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();
+    let query: Vec<(&'static str, String)> = vec![];
+    let headers: Vec<(&'static str, String)> = Vec::new();
     let body = crate::runtime::Body::json("body", &params.body)?;
     Ok(crate::runtime::RequestSpec {
         method: ::reqwest::Method::DELETE,
@@ -410,7 +410,7 @@ pub struct ItemGetParams {
     /// Must be at most 32 characters long.
     ///
     /// Path parameter `account_identifier`.
-    pub account_id: ::std::string::String,
+    pub account_id: String,
 }
 /// Parameters of `list()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -420,19 +420,19 @@ pub struct ItemListParams {
     /// Must be at most 32 characters long.
     ///
     /// Path parameter `account_id`.
-    pub account_id: ::std::string::String,
+    pub account_id: String,
     /// The pagination cursor. An opaque string token indicating the position from which to continue when requesting the next/previous set of records. Cursor values are provided under `result_info.cursors` in the response. You should make no assumptions about a cursor's content or length.
     ///
     /// Query parameter `cursor`.
-    pub cursor: ::std::option::Option<::std::string::String>,
+    pub cursor: Option<String>,
     /// Amount of results to include in each paginated response. A non-negative 32 bit integer.
     ///
     /// Query parameter `per_page`.
-    pub per_page: ::std::option::Option<i64>,
+    pub per_page: Option<i64>,
     /// A search query to filter returned items. Its meaning depends on the list type: IP addresses must start with the provided string, hostnames and bulk redirects must contain the string, and ASNs must match the string exactly.
     ///
     /// Query parameter `search`.
-    pub search: ::std::option::Option<::std::string::String>,
+    pub search: Option<String>,
 }
 /// Parameters of `update()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -442,9 +442,9 @@ pub struct ItemUpdateParams {
     /// Must be at most 32 characters long.
     ///
     /// Path parameter `account_id`.
-    pub account_id: ::std::string::String,
+    pub account_id: String,
     /// The request body.
-    pub body: ::std::vec::Vec<crate::types::ListsItemsUpdateRequestCollectionItem>,
+    pub body: Vec<crate::types::ListsItemsUpdateRequestCollectionItem>,
 }
 /// Parameters of `create()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -454,9 +454,9 @@ pub struct ItemCreateParams {
     /// Must be at most 32 characters long.
     ///
     /// Path parameter `account_id`.
-    pub account_id: ::std::string::String,
+    pub account_id: String,
     /// The request body.
-    pub body: ::std::vec::Vec<crate::types::ListsItemsUpdateRequestCollectionItem>,
+    pub body: Vec<crate::types::ListsItemsUpdateRequestCollectionItem>,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -466,9 +466,9 @@ pub struct ItemDeleteParams {
     /// Must be at most 32 characters long.
     ///
     /// Path parameter `account_id`.
-    pub account_id: ::std::string::String,
+    pub account_id: String,
     /// The request body.
-    pub body: crate::rules::lists::items::ItemDeleteBody,
+    pub body: ItemDeleteBody,
 }
 /// What `get()` returns.
 pub type ItemGetResponse = crate::types::ListsItem;
@@ -482,14 +482,12 @@ pub type ItemCreateResponse = crate::types::ListsListsAsyncResponseResult;
 pub type ItemDeleteResponse = crate::types::ListsListsAsyncResponseResult;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ItemDeleteBody {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub items: ::std::option::Option<
-        ::std::vec::Vec<crate::rules::lists::items::ItemDeleteBodyItemsItem>,
-    >,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ItemDeleteBodyItemsItem>>,
 }
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ItemDeleteBodyItemsItem {
     /// The unique ID of the item in the List.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
