@@ -144,8 +144,10 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
     Ok(files)
 }
 
-/// `work` over every item, spread over the machine's cores; results in the items' order, so the output
-/// does not depend on scheduling. (Token streams are not `Send`, so each thread builds its own.)
+/// `work` over every item, spread over the machine's cores: each thread takes the next item not yet taken,
+/// so one slow part does not hold up a fixed share of the others. Results come back in the items' order,
+/// so the output does not depend on scheduling. (Token streams are not `Send`, so each thread builds its
+/// own.)
 fn in_parallel<T: Sync>(
     items: &[T],
     work: impl Fn(&T) -> Result<String> + Sync,
@@ -154,18 +156,21 @@ fn in_parallel<T: Sync>(
         .map_or(1, |n| n.get())
         .clamp(1, items.len().max(1));
     let work = &work;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = &next;
     let mut slots: Vec<Option<Result<String>>> = (0..items.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
-            .map(|t| {
+            .map(|_| {
                 scope.spawn(move || {
-                    items
-                        .iter()
-                        .enumerate()
-                        .skip(t)
-                        .step_by(threads)
-                        .map(|(i, item)| (i, work(item)))
-                        .collect::<Vec<_>>()
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            return done;
+                        };
+                        done.push((i, work(item)));
+                    }
                 })
             })
             .collect();
