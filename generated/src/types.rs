@@ -88,34 +88,14 @@ pub struct ListsBulkOperationCompleted {
     pub status: ListsBulkOperationCompletedStatus,
 }
 /// The current status of the asynchronous operation.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ListsBulkOperationCompletedStatus {
     /// `completed`
-    #[serde(rename = "completed")]
     Completed,
 }
-impl ListsBulkOperationCompletedStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Completed => "completed",
-        }
-    }
-}
-impl ::std::fmt::Display for ListsBulkOperationCompletedStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::string_enum!(
+    closed ListsBulkOperationCompletedStatus { Completed = "completed" }
+);
 /// ListsBulkOperationFailed
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsBulkOperationFailed {
@@ -130,34 +110,14 @@ pub struct ListsBulkOperationFailed {
     pub status: ListsBulkOperationFailedStatus,
 }
 /// The current status of the asynchronous operation.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ListsBulkOperationFailedStatus {
     /// `failed`
-    #[serde(rename = "failed")]
     Failed,
 }
-impl ListsBulkOperationFailedStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Failed => "failed",
-        }
-    }
-}
-impl ::std::fmt::Display for ListsBulkOperationFailedStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::string_enum!(
+    closed ListsBulkOperationFailedStatus { Failed = "failed" }
+);
 /// ListsBulkOperationPendingOrRunning
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsBulkOperationPendingOrRunning {
@@ -167,38 +127,17 @@ pub struct ListsBulkOperationPendingOrRunning {
     pub status: ListsBulkOperationPendingOrRunningStatus,
 }
 /// The current status of the asynchronous operation.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ListsBulkOperationPendingOrRunningStatus {
     /// `pending`
-    #[serde(rename = "pending")]
     Pending,
     /// `running`
-    #[serde(rename = "running")]
     Running,
 }
-impl ListsBulkOperationPendingOrRunningStatus {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Running => "running",
-        }
-    }
-}
-impl ::std::fmt::Display for ListsBulkOperationPendingOrRunningStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::runtime::string_enum!(
+    closed ListsBulkOperationPendingOrRunningStatus { Pending = "pending", Running =
+    "running" }
+);
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsBulkOperationResponseCollection {
@@ -532,47 +471,10 @@ pub enum ListsKind {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-impl ListsKind {
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ip => "ip",
-            Self::Redirect => "redirect",
-            Self::Hostname => "hostname",
-            Self::Asn => "asn",
-            Self::Unknown(value) => value,
-        }
+crate::runtime::string_enum!(
+    open ListsKind { Ip = "ip", Redirect = "redirect", Hostname = "hostname", Asn = "asn"
     }
-}
-impl ::std::fmt::Display for ListsKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ListsKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListsKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(
-            match value.as_str() {
-                "ip" => Self::Ip,
-                "redirect" => Self::Redirect,
-                "hostname" => Self::Hostname,
-                "asn" => Self::Asn,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
+);
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsList {
     /// The RFC 3339 timestamp of when the list was created.

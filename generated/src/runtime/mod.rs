@@ -16,6 +16,7 @@ mod retry;
 mod testing;
 mod union;
 mod wait;
+mod wire;
 
 pub use call::{Call, RequestOptions, Response};
 pub use client::{Client, ClientBuilder};
@@ -45,3 +46,5 @@ pub(crate) use union::{
 };
 #[allow(unused_imports)]
 pub(crate) use wait::{poll_until, PollState};
+#[allow(unused_imports)]
+pub(crate) use wire::{closed_wire_value, string_enum};

@@ -141,6 +141,8 @@ pub fn type_def(
             let idents: Vec<_> = values.iter().map(|v| id(&v.ident)).collect();
             let wires: Vec<_> = values.iter().map(|v| v.wire.as_str()).collect();
             let value_docs: Vec<_> = values.iter().map(|v| format!(" `{}`", v.wire)).collect();
+            // The impls come from the runtime's `string_enum!`: written once, not once per enum.
+            let pairs = quote!(#(#idents = #wires),*);
             if *open {
                 quote! {
                     #doc
@@ -150,39 +152,14 @@ pub fn type_def(
                         /// A value this version of the SDK does not know, kept as sent.
                         Unknown(String),
                     }
-                    impl #name {
-                        /// The value as it appears on the wire.
-                        pub fn as_str(&self) -> &str {
-                            match self { #(Self::#idents => #wires,)* Self::Unknown(value) => value }
-                        }
-                    }
-                    impl ::std::fmt::Display for #name {
-                        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { f.write_str(self.as_str()) }
-                    }
-                    impl ::serde::Serialize for #name {
-                        fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                            serializer.serialize_str(self.as_str())
-                        }
-                    }
-                    impl<'de> ::serde::Deserialize<'de> for #name {
-                        fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                            let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
-                            Ok(match value.as_str() { #(#wires => Self::#idents,)* _ => Self::Unknown(value) })
-                        }
-                    }
+                    crate::runtime::string_enum!(open #name { #pairs });
                 }
             } else {
                 quote! {
                     #doc
-                    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-                    pub enum #name { #(#[doc = #value_docs] #[serde(rename = #wires)] #idents,)* }
-                    impl #name {
-                        /// The value as it appears on the wire.
-                        pub fn as_str(&self) -> &'static str { match self { #(Self::#idents => #wires,)* } }
-                    }
-                    impl ::std::fmt::Display for #name {
-                        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { f.write_str(self.as_str()) }
-                    }
+                    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+                    pub enum #name { #(#[doc = #value_docs] #idents,)* }
+                    crate::runtime::string_enum!(closed #name { #pairs });
                 }
             }
         }
