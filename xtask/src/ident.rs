@@ -164,11 +164,14 @@ impl Scope {
     /// Returns `name`, or `name` with the smallest numeric suffix that is still free, and marks it taken.
     pub fn claim(&mut self, name: &str, case: Case) -> String {
         let mut candidate = name.to_owned();
+        // `self_` (a keyword's escape) numbers as `self_2`, not `self__2`, which the naming lints reject.
+        let stem = name.trim_end_matches('_');
+        let stem = if stem.is_empty() { name } else { stem };
         let mut n = 2;
         while self.taken.contains(&candidate) {
             candidate = match case {
-                Case::Snake => format!("{name}_{n}"),
-                Case::Pascal => format!("{name}{n}"),
+                Case::Snake => format!("{stem}_{n}"),
+                Case::Pascal => format!("{stem}{n}"),
             };
             n += 1;
         }

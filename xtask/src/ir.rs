@@ -320,6 +320,9 @@ pub struct Param {
     pub max_length: Option<u64>,
     /// The spec's example value, when it gives a string one (used in the crate's quick start).
     pub example: Option<String>,
+    /// An array query parameter sent as one comma-separated value (`style: form, explode: false`) instead
+    /// of one pair per item.
+    pub comma_joined: bool,
 }
 
 #[derive(Debug, Clone)]

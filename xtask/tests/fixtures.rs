@@ -190,7 +190,7 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     clippy(&dir);
 
     // Bodies, parameters, responses, unions, recursion, deprecation, extra properties.
-    let (dir, _) = fixture_crate("constructs");
+    let (dir, report) = fixture_crate("constructs");
     let files = read(&dir, "src/files/mod.rs");
     for expected in [
         // multipart: one part per property, the binary one as bytes
@@ -222,6 +222,45 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         assert!(
             files.contains(expected),
             "missing `{expected}` in:\n{files}"
+        );
+    }
+    let warnings = report.warnings.join("\n");
+    let records = read(&dir, "src/records/mod.rs");
+    for expected in [
+        // a number path parameter, formatted from its value
+        "record_number: i64",
+        "path.param(\"record_number\", &record_number.to_string())?;",
+        // query objects: `name[key]` for deepObject, the keys themselves for form
+        "pub name_exact: Option<String>,",
+        "query.push((\"name[exact]\", value.clone()));",
+        "query.push((\"since\", value.clone()));",
+        "query.push((\"limit\", value.to_string()));",
+        // timestamps in the query are the RFC 3339 text given
+        "pub before: Option<String>,",
+        // `explode: false` arrays are one comma-separated value
+        "if let Some(values) = &params.ids {",
+        ".map(|value| value.to_string())",
+        "query.push((\"names\", values.join(\",\")));",
+        // a value that cannot be written as text is the text to send
+        "pub loose: Option<String>,",
+    ] {
+        assert!(
+            records.contains(expected),
+            "missing `{expected}` in:\n{records}"
+        );
+    }
+    assert!(
+        !records.contains("purge"),
+        "the call that cannot be made is left out:\n{records}"
+    );
+    for expected in [
+        "records/{record_id}:purge.post: left out of the crate",
+        "mixes literal text and parameters",
+        "parameter `loose` has a type that cannot be written as text",
+    ] {
+        assert!(
+            warnings.contains(expected),
+            "missing `{expected}` in:\n{warnings}"
         );
     }
     let types = read(&dir, "src/types.rs");

@@ -205,7 +205,19 @@ pub fn request_fn(
                     )
                 })?;
                 let rust_name = &p.ident;
-                let value = as_str(&p.ty, value_ref(p, positional));
+                let value = match &p.ty {
+                    Ty::String | Ty::Named(_) => as_str(&p.ty, value_ref(p, positional)),
+                    // Numbers and booleans: formatted from the value itself, not through a reference.
+                    _ => {
+                        let field = id(&p.ident);
+                        let place = if positional {
+                            quote!(#field)
+                        } else {
+                            quote!(params.#field)
+                        };
+                        quote!(&#place.to_string())
+                    }
+                };
                 Ok(quote!(path.param(#rust_name, #value)?;))
             }
         })
@@ -797,6 +809,19 @@ fn query(op: &Operation) -> TokenStream {
             let wire = &p.wire;
             let field = id(&p.ident);
             match (&p.ty, p.required) {
+                (Ty::Array(item), required) if p.comma_joined => {
+                    let joined = if **item == Ty::String {
+                        quote!(values.join(","))
+                    } else {
+                        let value = owned_string(item, quote!(value));
+                        quote!(values.iter().map(|value| #value).collect::<Vec<_>>().join(","))
+                    };
+                    if required {
+                        quote!({ let values = &params.#field; query.push((#wire, #joined)); })
+                    } else {
+                        quote!(if let Some(values) = &params.#field { query.push((#wire, #joined)); })
+                    }
+                }
                 (Ty::Array(item), true) => {
                     let value = owned_string(item, quote!(value));
                     quote!(for value in &params.#field { query.push((#wire, #value)); })

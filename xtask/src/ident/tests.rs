@@ -63,6 +63,11 @@ fn collisions_get_a_stable_suffix() {
     let mut fields = Scope::default();
     assert_eq!(fields.claim("id", Case::Snake), "id");
     assert_eq!(fields.claim("id", Case::Snake), "id_2");
+    // `self` and `Self` both escape to a keyword's `_`; the second is numbered without a doubled `_`.
+    assert_eq!(fields.claim("self_", Case::Snake), "self_");
+    assert_eq!(fields.claim("self_", Case::Snake), "self_2");
+    assert_eq!(scope.claim("Self_", Case::Pascal), "Self_");
+    assert_eq!(scope.claim("Self_", Case::Pascal), "Self2");
 }
 
 #[test]

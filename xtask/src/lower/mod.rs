@@ -41,6 +41,8 @@ pub struct Lowerer<'a> {
     inline_types: HashMap<String, Ty>,
     /// Type names taken in each module.
     scopes: BTreeMap<Vec<String>, Scope>,
+    /// Why each operation that could not be generated was left out.
+    left_out: Vec<anyhow::Error>,
     warnings: Vec<String>,
 }
 
@@ -55,10 +57,20 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
         request_mode: false,
         inline_types: HashMap::new(),
         scopes: BTreeMap::new(),
+        left_out: Vec::new(),
         warnings: Vec::new(),
     };
     let (resources, mut operations) = lowerer.operations()?;
     lowerer.all_components()?;
+    // An operation that failed half-way may have named a type it never defined; then its error stands.
+    if let Some(missing) = missing_type(&lowerer, &operations) {
+        let mut left_out = lowerer.left_out;
+        return Err(if left_out.is_empty() {
+            anyhow::anyhow!("internal: type {missing:?} is used but never defined")
+        } else {
+            left_out.swap_remove(0)
+        });
+    }
     let unlinked = workflow::link_started(&mut operations, |path| lowerer.find_type(path));
     lowerer.warnings.extend(unlinked);
     cycles::box_cycles(&mut lowerer.types);
@@ -127,6 +139,44 @@ impl<'a> Lowerer<'a> {
             name: scope.claim(&name, Case::Pascal),
         }
     }
+}
+
+/// A type the model refers to but does not define, if there is one.
+fn missing_type(lowerer: &Lowerer, operations: &[crate::ir::Operation]) -> Option<TypePath> {
+    use crate::ir::{BodyMedia, Response, TypeKind};
+    let mut used: Vec<&Ty> = Vec::new();
+    for def in &lowerer.types {
+        match &def.kind {
+            TypeKind::Struct { fields, extra } => {
+                used.extend(fields.iter().map(|f| &f.ty));
+                used.extend(extra);
+            }
+            TypeKind::Union(union) => used.extend(union.variants.iter().map(|v| &v.ty)),
+            TypeKind::Alias(ty) => used.push(ty),
+            TypeKind::StringEnum { .. } => {}
+        }
+    }
+    for op in operations {
+        used.extend(op.positional.iter().chain(&op.params).map(|p| &p.ty));
+        match op.body.as_ref().map(|b| &b.media) {
+            Some(BodyMedia::Json(ty)) => used.push(ty),
+            Some(BodyMedia::Multipart { parts, .. }) => used.extend(parts.iter().map(|p| &p.ty)),
+            _ => {}
+        }
+        if let Response::Enveloped(ty) | Response::EnvelopedWhole(ty) | Response::Json(ty) =
+            &op.response
+        {
+            used.push(ty);
+        }
+    }
+    while let Some(ty) = used.pop() {
+        match ty {
+            Ty::Named(path) if lowerer.find_type(path).is_none() => return Some(path.clone()),
+            Ty::Array(inner) | Ty::Map(inner) => used.push(inner),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The server URL with each `{variable}` replaced by its default.

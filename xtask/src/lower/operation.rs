@@ -10,7 +10,7 @@ use crate::ir::{
     AuthScheme, BodyMedia, FormPart, Operation, Param, ParamLocation, RequestBody, Resource,
     Response, Segment, Ty,
 };
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme, StatusCode};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -148,13 +148,37 @@ impl<'a> Lowerer<'a> {
             } else {
                 scope.claim(&f.placement.method, Case::Snake)
             };
-            let mut operation = self
-                .operation(f, fn_name, &canonical)
-                .with_context(|| format!("in operation {}", f.at))?;
+            // One call the generator cannot make costs that call, not the whole crate: it is left out with
+            // a warning. (`lower` still fails if what it left behind is incomplete; see `left_out`.)
+            let mut operation = match self.operation(f, fn_name, &canonical) {
+                Ok(operation) => operation,
+                Err(err) => {
+                    self.warnings
+                        .push(format!("{}: left out of the crate: {err:#}", f.at));
+                    self.left_out
+                        .push(err.context(format!("in operation {}", f.at)));
+                    continue;
+                }
+            };
             if let Some(paging) = &mut operation.paging {
                 paging.page_fn = scope.claim(&paging.page_fn, Case::Snake);
             }
             operations.push(operation);
+        }
+        // Resources whose calls were all left out go too, so no handle is left without calls.
+        let used: BTreeSet<&[String]> = operations
+            .iter()
+            .flat_map(|op| (1..=op.resource.len()).map(|depth| &op.resource[..depth]))
+            .collect();
+        resources.retain(|r| used.contains(r.module.as_slice()));
+        for r in &mut resources {
+            let mut child = r.module.clone();
+            r.children.retain(|c| {
+                child.push(c.clone());
+                let keep = used.contains(child.as_slice());
+                child.pop();
+                keep
+            });
         }
         Ok((resources, operations))
     }
@@ -184,7 +208,7 @@ impl<'a> Lowerer<'a> {
         };
 
         // Operation-level parameters replace path-level ones with the same name and location.
-        let mut declared: Vec<(&'a openapiv3::ParameterData, ParamLocation, String)> = Vec::new();
+        let mut declared: Vec<Declared<'a>> = Vec::new();
         let sources = f
             .shared_params
             .iter()
@@ -196,9 +220,11 @@ impl<'a> Lowerer<'a> {
                 .enumerate()
                 .map(|(i, p)| (p, format!("{}.parameters[{i}]", f.at)));
         for (p, at) in sources.chain(own) {
-            let (data, location) = self.parameter(p, &at)?;
-            declared.retain(|(d, l, _)| !(d.name == data.name && *l == location));
-            declared.push((data, location, at));
+            let parameter = self.parameter(p, &at)?;
+            declared.retain(|d| {
+                !(d.data.name == parameter.data.name && d.location == parameter.location)
+            });
+            declared.push(parameter);
         }
 
         let segments_raw: Vec<&str> = f.path.split('/').filter(|s| !s.is_empty()).collect();
@@ -221,12 +247,12 @@ impl<'a> Lowerer<'a> {
         let mut fields = Scope::default();
         let mut locals = Scope::with_reserved(CALL_LOCALS);
         // Path parameters in path order, then query parameters in spec order.
-        let mut ordered: Vec<&(&openapiv3::ParameterData, ParamLocation, String)> = Vec::new();
+        let mut ordered: Vec<&Declared<'a>> = Vec::new();
         for segment in &segments_raw {
             if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 let p = declared
                     .iter()
-                    .find(|(d, l, _)| d.name == name && *l == ParamLocation::Path)
+                    .find(|d| d.data.name == name && d.location == ParamLocation::Path)
                     .ok_or_else(|| {
                         anyhow::anyhow!(
                             "paths.{}: path parameter `{{{name}}}` is not declared in `parameters`",
@@ -243,7 +269,7 @@ impl<'a> Lowerer<'a> {
             ParamLocation::Header,
             ParamLocation::Cookie,
         ] {
-            ordered.extend(declared.iter().filter(|(_, l, _)| *l == location));
+            ordered.extend(declared.iter().filter(|d| d.location == location));
         }
         // The body field's name is taken first, so a parameter called `body` gets the suffix.
         let body_ident =
@@ -262,7 +288,8 @@ impl<'a> Lowerer<'a> {
                 None => previous_literal = segment,
             }
         }
-        for (data, location, at) in ordered {
+        for declared in ordered {
+            let (data, location) = (declared.data, &declared.location);
             let is_positional =
                 *location == ParamLocation::Path && positional_names.contains(&data.name.as_str());
             let scope = if is_positional {
@@ -275,11 +302,9 @@ impl<'a> Lowerer<'a> {
                 _ => None,
             }
             .unwrap_or(&data.name);
-            let param = self.param(
-                data,
+            let lowered = self.param(
+                declared,
                 rust_name,
-                *location,
-                at,
                 &Hint {
                     module: module.clone(),
                     name: params_type.clone(),
@@ -287,9 +312,9 @@ impl<'a> Lowerer<'a> {
                 scope,
             )?;
             if is_positional {
-                positional.push(param);
+                positional.extend(lowered);
             } else {
-                params.push(param);
+                params.extend(lowered);
             }
         }
         let mut segments = Vec::with_capacity(segments_raw.len());
@@ -448,29 +473,45 @@ impl<'a> Lowerer<'a> {
             })
     }
 
-    fn parameter(
-        &self,
-        p: &'a ReferenceOr<Parameter>,
-        at: &str,
-    ) -> Result<(&'a openapiv3::ParameterData, ParamLocation)> {
+    fn parameter(&self, p: &'a ReferenceOr<Parameter>, at: &str) -> Result<Declared<'a>> {
         let parameter = self.component(p, "parameters", |c| &c.parameters, at)?;
-        match parameter {
-            Parameter::Path { parameter_data, .. } => Ok((parameter_data, ParamLocation::Path)),
-            Parameter::Query { parameter_data, .. } => Ok((parameter_data, ParamLocation::Query)),
-            Parameter::Header { parameter_data, .. } => Ok((parameter_data, ParamLocation::Header)),
-            Parameter::Cookie { parameter_data, .. } => Ok((parameter_data, ParamLocation::Cookie)),
-        }
+        let (data, location, deep_object) = match parameter {
+            Parameter::Path { parameter_data, .. } => (parameter_data, ParamLocation::Path, false),
+            Parameter::Query {
+                parameter_data,
+                style,
+                ..
+            } => (
+                parameter_data,
+                ParamLocation::Query,
+                matches!(style, openapiv3::QueryStyle::DeepObject),
+            ),
+            Parameter::Header { parameter_data, .. } => {
+                (parameter_data, ParamLocation::Header, false)
+            }
+            Parameter::Cookie { parameter_data, .. } => {
+                (parameter_data, ParamLocation::Cookie, false)
+            }
+        };
+        Ok(Declared {
+            data,
+            location,
+            deep_object,
+            at: at.to_owned(),
+        })
     }
 
+    /// The parameter as the call's argument or params fields: one, or one per property for an object in the
+    /// query (`name[key]=value` with `style: deepObject`, else `key=value`, as OpenAPI serializes them).
+    /// A type that cannot be written as text is taken as the text to send, with a warning.
     fn param(
         &mut self,
-        data: &'a openapiv3::ParameterData,
+        declared: &Declared<'a>,
         rust_name: &str,
-        location: ParamLocation,
-        at: &str,
         owner: &Hint,
         scope: &mut Scope,
-    ) -> Result<Param> {
+    ) -> Result<Vec<Param>> {
+        let (data, location, at) = (declared.data, declared.location, declared.at.as_str());
         let ParameterSchemaOrContent::Schema(schema) = &data.format else {
             bail!(
                 "{at}: parameter `{}` uses `content` instead of `schema`, which is not supported",
@@ -478,7 +519,7 @@ impl<'a> Lowerer<'a> {
             );
         };
         let schema_at = format!("{at}.schema");
-        let ty = self.lower(schema.into(), &owner.child(rust_name), &schema_at)?;
+        let ty = as_text(self.lower(schema.into(), &owner.child(rust_name), &schema_at)?);
         let (resolved, _, _) = self.resolve(schema.into(), &schema_at)?;
         let (min_length, max_length) = match shape(resolved) {
             Shape::String {
@@ -491,6 +532,40 @@ impl<'a> Lowerer<'a> {
         if unchecked_constraints(resolved) {
             self.warnings.push(format!("{schema_at}: `pattern`, `minimum` and `maximum` of parameter `{}` are not checked before sending", data.name));
         }
+        let doc = data
+            .description
+            .clone()
+            .or_else(|| resolved.schema_data.description.clone());
+        let required = data.required || location == ParamLocation::Path;
+        if let (ParamLocation::Query, Some(fields)) = (location, self.scalar_fields(&ty)) {
+            let object_doc = doc.map(|d| format!("{d}\n\n")).unwrap_or_default();
+            return Ok(fields
+                .into_iter()
+                .map(|field| Param {
+                    wire: if declared.deep_object {
+                        format!("{}[{}]", data.name, field.wire)
+                    } else {
+                        field.wire.clone()
+                    },
+                    ident: scope.claim(
+                        &ident(&format!("{rust_name}_{}", field.wire), Case::Snake),
+                        Case::Snake,
+                    ),
+                    location,
+                    required: required && field.required,
+                    doc: Some(format!(
+                        "{object_doc}`{}`: {}",
+                        field.wire,
+                        field.doc.clone().unwrap_or_default()
+                    )),
+                    ty: as_text(field.ty),
+                    min_length: None,
+                    max_length: None,
+                    example: None,
+                    comma_joined: false,
+                })
+                .collect());
+        }
         let scalar = |ty: &Ty| {
             matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean)
                 || crate::ir::is_string_enum(|p| self.find_type(p), ty)
@@ -499,22 +574,23 @@ impl<'a> Lowerer<'a> {
             (Ty::Array(item), ParamLocation::Query) => scalar(item),
             (ty, _) => scalar(ty),
         };
-        if !supported {
-            bail!(
-                "{at}: parameter `{}` has a type that cannot be sent as text in a URL or header ({ty:?})",
+        let ty = if supported {
+            ty
+        } else {
+            self.warnings.push(format!(
+                "{schema_at}: parameter `{}` has a type that cannot be written as text in a URL or header; it is taken as the text to send (`String`)",
                 data.name
-            );
-        }
-        Ok(Param {
+            ));
+            Ty::String
+        };
+        let comma_joined = matches!(ty, Ty::Array(_)) && data.explode == Some(false);
+        Ok(vec![Param {
             wire: data.name.clone(),
             ident: scope.claim(&ident(rust_name, Case::Snake), Case::Snake),
             location,
             ty,
-            required: data.required || location == ParamLocation::Path,
-            doc: data
-                .description
-                .clone()
-                .or_else(|| resolved.schema_data.description.clone()),
+            required,
+            doc,
             min_length,
             max_length,
             example: data
@@ -523,7 +599,28 @@ impl<'a> Lowerer<'a> {
                 .or(resolved.schema_data.example.as_ref())
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
-        })
+            comma_joined,
+        }])
+    }
+
+    /// The properties of `ty` when it is an object whose properties are all text-like (what a query string
+    /// can carry as one pair each).
+    fn scalar_fields(&self, ty: &Ty) -> Option<Vec<crate::ir::Field>> {
+        let Ty::Named(path) = ty else { return None };
+        let crate::ir::TypeKind::Struct {
+            fields,
+            extra: None,
+        } = &self.find_type(path)?.kind
+        else {
+            return None;
+        };
+        let text = |ty: &Ty| {
+            matches!(
+                as_text(ty.clone()),
+                Ty::String | Ty::Integer | Ty::Number | Ty::Boolean
+            ) || crate::ir::is_string_enum(|p| self.find_type(p), ty)
+        };
+        (!fields.is_empty() && fields.iter().all(|f| text(&f.ty))).then(|| fields.clone())
     }
 
     /// What the first 2xx response holds: Cloudflare's envelope, other JSON, text, bytes or nothing.
@@ -742,6 +839,24 @@ impl<'a> Lowerer<'a> {
 }
 
 /// Constraints on a parameter that the runtime does not check (it checks lengths).
+/// A parameter as declared, with where it was declared.
+struct Declared<'a> {
+    data: &'a openapiv3::ParameterData,
+    location: ParamLocation,
+    /// `style: deepObject`: an object's properties go as `name[key]=value`.
+    deep_object: bool,
+    at: String,
+}
+
+/// Timestamps in URLs and headers are the RFC 3339 text the caller gives.
+fn as_text(ty: Ty) -> Ty {
+    match ty {
+        Ty::DateTime => Ty::String,
+        Ty::Array(item) if *item == Ty::DateTime => Ty::Array(Box::new(Ty::String)),
+        other => other,
+    }
+}
+
 fn unchecked_constraints(schema: &openapiv3::Schema) -> bool {
     use openapiv3::{SchemaKind, Type};
     match &schema.schema_kind {
