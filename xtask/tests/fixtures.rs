@@ -253,10 +253,17 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         !records.contains("purge"),
         "the call that cannot be made is left out:\n{records}"
     );
+    let exports = read(&dir, "src/exports/mod.rs");
+    assert!(
+        exports.contains("path.literal(\"exports\");\n    path.literal(\"\");"),
+        "the trailing slash is kept:\n{exports}"
+    );
     for expected in [
         "records/{record_id}:purge.post: left out of the crate",
         "mixes literal text and parameters",
         "parameter `loose` has a type that cannot be written as text",
+        "files.post.requestBody.content.multipart/form-data.schema: parts beyond the listed properties",
+        "exports/.get.responses: only a `default` response and no 2XX one",
     ] {
         assert!(
             warnings.contains(expected),

@@ -78,6 +78,12 @@ impl<'a> Lowerer<'a> {
             for (method, op) in item.iter() {
                 let at = format!("paths.{path}.{method}");
                 let success = self.success_response(op, &at)?;
+                if matches!(success, Success::Empty)
+                    && op.responses.default.is_some()
+                    && !op.responses.responses.keys().any(is_success)
+                {
+                    self.warnings.push(format!("{at}.responses: only a `default` response and no 2XX one; the call returns `()` and does not read the body"));
+                }
                 let returns_array = match &success {
                     Success::Envelope { result, .. } | Success::Json(Some(result)) => {
                         self.is_array(result)?
@@ -346,6 +352,10 @@ impl<'a> Lowerer<'a> {
                     None => Segment::Literal((*s).to_owned()),
                 },
             );
+        }
+        // `/things/` is another URL than `/things`: the trailing slash is kept.
+        if f.path.len() > 1 && f.path.ends_with('/') {
+            segments.push(Segment::Literal(String::new()));
         }
 
         let response = match &f.success {
@@ -731,6 +741,12 @@ impl<'a> Lowerer<'a> {
             let view = self.object_view(schema.into(), &schema_at)?;
             if view.properties.is_empty() {
                 bail!("{schema_at}: a multipart body must be an object with `properties` (one part each)");
+            }
+            if view
+                .additional
+                .is_some_and(|a| !matches!(a, openapiv3::AdditionalProperties::Any(false)))
+            {
+                self.warnings.push(format!("{schema_at}: parts beyond the listed properties (`additionalProperties`) cannot be sent; the form has the listed ones"));
             }
             let mut scope = Scope::default();
             let mut parts = Vec::with_capacity(view.properties.len());
