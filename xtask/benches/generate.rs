@@ -3,9 +3,16 @@
 //! `../shared/specs/` when that folder is there. The table at the end gives time per operation and per type,
 //! and how time grows with size (exponent 1.0 is linear). Peak memory is `generation_memory`.
 //!
+//! Then the whole-document-sized inputs (`specs::whole_documents`), also in the criterion group, get two more
+//! numbers: the wall time of the CLI (`xtask codegen --spec .. --out ..`, files written), and the ratio of
+//! `xtask::generate` to the formatting floor (`syn::parse_file` + `prettyplease::unparse` of the sources it
+//! generated), interleaved in the same run.
+//!
 //! BENCHMARKS.md has the numbers.
 
 use std::hint::black_box;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -16,6 +23,17 @@ mod criterion_results;
 mod specs;
 
 const GROUP: &str = "generate";
+
+/// The allocator of the CLI (`xtask/src/main.rs`), so in-process times are the ones `cargo xtask codegen` gets.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Timed CLI runs per whole-document input.
+const CLI_RUNS: usize = 7;
+
+/// Time for the interleaved generate / floor rounds per input; the helper runs at least 20 rounds, which at
+/// seconds a round is what bounds it.
+const FLOOR_BUDGET: Duration = Duration::from_secs(20);
 
 /// Criterion's parameter for an input: `synthetic_x8`, `cloudflare.yaml`, ...
 fn parameter(input: &specs::Input) -> String {
@@ -144,10 +162,159 @@ fn stages(inputs: &[specs::Input]) {
     }
 }
 
+/// Wall time of the CLI on one input, and what it wrote.
+struct Cli {
+    median: Duration,
+    min: Duration,
+    files: usize,
+    lines: usize,
+}
+
+/// `xtask codegen --spec <input> --out <dir>`: one untimed run (page cache, counts), then [`CLI_RUNS`]
+/// timed ones, each into a fresh directory so every file is written.
+fn cli(input: &specs::Input, scratch: &Path) -> Cli {
+    let out = scratch.join("cli-out");
+    let run = || {
+        let started = Instant::now();
+        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("codegen")
+            .arg("--spec")
+            .arg(&input.path)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("start xtask");
+        let elapsed = started.elapsed();
+        assert!(
+            output.status.success(),
+            "xtask codegen failed on {}: {}",
+            input.label,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        elapsed
+    };
+    run();
+    let (mut files, mut lines) = (0, 0);
+    let mut pending = vec![out.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read the CLI's output") {
+            let path = entry.expect("read the CLI's output").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files += 1;
+                lines += std::fs::read(&path)
+                    .expect("read a written file")
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+            }
+        }
+    }
+    std::fs::remove_dir_all(&out).expect("remove the CLI's output");
+    let mut times: Vec<Duration> = (0..CLI_RUNS)
+        .map(|_| {
+            let time = run();
+            std::fs::remove_dir_all(&out).expect("remove the CLI's output");
+            time
+        })
+        .collect();
+    times.sort();
+    Cli {
+        median: times[times.len() / 2],
+        min: times[0],
+        files,
+        lines,
+    }
+}
+
+/// `xtask::generate` against the formatting floor: parsing and printing the Rust sources that same call
+/// generates, which emission cannot do without.
+fn floor_ratio(input: &specs::Input) -> criterion_results::Ratio {
+    let job = input.job();
+    let (files, _) = xtask::generate(&job).expect("generate");
+    let sources: Vec<String> = files
+        .into_iter()
+        .filter(|f| f.path != "Cargo.toml")
+        .map(|f| f.contents)
+        .collect();
+    let mut subject = || {
+        black_box(xtask::generate(&job).expect("generate"));
+    };
+    let mut floor = || {
+        for source in &sources {
+            let file = syn::parse_file(source).expect("generated code parses");
+            black_box(prettyplease::unparse(&file));
+        }
+    };
+    criterion_results::interleaved(&mut [&mut subject, &mut floor], FLOOR_BUDGET)[0]
+}
+
+/// The component schemas an input defines.
+fn component_schemas(path: &Path) -> usize {
+    let text = std::fs::read_to_string(path).expect("read the input");
+    let spec: serde_json::Value =
+        serde_json::from_str(&text).expect("a whole-document input is JSON");
+    spec["components"]["schemas"]
+        .as_object()
+        .map_or(0, |schemas| schemas.len())
+}
+
+/// The CLI and floor measurements of the whole-document inputs criterion measured, and their table.
+fn whole_documents(
+    results: &criterion_results::Results,
+    inputs: &[specs::Input],
+    sizes: &[Size],
+    scratch: &Path,
+) {
+    use criterion_results::human;
+    let mut rows = Vec::new();
+    for input in inputs {
+        let parameter = parameter(input);
+        let Some(in_process) = results.median_ns(GROUP, &parameter, "") else {
+            continue;
+        };
+        let size = sizes
+            .iter()
+            .find(|s| s.parameter == parameter)
+            .expect("a measured input has a size");
+        let schemas = component_schemas(&input.path);
+        println!(
+            "{}: {} operations, {schemas} component schemas, {} types generated",
+            input.label, size.operations, size.types
+        );
+        let cli = cli(input, scratch);
+        let ratio = floor_ratio(input);
+        rows.push(format!(
+            "| {} | {} | {schemas} | {} | {} | {} ({}) | {} | {} | {ratio} |",
+            input.label,
+            size.operations,
+            size.types,
+            human(in_process),
+            human(cli.median.as_nanos() as f64),
+            human(cli.min.as_nanos() as f64),
+            cli.files,
+            cli.lines,
+        ));
+    }
+    if rows.is_empty() {
+        return;
+    }
+    println!(
+        "\n| input | operations | schemas | types | in-process median | CLI median (min) | files written | lines written | generate / floor, interleaved |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        println!("{row}");
+    }
+}
+
 fn main() {
     let results = criterion_results::Results::since_now();
     let dir = specs::scratch_dir();
-    let inputs = specs::inputs(&dir);
+    let mut inputs = specs::inputs(&dir);
+    let first_whole = inputs.len();
+    inputs.extend(specs::whole_documents(&dir));
     let mut criterion = Criterion::default().configure_from_args();
     let sizes = generate(&mut criterion, &inputs);
     criterion.final_summary();
@@ -155,5 +322,6 @@ fn main() {
     if results.measured(GROUP, "synthetic_x1", "") {
         stages(&inputs);
     }
+    whole_documents(&results, &inputs[first_whole..], &sizes, &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,6 +6,10 @@
 //! resource, `client.c<k>()...`), suffixes every operation id with `-c<k>` and every component name with
 //! `_c<k>`, and rewrites every `$ref` to match. Security schemes are shared. Operations and schemas grow
 //! exactly N-fold, and the shapes stay the real ones.
+//!
+//! The whole-document inputs are about the size of Cloudflare's whole document (about 1,500 operations), which
+//! is not in this repository: the Lists spec x136, and (when `../shared/specs` is there) its three real cuts
+//! combined, each source copied under its own tag (`l<k>`, `r<k>`, `d<k>`) so names cannot clash.
 
 #![allow(dead_code)]
 
@@ -78,48 +82,155 @@ fn move_path(path: &str, segment: &str) -> String {
     parts.join("/")
 }
 
-/// The Lists spec (`spec/cloudflare.yaml`) with its paths and components copied `copies` times.
-pub fn synthetic(lists: &Value, copies: usize) -> Value {
+/// One source of a combined spec: `copies` copies of `spec`, copy `k` tagged `<tag><k>`.
+pub struct Source<'a> {
+    pub spec: &'a Value,
+    /// Lowercase letters, distinct per source: tag `c` with copy 11 and tag `c1` with copy 1 would clash.
+    pub tag: &'a str,
+    pub copies: usize,
+}
+
+/// The paths and components of every source, copied and renamed; `info`, `servers` and the rest come from
+/// the first source, security schemes from all of them.
+pub fn combine(sources: &[Source]) -> Value {
+    for (i, source) in sources.iter().enumerate() {
+        assert!(
+            !source.tag.is_empty() && source.tag.chars().all(|c| c.is_ascii_lowercase()),
+            "tag `{}` is not lowercase letters",
+            source.tag
+        );
+        assert!(
+            sources[..i].iter().all(|s| s.tag != source.tag),
+            "tag `{}` is used twice",
+            source.tag
+        );
+    }
     let mut paths = Map::new();
     let mut components = Map::new();
-    if let Some(schemes) = lists.pointer("/components/securitySchemes") {
-        components.insert("securitySchemes".to_owned(), schemes.clone());
+    let mut schemes = Map::new();
+    for source in sources {
+        if let Some(defs) = source.spec["components"]["securitySchemes"].as_object() {
+            for (name, def) in defs {
+                schemes.entry(name.clone()).or_insert_with(|| def.clone());
+            }
+        }
     }
-    for k in 0..copies {
-        let suffix = format!("_c{k}");
-        let segment = format!("c{k}");
-        for (path, item) in lists["paths"].as_object().expect("paths") {
-            let mut item = item.clone();
-            rename_refs(&mut item, &suffix);
-            if let Some(methods) = item.as_object_mut() {
-                for op in methods.values_mut() {
-                    if let Some(Value::String(id)) = op.get_mut("operationId") {
-                        id.push_str(&format!("-{segment}"));
+    if sources
+        .iter()
+        .any(|s| s.spec.pointer("/components/securitySchemes").is_some())
+    {
+        components.insert("securitySchemes".to_owned(), Value::Object(schemes));
+    }
+    for source in sources {
+        for k in 0..source.copies {
+            let segment = format!("{}{k}", source.tag);
+            let suffix = format!("_{segment}");
+            for (path, item) in source.spec["paths"].as_object().expect("paths") {
+                let mut item = item.clone();
+                rename_refs(&mut item, &suffix);
+                if let Some(methods) = item.as_object_mut() {
+                    for op in methods.values_mut() {
+                        if let Some(Value::String(id)) = op.get_mut("operationId") {
+                            id.push_str(&format!("-{segment}"));
+                        }
                     }
                 }
+                paths.insert(move_path(path, &segment), item);
             }
-            paths.insert(move_path(path, &segment), item);
-        }
-        for section in SECTIONS {
-            let Some(defs) = lists["components"][section].as_object() else {
-                continue;
-            };
-            let out = components
-                .entry(section)
-                .or_insert_with(|| Value::Object(Map::new()))
-                .as_object_mut()
-                .expect("a section is an object");
-            for (name, def) in defs {
-                let mut def = def.clone();
-                rename_refs(&mut def, &suffix);
-                out.insert(format!("{name}{suffix}"), def);
+            for section in SECTIONS {
+                let Some(defs) = source.spec["components"][section].as_object() else {
+                    continue;
+                };
+                let out = components
+                    .entry(section)
+                    .or_insert_with(|| Value::Object(Map::new()))
+                    .as_object_mut()
+                    .expect("a section is an object");
+                for (name, def) in defs {
+                    let mut def = def.clone();
+                    rename_refs(&mut def, &suffix);
+                    out.insert(format!("{name}{suffix}"), def);
+                }
             }
         }
     }
-    let mut spec = lists.clone();
+    let mut spec = sources.first().expect("a source").spec.clone();
     spec["paths"] = Value::Object(paths);
     spec["components"] = Value::Object(components);
     spec
+}
+
+/// The Lists spec (`spec/cloudflare.yaml`) with its paths and components copied `copies` times, tag `c`.
+pub fn synthetic(lists: &Value, copies: usize) -> Value {
+    combine(&[Source {
+        spec: lists,
+        tag: "c",
+        copies,
+    }])
+}
+
+/// Writes `spec` as JSON to `dir/<file>` and returns it as an input labelled `label`.
+fn write_input(dir: &Path, file: &str, label: &str, spec: &Value) -> Input {
+    let path = dir.join(file);
+    std::fs::write(&path, serde_json::to_vec(spec).expect("serialize")).expect("write spec");
+    Input {
+        label: label.to_owned(),
+        copies: None,
+        path,
+    }
+}
+
+/// The whole-document-sized inputs, written as JSON to `dir`: the Lists spec x136 (1,496 operations), and
+/// lists x110 + rulesets x6 + dns x11 of `../shared/specs` (1,495 operations) when the three are there.
+pub fn whole_documents(dir: &Path) -> Vec<Input> {
+    let root = xtask::repo_root();
+    let text = std::fs::read_to_string(root.join("spec/cloudflare.yaml"))
+        .expect("read spec/cloudflare.yaml");
+    let lists: Value = serde_yaml::from_str(&text).expect("spec/cloudflare.yaml is YAML");
+    std::fs::create_dir_all(dir).expect("create the bench's spec folder");
+    let mut inputs = vec![write_input(
+        dir,
+        "whole-lists-x136.json",
+        "whole-document size (Lists x136)",
+        &synthetic(&lists, 136),
+    )];
+    let shared = root.join("../shared/specs");
+    let read = |name: &str| -> Option<Value> {
+        let text = std::fs::read_to_string(shared.join(format!("cloudflare-2024-08-{name}.json")));
+        Some(serde_json::from_str(&text.ok()?).expect("a shared spec is JSON"))
+    };
+    match (read("lists"), read("rulesets"), read("dns")) {
+        (Some(lists), Some(rulesets), Some(dns)) => {
+            let spec = combine(&[
+                Source {
+                    spec: &lists,
+                    tag: "l",
+                    copies: 110,
+                },
+                Source {
+                    spec: &rulesets,
+                    tag: "r",
+                    copies: 6,
+                },
+                Source {
+                    spec: &dns,
+                    tag: "d",
+                    copies: 11,
+                },
+            ]);
+            inputs.push(write_input(
+                dir,
+                "whole-real-cuts.json",
+                "whole-document size (real cuts)",
+                &spec,
+            ));
+        }
+        _ => println!(
+            "note: the lists, rulesets and dns cuts are not all in {}; no whole-document input from them",
+            shared.display()
+        ),
+    }
+    inputs
 }
 
 /// Every input, synthetic specs written as JSON to `dir`. Prints a note when `../shared/specs` is absent.
