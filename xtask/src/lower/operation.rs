@@ -576,13 +576,9 @@ impl<'a> Lowerer<'a> {
                 })
                 .collect());
         }
-        let scalar = |ty: &Ty| {
-            matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean)
-                || crate::ir::is_string_enum(|p| self.find_type(p), ty)
-        };
         let supported = match (&ty, location) {
-            (Ty::Array(item), ParamLocation::Query) => scalar(item),
-            (ty, _) => scalar(ty),
+            (Ty::Array(item), ParamLocation::Query) => self.is_text(item),
+            (ty, _) => self.is_text(ty),
         };
         let ty = if supported {
             ty
@@ -624,13 +620,14 @@ impl<'a> Lowerer<'a> {
         else {
             return None;
         };
-        let text = |ty: &Ty| {
-            matches!(
-                as_text(ty.clone()),
-                Ty::String | Ty::Integer | Ty::Number | Ty::Boolean
-            ) || crate::ir::is_string_enum(|p| self.find_type(p), ty)
-        };
-        (!fields.is_empty() && fields.iter().all(|f| text(&f.ty))).then(|| fields.clone())
+        (!fields.is_empty() && fields.iter().all(|f| self.is_text(&as_text(f.ty.clone()))))
+            .then(|| fields.clone())
+    }
+
+    /// Whether a value of `ty` can be written as one piece of text in a URL or header.
+    fn is_text(&self, ty: &Ty) -> bool {
+        matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean)
+            || crate::ir::is_string_enum(|p| self.find_type(p), ty)
     }
 
     /// What the first 2xx response holds: Cloudflare's envelope, other JSON, text, bytes or nothing.
