@@ -17,15 +17,19 @@ pub fn load(path: &Path) -> Result<OpenAPI> {
 }
 
 /// JSON is parsed as JSON (faster, exact positions), anything else as YAML.
-pub fn parse(text: &str) -> Result<OpenAPI> {
-    let value: serde_json::Value = if text.trim_start().starts_with('{') {
+fn to_value(text: &str) -> Result<serde_json::Value> {
+    Ok(if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?
     } else {
         serde_yaml::from_str(text).map_err(|e| match e.location() {
             Some(at) => anyhow::anyhow!("line {}, column {}: {e}", at.line(), at.column()),
             None => anyhow::anyhow!("{e}"),
         })?
-    };
+    })
+}
+
+pub fn parse(text: &str) -> Result<OpenAPI> {
+    let value = to_value(text)?;
     let version = value
         .get("openapi")
         .and_then(|v| v.as_str())
@@ -34,10 +38,12 @@ pub fn parse(text: &str) -> Result<OpenAPI> {
     if !version.starts_with("3.0") {
         anyhow::bail!("`openapi: {version}`: only OpenAPI 3.0.x documents are supported");
     }
-    // Tracking the path costs half again as much, so it is only done to explain a failure.
-    if let Ok(doc) = OpenAPI::deserialize(&value) {
+    // The document is read from the value by move, so its strings are not copied. Tracking the path costs
+    // half again as much, so it is only done to explain a failure, from the text parsed again.
+    if let Ok(doc) = OpenAPI::deserialize(value) {
         return Ok(doc);
     }
+    let value = to_value(text)?;
     serde_path_to_error::deserialize::<_, OpenAPI>(&value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
