@@ -4,6 +4,7 @@
 
 use crate::emit::File;
 use anyhow::{bail, Context, Result};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Default)]
@@ -24,8 +25,9 @@ pub fn sync(dir: &Path, files: &[File], check: bool, remake: &str) -> Result<Syn
             _ => plan.changed.push(file.path.clone()),
         }
     }
+    let produced: BTreeSet<&Path> = files.iter().map(|f| Path::new(&f.path)).collect();
     for orphan in generated_files(dir)? {
-        if !files.iter().any(|f| Path::new(&f.path) == orphan) {
+        if !produced.contains(orphan.as_path()) {
             plan.removed
                 .push(orphan.to_string_lossy().replace('\\', "/"));
         }
@@ -53,8 +55,9 @@ pub fn sync(dir: &Path, files: &[File], check: bool, remake: &str) -> Result<Syn
 
 fn write_all(dir: &Path, files: &[File], plan: &Sync) -> Result<()> {
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let changed: BTreeSet<&str> = plan.changed.iter().map(String::as_str).collect();
     let staging = (|| -> Result<()> {
-        for file in files.iter().filter(|f| plan.changed.contains(&f.path)) {
+        for file in files.iter().filter(|f| changed.contains(f.path.as_str())) {
             let target = dir.join(&file.path);
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent)
