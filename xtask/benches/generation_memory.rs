@@ -1,6 +1,7 @@
 //! Peak heap memory of in-process generation (`xtask::generate`), per spec size (not a criterion bench: it
 //! prints one table). A counting global allocator tracks live heap bytes; for each input the high-water mark
-//! above the live bytes before the call is its peak. Inputs as in the `generate` bench.
+//! above the live bytes before the call is its peak. Inputs as in the `generate` bench, whole-document-sized
+//! ones included.
 //!
 //! BENCHMARKS.md has the numbers. Run alone: `cargo bench -p xtask --bench generation_memory`.
 
@@ -72,7 +73,8 @@ fn main() {
         return;
     }
     let dir = specs::scratch_dir();
-    let inputs = specs::inputs(&dir);
+    let mut inputs = specs::inputs(&dir);
+    inputs.extend(specs::whole_documents(&dir));
     println!("\n| spec | operations | types | spec file | peak heap | per operation | per operation vs x1 |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let mut base = None;
