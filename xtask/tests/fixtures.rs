@@ -264,12 +264,19 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         "parameter `loose` has a type that cannot be written as text",
         "files.post.requestBody.content.multipart/form-data.schema: parts beyond the listed properties",
         "exports/.get.responses: only a `default` response and no 2XX one",
+        "scripts/{script_name}.put.requestBody.content.multipart/form-data.schema: a multipart body must be an object with `properties` (one part each); the body is sent as `application/javascript` instead",
     ] {
         assert!(
             warnings.contains(expected),
             "missing `{expected}` in:\n{warnings}"
         );
     }
+    let scripts = read(&dir, "src/scripts/mod.rs");
+    assert!(
+        scripts.contains("content_type: \"application/javascript\"")
+            && scripts.contains("pub body: Vec<u8>,"),
+        "a multipart body that cannot be sent gives way to the next media type:\n{scripts}"
+    );
     let types = read(&dir, "src/types.rs");
     for expected in [
         // readOnly left out of the request type, writeOnly optional in the response type

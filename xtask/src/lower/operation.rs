@@ -692,29 +692,44 @@ impl<'a> Lowerer<'a> {
             module: module.to_vec(),
             name: format!("{base}Body"),
         };
-        let chosen = body
-            .content
-            .iter()
-            .find(|(media, _)| is_json(media))
-            .or_else(|| {
-                body.content
-                    .iter()
-                    .find(|(media, _)| media.as_str() == "multipart/form-data")
-            })
-            .or_else(|| body.content.iter().next());
-        let Some((media, content)) = chosen else {
-            bail!("{at}: a request body without any media type in `content`");
-        };
-        let media_at = format!("{at}.content.{media}");
-        self.request_mode = true;
-        let lowered = self.body_media(media, content, &hint, &media_at);
-        self.request_mode = false;
-        Ok(RequestBody {
-            ident,
-            media: lowered?,
-            required: body.required,
-            doc: body.description.clone(),
-        })
+        // JSON first, then multipart, then the others in the spec's order. One that cannot be sent (a
+        // multipart body whose parts cannot be known) gives way to the next the operation accepts, unless
+        // the attempt already defined types: those could name types it never got to define.
+        let mut offered: Vec<_> = body.content.iter().collect();
+        offered.sort_by_key(|(media, _)| match media.as_str() {
+            m if is_json(m) => 0,
+            "multipart/form-data" => 1,
+            _ => 2,
+        });
+        let mut refused: Vec<anyhow::Error> = Vec::new();
+        for (media, content) in offered {
+            let media_at = format!("{at}.content.{media}");
+            let defined = self.types.len();
+            self.request_mode = true;
+            let lowered = self.body_media(media, content, &hint, &media_at);
+            self.request_mode = false;
+            match lowered {
+                Ok(lowered) => {
+                    self.warnings.extend(
+                        refused.iter().map(|reason| {
+                            format!("{reason}; the body is sent as `{media}` instead")
+                        }),
+                    );
+                    return Ok(RequestBody {
+                        ident,
+                        media: lowered,
+                        required: body.required,
+                        doc: body.description.clone(),
+                    });
+                }
+                Err(reason) if self.types.len() == defined => refused.push(reason),
+                Err(reason) => return Err(reason),
+            }
+        }
+        match refused.into_iter().next() {
+            Some(first) => Err(first),
+            None => bail!("{at}: a request body without any media type in `content`"),
+        }
     }
 
     fn body_media(
