@@ -243,6 +243,9 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         "query.push((\"names\", values.join(\",\")));",
         // a value that cannot be written as text is the text to send
         "pub loose: Option<String>,",
+        // no `type`, only numeric bounds: an integer when they are whole, else a number
+        "pub page: Option<i64>,",
+        "pub ratio: Option<f64>,",
     ] {
         assert!(
             records.contains(expected),

@@ -531,6 +531,10 @@ impl<'a> Lowerer<'a> {
         let schema_at = format!("{at}.schema");
         let ty = as_text(self.lower(schema.into(), &owner.child(rust_name), &schema_at)?);
         let (resolved, _, _) = self.resolve(schema.into(), &schema_at)?;
+        let ty = match ty {
+            Ty::Json => implied_number(resolved).unwrap_or(Ty::Json),
+            ty => ty,
+        };
         let (min_length, max_length) = match shape(resolved) {
             Shape::String {
                 min_length,
@@ -883,6 +887,34 @@ fn as_text(ty: Ty) -> Ty {
         Ty::Array(item) if *item == Ty::DateTime => Ty::Array(Box::new(Ty::String)),
         other => other,
     }
+}
+
+/// A schema without `type` whose only constraints are numeric ones, as Cloudflare writes `page` and
+/// `per_page` (`{default: 1, minimum: 1}`): a number, an integer when its bounds and default are whole.
+/// (Only for parameters: what is sent may be narrower than the schema, what is received may not.)
+fn implied_number(schema: &openapiv3::Schema) -> Option<Ty> {
+    let openapiv3::SchemaKind::Any(any) = &schema.schema_kind else {
+        return None;
+    };
+    let numeric_only = openapiv3::AnySchema {
+        minimum: any.minimum,
+        maximum: any.maximum,
+        multiple_of: any.multiple_of,
+        exclusive_minimum: any.exclusive_minimum,
+        exclusive_maximum: any.exclusive_maximum,
+        ..Default::default()
+    };
+    let bounds = [any.minimum, any.maximum, any.multiple_of];
+    let default = schema.schema_data.default.as_ref();
+    if *any != numeric_only
+        || bounds.iter().all(Option::is_none)
+        || default.is_some_and(|d| !d.is_number())
+    {
+        return None;
+    }
+    let whole = bounds.iter().flatten().all(|b| b.fract() == 0.0)
+        && default.map_or(true, |d| d.is_i64() || d.is_u64());
+    Some(if whole { Ty::Integer } else { Ty::Number })
 }
 
 fn unchecked_constraints(schema: &openapiv3::Schema) -> bool {
