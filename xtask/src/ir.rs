@@ -329,6 +329,8 @@ pub struct Param {
 pub enum Response {
     /// Cloudflare's envelope `{success, errors, messages, result}`: the call returns `result`.
     Enveloped(Ty),
+    /// The envelope whose `result` the spec says may be `null`: the call returns `Option` of it.
+    EnvelopedNullable(Ty),
     /// The envelope with more than the standard members (e.g. `result_info`): the call returns all of it.
     EnvelopedWhole(Ty),
     /// JSON that is not the envelope.

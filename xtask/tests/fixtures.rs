@@ -274,6 +274,21 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
             "missing `{expected}` in:\n{warnings}"
         );
     }
+    let rules = read(&dir, "src/rules/mod.rs");
+    for expected in [
+        // a readOnly property the body requires is kept, optional, with a note
+        "Read-only in the spec, yet listed as required here",
+        "pub id: Option<String>,",
+        "pub note: Option<String>,",
+        // a nullable `result` is returned as an `Option`, so `result: null` decodes
+        "pub type RuleDeleteResponse = Option<RuleDeleteResult>;",
+        "pub struct RuleDeleteResult {",
+    ] {
+        assert!(
+            rules.contains(expected),
+            "missing `{expected}` in:\n{rules}"
+        );
+    }
     let scripts = read(&dir, "src/scripts/mod.rs");
     assert!(
         scripts.contains("content_type: \"application/javascript\"")

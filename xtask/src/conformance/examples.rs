@@ -352,7 +352,7 @@ impl<'s> Context<'_, 's> {
 #[allow(unreachable_patterns)] // response shapes added to the model later are reported as unmapped
 fn response_type(cx: &Context<'_, '_>, op: &Operation) -> Option<(String, Option<String>)> {
     match &op.response {
-        Response::Enveloped(_) => Some((
+        Response::Enveloped(_) | Response::EnvelopedNullable(_) => Some((
             cx.rust_path(&op.resource, &op.response_type),
             Some("result".to_owned()),
         )),

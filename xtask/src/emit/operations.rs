@@ -89,7 +89,9 @@ fn call(op: &Operation, api: &Api) -> anyhow::Result<TokenStream> {
     let (args, arg_names) = call_args(op);
     let request_fn = request_fn_name(op);
     let decode = match &op.response {
-        Response::Enveloped(_) => quote!(crate::runtime::enveloped::<#response>),
+        Response::Enveloped(_) | Response::EnvelopedNullable(_) => {
+            quote!(crate::runtime::enveloped::<#response>)
+        }
         Response::EnvelopedWhole(_) => quote!(crate::runtime::enveloped_whole::<#response>),
         Response::Json(_) => quote!(crate::runtime::json::<#response>),
         Response::Text => quote!(crate::runtime::text),
@@ -1030,6 +1032,10 @@ pub fn response_alias(op: &Operation) -> TokenStream {
                 return TokenStream::new();
             }
             rust_type(ty, true, &op.resource)
+        }
+        Response::EnvelopedNullable(ty) => {
+            let ty = rust_type(ty, true, &op.resource);
+            quote!(Option<#ty>)
         }
         Response::Text => quote!(String),
         Response::Bytes => quote!(Vec<u8>),

@@ -163,8 +163,10 @@ fn missing_type(lowerer: &Lowerer, operations: &[crate::ir::Operation]) -> Optio
             Some(BodyMedia::Multipart { parts, .. }) => used.extend(parts.iter().map(|p| &p.ty)),
             _ => {}
         }
-        if let Response::Enveloped(ty) | Response::EnvelopedWhole(ty) | Response::Json(ty) =
-            &op.response
+        if let Response::Enveloped(ty)
+        | Response::EnvelopedNullable(ty)
+        | Response::EnvelopedWhole(ty)
+        | Response::Json(ty) = &op.response
         {
             used.push(ty);
         }

@@ -3,7 +3,7 @@
 
 use super::resource::{place, singular, Placement};
 use super::schema::{component_name, Hint, SchemaRef};
-use super::view::{shape, Shape};
+use super::view::{enum_allows_null, shape, Shape};
 use super::{workflow, Lowerer};
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{
@@ -365,7 +365,19 @@ impl<'a> Lowerer<'a> {
             } => Response::EnvelopedWhole(self.lower(*r, &response_hint, at)?),
             Success::Envelope {
                 result: (r, at), ..
-            } => Response::Enveloped(self.lower(*r, &response_hint, at)?),
+            } => {
+                let (schema, _, _) = self.resolve(*r, at)?;
+                if schema.schema_data.nullable || enum_allows_null(schema) {
+                    // The call returns `Option<…Result>`, named `…Response`.
+                    let hint = Hint {
+                        module: module.clone(),
+                        name: format!("{base}Result"),
+                    };
+                    Response::EnvelopedNullable(self.lower(*r, &hint, at)?)
+                } else {
+                    Response::Enveloped(self.lower(*r, &response_hint, at)?)
+                }
+            }
             Success::Json(Some((r, at))) => Response::Json(self.lower(*r, &response_hint, at)?),
             Success::Json(None) => Response::Json(Ty::Json),
             Success::Text => Response::Text,

@@ -436,17 +436,29 @@ impl<'a> Lowerer<'a> {
             let (schema, _, _) = self.resolve(*r, location)?;
             let data = &schema.schema_data;
             // A request never sends `readOnly` properties; a response never promises `writeOnly` ones.
-            if self.request_mode && data.read_only {
+            // Except a `readOnly` property a request still requires (Cloudflare's ids in delete bodies,
+            // `readOnly` through a shared `$ref`): it stays, optional, so the call can still be made.
+            let listed = merged.required.contains(wire);
+            let required_read_only = self.request_mode && data.read_only;
+            if required_read_only && !listed {
                 continue;
             }
             let ty = self.lower(*r, &owner_hint.child(wire), location)?;
+            let mut doc = data.description.clone();
+            if required_read_only {
+                let note = "Read-only in the spec, yet listed as required here: set it when the call needs it.";
+                doc = Some(match doc {
+                    Some(text) => format!("{text}\n\n{note}"),
+                    None => note.to_owned(),
+                });
+            }
             fields.push(Field {
                 wire: wire.clone(),
                 ident: scope.claim(&ident(wire, Case::Snake), Case::Snake),
-                required: merged.required.contains(wire) && (self.request_mode || !data.write_only),
+                required: listed && !required_read_only && (self.request_mode || !data.write_only),
                 nullable: data.nullable || enum_allows_null(schema) || ty == Ty::Null,
                 ty,
-                doc: data.description.clone(),
+                doc,
                 deprecated: data.deprecated,
                 boxed: false,
             });
