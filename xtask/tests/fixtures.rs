@@ -268,12 +268,18 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         "files.post.requestBody.content.multipart/form-data.schema: parts beyond the listed properties",
         "exports/.get.responses: only a `default` response and no 2XX one",
         "scripts/{script_name}.put.requestBody.content.multipart/form-data.schema: a multipart body must be an object with `properties` (one part each); the body is sent as `application/javascript` instead",
+        "certificates.get.security: the runtime cannot send user_service_key; those alternatives are left out",
+        "certificates.get: left out of the crate",
     ] {
         assert!(
             warnings.contains(expected),
             "missing `{expected}` in:\n{warnings}"
         );
     }
+    assert!(
+        !read(&dir, "src/lib.rs").contains("pub mod certificates;"),
+        "a call no credentials can authorize is left out"
+    );
     let rules = read(&dir, "src/rules/mod.rs");
     for expected in [
         // a readOnly property the body requires is kept, optional, with a note

@@ -859,7 +859,12 @@ impl<'a> Lowerer<'a> {
                         location: openapiv3::APIKeyLocation::Header,
                         name,
                         ..
-                    }) => alternative.push(AuthScheme::Header(name.clone())),
+                    }) if CREDENTIAL_HEADERS
+                        .iter()
+                        .any(|known| known.eq_ignore_ascii_case(name)) =>
+                    {
+                        alternative.push(AuthScheme::Header(name.clone()))
+                    }
                     _ => usable = false,
                 }
             }
@@ -875,14 +880,17 @@ impl<'a> Lowerer<'a> {
                 skipped.join(", ")
             ));
             if alternatives.is_empty() {
-                bail!("{at}.security: none of the accepted security schemes is supported (bearer tokens and API keys in headers are)");
+                bail!("{at}.security: none of the accepted security schemes is supported (bearer tokens, and the email and key headers `X-Auth-Email` + `X-Auth-Key`, are)");
             }
         }
         Ok(alternatives)
     }
 }
 
-/// Constraints on a parameter that the runtime does not check (it checks lengths).
+/// The API-key headers the runtime's credentials can fill (`generated/src/runtime/auth.rs`: an email and
+/// Global API key). A scheme with another header (an Origin CA key, say) could never be sent.
+const CREDENTIAL_HEADERS: [&str; 2] = ["X-Auth-Email", "X-Auth-Key"];
+
 /// A parameter as declared, with where it was declared.
 struct Declared<'a> {
     data: &'a openapiv3::ParameterData,
