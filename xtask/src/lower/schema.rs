@@ -436,11 +436,16 @@ impl<'a> Lowerer<'a> {
             let (schema, _, _) = self.resolve(*r, location)?;
             let data = &schema.schema_data;
             // A request never sends `readOnly` properties; a response never promises `writeOnly` ones.
-            // Except a `readOnly` property a request still requires (Cloudflare's ids in delete bodies,
-            // `readOnly` through a shared `$ref`): it stays, optional, so the call can still be made.
+            // `required` on a `readOnly` property applies to responses only, as OpenAPI says, except in a
+            // schema written for the request itself (not a shared component): Cloudflare's delete bodies
+            // require ids that are `readOnly` through a shared `$ref`. Those stay, optional, so the call
+            // can still be made.
             let listed = merged.required.contains(wire);
-            let required_read_only = self.request_mode && data.read_only;
-            if required_read_only && !listed {
+            let required_read_only = self.request_mode
+                && data.read_only
+                && listed
+                && !location.starts_with("#/components/schemas/");
+            if self.request_mode && data.read_only && !required_read_only {
                 continue;
             }
             let ty = self.lower(*r, &owner_hint.child(wire), location)?;
@@ -479,9 +484,40 @@ impl<'a> Lowerer<'a> {
             self.merge_into(&mut merged, member.into(), &format!("{at}/allOf/{i}"), 0)?;
         }
         if let Some((properties, required)) = own {
-            merged.add_object(properties, required, at);
+            self.add_object(&mut merged, properties, required, at);
         }
         Ok(merged)
+    }
+
+    /// Adds an object's properties to `merged`, a later definition replacing an earlier one, except that a
+    /// plain string does not widen an earlier string enum: `allOf` is an intersection, and Cloudflare's
+    /// DNS records pin `type` to one value before a base whose `type` is any string.
+    fn add_object(
+        &self,
+        merged: &mut Merged<'a>,
+        properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &'a [String],
+        at: &str,
+    ) {
+        let string_values =
+            |r: SchemaRef<'a>, at: &str| match self.resolve(r, at).map(|(s, _, _)| shape(s)) {
+                Ok(Shape::String { values, .. }) => Some(values.len()),
+                _ => None,
+            };
+        let kept: Vec<&str> = properties
+            .iter()
+            .filter(|(name, later)| {
+                merged
+                    .properties
+                    .get(*name)
+                    .is_some_and(|(earlier, earlier_at)| {
+                        string_values(*earlier, earlier_at).is_some_and(|n| n > 0)
+                            && string_values((*later).into(), at) == Some(0)
+                    })
+            })
+            .map(|(name, _)| name.as_str())
+            .collect();
+        merged.add_object(properties, required, at, &kept);
     }
 
     /// The object view of any schema: its merged properties, or none when it is not an object.
@@ -513,7 +549,7 @@ impl<'a> Lowerer<'a> {
                     )?;
                 }
                 if let Some((properties, required)) = own {
-                    merged.add_object(properties, required, &location);
+                    self.add_object(merged, properties, required, &location);
                 }
             }
             Shape::Object {
@@ -521,7 +557,7 @@ impl<'a> Lowerer<'a> {
                 required,
                 additional,
             } => {
-                merged.add_object(properties, required, &location);
+                self.add_object(merged, properties, required, &location);
                 if additional.is_some() {
                     merged.additional = additional;
                 }
@@ -872,17 +908,22 @@ impl<'a> Merged<'a> {
         at: &str,
     ) -> Self {
         let mut merged = Merged::empty();
-        merged.add_object(properties, required, at);
+        merged.add_object(properties, required, at, &[]);
         merged
     }
 
+    /// Adds the properties, a later definition replacing an earlier one, except those in `kept`.
     fn add_object(
         &mut self,
         properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
         required: &'a [String],
         at: &str,
+        kept: &[&str],
     ) {
         for (name, schema) in properties {
+            if kept.contains(&name.as_str()) {
+                continue;
+            }
             let location = format!("{at}/properties/{}", escape_pointer(name));
             if self
                 .properties

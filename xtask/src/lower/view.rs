@@ -116,6 +116,12 @@ fn only_null<T>(values: &[Option<T>]) -> bool {
 
 fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
     let own = (!any.properties.is_empty()).then_some((&any.properties, any.required.as_slice()));
+    // An array's own `oneOf`/`anyOf` constrains it; its items say what it holds.
+    if any.typ.as_deref() == Some("array") && any.items.is_some() {
+        return Shape::Array {
+            items: any.items.as_ref(),
+        };
+    }
     if !any.one_of.is_empty() {
         return Shape::OneOf(&any.one_of, own);
     }
@@ -123,6 +129,10 @@ fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
         return Shape::AnyOf(&any.any_of, own);
     }
     if !any.all_of.is_empty() {
+        // `required` beside `allOf` applies to the merged properties even with no properties of its own.
+        let own = own.or_else(|| {
+            (!any.required.is_empty()).then_some((&any.properties, any.required.as_slice()))
+        });
         return Shape::AllOf {
             members: &any.all_of,
             own,
