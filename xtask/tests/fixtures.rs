@@ -74,6 +74,22 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         types.contains("pub created_on: Option<::time::OffsetDateTime>"),
         "{types}"
     );
+    for expected in [
+        // the enum that pins `type` survives the base's plain string, so the union is decided by it
+        "pub enum Record {",
+        "/// `type`: `A`.",
+        "/// `type`: `TXT`.",
+        // `required` beside `allOf`
+        "pub name: String,",
+        "pub content: Option<String>,",
+        // an array with its own `anyOf` is still an array
+        "pub tags: Option<Vec<String>>,",
+    ] {
+        assert!(
+            types.contains(expected),
+            "missing `{expected}` in:\n{types}"
+        );
+    }
     clippy(&dir);
 
     // enum: [null] is a value that can only be null; a null among string values makes the field optional.
@@ -279,6 +295,12 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     assert!(
         !read(&dir, "src/lib.rs").contains("pub mod certificates;"),
         "a call no credentials can authorize is left out"
+    );
+    let settings = read(&dir, "src/hostnames/settings/mod.rs");
+    assert!(
+        settings.contains("path.param(\"setting_id\", setting_id)?;")
+            && settings.contains("path.param(\"hostname\", hostname)?;"),
+        "two path parameters in a row keep their names:\n{settings}"
     );
     let rules = read(&dir, "src/rules/mod.rs");
     for expected in [

@@ -329,9 +329,15 @@ fn crate_docs(api: &Api, options: &Options) -> String {
          or [`Client::from_env`].\n\
          - Calls hang off resource handles that mirror the API's paths (`client.rules().lists()`...); each \
          call takes the last path parameter as its own argument and the others in a params struct.\n\
-         - Calls return the `result` of Cloudflare's response envelope; everything else is an [`Error`].\n\
-         - [`types`] holds the types the spec defines once and uses in several places.\n\
-         - Unions are decided by their discriminator and keep values this version does not know in an \
+         - Calls return the `result` of Cloudflare's response envelope; everything else is an [`Error`].\n",
+    );
+    if api.types.iter().any(|t| t.path.module == ["types"]) {
+        text.push_str(
+            "- [`types`] holds the types the spec defines once and uses in several places.\n",
+        );
+    }
+    text.push_str(
+        "- Unions are decided by their discriminator and keep values this version does not know in an \
          `Unknown` variant; string enums keep unknown values too.",
     );
     text

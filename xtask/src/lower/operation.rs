@@ -282,16 +282,10 @@ impl<'a> Lowerer<'a> {
             f.op.request_body
                 .is_some()
                 .then(|| fields.claim("body", Case::Snake));
-        let mut previous_literal = "";
         let mut rust_names: BTreeMap<&str, String> = BTreeMap::new();
-        for segment in &segments_raw {
-            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => {
-                    if let Some(canon) = canonical.get(previous_literal) {
-                        rust_names.insert(name, canon.clone());
-                    }
-                }
-                None => previous_literal = segment,
+        for (name, key) in path_param_keys(f.path) {
+            if let Some(canon) = canonical.get(&key) {
+                rust_names.insert(name, canon.clone());
             }
         }
         for declared in ordered {
@@ -960,18 +954,12 @@ fn is_json(media: &str) -> bool {
 fn canonical_path_names<'p>(paths: impl Iterator<Item = &'p str>) -> BTreeMap<String, String> {
     let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for path in paths {
-        let mut previous = "";
-        for segment in path.split('/').filter(|s| !s.is_empty()) {
-            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => {
-                    *counts
-                        .entry(previous.to_owned())
-                        .or_default()
-                        .entry(name.to_owned())
-                        .or_default() += 1
-                }
-                None => previous = segment,
-            }
+        for (name, key) in path_param_keys(path) {
+            *counts
+                .entry(key)
+                .or_default()
+                .entry(name.to_owned())
+                .or_default() += 1;
         }
     }
     counts
@@ -983,6 +971,29 @@ fn canonical_path_names<'p>(paths: impl Iterator<Item = &'p str>) -> BTreeMap<St
             Some((literal, best.0.clone()))
         })
         .collect()
+}
+
+/// Each path parameter with the position its Rust name is chosen for: the literal segment before it, and
+/// for parameters in a row how many come between (`/settings/{a}/{b}`: `settings`, then `settings+1`).
+fn path_param_keys(path: &str) -> Vec<(&str, String)> {
+    let (mut previous, mut run) = ("", 0);
+    let mut keys = Vec::new();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => {
+                keys.push((
+                    name,
+                    match run {
+                        0 => previous.to_owned(),
+                        _ => format!("{previous}+{run}"),
+                    },
+                ));
+                run += 1;
+            }
+            None => (previous, run) = (segment, 0),
+        }
+    }
+    keys
 }
 
 fn is_success(code: &StatusCode) -> bool {
