@@ -222,7 +222,7 @@ fn bad_documents_fail_with_their_location_and_write_nothing_and_bad_calls_are_le
             ),
             vec![
                 "paths./things/{id}.get.parameters[1].schema",
-                "parameter `X-Trace` has a type that cannot be written as text in a URL or header; it is taken as the text to send",
+                "parameter `X-Trace` has no type, or one that cannot be written as text in a URL or header; it is taken as the text to send",
             ],
         ),
         (

@@ -280,7 +280,9 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     for expected in [
         "records/{record_id}:purge.post: left out of the crate",
         "mixes literal text and parameters",
-        "parameter `loose` has a type that cannot be written as text",
+        "parameter `loose` has no type, or one that cannot be written as text",
+        "schema: `minimum` of parameter `page` is not checked before sending",
+        "schema: `minimum`, `maximum` of parameter `ratio` are not checked before sending",
         "files.post.requestBody.content.multipart/form-data.schema: parts beyond the listed properties",
         "exports/.get.responses: only a `default` response and no 2XX one",
         "scripts/{script_name}.put.requestBody.content.multipart/form-data.schema: a multipart body must be an object with `properties` (one part each); the body is sent as `application/javascript` instead",

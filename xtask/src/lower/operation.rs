@@ -549,8 +549,15 @@ impl<'a> Lowerer<'a> {
             } => (min_length.map(|n| n as u64), max_length.map(|n| n as u64)),
             _ => (None, None),
         };
-        if unchecked_constraints(resolved) {
-            self.warnings.push(format!("{schema_at}: `pattern`, `minimum` and `maximum` of parameter `{}` are not checked before sending", data.name));
+        let unchecked = unchecked_constraints(resolved);
+        if !unchecked.is_empty() {
+            let names: Vec<String> = unchecked.iter().map(|k| format!("`{k}`")).collect();
+            self.warnings.push(format!(
+                "{schema_at}: {} of parameter `{}` {} not checked before sending",
+                names.join(", "),
+                data.name,
+                if names.len() == 1 { "is" } else { "are" }
+            ));
         }
         let doc = data
             .description
@@ -594,7 +601,7 @@ impl<'a> Lowerer<'a> {
             ty
         } else {
             self.warnings.push(format!(
-                "{schema_at}: parameter `{}` has a type that cannot be written as text in a URL or header; it is taken as the text to send (`String`)",
+                "{schema_at}: parameter `{}` has no type, or one that cannot be written as text in a URL or header; it is taken as the text to send (`String`)",
                 data.name
             ));
             Ty::String
@@ -931,15 +938,37 @@ fn implied_number(schema: &openapiv3::Schema) -> Option<Ty> {
     Some(if whole { Ty::Integer } else { Ty::Number })
 }
 
-fn unchecked_constraints(schema: &openapiv3::Schema) -> bool {
+/// The constraints of a parameter the runtime does not check before sending (it checks the lengths of
+/// strings): their keywords, as the spec writes them.
+fn unchecked_constraints(schema: &openapiv3::Schema) -> Vec<&'static str> {
     use openapiv3::{SchemaKind, Type};
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(s)) => s.pattern.is_some(),
-        SchemaKind::Type(Type::Integer(i)) => i.minimum.is_some() || i.maximum.is_some(),
-        SchemaKind::Type(Type::Number(n)) => n.minimum.is_some() || n.maximum.is_some(),
-        SchemaKind::Any(a) => a.pattern.is_some() || a.minimum.is_some() || a.maximum.is_some(),
-        _ => false,
-    }
+    let (pattern, minimum, maximum, lengths) = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => (s.pattern.is_some(), false, false, false),
+        SchemaKind::Type(Type::Integer(i)) => {
+            (false, i.minimum.is_some(), i.maximum.is_some(), false)
+        }
+        SchemaKind::Type(Type::Number(n)) => {
+            (false, n.minimum.is_some(), n.maximum.is_some(), false)
+        }
+        // Without `type`, lengths are checked only when the schema still reads as a string (an enum).
+        SchemaKind::Any(a) => (
+            a.pattern.is_some(),
+            a.minimum.is_some(),
+            a.maximum.is_some(),
+            (a.min_length.is_some() || a.max_length.is_some())
+                && !matches!(shape(schema), Shape::String { .. }),
+        ),
+        _ => (false, false, false, false),
+    };
+    [
+        (pattern, "pattern"),
+        (minimum, "minimum"),
+        (maximum, "maximum"),
+        (lengths, "minLength/maxLength"),
+    ]
+    .into_iter()
+    .filter_map(|(present, keyword)| present.then_some(keyword))
+    .collect()
 }
 
 /// `application/json`, `application/problem+json`, `application/json; charset=utf-8`...
