@@ -243,6 +243,8 @@ pub struct FormPart {
     pub ty: Ty,
     /// `format: binary`: sent as a file part.
     pub binary: bool,
+    /// An array of binary strings: one file part per item, all under the part's name.
+    pub repeated: bool,
     pub required: bool,
     pub doc: Option<String>,
 }

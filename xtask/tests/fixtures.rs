@@ -213,6 +213,10 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         "pub struct FileCreateForm",
         "pub file: Vec<u8>,",
         "crate::runtime::PartValue::Bytes",
+        // an array of binary strings: one file part per item
+        "pub attachments: Option<Vec<Vec<u8>>>,",
+        "Part `attachments`, once per file.",
+        "for value in value {",
         "crate::runtime::json_text(\"meta\", value)?",
         // header and cookie parameters
         "headers.push((\"X-Request-Tag\", value.clone()));",

@@ -414,7 +414,10 @@ fn body(op: &Operation) -> TokenStream {
                 } else {
                     quote!(crate::runtime::PartValue::Text(crate::runtime::json_text(#wire, value)?))
                 };
-                let push = quote!(parts.push(crate::runtime::Part { name: #wire, value: #value }););
+                let mut push = quote!(parts.push(crate::runtime::Part { name: #wire, value: #value }););
+                if part.repeated {
+                    push = quote!(for value in value { #push });
+                }
                 if part.required {
                     quote!({ let value = &form.#part_field; #push })
                 } else {
@@ -762,14 +765,17 @@ pub fn form_struct(op: &Operation) -> TokenStream {
     let fields = parts.iter().map(|part| {
         let doc = docs::outer(
             format!(
-                "{}\n\nPart `{}`.",
+                "{}\n\nPart `{}`{}.",
                 part.doc.clone().unwrap_or_default(),
-                part.wire
+                part.wire,
+                if part.repeated { ", once per file" } else { "" }
             )
             .trim_start(),
         );
         let field = id(&part.ident);
-        let base = if part.binary {
+        let base = if part.repeated {
+            quote!(Vec<Vec<u8>>)
+        } else if part.binary {
             quote!(Vec<u8>)
         } else {
             rust_type(&part.ty, true, &op.resource)

@@ -781,7 +781,15 @@ impl<'a> Lowerer<'a> {
             let mut parts = Vec::with_capacity(view.properties.len());
             for (wire, (r, location)) in &view.properties {
                 let (schema, _, _) = self.resolve(*r, location)?;
-                let binary = matches!(shape(schema), Shape::String { format: Some(f), .. } if f == "binary" || f == "byte");
+                let is_binary = |schema| matches!(shape(schema), Shape::String { format: Some(f), .. } if f == "binary" || f == "byte");
+                let repeated = match shape(schema) {
+                    Shape::Array { items: Some(items) } => {
+                        let items_at = format!("{location}/items");
+                        is_binary(self.resolve(items.into(), &items_at)?.0)
+                    }
+                    _ => false,
+                };
+                let binary = repeated || is_binary(schema);
                 let ty = if binary {
                     Ty::String
                 } else {
@@ -792,6 +800,7 @@ impl<'a> Lowerer<'a> {
                     ident: scope.claim(&ident(wire, Case::Snake), Case::Snake),
                     ty,
                     binary,
+                    repeated,
                     required: view.required.contains(wire),
                     doc: schema.schema_data.description.clone(),
                 });
