@@ -48,7 +48,7 @@ pub fn place(path: &str, http_method: &str, returns_array: bool) -> Placement {
 
 /// `bulk_operations` -> `bulk_operation`, for type names such as `BulkOperationGetParams`.
 pub fn singular(word: &str) -> String {
-    let keep = ["ss", "us", "is", "news", "dns"];
+    let keep = ["ss", "us", "is", "news", "dns", "series", "species"];
     if keep.iter().any(|k| word.ends_with(k)) {
         return word.to_owned();
     }

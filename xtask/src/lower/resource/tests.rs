@@ -88,6 +88,8 @@ fn singular_table() {
         ("dns", "dns"),
         ("boxes", "box"),
         ("s", "s"),
+        ("timeseries", "timeseries"),
+        ("timeseries_groups", "timeseries_group"),
     ] {
         assert_eq!(singular(plural), one);
     }
