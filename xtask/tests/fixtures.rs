@@ -333,6 +333,9 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     for expected in [
         // readOnly left out of the request type, writeOnly optional in the response type
         "pub struct RecordInput",
+        // a `oneOf`/`anyOf` of one schema and a null-only member: that schema, optional even when required
+        "pub parent: Option<Meta>,",
+        "pub weight: Option<i64>,",
         // recursion boxed only where needed
         "pub parent: Option<Box<Tree>>,",
         "pub children: Option<Vec<Tree>>,",

@@ -3,7 +3,7 @@
 
 use super::resource::{place, singular, Placement};
 use super::schema::{component_name, Hint, SchemaRef};
-use super::view::{enum_allows_null, shape, Shape};
+use super::view::{allows_null, shape, Shape};
 use super::{workflow, Lowerer};
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{
@@ -361,7 +361,7 @@ impl<'a> Lowerer<'a> {
                 result: (r, at), ..
             } => {
                 let (schema, _, _) = self.resolve(*r, at)?;
-                if schema.schema_data.nullable || enum_allows_null(schema) {
+                if allows_null(schema) {
                     // The call returns `Option<…Result>`, named `…Response`.
                     let hint = Hint {
                         module: module.clone(),

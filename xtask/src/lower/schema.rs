@@ -2,7 +2,7 @@
 //! property replaces an earlier one's), `oneOf`/`anyOf` turned into unions decided by a discriminator found
 //! in the spec, inline objects and enums named after where they appear.
 
-use super::view::{enum_allows_null, shape, OwnProps, Shape};
+use super::view::{allows_null, shape, OwnProps, Shape};
 use super::Lowerer;
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{
@@ -265,6 +265,11 @@ impl<'a> Lowerer<'a> {
                 self.same_primitive(members, at)?.unwrap_or(Ty::Json)
             }
             Shape::OneOf(..) | Shape::AnyOf(..) => self.define_new(schema, hint, at)?,
+            // One member and nothing beside it: that member's type, not a copy of it.
+            Shape::AllOf {
+                members: [only],
+                own: None,
+            } => self.lower(only.into(), hint, &format!("{at}/allOf/0"))?,
             Shape::AllOf { members, own } => {
                 let merged = self.merge(members, own, at)?;
                 if !merged.properties.is_empty() {
@@ -461,7 +466,7 @@ impl<'a> Lowerer<'a> {
                 wire: wire.clone(),
                 ident: scope.claim(&ident(wire, Case::Snake), Case::Snake),
                 required: listed && !required_read_only && (self.request_mode || !data.write_only),
-                nullable: data.nullable || enum_allows_null(schema) || ty == Ty::Null,
+                nullable: allows_null(schema) || ty == Ty::Null,
                 ty,
                 doc,
                 deprecated: data.deprecated,

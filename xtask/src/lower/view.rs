@@ -50,7 +50,7 @@ fn string_values(values: &[Option<String>]) -> Vec<String> {
 }
 
 /// Whether an `enum` lists `null` (which makes the value nullable whatever `nullable` says).
-pub fn enum_allows_null(schema: &Schema) -> bool {
+fn enum_allows_null(schema: &Schema) -> bool {
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(s)) => s.enumeration.iter().any(Option::is_none),
         SchemaKind::Type(Type::Integer(s)) => s.enumeration.iter().any(Option::is_none),
@@ -99,8 +99,12 @@ pub fn shape(schema: &Schema) -> Shape<'_> {
         SchemaKind::Type(Type::Array(a)) => Shape::Array {
             items: a.items.as_ref(),
         },
-        SchemaKind::OneOf { one_of } => Shape::OneOf(one_of, None),
-        SchemaKind::AnyOf { any_of } => Shape::AnyOf(any_of, None),
+        SchemaKind::OneOf { one_of } => {
+            the_other_member(one_of).unwrap_or(Shape::OneOf(one_of, None))
+        }
+        SchemaKind::AnyOf { any_of } => {
+            the_other_member(any_of).unwrap_or(Shape::AnyOf(any_of, None))
+        }
         SchemaKind::AllOf { all_of } => Shape::AllOf {
             members: all_of,
             own: None,
@@ -108,6 +112,52 @@ pub fn shape(schema: &Schema) -> Shape<'_> {
         SchemaKind::Not { .. } => Shape::Unsupported("`not`".to_owned()),
         SchemaKind::Any(any) => any_shape(any),
     }
+}
+
+/// A schema that only allows `null`: `{nullable: true}` with nothing else, `enum: [null]`, `type: null`.
+fn is_null_only(schema: &Schema) -> bool {
+    match &schema.schema_kind {
+        SchemaKind::Any(any) => {
+            (any.typ.as_deref() == Some("null"))
+                || (*any == openapiv3::AnySchema::default() && schema.schema_data.nullable)
+                || matches!(any_shape(any), Shape::Null)
+        }
+        _ => matches!(shape(schema), Shape::Null),
+    }
+}
+
+/// `oneOf`/`anyOf` of one schema and members that only allow `null` (`[X, {nullable: true}]`): X, as a
+/// one-member `allOf`; whoever holds it makes it optional (see [`allows_null`]).
+fn the_other_member(members: &[ReferenceOr<Schema>]) -> Option<Shape<'_>> {
+    let null_only = |m: &ReferenceOr<Schema>| matches!(m, ReferenceOr::Item(s) if is_null_only(s));
+    if !members.iter().any(null_only) {
+        return None;
+    }
+    let mut others = members.iter().enumerate().filter(|(_, m)| !null_only(m));
+    match (others.next(), others.next()) {
+        (Some((i, _)), None) => Some(Shape::AllOf {
+            members: &members[i..=i],
+            own: None,
+        }),
+        _ => None,
+    }
+}
+
+/// Whether a value of this schema may be `null`: `nullable`, `enum` with `null`, or a `oneOf`/`anyOf`
+/// member that only allows `null`.
+pub fn allows_null(schema: &Schema) -> bool {
+    let members = match &schema.schema_kind {
+        SchemaKind::OneOf { one_of } => one_of.as_slice(),
+        SchemaKind::AnyOf { any_of } => any_of.as_slice(),
+        SchemaKind::Any(any) if !any.one_of.is_empty() => any.one_of.as_slice(),
+        SchemaKind::Any(any) => any.any_of.as_slice(),
+        _ => &[],
+    };
+    schema.schema_data.nullable
+        || enum_allows_null(schema)
+        || members
+            .iter()
+            .any(|m| matches!(m, ReferenceOr::Item(s) if is_null_only(s)))
 }
 
 fn only_null<T>(values: &[Option<T>]) -> bool {
@@ -123,10 +173,14 @@ fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
         };
     }
     if !any.one_of.is_empty() {
-        return Shape::OneOf(&any.one_of, own);
+        return the_other_member(&any.one_of)
+            .filter(|_| own.is_none())
+            .unwrap_or(Shape::OneOf(&any.one_of, own));
     }
     if !any.any_of.is_empty() {
-        return Shape::AnyOf(&any.any_of, own);
+        return the_other_member(&any.any_of)
+            .filter(|_| own.is_none())
+            .unwrap_or(Shape::AnyOf(&any.any_of, own));
     }
     if !any.all_of.is_empty() {
         // `required` beside `allOf` applies to the merged properties even with no properties of its own.
