@@ -95,7 +95,11 @@ impl<'a> Lowerer<'a> {
             return Ok(());
         };
         for (name, schema) in &components.schemas {
-            let at = format!("#/components/schemas/{}", schema::escape_pointer(name));
+            let at = format!(
+                "{}{}",
+                schema::COMPONENT_SCHEMAS,
+                schema::escape_pointer(name)
+            );
             match schema {
                 openapiv3::ReferenceOr::Item(item) => {
                     self.lower_component(name, item, &at)?;

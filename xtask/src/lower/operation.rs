@@ -781,15 +781,15 @@ impl<'a> Lowerer<'a> {
             let mut parts = Vec::with_capacity(view.properties.len());
             for (wire, (r, location)) in &view.properties {
                 let (schema, _, _) = self.resolve(*r, location)?;
-                let is_binary = |schema| matches!(shape(schema), Shape::String { format: Some(f), .. } if f == "binary" || f == "byte");
-                let repeated = match shape(schema) {
+                let is_binary = |shape| matches!(shape, Shape::String { format: Some(f), .. } if f == "binary" || f == "byte");
+                let (binary, repeated) = match shape(schema) {
                     Shape::Array { items: Some(items) } => {
                         let items_at = format!("{location}/items");
-                        is_binary(self.resolve(items.into(), &items_at)?.0)
+                        let files = is_binary(shape(self.resolve(items.into(), &items_at)?.0));
+                        (files, files)
                     }
-                    _ => false,
+                    other => (is_binary(other), false),
                 };
-                let binary = repeated || is_binary(schema);
                 let ty = if binary {
                     Ty::String
                 } else {

@@ -67,6 +67,9 @@ pub struct Merged<'a> {
 
 const MAX_REF_DEPTH: usize = 64;
 
+/// Where component schemas are in the document, as spec locations spell it.
+pub const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
+
 impl<'a> Lowerer<'a> {
     /// Follows `$ref`s (also chains of them) to the schema they name, with the component's name.
     pub fn resolve(
@@ -90,7 +93,7 @@ impl<'a> Lowerer<'a> {
                         .and_then(|c| c.schemas.get_key_value(component.as_str()))
                         .ok_or_else(|| anyhow::anyhow!("{at}: unresolved $ref `{reference}`: no such schema in components.schemas"))?;
                     name = Some(key.as_str());
-                    location = format!("#/components/schemas/{}", escape_pointer(key));
+                    location = format!("{COMPONENT_SCHEMAS}{}", escape_pointer(key));
                     current = schema.into();
                 }
             }
@@ -449,7 +452,7 @@ impl<'a> Lowerer<'a> {
             let required_read_only = self.request_mode
                 && data.read_only
                 && listed
-                && !location.starts_with("#/components/schemas/");
+                && !location.starts_with(COMPONENT_SCHEMAS);
             if self.request_mode && data.read_only && !required_read_only {
                 continue;
             }
@@ -1063,7 +1066,7 @@ pub fn component_name(reference: &str, kind: &str) -> Option<String> {
 
 /// `#/components/schemas/lists_x/allOf/1/properties/result` -> `types::ListsXResult`.
 fn hint_from_location(location: &str) -> Option<Hint> {
-    let rest = location.strip_prefix("#/components/schemas/")?;
+    let rest = location.strip_prefix(COMPONENT_SCHEMAS)?;
     let mut parts = rest.split('/');
     let component = parts.next()?.replace("~1", "/").replace("~0", "~");
     // Union members are named by the union, after their title or tag.

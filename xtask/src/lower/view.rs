@@ -129,11 +129,13 @@ fn is_null_only(schema: &Schema) -> bool {
 /// `oneOf`/`anyOf` of one schema and members that only allow `null` (`[X, {nullable: true}]`): X, as a
 /// one-member `allOf`; whoever holds it makes it optional (see [`allows_null`]).
 fn the_other_member(members: &[ReferenceOr<Schema>]) -> Option<Shape<'_>> {
-    let null_only = |m: &ReferenceOr<Schema>| matches!(m, ReferenceOr::Item(s) if is_null_only(s));
-    if !members.iter().any(null_only) {
+    if !members.iter().any(is_null_member) {
         return None;
     }
-    let mut others = members.iter().enumerate().filter(|(_, m)| !null_only(m));
+    let mut others = members
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !is_null_member(m));
     match (others.next(), others.next()) {
         (Some((i, _)), None) => Some(Shape::AllOf {
             members: &members[i..=i],
@@ -153,11 +155,12 @@ pub fn allows_null(schema: &Schema) -> bool {
         SchemaKind::Any(any) => any.any_of.as_slice(),
         _ => &[],
     };
-    schema.schema_data.nullable
-        || enum_allows_null(schema)
-        || members
-            .iter()
-            .any(|m| matches!(m, ReferenceOr::Item(s) if is_null_only(s)))
+    schema.schema_data.nullable || enum_allows_null(schema) || members.iter().any(is_null_member)
+}
+
+/// A `oneOf`/`anyOf` member written inline that only allows `null`.
+fn is_null_member(member: &ReferenceOr<Schema>) -> bool {
+    matches!(member, ReferenceOr::Item(s) if is_null_only(s))
 }
 
 fn only_null<T>(values: &[Option<T>]) -> bool {
