@@ -1,5 +1,5 @@
 //! In-process generation time (`xtask::generate`: load, lower, emit; no cargo, nothing written) for
-//! synthetic specs of 1 to 32 copies of the Lists spec, for `spec/cloudflare.yaml`, and for each document in
+//! synthetic specs of 1 to 32 copies of the Lists spec, for `xtask/tests/data/lists.yaml`, and for each document in
 //! `../shared/specs/` when that folder is there. The table at the end gives time per operation and per type,
 //! and how time grows with size (exponent 1.0 is linear). Peak memory is `generation_memory`.
 //!

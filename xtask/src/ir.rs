@@ -1,7 +1,7 @@
 //! The intermediate model between the OpenAPI document and the emitted Rust: plain data, names already
 //! sanitised, `$ref`s resolved, `allOf` merged. Lowering builds it; emitting only reads it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Everything the emitter needs to write one crate.
 #[derive(Debug, Clone)]
@@ -17,6 +17,9 @@ pub struct Api {
     pub warnings: Vec<String>,
     /// Where each type is in `types` (see [`index_types`]), so lookups do not scan: specs have thousands.
     pub type_index: HashMap<TypePath, usize>,
+    /// The Cargo features, one per top-level resource, each with the features it needs (see
+    /// `lower::features`).
+    pub features: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Each type's position in `types`, by path.
@@ -68,6 +71,8 @@ pub struct TypeDef {
     /// Made for one property of one parent (not a named component), so nothing else refers to it.
     pub inline: bool,
     pub deprecated: bool,
+    /// The Cargo features whose calls use this type; none when no call does (then it is not emitted).
+    pub features: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

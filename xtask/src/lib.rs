@@ -12,6 +12,39 @@ pub mod output;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
+/// The document the SDK in this repository is generated from: Cloudflare's, verbatim.
+pub const REPO_SPEC: &str = "spec/openapi.json";
+/// Our changes to it, as OpenAPI Overlays applied in file-name order.
+pub const REPO_OVERLAYS: &str = "spec/overlays";
+
+/// The repository's spec and its overlays, as the default `codegen` job reads them.
+pub fn repo_spec() -> Result<(PathBuf, Vec<PathBuf>)> {
+    let root = repo_root();
+    Ok((
+        root.join(REPO_SPEC),
+        load::overlays_in(&root.join(REPO_OVERLAYS))?,
+    ))
+}
+
+/// The job `cargo xtask codegen` runs: the repository's spec with `overlays`, into `generated/`.
+pub fn repo_job(overlays: Vec<PathBuf>, check: bool) -> Job {
+    Job {
+        spec: repo_root().join(REPO_SPEC),
+        overlays,
+        out: repo_root().join("generated"),
+        check,
+        emit: emit::Options {
+            crate_name: SDK_CRATE.to_owned(),
+            standalone: false,
+            command: "cargo xtask codegen".to_owned(),
+            spec_label: format!("{REPO_SPEC} with the overlays in {REPO_OVERLAYS}"),
+        },
+    }
+}
+
+/// The package name of the SDK crate in `generated/`.
+pub const SDK_CRATE: &str = "cloudflare-sdk";
+
 /// The workspace root (xtask lives one level below it).
 pub fn repo_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -21,6 +54,8 @@ pub fn repo_root() -> PathBuf {
 /// What one `codegen` run does.
 pub struct Job {
     pub spec: PathBuf,
+    /// OpenAPI Overlays applied to `spec` in this order before anything else reads it.
+    pub overlays: Vec<PathBuf>,
     pub out: PathBuf,
     pub check: bool,
     /// How the crate is written: its name, the command named in headers, standalone or not.
@@ -37,7 +72,7 @@ pub struct Report {
 
 /// Everything but the writing: spec in, files out (in memory), so a bad spec changes nothing on disk.
 pub fn generate(job: &Job) -> Result<(Vec<emit::File>, ir::Api)> {
-    let doc = load::load(&job.spec)?;
+    let doc = load::load_with_overlays(&job.spec, &job.overlays)?;
     let api = with_deep_stack(|| lower::lower(&doc))?
         .with_context(|| format!("cannot generate code from {}", job.spec.display()))?;
     let mut files = emit::emit(&api, &job.emit)?;

@@ -1,18 +1,19 @@
-//! `cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]`
+//! `cargo xtask codegen [--check] [--spec PATH [--overlay PATH]... --out DIR [--crate-name NAME]]`
 //! `cargo xtask conformance DIR [--out DIR] [--target-dir DIR] [--keep-going] [--verbose]`
 
 use anyhow::{bail, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xtask::{repo_root, run, Job};
+use xtask::{run, Job};
 
 const USAGE: &str = "\
-usage: cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]
+usage: cargo xtask codegen [--check] [--spec PATH [--overlay PATH]... --out DIR [--crate-name NAME]]
        cargo xtask conformance DIR [--out DIR] [--target-dir DIR] [--keep-going] [--verbose]
 
-  codegen                 regenerate generated/ from spec/cloudflare.yaml
+  codegen                 regenerate generated/ from spec/openapi.json with the overlays in spec/overlays/
   codegen --check         write nothing; fail listing the files that are out of date
   --spec PATH --out DIR   generate a complete standalone crate (runtime included) for any OpenAPI 3.0 document
+  --overlay PATH          apply this OpenAPI Overlay 1.0 document to the spec first (repeatable, in order)
   --crate-name NAME       package name of that crate (default: the name of DIR)
 
   conformance DIR         for each spec in DIR (*.json, *.yaml, *.yml, by name): generate a standalone crate
@@ -22,8 +23,6 @@ usage: cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]
   --target-dir DIR        the cargo target directory the crates share (default: OUT/target)
   --keep-going            run every spec even after one fails (default: stop at the first failure)
   --verbose               list every generator warning and every example that was only validated";
-
-const SDK_CRATE: &str = "cloudflare-sdk";
 
 /// Generation builds and drops millions of small token trees: mimalloc is about 1.4x faster at that than the
 /// system allocator (BENCHMARKS.md, section 3).
@@ -55,6 +54,7 @@ fn real_main() -> Result<()> {
 
 fn codegen(args: &[String]) -> Result<()> {
     let (mut check, mut spec, mut out, mut crate_name) = (false, None, None, None);
+    let mut overlays = Vec::new();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         let mut value = |flag: &str| {
@@ -65,28 +65,18 @@ fn codegen(args: &[String]) -> Result<()> {
         match arg.as_str() {
             "--check" => check = true,
             "--spec" => spec = Some(value("--spec")?),
+            "--overlay" => overlays.push(PathBuf::from(value("--overlay")?)),
             "--out" => out = Some(value("--out")?),
             "--crate-name" => crate_name = Some(value("--crate-name")?),
             other => bail!("unknown argument `{other}`\n{USAGE}"),
         }
     }
-    let root = repo_root();
     let job = match (spec, out) {
         (None, None) => {
-            if crate_name.is_some() {
-                bail!("`--crate-name` goes with `--spec` and `--out`");
+            if crate_name.is_some() || !overlays.is_empty() {
+                bail!("`--crate-name` and `--overlay` go with `--spec` and `--out`");
             }
-            Job {
-                spec: root.join("spec/cloudflare.yaml"),
-                out: root.join("generated"),
-                check,
-                emit: xtask::emit::Options {
-                    crate_name: SDK_CRATE.to_owned(),
-                    standalone: false,
-                    command: "cargo xtask codegen".to_owned(),
-                    spec_label: "spec/cloudflare.yaml".to_owned(),
-                },
-            }
+            xtask::repo_job(xtask::repo_spec()?.1, check)
         }
         (Some(spec), Some(out)) => {
             let out_path = PathBuf::from(&out);
@@ -105,15 +95,20 @@ fn codegen(args: &[String]) -> Result<()> {
             {
                 bail!("`{name}` is not a valid crate name; pass --crate-name");
             }
+            let command_overlays: String = overlays
+                .iter()
+                .map(|o| format!(" --overlay {}", o.display()))
+                .collect();
             Job {
                 spec: PathBuf::from(&spec),
+                overlays,
                 out: out_path,
                 check,
                 emit: xtask::emit::Options {
                     crate_name: name.clone(),
                     standalone: true,
                     command: format!(
-                        "cargo xtask codegen --spec {spec} --out {out} --crate-name {name}"
+                        "cargo xtask codegen --spec {spec}{command_overlays} --out {out} --crate-name {name}"
                     ),
                     spec_label: spec.clone(),
                 },

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use xtask::{generate, repo_root, run, Job};
+use xtask::{generate, repo_job, repo_root, run, Job};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -13,18 +13,13 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn repo_job(spec: PathBuf, check: bool) -> Job {
-    Job {
-        spec,
-        out: repo_root().join("generated"),
-        check,
-        emit: xtask::emit::Options {
-            crate_name: "cloudflare-sdk".into(),
-            standalone: false,
-            command: "cargo xtask codegen".into(),
-            spec_label: "spec/cloudflare.yaml".into(),
-        },
-    }
+fn repo_overlays() -> Vec<PathBuf> {
+    xtask::repo_spec().unwrap().1
+}
+
+/// A small document (the Lists API) for tests that generate standalone crates.
+fn lists_spec() -> PathBuf {
+    repo_root().join("xtask/tests/data/lists.yaml")
 }
 
 fn xtask(args: &[&str]) -> std::process::Output {
@@ -70,7 +65,7 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn committed_code_is_up_to_date_with_the_spec() {
-    let job = repo_job(repo_root().join("spec/cloudflare.yaml"), true);
+    let job = repo_job(repo_overlays(), true);
     if let Err(e) = run(&job) {
         panic!("{e:#}");
     }
@@ -78,13 +73,13 @@ fn committed_code_is_up_to_date_with_the_spec() {
 
 #[test]
 fn two_runs_give_identical_bytes() {
-    let job = repo_job(repo_root().join("spec/cloudflare.yaml"), true);
+    let job = repo_job(repo_overlays(), true);
     let (first, _) = generate(&job).unwrap();
     let (second, _) = generate(&job).unwrap();
     assert_eq!(first, second);
 
     let (a, b) = (scratch("determinism-a"), scratch("determinism-b"));
-    let spec = repo_root().join("spec/cloudflare.yaml");
+    let spec = lists_spec();
     for out in [&a, &b] {
         let out = out.join("crate");
         let o = standalone(&spec, &out, "same");
@@ -113,19 +108,25 @@ fn two_runs_give_identical_bytes() {
 }
 
 #[test]
-fn check_fails_after_a_spec_edit_and_writes_nothing() {
-    let dir = scratch("edited-spec");
-    let original = std::fs::read_to_string(repo_root().join("spec/cloudflare.yaml")).unwrap();
-    let edited = original.replace(
-        "summary: Get bulk operation status",
-        "summary: Get the status of a bulk operation",
-    );
-    assert_ne!(original, edited, "the edit must change the spec");
-    let spec = dir.join("cloudflare.yaml");
-    std::fs::write(&spec, edited).unwrap();
+fn check_fails_after_an_overlay_edit_and_writes_nothing() {
+    let dir = scratch("edited-overlay");
+    let mut overlays = Vec::new();
+    let mut edited_any = false;
+    for path in repo_overlays() {
+        let original = std::fs::read_to_string(&path).unwrap();
+        let edited = original.replace(
+            "summary: Get bulk operation status",
+            "summary: Get the status of a bulk operation",
+        );
+        edited_any |= edited != original;
+        let copy = dir.join(path.file_name().unwrap());
+        std::fs::write(&copy, edited).unwrap();
+        overlays.push(copy);
+    }
+    assert!(edited_any, "the edit must change an overlay");
 
     let before = tree(&repo_root().join("generated"));
-    let err = run(&repo_job(spec, true)).expect_err("a spec edit must make --check fail");
+    let err = run(&repo_job(overlays, true)).expect_err("an overlay edit must make --check fail");
     let msg = format!("{err:#}");
     assert!(
         msg.contains("stale:") && msg.contains("bulk_operations"),
@@ -143,9 +144,10 @@ fn check_fails_after_a_spec_edit_and_writes_nothing() {
 fn orphaned_generated_files_are_listed_by_check_and_removed_by_a_run() {
     let dir = scratch("orphans");
     let out = dir.join("crate");
-    let spec = repo_root().join("spec/cloudflare.yaml");
+    let spec = lists_spec();
     let job = |check| Job {
         spec: spec.clone(),
+        overlays: Vec::new(),
         out: out.clone(),
         check,
         emit: xtask::emit::Options {
@@ -361,13 +363,14 @@ fn files_printed_in_parts_equal_the_file_printed_whole() {
         ));
     }
     let text = format!(
-        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n{schemas}"
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /things:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/thing_0'}}\ncomponents:\n  schemas:\n{schemas}"
     );
     let dir = scratch("printed-in-parts");
     let spec = dir.join("spec.yaml");
     std::fs::write(&spec, text).unwrap();
     let job = Job {
         spec,
+        overlays: Vec::new(),
         out: dir.join("out"),
         check: false,
         emit: xtask::emit::Options {
@@ -396,7 +399,7 @@ fn files_printed_in_parts_equal_the_file_printed_whole() {
 /// the resource tree, not whichever waiter came last.
 #[test]
 fn started_calls_link_to_the_nearest_waiter() {
-    let text = std::fs::read_to_string(repo_root().join("spec/cloudflare.yaml")).unwrap();
+    let text = std::fs::read_to_string(lists_spec()).unwrap();
     let mut spec: serde_json::Value = serde_yaml::from_str(&text).unwrap();
     let paths = spec["paths"].as_object().unwrap().clone();
     let mut both = serde_json::Map::new();
@@ -418,6 +421,7 @@ fn started_calls_link_to_the_nearest_waiter() {
     std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
     let job = Job {
         spec: spec_path,
+        overlays: Vec::new(),
         out: dir.join("out"),
         check: false,
         emit: xtask::emit::Options {
@@ -457,4 +461,54 @@ fn started_calls_link_to_the_nearest_waiter() {
         3,
         "{copy}"
     );
+}
+
+#[test]
+fn overlays_apply_in_order_and_an_action_that_matches_nothing_is_an_error_naming_it() {
+    let dir = scratch("overlays");
+    let rename = dir.join("1-rename.yaml");
+    std::fs::write(
+        &rename,
+        "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n- target: $.paths['/accounts/{account_id}/rules/lists'].get\n  description: A new summary.\n  update: {summary: Every list of the account}\n",
+    )
+    .unwrap();
+    let job = |overlays: Vec<PathBuf>| Job {
+        spec: lists_spec(),
+        overlays,
+        out: dir.join("out"),
+        check: false,
+        emit: xtask::emit::Options {
+            crate_name: "overlaid".into(),
+            standalone: false,
+            command: "cargo xtask codegen".into(),
+            spec_label: "lists.yaml".into(),
+        },
+    };
+    let (files, _) = generate(&job(vec![rename.clone()])).unwrap();
+    let lists = files
+        .iter()
+        .find(|f| f.path == "src/rules/lists/mod.rs")
+        .unwrap();
+    assert!(lists.contents.contains("Every list of the account"));
+
+    // A later overlay whose target has gone (as after an upstream rename) stops the generator.
+    let stale = dir.join("2-stale.yaml");
+    std::fs::write(
+        &stale,
+        "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n- target: $.components.schemas.lists_list\n  description: Still there.\n  update: {title: List}\n- target: $.components.schemas.no_such_schema\n  description: Gone upstream.\n  update: {title: Gone}\n",
+    )
+    .unwrap();
+    let err =
+        generate(&job(vec![rename, stale])).expect_err("a target that matches nothing must fail");
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("2-stale.yaml") && msg.contains("actions[1]") && msg.contains("Gone upstream"),
+        "{msg}"
+    );
+
+    // Not an overlay document at all.
+    let bad = dir.join("3-bad.yaml");
+    std::fs::write(&bad, "overlay: 1.0.0\nactions: 7\n").unwrap();
+    let err = generate(&job(vec![bad])).expect_err("a malformed overlay must fail");
+    assert!(format!("{err:#}").contains("3-bad.yaml"), "{err:#}");
 }

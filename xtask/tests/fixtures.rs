@@ -14,6 +14,7 @@ fn fixture_crate(name: &str) -> (PathBuf, xtask::Report) {
         .join(format!("{name}.yaml"));
     let job = Job {
         spec,
+        overlays: Vec::new(),
         out: out.clone(),
         check: false,
         emit: xtask::emit::Options {
@@ -39,7 +40,15 @@ fn read(dir: &Path, file: &str) -> String {
 fn clippy(dir: &Path) {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target");
     let o = Command::new(env!("CARGO"))
-        .args(["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"])
+        .args([
+            "clippy",
+            "--quiet",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ])
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
         .output()

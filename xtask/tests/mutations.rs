@@ -81,7 +81,7 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
 fn mutated_specs_never_panic() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mutations");
     std::fs::create_dir_all(&dir).unwrap();
-    let mut sources: Vec<PathBuf> = vec![repo_root().join("spec/cloudflare.yaml")];
+    let mut sources: Vec<PathBuf> = vec![repo_root().join("xtask/tests/data/lists.yaml")];
     for entry in
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")).unwrap()
     {
@@ -107,6 +107,7 @@ fn mutated_specs_never_panic() {
             std::fs::write(&spec, &mutated).unwrap();
             let job = Job {
                 spec,
+                overlays: Vec::new(),
                 out: dir.join("out"),
                 check: true,
                 emit: xtask::emit::Options {

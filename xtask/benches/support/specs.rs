@@ -1,4 +1,4 @@
-//! The inputs of the generation benches: synthetic specs of growing size made from `spec/cloudflare.yaml`,
+//! The inputs of the generation benches: synthetic specs of growing size made from `xtask/tests/data/lists.yaml`,
 //! the spec itself, and the real Cloudflare documents in `../shared/specs/` when that folder is there.
 //!
 //! A synthetic spec of size N holds N renamed copies of the Lists spec's paths and components: copy `k`
@@ -22,7 +22,7 @@ use xtask::{emit, Job};
 pub const SIZES: [usize; 6] = [1, 2, 4, 8, 16, 32];
 
 pub struct Input {
-    /// `synthetic x8`, `spec/cloudflare.yaml`, `cloudflare-2024-08-dns.json`, ...
+    /// `synthetic x8`, `xtask/tests/data/lists.yaml`, `cloudflare-2024-08-dns.json`, ...
     pub label: String,
     /// The copies of the Lists spec, for synthetic specs.
     pub copies: Option<usize>,
@@ -33,6 +33,7 @@ impl Input {
     pub fn job(&self) -> Job {
         Job {
             spec: self.path.clone(),
+            overlays: Vec::new(),
             out: std::env::temp_dir().join("xtask-bench-out-unused"),
             check: true,
             emit: emit::Options {
@@ -160,7 +161,7 @@ pub fn combine(sources: &[Source]) -> Value {
     spec
 }
 
-/// The Lists spec (`spec/cloudflare.yaml`) with its paths and components copied `copies` times, tag `c`.
+/// The Lists spec (`xtask/tests/data/lists.yaml`) with its paths and components copied `copies` times, tag `c`.
 pub fn synthetic(lists: &Value, copies: usize) -> Value {
     combine(&[Source {
         spec: lists,
@@ -184,9 +185,9 @@ fn write_input(dir: &Path, file: &str, label: &str, spec: &Value) -> Input {
 /// lists x110 + rulesets x6 + dns x11 of `../shared/specs` (1,495 operations) when the three are there.
 pub fn whole_documents(dir: &Path) -> Vec<Input> {
     let root = xtask::repo_root();
-    let text = std::fs::read_to_string(root.join("spec/cloudflare.yaml"))
-        .expect("read spec/cloudflare.yaml");
-    let lists: Value = serde_yaml::from_str(&text).expect("spec/cloudflare.yaml is YAML");
+    let text = std::fs::read_to_string(root.join("xtask/tests/data/lists.yaml"))
+        .expect("read xtask/tests/data/lists.yaml");
+    let lists: Value = serde_yaml::from_str(&text).expect("xtask/tests/data/lists.yaml is YAML");
     std::fs::create_dir_all(dir).expect("create the bench's spec folder");
     let mut inputs = vec![write_input(
         dir,
@@ -236,9 +237,9 @@ pub fn whole_documents(dir: &Path) -> Vec<Input> {
 /// Every input, synthetic specs written as JSON to `dir`. Prints a note when `../shared/specs` is absent.
 pub fn inputs(dir: &Path) -> Vec<Input> {
     let root = xtask::repo_root();
-    let lists_path = root.join("spec/cloudflare.yaml");
-    let text = std::fs::read_to_string(&lists_path).expect("read spec/cloudflare.yaml");
-    let lists: Value = serde_yaml::from_str(&text).expect("spec/cloudflare.yaml is YAML");
+    let lists_path = root.join("xtask/tests/data/lists.yaml");
+    let text = std::fs::read_to_string(&lists_path).expect("read xtask/tests/data/lists.yaml");
+    let lists: Value = serde_yaml::from_str(&text).expect("xtask/tests/data/lists.yaml is YAML");
     std::fs::create_dir_all(dir).expect("create the bench's spec folder");
     let mut inputs = Vec::new();
     for copies in SIZES {
@@ -252,7 +253,7 @@ pub fn inputs(dir: &Path) -> Vec<Input> {
         });
     }
     inputs.push(Input {
-        label: "spec/cloudflare.yaml".to_owned(),
+        label: "xtask/tests/data/lists.yaml".to_owned(),
         copies: None,
         path: lists_path,
     });

@@ -9,7 +9,7 @@
 use super::validate::{escape, Validator};
 use crate::ir::{Api, Operation, Response, TypeDef};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 /// Schemas nest this deep at most before the walk stops (a cycle through inline schemas cannot happen,
@@ -57,12 +57,19 @@ pub fn collect<'s>(
     krate: &str,
 ) -> Vec<Example<'s>> {
     let mut by_origin: HashMap<&str, &TypeDef> = HashMap::new();
+    let mut unused = HashSet::new();
     for def in &api.types {
-        by_origin.entry(def.origin.as_str()).or_insert(def);
+        if def.features.is_empty() {
+            // Not emitted: no call uses it (see `lower::features`).
+            unused.insert(def.origin.as_str());
+        } else {
+            by_origin.entry(def.origin.as_str()).or_insert(def);
+        }
     }
     let cx = Context {
         validator,
         by_origin,
+        unused,
         krate,
     };
     let mut out = Vec::new();
@@ -106,6 +113,8 @@ struct Context<'a, 's> {
     validator: &'a Validator<'s>,
     /// Generated types by the JSON pointer of the schema they came from.
     by_origin: HashMap<&'a str, &'a TypeDef>,
+    /// Schemas whose type is left out of the crate because no call uses it.
+    unused: HashSet<&'a str>,
     /// The generated crate's library name, as test code refers to it.
     krate: &'a str,
 }
@@ -157,6 +166,9 @@ impl<'s> Context<'_, 's> {
                 }),
                 // Nested schemas without a type of their own are out of scope (their parent's examples
                 // cover them); a component's are counted as untyped, never dropped.
+                None if component && self.unused.contains(at) => Some(Target::Untyped(
+                    "no call uses this schema, so the crate has no type for it".to_owned(),
+                )),
                 None if component => Some(Target::Untyped(self.untyped_reason(schema))),
                 None => None,
             };

@@ -187,6 +187,7 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
     let label = spec.path.display().to_string();
     let job = Job {
         spec: spec.path.clone(),
+        overlays: Vec::new(),
         out: dir.clone(),
         check: false,
         emit: emit::Options {
@@ -245,12 +246,18 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
     let checked = check_examples(&doc, &validator, &api, &name);
     report_invalid(&checked);
 
-    let warm = cargo.run(&dir, &["check", "--quiet", "--all-targets"])?;
+    let warm = cargo.run(
+        &dir,
+        &["check", "--quiet", "--all-targets", "--all-features"],
+    )?;
     if !warm.success {
         bail!("`cargo check` failed:\n{}", warm.excerpt(EXCERPT_LINES));
     }
     touch(&dir.join("src").join("lib.rs"))?;
-    let timed = cargo.run(&dir, &["check", "--quiet", "--all-targets"])?;
+    let timed = cargo.run(
+        &dir,
+        &["check", "--quiet", "--all-targets", "--all-features"],
+    )?;
     if !timed.success {
         bail!(
             "`cargo check` failed the second time:\n{}",
@@ -266,7 +273,15 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
 
     let clippy = cargo.run(
         &dir,
-        &["clippy", "--quiet", "--all-targets", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--quiet",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )?;
     row.clippy = Some(clippy.success);
     if clippy.success {
@@ -291,7 +306,15 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
             .with_context(|| format!("cannot write {}", test_file.display()))?;
         Some(cargo.run(
             &dir,
-            &["test", "--quiet", "--test", TEST_NAME, "--", "--nocapture"],
+            &[
+                "test",
+                "--quiet",
+                "--all-features",
+                "--test",
+                TEST_NAME,
+                "--",
+                "--nocapture",
+            ],
         )?)
     };
     let counts = report_round_trips(&checked, test.as_ref(), options.verbose);

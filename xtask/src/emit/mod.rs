@@ -58,14 +58,16 @@ struct Part<'a> {
 }
 
 pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
+    // A type no call uses is not emitted (see `lower::features`).
+    let used = || api.types.iter().filter(|t| !t.features.is_empty());
     let mut modules: BTreeSet<Vec<String>> =
         api.resources.iter().map(|r| r.module.clone()).collect();
-    modules.extend(api.types.iter().map(|t| t.path.module.clone()));
+    modules.extend(used().map(|t| t.path.module.clone()));
     let structs = types::defaultable(&api.types);
     let securities = operations::security_sets(api);
     let buffered = types::buffered(api);
     let mut by_module: BTreeMap<&[String], Vec<&TypeDef>> = BTreeMap::new();
-    for def in &api.types {
+    for def in used() {
         by_module
             .entry(def.path.module.as_slice())
             .or_default()
@@ -100,10 +102,19 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
     }
     let print = |part: &Part| -> Result<String> {
         docs::spliced(|| {
+            let shared = part.module == ["types".to_owned()];
             let defs = part
                 .defs
                 .iter()
-                .map(|def| types::type_def(def, &structs, &buffered));
+                .map(|def| {
+                    let tokens = types::type_def(def, &structs, &buffered);
+                    // Resource modules are gated as a whole; shared types by the products that use them.
+                    match shared.then(|| cfg_any(api, &def.features)).flatten() {
+                        Some(cfg) => gated(tokens, &cfg, &part.path),
+                        None => Ok(tokens),
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
             if part.first {
                 let head = module_head(api, part.module, &modules, &structs, &securities)?;
                 source_file(options, part.module, &part.path, quote!(#head #(#defs)*))
@@ -194,6 +205,20 @@ fn in_parallel<T: Sync>(
         .collect()
 }
 
+/// `#[cfg(any(feature = ...))]` for an item that the calls of `features` use; `None` when every product
+/// uses it.
+fn cfg_any(api: &Api, features: &[String]) -> Option<TokenStream> {
+    (features.len() < api.features.len()).then(|| quote!(#[cfg(any(#(feature = #features),*))]))
+}
+
+/// Every item of `tokens` with `cfg` on it.
+fn gated(tokens: TokenStream, cfg: &TokenStream, path: &str) -> Result<TokenStream> {
+    let file: syn::File = syn::parse2(tokens)
+        .with_context(|| format!("internal: the code generated for {path} does not parse"))?;
+    let items = file.items.into_iter().map(|item| quote!(#cfg #item));
+    Ok(quote!(#(#items)*))
+}
+
 /// Items that continue a file: parsed and printed without the file's header and attributes.
 fn print_items(path: &str, items: TokenStream) -> Result<String> {
     let file: syn::File = syn::parse2(items)
@@ -233,7 +258,7 @@ fn source_file(
     });
     let tokens = quote! {
         #![cfg_attr(rustfmt, rustfmt::skip)]
-        #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
+        #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
         #inner_doc
         #body
     };
@@ -274,7 +299,9 @@ fn module_head(
     let params = operations
         .iter()
         .map(|op| operations::params_struct(op, api, structs));
-    let forms = operations.iter().map(|op| operations::form_struct(op));
+    let forms = operations
+        .iter()
+        .map(|op| operations::form_struct(op, structs));
     let aliases = operations.iter().map(|op| operations::response_alias(op));
     Ok(quote! {
         #(#children)*
@@ -291,11 +318,15 @@ fn lib_tokens(
     modules: &BTreeSet<Vec<String>>,
     securities: &[Vec<Vec<crate::ir::AuthScheme>>],
 ) -> TokenStream {
-    let security = operations::security_consts(securities);
+    let security = operations::security_consts(api, securities);
     let docs = docs::inner(&crate_docs(api, options));
     let children = child_modules(&[], modules).into_iter().map(|c| {
+        let gate = (c != "types").then(|| {
+            let feature = crate::lower::features::feature_name(&c);
+            quote!(#[cfg(feature = #feature)])
+        });
         let c = id(&c);
-        quote!(pub mod #c;)
+        quote!(#gate pub mod #c;)
     });
     let base_url = match &api.default_base_url {
         Some(url) => quote!(Some(#url)),
@@ -340,6 +371,31 @@ fn crate_docs(api: &Api, options: &Options) -> String {
         "- Unions are decided by their discriminator and keep values this version does not know in an \
          `Unknown` variant; string enums keep unknown values too.",
     );
+    text.push_str(&products_table(api));
+    text
+}
+
+/// The crate's products, each a Cargo feature, with its accessor and how many calls it has.
+fn products_table(api: &Api) -> String {
+    let mut calls: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for op in &api.operations {
+        let entry = calls
+            .entry(crate::lower::features::of_operation(op))
+            .or_insert_with(|| (op.resource.first().cloned().unwrap_or_default(), 0));
+        entry.1 += 1;
+    }
+    let example = calls.keys().next().cloned().unwrap_or_default();
+    let mut text = format!(
+        "\n\n## Products\n\n\
+         Each product is a Cargo feature, and none is on by default: enable those you call \
+         (`features = [\"{example}\"]`), or `full` for all of them. A product compiles only the types its \
+         calls use.\n\n| feature | calls | accessor |\n|---|---:|---|\n",
+    );
+    for (feature, (module, count)) in &calls {
+        text.push_str(&format!(
+            "| `{feature}` | {count} | `client.{module}()` |\n"
+        ));
+    }
     text
 }
 
@@ -386,8 +442,10 @@ fn quick_start_for(op: &Operation, options: &Options) -> Option<String> {
             fields.join(", ")
         ));
     }
+    // Compiled only with the call's product enabled (see the features table).
     Some(format!(
-        "# async fn example() -> Result<(), {lib}::Error> {{\n\
+        "# #[cfg(feature = \"{feature}\")]\n\
+         # async fn example() -> Result<(), {lib}::Error> {{\n\
          // CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY\n\
          let client = {lib}::Client::from_env()?;\n\
          let result = client{chain}.{}({}).await?;\n\
@@ -395,7 +453,8 @@ fn quick_start_for(op: &Operation, options: &Options) -> Option<String> {
          # Ok(())\n\
          # }}\n",
         op.fn_name,
-        args.join(", ")
+        args.join(", "),
+        feature = crate::lower::features::of_operation(op),
     ))
 }
 
@@ -427,9 +486,30 @@ thiserror = "2"
 time = {{ version = "0.3", features = ["serde-well-known", "formatting", "parsing"] }}
 tokio = {{ version = "1", features = ["time"] }}
 tracing = "0.1"
-{workspace}"#,
+{features}{workspace}"#,
         command = options.command,
         spec = options.spec_label,
         name = options.crate_name,
+        features = features_table(api),
     )
+}
+
+/// One feature per product, none on by default, and `full` for all of them (see README.md for why).
+fn features_table(api: &Api) -> String {
+    let quoted = |names: &mut dyn Iterator<Item = &String>| {
+        names
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut table = String::from(
+        "\n# One feature per product (top-level resource): enable the ones you call. `full` enables all.\n\
+         [features]\ndefault = []\n",
+    );
+    table.push_str(&format!("full = [{}]\n", quoted(&mut api.features.keys())));
+    for (feature, needs) in &api.features {
+        table.push_str(&format!("{feature} = [{}]\n", quoted(&mut needs.iter())));
+    }
+    table.push_str("\n[package.metadata.docs.rs]\nall-features = true\n");
+    table
 }

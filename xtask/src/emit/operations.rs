@@ -32,7 +32,7 @@ pub fn handle(
         let doc = format!(" `{child}`: `{accessor_chain}.{child}()`");
         quote! {
             #[doc = #doc]
-            pub fn #module(&self) -> #module::#child_handle<'a> { #module::#child_handle::new(self.client) }
+            pub fn #module(&self) -> #module::#child_handle<'a> { #module::#child_handle { client: self.client } }
         }
     });
     let calls = operations
@@ -60,17 +60,18 @@ pub fn handle(
         quote! {
             impl crate::Client {
                 #[doc = #doc]
-                pub fn #module(&self) -> #handle<'_> { #handle::new(self) }
+                pub fn #module(&self) -> #handle<'_> { #handle { client: self } }
             }
         }
     });
     Ok(quote! {
         #[doc = #handle_doc]
         #[derive(Debug, Clone, Copy)]
-        pub struct #handle<'a> { client: &'a crate::Client }
+        // Built by the parent's accessor with a struct literal: a constructor would take a name that a
+        // child resource may need (Cloudflare has a resource called `new`).
+        pub struct #handle<'a> { pub(crate) client: &'a crate::Client }
         #root_accessor
         impl<'a> #handle<'a> {
-            pub(crate) fn new(client: &'a crate::Client) -> Self { Self { client } }
             #(#children)*
             #(#calls)*
         }
@@ -285,8 +286,16 @@ fn security_const(op: &Operation, securities: &[Vec<Vec<AuthScheme>>]) -> anyhow
 }
 
 /// `pub(crate) const SECURITY_n` for each distinct requirement, documented with who may call.
-pub fn security_consts(securities: &[Vec<Vec<AuthScheme>>]) -> TokenStream {
+pub fn security_consts(api: &Api, securities: &[Vec<Vec<AuthScheme>>]) -> TokenStream {
     let consts = securities.iter().enumerate().map(|(i, alternatives)| {
+        let features: BTreeSet<String> = api
+            .operations
+            .iter()
+            .filter(|op| &op.security == alternatives)
+            .map(crate::lower::features::of_operation)
+            .collect();
+        let features: Vec<String> = features.into_iter().collect();
+        let cfg = super::cfg_any(api, &features);
         let name = id(&security_const_name(i));
         let doc = match security_text(alternatives) {
             Some(text) => format!(" Authentication: {text}."),
@@ -301,6 +310,7 @@ pub fn security_consts(securities: &[Vec<Vec<AuthScheme>>]) -> TokenStream {
         });
         quote! {
             #[doc = #doc]
+            #cfg
             const #name: &[&[runtime::AuthScheme]] = &[#(#alternatives),*];
         }
     });
@@ -424,18 +434,20 @@ fn body(op: &Operation) -> TokenStream {
                     quote!(if let Some(value) = &form.#part_field { #push })
                 }
             });
-            let form = if body.required {
-                quote!(let form = &params.#field;)
+            let parts = quote! {{
+                let mut parts = Vec::new();
+                #(#pushes)*
+                crate::runtime::Body::Multipart(parts)
+            }};
+            if body.required {
+                quote!(let body = { let form = &params.#field; #parts };)
             } else {
-                quote!(let Some(form) = &params.#field else { return Ok(crate::runtime::Body::Empty) };)
-            };
-            quote! {
-                let body = {
-                    let mut parts = Vec::new();
-                    #form
-                    #(#pushes)*
-                    crate::runtime::Body::Multipart(parts)
-                };
+                quote! {
+                    let body = match &params.#field {
+                        Some(form) => #parts,
+                        None => crate::runtime::Body::Empty,
+                    };
+                }
             }
         }
     }
@@ -745,14 +757,21 @@ pub fn waiter_handle(
             }
             /// Polls until the operation succeeds or fails, with your own interval and deadline.
             pub async fn wait_with(&self, options: &crate::WaitOptions) -> crate::Result<#done> {
-                #resource_handle::new(self.client).wait_with(&self.id, #params_arg options).await
+                #resource_handle { client: self.client }.wait_with(&self.id, #params_arg options).await
             }
         }
     })
 }
 
 /// The struct of a multipart body's parts.
-pub fn form_struct(op: &Operation) -> TokenStream {
+/// Whether a multipart form can derive `Default`: a required enum part has no value to start from.
+fn form_defaultable(parts: &[crate::ir::FormPart], structs: &BTreeSet<TypePath>) -> bool {
+    parts
+        .iter()
+        .all(|p| !p.required || p.binary || p.repeated || super::types::has_default(&p.ty, structs))
+}
+
+pub fn form_struct(op: &Operation, structs: &BTreeSet<TypePath>) -> TokenStream {
     let Some(crate::ir::RequestBody {
         media: BodyMedia::Multipart { type_name, parts },
         ..
@@ -787,9 +806,10 @@ pub fn form_struct(op: &Operation) -> TokenStream {
         };
         quote!(#doc pub #field: #ty,)
     });
+    let default = form_defaultable(parts, structs).then(|| quote!(Default,));
     quote! {
         #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq, Default)]
+        #[derive(Debug, Clone, PartialEq, #default)]
         pub struct #name { #(#fields)* }
     }
 }
@@ -964,6 +984,7 @@ pub fn params_struct(op: &Operation, api: &Api, structs: &BTreeSet<TypePath>) ->
         Some(body) => match &body.media {
             BodyMedia::Json(Ty::Named(p)) => structs.contains(p),
             BodyMedia::Json(Ty::DateTime) => false,
+            BodyMedia::Multipart { parts, .. } => form_defaultable(parts, structs),
             _ => true,
         },
     };

@@ -53,7 +53,7 @@ pub fn defaultable(types: &[TypeDef]) -> BTreeSet<TypePath> {
     }
 }
 
-fn has_default(ty: &Ty, structs: &BTreeSet<TypePath>) -> bool {
+pub fn has_default(ty: &Ty, structs: &BTreeSet<TypePath>) -> bool {
     match ty {
         Ty::DateTime => false,
         Ty::Named(path) => structs.contains(path),

@@ -2,6 +2,7 @@
 //! (`paths./x/{id}.get.responses.200` or a JSON pointer into components).
 
 mod cycles;
+pub mod features;
 mod operation;
 mod resource;
 mod schema;
@@ -74,7 +75,7 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
     let unlinked = workflow::link_started(&mut operations, |path| lowerer.find_type(path));
     lowerer.warnings.extend(unlinked);
     cycles::box_cycles(&mut lowerer.types);
-    Ok(Api {
+    let mut api = Api {
         title: doc.info.title.clone(),
         description: doc.info.description.clone(),
         version: doc.info.version.clone(),
@@ -84,7 +85,10 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
         resources,
         operations,
         warnings: lowerer.warnings,
-    })
+        features: BTreeMap::new(),
+    };
+    api.features = features::assign(&mut api);
+    Ok(api)
 }
 
 impl<'a> Lowerer<'a> {

@@ -386,6 +386,7 @@ impl<'a> Lowerer<'a> {
                         let why = "no property whose values tell the members apart (and no `discriminator`)";
                         let ty = self.loose(at, why);
                         self.add_type(TypeDef {
+                            features: Vec::new(),
                             path,
                             doc,
                             kind: TypeKind::Alias(ty),
@@ -400,6 +401,7 @@ impl<'a> Lowerer<'a> {
             _ => bail!("internal: {at} does not need a named type"),
         };
         self.add_type(TypeDef {
+            features: Vec::new(),
             path,
             doc,
             kind,
@@ -715,6 +717,7 @@ impl<'a> Lowerer<'a> {
             let (member, _, _) = self.resolve((&members[i]).into(), &format!("{at}/oneOf/{i}"))?;
             let doc = member.schema_data.description.clone();
             self.add_type(TypeDef {
+                features: Vec::new(),
                 path: variant_path.clone(),
                 doc: Some(format!("The shape with `{marker}` set.")),
                 kind,
