@@ -27,11 +27,15 @@
 //! - Calls return the `result` of Cloudflare's response envelope; everything else is an [`Error`].
 //! - [`types`] holds the types the spec defines once and uses in several places.
 //! - Unions are decided by their discriminator and keep values this version does not know in an `Unknown` variant; string enums keep unknown values too.
+#![forbid(unsafe_code)]
 mod runtime;
 pub use runtime::{
     ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, MessageSource,
-    Paginator, RequestOptions, Response, Result, WaitOptions,
+    Paginator, RequestOptions, Response, ResponseHeaders, Result, WaitOptions,
 };
+/// The HTTP client this crate is built on, whose types appear in its API (`StatusCode`, `HeaderMap`,
+/// `ClientBuilder` for `http_client_builder`...): use it rather than a separately chosen version.
+pub use reqwest;
 /// The API's base URL, from the spec's `servers` (`None` when it names none).
 pub const DEFAULT_BASE_URL: Option<&str> = Some("https://api.cloudflare.com/client/v4");
 /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.

@@ -341,11 +341,12 @@ async fn sdk_decodes_hundreds_of_dynamic_responses() {
     let prism = Prism::start(&binary).await;
     let mut defaults = HeaderMap::new();
     defaults.insert("Prefer", HeaderValue::from_static("dynamic=true"));
-    let http = reqwest::Client::builder()
-        .default_headers(defaults)
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
+    let http_builder = || {
+        reqwest::Client::builder()
+            .default_headers(defaults.clone())
+            .timeout(Duration::from_secs(20))
+    };
+    let http = http_builder().build().unwrap();
 
     // Raw twins of the SDK's request: Prism must see no violation in requests or generated responses.
     for i in 0..20 {
@@ -363,7 +364,7 @@ async fn sdk_decodes_hundreds_of_dynamic_responses() {
     let client = Client::builder()
         .api_token(TOKEN)
         .base_url(prism.url())
-        .http_client(http)
+        .http_client_builder(http_builder())
         .build()
         .unwrap();
     let run = async {

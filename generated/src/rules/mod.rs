@@ -5,22 +5,22 @@
 //! The `rules` resource: `client.rules()`.
 pub mod lists;
 /// `client.rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    client: crate::Client,
 }
 impl crate::Client {
     /// `rules`: `client.rules()`
-    pub fn rules(&self) -> Rules<'_> {
-        Rules::new(self)
+    pub fn rules(&self) -> Rules {
+        Rules::new(self.clone())
     }
 }
-impl<'a> Rules<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl Rules {
+    pub(crate) fn new(client: crate::Client) -> Self {
         Self { client }
     }
     /// `lists`: `.rules().lists()`
-    pub fn lists(&self) -> lists::Lists<'a> {
-        lists::Lists::new(self.client)
+    pub fn lists(&self) -> lists::Lists {
+        lists::Lists::new(self.client.clone())
     }
 }

@@ -303,11 +303,15 @@ fn lib_tokens(
     };
     quote! {
         #docs
+        #![forbid(unsafe_code)]
         mod runtime;
         pub use runtime::{
             ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, MessageSource, Paginator,
-            RequestOptions, Response, Result, WaitOptions,
+            RequestOptions, Response, ResponseHeaders, Result, WaitOptions,
         };
+        /// The HTTP client this crate is built on, whose types appear in its API (`StatusCode`, `HeaderMap`,
+        /// `ClientBuilder` for `http_client_builder`...): use it rather than a separately chosen version.
+        pub use reqwest;
         /// The API's base URL, from the spec's `servers` (`None` when it names none).
         pub const DEFAULT_BASE_URL: Option<&str> = #base_url;
         #security
@@ -412,10 +416,14 @@ fn manifest(api: &Api, options: &Options) -> String {
 name = "{name}"
 version = "0.1.0"
 edition = "2021"
-rust-version = "1.80"
+rust-version = "1.88"
 license = "MIT OR Apache-2.0"
 description = "Typed async client for the {title}, generated from its OpenAPI document."
 publish = false
+
+[features]
+# Trust the operating system's certificate store (e.g. a corporate CA) in addition to the bundled Mozilla roots.
+native-roots = ["reqwest/rustls-tls-native-roots"]
 
 [dependencies]
 futures-core = "0.3"

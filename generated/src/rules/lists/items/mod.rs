@@ -4,12 +4,12 @@
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `rules.lists.items` resource: `client.rules().lists().items()`.
 /// `client.rules().lists().items()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Items<'a> {
-    client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Items {
+    client: crate::Client,
 }
-impl<'a> Items<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl Items {
+    pub(crate) fn new(client: crate::Client) -> Self {
         Self { client }
     }
     /// Get a list item
@@ -28,7 +28,7 @@ impl<'a> Items<'a> {
         list_id: &str,
         item_id: &str,
         params: &ItemGetParams,
-    ) -> crate::Call<'a, ItemGetResponse> {
+    ) -> crate::Call<ItemGetResponse> {
         self.client
             .call(
                 request_get(list_id, item_id, params),
@@ -52,7 +52,7 @@ impl<'a> Items<'a> {
         &self,
         list_id: &str,
         params: &ItemListParams,
-    ) -> crate::Call<'a, ItemListResponse> {
+    ) -> crate::Call<ItemListResponse> {
         self.client
             .call(
                 request_list(list_id, params),
@@ -78,8 +78,8 @@ impl<'a> Items<'a> {
         &self,
         list_id: &str,
         params: &ItemListParams,
-    ) -> crate::Paginator<'a, crate::types::ListsItem> {
-        let this = *self;
+    ) -> crate::Paginator<crate::types::ListsItem> {
+        let this = self.clone();
         let list_id = ToOwned::to_owned(list_id);
         let params = params.clone();
         crate::runtime::paginate_cursor(
@@ -115,8 +115,8 @@ impl<'a> Items<'a> {
         &self,
         list_id: &str,
         params: &ItemUpdateParams,
-    ) -> crate::Call<'a, crate::rules::lists::bulk_operations::BulkOperationHandle<'a>> {
-        let client = self.client;
+    ) -> crate::Call<crate::rules::lists::bulk_operations::BulkOperationHandle> {
+        let client = self.client.clone();
         let waiter_params = crate::rules::lists::bulk_operations::BulkOperationGetParams {
             account_id: params.account_id.clone(),
         };
@@ -154,8 +154,8 @@ impl<'a> Items<'a> {
         &self,
         list_id: &str,
         params: &ItemCreateParams,
-    ) -> crate::Call<'a, crate::rules::lists::bulk_operations::BulkOperationHandle<'a>> {
-        let client = self.client;
+    ) -> crate::Call<crate::rules::lists::bulk_operations::BulkOperationHandle> {
+        let client = self.client.clone();
         let waiter_params = crate::rules::lists::bulk_operations::BulkOperationGetParams {
             account_id: params.account_id.clone(),
         };
@@ -193,8 +193,8 @@ impl<'a> Items<'a> {
         &self,
         list_id: &str,
         params: &ItemDeleteParams,
-    ) -> crate::Call<'a, crate::rules::lists::bulk_operations::BulkOperationHandle<'a>> {
-        let client = self.client;
+    ) -> crate::Call<crate::rules::lists::bulk_operations::BulkOperationHandle> {
+        let client = self.client.clone();
         let waiter_params = crate::rules::lists::bulk_operations::BulkOperationGetParams {
             account_id: params.account_id.clone(),
         };
