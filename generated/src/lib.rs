@@ -144,11 +144,15 @@
 //! | `zerotrust` | 2 | `client.zerotrust()` |
 //! | `zones` | 5 | `client.zones()` |
 //! | `zt_risk_scoring` | 11 | `client.zt_risk_scoring()` |
+#![forbid(unsafe_code)]
 mod runtime;
 pub use runtime::{
     ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, MessageSource,
-    Paginator, RequestOptions, Response, Result, WaitOptions,
+    Paginator, RequestOptions, Response, ResponseHeaders, Result, WaitOptions,
 };
+/// The HTTP client this crate is built on, whose types appear in its API (`StatusCode`, `HeaderMap`,
+/// `ClientBuilder` for `http_client_builder`...): use it rather than a separately chosen version.
+pub use reqwest;
 /// The API's base URL, from the spec's `servers` (`None` when it names none).
 pub const DEFAULT_BASE_URL: Option<&str> = Some("https://api.cloudflare.com/client/v4");
 /// Authentication: `X-Auth-Email` + `X-Auth-Key`.
@@ -312,7 +316,7 @@ const SECURITY_3: &[&[runtime::AuthScheme]] = &[
 #[cfg(any(feature = "calls", feature = "r2", feature = "user"))]
 const SECURITY_4: &[&[runtime::AuthScheme]] = &[&[runtime::AuthScheme::Bearer]];
 /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or `X-Auth-Email` + `X-Auth-Key`.
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 const SECURITY_5: &[&[runtime::AuthScheme]] = &[
     &[
         runtime::AuthScheme::Header("X-Auth-Email"),
@@ -324,7 +328,7 @@ const SECURITY_5: &[&[runtime::AuthScheme]] = &[
     ],
 ];
 /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`, or `X-Auth-Email` + `X-Auth-Key`.
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 const SECURITY_6: &[&[runtime::AuthScheme]] = &[
     &[runtime::AuthScheme::Bearer],
     &[
@@ -337,7 +341,7 @@ const SECURITY_6: &[&[runtime::AuthScheme]] = &[
     ],
 ];
 /// No authentication.
-#[cfg(any(feature = "ips"))]
+#[cfg(feature = "ips")]
 const SECURITY_7: &[&[runtime::AuthScheme]] = &[];
 #[cfg(feature = "access")]
 pub mod access;

@@ -3,7 +3,7 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! Types defined by the spec's `components.schemas`, shared by the calls.
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 /// Refers to which event will trigger a Notification dispatch. You can use the endpoint to get available alert types which then will give you a list of possible values.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AaaAlertType {
@@ -134,7 +134,7 @@ pub enum AaaAlertType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 crate::runtime::string_enum!(
     open AaaAlertType { AccessCustomCertificateExpirationType =
     "access_custom_certificate_expiration_type", AdvancedDdosAttackL4Alert =
@@ -190,7 +190,7 @@ crate::runtime::string_enum!(
     "web_analytics_metrics_update", ZoneAopCustomCertificateExpirationType =
     "zone_aop_custom_certificate_expiration_type" }
 );
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaAlertTypes {
     /// Describes the alert type.
@@ -206,7 +206,7 @@ pub struct AaaAlertTypes {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaApiResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
@@ -218,7 +218,7 @@ pub struct AaaApiResponseCollection {
 }
 #[cfg(any(feature = "audit_logs", feature = "user"))]
 pub type AaaAuditLogsResponseCollection = ::serde_json::Value;
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaComponentsSchemasResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
@@ -230,7 +230,7 @@ pub struct AaaComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<AaaPagerduty>>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 /// Type of webhook endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AaaComponentsSchemasType {
@@ -243,12 +243,12 @@ pub enum AaaComponentsSchemasType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 crate::runtime::string_enum!(
     open AaaComponentsSchemasType { Slack = "slack", Generic = "generic", Gchat = "gchat"
     }
 );
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaEligibility {
     /// Determines whether or not the account is eligible for the delivery mechanism.
@@ -261,7 +261,7 @@ pub struct AaaEligibility {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<AaaSchemasType>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 /// Optional filters that allow you to be alerted only on a subset of events for that alert type based on some criteria. This is only available for select alert types. See alert type documentation for more details.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaFilters {
@@ -386,7 +386,7 @@ pub struct AaaFilters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zones: Option<Vec<String>>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AaaFiltersIncidentImpactItem {
     /// `INCIDENT_IMPACT_NONE`
@@ -400,13 +400,13 @@ pub enum AaaFiltersIncidentImpactItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 crate::runtime::string_enum!(
     open AaaFiltersIncidentImpactItem { IncidentImpactNone = "INCIDENT_IMPACT_NONE",
     IncidentImpactMinor = "INCIDENT_IMPACT_MINOR", IncidentImpactMajor =
     "INCIDENT_IMPACT_MAJOR", IncidentImpactCritical = "INCIDENT_IMPACT_CRITICAL" }
 );
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AaaFiltersTrafficExclusionsItem {
     /// `security_events`
@@ -414,11 +414,11 @@ pub enum AaaFiltersTrafficExclusionsItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 crate::runtime::string_enum!(
     open AaaFiltersTrafficExclusionsItem { SecurityEvents = "security_events" }
 );
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaHistory {
     /// Message body included in the notification sent.
@@ -453,7 +453,7 @@ pub struct AaaHistory {
     )]
     pub sent: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 /// Merged from `allOf`; where members disagree the later one wins (`result_info`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaHistoryComponentsSchemasResponseCollection {
@@ -466,14 +466,14 @@ pub struct AaaHistoryComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<AaaHistory>>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaIdResponseResult {
     /// UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 /// The type of mechanism to which the notification has been dispatched. This can be email/pagerduty/webhook based on the mechanism configured.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AaaMechanismType {
@@ -486,30 +486,30 @@ pub enum AaaMechanismType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 crate::runtime::string_enum!(
     open AaaMechanismType { Email = "email", Pagerduty = "pagerduty", Webhook = "webhook"
     }
 );
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaMechanismsValueItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaMechanismsValueItem2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaPagerduty {
     /// UUID
@@ -519,7 +519,7 @@ pub struct AaaPagerduty {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaPolicies {
     /// Optional specification of how often to re-alert from the same incident, not support on all alert types.
@@ -561,7 +561,7 @@ pub struct AaaPolicies {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaPoliciesComponentsSchemasResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
@@ -573,7 +573,7 @@ pub struct AaaPoliciesComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<AaaPolicies>>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
@@ -585,7 +585,7 @@ pub struct AaaResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::std::collections::BTreeMap<String, Vec<AaaAlertTypes>>>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaResultInfo {
     /// Total number of results for the requested service
@@ -601,7 +601,7 @@ pub struct AaaResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaSchemasResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
@@ -613,7 +613,7 @@ pub struct AaaSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::std::collections::BTreeMap<String, Vec<AaaEligibility>>>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 /// Determines type of delivery mechanism.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AaaSchemasType {
@@ -626,18 +626,18 @@ pub enum AaaSchemasType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 crate::runtime::string_enum!(
     open AaaSchemasType { Email = "email", Pagerduty = "pagerduty", Webhook = "webhook" }
 );
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaSensitiveIdResponseResult {
     /// token in form of UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaWebhooks {
     /// Timestamp of when the webhook destination was created.
@@ -677,7 +677,7 @@ pub struct AaaWebhooks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "alerting"))]
+#[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AaaWebhooksComponentsSchemasResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
@@ -689,19 +689,19 @@ pub struct AaaWebhooksComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<AaaWebhooks>>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches an Access group.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAccessGroupRule {
     pub group: AccessAccessGroupRuleGroup,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAccessGroupRuleGroup {
     /// The ID of a previously created Access group.
     pub id: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAccessRequests {
     /// The event that occurred, such as a login attempt.
@@ -735,7 +735,7 @@ pub struct AccessAccessRequests {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessActiveSessionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -781,7 +781,7 @@ pub struct AccessActiveSessionResponseResult {
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessActiveSessionsResponse {
@@ -794,7 +794,7 @@ pub struct AccessActiveSessionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessActiveSessionsResponseResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -804,7 +804,7 @@ pub struct AccessActiveSessionsResponseResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessActiveSessionsResponseResultItemMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -823,7 +823,7 @@ pub struct AccessActiveSessionsResponseResultItemMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<i64>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessActiveSessionsResponseResultItemMetadataAppsValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -835,7 +835,7 @@ pub struct AccessActiveSessionsResponseResultItemMetadataAppsValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches any valid Access Service Token
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAnyValidServiceTokenRule {
@@ -845,7 +845,7 @@ pub struct AccessAnyValidServiceTokenRule {
         ::serde_json::Value,
     >,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccessApiResponseSingleResult {
@@ -856,7 +856,7 @@ pub enum AccessApiResponseSingleResult {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 impl<'de> ::serde::Deserialize<'de> for AccessApiResponseSingleResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -883,7 +883,7 @@ impl<'de> ::serde::Deserialize<'de> for AccessApiResponseSingleResult {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 impl ::serde::Serialize for AccessApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -896,7 +896,7 @@ impl ::serde::Serialize for AccessApiResponseSingleResult {
         }
     }
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAppPoliciesComponentsSchemasResponseCollection {
@@ -909,7 +909,7 @@ pub struct AccessAppPoliciesComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAppPolicyRequest {
     /// The order of execution for this policy. Must be unique for each policy within an app.
@@ -946,7 +946,7 @@ pub struct AccessAppPolicyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_duration: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAppPolicyResponse {
     /// Administrators who can approve a temporary authentication request.
@@ -1001,11 +1001,11 @@ pub struct AccessAppPolicyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 pub type AccessAppRequestInput = ::serde_json::Value;
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 pub type AccessAppResponse = ::serde_json::Value;
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// A group of email addresses that can approve a temporary authentication request.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessApprovalGroup {
@@ -1018,9 +1018,9 @@ pub struct AccessApprovalGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_list_uuid: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 pub type AccessApps = ::serde_json::Value;
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAppsComponentsSchemasResponseCollection {
@@ -1033,7 +1033,7 @@ pub struct AccessAppsComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAppsComponentsSchemasResponseCollection2 {
@@ -1046,21 +1046,21 @@ pub struct AccessAppsComponentsSchemasResponseCollection2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 pub type AccessAppsInput = ::serde_json::Value;
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Enforce different MFA options
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAuthenticationMethodRule {
     pub auth_method: AccessAuthenticationMethodRuleAuthMethod,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAuthenticationMethodRuleAuthMethod {
     /// The type of authentication method https://datatracker.ietf.org/doc/html/rfc8176.
     pub auth_method: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches an Azure group.
 /// Requires an Azure identity provider.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -1068,7 +1068,7 @@ pub struct AccessAzureGroupRule {
     #[serde(rename = "azureAD")]
     pub azure_ad: AccessAzureGroupRuleAzureAd,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessAzureGroupRuleAzureAd {
     /// The ID of your Azure identity provider.
@@ -1076,7 +1076,7 @@ pub struct AccessAzureGroupRuleAzureAd {
     /// The ID of an Azure group.
     pub id: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessBookmarks {
     /// Displays the application in the App Launcher.
@@ -1107,7 +1107,7 @@ pub struct AccessBookmarks {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessBookmarksComponentsSchemasResponseCollection {
@@ -1120,7 +1120,7 @@ pub struct AccessBookmarksComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCa {
     /// The Application Audience (AUD) tag. Identifies the application associated with the CA.
@@ -1133,7 +1133,7 @@ pub struct AccessCa {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCaComponentsSchemasResponseCollection {
@@ -1146,13 +1146,13 @@ pub struct AccessCaComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches any valid client certificate.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCertificateRule {
     pub certificate: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCertificates {
     /// The hostnames of the applications that will use this certificate.
@@ -1186,7 +1186,7 @@ pub struct AccessCertificates {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCertificatesComponentsSchemasResponseCollection {
@@ -1199,7 +1199,7 @@ pub struct AccessCertificatesComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCertificatesComponentsSchemasResponseCollection2 {
@@ -1212,14 +1212,14 @@ pub struct AccessCertificatesComponentsSchemasResponseCollection2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessComponentsSchemasIdResponseResult {
     /// UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessComponentsSchemasResponseCollection {
@@ -1232,19 +1232,19 @@ pub struct AccessComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches a specific country
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCountryRule {
     pub geo: AccessCountryRuleGeo,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCountryRuleGeo {
     /// The country code that should be matched.
     pub country_code: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCreateResponseResult {
     /// The Client ID for the service token. Access will check for this value in the `CF-Access-Client-ID` request header.
@@ -1275,7 +1275,7 @@ pub struct AccessCreateResponseResult {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCustomPage {
     /// Number of apps the custom page is assigned to.
@@ -1304,7 +1304,7 @@ pub struct AccessCustomPage {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCustomPageWithoutHtml {
     /// Number of apps the custom page is assigned to.
@@ -1331,7 +1331,7 @@ pub struct AccessCustomPageWithoutHtml {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCustomPages {
     /// The uid of the custom page to use when a user is denied access after failing a non-identity rule.
@@ -1341,7 +1341,7 @@ pub struct AccessCustomPages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_denied: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessCustomPagesComponentsSchemasResponseCollection {
@@ -1354,7 +1354,7 @@ pub struct AccessCustomPagesComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// The action Access will take if a user matches this policy.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AccessDecision {
@@ -1369,12 +1369,12 @@ pub enum AccessDecision {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 crate::runtime::string_enum!(
     open AccessDecision { Allow = "allow", Deny = "deny", NonIdentity = "non_identity",
     Bypass = "bypass" }
 );
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessDevicePostureCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1382,61 +1382,61 @@ pub struct AccessDevicePostureCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Enforces a device posture rule has run successfully
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessDevicePostureRule {
     pub device_posture: AccessDevicePostureRuleDevicePosture,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessDevicePostureRuleDevicePosture {
     /// The ID of a device posture integration.
     pub integration_uid: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessDeviceSession {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_authenticated: Option<f64>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Match an entire email domain.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessDomainRule {
     pub email_domain: AccessDomainRuleEmailDomain,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessDomainRuleEmailDomain {
     /// The email domain to match.
     pub domain: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches an email address from a list.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessEmailListRule {
     pub email_list: AccessEmailListRuleEmailList,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessEmailListRuleEmailList {
     /// The ID of a previously created email list.
     pub id: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches a specific email.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessEmailRule {
     pub email: AccessEmailRuleEmail,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessEmailRuleEmail {
     /// The email of the user.
     pub email: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessEmptyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1444,20 +1444,20 @@ pub struct AccessEmptyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches everyone.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessEveryoneRule {
     /// An empty object which matches on all users.
     pub everyone: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Create Allow or Block policies which evaluate the user based on custom criteria.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessExternalEvaluationRule {
     pub external_evaluation: AccessExternalEvaluationRuleExternalEvaluation,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessExternalEvaluationRuleExternalEvaluation {
     /// The API endpoint containing your business logic.
@@ -1465,7 +1465,7 @@ pub struct AccessExternalEvaluationRuleExternalEvaluation {
     /// The API endpoint containing the key that Access uses to verify that the response came from your API.
     pub keys_url: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessFailedLoginResponse {
@@ -1478,7 +1478,7 @@ pub struct AccessFailedLoginResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessFailedLoginResponseResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1486,13 +1486,13 @@ pub struct AccessFailedLoginResponseResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessGeo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches a Github organization.
 /// Requires a Github identity provider.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -1500,7 +1500,7 @@ pub struct AccessGithubOrganizationRule {
     #[serde(rename = "github-organization")]
     pub github_organization: AccessGithubOrganizationRuleGithubOrganization,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessGithubOrganizationRuleGithubOrganization {
     /// The ID of your Github identity provider.
@@ -1508,7 +1508,7 @@ pub struct AccessGithubOrganizationRuleGithubOrganization {
     /// The name of the organization.
     pub name: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessGroups {
     #[serde(
@@ -1542,7 +1542,7 @@ pub struct AccessGroups {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessGroupsComponentsSchemasResponseCollection {
@@ -1555,14 +1555,14 @@ pub struct AccessGroupsComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches a group in Google Workspace.
 /// Requires a Google Workspace identity provider.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessGsuiteGroupRule {
     pub gsuite: AccessGsuiteGroupRuleGsuite,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessGsuiteGroupRuleGsuite {
     /// The ID of your Google Workspace identity provider.
@@ -1570,14 +1570,14 @@ pub struct AccessGsuiteGroupRuleGsuite {
     /// The email of the Google Workspace group.
     pub email: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessIdResponseResult {
     /// UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessIdentity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1621,7 +1621,7 @@ pub struct AccessIdentity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<f64>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessIdentityIdp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1629,7 +1629,7 @@ pub struct AccessIdentityIdp {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessIdentityMtlsAuth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1643,9 +1643,9 @@ pub struct AccessIdentityMtlsAuth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_serial: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 pub type AccessIdentityProviders = ::serde_json::Value;
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessIdentityProvidersComponentsSchemasResponseCollection {
@@ -1660,33 +1660,33 @@ pub struct AccessIdentityProvidersComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 pub type AccessIdentityProvidersComponentsSchemasResponseCollectionResultItem = ::serde_json::Value;
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches an IP address from a list.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessIpListRule {
     pub ip_list: AccessIpListRuleIpList,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessIpListRuleIpList {
     /// The ID of a previously created IP list.
     pub id: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches an IP address block.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessIpRule {
     pub ip: AccessIpRuleIp,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessIpRuleIp {
     /// An IPv4 or IPv6 CIDR block.
     pub ip: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessKeysComponentsSchemasSingleResponse {
     pub errors: Vec<AccessMessagesItem>,
@@ -1709,7 +1709,7 @@ pub struct AccessKeysComponentsSchemasSingleResponse {
     )]
     pub last_key_rotation_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessLoginDesign {
     /// The background color on your login page.
@@ -1728,27 +1728,27 @@ pub struct AccessLoginDesign {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_color: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessNameResponseResult {
     /// The name of the tag
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches an Okta group.
 /// Requires an Okta identity provider.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessOktaGroupRule {
     pub okta: AccessOktaGroupRuleOkta,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessOktaGroupRuleOkta {
     /// The ID of your Okta identity provider.
@@ -1756,7 +1756,7 @@ pub struct AccessOktaGroupRuleOkta {
     /// The email of the Okta group.
     pub email: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessOrganizations {
     /// When set to true, users can authenticate via WARP for any application in your organization. Application settings will take precedence over this value.
@@ -1803,7 +1803,7 @@ pub struct AccessOrganizations {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warp_auth_session_duration: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessPolicies {
     /// Administrators who can approve a temporary authentication request.
@@ -1855,7 +1855,7 @@ pub struct AccessPolicies {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessPoliciesComponentsSchemasResponseCollection {
@@ -1868,7 +1868,7 @@ pub struct AccessPoliciesComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessPolicyCheckResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1876,7 +1876,7 @@ pub struct AccessPolicyCheckResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_identity: Option<AccessPolicyCheckResponseResultUserIdentity>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessPolicyCheckResponseResultAppState {
     /// UUID
@@ -1893,7 +1893,7 @@ pub struct AccessPolicyCheckResponseResultAppState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessPolicyCheckResponseResultUserIdentity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1922,13 +1922,13 @@ pub struct AccessPolicyCheckResponseResultUserIdentity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessPolicyCheckResponseResultUserIdentityGeo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessPolicyReq {
     /// Administrators who can approve a temporary authentication request.
@@ -1962,7 +1962,7 @@ pub struct AccessPolicyReq {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_duration: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessResponseCollection {
@@ -1975,7 +1975,7 @@ pub struct AccessResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessResponseCollectionHostnames {
@@ -1988,9 +1988,9 @@ pub struct AccessResponseCollectionHostnames {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 pub type AccessResponseCollectionResultItem = ::serde_json::Value;
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessResultInfo {
     /// Total number of results for the requested service
@@ -2006,14 +2006,14 @@ pub struct AccessResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessReusablePoliciesComponentsSchemasIdResponseResult {
     /// The UUID of the policy
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessReusablePoliciesComponentsSchemasResponseCollection {
@@ -2026,7 +2026,7 @@ pub struct AccessReusablePoliciesComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessReusablePolicyResp {
     /// Administrators who can approve a temporary authentication request.
@@ -2083,7 +2083,7 @@ pub struct AccessReusablePolicyResp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reusable: Option<bool>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// One of 19 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccessRule {
@@ -2171,7 +2171,7 @@ pub enum AccessRule {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 impl<'de> ::serde::Deserialize<'de> for AccessRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -2307,7 +2307,7 @@ impl<'de> ::serde::Deserialize<'de> for AccessRule {
         }
     }
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 impl ::serde::Serialize for AccessRule {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -2363,14 +2363,14 @@ impl ::serde::Serialize for AccessRule {
         }
     }
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches a SAML group.
 /// Requires a SAML identity provider.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSamlGroupRule {
     pub saml: AccessSamlGroupRuleSaml,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSamlGroupRuleSaml {
     /// The name of the SAML attribute.
@@ -2378,7 +2378,7 @@ pub struct AccessSamlGroupRuleSaml {
     /// The SAML attribute value to look for.
     pub attribute_value: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// A group of email addresses that can approve a temporary authentication request.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasApprovalGroup {
@@ -2391,7 +2391,7 @@ pub struct AccessSchemasApprovalGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_list_uuid: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasCertificates {
     /// The hostnames of the applications that will use this certificate.
@@ -2425,7 +2425,7 @@ pub struct AccessSchemasCertificates {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasDevicePostureRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2447,7 +2447,7 @@ pub struct AccessSchemasDevicePostureRule {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasEmptyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2455,7 +2455,7 @@ pub struct AccessSchemasEmptyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasGroups {
     #[serde(
@@ -2486,16 +2486,16 @@ pub struct AccessSchemasGroups {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasIdResponseResult {
     /// The ID of the CA.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 pub type AccessSchemasIdentityProviders = ::serde_json::Value;
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasOrganizations {
     /// The unique subdomain assigned to your Zero Trust organization.
@@ -2528,7 +2528,7 @@ pub struct AccessSchemasOrganizations {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_seat_expiration_inactive_time: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasPolicyCheckResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2536,7 +2536,7 @@ pub struct AccessSchemasPolicyCheckResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_identity: Option<AccessSchemasPolicyCheckResponseResultUserIdentity>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasPolicyCheckResponseResultAppState {
     /// UUID
@@ -2553,7 +2553,7 @@ pub struct AccessSchemasPolicyCheckResponseResultAppState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasPolicyCheckResponseResultUserIdentity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2582,13 +2582,13 @@ pub struct AccessSchemasPolicyCheckResponseResultUserIdentity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasPolicyCheckResponseResultUserIdentityGeo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSchemasResponseCollection {
@@ -2601,7 +2601,7 @@ pub struct AccessSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Custom page type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AccessSchemasType {
@@ -2612,12 +2612,12 @@ pub enum AccessSchemasType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 crate::runtime::string_enum!(
     open AccessSchemasType { IdentityDenied = "identity_denied", Forbidden = "forbidden"
     }
 );
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSeat {
     /// True if the seat is part of Access.
@@ -2627,7 +2627,7 @@ pub struct AccessSeat {
     /// The unique API identifier for the Zero Trust seat.
     pub seat_uid: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSeats {
     /// True if the seat is part of Access.
@@ -2652,7 +2652,7 @@ pub struct AccessSeats {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSeatsComponentsSchemasResponseCollection {
@@ -2665,19 +2665,19 @@ pub struct AccessSeatsComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Matches a specific Access Service Token
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessServiceTokenRule {
     pub service_token: AccessServiceTokenRuleServiceToken,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessServiceTokenRuleServiceToken {
     /// The ID of a Service Token.
     pub token_id: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessServiceTokens {
     /// The Client ID for the service token. Access will check for this value in the `CF-Access-Client-ID` request header.
@@ -2704,7 +2704,7 @@ pub struct AccessServiceTokens {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Hostname Settings
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessSettings {
@@ -2715,7 +2715,7 @@ pub struct AccessSettings {
     /// The hostname that these settings apply to.
     pub hostname: String,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// A tag
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessTag {
@@ -2737,7 +2737,7 @@ pub struct AccessTag {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// A tag
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessTagWithoutAppCount {
@@ -2756,7 +2756,7 @@ pub struct AccessTagWithoutAppCount {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessTagsComponentsSchemasResponseCollection {
@@ -2769,7 +2769,7 @@ pub struct AccessTagsComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessUsers {
     /// True if the user has authenticated with Cloudflare Access.
@@ -2816,7 +2816,7 @@ pub struct AccessUsers {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result_info`, `result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessUsersComponentsSchemasResponseCollection {
@@ -2829,7 +2829,7 @@ pub struct AccessUsersComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessUsersComponentsSchemasResponseCollectionResultInfo>,
 }
-#[cfg(any(feature = "access"))]
+#[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessUsersComponentsSchemasResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2841,7 +2841,7 @@ pub struct AccessUsersComponentsSchemasResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingAddressMaps {
     /// If set to false, then the Address Map cannot be deleted via API. This is true for Cloudflare-managed maps.
@@ -2875,7 +2875,7 @@ pub struct AddressingAddressMaps {
     )]
     pub modified_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingAddressMapsIp {
     #[serde(
@@ -2888,7 +2888,7 @@ pub struct AddressingAddressMapsIp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingAddressMapsMembership {
     /// Controls whether the membership can be deleted via the API or not.
@@ -2907,7 +2907,7 @@ pub struct AddressingAddressMapsMembership {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<AddressingKind>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingAddressMapsMembershipInput {
     #[serde(
@@ -2923,7 +2923,7 @@ pub struct AddressingAddressMapsMembershipInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<AddressingKind>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingAdvertisedResponseResult {
     /// Enablement of prefix advertisement to the Internet.
@@ -2937,7 +2937,7 @@ pub struct AddressingAdvertisedResponseResult {
     )]
     pub advertised_modified_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingApiResponseCollection {
     pub errors: Vec<AddressingMessagesItem>,
@@ -2949,7 +2949,7 @@ pub struct AddressingApiResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AddressingResultInfo>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingApiResponseCommon {
     pub errors: Vec<AddressingMessagesItem>,
@@ -2957,7 +2957,7 @@ pub struct AddressingApiResponseCommon {
     /// Whether the API call was successful
     pub success: bool,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingBgpOnDemand {
     /// Prefix advertisement status to the Internet. This field is only not 'null' if on demand is enabled.
@@ -2977,19 +2977,19 @@ pub struct AddressingBgpOnDemand {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_demand_locked: Option<bool>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingBgpPrefixUpdateAdvertisement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_demand: Option<AddressingBgpPrefixUpdateAdvertisementOnDemand>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingBgpPrefixUpdateAdvertisementOnDemand {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advertised: Option<bool>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingBgpSignalOpts {
     /// Whether control of advertisement of the prefix to the Internet is enabled to be performed via BGP signal
@@ -3003,7 +3003,7 @@ pub struct AddressingBgpSignalOpts {
     )]
     pub modified_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingComponentsSchemasResponseCollection {
@@ -3016,7 +3016,7 @@ pub struct AddressingComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AddressingResultInfo>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingCreateBindingRequest {
     /// IP Prefix in Classless Inter-Domain Routing format.
@@ -3026,7 +3026,7 @@ pub struct AddressingCreateBindingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_id: Option<String>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingFullResponseResult {
     /// If set to false, then the Address Map cannot be deleted via API. This is true for Cloudflare-managed maps.
@@ -3066,14 +3066,14 @@ pub struct AddressingFullResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memberships: Option<Vec<AddressingAddressMapsMembership>>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingIdResponseResult {
     /// Delegation identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingIpamBgpPrefixes {
     /// Autonomous System Number (ASN) the prefix will be advertised under.
@@ -3102,7 +3102,7 @@ pub struct AddressingIpamBgpPrefixes {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_demand: Option<AddressingBgpOnDemand>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingIpamDelegations {
     /// IP Prefix in Classless Inter-Domain Routing format.
@@ -3130,7 +3130,7 @@ pub struct AddressingIpamDelegations {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_prefix_id: Option<String>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingIpamPrefixes {
     /// Identifier
@@ -3183,7 +3183,7 @@ pub struct AddressingIpamPrefixes {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_demand_locked: Option<bool>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 /// The type of the membership.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AddressingKind {
@@ -3194,22 +3194,22 @@ pub enum AddressingKind {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 crate::runtime::string_enum!(open AddressingKind { Zone = "zone", Account = "account" });
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingLoaUploadResponseResult {
     /// Name of LOA document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 /// Status of a Service Binding's deployment to the Cloudflare network
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingProvisioning {
@@ -3217,7 +3217,7 @@ pub struct AddressingProvisioning {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<AddressingProvisioningState>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 /// When a binding has been deployed to a majority of Cloudflare datacenters, the binding will become active and can be used with its associated service.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AddressingProvisioningState {
@@ -3228,11 +3228,11 @@ pub enum AddressingProvisioningState {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 crate::runtime::string_enum!(
     open AddressingProvisioningState { Provisioning = "provisioning", Active = "active" }
 );
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingResponseCollection {
@@ -3245,7 +3245,7 @@ pub struct AddressingResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AddressingResultInfo>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingResponseCollectionBgp {
@@ -3258,7 +3258,7 @@ pub struct AddressingResponseCollectionBgp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AddressingResultInfo>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingResultInfo {
     /// Total number of results for the requested service
@@ -3274,7 +3274,7 @@ pub struct AddressingResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingSchemasResponseCollection {
@@ -3287,7 +3287,7 @@ pub struct AddressingSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AddressingResultInfo>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AddressingServiceBinding {
     /// IP Prefix in Classless Inter-Domain Routing format.
@@ -3306,7 +3306,7 @@ pub struct AddressingServiceBinding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// * `ML` - Discovered operation was sourced using ML API Discovery * `SessionIdentifier` - Discovered operation was sourced using Session Identifier API Discovery
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiShieldApiDiscoveryOrigin {
@@ -3317,12 +3317,12 @@ pub enum ApiShieldApiDiscoveryOrigin {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     open ApiShieldApiDiscoveryOrigin { Ml = "ML", SessionIdentifier = "SessionIdentifier"
     }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// Mappings of discovered operations (keys) to objects describing their state
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldApiDiscoveryPatchMultipleRequestEntry {
@@ -3332,7 +3332,7 @@ pub struct ApiShieldApiDiscoveryPatchMultipleRequestEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ApiShieldApiDiscoveryStatePatch>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// State of operation in API Discovery
 ///   * `review` - Operation is not saved into API Shield Endpoint Management
 ///   * `saved` - Operation is saved into API Shield Endpoint Management
@@ -3348,12 +3348,12 @@ pub enum ApiShieldApiDiscoveryState {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     open ApiShieldApiDiscoveryState { Review = "review", Saved = "saved", Ignored =
     "ignored" }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// Mark state of operation in API Discovery
 ///   * `review` - Mark operation as for review
 ///   * `ignored` - Mark operation as ignored
@@ -3366,11 +3366,11 @@ pub enum ApiShieldApiDiscoveryStatePatch {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     open ApiShieldApiDiscoveryStatePatch { Review = "review", Ignored = "ignored" }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldApiResponseCommon {
     pub errors: Vec<ApiShieldMessagesItem>,
@@ -3378,7 +3378,7 @@ pub struct ApiShieldApiResponseCommon {
     /// Whether the API call was successful
     pub success: bool,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiShieldApiResponseSingleResult {
@@ -3389,7 +3389,7 @@ pub enum ApiShieldApiResponseSingleResult {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 impl<'de> ::serde::Deserialize<'de> for ApiShieldApiResponseSingleResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3416,7 +3416,7 @@ impl<'de> ::serde::Deserialize<'de> for ApiShieldApiResponseSingleResult {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 impl ::serde::Serialize for ApiShieldApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3429,7 +3429,7 @@ impl ::serde::Serialize for ApiShieldApiResponseSingleResult {
         }
     }
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// Auth ID Characteristic
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldAuthIdCharacteristic {
@@ -3439,7 +3439,7 @@ pub struct ApiShieldAuthIdCharacteristic {
     #[serde(rename = "type")]
     pub type_: ApiShieldAuthIdCharacteristicType,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// Auth ID Characteristic extracted from JWT Token Claims
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldAuthIdCharacteristicJwtClaim {
@@ -3453,18 +3453,18 @@ pub struct ApiShieldAuthIdCharacteristicJwtClaim {
     #[serde(rename = "type")]
     pub type_: ApiShieldAuthIdCharacteristicJwtClaimType,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// The type of characteristic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApiShieldAuthIdCharacteristicJwtClaimType {
     /// `jwt`
     Jwt,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     closed ApiShieldAuthIdCharacteristicJwtClaimType { Jwt = "jwt" }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// The type of characteristic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApiShieldAuthIdCharacteristicType {
@@ -3473,11 +3473,11 @@ pub enum ApiShieldAuthIdCharacteristicType {
     /// `cookie`
     Cookie,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     closed ApiShieldAuthIdCharacteristicType { Header = "header", Cookie = "cookie" }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// One of 2 shapes. Decided by `type`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiShieldAuthIdCharacteristicsItem {
@@ -3492,7 +3492,7 @@ pub enum ApiShieldAuthIdCharacteristicsItem {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 impl<'de> ::serde::Deserialize<'de> for ApiShieldAuthIdCharacteristicsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -3521,7 +3521,7 @@ impl<'de> ::serde::Deserialize<'de> for ApiShieldAuthIdCharacteristicsItem {
         }
     }
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 impl ::serde::Serialize for ApiShieldAuthIdCharacteristicsItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3538,7 +3538,7 @@ impl ::serde::Serialize for ApiShieldAuthIdCharacteristicsItem {
         }
     }
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldBasicOperation {
     /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: https://developers.cloudflare.com/rules/normalization/how-it-works/.
@@ -3548,12 +3548,12 @@ pub struct ApiShieldBasicOperation {
     /// The HTTP method used to access the endpoint.
     pub method: ApiShieldMethod,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldConfiguration {
     pub auth_id_characteristics: Vec<ApiShieldAuthIdCharacteristicsItem>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldDiscoveryOperation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3574,7 +3574,7 @@ pub struct ApiShieldDiscoveryOperation {
     /// The HTTP method used to access the endpoint.
     pub method: ApiShieldMethod,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// Kind of schema
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiShieldKind {
@@ -3583,15 +3583,15 @@ pub enum ApiShieldKind {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(open ApiShieldKind { OpenapiV3 = "openapi_v3" });
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// The HTTP method used to access the endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiShieldMethod {
@@ -3616,13 +3616,13 @@ pub enum ApiShieldMethod {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     open ApiShieldMethod { Get = "GET", Post = "POST", Head = "HEAD", Options =
     "OPTIONS", Put = "PUT", Delete = "DELETE", Connect = "CONNECT", Patch = "PATCH",
     Trace = "TRACE" }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldMultipleOperationResponsePaginated {
@@ -3634,7 +3634,7 @@ pub struct ApiShieldMultipleOperationResponsePaginated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ApiShieldResultInfo>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`features`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldMultipleOperationResponsePaginatedResultItem {
@@ -3649,12 +3649,12 @@ pub struct ApiShieldMultipleOperationResponsePaginatedResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldObjectWithOperationId {
     pub operation_id: ::serde_json::Value,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldOperation {
     /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: https://developers.cloudflare.com/rules/normalization/how-it-works/.
@@ -3668,9 +3668,9 @@ pub struct ApiShieldOperation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<ApiShieldOperationFeatures>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 pub type ApiShieldOperationFeatures = ::serde_json::Value;
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// When set, this applies a mitigation action to this operation
 ///
 ///   - `log` log request when request does not conform to schema for this operation
@@ -3688,12 +3688,12 @@ pub enum ApiShieldOperationMitigationAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     open ApiShieldOperationMitigationAction { Log = "log", Block = "block", None = "none"
     }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldOperationSchemaValidationSettings {
     /// When set, this applies a mitigation action to this operation
@@ -3705,7 +3705,7 @@ pub struct ApiShieldOperationSchemaValidationSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mitigation_action: Option<ApiShieldOperationMitigationAction>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// Operation ID to mitigation action mappings
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldOperationSchemaValidationSettingsMultipleRequestEntry {
@@ -3718,7 +3718,7 @@ pub struct ApiShieldOperationSchemaValidationSettingsMultipleRequestEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mitigation_action: Option<ApiShieldOperationMitigationAction>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldPatchDiscoveryResponseResult {
     /// State of operation in API Discovery
@@ -3728,7 +3728,7 @@ pub struct ApiShieldPatchDiscoveryResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ApiShieldApiDiscoveryState>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ApiShieldPropertiesItem {
     /// `auth_id_characteristics`
@@ -3736,11 +3736,11 @@ pub enum ApiShieldPropertiesItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     open ApiShieldPropertiesItem { AuthIdCharacteristics = "auth_id_characteristics" }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldPublicSchema {
     pub created_at: ::serde_json::Value,
@@ -3756,7 +3756,7 @@ pub struct ApiShieldPublicSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_enabled: Option<bool>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldResultInfo {
     /// Total number of results for the requested service
@@ -3772,13 +3772,13 @@ pub struct ApiShieldResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldSchemaResponseDiscoveryResult {
     pub schemas: Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>,
     pub timestamp: ::serde_json::Value,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldSchemaResponseWithThresholdsResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3786,14 +3786,14 @@ pub struct ApiShieldSchemaResponseWithThresholdsResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldSchemaUploadDetailsWarningsOnly {
     /// Diagnostic warning events that occurred during processing. These events are non-critical errors found within the schema.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<ApiShieldSchemaUploadLogEvent>>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldSchemaUploadLogEvent {
     /// Code that identifies the event that occurred.
@@ -3805,14 +3805,14 @@ pub struct ApiShieldSchemaUploadLogEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldSchemaUploadResponse {
     pub schema: ApiShieldPublicSchema,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload_details: Option<ApiShieldSchemaUploadDetailsWarningsOnly>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`features`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldSingleOperationResponseResult {
@@ -3827,13 +3827,13 @@ pub struct ApiShieldSingleOperationResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldTrafficStats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic_stats: Option<ApiShieldTrafficStatsTrafficStats>,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldTrafficStatsTrafficStats {
     pub last_updated: ::serde_json::Value,
@@ -3842,7 +3842,7 @@ pub struct ApiShieldTrafficStatsTrafficStats {
     /// The average number of requests seen during this period
     pub requests: f64,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// The default mitigation action used when there is no mitigation action defined on the operation
 ///
 /// Mitigation actions are as follows:
@@ -3862,12 +3862,12 @@ pub enum ApiShieldValidationDefaultMitigationAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     open ApiShieldValidationDefaultMitigationAction { None = "none", Log = "log", Block =
     "block" }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// The default mitigation action used when there is no mitigation action defined on the operation
 /// Mitigation actions are as follows:
 ///
@@ -3888,12 +3888,12 @@ pub enum ApiShieldValidationDefaultMitigationActionPatch {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     open ApiShieldValidationDefaultMitigationActionPatch { None = "none", Log = "log",
     Block = "block" }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// When set, this overrides both zone level and operation level mitigation actions.
 ///
 ///   - `none` will skip running schema validation entirely for the request
@@ -3905,11 +3905,11 @@ pub enum ApiShieldValidationOverrideMitigationAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     open ApiShieldValidationOverrideMitigationAction { None = "none" }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// When set, this overrides both zone level and operation level mitigation actions.
 ///
 ///   - `none` will skip running schema validation entirely for the request
@@ -3926,12 +3926,12 @@ pub enum ApiShieldValidationOverrideMitigationActionPatch {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     open ApiShieldValidationOverrideMitigationActionPatch { None = "none",
     DisableOverride = "disable_override" }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 /// When set, this overrides both zone level and operation level mitigation actions.
 ///
 ///   - `none` will skip running schema validation entirely for the request
@@ -3947,12 +3947,12 @@ pub enum ApiShieldValidationOverrideMitigationActionWrite {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(
     open ApiShieldValidationOverrideMitigationActionWrite { None = "none",
     DisableOverride = "disable_override" }
 );
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldZoneSchemaValidationSettings {
     /// The default mitigation action used when there is no mitigation action defined on the operation
@@ -3976,7 +3976,7 @@ pub struct ApiShieldZoneSchemaValidationSettings {
         ApiShieldValidationOverrideMitigationAction,
     >,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldZoneSchemaValidationSettingsPatch {
     /// The default mitigation action used when there is no mitigation action defined on the operation
@@ -4004,7 +4004,7 @@ pub struct ApiShieldZoneSchemaValidationSettingsPatch {
         ApiShieldValidationOverrideMitigationActionPatch,
     >,
 }
-#[cfg(any(feature = "api_gateway"))]
+#[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApiShieldZoneSchemaValidationSettingsPut {
     /// The default mitigation action used when there is no mitigation action defined on the operation
@@ -4027,14 +4027,14 @@ pub struct ApiShieldZoneSchemaValidationSettingsPut {
         ApiShieldValidationOverrideMitigationActionWrite,
     >,
 }
-#[cfg(any(feature = "argo"))]
+#[cfg(feature = "argo")]
 /// Update enablement of Argo Smart Routing
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ArgoConfigPatch {
     /// Enables Argo Smart Routing.
     pub value: ArgoConfigValue,
 }
-#[cfg(any(feature = "argo"))]
+#[cfg(feature = "argo")]
 /// Enables Argo Smart Routing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ArgoConfigValue {
@@ -4045,9 +4045,9 @@ pub enum ArgoConfigValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "argo"))]
+#[cfg(feature = "argo")]
 crate::runtime::string_enum!(open ArgoConfigValue { On = "on", Off = "off" });
-#[cfg(any(feature = "subscriptions"))]
+#[cfg(feature = "subscriptions")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BillSubsApiAccountSubscriptionResponseCollection {
@@ -4059,7 +4059,7 @@ pub struct BillSubsApiAccountSubscriptionResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<BillSubsApiResultInfo>,
 }
-#[cfg(any(feature = "available_plans"))]
+#[cfg(feature = "available_plans")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BillSubsApiAvailableRatePlan {
     /// Indicates whether you can subscribe to this plan.
@@ -4093,7 +4093,7 @@ pub struct BillSubsApiAvailableRatePlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<f64>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BillSubsApiBillingHistory {
     /// The billing item action.
@@ -4114,7 +4114,7 @@ pub struct BillSubsApiBillingHistory {
     pub type_: String,
     pub zone: BillSubsApiSchemasZone,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BillSubsApiBillingHistoryCollection {
@@ -4143,7 +4143,7 @@ pub struct BillSubsApiComponentValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
 }
-#[cfg(any(feature = "available_rate_plans"))]
+#[cfg(feature = "available_rate_plans")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BillSubsApiComponentValue2 {
     /// The default amount allocated.
@@ -4156,7 +4156,7 @@ pub struct BillSubsApiComponentValue2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_price: Option<f64>,
 }
-#[cfg(any(feature = "available_rate_plans"))]
+#[cfg(feature = "available_rate_plans")]
 /// The unique component.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BillSubsApiComponentsSchemasName {
@@ -4171,7 +4171,7 @@ pub enum BillSubsApiComponentsSchemasName {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "available_rate_plans"))]
+#[cfg(feature = "available_rate_plans")]
 crate::runtime::string_enum!(
     open BillSubsApiComponentsSchemasName { Zones = "zones", PageRules = "page_rules",
     DedicatedCertificates = "dedicated_certificates", DedicatedCertificatesCustom =
@@ -4210,7 +4210,7 @@ pub struct BillSubsApiMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "available_rate_plans"))]
+#[cfg(feature = "available_rate_plans")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BillSubsApiPlanResponseCollection {
@@ -4291,7 +4291,7 @@ crate::runtime::string_enum!(
     open BillSubsApiSchemasFrequency { Weekly = "weekly", Monthly = "monthly", Quarterly
     = "quarterly", Yearly = "yearly" }
 );
-#[cfg(any(feature = "available_rate_plans"))]
+#[cfg(feature = "available_rate_plans")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BillSubsApiSchemasRatePlan {
     /// Array of available components values for the plan.
@@ -4313,7 +4313,7 @@ pub struct BillSubsApiSchemasRatePlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BillSubsApiSchemasZone {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4415,7 +4415,7 @@ pub struct BillSubsApiSubscriptionV2Input {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<BillSubsApiZoneInput>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BillSubsApiUserSubscriptionResponseCollection {
@@ -4442,11 +4442,11 @@ pub struct BillSubsApiZone {
 /// A simple zone object. May have null properties if not a zone subscription.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BillSubsApiZoneInput {}
-#[cfg(any(feature = "bot_management"))]
+#[cfg(feature = "bot_management")]
 pub type BotManagementBotManagementResponseBodyResult = ::serde_json::Value;
-#[cfg(any(feature = "bot_management"))]
+#[cfg(feature = "bot_management")]
 pub type BotManagementConfigSingleInput = ::serde_json::Value;
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheCacheReserveClearId {
@@ -4455,11 +4455,11 @@ pub enum CacheCacheReserveClearId {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 crate::runtime::string_enum!(
     open CacheCacheReserveClearId { CacheReserveClear = "cache_reserve_clear" }
 );
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CacheCacheReserveClearResponseValueResult {
@@ -4481,7 +4481,7 @@ pub struct CacheCacheReserveClearResponseValueResult {
     /// The current state of the Cache Reserve Clear operation.
     pub state: CacheCacheReserveClearState,
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// The current state of the Cache Reserve Clear operation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheCacheReserveClearState {
@@ -4492,12 +4492,12 @@ pub enum CacheCacheReserveClearState {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 crate::runtime::string_enum!(
     open CacheCacheReserveClearState { InProgress = "In-progress", Completed =
     "Completed" }
 );
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheCacheReserveId {
@@ -4506,11 +4506,11 @@ pub enum CacheCacheReserveId {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 crate::runtime::string_enum!(
     open CacheCacheReserveId { CacheReserve = "cache_reserve" }
 );
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CacheCacheReserveResponseValueResult {
@@ -4522,7 +4522,7 @@ pub struct CacheCacheReserveResponseValueResult {
     /// Value of the Cache Reserve zone setting.
     pub value: CacheCacheReserveValue,
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Value of the Cache Reserve zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheCacheReserveValue {
@@ -4533,9 +4533,9 @@ pub enum CacheCacheReserveValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 crate::runtime::string_enum!(open CacheCacheReserveValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheOriginMaxHttpVersionId {
@@ -4544,11 +4544,11 @@ pub enum CacheOriginMaxHttpVersionId {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open CacheOriginMaxHttpVersionId { OriginMaxHttpVersion = "origin_max_http_version" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CacheOriginMaxHttpVersionResponseValueResult {
@@ -4560,7 +4560,7 @@ pub struct CacheOriginMaxHttpVersionResponseValueResult {
     /// Value of the Origin Max HTTP Version Setting.
     pub value: CacheOriginMaxHttpVersionValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the Origin Max HTTP Version Setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheOriginMaxHttpVersionValue {
@@ -4571,9 +4571,9 @@ pub enum CacheOriginMaxHttpVersionValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open CacheOriginMaxHttpVersionValue { N2 = "2", N1 = "1" });
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Value of the Origin Post Quantum Encryption Setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheOriginPostQuantumEncryptionValue {
@@ -4586,25 +4586,25 @@ pub enum CacheOriginPostQuantumEncryptionValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 crate::runtime::string_enum!(
     open CacheOriginPostQuantumEncryptionValue { Preferred = "preferred", Supported =
     "supported", Off = "off" }
 );
-#[cfg(any(feature = "argo"))]
+#[cfg(feature = "argo")]
 /// Update enablement of Tiered Caching
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CachePatch {
     /// Enables Tiered Caching.
     pub value: CacheValue,
 }
-#[cfg(any(feature = "purge_cache"))]
+#[cfg(feature = "purge_cache")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CachePurgeApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Instructs Cloudflare to check a regional hub data center on the way to your upper tier. This can help improve performance for smart and custom tiered cache topologies.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
@@ -4616,7 +4616,7 @@ pub struct CacheRegionalTieredCache {
     #[serde(with = "::time::serde::rfc3339::option")]
     pub modified_on: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheRegionalTieredCacheId {
@@ -4625,11 +4625,11 @@ pub enum CacheRegionalTieredCacheId {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 crate::runtime::string_enum!(
     open CacheRegionalTieredCacheId { TcRegional = "tc_regional" }
 );
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CacheRegionalTieredCacheResponseValueResult {
@@ -4641,7 +4641,7 @@ pub struct CacheRegionalTieredCacheResponseValueResult {
     /// Instructs Cloudflare to check a regional hub data center on the way to your upper tier. This can help improve performance for smart and custom tiered cache topologies.
     pub value: CacheRegionalTieredCache,
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Value of the Regional Tiered Cache zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheRegionalTieredCacheValue {
@@ -4652,7 +4652,7 @@ pub enum CacheRegionalTieredCacheValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 crate::runtime::string_enum!(
     open CacheRegionalTieredCacheValue { On = "on", Off = "off" }
 );
@@ -4682,14 +4682,14 @@ pub enum CacheResultObjectValue {
 }
 #[cfg(any(feature = "argo", feature = "cache"))]
 crate::runtime::string_enum!(open CacheResultObjectValue { On = "on", Off = "off" });
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Update enablement of Smart Tiered Cache
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CacheSmartTieredCachePatch {
     /// Enable or disable the Smart Tiered Cache
     pub value: CacheSmartTieredCachePatchValue,
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Enable or disable the Smart Tiered Cache
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheSmartTieredCachePatchValue {
@@ -4700,11 +4700,11 @@ pub enum CacheSmartTieredCachePatchValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 crate::runtime::string_enum!(
     open CacheSmartTieredCachePatchValue { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "argo"))]
+#[cfg(feature = "argo")]
 /// Enables Tiered Caching.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheValue {
@@ -4715,9 +4715,9 @@ pub enum CacheValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "argo"))]
+#[cfg(feature = "argo")]
 crate::runtime::string_enum!(open CacheValue { On = "on", Off = "off" });
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Variant support enables caching variants of images with certain file extensions in addition to the original. This only applies when the origin server sends the 'Vary: Accept' response header. If the origin server sends 'Vary: Accept' but does not serve the variant requested, the response will not be cached. This will be indicated with BYPASS cache status in the response headers.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
@@ -4729,7 +4729,7 @@ pub struct CacheVariants {
     #[serde(with = "::time::serde::rfc3339::option")]
     pub modified_on: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CacheVariantsId {
@@ -4738,9 +4738,9 @@ pub enum CacheVariantsId {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 crate::runtime::string_enum!(open CacheVariantsId { Variants = "variants" });
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CacheVariantsResponseValueResult {
@@ -4752,7 +4752,7 @@ pub struct CacheVariantsResponseValueResult {
     /// Value of the zone setting.
     pub value: CacheVariantsValue,
 }
-#[cfg(any(feature = "cache"))]
+#[cfg(feature = "cache")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CacheVariantsValue {
@@ -4790,7 +4790,7 @@ pub struct CacheVariantsValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webp: Option<Vec<String>>,
 }
-#[cfg(any(feature = "calls"))]
+#[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallsApp {
     /// The date and time the item was created.
@@ -4814,14 +4814,14 @@ pub struct CallsApp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
-#[cfg(any(feature = "calls"))]
+#[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallsAppEditableFields {
     /// A short description of Calls app, not shown to end users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "calls"))]
+#[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallsAppWithSecret {
     /// The date and time the item was created.
@@ -4848,14 +4848,14 @@ pub struct CallsAppWithSecret {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
-#[cfg(any(feature = "calls"))]
+#[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallsTurnKeyEditableFields {
     /// A short description of a TURN key, not shown to end users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "calls"))]
+#[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallsTurnKeyWithKey {
     /// The date and time the item was created.
@@ -4882,7 +4882,7 @@ pub struct CallsTurnKeyWithKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
-#[cfg(any(feature = "cloud_connector"))]
+#[cfg(feature = "cloud_connector")]
 /// Cloud Provider type
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CloudConnectorProvider {
@@ -4897,12 +4897,12 @@ pub enum CloudConnectorProvider {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cloud_connector"))]
+#[cfg(feature = "cloud_connector")]
 crate::runtime::string_enum!(
     open CloudConnectorProvider { AwsS3 = "aws_s3", R2 = "r2", GcpStorage =
     "gcp_storage", AzureStorage = "azure_storage" }
 );
-#[cfg(any(feature = "cloud_connector"))]
+#[cfg(feature = "cloud_connector")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudConnectorRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4920,7 +4920,7 @@ pub struct CloudConnectorRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<CloudConnectorProvider>,
 }
-#[cfg(any(feature = "cloud_connector"))]
+#[cfg(feature = "cloud_connector")]
 /// Parameters of Cloud Connector Rule
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudConnectorRulesItemParameters {
@@ -4928,7 +4928,7 @@ pub struct CloudConnectorRulesItemParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneApiResponseCommon {
     pub errors: Vec<CloudforceOneMessagesItem>,
@@ -4936,13 +4936,13 @@ pub struct CloudforceOneApiResponseCommon {
     /// Whether the API call was successful
     pub success: bool,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Request Priority
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CloudforceOnePriority {
@@ -4955,11 +4955,11 @@ pub enum CloudforceOnePriority {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 crate::runtime::string_enum!(
     open CloudforceOnePriority { Routine = "routine", High = "high", Urgent = "urgent" }
 );
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Priority Editable Attributes
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOnePriorityEdit {
@@ -4972,7 +4972,7 @@ pub struct CloudforceOnePriorityEdit {
     /// The CISA defined Traffic Light Protocol (TLP)
     pub tlp: CloudforceOneTlp,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Priority Item
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOnePriorityItem {
@@ -4991,7 +4991,7 @@ pub struct CloudforceOnePriorityItem {
     #[serde(with = "::time::serde::rfc3339")]
     pub updated: ::time::OffsetDateTime,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Priority List Parameters
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOnePriorityList {
@@ -5000,7 +5000,7 @@ pub struct CloudforceOnePriorityList {
     /// Number of results per page
     pub per_page: i64,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Quota
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneQuota {
@@ -5023,7 +5023,7 @@ pub struct CloudforceOneQuota {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remaining: Option<i64>,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Request Constants
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneRequestConstants {
@@ -5034,7 +5034,7 @@ pub struct CloudforceOneRequestConstants {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tlp: Option<Vec<CloudforceOneTlp>>,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Request Editable Parameters
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneRequestEdit {
@@ -5054,7 +5054,7 @@ pub struct CloudforceOneRequestEdit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tlp: Option<CloudforceOneTlp>,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Request Item
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneRequestItem {
@@ -5093,7 +5093,7 @@ pub struct CloudforceOneRequestItem {
     #[serde(with = "::time::serde::rfc3339")]
     pub updated: ::time::OffsetDateTime,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Request List Parameters
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneRequestList {
@@ -5138,7 +5138,7 @@ pub struct CloudforceOneRequestList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CloudforceOneRequestStatus>,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Request List Item
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneRequestListItem {
@@ -5174,7 +5174,7 @@ pub struct CloudforceOneRequestListItem {
     #[serde(with = "::time::serde::rfc3339")]
     pub updated: ::time::OffsetDateTime,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Sort order (asc or desc)
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CloudforceOneRequestListSortOrder {
@@ -5185,11 +5185,11 @@ pub enum CloudforceOneRequestListSortOrder {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 crate::runtime::string_enum!(
     open CloudforceOneRequestListSortOrder { Asc = "asc", Desc = "desc" }
 );
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Request Message Editable Attributes
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneRequestMessageEdit {
@@ -5197,7 +5197,7 @@ pub struct CloudforceOneRequestMessageEdit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Request Message Item
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneRequestMessageItem {
@@ -5218,7 +5218,7 @@ pub struct CloudforceOneRequestMessageItem {
     #[serde(with = "::time::serde::rfc3339")]
     pub updated: ::time::OffsetDateTime,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Request Message List Parameters
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneRequestMessageList {
@@ -5245,7 +5245,7 @@ pub struct CloudforceOneRequestMessageList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<CloudforceOneRequestMessageListSortOrder>,
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Sort order (asc or desc)
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CloudforceOneRequestMessageListSortOrder {
@@ -5256,11 +5256,11 @@ pub enum CloudforceOneRequestMessageListSortOrder {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 crate::runtime::string_enum!(
     open CloudforceOneRequestMessageListSortOrder { Asc = "asc", Desc = "desc" }
 );
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// Request Status
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CloudforceOneRequestStatus {
@@ -5279,12 +5279,12 @@ pub enum CloudforceOneRequestStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 crate::runtime::string_enum!(
     open CloudforceOneRequestStatus { Open = "open", Accepted = "accepted", Reported =
     "reported", Approved = "approved", Completed = "completed", Declined = "declined" }
 );
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 /// The CISA defined Traffic Light Protocol (TLP)
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CloudforceOneTlp {
@@ -5301,12 +5301,12 @@ pub enum CloudforceOneTlp {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cloudforce_one"))]
+#[cfg(feature = "cloudforce_one")]
 crate::runtime::string_enum!(
     open CloudforceOneTlp { Clear = "clear", Amber = "amber", AmberStrict =
     "amber-strict", Green = "green", Red = "red" }
 );
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CloudforceOneWhois {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5489,7 +5489,7 @@ pub struct CloudforceOneWhois {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whois_server: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomIndicatorFeedsCreateFeed {
     /// The description of the example test
@@ -5499,7 +5499,7 @@ pub struct CustomIndicatorFeedsCreateFeed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomIndicatorFeedsIndicatorFeedItem {
     /// The date and time when the data entry was created
@@ -5535,7 +5535,7 @@ pub struct CustomIndicatorFeedsIndicatorFeedItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomIndicatorFeedsIndicatorFeedMetadata {
     /// The date and time when the data entry was created
@@ -5582,7 +5582,7 @@ pub struct CustomIndicatorFeedsIndicatorFeedMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_name: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// Status of the latest snapshot uploaded
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CustomIndicatorFeedsIndicatorFeedMetadataLatestUploadStatus {
@@ -5601,13 +5601,13 @@ pub enum CustomIndicatorFeedsIndicatorFeedMetadataLatestUploadStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 crate::runtime::string_enum!(
     open CustomIndicatorFeedsIndicatorFeedMetadataLatestUploadStatus { Mirroring =
     "Mirroring", Unifying = "Unifying", Loading = "Loading", Provisioning =
     "Provisioning", Complete = "Complete", Error = "Error" }
 );
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomIndicatorFeedsPermissionListItem {
     /// The description of the example test
@@ -5629,7 +5629,7 @@ pub struct CustomIndicatorFeedsPermissionListItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomIndicatorFeedsPermissionsRequest {
     /// The Cloudflare account tag of the account to change permissions on
@@ -5639,14 +5639,14 @@ pub struct CustomIndicatorFeedsPermissionsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed_id: Option<i64>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomIndicatorFeedsPermissionsUpdate {
     /// Whether the update succeeded or not
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomIndicatorFeedsUpdateFeed {
     /// Feed id
@@ -5659,7 +5659,7 @@ pub struct CustomIndicatorFeedsUpdateFeed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomIndicatorFeedsUpdatePublicFieldRequest {
     /// The new description of the feed
@@ -5678,7 +5678,7 @@ pub struct CustomIndicatorFeedsUpdatePublicFieldRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "custom_pages"))]
+#[cfg(feature = "custom_pages")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomPagesCustomPagesResponseCollection {
@@ -5690,13 +5690,13 @@ pub struct CustomPagesCustomPagesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<CustomPagesResultInfo>,
 }
-#[cfg(any(feature = "custom_pages"))]
+#[cfg(feature = "custom_pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomPagesMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "custom_pages"))]
+#[cfg(feature = "custom_pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomPagesResultInfo {
     /// Total number of results for the requested service
@@ -5712,7 +5712,7 @@ pub struct CustomPagesResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "custom_pages"))]
+#[cfg(feature = "custom_pages")]
 /// The custom page state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CustomPagesState {
@@ -5723,11 +5723,11 @@ pub enum CustomPagesState {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_pages"))]
+#[cfg(feature = "custom_pages")]
 crate::runtime::string_enum!(
     open CustomPagesState { Default = "default", Customized = "customized" }
 );
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct D1DatabaseDetailsResponse {
     /// Specifies the timestamp the resource was created as an ISO8601 string.
@@ -5749,7 +5749,7 @@ pub struct D1DatabaseDetailsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct D1DatabaseResponse {
     /// Specifies the timestamp the resource was created as an ISO8601 string.
@@ -5766,13 +5766,13 @@ pub struct D1DatabaseResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct D1MessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 /// Specify the region to create the D1 primary, if available. If this option is omitted, the D1 will be created as close as possible to the current user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum D1PrimaryLocationHint {
@@ -5791,12 +5791,12 @@ pub enum D1PrimaryLocationHint {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 crate::runtime::string_enum!(
     open D1PrimaryLocationHint { Wnam = "wnam", Enam = "enam", Weur = "weur", Eeur =
     "eeur", Apac = "apac", Oc = "oc" }
 );
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct D1QueryMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5814,7 +5814,7 @@ pub struct D1QueryMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_after: Option<f64>,
 }
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct D1QueryResultResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5824,7 +5824,7 @@ pub struct D1QueryResultResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct D1RawResultResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5834,7 +5834,7 @@ pub struct D1RawResultResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct D1RawResultResponseResults {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5842,7 +5842,7 @@ pub struct D1RawResultResponseResults {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<Vec<Vec<D1RawResultResponseResultsRowsItemItem>>>,
 }
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 /// One of 3 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum D1RawResultResponseResultsRowsItemItem {
@@ -5855,7 +5855,7 @@ pub enum D1RawResultResponseResultsRowsItemItem {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 impl<'de> ::serde::Deserialize<'de> for D1RawResultResponseResultsRowsItemItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -5890,7 +5890,7 @@ impl<'de> ::serde::Deserialize<'de> for D1RawResultResponseResultsRowsItemItem {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "d1"))]
+#[cfg(feature = "d1")]
 impl ::serde::Serialize for D1RawResultResponseResultsRowsItemItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5904,7 +5904,7 @@ impl ::serde::Serialize for D1RawResultResponseResultsRowsItemItem {
         }
     }
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringAggregateStat {
     #[serde(rename = "avgMs", default, skip_serializing_if = "Option::is_none")]
@@ -5914,13 +5914,13 @@ pub struct DigitalExperienceMonitoringAggregateStat {
     #[serde(rename = "timePeriod")]
     pub time_period: DigitalExperienceMonitoringAggregateTimePeriod,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringAggregateTimePeriod {
     pub units: DigitalExperienceMonitoringAggregateTimePeriodUnits,
     pub value: i64,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DigitalExperienceMonitoringAggregateTimePeriodUnits {
     /// `hours`
@@ -5932,19 +5932,19 @@ pub enum DigitalExperienceMonitoringAggregateTimePeriodUnits {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 crate::runtime::string_enum!(
     open DigitalExperienceMonitoringAggregateTimePeriodUnits { Hours = "hours", Days =
     "days", TestRuns = "testRuns" }
 );
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringAggregateTimeSlot {
     #[serde(rename = "avgMs")]
     pub avg_ms: i64,
     pub timestamp: String,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringColosResponseItem {
     /// Airport code
@@ -5956,7 +5956,7 @@ pub struct DigitalExperienceMonitoringColosResponseItem {
     #[serde(rename = "countryCode")]
     pub country_code: String,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringDevice {
     /// Cloudflare colo
@@ -5977,7 +5977,7 @@ pub struct DigitalExperienceMonitoringDevice {
     /// WARP client version
     pub version: String,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringFleetStatusDevicesResponse {
@@ -5990,7 +5990,7 @@ pub struct DigitalExperienceMonitoringFleetStatusDevicesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DigitalExperienceMonitoringResultInfo>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringFleetStatusLiveResponseResult {
     #[serde(rename = "deviceStats", default, skip_serializing_if = "Option::is_none")]
@@ -5998,7 +5998,7 @@ pub struct DigitalExperienceMonitoringFleetStatusLiveResponseResult {
         DigitalExperienceMonitoringFleetStatusLiveResponseResultDeviceStats,
     >,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringFleetStatusLiveResponseResultDeviceStats {
     #[serde(rename = "byColo", default, skip_serializing_if = "Option::is_none")]
@@ -6019,7 +6019,7 @@ pub struct DigitalExperienceMonitoringFleetStatusLiveResponseResultDeviceStats {
     )]
     pub unique_devices_total: Option<f64>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringHttpDetailsPercentilesResponse {
     #[serde(
@@ -6041,7 +6041,7 @@ pub struct DigitalExperienceMonitoringHttpDetailsPercentilesResponse {
     )]
     pub server_response_time_ms: Option<DigitalExperienceMonitoringPercentiles>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringHttpDetailsResponse {
     /// The url of the HTTP synthetic application test
@@ -6075,7 +6075,7 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targeted: Option<bool>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStats {
     #[serde(rename = "availabilityPct")]
@@ -6094,7 +6094,7 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStats {
     #[serde(rename = "uniqueDevicesTotal")]
     pub unique_devices_total: i64,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsByColoItem {
     #[serde(rename = "availabilityPct")]
@@ -6114,7 +6114,7 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsByColoItem {
     #[serde(rename = "uniqueDevicesTotal")]
     pub unique_devices_total: i64,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsByColoItemHttpStatusCodeItem {
     pub status200: i64,
@@ -6123,7 +6123,7 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsByColoItemHttp
     pub status500: i64,
     pub timestamp: String,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsHttpStatusCodeItem {
     pub status200: i64,
@@ -6132,7 +6132,7 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsHttpStatusCode
     pub status500: i64,
     pub timestamp: String,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DigitalExperienceMonitoringHttpDetailsResponseKind {
     /// `http`
@@ -6140,11 +6140,11 @@ pub enum DigitalExperienceMonitoringHttpDetailsResponseKind {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 crate::runtime::string_enum!(
     open DigitalExperienceMonitoringHttpDetailsResponseKind { Http = "http" }
 );
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringHttpDetailsResponseTargetPoliciesItem {
     /// Whether the policy is the default for the account
@@ -6152,7 +6152,7 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponseTargetPoliciesItem {
     pub id: String,
     pub name: String,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringLiveStat {
     /// Number of unique devices
@@ -6165,13 +6165,13 @@ pub struct DigitalExperienceMonitoringLiveStat {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringPercentiles {
     /// p50 observed in the time period
@@ -6187,7 +6187,7 @@ pub struct DigitalExperienceMonitoringPercentiles {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p99: Option<f64>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringResultInfo {
     /// Total number of results for the requested service
@@ -6203,7 +6203,7 @@ pub struct DigitalExperienceMonitoringResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 /// Dimension to sort results by
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DigitalExperienceMonitoringSortBy {
@@ -6224,13 +6224,13 @@ pub enum DigitalExperienceMonitoringSortBy {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 crate::runtime::string_enum!(
     open DigitalExperienceMonitoringSortBy { Colo = "colo", DeviceId = "device_id", Mode
     = "mode", Platform = "platform", Status = "status", Timestamp = "timestamp", Version
     = "version" }
 );
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 /// Specifies fleet status details source
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DigitalExperienceMonitoringSource {
@@ -6243,12 +6243,12 @@ pub enum DigitalExperienceMonitoringSource {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 crate::runtime::string_enum!(
     open DigitalExperienceMonitoringSource { LastSeen = "last_seen", Hourly = "hourly",
     Raw = "raw" }
 );
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestStatOverTime {
     /// average observed in the time period
@@ -6262,13 +6262,13 @@ pub struct DigitalExperienceMonitoringTestStatOverTime {
     pub min: Option<i64>,
     pub slots: Vec<DigitalExperienceMonitoringTestStatOverTimeSlotsItem>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestStatOverTimeSlotsItem {
     pub timestamp: String,
     pub value: i64,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestStatPctOverTime {
     /// average observed in the time period
@@ -6282,13 +6282,13 @@ pub struct DigitalExperienceMonitoringTestStatPctOverTime {
     pub min: Option<f64>,
     pub slots: Vec<DigitalExperienceMonitoringTestStatPctOverTimeSlotsItem>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestStatPctOverTimeSlotsItem {
     pub timestamp: String,
     pub value: f64,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestsResponse {
     #[serde(rename = "overviewMetrics")]
@@ -6296,7 +6296,7 @@ pub struct DigitalExperienceMonitoringTestsResponse {
     /// array of test results objects.
     pub tests: Vec<DigitalExperienceMonitoringTestsResponseTestsItem>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestsResponseOverviewMetrics {
     /// percentage availability for all HTTP test results in response
@@ -6317,7 +6317,7 @@ pub struct DigitalExperienceMonitoringTestsResponseOverviewMetrics {
     #[serde(rename = "testsTotal")]
     pub tests_total: i64,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItem {
     /// date the test was created.
@@ -6374,13 +6374,13 @@ pub struct DigitalExperienceMonitoringTestsResponseTestsItem {
     >,
     pub updated: String,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItemHttpResults {
     #[serde(rename = "resourceFetchTime")]
     pub resource_fetch_time: DigitalExperienceMonitoringTimingAggregates,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItemHttpResultsByColoItem {
     /// Cloudflare colo
@@ -6388,7 +6388,7 @@ pub struct DigitalExperienceMonitoringTestsResponseTestsItemHttpResultsByColoIte
     #[serde(rename = "resourceFetchTime")]
     pub resource_fetch_time: DigitalExperienceMonitoringTimingAggregates,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 /// test type, http or traceroute
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DigitalExperienceMonitoringTestsResponseTestsItemKind {
@@ -6399,12 +6399,12 @@ pub enum DigitalExperienceMonitoringTestsResponseTestsItemKind {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 crate::runtime::string_enum!(
     open DigitalExperienceMonitoringTestsResponseTestsItemKind { Http = "http",
     Traceroute = "traceroute" }
 );
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem {
     /// Whether the policy is the default for the account
@@ -6412,13 +6412,13 @@ pub struct DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem {
     pub id: String,
     pub name: String,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItemTracerouteResults {
     #[serde(rename = "roundTripTime")]
     pub round_trip_time: DigitalExperienceMonitoringTimingAggregates,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItemTracerouteResultsByColoItem {
     /// Cloudflare colo
@@ -6426,7 +6426,7 @@ pub struct DigitalExperienceMonitoringTestsResponseTestsItemTracerouteResultsByC
     #[serde(rename = "roundTripTime")]
     pub round_trip_time: DigitalExperienceMonitoringTimingAggregates,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTimingAggregates {
     #[serde(rename = "avgMs", default, skip_serializing_if = "Option::is_none")]
@@ -6435,14 +6435,14 @@ pub struct DigitalExperienceMonitoringTimingAggregates {
     #[serde(rename = "overTime", default, skip_serializing_if = "Option::is_none")]
     pub over_time: Option<DigitalExperienceMonitoringTimingAggregatesOverTime>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTimingAggregatesOverTime {
     #[serde(rename = "timePeriod")]
     pub time_period: DigitalExperienceMonitoringAggregateTimePeriod,
     pub values: Vec<DigitalExperienceMonitoringAggregateTimeSlot>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteDetailsPercentilesResponse {
     #[serde(rename = "hopsCount", default, skip_serializing_if = "Option::is_none")]
@@ -6456,7 +6456,7 @@ pub struct DigitalExperienceMonitoringTracerouteDetailsPercentilesResponse {
     )]
     pub round_trip_time_ms: Option<DigitalExperienceMonitoringPercentiles>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteDetailsResponse {
     /// The host of the Traceroute synthetic application test
@@ -6491,7 +6491,7 @@ pub struct DigitalExperienceMonitoringTracerouteDetailsResponse {
         >,
     >,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DigitalExperienceMonitoringTracerouteDetailsResponseKind {
     /// `traceroute`
@@ -6499,12 +6499,12 @@ pub enum DigitalExperienceMonitoringTracerouteDetailsResponseKind {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 crate::runtime::string_enum!(
     open DigitalExperienceMonitoringTracerouteDetailsResponseKind { Traceroute =
     "traceroute" }
 );
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTargetPoliciesItem {
     /// Whether the policy is the default for the account
@@ -6512,7 +6512,7 @@ pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTargetPoliciesIte
     pub id: String,
     pub name: String,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTracerouteStats {
     #[serde(rename = "availabilityPct")]
@@ -6527,7 +6527,7 @@ pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTracerouteStats {
     #[serde(rename = "uniqueDevicesTotal")]
     pub unique_devices_total: i64,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTracerouteStatsByColoItem {
     #[serde(rename = "availabilityPct")]
@@ -6543,7 +6543,7 @@ pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTracerouteStatsBy
     #[serde(rename = "uniqueDevicesTotal")]
     pub unique_devices_total: i64,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponse {
     #[serde(rename = "deviceName", default, skip_serializing_if = "Option::is_none")]
@@ -6565,7 +6565,7 @@ pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DigitalExperienceMonitoringTracerouteTestNetworkPathResponseKind {
     /// `traceroute`
@@ -6573,12 +6573,12 @@ pub enum DigitalExperienceMonitoringTracerouteTestNetworkPathResponseKind {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 crate::runtime::string_enum!(
     open DigitalExperienceMonitoringTracerouteTestNetworkPathResponseKind { Traceroute =
     "traceroute" }
 );
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPath {
     /// Specifies the sampling applied, if any, to the slots response. When sampled, results shown represent the first test run to the start of each sampling interval.
@@ -6590,14 +6590,14 @@ pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPa
         DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPathSlotsItem,
     >,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 /// Specifies the sampling applied, if any, to the slots response. When sampled, results shown represent the first test run to the start of each sampling interval.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPathSampling {
     pub unit: DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPathSamplingUnit,
     pub value: i64,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPathSamplingUnit {
     /// `hours`
@@ -6605,13 +6605,13 @@ pub enum DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPath
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 crate::runtime::string_enum!(
     open
     DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPathSamplingUnit {
     Hours = "hours" }
 );
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPathSlotsItem {
     /// Round trip time in ms of the client to app mile
@@ -6634,7 +6634,7 @@ pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPa
     pub id: String,
     pub timestamp: String,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64 {
     /// name of the device associated with this network path response
@@ -6654,7 +6654,7 @@ pub struct DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64 {
     #[serde(rename = "testName", default, skip_serializing_if = "Option::is_none")]
     pub test_name: Option<String>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64HopsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6679,7 +6679,7 @@ pub struct DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64HopsI
     pub rtt_ms: Option<i64>,
     pub ttl: i64,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64HopsItemLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6689,7 +6689,7 @@ pub struct DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64HopsI
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64HopsItemMile {
     /// `client-to-app`
@@ -6703,20 +6703,20 @@ pub enum DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64HopsIte
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 crate::runtime::string_enum!(
     open DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64HopsItemMile {
     ClientToApp = "client-to-app", ClientToCfEgress = "client-to-cf-egress",
     ClientToCfIngress = "client-to-cf-ingress", ClientToIsp = "client-to-isp" }
 );
-#[cfg(any(feature = "dex"))]
+#[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DigitalExperienceMonitoringUniqueDevicesResponse {
     /// total number of unique devices
     #[serde(rename = "uniqueDevicesTotal")]
     pub unique_devices_total: i64,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpAccountRiskSummaryResponse {
@@ -6728,13 +6728,13 @@ pub struct DlpAccountRiskSummaryResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DlpApiResponsePaginatedResultInfo>,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpAccountRiskSummaryResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<DlpAccountRiskSummaryResponseResultUsersItem>>,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpAccountRiskSummaryResponseResultUsersItem {
     pub email: String,
@@ -6746,7 +6746,7 @@ pub struct DlpAccountRiskSummaryResponseResultUsersItem {
     /// The ID for a user
     pub user_id: String,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpApiResponsePaginatedResultInfo {
     pub count: i64,
@@ -6754,7 +6754,7 @@ pub struct DlpApiResponsePaginatedResultInfo {
     pub per_page: i64,
     pub total_count: i64,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DlpApiResponseSingleResult {
@@ -6765,7 +6765,7 @@ pub enum DlpApiResponseSingleResult {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 impl<'de> ::serde::Deserialize<'de> for DlpApiResponseSingleResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -6792,7 +6792,7 @@ impl<'de> ::serde::Deserialize<'de> for DlpApiResponseSingleResult {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 impl ::serde::Serialize for DlpApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6805,7 +6805,7 @@ impl ::serde::Serialize for DlpApiResponseSingleResult {
         }
     }
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// Scan the context of predefined entries to only return matches surrounded by keywords.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpContextAwareness {
@@ -6814,7 +6814,7 @@ pub struct DlpContextAwareness {
     /// Content types to exclude from context analysis and return all matches.
     pub skip: DlpSkipConfig,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpCreateCustomProfileResponse {
@@ -6826,12 +6826,12 @@ pub struct DlpCreateCustomProfileResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DlpResultInfo>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpCreateCustomProfiles {
     pub profiles: Vec<DlpNewCustomProfile>,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpCreateIntegrationBody {
     pub integration_type: DlpRiskScoreIntegrationType,
@@ -6842,7 +6842,7 @@ pub struct DlpCreateIntegrationBody {
     /// The base url of the tenant, e.g. "https://tenant.okta.com"
     pub tenant_url: String,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// A custom entry that matches a profile
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpCustomEntry {
@@ -6874,7 +6874,7 @@ pub struct DlpCustomEntry {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// A custom entry that matches a profile
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpCustomEntryInput {
@@ -6894,7 +6894,7 @@ pub struct DlpCustomEntryInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<String>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// Custom profile
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpCustomProfile {
@@ -6935,16 +6935,16 @@ pub struct DlpCustomProfile {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// The type of the profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DlpCustomProfileType {
     /// `custom`
     Custom,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 crate::runtime::string_enum!(closed DlpCustomProfileType { Custom = "custom" });
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpDataset {
     #[serde(with = "::time::serde::rfc3339")]
@@ -6960,7 +6960,7 @@ pub struct DlpDataset {
     pub updated_at: ::time::OffsetDateTime,
     pub uploads: Vec<DlpDatasetUpload>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpDatasetArrayResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
@@ -6971,7 +6971,7 @@ pub struct DlpDatasetArrayResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<DlpDataset>>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpDatasetCreation {
     pub dataset: DlpDataset,
@@ -6983,7 +6983,7 @@ pub struct DlpDatasetCreation {
     /// The version to use when uploading the dataset.
     pub version: i64,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpDatasetCreationResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
@@ -6994,7 +6994,7 @@ pub struct DlpDatasetCreationResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DlpDatasetCreation>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpDatasetNewVersion {
     pub max_cells: i64,
@@ -7002,7 +7002,7 @@ pub struct DlpDatasetNewVersion {
     pub secret: Option<String>,
     pub version: i64,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpDatasetNewVersionResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
@@ -7013,7 +7013,7 @@ pub struct DlpDatasetNewVersionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DlpDatasetNewVersion>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpDatasetResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
@@ -7024,7 +7024,7 @@ pub struct DlpDatasetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DlpDataset>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpDatasetUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7032,14 +7032,14 @@ pub struct DlpDatasetUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpDatasetUpload {
     pub num_cells: i64,
     pub status: DlpDatasetUploadStatus,
     pub version: i64,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DlpDatasetUploadStatus {
     /// `empty`
@@ -7053,12 +7053,12 @@ pub enum DlpDatasetUploadStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 crate::runtime::string_enum!(
     open DlpDatasetUploadStatus { Empty = "empty", Uploading = "uploading", Failed =
     "failed", Complete = "complete" }
 );
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// One of 3 shapes. Decided by `type`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DlpEitherProfileResponseResult {
@@ -7077,7 +7077,7 @@ pub enum DlpEitherProfileResponseResult {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 impl<'de> ::serde::Deserialize<'de> for DlpEitherProfileResponseResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -7114,7 +7114,7 @@ impl<'de> ::serde::Deserialize<'de> for DlpEitherProfileResponseResult {
         }
     }
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 impl ::serde::Serialize for DlpEitherProfileResponseResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -7134,7 +7134,7 @@ impl ::serde::Serialize for DlpEitherProfileResponseResult {
         }
     }
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpEmptyResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
@@ -7145,7 +7145,7 @@ pub struct DlpEmptyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpGetBehaviorsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7153,7 +7153,7 @@ pub struct DlpGetBehaviorsResponseResult {
         ::std::collections::BTreeMap<String, DlpGetBehaviorsResponseResultBehaviorsValue>,
     >,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpGetBehaviorsResponseResultBehaviorsValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7165,12 +7165,12 @@ pub struct DlpGetBehaviorsResponseResultBehaviorsValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk_level: Option<DlpRiskLevel>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpGetSettingsResponseResult {
     pub public_key: Option<String>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// An entry derived from an integration
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpIntegrationEntry {
@@ -7199,7 +7199,7 @@ pub struct DlpIntegrationEntry {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// Integration profile
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpIntegrationProfile {
@@ -7231,14 +7231,14 @@ pub struct DlpIntegrationProfile {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// The type of the profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DlpIntegrationProfileType {
     /// `integration`
     Integration,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 crate::runtime::string_enum!(
     closed DlpIntegrationProfileType { Integration = "integration" }
 );
@@ -7248,7 +7248,7 @@ pub struct DlpMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// A custom entry create payload
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpNewCustomEntry {
@@ -7259,7 +7259,7 @@ pub struct DlpNewCustomEntry {
     /// A pattern that matches an entry
     pub pattern: DlpPattern,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpNewCustomProfile {
     /// Related DLP policies will trigger when the match count exceeds the number set.
@@ -7281,7 +7281,7 @@ pub struct DlpNewCustomProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ocr_enabled: Option<bool>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpNewDataset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7294,7 +7294,7 @@ pub struct DlpNewDataset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<bool>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// A pattern that matches an entry
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpPattern {
@@ -7304,7 +7304,7 @@ pub struct DlpPattern {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<DlpPatternValidation>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// Validation algorithm for the pattern. This algorithm will get run on potential matches, and if it returns false, the entry will not be matched.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DlpPatternValidation {
@@ -7313,9 +7313,9 @@ pub enum DlpPatternValidation {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 crate::runtime::string_enum!(open DlpPatternValidation { Luhn = "luhn" });
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// A predefined entry that matches a profile
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpPredefinedEntry {
@@ -7332,7 +7332,7 @@ pub struct DlpPredefinedEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<String>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// Predefined profile
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpPredefinedProfile {
@@ -7358,18 +7358,18 @@ pub struct DlpPredefinedProfile {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<DlpPredefinedProfileType>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// The type of the profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DlpPredefinedProfileType {
     /// `predefined`
     Predefined,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 crate::runtime::string_enum!(
     closed DlpPredefinedProfileType { Predefined = "predefined" }
 );
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// One of 3 shapes. Decided by `type`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DlpProfiles {
@@ -7388,7 +7388,7 @@ pub enum DlpProfiles {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 impl<'de> ::serde::Deserialize<'de> for DlpProfiles {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -7421,7 +7421,7 @@ impl<'de> ::serde::Deserialize<'de> for DlpProfiles {
         }
     }
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 impl ::serde::Serialize for DlpProfiles {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -7441,7 +7441,7 @@ impl ::serde::Serialize for DlpProfiles {
         }
     }
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpResponseCollection {
@@ -7453,7 +7453,7 @@ pub struct DlpResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DlpResultInfo>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpResultInfo {
     /// Total number of results for the requested service
@@ -7469,7 +7469,7 @@ pub struct DlpResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DlpRiskLevel {
     /// `low`
@@ -7481,11 +7481,11 @@ pub enum DlpRiskLevel {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 crate::runtime::string_enum!(
     open DlpRiskLevel { Low = "low", Medium = "medium", High = "high" }
 );
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpRiskScoreIntegration {
     /// The Cloudflare account tag.
@@ -7507,7 +7507,7 @@ pub struct DlpRiskScoreIntegration {
     /// The URL for the Shared Signals Framework configuration, e.g. "/.well-known/sse-configuration/{integration_uuid}/". https://openid.net/specs/openid-sse-framework-1_0.html#rfc.section.6.2.1
     pub well_known_url: String,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpRiskScoreIntegrationArrayResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
@@ -7518,7 +7518,7 @@ pub struct DlpRiskScoreIntegrationArrayResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<DlpRiskScoreIntegration>>,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpRiskScoreIntegrationResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
@@ -7529,7 +7529,7 @@ pub struct DlpRiskScoreIntegrationResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DlpRiskScoreIntegration>,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DlpRiskScoreIntegrationType {
     /// `Okta`
@@ -7537,16 +7537,16 @@ pub enum DlpRiskScoreIntegrationType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 crate::runtime::string_enum!(open DlpRiskScoreIntegrationType { Okta = "Okta" });
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// Content types to exclude from context analysis and return all matches.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpSkipConfig {
     /// If the content type is a file, skip context analysis and return all matches.
     pub files: bool,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUpdateBehaviorsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7554,13 +7554,13 @@ pub struct DlpUpdateBehaviorsRequest {
         ::std::collections::BTreeMap<String, DlpUpdateBehaviorsRequestBehaviorsValue>,
     >,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUpdateBehaviorsRequestBehaviorsValue {
     pub enabled: bool,
     pub risk_level: DlpRiskLevel,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// Update custom profile
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUpdateCustomProfileInput {
@@ -7586,9 +7586,9 @@ pub struct DlpUpdateCustomProfileInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_entries: Option<Vec<DlpUpdateCustomProfileSharedEntriesItem>>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 pub type DlpUpdateCustomProfileSharedEntriesItem = ::serde_json::Value;
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUpdateIntegrationBody {
     /// Whether this integration is enabled. If disabled, no risk changes will be exported to the third-party.
@@ -7600,7 +7600,7 @@ pub struct DlpUpdateIntegrationBody {
     /// The base url of the tenant, e.g. "https://tenant.okta.com"
     pub tenant_url: String,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUpdatePredefinedProfileEntriesItem {
     /// Whether the entry is enabled or not.
@@ -7610,7 +7610,7 @@ pub struct DlpUpdatePredefinedProfileEntriesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// Update predefined profile
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUpdatePredefinedProfileInput {
@@ -7627,19 +7627,19 @@ pub struct DlpUpdatePredefinedProfileInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ocr_enabled: Option<bool>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// Payload log settings
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUpdateSettings {
     /// The public key to use when encrypting extracted payloads, as a base64 string
     pub public_key: Option<String>,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUpdateSettingsResponseResult {
     pub public_key: Option<String>,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUserRiskSummaryResponse {
@@ -7651,7 +7651,7 @@ pub struct DlpUserRiskSummaryResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DlpApiResponsePaginatedResultInfo>,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUserRiskSummaryResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7669,7 +7669,7 @@ pub struct DlpUserRiskSummaryResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk_level: Option<DlpRiskLevel>,
 }
-#[cfg(any(feature = "zt_risk_scoring"))]
+#[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUserRiskSummaryResponseResultEventsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7698,20 +7698,20 @@ pub struct DlpV4ResponsePagination {
     /// total number of items
     pub total_count: i64,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 /// A request to validate a pattern
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpValidatePattern {
     /// The regex pattern.
     pub regex: String,
 }
-#[cfg(any(feature = "dlp"))]
+#[cfg(feature = "dlp")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpValidateResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlsApiResponseCommon {
     pub errors: Vec<DlsMessagesItem>,
@@ -7719,13 +7719,13 @@ pub struct DlsApiResponseCommon {
     /// Whether the API call was successful
     pub success: bool,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlsMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlsRegionalHostnameResponse {
     #[serde(with = "::time::serde::rfc3339")]
@@ -7735,7 +7735,7 @@ pub struct DlsRegionalHostnameResponse {
     /// Identifying key for the region
     pub region_key: String,
 }
-#[cfg(any(feature = "addressing"))]
+#[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlsResultInfo {
     /// Total number of results for the requested service
@@ -7860,7 +7860,7 @@ crate::runtime::string_enum!(
     "quarter", Month = "month", Week = "week", Day = "day", Hour = "hour", Dekaminute =
     "dekaminute", Minute = "minute" }
 );
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsCustomNameserversAcnsResponseCollection {
@@ -7873,7 +7873,7 @@ pub struct DnsCustomNameserversAcnsResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DnsCustomNameserversResultInfo>,
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsCustomNameserversAvailabilityResponse {
@@ -7886,7 +7886,7 @@ pub struct DnsCustomNameserversAvailabilityResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DnsCustomNameserversResultInfo>,
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 /// A single account custom nameserver.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsCustomNameserversCustomNs {
@@ -7905,7 +7905,7 @@ pub struct DnsCustomNameserversCustomNs {
     /// Identifier
     pub zone_tag: String,
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsCustomNameserversCustomNsDnsRecordsItem {
     /// DNS record type.
@@ -7915,7 +7915,7 @@ pub struct DnsCustomNameserversCustomNsDnsRecordsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 /// DNS record type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsCustomNameserversCustomNsDnsRecordsItemType {
@@ -7926,11 +7926,11 @@ pub enum DnsCustomNameserversCustomNsDnsRecordsItemType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 crate::runtime::string_enum!(
     open DnsCustomNameserversCustomNsDnsRecordsItemType { A = "A", Aaaa = "AAAA" }
 );
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 /// Custom NS Input
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsCustomNameserversCustomNsInput {
@@ -7940,7 +7940,7 @@ pub struct DnsCustomNameserversCustomNsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ns_set: Option<f64>,
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 /// Verification status of the nameserver.
 ///
 /// Deprecated.
@@ -7955,12 +7955,12 @@ pub enum DnsCustomNameserversCustomNsStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 crate::runtime::string_enum!(
     open DnsCustomNameserversCustomNsStatus { Moved = "moved", Pending = "pending",
     Verified = "verified" }
 );
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsCustomNameserversEmptyResponse {
@@ -7973,7 +7973,7 @@ pub struct DnsCustomNameserversEmptyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DnsCustomNameserversResultInfo>,
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsCustomNameserversGetResponse {
     pub errors: Vec<DnsCustomNameserversMessagesItem>,
@@ -7991,13 +7991,13 @@ pub struct DnsCustomNameserversGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ns_set: Option<f64>,
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsCustomNameserversMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsCustomNameserversResultInfo {
     /// Total number of results for the requested service
@@ -8013,7 +8013,7 @@ pub struct DnsCustomNameserversResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsCustomNameserversSchemasEmptyResponse {
@@ -8026,7 +8026,7 @@ pub struct DnsCustomNameserversSchemasEmptyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DnsCustomNameserversResultInfo>,
 }
-#[cfg(any(feature = "custom_ns"))]
+#[cfg(feature = "custom_ns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsCustomNameserversZoneMetadata {
     /// Whether zone uses account-level custom nameservers.
@@ -8036,7 +8036,7 @@ pub struct DnsCustomNameserversZoneMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ns_set: Option<f64>,
 }
-#[cfg(any(feature = "dns_firewall"))]
+#[cfg(feature = "dns_firewall")]
 /// Attack mitigation settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsFirewallAttackMitigation {
@@ -8047,7 +8047,7 @@ pub struct DnsFirewallAttackMitigation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub only_when_upstream_unhealthy: Option<bool>,
 }
-#[cfg(any(feature = "dns_firewall"))]
+#[cfg(feature = "dns_firewall")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsFirewallDnsFirewall {
     /// Attack mitigation settings.
@@ -8080,7 +8080,7 @@ pub struct DnsFirewallDnsFirewall {
     pub retries: Option<f64>,
     pub upstream_ips: Vec<String>,
 }
-#[cfg(any(feature = "dns_firewall"))]
+#[cfg(feature = "dns_firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsFirewallDnsFirewallResponseCollection {
@@ -8093,13 +8093,13 @@ pub struct DnsFirewallDnsFirewallResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DnsFirewallResultInfo>,
 }
-#[cfg(any(feature = "dns_firewall"))]
+#[cfg(feature = "dns_firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsFirewallMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "dns_firewall"))]
+#[cfg(feature = "dns_firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsFirewallResultInfo {
     /// Total number of results for the requested service
@@ -8115,7 +8115,7 @@ pub struct DnsFirewallResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "dns_firewall"))]
+#[cfg(feature = "dns_firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsFirewallSchemasDnsFirewallInput {
     /// Attack mitigation settings.
@@ -8145,7 +8145,7 @@ pub struct DnsFirewallSchemasDnsFirewallInput {
     pub retries: Option<f64>,
     pub upstream_ips: Vec<String>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// A Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsARecord {
@@ -8192,7 +8192,7 @@ pub struct DnsRecordsARecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// A Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsARecordInput {
@@ -8219,16 +8219,16 @@ pub struct DnsRecordsARecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsARecordType {
     /// `A`
     A,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsARecordType { A = "A" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// AAAA Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsAaaaRecord {
@@ -8275,7 +8275,7 @@ pub struct DnsRecordsAaaaRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// AAAA Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsAaaaRecordInput {
@@ -8302,16 +8302,16 @@ pub struct DnsRecordsAaaaRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsAaaaRecordType {
     /// `AAAA`
     Aaaa,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsAaaaRecordType { Aaaa = "AAAA" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Extra Cloudflare-specific information about the record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsBaseMeta {
@@ -8322,7 +8322,7 @@ pub struct DnsRecordsBaseMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// CAA Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsCaaRecord {
@@ -8369,7 +8369,7 @@ pub struct DnsRecordsCaaRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a CAA record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsCaaRecordData {
@@ -8383,7 +8383,7 @@ pub struct DnsRecordsCaaRecordData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// CAA Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsCaaRecordInput {
@@ -8407,16 +8407,16 @@ pub struct DnsRecordsCaaRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsCaaRecordType {
     /// `CAA`
     Caa,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsCaaRecordType { Caa = "CAA" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// CERT Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsCertRecord {
@@ -8463,7 +8463,7 @@ pub struct DnsRecordsCertRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a CERT record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsCertRecordData {
@@ -8480,7 +8480,7 @@ pub struct DnsRecordsCertRecordData {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// CERT Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsCertRecordInput {
@@ -8504,16 +8504,16 @@ pub struct DnsRecordsCertRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsCertRecordType {
     /// `CERT`
     Cert,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsCertRecordType { Cert = "CERT" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// CNAME Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsCnameRecord {
@@ -8560,7 +8560,7 @@ pub struct DnsRecordsCnameRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// CNAME Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsCnameRecordInput {
@@ -8587,16 +8587,16 @@ pub struct DnsRecordsCnameRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsCnameRecordType {
     /// `CNAME`
     Cname,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsCnameRecordType { Cname = "CNAME" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Direction to order DNS records in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsRecordsDirection {
@@ -8607,9 +8607,9 @@ pub enum DnsRecordsDirection {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(open DnsRecordsDirection { Asc = "asc", Desc = "desc" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// One of 20 shapes. Decided by `type`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DnsRecordsDnsRecord {
@@ -8696,7 +8696,7 @@ pub enum DnsRecordsDnsRecord {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -8869,7 +8869,7 @@ impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecord {
         }
     }
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 impl ::serde::Serialize for DnsRecordsDnsRecord {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -8900,7 +8900,7 @@ impl ::serde::Serialize for DnsRecordsDnsRecord {
         }
     }
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// One of 20 shapes. Decided by `type`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DnsRecordsDnsRecordInput {
@@ -8987,7 +8987,7 @@ pub enum DnsRecordsDnsRecordInput {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecordInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -9160,7 +9160,7 @@ impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecordInput {
         }
     }
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 impl ::serde::Serialize for DnsRecordsDnsRecordInput {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -9229,7 +9229,7 @@ impl ::serde::Serialize for DnsRecordsDnsRecordInput {
         }
     }
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsDnsResponseCollection {
@@ -9242,7 +9242,7 @@ pub struct DnsRecordsDnsResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DnsRecordsResultInfo>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsDnsResponseImportScan {
@@ -9255,7 +9255,7 @@ pub struct DnsRecordsDnsResponseImportScan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<DnsRecordsDnsResponseImportScanTiming>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsDnsResponseImportScanResult {
     /// Number of DNS records added.
@@ -9265,7 +9265,7 @@ pub struct DnsRecordsDnsResponseImportScanResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_records_parsed: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsDnsResponseImportScanTiming {
     /// When the file parsing ended.
@@ -9286,7 +9286,7 @@ pub struct DnsRecordsDnsResponseImportScanTiming {
     )]
     pub start_time: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// DNSKEY Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsDnskeyRecord {
@@ -9333,7 +9333,7 @@ pub struct DnsRecordsDnskeyRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a DNSKEY record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsDnskeyRecordData {
@@ -9350,7 +9350,7 @@ pub struct DnsRecordsDnskeyRecordData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// DNSKEY Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsDnskeyRecordInput {
@@ -9374,16 +9374,16 @@ pub struct DnsRecordsDnskeyRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsDnskeyRecordType {
     /// `DNSKEY`
     Dnskey,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsDnskeyRecordType { Dnskey = "DNSKEY" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// DS Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsDsRecord {
@@ -9430,7 +9430,7 @@ pub struct DnsRecordsDsRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a DS record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsDsRecordData {
@@ -9447,7 +9447,7 @@ pub struct DnsRecordsDsRecordData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_tag: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// DS Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsDsRecordInput {
@@ -9471,16 +9471,16 @@ pub struct DnsRecordsDsRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsDsRecordType {
     /// `DS`
     Ds,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsDsRecordType { Ds = "DS" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// HTTPS Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsHttpsRecord {
@@ -9527,7 +9527,7 @@ pub struct DnsRecordsHttpsRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a HTTPS record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsHttpsRecordData {
@@ -9541,7 +9541,7 @@ pub struct DnsRecordsHttpsRecordData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// HTTPS Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsHttpsRecordInput {
@@ -9565,16 +9565,16 @@ pub struct DnsRecordsHttpsRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsHttpsRecordType {
     /// `HTTPS`
     Https,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsHttpsRecordType { Https = "HTTPS" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// LOC Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsLocRecord {
@@ -9621,7 +9621,7 @@ pub struct DnsRecordsLocRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a LOC record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsLocRecordData {
@@ -9662,7 +9662,7 @@ pub struct DnsRecordsLocRecordData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Latitude direction.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsRecordsLocRecordDataLatDirection {
@@ -9673,11 +9673,11 @@ pub enum DnsRecordsLocRecordDataLatDirection {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(
     open DnsRecordsLocRecordDataLatDirection { N = "N", S = "S" }
 );
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Longitude direction.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsRecordsLocRecordDataLongDirection {
@@ -9688,11 +9688,11 @@ pub enum DnsRecordsLocRecordDataLongDirection {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(
     open DnsRecordsLocRecordDataLongDirection { E = "E", W = "W" }
 );
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// LOC Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsLocRecordInput {
@@ -9716,16 +9716,16 @@ pub struct DnsRecordsLocRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsLocRecordType {
     /// `LOC`
     Loc,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsLocRecordType { Loc = "LOC" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Whether to match all search requirements or at least one (any). If set to `all`, acts like a logical AND between filters. If set to `any`, acts like a logical OR instead. Note that the interaction between tag filters is controlled by the `tag-match` parameter instead.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsRecordsMatch {
@@ -9736,15 +9736,15 @@ pub enum DnsRecordsMatch {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(open DnsRecordsMatch { Any = "any", All = "all" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// MX Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsMxRecord {
@@ -9790,7 +9790,7 @@ pub struct DnsRecordsMxRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// MX Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsMxRecordInput {
@@ -9816,16 +9816,16 @@ pub struct DnsRecordsMxRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsMxRecordType {
     /// `MX`
     Mx,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsMxRecordType { Mx = "MX" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// NAPTR Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsNaptrRecord {
@@ -9872,7 +9872,7 @@ pub struct DnsRecordsNaptrRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a NAPTR record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsNaptrRecordData {
@@ -9895,7 +9895,7 @@ pub struct DnsRecordsNaptrRecordData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// NAPTR Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsNaptrRecordInput {
@@ -9919,16 +9919,16 @@ pub struct DnsRecordsNaptrRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsNaptrRecordType {
     /// `NAPTR`
     Naptr,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsNaptrRecordType { Naptr = "NAPTR" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// NS Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsNsRecord {
@@ -9972,7 +9972,7 @@ pub struct DnsRecordsNsRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// NS Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsNsRecordInput {
@@ -9996,16 +9996,16 @@ pub struct DnsRecordsNsRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsNsRecordType {
     /// `NS`
     Ns,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsNsRecordType { Ns = "NS" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Field to order DNS records by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsRecordsOrder {
@@ -10022,12 +10022,12 @@ pub enum DnsRecordsOrder {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(
     open DnsRecordsOrder { Type = "type", Name = "name", Content = "content", Ttl =
     "ttl", Proxied = "proxied" }
 );
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// PTR Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsPtrRecord {
@@ -10071,7 +10071,7 @@ pub struct DnsRecordsPtrRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// PTR Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsPtrRecordInput {
@@ -10095,16 +10095,16 @@ pub struct DnsRecordsPtrRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsPtrRecordType {
     /// `PTR`
     Ptr,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsPtrRecordType { Ptr = "PTR" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsResultInfo {
     /// Total number of results for the requested service
@@ -10120,7 +10120,7 @@ pub struct DnsRecordsResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// SMIMEA Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSmimeaRecord {
@@ -10167,7 +10167,7 @@ pub struct DnsRecordsSmimeaRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a SMIMEA record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSmimeaRecordData {
@@ -10184,7 +10184,7 @@ pub struct DnsRecordsSmimeaRecordData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// SMIMEA Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSmimeaRecordInput {
@@ -10208,16 +10208,16 @@ pub struct DnsRecordsSmimeaRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsSmimeaRecordType {
     /// `SMIMEA`
     Smimea,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsSmimeaRecordType { Smimea = "SMIMEA" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// SRV Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSrvRecord {
@@ -10264,7 +10264,7 @@ pub struct DnsRecordsSrvRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a SRV record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSrvRecordData {
@@ -10299,7 +10299,7 @@ pub struct DnsRecordsSrvRecordData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// SRV Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSrvRecordInput {
@@ -10323,16 +10323,16 @@ pub struct DnsRecordsSrvRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsSrvRecordType {
     /// `SRV`
     Srv,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsSrvRecordType { Srv = "SRV" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// SSHFP Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSshfpRecord {
@@ -10379,7 +10379,7 @@ pub struct DnsRecordsSshfpRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a SSHFP record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSshfpRecordData {
@@ -10393,7 +10393,7 @@ pub struct DnsRecordsSshfpRecordData {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// SSHFP Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSshfpRecordInput {
@@ -10417,16 +10417,16 @@ pub struct DnsRecordsSshfpRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsSshfpRecordType {
     /// `SSHFP`
     Sshfp,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsSshfpRecordType { Sshfp = "SSHFP" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// SVCB Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSvcbRecord {
@@ -10473,7 +10473,7 @@ pub struct DnsRecordsSvcbRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a SVCB record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSvcbRecordData {
@@ -10487,7 +10487,7 @@ pub struct DnsRecordsSvcbRecordData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// SVCB Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsSvcbRecordInput {
@@ -10511,16 +10511,16 @@ pub struct DnsRecordsSvcbRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsSvcbRecordType {
     /// `SVCB`
     Svcb,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsSvcbRecordType { Svcb = "SVCB" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Whether to match all tag search requirements or at least one (any). If set to `all`, acts like a logical AND between tag filters. If set to `any`, acts like a logical OR instead. Note that the regular `match` parameter is still used to combine the resulting condition with other filters that aren't related to tags.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsRecordsTagMatch {
@@ -10531,9 +10531,9 @@ pub enum DnsRecordsTagMatch {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(open DnsRecordsTagMatch { Any = "any", All = "all" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// TLSA Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsTlsaRecord {
@@ -10580,7 +10580,7 @@ pub struct DnsRecordsTlsaRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a TLSA record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsTlsaRecordData {
@@ -10597,7 +10597,7 @@ pub struct DnsRecordsTlsaRecordData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// TLSA Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsTlsaRecordInput {
@@ -10621,16 +10621,16 @@ pub struct DnsRecordsTlsaRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsTlsaRecordType {
     /// `TLSA`
     Tlsa,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsTlsaRecordType { Tlsa = "TLSA" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// TXT Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsTxtRecord {
@@ -10674,7 +10674,7 @@ pub struct DnsRecordsTxtRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// TXT Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsTxtRecordInput {
@@ -10698,16 +10698,16 @@ pub struct DnsRecordsTxtRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsTxtRecordType {
     /// `TXT`
     Txt,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsTxtRecordType { Txt = "TXT" });
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsRecordsType {
@@ -10754,14 +10754,14 @@ pub enum DnsRecordsType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(
     open DnsRecordsType { A = "A", Aaaa = "AAAA", Caa = "CAA", Cert = "CERT", Cname =
     "CNAME", Dnskey = "DNSKEY", Ds = "DS", Https = "HTTPS", Loc = "LOC", Mx = "MX", Naptr
     = "NAPTR", Ns = "NS", Ptr = "PTR", Smimea = "SMIMEA", Srv = "SRV", Sshfp = "SSHFP",
     Svcb = "SVCB", Tlsa = "TLSA", Txt = "TXT", Uri = "URI" }
 );
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// URI Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsUriRecord {
@@ -10810,7 +10810,7 @@ pub struct DnsRecordsUriRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Components of a URI record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsUriRecordData {
@@ -10821,7 +10821,7 @@ pub struct DnsRecordsUriRecordData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// URI Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsRecordsUriRecordInput {
@@ -10847,22 +10847,22 @@ pub struct DnsRecordsUriRecordInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 /// Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DnsRecordsUriRecordType {
     /// `URI`
     Uri,
 }
-#[cfg(any(feature = "dns_records"))]
+#[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsUriRecordType { Uri = "URI" });
-#[cfg(any(feature = "dns_settings"))]
+#[cfg(feature = "dns_settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsSettingsAccountSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone_defaults: Option<DnsSettingsDnsSettings>,
 }
-#[cfg(any(feature = "dns_settings"))]
+#[cfg(feature = "dns_settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsSettingsDnsSettings {
     /// Whether to enable Foundation DNS Advanced Nameservers on the zone.
@@ -10887,7 +10887,7 @@ pub struct DnsSettingsDnsSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone_mode: Option<DnsSettingsZoneMode>,
 }
-#[cfg(any(feature = "dns_settings"))]
+#[cfg(feature = "dns_settings")]
 /// Settings determining the nameservers through which the zone should be available.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsSettingsNameservers {
@@ -10895,7 +10895,7 @@ pub struct DnsSettingsNameservers {
     #[serde(rename = "type")]
     pub type_: DnsSettingsNameserversType,
 }
-#[cfg(any(feature = "dns_settings"))]
+#[cfg(feature = "dns_settings")]
 /// Nameserver type
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsSettingsNameserversType {
@@ -10904,11 +10904,11 @@ pub enum DnsSettingsNameserversType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dns_settings"))]
+#[cfg(feature = "dns_settings")]
 crate::runtime::string_enum!(
     open DnsSettingsNameserversType { CloudflareStandard = "cloudflare.standard" }
 );
-#[cfg(any(feature = "dns_settings"))]
+#[cfg(feature = "dns_settings")]
 /// Components of the zone's SOA record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnsSettingsSoa {
@@ -10927,7 +10927,7 @@ pub struct DnsSettingsSoa {
     /// The time to live (TTL) of the SOA record itself.
     pub ttl: f64,
 }
-#[cfg(any(feature = "dns_settings"))]
+#[cfg(feature = "dns_settings")]
 /// Whether the zone mode is a regular or CDN/DNS only zone.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsSettingsZoneMode {
@@ -10940,12 +10940,12 @@ pub enum DnsSettingsZoneMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dns_settings"))]
+#[cfg(feature = "dns_settings")]
 crate::runtime::string_enum!(
     open DnsSettingsZoneMode { Standard = "standard", CdnOnly = "cdn_only", DnsOnly =
     "dns_only" }
 );
-#[cfg(any(feature = "dnssec"))]
+#[cfg(feature = "dnssec")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DnssecDnssec {
     /// Algorithm key code.
@@ -11002,7 +11002,7 @@ pub struct DnssecDnssec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DnssecStatus>,
 }
-#[cfg(any(feature = "dnssec"))]
+#[cfg(feature = "dnssec")]
 /// Status of DNSSEC, based on user-desired state and presence of necessary records.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnssecStatus {
@@ -11019,12 +11019,12 @@ pub enum DnssecStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "dnssec"))]
+#[cfg(feature = "dnssec")]
 crate::runtime::string_enum!(
     open DnssecStatus { Active = "active", Pending = "pending", Disabled = "disabled",
     PendingDisabled = "pending-disabled", Error = "error" }
 );
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailAddresses {
     /// The date and time the destination address has been created.
@@ -11061,7 +11061,7 @@ pub struct EmailAddresses {
     )]
     pub verified: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailCatchAllRule {
     /// List actions for the catch-all routing rule.
@@ -11086,13 +11086,13 @@ pub struct EmailCatchAllRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailCreateDestinationAddressProperties {
     /// The contact email address of the user.
     pub email: String,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailCreateRuleProperties {
     /// List actions patterns.
@@ -11109,7 +11109,7 @@ pub struct EmailCreateRuleProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<f64>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailDestinationAddressesResponseCollection {
@@ -11122,7 +11122,7 @@ pub struct EmailDestinationAddressesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<EmailDestinationAddressesResponseCollectionResultInfo>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailDestinationAddressesResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11134,7 +11134,7 @@ pub struct EmailDestinationAddressesResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// List of records needed to enable an Email Routing zone.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailDnsRecord {
@@ -11154,7 +11154,7 @@ pub struct EmailDnsRecord {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<EmailDnsRecordType>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// DNS record type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmailDnsRecordType {
@@ -11197,14 +11197,14 @@ pub enum EmailDnsRecordType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 crate::runtime::string_enum!(
     open EmailDnsRecordType { A = "A", Aaaa = "AAAA", Cname = "CNAME", Https = "HTTPS",
     Txt = "TXT", Srv = "SRV", Loc = "LOC", Mx = "MX", Ns = "NS", Cert = "CERT", Dnskey =
     "DNSKEY", Ds = "DS", Naptr = "NAPTR", Smimea = "SMIMEA", Sshfp = "SSHFP", Svcb =
     "SVCB", Tlsa = "TLSA", Uri = "URI" }
 );
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailDnsSettingsResponseCollection {
@@ -11217,7 +11217,7 @@ pub struct EmailDnsSettingsResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<EmailResultInfo>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Show the state of your account, and the type or configuration error.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmailEmailSettingStatus {
@@ -11234,19 +11234,19 @@ pub enum EmailEmailSettingStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 crate::runtime::string_enum!(
     open EmailEmailSettingStatus { Ready = "ready", Unconfigured = "unconfigured",
     Misconfigured = "misconfigured", MisconfiguredLocked = "misconfigured/locked",
     Unlocked = "unlocked" }
 );
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailResultInfo {
     /// Total number of results for the requested service
@@ -11262,7 +11262,7 @@ pub struct EmailResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Actions pattern.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailRuleAction {
@@ -11271,7 +11271,7 @@ pub struct EmailRuleAction {
     pub type_: EmailRuleActionType,
     pub value: Vec<String>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Type of supported action.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmailRuleActionType {
@@ -11284,11 +11284,11 @@ pub enum EmailRuleActionType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 crate::runtime::string_enum!(
     open EmailRuleActionType { Drop = "drop", Forward = "forward", Worker = "worker" }
 );
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Action for the catch-all routing rule.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailRuleCatchallAction {
@@ -11298,7 +11298,7 @@ pub struct EmailRuleCatchallAction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Vec<String>>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Type of action for catch-all rule.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmailRuleCatchallActionType {
@@ -11311,12 +11311,12 @@ pub enum EmailRuleCatchallActionType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 crate::runtime::string_enum!(
     open EmailRuleCatchallActionType { Drop = "drop", Forward = "forward", Worker =
     "worker" }
 );
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Matcher for catch-all routing rule.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailRuleCatchallMatcher {
@@ -11324,7 +11324,7 @@ pub struct EmailRuleCatchallMatcher {
     #[serde(rename = "type")]
     pub type_: EmailRuleCatchallMatcherType,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Type of matcher. Default is 'all'.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmailRuleCatchallMatcherType {
@@ -11333,9 +11333,9 @@ pub enum EmailRuleCatchallMatcherType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 crate::runtime::string_enum!(open EmailRuleCatchallMatcherType { All = "all" });
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Matching pattern to forward your actions.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailRuleMatcher {
@@ -11347,7 +11347,7 @@ pub struct EmailRuleMatcher {
     /// Value for matcher.
     pub value: String,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Field for type matcher.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmailRuleMatcherField {
@@ -11356,9 +11356,9 @@ pub enum EmailRuleMatcherField {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 crate::runtime::string_enum!(open EmailRuleMatcherField { To = "to" });
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Type of matcher.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmailRuleMatcherType {
@@ -11367,9 +11367,9 @@ pub enum EmailRuleMatcherType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 crate::runtime::string_enum!(open EmailRuleMatcherType { Literal = "literal" });
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailRules {
     /// List actions patterns.
@@ -11397,7 +11397,7 @@ pub struct EmailRules {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailRulesResponseCollection {
@@ -11410,7 +11410,7 @@ pub struct EmailRulesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<EmailRulesResponseCollectionResultInfo>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailRulesResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11422,7 +11422,7 @@ pub struct EmailRulesResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailSettings {
     /// The date and time the settings have been created.
@@ -11461,7 +11461,7 @@ pub struct EmailSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailUpdateCatchAllRuleProperties {
     /// List actions for the catch-all routing rule.
@@ -11475,7 +11475,7 @@ pub struct EmailUpdateCatchAllRuleProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "email"))]
+#[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailUpdateRuleProperties {
     /// List actions patterns.
@@ -11540,7 +11540,7 @@ impl ::serde::Serialize for FirewallAction {
         }
     }
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// The default action performed by the rules in the WAF package.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallActionMode {
@@ -11553,7 +11553,7 @@ pub enum FirewallActionMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(
     open FirewallActionMode { Simulate = "simulate", Block = "block", Challenge =
     "challenge" }
@@ -11573,7 +11573,7 @@ pub struct FirewallActionSimulate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<f64>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// Anomaly detection WAF package (OWASP)
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`description`, `name`).
@@ -11597,7 +11597,7 @@ pub struct FirewallAnomalyPackage {
     /// The sensitivity of the WAF package.
     pub sensitivity: FirewallSensitivity,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallApiResponseSingleIdResult {
     /// Identifier
@@ -11623,7 +11623,7 @@ pub enum FirewallAsnConfigurationTarget {
 }
 #[cfg(any(feature = "firewall", feature = "user"))]
 crate::runtime::string_enum!(closed FirewallAsnConfigurationTarget { Asn = "asn" });
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallBypassItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11632,7 +11632,7 @@ pub struct FirewallBypassItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallBypassItemName {
     /// `url`
@@ -11640,7 +11640,7 @@ pub enum FirewallBypassItemName {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 crate::runtime::string_enum!(open FirewallBypassItemName { Url = "url" });
 #[cfg(any(feature = "firewall", feature = "user"))]
 /// An IP address range configuration.
@@ -11664,7 +11664,7 @@ pub enum FirewallCidrConfigurationTarget {
 crate::runtime::string_enum!(
     closed FirewallCidrConfigurationTarget { IpRange = "ip_range" }
 );
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// The action to apply to a matched request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallComponentsSchemasMode {
@@ -11679,7 +11679,7 @@ pub enum FirewallComponentsSchemasMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(
     open FirewallComponentsSchemasMode { Block = "block", Challenge = "challenge",
     JsChallenge = "js_challenge", ManagedChallenge = "managed_challenge" }
@@ -11792,7 +11792,7 @@ impl ::serde::Serialize for FirewallConfiguration {
         }
     }
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// One of 2 shapes. Decided by `target`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FirewallConfigurationsItem {
@@ -11807,7 +11807,7 @@ pub enum FirewallConfigurationsItem {
     /// A `target` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 impl<'de> ::serde::Deserialize<'de> for FirewallConfigurationsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -11836,7 +11836,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallConfigurationsItem {
         }
     }
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 impl ::serde::Serialize for FirewallConfigurationsItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -11930,7 +11930,7 @@ pub struct FirewallCustomResponseObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// The mode that defines how rules within the package are evaluated during the course of a request. When a package uses anomaly detection mode (`anomaly` value), each rule is given a score when triggered. If the total score of all triggered rules exceeds the sensitivity defined in the WAF package, the action configured in the package will be performed. Traditional detection mode (`traditional` value) will decide the action to take when it is triggered by the request. If multiple rules are triggered, the action providing the highest protection will be applied (for example, a 'block' action will win over a 'challenge' action).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallDetectionMode {
@@ -11941,11 +11941,11 @@ pub enum FirewallDetectionMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(
     open FirewallDetectionMode { Anomaly = "anomaly", Traditional = "traditional" }
 );
-#[cfg(any(feature = "filters"))]
+#[cfg(feature = "filters")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilter {
     /// An informative summary of the filter.
@@ -11964,7 +11964,7 @@ pub struct FirewallFilter {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "filters"))]
+#[cfg(feature = "filters")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterDeleteResponseCollection {
@@ -11976,7 +11976,7 @@ pub struct FirewallFilterDeleteResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<FirewallResultInfo>,
 }
-#[cfg(any(feature = "filters"))]
+#[cfg(feature = "filters")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterDeleteResponseCollectionResultItem {
     /// An informative summary of the filter.
@@ -11994,7 +11994,7 @@ pub struct FirewallFilterDeleteResponseCollectionResultItem {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "filters"))]
+#[cfg(feature = "filters")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterDeleteResponseSingleResult {
     /// An informative summary of the filter.
@@ -12012,7 +12012,7 @@ pub struct FirewallFilterDeleteResponseSingleResult {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterInput {
     /// An informative summary of the filter.
@@ -12028,7 +12028,7 @@ pub struct FirewallFilterInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "filters"))]
+#[cfg(feature = "filters")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterResponseCollection {
@@ -12040,7 +12040,7 @@ pub struct FirewallFilterResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<FirewallResultInfo>,
 }
-#[cfg(any(feature = "filters"))]
+#[cfg(feature = "filters")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterResponseCollectionResultItem {
     /// An informative summary of the filter.
@@ -12056,9 +12056,9 @@ pub struct FirewallFilterResponseCollectionResultItem {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 pub type FirewallFilterRuleResponseFilter = ::serde_json::Value;
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterRulesResponseCollection {
@@ -12070,7 +12070,7 @@ pub struct FirewallFilterRulesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<FirewallResultInfo>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterRulesResponseCollectionDelete {
@@ -12082,7 +12082,7 @@ pub struct FirewallFilterRulesResponseCollectionDelete {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<FirewallResultInfo>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterRulesResponseCollectionDeleteResultItem {
     /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
@@ -12107,7 +12107,7 @@ pub struct FirewallFilterRulesResponseCollectionDeleteResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<FirewallFilterRuleResponseFilter>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterRulesResponseCollectionResultItem {
     /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
@@ -12129,7 +12129,7 @@ pub struct FirewallFilterRulesResponseCollectionResultItem {
     pub ref_: Option<String>,
     pub filter: FirewallFilterRuleResponseFilter,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterRulesSingleResponseDeleteResult {
     /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
@@ -12154,7 +12154,7 @@ pub struct FirewallFilterRulesSingleResponseDeleteResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<FirewallFilterRuleResponseFilter>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFilterRulesSingleResponseResult {
     /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
@@ -12176,7 +12176,7 @@ pub struct FirewallFilterRulesSingleResponseResult {
     pub ref_: Option<String>,
     pub filter: FirewallFilterRuleResponseFilter,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallFirewalluablockResponseCollection {
@@ -12188,7 +12188,7 @@ pub struct FirewallFirewalluablockResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<FirewallResultInfo>,
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 /// The operator used when matching: `eq` means "equal" and `ne` means "not equal".
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallHeaderOp {
@@ -12199,7 +12199,7 @@ pub enum FirewallHeaderOp {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 crate::runtime::string_enum!(open FirewallHeaderOp { Eq = "eq", Ne = "ne" });
 #[cfg(any(feature = "firewall", feature = "user"))]
 /// An IP address configuration.
@@ -12241,7 +12241,7 @@ pub enum FirewallIpv6ConfigurationTarget {
 }
 #[cfg(any(feature = "firewall", feature = "user"))]
 crate::runtime::string_enum!(closed FirewallIpv6ConfigurationTarget { Ip6 = "ip6" });
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 /// Determines which traffic the rate limit counts towards the threshold.
 ///
 /// Decided by the kind of JSON value; anything else is kept in `Unknown`.
@@ -12252,7 +12252,7 @@ pub enum FirewallMatch {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 impl<'de> ::serde::Deserialize<'de> for FirewallMatch {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -12271,7 +12271,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallMatch {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 impl ::serde::Serialize for FirewallMatch {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -12285,7 +12285,7 @@ impl ::serde::Serialize for FirewallMatch {
         }
     }
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallMatchObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12295,7 +12295,7 @@ pub struct FirewallMatchObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<FirewallMatchObjectResponse>,
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallMatchObjectHeadersItem {
     /// The name of the response header to match.
@@ -12308,7 +12308,7 @@ pub struct FirewallMatchObjectHeadersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallMatchObjectRequest {
     /// The HTTP methods to match. You can specify a subset (for example, `['POST','PUT']`) or all methods (`['_ALL_']`). This field is optional when creating a rate limit.
@@ -12321,7 +12321,7 @@ pub struct FirewallMatchObjectRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallMatchObjectResponse {
     /// When true, only the uncached traffic served from your origin servers will count towards rate limiting. In this case, any cached traffic served by Cloudflare will not count towards rate limiting. This field is optional.
@@ -12342,7 +12342,7 @@ pub struct FirewallMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 /// An HTTP method or `_ALL_` to indicate all methods.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallMethodsItem {
@@ -12363,7 +12363,7 @@ pub enum FirewallMethodsItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 crate::runtime::string_enum!(
     open FirewallMethodsItem { Get = "GET", Post = "POST", Put = "PUT", Delete =
     "DELETE", Patch = "PATCH", Head = "HEAD", All = "_ALL_" }
@@ -12390,7 +12390,7 @@ crate::runtime::string_enum!(
     open FirewallMode { Simulate = "simulate", Ban = "ban", Challenge = "challenge",
     JsChallenge = "js_challenge", ManagedChallenge = "managed_challenge" }
 );
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallOverride {
     /// An informative summary of the current URI-based WAF override.
@@ -12418,7 +12418,7 @@ pub struct FirewallOverride {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urls: Option<Vec<String>>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallOverrideResponseCollection {
@@ -12430,7 +12430,7 @@ pub struct FirewallOverrideResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<FirewallResultInfo>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallOverrideResponseCollectionResultItem {
     /// An informative summary of the current URI-based WAF override.
@@ -12454,11 +12454,11 @@ pub struct FirewallOverrideResponseCollectionResultItem {
     /// The URLs to include in the current WAF override. You can use wildcards. Each entered URL will be escaped before use, which means you can only use simple wildcard patterns.
     pub urls: Vec<String>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 pub type FirewallPackageResponseCollection = ::serde_json::Value;
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 pub type FirewallPackageResponseSingle = ::serde_json::Value;
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// A list of products to bypass for a request when using the `bypass` action.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallProductsItem {
@@ -12479,13 +12479,13 @@ pub enum FirewallProductsItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(
     open FirewallProductsItem { ZoneLockdown = "zoneLockdown", UaBlock = "uaBlock", Bic =
     "bic", Hot = "hot", SecurityLevel = "securityLevel", RateLimit = "rateLimit", Waf =
     "waf" }
 );
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallRateLimits {
     /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
@@ -12513,7 +12513,7 @@ pub struct FirewallRateLimits {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
 }
-#[cfg(any(feature = "rate_limits"))]
+#[cfg(feature = "rate_limits")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallRatelimitResponseCollection {
@@ -12525,7 +12525,7 @@ pub struct FirewallRatelimitResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<FirewallResultInfo>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallResponseCollection {
@@ -12560,7 +12560,7 @@ pub struct FirewallResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// Specifies that, when a WAF rule matches, its configured action will be replaced by the action configured in this object.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallRewriteAction {
@@ -12628,7 +12628,7 @@ pub struct FirewallRuleSingleIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallSchemasAction {
@@ -12649,13 +12649,13 @@ pub enum FirewallSchemasAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(
     open FirewallSchemasAction { Block = "block", Challenge = "challenge", JsChallenge =
     "js_challenge", ManagedChallenge = "managed_challenge", Allow = "allow", Log = "log",
     Bypass = "bypass" }
 );
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// An IP address range configuration.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallSchemasCidrConfiguration {
@@ -12666,18 +12666,18 @@ pub struct FirewallSchemasCidrConfiguration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// The configuration target. You must set the target to `ip_range` when specifying an IP address range in the Zone Lockdown rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FirewallSchemasCidrConfigurationTarget {
     /// `ip_range`
     IpRange,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(
     closed FirewallSchemasCidrConfigurationTarget { IpRange = "ip_range" }
 );
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// The configuration object for the current rule.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallSchemasConfiguration {
@@ -12688,7 +12688,7 @@ pub struct FirewallSchemasConfiguration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// An IP address configuration.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallSchemasIpConfiguration {
@@ -12699,14 +12699,14 @@ pub struct FirewallSchemasIpConfiguration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// The configuration target. You must set the target to `ip` when specifying an IP address in the Zone Lockdown rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FirewallSchemasIpConfigurationTarget {
     /// `ip`
     Ip,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(closed FirewallSchemasIpConfigurationTarget { Ip = "ip" });
 #[cfg(any(feature = "firewall", feature = "user"))]
 /// The action to apply to a matched request.
@@ -12730,7 +12730,7 @@ crate::runtime::string_enum!(
     open FirewallSchemasMode { Block = "block", Challenge = "challenge", Whitelist =
     "whitelist", JsChallenge = "js_challenge", ManagedChallenge = "managed_challenge" }
 );
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallSchemasRuleInput {
     /// The rule configuration.
@@ -12741,7 +12741,7 @@ pub struct FirewallSchemasRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// The sensitivity of the WAF package.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallSensitivity {
@@ -12756,12 +12756,12 @@ pub enum FirewallSensitivity {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(
     open FirewallSensitivity { High = "high", Medium = "medium", Low = "low", Off = "off"
     }
 );
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// When set to `active`, indicates that the WAF package will be applied to the zone.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallStatus {
@@ -12770,9 +12770,9 @@ pub enum FirewallStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(open FirewallStatus { Active = "active" });
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallUaRules {
     /// The configuration object for the current rule.
@@ -12791,7 +12791,7 @@ pub struct FirewallUaRules {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused: Option<bool>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// The WAF rule action to apply.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallWafAction {
@@ -12808,12 +12808,12 @@ pub enum FirewallWafAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(
     open FirewallWafAction { Challenge = "challenge", Block = "block", Simulate =
     "simulate", Disable = "disable", Default = "default" }
 );
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// The WAF rule action to apply.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FirewallWafRewriteAction {
@@ -12830,12 +12830,12 @@ pub enum FirewallWafRewriteAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(
     open FirewallWafRewriteAction { Challenge = "challenge", Block = "block", Simulate =
     "simulate", Disable = "disable", Default = "default" }
 );
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallZonelockdown {
     /// A list of IP addresses or CIDR ranges that will be allowed to access the URLs specified in the Zone Lockdown rule. You can include any number of `ip` or `ip_range` configurations.
@@ -12855,7 +12855,7 @@ pub struct FirewallZonelockdown {
     /// The URLs to include in the rule definition. You can use wildcards. Each entered URL will be escaped before use, which means you can only use simple wildcard patterns.
     pub urls: Vec<String>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallZonelockdownResponseCollection {
@@ -12867,7 +12867,7 @@ pub struct FirewallZonelockdownResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<FirewallResultInfo>,
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 /// WNAM: Western North America, ENAM: Eastern North America, WEU: Western Europe, EEU: Eastern Europe, NSAM: Northern South America, SSAM: Southern South America, OC: Oceania, ME: Middle East, NAF: North Africa, SAF: South Africa, IN: India, SEAS: South East Asia, NEAS: North East Asia, ALL_REGIONS: all regions (BUSINESS and ENTERPRISE customers only).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HealthchecksCheckRegionsItem {
@@ -12902,13 +12902,13 @@ pub enum HealthchecksCheckRegionsItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 crate::runtime::string_enum!(
     open HealthchecksCheckRegionsItem { Wnam = "WNAM", Enam = "ENAM", Weu = "WEU", Eeu =
     "EEU", Nsam = "NSAM", Ssam = "SSAM", Oc = "OC", Me = "ME", Naf = "NAF", Saf = "SAF",
     In = "IN", Seas = "SEAS", Neas = "NEAS", AllRegions = "ALL_REGIONS" }
 );
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HealthchecksHealthchecks {
     /// The hostname or IP address of the origin server to run health checks on.
@@ -12972,7 +12972,7 @@ pub struct HealthchecksHealthchecks {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 /// Parameters specific to an HTTP or HTTPS health check.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HealthchecksHttpConfig {
@@ -13001,7 +13001,7 @@ pub struct HealthchecksHttpConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 /// The HTTP method to use for the health check.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HealthchecksHttpConfigMethod {
@@ -13012,24 +13012,24 @@ pub enum HealthchecksHttpConfigMethod {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 crate::runtime::string_enum!(
     open HealthchecksHttpConfigMethod { Get = "GET", Head = "HEAD" }
 );
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HealthchecksIdResponseResult {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HealthchecksMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HealthchecksQueryHealthcheck {
     /// The hostname or IP address of the origin server to run health checks on.
@@ -13070,7 +13070,7 @@ pub struct HealthchecksQueryHealthcheck {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HealthchecksResponseCollection {
@@ -13082,7 +13082,7 @@ pub struct HealthchecksResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<HealthchecksResultInfo>,
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HealthchecksResultInfo {
     /// Total number of results for the requested service
@@ -13098,7 +13098,7 @@ pub struct HealthchecksResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 /// The current status of the origin server according to the health check.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HealthchecksStatus {
@@ -13113,12 +13113,12 @@ pub enum HealthchecksStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 crate::runtime::string_enum!(
     open HealthchecksStatus { Unknown2 = "unknown", Healthy = "healthy", Unhealthy =
     "unhealthy", Suspended = "suspended" }
 );
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 /// Parameters specific to TCP health check.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HealthchecksTcpConfig {
@@ -13129,7 +13129,7 @@ pub struct HealthchecksTcpConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 /// The TCP connection method to use for the health check.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HealthchecksTcpConfigMethod {
@@ -13138,11 +13138,11 @@ pub enum HealthchecksTcpConfigMethod {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "healthchecks"))]
+#[cfg(feature = "healthchecks")]
 crate::runtime::string_enum!(
     open HealthchecksTcpConfigMethod { ConnectionEstablished = "connection_established" }
 );
-#[cfg(any(feature = "hyperdrive"))]
+#[cfg(feature = "hyperdrive")]
 /// Merged from `allOf`; where members disagree the later one wins (`origin`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HyperdriveCreateUpdateHyperdriveConfig {
@@ -13151,7 +13151,7 @@ pub struct HyperdriveCreateUpdateHyperdriveConfig {
     pub name: String,
     pub origin: HyperdriveHyperdriveOriginWithSecrets,
 }
-#[cfg(any(feature = "hyperdrive"))]
+#[cfg(feature = "hyperdrive")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HyperdriveHyperdriveCaching {
     /// When set to true, disables the caching of SQL responses. (Default: false)
@@ -13164,7 +13164,7 @@ pub struct HyperdriveHyperdriveCaching {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_while_revalidate: Option<i64>,
 }
-#[cfg(any(feature = "hyperdrive"))]
+#[cfg(feature = "hyperdrive")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HyperdriveHyperdriveOrigin {
     /// The Client ID of the Access token to use when connecting to the origin database
@@ -13182,7 +13182,7 @@ pub struct HyperdriveHyperdriveOrigin {
     /// The user of your origin database.
     pub user: String,
 }
-#[cfg(any(feature = "hyperdrive"))]
+#[cfg(feature = "hyperdrive")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HyperdriveHyperdriveOriginWithSecrets {
     /// The Client ID of the Access token to use when connecting to the origin database
@@ -13205,7 +13205,7 @@ pub struct HyperdriveHyperdriveOriginWithSecrets {
     /// The password required to access your origin database. This value is write-only and never returned by the API.
     pub password: String,
 }
-#[cfg(any(feature = "hyperdrive"))]
+#[cfg(feature = "hyperdrive")]
 /// Specifies the URL scheme used to connect to your origin database.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HyperdriveHyperdriveScheme {
@@ -13218,12 +13218,12 @@ pub enum HyperdriveHyperdriveScheme {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "hyperdrive"))]
+#[cfg(feature = "hyperdrive")]
 crate::runtime::string_enum!(
     open HyperdriveHyperdriveScheme { Postgres = "postgres", Postgresql = "postgresql",
     Mysql = "mysql" }
 );
-#[cfg(any(feature = "hyperdrive"))]
+#[cfg(feature = "hyperdrive")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HyperdriveHyperdriveWithIdentifier {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13236,7 +13236,7 @@ pub struct HyperdriveHyperdriveWithIdentifier {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "hyperdrive"))]
+#[cfg(feature = "hyperdrive")]
 /// Merged from `allOf`; where members disagree the later one wins (`origin`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HyperdrivePatchHyperdriveConfig {
@@ -13323,7 +13323,7 @@ pub struct IamApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 /// Members with Policies
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
@@ -13338,7 +13338,7 @@ pub struct IamCollectionMemberResponseWithPolicies {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IamResultInfo>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamCollectionOrganizationResponse {
@@ -13351,7 +13351,7 @@ pub struct IamCollectionOrganizationResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IamResultInfo>,
 }
-#[cfg(any(feature = "iam"))]
+#[cfg(feature = "iam")]
 /// List of Resource groups
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
@@ -13367,7 +13367,7 @@ pub struct IamCollectionPermissionGroupsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IamResultInfo>,
 }
-#[cfg(any(feature = "iam"))]
+#[cfg(feature = "iam")]
 /// List of Resource groups
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
@@ -13383,7 +13383,7 @@ pub struct IamCollectionResourceGroupsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IamResultInfo>,
 }
-#[cfg(any(feature = "roles"))]
+#[cfg(feature = "roles")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamCollectionRoleResponse {
@@ -13396,7 +13396,7 @@ pub struct IamCollectionRoleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IamResultInfo>,
 }
-#[cfg(any(feature = "accounts"))]
+#[cfg(feature = "accounts")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamComponentsSchemasAccountInput {
     /// Account name
@@ -13405,7 +13405,7 @@ pub struct IamComponentsSchemasAccountInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<IamAccountSettings>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// Whether the user is a member of the organization or has an invitation pending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IamComponentsSchemasStatus {
@@ -13416,18 +13416,18 @@ pub enum IamComponentsSchemasStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 crate::runtime::string_enum!(
     open IamComponentsSchemasStatus { Member = "member", Invited = "invited" }
 );
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamCondition {
     /// Client IP restrictions.
     #[serde(rename = "request.ip", default, skip_serializing_if = "Option::is_none")]
     pub request_ip: Option<IamRequestIp>,
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 /// create_member_policy
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamCreateMemberPolicyInput {
@@ -13438,7 +13438,7 @@ pub struct IamCreateMemberPolicyInput {
     /// A list of resource groups that the policy applies to.
     pub resource_groups: Vec<IamMemberResourceGroup>,
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 /// Add Member with Policies
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamCreateMemberWithPoliciesInput {
@@ -13449,7 +13449,7 @@ pub struct IamCreateMemberWithPoliciesInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<IamCreateMemberWithPoliciesStatus>,
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IamCreateMemberWithPoliciesStatus {
     /// `accepted`
@@ -13459,11 +13459,11 @@ pub enum IamCreateMemberWithPoliciesStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 crate::runtime::string_enum!(
     open IamCreateMemberWithPoliciesStatus { Accepted = "accepted", Pending = "pending" }
 );
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 /// Add Member with Account Roles
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamCreateMemberWithRoles {
@@ -13474,7 +13474,7 @@ pub struct IamCreateMemberWithRoles {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<IamCreateMemberWithRolesStatus>,
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IamCreateMemberWithRolesStatus {
     /// `accepted`
@@ -13484,11 +13484,11 @@ pub enum IamCreateMemberWithRolesStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 crate::runtime::string_enum!(
     open IamCreateMemberWithRolesStatus { Accepted = "accepted", Pending = "pending" }
 );
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamCreatePayloadInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13512,7 +13512,7 @@ pub struct IamCreatePayloadInput {
     /// List of access policies assigned to the token.
     pub policies: Vec<IamTokenAccessPolicyInput>,
 }
-#[cfg(any(feature = "iam"))]
+#[cfg(feature = "iam")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamCreateResourceGroupInput {
     /// Attributes associated to the resource group.
@@ -13521,14 +13521,14 @@ pub struct IamCreateResourceGroupInput {
     /// A scope is a combination of scope objects which provides additional context.
     pub scope: IamCreateScope,
 }
-#[cfg(any(feature = "iam"))]
+#[cfg(feature = "iam")]
 /// A scope object represents any resource that can have actions applied against invite.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamCreateResourceGroupScopeScopeObject {
     /// This is a combination of pre-defined resource name and identifier (like Zone ID etc.)
     pub key: ::serde_json::Value,
 }
-#[cfg(any(feature = "iam"))]
+#[cfg(feature = "iam")]
 /// A scope is a combination of scope objects which provides additional context.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamCreateScope {
@@ -13537,7 +13537,7 @@ pub struct IamCreateScope {
     /// A list of scope objects for additional context. The number of Scope objects should not be zero.
     pub objects: Vec<IamCreateResourceGroupScopeScopeObject>,
 }
-#[cfg(any(feature = "iam"))]
+#[cfg(feature = "iam")]
 /// A group of scoped resources.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamCreatedResourceGroupResponse {
@@ -13551,7 +13551,7 @@ pub struct IamCreatedResourceGroupResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<IamCreateScope>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// Allow or deny operations against the resources.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IamEffect {
@@ -13562,9 +13562,9 @@ pub enum IamEffect {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 crate::runtime::string_enum!(open IamEffect { Allow = "allow", Deny = "deny" });
-#[cfg(any(feature = "memberships"))]
+#[cfg(feature = "memberships")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamGrants {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13589,21 +13589,21 @@ pub struct IamListMemberPolicy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_groups: Option<Vec<IamResourceGroup>>,
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 /// A group of permissions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamMemberPermissionGroup {
     /// Identifier of the group.
     pub id: String,
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 /// A group of scoped resources.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamMemberResourceGroup {
     /// Identifier of the group.
     pub id: String,
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamMemberWithPolicies {
     /// Membership identifier tag.
@@ -13622,7 +13622,7 @@ pub struct IamMemberWithPolicies {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<IamMemberWithPoliciesUser>,
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 /// A member's status in the account.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IamMemberWithPoliciesStatus {
@@ -13633,11 +13633,11 @@ pub enum IamMemberWithPoliciesStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 crate::runtime::string_enum!(
     open IamMemberWithPoliciesStatus { Accepted = "accepted", Pending = "pending" }
 );
-#[cfg(any(feature = "members"))]
+#[cfg(feature = "members")]
 /// Details of the user associated to the membership.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamMemberWithPoliciesUser {
@@ -13656,7 +13656,7 @@ pub struct IamMemberWithPoliciesUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub two_factor_authentication_enabled: Option<bool>,
 }
-#[cfg(any(feature = "memberships"))]
+#[cfg(feature = "memberships")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamMembershipWithPolicies {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13694,7 +13694,7 @@ pub struct IamMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamOrganization {
     /// Identifier
@@ -13726,7 +13726,7 @@ pub struct IamPermissionGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// A named group of permissions that map to a group of operations against resources.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamPermissionGroupInput {
@@ -13734,7 +13734,7 @@ pub struct IamPermissionGroupInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "memberships"))]
+#[cfg(feature = "memberships")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamPermissions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13762,7 +13762,7 @@ pub struct IamPermissions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zones: Option<IamGrants>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// policy_with_permission_groups_and_resources
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamPolicyWithPermissionGroupsAndResourcesInput {
@@ -13773,7 +13773,7 @@ pub struct IamPolicyWithPermissionGroupsAndResourcesInput {
     /// A list of resource names that the policy applies to.
     pub resources: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// Client IP restrictions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamRequestIp {
@@ -13812,14 +13812,14 @@ pub struct IamResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IamResultInfo>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamResponseCreateResult {
     /// The token value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamResponseSingleSegmentResult {
     /// The expiration time on or after which the JWT MUST NOT be accepted for processing.
@@ -13865,7 +13865,7 @@ pub struct IamResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "memberships"))]
+#[cfg(feature = "memberships")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamSchemasAccount {
     /// Timestamp for the creation of the account
@@ -13883,7 +13883,7 @@ pub struct IamSchemasAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<IamAccountSettings>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamSchemasCollectionInviteResponse {
@@ -13896,7 +13896,7 @@ pub struct IamSchemasCollectionInviteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IamResultInfo>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamSchemasInvite {
     /// When the invite is no longer active.
@@ -13936,7 +13936,7 @@ pub struct IamSchemasInvite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<IamUserInviteStatus>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamSchemasResponseCollection {
@@ -13961,7 +13961,7 @@ pub struct IamSchemasRole {
     /// Access permissions for this User.
     pub permissions: Vec<String>,
 }
-#[cfg(any(feature = "memberships"))]
+#[cfg(feature = "memberships")]
 /// Status of this membership.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IamSchemasStatus {
@@ -13974,12 +13974,12 @@ pub enum IamSchemasStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "memberships"))]
+#[cfg(feature = "memberships")]
 crate::runtime::string_enum!(
     open IamSchemasStatus { Accepted = "accepted", Pending = "pending", Rejected =
     "rejected" }
 );
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamSchemasTokenInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14021,7 +14021,7 @@ pub struct IamScopeObject {
     /// This is a combination of pre-defined resource name and identifier (like Zone ID etc.)
     pub key: ::serde_json::Value,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// Status of the token.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IamStatus {
@@ -14034,11 +14034,11 @@ pub enum IamStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 crate::runtime::string_enum!(
     open IamStatus { Active = "active", Disabled = "disabled", Expired = "expired" }
 );
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// One of 1 shapes. Decided by `effect`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IamTokenAccessPolicyInput {
@@ -14051,7 +14051,7 @@ pub enum IamTokenAccessPolicyInput {
     /// A `effect` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 impl<'de> ::serde::Deserialize<'de> for IamTokenAccessPolicyInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -14072,7 +14072,7 @@ impl<'de> ::serde::Deserialize<'de> for IamTokenAccessPolicyInput {
         }
     }
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 impl ::serde::Serialize for IamTokenAccessPolicyInput {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -14086,7 +14086,7 @@ impl ::serde::Serialize for IamTokenAccessPolicyInput {
         }
     }
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// Current status of the invitation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IamUserInviteStatus {
@@ -14101,12 +14101,12 @@ pub enum IamUserInviteStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 crate::runtime::string_enum!(
     open IamUserInviteStatus { Pending = "pending", Accepted = "accepted", Rejected =
     "rejected", Expired = "expired" }
 );
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImage {
     /// Image file name.
@@ -14136,7 +14136,7 @@ pub struct ImagesImage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variants: Option<Vec<String>>,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImageDirectUploadResponseV2Result {
     /// Image unique identifier.
@@ -14146,7 +14146,7 @@ pub struct ImagesImageDirectUploadResponseV2Result {
     #[serde(rename = "uploadURL", default, skip_serializing_if = "Option::is_none")]
     pub upload_url: Option<String>,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImageKeys {
     /// Key name.
@@ -14156,13 +14156,13 @@ pub struct ImagesImageKeys {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImageKeysResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<ImagesImageKeys>>,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImagePatchRequest {
     /// User modifiable key-value store. Can be used for keeping references to another system of record for managing images. No change if not specified.
@@ -14176,7 +14176,7 @@ pub struct ImagesImagePatchRequest {
     )]
     pub require_signed_ur_ls: Option<bool>,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImageVariantDefinition {
     pub id: String,
@@ -14190,7 +14190,7 @@ pub struct ImagesImageVariantDefinition {
     /// Allows you to define image resizing sizes for different use cases.
     pub options: ImagesImageVariantOptions,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 /// The fit property describes how the width and height dimensions should be interpreted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ImagesImageVariantFit {
@@ -14207,12 +14207,12 @@ pub enum ImagesImageVariantFit {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 crate::runtime::string_enum!(
     open ImagesImageVariantFit { ScaleDown = "scale-down", Contain = "contain", Cover =
     "cover", Crop = "crop", Pad = "pad" }
 );
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 /// Allows you to define image resizing sizes for different use cases.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImageVariantOptions {
@@ -14225,7 +14225,7 @@ pub struct ImagesImageVariantOptions {
     /// Maximum width in image pixels.
     pub width: f64,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImageVariantPatchRequest {
     /// Indicates whether the variant can access an image without a signature, regardless of image access control.
@@ -14238,13 +14238,13 @@ pub struct ImagesImageVariantPatchRequest {
     /// Allows you to define image resizing sizes for different use cases.
     pub options: ImagesImageVariantOptions,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImageVariantPublicRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hero: Option<ImagesImageVariantPublicRequestHero>,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImageVariantPublicRequestHero {
     pub id: String,
@@ -14258,13 +14258,13 @@ pub struct ImagesImageVariantPublicRequestHero {
     /// Allows you to define image resizing sizes for different use cases.
     pub options: ImagesImageVariantOptions,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImageVariantResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<ImagesImageVariantDefinition>,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 /// What EXIF data should be preserved in the output image.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ImagesImageVariantSchemasMetadata {
@@ -14277,36 +14277,36 @@ pub enum ImagesImageVariantSchemasMetadata {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 crate::runtime::string_enum!(
     open ImagesImageVariantSchemasMetadata { Keep = "keep", Copyright = "copyright", None
     = "none" }
 );
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImageVariantsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variants: Option<ImagesImageVariantPublicRequest>,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImagesListResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<ImagesImage>>,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImagesListResponseV2Result {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<ImagesImage>>,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImagesStats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<ImagesImagesStatsCount>,
 }
-#[cfg(any(feature = "images"))]
+#[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImagesStatsCount {
     /// Cloudflare Images allowed usage.
@@ -14316,7 +14316,7 @@ pub struct ImagesImagesStatsCount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<f64>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// Additional information related to the host name.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelAdditionalInformation {
@@ -14324,7 +14324,7 @@ pub struct IntelAdditionalInformation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspected_malware_family: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IntelApiResponseSingleResult {
@@ -14335,7 +14335,7 @@ pub enum IntelApiResponseSingleResult {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 impl<'de> ::serde::Deserialize<'de> for IntelApiResponseSingleResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -14362,7 +14362,7 @@ impl<'de> ::serde::Deserialize<'de> for IntelApiResponseSingleResult {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 impl ::serde::Serialize for IntelApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -14375,7 +14375,7 @@ impl ::serde::Serialize for IntelApiResponseSingleResult {
         }
     }
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// Application that the hostname belongs to.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelApplication {
@@ -14384,7 +14384,7 @@ pub struct IntelApplication {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelCategoryWithSuperCategoryId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14394,7 +14394,7 @@ pub struct IntelCategoryWithSuperCategoryId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub super_category_id: Option<i64>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelCollectionResponse {
@@ -14406,7 +14406,7 @@ pub struct IntelCollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IntelResultInfo>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelCollectionResponseResultItem {
     /// Additional information related to the host name.
@@ -14436,7 +14436,7 @@ pub struct IntelCollectionResponseResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk_types: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelComponentsSchemasResponse {
@@ -14448,7 +14448,7 @@ pub struct IntelComponentsSchemasResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IntelResultInfo>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelDomain {
     /// Additional information related to the host name.
@@ -14481,7 +14481,7 @@ pub struct IntelDomain {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk_types: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelDomainHistory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14489,7 +14489,7 @@ pub struct IntelDomainHistory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelDomainHistoryCategorizationsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14499,7 +14499,7 @@ pub struct IntelDomainHistoryCategorizationsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelIpList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14509,13 +14509,13 @@ pub struct IntelIpList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelMiscategorization {
     /// Content category IDs to add.
@@ -14539,7 +14539,7 @@ pub struct IntelMiscategorization {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IntelMiscategorizationIndicatorType {
     /// `domain`
@@ -14553,12 +14553,12 @@ pub enum IntelMiscategorizationIndicatorType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 crate::runtime::string_enum!(
     open IntelMiscategorizationIndicatorType { Domain = "domain", Ipv4 = "ipv4", Ipv6 =
     "ipv6", Url = "url" }
 );
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPassiveDnsByIp {
     /// Total results returned based on your search parameters.
@@ -14574,7 +14574,7 @@ pub struct IntelPassiveDnsByIp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reverse_records: Option<Vec<IntelPassiveDnsByIpReverseRecordsItem>>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPassiveDnsByIpReverseRecordsItem {
     /// First seen date of the DNS record during the time period.
@@ -14587,7 +14587,7 @@ pub struct IntelPassiveDnsByIpReverseRecordsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
 }
-#[cfg(any(feature = "brand_protection"))]
+#[cfg(feature = "brand_protection")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPhishingUrlInfo {
     /// List of categorizations applied to this submission.
@@ -14612,7 +14612,7 @@ pub struct IntelPhishingUrlInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "brand_protection"))]
+#[cfg(feature = "brand_protection")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPhishingUrlInfoCategorizationsItem {
     /// Name of the category applied.
@@ -14622,7 +14622,7 @@ pub struct IntelPhishingUrlInfoCategorizationsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification_status: Option<String>,
 }
-#[cfg(any(feature = "brand_protection"))]
+#[cfg(feature = "brand_protection")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPhishingUrlInfoModelResultsItem {
     /// Name of the model.
@@ -14632,7 +14632,7 @@ pub struct IntelPhishingUrlInfoModelResultsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_score: Option<f64>,
 }
-#[cfg(any(feature = "brand_protection"))]
+#[cfg(feature = "brand_protection")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPhishingUrlInfoRuleMatchesItem {
     /// For internal use.
@@ -14648,7 +14648,7 @@ pub struct IntelPhishingUrlInfoRuleMatchesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "brand_protection"))]
+#[cfg(feature = "brand_protection")]
 /// Status of the most recent scan found.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPhishingUrlInfoScanStatus {
@@ -14665,7 +14665,7 @@ pub struct IntelPhishingUrlInfoScanStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submission_id: Option<i64>,
 }
-#[cfg(any(feature = "brand_protection"))]
+#[cfg(feature = "brand_protection")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPhishingUrlSubmit {
     /// URLs that were excluded from scanning because their domain is in our no-scan list.
@@ -14678,14 +14678,14 @@ pub struct IntelPhishingUrlSubmit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted_urls: Option<Vec<IntelPhishingUrlSubmitSubmittedUrlsItem>>,
 }
-#[cfg(any(feature = "brand_protection"))]
+#[cfg(feature = "brand_protection")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPhishingUrlSubmitExcludedUrlsItem {
     /// URL that was excluded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "brand_protection"))]
+#[cfg(feature = "brand_protection")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPhishingUrlSubmitSkippedUrlsItem {
     /// URL that was skipped.
@@ -14695,7 +14695,7 @@ pub struct IntelPhishingUrlSubmitSkippedUrlsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_id: Option<i64>,
 }
-#[cfg(any(feature = "brand_protection"))]
+#[cfg(feature = "brand_protection")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPhishingUrlSubmitSubmittedUrlsItem {
     /// URL that was submitted.
@@ -14705,7 +14705,7 @@ pub struct IntelPhishingUrlSubmitSubmittedUrlsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_id: Option<i64>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelResolvesToRef {
     /// STIX 2.1 identifier: https://docs.oasis-open.org/cti/stix/v2.1/cs02/stix-v2.1-cs02.html#_64yvzeku5a5c
@@ -14715,7 +14715,7 @@ pub struct IntelResolvesToRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelResponse {
@@ -14727,7 +14727,7 @@ pub struct IntelResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IntelResultInfo>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelResultInfo {
     /// Total number of results for the requested service
@@ -14743,7 +14743,7 @@ pub struct IntelResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelSchemasIp {
     /// Specifies a reference to the autonomous systems (AS) that the IP address belongs to.
@@ -14754,7 +14754,7 @@ pub struct IntelSchemasIp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk_types: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// Specifies a reference to the autonomous systems (AS) that the IP address belongs to.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelSchemasIpBelongsToRef {
@@ -14770,7 +14770,7 @@ pub struct IntelSchemasIpBelongsToRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// Infrastructure type of this ASN.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IntelSchemasIpBelongsToRefType {
@@ -14783,12 +14783,12 @@ pub enum IntelSchemasIpBelongsToRefType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 crate::runtime::string_enum!(
     open IntelSchemasIpBelongsToRefType { HostingProvider = "hosting_provider", Isp =
     "isp", Organization = "organization" }
 );
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelSchemasResponse {
@@ -14800,7 +14800,7 @@ pub struct IntelSchemasResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IntelResultInfo>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelSinkholesSinkholeItem {
     /// The account tag that owns this sinkhole
@@ -14833,14 +14833,14 @@ pub struct IntelSinkholesSinkholeItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r2_id: Option<String>,
 }
-#[cfg(any(feature = "brand_protection"))]
+#[cfg(feature = "brand_protection")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelUrlParam {
     /// URL(s) to filter submissions results by
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LegacyJhsApiResponseSingleResult {
@@ -14851,7 +14851,7 @@ pub enum LegacyJhsApiResponseSingleResult {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 impl<'de> ::serde::Deserialize<'de> for LegacyJhsApiResponseSingleResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -14878,7 +14878,7 @@ impl<'de> ::serde::Deserialize<'de> for LegacyJhsApiResponseSingleResult {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 impl ::serde::Serialize for LegacyJhsApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -14891,7 +14891,7 @@ impl ::serde::Serialize for LegacyJhsApiResponseSingleResult {
         }
     }
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsDimensionsItem {
     /// `event`
@@ -14905,12 +14905,12 @@ pub enum LegacyJhsDimensionsItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 crate::runtime::string_enum!(
     open LegacyJhsDimensionsItem { Event = "event", AppId = "appID", ColoName =
     "coloName", IpVersion = "ipVersion" }
 );
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// The name and type of DNS record for the Spectrum application.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LegacyJhsDns {
@@ -14921,7 +14921,7 @@ pub struct LegacyJhsDns {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<LegacyJhsDnsType>,
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// The type of DNS record associated with the application.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsDnsType {
@@ -14932,11 +14932,11 @@ pub enum LegacyJhsDnsType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 crate::runtime::string_enum!(
     open LegacyJhsDnsType { Cname = "CNAME", Address = "ADDRESS" }
 );
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// The anycast edge IP configuration for the hostname of this application.
 ///
 /// Decided by `type`; a value this version does not know is kept in `Unknown`.
@@ -14949,7 +14949,7 @@ pub enum LegacyJhsEdgeIps {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 impl<'de> ::serde::Deserialize<'de> for LegacyJhsEdgeIps {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -14970,7 +14970,7 @@ impl<'de> ::serde::Deserialize<'de> for LegacyJhsEdgeIps {
         }
     }
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 impl ::serde::Serialize for LegacyJhsEdgeIps {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -14983,7 +14983,7 @@ impl ::serde::Serialize for LegacyJhsEdgeIps {
         }
     }
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LegacyJhsEdgeIpsDynamic {
     /// The IP versions supported for inbound connections on Spectrum anycast IPs.
@@ -14993,7 +14993,7 @@ pub struct LegacyJhsEdgeIpsDynamic {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<LegacyJhsEdgeIpsDynamicType>,
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// The IP versions supported for inbound connections on Spectrum anycast IPs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsEdgeIpsDynamicConnectivity {
@@ -15006,21 +15006,21 @@ pub enum LegacyJhsEdgeIpsDynamicConnectivity {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 crate::runtime::string_enum!(
     open LegacyJhsEdgeIpsDynamicConnectivity { All = "all", Ipv4 = "ipv4", Ipv6 = "ipv6"
     }
 );
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// The type of edge IP configuration specified. Dynamically allocated edge IPs use Spectrum anycast IPs in accordance with the connectivity you specify. Only valid with CNAME DNS names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LegacyJhsEdgeIpsDynamicType {
     /// `dynamic`
     Dynamic,
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 crate::runtime::string_enum!(closed LegacyJhsEdgeIpsDynamicType { Dynamic = "dynamic" });
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LegacyJhsEdgeIpsStatic {
     /// The array of customer owned IPs we broadcast via anycast for this hostname and application.
@@ -15030,22 +15030,22 @@ pub struct LegacyJhsEdgeIpsStatic {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<LegacyJhsEdgeIpsStaticType>,
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// The type of edge IP configuration specified. Statically allocated edge IPs use customer IPs in accordance with the ips array you specify. Only valid with ADDRESS DNS names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LegacyJhsEdgeIpsStaticType {
     /// `static`
     Static,
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 crate::runtime::string_enum!(closed LegacyJhsEdgeIpsStaticType { Static = "static" });
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LegacyJhsMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// The name and type of DNS record for the Spectrum application.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LegacyJhsOriginDns {
@@ -15059,7 +15059,7 @@ pub struct LegacyJhsOriginDns {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<LegacyJhsOriginDnsType>,
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// The type of DNS record associated with the origin. "" is used to specify a combination of A/AAAA records.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsOriginDnsType {
@@ -15074,11 +15074,11 @@ pub enum LegacyJhsOriginDnsType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 crate::runtime::string_enum!(
     open LegacyJhsOriginDnsType { Empty = "", A = "A", Aaaa = "AAAA", Srv = "SRV" }
 );
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// The destination port at the origin. Only specified in conjunction with origin_dns. May use an integer to specify a single origin port, for example `1000`, or a string to specify a range of origin ports, for example `"1000-2000"`.
 /// Notes: If specifying a port range, the number of ports in the range must match the number of ports specified in the "protocol" field.
 ///
@@ -15092,7 +15092,7 @@ pub enum LegacyJhsOriginPort {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 impl<'de> ::serde::Deserialize<'de> for LegacyJhsOriginPort {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -15115,7 +15115,7 @@ impl<'de> ::serde::Deserialize<'de> for LegacyJhsOriginPort {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 impl ::serde::Serialize for LegacyJhsOriginPort {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -15128,7 +15128,7 @@ impl ::serde::Serialize for LegacyJhsOriginPort {
         }
     }
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// Enables Proxy Protocol to the origin. Refer to [Enable Proxy protocol](https://developers.cloudflare.com/spectrum/getting-started/proxy-protocol/) for implementation details on PROXY Protocol V1, PROXY Protocol V2, and Simple Proxy Protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsProxyProtocol {
@@ -15143,11 +15143,11 @@ pub enum LegacyJhsProxyProtocol {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 crate::runtime::string_enum!(
     open LegacyJhsProxyProtocol { Off = "off", V1 = "v1", V2 = "v2", Simple = "simple" }
 );
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LegacyJhsResponseCollection {
@@ -15159,7 +15159,7 @@ pub struct LegacyJhsResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<LegacyJhsResultInfo>,
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LegacyJhsResponseSingleOriginDnsResult {
     /// Enables Argo Smart Routing for this application.
@@ -15213,7 +15213,7 @@ pub struct LegacyJhsResponseSingleOriginDnsResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic_type: Option<LegacyJhsTrafficType>,
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LegacyJhsResultInfo {
     /// Total number of results for the requested service
@@ -15229,7 +15229,7 @@ pub struct LegacyJhsResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// The type of TLS termination associated with the application.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsTls {
@@ -15244,12 +15244,12 @@ pub enum LegacyJhsTls {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 crate::runtime::string_enum!(
     open LegacyJhsTls { Off = "off", Flexible = "flexible", Full = "full", Strict =
     "strict" }
 );
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 /// Determines how data travels from the edge to your origin. When set to "direct", Spectrum will send traffic directly to your origin, and the application's type is derived from the `protocol`. When set to "http" or "https", Spectrum will apply Cloudflare's HTTP/HTTPS features as it sends traffic to your origin, and the application type matches this property exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsTrafficType {
@@ -15262,11 +15262,11 @@ pub enum LegacyJhsTrafficType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "spectrum"))]
+#[cfg(feature = "spectrum")]
 crate::runtime::string_enum!(
     open LegacyJhsTrafficType { Direct = "direct", Http = "http", Https = "https" }
 );
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsValue {
     /// `flexible`
@@ -15278,11 +15278,11 @@ pub enum LegacyJhsValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open LegacyJhsValue { Flexible = "flexible", Full = "full", Strict = "strict" }
 );
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// ListsBulkOperationCompleted
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsBulkOperationCompleted {
@@ -15294,18 +15294,18 @@ pub struct ListsBulkOperationCompleted {
     /// The current status of the asynchronous operation.
     pub status: ListsBulkOperationCompletedStatus,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// The current status of the asynchronous operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ListsBulkOperationCompletedStatus {
     /// `completed`
     Completed,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 crate::runtime::string_enum!(
     closed ListsBulkOperationCompletedStatus { Completed = "completed" }
 );
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// ListsBulkOperationFailed
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsBulkOperationFailed {
@@ -15319,18 +15319,18 @@ pub struct ListsBulkOperationFailed {
     /// The current status of the asynchronous operation.
     pub status: ListsBulkOperationFailedStatus,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// The current status of the asynchronous operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ListsBulkOperationFailedStatus {
     /// `failed`
     Failed,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 crate::runtime::string_enum!(
     closed ListsBulkOperationFailedStatus { Failed = "failed" }
 );
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// ListsBulkOperationPendingOrRunning
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsBulkOperationPendingOrRunning {
@@ -15339,7 +15339,7 @@ pub struct ListsBulkOperationPendingOrRunning {
     /// The current status of the asynchronous operation.
     pub status: ListsBulkOperationPendingOrRunningStatus,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// The current status of the asynchronous operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ListsBulkOperationPendingOrRunningStatus {
@@ -15348,12 +15348,12 @@ pub enum ListsBulkOperationPendingOrRunningStatus {
     /// `running`
     Running,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 crate::runtime::string_enum!(
     closed ListsBulkOperationPendingOrRunningStatus { Pending = "pending", Running =
     "running" }
 );
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// One of 3 shapes. Decided by `status`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListsBulkOperationResponseCollectionResult {
@@ -15372,7 +15372,7 @@ pub enum ListsBulkOperationResponseCollectionResult {
     /// A `status` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 impl<'de> ::serde::Deserialize<'de> for ListsBulkOperationResponseCollectionResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -15409,7 +15409,7 @@ impl<'de> ::serde::Deserialize<'de> for ListsBulkOperationResponseCollectionResu
         }
     }
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 impl ::serde::Serialize for ListsBulkOperationResponseCollectionResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -15425,7 +15425,7 @@ impl ::serde::Serialize for ListsBulkOperationResponseCollectionResult {
         }
     }
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// One of 4 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListsItem {
@@ -15448,7 +15448,7 @@ pub enum ListsItem {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 impl<'de> ::serde::Deserialize<'de> for ListsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -15479,7 +15479,7 @@ impl<'de> ::serde::Deserialize<'de> for ListsItem {
         }
     }
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 impl ::serde::Serialize for ListsItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -15494,13 +15494,13 @@ impl ::serde::Serialize for ListsItem {
         }
     }
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// Valid characters for hostnames are ASCII(7) letters from a to z, the digits from 0 to 9, wildcards (*), and the hyphen (-).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemHostname {
     pub url_hostname: String,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// The definition of the redirect.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemRedirect {
@@ -15517,7 +15517,7 @@ pub struct ListsItemRedirect {
     pub subpath_matching: Option<bool>,
     pub target_url: String,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// The shape with `asn` set.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemWithAsn {
@@ -15544,7 +15544,7 @@ pub struct ListsItemWithAsn {
     )]
     pub modified_on: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// The shape with `hostname` set.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemWithHostname {
@@ -15571,7 +15571,7 @@ pub struct ListsItemWithHostname {
     )]
     pub modified_on: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// The shape with `ip` set.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemWithIp {
@@ -15598,7 +15598,7 @@ pub struct ListsItemWithIp {
     )]
     pub modified_on: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// The shape with `redirect` set.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemWithRedirect {
@@ -15625,7 +15625,7 @@ pub struct ListsItemWithRedirect {
     /// The definition of the redirect.
     pub redirect: ListsItemRedirect,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemsListResponseCollection {
@@ -15637,13 +15637,13 @@ pub struct ListsItemsListResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ListsItemsListResponseCollectionResultInfo>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemsListResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursors: Option<ListsItemsListResponseCollectionResultInfoCursors>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemsListResponseCollectionResultInfoCursors {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15651,7 +15651,7 @@ pub struct ListsItemsListResponseCollectionResultInfoCursors {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsItemsUpdateRequestCollectionItem {
     /// A non-negative 32 bit integer
@@ -15670,7 +15670,7 @@ pub struct ListsItemsUpdateRequestCollectionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect: Option<ListsItemRedirect>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// The type of the list. Each type supports specific list items (IP addresses, ASNs, hostnames or redirects).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListsKind {
@@ -15685,12 +15685,12 @@ pub enum ListsKind {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 crate::runtime::string_enum!(
     open ListsKind { Ip = "ip", Redirect = "redirect", Hostname = "hostname", Asn = "asn"
     }
 );
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsList {
     /// The RFC 3339 timestamp of when the list was created.
@@ -15726,21 +15726,21 @@ pub struct ListsList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_referencing_filters: Option<f64>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsListDeleteResponseCollectionResult {
     /// The unique ID of the item in the List.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsListsAsyncResponseResult {
     /// The unique operation ID of the asynchronous action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_id: Option<String>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsListsResponseCollectionResultItem {
     /// The RFC 3339 timestamp of when the list was created.
@@ -15764,7 +15764,7 @@ pub struct ListsListsResponseCollectionResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_referencing_filters: Option<f64>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 /// A message or error the API returned with a response.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsResponseInfo {
@@ -15775,13 +15775,13 @@ pub struct ListsResponseInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ListsResponseInfoSource>,
 }
-#[cfg(any(feature = "rules"))]
+#[cfg(feature = "rules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListsResponseInfoSource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Controls features that modify the routing of requests to pools and origins in response to dynamic conditions, such as during the interval between active health monitoring requests. For example, zero-downtime failover occurs immediately when an origin becomes unavailable due to HTTP 521, 522, or 523 response codes. If there is another healthy origin in the same pool, the request is retried once against this alternate origin.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingAdaptiveRouting {
@@ -15789,7 +15789,7 @@ pub struct LoadBalancingAdaptiveRouting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failover_across_pools: Option<bool>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingAnalytics {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15846,13 +15846,13 @@ crate::runtime::string_enum!(
     "EEU", Nsam = "NSAM", Ssam = "SSAM", Oc = "OC", Me = "ME", Naf = "NAF", Saf = "SAF",
     Sas = "SAS", Seas = "SEAS", Neas = "NEAS", AllRegions = "ALL_REGIONS" }
 );
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingComponentsSchemasIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "user"))]
+#[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingComponentsSchemasResponseCollection {
@@ -15881,7 +15881,7 @@ pub struct LoadBalancingIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingLoadBalancer {
     /// Controls features that modify the routing of requests to pools and origins in response to dynamic conditions, such as during the interval between active health monitoring requests. For example, zero-downtime failover occurs immediately when an origin becomes unavailable due to HTTP 521, 522, or 523 response codes. If there is another healthy origin in the same pool, the request is retried once against this alternate origin.
@@ -15969,7 +15969,7 @@ pub struct LoadBalancingLoadBalancer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingLoadBalancerComponentsSchemasResponseCollection {
@@ -16026,7 +16026,7 @@ pub enum LoadBalancingLoadSheddingSessionPolicy {
 crate::runtime::string_enum!(
     open LoadBalancingLoadSheddingSessionPolicy { Hash = "hash" }
 );
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Controls location-based steering for non-proxied requests. See `steering_policy` to learn how steering is affected.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingLocationStrategy {
@@ -16043,7 +16043,7 @@ pub struct LoadBalancingLocationStrategy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefer_ecs: Option<LoadBalancingLocationStrategyPreferEcs>,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Determines the authoritative location when ECS is not preferred, does not exist in the request, or its GeoIP lookup is unsuccessful.
 /// - `"pop"`: Use the Cloudflare PoP location.
 /// - `"resolver_ip"`: Use the DNS resolver GeoIP location. If the GeoIP lookup is unsuccessful, use the Cloudflare PoP location.
@@ -16056,11 +16056,11 @@ pub enum LoadBalancingLocationStrategyMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 crate::runtime::string_enum!(
     open LoadBalancingLocationStrategyMode { Pop = "pop", ResolverIp = "resolver_ip" }
 );
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Whether the EDNS Client Subnet (ECS) GeoIP should be preferred as the authoritative location.
 /// - `"always"`: Always prefer ECS.
 /// - `"never"`: Never prefer ECS.
@@ -16079,7 +16079,7 @@ pub enum LoadBalancingLocationStrategyPreferEcs {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 crate::runtime::string_enum!(
     open LoadBalancingLocationStrategyPreferEcs { Always = "always", Never = "never",
     Proximity = "proximity", Geo = "geo" }
@@ -16380,7 +16380,7 @@ pub struct LoadBalancingPreviewResultValue {
         Vec<::std::collections::BTreeMap<String, LoadBalancingOriginHealthData>>,
     >,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Configures pool weights.
 /// - `steering_policy="random"`: A random pool is selected with probability proportional to pool weights.
 /// - `steering_policy="least_outstanding_requests"`: Use pool weights to scale each pool's outstanding requests.
@@ -16436,7 +16436,7 @@ crate::runtime::string_enum!(
     open LoadBalancingReferencesResponseResultItemReferenceType { Star = "*", Referral =
     "referral", Referrer = "referrer" }
 );
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// A list of Cloudflare regions. WNAM: Western North America, ENAM: Eastern North America, WEU: Western Europe, EEU: Eastern Europe, NSAM: Northern South America, SSAM: Southern South America, OC: Oceania, ME: Middle East, NAF: North Africa, SAF: South Africa, SAS: Southern Asia, SEAS: South East Asia, NEAS: North East Asia).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LoadBalancingRegionCode {
@@ -16469,13 +16469,13 @@ pub enum LoadBalancingRegionCode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 crate::runtime::string_enum!(
     open LoadBalancingRegionCode { Wnam = "WNAM", Enam = "ENAM", Weu = "WEU", Eeu =
     "EEU", Nsam = "NSAM", Ssam = "SSAM", Oc = "OC", Me = "ME", Naf = "NAF", Saf = "SAF",
     Sas = "SAS", Seas = "SEAS", Neas = "NEAS" }
 );
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// A reference to a load balancer resource.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingResourceReference {
@@ -16496,7 +16496,7 @@ pub struct LoadBalancingResourceReference {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<LoadBalancingResourceReferenceResourceType>,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// When listed as a reference, the type (direction) of the reference.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LoadBalancingResourceReferenceReferenceType {
@@ -16507,12 +16507,12 @@ pub enum LoadBalancingResourceReferenceReferenceType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 crate::runtime::string_enum!(
     open LoadBalancingResourceReferenceReferenceType { Referral = "referral", Referrer =
     "referrer" }
 );
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// The type of the resource.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LoadBalancingResourceReferenceResourceType {
@@ -16525,7 +16525,7 @@ pub enum LoadBalancingResourceReferenceResourceType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 crate::runtime::string_enum!(
     open LoadBalancingResourceReferenceResourceType { LoadBalancer = "load_balancer",
     Monitor = "monitor", Pool = "pool" }
@@ -16546,7 +16546,7 @@ pub struct LoadBalancingResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// A rule object containing conditions and overrides for this load balancer to evaluate.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingRulesItem {
@@ -16572,7 +16572,7 @@ pub struct LoadBalancingRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminates: Option<bool>,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// A collection of fields used to directly respond to the eyeball instead of routing to a pool. If a fixed_response is supplied the rule will be marked as terminates.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingRulesItemFixedResponse {
@@ -16589,7 +16589,7 @@ pub struct LoadBalancingRulesItemFixedResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// A collection of overrides to apply to the load balancer when this rule's condition is true. All fields are optional.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingRulesItemOverrides {
@@ -16719,14 +16719,14 @@ pub struct LoadBalancingSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<LoadBalancingResultInfo>,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingSearch {
     /// A list of resources matching the search query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Vec<LoadBalancingResourceReference>>,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// The type of references to include ("*" for all).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LoadBalancingSearchParamsReferences {
@@ -16741,12 +16741,12 @@ pub enum LoadBalancingSearchParamsReferences {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 crate::runtime::string_enum!(
     open LoadBalancingSearchParamsReferences { Empty = "", Star = "*", Referral =
     "referral", Referrer = "referrer" }
 );
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Specifies the type of session affinity the load balancer should use unless specified as `"none"` or "" (default). The supported types are:
 /// - `"cookie"`: On the first request to a proxied load balancer, a cookie is generated, encoding information of which origin the request will be forwarded to. Subsequent requests, by the same client to the same load balancer, will be sent to the origin server the cookie encodes, for the duration of the cookie and as long as the origin server remains healthy. If the cookie has expired or the origin server is unhealthy, then a new origin server is calculated and used.
 /// - `"ip_cookie"`: Behaves the same as `"cookie"` except the initial origin selection is stable and based on the client's ip address.
@@ -16766,12 +16766,12 @@ pub enum LoadBalancingSessionAffinity {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 crate::runtime::string_enum!(
     open LoadBalancingSessionAffinity { None = "none", Cookie = "cookie", IpCookie =
     "ip_cookie", Header = "header", Empty = "\"\"" }
 );
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Configures attributes for session affinity.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoadBalancingSessionAffinityAttributes {
@@ -16801,7 +16801,7 @@ pub struct LoadBalancingSessionAffinityAttributes {
         LoadBalancingSessionAffinityAttributesZeroDowntimeFailover,
     >,
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Configures the SameSite attribute on session affinity cookie. Value "Auto" will be translated to "Lax" or "None" depending if Always Use HTTPS is enabled. Note: when using value "None", the secure attribute can not be set to "Never".
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LoadBalancingSessionAffinityAttributesSamesite {
@@ -16816,12 +16816,12 @@ pub enum LoadBalancingSessionAffinityAttributesSamesite {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 crate::runtime::string_enum!(
     open LoadBalancingSessionAffinityAttributesSamesite { Auto = "Auto", Lax = "Lax",
     None = "None", Strict = "Strict" }
 );
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Configures the Secure attribute on session affinity cookie. Value "Always" indicates the Secure attribute will be set in the Set-Cookie header, "Never" indicates the Secure attribute will not be set, and "Auto" will set the Secure attribute depending if Always Use HTTPS is enabled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LoadBalancingSessionAffinityAttributesSecure {
@@ -16834,12 +16834,12 @@ pub enum LoadBalancingSessionAffinityAttributesSecure {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 crate::runtime::string_enum!(
     open LoadBalancingSessionAffinityAttributesSecure { Auto = "Auto", Always = "Always",
     Never = "Never" }
 );
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Configures the zero-downtime failover between origins within a pool when session affinity is enabled. This feature is currently incompatible with Argo, Tiered Cache, and Bandwidth Alliance. The supported values are:
 /// - `"none"`: No failover takes place for sessions pinned to the origin (default).
 /// - `"temporary"`: Traffic will be sent to another other healthy origin until the originally pinned origin is available; note that this can potentially result in heavy origin flapping.
@@ -16855,12 +16855,12 @@ pub enum LoadBalancingSessionAffinityAttributesZeroDowntimeFailover {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 crate::runtime::string_enum!(
     open LoadBalancingSessionAffinityAttributesZeroDowntimeFailover { None = "none",
     Temporary = "temporary", Sticky = "sticky" }
 );
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 /// Steering Policy for this load balancer.
 /// - `"off"`: Use `default_pools`.
 /// - `"geo"`: Use `region_pools`/`country_pools`/`pop_pools`. For non-proxied requests, the country for `country_pools` is determined by `location_strategy`.
@@ -16891,7 +16891,7 @@ pub enum LoadBalancingSteeringPolicy {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "load_balancers"))]
+#[cfg(feature = "load_balancers")]
 crate::runtime::string_enum!(
     open LoadBalancingSteeringPolicy { Off = "off", Geo = "geo", Random = "random",
     DynamicLatency = "dynamic_latency", Proximity = "proximity", LeastOutstandingRequests
@@ -16922,27 +16922,27 @@ crate::runtime::string_enum!(
     open LoadBalancingType { Http = "http", Https = "https", Tcp = "tcp", UdpIcmp =
     "udp_icmp", IcmpPing = "icmp_ping", Smtp = "smtp" }
 );
-#[cfg(any(feature = "logs"))]
+#[cfg(feature = "logs")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogcontrolCmbConfig {
     /// Comma-separated list of regions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regions: Option<String>,
 }
-#[cfg(any(feature = "logs"))]
+#[cfg(feature = "logs")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogcontrolRetentionFlag {
     /// The log retention flag for Logpull API.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag: Option<bool>,
 }
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogpushDestinationExistsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exists: Option<bool>,
 }
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 /// This field is deprecated. Please use `max_upload_*` parameters instead. The frequency at which Cloudflare sends batches of logs to your destination. Setting frequency to high sends your logs in larger quantities of smaller files. Setting frequency to low sends logs in smaller quantities of larger files.
 ///
 /// Deprecated.
@@ -16955,9 +16955,9 @@ pub enum LogpushFrequency {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 crate::runtime::string_enum!(open LogpushFrequency { High = "high", Low = "low" });
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogpushGetOwnershipResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16967,7 +16967,7 @@ pub struct LogpushGetOwnershipResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
 }
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogpushInstantLogsJob {
     /// Unique WebSocket address that will receive messages from Cloudflare’s edge.
@@ -16986,7 +16986,7 @@ pub struct LogpushInstantLogsJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
 }
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 /// The kind parameter (optional) is used to differentiate between Logpush and Edge Log Delivery jobs. Currently, Edge Log Delivery is only supported for the `http_requests` dataset.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LogpushKind {
@@ -16995,9 +16995,9 @@ pub enum LogpushKind {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 crate::runtime::string_enum!(open LogpushKind { Edge = "edge" });
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogpushLogpushJob {
     /// Name of the dataset. A list of supported datasets can be found on the [Developer Docs](https://developers.cloudflare.com/logs/reference/log-fields/).
@@ -17064,7 +17064,7 @@ pub struct LogpushLogpushJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_options: Option<LogpushOutputOptions>,
 }
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 /// The structured replacement for `logpull_options`. When including this field, the `logpull_option` field will be ignored.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogpushOutputOptions {
@@ -17105,7 +17105,7 @@ pub struct LogpushOutputOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp_format: Option<LogpushOutputOptionsTimestampFormat>,
 }
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 /// Specifies the output type, such as `ndjson` or `csv`. This sets default values for the rest of the settings, depending on the chosen output type. Some formatting rules, like string quoting, are different between output types.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LogpushOutputOptionsOutputType {
@@ -17116,11 +17116,11 @@ pub enum LogpushOutputOptionsOutputType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 crate::runtime::string_enum!(
     open LogpushOutputOptionsOutputType { Ndjson = "ndjson", Csv = "csv" }
 );
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 /// String to specify the format for timestamps, such as `unixnano`, `unix`, or `rfc3339`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LogpushOutputOptionsTimestampFormat {
@@ -17133,18 +17133,18 @@ pub enum LogpushOutputOptionsTimestampFormat {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 crate::runtime::string_enum!(
     open LogpushOutputOptionsTimestampFormat { Unixnano = "unixnano", Unix = "unix",
     Rfc3339 = "rfc3339" }
 );
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogpushValidateOwnershipResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
 }
-#[cfg(any(feature = "logpush"))]
+#[cfg(feature = "logpush")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogpushValidateResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17152,13 +17152,13 @@ pub struct LogpushValidateResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
 }
-#[cfg(any(feature = "logs"))]
+#[cfg(feature = "logs")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogshareFieldsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
-#[cfg(any(feature = "logs"))]
+#[cfg(feature = "logs")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogshareLogsResponseJsonLines {
@@ -17169,7 +17169,7 @@ pub enum LogshareLogsResponseJsonLines {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "logs"))]
+#[cfg(feature = "logs")]
 impl<'de> ::serde::Deserialize<'de> for LogshareLogsResponseJsonLines {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -17196,7 +17196,7 @@ impl<'de> ::serde::Deserialize<'de> for LogshareLogsResponseJsonLines {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "logs"))]
+#[cfg(feature = "logs")]
 impl ::serde::Serialize for LogshareLogsResponseJsonLines {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -17209,7 +17209,7 @@ impl ::serde::Serialize for LogshareLogsResponseJsonLines {
         }
     }
 }
-#[cfg(any(feature = "logs"))]
+#[cfg(feature = "logs")]
 /// By default, timestamps in responses are returned as Unix nanosecond integers. The `?timestamps=` argument can be set to change the format in which response timestamps are returned. Possible values are: `unix`, `unixnano`, `rfc3339`. Note that `unix` and `unixnano` return timestamps as integers; `rfc3339` returns timestamps as strings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LogshareTimestamps {
@@ -17222,11 +17222,11 @@ pub enum LogshareTimestamps {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "logs"))]
+#[cfg(feature = "logs")]
 crate::runtime::string_enum!(
     open LogshareTimestamps { Unix = "unix", Unixnano = "unixnano", Rfc3339 = "rfc3339" }
 );
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// Custom app defined for an account.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicAccountApp {
@@ -17245,7 +17245,7 @@ pub struct MagicAccountApp {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// Bidirectional ACL policy for network traffic within a site.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicAcl {
@@ -17268,7 +17268,7 @@ pub struct MagicAcl {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocols: Option<Vec<MagicAclProtocolsItem>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// Array of allowed communication protocols between configured LANs. If no protocols are provided, all protocols are allowed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicAclProtocolsItem {
@@ -17281,11 +17281,11 @@ pub enum MagicAclProtocolsItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 crate::runtime::string_enum!(
     open MagicAclProtocolsItem { Tcp = "tcp", Udp = "udp", Icmp = "icmp" }
 );
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicAclUpdateRequest {
     /// Description for the ACL.
@@ -17304,7 +17304,7 @@ pub struct MagicAclUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocols: Option<Vec<MagicAclUpdateRequestProtocolsItem>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// Array of allowed communication protocols between configured LANs. If no protocols are provided, all protocols are allowed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicAclUpdateRequestProtocolsItem {
@@ -17317,11 +17317,11 @@ pub enum MagicAclUpdateRequestProtocolsItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 crate::runtime::string_enum!(
     open MagicAclUpdateRequestProtocolsItem { Tcp = "tcp", Udp = "udp", Icmp = "icmp" }
 );
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// Bidirectional ACL policy for local network traffic within a site.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicAclsAddSingleRequest {
@@ -17338,7 +17338,7 @@ pub struct MagicAclsAddSingleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocols: Option<Vec<MagicAclsAddSingleRequestProtocolsItem>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// Array of allowed communication protocols between configured LANs. If no protocols are provided, all protocols are allowed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicAclsAddSingleRequestProtocolsItem {
@@ -17351,12 +17351,12 @@ pub enum MagicAclsAddSingleRequestProtocolsItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 crate::runtime::string_enum!(
     open MagicAclsAddSingleRequestProtocolsItem { Tcp = "tcp", Udp = "udp", Icmp = "icmp"
     }
 );
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// Collection of Hostnames and/or IP Subnets to associate with traffic decisions.
 ///
 /// Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
@@ -17373,7 +17373,7 @@ pub enum MagicApp {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 impl<'de> ::serde::Deserialize<'de> for MagicApp {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -17397,7 +17397,7 @@ impl<'de> ::serde::Deserialize<'de> for MagicApp {
         }
     }
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 impl ::serde::Serialize for MagicApp {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -17410,9 +17410,9 @@ impl ::serde::Serialize for MagicApp {
         }
     }
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 pub type MagicAppAddSingleRequest = ::serde_json::Value;
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// Traffic decision configuration for an app.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicAppConfig {
@@ -17427,7 +17427,7 @@ pub struct MagicAppConfig {
     /// Identifier
     pub site_id: String,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicAppConfigAddSingleRequest {
     /// Whether to breakout traffic to the app's endpoints directly. Null preserves default behavior.
@@ -17437,7 +17437,7 @@ pub struct MagicAppConfigAddSingleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicAppConfigUpdateRequest {
     /// Magic account app ID.
@@ -17453,9 +17453,9 @@ pub struct MagicAppConfigUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 pub type MagicAppUpdateRequest = ::serde_json::Value;
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicComponentsSchemasModifiedTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17463,7 +17463,7 @@ pub struct MagicComponentsSchemasModifiedTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_interconnects: Option<Vec<MagicInterconnect>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicComponentsSchemasTunnelModifiedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17473,13 +17473,13 @@ pub struct MagicComponentsSchemasTunnelModifiedResponseResult {
         ::std::collections::BTreeMap<String, ::serde_json::Value>,
     >,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicComponentsSchemasTunnelSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interconnect: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicComponentsSchemasTunnelUpdateRequest {
     /// An optional description of the interconnect.
@@ -17497,13 +17497,13 @@ pub struct MagicComponentsSchemasTunnelUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mtu: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicComponentsSchemasTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interconnects: Option<Vec<MagicInterconnect>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// The configuration specific to GRE interconnects.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicGre {
@@ -17511,7 +17511,7 @@ pub struct MagicGre {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloudflare_endpoint: Option<String>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicGreTunnel {
     /// The IP address assigned to the Cloudflare side of the GRE tunnel.
@@ -17551,7 +17551,7 @@ pub struct MagicGreTunnel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicHealthCheck {
     /// The direction of the flow of the healthcheck. Either unidirectional, where the probe comes to you via the tunnel and the result comes back to Cloudflare via the open Internet, or bidirectional where both the probe and result come and go via the tunnel. Note in the case of bidirecitonal healthchecks, the target field in health_check is ignored as the interface_address is used to send traffic into the tunnel.
@@ -17570,7 +17570,7 @@ pub struct MagicHealthCheck {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<MagicHealthCheckType>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// The direction of the flow of the healthcheck. Either unidirectional, where the probe comes to you via the tunnel and the result comes back to Cloudflare via the open Internet, or bidirectional where both the probe and result come and go via the tunnel. Note in the case of bidirecitonal healthchecks, the target field in health_check is ignored as the interface_address is used to send traffic into the tunnel.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicHealthCheckDirection {
@@ -17581,12 +17581,12 @@ pub enum MagicHealthCheckDirection {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 crate::runtime::string_enum!(
     open MagicHealthCheckDirection { Unidirectional = "unidirectional", Bidirectional =
     "bidirectional" }
 );
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// How frequent the health check is run. The default value is `mid`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicHealthCheckRate {
@@ -17599,11 +17599,11 @@ pub enum MagicHealthCheckRate {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 crate::runtime::string_enum!(
     open MagicHealthCheckRate { Low = "low", Mid = "mid", High = "high" }
 );
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// The type of healthcheck to run, reply or request. The default value is `reply`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicHealthCheckType {
@@ -17614,11 +17614,11 @@ pub enum MagicHealthCheckType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 crate::runtime::string_enum!(
     open MagicHealthCheckType { Reply = "reply", Request = "request" }
 );
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicInterconnect {
     /// The name of the interconnect. The name cannot share a name with other tunnels.
@@ -17659,7 +17659,7 @@ pub struct MagicInterconnect {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicIpsecTunnel {
     /// When `true`, the tunnel can use a null-cipher (`ENCR_NULL`) in the ESP tunnel (Phase 2).
@@ -17703,7 +17703,7 @@ pub struct MagicIpsecTunnel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_health_check: Option<MagicTunnelHealthCheck>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicLan {
     /// mark true to use this LAN for HA probing. only works for site with HA turned on. only one LAN can be set as the ha_link.
@@ -17730,7 +17730,7 @@ pub struct MagicLan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vlan_tag: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicLanAclConfiguration {
     /// The identifier for the LAN you want to create an ACL policy with.
@@ -17745,14 +17745,14 @@ pub struct MagicLanAclConfiguration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Vec<String>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicLanDhcpRelay {
     /// List of DHCP server IPs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_addresses: Option<Vec<String>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicLanDhcpServer {
     /// A valid IPv4 address.
@@ -17768,7 +17768,7 @@ pub struct MagicLanDhcpServer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reservations: Option<::std::collections::BTreeMap<String, String>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// If the site is not configured in high availability mode, this configuration is optional (if omitted, use DHCP). However, if in high availability mode, static_address is required along with secondary and virtual address.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicLanStaticAddressing {
@@ -17785,7 +17785,7 @@ pub struct MagicLanStaticAddressing {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtual_address: Option<String>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicLanUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17803,7 +17803,7 @@ pub struct MagicLanUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vlan_tag: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicLansAddSingleRequest {
     /// mark true to use this LAN for HA probing. only works for site with HA turned on. only one LAN can be set as the ha_link.
@@ -17822,7 +17822,7 @@ pub struct MagicLansAddSingleRequest {
     /// VLAN port number.
     pub vlan_tag: i64,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// Managed app defined by Cloudflare.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicManagedApp {
@@ -17841,7 +17841,7 @@ pub struct MagicManagedApp {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicModifiedTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17849,7 +17849,7 @@ pub struct MagicModifiedTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_gre_tunnels: Option<Vec<MagicGreTunnel>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicMultipleRouteDeleteResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17859,7 +17859,7 @@ pub struct MagicMultipleRouteDeleteResponseResult {
         ::std::collections::BTreeMap<String, ::serde_json::Value>,
     >,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicMultipleRouteModifiedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17867,14 +17867,14 @@ pub struct MagicMultipleRouteModifiedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_routes: Option<Vec<MagicRoute>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicNat {
     /// A valid CIDR notation representing an IP range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub static_prefix: Option<String>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicPskGenerationResponseResult {
     /// Identifier
@@ -17887,7 +17887,7 @@ pub struct MagicPskGenerationResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub psk_metadata: Option<MagicPskMetadata>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// The PSK metadata that includes when the PSK was generated.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicPskMetadata {
@@ -17899,7 +17899,7 @@ pub struct MagicPskMetadata {
     )]
     pub last_generated_on: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicRoute {
     /// When the route was created.
@@ -17935,15 +17935,15 @@ pub struct MagicRoute {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicRouteDeleteIdInput {}
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicRouteDeleteManyRequestInput {
     pub routes: Vec<MagicRouteDeleteIdInput>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicRouteDeletedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17951,7 +17951,7 @@ pub struct MagicRouteDeletedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_route: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicRouteModifiedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17961,18 +17961,18 @@ pub struct MagicRouteModifiedResponseResult {
         ::std::collections::BTreeMap<String, ::serde_json::Value>,
     >,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicRouteSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicRouteUpdateManyRequestInput {
     pub routes: Vec<MagicRouteUpdateSingleRequestInput>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicRouteUpdateRequest {
     /// An optional human provided description of the static route.
@@ -17991,7 +17991,7 @@ pub struct MagicRouteUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicRouteUpdateSingleRequestInput {
     /// An optional human provided description of the static route.
@@ -18010,7 +18010,7 @@ pub struct MagicRouteUpdateSingleRequestInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicRoutedSubnet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18020,13 +18020,13 @@ pub struct MagicRoutedSubnet {
     /// A valid CIDR notation representing an IP range.
     pub prefix: String,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicRoutesCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routes: Option<Vec<MagicRoute>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSchemasHealthCheck {
     /// Determines whether to run healthchecks for a tunnel.
@@ -18042,7 +18042,7 @@ pub struct MagicSchemasHealthCheck {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<MagicSchemasHealthCheckType>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// How frequent the health check is run. The default value is `mid`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicSchemasHealthCheckRate {
@@ -18055,11 +18055,11 @@ pub enum MagicSchemasHealthCheckRate {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 crate::runtime::string_enum!(
     open MagicSchemasHealthCheckRate { Low = "low", Mid = "mid", High = "high" }
 );
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// The type of healthcheck to run, reply or request. The default value is `reply`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicSchemasHealthCheckType {
@@ -18070,11 +18070,11 @@ pub enum MagicSchemasHealthCheckType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 crate::runtime::string_enum!(
     open MagicSchemasHealthCheckType { Reply = "reply", Request = "request" }
 );
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSchemasModifiedTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18082,7 +18082,7 @@ pub struct MagicSchemasModifiedTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_ipsec_tunnels: Option<Vec<MagicIpsecTunnel>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSchemasTunnelAddRequest {
     /// The IP address assigned to the Cloudflare side of the IPsec tunnel.
@@ -18106,7 +18106,7 @@ pub struct MagicSchemasTunnelAddRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay_protection: Option<bool>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSchemasTunnelDeletedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18116,7 +18116,7 @@ pub struct MagicSchemasTunnelDeletedResponseResult {
         ::std::collections::BTreeMap<String, ::serde_json::Value>,
     >,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSchemasTunnelModifiedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18126,13 +18126,13 @@ pub struct MagicSchemasTunnelModifiedResponseResult {
         ::std::collections::BTreeMap<String, ::serde_json::Value>,
     >,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSchemasTunnelSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipsec_tunnel: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSchemasTunnelUpdateRequest {
     /// The IP address assigned to the Cloudflare side of the IPsec tunnel.
@@ -18156,13 +18156,13 @@ pub struct MagicSchemasTunnelUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay_protection: Option<bool>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSchemasTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipsec_tunnels: Option<Vec<MagicIpsecTunnel>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// Used only for ECMP routes.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicScope {
@@ -18173,7 +18173,7 @@ pub struct MagicScope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colo_regions: Option<Vec<String>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSite {
     /// Magic Connector identifier tag.
@@ -18197,7 +18197,7 @@ pub struct MagicSite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_connector_id: Option<String>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// Location of site in latitude and longitude.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSiteLocation {
@@ -18208,7 +18208,7 @@ pub struct MagicSiteLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<String>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSiteUpdateRequest {
     /// Magic Connector identifier tag.
@@ -18226,7 +18226,7 @@ pub struct MagicSiteUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_connector_id: Option<String>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicSitesAddSingleRequest {
     /// Magic Connector identifier tag.
@@ -18246,7 +18246,7 @@ pub struct MagicSitesAddSingleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_connector_id: Option<String>,
 }
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTransitColo {
     /// Source colo city.
@@ -18256,7 +18256,7 @@ pub struct MagicTransitColo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTransitColoResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18275,7 +18275,7 @@ pub struct MagicTransitColoResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traceroute_time_ms: Option<i64>,
 }
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 /// Errors resulting from collecting traceroute from colo to target.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicTransitError {
@@ -18292,7 +18292,7 @@ pub enum MagicTransitError {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 crate::runtime::string_enum!(
     open MagicTransitError { Empty = "", CouldNotGatherTracerouteDataCode1 =
     "Could not gather traceroute data: Code 1", CouldNotGatherTracerouteDataCode2 =
@@ -18300,7 +18300,7 @@ crate::runtime::string_enum!(
     "Could not gather traceroute data: Code 3", CouldNotGatherTracerouteDataCode4 =
     "Could not gather traceroute data: Code 4" }
 );
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTransitHopResult {
     /// An array of node objects.
@@ -18316,13 +18316,13 @@ pub struct MagicTransitHopResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packets_ttl: Option<i64>,
 }
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTransitMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTransitNodeResult {
     /// AS number associated with the node object.
@@ -18353,7 +18353,7 @@ pub struct MagicTransitNodeResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub std_dev_rtt_ms: Option<f64>,
 }
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTransitOptions {
     /// Max TTL.
@@ -18372,7 +18372,7 @@ pub struct MagicTransitOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_time: Option<i64>,
 }
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 /// Type of packet sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicTransitPacketType {
@@ -18389,12 +18389,12 @@ pub enum MagicTransitPacketType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 crate::runtime::string_enum!(
     open MagicTransitPacketType { Icmp = "icmp", Tcp = "tcp", Udp = "udp", Gre = "gre",
     GreIcmp = "gre+icmp" }
 );
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTransitResultInfo {
     /// Total number of results for the requested service
@@ -18410,7 +18410,7 @@ pub struct MagicTransitResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTransitTargetResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18419,7 +18419,7 @@ pub struct MagicTransitTargetResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
 }
-#[cfg(any(feature = "diagnostics"))]
+#[cfg(feature = "diagnostics")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTransitTracerouteResponseCollection {
@@ -18431,7 +18431,7 @@ pub struct MagicTransitTracerouteResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<MagicTransitResultInfo>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTunnelDeletedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18441,7 +18441,7 @@ pub struct MagicTunnelDeletedResponseResult {
         ::std::collections::BTreeMap<String, ::serde_json::Value>,
     >,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTunnelHealthCheck {
     /// Determines whether to run healthchecks for a tunnel.
@@ -18457,7 +18457,7 @@ pub struct MagicTunnelHealthCheck {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<MagicTunnelHealthCheckType>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// How frequent the health check is run. The default value is `mid`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicTunnelHealthCheckRate {
@@ -18470,11 +18470,11 @@ pub enum MagicTunnelHealthCheckRate {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 crate::runtime::string_enum!(
     open MagicTunnelHealthCheckRate { Low = "low", Mid = "mid", High = "high" }
 );
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// The type of healthcheck to run, reply or request. The default value is `reply`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicTunnelHealthCheckType {
@@ -18485,11 +18485,11 @@ pub enum MagicTunnelHealthCheckType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 crate::runtime::string_enum!(
     open MagicTunnelHealthCheckType { Reply = "reply", Request = "request" }
 );
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTunnelModifiedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18499,13 +18499,13 @@ pub struct MagicTunnelModifiedResponseResult {
         ::std::collections::BTreeMap<String, ::serde_json::Value>,
     >,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTunnelSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gre_tunnel: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTunnelUpdateRequest {
     /// The IP address assigned to the Cloudflare side of the GRE tunnel.
@@ -18528,7 +18528,7 @@ pub struct MagicTunnelUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18540,7 +18540,7 @@ pub struct MagicVisibilityMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "mnm"))]
+#[cfg(feature = "mnm")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicVisibilityMnmConfig {
     /// Fallback sampling rate of flow messages being sent in packets per second. This should match the packet sampling rate configured on the router.
@@ -18549,7 +18549,7 @@ pub struct MagicVisibilityMnmConfig {
     pub name: String,
     pub router_ips: Vec<String>,
 }
-#[cfg(any(feature = "mnm"))]
+#[cfg(feature = "mnm")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicVisibilityMnmRule {
     /// Toggle on if you would like Cloudflare to automatically advertise the IP Prefixes within the rule via Magic Transit when the rule is triggered. Only available for users of Magic Transit.
@@ -18569,13 +18569,13 @@ pub struct MagicVisibilityMnmRule {
     pub packet_threshold: Option<f64>,
     pub prefixes: Vec<String>,
 }
-#[cfg(any(feature = "mnm"))]
+#[cfg(feature = "mnm")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicVisibilityMnmRuleAdvertisableResponse {
     /// Toggle on if you would like Cloudflare to automatically advertise the IP Prefixes within the rule via Magic Transit when the rule is triggered. Only available for users of Magic Transit.
     pub automatic_advertisement: Option<bool>,
 }
-#[cfg(any(feature = "mnm"))]
+#[cfg(feature = "mnm")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicVisibilityMnmRulesCollectionResponse {
@@ -18587,7 +18587,7 @@ pub struct MagicVisibilityMnmRulesCollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<MagicVisibilityResultInfo>,
 }
-#[cfg(any(feature = "pcaps"))]
+#[cfg(feature = "pcaps")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicVisibilityPcapsCollectionResponse {
@@ -18599,9 +18599,9 @@ pub struct MagicVisibilityPcapsCollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<MagicVisibilityResultInfo>,
 }
-#[cfg(any(feature = "pcaps"))]
+#[cfg(feature = "pcaps")]
 pub type MagicVisibilityPcapsCollectionResponseResultItem = ::serde_json::Value;
-#[cfg(any(feature = "pcaps"))]
+#[cfg(feature = "pcaps")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicVisibilityPcapsOwnershipCollection {
@@ -18613,13 +18613,13 @@ pub struct MagicVisibilityPcapsOwnershipCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<MagicVisibilityResultInfo>,
 }
-#[cfg(any(feature = "pcaps"))]
+#[cfg(feature = "pcaps")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicVisibilityPcapsOwnershipRequest {
     /// The full URI for the bucket. This field only applies to `full` packet captures.
     pub destination_conf: String,
 }
-#[cfg(any(feature = "pcaps"))]
+#[cfg(feature = "pcaps")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicVisibilityPcapsOwnershipResponse {
     /// The full URI for the bucket. This field only applies to `full` packet captures.
@@ -18636,7 +18636,7 @@ pub struct MagicVisibilityPcapsOwnershipResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validated: Option<String>,
 }
-#[cfg(any(feature = "pcaps"))]
+#[cfg(feature = "pcaps")]
 /// The status of the ownership challenge. Can be pending, success or failed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MagicVisibilityPcapsOwnershipResponseStatus {
@@ -18649,12 +18649,12 @@ pub enum MagicVisibilityPcapsOwnershipResponseStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "pcaps"))]
+#[cfg(feature = "pcaps")]
 crate::runtime::string_enum!(
     open MagicVisibilityPcapsOwnershipResponseStatus { Pending = "pending", Success =
     "success", Failed = "failed" }
 );
-#[cfg(any(feature = "pcaps"))]
+#[cfg(feature = "pcaps")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicVisibilityPcapsOwnershipValidateRequest {
     /// The full URI for the bucket. This field only applies to `full` packet captures.
@@ -18662,9 +18662,9 @@ pub struct MagicVisibilityPcapsOwnershipValidateRequest {
     /// The ownership challenge filename stored in the bucket.
     pub ownership_challenge: String,
 }
-#[cfg(any(feature = "pcaps"))]
+#[cfg(feature = "pcaps")]
 pub type MagicVisibilityPcapsRequestPcap = ::serde_json::Value;
-#[cfg(any(feature = "pcaps"))]
+#[cfg(feature = "pcaps")]
 pub type MagicVisibilityPcapsSingleResponseResult = ::serde_json::Value;
 #[cfg(any(feature = "mnm", feature = "pcaps"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -18682,7 +18682,7 @@ pub struct MagicVisibilityResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicWan {
     /// Identifier
@@ -18705,7 +18705,7 @@ pub struct MagicWan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vlan_tag: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 /// (optional) if omitted, use DHCP. Submit secondary_address when site is in high availability mode.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicWanStaticAddressing {
@@ -18717,7 +18717,7 @@ pub struct MagicWanStaticAddressing {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_address: Option<String>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicWanUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18733,7 +18733,7 @@ pub struct MagicWanUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vlan_tag: Option<i64>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MagicWansAddSingleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18747,7 +18747,7 @@ pub struct MagicWansAddSingleRequest {
     /// VLAN port number.
     pub vlan_tag: i64,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MconnCustomerConnector {
     pub activated: bool,
@@ -18764,7 +18764,7 @@ pub struct MconnCustomerConnector {
     pub notes: String,
     pub timezone: String,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MconnCustomerConnectorFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18778,14 +18778,14 @@ pub struct MconnCustomerConnectorFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
-#[cfg(any(feature = "magic"))]
+#[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MconnCustomerDevice {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
 }
-#[cfg(any(feature = "event_notifications"))]
+#[cfg(feature = "event_notifications")]
 /// One of 3 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MqApiResponseCommonResult {
@@ -18798,7 +18798,7 @@ pub enum MqApiResponseCommonResult {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "event_notifications"))]
+#[cfg(feature = "event_notifications")]
 impl<'de> ::serde::Deserialize<'de> for MqApiResponseCommonResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -18833,7 +18833,7 @@ impl<'de> ::serde::Deserialize<'de> for MqApiResponseCommonResult {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "event_notifications"))]
+#[cfg(feature = "event_notifications")]
 impl ::serde::Serialize for MqApiResponseCommonResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -18847,7 +18847,7 @@ impl ::serde::Serialize for MqApiResponseCommonResult {
         }
     }
 }
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqConsumer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18861,7 +18861,7 @@ pub struct MqConsumer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<MqConsumerSettings>,
 }
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqConsumerCreated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18878,7 +18878,7 @@ pub struct MqConsumerCreated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<MqConsumerCreatedSettings>,
 }
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqConsumerCreatedSettings {
     /// The maximum number of messages to include in a batch
@@ -18890,7 +18890,7 @@ pub struct MqConsumerCreatedSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_wait_time_ms: Option<f64>,
 }
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqConsumerSettings {
     /// The maximum number of messages to include in a batch
@@ -18902,7 +18902,7 @@ pub struct MqConsumerSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_wait_time_ms: Option<f64>,
 }
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqConsumerUpdated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18918,7 +18918,7 @@ pub struct MqConsumerUpdated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<MqConsumerUpdatedSettings>,
 }
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqConsumerUpdatedSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18929,7 +18929,7 @@ pub struct MqConsumerUpdatedSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_wait_time_ms: Option<f64>,
 }
-#[cfg(any(feature = "event_notifications"))]
+#[cfg(feature = "event_notifications")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqDetail {
     /// Queue ID that will receive notifications based on the configured rules
@@ -18937,13 +18937,13 @@ pub struct MqDetail {
     /// Array of rules to drive notifications
     pub rules: Vec<MqRule>,
 }
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqQueue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18963,7 +18963,7 @@ pub struct MqQueue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
 }
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqQueueCreated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18975,7 +18975,7 @@ pub struct MqQueueCreated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
 }
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqQueueMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18991,7 +18991,7 @@ pub struct MqQueueMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp_ms: Option<f64>,
 }
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqQueueUpdated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19003,7 +19003,7 @@ pub struct MqQueueUpdated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_name: Option<String>,
 }
-#[cfg(any(feature = "event_notifications"))]
+#[cfg(feature = "event_notifications")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MqR2Action {
     /// `PutObject`
@@ -19019,13 +19019,13 @@ pub enum MqR2Action {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "event_notifications"))]
+#[cfg(feature = "event_notifications")]
 crate::runtime::string_enum!(
     open MqR2Action { PutObject = "PutObject", CopyObject = "CopyObject", DeleteObject =
     "DeleteObject", CompleteMultipartUpload = "CompleteMultipartUpload",
     AbortMultipartUpload = "AbortMultipartUpload" }
 );
-#[cfg(any(feature = "queues"))]
+#[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqResultInfo {
     /// Total number of results for the requested service
@@ -19041,7 +19041,7 @@ pub struct MqResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "event_notifications"))]
+#[cfg(feature = "event_notifications")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqRule {
     /// Array of R2 object actions that will trigger notifications
@@ -19053,7 +19053,7 @@ pub struct MqRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryAvailabilities {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19064,7 +19064,7 @@ pub struct ObservatoryAvailabilities {
     #[serde(rename = "regionsPerPlan", default, skip_serializing_if = "Option::is_none")]
     pub regions_per_plan: Option<ObservatoryAvailabilitiesRegionsPerPlan>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryAvailabilitiesQuota {
     /// Cloudflare plan.
@@ -19093,7 +19093,7 @@ pub struct ObservatoryAvailabilitiesQuota {
         ObservatoryAvailabilitiesQuotaScheduleQuotasPerPlan,
     >,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// The number of tests available per plan.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryAvailabilitiesQuotaQuotasPerPlan {
@@ -19101,7 +19101,7 @@ pub struct ObservatoryAvailabilitiesQuotaQuotasPerPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<ObservatoryPlanPropertiesInfo>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// The number of schedules available per plan.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryAvailabilitiesQuotaScheduleQuotasPerPlan {
@@ -19109,7 +19109,7 @@ pub struct ObservatoryAvailabilitiesQuotaScheduleQuotasPerPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<ObservatoryPlanPropertiesInfo>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// Available regions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryAvailabilitiesRegionsPerPlan {
@@ -19122,14 +19122,14 @@ pub struct ObservatoryAvailabilitiesRegionsPerPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pro: Option<Vec<ObservatoryLabeledRegion>>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryCountResponseResult {
     /// Number of items affected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<f64>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryCreateScheduleResponseResult {
     /// The test schedule.
@@ -19138,7 +19138,7 @@ pub struct ObservatoryCreateScheduleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test: Option<ObservatoryPageTest>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// The type of device.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ObservatoryDeviceType {
@@ -19149,11 +19149,11 @@ pub enum ObservatoryDeviceType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 crate::runtime::string_enum!(
     open ObservatoryDeviceType { Desktop = "DESKTOP", Mobile = "MOBILE" }
 );
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// A test region with a label.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryLabeledRegion {
@@ -19163,7 +19163,7 @@ pub struct ObservatoryLabeledRegion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<ObservatoryRegion>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// The error code of the Lighthouse result.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ObservatoryLighthouseErrorCode {
@@ -19180,13 +19180,13 @@ pub enum ObservatoryLighthouseErrorCode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 crate::runtime::string_enum!(
     open ObservatoryLighthouseErrorCode { NotReachable = "NOT_REACHABLE", DnsFailure =
     "DNS_FAILURE", NotHtml = "NOT_HTML", LighthouseTimeout = "LIGHTHOUSE_TIMEOUT",
     Unknown2 = "UNKNOWN" }
 );
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// The Lighthouse report.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryLighthouseReport {
@@ -19230,7 +19230,7 @@ pub struct ObservatoryLighthouseReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tti: Option<f64>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryLighthouseReportError {
     /// The error code of the Lighthouse result.
@@ -19247,7 +19247,7 @@ pub struct ObservatoryLighthouseReportError {
     )]
     pub final_displayed_url: Option<String>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// The state of the Lighthouse report.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ObservatoryLighthouseState {
@@ -19260,18 +19260,18 @@ pub enum ObservatoryLighthouseState {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 crate::runtime::string_enum!(
     open ObservatoryLighthouseState { Running = "RUNNING", Complete = "COMPLETE", Failed
     = "FAILED" }
 );
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryPageTest {
     #[serde(
@@ -19303,7 +19303,7 @@ pub struct ObservatoryPageTest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryPageTestResponseCollection {
     pub errors: Vec<ObservatoryMessagesItem>,
@@ -19315,7 +19315,7 @@ pub struct ObservatoryPageTestResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ObservatoryResultInfo>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryPagesResponseCollectionResultItem {
     /// A test region with a label.
@@ -19334,7 +19334,7 @@ pub struct ObservatoryPagesResponseCollectionResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// Counts per account plan.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryPlanPropertiesInfo {
@@ -19347,7 +19347,7 @@ pub struct ObservatoryPlanPropertiesInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pro: Option<i64>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// A test region.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ObservatoryRegion {
@@ -19396,7 +19396,7 @@ pub enum ObservatoryRegion {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 crate::runtime::string_enum!(
     open ObservatoryRegion { AsiaEast1 = "asia-east1", AsiaNortheast1 =
     "asia-northeast1", AsiaNortheast2 = "asia-northeast2", AsiaSouth1 = "asia-south1",
@@ -19408,7 +19408,7 @@ crate::runtime::string_enum!(
     UsCentral1 = "us-central1", UsEast1 = "us-east1", UsEast4 = "us-east4", UsSouth1 =
     "us-south1", UsWest1 = "us-west1" }
 );
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// A test region.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ObservatoryRegion2 {
@@ -19457,7 +19457,7 @@ pub enum ObservatoryRegion2 {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 crate::runtime::string_enum!(
     open ObservatoryRegion2 { AsiaEast1 = "asia-east1", AsiaNortheast1 =
     "asia-northeast1", AsiaNortheast2 = "asia-northeast2", AsiaSouth1 = "asia-south1",
@@ -19469,7 +19469,7 @@ crate::runtime::string_enum!(
     UsCentral1 = "us-central1", UsEast1 = "us-east1", UsEast4 = "us-east4", UsSouth1 =
     "us-south1", UsWest1 = "us-west1" }
 );
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19481,7 +19481,7 @@ pub struct ObservatoryResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// The test schedule.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatorySchedule {
@@ -19495,7 +19495,7 @@ pub struct ObservatorySchedule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 /// The frequency of the test.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ObservatoryScheduleFrequency {
@@ -19506,11 +19506,11 @@ pub enum ObservatoryScheduleFrequency {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 crate::runtime::string_enum!(
     open ObservatoryScheduleFrequency { Daily = "DAILY", Weekly = "WEEKLY" }
 );
-#[cfg(any(feature = "speed_api"))]
+#[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ObservatoryTrend {
     /// Cumulative Layout Shift trend.
@@ -19542,7 +19542,7 @@ pub struct ObservatoryTrend {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tti: Option<Vec<f64>>,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldConnection {
     #[serde(with = "::time::serde::rfc3339")]
@@ -19569,7 +19569,7 @@ pub struct PageShieldConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_reported_malicious: Option<bool>,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldCookie {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19603,7 +19603,7 @@ pub struct PageShieldCookie {
     #[serde(rename = "type")]
     pub type_: PageShieldCookieType,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PageShieldCookieSameSiteAttribute {
     /// `lax`
@@ -19615,12 +19615,12 @@ pub enum PageShieldCookieSameSiteAttribute {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 crate::runtime::string_enum!(
     open PageShieldCookieSameSiteAttribute { Lax = "lax", Strict = "strict", None =
     "none" }
 );
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PageShieldCookieType {
     /// `first_party`
@@ -19630,11 +19630,11 @@ pub enum PageShieldCookieType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 crate::runtime::string_enum!(
     open PageShieldCookieType { FirstParty = "first_party", Unknown2 = "unknown" }
 );
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldGetZoneScriptResponseResult {
     #[serde(with = "::time::serde::rfc3339")]
@@ -19678,7 +19678,7 @@ pub struct PageShieldGetZoneScriptResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versions: Option<Vec<PageShieldVersion>>,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldGetZoneSettingsResponse {
     /// When true, indicates that Page Shield is enabled.
@@ -19690,7 +19690,7 @@ pub struct PageShieldGetZoneSettingsResponse {
     /// When true, the paths associated with connections URLs will also be analyzed.
     pub use_connection_url_path: bool,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldListZoneConnectionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19703,7 +19703,7 @@ pub struct PageShieldListZoneConnectionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<PageShieldConnection>>,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldListZoneCookiesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19715,7 +19715,7 @@ pub struct PageShieldListZoneCookiesResponse {
     pub result_info: PageShieldResultInfo,
     pub result: Vec<PageShieldCookie>,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldListZonePoliciesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19727,7 +19727,7 @@ pub struct PageShieldListZonePoliciesResponse {
     pub result_info: PageShieldResultInfo,
     pub result: Vec<PageShieldPolicyWithId>,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldListZoneScriptsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19739,13 +19739,13 @@ pub struct PageShieldListZoneScriptsResponse {
     pub result_info: PageShieldResultInfo,
     pub result: Vec<PageShieldScript>,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldPolicy {
     /// The action to take if the expression matches
@@ -19759,7 +19759,7 @@ pub struct PageShieldPolicy {
     /// The policy which will be applied
     pub value: String,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 /// The action to take if the expression matches
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PageShieldPolicyAction {
@@ -19770,11 +19770,11 @@ pub enum PageShieldPolicyAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 crate::runtime::string_enum!(
     open PageShieldPolicyAction { Allow = "allow", Log = "log" }
 );
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldPolicyWithId {
     /// The action to take if the expression matches
@@ -19790,7 +19790,7 @@ pub struct PageShieldPolicyWithId {
     /// Identifier
     pub id: String,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldResultInfo {
     /// Total number of results for the requested service
@@ -19804,7 +19804,7 @@ pub struct PageShieldResultInfo {
     /// Total number of pages
     pub total_pages: f64,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldScript {
     #[serde(with = "::time::serde::rfc3339")]
@@ -19846,7 +19846,7 @@ pub struct PageShieldScript {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_reported_malicious: Option<bool>,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldUpdateZoneSettingsResponse {
     /// When true, indicates that Page Shield is enabled.
@@ -19858,7 +19858,7 @@ pub struct PageShieldUpdateZoneSettingsResponse {
     /// When true, the paths associated with connections URLs will also be analyzed.
     pub use_connection_url_path: bool,
 }
-#[cfg(any(feature = "page_shield"))]
+#[cfg(feature = "page_shield")]
 /// The version of the analyzed script.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PageShieldVersion {
@@ -19878,7 +19878,7 @@ pub struct PageShieldVersion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub obfuscation_score: Option<i64>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Configs for the project build process.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesBuildConfig {
@@ -19901,7 +19901,7 @@ pub struct PagesBuildConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_analytics_token: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Configs for deployments in a project.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigs {
@@ -19912,7 +19912,7 @@ pub struct PagesDeploymentConfigs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub production: Option<PagesDeploymentConfigsProduction>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Configs for preview deploys.
 ///
 /// Decided by the kind of JSON value; anything else is kept in `Unknown`.
@@ -19923,7 +19923,7 @@ pub enum PagesDeploymentConfigsPreview {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 impl<'de> ::serde::Deserialize<'de> for PagesDeploymentConfigsPreview {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -19942,7 +19942,7 @@ impl<'de> ::serde::Deserialize<'de> for PagesDeploymentConfigsPreview {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 impl ::serde::Serialize for PagesDeploymentConfigsPreview {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -19956,7 +19956,7 @@ impl ::serde::Serialize for PagesDeploymentConfigsPreview {
         }
     }
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Configs for production deploys.
 ///
 /// Decided by the kind of JSON value; anything else is kept in `Unknown`.
@@ -19967,7 +19967,7 @@ pub enum PagesDeploymentConfigsProduction {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 impl<'de> ::serde::Deserialize<'de> for PagesDeploymentConfigsProduction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -19986,7 +19986,7 @@ impl<'de> ::serde::Deserialize<'de> for PagesDeploymentConfigsProduction {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 impl ::serde::Serialize for PagesDeploymentConfigsProduction {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -20000,7 +20000,7 @@ impl ::serde::Serialize for PagesDeploymentConfigsProduction {
         }
     }
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValues {
     /// Constellation bindings used for Pages Functions.
@@ -20056,7 +20056,7 @@ pub struct PagesDeploymentConfigsValues {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vectorize_bindings: Option<PagesDeploymentConfigsValuesVectorizeBindings>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Constellation bindings used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesAiBindings {
@@ -20064,14 +20064,14 @@ pub struct PagesDeploymentConfigsValuesAiBindings {
     #[serde(rename = "AI_BINDING", default, skip_serializing_if = "Option::is_none")]
     pub ai_binding: Option<PagesDeploymentConfigsValuesAiBindingsAiBinding>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// AI binding.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesAiBindingsAiBinding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Analytics Engine bindings used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesAnalyticsEngineDatasets {
@@ -20085,7 +20085,7 @@ pub struct PagesDeploymentConfigsValuesAnalyticsEngineDatasets {
         PagesDeploymentConfigsValuesAnalyticsEngineDatasetsAnalyticsEngineBinding,
     >,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Analytics Engine binding.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesAnalyticsEngineDatasetsAnalyticsEngineBinding {
@@ -20093,7 +20093,7 @@ pub struct PagesDeploymentConfigsValuesAnalyticsEngineDatasetsAnalyticsEngineBin
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Browser bindings used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesBrowsers {
@@ -20101,7 +20101,7 @@ pub struct PagesDeploymentConfigsValuesBrowsers {
     #[serde(rename = "BROWSER", default, skip_serializing_if = "Option::is_none")]
     pub browser: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// D1 databases used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesD1Databases {
@@ -20109,7 +20109,7 @@ pub struct PagesDeploymentConfigsValuesD1Databases {
     #[serde(rename = "D1_BINDING", default, skip_serializing_if = "Option::is_none")]
     pub d1_binding: Option<PagesDeploymentConfigsValuesD1DatabasesD1Binding>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// D1 binding.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesD1DatabasesD1Binding {
@@ -20117,7 +20117,7 @@ pub struct PagesDeploymentConfigsValuesD1DatabasesD1Binding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Durabble Object namespaces used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesDurableObjectNamespaces {
@@ -20125,7 +20125,7 @@ pub struct PagesDeploymentConfigsValuesDurableObjectNamespaces {
     #[serde(rename = "DO_BINDING", default, skip_serializing_if = "Option::is_none")]
     pub do_binding: Option<PagesDeploymentConfigsValuesDurableObjectNamespacesDoBinding>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Durabble Object binding.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesDurableObjectNamespacesDoBinding {
@@ -20133,7 +20133,7 @@ pub struct PagesDeploymentConfigsValuesDurableObjectNamespacesDoBinding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace_id: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Environment variables for build configs.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesEnvVars {
@@ -20147,7 +20147,7 @@ pub struct PagesDeploymentConfigsValuesEnvVars {
         PagesDeploymentConfigsValuesEnvVarsEnvironmentVariable,
     >,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Environment variable.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesEnvVarsEnvironmentVariable {
@@ -20158,7 +20158,7 @@ pub struct PagesDeploymentConfigsValuesEnvVarsEnvironmentVariable {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// The type of environment variable (plain text or secret)
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PagesDeploymentConfigsValuesEnvVarsEnvironmentVariableType {
@@ -20169,12 +20169,12 @@ pub enum PagesDeploymentConfigsValuesEnvVarsEnvironmentVariableType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 crate::runtime::string_enum!(
     open PagesDeploymentConfigsValuesEnvVarsEnvironmentVariableType { PlainText =
     "plain_text", SecretText = "secret_text" }
 );
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Hyperdrive bindings used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesHyperdriveBindings {
@@ -20182,14 +20182,14 @@ pub struct PagesDeploymentConfigsValuesHyperdriveBindings {
     #[serde(rename = "HYPERDRIVE", default, skip_serializing_if = "Option::is_none")]
     pub hyperdrive: Option<PagesDeploymentConfigsValuesHyperdriveBindingsHyperdrive>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Hyperdrive binding.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesHyperdriveBindingsHyperdrive {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// KV namespaces used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesKvNamespaces {
@@ -20197,7 +20197,7 @@ pub struct PagesDeploymentConfigsValuesKvNamespaces {
     #[serde(rename = "KV_BINDING", default, skip_serializing_if = "Option::is_none")]
     pub kv_binding: Option<PagesDeploymentConfigsValuesKvNamespacesKvBinding>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// KV binding.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesKvNamespacesKvBinding {
@@ -20205,7 +20205,7 @@ pub struct PagesDeploymentConfigsValuesKvNamespacesKvBinding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace_id: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// mTLS bindings used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesMtlsCertificates {
@@ -20213,14 +20213,14 @@ pub struct PagesDeploymentConfigsValuesMtlsCertificates {
     #[serde(rename = "MTLS", default, skip_serializing_if = "Option::is_none")]
     pub mtls: Option<PagesDeploymentConfigsValuesMtlsCertificatesMtls>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// mTLS binding.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesMtlsCertificatesMtls {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_id: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Placement setting used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesPlacement {
@@ -20228,7 +20228,7 @@ pub struct PagesDeploymentConfigsValuesPlacement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Queue Producer bindings used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesQueueProducers {
@@ -20242,7 +20242,7 @@ pub struct PagesDeploymentConfigsValuesQueueProducers {
         PagesDeploymentConfigsValuesQueueProducersQueueProducerBinding,
     >,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Queue Producer binding.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesQueueProducersQueueProducerBinding {
@@ -20250,7 +20250,7 @@ pub struct PagesDeploymentConfigsValuesQueueProducersQueueProducerBinding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// R2 buckets used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesR2Buckets {
@@ -20258,7 +20258,7 @@ pub struct PagesDeploymentConfigsValuesR2Buckets {
     #[serde(rename = "R2_BINDING", default, skip_serializing_if = "Option::is_none")]
     pub r2_binding: Option<PagesDeploymentConfigsValuesR2BucketsR2Binding>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// R2 binding.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesR2BucketsR2Binding {
@@ -20269,7 +20269,7 @@ pub struct PagesDeploymentConfigsValuesR2BucketsR2Binding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Services used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesServices {
@@ -20281,7 +20281,7 @@ pub struct PagesDeploymentConfigsValuesServices {
     )]
     pub service_binding: Option<PagesDeploymentConfigsValuesServicesServiceBinding>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Service binding.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesServicesServiceBinding {
@@ -20295,7 +20295,7 @@ pub struct PagesDeploymentConfigsValuesServicesServiceBinding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Vectorize bindings used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesVectorizeBindings {
@@ -20303,14 +20303,14 @@ pub struct PagesDeploymentConfigsValuesVectorizeBindings {
     #[serde(rename = "VECTORIZE", default, skip_serializing_if = "Option::is_none")]
     pub vectorize: Option<PagesDeploymentConfigsValuesVectorizeBindingsVectorize>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Vectorize binding.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValuesVectorizeBindingsVectorize {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index_name: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentListResponse {
@@ -20322,7 +20322,7 @@ pub struct PagesDeploymentListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<PagesDeploymentListResponseResultInfo>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentListResponseResultInfo {
     /// The number of items on the current page.
@@ -20341,7 +20341,7 @@ pub struct PagesDeploymentListResponseResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeployments {
     /// A list of alias URLs pointing to this deployment.
@@ -20398,7 +20398,7 @@ pub struct PagesDeployments {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Info about what caused the deployment.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentsDeploymentTrigger {
@@ -20409,7 +20409,7 @@ pub struct PagesDeploymentsDeploymentTrigger {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Additional info about the trigger.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentsDeploymentTriggerMetadata {
@@ -20423,10 +20423,10 @@ pub struct PagesDeploymentsDeploymentTriggerMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit_message: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentsInput {}
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDomainResponseCollection {
@@ -20438,7 +20438,7 @@ pub struct PagesDomainResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<PagesDomainResponseCollectionResultInfo>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDomainResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20450,13 +20450,13 @@ pub struct PagesDomainResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesProjects {
     /// Configs for the project build process.
@@ -20494,7 +20494,7 @@ pub struct PagesProjects {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subdomain: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesProjectsInput {
     /// Configs for the project build process.
@@ -20514,7 +20514,7 @@ pub struct PagesProjectsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub production_branch: Option<String>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesProjectsResponse {
@@ -20526,7 +20526,7 @@ pub struct PagesProjectsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<PagesProjectsResponseResultInfo>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesProjectsResponseResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20538,7 +20538,7 @@ pub struct PagesProjectsResponseResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "pages"))]
+#[cfg(feature = "pages")]
 /// The status of the deployment.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesStage {
@@ -20563,7 +20563,7 @@ pub struct PagesStage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 /// A single R2 bucket
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct R2Bucket {
@@ -20580,7 +20580,7 @@ pub struct R2Bucket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<R2StorageClass>,
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 /// Location of the bucket
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum R2BucketLocation {
@@ -20597,18 +20597,18 @@ pub enum R2BucketLocation {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 crate::runtime::string_enum!(
     open R2BucketLocation { Apac = "apac", Eeur = "eeur", Enam = "enam", Weur = "weur",
     Wnam = "wnam" }
 );
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct R2ErrorsItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct R2ResultInfo {
     /// A continuation token that should be used to fetch the next page of results
@@ -20618,7 +20618,7 @@ pub struct R2ResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_page: Option<f64>,
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct R2Sippy {
     /// Details about the configured destination bucket
@@ -20631,7 +20631,7 @@ pub struct R2Sippy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<R2SippySource>,
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 /// Details about the configured destination bucket
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct R2SippyDestination {
@@ -20647,7 +20647,7 @@ pub struct R2SippyDestination {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<R2SippyDestinationProvider>,
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum R2SippyDestinationProvider {
     /// `r2`
@@ -20655,9 +20655,9 @@ pub enum R2SippyDestinationProvider {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 crate::runtime::string_enum!(open R2SippyDestinationProvider { R2 = "r2" });
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 /// Details about the configured source bucket
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct R2SippySource {
@@ -20670,7 +20670,7 @@ pub struct R2SippySource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum R2SippySourceProvider {
     /// `aws`
@@ -20680,9 +20680,9 @@ pub enum R2SippySourceProvider {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 crate::runtime::string_enum!(open R2SippySourceProvider { Aws = "aws", Gcs = "gcs" });
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 /// Storage class for newly uploaded objects, unless specified otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum R2StorageClass {
@@ -20693,11 +20693,11 @@ pub enum R2StorageClass {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 crate::runtime::string_enum!(
     open R2StorageClass { Standard = "Standard", InfrequentAccess = "InfrequentAccess" }
 );
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct R2TempAccessCredsRequest {
     /// Name of the R2 bucket
@@ -20717,7 +20717,7 @@ pub struct R2TempAccessCredsRequest {
     #[serde(rename = "ttlSeconds")]
     pub ttl_seconds: f64,
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 /// Permissions allowed on the credentials
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum R2TempAccessCredsRequestPermission {
@@ -20732,13 +20732,13 @@ pub enum R2TempAccessCredsRequestPermission {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 crate::runtime::string_enum!(
     open R2TempAccessCredsRequestPermission { AdminReadWrite = "admin-read-write",
     AdminReadOnly = "admin-read-only", ObjectReadWrite = "object-read-write",
     ObjectReadOnly = "object-read-only" }
 );
-#[cfg(any(feature = "r2"))]
+#[cfg(feature = "r2")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct R2TempAccessCredsResponse {
     /// ID for new access key
@@ -20755,7 +20755,7 @@ pub struct R2TempAccessCredsResponse {
     #[serde(rename = "sessionToken", default, skip_serializing_if = "Option::is_none")]
     pub session_token: Option<String>,
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegistrarApiDomainResponseCollection {
@@ -20767,7 +20767,7 @@ pub struct RegistrarApiDomainResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<RegistrarApiResultInfo>,
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegistrarApiDomainUpdateProperties {
     /// Auto-renew controls whether subscription is automatically renewed upon domain expiration.
@@ -20780,7 +20780,7 @@ pub struct RegistrarApiDomainUpdateProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy: Option<bool>,
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegistrarApiDomains {
     /// Shows if a domain is available for transferring into Cloudflare Registrar.
@@ -20832,13 +20832,13 @@ pub struct RegistrarApiDomains {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegistrarApiMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 /// Shows contact information for domain registrant.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegistrarApiRegistrantContact {
@@ -20873,7 +20873,7 @@ pub struct RegistrarApiRegistrantContact {
     /// The zipcode or postal code where the user lives.
     pub zip: Option<String>,
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegistrarApiResultInfo {
     /// Total number of results for the requested service
@@ -20889,7 +20889,7 @@ pub struct RegistrarApiResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 /// Statuses for domain transfers into Cloudflare Registrar.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RegistrarApiTransferIn {
@@ -20912,7 +20912,7 @@ pub struct RegistrarApiTransferIn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlock_domain: Option<RegistrarApiTransferInUnlockDomain>,
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 /// Form of authorization has been accepted by the registrant.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegistrarApiTransferInAcceptFoa {
@@ -20923,11 +20923,11 @@ pub enum RegistrarApiTransferInAcceptFoa {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 crate::runtime::string_enum!(
     open RegistrarApiTransferInAcceptFoa { Needed = "needed", Ok = "ok" }
 );
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 /// Shows transfer status with the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegistrarApiTransferInApproveTransfer {
@@ -20946,12 +20946,12 @@ pub enum RegistrarApiTransferInApproveTransfer {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 crate::runtime::string_enum!(
     open RegistrarApiTransferInApproveTransfer { Needed = "needed", Ok = "ok", Pending =
     "pending", Trying = "trying", Rejected = "rejected", Unknown2 = "unknown" }
 );
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 /// Privacy guards are disabled at the foreign registrar.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegistrarApiTransferInDisablePrivacy {
@@ -20964,12 +20964,12 @@ pub enum RegistrarApiTransferInDisablePrivacy {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 crate::runtime::string_enum!(
     open RegistrarApiTransferInDisablePrivacy { Needed = "needed", Ok = "ok", Unknown2 =
     "unknown" }
 );
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 /// Auth code has been entered and verified.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegistrarApiTransferInEnterAuthCode {
@@ -20986,12 +20986,12 @@ pub enum RegistrarApiTransferInEnterAuthCode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 crate::runtime::string_enum!(
     open RegistrarApiTransferInEnterAuthCode { Needed = "needed", Ok = "ok", Pending =
     "pending", Trying = "trying", Rejected = "rejected" }
 );
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 /// Domain is unlocked at the foreign registrar.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegistrarApiTransferInUnlockDomain {
@@ -21008,12 +21008,12 @@ pub enum RegistrarApiTransferInUnlockDomain {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "registrar"))]
+#[cfg(feature = "registrar")]
 crate::runtime::string_enum!(
     open RegistrarApiTransferInUnlockDomain { Needed = "needed", Ok = "ok", Pending =
     "pending", Trying = "trying", Unknown2 = "unknown" }
 );
-#[cfg(any(feature = "request_tracer"))]
+#[cfg(feature = "request_tracer")]
 /// List of steps acting on request/response
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestTracerTraceItem {
@@ -21049,7 +21049,7 @@ pub struct RequestTracerTraceItem {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsBlockRule {
@@ -21082,22 +21082,22 @@ pub struct RulesetsBlockRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsBlockRuleAction {
     /// `block`
     Block,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(closed RulesetsBlockRuleAction { Block = "block" });
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsBlockRuleActionParameters {
     /// The response to show when the block is applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<RulesetsBlockRuleActionParametersResponse>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The response to show when the block is applied.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsBlockRuleActionParametersResponse {
@@ -21108,7 +21108,7 @@ pub struct RulesetsBlockRuleActionParametersResponse {
     /// The status code to return.
     pub status_code: i64,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsBlockRuleInput {
@@ -21133,7 +21133,7 @@ pub struct RulesetsBlockRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsChallengeRule {
@@ -21169,17 +21169,17 @@ pub struct RulesetsChallengeRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsChallengeRuleAction {
     /// `challenge`
     Challenge,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     closed RulesetsChallengeRuleAction { Challenge = "challenge" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsChallengeRuleInput {
@@ -21207,7 +21207,7 @@ pub struct RulesetsChallengeRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsCompressResponseRule {
@@ -21240,17 +21240,17 @@ pub struct RulesetsCompressResponseRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsCompressResponseRuleAction {
     /// `compress_response`
     CompressResponse,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     closed RulesetsCompressResponseRuleAction { CompressResponse = "compress_response" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsCompressResponseRuleActionParameters {
     /// Custom order for compression algorithms.
@@ -21259,7 +21259,7 @@ pub struct RulesetsCompressResponseRuleActionParameters {
         Vec<RulesetsCompressResponseRuleActionParametersAlgorithmsItem>,
     >,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Compression algorithm to enable.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsCompressResponseRuleActionParametersAlgorithmsItem {
@@ -21267,7 +21267,7 @@ pub struct RulesetsCompressResponseRuleActionParametersAlgorithmsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<RulesetsCompressResponseRuleActionParametersAlgorithmsItemName>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Name of compression algorithm to enable.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsCompressResponseRuleActionParametersAlgorithmsItemName {
@@ -21284,12 +21284,12 @@ pub enum RulesetsCompressResponseRuleActionParametersAlgorithmsItemName {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsCompressResponseRuleActionParametersAlgorithmsItemName { None = "none",
     Auto = "auto", Default = "default", Gzip = "gzip", Brotli = "brotli" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsCompressResponseRuleInput {
@@ -21314,7 +21314,7 @@ pub struct RulesetsCompressResponseRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsDDoSDynamicRule {
@@ -21350,17 +21350,17 @@ pub struct RulesetsDDoSDynamicRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsDDoSDynamicRuleAction {
     /// `ddos_dynamic`
     DdosDynamic,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     closed RulesetsDDoSDynamicRuleAction { DdosDynamic = "ddos_dynamic" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsDDoSDynamicRuleInput {
@@ -21388,7 +21388,7 @@ pub struct RulesetsDDoSDynamicRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsExecuteRule {
@@ -21421,15 +21421,15 @@ pub struct RulesetsExecuteRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsExecuteRuleAction {
     /// `execute`
     Execute,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(closed RulesetsExecuteRuleAction { Execute = "execute" });
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsExecuteRuleActionParameters {
     pub id: String,
@@ -21440,14 +21440,14 @@ pub struct RulesetsExecuteRuleActionParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<RulesetsExecuteRuleActionParametersOverrides>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The configuration to use for matched data logging.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsExecuteRuleActionParametersMatchedData {
     /// The public key to encrypt matched data logs with.
     pub public_key: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// A set of overrides to apply to the target ruleset.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsExecuteRuleActionParametersOverrides {
@@ -21466,7 +21466,7 @@ pub struct RulesetsExecuteRuleActionParametersOverrides {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitivity_level: Option<RulesetsExecuteSensitivityLevel>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// A category-level override
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsExecuteRuleActionParametersOverridesCategoriesItem {
@@ -21478,7 +21478,7 @@ pub struct RulesetsExecuteRuleActionParametersOverridesCategoriesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitivity_level: Option<RulesetsExecuteSensitivityLevel>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// A rule-level override
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsExecuteRuleActionParametersOverridesRulesItem {
@@ -21493,7 +21493,7 @@ pub struct RulesetsExecuteRuleActionParametersOverridesRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitivity_level: Option<RulesetsExecuteSensitivityLevel>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsExecuteRuleInput {
@@ -21518,7 +21518,7 @@ pub struct RulesetsExecuteRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Sensitivity level
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsExecuteSensitivityLevel {
@@ -21533,12 +21533,12 @@ pub enum RulesetsExecuteSensitivityLevel {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsExecuteSensitivityLevel { Default = "default", Medium = "medium", Low =
     "low", Eoff = "eoff" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsForceConnectionCloseRule {
@@ -21574,18 +21574,18 @@ pub struct RulesetsForceConnectionCloseRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsForceConnectionCloseRuleAction {
     /// `force_connection_close`
     ForceConnectionClose,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     closed RulesetsForceConnectionCloseRuleAction { ForceConnectionClose =
     "force_connection_close" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsForceConnectionCloseRuleInput {
@@ -21613,7 +21613,7 @@ pub struct RulesetsForceConnectionCloseRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsJsChallengeRule {
@@ -21649,17 +21649,17 @@ pub struct RulesetsJsChallengeRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsJsChallengeRuleAction {
     /// `js_challenge`
     JsChallenge,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     closed RulesetsJsChallengeRuleAction { JsChallenge = "js_challenge" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsJsChallengeRuleInput {
@@ -21687,7 +21687,7 @@ pub struct RulesetsJsChallengeRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsLogCustomFieldRule {
@@ -21720,17 +21720,17 @@ pub struct RulesetsLogCustomFieldRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsLogCustomFieldRuleAction {
     /// `log_custom_field`
     LogCustomField,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     closed RulesetsLogCustomFieldRuleAction { LogCustomField = "log_custom_field" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsLogCustomFieldRuleActionParameters {
     /// The cookie fields to log.
@@ -21749,28 +21749,28 @@ pub struct RulesetsLogCustomFieldRuleActionParameters {
         Vec<RulesetsLogCustomFieldRuleActionParametersResponseFieldsItem>,
     >,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The cookie field to log.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem {
     /// The name of the field.
     pub name: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The request field to log.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsLogCustomFieldRuleActionParametersRequestFieldsItem {
     /// The name of the field.
     pub name: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The response field to log.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsLogCustomFieldRuleActionParametersResponseFieldsItem {
     /// The name of the field.
     pub name: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsLogCustomFieldRuleInput {
@@ -21795,7 +21795,7 @@ pub struct RulesetsLogCustomFieldRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsLogRule {
@@ -21831,15 +21831,15 @@ pub struct RulesetsLogRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsLogRuleAction {
     /// `log`
     Log,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(closed RulesetsLogRuleAction { Log = "log" });
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsLogRuleInput {
@@ -21867,7 +21867,7 @@ pub struct RulesetsLogRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsManagedChallengeRule {
@@ -21903,17 +21903,17 @@ pub struct RulesetsManagedChallengeRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsManagedChallengeRuleAction {
     /// `managed_challenge`
     ManagedChallenge,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     closed RulesetsManagedChallengeRuleAction { ManagedChallenge = "managed_challenge" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsManagedChallengeRuleInput {
@@ -21941,7 +21941,7 @@ pub struct RulesetsManagedChallengeRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRedirectRule {
@@ -21974,17 +21974,17 @@ pub struct RulesetsRedirectRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsRedirectRuleAction {
     /// `redirect`
     Redirect,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     closed RulesetsRedirectRuleAction { Redirect = "redirect" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRedirectRuleActionParameters {
     /// Serve a redirect based on a bulk list lookup.
@@ -21994,7 +21994,7 @@ pub struct RulesetsRedirectRuleActionParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_value: Option<RulesetsRedirectRuleActionParametersFromValue>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Serve a redirect based on a bulk list lookup.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRedirectRuleActionParametersFromList {
@@ -22005,7 +22005,7 @@ pub struct RulesetsRedirectRuleActionParametersFromList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Serve a redirect based on the request properties.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRedirectRuleActionParametersFromValue {
@@ -22019,10 +22019,10 @@ pub struct RulesetsRedirectRuleActionParametersFromValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_url: Option<RulesetsRedirectRuleActionParametersFromValueTargetUrl>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The URL to redirect the request to.
 pub type RulesetsRedirectRuleActionParametersFromValueTargetUrl = ::serde_json::Value;
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRedirectRuleInput {
@@ -22047,7 +22047,7 @@ pub struct RulesetsRedirectRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "managed_headers"))]
+#[cfg(feature = "managed_headers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRequestModel {
     /// When true, the Managed Transform is enabled.
@@ -22057,7 +22057,7 @@ pub struct RulesetsRequestModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// One of 18 shapes. Decided by `action`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RulesetsRequestRule {
@@ -22136,7 +22136,7 @@ pub enum RulesetsRequestRule {
     /// A `action` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -22293,7 +22293,7 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRule {
         }
     }
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 impl ::serde::Serialize for RulesetsRequestRule {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -22342,7 +22342,7 @@ impl ::serde::Serialize for RulesetsRequestRule {
         }
     }
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// One of 18 shapes. Decided by `action`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RulesetsRequestRuleInput {
@@ -22421,7 +22421,7 @@ pub enum RulesetsRequestRuleInput {
     /// A `action` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRuleInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -22578,7 +22578,7 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRuleInput {
         }
     }
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 impl ::serde::Serialize for RulesetsRequestRuleInput {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -22641,7 +22641,7 @@ impl ::serde::Serialize for RulesetsRequestRuleInput {
         }
     }
 }
-#[cfg(any(feature = "managed_headers"))]
+#[cfg(feature = "managed_headers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsResponseModel {
     /// When true, the Managed Transform is available in the current Cloudflare plan.
@@ -22654,7 +22654,7 @@ pub struct RulesetsResponseModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRewriteRule {
@@ -22687,15 +22687,15 @@ pub struct RulesetsRewriteRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsRewriteRuleAction {
     /// `rewrite`
     Rewrite,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(closed RulesetsRewriteRuleAction { Rewrite = "rewrite" });
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRewriteRuleActionParameters {
     /// Map of request headers to modify.
@@ -22710,9 +22710,9 @@ pub struct RulesetsRewriteRuleActionParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<RulesetsRewriteRuleActionParametersUri>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 pub type RulesetsRewriteRuleActionParametersHeadersValue = ::serde_json::Value;
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// URI to rewrite the request to.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRewriteRuleActionParametersUri {
@@ -22721,7 +22721,7 @@ pub struct RulesetsRewriteRuleActionParametersUri {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<RulesetsRewriteUriPart>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRewriteRuleInput {
@@ -22746,7 +22746,7 @@ pub struct RulesetsRewriteRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RulesetsRewriteUriPart {
@@ -22761,7 +22761,7 @@ pub enum RulesetsRewriteUriPart {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 impl<'de> ::serde::Deserialize<'de> for RulesetsRewriteUriPart {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -22790,7 +22790,7 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRewriteUriPart {
         }
     }
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 impl ::serde::Serialize for RulesetsRewriteUriPart {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -22803,21 +22803,21 @@ impl ::serde::Serialize for RulesetsRewriteUriPart {
         }
     }
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Dynamic value
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRewriteUriPartDynamicValue {
     /// Expression to evaluate for the replacement value.
     pub expression: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Static value
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRewriteUriPartStaticValue {
     /// Predefined replacement value.
     pub value: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRouteRule {
@@ -22850,15 +22850,15 @@ pub struct RulesetsRouteRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsRouteRuleAction {
     /// `route`
     Route,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(closed RulesetsRouteRuleAction { Route = "route" });
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRouteRuleActionParameters {
     /// Rewrite the HTTP Host header.
@@ -22871,7 +22871,7 @@ pub struct RulesetsRouteRuleActionParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sni: Option<RulesetsRouteRuleActionParametersSni>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Override the IP/TCP destination.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRouteRuleActionParametersOrigin {
@@ -22882,14 +22882,14 @@ pub struct RulesetsRouteRuleActionParametersOrigin {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<f64>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Override the Server Name Indication (SNI).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRouteRuleActionParametersSni {
     /// The SNI override.
     pub value: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRouteRuleInput {
@@ -22914,14 +22914,14 @@ pub struct RulesetsRouteRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// An object configuring the rule's logging behavior.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRuleLogging {
     /// Whether to generate a log when the rule matches.
     pub enabled: bool,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The kind of the ruleset.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsRulesetKind {
@@ -22936,12 +22936,12 @@ pub enum RulesetsRulesetKind {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsRulesetKind { Managed = "managed", Custom = "custom", Root = "root",
     Zone = "zone" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The phase of the ruleset.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsRulesetPhase {
@@ -22994,7 +22994,7 @@ pub enum RulesetsRulesetPhase {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsRulesetPhase { DdosL4 = "ddos_l4", DdosL7 = "ddos_l7",
     HttpConfigSettings = "http_config_settings", HttpCustomErrors = "http_custom_errors",
@@ -23014,7 +23014,7 @@ crate::runtime::string_enum!(
     MagicTransitIdsManaged = "magic_transit_ids_managed", MagicTransitManaged =
     "magic_transit_managed" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The phase of the ruleset.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsRulesetPhase2 {
@@ -23067,7 +23067,7 @@ pub enum RulesetsRulesetPhase2 {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsRulesetPhase2 { DdosL4 = "ddos_l4", DdosL7 = "ddos_l7",
     HttpConfigSettings = "http_config_settings", HttpCustomErrors = "http_custom_errors",
@@ -23087,7 +23087,7 @@ crate::runtime::string_enum!(
     MagicTransitIdsManaged = "magic_transit_ids_managed", MagicTransitManaged =
     "magic_transit_managed" }
 );
-#[cfg(any(feature = "url_normalization"))]
+#[cfg(feature = "url_normalization")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSchemasRequestModel {
     /// The scope of the URL normalization.
@@ -23097,7 +23097,7 @@ pub struct RulesetsSchemasRequestModel {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "url_normalization"))]
+#[cfg(feature = "url_normalization")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSchemasResponseModel {
     /// The scope of the URL normalization.
@@ -23107,7 +23107,7 @@ pub struct RulesetsSchemasResponseModel {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsScoreRule {
@@ -23140,22 +23140,22 @@ pub struct RulesetsScoreRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsScoreRuleAction {
     /// `score`
     Score,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(closed RulesetsScoreRuleAction { Score = "score" });
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsScoreRuleActionParameters {
     /// Increment contains the delta to change the score and can be either positive or negative.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub increment: Option<i64>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsScoreRuleInput {
@@ -23180,7 +23180,7 @@ pub struct RulesetsScoreRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsServeErrorRule {
@@ -23213,17 +23213,17 @@ pub struct RulesetsServeErrorRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsServeErrorRuleAction {
     /// `serve_error`
     ServeError,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     closed RulesetsServeErrorRuleAction { ServeError = "serve_error" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsServeErrorRuleActionParameters {
     /// Error response content.
@@ -23236,7 +23236,7 @@ pub struct RulesetsServeErrorRuleActionParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Content-type header to set with the response.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsServeErrorRuleActionParametersContentType {
@@ -23251,13 +23251,13 @@ pub enum RulesetsServeErrorRuleActionParametersContentType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsServeErrorRuleActionParametersContentType { ApplicationJson =
     "application/json", TextXml = "text/xml", TextPlain = "text/plain", TextHtml =
     "text/html" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsServeErrorRuleInput {
@@ -23282,7 +23282,7 @@ pub struct RulesetsServeErrorRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRule {
@@ -23315,17 +23315,17 @@ pub struct RulesetsSetCacheSettingsRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsSetCacheSettingsRuleAction {
     /// `set_cache_settings`
     SetCacheSettings,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     closed RulesetsSetCacheSettingsRuleAction { SetCacheSettings = "set_cache_settings" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParameters {
     /// List of additional ports that caching can be enabled on.
@@ -23362,7 +23362,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serve_stale: Option<RulesetsSetCacheSettingsRuleActionParametersServeStale>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Specify how long client browsers should cache the response. Cloudflare cache purge will not purge content cached on client browsers, so high browser TTLs may lead to stale content.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersBrowserTtl {
@@ -23372,7 +23372,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersBrowserTtl {
     /// Determines which browser ttl mode to use.
     pub mode: RulesetsSetCacheSettingsRuleActionParametersBrowserTtlMode,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Determines which browser ttl mode to use.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsSetCacheSettingsRuleActionParametersBrowserTtlMode {
@@ -23385,13 +23385,13 @@ pub enum RulesetsSetCacheSettingsRuleActionParametersBrowserTtlMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsSetCacheSettingsRuleActionParametersBrowserTtlMode { RespectOrigin =
     "respect_origin", BypassByDefault = "bypass_by_default", OverrideOrigin =
     "override_origin" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Define which components of the request are included or excluded from the cache key Cloudflare uses to store the response in cache.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKey {
@@ -23410,7 +23410,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_query_strings_order: Option<bool>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Customize which components of the request are included or excluded from the cache key.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKey {
@@ -23436,7 +23436,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyUser>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The cookies to include in building the cache key.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyCookie {
@@ -23447,7 +23447,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyCookie {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<String>>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The header names and values to include in building the cache key.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyHeader {
@@ -23464,7 +23464,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyHeader {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<String>>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Whether to use the original host or the resolved host in the cache key.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyHost {
@@ -23472,7 +23472,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyHost {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved: Option<bool>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Use the presence or absence of parameters in the query string to build the cache key.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryString {
@@ -23487,7 +23487,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStr
         RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStringInclude,
     >,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// build the cache key using all query string parameters EXCECPT these excluded parameters
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStringExclude {
@@ -23498,7 +23498,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStr
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<Vec<String>>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// build the cache key using a list of query string parameters that ARE in the request.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStringInclude {
@@ -23509,7 +23509,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStr
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<Vec<String>>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Characteristics of the request user agent used in building the cache key.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyUser {
@@ -23523,7 +23523,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<bool>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Mark whether the request's response from origin is eligible for  Cache Reserve (requires a Cache Reserve add-on plan).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersCacheReserve {
@@ -23532,7 +23532,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheReserve {
     /// The minimum file size eligible for store in cache reserve.
     pub min_file_size: i64,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// TTL (Time to Live) specifies the maximum time to cache a resource in the Cloudflare edge network.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersEdgeTtl {
@@ -23545,7 +23545,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersEdgeTtl {
         RulesetsSetCacheSettingsRuleActionParametersEdgeTtlStatusCodeTtlItem,
     >,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// edge ttl options
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsSetCacheSettingsRuleActionParametersEdgeTtlMode {
@@ -23558,13 +23558,13 @@ pub enum RulesetsSetCacheSettingsRuleActionParametersEdgeTtlMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsSetCacheSettingsRuleActionParametersEdgeTtlMode { RespectOrigin =
     "respect_origin", BypassByDefault = "bypass_by_default", OverrideOrigin =
     "override_origin" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Specify how long Cloudflare should cache the response based on the status code from the origin. Can be a single status code or a range or status codes
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersEdgeTtlStatusCodeTtlItem {
@@ -23579,7 +23579,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersEdgeTtlStatusCodeTtlItem 
     /// Time to cache a response (in seconds). A value of 0 is equivalent to setting the Cache-Control header with the value "no-cache". A value of -1 is equivalent to setting Cache-Control header with the value of "no-store".
     pub value: i64,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The range of status codes used to apply the selected mode.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersEdgeTtlStatusCodeTtlItemStatusCodeRange {
@@ -23588,14 +23588,14 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersEdgeTtlStatusCodeTtlItemS
     /// response status code upper bound
     pub to: i64,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Define if Cloudflare should serve stale content while getting the latest content from the origin. If on, Cloudflare will not serve stale content while getting the latest content from the origin.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleActionParametersServeStale {
     /// Defines whether Cloudflare should serve stale content while updating. If true, Cloudflare will not serve stale content while getting the latest content from the origin.
     pub disable_stale_while_updating: bool,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetCacheSettingsRuleInput {
@@ -23620,7 +23620,7 @@ pub struct RulesetsSetCacheSettingsRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetConfigRule {
@@ -23653,17 +23653,17 @@ pub struct RulesetsSetConfigRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsSetConfigRuleAction {
     /// `set_config`
     SetConfig,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     closed RulesetsSetConfigRuleAction { SetConfig = "set_config" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetConfigRuleActionParameters {
     /// Turn on or off Automatic HTTPS Rewrites.
@@ -23718,7 +23718,7 @@ pub struct RulesetsSetConfigRuleActionParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sxg: Option<bool>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Select which file extensions to minify automatically.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetConfigRuleActionParametersAutominify {
@@ -23732,7 +23732,7 @@ pub struct RulesetsSetConfigRuleActionParametersAutominify {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub js: Option<bool>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Configure the Polish level.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsSetConfigRuleActionParametersPolish {
@@ -23745,12 +23745,12 @@ pub enum RulesetsSetConfigRuleActionParametersPolish {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsSetConfigRuleActionParametersPolish { Off = "off", Lossless =
     "lossless", Lossy = "lossy" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Configure the Security Level.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsSetConfigRuleActionParametersSecurityLevel {
@@ -23769,13 +23769,13 @@ pub enum RulesetsSetConfigRuleActionParametersSecurityLevel {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsSetConfigRuleActionParametersSecurityLevel { Off = "off", EssentiallyOff
     = "essentially_off", Low = "low", Medium = "medium", High = "high", UnderAttack =
     "under_attack" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Configure the SSL level.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsSetConfigRuleActionParametersSsl {
@@ -23792,12 +23792,12 @@ pub enum RulesetsSetConfigRuleActionParametersSsl {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsSetConfigRuleActionParametersSsl { Off = "off", Flexible = "flexible",
     Full = "full", Strict = "strict", OriginPull = "origin_pull" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSetConfigRuleInput {
@@ -23822,7 +23822,7 @@ pub struct RulesetsSetConfigRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSkipRule {
@@ -23855,15 +23855,15 @@ pub struct RulesetsSkipRule {
     /// The version of the rule.
     pub version: String,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RulesetsSkipRuleAction {
     /// `skip`
     Skip,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(closed RulesetsSkipRuleAction { Skip = "skip" });
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSkipRuleActionParameters {
     /// A list of phases to skip the execution of. This option is incompatible with the ruleset and rulesets options.
@@ -23882,7 +23882,7 @@ pub struct RulesetsSkipRuleActionParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rulesets: Option<Vec<String>>,
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// The name of a legacy security product to skip the execution of.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsSkipRuleActionParametersProductsItem {
@@ -23903,13 +23903,13 @@ pub enum RulesetsSkipRuleActionParametersProductsItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsSkipRuleActionParametersProductsItem { Bic = "bic", Hot = "hot",
     RateLimit = "rateLimit", SecurityLevel = "securityLevel", UaBlock = "uaBlock", Waf =
     "waf", ZoneLockdown = "zoneLockdown" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// A ruleset to skip the execution of. This option is incompatible with the rulesets, rules and phases options.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsSkipRuleActionParametersRuleset {
@@ -23918,11 +23918,11 @@ pub enum RulesetsSkipRuleActionParametersRuleset {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 crate::runtime::string_enum!(
     open RulesetsSkipRuleActionParametersRuleset { Current = "current" }
 );
-#[cfg(any(feature = "rulesets"))]
+#[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSkipRuleInput {
@@ -23947,7 +23947,7 @@ pub struct RulesetsSkipRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumCreateRuleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23961,7 +23961,7 @@ pub struct RumCreateRuleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paths: Option<Vec<String>>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumCreateSiteRequest {
     /// If enabled, the JavaScript snippet is automatically injected for orange-clouded sites.
@@ -23974,13 +23974,13 @@ pub struct RumCreateSiteRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone_tag: Option<String>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumModifyRulesRequest {
     /// A list of rule identifiers to delete.
@@ -23990,7 +23990,7 @@ pub struct RumModifyRulesRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<RumModifyRulesRequestRulesItem>>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumModifyRulesRequestRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24005,7 +24005,7 @@ pub struct RumModifyRulesRequestRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paths: Option<Vec<String>>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 /// The property used to sort the list of results.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RumOrderBy {
@@ -24016,9 +24016,9 @@ pub enum RumOrderBy {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 crate::runtime::string_enum!(open RumOrderBy { Host = "host", Created = "created" });
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumResultInfo {
     /// The total number of items on the current page.
@@ -24037,7 +24037,7 @@ pub struct RumResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumRule {
     #[serde(
@@ -24064,14 +24064,14 @@ pub struct RumRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<f64>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumRuleIdResponseSingleResult {
     /// The Web Analytics rule identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumRulesResponseCollectionResult {
     /// A list of rules.
@@ -24080,7 +24080,7 @@ pub struct RumRulesResponseCollectionResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ruleset: Option<RumRuleset>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumRuleset {
     /// Whether the ruleset is enabled.
@@ -24095,7 +24095,7 @@ pub struct RumRuleset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone_tag: Option<String>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumRumSite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24106,7 +24106,7 @@ pub struct RumRumSite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumSite {
     /// If enabled, the JavaScript snippet is automatically injected for orange-clouded sites.
@@ -24133,14 +24133,14 @@ pub struct RumSite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumSiteTagResponseSingleResult {
     /// The Web Analytics site identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_tag: Option<String>,
 }
-#[cfg(any(feature = "rum"))]
+#[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumSitesResponseCollection {
     pub errors: Vec<RumMessagesItem>,
@@ -24152,14 +24152,14 @@ pub struct RumSitesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<RumResultInfo>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RumToggleRumRequest {
     /// Value can either be On or Off
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsAcl {
     pub id: ::serde_json::Value,
@@ -24168,7 +24168,7 @@ pub struct SecondaryDnsAcl {
     /// The name of the acl.
     pub name: String,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsAclInput {
     /// Allowed IPv4/IPv6 address range of primary or secondary nameservers. This will be applied for the entire account. The IP range is used to allow additional NOTIFY IPs for secondary zones and IPs Cloudflare allows AXFR/IXFR requests from for primary zones. CIDRs are limited to a maximum of /24 for IPv4 and /64 for IPv6 respectively.
@@ -24176,13 +24176,13 @@ pub struct SecondaryDnsAclInput {
     /// The name of the acl.
     pub name: String,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsComponentsSchemasIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsComponentsSchemasResponseCollection {
@@ -24195,7 +24195,7 @@ pub struct SecondaryDnsComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<SecondaryDnsResultInfo>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsDnsSecondarySecondaryZoneInput {
     /// How often should a secondary zone auto refresh regardless of DNS NOTIFY.
@@ -24206,19 +24206,19 @@ pub struct SecondaryDnsDnsSecondarySecondaryZoneInput {
     /// A list of peer tags.
     pub peers: Vec<::serde_json::Value>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsPeer {
     pub id: ::serde_json::Value,
@@ -24237,7 +24237,7 @@ pub struct SecondaryDnsPeer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tsig_id: Option<String>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsPeerInput {
     /// IPv4/IPv6 address of primary or secondary nameserver, depending on what zone this peer is linked to. For primary zones this IP defines the IP of the secondary nameserver Cloudflare will NOTIFY upon zone changes. For secondary zones this IP defines the IP of the primary nameserver Cloudflare will send AXFR/IXFR requests to.
@@ -24255,7 +24255,7 @@ pub struct SecondaryDnsPeerInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tsig_id: Option<String>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsResponseCollection {
@@ -24268,7 +24268,7 @@ pub struct SecondaryDnsResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<SecondaryDnsResultInfo>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsResultInfo {
     /// Total number of results for the requested service
@@ -24284,13 +24284,13 @@ pub struct SecondaryDnsResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsSchemasIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsSchemasResponseCollection {
@@ -24303,7 +24303,7 @@ pub struct SecondaryDnsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<SecondaryDnsResultInfo>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsSingleRequestOutgoingInput {
     /// Zone name.
@@ -24311,7 +24311,7 @@ pub struct SecondaryDnsSingleRequestOutgoingInput {
     /// A list of peer tags.
     pub peers: Vec<::serde_json::Value>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsSingleResponseIncomingResult {
     /// How often should a secondary zone auto refresh regardless of DNS NOTIFY.
@@ -24339,7 +24339,7 @@ pub struct SecondaryDnsSingleResponseIncomingResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soa_serial: Option<f64>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsSingleResponseOutgoingResult {
     /// The time for a specific event.
@@ -24363,7 +24363,7 @@ pub struct SecondaryDnsSingleResponseOutgoingResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soa_serial: Option<f64>,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsTsig {
     /// TSIG algorithm.
@@ -24374,7 +24374,7 @@ pub struct SecondaryDnsTsig {
     /// TSIG secret.
     pub secret: String,
 }
-#[cfg(any(feature = "secondary_dns"))]
+#[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecondaryDnsTsigInput {
     /// TSIG algorithm.
@@ -24384,7 +24384,7 @@ pub struct SecondaryDnsTsigInput {
     /// TSIG secret.
     pub secret: String,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SecurityCenterApiResponseSingleResult {
@@ -24395,7 +24395,7 @@ pub enum SecurityCenterApiResponseSingleResult {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 impl<'de> ::serde::Deserialize<'de> for SecurityCenterApiResponseSingleResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -24422,7 +24422,7 @@ impl<'de> ::serde::Deserialize<'de> for SecurityCenterApiResponseSingleResult {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 impl ::serde::Serialize for SecurityCenterApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -24435,7 +24435,7 @@ impl ::serde::Serialize for SecurityCenterApiResponseSingleResult {
         }
     }
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecurityCenterIssue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24469,7 +24469,7 @@ pub struct SecurityCenterIssue {
     )]
     pub timestamp: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SecurityCenterIssueSeverity {
     /// `Low`
@@ -24481,12 +24481,12 @@ pub enum SecurityCenterIssueSeverity {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 crate::runtime::string_enum!(
     open SecurityCenterIssueSeverity { Low = "Low", Moderate = "Moderate", Critical =
     "Critical" }
 );
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SecurityCenterIssueType {
     /// `compliance_violation`
@@ -24502,14 +24502,14 @@ pub enum SecurityCenterIssueType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 crate::runtime::string_enum!(
     open SecurityCenterIssueType { ComplianceViolation = "compliance_violation",
     EmailSecurity = "email_security", ExposedInfrastructure = "exposed_infrastructure",
     InsecureConfiguration = "insecure_configuration", WeakAuthentication =
     "weak_authentication" }
 );
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SecurityCenterSeverityQueryParamItem {
     /// `low`
@@ -24521,12 +24521,12 @@ pub enum SecurityCenterSeverityQueryParamItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 crate::runtime::string_enum!(
     open SecurityCenterSeverityQueryParamItem { Low = "low", Moderate = "moderate",
     Critical = "critical" }
 );
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 /// One of 1 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SecurityCenterValueCountsResponseResult {
@@ -24535,7 +24535,7 @@ pub enum SecurityCenterValueCountsResponseResult {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 impl<'de> ::serde::Deserialize<'de> for SecurityCenterValueCountsResponseResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -24554,7 +24554,7 @@ impl<'de> ::serde::Deserialize<'de> for SecurityCenterValueCountsResponseResult 
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 impl ::serde::Serialize for SecurityCenterValueCountsResponseResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -24566,7 +24566,7 @@ impl ::serde::Serialize for SecurityCenterValueCountsResponseResult {
         }
     }
 }
-#[cfg(any(feature = "intel"))]
+#[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SecurityCenterValueCountsResponseResultArrayItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24574,7 +24574,7 @@ pub struct SecurityCenterValueCountsResponseResultArrayItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "snippets"))]
+#[cfg(feature = "snippets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SnippetsApiResponseCommon {
     pub errors: Vec<SnippetsMessagesItem>,
@@ -24582,13 +24582,13 @@ pub struct SnippetsApiResponseCommon {
     /// Whether the API call was successful
     pub success: bool,
 }
-#[cfg(any(feature = "snippets"))]
+#[cfg(feature = "snippets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SnippetsMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "snippets"))]
+#[cfg(feature = "snippets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SnippetsRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24601,7 +24601,7 @@ pub struct SnippetsRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snippet_name: Option<String>,
 }
-#[cfg(any(feature = "snippets"))]
+#[cfg(feature = "snippets")]
 /// Snippet Information
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SnippetsSnippet {
@@ -24615,7 +24615,7 @@ pub struct SnippetsSnippet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snippet_name: Option<String>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enhance your website's font delivery with Cloudflare Fonts. Deliver Google Hosted fonts from your own domain,
 /// boost performance, and enhance user privacy. Refer to the Cloudflare Fonts documentation for more information.
 ///
@@ -24638,7 +24638,7 @@ pub struct SpeedCloudflareFonts {
     /// Whether the feature is enabled or disabled.
     pub value: SpeedCloudflareFontsValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SpeedCloudflareFontsId {
@@ -24647,9 +24647,9 @@ pub enum SpeedCloudflareFontsId {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open SpeedCloudflareFontsId { Fonts = "fonts" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Whether the feature is enabled or disabled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SpeedCloudflareFontsValue {
@@ -24660,9 +24660,9 @@ pub enum SpeedCloudflareFontsValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open SpeedCloudflareFontsValue { On = "on", Off = "off" });
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Defines rules for fine-grained control over content than signed URL tokens alone. Access rules primarily make tokens conditionally valid based on user information. Access Rules are specified on token payloads as the `accessRules` property containing an array of Rule objects.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamAccessRules {
@@ -24679,7 +24679,7 @@ pub struct StreamAccessRules {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<StreamAccessRulesType>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// The action to take when a request matches a rule. If the action is `block`, the signed token blocks views for viewers matching the rule.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StreamAccessRulesAction {
@@ -24690,11 +24690,11 @@ pub enum StreamAccessRulesAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 crate::runtime::string_enum!(
     open StreamAccessRulesAction { Allow = "allow", Block = "block" }
 );
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Lists available rule types to match for requests. An `any` type matches all requests and can be used as a wildcard to apply default actions after other rules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StreamAccessRulesType {
@@ -24707,12 +24707,12 @@ pub enum StreamAccessRulesType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 crate::runtime::string_enum!(
     open StreamAccessRulesType { Any = "any", IpSrc = "ip.src", IpGeoipCountry =
     "ip.geoip.country" }
 );
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamAdditionalAudio {
     /// Denotes whether the audio track will be played by default in a player.
@@ -24728,7 +24728,7 @@ pub struct StreamAdditionalAudio {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Specifies the processing status of the video.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StreamAudioState {
@@ -24741,11 +24741,11 @@ pub enum StreamAudioState {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 crate::runtime::string_enum!(
     open StreamAudioState { Queued = "queued", Ready = "ready", Error = "error" }
 );
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// The status of a generated caption.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StreamCaptionStatus {
@@ -24758,12 +24758,12 @@ pub enum StreamCaptionStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 crate::runtime::string_enum!(
     open StreamCaptionStatus { Ready = "ready", Inprogress = "inprogress", Error =
     "error" }
 );
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamCaptions {
     /// Whether the caption was generated via AI.
@@ -24779,7 +24779,7 @@ pub struct StreamCaptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<StreamCaptionStatus>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamClipping {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
@@ -24854,7 +24854,7 @@ pub struct StreamClipping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<StreamWatermarkAtUpload>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamCopyAudioTrack {
     /// A string to uniquely identify the track amongst other audio track labels for the specified video.
@@ -24863,7 +24863,7 @@ pub struct StreamCopyAudioTrack {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamCreateInputRequest {
     /// Sets the creator ID asssociated with this live input.
@@ -24883,7 +24883,7 @@ pub struct StreamCreateInputRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<StreamLiveInputRecordingSettings>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamCreateOutputRequest {
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
@@ -24895,7 +24895,7 @@ pub struct StreamCreateOutputRequest {
     /// The URL an output uses to restream.
     pub url: String,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamDirectUploadRequest {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
@@ -24942,7 +24942,7 @@ pub struct StreamDirectUploadRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<StreamWatermarkAtUpload2>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamDirectUploadResponseResult {
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
@@ -24962,7 +24962,7 @@ pub struct StreamDirectUploadResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<StreamWatermarks>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamEditAudioTrack {
     /// Denotes whether the audio track will be played by default in a player.
@@ -24972,7 +24972,7 @@ pub struct StreamEditAudioTrack {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamInput {
     /// The video height in pixels. A value of `-1` means the height is unknown. The value becomes available after the upload and before the video is ready.
@@ -24982,7 +24982,7 @@ pub struct StreamInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Details for streaming to an live input using RTMPS.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamInputRtmps {
@@ -24993,7 +24993,7 @@ pub struct StreamInputRtmps {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Details for streaming to a live input using SRT.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamInputSrt {
@@ -25007,7 +25007,7 @@ pub struct StreamInputSrt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Details for streaming to a live input using WebRTC.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamInputWebrtc {
@@ -25015,7 +25015,7 @@ pub struct StreamInputWebrtc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamKeyResponseCollectionResultItem {
     /// The date and time a signing key was created.
@@ -25029,7 +25029,7 @@ pub struct StreamKeyResponseCollectionResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamKeys {
     /// The date and time a signing key was created.
@@ -25049,7 +25049,7 @@ pub struct StreamKeys {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pem: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Details about a live input.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamLiveInput {
@@ -25105,7 +25105,7 @@ pub struct StreamLiveInput {
     #[serde(rename = "webRTCPlayback", default, skip_serializing_if = "Option::is_none")]
     pub web_rtc_playback: Option<StreamPlaybackWebrtc>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamLiveInputObjectWithoutUrl {
     /// The date and time the live input was created.
@@ -25136,7 +25136,7 @@ pub struct StreamLiveInputObjectWithoutUrl {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Specifies the recording behavior for the live input. Set this value to `off` to prevent a recording. Set the value to `automatic` to begin a recording and transition to on-demand after Stream Live stops receiving input.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StreamLiveInputRecordingMode {
@@ -25147,11 +25147,11 @@ pub enum StreamLiveInputRecordingMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 crate::runtime::string_enum!(
     open StreamLiveInputRecordingMode { Off = "off", Automatic = "automatic" }
 );
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Records the input to a Cloudflare Stream video. Behavior depends on the mode. In most cases, the video will initially be viewable as a live video and transition to on-demand after a condition is satisfied.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamLiveInputRecordingSettings {
@@ -25172,7 +25172,7 @@ pub struct StreamLiveInputRecordingSettings {
     #[serde(rename = "timeoutSeconds", default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<i64>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamLiveInputResponseCollectionResult {
     #[serde(rename = "liveInputs", default, skip_serializing_if = "Option::is_none")]
@@ -25184,7 +25184,7 @@ pub struct StreamLiveInputResponseCollectionResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// The connection status of a live input.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StreamLiveInputStatus {
@@ -25207,14 +25207,14 @@ pub enum StreamLiveInputStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 crate::runtime::string_enum!(
     open StreamLiveInputStatus { Connected = "connected", Reconnected = "reconnected",
     Reconnecting = "reconnecting", ClientDisconnect = "client_disconnect", TtlExceeded =
     "ttl_exceeded", FailedToConnect = "failed_to_connect", FailedToReconnect =
     "failed_to_reconnect", NewConfigurationAccepted = "new_configuration_accepted" }
 );
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Specifies the processing status for all quality levels for a video.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StreamMediaState {
@@ -25233,12 +25233,12 @@ pub enum StreamMediaState {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 crate::runtime::string_enum!(
     open StreamMediaState { Pendingupload = "pendingupload", Downloading = "downloading",
     Queued = "queued", Inprogress = "inprogress", Ready = "ready", Error = "error" }
 );
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Specifies a detailed status for a video. If the `state` is `inprogress` or `error`, the `step` field returns `encoding` or `manifest`. If the `state` is `inprogress`, `pctComplete` returns a number between 0 and 100 to indicate the approximate percent of completion. If the `state` is `error`, `errorReasonCode` and `errorReasonText` provide additional details.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamMediaStatus {
@@ -25263,13 +25263,13 @@ pub struct StreamMediaStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<StreamMediaState>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamOutput {
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
@@ -25285,7 +25285,7 @@ pub struct StreamOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamPlayback {
     /// DASH Media Presentation Description for the video.
@@ -25295,7 +25295,7 @@ pub struct StreamPlayback {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hls: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Details for playback from an live input using RTMPS.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamPlaybackRtmps {
@@ -25306,7 +25306,7 @@ pub struct StreamPlaybackRtmps {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Details for playback from an live input using SRT.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamPlaybackSrt {
@@ -25320,7 +25320,7 @@ pub struct StreamPlaybackSrt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Details for playback from a live input using WebRTC.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamPlaybackWebrtc {
@@ -25328,7 +25328,7 @@ pub struct StreamPlaybackWebrtc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamSignedTokenRequest {
     /// The optional list of access rule constraints on the token. Access can be blocked or allowed based on an IP, IP range, or by country. Access rules are evaluated from first to last. If a rule matches, the associated action is applied and no further rules are evaluated.
@@ -25350,14 +25350,14 @@ pub struct StreamSignedTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pem: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamSignedTokenResponseResult {
     /// The signed token used with the signed URLs feature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamStorageUseResponseResult {
     /// A user-defined identifier for the media creator.
@@ -25381,7 +25381,7 @@ pub struct StreamStorageUseResponseResult {
     #[serde(rename = "videoCount", default, skip_serializing_if = "Option::is_none")]
     pub video_count: Option<i64>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 /// Specifies the TUS protocol version. This value must be included in every upload request.
 /// Notes: The only supported version of TUS protocol is 1.0.0.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -25391,9 +25391,9 @@ pub enum StreamTusResumable {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 crate::runtime::string_enum!(open StreamTusResumable { N100 = "1.0.0" });
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamUpdateInputRequest {
     /// Sets the creator ID asssociated with this live input.
@@ -25413,13 +25413,13 @@ pub struct StreamUpdateInputRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<StreamLiveInputRecordingSettings>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamUpdateOutputRequest {
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
     pub enabled: bool,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamVideoClipStandard {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
@@ -25461,7 +25461,7 @@ pub struct StreamVideoClipStandard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<StreamWatermarkAtUpload>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamVideoCopyRequest {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
@@ -25500,7 +25500,7 @@ pub struct StreamVideoCopyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<StreamWatermarkAtUpload2>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamVideoResponseCollection {
     pub errors: Vec<StreamMessagesItem>,
@@ -25516,7 +25516,7 @@ pub struct StreamVideoResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamVideoUpdate {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
@@ -25566,7 +25566,7 @@ pub struct StreamVideoUpdate {
     )]
     pub upload_expiry: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamVideos {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
@@ -25675,21 +25675,21 @@ pub struct StreamVideos {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<StreamWatermarks>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamWatermarkAtUpload {
     /// The unique identifier for the watermark profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamWatermarkAtUpload2 {
     /// The unique identifier for the watermark profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamWatermarks {
     /// The date and a time a watermark profile was created.
@@ -25730,14 +25730,14 @@ pub struct StreamWatermarks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
 }
-#[cfg(any(feature = "stream"))]
+#[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StreamWebhookRequest {
     /// The URL where webhooks will be sent.
     #[serde(rename = "notificationUrl")]
     pub notification_url: String,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TeamsDevicesApiResponseSingleResult {
@@ -25748,7 +25748,7 @@ pub enum TeamsDevicesApiResponseSingleResult {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 impl<'de> ::serde::Deserialize<'de> for TeamsDevicesApiResponseSingleResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -25775,7 +25775,7 @@ impl<'de> ::serde::Deserialize<'de> for TeamsDevicesApiResponseSingleResult {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 impl ::serde::Serialize for TeamsDevicesApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -25788,7 +25788,7 @@ impl ::serde::Serialize for TeamsDevicesApiResponseSingleResult {
         }
     }
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesComponentsSchemasResponseCollection {
@@ -25800,7 +25800,7 @@ pub struct TeamsDevicesComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// The type of device managed network.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TeamsDevicesComponentsSchemasType {
@@ -25809,12 +25809,12 @@ pub enum TeamsDevicesComponentsSchemasType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 crate::runtime::string_enum!(open TeamsDevicesComponentsSchemasType { Tls = "tls" });
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// The configuration object containing third-party integration information.
 pub type TeamsDevicesConfigRequest = ::serde_json::Value;
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// The configuration object containing third-party integration information.
 ///
 /// Decided by the kind of JSON value; anything else is kept in `Unknown`.
@@ -25827,7 +25827,7 @@ pub enum TeamsDevicesConfigResponse {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 impl<'de> ::serde::Deserialize<'de> for TeamsDevicesConfigResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -25846,7 +25846,7 @@ impl<'de> ::serde::Deserialize<'de> for TeamsDevicesConfigResponse {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 impl ::serde::Serialize for TeamsDevicesConfigResponse {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -25860,7 +25860,7 @@ impl ::serde::Serialize for TeamsDevicesConfigResponse {
         }
     }
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDefaultDeviceSettingsPolicy {
     /// Whether to allow the user to switch WARP between modes.
@@ -25910,7 +25910,7 @@ pub struct TeamsDevicesDefaultDeviceSettingsPolicy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_protocol: Option<String>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDefaultDeviceSettingsResponse {
@@ -25922,7 +25922,7 @@ pub struct TeamsDevicesDefaultDeviceSettingsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// The configuration object which contains the details for the WARP client to conduct the test.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDeviceDexTestSchemasData {
@@ -25936,7 +25936,7 @@ pub struct TeamsDevicesDeviceDexTestSchemasData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDeviceDexTestSchemasHttp {
     /// The configuration object which contains the details for the WARP client to conduct the test.
@@ -25956,7 +25956,7 @@ pub struct TeamsDevicesDeviceDexTestSchemasHttp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targeted: Option<bool>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDeviceManagedNetworks {
     /// The configuration object containing information for the WARP client to detect the managed network.
@@ -25972,7 +25972,7 @@ pub struct TeamsDevicesDeviceManagedNetworks {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<TeamsDevicesComponentsSchemasType>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDevicePostureIntegrations {
     /// The configuration object containing third-party integration information.
@@ -25991,7 +25991,7 @@ pub struct TeamsDevicesDevicePostureIntegrations {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<TeamsDevicesSchemasType>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDevicePostureRules {
     /// The description of the device posture rule.
@@ -26019,7 +26019,7 @@ pub struct TeamsDevicesDevicePostureRules {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<TeamsDevicesType>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDeviceSettingsPolicy {
     /// Whether to allow the user to switch WARP between modes.
@@ -26092,7 +26092,7 @@ pub struct TeamsDevicesDeviceSettingsPolicy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_protocol: Option<String>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDeviceSettingsResponse {
@@ -26104,7 +26104,7 @@ pub struct TeamsDevicesDeviceSettingsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDeviceSettingsResponseCollection {
@@ -26116,7 +26116,7 @@ pub struct TeamsDevicesDeviceSettingsResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDevices {
     /// When the device was created.
@@ -26194,7 +26194,7 @@ pub struct TeamsDevicesDevices {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDevicesResponse {
@@ -26206,7 +26206,7 @@ pub struct TeamsDevicesDevicesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDexTargetPolicy {
     /// Whether the profile is the account default
@@ -26219,7 +26219,7 @@ pub struct TeamsDevicesDexTargetPolicy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesDisableForTime {
     /// Override code that is valid for 1 hour.
@@ -26238,7 +26238,7 @@ pub struct TeamsDevicesDisableForTime {
     #[serde(rename = "6", default, skip_serializing_if = "Option::is_none")]
     pub n6: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesFallbackDomain {
     /// A description of the fallback domain, displayed in the client UI.
@@ -26250,7 +26250,7 @@ pub struct TeamsDevicesFallbackDomain {
     /// The domain suffix to match when resolving locally.
     pub suffix: String,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesFallbackDomainResponseCollection {
@@ -26262,29 +26262,29 @@ pub struct TeamsDevicesFallbackDomainResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesIdResponseResult {
     /// API UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// The value to be checked against.
 pub type TeamsDevicesInput = ::serde_json::Value;
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesMatchItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<TeamsDevicesPlatform>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesOverrideCodesResponse {
@@ -26296,13 +26296,13 @@ pub struct TeamsDevicesOverrideCodesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesOverrideCodesResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_for_time: Option<TeamsDevicesDisableForTime>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TeamsDevicesPlatform {
     /// `windows`
@@ -26318,12 +26318,12 @@ pub enum TeamsDevicesPlatform {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 crate::runtime::string_enum!(
     open TeamsDevicesPlatform { Windows = "windows", Mac = "mac", Linux = "linux",
     Android = "android", Ios = "ios" }
 );
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesResponseCollection {
@@ -26335,7 +26335,7 @@ pub struct TeamsDevicesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesResultInfo {
     /// Total number of results for the requested service
@@ -26351,7 +26351,7 @@ pub struct TeamsDevicesResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// The configuration object containing information for the WARP client to detect the managed network.
 ///
 /// Decided by the kind of JSON value; anything else is kept in `Unknown`.
@@ -26362,7 +26362,7 @@ pub enum TeamsDevicesSchemasConfigRequest {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 impl<'de> ::serde::Deserialize<'de> for TeamsDevicesSchemasConfigRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -26381,7 +26381,7 @@ impl<'de> ::serde::Deserialize<'de> for TeamsDevicesSchemasConfigRequest {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 impl ::serde::Serialize for TeamsDevicesSchemasConfigRequest {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -26395,7 +26395,7 @@ impl ::serde::Serialize for TeamsDevicesSchemasConfigRequest {
         }
     }
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// The configuration object containing information for the WARP client to detect the managed network.
 ///
 /// Decided by the kind of JSON value; anything else is kept in `Unknown`.
@@ -26408,7 +26408,7 @@ pub enum TeamsDevicesSchemasConfigResponse {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 impl<'de> ::serde::Deserialize<'de> for TeamsDevicesSchemasConfigResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -26427,7 +26427,7 @@ impl<'de> ::serde::Deserialize<'de> for TeamsDevicesSchemasConfigResponse {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 impl ::serde::Serialize for TeamsDevicesSchemasConfigResponse {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -26441,7 +26441,7 @@ impl ::serde::Serialize for TeamsDevicesSchemasConfigResponse {
         }
     }
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesSchemasResponseCollection {
@@ -26453,7 +26453,7 @@ pub struct TeamsDevicesSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// The type of device posture integration.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TeamsDevicesSchemasType {
@@ -26474,13 +26474,13 @@ pub enum TeamsDevicesSchemasType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 crate::runtime::string_enum!(
     open TeamsDevicesSchemasType { WorkspaceOne = "workspace_one", CrowdstrikeS2s =
     "crowdstrike_s2s", Uptycs = "uptycs", Intune = "intune", Kolide = "kolide", Tanium =
     "tanium", SentineloneS2s = "sentinelone_s2s" }
 );
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesServiceModeV2 {
     /// The mode to run the WARP client under.
@@ -26490,7 +26490,7 @@ pub struct TeamsDevicesServiceModeV2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<f64>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesSplitTunnel {
     /// The address in CIDR format to exclude from the tunnel. If `address` is present, `host` must not be present.
@@ -26501,7 +26501,7 @@ pub struct TeamsDevicesSplitTunnel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesSplitTunnelInclude {
     /// The address in CIDR format to include in the tunnel. If address is present, host must not be present.
@@ -26512,7 +26512,7 @@ pub struct TeamsDevicesSplitTunnelInclude {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesSplitTunnelIncludeResponseCollection {
@@ -26524,7 +26524,7 @@ pub struct TeamsDevicesSplitTunnelIncludeResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesSplitTunnelResponseCollection {
@@ -26536,7 +26536,7 @@ pub struct TeamsDevicesSplitTunnelResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesTargetDexTest {
     /// The id of the DEX test targeting this policy
@@ -26546,7 +26546,7 @@ pub struct TeamsDevicesTargetDexTest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesTlsConfigRequest {
     /// The SHA-256 hash of the TLS certificate presented by the host found at tls_sockaddr. If absent, regular certificate verification (trusted roots, valid timestamp, etc) will be used to validate the certificate.
@@ -26555,7 +26555,7 @@ pub struct TeamsDevicesTlsConfigRequest {
     /// A network address of the form "host:port" that the WARP client will use to detect the presence of a TLS host.
     pub tls_sockaddr: String,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// The Managed Network TLS Config Response.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesTlsConfigResponse {
@@ -26565,7 +26565,7 @@ pub struct TeamsDevicesTlsConfigResponse {
     /// A network address of the form "host:port" that the WARP client will use to detect the presence of a TLS host.
     pub tls_sockaddr: String,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// The type of device posture rule.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TeamsDevicesType {
@@ -26612,7 +26612,7 @@ pub enum TeamsDevicesType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 crate::runtime::string_enum!(
     open TeamsDevicesType { File = "file", Application = "application", Tanium =
     "tanium", Gateway = "gateway", Warp = "warp", DiskEncryption = "disk_encryption",
@@ -26623,7 +26623,7 @@ crate::runtime::string_enum!(
     "crowdstrike_s2s", Intune = "intune", WorkspaceOne = "workspace_one", SentineloneS2s
     = "sentinelone_s2s" }
 );
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesUser {
     /// The contact email address of the user.
@@ -26636,7 +26636,7 @@ pub struct TeamsDevicesUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 /// The Workspace One Config Response.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesWorkspaceOneConfigResponse {
@@ -26647,7 +26647,7 @@ pub struct TeamsDevicesWorkspaceOneConfigResponse {
     /// The Workspace One client ID provided in the Workspace One Admin Dashboard.
     pub client_id: String,
 }
-#[cfg(any(feature = "devices"))]
+#[cfg(feature = "devices")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesZeroTrustAccountDeviceSettings {
     /// Enable gateway proxy filtering on TCP.
@@ -26663,7 +26663,7 @@ pub struct TeamsDevicesZeroTrustAccountDeviceSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_zt_virtual_ip: Option<bool>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesAdvancedCertificatePackResponseSingleResult {
     /// Certificate Authority selected for the order.  For information on any certificate authority specific details or restrictions [see this page for more details.](https://developers.cloudflare.com/ssl/reference/certificate-authorities)
@@ -26693,7 +26693,7 @@ pub struct TlsCertificatesAndHostnamesAdvancedCertificatePackResponseSingleResul
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity_days: Option<i64>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Type of certificate pack.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesAdvancedType {
@@ -26702,11 +26702,11 @@ pub enum TlsCertificatesAndHostnamesAdvancedType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesAdvancedType { Advanced = "advanced" }
 );
-#[cfg(any(feature = "mtls_certificates"))]
+#[cfg(feature = "mtls_certificates")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesAssociationObject {
     /// The service using the certificate.
@@ -26716,7 +26716,7 @@ pub struct TlsCertificatesAndHostnamesAssociationObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-#[cfg(any(feature = "mtls_certificates"))]
+#[cfg(feature = "mtls_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesAssociationResponseCollection {
@@ -26729,7 +26729,7 @@ pub struct TlsCertificatesAndHostnamesAssociationResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(any(feature = "keyless_certificates"))]
+#[cfg(feature = "keyless_certificates")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesBase {
     /// When the Keyless SSL was created.
@@ -26786,7 +26786,7 @@ crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesBundleMethod { Ubiquitous = "ubiquitous", Optimal =
     "optimal", Force = "force" }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// The Certificate Authority that will issue the certificate
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesCertificateAuthority {
@@ -26801,12 +26801,12 @@ pub enum TlsCertificatesAndHostnamesCertificateAuthority {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesCertificateAuthority { Digicert = "digicert", Google
     = "google", LetsEncrypt = "lets_encrypt", SslCom = "ssl_com" }
 );
-#[cfg(any(feature = "mtls_certificates"))]
+#[cfg(feature = "mtls_certificates")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesCertificateObjectPost {
     /// Indicates whether the certificate is a CA or leaf certificate.
@@ -26852,13 +26852,13 @@ pub struct TlsCertificatesAndHostnamesCertificateObjectPost {
     )]
     pub uploaded_on: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesCertificatePackQuotaResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced: Option<TlsCertificatesAndHostnamesQuota>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesCertificatePackResponseCollection {
@@ -26871,7 +26871,7 @@ pub struct TlsCertificatesAndHostnamesCertificatePackResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Status of certificate pack.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesCertificatePacksComponentsScH17D8564A {
@@ -26920,7 +26920,7 @@ pub enum TlsCertificatesAndHostnamesCertificatePacksComponentsScH17D8564A {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesCertificatePacksComponentsScH17D8564A { Initializing
     = "initializing", PendingValidation = "pending_validation", Deleted = "deleted",
@@ -26934,7 +26934,7 @@ crate::runtime::string_enum!(
     Deactivating = "deactivating", Inactive = "inactive", BackupIssued = "backup_issued",
     HoldingDeployment = "holding_deployment" }
 );
-#[cfg(any(feature = "custom_certificates"))]
+#[cfg(feature = "custom_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesCertificateResponseCollection {
@@ -26947,14 +26947,14 @@ pub struct TlsCertificatesAndHostnamesCertificateResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(any(feature = "custom_certificates"))]
+#[cfg(feature = "custom_certificates")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesCertificateResponseIdOnlyResult {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Current status of certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesCertificateStatus {
@@ -26975,13 +26975,13 @@ pub enum TlsCertificatesAndHostnamesCertificateStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesCertificateStatus { Initializing = "initializing",
     Authorizing = "authorizing", Active = "active", Expired = "expired", Issuing =
     "issuing", TimingOut = "timing_out", PendingDeployment = "pending_deployment" }
 );
-#[cfg(any(feature = "client_certificates"))]
+#[cfg(feature = "client_certificates")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesClientCertificate {
     /// The Client Certificate PEM
@@ -27041,7 +27041,7 @@ pub struct TlsCertificatesAndHostnamesClientCertificate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity_days: Option<i64>,
 }
-#[cfg(any(feature = "client_certificates"))]
+#[cfg(feature = "client_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesClientCertificateResponseCollection {
@@ -27054,7 +27054,7 @@ pub struct TlsCertificatesAndHostnamesClientCertificateResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(any(feature = "client_certificates"))]
+#[cfg(feature = "client_certificates")]
 /// Client Certificates may be active or revoked, and the pending_reactivation or pending_revocation represent in-progress asynchronous transitions
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesClientCertificatesComponentsH488211BA {
@@ -27069,13 +27069,13 @@ pub enum TlsCertificatesAndHostnamesClientCertificatesComponentsH488211BA {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "client_certificates"))]
+#[cfg(feature = "client_certificates")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesClientCertificatesComponentsH488211BA { Active =
     "active", PendingReactivation = "pending_reactivation", PendingRevocation =
     "pending_revocation", Revoked = "revoked" }
 );
-#[cfg(any(feature = "client_certificates"))]
+#[cfg(feature = "client_certificates")]
 /// Certificate Authority used to issue the Client Certificate
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesClientCertificatesComponentsHDB28B64C {
@@ -27084,7 +27084,7 @@ pub struct TlsCertificatesAndHostnamesClientCertificatesComponentsHDB28B64C {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "acm"))]
+#[cfg(feature = "acm")]
 /// The Certificate Authority that Total TLS certificates will be issued through.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority {
@@ -27097,12 +27097,12 @@ pub enum TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "acm"))]
+#[cfg(feature = "acm")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority { Google =
     "google", LetsEncrypt = "lets_encrypt", SslCom = "ssl_com" }
 );
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesComponentsSchemasCertificateH366767AF {
@@ -27115,7 +27115,7 @@ pub struct TlsCertificatesAndHostnamesComponentsSchemasCertificateH366767AF {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(any(feature = "mtls_certificates"))]
+#[cfg(feature = "mtls_certificates")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesComponentsSchemasCertificateObject {
     /// Indicates whether the certificate is a CA or leaf certificate.
@@ -27154,7 +27154,7 @@ pub struct TlsCertificatesAndHostnamesComponentsSchemasCertificateObject {
     )]
     pub uploaded_on: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Status of the hostname's activation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesComponentsSchemasStatus {
@@ -27193,7 +27193,7 @@ pub enum TlsCertificatesAndHostnamesComponentsSchemasStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesComponentsSchemasStatus { Active = "active", Pending
     = "pending", ActiveRedeploying = "active_redeploying", Moved = "moved",
@@ -27203,13 +27203,13 @@ crate::runtime::string_enum!(
     TestActiveApex = "test_active_apex", TestBlocked = "test_blocked", TestFailed =
     "test_failed", Provisioned = "provisioned", Blocked = "blocked" }
 );
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesComponentsSchemasValidationMethod {
     /// Desired validation method.
     pub validation_method: TlsCertificatesAndHostnamesValidationMethodDefinition,
 }
-#[cfg(any(feature = "custom_certificates"))]
+#[cfg(feature = "custom_certificates")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesCustomCertificate {
     /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
@@ -27245,7 +27245,7 @@ pub struct TlsCertificatesAndHostnamesCustomCertificate {
     /// Identifier
     pub zone_id: String,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Merged from `allOf`; where members disagree the later one wins (`hostname`, `id`, `ssl`).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesCustomHostname {
@@ -27286,7 +27286,7 @@ pub struct TlsCertificatesAndHostnamesCustomHostname {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification_errors: Option<Vec<::serde_json::Value>>,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesCustomHostnameResponseCollection {
@@ -27299,7 +27299,7 @@ pub struct TlsCertificatesAndHostnamesCustomHostnameResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// These are per-hostname (customer) settings.
 ///
 /// Decided by the kind of JSON value; anything else is kept in `Unknown`.
@@ -27312,7 +27312,7 @@ pub enum TlsCertificatesAndHostnamesCustomMetadata {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesCustomMetadata {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -27331,7 +27331,7 @@ impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesCustomMetadat
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 impl ::serde::Serialize for TlsCertificatesAndHostnamesCustomMetadata {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -27345,35 +27345,35 @@ impl ::serde::Serialize for TlsCertificatesAndHostnamesCustomMetadata {
         }
     }
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesCustomMetadataObject {
     /// Unique metadata for this hostname.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesDeleteAdvancedCertificatePacHC547B0DBResult {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesEnabledResponseResult {
     /// Indicates whether zone-level authenticated origin pulls is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
-#[cfg(any(feature = "custom_certificates"))]
+#[cfg(feature = "custom_certificates")]
 /// Specify the region where your private key can be held locally for optimal TLS performance. HTTPS connections to any excluded data center will still be fully encrypted, but will incur some latency while Keyless SSL is used to complete the handshake with the nearest allowed data center. Options allow distribution to only to U.S. data centers, only to E.U. data centers, or only to highest security data centers. Default distribution is to all Cloudflare datacenters, for optimal performance.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesGeoRestrictions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<TlsCertificatesAndHostnamesGeoRestrictionsLabel>,
 }
-#[cfg(any(feature = "custom_certificates"))]
+#[cfg(feature = "custom_certificates")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesGeoRestrictionsLabel {
     /// `us`
@@ -27385,12 +27385,12 @@ pub enum TlsCertificatesAndHostnamesGeoRestrictionsLabel {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_certificates"))]
+#[cfg(feature = "custom_certificates")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesGeoRestrictionsLabel { Us = "us", Eu = "eu",
     HighestSecurity = "highest_security" }
 );
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesHostnameAopResponseCollection {
@@ -27403,7 +27403,7 @@ pub struct TlsCertificatesAndHostnamesHostnameAopResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(any(feature = "certificate_authorities"))]
+#[cfg(feature = "certificate_authorities")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesHostnameAssociation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27412,13 +27412,13 @@ pub struct TlsCertificatesAndHostnamesHostnameAssociation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mtls_certificate_id: Option<String>,
 }
-#[cfg(any(feature = "certificate_authorities"))]
+#[cfg(feature = "certificate_authorities")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesHostnameAssociationsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostnames: Option<Vec<String>>,
 }
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 /// Status of the certificate or the association.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A {
@@ -27439,14 +27439,14 @@ pub enum TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A { Initializing
     = "initializing", PendingDeployment = "pending_deployment", PendingDeletion =
     "pending_deletion", Active = "active", Deleted = "deleted", DeploymentTimedOut =
     "deployment_timed_out", DeletionTimedOut = "deletion_timed_out" }
 );
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHE46DF610 {
@@ -27459,7 +27459,7 @@ pub struct TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHE46DF610 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`cert_id`, `certificate`, `enabled`, `hostname`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPull {
@@ -27534,7 +27534,7 @@ pub struct TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPull {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_key: Option<String>,
 }
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesHostnameCertidInput {
     /// Certificate identifier tag.
@@ -27547,7 +27547,7 @@ pub struct TlsCertificatesAndHostnamesHostnameCertidInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
 }
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesHostnameCertidObject {
     /// Identifier
@@ -27642,7 +27642,7 @@ pub struct TlsCertificatesAndHostnamesKeylessCertificate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<TlsCertificatesAndHostnamesKeylessTunnel>,
 }
-#[cfg(any(feature = "keyless_certificates"))]
+#[cfg(feature = "keyless_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesKeylessResponseCollection {
@@ -27655,7 +27655,7 @@ pub struct TlsCertificatesAndHostnamesKeylessResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(any(feature = "keyless_certificates"))]
+#[cfg(feature = "keyless_certificates")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesKeylessResponseSingleIdResult {
     /// Identifier
@@ -27688,7 +27688,7 @@ pub struct TlsCertificatesAndHostnamesMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "mtls_certificates"))]
+#[cfg(feature = "mtls_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0 {
@@ -27705,7 +27705,7 @@ pub struct TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0 {
         TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo,
     >,
 }
-#[cfg(any(feature = "mtls_certificates"))]
+#[cfg(feature = "mtls_certificates")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27719,7 +27719,7 @@ pub struct TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0Resul
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// This is a record which can be placed to activate a hostname.
 ///
 /// Decided by `type`; a value this version does not know is kept in `Unknown`.
@@ -27732,7 +27732,7 @@ pub enum TlsCertificatesAndHostnamesOwnershipVerification {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 impl<'de> ::serde::Deserialize<'de>
 for TlsCertificatesAndHostnamesOwnershipVerification {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -27754,7 +27754,7 @@ for TlsCertificatesAndHostnamesOwnershipVerification {
         }
     }
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 impl ::serde::Serialize for TlsCertificatesAndHostnamesOwnershipVerification {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -27768,7 +27768,7 @@ impl ::serde::Serialize for TlsCertificatesAndHostnamesOwnershipVerification {
         }
     }
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// This presents the token to be served by the given http url to activate a hostname.
 ///
 /// Decided by the kind of JSON value; anything else is kept in `Unknown`.
@@ -27781,7 +27781,7 @@ pub enum TlsCertificatesAndHostnamesOwnershipVerificationHttp {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 impl<'de> ::serde::Deserialize<'de>
 for TlsCertificatesAndHostnamesOwnershipVerificationHttp {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -27801,7 +27801,7 @@ for TlsCertificatesAndHostnamesOwnershipVerificationHttp {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 impl ::serde::Serialize for TlsCertificatesAndHostnamesOwnershipVerificationHttp {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -27815,7 +27815,7 @@ impl ::serde::Serialize for TlsCertificatesAndHostnamesOwnershipVerificationHttp
         }
     }
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesOwnershipVerificationHttpObject {
     /// Token to be served.
@@ -27825,7 +27825,7 @@ pub struct TlsCertificatesAndHostnamesOwnershipVerificationHttpObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_url: Option<String>,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesOwnershipVerificationTxt {
     /// DNS Name for record.
@@ -27838,18 +27838,18 @@ pub struct TlsCertificatesAndHostnamesOwnershipVerificationTxt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// DNS Record type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesOwnershipVerificationTxtType {
     /// `txt`
     Txt,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     closed TlsCertificatesAndHostnamesOwnershipVerificationTxtType { Txt = "txt" }
 );
-#[cfg(any(feature = "hostnames"))]
+#[cfg(feature = "hostnames")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollection {
@@ -27866,7 +27866,7 @@ pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollection {
         TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollectionResultInfo,
     >,
 }
-#[cfg(any(feature = "hostnames"))]
+#[cfg(feature = "hostnames")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27881,7 +27881,7 @@ pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollectionResul
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<f64>,
 }
-#[cfg(any(feature = "hostnames"))]
+#[cfg(feature = "hostnames")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollectionResultItem {
     /// This is the time the tls setting was originally created for this hostname.
@@ -27908,7 +27908,7 @@ pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollectionResul
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<TlsCertificatesAndHostnamesValue>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesQuota {
     /// Quantity Allocated.
@@ -27944,7 +27944,7 @@ pub struct TlsCertificatesAndHostnamesResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Certificate Authority selected for the order.  For information on any certificate authority specific details or restrictions [see this page for more details.](https://developers.cloudflare.com/ssl/reference/certificate-authorities)
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSchemasCertificateAuthority {
@@ -27957,12 +27957,12 @@ pub enum TlsCertificatesAndHostnamesSchemasCertificateAuthority {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSchemasCertificateAuthority { Google = "google",
     LetsEncrypt = "lets_encrypt", SslCom = "ssl_com" }
 );
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesSchemasCertificateObject {
     /// The hostname certificate.
@@ -27998,7 +27998,7 @@ pub struct TlsCertificatesAndHostnamesSchemasCertificateObject {
     )]
     pub uploaded_on: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Certificate's signature algorithm.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSchemasSignature {
@@ -28011,7 +28011,7 @@ pub enum TlsCertificatesAndHostnamesSchemasSignature {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSchemasSignature { EcdsaWithSha256 =
     "ECDSAWithSHA256", Sha1WithRsa = "SHA1WithRSA", Sha256WithRsa = "SHA256WithRSA" }
@@ -28032,7 +28032,7 @@ crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSchemasStatus { Active = "active", Deleted =
     "deleted" }
 );
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Validation method in use for a certificate pack order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSchemasValidationMethod {
@@ -28045,12 +28045,12 @@ pub enum TlsCertificatesAndHostnamesSchemasValidationMethod {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSchemasValidationMethod { Http = "http", Cname =
     "cname", Txt = "txt" }
 );
-#[cfg(any(feature = "hostnames"))]
+#[cfg(feature = "hostnames")]
 /// The TLS Setting name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSettingId {
@@ -28063,12 +28063,12 @@ pub enum TlsCertificatesAndHostnamesSettingId {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "hostnames"))]
+#[cfg(feature = "hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSettingId { Ciphers = "ciphers", MinTlsVersion =
     "min_tls_version", Http2 = "http2" }
 );
-#[cfg(any(feature = "hostnames"))]
+#[cfg(feature = "hostnames")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesSettingObject {
     /// This is the time the tls setting was originally created for this hostname.
@@ -28095,7 +28095,7 @@ pub struct TlsCertificatesAndHostnamesSettingObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<TlsCertificatesAndHostnamesValue>,
 }
-#[cfg(any(feature = "hostnames"))]
+#[cfg(feature = "hostnames")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesSettingObjectDelete {
     /// This is the time the tls setting was originally created for this hostname.
@@ -28120,7 +28120,7 @@ pub struct TlsCertificatesAndHostnamesSettingObjectDelete {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// SSL properties for the custom hostname.
 ///
 /// Decided by `bundle_method`; a value this version does not know is kept in `Unknown`.
@@ -28131,7 +28131,7 @@ pub enum TlsCertificatesAndHostnamesSsl {
     /// A `bundle_method` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSsl {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -28152,7 +28152,7 @@ impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSsl {
         }
     }
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 impl ::serde::Serialize for TlsCertificatesAndHostnamesSsl {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -28166,7 +28166,7 @@ impl ::serde::Serialize for TlsCertificatesAndHostnamesSsl {
         }
     }
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesSslUbiquitous {
     /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
@@ -28236,7 +28236,7 @@ pub struct TlsCertificatesAndHostnamesSslUbiquitous {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wildcard: Option<bool>,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslUbiquitousBundleMethod {
@@ -28247,12 +28247,12 @@ pub enum TlsCertificatesAndHostnamesSslUbiquitousBundleMethod {
     /// `force`
     Force,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     closed TlsCertificatesAndHostnamesSslUbiquitousBundleMethod { Ubiquitous =
     "ubiquitous", Optimal = "optimal", Force = "force" }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Domain control validation (DCV) method used for this hostname.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslUbiquitousMethod {
@@ -28265,12 +28265,12 @@ pub enum TlsCertificatesAndHostnamesSslUbiquitousMethod {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslUbiquitousMethod { Http = "http", Txt = "txt",
     Email = "email" }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Status of the hostname's SSL certificates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslUbiquitousStatus {
@@ -28319,7 +28319,7 @@ pub enum TlsCertificatesAndHostnamesSslUbiquitousStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslUbiquitousStatus { Initializing = "initializing",
     PendingValidation = "pending_validation", Deleted = "deleted", PendingIssuance =
@@ -28333,7 +28333,7 @@ crate::runtime::string_enum!(
     "inactive", BackupIssued = "backup_issued", HoldingDeployment = "holding_deployment"
     }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Level of validation to be used for this hostname. Domain validation (dv) must be used.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslUbiquitousType {
@@ -28342,18 +28342,18 @@ pub enum TlsCertificatesAndHostnamesSslUbiquitousType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslUbiquitousType { Dv = "dv" }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesSslUbiquitousValidationErrorsItem {
     /// A domain validation error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesSslValidationMethodResponseCollectionResult {
     /// Result status.
@@ -28363,13 +28363,13 @@ pub struct TlsCertificatesAndHostnamesSslValidationMethodResponseCollectionResul
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_method: Option<TlsCertificatesAndHostnamesValidationMethodDefinition>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesSslVerificationResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<TlsCertificatesAndHostnamesVerification>>,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// SSL properties used when creating the custom hostname.
 ///
 /// Decided by `bundle_method`; a value this version does not know is kept in `Unknown`.
@@ -28382,7 +28382,7 @@ pub enum TlsCertificatesAndHostnamesSslpost {
     /// A `bundle_method` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSslpost {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -28403,7 +28403,7 @@ impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSslpost {
         }
     }
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 impl ::serde::Serialize for TlsCertificatesAndHostnamesSslpost {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -28417,7 +28417,7 @@ impl ::serde::Serialize for TlsCertificatesAndHostnamesSslpost {
         }
     }
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesSslpostUbiquitous {
     /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
@@ -28445,7 +28445,7 @@ pub struct TlsCertificatesAndHostnamesSslpostUbiquitous {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wildcard: Option<bool>,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod {
@@ -28456,12 +28456,12 @@ pub enum TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod {
     /// `force`
     Force,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     closed TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod { Ubiquitous =
     "ubiquitous", Optimal = "optimal", Force = "force" }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Domain control validation (DCV) method used for this hostname.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslpostUbiquitousMethod {
@@ -28474,12 +28474,12 @@ pub enum TlsCertificatesAndHostnamesSslpostUbiquitousMethod {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslpostUbiquitousMethod { Http = "http", Txt = "txt",
     Email = "email" }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Level of validation to be used for this hostname. Domain validation (dv) must be used.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslpostUbiquitousType {
@@ -28488,11 +28488,11 @@ pub enum TlsCertificatesAndHostnamesSslpostUbiquitousType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslpostUbiquitousType { Dv = "dv" }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// SSL specific settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesSslsettings {
@@ -28512,7 +28512,7 @@ pub struct TlsCertificatesAndHostnamesSslsettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_1_3: Option<TlsCertificatesAndHostnamesSslsettingsTls13>,
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Whether or not Early Hints is enabled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslsettingsEarlyHints {
@@ -28523,11 +28523,11 @@ pub enum TlsCertificatesAndHostnamesSslsettingsEarlyHints {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslsettingsEarlyHints { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Whether or not HTTP2 is enabled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslsettingsHttp2 {
@@ -28538,11 +28538,11 @@ pub enum TlsCertificatesAndHostnamesSslsettingsHttp2 {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslsettingsHttp2 { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// The minimum TLS version supported.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslsettingsMinTlsVersion {
@@ -28557,12 +28557,12 @@ pub enum TlsCertificatesAndHostnamesSslsettingsMinTlsVersion {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslsettingsMinTlsVersion { N10 = "1.0", N11 = "1.1",
     N12 = "1.2", N13 = "1.3" }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Whether or not TLS 1.3 is enabled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslsettingsTls13 {
@@ -28573,11 +28573,11 @@ pub enum TlsCertificatesAndHostnamesSslsettingsTls13 {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslsettingsTls13 { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "custom_certificates"))]
+#[cfg(feature = "custom_certificates")]
 /// Status of the zone's custom SSL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesStatus {
@@ -28594,12 +28594,12 @@ pub enum TlsCertificatesAndHostnamesStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_certificates"))]
+#[cfg(feature = "custom_certificates")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesStatus { Active = "active", Expired = "expired",
     Deleted = "deleted", Pending = "pending", Initializing = "initializing" }
 );
-#[cfg(any(feature = "acm"))]
+#[cfg(feature = "acm")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesTotalTlsSettingsResponseResult {
     /// The Certificate Authority that Total TLS certificates will be issued through.
@@ -28614,7 +28614,7 @@ pub struct TlsCertificatesAndHostnamesTotalTlsSettingsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity_period: Option<i64>,
 }
-#[cfg(any(feature = "custom_certificates"))]
+#[cfg(feature = "custom_certificates")]
 /// The type 'legacy_custom' enables support for legacy clients which do not include SNI in the TLS handshake.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesType {
@@ -28625,12 +28625,12 @@ pub enum TlsCertificatesAndHostnamesType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "custom_certificates"))]
+#[cfg(feature = "custom_certificates")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesType { LegacyCustom = "legacy_custom", SniCustom =
     "sni_custom" }
 );
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesUniversal {
     /// Disabling Universal SSL removes any currently active Universal SSL certificates for your zone from the edge and prevents any future Universal SSL certificates from being ordered. If there are no advanced certificates or custom certificates uploaded for the domain, visitors will be unable to access the domain over HTTPS.
@@ -28649,14 +28649,14 @@ pub struct TlsCertificatesAndHostnamesUniversal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
-#[cfg(any(feature = "dcv_delegation"))]
+#[cfg(feature = "dcv_delegation")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesUuidObject {
     /// The DCV Delegation unique identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Validation Method selected for the order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesValidationMethod {
@@ -28669,12 +28669,12 @@ pub enum TlsCertificatesAndHostnamesValidationMethod {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesValidationMethod { Txt = "txt", Http = "http", Email
     = "email" }
 );
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Desired validation method.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesValidationMethodDefinition {
@@ -28689,12 +28689,12 @@ pub enum TlsCertificatesAndHostnamesValidationMethodDefinition {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesValidationMethodDefinition { Http = "http", Cname =
     "cname", Txt = "txt", Email = "email" }
 );
-#[cfg(any(feature = "custom_hostnames"))]
+#[cfg(feature = "custom_hostnames")]
 /// Certificate's required validation record.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesValidationRecord {
@@ -28714,7 +28714,7 @@ pub struct TlsCertificatesAndHostnamesValidationRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub txt_value: Option<String>,
 }
-#[cfg(any(feature = "hostnames"))]
+#[cfg(feature = "hostnames")]
 /// The tls setting value.
 ///
 /// Decided by the kind of JSON value; anything else is kept in `Unknown`.
@@ -28729,7 +28729,7 @@ pub enum TlsCertificatesAndHostnamesValue {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "hostnames"))]
+#[cfg(feature = "hostnames")]
 impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -28764,7 +28764,7 @@ impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesValue {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "hostnames"))]
+#[cfg(feature = "hostnames")]
 impl ::serde::Serialize for TlsCertificatesAndHostnamesValue {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -28778,7 +28778,7 @@ impl ::serde::Serialize for TlsCertificatesAndHostnamesValue {
         }
     }
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesVerification {
     /// Certificate Authority is manually reviewing the order.
@@ -28805,7 +28805,7 @@ pub struct TlsCertificatesAndHostnamesVerification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification_type: Option<TlsCertificatesAndHostnamesVerificationType>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Certificate's required verification information.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesVerificationInfo {
@@ -28816,7 +28816,7 @@ pub struct TlsCertificatesAndHostnamesVerificationInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_target: Option<TlsCertificatesAndHostnamesVerificationInfoRecordTarget>,
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Name of CNAME record.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesVerificationInfoRecordName {
@@ -28831,12 +28831,12 @@ pub enum TlsCertificatesAndHostnamesVerificationInfoRecordName {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesVerificationInfoRecordName { RecordName =
     "record_name", HttpUrl = "http_url", Cname = "cname", TxtName = "txt_name" }
 );
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Target of CNAME record.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesVerificationInfoRecordTarget {
@@ -28851,13 +28851,13 @@ pub enum TlsCertificatesAndHostnamesVerificationInfoRecordTarget {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesVerificationInfoRecordTarget { RecordValue =
     "record_value", HttpBody = "http_body", CnameTarget = "cname_target", TxtValue =
     "txt_value" }
 );
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 /// Method of verification.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesVerificationType {
@@ -28868,12 +28868,12 @@ pub enum TlsCertificatesAndHostnamesVerificationType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "ssl"))]
+#[cfg(feature = "ssl")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesVerificationType { Cname = "cname", MetaTag =
     "meta tag" }
 );
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`certificate`, `id`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesZoneAuthenticatedOriginPull {
@@ -28913,7 +28913,7 @@ pub struct TlsCertificatesAndHostnamesZoneAuthenticatedOriginPull {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_key: Option<String>,
 }
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 /// Status of the certificate activation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesZoneAuthenticatedOriginPullCHC5357F21 {
@@ -28934,14 +28934,14 @@ pub enum TlsCertificatesAndHostnamesZoneAuthenticatedOriginPullCHC5357F21 {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "origin_tls_client_auth"))]
+#[cfg(feature = "origin_tls_client_auth")]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesZoneAuthenticatedOriginPullCHC5357F21 { Initializing
     = "initializing", PendingDeployment = "pending_deployment", PendingDeletion =
     "pending_deletion", Active = "active", Deleted = "deleted", DeploymentTimedOut =
     "deployment_timed_out", DeletionTimedOut = "deletion_timed_out" }
 );
-#[cfg(any(feature = "tunnels"))]
+#[cfg(feature = "tunnels")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelArgoTunnel {
     /// The tunnel connections between your origin and Cloudflare's edge.
@@ -28961,7 +28961,7 @@ pub struct TunnelArgoTunnel {
     /// A user-friendly name for a tunnel.
     pub name: String,
 }
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 /// The tunnel configuration and ingress rules.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelConfig {
@@ -28975,7 +28975,7 @@ pub struct TunnelConfig {
     #[serde(rename = "warp-routing", default, skip_serializing_if = "Option::is_none")]
     pub warp_routing: Option<TunnelConfigWarpRouting>,
 }
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 /// Indicates if this is a locally or remotely configured tunnel. If `local`, manage the tunnel using a YAML file on the origin machine. If `cloudflare`, manage the tunnel on the Zero Trust dashboard or using the [Cloudflare Tunnel configuration](https://api.cloudflare.com/#cloudflare-tunnel-configuration-properties) endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TunnelConfigSrc {
@@ -28986,18 +28986,18 @@ pub enum TunnelConfigSrc {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 crate::runtime::string_enum!(
     open TunnelConfigSrc { Local = "local", Cloudflare = "cloudflare" }
 );
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 /// Enable private network access from WARP users to private network routes
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelConfigWarpRouting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
-#[cfg(any(feature = "tunnels"))]
+#[cfg(feature = "tunnels")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelConnection {
     /// The Cloudflare data center used for this connection.
@@ -29010,7 +29010,7 @@ pub struct TunnelConnection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 /// Public hostname
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelIngressRule {
@@ -29025,7 +29025,7 @@ pub struct TunnelIngressRule {
     /// Protocol and address of destination server. Supported protocols: http://, https://, unix://, tcp://, ssh://, rdp://, unix+tls://, smb://. Alternatively can return a HTTP status code http_status:[code] e.g. 'http_status:404'.
     pub service: String,
 }
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 /// Management resources the token will have access to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TunnelManagementResources {
@@ -29034,7 +29034,7 @@ pub enum TunnelManagementResources {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 crate::runtime::string_enum!(open TunnelManagementResources { Logs = "logs" });
 #[cfg(
     any(
@@ -29049,7 +29049,7 @@ pub struct TunnelMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 /// Configuration parameters for the public hostname specific connection settings between cloudflared and origin server.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelOriginRequest {
@@ -29116,7 +29116,7 @@ pub struct TunnelOriginRequest {
     #[serde(rename = "tlsTimeout", default, skip_serializing_if = "Option::is_none")]
     pub tls_timeout: Option<i64>,
 }
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 /// For all L7 requests to this hostname, cloudflared will validate each request's Cf-Access-Jwt-Assertion request header.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelOriginRequestAccess {
@@ -29152,7 +29152,7 @@ pub struct TunnelResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "teamnet"))]
+#[cfg(feature = "teamnet")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelRoute {
     /// Optional remark describing the route.
@@ -29185,7 +29185,7 @@ pub struct TunnelRoute {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtual_network_id: Option<String>,
 }
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelSchemasConnection {
     /// UUID of the Cloudflare Tunnel connector.
@@ -29237,7 +29237,7 @@ crate::runtime::string_enum!(
     open TunnelStatus { Inactive = "inactive", Degraded = "degraded", Healthy =
     "healthy", Down = "down" }
 );
-#[cfg(any(feature = "teamnet"))]
+#[cfg(feature = "teamnet")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelTeamnet {
     /// Optional remark describing the route.
@@ -29279,7 +29279,7 @@ pub struct TunnelTeamnet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtual_network_name: Option<String>,
 }
-#[cfg(any(feature = "teamnet"))]
+#[cfg(feature = "teamnet")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelTeamnetResponseCollection {
@@ -29291,7 +29291,7 @@ pub struct TunnelTeamnetResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TunnelResultInfo>,
 }
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 /// A client (typically cloudflared) that maintains connections to a Cloudflare data center.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelTunnelClient {
@@ -29321,7 +29321,7 @@ pub struct TunnelTunnelClient {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-#[cfg(any(feature = "cfd_tunnel"))]
+#[cfg(feature = "cfd_tunnel")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelTunnelConnectionsResponse {
@@ -29349,7 +29349,7 @@ pub struct TunnelTunnelResponseCollection {
 pub type TunnelTunnelResponseCollectionResultItem = ::serde_json::Value;
 #[cfg(any(feature = "cfd_tunnel", feature = "warp_connector"))]
 pub type TunnelTunnelResponseSingleResult = ::serde_json::Value;
-#[cfg(any(feature = "teamnet"))]
+#[cfg(feature = "teamnet")]
 /// The type of tunnel.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TunnelTunnelType {
@@ -29366,12 +29366,12 @@ pub enum TunnelTunnelType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "teamnet"))]
+#[cfg(feature = "teamnet")]
 crate::runtime::string_enum!(
     open TunnelTunnelType { CfdTunnel = "cfd_tunnel", WarpConnector = "warp_connector",
     IpSec = "ip_sec", Gre = "gre", Cni = "cni" }
 );
-#[cfg(any(feature = "teamnet"))]
+#[cfg(feature = "teamnet")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelVirtualNetwork {
     /// Optional remark describing the virtual network.
@@ -29393,7 +29393,7 @@ pub struct TunnelVirtualNetwork {
     /// A user-friendly name for the virtual network.
     pub name: String,
 }
-#[cfg(any(feature = "teamnet"))]
+#[cfg(feature = "teamnet")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelVnetResponseCollection {
@@ -29405,7 +29405,7 @@ pub struct TunnelVnetResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TunnelResultInfo>,
 }
-#[cfg(any(feature = "zerotrust"))]
+#[cfg(feature = "zerotrust")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelZeroTrustConnectivitySettingsResponseResult {
     /// A flag to enable the ICMP proxy for the account network.
@@ -29415,7 +29415,7 @@ pub struct TunnelZeroTrustConnectivitySettingsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offramp_warp_enabled: Option<bool>,
 }
-#[cfg(any(feature = "challenges"))]
+#[cfg(feature = "challenges")]
 /// If Turnstile is embedded on a Cloudflare site and the widget should grant challenge clearance,
 /// this setting can determine the clearance level to be set
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -29431,18 +29431,18 @@ pub enum TurnstileClearanceLevel {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "challenges"))]
+#[cfg(feature = "challenges")]
 crate::runtime::string_enum!(
     open TurnstileClearanceLevel { NoClearance = "no_clearance", Jschallenge =
     "jschallenge", Managed = "managed", Interactive = "interactive" }
 );
-#[cfg(any(feature = "challenges"))]
+#[cfg(feature = "challenges")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TurnstileMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "challenges"))]
+#[cfg(feature = "challenges")]
 /// Widget Mode
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TurnstileMode {
@@ -29455,12 +29455,12 @@ pub enum TurnstileMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "challenges"))]
+#[cfg(feature = "challenges")]
 crate::runtime::string_enum!(
     open TurnstileMode { NonInteractive = "non-interactive", Invisible = "invisible",
     Managed = "managed" }
 );
-#[cfg(any(feature = "challenges"))]
+#[cfg(feature = "challenges")]
 /// Region where this widget can be used.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TurnstileRegion {
@@ -29469,9 +29469,9 @@ pub enum TurnstileRegion {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "challenges"))]
+#[cfg(feature = "challenges")]
 crate::runtime::string_enum!(open TurnstileRegion { World = "world" });
-#[cfg(any(feature = "challenges"))]
+#[cfg(feature = "challenges")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TurnstileResultInfo {
     /// Total number of results for the requested service
@@ -29483,7 +29483,7 @@ pub struct TurnstileResultInfo {
     /// Total results available without any search parameters
     pub total_count: f64,
 }
-#[cfg(any(feature = "challenges"))]
+#[cfg(feature = "challenges")]
 /// A Turnstile widget's detailed configuration
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TurnstileWidgetDetail {
@@ -29515,7 +29515,7 @@ pub struct TurnstileWidgetDetail {
     /// Widget item identifier tag.
     pub sitekey: String,
 }
-#[cfg(any(feature = "challenges"))]
+#[cfg(feature = "challenges")]
 /// A Turnstile Widgets configuration as it appears in listings
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TurnstileWidgetList {
@@ -29545,7 +29545,7 @@ pub struct TurnstileWidgetList {
     /// Widget item identifier tag.
     pub sitekey: String,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeCreateIndexRequest {
     pub config: VectorizeIndexConfiguration,
@@ -29554,7 +29554,7 @@ pub struct VectorizeCreateIndexRequest {
     pub description: Option<String>,
     pub name: String,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeCreateIndexResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29579,7 +29579,7 @@ pub struct VectorizeCreateIndexResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeCreateMetadataIndexRequest {
     /// Specifies the type of metadata property to index.
@@ -29589,7 +29589,7 @@ pub struct VectorizeCreateMetadataIndexRequest {
     #[serde(rename = "propertyName")]
     pub property_name: String,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 /// Specifies the type of metadata property to index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VectorizeCreateMetadataIndexRequestIndexType {
@@ -29602,33 +29602,33 @@ pub enum VectorizeCreateMetadataIndexRequestIndexType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 crate::runtime::string_enum!(
     open VectorizeCreateMetadataIndexRequestIndexType { String = "string", Number =
     "number", Boolean = "boolean" }
 );
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeCreateMetadataIndexResponse {
     /// The unique identifier for the async mutation operation containing the changeset.
     #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
     pub mutation_id: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeDeleteMetadataIndexRequest {
     /// Specifies the metadata property for which the index must be deleted.
     #[serde(rename = "propertyName")]
     pub property_name: String,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeDeleteMetadataIndexResponse {
     /// The unique identifier for the async mutation operation containing the changeset.
     #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
     pub mutation_id: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 /// Specifies the type of configuration to use for the index.
 ///
 /// Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
@@ -29641,7 +29641,7 @@ pub enum VectorizeIndexConfiguration {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 impl<'de> ::serde::Deserialize<'de> for VectorizeIndexConfiguration {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -29670,7 +29670,7 @@ impl<'de> ::serde::Deserialize<'de> for VectorizeIndexConfiguration {
         }
     }
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 impl ::serde::Serialize for VectorizeIndexConfiguration {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -29687,14 +29687,14 @@ impl ::serde::Serialize for VectorizeIndexConfiguration {
         }
     }
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexDeleteVectorsByIdRequestInput {
     /// A list of vector identifiers to delete from the index indicated by the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexDeleteVectorsByIdResponse {
     /// The count of the vectors successfully deleted.
@@ -29704,14 +29704,14 @@ pub struct VectorizeIndexDeleteVectorsByIdResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexDeleteVectorsByIdV2Response {
     /// The unique identifier for the async mutation operation containing the changeset.
     #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
     pub mutation_id: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexDimensionConfiguration {
     /// Specifies the number of dimensions for the index
@@ -29719,14 +29719,14 @@ pub struct VectorizeIndexDimensionConfiguration {
     /// Specifies the type of metric to use calculating distance.
     pub metric: VectorizeIndexMetric,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexGetVectorsByIdRequestInput {
     /// A list of vector identifiers to retrieve from the index indicated by the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexGetVectorsByIdResponseItem {
     /// Identifier for a Vector
@@ -29739,7 +29739,7 @@ pub struct VectorizeIndexGetVectorsByIdResponseItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<f64>>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexInfoResponse {
     /// Specifies the number of dimensions for the index
@@ -29764,7 +29764,7 @@ pub struct VectorizeIndexInfoResponse {
     #[serde(rename = "vectorCount", default, skip_serializing_if = "Option::is_none")]
     pub vector_count: Option<i64>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexInsertResponse {
     /// Specifies the count of the vectors successfully inserted.
@@ -29774,14 +29774,14 @@ pub struct VectorizeIndexInsertResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexInsertV2Response {
     /// The unique identifier for the async mutation operation containing the changeset.
     #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
     pub mutation_id: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 /// Specifies the type of metric to use calculating distance.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VectorizeIndexMetric {
@@ -29794,12 +29794,12 @@ pub enum VectorizeIndexMetric {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 crate::runtime::string_enum!(
     open VectorizeIndexMetric { Cosine = "cosine", Euclidean = "euclidean", DotProduct =
     "dot-product" }
 );
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 /// Specifies the preset to use for the index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VectorizeIndexPreset {
@@ -29816,7 +29816,7 @@ pub enum VectorizeIndexPreset {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 crate::runtime::string_enum!(
     open VectorizeIndexPreset { CfBaaiBgeSmallEnV15 = "@cf/baai/bge-small-en-v1.5",
     CfBaaiBgeBaseEnV15 = "@cf/baai/bge-base-en-v1.5", CfBaaiBgeLargeEnV15 =
@@ -29824,13 +29824,13 @@ crate::runtime::string_enum!(
     "openai/text-embedding-ada-002", CohereEmbedMultilingualV20 =
     "cohere/embed-multilingual-v2.0" }
 );
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexPresetConfiguration {
     /// Specifies the preset to use for the index.
     pub preset: VectorizeIndexPreset,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexQueryRequest {
     /// A metadata filter expression used to limit nearest neighbor results.
@@ -29848,7 +29848,7 @@ pub struct VectorizeIndexQueryRequest {
     /// The search vector that will be used to find the nearest neighbors.
     pub vector: Vec<f64>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexQueryResponse {
     /// Specifies the count of vectors returned by the search
@@ -29858,7 +29858,7 @@ pub struct VectorizeIndexQueryResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches: Option<Vec<VectorizeIndexQueryResponseMatchesItem>>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexQueryResponseMatchesItem {
     /// Identifier for a Vector
@@ -29872,7 +29872,7 @@ pub struct VectorizeIndexQueryResponseMatchesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<f64>>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexQueryV2Response {
     /// Specifies the count of vectors returned by the search
@@ -29882,7 +29882,7 @@ pub struct VectorizeIndexQueryV2Response {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches: Option<Vec<VectorizeIndexQueryV2ResponseMatchesItem>>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexQueryV2ResponseMatchesItem {
     /// Identifier for a Vector
@@ -29898,7 +29898,7 @@ pub struct VectorizeIndexQueryV2ResponseMatchesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<f64>>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexUpsertResponse {
     /// Specifies the count of the vectors successfully inserted.
@@ -29908,14 +29908,14 @@ pub struct VectorizeIndexUpsertResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeIndexUpsertV2Response {
     /// The unique identifier for the async mutation operation containing the changeset.
     #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
     pub mutation_id: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeListMetadataIndexResponse {
     /// Array of indexed metadata properties.
@@ -29928,7 +29928,7 @@ pub struct VectorizeListMetadataIndexResponse {
         Vec<VectorizeListMetadataIndexResponseMetadataIndexesItem>,
     >,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeListMetadataIndexResponseMetadataIndexesItem {
     /// Specifies the type of indexed metadata property.
@@ -29940,7 +29940,7 @@ pub struct VectorizeListMetadataIndexResponseMetadataIndexesItem {
     #[serde(rename = "propertyName", default, skip_serializing_if = "Option::is_none")]
     pub property_name: Option<String>,
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 /// Specifies the type of indexed metadata property.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VectorizeListMetadataIndexResponseMetadataIndexesItemIndexType {
@@ -29953,24 +29953,24 @@ pub enum VectorizeListMetadataIndexResponseMetadataIndexesItemIndexType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 crate::runtime::string_enum!(
     open VectorizeListMetadataIndexResponseMetadataIndexesItemIndexType { String =
     "string", Number = "number", Boolean = "boolean" }
 );
-#[cfg(any(feature = "vectorize"))]
+#[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VectorizeUpdateIndexRequest {
     /// Specifies the description of the index.
     pub description: String,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WafManagedRulesMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// The state of the rules contained in the rule group. When `on`, the rules in the group are configurable/usable.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WafManagedRulesMode {
@@ -29981,9 +29981,9 @@ pub enum WafManagedRulesMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 crate::runtime::string_enum!(open WafManagedRulesMode { On = "on", Off = "off" });
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WafManagedRulesResultInfo {
     /// Total number of results for the requested service
@@ -29999,9 +29999,9 @@ pub struct WafManagedRulesResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 pub type WafManagedRulesRule = ::serde_json::Value;
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WafManagedRulesRuleGroupResponseCollection {
@@ -30013,7 +30013,7 @@ pub struct WafManagedRulesRuleGroupResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<WafManagedRulesResultInfo>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WafManagedRulesRuleResponseCollection {
@@ -30025,7 +30025,7 @@ pub struct WafManagedRulesRuleResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<WafManagedRulesResultInfo>,
 }
-#[cfg(any(feature = "firewall"))]
+#[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WafManagedRulesSchemasGroup {
     /// An informative summary of what the rule group does.
@@ -30048,7 +30048,7 @@ pub struct WafManagedRulesSchemasGroup {
     /// The state of the rules contained in the rule group. When `on`, the rules in the group are configurable/usable.
     pub mode: WafManagedRulesMode,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomAdditionalRoutesItem {
     /// The hostname to which this waiting room will be applied (no wildcards). The hostname must be the primary domain, subdomain, or custom hostname (if using SSL for SaaS) of this zone. Please do not include the scheme (http:// or https://).
@@ -30058,7 +30058,7 @@ pub struct WaitingroomAdditionalRoutesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Configures cookie attributes for the waiting room cookie. This encrypted cookie stores a user's status in the waiting room, such as queue position.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomCookieAttributes {
@@ -30069,7 +30069,7 @@ pub struct WaitingroomCookieAttributes {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secure: Option<WaitingroomCookieAttributesSecure>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Configures the SameSite attribute on the waiting room cookie. Value `auto` will be translated to `lax` or `none` depending if **Always Use HTTPS** is enabled. Note that when using value `none`, the secure attribute cannot be set to `never`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WaitingroomCookieAttributesSamesite {
@@ -30084,12 +30084,12 @@ pub enum WaitingroomCookieAttributesSamesite {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 crate::runtime::string_enum!(
     open WaitingroomCookieAttributesSamesite { Auto = "auto", Lax = "lax", None = "none",
     Strict = "strict" }
 );
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Configures the Secure attribute on the waiting room cookie. Value `always` indicates that the Secure attribute will be set in the Set-Cookie header, `never` indicates that the Secure attribute will not be set, and `auto` will set the Secure attribute depending if **Always Use HTTPS** is enabled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WaitingroomCookieAttributesSecure {
@@ -30102,12 +30102,12 @@ pub enum WaitingroomCookieAttributesSecure {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 crate::runtime::string_enum!(
     open WaitingroomCookieAttributesSecure { Auto = "auto", Always = "always", Never =
     "never" }
 );
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomCreateRule {
     /// The action to take when the expression matches.
@@ -30121,7 +30121,7 @@ pub struct WaitingroomCreateRule {
     /// Criteria defining when there is a match for the current rule.
     pub expression: String,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// The language of the default page template. If no default_template_language is provided, then `en-US` (English) will be used.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WaitingroomDefaultTemplateLanguage {
@@ -30162,20 +30162,20 @@ pub enum WaitingroomDefaultTemplateLanguage {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 crate::runtime::string_enum!(
     open WaitingroomDefaultTemplateLanguage { EnUs = "en-US", EsEs = "es-ES", DeDe =
     "de-DE", FrFr = "fr-FR", ItIt = "it-IT", JaJp = "ja-JP", KoKr = "ko-KR", PtBr =
     "pt-BR", ZhCn = "zh-CN", ZhTw = "zh-TW", NlNl = "nl-NL", PlPl = "pl-PL", IdId =
     "id-ID", TrTr = "tr-TR", ArEg = "ar-EG", RuRu = "ru-RU", FaIr = "fa-IR" }
 );
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomEventDetailsResponse {
     pub result: WaitingroomEventDetailsResult,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomEventDetailsResult {
     #[serde(
@@ -30226,25 +30226,25 @@ pub struct WaitingroomEventDetailsResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_active_users: Option<i64>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomEventIdResponse {
     pub result: WaitingroomEventIdResponseResult,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomEventIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomEventResponse {
     pub result: WaitingroomEventResult,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomEventResponseCollection {
@@ -30257,7 +30257,7 @@ pub struct WaitingroomEventResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<WaitingroomResultInfo>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomEventResult {
     #[serde(
@@ -30314,13 +30314,13 @@ pub struct WaitingroomEventResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_active_users: Option<i64>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomPatchRule {
     /// The action to take when the expression matches.
@@ -30337,20 +30337,20 @@ pub struct WaitingroomPatchRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<WaitingroomRulePosition>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomPreviewResponse {
     pub result: WaitingroomPreviewResponseResult,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomPreviewResponseResult {
     /// URL where the custom waiting room page can temporarily be previewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomQueryEvent {
     /// If set, the event will override the waiting room's `custom_page_html` property while it is active. If null, the event will inherit it.
@@ -30390,7 +30390,7 @@ pub struct WaitingroomQueryEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_active_users: Option<i64>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomQueryPreview {
     /// Only available for the Waiting Room Advanced subscription. This is a template html file that will be rendered at the edge. If no custom_page_html is provided, the default waiting room will be used. The template is based on mustache ( https://mustache.github.io/ ). There are several variables that are evaluated by the Cloudflare edge:
@@ -30404,7 +30404,7 @@ pub struct WaitingroomQueryPreview {
     /// To view the full list of variables, look at the `cfWaitingRoom` object described under the `json_response_enabled` property in other Waiting Room API calls.
     pub custom_html: String,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomQueryWaitingroom {
     /// Only available for the Waiting Room Advanced subscription. Additional hostname and path combinations to which this waiting room will be applied. There is an implied wildcard at the end of the path. The hostname and path combination must be unique to this and all other waiting rooms.
@@ -30558,7 +30558,7 @@ pub struct WaitingroomQueryWaitingroom {
     /// Sets the total number of active user sessions on the route at a point in time. A route is a combination of host and path on which a waiting room is available. This value is used as a baseline for the total number of active user sessions on the route. It is possible to have a situation where there are more or less active users sessions on the route based on the traffic patterns at that time around the world.
     pub total_active_users: i64,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Sets the queueing method used by the waiting room. Changing this parameter from the **default** queueing method is only available for the Waiting Room Advanced subscription. Regardless of the queueing method, if `queue_all` is enabled or an event is prequeueing, users in the waiting room will not be accepted to the origin. These users will always see a waiting room page that refreshes automatically. The valid queueing methods are:
 /// 1. `fifo` **(default)**: First-In-First-Out queue where customers gain access in the order they arrived.
 /// 2. `random`: Random queue where customers gain access randomly, regardless of arrival time.
@@ -30577,12 +30577,12 @@ pub enum WaitingroomQueueingMethod {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 crate::runtime::string_enum!(
     open WaitingroomQueueingMethod { Fifo = "fifo", Random = "random", Passthrough =
     "passthrough", Reject = "reject" }
 );
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomResponseCollection {
@@ -30595,7 +30595,7 @@ pub struct WaitingroomResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<WaitingroomResultInfo>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomResultInfo {
     /// Total number of results for the requested service
@@ -30611,7 +30611,7 @@ pub struct WaitingroomResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// The action to take when the expression matches.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WaitingroomRuleAction {
@@ -30620,14 +30620,14 @@ pub enum WaitingroomRuleAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 crate::runtime::string_enum!(
     open WaitingroomRuleAction { BypassWaitingRoom = "bypass_waiting_room" }
 );
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Reorder the position of a rule
 pub type WaitingroomRulePosition = ::serde_json::Value;
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomRuleResult {
     /// The action to take when the expression matches.
@@ -30655,7 +30655,7 @@ pub struct WaitingroomRuleResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomRulesResponseCollection {
@@ -30668,13 +30668,13 @@ pub struct WaitingroomRulesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<WaitingroomResultInfo>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomSingleResponse {
     pub result: WaitingroomWaitingroom,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WaitingroomStatus {
     /// `event_prequeueing`
@@ -30686,18 +30686,18 @@ pub enum WaitingroomStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 crate::runtime::string_enum!(
     open WaitingroomStatus { EventPrequeueing = "event_prequeueing", NotQueueing =
     "not_queueing", Queueing = "queueing" }
 );
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomStatusResponse {
     pub result: WaitingroomStatusResponseResult,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomStatusResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30711,19 +30711,19 @@ pub struct WaitingroomStatusResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<WaitingroomStatus>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomWaitingRoomIdResponse {
     pub result: WaitingroomWaitingRoomIdResponseResult,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomWaitingRoomIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomWaitingroom {
     /// Only available for the Waiting Room Advanced subscription. Additional hostname and path combinations to which this waiting room will be applied. There is an implied wildcard at the end of the path. The hostname and path combination must be unique to this and all other waiting rooms.
@@ -30901,7 +30901,7 @@ pub struct WaitingroomWaitingroom {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_active_users: Option<i64>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomZoneSettings {
     /// Whether to allow verified search engine crawlers to bypass all waiting rooms on this zone.
@@ -30910,13 +30910,13 @@ pub struct WaitingroomZoneSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_engine_crawler_bypass: Option<bool>,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomZoneSettingsResponse {
     pub result: WaitingroomZoneSettingsResponseResult,
 }
-#[cfg(any(feature = "waiting_rooms"))]
+#[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitingroomZoneSettingsResponseResult {
     /// Whether to allow verified search engine crawlers to bypass all waiting rooms on this zone.
@@ -30924,13 +30924,13 @@ pub struct WaitingroomZoneSettingsResponseResult {
     /// and will not appear in waiting room analytics.
     pub search_engine_crawler_bypass: bool,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3ApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3CollectionResponse {
@@ -30942,7 +30942,7 @@ pub struct Web3CollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<Web3ResultInfo>,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 /// Behavior of the content list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Web3ContentListAction {
@@ -30951,16 +30951,16 @@ pub enum Web3ContentListAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 crate::runtime::string_enum!(open Web3ContentListAction { Block = "block" });
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3ContentListDetails {
     /// Behavior of the content list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Web3ContentListAction>,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 /// Content list entry to be blocked.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3ContentListEntry {
@@ -30989,7 +30989,7 @@ pub struct Web3ContentListEntry {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<Web3ContentListEntryType>,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3ContentListEntryCollectionResponse {
@@ -31001,14 +31001,14 @@ pub struct Web3ContentListEntryCollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<Web3ResultInfo>,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3ContentListEntryCollectionResponseResult {
     /// Content list entries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entries: Option<Vec<Web3ContentListEntry>>,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3ContentListEntryCreateRequest {
     /// CID or content path of content to block.
@@ -31020,7 +31020,7 @@ pub struct Web3ContentListEntryCreateRequest {
     #[serde(rename = "type")]
     pub type_: Web3ContentListEntryType,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 /// Content list entry to be blocked.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3ContentListEntryInput {
@@ -31034,7 +31034,7 @@ pub struct Web3ContentListEntryInput {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<Web3ContentListEntryType>,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 /// Type of content list entry to block.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Web3ContentListEntryType {
@@ -31045,11 +31045,11 @@ pub enum Web3ContentListEntryType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 crate::runtime::string_enum!(
     open Web3ContentListEntryType { Cid = "cid", ContentPath = "content_path" }
 );
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3ContentListUpdateRequestInput {
     /// Behavior of the content list.
@@ -31057,7 +31057,7 @@ pub struct Web3ContentListUpdateRequestInput {
     /// Content list entries.
     pub entries: Vec<Web3ContentListEntryInput>,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3CreateRequestInput {
     /// An optional description of the hostname.
@@ -31069,13 +31069,13 @@ pub struct Web3CreateRequestInput {
     /// Target gateway of the hostname.
     pub target: Web3Target,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3MessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3ModifyRequest {
     /// An optional description of the hostname.
@@ -31085,7 +31085,7 @@ pub struct Web3ModifyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnslink: Option<String>,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3ResultInfo {
     /// Total number of results for the requested service
@@ -31101,7 +31101,7 @@ pub struct Web3ResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 /// Status of the hostname's activation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Web3Status {
@@ -31116,12 +31116,12 @@ pub enum Web3Status {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 crate::runtime::string_enum!(
     open Web3Status { Active = "active", Pending = "pending", Deleting = "deleting",
     Error = "error" }
 );
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 /// Target gateway of the hostname.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Web3Target {
@@ -31134,12 +31134,12 @@ pub enum Web3Target {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 crate::runtime::string_enum!(
     open Web3Target { Ethereum = "ethereum", Ipfs = "ipfs", IpfsUniversalPath =
     "ipfs_universal_path" }
 );
-#[cfg(any(feature = "web3"))]
+#[cfg(feature = "web3")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web3Web3Hostname {
     #[serde(
@@ -31173,7 +31173,7 @@ pub struct Web3Web3Hostname {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Web3Target>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersAccountSettingsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31181,7 +31181,7 @@ pub struct WorkersAccountSettingsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub green_compute: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersApiResponseCommon {
     pub errors: Vec<WorkersMessagesItem>,
@@ -31189,13 +31189,13 @@ pub struct WorkersApiResponseCommon {
     /// Whether the API call was successful
     pub success: bool,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkersApiResponseSingleResult {
@@ -31206,7 +31206,7 @@ pub enum WorkersApiResponseSingleResult {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 impl<'de> ::serde::Deserialize<'de> for WorkersApiResponseSingleResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -31233,7 +31233,7 @@ impl<'de> ::serde::Deserialize<'de> for WorkersApiResponseSingleResult {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 impl ::serde::Serialize for WorkersApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -31246,7 +31246,7 @@ impl ::serde::Serialize for WorkersApiResponseSingleResult {
         }
     }
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// A binding to allow the Worker to communicate with resources
 ///
 /// Decided by `type`; a value this version does not know is kept in `Unknown`.
@@ -31271,7 +31271,7 @@ pub enum WorkersBinding {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 impl<'de> ::serde::Deserialize<'de> for WorkersBinding {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -31336,7 +31336,7 @@ impl<'de> ::serde::Deserialize<'de> for WorkersBinding {
         }
     }
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 impl ::serde::Serialize for WorkersBinding {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -31363,7 +31363,7 @@ impl ::serde::Serialize for WorkersBinding {
         }
     }
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// A binding to allow the Worker to communicate with resources
 ///
 /// Decided by `type`; a value this version does not know is kept in `Unknown`.
@@ -31388,7 +31388,7 @@ pub enum WorkersBindingInput {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 impl<'de> ::serde::Deserialize<'de> for WorkersBindingInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -31465,7 +31465,7 @@ impl<'de> ::serde::Deserialize<'de> for WorkersBindingInput {
         }
     }
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 impl ::serde::Serialize for WorkersBindingInput {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -31500,13 +31500,13 @@ impl ::serde::Serialize for WorkersBindingInput {
         }
     }
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersCronTriggerResponseCollectionResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedules: Option<Vec<WorkersCronTriggerResponseCollectionResultSchedulesItem>>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersCronTriggerResponseCollectionResultSchedulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31516,7 +31516,7 @@ pub struct WorkersCronTriggerResponseCollectionResultSchedulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_on: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersD1Binding {
     /// A JavaScript variable name for the binding.
@@ -31529,7 +31529,7 @@ pub struct WorkersD1Binding {
     #[serde(rename = "type")]
     pub type_: WorkersD1BindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersD1BindingInput {
     /// ID of the D1 database to bind to
@@ -31540,16 +31540,16 @@ pub struct WorkersD1BindingInput {
     #[serde(rename = "type")]
     pub type_: WorkersD1BindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// The class of resource that the binding provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkersD1BindingType {
     /// `d1`
     D1,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(closed WorkersD1BindingType { D1 = "d1" });
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersDeploymentsBaseAnnotations {
     /// Human-readable message about the deployment.
@@ -31560,7 +31560,7 @@ pub struct WorkersDeploymentsBaseAnnotations {
     )]
     pub workers_message: Option<String>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersDeploymentsCreateBodyInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31568,7 +31568,7 @@ pub struct WorkersDeploymentsCreateBodyInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersDeploymentsListResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31576,7 +31576,7 @@ pub struct WorkersDeploymentsListResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersDeploymentsSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31588,7 +31588,7 @@ pub struct WorkersDeploymentsSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersDispatchNamespaceBinding {
     /// A JavaScript variable name for the binding.
@@ -31602,7 +31602,7 @@ pub struct WorkersDispatchNamespaceBinding {
     #[serde(rename = "type")]
     pub type_: WorkersDispatchNamespaceBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersDispatchNamespaceBindingInput {
     /// Namespace to bind to
@@ -31614,7 +31614,7 @@ pub struct WorkersDispatchNamespaceBindingInput {
     #[serde(rename = "type")]
     pub type_: WorkersDispatchNamespaceBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// Outbound worker
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersDispatchNamespaceBindingOutbound {
@@ -31625,7 +31625,7 @@ pub struct WorkersDispatchNamespaceBindingOutbound {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker: Option<WorkersDispatchNamespaceBindingOutboundWorker>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// Outbound worker
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersDispatchNamespaceBindingOutboundWorker {
@@ -31636,19 +31636,19 @@ pub struct WorkersDispatchNamespaceBindingOutboundWorker {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// The class of resource that the binding provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkersDispatchNamespaceBindingType {
     /// `dispatch_namespace`
     DispatchNamespace,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(
     closed WorkersDispatchNamespaceBindingType { DispatchNamespace = "dispatch_namespace"
     }
 );
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersDoBinding {
     /// The exported class name of the Durable Object
@@ -31668,7 +31668,7 @@ pub struct WorkersDoBinding {
     #[serde(rename = "type")]
     pub type_: WorkersDoBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersDoBindingInput {
     /// The exported class name of the Durable Object
@@ -31683,18 +31683,18 @@ pub struct WorkersDoBindingInput {
     #[serde(rename = "type")]
     pub type_: WorkersDoBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// The class of resource that the binding provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkersDoBindingType {
     /// `durable_object_namespace`
     DurableObjectNamespace,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(
     closed WorkersDoBindingType { DurableObjectNamespace = "durable_object_namespace" }
 );
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersDomain {
     /// Worker environment associated with the zone and hostname.
@@ -31716,13 +31716,13 @@ pub struct WorkersDomain {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone_name: Option<String>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersFilterNoId {
     pub enabled: bool,
     pub pattern: String,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersFilters {
     pub enabled: bool,
@@ -31730,7 +31730,7 @@ pub struct WorkersFilters {
     pub id: String,
     pub pattern: String,
 }
-#[cfg(any(feature = "storage"))]
+#[cfg(feature = "storage")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersKvBulkWriteItem {
     /// Whether or not the server should base64 decode the value before storing it. Useful for writing values that wouldn't otherwise be valid JSON strings, such as images.
@@ -31752,7 +31752,7 @@ pub struct WorkersKvBulkWriteItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "storage"))]
+#[cfg(feature = "storage")]
 /// Merged from `allOf`; where members disagree the later one wins (`data`, `max`, `min`, `query`, `totals`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersKvComponentsSchemasResult {
@@ -31770,13 +31770,13 @@ pub struct WorkersKvComponentsSchemasResult {
     pub time_intervals: Option<Vec<Vec<String>>>,
     pub totals: ::serde_json::Value,
 }
-#[cfg(any(feature = "storage"))]
+#[cfg(feature = "storage")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersKvCreateRenameNamespaceBody {
     /// A human-readable string name for a Namespace.
     pub title: String,
 }
-#[cfg(any(feature = "storage"))]
+#[cfg(feature = "storage")]
 /// A name for a value. A value stored under a given key may be retrieved via the same key.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersKvKey {
@@ -31789,13 +31789,13 @@ pub struct WorkersKvKey {
     /// A key's name. The name may be at most 512 bytes. All printable, non-whitespace characters are valid. Use percent-encoding to define key names as part of a URL.
     pub name: String,
 }
-#[cfg(any(feature = "storage"))]
+#[cfg(feature = "storage")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersKvMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "storage"))]
+#[cfg(feature = "storage")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersKvNamespace {
     /// Namespace identifier tag.
@@ -31806,7 +31806,7 @@ pub struct WorkersKvNamespace {
     /// A human-readable string name for a Namespace.
     pub title: String,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersKvNamespaceBinding {
     /// A JavaScript variable name for the binding.
@@ -31817,25 +31817,25 @@ pub struct WorkersKvNamespaceBinding {
     #[serde(rename = "type")]
     pub type_: WorkersKvNamespaceBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersKvNamespaceBindingInput {
     /// The class of resource that the binding provides.
     #[serde(rename = "type")]
     pub type_: WorkersKvNamespaceBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// The class of resource that the binding provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkersKvNamespaceBindingType {
     /// `kv_namespace`
     KvNamespace,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(
     closed WorkersKvNamespaceBindingType { KvNamespace = "kv_namespace" }
 );
-#[cfg(any(feature = "storage"))]
+#[cfg(feature = "storage")]
 /// For specifying result metrics.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersKvQuery {
@@ -31878,7 +31878,7 @@ pub struct WorkersKvQuery {
     )]
     pub until: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "storage"))]
+#[cfg(feature = "storage")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersKvResultInfo {
     /// Total number of results for the requested service
@@ -31894,7 +31894,7 @@ pub struct WorkersKvResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "storage"))]
+#[cfg(feature = "storage")]
 /// Merged from `allOf`; where members disagree the later one wins (`data`, `max`, `min`, `query`, `totals`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersKvSchemasResult {
@@ -31912,7 +31912,7 @@ pub struct WorkersKvSchemasResult {
     pub time_intervals: Option<Vec<Vec<String>>>,
     pub totals: ::serde_json::Value,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// Limits to apply for this Worker.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersLimits {
@@ -31920,13 +31920,13 @@ pub struct WorkersLimits {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_ms: Option<i64>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersMtlsCertBinding {
     /// ID of the certificate to bind to
@@ -31938,7 +31938,7 @@ pub struct WorkersMtlsCertBinding {
     #[serde(rename = "type")]
     pub type_: WorkersMtlsCertBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersMtlsCertBindingInput {
     /// ID of the certificate to bind to
@@ -31948,18 +31948,18 @@ pub struct WorkersMtlsCertBindingInput {
     #[serde(rename = "type")]
     pub type_: WorkersMtlsCertBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// The class of resource that the binding provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkersMtlsCertBindingType {
     /// `mtls_certificate`
     MtlsCertificate,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(
     closed WorkersMtlsCertBindingType { MtlsCertificate = "mtls_certificate" }
 );
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersNamespace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31971,7 +31971,7 @@ pub struct WorkersNamespace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersNamespaceResponse {
     /// Identifier
@@ -32004,7 +32004,7 @@ pub struct WorkersNamespaceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script_count: Option<i64>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// Details about a worker uploaded to a Workers for Platforms namespace.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersNamespaceScriptResponse {
@@ -32028,7 +32028,7 @@ pub struct WorkersNamespaceScriptResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script: Option<WorkersScriptResponse>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersObject {
     /// Whether the Durable Object has stored data.
@@ -32038,14 +32038,14 @@ pub struct WorkersObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersPlacementConfig {
     /// Enables [Smart Placement](https://developers.cloudflare.com/workers/configuration/smart-placement). Only `"smart"` is currently supported
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<WorkersPlacementConfigMode>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// Enables [Smart Placement](https://developers.cloudflare.com/workers/configuration/smart-placement). Only `"smart"` is currently supported
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkersPlacementConfigMode {
@@ -32054,9 +32054,9 @@ pub enum WorkersPlacementConfigMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(open WorkersPlacementConfigMode { Smart = "smart" });
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersQueueBinding {
     /// A JavaScript variable name for the binding.
@@ -32067,7 +32067,7 @@ pub struct WorkersQueueBinding {
     #[serde(rename = "type")]
     pub type_: WorkersQueueBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersQueueBindingInput {
     /// Name of the Queue to bind to
@@ -32076,16 +32076,16 @@ pub struct WorkersQueueBindingInput {
     #[serde(rename = "type")]
     pub type_: WorkersQueueBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// The class of resource that the binding provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkersQueueBindingType {
     /// `queue`
     Queue,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(closed WorkersQueueBindingType { Queue = "queue" });
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersR2Binding {
     /// R2 bucket to bind to
@@ -32096,7 +32096,7 @@ pub struct WorkersR2Binding {
     #[serde(rename = "type")]
     pub type_: WorkersR2BindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersR2BindingInput {
     /// R2 bucket to bind to
@@ -32105,16 +32105,16 @@ pub struct WorkersR2BindingInput {
     #[serde(rename = "type")]
     pub type_: WorkersR2BindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// The class of resource that the binding provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkersR2BindingType {
     /// `r2_bucket`
     R2Bucket,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(closed WorkersR2BindingType { R2Bucket = "r2_bucket" });
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersResultInfo {
     /// Total number of results for the requested service
@@ -32130,7 +32130,7 @@ pub struct WorkersResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersRouteNoId {
     pub pattern: String,
@@ -32138,7 +32138,7 @@ pub struct WorkersRouteNoId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script: Option<String>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersRoutes {
     /// Identifier
@@ -32147,7 +32147,7 @@ pub struct WorkersRoutes {
     /// Name of the script, used in URLs and route configuration.
     pub script: String,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// One of 2 shapes. Decided by `type`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkersSchemasBinding {
@@ -32158,7 +32158,7 @@ pub enum WorkersSchemasBinding {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 impl<'de> ::serde::Deserialize<'de> for WorkersSchemasBinding {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -32187,7 +32187,7 @@ impl<'de> ::serde::Deserialize<'de> for WorkersSchemasBinding {
         }
     }
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 impl ::serde::Serialize for WorkersSchemasBinding {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -32204,7 +32204,7 @@ impl ::serde::Serialize for WorkersSchemasBinding {
         }
     }
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersSchemasDeploymentsListResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32212,7 +32212,7 @@ pub struct WorkersSchemasDeploymentsListResponseResult {
         Vec<WorkersSchemasDeploymentsListResponseResultDeploymentsItem>,
     >,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersSchemasDeploymentsListResponseResultDeploymentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32228,7 +32228,7 @@ pub struct WorkersSchemasDeploymentsListResponseResultDeploymentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersSchemasDeploymentsSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32244,7 +32244,7 @@ pub struct WorkersSchemasDeploymentsSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersScriptAndVersionSettingsItem {
     /// List of bindings attached to this Worker
@@ -32277,7 +32277,7 @@ pub struct WorkersScriptAndVersionSettingsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_model: Option<String>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersScriptAndVersionSettingsItemInput {
     /// List of bindings attached to this Worker
@@ -32310,10 +32310,10 @@ pub struct WorkersScriptAndVersionSettingsItemInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_model: Option<String>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// Migrations to apply for Durable Objects associated with this Worker.
 pub type WorkersScriptAndVersionSettingsItemMigrations = ::serde_json::Value;
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersScriptResponse {
     /// When the script was created.
@@ -32349,7 +32349,7 @@ pub struct WorkersScriptResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_model: Option<String>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersScriptResponseUpload {
     /// When the script was created.
@@ -32387,7 +32387,7 @@ pub struct WorkersScriptResponseUpload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub startup_time_ms: Option<i64>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersScriptSettingsItem {
     /// Whether Logpush is turned on for the Worker.
@@ -32397,7 +32397,7 @@ pub struct WorkersScriptSettingsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tail_consumers: Option<Vec<WorkersTailConsumersScript>>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersScriptSettingsResponse {
     pub errors: Vec<WorkersMessagesItem>,
@@ -32407,7 +32407,7 @@ pub struct WorkersScriptSettingsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<WorkersScriptSettingsItem>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersSecret {
     /// The name of this secret, this is what will be to access it inside the Worker.
@@ -32420,7 +32420,7 @@ pub struct WorkersSecret {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<WorkersSecretType>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersSecretResponse {
     /// The name of this secret, this is what will be to access it inside the Worker.
@@ -32430,7 +32430,7 @@ pub struct WorkersSecretResponse {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<WorkersSecretResponseType>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// The type of secret to put.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkersSecretResponseType {
@@ -32439,11 +32439,11 @@ pub enum WorkersSecretResponseType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(
     open WorkersSecretResponseType { SecretText = "secret_text" }
 );
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// The type of secret to put.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkersSecretType {
@@ -32452,9 +32452,9 @@ pub enum WorkersSecretType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(open WorkersSecretType { SecretText = "secret_text" });
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersServiceBinding {
     /// Optional environment if the Worker utilizes one.
@@ -32467,7 +32467,7 @@ pub struct WorkersServiceBinding {
     #[serde(rename = "type")]
     pub type_: WorkersServiceBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersServiceBindingInput {
     /// Optional environment if the Worker utilizes one.
@@ -32478,22 +32478,22 @@ pub struct WorkersServiceBindingInput {
     #[serde(rename = "type")]
     pub type_: WorkersServiceBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// The class of resource that the binding provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkersServiceBindingType {
     /// `service`
     Service,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(closed WorkersServiceBindingType { Service = "service" });
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersSubdomainResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// A reference to a script that will consume logs from the attached Worker.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersTailConsumersScript {
@@ -32506,7 +32506,7 @@ pub struct WorkersTailConsumersScript {
     /// Name of Worker that is to be the consumer.
     pub service: String,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersTailResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32516,13 +32516,13 @@ pub struct WorkersTailResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersUsageModelResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_model: Option<::serde_json::Value>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersVersionItemFull {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32533,7 +32533,7 @@ pub struct WorkersVersionItemFull {
     pub number: Option<f64>,
     pub resources: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersVersionItemShort {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32543,7 +32543,7 @@ pub struct WorkersVersionItemShort {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<f64>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersVersionItemUploaded {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32556,13 +32556,13 @@ pub struct WorkersVersionItemUploaded {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub startup_time_ms: Option<i64>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersVersionsListResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<WorkersVersionItemShort>>,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkersWasmModuleBinding {
     /// A JavaScript variable name for the binding.
@@ -32571,18 +32571,18 @@ pub struct WorkersWasmModuleBinding {
     #[serde(rename = "type")]
     pub type_: WorkersWasmModuleBindingType,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 /// The class of resource that the binding provides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkersWasmModuleBindingType {
     /// `wasm_module`
     WasmModule,
 }
-#[cfg(any(feature = "workers"))]
+#[cfg(feature = "workers")]
 crate::runtime::string_enum!(
     closed WorkersWasmModuleBindingType { WasmModule = "wasm_module" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazBaseMcActionsValue {
     /// Tool event type
@@ -32597,7 +32597,7 @@ pub struct ZarazBaseMcActionsValue {
     #[serde(rename = "firingTriggers")]
     pub firing_triggers: Vec<String>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazBaseMcNeoEventsItem {
     /// Tool event type
@@ -32612,7 +32612,7 @@ pub struct ZarazBaseMcNeoEventsItem {
     #[serde(rename = "firingTriggers")]
     pub firing_triggers: Vec<String>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZarazBaseMcSettingsValue {
@@ -32623,7 +32623,7 @@ pub enum ZarazBaseMcSettingsValue {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl<'de> ::serde::Deserialize<'de> for ZarazBaseMcSettingsValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -32650,7 +32650,7 @@ impl<'de> ::serde::Deserialize<'de> for ZarazBaseMcSettingsValue {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl ::serde::Serialize for ZarazBaseMcSettingsValue {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -32663,7 +32663,7 @@ impl ::serde::Serialize for ZarazBaseMcSettingsValue {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZarazBaseToolDefaultFieldsValue {
@@ -32674,7 +32674,7 @@ pub enum ZarazBaseToolDefaultFieldsValue {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl<'de> ::serde::Deserialize<'de> for ZarazBaseToolDefaultFieldsValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -32701,7 +32701,7 @@ impl<'de> ::serde::Deserialize<'de> for ZarazBaseToolDefaultFieldsValue {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl ::serde::Serialize for ZarazBaseToolDefaultFieldsValue {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -32714,7 +32714,7 @@ impl ::serde::Serialize for ZarazBaseToolDefaultFieldsValue {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazCustomManagedComponent {
     /// List of blocking trigger IDs
@@ -32760,17 +32760,17 @@ pub struct ZarazCustomManagedComponent {
     /// Cloudflare worker that acts as a managed component
     pub worker: ZarazCustomManagedComponentWorker,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZarazCustomManagedComponentType {
     /// `custom-mc`
     CustomMc,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZarazCustomManagedComponentType { CustomMc = "custom-mc" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Cloudflare worker that acts as a managed component
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazCustomManagedComponentWorker {
@@ -32779,7 +32779,7 @@ pub struct ZarazCustomManagedComponentWorker {
     #[serde(rename = "workerTag")]
     pub worker_tag: String,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazLegacyTool {
     /// List of blocking trigger IDs
@@ -32816,7 +32816,7 @@ pub struct ZarazLegacyTool {
     #[serde(rename = "type")]
     pub type_: ZarazLegacyToolType,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazLegacyToolNeoEventsItem {
     /// List of blocking triggers IDs
@@ -32828,15 +32828,15 @@ pub struct ZarazLegacyToolNeoEventsItem {
     #[serde(rename = "firingTriggers")]
     pub firing_triggers: Vec<String>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZarazLegacyToolType {
     /// `library`
     Library,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZarazLegacyToolType { Library = "library" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazManagedComponent {
     /// List of blocking trigger IDs
@@ -32880,17 +32880,17 @@ pub struct ZarazManagedComponent {
     #[serde(rename = "type")]
     pub type_: ZarazManagedComponentType,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZarazManagedComponentType {
     /// `component`
     Component,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZarazManagedComponentType { Component = "component" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Consent management configuration.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigBaseConsent {
@@ -32966,7 +32966,7 @@ pub struct ZarazZarazConfigBaseConsent {
     #[serde(rename = "tcfCompliant", default, skip_serializing_if = "Option::is_none")]
     pub tcf_compliant: Option<bool>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigBaseConsentButtonTextTranslations {
     /// Object where keys are language codes
@@ -32976,13 +32976,13 @@ pub struct ZarazZarazConfigBaseConsentButtonTextTranslations {
     /// Object where keys are language codes
     pub reject_all: ::std::collections::BTreeMap<String, String>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigBaseConsentPurposesValue {
     pub description: String,
     pub name: String,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigBaseConsentPurposesWithTranslationsValue {
     /// Object where keys are language codes
@@ -32991,7 +32991,7 @@ pub struct ZarazZarazConfigBaseConsentPurposesWithTranslationsValue {
     pub name: ::std::collections::BTreeMap<String, String>,
     pub order: i64,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// General Zaraz settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigBaseSettings {
@@ -33050,7 +33050,7 @@ pub struct ZarazZarazConfigBaseSettings {
     #[serde(rename = "trackPath", default, skip_serializing_if = "Option::is_none")]
     pub track_path: Option<String>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Details of the worker that receives and edits Zaraz Context object.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigBaseSettingsContextEnricher {
@@ -33059,7 +33059,7 @@ pub struct ZarazZarazConfigBaseSettingsContextEnricher {
     #[serde(rename = "workerTag")]
     pub worker_tag: String,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigBaseTriggersValue {
     /// Trigger description.
@@ -33076,11 +33076,11 @@ pub struct ZarazZarazConfigBaseTriggersValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<ZarazZarazConfigBaseTriggersValueSystem>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 pub type ZarazZarazConfigBaseTriggersValueExcludeRulesItem = ::serde_json::Value;
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 pub type ZarazZarazConfigBaseTriggersValueLoadRulesItem = ::serde_json::Value;
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZarazZarazConfigBaseTriggersValueSystem {
     /// `pageload`
@@ -33088,11 +33088,11 @@ pub enum ZarazZarazConfigBaseTriggersValueSystem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZarazZarazConfigBaseTriggersValueSystem { Pageload = "pageload" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// One of 2 shapes. Decided by `type`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZarazZarazConfigBaseVariablesValue {
@@ -33103,7 +33103,7 @@ pub enum ZarazZarazConfigBaseVariablesValue {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigBaseVariablesValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -33132,7 +33132,7 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigBaseVariablesValue {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl ::serde::Serialize for ZarazZarazConfigBaseVariablesValue {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -33145,7 +33145,7 @@ impl ::serde::Serialize for ZarazZarazConfigBaseVariablesValue {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigBaseVariablesValueString {
     pub name: String,
@@ -33153,7 +33153,7 @@ pub struct ZarazZarazConfigBaseVariablesValueString {
     pub type_: ZarazZarazConfigBaseVariablesValueStringType,
     pub value: String,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZarazZarazConfigBaseVariablesValueStringType {
     /// `string`
@@ -33161,12 +33161,12 @@ pub enum ZarazZarazConfigBaseVariablesValueStringType {
     /// `secret`
     Secret,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZarazZarazConfigBaseVariablesValueStringType { String = "string", Secret =
     "secret" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigBaseVariablesValueWorker {
     pub name: String,
@@ -33174,17 +33174,17 @@ pub struct ZarazZarazConfigBaseVariablesValueWorker {
     pub type_: ZarazZarazConfigBaseVariablesValueWorkerType,
     pub value: ZarazZarazConfigBaseVariablesValueWorkerValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZarazZarazConfigBaseVariablesValueWorkerType {
     /// `worker`
     Worker,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZarazZarazConfigBaseVariablesValueWorkerType { Worker = "worker" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigBaseVariablesValueWorkerValue {
     #[serde(rename = "escapedWorkerName")]
@@ -33192,7 +33192,7 @@ pub struct ZarazZarazConfigBaseVariablesValueWorkerValue {
     #[serde(rename = "workerTag")]
     pub worker_tag: String,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigBody {
     /// Consent management configuration.
@@ -33225,7 +33225,7 @@ pub struct ZarazZarazConfigBody {
     /// Tools set up under Zaraz configuration, where key is the alpha-numeric tool ID and value is the tool configuration object.
     pub tools: ::std::collections::BTreeMap<String, ZarazZarazConfigBodyToolsValue>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// One of 3 shapes. Decided by `type`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZarazZarazConfigBodyToolsValue {
@@ -33238,7 +33238,7 @@ pub enum ZarazZarazConfigBodyToolsValue {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigBodyToolsValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -33275,7 +33275,7 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigBodyToolsValue {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl ::serde::Serialize for ZarazZarazConfigBodyToolsValue {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -33293,7 +33293,7 @@ impl ::serde::Serialize for ZarazZarazConfigBodyToolsValue {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigHistoryResponseResultValue {
     /// Date and time the configuration was created
@@ -33309,7 +33309,7 @@ pub struct ZarazZarazConfigHistoryResponseResultValue {
     pub user_id: String,
     pub config: ZarazZarazConfigReturn,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazConfigReturn {
     /// Consent management configuration.
@@ -33342,7 +33342,7 @@ pub struct ZarazZarazConfigReturn {
     /// Tools set up under Zaraz configuration, where key is the alpha-numeric tool ID and value is the tool configuration object.
     pub tools: ::std::collections::BTreeMap<String, ZarazZarazConfigReturnToolsValue>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// One of 2 shapes. Decided by `type`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZarazZarazConfigReturnToolsValue {
@@ -33353,7 +33353,7 @@ pub enum ZarazZarazConfigReturnToolsValue {
     /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigReturnToolsValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -33382,7 +33382,7 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigReturnToolsValue {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl ::serde::Serialize for ZarazZarazConfigReturnToolsValue {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -33399,7 +33399,7 @@ impl ::serde::Serialize for ZarazZarazConfigReturnToolsValue {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZarazZarazHistoryResponseResultItem {
     /// Date and time the configuration was created
@@ -33416,7 +33416,7 @@ pub struct ZarazZarazHistoryResponseResultItem {
     /// Configuration description provided by the user who published this configuration
     pub description: String,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Zaraz workflow
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZarazZarazWorkflow {
@@ -33427,11 +33427,11 @@ pub enum ZarazZarazWorkflow {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZarazZarazWorkflow { Realtime = "realtime", Preview = "preview" }
 );
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// The action to preform when the associated traffic, identity, and device posture expressions are either absent or evaluate to `true`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZeroTrustGatewayAction {
@@ -33468,7 +33468,7 @@ pub enum ZeroTrustGatewayAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 crate::runtime::string_enum!(
     open ZeroTrustGatewayAction { On = "on", Off = "off", Allow = "allow", Block =
     "block", Scan = "scan", Noscan = "noscan", Safesearch = "safesearch", Ytrestricted =
@@ -33476,7 +33476,7 @@ crate::runtime::string_enum!(
     L4Override = "l4_override", Egress = "egress", AuditSsh = "audit_ssh", Resolve =
     "resolve" }
 );
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Activity log settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayActivityLogSettings {
@@ -33484,7 +33484,7 @@ pub struct ZeroTrustGatewayActivityLogSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Anti-virus settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayAntiVirusSettings {
@@ -33501,9 +33501,9 @@ pub struct ZeroTrustGatewayAntiVirusSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_settings: Option<ZeroTrustGatewayNotificationSettings>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 pub type ZeroTrustGatewayAppTypes = ::serde_json::Value;
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayAppTypesComponentsSchemasResponseCollection {
@@ -33516,7 +33516,7 @@ pub struct ZeroTrustGatewayAppTypesComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ZeroTrustGatewayResultInfo>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// The deployment status of the certificate on Cloudflare's edge. Certificates in the 'active' state may be used for Gateway TLS interception.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZeroTrustGatewayBindingStatus {
@@ -33531,12 +33531,12 @@ pub enum ZeroTrustGatewayBindingStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 crate::runtime::string_enum!(
     open ZeroTrustGatewayBindingStatus { PendingDeployment = "pending_deployment", Active
     = "active", PendingDeletion = "pending_deletion", Inactive = "inactive" }
 );
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Block page layout settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayBlockPageSettings {
@@ -33568,7 +33568,7 @@ pub struct ZeroTrustGatewayBlockPageSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppress_footer: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// DLP body scanning settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayBodyScanningSettings {
@@ -33576,7 +33576,7 @@ pub struct ZeroTrustGatewayBodyScanningSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inspection_mode: Option<String>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Browser isolation settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayBrowserIsolationSettings {
@@ -33587,7 +33587,7 @@ pub struct ZeroTrustGatewayBrowserIsolationSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_browser_isolation_enabled: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayCategories {
     /// True if the category is in beta and subject to change.
@@ -33609,7 +33609,7 @@ pub struct ZeroTrustGatewayCategories {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subcategories: Option<Vec<ZeroTrustGatewaySubcategory>>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayCategoriesComponentsSchemasResponseCollection {
@@ -33622,14 +33622,14 @@ pub struct ZeroTrustGatewayCategoriesComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ZeroTrustGatewayResultInfo>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Certificate settings for Gateway TLS interception. If not specified, the Cloudflare Root CA will be used.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayCertificateSettings {
     /// UUID of certificate to be used for interception. Certificate must be active on the edge.
     pub id: String,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayCertificates {
     /// The deployment status of the certificate on Cloudflare's edge. Certificates in the 'active' state may be used for Gateway TLS interception.
@@ -33669,7 +33669,7 @@ pub struct ZeroTrustGatewayCertificates {
     )]
     pub uploaded_on: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Which account types are allowed to create policies based on this category. `blocked` categories are blocked unconditionally for all accounts. `removalPending` categories can be removed from policies but not added. `noBlock` categories cannot be blocked.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZeroTrustGatewayClass {
@@ -33686,12 +33686,12 @@ pub enum ZeroTrustGatewayClass {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 crate::runtime::string_enum!(
     open ZeroTrustGatewayClass { Free = "free", Premium = "premium", Blocked = "blocked",
     RemovalPending = "removalPending", NoBlock = "noBlock" }
 );
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayComponentsSchemasResponseCollection {
@@ -33704,7 +33704,7 @@ pub struct ZeroTrustGatewayComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ZeroTrustGatewayResultInfo>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Custom certificate settings for BYO-PKI. (deprecated and replaced by `certificate`)
 ///
 /// Deprecated.
@@ -33726,7 +33726,7 @@ pub struct ZeroTrustGatewayCustomCertificateSettings {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Custom certificate settings for BYO-PKI. (deprecated and replaced by `certificate`)
 ///
 /// Deprecated.
@@ -33739,7 +33739,7 @@ pub struct ZeroTrustGatewayCustomCertificateSettingsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayDnsResolverSettingsV4 {
     /// IPv4 address of upstream resolver.
@@ -33754,7 +33754,7 @@ pub struct ZeroTrustGatewayDnsResolverSettingsV4 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vnet_id: Option<String>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayDnsResolverSettingsV6 {
     /// IPv6 address of upstream resolver.
@@ -33769,7 +33769,7 @@ pub struct ZeroTrustGatewayDnsResolverSettingsV6 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vnet_id: Option<String>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayDohEndpoint {
     /// True if the endpoint is enabled for this location.
@@ -33782,7 +33782,7 @@ pub struct ZeroTrustGatewayDohEndpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_token: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayDotEndpoint {
     /// True if the endpoint is enabled for this location.
@@ -33792,7 +33792,7 @@ pub struct ZeroTrustGatewayDotEndpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub networks: Option<Vec<ZeroTrustGatewayIpNetwork>>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// The destination endpoints configured for this location. When updating a location, if this field is absent or set with null, the endpoints configuration remains unchanged.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayEndpoints {
@@ -33805,7 +33805,7 @@ pub struct ZeroTrustGatewayEndpoints {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<ZeroTrustGatewayIpv6Endpoint>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Extended e-mail matching settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayExtendedEmailMatching {
@@ -33813,7 +33813,7 @@ pub struct ZeroTrustGatewayExtendedEmailMatching {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// The protocol or layer to use.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZeroTrustGatewayFiltersItem {
@@ -33828,12 +33828,12 @@ pub enum ZeroTrustGatewayFiltersItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 crate::runtime::string_enum!(
     open ZeroTrustGatewayFiltersItem { Http = "http", Dns = "dns", L4 = "l4", Egress =
     "egress" }
 );
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// FIPS settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayFipsSettings {
@@ -33841,7 +33841,7 @@ pub struct ZeroTrustGatewayFipsSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayGatewayAccountConfigResult {
     /// account settings.
@@ -33860,7 +33860,7 @@ pub struct ZeroTrustGatewayGatewayAccountConfigResult {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayGatewayAccountLoggingSettings {
     /// Redact personally identifiable information from activity logging (PII fields are: source IP, user email, user ID, device ID, URL, referrer, user agent).
@@ -33872,7 +33872,7 @@ pub struct ZeroTrustGatewayGatewayAccountLoggingSettings {
         ZeroTrustGatewayGatewayAccountLoggingSettingsSettingsByRuleType,
     >,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Logging settings by rule type.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayGatewayAccountLoggingSettingsSettingsByRuleType {
@@ -33886,7 +33886,7 @@ pub struct ZeroTrustGatewayGatewayAccountLoggingSettingsSettingsByRuleType {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub l4: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayGatewayAccountResult {
     /// Gateway internal ID.
@@ -33899,7 +33899,7 @@ pub struct ZeroTrustGatewayGatewayAccountResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_name: Option<String>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// account settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayGatewayAccountSettingsInput {
@@ -33907,7 +33907,7 @@ pub struct ZeroTrustGatewayGatewayAccountSettingsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<ZeroTrustGatewayGatewayAccountSettingsSettings2>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// account settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayGatewayAccountSettingsSettings {
@@ -33948,7 +33948,7 @@ pub struct ZeroTrustGatewayGatewayAccountSettingsSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_decrypt: Option<ZeroTrustGatewayTlsSettings>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// account settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayGatewayAccountSettingsSettings2 {
@@ -33989,33 +33989,33 @@ pub struct ZeroTrustGatewayGatewayAccountSettingsSettings2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_decrypt: Option<ZeroTrustGatewayTlsSettings>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayGenerateCertRequest {
     /// Number of days the generated certificate will be valid, minimum 1 day and maximum 30 years. Defaults to 5 years.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity_period_days: Option<i64>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayIpNetwork {
     /// The IP address or IP CIDR.
     pub network: String,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayIpv4Endpoint {
     /// True if the endpoint is enabled for this location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayIpv4Network {
     /// The IPv4 address or IPv4 CIDR. IPv4 CIDRs are limited to a maximum of /24.
     pub network: String,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayIpv6Endpoint {
     /// True if the endpoint is enabled for this location.
@@ -34025,13 +34025,13 @@ pub struct ZeroTrustGatewayIpv6Endpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub networks: Option<Vec<ZeroTrustGatewayIpv6Network>>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayIpv6Network {
     /// The IPv6 address or IPv6 CIDR.
     pub network: String,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayItemsItem {
     #[serde(
@@ -34047,7 +34047,7 @@ pub struct ZeroTrustGatewayItemsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayListItemResponseCollection {
@@ -34060,7 +34060,7 @@ pub struct ZeroTrustGatewayListItemResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ZeroTrustGatewayListItemResponseCollectionResultInfo>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayListItemResponseCollectionResultInfo {
     /// Total results returned based on your search parameters.
@@ -34076,7 +34076,7 @@ pub struct ZeroTrustGatewayListItemResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayLists {
     /// The number of items in the list.
@@ -34107,7 +34107,7 @@ pub struct ZeroTrustGatewayLists {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayLocations {
     /// True if the location is the default location.
@@ -34155,13 +34155,13 @@ pub struct ZeroTrustGatewayLocations {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Configure a message to display on the user's device when an antivirus search is performed.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayNotificationSettings {
@@ -34175,7 +34175,7 @@ pub struct ZeroTrustGatewayNotificationSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_url: Option<String>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Protocol Detection settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayProtocolDetection {
@@ -34183,7 +34183,7 @@ pub struct ZeroTrustGatewayProtocolDetection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayProxyEndpoints {
     #[serde(
@@ -34210,7 +34210,7 @@ pub struct ZeroTrustGatewayProxyEndpoints {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayProxyEndpointsComponentsSchemasResponseHF2C40470 {
@@ -34223,7 +34223,7 @@ pub struct ZeroTrustGatewayProxyEndpointsComponentsSchemasResponseHF2C40470 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ZeroTrustGatewayResultInfo>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayResponseCollection {
@@ -34236,7 +34236,7 @@ pub struct ZeroTrustGatewayResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ZeroTrustGatewayResultInfo>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayResultInfo {
     /// Total number of results for the requested service
@@ -34252,7 +34252,7 @@ pub struct ZeroTrustGatewayResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Additional settings that modify the rule's action.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRuleSettings {
@@ -34320,7 +34320,7 @@ pub struct ZeroTrustGatewayRuleSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub untrusted_cert: Option<ZeroTrustGatewayRuleSettingsUntrustedCert>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Settings for the Audit SSH action.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRuleSettingsAuditSsh {
@@ -34328,7 +34328,7 @@ pub struct ZeroTrustGatewayRuleSettingsAuditSsh {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_logging: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Configure how browser isolation behaves.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRuleSettingsBisoAdminControls {
@@ -34348,7 +34348,7 @@ pub struct ZeroTrustGatewayRuleSettingsBisoAdminControls {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub du: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Configure how session check behaves.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRuleSettingsCheckSession {
@@ -34359,7 +34359,7 @@ pub struct ZeroTrustGatewayRuleSettingsCheckSession {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enforce: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Add your own custom resolvers to route queries that match the resolver policy. Cannot be used when resolve_dns_through_cloudflare is set. DNS queries will route to the address closest to their origin. Only valid when a rule's action is set to 'resolve'.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRuleSettingsDnsResolvers {
@@ -34368,7 +34368,7 @@ pub struct ZeroTrustGatewayRuleSettingsDnsResolvers {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<Vec<ZeroTrustGatewayDnsResolverSettingsV6>>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Configure how Gateway Proxy traffic egresses. You can enable this setting for rules with Egress actions and filters, or omit it to indicate local egress via WARP IPs.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRuleSettingsEgress {
@@ -34382,7 +34382,7 @@ pub struct ZeroTrustGatewayRuleSettingsEgress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<String>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Send matching traffic to the supplied destination IP address and port.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRuleSettingsL4override {
@@ -34393,7 +34393,7 @@ pub struct ZeroTrustGatewayRuleSettingsL4override {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Configure a notification to display on the user's device when this rule is matched.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRuleSettingsNotificationSettings {
@@ -34407,7 +34407,7 @@ pub struct ZeroTrustGatewayRuleSettingsNotificationSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_url: Option<String>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Configure DLP payload logging.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRuleSettingsPayloadLog {
@@ -34415,7 +34415,7 @@ pub struct ZeroTrustGatewayRuleSettingsPayloadLog {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Configure behavior when an upstream cert is invalid or an SSL error occurs.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRuleSettingsUntrustedCert {
@@ -34423,7 +34423,7 @@ pub struct ZeroTrustGatewayRuleSettingsUntrustedCert {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ZeroTrustGatewayRuleSettingsUntrustedCertAction>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// The action performed when an untrusted certificate is seen. The default action is an error with HTTP code 526.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZeroTrustGatewayRuleSettingsUntrustedCertAction {
@@ -34436,12 +34436,12 @@ pub enum ZeroTrustGatewayRuleSettingsUntrustedCertAction {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 crate::runtime::string_enum!(
     open ZeroTrustGatewayRuleSettingsUntrustedCertAction { PassThrough = "pass_through",
     Block = "block", Error = "error" }
 );
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRules {
     /// The action to preform when the associated traffic, identity, and device posture expressions are either absent or evaluate to `true`.
@@ -34500,7 +34500,7 @@ pub struct ZeroTrustGatewayRules {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayRulesComponentsSchemasResponseCollection {
@@ -34513,7 +34513,7 @@ pub struct ZeroTrustGatewayRulesComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ZeroTrustGatewayResultInfo>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// The schedule for activating DNS policies. This does not apply to HTTP or network policies.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewaySchedule {
@@ -34542,7 +34542,7 @@ pub struct ZeroTrustGatewaySchedule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wed: Option<String>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewaySchemasResponseCollection {
@@ -34555,7 +34555,7 @@ pub struct ZeroTrustGatewaySchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ZeroTrustGatewayResultInfo>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// The type of list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZeroTrustGatewaySchemasType {
@@ -34572,12 +34572,12 @@ pub enum ZeroTrustGatewaySchemasType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 crate::runtime::string_enum!(
     open ZeroTrustGatewaySchemasType { Serial = "SERIAL", Url = "URL", Domain = "DOMAIN",
     Email = "EMAIL", Ip = "IP" }
 );
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewaySettings {
     #[serde(
@@ -34599,7 +34599,7 @@ pub struct ZeroTrustGatewaySettings {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewaySingleResponseWithListItemsResult {
     #[serde(
@@ -34630,7 +34630,7 @@ pub struct ZeroTrustGatewaySingleResponseWithListItemsResult {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewaySubcategory {
     /// True if the category is in beta and subject to change.
@@ -34649,7 +34649,7 @@ pub struct ZeroTrustGatewaySubcategory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// TLS interception settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayTlsSettings {
@@ -34657,7 +34657,7 @@ pub struct ZeroTrustGatewayTlsSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 /// The type of certificate, either BYO-PKI (custom) or Gateway-managed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZeroTrustGatewayType {
@@ -34668,11 +34668,11 @@ pub enum ZeroTrustGatewayType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "gateway"))]
+#[cfg(feature = "gateway")]
 crate::runtime::string_enum!(
     open ZeroTrustGatewayType { Custom = "custom", GatewayManaged = "gateway_managed" }
 );
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// Breakdown of totals for bandwidth in the form of bytes.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiBandwidth {
@@ -34698,7 +34698,7 @@ pub struct ZoneAnalyticsApiBandwidth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncached: Option<i64>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// Breakdown of totals for bandwidth in the form of bytes.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiBandwidthByColo {
@@ -34712,7 +34712,7 @@ pub struct ZoneAnalyticsApiBandwidthByColo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncached: Option<i64>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// A break down of bytes served over HTTPS.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiBandwidthSsl {
@@ -34723,7 +34723,7 @@ pub struct ZoneAnalyticsApiBandwidthSsl {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unencrypted: Option<i64>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// A breakdown of requests by their SSL protocol.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiBandwidthSslProtocols {
@@ -34743,7 +34743,7 @@ pub struct ZoneAnalyticsApiBandwidthSslProtocols {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub none: Option<i64>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiColoResponse {
@@ -34757,7 +34757,7 @@ pub struct ZoneAnalyticsApiColoResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<ZoneAnalyticsApiQueryResponse>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// Totals and timeseries data.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiDashboard {
@@ -34768,7 +34768,7 @@ pub struct ZoneAnalyticsApiDashboard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<ZoneAnalyticsApiTotals>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiDashboardResponse {
@@ -34782,7 +34782,7 @@ pub struct ZoneAnalyticsApiDashboardResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<ZoneAnalyticsApiQueryResponse>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiDatacentersItem {
     /// The airport code identifer for the co-location.
@@ -34795,13 +34795,13 @@ pub struct ZoneAnalyticsApiDatacentersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<ZoneAnalyticsApiTotalsByColo>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// Breakdown of totals for pageviews.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiPageviews {
@@ -34812,7 +34812,7 @@ pub struct ZoneAnalyticsApiPageviews {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_engine: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// The exact parameters/timestamps the analytics service used to return data.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiQueryResponse {
@@ -34833,7 +34833,7 @@ pub struct ZoneAnalyticsApiQueryResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<ZoneAnalyticsApiUntil>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// Breakdown of totals for requests.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiRequests {
@@ -34862,7 +34862,7 @@ pub struct ZoneAnalyticsApiRequests {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncached: Option<i64>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// Breakdown of totals for requests.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiRequestsByColo {
@@ -34882,7 +34882,7 @@ pub struct ZoneAnalyticsApiRequestsByColo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncached: Option<i64>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// A break down of requests served over HTTPS.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiRequestsSsl {
@@ -34893,7 +34893,7 @@ pub struct ZoneAnalyticsApiRequestsSsl {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unencrypted: Option<i64>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// A breakdown of requests by their SSL protocol.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiRequestsSslProtocols {
@@ -34913,7 +34913,7 @@ pub struct ZoneAnalyticsApiRequestsSslProtocols {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub none: Option<i64>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// The (inclusive) beginning of the requested time frame. This value can be a negative integer representing the number of minutes in the past relative to time the request is made, or can be an absolute timestamp that conforms to RFC 3339. At this point in time, it cannot exceed a time in the past greater than one year.
 ///
 /// Ranges that the Cloudflare web application provides will provide the following period length for each point:
@@ -34933,7 +34933,7 @@ pub enum ZoneAnalyticsApiSince {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 impl<'de> ::serde::Deserialize<'de> for ZoneAnalyticsApiSince {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -34960,7 +34960,7 @@ impl<'de> ::serde::Deserialize<'de> for ZoneAnalyticsApiSince {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 impl ::serde::Serialize for ZoneAnalyticsApiSince {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -34973,7 +34973,7 @@ impl ::serde::Serialize for ZoneAnalyticsApiSince {
         }
     }
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// Breakdown of totals for threats.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiThreats {
@@ -34987,7 +34987,7 @@ pub struct ZoneAnalyticsApiThreats {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiTimeseriesByColoItem {
     /// Breakdown of totals for bandwidth in the form of bytes.
@@ -35013,7 +35013,7 @@ pub struct ZoneAnalyticsApiTimeseriesByColoItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<ZoneAnalyticsApiUntil>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiTimeseriesItem {
     /// Breakdown of totals for bandwidth in the form of bytes.
@@ -35044,7 +35044,7 @@ pub struct ZoneAnalyticsApiTimeseriesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<ZoneAnalyticsApiUntil>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// Breakdown of totals by data type.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiTotals {
@@ -35076,7 +35076,7 @@ pub struct ZoneAnalyticsApiTotals {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<ZoneAnalyticsApiUntil>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// Breakdown of totals by data type.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiTotalsByColo {
@@ -35103,14 +35103,14 @@ pub struct ZoneAnalyticsApiTotalsByColo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<ZoneAnalyticsApiUntil>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZoneAnalyticsApiUniques {
     /// Total number of unique IP addresses within the time range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all: Option<i64>,
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 /// The (exclusive) end of the requested time frame. This value can be a negative integer representing the number of minutes in the past relative to time the request is made, or can be an absolute timestamp that conforms to RFC 3339. If omitted, the time of the request is used.
 ///
 /// Decided by the kind of JSON value; anything else is kept in `Unknown`.
@@ -35123,7 +35123,7 @@ pub enum ZoneAnalyticsApiUntil {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 impl<'de> ::serde::Deserialize<'de> for ZoneAnalyticsApiUntil {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -35150,7 +35150,7 @@ impl<'de> ::serde::Deserialize<'de> for ZoneAnalyticsApiUntil {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(any(feature = "analytics"))]
+#[cfg(feature = "analytics")]
 impl ::serde::Serialize for ZoneAnalyticsApiUntil {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -35163,7 +35163,7 @@ impl ::serde::Serialize for ZoneAnalyticsApiUntil {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// 0-RTT session resumption enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35184,16 +35184,16 @@ pub struct Zones0rtt {
     /// Value of the 0-RTT setting.
     pub value: Zones0rttValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Zones0rttId {
     /// `0rtt`
     N0rtt,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed Zones0rttId { N0rtt = "0rtt" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// 0-RTT session resumption enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35204,7 +35204,7 @@ pub struct Zones0rttInput {
     /// Value of the 0-RTT setting.
     pub value: Zones0rttValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the 0-RTT setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Zones0rttValue {
@@ -35215,9 +35215,9 @@ pub enum Zones0rttValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open Zones0rttValue { On = "on", Off = "off" });
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 /// One of 1 shapes. Decided by `name`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZonesActionsItem {
@@ -35226,7 +35226,7 @@ pub enum ZonesActionsItem {
     /// A `name` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -35247,7 +35247,7 @@ impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem {
         }
     }
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 impl ::serde::Serialize for ZonesActionsItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -35259,7 +35259,7 @@ impl ::serde::Serialize for ZonesActionsItem {
         }
     }
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 /// One of 1 shapes. Decided by `name`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZonesActionsItem2 {
@@ -35268,7 +35268,7 @@ pub enum ZonesActionsItem2 {
     /// A `name` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -35289,7 +35289,7 @@ impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem2 {
         }
     }
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 impl ::serde::Serialize for ZonesActionsItem2 {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -35303,7 +35303,7 @@ impl ::serde::Serialize for ZonesActionsItem2 {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Advanced protection from Distributed Denial of Service (DDoS) attacks on your website. This is an uneditable value that is 'on' in the case of Business and Enterprise zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35325,18 +35325,18 @@ pub struct ZonesAdvancedDdos {
     /// Notes: Defaults to on for Business+ plans
     pub value: ZonesAdvancedDdosValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesAdvancedDdosId {
     /// `advanced_ddos`
     AdvancedDdos,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesAdvancedDdosId { AdvancedDdos = "advanced_ddos" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Advanced protection from Distributed Denial of Service (DDoS) attacks on your website. This is an uneditable value that is 'on' in the case of Business and Enterprise zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35348,7 +35348,7 @@ pub struct ZonesAdvancedDdosInput {
     /// Notes: Defaults to on for Business+ plans
     pub value: ZonesAdvancedDdosValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 /// Notes: Defaults to on for Business+ plans
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -35360,9 +35360,9 @@ pub enum ZonesAdvancedDdosValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesAdvancedDdosValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// When enabled, Cloudflare serves limited copies of web pages available from the [Internet Archive's Wayback Machine](https://archive.org/web/) if your server is offline. Refer to [Always Online](https://developers.cloudflare.com/cache/about/always-online) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35383,18 +35383,18 @@ pub struct ZonesAlwaysOnline {
     /// Value of the zone setting.
     pub value: ZonesAlwaysOnlineValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesAlwaysOnlineId {
     /// `always_online`
     AlwaysOnline,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesAlwaysOnlineId { AlwaysOnline = "always_online" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// When enabled, Cloudflare serves limited copies of web pages available from the [Internet Archive's Wayback Machine](https://archive.org/web/) if your server is offline. Refer to [Always Online](https://developers.cloudflare.com/cache/about/always-online) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35405,7 +35405,7 @@ pub struct ZonesAlwaysOnlineInput {
     /// Value of the zone setting.
     pub value: ZonesAlwaysOnlineValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesAlwaysOnlineValue {
@@ -35416,9 +35416,9 @@ pub enum ZonesAlwaysOnlineValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesAlwaysOnlineValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Reply to all requests for URLs that use "http" with a 301 redirect to the equivalent "https" URL. If you only want to redirect for a subset of requests, consider creating an "Always use HTTPS" page rule.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35439,18 +35439,18 @@ pub struct ZonesAlwaysUseHttps {
     /// Value of the zone setting.
     pub value: ZonesAlwaysUseHttpsValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesAlwaysUseHttpsId {
     /// `always_use_https`
     AlwaysUseHttps,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesAlwaysUseHttpsId { AlwaysUseHttps = "always_use_https" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Reply to all requests for URLs that use "http" with a 301 redirect to the equivalent "https" URL. If you only want to redirect for a subset of requests, consider creating an "Always use HTTPS" page rule.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35461,7 +35461,7 @@ pub struct ZonesAlwaysUseHttpsInput {
     /// Value of the zone setting.
     pub value: ZonesAlwaysUseHttpsValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesAlwaysUseHttpsValue {
@@ -35472,15 +35472,15 @@ pub enum ZonesAlwaysUseHttpsValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesAlwaysUseHttpsValue { On = "on", Off = "off" });
-#[cfg(any(feature = "zones"))]
+#[cfg(feature = "zones")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enable the Automatic HTTPS Rewrites feature for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35502,19 +35502,19 @@ pub struct ZonesAutomaticHttpsRewrites {
     /// Notes: Default value depends on the zone's plan level.
     pub value: ZonesAutomaticHttpsRewritesValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesAutomaticHttpsRewritesId {
     /// `automatic_https_rewrites`
     AutomaticHttpsRewrites,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesAutomaticHttpsRewritesId { AutomaticHttpsRewrites =
     "automatic_https_rewrites" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enable the Automatic HTTPS Rewrites feature for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35526,7 +35526,7 @@ pub struct ZonesAutomaticHttpsRewritesInput {
     /// Notes: Default value depends on the zone's plan level.
     pub value: ZonesAutomaticHttpsRewritesValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 /// Notes: Default value depends on the zone's plan level.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -35538,11 +35538,11 @@ pub enum ZonesAutomaticHttpsRewritesValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesAutomaticHttpsRewritesValue { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesAutomaticPlatformOptimization {
     /// Indicates whether or not [cache by device type](https://developers.cloudflare.com/automatic-platform-optimization/reference/cache-device-type/) is enabled.
@@ -35558,7 +35558,7 @@ pub struct ZonesAutomaticPlatformOptimization {
     /// Indicates whether or not [Cloudflare for WordPress plugin](https://wordpress.org/plugins/cloudflare/) is installed.
     pub wp_plugin: bool,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// When the client requesting an asset supports the Brotli compression algorithm, Cloudflare will serve a Brotli compressed version of the asset.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35579,16 +35579,16 @@ pub struct ZonesBrotli {
     /// Value of the zone setting.
     pub value: ZonesBrotliValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesBrotliId {
     /// `brotli`
     Brotli,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesBrotliId { Brotli = "brotli" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// When the client requesting an asset supports the Brotli compression algorithm, Cloudflare will serve a Brotli compressed version of the asset.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35599,7 +35599,7 @@ pub struct ZonesBrotliInput {
     /// Value of the zone setting.
     pub value: ZonesBrotliValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesBrotliValue {
@@ -35610,9 +35610,9 @@ pub enum ZonesBrotliValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesBrotliValue { Off = "off", On = "on" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Browser Cache TTL (in seconds) specifies how long Cloudflare-cached resources will remain on your visitors' computers. Cloudflare will honor any larger times specified by your server. (https://support.cloudflare.com/hc/en-us/articles/200168276).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35634,18 +35634,18 @@ pub struct ZonesBrowserCacheTtl {
     /// Notes: Setting a TTL of 0 is equivalent to selecting `Respect Existing Headers`
     pub value: f64,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesBrowserCacheTtlId {
     /// `browser_cache_ttl`
     BrowserCacheTtl,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesBrowserCacheTtlId { BrowserCacheTtl = "browser_cache_ttl" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Browser Cache TTL (in seconds) specifies how long Cloudflare-cached resources will remain on your visitors' computers. Cloudflare will honor any larger times specified by your server. (https://support.cloudflare.com/hc/en-us/articles/200168276).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35657,7 +35657,7 @@ pub struct ZonesBrowserCacheTtlInput {
     /// Notes: Setting a TTL of 0 is equivalent to selecting `Respect Existing Headers`
     pub value: f64,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Browser Integrity Check is similar to Bad Behavior and looks for common HTTP headers abused most commonly by spammers and denies access to your page.  It will also challenge visitors that do not have a user agent or a non standard user agent (also commonly used by abuse bots, crawlers or visitors). (https://support.cloudflare.com/hc/en-us/articles/200170086).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35678,18 +35678,18 @@ pub struct ZonesBrowserCheck {
     /// Value of the zone setting.
     pub value: ZonesBrowserCheckValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesBrowserCheckId {
     /// `browser_check`
     BrowserCheck,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesBrowserCheckId { BrowserCheck = "browser_check" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Browser Integrity Check is similar to Bad Behavior and looks for common HTTP headers abused most commonly by spammers and denies access to your page.  It will also challenge visitors that do not have a user agent or a non standard user agent (also commonly used by abuse bots, crawlers or visitors). (https://support.cloudflare.com/hc/en-us/articles/200170086).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35700,7 +35700,7 @@ pub struct ZonesBrowserCheckInput {
     /// Value of the zone setting.
     pub value: ZonesBrowserCheckValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesBrowserCheckValue {
@@ -35711,9 +35711,9 @@ pub enum ZonesBrowserCheckValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesBrowserCheckValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Cache Level functions based off the setting level. The basic setting will cache most static resources (i.e., css, images, and JavaScript). The simplified setting will ignore the query string when delivering a cached resource. The aggressive setting will cache all static resources, including ones with a query string. (https://support.cloudflare.com/hc/en-us/articles/200168256).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35734,16 +35734,16 @@ pub struct ZonesCacheLevel {
     /// Value of the zone setting.
     pub value: ZonesCacheLevelValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesCacheLevelId {
     /// `cache_level`
     CacheLevel,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesCacheLevelId { CacheLevel = "cache_level" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Cache Level functions based off the setting level. The basic setting will cache most static resources (i.e., css, images, and JavaScript). The simplified setting will ignore the query string when delivering a cached resource. The aggressive setting will cache all static resources, including ones with a query string. (https://support.cloudflare.com/hc/en-us/articles/200168256).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35754,7 +35754,7 @@ pub struct ZonesCacheLevelInput {
     /// Value of the zone setting.
     pub value: ZonesCacheLevelValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesCacheLevelValue {
@@ -35767,12 +35767,12 @@ pub enum ZonesCacheLevelValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesCacheLevelValue { Aggressive = "aggressive", Basic = "basic", Simplified =
     "simplified" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Specify how long a visitor is allowed access to your site after successfully completing a challenge (such as a CAPTCHA). After the TTL has expired the visitor will have to complete a new challenge. We recommend a 15 - 45 minute setting and will attempt to honor any setting above 45 minutes. (https://support.cloudflare.com/hc/en-us/articles/200170136).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35793,18 +35793,18 @@ pub struct ZonesChallengeTtl {
     /// Value of the zone setting.
     pub value: f64,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesChallengeTtlId {
     /// `challenge_ttl`
     ChallengeTtl,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesChallengeTtlId { ChallengeTtl = "challenge_ttl" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Specify how long a visitor is allowed access to your site after successfully completing a challenge (such as a CAPTCHA). After the TTL has expired the visitor will have to complete a new challenge. We recommend a 15 - 45 minute setting and will attempt to honor any setting above 45 minutes. (https://support.cloudflare.com/hc/en-us/articles/200170136).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35815,7 +35815,7 @@ pub struct ZonesChallengeTtlInput {
     /// Value of the zone setting.
     pub value: f64,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// An allowlist of ciphers for TLS termination. These ciphers must be in the BoringSSL format.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35836,16 +35836,16 @@ pub struct ZonesCiphers {
     /// Value of the zone setting.
     pub value: Vec<String>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesCiphersId {
     /// `ciphers`
     Ciphers,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesCiphersId { Ciphers = "ciphers" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// An allowlist of ciphers for TLS termination. These ciphers must be in the BoringSSL format.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35856,7 +35856,7 @@ pub struct ZonesCiphersInput {
     /// Value of the zone setting.
     pub value: Vec<String>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Whether or not cname flattening is on.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35877,18 +35877,18 @@ pub struct ZonesCnameFlattening {
     /// Value of the cname flattening setting.
     pub value: ZonesCnameFlatteningValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// How to flatten the cname destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesCnameFlatteningId {
     /// `cname_flattening`
     CnameFlattening,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesCnameFlatteningId { CnameFlattening = "cname_flattening" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Whether or not cname flattening is on.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35899,7 +35899,7 @@ pub struct ZonesCnameFlatteningInput {
     /// Value of the cname flattening setting.
     pub value: ZonesCnameFlatteningValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the cname flattening setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesCnameFlatteningValue {
@@ -35910,12 +35910,12 @@ pub enum ZonesCnameFlatteningValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesCnameFlatteningValue { FlattenAtRoot = "flatten_at_root", FlattenAll =
     "flatten_all" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Development Mode temporarily allows you to enter development mode for your websites if you need to make changes to your site. This will bypass Cloudflare's accelerated cache and slow down your site, but is useful if you are making changes to cacheable content (like images, css, or JavaScript) and would like to see those changes right away. Once entered, development mode will last for 3 hours and then automatically toggle off.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35940,18 +35940,18 @@ pub struct ZonesDevelopmentMode {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_remaining: Option<f64>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesDevelopmentModeId {
     /// `development_mode`
     DevelopmentMode,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesDevelopmentModeId { DevelopmentMode = "development_mode" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Development Mode temporarily allows you to enter development mode for your websites if you need to make changes to your site. This will bypass Cloudflare's accelerated cache and slow down your site, but is useful if you are making changes to cacheable content (like images, css, or JavaScript) and would like to see those changes right away. Once entered, development mode will last for 3 hours and then automatically toggle off.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35962,7 +35962,7 @@ pub struct ZonesDevelopmentModeInput {
     /// Value of the zone setting.
     pub value: ZonesDevelopmentModeValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesDevelopmentModeValue {
@@ -35973,9 +35973,9 @@ pub enum ZonesDevelopmentModeValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesDevelopmentModeValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// When enabled, Cloudflare will attempt to speed up overall page loads by serving `103` responses with `Link` headers from the final response. Refer to [Early Hints](https://developers.cloudflare.com/cache/about/early-hints) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -35996,16 +35996,16 @@ pub struct ZonesEarlyHints {
     /// Value of the zone setting.
     pub value: ZonesEarlyHintsValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesEarlyHintsId {
     /// `early_hints`
     EarlyHints,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesEarlyHintsId { EarlyHints = "early_hints" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// When enabled, Cloudflare will attempt to speed up overall page loads by serving `103` responses with `Link` headers from the final response. Refer to [Early Hints](https://developers.cloudflare.com/cache/about/early-hints) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36016,7 +36016,7 @@ pub struct ZonesEarlyHintsInput {
     /// Value of the zone setting.
     pub value: ZonesEarlyHintsValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesEarlyHintsValue {
@@ -36027,9 +36027,9 @@ pub enum ZonesEarlyHintsValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesEarlyHintsValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Time (in seconds) that a resource will be ensured to remain on Cloudflare's cache servers.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36051,18 +36051,18 @@ pub struct ZonesEdgeCacheTtl {
     /// Notes: The minimum TTL available depends on the plan level of the zone. (Enterprise = 30, Business = 1800, Pro = 3600, Free = 7200)
     pub value: f64,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesEdgeCacheTtlId {
     /// `edge_cache_ttl`
     EdgeCacheTtl,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesEdgeCacheTtlId { EdgeCacheTtl = "edge_cache_ttl" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Time (in seconds) that a resource will be ensured to remain on Cloudflare's cache servers.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36074,7 +36074,7 @@ pub struct ZonesEdgeCacheTtlInput {
     /// Notes: The minimum TTL available depends on the plan level of the zone. (Enterprise = 30, Business = 1800, Pro = 3600, Free = 7200)
     pub value: f64,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Encrypt email adresses on your web page from bots, while keeping them visible to humans. (https://support.cloudflare.com/hc/en-us/articles/200170016).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36095,18 +36095,18 @@ pub struct ZonesEmailObfuscation {
     /// Value of the zone setting.
     pub value: ZonesEmailObfuscationValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesEmailObfuscationId {
     /// `email_obfuscation`
     EmailObfuscation,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesEmailObfuscationId { EmailObfuscation = "email_obfuscation" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Encrypt email adresses on your web page from bots, while keeping them visible to humans. (https://support.cloudflare.com/hc/en-us/articles/200170016).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36117,7 +36117,7 @@ pub struct ZonesEmailObfuscationInput {
     /// Value of the zone setting.
     pub value: ZonesEmailObfuscationValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesEmailObfuscationValue {
@@ -36128,9 +36128,9 @@ pub enum ZonesEmailObfuscationValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesEmailObfuscationValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// HTTP/2 Edge Prioritization optimises the delivery of resources served through HTTP/2 to improve page load performance. It also supports fine control of content delivery when used in conjunction with Workers.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36151,18 +36151,18 @@ pub struct ZonesH2Prioritization {
     /// Value of the zone setting.
     pub value: ZonesH2PrioritizationValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesH2PrioritizationId {
     /// `h2_prioritization`
     H2Prioritization,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesH2PrioritizationId { H2Prioritization = "h2_prioritization" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// HTTP/2 Edge Prioritization optimises the delivery of resources served through HTTP/2 to improve page load performance. It also supports fine control of content delivery when used in conjunction with Workers.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36173,7 +36173,7 @@ pub struct ZonesH2PrioritizationInput {
     /// Value of the zone setting.
     pub value: ZonesH2PrioritizationValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesH2PrioritizationValue {
@@ -36186,11 +36186,11 @@ pub enum ZonesH2PrioritizationValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesH2PrioritizationValue { On = "on", Off = "off", Custom = "custom" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// When enabled, the Hotlink Protection option ensures that other sites cannot suck up your bandwidth by building pages that use images hosted on your site. Anytime a request for an image on your site hits Cloudflare, we check to ensure that it's not another site requesting them. People will still be able to download and view images from your page, but other sites won't be able to steal them for use on their own pages. (https://support.cloudflare.com/hc/en-us/articles/200170026).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36211,18 +36211,18 @@ pub struct ZonesHotlinkProtection {
     /// Value of the zone setting.
     pub value: ZonesHotlinkProtectionValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesHotlinkProtectionId {
     /// `hotlink_protection`
     HotlinkProtection,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesHotlinkProtectionId { HotlinkProtection = "hotlink_protection" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// When enabled, the Hotlink Protection option ensures that other sites cannot suck up your bandwidth by building pages that use images hosted on your site. Anytime a request for an image on your site hits Cloudflare, we check to ensure that it's not another site requesting them. People will still be able to download and view images from your page, but other sites won't be able to steal them for use on their own pages. (https://support.cloudflare.com/hc/en-us/articles/200170026).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36233,7 +36233,7 @@ pub struct ZonesHotlinkProtectionInput {
     /// Value of the zone setting.
     pub value: ZonesHotlinkProtectionValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesHotlinkProtectionValue {
@@ -36244,11 +36244,11 @@ pub enum ZonesHotlinkProtectionValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesHotlinkProtectionValue { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// HTTP2 enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36269,16 +36269,16 @@ pub struct ZonesHttp2 {
     /// Value of the HTTP2 setting.
     pub value: ZonesHttp2Value,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesHttp2Id {
     /// `http2`
     Http2,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesHttp2Id { Http2 = "http2" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// HTTP2 enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36289,7 +36289,7 @@ pub struct ZonesHttp2Input {
     /// Value of the HTTP2 setting.
     pub value: ZonesHttp2Value,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the HTTP2 setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesHttp2Value {
@@ -36300,9 +36300,9 @@ pub enum ZonesHttp2Value {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesHttp2Value { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// HTTP3 enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36323,16 +36323,16 @@ pub struct ZonesHttp3 {
     /// Value of the HTTP3 setting.
     pub value: ZonesHttp3Value,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesHttp3Id {
     /// `http3`
     Http3,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesHttp3Id { Http3 = "http3" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// HTTP3 enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36343,7 +36343,7 @@ pub struct ZonesHttp3Input {
     /// Value of the HTTP3 setting.
     pub value: ZonesHttp3Value,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the HTTP3 setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesHttp3Value {
@@ -36354,9 +36354,9 @@ pub enum ZonesHttp3Value {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesHttp3Value { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Image Resizing provides on-demand resizing, conversion and optimisation for images served through Cloudflare's network. Refer to the [Image Resizing documentation](https://developers.cloudflare.com/images/) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36377,18 +36377,18 @@ pub struct ZonesImageResizing {
     /// Whether the feature is enabled, disabled, or enabled in `open proxy` mode.
     pub value: ZonesImageResizingValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesImageResizingId {
     /// `image_resizing`
     ImageResizing,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesImageResizingId { ImageResizing = "image_resizing" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Image Resizing provides on-demand resizing, conversion and optimisation for images served through Cloudflare's network. Refer to the [Image Resizing documentation](https://developers.cloudflare.com/images/) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36399,7 +36399,7 @@ pub struct ZonesImageResizingInput {
     /// Whether the feature is enabled, disabled, or enabled in `open proxy` mode.
     pub value: ZonesImageResizingValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Whether the feature is enabled, disabled, or enabled in `open proxy` mode.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesImageResizingValue {
@@ -36412,11 +36412,11 @@ pub enum ZonesImageResizingValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesImageResizingValue { On = "on", Off = "off", Open = "open" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enable IP Geolocation to have Cloudflare geolocate visitors to your website and pass the country code to you. (https://support.cloudflare.com/hc/en-us/articles/200168236).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36437,18 +36437,18 @@ pub struct ZonesIpGeolocation {
     /// Value of the zone setting.
     pub value: ZonesIpGeolocationValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesIpGeolocationId {
     /// `ip_geolocation`
     IpGeolocation,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesIpGeolocationId { IpGeolocation = "ip_geolocation" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enable IP Geolocation to have Cloudflare geolocate visitors to your website and pass the country code to you. (https://support.cloudflare.com/hc/en-us/articles/200168236).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36459,7 +36459,7 @@ pub struct ZonesIpGeolocationInput {
     /// Value of the zone setting.
     pub value: ZonesIpGeolocationValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesIpGeolocationValue {
@@ -36470,9 +36470,9 @@ pub enum ZonesIpGeolocationValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesIpGeolocationValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enable IPv6 on all subdomains that are Cloudflare enabled.  (https://support.cloudflare.com/hc/en-us/articles/200168586).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36493,16 +36493,16 @@ pub struct ZonesIpv6 {
     /// Value of the zone setting.
     pub value: ZonesIpv6Value,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesIpv6Id {
     /// `ipv6`
     Ipv6,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesIpv6Id { Ipv6 = "ipv6" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enable IPv6 on all subdomains that are Cloudflare enabled.  (https://support.cloudflare.com/hc/en-us/articles/200168586).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36513,7 +36513,7 @@ pub struct ZonesIpv6Input {
     /// Value of the zone setting.
     pub value: ZonesIpv6Value,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesIpv6Value {
@@ -36524,9 +36524,9 @@ pub enum ZonesIpv6Value {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesIpv6Value { Off = "off", On = "on" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Maximum size of an allowable upload.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36548,16 +36548,16 @@ pub struct ZonesMaxUpload {
     /// Notes: The size depends on the plan level of the zone. (Enterprise = 500, Business = 200, Pro = 100, Free = 100)
     pub value: f64,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// identifier of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesMaxUploadId {
     /// `max_upload`
     MaxUpload,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesMaxUploadId { MaxUpload = "max_upload" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Maximum size of an allowable upload.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36569,13 +36569,13 @@ pub struct ZonesMaxUploadInput {
     /// Notes: The size depends on the plan level of the zone. (Enterprise = 500, Business = 200, Pro = 100, Free = 100)
     pub value: f64,
 }
-#[cfg(any(feature = "zones"))]
+#[cfg(feature = "zones")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesMessagesItem {
     pub code: i64,
     pub message: String,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Only accepts HTTPS requests that use at least the TLS protocol version specified. For example, if TLS 1.1 is selected, TLS 1.0 connections will be rejected, while 1.1, 1.2, and 1.3 (if enabled) will be permitted.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36596,18 +36596,18 @@ pub struct ZonesMinTlsVersion {
     /// Value of the zone setting.
     pub value: ZonesMinTlsVersionValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesMinTlsVersionId {
     /// `min_tls_version`
     MinTlsVersion,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesMinTlsVersionId { MinTlsVersion = "min_tls_version" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Only accepts HTTPS requests that use at least the TLS protocol version specified. For example, if TLS 1.1 is selected, TLS 1.0 connections will be rejected, while 1.1, 1.2, and 1.3 (if enabled) will be permitted.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36618,7 +36618,7 @@ pub struct ZonesMinTlsVersionInput {
     /// Value of the zone setting.
     pub value: ZonesMinTlsVersionValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesMinTlsVersionValue {
@@ -36633,11 +36633,11 @@ pub enum ZonesMinTlsVersionValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesMinTlsVersionValue { N10 = "1.0", N11 = "1.1", N12 = "1.2", N13 = "1.3" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Automatically minify certain assets for your website. Refer to [Using Cloudflare Auto Minify](https://support.cloudflare.com/hc/en-us/articles/200168196) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36658,16 +36658,16 @@ pub struct ZonesMinify {
     /// Value of the zone setting.
     pub value: ZonesMinifyValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Zone setting identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesMinifyId {
     /// `minify`
     Minify,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesMinifyId { Minify = "minify" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Automatically minify certain assets for your website. Refer to [Using Cloudflare Auto Minify](https://support.cloudflare.com/hc/en-us/articles/200168196) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -36678,7 +36678,7 @@ pub struct ZonesMinifyInput {
     /// Value of the zone setting.
     pub value: ZonesMinifyValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesMinifyValue {
@@ -36692,7 +36692,7 @@ pub struct ZonesMinifyValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub js: Option<ZonesMinifyValueJs>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Automatically minify all CSS files for your website.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesMinifyValueCss {
@@ -36703,9 +36703,9 @@ pub enum ZonesMinifyValueCss {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesMinifyValueCss { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Automatically minify all HTML files for your website.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesMinifyValueHtml {
@@ -36716,9 +36716,9 @@ pub enum ZonesMinifyValueHtml {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesMinifyValueHtml { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Automatically minify all JavaScript files for your website.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesMinifyValueJs {
@@ -36729,9 +36729,9 @@ pub enum ZonesMinifyValueJs {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesMinifyValueJs { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Automatically optimize image loading for website visitors on mobile
 /// devices. Refer to [our blog post](http://blog.cloudflare.com/mirage2-solving-mobile-speed)
 /// for more information.
@@ -36755,16 +36755,16 @@ pub struct ZonesMirage {
     /// Value of the zone setting.
     pub value: ZonesMirageValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesMirageId {
     /// `mirage`
     Mirage,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesMirageId { Mirage = "mirage" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Automatically optimize image loading for website visitors on mobile
 /// devices. Refer to [our blog post](http://blog.cloudflare.com/mirage2-solving-mobile-speed)
 /// for more information.
@@ -36778,7 +36778,7 @@ pub struct ZonesMirageInput {
     /// Value of the zone setting.
     pub value: ZonesMirageValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesMirageValue {
@@ -36789,9 +36789,9 @@ pub enum ZonesMirageValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesMirageValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Deprecated: Use Single Redirects instead https://developers.cloudflare.com/rules/url-forwarding/single-redirects/examples/#perform-mobile-redirects.
 /// Automatically redirect visitors on mobile devices to a mobile-optimized subdomain.
 ///
@@ -36820,18 +36820,18 @@ pub struct ZonesMobileRedirect {
     #[deprecated(note = "deprecated by the API")]
     pub value: ZonesMobileRedirectValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Identifier of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesMobileRedirectId {
     /// `mobile_redirect`
     MobileRedirect,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesMobileRedirectId { MobileRedirect = "mobile_redirect" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Deprecated: Use Single Redirects instead https://developers.cloudflare.com/rules/url-forwarding/single-redirects/examples/#perform-mobile-redirects.
 /// Automatically redirect visitors on mobile devices to a mobile-optimized subdomain.
 ///
@@ -36850,7 +36850,7 @@ pub struct ZonesMobileRedirectInput {
     #[deprecated(note = "deprecated by the API")]
     pub value: ZonesMobileRedirectValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 ///
 /// Deprecated.
@@ -36868,7 +36868,7 @@ pub struct ZonesMobileRedirectValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strip_uri: Option<bool>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Deprecated: Use Single Redirects instead https://developers.cloudflare.com/rules/url-forwarding/single-redirects/examples/#perform-mobile-redirects.
 /// Whether or not mobile redirect is enabled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -36880,11 +36880,11 @@ pub enum ZonesMobileRedirectValueStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesMobileRedirectValueStatus { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// One of 55 shapes. Decided by `id`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZonesMultipleSettingsItem {
@@ -37227,7 +37227,7 @@ pub enum ZonesMultipleSettingsItem {
     /// A `id` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl<'de> ::serde::Deserialize<'de> for ZonesMultipleSettingsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -37680,7 +37680,7 @@ impl<'de> ::serde::Deserialize<'de> for ZonesMultipleSettingsItem {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl ::serde::Serialize for ZonesMultipleSettingsItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -37856,7 +37856,7 @@ impl ::serde::Serialize for ZonesMultipleSettingsItem {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enable Network Error Logging reporting on your zone. (Beta)
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -37877,16 +37877,16 @@ pub struct ZonesNel {
     /// Value of the zone setting.
     pub value: ZonesNelValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Zone setting identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesNelId {
     /// `nel`
     Nel,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesNelId { Nel = "nel" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enable Network Error Logging reporting on your zone. (Beta)
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -37897,14 +37897,14 @@ pub struct ZonesNelInput {
     /// Value of the zone setting.
     pub value: ZonesNelValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesNelValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enables the Opportunistic Encryption feature for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -37926,19 +37926,19 @@ pub struct ZonesOpportunisticEncryption {
     /// Notes: Default value depends on the zone's plan level.
     pub value: ZonesOpportunisticEncryptionValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesOpportunisticEncryptionId {
     /// `opportunistic_encryption`
     OpportunisticEncryption,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesOpportunisticEncryptionId { OpportunisticEncryption =
     "opportunistic_encryption" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enables the Opportunistic Encryption feature for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -37950,7 +37950,7 @@ pub struct ZonesOpportunisticEncryptionInput {
     /// Notes: Default value depends on the zone's plan level.
     pub value: ZonesOpportunisticEncryptionValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 /// Notes: Default value depends on the zone's plan level.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -37962,11 +37962,11 @@ pub enum ZonesOpportunisticEncryptionValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesOpportunisticEncryptionValue { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Add an Alt-Svc header to all legitimate requests from Tor, allowing the connection to use our onion services instead of exit nodes.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -37988,18 +37988,18 @@ pub struct ZonesOpportunisticOnion {
     /// Notes: Default value depends on the zone's plan level.
     pub value: ZonesOpportunisticOnionValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesOpportunisticOnionId {
     /// `opportunistic_onion`
     OpportunisticOnion,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesOpportunisticOnionId { OpportunisticOnion = "opportunistic_onion" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Add an Alt-Svc header to all legitimate requests from Tor, allowing the connection to use our onion services instead of exit nodes.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38011,7 +38011,7 @@ pub struct ZonesOpportunisticOnionInput {
     /// Notes: Default value depends on the zone's plan level.
     pub value: ZonesOpportunisticOnionValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 /// Notes: Default value depends on the zone's plan level.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -38023,11 +38023,11 @@ pub enum ZonesOpportunisticOnionValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesOpportunisticOnionValue { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Orange to Orange (O2O) allows zones on Cloudflare to CNAME to other zones also on Cloudflare.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38048,18 +38048,18 @@ pub struct ZonesOrangeToOrange {
     /// Value of the zone setting.
     pub value: ZonesOrangeToOrangeValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesOrangeToOrangeId {
     /// `orange_to_orange`
     OrangeToOrange,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesOrangeToOrangeId { OrangeToOrange = "orange_to_orange" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Orange to Orange (O2O) allows zones on Cloudflare to CNAME to other zones also on Cloudflare.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38070,7 +38070,7 @@ pub struct ZonesOrangeToOrangeInput {
     /// Value of the zone setting.
     pub value: ZonesOrangeToOrangeValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesOrangeToOrangeValue {
@@ -38081,9 +38081,9 @@ pub enum ZonesOrangeToOrangeValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesOrangeToOrangeValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Cloudflare will proxy customer error pages on any 502,504 errors on origin server instead of showing a default Cloudflare error page. This does not apply to 522 errors and is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38104,19 +38104,19 @@ pub struct ZonesOriginErrorPagePassThru {
     /// Value of the zone setting.
     pub value: ZonesOriginErrorPagePassThruValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesOriginErrorPagePassThruId {
     /// `origin_error_page_pass_thru`
     OriginErrorPagePassThru,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesOriginErrorPagePassThruId { OriginErrorPagePassThru =
     "origin_error_page_pass_thru" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Cloudflare will proxy customer error pages on any 502,504 errors on origin server instead of showing a default Cloudflare error page. This does not apply to 522 errors and is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38127,7 +38127,7 @@ pub struct ZonesOriginErrorPagePassThruInput {
     /// Value of the zone setting.
     pub value: ZonesOriginErrorPagePassThruValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesOriginErrorPagePassThruValue {
@@ -38138,11 +38138,11 @@ pub enum ZonesOriginErrorPagePassThruValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesOriginErrorPagePassThruValue { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesPageRule {
     /// The set of actions to perform if the targets of this rule match the request. Actions can redirect to another URL or override settings, but not both.
@@ -38162,7 +38162,7 @@ pub struct ZonesPageRule {
     /// The rule targets to evaluate on each request.
     pub targets: Vec<ZonesTarget>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Removes metadata and compresses your images for faster page load times. Basic (Lossless): Reduce the size of PNG, JPEG, and GIF files - no impact on visual quality. Basic + JPEG (Lossy): Further reduce the size of JPEG files for faster image loading. Larger JPEGs are converted to progressive images, loading a lower-resolution image first and ending in a higher-resolution version. Not recommended for hi-res photography sites.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38183,16 +38183,16 @@ pub struct ZonesPolish {
     /// Value of the zone setting.
     pub value: ZonesPolishValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesPolishId {
     /// `polish`
     Polish,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesPolishId { Polish = "polish" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Removes metadata and compresses your images for faster page load times. Basic (Lossless): Reduce the size of PNG, JPEG, and GIF files - no impact on visual quality. Basic + JPEG (Lossy): Further reduce the size of JPEG files for faster image loading. Larger JPEGs are converted to progressive images, loading a lower-resolution image first and ending in a higher-resolution version. Not recommended for hi-res photography sites.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38203,7 +38203,7 @@ pub struct ZonesPolishInput {
     /// Value of the zone setting.
     pub value: ZonesPolishValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesPolishValue {
@@ -38216,11 +38216,11 @@ pub enum ZonesPolishValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesPolishValue { Off = "off", Lossless = "lossless", Lossy = "lossy" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Cloudflare will prefetch any URLs that are included in the response headers. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38241,18 +38241,18 @@ pub struct ZonesPrefetchPreload {
     /// Value of the zone setting.
     pub value: ZonesPrefetchPreloadValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesPrefetchPreloadId {
     /// `prefetch_preload`
     PrefetchPreload,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesPrefetchPreloadId { PrefetchPreload = "prefetch_preload" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Cloudflare will prefetch any URLs that are included in the response headers. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38263,7 +38263,7 @@ pub struct ZonesPrefetchPreloadInput {
     /// Value of the zone setting.
     pub value: ZonesPrefetchPreloadValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesPrefetchPreloadValue {
@@ -38274,9 +38274,9 @@ pub enum ZonesPrefetchPreloadValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesPrefetchPreloadValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Maximum time between two read operations from origin.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38298,18 +38298,18 @@ pub struct ZonesProxyReadTimeout {
     /// Notes: Value must be between 1 and 6000
     pub value: f64,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesProxyReadTimeoutId {
     /// `proxy_read_timeout`
     ProxyReadTimeout,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesProxyReadTimeoutId { ProxyReadTimeout = "proxy_read_timeout" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Maximum time between two read operations from origin.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38321,7 +38321,7 @@ pub struct ZonesProxyReadTimeoutInput {
     /// Notes: Value must be between 1 and 6000
     pub value: f64,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// The value set for the Pseudo IPv4 setting.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38342,16 +38342,16 @@ pub struct ZonesPseudoIpv4 {
     /// Value of the Pseudo IPv4 setting.
     pub value: ZonesPseudoIpv4Value,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the Pseudo IPv4 setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesPseudoIpv4Id {
     /// `pseudo_ipv4`
     PseudoIpv4,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesPseudoIpv4Id { PseudoIpv4 = "pseudo_ipv4" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// The value set for the Pseudo IPv4 setting.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38362,7 +38362,7 @@ pub struct ZonesPseudoIpv4Input {
     /// Value of the Pseudo IPv4 setting.
     pub value: ZonesPseudoIpv4Value,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the Pseudo IPv4 setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesPseudoIpv4Value {
@@ -38375,12 +38375,12 @@ pub enum ZonesPseudoIpv4Value {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesPseudoIpv4Value { Off = "off", AddHeader = "add_header", OverwriteHeader =
     "overwrite_header" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Automatically replace insecure JavaScript libraries with safer and faster alternatives provided under cdnjs and powered by Cloudflare. Currently supports the following libraries: Polyfill under polyfill.io.
 ///
 ///
@@ -38402,18 +38402,18 @@ pub struct ZonesReplaceInsecureJs {
     /// Value of the zone setting.
     pub value: ZonesReplaceInsecureJsValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesReplaceInsecureJsId {
     /// `replace_insecure_js`
     ReplaceInsecureJs,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesReplaceInsecureJsId { ReplaceInsecureJs = "replace_insecure_js" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Automatically replace insecure JavaScript libraries with safer and faster alternatives provided under cdnjs and powered by Cloudflare. Currently supports the following libraries: Polyfill under polyfill.io.
 ///
 ///
@@ -38425,7 +38425,7 @@ pub struct ZonesReplaceInsecureJsInput {
     /// Value of the zone setting.
     pub value: ZonesReplaceInsecureJsValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesReplaceInsecureJsValue {
@@ -38436,11 +38436,11 @@ pub enum ZonesReplaceInsecureJsValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesReplaceInsecureJsValue { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enables or disables buffering of responses from the proxied server. Cloudflare may buffer the whole payload to deliver it at once to the client versus allowing it to be delivered in chunks. By default, the proxied server streams directly and is not buffered by Cloudflare. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38461,18 +38461,18 @@ pub struct ZonesResponseBuffering {
     /// Value of the zone setting.
     pub value: ZonesResponseBufferingValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesResponseBufferingId {
     /// `response_buffering`
     ResponseBuffering,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesResponseBufferingId { ResponseBuffering = "response_buffering" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enables or disables buffering of responses from the proxied server. Cloudflare may buffer the whole payload to deliver it at once to the client versus allowing it to be delivered in chunks. By default, the proxied server streams directly and is not buffered by Cloudflare. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38483,7 +38483,7 @@ pub struct ZonesResponseBufferingInput {
     /// Value of the zone setting.
     pub value: ZonesResponseBufferingValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesResponseBufferingValue {
@@ -38494,11 +38494,11 @@ pub enum ZonesResponseBufferingValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesResponseBufferingValue { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "zones"))]
+#[cfg(feature = "zones")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesResultInfo {
     /// Total number of results for the requested service
@@ -38514,7 +38514,7 @@ pub struct ZonesResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<f64>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Rocket Loader is a general-purpose asynchronous JavaScript optimisation that prioritises rendering your content while loading your site's Javascript asynchronously. Turning on Rocket Loader will immediately improve a web page's rendering time sometimes measured as Time to First Paint (TTFP), and also the `window.onload` time (assuming there is JavaScript on the page). This can have a positive impact on your Google search ranking. When turned on, Rocket Loader will automatically defer the loading of all Javascript referenced in your HTML, with no configuration required. Refer to [Understanding Rocket Loader](https://support.cloudflare.com/hc/articles/200168056) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38535,18 +38535,18 @@ pub struct ZonesRocketLoader {
     /// Value of the zone setting.
     pub value: ZonesRocketLoaderValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesRocketLoaderId {
     /// `rocket_loader`
     RocketLoader,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesRocketLoaderId { RocketLoader = "rocket_loader" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Rocket Loader is a general-purpose asynchronous JavaScript optimisation that prioritises rendering your content while loading your site's Javascript asynchronously. Turning on Rocket Loader will immediately improve a web page's rendering time sometimes measured as Time to First Paint (TTFP), and also the `window.onload` time (assuming there is JavaScript on the page). This can have a positive impact on your Google search ranking. When turned on, Rocket Loader will automatically defer the loading of all Javascript referenced in your HTML, with no configuration required. Refer to [Understanding Rocket Loader](https://support.cloudflare.com/hc/articles/200168056) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38557,7 +38557,7 @@ pub struct ZonesRocketLoaderInput {
     /// Value of the zone setting.
     pub value: ZonesRocketLoaderValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesRocketLoaderValue {
@@ -38568,9 +38568,9 @@ pub enum ZonesRocketLoaderValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesRocketLoaderValue { On = "on", Off = "off" });
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesRoute {
     /// The timestamp of when the override was last modified.
@@ -38586,7 +38586,7 @@ pub struct ZonesRoute {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<ZonesRouteValue>,
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesRouteInput {
     /// The type of route.
@@ -38595,16 +38595,16 @@ pub struct ZonesRouteInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<ZonesRouteValue>,
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 /// The type of route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesRouteName {
     /// `forward_url`
     ForwardUrl,
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 crate::runtime::string_enum!(closed ZonesRouteName { ForwardUrl = "forward_url" });
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesRouteValue {
     /// The response type for the URL redirect.
@@ -38615,7 +38615,7 @@ pub struct ZonesRouteValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 /// The response type for the URL redirect.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesRouteValueType {
@@ -38626,17 +38626,17 @@ pub enum ZonesRouteValueType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 crate::runtime::string_enum!(
     open ZonesRouteValueType { Temporary = "temporary", Permanent = "permanent" }
 );
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesSchemasApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// [Automatic Platform Optimization for WordPress](https://developers.cloudflare.com/automatic-platform-optimization/) serves your WordPress site from Cloudflare's edge network and caches third-party fonts.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38656,19 +38656,19 @@ pub struct ZonesSchemasAutomaticPlatformOptimization {
     pub modified_on: Option<::time::OffsetDateTime>,
     pub value: ZonesAutomaticPlatformOptimization,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesSchemasAutomaticPlatformOptimizationId {
     /// `automatic_platform_optimization`
     AutomaticPlatformOptimization,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesSchemasAutomaticPlatformOptimizationId { AutomaticPlatformOptimization =
     "automatic_platform_optimization" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// [Automatic Platform Optimization for WordPress](https://developers.cloudflare.com/automatic-platform-optimization/) serves your WordPress site from Cloudflare's edge network and caches third-party fonts.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38678,7 +38678,7 @@ pub struct ZonesSchemasAutomaticPlatformOptimizationInput {
     pub id: ZonesSchemasAutomaticPlatformOptimizationId,
     pub value: ZonesAutomaticPlatformOptimization,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Cloudflare security header for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38698,18 +38698,18 @@ pub struct ZonesSecurityHeader {
     pub modified_on: Option<::time::OffsetDateTime>,
     pub value: ZonesSecurityHeaderValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone's security header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesSecurityHeaderId {
     /// `security_header`
     SecurityHeader,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesSecurityHeaderId { SecurityHeader = "security_header" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Cloudflare security header for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38719,7 +38719,7 @@ pub struct ZonesSecurityHeaderInput {
     pub id: ZonesSecurityHeaderId,
     pub value: ZonesSecurityHeaderValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesSecurityHeaderValue {
     /// Strict Transport Security.
@@ -38728,7 +38728,7 @@ pub struct ZonesSecurityHeaderValue {
         ZonesSecurityHeaderValueStrictTransportSecurity,
     >,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Strict Transport Security.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesSecurityHeaderValueStrictTransportSecurity {
@@ -38748,7 +38748,7 @@ pub struct ZonesSecurityHeaderValueStrictTransportSecurity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preload: Option<bool>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Choose the appropriate security profile for your website, which will automatically adjust each of the security settings. If you choose to customize an individual security setting, the profile will become Custom. (https://support.cloudflare.com/hc/en-us/articles/200170056).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38769,18 +38769,18 @@ pub struct ZonesSecurityLevel {
     /// Value of the zone setting.
     pub value: ZonesSecurityLevelValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesSecurityLevelId {
     /// `security_level`
     SecurityLevel,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesSecurityLevelId { SecurityLevel = "security_level" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Choose the appropriate security profile for your website, which will automatically adjust each of the security settings. If you choose to customize an individual security setting, the profile will become Custom. (https://support.cloudflare.com/hc/en-us/articles/200170056).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38791,7 +38791,7 @@ pub struct ZonesSecurityLevelInput {
     /// Value of the zone setting.
     pub value: ZonesSecurityLevelValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesSecurityLevelValue {
@@ -38810,12 +38810,12 @@ pub enum ZonesSecurityLevelValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesSecurityLevelValue { Off = "off", EssentiallyOff = "essentially_off", Low =
     "low", Medium = "medium", High = "high", UnderAttack = "under_attack" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// If there is sensitive content on your website that you want visible to real visitors, but that you want to hide from suspicious visitors, all you have to do is wrap the content with Cloudflare SSE tags. Wrap any content that you want to be excluded from suspicious visitors in the following SSE tags: <!--sse--><!--/sse-->. For example: <!--sse-->  Bad visitors won't see my phone number, 555-555-5555 <!--/sse-->. Note: SSE only will work with HTML. If you have HTML minification enabled, you won't see the SSE tags in your HTML source when it's served through Cloudflare. SSE will still function in this case, as Cloudflare's HTML minification and SSE functionality occur on-the-fly as the resource moves through our network to the visitor's computer. (https://support.cloudflare.com/hc/en-us/articles/200170036).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38836,18 +38836,18 @@ pub struct ZonesServerSideExclude {
     /// Value of the zone setting.
     pub value: ZonesServerSideExcludeValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesServerSideExcludeId {
     /// `server_side_exclude`
     ServerSideExclude,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesServerSideExcludeId { ServerSideExclude = "server_side_exclude" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// If there is sensitive content on your website that you want visible to real visitors, but that you want to hide from suspicious visitors, all you have to do is wrap the content with Cloudflare SSE tags. Wrap any content that you want to be excluded from suspicious visitors in the following SSE tags: <!--sse--><!--/sse-->. For example: <!--sse-->  Bad visitors won't see my phone number, 555-555-5555 <!--/sse-->. Note: SSE only will work with HTML. If you have HTML minification enabled, you won't see the SSE tags in your HTML source when it's served through Cloudflare. SSE will still function in this case, as Cloudflare's HTML minification and SSE functionality occur on-the-fly as the resource moves through our network to the visitor's computer. (https://support.cloudflare.com/hc/en-us/articles/200170036).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -38858,7 +38858,7 @@ pub struct ZonesServerSideExcludeInput {
     /// Value of the zone setting.
     pub value: ZonesServerSideExcludeValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesServerSideExcludeValue {
@@ -38869,11 +38869,11 @@ pub enum ZonesServerSideExcludeValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesServerSideExcludeValue { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// One of 55 shapes. Decided by `id`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZonesSetting {
@@ -39214,7 +39214,7 @@ pub enum ZonesSetting {
     /// A `id` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl<'de> ::serde::Deserialize<'de> for ZonesSetting {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -39611,7 +39611,7 @@ impl<'de> ::serde::Deserialize<'de> for ZonesSetting {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl ::serde::Serialize for ZonesSetting {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -39759,7 +39759,7 @@ impl ::serde::Serialize for ZonesSetting {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// One of 55 shapes. Decided by `id`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZonesSettingInput {
@@ -40102,7 +40102,7 @@ pub enum ZonesSettingInput {
     /// A `id` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl<'de> ::serde::Deserialize<'de> for ZonesSettingInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -40555,7 +40555,7 @@ impl<'de> ::serde::Deserialize<'de> for ZonesSettingInput {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl ::serde::Serialize for ZonesSettingInput {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -40731,7 +40731,7 @@ impl ::serde::Serialize for ZonesSettingInput {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Allow SHA1 support.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -40752,16 +40752,16 @@ pub struct ZonesSha1Support {
     /// Value of the zone setting.
     pub value: ZonesSha1SupportValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Zone setting identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesSha1SupportId {
     /// `sha1_support`
     Sha1Support,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesSha1SupportId { Sha1Support = "sha1_support" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Allow SHA1 support.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -40772,7 +40772,7 @@ pub struct ZonesSha1SupportInput {
     /// Value of the zone setting.
     pub value: ZonesSha1SupportValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesSha1SupportValue {
@@ -40783,9 +40783,9 @@ pub enum ZonesSha1SupportValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesSha1SupportValue { Off = "off", On = "on" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Cloudflare will treat files with the same query strings as the same file in cache, regardless of the order of the query strings. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -40806,19 +40806,19 @@ pub struct ZonesSortQueryStringForCache {
     /// Value of the zone setting.
     pub value: ZonesSortQueryStringForCacheValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesSortQueryStringForCacheId {
     /// `sort_query_string_for_cache`
     SortQueryStringForCache,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesSortQueryStringForCacheId { SortQueryStringForCache =
     "sort_query_string_for_cache" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Cloudflare will treat files with the same query strings as the same file in cache, regardless of the order of the query strings. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -40829,7 +40829,7 @@ pub struct ZonesSortQueryStringForCacheInput {
     /// Value of the zone setting.
     pub value: ZonesSortQueryStringForCacheValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesSortQueryStringForCacheValue {
@@ -40840,11 +40840,11 @@ pub enum ZonesSortQueryStringForCacheValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesSortQueryStringForCacheValue { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// SSL encrypts your visitor's connection and safeguards credit card numbers and other personal data to and from your website. SSL can take up to 5 minutes to fully activate. Requires Cloudflare active on your root domain or www domain. Off: no SSL between the visitor and Cloudflare, and no SSL between Cloudflare and your web server  (all HTTP traffic). Flexible: SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, but no SSL between Cloudflare and your web server. You don't need to have an SSL cert on your web server, but your vistors will still see the site as being HTTPS enabled. Full:  SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have your own SSL cert or self-signed cert at the very least. Full (Strict): SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have a valid SSL certificate installed on your web server. This certificate must be signed by a certificate authority, have an expiration date in the future, and respond for the request domain name (hostname). (https://support.cloudflare.com/hc/en-us/articles/200170416).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -40866,16 +40866,16 @@ pub struct ZonesSsl {
     /// Notes: Depends on the zone's plan level
     pub value: ZonesSslValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesSslId {
     /// `ssl`
     Ssl,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesSslId { Ssl = "ssl" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// SSL encrypts your visitor's connection and safeguards credit card numbers and other personal data to and from your website. SSL can take up to 5 minutes to fully activate. Requires Cloudflare active on your root domain or www domain. Off: no SSL between the visitor and Cloudflare, and no SSL between Cloudflare and your web server  (all HTTP traffic). Flexible: SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, but no SSL between Cloudflare and your web server. You don't need to have an SSL cert on your web server, but your vistors will still see the site as being HTTPS enabled. Full:  SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have your own SSL cert or self-signed cert at the very least. Full (Strict): SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have a valid SSL certificate installed on your web server. This certificate must be signed by a certificate authority, have an expiration date in the future, and respond for the request domain name (hostname). (https://support.cloudflare.com/hc/en-us/articles/200170416).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -40887,7 +40887,7 @@ pub struct ZonesSslInput {
     /// Notes: Depends on the zone's plan level
     pub value: ZonesSslValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enrollment in the SSL/TLS Recommender service which tries to detect and recommend (by sending periodic emails) the most secure SSL/TLS setting your origin servers support.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesSslRecommender {
@@ -40898,18 +40898,18 @@ pub struct ZonesSslRecommender {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<ZonesSslRecommenderId>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enrollment value for SSL/TLS Recommender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesSslRecommenderId {
     /// `ssl_recommender`
     SslRecommender,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesSslRecommenderId { SslRecommender = "ssl_recommender" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 /// Notes: Depends on the zone's plan level
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -40925,12 +40925,12 @@ pub enum ZonesSslValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesSslValue { Off = "off", Flexible = "flexible", Full = "full", Strict =
     "strict" }
 );
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 /// The status of the Page Rule.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesStatus {
@@ -40941,11 +40941,11 @@ pub enum ZonesStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 crate::runtime::string_enum!(
     open ZonesStatus { Active = "active", Disabled = "disabled" }
 );
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 /// The matches operator can use asterisks and pipes as wildcard and 'or' operators.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesStringConstraintOperator {
@@ -40962,12 +40962,12 @@ pub enum ZonesStringConstraintOperator {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 crate::runtime::string_enum!(
     open ZonesStringConstraintOperator { Matches = "matches", Contains = "contains",
     Equals = "equals", NotEqual = "not_equal", NotContain = "not_contain" }
 );
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 /// A request condition target.
 ///
 /// Decided by `target`; a value this version does not know is kept in `Unknown`.
@@ -40980,7 +40980,7 @@ pub enum ZonesTarget {
     /// A `target` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 impl<'de> ::serde::Deserialize<'de> for ZonesTarget {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -40997,7 +40997,7 @@ impl<'de> ::serde::Deserialize<'de> for ZonesTarget {
         }
     }
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 impl ::serde::Serialize for ZonesTarget {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -41011,7 +41011,7 @@ impl ::serde::Serialize for ZonesTarget {
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Only allows TLS1.2.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41032,16 +41032,16 @@ pub struct ZonesTls12Only {
     /// Value of the zone setting.
     pub value: ZonesTls12OnlyValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Zone setting identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesTls12OnlyId {
     /// `tls_1_2_only`
     Tls12Only,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesTls12OnlyId { Tls12Only = "tls_1_2_only" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Only allows TLS1.2.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41052,7 +41052,7 @@ pub struct ZonesTls12OnlyInput {
     /// Value of the zone setting.
     pub value: ZonesTls12OnlyValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesTls12OnlyValue {
@@ -41063,9 +41063,9 @@ pub enum ZonesTls12OnlyValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesTls12OnlyValue { Off = "off", On = "on" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enables Crypto TLS 1.3 feature for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41087,16 +41087,16 @@ pub struct ZonesTls13 {
     /// Notes: Default value depends on the zone's plan level.
     pub value: ZonesTls13Value,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesTls13Id {
     /// `tls_1_3`
     Tls13,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesTls13Id { Tls13 = "tls_1_3" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Enables Crypto TLS 1.3 feature for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41108,7 +41108,7 @@ pub struct ZonesTls13Input {
     /// Notes: Default value depends on the zone's plan level.
     pub value: ZonesTls13Value,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 /// Notes: Default value depends on the zone's plan level.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -41122,11 +41122,11 @@ pub enum ZonesTls13Value {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesTls13Value { On = "on", Off = "off", Zrt = "zrt" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// TLS Client Auth requires Cloudflare to connect to your origin server using a client certificate (Enterprise Only).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41147,18 +41147,18 @@ pub struct ZonesTlsClientAuth {
     /// value of the zone setting.
     pub value: ZonesTlsClientAuthValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesTlsClientAuthId {
     /// `tls_client_auth`
     TlsClientAuth,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesTlsClientAuthId { TlsClientAuth = "tls_client_auth" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// TLS Client Auth requires Cloudflare to connect to your origin server using a client certificate (Enterprise Only).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41169,7 +41169,7 @@ pub struct ZonesTlsClientAuthInput {
     /// value of the zone setting.
     pub value: ZonesTlsClientAuthValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesTlsClientAuthValue {
@@ -41180,9 +41180,9 @@ pub enum ZonesTlsClientAuthValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesTlsClientAuthValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Allows customer to continue to use True Client IP (Akamai feature) in the headers we send to the origin. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41203,18 +41203,18 @@ pub struct ZonesTrueClientIpHeader {
     /// Value of the zone setting.
     pub value: ZonesTrueClientIpHeaderValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesTrueClientIpHeaderId {
     /// `true_client_ip_header`
     TrueClientIpHeader,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     closed ZonesTrueClientIpHeaderId { TrueClientIpHeader = "true_client_ip_header" }
 );
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Allows customer to continue to use True Client IP (Akamai feature) in the headers we send to the origin. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41225,7 +41225,7 @@ pub struct ZonesTrueClientIpHeaderInput {
     /// Value of the zone setting.
     pub value: ZonesTrueClientIpHeaderValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesTrueClientIpHeaderValue {
@@ -41236,11 +41236,11 @@ pub enum ZonesTrueClientIpHeaderValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(
     open ZonesTrueClientIpHeaderValue { On = "on", Off = "off" }
 );
-#[cfg(any(feature = "zones"))]
+#[cfg(feature = "zones")]
 /// A full zone implies that DNS is hosted with Cloudflare. A partial zone is
 /// typically a partner-hosted zone or a CNAME setup.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -41254,11 +41254,11 @@ pub enum ZonesType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "zones"))]
+#[cfg(feature = "zones")]
 crate::runtime::string_enum!(
     open ZonesType { Full = "full", Partial = "partial", Secondary = "secondary" }
 );
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 /// URL target.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesUrlTarget {
@@ -41269,7 +41269,7 @@ pub struct ZonesUrlTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<ZonesUrlTargetTarget>,
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 /// The constraint of a target.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`value`).
@@ -41280,16 +41280,16 @@ pub struct ZonesUrlTargetConstraint {
     /// The URL pattern to match against the current request. The pattern may contain up to four asterisks ('*') as placeholders.
     pub value: String,
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 /// A target based on the URL of the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesUrlTargetTarget {
     /// `url`
     Url,
 }
-#[cfg(any(feature = "pagerules"))]
+#[cfg(feature = "pagerules")]
 crate::runtime::string_enum!(closed ZonesUrlTargetTarget { Url = "url" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// The WAF examines HTTP requests to your website.  It inspects both GET and POST requests and applies rules to help filter out illegitimate traffic from legitimate website visitors. The Cloudflare WAF inspects website addresses or URLs to detect anything out of the ordinary. If the Cloudflare WAF determines suspicious user behavior, then the WAF will 'challenge' the web visitor with a page that asks them to submit a CAPTCHA successfully  to continue their action. If the challenge is failed, the action will be stopped. What this means is that Cloudflare's WAF will block any traffic identified as illegitimate before it reaches your origin web server. (https://support.cloudflare.com/hc/en-us/articles/200172016).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41310,16 +41310,16 @@ pub struct ZonesWaf {
     /// Value of the zone setting.
     pub value: ZonesWafValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesWafId {
     /// `waf`
     Waf,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesWafId { Waf = "waf" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// The WAF examines HTTP requests to your website.  It inspects both GET and POST requests and applies rules to help filter out illegitimate traffic from legitimate website visitors. The Cloudflare WAF inspects website addresses or URLs to detect anything out of the ordinary. If the Cloudflare WAF determines suspicious user behavior, then the WAF will 'challenge' the web visitor with a page that asks them to submit a CAPTCHA successfully  to continue their action. If the challenge is failed, the action will be stopped. What this means is that Cloudflare's WAF will block any traffic identified as illegitimate before it reaches your origin web server. (https://support.cloudflare.com/hc/en-us/articles/200172016).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41330,7 +41330,7 @@ pub struct ZonesWafInput {
     /// Value of the zone setting.
     pub value: ZonesWafValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesWafValue {
@@ -41341,9 +41341,9 @@ pub enum ZonesWafValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesWafValue { On = "on", Off = "off" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// When the client requesting the image supports the WebP image codec, and WebP offers a performance advantage over the original image format, Cloudflare will serve a WebP version of the original image.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41364,16 +41364,16 @@ pub struct ZonesWebp {
     /// Value of the zone setting.
     pub value: ZonesWebpValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesWebpId {
     /// `webp`
     Webp,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesWebpId { Webp = "webp" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// When the client requesting the image supports the WebP image codec, and WebP offers a performance advantage over the original image format, Cloudflare will serve a WebP version of the original image.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41384,7 +41384,7 @@ pub struct ZonesWebpInput {
     /// Value of the zone setting.
     pub value: ZonesWebpValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesWebpValue {
@@ -41395,9 +41395,9 @@ pub enum ZonesWebpValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesWebpValue { Off = "off", On = "on" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// WebSockets are open connections sustained between the client and the origin server. Inside a WebSockets connection, the client and the origin can pass data back and forth without having to reestablish sessions. This makes exchanging data within a WebSockets connection fast. WebSockets are often used for real-time applications such as live chat and gaming. For more information refer to [Can I use Cloudflare with Websockets](https://support.cloudflare.com/hc/en-us/articles/200169466-Can-I-use-Cloudflare-with-WebSockets-).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41418,16 +41418,16 @@ pub struct ZonesWebsockets {
     /// Value of the zone setting.
     pub value: ZonesWebsocketsValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// ID of the zone setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZonesWebsocketsId {
     /// `websockets`
     Websockets,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(closed ZonesWebsocketsId { Websockets = "websockets" });
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// WebSockets are open connections sustained between the client and the origin server. Inside a WebSockets connection, the client and the origin can pass data back and forth without having to reestablish sessions. This makes exchanging data within a WebSockets connection fast. WebSockets are often used for real-time applications such as live chat and gaming. For more information refer to [Can I use Cloudflare with Websockets](https://support.cloudflare.com/hc/en-us/articles/200169466-Can-I-use-Cloudflare-with-WebSockets-).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
@@ -41438,7 +41438,7 @@ pub struct ZonesWebsocketsInput {
     /// Value of the zone setting.
     pub value: ZonesWebsocketsValue,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesWebsocketsValue {
@@ -41449,9 +41449,9 @@ pub enum ZonesWebsocketsValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesWebsocketsValue { Off = "off", On = "on" });
-#[cfg(any(feature = "zones"))]
+#[cfg(feature = "zones")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesZone {
     /// The account the zone belongs to
@@ -41490,7 +41490,7 @@ pub struct ZonesZone {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vanity_name_servers: Option<Vec<String>>,
 }
-#[cfg(any(feature = "zones"))]
+#[cfg(feature = "zones")]
 /// The account the zone belongs to
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesZoneAccount {
@@ -41501,7 +41501,7 @@ pub struct ZonesZoneAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "zones"))]
+#[cfg(feature = "zones")]
 /// Metadata about the zone
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesZoneMeta {
@@ -41526,7 +41526,7 @@ pub struct ZonesZoneMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<i64>,
 }
-#[cfg(any(feature = "zones"))]
+#[cfg(feature = "zones")]
 /// The owner of the zone
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesZoneOwner {
@@ -41540,7 +41540,7 @@ pub struct ZonesZoneOwner {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 /// One of 55 shapes. Decided by `id`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ZonesZoneSettingsResponseCollectionResultItem {
@@ -41881,7 +41881,7 @@ pub enum ZonesZoneSettingsResponseCollectionResultItem {
     /// A `id` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl<'de> ::serde::Deserialize<'de> for ZonesZoneSettingsResponseCollectionResultItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -42334,7 +42334,7 @@ impl<'de> ::serde::Deserialize<'de> for ZonesZoneSettingsResponseCollectionResul
         }
     }
 }
-#[cfg(any(feature = "settings"))]
+#[cfg(feature = "settings")]
 impl ::serde::Serialize for ZonesZoneSettingsResponseCollectionResultItem {
     fn serialize<S: ::serde::Serializer>(
         &self,

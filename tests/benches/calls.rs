@@ -3,7 +3,8 @@
 //! built once, with keep-alive connections.
 //!
 //! - `bulk_operation_get`: `client.rules().lists().bulk_operations().get(..)` against a GET of the same URL
-//!   with the same bearer token, the body parsed with `serde_json::from_slice` into the same envelope type.
+//!   with the same bearer token, the body parsed with `serde_json::from_slice` into an envelope with the
+//!   SDK's result type.
 //! - `item_page_1000`: `client.rules().lists().items().list_page(..)` (one page of 1,000 items) against the
 //!   same raw GET, parsed into the same page type.
 //!
@@ -17,8 +18,7 @@ use axum::http::header::CONTENT_TYPE;
 use cloudflare_sdk::rules::lists::bulk_operations::BulkOperationGetParams;
 use cloudflare_sdk::rules::lists::items::ItemListParams;
 use cloudflare_sdk::types::{
-    ListsBulkOperationResponseCollection, ListsBulkOperationResponseCollectionResult,
-    ListsItemsListResponseCollection,
+    ListsBulkOperationResponseCollectionResult, ListsItemsListResponseCollection,
 };
 use cloudflare_sdk::Client;
 use criterion::Criterion;
@@ -28,6 +28,17 @@ use tokio::runtime::Runtime;
 
 #[path = "support/criterion_results.rs"]
 mod criterion_results;
+
+/// Cloudflare's envelope as a raw client decodes it, with the SDK's result type.
+#[derive(serde::Deserialize)]
+struct Envelope<T> {
+    success: bool,
+    #[allow(dead_code)]
+    errors: Vec<serde_json::Value>,
+    #[allow(dead_code)]
+    messages: Vec<serde_json::Value>,
+    result: T,
+}
 
 const BULK_GET: &str = "calls_bulk_operation_get";
 const ITEM_PAGE: &str = "calls_item_page_1000";
@@ -98,14 +109,15 @@ fn bulk_operation_get(c: &mut Criterion, results: &criterion_results::Results, r
             op,
             ListsBulkOperationResponseCollectionResult::Completed(_)
         ));
-        let raw: ListsBulkOperationResponseCollection = raw_get(&http, &url).await;
+        let raw: Envelope<ListsBulkOperationResponseCollectionResult> = raw_get(&http, &url).await;
         assert!(raw.success);
     });
 
     let sdk_call = || runtime.block_on(async { black_box(get().await.expect("sdk call")) });
     let raw_call = || {
         runtime.block_on(async {
-            let envelope: ListsBulkOperationResponseCollection = raw_get(&http, &url).await;
+            let envelope: Envelope<ListsBulkOperationResponseCollectionResult> =
+                raw_get(&http, &url).await;
             black_box(envelope.result)
         })
     };

@@ -5,8 +5,8 @@
 //! - `untagged`: the same union as a `#[serde(untagged)]` enum of the same variant types, which is what
 //!   progenitor and OpenAPI Generator emit for a `oneOf`.
 //!
-//! The SDK side deserializes the whole envelope type (`ListsBulkOperationResponseCollection`, whose `result`
-//! is the `status` union; `ListsItemsListResponseCollection`, a page of the `ListsItem` union) with
+//! The SDK side deserializes the same envelope with the SDK's result type (`BulkStatusEnvelope`: the
+//! `status` union; `ListsItemsListResponseCollection`, a page of the `ListsItem` union) with
 //! `serde_json::from_slice`, the same call its decoders make. BENCHMARKS.md has the numbers.
 
 use std::hint::black_box;
@@ -14,9 +14,8 @@ use std::time::Duration;
 
 use cloudflare_sdk::types::{
     ListsBulkOperationCompleted, ListsBulkOperationFailed, ListsBulkOperationPendingOrRunning,
-    ListsBulkOperationResponseCollection, ListsBulkOperationResponseCollectionResult, ListsItem,
-    ListsItemWithAsn, ListsItemWithHostname, ListsItemWithIp, ListsItemWithRedirect,
-    ListsItemsListResponseCollection,
+    ListsBulkOperationResponseCollectionResult, ListsItem, ListsItemWithAsn, ListsItemWithHostname,
+    ListsItemWithIp, ListsItemWithRedirect, ListsItemsListResponseCollection,
 };
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use serde::Deserialize;
@@ -51,6 +50,10 @@ struct PlainEnvelope<T> {
     result: T,
     success: bool,
 }
+
+/// The bulk-operation envelope with the SDK's result type (the SDK has no envelope type of its own: its calls
+/// return `result`).
+type BulkStatusEnvelope = PlainEnvelope<ListsBulkOperationResponseCollectionResult>;
 
 /// Every field of every bulk-operation variant, optional; `status` as a plain string.
 #[allow(dead_code)]
@@ -237,7 +240,7 @@ fn item_page(kind: &str) -> Vec<u8> {
 
 /// Checks, once, that every decoder takes the input and the SDK picks the variant it should.
 fn check_bulk_operation(name: &str, body: &[u8]) {
-    let sdk: ListsBulkOperationResponseCollection = serde_json::from_slice(body).expect("sdk");
+    let sdk: BulkStatusEnvelope = serde_json::from_slice(body).expect("sdk");
     let variant = match sdk.result {
         ListsBulkOperationResponseCollectionResult::PendingOrRunning(_) => "pending",
         ListsBulkOperationResponseCollectionResult::Completed(_) => "completed",
@@ -266,10 +269,7 @@ fn bulk_operation(c: &mut Criterion) {
         check_bulk_operation(name, &body);
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_with_input(BenchmarkId::new("sdk", name), &body, |b, body| {
-            b.iter(|| {
-                serde_json::from_slice::<ListsBulkOperationResponseCollection>(black_box(body))
-                    .unwrap()
-            })
+            b.iter(|| serde_json::from_slice::<BulkStatusEnvelope>(black_box(body)).unwrap())
         });
         group.bench_with_input(BenchmarkId::new("plain", name), &body, |b, body| {
             b.iter(|| {
@@ -351,7 +351,7 @@ fn main() {
     for (name, body) in bulk_operation_bodies() {
         if results.measured(BULK_OPERATION, "sdk", name) {
             let ratios = ratios::<
-                ListsBulkOperationResponseCollection,
+                BulkStatusEnvelope,
                 PlainEnvelope<PlainBulkOperation>,
                 PlainEnvelope<UntaggedBulkOperation>,
             >(&body);

@@ -188,6 +188,8 @@ type Responder = Box<dyn FnMut(&RecordedRequest) -> Response + Send>;
 
 struct State {
     requests: Mutex<Vec<RecordedRequest>>,
+    /// Longest request target kept in the record (see [`TestServer::record_targets_up_to`]).
+    target_limit: std::sync::atomic::AtomicUsize,
     responder: Mutex<Responder>,
 }
 
@@ -204,12 +206,22 @@ impl TestServer {
     where
         F: FnMut(&RecordedRequest) -> Response + Send + 'static,
     {
-        let listener = TcpListener::bind("127.0.0.1:0")
+        Self::start_on("127.0.0.1", responder).await
+    }
+
+    /// [`TestServer::start`] on another loopback address (e.g. `127.0.0.2`, a different origin than
+    /// `127.0.0.1`), on a free port.
+    pub async fn start_on<F>(ip: &str, responder: F) -> Self
+    where
+        F: FnMut(&RecordedRequest) -> Response + Send + 'static,
+    {
+        let listener = TcpListener::bind((ip, 0))
             .await
-            .expect("bind 127.0.0.1:0");
+            .unwrap_or_else(|err| panic!("bind {ip}:0: {err}"));
         let addr = listener.local_addr().expect("local_addr");
         let state = Arc::new(State {
             requests: Mutex::new(Vec::new()),
+            target_limit: std::sync::atomic::AtomicUsize::new(usize::MAX),
             responder: Mutex::new(Box::new(responder)),
         });
         let accept_state = Arc::clone(&state);
@@ -289,6 +301,14 @@ impl TestServer {
         requests.into_iter().next().unwrap()
     }
 
+    /// From now on, keeps only the first `bytes` of each request target in the record (the responder still sees
+    /// it whole), so a test can measure the client's memory under requests with huge URLs.
+    pub fn record_targets_up_to(&self, bytes: usize) {
+        self.state
+            .target_limit
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub fn request_count(&self) -> usize {
         self.state.requests.lock().unwrap().len()
     }
@@ -339,7 +359,19 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) {
             }
         };
         buffer.drain(..parsed.consumed);
-        state.requests.lock().unwrap().push(parsed.request.clone());
+        let mut recorded = parsed.request.clone();
+        let limit = state
+            .target_limit
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if recorded.target.len() > limit {
+            let mut end = limit;
+            while !recorded.target.is_char_boundary(end) {
+                end -= 1;
+            }
+            recorded.target.truncate(end);
+            recorded.target.shrink_to_fit();
+        }
+        state.requests.lock().unwrap().push(recorded);
         let response = (state.responder.lock().unwrap())(&parsed.request);
         if let Some(delay) = response.delay {
             tokio::time::sleep(delay).await;

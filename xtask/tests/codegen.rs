@@ -448,7 +448,7 @@ fn started_calls_link_to_the_nearest_waiter() {
     };
     let own = items("src/rules/lists/items/mod.rs");
     assert_eq!(
-        own.matches("crate::rules::lists::bulk_operations::BulkOperationHandle<'a>")
+        own.matches("crate::rules::lists::bulk_operations::BulkOperationHandle::new(")
             .count(),
         3,
         "{own}"
@@ -456,7 +456,7 @@ fn started_calls_link_to_the_nearest_waiter() {
     assert!(!own.contains("crate::copy::"), "{own}");
     let copy = items("src/copy/rules/lists/items/mod.rs");
     assert_eq!(
-        copy.matches("crate::copy::rules::lists::bulk_operations::BulkOperationHandle<'a>")
+        copy.matches("crate::copy::rules::lists::bulk_operations::BulkOperationHandle::new(")
             .count(),
         3,
         "{copy}"

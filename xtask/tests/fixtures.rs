@@ -216,6 +216,27 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
 
     // Bodies, parameters, responses, unions, recursion, deprecation, extra properties.
     let (dir, report) = fixture_crate("constructs");
+    // One Cargo feature per product (top-level resource), none on by default; each product's module is
+    // compiled only with its feature; a component no call uses is not emitted.
+    let manifest = read(&dir, "Cargo.toml");
+    for expected in [
+        "[features]\ndefault = []\n",
+        "\nfiles = []\n",
+        "\nrecords = []\n",
+        "full = [\"",
+    ] {
+        assert!(
+            manifest.contains(expected),
+            "missing `{expected}` in:\n{manifest}"
+        );
+    }
+    let lib = read(&dir, "src/lib.rs");
+    assert!(
+        lib.contains("#[cfg(feature = \"files\")]\npub mod files;"),
+        "{lib}"
+    );
+    let shared = read(&dir, "src/types.rs");
+    assert!(!shared.contains("Unreferenced"), "{shared}");
     let files = read(&dir, "src/files/mod.rs");
     for expected in [
         // multipart: one part per property, the binary one as bytes

@@ -18,91 +18,99 @@ pub mod service_tokens;
 pub mod tags;
 pub mod users;
 /// `client.access()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Access<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `access`: `client.access()`
-    pub fn access(&self) -> Access<'_> {
-        Access { client: self }
+    pub fn access(&self) -> Access {
+        Access { client: self.clone() }
     }
 }
-impl<'a> Access<'a> {
+impl Access {
     /// `apps`: `.access().apps()`
-    pub fn apps(&self) -> apps::Apps<'a> {
-        apps::Apps { client: self.client }
+    pub fn apps(&self) -> apps::Apps {
+        apps::Apps {
+            client: self.client.clone(),
+        }
     }
     /// `bookmarks`: `.access().bookmarks()`
-    pub fn bookmarks(&self) -> bookmarks::Bookmarks<'a> {
+    pub fn bookmarks(&self) -> bookmarks::Bookmarks {
         bookmarks::Bookmarks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `certificates`: `.access().certificates()`
-    pub fn certificates(&self) -> certificates::Certificates<'a> {
+    pub fn certificates(&self) -> certificates::Certificates {
         certificates::Certificates {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `custom_pages`: `.access().custom_pages()`
-    pub fn custom_pages(&self) -> custom_pages::CustomPages<'a> {
+    pub fn custom_pages(&self) -> custom_pages::CustomPages {
         custom_pages::CustomPages {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `groups`: `.access().groups()`
-    pub fn groups(&self) -> groups::Groups<'a> {
+    pub fn groups(&self) -> groups::Groups {
         groups::Groups {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `identity_providers`: `.access().identity_providers()`
-    pub fn identity_providers(&self) -> identity_providers::IdentityProviders<'a> {
+    pub fn identity_providers(&self) -> identity_providers::IdentityProviders {
         identity_providers::IdentityProviders {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `keys`: `.access().keys()`
-    pub fn keys(&self) -> keys::Keys<'a> {
-        keys::Keys { client: self.client }
+    pub fn keys(&self) -> keys::Keys {
+        keys::Keys {
+            client: self.client.clone(),
+        }
     }
     /// `logs`: `.access().logs()`
-    pub fn logs(&self) -> logs::Logs<'a> {
-        logs::Logs { client: self.client }
+    pub fn logs(&self) -> logs::Logs {
+        logs::Logs {
+            client: self.client.clone(),
+        }
     }
     /// `organizations`: `.access().organizations()`
-    pub fn organizations(&self) -> organizations::Organizations<'a> {
+    pub fn organizations(&self) -> organizations::Organizations {
         organizations::Organizations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `policies`: `.access().policies()`
-    pub fn policies(&self) -> policies::Policies<'a> {
+    pub fn policies(&self) -> policies::Policies {
         policies::Policies {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `seats`: `.access().seats()`
-    pub fn seats(&self) -> seats::Seats<'a> {
+    pub fn seats(&self) -> seats::Seats {
         seats::Seats {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `service_tokens`: `.access().service_tokens()`
-    pub fn service_tokens(&self) -> service_tokens::ServiceTokens<'a> {
+    pub fn service_tokens(&self) -> service_tokens::ServiceTokens {
         service_tokens::ServiceTokens {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tags`: `.access().tags()`
-    pub fn tags(&self) -> tags::Tags<'a> {
-        tags::Tags { client: self.client }
+    pub fn tags(&self) -> tags::Tags {
+        tags::Tags {
+            client: self.client.clone(),
+        }
     }
     /// `users`: `.access().users()`
-    pub fn users(&self) -> users::Users<'a> {
+    pub fn users(&self) -> users::Users {
         users::Users {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,17 +4,17 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `accounts` resource: `client.accounts()`.
 /// `client.accounts()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Accounts<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `accounts`: `client.accounts()`
-    pub fn accounts(&self) -> Accounts<'_> {
-        Accounts { client: self }
+    pub fn accounts(&self) -> Accounts {
+        Accounts { client: self.clone() }
     }
 }
-impl<'a> Accounts<'a> {
+impl Accounts {
     /// List Accounts
     ///
     /// List all accounts you have ownership or verified access to.
@@ -26,10 +26,7 @@ impl<'a> Accounts<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Accounts response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &AccountListParams,
-    ) -> crate::Call<'a, AccountListResponse> {
+    pub fn list(&self, params: &AccountListParams) -> crate::Call<AccountListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -47,7 +44,7 @@ impl<'a> Accounts<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Account Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &AccountGetParams) -> crate::Call<'a, AccountGetResponse> {
+    pub fn get(&self, params: &AccountGetParams) -> crate::Call<AccountGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<AccountGetResponse>)
     }
@@ -65,7 +62,7 @@ impl<'a> Accounts<'a> {
     pub fn update(
         &self,
         params: &AccountUpdateParams,
-    ) -> crate::Call<'a, AccountUpdateResponse> {
+    ) -> crate::Call<AccountUpdateResponse> {
         self.client
             .call(
                 request_update(params),

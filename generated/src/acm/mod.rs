@@ -5,21 +5,21 @@
 //! The `acm` resource: `client.acm()`.
 pub mod total_tls;
 /// `client.acm()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Acm<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Acm {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `acm`: `client.acm()`
-    pub fn acm(&self) -> Acm<'_> {
-        Acm { client: self }
+    pub fn acm(&self) -> Acm {
+        Acm { client: self.clone() }
     }
 }
-impl<'a> Acm<'a> {
+impl Acm {
     /// `total_tls`: `.acm().total_tls()`
-    pub fn total_tls(&self) -> total_tls::TotalTls<'a> {
+    pub fn total_tls(&self) -> total_tls::TotalTls {
         total_tls::TotalTls {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

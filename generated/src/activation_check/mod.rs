@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `activation_check` resource: `client.activation_check()`.
 /// `client.activation_check()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ActivationCheck<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ActivationCheck {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `activation_check`: `client.activation_check()`
-    pub fn activation_check(&self) -> ActivationCheck<'_> {
-        ActivationCheck { client: self }
+    pub fn activation_check(&self) -> ActivationCheck {
+        ActivationCheck {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> ActivationCheck<'a> {
+impl ActivationCheck {
     /// Rerun the Activation Check
     ///
     /// Triggeres a new activation check for a PENDING Zone. This can be
@@ -31,7 +33,7 @@ impl<'a> ActivationCheck<'a> {
     pub fn update(
         &self,
         params: &ActivationCheckUpdateParams,
-    ) -> crate::Call<'a, ActivationCheckUpdateResponse> {
+    ) -> crate::Call<ActivationCheckUpdateResponse> {
         self.client
             .call(
                 request_update(params),

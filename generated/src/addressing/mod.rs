@@ -9,45 +9,45 @@ pub mod prefixes;
 pub mod regional_hostnames;
 pub mod services;
 /// `client.addressing()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Addressing<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Addressing {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `addressing`: `client.addressing()`
-    pub fn addressing(&self) -> Addressing<'_> {
-        Addressing { client: self }
+    pub fn addressing(&self) -> Addressing {
+        Addressing { client: self.clone() }
     }
 }
-impl<'a> Addressing<'a> {
+impl Addressing {
     /// `address_maps`: `.addressing().address_maps()`
-    pub fn address_maps(&self) -> address_maps::AddressMaps<'a> {
+    pub fn address_maps(&self) -> address_maps::AddressMaps {
         address_maps::AddressMaps {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `loa_documents`: `.addressing().loa_documents()`
-    pub fn loa_documents(&self) -> loa_documents::LoaDocuments<'a> {
+    pub fn loa_documents(&self) -> loa_documents::LoaDocuments {
         loa_documents::LoaDocuments {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `prefixes`: `.addressing().prefixes()`
-    pub fn prefixes(&self) -> prefixes::Prefixes<'a> {
+    pub fn prefixes(&self) -> prefixes::Prefixes {
         prefixes::Prefixes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `regional_hostnames`: `.addressing().regional_hostnames()`
-    pub fn regional_hostnames(&self) -> regional_hostnames::RegionalHostnames<'a> {
+    pub fn regional_hostnames(&self) -> regional_hostnames::RegionalHostnames {
         regional_hostnames::RegionalHostnames {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `services`: `.addressing().services()`
-    pub fn services(&self) -> services::Services<'a> {
+    pub fn services(&self) -> services::Services {
         services::Services {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -9,43 +9,45 @@ pub mod models;
 pub mod run;
 pub mod tasks;
 /// `client.ai()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ai<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ai {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `ai`: `client.ai()`
-    pub fn ai(&self) -> Ai<'_> {
-        Ai { client: self }
+    pub fn ai(&self) -> Ai {
+        Ai { client: self.clone() }
     }
 }
-impl<'a> Ai<'a> {
+impl Ai {
     /// `authors`: `.ai().authors()`
-    pub fn authors(&self) -> authors::Authors<'a> {
+    pub fn authors(&self) -> authors::Authors {
         authors::Authors {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `finetunes`: `.ai().finetunes()`
-    pub fn finetunes(&self) -> finetunes::Finetunes<'a> {
+    pub fn finetunes(&self) -> finetunes::Finetunes {
         finetunes::Finetunes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `models`: `.ai().models()`
-    pub fn models(&self) -> models::Models<'a> {
+    pub fn models(&self) -> models::Models {
         models::Models {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `run`: `.ai().run()`
-    pub fn run(&self) -> run::Run<'a> {
-        run::Run { client: self.client }
+    pub fn run(&self) -> run::Run {
+        run::Run {
+            client: self.client.clone(),
+        }
     }
     /// `tasks`: `.ai().tasks()`
-    pub fn tasks(&self) -> tasks::Tasks<'a> {
+    pub fn tasks(&self) -> tasks::Tasks {
         tasks::Tasks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

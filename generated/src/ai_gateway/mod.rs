@@ -5,21 +5,21 @@
 //! The `ai_gateway` resource: `client.ai_gateway()`.
 pub mod gateways;
 /// `client.ai_gateway()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AiGateway<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AiGateway {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `ai_gateway`: `client.ai_gateway()`
-    pub fn ai_gateway(&self) -> AiGateway<'_> {
-        AiGateway { client: self }
+    pub fn ai_gateway(&self) -> AiGateway {
+        AiGateway { client: self.clone() }
     }
 }
-impl<'a> AiGateway<'a> {
+impl AiGateway {
     /// `gateways`: `.ai_gateway().gateways()`
-    pub fn gateways(&self) -> gateways::Gateways<'a> {
+    pub fn gateways(&self) -> gateways::Gateways {
         gateways::Gateways {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

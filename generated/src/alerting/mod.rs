@@ -5,19 +5,21 @@
 //! The `alerting` resource: `client.alerting()`.
 pub mod v3;
 /// `client.alerting()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Alerting<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Alerting {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `alerting`: `client.alerting()`
-    pub fn alerting(&self) -> Alerting<'_> {
-        Alerting { client: self }
+    pub fn alerting(&self) -> Alerting {
+        Alerting { client: self.clone() }
     }
 }
-impl<'a> Alerting<'a> {
+impl Alerting {
     /// `v3`: `.alerting().v3()`
-    pub fn v3(&self) -> v3::V3<'a> {
-        v3::V3 { client: self.client }
+    pub fn v3(&self) -> v3::V3 {
+        v3::V3 {
+            client: self.client.clone(),
+        }
     }
 }

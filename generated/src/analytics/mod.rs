@@ -7,33 +7,33 @@ pub mod colos;
 pub mod dashboard;
 pub mod latency;
 /// `client.analytics()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Analytics<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Analytics {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `analytics`: `client.analytics()`
-    pub fn analytics(&self) -> Analytics<'_> {
-        Analytics { client: self }
+    pub fn analytics(&self) -> Analytics {
+        Analytics { client: self.clone() }
     }
 }
-impl<'a> Analytics<'a> {
+impl Analytics {
     /// `colos`: `.analytics().colos()`
-    pub fn colos(&self) -> colos::Colos<'a> {
+    pub fn colos(&self) -> colos::Colos {
         colos::Colos {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `dashboard`: `.analytics().dashboard()`
-    pub fn dashboard(&self) -> dashboard::Dashboard<'a> {
+    pub fn dashboard(&self) -> dashboard::Dashboard {
         dashboard::Dashboard {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `latency`: `.analytics().latency()`
-    pub fn latency(&self) -> latency::Latency<'a> {
+    pub fn latency(&self) -> latency::Latency {
         latency::Latency {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -10,51 +10,51 @@ pub mod schemas;
 pub mod settings;
 pub mod user_schemas;
 /// `client.api_gateway()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ApiGateway<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ApiGateway {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `api_gateway`: `client.api_gateway()`
-    pub fn api_gateway(&self) -> ApiGateway<'_> {
-        ApiGateway { client: self }
+    pub fn api_gateway(&self) -> ApiGateway {
+        ApiGateway { client: self.clone() }
     }
 }
-impl<'a> ApiGateway<'a> {
+impl ApiGateway {
     /// `configuration`: `.api_gateway().configuration()`
-    pub fn configuration(&self) -> configuration::Configuration<'a> {
+    pub fn configuration(&self) -> configuration::Configuration {
         configuration::Configuration {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `discovery`: `.api_gateway().discovery()`
-    pub fn discovery(&self) -> discovery::Discovery<'a> {
+    pub fn discovery(&self) -> discovery::Discovery {
         discovery::Discovery {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `operations`: `.api_gateway().operations()`
-    pub fn operations(&self) -> operations::Operations<'a> {
+    pub fn operations(&self) -> operations::Operations {
         operations::Operations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `schemas`: `.api_gateway().schemas()`
-    pub fn schemas(&self) -> schemas::Schemas<'a> {
+    pub fn schemas(&self) -> schemas::Schemas {
         schemas::Schemas {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `settings`: `.api_gateway().settings()`
-    pub fn settings(&self) -> settings::Settings<'a> {
+    pub fn settings(&self) -> settings::Settings {
         settings::Settings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `user_schemas`: `.api_gateway().user_schemas()`
-    pub fn user_schemas(&self) -> user_schemas::UserSchemas<'a> {
+    pub fn user_schemas(&self) -> user_schemas::UserSchemas {
         user_schemas::UserSchemas {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

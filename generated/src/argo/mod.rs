@@ -6,27 +6,27 @@
 pub mod smart_routing;
 pub mod tiered_caching;
 /// `client.argo()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Argo<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Argo {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `argo`: `client.argo()`
-    pub fn argo(&self) -> Argo<'_> {
-        Argo { client: self }
+    pub fn argo(&self) -> Argo {
+        Argo { client: self.clone() }
     }
 }
-impl<'a> Argo<'a> {
+impl Argo {
     /// `smart_routing`: `.argo().smart_routing()`
-    pub fn smart_routing(&self) -> smart_routing::SmartRouting<'a> {
+    pub fn smart_routing(&self) -> smart_routing::SmartRouting {
         smart_routing::SmartRouting {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tiered_caching`: `.argo().tiered_caching()`
-    pub fn tiered_caching(&self) -> tiered_caching::TieredCaching<'a> {
+    pub fn tiered_caching(&self) -> tiered_caching::TieredCaching {
         tiered_caching::TieredCaching {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

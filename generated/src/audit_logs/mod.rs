@@ -4,17 +4,17 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `audit_logs` resource: `client.audit_logs()`.
 /// `client.audit_logs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AuditLogs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AuditLogs {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `audit_logs`: `client.audit_logs()`
-    pub fn audit_logs(&self) -> AuditLogs<'_> {
-        AuditLogs { client: self }
+    pub fn audit_logs(&self) -> AuditLogs {
+        AuditLogs { client: self.clone() }
     }
 }
-impl<'a> AuditLogs<'a> {
+impl AuditLogs {
     /// Get account audit logs
     ///
     /// Gets a list of audit logs for an account. Can be filtered by who made the change, on which zone, and the timeframe of the change.
@@ -26,10 +26,7 @@ impl<'a> AuditLogs<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get account audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &AuditLogGetParams,
-    ) -> crate::Call<'a, AuditLogGetResponse> {
+    pub fn get(&self, params: &AuditLogGetParams) -> crate::Call<AuditLogGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<AuditLogGetResponse>)
     }
@@ -50,7 +47,7 @@ impl<'a> AuditLogs<'a> {
     pub fn audit_logs_get_organization_audit_logs(
         &self,
         params: &AuditLogAuditLogsGetOrganizationAuditLogsParams,
-    ) -> crate::Call<'a, AuditLogAuditLogsGetOrganizationAuditLogsResponse> {
+    ) -> crate::Call<AuditLogAuditLogsGetOrganizationAuditLogsResponse> {
         self.client
             .call(
                 request_audit_logs_get_organization_audit_logs(params),

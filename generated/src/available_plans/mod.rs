@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `available_plans` resource: `client.available_plans()`.
 /// `client.available_plans()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AvailablePlans<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AvailablePlans {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `available_plans`: `client.available_plans()`
-    pub fn available_plans(&self) -> AvailablePlans<'_> {
-        AvailablePlans { client: self }
+    pub fn available_plans(&self) -> AvailablePlans {
+        AvailablePlans {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> AvailablePlans<'a> {
+impl AvailablePlans {
     /// List Available Plans
     ///
     /// Lists available plans the zone can subscribe to.
@@ -29,7 +31,7 @@ impl<'a> AvailablePlans<'a> {
     pub fn list(
         &self,
         params: &AvailablePlanListParams,
-    ) -> crate::Call<'a, AvailablePlanListResponse> {
+    ) -> crate::Call<AvailablePlanListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +53,7 @@ impl<'a> AvailablePlans<'a> {
         &self,
         plan_identifier: &str,
         params: &AvailablePlanGetParams,
-    ) -> crate::Call<'a, AvailablePlanGetResponse> {
+    ) -> crate::Call<AvailablePlanGetResponse> {
         self.client
             .call(
                 request_get(plan_identifier, params),

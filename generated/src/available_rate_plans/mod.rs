@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `available_rate_plans` resource: `client.available_rate_plans()`.
 /// `client.available_rate_plans()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AvailableRatePlans<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AvailableRatePlans {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `available_rate_plans`: `client.available_rate_plans()`
-    pub fn available_rate_plans(&self) -> AvailableRatePlans<'_> {
-        AvailableRatePlans { client: self }
+    pub fn available_rate_plans(&self) -> AvailableRatePlans {
+        AvailableRatePlans {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> AvailableRatePlans<'a> {
+impl AvailableRatePlans {
     /// List Available Rate Plans
     ///
     /// Lists all rate plans the zone can subscribe to.
@@ -29,7 +31,7 @@ impl<'a> AvailableRatePlans<'a> {
     pub fn list(
         &self,
         params: &AvailableRatePlanListParams,
-    ) -> crate::Call<'a, AvailableRatePlanListResponse> {
+    ) -> crate::Call<AvailableRatePlanListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -5,21 +5,21 @@
 //! The `billing` resource: `client.billing()`.
 pub mod profile;
 /// `client.billing()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Billing<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Billing {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `billing`: `client.billing()`
-    pub fn billing(&self) -> Billing<'_> {
-        Billing { client: self }
+    pub fn billing(&self) -> Billing {
+        Billing { client: self.clone() }
     }
 }
-impl<'a> Billing<'a> {
+impl Billing {
     /// `profile`: `.billing().profile()`
-    pub fn profile(&self) -> profile::Profile<'a> {
+    pub fn profile(&self) -> profile::Profile {
         profile::Profile {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `bot_management` resource: `client.bot_management()`.
 /// `client.bot_management()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct BotManagement<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct BotManagement {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `bot_management`: `client.bot_management()`
-    pub fn bot_management(&self) -> BotManagement<'_> {
-        BotManagement { client: self }
+    pub fn bot_management(&self) -> BotManagement {
+        BotManagement {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> BotManagement<'a> {
+impl BotManagement {
     /// Get Zone Bot Management Config
     ///
     /// Retrieve a zone's Bot Management Config
@@ -29,7 +31,7 @@ impl<'a> BotManagement<'a> {
     pub fn get(
         &self,
         params: &BotManagementGetParams,
-    ) -> crate::Call<'a, BotManagementGetResponse> {
+    ) -> crate::Call<BotManagementGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -58,7 +60,7 @@ impl<'a> BotManagement<'a> {
     pub fn update(
         &self,
         params: &BotManagementUpdateParams,
-    ) -> crate::Call<'a, BotManagementUpdateResponse> {
+    ) -> crate::Call<BotManagementUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -6,27 +6,29 @@
 pub mod submit;
 pub mod url_info;
 /// `client.brand_protection()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct BrandProtection<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct BrandProtection {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `brand_protection`: `client.brand_protection()`
-    pub fn brand_protection(&self) -> BrandProtection<'_> {
-        BrandProtection { client: self }
+    pub fn brand_protection(&self) -> BrandProtection {
+        BrandProtection {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> BrandProtection<'a> {
+impl BrandProtection {
     /// `submit`: `.brand_protection().submit()`
-    pub fn submit(&self) -> submit::Submit<'a> {
+    pub fn submit(&self) -> submit::Submit {
         submit::Submit {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `url_info`: `.brand_protection().url_info()`
-    pub fn url_info(&self) -> url_info::UrlInfo<'a> {
+    pub fn url_info(&self) -> url_info::UrlInfo {
         url_info::UrlInfo {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -10,57 +10,55 @@ pub mod regional_tiered_cache;
 pub mod tiered_cache_smart_topology_enable;
 pub mod variants;
 /// `client.cache()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Cache<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Cache {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `cache`: `client.cache()`
-    pub fn cache(&self) -> Cache<'_> {
-        Cache { client: self }
+    pub fn cache(&self) -> Cache {
+        Cache { client: self.clone() }
     }
 }
-impl<'a> Cache<'a> {
+impl Cache {
     /// `cache_reserve`: `.cache().cache_reserve()`
-    pub fn cache_reserve(&self) -> cache_reserve::CacheReserve<'a> {
+    pub fn cache_reserve(&self) -> cache_reserve::CacheReserve {
         cache_reserve::CacheReserve {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `cache_reserve_clear`: `.cache().cache_reserve_clear()`
-    pub fn cache_reserve_clear(&self) -> cache_reserve_clear::CacheReserveClear<'a> {
+    pub fn cache_reserve_clear(&self) -> cache_reserve_clear::CacheReserveClear {
         cache_reserve_clear::CacheReserveClear {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `origin_post_quantum_encryption`: `.cache().origin_post_quantum_encryption()`
     pub fn origin_post_quantum_encryption(
         &self,
-    ) -> origin_post_quantum_encryption::OriginPostQuantumEncryption<'a> {
+    ) -> origin_post_quantum_encryption::OriginPostQuantumEncryption {
         origin_post_quantum_encryption::OriginPostQuantumEncryption {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `regional_tiered_cache`: `.cache().regional_tiered_cache()`
-    pub fn regional_tiered_cache(
-        &self,
-    ) -> regional_tiered_cache::RegionalTieredCache<'a> {
+    pub fn regional_tiered_cache(&self) -> regional_tiered_cache::RegionalTieredCache {
         regional_tiered_cache::RegionalTieredCache {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tiered_cache_smart_topology_enable`: `.cache().tiered_cache_smart_topology_enable()`
     pub fn tiered_cache_smart_topology_enable(
         &self,
-    ) -> tiered_cache_smart_topology_enable::TieredCacheSmartTopologyEnable<'a> {
+    ) -> tiered_cache_smart_topology_enable::TieredCacheSmartTopologyEnable {
         tiered_cache_smart_topology_enable::TieredCacheSmartTopologyEnable {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `variants`: `.cache().variants()`
-    pub fn variants(&self) -> variants::Variants<'a> {
+    pub fn variants(&self) -> variants::Variants {
         variants::Variants {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

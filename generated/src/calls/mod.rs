@@ -6,25 +6,27 @@
 pub mod apps;
 pub mod turn_keys;
 /// `client.calls()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Calls<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Calls {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `calls`: `client.calls()`
-    pub fn calls(&self) -> Calls<'_> {
-        Calls { client: self }
+    pub fn calls(&self) -> Calls {
+        Calls { client: self.clone() }
     }
 }
-impl<'a> Calls<'a> {
+impl Calls {
     /// `apps`: `.calls().apps()`
-    pub fn apps(&self) -> apps::Apps<'a> {
-        apps::Apps { client: self.client }
+    pub fn apps(&self) -> apps::Apps {
+        apps::Apps {
+            client: self.client.clone(),
+        }
     }
     /// `turn_keys`: `.calls().turn_keys()`
-    pub fn turn_keys(&self) -> turn_keys::TurnKeys<'a> {
+    pub fn turn_keys(&self) -> turn_keys::TurnKeys {
         turn_keys::TurnKeys {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

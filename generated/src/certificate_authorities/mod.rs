@@ -5,25 +5,23 @@
 //! The `certificate_authorities` resource: `client.certificate_authorities()`.
 pub mod hostname_associations;
 /// `client.certificate_authorities()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CertificateAuthorities<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CertificateAuthorities {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `certificate_authorities`: `client.certificate_authorities()`
-    pub fn certificate_authorities(&self) -> CertificateAuthorities<'_> {
+    pub fn certificate_authorities(&self) -> CertificateAuthorities {
         CertificateAuthorities {
-            client: self,
+            client: self.clone(),
         }
     }
 }
-impl<'a> CertificateAuthorities<'a> {
+impl CertificateAuthorities {
     /// `hostname_associations`: `.certificate_authorities().hostname_associations()`
-    pub fn hostname_associations(
-        &self,
-    ) -> hostname_associations::HostnameAssociations<'a> {
+    pub fn hostname_associations(&self) -> hostname_associations::HostnameAssociations {
         hostname_associations::HostnameAssociations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -9,45 +9,45 @@ pub mod connectors;
 pub mod management;
 pub mod token;
 /// `client.cfd_tunnel()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CfdTunnel<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CfdTunnel {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `cfd_tunnel`: `client.cfd_tunnel()`
-    pub fn cfd_tunnel(&self) -> CfdTunnel<'_> {
-        CfdTunnel { client: self }
+    pub fn cfd_tunnel(&self) -> CfdTunnel {
+        CfdTunnel { client: self.clone() }
     }
 }
-impl<'a> CfdTunnel<'a> {
+impl CfdTunnel {
     /// `configurations`: `.cfd_tunnel().configurations()`
-    pub fn configurations(&self) -> configurations::Configurations<'a> {
+    pub fn configurations(&self) -> configurations::Configurations {
         configurations::Configurations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `connections`: `.cfd_tunnel().connections()`
-    pub fn connections(&self) -> connections::Connections<'a> {
+    pub fn connections(&self) -> connections::Connections {
         connections::Connections {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `connectors`: `.cfd_tunnel().connectors()`
-    pub fn connectors(&self) -> connectors::Connectors<'a> {
+    pub fn connectors(&self) -> connectors::Connectors {
         connectors::Connectors {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `management`: `.cfd_tunnel().management()`
-    pub fn management(&self) -> management::Management<'a> {
+    pub fn management(&self) -> management::Management {
         management::Management {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `token`: `.cfd_tunnel().token()`
-    pub fn token(&self) -> token::Token<'a> {
+    pub fn token(&self) -> token::Token {
         token::Token {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Cloudflare Tunnels
@@ -64,7 +64,7 @@ impl<'a> CfdTunnel<'a> {
     pub fn list(
         &self,
         params: &CfdTunnelListParams,
-    ) -> crate::Call<'a, CfdTunnelListResponse> {
+    ) -> crate::Call<CfdTunnelListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -85,7 +85,7 @@ impl<'a> CfdTunnel<'a> {
     pub fn create(
         &self,
         params: &CfdTunnelCreateParams,
-    ) -> crate::Call<'a, CfdTunnelCreateResponse> {
+    ) -> crate::Call<CfdTunnelCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -107,7 +107,7 @@ impl<'a> CfdTunnel<'a> {
         &self,
         tunnel_id: &str,
         params: &CfdTunnelGetParams,
-    ) -> crate::Call<'a, CfdTunnelGetResponse> {
+    ) -> crate::Call<CfdTunnelGetResponse> {
         self.client
             .call(
                 request_get(tunnel_id, params),
@@ -129,7 +129,7 @@ impl<'a> CfdTunnel<'a> {
         &self,
         tunnel_id: &str,
         params: &CfdTunnelDeleteParams,
-    ) -> crate::Call<'a, CfdTunnelDeleteResponse> {
+    ) -> crate::Call<CfdTunnelDeleteResponse> {
         self.client
             .call(
                 request_delete(tunnel_id, params),
@@ -151,7 +151,7 @@ impl<'a> CfdTunnel<'a> {
         &self,
         tunnel_id: &str,
         params: &CfdTunnelEditParams,
-    ) -> crate::Call<'a, CfdTunnelEditResponse> {
+    ) -> crate::Call<CfdTunnelEditResponse> {
         self.client
             .call(
                 request_edit(tunnel_id, params),

@@ -5,21 +5,21 @@
 //! The `challenges` resource: `client.challenges()`.
 pub mod widgets;
 /// `client.challenges()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Challenges<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Challenges {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `challenges`: `client.challenges()`
-    pub fn challenges(&self) -> Challenges<'_> {
-        Challenges { client: self }
+    pub fn challenges(&self) -> Challenges {
+        Challenges { client: self.clone() }
     }
 }
-impl<'a> Challenges<'a> {
+impl Challenges {
     /// `widgets`: `.challenges().widgets()`
-    pub fn widgets(&self) -> widgets::Widgets<'a> {
+    pub fn widgets(&self) -> widgets::Widgets {
         widgets::Widgets {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

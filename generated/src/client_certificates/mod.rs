@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `client_certificates` resource: `client.client_certificates()`.
 /// `client.client_certificates()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientCertificates<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ClientCertificates {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `client_certificates`: `client.client_certificates()`
-    pub fn client_certificates(&self) -> ClientCertificates<'_> {
-        ClientCertificates { client: self }
+    pub fn client_certificates(&self) -> ClientCertificates {
+        ClientCertificates {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> ClientCertificates<'a> {
+impl ClientCertificates {
     /// List Client Certificates
     ///
     /// List all of your Zone's API Shield mTLS Client Certificates by Status and/or using Pagination
@@ -29,7 +31,7 @@ impl<'a> ClientCertificates<'a> {
     pub fn list(
         &self,
         params: &ClientCertificateListParams,
-    ) -> crate::Call<'a, ClientCertificateListResponse> {
+    ) -> crate::Call<ClientCertificateListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -50,7 +52,7 @@ impl<'a> ClientCertificates<'a> {
     pub fn create(
         &self,
         params: &ClientCertificateCreateParams,
-    ) -> crate::Call<'a, ClientCertificateCreateResponse> {
+    ) -> crate::Call<ClientCertificateCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -72,7 +74,7 @@ impl<'a> ClientCertificates<'a> {
         &self,
         client_certificate_id: &str,
         params: &ClientCertificateGetParams,
-    ) -> crate::Call<'a, ClientCertificateGetResponse> {
+    ) -> crate::Call<ClientCertificateGetResponse> {
         self.client
             .call(
                 request_get(client_certificate_id, params),
@@ -94,7 +96,7 @@ impl<'a> ClientCertificates<'a> {
         &self,
         client_certificate_id: &str,
         params: &ClientCertificateDeleteParams,
-    ) -> crate::Call<'a, ClientCertificateDeleteResponse> {
+    ) -> crate::Call<ClientCertificateDeleteResponse> {
         self.client
             .call(
                 request_delete(client_certificate_id, params),
@@ -116,7 +118,7 @@ impl<'a> ClientCertificates<'a> {
         &self,
         client_certificate_id: &str,
         params: &ClientCertificateEditParams,
-    ) -> crate::Call<'a, ClientCertificateEditResponse> {
+    ) -> crate::Call<ClientCertificateEditResponse> {
         self.client
             .call(
                 request_edit(client_certificate_id, params),

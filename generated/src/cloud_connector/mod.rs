@@ -5,21 +5,23 @@
 //! The `cloud_connector` resource: `client.cloud_connector()`.
 pub mod rules;
 /// `client.cloud_connector()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CloudConnector<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CloudConnector {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `cloud_connector`: `client.cloud_connector()`
-    pub fn cloud_connector(&self) -> CloudConnector<'_> {
-        CloudConnector { client: self }
+    pub fn cloud_connector(&self) -> CloudConnector {
+        CloudConnector {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> CloudConnector<'a> {
+impl CloudConnector {
     /// `rules`: `.cloud_connector().rules()`
-    pub fn rules(&self) -> rules::Rules<'a> {
+    pub fn rules(&self) -> rules::Rules {
         rules::Rules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,21 +5,23 @@
 //! The `cloudforce_one` resource: `client.cloudforce_one()`.
 pub mod requests;
 /// `client.cloudforce_one()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CloudforceOne<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CloudforceOne {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `cloudforce_one`: `client.cloudforce_one()`
-    pub fn cloudforce_one(&self) -> CloudforceOne<'_> {
-        CloudforceOne { client: self }
+    pub fn cloudforce_one(&self) -> CloudforceOne {
+        CloudforceOne {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> CloudforceOne<'a> {
+impl CloudforceOne {
     /// `requests`: `.cloudforce_one().requests()`
-    pub fn requests(&self) -> requests::Requests<'a> {
+    pub fn requests(&self) -> requests::Requests {
         requests::Requests {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

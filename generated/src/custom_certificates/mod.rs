@@ -5,21 +5,23 @@
 //! The `custom_certificates` resource: `client.custom_certificates()`.
 pub mod prioritize;
 /// `client.custom_certificates()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CustomCertificates<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CustomCertificates {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `custom_certificates`: `client.custom_certificates()`
-    pub fn custom_certificates(&self) -> CustomCertificates<'_> {
-        CustomCertificates { client: self }
+    pub fn custom_certificates(&self) -> CustomCertificates {
+        CustomCertificates {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> CustomCertificates<'a> {
+impl CustomCertificates {
     /// `prioritize`: `.custom_certificates().prioritize()`
-    pub fn prioritize(&self) -> prioritize::Prioritize<'a> {
+    pub fn prioritize(&self) -> prioritize::Prioritize {
         prioritize::Prioritize {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List SSL Configurations
@@ -36,7 +38,7 @@ impl<'a> CustomCertificates<'a> {
     pub fn list(
         &self,
         params: &CustomCertificateListParams,
-    ) -> crate::Call<'a, CustomCertificateListResponse> {
+    ) -> crate::Call<CustomCertificateListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -57,7 +59,7 @@ impl<'a> CustomCertificates<'a> {
     pub fn create(
         &self,
         params: &CustomCertificateCreateParams,
-    ) -> crate::Call<'a, CustomCertificateCreateResponse> {
+    ) -> crate::Call<CustomCertificateCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -77,7 +79,7 @@ impl<'a> CustomCertificates<'a> {
         &self,
         custom_certificate_id: &str,
         params: &CustomCertificateGetParams,
-    ) -> crate::Call<'a, CustomCertificateGetResponse> {
+    ) -> crate::Call<CustomCertificateGetResponse> {
         self.client
             .call(
                 request_get(custom_certificate_id, params),
@@ -99,7 +101,7 @@ impl<'a> CustomCertificates<'a> {
         &self,
         custom_certificate_id: &str,
         params: &CustomCertificateDeleteParams,
-    ) -> crate::Call<'a, CustomCertificateDeleteResponse> {
+    ) -> crate::Call<CustomCertificateDeleteResponse> {
         self.client
             .call(
                 request_delete(custom_certificate_id, params),
@@ -121,7 +123,7 @@ impl<'a> CustomCertificates<'a> {
         &self,
         custom_certificate_id: &str,
         params: &CustomCertificateEditParams,
-    ) -> crate::Call<'a, CustomCertificateEditResponse> {
+    ) -> crate::Call<CustomCertificateEditResponse> {
         self.client
             .call(
                 request_edit(custom_certificate_id, params),

@@ -5,21 +5,23 @@
 //! The `custom_hostnames` resource: `client.custom_hostnames()`.
 pub mod fallback_origin;
 /// `client.custom_hostnames()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CustomHostnames<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CustomHostnames {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `custom_hostnames`: `client.custom_hostnames()`
-    pub fn custom_hostnames(&self) -> CustomHostnames<'_> {
-        CustomHostnames { client: self }
+    pub fn custom_hostnames(&self) -> CustomHostnames {
+        CustomHostnames {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> CustomHostnames<'a> {
+impl CustomHostnames {
     /// `fallback_origin`: `.custom_hostnames().fallback_origin()`
-    pub fn fallback_origin(&self) -> fallback_origin::FallbackOrigin<'a> {
+    pub fn fallback_origin(&self) -> fallback_origin::FallbackOrigin {
         fallback_origin::FallbackOrigin {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Custom Hostnames
@@ -36,7 +38,7 @@ impl<'a> CustomHostnames<'a> {
     pub fn list(
         &self,
         params: &CustomHostnameListParams,
-    ) -> crate::Call<'a, CustomHostnameListResponse> {
+    ) -> crate::Call<CustomHostnameListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -57,7 +59,7 @@ impl<'a> CustomHostnames<'a> {
     pub fn create(
         &self,
         params: &CustomHostnameCreateParams,
-    ) -> crate::Call<'a, CustomHostnameCreateResponse> {
+    ) -> crate::Call<CustomHostnameCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -77,7 +79,7 @@ impl<'a> CustomHostnames<'a> {
         &self,
         custom_hostname_id: &str,
         params: &CustomHostnameGetParams,
-    ) -> crate::Call<'a, CustomHostnameGetResponse> {
+    ) -> crate::Call<CustomHostnameGetResponse> {
         self.client
             .call(
                 request_get(custom_hostname_id, params),
@@ -97,7 +99,7 @@ impl<'a> CustomHostnames<'a> {
         &self,
         custom_hostname_id: &str,
         params: &CustomHostnameDeleteParams,
-    ) -> crate::Call<'a, CustomHostnameDeleteResponse> {
+    ) -> crate::Call<CustomHostnameDeleteResponse> {
         self.client
             .call(
                 request_delete(custom_hostname_id, params),
@@ -119,7 +121,7 @@ impl<'a> CustomHostnames<'a> {
         &self,
         custom_hostname_id: &str,
         params: &CustomHostnameEditParams,
-    ) -> crate::Call<'a, CustomHostnameEditResponse> {
+    ) -> crate::Call<CustomHostnameEditResponse> {
         self.client
             .call(
                 request_edit(custom_hostname_id, params),

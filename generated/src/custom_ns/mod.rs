@@ -5,21 +5,21 @@
 //! The `custom_ns` resource: `client.custom_ns()`.
 pub mod availability;
 /// `client.custom_ns()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CustomNs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CustomNs {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `custom_ns`: `client.custom_ns()`
-    pub fn custom_ns(&self) -> CustomNs<'_> {
-        CustomNs { client: self }
+    pub fn custom_ns(&self) -> CustomNs {
+        CustomNs { client: self.clone() }
     }
 }
-impl<'a> CustomNs<'a> {
+impl CustomNs {
     /// `availability`: `.custom_ns().availability()`
-    pub fn availability(&self) -> availability::Availability<'a> {
+    pub fn availability(&self) -> availability::Availability {
         availability::Availability {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Account Custom Nameservers
@@ -33,10 +33,7 @@ impl<'a> CustomNs<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Account Custom Nameservers response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &CustomNListParams,
-    ) -> crate::Call<'a, CustomNListResponse> {
+    pub fn list(&self, params: &CustomNListParams) -> crate::Call<CustomNListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -55,7 +52,7 @@ impl<'a> CustomNs<'a> {
     pub fn create(
         &self,
         params: &CustomNCreateParams,
-    ) -> crate::Call<'a, CustomNCreateResponse> {
+    ) -> crate::Call<CustomNCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -75,7 +72,7 @@ impl<'a> CustomNs<'a> {
         &self,
         custom_ns_id: &str,
         params: &CustomNDeleteParams,
-    ) -> crate::Call<'a, CustomNDeleteResponse> {
+    ) -> crate::Call<CustomNDeleteResponse> {
         self.client
             .call(
                 request_delete(custom_ns_id, params),
@@ -98,7 +95,6 @@ impl<'a> CustomNs<'a> {
         &self,
         params: &CustomNAccountLevelCustomNameserversUsageForAZoneGetA755c6efbParams,
     ) -> crate::Call<
-        'a,
         CustomNAccountLevelCustomNameserversUsageForAZoneGetA755c6efbResponse,
     > {
         self.client
@@ -128,7 +124,7 @@ impl<'a> CustomNs<'a> {
     pub fn update(
         &self,
         params: &CustomNUpdateParams,
-    ) -> crate::Call<'a, CustomNUpdateResponse> {
+    ) -> crate::Call<CustomNUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `custom_pages` resource: `client.custom_pages()`.
 /// `client.custom_pages()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CustomPages<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CustomPages {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `custom_pages`: `client.custom_pages()`
-    pub fn custom_pages(&self) -> CustomPages<'_> {
-        CustomPages { client: self }
+    pub fn custom_pages(&self) -> CustomPages {
+        CustomPages {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> CustomPages<'a> {
+impl CustomPages {
     /// List custom pages
     ///
     /// Fetches all the custom pages at the account level.
@@ -29,7 +31,7 @@ impl<'a> CustomPages<'a> {
     pub fn list(
         &self,
         params: &CustomPageListParams,
-    ) -> crate::Call<'a, CustomPageListResponse> {
+    ) -> crate::Call<CustomPageListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +53,7 @@ impl<'a> CustomPages<'a> {
         &self,
         identifier: &str,
         params: &CustomPageGetParams,
-    ) -> crate::Call<'a, CustomPageGetResponse> {
+    ) -> crate::Call<CustomPageGetResponse> {
         self.client
             .call(
                 request_get(identifier, params),
@@ -73,7 +75,7 @@ impl<'a> CustomPages<'a> {
         &self,
         identifier: &str,
         params: &CustomPageUpdateParams,
-    ) -> crate::Call<'a, CustomPageUpdateResponse> {
+    ) -> crate::Call<CustomPageUpdateResponse> {
         self.client
             .call(
                 request_update(identifier, params),
@@ -94,7 +96,7 @@ impl<'a> CustomPages<'a> {
     pub fn custom_pages_for_a_zone_list_custom_pages(
         &self,
         params: &CustomPageCustomPagesForAZoneListCustomPagesParams,
-    ) -> crate::Call<'a, CustomPageCustomPagesForAZoneListCustomPagesResponse> {
+    ) -> crate::Call<CustomPageCustomPagesForAZoneListCustomPagesResponse> {
         self.client
             .call(
                 request_custom_pages_for_a_zone_list_custom_pages(params),
@@ -118,7 +120,7 @@ impl<'a> CustomPages<'a> {
         &self,
         identifier: &str,
         params: &CustomPageCustomPagesForAZoneGetACustomPageParams,
-    ) -> crate::Call<'a, CustomPageCustomPagesForAZoneGetACustomPageResponse> {
+    ) -> crate::Call<CustomPageCustomPagesForAZoneGetACustomPageResponse> {
         self.client
             .call(
                 request_custom_pages_for_a_zone_get_a_custom_page(identifier, params),
@@ -142,7 +144,7 @@ impl<'a> CustomPages<'a> {
         &self,
         identifier: &str,
         params: &CustomPageCustomPagesForAZoneUpdateACustomPageParams,
-    ) -> crate::Call<'a, CustomPageCustomPagesForAZoneUpdateACustomPageResponse> {
+    ) -> crate::Call<CustomPageCustomPagesForAZoneUpdateACustomPageResponse> {
         self.client
             .call(
                 request_custom_pages_for_a_zone_update_a_custom_page(identifier, params),

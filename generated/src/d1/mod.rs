@@ -5,21 +5,21 @@
 //! The `d1` resource: `client.d1()`.
 pub mod database;
 /// `client.d1()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct D1<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct D1 {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `d1`: `client.d1()`
-    pub fn d1(&self) -> D1<'_> {
-        D1 { client: self }
+    pub fn d1(&self) -> D1 {
+        D1 { client: self.clone() }
     }
 }
-impl<'a> D1<'a> {
+impl D1 {
     /// `database`: `.d1().database()`
-    pub fn database(&self) -> database::Database<'a> {
+    pub fn database(&self) -> database::Database {
         database::Database {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

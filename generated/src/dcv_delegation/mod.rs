@@ -5,19 +5,23 @@
 //! The `dcv_delegation` resource: `client.dcv_delegation()`.
 pub mod uuid;
 /// `client.dcv_delegation()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DcvDelegation<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DcvDelegation {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `dcv_delegation`: `client.dcv_delegation()`
-    pub fn dcv_delegation(&self) -> DcvDelegation<'_> {
-        DcvDelegation { client: self }
+    pub fn dcv_delegation(&self) -> DcvDelegation {
+        DcvDelegation {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> DcvDelegation<'a> {
+impl DcvDelegation {
     /// `uuid`: `.dcv_delegation().uuid()`
-    pub fn uuid(&self) -> uuid::Uuid<'a> {
-        uuid::Uuid { client: self.client }
+    pub fn uuid(&self) -> uuid::Uuid {
+        uuid::Uuid {
+            client: self.client.clone(),
+        }
     }
 }

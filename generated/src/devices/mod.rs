@@ -13,69 +13,69 @@ pub mod revoke;
 pub mod settings;
 pub mod unrevoke;
 /// `client.devices()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Devices<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Devices {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `devices`: `client.devices()`
-    pub fn devices(&self) -> Devices<'_> {
-        Devices { client: self }
+    pub fn devices(&self) -> Devices {
+        Devices { client: self.clone() }
     }
 }
-impl<'a> Devices<'a> {
+impl Devices {
     /// `dex_tests`: `.devices().dex_tests()`
-    pub fn dex_tests(&self) -> dex_tests::DexTests<'a> {
+    pub fn dex_tests(&self) -> dex_tests::DexTests {
         dex_tests::DexTests {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `networks`: `.devices().networks()`
-    pub fn networks(&self) -> networks::Networks<'a> {
+    pub fn networks(&self) -> networks::Networks {
         networks::Networks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `override_codes`: `.devices().override_codes()`
-    pub fn override_codes(&self) -> override_codes::OverrideCodes<'a> {
+    pub fn override_codes(&self) -> override_codes::OverrideCodes {
         override_codes::OverrideCodes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `policies`: `.devices().policies()`
-    pub fn policies(&self) -> policies::Policies<'a> {
+    pub fn policies(&self) -> policies::Policies {
         policies::Policies {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `policy`: `.devices().policy()`
-    pub fn policy(&self) -> policy::Policy<'a> {
+    pub fn policy(&self) -> policy::Policy {
         policy::Policy {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `posture`: `.devices().posture()`
-    pub fn posture(&self) -> posture::Posture<'a> {
+    pub fn posture(&self) -> posture::Posture {
         posture::Posture {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `revoke`: `.devices().revoke()`
-    pub fn revoke(&self) -> revoke::Revoke<'a> {
+    pub fn revoke(&self) -> revoke::Revoke {
         revoke::Revoke {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `settings`: `.devices().settings()`
-    pub fn settings(&self) -> settings::Settings<'a> {
+    pub fn settings(&self) -> settings::Settings {
         settings::Settings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `unrevoke`: `.devices().unrevoke()`
-    pub fn unrevoke(&self) -> unrevoke::Unrevoke<'a> {
+    pub fn unrevoke(&self) -> unrevoke::Unrevoke {
         unrevoke::Unrevoke {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List devices
@@ -89,10 +89,7 @@ impl<'a> Devices<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List devices response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &DeviceListParams,
-    ) -> crate::Call<'a, DeviceListResponse> {
+    pub fn list(&self, params: &DeviceListParams) -> crate::Call<DeviceListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -114,7 +111,7 @@ impl<'a> Devices<'a> {
         &self,
         device_id: &str,
         params: &DeviceGetParams,
-    ) -> crate::Call<'a, DeviceGetResponse> {
+    ) -> crate::Call<DeviceGetResponse> {
         self.client
             .call(
                 request_get(device_id, params),

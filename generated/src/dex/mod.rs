@@ -10,53 +10,53 @@ pub mod tests;
 pub mod traceroute_test_results;
 pub mod traceroute_tests;
 /// `client.dex()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dex<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dex {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `dex`: `client.dex()`
-    pub fn dex(&self) -> Dex<'_> {
-        Dex { client: self }
+    pub fn dex(&self) -> Dex {
+        Dex { client: self.clone() }
     }
 }
-impl<'a> Dex<'a> {
+impl Dex {
     /// `colos`: `.dex().colos()`
-    pub fn colos(&self) -> colos::Colos<'a> {
+    pub fn colos(&self) -> colos::Colos {
         colos::Colos {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `fleet_status`: `.dex().fleet_status()`
-    pub fn fleet_status(&self) -> fleet_status::FleetStatus<'a> {
+    pub fn fleet_status(&self) -> fleet_status::FleetStatus {
         fleet_status::FleetStatus {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `http_tests`: `.dex().http_tests()`
-    pub fn http_tests(&self) -> http_tests::HttpTests<'a> {
+    pub fn http_tests(&self) -> http_tests::HttpTests {
         http_tests::HttpTests {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tests`: `.dex().tests()`
-    pub fn tests(&self) -> tests::Tests<'a> {
+    pub fn tests(&self) -> tests::Tests {
         tests::Tests {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `traceroute_test_results`: `.dex().traceroute_test_results()`
     pub fn traceroute_test_results(
         &self,
-    ) -> traceroute_test_results::TracerouteTestResults<'a> {
+    ) -> traceroute_test_results::TracerouteTestResults {
         traceroute_test_results::TracerouteTestResults {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `traceroute_tests`: `.dex().traceroute_tests()`
-    pub fn traceroute_tests(&self) -> traceroute_tests::TracerouteTests<'a> {
+    pub fn traceroute_tests(&self) -> traceroute_tests::TracerouteTests {
         traceroute_tests::TracerouteTests {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

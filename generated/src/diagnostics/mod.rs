@@ -5,21 +5,23 @@
 //! The `diagnostics` resource: `client.diagnostics()`.
 pub mod traceroute;
 /// `client.diagnostics()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Diagnostics<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `diagnostics`: `client.diagnostics()`
-    pub fn diagnostics(&self) -> Diagnostics<'_> {
-        Diagnostics { client: self }
+    pub fn diagnostics(&self) -> Diagnostics {
+        Diagnostics {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> Diagnostics<'a> {
+impl Diagnostics {
     /// `traceroute`: `.diagnostics().traceroute()`
-    pub fn traceroute(&self) -> traceroute::Traceroute<'a> {
+    pub fn traceroute(&self) -> traceroute::Traceroute {
         traceroute::Traceroute {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -8,39 +8,39 @@ pub mod patterns;
 pub mod payload_log;
 pub mod profiles;
 /// `client.dlp()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dlp<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dlp {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `dlp`: `client.dlp()`
-    pub fn dlp(&self) -> Dlp<'_> {
-        Dlp { client: self }
+    pub fn dlp(&self) -> Dlp {
+        Dlp { client: self.clone() }
     }
 }
-impl<'a> Dlp<'a> {
+impl Dlp {
     /// `datasets`: `.dlp().datasets()`
-    pub fn datasets(&self) -> datasets::Datasets<'a> {
+    pub fn datasets(&self) -> datasets::Datasets {
         datasets::Datasets {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `patterns`: `.dlp().patterns()`
-    pub fn patterns(&self) -> patterns::Patterns<'a> {
+    pub fn patterns(&self) -> patterns::Patterns {
         patterns::Patterns {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `payload_log`: `.dlp().payload_log()`
-    pub fn payload_log(&self) -> payload_log::PayloadLog<'a> {
+    pub fn payload_log(&self) -> payload_log::PayloadLog {
         payload_log::PayloadLog {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `profiles`: `.dlp().profiles()`
-    pub fn profiles(&self) -> profiles::Profiles<'a> {
+    pub fn profiles(&self) -> profiles::Profiles {
         profiles::Profiles {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

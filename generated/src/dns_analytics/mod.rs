@@ -5,21 +5,23 @@
 //! The `dns_analytics` resource: `client.dns_analytics()`.
 pub mod report;
 /// `client.dns_analytics()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DnsAnalytics<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DnsAnalytics {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `dns_analytics`: `client.dns_analytics()`
-    pub fn dns_analytics(&self) -> DnsAnalytics<'_> {
-        DnsAnalytics { client: self }
+    pub fn dns_analytics(&self) -> DnsAnalytics {
+        DnsAnalytics {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> DnsAnalytics<'a> {
+impl DnsAnalytics {
     /// `report`: `.dns_analytics().report()`
-    pub fn report(&self) -> report::Report<'a> {
+    pub fn report(&self) -> report::Report {
         report::Report {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,21 +5,23 @@
 //! The `dns_firewall` resource: `client.dns_firewall()`.
 pub mod dns_analytics;
 /// `client.dns_firewall()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DnsFirewall<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DnsFirewall {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `dns_firewall`: `client.dns_firewall()`
-    pub fn dns_firewall(&self) -> DnsFirewall<'_> {
-        DnsFirewall { client: self }
+    pub fn dns_firewall(&self) -> DnsFirewall {
+        DnsFirewall {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> DnsFirewall<'a> {
+impl DnsFirewall {
     /// `dns_analytics`: `.dns_firewall().dns_analytics()`
-    pub fn dns_analytics(&self) -> dns_analytics::DnsAnalytics<'a> {
+    pub fn dns_analytics(&self) -> dns_analytics::DnsAnalytics {
         dns_analytics::DnsAnalytics {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List DNS Firewall Clusters
@@ -36,7 +38,7 @@ impl<'a> DnsFirewall<'a> {
     pub fn list(
         &self,
         params: &DnsFirewallListParams,
-    ) -> crate::Call<'a, DnsFirewallListResponse> {
+    ) -> crate::Call<DnsFirewallListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -57,7 +59,7 @@ impl<'a> DnsFirewall<'a> {
     pub fn create(
         &self,
         params: &DnsFirewallCreateParams,
-    ) -> crate::Call<'a, DnsFirewallCreateResponse> {
+    ) -> crate::Call<DnsFirewallCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -79,7 +81,7 @@ impl<'a> DnsFirewall<'a> {
         &self,
         dns_firewall_id: &str,
         params: &DnsFirewallGetParams,
-    ) -> crate::Call<'a, DnsFirewallGetResponse> {
+    ) -> crate::Call<DnsFirewallGetResponse> {
         self.client
             .call(
                 request_get(dns_firewall_id, params),
@@ -101,7 +103,7 @@ impl<'a> DnsFirewall<'a> {
         &self,
         dns_firewall_id: &str,
         params: &DnsFirewallDeleteParams,
-    ) -> crate::Call<'a, DnsFirewallDeleteResponse> {
+    ) -> crate::Call<DnsFirewallDeleteResponse> {
         self.client
             .call(
                 request_delete(dns_firewall_id, params),
@@ -123,7 +125,7 @@ impl<'a> DnsFirewall<'a> {
         &self,
         dns_firewall_id: &str,
         params: &DnsFirewallEditParams,
-    ) -> crate::Call<'a, DnsFirewallEditResponse> {
+    ) -> crate::Call<DnsFirewallEditResponse> {
         self.client
             .call(
                 request_edit(dns_firewall_id, params),

@@ -7,32 +7,34 @@ pub mod export;
 pub mod import;
 pub mod scan;
 /// `client.dns_records()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DnsRecords<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DnsRecords {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `dns_records`: `client.dns_records()`
-    pub fn dns_records(&self) -> DnsRecords<'_> {
-        DnsRecords { client: self }
+    pub fn dns_records(&self) -> DnsRecords {
+        DnsRecords { client: self.clone() }
     }
 }
-impl<'a> DnsRecords<'a> {
+impl DnsRecords {
     /// `export`: `.dns_records().export()`
-    pub fn export(&self) -> export::Export<'a> {
+    pub fn export(&self) -> export::Export {
         export::Export {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `import`: `.dns_records().import()`
-    pub fn import(&self) -> import::Import<'a> {
+    pub fn import(&self) -> import::Import {
         import::Import {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `scan`: `.dns_records().scan()`
-    pub fn scan(&self) -> scan::Scan<'a> {
-        scan::Scan { client: self.client }
+    pub fn scan(&self) -> scan::Scan {
+        scan::Scan {
+            client: self.client.clone(),
+        }
     }
     /// List DNS Records
     ///
@@ -48,7 +50,7 @@ impl<'a> DnsRecords<'a> {
     pub fn list(
         &self,
         params: &DnsRecordListParams,
-    ) -> crate::Call<'a, DnsRecordListResponse> {
+    ) -> crate::Call<DnsRecordListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -76,7 +78,7 @@ impl<'a> DnsRecords<'a> {
     pub fn create(
         &self,
         params: &DnsRecordCreateParams,
-    ) -> crate::Call<'a, DnsRecordCreateResponse> {
+    ) -> crate::Call<DnsRecordCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -96,7 +98,7 @@ impl<'a> DnsRecords<'a> {
         &self,
         dns_record_id: &str,
         params: &DnsRecordGetParams,
-    ) -> crate::Call<'a, DnsRecordGetResponse> {
+    ) -> crate::Call<DnsRecordGetResponse> {
         self.client
             .call(
                 request_get(dns_record_id, params),
@@ -124,7 +126,7 @@ impl<'a> DnsRecords<'a> {
         &self,
         dns_record_id: &str,
         params: &DnsRecordUpdateParams,
-    ) -> crate::Call<'a, DnsRecordUpdateResponse> {
+    ) -> crate::Call<DnsRecordUpdateResponse> {
         self.client
             .call(
                 request_update(dns_record_id, params),
@@ -144,7 +146,7 @@ impl<'a> DnsRecords<'a> {
         &self,
         dns_record_id: &str,
         params: &DnsRecordDeleteParams,
-    ) -> crate::Call<'a, DnsRecordDeleteResponse> {
+    ) -> crate::Call<DnsRecordDeleteResponse> {
         self.client
             .call(
                 request_delete(dns_record_id, params),
@@ -172,7 +174,7 @@ impl<'a> DnsRecords<'a> {
         &self,
         dns_record_id: &str,
         params: &DnsRecordEditParams,
-    ) -> crate::Call<'a, DnsRecordEditResponse> {
+    ) -> crate::Call<DnsRecordEditResponse> {
         self.client
             .call(
                 request_edit(dns_record_id, params),

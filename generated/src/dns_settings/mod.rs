@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dns_settings` resource: `client.dns_settings()`.
 /// `client.dns_settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DnsSettings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DnsSettings {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `dns_settings`: `client.dns_settings()`
-    pub fn dns_settings(&self) -> DnsSettings<'_> {
-        DnsSettings { client: self }
+    pub fn dns_settings(&self) -> DnsSettings {
+        DnsSettings {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> DnsSettings<'a> {
+impl DnsSettings {
     /// Show DNS Settings
     ///
     /// Show DNS settings for an account
@@ -29,7 +31,7 @@ impl<'a> DnsSettings<'a> {
     pub fn get(
         &self,
         params: &DnsSettingGetParams,
-    ) -> crate::Call<'a, DnsSettingGetResponse> {
+    ) -> crate::Call<DnsSettingGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -50,7 +52,7 @@ impl<'a> DnsSettings<'a> {
     pub fn edit(
         &self,
         params: &DnsSettingEditParams,
-    ) -> crate::Call<'a, DnsSettingEditResponse> {
+    ) -> crate::Call<DnsSettingEditResponse> {
         self.client
             .call(
                 request_edit(params),
@@ -71,7 +73,7 @@ impl<'a> DnsSettings<'a> {
     pub fn dns_settings_for_a_zone_list_dns_settings(
         &self,
         params: &DnsSettingDnsSettingsForAZoneListDnsSettingsParams,
-    ) -> crate::Call<'a, DnsSettingDnsSettingsForAZoneListDnsSettingsResponse> {
+    ) -> crate::Call<DnsSettingDnsSettingsForAZoneListDnsSettingsResponse> {
         self.client
             .call(
                 request_dns_settings_for_a_zone_list_dns_settings(params),
@@ -94,7 +96,7 @@ impl<'a> DnsSettings<'a> {
     pub fn dns_settings_for_a_zone_update_dns_settings(
         &self,
         params: &DnsSettingDnsSettingsForAZoneUpdateDnsSettingsParams,
-    ) -> crate::Call<'a, DnsSettingDnsSettingsForAZoneUpdateDnsSettingsResponse> {
+    ) -> crate::Call<DnsSettingDnsSettingsForAZoneUpdateDnsSettingsResponse> {
         self.client
             .call(
                 request_dns_settings_for_a_zone_update_dns_settings(params),

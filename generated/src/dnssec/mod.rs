@@ -4,17 +4,17 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dnssec` resource: `client.dnssec()`.
 /// `client.dnssec()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dnssec<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dnssec {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `dnssec`: `client.dnssec()`
-    pub fn dnssec(&self) -> Dnssec<'_> {
-        Dnssec { client: self }
+    pub fn dnssec(&self) -> Dnssec {
+        Dnssec { client: self.clone() }
     }
 }
-impl<'a> Dnssec<'a> {
+impl Dnssec {
     /// DNSSEC Details
     ///
     /// Details about DNSSEC status and configuration.
@@ -26,7 +26,7 @@ impl<'a> Dnssec<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: DNSSEC Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &DnssecGetParams) -> crate::Call<'a, DnssecGetResponse> {
+    pub fn get(&self, params: &DnssecGetParams) -> crate::Call<DnssecGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<DnssecGetResponse>)
     }
@@ -44,7 +44,7 @@ impl<'a> Dnssec<'a> {
     pub fn delete(
         &self,
         params: &DnssecDeleteParams,
-    ) -> crate::Call<'a, DnssecDeleteResponse> {
+    ) -> crate::Call<DnssecDeleteResponse> {
         self.client
             .call(
                 request_delete(params),
@@ -62,10 +62,7 @@ impl<'a> Dnssec<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Edit DNSSEC Status response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(
-        &self,
-        params: &DnssecEditParams,
-    ) -> crate::Call<'a, DnssecEditResponse> {
+    pub fn edit(&self, params: &DnssecEditParams) -> crate::Call<DnssecEditResponse> {
         self.client
             .call(request_edit(params), crate::runtime::enveloped::<DnssecEditResponse>)
     }

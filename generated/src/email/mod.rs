@@ -5,21 +5,21 @@
 //! The `email` resource: `client.email()`.
 pub mod routing;
 /// `client.email()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Email<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `email`: `client.email()`
-    pub fn email(&self) -> Email<'_> {
-        Email { client: self }
+    pub fn email(&self) -> Email {
+        Email { client: self.clone() }
     }
 }
-impl<'a> Email<'a> {
+impl Email {
     /// `routing`: `.email().routing()`
-    pub fn routing(&self) -> routing::Routing<'a> {
+    pub fn routing(&self) -> routing::Routing {
         routing::Routing {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

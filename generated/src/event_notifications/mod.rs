@@ -5,19 +5,23 @@
 //! The `event_notifications` resource: `client.event_notifications()`.
 pub mod r2;
 /// `client.event_notifications()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct EventNotifications<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct EventNotifications {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `event_notifications`: `client.event_notifications()`
-    pub fn event_notifications(&self) -> EventNotifications<'_> {
-        EventNotifications { client: self }
+    pub fn event_notifications(&self) -> EventNotifications {
+        EventNotifications {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> EventNotifications<'a> {
+impl EventNotifications {
     /// `r2`: `.event_notifications().r2()`
-    pub fn r2(&self) -> r2::R2<'a> {
-        r2::R2 { client: self.client }
+    pub fn r2(&self) -> r2::R2 {
+        r2::R2 {
+            client: self.client.clone(),
+        }
     }
 }

@@ -4,17 +4,17 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `filters` resource: `client.filters()`.
 /// `client.filters()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Filters<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Filters {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `filters`: `client.filters()`
-    pub fn filters(&self) -> Filters<'_> {
-        Filters { client: self }
+    pub fn filters(&self) -> Filters {
+        Filters { client: self.clone() }
     }
 }
-impl<'a> Filters<'a> {
+impl Filters {
     /// List filters
     ///
     /// Fetches filters in a zone. You can filter the results using several optional parameters.
@@ -29,10 +29,7 @@ impl<'a> Filters<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List filters response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn list(
-        &self,
-        params: &FilterListParams,
-    ) -> crate::Call<'a, FilterListResponse> {
+    pub fn list(&self, params: &FilterListParams) -> crate::Call<FilterListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -56,7 +53,7 @@ impl<'a> Filters<'a> {
     pub fn update(
         &self,
         params: &FilterUpdateParams,
-    ) -> crate::Call<'a, FilterUpdateResponse> {
+    ) -> crate::Call<FilterUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -80,7 +77,7 @@ impl<'a> Filters<'a> {
     pub fn create(
         &self,
         params: &FilterCreateParams,
-    ) -> crate::Call<'a, FilterCreateResponse> {
+    ) -> crate::Call<FilterCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -104,7 +101,7 @@ impl<'a> Filters<'a> {
     pub fn delete(
         &self,
         params: &FilterDeleteParams,
-    ) -> crate::Call<'a, FilterDeleteResponse> {
+    ) -> crate::Call<FilterDeleteResponse> {
         self.client
             .call(
                 request_delete(params),
@@ -129,7 +126,7 @@ impl<'a> Filters<'a> {
         &self,
         id: &str,
         params: &FilterGetParams,
-    ) -> crate::Call<'a, FilterGetResponse> {
+    ) -> crate::Call<FilterGetResponse> {
         self.client
             .call(
                 request_get(id, params),
@@ -154,7 +151,7 @@ impl<'a> Filters<'a> {
         &self,
         id: &str,
         params: &FilterFiltersUpdateAFilterParams,
-    ) -> crate::Call<'a, FilterFiltersUpdateAFilterResponse> {
+    ) -> crate::Call<FilterFiltersUpdateAFilterResponse> {
         self.client
             .call(
                 request_filters_update_a_filter(id, params),
@@ -179,7 +176,7 @@ impl<'a> Filters<'a> {
         &self,
         id: &str,
         params: &FilterFiltersDeleteAFilterParams,
-    ) -> crate::Call<'a, FilterFiltersDeleteAFilterResponse> {
+    ) -> crate::Call<FilterFiltersDeleteAFilterResponse> {
         self.client
             .call(
                 request_filters_delete_a_filter(id, params),

@@ -9,43 +9,45 @@ pub mod rules;
 pub mod ua_rules;
 pub mod waf;
 /// `client.firewall()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Firewall<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Firewall {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `firewall`: `client.firewall()`
-    pub fn firewall(&self) -> Firewall<'_> {
-        Firewall { client: self }
+    pub fn firewall(&self) -> Firewall {
+        Firewall { client: self.clone() }
     }
 }
-impl<'a> Firewall<'a> {
+impl Firewall {
     /// `access_rules`: `.firewall().access_rules()`
-    pub fn access_rules(&self) -> access_rules::AccessRules<'a> {
+    pub fn access_rules(&self) -> access_rules::AccessRules {
         access_rules::AccessRules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `lockdowns`: `.firewall().lockdowns()`
-    pub fn lockdowns(&self) -> lockdowns::Lockdowns<'a> {
+    pub fn lockdowns(&self) -> lockdowns::Lockdowns {
         lockdowns::Lockdowns {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `rules`: `.firewall().rules()`
-    pub fn rules(&self) -> rules::Rules<'a> {
+    pub fn rules(&self) -> rules::Rules {
         rules::Rules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ua_rules`: `.firewall().ua_rules()`
-    pub fn ua_rules(&self) -> ua_rules::UaRules<'a> {
+    pub fn ua_rules(&self) -> ua_rules::UaRules {
         ua_rules::UaRules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `waf`: `.firewall().waf()`
-    pub fn waf(&self) -> waf::Waf<'a> {
-        waf::Waf { client: self.client }
+    pub fn waf(&self) -> waf::Waf {
+        waf::Waf {
+            client: self.client.clone(),
+        }
     }
 }

@@ -14,75 +14,75 @@ pub mod logging;
 pub mod proxy_endpoints;
 pub mod rules;
 /// `client.gateway()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Gateway<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `gateway`: `client.gateway()`
-    pub fn gateway(&self) -> Gateway<'_> {
-        Gateway { client: self }
+    pub fn gateway(&self) -> Gateway {
+        Gateway { client: self.clone() }
     }
 }
-impl<'a> Gateway<'a> {
+impl Gateway {
     /// `app_types`: `.gateway().app_types()`
-    pub fn app_types(&self) -> app_types::AppTypes<'a> {
+    pub fn app_types(&self) -> app_types::AppTypes {
         app_types::AppTypes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `audit_ssh_settings`: `.gateway().audit_ssh_settings()`
-    pub fn audit_ssh_settings(&self) -> audit_ssh_settings::AuditSshSettings<'a> {
+    pub fn audit_ssh_settings(&self) -> audit_ssh_settings::AuditSshSettings {
         audit_ssh_settings::AuditSshSettings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `categories`: `.gateway().categories()`
-    pub fn categories(&self) -> categories::Categories<'a> {
+    pub fn categories(&self) -> categories::Categories {
         categories::Categories {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `certificates`: `.gateway().certificates()`
-    pub fn certificates(&self) -> certificates::Certificates<'a> {
+    pub fn certificates(&self) -> certificates::Certificates {
         certificates::Certificates {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `configuration`: `.gateway().configuration()`
-    pub fn configuration(&self) -> configuration::Configuration<'a> {
+    pub fn configuration(&self) -> configuration::Configuration {
         configuration::Configuration {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `lists`: `.gateway().lists()`
-    pub fn lists(&self) -> lists::Lists<'a> {
+    pub fn lists(&self) -> lists::Lists {
         lists::Lists {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `locations`: `.gateway().locations()`
-    pub fn locations(&self) -> locations::Locations<'a> {
+    pub fn locations(&self) -> locations::Locations {
         locations::Locations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `logging`: `.gateway().logging()`
-    pub fn logging(&self) -> logging::Logging<'a> {
+    pub fn logging(&self) -> logging::Logging {
         logging::Logging {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `proxy_endpoints`: `.gateway().proxy_endpoints()`
-    pub fn proxy_endpoints(&self) -> proxy_endpoints::ProxyEndpoints<'a> {
+    pub fn proxy_endpoints(&self) -> proxy_endpoints::ProxyEndpoints {
         proxy_endpoints::ProxyEndpoints {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `rules`: `.gateway().rules()`
-    pub fn rules(&self) -> rules::Rules<'a> {
+    pub fn rules(&self) -> rules::Rules {
         rules::Rules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get Zero Trust account information
@@ -96,7 +96,7 @@ impl<'a> Gateway<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Zero Trust account information response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &GatewayGetParams) -> crate::Call<'a, GatewayGetResponse> {
+    pub fn get(&self, params: &GatewayGetParams) -> crate::Call<GatewayGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<GatewayGetResponse>)
     }
@@ -114,7 +114,7 @@ impl<'a> Gateway<'a> {
     pub fn create(
         &self,
         params: &GatewayCreateParams,
-    ) -> crate::Call<'a, GatewayCreateResponse> {
+    ) -> crate::Call<GatewayCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -5,21 +5,23 @@
 //! The `healthchecks` resource: `client.healthchecks()`.
 pub mod preview;
 /// `client.healthchecks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Healthchecks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Healthchecks {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `healthchecks`: `client.healthchecks()`
-    pub fn healthchecks(&self) -> Healthchecks<'_> {
-        Healthchecks { client: self }
+    pub fn healthchecks(&self) -> Healthchecks {
+        Healthchecks {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> Healthchecks<'a> {
+impl Healthchecks {
     /// `preview`: `.healthchecks().preview()`
-    pub fn preview(&self) -> preview::Preview<'a> {
+    pub fn preview(&self) -> preview::Preview {
         preview::Preview {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Health Checks
@@ -36,7 +38,7 @@ impl<'a> Healthchecks<'a> {
     pub fn list(
         &self,
         params: &HealthcheckListParams,
-    ) -> crate::Call<'a, HealthcheckListResponse> {
+    ) -> crate::Call<HealthcheckListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -57,7 +59,7 @@ impl<'a> Healthchecks<'a> {
     pub fn create(
         &self,
         params: &HealthcheckCreateParams,
-    ) -> crate::Call<'a, HealthcheckCreateResponse> {
+    ) -> crate::Call<HealthcheckCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -79,7 +81,7 @@ impl<'a> Healthchecks<'a> {
         &self,
         healthcheck_id: &str,
         params: &HealthcheckGetParams,
-    ) -> crate::Call<'a, HealthcheckGetResponse> {
+    ) -> crate::Call<HealthcheckGetResponse> {
         self.client
             .call(
                 request_get(healthcheck_id, params),
@@ -101,7 +103,7 @@ impl<'a> Healthchecks<'a> {
         &self,
         healthcheck_id: &str,
         params: &HealthcheckUpdateParams,
-    ) -> crate::Call<'a, HealthcheckUpdateResponse> {
+    ) -> crate::Call<HealthcheckUpdateResponse> {
         self.client
             .call(
                 request_update(healthcheck_id, params),
@@ -123,7 +125,7 @@ impl<'a> Healthchecks<'a> {
         &self,
         healthcheck_id: &str,
         params: &HealthcheckDeleteParams,
-    ) -> crate::Call<'a, HealthcheckDeleteResponse> {
+    ) -> crate::Call<HealthcheckDeleteResponse> {
         self.client
             .call(
                 request_delete(healthcheck_id, params),
@@ -145,7 +147,7 @@ impl<'a> Healthchecks<'a> {
         &self,
         healthcheck_id: &str,
         params: &HealthcheckEditParams,
-    ) -> crate::Call<'a, HealthcheckEditResponse> {
+    ) -> crate::Call<HealthcheckEditResponse> {
         self.client
             .call(
                 request_edit(healthcheck_id, params),

@@ -4,17 +4,17 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `hold` resource: `client.hold()`.
 /// `client.hold()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Hold<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Hold {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `hold`: `client.hold()`
-    pub fn hold(&self) -> Hold<'_> {
-        Hold { client: self }
+    pub fn hold(&self) -> Hold {
+        Hold { client: self.clone() }
     }
 }
-impl<'a> Hold<'a> {
+impl Hold {
     /// Get Zone Hold
     ///
     /// Retrieve whether the zone is subject to a zone hold, and metadata about the hold.
@@ -26,7 +26,7 @@ impl<'a> Hold<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Client Error); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &HoldGetParams) -> crate::Call<'a, HoldGetResponse> {
+    pub fn get(&self, params: &HoldGetParams) -> crate::Call<HoldGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<HoldGetResponse>)
     }
@@ -41,10 +41,7 @@ impl<'a> Hold<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Client Error); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &HoldCreateParams,
-    ) -> crate::Call<'a, HoldCreateResponse> {
+    pub fn create(&self, params: &HoldCreateParams) -> crate::Call<HoldCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -63,10 +60,7 @@ impl<'a> Hold<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Client Error); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn delete(
-        &self,
-        params: &HoldDeleteParams,
-    ) -> crate::Call<'a, HoldDeleteResponse> {
+    pub fn delete(&self, params: &HoldDeleteParams) -> crate::Call<HoldDeleteResponse> {
         self.client
             .call(request_delete(params), crate::runtime::json::<HoldDeleteResponse>)
     }

@@ -5,21 +5,21 @@
 //! The `hostnames` resource: `client.hostnames()`.
 pub mod settings;
 /// `client.hostnames()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Hostnames<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Hostnames {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `hostnames`: `client.hostnames()`
-    pub fn hostnames(&self) -> Hostnames<'_> {
-        Hostnames { client: self }
+    pub fn hostnames(&self) -> Hostnames {
+        Hostnames { client: self.clone() }
     }
 }
-impl<'a> Hostnames<'a> {
+impl Hostnames {
     /// `settings`: `.hostnames().settings()`
-    pub fn settings(&self) -> settings::Settings<'a> {
+    pub fn settings(&self) -> settings::Settings {
         settings::Settings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,21 +5,21 @@
 //! The `hyperdrive` resource: `client.hyperdrive()`.
 pub mod configs;
 /// `client.hyperdrive()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Hyperdrive<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Hyperdrive {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `hyperdrive`: `client.hyperdrive()`
-    pub fn hyperdrive(&self) -> Hyperdrive<'_> {
-        Hyperdrive { client: self }
+    pub fn hyperdrive(&self) -> Hyperdrive {
+        Hyperdrive { client: self.clone() }
     }
 }
-impl<'a> Hyperdrive<'a> {
+impl Hyperdrive {
     /// `configs`: `.hyperdrive().configs()`
-    pub fn configs(&self) -> configs::Configs<'a> {
+    pub fn configs(&self) -> configs::Configs {
         configs::Configs {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -6,27 +6,27 @@
 pub mod permission_groups;
 pub mod resource_groups;
 /// `client.iam()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Iam<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Iam {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `iam`: `client.iam()`
-    pub fn iam(&self) -> Iam<'_> {
-        Iam { client: self }
+    pub fn iam(&self) -> Iam {
+        Iam { client: self.clone() }
     }
 }
-impl<'a> Iam<'a> {
+impl Iam {
     /// `permission_groups`: `.iam().permission_groups()`
-    pub fn permission_groups(&self) -> permission_groups::PermissionGroups<'a> {
+    pub fn permission_groups(&self) -> permission_groups::PermissionGroups {
         permission_groups::PermissionGroups {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `resource_groups`: `.iam().resource_groups()`
-    pub fn resource_groups(&self) -> resource_groups::ResourceGroups<'a> {
+    pub fn resource_groups(&self) -> resource_groups::ResourceGroups {
         resource_groups::ResourceGroups {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -6,23 +6,27 @@
 pub mod v1;
 pub mod v2;
 /// `client.images()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Images<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Images {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `images`: `client.images()`
-    pub fn images(&self) -> Images<'_> {
-        Images { client: self }
+    pub fn images(&self) -> Images {
+        Images { client: self.clone() }
     }
 }
-impl<'a> Images<'a> {
+impl Images {
     /// `v1`: `.images().v1()`
-    pub fn v1(&self) -> v1::V1<'a> {
-        v1::V1 { client: self.client }
+    pub fn v1(&self) -> v1::V1 {
+        v1::V1 {
+            client: self.client.clone(),
+        }
     }
     /// `v2`: `.images().v2()`
-    pub fn v2(&self) -> v2::V2<'a> {
-        v2::V2 { client: self.client }
+    pub fn v2(&self) -> v2::V2 {
+        v2::V2 {
+            client: self.client.clone(),
+        }
     }
 }

@@ -15,77 +15,81 @@ pub mod miscategorization;
 pub mod sinkholes;
 pub mod whois;
 /// `client.intel()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Intel<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Intel {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `intel`: `client.intel()`
-    pub fn intel(&self) -> Intel<'_> {
-        Intel { client: self }
+    pub fn intel(&self) -> Intel {
+        Intel { client: self.clone() }
     }
 }
-impl<'a> Intel<'a> {
+impl Intel {
     /// `asn`: `.intel().asn()`
-    pub fn asn(&self) -> asn::Asn<'a> {
-        asn::Asn { client: self.client }
+    pub fn asn(&self) -> asn::Asn {
+        asn::Asn {
+            client: self.client.clone(),
+        }
     }
     /// `attack_surface_report`: `.intel().attack_surface_report()`
-    pub fn attack_surface_report(
-        &self,
-    ) -> attack_surface_report::AttackSurfaceReport<'a> {
+    pub fn attack_surface_report(&self) -> attack_surface_report::AttackSurfaceReport {
         attack_surface_report::AttackSurfaceReport {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `dns`: `.intel().dns()`
-    pub fn dns(&self) -> dns::Dns<'a> {
-        dns::Dns { client: self.client }
+    pub fn dns(&self) -> dns::Dns {
+        dns::Dns {
+            client: self.client.clone(),
+        }
     }
     /// `domain`: `.intel().domain()`
-    pub fn domain(&self) -> domain::Domain<'a> {
+    pub fn domain(&self) -> domain::Domain {
         domain::Domain {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `domain_history`: `.intel().domain_history()`
-    pub fn domain_history(&self) -> domain_history::DomainHistory<'a> {
+    pub fn domain_history(&self) -> domain_history::DomainHistory {
         domain_history::DomainHistory {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `indicator_feeds`: `.intel().indicator_feeds()`
-    pub fn indicator_feeds(&self) -> indicator_feeds::IndicatorFeeds<'a> {
+    pub fn indicator_feeds(&self) -> indicator_feeds::IndicatorFeeds {
         indicator_feeds::IndicatorFeeds {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ip`: `.intel().ip()`
-    pub fn ip(&self) -> ip::Ip<'a> {
-        ip::Ip { client: self.client }
+    pub fn ip(&self) -> ip::Ip {
+        ip::Ip {
+            client: self.client.clone(),
+        }
     }
     /// `ip_list`: `.intel().ip_list()`
-    pub fn ip_list(&self) -> ip_list::IpList<'a> {
+    pub fn ip_list(&self) -> ip_list::IpList {
         ip_list::IpList {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `miscategorization`: `.intel().miscategorization()`
-    pub fn miscategorization(&self) -> miscategorization::Miscategorization<'a> {
+    pub fn miscategorization(&self) -> miscategorization::Miscategorization {
         miscategorization::Miscategorization {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `sinkholes`: `.intel().sinkholes()`
-    pub fn sinkholes(&self) -> sinkholes::Sinkholes<'a> {
+    pub fn sinkholes(&self) -> sinkholes::Sinkholes {
         sinkholes::Sinkholes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `whois`: `.intel().whois()`
-    pub fn whois(&self) -> whois::Whois<'a> {
+    pub fn whois(&self) -> whois::Whois {
         whois::Whois {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

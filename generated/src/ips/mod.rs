@@ -4,17 +4,17 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ips` resource: `client.ips()`.
 /// `client.ips()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ips<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ips {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `ips`: `client.ips()`
-    pub fn ips(&self) -> Ips<'_> {
-        Ips { client: self }
+    pub fn ips(&self) -> Ips {
+        Ips { client: self.clone() }
     }
 }
-impl<'a> Ips<'a> {
+impl Ips {
     /// Cloudflare/JD Cloud IP Details
     ///
     /// Get IPs used on the Cloudflare/JD Cloud network, see https://www.cloudflare.com/ips for Cloudflare IPs or https://developers.cloudflare.com/china-network/reference/infrastructure/ for JD Cloud IPs.
@@ -24,7 +24,7 @@ impl<'a> Ips<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Cloudflare IP Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &IpGetParams) -> crate::Call<'a, IpGetResponse> {
+    pub fn get(&self, params: &IpGetParams) -> crate::Call<IpGetResponse> {
         self.client.call(request_get(params), crate::runtime::enveloped::<IpGetResponse>)
     }
 }

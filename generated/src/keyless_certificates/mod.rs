@@ -4,19 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `keyless_certificates` resource: `client.keyless_certificates()`.
 /// `client.keyless_certificates()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct KeylessCertificates<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct KeylessCertificates {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `keyless_certificates`: `client.keyless_certificates()`
-    pub fn keyless_certificates(&self) -> KeylessCertificates<'_> {
+    pub fn keyless_certificates(&self) -> KeylessCertificates {
         KeylessCertificates {
-            client: self,
+            client: self.clone(),
         }
     }
 }
-impl<'a> KeylessCertificates<'a> {
+impl KeylessCertificates {
     /// List Keyless SSL Configurations
     ///
     /// List all Keyless SSL configurations for a given zone.
@@ -31,7 +31,7 @@ impl<'a> KeylessCertificates<'a> {
     pub fn list(
         &self,
         params: &KeylessCertificateListParams,
-    ) -> crate::Call<'a, KeylessCertificateListResponse> {
+    ) -> crate::Call<KeylessCertificateListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -50,7 +50,7 @@ impl<'a> KeylessCertificates<'a> {
     pub fn create(
         &self,
         params: &KeylessCertificateCreateParams,
-    ) -> crate::Call<'a, KeylessCertificateCreateResponse> {
+    ) -> crate::Call<KeylessCertificateCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -72,7 +72,7 @@ impl<'a> KeylessCertificates<'a> {
         &self,
         keyless_certificate_id: &str,
         params: &KeylessCertificateGetParams,
-    ) -> crate::Call<'a, KeylessCertificateGetResponse> {
+    ) -> crate::Call<KeylessCertificateGetResponse> {
         self.client
             .call(
                 request_get(keyless_certificate_id, params),
@@ -92,7 +92,7 @@ impl<'a> KeylessCertificates<'a> {
         &self,
         keyless_certificate_id: &str,
         params: &KeylessCertificateDeleteParams,
-    ) -> crate::Call<'a, KeylessCertificateDeleteResponse> {
+    ) -> crate::Call<KeylessCertificateDeleteResponse> {
         self.client
             .call(
                 request_delete(keyless_certificate_id, params),
@@ -114,7 +114,7 @@ impl<'a> KeylessCertificates<'a> {
         &self,
         keyless_certificate_id: &str,
         params: &KeylessCertificateEditParams,
-    ) -> crate::Call<'a, KeylessCertificateEditResponse> {
+    ) -> crate::Call<KeylessCertificateEditResponse> {
         self.client
             .call(
                 request_edit(keyless_certificate_id, params),

@@ -9,45 +9,47 @@ pub mod preview;
 pub mod regions;
 pub mod search;
 /// `client.load_balancers()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct LoadBalancers<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct LoadBalancers {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `load_balancers`: `client.load_balancers()`
-    pub fn load_balancers(&self) -> LoadBalancers<'_> {
-        LoadBalancers { client: self }
+    pub fn load_balancers(&self) -> LoadBalancers {
+        LoadBalancers {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> LoadBalancers<'a> {
+impl LoadBalancers {
     /// `monitors`: `.load_balancers().monitors()`
-    pub fn monitors(&self) -> monitors::Monitors<'a> {
+    pub fn monitors(&self) -> monitors::Monitors {
         monitors::Monitors {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `pools`: `.load_balancers().pools()`
-    pub fn pools(&self) -> pools::Pools<'a> {
+    pub fn pools(&self) -> pools::Pools {
         pools::Pools {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `preview`: `.load_balancers().preview()`
-    pub fn preview(&self) -> preview::Preview<'a> {
+    pub fn preview(&self) -> preview::Preview {
         preview::Preview {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `regions`: `.load_balancers().regions()`
-    pub fn regions(&self) -> regions::Regions<'a> {
+    pub fn regions(&self) -> regions::Regions {
         regions::Regions {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `search`: `.load_balancers().search()`
-    pub fn search(&self) -> search::Search<'a> {
+    pub fn search(&self) -> search::Search {
         search::Search {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Load Balancers
@@ -64,7 +66,7 @@ impl<'a> LoadBalancers<'a> {
     pub fn list(
         &self,
         params: &LoadBalancerListParams,
-    ) -> crate::Call<'a, LoadBalancerListResponse> {
+    ) -> crate::Call<LoadBalancerListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -85,7 +87,7 @@ impl<'a> LoadBalancers<'a> {
     pub fn create(
         &self,
         params: &LoadBalancerCreateParams,
-    ) -> crate::Call<'a, LoadBalancerCreateResponse> {
+    ) -> crate::Call<LoadBalancerCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -107,7 +109,7 @@ impl<'a> LoadBalancers<'a> {
         &self,
         load_balancer_id: &str,
         params: &LoadBalancerGetParams,
-    ) -> crate::Call<'a, LoadBalancerGetResponse> {
+    ) -> crate::Call<LoadBalancerGetResponse> {
         self.client
             .call(
                 request_get(load_balancer_id, params),
@@ -129,7 +131,7 @@ impl<'a> LoadBalancers<'a> {
         &self,
         load_balancer_id: &str,
         params: &LoadBalancerUpdateParams,
-    ) -> crate::Call<'a, LoadBalancerUpdateResponse> {
+    ) -> crate::Call<LoadBalancerUpdateResponse> {
         self.client
             .call(
                 request_update(load_balancer_id, params),
@@ -151,7 +153,7 @@ impl<'a> LoadBalancers<'a> {
         &self,
         load_balancer_id: &str,
         params: &LoadBalancerDeleteParams,
-    ) -> crate::Call<'a, LoadBalancerDeleteResponse> {
+    ) -> crate::Call<LoadBalancerDeleteResponse> {
         self.client
             .call(
                 request_delete(load_balancer_id, params),
@@ -173,7 +175,7 @@ impl<'a> LoadBalancers<'a> {
         &self,
         load_balancer_id: &str,
         params: &LoadBalancerEditParams,
-    ) -> crate::Call<'a, LoadBalancerEditResponse> {
+    ) -> crate::Call<LoadBalancerEditResponse> {
         self.client
             .call(
                 request_edit(load_balancer_id, params),

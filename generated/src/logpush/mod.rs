@@ -9,41 +9,45 @@ pub mod jobs;
 pub mod ownership;
 pub mod validate;
 /// `client.logpush()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Logpush<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Logpush {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `logpush`: `client.logpush()`
-    pub fn logpush(&self) -> Logpush<'_> {
-        Logpush { client: self }
+    pub fn logpush(&self) -> Logpush {
+        Logpush { client: self.clone() }
     }
 }
-impl<'a> Logpush<'a> {
+impl Logpush {
     /// `datasets`: `.logpush().datasets()`
-    pub fn datasets(&self) -> datasets::Datasets<'a> {
+    pub fn datasets(&self) -> datasets::Datasets {
         datasets::Datasets {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `edge`: `.logpush().edge()`
-    pub fn edge(&self) -> edge::Edge<'a> {
-        edge::Edge { client: self.client }
+    pub fn edge(&self) -> edge::Edge {
+        edge::Edge {
+            client: self.client.clone(),
+        }
     }
     /// `jobs`: `.logpush().jobs()`
-    pub fn jobs(&self) -> jobs::Jobs<'a> {
-        jobs::Jobs { client: self.client }
+    pub fn jobs(&self) -> jobs::Jobs {
+        jobs::Jobs {
+            client: self.client.clone(),
+        }
     }
     /// `ownership`: `.logpush().ownership()`
-    pub fn ownership(&self) -> ownership::Ownership<'a> {
+    pub fn ownership(&self) -> ownership::Ownership {
         ownership::Ownership {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `validate`: `.logpush().validate()`
-    pub fn validate(&self) -> validate::Validate<'a> {
+    pub fn validate(&self) -> validate::Validate {
         validate::Validate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -7,33 +7,33 @@ pub mod control;
 pub mod rayids;
 pub mod received;
 /// `client.logs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Logs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Logs {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `logs`: `client.logs()`
-    pub fn logs(&self) -> Logs<'_> {
-        Logs { client: self }
+    pub fn logs(&self) -> Logs {
+        Logs { client: self.clone() }
     }
 }
-impl<'a> Logs<'a> {
+impl Logs {
     /// `control`: `.logs().control()`
-    pub fn control(&self) -> control::Control<'a> {
+    pub fn control(&self) -> control::Control {
         control::Control {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `rayids`: `.logs().rayids()`
-    pub fn rayids(&self) -> rayids::Rayids<'a> {
+    pub fn rayids(&self) -> rayids::Rayids {
         rayids::Rayids {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `received`: `.logs().received()`
-    pub fn received(&self) -> received::Received<'a> {
+    pub fn received(&self) -> received::Received {
         received::Received {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -11,55 +11,57 @@ pub mod ipsec_tunnels;
 pub mod routes;
 pub mod sites;
 /// `client.magic()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Magic<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Magic {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `magic`: `client.magic()`
-    pub fn magic(&self) -> Magic<'_> {
-        Magic { client: self }
+    pub fn magic(&self) -> Magic {
+        Magic { client: self.clone() }
     }
 }
-impl<'a> Magic<'a> {
+impl Magic {
     /// `apps`: `.magic().apps()`
-    pub fn apps(&self) -> apps::Apps<'a> {
-        apps::Apps { client: self.client }
+    pub fn apps(&self) -> apps::Apps {
+        apps::Apps {
+            client: self.client.clone(),
+        }
     }
     /// `cf_interconnects`: `.magic().cf_interconnects()`
-    pub fn cf_interconnects(&self) -> cf_interconnects::CfInterconnects<'a> {
+    pub fn cf_interconnects(&self) -> cf_interconnects::CfInterconnects {
         cf_interconnects::CfInterconnects {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `connectors`: `.magic().connectors()`
-    pub fn connectors(&self) -> connectors::Connectors<'a> {
+    pub fn connectors(&self) -> connectors::Connectors {
         connectors::Connectors {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `gre_tunnels`: `.magic().gre_tunnels()`
-    pub fn gre_tunnels(&self) -> gre_tunnels::GreTunnels<'a> {
+    pub fn gre_tunnels(&self) -> gre_tunnels::GreTunnels {
         gre_tunnels::GreTunnels {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ipsec_tunnels`: `.magic().ipsec_tunnels()`
-    pub fn ipsec_tunnels(&self) -> ipsec_tunnels::IpsecTunnels<'a> {
+    pub fn ipsec_tunnels(&self) -> ipsec_tunnels::IpsecTunnels {
         ipsec_tunnels::IpsecTunnels {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `routes`: `.magic().routes()`
-    pub fn routes(&self) -> routes::Routes<'a> {
+    pub fn routes(&self) -> routes::Routes {
         routes::Routes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `sites`: `.magic().sites()`
-    pub fn sites(&self) -> sites::Sites<'a> {
+    pub fn sites(&self) -> sites::Sites {
         sites::Sites {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

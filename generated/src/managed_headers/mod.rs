@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `managed_headers` resource: `client.managed_headers()`.
 /// `client.managed_headers()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ManagedHeaders<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ManagedHeaders {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `managed_headers`: `client.managed_headers()`
-    pub fn managed_headers(&self) -> ManagedHeaders<'_> {
-        ManagedHeaders { client: self }
+    pub fn managed_headers(&self) -> ManagedHeaders {
+        ManagedHeaders {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> ManagedHeaders<'a> {
+impl ManagedHeaders {
     /// List Managed Transforms
     ///
     /// Fetches a list of all Managed Transforms.
@@ -29,7 +31,7 @@ impl<'a> ManagedHeaders<'a> {
     pub fn get(
         &self,
         params: &ManagedHeaderGetParams,
-    ) -> crate::Call<'a, ManagedHeaderGetResponse> {
+    ) -> crate::Call<ManagedHeaderGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<ManagedHeaderGetResponse>)
     }
@@ -47,7 +49,7 @@ impl<'a> ManagedHeaders<'a> {
     pub fn edit(
         &self,
         params: &ManagedHeaderEditParams,
-    ) -> crate::Call<'a, ManagedHeaderEditResponse> {
+    ) -> crate::Call<ManagedHeaderEditResponse> {
         self.client
             .call(
                 request_edit(params),

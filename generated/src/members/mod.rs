@@ -4,17 +4,17 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `members` resource: `client.members()`.
 /// `client.members()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Members<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Members {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `members`: `client.members()`
-    pub fn members(&self) -> Members<'_> {
-        Members { client: self }
+    pub fn members(&self) -> Members {
+        Members { client: self.clone() }
     }
 }
-impl<'a> Members<'a> {
+impl Members {
     /// List Members
     ///
     /// List all members of an account.
@@ -26,10 +26,7 @@ impl<'a> Members<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Members response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &MemberListParams,
-    ) -> crate::Call<'a, MemberListResponse> {
+    pub fn list(&self, params: &MemberListParams) -> crate::Call<MemberListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -50,7 +47,7 @@ impl<'a> Members<'a> {
     pub fn create(
         &self,
         params: &MemberCreateParams,
-    ) -> crate::Call<'a, MemberCreateResponse> {
+    ) -> crate::Call<MemberCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -72,7 +69,7 @@ impl<'a> Members<'a> {
         &self,
         member_id: &str,
         params: &MemberGetParams,
-    ) -> crate::Call<'a, MemberGetResponse> {
+    ) -> crate::Call<MemberGetResponse> {
         self.client
             .call(
                 request_get(member_id, params),
@@ -94,7 +91,7 @@ impl<'a> Members<'a> {
         &self,
         member_id: &str,
         params: &MemberUpdateParams,
-    ) -> crate::Call<'a, MemberUpdateResponse> {
+    ) -> crate::Call<MemberUpdateResponse> {
         self.client
             .call(
                 request_update(member_id, params),
@@ -116,7 +113,7 @@ impl<'a> Members<'a> {
         &self,
         member_id: &str,
         params: &MemberDeleteParams,
-    ) -> crate::Call<'a, MemberDeleteResponse> {
+    ) -> crate::Call<MemberDeleteResponse> {
         self.client
             .call(
                 request_delete(member_id, params),

@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `memberships` resource: `client.memberships()`.
 /// `client.memberships()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Memberships<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Memberships {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `memberships`: `client.memberships()`
-    pub fn memberships(&self) -> Memberships<'_> {
-        Memberships { client: self }
+    pub fn memberships(&self) -> Memberships {
+        Memberships {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> Memberships<'a> {
+impl Memberships {
     /// List Memberships
     ///
     /// List memberships of accounts the user can access.
@@ -29,7 +31,7 @@ impl<'a> Memberships<'a> {
     pub fn get(
         &self,
         params: &MembershipGetParams,
-    ) -> crate::Call<'a, MembershipGetResponse> {
+    ) -> crate::Call<MembershipGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<MembershipGetResponse>)
     }
@@ -47,7 +49,7 @@ impl<'a> Memberships<'a> {
     pub fn user_s_account_memberships_membership_details(
         &self,
         params: &MembershipUserSAccountMembershipsMembershipDetailsParams,
-    ) -> crate::Call<'a, MembershipUserSAccountMembershipsMembershipDetailsResponse> {
+    ) -> crate::Call<MembershipUserSAccountMembershipsMembershipDetailsResponse> {
         self.client
             .call(
                 request_user_s_account_memberships_membership_details(params),
@@ -70,7 +72,7 @@ impl<'a> Memberships<'a> {
     pub fn update(
         &self,
         params: &MembershipUpdateParams,
-    ) -> crate::Call<'a, MembershipUpdateResponse> {
+    ) -> crate::Call<MembershipUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -91,7 +93,7 @@ impl<'a> Memberships<'a> {
     pub fn delete(
         &self,
         params: &MembershipDeleteParams,
-    ) -> crate::Call<'a, MembershipDeleteResponse> {
+    ) -> crate::Call<MembershipDeleteResponse> {
         self.client
             .call(
                 request_delete(params),

@@ -6,27 +6,27 @@
 pub mod config;
 pub mod rules;
 /// `client.mnm()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Mnm<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Mnm {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `mnm`: `client.mnm()`
-    pub fn mnm(&self) -> Mnm<'_> {
-        Mnm { client: self }
+    pub fn mnm(&self) -> Mnm {
+        Mnm { client: self.clone() }
     }
 }
-impl<'a> Mnm<'a> {
+impl Mnm {
     /// `config`: `.mnm().config()`
-    pub fn config(&self) -> config::Config<'a> {
+    pub fn config(&self) -> config::Config {
         config::Config {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `rules`: `.mnm().rules()`
-    pub fn rules(&self) -> rules::Rules<'a> {
+    pub fn rules(&self) -> rules::Rules {
         rules::Rules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

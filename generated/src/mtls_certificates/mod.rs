@@ -5,21 +5,23 @@
 //! The `mtls_certificates` resource: `client.mtls_certificates()`.
 pub mod associations;
 /// `client.mtls_certificates()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct MtlsCertificates<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct MtlsCertificates {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `mtls_certificates`: `client.mtls_certificates()`
-    pub fn mtls_certificates(&self) -> MtlsCertificates<'_> {
-        MtlsCertificates { client: self }
+    pub fn mtls_certificates(&self) -> MtlsCertificates {
+        MtlsCertificates {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> MtlsCertificates<'a> {
+impl MtlsCertificates {
     /// `associations`: `.mtls_certificates().associations()`
-    pub fn associations(&self) -> associations::Associations<'a> {
+    pub fn associations(&self) -> associations::Associations {
         associations::Associations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List mTLS certificates
@@ -36,7 +38,7 @@ impl<'a> MtlsCertificates<'a> {
     pub fn list(
         &self,
         params: &MtlsCertificateListParams,
-    ) -> crate::Call<'a, MtlsCertificateListResponse> {
+    ) -> crate::Call<MtlsCertificateListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -57,7 +59,7 @@ impl<'a> MtlsCertificates<'a> {
     pub fn create(
         &self,
         params: &MtlsCertificateCreateParams,
-    ) -> crate::Call<'a, MtlsCertificateCreateResponse> {
+    ) -> crate::Call<MtlsCertificateCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -79,7 +81,7 @@ impl<'a> MtlsCertificates<'a> {
         &self,
         mtls_certificate_id: &str,
         params: &MtlsCertificateGetParams,
-    ) -> crate::Call<'a, MtlsCertificateGetResponse> {
+    ) -> crate::Call<MtlsCertificateGetResponse> {
         self.client
             .call(
                 request_get(mtls_certificate_id, params),
@@ -101,7 +103,7 @@ impl<'a> MtlsCertificates<'a> {
         &self,
         mtls_certificate_id: &str,
         params: &MtlsCertificateDeleteParams,
-    ) -> crate::Call<'a, MtlsCertificateDeleteResponse> {
+    ) -> crate::Call<MtlsCertificateDeleteResponse> {
         self.client
             .call(
                 request_delete(mtls_certificate_id, params),

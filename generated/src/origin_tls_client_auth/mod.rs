@@ -6,29 +6,29 @@
 pub mod hostnames;
 pub mod settings;
 /// `client.origin_tls_client_auth()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct OriginTlsClientAuth<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct OriginTlsClientAuth {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `origin_tls_client_auth`: `client.origin_tls_client_auth()`
-    pub fn origin_tls_client_auth(&self) -> OriginTlsClientAuth<'_> {
+    pub fn origin_tls_client_auth(&self) -> OriginTlsClientAuth {
         OriginTlsClientAuth {
-            client: self,
+            client: self.clone(),
         }
     }
 }
-impl<'a> OriginTlsClientAuth<'a> {
+impl OriginTlsClientAuth {
     /// `hostnames`: `.origin_tls_client_auth().hostnames()`
-    pub fn hostnames(&self) -> hostnames::Hostnames<'a> {
+    pub fn hostnames(&self) -> hostnames::Hostnames {
         hostnames::Hostnames {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `settings`: `.origin_tls_client_auth().settings()`
-    pub fn settings(&self) -> settings::Settings<'a> {
+    pub fn settings(&self) -> settings::Settings {
         settings::Settings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Certificates
@@ -43,7 +43,7 @@ impl<'a> OriginTlsClientAuth<'a> {
     pub fn list(
         &self,
         params: &OriginTlsClientAuthListParams,
-    ) -> crate::Call<'a, OriginTlsClientAuthListResponse> {
+    ) -> crate::Call<OriginTlsClientAuthListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -64,7 +64,7 @@ impl<'a> OriginTlsClientAuth<'a> {
     pub fn create(
         &self,
         params: &OriginTlsClientAuthCreateParams,
-    ) -> crate::Call<'a, OriginTlsClientAuthCreateResponse> {
+    ) -> crate::Call<OriginTlsClientAuthCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -84,7 +84,7 @@ impl<'a> OriginTlsClientAuth<'a> {
         &self,
         certificate_id: &str,
         params: &OriginTlsClientAuthGetParams,
-    ) -> crate::Call<'a, OriginTlsClientAuthGetResponse> {
+    ) -> crate::Call<OriginTlsClientAuthGetResponse> {
         self.client
             .call(
                 request_get(certificate_id, params),
@@ -104,7 +104,7 @@ impl<'a> OriginTlsClientAuth<'a> {
         &self,
         certificate_id: &str,
         params: &OriginTlsClientAuthDeleteParams,
-    ) -> crate::Call<'a, OriginTlsClientAuthDeleteResponse> {
+    ) -> crate::Call<OriginTlsClientAuthDeleteResponse> {
         self.client
             .call(
                 request_delete(certificate_id, params),

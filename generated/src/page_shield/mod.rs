@@ -8,39 +8,39 @@ pub mod cookies;
 pub mod policies;
 pub mod scripts;
 /// `client.page_shield()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct PageShield<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct PageShield {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `page_shield`: `client.page_shield()`
-    pub fn page_shield(&self) -> PageShield<'_> {
-        PageShield { client: self }
+    pub fn page_shield(&self) -> PageShield {
+        PageShield { client: self.clone() }
     }
 }
-impl<'a> PageShield<'a> {
+impl PageShield {
     /// `connections`: `.page_shield().connections()`
-    pub fn connections(&self) -> connections::Connections<'a> {
+    pub fn connections(&self) -> connections::Connections {
         connections::Connections {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `cookies`: `.page_shield().cookies()`
-    pub fn cookies(&self) -> cookies::Cookies<'a> {
+    pub fn cookies(&self) -> cookies::Cookies {
         cookies::Cookies {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `policies`: `.page_shield().policies()`
-    pub fn policies(&self) -> policies::Policies<'a> {
+    pub fn policies(&self) -> policies::Policies {
         policies::Policies {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `scripts`: `.page_shield().scripts()`
-    pub fn scripts(&self) -> scripts::Scripts<'a> {
+    pub fn scripts(&self) -> scripts::Scripts {
         scripts::Scripts {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get Page Shield settings
@@ -57,7 +57,7 @@ impl<'a> PageShield<'a> {
     pub fn get(
         &self,
         params: &PageShieldGetParams,
-    ) -> crate::Call<'a, PageShieldGetResponse> {
+    ) -> crate::Call<PageShieldGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -78,7 +78,7 @@ impl<'a> PageShield<'a> {
     pub fn update(
         &self,
         params: &PageShieldUpdateParams,
-    ) -> crate::Call<'a, PageShieldUpdateResponse> {
+    ) -> crate::Call<PageShieldUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -5,21 +5,21 @@
 //! The `pagerules` resource: `client.pagerules()`.
 pub mod settings;
 /// `client.pagerules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Pagerules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Pagerules {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `pagerules`: `client.pagerules()`
-    pub fn pagerules(&self) -> Pagerules<'_> {
-        Pagerules { client: self }
+    pub fn pagerules(&self) -> Pagerules {
+        Pagerules { client: self.clone() }
     }
 }
-impl<'a> Pagerules<'a> {
+impl Pagerules {
     /// `settings`: `.pagerules().settings()`
-    pub fn settings(&self) -> settings::Settings<'a> {
+    pub fn settings(&self) -> settings::Settings {
         settings::Settings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Page Rules
@@ -36,7 +36,7 @@ impl<'a> Pagerules<'a> {
     pub fn list(
         &self,
         params: &PageruleListParams,
-    ) -> crate::Call<'a, PageruleListResponse> {
+    ) -> crate::Call<PageruleListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -57,7 +57,7 @@ impl<'a> Pagerules<'a> {
     pub fn create(
         &self,
         params: &PageruleCreateParams,
-    ) -> crate::Call<'a, PageruleCreateResponse> {
+    ) -> crate::Call<PageruleCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -79,7 +79,7 @@ impl<'a> Pagerules<'a> {
         &self,
         pagerule_id: &str,
         params: &PageruleGetParams,
-    ) -> crate::Call<'a, PageruleGetResponse> {
+    ) -> crate::Call<PageruleGetResponse> {
         self.client
             .call(
                 request_get(pagerule_id, params),
@@ -101,7 +101,7 @@ impl<'a> Pagerules<'a> {
         &self,
         pagerule_id: &str,
         params: &PageruleUpdateParams,
-    ) -> crate::Call<'a, PageruleUpdateResponse> {
+    ) -> crate::Call<PageruleUpdateResponse> {
         self.client
             .call(
                 request_update(pagerule_id, params),
@@ -123,7 +123,7 @@ impl<'a> Pagerules<'a> {
         &self,
         pagerule_id: &str,
         params: &PageruleDeleteParams,
-    ) -> crate::Call<'a, PageruleDeleteResponse> {
+    ) -> crate::Call<PageruleDeleteResponse> {
         self.client
             .call(
                 request_delete(pagerule_id, params),
@@ -145,7 +145,7 @@ impl<'a> Pagerules<'a> {
         &self,
         pagerule_id: &str,
         params: &PageruleEditParams,
-    ) -> crate::Call<'a, PageruleEditResponse> {
+    ) -> crate::Call<PageruleEditResponse> {
         self.client
             .call(
                 request_edit(pagerule_id, params),

@@ -5,21 +5,21 @@
 //! The `pages` resource: `client.pages()`.
 pub mod projects;
 /// `client.pages()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Pages<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Pages {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `pages`: `client.pages()`
-    pub fn pages(&self) -> Pages<'_> {
-        Pages { client: self }
+    pub fn pages(&self) -> Pages {
+        Pages { client: self.clone() }
     }
 }
-impl<'a> Pages<'a> {
+impl Pages {
     /// `projects`: `.pages().projects()`
-    pub fn projects(&self) -> projects::Projects<'a> {
+    pub fn projects(&self) -> projects::Projects {
         projects::Projects {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -6,27 +6,27 @@
 pub mod download;
 pub mod ownership;
 /// `client.pcaps()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Pcaps<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Pcaps {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `pcaps`: `client.pcaps()`
-    pub fn pcaps(&self) -> Pcaps<'_> {
-        Pcaps { client: self }
+    pub fn pcaps(&self) -> Pcaps {
+        Pcaps { client: self.clone() }
     }
 }
-impl<'a> Pcaps<'a> {
+impl Pcaps {
     /// `download`: `.pcaps().download()`
-    pub fn download(&self) -> download::Download<'a> {
+    pub fn download(&self) -> download::Download {
         download::Download {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ownership`: `.pcaps().ownership()`
-    pub fn ownership(&self) -> ownership::Ownership<'a> {
+    pub fn ownership(&self) -> ownership::Ownership {
         ownership::Ownership {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List packet capture requests
@@ -40,7 +40,7 @@ impl<'a> Pcaps<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &PcapListParams) -> crate::Call<'a, PcapListResponse> {
+    pub fn list(&self, params: &PcapListParams) -> crate::Call<PcapListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -58,10 +58,7 @@ impl<'a> Pcaps<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &PcapCreateParams,
-    ) -> crate::Call<'a, PcapCreateResponse> {
+    pub fn create(&self, params: &PcapCreateParams) -> crate::Call<PcapCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -83,7 +80,7 @@ impl<'a> Pcaps<'a> {
         &self,
         pcap_id: &str,
         params: &PcapGetParams,
-    ) -> crate::Call<'a, PcapGetResponse> {
+    ) -> crate::Call<PcapGetResponse> {
         self.client
             .call(
                 request_get(pcap_id, params),

@@ -4,17 +4,17 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `purge_cache` resource: `client.purge_cache()`.
 /// `client.purge_cache()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct PurgeCache<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct PurgeCache {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `purge_cache`: `client.purge_cache()`
-    pub fn purge_cache(&self) -> PurgeCache<'_> {
-        PurgeCache { client: self }
+    pub fn purge_cache(&self) -> PurgeCache {
+        PurgeCache { client: self.clone() }
     }
 }
-impl<'a> PurgeCache<'a> {
+impl PurgeCache {
     /// Purge Cached Content
     ///
     /// ### Purge All Cached Content
@@ -70,7 +70,7 @@ impl<'a> PurgeCache<'a> {
     pub fn create(
         &self,
         params: &PurgeCacheCreateParams,
-    ) -> crate::Call<'a, PurgeCacheCreateResponse> {
+    ) -> crate::Call<PurgeCacheCreateResponse> {
         self.client
             .call(
                 request_create(params),

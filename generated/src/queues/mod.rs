@@ -6,27 +6,27 @@
 pub mod consumers;
 pub mod messages;
 /// `client.queues()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Queues<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Queues {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `queues`: `client.queues()`
-    pub fn queues(&self) -> Queues<'_> {
-        Queues { client: self }
+    pub fn queues(&self) -> Queues {
+        Queues { client: self.clone() }
     }
 }
-impl<'a> Queues<'a> {
+impl Queues {
     /// `consumers`: `.queues().consumers()`
-    pub fn consumers(&self) -> consumers::Consumers<'a> {
+    pub fn consumers(&self) -> consumers::Consumers {
         consumers::Consumers {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `messages`: `.queues().messages()`
-    pub fn messages(&self) -> messages::Messages<'a> {
+    pub fn messages(&self) -> messages::Messages {
         messages::Messages {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Queues
@@ -40,7 +40,7 @@ impl<'a> Queues<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Queues response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &QueueListParams) -> crate::Call<'a, QueueListResponse> {
+    pub fn list(&self, params: &QueueListParams) -> crate::Call<QueueListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -61,7 +61,7 @@ impl<'a> Queues<'a> {
     pub fn create(
         &self,
         params: &QueueCreateParams,
-    ) -> crate::Call<'a, QueueCreateResponse> {
+    ) -> crate::Call<QueueCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -83,7 +83,7 @@ impl<'a> Queues<'a> {
         &self,
         queue_id: &str,
         params: &QueueGetParams,
-    ) -> crate::Call<'a, QueueGetResponse> {
+    ) -> crate::Call<QueueGetResponse> {
         self.client
             .call(
                 request_get(queue_id, params),
@@ -105,7 +105,7 @@ impl<'a> Queues<'a> {
         &self,
         queue_id: &str,
         params: &QueueUpdateParams,
-    ) -> crate::Call<'a, QueueUpdateResponse> {
+    ) -> crate::Call<QueueUpdateResponse> {
         self.client
             .call(
                 request_update(queue_id, params),
@@ -127,7 +127,7 @@ impl<'a> Queues<'a> {
         &self,
         queue_id: &str,
         params: &QueueDeleteParams,
-    ) -> crate::Call<'a, QueueDeleteResponse> {
+    ) -> crate::Call<QueueDeleteResponse> {
         self.client
             .call(
                 request_delete(queue_id, params),

@@ -6,29 +6,29 @@
 pub mod buckets;
 pub mod temp_access_credentials;
 /// `client.r2()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct R2<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct R2 {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `r2`: `client.r2()`
-    pub fn r2(&self) -> R2<'_> {
-        R2 { client: self }
+    pub fn r2(&self) -> R2 {
+        R2 { client: self.clone() }
     }
 }
-impl<'a> R2<'a> {
+impl R2 {
     /// `buckets`: `.r2().buckets()`
-    pub fn buckets(&self) -> buckets::Buckets<'a> {
+    pub fn buckets(&self) -> buckets::Buckets {
         buckets::Buckets {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `temp_access_credentials`: `.r2().temp_access_credentials()`
     pub fn temp_access_credentials(
         &self,
-    ) -> temp_access_credentials::TempAccessCredentials<'a> {
+    ) -> temp_access_credentials::TempAccessCredentials {
         temp_access_credentials::TempAccessCredentials {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -20,105 +20,111 @@ pub mod tcp_resets_timeouts;
 pub mod traffic_anomalies;
 pub mod verified_bots;
 /// `client.radar()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Radar<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Radar {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `radar`: `client.radar()`
-    pub fn radar(&self) -> Radar<'_> {
-        Radar { client: self }
+    pub fn radar(&self) -> Radar {
+        Radar { client: self.clone() }
     }
 }
-impl<'a> Radar<'a> {
+impl Radar {
     /// `annotations`: `.radar().annotations()`
-    pub fn annotations(&self) -> annotations::Annotations<'a> {
+    pub fn annotations(&self) -> annotations::Annotations {
         annotations::Annotations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `as112`: `.radar().as112()`
-    pub fn as112(&self) -> as112::As112<'a> {
+    pub fn as112(&self) -> as112::As112 {
         as112::As112 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `attacks`: `.radar().attacks()`
-    pub fn attacks(&self) -> attacks::Attacks<'a> {
+    pub fn attacks(&self) -> attacks::Attacks {
         attacks::Attacks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `bgp`: `.radar().bgp()`
-    pub fn bgp(&self) -> bgp::Bgp<'a> {
-        bgp::Bgp { client: self.client }
+    pub fn bgp(&self) -> bgp::Bgp {
+        bgp::Bgp {
+            client: self.client.clone(),
+        }
     }
     /// `datasets`: `.radar().datasets()`
-    pub fn datasets(&self) -> datasets::Datasets<'a> {
+    pub fn datasets(&self) -> datasets::Datasets {
         datasets::Datasets {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `dns`: `.radar().dns()`
-    pub fn dns(&self) -> dns::Dns<'a> {
-        dns::Dns { client: self.client }
+    pub fn dns(&self) -> dns::Dns {
+        dns::Dns {
+            client: self.client.clone(),
+        }
     }
     /// `email`: `.radar().email()`
-    pub fn email(&self) -> email::Email<'a> {
+    pub fn email(&self) -> email::Email {
         email::Email {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `entities`: `.radar().entities()`
-    pub fn entities(&self) -> entities::Entities<'a> {
+    pub fn entities(&self) -> entities::Entities {
         entities::Entities {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `http`: `.radar().http()`
-    pub fn http(&self) -> http::Http<'a> {
-        http::Http { client: self.client }
+    pub fn http(&self) -> http::Http {
+        http::Http {
+            client: self.client.clone(),
+        }
     }
     /// `netflows`: `.radar().netflows()`
-    pub fn netflows(&self) -> netflows::Netflows<'a> {
+    pub fn netflows(&self) -> netflows::Netflows {
         netflows::Netflows {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `quality`: `.radar().quality()`
-    pub fn quality(&self) -> quality::Quality<'a> {
+    pub fn quality(&self) -> quality::Quality {
         quality::Quality {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ranking`: `.radar().ranking()`
-    pub fn ranking(&self) -> ranking::Ranking<'a> {
+    pub fn ranking(&self) -> ranking::Ranking {
         ranking::Ranking {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `search`: `.radar().search()`
-    pub fn search(&self) -> search::Search<'a> {
+    pub fn search(&self) -> search::Search {
         search::Search {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tcp_resets_timeouts`: `.radar().tcp_resets_timeouts()`
-    pub fn tcp_resets_timeouts(&self) -> tcp_resets_timeouts::TcpResetsTimeouts<'a> {
+    pub fn tcp_resets_timeouts(&self) -> tcp_resets_timeouts::TcpResetsTimeouts {
         tcp_resets_timeouts::TcpResetsTimeouts {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `traffic_anomalies`: `.radar().traffic_anomalies()`
-    pub fn traffic_anomalies(&self) -> traffic_anomalies::TrafficAnomalies<'a> {
+    pub fn traffic_anomalies(&self) -> traffic_anomalies::TrafficAnomalies {
         traffic_anomalies::TrafficAnomalies {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `verified_bots`: `.radar().verified_bots()`
-    pub fn verified_bots(&self) -> verified_bots::VerifiedBots<'a> {
+    pub fn verified_bots(&self) -> verified_bots::VerifiedBots {
         verified_bots::VerifiedBots {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,17 +4,17 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `rate_limits` resource: `client.rate_limits()`.
 /// `client.rate_limits()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct RateLimits<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct RateLimits {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `rate_limits`: `client.rate_limits()`
-    pub fn rate_limits(&self) -> RateLimits<'_> {
-        RateLimits { client: self }
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits { client: self.clone() }
     }
 }
-impl<'a> RateLimits<'a> {
+impl RateLimits {
     /// List rate limits
     ///
     /// Fetches the rate limits for a zone.
@@ -32,7 +32,7 @@ impl<'a> RateLimits<'a> {
     pub fn list(
         &self,
         params: &RateLimitListParams,
-    ) -> crate::Call<'a, RateLimitListResponse> {
+    ) -> crate::Call<RateLimitListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -56,7 +56,7 @@ impl<'a> RateLimits<'a> {
     pub fn create(
         &self,
         params: &RateLimitCreateParams,
-    ) -> crate::Call<'a, RateLimitCreateResponse> {
+    ) -> crate::Call<RateLimitCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -81,7 +81,7 @@ impl<'a> RateLimits<'a> {
         &self,
         id: &str,
         params: &RateLimitGetParams,
-    ) -> crate::Call<'a, RateLimitGetResponse> {
+    ) -> crate::Call<RateLimitGetResponse> {
         self.client
             .call(
                 request_get(id, params),
@@ -106,7 +106,7 @@ impl<'a> RateLimits<'a> {
         &self,
         id: &str,
         params: &RateLimitUpdateParams,
-    ) -> crate::Call<'a, RateLimitUpdateResponse> {
+    ) -> crate::Call<RateLimitUpdateResponse> {
         self.client
             .call(
                 request_update(id, params),
@@ -131,7 +131,7 @@ impl<'a> RateLimits<'a> {
         &self,
         id: &str,
         params: &RateLimitDeleteParams,
-    ) -> crate::Call<'a, RateLimitDeleteResponse> {
+    ) -> crate::Call<RateLimitDeleteResponse> {
         self.client
             .call(
                 request_delete(id, params),

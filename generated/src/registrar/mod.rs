@@ -5,21 +5,21 @@
 //! The `registrar` resource: `client.registrar()`.
 pub mod domains;
 /// `client.registrar()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Registrar<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Registrar {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `registrar`: `client.registrar()`
-    pub fn registrar(&self) -> Registrar<'_> {
-        Registrar { client: self }
+    pub fn registrar(&self) -> Registrar {
+        Registrar { client: self.clone() }
     }
 }
-impl<'a> Registrar<'a> {
+impl Registrar {
     /// `domains`: `.registrar().domains()`
-    pub fn domains(&self) -> domains::Domains<'a> {
+    pub fn domains(&self) -> domains::Domains {
         domains::Domains {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,21 +5,23 @@
 //! The `request_tracer` resource: `client.request_tracer()`.
 pub mod trace;
 /// `client.request_tracer()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestTracer<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct RequestTracer {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `request_tracer`: `client.request_tracer()`
-    pub fn request_tracer(&self) -> RequestTracer<'_> {
-        RequestTracer { client: self }
+    pub fn request_tracer(&self) -> RequestTracer {
+        RequestTracer {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> RequestTracer<'a> {
+impl RequestTracer {
     /// `trace`: `.request_tracer().trace()`
-    pub fn trace(&self) -> trace::Trace<'a> {
+    pub fn trace(&self) -> trace::Trace {
         trace::Trace {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,17 +4,17 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `roles` resource: `client.roles()`.
 /// `client.roles()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Roles<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Roles {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `roles`: `client.roles()`
-    pub fn roles(&self) -> Roles<'_> {
-        Roles { client: self }
+    pub fn roles(&self) -> Roles {
+        Roles { client: self.clone() }
     }
 }
-impl<'a> Roles<'a> {
+impl Roles {
     /// List Roles
     ///
     /// Get all available roles for an account.
@@ -26,7 +26,7 @@ impl<'a> Roles<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Roles response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &RoleListParams) -> crate::Call<'a, RoleListResponse> {
+    pub fn list(&self, params: &RoleListParams) -> crate::Call<RoleListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -48,7 +48,7 @@ impl<'a> Roles<'a> {
         &self,
         role_id: &str,
         params: &RoleGetParams,
-    ) -> crate::Call<'a, RoleGetResponse> {
+    ) -> crate::Call<RoleGetResponse> {
         self.client
             .call(
                 request_get(role_id, params),

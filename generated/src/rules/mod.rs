@@ -5,21 +5,21 @@
 //! The `rules` resource: `client.rules()`.
 pub mod lists;
 /// `client.rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `rules`: `client.rules()`
-    pub fn rules(&self) -> Rules<'_> {
-        Rules { client: self }
+    pub fn rules(&self) -> Rules {
+        Rules { client: self.clone() }
     }
 }
-impl<'a> Rules<'a> {
+impl Rules {
     /// `lists`: `.rules().lists()`
-    pub fn lists(&self) -> lists::Lists<'a> {
+    pub fn lists(&self) -> lists::Lists {
         lists::Lists {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -7,33 +7,33 @@ pub mod phases;
 pub mod rules;
 pub mod versions;
 /// `client.rulesets()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rulesets<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rulesets {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `rulesets`: `client.rulesets()`
-    pub fn rulesets(&self) -> Rulesets<'_> {
-        Rulesets { client: self }
+    pub fn rulesets(&self) -> Rulesets {
+        Rulesets { client: self.clone() }
     }
 }
-impl<'a> Rulesets<'a> {
+impl Rulesets {
     /// `phases`: `.rulesets().phases()`
-    pub fn phases(&self) -> phases::Phases<'a> {
+    pub fn phases(&self) -> phases::Phases {
         phases::Phases {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `rules`: `.rulesets().rules()`
-    pub fn rules(&self) -> rules::Rules<'a> {
+    pub fn rules(&self) -> rules::Rules {
         rules::Rules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `versions`: `.rulesets().versions()`
-    pub fn versions(&self) -> versions::Versions<'a> {
+    pub fn versions(&self) -> versions::Versions {
         versions::Versions {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List account rulesets
@@ -47,10 +47,7 @@ impl<'a> Rulesets<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: rulesets_Failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &RulesetListParams,
-    ) -> crate::Call<'a, RulesetListResponse> {
+    pub fn list(&self, params: &RulesetListParams) -> crate::Call<RulesetListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<RulesetListResponse>)
     }
@@ -68,7 +65,7 @@ impl<'a> Rulesets<'a> {
     pub fn create(
         &self,
         params: &RulesetCreateParams,
-    ) -> crate::Call<'a, RulesetCreateResponse> {
+    ) -> crate::Call<RulesetCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -90,7 +87,7 @@ impl<'a> Rulesets<'a> {
         &self,
         ruleset_id: &str,
         params: &RulesetGetParams,
-    ) -> crate::Call<'a, RulesetGetResponse> {
+    ) -> crate::Call<RulesetGetResponse> {
         self.client
             .call(
                 request_get(ruleset_id, params),
@@ -112,7 +109,7 @@ impl<'a> Rulesets<'a> {
         &self,
         ruleset_id: &str,
         params: &RulesetUpdateParams,
-    ) -> crate::Call<'a, RulesetUpdateResponse> {
+    ) -> crate::Call<RulesetUpdateResponse> {
         self.client
             .call(
                 request_update(ruleset_id, params),
@@ -134,7 +131,7 @@ impl<'a> Rulesets<'a> {
         &self,
         ruleset_id: &str,
         params: &RulesetDeleteParams,
-    ) -> crate::Call<'a, RulesetDeleteResponse> {
+    ) -> crate::Call<RulesetDeleteResponse> {
         self.client.call(request_delete(ruleset_id, params), crate::runtime::empty)
     }
     /// List zone rulesets
@@ -151,7 +148,7 @@ impl<'a> Rulesets<'a> {
     pub fn list_zone_rulesets(
         &self,
         params: &RulesetListZoneRulesetsParams,
-    ) -> crate::Call<'a, RulesetListZoneRulesetsResponse> {
+    ) -> crate::Call<RulesetListZoneRulesetsResponse> {
         self.client
             .call(
                 request_list_zone_rulesets(params),
@@ -172,7 +169,7 @@ impl<'a> Rulesets<'a> {
     pub fn create_zone_ruleset(
         &self,
         params: &RulesetCreateZoneRulesetParams,
-    ) -> crate::Call<'a, RulesetCreateZoneRulesetResponse> {
+    ) -> crate::Call<RulesetCreateZoneRulesetResponse> {
         self.client
             .call(
                 request_create_zone_ruleset(params),
@@ -194,7 +191,7 @@ impl<'a> Rulesets<'a> {
         &self,
         ruleset_id: &str,
         params: &RulesetGetZoneRulesetParams,
-    ) -> crate::Call<'a, RulesetGetZoneRulesetResponse> {
+    ) -> crate::Call<RulesetGetZoneRulesetResponse> {
         self.client
             .call(
                 request_get_zone_ruleset(ruleset_id, params),
@@ -216,7 +213,7 @@ impl<'a> Rulesets<'a> {
         &self,
         ruleset_id: &str,
         params: &RulesetUpdateZoneRulesetParams,
-    ) -> crate::Call<'a, RulesetUpdateZoneRulesetResponse> {
+    ) -> crate::Call<RulesetUpdateZoneRulesetResponse> {
         self.client
             .call(
                 request_update_zone_ruleset(ruleset_id, params),
@@ -238,7 +235,7 @@ impl<'a> Rulesets<'a> {
         &self,
         ruleset_id: &str,
         params: &RulesetDeleteZoneRulesetParams,
-    ) -> crate::Call<'a, RulesetDeleteZoneRulesetResponse> {
+    ) -> crate::Call<RulesetDeleteZoneRulesetResponse> {
         self.client
             .call(request_delete_zone_ruleset(ruleset_id, params), crate::runtime::empty)
     }

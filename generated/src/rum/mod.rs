@@ -6,25 +6,27 @@
 pub mod site_info;
 pub mod v2;
 /// `client.rum()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rum<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rum {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `rum`: `client.rum()`
-    pub fn rum(&self) -> Rum<'_> {
-        Rum { client: self }
+    pub fn rum(&self) -> Rum {
+        Rum { client: self.clone() }
     }
 }
-impl<'a> Rum<'a> {
+impl Rum {
     /// `site_info`: `.rum().site_info()`
-    pub fn site_info(&self) -> site_info::SiteInfo<'a> {
+    pub fn site_info(&self) -> site_info::SiteInfo {
         site_info::SiteInfo {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `v2`: `.rum().v2()`
-    pub fn v2(&self) -> v2::V2<'a> {
-        v2::V2 { client: self.client }
+    pub fn v2(&self) -> v2::V2 {
+        v2::V2 {
+            client: self.client.clone(),
+        }
     }
 }

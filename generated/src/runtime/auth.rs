@@ -76,7 +76,7 @@ impl fmt::Debug for Credentials {
 }
 
 /// Enough of an email to tell accounts apart in a log, not the address: `a***@example.com`.
-fn masked_email(email: &str) -> String {
+pub(super) fn masked_email(email: &str) -> String {
     let first = email.chars().next().map(String::from).unwrap_or_default();
     match email.rsplit_once('@') {
         Some((_, domain)) => format!("{first}***@{domain}"),

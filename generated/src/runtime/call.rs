@@ -19,24 +19,24 @@ const RESERVED_HEADERS: &[&str] = &["content-length", "transfer-encoding", "host
 /// A prepared operation call. Nothing is sent until it is awaited (or [`Call::send`] /
 /// [`Call::send_with_response`] is awaited); an argument that broke the spec's rules is returned then, before
 /// anything is sent.
+///
+/// A call owns what it needs, a clone of the [`Client`] included (one reference count), so it is `'static` and
+/// `Send`: it can be returned from a function, stored, or spawned (`tokio::spawn(call.send())`), and it still
+/// works after the client it came from is dropped.
 #[must_use = "a Call does nothing until awaited"]
-pub struct Call<'a, T> {
-    client: &'a Client,
+pub struct Call<T> {
+    client: Client,
     /// Argument errors are kept here so that building a call never fails and the error surfaces on `.await`.
     request: Result<RequestSpec>,
-    decode: BoxedDecoder<'a, T>,
+    decode: BoxedDecoder<T>,
     options: RequestOptions,
 }
 
 /// A decoder, possibly followed by steps that need more than the body (e.g. the client, for a handle).
-type BoxedDecoder<'a, T> = Box<dyn FnOnce(StatusCode, &HeaderMap, &[u8]) -> Result<T> + Send + 'a>;
+type BoxedDecoder<T> = Box<dyn FnOnce(StatusCode, &HeaderMap, &[u8]) -> Result<T> + Send>;
 
-impl<'a, T: 'a> Call<'a, T> {
-    pub(super) fn new(
-        client: &'a Client,
-        request: Result<RequestSpec>,
-        decode: Decoder<T>,
-    ) -> Self {
+impl<T: 'static> Call<T> {
+    pub(super) fn new(client: Client, request: Result<RequestSpec>, decode: Decoder<T>) -> Self {
         Self {
             client,
             request,
@@ -50,8 +50,8 @@ impl<'a, T: 'a> Call<'a, T> {
     #[allow(dead_code)] // generated code uses it for calls that start long-running operations
     pub(crate) fn and_then<U>(
         self,
-        then: impl FnOnce(T) -> std::result::Result<U, String> + Send + 'a,
-    ) -> Call<'a, U> {
+        then: impl FnOnce(T) -> std::result::Result<U, String> + Send + 'static,
+    ) -> Call<U> {
         let decode = self.decode;
         Call {
             client: self.client,
@@ -66,7 +66,7 @@ impl<'a, T: 'a> Call<'a, T> {
 }
 
 #[allow(dead_code)] // public API, unreachable only in a crate whose spec has no operations
-impl<'a, T: Send + 'a> Call<'a, T> {
+impl<T: Send + 'static> Call<T> {
     /// Limits each attempt of this call, from connecting until the whole response body is read (default: the
     /// client's, 60 s); running out is an [`Error::Transport`] whose [`Error::is_timeout`] is true, retried like
     /// a connection error (for idempotent methods). Overrides the HTTP client's own timeout.
@@ -79,6 +79,15 @@ impl<'a, T: Send + 'a> Call<'a, T> {
     /// it once.
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.options = self.options.max_retries(retries);
+        self
+    }
+
+    /// Limits this whole call, every attempt and every wait between attempts included (default: the client's,
+    /// `ClientBuilder::total_timeout`, none unless set). Each attempt gets at most the time left, and no retry is
+    /// made whose wait would end past the limit: the last attempt's error is returned (a timeout when the limit
+    /// cut it short).
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.options = self.options.total_timeout(timeout);
         self
     }
 
@@ -118,9 +127,9 @@ impl<'a, T: Send + 'a> Call<'a, T> {
     }
 }
 
-impl<'a, T: Send + 'a> IntoFuture for Call<'a, T> {
+impl<T: Send + 'static> IntoFuture for Call<T> {
     type Output = Result<T>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
@@ -128,7 +137,7 @@ impl<'a, T: Send + 'a> IntoFuture for Call<'a, T> {
 }
 
 // Only what identifies the call: argument values and header values may be private.
-impl<T> fmt::Debug for Call<'_, T> {
+impl<T> fmt::Debug for Call<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("Call");
         match &self.request {
@@ -149,6 +158,7 @@ impl<T> fmt::Debug for Call<'_, T> {
 #[derive(Debug, Clone, Default)]
 pub struct RequestOptions {
     timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
     max_retries: Option<u32>,
     retry_non_idempotent: Option<bool>,
     headers: Vec<ExtraHeader>,
@@ -173,6 +183,12 @@ impl RequestOptions {
         self
     }
 
+    /// See [`Call::total_timeout`].
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
+        self
+    }
+
     /// See [`Call::retry_non_idempotent`].
     pub fn retry_non_idempotent(mut self, retry: bool) -> Self {
         self.retry_non_idempotent = Some(retry);
@@ -187,6 +203,10 @@ impl RequestOptions {
 
     pub(super) fn attempt_timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    pub(super) fn overall_timeout(&self) -> Option<Duration> {
+        self.total_timeout
     }
 
     pub(super) fn retries(&self) -> Option<u32> {

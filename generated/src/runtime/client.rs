@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use super::auth::{auth_headers, CredentialSources, Credentials, Secret};
+use super::auth::{auth_headers, masked_email, CredentialSources, Credentials, Secret};
 use super::call::{Call, RequestOptions, Response};
 use super::decode::{error_response, Decoder};
 use super::error::{Error, Result};
@@ -39,6 +39,7 @@ struct Inner {
     base_url: String,
     credentials: Credentials,
     timeout: Duration,
+    total_timeout: Option<Duration>,
     retry: RetryPolicy,
     max_response_bytes: u64,
     sleeper: Sleeper,
@@ -50,6 +51,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base_url)
             .field("credentials", &self.inner.credentials)
             .field("timeout", &self.inner.timeout)
+            .field("total_timeout", &self.inner.total_timeout)
             .field("retry", &self.inner.retry)
             .field("max_response_bytes", &self.inner.max_response_bytes)
             .finish_non_exhaustive()
@@ -57,15 +59,17 @@ impl fmt::Debug for Client {
 }
 
 /// Configures a [`Client`]: exactly one auth mode (API token, or email + Global API key), optionally a base URL,
-/// a caller-built `reqwest::Client`, timeouts, retries and the response size limit.
+/// the caller's `reqwest::ClientBuilder` settings, timeouts, retries and the response size limit.
 #[derive(Default)]
 pub struct ClientBuilder {
     api_token: Option<Secret>,
     api_email: Option<String>,
     api_key: Option<Secret>,
     base_url: Option<String>,
-    http_client: Option<reqwest::Client>,
+    allow_insecure_http: bool,
+    http_client_builder: Option<reqwest::ClientBuilder>,
     timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     retry: RetryPolicy,
     max_response_bytes: Option<u64>,
@@ -76,12 +80,17 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_token", &self.api_token)
-            .field("api_email", &self.api_email)
+            .field("api_email", &self.api_email.as_deref().map(masked_email))
             .field("api_key", &self.api_key)
             .field("base_url", &self.base_url)
-            // The caller's client may carry default headers of its own; only say whether there is one.
-            .field("http_client", &self.http_client.as_ref().map(|_| "custom"))
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            // The caller's builder may carry default headers of its own; only say whether there is one.
+            .field(
+                "http_client_builder",
+                &self.http_client_builder.as_ref().map(|_| "custom"),
+            )
             .field("timeout", &self.timeout)
+            .field("total_timeout", &self.total_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
@@ -133,17 +142,29 @@ impl ClientBuilder {
         self
     }
 
-    /// Overrides the spec's server URL (e.g. a test server). A trailing "/" is fine.
+    /// Overrides the spec's server URL (e.g. a test server). A trailing "/" is fine. It must be `https`, except
+    /// for a loopback address (`127.0.0.0/8`, `::1`, `localhost`) or with [`Self::allow_insecure_http`]: credentials
+    /// are never sent in cleartext over a network by default.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
-    /// Uses the caller's `reqwest::Client` (proxies, TLS settings, connect timeout...) as is, including its redirect
-    /// policy: the default client only follows same-origin redirects, because reqwest does not strip `X-Auth-Key`
-    /// when a redirect leaves the host. The per-attempt [`Self::timeout`] still applies to every request.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    /// Allows a plain `http://` base URL to a host that is not a loopback address (default false: such a URL is
+    /// an [`Error::Config`] naming the host, since the token or key would cross the network in cleartext). Only
+    /// for a trusted network, e.g. a proxy on the same host that adds TLS.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Builds the HTTP client from the caller's `reqwest::ClientBuilder` (proxies, TLS roots, pool settings,
+    /// local address...), with two settings of the SDK's own on top: its redirect policy, which follows a redirect
+    /// only within the base URL's origin (same scheme, host and port; at most 10), so credentials never reach
+    /// another host or plain http whatever the builder said; and [`Self::connect_timeout`] when it is given (else
+    /// the builder's own). The per-attempt [`Self::timeout`] applies to every request.
+    pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http_client_builder = Some(builder);
         self
     }
 
@@ -154,11 +175,20 @@ impl ClientBuilder {
         self
     }
 
-    /// Limits connecting, TCP and TLS (default 5 s). It is a setting of the HTTP connection pool: with
-    /// [`Self::http_client`], set it on that client instead (giving both is an [`Error::Config`]); a call's
-    /// [`Call::timeout`] bounds connecting too.
+    /// Limits connecting, TCP and TLS (default 5 s, or with [`Self::http_client_builder`] that builder's own
+    /// setting). A call's [`Call::timeout`] bounds connecting too.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Limits a whole call: every attempt and every wait between attempts (default: none, so with the defaults a
+    /// call can take about 5 minutes: 3 attempts of up to 60 s and server-requested waits of up to 60 s). Each
+    /// attempt gets at most the time left, and a retry whose wait would end past the limit is not made: the error
+    /// of the last attempt is returned at once (a timeout when the limit cut it short, see
+    /// [`Error::is_timeout`]). A call can override it ([`Call::total_timeout`]).
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
         self
     }
 
@@ -200,8 +230,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Replaces `tokio::time::sleep` for the waits between attempts: to record them in tests instead of
-    /// waiting, or to use another async runtime's timer.
+    /// Replaces `tokio::time::sleep` for every wait the client makes: between attempts, between the polls of a
+    /// long-running operation (`wait()`), and for the deadline of such a wait. To record them in tests instead of
+    /// waiting, or to use another async runtime's timer (then no Tokio runtime is needed for waiting).
     pub fn sleeper<F, Fut>(mut self, sleep: F) -> Self
     where
         F: Fn(Duration) -> Fut + Send + Sync + 'static,
@@ -224,7 +255,7 @@ impl ClientBuilder {
             &names.credentials,
         )?;
         let base_url = match self.base_url.as_deref().or(crate::DEFAULT_BASE_URL) {
-            Some(url) => check_base_url(url, names.base_url)?,
+            Some(url) => check_base_url(url, names.base_url, self.allow_insecure_http)?,
             None => {
                 return Err(Error::Config(format!(
                     "no base URL: the API description names no server, so set {}",
@@ -232,25 +263,25 @@ impl ClientBuilder {
                 )))
             }
         };
-        let http = match (self.http_client, self.connect_timeout) {
-            (Some(_), Some(_)) => {
-                return Err(Error::Config(
-                    "connect_timeout(..) cannot change a caller-supplied http_client(..): set the connect \
-                     timeout on that reqwest::Client"
-                        .to_owned(),
-                ))
-            }
-            (Some(http), None) => http,
-            (None, connect_timeout) => {
-                default_http_client(connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))?
-            }
+        let builder = match self.http_client_builder {
+            Some(builder) => builder,
+            None => reqwest::Client::builder().connect_timeout(DEFAULT_CONNECT_TIMEOUT),
         };
+        let builder = match self.connect_timeout {
+            Some(timeout) => builder.connect_timeout(timeout),
+            None => builder,
+        };
+        let http = builder
+            .redirect(same_origin_redirects())
+            .build()
+            .map_err(|err| Error::Config(format!("could not create the HTTP client: {err}")))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base_url,
                 credentials,
                 timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                total_timeout: self.total_timeout,
                 retry: self.retry,
                 max_response_bytes: self
                     .max_response_bytes
@@ -294,14 +325,21 @@ impl Client {
     }
 
     /// A call of one operation, to be awaited. `request` carries the argument error, if any, so that it is
-    /// returned on `.await` before anything is sent; `decode` reads 2xx bodies.
+    /// returned on `.await` before anything is sent; `decode` reads 2xx bodies. The call holds a clone of the
+    /// client (one reference count), so it can outlive this handle and be spawned.
     #[allow(dead_code)] // a spec without operations never calls it
-    pub(crate) fn call<'a, T: 'a>(
-        &'a self,
+    pub(crate) fn call<T: 'static>(
+        &self,
         request: Result<RequestSpec>,
         decode: Decoder<T>,
-    ) -> Call<'a, T> {
-        Call::new(self, request, decode)
+    ) -> Call<T> {
+        Call::new(self.clone(), request, decode)
+    }
+
+    /// The client's timer, for every wait it makes.
+    #[allow(dead_code)] // only specs with asynchronous operations wait
+    pub(crate) fn sleeper(&self) -> Sleeper {
+        Arc::clone(&self.inner.sleeper)
     }
 
     /// Sends the call, retrying as the retry policy says (see `retry.rs`), and decodes the final 2xx response.
@@ -340,6 +378,12 @@ impl Client {
                 .non_idempotent_retries()
                 .unwrap_or(policy.retry_non_idempotent);
         let call_span = tracing::Span::current();
+        let deadline = options
+            .overall_timeout()
+            .or(self.inner.total_timeout)
+            .map(|total| (Instant::now(), total));
+        // What is left of the call's time, when it has a limit.
+        let left = || deadline.map(|(start, total)| total.saturating_sub(start.elapsed()));
         let mut retries: u32 = 0;
         loop {
             let attempts = retries + 1;
@@ -347,6 +391,10 @@ impl Client {
             http_request
                 .headers_mut()
                 .insert(RETRY_COUNT_HEADER, HeaderValue::from(retries));
+            if let Some(left) = left() {
+                let attempt_timeout = http_request.timeout_mut();
+                *attempt_timeout = attempt_timeout.map(|timeout| timeout.min(left));
+            }
             let attempt_span = tracing::debug_span!(
                 "cloudflare_attempt",
                 attempt = retries,
@@ -400,6 +448,8 @@ impl Client {
                     (err, delay)
                 }
             };
+            // A retry that could not start before the call's deadline is not waited for.
+            let delay = delay.filter(|delay| left().is_none_or(|left| *delay < left));
             let Some(delay) = delay else {
                 call_span.record("attempts", attempts);
                 if let Some(status) = err.status() {
@@ -541,9 +591,10 @@ fn replace_headers(map: &mut HeaderMap, headers: Vec<(HeaderName, HeaderValue)>)
     }
 }
 
-/// An http(s) URL without credentials, query or fragment, returned without its trailing "/".
-/// Error messages never repeat the URL, in case it holds something private.
-fn check_base_url(raw: &str, name: &str) -> Result<String> {
+/// An http(s) URL without credentials, query or fragment, returned without its trailing "/". Plain http only to a
+/// loopback address, unless `allow_insecure_http`. Error messages never repeat the URL, in case it holds
+/// something private; the host is named when it is the problem.
+fn check_base_url(raw: &str, name: &str, allow_insecure_http: bool) -> Result<String> {
     let url = reqwest::Url::parse(raw)
         .map_err(|err| Error::Config(format!("{name} is not a valid URL: {err}")))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -562,17 +613,48 @@ fn check_base_url(raw: &str, name: &str) -> Result<String> {
             "{name} must not have a query or fragment"
         )));
     }
+    if url.scheme() == "http" && !allow_insecure_http && !is_loopback(&url) {
+        return Err(Error::Config(format!(
+            "{name} uses plain http to `{}`, which would send the credentials in cleartext: use https, or \
+             ClientBuilder::allow_insecure_http(true) if that network is trusted",
+            url.host_str().unwrap_or_default()
+        )));
+    }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// reqwest's defaults, but redirects are followed only within the same origin: reqwest strips `Authorization`
-/// on a cross-host redirect, not `X-Auth-Email` / `X-Auth-Key`.
-fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
-    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+/// `localhost`, or an IP address of the loopback interface (`127.0.0.0/8`, `::1`, `::ffff:127.x.y.z`).
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    // The URL parser has already normalised IPv4 spellings (`127.1`, `0x7f.0.0.1`) and bracketed IPv6.
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+    {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|ip| ip.is_loopback())
+        }
+        Err(_) => false,
+    }
+}
+
+/// The redirect rule of every client the SDK builds: follow a redirect only within the same origin (scheme, host
+/// and port), at most 10 times. reqwest strips `Authorization` on a cross-host redirect but not `X-Auth-Email` /
+/// `X-Auth-Key`, and an https-to-http redirect would send them in cleartext; a redirect that leaves the origin is
+/// not followed and the 3xx response is returned as the call's error.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
         let same_origin = attempt
             .previous()
-            .last()
-            .is_some_and(|previous| previous.origin() == attempt.url().origin());
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
         if !same_origin {
             attempt.stop()
         } else if attempt.previous().len() > MAX_REDIRECTS {
@@ -580,12 +662,7 @@ fn default_http_client(connect_timeout: Duration) -> Result<reqwest::Client> {
         } else {
             attempt.follow()
         }
-    });
-    reqwest::Client::builder()
-        .redirect(redirects)
-        .connect_timeout(connect_timeout)
-        .build()
-        .map_err(|err| Error::Config(format!("could not create the HTTP client: {err}")))
+    })
 }
 
 #[cfg(test)]
@@ -709,14 +786,71 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_only_to_loopback_unless_allowed() {
+        let build = |url: &str, allow: bool| {
+            Client::builder()
+                .api_token(TOKEN)
+                .base_url(url)
+                .allow_insecure_http(allow)
+                .build()
+        };
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "http://127.1",
+            "http://[::1]:9",
+            "http://[::ffff:127.0.0.1]",
+            "http://localhost:1/v4",
+            "http://LOCALHOST",
+            "https://api.example.com",
+        ] {
+            assert!(build(url, false).is_ok(), "{url}");
+        }
+        for (url, host) in [
+            ("http://api.example.com/client/v4", "api.example.com"),
+            ("http://10.0.0.1", "10.0.0.1"),
+            ("http://[2001:db8::1]", "[2001:db8::1]"),
+            ("http://localhost.example.com", "localhost.example.com"),
+            ("http://0.0.0.0", "0.0.0.0"),
+        ] {
+            let message = config_message(build(url, false));
+            assert!(
+                message.contains(&format!("`{host}`"))
+                    && message.contains("cleartext")
+                    && message.contains("allow_insecure_http"),
+                "{message}"
+            );
+            assert!(build(url, true).is_ok(), "{url}");
+        }
+        // The environment's base URL is held to the same rule, named as the variable.
+        let from_env = Client::from_lookup(|name| {
+            Ok(match name {
+                "CLOUDFLARE_API_TOKEN" => Some(TOKEN.to_owned()),
+                "CLOUDFLARE_BASE_URL" => Some("http://api.cloudflare.com/client/v4".to_owned()),
+                _ => None,
+            })
+        });
+        let message = config_message(from_env);
+        assert!(
+            message.starts_with("CLOUDFLARE_BASE_URL uses plain http to `api.cloudflare.com`"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn debug_never_shows_secrets() {
         let builder = Client::builder()
-            .api_email("a@b.c")
+            .api_email("someone@example.com")
             .api_key(KEY)
             .base_url("http://127.0.0.1:1");
         let builder_debug = format!("{builder:?}");
         assert!(
             builder_debug.contains("[redacted]") && !builder_debug.contains(KEY),
+            "{builder_debug}"
+        );
+        // The email is masked as the built client masks it.
+        assert!(
+            builder_debug.contains("s***@example.com") && !builder_debug.contains("someone@"),
             "{builder_debug}"
         );
         let client = builder.build().unwrap();
@@ -729,7 +863,7 @@ mod tests {
         let builder = Client::builder()
             .api_token(TOKEN)
             .base_url("http://127.0.0.1:1")
-            .http_client(reqwest::Client::new());
+            .http_client_builder(reqwest::Client::builder());
         let builder_debug = format!("{builder:?}");
         assert!(
             builder_debug.contains("[redacted]") && !builder_debug.contains(TOKEN),

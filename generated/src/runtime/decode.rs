@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::envelope::Envelope;
-use super::error::{Error, Result};
+use super::error::{Error, ResponseHeaders, Result};
 
 /// Longest body excerpt kept in [`Error::Decode`].
 const SNIPPET_BYTES: usize = 512;
@@ -84,6 +84,7 @@ pub(super) fn decode_error(
         source: source.into(),
         attempts: 1,
         cf_ray: None,
+        headers: ResponseHeaders::default(),
     }
 }
 

@@ -1,42 +1,660 @@
 //! Cloudflare's response envelope `{success, errors, messages, result}`: the decoders for enveloped operations,
 //! and reading the error envelope off any response.
 
-use serde::de::DeserializeOwned;
+use std::fmt;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::decode::decode_error;
-use super::error::{ApiError, ApiMessage, Error, Result};
+use super::error::{ApiCode, ApiError, ApiMessage, Error, MessageSource, Result};
+
+/// Most entries kept of an envelope's `errors` or `messages`; the others are counted and skipped unread.
+pub(crate) const MAX_MESSAGES: usize = 100;
+/// Longest JSON text kept of a `message` (or `code`) that is not a string: an array or object is written out
+/// as compact JSON up to this length, never built as a tree.
+pub(crate) const MAX_JSON_TEXT: usize = 4096;
 
 /// The envelope with `result` left as raw JSON, so it is decoded straight into the operation's type.
-/// `errors` / `messages` tolerate being absent or null: only `success` makes a body an envelope.
+/// `errors` / `messages` tolerate being absent or null: only `success` makes a body an envelope. Nothing in it
+/// is decoded through a `serde_json::Value` tree, so an error body costs memory bounded by its length (about
+/// once), whatever its shape: a 64 MiB `errors: [0,0,0...]` keeps 100 entries and a count.
 #[derive(Deserialize)]
 pub(super) struct Envelope<'a> {
     success: bool,
-    #[serde(default, deserialize_with = "lenient_messages")]
-    errors: Option<Vec<ApiMessage>>,
-    #[serde(default, deserialize_with = "lenient_messages")]
-    messages: Option<Vec<ApiMessage>>,
+    #[serde(default)]
+    errors: Messages,
+    #[serde(default)]
+    messages: Messages,
     #[serde(default, borrow)]
     result: Option<&'a RawValue>,
 }
 
 /// `errors` / `messages` as a list whatever JSON they are: an array of entries, null (none), or a single entry,
-/// so that an odd shape never hides a real API error behind a decode error.
-fn lenient_messages<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> std::result::Result<Option<Vec<ApiMessage>>, D::Error> {
-    use serde_json::Value;
-    let entries = match Value::deserialize(deserializer)? {
-        Value::Null => return Ok(None),
-        Value::Array(items) => items,
-        single => vec![single],
+/// so that an odd shape never hides a real API error behind a decode error. The first [`MAX_MESSAGES`] are
+/// kept; `total` counts them all.
+#[derive(Default)]
+pub(super) struct Messages {
+    kept: Vec<ApiMessage>,
+    total: usize,
+}
+
+impl Messages {
+    fn one(message: ApiMessage) -> Self {
+        Self {
+            kept: vec![message],
+            total: 1,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Messages {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(MessagesVisitor)
+    }
+}
+
+struct MessagesVisitor;
+
+/// A single entry where a list was expected: the entry visitor's answer, as a list of one.
+macro_rules! single_entry {
+    ($($method:ident($ty:ty)),*) => {
+        $(fn $method<E: serde::de::Error>(self, value: $ty) -> std::result::Result<Self::Value, E> {
+            MessageVisitor.$method(value).map(Messages::one)
+        })*
     };
-    entries
-        .into_iter()
-        .map(|entry| ApiMessage::deserialize(entry).map_err(serde::de::Error::custom))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map(Some)
+}
+
+impl<'de> Visitor<'de> for MessagesVisitor {
+    type Value = Messages;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of messages")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Messages::default())
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Messages::default())
+    }
+
+    single_entry!(
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_f64(f64),
+        visit_str(&str)
+    );
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut messages = Messages::default();
+        loop {
+            let more = if messages.kept.len() < MAX_MESSAGES {
+                match seq.next_element::<ApiMessage>()? {
+                    Some(message) => {
+                        messages.kept.push(message);
+                        true
+                    }
+                    None => false,
+                }
+            } else {
+                seq.next_element::<IgnoredAny>()?.is_some()
+            };
+            if !more {
+                return Ok(messages);
+            }
+            messages.total = messages.total.saturating_add(1);
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
+        MessageVisitor.visit_map(map).map(Messages::one)
+    }
+}
+
+/// [`ApiMessage`]'s `Deserialize`: an object's known fields, or any other value as the message.
+pub(super) fn deserialize_message<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<ApiMessage, D::Error> {
+    deserializer.deserialize_any(MessageVisitor)
+}
+
+struct MessageVisitor;
+
+fn message_text(message: String) -> ApiMessage {
+    ApiMessage {
+        message,
+        ..ApiMessage::default()
+    }
+}
+
+impl<'de> Visitor<'de> for MessageVisitor {
+    type Value = ApiMessage;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a message")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(ApiMessage::default())
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(ApiMessage::default())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> std::result::Result<Self::Value, E> {
+        Ok(message_text(value.to_string()))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> std::result::Result<Self::Value, E> {
+        Ok(message_text(value.to_string()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> std::result::Result<Self::Value, E> {
+        Ok(message_text(value.to_string()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> std::result::Result<Self::Value, E> {
+        Ok(message_text(float_text(value)))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> std::result::Result<Self::Value, E> {
+        Ok(message_text(value.to_owned()))
+    }
+
+    fn visit_string<E: serde::de::Error>(
+        self,
+        value: String,
+    ) -> std::result::Result<Self::Value, E> {
+        Ok(message_text(value))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+        let mut text = JsonText::default();
+        text.visit_seq(seq)?;
+        Ok(message_text(text.finish()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut message = ApiMessage::default();
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Code => message.code = map.next_value()?,
+                Field::Message => {
+                    message.message = map.next_value::<Text>()?.value.unwrap_or_default();
+                }
+                Field::DocumentationUrl => {
+                    message.documentation_url = map.next_value::<Text>()?.value
+                }
+                Field::Source => message.source = map.next_value::<Source>()?.0,
+                Field::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(message)
+    }
+}
+
+/// The fields of a message that are read; the name is matched without being copied.
+enum Field {
+    Code,
+    Message,
+    DocumentationUrl,
+    Source,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> std::result::Result<Field, E> {
+                Ok(match name {
+                    "code" => Field::Code,
+                    "message" => Field::Message,
+                    "documentation_url" => Field::DocumentationUrl,
+                    "source" => Field::Source,
+                    _ => Field::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(FieldVisitor)
+    }
+}
+
+/// A text field: `None` for null, the string as is, or any other value's JSON text (its first
+/// [`MAX_JSON_TEXT`] bytes).
+struct Text {
+    value: Option<String>,
+    /// Whether the value was a JSON string.
+    is_string: bool,
+}
+
+impl Text {
+    fn string(value: String) -> Self {
+        Self {
+            value: Some(value),
+            is_string: true,
+        }
+    }
+
+    fn json(value: String) -> Self {
+        Self {
+            value: Some(value),
+            is_string: false,
+        }
+    }
+
+    const NULL: Self = Self {
+        value: None,
+        is_string: false,
+    };
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Text, E> {
+        Ok(Text::NULL)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Text, E> {
+        Ok(Text::NULL)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> std::result::Result<Text, E> {
+        Ok(Text::string(value.to_owned()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, value: String) -> std::result::Result<Text, E> {
+        Ok(Text::string(value))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> std::result::Result<Text, E> {
+        Ok(Text::json(value.to_string()))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> std::result::Result<Text, E> {
+        Ok(Text::json(value.to_string()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> std::result::Result<Text, E> {
+        Ok(Text::json(value.to_string()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> std::result::Result<Text, E> {
+        Ok(Text::json(float_text(value)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Text, A::Error> {
+        let mut text = JsonText::default();
+        text.visit_seq(seq)?;
+        Ok(Text::json(text.finish()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Text, A::Error> {
+        let mut text = JsonText::default();
+        text.visit_map(map)?;
+        Ok(Text::json(text.finish()))
+    }
+}
+
+/// `source`: an object whose `pointer` is a string or null (anything else there makes it no source), or any
+/// other value, which is no source.
+struct Source(Option<MessageSource>);
+
+/// Scalars where a container was expected: read as nothing.
+macro_rules! scalars_are {
+    ($value:expr; $($method:ident($ty:ty)),*) => {
+        $(fn $method<E: serde::de::Error>(self, _: $ty) -> std::result::Result<Self::Value, E> {
+            Ok($value)
+        })*
+    };
+}
+
+impl<'de> Deserialize<'de> for Source {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(SourceVisitor)
+    }
+}
+
+struct SourceVisitor;
+
+impl<'de> Visitor<'de> for SourceVisitor {
+    type Value = Source;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    scalars_are!(Source(None); visit_bool(bool), visit_i64(i64), visit_u64(u64), visit_f64(f64), visit_str(&str));
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Source, E> {
+        Ok(Source(None))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Source, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Source(None))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Source, A::Error> {
+        let mut pointer = Some(None);
+        while let Some(key) = map.next_key::<SourceField>()? {
+            match key {
+                SourceField::Pointer => {
+                    let text = map.next_value::<Text>()?;
+                    pointer = match text.value {
+                        None => Some(None),
+                        Some(value) if text.is_string => Some(Some(value)),
+                        Some(_) => None,
+                    }
+                }
+                SourceField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Source(pointer.map(|pointer| MessageSource { pointer })))
+    }
+}
+
+enum SourceField {
+    Pointer,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for SourceField {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct SourceFieldVisitor;
+        impl Visitor<'_> for SourceFieldVisitor {
+            type Value = SourceField;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_str<E: serde::de::Error>(
+                self,
+                name: &str,
+            ) -> std::result::Result<SourceField, E> {
+                Ok(if name == "pointer" {
+                    SourceField::Pointer
+                } else {
+                    SourceField::Other
+                })
+            }
+        }
+        deserializer.deserialize_identifier(SourceFieldVisitor)
+    }
+}
+
+/// [`ApiCode`]'s `Deserialize`: an integer that fits `i64`, else the value that was sent (an array or object as
+/// a `serde_json::Value` only when its JSON text is at most [`MAX_JSON_TEXT`] bytes, else that much of its text).
+pub(super) fn deserialize_code<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<ApiCode, D::Error> {
+    deserializer.deserialize_any(CodeVisitor)
+}
+
+struct CodeVisitor;
+
+impl<'de> Visitor<'de> for CodeVisitor {
+    type Value = ApiCode;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an error code")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<ApiCode, E> {
+        Ok(ApiCode::Other(serde_json::Value::Null))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<ApiCode, E> {
+        self.visit_unit()
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> std::result::Result<ApiCode, E> {
+        Ok(ApiCode::Other(serde_json::Value::Bool(value)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> std::result::Result<ApiCode, E> {
+        Ok(ApiCode::Int(value))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> std::result::Result<ApiCode, E> {
+        Ok(i64::try_from(value).map_or_else(|_| ApiCode::Other(value.into()), ApiCode::Int))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> std::result::Result<ApiCode, E> {
+        Ok(ApiCode::Other(serde_json::Number::from_f64(value).map_or(
+            serde_json::Value::Null,
+            serde_json::Value::Number,
+        )))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> std::result::Result<ApiCode, E> {
+        Ok(ApiCode::Other(serde_json::Value::String(value.to_owned())))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, value: String) -> std::result::Result<ApiCode, E> {
+        Ok(ApiCode::Other(serde_json::Value::String(value)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<ApiCode, A::Error> {
+        let mut text = JsonText::default();
+        text.visit_seq(seq)?;
+        Ok(text.into_code())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<ApiCode, A::Error> {
+        let mut text = JsonText::default();
+        text.visit_map(map)?;
+        Ok(text.into_code())
+    }
+}
+
+/// A float as `serde_json` writes it (`1e+30`, `7003.0`).
+fn float_text(value: f64) -> String {
+    serde_json::Number::from_f64(value)
+        .map_or_else(|| "null".to_owned(), |number| number.to_string())
+}
+
+/// Compact JSON text of a value, written while it is read (no tree), keeping at most [`MAX_JSON_TEXT`] bytes:
+/// past that the rest is read and dropped, and the text ends with "…".
+#[derive(Default)]
+struct JsonText {
+    out: String,
+    truncated: bool,
+}
+
+impl JsonText {
+    fn push(&mut self, text: &str) {
+        if self.truncated {
+            return;
+        }
+        if self.out.len() + text.len() > MAX_JSON_TEXT {
+            self.truncated = true;
+        } else {
+            self.out.push_str(text);
+        }
+    }
+
+    fn push_string(&mut self, value: &str) {
+        // Quoting never makes a string shorter: a string that cannot fit is not even quoted.
+        if self.truncated || self.out.len() + value.len() + 2 > MAX_JSON_TEXT {
+            self.truncated = true;
+            return;
+        }
+        match serde_json::to_string(value) {
+            Ok(quoted) => self.push(&quoted),
+            Err(_) => self.truncated = true,
+        }
+    }
+
+    fn visit_seq<'de, A: SeqAccess<'de>>(
+        &mut self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        self.push("[");
+        let mut first = true;
+        loop {
+            let mark = (self.out.len(), self.truncated);
+            if !first {
+                self.push(",");
+            }
+            if seq.next_element_seed(&mut *self)?.is_none() {
+                // No element after the comma: take it back.
+                self.out.truncate(mark.0);
+                self.truncated = mark.1;
+                break;
+            }
+            first = false;
+        }
+        self.push("]");
+        Ok(())
+    }
+
+    fn visit_map<'de, A: MapAccess<'de>>(
+        &mut self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        self.push("{");
+        let mut first = true;
+        loop {
+            let mark = (self.out.len(), self.truncated);
+            if !first {
+                self.push(",");
+            }
+            if map.next_key_seed(&mut *self)?.is_none() {
+                self.out.truncate(mark.0);
+                self.truncated = mark.1;
+                break;
+            }
+            self.push(":");
+            map.next_value_seed(&mut *self)?;
+            first = false;
+        }
+        self.push("}");
+        Ok(())
+    }
+
+    fn finish(self) -> String {
+        if self.truncated {
+            self.out + "…"
+        } else {
+            self.out
+        }
+    }
+
+    fn into_code(self) -> ApiCode {
+        if !self.truncated {
+            if let Ok(value) = serde_json::from_str(&self.out) {
+                return ApiCode::Other(value);
+            }
+        }
+        ApiCode::Other(serde_json::Value::String(self.finish()))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for &mut JsonText {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for &mut JsonText {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+        self.push("null");
+        Ok(())
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+        self.visit_unit()
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> std::result::Result<(), E> {
+        self.push(if value { "true" } else { "false" });
+        Ok(())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> std::result::Result<(), E> {
+        self.push(&value.to_string());
+        Ok(())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> std::result::Result<(), E> {
+        self.push(&value.to_string());
+        Ok(())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> std::result::Result<(), E> {
+        self.push(&float_text(value));
+        Ok(())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> std::result::Result<(), E> {
+        self.push_string(value);
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<(), A::Error> {
+        JsonText::visit_seq(self, seq)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<(), A::Error> {
+        JsonText::visit_map(self, map)
+    }
 }
 
 impl<'a> Envelope<'a> {
@@ -45,10 +663,10 @@ impl<'a> Envelope<'a> {
     }
 
     pub(super) fn into_api_error(self, status: reqwest::StatusCode) -> Error {
-        Error::Api(Box::new(ApiError::new(
+        Error::Api(Box::new(ApiError::with_totals(
             status,
-            self.errors.unwrap_or_default(),
-            self.messages.unwrap_or_default(),
+            (self.errors.kept, self.errors.total),
+            (self.messages.kept, self.messages.total),
         )))
     }
 
@@ -207,6 +825,53 @@ mod tests {
                 .starts_with("could not decode the response (HTTP 500"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn long_error_lists_keep_the_first_entries_and_the_count() {
+        let entries: Vec<String> = (0..1000)
+            .map(|i| format!(r#"{{"code":{i},"message":"m{i}"}}"#))
+            .collect();
+        let body = format!(
+            r#"{{"success":false,"errors":[{}],"messages":[0,0,0]}}"#,
+            entries.join(",")
+        );
+        let err = api(item(StatusCode::BAD_REQUEST, body.as_bytes()));
+        assert_eq!(err.errors.len(), MAX_MESSAGES);
+        assert_eq!(err.errors_total(), 1000);
+        assert_eq!(err.errors[99].message, "m99");
+        assert_eq!((err.messages.len(), err.messages_total()), (3, 3));
+        assert!(
+            err.to_string().ends_with("[99] m99 (and 900 more)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn non_string_messages_and_codes_are_bounded_json_text() {
+        let nested = format!("[{}]", vec!["[1,{\"a\":null}]"; 2000].join(","));
+        let body = format!(
+            r#"{{"success":false,"errors":[{{"code":{nested},"message":{nested}}},{{"code":[1,"x"],"message":{{"k":[true,1.5]}},"source":{{"pointer":7}}}}]}}"#
+        );
+        let err = api(item(StatusCode::BAD_REQUEST, body.as_bytes()));
+        let long = &err.errors[0].message;
+        assert!(long.starts_with(r#"[[1,{"a":null}],[1,"#), "{long}");
+        assert!(
+            long.ends_with('…') && long.len() <= MAX_JSON_TEXT + 3,
+            "{}",
+            long.len()
+        );
+        assert!(
+            matches!(&err.errors[0].code, ApiCode::Other(serde_json::Value::String(text)) if text.ends_with('…')),
+            "{:?}",
+            err.errors[0].code
+        );
+        assert_eq!(err.errors[1].message, r#"{"k":[true,1.5]}"#);
+        assert_eq!(
+            err.errors[1].code,
+            ApiCode::Other(serde_json::json!([1, "x"]))
+        );
+        assert_eq!(err.errors[1].source, None);
     }
 
     #[derive(Debug, PartialEq, serde::Deserialize)]

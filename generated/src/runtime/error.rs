@@ -13,7 +13,11 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// The response was not what the spec promised: not JSON, not the envelope, or `result` of the wrong shape.
-    #[error("could not decode the response (HTTP {status}{}): {source}; body starts: {body}", attempts_note(*attempts))]
+    #[error(
+        "could not decode the response (HTTP {status}{}): {source}; body starts: {}",
+        attempts_note(*attempts),
+        Escaped(body)
+    )]
     Decode {
         /// Status of the response that could not be decoded.
         status: reqwest::StatusCode,
@@ -26,6 +30,9 @@ pub enum Error {
         attempts: u32,
         /// Cloudflare's request id (`cf-ray` header) of the response, when it had one.
         cf_ray: Option<String>,
+        /// The response's headers (`retry-after`, rate limits...): an error page from the edge still says when to
+        /// come back. [`Error::retry_after`] and [`Error::headers`] read them.
+        headers: ResponseHeaders,
     },
     /// No usable response: could not connect, timed out, or the connection broke off (possibly in the middle of
     /// the body, in which case `status` is the status that had arrived). [`Error::is_timeout`] and
@@ -70,8 +77,9 @@ pub enum Error {
     Config(String),
     /// A paginated listing handed back a cursor it had already returned, so following it would loop forever.
     #[error(
-        "operation `{operation}`: the server returned cursor `{cursor}` again after {pages} pages; \
-         stopped paging to avoid an endless loop"
+        "operation `{operation}`: the server returned cursor `{}` again after {pages} pages; \
+         stopped paging to avoid an endless loop",
+        Escaped(cursor)
     )]
     RepeatedCursor {
         /// The listing operation's id.
@@ -82,7 +90,12 @@ pub enum Error {
         pages: usize,
     },
     /// An asynchronous operation that was being waited on reported that it failed.
-    #[error("asynchronous operation `{id}` failed with status `{status}` (polled with `{operation}`): {message}")]
+    #[error(
+        "asynchronous operation `{}` failed with status `{}` (polled with `{operation}`): {}",
+        Escaped(id),
+        Escaped(status),
+        Escaped(message)
+    )]
     OperationFailed {
         /// The operation used to poll its status.
         operation: &'static str,
@@ -95,15 +108,18 @@ pub enum Error {
     },
     /// Waiting on an asynchronous operation reached its deadline while the operation was still pending.
     #[error(
-        "gave up waiting for asynchronous operation `{id}` after {waited:?} (polled with `{operation}`); \
-         last status `{last_status}`"
+        "gave up waiting for asynchronous operation `{}` after {waited:?} (polled with `{operation}`); \
+         last status `{}`",
+        Escaped(id),
+        Escaped(last_status)
     )]
     WaitTimeout {
         /// The operation used to poll its status.
         operation: &'static str,
         /// The id of the asynchronous operation.
         id: String,
-        /// The status of the last poll, as the API spells it.
+        /// The status of the last poll, as the API spells it (empty when the deadline passed before any poll
+        /// answered).
         last_status: String,
         /// How long was spent waiting.
         waited: std::time::Duration,
@@ -245,15 +261,31 @@ impl Error {
             Error::Transport { .. } => true,
             Error::Api(api) => super::retry::server_says(&api.headers)
                 .unwrap_or_else(|| super::retry::retryable_status(api.status)),
-            Error::Decode { status, .. } => super::retry::retryable_status(*status),
+            Error::Decode {
+                status, headers, ..
+            } => super::retry::server_says(headers)
+                .unwrap_or_else(|| super::retry::retryable_status(*status)),
             _ => false,
         }
     }
 
     /// How long the server asked to wait before trying again (`retry-after-ms`, else `retry-after` in seconds or
-    /// as an HTTP date), when it sent an error envelope with one.
+    /// as an HTTP date), read off the response's headers: those of an error envelope ([`Error::Api`]) or of a body
+    /// that was not one ([`Error::Decode`], e.g. an HTML 429 or 503 page from the edge). A wait too long to
+    /// represent (`retry-after: 1e20`) is `Duration::MAX`.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
-        self.api_error().and_then(ApiError::retry_after)
+        self.headers()
+            .and_then(|headers| super::retry::retry_after(headers, std::time::SystemTime::now()))
+    }
+
+    /// The headers of the response this error came from (`retry-after`, rate limits, `cf-ray`...), for
+    /// [`Error::Api`] and [`Error::Decode`].
+    pub fn headers(&self) -> Option<&reqwest::header::HeaderMap> {
+        match self {
+            Error::Api(api) => Some(api.headers()),
+            Error::Decode { headers, .. } => Some(headers),
+            _ => None,
+        }
     }
 
     /// The same error counting `attempts` requests, and with the response's `cf-ray` id and headers when it
@@ -272,9 +304,20 @@ impl Error {
                 }
             }
             Error::Decode {
-                attempts, cf_ray, ..
+                attempts,
+                cf_ray,
+                headers: kept,
+                ..
+            } => {
+                *attempts = attempt_count;
+                if cf_ray.is_none() {
+                    *cf_ray = ray();
+                }
+                if let Some(headers) = headers {
+                    *kept = ResponseHeaders::from(headers.clone());
+                }
             }
-            | Error::ResponseTooLarge {
+            Error::ResponseTooLarge {
                 attempts, cf_ray, ..
             } => {
                 *attempts = attempt_count;
@@ -286,6 +329,68 @@ impl Error {
             _ => {}
         }
         self
+    }
+}
+
+/// Server-supplied text as `Display` writes it: control characters (line breaks, terminal escapes) and the
+/// invisible characters that reorder or separate lines are written as `\n`, `\r`, `\t` or `\u{..}`, so a message
+/// cannot forge a log line or hide text. The text itself (e.g. [`ApiMessage::message`]) is kept as sent.
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0;
+        let mut plain_from = 0;
+        for (at, c) in text.char_indices() {
+            if !needs_escape(c) {
+                continue;
+            }
+            f.write_str(text.get(plain_from..at).unwrap_or_default())?;
+            match c {
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                other => write!(f, "\\u{{{:x}}}", u32::from(other))?,
+            }
+            plain_from = at + c.len_utf8();
+        }
+        f.write_str(text.get(plain_from..).unwrap_or_default())
+    }
+}
+
+/// C0 and C1 controls (DEL included), the line and paragraph separators, and the bidirectional overrides.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// The headers of the response an error came from. Read them as a [`reqwest::header::HeaderMap`] (it
+/// dereferences to one); `Debug` lists the header names only, since a response may set cookies or echo tokens.
+#[derive(Clone, Default, PartialEq)]
+pub struct ResponseHeaders(Box<reqwest::header::HeaderMap>);
+
+impl From<reqwest::header::HeaderMap> for ResponseHeaders {
+    fn from(headers: reqwest::header::HeaderMap) -> Self {
+        Self(Box::new(headers))
+    }
+}
+
+impl std::ops::Deref for ResponseHeaders {
+    type Target = reqwest::header::HeaderMap;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ResponseHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.keys().map(|name| name.as_str()))
+            .finish()
     }
 }
 
@@ -302,6 +407,8 @@ pub struct ApiError {
     /// Requests sent for the call, this one included (1 when it was not retried).
     pub attempts: u32,
     headers: reqwest::header::HeaderMap,
+    errors_total: usize,
+    messages_total: usize,
 }
 
 impl ApiError {
@@ -311,13 +418,41 @@ impl ApiError {
         errors: Vec<ApiMessage>,
         messages: Vec<ApiMessage>,
     ) -> Self {
+        let (errors_total, messages_total) = (errors.len(), messages.len());
         Self {
             status,
             errors,
             messages,
             attempts: 1,
             headers: reqwest::header::HeaderMap::new(),
+            errors_total,
+            messages_total,
         }
+    }
+
+    /// An API error as decoded off the wire, where only the first entries of long lists were kept.
+    pub(crate) fn with_totals(
+        status: reqwest::StatusCode,
+        (errors, errors_total): (Vec<ApiMessage>, usize),
+        (messages, messages_total): (Vec<ApiMessage>, usize),
+    ) -> Self {
+        Self {
+            errors_total: errors_total.max(errors.len()),
+            messages_total: messages_total.max(messages.len()),
+            ..Self::new(status, errors, messages)
+        }
+    }
+
+    /// How many entries the response's `errors` listed. At most the first 100 are kept in [`ApiError::errors`],
+    /// so that a hostile or runaway body cannot cost memory in proportion to its length.
+    pub fn errors_total(&self) -> usize {
+        self.errors_total
+    }
+
+    /// How many entries the response's `messages` listed (at most the first 100 are kept in
+    /// [`ApiError::messages`]).
+    pub fn messages_total(&self) -> usize {
+        self.messages_total
     }
 
     /// The `code` of each entry in `errors`, in order: what callers usually branch on (`code == 7003`).
@@ -349,6 +484,8 @@ impl fmt::Debug for ApiError {
             .field("status", &self.status)
             .field("errors", &self.errors)
             .field("messages", &self.messages)
+            .field("errors_total", &self.errors_total)
+            .field("messages_total", &self.messages_total)
             .field("attempts", &self.attempts)
             .field("cf_ray", &self.cf_ray())
             .field("headers", &names)
@@ -370,7 +507,15 @@ impl fmt::Display for ApiError {
             if index > 0 {
                 f.write_str("; ")?;
             }
-            write!(f, "[{}] {}", error.code, error.message)?;
+            write!(
+                f,
+                "[{}] {}",
+                Escaped(&error.code.to_string()),
+                Escaped(&error.message)
+            )?;
+        }
+        if self.errors_total > self.errors.len() {
+            write!(f, " (and {} more)", self.errors_total - self.errors.len())?;
         }
         Ok(())
     }
@@ -385,7 +530,8 @@ impl std::error::Error for ApiError {}
 pub enum ApiCode {
     /// An integer code (every code Cloudflare documents).
     Int(i64),
-    /// Anything else, as the JSON value that was sent (a huge or fractional number, a string, null...).
+    /// Anything else, as the JSON value that was sent (a huge or fractional number, a string, null...). An array
+    /// or object longer than 4 KiB of JSON text is kept as a string of its first 4 KiB.
     Other(serde_json::Value),
 }
 
@@ -455,17 +601,18 @@ impl serde::Serialize for ApiCode {
     }
 }
 
+// Streamed, never through a `serde_json::Value` tree: see `envelope.rs`.
 impl<'de> serde::Deserialize<'de> for ApiCode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> std::result::Result<Self, D::Error> {
-        serde_json::Value::deserialize(deserializer).map(ApiCode::from)
+        super::envelope::deserialize_code(deserializer)
     }
 }
 
 /// One entry of an envelope's `errors` or `messages`. Decoding never fails on a JSON value: missing fields take
-/// their defaults, a `message` that is not a string keeps its JSON text, and an entry that is not an object
-/// becomes the message.
+/// their defaults, a `message` that is not a string keeps its JSON text (its first 4 KiB), and an entry that is
+/// not an object becomes the message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ApiMessage {
     /// Cloudflare's code (e.g. 7003); see [`ApiCode`].
@@ -480,41 +627,15 @@ pub struct ApiMessage {
     pub source: Option<MessageSource>,
 }
 
+// Streamed, never through a `serde_json::Value` tree: see `envelope.rs`.
 impl<'de> serde::Deserialize<'de> for ApiMessage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> std::result::Result<Self, D::Error> {
-        use serde_json::Value;
-        fn text(value: Value) -> String {
-            match value {
-                Value::String(text) => text,
-                other => other.to_string(),
-            }
-        }
-        Ok(match Value::deserialize(deserializer)? {
-            Value::Object(mut fields) => ApiMessage {
-                code: fields.remove("code").map(ApiCode::from).unwrap_or_default(),
-                message: fields
-                    .remove("message")
-                    .filter(|value| !value.is_null())
-                    .map(text)
-                    .unwrap_or_default(),
-                documentation_url: fields
-                    .remove("documentation_url")
-                    .filter(|value| !value.is_null())
-                    .map(text),
-                source: fields
-                    .remove("source")
-                    .and_then(|value| serde_json::from_value(value).ok()),
-            },
-            Value::Null => ApiMessage::default(),
-            other => ApiMessage {
-                message: text(other),
-                ..ApiMessage::default()
-            },
-        })
+        super::envelope::deserialize_message(deserializer)
     }
 }
+
 /// Where in the request an [`ApiMessage`] points.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -555,6 +676,55 @@ mod tests {
         assert_eq!(wrapped.to_string(), err.to_string());
         assert_eq!(wrapped.status(), Some(reqwest::StatusCode::NOT_FOUND));
         assert_eq!(wrapped.api_error(), Some(&err));
+    }
+
+    #[test]
+    fn display_escapes_control_characters_in_server_text() {
+        let forged = "bad\nINFO 2024-01-01 login ok user=admin\r\u{1b}[31m\u{202e}\u{85}";
+        let api = ApiError::new(
+            reqwest::StatusCode::BAD_REQUEST,
+            vec![ApiMessage {
+                code: ApiCode::Other(serde_json::Value::String("E\n1".to_owned())),
+                ..message(0, forged)
+            }],
+            Vec::new(),
+        );
+        let shown = api.to_string();
+        assert_eq!(
+            shown,
+            "Cloudflare API error (HTTP 400): [E\\n1] bad\\nINFO 2024-01-01 login ok user=admin\\r\\u{1b}[31m\\u{202e}\\u{85}"
+        );
+        // The value itself is kept as sent.
+        assert_eq!(api.errors[0].message, forged);
+        let decode = crate::runtime::decode::decode_error(
+            reqwest::StatusCode::BAD_GATEWAY,
+            b"<html>\r\nSet-Cookie: x\t</html>",
+            "not json",
+        );
+        let failed = Error::OperationFailed {
+            operation: "get-status",
+            id: "op\n1".to_owned(),
+            status: "failed\n".to_owned(),
+            message: "line\nbreak".to_owned(),
+        };
+        let timeout = Error::WaitTimeout {
+            operation: "get-status",
+            id: "op".to_owned(),
+            last_status: "x\ny".to_owned(),
+            waited: std::time::Duration::ZERO,
+        };
+        let repeated = Error::RepeatedCursor {
+            operation: "list",
+            cursor: "c\u{7f}".to_owned(),
+            pages: 2,
+        };
+        for err in [Error::Api(Box::new(api)), decode, failed, timeout, repeated] {
+            let shown = err.to_string();
+            assert!(
+                !shown.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "{shown:?}"
+            );
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ mod wire;
 
 pub use call::{Call, RequestOptions, Response};
 pub use client::{Client, ClientBuilder};
-pub use error::{ApiCode, ApiError, ApiMessage, Error, MessageSource, Result};
+pub use error::{ApiCode, ApiError, ApiMessage, Error, MessageSource, ResponseHeaders, Result};
 pub use paginate::Paginator;
 pub use wait::WaitOptions;
 

@@ -21,8 +21,10 @@ use reqwest::{Method, StatusCode};
 pub(crate) const RETRY_COUNT_HEADER: &str = "x-cloudflare-sdk-retry-count";
 
 /// Waits between attempts: `tokio::time::sleep` unless a test (or another runtime) injects its own.
-pub(crate) type Sleeper =
-    Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+pub(crate) type Sleeper = Arc<dyn Fn(Duration) -> SleepFuture + Send + Sync>;
+
+/// One wait of a [`Sleeper`].
+pub(crate) type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 pub(crate) fn tokio_sleeper() -> Sleeper {
     Arc::new(|delay| Box::pin(tokio::time::sleep(delay)))
@@ -127,7 +129,9 @@ pub(crate) fn cf_ray(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The wait the server asked for: `retry-after-ms` (milliseconds), else `retry-after` (seconds, or an HTTP date,
-/// counted from `now`; a date in the past is no wait). Negative, non-finite or unreadable values are ignored.
+/// counted from `now`; a date in the past is no wait). A number too large for a `Duration` (`1e20`) is
+/// `Duration::MAX`, so that it counts as longer than any cap rather than as no answer. Negative or unreadable
+/// values (`NaN`, `inf`, words) are ignored.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let header = |name: &str| {
         headers
@@ -136,22 +140,30 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
             .map(str::trim)
     };
     if let Some(millis) = header("retry-after-ms").and_then(non_negative) {
-        if let Ok(delay) = Duration::try_from_secs_f64(millis / 1000.0) {
-            return Some(delay);
-        }
+        return Some(seconds_to_duration(millis / 1000.0));
     }
     let value = header("retry-after")?;
     if let Some(seconds) = non_negative(value) {
-        return Duration::try_from_secs_f64(seconds).ok();
+        return Some(seconds_to_duration(seconds));
     }
     let date = parse_http_date(value)?;
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// A non-negative number of seconds (possibly infinite after parsing `1e400`) as a `Duration`, saturating.
+fn seconds_to_duration(seconds: f64) -> Duration {
+    Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX)
+}
+
+/// A decimal number written with digits (`3`, `1.5`, `1e20`), not negative. `NaN`, `inf` and the like are not
+/// numbers a server means.
 fn non_negative(text: &str) -> Option<f64> {
+    if !text.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
     text.parse::<f64>()
         .ok()
-        .filter(|value| value.is_finite() && *value >= 0.0)
+        .filter(|value| !value.is_nan() && *value >= 0.0)
 }
 
 /// An HTTP date in any of the three forms RFC 9110 accepts: `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate),
@@ -295,6 +307,8 @@ mod tests {
         );
         // Longer than the cap: no retry rather than an early one.
         assert_eq!(decide(429, &[("retry-after", "61")], false), None);
+        assert_eq!(decide(429, &[("retry-after", "1e20")], false), None);
+        assert_eq!(decide(503, &[("retry-after-ms", "1e30")], false), None);
         assert_eq!(
             decide(429, &[("retry-after", "60")], false),
             Some(Duration::from_secs(60))
@@ -329,8 +343,23 @@ mod tests {
             read(&[("retry-after-ms", "soon"), ("retry-after", "9")]),
             Some(Duration::from_secs(9))
         );
-        for bad in ["-1", "NaN", "inf", "", "soon", "1e400"] {
+        for bad in ["-1", "NaN", "inf", "+inf", "infinity", "", "soon", "-0.5"] {
             assert_eq!(read(&[("retry-after", bad)]), None, "{bad}");
+        }
+        // Too long for a Duration: the longest wait, never "no answer".
+        for huge in ["1e20", "1e400", "18446744073709551616"] {
+            assert_eq!(
+                read(&[("retry-after", huge)]),
+                Some(Duration::MAX),
+                "{huge}"
+            );
+        }
+        for huge in ["1e23", "1e400"] {
+            assert_eq!(
+                read(&[("retry-after-ms", huge)]),
+                Some(Duration::MAX),
+                "{huge}"
+            );
         }
         assert_eq!(
             read(&[("retry-after", "Sun, 06 Nov 1994 08:49:47 GMT")]),

@@ -6,7 +6,10 @@ use std::future::Future;
 use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
+use super::call::Call;
+use super::client::Client;
 use super::error::{Error, Result};
+use super::retry::SleepFuture;
 
 /// Shortest pause between polls, whatever the options say, so that a zero interval cannot hammer the API.
 const MIN_INTERVAL: Duration = Duration::from_millis(10);
@@ -49,8 +52,8 @@ impl WaitOptions {
         self
     }
 
-    /// How long to wait in all before giving up with [`Error::WaitTimeout`]. A poll in flight when it passes is
-    /// not cut short (each call has its own timeout); no pause runs past it.
+    /// How long to wait in all before giving up with [`Error::WaitTimeout`]: pauses and polls included, so a poll
+    /// still in flight when it passes is dropped (cancelled), and no pause runs past it.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
@@ -72,25 +75,42 @@ pub(crate) enum PollState<U> {
 }
 
 /// Polls with `fetch` until `classify` says the operation succeeded (what it made of the last status is returned) or failed
-/// ([`Error::OperationFailed`]), or the deadline passes while it is pending ([`Error::WaitTimeout`]). A fetch
-/// error is returned as is. Dropping the future stops polling.
+/// ([`Error::OperationFailed`]), or the deadline passes while it is pending or being polled
+/// ([`Error::WaitTimeout`]): each poll is a call limited to the time left ([`Call::total_timeout`]), so a poll
+/// in flight at the deadline is cut short. Another fetch error is returned as is. Dropping the future stops
+/// polling. Pauses go through the client's sleeper (`ClientBuilder::sleeper`), never straight to Tokio's timer.
 #[allow(dead_code)] // only specs with asynchronous operations call it
-pub(crate) async fn poll_until<T, U, F, Fut>(
+pub(crate) async fn poll_until<T, U, F>(
     operation: &'static str,
     id: &str,
     options: &WaitOptions,
-    fetch: F,
+    client: &Client,
+    mut fetch: F,
     classify: fn(T) -> PollState<U>,
 ) -> Result<U>
 where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T>>,
+    F: FnMut() -> Call<T>,
+    T: Send + 'static,
 {
-    let clock = Clock {
+    let fetch = move |left| fetch().total_timeout(left).send();
+    poll_with_clock(
+        operation,
+        id,
+        options,
+        fetch,
+        classify,
+        client_clock(client),
+    )
+    .await
+}
+
+/// The real clock, with the client's sleeper as its timer.
+fn client_clock(client: &Client) -> Clock<fn() -> Instant, impl FnMut(Duration) -> SleepFuture> {
+    let sleeper = client.sleeper();
+    Clock {
         now: Instant::now,
-        sleep: tokio::time::sleep,
-    };
-    poll_with_clock(operation, id, options, fetch, classify, clock).await
+        sleep: move |delay| sleeper(delay),
+    }
 }
 
 /// Where time comes from: the real clock, or a fake one in tests.
@@ -108,7 +128,7 @@ async fn poll_with_clock<T, U, F, Fut, N, S, SleepFut>(
     mut clock: Clock<N, S>,
 ) -> Result<U>
 where
-    F: FnMut() -> Fut,
+    F: FnMut(Duration) -> Fut,
     Fut: Future<Output = Result<T>>,
     N: Fn() -> Instant,
     S: FnMut(Duration) -> SleepFut,
@@ -119,8 +139,26 @@ where
     let max_pause = options.max_interval.max(pause);
     let jitter = RandomState::new();
     let mut polls: u64 = 0;
+    let mut last_status = String::new();
     loop {
-        let value = fetch().await?;
+        let left = options
+            .deadline
+            .saturating_sub((clock.now)().saturating_duration_since(start));
+        let value = match fetch(left).await {
+            Ok(value) => value,
+            Err(err) => {
+                let waited = (clock.now)().saturating_duration_since(start);
+                if err.is_timeout() && waited >= options.deadline {
+                    return Err(Error::WaitTimeout {
+                        operation,
+                        id: id.to_owned(),
+                        last_status,
+                        waited,
+                    });
+                }
+                return Err(err);
+            }
+        };
         polls += 1;
         let status = match classify(value) {
             PollState::Succeeded(done) => return Ok(done),
@@ -134,6 +172,7 @@ where
             }
             PollState::Pending { status } => status,
         };
+        last_status.clone_from(&status);
         let waited = (clock.now)().saturating_duration_since(start);
         let remaining = options.deadline.saturating_sub(waited);
         if remaining.is_zero() {
@@ -159,6 +198,7 @@ mod tests {
     use crate::runtime::testing::block_on;
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
+    use std::sync::{Arc, Mutex};
 
     /// One poll's answer: a status, with a message when it failed.
     type Status = (&'static str, &'static str);
@@ -220,7 +260,7 @@ mod tests {
     ) -> (Result<Status>, usize) {
         let polls = Cell::new(0);
         let mut script = statuses.iter();
-        let fetch = || {
+        let fetch = |_left| {
             polls.set(polls.get() + 1);
             let next = match script.next() {
                 Some(Ok(status)) => Ok(*status),
@@ -367,7 +407,7 @@ mod tests {
         let fake = Fake::new();
         let elapsed = Rc::clone(&fake.elapsed);
         let options = WaitOptions::new().deadline(ms(1000));
-        let fetch = || {
+        let fetch = |_left| {
             // Each poll takes 600 ms.
             elapsed.set(elapsed.get() + ms(600));
             std::future::ready(Ok(("running", "")))
@@ -400,23 +440,88 @@ mod tests {
         assert_eq!(polls, 2);
     }
 
+    fn recording_client(pauses: &Arc<Mutex<Vec<Duration>>>) -> Client {
+        let recorded = Arc::clone(pauses);
+        Client::builder()
+            .api_token("t")
+            .base_url("http://127.0.0.1:9")
+            .sleeper(move |pause| {
+                recorded.lock().unwrap().push(pause);
+                std::future::ready(())
+            })
+            .build()
+            .unwrap()
+    }
+
     #[test]
     fn waiting_future_is_send_and_lazy() {
         fn send<T: Send>(_: &T) {}
+        fn classify_text(status: String) -> PollState<String> {
+            PollState::Succeeded(status)
+        }
         let polled = std::sync::atomic::AtomicBool::new(false);
         let options = WaitOptions::new();
+        let client = recording_client(&Arc::default());
         let future = poll_until(
             "get-status",
             "op-1",
             &options,
+            &client,
             || {
                 polled.store(true, std::sync::atomic::Ordering::SeqCst);
-                std::future::ready(Ok(("completed", "")))
+                client.call(
+                    Err(Error::Config("no network in unit tests".to_owned())),
+                    crate::runtime::envelope::enveloped::<String>,
+                )
             },
-            classify,
+            classify_text,
         );
         send(&future);
         drop(future);
         assert!(!polled.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[test]
+    fn pauses_go_through_the_clients_sleeper_without_a_tokio_runtime() {
+        // No Tokio runtime here: `tokio::time::sleep` would panic. The client's sleeper is the clock's timer.
+        let pauses = Arc::default();
+        let client = recording_client(&pauses);
+        let clock = client_clock(&client);
+        let mut script = [("pending", ""), ("running", ""), ("completed", "")].into_iter();
+        let outcome = block_on(poll_with_clock(
+            "get-status",
+            "op-1",
+            &WaitOptions::new(),
+            |_left| std::future::ready(Ok(script.next().unwrap_or(("completed", "")))),
+            classify,
+            clock,
+        ));
+        assert_eq!(outcome.unwrap(), ("completed", ""));
+        let pauses = pauses.lock().unwrap().clone();
+        assert_eq!(pauses.len(), 2, "{pauses:?}");
+        assert_jittered(pauses[0], ms(500));
+        assert_jittered(pauses[1], ms(1000));
+    }
+
+    #[test]
+    fn each_poll_is_limited_to_the_time_left() {
+        let fake = Fake::new();
+        let options = WaitOptions::new().deadline(ms(1000));
+        let mut lefts = Vec::new();
+        let mut script = [("running", ""), ("completed", "")].into_iter();
+        let outcome = block_on(poll_with_clock(
+            "get-status",
+            "op-1",
+            &options,
+            |left| {
+                lefts.push(left);
+                std::future::ready(Ok(script.next().unwrap_or(("completed", ""))))
+            },
+            classify,
+            fake.clock(),
+        ));
+        assert!(outcome.is_ok());
+        let pauses = fake.pauses();
+        assert_eq!(lefts, [ms(1000), ms(1000) - pauses[0]]);
     }
 }

@@ -10,49 +10,53 @@ pub mod outgoing;
 pub mod peers;
 pub mod tsigs;
 /// `client.secondary_dns()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct SecondaryDns<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct SecondaryDns {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `secondary_dns`: `client.secondary_dns()`
-    pub fn secondary_dns(&self) -> SecondaryDns<'_> {
-        SecondaryDns { client: self }
+    pub fn secondary_dns(&self) -> SecondaryDns {
+        SecondaryDns {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> SecondaryDns<'a> {
+impl SecondaryDns {
     /// `acls`: `.secondary_dns().acls()`
-    pub fn acls(&self) -> acls::Acls<'a> {
-        acls::Acls { client: self.client }
+    pub fn acls(&self) -> acls::Acls {
+        acls::Acls {
+            client: self.client.clone(),
+        }
     }
     /// `force_axfr`: `.secondary_dns().force_axfr()`
-    pub fn force_axfr(&self) -> force_axfr::ForceAxfr<'a> {
+    pub fn force_axfr(&self) -> force_axfr::ForceAxfr {
         force_axfr::ForceAxfr {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `incoming`: `.secondary_dns().incoming()`
-    pub fn incoming(&self) -> incoming::Incoming<'a> {
+    pub fn incoming(&self) -> incoming::Incoming {
         incoming::Incoming {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `outgoing`: `.secondary_dns().outgoing()`
-    pub fn outgoing(&self) -> outgoing::Outgoing<'a> {
+    pub fn outgoing(&self) -> outgoing::Outgoing {
         outgoing::Outgoing {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `peers`: `.secondary_dns().peers()`
-    pub fn peers(&self) -> peers::Peers<'a> {
+    pub fn peers(&self) -> peers::Peers {
         peers::Peers {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tsigs`: `.secondary_dns().tsigs()`
-    pub fn tsigs(&self) -> tsigs::Tsigs<'a> {
+    pub fn tsigs(&self) -> tsigs::Tsigs {
         tsigs::Tsigs {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

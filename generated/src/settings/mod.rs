@@ -8,39 +8,41 @@ pub mod origin_max_http_version;
 pub mod rum;
 pub mod zaraz;
 /// `client.settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `settings`: `client.settings()`
-    pub fn settings(&self) -> Settings<'_> {
-        Settings { client: self }
+    pub fn settings(&self) -> Settings {
+        Settings { client: self.clone() }
     }
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// `fonts`: `.settings().fonts()`
-    pub fn fonts(&self) -> fonts::Fonts<'a> {
+    pub fn fonts(&self) -> fonts::Fonts {
         fonts::Fonts {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `origin_max_http_version`: `.settings().origin_max_http_version()`
     pub fn origin_max_http_version(
         &self,
-    ) -> origin_max_http_version::OriginMaxHttpVersion<'a> {
+    ) -> origin_max_http_version::OriginMaxHttpVersion {
         origin_max_http_version::OriginMaxHttpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `rum`: `.settings().rum()`
-    pub fn rum(&self) -> rum::Rum<'a> {
-        rum::Rum { client: self.client }
+    pub fn rum(&self) -> rum::Rum {
+        rum::Rum {
+            client: self.client.clone(),
+        }
     }
     /// `zaraz`: `.settings().zaraz()`
-    pub fn zaraz(&self) -> zaraz::Zaraz<'a> {
+    pub fn zaraz(&self) -> zaraz::Zaraz {
         zaraz::Zaraz {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get all zone settings
@@ -54,10 +56,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get all Zone settings response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &SettingListParams,
-    ) -> crate::Call<'a, SettingListResponse> {
+    pub fn list(&self, params: &SettingListParams) -> crate::Call<SettingListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<SettingListResponse>)
     }
@@ -72,10 +71,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Edit zone settings info response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(
-        &self,
-        params: &SettingEditParams,
-    ) -> crate::Call<'a, SettingEditResponse> {
+    pub fn edit(&self, params: &SettingEditParams) -> crate::Call<SettingEditResponse> {
         self.client
             .call(request_edit(params), crate::runtime::enveloped::<SettingEditResponse>)
     }
@@ -94,7 +90,7 @@ impl<'a> Settings<'a> {
         &self,
         setting_id: &str,
         params: &SettingGetParams,
-    ) -> crate::Call<'a, SettingGetResponse> {
+    ) -> crate::Call<SettingGetResponse> {
         self.client
             .call(
                 request_get(setting_id, params),
@@ -116,7 +112,7 @@ impl<'a> Settings<'a> {
         &self,
         setting_id: &str,
         params: &SettingZoneSettingsEditSingleSettingParams,
-    ) -> crate::Call<'a, SettingZoneSettingsEditSingleSettingResponse> {
+    ) -> crate::Call<SettingZoneSettingsEditSingleSettingResponse> {
         self.client
             .call(
                 request_zone_settings_edit_single_setting(setting_id, params),

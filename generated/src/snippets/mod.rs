@@ -6,27 +6,27 @@
 pub mod content;
 pub mod snippet_rules;
 /// `client.snippets()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Snippets<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Snippets {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `snippets`: `client.snippets()`
-    pub fn snippets(&self) -> Snippets<'_> {
-        Snippets { client: self }
+    pub fn snippets(&self) -> Snippets {
+        Snippets { client: self.clone() }
     }
 }
-impl<'a> Snippets<'a> {
+impl Snippets {
     /// `content`: `.snippets().content()`
-    pub fn content(&self) -> content::Content<'a> {
+    pub fn content(&self) -> content::Content {
         content::Content {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `snippet_rules`: `.snippets().snippet_rules()`
-    pub fn snippet_rules(&self) -> snippet_rules::SnippetRules<'a> {
+    pub fn snippet_rules(&self) -> snippet_rules::SnippetRules {
         snippet_rules::SnippetRules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// All Snippets
@@ -38,10 +38,7 @@ impl<'a> Snippets<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Snippet response failure) (`5XX`: Snippet response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &SnippetListParams,
-    ) -> crate::Call<'a, SnippetListResponse> {
+    pub fn list(&self, params: &SnippetListParams) -> crate::Call<SnippetListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<SnippetListResponse>)
     }
@@ -58,7 +55,7 @@ impl<'a> Snippets<'a> {
         &self,
         snippet_name: &str,
         params: &SnippetGetParams,
-    ) -> crate::Call<'a, SnippetGetResponse> {
+    ) -> crate::Call<SnippetGetResponse> {
         self.client
             .call(
                 request_get(snippet_name, params),
@@ -78,7 +75,7 @@ impl<'a> Snippets<'a> {
         &self,
         snippet_name: &str,
         params: &SnippetUpdateParams,
-    ) -> crate::Call<'a, SnippetUpdateResponse> {
+    ) -> crate::Call<SnippetUpdateResponse> {
         self.client
             .call(
                 request_update(snippet_name, params),
@@ -98,7 +95,7 @@ impl<'a> Snippets<'a> {
         &self,
         snippet_name: &str,
         params: &SnippetDeleteParams,
-    ) -> crate::Call<'a, SnippetDeleteResponse> {
+    ) -> crate::Call<SnippetDeleteResponse> {
         self.client
             .call(
                 request_delete(snippet_name, params),

@@ -6,25 +6,27 @@
 pub mod analytics;
 pub mod apps;
 /// `client.spectrum()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Spectrum<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Spectrum {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `spectrum`: `client.spectrum()`
-    pub fn spectrum(&self) -> Spectrum<'_> {
-        Spectrum { client: self }
+    pub fn spectrum(&self) -> Spectrum {
+        Spectrum { client: self.clone() }
     }
 }
-impl<'a> Spectrum<'a> {
+impl Spectrum {
     /// `analytics`: `.spectrum().analytics()`
-    pub fn analytics(&self) -> analytics::Analytics<'a> {
+    pub fn analytics(&self) -> analytics::Analytics {
         analytics::Analytics {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `apps`: `.spectrum().apps()`
-    pub fn apps(&self) -> apps::Apps<'a> {
-        apps::Apps { client: self.client }
+    pub fn apps(&self) -> apps::Apps {
+        apps::Apps {
+            client: self.client.clone(),
+        }
     }
 }

@@ -7,33 +7,33 @@ pub mod availabilities;
 pub mod pages;
 pub mod schedule;
 /// `client.speed_api()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct SpeedApi<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct SpeedApi {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `speed_api`: `client.speed_api()`
-    pub fn speed_api(&self) -> SpeedApi<'_> {
-        SpeedApi { client: self }
+    pub fn speed_api(&self) -> SpeedApi {
+        SpeedApi { client: self.clone() }
     }
 }
-impl<'a> SpeedApi<'a> {
+impl SpeedApi {
     /// `availabilities`: `.speed_api().availabilities()`
-    pub fn availabilities(&self) -> availabilities::Availabilities<'a> {
+    pub fn availabilities(&self) -> availabilities::Availabilities {
         availabilities::Availabilities {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `pages`: `.speed_api().pages()`
-    pub fn pages(&self) -> pages::Pages<'a> {
+    pub fn pages(&self) -> pages::Pages {
         pages::Pages {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `schedule`: `.speed_api().schedule()`
-    pub fn schedule(&self) -> schedule::Schedule<'a> {
+    pub fn schedule(&self) -> schedule::Schedule {
         schedule::Schedule {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

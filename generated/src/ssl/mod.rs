@@ -9,45 +9,45 @@ pub mod recommendation;
 pub mod universal;
 pub mod verification;
 /// `client.ssl()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ssl<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ssl {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `ssl`: `client.ssl()`
-    pub fn ssl(&self) -> Ssl<'_> {
-        Ssl { client: self }
+    pub fn ssl(&self) -> Ssl {
+        Ssl { client: self.clone() }
     }
 }
-impl<'a> Ssl<'a> {
+impl Ssl {
     /// `analyze`: `.ssl().analyze()`
-    pub fn analyze(&self) -> analyze::Analyze<'a> {
+    pub fn analyze(&self) -> analyze::Analyze {
         analyze::Analyze {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `certificate_packs`: `.ssl().certificate_packs()`
-    pub fn certificate_packs(&self) -> certificate_packs::CertificatePacks<'a> {
+    pub fn certificate_packs(&self) -> certificate_packs::CertificatePacks {
         certificate_packs::CertificatePacks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `recommendation`: `.ssl().recommendation()`
-    pub fn recommendation(&self) -> recommendation::Recommendation<'a> {
+    pub fn recommendation(&self) -> recommendation::Recommendation {
         recommendation::Recommendation {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `universal`: `.ssl().universal()`
-    pub fn universal(&self) -> universal::Universal<'a> {
+    pub fn universal(&self) -> universal::Universal {
         universal::Universal {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `verification`: `.ssl().verification()`
-    pub fn verification(&self) -> verification::Verification<'a> {
+    pub fn verification(&self) -> verification::Verification {
         verification::Verification {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

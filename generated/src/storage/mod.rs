@@ -6,25 +6,27 @@
 pub mod analytics;
 pub mod kv;
 /// `client.storage()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Storage<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Storage {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `storage`: `client.storage()`
-    pub fn storage(&self) -> Storage<'_> {
-        Storage { client: self }
+    pub fn storage(&self) -> Storage {
+        Storage { client: self.clone() }
     }
 }
-impl<'a> Storage<'a> {
+impl Storage {
     /// `analytics`: `.storage().analytics()`
-    pub fn analytics(&self) -> analytics::Analytics<'a> {
+    pub fn analytics(&self) -> analytics::Analytics {
         analytics::Analytics {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `kv`: `.storage().kv()`
-    pub fn kv(&self) -> kv::Kv<'a> {
-        kv::Kv { client: self.client }
+    pub fn kv(&self) -> kv::Kv {
+        kv::Kv {
+            client: self.client.clone(),
+        }
     }
 }

@@ -17,87 +17,93 @@ pub mod token;
 pub mod watermarks;
 pub mod webhook;
 /// `client.stream()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Stream<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Stream {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `stream`: `client.stream()`
-    pub fn stream(&self) -> Stream<'_> {
-        Stream { client: self }
+    pub fn stream(&self) -> Stream {
+        Stream { client: self.clone() }
     }
 }
-impl<'a> Stream<'a> {
+impl Stream {
     /// `audio`: `.stream().audio()`
-    pub fn audio(&self) -> audio::Audio<'a> {
+    pub fn audio(&self) -> audio::Audio {
         audio::Audio {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `captions`: `.stream().captions()`
-    pub fn captions(&self) -> captions::Captions<'a> {
+    pub fn captions(&self) -> captions::Captions {
         captions::Captions {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `clip`: `.stream().clip()`
-    pub fn clip(&self) -> clip::Clip<'a> {
-        clip::Clip { client: self.client }
+    pub fn clip(&self) -> clip::Clip {
+        clip::Clip {
+            client: self.client.clone(),
+        }
     }
     /// `copy`: `.stream().copy()`
-    pub fn copy(&self) -> copy::Copy<'a> {
-        copy::Copy { client: self.client }
+    pub fn copy(&self) -> copy::Copy {
+        copy::Copy {
+            client: self.client.clone(),
+        }
     }
     /// `direct_upload`: `.stream().direct_upload()`
-    pub fn direct_upload(&self) -> direct_upload::DirectUpload<'a> {
+    pub fn direct_upload(&self) -> direct_upload::DirectUpload {
         direct_upload::DirectUpload {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `downloads`: `.stream().downloads()`
-    pub fn downloads(&self) -> downloads::Downloads<'a> {
+    pub fn downloads(&self) -> downloads::Downloads {
         downloads::Downloads {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `embed`: `.stream().embed()`
-    pub fn embed(&self) -> embed::Embed<'a> {
+    pub fn embed(&self) -> embed::Embed {
         embed::Embed {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `keys`: `.stream().keys()`
-    pub fn keys(&self) -> keys::Keys<'a> {
-        keys::Keys { client: self.client }
+    pub fn keys(&self) -> keys::Keys {
+        keys::Keys {
+            client: self.client.clone(),
+        }
     }
     /// `live_inputs`: `.stream().live_inputs()`
-    pub fn live_inputs(&self) -> live_inputs::LiveInputs<'a> {
+    pub fn live_inputs(&self) -> live_inputs::LiveInputs {
         live_inputs::LiveInputs {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `storage_usage`: `.stream().storage_usage()`
-    pub fn storage_usage(&self) -> storage_usage::StorageUsage<'a> {
+    pub fn storage_usage(&self) -> storage_usage::StorageUsage {
         storage_usage::StorageUsage {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `token`: `.stream().token()`
-    pub fn token(&self) -> token::Token<'a> {
+    pub fn token(&self) -> token::Token {
         token::Token {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `watermarks`: `.stream().watermarks()`
-    pub fn watermarks(&self) -> watermarks::Watermarks<'a> {
+    pub fn watermarks(&self) -> watermarks::Watermarks {
         watermarks::Watermarks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `webhook`: `.stream().webhook()`
-    pub fn webhook(&self) -> webhook::Webhook<'a> {
+    pub fn webhook(&self) -> webhook::Webhook {
         webhook::Webhook {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List videos
@@ -111,10 +117,7 @@ impl<'a> Stream<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List videos response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &StreamListParams,
-    ) -> crate::Call<'a, StreamListResponse> {
+    pub fn list(&self, params: &StreamListParams) -> crate::Call<StreamListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -135,7 +138,7 @@ impl<'a> Stream<'a> {
     pub fn create(
         &self,
         params: &StreamCreateParams,
-    ) -> crate::Call<'a, StreamCreateResponse> {
+    ) -> crate::Call<StreamCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::json::<StreamCreateResponse>)
     }
@@ -154,7 +157,7 @@ impl<'a> Stream<'a> {
         &self,
         identifier: &str,
         params: &StreamGetParams,
-    ) -> crate::Call<'a, StreamGetResponse> {
+    ) -> crate::Call<StreamGetResponse> {
         self.client
             .call(
                 request_get(identifier, params),
@@ -176,7 +179,7 @@ impl<'a> Stream<'a> {
         &self,
         identifier: &str,
         params: &StreamStreamVideosUpdateVideoDetailsParams,
-    ) -> crate::Call<'a, StreamStreamVideosUpdateVideoDetailsResponse> {
+    ) -> crate::Call<StreamStreamVideosUpdateVideoDetailsResponse> {
         self.client
             .call(
                 request_stream_videos_update_video_details(identifier, params),
@@ -198,7 +201,7 @@ impl<'a> Stream<'a> {
         &self,
         identifier: &str,
         params: &StreamDeleteParams,
-    ) -> crate::Call<'a, StreamDeleteResponse> {
+    ) -> crate::Call<StreamDeleteResponse> {
         self.client
             .call(
                 request_delete(identifier, params),

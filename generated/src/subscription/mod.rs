@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `subscription` resource: `client.subscription()`.
 /// `client.subscription()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Subscription<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `subscription`: `client.subscription()`
-    pub fn subscription(&self) -> Subscription<'_> {
-        Subscription { client: self }
+    pub fn subscription(&self) -> Subscription {
+        Subscription {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> Subscription<'a> {
+impl Subscription {
     /// Zone Subscription Details
     ///
     /// Lists zone subscription details.
@@ -29,7 +31,7 @@ impl<'a> Subscription<'a> {
     pub fn get(
         &self,
         params: &SubscriptionGetParams,
-    ) -> crate::Call<'a, SubscriptionGetResponse> {
+    ) -> crate::Call<SubscriptionGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -50,7 +52,7 @@ impl<'a> Subscription<'a> {
     pub fn update(
         &self,
         params: &SubscriptionUpdateParams,
-    ) -> crate::Call<'a, SubscriptionUpdateResponse> {
+    ) -> crate::Call<SubscriptionUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -71,7 +73,7 @@ impl<'a> Subscription<'a> {
     pub fn create(
         &self,
         params: &SubscriptionCreateParams,
-    ) -> crate::Call<'a, SubscriptionCreateResponse> {
+    ) -> crate::Call<SubscriptionCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `subscriptions` resource: `client.subscriptions()`.
 /// `client.subscriptions()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Subscriptions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Subscriptions {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `subscriptions`: `client.subscriptions()`
-    pub fn subscriptions(&self) -> Subscriptions<'_> {
-        Subscriptions { client: self }
+    pub fn subscriptions(&self) -> Subscriptions {
+        Subscriptions {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> Subscriptions<'a> {
+impl Subscriptions {
     /// List Subscriptions
     ///
     /// Lists all of an account's subscriptions.
@@ -29,7 +31,7 @@ impl<'a> Subscriptions<'a> {
     pub fn list(
         &self,
         params: &SubscriptionListParams,
-    ) -> crate::Call<'a, SubscriptionListResponse> {
+    ) -> crate::Call<SubscriptionListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -50,7 +52,7 @@ impl<'a> Subscriptions<'a> {
     pub fn create(
         &self,
         params: &SubscriptionCreateParams,
-    ) -> crate::Call<'a, SubscriptionCreateResponse> {
+    ) -> crate::Call<SubscriptionCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -72,7 +74,7 @@ impl<'a> Subscriptions<'a> {
         &self,
         identifier: &str,
         params: &SubscriptionUpdateParams,
-    ) -> crate::Call<'a, SubscriptionUpdateResponse> {
+    ) -> crate::Call<SubscriptionUpdateResponse> {
         self.client
             .call(
                 request_update(identifier, params),
@@ -94,7 +96,7 @@ impl<'a> Subscriptions<'a> {
         &self,
         identifier: &str,
         params: &SubscriptionDeleteParams,
-    ) -> crate::Call<'a, SubscriptionDeleteResponse> {
+    ) -> crate::Call<SubscriptionDeleteResponse> {
         self.client
             .call(
                 request_delete(identifier, params),

@@ -6,27 +6,27 @@
 pub mod routes;
 pub mod virtual_networks;
 /// `client.teamnet()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Teamnet<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Teamnet {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `teamnet`: `client.teamnet()`
-    pub fn teamnet(&self) -> Teamnet<'_> {
-        Teamnet { client: self }
+    pub fn teamnet(&self) -> Teamnet {
+        Teamnet { client: self.clone() }
     }
 }
-impl<'a> Teamnet<'a> {
+impl Teamnet {
     /// `routes`: `.teamnet().routes()`
-    pub fn routes(&self) -> routes::Routes<'a> {
+    pub fn routes(&self) -> routes::Routes {
         routes::Routes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `virtual_networks`: `.teamnet().virtual_networks()`
-    pub fn virtual_networks(&self) -> virtual_networks::VirtualNetworks<'a> {
+    pub fn virtual_networks(&self) -> virtual_networks::VirtualNetworks {
         virtual_networks::VirtualNetworks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

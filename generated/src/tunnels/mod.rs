@@ -5,21 +5,21 @@
 //! The `tunnels` resource: `client.tunnels()`.
 pub mod connections;
 /// `client.tunnels()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tunnels<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tunnels {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `tunnels`: `client.tunnels()`
-    pub fn tunnels(&self) -> Tunnels<'_> {
-        Tunnels { client: self }
+    pub fn tunnels(&self) -> Tunnels {
+        Tunnels { client: self.clone() }
     }
 }
-impl<'a> Tunnels<'a> {
+impl Tunnels {
     /// `connections`: `.tunnels().connections()`
-    pub fn connections(&self) -> connections::Connections<'a> {
+    pub fn connections(&self) -> connections::Connections {
         connections::Connections {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List All Tunnels
@@ -33,10 +33,7 @@ impl<'a> Tunnels<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Tunnels response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &TunnelListParams,
-    ) -> crate::Call<'a, TunnelListResponse> {
+    pub fn list(&self, params: &TunnelListParams) -> crate::Call<TunnelListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -60,7 +57,7 @@ impl<'a> Tunnels<'a> {
     pub fn create(
         &self,
         params: &TunnelCreateParams,
-    ) -> crate::Call<'a, TunnelCreateResponse> {
+    ) -> crate::Call<TunnelCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -85,7 +82,7 @@ impl<'a> Tunnels<'a> {
         &self,
         tunnel_id: &str,
         params: &TunnelGetParams,
-    ) -> crate::Call<'a, TunnelGetResponse> {
+    ) -> crate::Call<TunnelGetResponse> {
         self.client
             .call(
                 request_get(tunnel_id, params),
@@ -110,7 +107,7 @@ impl<'a> Tunnels<'a> {
         &self,
         tunnel_id: &str,
         params: &TunnelDeleteParams,
-    ) -> crate::Call<'a, TunnelDeleteResponse> {
+    ) -> crate::Call<TunnelDeleteResponse> {
         self.client
             .call(
                 request_delete(tunnel_id, params),

@@ -4,17 +4,19 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `url_normalization` resource: `client.url_normalization()`.
 /// `client.url_normalization()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct UrlNormalization<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct UrlNormalization {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `url_normalization`: `client.url_normalization()`
-    pub fn url_normalization(&self) -> UrlNormalization<'_> {
-        UrlNormalization { client: self }
+    pub fn url_normalization(&self) -> UrlNormalization {
+        UrlNormalization {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> UrlNormalization<'a> {
+impl UrlNormalization {
     /// Get URL normalization settings
     ///
     /// Fetches the current URL normalization settings.
@@ -29,7 +31,7 @@ impl<'a> UrlNormalization<'a> {
     pub fn get(
         &self,
         params: &UrlNormalizationGetParams,
-    ) -> crate::Call<'a, UrlNormalizationGetResponse> {
+    ) -> crate::Call<UrlNormalizationGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -50,7 +52,7 @@ impl<'a> UrlNormalization<'a> {
     pub fn update(
         &self,
         params: &UrlNormalizationUpdateParams,
-    ) -> crate::Call<'a, UrlNormalizationUpdateResponse> {
+    ) -> crate::Call<UrlNormalizationUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -5,19 +5,21 @@
 //! The `urlscanner` resource: `client.urlscanner()`.
 pub mod scan;
 /// `client.urlscanner()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Urlscanner<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Urlscanner {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `urlscanner`: `client.urlscanner()`
-    pub fn urlscanner(&self) -> Urlscanner<'_> {
-        Urlscanner { client: self }
+    pub fn urlscanner(&self) -> Urlscanner {
+        Urlscanner { client: self.clone() }
     }
 }
-impl<'a> Urlscanner<'a> {
+impl Urlscanner {
     /// `scan`: `.urlscanner().scan()`
-    pub fn scan(&self) -> scan::Scan<'a> {
-        scan::Scan { client: self.client }
+    pub fn scan(&self) -> scan::Scan {
+        scan::Scan {
+            client: self.client.clone(),
+        }
     }
 }

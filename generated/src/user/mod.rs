@@ -13,71 +13,71 @@ pub mod organizations;
 pub mod subscriptions;
 pub mod tokens;
 /// `client.user()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct User<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct User {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `user`: `client.user()`
-    pub fn user(&self) -> User<'_> {
-        User { client: self }
+    pub fn user(&self) -> User {
+        User { client: self.clone() }
     }
 }
-impl<'a> User<'a> {
+impl User {
     /// `audit_logs`: `.user().audit_logs()`
-    pub fn audit_logs(&self) -> audit_logs::AuditLogs<'a> {
+    pub fn audit_logs(&self) -> audit_logs::AuditLogs {
         audit_logs::AuditLogs {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `billing`: `.user().billing()`
-    pub fn billing(&self) -> billing::Billing<'a> {
+    pub fn billing(&self) -> billing::Billing {
         billing::Billing {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `firewall`: `.user().firewall()`
-    pub fn firewall(&self) -> firewall::Firewall<'a> {
+    pub fn firewall(&self) -> firewall::Firewall {
         firewall::Firewall {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `invites`: `.user().invites()`
-    pub fn invites(&self) -> invites::Invites<'a> {
+    pub fn invites(&self) -> invites::Invites {
         invites::Invites {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `load_balancers`: `.user().load_balancers()`
-    pub fn load_balancers(&self) -> load_balancers::LoadBalancers<'a> {
+    pub fn load_balancers(&self) -> load_balancers::LoadBalancers {
         load_balancers::LoadBalancers {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `load_balancing_analytics`: `.user().load_balancing_analytics()`
     pub fn load_balancing_analytics(
         &self,
-    ) -> load_balancing_analytics::LoadBalancingAnalytics<'a> {
+    ) -> load_balancing_analytics::LoadBalancingAnalytics {
         load_balancing_analytics::LoadBalancingAnalytics {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `organizations`: `.user().organizations()`
-    pub fn organizations(&self) -> organizations::Organizations<'a> {
+    pub fn organizations(&self) -> organizations::Organizations {
         organizations::Organizations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `subscriptions`: `.user().subscriptions()`
-    pub fn subscriptions(&self) -> subscriptions::Subscriptions<'a> {
+    pub fn subscriptions(&self) -> subscriptions::Subscriptions {
         subscriptions::Subscriptions {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tokens`: `.user().tokens()`
-    pub fn tokens(&self) -> tokens::Tokens<'a> {
+    pub fn tokens(&self) -> tokens::Tokens {
         tokens::Tokens {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// User Details
@@ -89,7 +89,7 @@ impl<'a> User<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: User Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self) -> crate::Call<'a, UserGetResponse> {
+    pub fn get(&self) -> crate::Call<UserGetResponse> {
         self.client.call(request_get(), crate::runtime::enveloped::<UserGetResponse>)
     }
     /// Edit User
@@ -103,7 +103,7 @@ impl<'a> User<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Edit User response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(&self, params: &UserEditParams) -> crate::Call<'a, UserEditResponse> {
+    pub fn edit(&self, params: &UserEditParams) -> crate::Call<UserEditResponse> {
         self.client
             .call(request_edit(params), crate::runtime::enveloped::<UserEditResponse>)
     }

@@ -6,25 +6,27 @@
 pub mod indexes;
 pub mod v2;
 /// `client.vectorize()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Vectorize<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Vectorize {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `vectorize`: `client.vectorize()`
-    pub fn vectorize(&self) -> Vectorize<'_> {
-        Vectorize { client: self }
+    pub fn vectorize(&self) -> Vectorize {
+        Vectorize { client: self.clone() }
     }
 }
-impl<'a> Vectorize<'a> {
+impl Vectorize {
     /// `indexes`: `.vectorize().indexes()`
-    pub fn indexes(&self) -> indexes::Indexes<'a> {
+    pub fn indexes(&self) -> indexes::Indexes {
         indexes::Indexes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `v2`: `.vectorize().v2()`
-    pub fn v2(&self) -> v2::V2<'a> {
-        v2::V2 { client: self.client }
+    pub fn v2(&self) -> v2::V2 {
+        v2::V2 {
+            client: self.client.clone(),
+        }
     }
 }

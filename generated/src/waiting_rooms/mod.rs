@@ -9,45 +9,47 @@ pub mod rules;
 pub mod settings;
 pub mod status;
 /// `client.waiting_rooms()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct WaitingRooms<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct WaitingRooms {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `waiting_rooms`: `client.waiting_rooms()`
-    pub fn waiting_rooms(&self) -> WaitingRooms<'_> {
-        WaitingRooms { client: self }
+    pub fn waiting_rooms(&self) -> WaitingRooms {
+        WaitingRooms {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> WaitingRooms<'a> {
+impl WaitingRooms {
     /// `events`: `.waiting_rooms().events()`
-    pub fn events(&self) -> events::Events<'a> {
+    pub fn events(&self) -> events::Events {
         events::Events {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `preview`: `.waiting_rooms().preview()`
-    pub fn preview(&self) -> preview::Preview<'a> {
+    pub fn preview(&self) -> preview::Preview {
         preview::Preview {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `rules`: `.waiting_rooms().rules()`
-    pub fn rules(&self) -> rules::Rules<'a> {
+    pub fn rules(&self) -> rules::Rules {
         rules::Rules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `settings`: `.waiting_rooms().settings()`
-    pub fn settings(&self) -> settings::Settings<'a> {
+    pub fn settings(&self) -> settings::Settings {
         settings::Settings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `status`: `.waiting_rooms().status()`
-    pub fn status(&self) -> status::Status<'a> {
+    pub fn status(&self) -> status::Status {
         status::Status {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List waiting rooms
@@ -64,7 +66,7 @@ impl<'a> WaitingRooms<'a> {
     pub fn list(
         &self,
         params: &WaitingRoomListParams,
-    ) -> crate::Call<'a, WaitingRoomListResponse> {
+    ) -> crate::Call<WaitingRoomListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -85,7 +87,7 @@ impl<'a> WaitingRooms<'a> {
     pub fn create(
         &self,
         params: &WaitingRoomCreateParams,
-    ) -> crate::Call<'a, WaitingRoomCreateResponse> {
+    ) -> crate::Call<WaitingRoomCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -107,7 +109,7 @@ impl<'a> WaitingRooms<'a> {
         &self,
         waiting_room_id: &str,
         params: &WaitingRoomGetParams,
-    ) -> crate::Call<'a, WaitingRoomGetResponse> {
+    ) -> crate::Call<WaitingRoomGetResponse> {
         self.client
             .call(
                 request_get(waiting_room_id, params),
@@ -129,7 +131,7 @@ impl<'a> WaitingRooms<'a> {
         &self,
         waiting_room_id: &str,
         params: &WaitingRoomUpdateParams,
-    ) -> crate::Call<'a, WaitingRoomUpdateResponse> {
+    ) -> crate::Call<WaitingRoomUpdateResponse> {
         self.client
             .call(
                 request_update(waiting_room_id, params),
@@ -151,7 +153,7 @@ impl<'a> WaitingRooms<'a> {
         &self,
         waiting_room_id: &str,
         params: &WaitingRoomDeleteParams,
-    ) -> crate::Call<'a, WaitingRoomDeleteResponse> {
+    ) -> crate::Call<WaitingRoomDeleteResponse> {
         self.client
             .call(
                 request_delete(waiting_room_id, params),
@@ -173,7 +175,7 @@ impl<'a> WaitingRooms<'a> {
         &self,
         waiting_room_id: &str,
         params: &WaitingRoomEditParams,
-    ) -> crate::Call<'a, WaitingRoomEditResponse> {
+    ) -> crate::Call<WaitingRoomEditResponse> {
         self.client
             .call(
                 request_edit(waiting_room_id, params),

@@ -5,21 +5,23 @@
 //! The `warp_connector` resource: `client.warp_connector()`.
 pub mod token;
 /// `client.warp_connector()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct WarpConnector<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct WarpConnector {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `warp_connector`: `client.warp_connector()`
-    pub fn warp_connector(&self) -> WarpConnector<'_> {
-        WarpConnector { client: self }
+    pub fn warp_connector(&self) -> WarpConnector {
+        WarpConnector {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> WarpConnector<'a> {
+impl WarpConnector {
     /// `token`: `.warp_connector().token()`
-    pub fn token(&self) -> token::Token<'a> {
+    pub fn token(&self) -> token::Token {
         token::Token {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Warp Connector Tunnels
@@ -36,7 +38,7 @@ impl<'a> WarpConnector<'a> {
     pub fn list(
         &self,
         params: &WarpConnectorListParams,
-    ) -> crate::Call<'a, WarpConnectorListResponse> {
+    ) -> crate::Call<WarpConnectorListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -57,7 +59,7 @@ impl<'a> WarpConnector<'a> {
     pub fn create(
         &self,
         params: &WarpConnectorCreateParams,
-    ) -> crate::Call<'a, WarpConnectorCreateResponse> {
+    ) -> crate::Call<WarpConnectorCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -79,7 +81,7 @@ impl<'a> WarpConnector<'a> {
         &self,
         tunnel_id: &str,
         params: &WarpConnectorGetParams,
-    ) -> crate::Call<'a, WarpConnectorGetResponse> {
+    ) -> crate::Call<WarpConnectorGetResponse> {
         self.client
             .call(
                 request_get(tunnel_id, params),
@@ -101,7 +103,7 @@ impl<'a> WarpConnector<'a> {
         &self,
         tunnel_id: &str,
         params: &WarpConnectorDeleteParams,
-    ) -> crate::Call<'a, WarpConnectorDeleteResponse> {
+    ) -> crate::Call<WarpConnectorDeleteResponse> {
         self.client
             .call(
                 request_delete(tunnel_id, params),
@@ -123,7 +125,7 @@ impl<'a> WarpConnector<'a> {
         &self,
         tunnel_id: &str,
         params: &WarpConnectorEditParams,
-    ) -> crate::Call<'a, WarpConnectorEditResponse> {
+    ) -> crate::Call<WarpConnectorEditResponse> {
         self.client
             .call(
                 request_edit(tunnel_id, params),

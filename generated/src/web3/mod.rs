@@ -5,21 +5,21 @@
 //! The `web3` resource: `client.web3()`.
 pub mod hostnames;
 /// `client.web3()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Web3<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Web3 {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `web3`: `client.web3()`
-    pub fn web3(&self) -> Web3<'_> {
-        Web3 { client: self }
+    pub fn web3(&self) -> Web3 {
+        Web3 { client: self.clone() }
     }
 }
-impl<'a> Web3<'a> {
+impl Web3 {
     /// `hostnames`: `.web3().hostnames()`
-    pub fn hostnames(&self) -> hostnames::Hostnames<'a> {
+    pub fn hostnames(&self) -> hostnames::Hostnames {
         hostnames::Hostnames {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -15,81 +15,81 @@ pub mod scripts;
 pub mod services;
 pub mod subdomain;
 /// `client.workers()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Workers<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Workers {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `workers`: `client.workers()`
-    pub fn workers(&self) -> Workers<'_> {
-        Workers { client: self }
+    pub fn workers(&self) -> Workers {
+        Workers { client: self.clone() }
     }
 }
-impl<'a> Workers<'a> {
+impl Workers {
     /// `account_settings`: `.workers().account_settings()`
-    pub fn account_settings(&self) -> account_settings::AccountSettings<'a> {
+    pub fn account_settings(&self) -> account_settings::AccountSettings {
         account_settings::AccountSettings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `deployments`: `.workers().deployments()`
-    pub fn deployments(&self) -> deployments::Deployments<'a> {
+    pub fn deployments(&self) -> deployments::Deployments {
         deployments::Deployments {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `dispatch`: `.workers().dispatch()`
-    pub fn dispatch(&self) -> dispatch::Dispatch<'a> {
+    pub fn dispatch(&self) -> dispatch::Dispatch {
         dispatch::Dispatch {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `domains`: `.workers().domains()`
-    pub fn domains(&self) -> domains::Domains<'a> {
+    pub fn domains(&self) -> domains::Domains {
         domains::Domains {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `durable_objects`: `.workers().durable_objects()`
-    pub fn durable_objects(&self) -> durable_objects::DurableObjects<'a> {
+    pub fn durable_objects(&self) -> durable_objects::DurableObjects {
         durable_objects::DurableObjects {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `filters`: `.workers().filters()`
-    pub fn filters(&self) -> filters::Filters<'a> {
+    pub fn filters(&self) -> filters::Filters {
         filters::Filters {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `routes`: `.workers().routes()`
-    pub fn routes(&self) -> routes::Routes<'a> {
+    pub fn routes(&self) -> routes::Routes {
         routes::Routes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `script`: `.workers().script()`
-    pub fn script(&self) -> script::Script<'a> {
+    pub fn script(&self) -> script::Script {
         script::Script {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `scripts`: `.workers().scripts()`
-    pub fn scripts(&self) -> scripts::Scripts<'a> {
+    pub fn scripts(&self) -> scripts::Scripts {
         scripts::Scripts {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `services`: `.workers().services()`
-    pub fn services(&self) -> services::Services<'a> {
+    pub fn services(&self) -> services::Services {
         services::Services {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `subdomain`: `.workers().subdomain()`
-    pub fn subdomain(&self) -> subdomain::Subdomain<'a> {
+    pub fn subdomain(&self) -> subdomain::Subdomain {
         subdomain::Subdomain {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

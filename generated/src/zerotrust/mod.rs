@@ -5,23 +5,21 @@
 //! The `zerotrust` resource: `client.zerotrust()`.
 pub mod connectivity_settings;
 /// `client.zerotrust()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Zerotrust<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Zerotrust {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `zerotrust`: `client.zerotrust()`
-    pub fn zerotrust(&self) -> Zerotrust<'_> {
-        Zerotrust { client: self }
+    pub fn zerotrust(&self) -> Zerotrust {
+        Zerotrust { client: self.clone() }
     }
 }
-impl<'a> Zerotrust<'a> {
+impl Zerotrust {
     /// `connectivity_settings`: `.zerotrust().connectivity_settings()`
-    pub fn connectivity_settings(
-        &self,
-    ) -> connectivity_settings::ConnectivitySettings<'a> {
+    pub fn connectivity_settings(&self) -> connectivity_settings::ConnectivitySettings {
         connectivity_settings::ConnectivitySettings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,17 +4,17 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `zones` resource: `client.zones()`.
 /// `client.zones()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Zones<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Zones {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `zones`: `client.zones()`
-    pub fn zones(&self) -> Zones<'_> {
-        Zones { client: self }
+    pub fn zones(&self) -> Zones {
+        Zones { client: self.clone() }
     }
 }
-impl<'a> Zones<'a> {
+impl Zones {
     /// List Zones
     ///
     /// Lists, searches, sorts, and filters your zones. Listing zones across more than 500 accounts
@@ -28,7 +28,7 @@ impl<'a> Zones<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Zones response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &ZoneListParams) -> crate::Call<'a, ZoneListResponse> {
+    pub fn list(&self, params: &ZoneListParams) -> crate::Call<ZoneListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,10 +44,7 @@ impl<'a> Zones<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create Zone response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &ZoneCreateParams,
-    ) -> crate::Call<'a, ZoneCreateResponse> {
+    pub fn create(&self, params: &ZoneCreateParams) -> crate::Call<ZoneCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -63,7 +60,7 @@ impl<'a> Zones<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Zone Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ZoneGetParams) -> crate::Call<'a, ZoneGetResponse> {
+    pub fn get(&self, params: &ZoneGetParams) -> crate::Call<ZoneGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<ZoneGetResponse>)
     }
@@ -78,10 +75,7 @@ impl<'a> Zones<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Delete Zone response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn delete(
-        &self,
-        params: &ZoneDeleteParams,
-    ) -> crate::Call<'a, ZoneDeleteResponse> {
+    pub fn delete(&self, params: &ZoneDeleteParams) -> crate::Call<ZoneDeleteResponse> {
         self.client
             .call(
                 request_delete(params),
@@ -99,7 +93,7 @@ impl<'a> Zones<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Edit Zone response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(&self, params: &ZoneEditParams) -> crate::Call<'a, ZoneEditResponse> {
+    pub fn edit(&self, params: &ZoneEditParams) -> crate::Call<ZoneEditResponse> {
         self.client
             .call(request_edit(params), crate::runtime::enveloped::<ZoneEditResponse>)
     }

@@ -8,39 +8,41 @@ pub mod integrations;
 pub mod reset;
 pub mod summary;
 /// `client.zt_risk_scoring()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ZtRiskScoring<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ZtRiskScoring {
+    pub(crate) client: crate::Client,
 }
 impl crate::Client {
     /// `zt_risk_scoring`: `client.zt_risk_scoring()`
-    pub fn zt_risk_scoring(&self) -> ZtRiskScoring<'_> {
-        ZtRiskScoring { client: self }
+    pub fn zt_risk_scoring(&self) -> ZtRiskScoring {
+        ZtRiskScoring {
+            client: self.clone(),
+        }
     }
 }
-impl<'a> ZtRiskScoring<'a> {
+impl ZtRiskScoring {
     /// `behaviors`: `.zt_risk_scoring().behaviors()`
-    pub fn behaviors(&self) -> behaviors::Behaviors<'a> {
+    pub fn behaviors(&self) -> behaviors::Behaviors {
         behaviors::Behaviors {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `integrations`: `.zt_risk_scoring().integrations()`
-    pub fn integrations(&self) -> integrations::Integrations<'a> {
+    pub fn integrations(&self) -> integrations::Integrations {
         integrations::Integrations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `reset`: `.zt_risk_scoring().reset()`
-    pub fn reset(&self) -> reset::Reset<'a> {
+    pub fn reset(&self) -> reset::Reset {
         reset::Reset {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `summary`: `.zt_risk_scoring().summary()`
-    pub fn summary(&self) -> summary::Summary<'a> {
+    pub fn summary(&self) -> summary::Summary {
         summary::Summary {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// User risk details
@@ -58,7 +60,7 @@ impl<'a> ZtRiskScoring<'a> {
         &self,
         user_id: &str,
         params: &ZtRiskScoringGetParams,
-    ) -> crate::Call<'a, ZtRiskScoringGetResponse> {
+    ) -> crate::Call<ZtRiskScoringGetResponse> {
         self.client
             .call(
                 request_get(user_id, params),

@@ -6,7 +6,7 @@
 //! does not round-trip. Without `--keep-going` the run stops at the first failing spec (the rest are
 //! listed as not run); with it every spec is run. Either way the run fails at the end if any spec did.
 
-mod cargo;
+pub mod cargo;
 mod declared;
 mod examples;
 mod table;

@@ -208,7 +208,11 @@ fn in_parallel<T: Sync>(
 /// `#[cfg(any(feature = ...))]` for an item that the calls of `features` use; `None` when every product
 /// uses it.
 fn cfg_any(api: &Api, features: &[String]) -> Option<TokenStream> {
-    (features.len() < api.features.len()).then(|| quote!(#[cfg(any(#(feature = #features),*))]))
+    match features {
+        _ if features.len() == api.features.len() => None,
+        [one] => Some(quote!(#[cfg(feature = #one)])),
+        _ => Some(quote!(#[cfg(any(#(feature = #features),*))])),
+    }
 }
 
 /// Every item of `tokens` with `cfg` on it.
@@ -334,11 +338,15 @@ fn lib_tokens(
     };
     quote! {
         #docs
+        #![forbid(unsafe_code)]
         mod runtime;
         pub use runtime::{
             ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, MessageSource, Paginator,
-            RequestOptions, Response, Result, WaitOptions,
+            RequestOptions, Response, ResponseHeaders, Result, WaitOptions,
         };
+        /// The HTTP client this crate is built on, whose types appear in its API (`StatusCode`, `HeaderMap`,
+        /// `ClientBuilder` for `http_client_builder`...): use it rather than a separately chosen version.
+        pub use reqwest;
         /// The API's base URL, from the spec's `servers` (`None` when it names none).
         pub const DEFAULT_BASE_URL: Option<&str> = #base_url;
         #security
@@ -471,7 +479,7 @@ fn manifest(api: &Api, options: &Options) -> String {
 name = "{name}"
 version = "0.1.0"
 edition = "2021"
-rust-version = "1.80"
+rust-version = "1.88"
 license = "MIT OR Apache-2.0"
 description = "Typed async client for the {title}, generated from its OpenAPI document."
 publish = false
@@ -504,7 +512,9 @@ fn features_table(api: &Api) -> String {
     };
     let mut table = String::from(
         "\n# One feature per product (top-level resource): enable the ones you call. `full` enables all.\n\
-         [features]\ndefault = []\n",
+         [features]\ndefault = []\n\
+         # Trust the operating system's certificate store (e.g. a corporate CA) in addition to the bundled \
+         Mozilla roots.\nnative-roots = [\"reqwest/rustls-tls-native-roots\"]\n",
     );
     table.push_str(&format!("full = [{}]\n", quoted(&mut api.features.keys())));
     for (feature, needs) in &api.features {

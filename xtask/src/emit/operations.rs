@@ -32,7 +32,7 @@ pub fn handle(
         let doc = format!(" `{child}`: `{accessor_chain}.{child}()`");
         quote! {
             #[doc = #doc]
-            pub fn #module(&self) -> #module::#child_handle<'a> { #module::#child_handle { client: self.client } }
+            pub fn #module(&self) -> #module::#child_handle { #module::#child_handle { client: self.client.clone() } }
         }
     });
     let calls = operations
@@ -60,18 +60,18 @@ pub fn handle(
         quote! {
             impl crate::Client {
                 #[doc = #doc]
-                pub fn #module(&self) -> #handle<'_> { #handle { client: self } }
+                pub fn #module(&self) -> #handle { #handle { client: self.clone() } }
             }
         }
     });
     Ok(quote! {
         #[doc = #handle_doc]
-        #[derive(Debug, Clone, Copy)]
+        #[derive(Debug, Clone)]
         // Built by the parent's accessor with a struct literal: a constructor would take a name that a
         // child resource may need (Cloudflare has a resource called `new`).
-        pub struct #handle<'a> { pub(crate) client: &'a crate::Client }
+        pub struct #handle { pub(crate) client: crate::Client }
         #root_accessor
-        impl<'a> #handle<'a> {
+        impl #handle {
             #(#children)*
             #(#calls)*
         }
@@ -107,7 +107,7 @@ fn call(op: &Operation, api: &Api) -> anyhow::Result<TokenStream> {
         .and_then(|s| Some((s, api.operations.get(s.waiter_op)?)))
     {
         Some((started, waiter_op)) => started_call(op, started, waiter_op, request)?,
-        None => (quote!(crate::Call<'a, #response>), request),
+        None => (quote!(crate::Call<#response>), request),
     };
     let (main_name, main_doc) = match &op.paging {
         Some(paging) => (
@@ -499,9 +499,9 @@ fn started_call(
     };
     let pass_params = (!waiter_op.params.is_empty()).then(|| quote!(waiter_params));
     Ok((
-        quote!(crate::Call<'a, #handle<'a>>),
+        quote!(crate::Call<#handle>),
         quote! {
-            let client = self.client;
+            let client = self.client.clone();
             #scope
             #request.and_then(move |result| Ok(#handle::new(client, #take_id, #pass_params)))
         },
@@ -556,8 +556,8 @@ fn paging_call(
         /// Streams every item, fetching one page at a time as the stream is read (the cursor in `params` is
         /// where it starts). The stream ends after the last page and fails, instead of looping, if the server
         /// sends a cursor it sent before.
-        pub fn #name(&self, #(#args),*) -> crate::Paginator<'a, #item> {
-            let this = *self;
+        pub fn #name(&self, #(#args),*) -> crate::Paginator<#item> {
+            let this = self.clone();
             #(#own_positional)*
             let params = params.clone();
             crate::runtime::paginate_cursor(
@@ -603,7 +603,7 @@ fn wait_calls(op: &Operation, waiter: &Waiter, api: &Api) -> anyhow::Result<Toke
         /// [`Self::wait`] with your own interval, backoff cap and deadline.
         pub async fn wait_with(self, #(#args,)* options: &crate::WaitOptions) -> crate::Result<#done> {
             #classify
-            crate::runtime::poll_until(#spec_id, #id_text, options, || self.#get(#id_arg, #params_arg).send(), classify).await
+            crate::runtime::poll_until(#spec_id, #id_text, options, &self.client, || self.#get(#id_arg, #params_arg), classify).await
         }
     })
 }
@@ -725,7 +725,7 @@ pub fn waiter_handle(
     let (params_field, params_arg, params_ty) = if has_params(op) {
         (
             quote!(params: #params,),
-            quote!(&self.params,),
+            quote!(&this.params,),
             quote!(#params),
         )
     } else {
@@ -737,27 +737,32 @@ pub fn waiter_handle(
     Ok(quote! {
         #[doc = #doc]
         #[derive(Debug, Clone)]
-        pub struct #handle<'a> {
-            client: &'a crate::Client,
+        pub struct #handle {
+            client: crate::Client,
             id: String,
             #params_field
         }
-        impl<'a> #handle<'a> {
+        impl #handle {
             #[allow(unused_variables)]
-            pub(crate) fn new(client: &'a crate::Client, id: String, params: #params_ty) -> Self {
+            pub(crate) fn new(client: crate::Client, id: String, params: #params_ty) -> Self {
                 Self { client, id, #store }
             }
             /// The operation's id.
             pub fn id(&self) -> &str {
                 &self.id
             }
-            /// Polls until the operation succeeds or fails, with the default [`crate::WaitOptions`].
-            pub async fn wait(&self) -> crate::Result<#done> {
-                self.wait_with(&crate::WaitOptions::default()).await
+            /// Polls until the operation succeeds or fails, with the default [`crate::WaitOptions`]. The future
+            /// owns what it needs (`'static` and `Send`), so it can be spawned.
+            pub fn wait(&self) -> impl std::future::Future<Output = crate::Result<#done>> + Send + 'static {
+                self.wait_with(&crate::WaitOptions::default())
             }
             /// Polls until the operation succeeds or fails, with your own interval and deadline.
-            pub async fn wait_with(&self, options: &crate::WaitOptions) -> crate::Result<#done> {
-                #resource_handle { client: self.client }.wait_with(&self.id, #params_arg options).await
+            pub fn wait_with(&self, options: &crate::WaitOptions) -> impl std::future::Future<Output = crate::Result<#done>> + Send + 'static {
+                let this = self.clone();
+                let options = options.clone();
+                async move {
+                    #resource_handle { client: this.client }.wait_with(&this.id, #params_arg &options).await
+                }
             }
         }
     })

@@ -943,7 +943,7 @@ fn implied_number(schema: &openapiv3::Schema) -> Option<Ty> {
         return None;
     }
     let whole = bounds.iter().flatten().all(|b| b.fract() == 0.0)
-        && default.map_or(true, |d| d.is_i64() || d.is_u64());
+        && default.is_none_or(|d| d.is_i64() || d.is_u64());
     Some(if whole { Ty::Integer } else { Ty::Number })
 }
 

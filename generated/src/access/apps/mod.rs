@@ -8,31 +8,33 @@ pub mod policies;
 pub mod revoke_tokens;
 pub mod user_policy_checks;
 /// `client.access().apps()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Apps<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Apps {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Apps<'a> {
+impl Apps {
     /// `ca`: `.access().apps().ca()`
-    pub fn ca(&self) -> ca::Ca<'a> {
-        ca::Ca { client: self.client }
+    pub fn ca(&self) -> ca::Ca {
+        ca::Ca {
+            client: self.client.clone(),
+        }
     }
     /// `policies`: `.access().apps().policies()`
-    pub fn policies(&self) -> policies::Policies<'a> {
+    pub fn policies(&self) -> policies::Policies {
         policies::Policies {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `revoke_tokens`: `.access().apps().revoke_tokens()`
-    pub fn revoke_tokens(&self) -> revoke_tokens::RevokeTokens<'a> {
+    pub fn revoke_tokens(&self) -> revoke_tokens::RevokeTokens {
         revoke_tokens::RevokeTokens {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `user_policy_checks`: `.access().apps().user_policy_checks()`
-    pub fn user_policy_checks(&self) -> user_policy_checks::UserPolicyChecks<'a> {
+    pub fn user_policy_checks(&self) -> user_policy_checks::UserPolicyChecks {
         user_policy_checks::UserPolicyChecks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Access applications
@@ -46,7 +48,7 @@ impl<'a> Apps<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Access applications response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &AppListParams) -> crate::Call<'a, AppListResponse> {
+    pub fn list(&self, params: &AppListParams) -> crate::Call<AppListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -64,10 +66,7 @@ impl<'a> Apps<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Add an Access application response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &AppCreateParams,
-    ) -> crate::Call<'a, AppCreateResponse> {
+    pub fn create(&self, params: &AppCreateParams) -> crate::Call<AppCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::enveloped::<AppCreateResponse>)
     }
@@ -86,7 +85,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppGetParams,
-    ) -> crate::Call<'a, AppGetResponse> {
+    ) -> crate::Call<AppGetResponse> {
         self.client
             .call(
                 request_get(app_id, params),
@@ -108,7 +107,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppUpdateParams,
-    ) -> crate::Call<'a, AppUpdateResponse> {
+    ) -> crate::Call<AppUpdateResponse> {
         self.client
             .call(
                 request_update(app_id, params),
@@ -130,7 +129,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppDeleteParams,
-    ) -> crate::Call<'a, AppDeleteResponse> {
+    ) -> crate::Call<AppDeleteResponse> {
         self.client
             .call(
                 request_delete(app_id, params),
@@ -151,7 +150,7 @@ impl<'a> Apps<'a> {
     pub fn zone_level_access_applications_list_access_applications(
         &self,
         params: &AppZoneLevelAccessApplicationsListAccessApplicationsParams,
-    ) -> crate::Call<'a, AppZoneLevelAccessApplicationsListAccessApplicationsResponse> {
+    ) -> crate::Call<AppZoneLevelAccessApplicationsListAccessApplicationsResponse> {
         self.client
             .call(
                 request_zone_level_access_applications_list_access_applications(params),
@@ -174,7 +173,7 @@ impl<'a> Apps<'a> {
     pub fn zone_level_access_applications_add_a_bookmark_application(
         &self,
         params: &AppZoneLevelAccessApplicationsAddABookmarkApplicationParams,
-    ) -> crate::Call<'a, AppZoneLevelAccessApplicationsAddABookmarkApplicationResponse> {
+    ) -> crate::Call<AppZoneLevelAccessApplicationsAddABookmarkApplicationResponse> {
         self.client
             .call(
                 request_zone_level_access_applications_add_a_bookmark_application(
@@ -200,7 +199,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppZoneLevelAccessApplicationsGetAnAccessApplicationParams,
-    ) -> crate::Call<'a, AppZoneLevelAccessApplicationsGetAnAccessApplicationResponse> {
+    ) -> crate::Call<AppZoneLevelAccessApplicationsGetAnAccessApplicationResponse> {
         self.client
             .call(
                 request_zone_level_access_applications_get_an_access_application(
@@ -227,10 +226,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppZoneLevelAccessApplicationsUpdateABookmarkApplicationParams,
-    ) -> crate::Call<
-        'a,
-        AppZoneLevelAccessApplicationsUpdateABookmarkApplicationResponse,
-    > {
+    ) -> crate::Call<AppZoneLevelAccessApplicationsUpdateABookmarkApplicationResponse> {
         self.client
             .call(
                 request_zone_level_access_applications_update_a_bookmark_application(
@@ -257,10 +253,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppZoneLevelAccessApplicationsDeleteAnAccessApplicationParams,
-    ) -> crate::Call<
-        'a,
-        AppZoneLevelAccessApplicationsDeleteAnAccessApplicationResponse,
-    > {
+    ) -> crate::Call<AppZoneLevelAccessApplicationsDeleteAnAccessApplicationResponse> {
         self.client
             .call(
                 request_zone_level_access_applications_delete_an_access_application(

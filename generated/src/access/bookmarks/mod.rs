@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.bookmarks` resource: `client.access().bookmarks()`.
 /// `client.access().bookmarks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bookmarks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bookmarks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bookmarks<'a> {
+impl Bookmarks {
     /// List Bookmark applications
     ///
     /// Lists Bookmark applications.
@@ -26,7 +26,7 @@ impl<'a> Bookmarks<'a> {
     pub fn list(
         &self,
         params: &BookmarkListParams,
-    ) -> crate::Call<'a, BookmarkListResponse> {
+    ) -> crate::Call<BookmarkListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +51,7 @@ impl<'a> Bookmarks<'a> {
         &self,
         bookmark_id: &str,
         params: &BookmarkGetParams,
-    ) -> crate::Call<'a, BookmarkGetResponse> {
+    ) -> crate::Call<BookmarkGetResponse> {
         self.client
             .call(
                 request_get(bookmark_id, params),
@@ -76,7 +76,7 @@ impl<'a> Bookmarks<'a> {
         &self,
         bookmark_id: &str,
         params: &BookmarkUpdateParams,
-    ) -> crate::Call<'a, BookmarkUpdateResponse> {
+    ) -> crate::Call<BookmarkUpdateResponse> {
         self.client
             .call(
                 request_update(bookmark_id, params),
@@ -101,7 +101,7 @@ impl<'a> Bookmarks<'a> {
         &self,
         bookmark_id: &str,
         params: &BookmarkCreateParams,
-    ) -> crate::Call<'a, BookmarkCreateResponse> {
+    ) -> crate::Call<BookmarkCreateResponse> {
         self.client
             .call(
                 request_create(bookmark_id, params),
@@ -126,7 +126,7 @@ impl<'a> Bookmarks<'a> {
         &self,
         bookmark_id: &str,
         params: &BookmarkDeleteParams,
-    ) -> crate::Call<'a, BookmarkDeleteResponse> {
+    ) -> crate::Call<BookmarkDeleteResponse> {
         self.client
             .call(
                 request_delete(bookmark_id, params),

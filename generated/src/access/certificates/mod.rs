@@ -5,15 +5,15 @@
 //! The `access.certificates` resource: `client.access().certificates()`.
 pub mod settings;
 /// `client.access().certificates()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Certificates<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Certificates {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Certificates<'a> {
+impl Certificates {
     /// `settings`: `.access().certificates().settings()`
-    pub fn settings(&self) -> settings::Settings<'a> {
+    pub fn settings(&self) -> settings::Settings {
         settings::Settings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List mTLS certificates
@@ -30,7 +30,7 @@ impl<'a> Certificates<'a> {
     pub fn list(
         &self,
         params: &CertificateListParams,
-    ) -> crate::Call<'a, CertificateListResponse> {
+    ) -> crate::Call<CertificateListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +51,7 @@ impl<'a> Certificates<'a> {
     pub fn create(
         &self,
         params: &CertificateCreateParams,
-    ) -> crate::Call<'a, CertificateCreateResponse> {
+    ) -> crate::Call<CertificateCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -73,7 +73,7 @@ impl<'a> Certificates<'a> {
         &self,
         certificate_id: &str,
         params: &CertificateGetParams,
-    ) -> crate::Call<'a, CertificateGetResponse> {
+    ) -> crate::Call<CertificateGetResponse> {
         self.client
             .call(
                 request_get(certificate_id, params),
@@ -95,7 +95,7 @@ impl<'a> Certificates<'a> {
         &self,
         certificate_id: &str,
         params: &CertificateUpdateParams,
-    ) -> crate::Call<'a, CertificateUpdateResponse> {
+    ) -> crate::Call<CertificateUpdateResponse> {
         self.client
             .call(
                 request_update(certificate_id, params),
@@ -117,7 +117,7 @@ impl<'a> Certificates<'a> {
         &self,
         certificate_id: &str,
         params: &CertificateDeleteParams,
-    ) -> crate::Call<'a, CertificateDeleteResponse> {
+    ) -> crate::Call<CertificateDeleteResponse> {
         self.client
             .call(
                 request_delete(certificate_id, params),
@@ -139,7 +139,6 @@ impl<'a> Certificates<'a> {
         &self,
         params: &CertificateZoneLevelAccessMtlsAuthenticationListMtlsCertificatesParams,
     ) -> crate::Call<
-        'a,
         CertificateZoneLevelAccessMtlsAuthenticationListMtlsCertificatesResponse,
     > {
         self.client
@@ -167,7 +166,6 @@ impl<'a> Certificates<'a> {
         &self,
         params: &CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateParams,
     ) -> crate::Call<
-        'a,
         CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateResponse,
     > {
         self.client
@@ -196,7 +194,6 @@ impl<'a> Certificates<'a> {
         certificate_id: &str,
         params: &CertificateZoneLevelAccessMtlsAuthenticationGetAnMtlsCertificateParams,
     ) -> crate::Call<
-        'a,
         CertificateZoneLevelAccessMtlsAuthenticationGetAnMtlsCertificateResponse,
     > {
         self.client
@@ -226,7 +223,6 @@ impl<'a> Certificates<'a> {
         certificate_id: &str,
         params: &CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateParams,
     ) -> crate::Call<
-        'a,
         CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateResponse,
     > {
         self.client
@@ -256,7 +252,6 @@ impl<'a> Certificates<'a> {
         certificate_id: &str,
         params: &CertificateZoneLevelAccessMtlsAuthenticationDeleteAnMtlsCertificateParams,
     ) -> crate::Call<
-        'a,
         CertificateZoneLevelAccessMtlsAuthenticationDeleteAnMtlsCertificateResponse,
     > {
         self.client

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.custom_pages` resource: `client.access().custom_pages()`.
 /// `client.access().custom_pages()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CustomPages<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CustomPages {
+    pub(crate) client: crate::Client,
 }
-impl<'a> CustomPages<'a> {
+impl CustomPages {
     /// List custom pages
     ///
     /// List custom pages
@@ -23,7 +23,7 @@ impl<'a> CustomPages<'a> {
     pub fn list(
         &self,
         params: &CustomPageListParams,
-    ) -> crate::Call<'a, CustomPageListResponse> {
+    ) -> crate::Call<CustomPageListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +44,7 @@ impl<'a> CustomPages<'a> {
     pub fn create(
         &self,
         params: &CustomPageCreateParams,
-    ) -> crate::Call<'a, CustomPageCreateResponse> {
+    ) -> crate::Call<CustomPageCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +66,7 @@ impl<'a> CustomPages<'a> {
         &self,
         identifier: &str,
         params: &CustomPageGetParams,
-    ) -> crate::Call<'a, CustomPageGetResponse> {
+    ) -> crate::Call<CustomPageGetResponse> {
         self.client
             .call(
                 request_get(identifier, params),
@@ -88,7 +88,7 @@ impl<'a> CustomPages<'a> {
         &self,
         identifier: &str,
         params: &CustomPageUpdateParams,
-    ) -> crate::Call<'a, CustomPageUpdateResponse> {
+    ) -> crate::Call<CustomPageUpdateResponse> {
         self.client
             .call(
                 request_update(identifier, params),
@@ -110,7 +110,7 @@ impl<'a> CustomPages<'a> {
         &self,
         identifier: &str,
         params: &CustomPageDeleteParams,
-    ) -> crate::Call<'a, CustomPageDeleteResponse> {
+    ) -> crate::Call<CustomPageDeleteResponse> {
         self.client
             .call(
                 request_delete(identifier, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.groups` resource: `client.access().groups()`.
 /// `client.access().groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Groups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Groups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Groups<'a> {
+impl Groups {
     /// List Access groups
     ///
     /// Lists all Access groups.
@@ -20,7 +20,7 @@ impl<'a> Groups<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Access groups response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &GroupListParams) -> crate::Call<'a, GroupListResponse> {
+    pub fn list(&self, params: &GroupListParams) -> crate::Call<GroupListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -41,7 +41,7 @@ impl<'a> Groups<'a> {
     pub fn create(
         &self,
         params: &GroupCreateParams,
-    ) -> crate::Call<'a, GroupCreateResponse> {
+    ) -> crate::Call<GroupCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -63,7 +63,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: &str,
         params: &GroupGetParams,
-    ) -> crate::Call<'a, GroupGetResponse> {
+    ) -> crate::Call<GroupGetResponse> {
         self.client
             .call(
                 request_get(group_id, params),
@@ -85,7 +85,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: &str,
         params: &GroupUpdateParams,
-    ) -> crate::Call<'a, GroupUpdateResponse> {
+    ) -> crate::Call<GroupUpdateResponse> {
         self.client
             .call(
                 request_update(group_id, params),
@@ -107,7 +107,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: &str,
         params: &GroupDeleteParams,
-    ) -> crate::Call<'a, GroupDeleteResponse> {
+    ) -> crate::Call<GroupDeleteResponse> {
         self.client
             .call(
                 request_delete(group_id, params),
@@ -128,7 +128,7 @@ impl<'a> Groups<'a> {
     pub fn zone_level_access_groups_list_access_groups(
         &self,
         params: &GroupZoneLevelAccessGroupsListAccessGroupsParams,
-    ) -> crate::Call<'a, GroupZoneLevelAccessGroupsListAccessGroupsResponse> {
+    ) -> crate::Call<GroupZoneLevelAccessGroupsListAccessGroupsResponse> {
         self.client
             .call(
                 request_zone_level_access_groups_list_access_groups(params),
@@ -151,7 +151,7 @@ impl<'a> Groups<'a> {
     pub fn zone_level_access_groups_create_an_access_group(
         &self,
         params: &GroupZoneLevelAccessGroupsCreateAnAccessGroupParams,
-    ) -> crate::Call<'a, GroupZoneLevelAccessGroupsCreateAnAccessGroupResponse> {
+    ) -> crate::Call<GroupZoneLevelAccessGroupsCreateAnAccessGroupResponse> {
         self.client
             .call(
                 request_zone_level_access_groups_create_an_access_group(params),
@@ -175,7 +175,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: &str,
         params: &GroupZoneLevelAccessGroupsGetAnAccessGroupParams,
-    ) -> crate::Call<'a, GroupZoneLevelAccessGroupsGetAnAccessGroupResponse> {
+    ) -> crate::Call<GroupZoneLevelAccessGroupsGetAnAccessGroupResponse> {
         self.client
             .call(
                 request_zone_level_access_groups_get_an_access_group(group_id, params),
@@ -199,7 +199,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: &str,
         params: &GroupZoneLevelAccessGroupsUpdateAnAccessGroupParams,
-    ) -> crate::Call<'a, GroupZoneLevelAccessGroupsUpdateAnAccessGroupResponse> {
+    ) -> crate::Call<GroupZoneLevelAccessGroupsUpdateAnAccessGroupResponse> {
         self.client
             .call(
                 request_zone_level_access_groups_update_an_access_group(
@@ -226,7 +226,7 @@ impl<'a> Groups<'a> {
         &self,
         group_id: &str,
         params: &GroupZoneLevelAccessGroupsDeleteAnAccessGroupParams,
-    ) -> crate::Call<'a, GroupZoneLevelAccessGroupsDeleteAnAccessGroupResponse> {
+    ) -> crate::Call<GroupZoneLevelAccessGroupsDeleteAnAccessGroupResponse> {
         self.client
             .call(
                 request_zone_level_access_groups_delete_an_access_group(

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.identity_providers` resource: `client.access().identity_providers()`.
 /// `client.access().identity_providers()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct IdentityProviders<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct IdentityProviders {
+    pub(crate) client: crate::Client,
 }
-impl<'a> IdentityProviders<'a> {
+impl IdentityProviders {
     /// List Access identity providers
     ///
     /// Lists all configured identity providers.
@@ -23,7 +23,7 @@ impl<'a> IdentityProviders<'a> {
     pub fn list(
         &self,
         params: &IdentityProviderListParams,
-    ) -> crate::Call<'a, IdentityProviderListResponse> {
+    ) -> crate::Call<IdentityProviderListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +44,7 @@ impl<'a> IdentityProviders<'a> {
     pub fn create(
         &self,
         params: &IdentityProviderCreateParams,
-    ) -> crate::Call<'a, IdentityProviderCreateResponse> {
+    ) -> crate::Call<IdentityProviderCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +66,7 @@ impl<'a> IdentityProviders<'a> {
         &self,
         identity_provider_id: &str,
         params: &IdentityProviderGetParams,
-    ) -> crate::Call<'a, IdentityProviderGetResponse> {
+    ) -> crate::Call<IdentityProviderGetResponse> {
         self.client
             .call(
                 request_get(identity_provider_id, params),
@@ -88,7 +88,7 @@ impl<'a> IdentityProviders<'a> {
         &self,
         identity_provider_id: &str,
         params: &IdentityProviderUpdateParams,
-    ) -> crate::Call<'a, IdentityProviderUpdateResponse> {
+    ) -> crate::Call<IdentityProviderUpdateResponse> {
         self.client
             .call(
                 request_update(identity_provider_id, params),
@@ -110,7 +110,7 @@ impl<'a> IdentityProviders<'a> {
         &self,
         identity_provider_id: &str,
         params: &IdentityProviderDeleteParams,
-    ) -> crate::Call<'a, IdentityProviderDeleteResponse> {
+    ) -> crate::Call<IdentityProviderDeleteResponse> {
         self.client
             .call(
                 request_delete(identity_provider_id, params),
@@ -132,7 +132,6 @@ impl<'a> IdentityProviders<'a> {
         &self,
         params: &IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639Params,
     ) -> crate::Call<
-        'a,
         IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639Response,
     > {
         self.client
@@ -160,7 +159,6 @@ impl<'a> IdentityProviders<'a> {
         &self,
         params: &IdentityProviderZoneLevelAccessIdentityProvidersAddAnAccessIden41d348ddParams,
     ) -> crate::Call<
-        'a,
         IdentityProviderZoneLevelAccessIdentityProvidersAddAnAccessIden41d348ddResponse,
     > {
         self.client
@@ -189,7 +187,6 @@ impl<'a> IdentityProviders<'a> {
         identity_provider_id: &str,
         params: &IdentityProviderZoneLevelAccessIdentityProvidersGetAnAccessIdenB9a2ee96Params,
     ) -> crate::Call<
-        'a,
         IdentityProviderZoneLevelAccessIdentityProvidersGetAnAccessIdenB9a2ee96Response,
     > {
         self.client
@@ -219,7 +216,6 @@ impl<'a> IdentityProviders<'a> {
         identity_provider_id: &str,
         params: &IdentityProviderZoneLevelAccessIdentityProvidersUpdateAnAccessI339c2ff7Params,
     ) -> crate::Call<
-        'a,
         IdentityProviderZoneLevelAccessIdentityProvidersUpdateAnAccessI339c2ff7Response,
     > {
         self.client
@@ -249,7 +245,6 @@ impl<'a> IdentityProviders<'a> {
         identity_provider_id: &str,
         params: &IdentityProviderZoneLevelAccessIdentityProvidersDeleteAnAccessIB7db38e1Params,
     ) -> crate::Call<
-        'a,
         IdentityProviderZoneLevelAccessIdentityProvidersDeleteAnAccessIB7db38e1Response,
     > {
         self.client

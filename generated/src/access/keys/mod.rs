@@ -5,15 +5,15 @@
 //! The `access.keys` resource: `client.access().keys()`.
 pub mod rotate;
 /// `client.access().keys()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Keys<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Keys<'a> {
+impl Keys {
     /// `rotate`: `.access().keys().rotate()`
-    pub fn rotate(&self) -> rotate::Rotate<'a> {
+    pub fn rotate(&self) -> rotate::Rotate {
         rotate::Rotate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get the Access key configuration
@@ -27,7 +27,7 @@ impl<'a> Keys<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get the Access key configuration response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &KeyGetParams) -> crate::Call<'a, KeyGetResponse> {
+    pub fn get(&self, params: &KeyGetParams) -> crate::Call<KeyGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped_whole::<KeyGetResponse>)
     }
@@ -42,10 +42,7 @@ impl<'a> Keys<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Update the Access key configuration response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn update(
-        &self,
-        params: &KeyUpdateParams,
-    ) -> crate::Call<'a, KeyUpdateResponse> {
+    pub fn update(&self, params: &KeyUpdateParams) -> crate::Call<KeyUpdateResponse> {
         self.client
             .call(
                 request_update(params),

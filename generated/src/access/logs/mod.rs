@@ -5,15 +5,15 @@
 //! The `access.logs` resource: `client.access().logs()`.
 pub mod access_requests;
 /// `client.access().logs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Logs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Logs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Logs<'a> {
+impl Logs {
     /// `access_requests`: `.access().logs().access_requests()`
-    pub fn access_requests(&self) -> access_requests::AccessRequests<'a> {
+    pub fn access_requests(&self) -> access_requests::AccessRequests {
         access_requests::AccessRequests {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

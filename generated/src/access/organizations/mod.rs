@@ -5,15 +5,15 @@
 //! The `access.organizations` resource: `client.access().organizations()`.
 pub mod revoke_user;
 /// `client.access().organizations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Organizations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Organizations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Organizations<'a> {
+impl Organizations {
     /// `revoke_user`: `.access().organizations().revoke_user()`
-    pub fn revoke_user(&self) -> revoke_user::RevokeUser<'a> {
+    pub fn revoke_user(&self) -> revoke_user::RevokeUser {
         revoke_user::RevokeUser {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get your Zero Trust organization
@@ -30,7 +30,7 @@ impl<'a> Organizations<'a> {
     pub fn get(
         &self,
         params: &OrganizationGetParams,
-    ) -> crate::Call<'a, OrganizationGetResponse> {
+    ) -> crate::Call<OrganizationGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -51,7 +51,7 @@ impl<'a> Organizations<'a> {
     pub fn update(
         &self,
         params: &OrganizationUpdateParams,
-    ) -> crate::Call<'a, OrganizationUpdateResponse> {
+    ) -> crate::Call<OrganizationUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -72,7 +72,7 @@ impl<'a> Organizations<'a> {
     pub fn create(
         &self,
         params: &OrganizationCreateParams,
-    ) -> crate::Call<'a, OrganizationCreateResponse> {
+    ) -> crate::Call<OrganizationCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -94,7 +94,6 @@ impl<'a> Organizations<'a> {
         &self,
         params: &OrganizationZoneLevelZeroTrustOrganizationGetYourZeroTrust42b5f681Params,
     ) -> crate::Call<
-        'a,
         OrganizationZoneLevelZeroTrustOrganizationGetYourZeroTrust42b5f681Response,
     > {
         self.client
@@ -122,7 +121,6 @@ impl<'a> Organizations<'a> {
         &self,
         params: &OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Params,
     ) -> crate::Call<
-        'a,
         OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Response,
     > {
         self.client
@@ -150,7 +148,6 @@ impl<'a> Organizations<'a> {
         &self,
         params: &OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bParams,
     ) -> crate::Call<
-        'a,
         OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bResponse,
     > {
         self.client

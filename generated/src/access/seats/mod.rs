@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.seats` resource: `client.access().seats()`.
 /// `client.access().seats()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Seats<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Seats {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Seats<'a> {
+impl Seats {
     /// Update a user seat
     ///
     /// Removes a user from a Zero Trust seat when both `access_seat` and `gateway_seat` are set to false.
@@ -20,7 +20,7 @@ impl<'a> Seats<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Update a user seat response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(&self, params: &SeatEditParams) -> crate::Call<'a, SeatEditResponse> {
+    pub fn edit(&self, params: &SeatEditParams) -> crate::Call<SeatEditResponse> {
         self.client
             .call(
                 request_edit(params),

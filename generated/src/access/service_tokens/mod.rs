@@ -6,21 +6,21 @@
 pub mod refresh;
 pub mod rotate;
 /// `client.access().service_tokens()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ServiceTokens<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ServiceTokens {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ServiceTokens<'a> {
+impl ServiceTokens {
     /// `refresh`: `.access().service_tokens().refresh()`
-    pub fn refresh(&self) -> refresh::Refresh<'a> {
+    pub fn refresh(&self) -> refresh::Refresh {
         refresh::Refresh {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `rotate`: `.access().service_tokens().rotate()`
-    pub fn rotate(&self) -> rotate::Rotate<'a> {
+    pub fn rotate(&self) -> rotate::Rotate {
         rotate::Rotate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List service tokens
@@ -37,7 +37,7 @@ impl<'a> ServiceTokens<'a> {
     pub fn list(
         &self,
         params: &ServiceTokenListParams,
-    ) -> crate::Call<'a, ServiceTokenListResponse> {
+    ) -> crate::Call<ServiceTokenListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -58,7 +58,7 @@ impl<'a> ServiceTokens<'a> {
     pub fn create(
         &self,
         params: &ServiceTokenCreateParams,
-    ) -> crate::Call<'a, ServiceTokenCreateResponse> {
+    ) -> crate::Call<ServiceTokenCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -80,7 +80,7 @@ impl<'a> ServiceTokens<'a> {
         &self,
         service_token_id: &str,
         params: &ServiceTokenGetParams,
-    ) -> crate::Call<'a, ServiceTokenGetResponse> {
+    ) -> crate::Call<ServiceTokenGetResponse> {
         self.client
             .call(
                 request_get(service_token_id, params),
@@ -102,7 +102,7 @@ impl<'a> ServiceTokens<'a> {
         &self,
         service_token_id: &str,
         params: &ServiceTokenUpdateParams,
-    ) -> crate::Call<'a, ServiceTokenUpdateResponse> {
+    ) -> crate::Call<ServiceTokenUpdateResponse> {
         self.client
             .call(
                 request_update(service_token_id, params),
@@ -124,7 +124,7 @@ impl<'a> ServiceTokens<'a> {
         &self,
         service_token_id: &str,
         params: &ServiceTokenDeleteParams,
-    ) -> crate::Call<'a, ServiceTokenDeleteResponse> {
+    ) -> crate::Call<ServiceTokenDeleteResponse> {
         self.client
             .call(
                 request_delete(service_token_id, params),
@@ -145,10 +145,7 @@ impl<'a> ServiceTokens<'a> {
     pub fn zone_level_access_service_tokens_list_service_tokens(
         &self,
         params: &ServiceTokenZoneLevelAccessServiceTokensListServiceTokensParams,
-    ) -> crate::Call<
-        'a,
-        ServiceTokenZoneLevelAccessServiceTokensListServiceTokensResponse,
-    > {
+    ) -> crate::Call<ServiceTokenZoneLevelAccessServiceTokensListServiceTokensResponse> {
         self.client
             .call(
                 request_zone_level_access_service_tokens_list_service_tokens(params),
@@ -172,7 +169,6 @@ impl<'a> ServiceTokens<'a> {
         &self,
         params: &ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenParams,
     ) -> crate::Call<
-        'a,
         ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenResponse,
     > {
         self.client
@@ -198,10 +194,7 @@ impl<'a> ServiceTokens<'a> {
         &self,
         service_token_id: &str,
         params: &ServiceTokenZoneLevelAccessServiceTokensGetAServiceTokenParams,
-    ) -> crate::Call<
-        'a,
-        ServiceTokenZoneLevelAccessServiceTokensGetAServiceTokenResponse,
-    > {
+    ) -> crate::Call<ServiceTokenZoneLevelAccessServiceTokensGetAServiceTokenResponse> {
         self.client
             .call(
                 request_zone_level_access_service_tokens_get_a_service_token(
@@ -229,7 +222,6 @@ impl<'a> ServiceTokens<'a> {
         service_token_id: &str,
         params: &ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenParams,
     ) -> crate::Call<
-        'a,
         ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenResponse,
     > {
         self.client
@@ -259,7 +251,6 @@ impl<'a> ServiceTokens<'a> {
         service_token_id: &str,
         params: &ServiceTokenZoneLevelAccessServiceTokensDeleteAServiceTokenParams,
     ) -> crate::Call<
-        'a,
         ServiceTokenZoneLevelAccessServiceTokensDeleteAServiceTokenResponse,
     > {
         self.client

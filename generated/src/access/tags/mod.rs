@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.tags` resource: `client.access().tags()`.
 /// `client.access().tags()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tags<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tags {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tags<'a> {
+impl Tags {
     /// List tags
     ///
     /// List tags
@@ -20,7 +20,7 @@ impl<'a> Tags<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List tags response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &TagListParams) -> crate::Call<'a, TagListResponse> {
+    pub fn list(&self, params: &TagListParams) -> crate::Call<TagListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -38,10 +38,7 @@ impl<'a> Tags<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create a tag response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &TagCreateParams,
-    ) -> crate::Call<'a, TagCreateResponse> {
+    pub fn create(&self, params: &TagCreateParams) -> crate::Call<TagCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::enveloped::<TagCreateResponse>)
     }
@@ -60,7 +57,7 @@ impl<'a> Tags<'a> {
         &self,
         tag_name: &str,
         params: &TagGetParams,
-    ) -> crate::Call<'a, TagGetResponse> {
+    ) -> crate::Call<TagGetResponse> {
         self.client
             .call(
                 request_get(tag_name, params),
@@ -82,7 +79,7 @@ impl<'a> Tags<'a> {
         &self,
         tag_name: &str,
         params: &TagUpdateParams,
-    ) -> crate::Call<'a, TagUpdateResponse> {
+    ) -> crate::Call<TagUpdateResponse> {
         self.client
             .call(
                 request_update(tag_name, params),
@@ -104,7 +101,7 @@ impl<'a> Tags<'a> {
         &self,
         tag_name: &str,
         params: &TagDeleteParams,
-    ) -> crate::Call<'a, TagDeleteResponse> {
+    ) -> crate::Call<TagDeleteResponse> {
         self.client
             .call(
                 request_delete(tag_name, params),

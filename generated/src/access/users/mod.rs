@@ -7,27 +7,27 @@ pub mod active_sessions;
 pub mod failed_logins;
 pub mod last_seen_identity;
 /// `client.access().users()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Users<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Users {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Users<'a> {
+impl Users {
     /// `active_sessions`: `.access().users().active_sessions()`
-    pub fn active_sessions(&self) -> active_sessions::ActiveSessions<'a> {
+    pub fn active_sessions(&self) -> active_sessions::ActiveSessions {
         active_sessions::ActiveSessions {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `failed_logins`: `.access().users().failed_logins()`
-    pub fn failed_logins(&self) -> failed_logins::FailedLogins<'a> {
+    pub fn failed_logins(&self) -> failed_logins::FailedLogins {
         failed_logins::FailedLogins {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `last_seen_identity`: `.access().users().last_seen_identity()`
-    pub fn last_seen_identity(&self) -> last_seen_identity::LastSeenIdentity<'a> {
+    pub fn last_seen_identity(&self) -> last_seen_identity::LastSeenIdentity {
         last_seen_identity::LastSeenIdentity {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get users
@@ -41,7 +41,7 @@ impl<'a> Users<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get users response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &UserListParams) -> crate::Call<'a, UserListResponse> {
+    pub fn list(&self, params: &UserListParams) -> crate::Call<UserListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `acm.total_tls` resource: `client.acm().total_tls()`.
 /// `client.acm().total_tls()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TotalTls<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TotalTls {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TotalTls<'a> {
+impl TotalTls {
     /// Total TLS Settings Details
     ///
     /// Get Total TLS Settings for a Zone.
@@ -20,7 +20,7 @@ impl<'a> TotalTls<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Total TLS Settings Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &TotalTlGetParams) -> crate::Call<'a, TotalTlGetResponse> {
+    pub fn get(&self, params: &TotalTlGetParams) -> crate::Call<TotalTlGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<TotalTlGetResponse>)
     }
@@ -38,7 +38,7 @@ impl<'a> TotalTls<'a> {
     pub fn create(
         &self,
         params: &TotalTlCreateParams,
-    ) -> crate::Call<'a, TotalTlCreateResponse> {
+    ) -> crate::Call<TotalTlCreateResponse> {
         self.client
             .call(
                 request_create(params),

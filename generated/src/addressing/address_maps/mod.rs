@@ -7,25 +7,27 @@ pub mod accounts;
 pub mod ips;
 pub mod zones;
 /// `client.addressing().address_maps()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AddressMaps<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AddressMaps {
+    pub(crate) client: crate::Client,
 }
-impl<'a> AddressMaps<'a> {
+impl AddressMaps {
     /// `accounts`: `.addressing().address_maps().accounts()`
-    pub fn accounts(&self) -> accounts::Accounts<'a> {
+    pub fn accounts(&self) -> accounts::Accounts {
         accounts::Accounts {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ips`: `.addressing().address_maps().ips()`
-    pub fn ips(&self) -> ips::Ips<'a> {
-        ips::Ips { client: self.client }
+    pub fn ips(&self) -> ips::Ips {
+        ips::Ips {
+            client: self.client.clone(),
+        }
     }
     /// `zones`: `.addressing().address_maps().zones()`
-    pub fn zones(&self) -> zones::Zones<'a> {
+    pub fn zones(&self) -> zones::Zones {
         zones::Zones {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Address Maps
@@ -42,7 +44,7 @@ impl<'a> AddressMaps<'a> {
     pub fn list(
         &self,
         params: &AddressMapListParams,
-    ) -> crate::Call<'a, AddressMapListResponse> {
+    ) -> crate::Call<AddressMapListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -63,7 +65,7 @@ impl<'a> AddressMaps<'a> {
     pub fn create(
         &self,
         params: &AddressMapCreateParams,
-    ) -> crate::Call<'a, AddressMapCreateResponse> {
+    ) -> crate::Call<AddressMapCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -85,7 +87,7 @@ impl<'a> AddressMaps<'a> {
         &self,
         address_map_id: &str,
         params: &AddressMapGetParams,
-    ) -> crate::Call<'a, AddressMapGetResponse> {
+    ) -> crate::Call<AddressMapGetResponse> {
         self.client
             .call(
                 request_get(address_map_id, params),
@@ -107,7 +109,7 @@ impl<'a> AddressMaps<'a> {
         &self,
         address_map_id: &str,
         params: &AddressMapDeleteParams,
-    ) -> crate::Call<'a, AddressMapDeleteResponse> {
+    ) -> crate::Call<AddressMapDeleteResponse> {
         self.client
             .call(
                 request_delete(address_map_id, params),
@@ -129,7 +131,7 @@ impl<'a> AddressMaps<'a> {
         &self,
         address_map_id: &str,
         params: &AddressMapEditParams,
-    ) -> crate::Call<'a, AddressMapEditResponse> {
+    ) -> crate::Call<AddressMapEditResponse> {
         self.client
             .call(
                 request_edit(address_map_id, params),

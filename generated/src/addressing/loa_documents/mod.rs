@@ -5,15 +5,15 @@
 //! The `addressing.loa_documents` resource: `client.addressing().loa_documents()`.
 pub mod download;
 /// `client.addressing().loa_documents()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct LoaDocuments<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct LoaDocuments {
+    pub(crate) client: crate::Client,
 }
-impl<'a> LoaDocuments<'a> {
+impl LoaDocuments {
     /// `download`: `.addressing().loa_documents().download()`
-    pub fn download(&self) -> download::Download<'a> {
+    pub fn download(&self) -> download::Download {
         download::Download {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Upload LOA Document
@@ -30,7 +30,7 @@ impl<'a> LoaDocuments<'a> {
     pub fn create(
         &self,
         params: &LoaDocumentCreateParams,
-    ) -> crate::Call<'a, LoaDocumentCreateResponse> {
+    ) -> crate::Call<LoaDocumentCreateResponse> {
         self.client
             .call(
                 request_create(params),

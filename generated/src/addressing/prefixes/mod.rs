@@ -7,25 +7,27 @@ pub mod bgp;
 pub mod bindings;
 pub mod delegations;
 /// `client.addressing().prefixes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Prefixes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Prefixes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Prefixes<'a> {
+impl Prefixes {
     /// `bgp`: `.addressing().prefixes().bgp()`
-    pub fn bgp(&self) -> bgp::Bgp<'a> {
-        bgp::Bgp { client: self.client }
+    pub fn bgp(&self) -> bgp::Bgp {
+        bgp::Bgp {
+            client: self.client.clone(),
+        }
     }
     /// `bindings`: `.addressing().prefixes().bindings()`
-    pub fn bindings(&self) -> bindings::Bindings<'a> {
+    pub fn bindings(&self) -> bindings::Bindings {
         bindings::Bindings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `delegations`: `.addressing().prefixes().delegations()`
-    pub fn delegations(&self) -> delegations::Delegations<'a> {
+    pub fn delegations(&self) -> delegations::Delegations {
         delegations::Delegations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Prefixes
@@ -39,10 +41,7 @@ impl<'a> Prefixes<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Prefixes response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &PrefixListParams,
-    ) -> crate::Call<'a, PrefixListResponse> {
+    pub fn list(&self, params: &PrefixListParams) -> crate::Call<PrefixListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -63,7 +62,7 @@ impl<'a> Prefixes<'a> {
     pub fn create(
         &self,
         params: &PrefixCreateParams,
-    ) -> crate::Call<'a, PrefixCreateResponse> {
+    ) -> crate::Call<PrefixCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -85,7 +84,7 @@ impl<'a> Prefixes<'a> {
         &self,
         prefix_id: &str,
         params: &PrefixGetParams,
-    ) -> crate::Call<'a, PrefixGetResponse> {
+    ) -> crate::Call<PrefixGetResponse> {
         self.client
             .call(
                 request_get(prefix_id, params),
@@ -107,7 +106,7 @@ impl<'a> Prefixes<'a> {
         &self,
         prefix_id: &str,
         params: &PrefixDeleteParams,
-    ) -> crate::Call<'a, PrefixDeleteResponse> {
+    ) -> crate::Call<PrefixDeleteResponse> {
         self.client
             .call(
                 request_delete(prefix_id, params),
@@ -129,7 +128,7 @@ impl<'a> Prefixes<'a> {
         &self,
         prefix_id: &str,
         params: &PrefixEditParams,
-    ) -> crate::Call<'a, PrefixEditResponse> {
+    ) -> crate::Call<PrefixEditResponse> {
         self.client
             .call(
                 request_edit(prefix_id, params),

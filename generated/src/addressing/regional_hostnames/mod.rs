@@ -5,15 +5,15 @@
 //! The `addressing.regional_hostnames` resource: `client.addressing().regional_hostnames()`.
 pub mod regions;
 /// `client.addressing().regional_hostnames()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct RegionalHostnames<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct RegionalHostnames {
+    pub(crate) client: crate::Client,
 }
-impl<'a> RegionalHostnames<'a> {
+impl RegionalHostnames {
     /// `regions`: `.addressing().regional_hostnames().regions()`
-    pub fn regions(&self) -> regions::Regions<'a> {
+    pub fn regions(&self) -> regions::Regions {
         regions::Regions {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Regional Hostnames
@@ -30,7 +30,7 @@ impl<'a> RegionalHostnames<'a> {
     pub fn list(
         &self,
         params: &RegionalHostnameListParams,
-    ) -> crate::Call<'a, RegionalHostnameListResponse> {
+    ) -> crate::Call<RegionalHostnameListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +51,7 @@ impl<'a> RegionalHostnames<'a> {
     pub fn create(
         &self,
         params: &RegionalHostnameCreateParams,
-    ) -> crate::Call<'a, RegionalHostnameCreateResponse> {
+    ) -> crate::Call<RegionalHostnameCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -73,7 +73,7 @@ impl<'a> RegionalHostnames<'a> {
         &self,
         hostname: &str,
         params: &RegionalHostnameGetParams,
-    ) -> crate::Call<'a, RegionalHostnameGetResponse> {
+    ) -> crate::Call<RegionalHostnameGetResponse> {
         self.client
             .call(
                 request_get(hostname, params),
@@ -95,7 +95,7 @@ impl<'a> RegionalHostnames<'a> {
         &self,
         hostname: &str,
         params: &RegionalHostnameDeleteParams,
-    ) -> crate::Call<'a, RegionalHostnameDeleteResponse> {
+    ) -> crate::Call<RegionalHostnameDeleteResponse> {
         self.client
             .call(
                 request_delete(hostname, params),
@@ -117,7 +117,7 @@ impl<'a> RegionalHostnames<'a> {
         &self,
         hostname: &str,
         params: &RegionalHostnameEditParams,
-    ) -> crate::Call<'a, RegionalHostnameEditResponse> {
+    ) -> crate::Call<RegionalHostnameEditResponse> {
         self.client
             .call(
                 request_edit(hostname, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `addressing.services` resource: `client.addressing().services()`.
 /// `client.addressing().services()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Services<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Services<'a> {
+impl Services {
     /// List Services
     ///
     /// Bring-Your-Own IP (BYOIP) prefixes onboarded to Cloudflare must be bound to a service running on the Cloudflare network to enable a Cloudflare product on the IP addresses. This endpoint can be used as a reference of available services on the Cloudflare network, and their service IDs.
@@ -21,10 +21,7 @@ impl<'a> Services<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Services response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &ServiceListParams,
-    ) -> crate::Call<'a, ServiceListResponse> {
+    pub fn list(&self, params: &ServiceListParams) -> crate::Call<ServiceListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<ServiceListResponse>)
     }

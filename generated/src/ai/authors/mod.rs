@@ -5,15 +5,15 @@
 //! The `ai.authors` resource: `client.ai().authors()`.
 pub mod search;
 /// `client.ai().authors()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Authors<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Authors {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Authors<'a> {
+impl Authors {
     /// `search`: `.ai().authors().search()`
-    pub fn search(&self) -> search::Search<'a> {
+    pub fn search(&self) -> search::Search {
         search::Search {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -6,21 +6,21 @@
 pub mod finetune_assets;
 pub mod public;
 /// `client.ai().finetunes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Finetunes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Finetunes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Finetunes<'a> {
+impl Finetunes {
     /// `finetune_assets`: `.ai().finetunes().finetune_assets()`
-    pub fn finetune_assets(&self) -> finetune_assets::FinetuneAssets<'a> {
+    pub fn finetune_assets(&self) -> finetune_assets::FinetuneAssets {
         finetune_assets::FinetuneAssets {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `public`: `.ai().finetunes().public()`
-    pub fn public(&self) -> public::Public<'a> {
+    pub fn public(&self) -> public::Public {
         public::Public {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Finetunes
@@ -32,10 +32,7 @@ impl<'a> Finetunes<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &FinetuneGetParams,
-    ) -> crate::Call<'a, FinetuneGetResponse> {
+    pub fn get(&self, params: &FinetuneGetParams) -> crate::Call<FinetuneGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<FinetuneGetResponse>)
     }
@@ -51,7 +48,7 @@ impl<'a> Finetunes<'a> {
     pub fn create(
         &self,
         params: &FinetuneCreateParams,
-    ) -> crate::Call<'a, FinetuneCreateResponse> {
+    ) -> crate::Call<FinetuneCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::json::<FinetuneCreateResponse>)
     }

@@ -6,21 +6,21 @@
 pub mod schema;
 pub mod search;
 /// `client.ai().models()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Models<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Models {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Models<'a> {
+impl Models {
     /// `schema`: `.ai().models().schema()`
-    pub fn schema(&self) -> schema::Schema<'a> {
+    pub fn schema(&self) -> schema::Schema {
         schema::Schema {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `search`: `.ai().models().search()`
-    pub fn search(&self) -> search::Search<'a> {
+    pub fn search(&self) -> search::Search {
         search::Search {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -6,18 +6,22 @@
 pub mod cf;
 pub mod hf;
 /// `client.ai().run()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Run<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Run<'a> {
+impl Run {
     /// `cf`: `.ai().run().cf()`
-    pub fn cf(&self) -> cf::Cf<'a> {
-        cf::Cf { client: self.client }
+    pub fn cf(&self) -> cf::Cf {
+        cf::Cf {
+            client: self.client.clone(),
+        }
     }
     /// `hf`: `.ai().run().hf()`
-    pub fn hf(&self) -> hf::Hf<'a> {
-        hf::Hf { client: self.client }
+    pub fn hf(&self) -> hf::Hf {
+        hf::Hf {
+            client: self.client.clone(),
+        }
     }
     /// Execute AI model
     ///
@@ -39,7 +43,7 @@ impl<'a> Run<'a> {
         &self,
         model_name: &str,
         params: &RunCreateParams,
-    ) -> crate::Call<'a, RunCreateResponse> {
+    ) -> crate::Call<RunCreateResponse> {
         self.client
             .call(
                 request_create(model_name, params),

@@ -5,15 +5,15 @@
 //! The `ai.tasks` resource: `client.ai().tasks()`.
 pub mod search;
 /// `client.ai().tasks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tasks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tasks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tasks<'a> {
+impl Tasks {
     /// `search`: `.ai().tasks().search()`
-    pub fn search(&self) -> search::Search<'a> {
+    pub fn search(&self) -> search::Search {
         search::Search {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,14 +5,16 @@
 //! The `ai_gateway.gateways` resource: `client.ai_gateway().gateways()`.
 pub mod logs;
 /// `client.ai_gateway().gateways()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Gateways<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Gateways {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Gateways<'a> {
+impl Gateways {
     /// `logs`: `.ai_gateway().gateways().logs()`
-    pub fn logs(&self) -> logs::Logs<'a> {
-        logs::Logs { client: self.client }
+    pub fn logs(&self) -> logs::Logs {
+        logs::Logs {
+            client: self.client.clone(),
+        }
     }
     /// List Gateways
     ///
@@ -23,7 +25,7 @@ impl<'a> Gateways<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &GatewayGetParams) -> crate::Call<'a, GatewayGetResponse> {
+    pub fn get(&self, params: &GatewayGetParams) -> crate::Call<GatewayGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<GatewayGetResponse>)
     }
     /// Create a new Gateway
@@ -38,7 +40,7 @@ impl<'a> Gateways<'a> {
     pub fn create(
         &self,
         params: &GatewayCreateParams,
-    ) -> crate::Call<'a, GatewayCreateResponse> {
+    ) -> crate::Call<GatewayCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::json::<GatewayCreateResponse>)
     }
@@ -55,7 +57,7 @@ impl<'a> Gateways<'a> {
         &self,
         id: &str,
         params: &GatewayAigConfigFetchGatewayParams,
-    ) -> crate::Call<'a, GatewayAigConfigFetchGatewayResponse> {
+    ) -> crate::Call<GatewayAigConfigFetchGatewayResponse> {
         self.client
             .call(
                 request_aig_config_fetch_gateway(id, params),
@@ -75,7 +77,7 @@ impl<'a> Gateways<'a> {
         &self,
         id: &str,
         params: &GatewayUpdateParams,
-    ) -> crate::Call<'a, GatewayUpdateResponse> {
+    ) -> crate::Call<GatewayUpdateResponse> {
         self.client
             .call(
                 request_update(id, params),
@@ -95,7 +97,7 @@ impl<'a> Gateways<'a> {
         &self,
         id: &str,
         params: &GatewayDeleteParams,
-    ) -> crate::Call<'a, GatewayDeleteResponse> {
+    ) -> crate::Call<GatewayDeleteResponse> {
         self.client
             .call(
                 request_delete(id, params),

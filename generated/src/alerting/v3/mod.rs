@@ -8,33 +8,33 @@ pub mod destinations;
 pub mod history;
 pub mod policies;
 /// `client.alerting().v3()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct V3<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct V3 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> V3<'a> {
+impl V3 {
     /// `available_alerts`: `.alerting().v3().available_alerts()`
-    pub fn available_alerts(&self) -> available_alerts::AvailableAlerts<'a> {
+    pub fn available_alerts(&self) -> available_alerts::AvailableAlerts {
         available_alerts::AvailableAlerts {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `destinations`: `.alerting().v3().destinations()`
-    pub fn destinations(&self) -> destinations::Destinations<'a> {
+    pub fn destinations(&self) -> destinations::Destinations {
         destinations::Destinations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `history`: `.alerting().v3().history()`
-    pub fn history(&self) -> history::History<'a> {
+    pub fn history(&self) -> history::History {
         history::History {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `policies`: `.alerting().v3().policies()`
-    pub fn policies(&self) -> policies::Policies<'a> {
+    pub fn policies(&self) -> policies::Policies {
         policies::Policies {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `analytics.colos` resource: `client.analytics().colos()`.
 /// `client.analytics().colos()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Colos<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Colos {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Colos<'a> {
+impl Colos {
     /// Get analytics by Co-locations
     ///
     /// This view provides a breakdown of analytics data by datacenter. Note: This is available to Enterprise customers only.
@@ -23,7 +23,7 @@ impl<'a> Colos<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get analytics by Co-locations response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn list(&self, params: &ColoListParams) -> crate::Call<'a, ColoListResponse> {
+    pub fn list(&self, params: &ColoListParams) -> crate::Call<ColoListResponse> {
         self.client
             .call(
                 request_list(params),

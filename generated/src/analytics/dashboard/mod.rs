@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `analytics.dashboard` resource: `client.analytics().dashboard()`.
 /// `client.analytics().dashboard()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dashboard<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Dashboard<'a> {
+impl Dashboard {
     /// Get dashboard
     ///
     /// The dashboard view provides both totals and timeseries data for the given zone and time period across the entire Cloudflare network.
@@ -23,10 +23,7 @@ impl<'a> Dashboard<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get dashboard response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn get(
-        &self,
-        params: &DashboardGetParams,
-    ) -> crate::Call<'a, DashboardGetResponse> {
+    pub fn get(&self, params: &DashboardGetParams) -> crate::Call<DashboardGetResponse> {
         self.client
             .call(
                 request_get(params),

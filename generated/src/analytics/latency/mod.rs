@@ -5,15 +5,15 @@
 //! The `analytics.latency` resource: `client.analytics().latency()`.
 pub mod colos;
 /// `client.analytics().latency()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Latency<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Latency {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Latency<'a> {
+impl Latency {
     /// `colos`: `.analytics().latency().colos()`
-    pub fn colos(&self) -> colos::Colos<'a> {
+    pub fn colos(&self) -> colos::Colos {
         colos::Colos {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Argo Analytics for a zone
@@ -25,7 +25,7 @@ impl<'a> Latency<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Argo Analytics for a zone response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &LatencyGetParams) -> crate::Call<'a, LatencyGetResponse> {
+    pub fn get(&self, params: &LatencyGetParams) -> crate::Call<LatencyGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<LatencyGetResponse>)
     }

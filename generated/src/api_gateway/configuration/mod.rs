@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `api_gateway.configuration` resource: `client.api_gateway().configuration()`.
 /// `client.api_gateway().configuration()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Configuration<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Configuration {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Configuration<'a> {
+impl Configuration {
     /// Retrieve information about specific configuration properties
     ///
     /// `GET /zones/{zone_id}/api_gateway/configuration` (operation `api-shield-settings-retrieve-information-about-specific-configuration-properties`)
@@ -21,7 +21,7 @@ impl<'a> Configuration<'a> {
     pub fn get(
         &self,
         params: &ConfigurationGetParams,
-    ) -> crate::Call<'a, ConfigurationGetResponse> {
+    ) -> crate::Call<ConfigurationGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -40,7 +40,7 @@ impl<'a> Configuration<'a> {
     pub fn update(
         &self,
         params: &ConfigurationUpdateParams,
-    ) -> crate::Call<'a, ConfigurationUpdateResponse> {
+    ) -> crate::Call<ConfigurationUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -5,15 +5,15 @@
 //! The `api_gateway.discovery` resource: `client.api_gateway().discovery()`.
 pub mod operations;
 /// `client.api_gateway().discovery()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Discovery<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Discovery<'a> {
+impl Discovery {
     /// `operations`: `.api_gateway().discovery().operations()`
-    pub fn operations(&self) -> operations::Operations<'a> {
+    pub fn operations(&self) -> operations::Operations {
         operations::Operations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Retrieve discovered operations on a zone rendered as OpenAPI schemas
@@ -27,10 +27,7 @@ impl<'a> Discovery<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Retrieve discovered operations on a zone, rendered as OpenAPI schemas response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &DiscoveryGetParams,
-    ) -> crate::Call<'a, DiscoveryGetResponse> {
+    pub fn get(&self, params: &DiscoveryGetParams) -> crate::Call<DiscoveryGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<DiscoveryGetResponse>)
     }

@@ -5,15 +5,15 @@
 //! The `api_gateway.operations` resource: `client.api_gateway().operations()`.
 pub mod schema_validation;
 /// `client.api_gateway().operations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Operations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Operations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Operations<'a> {
+impl Operations {
     /// `schema_validation`: `.api_gateway().operations().schema_validation()`
-    pub fn schema_validation(&self) -> schema_validation::SchemaValidation<'a> {
+    pub fn schema_validation(&self) -> schema_validation::SchemaValidation {
         schema_validation::SchemaValidation {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Retrieve information about all operations on a zone
@@ -28,7 +28,7 @@ impl<'a> Operations<'a> {
     pub fn list(
         &self,
         params: &OperationListParams,
-    ) -> crate::Call<'a, OperationListResponse> {
+    ) -> crate::Call<OperationListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -49,7 +49,7 @@ impl<'a> Operations<'a> {
     pub fn create(
         &self,
         params: &OperationCreateParams,
-    ) -> crate::Call<'a, OperationCreateResponse> {
+    ) -> crate::Call<OperationCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -68,7 +68,7 @@ impl<'a> Operations<'a> {
     pub fn delete(
         &self,
         params: &OperationDeleteParams,
-    ) -> crate::Call<'a, OperationDeleteResponse> {
+    ) -> crate::Call<OperationDeleteResponse> {
         self.client
             .call(
                 request_delete(params),
@@ -88,7 +88,7 @@ impl<'a> Operations<'a> {
         &self,
         operation_id: &str,
         params: &OperationGetParams,
-    ) -> crate::Call<'a, OperationGetResponse> {
+    ) -> crate::Call<OperationGetResponse> {
         self.client
             .call(
                 request_get(operation_id, params),
@@ -108,7 +108,7 @@ impl<'a> Operations<'a> {
         &self,
         operation_id: &str,
         params: &OperationApiShieldEndpointManagementDeleteAnOperationParams,
-    ) -> crate::Call<'a, OperationApiShieldEndpointManagementDeleteAnOperationResponse> {
+    ) -> crate::Call<OperationApiShieldEndpointManagementDeleteAnOperationResponse> {
         self.client
             .call(
                 request_api_shield_endpoint_management_delete_an_operation(

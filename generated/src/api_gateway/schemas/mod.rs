@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `api_gateway.schemas` resource: `client.api_gateway().schemas()`.
 /// `client.api_gateway().schemas()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Schemas<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Schemas {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Schemas<'a> {
+impl Schemas {
     /// Retrieve operations and features as OpenAPI schemas
     ///
     /// `GET /zones/{zone_id}/api_gateway/schemas` (operation `api-shield-endpoint-management-retrieve-operations-and-features-as-open-api-schemas`)
@@ -18,7 +18,7 @@ impl<'a> Schemas<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Retrieve operations and features as OpenAPI schemas response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &SchemaGetParams) -> crate::Call<'a, SchemaGetResponse> {
+    pub fn get(&self, params: &SchemaGetParams) -> crate::Call<SchemaGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<SchemaGetResponse>)
     }

@@ -5,15 +5,15 @@
 //! The `api_gateway.settings` resource: `client.api_gateway().settings()`.
 pub mod schema_validation;
 /// `client.api_gateway().settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// `schema_validation`: `.api_gateway().settings().schema_validation()`
-    pub fn schema_validation(&self) -> schema_validation::SchemaValidation<'a> {
+    pub fn schema_validation(&self) -> schema_validation::SchemaValidation {
         schema_validation::SchemaValidation {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

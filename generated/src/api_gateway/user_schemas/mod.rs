@@ -5,15 +5,15 @@
 //! The `api_gateway.user_schemas` resource: `client.api_gateway().user_schemas()`.
 pub mod operations;
 /// `client.api_gateway().user_schemas()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct UserSchemas<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct UserSchemas {
+    pub(crate) client: crate::Client,
 }
-impl<'a> UserSchemas<'a> {
+impl UserSchemas {
     /// `operations`: `.api_gateway().user_schemas().operations()`
-    pub fn operations(&self) -> operations::Operations<'a> {
+    pub fn operations(&self) -> operations::Operations {
         operations::Operations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Retrieve information about all schemas on a zone
@@ -28,7 +28,7 @@ impl<'a> UserSchemas<'a> {
     pub fn list(
         &self,
         params: &UserSchemaListParams,
-    ) -> crate::Call<'a, UserSchemaListResponse> {
+    ) -> crate::Call<UserSchemaListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -47,7 +47,7 @@ impl<'a> UserSchemas<'a> {
     pub fn create(
         &self,
         params: &UserSchemaCreateParams,
-    ) -> crate::Call<'a, UserSchemaCreateResponse> {
+    ) -> crate::Call<UserSchemaCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -67,7 +67,7 @@ impl<'a> UserSchemas<'a> {
         &self,
         schema_id: &str,
         params: &UserSchemaGetParams,
-    ) -> crate::Call<'a, UserSchemaGetResponse> {
+    ) -> crate::Call<UserSchemaGetResponse> {
         self.client
             .call(
                 request_get(schema_id, params),
@@ -87,7 +87,7 @@ impl<'a> UserSchemas<'a> {
         &self,
         schema_id: &str,
         params: &UserSchemaDeleteParams,
-    ) -> crate::Call<'a, UserSchemaDeleteResponse> {
+    ) -> crate::Call<UserSchemaDeleteResponse> {
         self.client
             .call(
                 request_delete(schema_id, params),
@@ -107,7 +107,7 @@ impl<'a> UserSchemas<'a> {
         &self,
         schema_id: &str,
         params: &UserSchemaEditParams,
-    ) -> crate::Call<'a, UserSchemaEditResponse> {
+    ) -> crate::Call<UserSchemaEditResponse> {
         self.client
             .call(
                 request_edit(schema_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `argo.smart_routing` resource: `client.argo().smart_routing()`.
 /// `client.argo().smart_routing()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct SmartRouting<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct SmartRouting {
+    pub(crate) client: crate::Client,
 }
-impl<'a> SmartRouting<'a> {
+impl SmartRouting {
     /// Get Argo Smart Routing setting
     ///
     /// `GET /zones/{zone_id}/argo/smart_routing` (operation `argo-smart-routing-get-argo-smart-routing-setting`)
@@ -21,7 +21,7 @@ impl<'a> SmartRouting<'a> {
     pub fn get(
         &self,
         params: &SmartRoutingGetParams,
-    ) -> crate::Call<'a, SmartRoutingGetResponse> {
+    ) -> crate::Call<SmartRoutingGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -42,7 +42,7 @@ impl<'a> SmartRouting<'a> {
     pub fn edit(
         &self,
         params: &SmartRoutingEditParams,
-    ) -> crate::Call<'a, SmartRoutingEditResponse> {
+    ) -> crate::Call<SmartRoutingEditResponse> {
         self.client
             .call(
                 request_edit(params),

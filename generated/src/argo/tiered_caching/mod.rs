@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `argo.tiered_caching` resource: `client.argo().tiered_caching()`.
 /// `client.argo().tiered_caching()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TieredCaching<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TieredCaching {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TieredCaching<'a> {
+impl TieredCaching {
     /// Get Tiered Caching setting
     ///
     /// `GET /zones/{zone_id}/argo/tiered_caching` (operation `tiered-caching-get-tiered-caching-setting`)
@@ -21,7 +21,7 @@ impl<'a> TieredCaching<'a> {
     pub fn get(
         &self,
         params: &TieredCachingGetParams,
-    ) -> crate::Call<'a, TieredCachingGetResponse> {
+    ) -> crate::Call<TieredCachingGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -42,7 +42,7 @@ impl<'a> TieredCaching<'a> {
     pub fn edit(
         &self,
         params: &TieredCachingEditParams,
-    ) -> crate::Call<'a, TieredCachingEditResponse> {
+    ) -> crate::Call<TieredCachingEditResponse> {
         self.client
             .call(
                 request_edit(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `billing.profile` resource: `client.billing().profile()`.
 /// `client.billing().profile()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Profile<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Profile<'a> {
+impl Profile {
     /// Billing Profile Details
     ///
     /// Gets the current billing profile for the account.
@@ -23,7 +23,7 @@ impl<'a> Profile<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Billing Profile Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn get(&self, params: &ProfileGetParams) -> crate::Call<'a, ProfileGetResponse> {
+    pub fn get(&self, params: &ProfileGetParams) -> crate::Call<ProfileGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<ProfileGetResponse>)
     }

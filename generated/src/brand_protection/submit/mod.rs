@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `brand_protection.submit` resource: `client.brand_protection().submit()`.
 /// `client.brand_protection().submit()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Submit<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Submit {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Submit<'a> {
+impl Submit {
     /// Submit suspicious URL for scanning
     ///
     /// `POST /accounts/{account_id}/brand-protection/submit` (operation `phishing-url-scanner-submit-suspicious-url-for-scanning`)
@@ -21,7 +21,7 @@ impl<'a> Submit<'a> {
     pub fn create(
         &self,
         params: &SubmitCreateParams,
-    ) -> crate::Call<'a, SubmitCreateResponse> {
+    ) -> crate::Call<SubmitCreateResponse> {
         self.client
             .call(
                 request_create(params),

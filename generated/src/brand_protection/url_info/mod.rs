@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `brand_protection.url_info` resource: `client.brand_protection().url_info()`.
 /// `client.brand_protection().url_info()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct UrlInfo<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct UrlInfo {
+    pub(crate) client: crate::Client,
 }
-impl<'a> UrlInfo<'a> {
+impl UrlInfo {
     /// Get results for a URL scan
     ///
     /// `GET /accounts/{account_id}/brand-protection/url-info` (operation `phishing-url-information-get-results-for-a-url-scan`)
@@ -18,7 +18,7 @@ impl<'a> UrlInfo<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get results for a URL scan response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &UrlInfoGetParams) -> crate::Call<'a, UrlInfoGetResponse> {
+    pub fn get(&self, params: &UrlInfoGetParams) -> crate::Call<UrlInfoGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<UrlInfoGetResponse>)
     }

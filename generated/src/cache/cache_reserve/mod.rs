@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cache.cache_reserve` resource: `client.cache().cache_reserve()`.
 /// `client.cache().cache_reserve()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CacheReserve<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CacheReserve {
+    pub(crate) client: crate::Client,
 }
-impl<'a> CacheReserve<'a> {
+impl CacheReserve {
     /// Get Cache Reserve setting
     ///
     /// Increase cache lifetimes by automatically storing all cacheable files into Cloudflare's persistent object storage buckets. Requires Cache Reserve subscription. Note: using Tiered Cache with Cache Reserve is highly recommended to reduce Reserve operations costs. See the [developer docs](https://developers.cloudflare.com/cache/about/cache-reserve) for more information.
@@ -23,7 +23,7 @@ impl<'a> CacheReserve<'a> {
     pub fn get(
         &self,
         params: &CacheReserveGetParams,
-    ) -> crate::Call<'a, CacheReserveGetResponse> {
+    ) -> crate::Call<CacheReserveGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> CacheReserve<'a> {
     pub fn edit(
         &self,
         params: &CacheReserveEditParams,
-    ) -> crate::Call<'a, CacheReserveEditResponse> {
+    ) -> crate::Call<CacheReserveEditResponse> {
         self.client
             .call(
                 request_edit(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cache.cache_reserve_clear` resource: `client.cache().cache_reserve_clear()`.
 /// `client.cache().cache_reserve_clear()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CacheReserveClear<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CacheReserveClear {
+    pub(crate) client: crate::Client,
 }
-impl<'a> CacheReserveClear<'a> {
+impl CacheReserveClear {
     /// Get Cache Reserve Clear
     ///
     /// You can use Cache Reserve Clear to clear your Cache Reserve, but you must first disable Cache Reserve. In most cases, this will be accomplished within 24 hours. You cannot re-enable Cache Reserve while this process is ongoing. Keep in mind that you cannot undo or cancel this operation.
@@ -23,7 +23,7 @@ impl<'a> CacheReserveClear<'a> {
     pub fn get(
         &self,
         params: &CacheReserveClearGetParams,
-    ) -> crate::Call<'a, CacheReserveClearGetResponse> {
+    ) -> crate::Call<CacheReserveClearGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> CacheReserveClear<'a> {
     pub fn create(
         &self,
         params: &CacheReserveClearCreateParams,
-    ) -> crate::Call<'a, CacheReserveClearCreateResponse> {
+    ) -> crate::Call<CacheReserveClearCreateResponse> {
         self.client
             .call(
                 request_create(params),

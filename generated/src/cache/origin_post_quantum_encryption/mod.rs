@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cache.origin_post_quantum_encryption` resource: `client.cache().origin_post_quantum_encryption()`.
 /// `client.cache().origin_post_quantum_encryption()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct OriginPostQuantumEncryption<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct OriginPostQuantumEncryption {
+    pub(crate) client: crate::Client,
 }
-impl<'a> OriginPostQuantumEncryption<'a> {
+impl OriginPostQuantumEncryption {
     /// Get Origin Post-Quantum Encryption setting
     ///
     /// Instructs Cloudflare to use Post-Quantum (PQ) key agreement algorithms when connecting to your origin. Preferred instructs Cloudflare to opportunistically send a Post-Quantum keyshare in the first message to the origin (for fastest connections when the origin supports and prefers PQ), supported means that PQ algorithms are advertised but only used when requested by the origin, and off means that PQ algorithms are not advertised
@@ -23,7 +23,7 @@ impl<'a> OriginPostQuantumEncryption<'a> {
     pub fn get(
         &self,
         params: &OriginPostQuantumEncryptionGetParams,
-    ) -> crate::Call<'a, OriginPostQuantumEncryptionGetResponse> {
+    ) -> crate::Call<OriginPostQuantumEncryptionGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> OriginPostQuantumEncryption<'a> {
     pub fn update(
         &self,
         params: &OriginPostQuantumEncryptionUpdateParams,
-    ) -> crate::Call<'a, OriginPostQuantumEncryptionUpdateResponse> {
+    ) -> crate::Call<OriginPostQuantumEncryptionUpdateResponse> {
         self.client
             .call(
                 request_update(params),

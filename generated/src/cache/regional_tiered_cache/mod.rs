@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cache.regional_tiered_cache` resource: `client.cache().regional_tiered_cache()`.
 /// `client.cache().regional_tiered_cache()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct RegionalTieredCache<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct RegionalTieredCache {
+    pub(crate) client: crate::Client,
 }
-impl<'a> RegionalTieredCache<'a> {
+impl RegionalTieredCache {
     /// Get Regional Tiered Cache setting
     ///
     /// Instructs Cloudflare to check a regional hub data center on the way to your upper tier. This can help improve performance for smart and custom tiered cache topologies.
@@ -23,7 +23,7 @@ impl<'a> RegionalTieredCache<'a> {
     pub fn get(
         &self,
         params: &RegionalTieredCacheGetParams,
-    ) -> crate::Call<'a, RegionalTieredCacheGetResponse> {
+    ) -> crate::Call<RegionalTieredCacheGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> RegionalTieredCache<'a> {
     pub fn edit(
         &self,
         params: &RegionalTieredCacheEditParams,
-    ) -> crate::Call<'a, RegionalTieredCacheEditResponse> {
+    ) -> crate::Call<RegionalTieredCacheEditResponse> {
         self.client
             .call(
                 request_edit(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cache.tiered_cache_smart_topology_enable` resource: `client.cache().tiered_cache_smart_topology_enable()`.
 /// `client.cache().tiered_cache_smart_topology_enable()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TieredCacheSmartTopologyEnable<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TieredCacheSmartTopologyEnable {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TieredCacheSmartTopologyEnable<'a> {
+impl TieredCacheSmartTopologyEnable {
     /// Get Smart Tiered Cache setting
     ///
     /// `GET /zones/{zone_id}/cache/tiered_cache_smart_topology_enable` (operation `smart-tiered-cache-get-smart-tiered-cache-setting`)
@@ -21,7 +21,7 @@ impl<'a> TieredCacheSmartTopologyEnable<'a> {
     pub fn get(
         &self,
         params: &TieredCacheSmartTopologyEnableGetParams,
-    ) -> crate::Call<'a, TieredCacheSmartTopologyEnableGetResponse> {
+    ) -> crate::Call<TieredCacheSmartTopologyEnableGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -42,7 +42,7 @@ impl<'a> TieredCacheSmartTopologyEnable<'a> {
     pub fn delete(
         &self,
         params: &TieredCacheSmartTopologyEnableDeleteParams,
-    ) -> crate::Call<'a, TieredCacheSmartTopologyEnableDeleteResponse> {
+    ) -> crate::Call<TieredCacheSmartTopologyEnableDeleteResponse> {
         self.client
             .call(
                 request_delete(params),
@@ -63,7 +63,7 @@ impl<'a> TieredCacheSmartTopologyEnable<'a> {
     pub fn edit(
         &self,
         params: &TieredCacheSmartTopologyEnableEditParams,
-    ) -> crate::Call<'a, TieredCacheSmartTopologyEnableEditResponse> {
+    ) -> crate::Call<TieredCacheSmartTopologyEnableEditResponse> {
         self.client
             .call(
                 request_edit(params),

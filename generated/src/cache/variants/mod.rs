@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cache.variants` resource: `client.cache().variants()`.
 /// `client.cache().variants()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Variants<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Variants {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Variants<'a> {
+impl Variants {
     /// Get variants setting
     ///
     /// Variant support enables caching variants of images with certain file extensions in addition to the original. This only applies when the origin server sends the 'Vary: Accept' response header. If the origin server sends 'Vary: Accept' but does not serve the variant requested, the response will not be cached. This will be indicated with BYPASS cache status in the response headers.
@@ -20,7 +20,7 @@ impl<'a> Variants<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get variants setting response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &VariantGetParams) -> crate::Call<'a, VariantGetResponse> {
+    pub fn get(&self, params: &VariantGetParams) -> crate::Call<VariantGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<VariantGetResponse>)
     }
@@ -38,7 +38,7 @@ impl<'a> Variants<'a> {
     pub fn delete(
         &self,
         params: &VariantDeleteParams,
-    ) -> crate::Call<'a, VariantDeleteResponse> {
+    ) -> crate::Call<VariantDeleteResponse> {
         self.client
             .call(
                 request_delete(params),
@@ -56,10 +56,7 @@ impl<'a> Variants<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Change variants setting response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(
-        &self,
-        params: &VariantEditParams,
-    ) -> crate::Call<'a, VariantEditResponse> {
+    pub fn edit(&self, params: &VariantEditParams) -> crate::Call<VariantEditResponse> {
         self.client
             .call(request_edit(params), crate::runtime::enveloped::<VariantEditResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `calls.apps` resource: `client.calls().apps()`.
 /// `client.calls().apps()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Apps<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Apps {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Apps<'a> {
+impl Apps {
     /// List apps
     ///
     /// Lists all apps in the Cloudflare account
@@ -20,7 +20,7 @@ impl<'a> Apps<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List apps response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &AppListParams) -> crate::Call<'a, AppListResponse> {
+    pub fn list(&self, params: &AppListParams) -> crate::Call<AppListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<AppListResponse>)
     }
@@ -35,10 +35,7 @@ impl<'a> Apps<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &AppCreateParams,
-    ) -> crate::Call<'a, AppCreateResponse> {
+    pub fn create(&self, params: &AppCreateParams) -> crate::Call<AppCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::enveloped::<AppCreateResponse>)
     }
@@ -57,7 +54,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppGetParams,
-    ) -> crate::Call<'a, AppGetResponse> {
+    ) -> crate::Call<AppGetResponse> {
         self.client
             .call(
                 request_get(app_id, params),
@@ -79,7 +76,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppUpdateParams,
-    ) -> crate::Call<'a, AppUpdateResponse> {
+    ) -> crate::Call<AppUpdateResponse> {
         self.client
             .call(
                 request_update(app_id, params),
@@ -101,7 +98,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppDeleteParams,
-    ) -> crate::Call<'a, AppDeleteResponse> {
+    ) -> crate::Call<AppDeleteResponse> {
         self.client
             .call(
                 request_delete(app_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `calls.turn_keys` resource: `client.calls().turn_keys()`.
 /// `client.calls().turn_keys()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TurnKeys<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TurnKeys {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TurnKeys<'a> {
+impl TurnKeys {
     /// List TURN Keys
     ///
     /// Lists all TURN keys in the Cloudflare account
@@ -20,10 +20,7 @@ impl<'a> TurnKeys<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List TURN key response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &TurnKeyListParams,
-    ) -> crate::Call<'a, TurnKeyListResponse> {
+    pub fn list(&self, params: &TurnKeyListParams) -> crate::Call<TurnKeyListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<TurnKeyListResponse>)
     }
@@ -41,7 +38,7 @@ impl<'a> TurnKeys<'a> {
     pub fn create(
         &self,
         params: &TurnKeyCreateParams,
-    ) -> crate::Call<'a, TurnKeyCreateResponse> {
+    ) -> crate::Call<TurnKeyCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::json::<TurnKeyCreateResponse>)
     }
@@ -60,7 +57,7 @@ impl<'a> TurnKeys<'a> {
         &self,
         key_id: &str,
         params: &TurnKeyGetParams,
-    ) -> crate::Call<'a, TurnKeyGetResponse> {
+    ) -> crate::Call<TurnKeyGetResponse> {
         self.client
             .call(
                 request_get(key_id, params),
@@ -82,7 +79,7 @@ impl<'a> TurnKeys<'a> {
         &self,
         key_id: &str,
         params: &TurnKeyUpdateParams,
-    ) -> crate::Call<'a, TurnKeyUpdateResponse> {
+    ) -> crate::Call<TurnKeyUpdateResponse> {
         self.client
             .call(
                 request_update(key_id, params),
@@ -104,7 +101,7 @@ impl<'a> TurnKeys<'a> {
         &self,
         key_id: &str,
         params: &TurnKeyDeleteParams,
-    ) -> crate::Call<'a, TurnKeyDeleteResponse> {
+    ) -> crate::Call<TurnKeyDeleteResponse> {
         self.client
             .call(
                 request_delete(key_id, params),

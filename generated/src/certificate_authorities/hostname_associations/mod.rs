@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `certificate_authorities.hostname_associations` resource: `client.certificate_authorities().hostname_associations()`.
 /// `client.certificate_authorities().hostname_associations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct HostnameAssociations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct HostnameAssociations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> HostnameAssociations<'a> {
+impl HostnameAssociations {
     /// List Hostname Associations
     ///
     /// List Hostname Associations
@@ -23,7 +23,7 @@ impl<'a> HostnameAssociations<'a> {
     pub fn get(
         &self,
         params: &HostnameAssociationGetParams,
-    ) -> crate::Call<'a, HostnameAssociationGetResponse> {
+    ) -> crate::Call<HostnameAssociationGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> HostnameAssociations<'a> {
     pub fn update(
         &self,
         params: &HostnameAssociationUpdateParams,
-    ) -> crate::Call<'a, HostnameAssociationUpdateResponse> {
+    ) -> crate::Call<HostnameAssociationUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cfd_tunnel.configurations` resource: `client.cfd_tunnel().configurations()`.
 /// `client.cfd_tunnel().configurations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Configurations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Configurations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Configurations<'a> {
+impl Configurations {
     /// Get configuration
     ///
     /// Gets the configuration for a remotely-managed tunnel
@@ -24,7 +24,7 @@ impl<'a> Configurations<'a> {
         &self,
         tunnel_id: &str,
         params: &ConfigurationGetParams,
-    ) -> crate::Call<'a, ConfigurationGetResponse> {
+    ) -> crate::Call<ConfigurationGetResponse> {
         self.client
             .call(
                 request_get(tunnel_id, params),
@@ -46,7 +46,7 @@ impl<'a> Configurations<'a> {
         &self,
         tunnel_id: &str,
         params: &ConfigurationUpdateParams,
-    ) -> crate::Call<'a, ConfigurationUpdateResponse> {
+    ) -> crate::Call<ConfigurationUpdateResponse> {
         self.client
             .call(
                 request_update(tunnel_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cfd_tunnel.connections` resource: `client.cfd_tunnel().connections()`.
 /// `client.cfd_tunnel().connections()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Connections<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Connections {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Connections<'a> {
+impl Connections {
     /// List Cloudflare Tunnel connections
     ///
     /// Fetches connection details for a Cloudflare Tunnel.
@@ -24,7 +24,7 @@ impl<'a> Connections<'a> {
         &self,
         tunnel_id: &str,
         params: &ConnectionListParams,
-    ) -> crate::Call<'a, ConnectionListResponse> {
+    ) -> crate::Call<ConnectionListResponse> {
         self.client
             .call(
                 request_list(tunnel_id, params),
@@ -46,7 +46,7 @@ impl<'a> Connections<'a> {
         &self,
         tunnel_id: &str,
         params: &ConnectionDeleteParams,
-    ) -> crate::Call<'a, ConnectionDeleteResponse> {
+    ) -> crate::Call<ConnectionDeleteResponse> {
         self.client
             .call(
                 request_delete(tunnel_id, params),

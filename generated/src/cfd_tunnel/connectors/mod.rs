@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cfd_tunnel.connectors` resource: `client.cfd_tunnel().connectors()`.
 /// `client.cfd_tunnel().connectors()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Connectors<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Connectors {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Connectors<'a> {
+impl Connectors {
     /// Get Cloudflare Tunnel connector
     ///
     /// Fetches connector and connection details for a Cloudflare Tunnel.
@@ -25,7 +25,7 @@ impl<'a> Connectors<'a> {
         tunnel_id: &str,
         connector_id: &str,
         params: &ConnectorGetParams,
-    ) -> crate::Call<'a, ConnectorGetResponse> {
+    ) -> crate::Call<ConnectorGetResponse> {
         self.client
             .call(
                 request_get(tunnel_id, connector_id, params),

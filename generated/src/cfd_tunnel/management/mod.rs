@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cfd_tunnel.management` resource: `client.cfd_tunnel().management()`.
 /// `client.cfd_tunnel().management()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Management<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Management {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Management<'a> {
+impl Management {
     /// Get a Cloudflare Tunnel management token
     ///
     /// Gets a management token used to access the management resources (i.e. Streaming Logs) of a tunnel.
@@ -24,7 +24,7 @@ impl<'a> Management<'a> {
         &self,
         tunnel_id: &str,
         params: &ManagementCreateParams,
-    ) -> crate::Call<'a, ManagementCreateResponse> {
+    ) -> crate::Call<ManagementCreateResponse> {
         self.client
             .call(
                 request_create(tunnel_id, params),

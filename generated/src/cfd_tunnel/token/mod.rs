@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cfd_tunnel.token` resource: `client.cfd_tunnel().token()`.
 /// `client.cfd_tunnel().token()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Token<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Token<'a> {
+impl Token {
     /// Get a Cloudflare Tunnel token
     ///
     /// Gets the token used to associate cloudflared with a specific tunnel.
@@ -24,7 +24,7 @@ impl<'a> Token<'a> {
         &self,
         tunnel_id: &str,
         params: &TokenGetParams,
-    ) -> crate::Call<'a, TokenGetResponse> {
+    ) -> crate::Call<TokenGetResponse> {
         self.client
             .call(
                 request_get(tunnel_id, params),

@@ -5,15 +5,15 @@
 //! The `challenges.widgets` resource: `client.challenges().widgets()`.
 pub mod rotate_secret;
 /// `client.challenges().widgets()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Widgets<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Widgets {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Widgets<'a> {
+impl Widgets {
     /// `rotate_secret`: `.challenges().widgets().rotate_secret()`
-    pub fn rotate_secret(&self) -> rotate_secret::RotateSecret<'a> {
+    pub fn rotate_secret(&self) -> rotate_secret::RotateSecret {
         rotate_secret::RotateSecret {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Turnstile Widgets
@@ -27,10 +27,7 @@ impl<'a> Widgets<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Turnstile Widgets Error); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &WidgetListParams,
-    ) -> crate::Call<'a, WidgetListResponse> {
+    pub fn list(&self, params: &WidgetListParams) -> crate::Call<WidgetListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +48,7 @@ impl<'a> Widgets<'a> {
     pub fn create(
         &self,
         params: &WidgetCreateParams,
-    ) -> crate::Call<'a, WidgetCreateResponse> {
+    ) -> crate::Call<WidgetCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -73,7 +70,7 @@ impl<'a> Widgets<'a> {
         &self,
         sitekey: &str,
         params: &WidgetGetParams,
-    ) -> crate::Call<'a, WidgetGetResponse> {
+    ) -> crate::Call<WidgetGetResponse> {
         self.client
             .call(
                 request_get(sitekey, params),
@@ -95,7 +92,7 @@ impl<'a> Widgets<'a> {
         &self,
         sitekey: &str,
         params: &WidgetUpdateParams,
-    ) -> crate::Call<'a, WidgetUpdateResponse> {
+    ) -> crate::Call<WidgetUpdateResponse> {
         self.client
             .call(
                 request_update(sitekey, params),
@@ -117,7 +114,7 @@ impl<'a> Widgets<'a> {
         &self,
         sitekey: &str,
         params: &WidgetDeleteParams,
-    ) -> crate::Call<'a, WidgetDeleteResponse> {
+    ) -> crate::Call<WidgetDeleteResponse> {
         self.client
             .call(
                 request_delete(sitekey, params),

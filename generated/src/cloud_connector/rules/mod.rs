@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cloud_connector.rules` resource: `client.cloud_connector().rules()`.
 /// `client.cloud_connector().rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rules<'a> {
+impl Rules {
     /// Rules
     ///
     /// `GET /zones/{zone_id}/cloud_connector/rules` (operation `zone-cloud-connector-rules`)
@@ -18,7 +18,7 @@ impl<'a> Rules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Cloud Connector response failure) (`5XX`: Cloud Connector response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &RuleListParams) -> crate::Call<'a, RuleListResponse> {
+    pub fn list(&self, params: &RuleListParams) -> crate::Call<RuleListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<RuleListResponse>)
     }
@@ -31,10 +31,7 @@ impl<'a> Rules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Cloud Connector response failure) (`5XX`: Cloud Connector response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn update(
-        &self,
-        params: &RuleUpdateParams,
-    ) -> crate::Call<'a, RuleUpdateResponse> {
+    pub fn update(&self, params: &RuleUpdateParams) -> crate::Call<RuleUpdateResponse> {
         self.client
             .call(
                 request_update(params),

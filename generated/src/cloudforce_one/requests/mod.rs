@@ -10,43 +10,45 @@ pub mod priority;
 pub mod quota;
 pub mod types;
 /// `client.cloudforce_one().requests()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Requests<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Requests {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Requests<'a> {
+impl Requests {
     /// `constants`: `.cloudforce_one().requests().constants()`
-    pub fn constants(&self) -> constants::Constants<'a> {
+    pub fn constants(&self) -> constants::Constants {
         constants::Constants {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `message`: `.cloudforce_one().requests().message()`
-    pub fn message(&self) -> message::Message<'a> {
+    pub fn message(&self) -> message::Message {
         message::Message {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `new`: `.cloudforce_one().requests().new()`
-    pub fn new(&self) -> new::New<'a> {
-        new::New { client: self.client }
+    pub fn new(&self) -> new::New {
+        new::New {
+            client: self.client.clone(),
+        }
     }
     /// `priority`: `.cloudforce_one().requests().priority()`
-    pub fn priority(&self) -> priority::Priority<'a> {
+    pub fn priority(&self) -> priority::Priority {
         priority::Priority {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `quota`: `.cloudforce_one().requests().quota()`
-    pub fn quota(&self) -> quota::Quota<'a> {
+    pub fn quota(&self) -> quota::Quota {
         quota::Quota {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `types`: `.cloudforce_one().requests().types()`
-    pub fn types(&self) -> types::Types<'a> {
+    pub fn types(&self) -> types::Types {
         types::Types {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Requests
@@ -61,7 +63,7 @@ impl<'a> Requests<'a> {
     pub fn create(
         &self,
         params: &RequestCreateParams,
-    ) -> crate::Call<'a, RequestCreateResponse> {
+    ) -> crate::Call<RequestCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -81,7 +83,7 @@ impl<'a> Requests<'a> {
         &self,
         request_identifier: &str,
         params: &RequestGetParams,
-    ) -> crate::Call<'a, RequestGetResponse> {
+    ) -> crate::Call<RequestGetResponse> {
         self.client
             .call(
                 request_get(request_identifier, params),
@@ -103,7 +105,7 @@ impl<'a> Requests<'a> {
         &self,
         request_identifier: &str,
         params: &RequestUpdateParams,
-    ) -> crate::Call<'a, RequestUpdateResponse> {
+    ) -> crate::Call<RequestUpdateResponse> {
         self.client
             .call(
                 request_update(request_identifier, params),
@@ -123,7 +125,7 @@ impl<'a> Requests<'a> {
         &self,
         request_identifier: &str,
         params: &RequestDeleteParams,
-    ) -> crate::Call<'a, RequestDeleteResponse> {
+    ) -> crate::Call<RequestDeleteResponse> {
         self.client
             .call(
                 request_delete(request_identifier, params),

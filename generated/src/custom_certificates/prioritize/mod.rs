@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `custom_certificates.prioritize` resource: `client.custom_certificates().prioritize()`.
 /// `client.custom_certificates().prioritize()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Prioritize<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Prioritize {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Prioritize<'a> {
+impl Prioritize {
     /// Re-prioritize SSL Certificates
     ///
     /// If a zone has multiple SSL certificates, you can set the order in which they should be used during a request. The higher priority will break ties across overlapping 'legacy_custom' certificates.
@@ -23,7 +23,7 @@ impl<'a> Prioritize<'a> {
     pub fn update(
         &self,
         params: &PrioritizeUpdateParams,
-    ) -> crate::Call<'a, PrioritizeUpdateResponse> {
+    ) -> crate::Call<PrioritizeUpdateResponse> {
         self.client
             .call(
                 request_update(params),

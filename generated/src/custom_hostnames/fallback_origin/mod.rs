@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `custom_hostnames.fallback_origin` resource: `client.custom_hostnames().fallback_origin()`.
 /// `client.custom_hostnames().fallback_origin()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct FallbackOrigin<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct FallbackOrigin {
+    pub(crate) client: crate::Client,
 }
-impl<'a> FallbackOrigin<'a> {
+impl FallbackOrigin {
     /// Get Fallback Origin for Custom Hostnames
     ///
     /// `GET /zones/{zone_id}/custom_hostnames/fallback_origin` (operation `custom-hostname-fallback-origin-for-a-zone-get-fallback-origin-for-custom-hostnames`)
@@ -21,7 +21,7 @@ impl<'a> FallbackOrigin<'a> {
     pub fn get(
         &self,
         params: &FallbackOriginGetParams,
-    ) -> crate::Call<'a, FallbackOriginGetResponse> {
+    ) -> crate::Call<FallbackOriginGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -40,7 +40,7 @@ impl<'a> FallbackOrigin<'a> {
     pub fn update(
         &self,
         params: &FallbackOriginUpdateParams,
-    ) -> crate::Call<'a, FallbackOriginUpdateResponse> {
+    ) -> crate::Call<FallbackOriginUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -59,7 +59,7 @@ impl<'a> FallbackOrigin<'a> {
     pub fn delete(
         &self,
         params: &FallbackOriginDeleteParams,
-    ) -> crate::Call<'a, FallbackOriginDeleteResponse> {
+    ) -> crate::Call<FallbackOriginDeleteResponse> {
         self.client
             .call(
                 request_delete(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `custom_ns.availability` resource: `client.custom_ns().availability()`.
 /// `client.custom_ns().availability()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Availability<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Availability {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Availability<'a> {
+impl Availability {
     /// Get Eligible Zones for Account Custom Nameservers
     ///
     /// `GET /accounts/{account_id}/custom_ns/availability` (operation `account-level-custom-nameservers-get-eligible-zones-for-account-custom-nameservers`)
@@ -21,7 +21,7 @@ impl<'a> Availability<'a> {
     pub fn list(
         &self,
         params: &AvailabilityListParams,
-    ) -> crate::Call<'a, AvailabilityListResponse> {
+    ) -> crate::Call<AvailabilityListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -8,32 +8,34 @@ pub mod import;
 pub mod query;
 pub mod raw;
 /// `client.d1().database()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Database<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Database<'a> {
+impl Database {
     /// `export`: `.d1().database().export()`
-    pub fn export(&self) -> export::Export<'a> {
+    pub fn export(&self) -> export::Export {
         export::Export {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `import`: `.d1().database().import()`
-    pub fn import(&self) -> import::Import<'a> {
+    pub fn import(&self) -> import::Import {
         import::Import {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `query`: `.d1().database().query()`
-    pub fn query(&self) -> query::Query<'a> {
+    pub fn query(&self) -> query::Query {
         query::Query {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `raw`: `.d1().database().raw()`
-    pub fn raw(&self) -> raw::Raw<'a> {
-        raw::Raw { client: self.client }
+    pub fn raw(&self) -> raw::Raw {
+        raw::Raw {
+            client: self.client.clone(),
+        }
     }
     /// List D1 Databases
     ///
@@ -49,7 +51,7 @@ impl<'a> Database<'a> {
     pub fn list(
         &self,
         params: &DatabaseListParams,
-    ) -> crate::Call<'a, DatabaseListResponse> {
+    ) -> crate::Call<DatabaseListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -70,7 +72,7 @@ impl<'a> Database<'a> {
     pub fn create(
         &self,
         params: &DatabaseCreateParams,
-    ) -> crate::Call<'a, DatabaseCreateResponse> {
+    ) -> crate::Call<DatabaseCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -92,7 +94,7 @@ impl<'a> Database<'a> {
         &self,
         database_id: &str,
         params: &DatabaseGetParams,
-    ) -> crate::Call<'a, DatabaseGetResponse> {
+    ) -> crate::Call<DatabaseGetResponse> {
         self.client
             .call(
                 request_get(database_id, params),
@@ -114,7 +116,7 @@ impl<'a> Database<'a> {
         &self,
         database_id: &str,
         params: &DatabaseDeleteParams,
-    ) -> crate::Call<'a, DatabaseDeleteResponse> {
+    ) -> crate::Call<DatabaseDeleteResponse> {
         self.client
             .call(
                 request_delete(database_id, params),

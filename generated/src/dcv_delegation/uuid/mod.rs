@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dcv_delegation.uuid` resource: `client.dcv_delegation().uuid()`.
 /// `client.dcv_delegation().uuid()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Uuid<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Uuid {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Uuid<'a> {
+impl Uuid {
     /// Retrieve the DCV Delegation unique identifier.
     ///
     /// Retrieve the account and zone specific unique identifier used as part of the CNAME target for DCV Delegation.
@@ -20,7 +20,7 @@ impl<'a> Uuid<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Retrieve the DCV Delegation unique identifier response failure.); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &UuidGetParams) -> crate::Call<'a, UuidGetResponse> {
+    pub fn get(&self, params: &UuidGetParams) -> crate::Call<UuidGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<UuidGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `devices.dex_tests` resource: `client.devices().dex_tests()`.
 /// `client.devices().dex_tests()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DexTests<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DexTests {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DexTests<'a> {
+impl DexTests {
     /// List Device DEX tests
     ///
     /// Fetch all DEX tests.
@@ -20,10 +20,7 @@ impl<'a> DexTests<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Device DEX test response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &DexTestListParams,
-    ) -> crate::Call<'a, DexTestListResponse> {
+    pub fn list(&self, params: &DexTestListParams) -> crate::Call<DexTestListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<DexTestListResponse>)
     }
@@ -41,7 +38,7 @@ impl<'a> DexTests<'a> {
     pub fn create(
         &self,
         params: &DexTestCreateParams,
-    ) -> crate::Call<'a, DexTestCreateResponse> {
+    ) -> crate::Call<DexTestCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -63,7 +60,7 @@ impl<'a> DexTests<'a> {
         &self,
         dex_test_id: &str,
         params: &DexTestGetParams,
-    ) -> crate::Call<'a, DexTestGetResponse> {
+    ) -> crate::Call<DexTestGetResponse> {
         self.client
             .call(
                 request_get(dex_test_id, params),
@@ -85,7 +82,7 @@ impl<'a> DexTests<'a> {
         &self,
         dex_test_id: &str,
         params: &DexTestUpdateParams,
-    ) -> crate::Call<'a, DexTestUpdateResponse> {
+    ) -> crate::Call<DexTestUpdateResponse> {
         self.client
             .call(
                 request_update(dex_test_id, params),
@@ -107,7 +104,7 @@ impl<'a> DexTests<'a> {
         &self,
         dex_test_id: &str,
         params: &DexTestDeleteParams,
-    ) -> crate::Call<'a, DexTestDeleteResponse> {
+    ) -> crate::Call<DexTestDeleteResponse> {
         self.client
             .call(
                 request_delete(dex_test_id, params),

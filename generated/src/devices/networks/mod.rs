@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `devices.networks` resource: `client.devices().networks()`.
 /// `client.devices().networks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Networks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Networks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Networks<'a> {
+impl Networks {
     /// List your device managed networks
     ///
     /// Fetches a list of managed networks for an account.
@@ -20,10 +20,7 @@ impl<'a> Networks<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List your device managed networks response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &NetworkListParams,
-    ) -> crate::Call<'a, NetworkListResponse> {
+    pub fn list(&self, params: &NetworkListParams) -> crate::Call<NetworkListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +41,7 @@ impl<'a> Networks<'a> {
     pub fn create(
         &self,
         params: &NetworkCreateParams,
-    ) -> crate::Call<'a, NetworkCreateResponse> {
+    ) -> crate::Call<NetworkCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +63,7 @@ impl<'a> Networks<'a> {
         &self,
         network_id: &str,
         params: &NetworkGetParams,
-    ) -> crate::Call<'a, NetworkGetResponse> {
+    ) -> crate::Call<NetworkGetResponse> {
         self.client
             .call(
                 request_get(network_id, params),
@@ -88,7 +85,7 @@ impl<'a> Networks<'a> {
         &self,
         network_id: &str,
         params: &NetworkUpdateParams,
-    ) -> crate::Call<'a, NetworkUpdateResponse> {
+    ) -> crate::Call<NetworkUpdateResponse> {
         self.client
             .call(
                 request_update(network_id, params),
@@ -110,7 +107,7 @@ impl<'a> Networks<'a> {
         &self,
         network_id: &str,
         params: &NetworkDeleteParams,
-    ) -> crate::Call<'a, NetworkDeleteResponse> {
+    ) -> crate::Call<NetworkDeleteResponse> {
         self.client
             .call(
                 request_delete(network_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `devices.override_codes` resource: `client.devices().override_codes()`.
 /// `client.devices().override_codes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct OverrideCodes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct OverrideCodes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> OverrideCodes<'a> {
+impl OverrideCodes {
     /// Get an admin override code for a device
     ///
     /// Fetches a one-time use admin override code for a device. This relies on the **Admin Override** setting being enabled in your device configuration.
@@ -24,7 +24,7 @@ impl<'a> OverrideCodes<'a> {
         &self,
         device_id: &str,
         params: &OverrideCodeGetParams,
-    ) -> crate::Call<'a, OverrideCodeGetResponse> {
+    ) -> crate::Call<OverrideCodeGetResponse> {
         self.client
             .call(
                 request_get(device_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `devices.policies` resource: `client.devices().policies()`.
 /// `client.devices().policies()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Policies<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Policies {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Policies<'a> {
+impl Policies {
     /// List device settings profiles
     ///
     /// Fetches a list of the device settings profiles for an account.
@@ -20,10 +20,7 @@ impl<'a> Policies<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List device settings profiles response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &PolicyListParams,
-    ) -> crate::Call<'a, PolicyListResponse> {
+    pub fn list(&self, params: &PolicyListParams) -> crate::Call<PolicyListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -7,27 +7,27 @@ pub mod exclude;
 pub mod fallback_domains;
 pub mod include;
 /// `client.devices().policy()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Policy<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Policy<'a> {
+impl Policy {
     /// `exclude`: `.devices().policy().exclude()`
-    pub fn exclude(&self) -> exclude::Exclude<'a> {
+    pub fn exclude(&self) -> exclude::Exclude {
         exclude::Exclude {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `fallback_domains`: `.devices().policy().fallback_domains()`
-    pub fn fallback_domains(&self) -> fallback_domains::FallbackDomains<'a> {
+    pub fn fallback_domains(&self) -> fallback_domains::FallbackDomains {
         fallback_domains::FallbackDomains {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `include`: `.devices().policy().include()`
-    pub fn include(&self) -> include::Include<'a> {
+    pub fn include(&self) -> include::Include {
         include::Include {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get the default device settings profile
@@ -41,7 +41,7 @@ impl<'a> Policy<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get the default device settings profile response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &PolicyGetParams) -> crate::Call<'a, PolicyGetResponse> {
+    pub fn get(&self, params: &PolicyGetParams) -> crate::Call<PolicyGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -62,7 +62,7 @@ impl<'a> Policy<'a> {
     pub fn create(
         &self,
         params: &PolicyCreateParams,
-    ) -> crate::Call<'a, PolicyCreateResponse> {
+    ) -> crate::Call<PolicyCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -80,10 +80,7 @@ impl<'a> Policy<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Update the default device settings profile response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(
-        &self,
-        params: &PolicyEditParams,
-    ) -> crate::Call<'a, PolicyEditResponse> {
+    pub fn edit(&self, params: &PolicyEditParams) -> crate::Call<PolicyEditResponse> {
         self.client
             .call(
                 request_edit(params),
@@ -105,7 +102,7 @@ impl<'a> Policy<'a> {
         &self,
         policy_id: &str,
         params: &PolicyDevicesGetDeviceSettingsPolicyByIdParams,
-    ) -> crate::Call<'a, PolicyDevicesGetDeviceSettingsPolicyByIdResponse> {
+    ) -> crate::Call<PolicyDevicesGetDeviceSettingsPolicyByIdResponse> {
         self.client
             .call(
                 request_devices_get_device_settings_policy_by_id(policy_id, params),
@@ -129,7 +126,7 @@ impl<'a> Policy<'a> {
         &self,
         policy_id: &str,
         params: &PolicyDeleteParams,
-    ) -> crate::Call<'a, PolicyDeleteResponse> {
+    ) -> crate::Call<PolicyDeleteResponse> {
         self.client
             .call(
                 request_delete(policy_id, params),
@@ -151,7 +148,7 @@ impl<'a> Policy<'a> {
         &self,
         policy_id: &str,
         params: &PolicyDevicesUpdateDeviceSettingsPolicyParams,
-    ) -> crate::Call<'a, PolicyDevicesUpdateDeviceSettingsPolicyResponse> {
+    ) -> crate::Call<PolicyDevicesUpdateDeviceSettingsPolicyResponse> {
         self.client
             .call(
                 request_devices_update_device_settings_policy(policy_id, params),

@@ -5,15 +5,15 @@
 //! The `devices.posture` resource: `client.devices().posture()`.
 pub mod integration;
 /// `client.devices().posture()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Posture<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Posture {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Posture<'a> {
+impl Posture {
     /// `integration`: `.devices().posture().integration()`
-    pub fn integration(&self) -> integration::Integration<'a> {
+    pub fn integration(&self) -> integration::Integration {
         integration::Integration {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List device posture rules
@@ -27,10 +27,7 @@ impl<'a> Posture<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List device posture rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &PostureListParams,
-    ) -> crate::Call<'a, PostureListResponse> {
+    pub fn list(&self, params: &PostureListParams) -> crate::Call<PostureListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +48,7 @@ impl<'a> Posture<'a> {
     pub fn create(
         &self,
         params: &PostureCreateParams,
-    ) -> crate::Call<'a, PostureCreateResponse> {
+    ) -> crate::Call<PostureCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -73,7 +70,7 @@ impl<'a> Posture<'a> {
         &self,
         rule_id: &str,
         params: &PostureGetParams,
-    ) -> crate::Call<'a, PostureGetResponse> {
+    ) -> crate::Call<PostureGetResponse> {
         self.client
             .call(
                 request_get(rule_id, params),
@@ -95,7 +92,7 @@ impl<'a> Posture<'a> {
         &self,
         rule_id: &str,
         params: &PostureUpdateParams,
-    ) -> crate::Call<'a, PostureUpdateResponse> {
+    ) -> crate::Call<PostureUpdateResponse> {
         self.client
             .call(
                 request_update(rule_id, params),
@@ -117,7 +114,7 @@ impl<'a> Posture<'a> {
         &self,
         rule_id: &str,
         params: &PostureDeleteParams,
-    ) -> crate::Call<'a, PostureDeleteResponse> {
+    ) -> crate::Call<PostureDeleteResponse> {
         self.client
             .call(
                 request_delete(rule_id, params),

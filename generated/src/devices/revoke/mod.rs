@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `devices.revoke` resource: `client.devices().revoke()`.
 /// `client.devices().revoke()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Revoke<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Revoke {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Revoke<'a> {
+impl Revoke {
     /// Revoke devices
     ///
     /// Revokes a list of devices.
@@ -23,7 +23,7 @@ impl<'a> Revoke<'a> {
     pub fn create(
         &self,
         params: &RevokeCreateParams,
-    ) -> crate::Call<'a, RevokeCreateResponse> {
+    ) -> crate::Call<RevokeCreateResponse> {
         self.client
             .call(
                 request_create(params),

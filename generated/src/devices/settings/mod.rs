@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `devices.settings` resource: `client.devices().settings()`.
 /// `client.devices().settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// Get device settings for a Zero Trust account
     ///
     /// Describes the current device settings for a Zero Trust account.
@@ -20,7 +20,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get device settings for a Zero Trust account response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &SettingGetParams) -> crate::Call<'a, SettingGetResponse> {
+    pub fn get(&self, params: &SettingGetParams) -> crate::Call<SettingGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<SettingGetResponse>)
     }
@@ -38,7 +38,7 @@ impl<'a> Settings<'a> {
     pub fn update(
         &self,
         params: &SettingUpdateParams,
-    ) -> crate::Call<'a, SettingUpdateResponse> {
+    ) -> crate::Call<SettingUpdateResponse> {
         self.client
             .call(
                 request_update(params),

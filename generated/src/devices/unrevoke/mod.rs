@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `devices.unrevoke` resource: `client.devices().unrevoke()`.
 /// `client.devices().unrevoke()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Unrevoke<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Unrevoke {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Unrevoke<'a> {
+impl Unrevoke {
     /// Unrevoke devices
     ///
     /// Unrevokes a list of devices.
@@ -23,7 +23,7 @@ impl<'a> Unrevoke<'a> {
     pub fn create(
         &self,
         params: &UnrevokeCreateParams,
-    ) -> crate::Call<'a, UnrevokeCreateResponse> {
+    ) -> crate::Call<UnrevokeCreateResponse> {
         self.client
             .call(
                 request_create(params),

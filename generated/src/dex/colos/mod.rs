@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dex.colos` resource: `client.dex().colos()`.
 /// `client.dex().colos()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Colos<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Colos {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Colos<'a> {
+impl Colos {
     /// List Cloudflare colos
     ///
     /// List Cloudflare colos that account's devices were connected to during a time period, sorted by usage starting from the most used colo. Colos without traffic are also returned and sorted alphabetically.
@@ -20,7 +20,7 @@ impl<'a> Colos<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List colos failure response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &ColoListParams) -> crate::Call<'a, ColoListResponse> {
+    pub fn list(&self, params: &ColoListParams) -> crate::Call<ColoListResponse> {
         self.client
             .call(
                 request_list(params),

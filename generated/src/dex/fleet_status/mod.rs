@@ -7,25 +7,27 @@ pub mod devices;
 pub mod live;
 pub mod over_time;
 /// `client.dex().fleet_status()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct FleetStatus<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct FleetStatus {
+    pub(crate) client: crate::Client,
 }
-impl<'a> FleetStatus<'a> {
+impl FleetStatus {
     /// `devices`: `.dex().fleet_status().devices()`
-    pub fn devices(&self) -> devices::Devices<'a> {
+    pub fn devices(&self) -> devices::Devices {
         devices::Devices {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `live`: `.dex().fleet_status().live()`
-    pub fn live(&self) -> live::Live<'a> {
-        live::Live { client: self.client }
+    pub fn live(&self) -> live::Live {
+        live::Live {
+            client: self.client.clone(),
+        }
     }
     /// `over_time`: `.dex().fleet_status().over_time()`
-    pub fn over_time(&self) -> over_time::OverTime<'a> {
+    pub fn over_time(&self) -> over_time::OverTime {
         over_time::OverTime {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

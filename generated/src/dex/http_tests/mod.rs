@@ -5,15 +5,15 @@
 //! The `dex.http_tests` resource: `client.dex().http_tests()`.
 pub mod percentiles;
 /// `client.dex().http_tests()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpTests<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct HttpTests {
+    pub(crate) client: crate::Client,
 }
-impl<'a> HttpTests<'a> {
+impl HttpTests {
     /// `percentiles`: `.dex().http_tests().percentiles()`
-    pub fn percentiles(&self) -> percentiles::Percentiles<'a> {
+    pub fn percentiles(&self) -> percentiles::Percentiles {
         percentiles::Percentiles {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get details and aggregate metrics for an http test
@@ -31,7 +31,7 @@ impl<'a> HttpTests<'a> {
         &self,
         test_id: &str,
         params: &HttpTestGetParams,
-    ) -> crate::Call<'a, HttpTestGetResponse> {
+    ) -> crate::Call<HttpTestGetResponse> {
         self.client
             .call(
                 request_get(test_id, params),

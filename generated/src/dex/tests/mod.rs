@@ -5,15 +5,15 @@
 //! The `dex.tests` resource: `client.dex().tests()`.
 pub mod unique_devices;
 /// `client.dex().tests()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tests<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tests {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tests<'a> {
+impl Tests {
     /// `unique_devices`: `.dex().tests().unique_devices()`
-    pub fn unique_devices(&self) -> unique_devices::UniqueDevices<'a> {
+    pub fn unique_devices(&self) -> unique_devices::UniqueDevices {
         unique_devices::UniqueDevices {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List DEX test analytics
@@ -27,7 +27,7 @@ impl<'a> Tests<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List DEX tests failure response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &TestGetParams) -> crate::Call<'a, TestGetResponse> {
+    pub fn get(&self, params: &TestGetParams) -> crate::Call<TestGetResponse> {
         self.client
             .call(
                 request_get(params),

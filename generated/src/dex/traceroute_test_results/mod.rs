@@ -5,15 +5,15 @@
 //! The `dex.traceroute_test_results` resource: `client.dex().traceroute_test_results()`.
 pub mod network_path;
 /// `client.dex().traceroute_test_results()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TracerouteTestResults<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TracerouteTestResults {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TracerouteTestResults<'a> {
+impl TracerouteTestResults {
     /// `network_path`: `.dex().traceroute_test_results().network_path()`
-    pub fn network_path(&self) -> network_path::NetworkPath<'a> {
+    pub fn network_path(&self) -> network_path::NetworkPath {
         network_path::NetworkPath {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

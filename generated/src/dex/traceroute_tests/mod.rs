@@ -6,21 +6,21 @@
 pub mod network_path;
 pub mod percentiles;
 /// `client.dex().traceroute_tests()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TracerouteTests<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TracerouteTests {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TracerouteTests<'a> {
+impl TracerouteTests {
     /// `network_path`: `.dex().traceroute_tests().network_path()`
-    pub fn network_path(&self) -> network_path::NetworkPath<'a> {
+    pub fn network_path(&self) -> network_path::NetworkPath {
         network_path::NetworkPath {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `percentiles`: `.dex().traceroute_tests().percentiles()`
-    pub fn percentiles(&self) -> percentiles::Percentiles<'a> {
+    pub fn percentiles(&self) -> percentiles::Percentiles {
         percentiles::Percentiles {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get details and aggregate metrics for a traceroute test
@@ -38,7 +38,7 @@ impl<'a> TracerouteTests<'a> {
         &self,
         test_id: &str,
         params: &TracerouteTestGetParams,
-    ) -> crate::Call<'a, TracerouteTestGetResponse> {
+    ) -> crate::Call<TracerouteTestGetResponse> {
         self.client
             .call(
                 request_get(test_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `diagnostics.traceroute` resource: `client.diagnostics().traceroute()`.
 /// `client.diagnostics().traceroute()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Traceroute<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Traceroute {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Traceroute<'a> {
+impl Traceroute {
     /// Traceroute
     ///
     /// Run traceroutes from Cloudflare colos.
@@ -23,7 +23,7 @@ impl<'a> Traceroute<'a> {
     pub fn create(
         &self,
         params: &TracerouteCreateParams,
-    ) -> crate::Call<'a, TracerouteCreateResponse> {
+    ) -> crate::Call<TracerouteCreateResponse> {
         self.client
             .call(
                 request_create(params),

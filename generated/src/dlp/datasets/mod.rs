@@ -5,15 +5,15 @@
 //! The `dlp.datasets` resource: `client.dlp().datasets()`.
 pub mod upload;
 /// `client.dlp().datasets()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Datasets<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Datasets {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Datasets<'a> {
+impl Datasets {
     /// `upload`: `.dlp().datasets().upload()`
-    pub fn upload(&self) -> upload::Upload<'a> {
+    pub fn upload(&self) -> upload::Upload {
         upload::Upload {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Fetch all datasets with information about available versions.
@@ -27,10 +27,7 @@ impl<'a> Datasets<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Datasets read failed); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &DatasetListParams,
-    ) -> crate::Call<'a, DatasetListResponse> {
+    pub fn list(&self, params: &DatasetListParams) -> crate::Call<DatasetListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +48,7 @@ impl<'a> Datasets<'a> {
     pub fn create(
         &self,
         params: &DatasetCreateParams,
-    ) -> crate::Call<'a, DatasetCreateResponse> {
+    ) -> crate::Call<DatasetCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -73,7 +70,7 @@ impl<'a> Datasets<'a> {
         &self,
         dataset_id: &str,
         params: &DatasetGetParams,
-    ) -> crate::Call<'a, DatasetGetResponse> {
+    ) -> crate::Call<DatasetGetResponse> {
         self.client
             .call(
                 request_get(dataset_id, params),
@@ -95,7 +92,7 @@ impl<'a> Datasets<'a> {
         &self,
         dataset_id: &str,
         params: &DatasetUpdateParams,
-    ) -> crate::Call<'a, DatasetUpdateResponse> {
+    ) -> crate::Call<DatasetUpdateResponse> {
         self.client
             .call(
                 request_update(dataset_id, params),
@@ -119,7 +116,7 @@ impl<'a> Datasets<'a> {
         &self,
         dataset_id: &str,
         params: &DatasetDeleteParams,
-    ) -> crate::Call<'a, DatasetDeleteResponse> {
+    ) -> crate::Call<DatasetDeleteResponse> {
         self.client.call(request_delete(dataset_id, params), crate::runtime::empty)
     }
 }

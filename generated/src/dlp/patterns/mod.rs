@@ -5,15 +5,15 @@
 //! The `dlp.patterns` resource: `client.dlp().patterns()`.
 pub mod validate;
 /// `client.dlp().patterns()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Patterns<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Patterns {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Patterns<'a> {
+impl Patterns {
     /// `validate`: `.dlp().patterns().validate()`
-    pub fn validate(&self) -> validate::Validate<'a> {
+    pub fn validate(&self) -> validate::Validate {
         validate::Validate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dlp.payload_log` resource: `client.dlp().payload_log()`.
 /// `client.dlp().payload_log()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct PayloadLog<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct PayloadLog {
+    pub(crate) client: crate::Client,
 }
-impl<'a> PayloadLog<'a> {
+impl PayloadLog {
     /// Get settings
     ///
     /// Gets the current DLP payload log settings for this account.
@@ -23,7 +23,7 @@ impl<'a> PayloadLog<'a> {
     pub fn get(
         &self,
         params: &PayloadLogGetParams,
-    ) -> crate::Call<'a, PayloadLogGetResponse> {
+    ) -> crate::Call<PayloadLogGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> PayloadLog<'a> {
     pub fn update(
         &self,
         params: &PayloadLogUpdateParams,
-    ) -> crate::Call<'a, PayloadLogUpdateResponse> {
+    ) -> crate::Call<PayloadLogUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -6,21 +6,21 @@
 pub mod custom;
 pub mod predefined;
 /// `client.dlp().profiles()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Profiles<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Profiles<'a> {
+impl Profiles {
     /// `custom`: `.dlp().profiles().custom()`
-    pub fn custom(&self) -> custom::Custom<'a> {
+    pub fn custom(&self) -> custom::Custom {
         custom::Custom {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `predefined`: `.dlp().profiles().predefined()`
-    pub fn predefined(&self) -> predefined::Predefined<'a> {
+    pub fn predefined(&self) -> predefined::Predefined {
         predefined::Predefined {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List all profiles
@@ -34,10 +34,7 @@ impl<'a> Profiles<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List all profiles response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &ProfileListParams,
-    ) -> crate::Call<'a, ProfileListResponse> {
+    pub fn list(&self, params: &ProfileListParams) -> crate::Call<ProfileListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -59,7 +56,7 @@ impl<'a> Profiles<'a> {
         &self,
         profile_id: &str,
         params: &ProfileGetParams,
-    ) -> crate::Call<'a, ProfileGetResponse> {
+    ) -> crate::Call<ProfileGetResponse> {
         self.client
             .call(
                 request_get(profile_id, params),

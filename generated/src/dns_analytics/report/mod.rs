@@ -5,15 +5,15 @@
 //! The `dns_analytics.report` resource: `client.dns_analytics().report()`.
 pub mod bytime;
 /// `client.dns_analytics().report()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Report<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Report<'a> {
+impl Report {
     /// `bytime`: `.dns_analytics().report().bytime()`
-    pub fn bytime(&self) -> bytime::Bytime<'a> {
+    pub fn bytime(&self) -> bytime::Bytime {
         bytime::Bytime {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Table
@@ -29,7 +29,7 @@ impl<'a> Report<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Table response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ReportGetParams) -> crate::Call<'a, ReportGetResponse> {
+    pub fn get(&self, params: &ReportGetParams) -> crate::Call<ReportGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<ReportGetResponse>)
     }

@@ -5,15 +5,15 @@
 //! The `dns_firewall.dns_analytics` resource: `client.dns_firewall().dns_analytics()`.
 pub mod report;
 /// `client.dns_firewall().dns_analytics()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DnsAnalytics<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DnsAnalytics {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DnsAnalytics<'a> {
+impl DnsAnalytics {
     /// `report`: `.dns_firewall().dns_analytics().report()`
-    pub fn report(&self) -> report::Report<'a> {
+    pub fn report(&self) -> report::Report {
         report::Report {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dns_records.export` resource: `client.dns_records().export()`.
 /// `client.dns_records().export()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Export<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Export<'a> {
+impl Export {
     /// Export DNS Records
     ///
     /// You can export your [BIND config](https://en.wikipedia.org/wiki/Zone_file "Zone file") through this endpoint.
@@ -22,7 +22,7 @@ impl<'a> Export<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Export DNS Records response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ExportGetParams) -> crate::Call<'a, ExportGetResponse> {
+    pub fn get(&self, params: &ExportGetParams) -> crate::Call<ExportGetResponse> {
         self.client.call(request_get(params), crate::runtime::text)
     }
 }

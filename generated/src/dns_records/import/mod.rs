@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dns_records.import` resource: `client.dns_records().import()`.
 /// `client.dns_records().import()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Import<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Import<'a> {
+impl Import {
     /// Import DNS Records
     ///
     /// You can upload your [BIND config](https://en.wikipedia.org/wiki/Zone_file "Zone file") through this endpoint. It assumes that cURL is called from a location with bind_config.txt (valid BIND config) present.
@@ -25,7 +25,7 @@ impl<'a> Import<'a> {
     pub fn create(
         &self,
         params: &ImportCreateParams,
-    ) -> crate::Call<'a, ImportCreateResponse> {
+    ) -> crate::Call<ImportCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dns_records.scan` resource: `client.dns_records().scan()`.
 /// `client.dns_records().scan()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Scan<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Scan<'a> {
+impl Scan {
     /// Scan DNS Records
     ///
     /// Scan for common DNS records on your domain and automatically add them to your zone. Useful if you haven't updated your nameservers yet.
@@ -20,10 +20,7 @@ impl<'a> Scan<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Scan DNS Records response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &ScanCreateParams,
-    ) -> crate::Call<'a, ScanCreateResponse> {
+    pub fn create(&self, params: &ScanCreateParams) -> crate::Call<ScanCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -9,37 +9,39 @@ pub mod dns;
 pub mod enable;
 pub mod rules;
 /// `client.email().routing()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Routing<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Routing {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Routing<'a> {
+impl Routing {
     /// `addresses`: `.email().routing().addresses()`
-    pub fn addresses(&self) -> addresses::Addresses<'a> {
+    pub fn addresses(&self) -> addresses::Addresses {
         addresses::Addresses {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `disable`: `.email().routing().disable()`
-    pub fn disable(&self) -> disable::Disable<'a> {
+    pub fn disable(&self) -> disable::Disable {
         disable::Disable {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `dns`: `.email().routing().dns()`
-    pub fn dns(&self) -> dns::Dns<'a> {
-        dns::Dns { client: self.client }
+    pub fn dns(&self) -> dns::Dns {
+        dns::Dns {
+            client: self.client.clone(),
+        }
     }
     /// `enable`: `.email().routing().enable()`
-    pub fn enable(&self) -> enable::Enable<'a> {
+    pub fn enable(&self) -> enable::Enable {
         enable::Enable {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `rules`: `.email().routing().rules()`
-    pub fn rules(&self) -> rules::Rules<'a> {
+    pub fn rules(&self) -> rules::Rules {
         rules::Rules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get Email Routing settings
@@ -53,7 +55,7 @@ impl<'a> Routing<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &RoutingGetParams) -> crate::Call<'a, RoutingGetResponse> {
+    pub fn get(&self, params: &RoutingGetParams) -> crate::Call<RoutingGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<RoutingGetResponse>)
     }

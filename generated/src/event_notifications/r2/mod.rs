@@ -5,15 +5,15 @@
 //! The `event_notifications.r2` resource: `client.event_notifications().r2()`.
 pub mod configuration;
 /// `client.event_notifications().r2()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct R2<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct R2 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> R2<'a> {
+impl R2 {
     /// `configuration`: `.event_notifications().r2().configuration()`
-    pub fn configuration(&self) -> configuration::Configuration<'a> {
+    pub fn configuration(&self) -> configuration::Configuration {
         configuration::Configuration {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

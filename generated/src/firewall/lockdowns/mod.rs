@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `firewall.lockdowns` resource: `client.firewall().lockdowns()`.
 /// `client.firewall().lockdowns()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Lockdowns<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Lockdowns {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Lockdowns<'a> {
+impl Lockdowns {
     /// List Zone Lockdown rules
     ///
     /// Fetches Zone Lockdown rules. You can filter the results using several optional parameters.
@@ -23,7 +23,7 @@ impl<'a> Lockdowns<'a> {
     pub fn list(
         &self,
         params: &LockdownListParams,
-    ) -> crate::Call<'a, LockdownListResponse> {
+    ) -> crate::Call<LockdownListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +44,7 @@ impl<'a> Lockdowns<'a> {
     pub fn create(
         &self,
         params: &LockdownCreateParams,
-    ) -> crate::Call<'a, LockdownCreateResponse> {
+    ) -> crate::Call<LockdownCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +66,7 @@ impl<'a> Lockdowns<'a> {
         &self,
         id: &str,
         params: &LockdownGetParams,
-    ) -> crate::Call<'a, LockdownGetResponse> {
+    ) -> crate::Call<LockdownGetResponse> {
         self.client
             .call(
                 request_get(id, params),
@@ -88,7 +88,7 @@ impl<'a> Lockdowns<'a> {
         &self,
         id: &str,
         params: &LockdownUpdateParams,
-    ) -> crate::Call<'a, LockdownUpdateResponse> {
+    ) -> crate::Call<LockdownUpdateResponse> {
         self.client
             .call(
                 request_update(id, params),
@@ -110,7 +110,7 @@ impl<'a> Lockdowns<'a> {
         &self,
         id: &str,
         params: &LockdownDeleteParams,
-    ) -> crate::Call<'a, LockdownDeleteResponse> {
+    ) -> crate::Call<LockdownDeleteResponse> {
         self.client
             .call(
                 request_delete(id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `firewall.rules` resource: `client.firewall().rules()`.
 /// `client.firewall().rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rules<'a> {
+impl Rules {
     /// List firewall rules
     ///
     /// Fetches firewall rules in a zone. You can filter the results using several optional parameters.
@@ -23,7 +23,7 @@ impl<'a> Rules<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List firewall rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn list(&self, params: &RuleListParams) -> crate::Call<'a, RuleListResponse> {
+    pub fn list(&self, params: &RuleListParams) -> crate::Call<RuleListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,10 +44,7 @@ impl<'a> Rules<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Update firewall rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn update(
-        &self,
-        params: &RuleUpdateParams,
-    ) -> crate::Call<'a, RuleUpdateResponse> {
+    pub fn update(&self, params: &RuleUpdateParams) -> crate::Call<RuleUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -68,10 +65,7 @@ impl<'a> Rules<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create firewall rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn create(
-        &self,
-        params: &RuleCreateParams,
-    ) -> crate::Call<'a, RuleCreateResponse> {
+    pub fn create(&self, params: &RuleCreateParams) -> crate::Call<RuleCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -92,10 +86,7 @@ impl<'a> Rules<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Delete firewall rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn delete(
-        &self,
-        params: &RuleDeleteParams,
-    ) -> crate::Call<'a, RuleDeleteResponse> {
+    pub fn delete(&self, params: &RuleDeleteParams) -> crate::Call<RuleDeleteResponse> {
         self.client
             .call(
                 request_delete(params),
@@ -116,7 +107,7 @@ impl<'a> Rules<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Update priority of firewall rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn edit(&self, params: &RuleEditParams) -> crate::Call<'a, RuleEditResponse> {
+    pub fn edit(&self, params: &RuleEditParams) -> crate::Call<RuleEditResponse> {
         self.client
             .call(
                 request_edit(params),
@@ -141,7 +132,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleGetParams,
-    ) -> crate::Call<'a, RuleGetResponse> {
+    ) -> crate::Call<RuleGetResponse> {
         self.client
             .call(
                 request_get(rule_id, params),
@@ -166,7 +157,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleFirewallRulesUpdateAFirewallRuleParams,
-    ) -> crate::Call<'a, RuleFirewallRulesUpdateAFirewallRuleResponse> {
+    ) -> crate::Call<RuleFirewallRulesUpdateAFirewallRuleResponse> {
         self.client
             .call(
                 request_firewall_rules_update_a_firewall_rule(rule_id, params),
@@ -191,7 +182,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleFirewallRulesDeleteAFirewallRuleParams,
-    ) -> crate::Call<'a, RuleFirewallRulesDeleteAFirewallRuleResponse> {
+    ) -> crate::Call<RuleFirewallRulesDeleteAFirewallRuleResponse> {
         self.client
             .call(
                 request_firewall_rules_delete_a_firewall_rule(rule_id, params),
@@ -216,7 +207,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleFirewallRulesUpdatePriorityOfAFirewallRuleParams,
-    ) -> crate::Call<'a, RuleFirewallRulesUpdatePriorityOfAFirewallRuleResponse> {
+    ) -> crate::Call<RuleFirewallRulesUpdatePriorityOfAFirewallRuleResponse> {
         self.client
             .call(
                 request_firewall_rules_update_priority_of_a_firewall_rule(

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `firewall.ua_rules` resource: `client.firewall().ua_rules()`.
 /// `client.firewall().ua_rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct UaRules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct UaRules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> UaRules<'a> {
+impl UaRules {
     /// List User Agent Blocking rules
     ///
     /// Fetches User Agent Blocking rules in a zone. You can filter the results using several optional parameters.
@@ -20,10 +20,7 @@ impl<'a> UaRules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List User Agent Blocking rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &UaRuleListParams,
-    ) -> crate::Call<'a, UaRuleListResponse> {
+    pub fn list(&self, params: &UaRuleListParams) -> crate::Call<UaRuleListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +41,7 @@ impl<'a> UaRules<'a> {
     pub fn create(
         &self,
         params: &UaRuleCreateParams,
-    ) -> crate::Call<'a, UaRuleCreateResponse> {
+    ) -> crate::Call<UaRuleCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +63,7 @@ impl<'a> UaRules<'a> {
         &self,
         id: &str,
         params: &UaRuleGetParams,
-    ) -> crate::Call<'a, UaRuleGetResponse> {
+    ) -> crate::Call<UaRuleGetResponse> {
         self.client
             .call(
                 request_get(id, params),
@@ -88,7 +85,7 @@ impl<'a> UaRules<'a> {
         &self,
         id: &str,
         params: &UaRuleUpdateParams,
-    ) -> crate::Call<'a, UaRuleUpdateResponse> {
+    ) -> crate::Call<UaRuleUpdateResponse> {
         self.client
             .call(
                 request_update(id, params),
@@ -110,7 +107,7 @@ impl<'a> UaRules<'a> {
         &self,
         id: &str,
         params: &UaRuleDeleteParams,
-    ) -> crate::Call<'a, UaRuleDeleteResponse> {
+    ) -> crate::Call<UaRuleDeleteResponse> {
         self.client
             .call(
                 request_delete(id, params),

@@ -6,21 +6,21 @@
 pub mod overrides;
 pub mod packages;
 /// `client.firewall().waf()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Waf<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Waf {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Waf<'a> {
+impl Waf {
     /// `overrides`: `.firewall().waf().overrides()`
-    pub fn overrides(&self) -> overrides::Overrides<'a> {
+    pub fn overrides(&self) -> overrides::Overrides {
         overrides::Overrides {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `packages`: `.firewall().waf().packages()`
-    pub fn packages(&self) -> packages::Packages<'a> {
+    pub fn packages(&self) -> packages::Packages {
         packages::Packages {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `gateway.app_types` resource: `client.gateway().app_types()`.
 /// `client.gateway().app_types()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AppTypes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AppTypes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> AppTypes<'a> {
+impl AppTypes {
     /// List application and application type mappings
     ///
     /// Fetches all application and application type mappings.
@@ -20,10 +20,7 @@ impl<'a> AppTypes<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List application and application type mappings response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &AppTypeListParams,
-    ) -> crate::Call<'a, AppTypeListResponse> {
+    pub fn list(&self, params: &AppTypeListParams) -> crate::Call<AppTypeListResponse> {
         self.client
             .call(
                 request_list(params),

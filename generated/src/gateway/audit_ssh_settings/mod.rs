@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `gateway.audit_ssh_settings` resource: `client.gateway().audit_ssh_settings()`.
 /// `client.gateway().audit_ssh_settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AuditSshSettings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AuditSshSettings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> AuditSshSettings<'a> {
+impl AuditSshSettings {
     /// Get Zero Trust Audit SSH settings
     ///
     /// Get all Zero Trust Audit SSH settings for an account.
@@ -23,7 +23,7 @@ impl<'a> AuditSshSettings<'a> {
     pub fn get(
         &self,
         params: &AuditSshSettingGetParams,
-    ) -> crate::Call<'a, AuditSshSettingGetResponse> {
+    ) -> crate::Call<AuditSshSettingGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> AuditSshSettings<'a> {
     pub fn update(
         &self,
         params: &AuditSshSettingUpdateParams,
-    ) -> crate::Call<'a, AuditSshSettingUpdateResponse> {
+    ) -> crate::Call<AuditSshSettingUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `gateway.categories` resource: `client.gateway().categories()`.
 /// `client.gateway().categories()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Categories<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Categories {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Categories<'a> {
+impl Categories {
     /// List categories
     ///
     /// Fetches a list of all categories.
@@ -23,7 +23,7 @@ impl<'a> Categories<'a> {
     pub fn list(
         &self,
         params: &CategoryListParams,
-    ) -> crate::Call<'a, CategoryListResponse> {
+    ) -> crate::Call<CategoryListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -6,21 +6,21 @@
 pub mod activate;
 pub mod deactivate;
 /// `client.gateway().certificates()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Certificates<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Certificates {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Certificates<'a> {
+impl Certificates {
     /// `activate`: `.gateway().certificates().activate()`
-    pub fn activate(&self) -> activate::Activate<'a> {
+    pub fn activate(&self) -> activate::Activate {
         activate::Activate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `deactivate`: `.gateway().certificates().deactivate()`
-    pub fn deactivate(&self) -> deactivate::Deactivate<'a> {
+    pub fn deactivate(&self) -> deactivate::Deactivate {
         deactivate::Deactivate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Zero Trust certificates
@@ -37,7 +37,7 @@ impl<'a> Certificates<'a> {
     pub fn list(
         &self,
         params: &CertificateListParams,
-    ) -> crate::Call<'a, CertificateListResponse> {
+    ) -> crate::Call<CertificateListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -58,7 +58,7 @@ impl<'a> Certificates<'a> {
     pub fn create(
         &self,
         params: &CertificateCreateParams,
-    ) -> crate::Call<'a, CertificateCreateResponse> {
+    ) -> crate::Call<CertificateCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -80,7 +80,7 @@ impl<'a> Certificates<'a> {
         &self,
         certificate_id: &str,
         params: &CertificateGetParams,
-    ) -> crate::Call<'a, CertificateGetResponse> {
+    ) -> crate::Call<CertificateGetResponse> {
         self.client
             .call(
                 request_get(certificate_id, params),
@@ -102,7 +102,7 @@ impl<'a> Certificates<'a> {
         &self,
         certificate_id: &str,
         params: &CertificateDeleteParams,
-    ) -> crate::Call<'a, CertificateDeleteResponse> {
+    ) -> crate::Call<CertificateDeleteResponse> {
         self.client
             .call(
                 request_delete(certificate_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `gateway.configuration` resource: `client.gateway().configuration()`.
 /// `client.gateway().configuration()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Configuration<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Configuration {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Configuration<'a> {
+impl Configuration {
     /// Get Zero Trust account configuration
     ///
     /// Fetches the current Zero Trust account configuration.
@@ -23,7 +23,7 @@ impl<'a> Configuration<'a> {
     pub fn get(
         &self,
         params: &ConfigurationGetParams,
-    ) -> crate::Call<'a, ConfigurationGetResponse> {
+    ) -> crate::Call<ConfigurationGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> Configuration<'a> {
     pub fn update(
         &self,
         params: &ConfigurationUpdateParams,
-    ) -> crate::Call<'a, ConfigurationUpdateResponse> {
+    ) -> crate::Call<ConfigurationUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -65,7 +65,7 @@ impl<'a> Configuration<'a> {
     pub fn edit(
         &self,
         params: &ConfigurationEditParams,
-    ) -> crate::Call<'a, ConfigurationEditResponse> {
+    ) -> crate::Call<ConfigurationEditResponse> {
         self.client
             .call(
                 request_edit(params),

@@ -5,15 +5,15 @@
 //! The `gateway.lists` resource: `client.gateway().lists()`.
 pub mod items;
 /// `client.gateway().lists()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Lists<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Lists {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Lists<'a> {
+impl Lists {
     /// `items`: `.gateway().lists().items()`
-    pub fn items(&self) -> items::Items<'a> {
+    pub fn items(&self) -> items::Items {
         items::Items {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Zero Trust lists
@@ -27,7 +27,7 @@ impl<'a> Lists<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Zero Trust lists response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &ListListParams) -> crate::Call<'a, ListListResponse> {
+    pub fn list(&self, params: &ListListParams) -> crate::Call<ListListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -45,10 +45,7 @@ impl<'a> Lists<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create Zero Trust list response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &ListCreateParams,
-    ) -> crate::Call<'a, ListCreateResponse> {
+    pub fn create(&self, params: &ListCreateParams) -> crate::Call<ListCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -70,7 +67,7 @@ impl<'a> Lists<'a> {
         &self,
         list_id: &str,
         params: &ListGetParams,
-    ) -> crate::Call<'a, ListGetResponse> {
+    ) -> crate::Call<ListGetResponse> {
         self.client
             .call(
                 request_get(list_id, params),
@@ -92,7 +89,7 @@ impl<'a> Lists<'a> {
         &self,
         list_id: &str,
         params: &ListUpdateParams,
-    ) -> crate::Call<'a, ListUpdateResponse> {
+    ) -> crate::Call<ListUpdateResponse> {
         self.client
             .call(
                 request_update(list_id, params),
@@ -114,7 +111,7 @@ impl<'a> Lists<'a> {
         &self,
         list_id: &str,
         params: &ListDeleteParams,
-    ) -> crate::Call<'a, ListDeleteResponse> {
+    ) -> crate::Call<ListDeleteResponse> {
         self.client
             .call(
                 request_delete(list_id, params),
@@ -136,7 +133,7 @@ impl<'a> Lists<'a> {
         &self,
         list_id: &str,
         params: &ListEditParams,
-    ) -> crate::Call<'a, ListEditResponse> {
+    ) -> crate::Call<ListEditResponse> {
         self.client
             .call(
                 request_edit(list_id, params),

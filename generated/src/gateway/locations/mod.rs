@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `gateway.locations` resource: `client.gateway().locations()`.
 /// `client.gateway().locations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Locations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Locations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Locations<'a> {
+impl Locations {
     /// List Zero Trust Gateway locations
     ///
     /// Fetches Zero Trust Gateway locations for an account.
@@ -23,7 +23,7 @@ impl<'a> Locations<'a> {
     pub fn list(
         &self,
         params: &LocationListParams,
-    ) -> crate::Call<'a, LocationListResponse> {
+    ) -> crate::Call<LocationListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +44,7 @@ impl<'a> Locations<'a> {
     pub fn create(
         &self,
         params: &LocationCreateParams,
-    ) -> crate::Call<'a, LocationCreateResponse> {
+    ) -> crate::Call<LocationCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +66,7 @@ impl<'a> Locations<'a> {
         &self,
         location_id: &str,
         params: &LocationGetParams,
-    ) -> crate::Call<'a, LocationGetResponse> {
+    ) -> crate::Call<LocationGetResponse> {
         self.client
             .call(
                 request_get(location_id, params),
@@ -88,7 +88,7 @@ impl<'a> Locations<'a> {
         &self,
         location_id: &str,
         params: &LocationUpdateParams,
-    ) -> crate::Call<'a, LocationUpdateResponse> {
+    ) -> crate::Call<LocationUpdateResponse> {
         self.client
             .call(
                 request_update(location_id, params),
@@ -110,7 +110,7 @@ impl<'a> Locations<'a> {
         &self,
         location_id: &str,
         params: &LocationDeleteParams,
-    ) -> crate::Call<'a, LocationDeleteResponse> {
+    ) -> crate::Call<LocationDeleteResponse> {
         self.client
             .call(
                 request_delete(location_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `gateway.logging` resource: `client.gateway().logging()`.
 /// `client.gateway().logging()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Logging<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Logging {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Logging<'a> {
+impl Logging {
     /// Get logging settings for the Zero Trust account
     ///
     /// Fetches the current logging settings for Zero Trust account.
@@ -20,7 +20,7 @@ impl<'a> Logging<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get logging settings for the Zero Trust account response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &LoggingGetParams) -> crate::Call<'a, LoggingGetResponse> {
+    pub fn get(&self, params: &LoggingGetParams) -> crate::Call<LoggingGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<LoggingGetResponse>)
     }
@@ -38,7 +38,7 @@ impl<'a> Logging<'a> {
     pub fn update(
         &self,
         params: &LoggingUpdateParams,
-    ) -> crate::Call<'a, LoggingUpdateResponse> {
+    ) -> crate::Call<LoggingUpdateResponse> {
         self.client
             .call(
                 request_update(params),

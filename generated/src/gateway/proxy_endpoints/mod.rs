@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `gateway.proxy_endpoints` resource: `client.gateway().proxy_endpoints()`.
 /// `client.gateway().proxy_endpoints()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ProxyEndpoints<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ProxyEndpoints {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ProxyEndpoints<'a> {
+impl ProxyEndpoints {
     /// List proxy endpoints
     ///
     /// Fetches all Zero Trust Gateway proxy endpoints for an account.
@@ -23,7 +23,7 @@ impl<'a> ProxyEndpoints<'a> {
     pub fn get(
         &self,
         params: &ProxyEndpointGetParams,
-    ) -> crate::Call<'a, ProxyEndpointGetResponse> {
+    ) -> crate::Call<ProxyEndpointGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> ProxyEndpoints<'a> {
     pub fn create(
         &self,
         params: &ProxyEndpointCreateParams,
-    ) -> crate::Call<'a, ProxyEndpointCreateResponse> {
+    ) -> crate::Call<ProxyEndpointCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +66,7 @@ impl<'a> ProxyEndpoints<'a> {
         &self,
         proxy_endpoint_id: &str,
         params: &ProxyEndpointListParams,
-    ) -> crate::Call<'a, ProxyEndpointListResponse> {
+    ) -> crate::Call<ProxyEndpointListResponse> {
         self.client
             .call(
                 request_list(proxy_endpoint_id, params),
@@ -88,7 +88,7 @@ impl<'a> ProxyEndpoints<'a> {
         &self,
         proxy_endpoint_id: &str,
         params: &ProxyEndpointDeleteParams,
-    ) -> crate::Call<'a, ProxyEndpointDeleteResponse> {
+    ) -> crate::Call<ProxyEndpointDeleteResponse> {
         self.client
             .call(
                 request_delete(proxy_endpoint_id, params),
@@ -110,7 +110,7 @@ impl<'a> ProxyEndpoints<'a> {
         &self,
         proxy_endpoint_id: &str,
         params: &ProxyEndpointEditParams,
-    ) -> crate::Call<'a, ProxyEndpointEditResponse> {
+    ) -> crate::Call<ProxyEndpointEditResponse> {
         self.client
             .call(
                 request_edit(proxy_endpoint_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `healthchecks.preview` resource: `client.healthchecks().preview()`.
 /// `client.healthchecks().preview()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Preview<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Preview<'a> {
+impl Preview {
     /// Create Preview Health Check
     ///
     /// Create a new preview health check.
@@ -23,7 +23,7 @@ impl<'a> Preview<'a> {
     pub fn create(
         &self,
         params: &PreviewCreateParams,
-    ) -> crate::Call<'a, PreviewCreateResponse> {
+    ) -> crate::Call<PreviewCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -45,7 +45,7 @@ impl<'a> Preview<'a> {
         &self,
         preview_id: &str,
         params: &PreviewGetParams,
-    ) -> crate::Call<'a, PreviewGetResponse> {
+    ) -> crate::Call<PreviewGetResponse> {
         self.client
             .call(
                 request_get(preview_id, params),
@@ -67,7 +67,7 @@ impl<'a> Preview<'a> {
         &self,
         preview_id: &str,
         params: &PreviewDeleteParams,
-    ) -> crate::Call<'a, PreviewDeleteResponse> {
+    ) -> crate::Call<PreviewDeleteResponse> {
         self.client
             .call(
                 request_delete(preview_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `hostnames.settings` resource: `client.hostnames().settings()`.
 /// `client.hostnames().settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// List TLS setting for hostnames
     ///
     /// List the requested TLS setting for the hostnames under this zone.
@@ -24,7 +24,7 @@ impl<'a> Settings<'a> {
         &self,
         setting_id: &crate::types::TlsCertificatesAndHostnamesSettingId,
         params: &SettingListParams,
-    ) -> crate::Call<'a, SettingListResponse> {
+    ) -> crate::Call<SettingListResponse> {
         self.client
             .call(
                 request_list(setting_id, params),
@@ -47,7 +47,7 @@ impl<'a> Settings<'a> {
         setting_id: &crate::types::TlsCertificatesAndHostnamesSettingId,
         hostname: &str,
         params: &SettingUpdateParams,
-    ) -> crate::Call<'a, SettingUpdateResponse> {
+    ) -> crate::Call<SettingUpdateResponse> {
         self.client
             .call(
                 request_update(setting_id, hostname, params),
@@ -70,7 +70,7 @@ impl<'a> Settings<'a> {
         setting_id: &crate::types::TlsCertificatesAndHostnamesSettingId,
         hostname: &str,
         params: &SettingDeleteParams,
-    ) -> crate::Call<'a, SettingDeleteResponse> {
+    ) -> crate::Call<SettingDeleteResponse> {
         self.client
             .call(
                 request_delete(setting_id, hostname, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `hyperdrive.configs` resource: `client.hyperdrive().configs()`.
 /// `client.hyperdrive().configs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Configs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Configs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Configs<'a> {
+impl Configs {
     /// List Hyperdrives
     ///
     /// Returns a list of Hyperdrives
@@ -20,10 +20,7 @@ impl<'a> Configs<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Hyperdrives Failure Response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &ConfigListParams,
-    ) -> crate::Call<'a, ConfigListResponse> {
+    pub fn list(&self, params: &ConfigListParams) -> crate::Call<ConfigListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<ConfigListResponse>)
     }
@@ -41,7 +38,7 @@ impl<'a> Configs<'a> {
     pub fn create(
         &self,
         params: &ConfigCreateParams,
-    ) -> crate::Call<'a, ConfigCreateResponse> {
+    ) -> crate::Call<ConfigCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -63,7 +60,7 @@ impl<'a> Configs<'a> {
         &self,
         hyperdrive_id: &str,
         params: &ConfigGetParams,
-    ) -> crate::Call<'a, ConfigGetResponse> {
+    ) -> crate::Call<ConfigGetResponse> {
         self.client
             .call(
                 request_get(hyperdrive_id, params),
@@ -85,7 +82,7 @@ impl<'a> Configs<'a> {
         &self,
         hyperdrive_id: &str,
         params: &ConfigUpdateParams,
-    ) -> crate::Call<'a, ConfigUpdateResponse> {
+    ) -> crate::Call<ConfigUpdateResponse> {
         self.client
             .call(
                 request_update(hyperdrive_id, params),
@@ -107,7 +104,7 @@ impl<'a> Configs<'a> {
         &self,
         hyperdrive_id: &str,
         params: &ConfigDeleteParams,
-    ) -> crate::Call<'a, ConfigDeleteResponse> {
+    ) -> crate::Call<ConfigDeleteResponse> {
         self.client
             .call(
                 request_delete(hyperdrive_id, params),
@@ -129,7 +126,7 @@ impl<'a> Configs<'a> {
         &self,
         hyperdrive_id: &str,
         params: &ConfigEditParams,
-    ) -> crate::Call<'a, ConfigEditResponse> {
+    ) -> crate::Call<ConfigEditResponse> {
         self.client
             .call(
                 request_edit(hyperdrive_id, params),

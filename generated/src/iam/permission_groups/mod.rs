@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `iam.permission_groups` resource: `client.iam().permission_groups()`.
 /// `client.iam().permission_groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct PermissionGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct PermissionGroups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> PermissionGroups<'a> {
+impl PermissionGroups {
     /// List Account Permission Groups
     ///
     /// List all the permissions groups for an account.
@@ -23,7 +23,7 @@ impl<'a> PermissionGroups<'a> {
     pub fn list(
         &self,
         params: &PermissionGroupListParams,
-    ) -> crate::Call<'a, PermissionGroupListResponse> {
+    ) -> crate::Call<PermissionGroupListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -45,7 +45,7 @@ impl<'a> PermissionGroups<'a> {
         &self,
         permission_group_id: &str,
         params: &PermissionGroupGetParams,
-    ) -> crate::Call<'a, PermissionGroupGetResponse> {
+    ) -> crate::Call<PermissionGroupGetResponse> {
         self.client
             .call(
                 request_get(permission_group_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `iam.resource_groups` resource: `client.iam().resource_groups()`.
 /// `client.iam().resource_groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ResourceGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ResourceGroups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ResourceGroups<'a> {
+impl ResourceGroups {
     /// List Resource Groups
     ///
     /// List all the resource groups for an account.
@@ -23,7 +23,7 @@ impl<'a> ResourceGroups<'a> {
     pub fn list(
         &self,
         params: &ResourceGroupListParams,
-    ) -> crate::Call<'a, ResourceGroupListResponse> {
+    ) -> crate::Call<ResourceGroupListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +44,7 @@ impl<'a> ResourceGroups<'a> {
     pub fn create(
         &self,
         params: &ResourceGroupCreateParams,
-    ) -> crate::Call<'a, ResourceGroupCreateResponse> {
+    ) -> crate::Call<ResourceGroupCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +66,7 @@ impl<'a> ResourceGroups<'a> {
         &self,
         resource_group_id: &str,
         params: &ResourceGroupGetParams,
-    ) -> crate::Call<'a, ResourceGroupGetResponse> {
+    ) -> crate::Call<ResourceGroupGetResponse> {
         self.client
             .call(
                 request_get(resource_group_id, params),
@@ -88,7 +88,7 @@ impl<'a> ResourceGroups<'a> {
         &self,
         resource_group_id: &str,
         params: &ResourceGroupUpdateParams,
-    ) -> crate::Call<'a, ResourceGroupUpdateResponse> {
+    ) -> crate::Call<ResourceGroupUpdateResponse> {
         self.client
             .call(
                 request_update(resource_group_id, params),
@@ -110,7 +110,7 @@ impl<'a> ResourceGroups<'a> {
         &self,
         resource_group_id: &str,
         params: &ResourceGroupDeleteParams,
-    ) -> crate::Call<'a, ResourceGroupDeleteResponse> {
+    ) -> crate::Call<ResourceGroupDeleteResponse> {
         self.client
             .call(
                 request_delete(resource_group_id, params),

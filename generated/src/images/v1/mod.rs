@@ -8,29 +8,33 @@ pub mod keys;
 pub mod stats;
 pub mod variants;
 /// `client.images().v1()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct V1<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct V1 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> V1<'a> {
+impl V1 {
     /// `blob`: `.images().v1().blob()`
-    pub fn blob(&self) -> blob::Blob<'a> {
-        blob::Blob { client: self.client }
+    pub fn blob(&self) -> blob::Blob {
+        blob::Blob {
+            client: self.client.clone(),
+        }
     }
     /// `keys`: `.images().v1().keys()`
-    pub fn keys(&self) -> keys::Keys<'a> {
-        keys::Keys { client: self.client }
+    pub fn keys(&self) -> keys::Keys {
+        keys::Keys {
+            client: self.client.clone(),
+        }
     }
     /// `stats`: `.images().v1().stats()`
-    pub fn stats(&self) -> stats::Stats<'a> {
+    pub fn stats(&self) -> stats::Stats {
         stats::Stats {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `variants`: `.images().v1().variants()`
-    pub fn variants(&self) -> variants::Variants<'a> {
+    pub fn variants(&self) -> variants::Variants {
         variants::Variants {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List images
@@ -47,7 +51,7 @@ impl<'a> V1<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List images response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn get(&self, params: &V1GetParams) -> crate::Call<'a, V1GetResponse> {
+    pub fn get(&self, params: &V1GetParams) -> crate::Call<V1GetResponse> {
         self.client.call(request_get(params), crate::runtime::enveloped::<V1GetResponse>)
     }
     /// Upload an image
@@ -63,7 +67,7 @@ impl<'a> V1<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Upload an image response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(&self, params: &V1CreateParams) -> crate::Call<'a, V1CreateResponse> {
+    pub fn create(&self, params: &V1CreateParams) -> crate::Call<V1CreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::enveloped::<V1CreateResponse>)
     }
@@ -82,7 +86,7 @@ impl<'a> V1<'a> {
         &self,
         image_id: &str,
         params: &V1CloudflareImagesImageDetailsParams,
-    ) -> crate::Call<'a, V1CloudflareImagesImageDetailsResponse> {
+    ) -> crate::Call<V1CloudflareImagesImageDetailsResponse> {
         self.client
             .call(
                 request_cloudflare_images_image_details(image_id, params),
@@ -104,7 +108,7 @@ impl<'a> V1<'a> {
         &self,
         image_id: &str,
         params: &V1DeleteParams,
-    ) -> crate::Call<'a, V1DeleteResponse> {
+    ) -> crate::Call<V1DeleteResponse> {
         self.client
             .call(
                 request_delete(image_id, params),
@@ -126,7 +130,7 @@ impl<'a> V1<'a> {
         &self,
         image_id: &str,
         params: &V1EditParams,
-    ) -> crate::Call<'a, V1EditResponse> {
+    ) -> crate::Call<V1EditResponse> {
         self.client
             .call(
                 request_edit(image_id, params),

@@ -5,15 +5,15 @@
 //! The `images.v2` resource: `client.images().v2()`.
 pub mod direct_upload;
 /// `client.images().v2()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct V2<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct V2 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> V2<'a> {
+impl V2 {
     /// `direct_upload`: `.images().v2().direct_upload()`
-    pub fn direct_upload(&self) -> direct_upload::DirectUpload<'a> {
+    pub fn direct_upload(&self) -> direct_upload::DirectUpload {
         direct_upload::DirectUpload {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List images V2
@@ -29,7 +29,7 @@ impl<'a> V2<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List images response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &V2GetParams) -> crate::Call<'a, V2GetResponse> {
+    pub fn get(&self, params: &V2GetParams) -> crate::Call<V2GetResponse> {
         self.client.call(request_get(params), crate::runtime::enveloped::<V2GetResponse>)
     }
 }

@@ -5,15 +5,15 @@
 //! The `intel.asn` resource: `client.intel().asn()`.
 pub mod subnets;
 /// `client.intel().asn()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Asn<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Asn {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Asn<'a> {
+impl Asn {
     /// `subnets`: `.intel().asn().subnets()`
-    pub fn subnets(&self) -> subnets::Subnets<'a> {
+    pub fn subnets(&self) -> subnets::Subnets {
         subnets::Subnets {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get ASN Overview
@@ -25,11 +25,7 @@ impl<'a> Asn<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get ASN Overview response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        asn: i64,
-        params: &AsnGetParams,
-    ) -> crate::Call<'a, AsnGetResponse> {
+    pub fn get(&self, asn: i64, params: &AsnGetParams) -> crate::Call<AsnGetResponse> {
         self.client
             .call(request_get(asn, params), crate::runtime::enveloped::<AsnGetResponse>)
     }

@@ -7,27 +7,27 @@ pub mod dismiss;
 pub mod issue_types;
 pub mod issues;
 /// `client.intel().attack_surface_report()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AttackSurfaceReport<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AttackSurfaceReport {
+    pub(crate) client: crate::Client,
 }
-impl<'a> AttackSurfaceReport<'a> {
+impl AttackSurfaceReport {
     /// `dismiss`: `.intel().attack_surface_report().dismiss()`
-    pub fn dismiss(&self) -> dismiss::Dismiss<'a> {
+    pub fn dismiss(&self) -> dismiss::Dismiss {
         dismiss::Dismiss {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `issue_types`: `.intel().attack_surface_report().issue_types()`
-    pub fn issue_types(&self) -> issue_types::IssueTypes<'a> {
+    pub fn issue_types(&self) -> issue_types::IssueTypes {
         issue_types::IssueTypes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `issues`: `.intel().attack_surface_report().issues()`
-    pub fn issues(&self) -> issues::Issues<'a> {
+    pub fn issues(&self) -> issues::Issues {
         issues::Issues {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.dns` resource: `client.intel().dns()`.
 /// `client.intel().dns()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dns<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dns {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Dns<'a> {
+impl Dns {
     /// Get Passive DNS by IP
     ///
     /// `GET /accounts/{account_id}/intel/dns` (operation `passive-dns-by-ip-get-passive-dns-by-ip`)
@@ -18,7 +18,7 @@ impl<'a> Dns<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Passive DNS by IP response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &DnsGetParams) -> crate::Call<'a, DnsGetResponse> {
+    pub fn get(&self, params: &DnsGetParams) -> crate::Call<DnsGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<DnsGetResponse>)
     }

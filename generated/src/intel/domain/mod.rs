@@ -5,14 +5,16 @@
 //! The `intel.domain` resource: `client.intel().domain()`.
 pub mod bulk;
 /// `client.intel().domain()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Domain<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Domain<'a> {
+impl Domain {
     /// `bulk`: `.intel().domain().bulk()`
-    pub fn bulk(&self) -> bulk::Bulk<'a> {
-        bulk::Bulk { client: self.client }
+    pub fn bulk(&self) -> bulk::Bulk {
+        bulk::Bulk {
+            client: self.client.clone(),
+        }
     }
     /// Get Domain Details
     ///
@@ -23,7 +25,7 @@ impl<'a> Domain<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Domain Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &DomainGetParams) -> crate::Call<'a, DomainGetResponse> {
+    pub fn get(&self, params: &DomainGetParams) -> crate::Call<DomainGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<DomainGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.domain_history` resource: `client.intel().domain_history()`.
 /// `client.intel().domain_history()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DomainHistory<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DomainHistory {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DomainHistory<'a> {
+impl DomainHistory {
     /// Get Domain History
     ///
     /// `GET /accounts/{account_id}/intel/domain-history` (operation `domain-history-get-domain-history`)
@@ -21,7 +21,7 @@ impl<'a> DomainHistory<'a> {
     pub fn list(
         &self,
         params: &DomainHistoryListParams,
-    ) -> crate::Call<'a, DomainHistoryListResponse> {
+    ) -> crate::Call<DomainHistoryListResponse> {
         self.client
             .call(
                 request_list(params),

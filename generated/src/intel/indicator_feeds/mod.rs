@@ -8,31 +8,33 @@ pub mod download;
 pub mod permissions;
 pub mod snapshot;
 /// `client.intel().indicator_feeds()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct IndicatorFeeds<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct IndicatorFeeds {
+    pub(crate) client: crate::Client,
 }
-impl<'a> IndicatorFeeds<'a> {
+impl IndicatorFeeds {
     /// `data`: `.intel().indicator_feeds().data()`
-    pub fn data(&self) -> data::Data<'a> {
-        data::Data { client: self.client }
+    pub fn data(&self) -> data::Data {
+        data::Data {
+            client: self.client.clone(),
+        }
     }
     /// `download`: `.intel().indicator_feeds().download()`
-    pub fn download(&self) -> download::Download<'a> {
+    pub fn download(&self) -> download::Download {
         download::Download {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `permissions`: `.intel().indicator_feeds().permissions()`
-    pub fn permissions(&self) -> permissions::Permissions<'a> {
+    pub fn permissions(&self) -> permissions::Permissions {
         permissions::Permissions {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `snapshot`: `.intel().indicator_feeds().snapshot()`
-    pub fn snapshot(&self) -> snapshot::Snapshot<'a> {
+    pub fn snapshot(&self) -> snapshot::Snapshot {
         snapshot::Snapshot {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get indicator feeds owned by this account
@@ -47,7 +49,7 @@ impl<'a> IndicatorFeeds<'a> {
     pub fn list(
         &self,
         params: &IndicatorFeedListParams,
-    ) -> crate::Call<'a, IndicatorFeedListResponse> {
+    ) -> crate::Call<IndicatorFeedListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -66,7 +68,7 @@ impl<'a> IndicatorFeeds<'a> {
     pub fn create(
         &self,
         params: &IndicatorFeedCreateParams,
-    ) -> crate::Call<'a, IndicatorFeedCreateResponse> {
+    ) -> crate::Call<IndicatorFeedCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -86,7 +88,7 @@ impl<'a> IndicatorFeeds<'a> {
         &self,
         feed_id: i64,
         params: &IndicatorFeedGetParams,
-    ) -> crate::Call<'a, IndicatorFeedGetResponse> {
+    ) -> crate::Call<IndicatorFeedGetResponse> {
         self.client
             .call(
                 request_get(feed_id, params),
@@ -106,7 +108,7 @@ impl<'a> IndicatorFeeds<'a> {
         &self,
         feed_id: i64,
         params: &IndicatorFeedUpdateParams,
-    ) -> crate::Call<'a, IndicatorFeedUpdateResponse> {
+    ) -> crate::Call<IndicatorFeedUpdateResponse> {
         self.client
             .call(
                 request_update(feed_id, params),

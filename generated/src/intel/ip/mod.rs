@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.ip` resource: `client.intel().ip()`.
 /// `client.intel().ip()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ip<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ip {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ip<'a> {
+impl Ip {
     /// Get IP Overview
     ///
     /// `GET /accounts/{account_id}/intel/ip` (operation `ip-intelligence-get-ip-overview`)
@@ -18,7 +18,7 @@ impl<'a> Ip<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get IP Overview response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &IpListParams) -> crate::Call<'a, IpListResponse> {
+    pub fn list(&self, params: &IpListParams) -> crate::Call<IpListResponse> {
         self.client
             .call(
                 request_list(params),

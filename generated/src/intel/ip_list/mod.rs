@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.ip_list` resource: `client.intel().ip_list()`.
 /// `client.intel().ip_list()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct IpList<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct IpList {
+    pub(crate) client: crate::Client,
 }
-impl<'a> IpList<'a> {
+impl IpList {
     /// Get IP Lists
     ///
     /// `GET /accounts/{account_id}/intel/ip-list` (operation `ip-list-get-ip-lists`)
@@ -18,10 +18,7 @@ impl<'a> IpList<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get IP Lists response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &IpListListParams,
-    ) -> crate::Call<'a, IpListListResponse> {
+    pub fn list(&self, params: &IpListListParams) -> crate::Call<IpListListResponse> {
         self.client
             .call(
                 request_list(params),

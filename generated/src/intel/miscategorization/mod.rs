@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.miscategorization` resource: `client.intel().miscategorization()`.
 /// `client.intel().miscategorization()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Miscategorization<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Miscategorization {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Miscategorization<'a> {
+impl Miscategorization {
     /// Create Miscategorization
     ///
     /// `POST /accounts/{account_id}/intel/miscategorization` (operation `miscategorization-create-miscategorization`)
@@ -21,7 +21,7 @@ impl<'a> Miscategorization<'a> {
     pub fn create(
         &self,
         params: &MiscategorizationCreateParams,
-    ) -> crate::Call<'a, MiscategorizationCreateResponse> {
+    ) -> crate::Call<MiscategorizationCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.sinkholes` resource: `client.intel().sinkholes()`.
 /// `client.intel().sinkholes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Sinkholes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Sinkholes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Sinkholes<'a> {
+impl Sinkholes {
     /// List sinkholes owned by this account
     ///
     /// `GET /accounts/{account_id}/intel/sinkholes` (operation `sinkhole-config-get-sinkholes`)
@@ -21,7 +21,7 @@ impl<'a> Sinkholes<'a> {
     pub fn list(
         &self,
         params: &SinkholeListParams,
-    ) -> crate::Call<'a, SinkholeListResponse> {
+    ) -> crate::Call<SinkholeListResponse> {
         self.client
             .call(
                 request_list(params),

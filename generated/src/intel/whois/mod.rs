@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.whois` resource: `client.intel().whois()`.
 /// `client.intel().whois()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Whois<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Whois {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Whois<'a> {
+impl Whois {
     /// Get WHOIS Record
     ///
     /// `GET /accounts/{account_id}/intel/whois` (operation `whois-record-get-whois-record`)
@@ -18,7 +18,7 @@ impl<'a> Whois<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get WHOIS Record response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &WhoisGetParams) -> crate::Call<'a, WhoisGetResponse> {
+    pub fn get(&self, params: &WhoisGetParams) -> crate::Call<WhoisGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<WhoisGetResponse>)
     }

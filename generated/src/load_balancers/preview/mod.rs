@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `load_balancers.preview` resource: `client.load_balancers().preview()`.
 /// `client.load_balancers().preview()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Preview<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Preview<'a> {
+impl Preview {
     /// Preview Result
     ///
     /// Get the result of a previous preview operation using the provided preview_id.
@@ -24,7 +24,7 @@ impl<'a> Preview<'a> {
         &self,
         preview_id: &str,
         params: &PreviewGetParams,
-    ) -> crate::Call<'a, PreviewGetResponse> {
+    ) -> crate::Call<PreviewGetResponse> {
         self.client
             .call(
                 request_get(preview_id, params),

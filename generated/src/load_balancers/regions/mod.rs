@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `load_balancers.regions` resource: `client.load_balancers().regions()`.
 /// `client.load_balancers().regions()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Regions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Regions {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Regions<'a> {
+impl Regions {
     /// List Regions
     ///
     /// List all region mappings.
@@ -20,7 +20,7 @@ impl<'a> Regions<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Regions response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &RegionGetParams) -> crate::Call<'a, RegionGetResponse> {
+    pub fn get(&self, params: &RegionGetParams) -> crate::Call<RegionGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<RegionGetResponse>)
     }
@@ -39,7 +39,7 @@ impl<'a> Regions<'a> {
         &self,
         region_id: &crate::types::LoadBalancingRegionCode,
         params: &RegionLoadBalancerRegionsGetRegionParams,
-    ) -> crate::Call<'a, RegionLoadBalancerRegionsGetRegionResponse> {
+    ) -> crate::Call<RegionLoadBalancerRegionsGetRegionResponse> {
         self.client
             .call(
                 request_load_balancer_regions_get_region(region_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `load_balancers.search` resource: `client.load_balancers().search()`.
 /// `client.load_balancers().search()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Search<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Search<'a> {
+impl Search {
     /// Search Resources
     ///
     /// Search for Load Balancing resources.
@@ -20,7 +20,7 @@ impl<'a> Search<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Search Resources response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &SearchGetParams) -> crate::Call<'a, SearchGetResponse> {
+    pub fn get(&self, params: &SearchGetParams) -> crate::Call<SearchGetResponse> {
         self.client
             .call(
                 request_get(params),

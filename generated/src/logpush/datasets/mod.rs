@@ -6,19 +6,21 @@
 pub mod fields;
 pub mod jobs;
 /// `client.logpush().datasets()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Datasets<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Datasets {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Datasets<'a> {
+impl Datasets {
     /// `fields`: `.logpush().datasets().fields()`
-    pub fn fields(&self) -> fields::Fields<'a> {
+    pub fn fields(&self) -> fields::Fields {
         fields::Fields {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `jobs`: `.logpush().datasets().jobs()`
-    pub fn jobs(&self) -> jobs::Jobs<'a> {
-        jobs::Jobs { client: self.client }
+    pub fn jobs(&self) -> jobs::Jobs {
+        jobs::Jobs {
+            client: self.client.clone(),
+        }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `logpush.edge` resource: `client.logpush().edge()`.
 /// `client.logpush().edge()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Edge<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Edge<'a> {
+impl Edge {
     /// List Instant Logs jobs
     ///
     /// Lists Instant Logs jobs for a zone.
@@ -20,7 +20,7 @@ impl<'a> Edge<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Instant Logs jobs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &EdgeListParams) -> crate::Call<'a, EdgeListResponse> {
+    pub fn list(&self, params: &EdgeListParams) -> crate::Call<EdgeListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<EdgeListResponse>)
     }
@@ -35,10 +35,7 @@ impl<'a> Edge<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create Instant Logs job response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &EdgeCreateParams,
-    ) -> crate::Call<'a, EdgeCreateResponse> {
+    pub fn create(&self, params: &EdgeCreateParams) -> crate::Call<EdgeCreateResponse> {
         self.client
             .call(
                 request_create(params),

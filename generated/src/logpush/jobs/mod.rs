@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `logpush.jobs` resource: `client.logpush().jobs()`.
 /// `client.logpush().jobs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Jobs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Jobs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Jobs<'a> {
+impl Jobs {
     /// List Logpush jobs
     ///
     /// Lists Logpush jobs for an account.
@@ -20,7 +20,7 @@ impl<'a> Jobs<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Logpush jobs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &JobListParams) -> crate::Call<'a, JobListResponse> {
+    pub fn list(&self, params: &JobListParams) -> crate::Call<JobListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<JobListResponse>)
     }
@@ -35,10 +35,7 @@ impl<'a> Jobs<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create Logpush job response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &JobCreateParams,
-    ) -> crate::Call<'a, JobCreateResponse> {
+    pub fn create(&self, params: &JobCreateParams) -> crate::Call<JobCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::enveloped::<JobCreateResponse>)
     }
@@ -57,7 +54,7 @@ impl<'a> Jobs<'a> {
         &self,
         job_id: i64,
         params: &JobGetParams,
-    ) -> crate::Call<'a, JobGetResponse> {
+    ) -> crate::Call<JobGetResponse> {
         self.client
             .call(
                 request_get(job_id, params),
@@ -79,7 +76,7 @@ impl<'a> Jobs<'a> {
         &self,
         job_id: i64,
         params: &JobUpdateParams,
-    ) -> crate::Call<'a, JobUpdateResponse> {
+    ) -> crate::Call<JobUpdateResponse> {
         self.client
             .call(
                 request_update(job_id, params),
@@ -101,7 +98,7 @@ impl<'a> Jobs<'a> {
         &self,
         job_id: i64,
         params: &JobDeleteParams,
-    ) -> crate::Call<'a, JobDeleteResponse> {
+    ) -> crate::Call<JobDeleteResponse> {
         self.client
             .call(
                 request_delete(job_id, params),
@@ -122,7 +119,7 @@ impl<'a> Jobs<'a> {
     pub fn get_zones_zone_id_logpush_jobs(
         &self,
         params: &JobGetZonesZoneIdLogpushJobsParams,
-    ) -> crate::Call<'a, JobGetZonesZoneIdLogpushJobsResponse> {
+    ) -> crate::Call<JobGetZonesZoneIdLogpushJobsResponse> {
         self.client
             .call(
                 request_get_zones_zone_id_logpush_jobs(params),
@@ -143,7 +140,7 @@ impl<'a> Jobs<'a> {
     pub fn post_zones_zone_id_logpush_jobs(
         &self,
         params: &JobPostZonesZoneIdLogpushJobsParams,
-    ) -> crate::Call<'a, JobPostZonesZoneIdLogpushJobsResponse> {
+    ) -> crate::Call<JobPostZonesZoneIdLogpushJobsResponse> {
         self.client
             .call(
                 request_post_zones_zone_id_logpush_jobs(params),
@@ -165,7 +162,7 @@ impl<'a> Jobs<'a> {
         &self,
         job_id: i64,
         params: &JobGetZonesZoneIdLogpushJobsJobIdParams,
-    ) -> crate::Call<'a, JobGetZonesZoneIdLogpushJobsJobIdResponse> {
+    ) -> crate::Call<JobGetZonesZoneIdLogpushJobsJobIdResponse> {
         self.client
             .call(
                 request_get_zones_zone_id_logpush_jobs_job_id(job_id, params),
@@ -187,7 +184,7 @@ impl<'a> Jobs<'a> {
         &self,
         job_id: i64,
         params: &JobPutZonesZoneIdLogpushJobsJobIdParams,
-    ) -> crate::Call<'a, JobPutZonesZoneIdLogpushJobsJobIdResponse> {
+    ) -> crate::Call<JobPutZonesZoneIdLogpushJobsJobIdResponse> {
         self.client
             .call(
                 request_put_zones_zone_id_logpush_jobs_job_id(job_id, params),
@@ -209,7 +206,7 @@ impl<'a> Jobs<'a> {
         &self,
         job_id: i64,
         params: &JobDeleteZonesZoneIdLogpushJobsJobIdParams,
-    ) -> crate::Call<'a, JobDeleteZonesZoneIdLogpushJobsJobIdResponse> {
+    ) -> crate::Call<JobDeleteZonesZoneIdLogpushJobsJobIdResponse> {
         self.client
             .call(
                 request_delete_zones_zone_id_logpush_jobs_job_id(job_id, params),

@@ -5,15 +5,15 @@
 //! The `logpush.ownership` resource: `client.logpush().ownership()`.
 pub mod validate;
 /// `client.logpush().ownership()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ownership<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ownership {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ownership<'a> {
+impl Ownership {
     /// `validate`: `.logpush().ownership().validate()`
-    pub fn validate(&self) -> validate::Validate<'a> {
+    pub fn validate(&self) -> validate::Validate {
         validate::Validate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get ownership challenge
@@ -30,7 +30,7 @@ impl<'a> Ownership<'a> {
     pub fn create(
         &self,
         params: &OwnershipCreateParams,
-    ) -> crate::Call<'a, OwnershipCreateResponse> {
+    ) -> crate::Call<OwnershipCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -51,7 +51,7 @@ impl<'a> Ownership<'a> {
     pub fn post_zones_zone_id_logpush_ownership(
         &self,
         params: &OwnershipPostZonesZoneIdLogpushOwnershipParams,
-    ) -> crate::Call<'a, OwnershipPostZonesZoneIdLogpushOwnershipResponse> {
+    ) -> crate::Call<OwnershipPostZonesZoneIdLogpushOwnershipResponse> {
         self.client
             .call(
                 request_post_zones_zone_id_logpush_ownership(params),

@@ -6,21 +6,21 @@
 pub mod destination;
 pub mod origin;
 /// `client.logpush().validate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Validate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Validate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Validate<'a> {
+impl Validate {
     /// `destination`: `.logpush().validate().destination()`
-    pub fn destination(&self) -> destination::Destination<'a> {
+    pub fn destination(&self) -> destination::Destination {
         destination::Destination {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `origin`: `.logpush().validate().origin()`
-    pub fn origin(&self) -> origin::Origin<'a> {
+    pub fn origin(&self) -> origin::Origin {
         origin::Origin {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

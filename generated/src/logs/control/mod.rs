@@ -6,19 +6,21 @@
 pub mod cmb;
 pub mod retention;
 /// `client.logs().control()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Control<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Control {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Control<'a> {
+impl Control {
     /// `cmb`: `.logs().control().cmb()`
-    pub fn cmb(&self) -> cmb::Cmb<'a> {
-        cmb::Cmb { client: self.client }
+    pub fn cmb(&self) -> cmb::Cmb {
+        cmb::Cmb {
+            client: self.client.clone(),
+        }
     }
     /// `retention`: `.logs().control().retention()`
-    pub fn retention(&self) -> retention::Retention<'a> {
+    pub fn retention(&self) -> retention::Retention {
         retention::Retention {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

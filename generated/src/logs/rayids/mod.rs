@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `logs.rayids` resource: `client.logs().rayids()`.
 /// `client.logs().rayids()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rayids<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rayids {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rayids<'a> {
+impl Rayids {
     /// Get logs RayIDs
     ///
     /// The `/rayids` api route allows lookups by specific rayid. The rayids route will return zero, one, or more records (ray ids are not unique).
@@ -24,7 +24,7 @@ impl<'a> Rayids<'a> {
         &self,
         ray_id: &str,
         params: &RayidGetParams,
-    ) -> crate::Call<'a, RayidGetResponse> {
+    ) -> crate::Call<RayidGetResponse> {
         self.client
             .call(request_get(ray_id, params), crate::runtime::json::<RayidGetResponse>)
     }

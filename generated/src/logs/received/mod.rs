@@ -5,15 +5,15 @@
 //! The `logs.received` resource: `client.logs().received()`.
 pub mod fields;
 /// `client.logs().received()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Received<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Received<'a> {
+impl Received {
     /// `fields`: `.logs().received().fields()`
-    pub fn fields(&self) -> fields::Fields<'a> {
+    pub fn fields(&self) -> fields::Fields {
         fields::Fields {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get logs received
@@ -27,10 +27,7 @@ impl<'a> Received<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get logs received response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &ReceivedGetParams,
-    ) -> crate::Call<'a, ReceivedGetResponse> {
+    pub fn get(&self, params: &ReceivedGetParams) -> crate::Call<ReceivedGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<ReceivedGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `magic.cf_interconnects` resource: `client.magic().cf_interconnects()`.
 /// `client.magic().cf_interconnects()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CfInterconnects<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CfInterconnects {
+    pub(crate) client: crate::Client,
 }
-impl<'a> CfInterconnects<'a> {
+impl CfInterconnects {
     /// List interconnects
     ///
     /// Lists interconnects associated with an account.
@@ -23,7 +23,7 @@ impl<'a> CfInterconnects<'a> {
     pub fn get(
         &self,
         params: &CfInterconnectGetParams,
-    ) -> crate::Call<'a, CfInterconnectGetResponse> {
+    ) -> crate::Call<CfInterconnectGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> CfInterconnects<'a> {
     pub fn update(
         &self,
         params: &CfInterconnectUpdateParams,
-    ) -> crate::Call<'a, CfInterconnectUpdateResponse> {
+    ) -> crate::Call<CfInterconnectUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -66,10 +66,7 @@ impl<'a> CfInterconnects<'a> {
         &self,
         cf_interconnect_id: &str,
         params: &CfInterconnectMagicInterconnectsListInterconnectDetailsParams,
-    ) -> crate::Call<
-        'a,
-        CfInterconnectMagicInterconnectsListInterconnectDetailsResponse,
-    > {
+    ) -> crate::Call<CfInterconnectMagicInterconnectsListInterconnectDetailsResponse> {
         self.client
             .call(
                 request_magic_interconnects_list_interconnect_details(
@@ -96,7 +93,7 @@ impl<'a> CfInterconnects<'a> {
         &self,
         cf_interconnect_id: &str,
         params: &CfInterconnectMagicInterconnectsUpdateInterconnectParams,
-    ) -> crate::Call<'a, CfInterconnectMagicInterconnectsUpdateInterconnectResponse> {
+    ) -> crate::Call<CfInterconnectMagicInterconnectsUpdateInterconnectResponse> {
         self.client
             .call(
                 request_magic_interconnects_update_interconnect(

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `magic.connectors` resource: `client.magic().connectors()`.
 /// `client.magic().connectors()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Connectors<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Connectors {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Connectors<'a> {
+impl Connectors {
     /// List Connectors
     ///
     /// `GET /accounts/{account_id}/magic/connectors` (operation `mconn-connector-list`)
@@ -21,7 +21,7 @@ impl<'a> Connectors<'a> {
     pub fn list(
         &self,
         params: &ConnectorListParams,
-    ) -> crate::Call<'a, ConnectorListResponse> {
+    ) -> crate::Call<ConnectorListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -41,7 +41,7 @@ impl<'a> Connectors<'a> {
         &self,
         connector_id: &str,
         params: &ConnectorGetParams,
-    ) -> crate::Call<'a, ConnectorGetResponse> {
+    ) -> crate::Call<ConnectorGetResponse> {
         self.client
             .call(
                 request_get(connector_id, params),
@@ -61,7 +61,7 @@ impl<'a> Connectors<'a> {
         &self,
         connector_id: &str,
         params: &ConnectorUpdateParams,
-    ) -> crate::Call<'a, ConnectorUpdateResponse> {
+    ) -> crate::Call<ConnectorUpdateResponse> {
         self.client
             .call(
                 request_update(connector_id, params),
@@ -81,7 +81,7 @@ impl<'a> Connectors<'a> {
         &self,
         connector_id: &str,
         params: &ConnectorEditParams,
-    ) -> crate::Call<'a, ConnectorEditResponse> {
+    ) -> crate::Call<ConnectorEditResponse> {
         self.client
             .call(
                 request_edit(connector_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `magic.gre_tunnels` resource: `client.magic().gre_tunnels()`.
 /// `client.magic().gre_tunnels()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct GreTunnels<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct GreTunnels {
+    pub(crate) client: crate::Client,
 }
-impl<'a> GreTunnels<'a> {
+impl GreTunnels {
     /// List GRE tunnels
     ///
     /// Lists GRE tunnels associated with an account.
@@ -20,10 +20,7 @@ impl<'a> GreTunnels<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List GRE tunnels response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &GreTunnelGetParams,
-    ) -> crate::Call<'a, GreTunnelGetResponse> {
+    pub fn get(&self, params: &GreTunnelGetParams) -> crate::Call<GreTunnelGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<GreTunnelGetResponse>)
     }
@@ -41,7 +38,7 @@ impl<'a> GreTunnels<'a> {
     pub fn update(
         &self,
         params: &GreTunnelUpdateParams,
-    ) -> crate::Call<'a, GreTunnelUpdateResponse> {
+    ) -> crate::Call<GreTunnelUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -62,7 +59,7 @@ impl<'a> GreTunnels<'a> {
     pub fn create(
         &self,
         params: &GreTunnelCreateParams,
-    ) -> crate::Call<'a, GreTunnelCreateResponse> {
+    ) -> crate::Call<GreTunnelCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -84,7 +81,7 @@ impl<'a> GreTunnels<'a> {
         &self,
         gre_tunnel_id: &str,
         params: &GreTunnelMagicGreTunnelsListGreTunnelDetailsParams,
-    ) -> crate::Call<'a, GreTunnelMagicGreTunnelsListGreTunnelDetailsResponse> {
+    ) -> crate::Call<GreTunnelMagicGreTunnelsListGreTunnelDetailsResponse> {
         self.client
             .call(
                 request_magic_gre_tunnels_list_gre_tunnel_details(gre_tunnel_id, params),
@@ -108,7 +105,7 @@ impl<'a> GreTunnels<'a> {
         &self,
         gre_tunnel_id: &str,
         params: &GreTunnelMagicGreTunnelsUpdateGreTunnelParams,
-    ) -> crate::Call<'a, GreTunnelMagicGreTunnelsUpdateGreTunnelResponse> {
+    ) -> crate::Call<GreTunnelMagicGreTunnelsUpdateGreTunnelResponse> {
         self.client
             .call(
                 request_magic_gre_tunnels_update_gre_tunnel(gre_tunnel_id, params),
@@ -132,7 +129,7 @@ impl<'a> GreTunnels<'a> {
         &self,
         gre_tunnel_id: &str,
         params: &GreTunnelDeleteParams,
-    ) -> crate::Call<'a, GreTunnelDeleteResponse> {
+    ) -> crate::Call<GreTunnelDeleteResponse> {
         self.client
             .call(
                 request_delete(gre_tunnel_id, params),

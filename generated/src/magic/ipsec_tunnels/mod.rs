@@ -5,15 +5,15 @@
 //! The `magic.ipsec_tunnels` resource: `client.magic().ipsec_tunnels()`.
 pub mod psk_generate;
 /// `client.magic().ipsec_tunnels()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct IpsecTunnels<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct IpsecTunnels {
+    pub(crate) client: crate::Client,
 }
-impl<'a> IpsecTunnels<'a> {
+impl IpsecTunnels {
     /// `psk_generate`: `.magic().ipsec_tunnels().psk_generate()`
-    pub fn psk_generate(&self) -> psk_generate::PskGenerate<'a> {
+    pub fn psk_generate(&self) -> psk_generate::PskGenerate {
         psk_generate::PskGenerate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List IPsec tunnels
@@ -30,7 +30,7 @@ impl<'a> IpsecTunnels<'a> {
     pub fn get(
         &self,
         params: &IpsecTunnelGetParams,
-    ) -> crate::Call<'a, IpsecTunnelGetResponse> {
+    ) -> crate::Call<IpsecTunnelGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -51,7 +51,7 @@ impl<'a> IpsecTunnels<'a> {
     pub fn update(
         &self,
         params: &IpsecTunnelUpdateParams,
-    ) -> crate::Call<'a, IpsecTunnelUpdateResponse> {
+    ) -> crate::Call<IpsecTunnelUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -72,7 +72,7 @@ impl<'a> IpsecTunnels<'a> {
     pub fn create(
         &self,
         params: &IpsecTunnelCreateParams,
-    ) -> crate::Call<'a, IpsecTunnelCreateResponse> {
+    ) -> crate::Call<IpsecTunnelCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -94,7 +94,7 @@ impl<'a> IpsecTunnels<'a> {
         &self,
         ipsec_tunnel_id: &str,
         params: &IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsParams,
-    ) -> crate::Call<'a, IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsResponse> {
+    ) -> crate::Call<IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsResponse> {
         self.client
             .call(
                 request_magic_ipsec_tunnels_list_ipsec_tunnel_details(
@@ -121,7 +121,7 @@ impl<'a> IpsecTunnels<'a> {
         &self,
         ipsec_tunnel_id: &str,
         params: &IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelParams,
-    ) -> crate::Call<'a, IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelResponse> {
+    ) -> crate::Call<IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelResponse> {
         self.client
             .call(
                 request_magic_ipsec_tunnels_update_ipsec_tunnel(ipsec_tunnel_id, params),
@@ -145,7 +145,7 @@ impl<'a> IpsecTunnels<'a> {
         &self,
         ipsec_tunnel_id: &str,
         params: &IpsecTunnelDeleteParams,
-    ) -> crate::Call<'a, IpsecTunnelDeleteResponse> {
+    ) -> crate::Call<IpsecTunnelDeleteResponse> {
         self.client
             .call(
                 request_delete(ipsec_tunnel_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `magic.routes` resource: `client.magic().routes()`.
 /// `client.magic().routes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Routes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Routes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Routes<'a> {
+impl Routes {
     /// List Routes
     ///
     /// List all Magic static routes.
@@ -20,7 +20,7 @@ impl<'a> Routes<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Routes response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &RouteGetParams) -> crate::Call<'a, RouteGetResponse> {
+    pub fn get(&self, params: &RouteGetParams) -> crate::Call<RouteGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<RouteGetResponse>)
     }
@@ -38,7 +38,7 @@ impl<'a> Routes<'a> {
     pub fn update(
         &self,
         params: &RouteUpdateParams,
-    ) -> crate::Call<'a, RouteUpdateResponse> {
+    ) -> crate::Call<RouteUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -59,7 +59,7 @@ impl<'a> Routes<'a> {
     pub fn create(
         &self,
         params: &RouteCreateParams,
-    ) -> crate::Call<'a, RouteCreateResponse> {
+    ) -> crate::Call<RouteCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -80,7 +80,7 @@ impl<'a> Routes<'a> {
     pub fn delete(
         &self,
         params: &RouteDeleteParams,
-    ) -> crate::Call<'a, RouteDeleteResponse> {
+    ) -> crate::Call<RouteDeleteResponse> {
         self.client
             .call(
                 request_delete(params),
@@ -102,7 +102,7 @@ impl<'a> Routes<'a> {
         &self,
         route_id: &str,
         params: &RouteMagicStaticRoutesRouteDetailsParams,
-    ) -> crate::Call<'a, RouteMagicStaticRoutesRouteDetailsResponse> {
+    ) -> crate::Call<RouteMagicStaticRoutesRouteDetailsResponse> {
         self.client
             .call(
                 request_magic_static_routes_route_details(route_id, params),
@@ -124,7 +124,7 @@ impl<'a> Routes<'a> {
         &self,
         route_id: &str,
         params: &RouteMagicStaticRoutesUpdateRouteParams,
-    ) -> crate::Call<'a, RouteMagicStaticRoutesUpdateRouteResponse> {
+    ) -> crate::Call<RouteMagicStaticRoutesUpdateRouteResponse> {
         self.client
             .call(
                 request_magic_static_routes_update_route(route_id, params),
@@ -146,7 +146,7 @@ impl<'a> Routes<'a> {
         &self,
         route_id: &str,
         params: &RouteMagicStaticRoutesDeleteRouteParams,
-    ) -> crate::Call<'a, RouteMagicStaticRoutesDeleteRouteResponse> {
+    ) -> crate::Call<RouteMagicStaticRoutesDeleteRouteResponse> {
         self.client
             .call(
                 request_magic_static_routes_delete_route(route_id, params),

@@ -8,28 +8,34 @@ pub mod app_configs;
 pub mod lans;
 pub mod wans;
 /// `client.magic().sites()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Sites<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Sites {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Sites<'a> {
+impl Sites {
     /// `acls`: `.magic().sites().acls()`
-    pub fn acls(&self) -> acls::Acls<'a> {
-        acls::Acls { client: self.client }
+    pub fn acls(&self) -> acls::Acls {
+        acls::Acls {
+            client: self.client.clone(),
+        }
     }
     /// `app_configs`: `.magic().sites().app_configs()`
-    pub fn app_configs(&self) -> app_configs::AppConfigs<'a> {
+    pub fn app_configs(&self) -> app_configs::AppConfigs {
         app_configs::AppConfigs {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `lans`: `.magic().sites().lans()`
-    pub fn lans(&self) -> lans::Lans<'a> {
-        lans::Lans { client: self.client }
+    pub fn lans(&self) -> lans::Lans {
+        lans::Lans {
+            client: self.client.clone(),
+        }
     }
     /// `wans`: `.magic().sites().wans()`
-    pub fn wans(&self) -> wans::Wans<'a> {
-        wans::Wans { client: self.client }
+    pub fn wans(&self) -> wans::Wans {
+        wans::Wans {
+            client: self.client.clone(),
+        }
     }
     /// List Sites
     ///
@@ -42,7 +48,7 @@ impl<'a> Sites<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Sites response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &SiteListParams) -> crate::Call<'a, SiteListResponse> {
+    pub fn list(&self, params: &SiteListParams) -> crate::Call<SiteListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<SiteListResponse>)
     }
@@ -57,10 +63,7 @@ impl<'a> Sites<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create Site response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &SiteCreateParams,
-    ) -> crate::Call<'a, SiteCreateResponse> {
+    pub fn create(&self, params: &SiteCreateParams) -> crate::Call<SiteCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -82,7 +85,7 @@ impl<'a> Sites<'a> {
         &self,
         site_id: &str,
         params: &SiteGetParams,
-    ) -> crate::Call<'a, SiteGetResponse> {
+    ) -> crate::Call<SiteGetResponse> {
         self.client
             .call(
                 request_get(site_id, params),
@@ -104,7 +107,7 @@ impl<'a> Sites<'a> {
         &self,
         site_id: &str,
         params: &SiteUpdateParams,
-    ) -> crate::Call<'a, SiteUpdateResponse> {
+    ) -> crate::Call<SiteUpdateResponse> {
         self.client
             .call(
                 request_update(site_id, params),
@@ -126,7 +129,7 @@ impl<'a> Sites<'a> {
         &self,
         site_id: &str,
         params: &SiteDeleteParams,
-    ) -> crate::Call<'a, SiteDeleteResponse> {
+    ) -> crate::Call<SiteDeleteResponse> {
         self.client
             .call(
                 request_delete(site_id, params),
@@ -148,7 +151,7 @@ impl<'a> Sites<'a> {
         &self,
         site_id: &str,
         params: &SiteEditParams,
-    ) -> crate::Call<'a, SiteEditResponse> {
+    ) -> crate::Call<SiteEditResponse> {
         self.client
             .call(
                 request_edit(site_id, params),

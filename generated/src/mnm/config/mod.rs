@@ -5,14 +5,16 @@
 //! The `mnm.config` resource: `client.mnm().config()`.
 pub mod full;
 /// `client.mnm().config()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Config<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Config<'a> {
+impl Config {
     /// `full`: `.mnm().config().full()`
-    pub fn full(&self) -> full::Full<'a> {
-        full::Full { client: self.client }
+    pub fn full(&self) -> full::Full {
+        full::Full {
+            client: self.client.clone(),
+        }
     }
     /// List account configuration
     ///
@@ -25,7 +27,7 @@ impl<'a> Config<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List account configuration response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ConfigGetParams) -> crate::Call<'a, ConfigGetResponse> {
+    pub fn get(&self, params: &ConfigGetParams) -> crate::Call<ConfigGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<ConfigGetResponse>)
     }
@@ -43,7 +45,7 @@ impl<'a> Config<'a> {
     pub fn update(
         &self,
         params: &ConfigUpdateParams,
-    ) -> crate::Call<'a, ConfigUpdateResponse> {
+    ) -> crate::Call<ConfigUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -64,7 +66,7 @@ impl<'a> Config<'a> {
     pub fn create(
         &self,
         params: &ConfigCreateParams,
-    ) -> crate::Call<'a, ConfigCreateResponse> {
+    ) -> crate::Call<ConfigCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -85,7 +87,7 @@ impl<'a> Config<'a> {
     pub fn delete(
         &self,
         params: &ConfigDeleteParams,
-    ) -> crate::Call<'a, ConfigDeleteResponse> {
+    ) -> crate::Call<ConfigDeleteResponse> {
         self.client
             .call(
                 request_delete(params),
@@ -103,10 +105,7 @@ impl<'a> Config<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Update account configuration fields response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(
-        &self,
-        params: &ConfigEditParams,
-    ) -> crate::Call<'a, ConfigEditResponse> {
+    pub fn edit(&self, params: &ConfigEditParams) -> crate::Call<ConfigEditResponse> {
         self.client
             .call(request_edit(params), crate::runtime::enveloped::<ConfigEditResponse>)
     }

@@ -5,15 +5,15 @@
 //! The `mnm.rules` resource: `client.mnm().rules()`.
 pub mod advertisement;
 /// `client.mnm().rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rules<'a> {
+impl Rules {
     /// `advertisement`: `.mnm().rules().advertisement()`
-    pub fn advertisement(&self) -> advertisement::Advertisement<'a> {
+    pub fn advertisement(&self) -> advertisement::Advertisement {
         advertisement::Advertisement {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List rules
@@ -27,7 +27,7 @@ impl<'a> Rules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &RuleListParams) -> crate::Call<'a, RuleListResponse> {
+    pub fn list(&self, params: &RuleListParams) -> crate::Call<RuleListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -45,10 +45,7 @@ impl<'a> Rules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Update rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn update(
-        &self,
-        params: &RuleUpdateParams,
-    ) -> crate::Call<'a, RuleUpdateResponse> {
+    pub fn update(&self, params: &RuleUpdateParams) -> crate::Call<RuleUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -66,10 +63,7 @@ impl<'a> Rules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &RuleCreateParams,
-    ) -> crate::Call<'a, RuleCreateResponse> {
+    pub fn create(&self, params: &RuleCreateParams) -> crate::Call<RuleCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -91,7 +85,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleGetParams,
-    ) -> crate::Call<'a, RuleGetResponse> {
+    ) -> crate::Call<RuleGetResponse> {
         self.client
             .call(
                 request_get(rule_id, params),
@@ -113,7 +107,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleDeleteParams,
-    ) -> crate::Call<'a, RuleDeleteResponse> {
+    ) -> crate::Call<RuleDeleteResponse> {
         self.client
             .call(
                 request_delete(rule_id, params),
@@ -135,7 +129,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleEditParams,
-    ) -> crate::Call<'a, RuleEditResponse> {
+    ) -> crate::Call<RuleEditResponse> {
         self.client
             .call(
                 request_edit(rule_id, params),

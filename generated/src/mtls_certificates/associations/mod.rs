@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `mtls_certificates.associations` resource: `client.mtls_certificates().associations()`.
 /// `client.mtls_certificates().associations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Associations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Associations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Associations<'a> {
+impl Associations {
     /// List mTLS certificate associations
     ///
     /// Lists all active associations between the certificate and Cloudflare services.
@@ -24,7 +24,7 @@ impl<'a> Associations<'a> {
         &self,
         mtls_certificate_id: &str,
         params: &AssociationListParams,
-    ) -> crate::Call<'a, AssociationListResponse> {
+    ) -> crate::Call<AssociationListResponse> {
         self.client
             .call(
                 request_list(mtls_certificate_id, params),

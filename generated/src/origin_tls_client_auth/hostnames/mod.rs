@@ -5,15 +5,15 @@
 //! The `origin_tls_client_auth.hostnames` resource: `client.origin_tls_client_auth().hostnames()`.
 pub mod certificates;
 /// `client.origin_tls_client_auth().hostnames()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Hostnames<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Hostnames {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Hostnames<'a> {
+impl Hostnames {
     /// `certificates`: `.origin_tls_client_auth().hostnames().certificates()`
-    pub fn certificates(&self) -> certificates::Certificates<'a> {
+    pub fn certificates(&self) -> certificates::Certificates {
         certificates::Certificates {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Enable or Disable a Hostname for Client Authentication
@@ -30,7 +30,7 @@ impl<'a> Hostnames<'a> {
     pub fn update(
         &self,
         params: &HostnameUpdateParams,
-    ) -> crate::Call<'a, HostnameUpdateResponse> {
+    ) -> crate::Call<HostnameUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -50,7 +50,7 @@ impl<'a> Hostnames<'a> {
         &self,
         identifier: &str,
         params: &HostnameGetParams,
-    ) -> crate::Call<'a, HostnameGetResponse> {
+    ) -> crate::Call<HostnameGetResponse> {
         self.client
             .call(
                 request_get(identifier, params),

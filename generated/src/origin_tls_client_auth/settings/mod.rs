@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `origin_tls_client_auth.settings` resource: `client.origin_tls_client_auth().settings()`.
 /// `client.origin_tls_client_auth().settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// Get Enablement Setting for Zone
     ///
     /// Get whether zone-level authenticated origin pulls is enabled or not. It is false by default.
@@ -20,7 +20,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Enablement Setting for Zone response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &SettingGetParams) -> crate::Call<'a, SettingGetResponse> {
+    pub fn get(&self, params: &SettingGetParams) -> crate::Call<SettingGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<SettingGetResponse>)
     }
@@ -38,7 +38,7 @@ impl<'a> Settings<'a> {
     pub fn update(
         &self,
         params: &SettingUpdateParams,
-    ) -> crate::Call<'a, SettingUpdateResponse> {
+    ) -> crate::Call<SettingUpdateResponse> {
         self.client
             .call(
                 request_update(params),

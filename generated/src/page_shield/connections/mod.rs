@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `page_shield.connections` resource: `client.page_shield().connections()`.
 /// `client.page_shield().connections()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Connections<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Connections {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Connections<'a> {
+impl Connections {
     /// List Page Shield connections
     ///
     /// Lists all connections detected by Page Shield.
@@ -23,7 +23,7 @@ impl<'a> Connections<'a> {
     pub fn list(
         &self,
         params: &ConnectionListParams,
-    ) -> crate::Call<'a, ConnectionListResponse> {
+    ) -> crate::Call<ConnectionListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -45,7 +45,7 @@ impl<'a> Connections<'a> {
         &self,
         connection_id: &str,
         params: &ConnectionGetParams,
-    ) -> crate::Call<'a, ConnectionGetResponse> {
+    ) -> crate::Call<ConnectionGetResponse> {
         self.client
             .call(
                 request_get(connection_id, params),

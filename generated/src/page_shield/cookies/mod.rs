@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `page_shield.cookies` resource: `client.page_shield().cookies()`.
 /// `client.page_shield().cookies()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Cookies<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Cookies {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Cookies<'a> {
+impl Cookies {
     /// List Page Shield Cookies
     ///
     /// Lists all cookies collected by Page Shield.
@@ -20,7 +20,7 @@ impl<'a> Cookies<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Page Shield cookies response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &CookyListParams) -> crate::Call<'a, CookyListResponse> {
+    pub fn list(&self, params: &CookyListParams) -> crate::Call<CookyListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -42,7 +42,7 @@ impl<'a> Cookies<'a> {
         &self,
         cookie_id: &str,
         params: &CookyGetParams,
-    ) -> crate::Call<'a, CookyGetResponse> {
+    ) -> crate::Call<CookyGetResponse> {
         self.client
             .call(
                 request_get(cookie_id, params),

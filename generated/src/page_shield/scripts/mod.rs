@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `page_shield.scripts` resource: `client.page_shield().scripts()`.
 /// `client.page_shield().scripts()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Scripts<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Scripts {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Scripts<'a> {
+impl Scripts {
     /// List Page Shield scripts
     ///
     /// Lists all scripts detected by Page Shield.
@@ -20,10 +20,7 @@ impl<'a> Scripts<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Page Shield scripts response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &ScriptListParams,
-    ) -> crate::Call<'a, ScriptListResponse> {
+    pub fn list(&self, params: &ScriptListParams) -> crate::Call<ScriptListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -45,7 +42,7 @@ impl<'a> Scripts<'a> {
         &self,
         script_name: &str,
         params: &ScriptGetParams,
-    ) -> crate::Call<'a, ScriptGetResponse> {
+    ) -> crate::Call<ScriptGetResponse> {
         self.client
             .call(
                 request_get(script_name, params),

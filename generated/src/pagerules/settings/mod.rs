@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `pagerules.settings` resource: `client.pagerules().settings()`.
 /// `client.pagerules().settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// List available Page Rules settings
     ///
     /// Returns a list of settings (and their details) that Page Rules can apply to matching requests.
@@ -20,10 +20,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List available Page Rules settings response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &SettingListParams,
-    ) -> crate::Call<'a, SettingListResponse> {
+    pub fn list(&self, params: &SettingListParams) -> crate::Call<SettingListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<SettingListResponse>)
     }

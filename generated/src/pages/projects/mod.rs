@@ -7,27 +7,27 @@ pub mod deployments;
 pub mod domains;
 pub mod purge_build_cache;
 /// `client.pages().projects()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Projects<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Projects {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Projects<'a> {
+impl Projects {
     /// `deployments`: `.pages().projects().deployments()`
-    pub fn deployments(&self) -> deployments::Deployments<'a> {
+    pub fn deployments(&self) -> deployments::Deployments {
         deployments::Deployments {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `domains`: `.pages().projects().domains()`
-    pub fn domains(&self) -> domains::Domains<'a> {
+    pub fn domains(&self) -> domains::Domains {
         domains::Domains {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `purge_build_cache`: `.pages().projects().purge_build_cache()`
-    pub fn purge_build_cache(&self) -> purge_build_cache::PurgeBuildCache<'a> {
+    pub fn purge_build_cache(&self) -> purge_build_cache::PurgeBuildCache {
         purge_build_cache::PurgeBuildCache {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get projects
@@ -41,10 +41,7 @@ impl<'a> Projects<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get projects response failure.); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &ProjectListParams,
-    ) -> crate::Call<'a, ProjectListResponse> {
+    pub fn list(&self, params: &ProjectListParams) -> crate::Call<ProjectListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -65,7 +62,7 @@ impl<'a> Projects<'a> {
     pub fn create(
         &self,
         params: &ProjectCreateParams,
-    ) -> crate::Call<'a, ProjectCreateResponse> {
+    ) -> crate::Call<ProjectCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -87,7 +84,7 @@ impl<'a> Projects<'a> {
         &self,
         project_name: &str,
         params: &ProjectGetParams,
-    ) -> crate::Call<'a, ProjectGetResponse> {
+    ) -> crate::Call<ProjectGetResponse> {
         self.client
             .call(
                 request_get(project_name, params),
@@ -109,7 +106,7 @@ impl<'a> Projects<'a> {
         &self,
         project_name: &str,
         params: &ProjectDeleteParams,
-    ) -> crate::Call<'a, ProjectDeleteResponse> {
+    ) -> crate::Call<ProjectDeleteResponse> {
         self.client
             .call(
                 request_delete(project_name, params),
@@ -131,7 +128,7 @@ impl<'a> Projects<'a> {
         &self,
         project_name: &str,
         params: &ProjectEditParams,
-    ) -> crate::Call<'a, ProjectEditResponse> {
+    ) -> crate::Call<ProjectEditResponse> {
         self.client
             .call(
                 request_edit(project_name, params),

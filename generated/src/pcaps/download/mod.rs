@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `pcaps.download` resource: `client.pcaps().download()`.
 /// `client.pcaps().download()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Download<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Download<'a> {
+impl Download {
     /// Download Simple PCAP
     ///
     /// Download PCAP information into a file. Response is a binary PCAP file.
@@ -24,7 +24,7 @@ impl<'a> Download<'a> {
         &self,
         pcap_id: &str,
         params: &DownloadGetParams,
-    ) -> crate::Call<'a, DownloadGetResponse> {
+    ) -> crate::Call<DownloadGetResponse> {
         self.client.call(request_get(pcap_id, params), crate::runtime::bytes)
     }
 }

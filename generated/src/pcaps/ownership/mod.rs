@@ -5,15 +5,15 @@
 //! The `pcaps.ownership` resource: `client.pcaps().ownership()`.
 pub mod validate;
 /// `client.pcaps().ownership()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ownership<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ownership {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ownership<'a> {
+impl Ownership {
     /// `validate`: `.pcaps().ownership().validate()`
-    pub fn validate(&self) -> validate::Validate<'a> {
+    pub fn validate(&self) -> validate::Validate {
         validate::Validate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List PCAPs Bucket Ownership
@@ -30,7 +30,7 @@ impl<'a> Ownership<'a> {
     pub fn list(
         &self,
         params: &OwnershipListParams,
-    ) -> crate::Call<'a, OwnershipListResponse> {
+    ) -> crate::Call<OwnershipListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +51,7 @@ impl<'a> Ownership<'a> {
     pub fn create(
         &self,
         params: &OwnershipCreateParams,
-    ) -> crate::Call<'a, OwnershipCreateResponse> {
+    ) -> crate::Call<OwnershipCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -73,7 +73,7 @@ impl<'a> Ownership<'a> {
         &self,
         ownership_id: &str,
         params: &OwnershipDeleteParams,
-    ) -> crate::Call<'a, OwnershipDeleteResponse> {
+    ) -> crate::Call<OwnershipDeleteResponse> {
         self.client.call(request_delete(ownership_id, params), crate::runtime::empty)
     }
 }

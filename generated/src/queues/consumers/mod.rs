@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `queues.consumers` resource: `client.queues().consumers()`.
 /// `client.queues().consumers()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Consumers<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Consumers {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Consumers<'a> {
+impl Consumers {
     /// List Queue Consumers
     ///
     /// Returns the consumers for a queue.
@@ -24,7 +24,7 @@ impl<'a> Consumers<'a> {
         &self,
         queue_id: &str,
         params: &ConsumerListParams,
-    ) -> crate::Call<'a, ConsumerListResponse> {
+    ) -> crate::Call<ConsumerListResponse> {
         self.client
             .call(
                 request_list(queue_id, params),
@@ -46,7 +46,7 @@ impl<'a> Consumers<'a> {
         &self,
         queue_id: &str,
         params: &ConsumerCreateParams,
-    ) -> crate::Call<'a, ConsumerCreateResponse> {
+    ) -> crate::Call<ConsumerCreateResponse> {
         self.client
             .call(
                 request_create(queue_id, params),
@@ -69,7 +69,7 @@ impl<'a> Consumers<'a> {
         queue_id: &str,
         consumer_id: &str,
         params: &ConsumerUpdateParams,
-    ) -> crate::Call<'a, ConsumerUpdateResponse> {
+    ) -> crate::Call<ConsumerUpdateResponse> {
         self.client
             .call(
                 request_update(queue_id, consumer_id, params),
@@ -92,7 +92,7 @@ impl<'a> Consumers<'a> {
         queue_id: &str,
         consumer_id: &str,
         params: &ConsumerDeleteParams,
-    ) -> crate::Call<'a, ConsumerDeleteResponse> {
+    ) -> crate::Call<ConsumerDeleteResponse> {
         self.client
             .call(
                 request_delete(queue_id, consumer_id, params),

@@ -6,17 +6,21 @@
 pub mod ack;
 pub mod pull;
 /// `client.queues().messages()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Messages<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Messages {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Messages<'a> {
+impl Messages {
     /// `ack`: `.queues().messages().ack()`
-    pub fn ack(&self) -> ack::Ack<'a> {
-        ack::Ack { client: self.client }
+    pub fn ack(&self) -> ack::Ack {
+        ack::Ack {
+            client: self.client.clone(),
+        }
     }
     /// `pull`: `.queues().messages().pull()`
-    pub fn pull(&self) -> pull::Pull<'a> {
-        pull::Pull { client: self.client }
+    pub fn pull(&self) -> pull::Pull {
+        pull::Pull {
+            client: self.client.clone(),
+        }
     }
 }

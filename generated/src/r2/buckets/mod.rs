@@ -5,15 +5,15 @@
 //! The `r2.buckets` resource: `client.r2().buckets()`.
 pub mod sippy;
 /// `client.r2().buckets()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Buckets<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Buckets {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Buckets<'a> {
+impl Buckets {
     /// `sippy`: `.r2().buckets().sippy()`
-    pub fn sippy(&self) -> sippy::Sippy<'a> {
+    pub fn sippy(&self) -> sippy::Sippy {
         sippy::Sippy {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Buckets
@@ -27,10 +27,7 @@ impl<'a> Buckets<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Buckets response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &BucketListParams,
-    ) -> crate::Call<'a, BucketListResponse> {
+    pub fn list(&self, params: &BucketListParams) -> crate::Call<BucketListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +48,7 @@ impl<'a> Buckets<'a> {
     pub fn create(
         &self,
         params: &BucketCreateParams,
-    ) -> crate::Call<'a, BucketCreateResponse> {
+    ) -> crate::Call<BucketCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -73,7 +70,7 @@ impl<'a> Buckets<'a> {
         &self,
         bucket_name: &str,
         params: &BucketGetParams,
-    ) -> crate::Call<'a, BucketGetResponse> {
+    ) -> crate::Call<BucketGetResponse> {
         self.client
             .call(
                 request_get(bucket_name, params),
@@ -95,7 +92,7 @@ impl<'a> Buckets<'a> {
         &self,
         bucket_name: &str,
         params: &BucketDeleteParams,
-    ) -> crate::Call<'a, BucketDeleteResponse> {
+    ) -> crate::Call<BucketDeleteResponse> {
         self.client
             .call(
                 request_delete(bucket_name, params),

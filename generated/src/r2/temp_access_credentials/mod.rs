@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `r2.temp_access_credentials` resource: `client.r2().temp_access_credentials()`.
 /// `client.r2().temp_access_credentials()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TempAccessCredentials<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TempAccessCredentials {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TempAccessCredentials<'a> {
+impl TempAccessCredentials {
     /// Create Temporary Access Credentials
     ///
     /// Creates temporary access credentials on a bucket that can be optionally scoped to prefixes or objects.
@@ -23,7 +23,7 @@ impl<'a> TempAccessCredentials<'a> {
     pub fn create(
         &self,
         params: &TempAccessCredentialCreateParams,
-    ) -> crate::Call<'a, TempAccessCredentialCreateResponse> {
+    ) -> crate::Call<TempAccessCredentialCreateResponse> {
         self.client
             .call(
                 request_create(params),

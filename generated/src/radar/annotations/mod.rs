@@ -5,15 +5,15 @@
 //! The `radar.annotations` resource: `client.radar().annotations()`.
 pub mod outages;
 /// `client.radar().annotations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Annotations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Annotations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Annotations<'a> {
+impl Annotations {
     /// `outages`: `.radar().annotations().outages()`
-    pub fn outages(&self) -> outages::Outages<'a> {
+    pub fn outages(&self) -> outages::Outages {
         outages::Outages {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get latest annotations.
@@ -28,7 +28,7 @@ impl<'a> Annotations<'a> {
     pub fn get(
         &self,
         params: &AnnotationGetParams,
-    ) -> crate::Call<'a, AnnotationGetResponse> {
+    ) -> crate::Call<AnnotationGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<AnnotationGetResponse>)
     }

@@ -6,21 +6,21 @@
 pub mod layer3;
 pub mod layer7;
 /// `client.radar().attacks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Attacks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Attacks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Attacks<'a> {
+impl Attacks {
     /// `layer3`: `.radar().attacks().layer3()`
-    pub fn layer3(&self) -> layer3::Layer3<'a> {
+    pub fn layer3(&self) -> layer3::Layer3 {
         layer3::Layer3 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `layer7`: `.radar().attacks().layer7()`
-    pub fn layer7(&self) -> layer7::Layer7<'a> {
+    pub fn layer7(&self) -> layer7::Layer7 {
         layer7::Layer7 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

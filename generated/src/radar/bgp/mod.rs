@@ -10,41 +10,45 @@ pub mod routes;
 pub mod timeseries;
 pub mod top;
 /// `client.radar().bgp()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bgp<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bgp {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bgp<'a> {
+impl Bgp {
     /// `hijacks`: `.radar().bgp().hijacks()`
-    pub fn hijacks(&self) -> hijacks::Hijacks<'a> {
+    pub fn hijacks(&self) -> hijacks::Hijacks {
         hijacks::Hijacks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ips`: `.radar().bgp().ips()`
-    pub fn ips(&self) -> ips::Ips<'a> {
-        ips::Ips { client: self.client }
+    pub fn ips(&self) -> ips::Ips {
+        ips::Ips {
+            client: self.client.clone(),
+        }
     }
     /// `leaks`: `.radar().bgp().leaks()`
-    pub fn leaks(&self) -> leaks::Leaks<'a> {
+    pub fn leaks(&self) -> leaks::Leaks {
         leaks::Leaks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `routes`: `.radar().bgp().routes()`
-    pub fn routes(&self) -> routes::Routes<'a> {
+    pub fn routes(&self) -> routes::Routes {
         routes::Routes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `timeseries`: `.radar().bgp().timeseries()`
-    pub fn timeseries(&self) -> timeseries::Timeseries<'a> {
+    pub fn timeseries(&self) -> timeseries::Timeseries {
         timeseries::Timeseries {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `top`: `.radar().bgp().top()`
-    pub fn top(&self) -> top::Top<'a> {
-        top::Top { client: self.client }
+    pub fn top(&self) -> top::Top {
+        top::Top {
+            client: self.client.clone(),
+        }
     }
 }

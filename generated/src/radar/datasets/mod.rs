@@ -5,15 +5,15 @@
 //! The `radar.datasets` resource: `client.radar().datasets()`.
 pub mod download;
 /// `client.radar().datasets()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Datasets<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Datasets {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Datasets<'a> {
+impl Datasets {
     /// `download`: `.radar().datasets().download()`
-    pub fn download(&self) -> download::Download<'a> {
+    pub fn download(&self) -> download::Download {
         download::Download {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get Datasets
@@ -27,7 +27,7 @@ impl<'a> Datasets<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &DatasetGetParams) -> crate::Call<'a, DatasetGetResponse> {
+    pub fn get(&self, params: &DatasetGetParams) -> crate::Call<DatasetGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<DatasetGetResponse>)
     }
     /// Get Dataset csv Stream
@@ -44,7 +44,7 @@ impl<'a> Datasets<'a> {
     pub fn radar_get_reports_dataset_download(
         &self,
         dataset_id: &str,
-    ) -> crate::Call<'a, DatasetRadarGetReportsDatasetDownloadResponse> {
+    ) -> crate::Call<DatasetRadarGetReportsDatasetDownloadResponse> {
         self.client
             .call(
                 request_radar_get_reports_dataset_download(dataset_id),

@@ -6,21 +6,21 @@
 pub mod routing;
 pub mod security;
 /// `client.radar().email()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Email<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Email<'a> {
+impl Email {
     /// `routing`: `.radar().email().routing()`
-    pub fn routing(&self) -> routing::Routing<'a> {
+    pub fn routing(&self) -> routing::Routing {
         routing::Routing {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `security`: `.radar().email().security()`
-    pub fn security(&self) -> security::Security<'a> {
+    pub fn security(&self) -> security::Security {
         security::Security {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

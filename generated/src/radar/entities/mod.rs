@@ -7,23 +7,27 @@ pub mod asns;
 pub mod ip;
 pub mod locations;
 /// `client.radar().entities()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Entities<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Entities {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Entities<'a> {
+impl Entities {
     /// `asns`: `.radar().entities().asns()`
-    pub fn asns(&self) -> asns::Asns<'a> {
-        asns::Asns { client: self.client }
+    pub fn asns(&self) -> asns::Asns {
+        asns::Asns {
+            client: self.client.clone(),
+        }
     }
     /// `ip`: `.radar().entities().ip()`
-    pub fn ip(&self) -> ip::Ip<'a> {
-        ip::Ip { client: self.client }
+    pub fn ip(&self) -> ip::Ip {
+        ip::Ip {
+            client: self.client.clone(),
+        }
     }
     /// `locations`: `.radar().entities().locations()`
-    pub fn locations(&self) -> locations::Locations<'a> {
+    pub fn locations(&self) -> locations::Locations {
         locations::Locations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

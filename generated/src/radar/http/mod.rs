@@ -8,31 +8,33 @@ pub mod timeseries;
 pub mod timeseries_groups;
 pub mod top;
 /// `client.radar().http()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Http<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Http {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Http<'a> {
+impl Http {
     /// `summary`: `.radar().http().summary()`
-    pub fn summary(&self) -> summary::Summary<'a> {
+    pub fn summary(&self) -> summary::Summary {
         summary::Summary {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `timeseries`: `.radar().http().timeseries()`
-    pub fn timeseries(&self) -> timeseries::Timeseries<'a> {
+    pub fn timeseries(&self) -> timeseries::Timeseries {
         timeseries::Timeseries {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `timeseries_groups`: `.radar().http().timeseries_groups()`
-    pub fn timeseries_groups(&self) -> timeseries_groups::TimeseriesGroups<'a> {
+    pub fn timeseries_groups(&self) -> timeseries_groups::TimeseriesGroups {
         timeseries_groups::TimeseriesGroups {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `top`: `.radar().http().top()`
-    pub fn top(&self) -> top::Top<'a> {
-        top::Top { client: self.client }
+    pub fn top(&self) -> top::Top {
+        top::Top {
+            client: self.client.clone(),
+        }
     }
 }

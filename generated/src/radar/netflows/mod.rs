@@ -7,25 +7,27 @@ pub mod summary;
 pub mod timeseries;
 pub mod top;
 /// `client.radar().netflows()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Netflows<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Netflows {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Netflows<'a> {
+impl Netflows {
     /// `summary`: `.radar().netflows().summary()`
-    pub fn summary(&self) -> summary::Summary<'a> {
+    pub fn summary(&self) -> summary::Summary {
         summary::Summary {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `timeseries`: `.radar().netflows().timeseries()`
-    pub fn timeseries(&self) -> timeseries::Timeseries<'a> {
+    pub fn timeseries(&self) -> timeseries::Timeseries {
         timeseries::Timeseries {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `top`: `.radar().netflows().top()`
-    pub fn top(&self) -> top::Top<'a> {
-        top::Top { client: self.client }
+    pub fn top(&self) -> top::Top {
+        top::Top {
+            client: self.client.clone(),
+        }
     }
 }

@@ -6,19 +6,21 @@
 pub mod iqi;
 pub mod speed;
 /// `client.radar().quality()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Quality<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Quality {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Quality<'a> {
+impl Quality {
     /// `iqi`: `.radar().quality().iqi()`
-    pub fn iqi(&self) -> iqi::Iqi<'a> {
-        iqi::Iqi { client: self.client }
+    pub fn iqi(&self) -> iqi::Iqi {
+        iqi::Iqi {
+            client: self.client.clone(),
+        }
     }
     /// `speed`: `.radar().quality().speed()`
-    pub fn speed(&self) -> speed::Speed<'a> {
+    pub fn speed(&self) -> speed::Speed {
         speed::Speed {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

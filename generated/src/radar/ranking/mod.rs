@@ -7,25 +7,27 @@ pub mod domain;
 pub mod timeseries_groups;
 pub mod top;
 /// `client.radar().ranking()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ranking<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ranking<'a> {
+impl Ranking {
     /// `domain`: `.radar().ranking().domain()`
-    pub fn domain(&self) -> domain::Domain<'a> {
+    pub fn domain(&self) -> domain::Domain {
         domain::Domain {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `timeseries_groups`: `.radar().ranking().timeseries_groups()`
-    pub fn timeseries_groups(&self) -> timeseries_groups::TimeseriesGroups<'a> {
+    pub fn timeseries_groups(&self) -> timeseries_groups::TimeseriesGroups {
         timeseries_groups::TimeseriesGroups {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `top`: `.radar().ranking().top()`
-    pub fn top(&self) -> top::Top<'a> {
-        top::Top { client: self.client }
+    pub fn top(&self) -> top::Top {
+        top::Top {
+            client: self.client.clone(),
+        }
     }
 }

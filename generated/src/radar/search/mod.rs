@@ -5,15 +5,15 @@
 //! The `radar.search` resource: `client.radar().search()`.
 pub mod global;
 /// `client.radar().search()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Search<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Search<'a> {
+impl Search {
     /// `global`: `.radar().search().global()`
-    pub fn global(&self) -> global::Global<'a> {
+    pub fn global(&self) -> global::Global {
         global::Global {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -6,21 +6,21 @@
 pub mod summary;
 pub mod timeseries_groups;
 /// `client.radar().tcp_resets_timeouts()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TcpResetsTimeouts<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TcpResetsTimeouts {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TcpResetsTimeouts<'a> {
+impl TcpResetsTimeouts {
     /// `summary`: `.radar().tcp_resets_timeouts().summary()`
-    pub fn summary(&self) -> summary::Summary<'a> {
+    pub fn summary(&self) -> summary::Summary {
         summary::Summary {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `timeseries_groups`: `.radar().tcp_resets_timeouts().timeseries_groups()`
-    pub fn timeseries_groups(&self) -> timeseries_groups::TimeseriesGroups<'a> {
+    pub fn timeseries_groups(&self) -> timeseries_groups::TimeseriesGroups {
         timeseries_groups::TimeseriesGroups {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

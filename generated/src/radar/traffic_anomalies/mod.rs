@@ -5,15 +5,15 @@
 //! The `radar.traffic_anomalies` resource: `client.radar().traffic_anomalies()`.
 pub mod locations;
 /// `client.radar().traffic_anomalies()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TrafficAnomalies<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TrafficAnomalies {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TrafficAnomalies<'a> {
+impl TrafficAnomalies {
     /// `locations`: `.radar().traffic_anomalies().locations()`
-    pub fn locations(&self) -> locations::Locations<'a> {
+    pub fn locations(&self) -> locations::Locations {
         locations::Locations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get latest Internet traffic anomalies.
@@ -33,7 +33,7 @@ impl<'a> TrafficAnomalies<'a> {
     pub fn get(
         &self,
         params: &TrafficAnomalyGetParams,
-    ) -> crate::Call<'a, TrafficAnomalyGetResponse> {
+    ) -> crate::Call<TrafficAnomalyGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<TrafficAnomalyGetResponse>)
     }

@@ -5,13 +5,15 @@
 //! The `radar.verified_bots` resource: `client.radar().verified_bots()`.
 pub mod top;
 /// `client.radar().verified_bots()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct VerifiedBots<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct VerifiedBots {
+    pub(crate) client: crate::Client,
 }
-impl<'a> VerifiedBots<'a> {
+impl VerifiedBots {
     /// `top`: `.radar().verified_bots().top()`
-    pub fn top(&self) -> top::Top<'a> {
-        top::Top { client: self.client }
+    pub fn top(&self) -> top::Top {
+        top::Top {
+            client: self.client.clone(),
+        }
     }
 }

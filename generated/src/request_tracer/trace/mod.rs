@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `request_tracer.trace` resource: `client.request_tracer().trace()`.
 /// `client.request_tracer().trace()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Trace<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Trace {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Trace<'a> {
+impl Trace {
     /// Request Trace
     ///
     /// `POST /accounts/{account_id}/request-tracer/trace` (operation `account-request-tracer-request-trace`)
@@ -21,7 +21,7 @@ impl<'a> Trace<'a> {
     pub fn create(
         &self,
         params: &TraceCreateParams,
-    ) -> crate::Call<'a, TraceCreateResponse> {
+    ) -> crate::Call<TraceCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -6,21 +6,21 @@
 pub mod bulk_operations;
 pub mod items;
 /// `client.rules().lists()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Lists<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Lists {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Lists<'a> {
+impl Lists {
     /// `bulk_operations`: `.rules().lists().bulk_operations()`
-    pub fn bulk_operations(&self) -> bulk_operations::BulkOperations<'a> {
+    pub fn bulk_operations(&self) -> bulk_operations::BulkOperations {
         bulk_operations::BulkOperations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `items`: `.rules().lists().items()`
-    pub fn items(&self) -> items::Items<'a> {
+    pub fn items(&self) -> items::Items {
         items::Items {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get lists
@@ -34,7 +34,7 @@ impl<'a> Lists<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get lists response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &ListListParams) -> crate::Call<'a, ListListResponse> {
+    pub fn list(&self, params: &ListListParams) -> crate::Call<ListListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<ListListResponse>)
     }
@@ -49,10 +49,7 @@ impl<'a> Lists<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create a list response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &ListCreateParams,
-    ) -> crate::Call<'a, ListCreateResponse> {
+    pub fn create(&self, params: &ListCreateParams) -> crate::Call<ListCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -74,7 +71,7 @@ impl<'a> Lists<'a> {
         &self,
         list_id: &str,
         params: &ListGetParams,
-    ) -> crate::Call<'a, ListGetResponse> {
+    ) -> crate::Call<ListGetResponse> {
         self.client
             .call(
                 request_get(list_id, params),
@@ -96,7 +93,7 @@ impl<'a> Lists<'a> {
         &self,
         list_id: &str,
         params: &ListUpdateParams,
-    ) -> crate::Call<'a, ListUpdateResponse> {
+    ) -> crate::Call<ListUpdateResponse> {
         self.client
             .call(
                 request_update(list_id, params),
@@ -118,7 +115,7 @@ impl<'a> Lists<'a> {
         &self,
         list_id: &str,
         params: &ListDeleteParams,
-    ) -> crate::Call<'a, ListDeleteResponse> {
+    ) -> crate::Call<ListDeleteResponse> {
         self.client
             .call(
                 request_delete(list_id, params),

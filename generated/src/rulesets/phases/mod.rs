@@ -5,15 +5,15 @@
 //! The `rulesets.phases` resource: `client.rulesets().phases()`.
 pub mod entrypoint;
 /// `client.rulesets().phases()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Phases<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Phases {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Phases<'a> {
+impl Phases {
     /// `entrypoint`: `.rulesets().phases().entrypoint()`
-    pub fn entrypoint(&self) -> entrypoint::Entrypoint<'a> {
+    pub fn entrypoint(&self) -> entrypoint::Entrypoint {
         entrypoint::Entrypoint {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

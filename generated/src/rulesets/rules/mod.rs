@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `rulesets.rules` resource: `client.rulesets().rules()`.
 /// `client.rulesets().rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rules<'a> {
+impl Rules {
     /// Create an account ruleset rule
     ///
     /// Adds a new rule to an account ruleset. The rule will be added to the end of the existing list of rules in the ruleset by default.
@@ -24,7 +24,7 @@ impl<'a> Rules<'a> {
         &self,
         ruleset_id: &str,
         params: &RuleCreateParams,
-    ) -> crate::Call<'a, RuleCreateResponse> {
+    ) -> crate::Call<RuleCreateResponse> {
         self.client
             .call(
                 request_create(ruleset_id, params),
@@ -47,7 +47,7 @@ impl<'a> Rules<'a> {
         ruleset_id: &str,
         rule_id: &str,
         params: &RuleDeleteParams,
-    ) -> crate::Call<'a, RuleDeleteResponse> {
+    ) -> crate::Call<RuleDeleteResponse> {
         self.client
             .call(
                 request_delete(ruleset_id, rule_id, params),
@@ -70,7 +70,7 @@ impl<'a> Rules<'a> {
         ruleset_id: &str,
         rule_id: &str,
         params: &RuleEditParams,
-    ) -> crate::Call<'a, RuleEditResponse> {
+    ) -> crate::Call<RuleEditResponse> {
         self.client
             .call(
                 request_edit(ruleset_id, rule_id, params),
@@ -92,7 +92,7 @@ impl<'a> Rules<'a> {
         &self,
         ruleset_id: &str,
         params: &RuleCreateZoneRulesetRuleParams,
-    ) -> crate::Call<'a, RuleCreateZoneRulesetRuleResponse> {
+    ) -> crate::Call<RuleCreateZoneRulesetRuleResponse> {
         self.client
             .call(
                 request_create_zone_ruleset_rule(ruleset_id, params),
@@ -115,7 +115,7 @@ impl<'a> Rules<'a> {
         ruleset_id: &str,
         rule_id: &str,
         params: &RuleDeleteZoneRulesetRuleParams,
-    ) -> crate::Call<'a, RuleDeleteZoneRulesetRuleResponse> {
+    ) -> crate::Call<RuleDeleteZoneRulesetRuleResponse> {
         self.client
             .call(
                 request_delete_zone_ruleset_rule(ruleset_id, rule_id, params),
@@ -138,7 +138,7 @@ impl<'a> Rules<'a> {
         ruleset_id: &str,
         rule_id: &str,
         params: &RuleUpdateZoneRulesetRuleParams,
-    ) -> crate::Call<'a, RuleUpdateZoneRulesetRuleResponse> {
+    ) -> crate::Call<RuleUpdateZoneRulesetRuleResponse> {
         self.client
             .call(
                 request_update_zone_ruleset_rule(ruleset_id, rule_id, params),

@@ -5,15 +5,15 @@
 //! The `rulesets.versions` resource: `client.rulesets().versions()`.
 pub mod by_tag;
 /// `client.rulesets().versions()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Versions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Versions {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Versions<'a> {
+impl Versions {
     /// `by_tag`: `.rulesets().versions().by_tag()`
-    pub fn by_tag(&self) -> by_tag::ByTag<'a> {
+    pub fn by_tag(&self) -> by_tag::ByTag {
         by_tag::ByTag {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List an account ruleset's versions
@@ -31,7 +31,7 @@ impl<'a> Versions<'a> {
         &self,
         ruleset_id: &str,
         params: &VersionListParams,
-    ) -> crate::Call<'a, VersionListResponse> {
+    ) -> crate::Call<VersionListResponse> {
         self.client
             .call(
                 request_list(ruleset_id, params),
@@ -54,7 +54,7 @@ impl<'a> Versions<'a> {
         ruleset_id: &str,
         ruleset_version: &str,
         params: &VersionGetParams,
-    ) -> crate::Call<'a, VersionGetResponse> {
+    ) -> crate::Call<VersionGetResponse> {
         self.client
             .call(
                 request_get(ruleset_id, ruleset_version, params),
@@ -77,7 +77,7 @@ impl<'a> Versions<'a> {
         ruleset_id: &str,
         ruleset_version: &str,
         params: &VersionDeleteParams,
-    ) -> crate::Call<'a, VersionDeleteResponse> {
+    ) -> crate::Call<VersionDeleteResponse> {
         self.client
             .call(
                 request_delete(ruleset_id, ruleset_version, params),
@@ -99,7 +99,7 @@ impl<'a> Versions<'a> {
         &self,
         ruleset_id: &str,
         params: &VersionListZoneRulesetVersionsParams,
-    ) -> crate::Call<'a, VersionListZoneRulesetVersionsResponse> {
+    ) -> crate::Call<VersionListZoneRulesetVersionsResponse> {
         self.client
             .call(
                 request_list_zone_ruleset_versions(ruleset_id, params),
@@ -122,7 +122,7 @@ impl<'a> Versions<'a> {
         ruleset_id: &str,
         ruleset_version: &str,
         params: &VersionGetZoneRulesetVersionParams,
-    ) -> crate::Call<'a, VersionGetZoneRulesetVersionResponse> {
+    ) -> crate::Call<VersionGetZoneRulesetVersionResponse> {
         self.client
             .call(
                 request_get_zone_ruleset_version(ruleset_id, ruleset_version, params),
@@ -145,7 +145,7 @@ impl<'a> Versions<'a> {
         ruleset_id: &str,
         ruleset_version: &str,
         params: &VersionDeleteZoneRulesetVersionParams,
-    ) -> crate::Call<'a, VersionDeleteZoneRulesetVersionResponse> {
+    ) -> crate::Call<VersionDeleteZoneRulesetVersionResponse> {
         self.client
             .call(
                 request_delete_zone_ruleset_version(ruleset_id, ruleset_version, params),

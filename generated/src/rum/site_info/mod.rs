@@ -5,14 +5,16 @@
 //! The `rum.site_info` resource: `client.rum().site_info()`.
 pub mod list;
 /// `client.rum().site_info()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct SiteInfo<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct SiteInfo {
+    pub(crate) client: crate::Client,
 }
-impl<'a> SiteInfo<'a> {
+impl SiteInfo {
     /// `list`: `.rum().site_info().list()`
-    pub fn list(&self) -> list::List<'a> {
-        list::List { client: self.client }
+    pub fn list(&self) -> list::List {
+        list::List {
+            client: self.client.clone(),
+        }
     }
     /// Create a Web Analytics site
     ///
@@ -28,7 +30,7 @@ impl<'a> SiteInfo<'a> {
     pub fn create(
         &self,
         params: &SiteInfoCreateParams,
-    ) -> crate::Call<'a, SiteInfoCreateResponse> {
+    ) -> crate::Call<SiteInfoCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -50,7 +52,7 @@ impl<'a> SiteInfo<'a> {
         &self,
         site_id: &str,
         params: &SiteInfoGetParams,
-    ) -> crate::Call<'a, SiteInfoGetResponse> {
+    ) -> crate::Call<SiteInfoGetResponse> {
         self.client
             .call(
                 request_get(site_id, params),
@@ -72,7 +74,7 @@ impl<'a> SiteInfo<'a> {
         &self,
         site_id: &str,
         params: &SiteInfoUpdateParams,
-    ) -> crate::Call<'a, SiteInfoUpdateResponse> {
+    ) -> crate::Call<SiteInfoUpdateResponse> {
         self.client
             .call(
                 request_update(site_id, params),
@@ -94,7 +96,7 @@ impl<'a> SiteInfo<'a> {
         &self,
         site_id: &str,
         params: &SiteInfoDeleteParams,
-    ) -> crate::Call<'a, SiteInfoDeleteResponse> {
+    ) -> crate::Call<SiteInfoDeleteResponse> {
         self.client
             .call(
                 request_delete(site_id, params),

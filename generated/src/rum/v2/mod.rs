@@ -6,19 +6,21 @@
 pub mod rule;
 pub mod rules;
 /// `client.rum().v2()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct V2<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct V2 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> V2<'a> {
+impl V2 {
     /// `rule`: `.rum().v2().rule()`
-    pub fn rule(&self) -> rule::Rule<'a> {
-        rule::Rule { client: self.client }
+    pub fn rule(&self) -> rule::Rule {
+        rule::Rule {
+            client: self.client.clone(),
+        }
     }
     /// `rules`: `.rum().v2().rules()`
-    pub fn rules(&self) -> rules::Rules<'a> {
+    pub fn rules(&self) -> rules::Rules {
         rules::Rules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

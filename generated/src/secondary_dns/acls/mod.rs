@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `secondary_dns.acls` resource: `client.secondary_dns().acls()`.
 /// `client.secondary_dns().acls()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Acls<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Acls {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Acls<'a> {
+impl Acls {
     /// List ACLs
     ///
     /// List ACLs.
@@ -20,7 +20,7 @@ impl<'a> Acls<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List ACLs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &AclListParams) -> crate::Call<'a, AclListResponse> {
+    pub fn list(&self, params: &AclListParams) -> crate::Call<AclListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -38,10 +38,7 @@ impl<'a> Acls<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create ACL response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &AclCreateParams,
-    ) -> crate::Call<'a, AclCreateResponse> {
+    pub fn create(&self, params: &AclCreateParams) -> crate::Call<AclCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::enveloped::<AclCreateResponse>)
     }
@@ -60,7 +57,7 @@ impl<'a> Acls<'a> {
         &self,
         acl_id: &str,
         params: &AclGetParams,
-    ) -> crate::Call<'a, AclGetResponse> {
+    ) -> crate::Call<AclGetResponse> {
         self.client
             .call(
                 request_get(acl_id, params),
@@ -82,7 +79,7 @@ impl<'a> Acls<'a> {
         &self,
         acl_id: &str,
         params: &AclUpdateParams,
-    ) -> crate::Call<'a, AclUpdateResponse> {
+    ) -> crate::Call<AclUpdateResponse> {
         self.client
             .call(
                 request_update(acl_id, params),
@@ -104,7 +101,7 @@ impl<'a> Acls<'a> {
         &self,
         acl_id: &str,
         params: &AclDeleteParams,
-    ) -> crate::Call<'a, AclDeleteResponse> {
+    ) -> crate::Call<AclDeleteResponse> {
         self.client
             .call(
                 request_delete(acl_id, params),

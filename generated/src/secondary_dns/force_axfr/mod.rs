@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `secondary_dns.force_axfr` resource: `client.secondary_dns().force_axfr()`.
 /// `client.secondary_dns().force_axfr()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ForceAxfr<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ForceAxfr {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ForceAxfr<'a> {
+impl ForceAxfr {
     /// Force AXFR
     ///
     /// Sends AXFR zone transfer request to primary nameserver(s).
@@ -23,7 +23,7 @@ impl<'a> ForceAxfr<'a> {
     pub fn create(
         &self,
         params: &ForceAxfrCreateParams,
-    ) -> crate::Call<'a, ForceAxfrCreateResponse> {
+    ) -> crate::Call<ForceAxfrCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `secondary_dns.incoming` resource: `client.secondary_dns().incoming()`.
 /// `client.secondary_dns().incoming()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Incoming<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Incoming<'a> {
+impl Incoming {
     /// Secondary Zone Configuration Details
     ///
     /// Get secondary zone configuration for incoming zone transfers.
@@ -20,10 +20,7 @@ impl<'a> Incoming<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Secondary Zone Configuration Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &IncomingGetParams,
-    ) -> crate::Call<'a, IncomingGetResponse> {
+    pub fn get(&self, params: &IncomingGetParams) -> crate::Call<IncomingGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<IncomingGetResponse>)
     }
@@ -41,7 +38,7 @@ impl<'a> Incoming<'a> {
     pub fn update(
         &self,
         params: &IncomingUpdateParams,
-    ) -> crate::Call<'a, IncomingUpdateResponse> {
+    ) -> crate::Call<IncomingUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -62,7 +59,7 @@ impl<'a> Incoming<'a> {
     pub fn create(
         &self,
         params: &IncomingCreateParams,
-    ) -> crate::Call<'a, IncomingCreateResponse> {
+    ) -> crate::Call<IncomingCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -83,7 +80,7 @@ impl<'a> Incoming<'a> {
     pub fn delete(
         &self,
         params: &IncomingDeleteParams,
-    ) -> crate::Call<'a, IncomingDeleteResponse> {
+    ) -> crate::Call<IncomingDeleteResponse> {
         self.client
             .call(
                 request_delete(params),

@@ -8,33 +8,33 @@ pub mod enable;
 pub mod force_notify;
 pub mod status;
 /// `client.secondary_dns().outgoing()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Outgoing<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Outgoing<'a> {
+impl Outgoing {
     /// `disable`: `.secondary_dns().outgoing().disable()`
-    pub fn disable(&self) -> disable::Disable<'a> {
+    pub fn disable(&self) -> disable::Disable {
         disable::Disable {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `enable`: `.secondary_dns().outgoing().enable()`
-    pub fn enable(&self) -> enable::Enable<'a> {
+    pub fn enable(&self) -> enable::Enable {
         enable::Enable {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `force_notify`: `.secondary_dns().outgoing().force_notify()`
-    pub fn force_notify(&self) -> force_notify::ForceNotify<'a> {
+    pub fn force_notify(&self) -> force_notify::ForceNotify {
         force_notify::ForceNotify {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `status`: `.secondary_dns().outgoing().status()`
-    pub fn status(&self) -> status::Status<'a> {
+    pub fn status(&self) -> status::Status {
         status::Status {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Primary Zone Configuration Details
@@ -48,10 +48,7 @@ impl<'a> Outgoing<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Primary Zone Configuration Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &OutgoingGetParams,
-    ) -> crate::Call<'a, OutgoingGetResponse> {
+    pub fn get(&self, params: &OutgoingGetParams) -> crate::Call<OutgoingGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<OutgoingGetResponse>)
     }
@@ -69,7 +66,7 @@ impl<'a> Outgoing<'a> {
     pub fn update(
         &self,
         params: &OutgoingUpdateParams,
-    ) -> crate::Call<'a, OutgoingUpdateResponse> {
+    ) -> crate::Call<OutgoingUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -90,7 +87,7 @@ impl<'a> Outgoing<'a> {
     pub fn create(
         &self,
         params: &OutgoingCreateParams,
-    ) -> crate::Call<'a, OutgoingCreateResponse> {
+    ) -> crate::Call<OutgoingCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -111,7 +108,7 @@ impl<'a> Outgoing<'a> {
     pub fn delete(
         &self,
         params: &OutgoingDeleteParams,
-    ) -> crate::Call<'a, OutgoingDeleteResponse> {
+    ) -> crate::Call<OutgoingDeleteResponse> {
         self.client
             .call(
                 request_delete(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `secondary_dns.peers` resource: `client.secondary_dns().peers()`.
 /// `client.secondary_dns().peers()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Peers<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Peers {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Peers<'a> {
+impl Peers {
     /// List Peers
     ///
     /// List Peers.
@@ -20,7 +20,7 @@ impl<'a> Peers<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Peers response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &PeerListParams) -> crate::Call<'a, PeerListResponse> {
+    pub fn list(&self, params: &PeerListParams) -> crate::Call<PeerListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -38,10 +38,7 @@ impl<'a> Peers<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create Peer response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &PeerCreateParams,
-    ) -> crate::Call<'a, PeerCreateResponse> {
+    pub fn create(&self, params: &PeerCreateParams) -> crate::Call<PeerCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -63,7 +60,7 @@ impl<'a> Peers<'a> {
         &self,
         peer_id: &str,
         params: &PeerGetParams,
-    ) -> crate::Call<'a, PeerGetResponse> {
+    ) -> crate::Call<PeerGetResponse> {
         self.client
             .call(
                 request_get(peer_id, params),
@@ -85,7 +82,7 @@ impl<'a> Peers<'a> {
         &self,
         peer_id: &str,
         params: &PeerUpdateParams,
-    ) -> crate::Call<'a, PeerUpdateResponse> {
+    ) -> crate::Call<PeerUpdateResponse> {
         self.client
             .call(
                 request_update(peer_id, params),
@@ -107,7 +104,7 @@ impl<'a> Peers<'a> {
         &self,
         peer_id: &str,
         params: &PeerDeleteParams,
-    ) -> crate::Call<'a, PeerDeleteResponse> {
+    ) -> crate::Call<PeerDeleteResponse> {
         self.client
             .call(
                 request_delete(peer_id, params),

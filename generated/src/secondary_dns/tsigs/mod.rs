@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `secondary_dns.tsigs` resource: `client.secondary_dns().tsigs()`.
 /// `client.secondary_dns().tsigs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tsigs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tsigs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tsigs<'a> {
+impl Tsigs {
     /// List TSIGs
     ///
     /// List TSIGs.
@@ -20,7 +20,7 @@ impl<'a> Tsigs<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List TSIGs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &TsigListParams) -> crate::Call<'a, TsigListResponse> {
+    pub fn list(&self, params: &TsigListParams) -> crate::Call<TsigListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -38,10 +38,7 @@ impl<'a> Tsigs<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create TSIG response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &TsigCreateParams,
-    ) -> crate::Call<'a, TsigCreateResponse> {
+    pub fn create(&self, params: &TsigCreateParams) -> crate::Call<TsigCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -63,7 +60,7 @@ impl<'a> Tsigs<'a> {
         &self,
         tsig_id: &str,
         params: &TsigGetParams,
-    ) -> crate::Call<'a, TsigGetResponse> {
+    ) -> crate::Call<TsigGetResponse> {
         self.client
             .call(
                 request_get(tsig_id, params),
@@ -85,7 +82,7 @@ impl<'a> Tsigs<'a> {
         &self,
         tsig_id: &str,
         params: &TsigUpdateParams,
-    ) -> crate::Call<'a, TsigUpdateResponse> {
+    ) -> crate::Call<TsigUpdateResponse> {
         self.client
             .call(
                 request_update(tsig_id, params),
@@ -107,7 +104,7 @@ impl<'a> Tsigs<'a> {
         &self,
         tsig_id: &str,
         params: &TsigDeleteParams,
-    ) -> crate::Call<'a, TsigDeleteResponse> {
+    ) -> crate::Call<TsigDeleteResponse> {
         self.client
             .call(
                 request_delete(tsig_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `settings.fonts` resource: `client.settings().fonts()`.
 /// `client.settings().fonts()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Fonts<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Fonts {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Fonts<'a> {
+impl Fonts {
     /// Get Cloudflare Fonts setting
     ///
     /// Enhance your website's font delivery with Cloudflare Fonts. Deliver Google Hosted fonts from your own domain,
@@ -22,7 +22,7 @@ impl<'a> Fonts<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Cloudflare Fonts setting response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &FontGetParams) -> crate::Call<'a, FontGetResponse> {
+    pub fn get(&self, params: &FontGetParams) -> crate::Call<FontGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<FontGetResponse>)
     }
@@ -39,7 +39,7 @@ impl<'a> Fonts<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Change Cloudflare Fonts setting response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(&self, params: &FontEditParams) -> crate::Call<'a, FontEditResponse> {
+    pub fn edit(&self, params: &FontEditParams) -> crate::Call<FontEditResponse> {
         self.client
             .call(request_edit(params), crate::runtime::enveloped::<FontEditResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `settings.origin_max_http_version` resource: `client.settings().origin_max_http_version()`.
 /// `client.settings().origin_max_http_version()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct OriginMaxHttpVersion<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct OriginMaxHttpVersion {
+    pub(crate) client: crate::Client,
 }
-impl<'a> OriginMaxHttpVersion<'a> {
+impl OriginMaxHttpVersion {
     /// Get Origin Max HTTP Version Setting
     ///
     /// Origin Max HTTP Setting Version sets the highest HTTP version Cloudflare will attempt to use with your origin. This setting allows Cloudflare to make HTTP/2 requests to your origin. (Refer to [Enable HTTP/2 to Origin](https://developers.cloudflare.com/cache/how-to/enable-http2-to-origin/), for more information.). The default value is "2" for all plan types except ENT where it is "1"
@@ -23,7 +23,7 @@ impl<'a> OriginMaxHttpVersion<'a> {
     pub fn get(
         &self,
         params: &OriginMaxHttpVersionGetParams,
-    ) -> crate::Call<'a, OriginMaxHttpVersionGetResponse> {
+    ) -> crate::Call<OriginMaxHttpVersionGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> OriginMaxHttpVersion<'a> {
     pub fn edit(
         &self,
         params: &OriginMaxHttpVersionEditParams,
-    ) -> crate::Call<'a, OriginMaxHttpVersionEditResponse> {
+    ) -> crate::Call<OriginMaxHttpVersionEditResponse> {
         self.client
             .call(
                 request_edit(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `settings.rum` resource: `client.settings().rum()`.
 /// `client.settings().rum()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rum<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rum {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rum<'a> {
+impl Rum {
     /// Get RUM status for a zone
     ///
     /// Retrieves RUM status for a zone.
@@ -20,7 +20,7 @@ impl<'a> Rum<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Failure response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &RumGetParams) -> crate::Call<'a, RumGetResponse> {
+    pub fn get(&self, params: &RumGetParams) -> crate::Call<RumGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<RumGetResponse>)
     }
@@ -35,7 +35,7 @@ impl<'a> Rum<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Failure response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(&self, params: &RumEditParams) -> crate::Call<'a, RumEditResponse> {
+    pub fn edit(&self, params: &RumEditParams) -> crate::Call<RumEditResponse> {
         self.client
             .call(request_edit(params), crate::runtime::enveloped::<RumEditResponse>)
     }

@@ -10,45 +10,45 @@ pub mod history;
 pub mod publish;
 pub mod workflow;
 /// `client.settings().zaraz()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Zaraz<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Zaraz {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Zaraz<'a> {
+impl Zaraz {
     /// `config`: `.settings().zaraz().config()`
-    pub fn config(&self) -> config::Config<'a> {
+    pub fn config(&self) -> config::Config {
         config::Config {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `default`: `.settings().zaraz().default()`
-    pub fn default(&self) -> default::Default<'a> {
+    pub fn default(&self) -> default::Default {
         default::Default {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `export`: `.settings().zaraz().export()`
-    pub fn export(&self) -> export::Export<'a> {
+    pub fn export(&self) -> export::Export {
         export::Export {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `history`: `.settings().zaraz().history()`
-    pub fn history(&self) -> history::History<'a> {
+    pub fn history(&self) -> history::History {
         history::History {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `publish`: `.settings().zaraz().publish()`
-    pub fn publish(&self) -> publish::Publish<'a> {
+    pub fn publish(&self) -> publish::Publish {
         publish::Publish {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `workflow`: `.settings().zaraz().workflow()`
-    pub fn workflow(&self) -> workflow::Workflow<'a> {
+    pub fn workflow(&self) -> workflow::Workflow {
         workflow::Workflow {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `snippets.content` resource: `client.snippets().content()`.
 /// `client.snippets().content()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Content<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Content<'a> {
+impl Content {
     /// Snippet Content
     ///
     /// `GET /zones/{zone_id}/snippets/{snippet_name}/content` (operation `zone-snippets-snippet-content`)
@@ -22,7 +22,7 @@ impl<'a> Content<'a> {
         &self,
         snippet_name: &str,
         params: &ContentGetParams,
-    ) -> crate::Call<'a, ContentGetResponse> {
+    ) -> crate::Call<ContentGetResponse> {
         self.client.call(request_get(snippet_name, params), crate::runtime::bytes)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `snippets.snippet_rules` resource: `client.snippets().snippet_rules()`.
 /// `client.snippets().snippet_rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct SnippetRules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct SnippetRules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> SnippetRules<'a> {
+impl SnippetRules {
     /// Rules
     ///
     /// `GET /zones/{zone_id}/snippets/snippet_rules` (operation `zone-snippets-snippet-rules`)
@@ -21,7 +21,7 @@ impl<'a> SnippetRules<'a> {
     pub fn list(
         &self,
         params: &SnippetRuleListParams,
-    ) -> crate::Call<'a, SnippetRuleListResponse> {
+    ) -> crate::Call<SnippetRuleListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -40,7 +40,7 @@ impl<'a> SnippetRules<'a> {
     pub fn update(
         &self,
         params: &SnippetRuleUpdateParams,
-    ) -> crate::Call<'a, SnippetRuleUpdateResponse> {
+    ) -> crate::Call<SnippetRuleUpdateResponse> {
         self.client
             .call(
                 request_update(params),

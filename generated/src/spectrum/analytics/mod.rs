@@ -6,21 +6,21 @@
 pub mod aggregate;
 pub mod events;
 /// `client.spectrum().analytics()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Analytics<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Analytics {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Analytics<'a> {
+impl Analytics {
     /// `aggregate`: `.spectrum().analytics().aggregate()`
-    pub fn aggregate(&self) -> aggregate::Aggregate<'a> {
+    pub fn aggregate(&self) -> aggregate::Aggregate {
         aggregate::Aggregate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `events`: `.spectrum().analytics().events()`
-    pub fn events(&self) -> events::Events<'a> {
+    pub fn events(&self) -> events::Events {
         events::Events {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `spectrum.apps` resource: `client.spectrum().apps()`.
 /// `client.spectrum().apps()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Apps<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Apps {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Apps<'a> {
+impl Apps {
     /// Get Spectrum application configuration
     ///
     /// Gets the application configuration of a specific application inside a zone.
@@ -24,7 +24,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppGetParams,
-    ) -> crate::Call<'a, AppGetResponse> {
+    ) -> crate::Call<AppGetResponse> {
         self.client
             .call(
                 request_get(app_id, params),
@@ -46,7 +46,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppUpdateParams,
-    ) -> crate::Call<'a, AppUpdateResponse> {
+    ) -> crate::Call<AppUpdateResponse> {
         self.client
             .call(
                 request_update(app_id, params),
@@ -68,7 +68,7 @@ impl<'a> Apps<'a> {
         &self,
         app_id: &str,
         params: &AppDeleteParams,
-    ) -> crate::Call<'a, AppDeleteResponse> {
+    ) -> crate::Call<AppDeleteResponse> {
         self.client
             .call(
                 request_delete(app_id, params),
@@ -86,7 +86,7 @@ impl<'a> Apps<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Spectrum applications response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &AppListParams) -> crate::Call<'a, AppListResponse> {
+    pub fn list(&self, params: &AppListParams) -> crate::Call<AppListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -104,10 +104,7 @@ impl<'a> Apps<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create Spectrum application using a name for the origin response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &AppCreateParams,
-    ) -> crate::Call<'a, AppCreateResponse> {
+    pub fn create(&self, params: &AppCreateParams) -> crate::Call<AppCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::enveloped::<AppCreateResponse>)
     }

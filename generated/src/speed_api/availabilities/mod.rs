@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `speed_api.availabilities` resource: `client.speed_api().availabilities()`.
 /// `client.speed_api().availabilities()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Availabilities<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Availabilities {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Availabilities<'a> {
+impl Availabilities {
     /// Get quota and availability
     ///
     /// Retrieves quota for all plans, as well as the current zone quota.
@@ -23,7 +23,7 @@ impl<'a> Availabilities<'a> {
     pub fn get(
         &self,
         params: &AvailabilityGetParams,
-    ) -> crate::Call<'a, AvailabilityGetResponse> {
+    ) -> crate::Call<AvailabilityGetResponse> {
         self.client
             .call(
                 request_get(params),

@@ -6,21 +6,21 @@
 pub mod tests;
 pub mod trend;
 /// `client.speed_api().pages()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Pages<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Pages {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Pages<'a> {
+impl Pages {
     /// `tests`: `.speed_api().pages().tests()`
-    pub fn tests(&self) -> tests::Tests<'a> {
+    pub fn tests(&self) -> tests::Tests {
         tests::Tests {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `trend`: `.speed_api().pages().trend()`
-    pub fn trend(&self) -> trend::Trend<'a> {
+    pub fn trend(&self) -> trend::Trend {
         trend::Trend {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List tested webpages
@@ -34,7 +34,7 @@ impl<'a> Pages<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Failure response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &PageListParams) -> crate::Call<'a, PageListResponse> {
+    pub fn list(&self, params: &PageListParams) -> crate::Call<PageListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<PageListResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `speed_api.schedule` resource: `client.speed_api().schedule()`.
 /// `client.speed_api().schedule()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Schedule<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Schedule<'a> {
+impl Schedule {
     /// Get a page test schedule
     ///
     /// Retrieves the test schedule for a page in a specific region.
@@ -24,7 +24,7 @@ impl<'a> Schedule<'a> {
         &self,
         url: &str,
         params: &ScheduleGetParams,
-    ) -> crate::Call<'a, ScheduleGetResponse> {
+    ) -> crate::Call<ScheduleGetResponse> {
         self.client
             .call(
                 request_get(url, params),
@@ -46,7 +46,7 @@ impl<'a> Schedule<'a> {
         &self,
         url: &str,
         params: &ScheduleCreateParams,
-    ) -> crate::Call<'a, ScheduleCreateResponse> {
+    ) -> crate::Call<ScheduleCreateResponse> {
         self.client
             .call(
                 request_create(url, params),
@@ -68,7 +68,7 @@ impl<'a> Schedule<'a> {
         &self,
         url: &str,
         params: &ScheduleDeleteParams,
-    ) -> crate::Call<'a, ScheduleDeleteResponse> {
+    ) -> crate::Call<ScheduleDeleteResponse> {
         self.client
             .call(
                 request_delete(url, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ssl.analyze` resource: `client.ssl().analyze()`.
 /// `client.ssl().analyze()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Analyze<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Analyze {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Analyze<'a> {
+impl Analyze {
     /// Analyze Certificate
     ///
     /// Returns the set of hostnames, the signature algorithm, and the expiration date of the certificate.
@@ -23,7 +23,7 @@ impl<'a> Analyze<'a> {
     pub fn create(
         &self,
         params: &AnalyzeCreateParams,
-    ) -> crate::Call<'a, AnalyzeCreateResponse> {
+    ) -> crate::Call<AnalyzeCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -6,21 +6,21 @@
 pub mod order;
 pub mod quota;
 /// `client.ssl().certificate_packs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CertificatePacks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CertificatePacks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> CertificatePacks<'a> {
+impl CertificatePacks {
     /// `order`: `.ssl().certificate_packs().order()`
-    pub fn order(&self) -> order::Order<'a> {
+    pub fn order(&self) -> order::Order {
         order::Order {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `quota`: `.ssl().certificate_packs().quota()`
-    pub fn quota(&self) -> quota::Quota<'a> {
+    pub fn quota(&self) -> quota::Quota {
         quota::Quota {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Certificate Packs
@@ -37,7 +37,7 @@ impl<'a> CertificatePacks<'a> {
     pub fn list(
         &self,
         params: &CertificatePackListParams,
-    ) -> crate::Call<'a, CertificatePackListResponse> {
+    ) -> crate::Call<CertificatePackListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -59,7 +59,7 @@ impl<'a> CertificatePacks<'a> {
         &self,
         certificate_pack_id: &str,
         params: &CertificatePackGetParams,
-    ) -> crate::Call<'a, CertificatePackGetResponse> {
+    ) -> crate::Call<CertificatePackGetResponse> {
         self.client
             .call(
                 request_get(certificate_pack_id, params),
@@ -81,7 +81,7 @@ impl<'a> CertificatePacks<'a> {
         &self,
         certificate_pack_id: &str,
         params: &CertificatePackDeleteParams,
-    ) -> crate::Call<'a, CertificatePackDeleteResponse> {
+    ) -> crate::Call<CertificatePackDeleteResponse> {
         self.client
             .call(
                 request_delete(certificate_pack_id, params),
@@ -103,7 +103,7 @@ impl<'a> CertificatePacks<'a> {
         &self,
         certificate_pack_id: &str,
         params: &CertificatePackEditParams,
-    ) -> crate::Call<'a, CertificatePackEditResponse> {
+    ) -> crate::Call<CertificatePackEditResponse> {
         self.client
             .call(
                 request_edit(certificate_pack_id, params),

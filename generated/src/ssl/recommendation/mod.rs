@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ssl.recommendation` resource: `client.ssl().recommendation()`.
 /// `client.ssl().recommendation()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Recommendation<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Recommendation {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Recommendation<'a> {
+impl Recommendation {
     /// SSL/TLS Recommendation
     ///
     /// Retrieve the SSL/TLS Recommender's recommendation for a zone.
@@ -23,7 +23,7 @@ impl<'a> Recommendation<'a> {
     pub fn get(
         &self,
         params: &RecommendationGetParams,
-    ) -> crate::Call<'a, RecommendationGetResponse> {
+    ) -> crate::Call<RecommendationGetResponse> {
         self.client
             .call(
                 request_get(params),

@@ -5,15 +5,15 @@
 //! The `ssl.universal` resource: `client.ssl().universal()`.
 pub mod settings;
 /// `client.ssl().universal()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Universal<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Universal {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Universal<'a> {
+impl Universal {
     /// `settings`: `.ssl().universal().settings()`
-    pub fn settings(&self) -> settings::Settings<'a> {
+    pub fn settings(&self) -> settings::Settings {
         settings::Settings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ssl.verification` resource: `client.ssl().verification()`.
 /// `client.ssl().verification()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Verification<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Verification<'a> {
+impl Verification {
     /// SSL Verification Details
     ///
     /// Get SSL Verification Info for a Zone.
@@ -23,7 +23,7 @@ impl<'a> Verification<'a> {
     pub fn get(
         &self,
         params: &VerificationGetParams,
-    ) -> crate::Call<'a, VerificationGetResponse> {
+    ) -> crate::Call<VerificationGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<VerificationGetResponse>)
     }
@@ -42,7 +42,7 @@ impl<'a> Verification<'a> {
         &self,
         certificate_pack_id: &str,
         params: &VerificationEditParams,
-    ) -> crate::Call<'a, VerificationEditResponse> {
+    ) -> crate::Call<VerificationEditResponse> {
         self.client
             .call(
                 request_edit(certificate_pack_id, params),

@@ -5,15 +5,15 @@
 //! The `storage.analytics` resource: `client.storage().analytics()`.
 pub mod stored;
 /// `client.storage().analytics()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Analytics<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Analytics {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Analytics<'a> {
+impl Analytics {
     /// `stored`: `.storage().analytics().stored()`
-    pub fn stored(&self) -> stored::Stored<'a> {
+    pub fn stored(&self) -> stored::Stored {
         stored::Stored {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Query Request Analytics
@@ -27,10 +27,7 @@ impl<'a> Analytics<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Query Request Analytics response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &AnalyticGetParams,
-    ) -> crate::Call<'a, AnalyticGetResponse> {
+    pub fn get(&self, params: &AnalyticGetParams) -> crate::Call<AnalyticGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<AnalyticGetResponse>)
     }

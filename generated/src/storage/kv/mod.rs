@@ -5,15 +5,15 @@
 //! The `storage.kv` resource: `client.storage().kv()`.
 pub mod namespaces;
 /// `client.storage().kv()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Kv<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Kv {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Kv<'a> {
+impl Kv {
     /// `namespaces`: `.storage().kv().namespaces()`
-    pub fn namespaces(&self) -> namespaces::Namespaces<'a> {
+    pub fn namespaces(&self) -> namespaces::Namespaces {
         namespaces::Namespaces {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

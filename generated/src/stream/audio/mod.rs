@@ -5,14 +5,16 @@
 //! The `stream.audio` resource: `client.stream().audio()`.
 pub mod copy;
 /// `client.stream().audio()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Audio<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Audio {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Audio<'a> {
+impl Audio {
     /// `copy`: `.stream().audio().copy()`
-    pub fn copy(&self) -> copy::Copy<'a> {
-        copy::Copy { client: self.client }
+    pub fn copy(&self) -> copy::Copy {
+        copy::Copy {
+            client: self.client.clone(),
+        }
     }
     /// List additional audio tracks on a video
     ///
@@ -29,7 +31,7 @@ impl<'a> Audio<'a> {
         &self,
         identifier: &str,
         params: &AudioListParams,
-    ) -> crate::Call<'a, AudioListResponse> {
+    ) -> crate::Call<AudioListResponse> {
         self.client
             .call(
                 request_list(identifier, params),
@@ -52,7 +54,7 @@ impl<'a> Audio<'a> {
         identifier: &str,
         audio_identifier: &str,
         params: &AudioDeleteParams,
-    ) -> crate::Call<'a, AudioDeleteResponse> {
+    ) -> crate::Call<AudioDeleteResponse> {
         self.client
             .call(
                 request_delete(identifier, audio_identifier, params),
@@ -75,7 +77,7 @@ impl<'a> Audio<'a> {
         identifier: &str,
         audio_identifier: &str,
         params: &AudioEditParams,
-    ) -> crate::Call<'a, AudioEditResponse> {
+    ) -> crate::Call<AudioEditResponse> {
         self.client
             .call(
                 request_edit(identifier, audio_identifier, params),

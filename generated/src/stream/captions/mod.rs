@@ -6,20 +6,22 @@
 pub mod generate;
 pub mod vtt;
 /// `client.stream().captions()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Captions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Captions {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Captions<'a> {
+impl Captions {
     /// `generate`: `.stream().captions().generate()`
-    pub fn generate(&self) -> generate::Generate<'a> {
+    pub fn generate(&self) -> generate::Generate {
         generate::Generate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `vtt`: `.stream().captions().vtt()`
-    pub fn vtt(&self) -> vtt::Vtt<'a> {
-        vtt::Vtt { client: self.client }
+    pub fn vtt(&self) -> vtt::Vtt {
+        vtt::Vtt {
+            client: self.client.clone(),
+        }
     }
     /// List captions or subtitles
     ///
@@ -36,7 +38,7 @@ impl<'a> Captions<'a> {
         &self,
         identifier: &str,
         params: &CaptionListParams,
-    ) -> crate::Call<'a, CaptionListResponse> {
+    ) -> crate::Call<CaptionListResponse> {
         self.client
             .call(
                 request_list(identifier, params),
@@ -59,7 +61,7 @@ impl<'a> Captions<'a> {
         identifier: &str,
         language: &str,
         params: &CaptionGetParams,
-    ) -> crate::Call<'a, CaptionGetResponse> {
+    ) -> crate::Call<CaptionGetResponse> {
         self.client
             .call(
                 request_get(identifier, language, params),
@@ -82,7 +84,7 @@ impl<'a> Captions<'a> {
         identifier: &str,
         language: &str,
         params: &CaptionUpdateParams,
-    ) -> crate::Call<'a, CaptionUpdateResponse> {
+    ) -> crate::Call<CaptionUpdateResponse> {
         self.client
             .call(
                 request_update(identifier, language, params),
@@ -105,7 +107,7 @@ impl<'a> Captions<'a> {
         identifier: &str,
         language: &str,
         params: &CaptionDeleteParams,
-    ) -> crate::Call<'a, CaptionDeleteResponse> {
+    ) -> crate::Call<CaptionDeleteResponse> {
         self.client
             .call(
                 request_delete(identifier, language, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.clip` resource: `client.stream().clip()`.
 /// `client.stream().clip()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Clip<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Clip {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Clip<'a> {
+impl Clip {
     /// Clip videos given a start and end time
     ///
     /// Clips a video based on the specified start and end times provided in seconds.
@@ -20,10 +20,7 @@ impl<'a> Clip<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Clip videos given a start and end time response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &ClipCreateParams,
-    ) -> crate::Call<'a, ClipCreateResponse> {
+    pub fn create(&self, params: &ClipCreateParams) -> crate::Call<ClipCreateResponse> {
         self.client
             .call(
                 request_create(params),

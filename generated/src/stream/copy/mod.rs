@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.copy` resource: `client.stream().copy()`.
 /// `client.stream().copy()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Copy<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Copy {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Copy<'a> {
+impl Copy {
     /// Upload videos from a URL
     ///
     /// Uploads a video to Stream from a provided URL.
@@ -20,10 +20,7 @@ impl<'a> Copy<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Upload videos from a URL response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &CopyCreateParams,
-    ) -> crate::Call<'a, CopyCreateResponse> {
+    pub fn create(&self, params: &CopyCreateParams) -> crate::Call<CopyCreateResponse> {
         self.client
             .call(
                 request_create(params),

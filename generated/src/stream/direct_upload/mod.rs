@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.direct_upload` resource: `client.stream().direct_upload()`.
 /// `client.stream().direct_upload()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DirectUpload<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DirectUpload {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DirectUpload<'a> {
+impl DirectUpload {
     /// Upload videos via direct upload URLs
     ///
     /// Creates a direct upload that allows video uploads without an API key.
@@ -23,7 +23,7 @@ impl<'a> DirectUpload<'a> {
     pub fn create(
         &self,
         params: &DirectUploadCreateParams,
-    ) -> crate::Call<'a, DirectUploadCreateResponse> {
+    ) -> crate::Call<DirectUploadCreateResponse> {
         self.client
             .call(
                 request_create(params),

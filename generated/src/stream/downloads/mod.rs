@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.downloads` resource: `client.stream().downloads()`.
 /// `client.stream().downloads()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Downloads<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Downloads {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Downloads<'a> {
+impl Downloads {
     /// List downloads
     ///
     /// Lists the downloads created for a video.
@@ -24,7 +24,7 @@ impl<'a> Downloads<'a> {
         &self,
         identifier: &str,
         params: &DownloadGetParams,
-    ) -> crate::Call<'a, DownloadGetResponse> {
+    ) -> crate::Call<DownloadGetResponse> {
         self.client
             .call(
                 request_get(identifier, params),
@@ -46,7 +46,7 @@ impl<'a> Downloads<'a> {
         &self,
         identifier: &str,
         params: &DownloadCreateParams,
-    ) -> crate::Call<'a, DownloadCreateResponse> {
+    ) -> crate::Call<DownloadCreateResponse> {
         self.client
             .call(
                 request_create(identifier, params),
@@ -68,7 +68,7 @@ impl<'a> Downloads<'a> {
         &self,
         identifier: &str,
         params: &DownloadDeleteParams,
-    ) -> crate::Call<'a, DownloadDeleteResponse> {
+    ) -> crate::Call<DownloadDeleteResponse> {
         self.client
             .call(
                 request_delete(identifier, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.embed` resource: `client.stream().embed()`.
 /// `client.stream().embed()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Embed<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Embed {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Embed<'a> {
+impl Embed {
     /// Retrieve embed Code HTML
     ///
     /// Fetches an HTML code snippet to embed a video in a web page delivered through Cloudflare. On success, returns an HTML fragment for use on web pages to display a video. On failure, returns a JSON response body.
@@ -24,7 +24,7 @@ impl<'a> Embed<'a> {
         &self,
         identifier: &str,
         params: &EmbedGetParams,
-    ) -> crate::Call<'a, EmbedGetResponse> {
+    ) -> crate::Call<EmbedGetResponse> {
         self.client
             .call(
                 request_get(identifier, params),

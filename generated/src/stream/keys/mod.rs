@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.keys` resource: `client.stream().keys()`.
 /// `client.stream().keys()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Keys<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Keys<'a> {
+impl Keys {
     /// List signing keys
     ///
     /// Lists the video ID and creation date and time when a signing key was created.
@@ -20,7 +20,7 @@ impl<'a> Keys<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List signing keys response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &KeyListParams) -> crate::Call<'a, KeyListResponse> {
+    pub fn list(&self, params: &KeyListParams) -> crate::Call<KeyListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<KeyListResponse>)
     }
@@ -35,10 +35,7 @@ impl<'a> Keys<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create signing keys response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &KeyCreateParams,
-    ) -> crate::Call<'a, KeyCreateResponse> {
+    pub fn create(&self, params: &KeyCreateParams) -> crate::Call<KeyCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::enveloped::<KeyCreateResponse>)
     }
@@ -57,7 +54,7 @@ impl<'a> Keys<'a> {
         &self,
         signing_key_name: &str,
         params: &KeyDeleteParams,
-    ) -> crate::Call<'a, KeyDeleteResponse> {
+    ) -> crate::Call<KeyDeleteResponse> {
         self.client
             .call(
                 request_delete(signing_key_name, params),

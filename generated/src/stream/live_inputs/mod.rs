@@ -5,15 +5,15 @@
 //! The `stream.live_inputs` resource: `client.stream().live_inputs()`.
 pub mod outputs;
 /// `client.stream().live_inputs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct LiveInputs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct LiveInputs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> LiveInputs<'a> {
+impl LiveInputs {
     /// `outputs`: `.stream().live_inputs().outputs()`
-    pub fn outputs(&self) -> outputs::Outputs<'a> {
+    pub fn outputs(&self) -> outputs::Outputs {
         outputs::Outputs {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List live inputs
@@ -27,10 +27,7 @@ impl<'a> LiveInputs<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List live inputs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &LiveInputGetParams,
-    ) -> crate::Call<'a, LiveInputGetResponse> {
+    pub fn get(&self, params: &LiveInputGetParams) -> crate::Call<LiveInputGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<LiveInputGetResponse>)
     }
@@ -48,7 +45,7 @@ impl<'a> LiveInputs<'a> {
     pub fn create(
         &self,
         params: &LiveInputCreateParams,
-    ) -> crate::Call<'a, LiveInputCreateResponse> {
+    ) -> crate::Call<LiveInputCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -70,7 +67,7 @@ impl<'a> LiveInputs<'a> {
         &self,
         live_input_identifier: &str,
         params: &LiveInputStreamLiveInputsRetrieveALiveInputParams,
-    ) -> crate::Call<'a, LiveInputStreamLiveInputsRetrieveALiveInputResponse> {
+    ) -> crate::Call<LiveInputStreamLiveInputsRetrieveALiveInputResponse> {
         self.client
             .call(
                 request_stream_live_inputs_retrieve_a_live_input(
@@ -97,7 +94,7 @@ impl<'a> LiveInputs<'a> {
         &self,
         live_input_identifier: &str,
         params: &LiveInputUpdateParams,
-    ) -> crate::Call<'a, LiveInputUpdateResponse> {
+    ) -> crate::Call<LiveInputUpdateResponse> {
         self.client
             .call(
                 request_update(live_input_identifier, params),
@@ -119,7 +116,7 @@ impl<'a> LiveInputs<'a> {
         &self,
         live_input_identifier: &str,
         params: &LiveInputDeleteParams,
-    ) -> crate::Call<'a, LiveInputDeleteResponse> {
+    ) -> crate::Call<LiveInputDeleteResponse> {
         self.client
             .call(
                 request_delete(live_input_identifier, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.storage_usage` resource: `client.stream().storage_usage()`.
 /// `client.stream().storage_usage()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct StorageUsage<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct StorageUsage {
+    pub(crate) client: crate::Client,
 }
-impl<'a> StorageUsage<'a> {
+impl StorageUsage {
     /// Storage use
     ///
     /// Returns information about an account's storage use.
@@ -23,7 +23,7 @@ impl<'a> StorageUsage<'a> {
     pub fn get(
         &self,
         params: &StorageUsageGetParams,
-    ) -> crate::Call<'a, StorageUsageGetResponse> {
+    ) -> crate::Call<StorageUsageGetResponse> {
         self.client
             .call(
                 request_get(params),

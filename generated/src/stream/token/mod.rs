@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.token` resource: `client.stream().token()`.
 /// `client.stream().token()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Token<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Token<'a> {
+impl Token {
     /// Create signed URL tokens for videos
     ///
     /// Creates a signed URL token for a video. If a body is not provided in the request, a token is created with default values.
@@ -24,7 +24,7 @@ impl<'a> Token<'a> {
         &self,
         identifier: &str,
         params: &TokenCreateParams,
-    ) -> crate::Call<'a, TokenCreateResponse> {
+    ) -> crate::Call<TokenCreateResponse> {
         self.client
             .call(
                 request_create(identifier, params),

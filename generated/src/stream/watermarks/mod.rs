@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.watermarks` resource: `client.stream().watermarks()`.
 /// `client.stream().watermarks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Watermarks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Watermarks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Watermarks<'a> {
+impl Watermarks {
     /// List watermark profiles
     ///
     /// Lists all watermark profiles for an account.
@@ -23,7 +23,7 @@ impl<'a> Watermarks<'a> {
     pub fn list(
         &self,
         params: &WatermarkListParams,
-    ) -> crate::Call<'a, WatermarkListResponse> {
+    ) -> crate::Call<WatermarkListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +44,7 @@ impl<'a> Watermarks<'a> {
     pub fn create(
         &self,
         params: &WatermarkCreateParams,
-    ) -> crate::Call<'a, WatermarkCreateResponse> {
+    ) -> crate::Call<WatermarkCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +66,7 @@ impl<'a> Watermarks<'a> {
         &self,
         identifier: &str,
         params: &WatermarkGetParams,
-    ) -> crate::Call<'a, WatermarkGetResponse> {
+    ) -> crate::Call<WatermarkGetResponse> {
         self.client
             .call(
                 request_get(identifier, params),
@@ -88,7 +88,7 @@ impl<'a> Watermarks<'a> {
         &self,
         identifier: &str,
         params: &WatermarkDeleteParams,
-    ) -> crate::Call<'a, WatermarkDeleteResponse> {
+    ) -> crate::Call<WatermarkDeleteResponse> {
         self.client
             .call(
                 request_delete(identifier, params),

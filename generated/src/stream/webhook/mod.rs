@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.webhook` resource: `client.stream().webhook()`.
 /// `client.stream().webhook()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Webhook<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Webhook<'a> {
+impl Webhook {
     /// View webhooks
     ///
     /// Retrieves a list of webhooks.
@@ -20,7 +20,7 @@ impl<'a> Webhook<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: View webhooks response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &WebhookGetParams) -> crate::Call<'a, WebhookGetResponse> {
+    pub fn get(&self, params: &WebhookGetParams) -> crate::Call<WebhookGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<WebhookGetResponse>)
     }
@@ -38,7 +38,7 @@ impl<'a> Webhook<'a> {
     pub fn update(
         &self,
         params: &WebhookUpdateParams,
-    ) -> crate::Call<'a, WebhookUpdateResponse> {
+    ) -> crate::Call<WebhookUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -59,7 +59,7 @@ impl<'a> Webhook<'a> {
     pub fn delete(
         &self,
         params: &WebhookDeleteParams,
-    ) -> crate::Call<'a, WebhookDeleteResponse> {
+    ) -> crate::Call<WebhookDeleteResponse> {
         self.client
             .call(
                 request_delete(params),

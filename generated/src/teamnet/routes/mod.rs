@@ -6,19 +6,21 @@
 pub mod ip;
 pub mod network;
 /// `client.teamnet().routes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Routes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Routes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Routes<'a> {
+impl Routes {
     /// `ip`: `.teamnet().routes().ip()`
-    pub fn ip(&self) -> ip::Ip<'a> {
-        ip::Ip { client: self.client }
+    pub fn ip(&self) -> ip::Ip {
+        ip::Ip {
+            client: self.client.clone(),
+        }
     }
     /// `network`: `.teamnet().routes().network()`
-    pub fn network(&self) -> network::Network<'a> {
+    pub fn network(&self) -> network::Network {
         network::Network {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List tunnel routes
@@ -32,7 +34,7 @@ impl<'a> Routes<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List tunnel routes response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &RouteListParams) -> crate::Call<'a, RouteListResponse> {
+    pub fn list(&self, params: &RouteListParams) -> crate::Call<RouteListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -53,7 +55,7 @@ impl<'a> Routes<'a> {
     pub fn create(
         &self,
         params: &RouteCreateParams,
-    ) -> crate::Call<'a, RouteCreateResponse> {
+    ) -> crate::Call<RouteCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -76,7 +78,7 @@ impl<'a> Routes<'a> {
         &self,
         route_id: &str,
         params: &RouteDeleteParams,
-    ) -> crate::Call<'a, RouteDeleteResponse> {
+    ) -> crate::Call<RouteDeleteResponse> {
         self.client
             .call(
                 request_delete(route_id, params),
@@ -98,7 +100,7 @@ impl<'a> Routes<'a> {
         &self,
         route_id: &str,
         params: &RouteEditParams,
-    ) -> crate::Call<'a, RouteEditResponse> {
+    ) -> crate::Call<RouteEditResponse> {
         self.client
             .call(
                 request_edit(route_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `teamnet.virtual_networks` resource: `client.teamnet().virtual_networks()`.
 /// `client.teamnet().virtual_networks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct VirtualNetworks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct VirtualNetworks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> VirtualNetworks<'a> {
+impl VirtualNetworks {
     /// List virtual networks
     ///
     /// Lists and filters virtual networks in an account.
@@ -23,7 +23,7 @@ impl<'a> VirtualNetworks<'a> {
     pub fn list(
         &self,
         params: &VirtualNetworkListParams,
-    ) -> crate::Call<'a, VirtualNetworkListResponse> {
+    ) -> crate::Call<VirtualNetworkListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +44,7 @@ impl<'a> VirtualNetworks<'a> {
     pub fn create(
         &self,
         params: &VirtualNetworkCreateParams,
-    ) -> crate::Call<'a, VirtualNetworkCreateResponse> {
+    ) -> crate::Call<VirtualNetworkCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +66,7 @@ impl<'a> VirtualNetworks<'a> {
         &self,
         virtual_network_id: &str,
         params: &VirtualNetworkDeleteParams,
-    ) -> crate::Call<'a, VirtualNetworkDeleteResponse> {
+    ) -> crate::Call<VirtualNetworkDeleteResponse> {
         self.client
             .call(
                 request_delete(virtual_network_id, params),
@@ -88,7 +88,7 @@ impl<'a> VirtualNetworks<'a> {
         &self,
         virtual_network_id: &str,
         params: &VirtualNetworkEditParams,
-    ) -> crate::Call<'a, VirtualNetworkEditResponse> {
+    ) -> crate::Call<VirtualNetworkEditResponse> {
         self.client
             .call(
                 request_edit(virtual_network_id, params),

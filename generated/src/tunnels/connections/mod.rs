@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `tunnels.connections` resource: `client.tunnels().connections()`.
 /// `client.tunnels().connections()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Connections<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Connections {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Connections<'a> {
+impl Connections {
     /// Clean up Argo Tunnel connections
     ///
     /// Removes connections that are in a disconnected or pending reconnect state. We recommend running this command after shutting down a tunnel.
@@ -27,7 +27,7 @@ impl<'a> Connections<'a> {
         &self,
         tunnel_id: &str,
         params: &ConnectionDeleteParams,
-    ) -> crate::Call<'a, ConnectionDeleteResponse> {
+    ) -> crate::Call<ConnectionDeleteResponse> {
         self.client
             .call(
                 request_delete(tunnel_id, params),

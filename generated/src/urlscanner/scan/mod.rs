@@ -6,19 +6,21 @@
 pub mod har;
 pub mod screenshot;
 /// `client.urlscanner().scan()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Scan<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Scan<'a> {
+impl Scan {
     /// `har`: `.urlscanner().scan().har()`
-    pub fn har(&self) -> har::Har<'a> {
-        har::Har { client: self.client }
+    pub fn har(&self) -> har::Har {
+        har::Har {
+            client: self.client.clone(),
+        }
     }
     /// `screenshot`: `.urlscanner().scan().screenshot()`
-    pub fn screenshot(&self) -> screenshot::Screenshot<'a> {
+    pub fn screenshot(&self) -> screenshot::Screenshot {
         screenshot::Screenshot {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Search URL scans
@@ -32,7 +34,7 @@ impl<'a> Scan<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Invalid params.); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ScanGetParams) -> crate::Call<'a, ScanGetResponse> {
+    pub fn get(&self, params: &ScanGetParams) -> crate::Call<ScanGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<ScanGetResponse>)
     }
@@ -47,10 +49,7 @@ impl<'a> Scan<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Invalid params.) (`409`: Scan request denied: hostname was recently scanned.) (`429`: Scan request denied: rate limited.); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &ScanCreateParams,
-    ) -> crate::Call<'a, ScanCreateResponse> {
+    pub fn create(&self, params: &ScanCreateParams) -> crate::Call<ScanCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -72,7 +71,7 @@ impl<'a> Scan<'a> {
         &self,
         scan_id: &str,
         params: &ScanUrlscannerGetScanParams,
-    ) -> crate::Call<'a, ScanUrlscannerGetScanResponse> {
+    ) -> crate::Call<ScanUrlscannerGetScanResponse> {
         self.client
             .call(
                 request_urlscanner_get_scan(scan_id, params),

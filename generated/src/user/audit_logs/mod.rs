@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.audit_logs` resource: `client.user().audit_logs()`.
 /// `client.user().audit_logs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AuditLogs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AuditLogs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> AuditLogs<'a> {
+impl AuditLogs {
     /// Get user audit logs
     ///
     /// Gets a list of audit logs for a user account. Can be filtered by who made the change, on which zone, and the timeframe of the change.
@@ -20,10 +20,7 @@ impl<'a> AuditLogs<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get user audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &AuditLogGetParams,
-    ) -> crate::Call<'a, AuditLogGetResponse> {
+    pub fn get(&self, params: &AuditLogGetParams) -> crate::Call<AuditLogGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<AuditLogGetResponse>)
     }

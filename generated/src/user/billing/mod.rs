@@ -6,21 +6,21 @@
 pub mod history;
 pub mod profile;
 /// `client.user().billing()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Billing<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Billing {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Billing<'a> {
+impl Billing {
     /// `history`: `.user().billing().history()`
-    pub fn history(&self) -> history::History<'a> {
+    pub fn history(&self) -> history::History {
         history::History {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `profile`: `.user().billing().profile()`
-    pub fn profile(&self) -> profile::Profile<'a> {
+    pub fn profile(&self) -> profile::Profile {
         profile::Profile {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

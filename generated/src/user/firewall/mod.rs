@@ -5,15 +5,15 @@
 //! The `user.firewall` resource: `client.user().firewall()`.
 pub mod access_rules;
 /// `client.user().firewall()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Firewall<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Firewall {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Firewall<'a> {
+impl Firewall {
     /// `access_rules`: `.user().firewall().access_rules()`
-    pub fn access_rules(&self) -> access_rules::AccessRules<'a> {
+    pub fn access_rules(&self) -> access_rules::AccessRules {
         access_rules::AccessRules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

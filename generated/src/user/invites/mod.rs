@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.invites` resource: `client.user().invites()`.
 /// `client.user().invites()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Invites<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Invites {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Invites<'a> {
+impl Invites {
     /// List Invitations
     ///
     /// Lists all invitations associated with my user.
@@ -20,7 +20,7 @@ impl<'a> Invites<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Invitations response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self) -> crate::Call<'a, InviteListResponse> {
+    pub fn list(&self) -> crate::Call<InviteListResponse> {
         self.client
             .call(request_list(), crate::runtime::enveloped_whole::<InviteListResponse>)
     }
@@ -35,7 +35,7 @@ impl<'a> Invites<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Invitation Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, invite_id: &str) -> crate::Call<'a, InviteGetResponse> {
+    pub fn get(&self, invite_id: &str) -> crate::Call<InviteGetResponse> {
         self.client
             .call(request_get(invite_id), crate::runtime::enveloped::<InviteGetResponse>)
     }
@@ -54,7 +54,7 @@ impl<'a> Invites<'a> {
         &self,
         invite_id: &str,
         params: &InviteEditParams,
-    ) -> crate::Call<'a, InviteEditResponse> {
+    ) -> crate::Call<InviteEditResponse> {
         self.client
             .call(
                 request_edit(invite_id, params),

@@ -7,27 +7,27 @@ pub mod monitors;
 pub mod pools;
 pub mod preview;
 /// `client.user().load_balancers()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct LoadBalancers<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct LoadBalancers {
+    pub(crate) client: crate::Client,
 }
-impl<'a> LoadBalancers<'a> {
+impl LoadBalancers {
     /// `monitors`: `.user().load_balancers().monitors()`
-    pub fn monitors(&self) -> monitors::Monitors<'a> {
+    pub fn monitors(&self) -> monitors::Monitors {
         monitors::Monitors {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `pools`: `.user().load_balancers().pools()`
-    pub fn pools(&self) -> pools::Pools<'a> {
+    pub fn pools(&self) -> pools::Pools {
         pools::Pools {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `preview`: `.user().load_balancers().preview()`
-    pub fn preview(&self) -> preview::Preview<'a> {
+    pub fn preview(&self) -> preview::Preview {
         preview::Preview {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

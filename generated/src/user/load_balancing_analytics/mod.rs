@@ -5,15 +5,15 @@
 //! The `user.load_balancing_analytics` resource: `client.user().load_balancing_analytics()`.
 pub mod events;
 /// `client.user().load_balancing_analytics()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct LoadBalancingAnalytics<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct LoadBalancingAnalytics {
+    pub(crate) client: crate::Client,
 }
-impl<'a> LoadBalancingAnalytics<'a> {
+impl LoadBalancingAnalytics {
     /// `events`: `.user().load_balancing_analytics().events()`
-    pub fn events(&self) -> events::Events<'a> {
+    pub fn events(&self) -> events::Events {
         events::Events {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.organizations` resource: `client.user().organizations()`.
 /// `client.user().organizations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Organizations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Organizations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Organizations<'a> {
+impl Organizations {
     /// List Organizations
     ///
     /// Lists organizations the user is associated with.
@@ -23,7 +23,7 @@ impl<'a> Organizations<'a> {
     pub fn list(
         &self,
         params: &OrganizationListParams,
-    ) -> crate::Call<'a, OrganizationListResponse> {
+    ) -> crate::Call<OrganizationListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -41,10 +41,7 @@ impl<'a> Organizations<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Organization Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        organization_id: &str,
-    ) -> crate::Call<'a, OrganizationGetResponse> {
+    pub fn get(&self, organization_id: &str) -> crate::Call<OrganizationGetResponse> {
         self.client
             .call(
                 request_get(organization_id),
@@ -66,7 +63,7 @@ impl<'a> Organizations<'a> {
         &self,
         organization_id: &str,
         params: &OrganizationDeleteParams,
-    ) -> crate::Call<'a, OrganizationDeleteResponse> {
+    ) -> crate::Call<OrganizationDeleteResponse> {
         self.client
             .call(
                 request_delete(organization_id, params),

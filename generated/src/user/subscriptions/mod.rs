@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.subscriptions` resource: `client.user().subscriptions()`.
 /// `client.user().subscriptions()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Subscriptions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Subscriptions {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Subscriptions<'a> {
+impl Subscriptions {
     /// Get User Subscriptions
     ///
     /// Lists all of a user's subscriptions.
@@ -20,7 +20,7 @@ impl<'a> Subscriptions<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get User Subscriptions response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self) -> crate::Call<'a, SubscriptionListResponse> {
+    pub fn list(&self) -> crate::Call<SubscriptionListResponse> {
         self.client
             .call(
                 request_list(),
@@ -42,7 +42,7 @@ impl<'a> Subscriptions<'a> {
         &self,
         identifier: &str,
         params: &SubscriptionUpdateParams,
-    ) -> crate::Call<'a, SubscriptionUpdateResponse> {
+    ) -> crate::Call<SubscriptionUpdateResponse> {
         self.client
             .call(
                 request_update(identifier, params),
@@ -64,7 +64,7 @@ impl<'a> Subscriptions<'a> {
         &self,
         identifier: &str,
         params: &SubscriptionDeleteParams,
-    ) -> crate::Call<'a, SubscriptionDeleteResponse> {
+    ) -> crate::Call<SubscriptionDeleteResponse> {
         self.client
             .call(
                 request_delete(identifier, params),

@@ -7,27 +7,27 @@ pub mod permission_groups;
 pub mod value;
 pub mod verify;
 /// `client.user().tokens()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tokens<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tokens<'a> {
+impl Tokens {
     /// `permission_groups`: `.user().tokens().permission_groups()`
-    pub fn permission_groups(&self) -> permission_groups::PermissionGroups<'a> {
+    pub fn permission_groups(&self) -> permission_groups::PermissionGroups {
         permission_groups::PermissionGroups {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `value`: `.user().tokens().value()`
-    pub fn value(&self) -> value::Value<'a> {
+    pub fn value(&self) -> value::Value {
         value::Value {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `verify`: `.user().tokens().verify()`
-    pub fn verify(&self) -> verify::Verify<'a> {
+    pub fn verify(&self) -> verify::Verify {
         verify::Verify {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Tokens
@@ -41,7 +41,7 @@ impl<'a> Tokens<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Tokens response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &TokenListParams) -> crate::Call<'a, TokenListResponse> {
+    pub fn list(&self, params: &TokenListParams) -> crate::Call<TokenListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -62,7 +62,7 @@ impl<'a> Tokens<'a> {
     pub fn create(
         &self,
         params: &TokenCreateParams,
-    ) -> crate::Call<'a, TokenCreateResponse> {
+    ) -> crate::Call<TokenCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -80,7 +80,7 @@ impl<'a> Tokens<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Token Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, token_id: &str) -> crate::Call<'a, TokenGetResponse> {
+    pub fn get(&self, token_id: &str) -> crate::Call<TokenGetResponse> {
         self.client
             .call(request_get(token_id), crate::runtime::enveloped::<TokenGetResponse>)
     }
@@ -99,7 +99,7 @@ impl<'a> Tokens<'a> {
         &self,
         token_id: &str,
         params: &TokenUpdateParams,
-    ) -> crate::Call<'a, TokenUpdateResponse> {
+    ) -> crate::Call<TokenUpdateResponse> {
         self.client
             .call(
                 request_update(token_id, params),
@@ -121,7 +121,7 @@ impl<'a> Tokens<'a> {
         &self,
         token_id: &str,
         params: &TokenDeleteParams,
-    ) -> crate::Call<'a, TokenDeleteResponse> {
+    ) -> crate::Call<TokenDeleteResponse> {
         self.client
             .call(
                 request_delete(token_id, params),

@@ -9,39 +9,39 @@ pub mod insert;
 pub mod query;
 pub mod upsert;
 /// `client.vectorize().indexes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Indexes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Indexes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Indexes<'a> {
+impl Indexes {
     /// `delete_by_ids`: `.vectorize().indexes().delete_by_ids()`
-    pub fn delete_by_ids(&self) -> delete_by_ids::DeleteByIds<'a> {
+    pub fn delete_by_ids(&self) -> delete_by_ids::DeleteByIds {
         delete_by_ids::DeleteByIds {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `get_by_ids`: `.vectorize().indexes().get_by_ids()`
-    pub fn get_by_ids(&self) -> get_by_ids::GetByIds<'a> {
+    pub fn get_by_ids(&self) -> get_by_ids::GetByIds {
         get_by_ids::GetByIds {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `insert`: `.vectorize().indexes().insert()`
-    pub fn insert(&self) -> insert::Insert<'a> {
+    pub fn insert(&self) -> insert::Insert {
         insert::Insert {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `query`: `.vectorize().indexes().query()`
-    pub fn query(&self) -> query::Query<'a> {
+    pub fn query(&self) -> query::Query {
         query::Query {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `upsert`: `.vectorize().indexes().upsert()`
-    pub fn upsert(&self) -> upsert::Upsert<'a> {
+    pub fn upsert(&self) -> upsert::Upsert {
         upsert::Upsert {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Vectorize Indexes (Deprecated)
@@ -58,7 +58,7 @@ impl<'a> Indexes<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Vectorize Index Failure Response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn list(&self, params: &IndexListParams) -> crate::Call<'a, IndexListResponse> {
+    pub fn list(&self, params: &IndexListParams) -> crate::Call<IndexListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<IndexListResponse>)
     }
@@ -79,7 +79,7 @@ impl<'a> Indexes<'a> {
     pub fn create(
         &self,
         params: &IndexCreateParams,
-    ) -> crate::Call<'a, IndexCreateResponse> {
+    ) -> crate::Call<IndexCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -104,7 +104,7 @@ impl<'a> Indexes<'a> {
         &self,
         index_name: &str,
         params: &IndexGetParams,
-    ) -> crate::Call<'a, IndexGetResponse> {
+    ) -> crate::Call<IndexGetResponse> {
         self.client
             .call(
                 request_get(index_name, params),
@@ -129,7 +129,7 @@ impl<'a> Indexes<'a> {
         &self,
         index_name: &str,
         params: &IndexUpdateParams,
-    ) -> crate::Call<'a, IndexUpdateResponse> {
+    ) -> crate::Call<IndexUpdateResponse> {
         self.client
             .call(
                 request_update(index_name, params),
@@ -154,7 +154,7 @@ impl<'a> Indexes<'a> {
         &self,
         index_name: &str,
         params: &IndexDeleteParams,
-    ) -> crate::Call<'a, IndexDeleteResponse> {
+    ) -> crate::Call<IndexDeleteResponse> {
         self.client
             .call(
                 request_delete(index_name, params),

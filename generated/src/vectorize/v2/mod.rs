@@ -5,15 +5,15 @@
 //! The `vectorize.v2` resource: `client.vectorize().v2()`.
 pub mod indexes;
 /// `client.vectorize().v2()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct V2<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct V2 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> V2<'a> {
+impl V2 {
     /// `indexes`: `.vectorize().v2().indexes()`
-    pub fn indexes(&self) -> indexes::Indexes<'a> {
+    pub fn indexes(&self) -> indexes::Indexes {
         indexes::Indexes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

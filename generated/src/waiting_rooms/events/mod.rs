@@ -5,15 +5,15 @@
 //! The `waiting_rooms.events` resource: `client.waiting_rooms().events()`.
 pub mod details;
 /// `client.waiting_rooms().events()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Events<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Events {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Events<'a> {
+impl Events {
     /// `details`: `.waiting_rooms().events().details()`
-    pub fn details(&self) -> details::Details<'a> {
+    pub fn details(&self) -> details::Details {
         details::Details {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List events
@@ -31,7 +31,7 @@ impl<'a> Events<'a> {
         &self,
         waiting_room_id: &str,
         params: &EventListParams,
-    ) -> crate::Call<'a, EventListResponse> {
+    ) -> crate::Call<EventListResponse> {
         self.client
             .call(
                 request_list(waiting_room_id, params),
@@ -53,7 +53,7 @@ impl<'a> Events<'a> {
         &self,
         waiting_room_id: &str,
         params: &EventCreateParams,
-    ) -> crate::Call<'a, EventCreateResponse> {
+    ) -> crate::Call<EventCreateResponse> {
         self.client
             .call(
                 request_create(waiting_room_id, params),
@@ -76,7 +76,7 @@ impl<'a> Events<'a> {
         waiting_room_id: &str,
         event_id: &str,
         params: &EventGetParams,
-    ) -> crate::Call<'a, EventGetResponse> {
+    ) -> crate::Call<EventGetResponse> {
         self.client
             .call(
                 request_get(waiting_room_id, event_id, params),
@@ -99,7 +99,7 @@ impl<'a> Events<'a> {
         waiting_room_id: &str,
         event_id: &str,
         params: &EventUpdateParams,
-    ) -> crate::Call<'a, EventUpdateResponse> {
+    ) -> crate::Call<EventUpdateResponse> {
         self.client
             .call(
                 request_update(waiting_room_id, event_id, params),
@@ -122,7 +122,7 @@ impl<'a> Events<'a> {
         waiting_room_id: &str,
         event_id: &str,
         params: &EventDeleteParams,
-    ) -> crate::Call<'a, EventDeleteResponse> {
+    ) -> crate::Call<EventDeleteResponse> {
         self.client
             .call(
                 request_delete(waiting_room_id, event_id, params),
@@ -145,7 +145,7 @@ impl<'a> Events<'a> {
         waiting_room_id: &str,
         event_id: &str,
         params: &EventEditParams,
-    ) -> crate::Call<'a, EventEditResponse> {
+    ) -> crate::Call<EventEditResponse> {
         self.client
             .call(
                 request_edit(waiting_room_id, event_id, params),

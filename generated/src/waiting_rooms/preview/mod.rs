@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `waiting_rooms.preview` resource: `client.waiting_rooms().preview()`.
 /// `client.waiting_rooms().preview()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Preview<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Preview<'a> {
+impl Preview {
     /// Create a custom waiting room page preview
     ///
     /// Creates a waiting room page preview. Upload a custom waiting room page for preview. You will receive a preview URL in the form `http://waitingrooms.dev/preview/<uuid>`. You can use the following query parameters to change the state of the preview:
@@ -40,7 +40,7 @@ impl<'a> Preview<'a> {
     pub fn create(
         &self,
         params: &PreviewCreateParams,
-    ) -> crate::Call<'a, PreviewCreateResponse> {
+    ) -> crate::Call<PreviewCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::json::<PreviewCreateResponse>)
     }

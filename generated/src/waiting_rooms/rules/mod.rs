@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `waiting_rooms.rules` resource: `client.waiting_rooms().rules()`.
 /// `client.waiting_rooms().rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rules<'a> {
+impl Rules {
     /// List Waiting Room Rules
     ///
     /// Lists rules for a waiting room.
@@ -24,7 +24,7 @@ impl<'a> Rules<'a> {
         &self,
         waiting_room_id: &str,
         params: &RuleListParams,
-    ) -> crate::Call<'a, RuleListResponse> {
+    ) -> crate::Call<RuleListResponse> {
         self.client
             .call(
                 request_list(waiting_room_id, params),
@@ -46,7 +46,7 @@ impl<'a> Rules<'a> {
         &self,
         waiting_room_id: &str,
         params: &RuleUpdateParams,
-    ) -> crate::Call<'a, RuleUpdateResponse> {
+    ) -> crate::Call<RuleUpdateResponse> {
         self.client
             .call(
                 request_update(waiting_room_id, params),
@@ -68,7 +68,7 @@ impl<'a> Rules<'a> {
         &self,
         waiting_room_id: &str,
         params: &RuleCreateParams,
-    ) -> crate::Call<'a, RuleCreateResponse> {
+    ) -> crate::Call<RuleCreateResponse> {
         self.client
             .call(
                 request_create(waiting_room_id, params),
@@ -91,7 +91,7 @@ impl<'a> Rules<'a> {
         waiting_room_id: &str,
         rule_id: &str,
         params: &RuleDeleteParams,
-    ) -> crate::Call<'a, RuleDeleteResponse> {
+    ) -> crate::Call<RuleDeleteResponse> {
         self.client
             .call(
                 request_delete(waiting_room_id, rule_id, params),
@@ -114,7 +114,7 @@ impl<'a> Rules<'a> {
         waiting_room_id: &str,
         rule_id: &str,
         params: &RuleEditParams,
-    ) -> crate::Call<'a, RuleEditResponse> {
+    ) -> crate::Call<RuleEditResponse> {
         self.client
             .call(
                 request_edit(waiting_room_id, rule_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `waiting_rooms.settings` resource: `client.waiting_rooms().settings()`.
 /// `client.waiting_rooms().settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// Get zone-level Waiting Room settings
     ///
     /// `GET /zones/{zone_id}/waiting_rooms/settings` (operation `waiting-room-get-zone-settings`)
@@ -18,7 +18,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: The current zone-level Waiting Room settings response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &SettingGetParams) -> crate::Call<'a, SettingGetResponse> {
+    pub fn get(&self, params: &SettingGetParams) -> crate::Call<SettingGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<SettingGetResponse>)
     }
     /// Update zone-level Waiting Room settings
@@ -33,7 +33,7 @@ impl<'a> Settings<'a> {
     pub fn update(
         &self,
         params: &SettingUpdateParams,
-    ) -> crate::Call<'a, SettingUpdateResponse> {
+    ) -> crate::Call<SettingUpdateResponse> {
         self.client
             .call(request_update(params), crate::runtime::json::<SettingUpdateResponse>)
     }
@@ -46,10 +46,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: The zone-level Waiting Room settings response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(
-        &self,
-        params: &SettingEditParams,
-    ) -> crate::Call<'a, SettingEditResponse> {
+    pub fn edit(&self, params: &SettingEditParams) -> crate::Call<SettingEditResponse> {
         self.client
             .call(request_edit(params), crate::runtime::json::<SettingEditResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `waiting_rooms.status` resource: `client.waiting_rooms().status()`.
 /// `client.waiting_rooms().status()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Status<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Status<'a> {
+impl Status {
     /// Get waiting room status
     ///
     /// Fetches the status of a configured waiting room. Response fields include:
@@ -32,7 +32,7 @@ impl<'a> Status<'a> {
         &self,
         waiting_room_id: &str,
         params: &StatusGetParams,
-    ) -> crate::Call<'a, StatusGetResponse> {
+    ) -> crate::Call<StatusGetResponse> {
         self.client
             .call(
                 request_get(waiting_room_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `warp_connector.token` resource: `client.warp_connector().token()`.
 /// `client.warp_connector().token()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Token<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Token<'a> {
+impl Token {
     /// Get a Warp Connector Tunnel token
     ///
     /// Gets the token used to associate warp device with a specific Warp Connector tunnel.
@@ -24,7 +24,7 @@ impl<'a> Token<'a> {
         &self,
         tunnel_id: &str,
         params: &TokenGetParams,
-    ) -> crate::Call<'a, TokenGetResponse> {
+    ) -> crate::Call<TokenGetResponse> {
         self.client
             .call(
                 request_get(tunnel_id, params),

@@ -5,15 +5,15 @@
 //! The `web3.hostnames` resource: `client.web3().hostnames()`.
 pub mod ipfs_universal_path;
 /// `client.web3().hostnames()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Hostnames<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Hostnames {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Hostnames<'a> {
+impl Hostnames {
     /// `ipfs_universal_path`: `.web3().hostnames().ipfs_universal_path()`
-    pub fn ipfs_universal_path(&self) -> ipfs_universal_path::IpfsUniversalPath<'a> {
+    pub fn ipfs_universal_path(&self) -> ipfs_universal_path::IpfsUniversalPath {
         ipfs_universal_path::IpfsUniversalPath {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Web3 Hostnames
@@ -28,7 +28,7 @@ impl<'a> Hostnames<'a> {
     pub fn list(
         &self,
         params: &HostnameListParams,
-    ) -> crate::Call<'a, HostnameListResponse> {
+    ) -> crate::Call<HostnameListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -47,7 +47,7 @@ impl<'a> Hostnames<'a> {
     pub fn create(
         &self,
         params: &HostnameCreateParams,
-    ) -> crate::Call<'a, HostnameCreateResponse> {
+    ) -> crate::Call<HostnameCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -67,7 +67,7 @@ impl<'a> Hostnames<'a> {
         &self,
         identifier: &str,
         params: &HostnameGetParams,
-    ) -> crate::Call<'a, HostnameGetResponse> {
+    ) -> crate::Call<HostnameGetResponse> {
         self.client
             .call(
                 request_get(identifier, params),
@@ -87,7 +87,7 @@ impl<'a> Hostnames<'a> {
         &self,
         identifier: &str,
         params: &HostnameDeleteParams,
-    ) -> crate::Call<'a, HostnameDeleteResponse> {
+    ) -> crate::Call<HostnameDeleteResponse> {
         self.client
             .call(
                 request_delete(identifier, params),
@@ -107,7 +107,7 @@ impl<'a> Hostnames<'a> {
         &self,
         identifier: &str,
         params: &HostnameEditParams,
-    ) -> crate::Call<'a, HostnameEditResponse> {
+    ) -> crate::Call<HostnameEditResponse> {
         self.client
             .call(
                 request_edit(identifier, params),

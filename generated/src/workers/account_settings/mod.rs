@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.account_settings` resource: `client.workers().account_settings()`.
 /// `client.workers().account_settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AccountSettings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> AccountSettings<'a> {
+impl AccountSettings {
     /// Fetch Worker Account Settings
     ///
     /// Fetches Worker account settings for an account.
@@ -23,7 +23,7 @@ impl<'a> AccountSettings<'a> {
     pub fn get(
         &self,
         params: &AccountSettingGetParams,
-    ) -> crate::Call<'a, AccountSettingGetResponse> {
+    ) -> crate::Call<AccountSettingGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> AccountSettings<'a> {
     pub fn update(
         &self,
         params: &AccountSettingUpdateParams,
-    ) -> crate::Call<'a, AccountSettingUpdateResponse> {
+    ) -> crate::Call<AccountSettingUpdateResponse> {
         self.client
             .call(
                 request_update(params),

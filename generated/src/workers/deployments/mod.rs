@@ -5,15 +5,15 @@
 //! The `workers.deployments` resource: `client.workers().deployments()`.
 pub mod by_script;
 /// `client.workers().deployments()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Deployments<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Deployments {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Deployments<'a> {
+impl Deployments {
     /// `by_script`: `.workers().deployments().by_script()`
-    pub fn by_script(&self) -> by_script::ByScript<'a> {
+    pub fn by_script(&self) -> by_script::ByScript {
         by_script::ByScript {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

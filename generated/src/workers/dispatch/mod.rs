@@ -5,15 +5,15 @@
 //! The `workers.dispatch` resource: `client.workers().dispatch()`.
 pub mod namespaces;
 /// `client.workers().dispatch()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dispatch<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dispatch {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Dispatch<'a> {
+impl Dispatch {
     /// `namespaces`: `.workers().dispatch().namespaces()`
-    pub fn namespaces(&self) -> namespaces::Namespaces<'a> {
+    pub fn namespaces(&self) -> namespaces::Namespaces {
         namespaces::Namespaces {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

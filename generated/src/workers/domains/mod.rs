@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.domains` resource: `client.workers().domains()`.
 /// `client.workers().domains()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Domains<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Domains {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Domains<'a> {
+impl Domains {
     /// List Domains
     ///
     /// Lists all Worker Domains for an account.
@@ -20,10 +20,7 @@ impl<'a> Domains<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Domains response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &DomainListParams,
-    ) -> crate::Call<'a, DomainListResponse> {
+    pub fn list(&self, params: &DomainListParams) -> crate::Call<DomainListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<DomainListResponse>)
     }
@@ -41,7 +38,7 @@ impl<'a> Domains<'a> {
     pub fn update(
         &self,
         params: &DomainUpdateParams,
-    ) -> crate::Call<'a, DomainUpdateResponse> {
+    ) -> crate::Call<DomainUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -63,7 +60,7 @@ impl<'a> Domains<'a> {
         &self,
         domain_name: &str,
         params: &DomainGetParams,
-    ) -> crate::Call<'a, DomainGetResponse> {
+    ) -> crate::Call<DomainGetResponse> {
         self.client
             .call(
                 request_get(domain_name, params),
@@ -85,7 +82,7 @@ impl<'a> Domains<'a> {
         &self,
         domain_name: &str,
         params: &DomainDeleteParams,
-    ) -> crate::Call<'a, DomainDeleteResponse> {
+    ) -> crate::Call<DomainDeleteResponse> {
         self.client
             .call(
                 request_delete(domain_name, params),

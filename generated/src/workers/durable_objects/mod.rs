@@ -5,15 +5,15 @@
 //! The `workers.durable_objects` resource: `client.workers().durable_objects()`.
 pub mod namespaces;
 /// `client.workers().durable_objects()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DurableObjects<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DurableObjects {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DurableObjects<'a> {
+impl DurableObjects {
     /// `namespaces`: `.workers().durable_objects().namespaces()`
-    pub fn namespaces(&self) -> namespaces::Namespaces<'a> {
+    pub fn namespaces(&self) -> namespaces::Namespaces {
         namespaces::Namespaces {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

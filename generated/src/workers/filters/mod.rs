@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.filters` resource: `client.workers().filters()`.
 /// `client.workers().filters()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Filters<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Filters {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Filters<'a> {
+impl Filters {
     /// List Filters
     ///
     /// `GET /zones/{zone_id}/workers/filters` (operation `worker-filters-(-deprecated)-list-filters`)
@@ -21,10 +21,7 @@ impl<'a> Filters<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Filters response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn list(
-        &self,
-        params: &FilterListParams,
-    ) -> crate::Call<'a, FilterListResponse> {
+    pub fn list(&self, params: &FilterListParams) -> crate::Call<FilterListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<FilterListResponse>)
     }
@@ -43,7 +40,7 @@ impl<'a> Filters<'a> {
     pub fn create(
         &self,
         params: &FilterCreateParams,
-    ) -> crate::Call<'a, FilterCreateResponse> {
+    ) -> crate::Call<FilterCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +63,7 @@ impl<'a> Filters<'a> {
         &self,
         id: &str,
         params: &FilterUpdateParams,
-    ) -> crate::Call<'a, FilterUpdateResponse> {
+    ) -> crate::Call<FilterUpdateResponse> {
         self.client
             .call(
                 request_update(id, params),
@@ -89,7 +86,7 @@ impl<'a> Filters<'a> {
         &self,
         id: &str,
         params: &FilterDeleteParams,
-    ) -> crate::Call<'a, FilterDeleteResponse> {
+    ) -> crate::Call<FilterDeleteResponse> {
         self.client
             .call(
                 request_delete(id, params),

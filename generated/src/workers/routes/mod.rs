@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.routes` resource: `client.workers().routes()`.
 /// `client.workers().routes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Routes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Routes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Routes<'a> {
+impl Routes {
     /// List Routes
     ///
     /// Returns routes for a zone.
@@ -20,7 +20,7 @@ impl<'a> Routes<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Routes response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &RouteListParams) -> crate::Call<'a, RouteListResponse> {
+    pub fn list(&self, params: &RouteListParams) -> crate::Call<RouteListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<RouteListResponse>)
     }
@@ -38,7 +38,7 @@ impl<'a> Routes<'a> {
     pub fn create(
         &self,
         params: &RouteCreateParams,
-    ) -> crate::Call<'a, RouteCreateResponse> {
+    ) -> crate::Call<RouteCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -60,7 +60,7 @@ impl<'a> Routes<'a> {
         &self,
         route_id: &str,
         params: &RouteGetParams,
-    ) -> crate::Call<'a, RouteGetResponse> {
+    ) -> crate::Call<RouteGetResponse> {
         self.client
             .call(
                 request_get(route_id, params),
@@ -82,7 +82,7 @@ impl<'a> Routes<'a> {
         &self,
         route_id: &str,
         params: &RouteUpdateParams,
-    ) -> crate::Call<'a, RouteUpdateResponse> {
+    ) -> crate::Call<RouteUpdateResponse> {
         self.client
             .call(
                 request_update(route_id, params),
@@ -104,7 +104,7 @@ impl<'a> Routes<'a> {
         &self,
         route_id: &str,
         params: &RouteDeleteParams,
-    ) -> crate::Call<'a, RouteDeleteResponse> {
+    ) -> crate::Call<RouteDeleteResponse> {
         self.client
             .call(
                 request_delete(route_id, params),

@@ -5,15 +5,15 @@
 //! The `workers.script` resource: `client.workers().script()`.
 pub mod bindings;
 /// `client.workers().script()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Script<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Script<'a> {
+impl Script {
     /// `bindings`: `.workers().script().bindings()`
-    pub fn bindings(&self) -> bindings::Bindings<'a> {
+    pub fn bindings(&self) -> bindings::Bindings {
         bindings::Bindings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Download Worker
@@ -30,7 +30,7 @@ impl<'a> Script<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Download Worker response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn get(&self, params: &ScriptGetParams) -> crate::Call<'a, ScriptGetResponse> {
+    pub fn get(&self, params: &ScriptGetParams) -> crate::Call<ScriptGetResponse> {
         self.client.call(request_get(params), crate::runtime::bytes)
     }
     /// Upload Worker
@@ -50,7 +50,7 @@ impl<'a> Script<'a> {
     pub fn update(
         &self,
         params: &ScriptUpdateParams,
-    ) -> crate::Call<'a, ScriptUpdateResponse> {
+    ) -> crate::Call<ScriptUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -74,7 +74,7 @@ impl<'a> Script<'a> {
     pub fn delete(
         &self,
         params: &ScriptDeleteParams,
-    ) -> crate::Call<'a, ScriptDeleteResponse> {
+    ) -> crate::Call<ScriptDeleteResponse> {
         self.client
             .call(request_delete(params), crate::runtime::json::<ScriptDeleteResponse>)
     }

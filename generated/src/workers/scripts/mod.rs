@@ -12,57 +12,57 @@ pub mod tails;
 pub mod usage_model;
 pub mod versions;
 /// `client.workers().scripts()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Scripts<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Scripts {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Scripts<'a> {
+impl Scripts {
     /// `content`: `.workers().scripts().content()`
-    pub fn content(&self) -> content::Content<'a> {
+    pub fn content(&self) -> content::Content {
         content::Content {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `deployments`: `.workers().scripts().deployments()`
-    pub fn deployments(&self) -> deployments::Deployments<'a> {
+    pub fn deployments(&self) -> deployments::Deployments {
         deployments::Deployments {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `schedules`: `.workers().scripts().schedules()`
-    pub fn schedules(&self) -> schedules::Schedules<'a> {
+    pub fn schedules(&self) -> schedules::Schedules {
         schedules::Schedules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `script_settings`: `.workers().scripts().script_settings()`
-    pub fn script_settings(&self) -> script_settings::ScriptSettings<'a> {
+    pub fn script_settings(&self) -> script_settings::ScriptSettings {
         script_settings::ScriptSettings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `settings`: `.workers().scripts().settings()`
-    pub fn settings(&self) -> settings::Settings<'a> {
+    pub fn settings(&self) -> settings::Settings {
         settings::Settings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tails`: `.workers().scripts().tails()`
-    pub fn tails(&self) -> tails::Tails<'a> {
+    pub fn tails(&self) -> tails::Tails {
         tails::Tails {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `usage_model`: `.workers().scripts().usage_model()`
-    pub fn usage_model(&self) -> usage_model::UsageModel<'a> {
+    pub fn usage_model(&self) -> usage_model::UsageModel {
         usage_model::UsageModel {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `versions`: `.workers().scripts().versions()`
-    pub fn versions(&self) -> versions::Versions<'a> {
+    pub fn versions(&self) -> versions::Versions {
         versions::Versions {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Workers
@@ -76,10 +76,7 @@ impl<'a> Scripts<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Workers response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &ScriptListParams,
-    ) -> crate::Call<'a, ScriptListResponse> {
+    pub fn list(&self, params: &ScriptListParams) -> crate::Call<ScriptListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<ScriptListResponse>)
     }
@@ -98,7 +95,7 @@ impl<'a> Scripts<'a> {
         &self,
         script_name: &str,
         params: &ScriptGetParams,
-    ) -> crate::Call<'a, ScriptGetResponse> {
+    ) -> crate::Call<ScriptGetResponse> {
         self.client.call(request_get(script_name, params), crate::runtime::bytes)
     }
     /// Upload Worker Module
@@ -116,7 +113,7 @@ impl<'a> Scripts<'a> {
         &self,
         script_name: &str,
         params: &ScriptUpdateParams,
-    ) -> crate::Call<'a, ScriptUpdateResponse> {
+    ) -> crate::Call<ScriptUpdateResponse> {
         self.client
             .call(
                 request_update(script_name, params),
@@ -138,7 +135,7 @@ impl<'a> Scripts<'a> {
         &self,
         script_name: &str,
         params: &ScriptDeleteParams,
-    ) -> crate::Call<'a, ScriptDeleteResponse> {
+    ) -> crate::Call<ScriptDeleteResponse> {
         self.client
             .call(
                 request_delete(script_name, params),

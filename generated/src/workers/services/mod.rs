@@ -5,15 +5,15 @@
 //! The `workers.services` resource: `client.workers().services()`.
 pub mod environments;
 /// `client.workers().services()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Services<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Services<'a> {
+impl Services {
     /// `environments`: `.workers().services().environments()`
-    pub fn environments(&self) -> environments::Environments<'a> {
+    pub fn environments(&self) -> environments::Environments {
         environments::Environments {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

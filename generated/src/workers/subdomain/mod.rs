@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.subdomain` resource: `client.workers().subdomain()`.
 /// `client.workers().subdomain()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Subdomain<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Subdomain {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Subdomain<'a> {
+impl Subdomain {
     /// Get Subdomain
     ///
     /// Returns a Workers subdomain for an account.
@@ -20,10 +20,7 @@ impl<'a> Subdomain<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Subdomain response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &SubdomainGetParams,
-    ) -> crate::Call<'a, SubdomainGetResponse> {
+    pub fn get(&self, params: &SubdomainGetParams) -> crate::Call<SubdomainGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<SubdomainGetResponse>)
     }
@@ -41,7 +38,7 @@ impl<'a> Subdomain<'a> {
     pub fn update(
         &self,
         params: &SubdomainUpdateParams,
-    ) -> crate::Call<'a, SubdomainUpdateResponse> {
+    ) -> crate::Call<SubdomainUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `zerotrust.connectivity_settings` resource: `client.zerotrust().connectivity_settings()`.
 /// `client.zerotrust().connectivity_settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ConnectivitySettings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ConnectivitySettings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ConnectivitySettings<'a> {
+impl ConnectivitySettings {
     /// Get Zero Trust Connectivity Settings
     ///
     /// Gets the Zero Trust Connectivity Settings for the given account.
@@ -23,7 +23,7 @@ impl<'a> ConnectivitySettings<'a> {
     pub fn get(
         &self,
         params: &ConnectivitySettingGetParams,
-    ) -> crate::Call<'a, ConnectivitySettingGetResponse> {
+    ) -> crate::Call<ConnectivitySettingGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> ConnectivitySettings<'a> {
     pub fn edit(
         &self,
         params: &ConnectivitySettingEditParams,
-    ) -> crate::Call<'a, ConnectivitySettingEditResponse> {
+    ) -> crate::Call<ConnectivitySettingEditResponse> {
         self.client
             .call(
                 request_edit(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `zt_risk_scoring.behaviors` resource: `client.zt_risk_scoring().behaviors()`.
 /// `client.zt_risk_scoring().behaviors()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Behaviors<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Behaviors {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Behaviors<'a> {
+impl Behaviors {
     /// Get behaviors
     ///
     /// Get all behaviors and associated configuration
@@ -20,10 +20,7 @@ impl<'a> Behaviors<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get behaviors response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &BehaviorGetParams,
-    ) -> crate::Call<'a, BehaviorGetResponse> {
+    pub fn get(&self, params: &BehaviorGetParams) -> crate::Call<BehaviorGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<BehaviorGetResponse>)
     }
@@ -41,7 +38,7 @@ impl<'a> Behaviors<'a> {
     pub fn update(
         &self,
         params: &BehaviorUpdateParams,
-    ) -> crate::Call<'a, BehaviorUpdateResponse> {
+    ) -> crate::Call<BehaviorUpdateResponse> {
         self.client
             .call(
                 request_update(params),

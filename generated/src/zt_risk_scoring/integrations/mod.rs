@@ -5,15 +5,15 @@
 //! The `zt_risk_scoring.integrations` resource: `client.zt_risk_scoring().integrations()`.
 pub mod reference_id;
 /// `client.zt_risk_scoring().integrations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Integrations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Integrations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Integrations<'a> {
+impl Integrations {
     /// `reference_id`: `.zt_risk_scoring().integrations().reference_id()`
-    pub fn reference_id(&self) -> reference_id::ReferenceId<'a> {
+    pub fn reference_id(&self) -> reference_id::ReferenceId {
         reference_id::ReferenceId {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List all risk score integrations for the account.
@@ -30,7 +30,7 @@ impl<'a> Integrations<'a> {
     pub fn list(
         &self,
         params: &IntegrationListParams,
-    ) -> crate::Call<'a, IntegrationListResponse> {
+    ) -> crate::Call<IntegrationListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +51,7 @@ impl<'a> Integrations<'a> {
     pub fn create(
         &self,
         params: &IntegrationCreateParams,
-    ) -> crate::Call<'a, IntegrationCreateResponse> {
+    ) -> crate::Call<IntegrationCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -73,7 +73,7 @@ impl<'a> Integrations<'a> {
         &self,
         integration_id: &str,
         params: &IntegrationGetParams,
-    ) -> crate::Call<'a, IntegrationGetResponse> {
+    ) -> crate::Call<IntegrationGetResponse> {
         self.client
             .call(
                 request_get(integration_id, params),
@@ -97,7 +97,7 @@ impl<'a> Integrations<'a> {
         &self,
         integration_id: &str,
         params: &IntegrationUpdateParams,
-    ) -> crate::Call<'a, IntegrationUpdateResponse> {
+    ) -> crate::Call<IntegrationUpdateResponse> {
         self.client
             .call(
                 request_update(integration_id, params),
@@ -119,7 +119,7 @@ impl<'a> Integrations<'a> {
         &self,
         integration_id: &str,
         params: &IntegrationDeleteParams,
-    ) -> crate::Call<'a, IntegrationDeleteResponse> {
+    ) -> crate::Call<IntegrationDeleteResponse> {
         self.client
             .call(
                 request_delete(integration_id, params),

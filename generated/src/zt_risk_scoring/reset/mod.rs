@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `zt_risk_scoring.reset` resource: `client.zt_risk_scoring().reset()`.
 /// `client.zt_risk_scoring().reset()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Reset<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Reset {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Reset<'a> {
+impl Reset {
     /// Reset user risk score
     ///
     /// Clear the risk score for a particular user
@@ -24,7 +24,7 @@ impl<'a> Reset<'a> {
         &self,
         user_id: &str,
         params: &ResetCreateParams,
-    ) -> crate::Call<'a, ResetCreateResponse> {
+    ) -> crate::Call<ResetCreateResponse> {
         self.client
             .call(
                 request_create(user_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.apps.ca` resource: `client.access().apps().ca()`.
 /// `client.access().apps().ca()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ca<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ca {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ca<'a> {
+impl Ca {
     /// List short-lived certificate CAs
     ///
     /// Lists short-lived certificate CAs and their public keys.
@@ -20,7 +20,7 @@ impl<'a> Ca<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List short-lived certificate CAs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &CaListParams) -> crate::Call<'a, CaListResponse> {
+    pub fn list(&self, params: &CaListParams) -> crate::Call<CaListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -38,11 +38,7 @@ impl<'a> Ca<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get a short-lived certificate CA response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        app_id: &str,
-        params: &CaGetParams,
-    ) -> crate::Call<'a, CaGetResponse> {
+    pub fn get(&self, app_id: &str, params: &CaGetParams) -> crate::Call<CaGetResponse> {
         self.client
             .call(
                 request_get(app_id, params),
@@ -64,7 +60,7 @@ impl<'a> Ca<'a> {
         &self,
         app_id: &str,
         params: &CaCreateParams,
-    ) -> crate::Call<'a, CaCreateResponse> {
+    ) -> crate::Call<CaCreateResponse> {
         self.client
             .call(
                 request_create(app_id, params),
@@ -86,7 +82,7 @@ impl<'a> Ca<'a> {
         &self,
         app_id: &str,
         params: &CaDeleteParams,
-    ) -> crate::Call<'a, CaDeleteResponse> {
+    ) -> crate::Call<CaDeleteResponse> {
         self.client
             .call(
                 request_delete(app_id, params),
@@ -107,10 +103,7 @@ impl<'a> Ca<'a> {
     pub fn zone_level_access_short_lived_certificate_c_as_list_sho_73b6c780(
         &self,
         params: &CaZoneLevelAccessShortLivedCertificateCAsListSho73b6c780Params,
-    ) -> crate::Call<
-        'a,
-        CaZoneLevelAccessShortLivedCertificateCAsListSho73b6c780Response,
-    > {
+    ) -> crate::Call<CaZoneLevelAccessShortLivedCertificateCAsListSho73b6c780Response> {
         self.client
             .call(
                 request_zone_level_access_short_lived_certificate_c_as_list_sho_73b6c780(
@@ -136,10 +129,7 @@ impl<'a> Ca<'a> {
         &self,
         app_id: &str,
         params: &CaZoneLevelAccessShortLivedCertificateCAsGetAShC2f9349cParams,
-    ) -> crate::Call<
-        'a,
-        CaZoneLevelAccessShortLivedCertificateCAsGetAShC2f9349cResponse,
-    > {
+    ) -> crate::Call<CaZoneLevelAccessShortLivedCertificateCAsGetAShC2f9349cResponse> {
         self.client
             .call(
                 request_zone_level_access_short_lived_certificate_c_as_get_a_sh_c2f9349c(
@@ -166,10 +156,7 @@ impl<'a> Ca<'a> {
         &self,
         app_id: &str,
         params: &CaZoneLevelAccessShortLivedCertificateCAsCreateADc9f4eeeParams,
-    ) -> crate::Call<
-        'a,
-        CaZoneLevelAccessShortLivedCertificateCAsCreateADc9f4eeeResponse,
-    > {
+    ) -> crate::Call<CaZoneLevelAccessShortLivedCertificateCAsCreateADc9f4eeeResponse> {
         self.client
             .call(
                 request_zone_level_access_short_lived_certificate_c_as_create_a_dc9f4eee(
@@ -196,10 +183,7 @@ impl<'a> Ca<'a> {
         &self,
         app_id: &str,
         params: &CaZoneLevelAccessShortLivedCertificateCAsDeleteA09fb1f17Params,
-    ) -> crate::Call<
-        'a,
-        CaZoneLevelAccessShortLivedCertificateCAsDeleteA09fb1f17Response,
-    > {
+    ) -> crate::Call<CaZoneLevelAccessShortLivedCertificateCAsDeleteA09fb1f17Response> {
         self.client
             .call(
                 request_zone_level_access_short_lived_certificate_c_as_delete_a_09fb1f17(

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.apps.policies` resource: `client.access().apps().policies()`.
 /// `client.access().apps().policies()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Policies<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Policies {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Policies<'a> {
+impl Policies {
     /// List Access application policies
     ///
     /// Lists Access policies configured for an application. Returns both exclusively scoped and reusable policies used by the application.
@@ -24,7 +24,7 @@ impl<'a> Policies<'a> {
         &self,
         app_id: &str,
         params: &PolicyListParams,
-    ) -> crate::Call<'a, PolicyListResponse> {
+    ) -> crate::Call<PolicyListResponse> {
         self.client
             .call(
                 request_list(app_id, params),
@@ -46,7 +46,7 @@ impl<'a> Policies<'a> {
         &self,
         app_id: &str,
         params: &PolicyCreateParams,
-    ) -> crate::Call<'a, PolicyCreateResponse> {
+    ) -> crate::Call<PolicyCreateResponse> {
         self.client
             .call(
                 request_create(app_id, params),
@@ -69,7 +69,7 @@ impl<'a> Policies<'a> {
         app_id: &str,
         policy_id: &str,
         params: &PolicyGetParams,
-    ) -> crate::Call<'a, PolicyGetResponse> {
+    ) -> crate::Call<PolicyGetResponse> {
         self.client
             .call(
                 request_get(app_id, policy_id, params),
@@ -92,7 +92,7 @@ impl<'a> Policies<'a> {
         app_id: &str,
         policy_id: &str,
         params: &PolicyUpdateParams,
-    ) -> crate::Call<'a, PolicyUpdateResponse> {
+    ) -> crate::Call<PolicyUpdateResponse> {
         self.client
             .call(
                 request_update(app_id, policy_id, params),
@@ -115,7 +115,7 @@ impl<'a> Policies<'a> {
         app_id: &str,
         policy_id: &str,
         params: &PolicyDeleteParams,
-    ) -> crate::Call<'a, PolicyDeleteResponse> {
+    ) -> crate::Call<PolicyDeleteResponse> {
         self.client
             .call(
                 request_delete(app_id, policy_id, params),
@@ -137,7 +137,7 @@ impl<'a> Policies<'a> {
         &self,
         app_id: &str,
         params: &PolicyZoneLevelAccessPoliciesListAccessPoliciesParams,
-    ) -> crate::Call<'a, PolicyZoneLevelAccessPoliciesListAccessPoliciesResponse> {
+    ) -> crate::Call<PolicyZoneLevelAccessPoliciesListAccessPoliciesResponse> {
         self.client
             .call(
                 request_zone_level_access_policies_list_access_policies(app_id, params),
@@ -161,7 +161,7 @@ impl<'a> Policies<'a> {
         &self,
         app_id: &str,
         params: &PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyParams,
-    ) -> crate::Call<'a, PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyResponse> {
+    ) -> crate::Call<PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyResponse> {
         self.client
             .call(
                 request_zone_level_access_policies_create_an_access_policy(
@@ -189,7 +189,7 @@ impl<'a> Policies<'a> {
         app_id: &str,
         policy_id: &str,
         params: &PolicyZoneLevelAccessPoliciesGetAnAccessPolicyParams,
-    ) -> crate::Call<'a, PolicyZoneLevelAccessPoliciesGetAnAccessPolicyResponse> {
+    ) -> crate::Call<PolicyZoneLevelAccessPoliciesGetAnAccessPolicyResponse> {
         self.client
             .call(
                 request_zone_level_access_policies_get_an_access_policy(
@@ -218,7 +218,7 @@ impl<'a> Policies<'a> {
         app_id: &str,
         policy_id: &str,
         params: &PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyParams,
-    ) -> crate::Call<'a, PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyResponse> {
+    ) -> crate::Call<PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyResponse> {
         self.client
             .call(
                 request_zone_level_access_policies_update_an_access_policy(
@@ -247,7 +247,7 @@ impl<'a> Policies<'a> {
         app_id: &str,
         policy_id: &str,
         params: &PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyParams,
-    ) -> crate::Call<'a, PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyResponse> {
+    ) -> crate::Call<PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyResponse> {
         self.client
             .call(
                 request_zone_level_access_policies_delete_an_access_policy(

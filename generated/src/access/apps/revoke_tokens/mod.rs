@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.apps.revoke_tokens` resource: `client.access().apps().revoke_tokens()`.
 /// `client.access().apps().revoke_tokens()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct RevokeTokens<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct RevokeTokens {
+    pub(crate) client: crate::Client,
 }
-impl<'a> RevokeTokens<'a> {
+impl RevokeTokens {
     /// Revoke application tokens
     ///
     /// Revokes all tokens issued for an application.
@@ -24,7 +24,7 @@ impl<'a> RevokeTokens<'a> {
         &self,
         app_id: &str,
         params: &RevokeTokenCreateParams,
-    ) -> crate::Call<'a, RevokeTokenCreateResponse> {
+    ) -> crate::Call<RevokeTokenCreateResponse> {
         self.client
             .call(
                 request_create(app_id, params),
@@ -46,10 +46,7 @@ impl<'a> RevokeTokens<'a> {
         &self,
         app_id: &str,
         params: &RevokeTokenZoneLevelAccessApplicationsRevokeServiceTokensParams,
-    ) -> crate::Call<
-        'a,
-        RevokeTokenZoneLevelAccessApplicationsRevokeServiceTokensResponse,
-    > {
+    ) -> crate::Call<RevokeTokenZoneLevelAccessApplicationsRevokeServiceTokensResponse> {
         self.client
             .call(
                 request_zone_level_access_applications_revoke_service_tokens(

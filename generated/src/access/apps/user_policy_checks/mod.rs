@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.apps.user_policy_checks` resource: `client.access().apps().user_policy_checks()`.
 /// `client.access().apps().user_policy_checks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct UserPolicyChecks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct UserPolicyChecks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> UserPolicyChecks<'a> {
+impl UserPolicyChecks {
     /// Test Access policies
     ///
     /// Tests if a specific user has permission to access an application.
@@ -24,7 +24,7 @@ impl<'a> UserPolicyChecks<'a> {
         &self,
         app_id: &str,
         params: &UserPolicyCheckGetParams,
-    ) -> crate::Call<'a, UserPolicyCheckGetResponse> {
+    ) -> crate::Call<UserPolicyCheckGetResponse> {
         self.client
             .call(
                 request_get(app_id, params),
@@ -47,7 +47,6 @@ impl<'a> UserPolicyChecks<'a> {
         app_id: &str,
         params: &UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesParams,
     ) -> crate::Call<
-        'a,
         UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponse,
     > {
         self.client

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.certificates.settings` resource: `client.access().certificates().settings()`.
 /// `client.access().certificates().settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// List all mTLS hostname settings
     ///
     /// List all mTLS hostname settings for this account.
@@ -20,10 +20,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List mTLS hostname settings response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &SettingListParams,
-    ) -> crate::Call<'a, SettingListResponse> {
+    pub fn list(&self, params: &SettingListParams) -> crate::Call<SettingListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +41,7 @@ impl<'a> Settings<'a> {
     pub fn update(
         &self,
         params: &SettingUpdateParams,
-    ) -> crate::Call<'a, SettingUpdateResponse> {
+    ) -> crate::Call<SettingUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -66,7 +63,6 @@ impl<'a> Settings<'a> {
         &self,
         params: &SettingZoneLevelAccessMtlsAuthenticationListMtlsCertifiE6f98ceeParams,
     ) -> crate::Call<
-        'a,
         SettingZoneLevelAccessMtlsAuthenticationListMtlsCertifiE6f98ceeResponse,
     > {
         self.client
@@ -94,7 +90,6 @@ impl<'a> Settings<'a> {
         &self,
         params: &SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eParams,
     ) -> crate::Call<
-        'a,
         SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eResponse,
     > {
         self.client

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.keys.rotate` resource: `client.access().keys().rotate()`.
 /// `client.access().keys().rotate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rotate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rotate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rotate<'a> {
+impl Rotate {
     /// Rotate Access keys
     ///
     /// Perfoms a key rotation for an account.
@@ -23,7 +23,7 @@ impl<'a> Rotate<'a> {
     pub fn create(
         &self,
         params: &RotateCreateParams,
-    ) -> crate::Call<'a, RotateCreateResponse> {
+    ) -> crate::Call<RotateCreateResponse> {
         self.client
             .call(
                 request_create(params),

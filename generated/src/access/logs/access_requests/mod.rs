@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.logs.access_requests` resource: `client.access().logs().access_requests()`.
 /// `client.access().logs().access_requests()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AccessRequests<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AccessRequests {
+    pub(crate) client: crate::Client,
 }
-impl<'a> AccessRequests<'a> {
+impl AccessRequests {
     /// Get Access authentication logs
     ///
     /// Gets a list of Access authentication audit logs for an account.
@@ -23,7 +23,7 @@ impl<'a> AccessRequests<'a> {
     pub fn list(
         &self,
         params: &AccessRequestListParams,
-    ) -> crate::Call<'a, AccessRequestListResponse> {
+    ) -> crate::Call<AccessRequestListResponse> {
         self.client
             .call(
                 request_list(params),

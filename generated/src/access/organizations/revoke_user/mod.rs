@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.organizations.revoke_user` resource: `client.access().organizations().revoke_user()`.
 /// `client.access().organizations().revoke_user()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct RevokeUser<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct RevokeUser {
+    pub(crate) client: crate::Client,
 }
-impl<'a> RevokeUser<'a> {
+impl RevokeUser {
     /// Revoke all Access tokens for a user
     ///
     /// Revokes a user's access across all applications.
@@ -23,7 +23,7 @@ impl<'a> RevokeUser<'a> {
     pub fn create(
         &self,
         params: &RevokeUserCreateParams,
-    ) -> crate::Call<'a, RevokeUserCreateResponse> {
+    ) -> crate::Call<RevokeUserCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -45,7 +45,6 @@ impl<'a> RevokeUser<'a> {
         &self,
         params: &RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Params,
     ) -> crate::Call<
-        'a,
         RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Response,
     > {
         self.client

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.service_tokens.refresh` resource: `client.access().service_tokens().refresh()`.
 /// `client.access().service_tokens().refresh()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Refresh<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Refresh {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Refresh<'a> {
+impl Refresh {
     /// Refresh a service token
     ///
     /// Refreshes the expiration of a service token.
@@ -24,7 +24,7 @@ impl<'a> Refresh<'a> {
         &self,
         service_token_id: &str,
         params: &RefreshCreateParams,
-    ) -> crate::Call<'a, RefreshCreateResponse> {
+    ) -> crate::Call<RefreshCreateResponse> {
         self.client
             .call(
                 request_create(service_token_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.service_tokens.rotate` resource: `client.access().service_tokens().rotate()`.
 /// `client.access().service_tokens().rotate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rotate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rotate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rotate<'a> {
+impl Rotate {
     /// Rotate a service token
     ///
     /// Generates a new Client Secret for a service token and revokes the old one.
@@ -24,7 +24,7 @@ impl<'a> Rotate<'a> {
         &self,
         service_token_id: &str,
         params: &RotateCreateParams,
-    ) -> crate::Call<'a, RotateCreateResponse> {
+    ) -> crate::Call<RotateCreateResponse> {
         self.client
             .call(
                 request_create(service_token_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.users.active_sessions` resource: `client.access().users().active_sessions()`.
 /// `client.access().users().active_sessions()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ActiveSessions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ActiveSessions {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ActiveSessions<'a> {
+impl ActiveSessions {
     /// Get active sessions
     ///
     /// Get active sessions for a single user.
@@ -24,7 +24,7 @@ impl<'a> ActiveSessions<'a> {
         &self,
         user_id: &str,
         params: &ActiveSessionListParams,
-    ) -> crate::Call<'a, ActiveSessionListResponse> {
+    ) -> crate::Call<ActiveSessionListResponse> {
         self.client
             .call(
                 request_list(user_id, params),
@@ -47,7 +47,7 @@ impl<'a> ActiveSessions<'a> {
         user_id: &str,
         nonce: &str,
         params: &ActiveSessionGetParams,
-    ) -> crate::Call<'a, ActiveSessionGetResponse> {
+    ) -> crate::Call<ActiveSessionGetResponse> {
         self.client
             .call(
                 request_get(user_id, nonce, params),

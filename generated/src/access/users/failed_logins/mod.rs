@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.users.failed_logins` resource: `client.access().users().failed_logins()`.
 /// `client.access().users().failed_logins()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct FailedLogins<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct FailedLogins {
+    pub(crate) client: crate::Client,
 }
-impl<'a> FailedLogins<'a> {
+impl FailedLogins {
     /// Get failed logins
     ///
     /// Get all failed login attempts for a single user.
@@ -24,7 +24,7 @@ impl<'a> FailedLogins<'a> {
         &self,
         user_id: &str,
         params: &FailedLoginListParams,
-    ) -> crate::Call<'a, FailedLoginListResponse> {
+    ) -> crate::Call<FailedLoginListResponse> {
         self.client
             .call(
                 request_list(user_id, params),

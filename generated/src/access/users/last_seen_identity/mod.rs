@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `access.users.last_seen_identity` resource: `client.access().users().last_seen_identity()`.
 /// `client.access().users().last_seen_identity()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct LastSeenIdentity<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct LastSeenIdentity {
+    pub(crate) client: crate::Client,
 }
-impl<'a> LastSeenIdentity<'a> {
+impl LastSeenIdentity {
     /// Get last seen identity
     ///
     /// Get last seen identity for a single user.
@@ -24,7 +24,7 @@ impl<'a> LastSeenIdentity<'a> {
         &self,
         user_id: &str,
         params: &LastSeenIdentityGetParams,
-    ) -> crate::Call<'a, LastSeenIdentityGetResponse> {
+    ) -> crate::Call<LastSeenIdentityGetResponse> {
         self.client
             .call(
                 request_get(user_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `addressing.address_maps.accounts` resource: `client.addressing().address_maps().accounts()`.
 /// `client.addressing().address_maps().accounts()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Accounts<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Accounts<'a> {
+impl Accounts {
     /// Add an account membership to an Address Map
     ///
     /// Add an account as a member of a particular address map.
@@ -24,7 +24,7 @@ impl<'a> Accounts<'a> {
         &self,
         address_map_id: &str,
         params: &AccountUpdateParams,
-    ) -> crate::Call<'a, AccountUpdateResponse> {
+    ) -> crate::Call<AccountUpdateResponse> {
         self.client
             .call(
                 request_update(address_map_id, params),
@@ -46,7 +46,7 @@ impl<'a> Accounts<'a> {
         &self,
         address_map_id: &str,
         params: &AccountDeleteParams,
-    ) -> crate::Call<'a, AccountDeleteResponse> {
+    ) -> crate::Call<AccountDeleteResponse> {
         self.client
             .call(
                 request_delete(address_map_id, params),

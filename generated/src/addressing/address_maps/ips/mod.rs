@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `addressing.address_maps.ips` resource: `client.addressing().address_maps().ips()`.
 /// `client.addressing().address_maps().ips()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ips<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ips {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ips<'a> {
+impl Ips {
     /// Add an IP to an Address Map
     ///
     /// Add an IP from a prefix owned by the account to a particular address map.
@@ -25,7 +25,7 @@ impl<'a> Ips<'a> {
         address_map_id: &str,
         ip_address: &str,
         params: &IpUpdateParams,
-    ) -> crate::Call<'a, IpUpdateResponse> {
+    ) -> crate::Call<IpUpdateResponse> {
         self.client
             .call(
                 request_update(address_map_id, ip_address, params),
@@ -48,7 +48,7 @@ impl<'a> Ips<'a> {
         address_map_id: &str,
         ip_address: &str,
         params: &IpDeleteParams,
-    ) -> crate::Call<'a, IpDeleteResponse> {
+    ) -> crate::Call<IpDeleteResponse> {
         self.client
             .call(
                 request_delete(address_map_id, ip_address, params),

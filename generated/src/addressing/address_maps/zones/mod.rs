@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `addressing.address_maps.zones` resource: `client.addressing().address_maps().zones()`.
 /// `client.addressing().address_maps().zones()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Zones<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Zones {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Zones<'a> {
+impl Zones {
     /// Add a zone membership to an Address Map
     ///
     /// Add a zone as a member of a particular address map.
@@ -25,7 +25,7 @@ impl<'a> Zones<'a> {
         address_map_id: &str,
         zone_id: &str,
         params: &ZoneUpdateParams,
-    ) -> crate::Call<'a, ZoneUpdateResponse> {
+    ) -> crate::Call<ZoneUpdateResponse> {
         self.client
             .call(
                 request_update(address_map_id, zone_id, params),
@@ -48,7 +48,7 @@ impl<'a> Zones<'a> {
         address_map_id: &str,
         zone_id: &str,
         params: &ZoneDeleteParams,
-    ) -> crate::Call<'a, ZoneDeleteResponse> {
+    ) -> crate::Call<ZoneDeleteResponse> {
         self.client
             .call(
                 request_delete(address_map_id, zone_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `addressing.loa_documents.download` resource: `client.addressing().loa_documents().download()`.
 /// `client.addressing().loa_documents().download()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Download<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Download<'a> {
+impl Download {
     /// Download LOA Document
     ///
     /// Download specified LOA document under the account.
@@ -24,7 +24,7 @@ impl<'a> Download<'a> {
         &self,
         loa_document_id: &str,
         params: &DownloadGetParams,
-    ) -> crate::Call<'a, DownloadGetResponse> {
+    ) -> crate::Call<DownloadGetResponse> {
         self.client.call(request_get(loa_document_id, params), crate::runtime::bytes)
     }
 }

@@ -6,21 +6,21 @@
 pub mod prefixes;
 pub mod status;
 /// `client.addressing().prefixes().bgp()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bgp<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bgp {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bgp<'a> {
+impl Bgp {
     /// `prefixes`: `.addressing().prefixes().bgp().prefixes()`
-    pub fn prefixes(&self) -> prefixes::Prefixes<'a> {
+    pub fn prefixes(&self) -> prefixes::Prefixes {
         prefixes::Prefixes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `status`: `.addressing().prefixes().bgp().status()`
-    pub fn status(&self) -> status::Status<'a> {
+    pub fn status(&self) -> status::Status {
         status::Status {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

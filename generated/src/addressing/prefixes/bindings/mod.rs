@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `addressing.prefixes.bindings` resource: `client.addressing().prefixes().bindings()`.
 /// `client.addressing().prefixes().bindings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bindings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bindings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bindings<'a> {
+impl Bindings {
     /// List Service Bindings
     ///
     /// List the Cloudflare services this prefix is currently bound to. Traffic sent to an address within an IP prefix will be routed to the Cloudflare service of the most-specific Service Binding matching the address.
@@ -26,7 +26,7 @@ impl<'a> Bindings<'a> {
         &self,
         prefix_id: &str,
         params: &BindingListParams,
-    ) -> crate::Call<'a, BindingListResponse> {
+    ) -> crate::Call<BindingListResponse> {
         self.client
             .call(
                 request_list(prefix_id, params),
@@ -50,7 +50,7 @@ impl<'a> Bindings<'a> {
         &self,
         prefix_id: &str,
         params: &BindingCreateParams,
-    ) -> crate::Call<'a, BindingCreateResponse> {
+    ) -> crate::Call<BindingCreateResponse> {
         self.client
             .call(
                 request_create(prefix_id, params),
@@ -73,7 +73,7 @@ impl<'a> Bindings<'a> {
         prefix_id: &str,
         binding_id: &str,
         params: &BindingGetParams,
-    ) -> crate::Call<'a, BindingGetResponse> {
+    ) -> crate::Call<BindingGetResponse> {
         self.client
             .call(
                 request_get(prefix_id, binding_id, params),
@@ -96,7 +96,7 @@ impl<'a> Bindings<'a> {
         prefix_id: &str,
         binding_id: &str,
         params: &BindingDeleteParams,
-    ) -> crate::Call<'a, BindingDeleteResponse> {
+    ) -> crate::Call<BindingDeleteResponse> {
         self.client
             .call(
                 request_delete(prefix_id, binding_id, params),

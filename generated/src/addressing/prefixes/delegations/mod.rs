@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `addressing.prefixes.delegations` resource: `client.addressing().prefixes().delegations()`.
 /// `client.addressing().prefixes().delegations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Delegations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Delegations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Delegations<'a> {
+impl Delegations {
     /// List Prefix Delegations
     ///
     /// List all delegations for a given account IP prefix.
@@ -24,7 +24,7 @@ impl<'a> Delegations<'a> {
         &self,
         prefix_id: &str,
         params: &DelegationListParams,
-    ) -> crate::Call<'a, DelegationListResponse> {
+    ) -> crate::Call<DelegationListResponse> {
         self.client
             .call(
                 request_list(prefix_id, params),
@@ -46,7 +46,7 @@ impl<'a> Delegations<'a> {
         &self,
         prefix_id: &str,
         params: &DelegationCreateParams,
-    ) -> crate::Call<'a, DelegationCreateResponse> {
+    ) -> crate::Call<DelegationCreateResponse> {
         self.client
             .call(
                 request_create(prefix_id, params),
@@ -69,7 +69,7 @@ impl<'a> Delegations<'a> {
         prefix_id: &str,
         delegation_id: &str,
         params: &DelegationDeleteParams,
-    ) -> crate::Call<'a, DelegationDeleteResponse> {
+    ) -> crate::Call<DelegationDeleteResponse> {
         self.client
             .call(
                 request_delete(prefix_id, delegation_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `addressing.regional_hostnames.regions` resource: `client.addressing().regional_hostnames().regions()`.
 /// `client.addressing().regional_hostnames().regions()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Regions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Regions {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Regions<'a> {
+impl Regions {
     /// List Regions
     ///
     /// List all Regional Services regions available for use by this account.
@@ -20,10 +20,7 @@ impl<'a> Regions<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Failure to list regions); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &RegionListParams,
-    ) -> crate::Call<'a, RegionListResponse> {
+    pub fn list(&self, params: &RegionListParams) -> crate::Call<RegionListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.finetunes.finetune_assets` resource: `client.ai().finetunes().finetune_assets()`.
 /// `client.ai().finetunes().finetune_assets()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct FinetuneAssets<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct FinetuneAssets {
+    pub(crate) client: crate::Client,
 }
-impl<'a> FinetuneAssets<'a> {
+impl FinetuneAssets {
     /// Upload a Finetune Asset
     ///
     /// `POST /accounts/{account_id}/ai/finetunes/{finetune_id}/finetune-assets` (operation `workers-ai-upload-finetune-asset`)
@@ -22,7 +22,7 @@ impl<'a> FinetuneAssets<'a> {
         &self,
         finetune_id: &str,
         params: &FinetuneAssetCreateParams,
-    ) -> crate::Call<'a, FinetuneAssetCreateResponse> {
+    ) -> crate::Call<FinetuneAssetCreateResponse> {
         self.client
             .call(
                 request_create(finetune_id, params),

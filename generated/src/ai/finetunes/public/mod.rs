@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.finetunes.public` resource: `client.ai().finetunes().public()`.
 /// `client.ai().finetunes().public()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Public<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Public {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Public<'a> {
+impl Public {
     /// List Public Finetunes
     ///
     /// `GET /accounts/{account_id}/ai/finetunes/public` (operation `workers-ai-list-public-finetunes`)
@@ -18,7 +18,7 @@ impl<'a> Public<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &PublicGetParams) -> crate::Call<'a, PublicGetResponse> {
+    pub fn get(&self, params: &PublicGetParams) -> crate::Call<PublicGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<PublicGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.models.schema` resource: `client.ai().models().schema()`.
 /// `client.ai().models().schema()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Schema<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Schema<'a> {
+impl Schema {
     /// Get Model Schema
     ///
     /// `GET /accounts/{account_id}/ai/models/schema` (operation `workers-ai-get-model-schema`)
@@ -18,7 +18,7 @@ impl<'a> Schema<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &SchemaGetParams) -> crate::Call<'a, SchemaGetResponse> {
+    pub fn get(&self, params: &SchemaGetParams) -> crate::Call<SchemaGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<SchemaGetResponse>)
     }
 }

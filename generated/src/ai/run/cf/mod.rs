@@ -25,129 +25,135 @@ pub mod thebloke;
 pub mod tiiuae;
 pub mod tinyllama;
 /// `client.ai().run().cf()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Cf<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Cf {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Cf<'a> {
+impl Cf {
     /// `baai`: `.ai().run().cf().baai()`
-    pub fn baai(&self) -> baai::Baai<'a> {
-        baai::Baai { client: self.client }
+    pub fn baai(&self) -> baai::Baai {
+        baai::Baai {
+            client: self.client.clone(),
+        }
     }
     /// `bytedance`: `.ai().run().cf().bytedance()`
-    pub fn bytedance(&self) -> bytedance::Bytedance<'a> {
+    pub fn bytedance(&self) -> bytedance::Bytedance {
         bytedance::Bytedance {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `deepseek_ai`: `.ai().run().cf().deepseek_ai()`
-    pub fn deepseek_ai(&self) -> deepseek_ai::DeepseekAi<'a> {
+    pub fn deepseek_ai(&self) -> deepseek_ai::DeepseekAi {
         deepseek_ai::DeepseekAi {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `defog`: `.ai().run().cf().defog()`
-    pub fn defog(&self) -> defog::Defog<'a> {
+    pub fn defog(&self) -> defog::Defog {
         defog::Defog {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `facebook`: `.ai().run().cf().facebook()`
-    pub fn facebook(&self) -> facebook::Facebook<'a> {
+    pub fn facebook(&self) -> facebook::Facebook {
         facebook::Facebook {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `fblgit`: `.ai().run().cf().fblgit()`
-    pub fn fblgit(&self) -> fblgit::Fblgit<'a> {
+    pub fn fblgit(&self) -> fblgit::Fblgit {
         fblgit::Fblgit {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `google`: `.ai().run().cf().google()`
-    pub fn google(&self) -> google::Google<'a> {
+    pub fn google(&self) -> google::Google {
         google::Google {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `huggingface`: `.ai().run().cf().huggingface()`
-    pub fn huggingface(&self) -> huggingface::Huggingface<'a> {
+    pub fn huggingface(&self) -> huggingface::Huggingface {
         huggingface::Huggingface {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `lykon`: `.ai().run().cf().lykon()`
-    pub fn lykon(&self) -> lykon::Lykon<'a> {
+    pub fn lykon(&self) -> lykon::Lykon {
         lykon::Lykon {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `meta`: `.ai().run().cf().meta()`
-    pub fn meta(&self) -> meta::Meta<'a> {
-        meta::Meta { client: self.client }
+    pub fn meta(&self) -> meta::Meta {
+        meta::Meta {
+            client: self.client.clone(),
+        }
     }
     /// `meta_llama`: `.ai().run().cf().meta_llama()`
-    pub fn meta_llama(&self) -> meta_llama::MetaLlama<'a> {
+    pub fn meta_llama(&self) -> meta_llama::MetaLlama {
         meta_llama::MetaLlama {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `microsoft`: `.ai().run().cf().microsoft()`
-    pub fn microsoft(&self) -> microsoft::Microsoft<'a> {
+    pub fn microsoft(&self) -> microsoft::Microsoft {
         microsoft::Microsoft {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `mistral`: `.ai().run().cf().mistral()`
-    pub fn mistral(&self) -> mistral::Mistral<'a> {
+    pub fn mistral(&self) -> mistral::Mistral {
         mistral::Mistral {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `openai`: `.ai().run().cf().openai()`
-    pub fn openai(&self) -> openai::Openai<'a> {
+    pub fn openai(&self) -> openai::Openai {
         openai::Openai {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `openchat`: `.ai().run().cf().openchat()`
-    pub fn openchat(&self) -> openchat::Openchat<'a> {
+    pub fn openchat(&self) -> openchat::Openchat {
         openchat::Openchat {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `qwen`: `.ai().run().cf().qwen()`
-    pub fn qwen(&self) -> qwen::Qwen<'a> {
-        qwen::Qwen { client: self.client }
+    pub fn qwen(&self) -> qwen::Qwen {
+        qwen::Qwen {
+            client: self.client.clone(),
+        }
     }
     /// `runwayml`: `.ai().run().cf().runwayml()`
-    pub fn runwayml(&self) -> runwayml::Runwayml<'a> {
+    pub fn runwayml(&self) -> runwayml::Runwayml {
         runwayml::Runwayml {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `stabilityai`: `.ai().run().cf().stabilityai()`
-    pub fn stabilityai(&self) -> stabilityai::Stabilityai<'a> {
+    pub fn stabilityai(&self) -> stabilityai::Stabilityai {
         stabilityai::Stabilityai {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `thebloke`: `.ai().run().cf().thebloke()`
-    pub fn thebloke(&self) -> thebloke::Thebloke<'a> {
+    pub fn thebloke(&self) -> thebloke::Thebloke {
         thebloke::Thebloke {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tiiuae`: `.ai().run().cf().tiiuae()`
-    pub fn tiiuae(&self) -> tiiuae::Tiiuae<'a> {
+    pub fn tiiuae(&self) -> tiiuae::Tiiuae {
         tiiuae::Tiiuae {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tinyllama`: `.ai().run().cf().tinyllama()`
-    pub fn tinyllama(&self) -> tinyllama::Tinyllama<'a> {
+    pub fn tinyllama(&self) -> tinyllama::Tinyllama {
         tinyllama::Tinyllama {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

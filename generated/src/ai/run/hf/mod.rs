@@ -9,39 +9,39 @@ pub mod nexusflow;
 pub mod nousresearch;
 pub mod thebloke;
 /// `client.ai().run().hf()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Hf<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Hf {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Hf<'a> {
+impl Hf {
     /// `meta_llama`: `.ai().run().hf().meta_llama()`
-    pub fn meta_llama(&self) -> meta_llama::MetaLlama<'a> {
+    pub fn meta_llama(&self) -> meta_llama::MetaLlama {
         meta_llama::MetaLlama {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `mistral`: `.ai().run().hf().mistral()`
-    pub fn mistral(&self) -> mistral::Mistral<'a> {
+    pub fn mistral(&self) -> mistral::Mistral {
         mistral::Mistral {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `nexusflow`: `.ai().run().hf().nexusflow()`
-    pub fn nexusflow(&self) -> nexusflow::Nexusflow<'a> {
+    pub fn nexusflow(&self) -> nexusflow::Nexusflow {
         nexusflow::Nexusflow {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `nousresearch`: `.ai().run().hf().nousresearch()`
-    pub fn nousresearch(&self) -> nousresearch::Nousresearch<'a> {
+    pub fn nousresearch(&self) -> nousresearch::Nousresearch {
         nousresearch::Nousresearch {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `thebloke`: `.ai().run().hf().thebloke()`
-    pub fn thebloke(&self) -> thebloke::Thebloke<'a> {
+    pub fn thebloke(&self) -> thebloke::Thebloke {
         thebloke::Thebloke {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

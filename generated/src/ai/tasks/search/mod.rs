@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.tasks.search` resource: `client.ai().tasks().search()`.
 /// `client.ai().tasks().search()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Search<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Search<'a> {
+impl Search {
     /// Task Search
     ///
     /// `GET /accounts/{account_id}/ai/tasks/search` (operation `workers-ai-search-task`)
@@ -18,10 +18,7 @@ impl<'a> Search<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Object not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &SearchListParams,
-    ) -> crate::Call<'a, SearchListResponse> {
+    pub fn list(&self, params: &SearchListParams) -> crate::Call<SearchListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<SearchListResponse>)
     }

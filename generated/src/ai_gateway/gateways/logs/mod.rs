@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai_gateway.gateways.logs` resource: `client.ai_gateway().gateways().logs()`.
 /// `client.ai_gateway().gateways().logs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Logs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Logs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Logs<'a> {
+impl Logs {
     /// List Gateway Logs
     ///
     /// `GET /accounts/{account_id}/ai-gateway/gateways/{id}/logs` (operation `aig-config-list-gateway-logs`)
@@ -18,11 +18,7 @@ impl<'a> Logs<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        id: &str,
-        params: &LogGetParams,
-    ) -> crate::Call<'a, LogGetResponse> {
+    pub fn get(&self, id: &str, params: &LogGetParams) -> crate::Call<LogGetResponse> {
         self.client.call(request_get(id, params), crate::runtime::json::<LogGetResponse>)
     }
 }

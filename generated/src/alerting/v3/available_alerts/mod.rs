@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `alerting.v3.available_alerts` resource: `client.alerting().v3().available_alerts()`.
 /// `client.alerting().v3().available_alerts()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AvailableAlerts<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AvailableAlerts {
+    pub(crate) client: crate::Client,
 }
-impl<'a> AvailableAlerts<'a> {
+impl AvailableAlerts {
     /// Get Alert Types
     ///
     /// Gets a list of all alert types for which an account is eligible.
@@ -23,7 +23,7 @@ impl<'a> AvailableAlerts<'a> {
     pub fn get(
         &self,
         params: &AvailableAlertGetParams,
-    ) -> crate::Call<'a, AvailableAlertGetResponse> {
+    ) -> crate::Call<AvailableAlertGetResponse> {
         self.client
             .call(
                 request_get(params),

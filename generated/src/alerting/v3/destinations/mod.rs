@@ -7,27 +7,27 @@ pub mod eligible;
 pub mod pagerduty;
 pub mod webhooks;
 /// `client.alerting().v3().destinations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Destinations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Destinations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Destinations<'a> {
+impl Destinations {
     /// `eligible`: `.alerting().v3().destinations().eligible()`
-    pub fn eligible(&self) -> eligible::Eligible<'a> {
+    pub fn eligible(&self) -> eligible::Eligible {
         eligible::Eligible {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `pagerduty`: `.alerting().v3().destinations().pagerduty()`
-    pub fn pagerduty(&self) -> pagerduty::Pagerduty<'a> {
+    pub fn pagerduty(&self) -> pagerduty::Pagerduty {
         pagerduty::Pagerduty {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `webhooks`: `.alerting().v3().destinations().webhooks()`
-    pub fn webhooks(&self) -> webhooks::Webhooks<'a> {
+    pub fn webhooks(&self) -> webhooks::Webhooks {
         webhooks::Webhooks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

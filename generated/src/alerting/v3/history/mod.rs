@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `alerting.v3.history` resource: `client.alerting().v3().history()`.
 /// `client.alerting().v3().history()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct History<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct History {
+    pub(crate) client: crate::Client,
 }
-impl<'a> History<'a> {
+impl History {
     /// List History
     ///
     /// Gets a list of history records for notifications sent to an account. The records are displayed for last `x` number of days based on the zone plan (free = 30, pro = 30, biz = 30, ent = 90).
@@ -20,10 +20,7 @@ impl<'a> History<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List History response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &HistoryListParams,
-    ) -> crate::Call<'a, HistoryListResponse> {
+    pub fn list(&self, params: &HistoryListParams) -> crate::Call<HistoryListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `alerting.v3.policies` resource: `client.alerting().v3().policies()`.
 /// `client.alerting().v3().policies()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Policies<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Policies {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Policies<'a> {
+impl Policies {
     /// List Notification policies
     ///
     /// Get a list of all Notification policies.
@@ -20,10 +20,7 @@ impl<'a> Policies<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Notification policies response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &PolicyListParams,
-    ) -> crate::Call<'a, PolicyListResponse> {
+    pub fn list(&self, params: &PolicyListParams) -> crate::Call<PolicyListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +41,7 @@ impl<'a> Policies<'a> {
     pub fn create(
         &self,
         params: &PolicyCreateParams,
-    ) -> crate::Call<'a, PolicyCreateResponse> {
+    ) -> crate::Call<PolicyCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +63,7 @@ impl<'a> Policies<'a> {
         &self,
         policy_id: &str,
         params: &PolicyGetParams,
-    ) -> crate::Call<'a, PolicyGetResponse> {
+    ) -> crate::Call<PolicyGetResponse> {
         self.client
             .call(
                 request_get(policy_id, params),
@@ -88,7 +85,7 @@ impl<'a> Policies<'a> {
         &self,
         policy_id: &str,
         params: &PolicyUpdateParams,
-    ) -> crate::Call<'a, PolicyUpdateResponse> {
+    ) -> crate::Call<PolicyUpdateResponse> {
         self.client
             .call(
                 request_update(policy_id, params),
@@ -110,7 +107,7 @@ impl<'a> Policies<'a> {
         &self,
         policy_id: &str,
         params: &PolicyDeleteParams,
-    ) -> crate::Call<'a, PolicyDeleteResponse> {
+    ) -> crate::Call<PolicyDeleteResponse> {
         self.client
             .call(
                 request_delete(policy_id, params),

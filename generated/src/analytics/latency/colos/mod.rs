@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `analytics.latency.colos` resource: `client.analytics().latency().colos()`.
 /// `client.analytics().latency().colos()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Colos<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Colos {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Colos<'a> {
+impl Colos {
     /// Argo Analytics for a zone at different PoPs
     ///
     /// `GET /zones/{zone_id}/analytics/latency/colos` (operation `argo-analytics-for-geolocation-argo-analytics-for-a-zone-at-different-po-ps`)
@@ -18,7 +18,7 @@ impl<'a> Colos<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Argo Analytics for a zone at different PoPs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ColoGetParams) -> crate::Call<'a, ColoGetResponse> {
+    pub fn get(&self, params: &ColoGetParams) -> crate::Call<ColoGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<ColoGetResponse>)
     }

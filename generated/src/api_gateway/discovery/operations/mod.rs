@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `api_gateway.discovery.operations` resource: `client.api_gateway().discovery().operations()`.
 /// `client.api_gateway().discovery().operations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Operations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Operations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Operations<'a> {
+impl Operations {
     /// Retrieve discovered operations on a zone
     ///
     /// Retrieve the most up to date view of discovered operations
@@ -23,7 +23,7 @@ impl<'a> Operations<'a> {
     pub fn list(
         &self,
         params: &OperationListParams,
-    ) -> crate::Call<'a, OperationListResponse> {
+    ) -> crate::Call<OperationListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +44,7 @@ impl<'a> Operations<'a> {
     pub fn edit(
         &self,
         params: &OperationEditParams,
-    ) -> crate::Call<'a, OperationEditResponse> {
+    ) -> crate::Call<OperationEditResponse> {
         self.client
             .call(
                 request_edit(params),
@@ -66,7 +66,7 @@ impl<'a> Operations<'a> {
         &self,
         operation_id: &str,
         params: &OperationApiShieldApiPatchDiscoveredOperationParams,
-    ) -> crate::Call<'a, OperationApiShieldApiPatchDiscoveredOperationResponse> {
+    ) -> crate::Call<OperationApiShieldApiPatchDiscoveredOperationResponse> {
         self.client
             .call(
                 request_api_shield_api_patch_discovered_operation(operation_id, params),

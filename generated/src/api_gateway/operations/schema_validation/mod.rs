@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `api_gateway.operations.schema_validation` resource: `client.api_gateway().operations().schema_validation()`.
 /// `client.api_gateway().operations().schema_validation()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct SchemaValidation<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct SchemaValidation {
+    pub(crate) client: crate::Client,
 }
-impl<'a> SchemaValidation<'a> {
+impl SchemaValidation {
     /// Update multiple operation-level schema validation settings
     ///
     /// Updates multiple operation-level schema validation settings on the zone
@@ -23,7 +23,7 @@ impl<'a> SchemaValidation<'a> {
     pub fn edit(
         &self,
         params: &SchemaValidationEditParams,
-    ) -> crate::Call<'a, SchemaValidationEditResponse> {
+    ) -> crate::Call<SchemaValidationEditResponse> {
         self.client
             .call(
                 request_edit(params),
@@ -45,7 +45,7 @@ impl<'a> SchemaValidation<'a> {
         &self,
         operation_id: &str,
         params: &SchemaValidationGetParams,
-    ) -> crate::Call<'a, SchemaValidationGetResponse> {
+    ) -> crate::Call<SchemaValidationGetResponse> {
         self.client
             .call(
                 request_get(operation_id, params),
@@ -67,7 +67,7 @@ impl<'a> SchemaValidation<'a> {
         &self,
         operation_id: &str,
         params: &SchemaValidationUpdateParams,
-    ) -> crate::Call<'a, SchemaValidationUpdateResponse> {
+    ) -> crate::Call<SchemaValidationUpdateResponse> {
         self.client
             .call(
                 request_update(operation_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `api_gateway.settings.schema_validation` resource: `client.api_gateway().settings().schema_validation()`.
 /// `client.api_gateway().settings().schema_validation()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct SchemaValidation<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct SchemaValidation {
+    pub(crate) client: crate::Client,
 }
-impl<'a> SchemaValidation<'a> {
+impl SchemaValidation {
     /// Retrieve zone level schema validation settings
     ///
     /// Retrieves zone level schema validation settings currently set on the zone
@@ -23,7 +23,7 @@ impl<'a> SchemaValidation<'a> {
     pub fn get(
         &self,
         params: &SchemaValidationGetParams,
-    ) -> crate::Call<'a, SchemaValidationGetResponse> {
+    ) -> crate::Call<SchemaValidationGetResponse> {
         self.client
             .call(
                 request_get(params),
@@ -44,7 +44,7 @@ impl<'a> SchemaValidation<'a> {
     pub fn update(
         &self,
         params: &SchemaValidationUpdateParams,
-    ) -> crate::Call<'a, SchemaValidationUpdateResponse> {
+    ) -> crate::Call<SchemaValidationUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -65,7 +65,7 @@ impl<'a> SchemaValidation<'a> {
     pub fn edit(
         &self,
         params: &SchemaValidationEditParams,
-    ) -> crate::Call<'a, SchemaValidationEditResponse> {
+    ) -> crate::Call<SchemaValidationEditResponse> {
         self.client
             .call(
                 request_edit(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `api_gateway.user_schemas.operations` resource: `client.api_gateway().user_schemas().operations()`.
 /// `client.api_gateway().user_schemas().operations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Operations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Operations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Operations<'a> {
+impl Operations {
     /// Retrieve all operations from a schema.
     ///
     /// Retrieves all operations from the schema. Operations that already exist in API Shield Endpoint Management will be returned as full operations.
@@ -24,7 +24,7 @@ impl<'a> Operations<'a> {
         &self,
         schema_id: &str,
         params: &OperationListParams,
-    ) -> crate::Call<'a, OperationListResponse> {
+    ) -> crate::Call<OperationListResponse> {
         self.client
             .call(
                 request_list(schema_id, params),

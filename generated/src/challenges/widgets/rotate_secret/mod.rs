@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `challenges.widgets.rotate_secret` resource: `client.challenges().widgets().rotate_secret()`.
 /// `client.challenges().widgets().rotate_secret()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct RotateSecret<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct RotateSecret {
+    pub(crate) client: crate::Client,
 }
-impl<'a> RotateSecret<'a> {
+impl RotateSecret {
     /// Rotate Secret for a Turnstile Widget
     ///
     /// Generate a new secret key for this widget. If `invalidate_immediately`
@@ -28,7 +28,7 @@ impl<'a> RotateSecret<'a> {
         &self,
         sitekey: &str,
         params: &RotateSecretCreateParams,
-    ) -> crate::Call<'a, RotateSecretCreateResponse> {
+    ) -> crate::Call<RotateSecretCreateResponse> {
         self.client
             .call(
                 request_create(sitekey, params),

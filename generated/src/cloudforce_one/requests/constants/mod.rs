@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cloudforce_one.requests.constants` resource: `client.cloudforce_one().requests().constants()`.
 /// `client.cloudforce_one().requests().constants()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Constants<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Constants {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Constants<'a> {
+impl Constants {
     /// Get Request Priority, Status, and TLP constants
     ///
     /// `GET /accounts/{account_identifier}/cloudforce-one/requests/constants` (operation `cloudforce-one-request-constants`)
@@ -18,10 +18,7 @@ impl<'a> Constants<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get request constants response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &ConstantGetParams,
-    ) -> crate::Call<'a, ConstantGetResponse> {
+    pub fn get(&self, params: &ConstantGetParams) -> crate::Call<ConstantGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<ConstantGetResponse>)
     }

@@ -5,14 +5,16 @@
 //! The `cloudforce_one.requests.message` resource: `client.cloudforce_one().requests().message()`.
 pub mod new;
 /// `client.cloudforce_one().requests().message()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Message<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Message<'a> {
+impl Message {
     /// `new`: `.cloudforce_one().requests().message().new()`
-    pub fn new(&self) -> new::New<'a> {
-        new::New { client: self.client }
+    pub fn new(&self) -> new::New {
+        new::New {
+            client: self.client.clone(),
+        }
     }
     /// List Request Messages
     ///
@@ -27,7 +29,7 @@ impl<'a> Message<'a> {
         &self,
         request_identifier: &str,
         params: &MessageCreateParams,
-    ) -> crate::Call<'a, MessageCreateResponse> {
+    ) -> crate::Call<MessageCreateResponse> {
         self.client
             .call(
                 request_create(request_identifier, params),
@@ -48,7 +50,7 @@ impl<'a> Message<'a> {
         request_identifier: &str,
         message_identifer: i64,
         params: &MessageUpdateParams,
-    ) -> crate::Call<'a, MessageUpdateResponse> {
+    ) -> crate::Call<MessageUpdateResponse> {
         self.client
             .call(
                 request_update(request_identifier, message_identifer, params),
@@ -69,7 +71,7 @@ impl<'a> Message<'a> {
         request_identifier: &str,
         message_identifer: i64,
         params: &MessageDeleteParams,
-    ) -> crate::Call<'a, MessageDeleteResponse> {
+    ) -> crate::Call<MessageDeleteResponse> {
         self.client
             .call(
                 request_delete(request_identifier, message_identifer, params),

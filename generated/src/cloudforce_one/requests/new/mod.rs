@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cloudforce_one.requests.new` resource: `client.cloudforce_one().requests().new()`.
 /// `client.cloudforce_one().requests().new()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct New<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct New {
+    pub(crate) client: crate::Client,
 }
-impl<'a> New<'a> {
+impl New {
     /// Create a New Request
     ///
     /// Creating a request adds the request into the Cloudforce One queue for analysis. In addition to the content, a short title, type, priority, and releasability should be provided. If one is not provided a default will be assigned.
@@ -20,10 +20,7 @@ impl<'a> New<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &NewCreateParams,
-    ) -> crate::Call<'a, NewCreateResponse> {
+    pub fn create(&self, params: &NewCreateParams) -> crate::Call<NewCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::enveloped::<NewCreateResponse>)
     }

@@ -6,19 +6,21 @@
 pub mod new;
 pub mod quota;
 /// `client.cloudforce_one().requests().priority()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Priority<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Priority {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Priority<'a> {
+impl Priority {
     /// `new`: `.cloudforce_one().requests().priority().new()`
-    pub fn new(&self) -> new::New<'a> {
-        new::New { client: self.client }
+    pub fn new(&self) -> new::New {
+        new::New {
+            client: self.client.clone(),
+        }
     }
     /// `quota`: `.cloudforce_one().requests().priority().quota()`
-    pub fn quota(&self) -> quota::Quota<'a> {
+    pub fn quota(&self) -> quota::Quota {
         quota::Quota {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Priority Intelligence Requirements
@@ -33,7 +35,7 @@ impl<'a> Priority<'a> {
     pub fn create(
         &self,
         params: &PriorityCreateParams,
-    ) -> crate::Call<'a, PriorityCreateResponse> {
+    ) -> crate::Call<PriorityCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -53,7 +55,7 @@ impl<'a> Priority<'a> {
         &self,
         priority_identifer: &str,
         params: &PriorityGetParams,
-    ) -> crate::Call<'a, PriorityGetResponse> {
+    ) -> crate::Call<PriorityGetResponse> {
         self.client
             .call(
                 request_get(priority_identifer, params),
@@ -73,7 +75,7 @@ impl<'a> Priority<'a> {
         &self,
         priority_identifer: &str,
         params: &PriorityUpdateParams,
-    ) -> crate::Call<'a, PriorityUpdateResponse> {
+    ) -> crate::Call<PriorityUpdateResponse> {
         self.client
             .call(
                 request_update(priority_identifer, params),
@@ -93,7 +95,7 @@ impl<'a> Priority<'a> {
         &self,
         priority_identifer: &str,
         params: &PriorityDeleteParams,
-    ) -> crate::Call<'a, PriorityDeleteResponse> {
+    ) -> crate::Call<PriorityDeleteResponse> {
         self.client
             .call(
                 request_delete(priority_identifer, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cloudforce_one.requests.types` resource: `client.cloudforce_one().requests().types()`.
 /// `client.cloudforce_one().requests().types()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Types<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Types {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Types<'a> {
+impl Types {
     /// Get Request Types
     ///
     /// `GET /accounts/{account_identifier}/cloudforce-one/requests/types` (operation `cloudforce-one-request-types`)
@@ -18,7 +18,7 @@ impl<'a> Types<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get request types response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &TypeListParams) -> crate::Call<'a, TypeListResponse> {
+    pub fn list(&self, params: &TypeListParams) -> crate::Call<TypeListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<TypeListResponse>)
     }

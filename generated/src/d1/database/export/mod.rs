@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `d1.database.export` resource: `client.d1().database().export()`.
 /// `client.d1().database().export()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Export<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Export<'a> {
+impl Export {
     /// Export D1 Database as SQL
     ///
     /// Returns a URL where the SQL contents of your D1 can be downloaded. Note: this process may take
@@ -27,7 +27,7 @@ impl<'a> Export<'a> {
         &self,
         database_id: &str,
         params: &ExportCreateParams,
-    ) -> crate::Call<'a, ExportCreateResponse> {
+    ) -> crate::Call<ExportCreateResponse> {
         self.client
             .call(
                 request_create(database_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `d1.database.import` resource: `client.d1().database().import()`.
 /// `client.d1().database().import()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Import<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Import<'a> {
+impl Import {
     /// Import SQL into your D1 Database
     ///
     /// Generates a temporary URL for uploading an SQL file to, then instructing the D1 to import it
@@ -26,7 +26,7 @@ impl<'a> Import<'a> {
         &self,
         database_id: &str,
         params: &ImportCreateParams,
-    ) -> crate::Call<'a, ImportCreateResponse> {
+    ) -> crate::Call<ImportCreateResponse> {
         self.client
             .call(
                 request_create(database_id, params),

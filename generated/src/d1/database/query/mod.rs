@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `d1.database.query` resource: `client.d1().database().query()`.
 /// `client.d1().database().query()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Query<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Query<'a> {
+impl Query {
     /// Query D1 Database
     ///
     /// Returns the query result as an object.
@@ -24,7 +24,7 @@ impl<'a> Query<'a> {
         &self,
         database_id: &str,
         params: &QueryCreateParams,
-    ) -> crate::Call<'a, QueryCreateResponse> {
+    ) -> crate::Call<QueryCreateResponse> {
         self.client
             .call(
                 request_create(database_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `d1.database.raw` resource: `client.d1().database().raw()`.
 /// `client.d1().database().raw()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Raw<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Raw {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Raw<'a> {
+impl Raw {
     /// Raw D1 Database query
     ///
     /// Returns the query result rows as arrays rather than objects. This is a performance-optimized version of the /query endpoint.
@@ -24,7 +24,7 @@ impl<'a> Raw<'a> {
         &self,
         database_id: &str,
         params: &RawCreateParams,
-    ) -> crate::Call<'a, RawCreateResponse> {
+    ) -> crate::Call<RawCreateResponse> {
         self.client
             .call(
                 request_create(database_id, params),

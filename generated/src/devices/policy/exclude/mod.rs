@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `devices.policy.exclude` resource: `client.devices().policy().exclude()`.
 /// `client.devices().policy().exclude()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Exclude<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Exclude {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Exclude<'a> {
+impl Exclude {
     /// Get the Split Tunnel exclude list
     ///
     /// Fetches the list of routes excluded from the WARP client's tunnel.
@@ -20,10 +20,7 @@ impl<'a> Exclude<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get the Split Tunnel exclude list response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &ExcludeListParams,
-    ) -> crate::Call<'a, ExcludeListResponse> {
+    pub fn list(&self, params: &ExcludeListParams) -> crate::Call<ExcludeListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +41,7 @@ impl<'a> Exclude<'a> {
     pub fn update(
         &self,
         params: &ExcludeUpdateParams,
-    ) -> crate::Call<'a, ExcludeUpdateResponse> {
+    ) -> crate::Call<ExcludeUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -67,7 +64,6 @@ impl<'a> Exclude<'a> {
         policy_id: &str,
         params: &ExcludeDevicesGetSplitTunnelExcludeListForADeviceSett1dbe54bdParams,
     ) -> crate::Call<
-        'a,
         ExcludeDevicesGetSplitTunnelExcludeListForADeviceSett1dbe54bdResponse,
     > {
         self.client
@@ -97,7 +93,6 @@ impl<'a> Exclude<'a> {
         policy_id: &str,
         params: &ExcludeDevicesSetSplitTunnelExcludeListForADeviceSettE04c4979Params,
     ) -> crate::Call<
-        'a,
         ExcludeDevicesSetSplitTunnelExcludeListForADeviceSettE04c4979Response,
     > {
         self.client

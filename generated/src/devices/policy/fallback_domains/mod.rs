@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `devices.policy.fallback_domains` resource: `client.devices().policy().fallback_domains()`.
 /// `client.devices().policy().fallback_domains()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct FallbackDomains<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct FallbackDomains {
+    pub(crate) client: crate::Client,
 }
-impl<'a> FallbackDomains<'a> {
+impl FallbackDomains {
     /// Get your Local Domain Fallback list
     ///
     /// Fetches a list of domains to bypass Gateway DNS resolution. These domains will use the specified local DNS resolver instead.
@@ -23,7 +23,7 @@ impl<'a> FallbackDomains<'a> {
     pub fn list(
         &self,
         params: &FallbackDomainListParams,
-    ) -> crate::Call<'a, FallbackDomainListResponse> {
+    ) -> crate::Call<FallbackDomainListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +44,7 @@ impl<'a> FallbackDomains<'a> {
     pub fn update(
         &self,
         params: &FallbackDomainUpdateParams,
-    ) -> crate::Call<'a, FallbackDomainUpdateResponse> {
+    ) -> crate::Call<FallbackDomainUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -67,7 +67,6 @@ impl<'a> FallbackDomains<'a> {
         policy_id: &str,
         params: &FallbackDomainDevicesGetLocalDomainFallbackListForADeviceSet2bd631fcParams,
     ) -> crate::Call<
-        'a,
         FallbackDomainDevicesGetLocalDomainFallbackListForADeviceSet2bd631fcResponse,
     > {
         self.client
@@ -97,7 +96,6 @@ impl<'a> FallbackDomains<'a> {
         policy_id: &str,
         params: &FallbackDomainDevicesSetLocalDomainFallbackListForADeviceSetC2d78478Params,
     ) -> crate::Call<
-        'a,
         FallbackDomainDevicesSetLocalDomainFallbackListForADeviceSetC2d78478Response,
     > {
         self.client

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `devices.policy.include` resource: `client.devices().policy().include()`.
 /// `client.devices().policy().include()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Include<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Include {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Include<'a> {
+impl Include {
     /// Get the Split Tunnel include list
     ///
     /// Fetches the list of routes included in the WARP client's tunnel.
@@ -20,10 +20,7 @@ impl<'a> Include<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get the Split Tunnel include list response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &IncludeListParams,
-    ) -> crate::Call<'a, IncludeListResponse> {
+    pub fn list(&self, params: &IncludeListParams) -> crate::Call<IncludeListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +41,7 @@ impl<'a> Include<'a> {
     pub fn update(
         &self,
         params: &IncludeUpdateParams,
-    ) -> crate::Call<'a, IncludeUpdateResponse> {
+    ) -> crate::Call<IncludeUpdateResponse> {
         self.client
             .call(
                 request_update(params),
@@ -67,7 +64,6 @@ impl<'a> Include<'a> {
         policy_id: &str,
         params: &IncludeDevicesGetSplitTunnelIncludeListForADeviceSettC2fb09e7Params,
     ) -> crate::Call<
-        'a,
         IncludeDevicesGetSplitTunnelIncludeListForADeviceSettC2fb09e7Response,
     > {
         self.client
@@ -97,7 +93,6 @@ impl<'a> Include<'a> {
         policy_id: &str,
         params: &IncludeDevicesSetSplitTunnelIncludeListForADeviceSett5b9da253Params,
     ) -> crate::Call<
-        'a,
         IncludeDevicesSetSplitTunnelIncludeListForADeviceSett5b9da253Response,
     > {
         self.client

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `devices.posture.integration` resource: `client.devices().posture().integration()`.
 /// `client.devices().posture().integration()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Integration<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Integration {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Integration<'a> {
+impl Integration {
     /// List your device posture integrations
     ///
     /// Fetches the list of device posture integrations for an account.
@@ -23,7 +23,7 @@ impl<'a> Integration<'a> {
     pub fn list(
         &self,
         params: &IntegrationListParams,
-    ) -> crate::Call<'a, IntegrationListResponse> {
+    ) -> crate::Call<IntegrationListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +44,7 @@ impl<'a> Integration<'a> {
     pub fn create(
         &self,
         params: &IntegrationCreateParams,
-    ) -> crate::Call<'a, IntegrationCreateResponse> {
+    ) -> crate::Call<IntegrationCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +66,7 @@ impl<'a> Integration<'a> {
         &self,
         integration_id: &str,
         params: &IntegrationGetParams,
-    ) -> crate::Call<'a, IntegrationGetResponse> {
+    ) -> crate::Call<IntegrationGetResponse> {
         self.client
             .call(
                 request_get(integration_id, params),
@@ -88,7 +88,7 @@ impl<'a> Integration<'a> {
         &self,
         integration_id: &str,
         params: &IntegrationDeleteParams,
-    ) -> crate::Call<'a, IntegrationDeleteResponse> {
+    ) -> crate::Call<IntegrationDeleteResponse> {
         self.client
             .call(
                 request_delete(integration_id, params),
@@ -110,7 +110,7 @@ impl<'a> Integration<'a> {
         &self,
         integration_id: &str,
         params: &IntegrationEditParams,
-    ) -> crate::Call<'a, IntegrationEditResponse> {
+    ) -> crate::Call<IntegrationEditResponse> {
         self.client
             .call(
                 request_edit(integration_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dex.fleet_status.devices` resource: `client.dex().fleet_status().devices()`.
 /// `client.dex().fleet_status().devices()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Devices<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Devices {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Devices<'a> {
+impl Devices {
     /// List fleet status devices
     ///
     /// List details for devices using WARP
@@ -20,10 +20,7 @@ impl<'a> Devices<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List devices response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &DeviceListParams,
-    ) -> crate::Call<'a, DeviceListResponse> {
+    pub fn list(&self, params: &DeviceListParams) -> crate::Call<DeviceListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dex.fleet_status.live` resource: `client.dex().fleet_status().live()`.
 /// `client.dex().fleet_status().live()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Live<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Live<'a> {
+impl Live {
     /// List fleet status details by dimension
     ///
     /// List details for live (up to 60 minutes) devices using WARP
@@ -20,7 +20,7 @@ impl<'a> Live<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List device details (live) response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &LiveGetParams) -> crate::Call<'a, LiveGetResponse> {
+    pub fn get(&self, params: &LiveGetParams) -> crate::Call<LiveGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<LiveGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dex.fleet_status.over_time` resource: `client.dex().fleet_status().over_time()`.
 /// `client.dex().fleet_status().over_time()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct OverTime<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct OverTime {
+    pub(crate) client: crate::Client,
 }
-impl<'a> OverTime<'a> {
+impl OverTime {
     /// List fleet status aggregate details by dimension
     ///
     /// List details for devices using WARP, up to 7 days
@@ -20,10 +20,7 @@ impl<'a> OverTime<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: DEX HTTP test details failure response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &OverTimeGetParams,
-    ) -> crate::Call<'a, OverTimeGetResponse> {
+    pub fn get(&self, params: &OverTimeGetParams) -> crate::Call<OverTimeGetResponse> {
         self.client.call(request_get(params), crate::runtime::empty)
     }
 }

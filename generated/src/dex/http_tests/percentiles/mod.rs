@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dex.http_tests.percentiles` resource: `client.dex().http_tests().percentiles()`.
 /// `client.dex().http_tests().percentiles()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Percentiles<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Percentiles {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Percentiles<'a> {
+impl Percentiles {
     /// Get percentiles for an http test
     ///
     /// Get percentiles for an http test for a given time period between 1 hour and 7 days.
@@ -24,7 +24,7 @@ impl<'a> Percentiles<'a> {
         &self,
         test_id: &str,
         params: &PercentileGetParams,
-    ) -> crate::Call<'a, PercentileGetResponse> {
+    ) -> crate::Call<PercentileGetResponse> {
         self.client
             .call(
                 request_get(test_id, params),

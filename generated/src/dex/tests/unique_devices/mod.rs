@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dex.tests.unique_devices` resource: `client.dex().tests().unique_devices()`.
 /// `client.dex().tests().unique_devices()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct UniqueDevices<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct UniqueDevices {
+    pub(crate) client: crate::Client,
 }
-impl<'a> UniqueDevices<'a> {
+impl UniqueDevices {
     /// Get count of devices targeted
     ///
     /// Returns unique count of devices that have run synthetic application monitoring tests in the past 7 days.
@@ -23,7 +23,7 @@ impl<'a> UniqueDevices<'a> {
     pub fn get(
         &self,
         params: &UniqueDeviceGetParams,
-    ) -> crate::Call<'a, UniqueDeviceGetResponse> {
+    ) -> crate::Call<UniqueDeviceGetResponse> {
         self.client
             .call(
                 request_get(params),

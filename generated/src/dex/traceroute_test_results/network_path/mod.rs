@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dex.traceroute_test_results.network_path` resource: `client.dex().traceroute_test_results().network_path()`.
 /// `client.dex().traceroute_test_results().network_path()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct NetworkPath<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct NetworkPath {
+    pub(crate) client: crate::Client,
 }
-impl<'a> NetworkPath<'a> {
+impl NetworkPath {
     /// Get details for a specific traceroute test run
     ///
     /// Get a breakdown of hops and performance metrics for a specific traceroute test run
@@ -24,7 +24,7 @@ impl<'a> NetworkPath<'a> {
         &self,
         test_result_id: &str,
         params: &NetworkPathGetParams,
-    ) -> crate::Call<'a, NetworkPathGetResponse> {
+    ) -> crate::Call<NetworkPathGetResponse> {
         self.client
             .call(
                 request_get(test_result_id, params),

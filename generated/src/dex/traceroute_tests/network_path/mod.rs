@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dex.traceroute_tests.network_path` resource: `client.dex().traceroute_tests().network_path()`.
 /// `client.dex().traceroute_tests().network_path()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct NetworkPath<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct NetworkPath {
+    pub(crate) client: crate::Client,
 }
-impl<'a> NetworkPath<'a> {
+impl NetworkPath {
     /// Get network path breakdown for a traceroute test
     ///
     /// Get a breakdown of metrics by hop for individual traceroute test runs
@@ -24,7 +24,7 @@ impl<'a> NetworkPath<'a> {
         &self,
         test_id: &str,
         params: &NetworkPathGetParams,
-    ) -> crate::Call<'a, NetworkPathGetResponse> {
+    ) -> crate::Call<NetworkPathGetResponse> {
         self.client
             .call(
                 request_get(test_id, params),

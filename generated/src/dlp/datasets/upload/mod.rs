@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dlp.datasets.upload` resource: `client.dlp().datasets().upload()`.
 /// `client.dlp().datasets().upload()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Upload<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Upload<'a> {
+impl Upload {
     /// Prepare to upload a new version of a dataset.
     ///
     /// Prepare to upload a new version of a dataset.
@@ -24,7 +24,7 @@ impl<'a> Upload<'a> {
         &self,
         dataset_id: &str,
         params: &UploadCreateParams,
-    ) -> crate::Call<'a, UploadCreateResponse> {
+    ) -> crate::Call<UploadCreateResponse> {
         self.client
             .call(
                 request_create(dataset_id, params),
@@ -47,7 +47,7 @@ impl<'a> Upload<'a> {
         dataset_id: &str,
         version: i64,
         params: &UploadDlpDatasetsUploadVersionParams,
-    ) -> crate::Call<'a, UploadDlpDatasetsUploadVersionResponse> {
+    ) -> crate::Call<UploadDlpDatasetsUploadVersionResponse> {
         self.client
             .call(
                 request_dlp_datasets_upload_version(dataset_id, version, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dlp.patterns.validate` resource: `client.dlp().patterns().validate()`.
 /// `client.dlp().patterns().validate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Validate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Validate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Validate<'a> {
+impl Validate {
     /// Validate pattern
     ///
     /// Validates whether this pattern is a valid regular expression. Rejects it if the regular expression is too complex or can match an unbounded-length string. Your regex will be rejected if it uses the Kleene Star -- be sure to bound the maximum number of characters that can be matched.
@@ -23,7 +23,7 @@ impl<'a> Validate<'a> {
     pub fn create(
         &self,
         params: &ValidateCreateParams,
-    ) -> crate::Call<'a, ValidateCreateResponse> {
+    ) -> crate::Call<ValidateCreateResponse> {
         self.client
             .call(
                 request_create(params),

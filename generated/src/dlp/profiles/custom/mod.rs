@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dlp.profiles.custom` resource: `client.dlp().profiles().custom()`.
 /// `client.dlp().profiles().custom()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Custom<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Custom {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Custom<'a> {
+impl Custom {
     /// Create custom profiles
     ///
     /// Creates a set of DLP custom profiles.
@@ -23,7 +23,7 @@ impl<'a> Custom<'a> {
     pub fn create(
         &self,
         params: &CustomCreateParams,
-    ) -> crate::Call<'a, CustomCreateResponse> {
+    ) -> crate::Call<CustomCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -45,7 +45,7 @@ impl<'a> Custom<'a> {
         &self,
         profile_id: &str,
         params: &CustomGetParams,
-    ) -> crate::Call<'a, CustomGetResponse> {
+    ) -> crate::Call<CustomGetResponse> {
         self.client
             .call(
                 request_get(profile_id, params),
@@ -67,7 +67,7 @@ impl<'a> Custom<'a> {
         &self,
         profile_id: &str,
         params: &CustomUpdateParams,
-    ) -> crate::Call<'a, CustomUpdateResponse> {
+    ) -> crate::Call<CustomUpdateResponse> {
         self.client
             .call(
                 request_update(profile_id, params),
@@ -89,7 +89,7 @@ impl<'a> Custom<'a> {
         &self,
         profile_id: &str,
         params: &CustomDeleteParams,
-    ) -> crate::Call<'a, CustomDeleteResponse> {
+    ) -> crate::Call<CustomDeleteResponse> {
         self.client
             .call(
                 request_delete(profile_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dlp.profiles.predefined` resource: `client.dlp().profiles().predefined()`.
 /// `client.dlp().profiles().predefined()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Predefined<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Predefined {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Predefined<'a> {
+impl Predefined {
     /// Get predefined profile
     ///
     /// Fetches a predefined DLP profile.
@@ -24,7 +24,7 @@ impl<'a> Predefined<'a> {
         &self,
         profile_id: &str,
         params: &PredefinedGetParams,
-    ) -> crate::Call<'a, PredefinedGetResponse> {
+    ) -> crate::Call<PredefinedGetResponse> {
         self.client
             .call(
                 request_get(profile_id, params),
@@ -46,7 +46,7 @@ impl<'a> Predefined<'a> {
         &self,
         profile_id: &str,
         params: &PredefinedUpdateParams,
-    ) -> crate::Call<'a, PredefinedUpdateResponse> {
+    ) -> crate::Call<PredefinedUpdateResponse> {
         self.client
             .call(
                 request_update(profile_id, params),

@@ -5,15 +5,15 @@
 //! The `dns_firewall.dns_analytics.report` resource: `client.dns_firewall().dns_analytics().report()`.
 pub mod bytime;
 /// `client.dns_firewall().dns_analytics().report()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Report<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Report<'a> {
+impl Report {
     /// `bytime`: `.dns_firewall().dns_analytics().report().bytime()`
-    pub fn bytime(&self) -> bytime::Bytime<'a> {
+    pub fn bytime(&self) -> bytime::Bytime {
         bytime::Bytime {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Table
@@ -33,7 +33,7 @@ impl<'a> Report<'a> {
         &self,
         dns_firewall_id: &str,
         params: &ReportGetParams,
-    ) -> crate::Call<'a, ReportGetResponse> {
+    ) -> crate::Call<ReportGetResponse> {
         self.client
             .call(
                 request_get(dns_firewall_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `email.routing.addresses` resource: `client.email().routing().addresses()`.
 /// `client.email().routing().addresses()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Addresses<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Addresses {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Addresses<'a> {
+impl Addresses {
     /// List destination addresses
     ///
     /// Lists existing destination addresses.
@@ -20,10 +20,7 @@ impl<'a> Addresses<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &AddressListParams,
-    ) -> crate::Call<'a, AddressListResponse> {
+    pub fn list(&self, params: &AddressListParams) -> crate::Call<AddressListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +41,7 @@ impl<'a> Addresses<'a> {
     pub fn create(
         &self,
         params: &AddressCreateParams,
-    ) -> crate::Call<'a, AddressCreateResponse> {
+    ) -> crate::Call<AddressCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +63,7 @@ impl<'a> Addresses<'a> {
         &self,
         destination_address_identifier: &str,
         params: &AddressGetParams,
-    ) -> crate::Call<'a, AddressGetResponse> {
+    ) -> crate::Call<AddressGetResponse> {
         self.client
             .call(
                 request_get(destination_address_identifier, params),
@@ -88,7 +85,7 @@ impl<'a> Addresses<'a> {
         &self,
         destination_address_identifier: &str,
         params: &AddressDeleteParams,
-    ) -> crate::Call<'a, AddressDeleteResponse> {
+    ) -> crate::Call<AddressDeleteResponse> {
         self.client
             .call(
                 request_delete(destination_address_identifier, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `email.routing.disable` resource: `client.email().routing().disable()`.
 /// `client.email().routing().disable()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Disable<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Disable {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Disable<'a> {
+impl Disable {
     /// Disable Email Routing
     ///
     /// Disable your Email Routing zone. Also removes additional MX records previously required for Email Routing to work.
@@ -23,7 +23,7 @@ impl<'a> Disable<'a> {
     pub fn create(
         &self,
         params: &DisableCreateParams,
-    ) -> crate::Call<'a, DisableCreateResponse> {
+    ) -> crate::Call<DisableCreateResponse> {
         self.client
             .call(
                 request_create(params),

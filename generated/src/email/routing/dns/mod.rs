@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `email.routing.dns` resource: `client.email().routing().dns()`.
 /// `client.email().routing().dns()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dns<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dns {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Dns<'a> {
+impl Dns {
     /// Email Routing - DNS settings
     ///
     /// Show the DNS records needed to configure your Email Routing zone.
@@ -20,7 +20,7 @@ impl<'a> Dns<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &DnsListParams) -> crate::Call<'a, DnsListResponse> {
+    pub fn list(&self, params: &DnsListParams) -> crate::Call<DnsListResponse> {
         self.client
             .call(
                 request_list(params),

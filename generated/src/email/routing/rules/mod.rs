@@ -5,15 +5,15 @@
 //! The `email.routing.rules` resource: `client.email().routing().rules()`.
 pub mod catch_all;
 /// `client.email().routing().rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rules<'a> {
+impl Rules {
     /// `catch_all`: `.email().routing().rules().catch_all()`
-    pub fn catch_all(&self) -> catch_all::CatchAll<'a> {
+    pub fn catch_all(&self) -> catch_all::CatchAll {
         catch_all::CatchAll {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List routing rules
@@ -27,7 +27,7 @@ impl<'a> Rules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &RuleListParams) -> crate::Call<'a, RuleListResponse> {
+    pub fn list(&self, params: &RuleListParams) -> crate::Call<RuleListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -45,10 +45,7 @@ impl<'a> Rules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &RuleCreateParams,
-    ) -> crate::Call<'a, RuleCreateResponse> {
+    pub fn create(&self, params: &RuleCreateParams) -> crate::Call<RuleCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -70,7 +67,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleGetParams,
-    ) -> crate::Call<'a, RuleGetResponse> {
+    ) -> crate::Call<RuleGetResponse> {
         self.client
             .call(
                 request_get(rule_id, params),
@@ -92,7 +89,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleUpdateParams,
-    ) -> crate::Call<'a, RuleUpdateResponse> {
+    ) -> crate::Call<RuleUpdateResponse> {
         self.client
             .call(
                 request_update(rule_id, params),
@@ -114,7 +111,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleDeleteParams,
-    ) -> crate::Call<'a, RuleDeleteResponse> {
+    ) -> crate::Call<RuleDeleteResponse> {
         self.client
             .call(
                 request_delete(rule_id, params),

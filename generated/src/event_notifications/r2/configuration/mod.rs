@@ -5,15 +5,15 @@
 //! The `event_notifications.r2.configuration` resource: `client.event_notifications().r2().configuration()`.
 pub mod queues;
 /// `client.event_notifications().r2().configuration()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Configuration<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Configuration {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Configuration<'a> {
+impl Configuration {
     /// `queues`: `.event_notifications().r2().configuration().queues()`
-    pub fn queues(&self) -> queues::Queues<'a> {
+    pub fn queues(&self) -> queues::Queues {
         queues::Queues {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Read Configuration
@@ -31,7 +31,7 @@ impl<'a> Configuration<'a> {
         &self,
         bucket_name: &str,
         params: &ConfigurationGetParams,
-    ) -> crate::Call<'a, ConfigurationGetResponse> {
+    ) -> crate::Call<ConfigurationGetResponse> {
         self.client
             .call(
                 request_get(bucket_name, params),

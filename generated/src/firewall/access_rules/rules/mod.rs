@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `firewall.access_rules.rules` resource: `client.firewall().access_rules().rules()`.
 /// `client.firewall().access_rules().rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rules<'a> {
+impl Rules {
     /// List IP Access rules
     ///
     /// Fetches IP Access rules of an account. These rules apply to all the zones in the account. You can filter the results using several optional parameters.
@@ -20,7 +20,7 @@ impl<'a> Rules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List IP Access rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &RuleListParams) -> crate::Call<'a, RuleListResponse> {
+    pub fn list(&self, params: &RuleListParams) -> crate::Call<RuleListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -40,10 +40,7 @@ impl<'a> Rules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create an IP Access rule response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &RuleCreateParams,
-    ) -> crate::Call<'a, RuleCreateResponse> {
+    pub fn create(&self, params: &RuleCreateParams) -> crate::Call<RuleCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -65,7 +62,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleGetParams,
-    ) -> crate::Call<'a, RuleGetResponse> {
+    ) -> crate::Call<RuleGetResponse> {
         self.client
             .call(
                 request_get(rule_id, params),
@@ -89,7 +86,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleDeleteParams,
-    ) -> crate::Call<'a, RuleDeleteResponse> {
+    ) -> crate::Call<RuleDeleteResponse> {
         self.client
             .call(
                 request_delete(rule_id, params),
@@ -113,7 +110,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleEditParams,
-    ) -> crate::Call<'a, RuleEditResponse> {
+    ) -> crate::Call<RuleEditResponse> {
         self.client
             .call(
                 request_edit(rule_id, params),
@@ -134,7 +131,7 @@ impl<'a> Rules<'a> {
     pub fn ip_access_rules_for_a_zone_list_ip_access_rules(
         &self,
         params: &RuleIpAccessRulesForAZoneListIpAccessRulesParams,
-    ) -> crate::Call<'a, RuleIpAccessRulesForAZoneListIpAccessRulesResponse> {
+    ) -> crate::Call<RuleIpAccessRulesForAZoneListIpAccessRulesResponse> {
         self.client
             .call(
                 request_ip_access_rules_for_a_zone_list_ip_access_rules(params),
@@ -159,7 +156,7 @@ impl<'a> Rules<'a> {
     pub fn ip_access_rules_for_a_zone_create_an_ip_access_rule(
         &self,
         params: &RuleIpAccessRulesForAZoneCreateAnIpAccessRuleParams,
-    ) -> crate::Call<'a, RuleIpAccessRulesForAZoneCreateAnIpAccessRuleResponse> {
+    ) -> crate::Call<RuleIpAccessRulesForAZoneCreateAnIpAccessRuleResponse> {
         self.client
             .call(
                 request_ip_access_rules_for_a_zone_create_an_ip_access_rule(params),
@@ -185,7 +182,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleParams,
-    ) -> crate::Call<'a, RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleResponse> {
+    ) -> crate::Call<RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleResponse> {
         self.client
             .call(
                 request_ip_access_rules_for_a_zone_delete_an_ip_access_rule(
@@ -212,7 +209,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleParams,
-    ) -> crate::Call<'a, RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleResponse> {
+    ) -> crate::Call<RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleResponse> {
         self.client
             .call(
                 request_ip_access_rules_for_a_zone_update_an_ip_access_rule(

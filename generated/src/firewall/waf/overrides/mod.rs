@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `firewall.waf.overrides` resource: `client.firewall().waf().overrides()`.
 /// `client.firewall().waf().overrides()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Overrides<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Overrides {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Overrides<'a> {
+impl Overrides {
     /// List WAF overrides
     ///
     /// Fetches the URI-based WAF overrides in a zone.
@@ -28,7 +28,7 @@ impl<'a> Overrides<'a> {
     pub fn list(
         &self,
         params: &OverrideListParams,
-    ) -> crate::Call<'a, OverrideListResponse> {
+    ) -> crate::Call<OverrideListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -54,7 +54,7 @@ impl<'a> Overrides<'a> {
     pub fn create(
         &self,
         params: &OverrideCreateParams,
-    ) -> crate::Call<'a, OverrideCreateResponse> {
+    ) -> crate::Call<OverrideCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -81,7 +81,7 @@ impl<'a> Overrides<'a> {
         &self,
         id: &str,
         params: &OverrideGetParams,
-    ) -> crate::Call<'a, OverrideGetResponse> {
+    ) -> crate::Call<OverrideGetResponse> {
         self.client
             .call(
                 request_get(id, params),
@@ -108,7 +108,7 @@ impl<'a> Overrides<'a> {
         &self,
         id: &str,
         params: &OverrideUpdateParams,
-    ) -> crate::Call<'a, OverrideUpdateResponse> {
+    ) -> crate::Call<OverrideUpdateResponse> {
         self.client
             .call(
                 request_update(id, params),
@@ -135,7 +135,7 @@ impl<'a> Overrides<'a> {
         &self,
         id: &str,
         params: &OverrideDeleteParams,
-    ) -> crate::Call<'a, OverrideDeleteResponse> {
+    ) -> crate::Call<OverrideDeleteResponse> {
         self.client
             .call(
                 request_delete(id, params),

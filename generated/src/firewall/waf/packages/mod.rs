@@ -6,21 +6,21 @@
 pub mod groups;
 pub mod rules;
 /// `client.firewall().waf().packages()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Packages<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Packages {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Packages<'a> {
+impl Packages {
     /// `groups`: `.firewall().waf().packages().groups()`
-    pub fn groups(&self) -> groups::Groups<'a> {
+    pub fn groups(&self) -> groups::Groups {
         groups::Groups {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `rules`: `.firewall().waf().packages().rules()`
-    pub fn rules(&self) -> rules::Rules<'a> {
+    pub fn rules(&self) -> rules::Rules {
         rules::Rules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List WAF packages
@@ -39,7 +39,7 @@ impl<'a> Packages<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List WAF packages response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn get(&self, params: &PackageGetParams) -> crate::Call<'a, PackageGetResponse> {
+    pub fn get(&self, params: &PackageGetParams) -> crate::Call<PackageGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<PackageGetResponse>)
     }
     /// Get a WAF package
@@ -62,7 +62,7 @@ impl<'a> Packages<'a> {
         &self,
         package_id: &str,
         params: &PackageWafPackagesGetAWafPackageParams,
-    ) -> crate::Call<'a, PackageWafPackagesGetAWafPackageResponse> {
+    ) -> crate::Call<PackageWafPackagesGetAWafPackageResponse> {
         self.client
             .call(
                 request_waf_packages_get_a_waf_package(package_id, params),
@@ -89,7 +89,7 @@ impl<'a> Packages<'a> {
         &self,
         package_id: &str,
         params: &PackageEditParams,
-    ) -> crate::Call<'a, PackageEditResponse> {
+    ) -> crate::Call<PackageEditResponse> {
         self.client
             .call(
                 request_edit(package_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `gateway.certificates.activate` resource: `client.gateway().certificates().activate()`.
 /// `client.gateway().certificates().activate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Activate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Activate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Activate<'a> {
+impl Activate {
     /// Activate a Zero Trust certificate
     ///
     /// Binds a single Zero Trust certificate to the edge.
@@ -24,7 +24,7 @@ impl<'a> Activate<'a> {
         &self,
         certificate_id: &str,
         params: &ActivateCreateParams,
-    ) -> crate::Call<'a, ActivateCreateResponse> {
+    ) -> crate::Call<ActivateCreateResponse> {
         self.client
             .call(
                 request_create(certificate_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `gateway.certificates.deactivate` resource: `client.gateway().certificates().deactivate()`.
 /// `client.gateway().certificates().deactivate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Deactivate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Deactivate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Deactivate<'a> {
+impl Deactivate {
     /// Deactivate a Zero Trust certificate
     ///
     /// Unbinds a single Zero Trust certificate from the edge
@@ -24,7 +24,7 @@ impl<'a> Deactivate<'a> {
         &self,
         certificate_id: &str,
         params: &DeactivateCreateParams,
-    ) -> crate::Call<'a, DeactivateCreateResponse> {
+    ) -> crate::Call<DeactivateCreateResponse> {
         self.client
             .call(
                 request_create(certificate_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `gateway.lists.items` resource: `client.gateway().lists().items()`.
 /// `client.gateway().lists().items()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Items<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Items {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Items<'a> {
+impl Items {
     /// Get Zero Trust list items
     ///
     /// Fetches all items in a single Zero Trust list.
@@ -24,7 +24,7 @@ impl<'a> Items<'a> {
         &self,
         list_id: &str,
         params: &ItemListParams,
-    ) -> crate::Call<'a, ItemListResponse> {
+    ) -> crate::Call<ItemListResponse> {
         self.client
             .call(
                 request_list(list_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `images.v1.blob` resource: `client.images().v1().blob()`.
 /// `client.images().v1().blob()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Blob<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Blob {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Blob<'a> {
+impl Blob {
     /// Base image
     ///
     /// Fetch base image. For most images this will be the originally uploaded file. For larger images it can be a near-lossless version of the original.
@@ -24,7 +24,7 @@ impl<'a> Blob<'a> {
         &self,
         image_id: &str,
         params: &BlobGetParams,
-    ) -> crate::Call<'a, BlobGetResponse> {
+    ) -> crate::Call<BlobGetResponse> {
         self.client.call(request_get(image_id, params), crate::runtime::bytes)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `images.v1.keys` resource: `client.images().v1().keys()`.
 /// `client.images().v1().keys()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Keys<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Keys<'a> {
+impl Keys {
     /// List Signing Keys
     ///
     /// Lists your signing keys. These can be found on your Cloudflare Images dashboard.
@@ -20,7 +20,7 @@ impl<'a> Keys<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Signing Keys response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &KeyGetParams) -> crate::Call<'a, KeyGetResponse> {
+    pub fn get(&self, params: &KeyGetParams) -> crate::Call<KeyGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<KeyGetResponse>)
     }
@@ -39,7 +39,7 @@ impl<'a> Keys<'a> {
         &self,
         signing_key_name: &str,
         params: &KeyUpdateParams,
-    ) -> crate::Call<'a, KeyUpdateResponse> {
+    ) -> crate::Call<KeyUpdateResponse> {
         self.client
             .call(
                 request_update(signing_key_name, params),
@@ -63,7 +63,7 @@ impl<'a> Keys<'a> {
         &self,
         signing_key_name: &str,
         params: &KeyDeleteParams,
-    ) -> crate::Call<'a, KeyDeleteResponse> {
+    ) -> crate::Call<KeyDeleteResponse> {
         self.client
             .call(
                 request_delete(signing_key_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `images.v1.stats` resource: `client.images().v1().stats()`.
 /// `client.images().v1().stats()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Stats<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Stats {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Stats<'a> {
+impl Stats {
     /// Images usage statistics
     ///
     /// Fetch usage statistics details for Cloudflare Images.
@@ -20,7 +20,7 @@ impl<'a> Stats<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Images usage statistics response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &StatGetParams) -> crate::Call<'a, StatGetResponse> {
+    pub fn get(&self, params: &StatGetParams) -> crate::Call<StatGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<StatGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `images.v1.variants` resource: `client.images().v1().variants()`.
 /// `client.images().v1().variants()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Variants<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Variants {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Variants<'a> {
+impl Variants {
     /// List variants
     ///
     /// Lists existing variants.
@@ -20,7 +20,7 @@ impl<'a> Variants<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List variants response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &VariantGetParams) -> crate::Call<'a, VariantGetResponse> {
+    pub fn get(&self, params: &VariantGetParams) -> crate::Call<VariantGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<VariantGetResponse>)
     }
@@ -38,7 +38,7 @@ impl<'a> Variants<'a> {
     pub fn create(
         &self,
         params: &VariantCreateParams,
-    ) -> crate::Call<'a, VariantCreateResponse> {
+    ) -> crate::Call<VariantCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -60,7 +60,7 @@ impl<'a> Variants<'a> {
         &self,
         variant_id: &str,
         params: &VariantCloudflareImagesVariantsVariantDetailsParams,
-    ) -> crate::Call<'a, VariantCloudflareImagesVariantsVariantDetailsResponse> {
+    ) -> crate::Call<VariantCloudflareImagesVariantsVariantDetailsResponse> {
         self.client
             .call(
                 request_cloudflare_images_variants_variant_details(variant_id, params),
@@ -84,7 +84,7 @@ impl<'a> Variants<'a> {
         &self,
         variant_id: &str,
         params: &VariantDeleteParams,
-    ) -> crate::Call<'a, VariantDeleteResponse> {
+    ) -> crate::Call<VariantDeleteResponse> {
         self.client
             .call(
                 request_delete(variant_id, params),
@@ -106,7 +106,7 @@ impl<'a> Variants<'a> {
         &self,
         variant_id: &str,
         params: &VariantEditParams,
-    ) -> crate::Call<'a, VariantEditResponse> {
+    ) -> crate::Call<VariantEditResponse> {
         self.client
             .call(
                 request_edit(variant_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `images.v2.direct_upload` resource: `client.images().v2().direct_upload()`.
 /// `client.images().v2().direct_upload()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DirectUpload<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DirectUpload {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DirectUpload<'a> {
+impl DirectUpload {
     /// Create authenticated direct upload URL V2
     ///
     /// Direct uploads allow users to upload images without API keys. A common use case are web apps, client-side applications, or mobile devices where users upload content directly to Cloudflare Images. This method creates a draft record for a future image. It returns an upload URL and an image identifier. To verify if the image itself has been uploaded, send an image details request (accounts/:account_identifier/images/v1/:identifier), and check that the `draft: true` property is not present.
@@ -23,7 +23,7 @@ impl<'a> DirectUpload<'a> {
     pub fn create(
         &self,
         params: &DirectUploadCreateParams,
-    ) -> crate::Call<'a, DirectUploadCreateResponse> {
+    ) -> crate::Call<DirectUploadCreateResponse> {
         self.client
             .call(
                 request_create(params),

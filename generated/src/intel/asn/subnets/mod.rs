@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.asn.subnets` resource: `client.intel().asn().subnets()`.
 /// `client.intel().asn().subnets()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Subnets<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Subnets {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Subnets<'a> {
+impl Subnets {
     /// Get ASN Subnets
     ///
     /// `GET /accounts/{account_id}/intel/asn/{asn}/subnets` (operation `asn-intelligence-get-asn-subnets`)
@@ -22,7 +22,7 @@ impl<'a> Subnets<'a> {
         &self,
         asn: i64,
         params: &SubnetGetParams,
-    ) -> crate::Call<'a, SubnetGetResponse> {
+    ) -> crate::Call<SubnetGetResponse> {
         self.client
             .call(request_get(asn, params), crate::runtime::json::<SubnetGetResponse>)
     }

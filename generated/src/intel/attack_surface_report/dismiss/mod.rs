@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.attack_surface_report.dismiss` resource: `client.intel().attack_surface_report().dismiss()`.
 /// `client.intel().attack_surface_report().dismiss()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dismiss<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dismiss {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Dismiss<'a> {
+impl Dismiss {
     /// Archive Security Center Insight
     ///
     /// `PUT /accounts/{account_id}/intel/attack-surface-report/{issue_id}/dismiss` (operation `archive-security-center-insight`)
@@ -22,7 +22,7 @@ impl<'a> Dismiss<'a> {
         &self,
         issue_id: &str,
         params: &DismissUpdateParams,
-    ) -> crate::Call<'a, DismissUpdateResponse> {
+    ) -> crate::Call<DismissUpdateResponse> {
         self.client
             .call(
                 request_update(issue_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.attack_surface_report.issue_types` resource: `client.intel().attack_surface_report().issue_types()`.
 /// `client.intel().attack_surface_report().issue_types()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct IssueTypes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct IssueTypes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> IssueTypes<'a> {
+impl IssueTypes {
     /// Get Security Center Issues Types
     ///
     /// `GET /accounts/{account_id}/intel/attack-surface-report/issue-types` (operation `get-security-center-issue-types`)
@@ -18,10 +18,7 @@ impl<'a> IssueTypes<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Client Error); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &IssueTypeGetParams,
-    ) -> crate::Call<'a, IssueTypeGetResponse> {
+    pub fn get(&self, params: &IssueTypeGetParams) -> crate::Call<IssueTypeGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<IssueTypeGetResponse>)
     }

@@ -7,26 +7,28 @@ pub mod class;
 pub mod severity;
 pub mod type_;
 /// `client.intel().attack_surface_report().issues()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Issues<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Issues {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Issues<'a> {
+impl Issues {
     /// `class`: `.intel().attack_surface_report().issues().class()`
-    pub fn class(&self) -> class::Class<'a> {
+    pub fn class(&self) -> class::Class {
         class::Class {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `severity`: `.intel().attack_surface_report().issues().severity()`
-    pub fn severity(&self) -> severity::Severity<'a> {
+    pub fn severity(&self) -> severity::Severity {
         severity::Severity {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `type_`: `.intel().attack_surface_report().issues().type_()`
-    pub fn type_(&self) -> type_::Type<'a> {
-        type_::Type { client: self.client }
+    pub fn type_(&self) -> type_::Type {
+        type_::Type {
+            client: self.client.clone(),
+        }
     }
     /// Get Security Center Issues
     ///
@@ -37,7 +39,7 @@ impl<'a> Issues<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Client Error); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &IssueGetParams) -> crate::Call<'a, IssueGetResponse> {
+    pub fn get(&self, params: &IssueGetParams) -> crate::Call<IssueGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<IssueGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.domain.bulk` resource: `client.intel().domain().bulk()`.
 /// `client.intel().domain().bulk()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bulk<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bulk {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bulk<'a> {
+impl Bulk {
     /// Get Multiple Domain Details
     ///
     /// `GET /accounts/{account_id}/intel/domain/bulk` (operation `domain-intelligence-get-multiple-domain-details`)
@@ -18,7 +18,7 @@ impl<'a> Bulk<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Multiple Domain Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &BulkListParams) -> crate::Call<'a, BulkListResponse> {
+    pub fn list(&self, params: &BulkListParams) -> crate::Call<BulkListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.indicator_feeds.data` resource: `client.intel().indicator_feeds().data()`.
 /// `client.intel().indicator_feeds().data()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Data<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Data {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Data<'a> {
+impl Data {
     /// Get indicator feed data
     ///
     /// `GET /accounts/{account_id}/intel/indicator-feeds/{feed_id}/data` (operation `custom-indicator-feeds-get-indicator-feed-data`)
@@ -22,7 +22,7 @@ impl<'a> Data<'a> {
         &self,
         feed_id: i64,
         params: &DataGetParams,
-    ) -> crate::Call<'a, DataGetResponse> {
+    ) -> crate::Call<DataGetResponse> {
         self.client.call(request_get(feed_id, params), crate::runtime::text)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.indicator_feeds.download` resource: `client.intel().indicator_feeds().download()`.
 /// `client.intel().indicator_feeds().download()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Download<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Download<'a> {
+impl Download {
     /// Download indicator feed data
     ///
     /// `GET /accounts/{account_id}/intel/indicator_feeds/{feed_id}/download` (operation `custom-indicator-feeds-download-indicator-feed-data`)
@@ -22,7 +22,7 @@ impl<'a> Download<'a> {
         &self,
         feed_id: i64,
         params: &DownloadGetParams,
-    ) -> crate::Call<'a, DownloadGetResponse> {
+    ) -> crate::Call<DownloadGetResponse> {
         self.client
             .call(
                 request_get(feed_id, params),

@@ -7,23 +7,27 @@ pub mod add;
 pub mod remove;
 pub mod view;
 /// `client.intel().indicator_feeds().permissions()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Permissions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Permissions {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Permissions<'a> {
+impl Permissions {
     /// `add`: `.intel().indicator_feeds().permissions().add()`
-    pub fn add(&self) -> add::Add<'a> {
-        add::Add { client: self.client }
+    pub fn add(&self) -> add::Add {
+        add::Add {
+            client: self.client.clone(),
+        }
     }
     /// `remove`: `.intel().indicator_feeds().permissions().remove()`
-    pub fn remove(&self) -> remove::Remove<'a> {
+    pub fn remove(&self) -> remove::Remove {
         remove::Remove {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `view`: `.intel().indicator_feeds().permissions().view()`
-    pub fn view(&self) -> view::View<'a> {
-        view::View { client: self.client }
+    pub fn view(&self) -> view::View {
+        view::View {
+            client: self.client.clone(),
+        }
     }
 }

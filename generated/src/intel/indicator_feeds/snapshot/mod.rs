@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.indicator_feeds.snapshot` resource: `client.intel().indicator_feeds().snapshot()`.
 /// `client.intel().indicator_feeds().snapshot()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Snapshot<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Snapshot<'a> {
+impl Snapshot {
     /// Update indicator feed data
     ///
     /// `PUT /accounts/{account_id}/intel/indicator-feeds/{feed_id}/snapshot` (operation `custom-indicator-feeds-update-indicator-feed-data`)
@@ -22,7 +22,7 @@ impl<'a> Snapshot<'a> {
         &self,
         feed_id: i64,
         params: &SnapshotUpdateParams,
-    ) -> crate::Call<'a, SnapshotUpdateResponse> {
+    ) -> crate::Call<SnapshotUpdateResponse> {
         self.client
             .call(
                 request_update(feed_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `load_balancers.monitors.references` resource: `client.load_balancers().monitors().references()`.
 /// `client.load_balancers().monitors().references()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct References<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct References {
+    pub(crate) client: crate::Client,
 }
-impl<'a> References<'a> {
+impl References {
     /// List Monitor References
     ///
     /// Get the list of resources that reference the provided monitor.
@@ -24,7 +24,7 @@ impl<'a> References<'a> {
         &self,
         monitor_id: &str,
         params: &ReferenceListParams,
-    ) -> crate::Call<'a, ReferenceListResponse> {
+    ) -> crate::Call<ReferenceListResponse> {
         self.client
             .call(
                 request_list(monitor_id, params),

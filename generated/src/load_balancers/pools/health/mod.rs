@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `load_balancers.pools.health` resource: `client.load_balancers().pools().health()`.
 /// `client.load_balancers().pools().health()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Health<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Health {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Health<'a> {
+impl Health {
     /// Pool Health Details
     ///
     /// Fetch the latest pool health status for a single pool.
@@ -24,7 +24,7 @@ impl<'a> Health<'a> {
         &self,
         pool_id: &str,
         params: &HealthGetParams,
-    ) -> crate::Call<'a, HealthGetResponse> {
+    ) -> crate::Call<HealthGetResponse> {
         self.client
             .call(
                 request_get(pool_id, params),

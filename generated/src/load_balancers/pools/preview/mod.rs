@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `load_balancers.pools.preview` resource: `client.load_balancers().pools().preview()`.
 /// `client.load_balancers().pools().preview()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Preview<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Preview<'a> {
+impl Preview {
     /// Preview Pool
     ///
     /// Preview pool health using provided monitor details. The returned preview_id can be used in the preview endpoint to retrieve the results.
@@ -24,7 +24,7 @@ impl<'a> Preview<'a> {
         &self,
         pool_id: &str,
         params: &PreviewCreateParams,
-    ) -> crate::Call<'a, PreviewCreateResponse> {
+    ) -> crate::Call<PreviewCreateResponse> {
         self.client
             .call(
                 request_create(pool_id, params),

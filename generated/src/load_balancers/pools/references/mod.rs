@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `load_balancers.pools.references` resource: `client.load_balancers().pools().references()`.
 /// `client.load_balancers().pools().references()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct References<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct References {
+    pub(crate) client: crate::Client,
 }
-impl<'a> References<'a> {
+impl References {
     /// List Pool References
     ///
     /// Get the list of resources that reference the provided pool.
@@ -24,7 +24,7 @@ impl<'a> References<'a> {
         &self,
         pool_id: &str,
         params: &ReferenceListParams,
-    ) -> crate::Call<'a, ReferenceListResponse> {
+    ) -> crate::Call<ReferenceListResponse> {
         self.client
             .call(
                 request_list(pool_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `logpush.datasets.fields` resource: `client.logpush().datasets().fields()`.
 /// `client.logpush().datasets().fields()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Fields<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Fields {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Fields<'a> {
+impl Fields {
     /// List fields
     ///
     /// Lists all fields available for a dataset. The response result is an object with key-value pairs, where keys are field names, and values are descriptions.
@@ -24,7 +24,7 @@ impl<'a> Fields<'a> {
         &self,
         dataset_id: &str,
         params: &FieldGetParams,
-    ) -> crate::Call<'a, FieldGetResponse> {
+    ) -> crate::Call<FieldGetResponse> {
         self.client
             .call(
                 request_get(dataset_id, params),
@@ -46,7 +46,7 @@ impl<'a> Fields<'a> {
         &self,
         dataset_id: &str,
         params: &FieldGetZonesZoneIdLogpushDatasetsDatasetIdFieldsParams,
-    ) -> crate::Call<'a, FieldGetZonesZoneIdLogpushDatasetsDatasetIdFieldsResponse> {
+    ) -> crate::Call<FieldGetZonesZoneIdLogpushDatasetsDatasetIdFieldsResponse> {
         self.client
             .call(
                 request_get_zones_zone_id_logpush_datasets_dataset_id_fields(

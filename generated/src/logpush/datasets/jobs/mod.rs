@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `logpush.datasets.jobs` resource: `client.logpush().datasets().jobs()`.
 /// `client.logpush().datasets().jobs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Jobs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Jobs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Jobs<'a> {
+impl Jobs {
     /// List Logpush jobs for a dataset
     ///
     /// Lists Logpush jobs for an account for a dataset.
@@ -24,7 +24,7 @@ impl<'a> Jobs<'a> {
         &self,
         dataset_id: &str,
         params: &JobListParams,
-    ) -> crate::Call<'a, JobListResponse> {
+    ) -> crate::Call<JobListResponse> {
         self.client
             .call(
                 request_list(dataset_id, params),
@@ -46,7 +46,7 @@ impl<'a> Jobs<'a> {
         &self,
         dataset_id: &str,
         params: &JobGetZonesZoneIdLogpushDatasetsDatasetIdJobsParams,
-    ) -> crate::Call<'a, JobGetZonesZoneIdLogpushDatasetsDatasetIdJobsResponse> {
+    ) -> crate::Call<JobGetZonesZoneIdLogpushDatasetsDatasetIdJobsResponse> {
         self.client
             .call(
                 request_get_zones_zone_id_logpush_datasets_dataset_id_jobs(

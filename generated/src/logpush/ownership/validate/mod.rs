@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `logpush.ownership.validate` resource: `client.logpush().ownership().validate()`.
 /// `client.logpush().ownership().validate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Validate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Validate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Validate<'a> {
+impl Validate {
     /// Validate ownership challenge
     ///
     /// Validates ownership challenge of the destination.
@@ -23,7 +23,7 @@ impl<'a> Validate<'a> {
     pub fn create(
         &self,
         params: &ValidateCreateParams,
-    ) -> crate::Call<'a, ValidateCreateResponse> {
+    ) -> crate::Call<ValidateCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -44,7 +44,7 @@ impl<'a> Validate<'a> {
     pub fn post_zones_zone_id_logpush_ownership_validate(
         &self,
         params: &ValidatePostZonesZoneIdLogpushOwnershipValidateParams,
-    ) -> crate::Call<'a, ValidatePostZonesZoneIdLogpushOwnershipValidateResponse> {
+    ) -> crate::Call<ValidatePostZonesZoneIdLogpushOwnershipValidateResponse> {
         self.client
             .call(
                 request_post_zones_zone_id_logpush_ownership_validate(params),

@@ -5,15 +5,15 @@
 //! The `logpush.validate.destination` resource: `client.logpush().validate().destination()`.
 pub mod exists;
 /// `client.logpush().validate().destination()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Destination<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Destination {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Destination<'a> {
+impl Destination {
     /// `exists`: `.logpush().validate().destination().exists()`
-    pub fn exists(&self) -> exists::Exists<'a> {
+    pub fn exists(&self) -> exists::Exists {
         exists::Exists {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `logpush.validate.origin` resource: `client.logpush().validate().origin()`.
 /// `client.logpush().validate().origin()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Origin<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Origin<'a> {
+impl Origin {
     /// Validate origin
     ///
     /// Validates logpull origin with logpull_options.
@@ -23,7 +23,7 @@ impl<'a> Origin<'a> {
     pub fn create(
         &self,
         params: &OriginCreateParams,
-    ) -> crate::Call<'a, OriginCreateResponse> {
+    ) -> crate::Call<OriginCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -44,7 +44,7 @@ impl<'a> Origin<'a> {
     pub fn post_zones_zone_id_logpush_validate_origin(
         &self,
         params: &OriginPostZonesZoneIdLogpushValidateOriginParams,
-    ) -> crate::Call<'a, OriginPostZonesZoneIdLogpushValidateOriginResponse> {
+    ) -> crate::Call<OriginPostZonesZoneIdLogpushValidateOriginResponse> {
         self.client
             .call(
                 request_post_zones_zone_id_logpush_validate_origin(params),

@@ -5,15 +5,15 @@
 //! The `logs.control.cmb` resource: `client.logs().control().cmb()`.
 pub mod config;
 /// `client.logs().control().cmb()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Cmb<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Cmb {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Cmb<'a> {
+impl Cmb {
     /// `config`: `.logs().control().cmb().config()`
-    pub fn config(&self) -> config::Config<'a> {
+    pub fn config(&self) -> config::Config {
         config::Config {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,13 +5,15 @@
 //! The `logs.control.retention` resource: `client.logs().control().retention()`.
 pub mod flag;
 /// `client.logs().control().retention()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Retention<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Retention {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Retention<'a> {
+impl Retention {
     /// `flag`: `.logs().control().retention().flag()`
-    pub fn flag(&self) -> flag::Flag<'a> {
-        flag::Flag { client: self.client }
+    pub fn flag(&self) -> flag::Flag {
+        flag::Flag {
+            client: self.client.clone(),
+        }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `logs.received.fields` resource: `client.logs().received().fields()`.
 /// `client.logs().received().fields()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Fields<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Fields {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Fields<'a> {
+impl Fields {
     /// List fields
     ///
     /// Lists all fields available. The response is json object with key-value pairs, where keys are field names, and values are descriptions.
@@ -20,7 +20,7 @@ impl<'a> Fields<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List fields response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &FieldGetParams) -> crate::Call<'a, FieldGetResponse> {
+    pub fn get(&self, params: &FieldGetParams) -> crate::Call<FieldGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<FieldGetResponse>)
     }
 }

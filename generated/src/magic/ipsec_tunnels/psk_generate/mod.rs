@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `magic.ipsec_tunnels.psk_generate` resource: `client.magic().ipsec_tunnels().psk_generate()`.
 /// `client.magic().ipsec_tunnels().psk_generate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct PskGenerate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct PskGenerate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> PskGenerate<'a> {
+impl PskGenerate {
     /// Generate Pre Shared Key (PSK) for IPsec tunnels
     ///
     /// Generates a Pre Shared Key for a specific IPsec tunnel used in the IKE session. Use `?validate_only=true` as an optional query parameter to only run validation without persisting changes. After a PSK is generated, the PSK is immediately persisted to Cloudflare's edge and cannot be retrieved later. Note the PSK in a safe place.
@@ -24,7 +24,7 @@ impl<'a> PskGenerate<'a> {
         &self,
         ipsec_tunnel_id: &str,
         params: &PskGenerateCreateParams,
-    ) -> crate::Call<'a, PskGenerateCreateResponse> {
+    ) -> crate::Call<PskGenerateCreateResponse> {
         self.client
             .call(
                 request_create(ipsec_tunnel_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `magic.sites.acls` resource: `client.magic().sites().acls()`.
 /// `client.magic().sites().acls()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Acls<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Acls {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Acls<'a> {
+impl Acls {
     /// List Site ACLs
     ///
     /// Lists Site ACLs associated with an account.
@@ -24,7 +24,7 @@ impl<'a> Acls<'a> {
         &self,
         site_id: &str,
         params: &AclListParams,
-    ) -> crate::Call<'a, AclListResponse> {
+    ) -> crate::Call<AclListResponse> {
         self.client
             .call(
                 request_list(site_id, params),
@@ -46,7 +46,7 @@ impl<'a> Acls<'a> {
         &self,
         site_id: &str,
         params: &AclCreateParams,
-    ) -> crate::Call<'a, AclCreateResponse> {
+    ) -> crate::Call<AclCreateResponse> {
         self.client
             .call(
                 request_create(site_id, params),
@@ -69,7 +69,7 @@ impl<'a> Acls<'a> {
         site_id: &str,
         acl_id: &str,
         params: &AclGetParams,
-    ) -> crate::Call<'a, AclGetResponse> {
+    ) -> crate::Call<AclGetResponse> {
         self.client
             .call(
                 request_get(site_id, acl_id, params),
@@ -92,7 +92,7 @@ impl<'a> Acls<'a> {
         site_id: &str,
         acl_id: &str,
         params: &AclUpdateParams,
-    ) -> crate::Call<'a, AclUpdateResponse> {
+    ) -> crate::Call<AclUpdateResponse> {
         self.client
             .call(
                 request_update(site_id, acl_id, params),
@@ -115,7 +115,7 @@ impl<'a> Acls<'a> {
         site_id: &str,
         acl_id: &str,
         params: &AclDeleteParams,
-    ) -> crate::Call<'a, AclDeleteResponse> {
+    ) -> crate::Call<AclDeleteResponse> {
         self.client
             .call(
                 request_delete(site_id, acl_id, params),
@@ -138,7 +138,7 @@ impl<'a> Acls<'a> {
         site_id: &str,
         acl_id: &str,
         params: &AclEditParams,
-    ) -> crate::Call<'a, AclEditResponse> {
+    ) -> crate::Call<AclEditResponse> {
         self.client
             .call(
                 request_edit(site_id, acl_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `magic.sites.app_configs` resource: `client.magic().sites().app_configs()`.
 /// `client.magic().sites().app_configs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AppConfigs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AppConfigs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> AppConfigs<'a> {
+impl AppConfigs {
     /// List App Configs
     ///
     /// Lists App Configs associated with a site.
@@ -24,7 +24,7 @@ impl<'a> AppConfigs<'a> {
         &self,
         site_id: &str,
         params: &AppConfigListParams,
-    ) -> crate::Call<'a, AppConfigListResponse> {
+    ) -> crate::Call<AppConfigListResponse> {
         self.client
             .call(
                 request_list(site_id, params),
@@ -46,7 +46,7 @@ impl<'a> AppConfigs<'a> {
         &self,
         site_id: &str,
         params: &AppConfigCreateParams,
-    ) -> crate::Call<'a, AppConfigCreateResponse> {
+    ) -> crate::Call<AppConfigCreateResponse> {
         self.client
             .call(
                 request_create(site_id, params),
@@ -69,7 +69,7 @@ impl<'a> AppConfigs<'a> {
         site_id: &str,
         app_config_id: &str,
         params: &AppConfigUpdateParams,
-    ) -> crate::Call<'a, AppConfigUpdateResponse> {
+    ) -> crate::Call<AppConfigUpdateResponse> {
         self.client
             .call(
                 request_update(site_id, app_config_id, params),
@@ -92,7 +92,7 @@ impl<'a> AppConfigs<'a> {
         site_id: &str,
         app_config_id: &str,
         params: &AppConfigDeleteParams,
-    ) -> crate::Call<'a, AppConfigDeleteResponse> {
+    ) -> crate::Call<AppConfigDeleteResponse> {
         self.client
             .call(
                 request_delete(site_id, app_config_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `magic.sites.lans` resource: `client.magic().sites().lans()`.
 /// `client.magic().sites().lans()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Lans<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Lans {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Lans<'a> {
+impl Lans {
     /// List Site LANs
     ///
     /// Lists Site LANs associated with an account.
@@ -24,7 +24,7 @@ impl<'a> Lans<'a> {
         &self,
         site_id: &str,
         params: &LanListParams,
-    ) -> crate::Call<'a, LanListResponse> {
+    ) -> crate::Call<LanListResponse> {
         self.client
             .call(
                 request_list(site_id, params),
@@ -46,7 +46,7 @@ impl<'a> Lans<'a> {
         &self,
         site_id: &str,
         params: &LanCreateParams,
-    ) -> crate::Call<'a, LanCreateResponse> {
+    ) -> crate::Call<LanCreateResponse> {
         self.client
             .call(
                 request_create(site_id, params),
@@ -69,7 +69,7 @@ impl<'a> Lans<'a> {
         site_id: &str,
         lan_id: &str,
         params: &LanGetParams,
-    ) -> crate::Call<'a, LanGetResponse> {
+    ) -> crate::Call<LanGetResponse> {
         self.client
             .call(
                 request_get(site_id, lan_id, params),
@@ -92,7 +92,7 @@ impl<'a> Lans<'a> {
         site_id: &str,
         lan_id: &str,
         params: &LanUpdateParams,
-    ) -> crate::Call<'a, LanUpdateResponse> {
+    ) -> crate::Call<LanUpdateResponse> {
         self.client
             .call(
                 request_update(site_id, lan_id, params),
@@ -115,7 +115,7 @@ impl<'a> Lans<'a> {
         site_id: &str,
         lan_id: &str,
         params: &LanDeleteParams,
-    ) -> crate::Call<'a, LanDeleteResponse> {
+    ) -> crate::Call<LanDeleteResponse> {
         self.client
             .call(
                 request_delete(site_id, lan_id, params),
@@ -138,7 +138,7 @@ impl<'a> Lans<'a> {
         site_id: &str,
         lan_id: &str,
         params: &LanEditParams,
-    ) -> crate::Call<'a, LanEditResponse> {
+    ) -> crate::Call<LanEditResponse> {
         self.client
             .call(
                 request_edit(site_id, lan_id, params),

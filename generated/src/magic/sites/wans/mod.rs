@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `magic.sites.wans` resource: `client.magic().sites().wans()`.
 /// `client.magic().sites().wans()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Wans<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Wans {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Wans<'a> {
+impl Wans {
     /// List Site WANs
     ///
     /// Lists Site WANs associated with an account.
@@ -24,7 +24,7 @@ impl<'a> Wans<'a> {
         &self,
         site_id: &str,
         params: &WanListParams,
-    ) -> crate::Call<'a, WanListResponse> {
+    ) -> crate::Call<WanListResponse> {
         self.client
             .call(
                 request_list(site_id, params),
@@ -46,7 +46,7 @@ impl<'a> Wans<'a> {
         &self,
         site_id: &str,
         params: &WanCreateParams,
-    ) -> crate::Call<'a, WanCreateResponse> {
+    ) -> crate::Call<WanCreateResponse> {
         self.client
             .call(
                 request_create(site_id, params),
@@ -69,7 +69,7 @@ impl<'a> Wans<'a> {
         site_id: &str,
         wan_id: &str,
         params: &WanGetParams,
-    ) -> crate::Call<'a, WanGetResponse> {
+    ) -> crate::Call<WanGetResponse> {
         self.client
             .call(
                 request_get(site_id, wan_id, params),
@@ -92,7 +92,7 @@ impl<'a> Wans<'a> {
         site_id: &str,
         wan_id: &str,
         params: &WanUpdateParams,
-    ) -> crate::Call<'a, WanUpdateResponse> {
+    ) -> crate::Call<WanUpdateResponse> {
         self.client
             .call(
                 request_update(site_id, wan_id, params),
@@ -115,7 +115,7 @@ impl<'a> Wans<'a> {
         site_id: &str,
         wan_id: &str,
         params: &WanDeleteParams,
-    ) -> crate::Call<'a, WanDeleteResponse> {
+    ) -> crate::Call<WanDeleteResponse> {
         self.client
             .call(
                 request_delete(site_id, wan_id, params),
@@ -138,7 +138,7 @@ impl<'a> Wans<'a> {
         site_id: &str,
         wan_id: &str,
         params: &WanEditParams,
-    ) -> crate::Call<'a, WanEditResponse> {
+    ) -> crate::Call<WanEditResponse> {
         self.client
             .call(
                 request_edit(site_id, wan_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `mnm.config.full` resource: `client.mnm().config().full()`.
 /// `client.mnm().config().full()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Full<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Full {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Full<'a> {
+impl Full {
     /// List rules and account configuration
     ///
     /// Lists default sampling, router IPs, and rules for account.
@@ -20,7 +20,7 @@ impl<'a> Full<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List rules and account configuration response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &FullGetParams) -> crate::Call<'a, FullGetResponse> {
+    pub fn get(&self, params: &FullGetParams) -> crate::Call<FullGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<FullGetResponse>)
     }

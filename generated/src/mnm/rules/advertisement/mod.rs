@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `mnm.rules.advertisement` resource: `client.mnm().rules().advertisement()`.
 /// `client.mnm().rules().advertisement()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Advertisement<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Advertisement {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Advertisement<'a> {
+impl Advertisement {
     /// Update advertisement for rule
     ///
     /// Update advertisement for rule.
@@ -24,7 +24,7 @@ impl<'a> Advertisement<'a> {
         &self,
         rule_id: &str,
         params: &AdvertisementEditParams,
-    ) -> crate::Call<'a, AdvertisementEditResponse> {
+    ) -> crate::Call<AdvertisementEditResponse> {
         self.client
             .call(
                 request_edit(rule_id, params),

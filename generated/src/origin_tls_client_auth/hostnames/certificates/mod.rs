@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `origin_tls_client_auth.hostnames.certificates` resource: `client.origin_tls_client_auth().hostnames().certificates()`.
 /// `client.origin_tls_client_auth().hostnames().certificates()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Certificates<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Certificates {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Certificates<'a> {
+impl Certificates {
     /// List Certificates
     ///
     /// `GET /zones/{zone_id}/origin_tls_client_auth/hostnames/certificates` (operation `per-hostname-authenticated-origin-pull-list-certificates`)
@@ -21,7 +21,7 @@ impl<'a> Certificates<'a> {
     pub fn list(
         &self,
         params: &CertificateListParams,
-    ) -> crate::Call<'a, CertificateListResponse> {
+    ) -> crate::Call<CertificateListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -42,7 +42,7 @@ impl<'a> Certificates<'a> {
     pub fn create(
         &self,
         params: &CertificateCreateParams,
-    ) -> crate::Call<'a, CertificateCreateResponse> {
+    ) -> crate::Call<CertificateCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -64,7 +64,7 @@ impl<'a> Certificates<'a> {
         &self,
         certificate_id: &str,
         params: &CertificateGetParams,
-    ) -> crate::Call<'a, CertificateGetResponse> {
+    ) -> crate::Call<CertificateGetResponse> {
         self.client
             .call(
                 request_get(certificate_id, params),
@@ -84,7 +84,7 @@ impl<'a> Certificates<'a> {
         &self,
         certificate_id: &str,
         params: &CertificateDeleteParams,
-    ) -> crate::Call<'a, CertificateDeleteResponse> {
+    ) -> crate::Call<CertificateDeleteResponse> {
         self.client
             .call(
                 request_delete(certificate_id, params),

@@ -7,27 +7,27 @@ pub mod history;
 pub mod retry;
 pub mod rollback;
 /// `client.pages().projects().deployments()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Deployments<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Deployments {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Deployments<'a> {
+impl Deployments {
     /// `history`: `.pages().projects().deployments().history()`
-    pub fn history(&self) -> history::History<'a> {
+    pub fn history(&self) -> history::History {
         history::History {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `retry`: `.pages().projects().deployments().retry()`
-    pub fn retry(&self) -> retry::Retry<'a> {
+    pub fn retry(&self) -> retry::Retry {
         retry::Retry {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `rollback`: `.pages().projects().deployments().rollback()`
-    pub fn rollback(&self) -> rollback::Rollback<'a> {
+    pub fn rollback(&self) -> rollback::Rollback {
         rollback::Rollback {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get deployments
@@ -45,7 +45,7 @@ impl<'a> Deployments<'a> {
         &self,
         project_name: &str,
         params: &DeploymentListParams,
-    ) -> crate::Call<'a, DeploymentListResponse> {
+    ) -> crate::Call<DeploymentListResponse> {
         self.client
             .call(
                 request_list(project_name, params),
@@ -67,7 +67,7 @@ impl<'a> Deployments<'a> {
         &self,
         project_name: &str,
         params: &DeploymentCreateParams,
-    ) -> crate::Call<'a, DeploymentCreateResponse> {
+    ) -> crate::Call<DeploymentCreateResponse> {
         self.client
             .call(
                 request_create(project_name, params),
@@ -90,7 +90,7 @@ impl<'a> Deployments<'a> {
         project_name: &str,
         deployment_id: &str,
         params: &DeploymentGetParams,
-    ) -> crate::Call<'a, DeploymentGetResponse> {
+    ) -> crate::Call<DeploymentGetResponse> {
         self.client
             .call(
                 request_get(project_name, deployment_id, params),
@@ -113,7 +113,7 @@ impl<'a> Deployments<'a> {
         project_name: &str,
         deployment_id: &str,
         params: &DeploymentDeleteParams,
-    ) -> crate::Call<'a, DeploymentDeleteResponse> {
+    ) -> crate::Call<DeploymentDeleteResponse> {
         self.client
             .call(
                 request_delete(project_name, deployment_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `pages.projects.domains` resource: `client.pages().projects().domains()`.
 /// `client.pages().projects().domains()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Domains<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Domains {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Domains<'a> {
+impl Domains {
     /// Get domains
     ///
     /// Fetch a list of all domains associated with a Pages project.
@@ -24,7 +24,7 @@ impl<'a> Domains<'a> {
         &self,
         project_name: &str,
         params: &DomainListParams,
-    ) -> crate::Call<'a, DomainListResponse> {
+    ) -> crate::Call<DomainListResponse> {
         self.client
             .call(
                 request_list(project_name, params),
@@ -46,7 +46,7 @@ impl<'a> Domains<'a> {
         &self,
         project_name: &str,
         params: &DomainCreateParams,
-    ) -> crate::Call<'a, DomainCreateResponse> {
+    ) -> crate::Call<DomainCreateResponse> {
         self.client
             .call(
                 request_create(project_name, params),
@@ -69,7 +69,7 @@ impl<'a> Domains<'a> {
         project_name: &str,
         domain_name: &str,
         params: &DomainGetParams,
-    ) -> crate::Call<'a, DomainGetResponse> {
+    ) -> crate::Call<DomainGetResponse> {
         self.client
             .call(
                 request_get(project_name, domain_name, params),
@@ -92,7 +92,7 @@ impl<'a> Domains<'a> {
         project_name: &str,
         domain_name: &str,
         params: &DomainDeleteParams,
-    ) -> crate::Call<'a, DomainDeleteResponse> {
+    ) -> crate::Call<DomainDeleteResponse> {
         self.client
             .call(
                 request_delete(project_name, domain_name, params),
@@ -115,7 +115,7 @@ impl<'a> Domains<'a> {
         project_name: &str,
         domain_name: &str,
         params: &DomainEditParams,
-    ) -> crate::Call<'a, DomainEditResponse> {
+    ) -> crate::Call<DomainEditResponse> {
         self.client
             .call(
                 request_edit(project_name, domain_name, params),

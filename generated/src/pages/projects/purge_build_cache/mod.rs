@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `pages.projects.purge_build_cache` resource: `client.pages().projects().purge_build_cache()`.
 /// `client.pages().projects().purge_build_cache()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct PurgeBuildCache<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct PurgeBuildCache {
+    pub(crate) client: crate::Client,
 }
-impl<'a> PurgeBuildCache<'a> {
+impl PurgeBuildCache {
     /// Purge build cache
     ///
     /// Purge all cached build artifacts for a Pages project
@@ -24,7 +24,7 @@ impl<'a> PurgeBuildCache<'a> {
         &self,
         project_name: &str,
         params: &PurgeBuildCacheCreateParams,
-    ) -> crate::Call<'a, PurgeBuildCacheCreateResponse> {
+    ) -> crate::Call<PurgeBuildCacheCreateResponse> {
         self.client
             .call(
                 request_create(project_name, params),

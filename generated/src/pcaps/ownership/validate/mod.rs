@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `pcaps.ownership.validate` resource: `client.pcaps().ownership().validate()`.
 /// `client.pcaps().ownership().validate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Validate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Validate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Validate<'a> {
+impl Validate {
     /// Validate buckets for full packet captures
     ///
     /// Validates buckets added to the packet captures API.
@@ -23,7 +23,7 @@ impl<'a> Validate<'a> {
     pub fn create(
         &self,
         params: &ValidateCreateParams,
-    ) -> crate::Call<'a, ValidateCreateResponse> {
+    ) -> crate::Call<ValidateCreateResponse> {
         self.client
             .call(
                 request_create(params),

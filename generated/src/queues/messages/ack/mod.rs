@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `queues.messages.ack` resource: `client.queues().messages().ack()`.
 /// `client.queues().messages().ack()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ack<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ack {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ack<'a> {
+impl Ack {
     /// Acknowledge + Retry Queue Messages
     ///
     /// Acknowledge + Retry messages from a Queue.
@@ -24,7 +24,7 @@ impl<'a> Ack<'a> {
         &self,
         queue_id: &str,
         params: &AckCreateParams,
-    ) -> crate::Call<'a, AckCreateResponse> {
+    ) -> crate::Call<AckCreateResponse> {
         self.client
             .call(
                 request_create(queue_id, params),

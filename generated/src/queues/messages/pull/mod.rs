@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `queues.messages.pull` resource: `client.queues().messages().pull()`.
 /// `client.queues().messages().pull()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Pull<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Pull {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Pull<'a> {
+impl Pull {
     /// Pull Queue Messages
     ///
     /// Pull a batch of messages from a Queue.
@@ -24,7 +24,7 @@ impl<'a> Pull<'a> {
         &self,
         queue_id: &str,
         params: &PullCreateParams,
-    ) -> crate::Call<'a, PullCreateResponse> {
+    ) -> crate::Call<PullCreateResponse> {
         self.client
             .call(
                 request_create(queue_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `r2.buckets.sippy` resource: `client.r2().buckets().sippy()`.
 /// `client.r2().buckets().sippy()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Sippy<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Sippy {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Sippy<'a> {
+impl Sippy {
     /// Get Sippy Configuration
     ///
     /// Gets configuration for Sippy for an existing R2 bucket.
@@ -24,7 +24,7 @@ impl<'a> Sippy<'a> {
         &self,
         bucket_name: &str,
         params: &SippyGetParams,
-    ) -> crate::Call<'a, SippyGetResponse> {
+    ) -> crate::Call<SippyGetResponse> {
         self.client
             .call(
                 request_get(bucket_name, params),
@@ -46,7 +46,7 @@ impl<'a> Sippy<'a> {
         &self,
         bucket_name: &str,
         params: &SippyUpdateParams,
-    ) -> crate::Call<'a, SippyUpdateResponse> {
+    ) -> crate::Call<SippyUpdateResponse> {
         self.client
             .call(
                 request_update(bucket_name, params),
@@ -68,7 +68,7 @@ impl<'a> Sippy<'a> {
         &self,
         bucket_name: &str,
         params: &SippyDeleteParams,
-    ) -> crate::Call<'a, SippyDeleteResponse> {
+    ) -> crate::Call<SippyDeleteResponse> {
         self.client
             .call(
                 request_delete(bucket_name, params),

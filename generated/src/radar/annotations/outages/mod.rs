@@ -5,15 +5,15 @@
 //! The `radar.annotations.outages` resource: `client.radar().annotations().outages()`.
 pub mod locations;
 /// `client.radar().annotations().outages()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Outages<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Outages {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Outages<'a> {
+impl Outages {
     /// `locations`: `.radar().annotations().outages().locations()`
-    pub fn locations(&self) -> locations::Locations<'a> {
+    pub fn locations(&self) -> locations::Locations {
         locations::Locations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get latest Internet outages and anomalies.
@@ -25,7 +25,7 @@ impl<'a> Outages<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &OutageGetParams) -> crate::Call<'a, OutageGetResponse> {
+    pub fn get(&self, params: &OutageGetParams) -> crate::Call<OutageGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<OutageGetResponse>)
     }
 }

@@ -10,43 +10,45 @@ pub mod protocol;
 pub mod query_type;
 pub mod response_codes;
 /// `client.radar().as112().summary()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Summary<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Summary<'a> {
+impl Summary {
     /// `dnssec`: `.radar().as112().summary().dnssec()`
-    pub fn dnssec(&self) -> dnssec::Dnssec<'a> {
+    pub fn dnssec(&self) -> dnssec::Dnssec {
         dnssec::Dnssec {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `edns`: `.radar().as112().summary().edns()`
-    pub fn edns(&self) -> edns::Edns<'a> {
-        edns::Edns { client: self.client }
+    pub fn edns(&self) -> edns::Edns {
+        edns::Edns {
+            client: self.client.clone(),
+        }
     }
     /// `ip_version`: `.radar().as112().summary().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `protocol`: `.radar().as112().summary().protocol()`
-    pub fn protocol(&self) -> protocol::Protocol<'a> {
+    pub fn protocol(&self) -> protocol::Protocol {
         protocol::Protocol {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `query_type`: `.radar().as112().summary().query_type()`
-    pub fn query_type(&self) -> query_type::QueryType<'a> {
+    pub fn query_type(&self) -> query_type::QueryType {
         query_type::QueryType {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `response_codes`: `.radar().as112().summary().response_codes()`
-    pub fn response_codes(&self) -> response_codes::ResponseCodes<'a> {
+    pub fn response_codes(&self) -> response_codes::ResponseCodes {
         response_codes::ResponseCodes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.as112.timeseries` resource: `client.radar().as112().timeseries()`.
 /// `client.radar().as112().timeseries()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Timeseries<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Timeseries {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Timeseries<'a> {
+impl Timeseries {
     /// Get AS112 DNS Queries Time Series
     ///
     /// Get AS112 queries change over time.
@@ -23,7 +23,7 @@ impl<'a> Timeseries<'a> {
     pub fn get(
         &self,
         params: &TimeseriesGetParams,
-    ) -> crate::Call<'a, TimeseriesGetResponse> {
+    ) -> crate::Call<TimeseriesGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<TimeseriesGetResponse>)
     }

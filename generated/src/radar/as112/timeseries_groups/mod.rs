@@ -10,43 +10,45 @@ pub mod protocol;
 pub mod query_type;
 pub mod response_codes;
 /// `client.radar().as112().timeseries_groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TimeseriesGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TimeseriesGroups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TimeseriesGroups<'a> {
+impl TimeseriesGroups {
     /// `dnssec`: `.radar().as112().timeseries_groups().dnssec()`
-    pub fn dnssec(&self) -> dnssec::Dnssec<'a> {
+    pub fn dnssec(&self) -> dnssec::Dnssec {
         dnssec::Dnssec {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `edns`: `.radar().as112().timeseries_groups().edns()`
-    pub fn edns(&self) -> edns::Edns<'a> {
-        edns::Edns { client: self.client }
+    pub fn edns(&self) -> edns::Edns {
+        edns::Edns {
+            client: self.client.clone(),
+        }
     }
     /// `ip_version`: `.radar().as112().timeseries_groups().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `protocol`: `.radar().as112().timeseries_groups().protocol()`
-    pub fn protocol(&self) -> protocol::Protocol<'a> {
+    pub fn protocol(&self) -> protocol::Protocol {
         protocol::Protocol {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `query_type`: `.radar().as112().timeseries_groups().query_type()`
-    pub fn query_type(&self) -> query_type::QueryType<'a> {
+    pub fn query_type(&self) -> query_type::QueryType {
         query_type::QueryType {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `response_codes`: `.radar().as112().timeseries_groups().response_codes()`
-    pub fn response_codes(&self) -> response_codes::ResponseCodes<'a> {
+    pub fn response_codes(&self) -> response_codes::ResponseCodes {
         response_codes::ResponseCodes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

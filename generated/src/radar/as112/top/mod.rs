@@ -5,15 +5,15 @@
 //! The `radar.as112.top` resource: `client.radar().as112().top()`.
 pub mod locations;
 /// `client.radar().as112().top()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Top<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Top {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Top<'a> {
+impl Top {
     /// `locations`: `.radar().as112().top().locations()`
-    pub fn locations(&self) -> locations::Locations<'a> {
+    pub fn locations(&self) -> locations::Locations {
         locations::Locations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

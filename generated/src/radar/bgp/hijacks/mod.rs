@@ -5,15 +5,15 @@
 //! The `radar.bgp.hijacks` resource: `client.radar().bgp().hijacks()`.
 pub mod events;
 /// `client.radar().bgp().hijacks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Hijacks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Hijacks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Hijacks<'a> {
+impl Hijacks {
     /// `events`: `.radar().bgp().hijacks().events()`
-    pub fn events(&self) -> events::Events<'a> {
+    pub fn events(&self) -> events::Events {
         events::Events {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

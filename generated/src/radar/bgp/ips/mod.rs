@@ -5,15 +5,15 @@
 //! The `radar.bgp.ips` resource: `client.radar().bgp().ips()`.
 pub mod timeseries;
 /// `client.radar().bgp().ips()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ips<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ips {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ips<'a> {
+impl Ips {
     /// `timeseries`: `.radar().bgp().ips().timeseries()`
-    pub fn timeseries(&self) -> timeseries::Timeseries<'a> {
+    pub fn timeseries(&self) -> timeseries::Timeseries {
         timeseries::Timeseries {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,15 +5,15 @@
 //! The `radar.bgp.leaks` resource: `client.radar().bgp().leaks()`.
 pub mod events;
 /// `client.radar().bgp().leaks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Leaks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Leaks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Leaks<'a> {
+impl Leaks {
     /// `events`: `.radar().bgp().leaks().events()`
-    pub fn events(&self) -> events::Events<'a> {
+    pub fn events(&self) -> events::Events {
         events::Events {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

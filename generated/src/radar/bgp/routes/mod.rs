@@ -8,29 +8,33 @@ pub mod moas;
 pub mod pfx2as;
 pub mod stats;
 /// `client.radar().bgp().routes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Routes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Routes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Routes<'a> {
+impl Routes {
     /// `ases`: `.radar().bgp().routes().ases()`
-    pub fn ases(&self) -> ases::Ases<'a> {
-        ases::Ases { client: self.client }
+    pub fn ases(&self) -> ases::Ases {
+        ases::Ases {
+            client: self.client.clone(),
+        }
     }
     /// `moas`: `.radar().bgp().routes().moas()`
-    pub fn moas(&self) -> moas::Moas<'a> {
-        moas::Moas { client: self.client }
+    pub fn moas(&self) -> moas::Moas {
+        moas::Moas {
+            client: self.client.clone(),
+        }
     }
     /// `pfx2as`: `.radar().bgp().routes().pfx2as()`
-    pub fn pfx2as(&self) -> pfx2as::Pfx2as<'a> {
+    pub fn pfx2as(&self) -> pfx2as::Pfx2as {
         pfx2as::Pfx2as {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `stats`: `.radar().bgp().routes().stats()`
-    pub fn stats(&self) -> stats::Stats<'a> {
+    pub fn stats(&self) -> stats::Stats {
         stats::Stats {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -6,19 +6,21 @@
 pub mod ases;
 pub mod prefixes;
 /// `client.radar().bgp().top()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Top<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Top {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Top<'a> {
+impl Top {
     /// `ases`: `.radar().bgp().top().ases()`
-    pub fn ases(&self) -> ases::Ases<'a> {
-        ases::Ases { client: self.client }
+    pub fn ases(&self) -> ases::Ases {
+        ases::Ases {
+            client: self.client.clone(),
+        }
     }
     /// `prefixes`: `.radar().bgp().top().prefixes()`
-    pub fn prefixes(&self) -> prefixes::Prefixes<'a> {
+    pub fn prefixes(&self) -> prefixes::Prefixes {
         prefixes::Prefixes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

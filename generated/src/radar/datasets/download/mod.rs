@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.datasets.download` resource: `client.radar().datasets().download()`.
 /// `client.radar().datasets().download()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Download<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Download<'a> {
+impl Download {
     /// Get Dataset download url
     ///
     /// Get a url to download a single dataset.
@@ -23,7 +23,7 @@ impl<'a> Download<'a> {
     pub fn create(
         &self,
         params: &DownloadCreateParams,
-    ) -> crate::Call<'a, DownloadCreateResponse> {
+    ) -> crate::Call<DownloadCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::json::<DownloadCreateResponse>)
     }

@@ -14,69 +14,69 @@ pub mod query_type;
 pub mod response_codes;
 pub mod response_ttl;
 /// `client.radar().dns().summary()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Summary<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Summary<'a> {
+impl Summary {
     /// `cache_hit`: `.radar().dns().summary().cache_hit()`
-    pub fn cache_hit(&self) -> cache_hit::CacheHit<'a> {
+    pub fn cache_hit(&self) -> cache_hit::CacheHit {
         cache_hit::CacheHit {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `dnssec`: `.radar().dns().summary().dnssec()`
-    pub fn dnssec(&self) -> dnssec::Dnssec<'a> {
+    pub fn dnssec(&self) -> dnssec::Dnssec {
         dnssec::Dnssec {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `dnssec_aware`: `.radar().dns().summary().dnssec_aware()`
-    pub fn dnssec_aware(&self) -> dnssec_aware::DnssecAware<'a> {
+    pub fn dnssec_aware(&self) -> dnssec_aware::DnssecAware {
         dnssec_aware::DnssecAware {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `dnssec_e2e`: `.radar().dns().summary().dnssec_e2e()`
-    pub fn dnssec_e2e(&self) -> dnssec_e2e::DnssecE2e<'a> {
+    pub fn dnssec_e2e(&self) -> dnssec_e2e::DnssecE2e {
         dnssec_e2e::DnssecE2e {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ip_version`: `.radar().dns().summary().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `matching_answer`: `.radar().dns().summary().matching_answer()`
-    pub fn matching_answer(&self) -> matching_answer::MatchingAnswer<'a> {
+    pub fn matching_answer(&self) -> matching_answer::MatchingAnswer {
         matching_answer::MatchingAnswer {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `protocol`: `.radar().dns().summary().protocol()`
-    pub fn protocol(&self) -> protocol::Protocol<'a> {
+    pub fn protocol(&self) -> protocol::Protocol {
         protocol::Protocol {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `query_type`: `.radar().dns().summary().query_type()`
-    pub fn query_type(&self) -> query_type::QueryType<'a> {
+    pub fn query_type(&self) -> query_type::QueryType {
         query_type::QueryType {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `response_codes`: `.radar().dns().summary().response_codes()`
-    pub fn response_codes(&self) -> response_codes::ResponseCodes<'a> {
+    pub fn response_codes(&self) -> response_codes::ResponseCodes {
         response_codes::ResponseCodes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `response_ttl`: `.radar().dns().summary().response_ttl()`
-    pub fn response_ttl(&self) -> response_ttl::ResponseTtl<'a> {
+    pub fn response_ttl(&self) -> response_ttl::ResponseTtl {
         response_ttl::ResponseTtl {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -7,25 +7,27 @@ pub mod summary;
 pub mod timeseries_groups;
 pub mod top;
 /// `client.radar().email().security()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Security<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Security {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Security<'a> {
+impl Security {
     /// `summary`: `.radar().email().security().summary()`
-    pub fn summary(&self) -> summary::Summary<'a> {
+    pub fn summary(&self) -> summary::Summary {
         summary::Summary {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `timeseries_groups`: `.radar().email().security().timeseries_groups()`
-    pub fn timeseries_groups(&self) -> timeseries_groups::TimeseriesGroups<'a> {
+    pub fn timeseries_groups(&self) -> timeseries_groups::TimeseriesGroups {
         timeseries_groups::TimeseriesGroups {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `top`: `.radar().email().security().top()`
-    pub fn top(&self) -> top::Top<'a> {
-        top::Top { client: self.client }
+    pub fn top(&self) -> top::Top {
+        top::Top {
+            client: self.client.clone(),
+        }
     }
 }

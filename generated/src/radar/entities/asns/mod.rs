@@ -6,18 +6,22 @@
 pub mod ip;
 pub mod rel;
 /// `client.radar().entities().asns()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Asns<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Asns {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Asns<'a> {
+impl Asns {
     /// `ip`: `.radar().entities().asns().ip()`
-    pub fn ip(&self) -> ip::Ip<'a> {
-        ip::Ip { client: self.client }
+    pub fn ip(&self) -> ip::Ip {
+        ip::Ip {
+            client: self.client.clone(),
+        }
     }
     /// `rel`: `.radar().entities().asns().rel()`
-    pub fn rel(&self) -> rel::Rel<'a> {
-        rel::Rel { client: self.client }
+    pub fn rel(&self) -> rel::Rel {
+        rel::Rel {
+            client: self.client.clone(),
+        }
     }
     /// Get autonomous systems
     ///
@@ -30,7 +34,7 @@ impl<'a> Asns<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &AsnGetParams) -> crate::Call<'a, AsnGetResponse> {
+    pub fn get(&self, params: &AsnGetParams) -> crate::Call<AsnGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<AsnGetResponse>)
     }
     /// Get autonomous system information by AS number
@@ -48,7 +52,7 @@ impl<'a> Asns<'a> {
         &self,
         asn: i64,
         params: &AsnRadarGetEntitiesAsnByIdParams,
-    ) -> crate::Call<'a, AsnRadarGetEntitiesAsnByIdResponse> {
+    ) -> crate::Call<AsnRadarGetEntitiesAsnByIdResponse> {
         self.client
             .call(
                 request_radar_get_entities_asn_by_id(asn, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.entities.ip` resource: `client.radar().entities().ip()`.
 /// `client.radar().entities().ip()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ip<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ip {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ip<'a> {
+impl Ip {
     /// Get IP address
     ///
     /// Get IP address information.
@@ -20,7 +20,7 @@ impl<'a> Ip<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &IpGetParams) -> crate::Call<'a, IpGetResponse> {
+    pub fn get(&self, params: &IpGetParams) -> crate::Call<IpGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<IpGetResponse>)
     }
 }

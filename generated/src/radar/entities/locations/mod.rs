@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.entities.locations` resource: `client.radar().entities().locations()`.
 /// `client.radar().entities().locations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Locations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Locations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Locations<'a> {
+impl Locations {
     /// Get locations
     ///
     /// Get a list of locations.
@@ -20,10 +20,7 @@ impl<'a> Locations<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &LocationGetParams,
-    ) -> crate::Call<'a, LocationGetResponse> {
+    pub fn get(&self, params: &LocationGetParams) -> crate::Call<LocationGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<LocationGetResponse>)
     }
@@ -42,7 +39,7 @@ impl<'a> Locations<'a> {
         &self,
         location_id: &str,
         params: &LocationRadarGetEntitiesLocationByAlpha2Params,
-    ) -> crate::Call<'a, LocationRadarGetEntitiesLocationByAlpha2Response> {
+    ) -> crate::Call<LocationRadarGetEntitiesLocationByAlpha2Response> {
         self.client
             .call(
                 request_radar_get_entities_location_by_alpha2(location_id, params),

@@ -12,55 +12,57 @@ pub mod os;
 pub mod post_quantum;
 pub mod tls_version;
 /// `client.radar().http().summary()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Summary<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Summary<'a> {
+impl Summary {
     /// `bot_class`: `.radar().http().summary().bot_class()`
-    pub fn bot_class(&self) -> bot_class::BotClass<'a> {
+    pub fn bot_class(&self) -> bot_class::BotClass {
         bot_class::BotClass {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `device_type`: `.radar().http().summary().device_type()`
-    pub fn device_type(&self) -> device_type::DeviceType<'a> {
+    pub fn device_type(&self) -> device_type::DeviceType {
         device_type::DeviceType {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `http_protocol`: `.radar().http().summary().http_protocol()`
-    pub fn http_protocol(&self) -> http_protocol::HttpProtocol<'a> {
+    pub fn http_protocol(&self) -> http_protocol::HttpProtocol {
         http_protocol::HttpProtocol {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `http_version`: `.radar().http().summary().http_version()`
-    pub fn http_version(&self) -> http_version::HttpVersion<'a> {
+    pub fn http_version(&self) -> http_version::HttpVersion {
         http_version::HttpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ip_version`: `.radar().http().summary().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `os`: `.radar().http().summary().os()`
-    pub fn os(&self) -> os::Os<'a> {
-        os::Os { client: self.client }
+    pub fn os(&self) -> os::Os {
+        os::Os {
+            client: self.client.clone(),
+        }
     }
     /// `post_quantum`: `.radar().http().summary().post_quantum()`
-    pub fn post_quantum(&self) -> post_quantum::PostQuantum<'a> {
+    pub fn post_quantum(&self) -> post_quantum::PostQuantum {
         post_quantum::PostQuantum {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tls_version`: `.radar().http().summary().tls_version()`
-    pub fn tls_version(&self) -> tls_version::TlsVersion<'a> {
+    pub fn tls_version(&self) -> tls_version::TlsVersion {
         tls_version::TlsVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

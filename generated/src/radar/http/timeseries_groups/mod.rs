@@ -14,67 +14,69 @@ pub mod os;
 pub mod post_quantum;
 pub mod tls_version;
 /// `client.radar().http().timeseries_groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TimeseriesGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TimeseriesGroups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TimeseriesGroups<'a> {
+impl TimeseriesGroups {
     /// `bot_class`: `.radar().http().timeseries_groups().bot_class()`
-    pub fn bot_class(&self) -> bot_class::BotClass<'a> {
+    pub fn bot_class(&self) -> bot_class::BotClass {
         bot_class::BotClass {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `browser`: `.radar().http().timeseries_groups().browser()`
-    pub fn browser(&self) -> browser::Browser<'a> {
+    pub fn browser(&self) -> browser::Browser {
         browser::Browser {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `browser_family`: `.radar().http().timeseries_groups().browser_family()`
-    pub fn browser_family(&self) -> browser_family::BrowserFamily<'a> {
+    pub fn browser_family(&self) -> browser_family::BrowserFamily {
         browser_family::BrowserFamily {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `device_type`: `.radar().http().timeseries_groups().device_type()`
-    pub fn device_type(&self) -> device_type::DeviceType<'a> {
+    pub fn device_type(&self) -> device_type::DeviceType {
         device_type::DeviceType {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `http_protocol`: `.radar().http().timeseries_groups().http_protocol()`
-    pub fn http_protocol(&self) -> http_protocol::HttpProtocol<'a> {
+    pub fn http_protocol(&self) -> http_protocol::HttpProtocol {
         http_protocol::HttpProtocol {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `http_version`: `.radar().http().timeseries_groups().http_version()`
-    pub fn http_version(&self) -> http_version::HttpVersion<'a> {
+    pub fn http_version(&self) -> http_version::HttpVersion {
         http_version::HttpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ip_version`: `.radar().http().timeseries_groups().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `os`: `.radar().http().timeseries_groups().os()`
-    pub fn os(&self) -> os::Os<'a> {
-        os::Os { client: self.client }
+    pub fn os(&self) -> os::Os {
+        os::Os {
+            client: self.client.clone(),
+        }
     }
     /// `post_quantum`: `.radar().http().timeseries_groups().post_quantum()`
-    pub fn post_quantum(&self) -> post_quantum::PostQuantum<'a> {
+    pub fn post_quantum(&self) -> post_quantum::PostQuantum {
         post_quantum::PostQuantum {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tls_version`: `.radar().http().timeseries_groups().tls_version()`
-    pub fn tls_version(&self) -> tls_version::TlsVersion<'a> {
+    pub fn tls_version(&self) -> tls_version::TlsVersion {
         tls_version::TlsVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

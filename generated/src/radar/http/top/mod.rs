@@ -8,31 +8,33 @@ pub mod browser;
 pub mod browser_family;
 pub mod locations;
 /// `client.radar().http().top()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Top<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Top {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Top<'a> {
+impl Top {
     /// `ases`: `.radar().http().top().ases()`
-    pub fn ases(&self) -> ases::Ases<'a> {
-        ases::Ases { client: self.client }
+    pub fn ases(&self) -> ases::Ases {
+        ases::Ases {
+            client: self.client.clone(),
+        }
     }
     /// `browser`: `.radar().http().top().browser()`
-    pub fn browser(&self) -> browser::Browser<'a> {
+    pub fn browser(&self) -> browser::Browser {
         browser::Browser {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `browser_family`: `.radar().http().top().browser_family()`
-    pub fn browser_family(&self) -> browser_family::BrowserFamily<'a> {
+    pub fn browser_family(&self) -> browser_family::BrowserFamily {
         browser_family::BrowserFamily {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `locations`: `.radar().http().top().locations()`
-    pub fn locations(&self) -> locations::Locations<'a> {
+    pub fn locations(&self) -> locations::Locations {
         locations::Locations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

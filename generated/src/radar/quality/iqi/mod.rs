@@ -6,21 +6,21 @@
 pub mod summary;
 pub mod timeseries_groups;
 /// `client.radar().quality().iqi()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Iqi<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Iqi {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Iqi<'a> {
+impl Iqi {
     /// `summary`: `.radar().quality().iqi().summary()`
-    pub fn summary(&self) -> summary::Summary<'a> {
+    pub fn summary(&self) -> summary::Summary {
         summary::Summary {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `timeseries_groups`: `.radar().quality().iqi().timeseries_groups()`
-    pub fn timeseries_groups(&self) -> timeseries_groups::TimeseriesGroups<'a> {
+    pub fn timeseries_groups(&self) -> timeseries_groups::TimeseriesGroups {
         timeseries_groups::TimeseriesGroups {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -7,25 +7,27 @@ pub mod histogram;
 pub mod summary;
 pub mod top;
 /// `client.radar().quality().speed()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Speed<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Speed {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Speed<'a> {
+impl Speed {
     /// `histogram`: `.radar().quality().speed().histogram()`
-    pub fn histogram(&self) -> histogram::Histogram<'a> {
+    pub fn histogram(&self) -> histogram::Histogram {
         histogram::Histogram {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `summary`: `.radar().quality().speed().summary()`
-    pub fn summary(&self) -> summary::Summary<'a> {
+    pub fn summary(&self) -> summary::Summary {
         summary::Summary {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `top`: `.radar().quality().speed().top()`
-    pub fn top(&self) -> top::Top<'a> {
-        top::Top { client: self.client }
+    pub fn top(&self) -> top::Top {
+        top::Top {
+            client: self.client.clone(),
+        }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.ranking.domain` resource: `client.radar().ranking().domain()`.
 /// `client.radar().ranking().domain()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Domain<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Domain<'a> {
+impl Domain {
     /// Get Domains Rank details
     ///
     /// Gets Domains Rank details.
@@ -26,7 +26,7 @@ impl<'a> Domain<'a> {
         &self,
         domain: &str,
         params: &DomainGetParams,
-    ) -> crate::Call<'a, DomainGetResponse> {
+    ) -> crate::Call<DomainGetResponse> {
         self.client
             .call(request_get(domain, params), crate::runtime::json::<DomainGetResponse>)
     }

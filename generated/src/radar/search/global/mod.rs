@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.search.global` resource: `client.radar().search().global()`.
 /// `client.radar().search().global()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Global<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Global {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Global<'a> {
+impl Global {
     /// Search for locations, autonomous systems (AS) and reports.
     ///
     /// Lets you search for locations, autonomous systems (AS) and reports.
@@ -20,7 +20,7 @@ impl<'a> Global<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &GlobalGetParams) -> crate::Call<'a, GlobalGetResponse> {
+    pub fn get(&self, params: &GlobalGetParams) -> crate::Call<GlobalGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<GlobalGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.tcp_resets_timeouts.timeseries_groups` resource: `client.radar().tcp_resets_timeouts().timeseries_groups()`.
 /// `client.radar().tcp_resets_timeouts().timeseries_groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TimeseriesGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TimeseriesGroups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TimeseriesGroups<'a> {
+impl TimeseriesGroups {
     /// Get TCP Resets Timeouts Time Series
     ///
     /// Percentage distribution by connection stage of TCP connections terminated within the first 10 packets by a reset or timeout, over time.
@@ -23,7 +23,7 @@ impl<'a> TimeseriesGroups<'a> {
     pub fn get(
         &self,
         params: &TimeseriesGroupGetParams,
-    ) -> crate::Call<'a, TimeseriesGroupGetResponse> {
+    ) -> crate::Call<TimeseriesGroupGetResponse> {
         self.client
             .call(
                 request_get(params),

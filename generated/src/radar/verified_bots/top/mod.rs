@@ -6,19 +6,21 @@
 pub mod bots;
 pub mod categories;
 /// `client.radar().verified_bots().top()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Top<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Top {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Top<'a> {
+impl Top {
     /// `bots`: `.radar().verified_bots().top().bots()`
-    pub fn bots(&self) -> bots::Bots<'a> {
-        bots::Bots { client: self.client }
+    pub fn bots(&self) -> bots::Bots {
+        bots::Bots {
+            client: self.client.clone(),
+        }
     }
     /// `categories`: `.radar().verified_bots().top().categories()`
-    pub fn categories(&self) -> categories::Categories<'a> {
+    pub fn categories(&self) -> categories::Categories {
         categories::Categories {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `rules.lists.bulk_operations` resource: `client.rules().lists().bulk_operations()`.
 /// `client.rules().lists().bulk_operations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct BulkOperations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct BulkOperations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> BulkOperations<'a> {
+impl BulkOperations {
     /// Get bulk operation status
     ///
     /// Gets the current status of an asynchronous operation on a list.
@@ -28,7 +28,7 @@ impl<'a> BulkOperations<'a> {
         &self,
         operation_id: &str,
         params: &BulkOperationGetParams,
-    ) -> crate::Call<'a, BulkOperationGetResponse> {
+    ) -> crate::Call<BulkOperationGetResponse> {
         self.client
             .call(
                 request_get(operation_id, params),
@@ -84,7 +84,8 @@ impl<'a> BulkOperations<'a> {
                 "lists-get-bulk-operation-status",
                 operation_id,
                 options,
-                || self.get(operation_id, params).send(),
+                &self.client,
+                || self.get(operation_id, params),
                 classify,
             )
             .await
@@ -122,15 +123,15 @@ fn request_get(
 }
 /// A long-running operation that `get()` reports on: its id, and `wait()` to poll it to the end.
 #[derive(Debug, Clone)]
-pub struct BulkOperationHandle<'a> {
-    client: &'a crate::Client,
+pub struct BulkOperationHandle {
+    client: crate::Client,
     id: String,
     params: BulkOperationGetParams,
 }
-impl<'a> BulkOperationHandle<'a> {
+impl BulkOperationHandle {
     #[allow(unused_variables)]
     pub(crate) fn new(
-        client: &'a crate::Client,
+        client: crate::Client,
         id: String,
         params: BulkOperationGetParams,
     ) -> Self {
@@ -140,22 +141,31 @@ impl<'a> BulkOperationHandle<'a> {
     pub fn id(&self) -> &str {
         &self.id
     }
-    /// Polls until the operation succeeds or fails, with the default [`crate::WaitOptions`].
-    pub async fn wait(
+    /// Polls until the operation succeeds or fails, with the default [`crate::WaitOptions`]. The future
+    /// owns what it needs (`'static` and `Send`), so it can be spawned.
+    pub fn wait(
         &self,
-    ) -> crate::Result<crate::types::ListsBulkOperationCompleted> {
-        self.wait_with(&crate::WaitOptions::default()).await
+    ) -> impl std::future::Future<
+        Output = crate::Result<crate::types::ListsBulkOperationCompleted>,
+    > + Send + 'static {
+        self.wait_with(&crate::WaitOptions::default())
     }
     /// Polls until the operation succeeds or fails, with your own interval and deadline.
-    pub async fn wait_with(
+    pub fn wait_with(
         &self,
         options: &crate::WaitOptions,
-    ) -> crate::Result<crate::types::ListsBulkOperationCompleted> {
-        BulkOperations {
-            client: self.client,
+    ) -> impl std::future::Future<
+        Output = crate::Result<crate::types::ListsBulkOperationCompleted>,
+    > + Send + 'static {
+        let this = self.clone();
+        let options = options.clone();
+        async move {
+            BulkOperations {
+                client: this.client,
+            }
+                .wait_with(&this.id, &this.params, &options)
+                .await
         }
-            .wait_with(&self.id, &self.params, options)
-            .await
     }
 }
 /// Parameters of `get()`.

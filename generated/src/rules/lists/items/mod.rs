@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `rules.lists.items` resource: `client.rules().lists().items()`.
 /// `client.rules().lists().items()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Items<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Items {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Items<'a> {
+impl Items {
     /// Get a list item
     ///
     /// Fetches a list item in the list.
@@ -25,7 +25,7 @@ impl<'a> Items<'a> {
         list_id: &str,
         item_id: &str,
         params: &ItemGetParams,
-    ) -> crate::Call<'a, ItemGetResponse> {
+    ) -> crate::Call<ItemGetResponse> {
         self.client
             .call(
                 request_get(list_id, item_id, params),
@@ -49,7 +49,7 @@ impl<'a> Items<'a> {
         &self,
         list_id: &str,
         params: &ItemListParams,
-    ) -> crate::Call<'a, ItemListResponse> {
+    ) -> crate::Call<ItemListResponse> {
         self.client
             .call(
                 request_list(list_id, params),
@@ -75,8 +75,8 @@ impl<'a> Items<'a> {
         &self,
         list_id: &str,
         params: &ItemListParams,
-    ) -> crate::Paginator<'a, crate::types::ListsItem> {
-        let this = *self;
+    ) -> crate::Paginator<crate::types::ListsItem> {
+        let this = self.clone();
         let list_id = ToOwned::to_owned(list_id);
         let params = params.clone();
         crate::runtime::paginate_cursor(
@@ -112,8 +112,8 @@ impl<'a> Items<'a> {
         &self,
         list_id: &str,
         params: &ItemUpdateParams,
-    ) -> crate::Call<'a, crate::rules::lists::bulk_operations::BulkOperationHandle<'a>> {
-        let client = self.client;
+    ) -> crate::Call<crate::rules::lists::bulk_operations::BulkOperationHandle> {
+        let client = self.client.clone();
         let waiter_params = crate::rules::lists::bulk_operations::BulkOperationGetParams {
             account_id: params.account_id.clone(),
         };
@@ -151,8 +151,8 @@ impl<'a> Items<'a> {
         &self,
         list_id: &str,
         params: &ItemCreateParams,
-    ) -> crate::Call<'a, crate::rules::lists::bulk_operations::BulkOperationHandle<'a>> {
-        let client = self.client;
+    ) -> crate::Call<crate::rules::lists::bulk_operations::BulkOperationHandle> {
+        let client = self.client.clone();
         let waiter_params = crate::rules::lists::bulk_operations::BulkOperationGetParams {
             account_id: params.account_id.clone(),
         };
@@ -190,8 +190,8 @@ impl<'a> Items<'a> {
         &self,
         list_id: &str,
         params: &ItemDeleteParams,
-    ) -> crate::Call<'a, crate::rules::lists::bulk_operations::BulkOperationHandle<'a>> {
-        let client = self.client;
+    ) -> crate::Call<crate::rules::lists::bulk_operations::BulkOperationHandle> {
+        let client = self.client.clone();
         let waiter_params = crate::rules::lists::bulk_operations::BulkOperationGetParams {
             account_id: params.account_id.clone(),
         };

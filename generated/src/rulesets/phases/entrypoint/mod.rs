@@ -5,15 +5,15 @@
 //! The `rulesets.phases.entrypoint` resource: `client.rulesets().phases().entrypoint()`.
 pub mod versions;
 /// `client.rulesets().phases().entrypoint()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Entrypoint<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Entrypoint {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Entrypoint<'a> {
+impl Entrypoint {
     /// `versions`: `.rulesets().phases().entrypoint().versions()`
-    pub fn versions(&self) -> versions::Versions<'a> {
+    pub fn versions(&self) -> versions::Versions {
         versions::Versions {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get an account entry point ruleset
@@ -31,7 +31,7 @@ impl<'a> Entrypoint<'a> {
         &self,
         ruleset_phase: &crate::types::RulesetsRulesetPhase,
         params: &EntrypointGetParams,
-    ) -> crate::Call<'a, EntrypointGetResponse> {
+    ) -> crate::Call<EntrypointGetResponse> {
         self.client
             .call(
                 request_get(ruleset_phase, params),
@@ -53,7 +53,7 @@ impl<'a> Entrypoint<'a> {
         &self,
         ruleset_phase: &crate::types::RulesetsRulesetPhase,
         params: &EntrypointUpdateParams,
-    ) -> crate::Call<'a, EntrypointUpdateResponse> {
+    ) -> crate::Call<EntrypointUpdateResponse> {
         self.client
             .call(
                 request_update(ruleset_phase, params),
@@ -75,7 +75,7 @@ impl<'a> Entrypoint<'a> {
         &self,
         ruleset_phase: &crate::types::RulesetsRulesetPhase,
         params: &EntrypointGetZoneEntrypointRulesetParams,
-    ) -> crate::Call<'a, EntrypointGetZoneEntrypointRulesetResponse> {
+    ) -> crate::Call<EntrypointGetZoneEntrypointRulesetResponse> {
         self.client
             .call(
                 request_get_zone_entrypoint_ruleset(ruleset_phase, params),
@@ -97,7 +97,7 @@ impl<'a> Entrypoint<'a> {
         &self,
         ruleset_phase: &crate::types::RulesetsRulesetPhase,
         params: &EntrypointUpdateZoneEntrypointRulesetParams,
-    ) -> crate::Call<'a, EntrypointUpdateZoneEntrypointRulesetResponse> {
+    ) -> crate::Call<EntrypointUpdateZoneEntrypointRulesetResponse> {
         self.client
             .call(
                 request_update_zone_entrypoint_ruleset(ruleset_phase, params),

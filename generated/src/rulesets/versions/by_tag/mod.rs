@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `rulesets.versions.by_tag` resource: `client.rulesets().versions().by_tag()`.
 /// `client.rulesets().versions().by_tag()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ByTag<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ByTag {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ByTag<'a> {
+impl ByTag {
     /// List an account ruleset version's rules by tag
     ///
     /// Fetches the rules of a managed account ruleset version for a given tag.
@@ -26,7 +26,7 @@ impl<'a> ByTag<'a> {
         ruleset_version: &str,
         rule_tag: &str,
         params: &ByTagGetParams,
-    ) -> crate::Call<'a, ByTagGetResponse> {
+    ) -> crate::Call<ByTagGetResponse> {
         self.client
             .call(
                 request_get(ruleset_id, ruleset_version, rule_tag, params),

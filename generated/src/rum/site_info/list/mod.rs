@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `rum.site_info.list` resource: `client.rum().site_info().list()`.
 /// `client.rum().site_info().list()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct List<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct List {
+    pub(crate) client: crate::Client,
 }
-impl<'a> List<'a> {
+impl List {
     /// List Web Analytics sites
     ///
     /// Lists all Web Analytics sites of an account.
@@ -20,7 +20,7 @@ impl<'a> List<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Failure response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &ListListParams) -> crate::Call<'a, ListListResponse> {
+    pub fn list(&self, params: &ListListParams) -> crate::Call<ListListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `rum.v2.rule` resource: `client.rum().v2().rule()`.
 /// `client.rum().v2().rule()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rule<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rule<'a> {
+impl Rule {
     /// Create a Web Analytics rule
     ///
     /// Creates a new rule in a Web Analytics ruleset.
@@ -24,7 +24,7 @@ impl<'a> Rule<'a> {
         &self,
         ruleset_id: &str,
         params: &RuleCreateParams,
-    ) -> crate::Call<'a, RuleCreateResponse> {
+    ) -> crate::Call<RuleCreateResponse> {
         self.client
             .call(
                 request_create(ruleset_id, params),
@@ -47,7 +47,7 @@ impl<'a> Rule<'a> {
         ruleset_id: &str,
         rule_id: &str,
         params: &RuleUpdateParams,
-    ) -> crate::Call<'a, RuleUpdateResponse> {
+    ) -> crate::Call<RuleUpdateResponse> {
         self.client
             .call(
                 request_update(ruleset_id, rule_id, params),
@@ -70,7 +70,7 @@ impl<'a> Rule<'a> {
         ruleset_id: &str,
         rule_id: &str,
         params: &RuleDeleteParams,
-    ) -> crate::Call<'a, RuleDeleteResponse> {
+    ) -> crate::Call<RuleDeleteResponse> {
         self.client
             .call(
                 request_delete(ruleset_id, rule_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `rum.v2.rules` resource: `client.rum().v2().rules()`.
 /// `client.rum().v2().rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rules<'a> {
+impl Rules {
     /// List rules in Web Analytics ruleset
     ///
     /// Lists all the rules in a Web Analytics ruleset.
@@ -24,7 +24,7 @@ impl<'a> Rules<'a> {
         &self,
         ruleset_id: &str,
         params: &RuleGetParams,
-    ) -> crate::Call<'a, RuleGetResponse> {
+    ) -> crate::Call<RuleGetResponse> {
         self.client
             .call(
                 request_get(ruleset_id, params),
@@ -46,7 +46,7 @@ impl<'a> Rules<'a> {
         &self,
         ruleset_id: &str,
         params: &RuleCreateParams,
-    ) -> crate::Call<'a, RuleCreateResponse> {
+    ) -> crate::Call<RuleCreateResponse> {
         self.client
             .call(
                 request_create(ruleset_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `secondary_dns.outgoing.disable` resource: `client.secondary_dns().outgoing().disable()`.
 /// `client.secondary_dns().outgoing().disable()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Disable<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Disable {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Disable<'a> {
+impl Disable {
     /// Disable Outgoing Zone Transfers
     ///
     /// Disable outgoing zone transfers for primary zone and clears IXFR backlog of primary zone.
@@ -23,7 +23,7 @@ impl<'a> Disable<'a> {
     pub fn create(
         &self,
         params: &DisableCreateParams,
-    ) -> crate::Call<'a, DisableCreateResponse> {
+    ) -> crate::Call<DisableCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `secondary_dns.outgoing.enable` resource: `client.secondary_dns().outgoing().enable()`.
 /// `client.secondary_dns().outgoing().enable()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Enable<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Enable {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Enable<'a> {
+impl Enable {
     /// Enable Outgoing Zone Transfers
     ///
     /// Enable outgoing zone transfers for primary zone.
@@ -23,7 +23,7 @@ impl<'a> Enable<'a> {
     pub fn create(
         &self,
         params: &EnableCreateParams,
-    ) -> crate::Call<'a, EnableCreateResponse> {
+    ) -> crate::Call<EnableCreateResponse> {
         self.client
             .call(
                 request_create(params),

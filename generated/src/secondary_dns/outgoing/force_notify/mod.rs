@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `secondary_dns.outgoing.force_notify` resource: `client.secondary_dns().outgoing().force_notify()`.
 /// `client.secondary_dns().outgoing().force_notify()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ForceNotify<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ForceNotify {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ForceNotify<'a> {
+impl ForceNotify {
     /// Force DNS NOTIFY
     ///
     /// Notifies the secondary nameserver(s) and clears IXFR backlog of primary zone.
@@ -23,7 +23,7 @@ impl<'a> ForceNotify<'a> {
     pub fn create(
         &self,
         params: &ForceNotifyCreateParams,
-    ) -> crate::Call<'a, ForceNotifyCreateResponse> {
+    ) -> crate::Call<ForceNotifyCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `secondary_dns.outgoing.status` resource: `client.secondary_dns().outgoing().status()`.
 /// `client.secondary_dns().outgoing().status()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Status<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Status<'a> {
+impl Status {
     /// Get Outgoing Zone Transfer Status
     ///
     /// Get primary zone transfer status.
@@ -20,7 +20,7 @@ impl<'a> Status<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Outgoing Zone Transfer Status response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &StatusGetParams) -> crate::Call<'a, StatusGetResponse> {
+    pub fn get(&self, params: &StatusGetParams) -> crate::Call<StatusGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<StatusGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `settings.zaraz.config` resource: `client.settings().zaraz().config()`.
 /// `client.settings().zaraz().config()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Config<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Config<'a> {
+impl Config {
     /// Get Zaraz configuration
     ///
     /// Gets latest Zaraz configuration for a zone. It can be preview or published configuration, whichever was the last updated. Secret variables values will not be included.
@@ -20,7 +20,7 @@ impl<'a> Config<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Zaraz configuration response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ConfigGetParams) -> crate::Call<'a, ConfigGetResponse> {
+    pub fn get(&self, params: &ConfigGetParams) -> crate::Call<ConfigGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<ConfigGetResponse>)
     }
@@ -38,7 +38,7 @@ impl<'a> Config<'a> {
     pub fn update(
         &self,
         params: &ConfigUpdateParams,
-    ) -> crate::Call<'a, ConfigUpdateResponse> {
+    ) -> crate::Call<ConfigUpdateResponse> {
         self.client
             .call(
                 request_update(params),

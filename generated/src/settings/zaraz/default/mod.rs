@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `settings.zaraz.default` resource: `client.settings().zaraz().default()`.
 /// `client.settings().zaraz().default()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Default<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Default {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Default<'a> {
+impl Default {
     /// Get default Zaraz configuration
     ///
     /// Gets default Zaraz configuration for a zone.
@@ -20,7 +20,7 @@ impl<'a> Default<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Zaraz default configuration response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &DefaultGetParams) -> crate::Call<'a, DefaultGetResponse> {
+    pub fn get(&self, params: &DefaultGetParams) -> crate::Call<DefaultGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<DefaultGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `settings.zaraz.export` resource: `client.settings().zaraz().export()`.
 /// `client.settings().zaraz().export()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Export<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Export<'a> {
+impl Export {
     /// Export Zaraz configuration
     ///
     /// Exports full current published Zaraz configuration for a zone, secret variables included.
@@ -20,7 +20,7 @@ impl<'a> Export<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Zaraz configuration response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ExportGetParams) -> crate::Call<'a, ExportGetResponse> {
+    pub fn get(&self, params: &ExportGetParams) -> crate::Call<ExportGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<ExportGetResponse>)
     }
 }

@@ -5,15 +5,15 @@
 //! The `settings.zaraz.history` resource: `client.settings().zaraz().history()`.
 pub mod configs;
 /// `client.settings().zaraz().history()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct History<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct History {
+    pub(crate) client: crate::Client,
 }
-impl<'a> History<'a> {
+impl History {
     /// `configs`: `.settings().zaraz().history().configs()`
-    pub fn configs(&self) -> configs::Configs<'a> {
+    pub fn configs(&self) -> configs::Configs {
         configs::Configs {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Zaraz historical configuration records
@@ -27,10 +27,7 @@ impl<'a> History<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Zaraz historical configuration records failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &HistoryListParams,
-    ) -> crate::Call<'a, HistoryListResponse> {
+    pub fn list(&self, params: &HistoryListParams) -> crate::Call<HistoryListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<HistoryListResponse>)
     }
@@ -48,7 +45,7 @@ impl<'a> History<'a> {
     pub fn update(
         &self,
         params: &HistoryUpdateParams,
-    ) -> crate::Call<'a, HistoryUpdateResponse> {
+    ) -> crate::Call<HistoryUpdateResponse> {
         self.client
             .call(
                 request_update(params),

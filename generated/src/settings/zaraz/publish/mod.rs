@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `settings.zaraz.publish` resource: `client.settings().zaraz().publish()`.
 /// `client.settings().zaraz().publish()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Publish<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Publish {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Publish<'a> {
+impl Publish {
     /// Publish Zaraz preview configuration
     ///
     /// Publish current Zaraz preview configuration for a zone.
@@ -23,7 +23,7 @@ impl<'a> Publish<'a> {
     pub fn create(
         &self,
         params: &PublishCreateParams,
-    ) -> crate::Call<'a, PublishCreateResponse> {
+    ) -> crate::Call<PublishCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `settings.zaraz.workflow` resource: `client.settings().zaraz().workflow()`.
 /// `client.settings().zaraz().workflow()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Workflow<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Workflow<'a> {
+impl Workflow {
     /// Get Zaraz workflow
     ///
     /// Gets Zaraz workflow for a zone.
@@ -20,10 +20,7 @@ impl<'a> Workflow<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Zaraz workflow response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &WorkflowGetParams,
-    ) -> crate::Call<'a, WorkflowGetResponse> {
+    pub fn get(&self, params: &WorkflowGetParams) -> crate::Call<WorkflowGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<WorkflowGetResponse>)
     }
@@ -41,7 +38,7 @@ impl<'a> Workflow<'a> {
     pub fn update(
         &self,
         params: &WorkflowUpdateParams,
-    ) -> crate::Call<'a, WorkflowUpdateResponse> {
+    ) -> crate::Call<WorkflowUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -5,15 +5,15 @@
 //! The `spectrum.analytics.aggregate` resource: `client.spectrum().analytics().aggregate()`.
 pub mod current;
 /// `client.spectrum().analytics().aggregate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Aggregate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Aggregate<'a> {
+impl Aggregate {
     /// `current`: `.spectrum().analytics().aggregate().current()`
-    pub fn current(&self) -> current::Current<'a> {
+    pub fn current(&self) -> current::Current {
         current::Current {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

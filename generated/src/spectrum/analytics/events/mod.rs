@@ -6,21 +6,21 @@
 pub mod bytime;
 pub mod summary;
 /// `client.spectrum().analytics().events()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Events<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Events {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Events<'a> {
+impl Events {
     /// `bytime`: `.spectrum().analytics().events().bytime()`
-    pub fn bytime(&self) -> bytime::Bytime<'a> {
+    pub fn bytime(&self) -> bytime::Bytime {
         bytime::Bytime {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `summary`: `.spectrum().analytics().events().summary()`
-    pub fn summary(&self) -> summary::Summary<'a> {
+    pub fn summary(&self) -> summary::Summary {
         summary::Summary {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

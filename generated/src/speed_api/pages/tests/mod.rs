@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `speed_api.pages.tests` resource: `client.speed_api().pages().tests()`.
 /// `client.speed_api().pages().tests()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tests<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tests {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tests<'a> {
+impl Tests {
     /// List page test history
     ///
     /// Test history (list of tests) for a specific webpage.
@@ -24,7 +24,7 @@ impl<'a> Tests<'a> {
         &self,
         url: &str,
         params: &TestListParams,
-    ) -> crate::Call<'a, TestListResponse> {
+    ) -> crate::Call<TestListResponse> {
         self.client
             .call(
                 request_list(url, params),
@@ -46,7 +46,7 @@ impl<'a> Tests<'a> {
         &self,
         url: &str,
         params: &TestCreateParams,
-    ) -> crate::Call<'a, TestCreateResponse> {
+    ) -> crate::Call<TestCreateResponse> {
         self.client
             .call(
                 request_create(url, params),
@@ -68,7 +68,7 @@ impl<'a> Tests<'a> {
         &self,
         url: &str,
         params: &TestDeleteParams,
-    ) -> crate::Call<'a, TestDeleteResponse> {
+    ) -> crate::Call<TestDeleteResponse> {
         self.client
             .call(
                 request_delete(url, params),
@@ -91,7 +91,7 @@ impl<'a> Tests<'a> {
         url: &str,
         test_id: &str,
         params: &TestGetParams,
-    ) -> crate::Call<'a, TestGetResponse> {
+    ) -> crate::Call<TestGetResponse> {
         self.client
             .call(
                 request_get(url, test_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `speed_api.pages.trend` resource: `client.speed_api().pages().trend()`.
 /// `client.speed_api().pages().trend()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Trend<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Trend {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Trend<'a> {
+impl Trend {
     /// List core web vital metrics trend
     ///
     /// Lists the core web vital metrics trend over time for a specific page.
@@ -24,7 +24,7 @@ impl<'a> Trend<'a> {
         &self,
         url: &str,
         params: &TrendGetParams,
-    ) -> crate::Call<'a, TrendGetResponse> {
+    ) -> crate::Call<TrendGetResponse> {
         self.client
             .call(
                 request_get(url, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ssl.certificate_packs.order` resource: `client.ssl().certificate_packs().order()`.
 /// `client.ssl().certificate_packs().order()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Order<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Order<'a> {
+impl Order {
     /// Order Advanced Certificate Manager Certificate Pack
     ///
     /// For a given zone, order an advanced certificate pack.
@@ -23,7 +23,7 @@ impl<'a> Order<'a> {
     pub fn create(
         &self,
         params: &OrderCreateParams,
-    ) -> crate::Call<'a, OrderCreateResponse> {
+    ) -> crate::Call<OrderCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ssl.certificate_packs.quota` resource: `client.ssl().certificate_packs().quota()`.
 /// `client.ssl().certificate_packs().quota()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Quota<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Quota {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Quota<'a> {
+impl Quota {
     /// Get Certificate Pack Quotas
     ///
     /// For a given zone, list certificate pack quotas.
@@ -20,7 +20,7 @@ impl<'a> Quota<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Certificate Pack Quotas response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &QuotaGetParams) -> crate::Call<'a, QuotaGetResponse> {
+    pub fn get(&self, params: &QuotaGetParams) -> crate::Call<QuotaGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<QuotaGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ssl.universal.settings` resource: `client.ssl().universal().settings()`.
 /// `client.ssl().universal().settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// Universal SSL Settings Details
     ///
     /// Get Universal SSL Settings for a Zone.
@@ -20,7 +20,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Universal SSL Settings Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &SettingGetParams) -> crate::Call<'a, SettingGetResponse> {
+    pub fn get(&self, params: &SettingGetParams) -> crate::Call<SettingGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<SettingGetResponse>)
     }
@@ -35,10 +35,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Edit Universal SSL Settings response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(
-        &self,
-        params: &SettingEditParams,
-    ) -> crate::Call<'a, SettingEditResponse> {
+    pub fn edit(&self, params: &SettingEditParams) -> crate::Call<SettingEditResponse> {
         self.client
             .call(request_edit(params), crate::runtime::enveloped::<SettingEditResponse>)
     }

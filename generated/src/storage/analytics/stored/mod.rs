@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `storage.analytics.stored` resource: `client.storage().analytics().stored()`.
 /// `client.storage().analytics().stored()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Stored<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Stored<'a> {
+impl Stored {
     /// Query Stored Data Analytics
     ///
     /// Retrieves Workers KV stored data metrics for the given account.
@@ -20,7 +20,7 @@ impl<'a> Stored<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Query Stored Data Analytics response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &StoredGetParams) -> crate::Call<'a, StoredGetResponse> {
+    pub fn get(&self, params: &StoredGetParams) -> crate::Call<StoredGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<StoredGetResponse>)
     }

@@ -8,29 +8,33 @@ pub mod keys;
 pub mod metadata;
 pub mod values;
 /// `client.storage().kv().namespaces()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Namespaces<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Namespaces {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Namespaces<'a> {
+impl Namespaces {
     /// `bulk`: `.storage().kv().namespaces().bulk()`
-    pub fn bulk(&self) -> bulk::Bulk<'a> {
-        bulk::Bulk { client: self.client }
+    pub fn bulk(&self) -> bulk::Bulk {
+        bulk::Bulk {
+            client: self.client.clone(),
+        }
     }
     /// `keys`: `.storage().kv().namespaces().keys()`
-    pub fn keys(&self) -> keys::Keys<'a> {
-        keys::Keys { client: self.client }
+    pub fn keys(&self) -> keys::Keys {
+        keys::Keys {
+            client: self.client.clone(),
+        }
     }
     /// `metadata`: `.storage().kv().namespaces().metadata()`
-    pub fn metadata(&self) -> metadata::Metadata<'a> {
+    pub fn metadata(&self) -> metadata::Metadata {
         metadata::Metadata {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `values`: `.storage().kv().namespaces().values()`
-    pub fn values(&self) -> values::Values<'a> {
+    pub fn values(&self) -> values::Values {
         values::Values {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Namespaces
@@ -47,7 +51,7 @@ impl<'a> Namespaces<'a> {
     pub fn list(
         &self,
         params: &NamespaceListParams,
-    ) -> crate::Call<'a, NamespaceListResponse> {
+    ) -> crate::Call<NamespaceListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -68,7 +72,7 @@ impl<'a> Namespaces<'a> {
     pub fn create(
         &self,
         params: &NamespaceCreateParams,
-    ) -> crate::Call<'a, NamespaceCreateResponse> {
+    ) -> crate::Call<NamespaceCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -90,7 +94,7 @@ impl<'a> Namespaces<'a> {
         &self,
         dispatch_namespace: &str,
         params: &NamespaceGetParams,
-    ) -> crate::Call<'a, NamespaceGetResponse> {
+    ) -> crate::Call<NamespaceGetResponse> {
         self.client
             .call(
                 request_get(dispatch_namespace, params),
@@ -112,7 +116,7 @@ impl<'a> Namespaces<'a> {
         &self,
         dispatch_namespace: &str,
         params: &NamespaceUpdateParams,
-    ) -> crate::Call<'a, NamespaceUpdateResponse> {
+    ) -> crate::Call<NamespaceUpdateResponse> {
         self.client
             .call(
                 request_update(dispatch_namespace, params),
@@ -134,7 +138,7 @@ impl<'a> Namespaces<'a> {
         &self,
         dispatch_namespace: &str,
         params: &NamespaceDeleteParams,
-    ) -> crate::Call<'a, NamespaceDeleteResponse> {
+    ) -> crate::Call<NamespaceDeleteResponse> {
         self.client
             .call(
                 request_delete(dispatch_namespace, params),

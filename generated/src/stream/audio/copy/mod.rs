@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.audio.copy` resource: `client.stream().audio().copy()`.
 /// `client.stream().audio().copy()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Copy<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Copy {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Copy<'a> {
+impl Copy {
     /// Add audio tracks to a video
     ///
     /// Adds an additional audio track to a video using the provided audio track URL.
@@ -24,7 +24,7 @@ impl<'a> Copy<'a> {
         &self,
         identifier: &str,
         params: &CopyCreateParams,
-    ) -> crate::Call<'a, CopyCreateResponse> {
+    ) -> crate::Call<CopyCreateResponse> {
         self.client
             .call(
                 request_create(identifier, params),

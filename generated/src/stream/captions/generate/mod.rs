@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.captions.generate` resource: `client.stream().captions().generate()`.
 /// `client.stream().captions().generate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Generate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Generate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Generate<'a> {
+impl Generate {
     /// Generate captions or subtitles for a provided language via AI
     ///
     /// Generate captions or subtitles for provided language via AI.
@@ -25,7 +25,7 @@ impl<'a> Generate<'a> {
         identifier: &str,
         language: &str,
         params: &GenerateCreateParams,
-    ) -> crate::Call<'a, GenerateCreateResponse> {
+    ) -> crate::Call<GenerateCreateResponse> {
         self.client
             .call(
                 request_create(identifier, language, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.captions.vtt` resource: `client.stream().captions().vtt()`.
 /// `client.stream().captions().vtt()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Vtt<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Vtt {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Vtt<'a> {
+impl Vtt {
     /// Return WebVTT captions for a provided language
     ///
     /// Return WebVTT captions for a provided language.
@@ -25,7 +25,7 @@ impl<'a> Vtt<'a> {
         identifier: &str,
         language: &str,
         params: &VttGetParams,
-    ) -> crate::Call<'a, VttGetResponse> {
+    ) -> crate::Call<VttGetResponse> {
         self.client.call(request_get(identifier, language, params), crate::runtime::text)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `stream.live_inputs.outputs` resource: `client.stream().live_inputs().outputs()`.
 /// `client.stream().live_inputs().outputs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Outputs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Outputs<'a> {
+impl Outputs {
     /// List all outputs associated with a specified live input
     ///
     /// Retrieves all outputs associated with a specified live input.
@@ -24,7 +24,7 @@ impl<'a> Outputs<'a> {
         &self,
         live_input_identifier: &str,
         params: &OutputListParams,
-    ) -> crate::Call<'a, OutputListResponse> {
+    ) -> crate::Call<OutputListResponse> {
         self.client
             .call(
                 request_list(live_input_identifier, params),
@@ -46,7 +46,7 @@ impl<'a> Outputs<'a> {
         &self,
         live_input_identifier: &str,
         params: &OutputCreateParams,
-    ) -> crate::Call<'a, OutputCreateResponse> {
+    ) -> crate::Call<OutputCreateResponse> {
         self.client
             .call(
                 request_create(live_input_identifier, params),
@@ -69,7 +69,7 @@ impl<'a> Outputs<'a> {
         live_input_identifier: &str,
         output_identifier: &str,
         params: &OutputUpdateParams,
-    ) -> crate::Call<'a, OutputUpdateResponse> {
+    ) -> crate::Call<OutputUpdateResponse> {
         self.client
             .call(
                 request_update(live_input_identifier, output_identifier, params),
@@ -92,7 +92,7 @@ impl<'a> Outputs<'a> {
         live_input_identifier: &str,
         output_identifier: &str,
         params: &OutputDeleteParams,
-    ) -> crate::Call<'a, OutputDeleteResponse> {
+    ) -> crate::Call<OutputDeleteResponse> {
         self.client
             .call(
                 request_delete(live_input_identifier, output_identifier, params),

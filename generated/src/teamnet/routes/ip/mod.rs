@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `teamnet.routes.ip` resource: `client.teamnet().routes().ip()`.
 /// `client.teamnet().routes().ip()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ip<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ip {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ip<'a> {
+impl Ip {
     /// Get tunnel route by IP
     ///
     /// Fetches routes that contain the given IP address.
@@ -20,7 +20,7 @@ impl<'a> Ip<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get tunnel route by IP response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, ip: &str, params: &IpGetParams) -> crate::Call<'a, IpGetResponse> {
+    pub fn get(&self, ip: &str, params: &IpGetParams) -> crate::Call<IpGetResponse> {
         self.client
             .call(request_get(ip, params), crate::runtime::enveloped::<IpGetResponse>)
     }

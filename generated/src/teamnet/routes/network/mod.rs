@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `teamnet.routes.network` resource: `client.teamnet().routes().network()`.
 /// `client.teamnet().routes().network()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Network<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Network<'a> {
+impl Network {
     /// Create a tunnel route (CIDR Endpoint)
     ///
     /// Routes a private network through a Cloudflare Tunnel. The CIDR in `ip_network_encoded` must be written in URL-encoded format.
@@ -27,7 +27,7 @@ impl<'a> Network<'a> {
         &self,
         ip_network_encoded: &str,
         params: &NetworkCreateParams,
-    ) -> crate::Call<'a, NetworkCreateResponse> {
+    ) -> crate::Call<NetworkCreateResponse> {
         self.client
             .call(
                 request_create(ip_network_encoded, params),
@@ -53,7 +53,7 @@ impl<'a> Network<'a> {
         &self,
         ip_network_encoded: &str,
         params: &NetworkDeleteParams,
-    ) -> crate::Call<'a, NetworkDeleteResponse> {
+    ) -> crate::Call<NetworkDeleteResponse> {
         self.client
             .call(
                 request_delete(ip_network_encoded, params),
@@ -78,7 +78,7 @@ impl<'a> Network<'a> {
         &self,
         ip_network_encoded: &str,
         params: &NetworkEditParams,
-    ) -> crate::Call<'a, NetworkEditResponse> {
+    ) -> crate::Call<NetworkEditResponse> {
         self.client
             .call(
                 request_edit(ip_network_encoded, params),

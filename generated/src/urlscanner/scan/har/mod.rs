@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `urlscanner.scan.har` resource: `client.urlscanner().scan().har()`.
 /// `client.urlscanner().scan().har()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Har<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Har {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Har<'a> {
+impl Har {
     /// Get URL scan's HAR
     ///
     /// Get a URL scan's HAR file. See HAR spec at http://www.softwareishard.com/blog/har-12-spec/.
@@ -24,7 +24,7 @@ impl<'a> Har<'a> {
         &self,
         scan_id: &str,
         params: &HarGetParams,
-    ) -> crate::Call<'a, HarGetResponse> {
+    ) -> crate::Call<HarGetResponse> {
         self.client
             .call(
                 request_get(scan_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `urlscanner.scan.screenshot` resource: `client.urlscanner().scan().screenshot()`.
 /// `client.urlscanner().scan().screenshot()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Screenshot<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Screenshot {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Screenshot<'a> {
+impl Screenshot {
     /// Get screenshot
     ///
     /// Get scan's screenshot by resolution (desktop/mobile/tablet).
@@ -24,7 +24,7 @@ impl<'a> Screenshot<'a> {
         &self,
         scan_id: &str,
         params: &ScreenshotGetParams,
-    ) -> crate::Call<'a, ScreenshotGetResponse> {
+    ) -> crate::Call<ScreenshotGetResponse> {
         self.client.call(request_get(scan_id, params), crate::runtime::bytes)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.billing.history` resource: `client.user().billing().history()`.
 /// `client.user().billing().history()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct History<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct History {
+    pub(crate) client: crate::Client,
 }
-impl<'a> History<'a> {
+impl History {
     /// Billing History Details
     ///
     /// Accesses your billing history object.
@@ -23,10 +23,7 @@ impl<'a> History<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Billing History Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn list(
-        &self,
-        params: &HistoryListParams,
-    ) -> crate::Call<'a, HistoryListResponse> {
+    pub fn list(&self, params: &HistoryListParams) -> crate::Call<HistoryListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -5,15 +5,15 @@
 //! The `user.firewall.access_rules` resource: `client.user().firewall().access_rules()`.
 pub mod rules;
 /// `client.user().firewall().access_rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct AccessRules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct AccessRules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> AccessRules<'a> {
+impl AccessRules {
     /// `rules`: `.user().firewall().access_rules().rules()`
-    pub fn rules(&self) -> rules::Rules<'a> {
+    pub fn rules(&self) -> rules::Rules {
         rules::Rules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

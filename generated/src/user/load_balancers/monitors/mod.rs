@@ -6,21 +6,21 @@
 pub mod preview;
 pub mod references;
 /// `client.user().load_balancers().monitors()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Monitors<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Monitors {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Monitors<'a> {
+impl Monitors {
     /// `preview`: `.user().load_balancers().monitors().preview()`
-    pub fn preview(&self) -> preview::Preview<'a> {
+    pub fn preview(&self) -> preview::Preview {
         preview::Preview {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `references`: `.user().load_balancers().monitors().references()`
-    pub fn references(&self) -> references::References<'a> {
+    pub fn references(&self) -> references::References {
         references::References {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Monitors
@@ -34,7 +34,7 @@ impl<'a> Monitors<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Monitors response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self) -> crate::Call<'a, MonitorListResponse> {
+    pub fn list(&self) -> crate::Call<MonitorListResponse> {
         self.client
             .call(request_list(), crate::runtime::enveloped_whole::<MonitorListResponse>)
     }
@@ -52,7 +52,7 @@ impl<'a> Monitors<'a> {
     pub fn create(
         &self,
         params: &MonitorCreateParams,
-    ) -> crate::Call<'a, MonitorCreateResponse> {
+    ) -> crate::Call<MonitorCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -70,7 +70,7 @@ impl<'a> Monitors<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Monitor Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, monitor_id: &str) -> crate::Call<'a, MonitorGetResponse> {
+    pub fn get(&self, monitor_id: &str) -> crate::Call<MonitorGetResponse> {
         self.client
             .call(
                 request_get(monitor_id),
@@ -92,7 +92,7 @@ impl<'a> Monitors<'a> {
         &self,
         monitor_id: &str,
         params: &MonitorUpdateParams,
-    ) -> crate::Call<'a, MonitorUpdateResponse> {
+    ) -> crate::Call<MonitorUpdateResponse> {
         self.client
             .call(
                 request_update(monitor_id, params),
@@ -114,7 +114,7 @@ impl<'a> Monitors<'a> {
         &self,
         monitor_id: &str,
         params: &MonitorDeleteParams,
-    ) -> crate::Call<'a, MonitorDeleteResponse> {
+    ) -> crate::Call<MonitorDeleteResponse> {
         self.client
             .call(
                 request_delete(monitor_id, params),
@@ -136,7 +136,7 @@ impl<'a> Monitors<'a> {
         &self,
         monitor_id: &str,
         params: &MonitorEditParams,
-    ) -> crate::Call<'a, MonitorEditResponse> {
+    ) -> crate::Call<MonitorEditResponse> {
         self.client
             .call(
                 request_edit(monitor_id, params),

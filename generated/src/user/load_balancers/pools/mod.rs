@@ -7,27 +7,27 @@ pub mod health;
 pub mod preview;
 pub mod references;
 /// `client.user().load_balancers().pools()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Pools<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Pools {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Pools<'a> {
+impl Pools {
     /// `health`: `.user().load_balancers().pools().health()`
-    pub fn health(&self) -> health::Health<'a> {
+    pub fn health(&self) -> health::Health {
         health::Health {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `preview`: `.user().load_balancers().pools().preview()`
-    pub fn preview(&self) -> preview::Preview<'a> {
+    pub fn preview(&self) -> preview::Preview {
         preview::Preview {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `references`: `.user().load_balancers().pools().references()`
-    pub fn references(&self) -> references::References<'a> {
+    pub fn references(&self) -> references::References {
         references::References {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Pools
@@ -41,7 +41,7 @@ impl<'a> Pools<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Pools response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &PoolListParams) -> crate::Call<'a, PoolListResponse> {
+    pub fn list(&self, params: &PoolListParams) -> crate::Call<PoolListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -59,10 +59,7 @@ impl<'a> Pools<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create Pool response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &PoolCreateParams,
-    ) -> crate::Call<'a, PoolCreateResponse> {
+    pub fn create(&self, params: &PoolCreateParams) -> crate::Call<PoolCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -80,7 +77,7 @@ impl<'a> Pools<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Patch Pools response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn edit(&self, params: &PoolEditParams) -> crate::Call<'a, PoolEditResponse> {
+    pub fn edit(&self, params: &PoolEditParams) -> crate::Call<PoolEditResponse> {
         self.client
             .call(
                 request_edit(params),
@@ -98,7 +95,7 @@ impl<'a> Pools<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Pool Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, pool_id: &str) -> crate::Call<'a, PoolGetResponse> {
+    pub fn get(&self, pool_id: &str) -> crate::Call<PoolGetResponse> {
         self.client
             .call(request_get(pool_id), crate::runtime::enveloped::<PoolGetResponse>)
     }
@@ -117,7 +114,7 @@ impl<'a> Pools<'a> {
         &self,
         pool_id: &str,
         params: &PoolUpdateParams,
-    ) -> crate::Call<'a, PoolUpdateResponse> {
+    ) -> crate::Call<PoolUpdateResponse> {
         self.client
             .call(
                 request_update(pool_id, params),
@@ -139,7 +136,7 @@ impl<'a> Pools<'a> {
         &self,
         pool_id: &str,
         params: &PoolDeleteParams,
-    ) -> crate::Call<'a, PoolDeleteResponse> {
+    ) -> crate::Call<PoolDeleteResponse> {
         self.client
             .call(
                 request_delete(pool_id, params),
@@ -161,7 +158,7 @@ impl<'a> Pools<'a> {
         &self,
         pool_id: &str,
         params: &PoolLoadBalancerPoolsPatchPoolParams,
-    ) -> crate::Call<'a, PoolLoadBalancerPoolsPatchPoolResponse> {
+    ) -> crate::Call<PoolLoadBalancerPoolsPatchPoolResponse> {
         self.client
             .call(
                 request_load_balancer_pools_patch_pool(pool_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.load_balancers.preview` resource: `client.user().load_balancers().preview()`.
 /// `client.user().load_balancers().preview()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Preview<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Preview<'a> {
+impl Preview {
     /// Preview Result
     ///
     /// Get the result of a previous preview operation using the provided preview_id.
@@ -20,7 +20,7 @@ impl<'a> Preview<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Preview Result response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, preview_id: &str) -> crate::Call<'a, PreviewGetResponse> {
+    pub fn get(&self, preview_id: &str) -> crate::Call<PreviewGetResponse> {
         self.client
             .call(
                 request_get(preview_id),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.load_balancing_analytics.events` resource: `client.user().load_balancing_analytics().events()`.
 /// `client.user().load_balancing_analytics().events()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Events<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Events {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Events<'a> {
+impl Events {
     /// List Healthcheck Events
     ///
     /// List origin health changes.
@@ -20,7 +20,7 @@ impl<'a> Events<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Healthcheck Events response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &EventListParams) -> crate::Call<'a, EventListResponse> {
+    pub fn list(&self, params: &EventListParams) -> crate::Call<EventListResponse> {
         self.client
             .call(
                 request_list(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.tokens.permission_groups` resource: `client.user().tokens().permission_groups()`.
 /// `client.user().tokens().permission_groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct PermissionGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct PermissionGroups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> PermissionGroups<'a> {
+impl PermissionGroups {
     /// List Token Permission Groups
     ///
     /// Find all available permission groups for API Tokens
@@ -20,7 +20,7 @@ impl<'a> PermissionGroups<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Token Permission Groups response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self) -> crate::Call<'a, PermissionGroupListResponse> {
+    pub fn list(&self) -> crate::Call<PermissionGroupListResponse> {
         self.client
             .call(
                 request_list(),

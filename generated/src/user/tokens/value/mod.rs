@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.tokens.value` resource: `client.user().tokens().value()`.
 /// `client.user().tokens().value()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Value<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Value {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Value<'a> {
+impl Value {
     /// Roll Token
     ///
     /// Roll the token secret.
@@ -24,7 +24,7 @@ impl<'a> Value<'a> {
         &self,
         token_id: &str,
         params: &ValueUpdateParams,
-    ) -> crate::Call<'a, ValueUpdateResponse> {
+    ) -> crate::Call<ValueUpdateResponse> {
         self.client
             .call(
                 request_update(token_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.tokens.verify` resource: `client.user().tokens().verify()`.
 /// `client.user().tokens().verify()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Verify<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Verify {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Verify<'a> {
+impl Verify {
     /// Verify Token
     ///
     /// Test whether a token works.
@@ -20,7 +20,7 @@ impl<'a> Verify<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Verify Token response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self) -> crate::Call<'a, VerifyGetResponse> {
+    pub fn get(&self) -> crate::Call<VerifyGetResponse> {
         self.client.call(request_get(), crate::runtime::enveloped::<VerifyGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `vectorize.indexes.delete_by_ids` resource: `client.vectorize().indexes().delete_by_ids()`.
 /// `client.vectorize().indexes().delete_by_ids()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DeleteByIds<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DeleteByIds {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DeleteByIds<'a> {
+impl DeleteByIds {
     /// Delete Vectors By Identifier (Deprecated)
     ///
     /// Delete a set of vectors from an index by their vector identifiers.
@@ -27,7 +27,7 @@ impl<'a> DeleteByIds<'a> {
         &self,
         index_name: &str,
         params: &DeleteByIdCreateParams,
-    ) -> crate::Call<'a, DeleteByIdCreateResponse> {
+    ) -> crate::Call<DeleteByIdCreateResponse> {
         self.client
             .call(
                 request_create(index_name, params),

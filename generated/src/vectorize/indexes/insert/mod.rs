@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `vectorize.indexes.insert` resource: `client.vectorize().indexes().insert()`.
 /// `client.vectorize().indexes().insert()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Insert<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Insert {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Insert<'a> {
+impl Insert {
     /// Insert Vectors (Deprecated)
     ///
     /// Inserts vectors into the specified index and returns the count of the vectors successfully inserted.
@@ -27,7 +27,7 @@ impl<'a> Insert<'a> {
         &self,
         index_name: &str,
         params: &InsertCreateParams,
-    ) -> crate::Call<'a, InsertCreateResponse> {
+    ) -> crate::Call<InsertCreateResponse> {
         self.client
             .call(
                 request_create(index_name, params),

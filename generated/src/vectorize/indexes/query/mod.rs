@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `vectorize.indexes.query` resource: `client.vectorize().indexes().query()`.
 /// `client.vectorize().indexes().query()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Query<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Query<'a> {
+impl Query {
     /// Query Vectors (Deprecated)
     ///
     /// Finds vectors closest to a given vector in an index.
@@ -27,7 +27,7 @@ impl<'a> Query<'a> {
         &self,
         index_name: &str,
         params: &QueryCreateParams,
-    ) -> crate::Call<'a, QueryCreateResponse> {
+    ) -> crate::Call<QueryCreateResponse> {
         self.client
             .call(
                 request_create(index_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `vectorize.indexes.upsert` resource: `client.vectorize().indexes().upsert()`.
 /// `client.vectorize().indexes().upsert()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Upsert<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Upsert {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Upsert<'a> {
+impl Upsert {
     /// Upsert Vectors (Deprecated)
     ///
     /// Upserts vectors into the specified index, creating them if they do not exist and returns the count of values and ids successfully inserted.
@@ -27,7 +27,7 @@ impl<'a> Upsert<'a> {
         &self,
         index_name: &str,
         params: &UpsertCreateParams,
-    ) -> crate::Call<'a, UpsertCreateResponse> {
+    ) -> crate::Call<UpsertCreateResponse> {
         self.client
             .call(
                 request_create(index_name, params),

@@ -11,49 +11,51 @@ pub mod metadata_index;
 pub mod query;
 pub mod upsert;
 /// `client.vectorize().v2().indexes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Indexes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Indexes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Indexes<'a> {
+impl Indexes {
     /// `delete_by_ids`: `.vectorize().v2().indexes().delete_by_ids()`
-    pub fn delete_by_ids(&self) -> delete_by_ids::DeleteByIds<'a> {
+    pub fn delete_by_ids(&self) -> delete_by_ids::DeleteByIds {
         delete_by_ids::DeleteByIds {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `get_by_ids`: `.vectorize().v2().indexes().get_by_ids()`
-    pub fn get_by_ids(&self) -> get_by_ids::GetByIds<'a> {
+    pub fn get_by_ids(&self) -> get_by_ids::GetByIds {
         get_by_ids::GetByIds {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `info`: `.vectorize().v2().indexes().info()`
-    pub fn info(&self) -> info::Info<'a> {
-        info::Info { client: self.client }
+    pub fn info(&self) -> info::Info {
+        info::Info {
+            client: self.client.clone(),
+        }
     }
     /// `insert`: `.vectorize().v2().indexes().insert()`
-    pub fn insert(&self) -> insert::Insert<'a> {
+    pub fn insert(&self) -> insert::Insert {
         insert::Insert {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `metadata_index`: `.vectorize().v2().indexes().metadata_index()`
-    pub fn metadata_index(&self) -> metadata_index::MetadataIndex<'a> {
+    pub fn metadata_index(&self) -> metadata_index::MetadataIndex {
         metadata_index::MetadataIndex {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `query`: `.vectorize().v2().indexes().query()`
-    pub fn query(&self) -> query::Query<'a> {
+    pub fn query(&self) -> query::Query {
         query::Query {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `upsert`: `.vectorize().v2().indexes().upsert()`
-    pub fn upsert(&self) -> upsert::Upsert<'a> {
+    pub fn upsert(&self) -> upsert::Upsert {
         upsert::Upsert {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Vectorize Indexes
@@ -67,7 +69,7 @@ impl<'a> Indexes<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Vectorize Index Failure Response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &IndexListParams) -> crate::Call<'a, IndexListResponse> {
+    pub fn list(&self, params: &IndexListParams) -> crate::Call<IndexListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<IndexListResponse>)
     }
@@ -85,7 +87,7 @@ impl<'a> Indexes<'a> {
     pub fn create(
         &self,
         params: &IndexCreateParams,
-    ) -> crate::Call<'a, IndexCreateResponse> {
+    ) -> crate::Call<IndexCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -107,7 +109,7 @@ impl<'a> Indexes<'a> {
         &self,
         index_name: &str,
         params: &IndexGetParams,
-    ) -> crate::Call<'a, IndexGetResponse> {
+    ) -> crate::Call<IndexGetResponse> {
         self.client
             .call(
                 request_get(index_name, params),
@@ -129,7 +131,7 @@ impl<'a> Indexes<'a> {
         &self,
         index_name: &str,
         params: &IndexDeleteParams,
-    ) -> crate::Call<'a, IndexDeleteResponse> {
+    ) -> crate::Call<IndexDeleteResponse> {
         self.client
             .call(
                 request_delete(index_name, params),

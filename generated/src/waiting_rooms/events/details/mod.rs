@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `waiting_rooms.events.details` resource: `client.waiting_rooms().events().details()`.
 /// `client.waiting_rooms().events().details()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Details<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Details {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Details<'a> {
+impl Details {
     /// Preview active event details
     ///
     /// Previews an event's configuration as if it was active. Inherited fields from the waiting room will be displayed with their current values.
@@ -25,7 +25,7 @@ impl<'a> Details<'a> {
         waiting_room_id: &str,
         event_id: &str,
         params: &DetailGetParams,
-    ) -> crate::Call<'a, DetailGetResponse> {
+    ) -> crate::Call<DetailGetResponse> {
         self.client
             .call(
                 request_get(waiting_room_id, event_id, params),

@@ -5,15 +5,15 @@
 //! The `web3.hostnames.ipfs_universal_path` resource: `client.web3().hostnames().ipfs_universal_path()`.
 pub mod content_list;
 /// `client.web3().hostnames().ipfs_universal_path()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct IpfsUniversalPath<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct IpfsUniversalPath {
+    pub(crate) client: crate::Client,
 }
-impl<'a> IpfsUniversalPath<'a> {
+impl IpfsUniversalPath {
     /// `content_list`: `.web3().hostnames().ipfs_universal_path().content_list()`
-    pub fn content_list(&self) -> content_list::ContentList<'a> {
+    pub fn content_list(&self) -> content_list::ContentList {
         content_list::ContentList {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

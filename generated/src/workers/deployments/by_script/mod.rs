@@ -5,15 +5,15 @@
 //! The `workers.deployments.by_script` resource: `client.workers().deployments().by_script()`.
 pub mod detail;
 /// `client.workers().deployments().by_script()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ByScript<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ByScript {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ByScript<'a> {
+impl ByScript {
     /// `detail`: `.workers().deployments().by_script().detail()`
-    pub fn detail(&self) -> detail::Detail<'a> {
+    pub fn detail(&self) -> detail::Detail {
         detail::Detail {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Deployments
@@ -32,7 +32,7 @@ impl<'a> ByScript<'a> {
         &self,
         script_id: &str,
         params: &ByScriptGetParams,
-    ) -> crate::Call<'a, ByScriptGetResponse> {
+    ) -> crate::Call<ByScriptGetResponse> {
         self.client
             .call(
                 request_get(script_id, params),

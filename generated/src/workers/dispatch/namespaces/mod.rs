@@ -5,15 +5,15 @@
 //! The `workers.dispatch.namespaces` resource: `client.workers().dispatch().namespaces()`.
 pub mod scripts;
 /// `client.workers().dispatch().namespaces()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Namespaces<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Namespaces {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Namespaces<'a> {
+impl Namespaces {
     /// `scripts`: `.workers().dispatch().namespaces().scripts()`
-    pub fn scripts(&self) -> scripts::Scripts<'a> {
+    pub fn scripts(&self) -> scripts::Scripts {
         scripts::Scripts {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List dispatch namespaces
@@ -30,7 +30,7 @@ impl<'a> Namespaces<'a> {
     pub fn list(
         &self,
         params: &NamespaceListParams,
-    ) -> crate::Call<'a, NamespaceListResponse> {
+    ) -> crate::Call<NamespaceListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +51,7 @@ impl<'a> Namespaces<'a> {
     pub fn create(
         &self,
         params: &NamespaceCreateParams,
-    ) -> crate::Call<'a, NamespaceCreateResponse> {
+    ) -> crate::Call<NamespaceCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -73,7 +73,7 @@ impl<'a> Namespaces<'a> {
         &self,
         dispatch_namespace: &str,
         params: &NamespaceGetParams,
-    ) -> crate::Call<'a, NamespaceGetResponse> {
+    ) -> crate::Call<NamespaceGetResponse> {
         self.client
             .call(
                 request_get(dispatch_namespace, params),
@@ -95,7 +95,7 @@ impl<'a> Namespaces<'a> {
         &self,
         dispatch_namespace: &str,
         params: &NamespaceDeleteParams,
-    ) -> crate::Call<'a, NamespaceDeleteResponse> {
+    ) -> crate::Call<NamespaceDeleteResponse> {
         self.client
             .call(
                 request_delete(dispatch_namespace, params),

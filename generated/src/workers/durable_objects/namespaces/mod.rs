@@ -5,15 +5,15 @@
 //! The `workers.durable_objects.namespaces` resource: `client.workers().durable_objects().namespaces()`.
 pub mod objects;
 /// `client.workers().durable_objects().namespaces()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Namespaces<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Namespaces {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Namespaces<'a> {
+impl Namespaces {
     /// `objects`: `.workers().durable_objects().namespaces().objects()`
-    pub fn objects(&self) -> objects::Objects<'a> {
+    pub fn objects(&self) -> objects::Objects {
         objects::Objects {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List Namespaces
@@ -30,7 +30,7 @@ impl<'a> Namespaces<'a> {
     pub fn list(
         &self,
         params: &NamespaceListParams,
-    ) -> crate::Call<'a, NamespaceListResponse> {
+    ) -> crate::Call<NamespaceListResponse> {
         self.client
             .call(
                 request_list(params),

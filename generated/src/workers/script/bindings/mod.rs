@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.script.bindings` resource: `client.workers().script().bindings()`.
 /// `client.workers().script().bindings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bindings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bindings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bindings<'a> {
+impl Bindings {
     /// List Bindings
     ///
     /// List the bindings for a Workers script.
@@ -23,10 +23,7 @@ impl<'a> Bindings<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Bindings response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn list(
-        &self,
-        params: &BindingListParams,
-    ) -> crate::Call<'a, BindingListResponse> {
+    pub fn list(&self, params: &BindingListParams) -> crate::Call<BindingListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<BindingListResponse>)
     }

@@ -5,14 +5,16 @@
 //! The `workers.scripts.content` resource: `client.workers().scripts().content()`.
 pub mod v2;
 /// `client.workers().scripts().content()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Content<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Content<'a> {
+impl Content {
     /// `v2`: `.workers().scripts().content().v2()`
-    pub fn v2(&self) -> v2::V2<'a> {
-        v2::V2 { client: self.client }
+    pub fn v2(&self) -> v2::V2 {
+        v2::V2 {
+            client: self.client.clone(),
+        }
     }
     /// Put script content
     ///
@@ -29,7 +31,7 @@ impl<'a> Content<'a> {
         &self,
         script_name: &str,
         params: &ContentUpdateParams,
-    ) -> crate::Call<'a, ContentUpdateResponse> {
+    ) -> crate::Call<ContentUpdateResponse> {
         self.client
             .call(
                 request_update(script_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.scripts.deployments` resource: `client.workers().scripts().deployments()`.
 /// `client.workers().scripts().deployments()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Deployments<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Deployments {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Deployments<'a> {
+impl Deployments {
     /// List Deployments
     ///
     /// List of Worker Deployments. The first deployment in the list is the latest deployment actively serving traffic.
@@ -24,7 +24,7 @@ impl<'a> Deployments<'a> {
         &self,
         script_name: &str,
         params: &DeploymentGetParams,
-    ) -> crate::Call<'a, DeploymentGetResponse> {
+    ) -> crate::Call<DeploymentGetResponse> {
         self.client
             .call(
                 request_get(script_name, params),
@@ -46,7 +46,7 @@ impl<'a> Deployments<'a> {
         &self,
         script_name: &str,
         params: &DeploymentCreateParams,
-    ) -> crate::Call<'a, DeploymentCreateResponse> {
+    ) -> crate::Call<DeploymentCreateResponse> {
         self.client
             .call(
                 request_create(script_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.scripts.schedules` resource: `client.workers().scripts().schedules()`.
 /// `client.workers().scripts().schedules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Schedules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Schedules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Schedules<'a> {
+impl Schedules {
     /// Get Cron Triggers
     ///
     /// Fetches Cron Triggers for a Worker.
@@ -24,7 +24,7 @@ impl<'a> Schedules<'a> {
         &self,
         script_name: &str,
         params: &ScheduleGetParams,
-    ) -> crate::Call<'a, ScheduleGetResponse> {
+    ) -> crate::Call<ScheduleGetResponse> {
         self.client
             .call(
                 request_get(script_name, params),
@@ -46,7 +46,7 @@ impl<'a> Schedules<'a> {
         &self,
         script_name: &str,
         params: &ScheduleUpdateParams,
-    ) -> crate::Call<'a, ScheduleUpdateResponse> {
+    ) -> crate::Call<ScheduleUpdateResponse> {
         self.client
             .call(
                 request_update(script_name, params),

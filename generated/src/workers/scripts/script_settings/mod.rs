@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.scripts.script_settings` resource: `client.workers().scripts().script_settings()`.
 /// `client.workers().scripts().script_settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ScriptSettings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ScriptSettings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ScriptSettings<'a> {
+impl ScriptSettings {
     /// Get Script Settings
     ///
     /// Get script-level settings when using [Worker Versions](https://developers.cloudflare.com/api/operations/worker-versions-list-versions). Includes Logpush and Tail Consumers.
@@ -24,7 +24,7 @@ impl<'a> ScriptSettings<'a> {
         &self,
         script_name: &str,
         params: &ScriptSettingGetParams,
-    ) -> crate::Call<'a, ScriptSettingGetResponse> {
+    ) -> crate::Call<ScriptSettingGetResponse> {
         self.client
             .call(
                 request_get(script_name, params),
@@ -46,7 +46,7 @@ impl<'a> ScriptSettings<'a> {
         &self,
         script_name: &str,
         params: &ScriptSettingEditParams,
-    ) -> crate::Call<'a, ScriptSettingEditResponse> {
+    ) -> crate::Call<ScriptSettingEditResponse> {
         self.client
             .call(
                 request_edit(script_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.scripts.settings` resource: `client.workers().scripts().settings()`.
 /// `client.workers().scripts().settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// Get Settings
     ///
     /// Get metadata and config, such as bindings or usage model
@@ -24,7 +24,7 @@ impl<'a> Settings<'a> {
         &self,
         script_name: &str,
         params: &SettingGetParams,
-    ) -> crate::Call<'a, SettingGetResponse> {
+    ) -> crate::Call<SettingGetResponse> {
         self.client
             .call(
                 request_get(script_name, params),
@@ -46,7 +46,7 @@ impl<'a> Settings<'a> {
         &self,
         script_name: &str,
         params: &SettingEditParams,
-    ) -> crate::Call<'a, SettingEditResponse> {
+    ) -> crate::Call<SettingEditResponse> {
         self.client
             .call(
                 request_edit(script_name, params),

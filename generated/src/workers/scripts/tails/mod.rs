@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.scripts.tails` resource: `client.workers().scripts().tails()`.
 /// `client.workers().scripts().tails()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tails<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tails {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tails<'a> {
+impl Tails {
     /// List Tails
     ///
     /// Get list of tails currently deployed on a Worker.
@@ -24,7 +24,7 @@ impl<'a> Tails<'a> {
         &self,
         script_name: &str,
         params: &TailGetParams,
-    ) -> crate::Call<'a, TailGetResponse> {
+    ) -> crate::Call<TailGetResponse> {
         self.client
             .call(
                 request_get(script_name, params),
@@ -46,7 +46,7 @@ impl<'a> Tails<'a> {
         &self,
         script_name: &str,
         params: &TailCreateParams,
-    ) -> crate::Call<'a, TailCreateResponse> {
+    ) -> crate::Call<TailCreateResponse> {
         self.client
             .call(
                 request_create(script_name, params),
@@ -69,7 +69,7 @@ impl<'a> Tails<'a> {
         script_name: &str,
         id: &str,
         params: &TailDeleteParams,
-    ) -> crate::Call<'a, TailDeleteResponse> {
+    ) -> crate::Call<TailDeleteResponse> {
         self.client
             .call(
                 request_delete(script_name, id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.scripts.usage_model` resource: `client.workers().scripts().usage_model()`.
 /// `client.workers().scripts().usage_model()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct UsageModel<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct UsageModel {
+    pub(crate) client: crate::Client,
 }
-impl<'a> UsageModel<'a> {
+impl UsageModel {
     /// Fetch Usage Model
     ///
     /// Fetches the Usage Model for a given Worker.
@@ -24,7 +24,7 @@ impl<'a> UsageModel<'a> {
         &self,
         script_name: &str,
         params: &UsageModelGetParams,
-    ) -> crate::Call<'a, UsageModelGetResponse> {
+    ) -> crate::Call<UsageModelGetResponse> {
         self.client
             .call(
                 request_get(script_name, params),
@@ -46,7 +46,7 @@ impl<'a> UsageModel<'a> {
         &self,
         script_name: &str,
         params: &UsageModelUpdateParams,
-    ) -> crate::Call<'a, UsageModelUpdateResponse> {
+    ) -> crate::Call<UsageModelUpdateResponse> {
         self.client
             .call(
                 request_update(script_name, params),

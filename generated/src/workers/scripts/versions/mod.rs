@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.scripts.versions` resource: `client.workers().scripts().versions()`.
 /// `client.workers().scripts().versions()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Versions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Versions {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Versions<'a> {
+impl Versions {
     /// List Versions
     ///
     /// List of Worker Versions. The first version in the list is the latest version.
@@ -24,7 +24,7 @@ impl<'a> Versions<'a> {
         &self,
         script_name: &str,
         params: &VersionGetParams,
-    ) -> crate::Call<'a, VersionGetResponse> {
+    ) -> crate::Call<VersionGetResponse> {
         self.client
             .call(
                 request_get(script_name, params),
@@ -46,7 +46,7 @@ impl<'a> Versions<'a> {
         &self,
         script_name: &str,
         params: &VersionCreateParams,
-    ) -> crate::Call<'a, VersionCreateResponse> {
+    ) -> crate::Call<VersionCreateResponse> {
         self.client
             .call(
                 request_create(script_name, params),
@@ -67,7 +67,7 @@ impl<'a> Versions<'a> {
         script_name: &str,
         ruleset_version: &str,
         params: &VersionWorkerVersionsGetVersionDetailParams,
-    ) -> crate::Call<'a, VersionWorkerVersionsGetVersionDetailResponse> {
+    ) -> crate::Call<VersionWorkerVersionsGetVersionDetailResponse> {
         self.client
             .call(
                 request_worker_versions_get_version_detail(

@@ -6,21 +6,21 @@
 pub mod content;
 pub mod settings;
 /// `client.workers().services().environments()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Environments<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Environments {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Environments<'a> {
+impl Environments {
     /// `content`: `.workers().services().environments().content()`
-    pub fn content(&self) -> content::Content<'a> {
+    pub fn content(&self) -> content::Content {
         content::Content {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `settings`: `.workers().services().environments().settings()`
-    pub fn settings(&self) -> settings::Settings<'a> {
+    pub fn settings(&self) -> settings::Settings {
         settings::Settings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

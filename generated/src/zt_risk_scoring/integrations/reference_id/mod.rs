@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `zt_risk_scoring.integrations.reference_id` resource: `client.zt_risk_scoring().integrations().reference_id()`.
 /// `client.zt_risk_scoring().integrations().reference_id()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ReferenceId<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ReferenceId {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ReferenceId<'a> {
+impl ReferenceId {
     /// Get risk score integration by reference id.
     ///
     /// Get risk score integration by reference id.
@@ -24,7 +24,7 @@ impl<'a> ReferenceId<'a> {
         &self,
         reference_id: &str,
         params: &ReferenceIdGetParams,
-    ) -> crate::Call<'a, ReferenceIdGetResponse> {
+    ) -> crate::Call<ReferenceIdGetResponse> {
         self.client
             .call(
                 request_get(reference_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `addressing.prefixes.bgp.prefixes` resource: `client.addressing().prefixes().bgp().prefixes()`.
 /// `client.addressing().prefixes().bgp().prefixes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Prefixes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Prefixes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Prefixes<'a> {
+impl Prefixes {
     /// List BGP Prefixes
     ///
     /// List all BGP Prefixes within the specified IP Prefix. BGP Prefixes are used to control which specific subnets are advertised to the Internet. It is possible to advertise subnets more specific than an IP Prefix by creating more specific BGP Prefixes.
@@ -24,7 +24,7 @@ impl<'a> Prefixes<'a> {
         &self,
         prefix_id: &str,
         params: &PrefixListParams,
-    ) -> crate::Call<'a, PrefixListResponse> {
+    ) -> crate::Call<PrefixListResponse> {
         self.client
             .call(
                 request_list(prefix_id, params),
@@ -47,7 +47,7 @@ impl<'a> Prefixes<'a> {
         prefix_id: &str,
         prefix_id_2: &str,
         params: &PrefixGetParams,
-    ) -> crate::Call<'a, PrefixGetResponse> {
+    ) -> crate::Call<PrefixGetResponse> {
         self.client
             .call(
                 request_get(prefix_id, prefix_id_2, params),
@@ -70,7 +70,7 @@ impl<'a> Prefixes<'a> {
         prefix_id: &str,
         prefix_id_2: &str,
         params: &PrefixEditParams,
-    ) -> crate::Call<'a, PrefixEditResponse> {
+    ) -> crate::Call<PrefixEditResponse> {
         self.client
             .call(
                 request_edit(prefix_id, prefix_id_2, params),

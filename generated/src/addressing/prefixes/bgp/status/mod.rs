@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `addressing.prefixes.bgp.status` resource: `client.addressing().prefixes().bgp().status()`.
 /// `client.addressing().prefixes().bgp().status()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Status<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Status<'a> {
+impl Status {
     /// Get Advertisement Status
     ///
     /// List the current advertisement state for a prefix.
@@ -24,7 +24,7 @@ impl<'a> Status<'a> {
         &self,
         prefix_id: &str,
         params: &StatusGetParams,
-    ) -> crate::Call<'a, StatusGetResponse> {
+    ) -> crate::Call<StatusGetResponse> {
         self.client
             .call(
                 request_get(prefix_id, params),
@@ -46,7 +46,7 @@ impl<'a> Status<'a> {
         &self,
         prefix_id: &str,
         params: &StatusEditParams,
-    ) -> crate::Call<'a, StatusEditResponse> {
+    ) -> crate::Call<StatusEditResponse> {
         self.client
             .call(
                 request_edit(prefix_id, params),

@@ -7,27 +7,27 @@ pub mod bge_base_en_v1_5;
 pub mod bge_large_en_v1_5;
 pub mod bge_small_en_v1_5;
 /// `client.ai().run().cf().baai()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Baai<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Baai {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Baai<'a> {
+impl Baai {
     /// `bge_base_en_v1_5`: `.ai().run().cf().baai().bge_base_en_v1_5()`
-    pub fn bge_base_en_v1_5(&self) -> bge_base_en_v1_5::BgeBaseEnV15<'a> {
+    pub fn bge_base_en_v1_5(&self) -> bge_base_en_v1_5::BgeBaseEnV15 {
         bge_base_en_v1_5::BgeBaseEnV15 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `bge_large_en_v1_5`: `.ai().run().cf().baai().bge_large_en_v1_5()`
-    pub fn bge_large_en_v1_5(&self) -> bge_large_en_v1_5::BgeLargeEnV15<'a> {
+    pub fn bge_large_en_v1_5(&self) -> bge_large_en_v1_5::BgeLargeEnV15 {
         bge_large_en_v1_5::BgeLargeEnV15 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `bge_small_en_v1_5`: `.ai().run().cf().baai().bge_small_en_v1_5()`
-    pub fn bge_small_en_v1_5(&self) -> bge_small_en_v1_5::BgeSmallEnV15<'a> {
+    pub fn bge_small_en_v1_5(&self) -> bge_small_en_v1_5::BgeSmallEnV15 {
         bge_small_en_v1_5::BgeSmallEnV15 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

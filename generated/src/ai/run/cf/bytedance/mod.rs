@@ -5,17 +5,17 @@
 //! The `ai.run.cf.bytedance` resource: `client.ai().run().cf().bytedance()`.
 pub mod stable_diffusion_xl_lightning;
 /// `client.ai().run().cf().bytedance()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bytedance<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bytedance {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bytedance<'a> {
+impl Bytedance {
     /// `stable_diffusion_xl_lightning`: `.ai().run().cf().bytedance().stable_diffusion_xl_lightning()`
     pub fn stable_diffusion_xl_lightning(
         &self,
-    ) -> stable_diffusion_xl_lightning::StableDiffusionXlLightning<'a> {
+    ) -> stable_diffusion_xl_lightning::StableDiffusionXlLightning {
         stable_diffusion_xl_lightning::StableDiffusionXlLightning {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

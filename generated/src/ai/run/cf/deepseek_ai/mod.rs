@@ -5,17 +5,17 @@
 //! The `ai.run.cf.deepseek_ai` resource: `client.ai().run().cf().deepseek_ai()`.
 pub mod deepseek_math_7b_instruct;
 /// `client.ai().run().cf().deepseek_ai()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DeepseekAi<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DeepseekAi {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DeepseekAi<'a> {
+impl DeepseekAi {
     /// `deepseek_math_7b_instruct`: `.ai().run().cf().deepseek_ai().deepseek_math_7b_instruct()`
     pub fn deepseek_math_7b_instruct(
         &self,
-    ) -> deepseek_math_7b_instruct::DeepseekMath7bInstruct<'a> {
+    ) -> deepseek_math_7b_instruct::DeepseekMath7bInstruct {
         deepseek_math_7b_instruct::DeepseekMath7bInstruct {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,15 +5,15 @@
 //! The `ai.run.cf.defog` resource: `client.ai().run().cf().defog()`.
 pub mod sqlcoder_7b_2;
 /// `client.ai().run().cf().defog()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Defog<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Defog {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Defog<'a> {
+impl Defog {
     /// `sqlcoder_7b_2`: `.ai().run().cf().defog().sqlcoder_7b_2()`
-    pub fn sqlcoder_7b_2(&self) -> sqlcoder_7b_2::Sqlcoder7b2<'a> {
+    pub fn sqlcoder_7b_2(&self) -> sqlcoder_7b_2::Sqlcoder7b2 {
         sqlcoder_7b_2::Sqlcoder7b2 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

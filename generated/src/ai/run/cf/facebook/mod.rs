@@ -6,21 +6,21 @@
 pub mod bart_large_cnn;
 pub mod detr_resnet_50;
 /// `client.ai().run().cf().facebook()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Facebook<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Facebook {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Facebook<'a> {
+impl Facebook {
     /// `bart_large_cnn`: `.ai().run().cf().facebook().bart_large_cnn()`
-    pub fn bart_large_cnn(&self) -> bart_large_cnn::BartLargeCnn<'a> {
+    pub fn bart_large_cnn(&self) -> bart_large_cnn::BartLargeCnn {
         bart_large_cnn::BartLargeCnn {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `detr_resnet_50`: `.ai().run().cf().facebook().detr_resnet_50()`
-    pub fn detr_resnet_50(&self) -> detr_resnet_50::DetrResnet50<'a> {
+    pub fn detr_resnet_50(&self) -> detr_resnet_50::DetrResnet50 {
         detr_resnet_50::DetrResnet50 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

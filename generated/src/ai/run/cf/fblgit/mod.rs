@@ -5,17 +5,17 @@
 //! The `ai.run.cf.fblgit` resource: `client.ai().run().cf().fblgit()`.
 pub mod una_cybertron_7b_v2_bf16;
 /// `client.ai().run().cf().fblgit()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Fblgit<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Fblgit {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Fblgit<'a> {
+impl Fblgit {
     /// `una_cybertron_7b_v2_bf16`: `.ai().run().cf().fblgit().una_cybertron_7b_v2_bf16()`
     pub fn una_cybertron_7b_v2_bf16(
         &self,
-    ) -> una_cybertron_7b_v2_bf16::UnaCybertron7bV2Bf16<'a> {
+    ) -> una_cybertron_7b_v2_bf16::UnaCybertron7bV2Bf16 {
         una_cybertron_7b_v2_bf16::UnaCybertron7bV2Bf16 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

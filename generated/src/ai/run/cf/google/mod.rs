@@ -6,21 +6,21 @@
 pub mod gemma_2b_it_lora;
 pub mod gemma_7b_it_lora;
 /// `client.ai().run().cf().google()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Google<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Google {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Google<'a> {
+impl Google {
     /// `gemma_2b_it_lora`: `.ai().run().cf().google().gemma_2b_it_lora()`
-    pub fn gemma_2b_it_lora(&self) -> gemma_2b_it_lora::Gemma2bItLora<'a> {
+    pub fn gemma_2b_it_lora(&self) -> gemma_2b_it_lora::Gemma2bItLora {
         gemma_2b_it_lora::Gemma2bItLora {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `gemma_7b_it_lora`: `.ai().run().cf().google().gemma_7b_it_lora()`
-    pub fn gemma_7b_it_lora(&self) -> gemma_7b_it_lora::Gemma7bItLora<'a> {
+    pub fn gemma_7b_it_lora(&self) -> gemma_7b_it_lora::Gemma7bItLora {
         gemma_7b_it_lora::Gemma7bItLora {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

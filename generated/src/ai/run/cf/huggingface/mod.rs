@@ -5,17 +5,15 @@
 //! The `ai.run.cf.huggingface` resource: `client.ai().run().cf().huggingface()`.
 pub mod distilbert_sst_2_int8;
 /// `client.ai().run().cf().huggingface()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Huggingface<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Huggingface {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Huggingface<'a> {
+impl Huggingface {
     /// `distilbert_sst_2_int8`: `.ai().run().cf().huggingface().distilbert_sst_2_int8()`
-    pub fn distilbert_sst_2_int8(
-        &self,
-    ) -> distilbert_sst_2_int8::DistilbertSst2Int8<'a> {
+    pub fn distilbert_sst_2_int8(&self) -> distilbert_sst_2_int8::DistilbertSst2Int8 {
         distilbert_sst_2_int8::DistilbertSst2Int8 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,15 +5,15 @@
 //! The `ai.run.cf.lykon` resource: `client.ai().run().cf().lykon()`.
 pub mod dreamshaper_8_lcm;
 /// `client.ai().run().cf().lykon()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Lykon<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Lykon {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Lykon<'a> {
+impl Lykon {
     /// `dreamshaper_8_lcm`: `.ai().run().cf().lykon().dreamshaper_8_lcm()`
-    pub fn dreamshaper_8_lcm(&self) -> dreamshaper_8_lcm::Dreamshaper8Lcm<'a> {
+    pub fn dreamshaper_8_lcm(&self) -> dreamshaper_8_lcm::Dreamshaper8Lcm {
         dreamshaper_8_lcm::Dreamshaper8Lcm {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -9,41 +9,41 @@ pub mod llama_3_8b_instruct;
 pub mod llama_3_8b_instruct_awq;
 pub mod m2m100_1_2b;
 /// `client.ai().run().cf().meta()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Meta<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Meta {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Meta<'a> {
+impl Meta {
     /// `llama_2_7b_chat_fp16`: `.ai().run().cf().meta().llama_2_7b_chat_fp16()`
-    pub fn llama_2_7b_chat_fp16(&self) -> llama_2_7b_chat_fp16::Llama27bChatFp16<'a> {
+    pub fn llama_2_7b_chat_fp16(&self) -> llama_2_7b_chat_fp16::Llama27bChatFp16 {
         llama_2_7b_chat_fp16::Llama27bChatFp16 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `llama_3_1_8b_instruct`: `.ai().run().cf().meta().llama_3_1_8b_instruct()`
-    pub fn llama_3_1_8b_instruct(&self) -> llama_3_1_8b_instruct::Llama318bInstruct<'a> {
+    pub fn llama_3_1_8b_instruct(&self) -> llama_3_1_8b_instruct::Llama318bInstruct {
         llama_3_1_8b_instruct::Llama318bInstruct {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `llama_3_8b_instruct`: `.ai().run().cf().meta().llama_3_8b_instruct()`
-    pub fn llama_3_8b_instruct(&self) -> llama_3_8b_instruct::Llama38bInstruct<'a> {
+    pub fn llama_3_8b_instruct(&self) -> llama_3_8b_instruct::Llama38bInstruct {
         llama_3_8b_instruct::Llama38bInstruct {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `llama_3_8b_instruct_awq`: `.ai().run().cf().meta().llama_3_8b_instruct_awq()`
     pub fn llama_3_8b_instruct_awq(
         &self,
-    ) -> llama_3_8b_instruct_awq::Llama38bInstructAwq<'a> {
+    ) -> llama_3_8b_instruct_awq::Llama38bInstructAwq {
         llama_3_8b_instruct_awq::Llama38bInstructAwq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `m2m100_1_2b`: `.ai().run().cf().meta().m2m100_1_2b()`
-    pub fn m2m100_1_2b(&self) -> m2m100_1_2b::M2m10012b<'a> {
+    pub fn m2m100_1_2b(&self) -> m2m100_1_2b::M2m10012b {
         m2m100_1_2b::M2m10012b {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

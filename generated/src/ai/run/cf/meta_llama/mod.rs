@@ -5,17 +5,17 @@
 //! The `ai.run.cf.meta_llama` resource: `client.ai().run().cf().meta_llama()`.
 pub mod llama_2_7b_chat_hf_lora;
 /// `client.ai().run().cf().meta_llama()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct MetaLlama<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct MetaLlama {
+    pub(crate) client: crate::Client,
 }
-impl<'a> MetaLlama<'a> {
+impl MetaLlama {
     /// `llama_2_7b_chat_hf_lora`: `.ai().run().cf().meta_llama().llama_2_7b_chat_hf_lora()`
     pub fn llama_2_7b_chat_hf_lora(
         &self,
-    ) -> llama_2_7b_chat_hf_lora::Llama27bChatHfLora<'a> {
+    ) -> llama_2_7b_chat_hf_lora::Llama27bChatHfLora {
         llama_2_7b_chat_hf_lora::Llama27bChatHfLora {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

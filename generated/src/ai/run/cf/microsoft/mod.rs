@@ -6,19 +6,21 @@
 pub mod phi_2;
 pub mod resnet_50;
 /// `client.ai().run().cf().microsoft()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Microsoft<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Microsoft {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Microsoft<'a> {
+impl Microsoft {
     /// `phi_2`: `.ai().run().cf().microsoft().phi_2()`
-    pub fn phi_2(&self) -> phi_2::Phi2<'a> {
-        phi_2::Phi2 { client: self.client }
+    pub fn phi_2(&self) -> phi_2::Phi2 {
+        phi_2::Phi2 {
+            client: self.client.clone(),
+        }
     }
     /// `resnet_50`: `.ai().run().cf().microsoft().resnet_50()`
-    pub fn resnet_50(&self) -> resnet_50::Resnet50<'a> {
+    pub fn resnet_50(&self) -> resnet_50::Resnet50 {
         resnet_50::Resnet50 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

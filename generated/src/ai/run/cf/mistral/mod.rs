@@ -5,17 +5,17 @@
 //! The `ai.run.cf.mistral` resource: `client.ai().run().cf().mistral()`.
 pub mod mistral_7b_instruct_v0_2_lora;
 /// `client.ai().run().cf().mistral()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Mistral<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Mistral {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Mistral<'a> {
+impl Mistral {
     /// `mistral_7b_instruct_v0_2_lora`: `.ai().run().cf().mistral().mistral_7b_instruct_v0_2_lora()`
     pub fn mistral_7b_instruct_v0_2_lora(
         &self,
-    ) -> mistral_7b_instruct_v0_2_lora::Mistral7bInstructV02Lora<'a> {
+    ) -> mistral_7b_instruct_v0_2_lora::Mistral7bInstructV02Lora {
         mistral_7b_instruct_v0_2_lora::Mistral7bInstructV02Lora {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

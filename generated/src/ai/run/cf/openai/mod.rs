@@ -6,21 +6,21 @@
 pub mod whisper;
 pub mod whisper_tiny_en;
 /// `client.ai().run().cf().openai()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Openai<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Openai {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Openai<'a> {
+impl Openai {
     /// `whisper`: `.ai().run().cf().openai().whisper()`
-    pub fn whisper(&self) -> whisper::Whisper<'a> {
+    pub fn whisper(&self) -> whisper::Whisper {
         whisper::Whisper {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `whisper_tiny_en`: `.ai().run().cf().openai().whisper_tiny_en()`
-    pub fn whisper_tiny_en(&self) -> whisper_tiny_en::WhisperTinyEn<'a> {
+    pub fn whisper_tiny_en(&self) -> whisper_tiny_en::WhisperTinyEn {
         whisper_tiny_en::WhisperTinyEn {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,15 +5,15 @@
 //! The `ai.run.cf.openchat` resource: `client.ai().run().cf().openchat()`.
 pub mod openchat_3_5_0106;
 /// `client.ai().run().cf().openchat()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Openchat<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Openchat {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Openchat<'a> {
+impl Openchat {
     /// `openchat_3_5_0106`: `.ai().run().cf().openchat().openchat_3_5_0106()`
-    pub fn openchat_3_5_0106(&self) -> openchat_3_5_0106::Openchat350106<'a> {
+    pub fn openchat_3_5_0106(&self) -> openchat_3_5_0106::Openchat350106 {
         openchat_3_5_0106::Openchat350106 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -8,33 +8,33 @@ pub mod qwen1_5_14b_chat_awq;
 pub mod qwen1_5_1_8b_chat;
 pub mod qwen1_5_7b_chat_awq;
 /// `client.ai().run().cf().qwen()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Qwen<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Qwen {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Qwen<'a> {
+impl Qwen {
     /// `qwen1_5_0_5b_chat`: `.ai().run().cf().qwen().qwen1_5_0_5b_chat()`
-    pub fn qwen1_5_0_5b_chat(&self) -> qwen1_5_0_5b_chat::Qwen1505bChat<'a> {
+    pub fn qwen1_5_0_5b_chat(&self) -> qwen1_5_0_5b_chat::Qwen1505bChat {
         qwen1_5_0_5b_chat::Qwen1505bChat {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `qwen1_5_14b_chat_awq`: `.ai().run().cf().qwen().qwen1_5_14b_chat_awq()`
-    pub fn qwen1_5_14b_chat_awq(&self) -> qwen1_5_14b_chat_awq::Qwen1514bChatAwq<'a> {
+    pub fn qwen1_5_14b_chat_awq(&self) -> qwen1_5_14b_chat_awq::Qwen1514bChatAwq {
         qwen1_5_14b_chat_awq::Qwen1514bChatAwq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `qwen1_5_1_8b_chat`: `.ai().run().cf().qwen().qwen1_5_1_8b_chat()`
-    pub fn qwen1_5_1_8b_chat(&self) -> qwen1_5_1_8b_chat::Qwen1518bChat<'a> {
+    pub fn qwen1_5_1_8b_chat(&self) -> qwen1_5_1_8b_chat::Qwen1518bChat {
         qwen1_5_1_8b_chat::Qwen1518bChat {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `qwen1_5_7b_chat_awq`: `.ai().run().cf().qwen().qwen1_5_7b_chat_awq()`
-    pub fn qwen1_5_7b_chat_awq(&self) -> qwen1_5_7b_chat_awq::Qwen157bChatAwq<'a> {
+    pub fn qwen1_5_7b_chat_awq(&self) -> qwen1_5_7b_chat_awq::Qwen157bChatAwq {
         qwen1_5_7b_chat_awq::Qwen157bChatAwq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -6,25 +6,25 @@
 pub mod stable_diffusion_v1_5_img2img;
 pub mod stable_diffusion_v1_5_inpainting;
 /// `client.ai().run().cf().runwayml()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Runwayml<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Runwayml {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Runwayml<'a> {
+impl Runwayml {
     /// `stable_diffusion_v1_5_img2img`: `.ai().run().cf().runwayml().stable_diffusion_v1_5_img2img()`
     pub fn stable_diffusion_v1_5_img2img(
         &self,
-    ) -> stable_diffusion_v1_5_img2img::StableDiffusionV15Img2img<'a> {
+    ) -> stable_diffusion_v1_5_img2img::StableDiffusionV15Img2img {
         stable_diffusion_v1_5_img2img::StableDiffusionV15Img2img {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `stable_diffusion_v1_5_inpainting`: `.ai().run().cf().runwayml().stable_diffusion_v1_5_inpainting()`
     pub fn stable_diffusion_v1_5_inpainting(
         &self,
-    ) -> stable_diffusion_v1_5_inpainting::StableDiffusionV15Inpainting<'a> {
+    ) -> stable_diffusion_v1_5_inpainting::StableDiffusionV15Inpainting {
         stable_diffusion_v1_5_inpainting::StableDiffusionV15Inpainting {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

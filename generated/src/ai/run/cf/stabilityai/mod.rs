@@ -5,17 +5,17 @@
 //! The `ai.run.cf.stabilityai` resource: `client.ai().run().cf().stabilityai()`.
 pub mod stable_diffusion_xl_base_1_0;
 /// `client.ai().run().cf().stabilityai()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Stabilityai<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Stabilityai {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Stabilityai<'a> {
+impl Stabilityai {
     /// `stable_diffusion_xl_base_1_0`: `.ai().run().cf().stabilityai().stable_diffusion_xl_base_1_0()`
     pub fn stable_diffusion_xl_base_1_0(
         &self,
-    ) -> stable_diffusion_xl_base_1_0::StableDiffusionXlBase10<'a> {
+    ) -> stable_diffusion_xl_base_1_0::StableDiffusionXlBase10 {
         stable_diffusion_xl_base_1_0::StableDiffusionXlBase10 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

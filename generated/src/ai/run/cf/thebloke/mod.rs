@@ -5,17 +5,17 @@
 //! The `ai.run.cf.thebloke` resource: `client.ai().run().cf().thebloke()`.
 pub mod discolm_german_7b_v1_awq;
 /// `client.ai().run().cf().thebloke()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Thebloke<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Thebloke {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Thebloke<'a> {
+impl Thebloke {
     /// `discolm_german_7b_v1_awq`: `.ai().run().cf().thebloke().discolm_german_7b_v1_awq()`
     pub fn discolm_german_7b_v1_awq(
         &self,
-    ) -> discolm_german_7b_v1_awq::DiscolmGerman7bV1Awq<'a> {
+    ) -> discolm_german_7b_v1_awq::DiscolmGerman7bV1Awq {
         discolm_german_7b_v1_awq::DiscolmGerman7bV1Awq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,15 +5,15 @@
 //! The `ai.run.cf.tiiuae` resource: `client.ai().run().cf().tiiuae()`.
 pub mod falcon_7b_instruct;
 /// `client.ai().run().cf().tiiuae()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tiiuae<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tiiuae {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tiiuae<'a> {
+impl Tiiuae {
     /// `falcon_7b_instruct`: `.ai().run().cf().tiiuae().falcon_7b_instruct()`
-    pub fn falcon_7b_instruct(&self) -> falcon_7b_instruct::Falcon7bInstruct<'a> {
+    pub fn falcon_7b_instruct(&self) -> falcon_7b_instruct::Falcon7bInstruct {
         falcon_7b_instruct::Falcon7bInstruct {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,17 +5,17 @@
 //! The `ai.run.cf.tinyllama` resource: `client.ai().run().cf().tinyllama()`.
 pub mod tinyllama_1_1b_chat_v1_0;
 /// `client.ai().run().cf().tinyllama()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tinyllama<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tinyllama {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tinyllama<'a> {
+impl Tinyllama {
     /// `tinyllama_1_1b_chat_v1_0`: `.ai().run().cf().tinyllama().tinyllama_1_1b_chat_v1_0()`
     pub fn tinyllama_1_1b_chat_v1_0(
         &self,
-    ) -> tinyllama_1_1b_chat_v1_0::Tinyllama11bChatV10<'a> {
+    ) -> tinyllama_1_1b_chat_v1_0::Tinyllama11bChatV10 {
         tinyllama_1_1b_chat_v1_0::Tinyllama11bChatV10 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

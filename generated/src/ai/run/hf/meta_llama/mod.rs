@@ -5,17 +5,17 @@
 //! The `ai.run.hf.meta_llama` resource: `client.ai().run().hf().meta_llama()`.
 pub mod meta_llama_3_8b_instruct;
 /// `client.ai().run().hf().meta_llama()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct MetaLlama<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct MetaLlama {
+    pub(crate) client: crate::Client,
 }
-impl<'a> MetaLlama<'a> {
+impl MetaLlama {
     /// `meta_llama_3_8b_instruct`: `.ai().run().hf().meta_llama().meta_llama_3_8b_instruct()`
     pub fn meta_llama_3_8b_instruct(
         &self,
-    ) -> meta_llama_3_8b_instruct::MetaLlama38bInstruct<'a> {
+    ) -> meta_llama_3_8b_instruct::MetaLlama38bInstruct {
         meta_llama_3_8b_instruct::MetaLlama38bInstruct {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

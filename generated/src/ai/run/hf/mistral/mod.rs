@@ -5,17 +5,17 @@
 //! The `ai.run.hf.mistral` resource: `client.ai().run().hf().mistral()`.
 pub mod mistral_7b_instruct_v0_2;
 /// `client.ai().run().hf().mistral()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Mistral<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Mistral {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Mistral<'a> {
+impl Mistral {
     /// `mistral_7b_instruct_v0_2`: `.ai().run().hf().mistral().mistral_7b_instruct_v0_2()`
     pub fn mistral_7b_instruct_v0_2(
         &self,
-    ) -> mistral_7b_instruct_v0_2::Mistral7bInstructV02<'a> {
+    ) -> mistral_7b_instruct_v0_2::Mistral7bInstructV02 {
         mistral_7b_instruct_v0_2::Mistral7bInstructV02 {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

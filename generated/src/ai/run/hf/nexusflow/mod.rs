@@ -5,15 +5,15 @@
 //! The `ai.run.hf.nexusflow` resource: `client.ai().run().hf().nexusflow()`.
 pub mod starling_lm_7b_beta;
 /// `client.ai().run().hf().nexusflow()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Nexusflow<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Nexusflow {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Nexusflow<'a> {
+impl Nexusflow {
     /// `starling_lm_7b_beta`: `.ai().run().hf().nexusflow().starling_lm_7b_beta()`
-    pub fn starling_lm_7b_beta(&self) -> starling_lm_7b_beta::StarlingLm7bBeta<'a> {
+    pub fn starling_lm_7b_beta(&self) -> starling_lm_7b_beta::StarlingLm7bBeta {
         starling_lm_7b_beta::StarlingLm7bBeta {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -5,17 +5,17 @@
 //! The `ai.run.hf.nousresearch` resource: `client.ai().run().hf().nousresearch()`.
 pub mod hermes_2_pro_mistral_7b;
 /// `client.ai().run().hf().nousresearch()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Nousresearch<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Nousresearch {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Nousresearch<'a> {
+impl Nousresearch {
     /// `hermes_2_pro_mistral_7b`: `.ai().run().hf().nousresearch().hermes_2_pro_mistral_7b()`
     pub fn hermes_2_pro_mistral_7b(
         &self,
-    ) -> hermes_2_pro_mistral_7b::Hermes2ProMistral7b<'a> {
+    ) -> hermes_2_pro_mistral_7b::Hermes2ProMistral7b {
         hermes_2_pro_mistral_7b::Hermes2ProMistral7b {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

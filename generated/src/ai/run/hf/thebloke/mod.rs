@@ -12,67 +12,67 @@ pub mod neural_chat_7b_v3_1_awq;
 pub mod openhermes_2_5_mistral_7b_awq;
 pub mod zephyr_7b_beta_awq;
 /// `client.ai().run().hf().thebloke()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Thebloke<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Thebloke {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Thebloke<'a> {
+impl Thebloke {
     /// `deepseek_coder_6_7b_base_awq`: `.ai().run().hf().thebloke().deepseek_coder_6_7b_base_awq()`
     pub fn deepseek_coder_6_7b_base_awq(
         &self,
-    ) -> deepseek_coder_6_7b_base_awq::DeepseekCoder67bBaseAwq<'a> {
+    ) -> deepseek_coder_6_7b_base_awq::DeepseekCoder67bBaseAwq {
         deepseek_coder_6_7b_base_awq::DeepseekCoder67bBaseAwq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `deepseek_coder_6_7b_instruct_awq`: `.ai().run().hf().thebloke().deepseek_coder_6_7b_instruct_awq()`
     pub fn deepseek_coder_6_7b_instruct_awq(
         &self,
-    ) -> deepseek_coder_6_7b_instruct_awq::DeepseekCoder67bInstructAwq<'a> {
+    ) -> deepseek_coder_6_7b_instruct_awq::DeepseekCoder67bInstructAwq {
         deepseek_coder_6_7b_instruct_awq::DeepseekCoder67bInstructAwq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `llama_2_13b_chat_awq`: `.ai().run().hf().thebloke().llama_2_13b_chat_awq()`
-    pub fn llama_2_13b_chat_awq(&self) -> llama_2_13b_chat_awq::Llama213bChatAwq<'a> {
+    pub fn llama_2_13b_chat_awq(&self) -> llama_2_13b_chat_awq::Llama213bChatAwq {
         llama_2_13b_chat_awq::Llama213bChatAwq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `llamaguard_7b_awq`: `.ai().run().hf().thebloke().llamaguard_7b_awq()`
-    pub fn llamaguard_7b_awq(&self) -> llamaguard_7b_awq::Llamaguard7bAwq<'a> {
+    pub fn llamaguard_7b_awq(&self) -> llamaguard_7b_awq::Llamaguard7bAwq {
         llamaguard_7b_awq::Llamaguard7bAwq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `mistral_7b_instruct_v0_1_awq`: `.ai().run().hf().thebloke().mistral_7b_instruct_v0_1_awq()`
     pub fn mistral_7b_instruct_v0_1_awq(
         &self,
-    ) -> mistral_7b_instruct_v0_1_awq::Mistral7bInstructV01Awq<'a> {
+    ) -> mistral_7b_instruct_v0_1_awq::Mistral7bInstructV01Awq {
         mistral_7b_instruct_v0_1_awq::Mistral7bInstructV01Awq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `neural_chat_7b_v3_1_awq`: `.ai().run().hf().thebloke().neural_chat_7b_v3_1_awq()`
     pub fn neural_chat_7b_v3_1_awq(
         &self,
-    ) -> neural_chat_7b_v3_1_awq::NeuralChat7bV31Awq<'a> {
+    ) -> neural_chat_7b_v3_1_awq::NeuralChat7bV31Awq {
         neural_chat_7b_v3_1_awq::NeuralChat7bV31Awq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `openhermes_2_5_mistral_7b_awq`: `.ai().run().hf().thebloke().openhermes_2_5_mistral_7b_awq()`
     pub fn openhermes_2_5_mistral_7b_awq(
         &self,
-    ) -> openhermes_2_5_mistral_7b_awq::Openhermes25Mistral7bAwq<'a> {
+    ) -> openhermes_2_5_mistral_7b_awq::Openhermes25Mistral7bAwq {
         openhermes_2_5_mistral_7b_awq::Openhermes25Mistral7bAwq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `zephyr_7b_beta_awq`: `.ai().run().hf().thebloke().zephyr_7b_beta_awq()`
-    pub fn zephyr_7b_beta_awq(&self) -> zephyr_7b_beta_awq::Zephyr7bBetaAwq<'a> {
+    pub fn zephyr_7b_beta_awq(&self) -> zephyr_7b_beta_awq::Zephyr7bBetaAwq {
         zephyr_7b_beta_awq::Zephyr7bBetaAwq {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `alerting.v3.destinations.eligible` resource: `client.alerting().v3().destinations().eligible()`.
 /// `client.alerting().v3().destinations().eligible()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Eligible<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Eligible {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Eligible<'a> {
+impl Eligible {
     /// Get delivery mechanism eligibility
     ///
     /// Get a list of all delivery mechanism types for which an account is eligible.
@@ -20,10 +20,7 @@ impl<'a> Eligible<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get delivery mechanism eligibility response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &EligibleGetParams,
-    ) -> crate::Call<'a, EligibleGetResponse> {
+    pub fn get(&self, params: &EligibleGetParams) -> crate::Call<EligibleGetResponse> {
         self.client
             .call(
                 request_get(params),

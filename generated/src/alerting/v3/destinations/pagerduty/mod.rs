@@ -5,15 +5,15 @@
 //! The `alerting.v3.destinations.pagerduty` resource: `client.alerting().v3().destinations().pagerduty()`.
 pub mod connect;
 /// `client.alerting().v3().destinations().pagerduty()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Pagerduty<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Pagerduty {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Pagerduty<'a> {
+impl Pagerduty {
     /// `connect`: `.alerting().v3().destinations().pagerduty().connect()`
-    pub fn connect(&self) -> connect::Connect<'a> {
+    pub fn connect(&self) -> connect::Connect {
         connect::Connect {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// List PagerDuty services
@@ -30,7 +30,7 @@ impl<'a> Pagerduty<'a> {
     pub fn list(
         &self,
         params: &PagerdutyListParams,
-    ) -> crate::Call<'a, PagerdutyListResponse> {
+    ) -> crate::Call<PagerdutyListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -51,7 +51,7 @@ impl<'a> Pagerduty<'a> {
     pub fn delete(
         &self,
         params: &PagerdutyDeleteParams,
-    ) -> crate::Call<'a, PagerdutyDeleteResponse> {
+    ) -> crate::Call<PagerdutyDeleteResponse> {
         self.client
             .call(
                 request_delete(params),

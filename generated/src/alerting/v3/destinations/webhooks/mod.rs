@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `alerting.v3.destinations.webhooks` resource: `client.alerting().v3().destinations().webhooks()`.
 /// `client.alerting().v3().destinations().webhooks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Webhooks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Webhooks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Webhooks<'a> {
+impl Webhooks {
     /// List webhooks
     ///
     /// Gets a list of all configured webhook destinations.
@@ -20,10 +20,7 @@ impl<'a> Webhooks<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List webhooks response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &WebhookListParams,
-    ) -> crate::Call<'a, WebhookListResponse> {
+    pub fn list(&self, params: &WebhookListParams) -> crate::Call<WebhookListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -44,7 +41,7 @@ impl<'a> Webhooks<'a> {
     pub fn create(
         &self,
         params: &WebhookCreateParams,
-    ) -> crate::Call<'a, WebhookCreateResponse> {
+    ) -> crate::Call<WebhookCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -66,7 +63,7 @@ impl<'a> Webhooks<'a> {
         &self,
         webhook_id: &str,
         params: &WebhookGetParams,
-    ) -> crate::Call<'a, WebhookGetResponse> {
+    ) -> crate::Call<WebhookGetResponse> {
         self.client
             .call(
                 request_get(webhook_id, params),
@@ -88,7 +85,7 @@ impl<'a> Webhooks<'a> {
         &self,
         webhook_id: &str,
         params: &WebhookUpdateParams,
-    ) -> crate::Call<'a, WebhookUpdateResponse> {
+    ) -> crate::Call<WebhookUpdateResponse> {
         self.client
             .call(
                 request_update(webhook_id, params),
@@ -110,7 +107,7 @@ impl<'a> Webhooks<'a> {
         &self,
         webhook_id: &str,
         params: &WebhookDeleteParams,
-    ) -> crate::Call<'a, WebhookDeleteResponse> {
+    ) -> crate::Call<WebhookDeleteResponse> {
         self.client
             .call(
                 request_delete(webhook_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cloudforce_one.requests.message.new` resource: `client.cloudforce_one().requests().message().new()`.
 /// `client.cloudforce_one().requests().message().new()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct New<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct New {
+    pub(crate) client: crate::Client,
 }
-impl<'a> New<'a> {
+impl New {
     /// Create a New Request Message
     ///
     /// Creating a request adds the request into the Cloudforce One queue for analysis. In addition to the content, a short title, type, priority, and releasability should be provided. If one is not provided a default will be assigned.
@@ -24,7 +24,7 @@ impl<'a> New<'a> {
         &self,
         request_identifier: &str,
         params: &NewCreateParams,
-    ) -> crate::Call<'a, NewCreateResponse> {
+    ) -> crate::Call<NewCreateResponse> {
         self.client
             .call(
                 request_create(request_identifier, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `cloudforce_one.requests.priority.new` resource: `client.cloudforce_one().requests().priority().new()`.
 /// `client.cloudforce_one().requests().priority().new()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct New<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct New {
+    pub(crate) client: crate::Client,
 }
-impl<'a> New<'a> {
+impl New {
     /// Create a New Priority Requirement
     ///
     /// `POST /accounts/{account_identifier}/cloudforce-one/requests/priority/new` (operation `cloudforce-one-priority-new`)
@@ -18,10 +18,7 @@ impl<'a> New<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create priority response  failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &NewCreateParams,
-    ) -> crate::Call<'a, NewCreateResponse> {
+    pub fn create(&self, params: &NewCreateParams) -> crate::Call<NewCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::enveloped::<NewCreateResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `dns_firewall.dns_analytics.report.bytime` resource: `client.dns_firewall().dns_analytics().report().bytime()`.
 /// `client.dns_firewall().dns_analytics().report().bytime()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bytime<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bytime {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bytime<'a> {
+impl Bytime {
     /// By Time
     ///
     /// Retrieves a list of aggregate metrics grouped by time interval.
@@ -26,7 +26,7 @@ impl<'a> Bytime<'a> {
         &self,
         dns_firewall_id: &str,
         params: &BytimeGetParams,
-    ) -> crate::Call<'a, BytimeGetResponse> {
+    ) -> crate::Call<BytimeGetResponse> {
         self.client
             .call(
                 request_get(dns_firewall_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `email.routing.rules.catch_all` resource: `client.email().routing().rules().catch_all()`.
 /// `client.email().routing().rules().catch_all()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CatchAll<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CatchAll {
+    pub(crate) client: crate::Client,
 }
-impl<'a> CatchAll<'a> {
+impl CatchAll {
     /// Get catch-all rule
     ///
     /// Get information on the default catch-all routing rule.
@@ -20,10 +20,7 @@ impl<'a> CatchAll<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &CatchAllGetParams,
-    ) -> crate::Call<'a, CatchAllGetResponse> {
+    pub fn get(&self, params: &CatchAllGetParams) -> crate::Call<CatchAllGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<CatchAllGetResponse>)
     }
@@ -41,7 +38,7 @@ impl<'a> CatchAll<'a> {
     pub fn update(
         &self,
         params: &CatchAllUpdateParams,
-    ) -> crate::Call<'a, CatchAllUpdateResponse> {
+    ) -> crate::Call<CatchAllUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `event_notifications.r2.configuration.queues` resource: `client.event_notifications().r2().configuration().queues()`.
 /// `client.event_notifications().r2().configuration().queues()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Queues<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Queues {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Queues<'a> {
+impl Queues {
     /// Create Configuration
     ///
     /// Define the rules for a given queue which will determine event notification production.
@@ -25,7 +25,7 @@ impl<'a> Queues<'a> {
         bucket_name: &str,
         queue_id: &str,
         params: &QueueUpdateParams,
-    ) -> crate::Call<'a, QueueUpdateResponse> {
+    ) -> crate::Call<QueueUpdateResponse> {
         self.client
             .call(
                 request_update(bucket_name, queue_id, params),
@@ -48,7 +48,7 @@ impl<'a> Queues<'a> {
         bucket_name: &str,
         queue_id: &str,
         params: &QueueDeleteParams,
-    ) -> crate::Call<'a, QueueDeleteResponse> {
+    ) -> crate::Call<QueueDeleteResponse> {
         self.client
             .call(
                 request_delete(bucket_name, queue_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `firewall.waf.packages.groups` resource: `client.firewall().waf().packages().groups()`.
 /// `client.firewall().waf().packages().groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Groups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Groups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Groups<'a> {
+impl Groups {
     /// List WAF rule groups
     ///
     /// Fetches the WAF rule groups in a WAF package.
@@ -29,7 +29,7 @@ impl<'a> Groups<'a> {
         &self,
         package_id: &str,
         params: &GroupListParams,
-    ) -> crate::Call<'a, GroupListResponse> {
+    ) -> crate::Call<GroupListResponse> {
         self.client
             .call(
                 request_list(package_id, params),
@@ -57,7 +57,7 @@ impl<'a> Groups<'a> {
         package_id: &str,
         group_id: &str,
         params: &GroupGetParams,
-    ) -> crate::Call<'a, GroupGetResponse> {
+    ) -> crate::Call<GroupGetResponse> {
         self.client
             .call(
                 request_get(package_id, group_id, params),
@@ -85,7 +85,7 @@ impl<'a> Groups<'a> {
         package_id: &str,
         group_id: &str,
         params: &GroupEditParams,
-    ) -> crate::Call<'a, GroupEditResponse> {
+    ) -> crate::Call<GroupEditResponse> {
         self.client
             .call(
                 request_edit(package_id, group_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `firewall.waf.packages.rules` resource: `client.firewall().waf().packages().rules()`.
 /// `client.firewall().waf().packages().rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rules<'a> {
+impl Rules {
     /// List WAF rules
     ///
     /// Fetches WAF rules in a WAF package.
@@ -29,7 +29,7 @@ impl<'a> Rules<'a> {
         &self,
         package_id: &str,
         params: &RuleListParams,
-    ) -> crate::Call<'a, RuleListResponse> {
+    ) -> crate::Call<RuleListResponse> {
         self.client
             .call(
                 request_list(package_id, params),
@@ -57,7 +57,7 @@ impl<'a> Rules<'a> {
         package_id: &str,
         rule_id: &str,
         params: &RuleGetParams,
-    ) -> crate::Call<'a, RuleGetResponse> {
+    ) -> crate::Call<RuleGetResponse> {
         self.client
             .call(
                 request_get(package_id, rule_id, params),
@@ -85,7 +85,7 @@ impl<'a> Rules<'a> {
         package_id: &str,
         rule_id: &str,
         params: &RuleEditParams,
-    ) -> crate::Call<'a, RuleEditResponse> {
+    ) -> crate::Call<RuleEditResponse> {
         self.client
             .call(
                 request_edit(package_id, rule_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.attack_surface_report.issues.class` resource: `client.intel().attack_surface_report().issues().class()`.
 /// `client.intel().attack_surface_report().issues().class()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Class<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Class {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Class<'a> {
+impl Class {
     /// Get Security Center Issue Counts by Class
     ///
     /// `GET /accounts/{account_id}/intel/attack-surface-report/issues/class` (operation `get-security-center-issue-counts-by-class`)
@@ -18,7 +18,7 @@ impl<'a> Class<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Client Error); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ClassGetParams) -> crate::Call<'a, ClassGetResponse> {
+    pub fn get(&self, params: &ClassGetParams) -> crate::Call<ClassGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<ClassGetResponse>)
     }

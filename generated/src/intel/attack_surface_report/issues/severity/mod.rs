@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.attack_surface_report.issues.severity` resource: `client.intel().attack_surface_report().issues().severity()`.
 /// `client.intel().attack_surface_report().issues().severity()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Severity<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Severity {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Severity<'a> {
+impl Severity {
     /// Get Security Center Issue Counts by Severity
     ///
     /// `GET /accounts/{account_id}/intel/attack-surface-report/issues/severity` (operation `get-security-center-issue-counts-by-severity`)
@@ -18,10 +18,7 @@ impl<'a> Severity<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Client Error); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &SeverityGetParams,
-    ) -> crate::Call<'a, SeverityGetResponse> {
+    pub fn get(&self, params: &SeverityGetParams) -> crate::Call<SeverityGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<SeverityGetResponse>)
     }

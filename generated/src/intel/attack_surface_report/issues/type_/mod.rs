@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.attack_surface_report.issues.type_` resource: `client.intel().attack_surface_report().issues().type_()`.
 /// `client.intel().attack_surface_report().issues().type_()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Type<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Type {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Type<'a> {
+impl Type {
     /// Get Security Center Issue Counts by Type
     ///
     /// `GET /accounts/{account_id}/intel/attack-surface-report/issues/type` (operation `get-security-center-issue-counts-by-type`)
@@ -18,7 +18,7 @@ impl<'a> Type<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Client Error); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &TypeGetParams) -> crate::Call<'a, TypeGetResponse> {
+    pub fn get(&self, params: &TypeGetParams) -> crate::Call<TypeGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<TypeGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.indicator_feeds.permissions.add` resource: `client.intel().indicator_feeds().permissions().add()`.
 /// `client.intel().indicator_feeds().permissions().add()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Add<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Add {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Add<'a> {
+impl Add {
     /// Grant permission to indicator feed
     ///
     /// `PUT /accounts/{account_id}/intel/indicator-feeds/permissions/add` (operation `custom-indicator-feeds-add-permission`)
@@ -18,10 +18,7 @@ impl<'a> Add<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get indicator feeds response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn update(
-        &self,
-        params: &AddUpdateParams,
-    ) -> crate::Call<'a, AddUpdateResponse> {
+    pub fn update(&self, params: &AddUpdateParams) -> crate::Call<AddUpdateResponse> {
         self.client
             .call(request_update(params), crate::runtime::enveloped::<AddUpdateResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.indicator_feeds.permissions.remove` resource: `client.intel().indicator_feeds().permissions().remove()`.
 /// `client.intel().indicator_feeds().permissions().remove()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Remove<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Remove {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Remove<'a> {
+impl Remove {
     /// Revoke permission to indicator feed
     ///
     /// `PUT /accounts/{account_id}/intel/indicator-feeds/permissions/remove` (operation `custom-indicator-feeds-remove-permission`)
@@ -21,7 +21,7 @@ impl<'a> Remove<'a> {
     pub fn update(
         &self,
         params: &RemoveUpdateParams,
-    ) -> crate::Call<'a, RemoveUpdateResponse> {
+    ) -> crate::Call<RemoveUpdateResponse> {
         self.client
             .call(
                 request_update(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `intel.indicator_feeds.permissions.view` resource: `client.intel().indicator_feeds().permissions().view()`.
 /// `client.intel().indicator_feeds().permissions().view()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct View<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct View {
+    pub(crate) client: crate::Client,
 }
-impl<'a> View<'a> {
+impl View {
     /// List indicator feed permissions
     ///
     /// `GET /accounts/{account_id}/intel/indicator-feeds/permissions/view` (operation `custom-indicator-feeds-view-permissions`)
@@ -18,7 +18,7 @@ impl<'a> View<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get indicator feeds response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &ViewListParams) -> crate::Call<'a, ViewListResponse> {
+    pub fn list(&self, params: &ViewListParams) -> crate::Call<ViewListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<ViewListResponse>)
     }

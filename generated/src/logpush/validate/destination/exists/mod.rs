@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `logpush.validate.destination.exists` resource: `client.logpush().validate().destination().exists()`.
 /// `client.logpush().validate().destination().exists()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Exists<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Exists {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Exists<'a> {
+impl Exists {
     /// Check destination exists
     ///
     /// Checks if there is an existing job with a destination.
@@ -23,7 +23,7 @@ impl<'a> Exists<'a> {
     pub fn create(
         &self,
         params: &ExistCreateParams,
-    ) -> crate::Call<'a, ExistCreateResponse> {
+    ) -> crate::Call<ExistCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -44,7 +44,7 @@ impl<'a> Exists<'a> {
     pub fn post_zones_zone_id_logpush_validate_destination_exists(
         &self,
         params: &ExistPostZonesZoneIdLogpushValidateDestinationExistsParams,
-    ) -> crate::Call<'a, ExistPostZonesZoneIdLogpushValidateDestinationExistsResponse> {
+    ) -> crate::Call<ExistPostZonesZoneIdLogpushValidateDestinationExistsResponse> {
         self.client
             .call(
                 request_post_zones_zone_id_logpush_validate_destination_exists(params),

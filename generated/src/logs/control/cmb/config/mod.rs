@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `logs.control.cmb.config` resource: `client.logs().control().cmb().config()`.
 /// `client.logs().control().cmb().config()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Config<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Config<'a> {
+impl Config {
     /// Get CMB config
     ///
     /// Gets CMB config.
@@ -20,7 +20,7 @@ impl<'a> Config<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get CMB config response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ConfigGetParams) -> crate::Call<'a, ConfigGetResponse> {
+    pub fn get(&self, params: &ConfigGetParams) -> crate::Call<ConfigGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<ConfigGetResponse>)
     }
@@ -38,7 +38,7 @@ impl<'a> Config<'a> {
     pub fn create(
         &self,
         params: &ConfigCreateParams,
-    ) -> crate::Call<'a, ConfigCreateResponse> {
+    ) -> crate::Call<ConfigCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -59,7 +59,7 @@ impl<'a> Config<'a> {
     pub fn delete(
         &self,
         params: &ConfigDeleteParams,
-    ) -> crate::Call<'a, ConfigDeleteResponse> {
+    ) -> crate::Call<ConfigDeleteResponse> {
         self.client
             .call(
                 request_delete(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `logs.control.retention.flag` resource: `client.logs().control().retention().flag()`.
 /// `client.logs().control().retention().flag()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Flag<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Flag {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Flag<'a> {
+impl Flag {
     /// Get log retention flag
     ///
     /// Gets log retention flag for Logpull API.
@@ -20,7 +20,7 @@ impl<'a> Flag<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get log retention flag response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &FlagGetParams) -> crate::Call<'a, FlagGetResponse> {
+    pub fn get(&self, params: &FlagGetParams) -> crate::Call<FlagGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<FlagGetResponse>)
     }
@@ -35,10 +35,7 @@ impl<'a> Flag<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Update log retention flag response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &FlagCreateParams,
-    ) -> crate::Call<'a, FlagCreateResponse> {
+    pub fn create(&self, params: &FlagCreateParams) -> crate::Call<FlagCreateResponse> {
         self.client
             .call(
                 request_create(params),

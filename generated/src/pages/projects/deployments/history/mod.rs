@@ -5,13 +5,15 @@
 //! The `pages.projects.deployments.history` resource: `client.pages().projects().deployments().history()`.
 pub mod logs;
 /// `client.pages().projects().deployments().history()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct History<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct History {
+    pub(crate) client: crate::Client,
 }
-impl<'a> History<'a> {
+impl History {
     /// `logs`: `.pages().projects().deployments().history().logs()`
-    pub fn logs(&self) -> logs::Logs<'a> {
-        logs::Logs { client: self.client }
+    pub fn logs(&self) -> logs::Logs {
+        logs::Logs {
+            client: self.client.clone(),
+        }
     }
 }

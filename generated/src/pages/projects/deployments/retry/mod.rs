@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `pages.projects.deployments.retry` resource: `client.pages().projects().deployments().retry()`.
 /// `client.pages().projects().deployments().retry()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Retry<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Retry {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Retry<'a> {
+impl Retry {
     /// Retry deployment
     ///
     /// Retry a previous deployment.
@@ -25,7 +25,7 @@ impl<'a> Retry<'a> {
         project_name: &str,
         deployment_id: &str,
         params: &RetryCreateParams,
-    ) -> crate::Call<'a, RetryCreateResponse> {
+    ) -> crate::Call<RetryCreateResponse> {
         self.client
             .call(
                 request_create(project_name, deployment_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `pages.projects.deployments.rollback` resource: `client.pages().projects().deployments().rollback()`.
 /// `client.pages().projects().deployments().rollback()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rollback<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rollback {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rollback<'a> {
+impl Rollback {
     /// Rollback deployment
     ///
     /// Rollback the production deployment to a previous deployment. You can only rollback to succesful builds on production.
@@ -25,7 +25,7 @@ impl<'a> Rollback<'a> {
         project_name: &str,
         deployment_id: &str,
         params: &RollbackCreateParams,
-    ) -> crate::Call<'a, RollbackCreateResponse> {
+    ) -> crate::Call<RollbackCreateResponse> {
         self.client
             .call(
                 request_create(project_name, deployment_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.annotations.outages.locations` resource: `client.radar().annotations().outages().locations()`.
 /// `client.radar().annotations().outages().locations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Locations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Locations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Locations<'a> {
+impl Locations {
     /// Get the number of outages for locations.
     ///
     /// `GET /radar/annotations/outages/locations` (operation `radar-get-annotations-outages-top`)
@@ -18,10 +18,7 @@ impl<'a> Locations<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &LocationGetParams,
-    ) -> crate::Call<'a, LocationGetResponse> {
+    pub fn get(&self, params: &LocationGetParams) -> crate::Call<LocationGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<LocationGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.as112.summary.edns` resource: `client.radar().as112().summary().edns()`.
 /// `client.radar().as112().summary().edns()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Edns<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Edns {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Edns<'a> {
+impl Edns {
     /// Get AS112 EDNS Summary
     ///
     /// Percentage distribution of DNS queries, to AS112, by EDNS support.
@@ -20,7 +20,7 @@ impl<'a> Edns<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &EdnsGetParams) -> crate::Call<'a, EdnsGetResponse> {
+    pub fn get(&self, params: &EdnsGetParams) -> crate::Call<EdnsGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<EdnsGetResponse>)
     }
 }

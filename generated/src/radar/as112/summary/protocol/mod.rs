@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.as112.summary.protocol` resource: `client.radar().as112().summary().protocol()`.
 /// `client.radar().as112().summary().protocol()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Protocol<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Protocol {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Protocol<'a> {
+impl Protocol {
     /// Get AS112 DNS Protocol Summary
     ///
     /// Percentage distribution of DNS queries to AS112 per protocol.
@@ -20,10 +20,7 @@ impl<'a> Protocol<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &ProtocolGetParams,
-    ) -> crate::Call<'a, ProtocolGetResponse> {
+    pub fn get(&self, params: &ProtocolGetParams) -> crate::Call<ProtocolGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<ProtocolGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.as112.timeseries_groups.query_type` resource: `client.radar().as112().timeseries_groups().query_type()`.
 /// `client.radar().as112().timeseries_groups().query_type()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct QueryType<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct QueryType {
+    pub(crate) client: crate::Client,
 }
-impl<'a> QueryType<'a> {
+impl QueryType {
     /// Get AS112 Query Types Time Series
     ///
     /// Percentage distribution of AS112 DNS queries by Query Type over time.
@@ -20,10 +20,7 @@ impl<'a> QueryType<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &QueryTypeGetParams,
-    ) -> crate::Call<'a, QueryTypeGetResponse> {
+    pub fn get(&self, params: &QueryTypeGetParams) -> crate::Call<QueryTypeGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<QueryTypeGetResponse>)
     }

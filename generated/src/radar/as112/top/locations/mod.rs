@@ -7,25 +7,27 @@ pub mod dnssec;
 pub mod edns;
 pub mod ip_version;
 /// `client.radar().as112().top().locations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Locations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Locations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Locations<'a> {
+impl Locations {
     /// `dnssec`: `.radar().as112().top().locations().dnssec()`
-    pub fn dnssec(&self) -> dnssec::Dnssec<'a> {
+    pub fn dnssec(&self) -> dnssec::Dnssec {
         dnssec::Dnssec {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `edns`: `.radar().as112().top().locations().edns()`
-    pub fn edns(&self) -> edns::Edns<'a> {
-        edns::Edns { client: self.client }
+    pub fn edns(&self) -> edns::Edns {
+        edns::Edns {
+            client: self.client.clone(),
+        }
     }
     /// `ip_version`: `.radar().as112().top().locations().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get top autonomous systems by AS112 DNS queries
@@ -39,10 +41,7 @@ impl<'a> Locations<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &LocationGetParams,
-    ) -> crate::Call<'a, LocationGetResponse> {
+    pub fn get(&self, params: &LocationGetParams) -> crate::Call<LocationGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<LocationGetResponse>)
     }

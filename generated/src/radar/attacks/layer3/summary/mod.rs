@@ -9,39 +9,39 @@ pub mod ip_version;
 pub mod protocol;
 pub mod vector;
 /// `client.radar().attacks().layer3().summary()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Summary<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Summary<'a> {
+impl Summary {
     /// `bitrate`: `.radar().attacks().layer3().summary().bitrate()`
-    pub fn bitrate(&self) -> bitrate::Bitrate<'a> {
+    pub fn bitrate(&self) -> bitrate::Bitrate {
         bitrate::Bitrate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `duration`: `.radar().attacks().layer3().summary().duration()`
-    pub fn duration(&self) -> duration::Duration<'a> {
+    pub fn duration(&self) -> duration::Duration {
         duration::Duration {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ip_version`: `.radar().attacks().layer3().summary().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `protocol`: `.radar().attacks().layer3().summary().protocol()`
-    pub fn protocol(&self) -> protocol::Protocol<'a> {
+    pub fn protocol(&self) -> protocol::Protocol {
         protocol::Protocol {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `vector`: `.radar().attacks().layer3().summary().vector()`
-    pub fn vector(&self) -> vector::Vector<'a> {
+    pub fn vector(&self) -> vector::Vector {
         vector::Vector {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get Layer 3 Attacks Summary
@@ -58,7 +58,7 @@ impl<'a> Summary<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn get(&self, params: &SummaryGetParams) -> crate::Call<'a, SummaryGetResponse> {
+    pub fn get(&self, params: &SummaryGetParams) -> crate::Call<SummaryGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<SummaryGetResponse>)
     }
 }

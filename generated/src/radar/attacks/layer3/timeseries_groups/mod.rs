@@ -11,51 +11,51 @@ pub mod protocol;
 pub mod vector;
 pub mod vertical;
 /// `client.radar().attacks().layer3().timeseries_groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TimeseriesGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TimeseriesGroups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TimeseriesGroups<'a> {
+impl TimeseriesGroups {
     /// `bitrate`: `.radar().attacks().layer3().timeseries_groups().bitrate()`
-    pub fn bitrate(&self) -> bitrate::Bitrate<'a> {
+    pub fn bitrate(&self) -> bitrate::Bitrate {
         bitrate::Bitrate {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `duration`: `.radar().attacks().layer3().timeseries_groups().duration()`
-    pub fn duration(&self) -> duration::Duration<'a> {
+    pub fn duration(&self) -> duration::Duration {
         duration::Duration {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `industry`: `.radar().attacks().layer3().timeseries_groups().industry()`
-    pub fn industry(&self) -> industry::Industry<'a> {
+    pub fn industry(&self) -> industry::Industry {
         industry::Industry {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ip_version`: `.radar().attacks().layer3().timeseries_groups().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `protocol`: `.radar().attacks().layer3().timeseries_groups().protocol()`
-    pub fn protocol(&self) -> protocol::Protocol<'a> {
+    pub fn protocol(&self) -> protocol::Protocol {
         protocol::Protocol {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `vector`: `.radar().attacks().layer3().timeseries_groups().vector()`
-    pub fn vector(&self) -> vector::Vector<'a> {
+    pub fn vector(&self) -> vector::Vector {
         vector::Vector {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `vertical`: `.radar().attacks().layer3().timeseries_groups().vertical()`
-    pub fn vertical(&self) -> vertical::Vertical<'a> {
+    pub fn vertical(&self) -> vertical::Vertical {
         vertical::Vertical {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get Layer 3 Attacks By Network Protocol Time Series
@@ -75,7 +75,7 @@ impl<'a> TimeseriesGroups<'a> {
     pub fn get(
         &self,
         params: &TimeseriesGroupGetParams,
-    ) -> crate::Call<'a, TimeseriesGroupGetResponse> {
+    ) -> crate::Call<TimeseriesGroupGetResponse> {
         self.client
             .call(
                 request_get(params),

@@ -8,33 +8,33 @@ pub mod industry;
 pub mod locations;
 pub mod vertical;
 /// `client.radar().attacks().layer3().top()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Top<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Top {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Top<'a> {
+impl Top {
     /// `attacks`: `.radar().attacks().layer3().top().attacks()`
-    pub fn attacks(&self) -> attacks::Attacks<'a> {
+    pub fn attacks(&self) -> attacks::Attacks {
         attacks::Attacks {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `industry`: `.radar().attacks().layer3().top().industry()`
-    pub fn industry(&self) -> industry::Industry<'a> {
+    pub fn industry(&self) -> industry::Industry {
         industry::Industry {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `locations`: `.radar().attacks().layer3().top().locations()`
-    pub fn locations(&self) -> locations::Locations<'a> {
+    pub fn locations(&self) -> locations::Locations {
         locations::Locations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `vertical`: `.radar().attacks().layer3().top().vertical()`
-    pub fn vertical(&self) -> vertical::Vertical<'a> {
+    pub fn vertical(&self) -> vertical::Vertical {
         vertical::Vertical {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

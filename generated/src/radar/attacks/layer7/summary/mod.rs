@@ -9,39 +9,39 @@ pub mod ip_version;
 pub mod managed_rules;
 pub mod mitigation_product;
 /// `client.radar().attacks().layer7().summary()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Summary<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Summary<'a> {
+impl Summary {
     /// `http_method`: `.radar().attacks().layer7().summary().http_method()`
-    pub fn http_method(&self) -> http_method::HttpMethod<'a> {
+    pub fn http_method(&self) -> http_method::HttpMethod {
         http_method::HttpMethod {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `http_version`: `.radar().attacks().layer7().summary().http_version()`
-    pub fn http_version(&self) -> http_version::HttpVersion<'a> {
+    pub fn http_version(&self) -> http_version::HttpVersion {
         http_version::HttpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ip_version`: `.radar().attacks().layer7().summary().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `managed_rules`: `.radar().attacks().layer7().summary().managed_rules()`
-    pub fn managed_rules(&self) -> managed_rules::ManagedRules<'a> {
+    pub fn managed_rules(&self) -> managed_rules::ManagedRules {
         managed_rules::ManagedRules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `mitigation_product`: `.radar().attacks().layer7().summary().mitigation_product()`
-    pub fn mitigation_product(&self) -> mitigation_product::MitigationProduct<'a> {
+    pub fn mitigation_product(&self) -> mitigation_product::MitigationProduct {
         mitigation_product::MitigationProduct {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get Layer 7 Attacks Summary
@@ -58,7 +58,7 @@ impl<'a> Summary<'a> {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     #[deprecated(note = "deprecated by the API")]
-    pub fn get(&self, params: &SummaryGetParams) -> crate::Call<'a, SummaryGetResponse> {
+    pub fn get(&self, params: &SummaryGetParams) -> crate::Call<SummaryGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<SummaryGetResponse>)
     }
 }

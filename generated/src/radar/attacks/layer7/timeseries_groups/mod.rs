@@ -11,51 +11,51 @@ pub mod managed_rules;
 pub mod mitigation_product;
 pub mod vertical;
 /// `client.radar().attacks().layer7().timeseries_groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TimeseriesGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TimeseriesGroups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TimeseriesGroups<'a> {
+impl TimeseriesGroups {
     /// `http_method`: `.radar().attacks().layer7().timeseries_groups().http_method()`
-    pub fn http_method(&self) -> http_method::HttpMethod<'a> {
+    pub fn http_method(&self) -> http_method::HttpMethod {
         http_method::HttpMethod {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `http_version`: `.radar().attacks().layer7().timeseries_groups().http_version()`
-    pub fn http_version(&self) -> http_version::HttpVersion<'a> {
+    pub fn http_version(&self) -> http_version::HttpVersion {
         http_version::HttpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `industry`: `.radar().attacks().layer7().timeseries_groups().industry()`
-    pub fn industry(&self) -> industry::Industry<'a> {
+    pub fn industry(&self) -> industry::Industry {
         industry::Industry {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ip_version`: `.radar().attacks().layer7().timeseries_groups().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `managed_rules`: `.radar().attacks().layer7().timeseries_groups().managed_rules()`
-    pub fn managed_rules(&self) -> managed_rules::ManagedRules<'a> {
+    pub fn managed_rules(&self) -> managed_rules::ManagedRules {
         managed_rules::ManagedRules {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `mitigation_product`: `.radar().attacks().layer7().timeseries_groups().mitigation_product()`
-    pub fn mitigation_product(&self) -> mitigation_product::MitigationProduct<'a> {
+    pub fn mitigation_product(&self) -> mitigation_product::MitigationProduct {
         mitigation_product::MitigationProduct {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `vertical`: `.radar().attacks().layer7().timeseries_groups().vertical()`
-    pub fn vertical(&self) -> vertical::Vertical<'a> {
+    pub fn vertical(&self) -> vertical::Vertical {
         vertical::Vertical {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get Layer 7 Attacks By Mitigation Technique Time Series
@@ -75,7 +75,7 @@ impl<'a> TimeseriesGroups<'a> {
     pub fn get(
         &self,
         params: &TimeseriesGroupGetParams,
-    ) -> crate::Call<'a, TimeseriesGroupGetResponse> {
+    ) -> crate::Call<TimeseriesGroupGetResponse> {
         self.client
             .call(
                 request_get(params),

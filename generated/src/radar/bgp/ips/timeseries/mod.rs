@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.bgp.ips.timeseries` resource: `client.radar().bgp().ips().timeseries()`.
 /// `client.radar().bgp().ips().timeseries()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Timeseries<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Timeseries {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Timeseries<'a> {
+impl Timeseries {
     /// Get BGP IP space time series
     ///
     /// Gets time-series data for the announced IP space count, represented as the number of IPv4 /24s and IPv6 /48s, for a given ASN.
@@ -23,7 +23,7 @@ impl<'a> Timeseries<'a> {
     pub fn get(
         &self,
         params: &TimeseriesGetParams,
-    ) -> crate::Call<'a, TimeseriesGetResponse> {
+    ) -> crate::Call<TimeseriesGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<TimeseriesGetResponse>)
     }

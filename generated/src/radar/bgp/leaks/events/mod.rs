@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.bgp.leaks.events` resource: `client.radar().bgp().leaks().events()`.
 /// `client.radar().bgp().leaks().events()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Events<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Events {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Events<'a> {
+impl Events {
     /// Get BGP route leak events
     ///
     /// Get the BGP route leak events (Beta).
@@ -20,7 +20,7 @@ impl<'a> Events<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &EventGetParams) -> crate::Call<'a, EventGetResponse> {
+    pub fn get(&self, params: &EventGetParams) -> crate::Call<EventGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<EventGetResponse>)
     }
 }

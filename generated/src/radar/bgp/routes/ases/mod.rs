@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.bgp.routes.ases` resource: `client.radar().bgp().routes().ases()`.
 /// `client.radar().bgp().routes().ases()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ases<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ases {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ases<'a> {
+impl Ases {
     /// List ASes from global routing tables
     ///
     /// List all ASes on current global routing tables with routing statistics
@@ -20,7 +20,7 @@ impl<'a> Ases<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &AseGetParams) -> crate::Call<'a, AseGetResponse> {
+    pub fn get(&self, params: &AseGetParams) -> crate::Call<AseGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<AseGetResponse>)
     }
 }

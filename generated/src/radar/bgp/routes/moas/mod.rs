@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.bgp.routes.moas` resource: `client.radar().bgp().routes().moas()`.
 /// `client.radar().bgp().routes().moas()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Moas<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Moas {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Moas<'a> {
+impl Moas {
     /// Get MOASes
     ///
     /// List all Multi-origin AS (MOAS) prefixes on the global routing tables.
@@ -20,7 +20,7 @@ impl<'a> Moas<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &MoaGetParams) -> crate::Call<'a, MoaGetResponse> {
+    pub fn get(&self, params: &MoaGetParams) -> crate::Call<MoaGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<MoaGetResponse>)
     }
 }

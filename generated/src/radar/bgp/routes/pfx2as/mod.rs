@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.bgp.routes.pfx2as` resource: `client.radar().bgp().routes().pfx2as()`.
 /// `client.radar().bgp().routes().pfx2as()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Pfx2as<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Pfx2as {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Pfx2as<'a> {
+impl Pfx2as {
     /// Get prefix-to-ASN mapping
     ///
     /// Lookup prefix-to-ASN mapping on global routing tables.
@@ -20,7 +20,7 @@ impl<'a> Pfx2as<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &Pfx2aGetParams) -> crate::Call<'a, Pfx2aGetResponse> {
+    pub fn get(&self, params: &Pfx2aGetParams) -> crate::Call<Pfx2aGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<Pfx2aGetResponse>)
     }
 }

@@ -5,15 +5,15 @@
 //! The `radar.bgp.top.ases` resource: `client.radar().bgp().top().ases()`.
 pub mod prefixes;
 /// `client.radar().bgp().top().ases()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ases<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ases {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ases<'a> {
+impl Ases {
     /// `prefixes`: `.radar().bgp().top().ases().prefixes()`
-    pub fn prefixes(&self) -> prefixes::Prefixes<'a> {
+    pub fn prefixes(&self) -> prefixes::Prefixes {
         prefixes::Prefixes {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get top autonomous systems
@@ -27,7 +27,7 @@ impl<'a> Ases<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &AseGetParams) -> crate::Call<'a, AseGetResponse> {
+    pub fn get(&self, params: &AseGetParams) -> crate::Call<AseGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<AseGetResponse>)
     }
 }

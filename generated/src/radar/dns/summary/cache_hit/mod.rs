@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.dns.summary.cache_hit` resource: `client.radar().dns().summary().cache_hit()`.
 /// `client.radar().dns().summary().cache_hit()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct CacheHit<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct CacheHit {
+    pub(crate) client: crate::Client,
 }
-impl<'a> CacheHit<'a> {
+impl CacheHit {
     /// Get Cache Hit Summary
     ///
     /// Percentage breakdown of DNS queries/responses per Cache Hit status.
@@ -20,10 +20,7 @@ impl<'a> CacheHit<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &CacheHitGetParams,
-    ) -> crate::Call<'a, CacheHitGetResponse> {
+    pub fn get(&self, params: &CacheHitGetParams) -> crate::Call<CacheHitGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<CacheHitGetResponse>)
     }

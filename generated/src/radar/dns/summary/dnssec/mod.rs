@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.dns.summary.dnssec` resource: `client.radar().dns().summary().dnssec()`.
 /// `client.radar().dns().summary().dnssec()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dnssec<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dnssec {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Dnssec<'a> {
+impl Dnssec {
     /// Get DNSSEC Summary
     ///
     /// Percentage breakdown of DNS responses by DNSSEC support.
@@ -20,7 +20,7 @@ impl<'a> Dnssec<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &DnssecGetParams) -> crate::Call<'a, DnssecGetResponse> {
+    pub fn get(&self, params: &DnssecGetParams) -> crate::Call<DnssecGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<DnssecGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.dns.summary.matching_answer` resource: `client.radar().dns().summary().matching_answer()`.
 /// `client.radar().dns().summary().matching_answer()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct MatchingAnswer<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct MatchingAnswer {
+    pub(crate) client: crate::Client,
 }
-impl<'a> MatchingAnswer<'a> {
+impl MatchingAnswer {
     /// Get matching answer Summary
     ///
     /// Percentage breakdown of DNS queries with/without matching answers.
@@ -23,7 +23,7 @@ impl<'a> MatchingAnswer<'a> {
     pub fn get(
         &self,
         params: &MatchingAnswerGetParams,
-    ) -> crate::Call<'a, MatchingAnswerGetResponse> {
+    ) -> crate::Call<MatchingAnswerGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<MatchingAnswerGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.dns.timeseries_groups.dnssec_aware` resource: `client.radar().dns().timeseries_groups().dnssec_aware()`.
 /// `client.radar().dns().timeseries_groups().dnssec_aware()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DnssecAware<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DnssecAware {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DnssecAware<'a> {
+impl DnssecAware {
     /// Get DNSSEC Awareness timeseries groups
     ///
     /// Percentage distribution of DNS queries by DNSSEC awareness over time.
@@ -23,7 +23,7 @@ impl<'a> DnssecAware<'a> {
     pub fn get(
         &self,
         params: &DnssecAwareGetParams,
-    ) -> crate::Call<'a, DnssecAwareGetResponse> {
+    ) -> crate::Call<DnssecAwareGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<DnssecAwareGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.dns.timeseries_groups.dnssec_e2e` resource: `client.radar().dns().timeseries_groups().dnssec_e2e()`.
 /// `client.radar().dns().timeseries_groups().dnssec_e2e()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DnssecE2e<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DnssecE2e {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DnssecE2e<'a> {
+impl DnssecE2e {
     /// Get DNSSEC end to end timeseries group
     ///
     /// Percentage breakdown of DNS queries/responses per end-to-end security status over time.
@@ -20,10 +20,7 @@ impl<'a> DnssecE2e<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &DnssecE2eGetParams,
-    ) -> crate::Call<'a, DnssecE2eGetResponse> {
+    pub fn get(&self, params: &DnssecE2eGetParams) -> crate::Call<DnssecE2eGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<DnssecE2eGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.dns.timeseries_groups.ip_version` resource: `client.radar().dns().timeseries_groups().ip_version()`.
 /// `client.radar().dns().timeseries_groups().ip_version()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct IpVersion<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct IpVersion {
+    pub(crate) client: crate::Client,
 }
-impl<'a> IpVersion<'a> {
+impl IpVersion {
     /// Get IP Version time series group
     ///
     /// Percentage breakdown of DNS queries per IP version used over time.
@@ -20,10 +20,7 @@ impl<'a> IpVersion<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &IpVersionGetParams,
-    ) -> crate::Call<'a, IpVersionGetResponse> {
+    pub fn get(&self, params: &IpVersionGetParams) -> crate::Call<IpVersionGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<IpVersionGetResponse>)
     }

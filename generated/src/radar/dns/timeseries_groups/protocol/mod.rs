@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.dns.timeseries_groups.protocol` resource: `client.radar().dns().timeseries_groups().protocol()`.
 /// `client.radar().dns().timeseries_groups().protocol()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Protocol<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Protocol {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Protocol<'a> {
+impl Protocol {
     /// Get protocol timeseries group
     ///
     /// Percentage breakdown of DNS queries per DNS transport protocol used over time.
@@ -20,10 +20,7 @@ impl<'a> Protocol<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &ProtocolGetParams,
-    ) -> crate::Call<'a, ProtocolGetResponse> {
+    pub fn get(&self, params: &ProtocolGetParams) -> crate::Call<ProtocolGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<ProtocolGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.dns.timeseries_groups.response_codes` resource: `client.radar().dns().timeseries_groups().response_codes()`.
 /// `client.radar().dns().timeseries_groups().response_codes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ResponseCodes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ResponseCodes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ResponseCodes<'a> {
+impl ResponseCodes {
     /// Get response code timeseries group
     ///
     /// Percentage breakdown of DNS responses per response code over time.
@@ -23,7 +23,7 @@ impl<'a> ResponseCodes<'a> {
     pub fn get(
         &self,
         params: &ResponseCodeGetParams,
-    ) -> crate::Call<'a, ResponseCodeGetResponse> {
+    ) -> crate::Call<ResponseCodeGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<ResponseCodeGetResponse>)
     }

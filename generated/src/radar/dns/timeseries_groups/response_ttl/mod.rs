@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.dns.timeseries_groups.response_ttl` resource: `client.radar().dns().timeseries_groups().response_ttl()`.
 /// `client.radar().dns().timeseries_groups().response_ttl()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ResponseTtl<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ResponseTtl {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ResponseTtl<'a> {
+impl ResponseTtl {
     /// Get response TTL timeseries group
     ///
     /// Percentage breakdown of DNS queries per minimum answer TTL over time.
@@ -23,7 +23,7 @@ impl<'a> ResponseTtl<'a> {
     pub fn get(
         &self,
         params: &ResponseTtlGetParams,
-    ) -> crate::Call<'a, ResponseTtlGetResponse> {
+    ) -> crate::Call<ResponseTtlGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<ResponseTtlGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.dns.top.locations` resource: `client.radar().dns().top().locations()`.
 /// `client.radar().dns().top().locations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Locations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Locations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Locations<'a> {
+impl Locations {
     /// Get Top Locations by DNS queries
     ///
     /// Get top locations by DNS queries made to Cloudflare's public DNS resolver.
@@ -20,10 +20,7 @@ impl<'a> Locations<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &LocationGetParams,
-    ) -> crate::Call<'a, LocationGetResponse> {
+    pub fn get(&self, params: &LocationGetParams) -> crate::Call<LocationGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<LocationGetResponse>)
     }

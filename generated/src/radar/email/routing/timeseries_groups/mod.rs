@@ -10,39 +10,45 @@ pub mod encrypted;
 pub mod ip_version;
 pub mod spf;
 /// `client.radar().email().routing().timeseries_groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TimeseriesGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TimeseriesGroups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TimeseriesGroups<'a> {
+impl TimeseriesGroups {
     /// `arc`: `.radar().email().routing().timeseries_groups().arc()`
-    pub fn arc(&self) -> arc::Arc<'a> {
-        arc::Arc { client: self.client }
+    pub fn arc(&self) -> arc::Arc {
+        arc::Arc {
+            client: self.client.clone(),
+        }
     }
     /// `dkim`: `.radar().email().routing().timeseries_groups().dkim()`
-    pub fn dkim(&self) -> dkim::Dkim<'a> {
-        dkim::Dkim { client: self.client }
+    pub fn dkim(&self) -> dkim::Dkim {
+        dkim::Dkim {
+            client: self.client.clone(),
+        }
     }
     /// `dmarc`: `.radar().email().routing().timeseries_groups().dmarc()`
-    pub fn dmarc(&self) -> dmarc::Dmarc<'a> {
+    pub fn dmarc(&self) -> dmarc::Dmarc {
         dmarc::Dmarc {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `encrypted`: `.radar().email().routing().timeseries_groups().encrypted()`
-    pub fn encrypted(&self) -> encrypted::Encrypted<'a> {
+    pub fn encrypted(&self) -> encrypted::Encrypted {
         encrypted::Encrypted {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ip_version`: `.radar().email().routing().timeseries_groups().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `spf`: `.radar().email().routing().timeseries_groups().spf()`
-    pub fn spf(&self) -> spf::Spf<'a> {
-        spf::Spf { client: self.client }
+    pub fn spf(&self) -> spf::Spf {
+        spf::Spf {
+            client: self.client.clone(),
+        }
     }
 }

@@ -13,55 +13,63 @@ pub mod spoof;
 pub mod threat_category;
 pub mod tls_version;
 /// `client.radar().email().security().summary()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Summary<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Summary<'a> {
+impl Summary {
     /// `arc`: `.radar().email().security().summary().arc()`
-    pub fn arc(&self) -> arc::Arc<'a> {
-        arc::Arc { client: self.client }
+    pub fn arc(&self) -> arc::Arc {
+        arc::Arc {
+            client: self.client.clone(),
+        }
     }
     /// `dkim`: `.radar().email().security().summary().dkim()`
-    pub fn dkim(&self) -> dkim::Dkim<'a> {
-        dkim::Dkim { client: self.client }
+    pub fn dkim(&self) -> dkim::Dkim {
+        dkim::Dkim {
+            client: self.client.clone(),
+        }
     }
     /// `dmarc`: `.radar().email().security().summary().dmarc()`
-    pub fn dmarc(&self) -> dmarc::Dmarc<'a> {
+    pub fn dmarc(&self) -> dmarc::Dmarc {
         dmarc::Dmarc {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `malicious`: `.radar().email().security().summary().malicious()`
-    pub fn malicious(&self) -> malicious::Malicious<'a> {
+    pub fn malicious(&self) -> malicious::Malicious {
         malicious::Malicious {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `spam`: `.radar().email().security().summary().spam()`
-    pub fn spam(&self) -> spam::Spam<'a> {
-        spam::Spam { client: self.client }
+    pub fn spam(&self) -> spam::Spam {
+        spam::Spam {
+            client: self.client.clone(),
+        }
     }
     /// `spf`: `.radar().email().security().summary().spf()`
-    pub fn spf(&self) -> spf::Spf<'a> {
-        spf::Spf { client: self.client }
+    pub fn spf(&self) -> spf::Spf {
+        spf::Spf {
+            client: self.client.clone(),
+        }
     }
     /// `spoof`: `.radar().email().security().summary().spoof()`
-    pub fn spoof(&self) -> spoof::Spoof<'a> {
+    pub fn spoof(&self) -> spoof::Spoof {
         spoof::Spoof {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `threat_category`: `.radar().email().security().summary().threat_category()`
-    pub fn threat_category(&self) -> threat_category::ThreatCategory<'a> {
+    pub fn threat_category(&self) -> threat_category::ThreatCategory {
         threat_category::ThreatCategory {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tls_version`: `.radar().email().security().summary().tls_version()`
-    pub fn tls_version(&self) -> tls_version::TlsVersion<'a> {
+    pub fn tls_version(&self) -> tls_version::TlsVersion {
         tls_version::TlsVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

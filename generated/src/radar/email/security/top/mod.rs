@@ -5,13 +5,15 @@
 //! The `radar.email.security.top` resource: `client.radar().email().security().top()`.
 pub mod tlds;
 /// `client.radar().email().security().top()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Top<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Top {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Top<'a> {
+impl Top {
     /// `tlds`: `.radar().email().security().top().tlds()`
-    pub fn tlds(&self) -> tlds::Tlds<'a> {
-        tlds::Tlds { client: self.client }
+    pub fn tlds(&self) -> tlds::Tlds {
+        tlds::Tlds {
+            client: self.client.clone(),
+        }
     }
 }

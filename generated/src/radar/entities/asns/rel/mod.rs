@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.entities.asns.rel` resource: `client.radar().entities().asns().rel()`.
 /// `client.radar().entities().asns().rel()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rel<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rel {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rel<'a> {
+impl Rel {
     /// Get AS-level relationships by AS number
     ///
     /// Get AS-level relationship for given networks.
@@ -20,11 +20,7 @@ impl<'a> Rel<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        asn: i64,
-        params: &RelGetParams,
-    ) -> crate::Call<'a, RelGetResponse> {
+    pub fn get(&self, asn: i64, params: &RelGetParams) -> crate::Call<RelGetResponse> {
         self.client
             .call(request_get(asn, params), crate::runtime::json::<RelGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.summary.bot_class` resource: `client.radar().http().summary().bot_class()`.
 /// `client.radar().http().summary().bot_class()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct BotClass<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct BotClass {
+    pub(crate) client: crate::Client,
 }
-impl<'a> BotClass<'a> {
+impl BotClass {
     /// Get Bot Class Summary
     ///
     /// Percentage distribution of bot-generated traffic to genuine human traffic, as classified by Cloudflare. Visit https://developers.cloudflare.com/radar/concepts/bot-classes/ for more information.
@@ -20,10 +20,7 @@ impl<'a> BotClass<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &BotClassGetParams,
-    ) -> crate::Call<'a, BotClassGetResponse> {
+    pub fn get(&self, params: &BotClassGetParams) -> crate::Call<BotClassGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<BotClassGetResponse>)
     }

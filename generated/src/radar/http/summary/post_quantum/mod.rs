@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.summary.post_quantum` resource: `client.radar().http().summary().post_quantum()`.
 /// `client.radar().http().summary().post_quantum()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct PostQuantum<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct PostQuantum {
+    pub(crate) client: crate::Client,
 }
-impl<'a> PostQuantum<'a> {
+impl PostQuantum {
     /// Get HTTP Post Quantum summary
     ///
     /// Percentage distribution of traffic per Post Quantum support over a given time period.
@@ -23,7 +23,7 @@ impl<'a> PostQuantum<'a> {
     pub fn get(
         &self,
         params: &PostQuantumGetParams,
-    ) -> crate::Call<'a, PostQuantumGetResponse> {
+    ) -> crate::Call<PostQuantumGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<PostQuantumGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.summary.tls_version` resource: `client.radar().http().summary().tls_version()`.
 /// `client.radar().http().summary().tls_version()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TlsVersion<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TlsVersion {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TlsVersion<'a> {
+impl TlsVersion {
     /// Get TLS Versions Summary
     ///
     /// Percentage distribution of traffic per TLS protocol version, over a given time period.
@@ -23,7 +23,7 @@ impl<'a> TlsVersion<'a> {
     pub fn get(
         &self,
         params: &TlsVersionGetParams,
-    ) -> crate::Call<'a, TlsVersionGetResponse> {
+    ) -> crate::Call<TlsVersionGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<TlsVersionGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.timeseries_groups.browser` resource: `client.radar().http().timeseries_groups().browser()`.
 /// `client.radar().http().timeseries_groups().browser()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Browser<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Browser<'a> {
+impl Browser {
     /// Get User Agents Time Series
     ///
     /// Get a time series of the percentage distribution of traffic of the top user agents.
@@ -20,7 +20,7 @@ impl<'a> Browser<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &BrowserGetParams) -> crate::Call<'a, BrowserGetResponse> {
+    pub fn get(&self, params: &BrowserGetParams) -> crate::Call<BrowserGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<BrowserGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.timeseries_groups.device_type` resource: `client.radar().http().timeseries_groups().device_type()`.
 /// `client.radar().http().timeseries_groups().device_type()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DeviceType<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DeviceType {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DeviceType<'a> {
+impl DeviceType {
     /// Get Device Types Time Series
     ///
     /// Get a time series of the percentage distribution of traffic per device type.
@@ -23,7 +23,7 @@ impl<'a> DeviceType<'a> {
     pub fn get(
         &self,
         params: &DeviceTypeGetParams,
-    ) -> crate::Call<'a, DeviceTypeGetResponse> {
+    ) -> crate::Call<DeviceTypeGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<DeviceTypeGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.timeseries_groups.http_protocol` resource: `client.radar().http().timeseries_groups().http_protocol()`.
 /// `client.radar().http().timeseries_groups().http_protocol()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpProtocol<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct HttpProtocol {
+    pub(crate) client: crate::Client,
 }
-impl<'a> HttpProtocol<'a> {
+impl HttpProtocol {
     /// Get HTTP protocols Time Series
     ///
     /// Get a time series of the percentage distribution of traffic per HTTP protocol.
@@ -23,7 +23,7 @@ impl<'a> HttpProtocol<'a> {
     pub fn get(
         &self,
         params: &HttpProtocolGetParams,
-    ) -> crate::Call<'a, HttpProtocolGetResponse> {
+    ) -> crate::Call<HttpProtocolGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<HttpProtocolGetResponse>)
     }

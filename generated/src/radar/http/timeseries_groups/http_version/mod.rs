@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.timeseries_groups.http_version` resource: `client.radar().http().timeseries_groups().http_version()`.
 /// `client.radar().http().timeseries_groups().http_version()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpVersion<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct HttpVersion {
+    pub(crate) client: crate::Client,
 }
-impl<'a> HttpVersion<'a> {
+impl HttpVersion {
     /// Get HTTP Versions Time Series
     ///
     /// Get a time series of the percentage distribution of traffic per HTTP protocol version.
@@ -23,7 +23,7 @@ impl<'a> HttpVersion<'a> {
     pub fn get(
         &self,
         params: &HttpVersionGetParams,
-    ) -> crate::Call<'a, HttpVersionGetResponse> {
+    ) -> crate::Call<HttpVersionGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<HttpVersionGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.timeseries_groups.os` resource: `client.radar().http().timeseries_groups().os()`.
 /// `client.radar().http().timeseries_groups().os()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Os<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Os {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Os<'a> {
+impl Os {
     /// Get Operating Systems Time Series
     ///
     /// Get a time series of the percentage distribution of traffic of the top operating systems.
@@ -20,7 +20,7 @@ impl<'a> Os<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &OGetParams) -> crate::Call<'a, OGetResponse> {
+    pub fn get(&self, params: &OGetParams) -> crate::Call<OGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<OGetResponse>)
     }
 }

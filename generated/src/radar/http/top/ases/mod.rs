@@ -12,55 +12,57 @@ pub mod ip_version;
 pub mod os;
 pub mod tls_version;
 /// `client.radar().http().top().ases()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ases<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ases {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ases<'a> {
+impl Ases {
     /// `bot_class`: `.radar().http().top().ases().bot_class()`
-    pub fn bot_class(&self) -> bot_class::BotClass<'a> {
+    pub fn bot_class(&self) -> bot_class::BotClass {
         bot_class::BotClass {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `browser_family`: `.radar().http().top().ases().browser_family()`
-    pub fn browser_family(&self) -> browser_family::BrowserFamily<'a> {
+    pub fn browser_family(&self) -> browser_family::BrowserFamily {
         browser_family::BrowserFamily {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `device_type`: `.radar().http().top().ases().device_type()`
-    pub fn device_type(&self) -> device_type::DeviceType<'a> {
+    pub fn device_type(&self) -> device_type::DeviceType {
         device_type::DeviceType {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `http_protocol`: `.radar().http().top().ases().http_protocol()`
-    pub fn http_protocol(&self) -> http_protocol::HttpProtocol<'a> {
+    pub fn http_protocol(&self) -> http_protocol::HttpProtocol {
         http_protocol::HttpProtocol {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `http_version`: `.radar().http().top().ases().http_version()`
-    pub fn http_version(&self) -> http_version::HttpVersion<'a> {
+    pub fn http_version(&self) -> http_version::HttpVersion {
         http_version::HttpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `ip_version`: `.radar().http().top().ases().ip_version()`
-    pub fn ip_version(&self) -> ip_version::IpVersion<'a> {
+    pub fn ip_version(&self) -> ip_version::IpVersion {
         ip_version::IpVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `os`: `.radar().http().top().ases().os()`
-    pub fn os(&self) -> os::Os<'a> {
-        os::Os { client: self.client }
+    pub fn os(&self) -> os::Os {
+        os::Os {
+            client: self.client.clone(),
+        }
     }
     /// `tls_version`: `.radar().http().top().ases().tls_version()`
-    pub fn tls_version(&self) -> tls_version::TlsVersion<'a> {
+    pub fn tls_version(&self) -> tls_version::TlsVersion {
         tls_version::TlsVersion {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get Top Autonomous Systems By HTTP Requests
@@ -74,7 +76,7 @@ impl<'a> Ases<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &AseGetParams) -> crate::Call<'a, AseGetResponse> {
+    pub fn get(&self, params: &AseGetParams) -> crate::Call<AseGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<AseGetResponse>)
     }
 }

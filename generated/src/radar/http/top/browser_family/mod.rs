@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.top.browser_family` resource: `client.radar().http().top().browser_family()`.
 /// `client.radar().http().top().browser_family()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct BrowserFamily<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct BrowserFamily {
+    pub(crate) client: crate::Client,
 }
-impl<'a> BrowserFamily<'a> {
+impl BrowserFamily {
     /// Get Top User Agents Families by HTTP requests
     ///
     /// Get the top user agents aggregated in families by HTTP traffic. Values are a percentage out of the total traffic.
@@ -23,7 +23,7 @@ impl<'a> BrowserFamily<'a> {
     pub fn get(
         &self,
         params: &BrowserFamilyGetParams,
-    ) -> crate::Call<'a, BrowserFamilyGetResponse> {
+    ) -> crate::Call<BrowserFamilyGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<BrowserFamilyGetResponse>)
     }

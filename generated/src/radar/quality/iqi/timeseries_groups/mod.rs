@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.quality.iqi.timeseries_groups` resource: `client.radar().quality().iqi().timeseries_groups()`.
 /// `client.radar().quality().iqi().timeseries_groups()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TimeseriesGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TimeseriesGroups {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TimeseriesGroups<'a> {
+impl TimeseriesGroups {
     /// Get IQI Time Series
     ///
     /// Get a time series (percentiles) of bandwidth, latency or DNS response time from the Radar Internet Quality Index (IQI).
@@ -23,7 +23,7 @@ impl<'a> TimeseriesGroups<'a> {
     pub fn get(
         &self,
         params: &TimeseriesGroupGetParams,
-    ) -> crate::Call<'a, TimeseriesGroupGetResponse> {
+    ) -> crate::Call<TimeseriesGroupGetResponse> {
         self.client
             .call(
                 request_get(params),

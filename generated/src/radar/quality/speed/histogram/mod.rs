@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.quality.speed.histogram` resource: `client.radar().quality().speed().histogram()`.
 /// `client.radar().quality().speed().histogram()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Histogram<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Histogram {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Histogram<'a> {
+impl Histogram {
     /// Get Speed Tests Histogram
     ///
     /// Get an histogram from the previous 90 days of Cloudflare Speed Test data, split into fixed bandwidth (Mbps), latency (ms) or jitter (ms) buckets.
@@ -20,10 +20,7 @@ impl<'a> Histogram<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &HistogramGetParams,
-    ) -> crate::Call<'a, HistogramGetResponse> {
+    pub fn get(&self, params: &HistogramGetParams) -> crate::Call<HistogramGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<HistogramGetResponse>)
     }

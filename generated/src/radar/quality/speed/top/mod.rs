@@ -6,19 +6,21 @@
 pub mod ases;
 pub mod locations;
 /// `client.radar().quality().speed().top()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Top<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Top {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Top<'a> {
+impl Top {
     /// `ases`: `.radar().quality().speed().top().ases()`
-    pub fn ases(&self) -> ases::Ases<'a> {
-        ases::Ases { client: self.client }
+    pub fn ases(&self) -> ases::Ases {
+        ases::Ases {
+            client: self.client.clone(),
+        }
     }
     /// `locations`: `.radar().quality().speed().top().locations()`
-    pub fn locations(&self) -> locations::Locations<'a> {
+    pub fn locations(&self) -> locations::Locations {
         locations::Locations {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

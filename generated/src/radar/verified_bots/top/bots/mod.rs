@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.verified_bots.top.bots` resource: `client.radar().verified_bots().top().bots()`.
 /// `client.radar().verified_bots().top().bots()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bots<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bots {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bots<'a> {
+impl Bots {
     /// Get Top Verified Bots By HTTP Requests
     ///
     /// Get top verified bots by HTTP requests, with owner and category.
@@ -20,7 +20,7 @@ impl<'a> Bots<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &BotGetParams) -> crate::Call<'a, BotGetResponse> {
+    pub fn get(&self, params: &BotGetParams) -> crate::Call<BotGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<BotGetResponse>)
     }
 }

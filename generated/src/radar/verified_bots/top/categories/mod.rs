@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.verified_bots.top.categories` resource: `client.radar().verified_bots().top().categories()`.
 /// `client.radar().verified_bots().top().categories()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Categories<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Categories {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Categories<'a> {
+impl Categories {
     /// Get Top Verified Bot Categories By HTTP Requests
     ///
     /// Get top verified bot categories by HTTP requests, along with their corresponding percentage, over the total verified bot HTTP requests.
@@ -20,10 +20,7 @@ impl<'a> Categories<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &CategoryGetParams,
-    ) -> crate::Call<'a, CategoryGetResponse> {
+    pub fn get(&self, params: &CategoryGetParams) -> crate::Call<CategoryGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<CategoryGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `rulesets.phases.entrypoint.versions` resource: `client.rulesets().phases().entrypoint().versions()`.
 /// `client.rulesets().phases().entrypoint().versions()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Versions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Versions {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Versions<'a> {
+impl Versions {
     /// List an account entry point ruleset's versions
     ///
     /// Fetches the versions of an account entry point ruleset.
@@ -24,7 +24,7 @@ impl<'a> Versions<'a> {
         &self,
         ruleset_phase: &crate::types::RulesetsRulesetPhase,
         params: &VersionListParams,
-    ) -> crate::Call<'a, VersionListResponse> {
+    ) -> crate::Call<VersionListResponse> {
         self.client
             .call(
                 request_list(ruleset_phase, params),
@@ -47,7 +47,7 @@ impl<'a> Versions<'a> {
         ruleset_phase: &crate::types::RulesetsRulesetPhase,
         ruleset_version: &str,
         params: &VersionGetParams,
-    ) -> crate::Call<'a, VersionGetResponse> {
+    ) -> crate::Call<VersionGetResponse> {
         self.client
             .call(
                 request_get(ruleset_phase, ruleset_version, params),
@@ -69,7 +69,7 @@ impl<'a> Versions<'a> {
         &self,
         ruleset_phase: &crate::types::RulesetsRulesetPhase,
         params: &VersionListZoneEntrypointRulesetVersionsParams,
-    ) -> crate::Call<'a, VersionListZoneEntrypointRulesetVersionsResponse> {
+    ) -> crate::Call<VersionListZoneEntrypointRulesetVersionsResponse> {
         self.client
             .call(
                 request_list_zone_entrypoint_ruleset_versions(ruleset_phase, params),
@@ -94,7 +94,7 @@ impl<'a> Versions<'a> {
         ruleset_phase: &crate::types::RulesetsRulesetPhase,
         ruleset_version: &str,
         params: &VersionGetZoneEntrypointRulesetVersionParams,
-    ) -> crate::Call<'a, VersionGetZoneEntrypointRulesetVersionResponse> {
+    ) -> crate::Call<VersionGetZoneEntrypointRulesetVersionResponse> {
         self.client
             .call(
                 request_get_zone_entrypoint_ruleset_version(

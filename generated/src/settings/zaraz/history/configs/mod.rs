@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `settings.zaraz.history.configs` resource: `client.settings().zaraz().history().configs()`.
 /// `client.settings().zaraz().history().configs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Configs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Configs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Configs<'a> {
+impl Configs {
     /// Get Zaraz historical configurations by ID(s)
     ///
     /// Gets a history of published Zaraz configurations by ID(s) for a zone.
@@ -20,7 +20,7 @@ impl<'a> Configs<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get Zaraz historical configurations by ID(s) failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ConfigGetParams) -> crate::Call<'a, ConfigGetResponse> {
+    pub fn get(&self, params: &ConfigGetParams) -> crate::Call<ConfigGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<ConfigGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `spectrum.analytics.aggregate.current` resource: `client.spectrum().analytics().aggregate().current()`.
 /// `client.spectrum().analytics().aggregate().current()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Current<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Current<'a> {
+impl Current {
     /// Get current aggregated analytics
     ///
     /// Retrieves analytics aggregated from the last minute of usage on Spectrum applications underneath a given zone.
@@ -20,10 +20,7 @@ impl<'a> Current<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get current aggregated analytics response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
-        &self,
-        params: &CurrentListParams,
-    ) -> crate::Call<'a, CurrentListResponse> {
+    pub fn list(&self, params: &CurrentListParams) -> crate::Call<CurrentListResponse> {
         self.client
             .call(request_list(params), crate::runtime::enveloped::<CurrentListResponse>)
     }

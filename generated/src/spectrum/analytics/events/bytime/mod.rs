@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `spectrum.analytics.events.bytime` resource: `client.spectrum().analytics().events().bytime()`.
 /// `client.spectrum().analytics().events().bytime()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bytime<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bytime {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bytime<'a> {
+impl Bytime {
     /// Get analytics by time
     ///
     /// Retrieves a list of aggregate metrics grouped by time interval.
@@ -20,7 +20,7 @@ impl<'a> Bytime<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get analytics by time response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &BytimeGetParams) -> crate::Call<'a, BytimeGetResponse> {
+    pub fn get(&self, params: &BytimeGetParams) -> crate::Call<BytimeGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<BytimeGetResponse>)
     }

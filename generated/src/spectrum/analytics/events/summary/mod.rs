@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `spectrum.analytics.events.summary` resource: `client.spectrum().analytics().events().summary()`.
 /// `client.spectrum().analytics().events().summary()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Summary<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Summary<'a> {
+impl Summary {
     /// Get analytics summary
     ///
     /// Retrieves a list of summarised aggregate metrics over a given time period.
@@ -20,7 +20,7 @@ impl<'a> Summary<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get analytics summary response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &SummaryGetParams) -> crate::Call<'a, SummaryGetResponse> {
+    pub fn get(&self, params: &SummaryGetParams) -> crate::Call<SummaryGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::enveloped::<SummaryGetResponse>)
     }

@@ -5,15 +5,15 @@
 //! The `storage.kv.namespaces.bulk` resource: `client.storage().kv().namespaces().bulk()`.
 pub mod delete;
 /// `client.storage().kv().namespaces().bulk()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bulk<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bulk {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bulk<'a> {
+impl Bulk {
     /// `delete`: `.storage().kv().namespaces().bulk().delete()`
-    pub fn delete(&self) -> delete::Delete<'a> {
+    pub fn delete(&self) -> delete::Delete {
         delete::Delete {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Write multiple key-value pairs
@@ -31,7 +31,7 @@ impl<'a> Bulk<'a> {
         &self,
         dispatch_namespace: &str,
         params: &BulkUpdateParams,
-    ) -> crate::Call<'a, BulkUpdateResponse> {
+    ) -> crate::Call<BulkUpdateResponse> {
         self.client
             .call(
                 request_update(dispatch_namespace, params),
@@ -57,7 +57,6 @@ impl<'a> Bulk<'a> {
         dispatch_namespace: &str,
         params: &BulkWorkersKvNamespaceDeleteMultipleKeyValuePairsDeprecatedParams,
     ) -> crate::Call<
-        'a,
         BulkWorkersKvNamespaceDeleteMultipleKeyValuePairsDeprecatedResponse,
     > {
         self.client

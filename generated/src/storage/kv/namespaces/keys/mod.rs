@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `storage.kv.namespaces.keys` resource: `client.storage().kv().namespaces().keys()`.
 /// `client.storage().kv().namespaces().keys()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Keys<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Keys<'a> {
+impl Keys {
     /// List a Namespace's Keys
     ///
     /// Lists a namespace's keys.
@@ -24,7 +24,7 @@ impl<'a> Keys<'a> {
         &self,
         dispatch_namespace: &str,
         params: &KeyListParams,
-    ) -> crate::Call<'a, KeyListResponse> {
+    ) -> crate::Call<KeyListResponse> {
         self.client
             .call(
                 request_list(dispatch_namespace, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `storage.kv.namespaces.metadata` resource: `client.storage().kv().namespaces().metadata()`.
 /// `client.storage().kv().namespaces().metadata()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Metadata<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Metadata {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Metadata<'a> {
+impl Metadata {
     /// Read the metadata for a key
     ///
     /// Returns the metadata associated with the given key in the given namespace. Use URL-encoding to use special characters (for example, `:`, `!`, `%`) in the key name.
@@ -25,7 +25,7 @@ impl<'a> Metadata<'a> {
         dispatch_namespace: &str,
         key_name: &str,
         params: &MetadataGetParams,
-    ) -> crate::Call<'a, MetadataGetResponse> {
+    ) -> crate::Call<MetadataGetResponse> {
         self.client
             .call(
                 request_get(dispatch_namespace, key_name, params),

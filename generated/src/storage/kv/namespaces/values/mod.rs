@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `storage.kv.namespaces.values` resource: `client.storage().kv().namespaces().values()`.
 /// `client.storage().kv().namespaces().values()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Values<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Values {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Values<'a> {
+impl Values {
     /// Read key-value pair
     ///
     /// Returns the value associated with the given key in the given namespace. Use URL-encoding to use special characters (for example, `:`, `!`, `%`) in the key name. If the KV-pair is set to expire at some point, the expiration time as measured in seconds since the UNIX epoch will be returned in the `expiration` response header.
@@ -25,7 +25,7 @@ impl<'a> Values<'a> {
         dispatch_namespace: &str,
         key_name: &str,
         params: &ValueGetParams,
-    ) -> crate::Call<'a, ValueGetResponse> {
+    ) -> crate::Call<ValueGetResponse> {
         self.client
             .call(
                 request_get(dispatch_namespace, key_name, params),
@@ -48,7 +48,7 @@ impl<'a> Values<'a> {
         dispatch_namespace: &str,
         key_name: &str,
         params: &ValueUpdateParams,
-    ) -> crate::Call<'a, ValueUpdateResponse> {
+    ) -> crate::Call<ValueUpdateResponse> {
         self.client
             .call(
                 request_update(dispatch_namespace, key_name, params),
@@ -71,7 +71,7 @@ impl<'a> Values<'a> {
         dispatch_namespace: &str,
         key_name: &str,
         params: &ValueDeleteParams,
-    ) -> crate::Call<'a, ValueDeleteResponse> {
+    ) -> crate::Call<ValueDeleteResponse> {
         self.client
             .call(
                 request_delete(dispatch_namespace, key_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.firewall.access_rules.rules` resource: `client.user().firewall().access_rules().rules()`.
 /// `client.user().firewall().access_rules().rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Rules<'a> {
+impl Rules {
     /// List IP Access rules
     ///
     /// Fetches IP Access rules of the user. You can filter the results using several optional parameters.
@@ -20,7 +20,7 @@ impl<'a> Rules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List IP Access rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &RuleListParams) -> crate::Call<'a, RuleListResponse> {
+    pub fn list(&self, params: &RuleListParams) -> crate::Call<RuleListResponse> {
         self.client
             .call(
                 request_list(params),
@@ -40,10 +40,7 @@ impl<'a> Rules<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Create an IP Access rule response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &RuleCreateParams,
-    ) -> crate::Call<'a, RuleCreateResponse> {
+    pub fn create(&self, params: &RuleCreateParams) -> crate::Call<RuleCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -67,7 +64,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleDeleteParams,
-    ) -> crate::Call<'a, RuleDeleteResponse> {
+    ) -> crate::Call<RuleDeleteResponse> {
         self.client
             .call(
                 request_delete(rule_id, params),
@@ -89,7 +86,7 @@ impl<'a> Rules<'a> {
         &self,
         rule_id: &str,
         params: &RuleEditParams,
-    ) -> crate::Call<'a, RuleEditResponse> {
+    ) -> crate::Call<RuleEditResponse> {
         self.client
             .call(
                 request_edit(rule_id, params),

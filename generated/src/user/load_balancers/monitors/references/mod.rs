@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.load_balancers.monitors.references` resource: `client.user().load_balancers().monitors().references()`.
 /// `client.user().load_balancers().monitors().references()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct References<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct References {
+    pub(crate) client: crate::Client,
 }
-impl<'a> References<'a> {
+impl References {
     /// List Monitor References
     ///
     /// Get the list of resources that reference the provided monitor.
@@ -20,7 +20,7 @@ impl<'a> References<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Monitor References response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, monitor_id: &str) -> crate::Call<'a, ReferenceListResponse> {
+    pub fn list(&self, monitor_id: &str) -> crate::Call<ReferenceListResponse> {
         self.client
             .call(
                 request_list(monitor_id),

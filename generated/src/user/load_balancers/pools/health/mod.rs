@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `user.load_balancers.pools.health` resource: `client.user().load_balancers().pools().health()`.
 /// `client.user().load_balancers().pools().health()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Health<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Health {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Health<'a> {
+impl Health {
     /// Pool Health Details
     ///
     /// Fetch the latest pool health status for a single pool.
@@ -20,7 +20,7 @@ impl<'a> Health<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Pool Health Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, pool_id: &str) -> crate::Call<'a, HealthGetResponse> {
+    pub fn get(&self, pool_id: &str) -> crate::Call<HealthGetResponse> {
         self.client
             .call(request_get(pool_id), crate::runtime::enveloped::<HealthGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `vectorize.v2.indexes.get_by_ids` resource: `client.vectorize().v2().indexes().get_by_ids()`.
 /// `client.vectorize().v2().indexes().get_by_ids()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct GetByIds<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct GetByIds {
+    pub(crate) client: crate::Client,
 }
-impl<'a> GetByIds<'a> {
+impl GetByIds {
     /// Get Vectors By Identifier
     ///
     /// Get a set of vectors from an index by their vector identifiers.
@@ -24,7 +24,7 @@ impl<'a> GetByIds<'a> {
         &self,
         index_name: &str,
         params: &GetByIdCreateParams,
-    ) -> crate::Call<'a, GetByIdCreateResponse> {
+    ) -> crate::Call<GetByIdCreateResponse> {
         self.client
             .call(
                 request_create(index_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `vectorize.v2.indexes.info` resource: `client.vectorize().v2().indexes().info()`.
 /// `client.vectorize().v2().indexes().info()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Info<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Info {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Info<'a> {
+impl Info {
     /// Get Vectorize Index Info
     ///
     /// Get information about a vectorize index.
@@ -24,7 +24,7 @@ impl<'a> Info<'a> {
         &self,
         index_name: &str,
         params: &InfoGetParams,
-    ) -> crate::Call<'a, InfoGetResponse> {
+    ) -> crate::Call<InfoGetResponse> {
         self.client
             .call(
                 request_get(index_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `vectorize.v2.indexes.insert` resource: `client.vectorize().v2().indexes().insert()`.
 /// `client.vectorize().v2().indexes().insert()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Insert<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Insert {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Insert<'a> {
+impl Insert {
     /// Insert Vectors
     ///
     /// Inserts vectors into the specified index and returns a mutation id corresponding to the vectors enqueued for insertion.
@@ -24,7 +24,7 @@ impl<'a> Insert<'a> {
         &self,
         index_name: &str,
         params: &InsertCreateParams,
-    ) -> crate::Call<'a, InsertCreateResponse> {
+    ) -> crate::Call<InsertCreateResponse> {
         self.client
             .call(
                 request_create(index_name, params),

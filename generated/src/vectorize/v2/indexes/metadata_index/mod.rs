@@ -7,25 +7,27 @@ pub mod create;
 pub mod delete;
 pub mod list;
 /// `client.vectorize().v2().indexes().metadata_index()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct MetadataIndex<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct MetadataIndex {
+    pub(crate) client: crate::Client,
 }
-impl<'a> MetadataIndex<'a> {
+impl MetadataIndex {
     /// `create`: `.vectorize().v2().indexes().metadata_index().create()`
-    pub fn create(&self) -> create::Create<'a> {
+    pub fn create(&self) -> create::Create {
         create::Create {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `delete`: `.vectorize().v2().indexes().metadata_index().delete()`
-    pub fn delete(&self) -> delete::Delete<'a> {
+    pub fn delete(&self) -> delete::Delete {
         delete::Delete {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `list`: `.vectorize().v2().indexes().metadata_index().list()`
-    pub fn list(&self) -> list::List<'a> {
-        list::List { client: self.client }
+    pub fn list(&self) -> list::List {
+        list::List {
+            client: self.client.clone(),
+        }
     }
 }

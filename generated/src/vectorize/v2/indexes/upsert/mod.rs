@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `vectorize.v2.indexes.upsert` resource: `client.vectorize().v2().indexes().upsert()`.
 /// `client.vectorize().v2().indexes().upsert()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Upsert<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Upsert {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Upsert<'a> {
+impl Upsert {
     /// Upsert Vectors
     ///
     /// Upserts vectors into the specified index, creating them if they do not exist and returns a mutation id corresponding to the vectors enqueued for upsertion.
@@ -24,7 +24,7 @@ impl<'a> Upsert<'a> {
         &self,
         index_name: &str,
         params: &UpsertCreateParams,
-    ) -> crate::Call<'a, UpsertCreateResponse> {
+    ) -> crate::Call<UpsertCreateResponse> {
         self.client
             .call(
                 request_create(index_name, params),

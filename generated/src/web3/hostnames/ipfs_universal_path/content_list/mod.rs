@@ -5,15 +5,15 @@
 //! The `web3.hostnames.ipfs_universal_path.content_list` resource: `client.web3().hostnames().ipfs_universal_path().content_list()`.
 pub mod entries;
 /// `client.web3().hostnames().ipfs_universal_path().content_list()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ContentList<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ContentList {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ContentList<'a> {
+impl ContentList {
     /// `entries`: `.web3().hostnames().ipfs_universal_path().content_list().entries()`
-    pub fn entries(&self) -> entries::Entries<'a> {
+    pub fn entries(&self) -> entries::Entries {
         entries::Entries {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// IPFS Universal Path Gateway Content List Details
@@ -29,7 +29,7 @@ impl<'a> ContentList<'a> {
         &self,
         identifier: &str,
         params: &ContentListGetParams,
-    ) -> crate::Call<'a, ContentListGetResponse> {
+    ) -> crate::Call<ContentListGetResponse> {
         self.client
             .call(
                 request_get(identifier, params),
@@ -49,7 +49,7 @@ impl<'a> ContentList<'a> {
         &self,
         identifier: &str,
         params: &ContentListUpdateParams,
-    ) -> crate::Call<'a, ContentListUpdateResponse> {
+    ) -> crate::Call<ContentListUpdateResponse> {
         self.client
             .call(
                 request_update(identifier, params),

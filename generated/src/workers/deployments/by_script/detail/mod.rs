@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.deployments.by_script.detail` resource: `client.workers().deployments().by_script().detail()`.
 /// `client.workers().deployments().by_script().detail()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Detail<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Detail<'a> {
+impl Detail {
     /// Get Deployment Detail
     ///
     /// `GET /accounts/{account_id}/workers/deployments/by-script/{script_id}/detail/{deployment_id}` (operation `worker-deployments-(-deprecated)-get-deployment-detail`)
@@ -26,7 +26,7 @@ impl<'a> Detail<'a> {
         script_id: &str,
         deployment_id: &str,
         params: &DetailGetParams,
-    ) -> crate::Call<'a, DetailGetResponse> {
+    ) -> crate::Call<DetailGetResponse> {
         self.client
             .call(
                 request_get(script_id, deployment_id, params),

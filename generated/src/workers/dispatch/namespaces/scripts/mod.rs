@@ -9,38 +9,40 @@ pub mod secrets;
 pub mod settings;
 pub mod tags;
 /// `client.workers().dispatch().namespaces().scripts()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Scripts<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Scripts {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Scripts<'a> {
+impl Scripts {
     /// `bindings`: `.workers().dispatch().namespaces().scripts().bindings()`
-    pub fn bindings(&self) -> bindings::Bindings<'a> {
+    pub fn bindings(&self) -> bindings::Bindings {
         bindings::Bindings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `content`: `.workers().dispatch().namespaces().scripts().content()`
-    pub fn content(&self) -> content::Content<'a> {
+    pub fn content(&self) -> content::Content {
         content::Content {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `secrets`: `.workers().dispatch().namespaces().scripts().secrets()`
-    pub fn secrets(&self) -> secrets::Secrets<'a> {
+    pub fn secrets(&self) -> secrets::Secrets {
         secrets::Secrets {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `settings`: `.workers().dispatch().namespaces().scripts().settings()`
-    pub fn settings(&self) -> settings::Settings<'a> {
+    pub fn settings(&self) -> settings::Settings {
         settings::Settings {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `tags`: `.workers().dispatch().namespaces().scripts().tags()`
-    pub fn tags(&self) -> tags::Tags<'a> {
-        tags::Tags { client: self.client }
+    pub fn tags(&self) -> tags::Tags {
+        tags::Tags {
+            client: self.client.clone(),
+        }
     }
     /// Worker Details
     ///
@@ -58,7 +60,7 @@ impl<'a> Scripts<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &ScriptGetParams,
-    ) -> crate::Call<'a, ScriptGetResponse> {
+    ) -> crate::Call<ScriptGetResponse> {
         self.client
             .call(
                 request_get(dispatch_namespace, script_name, params),
@@ -81,7 +83,7 @@ impl<'a> Scripts<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &ScriptUpdateParams,
-    ) -> crate::Call<'a, ScriptUpdateResponse> {
+    ) -> crate::Call<ScriptUpdateResponse> {
         self.client
             .call(
                 request_update(dispatch_namespace, script_name, params),
@@ -104,7 +106,7 @@ impl<'a> Scripts<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &ScriptDeleteParams,
-    ) -> crate::Call<'a, ScriptDeleteResponse> {
+    ) -> crate::Call<ScriptDeleteResponse> {
         self.client
             .call(
                 request_delete(dispatch_namespace, script_name, params),

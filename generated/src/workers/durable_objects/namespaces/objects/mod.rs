@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.durable_objects.namespaces.objects` resource: `client.workers().durable_objects().namespaces().objects()`.
 /// `client.workers().durable_objects().namespaces().objects()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Objects<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Objects {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Objects<'a> {
+impl Objects {
     /// List Objects
     ///
     /// Returns the Durable Objects in a given namespace.
@@ -24,7 +24,7 @@ impl<'a> Objects<'a> {
         &self,
         dispatch_namespace: &str,
         params: &ObjectListParams,
-    ) -> crate::Call<'a, ObjectListResponse> {
+    ) -> crate::Call<ObjectListResponse> {
         self.client
             .call(
                 request_list(dispatch_namespace, params),

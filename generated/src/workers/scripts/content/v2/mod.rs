@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.scripts.content.v2` resource: `client.workers().scripts().content().v2()`.
 /// `client.workers().scripts().content().v2()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct V2<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct V2 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> V2<'a> {
+impl V2 {
     /// Get script content
     ///
     /// Fetch script content only
@@ -24,7 +24,7 @@ impl<'a> V2<'a> {
         &self,
         script_name: &str,
         params: &V2GetParams,
-    ) -> crate::Call<'a, V2GetResponse> {
+    ) -> crate::Call<V2GetResponse> {
         self.client.call(request_get(script_name, params), crate::runtime::bytes)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.services.environments.content` resource: `client.workers().services().environments().content()`.
 /// `client.workers().services().environments().content()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Content<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Content<'a> {
+impl Content {
     /// Get script content
     ///
     /// Get script content from a worker with an environment
@@ -25,7 +25,7 @@ impl<'a> Content<'a> {
         service_name: &str,
         environment_name: &str,
         params: &ContentGetParams,
-    ) -> crate::Call<'a, ContentGetResponse> {
+    ) -> crate::Call<ContentGetResponse> {
         self.client
             .call(
                 request_get(service_name, environment_name, params),
@@ -48,7 +48,7 @@ impl<'a> Content<'a> {
         service_name: &str,
         environment_name: &str,
         params: &ContentUpdateParams,
-    ) -> crate::Call<'a, ContentUpdateResponse> {
+    ) -> crate::Call<ContentUpdateResponse> {
         self.client
             .call(
                 request_update(service_name, environment_name, params),

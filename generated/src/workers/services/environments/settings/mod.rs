@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.services.environments.settings` resource: `client.workers().services().environments().settings()`.
 /// `client.workers().services().environments().settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// Get Script Settings
     ///
     /// Get script settings from a worker with an environment
@@ -25,7 +25,7 @@ impl<'a> Settings<'a> {
         service_name: &str,
         environment_name: &str,
         params: &SettingGetParams,
-    ) -> crate::Call<'a, SettingGetResponse> {
+    ) -> crate::Call<SettingGetResponse> {
         self.client
             .call(
                 request_get(service_name, environment_name, params),
@@ -48,7 +48,7 @@ impl<'a> Settings<'a> {
         service_name: &str,
         environment_name: &str,
         params: &SettingEditParams,
-    ) -> crate::Call<'a, SettingEditResponse> {
+    ) -> crate::Call<SettingEditResponse> {
         self.client
             .call(
                 request_edit(service_name, environment_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.baai.bge_base_en_v1_5` resource: `client.ai().run().cf().baai().bge_base_en_v1_5()`.
 /// `client.ai().run().cf().baai().bge_base_en_v1_5()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct BgeBaseEnV15<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct BgeBaseEnV15 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> BgeBaseEnV15<'a> {
+impl BgeBaseEnV15 {
     /// Execute @cf/baai/bge-base-en-v1.5 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/baai/bge-base-en-v1.5` (operation `workers-ai-post-run-cf-baai-bge-base-en-v1-5`)
@@ -21,7 +21,7 @@ impl<'a> BgeBaseEnV15<'a> {
     pub fn create(
         &self,
         params: &BgeBaseEnV15CreateParams,
-    ) -> crate::Call<'a, BgeBaseEnV15CreateResponse> {
+    ) -> crate::Call<BgeBaseEnV15CreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.baai.bge_small_en_v1_5` resource: `client.ai().run().cf().baai().bge_small_en_v1_5()`.
 /// `client.ai().run().cf().baai().bge_small_en_v1_5()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct BgeSmallEnV15<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct BgeSmallEnV15 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> BgeSmallEnV15<'a> {
+impl BgeSmallEnV15 {
     /// Execute @cf/baai/bge-small-en-v1.5 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/baai/bge-small-en-v1.5` (operation `workers-ai-post-run-cf-baai-bge-small-en-v1-5`)
@@ -21,7 +21,7 @@ impl<'a> BgeSmallEnV15<'a> {
     pub fn create(
         &self,
         params: &BgeSmallEnV15CreateParams,
-    ) -> crate::Call<'a, BgeSmallEnV15CreateResponse> {
+    ) -> crate::Call<BgeSmallEnV15CreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.bytedance.stable_diffusion_xl_lightning` resource: `client.ai().run().cf().bytedance().stable_diffusion_xl_lightning()`.
 /// `client.ai().run().cf().bytedance().stable_diffusion_xl_lightning()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct StableDiffusionXlLightning<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct StableDiffusionXlLightning {
+    pub(crate) client: crate::Client,
 }
-impl<'a> StableDiffusionXlLightning<'a> {
+impl StableDiffusionXlLightning {
     /// Execute @cf/bytedance/stable-diffusion-xl-lightning model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/bytedance/stable-diffusion-xl-lightning` (operation `workers-ai-post-run-cf-bytedance-stable-diffusion-xl-lightning`)
@@ -21,7 +21,7 @@ impl<'a> StableDiffusionXlLightning<'a> {
     pub fn create(
         &self,
         params: &StableDiffusionXlLightningCreateParams,
-    ) -> crate::Call<'a, StableDiffusionXlLightningCreateResponse> {
+    ) -> crate::Call<StableDiffusionXlLightningCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.deepseek_ai.deepseek_math_7b_instruct` resource: `client.ai().run().cf().deepseek_ai().deepseek_math_7b_instruct()`.
 /// `client.ai().run().cf().deepseek_ai().deepseek_math_7b_instruct()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DeepseekMath7bInstruct<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DeepseekMath7bInstruct {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DeepseekMath7bInstruct<'a> {
+impl DeepseekMath7bInstruct {
     /// Execute @cf/deepseek-ai/deepseek-math-7b-instruct model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/deepseek-ai/deepseek-math-7b-instruct` (operation `workers-ai-post-run-cf-deepseek-ai-deepseek-math-7b-instruct`)
@@ -21,7 +21,7 @@ impl<'a> DeepseekMath7bInstruct<'a> {
     pub fn create(
         &self,
         params: &DeepseekMath7bInstructCreateParams,
-    ) -> crate::Call<'a, DeepseekMath7bInstructCreateResponse> {
+    ) -> crate::Call<DeepseekMath7bInstructCreateResponse> {
         self.client
             .call(
                 request_create(params),

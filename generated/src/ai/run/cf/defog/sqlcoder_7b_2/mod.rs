@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.defog.sqlcoder_7b_2` resource: `client.ai().run().cf().defog().sqlcoder_7b_2()`.
 /// `client.ai().run().cf().defog().sqlcoder_7b_2()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Sqlcoder7b2<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Sqlcoder7b2 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Sqlcoder7b2<'a> {
+impl Sqlcoder7b2 {
     /// Execute @cf/defog/sqlcoder-7b-2 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/defog/sqlcoder-7b-2` (operation `workers-ai-post-run-cf-defog-sqlcoder-7b-2`)
@@ -21,7 +21,7 @@ impl<'a> Sqlcoder7b2<'a> {
     pub fn create(
         &self,
         params: &Sqlcoder7b2CreateParams,
-    ) -> crate::Call<'a, Sqlcoder7b2CreateResponse> {
+    ) -> crate::Call<Sqlcoder7b2CreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.facebook.bart_large_cnn` resource: `client.ai().run().cf().facebook().bart_large_cnn()`.
 /// `client.ai().run().cf().facebook().bart_large_cnn()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct BartLargeCnn<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct BartLargeCnn {
+    pub(crate) client: crate::Client,
 }
-impl<'a> BartLargeCnn<'a> {
+impl BartLargeCnn {
     /// Execute @cf/facebook/bart-large-cnn model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/facebook/bart-large-cnn` (operation `workers-ai-post-run-cf-facebook-bart-large-cnn`)
@@ -21,7 +21,7 @@ impl<'a> BartLargeCnn<'a> {
     pub fn create(
         &self,
         params: &BartLargeCnnCreateParams,
-    ) -> crate::Call<'a, BartLargeCnnCreateResponse> {
+    ) -> crate::Call<BartLargeCnnCreateResponse> {
         self.client
             .call(
                 request_create(params),

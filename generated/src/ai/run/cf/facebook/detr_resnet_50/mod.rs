@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.facebook.detr_resnet_50` resource: `client.ai().run().cf().facebook().detr_resnet_50()`.
 /// `client.ai().run().cf().facebook().detr_resnet_50()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DetrResnet50<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DetrResnet50 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DetrResnet50<'a> {
+impl DetrResnet50 {
     /// Execute @cf/facebook/detr-resnet-50 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/facebook/detr-resnet-50` (operation `workers-ai-post-run-cf-facebook-detr-resnet-50`)
@@ -21,7 +21,7 @@ impl<'a> DetrResnet50<'a> {
     pub fn create(
         &self,
         params: &DetrResnet50CreateParams,
-    ) -> crate::Call<'a, DetrResnet50CreateResponse> {
+    ) -> crate::Call<DetrResnet50CreateResponse> {
         self.client
             .call(
                 request_create(params),

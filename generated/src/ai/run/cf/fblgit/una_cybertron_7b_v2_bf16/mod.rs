@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.fblgit.una_cybertron_7b_v2_bf16` resource: `client.ai().run().cf().fblgit().una_cybertron_7b_v2_bf16()`.
 /// `client.ai().run().cf().fblgit().una_cybertron_7b_v2_bf16()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct UnaCybertron7bV2Bf16<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct UnaCybertron7bV2Bf16 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> UnaCybertron7bV2Bf16<'a> {
+impl UnaCybertron7bV2Bf16 {
     /// Execute @cf/fblgit/una-cybertron-7b-v2-bf16 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/fblgit/una-cybertron-7b-v2-bf16` (operation `workers-ai-post-run-cf-fblgit-una-cybertron-7b-v2-bf16`)
@@ -21,7 +21,7 @@ impl<'a> UnaCybertron7bV2Bf16<'a> {
     pub fn create(
         &self,
         params: &UnaCybertron7bV2Bf16CreateParams,
-    ) -> crate::Call<'a, UnaCybertron7bV2Bf16CreateResponse> {
+    ) -> crate::Call<UnaCybertron7bV2Bf16CreateResponse> {
         self.client
             .call(
                 request_create(params),

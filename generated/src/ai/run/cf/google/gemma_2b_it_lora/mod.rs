@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.google.gemma_2b_it_lora` resource: `client.ai().run().cf().google().gemma_2b_it_lora()`.
 /// `client.ai().run().cf().google().gemma_2b_it_lora()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Gemma2bItLora<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Gemma2bItLora {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Gemma2bItLora<'a> {
+impl Gemma2bItLora {
     /// Execute @cf/google/gemma-2b-it-lora model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/google/gemma-2b-it-lora` (operation `workers-ai-post-run-cf-google-gemma-2b-it-lora`)
@@ -21,7 +21,7 @@ impl<'a> Gemma2bItLora<'a> {
     pub fn create(
         &self,
         params: &Gemma2bItLoraCreateParams,
-    ) -> crate::Call<'a, Gemma2bItLoraCreateResponse> {
+    ) -> crate::Call<Gemma2bItLoraCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.google.gemma_7b_it_lora` resource: `client.ai().run().cf().google().gemma_7b_it_lora()`.
 /// `client.ai().run().cf().google().gemma_7b_it_lora()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Gemma7bItLora<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Gemma7bItLora {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Gemma7bItLora<'a> {
+impl Gemma7bItLora {
     /// Execute @cf/google/gemma-7b-it-lora model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/google/gemma-7b-it-lora` (operation `workers-ai-post-run-cf-google-gemma-7b-it-lora`)
@@ -21,7 +21,7 @@ impl<'a> Gemma7bItLora<'a> {
     pub fn create(
         &self,
         params: &Gemma7bItLoraCreateParams,
-    ) -> crate::Call<'a, Gemma7bItLoraCreateResponse> {
+    ) -> crate::Call<Gemma7bItLoraCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.huggingface.distilbert_sst_2_int8` resource: `client.ai().run().cf().huggingface().distilbert_sst_2_int8()`.
 /// `client.ai().run().cf().huggingface().distilbert_sst_2_int8()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DistilbertSst2Int8<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DistilbertSst2Int8 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DistilbertSst2Int8<'a> {
+impl DistilbertSst2Int8 {
     /// Execute @cf/huggingface/distilbert-sst-2-int8 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/huggingface/distilbert-sst-2-int8` (operation `workers-ai-post-run-cf-huggingface-distilbert-sst-2-int8`)
@@ -21,7 +21,7 @@ impl<'a> DistilbertSst2Int8<'a> {
     pub fn create(
         &self,
         params: &DistilbertSst2Int8CreateParams,
-    ) -> crate::Call<'a, DistilbertSst2Int8CreateResponse> {
+    ) -> crate::Call<DistilbertSst2Int8CreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.lykon.dreamshaper_8_lcm` resource: `client.ai().run().cf().lykon().dreamshaper_8_lcm()`.
 /// `client.ai().run().cf().lykon().dreamshaper_8_lcm()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dreamshaper8Lcm<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dreamshaper8Lcm {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Dreamshaper8Lcm<'a> {
+impl Dreamshaper8Lcm {
     /// Execute @cf/lykon/dreamshaper-8-lcm model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/lykon/dreamshaper-8-lcm` (operation `workers-ai-post-run-cf-lykon-dreamshaper-8-lcm`)
@@ -21,7 +21,7 @@ impl<'a> Dreamshaper8Lcm<'a> {
     pub fn create(
         &self,
         params: &Dreamshaper8LcmCreateParams,
-    ) -> crate::Call<'a, Dreamshaper8LcmCreateResponse> {
+    ) -> crate::Call<Dreamshaper8LcmCreateResponse> {
         self.client
             .call(
                 request_create(params),

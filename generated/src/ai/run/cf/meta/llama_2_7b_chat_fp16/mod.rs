@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.meta.llama_2_7b_chat_fp16` resource: `client.ai().run().cf().meta().llama_2_7b_chat_fp16()`.
 /// `client.ai().run().cf().meta().llama_2_7b_chat_fp16()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Llama27bChatFp16<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Llama27bChatFp16 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Llama27bChatFp16<'a> {
+impl Llama27bChatFp16 {
     /// Execute @cf/meta/llama-2-7b-chat-fp16 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/meta/llama-2-7b-chat-fp16` (operation `workers-ai-post-run-cf-meta-llama-2-7b-chat-fp16`)
@@ -21,7 +21,7 @@ impl<'a> Llama27bChatFp16<'a> {
     pub fn create(
         &self,
         params: &Llama27bChatFp16CreateParams,
-    ) -> crate::Call<'a, Llama27bChatFp16CreateResponse> {
+    ) -> crate::Call<Llama27bChatFp16CreateResponse> {
         self.client
             .call(
                 request_create(params),

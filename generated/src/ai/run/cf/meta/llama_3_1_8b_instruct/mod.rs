@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.meta.llama_3_1_8b_instruct` resource: `client.ai().run().cf().meta().llama_3_1_8b_instruct()`.
 /// `client.ai().run().cf().meta().llama_3_1_8b_instruct()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Llama318bInstruct<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Llama318bInstruct {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Llama318bInstruct<'a> {
+impl Llama318bInstruct {
     /// Execute @cf/meta/llama-3.1-8b-instruct model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/meta/llama-3.1-8b-instruct` (operation `workers-ai-post-run-cf-meta-llama-3-1-8b-instruct`)
@@ -21,7 +21,7 @@ impl<'a> Llama318bInstruct<'a> {
     pub fn create(
         &self,
         params: &Llama318bInstructCreateParams,
-    ) -> crate::Call<'a, Llama318bInstructCreateResponse> {
+    ) -> crate::Call<Llama318bInstructCreateResponse> {
         self.client
             .call(
                 request_create(params),

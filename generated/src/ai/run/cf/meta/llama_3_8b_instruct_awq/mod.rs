@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.meta.llama_3_8b_instruct_awq` resource: `client.ai().run().cf().meta().llama_3_8b_instruct_awq()`.
 /// `client.ai().run().cf().meta().llama_3_8b_instruct_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Llama38bInstructAwq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Llama38bInstructAwq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Llama38bInstructAwq<'a> {
+impl Llama38bInstructAwq {
     /// Execute @cf/meta/llama-3-8b-instruct-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/meta/llama-3-8b-instruct-awq` (operation `workers-ai-post-run-cf-meta-llama-3-8b-instruct-awq`)
@@ -21,7 +21,7 @@ impl<'a> Llama38bInstructAwq<'a> {
     pub fn create(
         &self,
         params: &Llama38bInstructAwqCreateParams,
-    ) -> crate::Call<'a, Llama38bInstructAwqCreateResponse> {
+    ) -> crate::Call<Llama38bInstructAwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

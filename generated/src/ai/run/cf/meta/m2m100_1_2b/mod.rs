@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.meta.m2m100_1_2b` resource: `client.ai().run().cf().meta().m2m100_1_2b()`.
 /// `client.ai().run().cf().meta().m2m100_1_2b()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct M2m10012b<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct M2m10012b {
+    pub(crate) client: crate::Client,
 }
-impl<'a> M2m10012b<'a> {
+impl M2m10012b {
     /// Execute @cf/meta/m2m100-1.2b model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/meta/m2m100-1.2b` (operation `workers-ai-post-run-cf-meta-m2m100-1-2b`)
@@ -21,7 +21,7 @@ impl<'a> M2m10012b<'a> {
     pub fn create(
         &self,
         params: &M2m10012bCreateParams,
-    ) -> crate::Call<'a, M2m10012bCreateResponse> {
+    ) -> crate::Call<M2m10012bCreateResponse> {
         self.client
             .call(
                 request_create(params),

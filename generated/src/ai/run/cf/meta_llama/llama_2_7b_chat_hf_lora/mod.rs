@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.meta_llama.llama_2_7b_chat_hf_lora` resource: `client.ai().run().cf().meta_llama().llama_2_7b_chat_hf_lora()`.
 /// `client.ai().run().cf().meta_llama().llama_2_7b_chat_hf_lora()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Llama27bChatHfLora<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Llama27bChatHfLora {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Llama27bChatHfLora<'a> {
+impl Llama27bChatHfLora {
     /// Execute @cf/meta-llama/llama-2-7b-chat-hf-lora model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/meta-llama/llama-2-7b-chat-hf-lora` (operation `workers-ai-post-run-cf-meta-llama-llama-2-7b-chat-hf-lora`)
@@ -21,7 +21,7 @@ impl<'a> Llama27bChatHfLora<'a> {
     pub fn create(
         &self,
         params: &Llama27bChatHfLoraCreateParams,
-    ) -> crate::Call<'a, Llama27bChatHfLoraCreateResponse> {
+    ) -> crate::Call<Llama27bChatHfLoraCreateResponse> {
         self.client
             .call(
                 request_create(params),

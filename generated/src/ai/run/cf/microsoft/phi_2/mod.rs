@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.microsoft.phi_2` resource: `client.ai().run().cf().microsoft().phi_2()`.
 /// `client.ai().run().cf().microsoft().phi_2()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Phi2<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Phi2 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Phi2<'a> {
+impl Phi2 {
     /// Execute @cf/microsoft/phi-2 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/microsoft/phi-2` (operation `workers-ai-post-run-cf-microsoft-phi-2`)
@@ -18,10 +18,7 @@ impl<'a> Phi2<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn create(
-        &self,
-        params: &Phi2CreateParams,
-    ) -> crate::Call<'a, Phi2CreateResponse> {
+    pub fn create(&self, params: &Phi2CreateParams) -> crate::Call<Phi2CreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::json::<Phi2CreateResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.microsoft.resnet_50` resource: `client.ai().run().cf().microsoft().resnet_50()`.
 /// `client.ai().run().cf().microsoft().resnet_50()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Resnet50<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Resnet50 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Resnet50<'a> {
+impl Resnet50 {
     /// Execute @cf/microsoft/resnet-50 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/microsoft/resnet-50` (operation `workers-ai-post-run-cf-microsoft-resnet-50`)
@@ -21,7 +21,7 @@ impl<'a> Resnet50<'a> {
     pub fn create(
         &self,
         params: &Resnet50CreateParams,
-    ) -> crate::Call<'a, Resnet50CreateResponse> {
+    ) -> crate::Call<Resnet50CreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::json::<Resnet50CreateResponse>)
     }

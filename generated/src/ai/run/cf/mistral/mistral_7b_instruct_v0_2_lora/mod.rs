@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.mistral.mistral_7b_instruct_v0_2_lora` resource: `client.ai().run().cf().mistral().mistral_7b_instruct_v0_2_lora()`.
 /// `client.ai().run().cf().mistral().mistral_7b_instruct_v0_2_lora()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Mistral7bInstructV02Lora<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Mistral7bInstructV02Lora {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Mistral7bInstructV02Lora<'a> {
+impl Mistral7bInstructV02Lora {
     /// Execute @cf/mistral/mistral-7b-instruct-v0.2-lora model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/mistral/mistral-7b-instruct-v0.2-lora` (operation `workers-ai-post-run-cf-mistral-mistral-7b-instruct-v0-2-lora`)
@@ -21,7 +21,7 @@ impl<'a> Mistral7bInstructV02Lora<'a> {
     pub fn create(
         &self,
         params: &Mistral7bInstructV02LoraCreateParams,
-    ) -> crate::Call<'a, Mistral7bInstructV02LoraCreateResponse> {
+    ) -> crate::Call<Mistral7bInstructV02LoraCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.openai.whisper` resource: `client.ai().run().cf().openai().whisper()`.
 /// `client.ai().run().cf().openai().whisper()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Whisper<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Whisper {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Whisper<'a> {
+impl Whisper {
     /// Execute @cf/openai/whisper model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/openai/whisper` (operation `workers-ai-post-run-cf-openai-whisper`)
@@ -21,7 +21,7 @@ impl<'a> Whisper<'a> {
     pub fn create(
         &self,
         params: &WhisperCreateParams,
-    ) -> crate::Call<'a, WhisperCreateResponse> {
+    ) -> crate::Call<WhisperCreateResponse> {
         self.client
             .call(request_create(params), crate::runtime::json::<WhisperCreateResponse>)
     }

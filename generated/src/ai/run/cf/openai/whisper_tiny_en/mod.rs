@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.openai.whisper_tiny_en` resource: `client.ai().run().cf().openai().whisper_tiny_en()`.
 /// `client.ai().run().cf().openai().whisper_tiny_en()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct WhisperTinyEn<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct WhisperTinyEn {
+    pub(crate) client: crate::Client,
 }
-impl<'a> WhisperTinyEn<'a> {
+impl WhisperTinyEn {
     /// Execute @cf/openai/whisper-tiny-en model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/openai/whisper-tiny-en` (operation `workers-ai-post-run-cf-openai-whisper-tiny-en`)
@@ -21,7 +21,7 @@ impl<'a> WhisperTinyEn<'a> {
     pub fn create(
         &self,
         params: &WhisperTinyEnCreateParams,
-    ) -> crate::Call<'a, WhisperTinyEnCreateResponse> {
+    ) -> crate::Call<WhisperTinyEnCreateResponse> {
         self.client
             .call(
                 request_create(params),

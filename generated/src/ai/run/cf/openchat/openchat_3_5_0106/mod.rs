@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.openchat.openchat_3_5_0106` resource: `client.ai().run().cf().openchat().openchat_3_5_0106()`.
 /// `client.ai().run().cf().openchat().openchat_3_5_0106()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Openchat350106<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Openchat350106 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Openchat350106<'a> {
+impl Openchat350106 {
     /// Execute @cf/openchat/openchat-3.5-0106 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/openchat/openchat-3.5-0106` (operation `workers-ai-post-run-cf-openchat-openchat-3-5-0106`)
@@ -21,7 +21,7 @@ impl<'a> Openchat350106<'a> {
     pub fn create(
         &self,
         params: &Openchat350106CreateParams,
-    ) -> crate::Call<'a, Openchat350106CreateResponse> {
+    ) -> crate::Call<Openchat350106CreateResponse> {
         self.client
             .call(
                 request_create(params),

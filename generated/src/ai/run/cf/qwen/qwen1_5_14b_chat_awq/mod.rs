@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.qwen.qwen1_5_14b_chat_awq` resource: `client.ai().run().cf().qwen().qwen1_5_14b_chat_awq()`.
 /// `client.ai().run().cf().qwen().qwen1_5_14b_chat_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Qwen1514bChatAwq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Qwen1514bChatAwq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Qwen1514bChatAwq<'a> {
+impl Qwen1514bChatAwq {
     /// Execute @cf/qwen/qwen1.5-14b-chat-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/qwen/qwen1.5-14b-chat-awq` (operation `workers-ai-post-run-cf-qwen-qwen1-5-14b-chat-awq`)
@@ -21,7 +21,7 @@ impl<'a> Qwen1514bChatAwq<'a> {
     pub fn create(
         &self,
         params: &Qwen1514bChatAwqCreateParams,
-    ) -> crate::Call<'a, Qwen1514bChatAwqCreateResponse> {
+    ) -> crate::Call<Qwen1514bChatAwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

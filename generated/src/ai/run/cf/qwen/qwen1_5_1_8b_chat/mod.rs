@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.qwen.qwen1_5_1_8b_chat` resource: `client.ai().run().cf().qwen().qwen1_5_1_8b_chat()`.
 /// `client.ai().run().cf().qwen().qwen1_5_1_8b_chat()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Qwen1518bChat<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Qwen1518bChat {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Qwen1518bChat<'a> {
+impl Qwen1518bChat {
     /// Execute @cf/qwen/qwen1.5-1.8b-chat model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/qwen/qwen1.5-1.8b-chat` (operation `workers-ai-post-run-cf-qwen-qwen1-5-1-8b-chat`)
@@ -21,7 +21,7 @@ impl<'a> Qwen1518bChat<'a> {
     pub fn create(
         &self,
         params: &Qwen1518bChatCreateParams,
-    ) -> crate::Call<'a, Qwen1518bChatCreateResponse> {
+    ) -> crate::Call<Qwen1518bChatCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.qwen.qwen1_5_7b_chat_awq` resource: `client.ai().run().cf().qwen().qwen1_5_7b_chat_awq()`.
 /// `client.ai().run().cf().qwen().qwen1_5_7b_chat_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Qwen157bChatAwq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Qwen157bChatAwq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Qwen157bChatAwq<'a> {
+impl Qwen157bChatAwq {
     /// Execute @cf/qwen/qwen1.5-7b-chat-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/qwen/qwen1.5-7b-chat-awq` (operation `workers-ai-post-run-cf-qwen-qwen1-5-7b-chat-awq`)
@@ -21,7 +21,7 @@ impl<'a> Qwen157bChatAwq<'a> {
     pub fn create(
         &self,
         params: &Qwen157bChatAwqCreateParams,
-    ) -> crate::Call<'a, Qwen157bChatAwqCreateResponse> {
+    ) -> crate::Call<Qwen157bChatAwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

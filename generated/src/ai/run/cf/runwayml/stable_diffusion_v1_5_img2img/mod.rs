@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.runwayml.stable_diffusion_v1_5_img2img` resource: `client.ai().run().cf().runwayml().stable_diffusion_v1_5_img2img()`.
 /// `client.ai().run().cf().runwayml().stable_diffusion_v1_5_img2img()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct StableDiffusionV15Img2img<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct StableDiffusionV15Img2img {
+    pub(crate) client: crate::Client,
 }
-impl<'a> StableDiffusionV15Img2img<'a> {
+impl StableDiffusionV15Img2img {
     /// Execute @cf/runwayml/stable-diffusion-v1-5-img2img model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/runwayml/stable-diffusion-v1-5-img2img` (operation `workers-ai-post-run-cf-runwayml-stable-diffusion-v1-5-img2img`)
@@ -21,7 +21,7 @@ impl<'a> StableDiffusionV15Img2img<'a> {
     pub fn create(
         &self,
         params: &StableDiffusionV15Img2imgCreateParams,
-    ) -> crate::Call<'a, StableDiffusionV15Img2imgCreateResponse> {
+    ) -> crate::Call<StableDiffusionV15Img2imgCreateResponse> {
         self.client
             .call(
                 request_create(params),

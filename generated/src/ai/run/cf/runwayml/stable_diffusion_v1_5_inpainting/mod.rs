@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.runwayml.stable_diffusion_v1_5_inpainting` resource: `client.ai().run().cf().runwayml().stable_diffusion_v1_5_inpainting()`.
 /// `client.ai().run().cf().runwayml().stable_diffusion_v1_5_inpainting()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct StableDiffusionV15Inpainting<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct StableDiffusionV15Inpainting {
+    pub(crate) client: crate::Client,
 }
-impl<'a> StableDiffusionV15Inpainting<'a> {
+impl StableDiffusionV15Inpainting {
     /// Execute @cf/runwayml/stable-diffusion-v1-5-inpainting model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/runwayml/stable-diffusion-v1-5-inpainting` (operation `workers-ai-post-run-cf-runwayml-stable-diffusion-v1-5-inpainting`)
@@ -21,7 +21,7 @@ impl<'a> StableDiffusionV15Inpainting<'a> {
     pub fn create(
         &self,
         params: &StableDiffusionV15InpaintingCreateParams,
-    ) -> crate::Call<'a, StableDiffusionV15InpaintingCreateResponse> {
+    ) -> crate::Call<StableDiffusionV15InpaintingCreateResponse> {
         self.client
             .call(
                 request_create(params),

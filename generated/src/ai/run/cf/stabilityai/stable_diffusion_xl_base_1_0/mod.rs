@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.stabilityai.stable_diffusion_xl_base_1_0` resource: `client.ai().run().cf().stabilityai().stable_diffusion_xl_base_1_0()`.
 /// `client.ai().run().cf().stabilityai().stable_diffusion_xl_base_1_0()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct StableDiffusionXlBase10<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct StableDiffusionXlBase10 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> StableDiffusionXlBase10<'a> {
+impl StableDiffusionXlBase10 {
     /// Execute @cf/stabilityai/stable-diffusion-xl-base-1.0 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/stabilityai/stable-diffusion-xl-base-1.0` (operation `workers-ai-post-run-cf-stabilityai-stable-diffusion-xl-base-1-0`)
@@ -21,7 +21,7 @@ impl<'a> StableDiffusionXlBase10<'a> {
     pub fn create(
         &self,
         params: &StableDiffusionXlBase10CreateParams,
-    ) -> crate::Call<'a, StableDiffusionXlBase10CreateResponse> {
+    ) -> crate::Call<StableDiffusionXlBase10CreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.thebloke.discolm_german_7b_v1_awq` resource: `client.ai().run().cf().thebloke().discolm_german_7b_v1_awq()`.
 /// `client.ai().run().cf().thebloke().discolm_german_7b_v1_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DiscolmGerman7bV1Awq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DiscolmGerman7bV1Awq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DiscolmGerman7bV1Awq<'a> {
+impl DiscolmGerman7bV1Awq {
     /// Execute @cf/thebloke/discolm-german-7b-v1-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/thebloke/discolm-german-7b-v1-awq` (operation `workers-ai-post-run-cf-thebloke-discolm-german-7b-v1-awq`)
@@ -21,7 +21,7 @@ impl<'a> DiscolmGerman7bV1Awq<'a> {
     pub fn create(
         &self,
         params: &DiscolmGerman7bV1AwqCreateParams,
-    ) -> crate::Call<'a, DiscolmGerman7bV1AwqCreateResponse> {
+    ) -> crate::Call<DiscolmGerman7bV1AwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

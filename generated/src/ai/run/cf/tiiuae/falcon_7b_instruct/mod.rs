@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.tiiuae.falcon_7b_instruct` resource: `client.ai().run().cf().tiiuae().falcon_7b_instruct()`.
 /// `client.ai().run().cf().tiiuae().falcon_7b_instruct()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Falcon7bInstruct<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Falcon7bInstruct {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Falcon7bInstruct<'a> {
+impl Falcon7bInstruct {
     /// Execute @cf/tiiuae/falcon-7b-instruct model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/tiiuae/falcon-7b-instruct` (operation `workers-ai-post-run-cf-tiiuae-falcon-7b-instruct`)
@@ -21,7 +21,7 @@ impl<'a> Falcon7bInstruct<'a> {
     pub fn create(
         &self,
         params: &Falcon7bInstructCreateParams,
-    ) -> crate::Call<'a, Falcon7bInstructCreateResponse> {
+    ) -> crate::Call<Falcon7bInstructCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.cf.tinyllama.tinyllama_1_1b_chat_v1_0` resource: `client.ai().run().cf().tinyllama().tinyllama_1_1b_chat_v1_0()`.
 /// `client.ai().run().cf().tinyllama().tinyllama_1_1b_chat_v1_0()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tinyllama11bChatV10<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tinyllama11bChatV10 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tinyllama11bChatV10<'a> {
+impl Tinyllama11bChatV10 {
     /// Execute @cf/tinyllama/tinyllama-1.1b-chat-v1.0 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@cf/tinyllama/tinyllama-1.1b-chat-v1.0` (operation `workers-ai-post-run-cf-tinyllama-tinyllama-1-1b-chat-v1-0`)
@@ -21,7 +21,7 @@ impl<'a> Tinyllama11bChatV10<'a> {
     pub fn create(
         &self,
         params: &Tinyllama11bChatV10CreateParams,
-    ) -> crate::Call<'a, Tinyllama11bChatV10CreateResponse> {
+    ) -> crate::Call<Tinyllama11bChatV10CreateResponse> {
         self.client
             .call(
                 request_create(params),

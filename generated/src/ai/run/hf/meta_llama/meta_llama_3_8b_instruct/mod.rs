@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.meta_llama.meta_llama_3_8b_instruct` resource: `client.ai().run().hf().meta_llama().meta_llama_3_8b_instruct()`.
 /// `client.ai().run().hf().meta_llama().meta_llama_3_8b_instruct()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct MetaLlama38bInstruct<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct MetaLlama38bInstruct {
+    pub(crate) client: crate::Client,
 }
-impl<'a> MetaLlama38bInstruct<'a> {
+impl MetaLlama38bInstruct {
     /// Execute @hf/meta-llama/meta-llama-3-8b-instruct model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/meta-llama/meta-llama-3-8b-instruct` (operation `workers-ai-post-run-hf-meta-llama-meta-llama-3-8b-instruct`)
@@ -21,7 +21,7 @@ impl<'a> MetaLlama38bInstruct<'a> {
     pub fn create(
         &self,
         params: &MetaLlama38bInstructCreateParams,
-    ) -> crate::Call<'a, MetaLlama38bInstructCreateResponse> {
+    ) -> crate::Call<MetaLlama38bInstructCreateResponse> {
         self.client
             .call(
                 request_create(params),

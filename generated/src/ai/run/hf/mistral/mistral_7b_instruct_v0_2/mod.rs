@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.mistral.mistral_7b_instruct_v0_2` resource: `client.ai().run().hf().mistral().mistral_7b_instruct_v0_2()`.
 /// `client.ai().run().hf().mistral().mistral_7b_instruct_v0_2()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Mistral7bInstructV02<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Mistral7bInstructV02 {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Mistral7bInstructV02<'a> {
+impl Mistral7bInstructV02 {
     /// Execute @hf/mistral/mistral-7b-instruct-v0.2 model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/mistral/mistral-7b-instruct-v0.2` (operation `workers-ai-post-run-hf-mistral-mistral-7b-instruct-v0-2`)
@@ -21,7 +21,7 @@ impl<'a> Mistral7bInstructV02<'a> {
     pub fn create(
         &self,
         params: &Mistral7bInstructV02CreateParams,
-    ) -> crate::Call<'a, Mistral7bInstructV02CreateResponse> {
+    ) -> crate::Call<Mistral7bInstructV02CreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.nexusflow.starling_lm_7b_beta` resource: `client.ai().run().hf().nexusflow().starling_lm_7b_beta()`.
 /// `client.ai().run().hf().nexusflow().starling_lm_7b_beta()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct StarlingLm7bBeta<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct StarlingLm7bBeta {
+    pub(crate) client: crate::Client,
 }
-impl<'a> StarlingLm7bBeta<'a> {
+impl StarlingLm7bBeta {
     /// Execute @hf/nexusflow/starling-lm-7b-beta model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/nexusflow/starling-lm-7b-beta` (operation `workers-ai-post-run-hf-nexusflow-starling-lm-7b-beta`)
@@ -21,7 +21,7 @@ impl<'a> StarlingLm7bBeta<'a> {
     pub fn create(
         &self,
         params: &StarlingLm7bBetaCreateParams,
-    ) -> crate::Call<'a, StarlingLm7bBetaCreateResponse> {
+    ) -> crate::Call<StarlingLm7bBetaCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.nousresearch.hermes_2_pro_mistral_7b` resource: `client.ai().run().hf().nousresearch().hermes_2_pro_mistral_7b()`.
 /// `client.ai().run().hf().nousresearch().hermes_2_pro_mistral_7b()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Hermes2ProMistral7b<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Hermes2ProMistral7b {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Hermes2ProMistral7b<'a> {
+impl Hermes2ProMistral7b {
     /// Execute @hf/nousresearch/hermes-2-pro-mistral-7b model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/nousresearch/hermes-2-pro-mistral-7b` (operation `workers-ai-post-run-hf-nousresearch-hermes-2-pro-mistral-7b`)
@@ -21,7 +21,7 @@ impl<'a> Hermes2ProMistral7b<'a> {
     pub fn create(
         &self,
         params: &Hermes2ProMistral7bCreateParams,
-    ) -> crate::Call<'a, Hermes2ProMistral7bCreateResponse> {
+    ) -> crate::Call<Hermes2ProMistral7bCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.thebloke.deepseek_coder_6_7b_base_awq` resource: `client.ai().run().hf().thebloke().deepseek_coder_6_7b_base_awq()`.
 /// `client.ai().run().hf().thebloke().deepseek_coder_6_7b_base_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DeepseekCoder67bBaseAwq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DeepseekCoder67bBaseAwq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DeepseekCoder67bBaseAwq<'a> {
+impl DeepseekCoder67bBaseAwq {
     /// Execute @hf/thebloke/deepseek-coder-6.7b-base-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/thebloke/deepseek-coder-6.7b-base-awq` (operation `workers-ai-post-run-hf-thebloke-deepseek-coder-6-7b-base-awq`)
@@ -21,7 +21,7 @@ impl<'a> DeepseekCoder67bBaseAwq<'a> {
     pub fn create(
         &self,
         params: &DeepseekCoder67bBaseAwqCreateParams,
-    ) -> crate::Call<'a, DeepseekCoder67bBaseAwqCreateResponse> {
+    ) -> crate::Call<DeepseekCoder67bBaseAwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

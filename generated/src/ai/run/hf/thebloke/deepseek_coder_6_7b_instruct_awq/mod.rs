@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.thebloke.deepseek_coder_6_7b_instruct_awq` resource: `client.ai().run().hf().thebloke().deepseek_coder_6_7b_instruct_awq()`.
 /// `client.ai().run().hf().thebloke().deepseek_coder_6_7b_instruct_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DeepseekCoder67bInstructAwq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DeepseekCoder67bInstructAwq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DeepseekCoder67bInstructAwq<'a> {
+impl DeepseekCoder67bInstructAwq {
     /// Execute @hf/thebloke/deepseek-coder-6.7b-instruct-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/thebloke/deepseek-coder-6.7b-instruct-awq` (operation `workers-ai-post-run-hf-thebloke-deepseek-coder-6-7b-instruct-awq`)
@@ -21,7 +21,7 @@ impl<'a> DeepseekCoder67bInstructAwq<'a> {
     pub fn create(
         &self,
         params: &DeepseekCoder67bInstructAwqCreateParams,
-    ) -> crate::Call<'a, DeepseekCoder67bInstructAwqCreateResponse> {
+    ) -> crate::Call<DeepseekCoder67bInstructAwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.thebloke.llama_2_13b_chat_awq` resource: `client.ai().run().hf().thebloke().llama_2_13b_chat_awq()`.
 /// `client.ai().run().hf().thebloke().llama_2_13b_chat_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Llama213bChatAwq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Llama213bChatAwq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Llama213bChatAwq<'a> {
+impl Llama213bChatAwq {
     /// Execute @hf/thebloke/llama-2-13b-chat-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/thebloke/llama-2-13b-chat-awq` (operation `workers-ai-post-run-hf-thebloke-llama-2-13b-chat-awq`)
@@ -21,7 +21,7 @@ impl<'a> Llama213bChatAwq<'a> {
     pub fn create(
         &self,
         params: &Llama213bChatAwqCreateParams,
-    ) -> crate::Call<'a, Llama213bChatAwqCreateResponse> {
+    ) -> crate::Call<Llama213bChatAwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.thebloke.llamaguard_7b_awq` resource: `client.ai().run().hf().thebloke().llamaguard_7b_awq()`.
 /// `client.ai().run().hf().thebloke().llamaguard_7b_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Llamaguard7bAwq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Llamaguard7bAwq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Llamaguard7bAwq<'a> {
+impl Llamaguard7bAwq {
     /// Execute @hf/thebloke/llamaguard-7b-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/thebloke/llamaguard-7b-awq` (operation `workers-ai-post-run-hf-thebloke-llamaguard-7b-awq`)
@@ -21,7 +21,7 @@ impl<'a> Llamaguard7bAwq<'a> {
     pub fn create(
         &self,
         params: &Llamaguard7bAwqCreateParams,
-    ) -> crate::Call<'a, Llamaguard7bAwqCreateResponse> {
+    ) -> crate::Call<Llamaguard7bAwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.thebloke.mistral_7b_instruct_v0_1_awq` resource: `client.ai().run().hf().thebloke().mistral_7b_instruct_v0_1_awq()`.
 /// `client.ai().run().hf().thebloke().mistral_7b_instruct_v0_1_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Mistral7bInstructV01Awq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Mistral7bInstructV01Awq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Mistral7bInstructV01Awq<'a> {
+impl Mistral7bInstructV01Awq {
     /// Execute @hf/thebloke/mistral-7b-instruct-v0.1-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/thebloke/mistral-7b-instruct-v0.1-awq` (operation `workers-ai-post-run-hf-thebloke-mistral-7b-instruct-v0-1-awq`)
@@ -21,7 +21,7 @@ impl<'a> Mistral7bInstructV01Awq<'a> {
     pub fn create(
         &self,
         params: &Mistral7bInstructV01AwqCreateParams,
-    ) -> crate::Call<'a, Mistral7bInstructV01AwqCreateResponse> {
+    ) -> crate::Call<Mistral7bInstructV01AwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.thebloke.neural_chat_7b_v3_1_awq` resource: `client.ai().run().hf().thebloke().neural_chat_7b_v3_1_awq()`.
 /// `client.ai().run().hf().thebloke().neural_chat_7b_v3_1_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct NeuralChat7bV31Awq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct NeuralChat7bV31Awq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> NeuralChat7bV31Awq<'a> {
+impl NeuralChat7bV31Awq {
     /// Execute @hf/thebloke/neural-chat-7b-v3-1-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/thebloke/neural-chat-7b-v3-1-awq` (operation `workers-ai-post-run-hf-thebloke-neural-chat-7b-v3-1-awq`)
@@ -21,7 +21,7 @@ impl<'a> NeuralChat7bV31Awq<'a> {
     pub fn create(
         &self,
         params: &NeuralChat7bV31AwqCreateParams,
-    ) -> crate::Call<'a, NeuralChat7bV31AwqCreateResponse> {
+    ) -> crate::Call<NeuralChat7bV31AwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.thebloke.openhermes_2_5_mistral_7b_awq` resource: `client.ai().run().hf().thebloke().openhermes_2_5_mistral_7b_awq()`.
 /// `client.ai().run().hf().thebloke().openhermes_2_5_mistral_7b_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Openhermes25Mistral7bAwq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Openhermes25Mistral7bAwq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Openhermes25Mistral7bAwq<'a> {
+impl Openhermes25Mistral7bAwq {
     /// Execute @hf/thebloke/openhermes-2.5-mistral-7b-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/thebloke/openhermes-2.5-mistral-7b-awq` (operation `workers-ai-post-run-hf-thebloke-openhermes-2-5-mistral-7b-awq`)
@@ -21,7 +21,7 @@ impl<'a> Openhermes25Mistral7bAwq<'a> {
     pub fn create(
         &self,
         params: &Openhermes25Mistral7bAwqCreateParams,
-    ) -> crate::Call<'a, Openhermes25Mistral7bAwqCreateResponse> {
+    ) -> crate::Call<Openhermes25Mistral7bAwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

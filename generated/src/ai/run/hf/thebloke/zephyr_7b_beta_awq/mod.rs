@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `ai.run.hf.thebloke.zephyr_7b_beta_awq` resource: `client.ai().run().hf().thebloke().zephyr_7b_beta_awq()`.
 /// `client.ai().run().hf().thebloke().zephyr_7b_beta_awq()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Zephyr7bBetaAwq<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Zephyr7bBetaAwq {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Zephyr7bBetaAwq<'a> {
+impl Zephyr7bBetaAwq {
     /// Execute @hf/thebloke/zephyr-7b-beta-awq model.
     ///
     /// `POST /accounts/{account_id}/ai/run/@hf/thebloke/zephyr-7b-beta-awq` (operation `workers-ai-post-run-hf-thebloke-zephyr-7b-beta-awq`)
@@ -21,7 +21,7 @@ impl<'a> Zephyr7bBetaAwq<'a> {
     pub fn create(
         &self,
         params: &Zephyr7bBetaAwqCreateParams,
-    ) -> crate::Call<'a, Zephyr7bBetaAwqCreateResponse> {
+    ) -> crate::Call<Zephyr7bBetaAwqCreateResponse> {
         self.client
             .call(
                 request_create(params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `alerting.v3.destinations.pagerduty.connect` resource: `client.alerting().v3().destinations().pagerduty().connect()`.
 /// `client.alerting().v3().destinations().pagerduty().connect()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Connect<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Connect {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Connect<'a> {
+impl Connect {
     /// Create PagerDuty integration token
     ///
     /// Creates a new token for integrating with PagerDuty.
@@ -23,7 +23,7 @@ impl<'a> Connect<'a> {
     pub fn create(
         &self,
         params: &ConnectCreateParams,
-    ) -> crate::Call<'a, ConnectCreateResponse> {
+    ) -> crate::Call<ConnectCreateResponse> {
         self.client
             .call(
                 request_create(params),
@@ -45,7 +45,7 @@ impl<'a> Connect<'a> {
         &self,
         token_id: &str,
         params: &ConnectGetParams,
-    ) -> crate::Call<'a, ConnectGetResponse> {
+    ) -> crate::Call<ConnectGetResponse> {
         self.client
             .call(
                 request_get(token_id, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `pages.projects.deployments.history.logs` resource: `client.pages().projects().deployments().history().logs()`.
 /// `client.pages().projects().deployments().history().logs()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Logs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Logs {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Logs<'a> {
+impl Logs {
     /// Get deployment logs
     ///
     /// Fetch deployment logs for a project.
@@ -25,7 +25,7 @@ impl<'a> Logs<'a> {
         project_name: &str,
         deployment_id: &str,
         params: &LogGetParams,
-    ) -> crate::Call<'a, LogGetResponse> {
+    ) -> crate::Call<LogGetResponse> {
         self.client
             .call(
                 request_get(project_name, deployment_id, params),

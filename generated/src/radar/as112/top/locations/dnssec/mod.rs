@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.as112.top.locations.dnssec` resource: `client.radar().as112().top().locations().dnssec()`.
 /// `client.radar().as112().top().locations().dnssec()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dnssec<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dnssec {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Dnssec<'a> {
+impl Dnssec {
     /// Get Top Locations By DNS Queries DNSSEC Support
     ///
     /// Get the top locations by DNS queries DNSSEC support to AS112.
@@ -24,7 +24,7 @@ impl<'a> Dnssec<'a> {
         &self,
         dnssec: &DnssecGetParamsDnssec,
         params: &DnssecGetParams,
-    ) -> crate::Call<'a, DnssecGetResponse> {
+    ) -> crate::Call<DnssecGetResponse> {
         self.client
             .call(request_get(dnssec, params), crate::runtime::json::<DnssecGetResponse>)
     }

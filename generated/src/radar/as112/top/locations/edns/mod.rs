@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.as112.top.locations.edns` resource: `client.radar().as112().top().locations().edns()`.
 /// `client.radar().as112().top().locations().edns()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Edns<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Edns {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Edns<'a> {
+impl Edns {
     /// Get Top Locations By EDNS Support
     ///
     /// Get the top locations, by DNS queries EDNS support to AS112.
@@ -24,7 +24,7 @@ impl<'a> Edns<'a> {
         &self,
         edns: &EdnsGetParamsEdns,
         params: &EdnsGetParams,
-    ) -> crate::Call<'a, EdnsGetResponse> {
+    ) -> crate::Call<EdnsGetResponse> {
         self.client
             .call(request_get(edns, params), crate::runtime::json::<EdnsGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer3.summary.vector` resource: `client.radar().attacks().layer3().summary().vector()`.
 /// `client.radar().attacks().layer3().summary().vector()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Vector<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Vector {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Vector<'a> {
+impl Vector {
     /// Get Attack Vector Summary
     ///
     /// Percentage distribution of attacks by vector.
@@ -20,7 +20,7 @@ impl<'a> Vector<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &VectorGetParams) -> crate::Call<'a, VectorGetResponse> {
+    pub fn get(&self, params: &VectorGetParams) -> crate::Call<VectorGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<VectorGetResponse>)
     }
 }

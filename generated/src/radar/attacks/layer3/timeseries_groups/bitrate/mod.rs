@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer3.timeseries_groups.bitrate` resource: `client.radar().attacks().layer3().timeseries_groups().bitrate()`.
 /// `client.radar().attacks().layer3().timeseries_groups().bitrate()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bitrate<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bitrate {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bitrate<'a> {
+impl Bitrate {
     /// Get Attacks By Bitrate Time Series
     ///
     /// Percentage distribution of attacks by bitrate over time.
@@ -20,7 +20,7 @@ impl<'a> Bitrate<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &BitrateGetParams) -> crate::Call<'a, BitrateGetResponse> {
+    pub fn get(&self, params: &BitrateGetParams) -> crate::Call<BitrateGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<BitrateGetResponse>)
     }
 }

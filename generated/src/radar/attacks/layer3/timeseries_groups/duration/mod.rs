@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer3.timeseries_groups.duration` resource: `client.radar().attacks().layer3().timeseries_groups().duration()`.
 /// `client.radar().attacks().layer3().timeseries_groups().duration()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Duration<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Duration {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Duration<'a> {
+impl Duration {
     /// Get Layer 3 Attack By Duration Time Series
     ///
     /// Percentage distribution of attacks by duration over time.
@@ -20,10 +20,7 @@ impl<'a> Duration<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &DurationGetParams,
-    ) -> crate::Call<'a, DurationGetResponse> {
+    pub fn get(&self, params: &DurationGetParams) -> crate::Call<DurationGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<DurationGetResponse>)
     }

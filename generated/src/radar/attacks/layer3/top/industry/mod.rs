@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer3.top.industry` resource: `client.radar().attacks().layer3().top().industry()`.
 /// `client.radar().attacks().layer3().top().industry()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Industry<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Industry {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Industry<'a> {
+impl Industry {
     /// Get top Industry of attack
     ///
     /// Get the Industry of attacks.
@@ -20,10 +20,7 @@ impl<'a> Industry<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &IndustryGetParams,
-    ) -> crate::Call<'a, IndustryGetResponse> {
+    pub fn get(&self, params: &IndustryGetParams) -> crate::Call<IndustryGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<IndustryGetResponse>)
     }

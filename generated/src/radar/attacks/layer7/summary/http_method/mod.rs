@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer7.summary.http_method` resource: `client.radar().attacks().layer7().summary().http_method()`.
 /// `client.radar().attacks().layer7().summary().http_method()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpMethod<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct HttpMethod {
+    pub(crate) client: crate::Client,
 }
-impl<'a> HttpMethod<'a> {
+impl HttpMethod {
     /// Get HTTP Method Summary
     ///
     /// Percentage distribution of attacks by http method used.
@@ -23,7 +23,7 @@ impl<'a> HttpMethod<'a> {
     pub fn get(
         &self,
         params: &HttpMethodGetParams,
-    ) -> crate::Call<'a, HttpMethodGetResponse> {
+    ) -> crate::Call<HttpMethodGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<HttpMethodGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer7.summary.managed_rules` resource: `client.radar().attacks().layer7().summary().managed_rules()`.
 /// `client.radar().attacks().layer7().summary().managed_rules()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ManagedRules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ManagedRules {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ManagedRules<'a> {
+impl ManagedRules {
     /// Get Managed Rules Summary
     ///
     /// Percentage distribution of attacks by managed rules used.
@@ -23,7 +23,7 @@ impl<'a> ManagedRules<'a> {
     pub fn get(
         &self,
         params: &ManagedRuleGetParams,
-    ) -> crate::Call<'a, ManagedRuleGetResponse> {
+    ) -> crate::Call<ManagedRuleGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<ManagedRuleGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer7.summary.mitigation_product` resource: `client.radar().attacks().layer7().summary().mitigation_product()`.
 /// `client.radar().attacks().layer7().summary().mitigation_product()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct MitigationProduct<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct MitigationProduct {
+    pub(crate) client: crate::Client,
 }
-impl<'a> MitigationProduct<'a> {
+impl MitigationProduct {
     /// Get Mitigation Product Summary
     ///
     /// Percentage distribution of attacks by mitigation product used.
@@ -23,7 +23,7 @@ impl<'a> MitigationProduct<'a> {
     pub fn get(
         &self,
         params: &MitigationProductGetParams,
-    ) -> crate::Call<'a, MitigationProductGetResponse> {
+    ) -> crate::Call<MitigationProductGetResponse> {
         self.client
             .call(
                 request_get(params),

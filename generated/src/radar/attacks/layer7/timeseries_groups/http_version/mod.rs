@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer7.timeseries_groups.http_version` resource: `client.radar().attacks().layer7().timeseries_groups().http_version()`.
 /// `client.radar().attacks().layer7().timeseries_groups().http_version()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpVersion<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct HttpVersion {
+    pub(crate) client: crate::Client,
 }
-impl<'a> HttpVersion<'a> {
+impl HttpVersion {
     /// Get Layer 7 Attacks By HTTP Version Time Series
     ///
     /// Percentage distribution of attacks by http version used over time.
@@ -23,7 +23,7 @@ impl<'a> HttpVersion<'a> {
     pub fn get(
         &self,
         params: &HttpVersionGetParams,
-    ) -> crate::Call<'a, HttpVersionGetResponse> {
+    ) -> crate::Call<HttpVersionGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<HttpVersionGetResponse>)
     }

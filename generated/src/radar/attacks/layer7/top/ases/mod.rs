@@ -5,15 +5,15 @@
 //! The `radar.attacks.layer7.top.ases` resource: `client.radar().attacks().layer7().top().ases()`.
 pub mod origin;
 /// `client.radar().attacks().layer7().top().ases()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Ases<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Ases {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Ases<'a> {
+impl Ases {
     /// `origin`: `.radar().attacks().layer7().top().ases().origin()`
-    pub fn origin(&self) -> origin::Origin<'a> {
+    pub fn origin(&self) -> origin::Origin {
         origin::Origin {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

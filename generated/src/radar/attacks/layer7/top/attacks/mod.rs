@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer7.top.attacks` resource: `client.radar().attacks().layer7().top().attacks()`.
 /// `client.radar().attacks().layer7().top().attacks()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Attacks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Attacks {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Attacks<'a> {
+impl Attacks {
     /// Get Top Attack Pairs (origin and target locations) By Layer 7 Attacks
     ///
     /// Get the top attacks from origin to target location. Values are a percentage out of the total layer 7 attacks (with billing country). The attack magnitude can be defined by the number of mitigated requests or by the number of zones affected. You can optionally limit the number of attacks per origin/target location (useful if all the top attacks are from or to the same location).
@@ -20,7 +20,7 @@ impl<'a> Attacks<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &AttackGetParams) -> crate::Call<'a, AttackGetResponse> {
+    pub fn get(&self, params: &AttackGetParams) -> crate::Call<AttackGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<AttackGetResponse>)
     }
 }

@@ -6,21 +6,21 @@
 pub mod origin;
 pub mod target;
 /// `client.radar().attacks().layer7().top().locations()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Locations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Locations {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Locations<'a> {
+impl Locations {
     /// `origin`: `.radar().attacks().layer7().top().locations().origin()`
-    pub fn origin(&self) -> origin::Origin<'a> {
+    pub fn origin(&self) -> origin::Origin {
         origin::Origin {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `target`: `.radar().attacks().layer7().top().locations().target()`
-    pub fn target(&self) -> target::Target<'a> {
+    pub fn target(&self) -> target::Target {
         target::Target {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer7.top.vertical` resource: `client.radar().attacks().layer7().top().vertical()`.
 /// `client.radar().attacks().layer7().top().vertical()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Vertical<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Vertical {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Vertical<'a> {
+impl Vertical {
     /// Get top Verticals of attack
     ///
     /// Get the Verticals of attacks.
@@ -20,10 +20,7 @@ impl<'a> Vertical<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &VerticalGetParams,
-    ) -> crate::Call<'a, VerticalGetResponse> {
+    pub fn get(&self, params: &VerticalGetParams) -> crate::Call<VerticalGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<VerticalGetResponse>)
     }

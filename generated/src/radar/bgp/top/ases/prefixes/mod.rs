@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.bgp.top.ases.prefixes` resource: `client.radar().bgp().top().ases().prefixes()`.
 /// `client.radar().bgp().top().ases().prefixes()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Prefixes<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Prefixes {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Prefixes<'a> {
+impl Prefixes {
     /// Get list of ASNs ordered by prefix count
     ///
     /// Get the full list of autonomous systems on the global routing table ordered by announced prefixes count. The data comes from public BGP MRT data archives and updates every 2 hours.
@@ -20,7 +20,7 @@ impl<'a> Prefixes<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &PrefixGetParams) -> crate::Call<'a, PrefixGetResponse> {
+    pub fn get(&self, params: &PrefixGetParams) -> crate::Call<PrefixGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<PrefixGetResponse>)
     }
 }

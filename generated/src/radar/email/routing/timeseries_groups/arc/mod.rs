@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.routing.timeseries_groups.arc` resource: `client.radar().email().routing().timeseries_groups().arc()`.
 /// `client.radar().email().routing().timeseries_groups().arc()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Arc<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Arc {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Arc<'a> {
+impl Arc {
     /// Get ARC Validations Time Series
     ///
     /// Percentage distribution of emails classified per Arc validation over time.
@@ -20,7 +20,7 @@ impl<'a> Arc<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &ArcGetParams) -> crate::Call<'a, ArcGetResponse> {
+    pub fn get(&self, params: &ArcGetParams) -> crate::Call<ArcGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<ArcGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.routing.timeseries_groups.dkim` resource: `client.radar().email().routing().timeseries_groups().dkim()`.
 /// `client.radar().email().routing().timeseries_groups().dkim()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dkim<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dkim {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Dkim<'a> {
+impl Dkim {
     /// Get DKIM Validations Time Series
     ///
     /// Percentage distribution of emails classified per DKIM validation over time.
@@ -20,7 +20,7 @@ impl<'a> Dkim<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &DkimGetParams) -> crate::Call<'a, DkimGetResponse> {
+    pub fn get(&self, params: &DkimGetParams) -> crate::Call<DkimGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<DkimGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.routing.timeseries_groups.dmarc` resource: `client.radar().email().routing().timeseries_groups().dmarc()`.
 /// `client.radar().email().routing().timeseries_groups().dmarc()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Dmarc<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Dmarc {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Dmarc<'a> {
+impl Dmarc {
     /// Get DMARC Validations Time Series
     ///
     /// Percentage distribution of emails classified per DMARC validation over time.
@@ -20,7 +20,7 @@ impl<'a> Dmarc<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &DmarcGetParams) -> crate::Call<'a, DmarcGetResponse> {
+    pub fn get(&self, params: &DmarcGetParams) -> crate::Call<DmarcGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<DmarcGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.routing.timeseries_groups.encrypted` resource: `client.radar().email().routing().timeseries_groups().encrypted()`.
 /// `client.radar().email().routing().timeseries_groups().encrypted()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Encrypted<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Encrypted {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Encrypted<'a> {
+impl Encrypted {
     /// Get Encrypted Time Series
     ///
     /// Percentage distribution of emails by Encrypted over time.
@@ -20,10 +20,7 @@ impl<'a> Encrypted<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &EncryptedGetParams,
-    ) -> crate::Call<'a, EncryptedGetResponse> {
+    pub fn get(&self, params: &EncryptedGetParams) -> crate::Call<EncryptedGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<EncryptedGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.security.summary.spam` resource: `client.radar().email().security().summary().spam()`.
 /// `client.radar().email().security().summary().spam()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Spam<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Spam {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Spam<'a> {
+impl Spam {
     /// Get SPAM Summary
     ///
     /// Proportion of emails categorized as either spam or legitimate (non-spam).
@@ -20,7 +20,7 @@ impl<'a> Spam<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &SpamGetParams) -> crate::Call<'a, SpamGetResponse> {
+    pub fn get(&self, params: &SpamGetParams) -> crate::Call<SpamGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<SpamGetResponse>)
     }
 }

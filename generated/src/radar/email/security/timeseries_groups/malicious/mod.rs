@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.security.timeseries_groups.malicious` resource: `client.radar().email().security().timeseries_groups().malicious()`.
 /// `client.radar().email().security().timeseries_groups().malicious()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Malicious<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Malicious {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Malicious<'a> {
+impl Malicious {
     /// Get MALICIOUS Validations Time Series
     ///
     /// Percentage distribution of emails classified as MALICIOUS over time.
@@ -20,10 +20,7 @@ impl<'a> Malicious<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(
-        &self,
-        params: &MaliciousGetParams,
-    ) -> crate::Call<'a, MaliciousGetResponse> {
+    pub fn get(&self, params: &MaliciousGetParams) -> crate::Call<MaliciousGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<MaliciousGetResponse>)
     }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.security.timeseries_groups.spf` resource: `client.radar().email().security().timeseries_groups().spf()`.
 /// `client.radar().email().security().timeseries_groups().spf()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Spf<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Spf {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Spf<'a> {
+impl Spf {
     /// Get SPF Validations Time Series
     ///
     /// Percentage distribution of emails classified per SPF validation over time.
@@ -20,7 +20,7 @@ impl<'a> Spf<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &SpfGetParams) -> crate::Call<'a, SpfGetResponse> {
+    pub fn get(&self, params: &SpfGetParams) -> crate::Call<SpfGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<SpfGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.security.timeseries_groups.spoof` resource: `client.radar().email().security().timeseries_groups().spoof()`.
 /// `client.radar().email().security().timeseries_groups().spoof()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Spoof<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Spoof {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Spoof<'a> {
+impl Spoof {
     /// Get SPOOF Validations Time Series
     ///
     /// Percentage distribution of emails classified as SPOOF over time.
@@ -20,7 +20,7 @@ impl<'a> Spoof<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &SpoofGetParams) -> crate::Call<'a, SpoofGetResponse> {
+    pub fn get(&self, params: &SpoofGetParams) -> crate::Call<SpoofGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<SpoofGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.security.timeseries_groups.threat_category` resource: `client.radar().email().security().timeseries_groups().threat_category()`.
 /// `client.radar().email().security().timeseries_groups().threat_category()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct ThreatCategory<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct ThreatCategory {
+    pub(crate) client: crate::Client,
 }
-impl<'a> ThreatCategory<'a> {
+impl ThreatCategory {
     /// Get Threat Categories Time Series
     ///
     /// Percentage distribution of emails classified in Threat Categories over time.
@@ -23,7 +23,7 @@ impl<'a> ThreatCategory<'a> {
     pub fn get(
         &self,
         params: &ThreatCategoryGetParams,
-    ) -> crate::Call<'a, ThreatCategoryGetResponse> {
+    ) -> crate::Call<ThreatCategoryGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<ThreatCategoryGetResponse>)
     }

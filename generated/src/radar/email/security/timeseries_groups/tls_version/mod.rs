@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.security.timeseries_groups.tls_version` resource: `client.radar().email().security().timeseries_groups().tls_version()`.
 /// `client.radar().email().security().timeseries_groups().tls_version()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TlsVersion<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TlsVersion {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TlsVersion<'a> {
+impl TlsVersion {
     /// Get TLS Version Time Series
     ///
     /// Percentage distribution of emails classified per TLS Version over time.
@@ -23,7 +23,7 @@ impl<'a> TlsVersion<'a> {
     pub fn get(
         &self,
         params: &TlsVersionGetParams,
-    ) -> crate::Call<'a, TlsVersionGetResponse> {
+    ) -> crate::Call<TlsVersionGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<TlsVersionGetResponse>)
     }

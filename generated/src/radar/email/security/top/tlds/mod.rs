@@ -7,25 +7,27 @@ pub mod malicious;
 pub mod spam;
 pub mod spoof;
 /// `client.radar().email().security().top().tlds()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tlds<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tlds {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tlds<'a> {
+impl Tlds {
     /// `malicious`: `.radar().email().security().top().tlds().malicious()`
-    pub fn malicious(&self) -> malicious::Malicious<'a> {
+    pub fn malicious(&self) -> malicious::Malicious {
         malicious::Malicious {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// `spam`: `.radar().email().security().top().tlds().spam()`
-    pub fn spam(&self) -> spam::Spam<'a> {
-        spam::Spam { client: self.client }
+    pub fn spam(&self) -> spam::Spam {
+        spam::Spam {
+            client: self.client.clone(),
+        }
     }
     /// `spoof`: `.radar().email().security().top().tlds().spoof()`
-    pub fn spoof(&self) -> spoof::Spoof<'a> {
+    pub fn spoof(&self) -> spoof::Spoof {
         spoof::Spoof {
-            client: self.client,
+            client: self.client.clone(),
         }
     }
     /// Get Top TLDs By Email Messages
@@ -39,7 +41,7 @@ impl<'a> Tlds<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &TldGetParams) -> crate::Call<'a, TldGetResponse> {
+    pub fn get(&self, params: &TldGetParams) -> crate::Call<TldGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<TldGetResponse>)
     }
 }

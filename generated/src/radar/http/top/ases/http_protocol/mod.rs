@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.top.ases.http_protocol` resource: `client.radar().http().top().ases().http_protocol()`.
 /// `client.radar().http().top().ases().http_protocol()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpProtocol<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct HttpProtocol {
+    pub(crate) client: crate::Client,
 }
-impl<'a> HttpProtocol<'a> {
+impl HttpProtocol {
     /// Get Top Autonomous Systems By HTTP Protocol
     ///
     /// Get the top autonomous systems (AS), by HTTP traffic, of the requested HTTP protocol. Values are a percentage out of the total traffic.
@@ -24,7 +24,7 @@ impl<'a> HttpProtocol<'a> {
         &self,
         http_protocol: &HttpProtocolGetParamsHttpProtocol,
         params: &HttpProtocolGetParams,
-    ) -> crate::Call<'a, HttpProtocolGetResponse> {
+    ) -> crate::Call<HttpProtocolGetResponse> {
         self.client
             .call(
                 request_get(http_protocol, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.top.ases.http_version` resource: `client.radar().http().top().ases().http_version()`.
 /// `client.radar().http().top().ases().http_version()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpVersion<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct HttpVersion {
+    pub(crate) client: crate::Client,
 }
-impl<'a> HttpVersion<'a> {
+impl HttpVersion {
     /// Get Top Autonomous Systems By HTTP Version
     ///
     /// Get the top autonomous systems (AS), by HTTP traffic, of the requested HTTP protocol version. Values are a percentage out of the total traffic.
@@ -24,7 +24,7 @@ impl<'a> HttpVersion<'a> {
         &self,
         http_version: &HttpVersionGetParamsHttpVersion,
         params: &HttpVersionGetParams,
-    ) -> crate::Call<'a, HttpVersionGetResponse> {
+    ) -> crate::Call<HttpVersionGetResponse> {
         self.client
             .call(
                 request_get(http_version, params),

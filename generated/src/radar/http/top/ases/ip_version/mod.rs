@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.top.ases.ip_version` resource: `client.radar().http().top().ases().ip_version()`.
 /// `client.radar().http().top().ases().ip_version()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct IpVersion<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct IpVersion {
+    pub(crate) client: crate::Client,
 }
-impl<'a> IpVersion<'a> {
+impl IpVersion {
     /// Get Top Autonomous Systems By IP Version
     ///
     /// Get the top autonomous systems, by HTTP traffic, of the requested IP protocol version. Values are a percentage out of the total traffic.
@@ -24,7 +24,7 @@ impl<'a> IpVersion<'a> {
         &self,
         ip_version: &IpVersionGetParamsIpVersion,
         params: &IpVersionGetParams,
-    ) -> crate::Call<'a, IpVersionGetResponse> {
+    ) -> crate::Call<IpVersionGetResponse> {
         self.client
             .call(
                 request_get(ip_version, params),

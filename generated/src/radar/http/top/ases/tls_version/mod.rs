@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.top.ases.tls_version` resource: `client.radar().http().top().ases().tls_version()`.
 /// `client.radar().http().top().ases().tls_version()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct TlsVersion<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct TlsVersion {
+    pub(crate) client: crate::Client,
 }
-impl<'a> TlsVersion<'a> {
+impl TlsVersion {
     /// Get Top Autonomous Systems By TLS Version
     ///
     /// Get the top autonomous systems (AS), by HTTP traffic, of the requested TLS protocol version. Values are a percentage out of the total traffic.
@@ -24,7 +24,7 @@ impl<'a> TlsVersion<'a> {
         &self,
         tls_version: &TlsVersionGetParamsTlsVersion,
         params: &TlsVersionGetParams,
-    ) -> crate::Call<'a, TlsVersionGetResponse> {
+    ) -> crate::Call<TlsVersionGetResponse> {
         self.client
             .call(
                 request_get(tls_version, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.top.locations.bot_class` resource: `client.radar().http().top().locations().bot_class()`.
 /// `client.radar().http().top().locations().bot_class()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct BotClass<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct BotClass {
+    pub(crate) client: crate::Client,
 }
-impl<'a> BotClass<'a> {
+impl BotClass {
     /// Get Top Locations By Bot Class
     ///
     /// Get the top locations, by HTTP traffic, of the requested bot class. These two categories use Cloudflare's bot score - refer to [Bot scores])https://developers.cloudflare.com/bots/concepts/bot-score). Values are a percentage out of the total traffic.
@@ -24,7 +24,7 @@ impl<'a> BotClass<'a> {
         &self,
         bot_class: &BotClassGetParamsBotClass,
         params: &BotClassGetParams,
-    ) -> crate::Call<'a, BotClassGetResponse> {
+    ) -> crate::Call<BotClassGetResponse> {
         self.client
             .call(
                 request_get(bot_class, params),

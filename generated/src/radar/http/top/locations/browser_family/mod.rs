@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.top.locations.browser_family` resource: `client.radar().http().top().locations().browser_family()`.
 /// `client.radar().http().top().locations().browser_family()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct BrowserFamily<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct BrowserFamily {
+    pub(crate) client: crate::Client,
 }
-impl<'a> BrowserFamily<'a> {
+impl BrowserFamily {
     /// Get Top Locations By Browser Family
     ///
     /// Get the top locations, by HTTP traffic, of the requested browser family. Values are a percentage out of the total traffic.
@@ -24,7 +24,7 @@ impl<'a> BrowserFamily<'a> {
         &self,
         browser_family: &BrowserFamilyGetParamsBrowserFamily,
         params: &BrowserFamilyGetParams,
-    ) -> crate::Call<'a, BrowserFamilyGetResponse> {
+    ) -> crate::Call<BrowserFamilyGetResponse> {
         self.client
             .call(
                 request_get(browser_family, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.top.locations.device_type` resource: `client.radar().http().top().locations().device_type()`.
 /// `client.radar().http().top().locations().device_type()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct DeviceType<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct DeviceType {
+    pub(crate) client: crate::Client,
 }
-impl<'a> DeviceType<'a> {
+impl DeviceType {
     /// Get Top Locations By Device Type
     ///
     /// Get the top locations, by HTTP traffic, of the requested device type. Values are a percentage out of the total traffic.
@@ -24,7 +24,7 @@ impl<'a> DeviceType<'a> {
         &self,
         device_type: &DeviceTypeGetParamsDeviceType,
         params: &DeviceTypeGetParams,
-    ) -> crate::Call<'a, DeviceTypeGetResponse> {
+    ) -> crate::Call<DeviceTypeGetResponse> {
         self.client
             .call(
                 request_get(device_type, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.http.top.locations.os` resource: `client.radar().http().top().locations().os()`.
 /// `client.radar().http().top().locations().os()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Os<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Os {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Os<'a> {
+impl Os {
     /// Get Top Locations By Operating System
     ///
     /// Get the top locations, by HTTP traffic, of the requested operating systems. Values are a percentage out of the total traffic.
@@ -24,7 +24,7 @@ impl<'a> Os<'a> {
         &self,
         os: &OGetParamsOs,
         params: &OGetParams,
-    ) -> crate::Call<'a, OGetResponse> {
+    ) -> crate::Call<OGetResponse> {
         self.client.call(request_get(os, params), crate::runtime::json::<OGetResponse>)
     }
 }

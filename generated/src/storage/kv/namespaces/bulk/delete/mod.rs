@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `storage.kv.namespaces.bulk.delete` resource: `client.storage().kv().namespaces().bulk().delete()`.
 /// `client.storage().kv().namespaces().bulk().delete()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Delete<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Delete {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Delete<'a> {
+impl Delete {
     /// Delete multiple key-value pairs
     ///
     /// Remove multiple KV pairs from the namespace. Body should be an array of up to 10,000 keys to be removed.
@@ -24,7 +24,7 @@ impl<'a> Delete<'a> {
         &self,
         dispatch_namespace: &str,
         params: &DeleteCreateParams,
-    ) -> crate::Call<'a, DeleteCreateResponse> {
+    ) -> crate::Call<DeleteCreateResponse> {
         self.client
             .call(
                 request_create(dispatch_namespace, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `vectorize.v2.indexes.metadata_index.create` resource: `client.vectorize().v2().indexes().metadata_index().create()`.
 /// `client.vectorize().v2().indexes().metadata_index().create()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Create<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Create {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Create<'a> {
+impl Create {
     /// Create Metadata Index
     ///
     /// Enable metadata filtering based on metadata property. Limited to 10 properties.
@@ -24,7 +24,7 @@ impl<'a> Create<'a> {
         &self,
         index_name: &str,
         params: &CreateCreateParams,
-    ) -> crate::Call<'a, CreateCreateResponse> {
+    ) -> crate::Call<CreateCreateResponse> {
         self.client
             .call(
                 request_create(index_name, params),

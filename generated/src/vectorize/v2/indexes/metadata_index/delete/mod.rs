@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `vectorize.v2.indexes.metadata_index.delete` resource: `client.vectorize().v2().indexes().metadata_index().delete()`.
 /// `client.vectorize().v2().indexes().metadata_index().delete()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Delete<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Delete {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Delete<'a> {
+impl Delete {
     /// Delete Metadata Index
     ///
     /// Allow Vectorize to delete the specified metadata index.
@@ -24,7 +24,7 @@ impl<'a> Delete<'a> {
         &self,
         index_name: &str,
         params: &DeleteCreateParams,
-    ) -> crate::Call<'a, DeleteCreateResponse> {
+    ) -> crate::Call<DeleteCreateResponse> {
         self.client
             .call(
                 request_create(index_name, params),

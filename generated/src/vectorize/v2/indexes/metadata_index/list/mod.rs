@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `vectorize.v2.indexes.metadata_index.list` resource: `client.vectorize().v2().indexes().metadata_index().list()`.
 /// `client.vectorize().v2().indexes().metadata_index().list()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct List<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct List {
+    pub(crate) client: crate::Client,
 }
-impl<'a> List<'a> {
+impl List {
     /// List Metadata Indexes
     ///
     /// List Metadata Indexes for the specified Vectorize Index.
@@ -24,7 +24,7 @@ impl<'a> List<'a> {
         &self,
         index_name: &str,
         params: &ListCreateParams,
-    ) -> crate::Call<'a, ListCreateResponse> {
+    ) -> crate::Call<ListCreateResponse> {
         self.client
             .call(
                 request_create(index_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `web3.hostnames.ipfs_universal_path.content_list.entries` resource: `client.web3().hostnames().ipfs_universal_path().content_list().entries()`.
 /// `client.web3().hostnames().ipfs_universal_path().content_list().entries()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Entries<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Entries {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Entries<'a> {
+impl Entries {
     /// List IPFS Universal Path Gateway Content List Entries
     ///
     /// `GET /zones/{zone_identifier}/web3/hostnames/{identifier}/ipfs_universal_path/content_list/entries` (operation `web3-hostname-list-ipfs-universal-path-gateway-content-list-entries`)
@@ -22,7 +22,7 @@ impl<'a> Entries<'a> {
         &self,
         identifier: &str,
         params: &EntryGetParams,
-    ) -> crate::Call<'a, EntryGetResponse> {
+    ) -> crate::Call<EntryGetResponse> {
         self.client
             .call(
                 request_get(identifier, params),
@@ -42,7 +42,7 @@ impl<'a> Entries<'a> {
         &self,
         identifier: &str,
         params: &EntryCreateParams,
-    ) -> crate::Call<'a, EntryCreateResponse> {
+    ) -> crate::Call<EntryCreateResponse> {
         self.client
             .call(
                 request_create(identifier, params),
@@ -64,7 +64,6 @@ impl<'a> Entries<'a> {
         content_list_entry_identifier: &str,
         params: &EntryWeb3HostnameIpfsUniversalPathGatewayContentList6cb98167Params,
     ) -> crate::Call<
-        'a,
         EntryWeb3HostnameIpfsUniversalPathGatewayContentList6cb98167Response,
     > {
         self.client
@@ -93,7 +92,7 @@ impl<'a> Entries<'a> {
         identifier: &str,
         content_list_entry_identifier: &str,
         params: &EntryUpdateParams,
-    ) -> crate::Call<'a, EntryUpdateResponse> {
+    ) -> crate::Call<EntryUpdateResponse> {
         self.client
             .call(
                 request_update(identifier, content_list_entry_identifier, params),
@@ -114,7 +113,7 @@ impl<'a> Entries<'a> {
         identifier: &str,
         content_list_entry_identifier: &str,
         params: &EntryDeleteParams,
-    ) -> crate::Call<'a, EntryDeleteResponse> {
+    ) -> crate::Call<EntryDeleteResponse> {
         self.client
             .call(
                 request_delete(identifier, content_list_entry_identifier, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.dispatch.namespaces.scripts.bindings` resource: `client.workers().dispatch().namespaces().scripts().bindings()`.
 /// `client.workers().dispatch().namespaces().scripts().bindings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Bindings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Bindings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Bindings<'a> {
+impl Bindings {
     /// Get Script Bindings
     ///
     /// Fetch script bindings from a script uploaded to a Workers for Platforms namespace.
@@ -25,7 +25,7 @@ impl<'a> Bindings<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &BindingListParams,
-    ) -> crate::Call<'a, BindingListResponse> {
+    ) -> crate::Call<BindingListResponse> {
         self.client
             .call(
                 request_list(dispatch_namespace, script_name, params),

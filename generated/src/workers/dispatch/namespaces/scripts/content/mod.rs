@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.dispatch.namespaces.scripts.content` resource: `client.workers().dispatch().namespaces().scripts().content()`.
 /// `client.workers().dispatch().namespaces().scripts().content()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Content<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Content<'a> {
+impl Content {
     /// Get Script Content
     ///
     /// Fetch script content from a script uploaded to a Workers for Platforms namespace.
@@ -25,7 +25,7 @@ impl<'a> Content<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &ContentGetParams,
-    ) -> crate::Call<'a, ContentGetResponse> {
+    ) -> crate::Call<ContentGetResponse> {
         self.client
             .call(
                 request_get(dispatch_namespace, script_name, params),
@@ -48,7 +48,7 @@ impl<'a> Content<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &ContentUpdateParams,
-    ) -> crate::Call<'a, ContentUpdateResponse> {
+    ) -> crate::Call<ContentUpdateResponse> {
         self.client
             .call(
                 request_update(dispatch_namespace, script_name, params),

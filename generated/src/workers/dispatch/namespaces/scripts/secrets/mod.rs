@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.dispatch.namespaces.scripts.secrets` resource: `client.workers().dispatch().namespaces().scripts().secrets()`.
 /// `client.workers().dispatch().namespaces().scripts().secrets()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Secrets<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Secrets<'a> {
+impl Secrets {
     /// Get Script Secrets
     ///
     /// Fetch secrets from a script uploaded to a Workers for Platforms namespace.
@@ -25,7 +25,7 @@ impl<'a> Secrets<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &SecretListParams,
-    ) -> crate::Call<'a, SecretListResponse> {
+    ) -> crate::Call<SecretListResponse> {
         self.client
             .call(
                 request_list(dispatch_namespace, script_name, params),
@@ -48,7 +48,7 @@ impl<'a> Secrets<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &SecretUpdateParams,
-    ) -> crate::Call<'a, SecretUpdateResponse> {
+    ) -> crate::Call<SecretUpdateResponse> {
         self.client
             .call(
                 request_update(dispatch_namespace, script_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.dispatch.namespaces.scripts.settings` resource: `client.workers().dispatch().namespaces().scripts().settings()`.
 /// `client.workers().dispatch().namespaces().scripts().settings()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Settings<'a> {
+impl Settings {
     /// Get Script Settings
     ///
     /// Get script settings from a script uploaded to a Workers for Platforms namespace.
@@ -25,7 +25,7 @@ impl<'a> Settings<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &SettingGetParams,
-    ) -> crate::Call<'a, SettingGetResponse> {
+    ) -> crate::Call<SettingGetResponse> {
         self.client
             .call(
                 request_get(dispatch_namespace, script_name, params),
@@ -48,7 +48,7 @@ impl<'a> Settings<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &SettingEditParams,
-    ) -> crate::Call<'a, SettingEditResponse> {
+    ) -> crate::Call<SettingEditResponse> {
         self.client
             .call(
                 request_edit(dispatch_namespace, script_name, params),

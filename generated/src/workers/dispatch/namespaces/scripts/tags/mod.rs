@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `workers.dispatch.namespaces.scripts.tags` resource: `client.workers().dispatch().namespaces().scripts().tags()`.
 /// `client.workers().dispatch().namespaces().scripts().tags()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Tags<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Tags {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Tags<'a> {
+impl Tags {
     /// Get Script Tags
     ///
     /// Fetch tags from a script uploaded to a Workers for Platforms namespace.
@@ -25,7 +25,7 @@ impl<'a> Tags<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &TagListParams,
-    ) -> crate::Call<'a, TagListResponse> {
+    ) -> crate::Call<TagListResponse> {
         self.client
             .call(
                 request_list(dispatch_namespace, script_name, params),
@@ -48,7 +48,7 @@ impl<'a> Tags<'a> {
         dispatch_namespace: &str,
         script_name: &str,
         params: &TagUpdateParams,
-    ) -> crate::Call<'a, TagUpdateResponse> {
+    ) -> crate::Call<TagUpdateResponse> {
         self.client
             .call(
                 request_update(dispatch_namespace, script_name, params),
@@ -72,7 +72,7 @@ impl<'a> Tags<'a> {
         script_name: &str,
         tag_name: &str,
         params: &TagNamespaceWorkerPutScriptTagParams,
-    ) -> crate::Call<'a, TagNamespaceWorkerPutScriptTagResponse> {
+    ) -> crate::Call<TagNamespaceWorkerPutScriptTagResponse> {
         self.client
             .call(
                 request_namespace_worker_put_script_tag(
@@ -101,7 +101,7 @@ impl<'a> Tags<'a> {
         script_name: &str,
         tag_name: &str,
         params: &TagDeleteParams,
-    ) -> crate::Call<'a, TagDeleteResponse> {
+    ) -> crate::Call<TagDeleteResponse> {
         self.client
             .call(
                 request_delete(dispatch_namespace, script_name, tag_name, params),

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer3.top.locations.target` resource: `client.radar().attacks().layer3().top().locations().target()`.
 /// `client.radar().attacks().layer3().top().locations().target()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Target<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Target<'a> {
+impl Target {
     /// Get top target locations of attack
     ///
     /// Get the target locations of attacks.
@@ -20,7 +20,7 @@ impl<'a> Target<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &TargetGetParams) -> crate::Call<'a, TargetGetResponse> {
+    pub fn get(&self, params: &TargetGetParams) -> crate::Call<TargetGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<TargetGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.attacks.layer7.top.locations.origin` resource: `client.radar().attacks().layer7().top().locations().origin()`.
 /// `client.radar().attacks().layer7().top().locations().origin()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Origin<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Origin<'a> {
+impl Origin {
     /// Get Top Origin Locations By Layer 7 Attacks
     ///
     /// Get the top origin locations of and by layer 7 attacks. Values are a percentage out of the total layer 7 attacks. The origin location is determined by the client IP.
@@ -20,7 +20,7 @@ impl<'a> Origin<'a> {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`404`: Not found); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &OriginGetParams) -> crate::Call<'a, OriginGetResponse> {
+    pub fn get(&self, params: &OriginGetParams) -> crate::Call<OriginGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<OriginGetResponse>)
     }
 }

@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.security.top.tlds.malicious` resource: `client.radar().email().security().top().tlds().malicious()`.
 /// `client.radar().email().security().top().tlds().malicious()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Malicious<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Malicious {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Malicious<'a> {
+impl Malicious {
     /// Get Top TLDs By Malicious Classification
     ///
     /// Get the TLDs by emails classified as malicious or not.
@@ -24,7 +24,7 @@ impl<'a> Malicious<'a> {
         &self,
         malicious: &MaliciousGetParamsMalicious,
         params: &MaliciousGetParams,
-    ) -> crate::Call<'a, MaliciousGetResponse> {
+    ) -> crate::Call<MaliciousGetResponse> {
         self.client
             .call(
                 request_get(malicious, params),

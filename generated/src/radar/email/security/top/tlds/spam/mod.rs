@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.security.top.tlds.spam` resource: `client.radar().email().security().top().tlds().spam()`.
 /// `client.radar().email().security().top().tlds().spam()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Spam<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Spam {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Spam<'a> {
+impl Spam {
     /// Get Top TLDs By Spam Classification
     ///
     /// Get the top TLDs by emails classified as Spam or not.
@@ -24,7 +24,7 @@ impl<'a> Spam<'a> {
         &self,
         spam: &SpamGetParamsSpam,
         params: &SpamGetParams,
-    ) -> crate::Call<'a, SpamGetResponse> {
+    ) -> crate::Call<SpamGetResponse> {
         self.client
             .call(request_get(spam, params), crate::runtime::json::<SpamGetResponse>)
     }

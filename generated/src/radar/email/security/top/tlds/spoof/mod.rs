@@ -4,11 +4,11 @@
 #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 //! The `radar.email.security.top.tlds.spoof` resource: `client.radar().email().security().top().tlds().spoof()`.
 /// `client.radar().email().security().top().tlds().spoof()`: the calls of this resource.
-#[derive(Debug, Clone, Copy)]
-pub struct Spoof<'a> {
-    pub(crate) client: &'a crate::Client,
+#[derive(Debug, Clone)]
+pub struct Spoof {
+    pub(crate) client: crate::Client,
 }
-impl<'a> Spoof<'a> {
+impl Spoof {
     /// Get Top TLDs By Spoof Classification
     ///
     /// Get the TLDs by emails classified as spoof or not.
@@ -24,7 +24,7 @@ impl<'a> Spoof<'a> {
         &self,
         spoof: &SpoofGetParamsSpoof,
         params: &SpoofGetParams,
-    ) -> crate::Call<'a, SpoofGetResponse> {
+    ) -> crate::Call<SpoofGetResponse> {
         self.client
             .call(request_get(spoof, params), crate::runtime::json::<SpoofGetResponse>)
     }
