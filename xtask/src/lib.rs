@@ -1,6 +1,7 @@
 //! The SDK generator behind `cargo xtask codegen`: load the OpenAPI document, lower it to a small
 //! model, emit Rust with quote + prettyplease, write (or check) the crate.
 
+pub mod compile_cost;
 pub mod conformance;
 pub mod emit;
 pub mod ident;
@@ -24,6 +25,18 @@ pub fn repo_spec() -> Result<(PathBuf, Vec<PathBuf>)> {
         root.join(REPO_SPEC),
         load::overlays_in(&root.join(REPO_OVERLAYS))?,
     ))
+}
+
+/// Writes the repository's spec with its overlays applied, as JSON, to `out`; returns `out`.
+pub fn write_effective_spec(out: &Path) -> Result<PathBuf> {
+    let (spec, overlays) = repo_spec()?;
+    let document = load::effective_document(&spec, &overlays)?;
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let text = serde_json::to_vec(&document).context("cannot write the document as JSON")?;
+    std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(out.to_path_buf())
 }
 
 /// The job `cargo xtask codegen` runs: the repository's spec with `overlays`, into `generated/`.

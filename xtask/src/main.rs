@@ -9,6 +9,8 @@ use xtask::{run, Job};
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [--spec PATH [--overlay PATH]... --out DIR [--crate-name NAME]]
        cargo xtask conformance DIR [--out DIR] [--target-dir DIR] [--keep-going] [--verbose]
+       cargo xtask compile-cost [--rounds N] [--out DIR]
+       cargo xtask spec [--out FILE]
 
   codegen                 regenerate generated/ from spec/openapi.json with the overlays in spec/overlays/
   codegen --check         write nothing; fail listing the files that are out of date
@@ -22,7 +24,14 @@ usage: cargo xtask codegen [--check] [--spec PATH [--overlay PATH]... --out DIR 
   --out DIR               where the crates and their shared target/ go (default: target/conformance)
   --target-dir DIR        the cargo target directory the crates share (default: OUT/target)
   --keep-going            run every spec even after one fails (default: stop at the first failure)
-  --verbose               list every generator warning and every example that was only validated";
+  --verbose               list every generator warning and every example that was only validated
+
+  spec                    write the document the SDK is generated from (spec/openapi.json with the overlays
+                          applied) as JSON, to FILE (default target/spec/openapi.json), e.g. for a mock server
+
+  compile-cost            cargo check and cargo build of the SDK with the `rules` feature and with `full`,
+                          beside the 11-operation Lists crate, in alternating rounds (default 3): median wall
+                          time, peak memory and the ratio to that baseline, as a table";
 
 /// Generation builds and drops millions of small token trees: mimalloc is about 1.4x faster at that than the
 /// system allocator (BENCHMARKS.md, section 3).
@@ -44,6 +53,12 @@ fn real_main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("codegen") => codegen(&args[1..]),
         Some("conformance") => conformance(&args[1..]),
+        Some("compile-cost") => compile_cost(&args[1..]),
+        Some("spec") => effective_spec(&args[1..]),
+        Some("measure") => match args.get(1) {
+            Some(program) => xtask::compile_cost::measure_child(program, &args[2..]),
+            None => bail!("`measure` needs a program to run\n{USAGE}"),
+        },
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             Ok(())
@@ -135,6 +150,45 @@ fn codegen(args: &[String]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `cargo xtask spec [--out FILE]`: the document the SDK is generated from (spec/ with its overlays).
+fn effective_spec(args: &[String]) -> Result<()> {
+    let out = match args {
+        [] => xtask::repo_root().join("target/spec/openapi.json"),
+        [flag, path] if flag == "--out" => PathBuf::from(path),
+        _ => bail!("usage: cargo xtask spec [--out FILE]\n{USAGE}"),
+    };
+    let path = xtask::write_effective_spec(&out)?;
+    println!("{}", path.display());
+    Ok(())
+}
+
+fn compile_cost(args: &[String]) -> Result<()> {
+    let mut options = xtask::compile_cost::Options {
+        out: xtask::compile_cost::Options::default_out(),
+        rounds: 3,
+    };
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut value = |flag: &str| {
+            rest.next()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("`{flag}` needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--rounds" => {
+                let text = value("--rounds")?;
+                options.rounds =
+                    text.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+                        anyhow::anyhow!("`--rounds {text}`: a whole number from 1")
+                    })?;
+            }
+            "--out" => options.out = PathBuf::from(value("--out")?),
+            other => bail!("unknown argument `{other}`\n{USAGE}"),
+        }
+    }
+    xtask::compile_cost::run(&options)
 }
 
 fn conformance(args: &[String]) -> Result<()> {

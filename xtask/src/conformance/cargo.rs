@@ -40,6 +40,16 @@ impl Cargo {
         }
     }
 
+    /// The cargo program, as given to `Command`.
+    pub fn program_name(&self) -> String {
+        self.program.to_string_lossy().into_owned()
+    }
+
+    /// The target directory every run shares.
+    pub fn target_dir(&self) -> &Path {
+        &self.target_dir
+    }
+
     /// `cargo ARGS` in `dir`. An error only when cargo cannot be started; a failing build is a `Run`.
     pub fn run(&self, dir: &Path, args: &[&str]) -> Result<Run> {
         let started = Instant::now();
