@@ -62,6 +62,7 @@
 //! | `cache` | 14 | `client.cache()` |
 //! | `calls` | 10 | `client.calls()` |
 //! | `certificate_authorities` | 2 | `client.certificate_authorities()` |
+//! | `certificates` | 4 | `client.certificates()` |
 //! | `cfd_tunnel` | 12 | `client.cfd_tunnel()` |
 //! | `challenges` | 6 | `client.challenges()` |
 //! | `client_certificates` | 5 | `client.client_certificates()` |
@@ -147,8 +148,9 @@
 #![forbid(unsafe_code)]
 mod runtime;
 pub use runtime::{
-    ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, MessageSource,
-    Paginator, RequestOptions, Response, ResponseHeaders, Result, WaitOptions,
+    ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, KeyLocation,
+    MessageSource, Paginator, RequestOptions, Response, ResponseHeaders, Result,
+    WaitOptions,
 };
 /// The HTTP client this crate is built on, whose types appear in its API (`StatusCode`, `HeaderMap`,
 /// `ClientBuilder` for `http_client_builder`...): use it rather than a separately chosen version.
@@ -254,18 +256,7 @@ const SECURITY_1: &[&[runtime::AuthScheme]] = &[
     ],
 ];
 /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
-#[cfg(
-    any(
-        feature = "addressing",
-        feature = "cfd_tunnel",
-        feature = "custom_pages",
-        feature = "intel",
-        feature = "teamnet",
-        feature = "tunnels",
-        feature = "warp_connector",
-        feature = "zerotrust"
-    )
-)]
+#[cfg(any(feature = "addressing", feature = "custom_pages", feature = "intel"))]
 const SECURITY_2: &[&[runtime::AuthScheme]] = &[
     &[
         runtime::AuthScheme::Header("X-Auth-Email"),
@@ -315,9 +306,27 @@ const SECURITY_3: &[&[runtime::AuthScheme]] = &[
 /// Authentication: an API token (`Authorization: Bearer`).
 #[cfg(any(feature = "calls", feature = "r2", feature = "user"))]
 const SECURITY_4: &[&[runtime::AuthScheme]] = &[&[runtime::AuthScheme::Bearer]];
+/// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "warp_connector",
+        feature = "zerotrust"
+    )
+)]
+const SECURITY_5: &[&[runtime::AuthScheme]] = &[
+    &[
+        runtime::AuthScheme::Header("X-Auth-Email"),
+        runtime::AuthScheme::Header("X-Auth-Key"),
+    ],
+    &[runtime::AuthScheme::Bearer],
+    &[runtime::AuthScheme::Header("X-Auth-User-Service-Key")],
+];
 /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or `X-Auth-Email` + `X-Auth-Key`.
 #[cfg(feature = "dex")]
-const SECURITY_5: &[&[runtime::AuthScheme]] = &[
+const SECURITY_6: &[&[runtime::AuthScheme]] = &[
     &[
         runtime::AuthScheme::Header("X-Auth-Email"),
         runtime::AuthScheme::Header("X-Auth-Key"),
@@ -329,7 +338,7 @@ const SECURITY_5: &[&[runtime::AuthScheme]] = &[
 ];
 /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`, or `X-Auth-Email` + `X-Auth-Key`.
 #[cfg(feature = "rulesets")]
-const SECURITY_6: &[&[runtime::AuthScheme]] = &[
+const SECURITY_7: &[&[runtime::AuthScheme]] = &[
     &[runtime::AuthScheme::Bearer],
     &[
         runtime::AuthScheme::Header("X-Auth-Email"),
@@ -340,9 +349,14 @@ const SECURITY_6: &[&[runtime::AuthScheme]] = &[
         runtime::AuthScheme::Header("X-Auth-Key"),
     ],
 ];
+/// Authentication: `X-Auth-User-Service-Key`.
+#[cfg(feature = "certificates")]
+const SECURITY_8: &[&[runtime::AuthScheme]] = &[
+    &[runtime::AuthScheme::Header("X-Auth-User-Service-Key")],
+];
 /// No authentication.
 #[cfg(feature = "ips")]
-const SECURITY_7: &[&[runtime::AuthScheme]] = &[];
+const SECURITY_9: &[&[runtime::AuthScheme]] = &[];
 #[cfg(feature = "access")]
 pub mod access;
 #[cfg(feature = "accounts")]
@@ -383,6 +397,8 @@ pub mod cache;
 pub mod calls;
 #[cfg(feature = "certificate_authorities")]
 pub mod certificate_authorities;
+#[cfg(feature = "certificates")]
+pub mod certificates;
 #[cfg(feature = "cfd_tunnel")]
 pub mod cfd_tunnel;
 #[cfg(feature = "challenges")]

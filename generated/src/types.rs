@@ -26954,6 +26954,13 @@ pub struct TlsCertificatesAndHostnamesCertificateResponseIdOnlyResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+#[cfg(feature = "certificates")]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TlsCertificatesAndHostnamesCertificateResponseSingleIdResult {
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
 #[cfg(feature = "ssl")]
 /// Current status of certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -26981,6 +26988,31 @@ crate::runtime::string_enum!(
     Authorizing = "authorizing", Active = "active", Expired = "expired", Issuing =
     "issuing", TimingOut = "timing_out", PendingDeployment = "pending_deployment" }
 );
+#[cfg(feature = "certificates")]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TlsCertificatesAndHostnamesCertificates {
+    /// The Origin CA certificate. Will be newline-encoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// The Certificate Signing Request (CSR). Must be newline-encoded.
+    pub csr: String,
+    /// When the certificate will expire.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expires_on: Option<::time::OffsetDateTime>,
+    /// Array of hostnames or wildcard names (e.g., *.example.com) bound to the certificate.
+    pub hostnames: Vec<::serde_json::Value>,
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Signature type desired on certificate ("origin-rsa" (rsa), "origin-ecc" (ecdsa), or "keyless-certificate" (for Keyless SSL servers).
+    pub request_type: TlsCertificatesAndHostnamesRequestType,
+    /// The number of days for which the certificate should be valid.
+    pub requested_validity: f64,
+}
 #[cfg(feature = "client_certificates")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesClientCertificate {
@@ -27673,6 +27705,7 @@ pub struct TlsCertificatesAndHostnamesKeylessTunnel {
 }
 #[cfg(
     any(
+        feature = "certificates",
         feature = "client_certificates",
         feature = "custom_certificates",
         feature = "custom_hostnames",
@@ -27918,8 +27951,27 @@ pub struct TlsCertificatesAndHostnamesQuota {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used: Option<i64>,
 }
+#[cfg(feature = "certificates")]
+/// Signature type desired on certificate ("origin-rsa" (rsa), "origin-ecc" (ecdsa), or "keyless-certificate" (for Keyless SSL servers).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TlsCertificatesAndHostnamesRequestType {
+    /// `origin-rsa`
+    OriginRsa,
+    /// `origin-ecc`
+    OriginEcc,
+    /// `keyless-certificate`
+    KeylessCertificate,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "certificates")]
+crate::runtime::string_enum!(
+    open TlsCertificatesAndHostnamesRequestType { OriginRsa = "origin-rsa", OriginEcc =
+    "origin-ecc", KeylessCertificate = "keyless-certificate" }
+);
 #[cfg(
     any(
+        feature = "certificates",
         feature = "client_certificates",
         feature = "custom_certificates",
         feature = "custom_hostnames",
@@ -27997,6 +28049,19 @@ pub struct TlsCertificatesAndHostnamesSchemasCertificateObject {
         with = "::time::serde::rfc3339::option"
     )]
     pub uploaded_on: Option<::time::OffsetDateTime>,
+}
+#[cfg(feature = "certificates")]
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TlsCertificatesAndHostnamesSchemasCertificateResponseCollection {
+    pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
+    pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<TlsCertificatesAndHostnamesCertificates>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
 #[cfg(feature = "ssl")]
 /// Certificate's signature algorithm.

@@ -350,6 +350,14 @@ pub enum Response {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthScheme {
+    /// `type: http, scheme: bearer`.
     Bearer,
+    /// `type: http, scheme: basic`.
+    Basic,
+    /// `type: apiKey, in: header`, with the header's name.
     Header(String),
+    /// `type: apiKey, in: query`, with the parameter's name.
+    Query(String),
+    /// `type: apiKey, in: cookie`, with the cookie's name.
+    Cookie(String),
 }

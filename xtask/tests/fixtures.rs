@@ -320,18 +320,26 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         "files.post.requestBody.content.multipart/form-data.schema: parts beyond the listed properties",
         "exports/.get.responses: only a `default` response and no 2XX one",
         "scripts/{script_name}.put.requestBody.content.multipart/form-data.schema: a multipart body must be an object with `properties` (one part each); the body is sent as `application/javascript` instead",
-        "certificates.get.security: the runtime cannot send user_service_key; those alternatives are left out",
-        "certificates.get: left out of the crate",
+        "grants.get.security: the runtime cannot send oauth; those alternatives are left out",
+        "grants.get: left out of the crate",
     ] {
         assert!(
             warnings.contains(expected),
             "missing `{expected}` in:\n{warnings}"
         );
     }
+    let lib = read(&dir, "src/lib.rs");
     assert!(
-        !read(&dir, "src/lib.rs").contains("pub mod certificates;"),
+        !lib.contains("pub mod grants;"),
         "a call no credentials can authorize is left out"
     );
+    for expected in [
+        "&[runtime::AuthScheme::Header(\"X-Auth-User-Service-Key\")],\n];",
+        "&[runtime::AuthScheme::Basic],",
+        "&[runtime::AuthScheme::Query(\"api_key\"), runtime::AuthScheme::Cookie(\"session\")],",
+    ] {
+        assert!(lib.contains(expected), "missing `{expected}` in:\n{lib}");
+    }
     let settings = read(&dir, "src/hostnames/settings/mod.rs");
     assert!(
         settings.contains("path.param(\"setting_id\", setting_id)?;")

@@ -56,7 +56,7 @@ impl CfdTunnel {
     ///
     /// `GET /accounts/{account_id}/cfd_tunnel` (operation `cloudflare-tunnel-list-cloudflare-tunnels`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -77,7 +77,7 @@ impl CfdTunnel {
     ///
     /// `POST /accounts/{account_id}/cfd_tunnel` (operation `cloudflare-tunnel-create-a-cloudflare-tunnel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -98,7 +98,7 @@ impl CfdTunnel {
     ///
     /// `GET /accounts/{account_id}/cfd_tunnel/{tunnel_id}` (operation `cloudflare-tunnel-get-a-cloudflare-tunnel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -120,7 +120,7 @@ impl CfdTunnel {
     ///
     /// `DELETE /accounts/{account_id}/cfd_tunnel/{tunnel_id}` (operation `cloudflare-tunnel-delete-a-cloudflare-tunnel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -142,7 +142,7 @@ impl CfdTunnel {
     ///
     /// `PATCH /accounts/{account_id}/cfd_tunnel/{tunnel_id}` (operation `cloudflare-tunnel-update-a-cloudflare-tunnel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -222,7 +222,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_create(
@@ -248,7 +248,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_get(
@@ -281,7 +281,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_delete(
@@ -314,7 +314,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_edit(
@@ -347,7 +347,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `list()`.

@@ -45,7 +45,7 @@ fn request_get(params: &IpGetParams) -> crate::Result<crate::runtime::RequestSpe
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_9,
     })
 }
 /// Parameters of `get()`.

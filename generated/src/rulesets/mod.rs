@@ -258,7 +258,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_create(
@@ -279,7 +279,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_get(
@@ -302,7 +302,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_update(
@@ -325,7 +325,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_delete(
@@ -348,7 +348,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_list_zone_rulesets(
@@ -369,7 +369,7 @@ fn request_list_zone_rulesets(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_create_zone_ruleset(
@@ -390,7 +390,7 @@ fn request_create_zone_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_get_zone_ruleset(
@@ -413,7 +413,7 @@ fn request_get_zone_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_update_zone_ruleset(
@@ -436,7 +436,7 @@ fn request_update_zone_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_delete_zone_ruleset(
@@ -459,7 +459,7 @@ fn request_delete_zone_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 /// Parameters of `list()`.

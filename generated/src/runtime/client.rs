@@ -5,18 +5,23 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, COOKIE, USER_AGENT};
 use reqwest::StatusCode;
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use super::auth::{auth_headers, masked_email, CredentialSources, Credentials, Secret};
+use super::auth::{
+    auth_parts, masked_email, ApiKey, AuthPart, CredentialSources, Credentials, KeyLocation,
+    OtherCredentials, Secret,
+};
 use super::call::{Call, RequestOptions, Response};
 use super::decode::{error_response, Decoder};
 use super::error::{Error, Result};
 use super::request::RequestSpec;
 use super::retry::{self, RetryPolicy, Sleeper, RETRY_COUNT_HEADER};
 
+/// The header of Cloudflare's Origin CA key (`user_service_key` in its document).
+const USER_SERVICE_KEY_HEADER: &str = "X-Auth-User-Service-Key";
 const USER_AGENT_VALUE: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 /// Redirects followed by the default HTTP client, all on the same origin.
 const MAX_REDIRECTS: usize = 10;
@@ -65,6 +70,7 @@ pub struct ClientBuilder {
     api_token: Option<Secret>,
     api_email: Option<String>,
     api_key: Option<Secret>,
+    other_credentials: OtherCredentials,
     base_url: Option<String>,
     allow_insecure_http: bool,
     http_client_builder: Option<reqwest::ClientBuilder>,
@@ -82,6 +88,15 @@ impl fmt::Debug for ClientBuilder {
             .field("api_token", &self.api_token)
             .field("api_email", &self.api_email.as_deref().map(masked_email))
             .field("api_key", &self.api_key)
+            .field(
+                "basic_auth",
+                &self
+                    .other_credentials
+                    .basic
+                    .as_ref()
+                    .map(|(user, password)| (user, password)),
+            )
+            .field("api_keys", &self.other_credentials.keys)
             .field("base_url", &self.base_url)
             .field("allow_insecure_http", &self.allow_insecure_http)
             // The caller's builder may carry default headers of its own; only say whether there is one.
@@ -110,6 +125,7 @@ const BUILDER_NAMES: SourceNames = SourceNames {
         token: "api_token(..)",
         email: "api_email(..)",
         key: "api_key(..)",
+        others: "user_service_key(..), basic_auth(..) or api_key_in(..)",
     },
     base_url: "base_url(..)",
 };
@@ -119,6 +135,7 @@ const ENV_NAMES: SourceNames = SourceNames {
         token: "CLOUDFLARE_API_TOKEN",
         email: "CLOUDFLARE_EMAIL",
         key: "CLOUDFLARE_API_KEY",
+        others: "CLOUDFLARE_API_USER_SERVICE_KEY",
     },
     base_url: "CLOUDFLARE_BASE_URL",
 };
@@ -139,6 +156,43 @@ impl ClientBuilder {
     /// Global API key for the legacy email + key mode (`X-Auth-Key`); needs [`Self::api_email`].
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(Secret::new(key.into()));
+        self
+    }
+
+    /// Cloudflare's Origin CA key (`X-Auth-User-Service-Key`), which the Origin CA certificate calls accept.
+    /// It can be given beside a token or an email + key: each call uses the first of its accepted schemes the
+    /// client has.
+    pub fn user_service_key(self, key: impl Into<String>) -> Self {
+        self.api_key_in(KeyLocation::Header, USER_SERVICE_KEY_HEADER, key)
+    }
+
+    /// HTTP basic authentication, for operations whose spec accepts `type: http, scheme: basic`.
+    pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.other_credentials.basic = Some((user.into(), Secret::new(password.into())));
+        self
+    }
+
+    /// An API key for a security scheme of `type: apiKey`: sent in the header, query parameter or cookie
+    /// `name` to the operations that accept that scheme. A key given again for the same place replaces it.
+    pub fn api_key_in(
+        mut self,
+        location: KeyLocation,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        let name = name.into();
+        self.other_credentials.keys.retain(|k| {
+            !(k.location == location
+                && match location {
+                    KeyLocation::Header => k.name.eq_ignore_ascii_case(&name),
+                    _ => k.name == name,
+                })
+        });
+        self.other_credentials.keys.push(ApiKey {
+            location,
+            name,
+            value: Secret::new(value.into()),
+        });
         self
     }
 
@@ -252,6 +306,7 @@ impl ClientBuilder {
             self.api_token,
             self.api_email,
             self.api_key,
+            self.other_credentials,
             &names.credentials,
         )?;
         let base_url = match self.base_url.as_deref().or(crate::DEFAULT_BASE_URL) {
@@ -299,6 +354,7 @@ impl Client {
     }
 
     /// A client from `CLOUDFLARE_API_TOKEN`, or `CLOUDFLARE_EMAIL` + `CLOUDFLARE_API_KEY`, and optionally
+    /// `CLOUDFLARE_API_USER_SERVICE_KEY` (the Origin CA key; enough on its own for Origin CA calls) and
     /// `CLOUDFLARE_BASE_URL`. Empty variables count as unset.
     pub fn from_env() -> Result<Self> {
         Self::from_lookup(|name| match std::env::var(name) {
@@ -314,13 +370,16 @@ impl Client {
         let var = |name: &'static str| -> Result<Option<String>> {
             Ok(lookup(name)?.filter(|value| !value.is_empty()))
         };
-        let builder = ClientBuilder {
+        let mut builder = ClientBuilder {
             api_token: var(ENV_NAMES.credentials.token)?.map(Secret::new),
             api_email: var(ENV_NAMES.credentials.email)?,
             api_key: var(ENV_NAMES.credentials.key)?.map(Secret::new),
             base_url: var(ENV_NAMES.base_url)?,
             ..ClientBuilder::default()
         };
+        if let Some(key) = var(ENV_NAMES.credentials.others)? {
+            builder = builder.user_service_key(key);
+        }
         builder.build_with(&ENV_NAMES)
     }
 
@@ -530,8 +589,18 @@ impl Client {
         request: &RequestSpec,
         options: &RequestOptions,
     ) -> Result<reqwest::Request> {
-        let auth = auth_headers(&self.inner.credentials, request.operation, request.security)?;
-        let url = request.url(&self.inner.base_url)?;
+        let auth = auth_parts(&self.inner.credentials, request.operation, request.security)?;
+        let mut url = request.url(&self.inner.base_url)?;
+        let mut cookies = Vec::new();
+        for part in &auth {
+            match part {
+                AuthPart::Query(name, value) => {
+                    url.query_pairs_mut().append_pair(name, value);
+                }
+                AuthPart::Cookie(name, value) => cookies.push(format!("{name}={value}")),
+                AuthPart::Header(..) => {}
+            }
+        }
         let parameters = request.header_parameters()?;
         let extra = options.extra_headers()?;
         let mut builder = self
@@ -540,17 +609,38 @@ impl Client {
             .request(request.method.clone(), url)
             .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
             .header(ACCEPT, HeaderValue::from_static("application/json"));
-        for (name, value) in auth {
-            builder = builder.header(name, value);
+        for part in auth {
+            if let AuthPart::Header(name, value) = part {
+                builder = builder.header(name, value);
+            }
         }
         builder = request.body.apply(builder)?;
         let mut http_request = builder.build()?;
         // Spec header parameters, then the caller's, each replacing what was set before them.
         replace_headers(http_request.headers_mut(), parameters);
         replace_headers(http_request.headers_mut(), extra);
+        if !cookies.is_empty() {
+            add_cookies(http_request.headers_mut(), &cookies)?;
+        }
         *http_request.timeout_mut() = Some(options.attempt_timeout().unwrap_or(self.inner.timeout));
         Ok(http_request)
     }
+}
+
+/// Appends credential cookies to the request's `Cookie` header (cookie parameters may have set it), as a
+/// sensitive value.
+fn add_cookies(headers: &mut HeaderMap, cookies: &[String]) -> Result<()> {
+    let mut all: Vec<String> = headers
+        .get(COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| vec![v.to_owned()])
+        .unwrap_or_default();
+    all.extend(cookies.iter().cloned());
+    let mut value = HeaderValue::from_str(&all.join("; "))
+        .map_err(|_| Error::Config("a cookie cannot be sent in a header".to_owned()))?;
+    value.set_sensitive(true);
+    headers.insert(COOKIE, value);
+    Ok(())
 }
 
 enum BodyError {

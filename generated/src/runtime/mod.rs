@@ -18,6 +18,7 @@ mod union;
 mod wait;
 mod wire;
 
+pub use auth::KeyLocation;
 pub use call::{Call, RequestOptions, Response};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiCode, ApiError, ApiMessage, Error, MessageSource, ResponseHeaders, Result};

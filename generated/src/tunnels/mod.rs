@@ -28,7 +28,7 @@ impl Tunnels {
     ///
     /// `GET /accounts/{account_id}/tunnels` (operation `cloudflare-tunnel-list-all-tunnels`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -46,7 +46,7 @@ impl Tunnels {
     ///
     /// `POST /accounts/{account_id}/tunnels` (operation `argo-tunnel-create-an-argo-tunnel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// Deprecated by the API.
     ///
@@ -70,7 +70,7 @@ impl Tunnels {
     ///
     /// `GET /accounts/{account_id}/tunnels/{tunnel_id}` (operation `argo-tunnel-get-an-argo-tunnel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// Deprecated by the API.
     ///
@@ -95,7 +95,7 @@ impl Tunnels {
     ///
     /// `DELETE /accounts/{account_id}/tunnels/{tunnel_id}` (operation `argo-tunnel-delete-an-argo-tunnel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// Deprecated by the API.
     ///
@@ -181,7 +181,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 #[allow(deprecated)]
@@ -208,7 +208,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 #[allow(deprecated)]
@@ -242,7 +242,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 #[allow(deprecated)]
@@ -276,7 +276,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `list()`.

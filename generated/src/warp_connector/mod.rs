@@ -30,7 +30,7 @@ impl WarpConnector {
     ///
     /// `GET /accounts/{account_id}/warp_connector` (operation `cloudflare-tunnel-list-warp-connector-tunnels`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -51,7 +51,7 @@ impl WarpConnector {
     ///
     /// `POST /accounts/{account_id}/warp_connector` (operation `cloudflare-tunnel-create-a-warp-connector-tunnel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -72,7 +72,7 @@ impl WarpConnector {
     ///
     /// `GET /accounts/{account_id}/warp_connector/{tunnel_id}` (operation `cloudflare-tunnel-get-a-warp-connector-tunnel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -94,7 +94,7 @@ impl WarpConnector {
     ///
     /// `DELETE /accounts/{account_id}/warp_connector/{tunnel_id}` (operation `cloudflare-tunnel-delete-a-warp-connector-tunnel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -116,7 +116,7 @@ impl WarpConnector {
     ///
     /// `PATCH /accounts/{account_id}/warp_connector/{tunnel_id}` (operation `cloudflare-tunnel-update-a-warp-connector-tunnel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -196,7 +196,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_create(
@@ -222,7 +222,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_get(
@@ -255,7 +255,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_delete(
@@ -288,7 +288,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_edit(
@@ -321,7 +321,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `list()`.

@@ -341,7 +341,7 @@ fn lib_tokens(
         #![forbid(unsafe_code)]
         mod runtime;
         pub use runtime::{
-            ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, MessageSource, Paginator,
+            ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, KeyLocation, MessageSource, Paginator,
             RequestOptions, Response, ResponseHeaders, Result, WaitOptions,
         };
         /// The HTTP client this crate is built on, whose types appear in its API (`StatusCode`, `HeaderMap`,
@@ -485,6 +485,7 @@ description = "Typed async client for the {title}, generated from its OpenAPI do
 publish = false
 
 [dependencies]
+base64 = "0.22"
 futures-core = "0.3"
 percent-encoding = "2"
 reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls", "http2", "multipart"] }}

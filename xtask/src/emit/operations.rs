@@ -304,7 +304,10 @@ pub fn security_consts(api: &Api, securities: &[Vec<Vec<AuthScheme>>]) -> TokenS
         let alternatives = alternatives.iter().map(|alternative| {
             let schemes = alternative.iter().map(|s| match s {
                 AuthScheme::Bearer => quote!(runtime::AuthScheme::Bearer),
+                AuthScheme::Basic => quote!(runtime::AuthScheme::Basic),
                 AuthScheme::Header(h) => quote!(runtime::AuthScheme::Header(#h)),
+                AuthScheme::Query(q) => quote!(runtime::AuthScheme::Query(#q)),
+                AuthScheme::Cookie(c) => quote!(runtime::AuthScheme::Cookie(#c)),
             });
             quote!(&[#(#schemes),*])
         });
@@ -931,7 +934,10 @@ fn security_text(alternatives: &[Vec<AuthScheme>]) -> Option<String> {
             a.iter()
                 .map(|s| match s {
                     AuthScheme::Bearer => "an API token (`Authorization: Bearer`)".to_owned(),
+                    AuthScheme::Basic => "HTTP basic authentication".to_owned(),
                     AuthScheme::Header(h) => format!("`{h}`"),
+                    AuthScheme::Query(q) => format!("the query key `{q}`"),
+                    AuthScheme::Cookie(c) => format!("the cookie `{c}`"),
                 })
                 .collect::<Vec<_>>()
                 .join(" + ")

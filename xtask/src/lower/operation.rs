@@ -865,16 +865,19 @@ impl<'a> Lowerer<'a> {
                     {
                         alternative.push(AuthScheme::Bearer)
                     }
-                    ReferenceOr::Item(SecurityScheme::APIKey {
-                        location: openapiv3::APIKeyLocation::Header,
-                        name,
-                        ..
-                    }) if CREDENTIAL_HEADERS
-                        .iter()
-                        .any(|known| known.eq_ignore_ascii_case(name)) =>
+                    ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })
+                        if scheme.eq_ignore_ascii_case("basic") =>
                     {
-                        alternative.push(AuthScheme::Header(name.clone()))
+                        alternative.push(AuthScheme::Basic)
                     }
+                    ReferenceOr::Item(SecurityScheme::APIKey { location, name, .. }) => alternative
+                        .push(match location {
+                            openapiv3::APIKeyLocation::Header => AuthScheme::Header(name.clone()),
+                            openapiv3::APIKeyLocation::Query => AuthScheme::Query(name.clone()),
+                            openapiv3::APIKeyLocation::Cookie => AuthScheme::Cookie(name.clone()),
+                        }),
+                    // OAuth 2, OpenID Connect and other HTTP schemes (digest...) need flows the runtime does
+                    // not run.
                     _ => usable = false,
                 }
             }
@@ -890,16 +893,12 @@ impl<'a> Lowerer<'a> {
                 skipped.join(", ")
             ));
             if alternatives.is_empty() {
-                bail!("{at}.security: none of the accepted security schemes is supported (bearer tokens, and the email and key headers `X-Auth-Email` + `X-Auth-Key`, are)");
+                bail!("{at}.security: none of the accepted security schemes is supported (HTTP bearer and basic, and API keys in a header, query or cookie, are)");
             }
         }
         Ok(alternatives)
     }
 }
-
-/// The API-key headers the runtime's credentials can fill (`generated/src/runtime/auth.rs`: an email and
-/// Global API key). A scheme with another header (an Origin CA key, say) could never be sent.
-const CREDENTIAL_HEADERS: [&str; 2] = ["X-Auth-Email", "X-Auth-Key"];
 
 /// A parameter as declared, with where it was declared.
 struct Declared<'a> {

@@ -15,7 +15,7 @@ impl Configurations {
     ///
     /// `GET /accounts/{account_id}/cfd_tunnel/{tunnel_id}/configurations` (operation `cloudflare-tunnel-configuration-get-configuration`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -37,7 +37,7 @@ impl Configurations {
     ///
     /// `PUT /accounts/{account_id}/cfd_tunnel/{tunnel_id}/configurations` (operation `cloudflare-tunnel-configuration-put-configuration`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -85,7 +85,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_update(
@@ -119,7 +119,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `get()`.

@@ -15,7 +15,7 @@ impl Connections {
     ///
     /// `GET /accounts/{account_id}/cfd_tunnel/{tunnel_id}/connections` (operation `cloudflare-tunnel-list-cloudflare-tunnel-connections`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -37,7 +37,7 @@ impl Connections {
     ///
     /// `DELETE /accounts/{account_id}/cfd_tunnel/{tunnel_id}/connections` (operation `cloudflare-tunnel-clean-up-cloudflare-tunnel-connections`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -85,7 +85,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_delete(
@@ -129,7 +129,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `list()`.

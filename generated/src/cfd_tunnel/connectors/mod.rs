@@ -15,7 +15,7 @@ impl Connectors {
     ///
     /// `GET /accounts/{account_id}/cfd_tunnel/{tunnel_id}/connectors/{connector_id}` (operation `cloudflare-tunnel-get-cloudflare-tunnel-connector`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `get()`.

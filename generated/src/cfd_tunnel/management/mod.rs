@@ -15,7 +15,7 @@ impl Management {
     ///
     /// `POST /accounts/{account_id}/cfd_tunnel/{tunnel_id}/management` (operation `cloudflare-tunnel-get-a-cloudflare-tunnel-management-token`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -63,7 +63,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `create()`.

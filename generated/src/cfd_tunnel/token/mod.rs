@@ -15,7 +15,7 @@ impl Token {
     ///
     /// `GET /accounts/{account_id}/cfd_tunnel/{tunnel_id}/token` (operation `cloudflare-tunnel-get-a-cloudflare-tunnel-token`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -63,7 +63,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `get()`.

@@ -55,7 +55,7 @@ fn request_list(params: &ColoListParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `list()`.

@@ -72,7 +72,7 @@ fn request_get(params: &TestGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `get()`.

@@ -167,7 +167,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_delete(
@@ -193,7 +193,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_edit(
@@ -219,7 +219,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_create_zone_ruleset_rule(
@@ -243,7 +243,7 @@ fn request_create_zone_ruleset_rule(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_delete_zone_ruleset_rule(
@@ -269,7 +269,7 @@ fn request_delete_zone_ruleset_rule(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_update_zone_ruleset_rule(
@@ -295,7 +295,7 @@ fn request_update_zone_ruleset_rule(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 /// Parameters of `create()`.

@@ -174,7 +174,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_get(
@@ -200,7 +200,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_delete(
@@ -226,7 +226,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_list_zone_ruleset_versions(
@@ -250,7 +250,7 @@ fn request_list_zone_ruleset_versions(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_get_zone_ruleset_version(
@@ -276,7 +276,7 @@ fn request_get_zone_ruleset_version(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_delete_zone_ruleset_version(
@@ -302,7 +302,7 @@ fn request_delete_zone_ruleset_version(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 /// Parameters of `list()`.

@@ -15,7 +15,7 @@ impl VirtualNetworks {
     ///
     /// `GET /accounts/{account_id}/teamnet/virtual_networks` (operation `tunnel-virtual-network-list-virtual-networks`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl VirtualNetworks {
     ///
     /// `POST /accounts/{account_id}/teamnet/virtual_networks` (operation `tunnel-virtual-network-create-a-virtual-network`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -57,7 +57,7 @@ impl VirtualNetworks {
     ///
     /// `DELETE /accounts/{account_id}/teamnet/virtual_networks/{virtual_network_id}` (operation `tunnel-virtual-network-delete-a-virtual-network`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -79,7 +79,7 @@ impl VirtualNetworks {
     ///
     /// `PATCH /accounts/{account_id}/teamnet/virtual_networks/{virtual_network_id}` (operation `tunnel-virtual-network-update-a-virtual-network`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -139,7 +139,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_create(
@@ -166,7 +166,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_delete(
@@ -198,7 +198,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_edit(
@@ -227,7 +227,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `list()`.

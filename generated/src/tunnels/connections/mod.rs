@@ -15,7 +15,7 @@ impl Connections {
     ///
     /// `DELETE /accounts/{account_id}/tunnels/{tunnel_id}/connections` (operation `argo-tunnel-clean-up-argo-tunnel-connections`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// Deprecated by the API.
     ///
@@ -67,7 +67,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `delete()`.

@@ -15,7 +15,7 @@ impl ConnectivitySettings {
     ///
     /// `GET /accounts/{account_id}/zerotrust/connectivity_settings` (operation `zero-trust-accounts-get-connectivity-settings`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl ConnectivitySettings {
     ///
     /// `PATCH /accounts/{account_id}/zerotrust/connectivity_settings` (operation `zero-trust-accounts-patch-connectivity-settings`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -76,7 +76,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 fn request_edit(
@@ -103,7 +103,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `get()`.

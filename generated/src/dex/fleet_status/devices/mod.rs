@@ -78,7 +78,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `list()`.

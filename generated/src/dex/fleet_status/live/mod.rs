@@ -50,7 +50,7 @@ fn request_get(params: &LiveGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `get()`.

@@ -72,7 +72,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `get()`.

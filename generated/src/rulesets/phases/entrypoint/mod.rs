@@ -129,7 +129,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_update(
@@ -154,7 +154,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_get_zone_entrypoint_ruleset(
@@ -179,7 +179,7 @@ fn request_get_zone_entrypoint_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_update_zone_entrypoint_ruleset(
@@ -204,7 +204,7 @@ fn request_update_zone_entrypoint_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 /// Parameters of `get()`.

@@ -65,7 +65,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 /// Parameters of `get()`.

@@ -15,7 +15,7 @@ impl Ip {
     ///
     /// `GET /accounts/{account_id}/teamnet/routes/ip/{ip}` (operation `tunnel-route-get-tunnel-route-by-ip`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// # Errors
     ///
@@ -55,7 +55,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `get()`.

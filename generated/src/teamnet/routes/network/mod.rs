@@ -15,7 +15,7 @@ impl Network {
     ///
     /// `POST /accounts/{account_id}/teamnet/routes/network/{ip_network_encoded}` (operation `tunnel-route-create-a-tunnel-route-with-cidr`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// Deprecated by the API.
     ///
@@ -41,7 +41,7 @@ impl Network {
     ///
     /// `DELETE /accounts/{account_id}/teamnet/routes/network/{ip_network_encoded}` (operation `tunnel-route-delete-a-tunnel-route-with-cidr`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// Deprecated by the API.
     ///
@@ -66,7 +66,7 @@ impl Network {
     ///
     /// `PATCH /accounts/{account_id}/teamnet/routes/network/{ip_network_encoded}` (operation `tunnel-route-update-a-tunnel-route-with-cidr`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
     ///
     /// Deprecated by the API.
     ///
@@ -114,7 +114,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 #[allow(deprecated)]
@@ -161,7 +161,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 #[allow(deprecated)]
@@ -192,7 +192,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_2,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `create()`.

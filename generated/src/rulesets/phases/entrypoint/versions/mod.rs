@@ -131,7 +131,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_get(
@@ -159,7 +159,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_list_zone_entrypoint_ruleset_versions(
@@ -185,7 +185,7 @@ fn request_list_zone_entrypoint_ruleset_versions(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 fn request_get_zone_entrypoint_ruleset_version(
@@ -213,7 +213,7 @@ fn request_get_zone_entrypoint_ruleset_version(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_7,
     })
 }
 /// Parameters of `list()`.

@@ -1,0 +1,81 @@
+//! Security schemes beyond the token and the email + key, end to end: Cloudflare's Origin CA calls accept
+//! only the user service key (`X-Auth-User-Service-Key`), and each call sends the first scheme it accepts
+//! that the client has, or nothing at all.
+
+use cloudflare_sdk::certificates::CertificateListParams;
+use cloudflare_sdk::rules::lists::bulk_operations::BulkOperationGetParams;
+use cloudflare_sdk::{Client, Error};
+use sdk_tests::{envelope, TestServer, ACCOUNT_ID, OPERATION_ID, TOKEN};
+use serde_json::json;
+
+const SERVICE_KEY: &str = "v1.0-e24fd090c02efcfecb4de8f4-4b8";
+
+fn builder(server: &TestServer) -> cloudflare_sdk::ClientBuilder {
+    Client::builder().base_url(server.url())
+}
+
+#[tokio::test]
+async fn origin_ca_calls_send_the_user_service_key_and_nothing_else() {
+    let server = TestServer::always_json(200, envelope(json!([]))).await;
+    let client = builder(&server)
+        .user_service_key(SERVICE_KEY)
+        .build()
+        .unwrap();
+    client
+        .certificates()
+        .list(&CertificateListParams::default())
+        .await
+        .unwrap();
+    let request = server.single_request();
+    assert_eq!(request.header("x-auth-user-service-key"), Some(SERVICE_KEY));
+    assert!(!request.has_header("authorization"));
+    assert!(!request.has_header("x-auth-key"));
+    // The key is a secret: never in the client's Debug.
+    assert!(!format!("{client:?}").contains(SERVICE_KEY));
+}
+
+#[tokio::test]
+async fn a_client_without_an_accepted_scheme_sends_nothing_and_names_what_the_call_accepts() {
+    let server = TestServer::always_json(200, envelope(json!([]))).await;
+    let client = builder(&server).api_token(TOKEN).build().unwrap();
+    let err = client
+        .certificates()
+        .list(&CertificateListParams::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Config(message) if message.contains("X-Auth-User-Service-Key")),
+        "{err:?}"
+    );
+    assert_eq!(server.request_count(), 0);
+}
+
+#[tokio::test]
+async fn beside_a_token_the_service_key_goes_only_to_calls_that_do_not_take_the_token() {
+    let completed =
+        json!({"id": OPERATION_ID, "status": "completed", "completed": "2020-01-01T08:00:00Z"});
+    let server = TestServer::always_json(200, envelope(completed)).await;
+    let client = builder(&server)
+        .api_token(TOKEN)
+        .user_service_key(SERVICE_KEY)
+        .build()
+        .unwrap();
+    client
+        .rules()
+        .lists()
+        .bulk_operations()
+        .get(
+            OPERATION_ID,
+            &BulkOperationGetParams {
+                account_id: ACCOUNT_ID.to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+    let request = server.single_request();
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert!(!request.has_header("x-auth-user-service-key"));
+}
