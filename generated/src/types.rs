@@ -191,7 +191,8 @@ crate::runtime::string_enum!(
     "zone_aop_custom_certificate_expiration_type" }
 );
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaAlertTypes {
     /// Describes the alert type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -207,7 +208,8 @@ pub struct AaaAlertTypes {
     pub type_: Option<String>,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaApiResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
     pub messages: Vec<AaaMessagesItem>,
@@ -219,7 +221,8 @@ pub struct AaaApiResponseCollection {
 #[cfg(any(feature = "audit_logs", feature = "user"))]
 pub type AaaAuditLogsResponseCollection = ::serde_json::Value;
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaComponentsSchemasResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
     pub messages: Vec<AaaMessagesItem>,
@@ -249,7 +252,8 @@ crate::runtime::string_enum!(
     }
 );
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaEligibility {
     /// Determines whether or not the account is eligible for the delivery mechanism.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -419,7 +423,8 @@ crate::runtime::string_enum!(
     open AaaFiltersTrafficExclusionsItem { SecurityEvents = "security_events" }
 );
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaHistory {
     /// Message body included in the notification sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -455,7 +460,8 @@ pub struct AaaHistory {
 }
 #[cfg(feature = "alerting")]
 /// Merged from `allOf`; where members disagree the later one wins (`result_info`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaHistoryComponentsSchemasResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
     pub messages: Vec<AaaMessagesItem>,
@@ -467,7 +473,8 @@ pub struct AaaHistoryComponentsSchemasResponseCollection {
     pub result: Option<Vec<AaaHistory>>,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaIdResponseResult {
     /// UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -492,25 +499,29 @@ crate::runtime::string_enum!(
     }
 );
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaMechanismsValueItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AaaMechanismsValueItem2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaPagerduty {
     /// UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -520,7 +531,8 @@ pub struct AaaPagerduty {
     pub name: Option<String>,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaPolicies {
     /// Optional specification of how often to re-alert from the same incident, not support on all alert types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -562,7 +574,8 @@ pub struct AaaPolicies {
     pub name: Option<String>,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaPoliciesComponentsSchemasResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
     pub messages: Vec<AaaMessagesItem>,
@@ -574,7 +587,8 @@ pub struct AaaPoliciesComponentsSchemasResponseCollection {
     pub result: Option<Vec<AaaPolicies>>,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
     pub messages: Vec<AaaMessagesItem>,
@@ -586,7 +600,8 @@ pub struct AaaResponseCollection {
     pub result: Option<::std::collections::BTreeMap<String, Vec<AaaAlertTypes>>>,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -602,7 +617,8 @@ pub struct AaaResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaSchemasResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
     pub messages: Vec<AaaMessagesItem>,
@@ -631,14 +647,16 @@ crate::runtime::string_enum!(
     open AaaSchemasType { Email = "email", Pagerduty = "pagerduty", Webhook = "webhook" }
 );
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaSensitiveIdResponseResult {
     /// token in form of UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaWebhooks {
     /// Timestamp of when the webhook destination was created.
     #[serde(
@@ -678,7 +696,8 @@ pub struct AaaWebhooks {
     pub url: Option<String>,
 }
 #[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AaaWebhooksComponentsSchemasResponseCollection {
     pub errors: Vec<AaaMessagesItem>,
     pub messages: Vec<AaaMessagesItem>,
@@ -702,7 +721,8 @@ pub struct AccessAccessGroupRuleGroup {
     pub id: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessAccessRequests {
     /// The event that occurred, such as a login attempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -736,7 +756,8 @@ pub struct AccessAccessRequests {
     pub user_email: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessActiveSessionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
@@ -783,7 +804,8 @@ pub struct AccessActiveSessionResponseResult {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessActiveSessionsResponse {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -795,7 +817,8 @@ pub struct AccessActiveSessionsResponse {
     pub result_info: Option<AccessResultInfo>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessActiveSessionsResponseResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiration: Option<i64>,
@@ -805,7 +828,8 @@ pub struct AccessActiveSessionsResponseResultItem {
     pub name: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessActiveSessionsResponseResultItemMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apps: Option<
@@ -824,7 +848,8 @@ pub struct AccessActiveSessionsResponseResultItemMetadata {
     pub ttl: Option<i64>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessActiveSessionsResponseResultItemMetadataAppsValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
@@ -884,6 +909,7 @@ impl<'de> ::serde::Deserialize<'de> for AccessApiResponseSingleResult {
     }
 }
 #[cfg(feature = "access")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for AccessApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -898,7 +924,8 @@ impl ::serde::Serialize for AccessApiResponseSingleResult {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessAppPoliciesComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -910,7 +937,8 @@ pub struct AccessAppPoliciesComponentsSchemasResponseCollection {
     pub result_info: Option<AccessResultInfo>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AccessAppPolicyRequest {
     /// The order of execution for this policy. Must be unique for each policy within an app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -947,7 +975,8 @@ pub struct AccessAppPolicyRequest {
     pub session_duration: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessAppPolicyResponse {
     /// Administrators who can approve a temporary authentication request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1022,7 +1051,8 @@ pub struct AccessApprovalGroup {
 pub type AccessApps = ::serde_json::Value;
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessAppsComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1035,7 +1065,8 @@ pub struct AccessAppsComponentsSchemasResponseCollection {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessAppsComponentsSchemasResponseCollection2 {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1077,7 +1108,8 @@ pub struct AccessAzureGroupRuleAzureAd {
     pub id: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessBookmarks {
     /// Displays the application in the App Launcher.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1109,7 +1141,8 @@ pub struct AccessBookmarks {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessBookmarksComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1121,7 +1154,8 @@ pub struct AccessBookmarksComponentsSchemasResponseCollection {
     pub result_info: Option<AccessResultInfo>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessCa {
     /// The Application Audience (AUD) tag. Identifies the application associated with the CA.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1135,7 +1169,8 @@ pub struct AccessCa {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessCaComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1153,7 +1188,8 @@ pub struct AccessCertificateRule {
     pub certificate: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessCertificates {
     /// The hostnames of the applications that will use this certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1188,7 +1224,8 @@ pub struct AccessCertificates {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessCertificatesComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1201,7 +1238,8 @@ pub struct AccessCertificatesComponentsSchemasResponseCollection {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessCertificatesComponentsSchemasResponseCollection2 {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1213,7 +1251,8 @@ pub struct AccessCertificatesComponentsSchemasResponseCollection2 {
     pub result_info: Option<AccessResultInfo>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessComponentsSchemasIdResponseResult {
     /// UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1221,7 +1260,8 @@ pub struct AccessComponentsSchemasIdResponseResult {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1245,7 +1285,8 @@ pub struct AccessCountryRuleGeo {
     pub country_code: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessCreateResponseResult {
     /// The Client ID for the service token. Access will check for this value in the `CF-Access-Client-ID` request header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1305,7 +1346,8 @@ pub struct AccessCustomPage {
     pub updated_at: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessCustomPageWithoutHtml {
     /// Number of apps the custom page is assigned to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1343,7 +1385,8 @@ pub struct AccessCustomPages {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessCustomPagesComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1375,7 +1418,8 @@ crate::runtime::string_enum!(
     Bypass = "bypass" }
 );
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessDevicePostureCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exists: Option<bool>,
@@ -1395,7 +1439,8 @@ pub struct AccessDevicePostureRuleDevicePosture {
     pub integration_uid: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessDeviceSession {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_authenticated: Option<f64>,
@@ -1437,7 +1482,8 @@ pub struct AccessEmailRuleEmail {
     pub email: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessEmptyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
@@ -1467,7 +1513,8 @@ pub struct AccessExternalEvaluationRuleExternalEvaluation {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessFailedLoginResponse {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1479,7 +1526,8 @@ pub struct AccessFailedLoginResponse {
     pub result_info: Option<AccessResultInfo>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessFailedLoginResponseResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiration: Option<i64>,
@@ -1487,7 +1535,8 @@ pub struct AccessFailedLoginResponseResultItem {
     pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessGeo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
@@ -1509,7 +1558,8 @@ pub struct AccessGithubOrganizationRuleGithubOrganization {
     pub name: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessGroups {
     #[serde(
         default,
@@ -1544,7 +1594,8 @@ pub struct AccessGroups {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessGroupsComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1571,14 +1622,16 @@ pub struct AccessGsuiteGroupRuleGsuite {
     pub email: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessIdResponseResult {
     /// UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessIdentity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
@@ -1622,7 +1675,8 @@ pub struct AccessIdentity {
     pub version: Option<f64>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessIdentityIdp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -1630,7 +1684,8 @@ pub struct AccessIdentityIdp {
     pub type_: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessIdentityMtlsAuth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_status: Option<String>,
@@ -1647,7 +1702,8 @@ pub struct AccessIdentityMtlsAuth {
 pub type AccessIdentityProviders = ::serde_json::Value;
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessIdentityProvidersComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1687,7 +1743,8 @@ pub struct AccessIpRuleIp {
     pub ip: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessKeysComponentsSchemasSingleResponse {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1729,13 +1786,15 @@ pub struct AccessLoginDesign {
     pub text_color: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessNameResponseResult {
     /// The name of the tag
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1757,7 +1816,8 @@ pub struct AccessOktaGroupRuleOkta {
     pub email: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessOrganizations {
     /// When set to true, users can authenticate via WARP for any application in your organization. Application settings will take precedence over this value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1804,7 +1864,8 @@ pub struct AccessOrganizations {
     pub warp_auth_session_duration: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessPolicies {
     /// Administrators who can approve a temporary authentication request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1857,7 +1918,8 @@ pub struct AccessPolicies {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessPoliciesComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1869,7 +1931,8 @@ pub struct AccessPoliciesComponentsSchemasResponseCollection {
     pub result_info: Option<AccessResultInfo>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessPolicyCheckResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_state: Option<AccessPolicyCheckResponseResultAppState>,
@@ -1877,7 +1940,8 @@ pub struct AccessPolicyCheckResponseResult {
     pub user_identity: Option<AccessPolicyCheckResponseResultUserIdentity>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessPolicyCheckResponseResultAppState {
     /// UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1894,7 +1958,8 @@ pub struct AccessPolicyCheckResponseResultAppState {
     pub status: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessPolicyCheckResponseResultUserIdentity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
@@ -1923,13 +1988,15 @@ pub struct AccessPolicyCheckResponseResultUserIdentity {
     pub version: Option<i64>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessPolicyCheckResponseResultUserIdentityGeo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AccessPolicyReq {
     /// Administrators who can approve a temporary authentication request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1964,7 +2031,8 @@ pub struct AccessPolicyReq {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1977,7 +2045,8 @@ pub struct AccessResponseCollection {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessResponseCollectionHostnames {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -1991,7 +2060,8 @@ pub struct AccessResponseCollectionHostnames {
 #[cfg(feature = "access")]
 pub type AccessResponseCollectionResultItem = ::serde_json::Value;
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2007,7 +2077,8 @@ pub struct AccessResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessReusablePoliciesComponentsSchemasIdResponseResult {
     /// The UUID of the policy
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2015,7 +2086,8 @@ pub struct AccessReusablePoliciesComponentsSchemasIdResponseResult {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessReusablePoliciesComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -2027,7 +2099,8 @@ pub struct AccessReusablePoliciesComponentsSchemasResponseCollection {
     pub result_info: Option<AccessResultInfo>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessReusablePolicyResp {
     /// Administrators who can approve a temporary authentication request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2392,7 +2465,8 @@ pub struct AccessSchemasApprovalGroup {
     pub email_list_uuid: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSchemasCertificates {
     /// The hostnames of the applications that will use this certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2426,7 +2500,8 @@ pub struct AccessSchemasCertificates {
     pub updated_at: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSchemasDevicePostureRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<AccessDevicePostureCheck>,
@@ -2448,7 +2523,8 @@ pub struct AccessSchemasDevicePostureRule {
     pub type_: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSchemasEmptyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
@@ -2456,7 +2532,8 @@ pub struct AccessSchemasEmptyResponse {
     pub success: Option<bool>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSchemasGroups {
     #[serde(
         default,
@@ -2487,7 +2564,8 @@ pub struct AccessSchemasGroups {
     pub updated_at: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSchemasIdResponseResult {
     /// The ID of the CA.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2496,7 +2574,8 @@ pub struct AccessSchemasIdResponseResult {
 #[cfg(feature = "access")]
 pub type AccessSchemasIdentityProviders = ::serde_json::Value;
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSchemasOrganizations {
     /// The unique subdomain assigned to your Zero Trust organization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2529,7 +2608,8 @@ pub struct AccessSchemasOrganizations {
     pub user_seat_expiration_inactive_time: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSchemasPolicyCheckResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_state: Option<AccessSchemasPolicyCheckResponseResultAppState>,
@@ -2537,7 +2617,8 @@ pub struct AccessSchemasPolicyCheckResponseResult {
     pub user_identity: Option<AccessSchemasPolicyCheckResponseResultUserIdentity>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSchemasPolicyCheckResponseResultAppState {
     /// UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2554,7 +2635,8 @@ pub struct AccessSchemasPolicyCheckResponseResultAppState {
     pub status: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSchemasPolicyCheckResponseResultUserIdentity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
@@ -2583,14 +2665,16 @@ pub struct AccessSchemasPolicyCheckResponseResultUserIdentity {
     pub version: Option<i64>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSchemasPolicyCheckResponseResultUserIdentityGeo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -2618,7 +2702,8 @@ crate::runtime::string_enum!(
     }
 );
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AccessSeat {
     /// True if the seat is part of Access.
     pub access_seat: bool,
@@ -2628,7 +2713,8 @@ pub struct AccessSeat {
     pub seat_uid: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSeats {
     /// True if the seat is part of Access.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2654,7 +2740,8 @@ pub struct AccessSeats {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessSeatsComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -2678,7 +2765,8 @@ pub struct AccessServiceTokenRuleServiceToken {
     pub token_id: String,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessServiceTokens {
     /// The Client ID for the service token. Access will check for this value in the `CF-Access-Client-ID` request header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2717,7 +2805,8 @@ pub struct AccessSettings {
 }
 #[cfg(feature = "access")]
 /// A tag
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessTag {
     /// The number of applications that have this tag
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2739,7 +2828,8 @@ pub struct AccessTag {
 }
 #[cfg(feature = "access")]
 /// A tag
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AccessTagWithoutAppCount {
     #[serde(
         default,
@@ -2758,7 +2848,8 @@ pub struct AccessTagWithoutAppCount {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessTagsComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -2770,7 +2861,8 @@ pub struct AccessTagsComponentsSchemasResponseCollection {
     pub result_info: Option<AccessResultInfo>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessUsers {
     /// True if the user has authenticated with Cloudflare Access.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2818,7 +2910,8 @@ pub struct AccessUsers {
 }
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result_info`, `result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessUsersComponentsSchemasResponseCollection {
     pub errors: Vec<AccessMessagesItem>,
     pub messages: Vec<AccessMessagesItem>,
@@ -2830,7 +2923,8 @@ pub struct AccessUsersComponentsSchemasResponseCollection {
     pub result_info: Option<AccessUsersComponentsSchemasResponseCollectionResultInfo>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AccessUsersComponentsSchemasResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<::serde_json::Value>,
@@ -2842,7 +2936,8 @@ pub struct AccessUsersComponentsSchemasResponseCollectionResultInfo {
     pub total_count: Option<::serde_json::Value>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingAddressMaps {
     /// If set to false, then the Address Map cannot be deleted via API. This is true for Cloudflare-managed maps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2876,7 +2971,8 @@ pub struct AddressingAddressMaps {
     pub modified_at: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingAddressMapsIp {
     #[serde(
         default,
@@ -2889,7 +2985,8 @@ pub struct AddressingAddressMapsIp {
     pub ip: Option<String>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingAddressMapsMembership {
     /// Controls whether the membership can be deleted via the API or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2908,7 +3005,8 @@ pub struct AddressingAddressMapsMembership {
     pub kind: Option<AddressingKind>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AddressingAddressMapsMembershipInput {
     #[serde(
         default,
@@ -2924,7 +3022,8 @@ pub struct AddressingAddressMapsMembershipInput {
     pub kind: Option<AddressingKind>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingAdvertisedResponseResult {
     /// Enablement of prefix advertisement to the Internet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2938,7 +3037,8 @@ pub struct AddressingAdvertisedResponseResult {
     pub advertised_modified_at: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingApiResponseCollection {
     pub errors: Vec<AddressingMessagesItem>,
     pub messages: Vec<AddressingMessagesItem>,
@@ -2950,7 +3050,8 @@ pub struct AddressingApiResponseCollection {
     pub result_info: Option<AddressingResultInfo>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingApiResponseCommon {
     pub errors: Vec<AddressingMessagesItem>,
     pub messages: Vec<AddressingMessagesItem>,
@@ -2958,7 +3059,8 @@ pub struct AddressingApiResponseCommon {
     pub success: bool,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingBgpOnDemand {
     /// Prefix advertisement status to the Internet. This field is only not 'null' if on demand is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2978,19 +3080,22 @@ pub struct AddressingBgpOnDemand {
     pub on_demand_locked: Option<bool>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AddressingBgpPrefixUpdateAdvertisement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_demand: Option<AddressingBgpPrefixUpdateAdvertisementOnDemand>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AddressingBgpPrefixUpdateAdvertisementOnDemand {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advertised: Option<bool>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingBgpSignalOpts {
     /// Whether control of advertisement of the prefix to the Internet is enabled to be performed via BGP signal
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3005,7 +3110,8 @@ pub struct AddressingBgpSignalOpts {
 }
 #[cfg(feature = "addressing")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingComponentsSchemasResponseCollection {
     pub errors: Vec<AddressingMessagesItem>,
     pub messages: Vec<AddressingMessagesItem>,
@@ -3017,7 +3123,8 @@ pub struct AddressingComponentsSchemasResponseCollection {
     pub result_info: Option<AddressingResultInfo>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AddressingCreateBindingRequest {
     /// IP Prefix in Classless Inter-Domain Routing format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3027,7 +3134,8 @@ pub struct AddressingCreateBindingRequest {
     pub service_id: Option<String>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingFullResponseResult {
     /// If set to false, then the Address Map cannot be deleted via API. This is true for Cloudflare-managed maps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3067,14 +3175,16 @@ pub struct AddressingFullResponseResult {
     pub memberships: Option<Vec<AddressingAddressMapsMembership>>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingIdResponseResult {
     /// Delegation identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingIpamBgpPrefixes {
     /// Autonomous System Number (ASN) the prefix will be advertised under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3103,7 +3213,8 @@ pub struct AddressingIpamBgpPrefixes {
     pub on_demand: Option<AddressingBgpOnDemand>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingIpamDelegations {
     /// IP Prefix in Classless Inter-Domain Routing format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3131,7 +3242,8 @@ pub struct AddressingIpamDelegations {
     pub parent_prefix_id: Option<String>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingIpamPrefixes {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3197,21 +3309,24 @@ pub enum AddressingKind {
 #[cfg(feature = "addressing")]
 crate::runtime::string_enum!(open AddressingKind { Zone = "zone", Account = "account" });
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingLoaUploadResponseResult {
     /// Name of LOA document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "addressing")]
 /// Status of a Service Binding's deployment to the Cloudflare network
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingProvisioning {
     /// When a binding has been deployed to a majority of Cloudflare datacenters, the binding will become active and can be used with its associated service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3234,7 +3349,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "addressing")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingResponseCollection {
     pub errors: Vec<AddressingMessagesItem>,
     pub messages: Vec<AddressingMessagesItem>,
@@ -3247,7 +3363,8 @@ pub struct AddressingResponseCollection {
 }
 #[cfg(feature = "addressing")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingResponseCollectionBgp {
     pub errors: Vec<AddressingMessagesItem>,
     pub messages: Vec<AddressingMessagesItem>,
@@ -3259,7 +3376,8 @@ pub struct AddressingResponseCollectionBgp {
     pub result_info: Option<AddressingResultInfo>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3276,7 +3394,8 @@ pub struct AddressingResultInfo {
 }
 #[cfg(feature = "addressing")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingSchemasResponseCollection {
     pub errors: Vec<AddressingMessagesItem>,
     pub messages: Vec<AddressingMessagesItem>,
@@ -3288,7 +3407,8 @@ pub struct AddressingSchemasResponseCollection {
     pub result_info: Option<AddressingResultInfo>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AddressingServiceBinding {
     /// IP Prefix in Classless Inter-Domain Routing format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3371,7 +3491,8 @@ crate::runtime::string_enum!(
     open ApiShieldApiDiscoveryStatePatch { Review = "review", Ignored = "ignored" }
 );
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldApiResponseCommon {
     pub errors: Vec<ApiShieldMessagesItem>,
     pub messages: Vec<ApiShieldMessagesItem>,
@@ -3417,6 +3538,7 @@ impl<'de> ::serde::Deserialize<'de> for ApiShieldApiResponseSingleResult {
     }
 }
 #[cfg(feature = "api_gateway")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for ApiShieldApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3539,7 +3661,8 @@ impl ::serde::Serialize for ApiShieldAuthIdCharacteristicsItem {
     }
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ApiShieldBasicOperation {
     /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: https://developers.cloudflare.com/rules/normalization/how-it-works/.
     pub endpoint: String,
@@ -3554,7 +3677,8 @@ pub struct ApiShieldConfiguration {
     pub auth_id_characteristics: Vec<ApiShieldAuthIdCharacteristicsItem>,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldDiscoveryOperation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<ApiShieldTrafficStats>,
@@ -3586,7 +3710,8 @@ pub enum ApiShieldKind {
 #[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(open ApiShieldKind { OpenapiV3 = "openapi_v3" });
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldMessagesItem {
     pub code: i64,
     pub message: String,
@@ -3624,7 +3749,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "api_gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldMultipleOperationResponsePaginated {
     pub errors: Vec<ApiShieldMessagesItem>,
     pub messages: Vec<ApiShieldMessagesItem>,
@@ -3636,7 +3762,8 @@ pub struct ApiShieldMultipleOperationResponsePaginated {
 }
 #[cfg(feature = "api_gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`features`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldMultipleOperationResponsePaginatedResultItem {
     /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: https://developers.cloudflare.com/rules/normalization/how-it-works/.
     pub endpoint: String,
@@ -3650,12 +3777,14 @@ pub struct ApiShieldMultipleOperationResponsePaginatedResultItem {
     pub features: Option<::serde_json::Value>,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ApiShieldObjectWithOperationId {
     pub operation_id: ::serde_json::Value,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldOperation {
     /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: https://developers.cloudflare.com/rules/normalization/how-it-works/.
     pub endpoint: String,
@@ -3719,7 +3848,8 @@ pub struct ApiShieldOperationSchemaValidationSettingsMultipleRequestEntry {
     pub mitigation_action: Option<ApiShieldOperationMitigationAction>,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldPatchDiscoveryResponseResult {
     /// State of operation in API Discovery
     ///   * `review` - Operation is not saved into API Shield Endpoint Management
@@ -3741,7 +3871,8 @@ crate::runtime::string_enum!(
     open ApiShieldPropertiesItem { AuthIdCharacteristics = "auth_id_characteristics" }
 );
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldPublicSchema {
     pub created_at: ::serde_json::Value,
     /// Kind of schema
@@ -3757,7 +3888,8 @@ pub struct ApiShieldPublicSchema {
     pub validation_enabled: Option<bool>,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3773,13 +3905,15 @@ pub struct ApiShieldResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldSchemaResponseDiscoveryResult {
     pub schemas: Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>,
     pub timestamp: ::serde_json::Value,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldSchemaResponseWithThresholdsResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schemas: Option<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
@@ -3787,14 +3921,16 @@ pub struct ApiShieldSchemaResponseWithThresholdsResult {
     pub timestamp: Option<String>,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldSchemaUploadDetailsWarningsOnly {
     /// Diagnostic warning events that occurred during processing. These events are non-critical errors found within the schema.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<ApiShieldSchemaUploadLogEvent>>,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldSchemaUploadLogEvent {
     /// Code that identifies the event that occurred.
     pub code: i64,
@@ -3806,7 +3942,8 @@ pub struct ApiShieldSchemaUploadLogEvent {
     pub message: Option<String>,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldSchemaUploadResponse {
     pub schema: ApiShieldPublicSchema,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3814,7 +3951,8 @@ pub struct ApiShieldSchemaUploadResponse {
 }
 #[cfg(feature = "api_gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`features`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldSingleOperationResponseResult {
     /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: https://developers.cloudflare.com/rules/normalization/how-it-works/.
     pub endpoint: String,
@@ -3828,13 +3966,15 @@ pub struct ApiShieldSingleOperationResponseResult {
     pub features: Option<::serde_json::Value>,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldTrafficStats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic_stats: Option<ApiShieldTrafficStatsTrafficStats>,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldTrafficStatsTrafficStats {
     pub last_updated: ::serde_json::Value,
     /// The period in seconds these statistics were computed over
@@ -3953,7 +4093,8 @@ crate::runtime::string_enum!(
     DisableOverride = "disable_override" }
 );
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ApiShieldZoneSchemaValidationSettings {
     /// The default mitigation action used when there is no mitigation action defined on the operation
     ///
@@ -3977,7 +4118,8 @@ pub struct ApiShieldZoneSchemaValidationSettings {
     >,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ApiShieldZoneSchemaValidationSettingsPatch {
     /// The default mitigation action used when there is no mitigation action defined on the operation
     /// Mitigation actions are as follows:
@@ -4005,7 +4147,8 @@ pub struct ApiShieldZoneSchemaValidationSettingsPatch {
     >,
 }
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ApiShieldZoneSchemaValidationSettingsPut {
     /// The default mitigation action used when there is no mitigation action defined on the operation
     ///
@@ -4029,7 +4172,8 @@ pub struct ApiShieldZoneSchemaValidationSettingsPut {
 }
 #[cfg(feature = "argo")]
 /// Update enablement of Argo Smart Routing
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ArgoConfigPatch {
     /// Enables Argo Smart Routing.
     pub value: ArgoConfigValue,
@@ -4049,7 +4193,8 @@ pub enum ArgoConfigValue {
 crate::runtime::string_enum!(open ArgoConfigValue { On = "on", Off = "off" });
 #[cfg(feature = "subscriptions")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiAccountSubscriptionResponseCollection {
     pub errors: Vec<BillSubsApiMessagesItem>,
     pub messages: Vec<BillSubsApiMessagesItem>,
@@ -4060,7 +4205,8 @@ pub struct BillSubsApiAccountSubscriptionResponseCollection {
     pub result_info: Option<BillSubsApiResultInfo>,
 }
 #[cfg(feature = "available_plans")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiAvailableRatePlan {
     /// Indicates whether you can subscribe to this plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4094,7 +4240,8 @@ pub struct BillSubsApiAvailableRatePlan {
     pub price: Option<f64>,
 }
 #[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiBillingHistory {
     /// The billing item action.
     pub action: String,
@@ -4116,7 +4263,8 @@ pub struct BillSubsApiBillingHistory {
 }
 #[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiBillingHistoryCollection {
     pub errors: Vec<BillSubsApiMessagesItem>,
     pub messages: Vec<BillSubsApiMessagesItem>,
@@ -4144,7 +4292,8 @@ pub struct BillSubsApiComponentValue {
     pub value: Option<f64>,
 }
 #[cfg(feature = "available_rate_plans")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiComponentValue2 {
     /// The default amount allocated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4205,14 +4354,16 @@ crate::runtime::string_enum!(
         feature = "user"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "available_rate_plans")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiPlanResponseCollection {
     pub errors: Vec<BillSubsApiMessagesItem>,
     pub messages: Vec<BillSubsApiMessagesItem>,
@@ -4256,7 +4407,8 @@ pub struct BillSubsApiRatePlan {
         feature = "user"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4292,7 +4444,8 @@ crate::runtime::string_enum!(
     = "quarterly", Yearly = "yearly" }
 );
 #[cfg(feature = "available_rate_plans")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiSchemasRatePlan {
     /// Array of available components values for the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4314,7 +4467,8 @@ pub struct BillSubsApiSchemasRatePlan {
     pub name: Option<String>,
 }
 #[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiSchemasZone {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<::serde_json::Value>,
@@ -4347,7 +4501,8 @@ crate::runtime::string_enum!(
     Expired = "Expired" }
 );
 #[cfg(any(feature = "subscriptions", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiSubscription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<BillSubsApiSubscriptionV2App>,
@@ -4398,7 +4553,8 @@ pub struct BillSubsApiSubscriptionV2App {
     pub install_id: Option<String>,
 }
 #[cfg(any(feature = "subscription", feature = "subscriptions", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct BillSubsApiSubscriptionV2Input {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<BillSubsApiSubscriptionV2App>,
@@ -4417,7 +4573,8 @@ pub struct BillSubsApiSubscriptionV2Input {
 }
 #[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiUserSubscriptionResponseCollection {
     pub errors: Vec<BillSubsApiMessagesItem>,
     pub messages: Vec<BillSubsApiMessagesItem>,
@@ -4429,7 +4586,8 @@ pub struct BillSubsApiUserSubscriptionResponseCollection {
 }
 #[cfg(any(feature = "subscriptions", feature = "user"))]
 /// A simple zone object. May have null properties if not a zone subscription.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BillSubsApiZone {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4440,7 +4598,8 @@ pub struct BillSubsApiZone {
 }
 #[cfg(any(feature = "subscription", feature = "subscriptions", feature = "user"))]
 /// A simple zone object. May have null properties if not a zone subscription.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct BillSubsApiZoneInput {}
 #[cfg(feature = "bot_management")]
 pub type BotManagementBotManagementResponseBodyResult = ::serde_json::Value;
@@ -4461,7 +4620,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "cache")]
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheCacheReserveClearResponseValueResult {
     /// ID of the zone setting.
     pub id: CacheCacheReserveClearId,
@@ -4512,7 +4672,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "cache")]
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheCacheReserveResponseValueResult {
     /// ID of the zone setting.
     pub id: CacheCacheReserveId,
@@ -4550,7 +4711,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "settings")]
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheOriginMaxHttpVersionResponseValueResult {
     /// Value of the zone setting.
     pub id: CacheOriginMaxHttpVersionId,
@@ -4593,13 +4755,15 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "argo")]
 /// Update enablement of Tiered Caching
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CachePatch {
     /// Enables Tiered Caching.
     pub value: CacheValue,
 }
 #[cfg(feature = "purge_cache")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CachePurgeApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
@@ -4608,7 +4772,8 @@ pub struct CachePurgeApiResponseSingleIdResult {
 /// Instructs Cloudflare to check a regional hub data center on the way to your upper tier. This can help improve performance for smart and custom tiered cache topologies.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheRegionalTieredCache {
     /// ID of the zone setting.
     pub id: CacheRegionalTieredCacheId,
@@ -4631,7 +4796,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "cache")]
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheRegionalTieredCacheResponseValueResult {
     /// ID of the zone setting.
     pub id: CacheRegionalTieredCacheId,
@@ -4657,7 +4823,8 @@ crate::runtime::string_enum!(
     open CacheRegionalTieredCacheValue { On = "on", Off = "off" }
 );
 #[cfg(any(feature = "argo", feature = "cache"))]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheResultObject {
     /// Whether the setting is editable
     pub editable: bool,
@@ -4684,7 +4851,8 @@ pub enum CacheResultObjectValue {
 crate::runtime::string_enum!(open CacheResultObjectValue { On = "on", Off = "off" });
 #[cfg(feature = "cache")]
 /// Update enablement of Smart Tiered Cache
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CacheSmartTieredCachePatch {
     /// Enable or disable the Smart Tiered Cache
     pub value: CacheSmartTieredCachePatchValue,
@@ -4721,7 +4889,8 @@ crate::runtime::string_enum!(open CacheValue { On = "on", Off = "off" });
 /// Variant support enables caching variants of images with certain file extensions in addition to the original. This only applies when the origin server sends the 'Vary: Accept' response header. If the origin server sends 'Vary: Accept' but does not serve the variant requested, the response will not be cached. This will be indicated with BYPASS cache status in the response headers.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheVariants {
     /// ID of the zone setting.
     pub id: CacheVariantsId,
@@ -4742,7 +4911,8 @@ pub enum CacheVariantsId {
 crate::runtime::string_enum!(open CacheVariantsId { Variants = "variants" });
 #[cfg(feature = "cache")]
 /// Merged from `allOf`; where members disagree the later one wins (`id`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheVariantsResponseValueResult {
     /// ID of the zone setting.
     pub id: CacheVariantsId,
@@ -4791,7 +4961,8 @@ pub struct CacheVariantsValue {
     pub webp: Option<Vec<String>>,
 }
 #[cfg(feature = "calls")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CallsApp {
     /// The date and time the item was created.
     #[serde(
@@ -4815,14 +4986,16 @@ pub struct CallsApp {
     pub uid: Option<String>,
 }
 #[cfg(feature = "calls")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CallsAppEditableFields {
     /// A short description of Calls app, not shown to end users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 #[cfg(feature = "calls")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CallsAppWithSecret {
     /// The date and time the item was created.
     #[serde(
@@ -4849,14 +5022,16 @@ pub struct CallsAppWithSecret {
     pub uid: Option<String>,
 }
 #[cfg(feature = "calls")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CallsTurnKeyEditableFields {
     /// A short description of a TURN key, not shown to end users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 #[cfg(feature = "calls")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CallsTurnKeyWithKey {
     /// The date and time the item was created.
     #[serde(
@@ -4929,7 +5104,8 @@ pub struct CloudConnectorRulesItemParameters {
     pub host: Option<String>,
 }
 #[cfg(feature = "cloudforce_one")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CloudforceOneApiResponseCommon {
     pub errors: Vec<CloudforceOneMessagesItem>,
     pub messages: Vec<CloudforceOneMessagesItem>,
@@ -4937,7 +5113,8 @@ pub struct CloudforceOneApiResponseCommon {
     pub success: bool,
 }
 #[cfg(feature = "cloudforce_one")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CloudforceOneMessagesItem {
     pub code: i64,
     pub message: String,
@@ -4961,7 +5138,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "cloudforce_one")]
 /// Priority Editable Attributes
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CloudforceOnePriorityEdit {
     /// List of labels
     pub labels: Vec<String>,
@@ -4974,7 +5152,8 @@ pub struct CloudforceOnePriorityEdit {
 }
 #[cfg(feature = "cloudforce_one")]
 /// Priority Item
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CloudforceOnePriorityItem {
     #[serde(with = "::time::serde::rfc3339")]
     pub created: ::time::OffsetDateTime,
@@ -4993,7 +5172,8 @@ pub struct CloudforceOnePriorityItem {
 }
 #[cfg(feature = "cloudforce_one")]
 /// Priority List Parameters
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CloudforceOnePriorityList {
     /// Page number of results
     pub page: i64,
@@ -5002,7 +5182,8 @@ pub struct CloudforceOnePriorityList {
 }
 #[cfg(feature = "cloudforce_one")]
 /// Quota
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CloudforceOneQuota {
     #[serde(
         default,
@@ -5025,7 +5206,8 @@ pub struct CloudforceOneQuota {
 }
 #[cfg(feature = "cloudforce_one")]
 /// Request Constants
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CloudforceOneRequestConstants {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Vec<CloudforceOnePriority>>,
@@ -5036,7 +5218,8 @@ pub struct CloudforceOneRequestConstants {
 }
 #[cfg(feature = "cloudforce_one")]
 /// Request Editable Parameters
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CloudforceOneRequestEdit {
     /// Request content
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5056,7 +5239,8 @@ pub struct CloudforceOneRequestEdit {
 }
 #[cfg(feature = "cloudforce_one")]
 /// Request Item
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CloudforceOneRequestItem {
     #[serde(
         default,
@@ -5095,7 +5279,8 @@ pub struct CloudforceOneRequestItem {
 }
 #[cfg(feature = "cloudforce_one")]
 /// Request List Parameters
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CloudforceOneRequestList {
     #[serde(
         default,
@@ -5140,7 +5325,8 @@ pub struct CloudforceOneRequestList {
 }
 #[cfg(feature = "cloudforce_one")]
 /// Request List Item
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CloudforceOneRequestListItem {
     #[serde(
         default,
@@ -5191,7 +5377,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "cloudforce_one")]
 /// Request Message Editable Attributes
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CloudforceOneRequestMessageEdit {
     /// Content of message
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5199,7 +5386,8 @@ pub struct CloudforceOneRequestMessageEdit {
 }
 #[cfg(feature = "cloudforce_one")]
 /// Request Message Item
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CloudforceOneRequestMessageItem {
     /// Author of message
     pub author: String,
@@ -5220,7 +5408,8 @@ pub struct CloudforceOneRequestMessageItem {
 }
 #[cfg(feature = "cloudforce_one")]
 /// Request Message List Parameters
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CloudforceOneRequestMessageList {
     #[serde(
         default,
@@ -5307,7 +5496,8 @@ crate::runtime::string_enum!(
     "amber-strict", Green = "green", Red = "red" }
 );
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CloudforceOneWhois {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub administrative_city: Option<String>,
@@ -5490,7 +5680,8 @@ pub struct CloudforceOneWhois {
     pub whois_server: Option<String>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomIndicatorFeedsCreateFeed {
     /// The description of the example test
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5500,7 +5691,8 @@ pub struct CustomIndicatorFeedsCreateFeed {
     pub name: Option<String>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CustomIndicatorFeedsIndicatorFeedItem {
     /// The date and time when the data entry was created
     #[serde(
@@ -5536,7 +5728,8 @@ pub struct CustomIndicatorFeedsIndicatorFeedItem {
     pub name: Option<String>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CustomIndicatorFeedsIndicatorFeedMetadata {
     /// The date and time when the data entry was created
     #[serde(
@@ -5608,7 +5801,8 @@ crate::runtime::string_enum!(
     "Provisioning", Complete = "Complete", Error = "Error" }
 );
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CustomIndicatorFeedsPermissionListItem {
     /// The description of the example test
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5630,7 +5824,8 @@ pub struct CustomIndicatorFeedsPermissionListItem {
     pub name: Option<String>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomIndicatorFeedsPermissionsRequest {
     /// The Cloudflare account tag of the account to change permissions on
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5640,14 +5835,16 @@ pub struct CustomIndicatorFeedsPermissionsRequest {
     pub feed_id: Option<i64>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CustomIndicatorFeedsPermissionsUpdate {
     /// Whether the update succeeded or not
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CustomIndicatorFeedsUpdateFeed {
     /// Feed id
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5660,7 +5857,8 @@ pub struct CustomIndicatorFeedsUpdateFeed {
     pub status: Option<String>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomIndicatorFeedsUpdatePublicFieldRequest {
     /// The new description of the feed
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5680,7 +5878,8 @@ pub struct CustomIndicatorFeedsUpdatePublicFieldRequest {
 }
 #[cfg(feature = "custom_pages")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CustomPagesCustomPagesResponseCollection {
     pub errors: Vec<CustomPagesMessagesItem>,
     pub messages: Vec<CustomPagesMessagesItem>,
@@ -5691,13 +5890,15 @@ pub struct CustomPagesCustomPagesResponseCollection {
     pub result_info: Option<CustomPagesResultInfo>,
 }
 #[cfg(feature = "custom_pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CustomPagesMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "custom_pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CustomPagesResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5728,7 +5929,8 @@ crate::runtime::string_enum!(
     open CustomPagesState { Default = "default", Customized = "customized" }
 );
 #[cfg(feature = "d1")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct D1DatabaseDetailsResponse {
     /// Specifies the timestamp the resource was created as an ISO8601 string.
     #[serde(
@@ -5750,7 +5952,8 @@ pub struct D1DatabaseDetailsResponse {
     pub version: Option<String>,
 }
 #[cfg(feature = "d1")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct D1DatabaseResponse {
     /// Specifies the timestamp the resource was created as an ISO8601 string.
     #[serde(
@@ -5767,7 +5970,8 @@ pub struct D1DatabaseResponse {
     pub version: Option<String>,
 }
 #[cfg(feature = "d1")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct D1MessagesItem {
     pub code: i64,
     pub message: String,
@@ -5797,7 +6001,8 @@ crate::runtime::string_enum!(
     "eeur", Apac = "apac", Oc = "oc" }
 );
 #[cfg(feature = "d1")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct D1QueryMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed_db: Option<bool>,
@@ -5815,7 +6020,8 @@ pub struct D1QueryMeta {
     pub size_after: Option<f64>,
 }
 #[cfg(feature = "d1")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct D1QueryResultResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<D1QueryMeta>,
@@ -5825,7 +6031,8 @@ pub struct D1QueryResultResponse {
     pub success: Option<bool>,
 }
 #[cfg(feature = "d1")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct D1RawResultResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<D1QueryMeta>,
@@ -5835,7 +6042,8 @@ pub struct D1RawResultResponse {
     pub success: Option<bool>,
 }
 #[cfg(feature = "d1")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct D1RawResultResponseResults {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<String>>,
@@ -5891,6 +6099,7 @@ impl<'de> ::serde::Deserialize<'de> for D1RawResultResponseResultsRowsItemItem {
     }
 }
 #[cfg(feature = "d1")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for D1RawResultResponseResultsRowsItemItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5905,7 +6114,8 @@ impl ::serde::Serialize for D1RawResultResponseResultsRowsItemItem {
     }
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringAggregateStat {
     #[serde(rename = "avgMs", default, skip_serializing_if = "Option::is_none")]
     pub avg_ms: Option<i64>,
@@ -5915,7 +6125,8 @@ pub struct DigitalExperienceMonitoringAggregateStat {
     pub time_period: DigitalExperienceMonitoringAggregateTimePeriod,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringAggregateTimePeriod {
     pub units: DigitalExperienceMonitoringAggregateTimePeriodUnits,
     pub value: i64,
@@ -5938,14 +6149,16 @@ crate::runtime::string_enum!(
     "days", TestRuns = "testRuns" }
 );
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringAggregateTimeSlot {
     #[serde(rename = "avgMs")]
     pub avg_ms: i64,
     pub timestamp: String,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringColosResponseItem {
     /// Airport code
     #[serde(rename = "airportCode")]
@@ -5957,7 +6170,8 @@ pub struct DigitalExperienceMonitoringColosResponseItem {
     pub country_code: String,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringDevice {
     /// Cloudflare colo
     pub colo: String,
@@ -5979,7 +6193,8 @@ pub struct DigitalExperienceMonitoringDevice {
 }
 #[cfg(feature = "dex")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringFleetStatusDevicesResponse {
     pub errors: Vec<DigitalExperienceMonitoringMessagesItem>,
     pub messages: Vec<DigitalExperienceMonitoringMessagesItem>,
@@ -5991,7 +6206,8 @@ pub struct DigitalExperienceMonitoringFleetStatusDevicesResponse {
     pub result_info: Option<DigitalExperienceMonitoringResultInfo>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringFleetStatusLiveResponseResult {
     #[serde(rename = "deviceStats", default, skip_serializing_if = "Option::is_none")]
     pub device_stats: Option<
@@ -5999,7 +6215,8 @@ pub struct DigitalExperienceMonitoringFleetStatusLiveResponseResult {
     >,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringFleetStatusLiveResponseResultDeviceStats {
     #[serde(rename = "byColo", default, skip_serializing_if = "Option::is_none")]
     pub by_colo: Option<Vec<DigitalExperienceMonitoringLiveStat>>,
@@ -6020,7 +6237,8 @@ pub struct DigitalExperienceMonitoringFleetStatusLiveResponseResultDeviceStats {
     pub unique_devices_total: Option<f64>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringHttpDetailsPercentilesResponse {
     #[serde(
         rename = "dnsResponseTimeMs",
@@ -6042,7 +6260,8 @@ pub struct DigitalExperienceMonitoringHttpDetailsPercentilesResponse {
     pub server_response_time_ms: Option<DigitalExperienceMonitoringPercentiles>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringHttpDetailsResponse {
     /// The url of the HTTP synthetic application test
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6076,7 +6295,8 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponse {
     pub targeted: Option<bool>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStats {
     #[serde(rename = "availabilityPct")]
     pub availability_pct: DigitalExperienceMonitoringTestStatPctOverTime,
@@ -6095,7 +6315,8 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStats {
     pub unique_devices_total: i64,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsByColoItem {
     #[serde(rename = "availabilityPct")]
     pub availability_pct: DigitalExperienceMonitoringTestStatPctOverTime,
@@ -6115,7 +6336,8 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsByColoItem {
     pub unique_devices_total: i64,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsByColoItemHttpStatusCodeItem {
     pub status200: i64,
     pub status300: i64,
@@ -6124,7 +6346,8 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsByColoItemHttp
     pub timestamp: String,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsHttpStatusCodeItem {
     pub status200: i64,
     pub status300: i64,
@@ -6145,7 +6368,8 @@ crate::runtime::string_enum!(
     open DigitalExperienceMonitoringHttpDetailsResponseKind { Http = "http" }
 );
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringHttpDetailsResponseTargetPoliciesItem {
     /// Whether the policy is the default for the account
     pub default: bool,
@@ -6153,7 +6377,8 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponseTargetPoliciesItem {
     pub name: String,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringLiveStat {
     /// Number of unique devices
     #[serde(
@@ -6166,13 +6391,15 @@ pub struct DigitalExperienceMonitoringLiveStat {
     pub value: Option<String>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringPercentiles {
     /// p50 observed in the time period
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6188,7 +6415,8 @@ pub struct DigitalExperienceMonitoringPercentiles {
     pub p99: Option<f64>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6249,7 +6477,8 @@ crate::runtime::string_enum!(
     Raw = "raw" }
 );
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestStatOverTime {
     /// average observed in the time period
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6263,13 +6492,15 @@ pub struct DigitalExperienceMonitoringTestStatOverTime {
     pub slots: Vec<DigitalExperienceMonitoringTestStatOverTimeSlotsItem>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestStatOverTimeSlotsItem {
     pub timestamp: String,
     pub value: i64,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestStatPctOverTime {
     /// average observed in the time period
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6283,13 +6514,15 @@ pub struct DigitalExperienceMonitoringTestStatPctOverTime {
     pub slots: Vec<DigitalExperienceMonitoringTestStatPctOverTimeSlotsItem>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestStatPctOverTimeSlotsItem {
     pub timestamp: String,
     pub value: f64,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestsResponse {
     #[serde(rename = "overviewMetrics")]
     pub overview_metrics: DigitalExperienceMonitoringTestsResponseOverviewMetrics,
@@ -6297,7 +6530,8 @@ pub struct DigitalExperienceMonitoringTestsResponse {
     pub tests: Vec<DigitalExperienceMonitoringTestsResponseTestsItem>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestsResponseOverviewMetrics {
     /// percentage availability for all HTTP test results in response
     #[serde(
@@ -6318,7 +6552,8 @@ pub struct DigitalExperienceMonitoringTestsResponseOverviewMetrics {
     pub tests_total: i64,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItem {
     /// date the test was created.
     pub created: String,
@@ -6375,13 +6610,15 @@ pub struct DigitalExperienceMonitoringTestsResponseTestsItem {
     pub updated: String,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItemHttpResults {
     #[serde(rename = "resourceFetchTime")]
     pub resource_fetch_time: DigitalExperienceMonitoringTimingAggregates,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItemHttpResultsByColoItem {
     /// Cloudflare colo
     pub colo: String,
@@ -6405,7 +6642,8 @@ crate::runtime::string_enum!(
     Traceroute = "traceroute" }
 );
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem {
     /// Whether the policy is the default for the account
     pub default: bool,
@@ -6413,13 +6651,15 @@ pub struct DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem {
     pub name: String,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItemTracerouteResults {
     #[serde(rename = "roundTripTime")]
     pub round_trip_time: DigitalExperienceMonitoringTimingAggregates,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTestsResponseTestsItemTracerouteResultsByColoItem {
     /// Cloudflare colo
     pub colo: String,
@@ -6427,7 +6667,8 @@ pub struct DigitalExperienceMonitoringTestsResponseTestsItemTracerouteResultsByC
     pub round_trip_time: DigitalExperienceMonitoringTimingAggregates,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTimingAggregates {
     #[serde(rename = "avgMs", default, skip_serializing_if = "Option::is_none")]
     pub avg_ms: Option<i64>,
@@ -6436,14 +6677,16 @@ pub struct DigitalExperienceMonitoringTimingAggregates {
     pub over_time: Option<DigitalExperienceMonitoringTimingAggregatesOverTime>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTimingAggregatesOverTime {
     #[serde(rename = "timePeriod")]
     pub time_period: DigitalExperienceMonitoringAggregateTimePeriod,
     pub values: Vec<DigitalExperienceMonitoringAggregateTimeSlot>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteDetailsPercentilesResponse {
     #[serde(rename = "hopsCount", default, skip_serializing_if = "Option::is_none")]
     pub hops_count: Option<DigitalExperienceMonitoringPercentiles>,
@@ -6457,7 +6700,8 @@ pub struct DigitalExperienceMonitoringTracerouteDetailsPercentilesResponse {
     pub round_trip_time_ms: Option<DigitalExperienceMonitoringPercentiles>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteDetailsResponse {
     /// The host of the Traceroute synthetic application test
     pub host: String,
@@ -6505,7 +6749,8 @@ crate::runtime::string_enum!(
     "traceroute" }
 );
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTargetPoliciesItem {
     /// Whether the policy is the default for the account
     pub default: bool,
@@ -6513,7 +6758,8 @@ pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTargetPoliciesIte
     pub name: String,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTracerouteStats {
     #[serde(rename = "availabilityPct")]
     pub availability_pct: DigitalExperienceMonitoringTestStatPctOverTime,
@@ -6528,7 +6774,8 @@ pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTracerouteStats {
     pub unique_devices_total: i64,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTracerouteStatsByColoItem {
     #[serde(rename = "availabilityPct")]
     pub availability_pct: DigitalExperienceMonitoringTestStatPctOverTime,
@@ -6544,7 +6791,8 @@ pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTracerouteStatsBy
     pub unique_devices_total: i64,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponse {
     #[serde(rename = "deviceName", default, skip_serializing_if = "Option::is_none")]
     pub device_name: Option<String>,
@@ -6579,7 +6827,8 @@ crate::runtime::string_enum!(
     "traceroute" }
 );
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPath {
     /// Specifies the sampling applied, if any, to the slots response. When sampled, results shown represent the first test run to the start of each sampling interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6592,7 +6841,8 @@ pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPa
 }
 #[cfg(feature = "dex")]
 /// Specifies the sampling applied, if any, to the slots response. When sampled, results shown represent the first test run to the start of each sampling interval.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPathSampling {
     pub unit: DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPathSamplingUnit,
     pub value: i64,
@@ -6612,7 +6862,8 @@ crate::runtime::string_enum!(
     Hours = "hours" }
 );
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPathSlotsItem {
     /// Round trip time in ms of the client to app mile
     #[serde(rename = "clientToAppRttMs")]
@@ -6635,7 +6886,8 @@ pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponseNetworkPa
     pub timestamp: String,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64 {
     /// name of the device associated with this network path response
     #[serde(rename = "deviceName", default, skip_serializing_if = "Option::is_none")]
@@ -6655,7 +6907,8 @@ pub struct DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64 {
     pub test_name: Option<String>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64HopsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<i64>,
@@ -6680,7 +6933,8 @@ pub struct DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64HopsI
     pub ttl: i64,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64HopsItemLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
@@ -6710,7 +6964,8 @@ crate::runtime::string_enum!(
     ClientToCfIngress = "client-to-cf-ingress", ClientToIsp = "client-to-isp" }
 );
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DigitalExperienceMonitoringUniqueDevicesResponse {
     /// total number of unique devices
     #[serde(rename = "uniqueDevicesTotal")]
@@ -6718,7 +6973,8 @@ pub struct DigitalExperienceMonitoringUniqueDevicesResponse {
 }
 #[cfg(feature = "zt_risk_scoring")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpAccountRiskSummaryResponse {
     pub errors: Vec<DlpMessagesItem>,
     pub messages: Vec<DlpMessagesItem>,
@@ -6729,13 +6985,15 @@ pub struct DlpAccountRiskSummaryResponse {
     pub result_info: Option<DlpApiResponsePaginatedResultInfo>,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpAccountRiskSummaryResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<DlpAccountRiskSummaryResponseResultUsersItem>>,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpAccountRiskSummaryResponseResultUsersItem {
     pub email: String,
     pub event_count: i64,
@@ -6747,7 +7005,8 @@ pub struct DlpAccountRiskSummaryResponseResultUsersItem {
     pub user_id: String,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpApiResponsePaginatedResultInfo {
     pub count: i64,
     pub page: i64,
@@ -6793,6 +7052,7 @@ impl<'de> ::serde::Deserialize<'de> for DlpApiResponseSingleResult {
     }
 }
 #[cfg(feature = "dlp")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for DlpApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6816,7 +7076,8 @@ pub struct DlpContextAwareness {
 }
 #[cfg(feature = "dlp")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpCreateCustomProfileResponse {
     pub errors: Vec<DlpMessagesItem>,
     pub messages: Vec<DlpMessagesItem>,
@@ -6827,12 +7088,14 @@ pub struct DlpCreateCustomProfileResponse {
     pub result_info: Option<DlpResultInfo>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpCreateCustomProfiles {
     pub profiles: Vec<DlpNewCustomProfile>,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpCreateIntegrationBody {
     pub integration_type: DlpRiskScoreIntegrationType,
     /// A reference id that can be supplied by the client. Currently this should be set to the Access-Okta IDP ID (a UUIDv4).
@@ -6844,7 +7107,8 @@ pub struct DlpCreateIntegrationBody {
 }
 #[cfg(feature = "dlp")]
 /// A custom entry that matches a profile
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpCustomEntry {
     #[serde(
         default,
@@ -6876,7 +7140,8 @@ pub struct DlpCustomEntry {
 }
 #[cfg(feature = "dlp")]
 /// A custom entry that matches a profile
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpCustomEntryInput {
     /// Whether the entry is enabled or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6896,7 +7161,8 @@ pub struct DlpCustomEntryInput {
 }
 #[cfg(feature = "dlp")]
 /// Custom profile
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpCustomProfile {
     /// Related DLP policies will trigger when the match count exceeds the number set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6945,7 +7211,8 @@ pub enum DlpCustomProfileType {
 #[cfg(feature = "dlp")]
 crate::runtime::string_enum!(closed DlpCustomProfileType { Custom = "custom" });
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpDataset {
     #[serde(with = "::time::serde::rfc3339")]
     pub created_at: ::time::OffsetDateTime,
@@ -6961,7 +7228,8 @@ pub struct DlpDataset {
     pub uploads: Vec<DlpDatasetUpload>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpDatasetArrayResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
     pub messages: Vec<DlpV4ResponseMessage>,
@@ -6972,7 +7240,8 @@ pub struct DlpDatasetArrayResponse {
     pub result: Option<Vec<DlpDataset>>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpDatasetCreation {
     pub dataset: DlpDataset,
     pub max_cells: i64,
@@ -6984,7 +7253,8 @@ pub struct DlpDatasetCreation {
     pub version: i64,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpDatasetCreationResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
     pub messages: Vec<DlpV4ResponseMessage>,
@@ -6995,7 +7265,8 @@ pub struct DlpDatasetCreationResponse {
     pub result: Option<DlpDatasetCreation>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpDatasetNewVersion {
     pub max_cells: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7003,7 +7274,8 @@ pub struct DlpDatasetNewVersion {
     pub version: i64,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpDatasetNewVersionResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
     pub messages: Vec<DlpV4ResponseMessage>,
@@ -7014,7 +7286,8 @@ pub struct DlpDatasetNewVersionResponse {
     pub result: Option<DlpDatasetNewVersion>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpDatasetResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
     pub messages: Vec<DlpV4ResponseMessage>,
@@ -7025,7 +7298,8 @@ pub struct DlpDatasetResponse {
     pub result: Option<DlpDataset>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpDatasetUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -7033,7 +7307,8 @@ pub struct DlpDatasetUpdate {
     pub name: Option<String>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpDatasetUpload {
     pub num_cells: i64,
     pub status: DlpDatasetUploadStatus,
@@ -7115,6 +7390,7 @@ impl<'de> ::serde::Deserialize<'de> for DlpEitherProfileResponseResult {
     }
 }
 #[cfg(feature = "dlp")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for DlpEitherProfileResponseResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -7135,7 +7411,8 @@ impl ::serde::Serialize for DlpEitherProfileResponseResult {
     }
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpEmptyResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
     pub messages: Vec<DlpV4ResponseMessage>,
@@ -7146,7 +7423,8 @@ pub struct DlpEmptyResponse {
     pub result: Option<::serde_json::Value>,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpGetBehaviorsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behaviors: Option<
@@ -7154,7 +7432,8 @@ pub struct DlpGetBehaviorsResponseResult {
     >,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpGetBehaviorsResponseResultBehaviorsValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -7166,13 +7445,15 @@ pub struct DlpGetBehaviorsResponseResultBehaviorsValue {
     pub risk_level: Option<DlpRiskLevel>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpGetSettingsResponseResult {
     pub public_key: Option<String>,
 }
 #[cfg(feature = "dlp")]
 /// An entry derived from an integration
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpIntegrationEntry {
     #[serde(
         default,
@@ -7201,7 +7482,8 @@ pub struct DlpIntegrationEntry {
 }
 #[cfg(feature = "dlp")]
 /// Integration profile
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpIntegrationProfile {
     #[serde(
         default,
@@ -7243,14 +7525,16 @@ crate::runtime::string_enum!(
     closed DlpIntegrationProfileType { Integration = "integration" }
 );
 #[cfg(any(feature = "dlp", feature = "zt_risk_scoring"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "dlp")]
 /// A custom entry create payload
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpNewCustomEntry {
     /// Whether the entry is enabled or not.
     pub enabled: bool,
@@ -7260,7 +7544,8 @@ pub struct DlpNewCustomEntry {
     pub pattern: DlpPattern,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpNewCustomProfile {
     /// Related DLP policies will trigger when the match count exceeds the number set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7282,7 +7567,8 @@ pub struct DlpNewCustomProfile {
     pub ocr_enabled: Option<bool>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpNewDataset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -7317,7 +7603,8 @@ pub enum DlpPatternValidation {
 crate::runtime::string_enum!(open DlpPatternValidation { Luhn = "luhn" });
 #[cfg(feature = "dlp")]
 /// A predefined entry that matches a profile
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpPredefinedEntry {
     /// Whether the entry is enabled or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7334,7 +7621,8 @@ pub struct DlpPredefinedEntry {
 }
 #[cfg(feature = "dlp")]
 /// Predefined profile
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpPredefinedProfile {
     /// Related DLP policies will trigger when the match count exceeds the number set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7422,6 +7710,7 @@ impl<'de> ::serde::Deserialize<'de> for DlpProfiles {
     }
 }
 #[cfg(feature = "dlp")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for DlpProfiles {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -7443,7 +7732,8 @@ impl ::serde::Serialize for DlpProfiles {
 }
 #[cfg(feature = "dlp")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpResponseCollection {
     pub errors: Vec<DlpMessagesItem>,
     pub messages: Vec<DlpMessagesItem>,
@@ -7454,7 +7744,8 @@ pub struct DlpResponseCollection {
     pub result_info: Option<DlpResultInfo>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7486,7 +7777,8 @@ crate::runtime::string_enum!(
     open DlpRiskLevel { Low = "low", Medium = "medium", High = "high" }
 );
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpRiskScoreIntegration {
     /// The Cloudflare account tag.
     pub account_tag: String,
@@ -7508,7 +7800,8 @@ pub struct DlpRiskScoreIntegration {
     pub well_known_url: String,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpRiskScoreIntegrationArrayResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
     pub messages: Vec<DlpV4ResponseMessage>,
@@ -7519,7 +7812,8 @@ pub struct DlpRiskScoreIntegrationArrayResponse {
     pub result: Option<Vec<DlpRiskScoreIntegration>>,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpRiskScoreIntegrationResponse {
     pub errors: Vec<DlpV4ResponseMessage>,
     pub messages: Vec<DlpV4ResponseMessage>,
@@ -7547,7 +7841,8 @@ pub struct DlpSkipConfig {
     pub files: bool,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpUpdateBehaviorsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub behaviors: Option<
@@ -7555,14 +7850,16 @@ pub struct DlpUpdateBehaviorsRequest {
     >,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpUpdateBehaviorsRequestBehaviorsValue {
     pub enabled: bool,
     pub risk_level: DlpRiskLevel,
 }
 #[cfg(feature = "dlp")]
 /// Update custom profile
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpUpdateCustomProfileInput {
     /// Related DLP policies will trigger when the match count exceeds the number set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7589,7 +7886,8 @@ pub struct DlpUpdateCustomProfileInput {
 #[cfg(feature = "dlp")]
 pub type DlpUpdateCustomProfileSharedEntriesItem = ::serde_json::Value;
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpUpdateIntegrationBody {
     /// Whether this integration is enabled. If disabled, no risk changes will be exported to the third-party.
     pub active: bool,
@@ -7601,7 +7899,8 @@ pub struct DlpUpdateIntegrationBody {
     pub tenant_url: String,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpUpdatePredefinedProfileEntriesItem {
     /// Whether the entry is enabled or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7612,7 +7911,8 @@ pub struct DlpUpdatePredefinedProfileEntriesItem {
 }
 #[cfg(feature = "dlp")]
 /// Update predefined profile
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpUpdatePredefinedProfileInput {
     /// Related DLP policies will trigger when the match count exceeds the number set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7629,19 +7929,22 @@ pub struct DlpUpdatePredefinedProfileInput {
 }
 #[cfg(feature = "dlp")]
 /// Payload log settings
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpUpdateSettings {
     /// The public key to use when encrypting extracted payloads, as a base64 string
     pub public_key: Option<String>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpUpdateSettingsResponseResult {
     pub public_key: Option<String>,
 }
 #[cfg(feature = "zt_risk_scoring")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpUserRiskSummaryResponse {
     pub errors: Vec<DlpMessagesItem>,
     pub messages: Vec<DlpMessagesItem>,
@@ -7652,7 +7955,8 @@ pub struct DlpUserRiskSummaryResponse {
     pub result_info: Option<DlpApiResponsePaginatedResultInfo>,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpUserRiskSummaryResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -7670,7 +7974,8 @@ pub struct DlpUserRiskSummaryResponseResult {
     pub risk_level: Option<DlpRiskLevel>,
 }
 #[cfg(feature = "zt_risk_scoring")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpUserRiskSummaryResponseResultEventsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_details: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
@@ -7681,13 +7986,15 @@ pub struct DlpUserRiskSummaryResponseResultEventsItem {
     pub timestamp: ::time::OffsetDateTime,
 }
 #[cfg(any(feature = "dlp", feature = "zt_risk_scoring"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpV4ResponseMessage {
     pub code: i64,
     pub message: String,
 }
 #[cfg(any(feature = "dlp", feature = "zt_risk_scoring"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpV4ResponsePagination {
     /// total number of pages
     pub count: i64,
@@ -7700,19 +8007,22 @@ pub struct DlpV4ResponsePagination {
 }
 #[cfg(feature = "dlp")]
 /// A request to validate a pattern
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DlpValidatePattern {
     /// The regex pattern.
     pub regex: String,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpValidateResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlsApiResponseCommon {
     pub errors: Vec<DlsMessagesItem>,
     pub messages: Vec<DlsMessagesItem>,
@@ -7720,13 +8030,15 @@ pub struct DlsApiResponseCommon {
     pub success: bool,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlsMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlsRegionalHostnameResponse {
     #[serde(with = "::time::serde::rfc3339")]
     pub created_on: ::time::OffsetDateTime,
@@ -7736,7 +8048,8 @@ pub struct DlsRegionalHostnameResponse {
     pub region_key: String,
 }
 #[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlsResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7752,7 +8065,8 @@ pub struct DlsResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(any(feature = "dns_analytics", feature = "dns_firewall"))]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsAnalyticsQuery {
     /// Array of dimension names.
     pub dimensions: Vec<String>,
@@ -7775,7 +8089,8 @@ pub struct DnsAnalyticsQuery {
 }
 #[cfg(any(feature = "dns_analytics", feature = "dns_firewall"))]
 /// Merged from `allOf`; where members disagree the later one wins (`data`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsAnalyticsReport {
     pub data: Vec<DnsAnalyticsReportDataItem>,
     /// Number of seconds between current time and last processed event, in another words how many seconds of data could be missing.
@@ -7792,7 +8107,8 @@ pub struct DnsAnalyticsReport {
 }
 #[cfg(any(feature = "dns_analytics", feature = "dns_firewall"))]
 /// Merged from `allOf`; where members disagree the later one wins (`data`, `query`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsAnalyticsReportBytime {
     pub data: Vec<DnsAnalyticsReportBytimeDataItem>,
     /// Number of seconds between current time and last processed event, in another words how many seconds of data could be missing.
@@ -7810,19 +8126,22 @@ pub struct DnsAnalyticsReportBytime {
     pub time_intervals: Vec<Vec<String>>,
 }
 #[cfg(any(feature = "dns_analytics", feature = "dns_firewall"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsAnalyticsReportBytimeDataItem {
     /// Array with one item per requested metric. Each item is an array of values, broken down by time interval.
     pub metrics: Vec<Vec<::serde_json::Value>>,
 }
 #[cfg(any(feature = "dns_analytics", feature = "dns_firewall"))]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsAnalyticsReportBytimeQuery {
     /// Unit of time to group data by.
     pub time_delta: DnsAnalyticsTimeDelta,
 }
 #[cfg(any(feature = "dns_analytics", feature = "dns_firewall"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsAnalyticsReportDataItem {
     /// Array with one item per requested metric. Each item is a single value.
     pub metrics: Vec<f64>,
@@ -7862,7 +8181,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "custom_ns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsCustomNameserversAcnsResponseCollection {
     pub errors: Vec<DnsCustomNameserversMessagesItem>,
     pub messages: Vec<DnsCustomNameserversMessagesItem>,
@@ -7875,7 +8195,8 @@ pub struct DnsCustomNameserversAcnsResponseCollection {
 }
 #[cfg(feature = "custom_ns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsCustomNameserversAvailabilityResponse {
     pub errors: Vec<DnsCustomNameserversMessagesItem>,
     pub messages: Vec<DnsCustomNameserversMessagesItem>,
@@ -7888,7 +8209,8 @@ pub struct DnsCustomNameserversAvailabilityResponse {
 }
 #[cfg(feature = "custom_ns")]
 /// A single account custom nameserver.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsCustomNameserversCustomNs {
     /// A and AAAA records associated with the nameserver.
     pub dns_records: Vec<DnsCustomNameserversCustomNsDnsRecordsItem>,
@@ -7906,7 +8228,8 @@ pub struct DnsCustomNameserversCustomNs {
     pub zone_tag: String,
 }
 #[cfg(feature = "custom_ns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsCustomNameserversCustomNsDnsRecordsItem {
     /// DNS record type.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -7932,7 +8255,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "custom_ns")]
 /// Custom NS Input
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsCustomNameserversCustomNsInput {
     /// The FQDN of the name server.
     pub ns_name: String,
@@ -7962,7 +8286,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "custom_ns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsCustomNameserversEmptyResponse {
     pub errors: Vec<DnsCustomNameserversMessagesItem>,
     pub messages: Vec<DnsCustomNameserversMessagesItem>,
@@ -7974,7 +8299,8 @@ pub struct DnsCustomNameserversEmptyResponse {
     pub result_info: Option<DnsCustomNameserversResultInfo>,
 }
 #[cfg(feature = "custom_ns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsCustomNameserversGetResponse {
     pub errors: Vec<DnsCustomNameserversMessagesItem>,
     pub messages: Vec<DnsCustomNameserversMessagesItem>,
@@ -7992,13 +8318,15 @@ pub struct DnsCustomNameserversGetResponse {
     pub ns_set: Option<f64>,
 }
 #[cfg(feature = "custom_ns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsCustomNameserversMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "custom_ns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsCustomNameserversResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8015,7 +8343,8 @@ pub struct DnsCustomNameserversResultInfo {
 }
 #[cfg(feature = "custom_ns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsCustomNameserversSchemasEmptyResponse {
     pub errors: Vec<DnsCustomNameserversMessagesItem>,
     pub messages: Vec<DnsCustomNameserversMessagesItem>,
@@ -8027,7 +8356,8 @@ pub struct DnsCustomNameserversSchemasEmptyResponse {
     pub result_info: Option<DnsCustomNameserversResultInfo>,
 }
 #[cfg(feature = "custom_ns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsCustomNameserversZoneMetadata {
     /// Whether zone uses account-level custom nameservers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8048,7 +8378,8 @@ pub struct DnsFirewallAttackMitigation {
     pub only_when_upstream_unhealthy: Option<bool>,
 }
 #[cfg(feature = "dns_firewall")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsFirewallDnsFirewall {
     /// Attack mitigation settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8082,7 +8413,8 @@ pub struct DnsFirewallDnsFirewall {
 }
 #[cfg(feature = "dns_firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsFirewallDnsFirewallResponseCollection {
     pub errors: Vec<DnsFirewallMessagesItem>,
     pub messages: Vec<DnsFirewallMessagesItem>,
@@ -8094,13 +8426,15 @@ pub struct DnsFirewallDnsFirewallResponseCollection {
     pub result_info: Option<DnsFirewallResultInfo>,
 }
 #[cfg(feature = "dns_firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsFirewallMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "dns_firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsFirewallResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8116,7 +8450,8 @@ pub struct DnsFirewallResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "dns_firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsFirewallSchemasDnsFirewallInput {
     /// Attack mitigation settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8147,7 +8482,8 @@ pub struct DnsFirewallSchemasDnsFirewallInput {
 }
 #[cfg(feature = "dns_records")]
 /// A Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsARecord {
     /// A valid IPv4 address.
     pub content: String,
@@ -8194,7 +8530,8 @@ pub struct DnsRecordsARecord {
 }
 #[cfg(feature = "dns_records")]
 /// A Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsARecordInput {
     /// A valid IPv4 address.
     pub content: String,
@@ -8230,7 +8567,8 @@ pub enum DnsRecordsARecordType {
 crate::runtime::string_enum!(closed DnsRecordsARecordType { A = "A" });
 #[cfg(feature = "dns_records")]
 /// AAAA Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsAaaaRecord {
     /// A valid IPv6 address.
     pub content: String,
@@ -8277,7 +8615,8 @@ pub struct DnsRecordsAaaaRecord {
 }
 #[cfg(feature = "dns_records")]
 /// AAAA Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsAaaaRecordInput {
     /// A valid IPv6 address.
     pub content: String,
@@ -8313,7 +8652,8 @@ pub enum DnsRecordsAaaaRecordType {
 crate::runtime::string_enum!(closed DnsRecordsAaaaRecordType { Aaaa = "AAAA" });
 #[cfg(feature = "dns_records")]
 /// Extra Cloudflare-specific information about the record.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsBaseMeta {
     /// Will exist if Cloudflare automatically added this DNS record during initial setup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8324,7 +8664,8 @@ pub struct DnsRecordsBaseMeta {
 }
 #[cfg(feature = "dns_records")]
 /// CAA Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsCaaRecord {
     /// Formatted CAA content. See 'data' to set CAA properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8385,7 +8726,8 @@ pub struct DnsRecordsCaaRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// CAA Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsCaaRecordInput {
     /// Components of a CAA record.
     pub data: DnsRecordsCaaRecordData,
@@ -8418,7 +8760,8 @@ pub enum DnsRecordsCaaRecordType {
 crate::runtime::string_enum!(closed DnsRecordsCaaRecordType { Caa = "CAA" });
 #[cfg(feature = "dns_records")]
 /// CERT Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsCertRecord {
     /// Formatted CERT content. See 'data' to set CERT properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8482,7 +8825,8 @@ pub struct DnsRecordsCertRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// CERT Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsCertRecordInput {
     /// Components of a CERT record.
     pub data: DnsRecordsCertRecordData,
@@ -8515,7 +8859,8 @@ pub enum DnsRecordsCertRecordType {
 crate::runtime::string_enum!(closed DnsRecordsCertRecordType { Cert = "CERT" });
 #[cfg(feature = "dns_records")]
 /// CNAME Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsCnameRecord {
     /// A valid hostname. Must not match the record's name.
     pub content: ::serde_json::Value,
@@ -8562,7 +8907,8 @@ pub struct DnsRecordsCnameRecord {
 }
 #[cfg(feature = "dns_records")]
 /// CNAME Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsCnameRecordInput {
     /// A valid hostname. Must not match the record's name.
     pub content: ::serde_json::Value,
@@ -8870,6 +9216,7 @@ impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecord {
     }
 }
 #[cfg(feature = "dns_records")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for DnsRecordsDnsRecord {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -8988,6 +9335,7 @@ pub enum DnsRecordsDnsRecordInput {
     Unknown(::serde_json::Value),
 }
 #[cfg(feature = "dns_records")]
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecordInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -9231,7 +9579,8 @@ impl ::serde::Serialize for DnsRecordsDnsRecordInput {
 }
 #[cfg(feature = "dns_records")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsDnsResponseCollection {
     pub errors: Vec<DnsRecordsMessagesItem>,
     pub messages: Vec<DnsRecordsMessagesItem>,
@@ -9244,7 +9593,8 @@ pub struct DnsRecordsDnsResponseCollection {
 }
 #[cfg(feature = "dns_records")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsDnsResponseImportScan {
     pub errors: Vec<DnsRecordsMessagesItem>,
     pub messages: Vec<DnsRecordsMessagesItem>,
@@ -9256,7 +9606,8 @@ pub struct DnsRecordsDnsResponseImportScan {
     pub timing: Option<DnsRecordsDnsResponseImportScanTiming>,
 }
 #[cfg(feature = "dns_records")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsDnsResponseImportScanResult {
     /// Number of DNS records added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9266,7 +9617,8 @@ pub struct DnsRecordsDnsResponseImportScanResult {
     pub total_records_parsed: Option<f64>,
 }
 #[cfg(feature = "dns_records")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsDnsResponseImportScanTiming {
     /// When the file parsing ended.
     #[serde(
@@ -9288,7 +9640,8 @@ pub struct DnsRecordsDnsResponseImportScanTiming {
 }
 #[cfg(feature = "dns_records")]
 /// DNSKEY Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsDnskeyRecord {
     /// Formatted DNSKEY content. See 'data' to set DNSKEY properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9352,7 +9705,8 @@ pub struct DnsRecordsDnskeyRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// DNSKEY Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsDnskeyRecordInput {
     /// Components of a DNSKEY record.
     pub data: DnsRecordsDnskeyRecordData,
@@ -9385,7 +9739,8 @@ pub enum DnsRecordsDnskeyRecordType {
 crate::runtime::string_enum!(closed DnsRecordsDnskeyRecordType { Dnskey = "DNSKEY" });
 #[cfg(feature = "dns_records")]
 /// DS Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsDsRecord {
     /// Formatted DS content. See 'data' to set DS properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9449,7 +9804,8 @@ pub struct DnsRecordsDsRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// DS Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsDsRecordInput {
     /// Components of a DS record.
     pub data: DnsRecordsDsRecordData,
@@ -9482,7 +9838,8 @@ pub enum DnsRecordsDsRecordType {
 crate::runtime::string_enum!(closed DnsRecordsDsRecordType { Ds = "DS" });
 #[cfg(feature = "dns_records")]
 /// HTTPS Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsHttpsRecord {
     /// Formatted HTTPS content. See 'data' to set HTTPS properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9543,7 +9900,8 @@ pub struct DnsRecordsHttpsRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// HTTPS Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsHttpsRecordInput {
     /// Components of a HTTPS record.
     pub data: DnsRecordsHttpsRecordData,
@@ -9576,7 +9934,8 @@ pub enum DnsRecordsHttpsRecordType {
 crate::runtime::string_enum!(closed DnsRecordsHttpsRecordType { Https = "HTTPS" });
 #[cfg(feature = "dns_records")]
 /// LOC Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsLocRecord {
     /// Formatted LOC content. See 'data' to set LOC properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9694,7 +10053,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "dns_records")]
 /// LOC Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsLocRecordInput {
     /// Components of a LOC record.
     pub data: DnsRecordsLocRecordData,
@@ -9739,14 +10099,16 @@ pub enum DnsRecordsMatch {
 #[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(open DnsRecordsMatch { Any = "any", All = "all" });
 #[cfg(feature = "dns_records")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "dns_records")]
 /// MX Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsMxRecord {
     /// A valid mail server hostname.
     pub content: String,
@@ -9792,7 +10154,8 @@ pub struct DnsRecordsMxRecord {
 }
 #[cfg(feature = "dns_records")]
 /// MX Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsMxRecordInput {
     /// A valid mail server hostname.
     pub content: String,
@@ -9827,7 +10190,8 @@ pub enum DnsRecordsMxRecordType {
 crate::runtime::string_enum!(closed DnsRecordsMxRecordType { Mx = "MX" });
 #[cfg(feature = "dns_records")]
 /// NAPTR Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsNaptrRecord {
     /// Formatted NAPTR content. See 'data' to set NAPTR properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9897,7 +10261,8 @@ pub struct DnsRecordsNaptrRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// NAPTR Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsNaptrRecordInput {
     /// Components of a NAPTR record.
     pub data: DnsRecordsNaptrRecordData,
@@ -9930,7 +10295,8 @@ pub enum DnsRecordsNaptrRecordType {
 crate::runtime::string_enum!(closed DnsRecordsNaptrRecordType { Naptr = "NAPTR" });
 #[cfg(feature = "dns_records")]
 /// NS Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsNsRecord {
     /// A valid name server host name.
     pub content: ::serde_json::Value,
@@ -9974,7 +10340,8 @@ pub struct DnsRecordsNsRecord {
 }
 #[cfg(feature = "dns_records")]
 /// NS Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsNsRecordInput {
     /// A valid name server host name.
     pub content: ::serde_json::Value,
@@ -10029,7 +10396,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "dns_records")]
 /// PTR Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsPtrRecord {
     /// Domain name pointing to the address.
     pub content: String,
@@ -10073,7 +10441,8 @@ pub struct DnsRecordsPtrRecord {
 }
 #[cfg(feature = "dns_records")]
 /// PTR Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsPtrRecordInput {
     /// Domain name pointing to the address.
     pub content: String,
@@ -10105,7 +10474,8 @@ pub enum DnsRecordsPtrRecordType {
 #[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsPtrRecordType { Ptr = "PTR" });
 #[cfg(feature = "dns_records")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10122,7 +10492,8 @@ pub struct DnsRecordsResultInfo {
 }
 #[cfg(feature = "dns_records")]
 /// SMIMEA Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsSmimeaRecord {
     /// Formatted SMIMEA content. See 'data' to set SMIMEA properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10186,7 +10557,8 @@ pub struct DnsRecordsSmimeaRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// SMIMEA Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsSmimeaRecordInput {
     /// Components of a SMIMEA record.
     pub data: DnsRecordsSmimeaRecordData,
@@ -10219,7 +10591,8 @@ pub enum DnsRecordsSmimeaRecordType {
 crate::runtime::string_enum!(closed DnsRecordsSmimeaRecordType { Smimea = "SMIMEA" });
 #[cfg(feature = "dns_records")]
 /// SRV Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsSrvRecord {
     /// Priority, weight, port, and SRV target. See 'data' for setting the individual component values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10301,7 +10674,8 @@ pub struct DnsRecordsSrvRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// SRV Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsSrvRecordInput {
     /// Components of a SRV record.
     pub data: DnsRecordsSrvRecordData,
@@ -10334,7 +10708,8 @@ pub enum DnsRecordsSrvRecordType {
 crate::runtime::string_enum!(closed DnsRecordsSrvRecordType { Srv = "SRV" });
 #[cfg(feature = "dns_records")]
 /// SSHFP Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsSshfpRecord {
     /// Formatted SSHFP content. See 'data' to set SSHFP properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10395,7 +10770,8 @@ pub struct DnsRecordsSshfpRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// SSHFP Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsSshfpRecordInput {
     /// Components of a SSHFP record.
     pub data: DnsRecordsSshfpRecordData,
@@ -10428,7 +10804,8 @@ pub enum DnsRecordsSshfpRecordType {
 crate::runtime::string_enum!(closed DnsRecordsSshfpRecordType { Sshfp = "SSHFP" });
 #[cfg(feature = "dns_records")]
 /// SVCB Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsSvcbRecord {
     /// Formatted SVCB content. See 'data' to set SVCB properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10489,7 +10866,8 @@ pub struct DnsRecordsSvcbRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// SVCB Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsSvcbRecordInput {
     /// Components of a SVCB record.
     pub data: DnsRecordsSvcbRecordData,
@@ -10535,7 +10913,8 @@ pub enum DnsRecordsTagMatch {
 crate::runtime::string_enum!(open DnsRecordsTagMatch { Any = "any", All = "all" });
 #[cfg(feature = "dns_records")]
 /// TLSA Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsTlsaRecord {
     /// Formatted TLSA content. See 'data' to set TLSA properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10599,7 +10978,8 @@ pub struct DnsRecordsTlsaRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// TLSA Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsTlsaRecordInput {
     /// Components of a TLSA record.
     pub data: DnsRecordsTlsaRecordData,
@@ -10632,7 +11012,8 @@ pub enum DnsRecordsTlsaRecordType {
 crate::runtime::string_enum!(closed DnsRecordsTlsaRecordType { Tlsa = "TLSA" });
 #[cfg(feature = "dns_records")]
 /// TXT Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsTxtRecord {
     /// Text content for the record.
     pub content: String,
@@ -10676,7 +11057,8 @@ pub struct DnsRecordsTxtRecord {
 }
 #[cfg(feature = "dns_records")]
 /// TXT Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsTxtRecordInput {
     /// Text content for the record.
     pub content: String,
@@ -10763,7 +11145,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "dns_records")]
 /// URI Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordsUriRecord {
     /// Formatted URI content. See 'data' to set URI properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10823,7 +11206,8 @@ pub struct DnsRecordsUriRecordData {
 }
 #[cfg(feature = "dns_records")]
 /// URI Record
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsRecordsUriRecordInput {
     /// Components of a URI record.
     pub data: DnsRecordsUriRecordData,
@@ -10946,7 +11330,8 @@ crate::runtime::string_enum!(
     "dns_only" }
 );
 #[cfg(feature = "dnssec")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecDnssec {
     /// Algorithm key code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11025,7 +11410,8 @@ crate::runtime::string_enum!(
     PendingDisabled = "pending-disabled", Error = "error" }
 );
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailAddresses {
     /// The date and time the destination address has been created.
     #[serde(
@@ -11062,7 +11448,8 @@ pub struct EmailAddresses {
     pub verified: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailCatchAllRule {
     /// List actions for the catch-all routing rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11087,13 +11474,15 @@ pub struct EmailCatchAllRule {
     pub tag: Option<String>,
 }
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EmailCreateDestinationAddressProperties {
     /// The contact email address of the user.
     pub email: String,
 }
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EmailCreateRuleProperties {
     /// List actions patterns.
     pub actions: Vec<EmailRuleAction>,
@@ -11111,7 +11500,8 @@ pub struct EmailCreateRuleProperties {
 }
 #[cfg(feature = "email")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailDestinationAddressesResponseCollection {
     pub errors: Vec<EmailMessagesItem>,
     pub messages: Vec<EmailMessagesItem>,
@@ -11123,7 +11513,8 @@ pub struct EmailDestinationAddressesResponseCollection {
     pub result_info: Option<EmailDestinationAddressesResponseCollectionResultInfo>,
 }
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailDestinationAddressesResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<::serde_json::Value>,
@@ -11136,7 +11527,8 @@ pub struct EmailDestinationAddressesResponseCollectionResultInfo {
 }
 #[cfg(feature = "email")]
 /// List of records needed to enable an Email Routing zone.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailDnsRecord {
     /// DNS record content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11206,7 +11598,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "email")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailDnsSettingsResponseCollection {
     pub errors: Vec<EmailMessagesItem>,
     pub messages: Vec<EmailMessagesItem>,
@@ -11241,13 +11634,15 @@ crate::runtime::string_enum!(
     Unlocked = "unlocked" }
 );
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11370,7 +11765,8 @@ pub enum EmailRuleMatcherType {
 #[cfg(feature = "email")]
 crate::runtime::string_enum!(open EmailRuleMatcherType { Literal = "literal" });
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailRules {
     /// List actions patterns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11399,7 +11795,8 @@ pub struct EmailRules {
 }
 #[cfg(feature = "email")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailRulesResponseCollection {
     pub errors: Vec<EmailMessagesItem>,
     pub messages: Vec<EmailMessagesItem>,
@@ -11411,7 +11808,8 @@ pub struct EmailRulesResponseCollection {
     pub result_info: Option<EmailRulesResponseCollectionResultInfo>,
 }
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailRulesResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<::serde_json::Value>,
@@ -11423,7 +11821,8 @@ pub struct EmailRulesResponseCollectionResultInfo {
     pub total_count: Option<::serde_json::Value>,
 }
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailSettings {
     /// The date and time the settings have been created.
     #[serde(
@@ -11462,7 +11861,8 @@ pub struct EmailSettings {
     pub tag: Option<String>,
 }
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EmailUpdateCatchAllRuleProperties {
     /// List actions for the catch-all routing rule.
     pub actions: Vec<EmailRuleCatchallAction>,
@@ -11476,7 +11876,8 @@ pub struct EmailUpdateCatchAllRuleProperties {
     pub name: Option<String>,
 }
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EmailUpdateRuleProperties {
     /// List actions patterns.
     pub actions: Vec<EmailRuleAction>,
@@ -11577,7 +11978,8 @@ pub struct FirewallActionSimulate {
 /// Anomaly detection WAF package (OWASP)
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`description`, `name`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallAnomalyPackage {
     /// A summary of the purpose/function of the WAF package.
     pub description: String,
@@ -11598,7 +12000,8 @@ pub struct FirewallAnomalyPackage {
     pub sensitivity: FirewallSensitivity,
 }
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
@@ -11624,7 +12027,8 @@ pub enum FirewallAsnConfigurationTarget {
 #[cfg(any(feature = "firewall", feature = "user"))]
 crate::runtime::string_enum!(closed FirewallAsnConfigurationTarget { Asn = "asn" });
 #[cfg(feature = "rate_limits")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallBypassItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<FirewallBypassItemName>,
@@ -11946,7 +12350,8 @@ crate::runtime::string_enum!(
     open FirewallDetectionMode { Anomaly = "anomaly", Traditional = "traditional" }
 );
 #[cfg(feature = "filters")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilter {
     /// An informative summary of the filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11966,7 +12371,8 @@ pub struct FirewallFilter {
 }
 #[cfg(feature = "filters")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilterDeleteResponseCollection {
     pub errors: Vec<FirewallMessagesItem>,
     pub messages: Vec<FirewallMessagesItem>,
@@ -11977,7 +12383,8 @@ pub struct FirewallFilterDeleteResponseCollection {
     pub result_info: Option<FirewallResultInfo>,
 }
 #[cfg(feature = "filters")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilterDeleteResponseCollectionResultItem {
     /// An informative summary of the filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11995,7 +12402,8 @@ pub struct FirewallFilterDeleteResponseCollectionResultItem {
     pub ref_: Option<String>,
 }
 #[cfg(feature = "filters")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilterDeleteResponseSingleResult {
     /// An informative summary of the filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12013,7 +12421,8 @@ pub struct FirewallFilterDeleteResponseSingleResult {
     pub ref_: Option<String>,
 }
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FirewallFilterInput {
     /// An informative summary of the filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12030,7 +12439,8 @@ pub struct FirewallFilterInput {
 }
 #[cfg(feature = "filters")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilterResponseCollection {
     pub errors: Vec<FirewallMessagesItem>,
     pub messages: Vec<FirewallMessagesItem>,
@@ -12041,7 +12451,8 @@ pub struct FirewallFilterResponseCollection {
     pub result_info: Option<FirewallResultInfo>,
 }
 #[cfg(feature = "filters")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilterResponseCollectionResultItem {
     /// An informative summary of the filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12060,7 +12471,8 @@ pub struct FirewallFilterResponseCollectionResultItem {
 pub type FirewallFilterRuleResponseFilter = ::serde_json::Value;
 #[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilterRulesResponseCollection {
     pub errors: Vec<FirewallMessagesItem>,
     pub messages: Vec<FirewallMessagesItem>,
@@ -12072,7 +12484,8 @@ pub struct FirewallFilterRulesResponseCollection {
 }
 #[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilterRulesResponseCollectionDelete {
     pub errors: Vec<FirewallMessagesItem>,
     pub messages: Vec<FirewallMessagesItem>,
@@ -12083,7 +12496,8 @@ pub struct FirewallFilterRulesResponseCollectionDelete {
     pub result_info: Option<FirewallResultInfo>,
 }
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilterRulesResponseCollectionDeleteResultItem {
     /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12108,7 +12522,8 @@ pub struct FirewallFilterRulesResponseCollectionDeleteResultItem {
     pub filter: Option<FirewallFilterRuleResponseFilter>,
 }
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilterRulesResponseCollectionResultItem {
     /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
     pub action: FirewallSchemasAction,
@@ -12130,7 +12545,8 @@ pub struct FirewallFilterRulesResponseCollectionResultItem {
     pub filter: FirewallFilterRuleResponseFilter,
 }
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilterRulesSingleResponseDeleteResult {
     /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12155,7 +12571,8 @@ pub struct FirewallFilterRulesSingleResponseDeleteResult {
     pub filter: Option<FirewallFilterRuleResponseFilter>,
 }
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFilterRulesSingleResponseResult {
     /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
     pub action: FirewallSchemasAction,
@@ -12178,7 +12595,8 @@ pub struct FirewallFilterRulesSingleResponseResult {
 }
 #[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallFirewalluablockResponseCollection {
     pub errors: Vec<FirewallMessagesItem>,
     pub messages: Vec<FirewallMessagesItem>,
@@ -12337,7 +12755,8 @@ pub struct FirewallMatchObjectResponse {
         feature = "user"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallMessagesItem {
     pub code: i64,
     pub message: String,
@@ -12391,7 +12810,8 @@ crate::runtime::string_enum!(
     JsChallenge = "js_challenge", ManagedChallenge = "managed_challenge" }
 );
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallOverride {
     /// An informative summary of the current URI-based WAF override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12420,7 +12840,8 @@ pub struct FirewallOverride {
 }
 #[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallOverrideResponseCollection {
     pub errors: Vec<FirewallMessagesItem>,
     pub messages: Vec<FirewallMessagesItem>,
@@ -12431,7 +12852,8 @@ pub struct FirewallOverrideResponseCollection {
     pub result_info: Option<FirewallResultInfo>,
 }
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallOverrideResponseCollectionResultItem {
     /// An informative summary of the current URI-based WAF override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12486,7 +12908,8 @@ crate::runtime::string_enum!(
     "waf" }
 );
 #[cfg(feature = "rate_limits")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallRateLimits {
     /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12515,7 +12938,8 @@ pub struct FirewallRateLimits {
 }
 #[cfg(feature = "rate_limits")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallRatelimitResponseCollection {
     pub errors: Vec<FirewallMessagesItem>,
     pub messages: Vec<FirewallMessagesItem>,
@@ -12527,7 +12951,8 @@ pub struct FirewallRatelimitResponseCollection {
 }
 #[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallResponseCollection {
     pub errors: Vec<FirewallMessagesItem>,
     pub messages: Vec<FirewallMessagesItem>,
@@ -12545,7 +12970,8 @@ pub struct FirewallResponseCollection {
         feature = "user"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12581,7 +13007,8 @@ pub struct FirewallRewriteAction {
     pub simulate: Option<FirewallWafRewriteAction>,
 }
 #[cfg(any(feature = "firewall", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallRule {
     /// The available actions that a rule can apply to a matched request.
     pub allowed_modes: Vec<FirewallSchemasMode>,
@@ -12611,7 +13038,8 @@ pub struct FirewallRule {
 }
 #[cfg(any(feature = "firewall", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallRuleCollectionResponse {
     pub errors: Vec<FirewallMessagesItem>,
     pub messages: Vec<FirewallMessagesItem>,
@@ -12622,7 +13050,8 @@ pub struct FirewallRuleCollectionResponse {
     pub result_info: Option<FirewallResultInfo>,
 }
 #[cfg(any(feature = "firewall", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallRuleSingleIdResponseResult {
     /// The unique identifier of the IP Access rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12679,7 +13108,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "firewall")]
 /// The configuration object for the current rule.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallSchemasConfiguration {
     /// The configuration target for this rule. You must set the target to `ua` for User Agent Blocking rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12731,7 +13161,8 @@ crate::runtime::string_enum!(
     "whitelist", JsChallenge = "js_challenge", ManagedChallenge = "managed_challenge" }
 );
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FirewallSchemasRuleInput {
     /// The rule configuration.
     pub configuration: FirewallConfiguration,
@@ -12773,7 +13204,8 @@ pub enum FirewallStatus {
 #[cfg(feature = "firewall")]
 crate::runtime::string_enum!(open FirewallStatus { Active = "active" });
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallUaRules {
     /// The configuration object for the current rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -12836,7 +13268,8 @@ crate::runtime::string_enum!(
     "simulate", Disable = "disable", Default = "default" }
 );
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallZonelockdown {
     /// A list of IP addresses or CIDR ranges that will be allowed to access the URLs specified in the Zone Lockdown rule. You can include any number of `ip` or `ip_range` configurations.
     pub configurations: Vec<FirewallConfigurationsItem>,
@@ -12857,7 +13290,8 @@ pub struct FirewallZonelockdown {
 }
 #[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FirewallZonelockdownResponseCollection {
     pub errors: Vec<FirewallMessagesItem>,
     pub messages: Vec<FirewallMessagesItem>,
@@ -12909,7 +13343,8 @@ crate::runtime::string_enum!(
     In = "IN", Seas = "SEAS", Neas = "NEAS", AllRegions = "ALL_REGIONS" }
 );
 #[cfg(feature = "healthchecks")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HealthchecksHealthchecks {
     /// The hostname or IP address of the origin server to run health checks on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13017,20 +13452,23 @@ crate::runtime::string_enum!(
     open HealthchecksHttpConfigMethod { Get = "GET", Head = "HEAD" }
 );
 #[cfg(feature = "healthchecks")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HealthchecksIdResponseResult {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "healthchecks")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HealthchecksMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "healthchecks")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct HealthchecksQueryHealthcheck {
     /// The hostname or IP address of the origin server to run health checks on.
     pub address: String,
@@ -13072,7 +13510,8 @@ pub struct HealthchecksQueryHealthcheck {
 }
 #[cfg(feature = "healthchecks")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HealthchecksResponseCollection {
     pub errors: Vec<HealthchecksMessagesItem>,
     pub messages: Vec<HealthchecksMessagesItem>,
@@ -13083,7 +13522,8 @@ pub struct HealthchecksResponseCollection {
     pub result_info: Option<HealthchecksResultInfo>,
 }
 #[cfg(feature = "healthchecks")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HealthchecksResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13144,7 +13584,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "hyperdrive")]
 /// Merged from `allOf`; where members disagree the later one wins (`origin`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct HyperdriveCreateUpdateHyperdriveConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caching: Option<HyperdriveHyperdriveCaching>,
@@ -13165,7 +13606,8 @@ pub struct HyperdriveHyperdriveCaching {
     pub stale_while_revalidate: Option<i64>,
 }
 #[cfg(feature = "hyperdrive")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HyperdriveHyperdriveOrigin {
     /// The Client ID of the Access token to use when connecting to the origin database
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13183,7 +13625,8 @@ pub struct HyperdriveHyperdriveOrigin {
     pub user: String,
 }
 #[cfg(feature = "hyperdrive")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct HyperdriveHyperdriveOriginWithSecrets {
     /// The Client ID of the Access token to use when connecting to the origin database
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13224,7 +13667,8 @@ crate::runtime::string_enum!(
     Mysql = "mysql" }
 );
 #[cfg(feature = "hyperdrive")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HyperdriveHyperdriveWithIdentifier {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caching: Option<HyperdriveHyperdriveCaching>,
@@ -13238,7 +13682,8 @@ pub struct HyperdriveHyperdriveWithIdentifier {
 }
 #[cfg(feature = "hyperdrive")]
 /// Merged from `allOf`; where members disagree the later one wins (`origin`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct HyperdrivePatchHyperdriveConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caching: Option<HyperdriveHyperdriveCaching>,
@@ -13318,7 +13763,8 @@ crate::runtime::string_enum!(
     "custom.tenant" }
 );
 #[cfg(any(feature = "iam", feature = "members", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
@@ -13327,7 +13773,8 @@ pub struct IamApiResponseSingleIdResult {
 /// Members with Policies
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamCollectionMemberResponseWithPolicies {
     pub errors: Vec<IamMessagesItem>,
     pub messages: Vec<IamMessagesItem>,
@@ -13340,7 +13787,8 @@ pub struct IamCollectionMemberResponseWithPolicies {
 }
 #[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamCollectionOrganizationResponse {
     pub errors: Vec<IamMessagesItem>,
     pub messages: Vec<IamMessagesItem>,
@@ -13355,7 +13803,8 @@ pub struct IamCollectionOrganizationResponse {
 /// List of Resource groups
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamCollectionPermissionGroupsResponse {
     pub errors: Vec<IamMessagesItem>,
     pub messages: Vec<IamMessagesItem>,
@@ -13371,7 +13820,8 @@ pub struct IamCollectionPermissionGroupsResponse {
 /// List of Resource groups
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamCollectionResourceGroupsResponse {
     pub errors: Vec<IamMessagesItem>,
     pub messages: Vec<IamMessagesItem>,
@@ -13385,7 +13835,8 @@ pub struct IamCollectionResourceGroupsResponse {
 }
 #[cfg(feature = "roles")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamCollectionRoleResponse {
     pub errors: Vec<IamMessagesItem>,
     pub messages: Vec<IamMessagesItem>,
@@ -13397,7 +13848,8 @@ pub struct IamCollectionRoleResponse {
     pub result_info: Option<IamResultInfo>,
 }
 #[cfg(feature = "accounts")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamComponentsSchemasAccountInput {
     /// Account name
     pub name: String,
@@ -13421,7 +13873,8 @@ crate::runtime::string_enum!(
     open IamComponentsSchemasStatus { Member = "member", Invited = "invited" }
 );
 #[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamCondition {
     /// Client IP restrictions.
     #[serde(rename = "request.ip", default, skip_serializing_if = "Option::is_none")]
@@ -13429,7 +13882,8 @@ pub struct IamCondition {
 }
 #[cfg(feature = "members")]
 /// create_member_policy
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamCreateMemberPolicyInput {
     /// Allow or deny operations against the resources.
     pub access: IamAccess,
@@ -13440,7 +13894,8 @@ pub struct IamCreateMemberPolicyInput {
 }
 #[cfg(feature = "members")]
 /// Add Member with Policies
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamCreateMemberWithPoliciesInput {
     /// The contact email address of the user.
     pub email: String,
@@ -13465,7 +13920,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "members")]
 /// Add Member with Account Roles
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamCreateMemberWithRoles {
     /// The contact email address of the user.
     pub email: String,
@@ -13489,7 +13945,8 @@ crate::runtime::string_enum!(
     open IamCreateMemberWithRolesStatus { Accepted = "accepted", Pending = "pending" }
 );
 #[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamCreatePayloadInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<IamCondition>,
@@ -13513,7 +13970,8 @@ pub struct IamCreatePayloadInput {
     pub policies: Vec<IamTokenAccessPolicyInput>,
 }
 #[cfg(feature = "iam")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamCreateResourceGroupInput {
     /// Attributes associated to the resource group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13539,7 +13997,8 @@ pub struct IamCreateScope {
 }
 #[cfg(feature = "iam")]
 /// A group of scoped resources.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamCreatedResourceGroupResponse {
     /// Identifier of the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13565,7 +14024,8 @@ pub enum IamEffect {
 #[cfg(feature = "user")]
 crate::runtime::string_enum!(open IamEffect { Allow = "allow", Deny = "deny" });
 #[cfg(feature = "memberships")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamGrants {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<bool>,
@@ -13574,7 +14034,8 @@ pub struct IamGrants {
 }
 #[cfg(any(feature = "members", feature = "memberships"))]
 /// list_member_policy
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamListMemberPolicy {
     /// Allow or deny operations against the resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13591,20 +14052,23 @@ pub struct IamListMemberPolicy {
 }
 #[cfg(feature = "members")]
 /// A group of permissions.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamMemberPermissionGroup {
     /// Identifier of the group.
     pub id: String,
 }
 #[cfg(feature = "members")]
 /// A group of scoped resources.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamMemberResourceGroup {
     /// Identifier of the group.
     pub id: String,
 }
 #[cfg(feature = "members")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamMemberWithPolicies {
     /// Membership identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13639,7 +14103,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "members")]
 /// Details of the user associated to the membership.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamMemberWithPoliciesUser {
     /// The contact email address of the user.
     pub email: String,
@@ -13657,7 +14122,8 @@ pub struct IamMemberWithPoliciesUser {
     pub two_factor_authentication_enabled: Option<bool>,
 }
 #[cfg(feature = "memberships")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamMembershipWithPolicies {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<IamSchemasAccount>,
@@ -13689,13 +14155,15 @@ pub struct IamMembershipWithPolicies {
         feature = "user"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamOrganization {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13715,7 +14183,8 @@ pub struct IamOrganization {
 }
 #[cfg(any(feature = "iam", feature = "members", feature = "memberships"))]
 /// A named group of permissions that map to a group of operations against resources.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamPermissionGroup {
     /// Identifier of the group.
     pub id: String,
@@ -13728,14 +14197,16 @@ pub struct IamPermissionGroup {
 }
 #[cfg(feature = "user")]
 /// A named group of permissions that map to a group of operations against resources.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamPermissionGroupInput {
     /// Attributes associated to the permission group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "memberships")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamPermissions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analytics: Option<IamGrants>,
@@ -13764,7 +14235,8 @@ pub struct IamPermissions {
 }
 #[cfg(feature = "user")]
 /// policy_with_permission_groups_and_resources
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamPolicyWithPermissionGroupsAndResourcesInput {
     /// Allow or deny operations against the resources.
     pub effect: IamEffect,
@@ -13775,7 +14247,8 @@ pub struct IamPolicyWithPermissionGroupsAndResourcesInput {
 }
 #[cfg(feature = "user")]
 /// Client IP restrictions.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamRequestIp {
     /// List of IPv4/IPv6 CIDR addresses.
     #[serde(rename = "in", default, skip_serializing_if = "Option::is_none")]
@@ -13786,7 +14259,8 @@ pub struct IamRequestIp {
 }
 #[cfg(any(feature = "iam", feature = "members", feature = "memberships"))]
 /// A group of scoped resources.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamResourceGroup {
     /// Identifier of the group.
     pub id: String,
@@ -13801,7 +14275,8 @@ pub struct IamResourceGroup {
 }
 #[cfg(any(feature = "accounts", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamResponseCollection {
     pub errors: Vec<IamMessagesItem>,
     pub messages: Vec<IamMessagesItem>,
@@ -13813,14 +14288,16 @@ pub struct IamResponseCollection {
     pub result_info: Option<IamResultInfo>,
 }
 #[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamResponseCreateResult {
     /// The token value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 #[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamResponseSingleSegmentResult {
     /// The expiration time on or after which the JWT MUST NOT be accepted for processing.
     #[serde(
@@ -13850,7 +14327,8 @@ pub struct IamResponseSingleSegmentResult {
         feature = "user"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -13866,7 +14344,8 @@ pub struct IamResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "memberships")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamSchemasAccount {
     /// Timestamp for the creation of the account
     #[serde(
@@ -13885,7 +14364,8 @@ pub struct IamSchemasAccount {
 }
 #[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamSchemasCollectionInviteResponse {
     pub errors: Vec<IamMessagesItem>,
     pub messages: Vec<IamMessagesItem>,
@@ -13897,7 +14377,8 @@ pub struct IamSchemasCollectionInviteResponse {
     pub result_info: Option<IamResultInfo>,
 }
 #[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamSchemasInvite {
     /// When the invite is no longer active.
     #[serde(
@@ -13938,7 +14419,8 @@ pub struct IamSchemasInvite {
 }
 #[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamSchemasResponseCollection {
     pub errors: Vec<IamMessagesItem>,
     pub messages: Vec<IamMessagesItem>,
@@ -13950,7 +14432,8 @@ pub struct IamSchemasResponseCollection {
     pub result_info: Option<IamResultInfo>,
 }
 #[cfg(any(feature = "members", feature = "roles", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamSchemasRole {
     /// Description of role's permissions.
     pub description: String,
@@ -13980,7 +14463,8 @@ crate::runtime::string_enum!(
     "rejected" }
 );
 #[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IamSchemasTokenInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<IamCondition>,
@@ -14007,7 +14491,8 @@ pub struct IamSchemasTokenInput {
 }
 #[cfg(any(feature = "iam", feature = "members", feature = "memberships"))]
 /// A scope is a combination of scope objects which provides additional context.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamScope {
     /// This is a combination of pre-defined resource name and identifier (like Account ID etc.)
     pub key: ::serde_json::Value,
@@ -14016,7 +14501,8 @@ pub struct IamScope {
 }
 #[cfg(any(feature = "iam", feature = "members", feature = "memberships"))]
 /// A scope object represents any resource that can have actions applied against invite.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamScopeObject {
     /// This is a combination of pre-defined resource name and identifier (like Zone ID etc.)
     pub key: ::serde_json::Value,
@@ -14052,6 +14538,7 @@ pub enum IamTokenAccessPolicyInput {
     Unknown(::serde_json::Value),
 }
 #[cfg(feature = "user")]
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for IamTokenAccessPolicyInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -14107,7 +14594,8 @@ crate::runtime::string_enum!(
     "rejected", Expired = "expired" }
 );
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImage {
     /// Image file name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14137,7 +14625,8 @@ pub struct ImagesImage {
     pub variants: Option<Vec<String>>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImageDirectUploadResponseV2Result {
     /// Image unique identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14147,7 +14636,8 @@ pub struct ImagesImageDirectUploadResponseV2Result {
     pub upload_url: Option<String>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImageKeys {
     /// Key name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14157,13 +14647,15 @@ pub struct ImagesImageKeys {
     pub value: Option<String>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImageKeysResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<ImagesImageKeys>>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ImagesImagePatchRequest {
     /// User modifiable key-value store. Can be used for keeping references to another system of record for managing images. No change if not specified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14226,7 +14718,8 @@ pub struct ImagesImageVariantOptions {
     pub width: f64,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ImagesImageVariantPatchRequest {
     /// Indicates whether the variant can access an image without a signature, regardless of image access control.
     #[serde(
@@ -14239,13 +14732,15 @@ pub struct ImagesImageVariantPatchRequest {
     pub options: ImagesImageVariantOptions,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImageVariantPublicRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hero: Option<ImagesImageVariantPublicRequestHero>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImageVariantPublicRequestHero {
     pub id: String,
     /// Indicates whether the variant can access an image without a signature, regardless of image access control.
@@ -14259,7 +14754,8 @@ pub struct ImagesImageVariantPublicRequestHero {
     pub options: ImagesImageVariantOptions,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImageVariantResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<ImagesImageVariantDefinition>,
@@ -14283,31 +14779,36 @@ crate::runtime::string_enum!(
     = "none" }
 );
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImageVariantsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variants: Option<ImagesImageVariantPublicRequest>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImagesListResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<ImagesImage>>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImagesListResponseV2Result {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<ImagesImage>>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImagesStats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<ImagesImagesStatsCount>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImagesImagesStatsCount {
     /// Cloudflare Images allowed usage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14318,7 +14819,8 @@ pub struct ImagesImagesStatsCount {
 }
 #[cfg(feature = "intel")]
 /// Additional information related to the host name.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelAdditionalInformation {
     /// Suspected DGA malware family.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14363,6 +14865,7 @@ impl<'de> ::serde::Deserialize<'de> for IntelApiResponseSingleResult {
     }
 }
 #[cfg(feature = "intel")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for IntelApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -14377,7 +14880,8 @@ impl ::serde::Serialize for IntelApiResponseSingleResult {
 }
 #[cfg(feature = "intel")]
 /// Application that the hostname belongs to.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelApplication {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -14385,7 +14889,8 @@ pub struct IntelApplication {
     pub name: Option<String>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelCategoryWithSuperCategoryId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -14396,7 +14901,8 @@ pub struct IntelCategoryWithSuperCategoryId {
 }
 #[cfg(feature = "intel")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelCollectionResponse {
     pub errors: Vec<IntelMessagesItem>,
     pub messages: Vec<IntelMessagesItem>,
@@ -14407,7 +14913,8 @@ pub struct IntelCollectionResponse {
     pub result_info: Option<IntelResultInfo>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelCollectionResponseResultItem {
     /// Additional information related to the host name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14438,7 +14945,8 @@ pub struct IntelCollectionResponseResultItem {
 }
 #[cfg(feature = "intel")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelComponentsSchemasResponse {
     pub errors: Vec<IntelMessagesItem>,
     pub messages: Vec<IntelMessagesItem>,
@@ -14449,7 +14957,8 @@ pub struct IntelComponentsSchemasResponse {
     pub result_info: Option<IntelResultInfo>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelDomain {
     /// Additional information related to the host name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14482,7 +14991,8 @@ pub struct IntelDomain {
     pub risk_types: Option<::serde_json::Value>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelDomainHistory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categorizations: Option<Vec<IntelDomainHistoryCategorizationsItem>>,
@@ -14490,7 +15000,8 @@ pub struct IntelDomainHistory {
     pub domain: Option<String>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelDomainHistoryCategorizationsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<::serde_json::Value>,
@@ -14500,7 +15011,8 @@ pub struct IntelDomainHistoryCategorizationsItem {
     pub start: Option<String>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelIpList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -14510,13 +15022,15 @@ pub struct IntelIpList {
     pub name: Option<String>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IntelMiscategorization {
     /// Content category IDs to add.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14559,7 +15073,8 @@ crate::runtime::string_enum!(
     "ipv6", Url = "url" }
 );
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelPassiveDnsByIp {
     /// Total results returned based on your search parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14575,7 +15090,8 @@ pub struct IntelPassiveDnsByIp {
     pub reverse_records: Option<Vec<IntelPassiveDnsByIpReverseRecordsItem>>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelPassiveDnsByIpReverseRecordsItem {
     /// First seen date of the DNS record during the time period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14588,7 +15104,8 @@ pub struct IntelPassiveDnsByIpReverseRecordsItem {
     pub last_seen: Option<String>,
 }
 #[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelPhishingUrlInfo {
     /// List of categorizations applied to this submission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14613,7 +15130,8 @@ pub struct IntelPhishingUrlInfo {
     pub url: Option<String>,
 }
 #[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelPhishingUrlInfoCategorizationsItem {
     /// Name of the category applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14623,7 +15141,8 @@ pub struct IntelPhishingUrlInfoCategorizationsItem {
     pub verification_status: Option<String>,
 }
 #[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelPhishingUrlInfoModelResultsItem {
     /// Name of the model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14633,7 +15152,8 @@ pub struct IntelPhishingUrlInfoModelResultsItem {
     pub model_score: Option<f64>,
 }
 #[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelPhishingUrlInfoRuleMatchesItem {
     /// For internal use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14650,7 +15170,8 @@ pub struct IntelPhishingUrlInfoRuleMatchesItem {
 }
 #[cfg(feature = "brand_protection")]
 /// Status of the most recent scan found.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelPhishingUrlInfoScanStatus {
     /// Timestamp of when the submission was processed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14666,7 +15187,8 @@ pub struct IntelPhishingUrlInfoScanStatus {
     pub submission_id: Option<i64>,
 }
 #[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelPhishingUrlSubmit {
     /// URLs that were excluded from scanning because their domain is in our no-scan list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14679,14 +15201,16 @@ pub struct IntelPhishingUrlSubmit {
     pub submitted_urls: Option<Vec<IntelPhishingUrlSubmitSubmittedUrlsItem>>,
 }
 #[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelPhishingUrlSubmitExcludedUrlsItem {
     /// URL that was excluded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 #[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelPhishingUrlSubmitSkippedUrlsItem {
     /// URL that was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14696,7 +15220,8 @@ pub struct IntelPhishingUrlSubmitSkippedUrlsItem {
     pub url_id: Option<i64>,
 }
 #[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelPhishingUrlSubmitSubmittedUrlsItem {
     /// URL that was submitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14706,7 +15231,8 @@ pub struct IntelPhishingUrlSubmitSubmittedUrlsItem {
     pub url_id: Option<i64>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelResolvesToRef {
     /// STIX 2.1 identifier: https://docs.oasis-open.org/cti/stix/v2.1/cs02/stix-v2.1-cs02.html#_64yvzeku5a5c
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14717,7 +15243,8 @@ pub struct IntelResolvesToRef {
 }
 #[cfg(feature = "intel")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelResponse {
     pub errors: Vec<IntelMessagesItem>,
     pub messages: Vec<IntelMessagesItem>,
@@ -14728,7 +15255,8 @@ pub struct IntelResponse {
     pub result_info: Option<IntelResultInfo>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14744,7 +15272,8 @@ pub struct IntelResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelSchemasIp {
     /// Specifies a reference to the autonomous systems (AS) that the IP address belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14756,7 +15285,8 @@ pub struct IntelSchemasIp {
 }
 #[cfg(feature = "intel")]
 /// Specifies a reference to the autonomous systems (AS) that the IP address belongs to.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelSchemasIpBelongsToRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
@@ -14790,7 +15320,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "intel")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelSchemasResponse {
     pub errors: Vec<IntelMessagesItem>,
     pub messages: Vec<IntelMessagesItem>,
@@ -14801,7 +15332,8 @@ pub struct IntelSchemasResponse {
     pub result_info: Option<IntelResultInfo>,
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IntelSinkholesSinkholeItem {
     /// The account tag that owns this sinkhole
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14834,7 +15366,8 @@ pub struct IntelSinkholesSinkholeItem {
     pub r2_id: Option<String>,
 }
 #[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IntelUrlParam {
     /// URL(s) to filter submissions results by
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14879,6 +15412,7 @@ impl<'de> ::serde::Deserialize<'de> for LegacyJhsApiResponseSingleResult {
     }
 }
 #[cfg(feature = "spectrum")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for LegacyJhsApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -15040,7 +15574,8 @@ pub enum LegacyJhsEdgeIpsStaticType {
 #[cfg(feature = "spectrum")]
 crate::runtime::string_enum!(closed LegacyJhsEdgeIpsStaticType { Static = "static" });
 #[cfg(feature = "spectrum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LegacyJhsMessagesItem {
     pub code: i64,
     pub message: String,
@@ -15149,7 +15684,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "spectrum")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LegacyJhsResponseCollection {
     pub errors: Vec<LegacyJhsMessagesItem>,
     pub messages: Vec<LegacyJhsMessagesItem>,
@@ -15160,7 +15696,8 @@ pub struct LegacyJhsResponseCollection {
     pub result_info: Option<LegacyJhsResultInfo>,
 }
 #[cfg(feature = "spectrum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LegacyJhsResponseSingleOriginDnsResult {
     /// Enables Argo Smart Routing for this application.
     /// Notes: Only available for TCP applications with traffic_type set to "direct".
@@ -15214,7 +15751,8 @@ pub struct LegacyJhsResponseSingleOriginDnsResult {
     pub traffic_type: Option<LegacyJhsTrafficType>,
 }
 #[cfg(feature = "spectrum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LegacyJhsResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15284,7 +15822,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rules")]
 /// ListsBulkOperationCompleted
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsBulkOperationCompleted {
     /// The unique operation ID of the asynchronous action.
     pub id: String,
@@ -15307,7 +15846,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rules")]
 /// ListsBulkOperationFailed
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsBulkOperationFailed {
     /// The unique operation ID of the asynchronous action.
     pub id: String,
@@ -15332,7 +15872,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rules")]
 /// ListsBulkOperationPendingOrRunning
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsBulkOperationPendingOrRunning {
     /// The unique operation ID of the asynchronous action.
     pub id: String,
@@ -15410,6 +15951,7 @@ impl<'de> ::serde::Deserialize<'de> for ListsBulkOperationResponseCollectionResu
     }
 }
 #[cfg(feature = "rules")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for ListsBulkOperationResponseCollectionResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -15480,6 +16022,7 @@ impl<'de> ::serde::Deserialize<'de> for ListsItem {
     }
 }
 #[cfg(feature = "rules")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for ListsItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -15519,7 +16062,8 @@ pub struct ListsItemRedirect {
 }
 #[cfg(feature = "rules")]
 /// The shape with `asn` set.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsItemWithAsn {
     /// A non-negative 32 bit integer
     pub asn: i64,
@@ -15546,7 +16090,8 @@ pub struct ListsItemWithAsn {
 }
 #[cfg(feature = "rules")]
 /// The shape with `hostname` set.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsItemWithHostname {
     /// An informative summary of the list item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15573,7 +16118,8 @@ pub struct ListsItemWithHostname {
 }
 #[cfg(feature = "rules")]
 /// The shape with `ip` set.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsItemWithIp {
     /// An informative summary of the list item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15600,7 +16146,8 @@ pub struct ListsItemWithIp {
 }
 #[cfg(feature = "rules")]
 /// The shape with `redirect` set.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsItemWithRedirect {
     /// An informative summary of the list item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15627,7 +16174,8 @@ pub struct ListsItemWithRedirect {
 }
 #[cfg(feature = "rules")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsItemsListResponseCollection {
     pub errors: Vec<ListsResponseInfo>,
     pub messages: Vec<ListsResponseInfo>,
@@ -15638,13 +16186,15 @@ pub struct ListsItemsListResponseCollection {
     pub result_info: Option<ListsItemsListResponseCollectionResultInfo>,
 }
 #[cfg(feature = "rules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsItemsListResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursors: Option<ListsItemsListResponseCollectionResultInfoCursors>,
 }
 #[cfg(feature = "rules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsItemsListResponseCollectionResultInfoCursors {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
@@ -15652,7 +16202,8 @@ pub struct ListsItemsListResponseCollectionResultInfoCursors {
     pub before: Option<String>,
 }
 #[cfg(feature = "rules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListsItemsUpdateRequestCollectionItem {
     /// A non-negative 32 bit integer
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15691,7 +16242,8 @@ crate::runtime::string_enum!(
     }
 );
 #[cfg(feature = "rules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsList {
     /// The RFC 3339 timestamp of when the list was created.
     #[serde(
@@ -15727,21 +16279,24 @@ pub struct ListsList {
     pub num_referencing_filters: Option<f64>,
 }
 #[cfg(feature = "rules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsListDeleteResponseCollectionResult {
     /// The unique ID of the item in the List.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "rules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsListsAsyncResponseResult {
     /// The unique operation ID of the asynchronous action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_id: Option<String>,
 }
 #[cfg(feature = "rules")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsListsResponseCollectionResultItem {
     /// The RFC 3339 timestamp of when the list was created.
     #[serde(with = "::time::serde::rfc3339")]
@@ -15766,7 +16321,8 @@ pub struct ListsListsResponseCollectionResultItem {
 }
 #[cfg(feature = "rules")]
 /// A message or error the API returned with a response.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsResponseInfo {
     pub code: i64,
     pub message: String,
@@ -15776,7 +16332,8 @@ pub struct ListsResponseInfo {
     pub source: Option<ListsResponseInfoSource>,
 }
 #[cfg(feature = "rules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ListsResponseInfoSource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
@@ -15790,7 +16347,8 @@ pub struct LoadBalancingAdaptiveRouting {
     pub failover_across_pools: Option<bool>,
 }
 #[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingAnalytics {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -15847,14 +16405,16 @@ crate::runtime::string_enum!(
     Sas = "SAS", Seas = "SEAS", Neas = "NEAS", AllRegions = "ALL_REGIONS" }
 );
 #[cfg(feature = "load_balancers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingComponentsSchemasIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingComponentsSchemasResponseCollection {
     pub errors: Vec<LoadBalancingMessagesItem>,
     pub messages: Vec<LoadBalancingMessagesItem>,
@@ -15876,13 +16436,15 @@ pub struct LoadBalancingFilterOptions {
     pub healthy: Option<bool>,
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "load_balancers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingLoadBalancer {
     /// Controls features that modify the routing of requests to pools and origins in response to dynamic conditions, such as during the interval between active health monitoring requests. For example, zero-downtime failover occurs immediately when an origin becomes unavailable due to HTTP 521, 522, or 523 response codes. If there is another healthy origin in the same pool, the request is retried once against this alternate origin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15971,7 +16533,8 @@ pub struct LoadBalancingLoadBalancer {
 }
 #[cfg(feature = "load_balancers")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingLoadBalancerComponentsSchemasResponseCollection {
     pub errors: Vec<LoadBalancingMessagesItem>,
     pub messages: Vec<LoadBalancingMessagesItem>,
@@ -16085,13 +16648,15 @@ crate::runtime::string_enum!(
     Proximity = "proximity", Geo = "geo" }
 );
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingMonitor {
     /// Do not validate the certificate when monitor use HTTPS. This parameter is currently only valid for HTTP and HTTPS monitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16158,7 +16723,8 @@ pub struct LoadBalancingMonitor {
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingMonitorResponseCollection {
     pub errors: Vec<LoadBalancingMessagesItem>,
     pub messages: Vec<LoadBalancingMessagesItem>,
@@ -16180,7 +16746,8 @@ pub struct LoadBalancingNotificationFilter {
     pub pool: Option<LoadBalancingFilterOptions>,
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingOrigin {
     /// The IP address (IPv4 or IPv6) of the origin, or its publicly addressable hostname. Hostnames entered here should resolve directly to the origin, and not be a hostname proxied by Cloudflare. To set an internal/reserved address, virtual_network_id must also be set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16212,7 +16779,8 @@ pub struct LoadBalancingOrigin {
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// The origin ipv4/ipv6 address or domain name mapped to it's health data.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingOriginHealthData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
@@ -16224,7 +16792,8 @@ pub struct LoadBalancingOriginHealthData {
     pub rtt: Option<String>,
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LoadBalancingOriginInput {
     /// The IP address (IPv4 or IPv6) of the origin, or its publicly addressable hostname. Hostnames entered here should resolve directly to the origin, and not be a hostname proxied by Cloudflare. To set an internal/reserved address, virtual_network_id must also be set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16298,7 +16867,8 @@ crate::runtime::string_enum!(
     open LoadBalancingPatchPoolsNotificationEmail { Empty = "\"\"" }
 );
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingPool {
     /// A list of regions from which to run health checks. Null means every Cloudflare data center.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16362,7 +16932,8 @@ pub struct LoadBalancingPool {
     pub origins: Option<Vec<LoadBalancingOrigin>>,
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingPreviewResponseResult {
     /// Monitored pool IDs mapped to their respective names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16371,7 +16942,8 @@ pub struct LoadBalancingPreviewResponseResult {
     pub preview_id: Option<String>,
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingPreviewResultValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthy: Option<bool>,
@@ -16396,7 +16968,8 @@ pub struct LoadBalancingRandomSteering {
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingReferencesResponse {
     pub errors: Vec<LoadBalancingMessagesItem>,
     pub messages: Vec<LoadBalancingMessagesItem>,
@@ -16408,7 +16981,8 @@ pub struct LoadBalancingReferencesResponse {
     pub result_info: Option<LoadBalancingResultInfo>,
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingReferencesResponseResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_type: Option<LoadBalancingReferencesResponseResultItemReferenceType>,
@@ -16477,7 +17051,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "load_balancers")]
 /// A reference to a load balancer resource.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingResourceReference {
     /// When listed as a reference, the type (direction) of the reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16531,7 +17106,8 @@ crate::runtime::string_enum!(
     Monitor = "monitor", Pool = "pool" }
 );
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16658,14 +17234,16 @@ pub struct LoadBalancingSchemasHeader {
     pub host: Option<Vec<String>>,
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingSchemasIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingSchemasReferencesResponse {
     pub errors: Vec<LoadBalancingMessagesItem>,
     pub messages: Vec<LoadBalancingMessagesItem>,
@@ -16677,7 +17255,8 @@ pub struct LoadBalancingSchemasReferencesResponse {
     pub result_info: Option<LoadBalancingResultInfo>,
 }
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingSchemasReferencesResponseResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_type: Option<
@@ -16709,7 +17288,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingSchemasResponseCollection {
     pub errors: Vec<LoadBalancingMessagesItem>,
     pub messages: Vec<LoadBalancingMessagesItem>,
@@ -16720,7 +17300,8 @@ pub struct LoadBalancingSchemasResponseCollection {
     pub result_info: Option<LoadBalancingResultInfo>,
 }
 #[cfg(feature = "load_balancers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LoadBalancingSearch {
     /// A list of resources matching the search query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16937,7 +17518,8 @@ pub struct LogcontrolRetentionFlag {
     pub flag: Option<bool>,
 }
 #[cfg(feature = "logpush")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogpushDestinationExistsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exists: Option<bool>,
@@ -16958,7 +17540,8 @@ pub enum LogpushFrequency {
 #[cfg(feature = "logpush")]
 crate::runtime::string_enum!(open LogpushFrequency { High = "high", Low = "low" });
 #[cfg(feature = "logpush")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogpushGetOwnershipResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
@@ -16968,7 +17551,8 @@ pub struct LogpushGetOwnershipResponseResult {
     pub valid: Option<bool>,
 }
 #[cfg(feature = "logpush")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogpushInstantLogsJob {
     /// Unique WebSocket address that will receive messages from Cloudflare’s edge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16998,7 +17582,8 @@ pub enum LogpushKind {
 #[cfg(feature = "logpush")]
 crate::runtime::string_enum!(open LogpushKind { Edge = "edge" });
 #[cfg(feature = "logpush")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogpushLogpushJob {
     /// Name of the dataset. A list of supported datasets can be found on the [Developer Docs](https://developers.cloudflare.com/logs/reference/log-fields/).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17139,13 +17724,15 @@ crate::runtime::string_enum!(
     Rfc3339 = "rfc3339" }
 );
 #[cfg(feature = "logpush")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogpushValidateOwnershipResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
 }
 #[cfg(feature = "logpush")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogpushValidateResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -17153,7 +17740,8 @@ pub struct LogpushValidateResponseResult {
     pub valid: Option<bool>,
 }
 #[cfg(feature = "logs")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogshareFieldsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
@@ -17197,6 +17785,7 @@ impl<'de> ::serde::Deserialize<'de> for LogshareLogsResponseJsonLines {
     }
 }
 #[cfg(feature = "logs")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for LogshareLogsResponseJsonLines {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -17228,7 +17817,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "magic")]
 /// Custom app defined for an account.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicAccountApp {
     /// Magic account app ID.
     pub account_app_id: String,
@@ -17247,7 +17837,8 @@ pub struct MagicAccountApp {
 }
 #[cfg(feature = "magic")]
 /// Bidirectional ACL policy for network traffic within a site.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicAcl {
     /// Description for the ACL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17286,7 +17877,8 @@ crate::runtime::string_enum!(
     open MagicAclProtocolsItem { Tcp = "tcp", Udp = "udp", Icmp = "icmp" }
 );
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicAclUpdateRequest {
     /// Description for the ACL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17323,7 +17915,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "magic")]
 /// Bidirectional ACL policy for local network traffic within a site.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicAclsAddSingleRequest {
     /// Description for the ACL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17398,6 +17991,7 @@ impl<'de> ::serde::Deserialize<'de> for MagicApp {
     }
 }
 #[cfg(feature = "magic")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for MagicApp {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -17414,7 +18008,8 @@ impl ::serde::Serialize for MagicApp {
 pub type MagicAppAddSingleRequest = ::serde_json::Value;
 #[cfg(feature = "magic")]
 /// Traffic decision configuration for an app.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicAppConfig {
     /// Whether to breakout traffic to the app's endpoints directly. Null preserves default behavior.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17428,7 +18023,8 @@ pub struct MagicAppConfig {
     pub site_id: String,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicAppConfigAddSingleRequest {
     /// Whether to breakout traffic to the app's endpoints directly. Null preserves default behavior.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17438,7 +18034,8 @@ pub struct MagicAppConfigAddSingleRequest {
     pub priority: Option<i64>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicAppConfigUpdateRequest {
     /// Magic account app ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17456,7 +18053,8 @@ pub struct MagicAppConfigUpdateRequest {
 #[cfg(feature = "magic")]
 pub type MagicAppUpdateRequest = ::serde_json::Value;
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicComponentsSchemasModifiedTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<bool>,
@@ -17464,7 +18062,8 @@ pub struct MagicComponentsSchemasModifiedTunnelsCollectionResponseResult {
     pub modified_interconnects: Option<Vec<MagicInterconnect>>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicComponentsSchemasTunnelModifiedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<bool>,
@@ -17474,13 +18073,15 @@ pub struct MagicComponentsSchemasTunnelModifiedResponseResult {
     >,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicComponentsSchemasTunnelSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interconnect: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicComponentsSchemasTunnelUpdateRequest {
     /// An optional description of the interconnect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17498,7 +18099,8 @@ pub struct MagicComponentsSchemasTunnelUpdateRequest {
     pub mtu: Option<i64>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicComponentsSchemasTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interconnects: Option<Vec<MagicInterconnect>>,
@@ -17512,7 +18114,8 @@ pub struct MagicGre {
     pub cloudflare_endpoint: Option<String>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicGreTunnel {
     /// The IP address assigned to the Cloudflare side of the GRE tunnel.
     pub cloudflare_gre_endpoint: String,
@@ -17619,7 +18222,8 @@ crate::runtime::string_enum!(
     open MagicHealthCheckType { Reply = "reply", Request = "request" }
 );
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicInterconnect {
     /// The name of the interconnect. The name cannot share a name with other tunnels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17660,7 +18264,8 @@ pub struct MagicInterconnect {
     pub name: Option<String>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicIpsecTunnel {
     /// When `true`, the tunnel can use a null-cipher (`ENCR_NULL`) in the ESP tunnel (Phase 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17704,7 +18309,8 @@ pub struct MagicIpsecTunnel {
     pub tunnel_health_check: Option<MagicTunnelHealthCheck>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicLan {
     /// mark true to use this LAN for HA probing. only works for site with HA turned on. only one LAN can be set as the ha_link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17786,7 +18392,8 @@ pub struct MagicLanStaticAddressing {
     pub virtual_address: Option<String>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicLanUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -17804,7 +18411,8 @@ pub struct MagicLanUpdateRequest {
     pub vlan_tag: Option<i64>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicLansAddSingleRequest {
     /// mark true to use this LAN for HA probing. only works for site with HA turned on. only one LAN can be set as the ha_link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17824,7 +18432,8 @@ pub struct MagicLansAddSingleRequest {
 }
 #[cfg(feature = "magic")]
 /// Managed app defined by Cloudflare.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicManagedApp {
     /// FQDNs to associate with traffic decisions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17842,7 +18451,8 @@ pub struct MagicManagedApp {
     pub type_: Option<String>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicModifiedTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<bool>,
@@ -17850,7 +18460,8 @@ pub struct MagicModifiedTunnelsCollectionResponseResult {
     pub modified_gre_tunnels: Option<Vec<MagicGreTunnel>>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicMultipleRouteDeleteResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
@@ -17860,7 +18471,8 @@ pub struct MagicMultipleRouteDeleteResponseResult {
     >,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicMultipleRouteModifiedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<bool>,
@@ -17875,7 +18487,8 @@ pub struct MagicNat {
     pub static_prefix: Option<String>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicPskGenerationResponseResult {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17889,7 +18502,8 @@ pub struct MagicPskGenerationResponseResult {
 }
 #[cfg(feature = "magic")]
 /// The PSK metadata that includes when the PSK was generated.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicPskMetadata {
     /// The date and time the tunnel was last modified.
     #[serde(
@@ -17900,7 +18514,8 @@ pub struct MagicPskMetadata {
     pub last_generated_on: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicRoute {
     /// When the route was created.
     #[serde(
@@ -17936,15 +18551,18 @@ pub struct MagicRoute {
     pub weight: Option<i64>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicRouteDeleteIdInput {}
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicRouteDeleteManyRequestInput {
     pub routes: Vec<MagicRouteDeleteIdInput>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicRouteDeletedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
@@ -17952,7 +18570,8 @@ pub struct MagicRouteDeletedResponseResult {
     pub deleted_route: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicRouteModifiedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<bool>,
@@ -17962,18 +18581,21 @@ pub struct MagicRouteModifiedResponseResult {
     >,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicRouteSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicRouteUpdateManyRequestInput {
     pub routes: Vec<MagicRouteUpdateSingleRequestInput>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicRouteUpdateRequest {
     /// An optional human provided description of the static route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -17992,7 +18614,8 @@ pub struct MagicRouteUpdateRequest {
     pub weight: Option<i64>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicRouteUpdateSingleRequestInput {
     /// An optional human provided description of the static route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18021,7 +18644,8 @@ pub struct MagicRoutedSubnet {
     pub prefix: String,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicRoutesCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routes: Option<Vec<MagicRoute>>,
@@ -18075,7 +18699,8 @@ crate::runtime::string_enum!(
     open MagicSchemasHealthCheckType { Reply = "reply", Request = "request" }
 );
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicSchemasModifiedTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<bool>,
@@ -18083,7 +18708,8 @@ pub struct MagicSchemasModifiedTunnelsCollectionResponseResult {
     pub modified_ipsec_tunnels: Option<Vec<MagicIpsecTunnel>>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicSchemasTunnelAddRequest {
     /// The IP address assigned to the Cloudflare side of the IPsec tunnel.
     pub cloudflare_endpoint: String,
@@ -18107,7 +18733,8 @@ pub struct MagicSchemasTunnelAddRequest {
     pub replay_protection: Option<bool>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicSchemasTunnelDeletedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
@@ -18117,7 +18744,8 @@ pub struct MagicSchemasTunnelDeletedResponseResult {
     >,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicSchemasTunnelModifiedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<bool>,
@@ -18127,13 +18755,15 @@ pub struct MagicSchemasTunnelModifiedResponseResult {
     >,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicSchemasTunnelSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipsec_tunnel: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicSchemasTunnelUpdateRequest {
     /// The IP address assigned to the Cloudflare side of the IPsec tunnel.
     pub cloudflare_endpoint: String,
@@ -18157,7 +18787,8 @@ pub struct MagicSchemasTunnelUpdateRequest {
     pub replay_protection: Option<bool>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicSchemasTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipsec_tunnels: Option<Vec<MagicIpsecTunnel>>,
@@ -18174,7 +18805,8 @@ pub struct MagicScope {
     pub colo_regions: Option<Vec<String>>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicSite {
     /// Magic Connector identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18209,7 +18841,8 @@ pub struct MagicSiteLocation {
     pub lon: Option<String>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicSiteUpdateRequest {
     /// Magic Connector identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18227,7 +18860,8 @@ pub struct MagicSiteUpdateRequest {
     pub secondary_connector_id: Option<String>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicSitesAddSingleRequest {
     /// Magic Connector identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18247,7 +18881,8 @@ pub struct MagicSitesAddSingleRequest {
     pub secondary_connector_id: Option<String>,
 }
 #[cfg(feature = "diagnostics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTransitColo {
     /// Source colo city.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18257,7 +18892,8 @@ pub struct MagicTransitColo {
     pub name: Option<String>,
 }
 #[cfg(feature = "diagnostics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTransitColoResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colo: Option<MagicTransitColo>,
@@ -18301,7 +18937,8 @@ crate::runtime::string_enum!(
     "Could not gather traceroute data: Code 4" }
 );
 #[cfg(feature = "diagnostics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTransitHopResult {
     /// An array of node objects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18317,13 +18954,15 @@ pub struct MagicTransitHopResult {
     pub packets_ttl: Option<i64>,
 }
 #[cfg(feature = "diagnostics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTransitMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "diagnostics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTransitNodeResult {
     /// AS number associated with the node object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18354,7 +18993,8 @@ pub struct MagicTransitNodeResult {
     pub std_dev_rtt_ms: Option<f64>,
 }
 #[cfg(feature = "diagnostics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicTransitOptions {
     /// Max TTL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18395,7 +19035,8 @@ crate::runtime::string_enum!(
     GreIcmp = "gre+icmp" }
 );
 #[cfg(feature = "diagnostics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTransitResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18411,7 +19052,8 @@ pub struct MagicTransitResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "diagnostics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTransitTargetResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colos: Option<Vec<MagicTransitColoResult>>,
@@ -18421,7 +19063,8 @@ pub struct MagicTransitTargetResult {
 }
 #[cfg(feature = "diagnostics")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTransitTracerouteResponseCollection {
     pub errors: Vec<MagicTransitMessagesItem>,
     pub messages: Vec<MagicTransitMessagesItem>,
@@ -18432,7 +19075,8 @@ pub struct MagicTransitTracerouteResponseCollection {
     pub result_info: Option<MagicTransitResultInfo>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTunnelDeletedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
@@ -18442,7 +19086,8 @@ pub struct MagicTunnelDeletedResponseResult {
     >,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTunnelHealthCheck {
     /// Determines whether to run healthchecks for a tunnel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18490,7 +19135,8 @@ crate::runtime::string_enum!(
     open MagicTunnelHealthCheckType { Reply = "reply", Request = "request" }
 );
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTunnelModifiedResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<bool>,
@@ -18500,13 +19146,15 @@ pub struct MagicTunnelModifiedResponseResult {
     >,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTunnelSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gre_tunnel: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicTunnelUpdateRequest {
     /// The IP address assigned to the Cloudflare side of the GRE tunnel.
     pub cloudflare_gre_endpoint: String,
@@ -18529,19 +19177,22 @@ pub struct MagicTunnelUpdateRequest {
     pub ttl: Option<i64>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gre_tunnels: Option<Vec<MagicGreTunnel>>,
 }
 #[cfg(any(feature = "mnm", feature = "pcaps"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicVisibilityMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "mnm")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicVisibilityMnmConfig {
     /// Fallback sampling rate of flow messages being sent in packets per second. This should match the packet sampling rate configured on the router.
     pub default_sampling: f64,
@@ -18550,7 +19201,8 @@ pub struct MagicVisibilityMnmConfig {
     pub router_ips: Vec<String>,
 }
 #[cfg(feature = "mnm")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicVisibilityMnmRule {
     /// Toggle on if you would like Cloudflare to automatically advertise the IP Prefixes within the rule via Magic Transit when the rule is triggered. Only available for users of Magic Transit.
     pub automatic_advertisement: Option<bool>,
@@ -18570,14 +19222,16 @@ pub struct MagicVisibilityMnmRule {
     pub prefixes: Vec<String>,
 }
 #[cfg(feature = "mnm")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicVisibilityMnmRuleAdvertisableResponse {
     /// Toggle on if you would like Cloudflare to automatically advertise the IP Prefixes within the rule via Magic Transit when the rule is triggered. Only available for users of Magic Transit.
     pub automatic_advertisement: Option<bool>,
 }
 #[cfg(feature = "mnm")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicVisibilityMnmRulesCollectionResponse {
     pub errors: Vec<MagicVisibilityMessagesItem>,
     pub messages: Vec<MagicVisibilityMessagesItem>,
@@ -18589,7 +19243,8 @@ pub struct MagicVisibilityMnmRulesCollectionResponse {
 }
 #[cfg(feature = "pcaps")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicVisibilityPcapsCollectionResponse {
     pub errors: Vec<MagicVisibilityMessagesItem>,
     pub messages: Vec<MagicVisibilityMessagesItem>,
@@ -18603,7 +19258,8 @@ pub struct MagicVisibilityPcapsCollectionResponse {
 pub type MagicVisibilityPcapsCollectionResponseResultItem = ::serde_json::Value;
 #[cfg(feature = "pcaps")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicVisibilityPcapsOwnershipCollection {
     pub errors: Vec<MagicVisibilityMessagesItem>,
     pub messages: Vec<MagicVisibilityMessagesItem>,
@@ -18614,13 +19270,15 @@ pub struct MagicVisibilityPcapsOwnershipCollection {
     pub result_info: Option<MagicVisibilityResultInfo>,
 }
 #[cfg(feature = "pcaps")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicVisibilityPcapsOwnershipRequest {
     /// The full URI for the bucket. This field only applies to `full` packet captures.
     pub destination_conf: String,
 }
 #[cfg(feature = "pcaps")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicVisibilityPcapsOwnershipResponse {
     /// The full URI for the bucket. This field only applies to `full` packet captures.
     pub destination_conf: String,
@@ -18655,7 +19313,8 @@ crate::runtime::string_enum!(
     "success", Failed = "failed" }
 );
 #[cfg(feature = "pcaps")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicVisibilityPcapsOwnershipValidateRequest {
     /// The full URI for the bucket. This field only applies to `full` packet captures.
     pub destination_conf: String,
@@ -18667,7 +19326,8 @@ pub type MagicVisibilityPcapsRequestPcap = ::serde_json::Value;
 #[cfg(feature = "pcaps")]
 pub type MagicVisibilityPcapsSingleResponseResult = ::serde_json::Value;
 #[cfg(any(feature = "mnm", feature = "pcaps"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicVisibilityResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18683,7 +19343,8 @@ pub struct MagicVisibilityResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicWan {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18718,7 +19379,8 @@ pub struct MagicWanStaticAddressing {
     pub secondary_address: Option<String>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicWanUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -18734,7 +19396,8 @@ pub struct MagicWanUpdateRequest {
     pub vlan_tag: Option<i64>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicWansAddSingleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -18748,7 +19411,8 @@ pub struct MagicWansAddSingleRequest {
     pub vlan_tag: i64,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MconnCustomerConnector {
     pub activated: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18765,7 +19429,8 @@ pub struct MconnCustomerConnector {
     pub timezone: String,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MconnCustomerConnectorFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activated: Option<bool>,
@@ -18779,7 +19444,8 @@ pub struct MconnCustomerConnectorFields {
     pub timezone: Option<String>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MconnCustomerDevice {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18834,6 +19500,7 @@ impl<'de> ::serde::Deserialize<'de> for MqApiResponseCommonResult {
     }
 }
 #[cfg(feature = "event_notifications")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for MqApiResponseCommonResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -18848,7 +19515,8 @@ impl ::serde::Serialize for MqApiResponseCommonResult {
     }
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqConsumer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<String>,
@@ -18862,7 +19530,8 @@ pub struct MqConsumer {
     pub settings: Option<MqConsumerSettings>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqConsumerCreated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<String>,
@@ -18879,7 +19548,8 @@ pub struct MqConsumerCreated {
     pub settings: Option<MqConsumerCreatedSettings>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqConsumerCreatedSettings {
     /// The maximum number of messages to include in a batch
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18891,7 +19561,8 @@ pub struct MqConsumerCreatedSettings {
     pub max_wait_time_ms: Option<f64>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqConsumerSettings {
     /// The maximum number of messages to include in a batch
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18903,7 +19574,8 @@ pub struct MqConsumerSettings {
     pub max_wait_time_ms: Option<f64>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqConsumerUpdated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<String>,
@@ -18919,7 +19591,8 @@ pub struct MqConsumerUpdated {
     pub settings: Option<MqConsumerUpdatedSettings>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqConsumerUpdatedSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<f64>,
@@ -18930,7 +19603,8 @@ pub struct MqConsumerUpdatedSettings {
     pub max_wait_time_ms: Option<f64>,
 }
 #[cfg(feature = "event_notifications")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqDetail {
     /// Queue ID that will receive notifications based on the configured rules
     pub queue: String,
@@ -18938,13 +19612,15 @@ pub struct MqDetail {
     pub rules: Vec<MqRule>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqQueue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumers: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
@@ -18964,7 +19640,8 @@ pub struct MqQueue {
     pub queue_name: Option<String>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqQueueCreated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<String>,
@@ -18976,7 +19653,8 @@ pub struct MqQueueCreated {
     pub queue_name: Option<String>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqQueueMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts: Option<f64>,
@@ -18992,7 +19670,8 @@ pub struct MqQueueMessage {
     pub timestamp_ms: Option<f64>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqQueueUpdated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<String>,
@@ -19026,7 +19705,8 @@ crate::runtime::string_enum!(
     AbortMultipartUpload = "AbortMultipartUpload" }
 );
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MqResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19054,7 +19734,8 @@ pub struct MqRule {
     pub suffix: Option<String>,
 }
 #[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryAvailabilities {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<ObservatoryAvailabilitiesQuota>,
@@ -19065,7 +19746,8 @@ pub struct ObservatoryAvailabilities {
     pub regions_per_plan: Option<ObservatoryAvailabilitiesRegionsPerPlan>,
 }
 #[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryAvailabilitiesQuota {
     /// Cloudflare plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19095,7 +19777,8 @@ pub struct ObservatoryAvailabilitiesQuota {
 }
 #[cfg(feature = "speed_api")]
 /// The number of tests available per plan.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryAvailabilitiesQuotaQuotasPerPlan {
     /// Counts per account plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19103,7 +19786,8 @@ pub struct ObservatoryAvailabilitiesQuotaQuotasPerPlan {
 }
 #[cfg(feature = "speed_api")]
 /// The number of schedules available per plan.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryAvailabilitiesQuotaScheduleQuotasPerPlan {
     /// Counts per account plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19111,7 +19795,8 @@ pub struct ObservatoryAvailabilitiesQuotaScheduleQuotasPerPlan {
 }
 #[cfg(feature = "speed_api")]
 /// Available regions.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryAvailabilitiesRegionsPerPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business: Option<Vec<ObservatoryLabeledRegion>>,
@@ -19123,14 +19808,16 @@ pub struct ObservatoryAvailabilitiesRegionsPerPlan {
     pub pro: Option<Vec<ObservatoryLabeledRegion>>,
 }
 #[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryCountResponseResult {
     /// Number of items affected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<f64>,
 }
 #[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryCreateScheduleResponseResult {
     /// The test schedule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19155,7 +19842,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "speed_api")]
 /// A test region with a label.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryLabeledRegion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -19188,7 +19876,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "speed_api")]
 /// The Lighthouse report.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryLighthouseReport {
     /// Cumulative Layout Shift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19231,7 +19920,8 @@ pub struct ObservatoryLighthouseReport {
     pub tti: Option<f64>,
 }
 #[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryLighthouseReportError {
     /// The error code of the Lighthouse result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19266,13 +19956,15 @@ crate::runtime::string_enum!(
     = "FAILED" }
 );
 #[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryPageTest {
     #[serde(
         default,
@@ -19304,7 +19996,8 @@ pub struct ObservatoryPageTest {
     pub url: Option<String>,
 }
 #[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryPageTestResponseCollection {
     pub errors: Vec<ObservatoryMessagesItem>,
     pub messages: Vec<ObservatoryMessagesItem>,
@@ -19316,7 +20009,8 @@ pub struct ObservatoryPageTestResponseCollection {
     pub result_info: Option<ObservatoryResultInfo>,
 }
 #[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryPagesResponseCollectionResultItem {
     /// A test region with a label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19336,7 +20030,8 @@ pub struct ObservatoryPagesResponseCollectionResultItem {
 }
 #[cfg(feature = "speed_api")]
 /// Counts per account plan.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryPlanPropertiesInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business: Option<i64>,
@@ -19470,7 +20165,8 @@ crate::runtime::string_enum!(
     "us-south1", UsWest1 = "us-west1" }
 );
 #[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
@@ -19483,7 +20179,8 @@ pub struct ObservatoryResultInfo {
 }
 #[cfg(feature = "speed_api")]
 /// The test schedule.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatorySchedule {
     /// The frequency of the test.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19511,7 +20208,8 @@ crate::runtime::string_enum!(
     open ObservatoryScheduleFrequency { Daily = "DAILY", Weekly = "WEEKLY" }
 );
 #[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObservatoryTrend {
     /// Cumulative Layout Shift trend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19543,7 +20241,8 @@ pub struct ObservatoryTrend {
     pub tti: Option<Vec<f64>>,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldConnection {
     #[serde(with = "::time::serde::rfc3339")]
     pub added_at: ::time::OffsetDateTime,
@@ -19570,7 +20269,8 @@ pub struct PageShieldConnection {
     pub url_reported_malicious: Option<bool>,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldCookie {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_attribute: Option<String>,
@@ -19635,7 +20335,8 @@ crate::runtime::string_enum!(
     open PageShieldCookieType { FirstParty = "first_party", Unknown2 = "unknown" }
 );
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldGetZoneScriptResponseResult {
     #[serde(with = "::time::serde::rfc3339")]
     pub added_at: ::time::OffsetDateTime,
@@ -19679,7 +20380,8 @@ pub struct PageShieldGetZoneScriptResponseResult {
     pub versions: Option<Vec<PageShieldVersion>>,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldGetZoneSettingsResponse {
     /// When true, indicates that Page Shield is enabled.
     pub enabled: bool,
@@ -19691,7 +20393,8 @@ pub struct PageShieldGetZoneSettingsResponse {
     pub use_connection_url_path: bool,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldListZoneConnectionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<PageShieldMessagesItem>>,
@@ -19704,7 +20407,8 @@ pub struct PageShieldListZoneConnectionsResponse {
     pub result: Option<Vec<PageShieldConnection>>,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldListZoneCookiesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<PageShieldMessagesItem>>,
@@ -19716,7 +20420,8 @@ pub struct PageShieldListZoneCookiesResponse {
     pub result: Vec<PageShieldCookie>,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldListZonePoliciesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<PageShieldMessagesItem>>,
@@ -19728,7 +20433,8 @@ pub struct PageShieldListZonePoliciesResponse {
     pub result: Vec<PageShieldPolicyWithId>,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldListZoneScriptsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<PageShieldMessagesItem>>,
@@ -19740,13 +20446,15 @@ pub struct PageShieldListZoneScriptsResponse {
     pub result: Vec<PageShieldScript>,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageShieldPolicy {
     /// The action to take if the expression matches
     pub action: PageShieldPolicyAction,
@@ -19775,7 +20483,8 @@ crate::runtime::string_enum!(
     open PageShieldPolicyAction { Allow = "allow", Log = "log" }
 );
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldPolicyWithId {
     /// The action to take if the expression matches
     pub action: PageShieldPolicyAction,
@@ -19791,7 +20500,8 @@ pub struct PageShieldPolicyWithId {
     pub id: String,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldResultInfo {
     /// Total number of results for the requested service
     pub count: f64,
@@ -19805,7 +20515,8 @@ pub struct PageShieldResultInfo {
     pub total_pages: f64,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldScript {
     #[serde(with = "::time::serde::rfc3339")]
     pub added_at: ::time::OffsetDateTime,
@@ -19847,7 +20558,8 @@ pub struct PageShieldScript {
     pub url_reported_malicious: Option<bool>,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldUpdateZoneSettingsResponse {
     /// When true, indicates that Page Shield is enabled.
     pub enabled: bool,
@@ -19860,7 +20572,8 @@ pub struct PageShieldUpdateZoneSettingsResponse {
 }
 #[cfg(feature = "page_shield")]
 /// The version of the analyzed script.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageShieldVersion {
     /// The dataflow score of the JavaScript content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20312,7 +21025,8 @@ pub struct PagesDeploymentConfigsValuesVectorizeBindingsVectorize {
 }
 #[cfg(feature = "pages")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesDeploymentListResponse {
     pub errors: Vec<PagesMessagesItem>,
     pub messages: Vec<PagesMessagesItem>,
@@ -20323,7 +21037,8 @@ pub struct PagesDeploymentListResponse {
     pub result_info: Option<PagesDeploymentListResponseResultInfo>,
 }
 #[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesDeploymentListResponseResultInfo {
     /// The number of items on the current page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20342,7 +21057,8 @@ pub struct PagesDeploymentListResponseResultInfo {
     pub total_pages: Option<i64>,
 }
 #[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesDeployments {
     /// A list of alias URLs pointing to this deployment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20400,7 +21116,8 @@ pub struct PagesDeployments {
 }
 #[cfg(feature = "pages")]
 /// Info about what caused the deployment.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesDeploymentsDeploymentTrigger {
     /// Additional info about the trigger.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20411,7 +21128,8 @@ pub struct PagesDeploymentsDeploymentTrigger {
 }
 #[cfg(feature = "pages")]
 /// Additional info about the trigger.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesDeploymentsDeploymentTriggerMetadata {
     /// Where the trigger happened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20424,11 +21142,13 @@ pub struct PagesDeploymentsDeploymentTriggerMetadata {
     pub commit_message: Option<String>,
 }
 #[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PagesDeploymentsInput {}
 #[cfg(feature = "pages")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesDomainResponseCollection {
     pub errors: Vec<PagesMessagesItem>,
     pub messages: Vec<PagesMessagesItem>,
@@ -20439,7 +21159,8 @@ pub struct PagesDomainResponseCollection {
     pub result_info: Option<PagesDomainResponseCollectionResultInfo>,
 }
 #[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesDomainResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<::serde_json::Value>,
@@ -20451,13 +21172,15 @@ pub struct PagesDomainResponseCollectionResultInfo {
     pub total_count: Option<::serde_json::Value>,
 }
 #[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesProjects {
     /// Configs for the project build process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20495,7 +21218,8 @@ pub struct PagesProjects {
     pub subdomain: Option<String>,
 }
 #[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PagesProjectsInput {
     /// Configs for the project build process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20516,7 +21240,8 @@ pub struct PagesProjectsInput {
 }
 #[cfg(feature = "pages")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesProjectsResponse {
     pub errors: Vec<PagesMessagesItem>,
     pub messages: Vec<PagesMessagesItem>,
@@ -20527,7 +21252,8 @@ pub struct PagesProjectsResponse {
     pub result_info: Option<PagesProjectsResponseResultInfo>,
 }
 #[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesProjectsResponseResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<::serde_json::Value>,
@@ -20540,7 +21266,8 @@ pub struct PagesProjectsResponseResultInfo {
 }
 #[cfg(feature = "pages")]
 /// The status of the deployment.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PagesStage {
     /// When the stage ended.
     #[serde(
@@ -20565,7 +21292,8 @@ pub struct PagesStage {
 }
 #[cfg(feature = "r2")]
 /// A single R2 bucket
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct R2Bucket {
     /// Creation timestamp
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20603,13 +21331,15 @@ crate::runtime::string_enum!(
     Wnam = "wnam" }
 );
 #[cfg(feature = "r2")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct R2ErrorsItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "r2")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct R2ResultInfo {
     /// A continuation token that should be used to fetch the next page of results
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20619,7 +21349,8 @@ pub struct R2ResultInfo {
     pub per_page: Option<f64>,
 }
 #[cfg(feature = "r2")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct R2Sippy {
     /// Details about the configured destination bucket
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20633,7 +21364,8 @@ pub struct R2Sippy {
 }
 #[cfg(feature = "r2")]
 /// Details about the configured destination bucket
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct R2SippyDestination {
     /// ID of the Cloudflare API token used when writing objects to this
     /// bucket
@@ -20659,7 +21391,8 @@ pub enum R2SippyDestinationProvider {
 crate::runtime::string_enum!(open R2SippyDestinationProvider { R2 = "r2" });
 #[cfg(feature = "r2")]
 /// Details about the configured source bucket
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct R2SippySource {
     /// Name of the bucket on the provider
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20698,7 +21431,8 @@ crate::runtime::string_enum!(
     open R2StorageClass { Standard = "Standard", InfrequentAccess = "InfrequentAccess" }
 );
 #[cfg(feature = "r2")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct R2TempAccessCredsRequest {
     /// Name of the R2 bucket
     pub bucket: String,
@@ -20739,7 +21473,8 @@ crate::runtime::string_enum!(
     ObjectReadOnly = "object-read-only" }
 );
 #[cfg(feature = "r2")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct R2TempAccessCredsResponse {
     /// ID for new access key
     #[serde(rename = "accessKeyId", default, skip_serializing_if = "Option::is_none")]
@@ -20757,7 +21492,8 @@ pub struct R2TempAccessCredsResponse {
 }
 #[cfg(feature = "registrar")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegistrarApiDomainResponseCollection {
     pub errors: Vec<RegistrarApiMessagesItem>,
     pub messages: Vec<RegistrarApiMessagesItem>,
@@ -20768,7 +21504,8 @@ pub struct RegistrarApiDomainResponseCollection {
     pub result_info: Option<RegistrarApiResultInfo>,
 }
 #[cfg(feature = "registrar")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RegistrarApiDomainUpdateProperties {
     /// Auto-renew controls whether subscription is automatically renewed upon domain expiration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20781,7 +21518,8 @@ pub struct RegistrarApiDomainUpdateProperties {
     pub privacy: Option<bool>,
 }
 #[cfg(feature = "registrar")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegistrarApiDomains {
     /// Shows if a domain is available for transferring into Cloudflare Registrar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20833,14 +21571,16 @@ pub struct RegistrarApiDomains {
     pub updated_at: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "registrar")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegistrarApiMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "registrar")]
 /// Shows contact information for domain registrant.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegistrarApiRegistrantContact {
     /// Address.
     pub address: String,
@@ -20874,7 +21614,8 @@ pub struct RegistrarApiRegistrantContact {
     pub zip: Option<String>,
 }
 #[cfg(feature = "registrar")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegistrarApiResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20891,7 +21632,8 @@ pub struct RegistrarApiResultInfo {
 }
 #[cfg(feature = "registrar")]
 /// Statuses for domain transfers into Cloudflare Registrar.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegistrarApiTransferIn {
     /// Form of authorization has been accepted by the registrant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21015,7 +21757,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "request_tracer")]
 /// List of steps acting on request/response
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RequestTracerTraceItem {
     /// If step type is rule, then action performed by this rule
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21051,7 +21794,8 @@ pub struct RequestTracerTraceItem {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsBlockRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsBlockRuleAction>,
@@ -21110,7 +21854,8 @@ pub struct RulesetsBlockRuleActionParametersResponse {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsBlockRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsBlockRuleAction>,
@@ -21135,7 +21880,8 @@ pub struct RulesetsBlockRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsChallengeRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsChallengeRuleAction>,
@@ -21181,7 +21927,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsChallengeRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsChallengeRuleAction>,
@@ -21209,7 +21956,8 @@ pub struct RulesetsChallengeRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsCompressResponseRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsCompressResponseRuleAction>,
@@ -21291,7 +22039,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsCompressResponseRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsCompressResponseRuleAction>,
@@ -21316,7 +22065,8 @@ pub struct RulesetsCompressResponseRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsDDoSDynamicRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsDDoSDynamicRuleAction>,
@@ -21362,7 +22112,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsDDoSDynamicRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsDDoSDynamicRuleAction>,
@@ -21390,7 +22141,8 @@ pub struct RulesetsDDoSDynamicRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsExecuteRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsExecuteRuleAction>,
@@ -21495,7 +22247,8 @@ pub struct RulesetsExecuteRuleActionParametersOverridesRulesItem {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsExecuteRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsExecuteRuleAction>,
@@ -21540,7 +22293,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsForceConnectionCloseRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsForceConnectionCloseRuleAction>,
@@ -21587,7 +22341,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsForceConnectionCloseRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsForceConnectionCloseRuleAction>,
@@ -21615,7 +22370,8 @@ pub struct RulesetsForceConnectionCloseRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsJsChallengeRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsJsChallengeRuleAction>,
@@ -21661,7 +22417,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsJsChallengeRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsJsChallengeRuleAction>,
@@ -21689,7 +22446,8 @@ pub struct RulesetsJsChallengeRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsLogCustomFieldRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsLogCustomFieldRuleAction>,
@@ -21772,7 +22530,8 @@ pub struct RulesetsLogCustomFieldRuleActionParametersResponseFieldsItem {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsLogCustomFieldRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsLogCustomFieldRuleAction>,
@@ -21797,7 +22556,8 @@ pub struct RulesetsLogCustomFieldRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsLogRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsLogRuleAction>,
@@ -21841,7 +22601,8 @@ pub enum RulesetsLogRuleAction {
 crate::runtime::string_enum!(closed RulesetsLogRuleAction { Log = "log" });
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsLogRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsLogRuleAction>,
@@ -21869,7 +22630,8 @@ pub struct RulesetsLogRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsManagedChallengeRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsManagedChallengeRuleAction>,
@@ -21915,7 +22677,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsManagedChallengeRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsManagedChallengeRuleAction>,
@@ -21943,7 +22706,8 @@ pub struct RulesetsManagedChallengeRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsRedirectRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsRedirectRuleAction>,
@@ -22024,7 +22788,8 @@ pub struct RulesetsRedirectRuleActionParametersFromValue {
 pub type RulesetsRedirectRuleActionParametersFromValueTargetUrl = ::serde_json::Value;
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsRedirectRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsRedirectRuleAction>,
@@ -22294,6 +23059,7 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRule {
     }
 }
 #[cfg(feature = "rulesets")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for RulesetsRequestRule {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -22422,6 +23188,7 @@ pub enum RulesetsRequestRuleInput {
     Unknown(::serde_json::Value),
 }
 #[cfg(feature = "rulesets")]
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRuleInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -22642,7 +23409,8 @@ impl ::serde::Serialize for RulesetsRequestRuleInput {
     }
 }
 #[cfg(feature = "managed_headers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsResponseModel {
     /// When true, the Managed Transform is available in the current Cloudflare plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -22656,7 +23424,8 @@ pub struct RulesetsResponseModel {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsRewriteRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsRewriteRuleAction>,
@@ -22723,7 +23492,8 @@ pub struct RulesetsRewriteRuleActionParametersUri {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsRewriteRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsRewriteRuleAction>,
@@ -22819,7 +23589,8 @@ pub struct RulesetsRewriteUriPartStaticValue {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsRouteRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsRouteRuleAction>,
@@ -22891,7 +23662,8 @@ pub struct RulesetsRouteRuleActionParametersSni {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsRouteRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsRouteRuleAction>,
@@ -23088,7 +23860,8 @@ crate::runtime::string_enum!(
     "magic_transit_managed" }
 );
 #[cfg(feature = "url_normalization")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsSchemasRequestModel {
     /// The scope of the URL normalization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23098,7 +23871,8 @@ pub struct RulesetsSchemasRequestModel {
     pub type_: Option<String>,
 }
 #[cfg(feature = "url_normalization")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsSchemasResponseModel {
     /// The scope of the URL normalization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23109,7 +23883,8 @@ pub struct RulesetsSchemasResponseModel {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsScoreRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsScoreRuleAction>,
@@ -23157,7 +23932,8 @@ pub struct RulesetsScoreRuleActionParameters {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsScoreRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsScoreRuleAction>,
@@ -23182,7 +23958,8 @@ pub struct RulesetsScoreRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsServeErrorRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsServeErrorRuleAction>,
@@ -23259,7 +24036,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsServeErrorRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsServeErrorRuleAction>,
@@ -23284,7 +24062,8 @@ pub struct RulesetsServeErrorRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsSetCacheSettingsRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsSetCacheSettingsRuleAction>,
@@ -23597,7 +24376,8 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersServeStale {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsSetCacheSettingsRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsSetCacheSettingsRuleAction>,
@@ -23622,7 +24402,8 @@ pub struct RulesetsSetCacheSettingsRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsSetConfigRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsSetConfigRuleAction>,
@@ -23799,7 +24580,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsSetConfigRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsSetConfigRuleAction>,
@@ -23824,7 +24606,8 @@ pub struct RulesetsSetConfigRuleInput {
 }
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetsSkipRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsSkipRuleAction>,
@@ -23924,7 +24707,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetsSkipRuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RulesetsSkipRuleAction>,
@@ -23948,7 +24732,8 @@ pub struct RulesetsSkipRuleInput {
     pub ref_: Option<String>,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RumCreateRuleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
@@ -23962,7 +24747,8 @@ pub struct RumCreateRuleRequest {
     pub paths: Option<Vec<String>>,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RumCreateSiteRequest {
     /// If enabled, the JavaScript snippet is automatically injected for orange-clouded sites.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23975,13 +24761,15 @@ pub struct RumCreateSiteRequest {
     pub zone_tag: Option<String>,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RumMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RumModifyRulesRequest {
     /// A list of rule identifiers to delete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23991,7 +24779,8 @@ pub struct RumModifyRulesRequest {
     pub rules: Option<Vec<RumModifyRulesRequestRulesItem>>,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RumModifyRulesRequestRulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
@@ -24019,7 +24808,8 @@ pub enum RumOrderBy {
 #[cfg(feature = "rum")]
 crate::runtime::string_enum!(open RumOrderBy { Host = "host", Created = "created" });
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RumResultInfo {
     /// The total number of items on the current page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24038,7 +24828,8 @@ pub struct RumResultInfo {
     pub total_pages: Option<i64>,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RumRule {
     #[serde(
         default,
@@ -24065,14 +24856,16 @@ pub struct RumRule {
     pub priority: Option<f64>,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RumRuleIdResponseSingleResult {
     /// The Web Analytics rule identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RumRulesResponseCollectionResult {
     /// A list of rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24081,7 +24874,8 @@ pub struct RumRulesResponseCollectionResult {
     pub ruleset: Option<RumRuleset>,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RumRuleset {
     /// Whether the ruleset is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24096,7 +24890,8 @@ pub struct RumRuleset {
     pub zone_tag: Option<String>,
 }
 #[cfg(feature = "settings")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RumRumSite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editable: Option<bool>,
@@ -24107,7 +24902,8 @@ pub struct RumRumSite {
     pub value: Option<String>,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RumSite {
     /// If enabled, the JavaScript snippet is automatically injected for orange-clouded sites.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24134,14 +24930,16 @@ pub struct RumSite {
     pub snippet: Option<String>,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RumSiteTagResponseSingleResult {
     /// The Web Analytics site identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_tag: Option<String>,
 }
 #[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RumSitesResponseCollection {
     pub errors: Vec<RumMessagesItem>,
     pub messages: Vec<RumMessagesItem>,
@@ -24153,14 +24951,16 @@ pub struct RumSitesResponseCollection {
     pub result_info: Option<RumResultInfo>,
 }
 #[cfg(feature = "settings")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RumToggleRumRequest {
     /// Value can either be On or Off
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsAcl {
     pub id: ::serde_json::Value,
     /// Allowed IPv4/IPv6 address range of primary or secondary nameservers. This will be applied for the entire account. The IP range is used to allow additional NOTIFY IPs for secondary zones and IPs Cloudflare allows AXFR/IXFR requests from for primary zones. CIDRs are limited to a maximum of /24 for IPv4 and /64 for IPv6 respectively.
@@ -24169,7 +24969,8 @@ pub struct SecondaryDnsAcl {
     pub name: String,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SecondaryDnsAclInput {
     /// Allowed IPv4/IPv6 address range of primary or secondary nameservers. This will be applied for the entire account. The IP range is used to allow additional NOTIFY IPs for secondary zones and IPs Cloudflare allows AXFR/IXFR requests from for primary zones. CIDRs are limited to a maximum of /24 for IPv4 and /64 for IPv6 respectively.
     pub ip_range: String,
@@ -24177,14 +24978,16 @@ pub struct SecondaryDnsAclInput {
     pub name: String,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsComponentsSchemasIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::serde_json::Value>,
 }
 #[cfg(feature = "secondary_dns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsComponentsSchemasResponseCollection {
     pub errors: Vec<SecondaryDnsMessagesItem>,
     pub messages: Vec<SecondaryDnsMessagesItem>,
@@ -24196,7 +24999,8 @@ pub struct SecondaryDnsComponentsSchemasResponseCollection {
     pub result_info: Option<SecondaryDnsResultInfo>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SecondaryDnsDnsSecondarySecondaryZoneInput {
     /// How often should a secondary zone auto refresh regardless of DNS NOTIFY.
     /// Not applicable for primary zones.
@@ -24207,19 +25011,22 @@ pub struct SecondaryDnsDnsSecondarySecondaryZoneInput {
     pub peers: Vec<::serde_json::Value>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::serde_json::Value>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsPeer {
     pub id: ::serde_json::Value,
     /// IPv4/IPv6 address of primary or secondary nameserver, depending on what zone this peer is linked to. For primary zones this IP defines the IP of the secondary nameserver Cloudflare will NOTIFY upon zone changes. For secondary zones this IP defines the IP of the primary nameserver Cloudflare will send AXFR/IXFR requests to.
@@ -24238,7 +25045,8 @@ pub struct SecondaryDnsPeer {
     pub tsig_id: Option<String>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SecondaryDnsPeerInput {
     /// IPv4/IPv6 address of primary or secondary nameserver, depending on what zone this peer is linked to. For primary zones this IP defines the IP of the secondary nameserver Cloudflare will NOTIFY upon zone changes. For secondary zones this IP defines the IP of the primary nameserver Cloudflare will send AXFR/IXFR requests to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24257,7 +25065,8 @@ pub struct SecondaryDnsPeerInput {
 }
 #[cfg(feature = "secondary_dns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsResponseCollection {
     pub errors: Vec<SecondaryDnsMessagesItem>,
     pub messages: Vec<SecondaryDnsMessagesItem>,
@@ -24269,7 +25078,8 @@ pub struct SecondaryDnsResponseCollection {
     pub result_info: Option<SecondaryDnsResultInfo>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24285,14 +25095,16 @@ pub struct SecondaryDnsResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsSchemasIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<::serde_json::Value>,
 }
 #[cfg(feature = "secondary_dns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsSchemasResponseCollection {
     pub errors: Vec<SecondaryDnsMessagesItem>,
     pub messages: Vec<SecondaryDnsMessagesItem>,
@@ -24304,7 +25116,8 @@ pub struct SecondaryDnsSchemasResponseCollection {
     pub result_info: Option<SecondaryDnsResultInfo>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SecondaryDnsSingleRequestOutgoingInput {
     /// Zone name.
     pub name: String,
@@ -24312,7 +25125,8 @@ pub struct SecondaryDnsSingleRequestOutgoingInput {
     pub peers: Vec<::serde_json::Value>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsSingleResponseIncomingResult {
     /// How often should a secondary zone auto refresh regardless of DNS NOTIFY.
     /// Not applicable for primary zones.
@@ -24340,7 +25154,8 @@ pub struct SecondaryDnsSingleResponseIncomingResult {
     pub soa_serial: Option<f64>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsSingleResponseOutgoingResult {
     /// The time for a specific event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24364,7 +25179,8 @@ pub struct SecondaryDnsSingleResponseOutgoingResult {
     pub soa_serial: Option<f64>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecondaryDnsTsig {
     /// TSIG algorithm.
     pub algo: String,
@@ -24375,7 +25191,8 @@ pub struct SecondaryDnsTsig {
     pub secret: String,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SecondaryDnsTsigInput {
     /// TSIG algorithm.
     pub algo: String,
@@ -24423,6 +25240,7 @@ impl<'de> ::serde::Deserialize<'de> for SecurityCenterApiResponseSingleResult {
     }
 }
 #[cfg(feature = "intel")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for SecurityCenterApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -24436,7 +25254,8 @@ impl ::serde::Serialize for SecurityCenterApiResponseSingleResult {
     }
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecurityCenterIssue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dismissed: Option<bool>,
@@ -24555,6 +25374,7 @@ impl<'de> ::serde::Deserialize<'de> for SecurityCenterValueCountsResponseResult 
     }
 }
 #[cfg(feature = "intel")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for SecurityCenterValueCountsResponseResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -24567,7 +25387,8 @@ impl ::serde::Serialize for SecurityCenterValueCountsResponseResult {
     }
 }
 #[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SecurityCenterValueCountsResponseResultArrayItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
@@ -24575,7 +25396,8 @@ pub struct SecurityCenterValueCountsResponseResultArrayItem {
     pub value: Option<String>,
 }
 #[cfg(feature = "snippets")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SnippetsApiResponseCommon {
     pub errors: Vec<SnippetsMessagesItem>,
     pub messages: Vec<SnippetsMessagesItem>,
@@ -24583,7 +25405,8 @@ pub struct SnippetsApiResponseCommon {
     pub success: bool,
 }
 #[cfg(feature = "snippets")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SnippetsMessagesItem {
     pub code: i64,
     pub message: String,
@@ -24603,7 +25426,8 @@ pub struct SnippetsRulesItem {
 }
 #[cfg(feature = "snippets")]
 /// Snippet Information
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SnippetsSnippet {
     /// Creation time of the snippet
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24621,7 +25445,8 @@ pub struct SnippetsSnippet {
 ///
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SpeedCloudflareFonts {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24664,7 +25489,8 @@ pub enum SpeedCloudflareFontsValue {
 crate::runtime::string_enum!(open SpeedCloudflareFontsValue { On = "on", Off = "off" });
 #[cfg(feature = "stream")]
 /// Defines rules for fine-grained control over content than signed URL tokens alone. Access rules primarily make tokens conditionally valid based on user information. Access Rules are specified on token payloads as the `accessRules` property containing an array of Rule objects.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamAccessRules {
     /// The action to take when a request matches a rule. If the action is `block`, the signed token blocks views for viewers matching the rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24713,7 +25539,8 @@ crate::runtime::string_enum!(
     "ip.geoip.country" }
 );
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamAdditionalAudio {
     /// Denotes whether the audio track will be played by default in a player.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24764,7 +25591,8 @@ crate::runtime::string_enum!(
     "error" }
 );
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamCaptions {
     /// Whether the caption was generated via AI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24780,7 +25608,8 @@ pub struct StreamCaptions {
     pub status: Option<StreamCaptionStatus>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamClipping {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
@@ -24855,7 +25684,8 @@ pub struct StreamClipping {
     pub watermark: Option<StreamWatermarkAtUpload>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamCopyAudioTrack {
     /// A string to uniquely identify the track amongst other audio track labels for the specified video.
     pub label: String,
@@ -24864,7 +25694,8 @@ pub struct StreamCopyAudioTrack {
     pub url: Option<String>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamCreateInputRequest {
     /// Sets the creator ID asssociated with this live input.
     #[serde(rename = "defaultCreator", default, skip_serializing_if = "Option::is_none")]
@@ -24884,7 +25715,8 @@ pub struct StreamCreateInputRequest {
     pub recording: Option<StreamLiveInputRecordingSettings>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamCreateOutputRequest {
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24896,7 +25728,8 @@ pub struct StreamCreateOutputRequest {
     pub url: String,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamDirectUploadRequest {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
@@ -24943,7 +25776,8 @@ pub struct StreamDirectUploadRequest {
     pub watermark: Option<StreamWatermarkAtUpload2>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamDirectUploadResponseResult {
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
     #[serde(
@@ -24963,7 +25797,8 @@ pub struct StreamDirectUploadResponseResult {
     pub watermark: Option<StreamWatermarks>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamEditAudioTrack {
     /// Denotes whether the audio track will be played by default in a player.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24973,7 +25808,8 @@ pub struct StreamEditAudioTrack {
     pub label: Option<String>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamInput {
     /// The video height in pixels. A value of `-1` means the height is unknown. The value becomes available after the upload and before the video is ready.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24984,7 +25820,8 @@ pub struct StreamInput {
 }
 #[cfg(feature = "stream")]
 /// Details for streaming to an live input using RTMPS.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamInputRtmps {
     /// The secret key to use when streaming via RTMPS to a live input.
     #[serde(rename = "streamKey", default, skip_serializing_if = "Option::is_none")]
@@ -24995,7 +25832,8 @@ pub struct StreamInputRtmps {
 }
 #[cfg(feature = "stream")]
 /// Details for streaming to a live input using SRT.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamInputSrt {
     /// The secret key to use when streaming via SRT to a live input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25009,14 +25847,16 @@ pub struct StreamInputSrt {
 }
 #[cfg(feature = "stream")]
 /// Details for streaming to a live input using WebRTC.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamInputWebrtc {
     /// The WebRTC URL you provide to the broadcaster, which they stream live video to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamKeyResponseCollectionResultItem {
     /// The date and time a signing key was created.
     #[serde(
@@ -25030,7 +25870,8 @@ pub struct StreamKeyResponseCollectionResultItem {
     pub id: Option<String>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamKeys {
     /// The date and time a signing key was created.
     #[serde(
@@ -25051,7 +25892,8 @@ pub struct StreamKeys {
 }
 #[cfg(feature = "stream")]
 /// Details about a live input.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamLiveInput {
     /// The date and time the live input was created.
     #[serde(
@@ -25106,7 +25948,8 @@ pub struct StreamLiveInput {
     pub web_rtc_playback: Option<StreamPlaybackWebrtc>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamLiveInputObjectWithoutUrl {
     /// The date and time the live input was created.
     #[serde(
@@ -25173,7 +26016,8 @@ pub struct StreamLiveInputRecordingSettings {
     pub timeout_seconds: Option<i64>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamLiveInputResponseCollectionResult {
     #[serde(rename = "liveInputs", default, skip_serializing_if = "Option::is_none")]
     pub live_inputs: Option<Vec<StreamLiveInputObjectWithoutUrl>>,
@@ -25240,7 +26084,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "stream")]
 /// Specifies a detailed status for a video. If the `state` is `inprogress` or `error`, the `step` field returns `encoding` or `manifest`. If the `state` is `inprogress`, `pctComplete` returns a number between 0 and 100 to indicate the approximate percent of completion. If the `state` is `error`, `errorReasonCode` and `errorReasonText` provide additional details.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamMediaStatus {
     /// Specifies why the video failed to encode. This field is empty if the video is not in an `error` state. Preferred for programmatic use.
     #[serde(
@@ -25264,13 +26109,15 @@ pub struct StreamMediaStatus {
     pub state: Option<StreamMediaState>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamOutput {
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25286,7 +26133,8 @@ pub struct StreamOutput {
     pub url: Option<String>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamPlayback {
     /// DASH Media Presentation Description for the video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25297,7 +26145,8 @@ pub struct StreamPlayback {
 }
 #[cfg(feature = "stream")]
 /// Details for playback from an live input using RTMPS.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamPlaybackRtmps {
     /// The secret key to use for playback via RTMPS.
     #[serde(rename = "streamKey", default, skip_serializing_if = "Option::is_none")]
@@ -25308,7 +26157,8 @@ pub struct StreamPlaybackRtmps {
 }
 #[cfg(feature = "stream")]
 /// Details for playback from an live input using SRT.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamPlaybackSrt {
     /// The secret key to use for playback via SRT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25322,14 +26172,16 @@ pub struct StreamPlaybackSrt {
 }
 #[cfg(feature = "stream")]
 /// Details for playback from a live input using WebRTC.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamPlaybackWebrtc {
     /// The URL used to play live video over WebRTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamSignedTokenRequest {
     /// The optional list of access rule constraints on the token. Access can be blocked or allowed based on an IP, IP range, or by country. Access rules are evaluated from first to last. If a rule matches, the associated action is applied and no further rules are evaluated.
     #[serde(rename = "accessRules", default, skip_serializing_if = "Option::is_none")]
@@ -25351,14 +26203,16 @@ pub struct StreamSignedTokenRequest {
     pub pem: Option<String>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamSignedTokenResponseResult {
     /// The signed token used with the signed URLs feature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamStorageUseResponseResult {
     /// A user-defined identifier for the media creator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25394,7 +26248,8 @@ pub enum StreamTusResumable {
 #[cfg(feature = "stream")]
 crate::runtime::string_enum!(open StreamTusResumable { N100 = "1.0.0" });
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamUpdateInputRequest {
     /// Sets the creator ID asssociated with this live input.
     #[serde(rename = "defaultCreator", default, skip_serializing_if = "Option::is_none")]
@@ -25414,13 +26269,15 @@ pub struct StreamUpdateInputRequest {
     pub recording: Option<StreamLiveInputRecordingSettings>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamUpdateOutputRequest {
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
     pub enabled: bool,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamVideoClipStandard {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
@@ -25462,7 +26319,8 @@ pub struct StreamVideoClipStandard {
     pub watermark: Option<StreamWatermarkAtUpload>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamVideoCopyRequest {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
@@ -25501,7 +26359,8 @@ pub struct StreamVideoCopyRequest {
     pub watermark: Option<StreamWatermarkAtUpload2>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamVideoResponseCollection {
     pub errors: Vec<StreamMessagesItem>,
     pub messages: Vec<StreamMessagesItem>,
@@ -25517,7 +26376,8 @@ pub struct StreamVideoResponseCollection {
     pub total: Option<i64>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamVideoUpdate {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
@@ -25567,7 +26427,8 @@ pub struct StreamVideoUpdate {
     pub upload_expiry: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamVideos {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
@@ -25683,14 +26544,16 @@ pub struct StreamWatermarkAtUpload {
     pub uid: Option<String>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamWatermarkAtUpload2 {
     /// The unique identifier for the watermark profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StreamWatermarks {
     /// The date and a time a watermark profile was created.
     #[serde(
@@ -25731,7 +26594,8 @@ pub struct StreamWatermarks {
     pub width: Option<i64>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StreamWebhookRequest {
     /// The URL where webhooks will be sent.
     #[serde(rename = "notificationUrl")]
@@ -25776,6 +26640,7 @@ impl<'de> ::serde::Deserialize<'de> for TeamsDevicesApiResponseSingleResult {
     }
 }
 #[cfg(feature = "devices")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for TeamsDevicesApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -25790,7 +26655,8 @@ impl ::serde::Serialize for TeamsDevicesApiResponseSingleResult {
 }
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesComponentsSchemasResponseCollection {
     pub errors: Vec<TeamsDevicesMessagesItem>,
     pub messages: Vec<TeamsDevicesMessagesItem>,
@@ -25847,6 +26713,7 @@ impl<'de> ::serde::Deserialize<'de> for TeamsDevicesConfigResponse {
     }
 }
 #[cfg(feature = "devices")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for TeamsDevicesConfigResponse {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -25861,7 +26728,8 @@ impl ::serde::Serialize for TeamsDevicesConfigResponse {
     }
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesDefaultDeviceSettingsPolicy {
     /// Whether to allow the user to switch WARP between modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25912,7 +26780,8 @@ pub struct TeamsDevicesDefaultDeviceSettingsPolicy {
 }
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesDefaultDeviceSettingsResponse {
     pub errors: Vec<TeamsDevicesMessagesItem>,
     pub messages: Vec<TeamsDevicesMessagesItem>,
@@ -25957,7 +26826,8 @@ pub struct TeamsDevicesDeviceDexTestSchemasHttp {
     pub targeted: Option<bool>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesDeviceManagedNetworks {
     /// The configuration object containing information for the WARP client to detect the managed network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25973,7 +26843,8 @@ pub struct TeamsDevicesDeviceManagedNetworks {
     pub type_: Option<TeamsDevicesComponentsSchemasType>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesDevicePostureIntegrations {
     /// The configuration object containing third-party integration information.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25992,7 +26863,8 @@ pub struct TeamsDevicesDevicePostureIntegrations {
     pub type_: Option<TeamsDevicesSchemasType>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesDevicePostureRules {
     /// The description of the device posture rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26020,7 +26892,8 @@ pub struct TeamsDevicesDevicePostureRules {
     pub type_: Option<TeamsDevicesType>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesDeviceSettingsPolicy {
     /// Whether to allow the user to switch WARP between modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26094,7 +26967,8 @@ pub struct TeamsDevicesDeviceSettingsPolicy {
 }
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesDeviceSettingsResponse {
     pub errors: Vec<TeamsDevicesMessagesItem>,
     pub messages: Vec<TeamsDevicesMessagesItem>,
@@ -26106,7 +26980,8 @@ pub struct TeamsDevicesDeviceSettingsResponse {
 }
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesDeviceSettingsResponseCollection {
     pub errors: Vec<TeamsDevicesMessagesItem>,
     pub messages: Vec<TeamsDevicesMessagesItem>,
@@ -26117,7 +26992,8 @@ pub struct TeamsDevicesDeviceSettingsResponseCollection {
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesDevices {
     /// When the device was created.
     #[serde(
@@ -26196,7 +27072,8 @@ pub struct TeamsDevicesDevices {
 }
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesDevicesResponse {
     pub errors: Vec<TeamsDevicesMessagesItem>,
     pub messages: Vec<TeamsDevicesMessagesItem>,
@@ -26220,7 +27097,8 @@ pub struct TeamsDevicesDexTargetPolicy {
     pub name: Option<String>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesDisableForTime {
     /// Override code that is valid for 1 hour.
     #[serde(rename = "1", default, skip_serializing_if = "Option::is_none")]
@@ -26252,7 +27130,8 @@ pub struct TeamsDevicesFallbackDomain {
 }
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesFallbackDomainResponseCollection {
     pub errors: Vec<TeamsDevicesMessagesItem>,
     pub messages: Vec<TeamsDevicesMessagesItem>,
@@ -26263,7 +27142,8 @@ pub struct TeamsDevicesFallbackDomainResponseCollection {
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesIdResponseResult {
     /// API UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26279,14 +27159,16 @@ pub struct TeamsDevicesMatchItem {
     pub platform: Option<TeamsDevicesPlatform>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesOverrideCodesResponse {
     pub errors: Vec<TeamsDevicesMessagesItem>,
     pub messages: Vec<TeamsDevicesMessagesItem>,
@@ -26297,7 +27179,8 @@ pub struct TeamsDevicesOverrideCodesResponse {
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesOverrideCodesResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_for_time: Option<TeamsDevicesDisableForTime>,
@@ -26325,7 +27208,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesResponseCollection {
     pub errors: Vec<TeamsDevicesMessagesItem>,
     pub messages: Vec<TeamsDevicesMessagesItem>,
@@ -26336,7 +27220,8 @@ pub struct TeamsDevicesResponseCollection {
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26363,6 +27248,7 @@ pub enum TeamsDevicesSchemasConfigRequest {
     Unknown(::serde_json::Value),
 }
 #[cfg(feature = "devices")]
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for TeamsDevicesSchemasConfigRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -26428,6 +27314,7 @@ impl<'de> ::serde::Deserialize<'de> for TeamsDevicesSchemasConfigResponse {
     }
 }
 #[cfg(feature = "devices")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for TeamsDevicesSchemasConfigResponse {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -26443,7 +27330,8 @@ impl ::serde::Serialize for TeamsDevicesSchemasConfigResponse {
 }
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesSchemasResponseCollection {
     pub errors: Vec<TeamsDevicesMessagesItem>,
     pub messages: Vec<TeamsDevicesMessagesItem>,
@@ -26514,7 +27402,8 @@ pub struct TeamsDevicesSplitTunnelInclude {
 }
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesSplitTunnelIncludeResponseCollection {
     pub errors: Vec<TeamsDevicesMessagesItem>,
     pub messages: Vec<TeamsDevicesMessagesItem>,
@@ -26526,7 +27415,8 @@ pub struct TeamsDevicesSplitTunnelIncludeResponseCollection {
 }
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesSplitTunnelResponseCollection {
     pub errors: Vec<TeamsDevicesMessagesItem>,
     pub messages: Vec<TeamsDevicesMessagesItem>,
@@ -26537,7 +27427,8 @@ pub struct TeamsDevicesSplitTunnelResponseCollection {
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesTargetDexTest {
     /// The id of the DEX test targeting this policy
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26547,7 +27438,8 @@ pub struct TeamsDevicesTargetDexTest {
     pub name: Option<String>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TeamsDevicesTlsConfigRequest {
     /// The SHA-256 hash of the TLS certificate presented by the host found at tls_sockaddr. If absent, regular certificate verification (trusted roots, valid timestamp, etc) will be used to validate the certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26557,7 +27449,8 @@ pub struct TeamsDevicesTlsConfigRequest {
 }
 #[cfg(feature = "devices")]
 /// The Managed Network TLS Config Response.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesTlsConfigResponse {
     /// The SHA-256 hash of the TLS certificate presented by the host found at tls_sockaddr. If absent, regular certificate verification (trusted roots, valid timestamp, etc) will be used to validate the certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26624,7 +27517,8 @@ crate::runtime::string_enum!(
     = "sentinelone_s2s" }
 );
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesUser {
     /// The contact email address of the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26638,7 +27532,8 @@ pub struct TeamsDevicesUser {
 }
 #[cfg(feature = "devices")]
 /// The Workspace One Config Response.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TeamsDevicesWorkspaceOneConfigResponse {
     /// The Workspace One API URL provided in the Workspace One Admin Dashboard.
     pub api_url: String,
@@ -26664,7 +27559,8 @@ pub struct TeamsDevicesZeroTrustAccountDeviceSettings {
     pub use_zt_virtual_ip: Option<bool>,
 }
 #[cfg(feature = "ssl")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesAdvancedCertificatePackResponseSingleResult {
     /// Certificate Authority selected for the order.  For information on any certificate authority specific details or restrictions [see this page for more details.](https://developers.cloudflare.com/ssl/reference/certificate-authorities)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26707,7 +27603,8 @@ crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesAdvancedType { Advanced = "advanced" }
 );
 #[cfg(feature = "mtls_certificates")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesAssociationObject {
     /// The service using the certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26718,7 +27615,8 @@ pub struct TlsCertificatesAndHostnamesAssociationObject {
 }
 #[cfg(feature = "mtls_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesAssociationResponseCollection {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -26730,7 +27628,8 @@ pub struct TlsCertificatesAndHostnamesAssociationResponseCollection {
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
 #[cfg(feature = "keyless_certificates")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesBase {
     /// When the Keyless SSL was created.
     #[serde(with = "::time::serde::rfc3339")]
@@ -26807,7 +27706,8 @@ crate::runtime::string_enum!(
     = "google", LetsEncrypt = "lets_encrypt", SslCom = "ssl_com" }
 );
 #[cfg(feature = "mtls_certificates")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesCertificateObjectPost {
     /// Indicates whether the certificate is a CA or leaf certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26853,14 +27753,16 @@ pub struct TlsCertificatesAndHostnamesCertificateObjectPost {
     pub uploaded_on: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "ssl")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesCertificatePackQuotaResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced: Option<TlsCertificatesAndHostnamesQuota>,
 }
 #[cfg(feature = "ssl")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesCertificatePackResponseCollection {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -26936,7 +27838,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "custom_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesCertificateResponseCollection {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -26948,14 +27851,16 @@ pub struct TlsCertificatesAndHostnamesCertificateResponseCollection {
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
 #[cfg(feature = "custom_certificates")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesCertificateResponseIdOnlyResult {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "certificates")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesCertificateResponseSingleIdResult {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26989,7 +27894,8 @@ crate::runtime::string_enum!(
     "issuing", TimingOut = "timing_out", PendingDeployment = "pending_deployment" }
 );
 #[cfg(feature = "certificates")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesCertificates {
     /// The Origin CA certificate. Will be newline-encoded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27014,7 +27920,8 @@ pub struct TlsCertificatesAndHostnamesCertificates {
     pub requested_validity: f64,
 }
 #[cfg(feature = "client_certificates")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesClientCertificate {
     /// The Client Certificate PEM
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27075,7 +27982,8 @@ pub struct TlsCertificatesAndHostnamesClientCertificate {
 }
 #[cfg(feature = "client_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesClientCertificateResponseCollection {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -27109,7 +28017,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "client_certificates")]
 /// Certificate Authority used to issue the Client Certificate
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesClientCertificatesComponentsHDB28B64C {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -27136,7 +28045,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesComponentsSchemasCertificateH366767AF {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -27148,7 +28058,8 @@ pub struct TlsCertificatesAndHostnamesComponentsSchemasCertificateH366767AF {
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
 #[cfg(feature = "mtls_certificates")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesComponentsSchemasCertificateObject {
     /// Indicates whether the certificate is a CA or leaf certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27236,13 +28147,15 @@ crate::runtime::string_enum!(
     "test_failed", Provisioned = "provisioned", Blocked = "blocked" }
 );
 #[cfg(feature = "ssl")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TlsCertificatesAndHostnamesComponentsSchemasValidationMethod {
     /// Desired validation method.
     pub validation_method: TlsCertificatesAndHostnamesValidationMethodDefinition,
 }
 #[cfg(feature = "custom_certificates")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesCustomCertificate {
     /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
     pub bundle_method: TlsCertificatesAndHostnamesBundleMethod,
@@ -27279,7 +28192,8 @@ pub struct TlsCertificatesAndHostnamesCustomCertificate {
 }
 #[cfg(feature = "custom_hostnames")]
 /// Merged from `allOf`; where members disagree the later one wins (`hostname`, `id`, `ssl`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesCustomHostname {
     /// This is the time the hostname was created.
     #[serde(
@@ -27320,7 +28234,8 @@ pub struct TlsCertificatesAndHostnamesCustomHostname {
 }
 #[cfg(feature = "custom_hostnames")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesCustomHostnameResponseCollection {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -27385,14 +28300,16 @@ pub struct TlsCertificatesAndHostnamesCustomMetadataObject {
     pub key: Option<String>,
 }
 #[cfg(feature = "ssl")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesDeleteAdvancedCertificatePacHC547B0DBResult {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "origin_tls_client_auth")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesEnabledResponseResult {
     /// Indicates whether zone-level authenticated origin pulls is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27424,7 +28341,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesHostnameAopResponseCollection {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -27436,7 +28354,8 @@ pub struct TlsCertificatesAndHostnamesHostnameAopResponseCollection {
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
 #[cfg(feature = "certificate_authorities")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TlsCertificatesAndHostnamesHostnameAssociation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostnames: Option<Vec<String>>,
@@ -27445,7 +28364,8 @@ pub struct TlsCertificatesAndHostnamesHostnameAssociation {
     pub mtls_certificate_id: Option<String>,
 }
 #[cfg(feature = "certificate_authorities")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesHostnameAssociationsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostnames: Option<Vec<String>>,
@@ -27480,7 +28400,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHE46DF610 {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -27493,7 +28414,8 @@ pub struct TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHE46DF610 {
 }
 #[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`cert_id`, `certificate`, `enabled`, `hostname`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPull {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27567,7 +28489,8 @@ pub struct TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPull {
     pub private_key: Option<String>,
 }
 #[cfg(feature = "origin_tls_client_auth")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TlsCertificatesAndHostnamesHostnameCertidInput {
     /// Certificate identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27580,7 +28503,8 @@ pub struct TlsCertificatesAndHostnamesHostnameCertidInput {
     pub hostname: Option<String>,
 }
 #[cfg(feature = "origin_tls_client_auth")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesHostnameCertidObject {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27648,7 +28572,8 @@ pub struct TlsCertificatesAndHostnamesHostnameCertidObject {
     pub updated_at: Option<::time::OffsetDateTime>,
 }
 #[cfg(any(feature = "custom_certificates", feature = "keyless_certificates"))]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesKeylessCertificate {
     /// When the Keyless SSL was created.
     #[serde(with = "::time::serde::rfc3339")]
@@ -27676,7 +28601,8 @@ pub struct TlsCertificatesAndHostnamesKeylessCertificate {
 }
 #[cfg(feature = "keyless_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesKeylessResponseCollection {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -27688,7 +28614,8 @@ pub struct TlsCertificatesAndHostnamesKeylessResponseCollection {
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
 #[cfg(feature = "keyless_certificates")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesKeylessResponseSingleIdResult {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27716,14 +28643,16 @@ pub struct TlsCertificatesAndHostnamesKeylessTunnel {
         feature = "ssl"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "mtls_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0 {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -27739,7 +28668,8 @@ pub struct TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0 {
     >,
 }
 #[cfg(feature = "mtls_certificates")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<::serde_json::Value>,
@@ -27788,6 +28718,7 @@ for TlsCertificatesAndHostnamesOwnershipVerification {
     }
 }
 #[cfg(feature = "custom_hostnames")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for TlsCertificatesAndHostnamesOwnershipVerification {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -27835,6 +28766,7 @@ for TlsCertificatesAndHostnamesOwnershipVerificationHttp {
     }
 }
 #[cfg(feature = "custom_hostnames")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for TlsCertificatesAndHostnamesOwnershipVerificationHttp {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -27849,7 +28781,8 @@ impl ::serde::Serialize for TlsCertificatesAndHostnamesOwnershipVerificationHttp
     }
 }
 #[cfg(feature = "custom_hostnames")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesOwnershipVerificationHttpObject {
     /// Token to be served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27859,7 +28792,8 @@ pub struct TlsCertificatesAndHostnamesOwnershipVerificationHttpObject {
     pub http_url: Option<String>,
 }
 #[cfg(feature = "custom_hostnames")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesOwnershipVerificationTxt {
     /// DNS Name for record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27884,7 +28818,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "hostnames")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollection {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -27900,7 +28835,8 @@ pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollection {
     >,
 }
 #[cfg(feature = "hostnames")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollectionResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<::serde_json::Value>,
@@ -27915,7 +28851,8 @@ pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollectionResul
     pub total_pages: Option<f64>,
 }
 #[cfg(feature = "hostnames")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollectionResultItem {
     /// This is the time the tls setting was originally created for this hostname.
     #[serde(
@@ -27942,7 +28879,8 @@ pub struct TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollectionResul
     pub value: Option<TlsCertificatesAndHostnamesValue>,
 }
 #[cfg(feature = "ssl")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesQuota {
     /// Quantity Allocated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27981,7 +28919,8 @@ crate::runtime::string_enum!(
         feature = "ssl"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28015,7 +28954,8 @@ crate::runtime::string_enum!(
     LetsEncrypt = "lets_encrypt", SslCom = "ssl_com" }
 );
 #[cfg(feature = "origin_tls_client_auth")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesSchemasCertificateObject {
     /// The hostname certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28052,7 +28992,8 @@ pub struct TlsCertificatesAndHostnamesSchemasCertificateObject {
 }
 #[cfg(feature = "certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesSchemasCertificateResponseCollection {
     pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
     pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
@@ -28134,7 +29075,8 @@ crate::runtime::string_enum!(
     "min_tls_version", Http2 = "http2" }
 );
 #[cfg(feature = "hostnames")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesSettingObject {
     /// This is the time the tls setting was originally created for this hostname.
     #[serde(
@@ -28161,7 +29103,8 @@ pub struct TlsCertificatesAndHostnamesSettingObject {
     pub value: Option<TlsCertificatesAndHostnamesValue>,
 }
 #[cfg(feature = "hostnames")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesSettingObjectDelete {
     /// This is the time the tls setting was originally created for this hostname.
     #[serde(
@@ -28218,6 +29161,7 @@ impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSsl {
     }
 }
 #[cfg(feature = "custom_hostnames")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for TlsCertificatesAndHostnamesSsl {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -28232,7 +29176,8 @@ impl ::serde::Serialize for TlsCertificatesAndHostnamesSsl {
     }
 }
 #[cfg(feature = "custom_hostnames")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesSslUbiquitous {
     /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28412,14 +29357,16 @@ crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslUbiquitousType { Dv = "dv" }
 );
 #[cfg(feature = "custom_hostnames")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesSslUbiquitousValidationErrorsItem {
     /// A domain validation error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 #[cfg(feature = "ssl")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesSslValidationMethodResponseCollectionResult {
     /// Result status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28429,7 +29376,8 @@ pub struct TlsCertificatesAndHostnamesSslValidationMethodResponseCollectionResul
     pub validation_method: Option<TlsCertificatesAndHostnamesValidationMethodDefinition>,
 }
 #[cfg(feature = "ssl")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesSslVerificationResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<TlsCertificatesAndHostnamesVerification>>,
@@ -28448,6 +29396,7 @@ pub enum TlsCertificatesAndHostnamesSslpost {
     Unknown(::serde_json::Value),
 }
 #[cfg(feature = "custom_hostnames")]
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSslpost {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -28483,7 +29432,8 @@ impl ::serde::Serialize for TlsCertificatesAndHostnamesSslpost {
     }
 }
 #[cfg(feature = "custom_hostnames")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TlsCertificatesAndHostnamesSslpostUbiquitous {
     /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28665,7 +29615,8 @@ crate::runtime::string_enum!(
     Deleted = "deleted", Pending = "pending", Initializing = "initializing" }
 );
 #[cfg(feature = "acm")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesTotalTlsSettingsResponseResult {
     /// The Certificate Authority that Total TLS certificates will be issued through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28715,7 +29666,8 @@ pub struct TlsCertificatesAndHostnamesUniversal {
     pub enabled: Option<bool>,
 }
 #[cfg(feature = "dcv_delegation")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesUuidObject {
     /// The DCV Delegation unique identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28761,7 +29713,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "custom_hostnames")]
 /// Certificate's required validation record.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesValidationRecord {
     /// The set of email addresses that the certificate authority (CA) will use to complete domain validation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28844,7 +29797,8 @@ impl ::serde::Serialize for TlsCertificatesAndHostnamesValue {
     }
 }
 #[cfg(feature = "ssl")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesVerification {
     /// Certificate Authority is manually reviewing the order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28872,7 +29826,8 @@ pub struct TlsCertificatesAndHostnamesVerification {
 }
 #[cfg(feature = "ssl")]
 /// Certificate's required verification information.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesVerificationInfo {
     /// Name of CNAME record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28940,7 +29895,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`certificate`, `id`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesZoneAuthenticatedOriginPull {
     /// The zone's leaf certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29007,7 +29963,8 @@ crate::runtime::string_enum!(
     "deployment_timed_out", DeletionTimedOut = "deletion_timed_out" }
 );
 #[cfg(feature = "tunnels")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelArgoTunnel {
     /// The tunnel connections between your origin and Cloudflare's edge.
     pub connections: Vec<TunnelConnection>,
@@ -29028,7 +29985,8 @@ pub struct TunnelArgoTunnel {
 }
 #[cfg(feature = "cfd_tunnel")]
 /// The tunnel configuration and ingress rules.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TunnelConfig {
     /// List of public hostname definitions
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29057,13 +30015,15 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "cfd_tunnel")]
 /// Enable private network access from WARP users to private network routes
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TunnelConfigWarpRouting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
 #[cfg(feature = "tunnels")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelConnection {
     /// The Cloudflare data center used for this connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29077,7 +30037,8 @@ pub struct TunnelConnection {
 }
 #[cfg(feature = "cfd_tunnel")]
 /// Public hostname
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TunnelIngressRule {
     /// Public hostname for this service.
     pub hostname: String,
@@ -29109,14 +30070,16 @@ crate::runtime::string_enum!(open TunnelManagementResources { Logs = "logs" });
         feature = "warp_connector"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "cfd_tunnel")]
 /// Configuration parameters for the public hostname specific connection settings between cloudflared and origin server.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TunnelOriginRequest {
     /// For all L7 requests to this hostname, cloudflared will validate each request's Cf-Access-Jwt-Assertion request header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29183,7 +30146,8 @@ pub struct TunnelOriginRequest {
 }
 #[cfg(feature = "cfd_tunnel")]
 /// For all L7 requests to this hostname, cloudflared will validate each request's Cf-Access-Jwt-Assertion request header.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TunnelOriginRequestAccess {
     /// Access applications that are allowed to reach this hostname for this Tunnel. Audience tags can be identified in the dashboard or via the List Access policies API.
     #[serde(rename = "audTag")]
@@ -29202,7 +30166,8 @@ pub struct TunnelOriginRequestAccess {
         feature = "warp_connector"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29218,7 +30183,8 @@ pub struct TunnelResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "teamnet")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelRoute {
     /// Optional remark describing the route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29251,7 +30217,8 @@ pub struct TunnelRoute {
     pub virtual_network_id: Option<String>,
 }
 #[cfg(feature = "cfd_tunnel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelSchemasConnection {
     /// UUID of the Cloudflare Tunnel connector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29303,7 +30270,8 @@ crate::runtime::string_enum!(
     "healthy", Down = "down" }
 );
 #[cfg(feature = "teamnet")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelTeamnet {
     /// Optional remark describing the route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29346,7 +30314,8 @@ pub struct TunnelTeamnet {
 }
 #[cfg(feature = "teamnet")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelTeamnetResponseCollection {
     pub errors: Vec<TunnelMessagesItem>,
     pub messages: Vec<TunnelMessagesItem>,
@@ -29358,7 +30327,8 @@ pub struct TunnelTeamnetResponseCollection {
 }
 #[cfg(feature = "cfd_tunnel")]
 /// A client (typically cloudflared) that maintains connections to a Cloudflare data center.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelTunnelClient {
     /// The cloudflared OS architecture used to establish this connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29388,7 +30358,8 @@ pub struct TunnelTunnelClient {
 }
 #[cfg(feature = "cfd_tunnel")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelTunnelConnectionsResponse {
     pub errors: Vec<TunnelMessagesItem>,
     pub messages: Vec<TunnelMessagesItem>,
@@ -29400,7 +30371,8 @@ pub struct TunnelTunnelConnectionsResponse {
 }
 #[cfg(any(feature = "cfd_tunnel", feature = "tunnels", feature = "warp_connector"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelTunnelResponseCollection {
     pub errors: Vec<TunnelMessagesItem>,
     pub messages: Vec<TunnelMessagesItem>,
@@ -29437,7 +30409,8 @@ crate::runtime::string_enum!(
     IpSec = "ip_sec", Gre = "gre", Cni = "cni" }
 );
 #[cfg(feature = "teamnet")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelVirtualNetwork {
     /// Optional remark describing the virtual network.
     pub comment: String,
@@ -29460,7 +30433,8 @@ pub struct TunnelVirtualNetwork {
 }
 #[cfg(feature = "teamnet")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelVnetResponseCollection {
     pub errors: Vec<TunnelMessagesItem>,
     pub messages: Vec<TunnelMessagesItem>,
@@ -29471,7 +30445,8 @@ pub struct TunnelVnetResponseCollection {
     pub result_info: Option<TunnelResultInfo>,
 }
 #[cfg(feature = "zerotrust")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TunnelZeroTrustConnectivitySettingsResponseResult {
     /// A flag to enable the ICMP proxy for the account network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29502,7 +30477,8 @@ crate::runtime::string_enum!(
     "jschallenge", Managed = "managed", Interactive = "interactive" }
 );
 #[cfg(feature = "challenges")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TurnstileMessagesItem {
     pub code: i64,
     pub message: String,
@@ -29537,7 +30513,8 @@ pub enum TurnstileRegion {
 #[cfg(feature = "challenges")]
 crate::runtime::string_enum!(open TurnstileRegion { World = "world" });
 #[cfg(feature = "challenges")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TurnstileResultInfo {
     /// Total number of results for the requested service
     pub count: f64,
@@ -29550,7 +30527,8 @@ pub struct TurnstileResultInfo {
 }
 #[cfg(feature = "challenges")]
 /// A Turnstile widget's detailed configuration
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TurnstileWidgetDetail {
     /// If bot_fight_mode is set to `true`, Cloudflare issues computationally
     /// expensive challenges in response to malicious bots (ENT only).
@@ -29582,7 +30560,8 @@ pub struct TurnstileWidgetDetail {
 }
 #[cfg(feature = "challenges")]
 /// A Turnstile Widgets configuration as it appears in listings
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TurnstileWidgetList {
     /// If bot_fight_mode is set to `true`, Cloudflare issues computationally
     /// expensive challenges in response to malicious bots (ENT only).
@@ -29611,7 +30590,8 @@ pub struct TurnstileWidgetList {
     pub sitekey: String,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VectorizeCreateIndexRequest {
     pub config: VectorizeIndexConfiguration,
     /// Specifies the description of the index.
@@ -29620,7 +30600,8 @@ pub struct VectorizeCreateIndexRequest {
     pub name: String,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeCreateIndexResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<VectorizeIndexDimensionConfiguration>,
@@ -29645,7 +30626,8 @@ pub struct VectorizeCreateIndexResponse {
     pub name: Option<String>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VectorizeCreateMetadataIndexRequest {
     /// Specifies the type of metadata property to index.
     #[serde(rename = "indexType")]
@@ -29673,21 +30655,24 @@ crate::runtime::string_enum!(
     "number", Boolean = "boolean" }
 );
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeCreateMetadataIndexResponse {
     /// The unique identifier for the async mutation operation containing the changeset.
     #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
     pub mutation_id: Option<::serde_json::Value>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VectorizeDeleteMetadataIndexRequest {
     /// Specifies the metadata property for which the index must be deleted.
     #[serde(rename = "propertyName")]
     pub property_name: String,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeDeleteMetadataIndexResponse {
     /// The unique identifier for the async mutation operation containing the changeset.
     #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
@@ -29707,6 +30692,7 @@ pub enum VectorizeIndexConfiguration {
     Unknown(::serde_json::Value),
 }
 #[cfg(feature = "vectorize")]
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for VectorizeIndexConfiguration {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -29753,14 +30739,16 @@ impl ::serde::Serialize for VectorizeIndexConfiguration {
     }
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VectorizeIndexDeleteVectorsByIdRequestInput {
     /// A list of vector identifiers to delete from the index indicated by the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexDeleteVectorsByIdResponse {
     /// The count of the vectors successfully deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29770,7 +30758,8 @@ pub struct VectorizeIndexDeleteVectorsByIdResponse {
     pub ids: Option<Vec<String>>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexDeleteVectorsByIdV2Response {
     /// The unique identifier for the async mutation operation containing the changeset.
     #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
@@ -29785,14 +30774,16 @@ pub struct VectorizeIndexDimensionConfiguration {
     pub metric: VectorizeIndexMetric,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VectorizeIndexGetVectorsByIdRequestInput {
     /// A list of vector identifiers to retrieve from the index indicated by the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexGetVectorsByIdResponseItem {
     /// Identifier for a Vector
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29805,7 +30796,8 @@ pub struct VectorizeIndexGetVectorsByIdResponseItem {
     pub values: Option<Vec<f64>>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexInfoResponse {
     /// Specifies the number of dimensions for the index
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29830,7 +30822,8 @@ pub struct VectorizeIndexInfoResponse {
     pub vector_count: Option<i64>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexInsertResponse {
     /// Specifies the count of the vectors successfully inserted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29840,7 +30833,8 @@ pub struct VectorizeIndexInsertResponse {
     pub ids: Option<Vec<String>>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexInsertV2Response {
     /// The unique identifier for the async mutation operation containing the changeset.
     #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
@@ -29890,13 +30884,15 @@ crate::runtime::string_enum!(
     "cohere/embed-multilingual-v2.0" }
 );
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VectorizeIndexPresetConfiguration {
     /// Specifies the preset to use for the index.
     pub preset: VectorizeIndexPreset,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VectorizeIndexQueryRequest {
     /// A metadata filter expression used to limit nearest neighbor results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29914,7 +30910,8 @@ pub struct VectorizeIndexQueryRequest {
     pub vector: Vec<f64>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexQueryResponse {
     /// Specifies the count of vectors returned by the search
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29924,7 +30921,8 @@ pub struct VectorizeIndexQueryResponse {
     pub matches: Option<Vec<VectorizeIndexQueryResponseMatchesItem>>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexQueryResponseMatchesItem {
     /// Identifier for a Vector
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29938,7 +30936,8 @@ pub struct VectorizeIndexQueryResponseMatchesItem {
     pub values: Option<Vec<f64>>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexQueryV2Response {
     /// Specifies the count of vectors returned by the search
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29948,7 +30947,8 @@ pub struct VectorizeIndexQueryV2Response {
     pub matches: Option<Vec<VectorizeIndexQueryV2ResponseMatchesItem>>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexQueryV2ResponseMatchesItem {
     /// Identifier for a Vector
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29964,7 +30964,8 @@ pub struct VectorizeIndexQueryV2ResponseMatchesItem {
     pub values: Option<Vec<f64>>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexUpsertResponse {
     /// Specifies the count of the vectors successfully inserted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29974,14 +30975,16 @@ pub struct VectorizeIndexUpsertResponse {
     pub ids: Option<Vec<String>>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeIndexUpsertV2Response {
     /// The unique identifier for the async mutation operation containing the changeset.
     #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
     pub mutation_id: Option<::serde_json::Value>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeListMetadataIndexResponse {
     /// Array of indexed metadata properties.
     #[serde(
@@ -29994,7 +30997,8 @@ pub struct VectorizeListMetadataIndexResponse {
     >,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VectorizeListMetadataIndexResponseMetadataIndexesItem {
     /// Specifies the type of indexed metadata property.
     #[serde(rename = "indexType", default, skip_serializing_if = "Option::is_none")]
@@ -30024,13 +31028,15 @@ crate::runtime::string_enum!(
     "string", Number = "number", Boolean = "boolean" }
 );
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VectorizeUpdateIndexRequest {
     /// Specifies the description of the index.
     pub description: String,
 }
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WafManagedRulesMessagesItem {
     pub code: i64,
     pub message: String,
@@ -30049,7 +31055,8 @@ pub enum WafManagedRulesMode {
 #[cfg(feature = "firewall")]
 crate::runtime::string_enum!(open WafManagedRulesMode { On = "on", Off = "off" });
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WafManagedRulesResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30068,7 +31075,8 @@ pub struct WafManagedRulesResultInfo {
 pub type WafManagedRulesRule = ::serde_json::Value;
 #[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WafManagedRulesRuleGroupResponseCollection {
     pub errors: Vec<WafManagedRulesMessagesItem>,
     pub messages: Vec<WafManagedRulesMessagesItem>,
@@ -30080,7 +31088,8 @@ pub struct WafManagedRulesRuleGroupResponseCollection {
 }
 #[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WafManagedRulesRuleResponseCollection {
     pub errors: Vec<WafManagedRulesMessagesItem>,
     pub messages: Vec<WafManagedRulesMessagesItem>,
@@ -30091,7 +31100,8 @@ pub struct WafManagedRulesRuleResponseCollection {
     pub result_info: Option<WafManagedRulesResultInfo>,
 }
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WafManagedRulesSchemasGroup {
     /// An informative summary of what the rule group does.
     pub description: Option<String>,
@@ -30173,7 +31183,8 @@ crate::runtime::string_enum!(
     "never" }
 );
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WaitingroomCreateRule {
     /// The action to take when the expression matches.
     pub action: WaitingroomRuleAction,
@@ -30236,12 +31247,14 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomEventDetailsResponse {
     pub result: WaitingroomEventDetailsResult,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomEventDetailsResult {
     #[serde(
         default,
@@ -30293,25 +31306,29 @@ pub struct WaitingroomEventDetailsResult {
 }
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomEventIdResponse {
     pub result: WaitingroomEventIdResponseResult,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomEventIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomEventResponse {
     pub result: WaitingroomEventResult,
 }
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomEventResponseCollection {
     pub errors: Vec<WaitingroomMessagesItem>,
     pub messages: Vec<WaitingroomMessagesItem>,
@@ -30323,7 +31340,8 @@ pub struct WaitingroomEventResponseCollection {
     pub result_info: Option<WaitingroomResultInfo>,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomEventResult {
     #[serde(
         default,
@@ -30380,13 +31398,15 @@ pub struct WaitingroomEventResult {
     pub total_active_users: Option<i64>,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WaitingroomPatchRule {
     /// The action to take when the expression matches.
     pub action: WaitingroomRuleAction,
@@ -30404,19 +31424,22 @@ pub struct WaitingroomPatchRule {
 }
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomPreviewResponse {
     pub result: WaitingroomPreviewResponseResult,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomPreviewResponseResult {
     /// URL where the custom waiting room page can temporarily be previewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WaitingroomQueryEvent {
     /// If set, the event will override the waiting room's `custom_page_html` property while it is active. If null, the event will inherit it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30456,7 +31479,8 @@ pub struct WaitingroomQueryEvent {
     pub total_active_users: Option<i64>,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WaitingroomQueryPreview {
     /// Only available for the Waiting Room Advanced subscription. This is a template html file that will be rendered at the edge. If no custom_page_html is provided, the default waiting room will be used. The template is based on mustache ( https://mustache.github.io/ ). There are several variables that are evaluated by the Cloudflare edge:
     /// 1. {{`waitTimeKnown`}} Acts like a boolean value that indicates the behavior to take when wait time is not available, for instance when queue_all is **true**.
@@ -30470,7 +31494,8 @@ pub struct WaitingroomQueryPreview {
     pub custom_html: String,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WaitingroomQueryWaitingroom {
     /// Only available for the Waiting Room Advanced subscription. Additional hostname and path combinations to which this waiting room will be applied. There is an implied wildcard at the end of the path. The hostname and path combination must be unique to this and all other waiting rooms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30649,7 +31674,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomResponseCollection {
     pub errors: Vec<WaitingroomMessagesItem>,
     pub messages: Vec<WaitingroomMessagesItem>,
@@ -30661,7 +31687,8 @@ pub struct WaitingroomResponseCollection {
     pub result_info: Option<WaitingroomResultInfo>,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30693,7 +31720,8 @@ crate::runtime::string_enum!(
 /// Reorder the position of a rule
 pub type WaitingroomRulePosition = ::serde_json::Value;
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomRuleResult {
     /// The action to take when the expression matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30722,7 +31750,8 @@ pub struct WaitingroomRuleResult {
 }
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomRulesResponseCollection {
     pub errors: Vec<WaitingroomMessagesItem>,
     pub messages: Vec<WaitingroomMessagesItem>,
@@ -30735,7 +31764,8 @@ pub struct WaitingroomRulesResponseCollection {
 }
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomSingleResponse {
     pub result: WaitingroomWaitingroom,
 }
@@ -30758,12 +31788,14 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomStatusResponse {
     pub result: WaitingroomStatusResponseResult,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomStatusResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_queued_users: Option<i64>,
@@ -30778,18 +31810,21 @@ pub struct WaitingroomStatusResponseResult {
 }
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomWaitingRoomIdResponse {
     pub result: WaitingroomWaitingRoomIdResponseResult,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomWaitingRoomIdResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomWaitingroom {
     /// Only available for the Waiting Room Advanced subscription. Additional hostname and path combinations to which this waiting room will be applied. There is an implied wildcard at the end of the path. The hostname and path combination must be unique to this and all other waiting rooms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30967,7 +32002,8 @@ pub struct WaitingroomWaitingroom {
     pub total_active_users: Option<i64>,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WaitingroomZoneSettings {
     /// Whether to allow verified search engine crawlers to bypass all waiting rooms on this zone.
     /// Verified search engine crawlers will not be tracked or counted by the waiting room system,
@@ -30977,12 +32013,14 @@ pub struct WaitingroomZoneSettings {
 }
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomZoneSettingsResponse {
     pub result: WaitingroomZoneSettingsResponseResult,
 }
 #[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WaitingroomZoneSettingsResponseResult {
     /// Whether to allow verified search engine crawlers to bypass all waiting rooms on this zone.
     /// Verified search engine crawlers will not be tracked or counted by the waiting room system,
@@ -30990,14 +32028,16 @@ pub struct WaitingroomZoneSettingsResponseResult {
     pub search_engine_crawler_bypass: bool,
 }
 #[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Web3ApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
 }
 #[cfg(feature = "web3")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Web3CollectionResponse {
     pub errors: Vec<Web3MessagesItem>,
     pub messages: Vec<Web3MessagesItem>,
@@ -31019,7 +32059,8 @@ pub enum Web3ContentListAction {
 #[cfg(feature = "web3")]
 crate::runtime::string_enum!(open Web3ContentListAction { Block = "block" });
 #[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Web3ContentListDetails {
     /// Behavior of the content list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31027,7 +32068,8 @@ pub struct Web3ContentListDetails {
 }
 #[cfg(feature = "web3")]
 /// Content list entry to be blocked.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Web3ContentListEntry {
     /// CID or content path of content to block.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31056,7 +32098,8 @@ pub struct Web3ContentListEntry {
 }
 #[cfg(feature = "web3")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Web3ContentListEntryCollectionResponse {
     pub errors: Vec<Web3MessagesItem>,
     pub messages: Vec<Web3MessagesItem>,
@@ -31067,14 +32110,16 @@ pub struct Web3ContentListEntryCollectionResponse {
     pub result_info: Option<Web3ResultInfo>,
 }
 #[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Web3ContentListEntryCollectionResponseResult {
     /// Content list entries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entries: Option<Vec<Web3ContentListEntry>>,
 }
 #[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Web3ContentListEntryCreateRequest {
     /// CID or content path of content to block.
     pub content: String,
@@ -31087,7 +32132,8 @@ pub struct Web3ContentListEntryCreateRequest {
 }
 #[cfg(feature = "web3")]
 /// Content list entry to be blocked.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Web3ContentListEntryInput {
     /// CID or content path of content to block.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31115,7 +32161,8 @@ crate::runtime::string_enum!(
     open Web3ContentListEntryType { Cid = "cid", ContentPath = "content_path" }
 );
 #[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Web3ContentListUpdateRequestInput {
     /// Behavior of the content list.
     pub action: Web3ContentListAction,
@@ -31123,7 +32170,8 @@ pub struct Web3ContentListUpdateRequestInput {
     pub entries: Vec<Web3ContentListEntryInput>,
 }
 #[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Web3CreateRequestInput {
     /// An optional description of the hostname.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31135,13 +32183,15 @@ pub struct Web3CreateRequestInput {
     pub target: Web3Target,
 }
 #[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Web3MessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Web3ModifyRequest {
     /// An optional description of the hostname.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31151,7 +32201,8 @@ pub struct Web3ModifyRequest {
     pub dnslink: Option<String>,
 }
 #[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Web3ResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31205,7 +32256,8 @@ crate::runtime::string_enum!(
     "ipfs_universal_path" }
 );
 #[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Web3Web3Hostname {
     #[serde(
         default,
@@ -31239,7 +32291,8 @@ pub struct Web3Web3Hostname {
     pub target: Option<Web3Target>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersAccountSettingsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_usage_model: Option<::serde_json::Value>,
@@ -31247,7 +32300,8 @@ pub struct WorkersAccountSettingsResponseResult {
     pub green_compute: Option<::serde_json::Value>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersApiResponseCommon {
     pub errors: Vec<WorkersMessagesItem>,
     pub messages: Vec<WorkersMessagesItem>,
@@ -31255,7 +32309,8 @@ pub struct WorkersApiResponseCommon {
     pub success: bool,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
@@ -31299,6 +32354,7 @@ impl<'de> ::serde::Deserialize<'de> for WorkersApiResponseSingleResult {
     }
 }
 #[cfg(feature = "workers")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for WorkersApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -31402,6 +32458,7 @@ impl<'de> ::serde::Deserialize<'de> for WorkersBinding {
     }
 }
 #[cfg(feature = "workers")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for WorkersBinding {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -31454,6 +32511,7 @@ pub enum WorkersBindingInput {
     Unknown(::serde_json::Value),
 }
 #[cfg(feature = "workers")]
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for WorkersBindingInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -31566,13 +32624,15 @@ impl ::serde::Serialize for WorkersBindingInput {
     }
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersCronTriggerResponseCollectionResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedules: Option<Vec<WorkersCronTriggerResponseCollectionResultSchedulesItem>>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersCronTriggerResponseCollectionResultSchedulesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<::serde_json::Value>,
@@ -31582,7 +32642,8 @@ pub struct WorkersCronTriggerResponseCollectionResultSchedulesItem {
     pub modified_on: Option<::serde_json::Value>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersD1Binding {
     /// A JavaScript variable name for the binding.
     pub binding: String,
@@ -31595,7 +32656,8 @@ pub struct WorkersD1Binding {
     pub type_: WorkersD1BindingType,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersD1BindingInput {
     /// ID of the D1 database to bind to
     pub id: String,
@@ -31626,7 +32688,8 @@ pub struct WorkersDeploymentsBaseAnnotations {
     pub workers_message: Option<String>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersDeploymentsCreateBodyInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<WorkersDeploymentsBaseAnnotations>,
@@ -31634,7 +32697,8 @@ pub struct WorkersDeploymentsCreateBodyInput {
     pub strategy: Option<String>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersDeploymentsListResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<::serde_json::Value>>,
@@ -31642,7 +32706,8 @@ pub struct WorkersDeploymentsListResponseResult {
     pub latest: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersDeploymentsSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -31654,7 +32719,8 @@ pub struct WorkersDeploymentsSingleResponseResult {
     pub resources: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersDispatchNamespaceBinding {
     /// A JavaScript variable name for the binding.
     pub name: String,
@@ -31668,7 +32734,8 @@ pub struct WorkersDispatchNamespaceBinding {
     pub type_: WorkersDispatchNamespaceBindingType,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersDispatchNamespaceBindingInput {
     /// Namespace to bind to
     pub namespace: String,
@@ -31714,7 +32781,8 @@ crate::runtime::string_enum!(
     }
 );
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersDoBinding {
     /// The exported class name of the Durable Object
     pub class_name: String,
@@ -31734,7 +32802,8 @@ pub struct WorkersDoBinding {
     pub type_: WorkersDoBindingType,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersDoBindingInput {
     /// The exported class name of the Durable Object
     pub class_name: String,
@@ -31760,7 +32829,8 @@ crate::runtime::string_enum!(
     closed WorkersDoBindingType { DurableObjectNamespace = "durable_object_namespace" }
 );
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersDomain {
     /// Worker environment associated with the zone and hostname.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31782,13 +32852,15 @@ pub struct WorkersDomain {
     pub zone_name: Option<String>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersFilterNoId {
     pub enabled: bool,
     pub pattern: String,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersFilters {
     pub enabled: bool,
     /// Identifier
@@ -31796,7 +32868,8 @@ pub struct WorkersFilters {
     pub pattern: String,
 }
 #[cfg(feature = "storage")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersKvBulkWriteItem {
     /// Whether or not the server should base64 decode the value before storing it. Useful for writing values that wouldn't otherwise be valid JSON strings, such as images.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31819,7 +32892,8 @@ pub struct WorkersKvBulkWriteItem {
 }
 #[cfg(feature = "storage")]
 /// Merged from `allOf`; where members disagree the later one wins (`data`, `max`, `min`, `query`, `totals`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersKvComponentsSchemasResult {
     pub data: ::serde_json::Value,
     /// Number of seconds between current time and last processed event, i.e. how many seconds of data could be missing.
@@ -31836,14 +32910,16 @@ pub struct WorkersKvComponentsSchemasResult {
     pub totals: ::serde_json::Value,
 }
 #[cfg(feature = "storage")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersKvCreateRenameNamespaceBody {
     /// A human-readable string name for a Namespace.
     pub title: String,
 }
 #[cfg(feature = "storage")]
 /// A name for a value. A value stored under a given key may be retrieved via the same key.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersKvKey {
     /// The time, measured in number of seconds since the UNIX epoch, at which the key will expire. This property is omitted for keys that will not expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31855,13 +32931,15 @@ pub struct WorkersKvKey {
     pub name: String,
 }
 #[cfg(feature = "storage")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersKvMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "storage")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersKvNamespace {
     /// Namespace identifier tag.
     pub id: String,
@@ -31872,7 +32950,8 @@ pub struct WorkersKvNamespace {
     pub title: String,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersKvNamespaceBinding {
     /// A JavaScript variable name for the binding.
     pub name: String,
@@ -31883,7 +32962,8 @@ pub struct WorkersKvNamespaceBinding {
     pub type_: WorkersKvNamespaceBindingType,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersKvNamespaceBindingInput {
     /// The class of resource that the binding provides.
     #[serde(rename = "type")]
@@ -31902,7 +32982,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "storage")]
 /// For specifying result metrics.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersKvQuery {
     /// Can be used to break down the data by given attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31944,7 +33025,8 @@ pub struct WorkersKvQuery {
     pub until: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "storage")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersKvResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31961,7 +33043,8 @@ pub struct WorkersKvResultInfo {
 }
 #[cfg(feature = "storage")]
 /// Merged from `allOf`; where members disagree the later one wins (`data`, `max`, `min`, `query`, `totals`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersKvSchemasResult {
     pub data: ::serde_json::Value,
     /// Number of seconds between current time and last processed event, i.e. how many seconds of data could be missing.
@@ -31992,7 +33075,8 @@ pub struct WorkersMessagesItem {
     pub message: String,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersMtlsCertBinding {
     /// ID of the certificate to bind to
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32004,7 +33088,8 @@ pub struct WorkersMtlsCertBinding {
     pub type_: WorkersMtlsCertBindingType,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersMtlsCertBindingInput {
     /// ID of the certificate to bind to
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32025,7 +33110,8 @@ crate::runtime::string_enum!(
     closed WorkersMtlsCertBindingType { MtlsCertificate = "mtls_certificate" }
 );
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersNamespace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<::serde_json::Value>,
@@ -32037,7 +33123,8 @@ pub struct WorkersNamespace {
     pub script: Option<::serde_json::Value>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersNamespaceResponse {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32071,7 +33158,8 @@ pub struct WorkersNamespaceResponse {
 }
 #[cfg(feature = "workers")]
 /// Details about a worker uploaded to a Workers for Platforms namespace.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersNamespaceScriptResponse {
     /// When the script was created.
     #[serde(
@@ -32094,7 +33182,8 @@ pub struct WorkersNamespaceScriptResponse {
     pub script: Option<WorkersScriptResponse>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersObject {
     /// Whether the Durable Object has stored data.
     #[serde(rename = "hasStoredData", default, skip_serializing_if = "Option::is_none")]
@@ -32122,7 +33211,8 @@ pub enum WorkersPlacementConfigMode {
 #[cfg(feature = "workers")]
 crate::runtime::string_enum!(open WorkersPlacementConfigMode { Smart = "smart" });
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersQueueBinding {
     /// A JavaScript variable name for the binding.
     pub name: String,
@@ -32133,7 +33223,8 @@ pub struct WorkersQueueBinding {
     pub type_: WorkersQueueBindingType,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersQueueBindingInput {
     /// Name of the Queue to bind to
     pub queue_name: String,
@@ -32151,7 +33242,8 @@ pub enum WorkersQueueBindingType {
 #[cfg(feature = "workers")]
 crate::runtime::string_enum!(closed WorkersQueueBindingType { Queue = "queue" });
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersR2Binding {
     /// R2 bucket to bind to
     pub bucket_name: String,
@@ -32162,7 +33254,8 @@ pub struct WorkersR2Binding {
     pub type_: WorkersR2BindingType,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersR2BindingInput {
     /// R2 bucket to bind to
     pub bucket_name: String,
@@ -32180,7 +33273,8 @@ pub enum WorkersR2BindingType {
 #[cfg(feature = "workers")]
 crate::runtime::string_enum!(closed WorkersR2BindingType { R2Bucket = "r2_bucket" });
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32196,7 +33290,8 @@ pub struct WorkersResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersRouteNoId {
     pub pattern: String,
     /// Name of the script, used in URLs and route configuration.
@@ -32204,7 +33299,8 @@ pub struct WorkersRouteNoId {
     pub script: Option<String>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersRoutes {
     /// Identifier
     pub id: String,
@@ -32253,6 +33349,7 @@ impl<'de> ::serde::Deserialize<'de> for WorkersSchemasBinding {
     }
 }
 #[cfg(feature = "workers")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for WorkersSchemasBinding {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -32270,7 +33367,8 @@ impl ::serde::Serialize for WorkersSchemasBinding {
     }
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersSchemasDeploymentsListResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployments: Option<
@@ -32278,7 +33376,8 @@ pub struct WorkersSchemasDeploymentsListResponseResult {
     >,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersSchemasDeploymentsListResponseResultDeploymentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<WorkersDeploymentsBaseAnnotations>,
@@ -32294,7 +33393,8 @@ pub struct WorkersSchemasDeploymentsListResponseResultDeploymentsItem {
     pub strategy: Option<String>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersSchemasDeploymentsSingleResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<WorkersDeploymentsBaseAnnotations>,
@@ -32310,7 +33410,8 @@ pub struct WorkersSchemasDeploymentsSingleResponseResult {
     pub strategy: Option<String>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersScriptAndVersionSettingsItem {
     /// List of bindings attached to this Worker
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32343,7 +33444,8 @@ pub struct WorkersScriptAndVersionSettingsItem {
     pub usage_model: Option<String>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersScriptAndVersionSettingsItemInput {
     /// List of bindings attached to this Worker
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32379,7 +33481,8 @@ pub struct WorkersScriptAndVersionSettingsItemInput {
 /// Migrations to apply for Durable Objects associated with this Worker.
 pub type WorkersScriptAndVersionSettingsItemMigrations = ::serde_json::Value;
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersScriptResponse {
     /// When the script was created.
     #[serde(
@@ -32415,7 +33518,8 @@ pub struct WorkersScriptResponse {
     pub usage_model: Option<String>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersScriptResponseUpload {
     /// When the script was created.
     #[serde(
@@ -32463,7 +33567,8 @@ pub struct WorkersScriptSettingsItem {
     pub tail_consumers: Option<Vec<WorkersTailConsumersScript>>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersScriptSettingsResponse {
     pub errors: Vec<WorkersMessagesItem>,
     pub messages: Vec<WorkersMessagesItem>,
@@ -32473,7 +33578,8 @@ pub struct WorkersScriptSettingsResponse {
     pub result: Option<WorkersScriptSettingsItem>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersSecret {
     /// The name of this secret, this is what will be to access it inside the Worker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32486,7 +33592,8 @@ pub struct WorkersSecret {
     pub type_: Option<WorkersSecretType>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersSecretResponse {
     /// The name of this secret, this is what will be to access it inside the Worker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32520,7 +33627,8 @@ pub enum WorkersSecretType {
 #[cfg(feature = "workers")]
 crate::runtime::string_enum!(open WorkersSecretType { SecretText = "secret_text" });
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersServiceBinding {
     /// Optional environment if the Worker utilizes one.
     pub environment: String,
@@ -32533,7 +33641,8 @@ pub struct WorkersServiceBinding {
     pub type_: WorkersServiceBindingType,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WorkersServiceBindingInput {
     /// Optional environment if the Worker utilizes one.
     pub environment: String,
@@ -32553,7 +33662,8 @@ pub enum WorkersServiceBindingType {
 #[cfg(feature = "workers")]
 crate::runtime::string_enum!(closed WorkersServiceBindingType { Service = "service" });
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersSubdomainResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<::serde_json::Value>,
@@ -32572,7 +33682,8 @@ pub struct WorkersTailConsumersScript {
     pub service: String,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersTailResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<::serde_json::Value>,
@@ -32582,13 +33693,15 @@ pub struct WorkersTailResponseResult {
     pub url: Option<::serde_json::Value>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersUsageModelResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_model: Option<::serde_json::Value>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersVersionItemFull {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -32599,7 +33712,8 @@ pub struct WorkersVersionItemFull {
     pub resources: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersVersionItemShort {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -32609,7 +33723,8 @@ pub struct WorkersVersionItemShort {
     pub number: Option<f64>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersVersionItemUploaded {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -32622,13 +33737,15 @@ pub struct WorkersVersionItemUploaded {
     pub startup_time_ms: Option<i64>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersVersionsListResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<WorkersVersionItemShort>>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersWasmModuleBinding {
     /// A JavaScript variable name for the binding.
     pub name: String,
@@ -32845,7 +33962,8 @@ pub struct ZarazCustomManagedComponentWorker {
     pub worker_tag: String,
 }
 #[cfg(feature = "settings")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZarazLegacyTool {
     /// List of blocking trigger IDs
     #[serde(rename = "blockingTriggers")]
@@ -32882,7 +34000,8 @@ pub struct ZarazLegacyTool {
     pub type_: ZarazLegacyToolType,
 }
 #[cfg(feature = "settings")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZarazLegacyToolNeoEventsItem {
     /// List of blocking triggers IDs
     #[serde(rename = "blockingTriggers")]
@@ -33258,7 +34377,8 @@ pub struct ZarazZarazConfigBaseVariablesValueWorkerValue {
     pub worker_tag: String,
 }
 #[cfg(feature = "settings")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZarazZarazConfigBody {
     /// Consent management configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33304,6 +34424,7 @@ pub enum ZarazZarazConfigBodyToolsValue {
     Unknown(::serde_json::Value),
 }
 #[cfg(feature = "settings")]
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigBodyToolsValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -33359,7 +34480,8 @@ impl ::serde::Serialize for ZarazZarazConfigBodyToolsValue {
     }
 }
 #[cfg(feature = "settings")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZarazZarazConfigHistoryResponseResultValue {
     /// Date and time the configuration was created
     #[serde(rename = "createdAt", with = "::time::serde::rfc3339")]
@@ -33375,7 +34497,8 @@ pub struct ZarazZarazConfigHistoryResponseResultValue {
     pub config: ZarazZarazConfigReturn,
 }
 #[cfg(feature = "settings")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZarazZarazConfigReturn {
     /// Consent management configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33448,6 +34571,7 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigReturnToolsValue {
     }
 }
 #[cfg(feature = "settings")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for ZarazZarazConfigReturnToolsValue {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -33465,7 +34589,8 @@ impl ::serde::Serialize for ZarazZarazConfigReturnToolsValue {
     }
 }
 #[cfg(feature = "settings")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZarazZarazHistoryResponseResultItem {
     /// Date and time the configuration was created
     #[serde(rename = "createdAt", with = "::time::serde::rfc3339")]
@@ -33570,7 +34695,8 @@ pub struct ZeroTrustGatewayAntiVirusSettings {
 pub type ZeroTrustGatewayAppTypes = ::serde_json::Value;
 #[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayAppTypesComponentsSchemasResponseCollection {
     pub errors: Vec<ZeroTrustGatewayMessagesItem>,
     pub messages: Vec<ZeroTrustGatewayMessagesItem>,
@@ -33653,7 +34779,8 @@ pub struct ZeroTrustGatewayBrowserIsolationSettings {
     pub url_browser_isolation_enabled: Option<bool>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayCategories {
     /// True if the category is in beta and subject to change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33676,7 +34803,8 @@ pub struct ZeroTrustGatewayCategories {
 }
 #[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayCategoriesComponentsSchemasResponseCollection {
     pub errors: Vec<ZeroTrustGatewayMessagesItem>,
     pub messages: Vec<ZeroTrustGatewayMessagesItem>,
@@ -33695,7 +34823,8 @@ pub struct ZeroTrustGatewayCertificateSettings {
     pub id: String,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayCertificates {
     /// The deployment status of the certificate on Cloudflare's edge. Certificates in the 'active' state may be used for Gateway TLS interception.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33758,7 +34887,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayComponentsSchemasResponseCollection {
     pub errors: Vec<ZeroTrustGatewayMessagesItem>,
     pub messages: Vec<ZeroTrustGatewayMessagesItem>,
@@ -33774,7 +34904,8 @@ pub struct ZeroTrustGatewayComponentsSchemasResponseCollection {
 ///
 /// Deprecated.
 #[deprecated(note = "deprecated by the API")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayCustomCertificateSettings {
     /// Certificate status (internal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33796,7 +34927,8 @@ pub struct ZeroTrustGatewayCustomCertificateSettings {
 ///
 /// Deprecated.
 #[deprecated(note = "deprecated by the API")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZeroTrustGatewayCustomCertificateSettingsInput {
     /// Enable use of custom certificate authority for signing Gateway traffic.
     pub enabled: bool,
@@ -33907,7 +35039,8 @@ pub struct ZeroTrustGatewayFipsSettings {
     pub tls: Option<bool>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayGatewayAccountConfigResult {
     /// account settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33952,7 +35085,8 @@ pub struct ZeroTrustGatewayGatewayAccountLoggingSettingsSettingsByRuleType {
     pub l4: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayGatewayAccountResult {
     /// Gateway internal ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33966,7 +35100,8 @@ pub struct ZeroTrustGatewayGatewayAccountResult {
 }
 #[cfg(feature = "gateway")]
 /// account settings.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZeroTrustGatewayGatewayAccountSettingsInput {
     /// account settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33974,7 +35109,8 @@ pub struct ZeroTrustGatewayGatewayAccountSettingsInput {
 }
 #[cfg(feature = "gateway")]
 /// account settings.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayGatewayAccountSettingsSettings {
     /// Activity log settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34015,7 +35151,8 @@ pub struct ZeroTrustGatewayGatewayAccountSettingsSettings {
 }
 #[cfg(feature = "gateway")]
 /// account settings.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZeroTrustGatewayGatewayAccountSettingsSettings2 {
     /// Activity log settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34055,7 +35192,8 @@ pub struct ZeroTrustGatewayGatewayAccountSettingsSettings2 {
     pub tls_decrypt: Option<ZeroTrustGatewayTlsSettings>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZeroTrustGatewayGenerateCertRequest {
     /// Number of days the generated certificate will be valid, minimum 1 day and maximum 30 years. Defaults to 5 years.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34114,7 +35252,8 @@ pub struct ZeroTrustGatewayItemsItem {
 }
 #[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayListItemResponseCollection {
     pub errors: Vec<ZeroTrustGatewayMessagesItem>,
     pub messages: Vec<ZeroTrustGatewayMessagesItem>,
@@ -34126,7 +35265,8 @@ pub struct ZeroTrustGatewayListItemResponseCollection {
     pub result_info: Option<ZeroTrustGatewayListItemResponseCollectionResultInfo>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayListItemResponseCollectionResultInfo {
     /// Total results returned based on your search parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34142,7 +35282,8 @@ pub struct ZeroTrustGatewayListItemResponseCollectionResultInfo {
     pub total_count: Option<f64>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayLists {
     /// The number of items in the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34173,7 +35314,8 @@ pub struct ZeroTrustGatewayLists {
     pub updated_at: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayLocations {
     /// True if the location is the default location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34221,7 +35363,8 @@ pub struct ZeroTrustGatewayLocations {
     pub updated_at: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayMessagesItem {
     pub code: i64,
     pub message: String,
@@ -34249,7 +35392,8 @@ pub struct ZeroTrustGatewayProtocolDetection {
     pub enabled: Option<bool>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayProxyEndpoints {
     #[serde(
         default,
@@ -34277,7 +35421,8 @@ pub struct ZeroTrustGatewayProxyEndpoints {
 }
 #[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayProxyEndpointsComponentsSchemasResponseHF2C40470 {
     pub errors: Vec<ZeroTrustGatewayMessagesItem>,
     pub messages: Vec<ZeroTrustGatewayMessagesItem>,
@@ -34290,7 +35435,8 @@ pub struct ZeroTrustGatewayProxyEndpointsComponentsSchemasResponseHF2C40470 {
 }
 #[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayResponseCollection {
     pub errors: Vec<ZeroTrustGatewayMessagesItem>,
     pub messages: Vec<ZeroTrustGatewayMessagesItem>,
@@ -34302,7 +35448,8 @@ pub struct ZeroTrustGatewayResponseCollection {
     pub result_info: Option<ZeroTrustGatewayResultInfo>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34507,7 +35654,8 @@ crate::runtime::string_enum!(
     Block = "block", Error = "error" }
 );
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayRules {
     /// The action to preform when the associated traffic, identity, and device posture expressions are either absent or evaluate to `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34567,7 +35715,8 @@ pub struct ZeroTrustGatewayRules {
 }
 #[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewayRulesComponentsSchemasResponseCollection {
     pub errors: Vec<ZeroTrustGatewayMessagesItem>,
     pub messages: Vec<ZeroTrustGatewayMessagesItem>,
@@ -34609,7 +35758,8 @@ pub struct ZeroTrustGatewaySchedule {
 }
 #[cfg(feature = "gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewaySchemasResponseCollection {
     pub errors: Vec<ZeroTrustGatewayMessagesItem>,
     pub messages: Vec<ZeroTrustGatewayMessagesItem>,
@@ -34643,7 +35793,8 @@ crate::runtime::string_enum!(
     Email = "EMAIL", Ip = "IP" }
 );
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewaySettings {
     #[serde(
         default,
@@ -34665,7 +35816,8 @@ pub struct ZeroTrustGatewaySettings {
     pub updated_at: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewaySingleResponseWithListItemsResult {
     #[serde(
         default,
@@ -34696,7 +35848,8 @@ pub struct ZeroTrustGatewaySingleResponseWithListItemsResult {
     pub updated_at: Option<::time::OffsetDateTime>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZeroTrustGatewaySubcategory {
     /// True if the category is in beta and subject to change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34739,7 +35892,8 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "analytics")]
 /// Breakdown of totals for bandwidth in the form of bytes.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiBandwidth {
     /// The total number of bytes served within the time frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34765,7 +35919,8 @@ pub struct ZoneAnalyticsApiBandwidth {
 }
 #[cfg(feature = "analytics")]
 /// Breakdown of totals for bandwidth in the form of bytes.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiBandwidthByColo {
     /// The total number of bytes served within the time frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34779,7 +35934,8 @@ pub struct ZoneAnalyticsApiBandwidthByColo {
 }
 #[cfg(feature = "analytics")]
 /// A break down of bytes served over HTTPS.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiBandwidthSsl {
     /// The number of bytes served over HTTPS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34790,7 +35946,8 @@ pub struct ZoneAnalyticsApiBandwidthSsl {
 }
 #[cfg(feature = "analytics")]
 /// A breakdown of requests by their SSL protocol.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiBandwidthSslProtocols {
     /// The number of requests served over TLS v1.0.
     #[serde(rename = "TLSv1", default, skip_serializing_if = "Option::is_none")]
@@ -34810,7 +35967,8 @@ pub struct ZoneAnalyticsApiBandwidthSslProtocols {
 }
 #[cfg(feature = "analytics")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiColoResponse {
     pub errors: Vec<ZoneAnalyticsApiMessagesItem>,
     pub messages: Vec<ZoneAnalyticsApiMessagesItem>,
@@ -34824,7 +35982,8 @@ pub struct ZoneAnalyticsApiColoResponse {
 }
 #[cfg(feature = "analytics")]
 /// Totals and timeseries data.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiDashboard {
     /// Time deltas containing metadata about each bucket of time. The number of buckets (resolution) is determined by the amount of time between the since and until parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34835,7 +35994,8 @@ pub struct ZoneAnalyticsApiDashboard {
 }
 #[cfg(feature = "analytics")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiDashboardResponse {
     pub errors: Vec<ZoneAnalyticsApiMessagesItem>,
     pub messages: Vec<ZoneAnalyticsApiMessagesItem>,
@@ -34848,7 +36008,8 @@ pub struct ZoneAnalyticsApiDashboardResponse {
     pub query: Option<ZoneAnalyticsApiQueryResponse>,
 }
 #[cfg(feature = "analytics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiDatacentersItem {
     /// The airport code identifer for the co-location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34861,14 +36022,16 @@ pub struct ZoneAnalyticsApiDatacentersItem {
     pub totals: Option<ZoneAnalyticsApiTotalsByColo>,
 }
 #[cfg(feature = "analytics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiMessagesItem {
     pub code: i64,
     pub message: String,
 }
 #[cfg(feature = "analytics")]
 /// Breakdown of totals for pageviews.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiPageviews {
     /// The total number of pageviews served within the time range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34879,7 +36042,8 @@ pub struct ZoneAnalyticsApiPageviews {
 }
 #[cfg(feature = "analytics")]
 /// The exact parameters/timestamps the analytics service used to return data.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiQueryResponse {
     /// The (inclusive) beginning of the requested time frame. This value can be a negative integer representing the number of minutes in the past relative to time the request is made, or can be an absolute timestamp that conforms to RFC 3339. At this point in time, it cannot exceed a time in the past greater than one year.
     ///
@@ -34900,7 +36064,8 @@ pub struct ZoneAnalyticsApiQueryResponse {
 }
 #[cfg(feature = "analytics")]
 /// Breakdown of totals for requests.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiRequests {
     /// Total number of requests served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34929,7 +36094,8 @@ pub struct ZoneAnalyticsApiRequests {
 }
 #[cfg(feature = "analytics")]
 /// Breakdown of totals for requests.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiRequestsByColo {
     /// Total number of requests served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34949,7 +36115,8 @@ pub struct ZoneAnalyticsApiRequestsByColo {
 }
 #[cfg(feature = "analytics")]
 /// A break down of requests served over HTTPS.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiRequestsSsl {
     /// The number of requests served over HTTPS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34960,7 +36127,8 @@ pub struct ZoneAnalyticsApiRequestsSsl {
 }
 #[cfg(feature = "analytics")]
 /// A breakdown of requests by their SSL protocol.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiRequestsSslProtocols {
     /// The number of requests served over TLS v1.0.
     #[serde(rename = "TLSv1", default, skip_serializing_if = "Option::is_none")]
@@ -35026,6 +36194,7 @@ impl<'de> ::serde::Deserialize<'de> for ZoneAnalyticsApiSince {
     }
 }
 #[cfg(feature = "analytics")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for ZoneAnalyticsApiSince {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -35040,7 +36209,8 @@ impl ::serde::Serialize for ZoneAnalyticsApiSince {
 }
 #[cfg(feature = "analytics")]
 /// Breakdown of totals for threats.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiThreats {
     /// The total number of identifiable threats received over the time frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35053,7 +36223,8 @@ pub struct ZoneAnalyticsApiThreats {
     pub type_: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "analytics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiTimeseriesByColoItem {
     /// Breakdown of totals for bandwidth in the form of bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35079,7 +36250,8 @@ pub struct ZoneAnalyticsApiTimeseriesByColoItem {
     pub until: Option<ZoneAnalyticsApiUntil>,
 }
 #[cfg(feature = "analytics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiTimeseriesItem {
     /// Breakdown of totals for bandwidth in the form of bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35111,7 +36283,8 @@ pub struct ZoneAnalyticsApiTimeseriesItem {
 }
 #[cfg(feature = "analytics")]
 /// Breakdown of totals by data type.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiTotals {
     /// Breakdown of totals for bandwidth in the form of bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35143,7 +36316,8 @@ pub struct ZoneAnalyticsApiTotals {
 }
 #[cfg(feature = "analytics")]
 /// Breakdown of totals by data type.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiTotalsByColo {
     /// Breakdown of totals for bandwidth in the form of bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35169,7 +36343,8 @@ pub struct ZoneAnalyticsApiTotalsByColo {
     pub until: Option<ZoneAnalyticsApiUntil>,
 }
 #[cfg(feature = "analytics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneAnalyticsApiUniques {
     /// Total number of unique IP addresses within the time range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35216,6 +36391,7 @@ impl<'de> ::serde::Deserialize<'de> for ZoneAnalyticsApiUntil {
     }
 }
 #[cfg(feature = "analytics")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for ZoneAnalyticsApiUntil {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -35232,7 +36408,8 @@ impl ::serde::Serialize for ZoneAnalyticsApiUntil {
 /// 0-RTT session resumption enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Zones0rtt {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35262,7 +36439,8 @@ crate::runtime::string_enum!(closed Zones0rttId { N0rtt = "0rtt" });
 /// 0-RTT session resumption enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Zones0rttInput {
     /// ID of the zone setting.
     pub id: Zones0rttId,
@@ -35313,6 +36491,7 @@ impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem {
     }
 }
 #[cfg(feature = "pagerules")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for ZonesActionsItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -35334,6 +36513,7 @@ pub enum ZonesActionsItem2 {
     Unknown(::serde_json::Value),
 }
 #[cfg(feature = "pagerules")]
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -35372,7 +36552,8 @@ impl ::serde::Serialize for ZonesActionsItem2 {
 /// Advanced protection from Distributed Denial of Service (DDoS) attacks on your website. This is an uneditable value that is 'on' in the case of Business and Enterprise zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesAdvancedDdos {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35405,7 +36586,8 @@ crate::runtime::string_enum!(
 /// Advanced protection from Distributed Denial of Service (DDoS) attacks on your website. This is an uneditable value that is 'on' in the case of Business and Enterprise zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesAdvancedDdosInput {
     /// ID of the zone setting.
     pub id: ZonesAdvancedDdosId,
@@ -35431,7 +36613,8 @@ crate::runtime::string_enum!(open ZonesAdvancedDdosValue { On = "on", Off = "off
 /// When enabled, Cloudflare serves limited copies of web pages available from the [Internet Archive's Wayback Machine](https://archive.org/web/) if your server is offline. Refer to [Always Online](https://developers.cloudflare.com/cache/about/always-online) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesAlwaysOnline {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35463,7 +36646,8 @@ crate::runtime::string_enum!(
 /// When enabled, Cloudflare serves limited copies of web pages available from the [Internet Archive's Wayback Machine](https://archive.org/web/) if your server is offline. Refer to [Always Online](https://developers.cloudflare.com/cache/about/always-online) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesAlwaysOnlineInput {
     /// ID of the zone setting.
     pub id: ZonesAlwaysOnlineId,
@@ -35487,7 +36671,8 @@ crate::runtime::string_enum!(open ZonesAlwaysOnlineValue { On = "on", Off = "off
 /// Reply to all requests for URLs that use "http" with a 301 redirect to the equivalent "https" URL. If you only want to redirect for a subset of requests, consider creating an "Always use HTTPS" page rule.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesAlwaysUseHttps {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35519,7 +36704,8 @@ crate::runtime::string_enum!(
 /// Reply to all requests for URLs that use "http" with a 301 redirect to the equivalent "https" URL. If you only want to redirect for a subset of requests, consider creating an "Always use HTTPS" page rule.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesAlwaysUseHttpsInput {
     /// ID of the zone setting.
     pub id: ZonesAlwaysUseHttpsId,
@@ -35540,7 +36726,8 @@ pub enum ZonesAlwaysUseHttpsValue {
 #[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesAlwaysUseHttpsValue { On = "on", Off = "off" });
 #[cfg(feature = "zones")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
@@ -35549,7 +36736,8 @@ pub struct ZonesApiResponseSingleIdResult {
 /// Enable the Automatic HTTPS Rewrites feature for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesAutomaticHttpsRewrites {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35583,7 +36771,8 @@ crate::runtime::string_enum!(
 /// Enable the Automatic HTTPS Rewrites feature for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesAutomaticHttpsRewritesInput {
     /// ID of the zone setting.
     pub id: ZonesAutomaticHttpsRewritesId,
@@ -35627,7 +36816,8 @@ pub struct ZonesAutomaticPlatformOptimization {
 /// When the client requesting an asset supports the Brotli compression algorithm, Cloudflare will serve a Brotli compressed version of the asset.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesBrotli {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35657,7 +36847,8 @@ crate::runtime::string_enum!(closed ZonesBrotliId { Brotli = "brotli" });
 /// When the client requesting an asset supports the Brotli compression algorithm, Cloudflare will serve a Brotli compressed version of the asset.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesBrotliInput {
     /// ID of the zone setting.
     pub id: ZonesBrotliId,
@@ -35681,7 +36872,8 @@ crate::runtime::string_enum!(open ZonesBrotliValue { Off = "off", On = "on" });
 /// Browser Cache TTL (in seconds) specifies how long Cloudflare-cached resources will remain on your visitors' computers. Cloudflare will honor any larger times specified by your server. (https://support.cloudflare.com/hc/en-us/articles/200168276).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesBrowserCacheTtl {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35714,7 +36906,8 @@ crate::runtime::string_enum!(
 /// Browser Cache TTL (in seconds) specifies how long Cloudflare-cached resources will remain on your visitors' computers. Cloudflare will honor any larger times specified by your server. (https://support.cloudflare.com/hc/en-us/articles/200168276).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesBrowserCacheTtlInput {
     /// ID of the zone setting.
     pub id: ZonesBrowserCacheTtlId,
@@ -35726,7 +36919,8 @@ pub struct ZonesBrowserCacheTtlInput {
 /// Browser Integrity Check is similar to Bad Behavior and looks for common HTTP headers abused most commonly by spammers and denies access to your page.  It will also challenge visitors that do not have a user agent or a non standard user agent (also commonly used by abuse bots, crawlers or visitors). (https://support.cloudflare.com/hc/en-us/articles/200170086).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesBrowserCheck {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35758,7 +36952,8 @@ crate::runtime::string_enum!(
 /// Browser Integrity Check is similar to Bad Behavior and looks for common HTTP headers abused most commonly by spammers and denies access to your page.  It will also challenge visitors that do not have a user agent or a non standard user agent (also commonly used by abuse bots, crawlers or visitors). (https://support.cloudflare.com/hc/en-us/articles/200170086).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesBrowserCheckInput {
     /// ID of the zone setting.
     pub id: ZonesBrowserCheckId,
@@ -35782,7 +36977,8 @@ crate::runtime::string_enum!(open ZonesBrowserCheckValue { On = "on", Off = "off
 /// Cache Level functions based off the setting level. The basic setting will cache most static resources (i.e., css, images, and JavaScript). The simplified setting will ignore the query string when delivering a cached resource. The aggressive setting will cache all static resources, including ones with a query string. (https://support.cloudflare.com/hc/en-us/articles/200168256).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesCacheLevel {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35812,7 +37008,8 @@ crate::runtime::string_enum!(closed ZonesCacheLevelId { CacheLevel = "cache_leve
 /// Cache Level functions based off the setting level. The basic setting will cache most static resources (i.e., css, images, and JavaScript). The simplified setting will ignore the query string when delivering a cached resource. The aggressive setting will cache all static resources, including ones with a query string. (https://support.cloudflare.com/hc/en-us/articles/200168256).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesCacheLevelInput {
     /// ID of the zone setting.
     pub id: ZonesCacheLevelId,
@@ -35841,7 +37038,8 @@ crate::runtime::string_enum!(
 /// Specify how long a visitor is allowed access to your site after successfully completing a challenge (such as a CAPTCHA). After the TTL has expired the visitor will have to complete a new challenge. We recommend a 15 - 45 minute setting and will attempt to honor any setting above 45 minutes. (https://support.cloudflare.com/hc/en-us/articles/200170136).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesChallengeTtl {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35873,7 +37071,8 @@ crate::runtime::string_enum!(
 /// Specify how long a visitor is allowed access to your site after successfully completing a challenge (such as a CAPTCHA). After the TTL has expired the visitor will have to complete a new challenge. We recommend a 15 - 45 minute setting and will attempt to honor any setting above 45 minutes. (https://support.cloudflare.com/hc/en-us/articles/200170136).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesChallengeTtlInput {
     /// ID of the zone setting.
     pub id: ZonesChallengeTtlId,
@@ -35884,7 +37083,8 @@ pub struct ZonesChallengeTtlInput {
 /// An allowlist of ciphers for TLS termination. These ciphers must be in the BoringSSL format.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesCiphers {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35914,7 +37114,8 @@ crate::runtime::string_enum!(closed ZonesCiphersId { Ciphers = "ciphers" });
 /// An allowlist of ciphers for TLS termination. These ciphers must be in the BoringSSL format.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesCiphersInput {
     /// ID of the zone setting.
     pub id: ZonesCiphersId,
@@ -35925,7 +37126,8 @@ pub struct ZonesCiphersInput {
 /// Whether or not cname flattening is on.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesCnameFlattening {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35957,7 +37159,8 @@ crate::runtime::string_enum!(
 /// Whether or not cname flattening is on.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesCnameFlatteningInput {
     /// How to flatten the cname destination.
     pub id: ZonesCnameFlatteningId,
@@ -35984,7 +37187,8 @@ crate::runtime::string_enum!(
 /// Development Mode temporarily allows you to enter development mode for your websites if you need to make changes to your site. This will bypass Cloudflare's accelerated cache and slow down your site, but is useful if you are making changes to cacheable content (like images, css, or JavaScript) and would like to see those changes right away. Once entered, development mode will last for 3 hours and then automatically toggle off.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesDevelopmentMode {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36020,7 +37224,8 @@ crate::runtime::string_enum!(
 /// Development Mode temporarily allows you to enter development mode for your websites if you need to make changes to your site. This will bypass Cloudflare's accelerated cache and slow down your site, but is useful if you are making changes to cacheable content (like images, css, or JavaScript) and would like to see those changes right away. Once entered, development mode will last for 3 hours and then automatically toggle off.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesDevelopmentModeInput {
     /// ID of the zone setting.
     pub id: ZonesDevelopmentModeId,
@@ -36044,7 +37249,8 @@ crate::runtime::string_enum!(open ZonesDevelopmentModeValue { On = "on", Off = "
 /// When enabled, Cloudflare will attempt to speed up overall page loads by serving `103` responses with `Link` headers from the final response. Refer to [Early Hints](https://developers.cloudflare.com/cache/about/early-hints) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesEarlyHints {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36074,7 +37280,8 @@ crate::runtime::string_enum!(closed ZonesEarlyHintsId { EarlyHints = "early_hint
 /// When enabled, Cloudflare will attempt to speed up overall page loads by serving `103` responses with `Link` headers from the final response. Refer to [Early Hints](https://developers.cloudflare.com/cache/about/early-hints) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesEarlyHintsInput {
     /// ID of the zone setting.
     pub id: ZonesEarlyHintsId,
@@ -36098,7 +37305,8 @@ crate::runtime::string_enum!(open ZonesEarlyHintsValue { On = "on", Off = "off" 
 /// Time (in seconds) that a resource will be ensured to remain on Cloudflare's cache servers.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesEdgeCacheTtl {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36131,7 +37339,8 @@ crate::runtime::string_enum!(
 /// Time (in seconds) that a resource will be ensured to remain on Cloudflare's cache servers.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesEdgeCacheTtlInput {
     /// ID of the zone setting.
     pub id: ZonesEdgeCacheTtlId,
@@ -36143,7 +37352,8 @@ pub struct ZonesEdgeCacheTtlInput {
 /// Encrypt email adresses on your web page from bots, while keeping them visible to humans. (https://support.cloudflare.com/hc/en-us/articles/200170016).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesEmailObfuscation {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36175,7 +37385,8 @@ crate::runtime::string_enum!(
 /// Encrypt email adresses on your web page from bots, while keeping them visible to humans. (https://support.cloudflare.com/hc/en-us/articles/200170016).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesEmailObfuscationInput {
     /// ID of the zone setting.
     pub id: ZonesEmailObfuscationId,
@@ -36199,7 +37410,8 @@ crate::runtime::string_enum!(open ZonesEmailObfuscationValue { On = "on", Off = 
 /// HTTP/2 Edge Prioritization optimises the delivery of resources served through HTTP/2 to improve page load performance. It also supports fine control of content delivery when used in conjunction with Workers.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesH2Prioritization {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36231,7 +37443,8 @@ crate::runtime::string_enum!(
 /// HTTP/2 Edge Prioritization optimises the delivery of resources served through HTTP/2 to improve page load performance. It also supports fine control of content delivery when used in conjunction with Workers.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesH2PrioritizationInput {
     /// ID of the zone setting.
     pub id: ZonesH2PrioritizationId,
@@ -36259,7 +37472,8 @@ crate::runtime::string_enum!(
 /// When enabled, the Hotlink Protection option ensures that other sites cannot suck up your bandwidth by building pages that use images hosted on your site. Anytime a request for an image on your site hits Cloudflare, we check to ensure that it's not another site requesting them. People will still be able to download and view images from your page, but other sites won't be able to steal them for use on their own pages. (https://support.cloudflare.com/hc/en-us/articles/200170026).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesHotlinkProtection {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36291,7 +37505,8 @@ crate::runtime::string_enum!(
 /// When enabled, the Hotlink Protection option ensures that other sites cannot suck up your bandwidth by building pages that use images hosted on your site. Anytime a request for an image on your site hits Cloudflare, we check to ensure that it's not another site requesting them. People will still be able to download and view images from your page, but other sites won't be able to steal them for use on their own pages. (https://support.cloudflare.com/hc/en-us/articles/200170026).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesHotlinkProtectionInput {
     /// ID of the zone setting.
     pub id: ZonesHotlinkProtectionId,
@@ -36317,7 +37532,8 @@ crate::runtime::string_enum!(
 /// HTTP2 enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesHttp2 {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36347,7 +37563,8 @@ crate::runtime::string_enum!(closed ZonesHttp2Id { Http2 = "http2" });
 /// HTTP2 enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesHttp2Input {
     /// ID of the zone setting.
     pub id: ZonesHttp2Id,
@@ -36371,7 +37588,8 @@ crate::runtime::string_enum!(open ZonesHttp2Value { On = "on", Off = "off" });
 /// HTTP3 enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesHttp3 {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36401,7 +37619,8 @@ crate::runtime::string_enum!(closed ZonesHttp3Id { Http3 = "http3" });
 /// HTTP3 enabled for this zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesHttp3Input {
     /// ID of the zone setting.
     pub id: ZonesHttp3Id,
@@ -36425,7 +37644,8 @@ crate::runtime::string_enum!(open ZonesHttp3Value { On = "on", Off = "off" });
 /// Image Resizing provides on-demand resizing, conversion and optimisation for images served through Cloudflare's network. Refer to the [Image Resizing documentation](https://developers.cloudflare.com/images/) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesImageResizing {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36457,7 +37677,8 @@ crate::runtime::string_enum!(
 /// Image Resizing provides on-demand resizing, conversion and optimisation for images served through Cloudflare's network. Refer to the [Image Resizing documentation](https://developers.cloudflare.com/images/) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesImageResizingInput {
     /// ID of the zone setting.
     pub id: ZonesImageResizingId,
@@ -36485,7 +37706,8 @@ crate::runtime::string_enum!(
 /// Enable IP Geolocation to have Cloudflare geolocate visitors to your website and pass the country code to you. (https://support.cloudflare.com/hc/en-us/articles/200168236).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesIpGeolocation {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36517,7 +37739,8 @@ crate::runtime::string_enum!(
 /// Enable IP Geolocation to have Cloudflare geolocate visitors to your website and pass the country code to you. (https://support.cloudflare.com/hc/en-us/articles/200168236).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesIpGeolocationInput {
     /// ID of the zone setting.
     pub id: ZonesIpGeolocationId,
@@ -36541,7 +37764,8 @@ crate::runtime::string_enum!(open ZonesIpGeolocationValue { On = "on", Off = "of
 /// Enable IPv6 on all subdomains that are Cloudflare enabled.  (https://support.cloudflare.com/hc/en-us/articles/200168586).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesIpv6 {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36571,7 +37795,8 @@ crate::runtime::string_enum!(closed ZonesIpv6Id { Ipv6 = "ipv6" });
 /// Enable IPv6 on all subdomains that are Cloudflare enabled.  (https://support.cloudflare.com/hc/en-us/articles/200168586).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesIpv6Input {
     /// ID of the zone setting.
     pub id: ZonesIpv6Id,
@@ -36595,7 +37820,8 @@ crate::runtime::string_enum!(open ZonesIpv6Value { Off = "off", On = "on" });
 /// Maximum size of an allowable upload.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesMaxUpload {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36626,7 +37852,8 @@ crate::runtime::string_enum!(closed ZonesMaxUploadId { MaxUpload = "max_upload" 
 /// Maximum size of an allowable upload.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesMaxUploadInput {
     /// identifier of the zone setting.
     pub id: ZonesMaxUploadId,
@@ -36635,7 +37862,8 @@ pub struct ZonesMaxUploadInput {
     pub value: f64,
 }
 #[cfg(feature = "zones")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesMessagesItem {
     pub code: i64,
     pub message: String,
@@ -36644,7 +37872,8 @@ pub struct ZonesMessagesItem {
 /// Only accepts HTTPS requests that use at least the TLS protocol version specified. For example, if TLS 1.1 is selected, TLS 1.0 connections will be rejected, while 1.1, 1.2, and 1.3 (if enabled) will be permitted.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesMinTlsVersion {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36676,7 +37905,8 @@ crate::runtime::string_enum!(
 /// Only accepts HTTPS requests that use at least the TLS protocol version specified. For example, if TLS 1.1 is selected, TLS 1.0 connections will be rejected, while 1.1, 1.2, and 1.3 (if enabled) will be permitted.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesMinTlsVersionInput {
     /// ID of the zone setting.
     pub id: ZonesMinTlsVersionId,
@@ -36706,7 +37936,8 @@ crate::runtime::string_enum!(
 /// Automatically minify certain assets for your website. Refer to [Using Cloudflare Auto Minify](https://support.cloudflare.com/hc/en-us/articles/200168196) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesMinify {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36736,7 +37967,8 @@ crate::runtime::string_enum!(closed ZonesMinifyId { Minify = "minify" });
 /// Automatically minify certain assets for your website. Refer to [Using Cloudflare Auto Minify](https://support.cloudflare.com/hc/en-us/articles/200168196) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesMinifyInput {
     /// Zone setting identifier.
     pub id: ZonesMinifyId,
@@ -36803,7 +38035,8 @@ crate::runtime::string_enum!(open ZonesMinifyValueJs { On = "on", Off = "off" })
 ///
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesMirage {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36836,7 +38069,8 @@ crate::runtime::string_enum!(closed ZonesMirageId { Mirage = "mirage" });
 ///
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesMirageInput {
     /// ID of the zone setting.
     pub id: ZonesMirageId,
@@ -36865,7 +38099,8 @@ crate::runtime::string_enum!(open ZonesMirageValue { On = "on", Off = "off" });
 ///
 /// Deprecated.
 #[deprecated(note = "deprecated by the API")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesMobileRedirect {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36905,7 +38140,8 @@ crate::runtime::string_enum!(
 ///
 /// Deprecated.
 #[deprecated(note = "deprecated by the API")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesMobileRedirectInput {
     /// Identifier of the zone setting.
     pub id: ZonesMobileRedirectId,
@@ -37293,6 +38529,7 @@ pub enum ZonesMultipleSettingsItem {
     Unknown(::serde_json::Value),
 }
 #[cfg(feature = "settings")]
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for ZonesMultipleSettingsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -37925,7 +39162,8 @@ impl ::serde::Serialize for ZonesMultipleSettingsItem {
 /// Enable Network Error Logging reporting on your zone. (Beta)
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesNel {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37955,7 +39193,8 @@ crate::runtime::string_enum!(closed ZonesNelId { Nel = "nel" });
 /// Enable Network Error Logging reporting on your zone. (Beta)
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesNelInput {
     /// Zone setting identifier.
     pub id: ZonesNelId,
@@ -37973,7 +39212,8 @@ pub struct ZonesNelValue {
 /// Enables the Opportunistic Encryption feature for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesOpportunisticEncryption {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38007,7 +39247,8 @@ crate::runtime::string_enum!(
 /// Enables the Opportunistic Encryption feature for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesOpportunisticEncryptionInput {
     /// ID of the zone setting.
     pub id: ZonesOpportunisticEncryptionId,
@@ -38035,7 +39276,8 @@ crate::runtime::string_enum!(
 /// Add an Alt-Svc header to all legitimate requests from Tor, allowing the connection to use our onion services instead of exit nodes.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesOpportunisticOnion {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38068,7 +39310,8 @@ crate::runtime::string_enum!(
 /// Add an Alt-Svc header to all legitimate requests from Tor, allowing the connection to use our onion services instead of exit nodes.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesOpportunisticOnionInput {
     /// ID of the zone setting.
     pub id: ZonesOpportunisticOnionId,
@@ -38096,7 +39339,8 @@ crate::runtime::string_enum!(
 /// Orange to Orange (O2O) allows zones on Cloudflare to CNAME to other zones also on Cloudflare.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesOrangeToOrange {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38128,7 +39372,8 @@ crate::runtime::string_enum!(
 /// Orange to Orange (O2O) allows zones on Cloudflare to CNAME to other zones also on Cloudflare.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesOrangeToOrangeInput {
     /// ID of the zone setting.
     pub id: ZonesOrangeToOrangeId,
@@ -38152,7 +39397,8 @@ crate::runtime::string_enum!(open ZonesOrangeToOrangeValue { On = "on", Off = "o
 /// Cloudflare will proxy customer error pages on any 502,504 errors on origin server instead of showing a default Cloudflare error page. This does not apply to 522 errors and is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesOriginErrorPagePassThru {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38185,7 +39431,8 @@ crate::runtime::string_enum!(
 /// Cloudflare will proxy customer error pages on any 502,504 errors on origin server instead of showing a default Cloudflare error page. This does not apply to 522 errors and is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesOriginErrorPagePassThruInput {
     /// ID of the zone setting.
     pub id: ZonesOriginErrorPagePassThruId,
@@ -38208,7 +39455,8 @@ crate::runtime::string_enum!(
     open ZonesOriginErrorPagePassThruValue { On = "on", Off = "off" }
 );
 #[cfg(feature = "pagerules")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesPageRule {
     /// The set of actions to perform if the targets of this rule match the request. Actions can redirect to another URL or override settings, but not both.
     pub actions: Vec<ZonesActionsItem>,
@@ -38231,7 +39479,8 @@ pub struct ZonesPageRule {
 /// Removes metadata and compresses your images for faster page load times. Basic (Lossless): Reduce the size of PNG, JPEG, and GIF files - no impact on visual quality. Basic + JPEG (Lossy): Further reduce the size of JPEG files for faster image loading. Larger JPEGs are converted to progressive images, loading a lower-resolution image first and ending in a higher-resolution version. Not recommended for hi-res photography sites.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesPolish {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38261,7 +39510,8 @@ crate::runtime::string_enum!(closed ZonesPolishId { Polish = "polish" });
 /// Removes metadata and compresses your images for faster page load times. Basic (Lossless): Reduce the size of PNG, JPEG, and GIF files - no impact on visual quality. Basic + JPEG (Lossy): Further reduce the size of JPEG files for faster image loading. Larger JPEGs are converted to progressive images, loading a lower-resolution image first and ending in a higher-resolution version. Not recommended for hi-res photography sites.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesPolishInput {
     /// ID of the zone setting.
     pub id: ZonesPolishId,
@@ -38289,7 +39539,8 @@ crate::runtime::string_enum!(
 /// Cloudflare will prefetch any URLs that are included in the response headers. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesPrefetchPreload {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38321,7 +39572,8 @@ crate::runtime::string_enum!(
 /// Cloudflare will prefetch any URLs that are included in the response headers. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesPrefetchPreloadInput {
     /// ID of the zone setting.
     pub id: ZonesPrefetchPreloadId,
@@ -38345,7 +39597,8 @@ crate::runtime::string_enum!(open ZonesPrefetchPreloadValue { On = "on", Off = "
 /// Maximum time between two read operations from origin.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesProxyReadTimeout {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38378,7 +39631,8 @@ crate::runtime::string_enum!(
 /// Maximum time between two read operations from origin.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesProxyReadTimeoutInput {
     /// ID of the zone setting.
     pub id: ZonesProxyReadTimeoutId,
@@ -38390,7 +39644,8 @@ pub struct ZonesProxyReadTimeoutInput {
 /// The value set for the Pseudo IPv4 setting.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesPseudoIpv4 {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38420,7 +39675,8 @@ crate::runtime::string_enum!(closed ZonesPseudoIpv4Id { PseudoIpv4 = "pseudo_ipv
 /// The value set for the Pseudo IPv4 setting.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesPseudoIpv4Input {
     /// Value of the Pseudo IPv4 setting.
     pub id: ZonesPseudoIpv4Id,
@@ -38450,7 +39706,8 @@ crate::runtime::string_enum!(
 ///
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesReplaceInsecureJs {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38483,7 +39740,8 @@ crate::runtime::string_enum!(
 ///
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesReplaceInsecureJsInput {
     /// ID of the zone setting.
     pub id: ZonesReplaceInsecureJsId,
@@ -38509,7 +39767,8 @@ crate::runtime::string_enum!(
 /// Enables or disables buffering of responses from the proxied server. Cloudflare may buffer the whole payload to deliver it at once to the client versus allowing it to be delivered in chunks. By default, the proxied server streams directly and is not buffered by Cloudflare. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesResponseBuffering {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38541,7 +39800,8 @@ crate::runtime::string_enum!(
 /// Enables or disables buffering of responses from the proxied server. Cloudflare may buffer the whole payload to deliver it at once to the client versus allowing it to be delivered in chunks. By default, the proxied server streams directly and is not buffered by Cloudflare. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesResponseBufferingInput {
     /// ID of the zone setting.
     pub id: ZonesResponseBufferingId,
@@ -38564,7 +39824,8 @@ crate::runtime::string_enum!(
     open ZonesResponseBufferingValue { On = "on", Off = "off" }
 );
 #[cfg(feature = "zones")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38583,7 +39844,8 @@ pub struct ZonesResultInfo {
 /// Rocket Loader is a general-purpose asynchronous JavaScript optimisation that prioritises rendering your content while loading your site's Javascript asynchronously. Turning on Rocket Loader will immediately improve a web page's rendering time sometimes measured as Time to First Paint (TTFP), and also the `window.onload` time (assuming there is JavaScript on the page). This can have a positive impact on your Google search ranking. When turned on, Rocket Loader will automatically defer the loading of all Javascript referenced in your HTML, with no configuration required. Refer to [Understanding Rocket Loader](https://support.cloudflare.com/hc/articles/200168056) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesRocketLoader {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38615,7 +39877,8 @@ crate::runtime::string_enum!(
 /// Rocket Loader is a general-purpose asynchronous JavaScript optimisation that prioritises rendering your content while loading your site's Javascript asynchronously. Turning on Rocket Loader will immediately improve a web page's rendering time sometimes measured as Time to First Paint (TTFP), and also the `window.onload` time (assuming there is JavaScript on the page). This can have a positive impact on your Google search ranking. When turned on, Rocket Loader will automatically defer the loading of all Javascript referenced in your HTML, with no configuration required. Refer to [Understanding Rocket Loader](https://support.cloudflare.com/hc/articles/200168056) for more information.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesRocketLoaderInput {
     /// ID of the zone setting.
     pub id: ZonesRocketLoaderId,
@@ -38636,7 +39899,8 @@ pub enum ZonesRocketLoaderValue {
 #[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesRocketLoaderValue { On = "on", Off = "off" });
 #[cfg(feature = "pagerules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesRoute {
     /// The timestamp of when the override was last modified.
     #[serde(
@@ -38652,7 +39916,8 @@ pub struct ZonesRoute {
     pub value: Option<ZonesRouteValue>,
 }
 #[cfg(feature = "pagerules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesRouteInput {
     /// The type of route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38696,7 +39961,8 @@ crate::runtime::string_enum!(
     open ZonesRouteValueType { Temporary = "temporary", Permanent = "permanent" }
 );
 #[cfg(feature = "pagerules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesSchemasApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
@@ -38705,7 +39971,8 @@ pub struct ZonesSchemasApiResponseSingleIdResult {
 /// [Automatic Platform Optimization for WordPress](https://developers.cloudflare.com/automatic-platform-optimization/) serves your WordPress site from Cloudflare's edge network and caches third-party fonts.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesSchemasAutomaticPlatformOptimization {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38737,7 +40004,8 @@ crate::runtime::string_enum!(
 /// [Automatic Platform Optimization for WordPress](https://developers.cloudflare.com/automatic-platform-optimization/) serves your WordPress site from Cloudflare's edge network and caches third-party fonts.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesSchemasAutomaticPlatformOptimizationInput {
     /// ID of the zone setting.
     pub id: ZonesSchemasAutomaticPlatformOptimizationId,
@@ -38747,7 +40015,8 @@ pub struct ZonesSchemasAutomaticPlatformOptimizationInput {
 /// Cloudflare security header for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesSecurityHeader {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38778,7 +40047,8 @@ crate::runtime::string_enum!(
 /// Cloudflare security header for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesSecurityHeaderInput {
     /// ID of the zone's security header.
     pub id: ZonesSecurityHeaderId,
@@ -38817,7 +40087,8 @@ pub struct ZonesSecurityHeaderValueStrictTransportSecurity {
 /// Choose the appropriate security profile for your website, which will automatically adjust each of the security settings. If you choose to customize an individual security setting, the profile will become Custom. (https://support.cloudflare.com/hc/en-us/articles/200170056).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesSecurityLevel {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38849,7 +40120,8 @@ crate::runtime::string_enum!(
 /// Choose the appropriate security profile for your website, which will automatically adjust each of the security settings. If you choose to customize an individual security setting, the profile will become Custom. (https://support.cloudflare.com/hc/en-us/articles/200170056).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesSecurityLevelInput {
     /// ID of the zone setting.
     pub id: ZonesSecurityLevelId,
@@ -38884,7 +40156,8 @@ crate::runtime::string_enum!(
 /// If there is sensitive content on your website that you want visible to real visitors, but that you want to hide from suspicious visitors, all you have to do is wrap the content with Cloudflare SSE tags. Wrap any content that you want to be excluded from suspicious visitors in the following SSE tags: <!--sse--><!--/sse-->. For example: <!--sse-->  Bad visitors won't see my phone number, 555-555-5555 <!--/sse-->. Note: SSE only will work with HTML. If you have HTML minification enabled, you won't see the SSE tags in your HTML source when it's served through Cloudflare. SSE will still function in this case, as Cloudflare's HTML minification and SSE functionality occur on-the-fly as the resource moves through our network to the visitor's computer. (https://support.cloudflare.com/hc/en-us/articles/200170036).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesServerSideExclude {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38916,7 +40189,8 @@ crate::runtime::string_enum!(
 /// If there is sensitive content on your website that you want visible to real visitors, but that you want to hide from suspicious visitors, all you have to do is wrap the content with Cloudflare SSE tags. Wrap any content that you want to be excluded from suspicious visitors in the following SSE tags: <!--sse--><!--/sse-->. For example: <!--sse-->  Bad visitors won't see my phone number, 555-555-5555 <!--/sse-->. Note: SSE only will work with HTML. If you have HTML minification enabled, you won't see the SSE tags in your HTML source when it's served through Cloudflare. SSE will still function in this case, as Cloudflare's HTML minification and SSE functionality occur on-the-fly as the resource moves through our network to the visitor's computer. (https://support.cloudflare.com/hc/en-us/articles/200170036).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesServerSideExcludeInput {
     /// ID of the zone setting.
     pub id: ZonesServerSideExcludeId,
@@ -39677,6 +40951,7 @@ impl<'de> ::serde::Deserialize<'de> for ZonesSetting {
     }
 }
 #[cfg(feature = "settings")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for ZonesSetting {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -40168,6 +41443,7 @@ pub enum ZonesSettingInput {
     Unknown(::serde_json::Value),
 }
 #[cfg(feature = "settings")]
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for ZonesSettingInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -40800,7 +42076,8 @@ impl ::serde::Serialize for ZonesSettingInput {
 /// Allow SHA1 support.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesSha1Support {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40830,7 +42107,8 @@ crate::runtime::string_enum!(closed ZonesSha1SupportId { Sha1Support = "sha1_sup
 /// Allow SHA1 support.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesSha1SupportInput {
     /// Zone setting identifier.
     pub id: ZonesSha1SupportId,
@@ -40854,7 +42132,8 @@ crate::runtime::string_enum!(open ZonesSha1SupportValue { Off = "off", On = "on"
 /// Cloudflare will treat files with the same query strings as the same file in cache, regardless of the order of the query strings. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesSortQueryStringForCache {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40887,7 +42166,8 @@ crate::runtime::string_enum!(
 /// Cloudflare will treat files with the same query strings as the same file in cache, regardless of the order of the query strings. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesSortQueryStringForCacheInput {
     /// ID of the zone setting.
     pub id: ZonesSortQueryStringForCacheId,
@@ -40913,7 +42193,8 @@ crate::runtime::string_enum!(
 /// SSL encrypts your visitor's connection and safeguards credit card numbers and other personal data to and from your website. SSL can take up to 5 minutes to fully activate. Requires Cloudflare active on your root domain or www domain. Off: no SSL between the visitor and Cloudflare, and no SSL between Cloudflare and your web server  (all HTTP traffic). Flexible: SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, but no SSL between Cloudflare and your web server. You don't need to have an SSL cert on your web server, but your vistors will still see the site as being HTTPS enabled. Full:  SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have your own SSL cert or self-signed cert at the very least. Full (Strict): SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have a valid SSL certificate installed on your web server. This certificate must be signed by a certificate authority, have an expiration date in the future, and respond for the request domain name (hostname). (https://support.cloudflare.com/hc/en-us/articles/200170416).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesSsl {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40944,7 +42225,8 @@ crate::runtime::string_enum!(closed ZonesSslId { Ssl = "ssl" });
 /// SSL encrypts your visitor's connection and safeguards credit card numbers and other personal data to and from your website. SSL can take up to 5 minutes to fully activate. Requires Cloudflare active on your root domain or www domain. Off: no SSL between the visitor and Cloudflare, and no SSL between Cloudflare and your web server  (all HTTP traffic). Flexible: SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, but no SSL between Cloudflare and your web server. You don't need to have an SSL cert on your web server, but your vistors will still see the site as being HTTPS enabled. Full:  SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have your own SSL cert or self-signed cert at the very least. Full (Strict): SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have a valid SSL certificate installed on your web server. This certificate must be signed by a certificate authority, have an expiration date in the future, and respond for the request domain name (hostname). (https://support.cloudflare.com/hc/en-us/articles/200170416).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesSslInput {
     /// ID of the zone setting.
     pub id: ZonesSslId,
@@ -41080,7 +42362,8 @@ impl ::serde::Serialize for ZonesTarget {
 /// Only allows TLS1.2.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesTls12Only {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41110,7 +42393,8 @@ crate::runtime::string_enum!(closed ZonesTls12OnlyId { Tls12Only = "tls_1_2_only
 /// Only allows TLS1.2.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesTls12OnlyInput {
     /// Zone setting identifier.
     pub id: ZonesTls12OnlyId,
@@ -41134,7 +42418,8 @@ crate::runtime::string_enum!(open ZonesTls12OnlyValue { Off = "off", On = "on" }
 /// Enables Crypto TLS 1.3 feature for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesTls13 {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41165,7 +42450,8 @@ crate::runtime::string_enum!(closed ZonesTls13Id { Tls13 = "tls_1_3" });
 /// Enables Crypto TLS 1.3 feature for a zone.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesTls13Input {
     /// ID of the zone setting.
     pub id: ZonesTls13Id,
@@ -41195,7 +42481,8 @@ crate::runtime::string_enum!(
 /// TLS Client Auth requires Cloudflare to connect to your origin server using a client certificate (Enterprise Only).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesTlsClientAuth {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41227,7 +42514,8 @@ crate::runtime::string_enum!(
 /// TLS Client Auth requires Cloudflare to connect to your origin server using a client certificate (Enterprise Only).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesTlsClientAuthInput {
     /// ID of the zone setting.
     pub id: ZonesTlsClientAuthId,
@@ -41251,7 +42539,8 @@ crate::runtime::string_enum!(open ZonesTlsClientAuthValue { On = "on", Off = "of
 /// Allows customer to continue to use True Client IP (Akamai feature) in the headers we send to the origin. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesTrueClientIpHeader {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41283,7 +42572,8 @@ crate::runtime::string_enum!(
 /// Allows customer to continue to use True Client IP (Akamai feature) in the headers we send to the origin. This is limited to Enterprise Zones.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesTrueClientIpHeaderInput {
     /// ID of the zone setting.
     pub id: ZonesTrueClientIpHeaderId,
@@ -41358,7 +42648,8 @@ crate::runtime::string_enum!(closed ZonesUrlTargetTarget { Url = "url" });
 /// The WAF examines HTTP requests to your website.  It inspects both GET and POST requests and applies rules to help filter out illegitimate traffic from legitimate website visitors. The Cloudflare WAF inspects website addresses or URLs to detect anything out of the ordinary. If the Cloudflare WAF determines suspicious user behavior, then the WAF will 'challenge' the web visitor with a page that asks them to submit a CAPTCHA successfully  to continue their action. If the challenge is failed, the action will be stopped. What this means is that Cloudflare's WAF will block any traffic identified as illegitimate before it reaches your origin web server. (https://support.cloudflare.com/hc/en-us/articles/200172016).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesWaf {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41388,7 +42679,8 @@ crate::runtime::string_enum!(closed ZonesWafId { Waf = "waf" });
 /// The WAF examines HTTP requests to your website.  It inspects both GET and POST requests and applies rules to help filter out illegitimate traffic from legitimate website visitors. The Cloudflare WAF inspects website addresses or URLs to detect anything out of the ordinary. If the Cloudflare WAF determines suspicious user behavior, then the WAF will 'challenge' the web visitor with a page that asks them to submit a CAPTCHA successfully  to continue their action. If the challenge is failed, the action will be stopped. What this means is that Cloudflare's WAF will block any traffic identified as illegitimate before it reaches your origin web server. (https://support.cloudflare.com/hc/en-us/articles/200172016).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesWafInput {
     /// ID of the zone setting.
     pub id: ZonesWafId,
@@ -41412,7 +42704,8 @@ crate::runtime::string_enum!(open ZonesWafValue { On = "on", Off = "off" });
 /// When the client requesting the image supports the WebP image codec, and WebP offers a performance advantage over the original image format, Cloudflare will serve a WebP version of the original image.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesWebp {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41442,7 +42735,8 @@ crate::runtime::string_enum!(closed ZonesWebpId { Webp = "webp" });
 /// When the client requesting the image supports the WebP image codec, and WebP offers a performance advantage over the original image format, Cloudflare will serve a WebP version of the original image.
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesWebpInput {
     /// ID of the zone setting.
     pub id: ZonesWebpId,
@@ -41466,7 +42760,8 @@ crate::runtime::string_enum!(open ZonesWebpValue { Off = "off", On = "on" });
 /// WebSockets are open connections sustained between the client and the origin server. Inside a WebSockets connection, the client and the origin can pass data back and forth without having to reestablish sessions. This makes exchanging data within a WebSockets connection fast. WebSockets are often used for real-time applications such as live chat and gaming. For more information refer to [Can I use Cloudflare with Websockets](https://support.cloudflare.com/hc/en-us/articles/200169466-Can-I-use-Cloudflare-with-WebSockets-).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesWebsockets {
     /// Whether or not this setting can be modified for this zone (based on your Cloudflare plan level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41496,7 +42791,8 @@ crate::runtime::string_enum!(closed ZonesWebsocketsId { Websockets = "websockets
 /// WebSockets are open connections sustained between the client and the origin server. Inside a WebSockets connection, the client and the origin can pass data back and forth without having to reestablish sessions. This makes exchanging data within a WebSockets connection fast. WebSockets are often used for real-time applications such as live chat and gaming. For more information refer to [Can I use Cloudflare with Websockets](https://support.cloudflare.com/hc/en-us/articles/200169466-Can-I-use-Cloudflare-with-WebSockets-).
 ///
 /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesWebsocketsInput {
     /// ID of the zone setting.
     pub id: ZonesWebsocketsId,
@@ -41517,7 +42813,8 @@ pub enum ZonesWebsocketsValue {
 #[cfg(feature = "settings")]
 crate::runtime::string_enum!(open ZonesWebsocketsValue { Off = "off", On = "on" });
 #[cfg(feature = "zones")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesZone {
     /// The account the zone belongs to
     pub account: ZonesZoneAccount,
@@ -41557,7 +42854,8 @@ pub struct ZonesZone {
 }
 #[cfg(feature = "zones")]
 /// The account the zone belongs to
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesZoneAccount {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41568,7 +42866,8 @@ pub struct ZonesZoneAccount {
 }
 #[cfg(feature = "zones")]
 /// Metadata about the zone
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesZoneMeta {
     /// The zone is only configured for CDN
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41593,7 +42892,8 @@ pub struct ZonesZoneMeta {
 }
 #[cfg(feature = "zones")]
 /// The owner of the zone
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZonesZoneOwner {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42400,6 +43700,7 @@ impl<'de> ::serde::Deserialize<'de> for ZonesZoneSettingsResponseCollectionResul
     }
 }
 #[cfg(feature = "settings")]
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for ZonesZoneSettingsResponseCollectionResultItem {
     fn serialize<S: ::serde::Serializer>(
         &self,

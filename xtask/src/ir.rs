@@ -73,6 +73,10 @@ pub struct TypeDef {
     pub deprecated: bool,
     /// The Cargo features whose calls use this type; none when no call does (then it is not emitted).
     pub features: Vec<String>,
+    /// Reached from what calls send (parameters, bodies): it needs `Serialize`.
+    pub sent: bool,
+    /// Reached from what calls receive (responses): it needs `Deserialize`.
+    pub received: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -77,7 +77,8 @@ pub struct ActivationCheckUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ActivationCheckUpdateResponse {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]

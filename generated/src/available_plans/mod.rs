@@ -143,7 +143,8 @@ pub struct AvailablePlanGetParams {
 /// What `get()` returns.
 pub type AvailablePlanGetResponse = crate::types::BillSubsApiAvailableRatePlan;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AvailablePlanListResponse {
     pub errors: Vec<crate::types::BillSubsApiMessagesItem>,
     pub messages: Vec<crate::types::BillSubsApiMessagesItem>,

@@ -257,7 +257,8 @@ pub type CertificateGetResponse = ::std::collections::BTreeMap<
 >;
 /// What `delete()` returns.
 pub type CertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesCertificateResponseSingleIdResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateCreateBody {
     /// The Certificate Signing Request (CSR). Must be newline-encoded.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -454,7 +454,8 @@ pub type CfdTunnelGetResponse = crate::types::TunnelTunnelResponseSingleResult;
 pub type CfdTunnelDeleteResponse = crate::types::TunnelTunnelResponseSingleResult;
 /// What `edit()` returns.
 pub type CfdTunnelEditResponse = crate::types::TunnelTunnelResponseSingleResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CfdTunnelCreateBody {
     /// Indicates if this is a locally or remotely configured tunnel. If `local`, manage the tunnel using a YAML file on the origin machine. If `cloudflare`, manage the tunnel on the Zero Trust dashboard or using the [Cloudflare Tunnel configuration](https://api.cloudflare.com/#cloudflare-tunnel-configuration-properties) endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -465,7 +466,8 @@ pub struct CfdTunnelCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_secret: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CfdTunnelEditBody {
     /// A user-friendly name for a tunnel.
     #[serde(default, skip_serializing_if = "Option::is_none")]

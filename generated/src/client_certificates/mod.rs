@@ -374,7 +374,8 @@ pub type ClientCertificateGetResponse = crate::types::TlsCertificatesAndHostname
 pub type ClientCertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesClientCertificate;
 /// What `edit()` returns.
 pub type ClientCertificateEditResponse = crate::types::TlsCertificatesAndHostnamesClientCertificate;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ClientCertificateCreateBody {
     /// The Certificate Signing Request (CSR). Must be newline-encoded.
     pub csr: String,

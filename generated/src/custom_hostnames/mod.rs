@@ -416,7 +416,8 @@ pub type CustomHostnameCreateResponse = crate::types::TlsCertificatesAndHostname
 pub type CustomHostnameGetResponse = crate::types::TlsCertificatesAndHostnamesCustomHostname;
 /// What `edit()` returns.
 pub type CustomHostnameEditResponse = crate::types::TlsCertificatesAndHostnamesCustomHostname;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomHostnameCreateBody {
     /// These are per-hostname (customer) settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -426,13 +427,15 @@ pub struct CustomHostnameCreateBody {
     /// SSL properties used when creating the custom hostname.
     pub ssl: crate::types::TlsCertificatesAndHostnamesSslpost,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CustomHostnameDeleteResponse {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomHostnameEditBody {
     /// These are per-hostname (customer) settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -426,14 +426,16 @@ pub type CustomPageCustomPagesForAZoneUpdateACustomPageResponse = ::std::collect
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomPageCustomPagesForAZoneUpdateACustomPageBody {
     /// The custom page state.
     pub state: crate::types::CustomPagesState,
     /// The URL associated with the custom page.
     pub url: String,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomPageUpdateBody {
     /// The custom page state.
     pub state: crate::types::CustomPagesState,

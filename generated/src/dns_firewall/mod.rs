@@ -367,7 +367,8 @@ pub type DnsFirewallCreateResponse = crate::types::DnsFirewallDnsFirewall;
 pub type DnsFirewallGetResponse = crate::types::DnsFirewallDnsFirewall;
 /// What `edit()` returns.
 pub type DnsFirewallEditResponse = crate::types::DnsFirewallDnsFirewall;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsFirewallCreateBody {
     /// Attack mitigation settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -397,7 +398,8 @@ pub struct DnsFirewallCreateBody {
     pub retries: Option<f64>,
     pub upstream_ips: Vec<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsFirewallDeleteResponse {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -657,12 +657,14 @@ pub type DnsRecordGetResponse = crate::types::DnsRecordsDnsRecord;
 pub type DnsRecordUpdateResponse = crate::types::DnsRecordsDnsRecord;
 /// What `edit()` returns.
 pub type DnsRecordEditResponse = crate::types::DnsRecordsDnsRecord;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DnsRecordDeleteResponseResult>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordDeleteResponseResult {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]

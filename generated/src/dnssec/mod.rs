@@ -188,7 +188,8 @@ pub type DnssecGetResponse = crate::types::DnssecDnssec;
 pub type DnssecDeleteResponse = String;
 /// What `edit()` returns.
 pub type DnssecEditResponse = crate::types::DnssecDnssec;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnssecEditBody {
     /// If true, multi-signer DNSSEC is enabled on the zone, allowing multiple
     /// providers to serve a DNSSEC-signed zone at the same time.

@@ -554,12 +554,14 @@ pub type FilterGetResponse = crate::types::FirewallFilter;
 pub type FilterFiltersUpdateAFilterResponse = crate::types::FirewallFilter;
 /// What `filters_delete_a_filter()` returns.
 pub type FilterFiltersDeleteAFilterResponse = crate::types::FirewallFilterDeleteResponseSingleResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FilterCreateBody {
     /// The filter expression. For more information, refer to [Expressions](https://developers.cloudflare.com/ruleset-engine/rules-language/expressions/).
     pub expression: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FilterDeleteBody {
     /// The unique identifier of the filter.
     ///
@@ -567,7 +569,8 @@ pub struct FilterDeleteBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FilterUpdateBody {
     /// The unique identifier of the resource.
     ///

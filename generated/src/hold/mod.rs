@@ -191,7 +191,8 @@ pub struct HoldDeleteParams {
     /// Query parameter `hold_after`.
     pub hold_after: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HoldCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,
@@ -200,12 +201,14 @@ pub struct HoldCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_subdomains: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HoldDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<HoldDeleteResponseResult>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HoldDeleteResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,
@@ -214,7 +217,8 @@ pub struct HoldDeleteResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_subdomains: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HoldGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,

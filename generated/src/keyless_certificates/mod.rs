@@ -344,7 +344,8 @@ pub type KeylessCertificateGetResponse = crate::types::TlsCertificatesAndHostnam
 pub type KeylessCertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesKeylessResponseSingleIdResult;
 /// What `edit()` returns.
 pub type KeylessCertificateEditResponse = crate::types::TlsCertificatesAndHostnamesBase;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct KeylessCertificateCreateBody {
     /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -362,7 +363,8 @@ pub struct KeylessCertificateCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<crate::types::TlsCertificatesAndHostnamesKeylessTunnel>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct KeylessCertificateEditBody {
     /// Whether or not the Keyless SSL is on or off.
     ///

@@ -131,19 +131,22 @@ pub struct ManagedHeaderEditParams {
     /// The request body.
     pub body: ManagedHeaderEditBody,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ManagedHeaderEditBody {
     pub managed_request_headers: Vec<crate::types::RulesetsRequestModel>,
     pub managed_response_headers: Vec<crate::types::RulesetsRequestModel>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedHeaderEditResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_request_headers: Option<Vec<crate::types::RulesetsResponseModel>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_response_headers: Option<Vec<crate::types::RulesetsResponseModel>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedHeaderGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_request_headers: Option<Vec<crate::types::RulesetsRequestModel>>,

@@ -392,6 +392,7 @@ pub enum MemberCreateBody {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for MemberCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,

@@ -309,7 +309,8 @@ pub struct MembershipDeleteParams {
 pub type MembershipUserSAccountMembershipsMembershipDetailsResponse = crate::types::IamMembershipWithPolicies;
 /// What `update()` returns.
 pub type MembershipUpdateResponse = crate::types::IamMembershipWithPolicies;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MembershipDeleteResponse {
     /// Membership identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -361,7 +362,8 @@ crate::runtime::string_enum!(
     = "rejected" }
 );
 pub type MembershipGetResponse = ::serde_json::Value;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MembershipUpdateBody {
     /// Whether to accept or reject this account invitation.
     pub status: MembershipUpdateBodyStatus,

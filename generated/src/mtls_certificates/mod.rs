@@ -286,7 +286,8 @@ pub type MtlsCertificateCreateResponse = crate::types::TlsCertificatesAndHostnam
 pub type MtlsCertificateGetResponse = crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateObject;
 /// What `delete()` returns.
 pub type MtlsCertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateObject;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MtlsCertificateCreateBody {
     /// Indicates whether the certificate is a CA or leaf certificate.
     pub ca: bool,

@@ -296,7 +296,8 @@ pub type OriginTlsClientAuthDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OriginTlsClientAuthCreateBody {
     /// The zone's leaf certificate.
     pub certificate: String,

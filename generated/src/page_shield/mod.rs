@@ -164,7 +164,8 @@ pub struct PageShieldUpdateParams {
 pub type PageShieldGetResponse = crate::types::PageShieldGetZoneSettingsResponse;
 /// What `update()` returns.
 pub type PageShieldUpdateResponse = crate::types::PageShieldUpdateZoneSettingsResponse;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageShieldUpdateBody {
     /// When true, indicates that Page Shield is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -461,7 +461,8 @@ pub type PageruleEditResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageruleCreateBody {
     /// The set of actions to perform if the targets of this rule match the request. Actions can redirect to another URL or override settings, but not both.
     pub actions: Vec<crate::types::ZonesActionsItem2>,
@@ -474,7 +475,8 @@ pub struct PageruleCreateBody {
     /// The rule targets to evaluate on each request.
     pub targets: Vec<crate::types::ZonesTarget>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageruleEditBody {
     /// The set of actions to perform if the targets of this rule match the request. Actions can redirect to another URL or override settings, but not both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -539,7 +541,8 @@ pub enum PageruleListParamsStatus {
 crate::runtime::string_enum!(
     open PageruleListParamsStatus { Active = "active", Disabled = "disabled" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageruleUpdateBody {
     /// The set of actions to perform if the targets of this rule match the request. Actions can redirect to another URL or override settings, but not both.
     pub actions: Vec<crate::types::ZonesActionsItem2>,

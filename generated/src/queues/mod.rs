@@ -356,7 +356,8 @@ pub struct QueueDeleteParams {
     pub body: Option<::serde_json::Value>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueCreateResponse {
     pub errors: Vec<crate::types::MqMessagesItem>,
     pub messages: Vec<crate::types::MqMessagesItem>,
@@ -367,7 +368,8 @@ pub struct QueueCreateResponse {
     pub result_info: Option<crate::types::MqResultInfo>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueDeleteResponse {
     pub errors: Vec<crate::types::MqMessagesItem>,
     pub messages: Vec<crate::types::MqMessagesItem>,
@@ -378,7 +380,8 @@ pub struct QueueDeleteResponse {
     pub result_info: Option<crate::types::MqResultInfo>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueGetResponse {
     pub errors: Vec<crate::types::MqMessagesItem>,
     pub messages: Vec<crate::types::MqMessagesItem>,
@@ -389,7 +392,8 @@ pub struct QueueGetResponse {
     pub result_info: Option<crate::types::MqResultInfo>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `errors`, `messages`, `result_info`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueListResponse {
     pub errors: ::serde_json::Value,
     pub messages: ::serde_json::Value,
@@ -399,7 +403,8 @@ pub struct QueueListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<QueueListResponseResultInfo>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueListResponseResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<::serde_json::Value>,
@@ -413,7 +418,8 @@ pub struct QueueListResponseResultInfo {
     pub total_pages: Option<::serde_json::Value>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueUpdateResponse {
     pub errors: Vec<crate::types::MqMessagesItem>,
     pub messages: Vec<crate::types::MqMessagesItem>,

@@ -558,7 +558,8 @@ pub type RulesetDeleteResponse = ();
 pub type RulesetListZoneRulesetsResponse = Vec<RulesetListZoneRulesetsResponseItem>;
 /// What `delete_zone_ruleset()` returns.
 pub type RulesetDeleteZoneRulesetResponse = ();
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetCreateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -573,7 +574,8 @@ pub struct RulesetCreateBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetCreateResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -593,7 +595,8 @@ pub struct RulesetCreateResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetCreateZoneRulesetBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -608,7 +611,8 @@ pub struct RulesetCreateZoneRulesetBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetCreateZoneRulesetResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -628,7 +632,8 @@ pub struct RulesetCreateZoneRulesetResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetGetResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -648,7 +653,8 @@ pub struct RulesetGetResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetGetZoneRulesetResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -668,7 +674,8 @@ pub struct RulesetGetZoneRulesetResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetListResponseItem {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -686,7 +693,8 @@ pub struct RulesetListResponseItem {
     /// The phase of the ruleset.
     pub phase: crate::types::RulesetsRulesetPhase,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetListZoneRulesetsResponseItem {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -704,7 +712,8 @@ pub struct RulesetListZoneRulesetsResponseItem {
     /// The phase of the ruleset.
     pub phase: crate::types::RulesetsRulesetPhase,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetUpdateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -722,7 +731,8 @@ pub struct RulesetUpdateBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetUpdateResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -742,7 +752,8 @@ pub struct RulesetUpdateResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetUpdateZoneRulesetBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -760,7 +771,8 @@ pub struct RulesetUpdateZoneRulesetBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetUpdateZoneRulesetResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]

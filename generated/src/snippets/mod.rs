@@ -295,7 +295,8 @@ pub type SnippetGetResponse = crate::types::SnippetsSnippet;
 pub type SnippetUpdateResponse = crate::types::SnippetsSnippet;
 /// What `delete()` returns.
 pub type SnippetDeleteResponse = crate::types::SnippetsApiResponseCommon;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SnippetUpdateBodyMetadata {
     /// Main module name of uploaded snippet
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -285,7 +285,8 @@ pub type SubscriptionUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SubscriptionDeleteResponse {
     /// Subscription identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]

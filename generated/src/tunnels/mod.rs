@@ -373,7 +373,8 @@ pub type TunnelCreateResponse = crate::types::TunnelArgoTunnel;
 pub type TunnelGetResponse = crate::types::TunnelArgoTunnel;
 /// What `delete()` returns.
 pub type TunnelDeleteResponse = crate::types::TunnelArgoTunnel;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TunnelCreateBody {
     /// A user-friendly name for a tunnel.
     pub name: String,

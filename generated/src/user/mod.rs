@@ -152,7 +152,8 @@ pub struct UserEditParams {
 pub type UserGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type UserEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UserEditBody {
     /// The country in which the user lives.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -428,12 +428,14 @@ pub type WarpConnectorGetResponse = crate::types::TunnelTunnelResponseSingleResu
 pub type WarpConnectorDeleteResponse = crate::types::TunnelTunnelResponseSingleResult;
 /// What `edit()` returns.
 pub type WarpConnectorEditResponse = crate::types::TunnelTunnelResponseSingleResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WarpConnectorCreateBody {
     /// A user-friendly name for a tunnel.
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WarpConnectorEditBody {
     /// A user-friendly name for a tunnel.
     #[serde(default, skip_serializing_if = "Option::is_none")]

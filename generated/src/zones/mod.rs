@@ -361,7 +361,8 @@ pub type ZoneGetResponse = crate::types::ZonesZone;
 pub type ZoneDeleteResponse = Option<crate::types::ZonesApiResponseSingleIdResult>;
 /// What `edit()` returns.
 pub type ZoneEditResponse = crate::types::ZonesZone;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZoneCreateBody {
     pub account: ZoneCreateBodyAccount,
     /// The domain name
@@ -371,13 +372,15 @@ pub struct ZoneCreateBody {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::types::ZonesType>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZoneCreateBodyAccount {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZoneEditBody {
     /// (Deprecated) Please use the `/zones/{zone_id}/subscription` API
     /// to update a zone's plan. Changing this value will create/cancel
@@ -400,7 +403,8 @@ pub struct ZoneEditBody {
 /// to update a zone's plan. Changing this value will create/cancel
 /// associated subscriptions. To view available plans for this zone,
 /// see Zone Plans.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZoneEditBodyPlan {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -484,7 +488,8 @@ crate::runtime::string_enum!(
     open ZoneListParamsStatus { Initializing = "initializing", Pending = "pending",
     Active = "active", Moved = "moved" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneListResponse {
     pub errors: Vec<crate::types::ZonesMessagesItem>,
     pub messages: Vec<crate::types::ZonesMessagesItem>,

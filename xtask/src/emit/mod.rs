@@ -515,7 +515,10 @@ fn features_table(api: &Api) -> String {
         "\n# One feature per product (top-level resource): enable the ones you call. `full` enables all.\n\
          [features]\ndefault = []\n\
          # Trust the operating system's certificate store (e.g. a corporate CA) in addition to the bundled \
-         Mozilla roots.\nnative-roots = [\"reqwest/rustls-tls-native-roots\"]\n",
+         Mozilla roots.\nnative-roots = [\"reqwest/rustls-tls-native-roots\"]\n\
+         # Every type both `Serialize` and `Deserialize` (for mock servers and caches). Without it, a type calls \
+         only send is `Serialize`\n# and one they only receive is `Deserialize`, which compiles faster.\n\
+         all-serde = []\n",
     );
     table.push_str(&format!("full = [{}]\n", quoted(&mut api.features.keys())));
     for (feature, needs) in &api.features {

@@ -130,10 +130,12 @@ pub fn type_def(
             });
             let default = defaultable.contains(&def.path).then(|| quote!(Default,));
             let deprecated = deprecated_attr(def.deprecated);
+            let (serde, other_serde) = serde_derives(def);
             quote! {
                 #doc
                 #deprecated
-                #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, #default #serde)]
+                #other_serde
                 pub struct #name { #(#fields)* #extra }
             }
         }
@@ -163,12 +165,40 @@ pub fn type_def(
                 }
             }
         }
-        TypeKind::Union(union) => union_def(&doc, &def.path, union, !buffered.contains(&def.path)),
+        TypeKind::Union(union) => union_def(&doc, def, union, !buffered.contains(&def.path)),
         TypeKind::Alias(ty) => {
             let ty = rust_type(ty, true, here);
             quote! { #doc pub type #name = #ty; }
         }
     }
+}
+
+/// The feature that gives every type both `Serialize` and `Deserialize` (for mocks and caches).
+const ALL_SERDE: &str = "all-serde";
+
+/// serde's derives for a type: the half its calls need (`Serialize` for what is sent, `Deserialize` for what is
+/// received; they are a large share of the crate's compile time), then the other half under `all-serde`.
+fn serde_derives(def: &TypeDef) -> (TokenStream, Option<TokenStream>) {
+    let both = !def.sent && !def.received;
+    let mut derives = Vec::new();
+    let mut gated = Vec::new();
+    for (needed, derive) in [
+        (def.sent, quote!(::serde::Serialize)),
+        (def.received, quote!(::serde::Deserialize)),
+    ] {
+        if needed || both {
+            derives.push(derive);
+        } else {
+            gated.push(derive);
+        }
+    }
+    let gated = (!gated.is_empty()).then(|| quote!(#[cfg_attr(feature = #ALL_SERDE, derive(#(#gated),*))]));
+    (quote!(#(#derives),*), gated)
+}
+
+/// `#[cfg(feature = "all-serde")]` on a hand-written serde impl the type's calls do not need.
+fn serde_impl_gate(needed: bool) -> Option<TokenStream> {
+    (!needed).then(|| quote!(#[cfg(feature = #ALL_SERDE)]))
 }
 
 /// `#[deprecated]` for what the spec marks deprecated, so users' builds point at each use.
@@ -222,7 +252,13 @@ fn field(f: &Field, here: &[String]) -> TokenStream {
 /// A union with a hand-rolled `Deserialize`. With `raw_text`, unions decided by a tag or by presence keep the
 /// value as raw JSON text and decode the chosen variant from it (see the runtime's `union` module); otherwise,
 /// and for unions decided by kind, the value is buffered as a `serde_json::Value`.
-fn union_def(doc: &TokenStream, path: &TypePath, union: &Union, raw_text: bool) -> TokenStream {
+fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) -> TokenStream {
+    let path = &def.path;
+    let both = !def.sent && !def.received;
+    let (de_gate, ser_gate) = (
+        serde_impl_gate(def.received || both),
+        serde_impl_gate(def.sent || both),
+    );
     let name = path.name.as_str();
     let ty_name = id(name);
     let raw_text = raw_text && union.rule != Rule::Kind;
@@ -361,12 +397,14 @@ fn union_def(doc: &TokenStream, path: &TypePath, union: &Union, raw_text: bool) 
             #[doc = #unknown_doc]
             Unknown(::serde_json::Value),
         }
+        #de_gate
         impl<'de> ::serde::Deserialize<'de> for #ty_name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 #capture
                 #choose
             }
         }
+        #ser_gate
         impl ::serde::Serialize for #ty_name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {

@@ -1,7 +1,8 @@
 //! Per-product Cargo features. Each top-level resource (`client.dns_records()`, `client.rules()`...) is one
 //! feature; a type is compiled with the features of the calls that use it, directly or through other types,
 //! so a user who enables one product compiles only what that product needs. Types that no call uses are
-//! not emitted at all.
+//! not emitted at all. Each type also learns whether calls send it, receive it, or both: serde's derives
+//! are a large share of the crate's compile time, so a type gets only the half it needs.
 
 use crate::ir::{Api, BodyMedia, Operation, Response, Ty, TypeKind, TypePath};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -28,22 +29,34 @@ pub fn of_operation(op: &Operation) -> String {
 pub fn assign(api: &mut Api) -> BTreeMap<String, BTreeSet<String>> {
     let index: HashMap<TypePath, usize> = crate::ir::index_types(&api.types);
     let mut reached: Vec<BTreeSet<String>> = vec![BTreeSet::new(); api.types.len()];
+    // Whether each type is reached from what calls send, and from what they receive.
+    let mut sent = vec![false; api.types.len()];
+    let mut received = vec![false; api.types.len()];
     let mut products: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for op in &api.operations {
         let feature = of_operation(op);
         products.entry(feature.clone()).or_default();
-        let mut pending: Vec<usize> = Vec::new();
-        for ty in operation_types(op) {
-            named_in(ty, &mut |p| pending.extend(index.get(p).copied()));
-        }
-        while let Some(i) = pending.pop() {
-            if !reached[i].insert(feature.clone()) {
-                continue;
-            }
-            for ty in kind_types(&api.types[i].kind) {
+        let (outgoing, incoming) = operation_types(op);
+        for (roots, direction) in [(outgoing, &mut sent), (incoming, &mut received)] {
+            let mut pending: Vec<usize> = Vec::new();
+            for ty in roots {
                 named_in(ty, &mut |p| pending.extend(index.get(p).copied()));
             }
+            while let Some(i) = pending.pop() {
+                let new_feature = reached[i].insert(feature.clone());
+                let new_direction = !std::mem::replace(&mut direction[i], true);
+                if !new_feature && !new_direction {
+                    continue;
+                }
+                for ty in kind_types(&api.types[i].kind) {
+                    named_in(ty, &mut |p| pending.extend(index.get(p).copied()));
+                }
+            }
         }
+    }
+    for (i, def) in api.types.iter_mut().enumerate() {
+        def.sent = sent[i];
+        def.received = received[i];
     }
     for (def, features) in api.types.iter_mut().zip(reached) {
         // A type in a product's own module is compiled with that module; others who use it depend on it.
@@ -63,8 +76,8 @@ pub fn assign(api: &mut Api) -> BTreeMap<String, BTreeSet<String>> {
     products
 }
 
-/// The types an operation names: its parameters, body and response.
-fn operation_types(op: &Operation) -> Vec<&Ty> {
+/// The types an operation names: what it sends (its parameters and body), and what it receives.
+fn operation_types(op: &Operation) -> (Vec<&Ty>, Vec<&Ty>) {
     let mut found: Vec<&Ty> = op
         .positional
         .iter()
@@ -78,17 +91,18 @@ fn operation_types(op: &Operation) -> Vec<&Ty> {
             BodyMedia::Bytes(_) | BodyMedia::Text(_) => {}
         }
     }
+    let mut incoming = Vec::new();
     match &op.response {
         Response::Enveloped(ty)
         | Response::EnvelopedNullable(ty)
         | Response::EnvelopedWhole(ty)
-        | Response::Json(ty) => found.push(ty),
+        | Response::Json(ty) => incoming.push(ty),
         Response::Text | Response::Bytes | Response::Empty => {}
     }
     if let Some(paging) = &op.paging {
-        found.push(&paging.item);
+        incoming.push(&paging.item);
     }
-    found
+    (found, incoming)
 }
 
 /// The types a definition names.

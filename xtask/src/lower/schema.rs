@@ -387,6 +387,8 @@ impl<'a> Lowerer<'a> {
                         let ty = self.loose(at, why);
                         self.add_type(TypeDef {
                             features: Vec::new(),
+                            sent: false,
+                            received: false,
                             path,
                             doc,
                             kind: TypeKind::Alias(ty),
@@ -402,6 +404,8 @@ impl<'a> Lowerer<'a> {
         };
         self.add_type(TypeDef {
             features: Vec::new(),
+            sent: false,
+            received: false,
             path,
             doc,
             kind,
@@ -718,6 +722,8 @@ impl<'a> Lowerer<'a> {
             let doc = member.schema_data.description.clone();
             self.add_type(TypeDef {
                 features: Vec::new(),
+                sent: false,
+                received: false,
                 path: variant_path.clone(),
                 doc: Some(format!("The shape with `{marker}` set.")),
                 kind,

@@ -706,7 +706,8 @@ pub type CertificateZoneLevelAccessMtlsAuthenticationGetAnMtlsCertificateRespons
 pub type CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateResponse = crate::types::AccessSchemasCertificates;
 /// What `zone_level_access_mtls_authentication_delete_an_mtls_certificate()` returns.
 pub type CertificateZoneLevelAccessMtlsAuthenticationDeleteAnMtlsCertificateResponse = crate::types::AccessComponentsSchemasIdResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateCreateBody {
     /// The hostnames of the applications that will use this certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -716,7 +717,8 @@ pub struct CertificateCreateBody {
     /// The name of the certificate.
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateUpdateBody {
     /// The hostnames of the applications that will use this certificate.
     pub associated_hostnames: Vec<String>,
@@ -724,7 +726,8 @@ pub struct CertificateUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateBody {
     /// The hostnames of the applications that will use this certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -734,7 +737,8 @@ pub struct CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateBody 
     /// The name of the certificate.
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateBody {
     /// The hostnames of the applications that will use this certificate.
     pub associated_hostnames: Vec<String>,

@@ -677,7 +677,8 @@ pub type GroupZoneLevelAccessGroupsGetAnAccessGroupResponse = crate::types::Acce
 pub type GroupZoneLevelAccessGroupsUpdateAnAccessGroupResponse = crate::types::AccessSchemasGroups;
 /// What `zone_level_access_groups_delete_an_access_group()` returns.
 pub type GroupZoneLevelAccessGroupsDeleteAnAccessGroupResponse = crate::types::AccessIdResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupCreateBody {
     /// Rules evaluated with a NOT logical operator. To match a policy, a user cannot meet any of the Exclude rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -693,7 +694,8 @@ pub struct GroupCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupUpdateBody {
     /// Rules evaluated with a NOT logical operator. To match a policy, a user cannot meet any of the Exclude rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -709,7 +711,8 @@ pub struct GroupUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupZoneLevelAccessGroupsCreateAnAccessGroupBody {
     /// Rules evaluated with a NOT logical operator. To match a policy, a user cannot meet any of the Exclude rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -722,7 +725,8 @@ pub struct GroupZoneLevelAccessGroupsCreateAnAccessGroupBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupZoneLevelAccessGroupsUpdateAnAccessGroupBody {
     /// Rules evaluated with a NOT logical operator. To match a policy, a user cannot meet any of the Exclude rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]

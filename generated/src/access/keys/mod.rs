@@ -128,7 +128,8 @@ pub struct KeyUpdateParams {
 pub type KeyGetResponse = crate::types::AccessKeysComponentsSchemasSingleResponse;
 /// What `update()` returns.
 pub type KeyUpdateResponse = crate::types::AccessKeysComponentsSchemasSingleResponse;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct KeyUpdateBody {
     /// The number of days between key rotations.
     pub key_rotation_interval_days: f64,

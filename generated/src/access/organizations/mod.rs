@@ -376,7 +376,8 @@ pub type OrganizationZoneLevelZeroTrustOrganizationGetYourZeroTrust42b5f681Respo
 pub type OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Response = crate::types::AccessSchemasOrganizations;
 /// What `zone_level_zero_trust_organization_create_your_zero_tru_18347b5b()` returns.
 pub type OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bResponse = crate::types::AccessSchemasOrganizations;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationCreateBody {
     /// When set to true, users can authenticate via WARP for any application in your organization. Application settings will take precedence over this value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -406,7 +407,8 @@ pub struct OrganizationCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warp_auth_session_duration: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationUpdateBody {
     /// When set to true, users can authenticate via WARP for any application in your organization. Application settings will take precedence over this value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -440,7 +442,8 @@ pub struct OrganizationUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warp_auth_session_duration: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBody {
     /// The unique subdomain assigned to your Zero Trust organization.
     pub auth_domain: String,
@@ -458,7 +461,8 @@ pub struct OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBo
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_seat_expiration_inactive_time: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Body {
     /// The unique subdomain assigned to your Zero Trust organization.
     #[serde(default, skip_serializing_if = "Option::is_none")]

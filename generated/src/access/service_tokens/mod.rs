@@ -705,7 +705,8 @@ pub type ServiceTokenZoneLevelAccessServiceTokensGetAServiceTokenResponse = crat
 pub type ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenResponse = crate::types::AccessServiceTokens;
 /// What `zone_level_access_service_tokens_delete_a_service_token()` returns.
 pub type ServiceTokenZoneLevelAccessServiceTokensDeleteAServiceTokenResponse = crate::types::AccessServiceTokens;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ServiceTokenCreateBody {
     /// The duration for how long the service token will be valid. Must be in the format `300ms` or `2h45m`. Valid time units are: ns, us (or µs), ms, s, m, h. The default is 1 year in hours (8760h).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -713,7 +714,8 @@ pub struct ServiceTokenCreateBody {
     /// The name of the service token.
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ServiceTokenUpdateBody {
     /// The duration for how long the service token will be valid. Must be in the format `300ms` or `2h45m`. Valid time units are: ns, us (or µs), ms, s, m, h. The default is 1 year in hours (8760h).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -722,7 +724,8 @@ pub struct ServiceTokenUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenBody {
     /// The duration for how long the service token will be valid. Must be in the format `300ms` or `2h45m`. Valid time units are: ns, us (or µs), ms, s, m, h. The default is 1 year in hours (8760h).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -730,7 +733,8 @@ pub struct ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenBody {
     /// The name of the service token.
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenBody {
     /// The duration for how long the service token will be valid. Must be in the format `300ms` or `2h45m`. Valid time units are: ns, us (or µs), ms, s, m, h. The default is 1 year in hours (8760h).
     #[serde(default, skip_serializing_if = "Option::is_none")]

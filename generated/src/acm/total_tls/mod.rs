@@ -124,7 +124,8 @@ pub struct TotalTlCreateParams {
 pub type TotalTlGetResponse = crate::types::TlsCertificatesAndHostnamesTotalTlsSettingsResponseResult;
 /// What `create()` returns.
 pub type TotalTlCreateResponse = crate::types::TlsCertificatesAndHostnamesTotalTlsSettingsResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TotalTlCreateBody {
     /// The Certificate Authority that Total TLS certificates will be issued through.
     #[serde(default, skip_serializing_if = "Option::is_none")]

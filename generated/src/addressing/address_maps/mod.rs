@@ -366,7 +366,8 @@ pub type AddressMapGetResponse = crate::types::AddressingFullResponseResult;
 pub type AddressMapDeleteResponse = crate::types::AddressingApiResponseCollection;
 /// What `edit()` returns.
 pub type AddressMapEditResponse = crate::types::AddressingAddressMaps;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AddressMapCreateBody {
     /// An optional description field which may be used to describe the types of IPs or zones on the map.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -380,7 +381,8 @@ pub struct AddressMapCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memberships: Option<Vec<crate::types::AddressingAddressMapsMembershipInput>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AddressMapEditBody {
     /// If you have legacy TLS clients which do not send the TLS server name indicator, then you can specify one default SNI on the map. If Cloudflare receives a TLS handshake from a client without an SNI, it will respond with the default SNI on those IPs. The default SNI can be any valid zone or subdomain owned by the account.
     #[serde(default, skip_serializing_if = "Option::is_none")]

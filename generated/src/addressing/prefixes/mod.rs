@@ -363,7 +363,8 @@ pub type PrefixGetResponse = crate::types::AddressingIpamPrefixes;
 pub type PrefixDeleteResponse = crate::types::AddressingApiResponseCollection;
 /// What `edit()` returns.
 pub type PrefixEditResponse = crate::types::AddressingIpamPrefixes;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PrefixCreateBody {
     /// Autonomous System Number (ASN) the prefix will be advertised under.
     pub asn: Option<i64>,
@@ -372,7 +373,8 @@ pub struct PrefixCreateBody {
     /// Identifier for the uploaded LOA document.
     pub loa_document_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PrefixEditBody {
     /// Description of the prefix.
     pub description: String,

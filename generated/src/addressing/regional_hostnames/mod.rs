@@ -334,20 +334,23 @@ pub type RegionalHostnameGetResponse = crate::types::DlsRegionalHostnameResponse
 pub type RegionalHostnameDeleteResponse = crate::types::DlsApiResponseCommon;
 /// What `edit()` returns.
 pub type RegionalHostnameEditResponse = crate::types::DlsRegionalHostnameResponse;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RegionalHostnameCreateBody {
     /// DNS hostname to be regionalized, must be a subdomain of the zone. Wildcards are supported for one level, e.g `*.example.com`
     pub hostname: String,
     /// Identifying key for the region
     pub region_key: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RegionalHostnameEditBody {
     /// Identifying key for the region
     pub region_key: String,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegionalHostnameListResponse {
     pub errors: Vec<crate::types::DlsMessagesItem>,
     pub messages: Vec<crate::types::DlsMessagesItem>,

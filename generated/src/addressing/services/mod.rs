@@ -65,7 +65,8 @@ pub struct ServiceListParams {
 }
 /// What `list()` returns.
 pub type ServiceListResponse = Vec<ServiceListResponseItem>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ServiceListResponseItem {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -87,7 +87,8 @@ pub struct RunCreateParams {
     pub body: Option<RunCreateBody>,
 }
 pub type RunCreateBody = ::serde_json::Value;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<RunCreateResponseResult>,

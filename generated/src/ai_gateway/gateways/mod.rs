@@ -302,12 +302,14 @@ pub struct GatewayDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayAigConfigFetchGatewayResponse {
     pub result: GatewayAigConfigFetchGatewayResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayAigConfigFetchGatewayResponseResult {
     pub cache_invalidate_on_update: bool,
     pub cache_ttl: Option<i64>,
@@ -335,7 +337,8 @@ crate::runtime::string_enum!(
     open GatewayAigConfigFetchGatewayResponseResultRateLimitingTechnique { Fixed =
     "fixed", Sliding = "sliding" }
 );
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GatewayCreateBody {
     pub cache_invalidate_on_update: bool,
     pub cache_ttl: Option<i64>,
@@ -358,12 +361,14 @@ pub enum GatewayCreateBodyRateLimitingTechnique {
 crate::runtime::string_enum!(
     open GatewayCreateBodyRateLimitingTechnique { Fixed = "fixed", Sliding = "sliding" }
 );
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayCreateResponse {
     pub result: GatewayCreateResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayCreateResponseResult {
     pub cache_invalidate_on_update: bool,
     pub cache_ttl: Option<i64>,
@@ -391,12 +396,14 @@ crate::runtime::string_enum!(
     open GatewayCreateResponseResultRateLimitingTechnique { Fixed = "fixed", Sliding =
     "sliding" }
 );
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayDeleteResponse {
     pub result: GatewayDeleteResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayDeleteResponseResult {
     pub cache_invalidate_on_update: bool,
     pub cache_ttl: Option<i64>,
@@ -424,12 +431,14 @@ crate::runtime::string_enum!(
     open GatewayDeleteResponseResultRateLimitingTechnique { Fixed = "fixed", Sliding =
     "sliding" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayGetResponse {
     pub result: Vec<GatewayGetResponseResultItem>,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayGetResponseResultItem {
     pub cache_invalidate_on_update: bool,
     pub cache_ttl: Option<i64>,
@@ -457,7 +466,8 @@ crate::runtime::string_enum!(
     open GatewayGetResponseResultItemRateLimitingTechnique { Fixed = "fixed", Sliding =
     "sliding" }
 );
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GatewayUpdateBody {
     pub cache_invalidate_on_update: bool,
     pub cache_ttl: Option<i64>,
@@ -478,12 +488,14 @@ pub enum GatewayUpdateBodyRateLimitingTechnique {
 crate::runtime::string_enum!(
     open GatewayUpdateBodyRateLimitingTechnique { Fixed = "fixed", Sliding = "sliding" }
 );
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayUpdateResponse {
     pub result: GatewayUpdateResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayUpdateResponseResult {
     pub cache_invalidate_on_update: bool,
     pub cache_ttl: Option<i64>,

@@ -400,13 +400,15 @@ pub enum UserSchemaCreateBodyValidationEnabled {
 crate::runtime::string_enum!(
     open UserSchemaCreateBodyValidationEnabled { True = "true", False = "false" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UserSchemaEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_enabled: Option<::serde_json::Value>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct UserSchemaListResponse {
     pub errors: Vec<crate::types::ApiShieldMessagesItem>,
     pub messages: Vec<crate::types::ApiShieldMessagesItem>,

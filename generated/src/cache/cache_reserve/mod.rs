@@ -132,7 +132,8 @@ pub struct CacheReserveEditParams {
 pub type CacheReserveGetResponse = crate::types::CacheCacheReserveResponseValueResult;
 /// What `edit()` returns.
 pub type CacheReserveEditResponse = crate::types::CacheCacheReserveResponseValueResult;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CacheReserveEditBody {
     /// Value of the Cache Reserve zone setting.
     pub value: crate::types::CacheCacheReserveValue,

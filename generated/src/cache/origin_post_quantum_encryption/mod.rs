@@ -138,7 +138,8 @@ pub type OriginPostQuantumEncryptionUpdateResponse = ::std::collections::BTreeMa
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OriginPostQuantumEncryptionUpdateBody {
     /// Value of the Origin Post Quantum Encryption Setting.
     pub value: crate::types::CacheOriginPostQuantumEncryptionValue,

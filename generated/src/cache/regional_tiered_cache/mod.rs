@@ -132,7 +132,8 @@ pub struct RegionalTieredCacheEditParams {
 pub type RegionalTieredCacheGetResponse = crate::types::CacheRegionalTieredCacheResponseValueResult;
 /// What `edit()` returns.
 pub type RegionalTieredCacheEditResponse = crate::types::CacheRegionalTieredCacheResponseValueResult;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RegionalTieredCacheEditBody {
     /// Value of the Regional Tiered Cache zone setting.
     pub value: crate::types::CacheRegionalTieredCacheValue,

@@ -185,7 +185,8 @@ pub type VariantGetResponse = crate::types::CacheVariantsResponseValueResult;
 pub type VariantDeleteResponse = crate::types::CacheVariants;
 /// What `edit()` returns.
 pub type VariantEditResponse = crate::types::CacheVariantsResponseValueResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VariantEditBody {
     /// Value of the zone setting.
     pub value: crate::types::CacheVariantsValue,

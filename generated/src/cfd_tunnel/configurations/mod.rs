@@ -154,7 +154,8 @@ pub type ConfigurationUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ConfigurationUpdateBody {
     /// The tunnel configuration and ingress rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]

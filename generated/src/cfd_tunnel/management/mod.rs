@@ -80,7 +80,8 @@ pub struct ManagementCreateParams {
 }
 /// What `create()` returns.
 pub type ManagementCreateResponse = String;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ManagementCreateBody {
     pub resources: Vec<crate::types::TunnelManagementResources>,
 }

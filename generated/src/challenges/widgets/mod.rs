@@ -394,7 +394,8 @@ pub type WidgetGetResponse = crate::types::TurnstileWidgetDetail;
 pub type WidgetUpdateResponse = crate::types::TurnstileWidgetDetail;
 /// What `delete()` returns.
 pub type WidgetDeleteResponse = crate::types::TurnstileWidgetDetail;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WidgetCreateBody {
     /// If bot_fight_mode is set to `true`, Cloudflare issues computationally
     /// expensive challenges in response to malicious bots (ENT only).
@@ -418,7 +419,8 @@ pub struct WidgetCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<crate::types::TurnstileRegion>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WidgetCreateResponse {
     pub errors: Vec<crate::types::TurnstileMessagesItem>,
     pub messages: Vec<crate::types::TurnstileMessagesItem>,
@@ -463,7 +465,8 @@ crate::runtime::string_enum!(
     open WidgetListParamsOrder { Id = "id", Sitekey = "sitekey", Name = "name", CreatedOn
     = "created_on", ModifiedOn = "modified_on" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WidgetListResponse {
     pub errors: Vec<crate::types::TurnstileMessagesItem>,
     pub messages: Vec<crate::types::TurnstileMessagesItem>,
@@ -474,7 +477,8 @@ pub struct WidgetListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::TurnstileWidgetList>>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WidgetUpdateBody {
     /// If bot_fight_mode is set to `true`, Cloudflare issues computationally
     /// expensive challenges in response to malicious bots (ENT only).

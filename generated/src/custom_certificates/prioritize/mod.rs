@@ -72,12 +72,14 @@ pub struct PrioritizeUpdateParams {
 }
 /// What `update()` returns.
 pub type PrioritizeUpdateResponse = crate::types::TlsCertificatesAndHostnamesCertificateResponseCollection;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PrioritizeUpdateBody {
     /// Array of ordered certificates.
     pub certificates: Vec<PrioritizeUpdateBodyCertificatesItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PrioritizeUpdateBodyCertificatesItem {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]

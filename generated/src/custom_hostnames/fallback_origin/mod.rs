@@ -202,7 +202,8 @@ pub type FallbackOriginDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FallbackOriginUpdateBody {
     /// Your origin hostname that requests to your custom hostnames will be sent to.
     pub origin: String,

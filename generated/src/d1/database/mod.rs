@@ -305,7 +305,8 @@ pub type DatabaseCreateResponse = crate::types::D1DatabaseResponse;
 pub type DatabaseGetResponse = crate::types::D1DatabaseDetailsResponse;
 /// What `delete()` returns.
 pub type DatabaseDeleteResponse = Option<()>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DatabaseCreateBody {
     pub name: String,
     /// Specify the region to create the D1 primary, if available. If this option is omitted, the D1 will be created as close as possible to the current user.
@@ -313,7 +314,8 @@ pub struct DatabaseCreateBody {
     pub primary_location_hint: Option<crate::types::D1PrimaryLocationHint>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatabaseListResponse {
     pub errors: Vec<crate::types::D1MessagesItem>,
     pub messages: Vec<crate::types::D1MessagesItem>,
@@ -323,7 +325,8 @@ pub struct DatabaseListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DatabaseListResponseResultInfo>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatabaseListResponseResultInfo {
     /// Total number of results for the requested service
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -297,7 +297,8 @@ pub type NetworkGetResponse = crate::types::TeamsDevicesDeviceManagedNetworks;
 pub type NetworkUpdateResponse = crate::types::TeamsDevicesDeviceManagedNetworks;
 /// What `delete()` returns.
 pub type NetworkDeleteResponse = crate::types::TeamsDevicesComponentsSchemasResponseCollection;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct NetworkCreateBody {
     /// The configuration object containing information for the WARP client to detect the managed network.
     pub config: crate::types::TeamsDevicesSchemasConfigRequest,
@@ -307,7 +308,8 @@ pub struct NetworkCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::TeamsDevicesComponentsSchemasType,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct NetworkUpdateBody {
     /// The configuration object containing information for the WARP client to detect the managed network.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -370,7 +370,8 @@ pub type PolicyDevicesGetDeviceSettingsPolicyByIdResponse = crate::types::TeamsD
 pub type PolicyDeleteResponse = crate::types::TeamsDevicesDeviceSettingsResponseCollection;
 /// What `devices_update_device_settings_policy()` returns.
 pub type PolicyDevicesUpdateDeviceSettingsPolicyResponse = crate::types::TeamsDevicesDeviceSettingsResponse;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyCreateBody {
     /// Whether to allow the user to switch WARP between modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -424,7 +425,8 @@ pub struct PolicyCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_protocol: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyDevicesUpdateDeviceSettingsPolicyBody {
     /// Whether to allow the user to switch WARP between modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -474,7 +476,8 @@ pub struct PolicyDevicesUpdateDeviceSettingsPolicyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_protocol: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyEditBody {
     /// Whether to allow the user to switch WARP between modes.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -304,7 +304,8 @@ pub type PostureGetResponse = crate::types::TeamsDevicesDevicePostureRules;
 pub type PostureUpdateResponse = crate::types::TeamsDevicesDevicePostureRules;
 /// What `delete()` returns.
 pub type PostureDeleteResponse = crate::types::TeamsDevicesIdResponseResult;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PostureCreateBody {
     /// The description of the device posture rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -327,7 +328,8 @@ pub struct PostureCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::TeamsDevicesType,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PostureUpdateBody {
     /// The description of the device posture rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -94,7 +94,8 @@ crate::runtime::string_enum!(
     ApplicationTestsUsage = "application-tests-usage" }
 );
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ColoListResponse {
     pub errors: Vec<crate::types::DigitalExperienceMonitoringMessagesItem>,
     pub messages: Vec<crate::types::DigitalExperienceMonitoringMessagesItem>,

@@ -106,7 +106,8 @@ pub struct TestGetParams {
     pub per_page: Option<f64>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TestGetResponse {
     pub errors: Vec<crate::types::DigitalExperienceMonitoringMessagesItem>,
     pub messages: Vec<crate::types::DigitalExperienceMonitoringMessagesItem>,

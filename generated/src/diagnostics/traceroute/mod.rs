@@ -72,7 +72,8 @@ pub struct TracerouteCreateParams {
 }
 /// What `create()` returns.
 pub type TracerouteCreateResponse = crate::types::MagicTransitTracerouteResponseCollection;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TracerouteCreateBody {
     /// If no source colo names specified, all colos will be used. China colos are unavailable for traceroutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -684,13 +684,15 @@ pub type RuleFirewallRulesUpdateAFirewallRuleResponse = crate::types::FirewallFi
 pub type RuleFirewallRulesDeleteAFirewallRuleResponse = crate::types::FirewallFilterRulesSingleResponseDeleteResult;
 /// What `firewall_rules_update_priority_of_a_firewall_rule()` returns.
 pub type RuleFirewallRulesUpdatePriorityOfAFirewallRuleResponse = crate::types::FirewallFilterRulesResponseCollection;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
     /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
     pub action: crate::types::FirewallAction,
     pub filter: crate::types::FirewallFilterInput,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleDeleteBody {
     /// The unique identifier of the firewall rule.
     ///
@@ -698,13 +700,15 @@ pub struct RuleDeleteBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleFirewallRulesDeleteAFirewallRuleBody {
     /// When true, indicates that Cloudflare should also delete the associated filter if there are no other firewall rules referencing the filter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_filter_if_unused: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleFirewallRulesUpdateAFirewallRuleBody {
     /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
     pub action: crate::types::FirewallAction,
@@ -715,7 +719,8 @@ pub struct RuleFirewallRulesUpdateAFirewallRuleBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleFirewallRulesUpdatePriorityOfAFirewallRuleBody {
     /// The unique identifier of the resource.
     ///

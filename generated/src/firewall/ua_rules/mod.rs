@@ -365,20 +365,23 @@ pub type UaRuleUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UaRuleCreateBody {
     /// The rule configuration.
     pub configuration: crate::types::FirewallConfiguration,
     /// The action to apply to a matched request.
     pub mode: crate::types::FirewallSchemasMode,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct UaRuleDeleteResponse {
     /// The unique identifier of the User Agent Blocking rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UaRuleUpdateBody {
     /// The rule configuration.
     pub configuration: crate::types::FirewallConfiguration,

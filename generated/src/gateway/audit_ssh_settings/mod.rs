@@ -114,7 +114,8 @@ pub struct AuditSshSettingUpdateParams {
 pub type AuditSshSettingGetResponse = crate::types::ZeroTrustGatewaySettings;
 /// What `update()` returns.
 pub type AuditSshSettingUpdateResponse = crate::types::ZeroTrustGatewaySettings;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AuditSshSettingUpdateBody {
     /// SSH encryption public key
     pub public_key: String,

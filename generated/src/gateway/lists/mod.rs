@@ -367,7 +367,8 @@ pub type ListUpdateResponse = crate::types::ZeroTrustGatewayLists;
 pub type ListDeleteResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type ListEditResponse = crate::types::ZeroTrustGatewayLists;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListCreateBody {
     /// The description of the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -381,7 +382,8 @@ pub struct ListCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::ZeroTrustGatewaySchemasType,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListEditBody {
     /// The items in the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -390,7 +392,8 @@ pub struct ListEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove: Option<Vec<String>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListUpdateBody {
     /// The description of the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]

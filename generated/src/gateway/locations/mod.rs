@@ -288,7 +288,8 @@ pub type LocationDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LocationCreateBody {
     /// True if the location is the default location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -308,7 +309,8 @@ pub struct LocationCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub networks: Option<Vec<crate::types::ZeroTrustGatewayIpv4Network>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LocationUpdateBody {
     /// True if the location is the default location.
     #[serde(default, skip_serializing_if = "Option::is_none")]

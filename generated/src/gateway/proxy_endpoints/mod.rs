@@ -288,14 +288,16 @@ pub type ProxyEndpointDeleteResponse = ::std::collections::BTreeMap<
 >;
 /// What `edit()` returns.
 pub type ProxyEndpointEditResponse = crate::types::ZeroTrustGatewayProxyEndpoints;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ProxyEndpointCreateBody {
     /// A list of CIDRs to restrict ingress connections.
     pub ips: Vec<String>,
     /// The name of the proxy endpoint.
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ProxyEndpointEditBody {
     /// A list of CIDRs to restrict ingress connections.
     #[serde(default, skip_serializing_if = "Option::is_none")]

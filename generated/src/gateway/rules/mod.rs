@@ -292,7 +292,8 @@ pub type RuleGetResponse = crate::types::ZeroTrustGatewayRules;
 pub type RuleUpdateResponse = crate::types::ZeroTrustGatewayRules;
 /// What `delete()` returns.
 pub type RuleDeleteResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
     /// The action to preform when the associated traffic, identity, and device posture expressions are either absent or evaluate to `true`.
     pub action: crate::types::ZeroTrustGatewayAction,
@@ -326,7 +327,8 @@ pub struct RuleCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleUpdateBody {
     /// The action to preform when the associated traffic, identity, and device posture expressions are either absent or evaluate to `true`.
     pub action: crate::types::ZeroTrustGatewayAction,

@@ -207,7 +207,8 @@ pub type SettingListResponse = crate::types::TlsCertificatesAndHostnamesPerHostn
 pub type SettingUpdateResponse = crate::types::TlsCertificatesAndHostnamesSettingObject;
 /// What `delete()` returns.
 pub type SettingDeleteResponse = crate::types::TlsCertificatesAndHostnamesSettingObjectDelete;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SettingUpdateBody {
     /// The tls setting value.
     pub value: crate::types::TlsCertificatesAndHostnamesValue,

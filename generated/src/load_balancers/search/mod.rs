@@ -90,7 +90,8 @@ pub struct SearchGetParams {
     pub per_page: Option<i64>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SearchGetResponse {
     pub errors: Vec<crate::types::LoadBalancingMessagesItem>,
     pub messages: Vec<crate::types::LoadBalancingMessagesItem>,

@@ -121,7 +121,8 @@ pub struct EdgeCreateParams {
 pub type EdgeListResponse = Vec<crate::types::LogpushInstantLogsJob>;
 /// What `create()` returns.
 pub type EdgeCreateResponse = Option<crate::types::LogpushInstantLogsJob>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EdgeCreateBody {
     /// Comma-separated list of fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -636,7 +636,8 @@ pub type JobGetZonesZoneIdLogpushJobsJobIdResponse = Option<
 pub type JobPutZonesZoneIdLogpushJobsJobIdResponse = Option<
     crate::types::LogpushLogpushJob,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct JobCreateBody {
     /// Name of the dataset. A list of supported datasets can be found on the [Developer Docs](https://developers.cloudflare.com/logs/reference/log-fields/).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -680,19 +681,22 @@ pub struct JobCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownership_challenge: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct JobDeleteResponse {
     /// Unique id of the job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct JobDeleteZonesZoneIdLogpushJobsJobIdResponse {
     /// Unique id of the job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct JobPostZonesZoneIdLogpushJobsBody {
     /// Name of the dataset. A list of supported datasets can be found on the [Developer Docs](https://developers.cloudflare.com/logs/reference/log-fields/).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -736,7 +740,8 @@ pub struct JobPostZonesZoneIdLogpushJobsBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownership_challenge: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct JobPutZonesZoneIdLogpushJobsJobIdBody {
     /// Uniquely identifies a resource (such as an s3 bucket) where data will be pushed. Additional configuration parameters supported by the destination may be included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -775,7 +780,8 @@ pub struct JobPutZonesZoneIdLogpushJobsJobIdBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownership_challenge: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct JobUpdateBody {
     /// Uniquely identifies a resource (such as an s3 bucket) where data will be pushed. Additional configuration parameters supported by the destination may be included.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -145,7 +145,8 @@ pub struct HostnameGetParams {
 pub type HostnameUpdateResponse = crate::types::TlsCertificatesAndHostnamesHostnameAopResponseCollection;
 /// What `get()` returns.
 pub type HostnameGetResponse = crate::types::TlsCertificatesAndHostnamesHostnameCertidObject;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct HostnameUpdateBody {
     pub config: Vec<crate::types::TlsCertificatesAndHostnamesHostnameCertidInput>,
 }

@@ -124,7 +124,8 @@ pub struct SettingUpdateParams {
 pub type SettingGetResponse = crate::types::TlsCertificatesAndHostnamesEnabledResponseResult;
 /// What `update()` returns.
 pub type SettingUpdateResponse = crate::types::TlsCertificatesAndHostnamesEnabledResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SettingUpdateBody {
     /// Indicates whether zone-level authenticated origin pulls is enabled.
     pub enabled: bool,

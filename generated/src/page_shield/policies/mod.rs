@@ -331,7 +331,8 @@ pub type PolicyGetResponse = crate::types::PageShieldPolicyWithId;
 pub type PolicyUpdateResponse = crate::types::PageShieldPolicyWithId;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = ();
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyUpdateBody {
     /// The action to take if the expression matches
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -312,7 +312,8 @@ pub struct ConsumerDeleteParams {
     pub body: Option<::serde_json::Value>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ConsumerCreateResponse {
     pub errors: Vec<crate::types::MqMessagesItem>,
     pub messages: Vec<crate::types::MqMessagesItem>,
@@ -323,7 +324,8 @@ pub struct ConsumerCreateResponse {
     pub result_info: Option<crate::types::MqResultInfo>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ConsumerDeleteResponse {
     pub errors: Vec<crate::types::MqMessagesItem>,
     pub messages: Vec<crate::types::MqMessagesItem>,
@@ -334,7 +336,8 @@ pub struct ConsumerDeleteResponse {
     pub result_info: Option<crate::types::MqResultInfo>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `errors`, `messages`, `result_info`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ConsumerListResponse {
     pub errors: ::serde_json::Value,
     pub messages: ::serde_json::Value,
@@ -344,7 +347,8 @@ pub struct ConsumerListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ConsumerListResponseResultInfo>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ConsumerListResponseResultInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<::serde_json::Value>,
@@ -358,7 +362,8 @@ pub struct ConsumerListResponseResultInfo {
     pub total_pages: Option<::serde_json::Value>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ConsumerUpdateResponse {
     pub errors: Vec<crate::types::MqMessagesItem>,
     pub messages: Vec<crate::types::MqMessagesItem>,

@@ -315,7 +315,8 @@ pub type BucketDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct BucketCreateBody {
     /// Location of the bucket
     #[serde(rename = "locationHint", default, skip_serializing_if = "Option::is_none")]
@@ -349,7 +350,8 @@ pub enum BucketListParamsOrder {
 }
 crate::runtime::string_enum!(open BucketListParamsOrder { Name = "name" });
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BucketListResponse {
     pub errors: Vec<crate::types::R2ErrorsItem>,
     pub messages: Vec<String>,

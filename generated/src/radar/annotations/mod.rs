@@ -126,16 +126,19 @@ pub enum AnnotationGetParamsFormat {
 crate::runtime::string_enum!(
     open AnnotationGetParamsFormat { Json = "JSON", Csv = "CSV" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponse {
     pub result: AnnotationGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResult {
     pub annotations: Vec<AnnotationGetResponseResultAnnotationsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItem {
     pub asns: Vec<i64>,
     #[serde(rename = "asnsDetails")]
@@ -162,7 +165,8 @@ pub struct AnnotationGetResponseResultAnnotationsItem {
     #[serde(rename = "startDate")]
     pub start_date: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem {
     pub asn: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,17 +175,20 @@ pub struct AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem {
     >,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations {
     pub code: String,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItemLocationsDetailsItem {
     pub code: String,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItemOutage {
     #[serde(rename = "outageCause")]
     pub outage_cause: String,

@@ -150,16 +150,19 @@ pub enum DatasetGetParamsFormat {
     Unknown(String),
 }
 crate::runtime::string_enum!(open DatasetGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatasetGetResponse {
     pub result: DatasetGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatasetGetResponseResult {
     pub datasets: Vec<DatasetGetResponseResultDatasetsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatasetGetResponseResultDatasetsItem {
     pub description: String,
     pub id: i64,

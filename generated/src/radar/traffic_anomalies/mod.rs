@@ -149,17 +149,20 @@ crate::runtime::string_enum!(
     open TrafficAnomalyGetParamsStatus { Verified = "VERIFIED", Unverified = "UNVERIFIED"
     }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponse {
     pub result: TrafficAnomalyGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponseResult {
     #[serde(rename = "trafficAnomalies")]
     pub traffic_anomalies: Vec<TrafficAnomalyGetResponseResultTrafficAnomaliesItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
     #[serde(rename = "asnDetails", default, skip_serializing_if = "Option::is_none")]
     pub asn_details: Option<
@@ -188,7 +191,8 @@ pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
     )]
     pub visible_in_data_sources: Option<Vec<String>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails {
     pub asn: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,12 +201,14 @@ pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails {
     >,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetailsLocations {
     pub code: String,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItemLocationDetails {
     pub code: String,
     pub name: String,

@@ -68,7 +68,8 @@ pub struct TraceCreateParams {
     /// The request body.
     pub body: TraceCreateBody,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<TraceCreateBodyBody>,
@@ -92,7 +93,8 @@ pub struct TraceCreateBody {
     /// URL to which perform tracing request
     pub url: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBodyBody {
     /// Base64 encoded request body
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,7 +107,8 @@ pub struct TraceCreateBodyBody {
     pub plain_text: Option<String>,
 }
 /// Additional request parameters
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBodyContext {
     /// Bot score used for evaluating tracing request processing
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,7 +124,8 @@ pub struct TraceCreateBodyContext {
     pub threat_score: Option<i64>,
 }
 /// Geodata for tracing request
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBodyContextGeoloc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
@@ -145,7 +149,8 @@ pub struct TraceCreateBodyContextGeoloc {
     pub timezone: Option<String>,
 }
 /// Trace result with an origin status code
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TraceCreateResponse {
     /// HTTP Status code of zone response
     #[serde(default, skip_serializing_if = "Option::is_none")]

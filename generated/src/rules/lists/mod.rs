@@ -348,7 +348,8 @@ pub type ListGetResponse = crate::types::ListsList;
 pub type ListUpdateResponse = crate::types::ListsList;
 /// What `delete()` returns.
 pub type ListDeleteResponse = crate::types::ListsListDeleteResponseCollectionResult;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListCreateBody {
     /// An informative summary of the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -358,7 +359,8 @@ pub struct ListCreateBody {
     /// An informative name for the list. Use this name in filter and rule expressions.
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListUpdateBody {
     /// An informative summary of the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]

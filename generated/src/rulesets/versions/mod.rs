@@ -363,7 +363,8 @@ pub type VersionListZoneRulesetVersionsResponse = Vec<
 >;
 /// What `delete_zone_ruleset_version()` returns.
 pub type VersionDeleteZoneRulesetVersionResponse = ();
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VersionGetResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -383,7 +384,8 @@ pub struct VersionGetResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VersionGetZoneRulesetVersionResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -403,7 +405,8 @@ pub struct VersionGetZoneRulesetVersionResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VersionListResponseItem {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -421,7 +424,8 @@ pub struct VersionListResponseItem {
     /// The phase of the ruleset.
     pub phase: crate::types::RulesetsRulesetPhase,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VersionListZoneRulesetVersionsResponseItem {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -120,7 +120,8 @@ pub struct FontEditParams {
 pub type FontGetResponse = crate::types::SpeedCloudflareFonts;
 /// What `edit()` returns.
 pub type FontEditResponse = crate::types::SpeedCloudflareFonts;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FontEditBody {
     /// Whether the feature is enabled or disabled.
     pub value: crate::types::SpeedCloudflareFontsValue,

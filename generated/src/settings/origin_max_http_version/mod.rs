@@ -132,7 +132,8 @@ pub struct OriginMaxHttpVersionEditParams {
 pub type OriginMaxHttpVersionGetResponse = crate::types::CacheOriginMaxHttpVersionResponseValueResult;
 /// What `edit()` returns.
 pub type OriginMaxHttpVersionEditResponse = crate::types::CacheOriginMaxHttpVersionResponseValueResult;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OriginMaxHttpVersionEditBody {
     /// Value of the Origin Max HTTP Version Setting.
     pub value: crate::types::CacheOriginMaxHttpVersionValue,

@@ -131,7 +131,8 @@ pub struct SnippetRuleUpdateParams {
 pub type SnippetRuleListResponse = Vec<crate::types::SnippetsRulesItem>;
 /// What `update()` returns.
 pub type SnippetRuleUpdateResponse = Vec<crate::types::SnippetsRulesItem>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SnippetRuleUpdateBody {
     /// List of snippet rules
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -360,7 +360,8 @@ pub type AppUpdateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResul
 pub type AppListResponse = crate::types::LegacyJhsResponseCollection;
 /// What `create()` returns.
 pub type AppCreateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResult;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AppCreateBody {
     /// Enables Argo Smart Routing for this application.
     /// Notes: Only available for TCP applications with traffic_type set to "direct".
@@ -392,7 +393,8 @@ pub struct AppCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic_type: Option<crate::types::LegacyJhsTrafficType>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AppDeleteResponse {
     /// Application identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -429,7 +431,8 @@ crate::runtime::string_enum!(
     open AppListParamsOrder { Protocol = "protocol", AppId = "app_id", CreatedOn =
     "created_on", ModifiedOn = "modified_on", Dns = "dns" }
 );
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AppUpdateBody {
     /// Enables Argo Smart Routing for this application.
     /// Notes: Only available for TCP applications with traffic_type set to "direct".

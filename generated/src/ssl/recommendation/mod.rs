@@ -68,7 +68,8 @@ pub struct RecommendationGetParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RecommendationGetResponse {
     /// Identifier of a recommedation result.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -375,7 +375,8 @@ pub type RouteCreateResponse = crate::types::TunnelRoute;
 pub type RouteDeleteResponse = crate::types::TunnelRoute;
 /// What `edit()` returns.
 pub type RouteEditResponse = crate::types::TunnelRoute;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RouteCreateBody {
     /// Optional remark describing the route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -391,7 +392,8 @@ pub struct RouteCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtual_network_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RouteEditBody {
     /// Optional remark describing the route.
     #[serde(default, skip_serializing_if = "Option::is_none")]

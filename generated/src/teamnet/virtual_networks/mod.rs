@@ -313,7 +313,8 @@ pub type VirtualNetworkEditResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VirtualNetworkCreateBody {
     /// Optional remark describing the virtual network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -324,7 +325,8 @@ pub struct VirtualNetworkCreateBody {
     /// A user-friendly name for the virtual network.
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VirtualNetworkEditBody {
     /// Optional remark describing the virtual network.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -307,7 +307,8 @@ pub struct ScanUrlscannerGetScanParams {
     /// Query parameter `full`.
     pub full: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ScanCreateBody {
     /// Set custom headers
     #[serde(rename = "customHeaders", default, skip_serializing_if = "Option::is_none")]
@@ -353,7 +354,8 @@ pub enum ScanCreateBodyVisibility {
 crate::runtime::string_enum!(
     open ScanCreateBodyVisibility { Public = "Public", Unlisted = "Unlisted" }
 );
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanCreateResponse {
     /// Time when url was submitted for scanning.
     #[serde(with = "::time::serde::rfc3339")]
@@ -365,11 +367,13 @@ pub struct ScanCreateResponse {
     /// Submitted visibility status.
     pub visibility: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanGetResponse {
     pub tasks: Vec<ScanGetResponseTasksItem>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanGetResponseTasksItem {
     /// Alpha-2 country code
     pub country: String,
@@ -385,11 +389,13 @@ pub struct ScanGetResponseTasksItem {
     /// Visibility status.
     pub visibility: String,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponse {
     pub scan: ScanUrlscannerGetScanResponseScan,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScan {
     /// Dictionary of Autonomous System Numbers where ASN's are the keys
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -409,14 +415,16 @@ pub struct ScanUrlscannerGetScanResponseScan {
     pub verdicts: ScanUrlscannerGetScanResponseScanVerdicts,
 }
 /// Dictionary of Autonomous System Numbers where ASN's are the keys
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanAsns {
     /// ASN's contacted
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<ScanUrlscannerGetScanResponseScanAsnsAsn>,
 }
 /// ASN's contacted
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanAsnsAsn {
     pub asn: String,
     pub description: String,
@@ -424,7 +432,8 @@ pub struct ScanUrlscannerGetScanResponseScanAsnsAsn {
     pub name: String,
     pub org_name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanCertificatesItem {
     pub issuer: String,
     #[serde(rename = "subjectName")]
@@ -434,12 +443,14 @@ pub struct ScanUrlscannerGetScanResponseScanCertificatesItem {
     #[serde(rename = "validTo")]
     pub valid_to: f64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomains {
     #[serde(rename = "example.com", default, skip_serializing_if = "Option::is_none")]
     pub example_com: Option<ScanUrlscannerGetScanResponseScanDomainsExampleCom>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleCom {
     pub categories: ScanUrlscannerGetScanResponseScanDomainsExampleComCategories,
     pub dns: Vec<ScanUrlscannerGetScanResponseScanDomainsExampleComDnsItem>,
@@ -448,7 +459,8 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleCom {
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategories {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<
@@ -460,14 +472,16 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategories {
         Vec<ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesRisksItem>,
     >,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem {
     pub id: i64,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub super_category_id: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<
@@ -484,28 +498,32 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited
         >,
     >,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedContentItem {
     pub id: i64,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub super_category_id: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedRisksItem {
     pub id: i64,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub super_category_id: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesRisksItem {
     pub id: i64,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub super_category_id: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComDnsItem {
     pub address: String,
     pub dnssec_valid: bool,
@@ -513,7 +531,8 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComDnsItem {
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComRank {
     pub bucket: String,
     pub name: String,
@@ -521,19 +540,22 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComRank {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanGeo {
     /// GeoIP continent location
     pub continents: Vec<String>,
     /// GeoIP country location
     pub locations: Vec<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanIps {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<ScanUrlscannerGetScanResponseScanIpsIp>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanIpsIp {
     pub asn: String,
     #[serde(rename = "asnDescription")]
@@ -561,49 +583,57 @@ pub struct ScanUrlscannerGetScanResponseScanIpsIp {
     #[serde(rename = "subdivision2Name")]
     pub subdivision2_name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanLinks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<ScanUrlscannerGetScanResponseScanLinksLink>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanLinksLink {
     /// Outgoing link detected in the DOM
     pub href: String,
     pub text: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMeta {
     pub processors: ScanUrlscannerGetScanResponseScanMetaProcessors,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessors {
     pub categories: ScanUrlscannerGetScanResponseScanMetaProcessorsCategories,
     pub phishing: Vec<String>,
     pub rank: ScanUrlscannerGetScanResponseScanMetaProcessorsRank,
     pub tech: Vec<ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategories {
     pub content: Vec<
         ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesContentItem,
     >,
     pub risks: Vec<ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesContentItem {
     pub id: i64,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub super_category_id: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem {
     pub id: i64,
     pub name: String,
     pub super_category_id: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsRank {
     pub bucket: String,
     pub name: String,
@@ -611,7 +641,8 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsRank {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem {
     pub categories: Vec<
         ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemCategoriesItem,
@@ -625,7 +656,8 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem {
     pub slug: String,
     pub website: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemCategoriesItem {
     pub groups: Vec<i64>,
     pub id: i64,
@@ -633,7 +665,8 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemCategoriesItem
     pub priority: i64,
     pub slug: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidence {
     #[serde(rename = "impliedBy")]
     pub implied_by: Vec<String>,
@@ -641,7 +674,8 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidence {
         ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatternsItem,
     >,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatternsItem {
     pub confidence: i64,
     pub excludes: Vec<String>,
@@ -656,7 +690,8 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatter
     pub value: String,
     pub version: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPage {
     pub asn: String,
     #[serde(rename = "asnLocationAlpha2")]
@@ -681,7 +716,8 @@ pub struct ScanUrlscannerGetScanResponseScanPage {
     pub subdivision2name: String,
     pub url: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageConsoleItem {
     pub category: String,
     pub text: String,
@@ -690,7 +726,8 @@ pub struct ScanUrlscannerGetScanResponseScanPageConsoleItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageCookiesItem {
     pub domain: String,
     pub expires: f64,
@@ -711,28 +748,33 @@ pub struct ScanUrlscannerGetScanResponseScanPageCookiesItem {
     pub source_scheme: String,
     pub value: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageHeadersItem {
     pub name: String,
     pub value: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageJs {
     pub variables: Vec<ScanUrlscannerGetScanResponseScanPageJsVariablesItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageJsVariablesItem {
     pub name: String,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageSecurityViolationsItem {
     pub category: String,
     pub text: String,
     pub url: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPerformanceItem {
     #[serde(rename = "connectEnd")]
     pub connect_end: f64,
@@ -795,7 +837,8 @@ pub struct ScanUrlscannerGetScanResponseScanPerformanceItem {
     #[serde(rename = "workerStart")]
     pub worker_start: f64,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanTask {
     /// Submitter location
     #[serde(rename = "clientLocation")]
@@ -834,11 +877,13 @@ crate::runtime::string_enum!(
     open ScanUrlscannerGetScanResponseScanTaskClientType { Site = "Site", Automatic =
     "Automatic", Api = "Api" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanTaskErrorsItem {
     pub message: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanTaskScannedFrom {
     /// IATA code of Cloudflare datacenter
     pub colo: String,
@@ -873,18 +918,21 @@ crate::runtime::string_enum!(
     open ScanUrlscannerGetScanResponseScanTaskVisibility { Public = "Public", Unlisted =
     "Unlisted" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanVerdicts {
     pub overall: ScanUrlscannerGetScanResponseScanVerdictsOverall,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanVerdictsOverall {
     pub categories: Vec<ScanUrlscannerGetScanResponseScanVerdictsOverallCategoriesItem>,
     /// At least one of our subsystems marked the site as potentially malicious at the time of the scan.
     pub malicious: bool,
     pub phishing: Vec<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanVerdictsOverallCategoriesItem {
     pub id: f64,
     pub name: String,

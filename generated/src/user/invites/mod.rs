@@ -143,7 +143,8 @@ pub type InviteListResponse = crate::types::IamSchemasCollectionInviteResponse;
 pub type InviteGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type InviteEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct InviteEditBody {
     /// Status of your response to the invitation (rejected or accepted).
     pub status: InviteEditBodyStatus,

@@ -222,7 +222,8 @@ pub type OrganizationGetResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OrganizationDeleteResponse {
     /// Identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]

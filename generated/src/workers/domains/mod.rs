@@ -258,7 +258,8 @@ pub type DomainUpdateResponse = crate::types::WorkersDomain;
 pub type DomainGetResponse = crate::types::WorkersDomain;
 /// What `delete()` returns.
 pub type DomainDeleteResponse = ::serde_json::Value;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DomainUpdateBody {
     /// Worker environment associated with the zone and hostname.
     pub environment: String,

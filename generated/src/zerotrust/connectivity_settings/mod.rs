@@ -132,7 +132,8 @@ pub struct ConnectivitySettingEditParams {
 pub type ConnectivitySettingGetResponse = crate::types::TunnelZeroTrustConnectivitySettingsResponseResult;
 /// What `edit()` returns.
 pub type ConnectivitySettingEditResponse = crate::types::TunnelZeroTrustConnectivitySettingsResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ConnectivitySettingEditBody {
     /// A flag to enable the ICMP proxy for the account network.
     #[serde(default, skip_serializing_if = "Option::is_none")]

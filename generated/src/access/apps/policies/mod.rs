@@ -781,7 +781,8 @@ pub type PolicyZoneLevelAccessPoliciesGetAnAccessPolicyResponse = crate::types::
 pub type PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyResponse = crate::types::AccessPolicies;
 /// What `zone_level_access_policies_delete_an_access_policy()` returns.
 pub type PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyResponse = crate::types::AccessIdResponseResult;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody {
     /// Administrators who can approve a temporary authentication request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -814,7 +815,8 @@ pub struct PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyBody {
     /// Administrators who can approve a temporary authentication request.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -267,11 +267,13 @@ pub type SettingUpdateResponse = crate::types::AccessResponseCollectionHostnames
 pub type SettingZoneLevelAccessMtlsAuthenticationListMtlsCertifiE6f98ceeResponse = crate::types::AccessResponseCollectionHostnames;
 /// What `zone_level_access_mtls_authentication_update_an_mtls_ce_7e84639e()` returns.
 pub type SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eResponse = crate::types::AccessResponseCollectionHostnames;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SettingUpdateBody {
     pub settings: Vec<crate::types::AccessSettings>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eBody {
     pub settings: Vec<crate::types::AccessSettings>,
 }

@@ -234,7 +234,8 @@ pub type DelegationListResponse = crate::types::AddressingSchemasResponseCollect
 pub type DelegationCreateResponse = crate::types::AddressingIpamDelegations;
 /// What `delete()` returns.
 pub type DelegationDeleteResponse = crate::types::AddressingIdResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DelegationCreateBody {
     /// IP Prefix in Classless Inter-Domain Routing format.
     pub cidr: String,

@@ -67,7 +67,8 @@ pub struct RegionListParams {
     pub account_id: String,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegionListResponse {
     pub errors: Vec<crate::types::DlsMessagesItem>,
     pub messages: Vec<crate::types::DlsMessagesItem>,
@@ -78,7 +79,8 @@ pub struct RegionListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::DlsResultInfo>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegionListResponseResultItem {
     /// Identifying key for the region
     #[serde(default, skip_serializing_if = "Option::is_none")]

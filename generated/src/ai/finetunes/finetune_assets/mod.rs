@@ -95,12 +95,14 @@ pub struct FinetuneAssetCreateForm {
     /// Part `file_name`.
     pub file_name: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneAssetCreateResponse {
     pub result: FinetuneAssetCreateResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneAssetCreateResponseResult {
     pub bucket_name: String,
     #[serde(with = "::time::serde::rfc3339")]

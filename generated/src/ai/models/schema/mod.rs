@@ -53,7 +53,8 @@ pub struct SchemaGetParams {
     /// Query parameter `model`.
     pub model: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SchemaGetResponse {
     pub result: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub success: bool,

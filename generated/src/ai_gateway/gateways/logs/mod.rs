@@ -125,12 +125,14 @@ pub enum LogGetParamsOrderBy {
 crate::runtime::string_enum!(
     open LogGetParamsOrderBy { CreatedAt = "created_at", Provider = "provider" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogGetResponse {
     pub result: Vec<LogGetResponseResultItem>,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogGetResponseResultItem {
     pub cached: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]

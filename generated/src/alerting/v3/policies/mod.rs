@@ -340,7 +340,8 @@ pub type PolicyGetResponse = crate::types::AaaPolicies;
 pub type PolicyUpdateResponse = crate::types::AaaIdResponseResult;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = crate::types::AaaApiResponseCollection;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyCreateBody {
     /// Optional specification of how often to re-alert from the same incident, not support on all alert types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -363,7 +364,8 @@ pub struct PolicyCreateBody {
     /// Name of the policy.
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyUpdateBody {
     /// Optional specification of how often to re-alert from the same incident, not support on all alert types.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -256,7 +256,8 @@ pub type OperationEditResponse = ::std::collections::BTreeMap<
 >;
 /// What `api_shield_api_patch_discovered_operation()` returns.
 pub type OperationApiShieldApiPatchDiscoveredOperationResponse = crate::types::ApiShieldPatchDiscoveryResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OperationApiShieldApiPatchDiscoveredOperationBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::types::ApiShieldApiDiscoveryStatePatch>,
@@ -296,7 +297,8 @@ crate::runtime::string_enum!(
     = "traffic_stats.last_updated" }
 );
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OperationListResponse {
     pub errors: Vec<crate::types::ApiShieldMessagesItem>,
     pub messages: Vec<crate::types::ApiShieldMessagesItem>,

@@ -145,7 +145,8 @@ crate::runtime::string_enum!(
     open OperationListParamsOperationStatus { New = "new", Existing = "existing" }
 );
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OperationListResponse {
     pub errors: Vec<crate::types::ApiShieldMessagesItem>,
     pub messages: Vec<crate::types::ApiShieldMessagesItem>,

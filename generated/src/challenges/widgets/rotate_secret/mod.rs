@@ -85,7 +85,8 @@ pub struct RotateSecretCreateParams {
 }
 /// What `create()` returns.
 pub type RotateSecretCreateResponse = crate::types::TurnstileWidgetDetail;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RotateSecretCreateBody {
     /// If `invalidate_immediately` is set to `false`, the previous secret will
     /// remain valid for two hours. Otherwise, the secret is immediately

@@ -77,7 +77,8 @@ pub struct ExportCreateParams {
     /// The request body.
     pub body: ExportCreateBody,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ExportCreateBody {
     /// To poll an in-progress export, provide the current bookmark (returned by your first polling response)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,7 +88,8 @@ pub struct ExportCreateBody {
     /// Specifies that you will poll this endpoint until the export completes
     pub output_format: ExportCreateBodyOutputFormat,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ExportCreateBodyDumpOptions {
     /// Export only the table definitions, not their contents
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,7 +110,8 @@ pub enum ExportCreateBodyOutputFormat {
     Unknown(String),
 }
 crate::runtime::string_enum!(open ExportCreateBodyOutputFormat { Polling = "polling" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ExportCreateResponse {
     /// The current time-travel bookmark for your D1, used to poll for updates. Will not change for the duration of the export task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,7 +133,8 @@ pub struct ExportCreateResponse {
     pub type_: Option<ExportCreateResponseType>,
 }
 /// Only present when status = 'complete'
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ExportCreateResponseResult {
     /// The generated SQL filename.
     #[serde(default, skip_serializing_if = "Option::is_none")]

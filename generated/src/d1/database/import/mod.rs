@@ -88,6 +88,7 @@ pub enum ImportCreateBody {
     /// A `action` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for ImportCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -125,7 +126,8 @@ impl ::serde::Serialize for ImportCreateBody {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ImportCreateBodyIngest {
     /// Indicates you've finished uploading to tell the D1 to start consuming it
     pub action: ImportCreateBodyIngestAction,
@@ -141,7 +143,8 @@ pub enum ImportCreateBodyIngestAction {
     Ingest,
 }
 crate::runtime::string_enum!(closed ImportCreateBodyIngestAction { Ingest = "ingest" });
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ImportCreateBodyInit {
     /// Indicates you have a new SQL file to upload.
     pub action: ImportCreateBodyInitAction,
@@ -155,7 +158,8 @@ pub enum ImportCreateBodyInitAction {
     Init,
 }
 crate::runtime::string_enum!(closed ImportCreateBodyInitAction { Init = "init" });
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ImportCreateBodyPoll {
     /// Indicates you've finished uploading to tell the D1 to start consuming it
     pub action: ImportCreateBodyPollAction,
@@ -169,7 +173,8 @@ pub enum ImportCreateBodyPollAction {
     Poll,
 }
 crate::runtime::string_enum!(closed ImportCreateBodyPollAction { Poll = "poll" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImportCreateResponse {
     /// The current time-travel bookmark for your D1, used to poll for updates. Will not change for the duration of the import. Only returned if an import process is currently running or recently finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,7 +202,8 @@ pub struct ImportCreateResponse {
     pub upload_url: Option<String>,
 }
 /// Only present when status = 'complete'
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImportCreateResponseResult {
     /// The time-travel bookmark if you need restore your D1 to directly after the import succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]

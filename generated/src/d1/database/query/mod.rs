@@ -76,7 +76,8 @@ pub struct QueryCreateParams {
 }
 /// What `create()` returns.
 pub type QueryCreateResponse = Vec<crate::types::D1QueryResultResponse>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct QueryCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<Vec<String>>,

@@ -76,7 +76,8 @@ pub struct RawCreateParams {
 }
 /// What `create()` returns.
 pub type RawCreateResponse = Vec<crate::types::D1RawResultResponse>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RawCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<Vec<String>>,

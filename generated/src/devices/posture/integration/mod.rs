@@ -307,7 +307,8 @@ pub type IntegrationDeleteResponse = Option<
 >;
 /// What `edit()` returns.
 pub type IntegrationEditResponse = crate::types::TeamsDevicesDevicePostureIntegrations;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IntegrationCreateBody {
     /// The configuration object containing third-party integration information.
     pub config: crate::types::TeamsDevicesConfigRequest,
@@ -319,7 +320,8 @@ pub struct IntegrationCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::TeamsDevicesSchemasType,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IntegrationEditBody {
     /// The configuration object containing third-party integration information.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -764,7 +764,8 @@ pub type RuleIpAccessRulesForAZoneCreateAnIpAccessRuleResponse = crate::types::F
 pub type RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleResponse = crate::types::FirewallRuleSingleIdResponseResult;
 /// What `ip_access_rules_for_a_zone_update_an_ip_access_rule()` returns.
 pub type RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleResponse = crate::types::FirewallRule;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
     /// The rule configuration.
     pub configuration: crate::types::FirewallConfiguration,
@@ -774,7 +775,8 @@ pub struct RuleCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody {
     /// The rule configuration.
     pub configuration: crate::types::FirewallConfiguration,
@@ -783,7 +785,8 @@ pub struct RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody {
     /// An informative summary of the rule, typically used as a reminder or explanation.
     pub notes: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleBody {
     /// The level to attempt to delete similar rules defined for other zones with the same owner. The default value is `none`, which will only delete the current rule. Using `basic` will delete rules that match the same action (mode) and configuration, while using `aggressive` will delete rules that match the same configuration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -867,7 +870,8 @@ crate::runtime::string_enum!(
     open RuleIpAccessRulesForAZoneListIpAccessRulesParamsOrder { ConfigurationTarget =
     "configuration.target", ConfigurationValue = "configuration.value", Mode = "mode" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleBody {
     /// The action to apply to a matched request.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -274,7 +274,8 @@ pub struct PackageEditParams {
 pub type PackageGetResponse = crate::types::FirewallPackageResponseCollection;
 /// What `waf_packages_get_a_waf_package()` returns.
 pub type PackageWafPackagesGetAWafPackageResponse = crate::types::FirewallPackageResponseSingle;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PackageEditBody {
     /// The default action performed by the rules in the WAF package.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -283,7 +284,8 @@ pub struct PackageEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitivity: Option<crate::types::FirewallSensitivity>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PackageEditResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::FirewallAnomalyPackage>,

@@ -67,7 +67,8 @@ pub struct SubnetGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SubnetGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<i64>,

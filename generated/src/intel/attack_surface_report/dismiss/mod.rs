@@ -74,7 +74,8 @@ pub struct DismissUpdateParams {
 }
 /// What `update()` returns.
 pub type DismissUpdateResponse = crate::types::SecurityCenterApiResponseSingleResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DismissUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dismiss: Option<bool>,

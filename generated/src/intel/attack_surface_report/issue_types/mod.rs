@@ -83,6 +83,7 @@ impl<'de> ::serde::Deserialize<'de> for IssueTypeGetResponse {
         Ok(Self::Unknown(value))
     }
 }
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for IssueTypeGetResponse {
     fn serialize<S: ::serde::Serializer>(
         &self,

@@ -171,6 +171,7 @@ impl<'de> ::serde::Deserialize<'de> for IssueGetResponse {
         Ok(Self::Unknown(value))
     }
 }
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for IssueGetResponse {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -184,7 +185,8 @@ impl ::serde::Serialize for IssueGetResponse {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IssueGetResponseObject {
     /// Total number of results
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -76,7 +76,8 @@ pub struct PreviewCreateParams {
 }
 /// What `create()` returns.
 pub type PreviewCreateResponse = crate::types::LoadBalancingPreviewResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PreviewCreateBody {
     /// Do not validate the certificate when monitor use HTTPS. This parameter is currently only valid for HTTP and HTTPS monitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]

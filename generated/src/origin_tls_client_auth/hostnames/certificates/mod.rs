@@ -275,7 +275,8 @@ pub type CertificateCreateResponse = crate::types::TlsCertificatesAndHostnamesSc
 pub type CertificateGetResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateObject;
 /// What `delete()` returns.
 pub type CertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateObject;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateCreateBody {
     /// The hostname certificate.
     pub certificate: String,

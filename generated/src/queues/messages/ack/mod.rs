@@ -79,20 +79,23 @@ pub struct AckCreateParams {
     /// The request body.
     pub body: AckCreateBody,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AckCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acks: Option<Vec<AckCreateBodyAcksItem>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<Vec<AckCreateBodyRetriesItem>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AckCreateBodyAcksItem {
     /// Lease ID for a message to acknowledge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AckCreateBodyRetriesItem {
     /// The number of seconds to delay before making the message available for another attempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,7 +105,8 @@ pub struct AckCreateBodyRetriesItem {
     pub lease_id: Option<String>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AckCreateResponse {
     pub errors: Vec<crate::types::MqMessagesItem>,
     pub messages: Vec<crate::types::MqMessagesItem>,
@@ -112,7 +116,8 @@ pub struct AckCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AckCreateResponseResult {
     /// The number of messages that were succesfully acknowledged
     #[serde(rename = "ackCount", default, skip_serializing_if = "Option::is_none")]

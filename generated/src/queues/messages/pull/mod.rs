@@ -79,7 +79,8 @@ pub struct PullCreateParams {
     /// The request body.
     pub body: PullCreateBody,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PullCreateBody {
     /// The maximum number of messages to include in a batch
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,7 +90,8 @@ pub struct PullCreateBody {
     pub visibility_timeout_ms: Option<f64>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PullCreateResponse {
     pub errors: Vec<crate::types::MqMessagesItem>,
     pub messages: Vec<crate::types::MqMessagesItem>,

@@ -217,7 +217,8 @@ pub struct SippyDeleteParams {
 pub type SippyGetResponse = crate::types::R2Sippy;
 /// What `update()` returns.
 pub type SippyUpdateResponse = crate::types::R2Sippy;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SippyDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,

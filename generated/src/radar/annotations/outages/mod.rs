@@ -119,16 +119,19 @@ pub enum OutageGetParamsFormat {
     Unknown(String),
 }
 crate::runtime::string_enum!(open OutageGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OutageGetResponse {
     pub result: OutageGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OutageGetResponseResult {
     pub annotations: Vec<OutageGetResponseResultAnnotationsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OutageGetResponseResultAnnotationsItem {
     pub asns: Vec<i64>,
     #[serde(rename = "asnsDetails")]
@@ -155,7 +158,8 @@ pub struct OutageGetResponseResultAnnotationsItem {
     #[serde(rename = "startDate")]
     pub start_date: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OutageGetResponseResultAnnotationsItemAsnsDetailsItem {
     pub asn: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,17 +168,20 @@ pub struct OutageGetResponseResultAnnotationsItemAsnsDetailsItem {
     >,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OutageGetResponseResultAnnotationsItemAsnsDetailsItemLocations {
     pub code: String,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OutageGetResponseResultAnnotationsItemLocationsDetailsItem {
     pub code: String,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OutageGetResponseResultAnnotationsItemOutage {
     #[serde(rename = "outageCause")]
     pub outage_cause: String,

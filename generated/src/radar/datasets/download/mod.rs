@@ -65,7 +65,8 @@ pub struct DownloadCreateParams {
     /// The request body.
     pub body: Option<DownloadCreateBody>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DownloadCreateBody {
     #[serde(rename = "datasetId")]
     pub dataset_id: i64,
@@ -83,15 +84,18 @@ pub enum DownloadCreateParamsFormat {
 crate::runtime::string_enum!(
     open DownloadCreateParamsFormat { Json = "JSON", Csv = "CSV" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponse {
     pub result: DownloadCreateResponseResult,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponseResult {
     pub dataset: DownloadCreateResponseResultDataset,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponseResultDataset {
     pub url: String,
 }

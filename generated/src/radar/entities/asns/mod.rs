@@ -183,16 +183,19 @@ pub enum AsnGetParamsOrderBy {
 crate::runtime::string_enum!(
     open AsnGetParamsOrderBy { Asn = "ASN", Population = "POPULATION" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponse {
     pub result: AsnGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponseResult {
     pub asns: Vec<AsnGetResponseResultAsnsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponseResultAsnsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aka: Option<String>,
@@ -222,16 +225,19 @@ pub enum AsnRadarGetEntitiesAsnByIdParamsFormat {
 crate::runtime::string_enum!(
     open AsnRadarGetEntitiesAsnByIdParamsFormat { Json = "JSON", Csv = "CSV" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponse {
     pub result: AsnRadarGetEntitiesAsnByIdResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponseResult {
     pub asn: AsnRadarGetEntitiesAsnByIdResponseResultAsn,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aka: Option<String>,
@@ -254,7 +260,8 @@ pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsn {
     pub source: String,
     pub website: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers {
     /// Total estimated users
     #[serde(rename = "estimatedUsers", default, skip_serializing_if = "Option::is_none")]
@@ -263,7 +270,8 @@ pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers {
         AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsersLocationsItem,
     >,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsersLocationsItem {
     /// Estimated users per location
     #[serde(rename = "estimatedUsers", default, skip_serializing_if = "Option::is_none")]
@@ -273,7 +281,8 @@ pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsersLocationsIte
     #[serde(rename = "locationName")]
     pub location_name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsnRelatedItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aka: Option<String>,

@@ -147,16 +147,19 @@ pub enum LocationGetParamsFormat {
 crate::runtime::string_enum!(
     open LocationGetParamsFormat { Json = "JSON", Csv = "CSV" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
     pub result: LocationGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
     pub locations: Vec<LocationGetResponseResultLocationsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultLocationsItem {
     pub alpha2: String,
     pub latitude: String,
@@ -177,16 +180,19 @@ crate::runtime::string_enum!(
     open LocationRadarGetEntitiesLocationByAlpha2ParamsFormat { Json = "JSON", Csv =
     "CSV" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2Response {
     pub result: LocationRadarGetEntitiesLocationByAlpha2ResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2ResponseResult {
     pub location: LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation {
     pub alpha2: String,
     #[serde(rename = "confidenceLevel")]

@@ -120,16 +120,19 @@ crate::runtime::string_enum!(
     open DomainGetParamsRankingType { Popular = "POPULAR", TrendingRise =
     "TRENDING_RISE", TrendingSteady = "TRENDING_STEADY" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponse {
     pub result: DomainGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResult {
     pub details_0: DomainGetResponseResultDetails0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResultDetails0 {
     /// Only available in POPULAR ranking for the most recent ranking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,14 +142,16 @@ pub struct DomainGetResponseResultDetails0 {
     pub rank: Option<i64>,
     pub top_locations: Vec<DomainGetResponseResultDetails0TopLocationsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResultDetails0CategoriesItem {
     pub id: f64,
     pub name: String,
     #[serde(rename = "superCategoryId")]
     pub super_category_id: f64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResultDetails0TopLocationsItem {
     #[serde(rename = "locationCode")]
     pub location_code: String,

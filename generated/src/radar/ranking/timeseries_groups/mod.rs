@@ -148,22 +148,26 @@ crate::runtime::string_enum!(
     open TimeseriesGroupGetParamsRankingType { Popular = "POPULAR", TrendingRise =
     "TRENDING_RISE", TrendingSteady = "TRENDING_STEADY" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponse {
     pub result: TimeseriesGroupGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResult {
     pub meta: TimeseriesGroupGetResponseResultMeta,
     pub serie_0: TimeseriesGroupGetResponseResultSerie0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResultMeta {
     #[serde(rename = "dateRange")]
     pub date_range: Vec<TimeseriesGroupGetResponseResultMetaDateRangeItem>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResultMetaDateRangeItem {
     /// Adjusted end of date range.
     #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
@@ -172,7 +176,8 @@ pub struct TimeseriesGroupGetResponseResultMetaDateRangeItem {
     #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
     pub start_time: ::time::OffsetDateTime,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResultSerie0 {
     pub timestamps: Vec<String>,
     /// Properties the spec does not list (`additionalProperties`), kept as sent.
@@ -218,6 +223,7 @@ impl<'de> ::serde::Deserialize<'de> for TimeseriesGroupGetResponseResultSerie0Ex
         Ok(Self::Unknown(value))
     }
 }
+#[cfg(feature = "all-serde")]
 impl ::serde::Serialize for TimeseriesGroupGetResponseResultSerie0ExtraItem {
     fn serialize<S: ::serde::Serializer>(
         &self,

@@ -116,25 +116,30 @@ crate::runtime::string_enum!(
     open TopGetParamsRankingType { Popular = "POPULAR", TrendingRise = "TRENDING_RISE",
     TrendingSteady = "TRENDING_STEADY" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponse {
     pub result: TopGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResult {
     pub meta: TopGetResponseResultMeta,
     pub top_0: Vec<TopGetResponseResultTop0Item>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResultMeta {
     pub top_0: TopGetResponseResultMetaTop0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResultMetaTop0 {
     pub date: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResultTop0Item {
     pub categories: Vec<TopGetResponseResultTop0ItemCategoriesItem>,
     pub domain: String,
@@ -143,7 +148,8 @@ pub struct TopGetResponseResultTop0Item {
     pub pct_rank_change: Option<f64>,
     pub rank: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResultTop0ItemCategoriesItem {
     pub id: f64,
     pub name: String,

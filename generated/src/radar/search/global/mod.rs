@@ -131,16 +131,19 @@ crate::runtime::string_enum!(
     open GlobalGetParamsIncludeItem { SpecialEvents = "SPECIAL_EVENTS", Notebooks =
     "NOTEBOOKS", Locations = "LOCATIONS", Asns = "ASNS" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GlobalGetResponse {
     pub result: GlobalGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GlobalGetResponseResult {
     pub search: Vec<GlobalGetResponseResultSearchItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GlobalGetResponseResultSearchItem {
     pub code: String,
     pub name: String,

@@ -118,17 +118,20 @@ pub enum LocationGetParamsStatus {
 crate::runtime::string_enum!(
     open LocationGetParamsStatus { Verified = "VERIFIED", Unverified = "UNVERIFIED" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
     pub result: LocationGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
     #[serde(rename = "trafficAnomalies")]
     pub traffic_anomalies: Vec<LocationGetResponseResultTrafficAnomaliesItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultTrafficAnomaliesItem {
     #[serde(rename = "clientCountryAlpha2")]
     pub client_country_alpha2: String,

@@ -477,12 +477,14 @@ pub type ItemUpdateResponse = crate::types::ListsListsAsyncResponseResult;
 pub type ItemCreateResponse = crate::types::ListsListsAsyncResponseResult;
 /// What `delete()` returns.
 pub type ItemDeleteResponse = crate::types::ListsListsAsyncResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ItemDeleteBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ItemDeleteBodyItemsItem>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ItemDeleteBodyItemsItem {
     /// The unique ID of the item in the List.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -243,7 +243,8 @@ pub struct EntrypointUpdateZoneEntrypointRulesetParams {
     /// The request body.
     pub body: EntrypointUpdateZoneEntrypointRulesetBody,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EntrypointGetResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,7 +264,8 @@ pub struct EntrypointGetResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EntrypointGetZoneEntrypointRulesetResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -283,7 +285,8 @@ pub struct EntrypointGetZoneEntrypointRulesetResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EntrypointUpdateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,7 +298,8 @@ pub struct EntrypointUpdateBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EntrypointUpdateResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -315,7 +319,8 @@ pub struct EntrypointUpdateResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EntrypointUpdateZoneEntrypointRulesetBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -327,7 +332,8 @@ pub struct EntrypointUpdateZoneEntrypointRulesetBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EntrypointUpdateZoneEntrypointRulesetResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -76,7 +76,8 @@ pub struct ByTagGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ByTagGetResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]

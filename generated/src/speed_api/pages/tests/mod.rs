@@ -294,7 +294,8 @@ pub type TestCreateResponse = crate::types::ObservatoryPageTest;
 pub type TestDeleteResponse = crate::types::ObservatoryCountResponseResult;
 /// What `get()` returns.
 pub type TestGetResponse = crate::types::ObservatoryPageTest;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TestCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<crate::types::ObservatoryRegion2>,

@@ -73,7 +73,8 @@ pub struct OrderCreateParams {
 }
 /// What `create()` returns.
 pub type OrderCreateResponse = crate::types::TlsCertificatesAndHostnamesAdvancedCertificatePackResponseSingleResult;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrderCreateBody {
     /// Certificate Authority selected for the order.  For information on any certificate authority specific details or restrictions [see this page for more details.](https://developers.cloudflare.com/ssl/reference/certificate-authorities)
     pub certificate_authority: crate::types::TlsCertificatesAndHostnamesSchemasCertificateAuthority,

@@ -434,7 +434,8 @@ pub enum NamespaceListParamsOrder {
 crate::runtime::string_enum!(
     open NamespaceListParamsOrder { Id = "id", Title = "title" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct NamespaceListResponse {
     pub errors: Vec<crate::types::WorkersKvMessagesItem>,
     pub messages: Vec<crate::types::WorkersKvMessagesItem>,

@@ -247,7 +247,8 @@ pub type NetworkCreateResponse = crate::types::TunnelRoute;
 pub type NetworkDeleteResponse = crate::types::TunnelRoute;
 /// What `edit()` returns.
 pub type NetworkEditResponse = crate::types::TunnelRoute;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct NetworkCreateBody {
     /// Optional remark describing the route.
     #[serde(default, skip_serializing_if = "Option::is_none")]

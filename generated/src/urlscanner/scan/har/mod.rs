@@ -65,28 +65,33 @@ pub struct HarGetParams {
     /// Path parameter `accountId`.
     pub account_id: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponse {
     pub har: HarGetResponseHar,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHar {
     pub log: HarGetResponseHarLog,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLog {
     pub creator: HarGetResponseHarLogCreator,
     pub entries: Vec<HarGetResponseHarLogEntriesItem>,
     pub pages: Vec<HarGetResponseHarLogPagesItem>,
     pub version: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogCreator {
     pub comment: String,
     pub name: String,
     pub version: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItem {
     #[serde(rename = "_initialPriority")]
     pub initial_priority: String,
@@ -111,7 +116,8 @@ pub struct HarGetResponseHarLogEntriesItem {
     pub started_date_time: String,
     pub time: f64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemRequest {
     #[serde(rename = "bodySize")]
     pub body_size: f64,
@@ -123,12 +129,14 @@ pub struct HarGetResponseHarLogEntriesItemRequest {
     pub method: String,
     pub url: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemRequestHeadersItem {
     pub name: String,
     pub value: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemResponse {
     #[serde(rename = "_transferSize")]
     pub transfer_size: f64,
@@ -146,7 +154,8 @@ pub struct HarGetResponseHarLogEntriesItemResponse {
     #[serde(rename = "statusText")]
     pub status_text: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemResponseContent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression: Option<i64>,
@@ -154,12 +163,14 @@ pub struct HarGetResponseHarLogEntriesItemResponseContent {
     pub mime_type: String,
     pub size: f64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemResponseHeadersItem {
     pub name: String,
     pub value: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogPagesItem {
     pub id: String,
     #[serde(rename = "pageTimings")]
@@ -168,7 +179,8 @@ pub struct HarGetResponseHarLogPagesItem {
     pub started_date_time: String,
     pub title: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogPagesItemPageTimings {
     #[serde(rename = "onContentLoad")]
     pub on_content_load: f64,

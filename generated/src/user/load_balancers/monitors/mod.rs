@@ -314,7 +314,8 @@ pub type MonitorUpdateResponse = crate::types::LoadBalancingMonitor;
 pub type MonitorDeleteResponse = crate::types::LoadBalancingIdResponseResult;
 /// What `edit()` returns.
 pub type MonitorEditResponse = crate::types::LoadBalancingMonitor;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MonitorCreateBody {
     /// Do not validate the certificate when monitor use HTTPS. This parameter is currently only valid for HTTP and HTTPS monitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -365,7 +366,8 @@ pub struct MonitorCreateBody {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::types::LoadBalancingType>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MonitorEditBody {
     /// Do not validate the certificate when monitor use HTTPS. This parameter is currently only valid for HTTP and HTTPS monitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -416,7 +418,8 @@ pub struct MonitorEditBody {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::types::LoadBalancingType>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MonitorUpdateBody {
     /// Do not validate the certificate when monitor use HTTPS. This parameter is currently only valid for HTTP and HTTPS monitors.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -374,7 +374,8 @@ pub type PoolUpdateResponse = crate::types::LoadBalancingPool;
 pub type PoolDeleteResponse = crate::types::LoadBalancingSchemasIdResponseResult;
 /// What `load_balancer_pools_patch_pool()` returns.
 pub type PoolLoadBalancerPoolsPatchPoolResponse = crate::types::LoadBalancingPool;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolCreateBody {
     /// A list of regions from which to run health checks. Null means every Cloudflare data center.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -414,7 +415,8 @@ pub struct PoolCreateBody {
     /// The list of origins within this pool. Traffic directed at this pool is balanced across all currently healthy origins, provided the pool itself is healthy.
     pub origins: Vec<crate::types::LoadBalancingOriginInput>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolEditBody {
     /// The email address to send health status notifications to. This field is now deprecated in favor of Cloudflare Notifications for Load Balancing, so only resetting this field with an empty string `""` is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -422,7 +424,8 @@ pub struct PoolEditBody {
         crate::types::LoadBalancingPatchPoolsNotificationEmail,
     >,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolLoadBalancerPoolsPatchPoolBody {
     /// A list of regions from which to run health checks. Null means every Cloudflare data center.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -464,7 +467,8 @@ pub struct PoolLoadBalancerPoolsPatchPoolBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origins: Option<Vec<crate::types::LoadBalancingOriginInput>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolUpdateBody {
     /// A list of regions from which to run health checks. Null means every Cloudflare data center.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -77,7 +77,8 @@ pub struct NamespaceListParams {
     pub account_id: String,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct NamespaceListResponse {
     pub errors: Vec<crate::types::WorkersMessagesItem>,
     pub messages: Vec<crate::types::WorkersMessagesItem>,

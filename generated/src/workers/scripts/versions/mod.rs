@@ -278,7 +278,8 @@ pub type VersionCreateResponse = crate::types::WorkersVersionItemUploaded;
 /// What `worker_versions_get_version_detail()` returns.
 pub type VersionWorkerVersionsGetVersionDetailResponse = crate::types::WorkersVersionItemFull;
 /// JSON encoded metadata about the uploaded parts and Worker configuration.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VersionCreateBodyMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<VersionCreateBodyMetadataAnnotations>,
@@ -301,7 +302,8 @@ pub struct VersionCreateBodyMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_model: Option<VersionCreateBodyMetadataUsageModel>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VersionCreateBodyMetadataAnnotations {
     /// Human-readable message about the version.
     #[serde(

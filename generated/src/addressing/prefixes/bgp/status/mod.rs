@@ -152,7 +152,8 @@ pub struct StatusEditParams {
 pub type StatusGetResponse = crate::types::AddressingAdvertisedResponseResult;
 /// What `edit()` returns.
 pub type StatusEditResponse = crate::types::AddressingAdvertisedResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StatusEditBody {
     /// Enablement of prefix advertisement to the Internet.
     pub advertised: bool,

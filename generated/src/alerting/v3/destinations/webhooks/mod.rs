@@ -345,7 +345,8 @@ pub type WebhookGetResponse = crate::types::AaaWebhooks;
 pub type WebhookUpdateResponse = crate::types::AaaIdResponseResult;
 /// What `delete()` returns.
 pub type WebhookDeleteResponse = crate::types::AaaApiResponseCollection;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WebhookCreateBody {
     /// The name of the webhook destination. This will be included in the request body when you receive a webhook notification.
     pub name: String,
@@ -355,7 +356,8 @@ pub struct WebhookCreateBody {
     /// The POST endpoint to call when dispatching a notification.
     pub url: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WebhookUpdateBody {
     /// The name of the webhook destination. This will be included in the request body when you receive a webhook notification.
     pub name: String,

@@ -166,13 +166,15 @@ pub struct QueueDeleteParams {
 }
 /// What `delete()` returns.
 pub type QueueDeleteResponse = crate::types::MqApiResponseCommonResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct QueueUpdateBody {
     /// Array of rules to drive notifications
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<crate::types::MqRule>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_notification_detail_id: Option<String>,

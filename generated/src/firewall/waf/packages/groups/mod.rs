@@ -310,7 +310,8 @@ pub type GroupListResponse = crate::types::WafManagedRulesRuleGroupResponseColle
 pub type GroupGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type GroupEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupEditBody {
     /// The state of the rules contained in the rule group. When `on`, the rules in the group are configurable/usable.
     #[serde(default, skip_serializing_if = "Option::is_none")]

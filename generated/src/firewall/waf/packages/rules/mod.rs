@@ -315,7 +315,8 @@ pub struct RuleEditParams {
 pub type RuleListResponse = crate::types::WafManagedRulesRuleResponseCollection;
 /// What `get()` returns.
 pub type RuleGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleEditBody {
     /// The mode/action of the rule when triggered. You must use a value from the `allowed_modes` array of the current rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]

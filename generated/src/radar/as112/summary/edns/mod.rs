@@ -115,17 +115,20 @@ pub enum EdnsGetParamsFormat {
     Unknown(String),
 }
 crate::runtime::string_enum!(open EdnsGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EdnsGetResponse {
     pub result: EdnsGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EdnsGetResponseResult {
     pub meta: EdnsGetResponseResultMeta,
     pub summary_0: EdnsGetResponseResultSummary0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EdnsGetResponseResultMeta {
     #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
     pub confidence_info: Option<EdnsGetResponseResultMetaConfidenceInfo>,
@@ -135,14 +138,16 @@ pub struct EdnsGetResponseResultMeta {
     pub last_updated: String,
     pub normalization: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EdnsGetResponseResultMetaConfidenceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Vec<EdnsGetResponseResultMetaConfidenceInfoAnnotationsItem>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EdnsGetResponseResultMetaConfidenceInfoAnnotationsItem {
     #[serde(rename = "dataSource")]
     pub data_source: String,
@@ -168,7 +173,8 @@ pub struct EdnsGetResponseResultMetaConfidenceInfoAnnotationsItem {
     )]
     pub start_time: Option<::time::OffsetDateTime>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EdnsGetResponseResultMetaDateRangeItem {
     /// Adjusted end of date range.
     #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
@@ -177,7 +183,8 @@ pub struct EdnsGetResponseResultMetaDateRangeItem {
     #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
     pub start_time: ::time::OffsetDateTime,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EdnsGetResponseResultSummary0 {
     #[serde(rename = "NOT_SUPPORTED")]
     pub not_supported: String,

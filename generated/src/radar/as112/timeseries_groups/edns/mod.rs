@@ -139,17 +139,20 @@ pub enum EdnsGetParamsFormat {
     Unknown(String),
 }
 crate::runtime::string_enum!(open EdnsGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EdnsGetResponse {
     pub result: EdnsGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EdnsGetResponseResult {
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub serie_0: EdnsGetResponseResultSerie0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EdnsGetResponseResultSerie0 {
     #[serde(rename = "NOT_SUPPORTED")]
     pub not_supported: Vec<String>,

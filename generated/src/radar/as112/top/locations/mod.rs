@@ -148,17 +148,20 @@ pub enum LocationGetParamsFormat {
 crate::runtime::string_enum!(
     open LocationGetParamsFormat { Json = "JSON", Csv = "CSV" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
     pub result: LocationGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
     pub meta: LocationGetResponseResultMeta,
     pub top_0: Vec<LocationGetResponseResultTop0Item>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultMeta {
     #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
     pub confidence_info: Option<LocationGetResponseResultMetaConfidenceInfo>,
@@ -167,7 +170,8 @@ pub struct LocationGetResponseResultMeta {
     #[serde(rename = "lastUpdated")]
     pub last_updated: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultMetaConfidenceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<
@@ -176,7 +180,8 @@ pub struct LocationGetResponseResultMetaConfidenceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultMetaConfidenceInfoAnnotationsItem {
     #[serde(rename = "dataSource")]
     pub data_source: String,
@@ -202,7 +207,8 @@ pub struct LocationGetResponseResultMetaConfidenceInfoAnnotationsItem {
     )]
     pub start_time: Option<::time::OffsetDateTime>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultMetaDateRangeItem {
     /// Adjusted end of date range.
     #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
@@ -211,7 +217,8 @@ pub struct LocationGetResponseResultMetaDateRangeItem {
     #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
     pub start_time: ::time::OffsetDateTime,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultTop0Item {
     #[serde(rename = "clientCountryAlpha2")]
     pub client_country_alpha2: String,

@@ -199,25 +199,29 @@ pub enum EventGetParamsSortOrder {
 crate::runtime::string_enum!(
     open EventGetParamsSortOrder { Asc = "ASC", Desc = "DESC" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponse {
     pub result: EventGetResponseResult,
     pub result_info: EventGetResponseResultInfo,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResult {
     pub asn_info: Vec<EventGetResponseResultAsnInfoItem>,
     pub events: Vec<EventGetResponseResultEventsItem>,
     pub total_monitors: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultAsnInfoItem {
     pub asn: i64,
     pub country_code: String,
     pub org_name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultEventsItem {
     pub confidence_score: i64,
     pub duration: i64,
@@ -238,12 +242,14 @@ pub struct EventGetResponseResultEventsItem {
     pub victim_asns: Vec<i64>,
     pub victim_countries: Vec<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultEventsItemTagsItem {
     pub name: String,
     pub score: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultInfo {
     pub count: i64,
     pub page: i64,

@@ -178,24 +178,28 @@ pub enum EventGetParamsSortOrder {
 crate::runtime::string_enum!(
     open EventGetParamsSortOrder { Asc = "ASC", Desc = "DESC" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponse {
     pub result: EventGetResponseResult,
     pub result_info: EventGetResponseResultInfo,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResult {
     pub asn_info: Vec<EventGetResponseResultAsnInfoItem>,
     pub events: Vec<EventGetResponseResultEventsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultAsnInfoItem {
     pub asn: i64,
     pub country_code: String,
     pub org_name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultEventsItem {
     pub countries: Vec<String>,
     pub detected_ts: String,
@@ -211,7 +215,8 @@ pub struct EventGetResponseResultEventsItem {
     pub peer_count: i64,
     pub prefix_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultInfo {
     pub count: i64,
     pub page: i64,

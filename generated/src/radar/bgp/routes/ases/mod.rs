@@ -130,17 +130,20 @@ pub enum AseGetParamsSortOrder {
     Unknown(String),
 }
 crate::runtime::string_enum!(open AseGetParamsSortOrder { Asc = "asc", Desc = "desc" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {
     pub result: AseGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResult {
     pub asns: Vec<AseGetResponseResultAsnsItem>,
     pub meta: AseGetResponseResultMeta,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultAsnsItem {
     pub asn: i64,
     /// AS's customer cone size
@@ -169,7 +172,8 @@ pub struct AseGetResponseResultAsnsItem {
     #[serde(rename = "rpkiValid")]
     pub rpki_valid: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultMeta {
     /// the timestamp of when the data is generated
     #[serde(rename = "dataTime")]

@@ -110,23 +110,27 @@ crate::runtime::string_enum!(
     open Pfx2aGetParamsRpkiStatus { Valid = "VALID", Invalid = "INVALID", Unknown2 =
     "UNKNOWN" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponse {
     pub result: Pfx2aGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponseResult {
     pub meta: Pfx2aGetResponseResultMeta,
     pub prefix_origins: Vec<Pfx2aGetResponseResultPrefixOriginsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponseResultMeta {
     pub data_time: String,
     pub query_time: String,
     pub total_peers: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponseResultPrefixOriginsItem {
     pub origin: i64,
     pub peer_count: i64,

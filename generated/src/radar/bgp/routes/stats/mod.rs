@@ -80,23 +80,27 @@ pub enum StatGetParamsFormat {
     Unknown(String),
 }
 crate::runtime::string_enum!(open StatGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StatGetResponse {
     pub result: StatGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StatGetResponseResult {
     pub meta: StatGetResponseResultMeta,
     pub stats: StatGetResponseResultStats,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StatGetResponseResultMeta {
     pub data_time: String,
     pub query_time: String,
     pub total_peers: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StatGetResponseResultStats {
     pub distinct_origins: i64,
     pub distinct_origins_ipv4: i64,

@@ -70,16 +70,19 @@ pub enum IpGetParamsFormat {
     Unknown(String),
 }
 crate::runtime::string_enum!(open IpGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponse {
     pub result: IpGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResult {
     pub asn: IpGetResponseResultAsn,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultAsn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aka: Option<String>,
@@ -100,14 +103,16 @@ pub struct IpGetResponseResultAsn {
     pub source: String,
     pub website: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultAsnEstimatedUsers {
     /// Total estimated users
     #[serde(rename = "estimatedUsers", default, skip_serializing_if = "Option::is_none")]
     pub estimated_users: Option<i64>,
     pub locations: Vec<IpGetResponseResultAsnEstimatedUsersLocationsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultAsnEstimatedUsersLocationsItem {
     /// Estimated users per location
     #[serde(rename = "estimatedUsers", default, skip_serializing_if = "Option::is_none")]
@@ -117,7 +122,8 @@ pub struct IpGetResponseResultAsnEstimatedUsersLocationsItem {
     #[serde(rename = "locationName")]
     pub location_name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultAsnRelatedItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aka: Option<String>,

@@ -280,17 +280,20 @@ crate::runtime::string_enum!(
     open TlsVersionGetParamsOsItem { Windows = "WINDOWS", Macosx = "MACOSX", Ios = "IOS",
     Android = "ANDROID", Chromeos = "CHROMEOS", Linux = "LINUX", SmartTv = "SMART_TV" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponse {
     pub result: TlsVersionGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResult {
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub serie_0: TlsVersionGetResponseResultSerie0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResultSerie0 {
     #[serde(rename = "TLS 1.0")]
     pub tls_1_0: Vec<String>,

@@ -136,17 +136,20 @@ crate::runtime::string_enum!(
     open HistogramGetParamsMetricGroup { Bandwidth = "BANDWIDTH", Latency = "LATENCY",
     Jitter = "JITTER" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponse {
     pub result: HistogramGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponseResult {
     pub histogram_0: HistogramGetResponseResultHistogram0,
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponseResultHistogram0 {
     #[serde(rename = "bandwidthDownload")]
     pub bandwidth_download: Vec<String>,

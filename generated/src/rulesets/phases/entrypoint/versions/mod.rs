@@ -254,7 +254,8 @@ pub type VersionListResponse = Vec<VersionListResponseItem>;
 pub type VersionListZoneEntrypointRulesetVersionsResponse = Vec<
     VersionListZoneEntrypointRulesetVersionsResponseItem,
 >;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VersionGetResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -274,7 +275,8 @@ pub struct VersionGetResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VersionGetZoneEntrypointRulesetVersionResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -294,7 +296,8 @@ pub struct VersionGetZoneEntrypointRulesetVersionResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VersionListResponseItem {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -312,7 +315,8 @@ pub struct VersionListResponseItem {
     /// The phase of the ruleset.
     pub phase: crate::types::RulesetsRulesetPhase,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct VersionListZoneEntrypointRulesetVersionsResponseItem {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -99,7 +99,8 @@ pub struct KeyListParams {
     /// Query parameter `cursor`.
     pub cursor: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct KeyListResponse {
     pub errors: Vec<crate::types::WorkersKvMessagesItem>,
     pub messages: Vec<crate::types::WorkersKvMessagesItem>,
@@ -110,7 +111,8 @@ pub struct KeyListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<KeyListResponseResultInfo>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct KeyListResponseResultInfo {
     /// Total results returned based on your list parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -294,7 +294,8 @@ pub type RuleCreateResponse = crate::types::FirewallRule;
 pub type RuleDeleteResponse = crate::types::FirewallRuleSingleIdResponseResult;
 /// What `edit()` returns.
 pub type RuleEditResponse = crate::types::FirewallRule;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
     /// The rule configuration.
     pub configuration: crate::types::FirewallConfiguration,
@@ -304,7 +305,8 @@ pub struct RuleCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleEditBody {
     /// The action to apply to a matched request.
     #[serde(default, skip_serializing_if = "Option::is_none")]

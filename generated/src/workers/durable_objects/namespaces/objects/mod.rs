@@ -88,7 +88,8 @@ pub struct ObjectListParams {
     pub cursor: Option<String>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObjectListResponse {
     pub errors: Vec<crate::types::WorkersMessagesItem>,
     pub messages: Vec<crate::types::WorkersMessagesItem>,
@@ -99,7 +100,8 @@ pub struct ObjectListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ObjectListResponseResultInfo>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObjectListResponseResultInfo {
     /// Total results returned based on your list parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]

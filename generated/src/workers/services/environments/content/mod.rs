@@ -203,7 +203,8 @@ pub type ContentGetResponse = Vec<u8>;
 /// What `update()` returns.
 pub type ContentUpdateResponse = crate::types::WorkersScriptResponse;
 /// JSON encoded metadata about the uploaded parts and Worker configuration.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ContentUpdateBodyMetadata {
     /// Name of the part in the multipart request that contains the script (e.g. the file adding a listener to the `fetch` event). Indicates a `service worker syntax` Worker.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -65,7 +65,8 @@ pub struct BgeLargeEnV15CreateParams {
     /// The request body.
     pub body: Option<BgeLargeEnV15CreateBody>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct BgeLargeEnV15CreateBody {
     pub text: BgeLargeEnV15CreateBodyText,
 }
@@ -79,6 +80,7 @@ pub enum BgeLargeEnV15CreateBodyText {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for BgeLargeEnV15CreateBodyText {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -117,7 +119,8 @@ impl ::serde::Serialize for BgeLargeEnV15CreateBodyText {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BgeLargeEnV15CreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::serde_json::Value>,

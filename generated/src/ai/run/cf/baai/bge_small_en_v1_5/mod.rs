@@ -65,7 +65,8 @@ pub struct BgeSmallEnV15CreateParams {
     /// The request body.
     pub body: Option<BgeSmallEnV15CreateBody>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct BgeSmallEnV15CreateBody {
     pub text: BgeSmallEnV15CreateBodyText,
 }
@@ -79,6 +80,7 @@ pub enum BgeSmallEnV15CreateBodyText {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for BgeSmallEnV15CreateBodyText {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -117,7 +119,8 @@ impl ::serde::Serialize for BgeSmallEnV15CreateBodyText {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BgeSmallEnV15CreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::serde_json::Value>,

@@ -75,6 +75,7 @@ pub enum Gemma2bItLoraCreateBody {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for Gemma2bItLoraCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -115,7 +116,8 @@ impl ::serde::Serialize for Gemma2bItLoraCreateBody {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Gemma2bItLoraCreateBodyMessages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
@@ -141,12 +143,14 @@ pub struct Gemma2bItLoraCreateBodyMessages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Gemma2bItLoraCreateBodyMessagesFunctionsItem {
     pub code: String,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Gemma2bItLoraCreateBodyMessagesMessagesItem {
     pub content: String,
     pub role: String,
@@ -161,6 +165,7 @@ pub enum Gemma2bItLoraCreateBodyMessagesToolsItem {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for Gemma2bItLoraCreateBodyMessagesToolsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -201,13 +206,15 @@ impl ::serde::Serialize for Gemma2bItLoraCreateBodyMessagesToolsItem {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Gemma2bItLoraCreateBodyMessagesToolsItemDescription {
     pub description: String,
     pub name: String,
     pub parameters: Gemma2bItLoraCreateBodyMessagesToolsItemDescriptionParameters,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Gemma2bItLoraCreateBodyMessagesToolsItemDescriptionParameters {
     pub properties: ::std::collections::BTreeMap<
         String,
@@ -218,25 +225,29 @@ pub struct Gemma2bItLoraCreateBodyMessagesToolsItemDescriptionParameters {
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Gemma2bItLoraCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue {
     pub description: String,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Gemma2bItLoraCreateBodyMessagesToolsItemFunction {
     pub function: Gemma2bItLoraCreateBodyMessagesToolsItemFunctionFunction,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Gemma2bItLoraCreateBodyMessagesToolsItemFunctionFunction {
     pub description: String,
     pub name: String,
     pub parameters: Gemma2bItLoraCreateBodyMessagesToolsItemFunctionFunctionParameters,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Gemma2bItLoraCreateBodyMessagesToolsItemFunctionFunctionParameters {
     pub properties: ::std::collections::BTreeMap<
         String,
@@ -247,13 +258,15 @@ pub struct Gemma2bItLoraCreateBodyMessagesToolsItemFunctionFunctionParameters {
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Gemma2bItLoraCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue {
     pub description: String,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Gemma2bItLoraCreateBodyPrompt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
@@ -279,7 +292,8 @@ pub struct Gemma2bItLoraCreateBodyPrompt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Gemma2bItLoraCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::serde_json::Value>,

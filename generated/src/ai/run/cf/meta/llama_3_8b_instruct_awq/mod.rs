@@ -75,6 +75,7 @@ pub enum Llama38bInstructAwqCreateBody {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for Llama38bInstructAwqCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -115,7 +116,8 @@ impl ::serde::Serialize for Llama38bInstructAwqCreateBody {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llama38bInstructAwqCreateBodyMessages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
@@ -141,12 +143,14 @@ pub struct Llama38bInstructAwqCreateBodyMessages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llama38bInstructAwqCreateBodyMessagesFunctionsItem {
     pub code: String,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llama38bInstructAwqCreateBodyMessagesMessagesItem {
     pub content: String,
     pub role: String,
@@ -161,6 +165,7 @@ pub enum Llama38bInstructAwqCreateBodyMessagesToolsItem {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for Llama38bInstructAwqCreateBodyMessagesToolsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -201,13 +206,15 @@ impl ::serde::Serialize for Llama38bInstructAwqCreateBodyMessagesToolsItem {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llama38bInstructAwqCreateBodyMessagesToolsItemDescription {
     pub description: String,
     pub name: String,
     pub parameters: Llama38bInstructAwqCreateBodyMessagesToolsItemDescriptionParameters,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llama38bInstructAwqCreateBodyMessagesToolsItemDescriptionParameters {
     pub properties: ::std::collections::BTreeMap<
         String,
@@ -218,25 +225,29 @@ pub struct Llama38bInstructAwqCreateBodyMessagesToolsItemDescriptionParameters {
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llama38bInstructAwqCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue {
     pub description: String,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llama38bInstructAwqCreateBodyMessagesToolsItemFunction {
     pub function: Llama38bInstructAwqCreateBodyMessagesToolsItemFunctionFunction,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llama38bInstructAwqCreateBodyMessagesToolsItemFunctionFunction {
     pub description: String,
     pub name: String,
     pub parameters: Llama38bInstructAwqCreateBodyMessagesToolsItemFunctionFunctionParameters,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llama38bInstructAwqCreateBodyMessagesToolsItemFunctionFunctionParameters {
     pub properties: ::std::collections::BTreeMap<
         String,
@@ -247,13 +258,15 @@ pub struct Llama38bInstructAwqCreateBodyMessagesToolsItemFunctionFunctionParamet
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llama38bInstructAwqCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue {
     pub description: String,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llama38bInstructAwqCreateBodyPrompt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
@@ -279,7 +292,8 @@ pub struct Llama38bInstructAwqCreateBodyPrompt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Llama38bInstructAwqCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::serde_json::Value>,

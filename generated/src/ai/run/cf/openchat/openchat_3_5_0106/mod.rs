@@ -75,6 +75,7 @@ pub enum Openchat350106CreateBody {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for Openchat350106CreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -115,7 +116,8 @@ impl ::serde::Serialize for Openchat350106CreateBody {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Openchat350106CreateBodyMessages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
@@ -141,12 +143,14 @@ pub struct Openchat350106CreateBodyMessages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Openchat350106CreateBodyMessagesFunctionsItem {
     pub code: String,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Openchat350106CreateBodyMessagesMessagesItem {
     pub content: String,
     pub role: String,
@@ -161,6 +165,7 @@ pub enum Openchat350106CreateBodyMessagesToolsItem {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for Openchat350106CreateBodyMessagesToolsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -201,13 +206,15 @@ impl ::serde::Serialize for Openchat350106CreateBodyMessagesToolsItem {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Openchat350106CreateBodyMessagesToolsItemDescription {
     pub description: String,
     pub name: String,
     pub parameters: Openchat350106CreateBodyMessagesToolsItemDescriptionParameters,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Openchat350106CreateBodyMessagesToolsItemDescriptionParameters {
     pub properties: ::std::collections::BTreeMap<
         String,
@@ -218,25 +225,29 @@ pub struct Openchat350106CreateBodyMessagesToolsItemDescriptionParameters {
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Openchat350106CreateBodyMessagesToolsItemDescriptionParametersPropertiesValue {
     pub description: String,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Openchat350106CreateBodyMessagesToolsItemFunction {
     pub function: Openchat350106CreateBodyMessagesToolsItemFunctionFunction,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Openchat350106CreateBodyMessagesToolsItemFunctionFunction {
     pub description: String,
     pub name: String,
     pub parameters: Openchat350106CreateBodyMessagesToolsItemFunctionFunctionParameters,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Openchat350106CreateBodyMessagesToolsItemFunctionFunctionParameters {
     pub properties: ::std::collections::BTreeMap<
         String,
@@ -247,13 +258,15 @@ pub struct Openchat350106CreateBodyMessagesToolsItemFunctionFunctionParameters {
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Openchat350106CreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue {
     pub description: String,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Openchat350106CreateBodyPrompt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
@@ -279,7 +292,8 @@ pub struct Openchat350106CreateBodyPrompt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Openchat350106CreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::serde_json::Value>,

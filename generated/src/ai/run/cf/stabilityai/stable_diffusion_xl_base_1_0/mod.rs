@@ -65,7 +65,8 @@ pub struct StableDiffusionXlBase10CreateParams {
     /// The request body.
     pub body: Option<StableDiffusionXlBase10CreateBody>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StableDiffusionXlBase10CreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guidance: Option<f64>,
@@ -89,7 +90,8 @@ pub struct StableDiffusionXlBase10CreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StableDiffusionXlBase10CreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::serde_json::Value>,

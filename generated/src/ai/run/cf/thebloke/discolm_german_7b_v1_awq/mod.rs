@@ -75,6 +75,7 @@ pub enum DiscolmGerman7bV1AwqCreateBody {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for DiscolmGerman7bV1AwqCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -115,7 +116,8 @@ impl ::serde::Serialize for DiscolmGerman7bV1AwqCreateBody {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DiscolmGerman7bV1AwqCreateBodyMessages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
@@ -141,12 +143,14 @@ pub struct DiscolmGerman7bV1AwqCreateBodyMessages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DiscolmGerman7bV1AwqCreateBodyMessagesFunctionsItem {
     pub code: String,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DiscolmGerman7bV1AwqCreateBodyMessagesMessagesItem {
     pub content: String,
     pub role: String,
@@ -161,6 +165,7 @@ pub enum DiscolmGerman7bV1AwqCreateBodyMessagesToolsItem {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for DiscolmGerman7bV1AwqCreateBodyMessagesToolsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -201,13 +206,15 @@ impl ::serde::Serialize for DiscolmGerman7bV1AwqCreateBodyMessagesToolsItem {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemDescription {
     pub description: String,
     pub name: String,
     pub parameters: DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemDescriptionParameters,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemDescriptionParameters {
     pub properties: ::std::collections::BTreeMap<
         String,
@@ -218,25 +225,29 @@ pub struct DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemDescriptionParameters 
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue {
     pub description: String,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunction {
     pub function: DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunctionFunction,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunctionFunction {
     pub description: String,
     pub name: String,
     pub parameters: DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunctionFunctionParameters,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunctionFunctionParameters {
     pub properties: ::std::collections::BTreeMap<
         String,
@@ -247,13 +258,15 @@ pub struct DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunctionFunctionParame
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue {
     pub description: String,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DiscolmGerman7bV1AwqCreateBodyPrompt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
@@ -279,7 +292,8 @@ pub struct DiscolmGerman7bV1AwqCreateBodyPrompt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DiscolmGerman7bV1AwqCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::serde_json::Value>,

@@ -75,6 +75,7 @@ pub enum Llamaguard7bAwqCreateBody {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for Llamaguard7bAwqCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -115,7 +116,8 @@ impl ::serde::Serialize for Llamaguard7bAwqCreateBody {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llamaguard7bAwqCreateBodyMessages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
@@ -141,12 +143,14 @@ pub struct Llamaguard7bAwqCreateBodyMessages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llamaguard7bAwqCreateBodyMessagesFunctionsItem {
     pub code: String,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llamaguard7bAwqCreateBodyMessagesMessagesItem {
     pub content: String,
     pub role: String,
@@ -161,6 +165,7 @@ pub enum Llamaguard7bAwqCreateBodyMessagesToolsItem {
     /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for Llamaguard7bAwqCreateBodyMessagesToolsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -201,13 +206,15 @@ impl ::serde::Serialize for Llamaguard7bAwqCreateBodyMessagesToolsItem {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llamaguard7bAwqCreateBodyMessagesToolsItemDescription {
     pub description: String,
     pub name: String,
     pub parameters: Llamaguard7bAwqCreateBodyMessagesToolsItemDescriptionParameters,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llamaguard7bAwqCreateBodyMessagesToolsItemDescriptionParameters {
     pub properties: ::std::collections::BTreeMap<
         String,
@@ -218,25 +225,29 @@ pub struct Llamaguard7bAwqCreateBodyMessagesToolsItemDescriptionParameters {
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llamaguard7bAwqCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue {
     pub description: String,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llamaguard7bAwqCreateBodyMessagesToolsItemFunction {
     pub function: Llamaguard7bAwqCreateBodyMessagesToolsItemFunctionFunction,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llamaguard7bAwqCreateBodyMessagesToolsItemFunctionFunction {
     pub description: String,
     pub name: String,
     pub parameters: Llamaguard7bAwqCreateBodyMessagesToolsItemFunctionFunctionParameters,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llamaguard7bAwqCreateBodyMessagesToolsItemFunctionFunctionParameters {
     pub properties: ::std::collections::BTreeMap<
         String,
@@ -247,13 +258,15 @@ pub struct Llamaguard7bAwqCreateBodyMessagesToolsItemFunctionFunctionParameters 
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llamaguard7bAwqCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue {
     pub description: String,
     #[serde(rename = "type")]
     pub type_: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct Llamaguard7bAwqCreateBodyPrompt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
@@ -279,7 +292,8 @@ pub struct Llamaguard7bAwqCreateBodyPrompt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Llamaguard7bAwqCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::serde_json::Value>,

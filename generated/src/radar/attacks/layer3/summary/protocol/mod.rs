@@ -153,17 +153,20 @@ pub enum ProtocolGetParamsIpVersionItem {
 crate::runtime::string_enum!(
     open ProtocolGetParamsIpVersionItem { IPv4 = "IPv4", IPv6 = "IPv6" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponse {
     pub result: ProtocolGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResult {
     pub meta: ProtocolGetResponseResultMeta,
     pub summary_0: ProtocolGetResponseResultSummary0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResultMeta {
     #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
     pub confidence_info: Option<ProtocolGetResponseResultMetaConfidenceInfo>,
@@ -173,7 +176,8 @@ pub struct ProtocolGetResponseResultMeta {
     pub last_updated: String,
     pub normalization: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResultMetaConfidenceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<
@@ -182,7 +186,8 @@ pub struct ProtocolGetResponseResultMetaConfidenceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResultMetaConfidenceInfoAnnotationsItem {
     #[serde(rename = "dataSource")]
     pub data_source: String,
@@ -208,7 +213,8 @@ pub struct ProtocolGetResponseResultMetaConfidenceInfoAnnotationsItem {
     )]
     pub start_time: Option<::time::OffsetDateTime>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResultMetaDateRangeItem {
     /// Adjusted end of date range.
     #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
@@ -217,7 +223,8 @@ pub struct ProtocolGetResponseResultMetaDateRangeItem {
     #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
     pub start_time: ::time::OffsetDateTime,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResultSummary0 {
     #[serde(rename = "GRE")]
     pub gre: String,

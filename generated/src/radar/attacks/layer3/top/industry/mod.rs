@@ -164,17 +164,20 @@ crate::runtime::string_enum!(
     open IndustryGetParamsProtocolItem { Udp = "UDP", Tcp = "TCP", Icmp = "ICMP", Gre =
     "GRE" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponse {
     pub result: IndustryGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponseResult {
     pub meta: IndustryGetResponseResultMeta,
     pub top_0: Vec<IndustryGetResponseResultTop0Item>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponseResultMeta {
     #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
     pub confidence_info: Option<IndustryGetResponseResultMetaConfidenceInfo>,
@@ -183,7 +186,8 @@ pub struct IndustryGetResponseResultMeta {
     #[serde(rename = "lastUpdated")]
     pub last_updated: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponseResultMetaConfidenceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<
@@ -192,7 +196,8 @@ pub struct IndustryGetResponseResultMetaConfidenceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponseResultMetaConfidenceInfoAnnotationsItem {
     #[serde(rename = "dataSource")]
     pub data_source: String,
@@ -218,7 +223,8 @@ pub struct IndustryGetResponseResultMetaConfidenceInfoAnnotationsItem {
     )]
     pub start_time: Option<::time::OffsetDateTime>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponseResultMetaDateRangeItem {
     /// Adjusted end of date range.
     #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
@@ -227,7 +233,8 @@ pub struct IndustryGetResponseResultMetaDateRangeItem {
     #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
     pub start_time: ::time::OffsetDateTime,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponseResultTop0Item {
     pub name: String,
     pub value: String,

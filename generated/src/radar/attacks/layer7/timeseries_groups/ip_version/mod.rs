@@ -340,17 +340,20 @@ crate::runtime::string_enum!(
     open IpVersionGetParamsNormalization { Percentage = "PERCENTAGE", Min0Max =
     "MIN0_MAX" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponse {
     pub result: IpVersionGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponseResult {
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub serie_0: IpVersionGetResponseResultSerie0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponseResultSerie0 {
     #[serde(rename = "IPv4")]
     pub i_pv4: Vec<String>,

@@ -81,24 +81,28 @@ pub enum PrefixGetParamsFormat {
     Unknown(String),
 }
 crate::runtime::string_enum!(open PrefixGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponse {
     pub result: PrefixGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponseResult {
     pub asns: Vec<PrefixGetResponseResultAsnsItem>,
     pub meta: PrefixGetResponseResultMeta,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponseResultAsnsItem {
     pub asn: i64,
     pub country: String,
     pub name: String,
     pub pfxs_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponseResultMeta {
     pub data_time: String,
     pub query_time: String,

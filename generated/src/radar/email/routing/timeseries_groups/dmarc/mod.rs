@@ -221,17 +221,20 @@ pub enum DmarcGetParamsSpfItem {
 crate::runtime::string_enum!(
     open DmarcGetParamsSpfItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DmarcGetResponse {
     pub result: DmarcGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DmarcGetResponseResult {
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub serie_0: DmarcGetResponseResultSerie0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DmarcGetResponseResultSerie0 {
     #[serde(rename = "FAIL")]
     pub fail: Vec<String>,

@@ -236,17 +236,20 @@ crate::runtime::string_enum!(
     open ThreatCategoryGetParamsTlsVersionItem { TlSv10 = "TLSv1_0", TlSv11 = "TLSv1_1",
     TlSv12 = "TLSv1_2", TlSv13 = "TLSv1_3" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponse {
     pub result: ThreatCategoryGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponseResult {
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub serie_0: ThreatCategoryGetResponseResultSerie0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponseResultSerie0 {
     #[serde(rename = "BrandImpersonation")]
     pub brand_impersonation: Vec<String>,

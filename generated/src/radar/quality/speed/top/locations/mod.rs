@@ -151,17 +151,20 @@ crate::runtime::string_enum!(
     BandwidthUpload = "BANDWIDTH_UPLOAD", LatencyIdle = "LATENCY_IDLE", LatencyLoaded =
     "LATENCY_LOADED", JitterIdle = "JITTER_IDLE", JitterLoaded = "JITTER_LOADED" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
     pub result: LocationGetResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
     pub meta: LocationGetResponseResultMeta,
     pub top_0: Vec<LocationGetResponseResultTop0Item>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultMeta {
     #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
     pub confidence_info: Option<LocationGetResponseResultMetaConfidenceInfo>,
@@ -170,7 +173,8 @@ pub struct LocationGetResponseResultMeta {
     #[serde(rename = "lastUpdated")]
     pub last_updated: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultMetaConfidenceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<
@@ -179,7 +183,8 @@ pub struct LocationGetResponseResultMetaConfidenceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultMetaConfidenceInfoAnnotationsItem {
     #[serde(rename = "dataSource")]
     pub data_source: String,
@@ -205,7 +210,8 @@ pub struct LocationGetResponseResultMetaConfidenceInfoAnnotationsItem {
     )]
     pub start_time: Option<::time::OffsetDateTime>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultMetaDateRangeItem {
     /// Adjusted end of date range.
     #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
@@ -214,7 +220,8 @@ pub struct LocationGetResponseResultMetaDateRangeItem {
     #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
     pub start_time: ::time::OffsetDateTime,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultTop0Item {
     #[serde(rename = "bandwidthDownload")]
     pub bandwidth_download: String,
