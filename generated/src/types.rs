@@ -472,64 +472,187 @@ pub struct AaaHistoryComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<AaaHistory>>,
 }
-#[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AaaIdResponseResult {
-    /// UUID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type AaaIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "alerting")]
 /// The type of mechanism to which the notification has been dispatched. This can be email/pagerduty/webhook based on the mechanism configured.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AaaMechanismType {
-    /// `email`
-    Email,
-    /// `pagerduty`
-    Pagerduty,
-    /// `webhook`
-    Webhook,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "alerting")]
-crate::runtime::string_enum!(
-    open AaaMechanismType { Email = "email", Pagerduty = "pagerduty", Webhook = "webhook"
-    }
-);
-#[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AaaMechanismsValueItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-#[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct AaaMechanismsValueItem2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-#[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AaaMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
-#[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AaaPagerduty {
-    /// UUID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The name of the pagerduty service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
+///
+/// The same shape as [`crate::types::AaaSchemasType`], which the document defines again here.
+pub type AaaMechanismType = AaaSchemasType;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type AaaMechanismsValueItem = AccessIdResponseResult;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type AaaMechanismsValueItem2 = AccessIdResponseResult;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type AaaMessagesItem = IamMessagesItem;
+#[cfg(
+    any(
+        feature = "addressing",
+        feature = "alerting",
+        feature = "client_certificates",
+        feature = "devices",
+        feature = "subscriptions",
+        feature = "user",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
+pub type AaaPagerduty = BillSubsApiZone;
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -599,23 +722,64 @@ pub struct AaaResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::std::collections::BTreeMap<String, Vec<AaaAlertTypes>>>,
 }
-#[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AaaResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type AaaResultInfo = IamResultInfo;
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -646,14 +810,37 @@ pub enum AaaSchemasType {
 crate::runtime::string_enum!(
     open AaaSchemasType { Email = "email", Pagerduty = "pagerduty", Webhook = "webhook" }
 );
-#[cfg(feature = "alerting")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AaaSensitiveIdResponseResult {
-    /// token in form of UUID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type AaaSensitiveIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "alerting")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -714,12 +901,23 @@ pub struct AaaWebhooksComponentsSchemasResponseCollection {
 pub struct AccessAccessGroupRule {
     pub group: AccessAccessGroupRuleGroup,
 }
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccessAccessGroupRuleGroup {
-    /// The ID of a previously created Access group.
-    pub id: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type AccessAccessGroupRuleGroup = FirewallApiResponseSingleIdResult;
 #[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -870,7 +1068,17 @@ pub struct AccessAnyValidServiceTokenRule {
         ::serde_json::Value,
     >,
 }
-#[cfg(feature = "access")]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "api_gateway",
+        feature = "devices",
+        feature = "dlp",
+        feature = "intel",
+        feature = "spectrum",
+        feature = "workers"
+    )
+)]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccessApiResponseSingleResult {
@@ -881,7 +1089,17 @@ pub enum AccessApiResponseSingleResult {
     /// A kind of JSON value none of the variants takes, kept as raw JSON.
     Unknown(::serde_json::Value),
 }
-#[cfg(feature = "access")]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "api_gateway",
+        feature = "devices",
+        feature = "dlp",
+        feature = "intel",
+        feature = "spectrum",
+        feature = "workers"
+    )
+)]
 impl<'de> ::serde::Deserialize<'de> for AccessApiResponseSingleResult {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -908,7 +1126,17 @@ impl<'de> ::serde::Deserialize<'de> for AccessApiResponseSingleResult {
         Ok(Self::Unknown(value))
     }
 }
-#[cfg(feature = "access")]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "api_gateway",
+        feature = "devices",
+        feature = "dlp",
+        feature = "intel",
+        feature = "spectrum",
+        feature = "workers"
+    )
+)]
 #[cfg(feature = "all-serde")]
 impl ::serde::Serialize for AccessApiResponseSingleResult {
     fn serialize<S: ::serde::Serializer>(
@@ -1250,14 +1478,37 @@ pub struct AccessCertificatesComponentsSchemasResponseCollection2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessResultInfo>,
 }
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AccessComponentsSchemasIdResponseResult {
-    /// UUID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type AccessComponentsSchemasIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -1463,24 +1714,32 @@ pub struct AccessDomainRuleEmailDomain {
 pub struct AccessEmailListRule {
     pub email_list: AccessEmailListRuleEmailList,
 }
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccessEmailListRuleEmailList {
-    /// The ID of a previously created email list.
-    pub id: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type AccessEmailListRuleEmailList = FirewallApiResponseSingleIdResult;
 #[cfg(feature = "access")]
 /// Matches a specific email.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessEmailRule {
     pub email: AccessEmailRuleEmail,
 }
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccessEmailRuleEmail {
-    /// The email of the user.
-    pub email: String,
-}
+#[cfg(any(feature = "access", feature = "email"))]
+/// The same shape as [`crate::types::EmailCreateDestinationAddressProperties`], which the document defines again here.
+pub type AccessEmailRuleEmail = EmailCreateDestinationAddressProperties;
 #[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -1535,12 +1794,8 @@ pub struct AccessFailedLoginResponseResultItem {
     pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AccessGeo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-}
+/// The same shape as [`crate::types::AccessPolicyCheckResponseResultUserIdentityGeo`], which the document defines again here.
+pub type AccessGeo = AccessPolicyCheckResponseResultUserIdentityGeo;
 #[cfg(feature = "access")]
 /// Matches a Github organization.
 /// Requires a Github identity provider.
@@ -1621,9 +1876,36 @@ pub struct AccessGsuiteGroupRuleGsuite {
     /// The email of the Google Workspace group.
     pub email: String,
 }
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessIdResponseResult {
     /// UUID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1724,12 +2006,23 @@ pub type AccessIdentityProvidersComponentsSchemasResponseCollectionResultItem = 
 pub struct AccessIpListRule {
     pub ip_list: AccessIpListRuleIpList,
 }
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccessIpListRuleIpList {
-    /// The ID of a previously created IP list.
-    pub id: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type AccessIpListRuleIpList = FirewallApiResponseSingleIdResult;
 #[cfg(feature = "access")]
 /// Matches an IP address block.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -1785,16 +2078,80 @@ pub struct AccessLoginDesign {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_color: Option<String>,
 }
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AccessMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type AccessMessagesItem = IamMessagesItem;
+#[cfg(
+    any(feature = "access", feature = "calls", feature = "pages", feature = "workers")
+)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccessNameResponseResult {
     /// The name of the tag
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1808,13 +2165,8 @@ pub struct AccessOktaGroupRule {
     pub okta: AccessOktaGroupRuleOkta,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct AccessOktaGroupRuleOkta {
-    /// The ID of your Okta identity provider.
-    pub connection_id: String,
-    /// The email of the Okta group.
-    pub email: String,
-}
+/// The same shape as [`crate::types::AccessGsuiteGroupRuleGsuite`], which the document defines again here.
+pub type AccessOktaGroupRuleOkta = AccessGsuiteGroupRuleGsuite;
 #[cfg(feature = "access")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -2059,31 +2411,95 @@ pub struct AccessResponseCollectionHostnames {
 }
 #[cfg(feature = "access")]
 pub type AccessResponseCollectionResultItem = ::serde_json::Value;
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AccessResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AccessReusablePoliciesComponentsSchemasIdResponseResult {
-    /// The UUID of the policy
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type AccessResultInfo = IamResultInfo;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type AccessReusablePoliciesComponentsSchemasIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -2563,14 +2979,37 @@ pub struct AccessSchemasGroups {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AccessSchemasIdResponseResult {
-    /// The ID of the CA.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type AccessSchemasIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "access")]
 pub type AccessSchemasIdentityProviders = ::serde_json::Value;
 #[cfg(feature = "access")]
@@ -2635,42 +3074,11 @@ pub struct AccessSchemasPolicyCheckResponseResultAppState {
     pub status: Option<String>,
 }
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AccessSchemasPolicyCheckResponseResultUserIdentity {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_sessions: Option<
-        ::std::collections::BTreeMap<String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub geo: Option<AccessSchemasPolicyCheckResponseResultUserIdentityGeo>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iat: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_gateway: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_warp: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// UUID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_uuid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<i64>,
-}
+/// The same shape as [`crate::types::AccessPolicyCheckResponseResultUserIdentity`], which the document defines again here.
+pub type AccessSchemasPolicyCheckResponseResultUserIdentity = AccessPolicyCheckResponseResultUserIdentity;
 #[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AccessSchemasPolicyCheckResponseResultUserIdentityGeo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-}
+/// The same shape as [`crate::types::AccessPolicyCheckResponseResultUserIdentityGeo`], which the document defines again here.
+pub type AccessSchemasPolicyCheckResponseResultUserIdentityGeo = AccessPolicyCheckResponseResultUserIdentityGeo;
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -2922,19 +3330,9 @@ pub struct AccessUsersComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AccessUsersComponentsSchemasResponseCollectionResultInfo>,
 }
-#[cfg(feature = "access")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AccessUsersComponentsSchemasResponseCollectionResultInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<::serde_json::Value>,
-}
+#[cfg(any(feature = "access", feature = "email", feature = "pages"))]
+/// The same shape as [`crate::types::EmailDestinationAddressesResponseCollectionResultInfo`], which the document defines again here.
+pub type AccessUsersComponentsSchemasResponseCollectionResultInfo = EmailDestinationAddressesResponseCollectionResultInfo;
 #[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -3049,15 +3447,17 @@ pub struct AddressingApiResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AddressingResultInfo>,
 }
-#[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AddressingApiResponseCommon {
-    pub errors: Vec<AddressingMessagesItem>,
-    pub messages: Vec<AddressingMessagesItem>,
-    /// Whether the API call was successful
-    pub success: bool,
-}
+#[cfg(
+    any(
+        feature = "addressing",
+        feature = "api_gateway",
+        feature = "cloudforce_one",
+        feature = "snippets",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
+pub type AddressingApiResponseCommon = CloudforceOneApiResponseCommon;
 #[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -3174,14 +3574,37 @@ pub struct AddressingFullResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memberships: Option<Vec<AddressingAddressMapsMembership>>,
 }
-#[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AddressingIdResponseResult {
-    /// Delegation identifier tag.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type AddressingIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -3316,13 +3739,76 @@ pub struct AddressingLoaUploadResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
 }
-#[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AddressingMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type AddressingMessagesItem = IamMessagesItem;
 #[cfg(feature = "addressing")]
 /// Status of a Service Binding's deployment to the Cloudflare network
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -3375,23 +3861,64 @@ pub struct AddressingResponseCollectionBgp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<AddressingResultInfo>,
 }
-#[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AddressingResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type AddressingResultInfo = IamResultInfo;
 #[cfg(feature = "addressing")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -3490,67 +4017,30 @@ pub enum ApiShieldApiDiscoveryStatePatch {
 crate::runtime::string_enum!(
     open ApiShieldApiDiscoveryStatePatch { Review = "review", Ignored = "ignored" }
 );
-#[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ApiShieldApiResponseCommon {
-    pub errors: Vec<ApiShieldMessagesItem>,
-    pub messages: Vec<ApiShieldMessagesItem>,
-    /// Whether the API call was successful
-    pub success: bool,
-}
-#[cfg(feature = "api_gateway")]
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ApiShieldApiResponseSingleResult {
-    /// A JSON object.
-    Object(::std::collections::BTreeMap<String, ::serde_json::Value>),
-    /// A JSON string.
-    String(String),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "api_gateway")]
-impl<'de> ::serde::Deserialize<'de> for ApiShieldApiResponseSingleResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_string() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "ApiShieldApiResponseSingleResult",
-                    "String",
-                )
-                .map(Self::String);
-        }
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "ApiShieldApiResponseSingleResult",
-                    "Object",
-                )
-                .map(Self::Object);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "api_gateway")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for ApiShieldApiResponseSingleResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+#[cfg(
+    any(
+        feature = "addressing",
+        feature = "api_gateway",
+        feature = "cloudforce_one",
+        feature = "snippets",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
+pub type ApiShieldApiResponseCommon = CloudforceOneApiResponseCommon;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "api_gateway",
+        feature = "devices",
+        feature = "dlp",
+        feature = "intel",
+        feature = "spectrum",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
+pub type ApiShieldApiResponseSingleResult = AccessApiResponseSingleResult;
 #[cfg(feature = "api_gateway")]
 /// Auth ID Characteristic
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -3709,13 +4199,76 @@ pub enum ApiShieldKind {
 }
 #[cfg(feature = "api_gateway")]
 crate::runtime::string_enum!(open ApiShieldKind { OpenapiV3 = "openapi_v3" });
-#[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ApiShieldMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type ApiShieldMessagesItem = IamMessagesItem;
 #[cfg(feature = "api_gateway")]
 /// The HTTP method used to access the endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3823,17 +4376,8 @@ crate::runtime::string_enum!(
     }
 );
 #[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ApiShieldOperationSchemaValidationSettings {
-    /// When set, this applies a mitigation action to this operation
-    ///
-    ///   - `log` log request when request does not conform to schema for this operation
-    ///   - `block` deny access to the site when request does not conform to schema for this operation
-    ///   - `none` will skip mitigation for this operation
-    ///   - `null` indicates that no operation level mitigation is in place, see Zone Level Schema Validation Settings for mitigation action that will be applied
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mitigation_action: Option<ApiShieldOperationMitigationAction>,
-}
+/// The same shape as [`crate::types::ApiShieldOperationSchemaValidationSettingsMultipleRequestEntry`], which the document defines again here.
+pub type ApiShieldOperationSchemaValidationSettings = ApiShieldOperationSchemaValidationSettingsMultipleRequestEntry;
 #[cfg(feature = "api_gateway")]
 /// Operation ID to mitigation action mappings
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -3887,23 +4431,64 @@ pub struct ApiShieldPublicSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_enabled: Option<bool>,
 }
-#[cfg(feature = "api_gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ApiShieldResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type ApiShieldResultInfo = IamResultInfo;
 #[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -3951,20 +4536,9 @@ pub struct ApiShieldSchemaUploadResponse {
 }
 #[cfg(feature = "api_gateway")]
 /// Merged from `allOf`; where members disagree the later one wins (`features`).
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ApiShieldSingleOperationResponseResult {
-    /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: https://developers.cloudflare.com/rules/normalization/how-it-works/.
-    pub endpoint: String,
-    /// RFC3986-compliant host.
-    pub host: String,
-    /// The HTTP method used to access the endpoint.
-    pub method: ApiShieldMethod,
-    pub last_updated: ::serde_json::Value,
-    pub operation_id: ::serde_json::Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub features: Option<::serde_json::Value>,
-}
+///
+/// The same shape as [`crate::types::ApiShieldMultipleOperationResponsePaginatedResultItem`], which the document defines again here.
+pub type ApiShieldSingleOperationResponseResult = ApiShieldMultipleOperationResponsePaginatedResultItem;
 #[cfg(feature = "api_gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -4017,22 +4591,10 @@ crate::runtime::string_enum!(
 /// A special value of of `none` will skip running schema validation entirely for the request when there is no mitigation action defined on the operation
 ///
 /// `null` will have no effect.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ApiShieldValidationDefaultMitigationActionPatch {
-    /// `none`
-    None,
-    /// `log`
-    Log,
-    /// `block`
-    Block,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "api_gateway")]
-crate::runtime::string_enum!(
-    open ApiShieldValidationDefaultMitigationActionPatch { None = "none", Log = "log",
-    Block = "block" }
-);
+///
+///
+/// The same shape as [`crate::types::ApiShieldValidationDefaultMitigationAction`], which the document defines again here.
+pub type ApiShieldValidationDefaultMitigationActionPatch = ApiShieldValidationDefaultMitigationAction;
 #[cfg(feature = "api_gateway")]
 /// When set, this overrides both zone level and operation level mitigation actions.
 ///
@@ -4057,20 +4619,10 @@ crate::runtime::string_enum!(
 /// To clear any override, use the special value `disable_override`
 ///
 /// `null` will have no effect.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ApiShieldValidationOverrideMitigationActionPatch {
-    /// `none`
-    None,
-    /// `disable_override`
-    DisableOverride,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "api_gateway")]
-crate::runtime::string_enum!(
-    open ApiShieldValidationOverrideMitigationActionPatch { None = "none",
-    DisableOverride = "disable_override" }
-);
+///
+///
+/// The same shape as [`crate::types::ApiShieldValidationOverrideMitigationActionWrite`], which the document defines again here.
+pub type ApiShieldValidationOverrideMitigationActionPatch = ApiShieldValidationOverrideMitigationActionWrite;
 #[cfg(feature = "api_gateway")]
 /// When set, this overrides both zone level and operation level mitigation actions.
 ///
@@ -4170,7 +4722,7 @@ pub struct ApiShieldZoneSchemaValidationSettingsPut {
         ApiShieldValidationOverrideMitigationActionWrite,
     >,
 }
-#[cfg(feature = "argo")]
+#[cfg(any(feature = "argo", feature = "cache", feature = "settings"))]
 /// Update enablement of Argo Smart Routing
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -4178,7 +4730,15 @@ pub struct ArgoConfigPatch {
     /// Enables Argo Smart Routing.
     pub value: ArgoConfigValue,
 }
-#[cfg(feature = "argo")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Enables Argo Smart Routing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ArgoConfigValue {
@@ -4189,9 +4749,17 @@ pub enum ArgoConfigValue {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "argo")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 crate::runtime::string_enum!(open ArgoConfigValue { On = "on", Off = "off" });
-#[cfg(feature = "subscriptions")]
+#[cfg(any(feature = "subscriptions", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -4326,7 +4894,15 @@ crate::runtime::string_enum!(
     DedicatedCertificates = "dedicated_certificates", DedicatedCertificatesCustom =
     "dedicated_certificates_custom" }
 );
-#[cfg(any(feature = "subscription", feature = "subscriptions", feature = "user"))]
+#[cfg(
+    any(
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "subscription",
+        feature = "subscriptions",
+        feature = "user"
+    )
+)]
 /// How often the subscription is renewed automatically.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BillSubsApiFrequency {
@@ -4341,25 +4917,89 @@ pub enum BillSubsApiFrequency {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "subscription", feature = "subscriptions", feature = "user"))]
+#[cfg(
+    any(
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "subscription",
+        feature = "subscriptions",
+        feature = "user"
+    )
+)]
 crate::runtime::string_enum!(
     open BillSubsApiFrequency { Weekly = "weekly", Monthly = "monthly", Quarterly =
     "quarterly", Yearly = "yearly" }
 );
 #[cfg(
     any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
         feature = "available_plans",
         feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
         feature = "subscriptions",
-        feature = "user"
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct BillSubsApiMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type BillSubsApiMessagesItem = IamMessagesItem;
 #[cfg(feature = "available_rate_plans")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -4401,48 +5041,75 @@ pub struct BillSubsApiRatePlan {
 }
 #[cfg(
     any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
         feature = "available_plans",
         feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type BillSubsApiResultInfo = IamResultInfo;
+#[cfg(
+    any(
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "subscription",
         feature = "subscriptions",
         feature = "user"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct BillSubsApiResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
-#[cfg(any(feature = "available_plans", feature = "available_rate_plans"))]
 /// The frequency at which you will be billed for this plan.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum BillSubsApiSchemasFrequency {
-    /// `weekly`
-    Weekly,
-    /// `monthly`
-    Monthly,
-    /// `quarterly`
-    Quarterly,
-    /// `yearly`
-    Yearly,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "available_plans", feature = "available_rate_plans"))]
-crate::runtime::string_enum!(
-    open BillSubsApiSchemasFrequency { Weekly = "weekly", Monthly = "monthly", Quarterly
-    = "quarterly", Yearly = "yearly" }
-);
+///
+/// The same shape as [`crate::types::BillSubsApiFrequency`], which the document defines again here.
+pub type BillSubsApiSchemasFrequency = BillSubsApiFrequency;
 #[cfg(feature = "available_rate_plans")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -4466,13 +5133,9 @@ pub struct BillSubsApiSchemasRatePlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct BillSubsApiSchemasZone {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<::serde_json::Value>,
-}
+#[cfg(any(feature = "user", feature = "workers"))]
+/// The same shape as [`crate::types::WorkersSubdomainResponseResult`], which the document defines again here.
+pub type BillSubsApiSchemasZone = WorkersSubdomainResponseResult;
 #[cfg(any(feature = "subscriptions", feature = "user"))]
 /// The state that the subscription is in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4571,20 +5234,22 @@ pub struct BillSubsApiSubscriptionV2Input {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<BillSubsApiZoneInput>,
 }
-#[cfg(feature = "user")]
-/// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct BillSubsApiUserSubscriptionResponseCollection {
-    pub errors: Vec<BillSubsApiMessagesItem>,
-    pub messages: Vec<BillSubsApiMessagesItem>,
-    pub result: Vec<BillSubsApiSubscription>,
-    /// Whether the API call was successful
-    pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<BillSubsApiResultInfo>,
-}
 #[cfg(any(feature = "subscriptions", feature = "user"))]
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+///
+/// The same shape as [`crate::types::BillSubsApiAccountSubscriptionResponseCollection`], which the document defines again here.
+pub type BillSubsApiUserSubscriptionResponseCollection = BillSubsApiAccountSubscriptionResponseCollection;
+#[cfg(
+    any(
+        feature = "addressing",
+        feature = "alerting",
+        feature = "client_certificates",
+        feature = "devices",
+        feature = "subscriptions",
+        feature = "user",
+        feature = "zones"
+    )
+)]
 /// A simple zone object. May have null properties if not a zone subscription.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -4596,7 +5261,15 @@ pub struct BillSubsApiZone {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(any(feature = "subscription", feature = "subscriptions", feature = "user"))]
+#[cfg(
+    any(
+        feature = "magic",
+        feature = "pages",
+        feature = "subscription",
+        feature = "subscriptions",
+        feature = "user"
+    )
+)]
 /// A simple zone object. May have null properties if not a zone subscription.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -4683,19 +5356,19 @@ pub struct CacheCacheReserveResponseValueResult {
     /// Value of the Cache Reserve zone setting.
     pub value: CacheCacheReserveValue,
 }
-#[cfg(feature = "cache")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the Cache Reserve zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CacheCacheReserveValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "cache")]
-crate::runtime::string_enum!(open CacheCacheReserveValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type CacheCacheReserveValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -4753,21 +5426,28 @@ crate::runtime::string_enum!(
     open CacheOriginPostQuantumEncryptionValue { Preferred = "preferred", Supported =
     "supported", Off = "off" }
 );
-#[cfg(feature = "argo")]
+#[cfg(any(feature = "argo", feature = "cache", feature = "settings"))]
 /// Update enablement of Tiered Caching
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct CachePatch {
-    /// Enables Tiered Caching.
-    pub value: CacheValue,
-}
-#[cfg(feature = "purge_cache")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct CachePurgeApiResponseSingleIdResult {
-    /// Identifier
-    pub id: String,
-}
+///
+/// The same shape as [`crate::types::ArgoConfigPatch`], which the document defines again here.
+pub type CachePatch = ArgoConfigPatch;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type CachePurgeApiResponseSingleIdResult = FirewallApiResponseSingleIdResult;
 #[cfg(feature = "cache")]
 /// Instructs Cloudflare to check a regional hub data center on the way to your upper tier. This can help improve performance for smart and custom tiered cache topologies.
 ///
@@ -4807,21 +5487,19 @@ pub struct CacheRegionalTieredCacheResponseValueResult {
     /// Instructs Cloudflare to check a regional hub data center on the way to your upper tier. This can help improve performance for smart and custom tiered cache topologies.
     pub value: CacheRegionalTieredCache,
 }
-#[cfg(feature = "cache")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the Regional Tiered Cache zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CacheRegionalTieredCacheValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "cache")]
-crate::runtime::string_enum!(
-    open CacheRegionalTieredCacheValue { On = "on", Off = "off" }
-);
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type CacheRegionalTieredCacheValue = ArgoConfigValue;
 #[cfg(any(feature = "argo", feature = "cache"))]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -4836,55 +5514,50 @@ pub struct CacheResultObject {
     /// The status of the feature being on / off
     pub value: CacheResultObjectValue,
 }
-#[cfg(any(feature = "argo", feature = "cache"))]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// The status of the feature being on / off
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CacheResultObjectValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "argo", feature = "cache"))]
-crate::runtime::string_enum!(open CacheResultObjectValue { On = "on", Off = "off" });
-#[cfg(feature = "cache")]
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type CacheResultObjectValue = ArgoConfigValue;
+#[cfg(any(feature = "argo", feature = "cache", feature = "settings"))]
 /// Update enablement of Smart Tiered Cache
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct CacheSmartTieredCachePatch {
-    /// Enable or disable the Smart Tiered Cache
-    pub value: CacheSmartTieredCachePatchValue,
-}
-#[cfg(feature = "cache")]
+///
+/// The same shape as [`crate::types::ArgoConfigPatch`], which the document defines again here.
+pub type CacheSmartTieredCachePatch = ArgoConfigPatch;
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Enable or disable the Smart Tiered Cache
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CacheSmartTieredCachePatchValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "cache")]
-crate::runtime::string_enum!(
-    open CacheSmartTieredCachePatchValue { On = "on", Off = "off" }
-);
-#[cfg(feature = "argo")]
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type CacheSmartTieredCachePatchValue = ArgoConfigValue;
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Enables Tiered Caching.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CacheValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "argo")]
-crate::runtime::string_enum!(open CacheValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type CacheValue = ArgoConfigValue;
 #[cfg(feature = "cache")]
 /// Variant support enables caching variants of images with certain file extensions in addition to the original. This only applies when the origin server sends the 'Vary: Accept' response header. If the origin server sends 'Vary: Accept' but does not serve the variant requested, the response will not be cached. This will be indicated with BYPASS cache status in the response headers.
 ///
@@ -4985,14 +5658,11 @@ pub struct CallsApp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
-#[cfg(feature = "calls")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct CallsAppEditableFields {
-    /// A short description of Calls app, not shown to end users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
+#[cfg(
+    any(feature = "access", feature = "calls", feature = "pages", feature = "workers")
+)]
+/// The same shape as [`crate::types::AccessNameResponseResult`], which the document defines again here.
+pub type CallsAppEditableFields = AccessNameResponseResult;
 #[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -5021,14 +5691,11 @@ pub struct CallsAppWithSecret {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
-#[cfg(feature = "calls")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct CallsTurnKeyEditableFields {
-    /// A short description of a TURN key, not shown to end users.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
+#[cfg(
+    any(feature = "access", feature = "calls", feature = "pages", feature = "workers")
+)]
+/// The same shape as [`crate::types::AccessNameResponseResult`], which the document defines again here.
+pub type CallsTurnKeyEditableFields = AccessNameResponseResult;
 #[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -5103,7 +5770,15 @@ pub struct CloudConnectorRulesItemParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
 }
-#[cfg(feature = "cloudforce_one")]
+#[cfg(
+    any(
+        feature = "addressing",
+        feature = "api_gateway",
+        feature = "cloudforce_one",
+        feature = "snippets",
+        feature = "workers"
+    )
+)]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CloudforceOneApiResponseCommon {
@@ -5112,13 +5787,76 @@ pub struct CloudforceOneApiResponseCommon {
     /// Whether the API call was successful
     pub success: bool,
 }
-#[cfg(feature = "cloudforce_one")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct CloudforceOneMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type CloudforceOneMessagesItem = IamMessagesItem;
 #[cfg(feature = "cloudforce_one")]
 /// Request Priority
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -5360,7 +6098,30 @@ pub struct CloudforceOneRequestListItem {
     #[serde(with = "::time::serde::rfc3339")]
     pub updated: ::time::OffsetDateTime,
 }
-#[cfg(feature = "cloudforce_one")]
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "ai_gateway",
+        feature = "api_gateway",
+        feature = "challenges",
+        feature = "cloudforce_one",
+        feature = "custom_hostnames",
+        feature = "dns_records",
+        feature = "email",
+        feature = "firewall",
+        feature = "images",
+        feature = "members",
+        feature = "memberships",
+        feature = "page_shield",
+        feature = "pagerules",
+        feature = "r2",
+        feature = "radar",
+        feature = "spectrum",
+        feature = "storage",
+        feature = "user",
+        feature = "zones"
+    )
+)]
 /// Sort order (asc or desc)
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CloudforceOneRequestListSortOrder {
@@ -5371,7 +6132,30 @@ pub enum CloudforceOneRequestListSortOrder {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "cloudforce_one")]
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "ai_gateway",
+        feature = "api_gateway",
+        feature = "challenges",
+        feature = "cloudforce_one",
+        feature = "custom_hostnames",
+        feature = "dns_records",
+        feature = "email",
+        feature = "firewall",
+        feature = "images",
+        feature = "members",
+        feature = "memberships",
+        feature = "page_shield",
+        feature = "pagerules",
+        feature = "r2",
+        feature = "radar",
+        feature = "spectrum",
+        feature = "storage",
+        feature = "user",
+        feature = "zones"
+    )
+)]
 crate::runtime::string_enum!(
     open CloudforceOneRequestListSortOrder { Asc = "asc", Desc = "desc" }
 );
@@ -5434,21 +6218,34 @@ pub struct CloudforceOneRequestMessageList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_order: Option<CloudforceOneRequestMessageListSortOrder>,
 }
-#[cfg(feature = "cloudforce_one")]
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "ai_gateway",
+        feature = "api_gateway",
+        feature = "challenges",
+        feature = "cloudforce_one",
+        feature = "custom_hostnames",
+        feature = "dns_records",
+        feature = "email",
+        feature = "firewall",
+        feature = "images",
+        feature = "members",
+        feature = "memberships",
+        feature = "page_shield",
+        feature = "pagerules",
+        feature = "r2",
+        feature = "radar",
+        feature = "spectrum",
+        feature = "storage",
+        feature = "user",
+        feature = "zones"
+    )
+)]
 /// Sort order (asc or desc)
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CloudforceOneRequestMessageListSortOrder {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "cloudforce_one")]
-crate::runtime::string_enum!(
-    open CloudforceOneRequestMessageListSortOrder { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type CloudforceOneRequestMessageListSortOrder = CloudforceOneRequestListSortOrder;
 #[cfg(feature = "cloudforce_one")]
 /// Request Status
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -5876,7 +6673,7 @@ pub struct CustomIndicatorFeedsUpdatePublicFieldRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(feature = "custom_pages")]
+#[cfg(any(feature = "custom_pages", feature = "firewall", feature = "spectrum"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -5889,30 +6686,134 @@ pub struct CustomPagesCustomPagesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<CustomPagesResultInfo>,
 }
-#[cfg(feature = "custom_pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct CustomPagesMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
-#[cfg(feature = "custom_pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct CustomPagesResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type CustomPagesMessagesItem = IamMessagesItem;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type CustomPagesResultInfo = IamResultInfo;
 #[cfg(feature = "custom_pages")]
 /// The custom page state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -5969,13 +6870,76 @@ pub struct D1DatabaseResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-#[cfg(feature = "d1")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct D1MessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type D1MessagesItem = IamMessagesItem;
 #[cfg(feature = "d1")]
 /// Specify the region to create the D1 primary, if available. If this option is omitted, the D1 will be created as close as possible to the current user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -6336,15 +7300,8 @@ pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsByColoItem {
     pub unique_devices_total: i64,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DigitalExperienceMonitoringHttpDetailsResponseHttpStatsByColoItemHttpStatusCodeItem {
-    pub status200: i64,
-    pub status300: i64,
-    pub status400: i64,
-    pub status500: i64,
-    pub timestamp: String,
-}
+/// The same shape as [`crate::types::DigitalExperienceMonitoringHttpDetailsResponseHttpStatsHttpStatusCodeItem`], which the document defines again here.
+pub type DigitalExperienceMonitoringHttpDetailsResponseHttpStatsByColoItemHttpStatusCodeItem = DigitalExperienceMonitoringHttpDetailsResponseHttpStatsHttpStatusCodeItem;
 #[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -6390,13 +7347,76 @@ pub struct DigitalExperienceMonitoringLiveStat {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DigitalExperienceMonitoringMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type DigitalExperienceMonitoringMessagesItem = IamMessagesItem;
 #[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -6414,23 +7434,64 @@ pub struct DigitalExperienceMonitoringPercentiles {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p99: Option<f64>,
 }
-#[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DigitalExperienceMonitoringResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type DigitalExperienceMonitoringResultInfo = IamResultInfo;
 #[cfg(feature = "dex")]
 /// Dimension to sort results by
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -6642,14 +7703,8 @@ crate::runtime::string_enum!(
     Traceroute = "traceroute" }
 );
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem {
-    /// Whether the policy is the default for the account
-    pub default: bool,
-    pub id: String,
-    pub name: String,
-}
+/// The same shape as [`crate::types::DigitalExperienceMonitoringHttpDetailsResponseTargetPoliciesItem`], which the document defines again here.
+pub type DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem = DigitalExperienceMonitoringHttpDetailsResponseTargetPoliciesItem;
 #[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -6749,14 +7804,8 @@ crate::runtime::string_enum!(
     "traceroute" }
 );
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DigitalExperienceMonitoringTracerouteDetailsResponseTargetPoliciesItem {
-    /// Whether the policy is the default for the account
-    pub default: bool,
-    pub id: String,
-    pub name: String,
-}
+/// The same shape as [`crate::types::DigitalExperienceMonitoringHttpDetailsResponseTargetPoliciesItem`], which the document defines again here.
+pub type DigitalExperienceMonitoringTracerouteDetailsResponseTargetPoliciesItem = DigitalExperienceMonitoringHttpDetailsResponseTargetPoliciesItem;
 #[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -6814,18 +7863,8 @@ pub struct DigitalExperienceMonitoringTracerouteTestNetworkPathResponse {
     pub url: Option<String>,
 }
 #[cfg(feature = "dex")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DigitalExperienceMonitoringTracerouteTestNetworkPathResponseKind {
-    /// `traceroute`
-    Traceroute,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "dex")]
-crate::runtime::string_enum!(
-    open DigitalExperienceMonitoringTracerouteTestNetworkPathResponseKind { Traceroute =
-    "traceroute" }
-);
+/// The same shape as [`crate::types::DigitalExperienceMonitoringTracerouteDetailsResponseKind`], which the document defines again here.
+pub type DigitalExperienceMonitoringTracerouteTestNetworkPathResponseKind = DigitalExperienceMonitoringTracerouteDetailsResponseKind;
 #[cfg(feature = "dex")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -7004,7 +8043,7 @@ pub struct DlpAccountRiskSummaryResponseResultUsersItem {
     /// The ID for a user
     pub user_id: String,
 }
-#[cfg(feature = "zt_risk_scoring")]
+#[cfg(any(feature = "dlp", feature = "radar", feature = "zt_risk_scoring"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpApiResponsePaginatedResultInfo {
@@ -7013,58 +8052,19 @@ pub struct DlpApiResponsePaginatedResultInfo {
     pub per_page: i64,
     pub total_count: i64,
 }
-#[cfg(feature = "dlp")]
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DlpApiResponseSingleResult {
-    /// A JSON object.
-    Object(::std::collections::BTreeMap<String, ::serde_json::Value>),
-    /// A JSON string.
-    String(String),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "dlp")]
-impl<'de> ::serde::Deserialize<'de> for DlpApiResponseSingleResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_string() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "DlpApiResponseSingleResult",
-                    "String",
-                )
-                .map(Self::String);
-        }
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "DlpApiResponseSingleResult",
-                    "Object",
-                )
-                .map(Self::Object);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "dlp")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for DlpApiResponseSingleResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "api_gateway",
+        feature = "devices",
+        feature = "dlp",
+        feature = "intel",
+        feature = "spectrum",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
+pub type DlpApiResponseSingleResult = AccessApiResponseSingleResult;
 #[cfg(feature = "dlp")]
 /// Scan the context of predefined entries to only return matches surrounded by keywords.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -7334,82 +8334,8 @@ crate::runtime::string_enum!(
     "failed", Complete = "complete" }
 );
 #[cfg(feature = "dlp")]
-/// One of 3 shapes. Decided by `type`; a value this version does not know is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DlpEitherProfileResponseResult {
-    /// `type`: `predefined`.
-    ///
-    /// Predefined profile
-    PredefinedProfile(DlpPredefinedProfile),
-    /// `type`: `custom`.
-    ///
-    /// Custom profile
-    CustomProfile(DlpCustomProfile),
-    /// `type`: `integration`.
-    ///
-    /// Integration profile
-    IntegrationProfile(DlpIntegrationProfile),
-    /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "dlp")]
-impl<'de> ::serde::Deserialize<'de> for DlpEitherProfileResponseResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("predefined") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DlpEitherProfileResponseResult",
-                        "PredefinedProfile",
-                    )
-                    .map(Self::PredefinedProfile)
-            }
-            Some("custom") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DlpEitherProfileResponseResult",
-                        "CustomProfile",
-                    )
-                    .map(Self::CustomProfile)
-            }
-            Some("integration") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DlpEitherProfileResponseResult",
-                        "IntegrationProfile",
-                    )
-                    .map(Self::IntegrationProfile)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-#[cfg(feature = "dlp")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for DlpEitherProfileResponseResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::PredefinedProfile(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::CustomProfile(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::IntegrationProfile(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+/// The same shape as [`crate::types::DlpProfiles`], which the document defines again here.
+pub type DlpEitherProfileResponseResult = DlpProfiles;
 #[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -7445,8 +8371,7 @@ pub struct DlpGetBehaviorsResponseResultBehaviorsValue {
     pub risk_level: Option<DlpRiskLevel>,
 }
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpGetSettingsResponseResult {
     pub public_key: Option<String>,
 }
@@ -7524,13 +8449,76 @@ pub enum DlpIntegrationProfileType {
 crate::runtime::string_enum!(
     closed DlpIntegrationProfileType { Integration = "integration" }
 );
-#[cfg(any(feature = "dlp", feature = "zt_risk_scoring"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DlpMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type DlpMessagesItem = IamMessagesItem;
 #[cfg(feature = "dlp")]
 /// A custom entry create payload
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -7743,23 +8731,64 @@ pub struct DlpResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DlpResultInfo>,
 }
-#[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DlpResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type DlpResultInfo = IamResultInfo;
 #[cfg(feature = "zt_risk_scoring")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DlpRiskLevel {
@@ -7898,9 +8927,8 @@ pub struct DlpUpdateIntegrationBody {
     /// The base url of the tenant, e.g. "https://tenant.okta.com"
     pub tenant_url: String,
 }
-#[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+#[cfg(any(feature = "dlp", feature = "managed_headers"))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DlpUpdatePredefinedProfileEntriesItem {
     /// Whether the entry is enabled or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7929,18 +8957,12 @@ pub struct DlpUpdatePredefinedProfileInput {
 }
 #[cfg(feature = "dlp")]
 /// Payload log settings
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct DlpUpdateSettings {
-    /// The public key to use when encrypting extracted payloads, as a base64 string
-    pub public_key: Option<String>,
-}
+///
+/// The same shape as [`crate::types::DlpGetSettingsResponseResult`], which the document defines again here.
+pub type DlpUpdateSettings = DlpGetSettingsResponseResult;
 #[cfg(feature = "dlp")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DlpUpdateSettingsResponseResult {
-    pub public_key: Option<String>,
-}
+/// The same shape as [`crate::types::DlpGetSettingsResponseResult`], which the document defines again here.
+pub type DlpUpdateSettingsResponseResult = DlpGetSettingsResponseResult;
 #[cfg(feature = "zt_risk_scoring")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -7985,26 +9007,79 @@ pub struct DlpUserRiskSummaryResponseResultEventsItem {
     #[serde(with = "::time::serde::rfc3339")]
     pub timestamp: ::time::OffsetDateTime,
 }
-#[cfg(any(feature = "dlp", feature = "zt_risk_scoring"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DlpV4ResponseMessage {
-    pub code: i64,
-    pub message: String,
-}
-#[cfg(any(feature = "dlp", feature = "zt_risk_scoring"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DlpV4ResponsePagination {
-    /// total number of pages
-    pub count: i64,
-    /// current page
-    pub page: i64,
-    /// number of items per page
-    pub per_page: i64,
-    /// total number of items
-    pub total_count: i64,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type DlpV4ResponseMessage = IamMessagesItem;
+#[cfg(any(feature = "dlp", feature = "radar", feature = "zt_risk_scoring"))]
+/// The same shape as [`crate::types::DlpApiResponsePaginatedResultInfo`], which the document defines again here.
+pub type DlpV4ResponsePagination = DlpApiResponsePaginatedResultInfo;
 #[cfg(feature = "dlp")]
 /// A request to validate a pattern
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -8013,29 +9088,94 @@ pub struct DlpValidatePattern {
     /// The regex pattern.
     pub regex: String,
 }
-#[cfg(feature = "dlp")]
+#[cfg(any(feature = "dlp", feature = "logpush"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DlpValidateResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
 }
-#[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DlsApiResponseCommon {
-    pub errors: Vec<DlsMessagesItem>,
-    pub messages: Vec<DlsMessagesItem>,
-    /// Whether the API call was successful
-    pub success: bool,
-}
-#[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DlsMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "addressing",
+        feature = "api_gateway",
+        feature = "cloudforce_one",
+        feature = "snippets",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
+pub type DlsApiResponseCommon = CloudforceOneApiResponseCommon;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type DlsMessagesItem = IamMessagesItem;
 #[cfg(feature = "addressing")]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -8047,23 +9187,64 @@ pub struct DlsRegionalHostnameResponse {
     /// Identifying key for the region
     pub region_key: String,
 }
-#[cfg(feature = "addressing")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DlsResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type DlsResultInfo = IamResultInfo;
 #[cfg(any(feature = "dns_analytics", feature = "dns_firewall"))]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -8317,44 +9498,139 @@ pub struct DnsCustomNameserversGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ns_set: Option<f64>,
 }
-#[cfg(feature = "custom_ns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnsCustomNameserversMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
-#[cfg(feature = "custom_ns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnsCustomNameserversResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type DnsCustomNameserversMessagesItem = IamMessagesItem;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type DnsCustomNameserversResultInfo = IamResultInfo;
 #[cfg(feature = "custom_ns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnsCustomNameserversSchemasEmptyResponse {
-    pub errors: Vec<DnsCustomNameserversMessagesItem>,
-    pub messages: Vec<DnsCustomNameserversMessagesItem>,
-    /// Whether the API call was successful
-    pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Vec<::serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<DnsCustomNameserversResultInfo>,
-}
+///
+/// The same shape as [`crate::types::DnsCustomNameserversEmptyResponse`], which the document defines again here.
+pub type DnsCustomNameserversSchemasEmptyResponse = DnsCustomNameserversEmptyResponse;
 #[cfg(feature = "custom_ns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -8425,30 +9701,134 @@ pub struct DnsFirewallDnsFirewallResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DnsFirewallResultInfo>,
 }
-#[cfg(feature = "dns_firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnsFirewallMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
-#[cfg(feature = "dns_firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnsFirewallResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type DnsFirewallMessagesItem = IamMessagesItem;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type DnsFirewallResultInfo = IamResultInfo;
 #[cfg(feature = "dns_firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -8942,19 +10322,34 @@ pub enum DnsRecordsCnameRecordType {
 }
 #[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsCnameRecordType { Cname = "CNAME" });
-#[cfg(feature = "dns_records")]
+#[cfg(
+    any(
+        feature = "accounts",
+        feature = "ai_gateway",
+        feature = "api_gateway",
+        feature = "challenges",
+        feature = "cloudforce_one",
+        feature = "custom_hostnames",
+        feature = "dns_records",
+        feature = "email",
+        feature = "firewall",
+        feature = "images",
+        feature = "members",
+        feature = "memberships",
+        feature = "page_shield",
+        feature = "pagerules",
+        feature = "r2",
+        feature = "radar",
+        feature = "spectrum",
+        feature = "storage",
+        feature = "user",
+        feature = "zones"
+    )
+)]
 /// Direction to order DNS records in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DnsRecordsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "dns_records")]
-crate::runtime::string_enum!(open DnsRecordsDirection { Asc = "asc", Desc = "desc" });
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type DnsRecordsDirection = CloudforceOneRequestListSortOrder;
 #[cfg(feature = "dns_records")]
 /// One of 20 shapes. Decided by `type`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
@@ -10085,7 +11480,16 @@ pub enum DnsRecordsLocRecordType {
 }
 #[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsLocRecordType { Loc = "LOC" });
-#[cfg(feature = "dns_records")]
+#[cfg(
+    any(
+        feature = "custom_certificates",
+        feature = "dns_records",
+        feature = "firewall",
+        feature = "pagerules",
+        feature = "user",
+        feature = "zones"
+    )
+)]
 /// Whether to match all search requirements or at least one (any). If set to `all`, acts like a logical AND between filters. If set to `any`, acts like a logical OR instead. Note that the interaction between tag filters is controlled by the `tag-match` parameter instead.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DnsRecordsMatch {
@@ -10096,15 +11500,87 @@ pub enum DnsRecordsMatch {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "dns_records")]
+#[cfg(
+    any(
+        feature = "custom_certificates",
+        feature = "dns_records",
+        feature = "firewall",
+        feature = "pagerules",
+        feature = "user",
+        feature = "zones"
+    )
+)]
 crate::runtime::string_enum!(open DnsRecordsMatch { Any = "any", All = "all" });
-#[cfg(feature = "dns_records")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnsRecordsMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type DnsRecordsMessagesItem = IamMessagesItem;
 #[cfg(feature = "dns_records")]
 /// MX Record
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
@@ -10473,23 +11949,64 @@ pub enum DnsRecordsPtrRecordType {
 }
 #[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsPtrRecordType { Ptr = "PTR" });
-#[cfg(feature = "dns_records")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnsRecordsResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type DnsRecordsResultInfo = IamResultInfo;
 #[cfg(feature = "dns_records")]
 /// SMIMEA Record
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
@@ -10852,18 +12369,9 @@ pub struct DnsRecordsSvcbRecord {
 }
 #[cfg(feature = "dns_records")]
 /// Components of a SVCB record.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct DnsRecordsSvcbRecordData {
-    /// priority.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<f64>,
-    /// target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
-    /// value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
+///
+/// The same shape as [`crate::types::DnsRecordsHttpsRecordData`], which the document defines again here.
+pub type DnsRecordsSvcbRecordData = DnsRecordsHttpsRecordData;
 #[cfg(feature = "dns_records")]
 /// SVCB Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -10898,19 +12406,21 @@ pub enum DnsRecordsSvcbRecordType {
 }
 #[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsSvcbRecordType { Svcb = "SVCB" });
-#[cfg(feature = "dns_records")]
+#[cfg(
+    any(
+        feature = "custom_certificates",
+        feature = "dns_records",
+        feature = "firewall",
+        feature = "pagerules",
+        feature = "user",
+        feature = "zones"
+    )
+)]
 /// Whether to match all tag search requirements or at least one (any). If set to `all`, acts like a logical AND between tag filters. If set to `any`, acts like a logical OR instead. Note that the regular `match` parameter is still used to combine the resulting condition with other filters that aren't related to tags.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DnsRecordsTagMatch {
-    /// `any`
-    Any,
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "dns_records")]
-crate::runtime::string_enum!(open DnsRecordsTagMatch { Any = "any", All = "all" });
+///
+///
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+pub type DnsRecordsTagMatch = DnsRecordsMatch;
 #[cfg(feature = "dns_records")]
 /// TLSA Record
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
@@ -10961,21 +12471,9 @@ pub struct DnsRecordsTlsaRecord {
 }
 #[cfg(feature = "dns_records")]
 /// Components of a TLSA record.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct DnsRecordsTlsaRecordData {
-    /// certificate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub certificate: Option<String>,
-    /// Matching Type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub matching_type: Option<f64>,
-    /// Selector.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub selector: Option<f64>,
-    /// Usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage: Option<f64>,
-}
+///
+/// The same shape as [`crate::types::DnsRecordsSmimeaRecordData`], which the document defines again here.
+pub type DnsRecordsTlsaRecordData = DnsRecordsSmimeaRecordData;
 #[cfg(feature = "dns_records")]
 /// TLSA Record
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -11473,9 +12971,8 @@ pub struct EmailCatchAllRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
 }
-#[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+#[cfg(any(feature = "access", feature = "email"))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmailCreateDestinationAddressProperties {
     /// The contact email address of the user.
     pub email: String,
@@ -11512,7 +13009,7 @@ pub struct EmailDestinationAddressesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<EmailDestinationAddressesResponseCollectionResultInfo>,
 }
-#[cfg(feature = "email")]
+#[cfg(any(feature = "access", feature = "email", feature = "pages"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EmailDestinationAddressesResponseCollectionResultInfo {
@@ -11633,30 +13130,134 @@ crate::runtime::string_enum!(
     Misconfigured = "misconfigured", MisconfiguredLocked = "misconfigured/locked",
     Unlocked = "unlocked" }
 );
-#[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EmailMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
-#[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EmailResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type EmailMessagesItem = IamMessagesItem;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type EmailResultInfo = IamResultInfo;
 #[cfg(feature = "email")]
 /// Actions pattern.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -11695,22 +13296,9 @@ pub struct EmailRuleCatchallAction {
 }
 #[cfg(feature = "email")]
 /// Type of action for catch-all rule.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum EmailRuleCatchallActionType {
-    /// `drop`
-    Drop,
-    /// `forward`
-    Forward,
-    /// `worker`
-    Worker,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "email")]
-crate::runtime::string_enum!(
-    open EmailRuleCatchallActionType { Drop = "drop", Forward = "forward", Worker =
-    "worker" }
-);
+///
+/// The same shape as [`crate::types::EmailRuleActionType`], which the document defines again here.
+pub type EmailRuleCatchallActionType = EmailRuleActionType;
 #[cfg(feature = "email")]
 /// Matcher for catch-all routing rule.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -11719,7 +13307,7 @@ pub struct EmailRuleCatchallMatcher {
     #[serde(rename = "type")]
     pub type_: EmailRuleCatchallMatcherType,
 }
-#[cfg(feature = "email")]
+#[cfg(any(feature = "email", feature = "ssl"))]
 /// Type of matcher. Default is 'all'.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmailRuleCatchallMatcherType {
@@ -11728,7 +13316,7 @@ pub enum EmailRuleCatchallMatcherType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "email")]
+#[cfg(any(feature = "email", feature = "ssl"))]
 crate::runtime::string_enum!(open EmailRuleCatchallMatcherType { All = "all" });
 #[cfg(feature = "email")]
 /// Matching pattern to forward your actions.
@@ -11807,19 +13395,9 @@ pub struct EmailRulesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<EmailRulesResponseCollectionResultInfo>,
 }
-#[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EmailRulesResponseCollectionResultInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<::serde_json::Value>,
-}
+#[cfg(any(feature = "access", feature = "email", feature = "pages"))]
+/// The same shape as [`crate::types::EmailDestinationAddressesResponseCollectionResultInfo`], which the document defines again here.
+pub type EmailRulesResponseCollectionResultInfo = EmailDestinationAddressesResponseCollectionResultInfo;
 #[cfg(feature = "email")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -11876,23 +13454,8 @@ pub struct EmailUpdateCatchAllRuleProperties {
     pub name: Option<String>,
 }
 #[cfg(feature = "email")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct EmailUpdateRuleProperties {
-    /// List actions patterns.
-    pub actions: Vec<EmailRuleAction>,
-    /// Routing rule status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Matching patterns to forward to your actions.
-    pub matchers: Vec<EmailRuleMatcher>,
-    /// Routing rule name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Priority of the routing rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<f64>,
-}
+/// The same shape as [`crate::types::EmailCreateRuleProperties`], which the document defines again here.
+pub type EmailUpdateRuleProperties = EmailCreateRuleProperties;
 #[cfg(any(feature = "firewall", feature = "rate_limits"))]
 /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
 ///
@@ -11999,9 +13562,22 @@ pub struct FirewallAnomalyPackage {
     /// The sensitivity of the WAF package.
     pub sensitivity: FirewallSensitivity,
 }
-#[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FirewallApiResponseSingleIdResult {
     /// Identifier
     pub id: String,
@@ -12402,24 +13978,8 @@ pub struct FirewallFilterDeleteResponseCollectionResultItem {
     pub ref_: Option<String>,
 }
 #[cfg(feature = "filters")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct FirewallFilterDeleteResponseSingleResult {
-    /// An informative summary of the filter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The filter expression. For more information, refer to [Expressions](https://developers.cloudflare.com/ruleset-engine/rules-language/expressions/).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expression: Option<String>,
-    /// The unique identifier of the filter.
-    pub id: String,
-    /// When true, indicates that the filter is currently paused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub paused: Option<bool>,
-    /// A short reference tag. Allows you to select related filters.
-    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
-    pub ref_: Option<String>,
-}
+/// The same shape as [`crate::types::FirewallFilterDeleteResponseCollectionResultItem`], which the document defines again here.
+pub type FirewallFilterDeleteResponseSingleResult = FirewallFilterDeleteResponseCollectionResultItem;
 #[cfg(feature = "firewall")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -12545,54 +14105,11 @@ pub struct FirewallFilterRulesResponseCollectionResultItem {
     pub filter: FirewallFilterRuleResponseFilter,
 }
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct FirewallFilterRulesSingleResponseDeleteResult {
-    /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<FirewallSchemasAction>,
-    /// An informative summary of the firewall rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The unique identifier of the firewall rule.
-    pub id: String,
-    /// When true, indicates that the firewall rule is currently paused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub paused: Option<bool>,
-    /// The priority of the rule. Optional value used to define the processing order. A lower number indicates a higher priority. If not provided, rules with a defined priority will be processed before rules without a priority.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub products: Option<Vec<FirewallProductsItem>>,
-    /// A short reference tag. Allows you to select related firewall rules.
-    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
-    pub ref_: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filter: Option<FirewallFilterRuleResponseFilter>,
-}
+/// The same shape as [`crate::types::FirewallFilterRulesResponseCollectionDeleteResultItem`], which the document defines again here.
+pub type FirewallFilterRulesSingleResponseDeleteResult = FirewallFilterRulesResponseCollectionDeleteResultItem;
 #[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct FirewallFilterRulesSingleResponseResult {
-    /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
-    pub action: FirewallSchemasAction,
-    /// An informative summary of the firewall rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The unique identifier of the firewall rule.
-    pub id: String,
-    /// When true, indicates that the firewall rule is currently paused.
-    pub paused: bool,
-    /// The priority of the rule. Optional value used to define the processing order. A lower number indicates a higher priority. If not provided, rules with a defined priority will be processed before rules without a priority.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub products: Option<Vec<FirewallProductsItem>>,
-    /// A short reference tag. Allows you to select related firewall rules.
-    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
-    pub ref_: Option<String>,
-    pub filter: FirewallFilterRuleResponseFilter,
-}
+/// The same shape as [`crate::types::FirewallFilterRulesResponseCollectionResultItem`], which the document defines again here.
+pub type FirewallFilterRulesSingleResponseResult = FirewallFilterRulesResponseCollectionResultItem;
 #[cfg(feature = "firewall")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -12749,18 +14266,74 @@ pub struct FirewallMatchObjectResponse {
 }
 #[cfg(
     any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
         feature = "filters",
         feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
         feature = "rate_limits",
-        feature = "user"
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct FirewallMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type FirewallMessagesItem = IamMessagesItem;
 #[cfg(feature = "rate_limits")]
 /// An HTTP method or `_ALL_` to indicate all methods.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -12949,43 +14522,69 @@ pub struct FirewallRatelimitResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<FirewallResultInfo>,
 }
-#[cfg(feature = "firewall")]
+#[cfg(any(feature = "custom_pages", feature = "firewall", feature = "spectrum"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct FirewallResponseCollection {
-    pub errors: Vec<FirewallMessagesItem>,
-    pub messages: Vec<FirewallMessagesItem>,
-    pub result: Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>,
-    /// Whether the API call was successful
-    pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<FirewallResultInfo>,
-}
+///
+/// The same shape as [`crate::types::CustomPagesCustomPagesResponseCollection`], which the document defines again here.
+pub type FirewallResponseCollection = CustomPagesCustomPagesResponseCollection;
 #[cfg(
     any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
         feature = "filters",
         feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
         feature = "rate_limits",
-        feature = "user"
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct FirewallResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type FirewallResultInfo = IamResultInfo;
 #[cfg(feature = "firewall")]
 /// Specifies that, when a WAF rule matches, its configured action will be replaced by the action configured in this object.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -13049,14 +14648,37 @@ pub struct FirewallRuleCollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<FirewallResultInfo>,
 }
-#[cfg(any(feature = "firewall", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct FirewallRuleSingleIdResponseResult {
-    /// The unique identifier of the IP Access rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type FirewallRuleSingleIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "firewall")]
 /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -13084,28 +14706,16 @@ crate::runtime::string_enum!(
     "js_challenge", ManagedChallenge = "managed_challenge", Allow = "allow", Log = "log",
     Bypass = "bypass" }
 );
-#[cfg(feature = "firewall")]
+#[cfg(any(feature = "firewall", feature = "user"))]
 /// An IP address range configuration.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FirewallSchemasCidrConfiguration {
-    /// The configuration target. You must set the target to `ip_range` when specifying an IP address range in the Zone Lockdown rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<FirewallSchemasCidrConfigurationTarget>,
-    /// The IP address range to match. You can only use prefix lengths `/16` and `/24`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
-#[cfg(feature = "firewall")]
+///
+/// The same shape as [`crate::types::FirewallCidrConfiguration`], which the document defines again here.
+pub type FirewallSchemasCidrConfiguration = FirewallCidrConfiguration;
+#[cfg(any(feature = "firewall", feature = "user"))]
 /// The configuration target. You must set the target to `ip_range` when specifying an IP address range in the Zone Lockdown rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FirewallSchemasCidrConfigurationTarget {
-    /// `ip_range`
-    IpRange,
-}
-#[cfg(feature = "firewall")]
-crate::runtime::string_enum!(
-    closed FirewallSchemasCidrConfigurationTarget { IpRange = "ip_range" }
-);
+///
+/// The same shape as [`crate::types::FirewallCidrConfigurationTarget`], which the document defines again here.
+pub type FirewallSchemasCidrConfigurationTarget = FirewallCidrConfigurationTarget;
 #[cfg(feature = "firewall")]
 /// The configuration object for the current rule.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -13118,26 +14728,16 @@ pub struct FirewallSchemasConfiguration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(feature = "firewall")]
+#[cfg(any(feature = "firewall", feature = "user"))]
 /// An IP address configuration.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FirewallSchemasIpConfiguration {
-    /// The configuration target. You must set the target to `ip` when specifying an IP address in the Zone Lockdown rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<FirewallSchemasIpConfigurationTarget>,
-    /// The IP address to match. This address will be compared to the IP address of incoming requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
-#[cfg(feature = "firewall")]
+///
+/// The same shape as [`crate::types::FirewallIpConfiguration`], which the document defines again here.
+pub type FirewallSchemasIpConfiguration = FirewallIpConfiguration;
+#[cfg(any(feature = "firewall", feature = "user"))]
 /// The configuration target. You must set the target to `ip` when specifying an IP address in the Zone Lockdown rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FirewallSchemasIpConfigurationTarget {
-    /// `ip`
-    Ip,
-}
-#[cfg(feature = "firewall")]
-crate::runtime::string_enum!(closed FirewallSchemasIpConfigurationTarget { Ip = "ip" });
+///
+/// The same shape as [`crate::types::FirewallIpConfigurationTarget`], which the document defines again here.
+pub type FirewallSchemasIpConfigurationTarget = FirewallIpConfigurationTarget;
 #[cfg(any(feature = "firewall", feature = "user"))]
 /// The action to apply to a matched request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -13160,7 +14760,7 @@ crate::runtime::string_enum!(
     open FirewallSchemasMode { Block = "block", Challenge = "challenge", Whitelist =
     "whitelist", JsChallenge = "js_challenge", ManagedChallenge = "managed_challenge" }
 );
-#[cfg(feature = "firewall")]
+#[cfg(any(feature = "firewall", feature = "user"))]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FirewallSchemasRuleInput {
@@ -13225,26 +14825,9 @@ pub struct FirewallUaRules {
 }
 #[cfg(feature = "firewall")]
 /// The WAF rule action to apply.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum FirewallWafAction {
-    /// `challenge`
-    Challenge,
-    /// `block`
-    Block,
-    /// `simulate`
-    Simulate,
-    /// `disable`
-    Disable,
-    /// `default`
-    Default,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "firewall")]
-crate::runtime::string_enum!(
-    open FirewallWafAction { Challenge = "challenge", Block = "block", Simulate =
-    "simulate", Disable = "disable", Default = "default" }
-);
+///
+/// The same shape as [`crate::types::FirewallWafRewriteAction`], which the document defines again here.
+pub type FirewallWafAction = FirewallWafRewriteAction;
 #[cfg(feature = "firewall")]
 /// The WAF rule action to apply.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -13451,21 +15034,107 @@ pub enum HealthchecksHttpConfigMethod {
 crate::runtime::string_enum!(
     open HealthchecksHttpConfigMethod { Get = "GET", Head = "HEAD" }
 );
-#[cfg(feature = "healthchecks")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct HealthchecksIdResponseResult {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-#[cfg(feature = "healthchecks")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct HealthchecksMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type HealthchecksIdResponseResult = AccessIdResponseResult;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type HealthchecksMessagesItem = IamMessagesItem;
 #[cfg(feature = "healthchecks")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -13521,23 +15190,64 @@ pub struct HealthchecksResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<HealthchecksResultInfo>,
 }
-#[cfg(feature = "healthchecks")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct HealthchecksResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type HealthchecksResultInfo = IamResultInfo;
 #[cfg(feature = "healthchecks")]
 /// The current status of the origin server according to the health check.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -13692,7 +15402,7 @@ pub struct HyperdrivePatchHyperdriveConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<HyperdriveHyperdriveOriginWithSecrets>,
 }
-#[cfg(any(feature = "members", feature = "memberships"))]
+#[cfg(any(feature = "members", feature = "memberships", feature = "user"))]
 /// Allow or deny operations against the resources.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IamAccess {
@@ -13703,7 +15413,7 @@ pub enum IamAccess {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(any(feature = "members", feature = "memberships"))]
+#[cfg(any(feature = "members", feature = "memberships", feature = "user"))]
 crate::runtime::string_enum!(open IamAccess { Allow = "allow", Deny = "deny" });
 #[cfg(any(feature = "accounts", feature = "memberships"))]
 /// Account settings
@@ -13762,13 +15472,23 @@ crate::runtime::string_enum!(
     "cloudflare.standard", CustomAccount = "custom.account", CustomTenant =
     "custom.tenant" }
 );
-#[cfg(any(feature = "iam", feature = "members", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IamApiResponseSingleIdResult {
-    /// Identifier
-    pub id: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type IamApiResponseSingleIdResult = FirewallApiResponseSingleIdResult;
 #[cfg(feature = "members")]
 /// Members with Policies
 ///
@@ -13905,19 +15625,8 @@ pub struct IamCreateMemberWithPoliciesInput {
     pub status: Option<IamCreateMemberWithPoliciesStatus>,
 }
 #[cfg(feature = "members")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IamCreateMemberWithPoliciesStatus {
-    /// `accepted`
-    Accepted,
-    /// `pending`
-    Pending,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "members")]
-crate::runtime::string_enum!(
-    open IamCreateMemberWithPoliciesStatus { Accepted = "accepted", Pending = "pending" }
-);
+/// The same shape as [`crate::types::IamMemberWithPoliciesStatus`], which the document defines again here.
+pub type IamCreateMemberWithPoliciesStatus = IamMemberWithPoliciesStatus;
 #[cfg(feature = "members")]
 /// Add Member with Account Roles
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -13931,19 +15640,8 @@ pub struct IamCreateMemberWithRoles {
     pub status: Option<IamCreateMemberWithRolesStatus>,
 }
 #[cfg(feature = "members")]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IamCreateMemberWithRolesStatus {
-    /// `accepted`
-    Accepted,
-    /// `pending`
-    Pending,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "members")]
-crate::runtime::string_enum!(
-    open IamCreateMemberWithRolesStatus { Accepted = "accepted", Pending = "pending" }
-);
+/// The same shape as [`crate::types::IamMemberWithPoliciesStatus`], which the document defines again here.
+pub type IamCreateMemberWithRolesStatus = IamMemberWithPoliciesStatus;
 #[cfg(feature = "user")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -13979,22 +15677,16 @@ pub struct IamCreateResourceGroupInput {
     /// A scope is a combination of scope objects which provides additional context.
     pub scope: IamCreateScope,
 }
-#[cfg(feature = "iam")]
+#[cfg(any(feature = "iam", feature = "members", feature = "memberships"))]
 /// A scope object represents any resource that can have actions applied against invite.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct IamCreateResourceGroupScopeScopeObject {
-    /// This is a combination of pre-defined resource name and identifier (like Zone ID etc.)
-    pub key: ::serde_json::Value,
-}
-#[cfg(feature = "iam")]
+///
+/// The same shape as [`crate::types::IamScopeObject`], which the document defines again here.
+pub type IamCreateResourceGroupScopeScopeObject = IamScopeObject;
+#[cfg(any(feature = "iam", feature = "members", feature = "memberships"))]
 /// A scope is a combination of scope objects which provides additional context.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct IamCreateScope {
-    /// This is a combination of pre-defined resource name and identifier (like Account ID etc.)
-    pub key: ::serde_json::Value,
-    /// A list of scope objects for additional context. The number of Scope objects should not be zero.
-    pub objects: Vec<IamCreateResourceGroupScopeScopeObject>,
-}
+///
+/// The same shape as [`crate::types::IamScope`], which the document defines again here.
+pub type IamCreateScope = IamScope;
 #[cfg(feature = "iam")]
 /// A group of scoped resources.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -14010,19 +15702,11 @@ pub struct IamCreatedResourceGroupResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<IamCreateScope>,
 }
-#[cfg(feature = "user")]
+#[cfg(any(feature = "members", feature = "memberships", feature = "user"))]
 /// Allow or deny operations against the resources.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IamEffect {
-    /// `allow`
-    Allow,
-    /// `deny`
-    Deny,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "user")]
-crate::runtime::string_enum!(open IamEffect { Allow = "allow", Deny = "deny" });
+///
+/// The same shape as [`crate::types::IamAccess`], which the document defines again here.
+pub type IamEffect = IamAccess;
 #[cfg(feature = "memberships")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -14050,22 +15734,44 @@ pub struct IamListMemberPolicy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_groups: Option<Vec<IamResourceGroup>>,
 }
-#[cfg(feature = "members")]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
 /// A group of permissions.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct IamMemberPermissionGroup {
-    /// Identifier of the group.
-    pub id: String,
-}
-#[cfg(feature = "members")]
+///
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type IamMemberPermissionGroup = FirewallApiResponseSingleIdResult;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
 /// A group of scoped resources.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct IamMemberResourceGroup {
-    /// Identifier of the group.
-    pub id: String,
-}
+///
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type IamMemberResourceGroup = FirewallApiResponseSingleIdResult;
 #[cfg(feature = "members")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -14148,15 +15854,73 @@ pub struct IamMembershipWithPolicies {
 }
 #[cfg(
     any(
+        feature = "access",
         feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
         feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
         feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
         feature = "roles",
-        feature = "user"
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamMessagesItem {
     pub code: i64,
     pub message: String,
@@ -14273,7 +16037,7 @@ pub struct IamResourceGroup {
     /// The scope associated to the resource group
     pub scope: Vec<IamScope>,
 }
-#[cfg(any(feature = "accounts", feature = "user"))]
+#[cfg(any(feature = "accounts", feature = "ssl", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -14287,9 +16051,8 @@ pub struct IamResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IamResultInfo>,
 }
-#[cfg(feature = "user")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[cfg(any(feature = "settings", feature = "user"))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamResponseCreateResult {
     /// The token value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14320,11 +16083,58 @@ pub struct IamResponseSingleSegmentResult {
 }
 #[cfg(
     any(
+        feature = "access",
         feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
         feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
         feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
         feature = "roles",
-        feature = "user"
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
     )
 )]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -14417,20 +16227,11 @@ pub struct IamSchemasInvite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<IamUserInviteStatus>,
 }
-#[cfg(feature = "user")]
+#[cfg(any(feature = "accounts", feature = "ssl", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IamSchemasResponseCollection {
-    pub errors: Vec<IamMessagesItem>,
-    pub messages: Vec<IamMessagesItem>,
-    /// Whether the API call was successful
-    pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<IamResultInfo>,
-}
+///
+/// The same shape as [`crate::types::IamResponseCollection`], which the document defines again here.
+pub type IamSchemasResponseCollection = IamResponseCollection;
 #[cfg(any(feature = "members", feature = "roles", feature = "user"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -14444,7 +16245,7 @@ pub struct IamSchemasRole {
     /// Access permissions for this User.
     pub permissions: Vec<String>,
 }
-#[cfg(feature = "memberships")]
+#[cfg(any(feature = "members", feature = "memberships"))]
 /// Status of this membership.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IamSchemasStatus {
@@ -14457,7 +16258,7 @@ pub enum IamSchemasStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "memberships")]
+#[cfg(any(feature = "members", feature = "memberships"))]
 crate::runtime::string_enum!(
     open IamSchemasStatus { Accepted = "accepted", Pending = "pending", Rejected =
     "rejected" }
@@ -14491,8 +16292,7 @@ pub struct IamSchemasTokenInput {
 }
 #[cfg(any(feature = "iam", feature = "members", feature = "memberships"))]
 /// A scope is a combination of scope objects which provides additional context.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamScope {
     /// This is a combination of pre-defined resource name and identifier (like Account ID etc.)
     pub key: ::serde_json::Value,
@@ -14501,8 +16301,7 @@ pub struct IamScope {
 }
 #[cfg(any(feature = "iam", feature = "members", feature = "memberships"))]
 /// A scope object represents any resource that can have actions applied against invite.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IamScopeObject {
     /// This is a combination of pre-defined resource name and identifier (like Zone ID etc.)
     pub key: ::serde_json::Value,
@@ -14669,19 +16468,8 @@ pub struct ImagesImagePatchRequest {
     pub require_signed_ur_ls: Option<bool>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ImagesImageVariantDefinition {
-    pub id: String,
-    /// Indicates whether the variant can access an image without a signature, regardless of image access control.
-    #[serde(
-        rename = "neverRequireSignedURLs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub never_require_signed_ur_ls: Option<bool>,
-    /// Allows you to define image resizing sizes for different use cases.
-    pub options: ImagesImageVariantOptions,
-}
+/// The same shape as [`crate::types::ImagesImageVariantPublicRequestHero`], which the document defines again here.
+pub type ImagesImageVariantDefinition = ImagesImageVariantPublicRequestHero;
 #[cfg(feature = "images")]
 /// The fit property describes how the width and height dimensions should be interpreted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -14739,8 +16527,7 @@ pub struct ImagesImageVariantPublicRequest {
     pub hero: Option<ImagesImageVariantPublicRequestHero>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImagesImageVariantPublicRequestHero {
     pub id: String,
     /// Indicates whether the variant can access an image without a signature, regardless of image access control.
@@ -14793,12 +16580,8 @@ pub struct ImagesImagesListResponseResult {
     pub images: Option<Vec<ImagesImage>>,
 }
 #[cfg(feature = "images")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ImagesImagesListResponseV2Result {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub images: Option<Vec<ImagesImage>>,
-}
+/// The same shape as [`crate::types::ImagesImagesListResponseResult`], which the document defines again here.
+pub type ImagesImagesListResponseV2Result = ImagesImagesListResponseResult;
 #[cfg(feature = "images")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -14826,58 +16609,19 @@ pub struct IntelAdditionalInformation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspected_malware_family: Option<String>,
 }
-#[cfg(feature = "intel")]
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum IntelApiResponseSingleResult {
-    /// A JSON object.
-    Object(::std::collections::BTreeMap<String, ::serde_json::Value>),
-    /// A JSON string.
-    String(String),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "intel")]
-impl<'de> ::serde::Deserialize<'de> for IntelApiResponseSingleResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_string() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "IntelApiResponseSingleResult",
-                    "String",
-                )
-                .map(Self::String);
-        }
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "IntelApiResponseSingleResult",
-                    "Object",
-                )
-                .map(Self::Object);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "intel")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for IntelApiResponseSingleResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "api_gateway",
+        feature = "devices",
+        feature = "dlp",
+        feature = "intel",
+        feature = "spectrum",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
+pub type IntelApiResponseSingleResult = AccessApiResponseSingleResult;
 #[cfg(feature = "intel")]
 /// Application that the hostname belongs to.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -15021,13 +16765,76 @@ pub struct IntelIpList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IntelMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type IntelMessagesItem = IamMessagesItem;
 #[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -15200,9 +17007,8 @@ pub struct IntelPhishingUrlSubmit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted_urls: Option<Vec<IntelPhishingUrlSubmitSubmittedUrlsItem>>,
 }
-#[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[cfg(any(feature = "brand_protection", feature = "stream"))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IntelPhishingUrlSubmitExcludedUrlsItem {
     /// URL that was excluded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15220,16 +17026,8 @@ pub struct IntelPhishingUrlSubmitSkippedUrlsItem {
     pub url_id: Option<i64>,
 }
 #[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IntelPhishingUrlSubmitSubmittedUrlsItem {
-    /// URL that was submitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// ID assigned to this URL submission. Used to retrieve scanning results.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url_id: Option<i64>,
-}
+/// The same shape as [`crate::types::IntelPhishingUrlSubmitSkippedUrlsItem`], which the document defines again here.
+pub type IntelPhishingUrlSubmitSubmittedUrlsItem = IntelPhishingUrlSubmitSkippedUrlsItem;
 #[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -15254,23 +17052,64 @@ pub struct IntelResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<IntelResultInfo>,
 }
-#[cfg(feature = "intel")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IntelResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type IntelResultInfo = IamResultInfo;
 #[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -15365,66 +17204,22 @@ pub struct IntelSinkholesSinkholeItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r2_id: Option<String>,
 }
-#[cfg(feature = "brand_protection")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct IntelUrlParam {
-    /// URL(s) to filter submissions results by
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-#[cfg(feature = "spectrum")]
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LegacyJhsApiResponseSingleResult {
-    /// A JSON object.
-    Object(::std::collections::BTreeMap<String, ::serde_json::Value>),
-    /// A JSON string.
-    String(String),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "spectrum")]
-impl<'de> ::serde::Deserialize<'de> for LegacyJhsApiResponseSingleResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_string() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "LegacyJhsApiResponseSingleResult",
-                    "String",
-                )
-                .map(Self::String);
-        }
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "LegacyJhsApiResponseSingleResult",
-                    "Object",
-                )
-                .map(Self::Object);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "spectrum")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for LegacyJhsApiResponseSingleResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+#[cfg(any(feature = "brand_protection", feature = "stream"))]
+/// The same shape as [`crate::types::IntelPhishingUrlSubmitExcludedUrlsItem`], which the document defines again here.
+pub type IntelUrlParam = IntelPhishingUrlSubmitExcludedUrlsItem;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "api_gateway",
+        feature = "devices",
+        feature = "dlp",
+        feature = "intel",
+        feature = "spectrum",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
+pub type LegacyJhsApiResponseSingleResult = AccessApiResponseSingleResult;
 #[cfg(feature = "spectrum")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsDimensionsItem {
@@ -15573,13 +17368,76 @@ pub enum LegacyJhsEdgeIpsStaticType {
 }
 #[cfg(feature = "spectrum")]
 crate::runtime::string_enum!(closed LegacyJhsEdgeIpsStaticType { Static = "static" });
-#[cfg(feature = "spectrum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LegacyJhsMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type LegacyJhsMessagesItem = IamMessagesItem;
 #[cfg(feature = "spectrum")]
 /// The name and type of DNS record for the Spectrum application.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -15682,19 +17540,11 @@ pub enum LegacyJhsProxyProtocol {
 crate::runtime::string_enum!(
     open LegacyJhsProxyProtocol { Off = "off", V1 = "v1", V2 = "v2", Simple = "simple" }
 );
-#[cfg(feature = "spectrum")]
+#[cfg(any(feature = "custom_pages", feature = "firewall", feature = "spectrum"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LegacyJhsResponseCollection {
-    pub errors: Vec<LegacyJhsMessagesItem>,
-    pub messages: Vec<LegacyJhsMessagesItem>,
-    pub result: Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>,
-    /// Whether the API call was successful
-    pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<LegacyJhsResultInfo>,
-}
+///
+/// The same shape as [`crate::types::CustomPagesCustomPagesResponseCollection`], which the document defines again here.
+pub type LegacyJhsResponseCollection = CustomPagesCustomPagesResponseCollection;
 #[cfg(feature = "spectrum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -15750,24 +17600,65 @@ pub struct LegacyJhsResponseSingleOriginDnsResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic_type: Option<LegacyJhsTrafficType>,
 }
-#[cfg(feature = "spectrum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LegacyJhsResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
-#[cfg(feature = "spectrum")]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type LegacyJhsResultInfo = IamResultInfo;
+#[cfg(any(feature = "settings", feature = "spectrum"))]
 /// The type of TLS termination associated with the application.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsTls {
@@ -15782,7 +17673,7 @@ pub enum LegacyJhsTls {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "spectrum")]
+#[cfg(any(feature = "settings", feature = "spectrum"))]
 crate::runtime::string_enum!(
     open LegacyJhsTls { Off = "off", Flexible = "flexible", Full = "full", Strict =
     "strict" }
@@ -16278,14 +18169,37 @@ pub struct ListsList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_referencing_filters: Option<f64>,
 }
-#[cfg(feature = "rules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ListsListDeleteResponseCollectionResult {
-    /// The unique ID of the item in the List.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type ListsListDeleteResponseCollectionResult = AccessIdResponseResult;
 #[cfg(feature = "rules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -16404,13 +18318,37 @@ crate::runtime::string_enum!(
     "EEU", Nsam = "NSAM", Ssam = "SSAM", Oc = "OC", Me = "ME", Naf = "NAF", Saf = "SAF",
     Sas = "SAS", Seas = "SEAS", Neas = "NEAS", AllRegions = "ALL_REGIONS" }
 );
-#[cfg(feature = "load_balancers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LoadBalancingComponentsSchemasIdResponseResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type LoadBalancingComponentsSchemasIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "user")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -16435,13 +18373,37 @@ pub struct LoadBalancingFilterOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthy: Option<bool>,
 }
-#[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LoadBalancingIdResponseResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type LoadBalancingIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "load_balancers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -16647,13 +18609,76 @@ crate::runtime::string_enum!(
     open LoadBalancingLocationStrategyPreferEcs { Always = "always", Never = "never",
     Proximity = "proximity", Geo = "geo" }
 );
-#[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LoadBalancingMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type LoadBalancingMessagesItem = IamMessagesItem;
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -17105,23 +19130,64 @@ crate::runtime::string_enum!(
     open LoadBalancingResourceReferenceResourceType { LoadBalancer = "load_balancer",
     Monitor = "monitor", Pool = "pool" }
 );
-#[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LoadBalancingResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type LoadBalancingResultInfo = IamResultInfo;
 #[cfg(feature = "load_balancers")]
 /// A rule object containing conditions and overrides for this load balancer to evaluate.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -17233,59 +19299,48 @@ pub struct LoadBalancingSchemasHeader {
     #[serde(rename = "Host", default, skip_serializing_if = "Option::is_none")]
     pub host: Option<Vec<String>>,
 }
-#[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LoadBalancingSchemasIdResponseResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type LoadBalancingSchemasIdResponseResult = AccessIdResponseResult;
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LoadBalancingSchemasReferencesResponse {
-    pub errors: Vec<LoadBalancingMessagesItem>,
-    pub messages: Vec<LoadBalancingMessagesItem>,
-    /// List of resources that reference a given pool.
-    pub result: Vec<LoadBalancingSchemasReferencesResponseResultItem>,
-    /// Whether the API call was successful
-    pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<LoadBalancingResultInfo>,
-}
+///
+/// The same shape as [`crate::types::LoadBalancingReferencesResponse`], which the document defines again here.
+pub type LoadBalancingSchemasReferencesResponse = LoadBalancingReferencesResponse;
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LoadBalancingSchemasReferencesResponseResultItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference_type: Option<
-        LoadBalancingSchemasReferencesResponseResultItemReferenceType,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_type: Option<String>,
-}
+/// The same shape as [`crate::types::LoadBalancingReferencesResponseResultItem`], which the document defines again here.
+pub type LoadBalancingSchemasReferencesResponseResultItem = LoadBalancingReferencesResponseResultItem;
 #[cfg(any(feature = "load_balancers", feature = "user"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum LoadBalancingSchemasReferencesResponseResultItemReferenceType {
-    /// `*`
-    Star,
-    /// `referral`
-    Referral,
-    /// `referrer`
-    Referrer,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "load_balancers", feature = "user"))]
-crate::runtime::string_enum!(
-    open LoadBalancingSchemasReferencesResponseResultItemReferenceType { Star = "*",
-    Referral = "referral", Referrer = "referrer" }
-);
+/// The same shape as [`crate::types::LoadBalancingReferencesResponseResultItemReferenceType`], which the document defines again here.
+pub type LoadBalancingSchemasReferencesResponseResultItemReferenceType = LoadBalancingReferencesResponseResultItemReferenceType;
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -17723,13 +19778,9 @@ crate::runtime::string_enum!(
     open LogpushOutputOptionsTimestampFormat { Unixnano = "unixnano", Unix = "unix",
     Rfc3339 = "rfc3339" }
 );
-#[cfg(feature = "logpush")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LogpushValidateOwnershipResponseResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub valid: Option<bool>,
-}
+#[cfg(any(feature = "dlp", feature = "logpush"))]
+/// The same shape as [`crate::types::DlpValidateResponseResult`], which the document defines again here.
+pub type LogpushValidateOwnershipResponseResult = DlpValidateResponseResult;
 #[cfg(feature = "logpush")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -17739,13 +19790,9 @@ pub struct LogpushValidateResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<bool>,
 }
-#[cfg(feature = "logs")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LogshareFieldsResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-}
+#[cfg(any(feature = "custom_hostnames", feature = "logs"))]
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesCustomMetadataObject`], which the document defines again here.
+pub type LogshareFieldsResponse = TlsCertificatesAndHostnamesCustomMetadataObject;
 #[cfg(feature = "logs")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
@@ -17898,21 +19945,9 @@ pub struct MagicAclUpdateRequest {
 }
 #[cfg(feature = "magic")]
 /// Array of allowed communication protocols between configured LANs. If no protocols are provided, all protocols are allowed.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MagicAclUpdateRequestProtocolsItem {
-    /// `tcp`
-    Tcp,
-    /// `udp`
-    Udp,
-    /// `icmp`
-    Icmp,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "magic")]
-crate::runtime::string_enum!(
-    open MagicAclUpdateRequestProtocolsItem { Tcp = "tcp", Udp = "udp", Icmp = "icmp" }
-);
+///
+/// The same shape as [`crate::types::MagicAclProtocolsItem`], which the document defines again here.
+pub type MagicAclUpdateRequestProtocolsItem = MagicAclProtocolsItem;
 #[cfg(feature = "magic")]
 /// Bidirectional ACL policy for local network traffic within a site.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -17933,22 +19968,9 @@ pub struct MagicAclsAddSingleRequest {
 }
 #[cfg(feature = "magic")]
 /// Array of allowed communication protocols between configured LANs. If no protocols are provided, all protocols are allowed.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MagicAclsAddSingleRequestProtocolsItem {
-    /// `tcp`
-    Tcp,
-    /// `udp`
-    Udp,
-    /// `icmp`
-    Icmp,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "magic")]
-crate::runtime::string_enum!(
-    open MagicAclsAddSingleRequestProtocolsItem { Tcp = "tcp", Udp = "udp", Icmp = "icmp"
-    }
-);
+///
+/// The same shape as [`crate::types::MagicAclProtocolsItem`], which the document defines again here.
+pub type MagicAclsAddSingleRequestProtocolsItem = MagicAclProtocolsItem;
 #[cfg(feature = "magic")]
 /// Collection of Hostnames and/or IP Subnets to associate with traffic decisions.
 ///
@@ -18191,36 +20213,14 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "magic")]
 /// How frequent the health check is run. The default value is `mid`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MagicHealthCheckRate {
-    /// `low`
-    Low,
-    /// `mid`
-    Mid,
-    /// `high`
-    High,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "magic")]
-crate::runtime::string_enum!(
-    open MagicHealthCheckRate { Low = "low", Mid = "mid", High = "high" }
-);
+///
+/// The same shape as [`crate::types::MagicSchemasHealthCheckRate`], which the document defines again here.
+pub type MagicHealthCheckRate = MagicSchemasHealthCheckRate;
 #[cfg(feature = "magic")]
 /// The type of healthcheck to run, reply or request. The default value is `reply`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MagicHealthCheckType {
-    /// `reply`
-    Reply,
-    /// `request`
-    Request,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "magic")]
-crate::runtime::string_enum!(
-    open MagicHealthCheckType { Reply = "reply", Request = "request" }
-);
+///
+/// The same shape as [`crate::types::MagicSchemasHealthCheckType`], which the document defines again here.
+pub type MagicHealthCheckType = MagicSchemasHealthCheckType;
 #[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -18550,10 +20550,17 @@ pub struct MagicRoute {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<i64>,
 }
-#[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct MagicRouteDeleteIdInput {}
+#[cfg(
+    any(
+        feature = "magic",
+        feature = "pages",
+        feature = "subscription",
+        feature = "subscriptions",
+        feature = "user"
+    )
+)]
+/// The same shape as [`crate::types::BillSubsApiZoneInput`], which the document defines again here.
+pub type MagicRouteDeleteIdInput = BillSubsApiZoneInput;
 #[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -18594,25 +20601,8 @@ pub struct MagicRouteUpdateManyRequestInput {
     pub routes: Vec<MagicRouteUpdateSingleRequestInput>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct MagicRouteUpdateRequest {
-    /// An optional human provided description of the static route.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The next-hop IP Address for the static route.
-    pub nexthop: String,
-    /// IP Prefix in Classless Inter-Domain Routing format.
-    pub prefix: String,
-    /// Priority of the static route.
-    pub priority: i64,
-    /// Used only for ECMP routes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<MagicScope>,
-    /// Optional weight of the ECMP scope - if provided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weight: Option<i64>,
-}
+/// The same shape as [`crate::types::MagicRouteUpdateSingleRequestInput`], which the document defines again here.
+pub type MagicRouteUpdateRequest = MagicRouteUpdateSingleRequestInput;
 #[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -18762,30 +20752,8 @@ pub struct MagicSchemasTunnelSingleResponseResult {
     pub ipsec_tunnel: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct MagicSchemasTunnelUpdateRequest {
-    /// The IP address assigned to the Cloudflare side of the IPsec tunnel.
-    pub cloudflare_endpoint: String,
-    /// The IP address assigned to the customer side of the IPsec tunnel. Not required, but must be set for proactive traceroutes to work.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_endpoint: Option<String>,
-    /// An optional description forthe IPsec tunnel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub health_check: Option<MagicHealthCheck>,
-    /// A 31-bit prefix (/31 in CIDR notation) supporting two hosts, one for each side of the tunnel. Select the subnet from the following private IP space: 10.0.0.0–10.255.255.255, 172.16.0.0–172.31.255.255, 192.168.0.0–192.168.255.255.
-    pub interface_address: String,
-    /// The name of the IPsec tunnel. The name cannot share a name with other tunnels.
-    pub name: String,
-    /// A randomly generated or provided string for use in the IPsec tunnel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub psk: Option<String>,
-    /// If `true`, then IPsec replay protection will be supported in the Cloudflare-to-customer direction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replay_protection: Option<bool>,
-}
+/// The same shape as [`crate::types::MagicSchemasTunnelAddRequest`], which the document defines again here.
+pub type MagicSchemasTunnelUpdateRequest = MagicSchemasTunnelAddRequest;
 #[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -18953,13 +20921,76 @@ pub struct MagicTransitHopResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packets_ttl: Option<i64>,
 }
-#[cfg(feature = "diagnostics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MagicTransitMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type MagicTransitMessagesItem = IamMessagesItem;
 #[cfg(feature = "diagnostics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -19034,23 +21065,64 @@ crate::runtime::string_enum!(
     open MagicTransitPacketType { Icmp = "icmp", Tcp = "tcp", Udp = "udp", Gre = "gre",
     GreIcmp = "gre+icmp" }
 );
-#[cfg(feature = "diagnostics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MagicTransitResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type MagicTransitResultInfo = IamResultInfo;
 #[cfg(feature = "diagnostics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -19086,54 +21158,18 @@ pub struct MagicTunnelDeletedResponseResult {
     >,
 }
 #[cfg(feature = "magic")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MagicTunnelHealthCheck {
-    /// Determines whether to run healthchecks for a tunnel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// How frequent the health check is run. The default value is `mid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate: Option<MagicTunnelHealthCheckRate>,
-    /// The destination address in a request type health check. After the healthcheck is decapsulated at the customer end of the tunnel, the ICMP echo will be forwarded to this address. This field defaults to `customer_gre_endpoint address`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
-    /// The type of healthcheck to run, reply or request. The default value is `reply`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<MagicTunnelHealthCheckType>,
-}
+/// The same shape as [`crate::types::MagicSchemasHealthCheck`], which the document defines again here.
+pub type MagicTunnelHealthCheck = MagicSchemasHealthCheck;
 #[cfg(feature = "magic")]
 /// How frequent the health check is run. The default value is `mid`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MagicTunnelHealthCheckRate {
-    /// `low`
-    Low,
-    /// `mid`
-    Mid,
-    /// `high`
-    High,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "magic")]
-crate::runtime::string_enum!(
-    open MagicTunnelHealthCheckRate { Low = "low", Mid = "mid", High = "high" }
-);
+///
+/// The same shape as [`crate::types::MagicSchemasHealthCheckRate`], which the document defines again here.
+pub type MagicTunnelHealthCheckRate = MagicSchemasHealthCheckRate;
 #[cfg(feature = "magic")]
 /// The type of healthcheck to run, reply or request. The default value is `reply`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MagicTunnelHealthCheckType {
-    /// `reply`
-    Reply,
-    /// `request`
-    Request,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "magic")]
-crate::runtime::string_enum!(
-    open MagicTunnelHealthCheckType { Reply = "reply", Request = "request" }
-);
+///
+/// The same shape as [`crate::types::MagicSchemasHealthCheckType`], which the document defines again here.
+pub type MagicTunnelHealthCheckType = MagicSchemasHealthCheckType;
 #[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -19183,13 +21219,76 @@ pub struct MagicTunnelsCollectionResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gre_tunnels: Option<Vec<MagicGreTunnel>>,
 }
-#[cfg(any(feature = "mnm", feature = "pcaps"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MagicVisibilityMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type MagicVisibilityMessagesItem = IamMessagesItem;
 #[cfg(feature = "mnm")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -19269,7 +21368,7 @@ pub struct MagicVisibilityPcapsOwnershipCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<MagicVisibilityResultInfo>,
 }
-#[cfg(feature = "pcaps")]
+#[cfg(any(feature = "logpush", feature = "pcaps"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicVisibilityPcapsOwnershipRequest {
@@ -19312,7 +21411,7 @@ crate::runtime::string_enum!(
     open MagicVisibilityPcapsOwnershipResponseStatus { Pending = "pending", Success =
     "success", Failed = "failed" }
 );
-#[cfg(feature = "pcaps")]
+#[cfg(any(feature = "logpush", feature = "pcaps"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MagicVisibilityPcapsOwnershipValidateRequest {
@@ -19325,23 +21424,64 @@ pub struct MagicVisibilityPcapsOwnershipValidateRequest {
 pub type MagicVisibilityPcapsRequestPcap = ::serde_json::Value;
 #[cfg(feature = "pcaps")]
 pub type MagicVisibilityPcapsSingleResponseResult = ::serde_json::Value;
-#[cfg(any(feature = "mnm", feature = "pcaps"))]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MagicVisibilityResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type MagicVisibilityResultInfo = IamResultInfo;
 #[cfg(feature = "magic")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -19548,18 +21688,8 @@ pub struct MqConsumerCreated {
     pub settings: Option<MqConsumerCreatedSettings>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MqConsumerCreatedSettings {
-    /// The maximum number of messages to include in a batch
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub batch_size: Option<f64>,
-    /// The maximum number of retries
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_retries: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_wait_time_ms: Option<f64>,
-}
+/// The same shape as [`crate::types::MqConsumerSettings`], which the document defines again here.
+pub type MqConsumerCreatedSettings = MqConsumerSettings;
 #[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -19591,17 +21721,8 @@ pub struct MqConsumerUpdated {
     pub settings: Option<MqConsumerUpdatedSettings>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MqConsumerUpdatedSettings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub batch_size: Option<f64>,
-    /// The maximum number of retries
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_retries: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_wait_time_ms: Option<f64>,
-}
+/// The same shape as [`crate::types::MqConsumerSettings`], which the document defines again here.
+pub type MqConsumerUpdatedSettings = MqConsumerSettings;
 #[cfg(feature = "event_notifications")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -19611,13 +21732,76 @@ pub struct MqDetail {
     /// Array of rules to drive notifications
     pub rules: Vec<MqRule>,
 }
-#[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MqMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type MqMessagesItem = IamMessagesItem;
 #[cfg(feature = "queues")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -19670,18 +21854,8 @@ pub struct MqQueueMessage {
     pub timestamp_ms: Option<f64>,
 }
 #[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MqQueueUpdated {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_on: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified_on: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue_name: Option<String>,
-}
+/// The same shape as [`crate::types::MqQueueCreated`], which the document defines again here.
+pub type MqQueueUpdated = MqQueueCreated;
 #[cfg(feature = "event_notifications")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MqR2Action {
@@ -19704,23 +21878,64 @@ crate::runtime::string_enum!(
     "DeleteObject", CompleteMultipartUpload = "CompleteMultipartUpload",
     AbortMultipartUpload = "AbortMultipartUpload" }
 );
-#[cfg(feature = "queues")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MqResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type MqResultInfo = IamResultInfo;
 #[cfg(feature = "event_notifications")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MqRule {
@@ -19786,13 +22001,9 @@ pub struct ObservatoryAvailabilitiesQuotaQuotasPerPlan {
 }
 #[cfg(feature = "speed_api")]
 /// The number of schedules available per plan.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ObservatoryAvailabilitiesQuotaScheduleQuotasPerPlan {
-    /// Counts per account plan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<ObservatoryPlanPropertiesInfo>,
-}
+///
+/// The same shape as [`crate::types::ObservatoryAvailabilitiesQuotaQuotasPerPlan`], which the document defines again here.
+pub type ObservatoryAvailabilitiesQuotaScheduleQuotasPerPlan = ObservatoryAvailabilitiesQuotaQuotasPerPlan;
 #[cfg(feature = "speed_api")]
 /// Available regions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -19955,13 +22166,76 @@ crate::runtime::string_enum!(
     open ObservatoryLighthouseState { Running = "RUNNING", Complete = "COMPLETE", Failed
     = "FAILED" }
 );
-#[cfg(feature = "speed_api")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ObservatoryMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type ObservatoryMessagesItem = IamMessagesItem;
 #[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -20105,65 +22379,9 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "speed_api")]
 /// A test region.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ObservatoryRegion2 {
-    /// `asia-east1`
-    AsiaEast1,
-    /// `asia-northeast1`
-    AsiaNortheast1,
-    /// `asia-northeast2`
-    AsiaNortheast2,
-    /// `asia-south1`
-    AsiaSouth1,
-    /// `asia-southeast1`
-    AsiaSoutheast1,
-    /// `australia-southeast1`
-    AustraliaSoutheast1,
-    /// `europe-north1`
-    EuropeNorth1,
-    /// `europe-southwest1`
-    EuropeSouthwest1,
-    /// `europe-west1`
-    EuropeWest1,
-    /// `europe-west2`
-    EuropeWest2,
-    /// `europe-west3`
-    EuropeWest3,
-    /// `europe-west4`
-    EuropeWest4,
-    /// `europe-west8`
-    EuropeWest8,
-    /// `europe-west9`
-    EuropeWest9,
-    /// `me-west1`
-    MeWest1,
-    /// `southamerica-east1`
-    SouthamericaEast1,
-    /// `us-central1`
-    UsCentral1,
-    /// `us-east1`
-    UsEast1,
-    /// `us-east4`
-    UsEast4,
-    /// `us-south1`
-    UsSouth1,
-    /// `us-west1`
-    UsWest1,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "speed_api")]
-crate::runtime::string_enum!(
-    open ObservatoryRegion2 { AsiaEast1 = "asia-east1", AsiaNortheast1 =
-    "asia-northeast1", AsiaNortheast2 = "asia-northeast2", AsiaSouth1 = "asia-south1",
-    AsiaSoutheast1 = "asia-southeast1", AustraliaSoutheast1 = "australia-southeast1",
-    EuropeNorth1 = "europe-north1", EuropeSouthwest1 = "europe-southwest1", EuropeWest1 =
-    "europe-west1", EuropeWest2 = "europe-west2", EuropeWest3 = "europe-west3",
-    EuropeWest4 = "europe-west4", EuropeWest8 = "europe-west8", EuropeWest9 =
-    "europe-west9", MeWest1 = "me-west1", SouthamericaEast1 = "southamerica-east1",
-    UsCentral1 = "us-central1", UsEast1 = "us-east1", UsEast4 = "us-east4", UsSouth1 =
-    "us-south1", UsWest1 = "us-west1" }
-);
+///
+/// The same shape as [`crate::types::ObservatoryRegion`], which the document defines again here.
+pub type ObservatoryRegion2 = ObservatoryRegion;
 #[cfg(feature = "speed_api")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -20445,13 +22663,76 @@ pub struct PageShieldListZoneScriptsResponse {
     pub result_info: PageShieldResultInfo,
     pub result: Vec<PageShieldScript>,
 }
-#[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PageShieldMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type PageShieldMessagesItem = IamMessagesItem;
 #[cfg(feature = "page_shield")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -20558,18 +22839,8 @@ pub struct PageShieldScript {
     pub url_reported_malicious: Option<bool>,
 }
 #[cfg(feature = "page_shield")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PageShieldUpdateZoneSettingsResponse {
-    /// When true, indicates that Page Shield is enabled.
-    pub enabled: bool,
-    /// The timestamp of when Page Shield was last updated.
-    pub updated_at: String,
-    /// When true, CSP reports will be sent to https://csp-reporting.cloudflare.com/cdn-cgi/script_monitor/report
-    pub use_cloudflare_reporting_endpoint: bool,
-    /// When true, the paths associated with connections URLs will also be analyzed.
-    pub use_connection_url_path: bool,
-}
+/// The same shape as [`crate::types::PageShieldGetZoneSettingsResponse`], which the document defines again here.
+pub type PageShieldUpdateZoneSettingsResponse = PageShieldGetZoneSettingsResponse;
 #[cfg(feature = "page_shield")]
 /// The version of the analyzed script.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -20672,47 +22943,8 @@ impl ::serde::Serialize for PagesDeploymentConfigsPreview {
 #[cfg(feature = "pages")]
 /// Configs for production deploys.
 ///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PagesDeploymentConfigsProduction {
-    /// A JSON object.
-    PagesDeploymentConfigsValues(PagesDeploymentConfigsValues),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "pages")]
-impl<'de> ::serde::Deserialize<'de> for PagesDeploymentConfigsProduction {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "PagesDeploymentConfigsProduction",
-                    "PagesDeploymentConfigsValues",
-                )
-                .map(Self::PagesDeploymentConfigsValues);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "pages")]
-impl ::serde::Serialize for PagesDeploymentConfigsProduction {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::PagesDeploymentConfigsValues(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+/// The same shape as [`crate::types::PagesDeploymentConfigsPreview`], which the document defines again here.
+pub type PagesDeploymentConfigsProduction = PagesDeploymentConfigsPreview;
 #[cfg(feature = "pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValues {
@@ -20822,14 +23054,39 @@ pub struct PagesDeploymentConfigsValuesD1Databases {
     #[serde(rename = "D1_BINDING", default, skip_serializing_if = "Option::is_none")]
     pub d1_binding: Option<PagesDeploymentConfigsValuesD1DatabasesD1Binding>,
 }
-#[cfg(feature = "pages")]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
 /// D1 binding.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct PagesDeploymentConfigsValuesD1DatabasesD1Binding {
-    /// UUID of the D1 database.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type PagesDeploymentConfigsValuesD1DatabasesD1Binding = AccessIdResponseResult;
 #[cfg(feature = "pages")]
 /// Durabble Object namespaces used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -20895,13 +23152,39 @@ pub struct PagesDeploymentConfigsValuesHyperdriveBindings {
     #[serde(rename = "HYPERDRIVE", default, skip_serializing_if = "Option::is_none")]
     pub hyperdrive: Option<PagesDeploymentConfigsValuesHyperdriveBindingsHyperdrive>,
 }
-#[cfg(feature = "pages")]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
 /// Hyperdrive binding.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct PagesDeploymentConfigsValuesHyperdriveBindingsHyperdrive {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type PagesDeploymentConfigsValuesHyperdriveBindingsHyperdrive = AccessIdResponseResult;
 #[cfg(feature = "pages")]
 /// KV namespaces used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -20912,12 +23195,9 @@ pub struct PagesDeploymentConfigsValuesKvNamespaces {
 }
 #[cfg(feature = "pages")]
 /// KV binding.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct PagesDeploymentConfigsValuesKvNamespacesKvBinding {
-    /// ID of the KV namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace_id: Option<String>,
-}
+///
+/// The same shape as [`crate::types::PagesDeploymentConfigsValuesDurableObjectNamespacesDoBinding`], which the document defines again here.
+pub type PagesDeploymentConfigsValuesKvNamespacesKvBinding = PagesDeploymentConfigsValuesDurableObjectNamespacesDoBinding;
 #[cfg(feature = "pages")]
 /// mTLS bindings used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -20955,14 +23235,13 @@ pub struct PagesDeploymentConfigsValuesQueueProducers {
         PagesDeploymentConfigsValuesQueueProducersQueueProducerBinding,
     >,
 }
-#[cfg(feature = "pages")]
+#[cfg(
+    any(feature = "access", feature = "calls", feature = "pages", feature = "workers")
+)]
 /// Queue Producer binding.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct PagesDeploymentConfigsValuesQueueProducersQueueProducerBinding {
-    /// Name of the Queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
+///
+/// The same shape as [`crate::types::AccessNameResponseResult`], which the document defines again here.
+pub type PagesDeploymentConfigsValuesQueueProducersQueueProducerBinding = AccessNameResponseResult;
 #[cfg(feature = "pages")]
 /// R2 buckets used for Pages Functions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -21141,10 +23420,17 @@ pub struct PagesDeploymentsDeploymentTriggerMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit_message: Option<String>,
 }
-#[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct PagesDeploymentsInput {}
+#[cfg(
+    any(
+        feature = "magic",
+        feature = "pages",
+        feature = "subscription",
+        feature = "subscriptions",
+        feature = "user"
+    )
+)]
+/// The same shape as [`crate::types::BillSubsApiZoneInput`], which the document defines again here.
+pub type PagesDeploymentsInput = BillSubsApiZoneInput;
 #[cfg(feature = "pages")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -21158,26 +23444,79 @@ pub struct PagesDomainResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<PagesDomainResponseCollectionResultInfo>,
 }
-#[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PagesDomainResponseCollectionResultInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<::serde_json::Value>,
-}
-#[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PagesMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(any(feature = "access", feature = "email", feature = "pages"))]
+/// The same shape as [`crate::types::EmailDestinationAddressesResponseCollectionResultInfo`], which the document defines again here.
+pub type PagesDomainResponseCollectionResultInfo = EmailDestinationAddressesResponseCollectionResultInfo;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type PagesMessagesItem = IamMessagesItem;
 #[cfg(feature = "pages")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -21251,19 +23590,9 @@ pub struct PagesProjectsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<PagesProjectsResponseResultInfo>,
 }
-#[cfg(feature = "pages")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PagesProjectsResponseResultInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<::serde_json::Value>,
-}
+#[cfg(any(feature = "access", feature = "email", feature = "pages"))]
+/// The same shape as [`crate::types::EmailDestinationAddressesResponseCollectionResultInfo`], which the document defines again here.
+pub type PagesProjectsResponseResultInfo = EmailDestinationAddressesResponseCollectionResultInfo;
 #[cfg(feature = "pages")]
 /// The status of the deployment.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -21330,13 +23659,76 @@ crate::runtime::string_enum!(
     open R2BucketLocation { Apac = "apac", Eeur = "eeur", Enam = "enam", Weur = "weur",
     Wnam = "wnam" }
 );
-#[cfg(feature = "r2")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct R2ErrorsItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type R2ErrorsItem = IamMessagesItem;
 #[cfg(feature = "r2")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -21570,13 +23962,76 @@ pub struct RegistrarApiDomains {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(feature = "registrar")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RegistrarApiMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type RegistrarApiMessagesItem = IamMessagesItem;
 #[cfg(feature = "registrar")]
 /// Shows contact information for domain registrant.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -21613,23 +24068,64 @@ pub struct RegistrarApiRegistrantContact {
     /// The zipcode or postal code where the user lives.
     pub zip: Option<String>,
 }
-#[cfg(feature = "registrar")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RegistrarApiResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type RegistrarApiResultInfo = IamResultInfo;
 #[cfg(feature = "registrar")]
 /// Statuses for domain transfers into Cloudflare Registrar.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -22507,27 +25003,23 @@ pub struct RulesetsLogCustomFieldRuleActionParameters {
         Vec<RulesetsLogCustomFieldRuleActionParametersResponseFieldsItem>,
     >,
 }
-#[cfg(feature = "rulesets")]
+#[cfg(any(feature = "rulesets", feature = "warp_connector"))]
 /// The cookie field to log.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem {
     /// The name of the field.
     pub name: String,
 }
-#[cfg(feature = "rulesets")]
+#[cfg(any(feature = "rulesets", feature = "warp_connector"))]
 /// The request field to log.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RulesetsLogCustomFieldRuleActionParametersRequestFieldsItem {
-    /// The name of the field.
-    pub name: String,
-}
-#[cfg(feature = "rulesets")]
+///
+/// The same shape as [`crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem`], which the document defines again here.
+pub type RulesetsLogCustomFieldRuleActionParametersRequestFieldsItem = RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem;
+#[cfg(any(feature = "rulesets", feature = "warp_connector"))]
 /// The response field to log.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RulesetsLogCustomFieldRuleActionParametersResponseFieldsItem {
-    /// The name of the field.
-    pub name: String,
-}
+///
+/// The same shape as [`crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem`], which the document defines again here.
+pub type RulesetsLogCustomFieldRuleActionParametersResponseFieldsItem = RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem;
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -22812,16 +25304,9 @@ pub struct RulesetsRedirectRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(feature = "managed_headers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RulesetsRequestModel {
-    /// When true, the Managed Transform is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Human-readable identifier of the Managed Transform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(any(feature = "dlp", feature = "managed_headers"))]
+/// The same shape as [`crate::types::DlpUpdatePredefinedProfileEntriesItem`], which the document defines again here.
+pub type RulesetsRequestModel = DlpUpdatePredefinedProfileEntriesItem;
 #[cfg(feature = "rulesets")]
 /// One of 18 shapes. Decided by `action`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
@@ -23573,7 +26058,7 @@ impl ::serde::Serialize for RulesetsRewriteUriPart {
         }
     }
 }
-#[cfg(feature = "rulesets")]
+#[cfg(any(feature = "filters", feature = "rulesets"))]
 /// Dynamic value
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRewriteUriPartDynamicValue {
@@ -23655,11 +26140,9 @@ pub struct RulesetsRouteRuleActionParametersOrigin {
 }
 #[cfg(feature = "rulesets")]
 /// Override the Server Name Indication (SNI).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RulesetsRouteRuleActionParametersSni {
-    /// The SNI override.
-    pub value: String,
-}
+///
+/// The same shape as [`crate::types::RulesetsRewriteUriPartStaticValue`], which the document defines again here.
+pub type RulesetsRouteRuleActionParametersSni = RulesetsRewriteUriPartStaticValue;
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -23686,7 +26169,7 @@ pub struct RulesetsRouteRuleInput {
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub ref_: Option<String>,
 }
-#[cfg(feature = "rulesets")]
+#[cfg(any(feature = "origin_tls_client_auth", feature = "rulesets", feature = "stream"))]
 /// An object configuring the rule's logging behavior.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsRuleLogging {
@@ -23788,91 +26271,14 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "rulesets")]
 /// The phase of the ruleset.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RulesetsRulesetPhase2 {
-    /// `ddos_l4`
-    DdosL4,
-    /// `ddos_l7`
-    DdosL7,
-    /// `http_config_settings`
-    HttpConfigSettings,
-    /// `http_custom_errors`
-    HttpCustomErrors,
-    /// `http_log_custom_fields`
-    HttpLogCustomFields,
-    /// `http_ratelimit`
-    HttpRatelimit,
-    /// `http_request_cache_settings`
-    HttpRequestCacheSettings,
-    /// `http_request_dynamic_redirect`
-    HttpRequestDynamicRedirect,
-    /// `http_request_firewall_custom`
-    HttpRequestFirewallCustom,
-    /// `http_request_firewall_managed`
-    HttpRequestFirewallManaged,
-    /// `http_request_late_transform`
-    HttpRequestLateTransform,
-    /// `http_request_origin`
-    HttpRequestOrigin,
-    /// `http_request_redirect`
-    HttpRequestRedirect,
-    /// `http_request_sanitize`
-    HttpRequestSanitize,
-    /// `http_request_sbfm`
-    HttpRequestSbfm,
-    /// `http_request_select_configuration`
-    HttpRequestSelectConfiguration,
-    /// `http_request_transform`
-    HttpRequestTransform,
-    /// `http_response_compression`
-    HttpResponseCompression,
-    /// `http_response_firewall_managed`
-    HttpResponseFirewallManaged,
-    /// `http_response_headers_transform`
-    HttpResponseHeadersTransform,
-    /// `magic_transit`
-    MagicTransit,
-    /// `magic_transit_ids_managed`
-    MagicTransitIdsManaged,
-    /// `magic_transit_managed`
-    MagicTransitManaged,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "rulesets")]
-crate::runtime::string_enum!(
-    open RulesetsRulesetPhase2 { DdosL4 = "ddos_l4", DdosL7 = "ddos_l7",
-    HttpConfigSettings = "http_config_settings", HttpCustomErrors = "http_custom_errors",
-    HttpLogCustomFields = "http_log_custom_fields", HttpRatelimit = "http_ratelimit",
-    HttpRequestCacheSettings = "http_request_cache_settings", HttpRequestDynamicRedirect
-    = "http_request_dynamic_redirect", HttpRequestFirewallCustom =
-    "http_request_firewall_custom", HttpRequestFirewallManaged =
-    "http_request_firewall_managed", HttpRequestLateTransform =
-    "http_request_late_transform", HttpRequestOrigin = "http_request_origin",
-    HttpRequestRedirect = "http_request_redirect", HttpRequestSanitize =
-    "http_request_sanitize", HttpRequestSbfm = "http_request_sbfm",
-    HttpRequestSelectConfiguration = "http_request_select_configuration",
-    HttpRequestTransform = "http_request_transform", HttpResponseCompression =
-    "http_response_compression", HttpResponseFirewallManaged =
-    "http_response_firewall_managed", HttpResponseHeadersTransform =
-    "http_response_headers_transform", MagicTransit = "magic_transit",
-    MagicTransitIdsManaged = "magic_transit_ids_managed", MagicTransitManaged =
-    "magic_transit_managed" }
-);
+///
+/// The same shape as [`crate::types::RulesetsRulesetPhase`], which the document defines again here.
+pub type RulesetsRulesetPhase2 = RulesetsRulesetPhase;
 #[cfg(feature = "url_normalization")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RulesetsSchemasRequestModel {
-    /// The scope of the URL normalization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    /// The type of URL normalization performed by Cloudflare.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-}
+/// The same shape as [`crate::types::RulesetsSchemasResponseModel`], which the document defines again here.
+pub type RulesetsSchemasRequestModel = RulesetsSchemasResponseModel;
 #[cfg(feature = "url_normalization")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RulesetsSchemasResponseModel {
     /// The scope of the URL normalization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24279,15 +26685,9 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStr
 }
 #[cfg(feature = "rulesets")]
 /// build the cache key using a list of query string parameters that ARE in the request.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStringInclude {
-    /// Use all query string parameters in the cache key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub all: Option<bool>,
-    /// A list of query string parameters used to build the cache key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub list: Option<Vec<String>>,
-}
+///
+/// The same shape as [`crate::types::RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStringExclude`], which the document defines again here.
+pub type RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStringInclude = RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStringExclude;
 #[cfg(feature = "rulesets")]
 /// Characteristics of the request user agent used in building the cache key.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -24326,23 +26726,9 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersEdgeTtl {
 }
 #[cfg(feature = "rulesets")]
 /// edge ttl options
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RulesetsSetCacheSettingsRuleActionParametersEdgeTtlMode {
-    /// `respect_origin`
-    RespectOrigin,
-    /// `bypass_by_default`
-    BypassByDefault,
-    /// `override_origin`
-    OverrideOrigin,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "rulesets")]
-crate::runtime::string_enum!(
-    open RulesetsSetCacheSettingsRuleActionParametersEdgeTtlMode { RespectOrigin =
-    "respect_origin", BypassByDefault = "bypass_by_default", OverrideOrigin =
-    "override_origin" }
-);
+///
+/// The same shape as [`crate::types::RulesetsSetCacheSettingsRuleActionParametersBrowserTtlMode`], which the document defines again here.
+pub type RulesetsSetCacheSettingsRuleActionParametersEdgeTtlMode = RulesetsSetCacheSettingsRuleActionParametersBrowserTtlMode;
 #[cfg(feature = "rulesets")]
 /// Specify how long Cloudflare should cache the response based on the status code from the origin. Can be a single status code or a range or status codes
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -24513,7 +26899,7 @@ pub struct RulesetsSetConfigRuleActionParametersAutominify {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub js: Option<bool>,
 }
-#[cfg(feature = "rulesets")]
+#[cfg(any(feature = "rulesets", feature = "settings"))]
 /// Configure the Polish level.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsSetConfigRuleActionParametersPolish {
@@ -24526,12 +26912,12 @@ pub enum RulesetsSetConfigRuleActionParametersPolish {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "rulesets")]
+#[cfg(any(feature = "rulesets", feature = "settings"))]
 crate::runtime::string_enum!(
     open RulesetsSetConfigRuleActionParametersPolish { Off = "off", Lossless =
     "lossless", Lossy = "lossy" }
 );
-#[cfg(feature = "rulesets")]
+#[cfg(any(feature = "rulesets", feature = "settings"))]
 /// Configure the Security Level.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RulesetsSetConfigRuleActionParametersSecurityLevel {
@@ -24550,7 +26936,7 @@ pub enum RulesetsSetConfigRuleActionParametersSecurityLevel {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "rulesets")]
+#[cfg(any(feature = "rulesets", feature = "settings"))]
 crate::runtime::string_enum!(
     open RulesetsSetConfigRuleActionParametersSecurityLevel { Off = "off", EssentiallyOff
     = "essentially_off", Low = "low", Medium = "medium", High = "high", UnderAttack =
@@ -24760,13 +27146,76 @@ pub struct RumCreateSiteRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone_tag: Option<String>,
 }
-#[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RumMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type RumMessagesItem = IamMessagesItem;
 #[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -24855,14 +27304,37 @@ pub struct RumRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<f64>,
 }
-#[cfg(feature = "rum")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RumRuleIdResponseSingleResult {
-    /// The Web Analytics rule identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type RumRuleIdResponseSingleResult = AccessIdResponseResult;
 #[cfg(feature = "rum")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -24950,14 +27422,9 @@ pub struct RumSitesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<RumResultInfo>,
 }
-#[cfg(feature = "settings")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RumToggleRumRequest {
-    /// Value can either be On or Off
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
+#[cfg(any(feature = "settings", feature = "user"))]
+/// The same shape as [`crate::types::IamResponseCreateResult`], which the document defines again here.
+pub type RumToggleRumRequest = IamResponseCreateResult;
 #[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -25011,19 +27478,78 @@ pub struct SecondaryDnsDnsSecondarySecondaryZoneInput {
     pub peers: Vec<::serde_json::Value>,
 }
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct SecondaryDnsIdResponseResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<::serde_json::Value>,
-}
-#[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct SecondaryDnsMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+/// The same shape as [`crate::types::SecondaryDnsComponentsSchemasIdResponseResult`], which the document defines again here.
+pub type SecondaryDnsIdResponseResult = SecondaryDnsComponentsSchemasIdResponseResult;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type SecondaryDnsMessagesItem = IamMessagesItem;
 #[cfg(feature = "secondary_dns")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -25077,30 +27603,67 @@ pub struct SecondaryDnsResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<SecondaryDnsResultInfo>,
 }
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type SecondaryDnsResultInfo = IamResultInfo;
 #[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct SecondaryDnsResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
-#[cfg(feature = "secondary_dns")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct SecondaryDnsSchemasIdResponseResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<::serde_json::Value>,
-}
+/// The same shape as [`crate::types::SecondaryDnsComponentsSchemasIdResponseResult`], which the document defines again here.
+pub type SecondaryDnsSchemasIdResponseResult = SecondaryDnsComponentsSchemasIdResponseResult;
 #[cfg(feature = "secondary_dns")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -25201,58 +27764,19 @@ pub struct SecondaryDnsTsigInput {
     /// TSIG secret.
     pub secret: String,
 }
-#[cfg(feature = "intel")]
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SecurityCenterApiResponseSingleResult {
-    /// A JSON object.
-    Object(::std::collections::BTreeMap<String, ::serde_json::Value>),
-    /// A JSON string.
-    String(String),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "intel")]
-impl<'de> ::serde::Deserialize<'de> for SecurityCenterApiResponseSingleResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_string() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "SecurityCenterApiResponseSingleResult",
-                    "String",
-                )
-                .map(Self::String);
-        }
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "SecurityCenterApiResponseSingleResult",
-                    "Object",
-                )
-                .map(Self::Object);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "intel")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for SecurityCenterApiResponseSingleResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "api_gateway",
+        feature = "devices",
+        feature = "dlp",
+        feature = "intel",
+        feature = "spectrum",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
+pub type SecurityCenterApiResponseSingleResult = AccessApiResponseSingleResult;
 #[cfg(feature = "intel")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -25395,22 +27919,87 @@ pub struct SecurityCenterValueCountsResponseResultArrayItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-#[cfg(feature = "snippets")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct SnippetsApiResponseCommon {
-    pub errors: Vec<SnippetsMessagesItem>,
-    pub messages: Vec<SnippetsMessagesItem>,
-    /// Whether the API call was successful
-    pub success: bool,
-}
-#[cfg(feature = "snippets")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct SnippetsMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "addressing",
+        feature = "api_gateway",
+        feature = "cloudforce_one",
+        feature = "snippets",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
+pub type SnippetsApiResponseCommon = CloudforceOneApiResponseCommon;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type SnippetsMessagesItem = IamMessagesItem;
 #[cfg(feature = "snippets")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SnippetsRulesItem {
@@ -25474,19 +28063,19 @@ pub enum SpeedCloudflareFontsId {
 }
 #[cfg(feature = "settings")]
 crate::runtime::string_enum!(open SpeedCloudflareFontsId { Fonts = "fonts" });
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Whether the feature is enabled or disabled.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum SpeedCloudflareFontsValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open SpeedCloudflareFontsValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type SpeedCloudflareFontsValue = ArgoConfigValue;
 #[cfg(feature = "stream")]
 /// Defines rules for fine-grained control over content than signed URL tokens alone. Access rules primarily make tokens conditionally valid based on user information. Access Rules are specified on token payloads as the `accessRules` property containing an array of Rule objects.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -25845,15 +28434,11 @@ pub struct StreamInputSrt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-#[cfg(feature = "stream")]
+#[cfg(any(feature = "brand_protection", feature = "stream"))]
 /// Details for streaming to a live input using WebRTC.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct StreamInputWebrtc {
-    /// The WebRTC URL you provide to the broadcaster, which they stream live video to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
+///
+/// The same shape as [`crate::types::IntelPhishingUrlSubmitExcludedUrlsItem`], which the document defines again here.
+pub type StreamInputWebrtc = IntelPhishingUrlSubmitExcludedUrlsItem;
 #[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -26108,13 +28693,76 @@ pub struct StreamMediaStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<StreamMediaState>,
 }
-#[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct StreamMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type StreamMessagesItem = IamMessagesItem;
 #[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -26145,40 +28793,19 @@ pub struct StreamPlayback {
 }
 #[cfg(feature = "stream")]
 /// Details for playback from an live input using RTMPS.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct StreamPlaybackRtmps {
-    /// The secret key to use for playback via RTMPS.
-    #[serde(rename = "streamKey", default, skip_serializing_if = "Option::is_none")]
-    pub stream_key: Option<String>,
-    /// The URL used to play live video over RTMPS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
+///
+/// The same shape as [`crate::types::StreamInputRtmps`], which the document defines again here.
+pub type StreamPlaybackRtmps = StreamInputRtmps;
 #[cfg(feature = "stream")]
 /// Details for playback from an live input using SRT.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct StreamPlaybackSrt {
-    /// The secret key to use for playback via SRT.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub passphrase: Option<String>,
-    /// The identifier of the live input to use for playback via SRT.
-    #[serde(rename = "streamId", default, skip_serializing_if = "Option::is_none")]
-    pub stream_id: Option<String>,
-    /// The URL used to play live video over SRT.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-#[cfg(feature = "stream")]
+///
+/// The same shape as [`crate::types::StreamInputSrt`], which the document defines again here.
+pub type StreamPlaybackSrt = StreamInputSrt;
+#[cfg(any(feature = "brand_protection", feature = "stream"))]
 /// Details for playback from a live input using WebRTC.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct StreamPlaybackWebrtc {
-    /// The URL used to play live video over WebRTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
+///
+/// The same shape as [`crate::types::IntelPhishingUrlSubmitExcludedUrlsItem`], which the document defines again here.
+pub type StreamPlaybackWebrtc = IntelPhishingUrlSubmitExcludedUrlsItem;
 #[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -26248,33 +28875,11 @@ pub enum StreamTusResumable {
 #[cfg(feature = "stream")]
 crate::runtime::string_enum!(open StreamTusResumable { N100 = "1.0.0" });
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct StreamUpdateInputRequest {
-    /// Sets the creator ID asssociated with this live input.
-    #[serde(rename = "defaultCreator", default, skip_serializing_if = "Option::is_none")]
-    pub default_creator: Option<String>,
-    /// Indicates the number of days after which the live inputs recordings will be deleted. When a stream completes and the recording is ready, the value is used to calculate a scheduled deletion date for that recording. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion.
-    #[serde(
-        rename = "deleteRecordingAfterDays",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub delete_recording_after_days: Option<f64>,
-    /// A user modifiable key-value store used to reference other systems of record for managing live inputs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
-    /// Records the input to a Cloudflare Stream video. Behavior depends on the mode. In most cases, the video will initially be viewable as a live video and transition to on-demand after a condition is satisfied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recording: Option<StreamLiveInputRecordingSettings>,
-}
-#[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct StreamUpdateOutputRequest {
-    /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
-    pub enabled: bool,
-}
+/// The same shape as [`crate::types::StreamCreateInputRequest`], which the document defines again here.
+pub type StreamUpdateInputRequest = StreamCreateInputRequest;
+#[cfg(any(feature = "origin_tls_client_auth", feature = "rulesets", feature = "stream"))]
+/// The same shape as [`crate::types::RulesetsRuleLogging`], which the document defines again here.
+pub type StreamUpdateOutputRequest = RulesetsRuleLogging;
 #[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -26544,13 +29149,8 @@ pub struct StreamWatermarkAtUpload {
     pub uid: Option<String>,
 }
 #[cfg(feature = "stream")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct StreamWatermarkAtUpload2 {
-    /// The unique identifier for the watermark profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<String>,
-}
+/// The same shape as [`crate::types::StreamWatermarkAtUpload`], which the document defines again here.
+pub type StreamWatermarkAtUpload2 = StreamWatermarkAtUpload;
 #[cfg(feature = "stream")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -26601,58 +29201,19 @@ pub struct StreamWebhookRequest {
     #[serde(rename = "notificationUrl")]
     pub notification_url: String,
 }
-#[cfg(feature = "devices")]
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TeamsDevicesApiResponseSingleResult {
-    /// A JSON object.
-    Object(::std::collections::BTreeMap<String, ::serde_json::Value>),
-    /// A JSON string.
-    String(String),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "devices")]
-impl<'de> ::serde::Deserialize<'de> for TeamsDevicesApiResponseSingleResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_string() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "TeamsDevicesApiResponseSingleResult",
-                    "String",
-                )
-                .map(Self::String);
-        }
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "TeamsDevicesApiResponseSingleResult",
-                    "Object",
-                )
-                .map(Self::Object);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "devices")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for TeamsDevicesApiResponseSingleResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "api_gateway",
+        feature = "devices",
+        feature = "dlp",
+        feature = "intel",
+        feature = "spectrum",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
+pub type TeamsDevicesApiResponseSingleResult = AccessApiResponseSingleResult;
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -27141,14 +29702,37 @@ pub struct TeamsDevicesFallbackDomainResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TeamsDevicesIdResponseResult {
-    /// API UUID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type TeamsDevicesIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "devices")]
 /// The value to be checked against.
 pub type TeamsDevicesInput = ::serde_json::Value;
@@ -27158,13 +29742,76 @@ pub struct TeamsDevicesMatchItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<TeamsDevicesPlatform>,
 }
-#[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TeamsDevicesMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type TeamsDevicesMessagesItem = IamMessagesItem;
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -27219,23 +29866,64 @@ pub struct TeamsDevicesResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
-#[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TeamsDevicesResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type TeamsDevicesResultInfo = IamResultInfo;
 #[cfg(feature = "devices")]
 /// The configuration object containing information for the WARP client to detect the managed network.
 ///
@@ -27390,29 +30078,13 @@ pub struct TeamsDevicesSplitTunnel {
     pub host: Option<String>,
 }
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct TeamsDevicesSplitTunnelInclude {
-    /// The address in CIDR format to include in the tunnel. If address is present, host must not be present.
-    pub address: String,
-    /// A description of the split tunnel item, displayed in the client UI.
-    pub description: String,
-    /// The domain name to include in the tunnel. If host is present, address must not be present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
-}
+/// The same shape as [`crate::types::TeamsDevicesSplitTunnel`], which the document defines again here.
+pub type TeamsDevicesSplitTunnelInclude = TeamsDevicesSplitTunnel;
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TeamsDevicesSplitTunnelIncludeResponseCollection {
-    pub errors: Vec<TeamsDevicesMessagesItem>,
-    pub messages: Vec<TeamsDevicesMessagesItem>,
-    pub result: Vec<TeamsDevicesSplitTunnelInclude>,
-    /// Whether the API call was successful.
-    pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<TeamsDevicesResultInfo>,
-}
+///
+/// The same shape as [`crate::types::TeamsDevicesSplitTunnelResponseCollection`], which the document defines again here.
+pub type TeamsDevicesSplitTunnelIncludeResponseCollection = TeamsDevicesSplitTunnelResponseCollection;
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -27426,31 +30098,25 @@ pub struct TeamsDevicesSplitTunnelResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TeamsDevicesResultInfo>,
 }
+#[cfg(
+    any(
+        feature = "addressing",
+        feature = "alerting",
+        feature = "client_certificates",
+        feature = "devices",
+        feature = "subscriptions",
+        feature = "user",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
+pub type TeamsDevicesTargetDexTest = BillSubsApiZone;
 #[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TeamsDevicesTargetDexTest {
-    /// The id of the DEX test targeting this policy
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The name of the DEX test targeting this policy
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-#[cfg(feature = "devices")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct TeamsDevicesTlsConfigRequest {
-    /// The SHA-256 hash of the TLS certificate presented by the host found at tls_sockaddr. If absent, regular certificate verification (trusted roots, valid timestamp, etc) will be used to validate the certificate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
-    /// A network address of the form "host:port" that the WARP client will use to detect the presence of a TLS host.
-    pub tls_sockaddr: String,
-}
+/// The same shape as [`crate::types::TeamsDevicesTlsConfigResponse`], which the document defines again here.
+pub type TeamsDevicesTlsConfigRequest = TeamsDevicesTlsConfigResponse;
 #[cfg(feature = "devices")]
 /// The Managed Network TLS Config Response.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TeamsDevicesTlsConfigResponse {
     /// The SHA-256 hash of the TLS certificate presented by the host found at tls_sockaddr. If absent, regular certificate verification (trusted roots, valid timestamp, etc) will be used to validate the certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27627,34 +30293,9 @@ pub struct TlsCertificatesAndHostnamesAssociationResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(feature = "keyless_certificates")]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesBase {
-    /// When the Keyless SSL was created.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub created_on: ::time::OffsetDateTime,
-    /// Whether or not the Keyless SSL is on or off.
-    pub enabled: bool,
-    /// The keyless SSL name.
-    pub host: String,
-    /// Keyless certificate identifier tag.
-    pub id: String,
-    /// When the Keyless SSL was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub modified_on: ::time::OffsetDateTime,
-    /// The keyless SSL name.
-    pub name: String,
-    /// Available permissions for the Keyless SSL for the current user requesting the item.
-    pub permissions: Vec<::serde_json::Value>,
-    /// The keyless SSL port used to communicate between Cloudflare and the client's Keyless SSL server.
-    pub port: f64,
-    /// Status of the Keyless SSL.
-    pub status: TlsCertificatesAndHostnamesSchemasStatus,
-    /// Configuration for using Keyless SSL through a Cloudflare Tunnel
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tunnel: Option<TlsCertificatesAndHostnamesKeylessTunnel>,
-}
+#[cfg(any(feature = "custom_certificates", feature = "keyless_certificates"))]
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesKeylessCertificate`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesBase = TlsCertificatesAndHostnamesKeylessCertificate;
 #[cfg(
     any(
         feature = "custom_certificates",
@@ -27759,83 +30400,16 @@ pub struct TlsCertificatesAndHostnamesCertificatePackQuotaResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced: Option<TlsCertificatesAndHostnamesQuota>,
 }
-#[cfg(feature = "ssl")]
+#[cfg(any(feature = "accounts", feature = "ssl", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesCertificatePackResponseCollection {
-    pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
-    pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
-    /// Whether the API call was successful
-    pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
-}
-#[cfg(feature = "ssl")]
+///
+/// The same shape as [`crate::types::IamResponseCollection`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesCertificatePackResponseCollection = IamResponseCollection;
+#[cfg(any(feature = "custom_hostnames", feature = "ssl"))]
 /// Status of certificate pack.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesCertificatePacksComponentsScH17D8564A {
-    /// `initializing`
-    Initializing,
-    /// `pending_validation`
-    PendingValidation,
-    /// `deleted`
-    Deleted,
-    /// `pending_issuance`
-    PendingIssuance,
-    /// `pending_deployment`
-    PendingDeployment,
-    /// `pending_deletion`
-    PendingDeletion,
-    /// `pending_expiration`
-    PendingExpiration,
-    /// `expired`
-    Expired,
-    /// `active`
-    Active,
-    /// `initializing_timed_out`
-    InitializingTimedOut,
-    /// `validation_timed_out`
-    ValidationTimedOut,
-    /// `issuance_timed_out`
-    IssuanceTimedOut,
-    /// `deployment_timed_out`
-    DeploymentTimedOut,
-    /// `deletion_timed_out`
-    DeletionTimedOut,
-    /// `pending_cleanup`
-    PendingCleanup,
-    /// `staging_deployment`
-    StagingDeployment,
-    /// `staging_active`
-    StagingActive,
-    /// `deactivating`
-    Deactivating,
-    /// `inactive`
-    Inactive,
-    /// `backup_issued`
-    BackupIssued,
-    /// `holding_deployment`
-    HoldingDeployment,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "ssl")]
-crate::runtime::string_enum!(
-    open TlsCertificatesAndHostnamesCertificatePacksComponentsScH17D8564A { Initializing
-    = "initializing", PendingValidation = "pending_validation", Deleted = "deleted",
-    PendingIssuance = "pending_issuance", PendingDeployment = "pending_deployment",
-    PendingDeletion = "pending_deletion", PendingExpiration = "pending_expiration",
-    Expired = "expired", Active = "active", InitializingTimedOut =
-    "initializing_timed_out", ValidationTimedOut = "validation_timed_out",
-    IssuanceTimedOut = "issuance_timed_out", DeploymentTimedOut = "deployment_timed_out",
-    DeletionTimedOut = "deletion_timed_out", PendingCleanup = "pending_cleanup",
-    StagingDeployment = "staging_deployment", StagingActive = "staging_active",
-    Deactivating = "deactivating", Inactive = "inactive", BackupIssued = "backup_issued",
-    HoldingDeployment = "holding_deployment" }
-);
+///
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousStatus`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesCertificatePacksComponentsScH17D8564A = TlsCertificatesAndHostnamesSslUbiquitousStatus;
 #[cfg(feature = "custom_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -27850,22 +30424,68 @@ pub struct TlsCertificatesAndHostnamesCertificateResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(feature = "custom_certificates")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesCertificateResponseIdOnlyResult {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-#[cfg(feature = "certificates")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesCertificateResponseSingleIdResult {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesCertificateResponseIdOnlyResult = AccessIdResponseResult;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesCertificateResponseSingleIdResult = AccessIdResponseResult;
 #[cfg(feature = "ssl")]
 /// Current status of certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -28015,17 +30635,22 @@ crate::runtime::string_enum!(
     "active", PendingReactivation = "pending_reactivation", PendingRevocation =
     "pending_revocation", Revoked = "revoked" }
 );
-#[cfg(feature = "client_certificates")]
+#[cfg(
+    any(
+        feature = "addressing",
+        feature = "alerting",
+        feature = "client_certificates",
+        feature = "devices",
+        feature = "subscriptions",
+        feature = "user",
+        feature = "zones"
+    )
+)]
 /// Certificate Authority used to issue the Client Certificate
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesClientCertificatesComponentsHDB28B64C {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-#[cfg(feature = "acm")]
+///
+/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesClientCertificatesComponentsHDB28B64C = BillSubsApiZone;
+#[cfg(any(feature = "acm", feature = "ssl"))]
 /// The Certificate Authority that Total TLS certificates will be issued through.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority {
@@ -28038,7 +30663,7 @@ pub enum TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "acm")]
+#[cfg(any(feature = "acm", feature = "ssl"))]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority { Google =
     "google", LetsEncrypt = "lets_encrypt", SslCom = "ssl_com" }
@@ -28292,29 +30917,56 @@ impl ::serde::Serialize for TlsCertificatesAndHostnamesCustomMetadata {
         }
     }
 }
-#[cfg(feature = "custom_hostnames")]
+#[cfg(any(feature = "custom_hostnames", feature = "logs"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TlsCertificatesAndHostnamesCustomMetadataObject {
     /// Unique metadata for this hostname.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
-#[cfg(feature = "ssl")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesDeleteAdvancedCertificatePacHC547B0DBResult {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-#[cfg(feature = "origin_tls_client_auth")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesEnabledResponseResult {
-    /// Indicates whether zone-level authenticated origin pulls is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesDeleteAdvancedCertificatePacHC547B0DBResult = AccessIdResponseResult;
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesEnabledResponseResult = TunnelConfigWarpRouting;
 #[cfg(feature = "custom_certificates")]
 /// Specify the region where your private key can be held locally for optimal TLS performance. HTTPS connections to any excluded data center will still be fully encrypted, but will incur some latency while Keyless SSL is used to complete the handshake with the nearest allowed data center. Options allow distribution to only to U.S. data centers, only to E.U. data centers, or only to highest security data centers. Default distribution is to all Cloudflare datacenters, for optimal performance.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -28372,46 +31024,14 @@ pub struct TlsCertificatesAndHostnamesHostnameAssociationsResponseResult {
 }
 #[cfg(feature = "origin_tls_client_auth")]
 /// Status of the certificate or the association.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A {
-    /// `initializing`
-    Initializing,
-    /// `pending_deployment`
-    PendingDeployment,
-    /// `pending_deletion`
-    PendingDeletion,
-    /// `active`
-    Active,
-    /// `deleted`
-    Deleted,
-    /// `deployment_timed_out`
-    DeploymentTimedOut,
-    /// `deletion_timed_out`
-    DeletionTimedOut,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "origin_tls_client_auth")]
-crate::runtime::string_enum!(
-    open TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A { Initializing
-    = "initializing", PendingDeployment = "pending_deployment", PendingDeletion =
-    "pending_deletion", Active = "active", Deleted = "deleted", DeploymentTimedOut =
-    "deployment_timed_out", DeletionTimedOut = "deletion_timed_out" }
-);
+///
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesZoneAuthenticatedOriginPullCHC5357F21`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A = TlsCertificatesAndHostnamesZoneAuthenticatedOriginPullCHC5357F21;
 #[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHE46DF610 {
-    pub errors: Vec<TlsCertificatesAndHostnamesMessagesItem>,
-    pub messages: Vec<TlsCertificatesAndHostnamesMessagesItem>,
-    /// Whether the API call was successful
-    pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Vec<TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPull>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
-}
+///
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesHostnameAopResponseCollection`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHE46DF610 = TlsCertificatesAndHostnamesHostnameAopResponseCollection;
 #[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`cert_id`, `certificate`, `enabled`, `hostname`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -28613,14 +31233,37 @@ pub struct TlsCertificatesAndHostnamesKeylessResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<TlsCertificatesAndHostnamesResultInfo>,
 }
-#[cfg(feature = "keyless_certificates")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesKeylessResponseSingleIdResult {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesKeylessResponseSingleIdResult = AccessIdResponseResult;
 #[cfg(any(feature = "custom_certificates", feature = "keyless_certificates"))]
 /// Configuration for using Keyless SSL through a Cloudflare Tunnel
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -28632,23 +31275,74 @@ pub struct TlsCertificatesAndHostnamesKeylessTunnel {
 }
 #[cfg(
     any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
         feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
         feature = "client_certificates",
+        feature = "cloudforce_one",
         feature = "custom_certificates",
         feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
         feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
         feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
         feature = "mtls_certificates",
         feature = "origin_tls_client_auth",
-        feature = "ssl"
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesMessagesItem = IamMessagesItem;
 #[cfg(feature = "mtls_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -28667,7 +31361,7 @@ pub struct TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0 {
         TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo,
     >,
 }
-#[cfg(feature = "mtls_certificates")]
+#[cfg(any(feature = "mtls_certificates", feature = "queues"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo {
@@ -28909,50 +31603,67 @@ crate::runtime::string_enum!(
 );
 #[cfg(
     any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
         feature = "certificates",
+        feature = "cfd_tunnel",
         feature = "client_certificates",
         feature = "custom_certificates",
         feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
         feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
         feature = "mtls_certificates",
         feature = "origin_tls_client_auth",
-        feature = "ssl"
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
-#[cfg(feature = "ssl")]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesResultInfo = IamResultInfo;
+#[cfg(any(feature = "acm", feature = "ssl"))]
 /// Certificate Authority selected for the order.  For information on any certificate authority specific details or restrictions [see this page for more details.](https://developers.cloudflare.com/ssl/reference/certificate-authorities)
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesSchemasCertificateAuthority {
-    /// `google`
-    Google,
-    /// `lets_encrypt`
-    LetsEncrypt,
-    /// `ssl_com`
-    SslCom,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "ssl")]
-crate::runtime::string_enum!(
-    open TlsCertificatesAndHostnamesSchemasCertificateAuthority { Google = "google",
-    LetsEncrypt = "lets_encrypt", SslCom = "ssl_com" }
-);
+///
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSchemasCertificateAuthority = TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority;
 #[cfg(feature = "origin_tls_client_auth")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -29075,33 +31786,8 @@ crate::runtime::string_enum!(
     "min_tls_version", Http2 = "http2" }
 );
 #[cfg(feature = "hostnames")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesSettingObject {
-    /// This is the time the tls setting was originally created for this hostname.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub created_at: Option<::time::OffsetDateTime>,
-    /// The hostname for which the tls settings are set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hostname: Option<String>,
-    /// Deployment status for the given tls setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// This is the time the tls setting was updated.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub updated_at: Option<::time::OffsetDateTime>,
-    /// The tls setting value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<TlsCertificatesAndHostnamesValue>,
-}
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollectionResultItem`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSettingObject = TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollectionResultItem;
 #[cfg(feature = "hostnames")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -29280,7 +31966,7 @@ crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslUbiquitousMethod { Http = "http", Txt = "txt",
     Email = "email" }
 );
-#[cfg(feature = "custom_hostnames")]
+#[cfg(any(feature = "custom_hostnames", feature = "ssl"))]
 /// Status of the hostname's SSL certificates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslUbiquitousStatus {
@@ -29329,7 +32015,7 @@ pub enum TlsCertificatesAndHostnamesSslUbiquitousStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "custom_hostnames")]
+#[cfg(any(feature = "custom_hostnames", feature = "ssl"))]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslUbiquitousStatus { Initializing = "initializing",
     PendingValidation = "pending_validation", Deleted = "deleted", PendingIssuance =
@@ -29462,51 +32148,19 @@ pub struct TlsCertificatesAndHostnamesSslpostUbiquitous {
 }
 #[cfg(feature = "custom_hostnames")]
 /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod {
-    /// `ubiquitous`
-    Ubiquitous,
-    /// `optimal`
-    Optimal,
-    /// `force`
-    Force,
-}
-#[cfg(feature = "custom_hostnames")]
-crate::runtime::string_enum!(
-    closed TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod { Ubiquitous =
-    "ubiquitous", Optimal = "optimal", Force = "force" }
-);
+///
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousBundleMethod`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod = TlsCertificatesAndHostnamesSslUbiquitousBundleMethod;
 #[cfg(feature = "custom_hostnames")]
 /// Domain control validation (DCV) method used for this hostname.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesSslpostUbiquitousMethod {
-    /// `http`
-    Http,
-    /// `txt`
-    Txt,
-    /// `email`
-    Email,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "custom_hostnames")]
-crate::runtime::string_enum!(
-    open TlsCertificatesAndHostnamesSslpostUbiquitousMethod { Http = "http", Txt = "txt",
-    Email = "email" }
-);
+///
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousMethod`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSslpostUbiquitousMethod = TlsCertificatesAndHostnamesSslUbiquitousMethod;
 #[cfg(feature = "custom_hostnames")]
 /// Level of validation to be used for this hostname. Domain validation (dv) must be used.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesSslpostUbiquitousType {
-    /// `dv`
-    Dv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "custom_hostnames")]
-crate::runtime::string_enum!(
-    open TlsCertificatesAndHostnamesSslpostUbiquitousType { Dv = "dv" }
-);
+///
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousType`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSslpostUbiquitousType = TlsCertificatesAndHostnamesSslUbiquitousType;
 #[cfg(feature = "custom_hostnames")]
 /// SSL specific settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -29527,37 +32181,33 @@ pub struct TlsCertificatesAndHostnamesSslsettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_1_3: Option<TlsCertificatesAndHostnamesSslsettingsTls13>,
 }
-#[cfg(feature = "custom_hostnames")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Whether or not Early Hints is enabled.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesSslsettingsEarlyHints {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "custom_hostnames")]
-crate::runtime::string_enum!(
-    open TlsCertificatesAndHostnamesSslsettingsEarlyHints { On = "on", Off = "off" }
-);
-#[cfg(feature = "custom_hostnames")]
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSslsettingsEarlyHints = ArgoConfigValue;
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Whether or not HTTP2 is enabled.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesSslsettingsHttp2 {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "custom_hostnames")]
-crate::runtime::string_enum!(
-    open TlsCertificatesAndHostnamesSslsettingsHttp2 { On = "on", Off = "off" }
-);
-#[cfg(feature = "custom_hostnames")]
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSslsettingsHttp2 = ArgoConfigValue;
+#[cfg(any(feature = "custom_hostnames", feature = "settings"))]
 /// The minimum TLS version supported.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TlsCertificatesAndHostnamesSslsettingsMinTlsVersion {
@@ -29572,26 +32222,24 @@ pub enum TlsCertificatesAndHostnamesSslsettingsMinTlsVersion {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "custom_hostnames")]
+#[cfg(any(feature = "custom_hostnames", feature = "settings"))]
 crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesSslsettingsMinTlsVersion { N10 = "1.0", N11 = "1.1",
     N12 = "1.2", N13 = "1.3" }
 );
-#[cfg(feature = "custom_hostnames")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Whether or not TLS 1.3 is enabled.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesSslsettingsTls13 {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "custom_hostnames")]
-crate::runtime::string_enum!(
-    open TlsCertificatesAndHostnamesSslsettingsTls13 { On = "on", Off = "off" }
-);
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSslsettingsTls13 = ArgoConfigValue;
 #[cfg(feature = "custom_certificates")]
 /// Status of the zone's custom SSL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -29646,25 +32294,18 @@ crate::runtime::string_enum!(
     open TlsCertificatesAndHostnamesType { LegacyCustom = "legacy_custom", SniCustom =
     "sni_custom" }
 );
-#[cfg(feature = "ssl")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct TlsCertificatesAndHostnamesUniversal {
-    /// Disabling Universal SSL removes any currently active Universal SSL certificates for your zone from the edge and prevents any future Universal SSL certificates from being ordered. If there are no advanced certificates or custom certificates uploaded for the domain, visitors will be unable to access the domain over HTTPS.
-    ///
-    /// By disabling Universal SSL, you understand that the following Cloudflare settings and preferences will result in visitors being unable to visit your domain unless you have uploaded a custom certificate or purchased an advanced certificate.
-    ///
-    /// * HSTS
-    /// * Always Use HTTPS
-    /// * Opportunistic Encryption
-    /// * Onion Routing
-    /// * Any Page Rules redirecting traffic to HTTPS
-    ///
-    /// Similarly, any HTTP redirect to HTTPS at the origin while the Cloudflare proxy is enabled will result in users being unable to visit your site without a valid certificate at Cloudflare's edge.
-    ///
-    /// If you do not have a valid custom or advanced certificate at Cloudflare's edge and are unsure if any of the above Cloudflare settings are enabled, or if any HTTP redirects exist at your origin, we advise leaving Universal SSL enabled for your domain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-}
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesUniversal = TunnelConfigWarpRouting;
 #[cfg(feature = "dcv_delegation")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -30013,10 +32654,18 @@ pub enum TunnelConfigSrc {
 crate::runtime::string_enum!(
     open TunnelConfigSrc { Local = "local", Cloudflare = "cloudflare" }
 );
-#[cfg(feature = "cfd_tunnel")]
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
 /// Enable private network access from WARP users to private network routes
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelConfigWarpRouting {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
@@ -30064,18 +32713,74 @@ pub enum TunnelManagementResources {
 crate::runtime::string_enum!(open TunnelManagementResources { Logs = "logs" });
 #[cfg(
     any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
         feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
         feature = "teamnet",
         feature = "tunnels",
-        feature = "warp_connector"
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TunnelMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type TunnelMessagesItem = IamMessagesItem;
 #[cfg(feature = "cfd_tunnel")]
 /// Configuration parameters for the public hostname specific connection settings between cloudflared and origin server.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -30160,28 +32865,62 @@ pub struct TunnelOriginRequestAccess {
 }
 #[cfg(
     any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
         feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
         feature = "teamnet",
         feature = "tunnels",
-        feature = "warp_connector"
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
     )
 )]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TunnelResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type TunnelResultInfo = IamResultInfo;
 #[cfg(feature = "teamnet")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -30445,8 +33184,7 @@ pub struct TunnelVnetResponseCollection {
     pub result_info: Option<TunnelResultInfo>,
 }
 #[cfg(feature = "zerotrust")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TunnelZeroTrustConnectivitySettingsResponseResult {
     /// A flag to enable the ICMP proxy for the account network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30476,13 +33214,76 @@ crate::runtime::string_enum!(
     open TurnstileClearanceLevel { NoClearance = "no_clearance", Jschallenge =
     "jschallenge", Managed = "managed", Interactive = "interactive" }
 );
-#[cfg(feature = "challenges")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TurnstileMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type TurnstileMessagesItem = IamMessagesItem;
 #[cfg(feature = "challenges")]
 /// Widget Mode
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -30655,13 +33456,8 @@ crate::runtime::string_enum!(
     "number", Boolean = "boolean" }
 );
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VectorizeCreateMetadataIndexResponse {
-    /// The unique identifier for the async mutation operation containing the changeset.
-    #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
-    pub mutation_id: Option<::serde_json::Value>,
-}
+/// The same shape as [`crate::types::VectorizeIndexDeleteVectorsByIdV2Response`], which the document defines again here.
+pub type VectorizeCreateMetadataIndexResponse = VectorizeIndexDeleteVectorsByIdV2Response;
 #[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -30671,13 +33467,8 @@ pub struct VectorizeDeleteMetadataIndexRequest {
     pub property_name: String,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VectorizeDeleteMetadataIndexResponse {
-    /// The unique identifier for the async mutation operation containing the changeset.
-    #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
-    pub mutation_id: Option<::serde_json::Value>,
-}
+/// The same shape as [`crate::types::VectorizeIndexDeleteVectorsByIdV2Response`], which the document defines again here.
+pub type VectorizeDeleteMetadataIndexResponse = VectorizeIndexDeleteVectorsByIdV2Response;
 #[cfg(feature = "vectorize")]
 /// Specifies the type of configuration to use for the index.
 ///
@@ -30774,13 +33565,8 @@ pub struct VectorizeIndexDimensionConfiguration {
     pub metric: VectorizeIndexMetric,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct VectorizeIndexGetVectorsByIdRequestInput {
-    /// A list of vector identifiers to retrieve from the index indicated by the path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ids: Option<Vec<String>>,
-}
+/// The same shape as [`crate::types::VectorizeIndexDeleteVectorsByIdRequestInput`], which the document defines again here.
+pub type VectorizeIndexGetVectorsByIdRequestInput = VectorizeIndexDeleteVectorsByIdRequestInput;
 #[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -30822,24 +33608,11 @@ pub struct VectorizeIndexInfoResponse {
     pub vector_count: Option<i64>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VectorizeIndexInsertResponse {
-    /// Specifies the count of the vectors successfully inserted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<i64>,
-    /// Array of vector identifiers of the vectors successfully inserted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ids: Option<Vec<String>>,
-}
+/// The same shape as [`crate::types::VectorizeIndexDeleteVectorsByIdResponse`], which the document defines again here.
+pub type VectorizeIndexInsertResponse = VectorizeIndexDeleteVectorsByIdResponse;
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VectorizeIndexInsertV2Response {
-    /// The unique identifier for the async mutation operation containing the changeset.
-    #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
-    pub mutation_id: Option<::serde_json::Value>,
-}
+/// The same shape as [`crate::types::VectorizeIndexDeleteVectorsByIdV2Response`], which the document defines again here.
+pub type VectorizeIndexInsertV2Response = VectorizeIndexDeleteVectorsByIdV2Response;
 #[cfg(feature = "vectorize")]
 /// Specifies the type of metric to use calculating distance.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -30964,24 +33737,11 @@ pub struct VectorizeIndexQueryV2ResponseMatchesItem {
     pub values: Option<Vec<f64>>,
 }
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VectorizeIndexUpsertResponse {
-    /// Specifies the count of the vectors successfully inserted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<i64>,
-    /// Array of vector identifiers of the vectors successfully inserted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ids: Option<Vec<String>>,
-}
+/// The same shape as [`crate::types::VectorizeIndexDeleteVectorsByIdResponse`], which the document defines again here.
+pub type VectorizeIndexUpsertResponse = VectorizeIndexDeleteVectorsByIdResponse;
 #[cfg(feature = "vectorize")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VectorizeIndexUpsertV2Response {
-    /// The unique identifier for the async mutation operation containing the changeset.
-    #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
-    pub mutation_id: Option<::serde_json::Value>,
-}
+/// The same shape as [`crate::types::VectorizeIndexDeleteVectorsByIdV2Response`], which the document defines again here.
+pub type VectorizeIndexUpsertV2Response = VectorizeIndexDeleteVectorsByIdV2Response;
 #[cfg(feature = "vectorize")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -31011,66 +33771,157 @@ pub struct VectorizeListMetadataIndexResponseMetadataIndexesItem {
 }
 #[cfg(feature = "vectorize")]
 /// Specifies the type of indexed metadata property.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum VectorizeListMetadataIndexResponseMetadataIndexesItemIndexType {
-    /// `string`
-    String,
-    /// `number`
-    Number,
-    /// `boolean`
-    Boolean,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "vectorize")]
-crate::runtime::string_enum!(
-    open VectorizeListMetadataIndexResponseMetadataIndexesItemIndexType { String =
-    "string", Number = "number", Boolean = "boolean" }
-);
-#[cfg(feature = "vectorize")]
+///
+/// The same shape as [`crate::types::VectorizeCreateMetadataIndexRequestIndexType`], which the document defines again here.
+pub type VectorizeListMetadataIndexResponseMetadataIndexesItemIndexType = VectorizeCreateMetadataIndexRequestIndexType;
+#[cfg(any(feature = "addressing", feature = "vectorize"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VectorizeUpdateIndexRequest {
     /// Specifies the description of the index.
     pub description: String,
 }
-#[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WafManagedRulesMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
-#[cfg(feature = "firewall")]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type WafManagedRulesMessagesItem = IamMessagesItem;
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// The state of the rules contained in the rule group. When `on`, the rules in the group are configurable/usable.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum WafManagedRulesMode {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "firewall")]
-crate::runtime::string_enum!(open WafManagedRulesMode { On = "on", Off = "off" });
-#[cfg(feature = "firewall")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WafManagedRulesResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type WafManagedRulesMode = ArgoConfigValue;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type WafManagedRulesResultInfo = IamResultInfo;
 #[cfg(feature = "firewall")]
 pub type WafManagedRulesRule = ::serde_json::Value;
 #[cfg(feature = "firewall")]
@@ -31306,18 +34157,40 @@ pub struct WaitingroomEventDetailsResult {
 }
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WaitingroomEventIdResponse {
-    pub result: WaitingroomEventIdResponseResult,
-}
-#[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WaitingroomEventIdResponseResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+///
+/// The same shape as [`crate::types::WaitingroomWaitingRoomIdResponse`], which the document defines again here.
+pub type WaitingroomEventIdResponse = WaitingroomWaitingRoomIdResponse;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type WaitingroomEventIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "waiting_rooms")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -31397,13 +34270,76 @@ pub struct WaitingroomEventResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_active_users: Option<i64>,
 }
-#[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WaitingroomMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type WaitingroomMessagesItem = IamMessagesItem;
 #[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -31686,23 +34622,64 @@ pub struct WaitingroomResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<WaitingroomResultInfo>,
 }
-#[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WaitingroomResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type WaitingroomResultInfo = IamResultInfo;
 #[cfg(feature = "waiting_rooms")]
 /// The action to take when the expression matches.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -31815,13 +34792,37 @@ pub struct WaitingroomStatusResponseResult {
 pub struct WaitingroomWaitingRoomIdResponse {
     pub result: WaitingroomWaitingRoomIdResponseResult,
 }
-#[cfg(feature = "waiting_rooms")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WaitingroomWaitingRoomIdResponseResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "activation_check",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "devices",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "filters",
+        feature = "firewall",
+        feature = "healthchecks",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "memberships",
+        feature = "pages",
+        feature = "rate_limits",
+        feature = "rules",
+        feature = "rum",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type WaitingroomWaitingRoomIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "waiting_rooms")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -32027,13 +35028,23 @@ pub struct WaitingroomZoneSettingsResponseResult {
     /// and will not appear in waiting room analytics.
     pub search_engine_crawler_bypass: bool,
 }
-#[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct Web3ApiResponseSingleIdResult {
-    /// Identifier
-    pub id: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type Web3ApiResponseSingleIdResult = FirewallApiResponseSingleIdResult;
 #[cfg(feature = "web3")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -32182,13 +35193,76 @@ pub struct Web3CreateRequestInput {
     /// Target gateway of the hostname.
     pub target: Web3Target,
 }
-#[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct Web3MessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type Web3MessagesItem = IamMessagesItem;
 #[cfg(feature = "web3")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -32200,23 +35274,64 @@ pub struct Web3ModifyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnslink: Option<String>,
 }
-#[cfg(feature = "web3")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct Web3ResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type Web3ResultInfo = IamResultInfo;
 #[cfg(feature = "web3")]
 /// Status of the hostname's activation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -32299,74 +35414,47 @@ pub struct WorkersAccountSettingsResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub green_compute: Option<::serde_json::Value>,
 }
-#[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WorkersApiResponseCommon {
-    pub errors: Vec<WorkersMessagesItem>,
-    pub messages: Vec<WorkersMessagesItem>,
-    /// Whether the API call was successful
-    pub success: bool,
-}
-#[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WorkersApiResponseSingleIdResult {
-    /// Identifier
-    pub id: String,
-}
-#[cfg(feature = "workers")]
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WorkersApiResponseSingleResult {
-    /// A JSON object.
-    Object(::std::collections::BTreeMap<String, ::serde_json::Value>),
-    /// A JSON string.
-    String(String),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "workers")]
-impl<'de> ::serde::Deserialize<'de> for WorkersApiResponseSingleResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_string() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "WorkersApiResponseSingleResult",
-                    "String",
-                )
-                .map(Self::String);
-        }
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "WorkersApiResponseSingleResult",
-                    "Object",
-                )
-                .map(Self::Object);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "workers")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for WorkersApiResponseSingleResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+#[cfg(
+    any(
+        feature = "addressing",
+        feature = "api_gateway",
+        feature = "cloudforce_one",
+        feature = "snippets",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
+pub type WorkersApiResponseCommon = CloudforceOneApiResponseCommon;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type WorkersApiResponseSingleIdResult = FirewallApiResponseSingleIdResult;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "api_gateway",
+        feature = "devices",
+        feature = "dlp",
+        feature = "intel",
+        feature = "spectrum",
+        feature = "workers"
+    )
+)]
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
+pub type WorkersApiResponseSingleResult = AccessApiResponseSingleResult;
 #[cfg(feature = "workers")]
 /// A binding to allow the Worker to communicate with resources
 ///
@@ -32892,23 +35980,9 @@ pub struct WorkersKvBulkWriteItem {
 }
 #[cfg(feature = "storage")]
 /// Merged from `allOf`; where members disagree the later one wins (`data`, `max`, `min`, `query`, `totals`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WorkersKvComponentsSchemasResult {
-    pub data: ::serde_json::Value,
-    /// Number of seconds between current time and last processed event, i.e. how many seconds of data could be missing.
-    pub data_lag: f64,
-    pub max: ::serde_json::Value,
-    pub min: ::serde_json::Value,
-    /// For specifying result metrics.
-    pub query: WorkersKvQuery,
-    /// Total number of rows in the result.
-    pub rows: f64,
-    /// Time interval buckets by beginning and ending
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_intervals: Option<Vec<Vec<String>>>,
-    pub totals: ::serde_json::Value,
-}
+///
+/// The same shape as [`crate::types::WorkersKvSchemasResult`], which the document defines again here.
+pub type WorkersKvComponentsSchemasResult = WorkersKvSchemasResult;
 #[cfg(feature = "storage")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -32930,13 +36004,76 @@ pub struct WorkersKvKey {
     /// A key's name. The name may be at most 512 bytes. All printable, non-whitespace characters are valid. Use percent-encoding to define key names as part of a URL.
     pub name: String,
 }
-#[cfg(feature = "storage")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WorkersKvMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type WorkersKvMessagesItem = IamMessagesItem;
 #[cfg(feature = "storage")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -33024,23 +36161,64 @@ pub struct WorkersKvQuery {
     )]
     pub until: Option<::time::OffsetDateTime>,
 }
-#[cfg(feature = "storage")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WorkersKvResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type WorkersKvResultInfo = IamResultInfo;
 #[cfg(feature = "storage")]
 /// Merged from `allOf`; where members disagree the later one wins (`data`, `max`, `min`, `query`, `totals`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -33068,12 +36246,76 @@ pub struct WorkersLimits {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_ms: Option<i64>,
 }
-#[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct WorkersMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type WorkersMessagesItem = IamMessagesItem;
 #[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -33272,23 +36514,64 @@ pub enum WorkersR2BindingType {
 }
 #[cfg(feature = "workers")]
 crate::runtime::string_enum!(closed WorkersR2BindingType { R2Bucket = "r2_bucket" });
-#[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WorkersResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type WorkersResultInfo = IamResultInfo;
 #[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -33393,22 +36676,8 @@ pub struct WorkersSchemasDeploymentsListResponseResultDeploymentsItem {
     pub strategy: Option<String>,
 }
 #[cfg(feature = "workers")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct WorkersSchemasDeploymentsSingleResponseResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<WorkersDeploymentsBaseAnnotations>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub author_email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_on: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub strategy: Option<String>,
-}
+/// The same shape as [`crate::types::WorkersSchemasDeploymentsListResponseResultDeploymentsItem`], which the document defines again here.
+pub type WorkersSchemasDeploymentsSingleResponseResult = WorkersSchemasDeploymentsListResponseResultDeploymentsItem;
 #[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -33617,15 +36886,9 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "workers")]
 /// The type of secret to put.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum WorkersSecretType {
-    /// `secret_text`
-    SecretText,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "workers")]
-crate::runtime::string_enum!(open WorkersSecretType { SecretText = "secret_text" });
+///
+/// The same shape as [`crate::types::WorkersSecretResponseType`], which the document defines again here.
+pub type WorkersSecretType = WorkersSecretResponseType;
 #[cfg(feature = "workers")]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -33661,7 +36924,7 @@ pub enum WorkersServiceBindingType {
 }
 #[cfg(feature = "workers")]
 crate::runtime::string_enum!(closed WorkersServiceBindingType { Service = "service" });
-#[cfg(feature = "workers")]
+#[cfg(any(feature = "user", feature = "workers"))]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WorkersSubdomainResponseResult {
@@ -33780,71 +37043,11 @@ pub struct ZarazBaseMcActionsValue {
     pub firing_triggers: Vec<String>,
 }
 #[cfg(feature = "settings")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZarazBaseMcNeoEventsItem {
-    /// Tool event type
-    #[serde(rename = "actionType")]
-    pub action_type: String,
-    /// List of blocking triggers IDs
-    #[serde(rename = "blockingTriggers")]
-    pub blocking_triggers: Vec<String>,
-    /// Event payload
-    pub data: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-    /// List of firing triggers IDs
-    #[serde(rename = "firingTriggers")]
-    pub firing_triggers: Vec<String>,
-}
+/// The same shape as [`crate::types::ZarazBaseMcActionsValue`], which the document defines again here.
+pub type ZarazBaseMcNeoEventsItem = ZarazBaseMcActionsValue;
 #[cfg(feature = "settings")]
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ZarazBaseMcSettingsValue {
-    /// A JSON string.
-    String(String),
-    /// A JSON boolean.
-    Boolean(bool),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "settings")]
-impl<'de> ::serde::Deserialize<'de> for ZarazBaseMcSettingsValue {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_string() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "ZarazBaseMcSettingsValue",
-                    "String",
-                )
-                .map(Self::String);
-        }
-        if value.is_boolean() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "ZarazBaseMcSettingsValue",
-                    "Boolean",
-                )
-                .map(Self::Boolean);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "settings")]
-impl ::serde::Serialize for ZarazBaseMcSettingsValue {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Boolean(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+/// The same shape as [`crate::types::ZarazBaseToolDefaultFieldsValue`], which the document defines again here.
+pub type ZarazBaseMcSettingsValue = ZarazBaseToolDefaultFieldsValue;
 #[cfg(feature = "settings")]
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
@@ -33954,13 +37157,9 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "settings")]
 /// Cloudflare worker that acts as a managed component
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZarazCustomManagedComponentWorker {
-    #[serde(rename = "escapedWorkerName")]
-    pub escaped_worker_name: String,
-    #[serde(rename = "workerTag")]
-    pub worker_tag: String,
-}
+///
+/// The same shape as [`crate::types::ZarazZarazConfigBaseSettingsContextEnricher`], which the document defines again here.
+pub type ZarazCustomManagedComponentWorker = ZarazZarazConfigBaseSettingsContextEnricher;
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -34369,13 +37568,8 @@ crate::runtime::string_enum!(
     closed ZarazZarazConfigBaseVariablesValueWorkerType { Worker = "worker" }
 );
 #[cfg(feature = "settings")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZarazZarazConfigBaseVariablesValueWorkerValue {
-    #[serde(rename = "escapedWorkerName")]
-    pub escaped_worker_name: String,
-    #[serde(rename = "workerTag")]
-    pub worker_tag: String,
-}
+/// The same shape as [`crate::types::ZarazZarazConfigBaseSettingsContextEnricher`], which the document defines again here.
+pub type ZarazZarazConfigBaseVariablesValueWorkerValue = ZarazZarazConfigBaseSettingsContextEnricher;
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -34666,14 +37860,20 @@ crate::runtime::string_enum!(
     L4Override = "l4_override", Egress = "egress", AuditSsh = "audit_ssh", Resolve =
     "resolve" }
 );
-#[cfg(feature = "gateway")]
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
 /// Activity log settings.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayActivityLogSettings {
-    /// Enable activity logging.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-}
+///
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type ZeroTrustGatewayActivityLogSettings = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
 /// Anti-virus settings.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -34815,13 +38015,25 @@ pub struct ZeroTrustGatewayCategoriesComponentsSchemasResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ZeroTrustGatewayResultInfo>,
 }
-#[cfg(feature = "gateway")]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
 /// Certificate settings for Gateway TLS interception. If not specified, the Cloudflare Root CA will be used.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayCertificateSettings {
-    /// UUID of certificate to be used for interception. Certificate must be active on the edge.
-    pub id: String,
-}
+///
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type ZeroTrustGatewayCertificateSettings = FirewallApiResponseSingleIdResult;
 #[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -34952,20 +38164,8 @@ pub struct ZeroTrustGatewayDnsResolverSettingsV4 {
     pub vnet_id: Option<String>,
 }
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayDnsResolverSettingsV6 {
-    /// IPv6 address of upstream resolver.
-    pub ip: String,
-    /// A port number to use for upstream resolver. Defaults to 53 if unspecified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<i64>,
-    /// Whether to connect to this resolver over a private network. Must be set when vnet_id is set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub route_through_private_network: Option<bool>,
-    /// Optionally specify a virtual network for this resolver. Uses default virtual network id if omitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vnet_id: Option<String>,
-}
+/// The same shape as [`crate::types::ZeroTrustGatewayDnsResolverSettingsV4`], which the document defines again here.
+pub type ZeroTrustGatewayDnsResolverSettingsV6 = ZeroTrustGatewayDnsResolverSettingsV4;
 #[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayDohEndpoint {
@@ -35002,14 +38202,20 @@ pub struct ZeroTrustGatewayEndpoints {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<ZeroTrustGatewayIpv6Endpoint>,
 }
-#[cfg(feature = "gateway")]
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
 /// Extended e-mail matching settings.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayExtendedEmailMatching {
-    /// Enable matching all variants of user emails (with + or . modifiers) used as criteria in Firewall policies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-}
+///
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type ZeroTrustGatewayExtendedEmailMatching = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
 /// The protocol or layer to use.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -35205,35 +38411,27 @@ pub struct ZeroTrustGatewayIpNetwork {
     /// The IP address or IP CIDR.
     pub network: String,
 }
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type ZeroTrustGatewayIpv4Endpoint = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayIpv4Endpoint {
-    /// True if the endpoint is enabled for this location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-}
+/// The same shape as [`crate::types::ZeroTrustGatewayIpNetwork`], which the document defines again here.
+pub type ZeroTrustGatewayIpv4Network = ZeroTrustGatewayIpNetwork;
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayIpv4Network {
-    /// The IPv4 address or IPv4 CIDR. IPv4 CIDRs are limited to a maximum of /24.
-    pub network: String,
-}
+/// The same shape as [`crate::types::ZeroTrustGatewayDotEndpoint`], which the document defines again here.
+pub type ZeroTrustGatewayIpv6Endpoint = ZeroTrustGatewayDotEndpoint;
 #[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayIpv6Endpoint {
-    /// True if the endpoint is enabled for this location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// A list of allowed source IPv6 network ranges for this endpoint. When empty, all source IPs are allowed. A non-empty list is only effective if the endpoint is enabled for this location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub networks: Option<Vec<ZeroTrustGatewayIpv6Network>>,
-}
-#[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayIpv6Network {
-    /// The IPv6 address or IPv6 CIDR.
-    pub network: String,
-}
+/// The same shape as [`crate::types::ZeroTrustGatewayIpNetwork`], which the document defines again here.
+pub type ZeroTrustGatewayIpv6Network = ZeroTrustGatewayIpNetwork;
 #[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZeroTrustGatewayItemsItem {
@@ -35264,23 +38462,64 @@ pub struct ZeroTrustGatewayListItemResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ZeroTrustGatewayListItemResponseCollectionResultInfo>,
 }
-#[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZeroTrustGatewayListItemResponseCollectionResultInfo {
-    /// Total results returned based on your search parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type ZeroTrustGatewayListItemResponseCollectionResultInfo = IamResultInfo;
 #[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -35362,13 +38601,76 @@ pub struct ZeroTrustGatewayLocations {
     )]
     pub updated_at: Option<::time::OffsetDateTime>,
 }
-#[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZeroTrustGatewayMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type ZeroTrustGatewayMessagesItem = IamMessagesItem;
 #[cfg(feature = "gateway")]
 /// Configure a message to display on the user's device when an antivirus search is performed.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -35383,14 +38685,20 @@ pub struct ZeroTrustGatewayNotificationSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_url: Option<String>,
 }
-#[cfg(feature = "gateway")]
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
 /// Protocol Detection settings.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayProtocolDetection {
-    /// Enable detecting protocol on initial bytes of client traffic.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-}
+///
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type ZeroTrustGatewayProtocolDetection = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -35447,23 +38755,64 @@ pub struct ZeroTrustGatewayResponseCollection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ZeroTrustGatewayResultInfo>,
 }
-#[cfg(feature = "gateway")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZeroTrustGatewayResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type ZeroTrustGatewayResultInfo = IamResultInfo;
 #[cfg(feature = "gateway")]
 /// Additional settings that modify the rule's action.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -35607,26 +38956,23 @@ pub struct ZeroTrustGatewayRuleSettingsL4override {
 }
 #[cfg(feature = "gateway")]
 /// Configure a notification to display on the user's device when this rule is matched.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayRuleSettingsNotificationSettings {
-    /// Set notification on
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Customize the message shown in the notification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub msg: Option<String>,
-    /// Optional URL to direct users to additional information. If not set, the notification will open a block page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub support_url: Option<String>,
-}
-#[cfg(feature = "gateway")]
+///
+/// The same shape as [`crate::types::ZeroTrustGatewayNotificationSettings`], which the document defines again here.
+pub type ZeroTrustGatewayRuleSettingsNotificationSettings = ZeroTrustGatewayNotificationSettings;
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
 /// Configure DLP payload logging.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayRuleSettingsPayloadLog {
-    /// Set to true to enable DLP payload logging for this rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-}
+///
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type ZeroTrustGatewayRuleSettingsPayloadLog = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
 /// Configure behavior when an upstream cert is invalid or an SSL error occurs.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -35867,14 +39213,20 @@ pub struct ZeroTrustGatewaySubcategory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[cfg(feature = "gateway")]
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
 /// TLS interception settings.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZeroTrustGatewayTlsSettings {
-    /// Enable inspecting encrypted HTTP traffic.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-}
+///
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type ZeroTrustGatewayTlsSettings = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
 /// The type of certificate, either BYO-PKI (custom) or Gateway-managed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -36021,13 +39373,76 @@ pub struct ZoneAnalyticsApiDatacentersItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<ZoneAnalyticsApiTotalsByColo>,
 }
-#[cfg(feature = "analytics")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZoneAnalyticsApiMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type ZoneAnalyticsApiMessagesItem = IamMessagesItem;
 #[cfg(feature = "analytics")]
 /// Breakdown of totals for pageviews.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -36115,37 +39530,14 @@ pub struct ZoneAnalyticsApiRequestsByColo {
 }
 #[cfg(feature = "analytics")]
 /// A break down of requests served over HTTPS.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZoneAnalyticsApiRequestsSsl {
-    /// The number of requests served over HTTPS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encrypted: Option<i64>,
-    /// The number of requests served over HTTP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unencrypted: Option<i64>,
-}
+///
+/// The same shape as [`crate::types::ZoneAnalyticsApiBandwidthSsl`], which the document defines again here.
+pub type ZoneAnalyticsApiRequestsSsl = ZoneAnalyticsApiBandwidthSsl;
 #[cfg(feature = "analytics")]
 /// A breakdown of requests by their SSL protocol.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZoneAnalyticsApiRequestsSslProtocols {
-    /// The number of requests served over TLS v1.0.
-    #[serde(rename = "TLSv1", default, skip_serializing_if = "Option::is_none")]
-    pub tl_sv1: Option<i64>,
-    /// The number of requests served over TLS v1.1.
-    #[serde(rename = "TLSv1.1", default, skip_serializing_if = "Option::is_none")]
-    pub tl_sv1_1: Option<i64>,
-    /// The number of requests served over TLS v1.2.
-    #[serde(rename = "TLSv1.2", default, skip_serializing_if = "Option::is_none")]
-    pub tl_sv1_2: Option<i64>,
-    /// The number of requests served over TLS v1.3.
-    #[serde(rename = "TLSv1.3", default, skip_serializing_if = "Option::is_none")]
-    pub tl_sv1_3: Option<i64>,
-    /// The number of requests served over HTTP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub none: Option<i64>,
-}
+///
+/// The same shape as [`crate::types::ZoneAnalyticsApiBandwidthSslProtocols`], which the document defines again here.
+pub type ZoneAnalyticsApiRequestsSslProtocols = ZoneAnalyticsApiBandwidthSslProtocols;
 #[cfg(feature = "analytics")]
 /// The (inclusive) beginning of the requested time frame. This value can be a negative integer representing the number of minutes in the past relative to time the request is made, or can be an absolute timestamp that conforms to RFC 3339. At this point in time, it cannot exceed a time in the past greater than one year.
 ///
@@ -36156,57 +39548,8 @@ pub struct ZoneAnalyticsApiRequestsSslProtocols {
 /// - Last 72 hours (from -4320 to -900): 1 hour resolution
 /// - Older than 3 days (-525600 to -4320): 1 day resolution.
 ///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ZoneAnalyticsApiSince {
-    /// A JSON string.
-    String(String),
-    /// A JSON integer.
-    Integer(i64),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "analytics")]
-impl<'de> ::serde::Deserialize<'de> for ZoneAnalyticsApiSince {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_string() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "ZoneAnalyticsApiSince",
-                    "String",
-                )
-                .map(Self::String);
-        }
-        if value.is_i64() || value.is_u64() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "ZoneAnalyticsApiSince",
-                    "Integer",
-                )
-                .map(Self::Integer);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "analytics")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for ZoneAnalyticsApiSince {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Integer(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+/// The same shape as [`crate::types::ZoneAnalyticsApiUntil`], which the document defines again here.
+pub type ZoneAnalyticsApiSince = ZoneAnalyticsApiUntil;
 #[cfg(feature = "analytics")]
 /// Breakdown of totals for threats.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -36283,65 +39626,14 @@ pub struct ZoneAnalyticsApiTimeseriesItem {
 }
 #[cfg(feature = "analytics")]
 /// Breakdown of totals by data type.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZoneAnalyticsApiTotals {
-    /// Breakdown of totals for bandwidth in the form of bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bandwidth: Option<ZoneAnalyticsApiBandwidth>,
-    /// Breakdown of totals for pageviews.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pageviews: Option<ZoneAnalyticsApiPageviews>,
-    /// Breakdown of totals for requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requests: Option<ZoneAnalyticsApiRequests>,
-    /// The (inclusive) beginning of the requested time frame. This value can be a negative integer representing the number of minutes in the past relative to time the request is made, or can be an absolute timestamp that conforms to RFC 3339. At this point in time, it cannot exceed a time in the past greater than one year.
-    ///
-    /// Ranges that the Cloudflare web application provides will provide the following period length for each point:
-    /// - Last 60 minutes (from -59 to -1): 1 minute resolution
-    /// - Last 7 hours (from -419 to -60): 15 minutes resolution
-    /// - Last 15 hours (from -899 to -420): 30 minutes resolution
-    /// - Last 72 hours (from -4320 to -900): 1 hour resolution
-    /// - Older than 3 days (-525600 to -4320): 1 day resolution.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<ZoneAnalyticsApiSince>,
-    /// Breakdown of totals for threats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub threats: Option<ZoneAnalyticsApiThreats>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uniques: Option<ZoneAnalyticsApiUniques>,
-    /// The (exclusive) end of the requested time frame. This value can be a negative integer representing the number of minutes in the past relative to time the request is made, or can be an absolute timestamp that conforms to RFC 3339. If omitted, the time of the request is used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until: Option<ZoneAnalyticsApiUntil>,
-}
+///
+/// The same shape as [`crate::types::ZoneAnalyticsApiTimeseriesItem`], which the document defines again here.
+pub type ZoneAnalyticsApiTotals = ZoneAnalyticsApiTimeseriesItem;
 #[cfg(feature = "analytics")]
 /// Breakdown of totals by data type.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZoneAnalyticsApiTotalsByColo {
-    /// Breakdown of totals for bandwidth in the form of bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bandwidth: Option<ZoneAnalyticsApiBandwidthByColo>,
-    /// Breakdown of totals for requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requests: Option<ZoneAnalyticsApiRequestsByColo>,
-    /// The (inclusive) beginning of the requested time frame. This value can be a negative integer representing the number of minutes in the past relative to time the request is made, or can be an absolute timestamp that conforms to RFC 3339. At this point in time, it cannot exceed a time in the past greater than one year.
-    ///
-    /// Ranges that the Cloudflare web application provides will provide the following period length for each point:
-    /// - Last 60 minutes (from -59 to -1): 1 minute resolution
-    /// - Last 7 hours (from -419 to -60): 15 minutes resolution
-    /// - Last 15 hours (from -899 to -420): 30 minutes resolution
-    /// - Last 72 hours (from -4320 to -900): 1 hour resolution
-    /// - Older than 3 days (-525600 to -4320): 1 day resolution.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<ZoneAnalyticsApiSince>,
-    /// Breakdown of totals for threats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub threats: Option<ZoneAnalyticsApiThreats>,
-    /// The (exclusive) end of the requested time frame. This value can be a negative integer representing the number of minutes in the past relative to time the request is made, or can be an absolute timestamp that conforms to RFC 3339. If omitted, the time of the request is used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until: Option<ZoneAnalyticsApiUntil>,
-}
+///
+/// The same shape as [`crate::types::ZoneAnalyticsApiTimeseriesByColoItem`], which the document defines again here.
+pub type ZoneAnalyticsApiTotalsByColo = ZoneAnalyticsApiTimeseriesByColoItem;
 #[cfg(feature = "analytics")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -36447,19 +39739,19 @@ pub struct Zones0rttInput {
     /// Value of the 0-RTT setting.
     pub value: Zones0rttValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the 0-RTT setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Zones0rttValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open Zones0rttValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type Zones0rttValue = ArgoConfigValue;
 #[cfg(feature = "pagerules")]
 /// One of 1 shapes. Decided by `name`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
@@ -36595,20 +39887,20 @@ pub struct ZonesAdvancedDdosInput {
     /// Notes: Defaults to on for Business+ plans
     pub value: ZonesAdvancedDdosValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
 /// Notes: Defaults to on for Business+ plans
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesAdvancedDdosValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesAdvancedDdosValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesAdvancedDdosValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// When enabled, Cloudflare serves limited copies of web pages available from the [Internet Archive's Wayback Machine](https://archive.org/web/) if your server is offline. Refer to [Always Online](https://developers.cloudflare.com/cache/about/always-online) for more information.
 ///
@@ -36654,19 +39946,19 @@ pub struct ZonesAlwaysOnlineInput {
     /// Value of the zone setting.
     pub value: ZonesAlwaysOnlineValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesAlwaysOnlineValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesAlwaysOnlineValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesAlwaysOnlineValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Reply to all requests for URLs that use "http" with a 301 redirect to the equivalent "https" URL. If you only want to redirect for a subset of requests, consider creating an "Always use HTTPS" page rule.
 ///
@@ -36712,26 +40004,36 @@ pub struct ZonesAlwaysUseHttpsInput {
     /// Value of the zone setting.
     pub value: ZonesAlwaysUseHttpsValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesAlwaysUseHttpsValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesAlwaysUseHttpsValue { On = "on", Off = "off" });
-#[cfg(feature = "zones")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZonesApiResponseSingleIdResult {
-    /// Identifier
-    pub id: String,
-}
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesAlwaysUseHttpsValue = ArgoConfigValue;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type ZonesApiResponseSingleIdResult = FirewallApiResponseSingleIdResult;
 #[cfg(feature = "settings")]
 /// Enable the Automatic HTTPS Rewrites feature for this zone.
 ///
@@ -36780,22 +40082,20 @@ pub struct ZonesAutomaticHttpsRewritesInput {
     /// Notes: Default value depends on the zone's plan level.
     pub value: ZonesAutomaticHttpsRewritesValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
 /// Notes: Default value depends on the zone's plan level.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesAutomaticHttpsRewritesValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesAutomaticHttpsRewritesValue { On = "on", Off = "off" }
-);
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesAutomaticHttpsRewritesValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ZonesAutomaticPlatformOptimization {
@@ -36960,19 +40260,19 @@ pub struct ZonesBrowserCheckInput {
     /// Value of the zone setting.
     pub value: ZonesBrowserCheckValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesBrowserCheckValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesBrowserCheckValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesBrowserCheckValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Cache Level functions based off the setting level. The basic setting will cache most static resources (i.e., css, images, and JavaScript). The simplified setting will ignore the query string when delivering a cached resource. The aggressive setting will cache all static resources, including ones with a query string. (https://support.cloudflare.com/hc/en-us/articles/200168256).
 ///
@@ -37232,19 +40532,19 @@ pub struct ZonesDevelopmentModeInput {
     /// Value of the zone setting.
     pub value: ZonesDevelopmentModeValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesDevelopmentModeValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesDevelopmentModeValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesDevelopmentModeValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// When enabled, Cloudflare will attempt to speed up overall page loads by serving `103` responses with `Link` headers from the final response. Refer to [Early Hints](https://developers.cloudflare.com/cache/about/early-hints) for more information.
 ///
@@ -37288,19 +40588,19 @@ pub struct ZonesEarlyHintsInput {
     /// Value of the zone setting.
     pub value: ZonesEarlyHintsValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesEarlyHintsValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesEarlyHintsValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesEarlyHintsValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Time (in seconds) that a resource will be ensured to remain on Cloudflare's cache servers.
 ///
@@ -37393,19 +40693,19 @@ pub struct ZonesEmailObfuscationInput {
     /// Value of the zone setting.
     pub value: ZonesEmailObfuscationValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesEmailObfuscationValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesEmailObfuscationValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesEmailObfuscationValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// HTTP/2 Edge Prioritization optimises the delivery of resources served through HTTP/2 to improve page load performance. It also supports fine control of content delivery when used in conjunction with Workers.
 ///
@@ -37513,21 +40813,19 @@ pub struct ZonesHotlinkProtectionInput {
     /// Value of the zone setting.
     pub value: ZonesHotlinkProtectionValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesHotlinkProtectionValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesHotlinkProtectionValue { On = "on", Off = "off" }
-);
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesHotlinkProtectionValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// HTTP2 enabled for this zone.
 ///
@@ -37571,19 +40869,19 @@ pub struct ZonesHttp2Input {
     /// Value of the HTTP2 setting.
     pub value: ZonesHttp2Value,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the HTTP2 setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesHttp2Value {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesHttp2Value { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesHttp2Value = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// HTTP3 enabled for this zone.
 ///
@@ -37627,19 +40925,19 @@ pub struct ZonesHttp3Input {
     /// Value of the HTTP3 setting.
     pub value: ZonesHttp3Value,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the HTTP3 setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesHttp3Value {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesHttp3Value { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesHttp3Value = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Image Resizing provides on-demand resizing, conversion and optimisation for images served through Cloudflare's network. Refer to the [Image Resizing documentation](https://developers.cloudflare.com/images/) for more information.
 ///
@@ -37747,19 +41045,19 @@ pub struct ZonesIpGeolocationInput {
     /// Value of the zone setting.
     pub value: ZonesIpGeolocationValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesIpGeolocationValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesIpGeolocationValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesIpGeolocationValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Enable IPv6 on all subdomains that are Cloudflare enabled.  (https://support.cloudflare.com/hc/en-us/articles/200168586).
 ///
@@ -37805,17 +41103,9 @@ pub struct ZonesIpv6Input {
 }
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesIpv6Value {
-    /// `off`
-    Off,
-    /// `on`
-    On,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesIpv6Value { Off = "off", On = "on" });
+///
+/// The same shape as [`crate::types::ZonesBrotliValue`], which the document defines again here.
+pub type ZonesIpv6Value = ZonesBrotliValue;
 #[cfg(feature = "settings")]
 /// Maximum size of an allowable upload.
 ///
@@ -37861,13 +41151,76 @@ pub struct ZonesMaxUploadInput {
     /// Notes: The size depends on the plan level of the zone. (Enterprise = 500, Business = 200, Pro = 100, Free = 100)
     pub value: f64,
 }
-#[cfg(feature = "zones")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZonesMessagesItem {
-    pub code: i64,
-    pub message: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "analytics",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "challenges",
+        feature = "client_certificates",
+        feature = "cloudforce_one",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "hostnames",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "page_shield",
+        feature = "pages",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "r2",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "rum",
+        feature = "secondary_dns",
+        feature = "snippets",
+        feature = "spectrum",
+        feature = "speed_api",
+        feature = "ssl",
+        feature = "storage",
+        feature = "stream",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones",
+        feature = "zt_risk_scoring"
+    )
+)]
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
+pub type ZonesMessagesItem = IamMessagesItem;
 #[cfg(feature = "settings")]
 /// Only accepts HTTPS requests that use at least the TLS protocol version specified. For example, if TLS 1.1 is selected, TLS 1.0 connections will be rejected, while 1.1, 1.2, and 1.3 (if enabled) will be permitted.
 ///
@@ -37913,25 +41266,11 @@ pub struct ZonesMinTlsVersionInput {
     /// Value of the zone setting.
     pub value: ZonesMinTlsVersionValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(any(feature = "custom_hostnames", feature = "settings"))]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesMinTlsVersionValue {
-    /// `1.0`
-    N10,
-    /// `1.1`
-    N11,
-    /// `1.2`
-    N12,
-    /// `1.3`
-    N13,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesMinTlsVersionValue { N10 = "1.0", N11 = "1.1", N12 = "1.2", N13 = "1.3" }
-);
+///
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslsettingsMinTlsVersion`], which the document defines again here.
+pub type ZonesMinTlsVersionValue = TlsCertificatesAndHostnamesSslsettingsMinTlsVersion;
 #[cfg(feature = "settings")]
 /// Automatically minify certain assets for your website. Refer to [Using Cloudflare Auto Minify](https://support.cloudflare.com/hc/en-us/articles/200168196) for more information.
 ///
@@ -37989,45 +41328,45 @@ pub struct ZonesMinifyValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub js: Option<ZonesMinifyValueJs>,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Automatically minify all CSS files for your website.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesMinifyValueCss {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesMinifyValueCss { On = "on", Off = "off" });
-#[cfg(feature = "settings")]
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesMinifyValueCss = ArgoConfigValue;
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Automatically minify all HTML files for your website.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesMinifyValueHtml {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesMinifyValueHtml { On = "on", Off = "off" });
-#[cfg(feature = "settings")]
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesMinifyValueHtml = ArgoConfigValue;
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Automatically minify all JavaScript files for your website.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesMinifyValueJs {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesMinifyValueJs { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesMinifyValueJs = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Automatically optimize image loading for website visitors on mobile
 /// devices. Refer to [our blog post](http://blog.cloudflare.com/mirage2-solving-mobile-speed)
@@ -38077,19 +41416,19 @@ pub struct ZonesMirageInput {
     /// Value of the zone setting.
     pub value: ZonesMirageValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesMirageValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesMirageValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesMirageValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Deprecated: Use Single Redirects instead https://developers.cloudflare.com/rules/url-forwarding/single-redirects/examples/#perform-mobile-redirects.
 /// Automatically redirect visitors on mobile devices to a mobile-optimized subdomain.
@@ -38169,22 +41508,21 @@ pub struct ZonesMobileRedirectValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strip_uri: Option<bool>,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Deprecated: Use Single Redirects instead https://developers.cloudflare.com/rules/url-forwarding/single-redirects/examples/#perform-mobile-redirects.
 /// Whether or not mobile redirect is enabled.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesMobileRedirectValueStatus {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesMobileRedirectValueStatus { On = "on", Off = "off" }
-);
+///
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesMobileRedirectValueStatus = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// One of 55 shapes. Decided by `id`; a value this version does not know is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
@@ -39201,13 +42539,20 @@ pub struct ZonesNelInput {
     /// Value of the zone setting.
     pub value: ZonesNelValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZonesNelValue {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-}
+///
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type ZonesNelValue = TunnelConfigWarpRouting;
 #[cfg(feature = "settings")]
 /// Enables the Opportunistic Encryption feature for a zone.
 ///
@@ -39256,22 +42601,20 @@ pub struct ZonesOpportunisticEncryptionInput {
     /// Notes: Default value depends on the zone's plan level.
     pub value: ZonesOpportunisticEncryptionValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
 /// Notes: Default value depends on the zone's plan level.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesOpportunisticEncryptionValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesOpportunisticEncryptionValue { On = "on", Off = "off" }
-);
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesOpportunisticEncryptionValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Add an Alt-Svc header to all legitimate requests from Tor, allowing the connection to use our onion services instead of exit nodes.
 ///
@@ -39319,22 +42662,20 @@ pub struct ZonesOpportunisticOnionInput {
     /// Notes: Default value depends on the zone's plan level.
     pub value: ZonesOpportunisticOnionValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
 /// Notes: Default value depends on the zone's plan level.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesOpportunisticOnionValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesOpportunisticOnionValue { On = "on", Off = "off" }
-);
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesOpportunisticOnionValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Orange to Orange (O2O) allows zones on Cloudflare to CNAME to other zones also on Cloudflare.
 ///
@@ -39380,19 +42721,19 @@ pub struct ZonesOrangeToOrangeInput {
     /// Value of the zone setting.
     pub value: ZonesOrangeToOrangeValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesOrangeToOrangeValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesOrangeToOrangeValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesOrangeToOrangeValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Cloudflare will proxy customer error pages on any 502,504 errors on origin server instead of showing a default Cloudflare error page. This does not apply to 522 errors and is limited to Enterprise Zones.
 ///
@@ -39439,21 +42780,19 @@ pub struct ZonesOriginErrorPagePassThruInput {
     /// Value of the zone setting.
     pub value: ZonesOriginErrorPagePassThruValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesOriginErrorPagePassThruValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesOriginErrorPagePassThruValue { On = "on", Off = "off" }
-);
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesOriginErrorPagePassThruValue = ArgoConfigValue;
 #[cfg(feature = "pagerules")]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -39518,23 +42857,11 @@ pub struct ZonesPolishInput {
     /// Value of the zone setting.
     pub value: ZonesPolishValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(any(feature = "rulesets", feature = "settings"))]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesPolishValue {
-    /// `off`
-    Off,
-    /// `lossless`
-    Lossless,
-    /// `lossy`
-    Lossy,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesPolishValue { Off = "off", Lossless = "lossless", Lossy = "lossy" }
-);
+///
+/// The same shape as [`crate::types::RulesetsSetConfigRuleActionParametersPolish`], which the document defines again here.
+pub type ZonesPolishValue = RulesetsSetConfigRuleActionParametersPolish;
 #[cfg(feature = "settings")]
 /// Cloudflare will prefetch any URLs that are included in the response headers. This is limited to Enterprise Zones.
 ///
@@ -39580,19 +42907,19 @@ pub struct ZonesPrefetchPreloadInput {
     /// Value of the zone setting.
     pub value: ZonesPrefetchPreloadValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesPrefetchPreloadValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesPrefetchPreloadValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesPrefetchPreloadValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Maximum time between two read operations from origin.
 ///
@@ -39748,21 +43075,19 @@ pub struct ZonesReplaceInsecureJsInput {
     /// Value of the zone setting.
     pub value: ZonesReplaceInsecureJsValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesReplaceInsecureJsValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesReplaceInsecureJsValue { On = "on", Off = "off" }
-);
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesReplaceInsecureJsValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Enables or disables buffering of responses from the proxied server. Cloudflare may buffer the whole payload to deliver it at once to the client versus allowing it to be delivered in chunks. By default, the proxied server streams directly and is not buffered by Cloudflare. This is limited to Enterprise Zones.
 ///
@@ -39808,38 +43133,77 @@ pub struct ZonesResponseBufferingInput {
     /// Value of the zone setting.
     pub value: ZonesResponseBufferingValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesResponseBufferingValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesResponseBufferingValue { On = "on", Off = "off" }
-);
-#[cfg(feature = "zones")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZonesResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesResponseBufferingValue = ArgoConfigValue;
+#[cfg(
+    any(
+        feature = "access",
+        feature = "accounts",
+        feature = "addressing",
+        feature = "alerting",
+        feature = "api_gateway",
+        feature = "available_plans",
+        feature = "available_rate_plans",
+        feature = "certificates",
+        feature = "cfd_tunnel",
+        feature = "client_certificates",
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "custom_ns",
+        feature = "custom_pages",
+        feature = "d1",
+        feature = "devices",
+        feature = "dex",
+        feature = "diagnostics",
+        feature = "dlp",
+        feature = "dns_firewall",
+        feature = "dns_records",
+        feature = "email",
+        feature = "filters",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "healthchecks",
+        feature = "iam",
+        feature = "intel",
+        feature = "keyless_certificates",
+        feature = "load_balancers",
+        feature = "members",
+        feature = "mnm",
+        feature = "mtls_certificates",
+        feature = "origin_tls_client_auth",
+        feature = "pcaps",
+        feature = "queues",
+        feature = "rate_limits",
+        feature = "registrar",
+        feature = "roles",
+        feature = "secondary_dns",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
+        feature = "subscriptions",
+        feature = "teamnet",
+        feature = "tunnels",
+        feature = "user",
+        feature = "waiting_rooms",
+        feature = "warp_connector",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type ZonesResultInfo = IamResultInfo;
 #[cfg(feature = "settings")]
 /// Rocket Loader is a general-purpose asynchronous JavaScript optimisation that prioritises rendering your content while loading your site's Javascript asynchronously. Turning on Rocket Loader will immediately improve a web page's rendering time sometimes measured as Time to First Paint (TTFP), and also the `window.onload` time (assuming there is JavaScript on the page). This can have a positive impact on your Google search ranking. When turned on, Rocket Loader will automatically defer the loading of all Javascript referenced in your HTML, with no configuration required. Refer to [Understanding Rocket Loader](https://support.cloudflare.com/hc/articles/200168056) for more information.
 ///
@@ -39885,19 +43249,19 @@ pub struct ZonesRocketLoaderInput {
     /// Value of the zone setting.
     pub value: ZonesRocketLoaderValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesRocketLoaderValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesRocketLoaderValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesRocketLoaderValue = ArgoConfigValue;
 #[cfg(feature = "pagerules")]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -39960,13 +43324,23 @@ pub enum ZonesRouteValueType {
 crate::runtime::string_enum!(
     open ZonesRouteValueType { Temporary = "temporary", Permanent = "permanent" }
 );
-#[cfg(feature = "pagerules")]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZonesSchemasApiResponseSingleIdResult {
-    /// Identifier
-    pub id: String,
-}
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
+/// The same shape as [`crate::types::FirewallApiResponseSingleIdResult`], which the document defines again here.
+pub type ZonesSchemasApiResponseSingleIdResult = FirewallApiResponseSingleIdResult;
 #[cfg(feature = "settings")]
 /// [Automatic Platform Optimization for WordPress](https://developers.cloudflare.com/automatic-platform-optimization/) serves your WordPress site from Cloudflare's edge network and caches third-party fonts.
 ///
@@ -40128,30 +43502,11 @@ pub struct ZonesSecurityLevelInput {
     /// Value of the zone setting.
     pub value: ZonesSecurityLevelValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(any(feature = "rulesets", feature = "settings"))]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesSecurityLevelValue {
-    /// `off`
-    Off,
-    /// `essentially_off`
-    EssentiallyOff,
-    /// `low`
-    Low,
-    /// `medium`
-    Medium,
-    /// `high`
-    High,
-    /// `under_attack`
-    UnderAttack,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesSecurityLevelValue { Off = "off", EssentiallyOff = "essentially_off", Low =
-    "low", Medium = "medium", High = "high", UnderAttack = "under_attack" }
-);
+///
+/// The same shape as [`crate::types::RulesetsSetConfigRuleActionParametersSecurityLevel`], which the document defines again here.
+pub type ZonesSecurityLevelValue = RulesetsSetConfigRuleActionParametersSecurityLevel;
 #[cfg(feature = "settings")]
 /// If there is sensitive content on your website that you want visible to real visitors, but that you want to hide from suspicious visitors, all you have to do is wrap the content with Cloudflare SSE tags. Wrap any content that you want to be excluded from suspicious visitors in the following SSE tags: <!--sse--><!--/sse-->. For example: <!--sse-->  Bad visitors won't see my phone number, 555-555-5555 <!--/sse-->. Note: SSE only will work with HTML. If you have HTML minification enabled, you won't see the SSE tags in your HTML source when it's served through Cloudflare. SSE will still function in this case, as Cloudflare's HTML minification and SSE functionality occur on-the-fly as the resource moves through our network to the visitor's computer. (https://support.cloudflare.com/hc/en-us/articles/200170036).
 ///
@@ -40197,1881 +43552,25 @@ pub struct ZonesServerSideExcludeInput {
     /// Value of the zone setting.
     pub value: ZonesServerSideExcludeValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesServerSideExcludeValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesServerSideExcludeValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesServerSideExcludeValue { On = "on", Off = "off" }
-);
+/// The same shape as [`crate::types::ZonesZoneSettingsResponseCollectionResultItem`], which the document defines again here.
+pub type ZonesSetting = ZonesZoneSettingsResponseCollectionResultItem;
 #[cfg(feature = "settings")]
-/// One of 55 shapes. Decided by `id`; a value this version does not know is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ZonesSetting {
-    /// `id`: `0rtt`.
-    ///
-    /// 0-RTT session resumption enabled for this zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    Zones0rtt(Zones0rtt),
-    /// `id`: `advanced_ddos`.
-    ///
-    /// Advanced protection from Distributed Denial of Service (DDoS) attacks on your website. This is an uneditable value that is 'on' in the case of Business and Enterprise zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesAdvancedDdos(ZonesAdvancedDdos),
-    /// `id`: `always_online`.
-    ///
-    /// When enabled, Cloudflare serves limited copies of web pages available from the [Internet Archive's Wayback Machine](https://archive.org/web/) if your server is offline. Refer to [Always Online](https://developers.cloudflare.com/cache/about/always-online) for more information.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesAlwaysOnline(ZonesAlwaysOnline),
-    /// `id`: `always_use_https`.
-    ///
-    /// Reply to all requests for URLs that use "http" with a 301 redirect to the equivalent "https" URL. If you only want to redirect for a subset of requests, consider creating an "Always use HTTPS" page rule.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesAlwaysUseHttps(ZonesAlwaysUseHttps),
-    /// `id`: `automatic_https_rewrites`.
-    ///
-    /// Enable the Automatic HTTPS Rewrites feature for this zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesAutomaticHttpsRewrites(ZonesAutomaticHttpsRewrites),
-    /// `id`: `brotli`.
-    ///
-    /// When the client requesting an asset supports the Brotli compression algorithm, Cloudflare will serve a Brotli compressed version of the asset.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesBrotli(ZonesBrotli),
-    /// `id`: `browser_cache_ttl`.
-    ///
-    /// Browser Cache TTL (in seconds) specifies how long Cloudflare-cached resources will remain on your visitors' computers. Cloudflare will honor any larger times specified by your server. (https://support.cloudflare.com/hc/en-us/articles/200168276).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesBrowserCacheTtl(ZonesBrowserCacheTtl),
-    /// `id`: `browser_check`.
-    ///
-    /// Browser Integrity Check is similar to Bad Behavior and looks for common HTTP headers abused most commonly by spammers and denies access to your page.  It will also challenge visitors that do not have a user agent or a non standard user agent (also commonly used by abuse bots, crawlers or visitors). (https://support.cloudflare.com/hc/en-us/articles/200170086).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesBrowserCheck(ZonesBrowserCheck),
-    /// `id`: `cache_level`.
-    ///
-    /// Cache Level functions based off the setting level. The basic setting will cache most static resources (i.e., css, images, and JavaScript). The simplified setting will ignore the query string when delivering a cached resource. The aggressive setting will cache all static resources, including ones with a query string. (https://support.cloudflare.com/hc/en-us/articles/200168256).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesCacheLevel(ZonesCacheLevel),
-    /// `id`: `challenge_ttl`.
-    ///
-    /// Specify how long a visitor is allowed access to your site after successfully completing a challenge (such as a CAPTCHA). After the TTL has expired the visitor will have to complete a new challenge. We recommend a 15 - 45 minute setting and will attempt to honor any setting above 45 minutes. (https://support.cloudflare.com/hc/en-us/articles/200170136).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesChallengeTtl(ZonesChallengeTtl),
-    /// `id`: `ciphers`.
-    ///
-    /// An allowlist of ciphers for TLS termination. These ciphers must be in the BoringSSL format.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesCiphers(ZonesCiphers),
-    /// `id`: `cname_flattening`.
-    ///
-    /// Whether or not cname flattening is on.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesCnameFlattening(ZonesCnameFlattening),
-    /// `id`: `development_mode`.
-    ///
-    /// Development Mode temporarily allows you to enter development mode for your websites if you need to make changes to your site. This will bypass Cloudflare's accelerated cache and slow down your site, but is useful if you are making changes to cacheable content (like images, css, or JavaScript) and would like to see those changes right away. Once entered, development mode will last for 3 hours and then automatically toggle off.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesDevelopmentMode(ZonesDevelopmentMode),
-    /// `id`: `early_hints`.
-    ///
-    /// When enabled, Cloudflare will attempt to speed up overall page loads by serving `103` responses with `Link` headers from the final response. Refer to [Early Hints](https://developers.cloudflare.com/cache/about/early-hints) for more information.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesEarlyHints(ZonesEarlyHints),
-    /// `id`: `edge_cache_ttl`.
-    ///
-    /// Time (in seconds) that a resource will be ensured to remain on Cloudflare's cache servers.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesEdgeCacheTtl(ZonesEdgeCacheTtl),
-    /// `id`: `email_obfuscation`.
-    ///
-    /// Encrypt email adresses on your web page from bots, while keeping them visible to humans. (https://support.cloudflare.com/hc/en-us/articles/200170016).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesEmailObfuscation(ZonesEmailObfuscation),
-    /// `id`: `h2_prioritization`.
-    ///
-    /// HTTP/2 Edge Prioritization optimises the delivery of resources served through HTTP/2 to improve page load performance. It also supports fine control of content delivery when used in conjunction with Workers.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesH2Prioritization(ZonesH2Prioritization),
-    /// `id`: `hotlink_protection`.
-    ///
-    /// When enabled, the Hotlink Protection option ensures that other sites cannot suck up your bandwidth by building pages that use images hosted on your site. Anytime a request for an image on your site hits Cloudflare, we check to ensure that it's not another site requesting them. People will still be able to download and view images from your page, but other sites won't be able to steal them for use on their own pages. (https://support.cloudflare.com/hc/en-us/articles/200170026).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesHotlinkProtection(ZonesHotlinkProtection),
-    /// `id`: `http2`.
-    ///
-    /// HTTP2 enabled for this zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesHttp2(ZonesHttp2),
-    /// `id`: `http3`.
-    ///
-    /// HTTP3 enabled for this zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesHttp3(ZonesHttp3),
-    /// `id`: `image_resizing`.
-    ///
-    /// Image Resizing provides on-demand resizing, conversion and optimisation for images served through Cloudflare's network. Refer to the [Image Resizing documentation](https://developers.cloudflare.com/images/) for more information.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesImageResizing(ZonesImageResizing),
-    /// `id`: `ip_geolocation`.
-    ///
-    /// Enable IP Geolocation to have Cloudflare geolocate visitors to your website and pass the country code to you. (https://support.cloudflare.com/hc/en-us/articles/200168236).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesIpGeolocation(ZonesIpGeolocation),
-    /// `id`: `ipv6`.
-    ///
-    /// Enable IPv6 on all subdomains that are Cloudflare enabled.  (https://support.cloudflare.com/hc/en-us/articles/200168586).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesIpv6(ZonesIpv6),
-    /// `id`: `max_upload`.
-    ///
-    /// Maximum size of an allowable upload.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesMaxUpload(ZonesMaxUpload),
-    /// `id`: `min_tls_version`.
-    ///
-    /// Only accepts HTTPS requests that use at least the TLS protocol version specified. For example, if TLS 1.1 is selected, TLS 1.0 connections will be rejected, while 1.1, 1.2, and 1.3 (if enabled) will be permitted.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesMinTlsVersion(ZonesMinTlsVersion),
-    /// `id`: `minify`.
-    ///
-    /// Automatically minify certain assets for your website. Refer to [Using Cloudflare Auto Minify](https://support.cloudflare.com/hc/en-us/articles/200168196) for more information.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesMinify(ZonesMinify),
-    /// `id`: `mirage`.
-    ///
-    /// Automatically optimize image loading for website visitors on mobile
-    /// devices. Refer to [our blog post](http://blog.cloudflare.com/mirage2-solving-mobile-speed)
-    /// for more information.
-    ///
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesMirage(ZonesMirage),
-    /// `id`: `mobile_redirect`.
-    ///
-    /// Deprecated: Use Single Redirects instead https://developers.cloudflare.com/rules/url-forwarding/single-redirects/examples/#perform-mobile-redirects.
-    /// Automatically redirect visitors on mobile devices to a mobile-optimized subdomain.
-    ///
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesMobileRedirect(ZonesMobileRedirect),
-    /// `id`: `nel`.
-    ///
-    /// Enable Network Error Logging reporting on your zone. (Beta)
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesNel(ZonesNel),
-    /// `id`: `opportunistic_encryption`.
-    ///
-    /// Enables the Opportunistic Encryption feature for a zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesOpportunisticEncryption(ZonesOpportunisticEncryption),
-    /// `id`: `opportunistic_onion`.
-    ///
-    /// Add an Alt-Svc header to all legitimate requests from Tor, allowing the connection to use our onion services instead of exit nodes.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesOpportunisticOnion(ZonesOpportunisticOnion),
-    /// `id`: `orange_to_orange`.
-    ///
-    /// Orange to Orange (O2O) allows zones on Cloudflare to CNAME to other zones also on Cloudflare.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesOrangeToOrange(ZonesOrangeToOrange),
-    /// `id`: `origin_error_page_pass_thru`.
-    ///
-    /// Cloudflare will proxy customer error pages on any 502,504 errors on origin server instead of showing a default Cloudflare error page. This does not apply to 522 errors and is limited to Enterprise Zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesOriginErrorPagePassThru(ZonesOriginErrorPagePassThru),
-    /// `id`: `polish`.
-    ///
-    /// Removes metadata and compresses your images for faster page load times. Basic (Lossless): Reduce the size of PNG, JPEG, and GIF files - no impact on visual quality. Basic + JPEG (Lossy): Further reduce the size of JPEG files for faster image loading. Larger JPEGs are converted to progressive images, loading a lower-resolution image first and ending in a higher-resolution version. Not recommended for hi-res photography sites.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesPolish(ZonesPolish),
-    /// `id`: `prefetch_preload`.
-    ///
-    /// Cloudflare will prefetch any URLs that are included in the response headers. This is limited to Enterprise Zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesPrefetchPreload(ZonesPrefetchPreload),
-    /// `id`: `proxy_read_timeout`.
-    ///
-    /// Maximum time between two read operations from origin.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesProxyReadTimeout(ZonesProxyReadTimeout),
-    /// `id`: `pseudo_ipv4`.
-    ///
-    /// The value set for the Pseudo IPv4 setting.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesPseudoIpv4(ZonesPseudoIpv4),
-    /// `id`: `replace_insecure_js`.
-    ///
-    /// Automatically replace insecure JavaScript libraries with safer and faster alternatives provided under cdnjs and powered by Cloudflare. Currently supports the following libraries: Polyfill under polyfill.io.
-    ///
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesReplaceInsecureJs(ZonesReplaceInsecureJs),
-    /// `id`: `response_buffering`.
-    ///
-    /// Enables or disables buffering of responses from the proxied server. Cloudflare may buffer the whole payload to deliver it at once to the client versus allowing it to be delivered in chunks. By default, the proxied server streams directly and is not buffered by Cloudflare. This is limited to Enterprise Zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesResponseBuffering(ZonesResponseBuffering),
-    /// `id`: `rocket_loader`.
-    ///
-    /// Rocket Loader is a general-purpose asynchronous JavaScript optimisation that prioritises rendering your content while loading your site's Javascript asynchronously. Turning on Rocket Loader will immediately improve a web page's rendering time sometimes measured as Time to First Paint (TTFP), and also the `window.onload` time (assuming there is JavaScript on the page). This can have a positive impact on your Google search ranking. When turned on, Rocket Loader will automatically defer the loading of all Javascript referenced in your HTML, with no configuration required. Refer to [Understanding Rocket Loader](https://support.cloudflare.com/hc/articles/200168056) for more information.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesRocketLoader(ZonesRocketLoader),
-    /// `id`: `automatic_platform_optimization`.
-    ///
-    /// [Automatic Platform Optimization for WordPress](https://developers.cloudflare.com/automatic-platform-optimization/) serves your WordPress site from Cloudflare's edge network and caches third-party fonts.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSchemasAutomaticPlatformOptimization(ZonesSchemasAutomaticPlatformOptimization),
-    /// `id`: `security_header`.
-    ///
-    /// Cloudflare security header for a zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSecurityHeader(ZonesSecurityHeader),
-    /// `id`: `security_level`.
-    ///
-    /// Choose the appropriate security profile for your website, which will automatically adjust each of the security settings. If you choose to customize an individual security setting, the profile will become Custom. (https://support.cloudflare.com/hc/en-us/articles/200170056).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSecurityLevel(ZonesSecurityLevel),
-    /// `id`: `server_side_exclude`.
-    ///
-    /// If there is sensitive content on your website that you want visible to real visitors, but that you want to hide from suspicious visitors, all you have to do is wrap the content with Cloudflare SSE tags. Wrap any content that you want to be excluded from suspicious visitors in the following SSE tags: <!--sse--><!--/sse-->. For example: <!--sse-->  Bad visitors won't see my phone number, 555-555-5555 <!--/sse-->. Note: SSE only will work with HTML. If you have HTML minification enabled, you won't see the SSE tags in your HTML source when it's served through Cloudflare. SSE will still function in this case, as Cloudflare's HTML minification and SSE functionality occur on-the-fly as the resource moves through our network to the visitor's computer. (https://support.cloudflare.com/hc/en-us/articles/200170036).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesServerSideExclude(ZonesServerSideExclude),
-    /// `id`: `sha1_support`.
-    ///
-    /// Allow SHA1 support.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSha1Support(ZonesSha1Support),
-    /// `id`: `sort_query_string_for_cache`.
-    ///
-    /// Cloudflare will treat files with the same query strings as the same file in cache, regardless of the order of the query strings. This is limited to Enterprise Zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSortQueryStringForCache(ZonesSortQueryStringForCache),
-    /// `id`: `ssl`.
-    ///
-    /// SSL encrypts your visitor's connection and safeguards credit card numbers and other personal data to and from your website. SSL can take up to 5 minutes to fully activate. Requires Cloudflare active on your root domain or www domain. Off: no SSL between the visitor and Cloudflare, and no SSL between Cloudflare and your web server  (all HTTP traffic). Flexible: SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, but no SSL between Cloudflare and your web server. You don't need to have an SSL cert on your web server, but your vistors will still see the site as being HTTPS enabled. Full:  SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have your own SSL cert or self-signed cert at the very least. Full (Strict): SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have a valid SSL certificate installed on your web server. This certificate must be signed by a certificate authority, have an expiration date in the future, and respond for the request domain name (hostname). (https://support.cloudflare.com/hc/en-us/articles/200170416).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSsl(ZonesSsl),
-    /// `id`: `ssl_recommender`.
-    ///
-    /// Enrollment in the SSL/TLS Recommender service which tries to detect and recommend (by sending periodic emails) the most secure SSL/TLS setting your origin servers support.
-    ZonesSslRecommender(ZonesSslRecommender),
-    /// `id`: `tls_1_2_only`.
-    ///
-    /// Only allows TLS1.2.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesTls12Only(ZonesTls12Only),
-    /// `id`: `tls_1_3`.
-    ///
-    /// Enables Crypto TLS 1.3 feature for a zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesTls13(ZonesTls13),
-    /// `id`: `tls_client_auth`.
-    ///
-    /// TLS Client Auth requires Cloudflare to connect to your origin server using a client certificate (Enterprise Only).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesTlsClientAuth(ZonesTlsClientAuth),
-    /// `id`: `true_client_ip_header`.
-    ///
-    /// Allows customer to continue to use True Client IP (Akamai feature) in the headers we send to the origin. This is limited to Enterprise Zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesTrueClientIpHeader(ZonesTrueClientIpHeader),
-    /// `id`: `waf`.
-    ///
-    /// The WAF examines HTTP requests to your website.  It inspects both GET and POST requests and applies rules to help filter out illegitimate traffic from legitimate website visitors. The Cloudflare WAF inspects website addresses or URLs to detect anything out of the ordinary. If the Cloudflare WAF determines suspicious user behavior, then the WAF will 'challenge' the web visitor with a page that asks them to submit a CAPTCHA successfully  to continue their action. If the challenge is failed, the action will be stopped. What this means is that Cloudflare's WAF will block any traffic identified as illegitimate before it reaches your origin web server. (https://support.cloudflare.com/hc/en-us/articles/200172016).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesWaf(ZonesWaf),
-    /// `id`: `webp`.
-    ///
-    /// When the client requesting the image supports the WebP image codec, and WebP offers a performance advantage over the original image format, Cloudflare will serve a WebP version of the original image.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesWebp(ZonesWebp),
-    /// `id`: `websockets`.
-    ///
-    /// WebSockets are open connections sustained between the client and the origin server. Inside a WebSockets connection, the client and the origin can pass data back and forth without having to reestablish sessions. This makes exchanging data within a WebSockets connection fast. WebSockets are often used for real-time applications such as live chat and gaming. For more information refer to [Can I use Cloudflare with Websockets](https://support.cloudflare.com/hc/en-us/articles/200169466-Can-I-use-Cloudflare-with-WebSockets-).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesWebsockets(ZonesWebsockets),
-    /// A `id` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "settings")]
-impl<'de> ::serde::Deserialize<'de> for ZonesSetting {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        match crate::runtime::raw_union_tag(&raw, "id").as_deref() {
-            Some("0rtt") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "Zones0rtt")
-                    .map(Self::Zones0rtt)
-            }
-            Some("advanced_ddos") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesAdvancedDdos",
-                    )
-                    .map(Self::ZonesAdvancedDdos)
-            }
-            Some("always_online") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesAlwaysOnline",
-                    )
-                    .map(Self::ZonesAlwaysOnline)
-            }
-            Some("always_use_https") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesAlwaysUseHttps",
-                    )
-                    .map(Self::ZonesAlwaysUseHttps)
-            }
-            Some("automatic_https_rewrites") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesAutomaticHttpsRewrites",
-                    )
-                    .map(Self::ZonesAutomaticHttpsRewrites)
-            }
-            Some("brotli") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesBrotli")
-                    .map(Self::ZonesBrotli)
-            }
-            Some("browser_cache_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesBrowserCacheTtl",
-                    )
-                    .map(Self::ZonesBrowserCacheTtl)
-            }
-            Some("browser_check") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesBrowserCheck",
-                    )
-                    .map(Self::ZonesBrowserCheck)
-            }
-            Some("cache_level") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesCacheLevel",
-                    )
-                    .map(Self::ZonesCacheLevel)
-            }
-            Some("challenge_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesChallengeTtl",
-                    )
-                    .map(Self::ZonesChallengeTtl)
-            }
-            Some("ciphers") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesCiphers")
-                    .map(Self::ZonesCiphers)
-            }
-            Some("cname_flattening") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesCnameFlattening",
-                    )
-                    .map(Self::ZonesCnameFlattening)
-            }
-            Some("development_mode") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesDevelopmentMode",
-                    )
-                    .map(Self::ZonesDevelopmentMode)
-            }
-            Some("early_hints") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesEarlyHints",
-                    )
-                    .map(Self::ZonesEarlyHints)
-            }
-            Some("edge_cache_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesEdgeCacheTtl",
-                    )
-                    .map(Self::ZonesEdgeCacheTtl)
-            }
-            Some("email_obfuscation") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesEmailObfuscation",
-                    )
-                    .map(Self::ZonesEmailObfuscation)
-            }
-            Some("h2_prioritization") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesH2Prioritization",
-                    )
-                    .map(Self::ZonesH2Prioritization)
-            }
-            Some("hotlink_protection") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesHotlinkProtection",
-                    )
-                    .map(Self::ZonesHotlinkProtection)
-            }
-            Some("http2") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesHttp2")
-                    .map(Self::ZonesHttp2)
-            }
-            Some("http3") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesHttp3")
-                    .map(Self::ZonesHttp3)
-            }
-            Some("image_resizing") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesImageResizing",
-                    )
-                    .map(Self::ZonesImageResizing)
-            }
-            Some("ip_geolocation") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesIpGeolocation",
-                    )
-                    .map(Self::ZonesIpGeolocation)
-            }
-            Some("ipv6") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesIpv6")
-                    .map(Self::ZonesIpv6)
-            }
-            Some("max_upload") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesMaxUpload",
-                    )
-                    .map(Self::ZonesMaxUpload)
-            }
-            Some("min_tls_version") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesMinTlsVersion",
-                    )
-                    .map(Self::ZonesMinTlsVersion)
-            }
-            Some("minify") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesMinify")
-                    .map(Self::ZonesMinify)
-            }
-            Some("mirage") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesMirage")
-                    .map(Self::ZonesMirage)
-            }
-            Some("mobile_redirect") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesMobileRedirect",
-                    )
-                    .map(Self::ZonesMobileRedirect)
-            }
-            Some("nel") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesNel")
-                    .map(Self::ZonesNel)
-            }
-            Some("opportunistic_encryption") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesOpportunisticEncryption",
-                    )
-                    .map(Self::ZonesOpportunisticEncryption)
-            }
-            Some("opportunistic_onion") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesOpportunisticOnion",
-                    )
-                    .map(Self::ZonesOpportunisticOnion)
-            }
-            Some("orange_to_orange") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesOrangeToOrange",
-                    )
-                    .map(Self::ZonesOrangeToOrange)
-            }
-            Some("origin_error_page_pass_thru") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesOriginErrorPagePassThru",
-                    )
-                    .map(Self::ZonesOriginErrorPagePassThru)
-            }
-            Some("polish") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesPolish")
-                    .map(Self::ZonesPolish)
-            }
-            Some("prefetch_preload") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesPrefetchPreload",
-                    )
-                    .map(Self::ZonesPrefetchPreload)
-            }
-            Some("proxy_read_timeout") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesProxyReadTimeout",
-                    )
-                    .map(Self::ZonesProxyReadTimeout)
-            }
-            Some("pseudo_ipv4") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesPseudoIpv4",
-                    )
-                    .map(Self::ZonesPseudoIpv4)
-            }
-            Some("replace_insecure_js") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesReplaceInsecureJs",
-                    )
-                    .map(Self::ZonesReplaceInsecureJs)
-            }
-            Some("response_buffering") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesResponseBuffering",
-                    )
-                    .map(Self::ZonesResponseBuffering)
-            }
-            Some("rocket_loader") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesRocketLoader",
-                    )
-                    .map(Self::ZonesRocketLoader)
-            }
-            Some("automatic_platform_optimization") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesSchemasAutomaticPlatformOptimization",
-                    )
-                    .map(Self::ZonesSchemasAutomaticPlatformOptimization)
-            }
-            Some("security_header") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesSecurityHeader",
-                    )
-                    .map(Self::ZonesSecurityHeader)
-            }
-            Some("security_level") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesSecurityLevel",
-                    )
-                    .map(Self::ZonesSecurityLevel)
-            }
-            Some("server_side_exclude") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesServerSideExclude",
-                    )
-                    .map(Self::ZonesServerSideExclude)
-            }
-            Some("sha1_support") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesSha1Support",
-                    )
-                    .map(Self::ZonesSha1Support)
-            }
-            Some("sort_query_string_for_cache") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesSortQueryStringForCache",
-                    )
-                    .map(Self::ZonesSortQueryStringForCache)
-            }
-            Some("ssl") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesSsl")
-                    .map(Self::ZonesSsl)
-            }
-            Some("ssl_recommender") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesSslRecommender",
-                    )
-                    .map(Self::ZonesSslRecommender)
-            }
-            Some("tls_1_2_only") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesTls12Only",
-                    )
-                    .map(Self::ZonesTls12Only)
-            }
-            Some("tls_1_3") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesTls13")
-                    .map(Self::ZonesTls13)
-            }
-            Some("tls_client_auth") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesTlsClientAuth",
-                    )
-                    .map(Self::ZonesTlsClientAuth)
-            }
-            Some("true_client_ip_header") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesTrueClientIpHeader",
-                    )
-                    .map(Self::ZonesTrueClientIpHeader)
-            }
-            Some("waf") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesWaf")
-                    .map(Self::ZonesWaf)
-            }
-            Some("webp") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesSetting", "ZonesWebp")
-                    .map(Self::ZonesWebp)
-            }
-            Some("websockets") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSetting",
-                        "ZonesWebsockets",
-                    )
-                    .map(Self::ZonesWebsockets)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-#[cfg(feature = "settings")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for ZonesSetting {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Zones0rtt(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesAdvancedDdos(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesAlwaysOnline(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesAlwaysUseHttps(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesAutomaticHttpsRewrites(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesBrotli(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesBrowserCacheTtl(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesBrowserCheck(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesCacheLevel(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesChallengeTtl(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesCiphers(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesCnameFlattening(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesDevelopmentMode(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesEarlyHints(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesEdgeCacheTtl(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesEmailObfuscation(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesH2Prioritization(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesHotlinkProtection(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesHttp2(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesHttp3(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesImageResizing(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesIpGeolocation(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesIpv6(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesMaxUpload(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesMinTlsVersion(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesMinify(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesMirage(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesMobileRedirect(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesNel(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesOpportunisticEncryption(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesOpportunisticOnion(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesOrangeToOrange(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesOriginErrorPagePassThru(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesPolish(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesPrefetchPreload(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesProxyReadTimeout(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesPseudoIpv4(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesReplaceInsecureJs(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesResponseBuffering(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesRocketLoader(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSchemasAutomaticPlatformOptimization(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSecurityHeader(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSecurityLevel(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesServerSideExclude(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSha1Support(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSortQueryStringForCache(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSsl(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesSslRecommender(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesTls12Only(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesTls13(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesTlsClientAuth(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesTrueClientIpHeader(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesWaf(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesWebp(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::ZonesWebsockets(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[cfg(feature = "settings")]
-/// One of 55 shapes. Decided by `id`; a value this version does not know is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ZonesSettingInput {
-    /// `id`: `0rtt`.
-    ///
-    /// 0-RTT session resumption enabled for this zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    Zones0rttInput(Zones0rttInput),
-    /// `id`: `advanced_ddos`.
-    ///
-    /// Advanced protection from Distributed Denial of Service (DDoS) attacks on your website. This is an uneditable value that is 'on' in the case of Business and Enterprise zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesAdvancedDdosInput(ZonesAdvancedDdosInput),
-    /// `id`: `always_online`.
-    ///
-    /// When enabled, Cloudflare serves limited copies of web pages available from the [Internet Archive's Wayback Machine](https://archive.org/web/) if your server is offline. Refer to [Always Online](https://developers.cloudflare.com/cache/about/always-online) for more information.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesAlwaysOnlineInput(ZonesAlwaysOnlineInput),
-    /// `id`: `always_use_https`.
-    ///
-    /// Reply to all requests for URLs that use "http" with a 301 redirect to the equivalent "https" URL. If you only want to redirect for a subset of requests, consider creating an "Always use HTTPS" page rule.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesAlwaysUseHttpsInput(ZonesAlwaysUseHttpsInput),
-    /// `id`: `automatic_https_rewrites`.
-    ///
-    /// Enable the Automatic HTTPS Rewrites feature for this zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesAutomaticHttpsRewritesInput(ZonesAutomaticHttpsRewritesInput),
-    /// `id`: `brotli`.
-    ///
-    /// When the client requesting an asset supports the Brotli compression algorithm, Cloudflare will serve a Brotli compressed version of the asset.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesBrotliInput(ZonesBrotliInput),
-    /// `id`: `browser_cache_ttl`.
-    ///
-    /// Browser Cache TTL (in seconds) specifies how long Cloudflare-cached resources will remain on your visitors' computers. Cloudflare will honor any larger times specified by your server. (https://support.cloudflare.com/hc/en-us/articles/200168276).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesBrowserCacheTtlInput(ZonesBrowserCacheTtlInput),
-    /// `id`: `browser_check`.
-    ///
-    /// Browser Integrity Check is similar to Bad Behavior and looks for common HTTP headers abused most commonly by spammers and denies access to your page.  It will also challenge visitors that do not have a user agent or a non standard user agent (also commonly used by abuse bots, crawlers or visitors). (https://support.cloudflare.com/hc/en-us/articles/200170086).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesBrowserCheckInput(ZonesBrowserCheckInput),
-    /// `id`: `cache_level`.
-    ///
-    /// Cache Level functions based off the setting level. The basic setting will cache most static resources (i.e., css, images, and JavaScript). The simplified setting will ignore the query string when delivering a cached resource. The aggressive setting will cache all static resources, including ones with a query string. (https://support.cloudflare.com/hc/en-us/articles/200168256).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesCacheLevelInput(ZonesCacheLevelInput),
-    /// `id`: `challenge_ttl`.
-    ///
-    /// Specify how long a visitor is allowed access to your site after successfully completing a challenge (such as a CAPTCHA). After the TTL has expired the visitor will have to complete a new challenge. We recommend a 15 - 45 minute setting and will attempt to honor any setting above 45 minutes. (https://support.cloudflare.com/hc/en-us/articles/200170136).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesChallengeTtlInput(ZonesChallengeTtlInput),
-    /// `id`: `ciphers`.
-    ///
-    /// An allowlist of ciphers for TLS termination. These ciphers must be in the BoringSSL format.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesCiphersInput(ZonesCiphersInput),
-    /// `id`: `cname_flattening`.
-    ///
-    /// Whether or not cname flattening is on.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesCnameFlatteningInput(ZonesCnameFlatteningInput),
-    /// `id`: `development_mode`.
-    ///
-    /// Development Mode temporarily allows you to enter development mode for your websites if you need to make changes to your site. This will bypass Cloudflare's accelerated cache and slow down your site, but is useful if you are making changes to cacheable content (like images, css, or JavaScript) and would like to see those changes right away. Once entered, development mode will last for 3 hours and then automatically toggle off.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesDevelopmentModeInput(ZonesDevelopmentModeInput),
-    /// `id`: `early_hints`.
-    ///
-    /// When enabled, Cloudflare will attempt to speed up overall page loads by serving `103` responses with `Link` headers from the final response. Refer to [Early Hints](https://developers.cloudflare.com/cache/about/early-hints) for more information.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesEarlyHintsInput(ZonesEarlyHintsInput),
-    /// `id`: `edge_cache_ttl`.
-    ///
-    /// Time (in seconds) that a resource will be ensured to remain on Cloudflare's cache servers.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesEdgeCacheTtlInput(ZonesEdgeCacheTtlInput),
-    /// `id`: `email_obfuscation`.
-    ///
-    /// Encrypt email adresses on your web page from bots, while keeping them visible to humans. (https://support.cloudflare.com/hc/en-us/articles/200170016).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesEmailObfuscationInput(ZonesEmailObfuscationInput),
-    /// `id`: `h2_prioritization`.
-    ///
-    /// HTTP/2 Edge Prioritization optimises the delivery of resources served through HTTP/2 to improve page load performance. It also supports fine control of content delivery when used in conjunction with Workers.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesH2PrioritizationInput(ZonesH2PrioritizationInput),
-    /// `id`: `hotlink_protection`.
-    ///
-    /// When enabled, the Hotlink Protection option ensures that other sites cannot suck up your bandwidth by building pages that use images hosted on your site. Anytime a request for an image on your site hits Cloudflare, we check to ensure that it's not another site requesting them. People will still be able to download and view images from your page, but other sites won't be able to steal them for use on their own pages. (https://support.cloudflare.com/hc/en-us/articles/200170026).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesHotlinkProtectionInput(ZonesHotlinkProtectionInput),
-    /// `id`: `http2`.
-    ///
-    /// HTTP2 enabled for this zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesHttp2Input(ZonesHttp2Input),
-    /// `id`: `http3`.
-    ///
-    /// HTTP3 enabled for this zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesHttp3Input(ZonesHttp3Input),
-    /// `id`: `image_resizing`.
-    ///
-    /// Image Resizing provides on-demand resizing, conversion and optimisation for images served through Cloudflare's network. Refer to the [Image Resizing documentation](https://developers.cloudflare.com/images/) for more information.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesImageResizingInput(ZonesImageResizingInput),
-    /// `id`: `ip_geolocation`.
-    ///
-    /// Enable IP Geolocation to have Cloudflare geolocate visitors to your website and pass the country code to you. (https://support.cloudflare.com/hc/en-us/articles/200168236).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesIpGeolocationInput(ZonesIpGeolocationInput),
-    /// `id`: `ipv6`.
-    ///
-    /// Enable IPv6 on all subdomains that are Cloudflare enabled.  (https://support.cloudflare.com/hc/en-us/articles/200168586).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesIpv6Input(ZonesIpv6Input),
-    /// `id`: `max_upload`.
-    ///
-    /// Maximum size of an allowable upload.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesMaxUploadInput(ZonesMaxUploadInput),
-    /// `id`: `min_tls_version`.
-    ///
-    /// Only accepts HTTPS requests that use at least the TLS protocol version specified. For example, if TLS 1.1 is selected, TLS 1.0 connections will be rejected, while 1.1, 1.2, and 1.3 (if enabled) will be permitted.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesMinTlsVersionInput(ZonesMinTlsVersionInput),
-    /// `id`: `minify`.
-    ///
-    /// Automatically minify certain assets for your website. Refer to [Using Cloudflare Auto Minify](https://support.cloudflare.com/hc/en-us/articles/200168196) for more information.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesMinifyInput(ZonesMinifyInput),
-    /// `id`: `mirage`.
-    ///
-    /// Automatically optimize image loading for website visitors on mobile
-    /// devices. Refer to [our blog post](http://blog.cloudflare.com/mirage2-solving-mobile-speed)
-    /// for more information.
-    ///
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesMirageInput(ZonesMirageInput),
-    /// `id`: `mobile_redirect`.
-    ///
-    /// Deprecated: Use Single Redirects instead https://developers.cloudflare.com/rules/url-forwarding/single-redirects/examples/#perform-mobile-redirects.
-    /// Automatically redirect visitors on mobile devices to a mobile-optimized subdomain.
-    ///
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesMobileRedirectInput(ZonesMobileRedirectInput),
-    /// `id`: `nel`.
-    ///
-    /// Enable Network Error Logging reporting on your zone. (Beta)
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesNelInput(ZonesNelInput),
-    /// `id`: `opportunistic_encryption`.
-    ///
-    /// Enables the Opportunistic Encryption feature for a zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesOpportunisticEncryptionInput(ZonesOpportunisticEncryptionInput),
-    /// `id`: `opportunistic_onion`.
-    ///
-    /// Add an Alt-Svc header to all legitimate requests from Tor, allowing the connection to use our onion services instead of exit nodes.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesOpportunisticOnionInput(ZonesOpportunisticOnionInput),
-    /// `id`: `orange_to_orange`.
-    ///
-    /// Orange to Orange (O2O) allows zones on Cloudflare to CNAME to other zones also on Cloudflare.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesOrangeToOrangeInput(ZonesOrangeToOrangeInput),
-    /// `id`: `origin_error_page_pass_thru`.
-    ///
-    /// Cloudflare will proxy customer error pages on any 502,504 errors on origin server instead of showing a default Cloudflare error page. This does not apply to 522 errors and is limited to Enterprise Zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesOriginErrorPagePassThruInput(ZonesOriginErrorPagePassThruInput),
-    /// `id`: `polish`.
-    ///
-    /// Removes metadata and compresses your images for faster page load times. Basic (Lossless): Reduce the size of PNG, JPEG, and GIF files - no impact on visual quality. Basic + JPEG (Lossy): Further reduce the size of JPEG files for faster image loading. Larger JPEGs are converted to progressive images, loading a lower-resolution image first and ending in a higher-resolution version. Not recommended for hi-res photography sites.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesPolishInput(ZonesPolishInput),
-    /// `id`: `prefetch_preload`.
-    ///
-    /// Cloudflare will prefetch any URLs that are included in the response headers. This is limited to Enterprise Zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesPrefetchPreloadInput(ZonesPrefetchPreloadInput),
-    /// `id`: `proxy_read_timeout`.
-    ///
-    /// Maximum time between two read operations from origin.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesProxyReadTimeoutInput(ZonesProxyReadTimeoutInput),
-    /// `id`: `pseudo_ipv4`.
-    ///
-    /// The value set for the Pseudo IPv4 setting.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesPseudoIpv4Input(ZonesPseudoIpv4Input),
-    /// `id`: `replace_insecure_js`.
-    ///
-    /// Automatically replace insecure JavaScript libraries with safer and faster alternatives provided under cdnjs and powered by Cloudflare. Currently supports the following libraries: Polyfill under polyfill.io.
-    ///
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesReplaceInsecureJsInput(ZonesReplaceInsecureJsInput),
-    /// `id`: `response_buffering`.
-    ///
-    /// Enables or disables buffering of responses from the proxied server. Cloudflare may buffer the whole payload to deliver it at once to the client versus allowing it to be delivered in chunks. By default, the proxied server streams directly and is not buffered by Cloudflare. This is limited to Enterprise Zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesResponseBufferingInput(ZonesResponseBufferingInput),
-    /// `id`: `rocket_loader`.
-    ///
-    /// Rocket Loader is a general-purpose asynchronous JavaScript optimisation that prioritises rendering your content while loading your site's Javascript asynchronously. Turning on Rocket Loader will immediately improve a web page's rendering time sometimes measured as Time to First Paint (TTFP), and also the `window.onload` time (assuming there is JavaScript on the page). This can have a positive impact on your Google search ranking. When turned on, Rocket Loader will automatically defer the loading of all Javascript referenced in your HTML, with no configuration required. Refer to [Understanding Rocket Loader](https://support.cloudflare.com/hc/articles/200168056) for more information.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesRocketLoaderInput(ZonesRocketLoaderInput),
-    /// `id`: `automatic_platform_optimization`.
-    ///
-    /// [Automatic Platform Optimization for WordPress](https://developers.cloudflare.com/automatic-platform-optimization/) serves your WordPress site from Cloudflare's edge network and caches third-party fonts.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSchemasAutomaticPlatformOptimizationInput(
-        ZonesSchemasAutomaticPlatformOptimizationInput,
-    ),
-    /// `id`: `security_header`.
-    ///
-    /// Cloudflare security header for a zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSecurityHeaderInput(ZonesSecurityHeaderInput),
-    /// `id`: `security_level`.
-    ///
-    /// Choose the appropriate security profile for your website, which will automatically adjust each of the security settings. If you choose to customize an individual security setting, the profile will become Custom. (https://support.cloudflare.com/hc/en-us/articles/200170056).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSecurityLevelInput(ZonesSecurityLevelInput),
-    /// `id`: `server_side_exclude`.
-    ///
-    /// If there is sensitive content on your website that you want visible to real visitors, but that you want to hide from suspicious visitors, all you have to do is wrap the content with Cloudflare SSE tags. Wrap any content that you want to be excluded from suspicious visitors in the following SSE tags: <!--sse--><!--/sse-->. For example: <!--sse-->  Bad visitors won't see my phone number, 555-555-5555 <!--/sse-->. Note: SSE only will work with HTML. If you have HTML minification enabled, you won't see the SSE tags in your HTML source when it's served through Cloudflare. SSE will still function in this case, as Cloudflare's HTML minification and SSE functionality occur on-the-fly as the resource moves through our network to the visitor's computer. (https://support.cloudflare.com/hc/en-us/articles/200170036).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesServerSideExcludeInput(ZonesServerSideExcludeInput),
-    /// `id`: `sha1_support`.
-    ///
-    /// Allow SHA1 support.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSha1SupportInput(ZonesSha1SupportInput),
-    /// `id`: `sort_query_string_for_cache`.
-    ///
-    /// Cloudflare will treat files with the same query strings as the same file in cache, regardless of the order of the query strings. This is limited to Enterprise Zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSortQueryStringForCacheInput(ZonesSortQueryStringForCacheInput),
-    /// `id`: `ssl`.
-    ///
-    /// SSL encrypts your visitor's connection and safeguards credit card numbers and other personal data to and from your website. SSL can take up to 5 minutes to fully activate. Requires Cloudflare active on your root domain or www domain. Off: no SSL between the visitor and Cloudflare, and no SSL between Cloudflare and your web server  (all HTTP traffic). Flexible: SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, but no SSL between Cloudflare and your web server. You don't need to have an SSL cert on your web server, but your vistors will still see the site as being HTTPS enabled. Full:  SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have your own SSL cert or self-signed cert at the very least. Full (Strict): SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have a valid SSL certificate installed on your web server. This certificate must be signed by a certificate authority, have an expiration date in the future, and respond for the request domain name (hostname). (https://support.cloudflare.com/hc/en-us/articles/200170416).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesSslInput(ZonesSslInput),
-    /// `id`: `ssl_recommender`.
-    ///
-    /// Enrollment in the SSL/TLS Recommender service which tries to detect and recommend (by sending periodic emails) the most secure SSL/TLS setting your origin servers support.
-    ZonesSslRecommender(ZonesSslRecommender),
-    /// `id`: `tls_1_2_only`.
-    ///
-    /// Only allows TLS1.2.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesTls12OnlyInput(ZonesTls12OnlyInput),
-    /// `id`: `tls_1_3`.
-    ///
-    /// Enables Crypto TLS 1.3 feature for a zone.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesTls13Input(ZonesTls13Input),
-    /// `id`: `tls_client_auth`.
-    ///
-    /// TLS Client Auth requires Cloudflare to connect to your origin server using a client certificate (Enterprise Only).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesTlsClientAuthInput(ZonesTlsClientAuthInput),
-    /// `id`: `true_client_ip_header`.
-    ///
-    /// Allows customer to continue to use True Client IP (Akamai feature) in the headers we send to the origin. This is limited to Enterprise Zones.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesTrueClientIpHeaderInput(ZonesTrueClientIpHeaderInput),
-    /// `id`: `waf`.
-    ///
-    /// The WAF examines HTTP requests to your website.  It inspects both GET and POST requests and applies rules to help filter out illegitimate traffic from legitimate website visitors. The Cloudflare WAF inspects website addresses or URLs to detect anything out of the ordinary. If the Cloudflare WAF determines suspicious user behavior, then the WAF will 'challenge' the web visitor with a page that asks them to submit a CAPTCHA successfully  to continue their action. If the challenge is failed, the action will be stopped. What this means is that Cloudflare's WAF will block any traffic identified as illegitimate before it reaches your origin web server. (https://support.cloudflare.com/hc/en-us/articles/200172016).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesWafInput(ZonesWafInput),
-    /// `id`: `webp`.
-    ///
-    /// When the client requesting the image supports the WebP image codec, and WebP offers a performance advantage over the original image format, Cloudflare will serve a WebP version of the original image.
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesWebpInput(ZonesWebpInput),
-    /// `id`: `websockets`.
-    ///
-    /// WebSockets are open connections sustained between the client and the origin server. Inside a WebSockets connection, the client and the origin can pass data back and forth without having to reestablish sessions. This makes exchanging data within a WebSockets connection fast. WebSockets are often used for real-time applications such as live chat and gaming. For more information refer to [Can I use Cloudflare with Websockets](https://support.cloudflare.com/hc/en-us/articles/200169466-Can-I-use-Cloudflare-with-WebSockets-).
-    ///
-    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
-    ZonesWebsocketsInput(ZonesWebsocketsInput),
-    /// A `id` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "settings")]
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for ZonesSettingInput {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        match crate::runtime::raw_union_tag(&raw, "id").as_deref() {
-            Some("0rtt") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "Zones0rttInput",
-                    )
-                    .map(Self::Zones0rttInput)
-            }
-            Some("advanced_ddos") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesAdvancedDdosInput",
-                    )
-                    .map(Self::ZonesAdvancedDdosInput)
-            }
-            Some("always_online") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesAlwaysOnlineInput",
-                    )
-                    .map(Self::ZonesAlwaysOnlineInput)
-            }
-            Some("always_use_https") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesAlwaysUseHttpsInput",
-                    )
-                    .map(Self::ZonesAlwaysUseHttpsInput)
-            }
-            Some("automatic_https_rewrites") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesAutomaticHttpsRewritesInput",
-                    )
-                    .map(Self::ZonesAutomaticHttpsRewritesInput)
-            }
-            Some("brotli") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesBrotliInput",
-                    )
-                    .map(Self::ZonesBrotliInput)
-            }
-            Some("browser_cache_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesBrowserCacheTtlInput",
-                    )
-                    .map(Self::ZonesBrowserCacheTtlInput)
-            }
-            Some("browser_check") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesBrowserCheckInput",
-                    )
-                    .map(Self::ZonesBrowserCheckInput)
-            }
-            Some("cache_level") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesCacheLevelInput",
-                    )
-                    .map(Self::ZonesCacheLevelInput)
-            }
-            Some("challenge_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesChallengeTtlInput",
-                    )
-                    .map(Self::ZonesChallengeTtlInput)
-            }
-            Some("ciphers") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesCiphersInput",
-                    )
-                    .map(Self::ZonesCiphersInput)
-            }
-            Some("cname_flattening") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesCnameFlatteningInput",
-                    )
-                    .map(Self::ZonesCnameFlatteningInput)
-            }
-            Some("development_mode") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesDevelopmentModeInput",
-                    )
-                    .map(Self::ZonesDevelopmentModeInput)
-            }
-            Some("early_hints") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesEarlyHintsInput",
-                    )
-                    .map(Self::ZonesEarlyHintsInput)
-            }
-            Some("edge_cache_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesEdgeCacheTtlInput",
-                    )
-                    .map(Self::ZonesEdgeCacheTtlInput)
-            }
-            Some("email_obfuscation") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesEmailObfuscationInput",
-                    )
-                    .map(Self::ZonesEmailObfuscationInput)
-            }
-            Some("h2_prioritization") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesH2PrioritizationInput",
-                    )
-                    .map(Self::ZonesH2PrioritizationInput)
-            }
-            Some("hotlink_protection") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesHotlinkProtectionInput",
-                    )
-                    .map(Self::ZonesHotlinkProtectionInput)
-            }
-            Some("http2") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesHttp2Input",
-                    )
-                    .map(Self::ZonesHttp2Input)
-            }
-            Some("http3") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesHttp3Input",
-                    )
-                    .map(Self::ZonesHttp3Input)
-            }
-            Some("image_resizing") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesImageResizingInput",
-                    )
-                    .map(Self::ZonesImageResizingInput)
-            }
-            Some("ip_geolocation") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesIpGeolocationInput",
-                    )
-                    .map(Self::ZonesIpGeolocationInput)
-            }
-            Some("ipv6") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesIpv6Input",
-                    )
-                    .map(Self::ZonesIpv6Input)
-            }
-            Some("max_upload") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesMaxUploadInput",
-                    )
-                    .map(Self::ZonesMaxUploadInput)
-            }
-            Some("min_tls_version") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesMinTlsVersionInput",
-                    )
-                    .map(Self::ZonesMinTlsVersionInput)
-            }
-            Some("minify") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesMinifyInput",
-                    )
-                    .map(Self::ZonesMinifyInput)
-            }
-            Some("mirage") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesMirageInput",
-                    )
-                    .map(Self::ZonesMirageInput)
-            }
-            Some("mobile_redirect") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesMobileRedirectInput",
-                    )
-                    .map(Self::ZonesMobileRedirectInput)
-            }
-            Some("nel") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesNelInput",
-                    )
-                    .map(Self::ZonesNelInput)
-            }
-            Some("opportunistic_encryption") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesOpportunisticEncryptionInput",
-                    )
-                    .map(Self::ZonesOpportunisticEncryptionInput)
-            }
-            Some("opportunistic_onion") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesOpportunisticOnionInput",
-                    )
-                    .map(Self::ZonesOpportunisticOnionInput)
-            }
-            Some("orange_to_orange") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesOrangeToOrangeInput",
-                    )
-                    .map(Self::ZonesOrangeToOrangeInput)
-            }
-            Some("origin_error_page_pass_thru") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesOriginErrorPagePassThruInput",
-                    )
-                    .map(Self::ZonesOriginErrorPagePassThruInput)
-            }
-            Some("polish") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesPolishInput",
-                    )
-                    .map(Self::ZonesPolishInput)
-            }
-            Some("prefetch_preload") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesPrefetchPreloadInput",
-                    )
-                    .map(Self::ZonesPrefetchPreloadInput)
-            }
-            Some("proxy_read_timeout") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesProxyReadTimeoutInput",
-                    )
-                    .map(Self::ZonesProxyReadTimeoutInput)
-            }
-            Some("pseudo_ipv4") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesPseudoIpv4Input",
-                    )
-                    .map(Self::ZonesPseudoIpv4Input)
-            }
-            Some("replace_insecure_js") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesReplaceInsecureJsInput",
-                    )
-                    .map(Self::ZonesReplaceInsecureJsInput)
-            }
-            Some("response_buffering") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesResponseBufferingInput",
-                    )
-                    .map(Self::ZonesResponseBufferingInput)
-            }
-            Some("rocket_loader") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesRocketLoaderInput",
-                    )
-                    .map(Self::ZonesRocketLoaderInput)
-            }
-            Some("automatic_platform_optimization") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesSchemasAutomaticPlatformOptimizationInput",
-                    )
-                    .map(Self::ZonesSchemasAutomaticPlatformOptimizationInput)
-            }
-            Some("security_header") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesSecurityHeaderInput",
-                    )
-                    .map(Self::ZonesSecurityHeaderInput)
-            }
-            Some("security_level") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesSecurityLevelInput",
-                    )
-                    .map(Self::ZonesSecurityLevelInput)
-            }
-            Some("server_side_exclude") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesServerSideExcludeInput",
-                    )
-                    .map(Self::ZonesServerSideExcludeInput)
-            }
-            Some("sha1_support") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesSha1SupportInput",
-                    )
-                    .map(Self::ZonesSha1SupportInput)
-            }
-            Some("sort_query_string_for_cache") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesSortQueryStringForCacheInput",
-                    )
-                    .map(Self::ZonesSortQueryStringForCacheInput)
-            }
-            Some("ssl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesSslInput",
-                    )
-                    .map(Self::ZonesSslInput)
-            }
-            Some("ssl_recommender") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesSslRecommender",
-                    )
-                    .map(Self::ZonesSslRecommender)
-            }
-            Some("tls_1_2_only") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesTls12OnlyInput",
-                    )
-                    .map(Self::ZonesTls12OnlyInput)
-            }
-            Some("tls_1_3") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesTls13Input",
-                    )
-                    .map(Self::ZonesTls13Input)
-            }
-            Some("tls_client_auth") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesTlsClientAuthInput",
-                    )
-                    .map(Self::ZonesTlsClientAuthInput)
-            }
-            Some("true_client_ip_header") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesTrueClientIpHeaderInput",
-                    )
-                    .map(Self::ZonesTrueClientIpHeaderInput)
-            }
-            Some("waf") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesWafInput",
-                    )
-                    .map(Self::ZonesWafInput)
-            }
-            Some("webp") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesWebpInput",
-                    )
-                    .map(Self::ZonesWebpInput)
-            }
-            Some("websockets") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesSettingInput",
-                        "ZonesWebsocketsInput",
-                    )
-                    .map(Self::ZonesWebsocketsInput)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-#[cfg(feature = "settings")]
-impl ::serde::Serialize for ZonesSettingInput {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Zones0rttInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesAdvancedDdosInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesAlwaysOnlineInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesAlwaysUseHttpsInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesAutomaticHttpsRewritesInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesBrotliInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesBrowserCacheTtlInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesBrowserCheckInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesCacheLevelInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesChallengeTtlInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesCiphersInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesCnameFlatteningInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesDevelopmentModeInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesEarlyHintsInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesEdgeCacheTtlInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesEmailObfuscationInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesH2PrioritizationInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesHotlinkProtectionInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesHttp2Input(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesHttp3Input(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesImageResizingInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesIpGeolocationInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesIpv6Input(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesMaxUploadInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesMinTlsVersionInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesMinifyInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesMirageInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesMobileRedirectInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesNelInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesOpportunisticEncryptionInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesOpportunisticOnionInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesOrangeToOrangeInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesOriginErrorPagePassThruInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesPolishInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesPrefetchPreloadInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesProxyReadTimeoutInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesPseudoIpv4Input(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesReplaceInsecureJsInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesResponseBufferingInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesRocketLoaderInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSchemasAutomaticPlatformOptimizationInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSecurityHeaderInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSecurityLevelInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesServerSideExcludeInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSha1SupportInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSortQueryStringForCacheInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSslInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesSslRecommender(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesTls12OnlyInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesTls13Input(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesTlsClientAuthInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesTrueClientIpHeaderInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesWafInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesWebpInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::ZonesWebsocketsInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+/// The same shape as [`crate::types::ZonesMultipleSettingsItem`], which the document defines again here.
+pub type ZonesSettingInput = ZonesMultipleSettingsItem;
 #[cfg(feature = "settings")]
 /// Allow SHA1 support.
 ///
@@ -42117,17 +43616,9 @@ pub struct ZonesSha1SupportInput {
 }
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesSha1SupportValue {
-    /// `off`
-    Off,
-    /// `on`
-    On,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesSha1SupportValue { Off = "off", On = "on" });
+///
+/// The same shape as [`crate::types::ZonesBrotliValue`], which the document defines again here.
+pub type ZonesSha1SupportValue = ZonesBrotliValue;
 #[cfg(feature = "settings")]
 /// Cloudflare will treat files with the same query strings as the same file in cache, regardless of the order of the query strings. This is limited to Enterprise Zones.
 ///
@@ -42174,21 +43665,19 @@ pub struct ZonesSortQueryStringForCacheInput {
     /// Value of the zone setting.
     pub value: ZonesSortQueryStringForCacheValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesSortQueryStringForCacheValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesSortQueryStringForCacheValue { On = "on", Off = "off" }
-);
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesSortQueryStringForCacheValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// SSL encrypts your visitor's connection and safeguards credit card numbers and other personal data to and from your website. SSL can take up to 5 minutes to fully activate. Requires Cloudflare active on your root domain or www domain. Off: no SSL between the visitor and Cloudflare, and no SSL between Cloudflare and your web server  (all HTTP traffic). Flexible: SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, but no SSL between Cloudflare and your web server. You don't need to have an SSL cert on your web server, but your vistors will still see the site as being HTTPS enabled. Full:  SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have your own SSL cert or self-signed cert at the very least. Full (Strict): SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have a valid SSL certificate installed on your web server. This certificate must be signed by a certificate authority, have an expiration date in the future, and respond for the request domain name (hostname). (https://support.cloudflare.com/hc/en-us/articles/200170416).
 ///
@@ -42256,28 +43745,13 @@ pub enum ZonesSslRecommenderId {
 crate::runtime::string_enum!(
     closed ZonesSslRecommenderId { SslRecommender = "ssl_recommender" }
 );
-#[cfg(feature = "settings")]
+#[cfg(any(feature = "settings", feature = "spectrum"))]
 /// Value of the zone setting.
 /// Notes: Depends on the zone's plan level
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesSslValue {
-    /// `off`
-    Off,
-    /// `flexible`
-    Flexible,
-    /// `full`
-    Full,
-    /// `strict`
-    Strict,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesSslValue { Off = "off", Flexible = "flexible", Full = "full", Strict =
-    "strict" }
-);
-#[cfg(feature = "pagerules")]
+///
+/// The same shape as [`crate::types::LegacyJhsTls`], which the document defines again here.
+pub type ZonesSslValue = LegacyJhsTls;
+#[cfg(any(feature = "dnssec", feature = "pagerules"))]
 /// The status of the Page Rule.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesStatus {
@@ -42288,7 +43762,7 @@ pub enum ZonesStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "pagerules")]
+#[cfg(any(feature = "dnssec", feature = "pagerules"))]
 crate::runtime::string_enum!(
     open ZonesStatus { Active = "active", Disabled = "disabled" }
 );
@@ -42403,17 +43877,9 @@ pub struct ZonesTls12OnlyInput {
 }
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesTls12OnlyValue {
-    /// `off`
-    Off,
-    /// `on`
-    On,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesTls12OnlyValue { Off = "off", On = "on" });
+///
+/// The same shape as [`crate::types::ZonesBrotliValue`], which the document defines again here.
+pub type ZonesTls12OnlyValue = ZonesBrotliValue;
 #[cfg(feature = "settings")]
 /// Enables Crypto TLS 1.3 feature for a zone.
 ///
@@ -42522,19 +43988,19 @@ pub struct ZonesTlsClientAuthInput {
     /// value of the zone setting.
     pub value: ZonesTlsClientAuthValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesTlsClientAuthValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesTlsClientAuthValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesTlsClientAuthValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Allows customer to continue to use True Client IP (Akamai feature) in the headers we send to the origin. This is limited to Enterprise Zones.
 ///
@@ -42580,21 +44046,19 @@ pub struct ZonesTrueClientIpHeaderInput {
     /// Value of the zone setting.
     pub value: ZonesTrueClientIpHeaderValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesTrueClientIpHeaderValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(
-    open ZonesTrueClientIpHeaderValue { On = "on", Off = "off" }
-);
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesTrueClientIpHeaderValue = ArgoConfigValue;
 #[cfg(feature = "zones")]
 /// A full zone implies that DNS is hosted with Cloudflare. A partial zone is
 /// typically a partner-hosted zone or a CNAME setup.
@@ -42687,19 +44151,19 @@ pub struct ZonesWafInput {
     /// Value of the zone setting.
     pub value: ZonesWafValue,
 }
-#[cfg(feature = "settings")]
+#[cfg(
+    any(
+        feature = "argo",
+        feature = "cache",
+        feature = "custom_hostnames",
+        feature = "firewall",
+        feature = "settings"
+    )
+)]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesWafValue {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesWafValue { On = "on", Off = "off" });
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type ZonesWafValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// When the client requesting the image supports the WebP image codec, and WebP offers a performance advantage over the original image format, Cloudflare will serve a WebP version of the original image.
 ///
@@ -42745,17 +44209,9 @@ pub struct ZonesWebpInput {
 }
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesWebpValue {
-    /// `off`
-    Off,
-    /// `on`
-    On,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesWebpValue { Off = "off", On = "on" });
+///
+/// The same shape as [`crate::types::ZonesBrotliValue`], which the document defines again here.
+pub type ZonesWebpValue = ZonesBrotliValue;
 #[cfg(feature = "settings")]
 /// WebSockets are open connections sustained between the client and the origin server. Inside a WebSockets connection, the client and the origin can pass data back and forth without having to reestablish sessions. This makes exchanging data within a WebSockets connection fast. WebSockets are often used for real-time applications such as live chat and gaming. For more information refer to [Can I use Cloudflare with Websockets](https://support.cloudflare.com/hc/en-us/articles/200169466-Can-I-use-Cloudflare-with-WebSockets-).
 ///
@@ -42801,17 +44257,9 @@ pub struct ZonesWebsocketsInput {
 }
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesWebsocketsValue {
-    /// `off`
-    Off,
-    /// `on`
-    On,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "settings")]
-crate::runtime::string_enum!(open ZonesWebsocketsValue { Off = "off", On = "on" });
+///
+/// The same shape as [`crate::types::ZonesBrotliValue`], which the document defines again here.
+pub type ZonesWebsocketsValue = ZonesBrotliValue;
 #[cfg(feature = "zones")]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -42852,18 +44300,21 @@ pub struct ZonesZone {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vanity_name_servers: Option<Vec<String>>,
 }
-#[cfg(feature = "zones")]
+#[cfg(
+    any(
+        feature = "addressing",
+        feature = "alerting",
+        feature = "client_certificates",
+        feature = "devices",
+        feature = "subscriptions",
+        feature = "user",
+        feature = "zones"
+    )
+)]
 /// The account the zone belongs to
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ZonesZoneAccount {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The name of the account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
+///
+/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
+pub type ZonesZoneAccount = BillSubsApiZone;
 #[cfg(feature = "zones")]
 /// Metadata about the zone
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

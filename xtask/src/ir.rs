@@ -32,9 +32,14 @@ pub fn index_types(types: &[TypeDef]) -> HashMap<TypePath, usize> {
 }
 
 impl Api {
-    /// The definition named `path`, if the model has one.
+    /// The definition named `path`, if the model has one; for a copy of another type (see `copy_of`), that
+    /// type's definition.
     pub fn find(&self, path: &TypePath) -> Option<&TypeDef> {
-        self.type_index.get(path).and_then(|&i| self.types.get(i))
+        let def = self.type_index.get(path).and_then(|&i| self.types.get(i))?;
+        match &def.copy_of {
+            Some(of) => self.type_index.get(of).and_then(|&i| self.types.get(i)),
+            None => Some(def),
+        }
     }
 }
 
@@ -77,6 +82,9 @@ pub struct TypeDef {
     pub sent: bool,
     /// Reached from what calls receive (responses): it needs `Deserialize`.
     pub received: bool,
+    /// The document defines this same shape again under this name: this type is an alias of it (see
+    /// `lower::dedupe`).
+    pub copy_of: Option<TypePath>,
 }
 
 #[derive(Debug, Clone)]

@@ -183,15 +183,6 @@ pub type AccountUpdateResponse = ::std::collections::BTreeMap<
     ::serde_json::Value,
 >;
 /// Direction to order results.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AccountListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open AccountListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type AccountListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;

@@ -77,10 +77,5 @@ pub struct ActivationCheckUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ActivationCheckUpdateResponse {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type ActivationCheckUpdateResponse = crate::types::AccessIdResponseResult;

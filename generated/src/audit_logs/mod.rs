@@ -301,19 +301,9 @@ pub type AuditLogGetResponse = crate::types::AaaAuditLogsResponseCollection;
 /// What `audit_logs_get_organization_audit_logs()` returns.
 pub type AuditLogAuditLogsGetOrganizationAuditLogsResponse = crate::types::AaaAuditLogsResponseCollection;
 /// Changes the direction of the chronological sorting.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AuditLogAuditLogsGetOrganizationAuditLogsParamsDirection {
-    /// `desc`
-    Desc,
-    /// `asc`
-    Asc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open AuditLogAuditLogsGetOrganizationAuditLogsParamsDirection { Desc = "desc", Asc =
-    "asc" }
-);
+///
+/// The same shape as [`crate::audit_logs::AuditLogGetParamsDirection`], which the document defines again here.
+pub type AuditLogAuditLogsGetOrganizationAuditLogsParamsDirection = AuditLogGetParamsDirection;
 /// Changes the direction of the chronological sorting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuditLogGetParamsDirection {

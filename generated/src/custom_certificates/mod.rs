@@ -434,35 +434,10 @@ pub struct CustomCertificateEditBody {
     pub private_key: Option<String>,
 }
 /// Whether to match all search requirements or at least one (any).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CustomCertificateListParamsMatch {
-    /// `any`
-    Any,
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open CustomCertificateListParamsMatch { Any = "any", All = "all" }
-);
+///
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+pub type CustomCertificateListParamsMatch = crate::types::DnsRecordsMatch;
 /// Status of the zone's custom SSL.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CustomCertificateListParamsStatus {
-    /// `active`
-    Active,
-    /// `expired`
-    Expired,
-    /// `deleted`
-    Deleted,
-    /// `pending`
-    Pending,
-    /// `initializing`
-    Initializing,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open CustomCertificateListParamsStatus { Active = "active", Expired = "expired",
-    Deleted = "deleted", Pending = "pending", Initializing = "initializing" }
-);
+///
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesStatus`], which the document defines again here.
+pub type CustomCertificateListParamsStatus = crate::types::TlsCertificatesAndHostnamesStatus;

@@ -427,13 +427,8 @@ pub struct CustomHostnameCreateBody {
     /// SSL properties used when creating the custom hostname.
     pub ssl: crate::types::TlsCertificatesAndHostnamesSslpost,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct CustomHostnameDeleteResponse {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type CustomHostnameDeleteResponse = crate::types::AccessIdResponseResult;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomHostnameEditBody {
@@ -451,18 +446,9 @@ pub struct CustomHostnameEditBody {
     pub ssl: Option<crate::types::TlsCertificatesAndHostnamesSslpost>,
 }
 /// Direction to order hostnames.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CustomHostnameListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open CustomHostnameListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type CustomHostnameListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order hostnames by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CustomHostnameListParamsOrder {

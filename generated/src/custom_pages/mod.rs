@@ -426,14 +426,8 @@ pub type CustomPageCustomPagesForAZoneUpdateACustomPageResponse = ::std::collect
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct CustomPageCustomPagesForAZoneUpdateACustomPageBody {
-    /// The custom page state.
-    pub state: crate::types::CustomPagesState,
-    /// The URL associated with the custom page.
-    pub url: String,
-}
+/// The same shape as [`crate::custom_pages::CustomPageUpdateBody`], which the document defines again here.
+pub type CustomPageCustomPagesForAZoneUpdateACustomPageBody = CustomPageUpdateBody;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomPageUpdateBody {

@@ -398,10 +398,5 @@ pub struct DnsFirewallCreateBody {
     pub retries: Option<f64>,
     pub upstream_ips: Vec<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnsFirewallDeleteResponse {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type DnsFirewallDeleteResponse = crate::types::AccessIdResponseResult;

@@ -663,10 +663,5 @@ pub struct DnsRecordDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DnsRecordDeleteResponseResult>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnsRecordDeleteResponseResult {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type DnsRecordDeleteResponseResult = crate::types::AccessIdResponseResult;

@@ -212,15 +212,6 @@ pub struct DnssecEditBody {
     pub status: Option<DnssecEditBodyStatus>,
 }
 /// Status of DNSSEC, based on user-desired state and presence of necessary records.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DnssecEditBodyStatus {
-    /// `active`
-    Active,
-    /// `disabled`
-    Disabled,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open DnssecEditBodyStatus { Active = "active", Disabled = "disabled" }
-);
+///
+/// The same shape as [`crate::types::ZonesStatus`], which the document defines again here.
+pub type DnssecEditBodyStatus = crate::types::ZonesStatus;

@@ -554,27 +554,9 @@ pub type FilterGetResponse = crate::types::FirewallFilter;
 pub type FilterFiltersUpdateAFilterResponse = crate::types::FirewallFilter;
 /// What `filters_delete_a_filter()` returns.
 pub type FilterFiltersDeleteAFilterResponse = crate::types::FirewallFilterDeleteResponseSingleResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct FilterCreateBody {
-    /// The filter expression. For more information, refer to [Expressions](https://developers.cloudflare.com/ruleset-engine/rules-language/expressions/).
-    pub expression: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct FilterDeleteBody {
-    /// The unique identifier of the filter.
-    ///
-    /// Read-only in the spec, yet listed as required here: set it when the call needs it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct FilterUpdateBody {
-    /// The unique identifier of the resource.
-    ///
-    /// Read-only in the spec, yet listed as required here: set it when the call needs it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::RulesetsRewriteUriPartDynamicValue`], which the document defines again here.
+pub type FilterCreateBody = crate::types::RulesetsRewriteUriPartDynamicValue;
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type FilterDeleteBody = crate::types::AccessIdResponseResult;
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type FilterUpdateBody = crate::types::AccessIdResponseResult;

@@ -191,32 +191,16 @@ pub struct HoldDeleteParams {
     /// Query parameter `hold_after`.
     pub hold_after: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct HoldCreateResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hold: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hold_after: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include_subdomains: Option<String>,
-}
+/// The same shape as [`crate::hold::HoldGetResponse`], which the document defines again here.
+pub type HoldCreateResponse = HoldGetResponse;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HoldDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<HoldDeleteResponseResult>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct HoldDeleteResponseResult {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hold: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hold_after: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include_subdomains: Option<String>,
-}
+/// The same shape as [`crate::hold::HoldGetResponse`], which the document defines again here.
+pub type HoldDeleteResponseResult = HoldGetResponse;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HoldGetResponse {

@@ -432,18 +432,9 @@ impl ::serde::Serialize for MemberCreateBody {
     }
 }
 /// Direction to order results.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MemberListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open MemberListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type MemberListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order results by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberListParamsOrder {
@@ -463,19 +454,7 @@ crate::runtime::string_enum!(
     "user.last_name", UserEmail = "user.email", Status = "status" }
 );
 /// A member's status in the account.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MemberListParamsStatus {
-    /// `accepted`
-    Accepted,
-    /// `pending`
-    Pending,
-    /// `rejected`
-    Rejected,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open MemberListParamsStatus { Accepted = "accepted", Pending = "pending", Rejected =
-    "rejected" }
-);
+///
+/// The same shape as [`crate::types::IamSchemasStatus`], which the document defines again here.
+pub type MemberListParamsStatus = crate::types::IamSchemasStatus;
 pub type MemberUpdateBody = ::serde_json::Value;

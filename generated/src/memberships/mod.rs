@@ -309,26 +309,12 @@ pub struct MembershipDeleteParams {
 pub type MembershipUserSAccountMembershipsMembershipDetailsResponse = crate::types::IamMembershipWithPolicies;
 /// What `update()` returns.
 pub type MembershipUpdateResponse = crate::types::IamMembershipWithPolicies;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MembershipDeleteResponse {
-    /// Membership identifier tag.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type MembershipDeleteResponse = crate::types::AccessIdResponseResult;
 /// Direction to order memberships.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MembershipGetParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open MembershipGetParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type MembershipGetParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order memberships by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MembershipGetParamsOrder {
@@ -346,21 +332,9 @@ crate::runtime::string_enum!(
     "status" }
 );
 /// Status of this membership.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MembershipGetParamsStatus {
-    /// `accepted`
-    Accepted,
-    /// `pending`
-    Pending,
-    /// `rejected`
-    Rejected,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open MembershipGetParamsStatus { Accepted = "accepted", Pending = "pending", Rejected
-    = "rejected" }
-);
+///
+/// The same shape as [`crate::types::IamSchemasStatus`], which the document defines again here.
+pub type MembershipGetParamsStatus = crate::types::IamSchemasStatus;
 pub type MembershipGetResponse = ::serde_json::Value;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -492,29 +492,13 @@ pub struct PageruleEditBody {
     pub targets: Option<Vec<crate::types::ZonesTarget>>,
 }
 /// The direction used to sort returned Page Rules.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PageruleListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open PageruleListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type PageruleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PageruleListParamsMatch {
-    /// `any`
-    Any,
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open PageruleListParamsMatch { Any = "any", All = "all" });
+///
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+pub type PageruleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned Page Rules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PageruleListParamsOrder {
@@ -529,29 +513,8 @@ crate::runtime::string_enum!(
     open PageruleListParamsOrder { Status = "status", Priority = "priority" }
 );
 /// The status of the Page Rule.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PageruleListParamsStatus {
-    /// `active`
-    Active,
-    /// `disabled`
-    Disabled,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open PageruleListParamsStatus { Active = "active", Disabled = "disabled" }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct PageruleUpdateBody {
-    /// The set of actions to perform if the targets of this rule match the request. Actions can redirect to another URL or override settings, but not both.
-    pub actions: Vec<crate::types::ZonesActionsItem2>,
-    /// The priority of the rule, used to define which Page Rule is processed over another. A higher number indicates a higher priority. For example, if you have a catch-all Page Rule (rule A: `/images/*`) but want a more specific Page Rule to take precedence (rule B: `/images/special/*`), specify a higher priority for rule B so it overrides rule A.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<i64>,
-    /// The status of the Page Rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<crate::types::ZonesStatus>,
-    /// The rule targets to evaluate on each request.
-    pub targets: Vec<crate::types::ZonesTarget>,
-}
+///
+/// The same shape as [`crate::types::ZonesStatus`], which the document defines again here.
+pub type PageruleListParamsStatus = crate::types::ZonesStatus;
+/// The same shape as [`crate::pagerules::PageruleCreateBody`], which the document defines again here.
+pub type PageruleUpdateBody = PageruleCreateBody;

@@ -403,29 +403,9 @@ pub struct QueueListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<QueueListResponseResultInfo>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct QueueListResponseResultInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_pages: Option<::serde_json::Value>,
-}
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo`], which the document defines again here.
+pub type QueueListResponseResultInfo = crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct QueueUpdateResponse {
-    pub errors: Vec<crate::types::MqMessagesItem>,
-    pub messages: Vec<crate::types::MqMessagesItem>,
-    pub result: crate::types::MqQueueUpdated,
-    /// Whether the API call was successful
-    pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<crate::types::MqResultInfo>,
-}
+///
+/// The same shape as [`crate::queues::QueueCreateResponse`], which the document defines again here.
+pub type QueueUpdateResponse = QueueCreateResponse;

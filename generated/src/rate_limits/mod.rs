@@ -388,23 +388,7 @@ pub struct RateLimitCreateBody {
     /// The threshold that will trigger the configured mitigation action. Configure this value along with the `period` property to establish a threshold per period.
     pub threshold: f64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RateLimitDeleteResponse {
-    /// The unique identifier of the rate limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RateLimitUpdateBody {
-    /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
-    pub action: crate::types::FirewallAction,
-    /// Determines which traffic the rate limit counts towards the threshold.
-    #[serde(rename = "match")]
-    pub match_: crate::types::FirewallMatch,
-    /// The time in seconds (an integer value) to count matching traffic. If the count exceeds the configured threshold within this period, Cloudflare will perform the configured action.
-    pub period: f64,
-    /// The threshold that will trigger the configured mitigation action. Configure this value along with the `period` property to establish a threshold per period.
-    pub threshold: f64,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type RateLimitDeleteResponse = crate::types::AccessIdResponseResult;
+/// The same shape as [`crate::rate_limits::RateLimitCreateBody`], which the document defines again here.
+pub type RateLimitUpdateBody = RateLimitCreateBody;

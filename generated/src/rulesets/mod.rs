@@ -595,85 +595,14 @@ pub struct RulesetCreateResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RulesetCreateZoneRulesetBody {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RulesetCreateZoneRulesetResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RulesetGetResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RulesetGetZoneRulesetResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
+/// The same shape as [`crate::rulesets::RulesetCreateBody`], which the document defines again here.
+pub type RulesetCreateZoneRulesetBody = RulesetCreateBody;
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type RulesetCreateZoneRulesetResponse = RulesetCreateResponse;
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type RulesetGetResponse = RulesetCreateResponse;
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type RulesetGetZoneRulesetResponse = RulesetCreateResponse;
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetListResponseItem {
@@ -693,25 +622,8 @@ pub struct RulesetListResponseItem {
     /// The phase of the ruleset.
     pub phase: crate::types::RulesetsRulesetPhase,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RulesetListZoneRulesetsResponseItem {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-}
+/// The same shape as [`crate::rulesets::RulesetListResponseItem`], which the document defines again here.
+pub type RulesetListZoneRulesetsResponseItem = RulesetListResponseItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetUpdateBody {
@@ -731,64 +643,9 @@ pub struct RulesetUpdateBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RulesetUpdateResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RulesetUpdateZoneRulesetBody {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The human-readable name of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The kind of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<crate::types::RulesetsRulesetKind>,
-    /// The phase of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phase: Option<crate::types::RulesetsRulesetPhase>,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RulesetUpdateZoneRulesetResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type RulesetUpdateResponse = RulesetCreateResponse;
+/// The same shape as [`crate::rulesets::RulesetUpdateBody`], which the document defines again here.
+pub type RulesetUpdateZoneRulesetBody = RulesetUpdateBody;
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type RulesetUpdateZoneRulesetResponse = RulesetCreateResponse;

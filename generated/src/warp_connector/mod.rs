@@ -428,12 +428,8 @@ pub type WarpConnectorGetResponse = crate::types::TunnelTunnelResponseSingleResu
 pub type WarpConnectorDeleteResponse = crate::types::TunnelTunnelResponseSingleResult;
 /// What `edit()` returns.
 pub type WarpConnectorEditResponse = crate::types::TunnelTunnelResponseSingleResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct WarpConnectorCreateBody {
-    /// A user-friendly name for a tunnel.
-    pub name: String,
-}
+/// The same shape as [`crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem`], which the document defines again here.
+pub type WarpConnectorCreateBody = crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WarpConnectorEditBody {

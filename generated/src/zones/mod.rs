@@ -372,13 +372,8 @@ pub struct ZoneCreateBody {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::types::ZonesType>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct ZoneCreateBodyAccount {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type ZoneCreateBodyAccount = crate::types::AccessIdResponseResult;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZoneEditBody {
@@ -403,55 +398,26 @@ pub struct ZoneEditBody {
 /// to update a zone's plan. Changing this value will create/cancel
 /// associated subscriptions. To view available plans for this zone,
 /// see Zone Plans.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct ZoneEditBodyPlan {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+///
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type ZoneEditBodyPlan = crate::types::AccessIdResponseResult;
 /// A full zone implies that DNS is hosted with Cloudflare. A partial
 /// zone is typically a partner-hosted zone or a CNAME setup. This
 /// parameter is only available to Enterprise customers or if it has
 /// been explicitly enabled on a zone.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZoneEditBodyType {
-    /// `full`
-    Full,
-    /// `partial`
-    Partial,
-    /// `secondary`
-    Secondary,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ZoneEditBodyType { Full = "full", Partial = "partial", Secondary = "secondary" }
-);
+///
+///
+/// The same shape as [`crate::types::ZonesType`], which the document defines again here.
+pub type ZoneEditBodyType = crate::types::ZonesType;
 /// Direction to order zones.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZoneListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ZoneListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type ZoneListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Whether to match all search requirements or at least one (any).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZoneListParamsMatch {
-    /// `any`
-    Any,
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open ZoneListParamsMatch { Any = "any", All = "all" });
+///
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+pub type ZoneListParamsMatch = crate::types::DnsRecordsMatch;
 /// Field to order zones by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZoneListParamsOrder {

@@ -128,18 +128,8 @@ pub struct ZtRiskScoringGetParams {
 }
 /// What `get()` returns.
 pub type ZtRiskScoringGetResponse = crate::types::DlpUserRiskSummaryResponse;
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZtRiskScoringGetParamsDirection {
-    /// `desc`
-    Desc,
-    /// `asc`
-    Asc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ZtRiskScoringGetParamsDirection { Desc = "desc", Asc = "asc" }
-);
+/// The same shape as [`crate::zt_risk_scoring::summary::SummaryGetParamsDirection`], which the document defines again here.
+pub type ZtRiskScoringGetParamsDirection = crate::zt_risk_scoring::summary::SummaryGetParamsDirection;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZtRiskScoringGetParamsOrderBy {
     /// `timestamp`

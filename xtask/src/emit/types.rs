@@ -38,13 +38,16 @@ pub fn defaultable(types: &[TypeDef]) -> BTreeSet<TypePath> {
     loop {
         let before = found.len();
         for def in types {
-            if let TypeKind::Struct { fields, .. } = &def.kind {
-                let ok = fields
+            let ok = match (&def.kind, &def.copy_of) {
+                (TypeKind::Struct { fields, .. }, _) => fields
                     .iter()
-                    .all(|f| f.optional() || has_default(&f.ty, &found));
-                if ok {
-                    found.insert(def.path.clone());
-                }
+                    .all(|f| f.optional() || has_default(&f.ty, &found)),
+                // A copy of a struct is an alias: it has a default when the struct has.
+                (_, Some(of)) => found.contains(of),
+                _ => false,
+            };
+            if ok {
+                found.insert(def.path.clone());
             }
         }
         if found.len() == before {
@@ -77,7 +80,8 @@ pub fn buffered(api: &Api) -> BTreeSet<TypePath> {
     while let Some(ty) = pending.pop() {
         match ty {
             Ty::Array(inner) | Ty::Map(inner) => pending.push(inner),
-            Ty::Named(path) if found.insert(path.clone()) => {
+            // A copy's definition is what is decoded: it is the one that is buffered.
+            Ty::Named(path) if found.insert(api.find(path).map_or(path, |d| &d.path).clone()) => {
                 match api.find(path).map(|d| &d.kind) {
                     Some(TypeKind::Struct { fields, extra }) => {
                         pending.extend(fields.iter().map(|f| &f.ty));
@@ -112,6 +116,18 @@ pub fn type_def(
             format!("One of {} shapes. {told_apart}", union.variants.len())
         } else {
             format!("{doc}\n\n{told_apart}")
+        };
+    }
+    if let Some(of) = &def.copy_of {
+        let same = format!(
+            "The same shape as [`crate::{}::{}`], which the document defines again here.",
+            of.module.join("::"),
+            of.name
+        );
+        doc = if doc.trim().is_empty() {
+            same
+        } else {
+            format!("{doc}\n\n{same}")
         };
     }
     let doc = docs::outer(&doc);
@@ -192,7 +208,8 @@ fn serde_derives(def: &TypeDef) -> (TokenStream, Option<TokenStream>) {
             gated.push(derive);
         }
     }
-    let gated = (!gated.is_empty()).then(|| quote!(#[cfg_attr(feature = #ALL_SERDE, derive(#(#gated),*))]));
+    let gated =
+        (!gated.is_empty()).then(|| quote!(#[cfg_attr(feature = #ALL_SERDE, derive(#(#gated),*))]));
     (quote!(#(#derives),*), gated)
 }
 

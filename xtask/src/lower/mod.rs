@@ -2,6 +2,7 @@
 //! (`paths./x/{id}.get.responses.200` or a JSON pointer into components).
 
 mod cycles;
+mod dedupe;
 pub mod features;
 mod operation;
 mod resource;
@@ -88,6 +89,7 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
         features: BTreeMap::new(),
     };
     api.features = features::assign(&mut api);
+    dedupe::merge(&mut api);
     Ok(api)
 }
 

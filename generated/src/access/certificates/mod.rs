@@ -726,23 +726,7 @@ pub struct CertificateUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateBody {
-    /// The hostnames of the applications that will use this certificate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub associated_hostnames: Option<Vec<String>>,
-    /// The certificate content.
-    pub certificate: String,
-    /// The name of the certificate.
-    pub name: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateBody {
-    /// The hostnames of the applications that will use this certificate.
-    pub associated_hostnames: Vec<String>,
-    /// The name of the certificate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
+/// The same shape as [`crate::access::certificates::CertificateCreateBody`], which the document defines again here.
+pub type CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateBody = CertificateCreateBody;
+/// The same shape as [`crate::access::certificates::CertificateUpdateBody`], which the document defines again here.
+pub type CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateBody = CertificateUpdateBody;

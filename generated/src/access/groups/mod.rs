@@ -694,23 +694,8 @@ pub struct GroupCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct GroupUpdateBody {
-    /// Rules evaluated with a NOT logical operator. To match a policy, a user cannot meet any of the Exclude rules.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<crate::types::AccessRule>>,
-    /// Rules evaluated with an OR logical operator. A user needs to meet only one of the Include rules.
-    pub include: Vec<crate::types::AccessRule>,
-    /// Whether this is the default group
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_default: Option<bool>,
-    /// The name of the Access group.
-    pub name: String,
-    /// Rules evaluated with an AND logical operator. To match a policy, a user must meet all of the Require rules.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub require: Option<Vec<crate::types::AccessRule>>,
-}
+/// The same shape as [`crate::access::groups::GroupCreateBody`], which the document defines again here.
+pub type GroupUpdateBody = GroupCreateBody;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupZoneLevelAccessGroupsCreateAnAccessGroupBody {
@@ -725,17 +710,5 @@ pub struct GroupZoneLevelAccessGroupsCreateAnAccessGroupBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct GroupZoneLevelAccessGroupsUpdateAnAccessGroupBody {
-    /// Rules evaluated with a NOT logical operator. To match a policy, a user cannot meet any of the Exclude rules.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<crate::types::AccessRule>>,
-    /// Rules evaluated with an OR logical operator. A user needs to meet only one of the Include rules.
-    pub include: Vec<crate::types::AccessRule>,
-    /// The name of the Access group.
-    pub name: String,
-    /// Rules evaluated with an AND logical operator. To match a policy, a user must meet all of the Require rules.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub require: Option<Vec<crate::types::AccessRule>>,
-}
+/// The same shape as [`crate::access::groups::GroupZoneLevelAccessGroupsCreateAnAccessGroupBody`], which the document defines again here.
+pub type GroupZoneLevelAccessGroupsUpdateAnAccessGroupBody = GroupZoneLevelAccessGroupsCreateAnAccessGroupBody;

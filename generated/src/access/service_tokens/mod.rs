@@ -724,22 +724,7 @@ pub struct ServiceTokenUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenBody {
-    /// The duration for how long the service token will be valid. Must be in the format `300ms` or `2h45m`. Valid time units are: ns, us (or µs), ms, s, m, h. The default is 1 year in hours (8760h).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration: Option<String>,
-    /// The name of the service token.
-    pub name: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenBody {
-    /// The duration for how long the service token will be valid. Must be in the format `300ms` or `2h45m`. Valid time units are: ns, us (or µs), ms, s, m, h. The default is 1 year in hours (8760h).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration: Option<String>,
-    /// The name of the service token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
+/// The same shape as [`crate::access::service_tokens::ServiceTokenCreateBody`], which the document defines again here.
+pub type ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenBody = ServiceTokenCreateBody;
+/// The same shape as [`crate::access::service_tokens::ServiceTokenUpdateBody`], which the document defines again here.
+pub type ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenBody = ServiceTokenUpdateBody;

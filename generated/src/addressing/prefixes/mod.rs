@@ -373,9 +373,5 @@ pub struct PrefixCreateBody {
     /// Identifier for the uploaded LOA document.
     pub loa_document_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct PrefixEditBody {
-    /// Description of the prefix.
-    pub description: String,
-}
+/// The same shape as [`crate::types::VectorizeUpdateIndexRequest`], which the document defines again here.
+pub type PrefixEditBody = crate::types::VectorizeUpdateIndexRequest;

@@ -65,13 +65,5 @@ pub struct ServiceListParams {
 }
 /// What `list()` returns.
 pub type ServiceListResponse = Vec<ServiceListResponseItem>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ServiceListResponseItem {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Name of a service running on the Cloudflare network
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
+/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
+pub type ServiceListResponseItem = crate::types::BillSubsApiZone;

@@ -302,41 +302,12 @@ pub struct GatewayDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct GatewayAigConfigFetchGatewayResponse {
-    pub result: GatewayAigConfigFetchGatewayResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct GatewayAigConfigFetchGatewayResponseResult {
-    pub cache_invalidate_on_update: bool,
-    pub cache_ttl: Option<i64>,
-    pub collect_logs: bool,
-    #[serde(with = "::time::serde::rfc3339")]
-    pub created_at: ::time::OffsetDateTime,
-    /// gateway id
-    pub id: String,
-    #[serde(with = "::time::serde::rfc3339")]
-    pub modified_at: ::time::OffsetDateTime,
-    pub rate_limiting_interval: Option<i64>,
-    pub rate_limiting_limit: Option<i64>,
-    pub rate_limiting_technique: GatewayAigConfigFetchGatewayResponseResultRateLimitingTechnique,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GatewayAigConfigFetchGatewayResponseResultRateLimitingTechnique {
-    /// `fixed`
-    Fixed,
-    /// `sliding`
-    Sliding,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open GatewayAigConfigFetchGatewayResponseResultRateLimitingTechnique { Fixed =
-    "fixed", Sliding = "sliding" }
-);
+/// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
+pub type GatewayAigConfigFetchGatewayResponse = GatewayCreateResponse;
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
+pub type GatewayAigConfigFetchGatewayResponseResult = GatewayGetResponseResultItem;
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+pub type GatewayAigConfigFetchGatewayResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GatewayCreateBody {
@@ -349,88 +320,24 @@ pub struct GatewayCreateBody {
     pub rate_limiting_limit: Option<i64>,
     pub rate_limiting_technique: GatewayCreateBodyRateLimitingTechnique,
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GatewayCreateBodyRateLimitingTechnique {
-    /// `fixed`
-    Fixed,
-    /// `sliding`
-    Sliding,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open GatewayCreateBodyRateLimitingTechnique { Fixed = "fixed", Sliding = "sliding" }
-);
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+pub type GatewayCreateBodyRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayCreateResponse {
     pub result: GatewayCreateResponseResult,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct GatewayCreateResponseResult {
-    pub cache_invalidate_on_update: bool,
-    pub cache_ttl: Option<i64>,
-    pub collect_logs: bool,
-    #[serde(with = "::time::serde::rfc3339")]
-    pub created_at: ::time::OffsetDateTime,
-    /// gateway id
-    pub id: String,
-    #[serde(with = "::time::serde::rfc3339")]
-    pub modified_at: ::time::OffsetDateTime,
-    pub rate_limiting_interval: Option<i64>,
-    pub rate_limiting_limit: Option<i64>,
-    pub rate_limiting_technique: GatewayCreateResponseResultRateLimitingTechnique,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GatewayCreateResponseResultRateLimitingTechnique {
-    /// `fixed`
-    Fixed,
-    /// `sliding`
-    Sliding,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open GatewayCreateResponseResultRateLimitingTechnique { Fixed = "fixed", Sliding =
-    "sliding" }
-);
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct GatewayDeleteResponse {
-    pub result: GatewayDeleteResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct GatewayDeleteResponseResult {
-    pub cache_invalidate_on_update: bool,
-    pub cache_ttl: Option<i64>,
-    pub collect_logs: bool,
-    #[serde(with = "::time::serde::rfc3339")]
-    pub created_at: ::time::OffsetDateTime,
-    /// gateway id
-    pub id: String,
-    #[serde(with = "::time::serde::rfc3339")]
-    pub modified_at: ::time::OffsetDateTime,
-    pub rate_limiting_interval: Option<i64>,
-    pub rate_limiting_limit: Option<i64>,
-    pub rate_limiting_technique: GatewayDeleteResponseResultRateLimitingTechnique,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GatewayDeleteResponseResultRateLimitingTechnique {
-    /// `fixed`
-    Fixed,
-    /// `sliding`
-    Sliding,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open GatewayDeleteResponseResultRateLimitingTechnique { Fixed = "fixed", Sliding =
-    "sliding" }
-);
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
+pub type GatewayCreateResponseResult = GatewayGetResponseResultItem;
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+pub type GatewayCreateResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+/// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
+pub type GatewayDeleteResponse = GatewayCreateResponse;
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
+pub type GatewayDeleteResponseResult = GatewayGetResponseResultItem;
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+pub type GatewayDeleteResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayGetResponse {
@@ -476,50 +383,11 @@ pub struct GatewayUpdateBody {
     pub rate_limiting_limit: Option<i64>,
     pub rate_limiting_technique: GatewayUpdateBodyRateLimitingTechnique,
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GatewayUpdateBodyRateLimitingTechnique {
-    /// `fixed`
-    Fixed,
-    /// `sliding`
-    Sliding,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open GatewayUpdateBodyRateLimitingTechnique { Fixed = "fixed", Sliding = "sliding" }
-);
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct GatewayUpdateResponse {
-    pub result: GatewayUpdateResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct GatewayUpdateResponseResult {
-    pub cache_invalidate_on_update: bool,
-    pub cache_ttl: Option<i64>,
-    pub collect_logs: bool,
-    #[serde(with = "::time::serde::rfc3339")]
-    pub created_at: ::time::OffsetDateTime,
-    /// gateway id
-    pub id: String,
-    #[serde(with = "::time::serde::rfc3339")]
-    pub modified_at: ::time::OffsetDateTime,
-    pub rate_limiting_interval: Option<i64>,
-    pub rate_limiting_limit: Option<i64>,
-    pub rate_limiting_technique: GatewayUpdateResponseResultRateLimitingTechnique,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GatewayUpdateResponseResultRateLimitingTechnique {
-    /// `fixed`
-    Fixed,
-    /// `sliding`
-    Sliding,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open GatewayUpdateResponseResultRateLimitingTechnique { Fixed = "fixed", Sliding =
-    "sliding" }
-);
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+pub type GatewayUpdateBodyRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+/// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
+pub type GatewayUpdateResponse = GatewayCreateResponse;
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
+pub type GatewayUpdateResponseResult = GatewayGetResponseResultItem;
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+pub type GatewayUpdateResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;

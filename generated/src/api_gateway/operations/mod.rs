@@ -352,34 +352,12 @@ pub type OperationDeleteResponse = crate::types::ApiShieldApiResponseCommon;
 pub type OperationGetResponse = crate::types::ApiShieldSingleOperationResponseResult;
 /// What `api_shield_endpoint_management_delete_an_operation()` returns.
 pub type OperationApiShieldEndpointManagementDeleteAnOperationResponse = crate::types::ApiShieldApiResponseCommon;
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OperationGetParamsFeatureItem {
-    /// `thresholds`
-    Thresholds,
-    /// `parameter_schemas`
-    ParameterSchemas,
-    /// `schema_info`
-    SchemaInfo,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open OperationGetParamsFeatureItem { Thresholds = "thresholds", ParameterSchemas =
-    "parameter_schemas", SchemaInfo = "schema_info" }
-);
+/// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
+pub type OperationGetParamsFeatureItem = OperationListParamsFeatureItem;
 /// Direction to order results.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OperationListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open OperationListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type OperationListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OperationListParamsFeatureItem {
     /// `thresholds`

@@ -65,18 +65,5 @@ pub struct SchemaGetParams {
 }
 /// What `get()` returns.
 pub type SchemaGetResponse = crate::types::ApiShieldSchemaResponseWithThresholdsResult;
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum SchemaGetParamsFeatureItem {
-    /// `thresholds`
-    Thresholds,
-    /// `parameter_schemas`
-    ParameterSchemas,
-    /// `schema_info`
-    SchemaInfo,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open SchemaGetParamsFeatureItem { Thresholds = "thresholds", ParameterSchemas =
-    "parameter_schemas", SchemaInfo = "schema_info" }
-);
+/// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
+pub type SchemaGetParamsFeatureItem = crate::api_gateway::operations::OperationListParamsFeatureItem;

@@ -132,9 +132,5 @@ pub struct RegionalTieredCacheEditParams {
 pub type RegionalTieredCacheGetResponse = crate::types::CacheRegionalTieredCacheResponseValueResult;
 /// What `edit()` returns.
 pub type RegionalTieredCacheEditResponse = crate::types::CacheRegionalTieredCacheResponseValueResult;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RegionalTieredCacheEditBody {
-    /// Value of the Regional Tiered Cache zone setting.
-    pub value: crate::types::CacheRegionalTieredCacheValue,
-}
+/// The same shape as [`crate::types::ArgoConfigPatch`], which the document defines again here.
+pub type RegionalTieredCacheEditBody = crate::types::ArgoConfigPatch;

@@ -433,18 +433,9 @@ pub struct WidgetCreateResponse {
     pub result: Option<crate::types::TurnstileWidgetDetail>,
 }
 /// Direction to order widgets.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum WidgetListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open WidgetListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type WidgetListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order widgets by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WidgetListParamsOrder {

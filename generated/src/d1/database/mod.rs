@@ -325,19 +325,5 @@ pub struct DatabaseListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DatabaseListResponseResultInfo>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DatabaseListResponseResultInfo {
-    /// Total number of results for the requested service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
-    /// Current page within paginated list of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
-    /// Number of results per page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<f64>,
-    /// Total results available without any search parameters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
-}
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type DatabaseListResponseResultInfo = crate::types::IamResultInfo;

@@ -328,27 +328,5 @@ pub struct PostureCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::TeamsDevicesType,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct PostureUpdateBody {
-    /// The description of the device posture rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Sets the expiration time for a posture check result. If empty, the result remains valid until it is overwritten by new data from the WARP client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expiration: Option<String>,
-    /// The value to be checked against.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<crate::types::TeamsDevicesInput>,
-    /// The conditions that the client must match to run the rule.
-    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
-    pub match_: Option<Vec<crate::types::TeamsDevicesMatchItem>>,
-    /// The name of the device posture rule.
-    pub name: String,
-    /// Polling frequency for the WARP client posture check. Default: `5m` (poll every five minutes). Minimum: `1m`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<String>,
-    /// The type of device posture rule.
-    #[serde(rename = "type")]
-    pub type_: crate::types::TeamsDevicesType,
-}
+/// The same shape as [`crate::devices::posture::PostureCreateBody`], which the document defines again here.
+pub type PostureUpdateBody = PostureCreateBody;

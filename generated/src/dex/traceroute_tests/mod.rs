@@ -121,15 +121,5 @@ pub struct TracerouteTestGetParams {
 }
 /// What `get()` returns.
 pub type TracerouteTestGetResponse = crate::types::DigitalExperienceMonitoringTracerouteDetailsResponse;
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TracerouteTestGetParamsInterval {
-    /// `minute`
-    Minute,
-    /// `hour`
-    Hour,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TracerouteTestGetParamsInterval { Minute = "minute", Hour = "hour" }
-);
+/// The same shape as [`crate::dex::http_tests::HttpTestGetParamsInterval`], which the document defines again here.
+pub type TracerouteTestGetParamsInterval = crate::dex::http_tests::HttpTestGetParamsInterval;

@@ -410,18 +410,7 @@ pub struct LockdownDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<LockdownDeleteResponseResult>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LockdownDeleteResponseResult {
-    /// The unique identifier of the Zone Lockdown rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct LockdownUpdateBody {
-    /// A list of IP addresses or CIDR ranges that will be allowed to access the URLs specified in the Zone Lockdown rule. You can include any number of `ip` or `ip_range` configurations.
-    pub configurations: Vec<crate::types::FirewallConfigurationsItem>,
-    /// The URLs to include in the current WAF override. You can use wildcards. Each entered URL will be escaped before use, which means you can only use simple wildcard patterns.
-    pub urls: Vec<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type LockdownDeleteResponseResult = crate::types::AccessIdResponseResult;
+/// The same shape as [`crate::firewall::lockdowns::LockdownCreateBody`], which the document defines again here.
+pub type LockdownUpdateBody = LockdownCreateBody;

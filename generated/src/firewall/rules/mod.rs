@@ -691,15 +691,8 @@ pub struct RuleCreateBody {
     pub action: crate::types::FirewallAction,
     pub filter: crate::types::FirewallFilterInput,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RuleDeleteBody {
-    /// The unique identifier of the firewall rule.
-    ///
-    /// Read-only in the spec, yet listed as required here: set it when the call needs it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type RuleDeleteBody = crate::types::AccessIdResponseResult;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleFirewallRulesDeleteAFirewallRuleBody {
@@ -719,12 +712,5 @@ pub struct RuleFirewallRulesUpdateAFirewallRuleBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RuleFirewallRulesUpdatePriorityOfAFirewallRuleBody {
-    /// The unique identifier of the resource.
-    ///
-    /// Read-only in the spec, yet listed as required here: set it when the call needs it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type RuleFirewallRulesUpdatePriorityOfAFirewallRuleBody = crate::types::AccessIdResponseResult;

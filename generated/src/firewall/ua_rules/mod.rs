@@ -373,13 +373,8 @@ pub struct UaRuleCreateBody {
     /// The action to apply to a matched request.
     pub mode: crate::types::FirewallSchemasMode,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct UaRuleDeleteResponse {
-    /// The unique identifier of the User Agent Blocking rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type UaRuleDeleteResponse = crate::types::AccessIdResponseResult;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UaRuleUpdateBody {

@@ -309,24 +309,5 @@ pub struct LocationCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub networks: Option<Vec<crate::types::ZeroTrustGatewayIpv4Network>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct LocationUpdateBody {
-    /// True if the location is the default location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_default: Option<bool>,
-    /// The identifier of the pair of IPv4 addresses assigned to this location. When creating a location, if this field is absent or set with null, the pair of shared IPv4 addresses (0e4a32c6-6fb8-4858-9296-98f51631e8e6) is auto-assigned. When updating a location, if the field is absent or set with null, the pre-assigned pair remains unchanged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dns_destination_ips_id: Option<String>,
-    /// True if the location needs to resolve EDNS queries.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ecs_support: Option<bool>,
-    /// The destination endpoints configured for this location. When updating a location, if this field is absent or set with null, the endpoints configuration remains unchanged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub endpoints: Option<crate::types::ZeroTrustGatewayEndpoints>,
-    /// The name of the location.
-    pub name: String,
-    /// A list of network ranges that requests from this location would originate from. A non-empty list is only effective if the ipv4 endpoint is enabled for this location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub networks: Option<Vec<crate::types::ZeroTrustGatewayIpv4Network>>,
-}
+/// The same shape as [`crate::gateway::locations::LocationCreateBody`], which the document defines again here.
+pub type LocationUpdateBody = LocationCreateBody;

@@ -327,38 +327,5 @@ pub struct RuleCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RuleUpdateBody {
-    /// The action to preform when the associated traffic, identity, and device posture expressions are either absent or evaluate to `true`.
-    pub action: crate::types::ZeroTrustGatewayAction,
-    /// The description of the rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The wirefilter expression used for device posture check matching.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_posture: Option<String>,
-    /// True if the rule is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// The protocol or layer to evaluate the traffic, identity, and device posture expressions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filters: Option<Vec<crate::types::ZeroTrustGatewayFiltersItem>>,
-    /// The wirefilter expression used for identity matching.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<String>,
-    /// The name of the rule.
-    pub name: String,
-    /// Precedence sets the order of your rules. Lower values indicate higher precedence. At each processing phase, applicable rules are evaluated in ascending order of this value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub precedence: Option<i64>,
-    /// Additional settings that modify the rule's action.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule_settings: Option<crate::types::ZeroTrustGatewayRuleSettings>,
-    /// The schedule for activating DNS policies. This does not apply to HTTP or network policies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<crate::types::ZeroTrustGatewaySchedule>,
-    /// The wirefilter expression used for traffic matching.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub traffic: Option<String>,
-}
+/// The same shape as [`crate::gateway::rules::RuleCreateBody`], which the document defines again here.
+pub type RuleUpdateBody = RuleCreateBody;

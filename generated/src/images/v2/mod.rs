@@ -92,13 +92,6 @@ pub struct V2GetParams {
 /// What `get()` returns.
 pub type V2GetResponse = crate::types::ImagesImagesListResponseV2Result;
 /// Sorting order by upload time.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum V2GetParamsSortOrder {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open V2GetParamsSortOrder { Asc = "asc", Desc = "desc" });
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type V2GetParamsSortOrder = crate::types::CloudforceOneRequestListSortOrder;

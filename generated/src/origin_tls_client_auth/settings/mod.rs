@@ -124,9 +124,5 @@ pub struct SettingUpdateParams {
 pub type SettingGetResponse = crate::types::TlsCertificatesAndHostnamesEnabledResponseResult;
 /// What `update()` returns.
 pub type SettingUpdateResponse = crate::types::TlsCertificatesAndHostnamesEnabledResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct SettingUpdateBody {
-    /// Indicates whether zone-level authenticated origin pulls is enabled.
-    pub enabled: bool,
-}
+/// The same shape as [`crate::types::RulesetsRuleLogging`], which the document defines again here.
+pub type SettingUpdateBody = crate::types::RulesetsRuleLogging;

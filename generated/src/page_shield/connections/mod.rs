@@ -239,18 +239,9 @@ pub type ConnectionListResponse = crate::types::PageShieldListZoneConnectionsRes
 /// What `get()` returns.
 pub type ConnectionGetResponse = crate::types::PageShieldConnection;
 /// The direction used to sort returned connections.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ConnectionListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ConnectionListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type ConnectionListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Export the list of connections as a file. Cannot be used with per_page or page options.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectionListParamsExport {

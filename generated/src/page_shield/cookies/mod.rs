@@ -271,66 +271,22 @@ pub type CookyListResponse = crate::types::PageShieldListZoneCookiesResponse;
 /// What `get()` returns.
 pub type CookyGetResponse = crate::types::PageShieldCookie;
 /// The direction used to sort returned cookies.'
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CookyListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open CookyListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type CookyListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Export the list of cookies as a file. Cannot be used with per_page or page options.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CookyListParamsExport {
-    /// `csv`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open CookyListParamsExport { Csv = "csv" });
+///
+/// The same shape as [`crate::page_shield::connections::ConnectionListParamsExport`], which the document defines again here.
+pub type CookyListParamsExport = crate::page_shield::connections::ConnectionListParamsExport;
 /// The field used to sort returned cookies.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CookyListParamsOrderBy {
-    /// `first_seen_at`
-    FirstSeenAt,
-    /// `last_seen_at`
-    LastSeenAt,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open CookyListParamsOrderBy { FirstSeenAt = "first_seen_at", LastSeenAt =
-    "last_seen_at" }
-);
+///
+/// The same shape as [`crate::page_shield::connections::ConnectionListParamsOrderBy`], which the document defines again here.
+pub type CookyListParamsOrderBy = crate::page_shield::connections::ConnectionListParamsOrderBy;
 /// Filters the returned cookies that match the specified same_site attribute
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CookyListParamsSameSite {
-    /// `lax`
-    Lax,
-    /// `strict`
-    Strict,
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open CookyListParamsSameSite { Lax = "lax", Strict = "strict", None = "none" }
-);
+///
+/// The same shape as [`crate::types::PageShieldCookieSameSiteAttribute`], which the document defines again here.
+pub type CookyListParamsSameSite = crate::types::PageShieldCookieSameSiteAttribute;
 /// Filters the returned cookies that match the specified type attribute
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CookyListParamsType {
-    /// `first_party`
-    FirstParty,
-    /// `unknown`
-    Unknown2,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open CookyListParamsType { FirstParty = "first_party", Unknown2 = "unknown" }
-);
+///
+/// The same shape as [`crate::types::PageShieldCookieType`], which the document defines again here.
+pub type CookyListParamsType = crate::types::PageShieldCookieType;

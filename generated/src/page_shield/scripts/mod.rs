@@ -246,38 +246,14 @@ pub type ScriptListResponse = crate::types::PageShieldListZoneScriptsResponse;
 /// What `get()` returns.
 pub type ScriptGetResponse = crate::types::PageShieldGetZoneScriptResponseResult;
 /// The direction used to sort returned scripts.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ScriptListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ScriptListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type ScriptListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Export the list of scripts as a file. Cannot be used with per_page or page options.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ScriptListParamsExport {
-    /// `csv`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open ScriptListParamsExport { Csv = "csv" });
+///
+/// The same shape as [`crate::page_shield::connections::ConnectionListParamsExport`], which the document defines again here.
+pub type ScriptListParamsExport = crate::page_shield::connections::ConnectionListParamsExport;
 /// The field used to sort returned scripts.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ScriptListParamsOrderBy {
-    /// `first_seen_at`
-    FirstSeenAt,
-    /// `last_seen_at`
-    LastSeenAt,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ScriptListParamsOrderBy { FirstSeenAt = "first_seen_at", LastSeenAt =
-    "last_seen_at" }
-);
+///
+/// The same shape as [`crate::page_shield::connections::ConnectionListParamsOrderBy`], which the document defines again here.
+pub type ScriptListParamsOrderBy = crate::page_shield::connections::ConnectionListParamsOrderBy;

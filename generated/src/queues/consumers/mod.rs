@@ -324,17 +324,9 @@ pub struct ConsumerCreateResponse {
     pub result_info: Option<crate::types::MqResultInfo>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ConsumerDeleteResponse {
-    pub errors: Vec<crate::types::MqMessagesItem>,
-    pub messages: Vec<crate::types::MqMessagesItem>,
-    pub result: ::serde_json::Value,
-    /// Whether the API call was successful
-    pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result_info: Option<crate::types::MqResultInfo>,
-}
+///
+/// The same shape as [`crate::queues::QueueDeleteResponse`], which the document defines again here.
+pub type ConsumerDeleteResponse = crate::queues::QueueDeleteResponse;
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `errors`, `messages`, `result_info`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -347,20 +339,8 @@ pub struct ConsumerListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ConsumerListResponseResultInfo>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ConsumerListResponseResultInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_page: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_pages: Option<::serde_json::Value>,
-}
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo`], which the document defines again here.
+pub type ConsumerListResponseResultInfo = crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]

@@ -328,18 +328,9 @@ pub struct BucketCreateBody {
     pub storage_class: Option<crate::types::R2StorageClass>,
 }
 /// Direction to order buckets
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum BucketListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open BucketListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type BucketListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order buckets by
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BucketListParamsOrder {

@@ -181,12 +181,8 @@ pub struct AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations {
     pub code: String,
     pub name: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AnnotationGetResponseResultAnnotationsItemLocationsDetailsItem {
-    pub code: String,
-    pub name: String,
-}
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
+pub type AnnotationGetResponseResultAnnotationsItemLocationsDetailsItem = AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItemOutage {

@@ -124,18 +124,9 @@ pub struct TrafficAnomalyGetParams {
     pub format: Option<TrafficAnomalyGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TrafficAnomalyGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TrafficAnomalyGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type TrafficAnomalyGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TrafficAnomalyGetParamsStatus {
     /// `VERIFIED`
@@ -191,25 +182,9 @@ pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
     )]
     pub visible_in_data_sources: Option<Vec<String>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails {
-    pub asn: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locations: Option<
-        TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetailsLocations,
-    >,
-    pub name: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetailsLocations {
-    pub code: String,
-    pub name: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItemLocationDetails {
-    pub code: String,
-    pub name: String,
-}
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem`], which the document defines again here.
+pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem;
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
+pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetailsLocations = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
+pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemLocationDetails = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;

@@ -361,27 +361,8 @@ pub struct RuleCreateBody {
     pub position: Option<RuleCreateBodyPosition>,
 }
 pub type RuleCreateBodyPosition = ::serde_json::Value;
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RuleCreateResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type RuleCreateResponse = crate::rulesets::RulesetCreateResponse;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateZoneRulesetRuleBody {
@@ -389,69 +370,12 @@ pub struct RuleCreateZoneRulesetRuleBody {
     pub position: Option<RuleCreateZoneRulesetRuleBodyPosition>,
 }
 pub type RuleCreateZoneRulesetRuleBodyPosition = ::serde_json::Value;
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RuleCreateZoneRulesetRuleResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RuleDeleteResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RuleDeleteZoneRulesetRuleResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type RuleCreateZoneRulesetRuleResponse = crate::rulesets::RulesetCreateResponse;
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type RuleDeleteResponse = crate::rulesets::RulesetCreateResponse;
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type RuleDeleteZoneRulesetRuleResponse = crate::rulesets::RulesetCreateResponse;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleEditBody {
@@ -459,27 +383,8 @@ pub struct RuleEditBody {
     pub position: Option<RuleEditBodyPosition>,
 }
 pub type RuleEditBodyPosition = ::serde_json::Value;
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RuleEditResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type RuleEditResponse = crate::rulesets::RulesetCreateResponse;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleUpdateZoneRulesetRuleBody {
@@ -487,24 +392,5 @@ pub struct RuleUpdateZoneRulesetRuleBody {
     pub position: Option<RuleUpdateZoneRulesetRuleBodyPosition>,
 }
 pub type RuleUpdateZoneRulesetRuleBodyPosition = ::serde_json::Value;
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RuleUpdateZoneRulesetRuleResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type RuleUpdateZoneRulesetRuleResponse = crate::rulesets::RulesetCreateResponse;

@@ -360,57 +360,14 @@ pub type AppUpdateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResul
 pub type AppListResponse = crate::types::LegacyJhsResponseCollection;
 /// What `create()` returns.
 pub type AppCreateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResult;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct AppCreateBody {
-    /// Enables Argo Smart Routing for this application.
-    /// Notes: Only available for TCP applications with traffic_type set to "direct".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub argo_smart_routing: Option<bool>,
-    /// The name and type of DNS record for the Spectrum application.
-    pub dns: crate::types::LegacyJhsDns,
-    /// The anycast edge IP configuration for the hostname of this application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub edge_ips: Option<crate::types::LegacyJhsEdgeIps>,
-    /// Enables IP Access Rules for this application.
-    /// Notes: Only available for TCP applications.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_firewall: Option<bool>,
-    /// The name and type of DNS record for the Spectrum application.
-    pub origin_dns: crate::types::LegacyJhsOriginDns,
-    /// The destination port at the origin. Only specified in conjunction with origin_dns. May use an integer to specify a single origin port, for example `1000`, or a string to specify a range of origin ports, for example `"1000-2000"`.
-    /// Notes: If specifying a port range, the number of ports in the range must match the number of ports specified in the "protocol" field.
-    pub origin_port: crate::types::LegacyJhsOriginPort,
-    /// The port configuration at Cloudflare’s edge. May specify a single port, for example `"tcp/1000"`, or a range of ports, for example `"tcp/1000-2000"`.
-    pub protocol: String,
-    /// Enables Proxy Protocol to the origin. Refer to [Enable Proxy protocol](https://developers.cloudflare.com/spectrum/getting-started/proxy-protocol/) for implementation details on PROXY Protocol V1, PROXY Protocol V2, and Simple Proxy Protocol.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proxy_protocol: Option<crate::types::LegacyJhsProxyProtocol>,
-    /// The type of TLS termination associated with the application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls: Option<crate::types::LegacyJhsTls>,
-    /// Determines how data travels from the edge to your origin. When set to "direct", Spectrum will send traffic directly to your origin, and the application's type is derived from the `protocol`. When set to "http" or "https", Spectrum will apply Cloudflare's HTTP/HTTPS features as it sends traffic to your origin, and the application type matches this property exactly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub traffic_type: Option<crate::types::LegacyJhsTrafficType>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AppDeleteResponse {
-    /// Application identifier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::spectrum::apps::AppUpdateBody`], which the document defines again here.
+pub type AppCreateBody = AppUpdateBody;
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type AppDeleteResponse = crate::types::AccessIdResponseResult;
 /// Sets the direction by which results are ordered.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AppListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open AppListParamsDirection { Asc = "asc", Desc = "desc" });
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type AppListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Application field by which results are ordered.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AppListParamsOrder {

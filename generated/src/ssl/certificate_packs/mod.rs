@@ -313,11 +313,6 @@ pub type CertificatePackDeleteResponse = crate::types::TlsCertificatesAndHostnam
 /// What `edit()` returns.
 pub type CertificatePackEditResponse = crate::types::TlsCertificatesAndHostnamesAdvancedCertificatePackResponseSingleResult;
 /// Include Certificate Packs of all statuses, not just active ones.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum CertificatePackListParamsStatus {
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open CertificatePackListParamsStatus { All = "all" });
+///
+/// The same shape as [`crate::types::EmailRuleCatchallMatcherType`], which the document defines again here.
+pub type CertificatePackListParamsStatus = crate::types::EmailRuleCatchallMatcherType;

@@ -498,30 +498,12 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited
         >,
     >,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedContentItem {
-    pub id: i64,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub super_category_id: Option<i64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedRisksItem {
-    pub id: i64,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub super_category_id: Option<i64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesRisksItem {
-    pub id: i64,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub super_category_id: Option<i64>,
-}
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
+pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedContentItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
+pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedRisksItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
+pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesRisksItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComDnsItem {
@@ -617,14 +599,8 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategories {
     >,
     pub risks: Vec<ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesContentItem {
-    pub id: i64,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub super_category_id: Option<i64>,
-}
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
+pub type ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesContentItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem {
@@ -632,15 +608,8 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem {
     pub name: String,
     pub super_category_id: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsRank {
-    pub bucket: String,
-    pub name: String,
-    /// Rank in the Global Radar Rank, if set. See more at https://blog.cloudflare.com/radar-domain-rankings/
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank: Option<i64>,
-}
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComRank`], which the document defines again here.
+pub type ScanUrlscannerGetScanResponseScanMetaProcessorsRank = ScanUrlscannerGetScanResponseScanDomainsExampleComRank;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem {
@@ -905,19 +874,8 @@ crate::runtime::string_enum!(
     open ScanUrlscannerGetScanResponseScanTaskStatus { Queued = "Queued", InProgress =
     "InProgress", InPostProcessing = "InPostProcessing", Finished = "Finished" }
 );
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ScanUrlscannerGetScanResponseScanTaskVisibility {
-    /// `Public`
-    Public,
-    /// `Unlisted`
-    Unlisted,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ScanUrlscannerGetScanResponseScanTaskVisibility { Public = "Public", Unlisted =
-    "Unlisted" }
-);
+/// The same shape as [`crate::urlscanner::scan::ScanCreateBodyVisibility`], which the document defines again here.
+pub type ScanUrlscannerGetScanResponseScanTaskVisibility = ScanCreateBodyVisibility;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanVerdicts {

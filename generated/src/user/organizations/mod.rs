@@ -222,39 +222,16 @@ pub type OrganizationGetResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct OrganizationDeleteResponse {
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type OrganizationDeleteResponse = crate::types::AccessIdResponseResult;
 /// Direction to order organizations.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OrganizationListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open OrganizationListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type OrganizationListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Whether to match all search requirements or at least one (any).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OrganizationListParamsMatch {
-    /// `any`
-    Any,
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open OrganizationListParamsMatch { Any = "any", All = "all" }
-);
+///
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+pub type OrganizationListParamsMatch = crate::types::DnsRecordsMatch;
 /// Field to order organizations by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrganizationListParamsOrder {
@@ -271,15 +248,6 @@ crate::runtime::string_enum!(
     open OrganizationListParamsOrder { Id = "id", Name = "name", Status = "status" }
 );
 /// Whether the user is a member of the organization or has an inivitation pending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OrganizationListParamsStatus {
-    /// `member`
-    Member,
-    /// `invited`
-    Invited,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open OrganizationListParamsStatus { Member = "member", Invited = "invited" }
-);
+///
+/// The same shape as [`crate::types::IamComponentsSchemasStatus`], which the document defines again here.
+pub type OrganizationListParamsStatus = crate::types::IamComponentsSchemasStatus;

@@ -289,15 +289,6 @@ pub type TokenUpdateResponse = ::std::collections::BTreeMap<String, ::serde_json
 /// What `delete()` returns.
 pub type TokenDeleteResponse = Option<crate::types::IamApiResponseSingleIdResult>;
 /// Direction to order results.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TokenListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TokenListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type TokenListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;

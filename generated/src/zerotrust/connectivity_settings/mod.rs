@@ -132,13 +132,5 @@ pub struct ConnectivitySettingEditParams {
 pub type ConnectivitySettingGetResponse = crate::types::TunnelZeroTrustConnectivitySettingsResponseResult;
 /// What `edit()` returns.
 pub type ConnectivitySettingEditResponse = crate::types::TunnelZeroTrustConnectivitySettingsResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct ConnectivitySettingEditBody {
-    /// A flag to enable the ICMP proxy for the account network.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub icmp_proxy_enabled: Option<bool>,
-    /// A flag to enable WARP to WARP traffic.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offramp_warp_enabled: Option<bool>,
-}
+/// The same shape as [`crate::types::TunnelZeroTrustConnectivitySettingsResponseResult`], which the document defines again here.
+pub type ConnectivitySettingEditBody = crate::types::TunnelZeroTrustConnectivitySettingsResponseResult;

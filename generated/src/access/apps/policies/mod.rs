@@ -815,37 +815,5 @@ pub struct PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyBody {
-    /// Administrators who can approve a temporary authentication request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approval_groups: Option<Vec<crate::types::AccessSchemasApprovalGroup>>,
-    /// Requires the user to request access from an administrator at the start of each session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approval_required: Option<bool>,
-    /// The action Access will take if a user matches this policy.
-    pub decision: crate::types::AccessDecision,
-    /// Rules evaluated with a NOT logical operator. To match the policy, a user cannot meet any of the Exclude rules.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<crate::types::AccessRule>>,
-    /// Rules evaluated with an OR logical operator. A user needs to meet only one of the Include rules.
-    pub include: Vec<crate::types::AccessRule>,
-    /// Require this application to be served in an isolated browser for users matching this policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub isolation_required: Option<bool>,
-    /// The name of the Access policy.
-    pub name: String,
-    /// The order of execution for this policy. Must be unique for each policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub precedence: Option<i64>,
-    /// A custom message that will appear on the purpose justification screen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purpose_justification_prompt: Option<String>,
-    /// Require users to enter a justification when they log in to the application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purpose_justification_required: Option<bool>,
-    /// Rules evaluated with an AND logical operator. To match the policy, a user must meet all of the Require rules.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub require: Option<Vec<crate::types::AccessRule>>,
-}
+/// The same shape as [`crate::access::apps::policies::PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody`], which the document defines again here.
+pub type PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyBody = PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody;

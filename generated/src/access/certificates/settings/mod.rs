@@ -272,8 +272,5 @@ pub type SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eResponse 
 pub struct SettingUpdateBody {
     pub settings: Vec<crate::types::AccessSettings>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eBody {
-    pub settings: Vec<crate::types::AccessSettings>,
-}
+/// The same shape as [`crate::access::certificates::settings::SettingUpdateBody`], which the document defines again here.
+pub type SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eBody = SettingUpdateBody;

@@ -133,15 +133,7 @@ pub struct RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Para
 pub type RevokeUserCreateResponse = crate::types::AccessEmptyResponse;
 /// What `zone_level_zero_trust_organization_revoke_all_access_to_dafb2097()` returns.
 pub type RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Response = crate::types::AccessEmptyResponse;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RevokeUserCreateBody {
-    /// The email of the user to revoke.
-    pub email: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Body {
-    /// The email of the user to revoke.
-    pub email: String,
-}
+/// The same shape as [`crate::types::EmailCreateDestinationAddressProperties`], which the document defines again here.
+pub type RevokeUserCreateBody = crate::types::EmailCreateDestinationAddressProperties;
+/// The same shape as [`crate::types::EmailCreateDestinationAddressProperties`], which the document defines again here.
+pub type RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Body = crate::types::EmailCreateDestinationAddressProperties;

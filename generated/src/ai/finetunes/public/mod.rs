@@ -76,17 +76,5 @@ pub struct PublicGetResponse {
     pub result: Vec<PublicGetResponseResultItem>,
     pub success: bool,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PublicGetResponseResultItem {
-    #[serde(with = "::time::serde::rfc3339")]
-    pub created_at: ::time::OffsetDateTime,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    pub model: String,
-    #[serde(with = "::time::serde::rfc3339")]
-    pub modified_at: ::time::OffsetDateTime,
-    pub name: String,
-    pub public: bool,
-}
+/// The same shape as [`crate::ai::finetunes::FinetuneCreateResponseResult`], which the document defines again here.
+pub type PublicGetResponseResultItem = crate::ai::finetunes::FinetuneCreateResponseResult;

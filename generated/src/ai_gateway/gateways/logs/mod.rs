@@ -103,16 +103,8 @@ pub struct LogGetParams {
     /// Query parameter `cached`.
     pub cached: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum LogGetParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open LogGetParamsDirection { Asc = "asc", Desc = "desc" });
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type LogGetParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LogGetParamsOrderBy {
     /// `created_at`

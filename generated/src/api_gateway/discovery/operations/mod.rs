@@ -256,25 +256,12 @@ pub type OperationEditResponse = ::std::collections::BTreeMap<
 >;
 /// What `api_shield_api_patch_discovered_operation()` returns.
 pub type OperationApiShieldApiPatchDiscoveredOperationResponse = crate::types::ApiShieldPatchDiscoveryResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct OperationApiShieldApiPatchDiscoveredOperationBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<crate::types::ApiShieldApiDiscoveryStatePatch>,
-}
+/// The same shape as [`crate::types::ApiShieldApiDiscoveryPatchMultipleRequestEntry`], which the document defines again here.
+pub type OperationApiShieldApiPatchDiscoveredOperationBody = crate::types::ApiShieldApiDiscoveryPatchMultipleRequestEntry;
 /// Direction to order results.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OperationListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open OperationListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type OperationListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order by
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OperationListParamsOrder {

@@ -117,21 +117,8 @@ pub struct OperationListParams {
     /// Query parameter `operation_status`.
     pub operation_status: Option<OperationListParamsOperationStatus>,
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OperationListParamsFeatureItem {
-    /// `thresholds`
-    Thresholds,
-    /// `parameter_schemas`
-    ParameterSchemas,
-    /// `schema_info`
-    SchemaInfo,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open OperationListParamsFeatureItem { Thresholds = "thresholds", ParameterSchemas =
-    "parameter_schemas", SchemaInfo = "schema_info" }
-);
+/// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
+pub type OperationListParamsFeatureItem = crate::api_gateway::operations::OperationListParamsFeatureItem;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OperationListParamsOperationStatus {
     /// `new`

@@ -214,18 +214,8 @@ pub struct ImportCreateResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_queries: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ImportCreateResponseStatus {
-    /// `complete`
-    Complete,
-    /// `error`
-    Error,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ImportCreateResponseStatus { Complete = "complete", Error = "error" }
-);
+/// The same shape as [`crate::d1::database::export::ExportCreateResponseStatus`], which the document defines again here.
+pub type ImportCreateResponseStatus = crate::d1::database::export::ExportCreateResponseStatus;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ImportCreateResponseType {
     /// `import`

@@ -76,11 +76,5 @@ pub struct RawCreateParams {
 }
 /// What `create()` returns.
 pub type RawCreateResponse = Vec<crate::types::D1RawResultResponse>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RawCreateBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub params: Option<Vec<String>>,
-    /// Your SQL query. Supports multiple statements, joined by semicolons, which will be executed as a batch.
-    pub sql: String,
-}
+/// The same shape as [`crate::d1::database::query::QueryCreateBody`], which the document defines again here.
+pub type RawCreateBody = crate::d1::database::query::QueryCreateBody;

@@ -98,15 +98,5 @@ pub struct NetworkPathGetParams {
 }
 /// What `get()` returns.
 pub type NetworkPathGetResponse = crate::types::DigitalExperienceMonitoringTracerouteTestNetworkPathResponse;
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum NetworkPathGetParamsInterval {
-    /// `minute`
-    Minute,
-    /// `hour`
-    Hour,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open NetworkPathGetParamsInterval { Minute = "minute", Hour = "hour" }
-);
+/// The same shape as [`crate::dex::http_tests::HttpTestGetParamsInterval`], which the document defines again here.
+pub type NetworkPathGetParamsInterval = crate::dex::http_tests::HttpTestGetParamsInterval;

@@ -298,15 +298,6 @@ pub type AddressGetResponse = crate::types::EmailAddresses;
 /// What `delete()` returns.
 pub type AddressDeleteResponse = crate::types::EmailAddresses;
 /// Sorts results in an ascending or descending order.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AddressListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open AddressListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type AddressListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;

@@ -764,17 +764,8 @@ pub type RuleIpAccessRulesForAZoneCreateAnIpAccessRuleResponse = crate::types::F
 pub type RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleResponse = crate::types::FirewallRuleSingleIdResponseResult;
 /// What `ip_access_rules_for_a_zone_update_an_ip_access_rule()` returns.
 pub type RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleResponse = crate::types::FirewallRule;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RuleCreateBody {
-    /// The rule configuration.
-    pub configuration: crate::types::FirewallConfiguration,
-    /// The action to apply to a matched request.
-    pub mode: crate::types::FirewallSchemasMode,
-    /// An informative summary of the rule, typically used as a reminder or explanation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
-}
+/// The same shape as [`crate::types::FirewallSchemasRuleInput`], which the document defines again here.
+pub type RuleCreateBody = crate::types::FirewallSchemasRuleInput;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody {
@@ -809,67 +800,21 @@ crate::runtime::string_enum!(
     = "basic", Aggressive = "aggressive" }
 );
 /// The target to search in existing rules.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RuleIpAccessRulesForAZoneListIpAccessRulesParamsConfigurationTarget {
-    /// `ip`
-    Ip,
-    /// `ip_range`
-    IpRange,
-    /// `asn`
-    Asn,
-    /// `country`
-    Country,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open RuleIpAccessRulesForAZoneListIpAccessRulesParamsConfigurationTarget { Ip = "ip",
-    IpRange = "ip_range", Asn = "asn", Country = "country" }
-);
+///
+/// The same shape as [`crate::firewall::access_rules::rules::RuleListParamsConfigurationTarget`], which the document defines again here.
+pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsConfigurationTarget = RuleListParamsConfigurationTarget;
 /// The direction used to sort returned rules.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RuleIpAccessRulesForAZoneListIpAccessRulesParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open RuleIpAccessRulesForAZoneListIpAccessRulesParamsDirection { Asc = "asc", Desc =
-    "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RuleIpAccessRulesForAZoneListIpAccessRulesParamsMatch {
-    /// `any`
-    Any,
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open RuleIpAccessRulesForAZoneListIpAccessRulesParamsMatch { Any = "any", All = "all"
-    }
-);
+///
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rules.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RuleIpAccessRulesForAZoneListIpAccessRulesParamsOrder {
-    /// `configuration.target`
-    ConfigurationTarget,
-    /// `configuration.value`
-    ConfigurationValue,
-    /// `mode`
-    Mode,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open RuleIpAccessRulesForAZoneListIpAccessRulesParamsOrder { ConfigurationTarget =
-    "configuration.target", ConfigurationValue = "configuration.value", Mode = "mode" }
-);
+///
+/// The same shape as [`crate::firewall::access_rules::rules::RuleListParamsOrder`], which the document defines again here.
+pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsOrder = RuleListParamsOrder;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleBody {
@@ -899,29 +844,13 @@ crate::runtime::string_enum!(
     "asn", Country = "country" }
 );
 /// The direction used to sort returned rules.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RuleListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open RuleListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RuleListParamsMatch {
-    /// `any`
-    Any,
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open RuleListParamsMatch { Any = "any", All = "all" });
+///
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+pub type RuleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RuleListParamsOrder {

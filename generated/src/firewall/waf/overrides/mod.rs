@@ -386,19 +386,10 @@ pub struct OverrideCreateBody {
     /// The URLs to include in the current WAF override. You can use wildcards. Each entered URL will be escaped before use, which means you can only use simple wildcard patterns.
     pub urls: Vec<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct OverrideDeleteResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<OverrideDeleteResponseResult>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct OverrideDeleteResponseResult {
-    /// The unique identifier of the WAF override.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::firewall::lockdowns::LockdownDeleteResponse`], which the document defines again here.
+pub type OverrideDeleteResponse = crate::firewall::lockdowns::LockdownDeleteResponse;
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type OverrideDeleteResponseResult = crate::types::AccessIdResponseResult;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OverrideUpdateBody {

@@ -291,29 +291,13 @@ pub struct PackageEditResponse {
     pub result: Option<crate::types::FirewallAnomalyPackage>,
 }
 /// The direction used to sort returned packages.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PackageGetParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open PackageGetParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type PackageGetParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PackageGetParamsMatch {
-    /// `any`
-    Any,
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open PackageGetParamsMatch { Any = "any", All = "all" });
+///
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+pub type PackageGetParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned packages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PackageGetParamsOrder {

@@ -76,55 +76,5 @@ pub struct PreviewCreateParams {
 }
 /// What `create()` returns.
 pub type PreviewCreateResponse = crate::types::LoadBalancingPreviewResponseResult;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct PreviewCreateBody {
-    /// Do not validate the certificate when monitor use HTTPS. This parameter is currently only valid for HTTP and HTTPS monitors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_insecure: Option<bool>,
-    /// To be marked unhealthy the monitored origin must fail this healthcheck N consecutive times.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub consecutive_down: Option<i64>,
-    /// To be marked healthy the monitored origin must pass this healthcheck N consecutive times.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub consecutive_up: Option<i64>,
-    /// Object description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// A case-insensitive sub-string to look for in the response body. If this string is not found, the origin will be marked as unhealthy. This parameter is only valid for HTTP and HTTPS monitors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expected_body: Option<String>,
-    /// The expected HTTP response code or code range of the health check. This parameter is only valid for HTTP and HTTPS monitors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expected_codes: Option<String>,
-    /// Follow redirects if returned by the origin. This parameter is only valid for HTTP and HTTPS monitors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub follow_redirects: Option<bool>,
-    /// The HTTP request headers to send in the health check. It is recommended you set a Host header by default. The User-Agent header cannot be overridden. This parameter is only valid for HTTP and HTTPS monitors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub header: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
-    /// The interval between each health check. Shorter intervals may improve failover time, but will increase load on the origins as we check from multiple locations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interval: Option<i64>,
-    /// The method to use for the health check. This defaults to 'GET' for HTTP/HTTPS based checks and 'connection_established' for TCP based health checks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
-    /// The endpoint path you want to conduct a health check against. This parameter is only valid for HTTP and HTTPS monitors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// The port number to connect to for the health check. Required for TCP, UDP, and SMTP checks. HTTP and HTTPS checks should only define the port when using a non-standard port (HTTP: default 80, HTTPS: default 443).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<i64>,
-    /// Assign this monitor to emulate the specified zone while probing. This parameter is only valid for HTTP and HTTPS monitors.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub probe_zone: Option<String>,
-    /// The number of retries to attempt in case of a timeout before marking the origin as unhealthy. Retries are attempted immediately.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retries: Option<i64>,
-    /// The timeout (in seconds) before marking the health check as failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<i64>,
-    /// The protocol to use for the health check. Currently supported protocols are 'HTTP','HTTPS', 'TCP', 'ICMP-PING', 'UDP-ICMP', and 'SMTP'.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<crate::types::LoadBalancingType>,
-}
+/// The same shape as [`crate::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
+pub type PreviewCreateBody = crate::load_balancers::monitors::MonitorCreateBody;

@@ -149,12 +149,5 @@ pub struct OriginCreateBody {
     #[deprecated(note = "deprecated by the API")]
     pub logpull_options: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct OriginPostZonesZoneIdLogpushValidateOriginBody {
-    /// This field is deprecated. Use `output_options` instead. Configuration string. It specifies things like requested fields and timestamp formats. If migrating from the logpull api, copy the url (full url or just the query string) of your call here, and logpush will keep on making this call for you, setting start and end times appropriately.
-    ///
-    /// Deprecated.
-    #[deprecated(note = "deprecated by the API")]
-    pub logpull_options: Option<String>,
-}
+/// The same shape as [`crate::logpush::validate::origin::OriginCreateBody`], which the document defines again here.
+pub type OriginPostZonesZoneIdLogpushValidateOriginBody = OriginCreateBody;

@@ -275,11 +275,5 @@ pub type CertificateCreateResponse = crate::types::TlsCertificatesAndHostnamesSc
 pub type CertificateGetResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateObject;
 /// What `delete()` returns.
 pub type CertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateObject;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct CertificateCreateBody {
-    /// The hostname certificate.
-    pub certificate: String,
-    /// The hostname certificate's private key.
-    pub private_key: String,
-}
+/// The same shape as [`crate::origin_tls_client_auth::OriginTlsClientAuthCreateBody`], which the document defines again here.
+pub type CertificateCreateBody = crate::origin_tls_client_auth::OriginTlsClientAuthCreateBody;

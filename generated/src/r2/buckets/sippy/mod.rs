@@ -217,10 +217,6 @@ pub struct SippyDeleteParams {
 pub type SippyGetResponse = crate::types::R2Sippy;
 /// What `update()` returns.
 pub type SippyUpdateResponse = crate::types::R2Sippy;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct SippyDeleteResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-}
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type SippyDeleteResponse = crate::types::TunnelConfigWarpRouting;
 pub type SippyUpdateBody = ::serde_json::Value;

@@ -109,82 +109,20 @@ pub struct OutageGetParams {
     pub format: Option<OutageGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum OutageGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open OutageGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct OutageGetResponse {
-    pub result: OutageGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct OutageGetResponseResult {
-    pub annotations: Vec<OutageGetResponseResultAnnotationsItem>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct OutageGetResponseResultAnnotationsItem {
-    pub asns: Vec<i64>,
-    #[serde(rename = "asnsDetails")]
-    pub asns_details: Vec<OutageGetResponseResultAnnotationsItemAsnsDetailsItem>,
-    #[serde(rename = "dataSource")]
-    pub data_source: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<String>,
-    #[serde(rename = "eventType")]
-    pub event_type: String,
-    pub id: String,
-    #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
-    pub linked_url: Option<String>,
-    pub locations: Vec<String>,
-    #[serde(rename = "locationsDetails")]
-    pub locations_details: Vec<
-        OutageGetResponseResultAnnotationsItemLocationsDetailsItem,
-    >,
-    pub outage: OutageGetResponseResultAnnotationsItemOutage,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    #[serde(rename = "startDate")]
-    pub start_date: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct OutageGetResponseResultAnnotationsItemAsnsDetailsItem {
-    pub asn: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locations: Option<
-        OutageGetResponseResultAnnotationsItemAsnsDetailsItemLocations,
-    >,
-    pub name: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct OutageGetResponseResultAnnotationsItemAsnsDetailsItemLocations {
-    pub code: String,
-    pub name: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct OutageGetResponseResultAnnotationsItemLocationsDetailsItem {
-    pub code: String,
-    pub name: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct OutageGetResponseResultAnnotationsItemOutage {
-    #[serde(rename = "outageCause")]
-    pub outage_cause: String,
-    #[serde(rename = "outageType")]
-    pub outage_type: String,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type OutageGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponse`], which the document defines again here.
+pub type OutageGetResponse = crate::radar::annotations::AnnotationGetResponse;
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResult`], which the document defines again here.
+pub type OutageGetResponseResult = crate::radar::annotations::AnnotationGetResponseResult;
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItem`], which the document defines again here.
+pub type OutageGetResponseResultAnnotationsItem = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItem;
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem`], which the document defines again here.
+pub type OutageGetResponseResultAnnotationsItemAsnsDetailsItem = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem;
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
+pub type OutageGetResponseResultAnnotationsItemAsnsDetailsItemLocations = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
+pub type OutageGetResponseResultAnnotationsItemLocationsDetailsItem = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemOutage`], which the document defines again here.
+pub type OutageGetResponseResultAnnotationsItemOutage = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemOutage;

@@ -160,16 +160,9 @@ pub struct AsnRadarGetEntitiesAsnByIdParams {
     pub format: Option<AsnRadarGetEntitiesAsnByIdParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AsnGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open AsnGetParamsFormat { Json = "JSON", Csv = "CSV" });
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type AsnGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Order asn list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AsnGetParamsOrderBy {
@@ -213,18 +206,9 @@ pub struct AsnGetResponseResultAsnsItem {
     pub website: Option<String>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AsnRadarGetEntitiesAsnByIdParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open AsnRadarGetEntitiesAsnByIdParamsFormat { Json = "JSON", Csv = "CSV" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type AsnRadarGetEntitiesAsnByIdParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponse {
@@ -260,35 +244,9 @@ pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsn {
     pub source: String,
     pub website: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers {
-    /// Total estimated users
-    #[serde(rename = "estimatedUsers", default, skip_serializing_if = "Option::is_none")]
-    pub estimated_users: Option<i64>,
-    pub locations: Vec<
-        AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsersLocationsItem,
-    >,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsersLocationsItem {
-    /// Estimated users per location
-    #[serde(rename = "estimatedUsers", default, skip_serializing_if = "Option::is_none")]
-    pub estimated_users: Option<i64>,
-    #[serde(rename = "locationAlpha2")]
-    pub location_alpha2: String,
-    #[serde(rename = "locationName")]
-    pub location_name: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsnRelatedItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aka: Option<String>,
-    pub asn: i64,
-    /// Total estimated users
-    #[serde(rename = "estimatedUsers", default, skip_serializing_if = "Option::is_none")]
-    pub estimated_users: Option<i64>,
-    pub name: String,
-}
+/// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers`], which the document defines again here.
+pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers = crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers;
+/// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsersLocationsItem`], which the document defines again here.
+pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsersLocationsItem = crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsersLocationsItem;
+/// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnRelatedItem`], which the document defines again here.
+pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnRelatedItem = crate::radar::entities::asns::ip::IpGetResponseResultAsnRelatedItem;

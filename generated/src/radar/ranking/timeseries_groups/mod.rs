@@ -120,34 +120,13 @@ pub struct TimeseriesGroupGetParams {
     pub format: Option<TimeseriesGroupGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGroupGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGroupGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The ranking type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGroupGetParamsRankingType {
-    /// `POPULAR`
-    Popular,
-    /// `TRENDING_RISE`
-    TrendingRise,
-    /// `TRENDING_STEADY`
-    TrendingSteady,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGroupGetParamsRankingType { Popular = "POPULAR", TrendingRise =
-    "TRENDING_RISE", TrendingSteady = "TRENDING_STEADY" }
-);
+///
+/// The same shape as [`crate::radar::ranking::domain::DomainGetParamsRankingType`], which the document defines again here.
+pub type TimeseriesGroupGetParamsRankingType = crate::radar::ranking::domain::DomainGetParamsRankingType;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponse {
@@ -160,22 +139,10 @@ pub struct TimeseriesGroupGetResponseResult {
     pub meta: TimeseriesGroupGetResponseResultMeta,
     pub serie_0: TimeseriesGroupGetResponseResultSerie0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TimeseriesGroupGetResponseResultMeta {
-    #[serde(rename = "dateRange")]
-    pub date_range: Vec<TimeseriesGroupGetResponseResultMetaDateRangeItem>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TimeseriesGroupGetResponseResultMetaDateRangeItem {
-    /// Adjusted end of date range.
-    #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
-    pub end_time: ::time::OffsetDateTime,
-    /// Adjusted start of date range.
-    #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
-    pub start_time: ::time::OffsetDateTime,
-}
+/// The same shape as [`crate::radar::bgp::top::ases::AseGetResponseResultMeta`], which the document defines again here.
+pub type TimeseriesGroupGetResponseResultMeta = crate::radar::bgp::top::ases::AseGetResponseResultMeta;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+pub type TimeseriesGroupGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResultSerie0 {

@@ -90,32 +90,13 @@ pub struct TopGetParams {
     pub format: Option<TopGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TopGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open TopGetParamsFormat { Json = "JSON", Csv = "CSV" });
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type TopGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The ranking type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TopGetParamsRankingType {
-    /// `POPULAR`
-    Popular,
-    /// `TRENDING_RISE`
-    TrendingRise,
-    /// `TRENDING_STEADY`
-    TrendingSteady,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TopGetParamsRankingType { Popular = "POPULAR", TrendingRise = "TRENDING_RISE",
-    TrendingSteady = "TRENDING_STEADY" }
-);
+///
+/// The same shape as [`crate::radar::ranking::domain::DomainGetParamsRankingType`], which the document defines again here.
+pub type TopGetParamsRankingType = crate::radar::ranking::domain::DomainGetParamsRankingType;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponse {
@@ -148,11 +129,5 @@ pub struct TopGetResponseResultTop0Item {
     pub pct_rank_change: Option<f64>,
     pub rank: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TopGetResponseResultTop0ItemCategoriesItem {
-    pub id: f64,
-    pub name: String,
-    #[serde(rename = "superCategoryId")]
-    pub super_category_id: f64,
-}
+/// The same shape as [`crate::radar::ranking::domain::DomainGetResponseResultDetails0CategoriesItem`], which the document defines again here.
+pub type TopGetResponseResultTop0ItemCategoriesItem = crate::radar::ranking::domain::DomainGetResponseResultDetails0CategoriesItem;

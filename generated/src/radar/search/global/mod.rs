@@ -86,34 +86,12 @@ pub struct GlobalGetParams {
     /// Query parameter `format`.
     pub format: Option<GlobalGetParamsFormat>,
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GlobalGetParamsExcludeItem {
-    /// `SPECIAL_EVENTS`
-    SpecialEvents,
-    /// `NOTEBOOKS`
-    Notebooks,
-    /// `LOCATIONS`
-    Locations,
-    /// `ASNS`
-    Asns,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open GlobalGetParamsExcludeItem { SpecialEvents = "SPECIAL_EVENTS", Notebooks =
-    "NOTEBOOKS", Locations = "LOCATIONS", Asns = "ASNS" }
-);
+/// The same shape as [`crate::radar::search::global::GlobalGetParamsIncludeItem`], which the document defines again here.
+pub type GlobalGetParamsExcludeItem = GlobalGetParamsIncludeItem;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GlobalGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open GlobalGetParamsFormat { Json = "JSON", Csv = "CSV" });
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type GlobalGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GlobalGetParamsIncludeItem {
     /// `SPECIAL_EVENTS`

@@ -94,30 +94,11 @@ pub struct LocationGetParams {
     pub format: Option<LocationGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum LocationGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open LocationGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum LocationGetParamsStatus {
-    /// `VERIFIED`
-    Verified,
-    /// `UNVERIFIED`
-    Unverified,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open LocationGetParamsStatus { Verified = "VERIFIED", Unverified = "UNVERIFIED" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus`], which the document defines again here.
+pub type LocationGetParamsStatus = crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
@@ -130,12 +111,5 @@ pub struct LocationGetResponseResult {
     #[serde(rename = "trafficAnomalies")]
     pub traffic_anomalies: Vec<LocationGetResponseResultTrafficAnomaliesItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct LocationGetResponseResultTrafficAnomaliesItem {
-    #[serde(rename = "clientCountryAlpha2")]
-    pub client_country_alpha2: String,
-    #[serde(rename = "clientCountryName")]
-    pub client_country_name: String,
-    pub value: String,
-}
+/// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
+pub type LocationGetResponseResultTrafficAnomaliesItem = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

@@ -483,10 +483,5 @@ pub struct ItemDeleteBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ItemDeleteBodyItemsItem>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct ItemDeleteBodyItemsItem {
-    /// The unique ID of the item in the List.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type ItemDeleteBodyItemsItem = crate::types::AccessIdResponseResult;

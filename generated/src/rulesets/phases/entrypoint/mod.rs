@@ -243,48 +243,10 @@ pub struct EntrypointUpdateZoneEntrypointRulesetParams {
     /// The request body.
     pub body: EntrypointUpdateZoneEntrypointRulesetBody,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EntrypointGetResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EntrypointGetZoneEntrypointRulesetResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type EntrypointGetResponse = crate::rulesets::RulesetCreateResponse;
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type EntrypointGetZoneEntrypointRulesetResponse = crate::rulesets::RulesetCreateResponse;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EntrypointUpdateBody {
@@ -298,58 +260,9 @@ pub struct EntrypointUpdateBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EntrypointUpdateResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct EntrypointUpdateZoneEntrypointRulesetBody {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The human-readable name of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EntrypointUpdateZoneEntrypointRulesetResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type EntrypointUpdateResponse = crate::rulesets::RulesetCreateResponse;
+/// The same shape as [`crate::rulesets::phases::entrypoint::EntrypointUpdateBody`], which the document defines again here.
+pub type EntrypointUpdateZoneEntrypointRulesetBody = EntrypointUpdateBody;
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type EntrypointUpdateZoneEntrypointRulesetResponse = crate::rulesets::RulesetCreateResponse;

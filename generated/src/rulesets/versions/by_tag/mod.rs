@@ -76,24 +76,5 @@ pub struct ByTagGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ByTagGetResponse {
-    /// An informative description of the ruleset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub id: String,
-    /// The timestamp of when the ruleset was last modified.
-    #[serde(with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-    /// The human-readable name of the ruleset.
-    pub name: String,
-    /// The version of the ruleset.
-    pub version: String,
-    /// The kind of the ruleset.
-    pub kind: crate::types::RulesetsRulesetKind,
-    /// The phase of the ruleset.
-    pub phase: crate::types::RulesetsRulesetPhase,
-    /// The list of rules in the ruleset.
-    pub rules: Vec<crate::types::RulesetsRequestRule>,
-}
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+pub type ByTagGetResponse = crate::rulesets::RulesetCreateResponse;

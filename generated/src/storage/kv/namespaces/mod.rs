@@ -409,18 +409,9 @@ pub type NamespaceDeleteResponse = Option<
     ::std::collections::BTreeMap<String, ::serde_json::Value>,
 >;
 /// Direction to order namespaces.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum NamespaceListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open NamespaceListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type NamespaceListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order results by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NamespaceListParamsOrder {

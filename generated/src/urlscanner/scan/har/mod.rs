@@ -129,12 +129,8 @@ pub struct HarGetResponseHarLogEntriesItemRequest {
     pub method: String,
     pub url: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct HarGetResponseHarLogEntriesItemRequestHeadersItem {
-    pub name: String,
-    pub value: String,
-}
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem`], which the document defines again here.
+pub type HarGetResponseHarLogEntriesItemRequestHeadersItem = crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemResponse {
@@ -163,12 +159,8 @@ pub struct HarGetResponseHarLogEntriesItemResponseContent {
     pub mime_type: String,
     pub size: f64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct HarGetResponseHarLogEntriesItemResponseHeadersItem {
-    pub name: String,
-    pub value: String,
-}
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem`], which the document defines again here.
+pub type HarGetResponseHarLogEntriesItemResponseHeadersItem = crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogPagesItem {

@@ -71,18 +71,6 @@ pub struct ScreenshotGetParams {
 /// What `get()` returns.
 pub type ScreenshotGetResponse = Vec<u8>;
 /// Target device type
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ScreenshotGetParamsResolution {
-    /// `desktop`
-    Desktop,
-    /// `mobile`
-    Mobile,
-    /// `tablet`
-    Tablet,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ScreenshotGetParamsResolution { Desktop = "desktop", Mobile = "mobile", Tablet =
-    "tablet" }
-);
+///
+/// The same shape as [`crate::urlscanner::scan::ScanCreateBodyScreenshotsResolutionsItem`], which the document defines again here.
+pub type ScreenshotGetParamsResolution = crate::urlscanner::scan::ScanCreateBodyScreenshotsResolutionsItem;

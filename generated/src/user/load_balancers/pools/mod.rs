@@ -467,44 +467,5 @@ pub struct PoolLoadBalancerPoolsPatchPoolBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origins: Option<Vec<crate::types::LoadBalancingOriginInput>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct PoolUpdateBody {
-    /// A list of regions from which to run health checks. Null means every Cloudflare data center.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_regions: Option<Vec<crate::types::LoadBalancingCheckRegionsItem>>,
-    /// A human-readable description of the pool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Whether to enable (the default) or disable this pool. Disabled pools will not receive traffic and are excluded from health checks. Disabling a pool will cause any load balancers using it to failover to the next pool (if any).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// The latitude of the data center containing the origins used in this pool in decimal degrees. If this is set, longitude must also be set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latitude: Option<f64>,
-    /// Configures load shedding policies and percentages for the pool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub load_shedding: Option<crate::types::LoadBalancingLoadShedding>,
-    /// The longitude of the data center containing the origins used in this pool in decimal degrees. If this is set, latitude must also be set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub longitude: Option<f64>,
-    /// The minimum number of origins that must be healthy for this pool to serve traffic. If the number of healthy origins falls below this number, the pool will be marked unhealthy and will failover to the next available pool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub minimum_origins: Option<i64>,
-    /// The ID of the Monitor to use for checking the health of origins within this pool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monitor: Option<::serde_json::Value>,
-    /// A short name (tag) for the pool. Only alphanumeric characters, hyphens, and underscores are allowed.
-    pub name: String,
-    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service https://developers.cloudflare.com/fundamentals/notifications/. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notification_email: Option<String>,
-    /// Filter pool and origin health notifications by resource type or health status. Use null to reset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notification_filter: Option<crate::types::LoadBalancingNotificationFilter>,
-    /// Configures origin steering for the pool. Controls how origins are selected for new sessions and traffic without session affinity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin_steering: Option<crate::types::LoadBalancingOriginSteering>,
-    /// The list of origins within this pool. Traffic directed at this pool is balanced across all currently healthy origins, provided the pool itself is healthy.
-    pub origins: Vec<crate::types::LoadBalancingOriginInput>,
-}
+/// The same shape as [`crate::user::load_balancers::pools::PoolCreateBody`], which the document defines again here.
+pub type PoolUpdateBody = PoolCreateBody;

@@ -269,10 +269,5 @@ pub type NamespaceCreateResponse = crate::types::WorkersNamespaceResponse;
 pub type NamespaceGetResponse = crate::types::WorkersNamespaceResponse;
 /// What `delete()` returns.
 pub type NamespaceDeleteResponse = Option<()>;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct NamespaceCreateBody {
-    /// The name of the dispatch namespace
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
+/// The same shape as [`crate::types::AccessNameResponseResult`], which the document defines again here.
+pub type NamespaceCreateBody = crate::types::AccessNameResponseResult;

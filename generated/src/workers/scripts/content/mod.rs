@@ -138,13 +138,6 @@ pub struct ContentUpdateForm {
 /// What `update()` returns.
 pub type ContentUpdateResponse = crate::types::WorkersScriptResponse;
 /// JSON encoded metadata about the uploaded parts and Worker configuration.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct ContentUpdateBodyMetadata {
-    /// Name of the part in the multipart request that contains the script (e.g. the file adding a listener to the `fetch` event). Indicates a `service worker syntax` Worker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body_part: Option<String>,
-    /// Name of the part in the multipart request that contains the main module (e.g. the file exporting a `fetch` handler). Indicates a `module syntax` Worker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub main_module: Option<String>,
-}
+///
+/// The same shape as [`crate::workers::dispatch::namespaces::scripts::content::ContentUpdateBodyMetadata`], which the document defines again here.
+pub type ContentUpdateBodyMetadata = crate::workers::dispatch::namespaces::scripts::content::ContentUpdateBodyMetadata;

@@ -356,14 +356,5 @@ pub struct WebhookCreateBody {
     /// The POST endpoint to call when dispatching a notification.
     pub url: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct WebhookUpdateBody {
-    /// The name of the webhook destination. This will be included in the request body when you receive a webhook notification.
-    pub name: String,
-    /// Optional secret that will be passed in the `cf-webhook-auth` header when dispatching generic webhook notifications or formatted for supported destinations. Secrets are not returned in any API response body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
-    /// The POST endpoint to call when dispatching a notification.
-    pub url: String,
-}
+/// The same shape as [`crate::alerting::v3::destinations::webhooks::WebhookCreateBody`], which the document defines again here.
+pub type WebhookUpdateBody = WebhookCreateBody;

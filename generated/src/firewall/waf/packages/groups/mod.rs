@@ -318,29 +318,13 @@ pub struct GroupEditBody {
     pub mode: Option<crate::types::WafManagedRulesMode>,
 }
 /// The direction used to sort returned rule groups.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GroupListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open GroupListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type GroupListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum GroupListParamsMatch {
-    /// `any`
-    Any,
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open GroupListParamsMatch { Any = "any", All = "all" });
+///
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+pub type GroupListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rule groups.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GroupListParamsOrder {

@@ -348,29 +348,13 @@ crate::runtime::string_enum!(
 );
 pub type RuleEditResponse = ::serde_json::Value;
 /// The direction used to sort returned rules.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RuleListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open RuleListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RuleListParamsMatch {
-    /// `any`
-    Any,
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open RuleListParamsMatch { Any = "any", All = "all" });
+///
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+pub type RuleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The action/mode a rule has been overridden to perform.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RuleListParamsMode {

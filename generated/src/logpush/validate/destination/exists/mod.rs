@@ -144,15 +144,7 @@ pub type ExistCreateResponse = Option<
 pub type ExistPostZonesZoneIdLogpushValidateDestinationExistsResponse = Option<
     crate::types::LogpushDestinationExistsResponseResult,
 >;
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct ExistCreateBody {
-    /// Uniquely identifies a resource (such as an s3 bucket) where data will be pushed. Additional configuration parameters supported by the destination may be included.
-    pub destination_conf: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct ExistPostZonesZoneIdLogpushValidateDestinationExistsBody {
-    /// Uniquely identifies a resource (such as an s3 bucket) where data will be pushed. Additional configuration parameters supported by the destination may be included.
-    pub destination_conf: String,
-}
+/// The same shape as [`crate::types::MagicVisibilityPcapsOwnershipRequest`], which the document defines again here.
+pub type ExistCreateBody = crate::types::MagicVisibilityPcapsOwnershipRequest;
+/// The same shape as [`crate::types::MagicVisibilityPcapsOwnershipRequest`], which the document defines again here.
+pub type ExistPostZonesZoneIdLogpushValidateDestinationExistsBody = crate::types::MagicVisibilityPcapsOwnershipRequest;

@@ -112,50 +112,16 @@ pub struct EdnsGetParams {
     pub format: Option<EdnsGetParamsFormat>,
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum EdnsGetParamsAggInterval {
-    /// `15m`
-    N15m,
-    /// `1h`
-    N1h,
-    /// `1d`
-    N1d,
-    /// `1w`
-    N1w,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open EdnsGetParamsAggInterval { N15m = "15m", N1h = "1h", N1d = "1d", N1w = "1w" }
-);
+///
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+pub type EdnsGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum EdnsGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open EdnsGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EdnsGetResponse {
-    pub result: EdnsGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EdnsGetResponseResult {
-    pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-    pub serie_0: EdnsGetResponseResultSerie0,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EdnsGetResponseResultSerie0 {
-    #[serde(rename = "NOT_SUPPORTED")]
-    pub not_supported: Vec<String>,
-    #[serde(rename = "SUPPORTED")]
-    pub supported: Vec<String>,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type EdnsGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse`], which the document defines again here.
+pub type EdnsGetResponse = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse;
+/// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult`], which the document defines again here.
+pub type EdnsGetResponseResult = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult;
+/// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0`], which the document defines again here.
+pub type EdnsGetResponseResultSerie0 = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0;

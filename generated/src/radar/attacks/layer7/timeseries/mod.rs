@@ -160,312 +160,38 @@ pub struct TimeseriesGetParams {
     pub format: Option<TimeseriesGetParamsFormat>,
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGetParamsAggInterval {
-    /// `15m`
-    N15m,
-    /// `1h`
-    N1h,
-    /// `1d`
-    N1d,
-    /// `1w`
-    N1w,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGetParamsAggInterval { N15m = "15m", N1h = "1h", N1d = "1d", N1w =
-    "1w" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGetParamsAttackItem {
-    /// `DDOS`
-    Ddos,
-    /// `WAF`
-    Waf,
-    /// `BOT_MANAGEMENT`
-    BotManagement,
-    /// `ACCESS_RULES`
-    AccessRules,
-    /// `IP_REPUTATION`
-    IpReputation,
-    /// `API_SHIELD`
-    ApiShield,
-    /// `DATA_LOSS_PREVENTION`
-    DataLossPrevention,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGetParamsAttackItem { Ddos = "DDOS", Waf = "WAF", BotManagement =
-    "BOT_MANAGEMENT", AccessRules = "ACCESS_RULES", IpReputation = "IP_REPUTATION",
-    ApiShield = "API_SHIELD", DataLossPrevention = "DATA_LOSS_PREVENTION" }
-);
+///
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+pub type TimeseriesGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
+pub type TimeseriesGetParamsAttackItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGetParamsHttpMethodItem {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// `DELETE`
-    Delete,
-    /// `PUT`
-    Put,
-    /// `HEAD`
-    Head,
-    /// `PURGE`
-    Purge,
-    /// `OPTIONS`
-    Options,
-    /// `PROPFIND`
-    Propfind,
-    /// `MKCOL`
-    Mkcol,
-    /// `PATCH`
-    Patch,
-    /// `ACL`
-    Acl,
-    /// `BCOPY`
-    Bcopy,
-    /// `BDELETE`
-    Bdelete,
-    /// `BMOVE`
-    Bmove,
-    /// `BPROPFIND`
-    Bpropfind,
-    /// `BPROPPATCH`
-    Bproppatch,
-    /// `CHECKIN`
-    Checkin,
-    /// `CHECKOUT`
-    Checkout,
-    /// `CONNECT`
-    Connect,
-    /// `COPY`
-    Copy,
-    /// `LABEL`
-    Label,
-    /// `LOCK`
-    Lock,
-    /// `MERGE`
-    Merge,
-    /// `MKACTIVITY`
-    Mkactivity,
-    /// `MKWORKSPACE`
-    Mkworkspace,
-    /// `MOVE`
-    Move,
-    /// `NOTIFY`
-    Notify,
-    /// `ORDERPATCH`
-    Orderpatch,
-    /// `POLL`
-    Poll,
-    /// `PROPPATCH`
-    Proppatch,
-    /// `REPORT`
-    Report,
-    /// `SEARCH`
-    Search,
-    /// `SUBSCRIBE`
-    Subscribe,
-    /// `TRACE`
-    Trace,
-    /// `UNCHECKOUT`
-    Uncheckout,
-    /// `UNLOCK`
-    Unlock,
-    /// `UNSUBSCRIBE`
-    Unsubscribe,
-    /// `UPDATE`
-    Update,
-    /// `VERSIONCONTROL`
-    Versioncontrol,
-    /// `BASELINECONTROL`
-    Baselinecontrol,
-    /// `XMSENUMATTS`
-    Xmsenumatts,
-    /// `RPC_OUT_DATA`
-    RpcOutData,
-    /// `RPC_IN_DATA`
-    RpcInData,
-    /// `JSON`
-    Json,
-    /// `COOK`
-    Cook,
-    /// `TRACK`
-    Track,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGetParamsHttpMethodItem { Get = "GET", Post = "POST", Delete =
-    "DELETE", Put = "PUT", Head = "HEAD", Purge = "PURGE", Options = "OPTIONS", Propfind
-    = "PROPFIND", Mkcol = "MKCOL", Patch = "PATCH", Acl = "ACL", Bcopy = "BCOPY", Bdelete
-    = "BDELETE", Bmove = "BMOVE", Bpropfind = "BPROPFIND", Bproppatch = "BPROPPATCH",
-    Checkin = "CHECKIN", Checkout = "CHECKOUT", Connect = "CONNECT", Copy = "COPY", Label
-    = "LABEL", Lock = "LOCK", Merge = "MERGE", Mkactivity = "MKACTIVITY", Mkworkspace =
-    "MKWORKSPACE", Move = "MOVE", Notify = "NOTIFY", Orderpatch = "ORDERPATCH", Poll =
-    "POLL", Proppatch = "PROPPATCH", Report = "REPORT", Search = "SEARCH", Subscribe =
-    "SUBSCRIBE", Trace = "TRACE", Uncheckout = "UNCHECKOUT", Unlock = "UNLOCK",
-    Unsubscribe = "UNSUBSCRIBE", Update = "UPDATE", Versioncontrol = "VERSIONCONTROL",
-    Baselinecontrol = "BASELINECONTROL", Xmsenumatts = "XMSENUMATTS", RpcOutData =
-    "RPC_OUT_DATA", RpcInData = "RPC_IN_DATA", Json = "JSON", Cook = "COOK", Track =
-    "TRACK" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGetParamsHttpVersionItem {
-    /// `HTTPv1`
-    HttPv1,
-    /// `HTTPv2`
-    HttPv2,
-    /// `HTTPv3`
-    HttPv3,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGetParamsHttpVersionItem { HttPv1 = "HTTPv1", HttPv2 = "HTTPv2",
-    HttPv3 = "HTTPv3" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGetParamsIpVersionItem {
-    /// `IPv4`
-    IPv4,
-    /// `IPv6`
-    IPv6,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGetParamsIpVersionItem { IPv4 = "IPv4", IPv6 = "IPv6" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGetParamsMitigationProductItem {
-    /// `DDOS`
-    Ddos,
-    /// `WAF`
-    Waf,
-    /// `BOT_MANAGEMENT`
-    BotManagement,
-    /// `ACCESS_RULES`
-    AccessRules,
-    /// `IP_REPUTATION`
-    IpReputation,
-    /// `API_SHIELD`
-    ApiShield,
-    /// `DATA_LOSS_PREVENTION`
-    DataLossPrevention,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGetParamsMitigationProductItem { Ddos = "DDOS", Waf = "WAF",
-    BotManagement = "BOT_MANAGEMENT", AccessRules = "ACCESS_RULES", IpReputation =
-    "IP_REPUTATION", ApiShield = "API_SHIELD", DataLossPrevention =
-    "DATA_LOSS_PREVENTION" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type TimeseriesGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
+pub type TimeseriesGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
+pub type TimeseriesGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+pub type TimeseriesGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
+pub type TimeseriesGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGetParamsNormalization {
-    /// `PERCENTAGE_CHANGE`
-    PercentageChange,
-    /// `MIN0_MAX`
-    Min0Max,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGetParamsNormalization { PercentageChange = "PERCENTAGE_CHANGE",
-    Min0Max = "MIN0_MAX" }
-);
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TimeseriesGetResponse {
-    pub result: TimeseriesGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TimeseriesGetResponseResult {
-    pub meta: TimeseriesGetResponseResultMeta,
-    pub serie_0: TimeseriesGetResponseResultSerie0,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TimeseriesGetResponseResultMeta {
-    #[serde(rename = "aggInterval")]
-    pub agg_interval: String,
-    #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
-    pub confidence_info: Option<TimeseriesGetResponseResultMetaConfidenceInfo>,
-    #[serde(rename = "dateRange")]
-    pub date_range: Vec<TimeseriesGetResponseResultMetaDateRangeItem>,
-    #[serde(rename = "lastUpdated", with = "::time::serde::rfc3339")]
-    pub last_updated: ::time::OffsetDateTime,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TimeseriesGetResponseResultMetaConfidenceInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<
-        Vec<TimeseriesGetResponseResultMetaConfidenceInfoAnnotationsItem>,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<i64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TimeseriesGetResponseResultMetaConfidenceInfoAnnotationsItem {
-    #[serde(rename = "dataSource")]
-    pub data_source: String,
-    pub description: String,
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub end_time: Option<::time::OffsetDateTime>,
-    #[serde(rename = "eventType")]
-    pub event_type: String,
-    #[serde(rename = "isInstantaneous")]
-    pub is_instantaneous: bool,
-    #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
-    pub linked_url: Option<String>,
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub start_time: Option<::time::OffsetDateTime>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TimeseriesGetResponseResultMetaDateRangeItem {
-    /// Adjusted end of date range.
-    #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
-    pub end_time: ::time::OffsetDateTime,
-    /// Adjusted start of date range.
-    #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
-    pub start_time: ::time::OffsetDateTime,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TimeseriesGetResponseResultSerie0 {
-    pub timestamps: Vec<String>,
-    pub values: Vec<String>,
-}
+///
+/// The same shape as [`crate::radar::attacks::layer3::timeseries::TimeseriesGetParamsNormalization`], which the document defines again here.
+pub type TimeseriesGetParamsNormalization = crate::radar::attacks::layer3::timeseries::TimeseriesGetParamsNormalization;
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponse`], which the document defines again here.
+pub type TimeseriesGetResponse = crate::radar::as112::timeseries::TimeseriesGetResponse;
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResult`], which the document defines again here.
+pub type TimeseriesGetResponseResult = crate::radar::as112::timeseries::TimeseriesGetResponseResult;
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta`], which the document defines again here.
+pub type TimeseriesGetResponseResultMeta = crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+pub type TimeseriesGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+pub type TimeseriesGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+pub type TimeseriesGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResultSerie0`], which the document defines again here.
+pub type TimeseriesGetResponseResultSerie0 = crate::radar::as112::timeseries::TimeseriesGetResponseResultSerie0;

@@ -161,16 +161,9 @@ pub struct EventGetParams {
     pub format: Option<EventGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum EventGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open EventGetParamsFormat { Json = "JSON", Csv = "CSV" });
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type EventGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Sort events by field
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventGetParamsSortBy {
@@ -248,11 +241,5 @@ pub struct EventGetResponseResultEventsItemTagsItem {
     pub name: String,
     pub score: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EventGetResponseResultInfo {
-    pub count: i64,
-    pub page: i64,
-    pub per_page: i64,
-    pub total_count: i64,
-}
+/// The same shape as [`crate::types::DlpApiResponsePaginatedResultInfo`], which the document defines again here.
+pub type EventGetResponseResultInfo = crate::types::DlpApiResponsePaginatedResultInfo;

@@ -133,16 +133,9 @@ pub struct EventGetParams {
     pub format: Option<EventGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum EventGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open EventGetParamsFormat { Json = "JSON", Csv = "CSV" });
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type EventGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Sort events by field
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventGetParamsSortBy {
@@ -166,18 +159,9 @@ crate::runtime::string_enum!(
     "PREFIXES", Origins = "ORIGINS", Time = "TIME" }
 );
 /// Sort order
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum EventGetParamsSortOrder {
-    /// `ASC`
-    Asc,
-    /// `DESC`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open EventGetParamsSortOrder { Asc = "ASC", Desc = "DESC" }
-);
+///
+/// The same shape as [`crate::radar::bgp::hijacks::events::EventGetParamsSortOrder`], which the document defines again here.
+pub type EventGetParamsSortOrder = crate::radar::bgp::hijacks::events::EventGetParamsSortOrder;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponse {
@@ -191,13 +175,8 @@ pub struct EventGetResponseResult {
     pub asn_info: Vec<EventGetResponseResultAsnInfoItem>,
     pub events: Vec<EventGetResponseResultEventsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EventGetResponseResultAsnInfoItem {
-    pub asn: i64,
-    pub country_code: String,
-    pub org_name: String,
-}
+/// The same shape as [`crate::radar::bgp::hijacks::events::EventGetResponseResultAsnInfoItem`], which the document defines again here.
+pub type EventGetResponseResultAsnInfoItem = crate::radar::bgp::hijacks::events::EventGetResponseResultAsnInfoItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultEventsItem {
@@ -215,11 +194,5 @@ pub struct EventGetResponseResultEventsItem {
     pub peer_count: i64,
     pub prefix_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct EventGetResponseResultInfo {
-    pub count: i64,
-    pub page: i64,
-    pub per_page: i64,
-    pub total_count: i64,
-}
+/// The same shape as [`crate::types::DlpApiResponsePaginatedResultInfo`], which the document defines again here.
+pub type EventGetResponseResultInfo = crate::types::DlpApiResponsePaginatedResultInfo;

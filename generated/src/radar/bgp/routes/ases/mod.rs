@@ -84,16 +84,9 @@ pub struct AseGetParams {
     pub format: Option<AseGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AseGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open AseGetParamsFormat { Json = "JSON", Csv = "CSV" });
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Return order results by given type
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AseGetParamsSortBy {
@@ -120,16 +113,9 @@ crate::runtime::string_enum!(
     }
 );
 /// Sort by value ascending or descending
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AseGetParamsSortOrder {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open AseGetParamsSortOrder { Asc = "asc", Desc = "desc" });
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type AseGetParamsSortOrder = crate::types::CloudforceOneRequestListSortOrder;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {

@@ -84,16 +84,9 @@ pub struct Pfx2aGetParams {
     pub format: Option<Pfx2aGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Pfx2aGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open Pfx2aGetParamsFormat { Json = "JSON", Csv = "CSV" });
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type Pfx2aGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Return only results with matching rpki status: valid, invalid or unknown
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Pfx2aGetParamsRpkiStatus {
@@ -122,13 +115,8 @@ pub struct Pfx2aGetResponseResult {
     pub meta: Pfx2aGetResponseResultMeta,
     pub prefix_origins: Vec<Pfx2aGetResponseResultPrefixOriginsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct Pfx2aGetResponseResultMeta {
-    pub data_time: String,
-    pub query_time: String,
-    pub total_peers: i64,
-}
+/// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
+pub type Pfx2aGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponseResultPrefixOriginsItem {

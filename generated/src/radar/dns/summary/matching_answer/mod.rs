@@ -118,93 +118,20 @@ pub struct MatchingAnswerGetParams {
     pub format: Option<MatchingAnswerGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MatchingAnswerGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open MatchingAnswerGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MatchingAnswerGetResponse {
-    pub result: MatchingAnswerGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MatchingAnswerGetResponseResult {
-    pub meta: MatchingAnswerGetResponseResultMeta,
-    pub summary_0: MatchingAnswerGetResponseResultSummary0,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MatchingAnswerGetResponseResultMeta {
-    #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
-    pub confidence_info: Option<MatchingAnswerGetResponseResultMetaConfidenceInfo>,
-    #[serde(rename = "dateRange")]
-    pub date_range: Vec<MatchingAnswerGetResponseResultMetaDateRangeItem>,
-    #[serde(rename = "lastUpdated")]
-    pub last_updated: String,
-    pub normalization: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MatchingAnswerGetResponseResultMetaConfidenceInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<
-        Vec<MatchingAnswerGetResponseResultMetaConfidenceInfoAnnotationsItem>,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<i64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MatchingAnswerGetResponseResultMetaConfidenceInfoAnnotationsItem {
-    #[serde(rename = "dataSource")]
-    pub data_source: String,
-    pub description: String,
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub end_time: Option<::time::OffsetDateTime>,
-    #[serde(rename = "eventType")]
-    pub event_type: String,
-    #[serde(rename = "isInstantaneous")]
-    pub is_instantaneous: bool,
-    #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
-    pub linked_url: Option<String>,
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub start_time: Option<::time::OffsetDateTime>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MatchingAnswerGetResponseResultMetaDateRangeItem {
-    /// Adjusted end of date range.
-    #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
-    pub end_time: ::time::OffsetDateTime,
-    /// Adjusted start of date range.
-    #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
-    pub start_time: ::time::OffsetDateTime,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MatchingAnswerGetResponseResultSummary0 {
-    #[serde(rename = "NEGATIVE")]
-    pub negative: String,
-    #[serde(rename = "POSITIVE")]
-    pub positive: String,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type MatchingAnswerGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::dns::summary::cache_hit::CacheHitGetResponse`], which the document defines again here.
+pub type MatchingAnswerGetResponse = crate::radar::dns::summary::cache_hit::CacheHitGetResponse;
+/// The same shape as [`crate::radar::dns::summary::cache_hit::CacheHitGetResponseResult`], which the document defines again here.
+pub type MatchingAnswerGetResponseResult = crate::radar::dns::summary::cache_hit::CacheHitGetResponseResult;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
+pub type MatchingAnswerGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+pub type MatchingAnswerGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+pub type MatchingAnswerGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+pub type MatchingAnswerGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The same shape as [`crate::radar::dns::summary::cache_hit::CacheHitGetResponseResultSummary0`], which the document defines again here.
+pub type MatchingAnswerGetResponseResultSummary0 = crate::radar::dns::summary::cache_hit::CacheHitGetResponseResultSummary0;

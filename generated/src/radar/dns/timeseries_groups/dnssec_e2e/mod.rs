@@ -122,53 +122,16 @@ pub struct DnssecE2eGetParams {
     pub format: Option<DnssecE2eGetParamsFormat>,
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DnssecE2eGetParamsAggInterval {
-    /// `15m`
-    N15m,
-    /// `1h`
-    N1h,
-    /// `1d`
-    N1d,
-    /// `1w`
-    N1w,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open DnssecE2eGetParamsAggInterval { N15m = "15m", N1h = "1h", N1d = "1d", N1w = "1w"
-    }
-);
+///
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+pub type DnssecE2eGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DnssecE2eGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open DnssecE2eGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnssecE2eGetResponse {
-    pub result: DnssecE2eGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnssecE2eGetResponseResult {
-    pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-    pub serie_0: DnssecE2eGetResponseResultSerie0,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DnssecE2eGetResponseResultSerie0 {
-    #[serde(rename = "NEGATIVE")]
-    pub negative: Vec<String>,
-    #[serde(rename = "POSITIVE")]
-    pub positive: Vec<String>,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type DnssecE2eGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponse`], which the document defines again here.
+pub type DnssecE2eGetResponse = crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponse;
+/// The same shape as [`crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResult`], which the document defines again here.
+pub type DnssecE2eGetResponseResult = crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResult;
+/// The same shape as [`crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResultSerie0`], which the document defines again here.
+pub type DnssecE2eGetResponseResultSerie0 = crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResultSerie0;

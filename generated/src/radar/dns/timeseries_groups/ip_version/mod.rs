@@ -122,53 +122,16 @@ pub struct IpVersionGetParams {
     pub format: Option<IpVersionGetParamsFormat>,
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsAggInterval {
-    /// `15m`
-    N15m,
-    /// `1h`
-    N1h,
-    /// `1d`
-    N1d,
-    /// `1w`
-    N1w,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsAggInterval { N15m = "15m", N1h = "1h", N1d = "1d", N1w = "1w"
-    }
-);
+///
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+pub type IpVersionGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponse {
-    pub result: IpVersionGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResult {
-    pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-    pub serie_0: IpVersionGetResponseResultSerie0,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResultSerie0 {
-    #[serde(rename = "IPv4")]
-    pub i_pv4: Vec<String>,
-    #[serde(rename = "IPv6")]
-    pub i_pv6: Vec<String>,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponse`], which the document defines again here.
+pub type IpVersionGetResponse = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponse;
+/// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResult`], which the document defines again here.
+pub type IpVersionGetResponseResult = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResult;
+/// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0`], which the document defines again here.
+pub type IpVersionGetResponseResultSerie0 = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0;

@@ -122,36 +122,13 @@ pub struct QueryTypeGetParams {
     pub format: Option<QueryTypeGetParamsFormat>,
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum QueryTypeGetParamsAggInterval {
-    /// `15m`
-    N15m,
-    /// `1h`
-    N1h,
-    /// `1d`
-    N1d,
-    /// `1w`
-    N1w,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open QueryTypeGetParamsAggInterval { N15m = "15m", N1h = "1h", N1d = "1d", N1w = "1w"
-    }
-);
+///
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+pub type QueryTypeGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum QueryTypeGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open QueryTypeGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type QueryTypeGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueryTypeGetResponse {

@@ -68,16 +68,9 @@ pub struct RelGetParams {
     pub format: Option<RelGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RelGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open RelGetParamsFormat { Json = "JSON", Csv = "CSV" });
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type RelGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RelGetResponse {
@@ -90,13 +83,8 @@ pub struct RelGetResponseResult {
     pub meta: RelGetResponseResultMeta,
     pub rels: Vec<RelGetResponseResultRelsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RelGetResponseResultMeta {
-    pub data_time: String,
-    pub query_time: String,
-    pub total_peers: i64,
-}
+/// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
+pub type RelGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RelGetResponseResultRelsItem {

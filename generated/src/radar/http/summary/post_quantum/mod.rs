@@ -159,204 +159,35 @@ pub struct PostQuantumGetParams {
     /// Query parameter `format`.
     pub format: Option<PostQuantumGetParamsFormat>,
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PostQuantumGetParamsBotClassItem {
-    /// `LIKELY_AUTOMATED`
-    LikelyAutomated,
-    /// `LIKELY_HUMAN`
-    LikelyHuman,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open PostQuantumGetParamsBotClassItem { LikelyAutomated = "LIKELY_AUTOMATED",
-    LikelyHuman = "LIKELY_HUMAN" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PostQuantumGetParamsDeviceTypeItem {
-    /// `DESKTOP`
-    Desktop,
-    /// `MOBILE`
-    Mobile,
-    /// `OTHER`
-    Other,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open PostQuantumGetParamsDeviceTypeItem { Desktop = "DESKTOP", Mobile = "MOBILE",
-    Other = "OTHER" }
-);
+/// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
+pub type PostQuantumGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
+pub type PostQuantumGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PostQuantumGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open PostQuantumGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PostQuantumGetParamsHttpProtocolItem {
-    /// `HTTP`
-    Http,
-    /// `HTTPS`
-    Https,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open PostQuantumGetParamsHttpProtocolItem { Http = "HTTP", Https = "HTTPS" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PostQuantumGetParamsHttpVersionItem {
-    /// `HTTPv1`
-    HttPv1,
-    /// `HTTPv2`
-    HttPv2,
-    /// `HTTPv3`
-    HttPv3,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open PostQuantumGetParamsHttpVersionItem { HttPv1 = "HTTPv1", HttPv2 = "HTTPv2",
-    HttPv3 = "HTTPv3" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PostQuantumGetParamsIpVersionItem {
-    /// `IPv4`
-    IPv4,
-    /// `IPv6`
-    IPv6,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open PostQuantumGetParamsIpVersionItem { IPv4 = "IPv4", IPv6 = "IPv6" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PostQuantumGetParamsOsItem {
-    /// `WINDOWS`
-    Windows,
-    /// `MACOSX`
-    Macosx,
-    /// `IOS`
-    Ios,
-    /// `ANDROID`
-    Android,
-    /// `CHROMEOS`
-    Chromeos,
-    /// `LINUX`
-    Linux,
-    /// `SMART_TV`
-    SmartTv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open PostQuantumGetParamsOsItem { Windows = "WINDOWS", Macosx = "MACOSX", Ios =
-    "IOS", Android = "ANDROID", Chromeos = "CHROMEOS", Linux = "LINUX", SmartTv =
-    "SMART_TV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PostQuantumGetParamsTlsVersionItem {
-    /// `TLSv1_0`
-    TlSv10,
-    /// `TLSv1_1`
-    TlSv11,
-    /// `TLSv1_2`
-    TlSv12,
-    /// `TLSv1_3`
-    TlSv13,
-    /// `TLSvQUIC`
-    TlSvQuic,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open PostQuantumGetParamsTlsVersionItem { TlSv10 = "TLSv1_0", TlSv11 = "TLSv1_1",
-    TlSv12 = "TLSv1_2", TlSv13 = "TLSv1_3", TlSvQuic = "TLSvQUIC" }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PostQuantumGetResponse {
-    pub result: PostQuantumGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PostQuantumGetResponseResult {
-    pub meta: PostQuantumGetResponseResultMeta,
-    pub summary_0: PostQuantumGetResponseResultSummary0,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PostQuantumGetResponseResultMeta {
-    #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
-    pub confidence_info: Option<PostQuantumGetResponseResultMetaConfidenceInfo>,
-    #[serde(rename = "dateRange")]
-    pub date_range: Vec<PostQuantumGetResponseResultMetaDateRangeItem>,
-    #[serde(rename = "lastUpdated")]
-    pub last_updated: String,
-    pub normalization: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PostQuantumGetResponseResultMetaConfidenceInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<
-        Vec<PostQuantumGetResponseResultMetaConfidenceInfoAnnotationsItem>,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<i64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PostQuantumGetResponseResultMetaConfidenceInfoAnnotationsItem {
-    #[serde(rename = "dataSource")]
-    pub data_source: String,
-    pub description: String,
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub end_time: Option<::time::OffsetDateTime>,
-    #[serde(rename = "eventType")]
-    pub event_type: String,
-    #[serde(rename = "isInstantaneous")]
-    pub is_instantaneous: bool,
-    #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
-    pub linked_url: Option<String>,
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub start_time: Option<::time::OffsetDateTime>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PostQuantumGetResponseResultMetaDateRangeItem {
-    /// Adjusted end of date range.
-    #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
-    pub end_time: ::time::OffsetDateTime,
-    /// Adjusted start of date range.
-    #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
-    pub start_time: ::time::OffsetDateTime,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PostQuantumGetResponseResultSummary0 {
-    #[serde(rename = "NOT_SUPPORTED")]
-    pub not_supported: String,
-    #[serde(rename = "SUPPORTED")]
-    pub supported: String,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type PostQuantumGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
+pub type PostQuantumGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
+pub type PostQuantumGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+pub type PostQuantumGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
+pub type PostQuantumGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
+pub type PostQuantumGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponse`], which the document defines again here.
+pub type PostQuantumGetResponse = crate::radar::as112::summary::dnssec::DnssecGetResponse;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResult`], which the document defines again here.
+pub type PostQuantumGetResponseResult = crate::radar::as112::summary::dnssec::DnssecGetResponseResult;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
+pub type PostQuantumGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+pub type PostQuantumGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+pub type PostQuantumGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+pub type PostQuantumGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultSummary0`], which the document defines again here.
+pub type PostQuantumGetResponseResultSummary0 = crate::radar::as112::summary::dnssec::DnssecGetResponseResultSummary0;

@@ -160,131 +160,25 @@ pub struct HttpVersionGetParams {
     pub format: Option<HttpVersionGetParamsFormat>,
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum HttpVersionGetParamsAggInterval {
-    /// `15m`
-    N15m,
-    /// `1h`
-    N1h,
-    /// `1d`
-    N1d,
-    /// `1w`
-    N1w,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open HttpVersionGetParamsAggInterval { N15m = "15m", N1h = "1h", N1d = "1d", N1w =
-    "1w" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum HttpVersionGetParamsBotClassItem {
-    /// `LIKELY_AUTOMATED`
-    LikelyAutomated,
-    /// `LIKELY_HUMAN`
-    LikelyHuman,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open HttpVersionGetParamsBotClassItem { LikelyAutomated = "LIKELY_AUTOMATED",
-    LikelyHuman = "LIKELY_HUMAN" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum HttpVersionGetParamsDeviceTypeItem {
-    /// `DESKTOP`
-    Desktop,
-    /// `MOBILE`
-    Mobile,
-    /// `OTHER`
-    Other,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open HttpVersionGetParamsDeviceTypeItem { Desktop = "DESKTOP", Mobile = "MOBILE",
-    Other = "OTHER" }
-);
+///
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+pub type HttpVersionGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
+pub type HttpVersionGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
+pub type HttpVersionGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum HttpVersionGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open HttpVersionGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum HttpVersionGetParamsHttpProtocolItem {
-    /// `HTTP`
-    Http,
-    /// `HTTPS`
-    Https,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open HttpVersionGetParamsHttpProtocolItem { Http = "HTTP", Https = "HTTPS" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum HttpVersionGetParamsIpVersionItem {
-    /// `IPv4`
-    IPv4,
-    /// `IPv6`
-    IPv6,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open HttpVersionGetParamsIpVersionItem { IPv4 = "IPv4", IPv6 = "IPv6" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum HttpVersionGetParamsOsItem {
-    /// `WINDOWS`
-    Windows,
-    /// `MACOSX`
-    Macosx,
-    /// `IOS`
-    Ios,
-    /// `ANDROID`
-    Android,
-    /// `CHROMEOS`
-    Chromeos,
-    /// `LINUX`
-    Linux,
-    /// `SMART_TV`
-    SmartTv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open HttpVersionGetParamsOsItem { Windows = "WINDOWS", Macosx = "MACOSX", Ios =
-    "IOS", Android = "ANDROID", Chromeos = "CHROMEOS", Linux = "LINUX", SmartTv =
-    "SMART_TV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum HttpVersionGetParamsTlsVersionItem {
-    /// `TLSv1_0`
-    TlSv10,
-    /// `TLSv1_1`
-    TlSv11,
-    /// `TLSv1_2`
-    TlSv12,
-    /// `TLSv1_3`
-    TlSv13,
-    /// `TLSvQUIC`
-    TlSvQuic,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open HttpVersionGetParamsTlsVersionItem { TlSv10 = "TLSv1_0", TlSv11 = "TLSv1_1",
-    TlSv12 = "TLSv1_2", TlSv13 = "TLSv1_3", TlSvQuic = "TLSvQUIC" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type HttpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
+pub type HttpVersionGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+pub type HttpVersionGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
+pub type HttpVersionGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
+pub type HttpVersionGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpVersionGetResponse {

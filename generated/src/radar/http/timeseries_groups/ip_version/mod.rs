@@ -157,151 +157,28 @@ pub struct IpVersionGetParams {
     pub format: Option<IpVersionGetParamsFormat>,
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsAggInterval {
-    /// `15m`
-    N15m,
-    /// `1h`
-    N1h,
-    /// `1d`
-    N1d,
-    /// `1w`
-    N1w,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsAggInterval { N15m = "15m", N1h = "1h", N1d = "1d", N1w = "1w"
-    }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsBotClassItem {
-    /// `LIKELY_AUTOMATED`
-    LikelyAutomated,
-    /// `LIKELY_HUMAN`
-    LikelyHuman,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsBotClassItem { LikelyAutomated = "LIKELY_AUTOMATED",
-    LikelyHuman = "LIKELY_HUMAN" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsDeviceTypeItem {
-    /// `DESKTOP`
-    Desktop,
-    /// `MOBILE`
-    Mobile,
-    /// `OTHER`
-    Other,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsDeviceTypeItem { Desktop = "DESKTOP", Mobile = "MOBILE", Other
-    = "OTHER" }
-);
+///
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+pub type IpVersionGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
+pub type IpVersionGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
+pub type IpVersionGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsHttpProtocolItem {
-    /// `HTTP`
-    Http,
-    /// `HTTPS`
-    Https,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsHttpProtocolItem { Http = "HTTP", Https = "HTTPS" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsHttpVersionItem {
-    /// `HTTPv1`
-    HttPv1,
-    /// `HTTPv2`
-    HttPv2,
-    /// `HTTPv3`
-    HttPv3,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsHttpVersionItem { HttPv1 = "HTTPv1", HttPv2 = "HTTPv2", HttPv3
-    = "HTTPv3" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsOsItem {
-    /// `WINDOWS`
-    Windows,
-    /// `MACOSX`
-    Macosx,
-    /// `IOS`
-    Ios,
-    /// `ANDROID`
-    Android,
-    /// `CHROMEOS`
-    Chromeos,
-    /// `LINUX`
-    Linux,
-    /// `SMART_TV`
-    SmartTv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsOsItem { Windows = "WINDOWS", Macosx = "MACOSX", Ios = "IOS",
-    Android = "ANDROID", Chromeos = "CHROMEOS", Linux = "LINUX", SmartTv = "SMART_TV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsTlsVersionItem {
-    /// `TLSv1_0`
-    TlSv10,
-    /// `TLSv1_1`
-    TlSv11,
-    /// `TLSv1_2`
-    TlSv12,
-    /// `TLSv1_3`
-    TlSv13,
-    /// `TLSvQUIC`
-    TlSvQuic,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsTlsVersionItem { TlSv10 = "TLSv1_0", TlSv11 = "TLSv1_1",
-    TlSv12 = "TLSv1_2", TlSv13 = "TLSv1_3", TlSvQuic = "TLSvQUIC" }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponse {
-    pub result: IpVersionGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResult {
-    pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-    pub serie_0: IpVersionGetResponseResultSerie0,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResultSerie0 {
-    #[serde(rename = "IPv4")]
-    pub i_pv4: Vec<String>,
-    #[serde(rename = "IPv6")]
-    pub i_pv6: Vec<String>,
-    pub timestamps: Vec<String>,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
+pub type IpVersionGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
+pub type IpVersionGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
+pub type IpVersionGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
+pub type IpVersionGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponse`], which the document defines again here.
+pub type IpVersionGetResponse = crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponse;
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponseResult`], which the document defines again here.
+pub type IpVersionGetResponseResult = crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponseResult;
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0`], which the document defines again here.
+pub type IpVersionGetResponseResultSerie0 = crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0;

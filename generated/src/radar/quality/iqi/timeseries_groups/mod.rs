@@ -134,52 +134,17 @@ pub struct TimeseriesGroupGetParams {
     pub format: Option<TimeseriesGroupGetParamsFormat>,
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGroupGetParamsAggInterval {
-    /// `15m`
-    N15m,
-    /// `1h`
-    N1h,
-    /// `1d`
-    N1d,
-    /// `1w`
-    N1w,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGroupGetParamsAggInterval { N15m = "15m", N1h = "1h", N1d = "1d", N1w
-    = "1w" }
-);
+///
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+pub type TimeseriesGroupGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGroupGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGroupGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Which metric to return: bandwidth, latency or DNS response time.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TimeseriesGroupGetParamsMetric {
-    /// `BANDWIDTH`
-    Bandwidth,
-    /// `DNS`
-    Dns,
-    /// `LATENCY`
-    Latency,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TimeseriesGroupGetParamsMetric { Bandwidth = "BANDWIDTH", Dns = "DNS", Latency =
-    "LATENCY" }
-);
+///
+/// The same shape as [`crate::radar::quality::iqi::summary::SummaryGetParamsMetric`], which the document defines again here.
+pub type TimeseriesGroupGetParamsMetric = crate::radar::quality::iqi::summary::SummaryGetParamsMetric;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponse {

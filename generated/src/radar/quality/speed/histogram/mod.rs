@@ -108,18 +108,9 @@ pub struct HistogramGetParams {
     pub format: Option<HistogramGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum HistogramGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open HistogramGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type HistogramGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Metrics to be returned.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HistogramGetParamsMetricGroup {

@@ -132,27 +132,5 @@ pub struct SummaryGetParams {
 }
 /// What `get()` returns.
 pub type SummaryGetResponse = Option<crate::types::LegacyJhsApiResponseSingleResult>;
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum SummaryGetParamsMetricsItem {
-    /// `count`
-    Count,
-    /// `bytesIngress`
-    BytesIngress,
-    /// `bytesEgress`
-    BytesEgress,
-    /// `durationAvg`
-    DurationAvg,
-    /// `durationMedian`
-    DurationMedian,
-    /// `duration90th`
-    Duration90th,
-    /// `duration99th`
-    Duration99th,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open SummaryGetParamsMetricsItem { Count = "count", BytesIngress = "bytesIngress",
-    BytesEgress = "bytesEgress", DurationAvg = "durationAvg", DurationMedian =
-    "durationMedian", Duration90th = "duration90th", Duration99th = "duration99th" }
-);
+/// The same shape as [`crate::spectrum::analytics::events::bytime::BytimeGetParamsMetricsItem`], which the document defines again here.
+pub type SummaryGetParamsMetricsItem = crate::spectrum::analytics::events::bytime::BytimeGetParamsMetricsItem;

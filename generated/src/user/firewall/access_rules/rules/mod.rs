@@ -294,17 +294,8 @@ pub type RuleCreateResponse = crate::types::FirewallRule;
 pub type RuleDeleteResponse = crate::types::FirewallRuleSingleIdResponseResult;
 /// What `edit()` returns.
 pub type RuleEditResponse = crate::types::FirewallRule;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct RuleCreateBody {
-    /// The rule configuration.
-    pub configuration: crate::types::FirewallConfiguration,
-    /// The action to apply to a matched request.
-    pub mode: crate::types::FirewallSchemasMode,
-    /// An informative summary of the rule, typically used as a reminder or explanation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
-}
+/// The same shape as [`crate::types::FirewallSchemasRuleInput`], which the document defines again here.
+pub type RuleCreateBody = crate::types::FirewallSchemasRuleInput;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleEditBody {
@@ -334,29 +325,13 @@ crate::runtime::string_enum!(
     "asn", Country = "country" }
 );
 /// The direction used to sort returned rules.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RuleListParamsDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open RuleListParamsDirection { Asc = "asc", Desc = "desc" }
-);
+///
+/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
+pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RuleListParamsMatch {
-    /// `any`
-    Any,
-    /// `all`
-    All,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open RuleListParamsMatch { Any = "any", All = "all" });
+///
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+pub type RuleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RuleListParamsOrder {

@@ -91,15 +91,6 @@ pub struct UpsertCreateParams {
 /// What `create()` returns.
 pub type UpsertCreateResponse = crate::types::VectorizeIndexUpsertV2Response;
 /// Behavior for ndjson parse failures.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum UpsertCreateParamsUnparsableBehavior {
-    /// `error`
-    Error,
-    /// `discard`
-    Discard,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open UpsertCreateParamsUnparsableBehavior { Error = "error", Discard = "discard" }
-);
+///
+/// The same shape as [`crate::vectorize::v2::indexes::insert::InsertCreateParamsUnparsableBehavior`], which the document defines again here.
+pub type UpsertCreateParamsUnparsableBehavior = crate::vectorize::v2::indexes::insert::InsertCreateParamsUnparsableBehavior;

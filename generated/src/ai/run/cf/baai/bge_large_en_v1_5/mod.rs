@@ -65,65 +65,9 @@ pub struct BgeLargeEnV15CreateParams {
     /// The request body.
     pub body: Option<BgeLargeEnV15CreateBody>,
 }
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct BgeLargeEnV15CreateBody {
-    pub text: BgeLargeEnV15CreateBodyText,
-}
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BgeLargeEnV15CreateBodyText {
-    /// A JSON string.
-    String(String),
-    /// A JSON array.
-    Array(Vec<String>),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for BgeLargeEnV15CreateBodyText {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_string() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "BgeLargeEnV15CreateBodyText",
-                    "String",
-                )
-                .map(Self::String);
-        }
-        if value.is_array() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "BgeLargeEnV15CreateBodyText",
-                    "Array",
-                )
-                .map(Self::Array);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-impl ::serde::Serialize for BgeLargeEnV15CreateBodyText {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Array(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct BgeLargeEnV15CreateResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-}
+/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBody`], which the document defines again here.
+pub type BgeLargeEnV15CreateBody = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBody;
+/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBodyText`], which the document defines again here.
+pub type BgeLargeEnV15CreateBodyText = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBodyText;
+/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
+pub type BgeLargeEnV15CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

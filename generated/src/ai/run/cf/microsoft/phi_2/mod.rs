@@ -59,230 +59,31 @@ pub struct Phi2CreateParams {
     /// The request body.
     pub body: Option<Phi2CreateBody>,
 }
-/// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Phi2CreateBody {
-    /// `prompt` is present.
-    Prompt(Phi2CreateBodyPrompt),
-    /// `messages` is present.
-    Messages(Phi2CreateBodyMessages),
-    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for Phi2CreateBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        match crate::runtime::raw_union_marker(&raw, &["prompt", "messages"]) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(&raw, "Phi2CreateBody", "Prompt")
-                    .map(Self::Prompt)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(&raw, "Phi2CreateBody", "Messages")
-                    .map(Self::Messages)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-impl ::serde::Serialize for Phi2CreateBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Prompt(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Messages(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Phi2CreateBodyMessages {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frequency_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub functions: Option<Vec<Phi2CreateBodyMessagesFunctionsItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_tokens: Option<i64>,
-    pub messages: Vec<Phi2CreateBodyMessagesMessagesItem>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub presence_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub repetition_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seed: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<Phi2CreateBodyMessagesToolsItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_k: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_p: Option<f64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Phi2CreateBodyMessagesFunctionsItem {
-    pub code: String,
-    pub name: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Phi2CreateBodyMessagesMessagesItem {
-    pub content: String,
-    pub role: String,
-}
-/// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Phi2CreateBodyMessagesToolsItem {
-    /// `description` is present.
-    Description(Phi2CreateBodyMessagesToolsItemDescription),
-    /// `function` is present.
-    Function(Phi2CreateBodyMessagesToolsItemFunction),
-    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for Phi2CreateBodyMessagesToolsItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        match crate::runtime::raw_union_marker(&raw, &["description", "function"]) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "Phi2CreateBodyMessagesToolsItem",
-                        "Description",
-                    )
-                    .map(Self::Description)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "Phi2CreateBodyMessagesToolsItem",
-                        "Function",
-                    )
-                    .map(Self::Function)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-impl ::serde::Serialize for Phi2CreateBodyMessagesToolsItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Description(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Function(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Phi2CreateBodyMessagesToolsItemDescription {
-    pub description: String,
-    pub name: String,
-    pub parameters: Phi2CreateBodyMessagesToolsItemDescriptionParameters,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Phi2CreateBodyMessagesToolsItemDescriptionParameters {
-    pub properties: ::std::collections::BTreeMap<
-        String,
-        Phi2CreateBodyMessagesToolsItemDescriptionParametersPropertiesValue,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Phi2CreateBodyMessagesToolsItemDescriptionParametersPropertiesValue {
-    pub description: String,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Phi2CreateBodyMessagesToolsItemFunction {
-    pub function: Phi2CreateBodyMessagesToolsItemFunctionFunction,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Phi2CreateBodyMessagesToolsItemFunctionFunction {
-    pub description: String,
-    pub name: String,
-    pub parameters: Phi2CreateBodyMessagesToolsItemFunctionFunctionParameters,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Phi2CreateBodyMessagesToolsItemFunctionFunctionParameters {
-    pub properties: ::std::collections::BTreeMap<
-        String,
-        Phi2CreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Phi2CreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue {
-    pub description: String,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Phi2CreateBodyPrompt {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frequency_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lora: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub presence_penalty: Option<f64>,
-    pub prompt: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub raw: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub repetition_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seed: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_k: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_p: Option<f64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct Phi2CreateResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-}
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`], which the document defines again here.
+pub type Phi2CreateBody = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`], which the document defines again here.
+pub type Phi2CreateBodyMessages = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`], which the document defines again here.
+pub type Phi2CreateBodyMessagesFunctionsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`], which the document defines again here.
+pub type Phi2CreateBodyMessagesMessagesItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`], which the document defines again here.
+pub type Phi2CreateBodyMessagesToolsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+pub type Phi2CreateBodyMessagesToolsItemDescription = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+pub type Phi2CreateBodyMessagesToolsItemDescriptionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+pub type Phi2CreateBodyMessagesToolsItemDescriptionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`], which the document defines again here.
+pub type Phi2CreateBodyMessagesToolsItemFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+pub type Phi2CreateBodyMessagesToolsItemFunctionFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+pub type Phi2CreateBodyMessagesToolsItemFunctionFunctionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+pub type Phi2CreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`], which the document defines again here.
+pub type Phi2CreateBodyPrompt = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt;
+/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
+pub type Phi2CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

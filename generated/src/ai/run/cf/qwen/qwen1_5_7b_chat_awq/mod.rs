@@ -65,238 +65,31 @@ pub struct Qwen157bChatAwqCreateParams {
     /// The request body.
     pub body: Option<Qwen157bChatAwqCreateBody>,
 }
-/// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Qwen157bChatAwqCreateBody {
-    /// `prompt` is present.
-    Prompt(Qwen157bChatAwqCreateBodyPrompt),
-    /// `messages` is present.
-    Messages(Qwen157bChatAwqCreateBodyMessages),
-    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for Qwen157bChatAwqCreateBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        match crate::runtime::raw_union_marker(&raw, &["prompt", "messages"]) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "Qwen157bChatAwqCreateBody",
-                        "Prompt",
-                    )
-                    .map(Self::Prompt)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "Qwen157bChatAwqCreateBody",
-                        "Messages",
-                    )
-                    .map(Self::Messages)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-impl ::serde::Serialize for Qwen157bChatAwqCreateBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Prompt(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Messages(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Qwen157bChatAwqCreateBodyMessages {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frequency_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub functions: Option<Vec<Qwen157bChatAwqCreateBodyMessagesFunctionsItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_tokens: Option<i64>,
-    pub messages: Vec<Qwen157bChatAwqCreateBodyMessagesMessagesItem>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub presence_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub repetition_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seed: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<Qwen157bChatAwqCreateBodyMessagesToolsItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_k: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_p: Option<f64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Qwen157bChatAwqCreateBodyMessagesFunctionsItem {
-    pub code: String,
-    pub name: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Qwen157bChatAwqCreateBodyMessagesMessagesItem {
-    pub content: String,
-    pub role: String,
-}
-/// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Qwen157bChatAwqCreateBodyMessagesToolsItem {
-    /// `description` is present.
-    Description(Qwen157bChatAwqCreateBodyMessagesToolsItemDescription),
-    /// `function` is present.
-    Function(Qwen157bChatAwqCreateBodyMessagesToolsItemFunction),
-    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for Qwen157bChatAwqCreateBodyMessagesToolsItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        match crate::runtime::raw_union_marker(&raw, &["description", "function"]) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "Qwen157bChatAwqCreateBodyMessagesToolsItem",
-                        "Description",
-                    )
-                    .map(Self::Description)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "Qwen157bChatAwqCreateBodyMessagesToolsItem",
-                        "Function",
-                    )
-                    .map(Self::Function)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-impl ::serde::Serialize for Qwen157bChatAwqCreateBodyMessagesToolsItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Description(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Function(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Qwen157bChatAwqCreateBodyMessagesToolsItemDescription {
-    pub description: String,
-    pub name: String,
-    pub parameters: Qwen157bChatAwqCreateBodyMessagesToolsItemDescriptionParameters,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Qwen157bChatAwqCreateBodyMessagesToolsItemDescriptionParameters {
-    pub properties: ::std::collections::BTreeMap<
-        String,
-        Qwen157bChatAwqCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Qwen157bChatAwqCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue {
-    pub description: String,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Qwen157bChatAwqCreateBodyMessagesToolsItemFunction {
-    pub function: Qwen157bChatAwqCreateBodyMessagesToolsItemFunctionFunction,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Qwen157bChatAwqCreateBodyMessagesToolsItemFunctionFunction {
-    pub description: String,
-    pub name: String,
-    pub parameters: Qwen157bChatAwqCreateBodyMessagesToolsItemFunctionFunctionParameters,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Qwen157bChatAwqCreateBodyMessagesToolsItemFunctionFunctionParameters {
-    pub properties: ::std::collections::BTreeMap<
-        String,
-        Qwen157bChatAwqCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Qwen157bChatAwqCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue {
-    pub description: String,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Qwen157bChatAwqCreateBodyPrompt {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frequency_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lora: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub presence_penalty: Option<f64>,
-    pub prompt: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub raw: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub repetition_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seed: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_k: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_p: Option<f64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct Qwen157bChatAwqCreateResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-}
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBody = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyMessages = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyMessagesFunctionsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyMessagesMessagesItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyMessagesToolsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyMessagesToolsItemDescription = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyMessagesToolsItemDescriptionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyMessagesToolsItemFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyMessagesToolsItemFunctionFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyMessagesToolsItemFunctionFunctionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`], which the document defines again here.
+pub type Qwen157bChatAwqCreateBodyPrompt = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt;
+/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
+pub type Qwen157bChatAwqCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

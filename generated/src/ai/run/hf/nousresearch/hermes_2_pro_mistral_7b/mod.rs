@@ -65,238 +65,31 @@ pub struct Hermes2ProMistral7bCreateParams {
     /// The request body.
     pub body: Option<Hermes2ProMistral7bCreateBody>,
 }
-/// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Hermes2ProMistral7bCreateBody {
-    /// `prompt` is present.
-    Prompt(Hermes2ProMistral7bCreateBodyPrompt),
-    /// `messages` is present.
-    Messages(Hermes2ProMistral7bCreateBodyMessages),
-    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for Hermes2ProMistral7bCreateBody {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        match crate::runtime::raw_union_marker(&raw, &["prompt", "messages"]) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "Hermes2ProMistral7bCreateBody",
-                        "Prompt",
-                    )
-                    .map(Self::Prompt)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "Hermes2ProMistral7bCreateBody",
-                        "Messages",
-                    )
-                    .map(Self::Messages)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-impl ::serde::Serialize for Hermes2ProMistral7bCreateBody {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Prompt(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Messages(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Hermes2ProMistral7bCreateBodyMessages {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frequency_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub functions: Option<Vec<Hermes2ProMistral7bCreateBodyMessagesFunctionsItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_tokens: Option<i64>,
-    pub messages: Vec<Hermes2ProMistral7bCreateBodyMessagesMessagesItem>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub presence_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub repetition_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seed: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<Hermes2ProMistral7bCreateBodyMessagesToolsItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_k: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_p: Option<f64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Hermes2ProMistral7bCreateBodyMessagesFunctionsItem {
-    pub code: String,
-    pub name: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Hermes2ProMistral7bCreateBodyMessagesMessagesItem {
-    pub content: String,
-    pub role: String,
-}
-/// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Hermes2ProMistral7bCreateBodyMessagesToolsItem {
-    /// `description` is present.
-    Description(Hermes2ProMistral7bCreateBodyMessagesToolsItemDescription),
-    /// `function` is present.
-    Function(Hermes2ProMistral7bCreateBodyMessagesToolsItemFunction),
-    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for Hermes2ProMistral7bCreateBodyMessagesToolsItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        match crate::runtime::raw_union_marker(&raw, &["description", "function"]) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "Hermes2ProMistral7bCreateBodyMessagesToolsItem",
-                        "Description",
-                    )
-                    .map(Self::Description)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "Hermes2ProMistral7bCreateBodyMessagesToolsItem",
-                        "Function",
-                    )
-                    .map(Self::Function)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-impl ::serde::Serialize for Hermes2ProMistral7bCreateBodyMessagesToolsItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Description(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Function(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Hermes2ProMistral7bCreateBodyMessagesToolsItemDescription {
-    pub description: String,
-    pub name: String,
-    pub parameters: Hermes2ProMistral7bCreateBodyMessagesToolsItemDescriptionParameters,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Hermes2ProMistral7bCreateBodyMessagesToolsItemDescriptionParameters {
-    pub properties: ::std::collections::BTreeMap<
-        String,
-        Hermes2ProMistral7bCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Hermes2ProMistral7bCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue {
-    pub description: String,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Hermes2ProMistral7bCreateBodyMessagesToolsItemFunction {
-    pub function: Hermes2ProMistral7bCreateBodyMessagesToolsItemFunctionFunction,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Hermes2ProMistral7bCreateBodyMessagesToolsItemFunctionFunction {
-    pub description: String,
-    pub name: String,
-    pub parameters: Hermes2ProMistral7bCreateBodyMessagesToolsItemFunctionFunctionParameters,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Hermes2ProMistral7bCreateBodyMessagesToolsItemFunctionFunctionParameters {
-    pub properties: ::std::collections::BTreeMap<
-        String,
-        Hermes2ProMistral7bCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Hermes2ProMistral7bCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue {
-    pub description: String,
-    #[serde(rename = "type")]
-    pub type_: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct Hermes2ProMistral7bCreateBodyPrompt {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frequency_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lora: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub presence_penalty: Option<f64>,
-    pub prompt: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub raw: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub repetition_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seed: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_k: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_p: Option<f64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct Hermes2ProMistral7bCreateResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-}
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBody = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyMessages = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyMessagesFunctionsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyMessagesMessagesItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyMessagesToolsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyMessagesToolsItemDescription = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyMessagesToolsItemDescriptionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyMessagesToolsItemFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyMessagesToolsItemFunctionFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyMessagesToolsItemFunctionFunctionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateBodyPrompt = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt;
+/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
+pub type Hermes2ProMistral7bCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

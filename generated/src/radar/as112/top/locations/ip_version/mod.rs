@@ -125,18 +125,9 @@ pub struct IpVersionGetParams {
     pub format: Option<IpVersionGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// IP Version.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IpVersionGetParamsIpVersion {
@@ -150,81 +141,17 @@ pub enum IpVersionGetParamsIpVersion {
 crate::runtime::string_enum!(
     open IpVersionGetParamsIpVersion { IPv4 = "IPv4", IPv6 = "IPv6" }
 );
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponse {
-    pub result: IpVersionGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResult {
-    pub meta: IpVersionGetResponseResultMeta,
-    pub top_0: Vec<IpVersionGetResponseResultTop0Item>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResultMeta {
-    #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
-    pub confidence_info: Option<IpVersionGetResponseResultMetaConfidenceInfo>,
-    #[serde(rename = "dateRange")]
-    pub date_range: Vec<IpVersionGetResponseResultMetaDateRangeItem>,
-    #[serde(rename = "lastUpdated")]
-    pub last_updated: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResultMetaConfidenceInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<
-        Vec<IpVersionGetResponseResultMetaConfidenceInfoAnnotationsItem>,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<i64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResultMetaConfidenceInfoAnnotationsItem {
-    #[serde(rename = "dataSource")]
-    pub data_source: String,
-    pub description: String,
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub end_time: Option<::time::OffsetDateTime>,
-    #[serde(rename = "eventType")]
-    pub event_type: String,
-    #[serde(rename = "isInstantaneous")]
-    pub is_instantaneous: bool,
-    #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
-    pub linked_url: Option<String>,
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub start_time: Option<::time::OffsetDateTime>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResultMetaDateRangeItem {
-    /// Adjusted end of date range.
-    #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
-    pub end_time: ::time::OffsetDateTime,
-    /// Adjusted start of date range.
-    #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
-    pub start_time: ::time::OffsetDateTime,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResultTop0Item {
-    #[serde(rename = "clientCountryAlpha2")]
-    pub client_country_alpha2: String,
-    #[serde(rename = "clientCountryName")]
-    pub client_country_name: String,
-    pub value: String,
-}
+/// The same shape as [`crate::radar::as112::top::locations::LocationGetResponse`], which the document defines again here.
+pub type IpVersionGetResponse = crate::radar::as112::top::locations::LocationGetResponse;
+/// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResult`], which the document defines again here.
+pub type IpVersionGetResponseResult = crate::radar::as112::top::locations::LocationGetResponseResult;
+/// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
+pub type IpVersionGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+pub type IpVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+pub type IpVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+pub type IpVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
+pub type IpVersionGetResponseResultTop0Item = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

@@ -123,119 +123,24 @@ pub struct VerticalGetParams {
     pub format: Option<VerticalGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum VerticalGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open VerticalGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum VerticalGetParamsIpVersionItem {
-    /// `IPv4`
-    IPv4,
-    /// `IPv6`
-    IPv6,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open VerticalGetParamsIpVersionItem { IPv4 = "IPv4", IPv6 = "IPv6" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum VerticalGetParamsProtocolItem {
-    /// `UDP`
-    Udp,
-    /// `TCP`
-    Tcp,
-    /// `ICMP`
-    Icmp,
-    /// `GRE`
-    Gre,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open VerticalGetParamsProtocolItem { Udp = "UDP", Tcp = "TCP", Icmp = "ICMP", Gre =
-    "GRE" }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponse {
-    pub result: VerticalGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResult {
-    pub meta: VerticalGetResponseResultMeta,
-    pub top_0: Vec<VerticalGetResponseResultTop0Item>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResultMeta {
-    #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
-    pub confidence_info: Option<VerticalGetResponseResultMetaConfidenceInfo>,
-    #[serde(rename = "dateRange")]
-    pub date_range: Vec<VerticalGetResponseResultMetaDateRangeItem>,
-    #[serde(rename = "lastUpdated")]
-    pub last_updated: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResultMetaConfidenceInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<
-        Vec<VerticalGetResponseResultMetaConfidenceInfoAnnotationsItem>,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<i64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResultMetaConfidenceInfoAnnotationsItem {
-    #[serde(rename = "dataSource")]
-    pub data_source: String,
-    pub description: String,
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub end_time: Option<::time::OffsetDateTime>,
-    #[serde(rename = "eventType")]
-    pub event_type: String,
-    #[serde(rename = "isInstantaneous")]
-    pub is_instantaneous: bool,
-    #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
-    pub linked_url: Option<String>,
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub start_time: Option<::time::OffsetDateTime>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResultMetaDateRangeItem {
-    /// Adjusted end of date range.
-    #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
-    pub end_time: ::time::OffsetDateTime,
-    /// Adjusted start of date range.
-    #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
-    pub start_time: ::time::OffsetDateTime,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResultTop0Item {
-    pub name: String,
-    pub value: String,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type VerticalGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+pub type VerticalGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
+pub type VerticalGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponse`], which the document defines again here.
+pub type VerticalGetResponse = crate::radar::attacks::layer3::top::industry::IndustryGetResponse;
+/// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult`], which the document defines again here.
+pub type VerticalGetResponseResult = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult;
+/// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
+pub type VerticalGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+pub type VerticalGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+pub type VerticalGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+pub type VerticalGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item`], which the document defines again here.
+pub type VerticalGetResponseResultTop0Item = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item;

@@ -158,231 +158,28 @@ pub struct IndustryGetParams {
     pub format: Option<IndustryGetParamsFormat>,
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IndustryGetParamsAggInterval {
-    /// `15m`
-    N15m,
-    /// `1h`
-    N1h,
-    /// `1d`
-    N1d,
-    /// `1w`
-    N1w,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IndustryGetParamsAggInterval { N15m = "15m", N1h = "1h", N1d = "1d", N1w = "1w"
-    }
-);
+///
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+pub type IndustryGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IndustryGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IndustryGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IndustryGetParamsHttpMethodItem {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// `DELETE`
-    Delete,
-    /// `PUT`
-    Put,
-    /// `HEAD`
-    Head,
-    /// `PURGE`
-    Purge,
-    /// `OPTIONS`
-    Options,
-    /// `PROPFIND`
-    Propfind,
-    /// `MKCOL`
-    Mkcol,
-    /// `PATCH`
-    Patch,
-    /// `ACL`
-    Acl,
-    /// `BCOPY`
-    Bcopy,
-    /// `BDELETE`
-    Bdelete,
-    /// `BMOVE`
-    Bmove,
-    /// `BPROPFIND`
-    Bpropfind,
-    /// `BPROPPATCH`
-    Bproppatch,
-    /// `CHECKIN`
-    Checkin,
-    /// `CHECKOUT`
-    Checkout,
-    /// `CONNECT`
-    Connect,
-    /// `COPY`
-    Copy,
-    /// `LABEL`
-    Label,
-    /// `LOCK`
-    Lock,
-    /// `MERGE`
-    Merge,
-    /// `MKACTIVITY`
-    Mkactivity,
-    /// `MKWORKSPACE`
-    Mkworkspace,
-    /// `MOVE`
-    Move,
-    /// `NOTIFY`
-    Notify,
-    /// `ORDERPATCH`
-    Orderpatch,
-    /// `POLL`
-    Poll,
-    /// `PROPPATCH`
-    Proppatch,
-    /// `REPORT`
-    Report,
-    /// `SEARCH`
-    Search,
-    /// `SUBSCRIBE`
-    Subscribe,
-    /// `TRACE`
-    Trace,
-    /// `UNCHECKOUT`
-    Uncheckout,
-    /// `UNLOCK`
-    Unlock,
-    /// `UNSUBSCRIBE`
-    Unsubscribe,
-    /// `UPDATE`
-    Update,
-    /// `VERSIONCONTROL`
-    Versioncontrol,
-    /// `BASELINECONTROL`
-    Baselinecontrol,
-    /// `XMSENUMATTS`
-    Xmsenumatts,
-    /// `RPC_OUT_DATA`
-    RpcOutData,
-    /// `RPC_IN_DATA`
-    RpcInData,
-    /// `JSON`
-    Json,
-    /// `COOK`
-    Cook,
-    /// `TRACK`
-    Track,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IndustryGetParamsHttpMethodItem { Get = "GET", Post = "POST", Delete = "DELETE",
-    Put = "PUT", Head = "HEAD", Purge = "PURGE", Options = "OPTIONS", Propfind =
-    "PROPFIND", Mkcol = "MKCOL", Patch = "PATCH", Acl = "ACL", Bcopy = "BCOPY", Bdelete =
-    "BDELETE", Bmove = "BMOVE", Bpropfind = "BPROPFIND", Bproppatch = "BPROPPATCH",
-    Checkin = "CHECKIN", Checkout = "CHECKOUT", Connect = "CONNECT", Copy = "COPY", Label
-    = "LABEL", Lock = "LOCK", Merge = "MERGE", Mkactivity = "MKACTIVITY", Mkworkspace =
-    "MKWORKSPACE", Move = "MOVE", Notify = "NOTIFY", Orderpatch = "ORDERPATCH", Poll =
-    "POLL", Proppatch = "PROPPATCH", Report = "REPORT", Search = "SEARCH", Subscribe =
-    "SUBSCRIBE", Trace = "TRACE", Uncheckout = "UNCHECKOUT", Unlock = "UNLOCK",
-    Unsubscribe = "UNSUBSCRIBE", Update = "UPDATE", Versioncontrol = "VERSIONCONTROL",
-    Baselinecontrol = "BASELINECONTROL", Xmsenumatts = "XMSENUMATTS", RpcOutData =
-    "RPC_OUT_DATA", RpcInData = "RPC_IN_DATA", Json = "JSON", Cook = "COOK", Track =
-    "TRACK" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IndustryGetParamsHttpVersionItem {
-    /// `HTTPv1`
-    HttPv1,
-    /// `HTTPv2`
-    HttPv2,
-    /// `HTTPv3`
-    HttPv3,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IndustryGetParamsHttpVersionItem { HttPv1 = "HTTPv1", HttPv2 = "HTTPv2", HttPv3
-    = "HTTPv3" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IndustryGetParamsIpVersionItem {
-    /// `IPv4`
-    IPv4,
-    /// `IPv6`
-    IPv6,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IndustryGetParamsIpVersionItem { IPv4 = "IPv4", IPv6 = "IPv6" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IndustryGetParamsMitigationProductItem {
-    /// `DDOS`
-    Ddos,
-    /// `WAF`
-    Waf,
-    /// `BOT_MANAGEMENT`
-    BotManagement,
-    /// `ACCESS_RULES`
-    AccessRules,
-    /// `IP_REPUTATION`
-    IpReputation,
-    /// `API_SHIELD`
-    ApiShield,
-    /// `DATA_LOSS_PREVENTION`
-    DataLossPrevention,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IndustryGetParamsMitigationProductItem { Ddos = "DDOS", Waf = "WAF",
-    BotManagement = "BOT_MANAGEMENT", AccessRules = "ACCESS_RULES", IpReputation =
-    "IP_REPUTATION", ApiShield = "API_SHIELD", DataLossPrevention =
-    "DATA_LOSS_PREVENTION" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type IndustryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
+pub type IndustryGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
+pub type IndustryGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+pub type IndustryGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
+pub type IndustryGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IndustryGetParamsNormalization {
-    /// `PERCENTAGE`
-    Percentage,
-    /// `MIN0_MAX`
-    Min0Max,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IndustryGetParamsNormalization { Percentage = "PERCENTAGE", Min0Max = "MIN0_MAX"
-    }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IndustryGetResponse {
-    pub result: IndustryGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IndustryGetResponseResult {
-    pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-    pub serie_0: IndustryGetResponseResultSerie0,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IndustryGetResponseResultSerie0 {
-    pub timestamps: Vec<String>,
-    /// Properties the spec does not list (`additionalProperties`), kept as sent.
-    #[serde(flatten)]
-    pub extra: ::std::collections::BTreeMap<String, Vec<String>>,
-}
+///
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
+pub type IndustryGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse`], which the document defines again here.
+pub type IndustryGetResponse = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse;
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult`], which the document defines again here.
+pub type IndustryGetResponseResult = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult;
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0`], which the document defines again here.
+pub type IndustryGetResponseResultSerie0 = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0;

@@ -144,254 +144,28 @@ pub struct VerticalGetParams {
     pub format: Option<VerticalGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum VerticalGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open VerticalGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum VerticalGetParamsHttpMethodItem {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// `DELETE`
-    Delete,
-    /// `PUT`
-    Put,
-    /// `HEAD`
-    Head,
-    /// `PURGE`
-    Purge,
-    /// `OPTIONS`
-    Options,
-    /// `PROPFIND`
-    Propfind,
-    /// `MKCOL`
-    Mkcol,
-    /// `PATCH`
-    Patch,
-    /// `ACL`
-    Acl,
-    /// `BCOPY`
-    Bcopy,
-    /// `BDELETE`
-    Bdelete,
-    /// `BMOVE`
-    Bmove,
-    /// `BPROPFIND`
-    Bpropfind,
-    /// `BPROPPATCH`
-    Bproppatch,
-    /// `CHECKIN`
-    Checkin,
-    /// `CHECKOUT`
-    Checkout,
-    /// `CONNECT`
-    Connect,
-    /// `COPY`
-    Copy,
-    /// `LABEL`
-    Label,
-    /// `LOCK`
-    Lock,
-    /// `MERGE`
-    Merge,
-    /// `MKACTIVITY`
-    Mkactivity,
-    /// `MKWORKSPACE`
-    Mkworkspace,
-    /// `MOVE`
-    Move,
-    /// `NOTIFY`
-    Notify,
-    /// `ORDERPATCH`
-    Orderpatch,
-    /// `POLL`
-    Poll,
-    /// `PROPPATCH`
-    Proppatch,
-    /// `REPORT`
-    Report,
-    /// `SEARCH`
-    Search,
-    /// `SUBSCRIBE`
-    Subscribe,
-    /// `TRACE`
-    Trace,
-    /// `UNCHECKOUT`
-    Uncheckout,
-    /// `UNLOCK`
-    Unlock,
-    /// `UNSUBSCRIBE`
-    Unsubscribe,
-    /// `UPDATE`
-    Update,
-    /// `VERSIONCONTROL`
-    Versioncontrol,
-    /// `BASELINECONTROL`
-    Baselinecontrol,
-    /// `XMSENUMATTS`
-    Xmsenumatts,
-    /// `RPC_OUT_DATA`
-    RpcOutData,
-    /// `RPC_IN_DATA`
-    RpcInData,
-    /// `JSON`
-    Json,
-    /// `COOK`
-    Cook,
-    /// `TRACK`
-    Track,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open VerticalGetParamsHttpMethodItem { Get = "GET", Post = "POST", Delete = "DELETE",
-    Put = "PUT", Head = "HEAD", Purge = "PURGE", Options = "OPTIONS", Propfind =
-    "PROPFIND", Mkcol = "MKCOL", Patch = "PATCH", Acl = "ACL", Bcopy = "BCOPY", Bdelete =
-    "BDELETE", Bmove = "BMOVE", Bpropfind = "BPROPFIND", Bproppatch = "BPROPPATCH",
-    Checkin = "CHECKIN", Checkout = "CHECKOUT", Connect = "CONNECT", Copy = "COPY", Label
-    = "LABEL", Lock = "LOCK", Merge = "MERGE", Mkactivity = "MKACTIVITY", Mkworkspace =
-    "MKWORKSPACE", Move = "MOVE", Notify = "NOTIFY", Orderpatch = "ORDERPATCH", Poll =
-    "POLL", Proppatch = "PROPPATCH", Report = "REPORT", Search = "SEARCH", Subscribe =
-    "SUBSCRIBE", Trace = "TRACE", Uncheckout = "UNCHECKOUT", Unlock = "UNLOCK",
-    Unsubscribe = "UNSUBSCRIBE", Update = "UPDATE", Versioncontrol = "VERSIONCONTROL",
-    Baselinecontrol = "BASELINECONTROL", Xmsenumatts = "XMSENUMATTS", RpcOutData =
-    "RPC_OUT_DATA", RpcInData = "RPC_IN_DATA", Json = "JSON", Cook = "COOK", Track =
-    "TRACK" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum VerticalGetParamsHttpVersionItem {
-    /// `HTTPv1`
-    HttPv1,
-    /// `HTTPv2`
-    HttPv2,
-    /// `HTTPv3`
-    HttPv3,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open VerticalGetParamsHttpVersionItem { HttPv1 = "HTTPv1", HttPv2 = "HTTPv2", HttPv3
-    = "HTTPv3" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum VerticalGetParamsIpVersionItem {
-    /// `IPv4`
-    IPv4,
-    /// `IPv6`
-    IPv6,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open VerticalGetParamsIpVersionItem { IPv4 = "IPv4", IPv6 = "IPv6" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum VerticalGetParamsMitigationProductItem {
-    /// `DDOS`
-    Ddos,
-    /// `WAF`
-    Waf,
-    /// `BOT_MANAGEMENT`
-    BotManagement,
-    /// `ACCESS_RULES`
-    AccessRules,
-    /// `IP_REPUTATION`
-    IpReputation,
-    /// `API_SHIELD`
-    ApiShield,
-    /// `DATA_LOSS_PREVENTION`
-    DataLossPrevention,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open VerticalGetParamsMitigationProductItem { Ddos = "DDOS", Waf = "WAF",
-    BotManagement = "BOT_MANAGEMENT", AccessRules = "ACCESS_RULES", IpReputation =
-    "IP_REPUTATION", ApiShield = "API_SHIELD", DataLossPrevention =
-    "DATA_LOSS_PREVENTION" }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponse {
-    pub result: VerticalGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResult {
-    pub meta: VerticalGetResponseResultMeta,
-    pub top_0: Vec<VerticalGetResponseResultTop0Item>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResultMeta {
-    #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
-    pub confidence_info: Option<VerticalGetResponseResultMetaConfidenceInfo>,
-    #[serde(rename = "dateRange")]
-    pub date_range: Vec<VerticalGetResponseResultMetaDateRangeItem>,
-    #[serde(rename = "lastUpdated")]
-    pub last_updated: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResultMetaConfidenceInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<
-        Vec<VerticalGetResponseResultMetaConfidenceInfoAnnotationsItem>,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<i64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResultMetaConfidenceInfoAnnotationsItem {
-    #[serde(rename = "dataSource")]
-    pub data_source: String,
-    pub description: String,
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub end_time: Option<::time::OffsetDateTime>,
-    #[serde(rename = "eventType")]
-    pub event_type: String,
-    #[serde(rename = "isInstantaneous")]
-    pub is_instantaneous: bool,
-    #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
-    pub linked_url: Option<String>,
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub start_time: Option<::time::OffsetDateTime>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResultMetaDateRangeItem {
-    /// Adjusted end of date range.
-    #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
-    pub end_time: ::time::OffsetDateTime,
-    /// Adjusted start of date range.
-    #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
-    pub start_time: ::time::OffsetDateTime,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct VerticalGetResponseResultTop0Item {
-    pub name: String,
-    pub value: String,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type VerticalGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
+pub type VerticalGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
+pub type VerticalGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+pub type VerticalGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
+pub type VerticalGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
+/// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponse`], which the document defines again here.
+pub type VerticalGetResponse = crate::radar::attacks::layer3::top::industry::IndustryGetResponse;
+/// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult`], which the document defines again here.
+pub type VerticalGetResponseResult = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult;
+/// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
+pub type VerticalGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+pub type VerticalGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+pub type VerticalGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+pub type VerticalGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item`], which the document defines again here.
+pub type VerticalGetResponseResultTop0Item = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item;

@@ -71,16 +71,9 @@ pub struct PrefixGetParams {
     pub format: Option<PrefixGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PrefixGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open PrefixGetParamsFormat { Json = "JSON", Csv = "CSV" });
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type PrefixGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponse {
@@ -101,10 +94,5 @@ pub struct PrefixGetResponseResultAsnsItem {
     pub name: String,
     pub pfxs_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PrefixGetResponseResultMeta {
-    pub data_time: String,
-    pub query_time: String,
-    pub total_peers: i64,
-}
+/// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
+pub type PrefixGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;

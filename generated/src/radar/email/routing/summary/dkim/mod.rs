@@ -119,159 +119,31 @@ pub struct DkimGetParams {
     /// Query parameter `format`.
     pub format: Option<DkimGetParamsFormat>,
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DkimGetParamsArcItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open DkimGetParamsArcItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DkimGetParamsDmarcItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open DkimGetParamsDmarcItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DkimGetParamsEncryptedItem {
-    /// `ENCRYPTED`
-    Encrypted,
-    /// `NOT_ENCRYPTED`
-    NotEncrypted,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open DkimGetParamsEncryptedItem { Encrypted = "ENCRYPTED", NotEncrypted =
-    "NOT_ENCRYPTED" }
-);
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type DkimGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type DkimGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem`], which the document defines again here.
+pub type DkimGetParamsEncryptedItem = crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DkimGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open DkimGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DkimGetParamsIpVersionItem {
-    /// `IPv4`
-    IPv4,
-    /// `IPv6`
-    IPv6,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open DkimGetParamsIpVersionItem { IPv4 = "IPv4", IPv6 = "IPv6" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DkimGetParamsSpfItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open DkimGetParamsSpfItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DkimGetResponse {
-    pub result: DkimGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DkimGetResponseResult {
-    pub meta: DkimGetResponseResultMeta,
-    pub summary_0: DkimGetResponseResultSummary0,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DkimGetResponseResultMeta {
-    #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
-    pub confidence_info: Option<DkimGetResponseResultMetaConfidenceInfo>,
-    #[serde(rename = "dateRange")]
-    pub date_range: Vec<DkimGetResponseResultMetaDateRangeItem>,
-    #[serde(rename = "lastUpdated")]
-    pub last_updated: String,
-    pub normalization: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DkimGetResponseResultMetaConfidenceInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<Vec<DkimGetResponseResultMetaConfidenceInfoAnnotationsItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<i64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DkimGetResponseResultMetaConfidenceInfoAnnotationsItem {
-    #[serde(rename = "dataSource")]
-    pub data_source: String,
-    pub description: String,
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub end_time: Option<::time::OffsetDateTime>,
-    #[serde(rename = "eventType")]
-    pub event_type: String,
-    #[serde(rename = "isInstantaneous")]
-    pub is_instantaneous: bool,
-    #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
-    pub linked_url: Option<String>,
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub start_time: Option<::time::OffsetDateTime>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DkimGetResponseResultMetaDateRangeItem {
-    /// Adjusted end of date range.
-    #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
-    pub end_time: ::time::OffsetDateTime,
-    /// Adjusted start of date range.
-    #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
-    pub start_time: ::time::OffsetDateTime,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct DkimGetResponseResultSummary0 {
-    #[serde(rename = "FAIL")]
-    pub fail: String,
-    #[serde(rename = "NONE")]
-    pub none: String,
-    #[serde(rename = "PASS")]
-    pub pass: String,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type DkimGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+pub type DkimGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type DkimGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetResponse`], which the document defines again here.
+pub type DkimGetResponse = crate::radar::email::routing::summary::arc::ArcGetResponse;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetResponseResult`], which the document defines again here.
+pub type DkimGetResponseResult = crate::radar::email::routing::summary::arc::ArcGetResponseResult;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
+pub type DkimGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+pub type DkimGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+pub type DkimGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+pub type DkimGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetResponseResultSummary0`], which the document defines again here.
+pub type DkimGetResponseResultSummary0 = crate::radar::email::routing::summary::arc::ArcGetResponseResultSummary0;

@@ -127,100 +127,23 @@ pub struct ArcGetParams {
     pub format: Option<ArcGetParamsFormat>,
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ArcGetParamsAggInterval {
-    /// `15m`
-    N15m,
-    /// `1h`
-    N1h,
-    /// `1d`
-    N1d,
-    /// `1w`
-    N1w,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ArcGetParamsAggInterval { N15m = "15m", N1h = "1h", N1d = "1d", N1w = "1w" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ArcGetParamsDkimItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ArcGetParamsDkimItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ArcGetParamsDmarcItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ArcGetParamsDmarcItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ArcGetParamsEncryptedItem {
-    /// `ENCRYPTED`
-    Encrypted,
-    /// `NOT_ENCRYPTED`
-    NotEncrypted,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ArcGetParamsEncryptedItem { Encrypted = "ENCRYPTED", NotEncrypted =
-    "NOT_ENCRYPTED" }
-);
+///
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+pub type ArcGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type ArcGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type ArcGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem`], which the document defines again here.
+pub type ArcGetParamsEncryptedItem = crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ArcGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open ArcGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ArcGetParamsIpVersionItem {
-    /// `IPv4`
-    IPv4,
-    /// `IPv6`
-    IPv6,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ArcGetParamsIpVersionItem { IPv4 = "IPv4", IPv6 = "IPv6" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ArcGetParamsSpfItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open ArcGetParamsSpfItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type ArcGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+pub type ArcGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type ArcGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ArcGetResponse {

@@ -130,122 +130,26 @@ pub struct IpVersionGetParams {
     pub format: Option<IpVersionGetParamsFormat>,
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsAggInterval {
-    /// `15m`
-    N15m,
-    /// `1h`
-    N1h,
-    /// `1d`
-    N1d,
-    /// `1w`
-    N1w,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsAggInterval { N15m = "15m", N1h = "1h", N1d = "1d", N1w = "1w"
-    }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsArcItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsArcItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsDkimItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsDkimItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsDmarcItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsDmarcItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsEncryptedItem {
-    /// `ENCRYPTED`
-    Encrypted,
-    /// `NOT_ENCRYPTED`
-    NotEncrypted,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsEncryptedItem { Encrypted = "ENCRYPTED", NotEncrypted =
-    "NOT_ENCRYPTED" }
-);
+///
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+pub type IpVersionGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type IpVersionGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type IpVersionGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type IpVersionGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem`], which the document defines again here.
+pub type IpVersionGetParamsEncryptedItem = crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum IpVersionGetParamsSpfItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open IpVersionGetParamsSpfItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponse {
-    pub result: IpVersionGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResult {
-    pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-    pub serie_0: IpVersionGetResponseResultSerie0,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IpVersionGetResponseResultSerie0 {
-    #[serde(rename = "IPv4")]
-    pub i_pv4: Vec<String>,
-    #[serde(rename = "IPv6")]
-    pub i_pv6: Vec<String>,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type IpVersionGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponse`], which the document defines again here.
+pub type IpVersionGetResponse = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponse;
+/// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResult`], which the document defines again here.
+pub type IpVersionGetResponseResult = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResult;
+/// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0`], which the document defines again here.
+pub type IpVersionGetResponseResultSerie0 = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0;

@@ -122,92 +122,20 @@ pub struct MaliciousGetParams {
     /// Query parameter `format`.
     pub format: Option<MaliciousGetParamsFormat>,
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MaliciousGetParamsArcItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open MaliciousGetParamsArcItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MaliciousGetParamsDkimItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open MaliciousGetParamsDkimItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MaliciousGetParamsDmarcItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open MaliciousGetParamsDmarcItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type MaliciousGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type MaliciousGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type MaliciousGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MaliciousGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open MaliciousGetParamsFormat { Json = "JSON", Csv = "CSV" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MaliciousGetParamsSpfItem {
-    /// `PASS`
-    Pass,
-    /// `NONE`
-    None,
-    /// `FAIL`
-    Fail,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open MaliciousGetParamsSpfItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MaliciousGetParamsTlsVersionItem {
-    /// `TLSv1_0`
-    TlSv10,
-    /// `TLSv1_1`
-    TlSv11,
-    /// `TLSv1_2`
-    TlSv12,
-    /// `TLSv1_3`
-    TlSv13,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open MaliciousGetParamsTlsVersionItem { TlSv10 = "TLSv1_0", TlSv11 = "TLSv1_1",
-    TlSv12 = "TLSv1_2", TlSv13 = "TLSv1_3" }
-);
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type MaliciousGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+pub type MaliciousGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
+pub type MaliciousGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MaliciousGetResponse {
@@ -220,64 +148,14 @@ pub struct MaliciousGetResponseResult {
     pub meta: MaliciousGetResponseResultMeta,
     pub summary_0: MaliciousGetResponseResultSummary0,
 }
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MaliciousGetResponseResultMeta {
-    #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
-    pub confidence_info: Option<MaliciousGetResponseResultMetaConfidenceInfo>,
-    #[serde(rename = "dateRange")]
-    pub date_range: Vec<MaliciousGetResponseResultMetaDateRangeItem>,
-    #[serde(rename = "lastUpdated")]
-    pub last_updated: String,
-    pub normalization: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MaliciousGetResponseResultMetaConfidenceInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<
-        Vec<MaliciousGetResponseResultMetaConfidenceInfoAnnotationsItem>,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<i64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MaliciousGetResponseResultMetaConfidenceInfoAnnotationsItem {
-    #[serde(rename = "dataSource")]
-    pub data_source: String,
-    pub description: String,
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub end_time: Option<::time::OffsetDateTime>,
-    #[serde(rename = "eventType")]
-    pub event_type: String,
-    #[serde(rename = "isInstantaneous")]
-    pub is_instantaneous: bool,
-    #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
-    pub linked_url: Option<String>,
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub start_time: Option<::time::OffsetDateTime>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct MaliciousGetResponseResultMetaDateRangeItem {
-    /// Adjusted end of date range.
-    #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
-    pub end_time: ::time::OffsetDateTime,
-    /// Adjusted start of date range.
-    #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
-    pub start_time: ::time::OffsetDateTime,
-}
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
+pub type MaliciousGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+pub type MaliciousGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+pub type MaliciousGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+pub type MaliciousGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MaliciousGetResponseResultSummary0 {

@@ -128,255 +128,28 @@ pub struct TargetGetParams {
     pub format: Option<TargetGetParamsFormat>,
 }
 /// Format results are returned in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TargetGetParamsFormat {
-    /// `JSON`
-    Json,
-    /// `CSV`
-    Csv,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(open TargetGetParamsFormat { Json = "JSON", Csv = "CSV" });
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TargetGetParamsHttpMethodItem {
-    /// `GET`
-    Get,
-    /// `POST`
-    Post,
-    /// `DELETE`
-    Delete,
-    /// `PUT`
-    Put,
-    /// `HEAD`
-    Head,
-    /// `PURGE`
-    Purge,
-    /// `OPTIONS`
-    Options,
-    /// `PROPFIND`
-    Propfind,
-    /// `MKCOL`
-    Mkcol,
-    /// `PATCH`
-    Patch,
-    /// `ACL`
-    Acl,
-    /// `BCOPY`
-    Bcopy,
-    /// `BDELETE`
-    Bdelete,
-    /// `BMOVE`
-    Bmove,
-    /// `BPROPFIND`
-    Bpropfind,
-    /// `BPROPPATCH`
-    Bproppatch,
-    /// `CHECKIN`
-    Checkin,
-    /// `CHECKOUT`
-    Checkout,
-    /// `CONNECT`
-    Connect,
-    /// `COPY`
-    Copy,
-    /// `LABEL`
-    Label,
-    /// `LOCK`
-    Lock,
-    /// `MERGE`
-    Merge,
-    /// `MKACTIVITY`
-    Mkactivity,
-    /// `MKWORKSPACE`
-    Mkworkspace,
-    /// `MOVE`
-    Move,
-    /// `NOTIFY`
-    Notify,
-    /// `ORDERPATCH`
-    Orderpatch,
-    /// `POLL`
-    Poll,
-    /// `PROPPATCH`
-    Proppatch,
-    /// `REPORT`
-    Report,
-    /// `SEARCH`
-    Search,
-    /// `SUBSCRIBE`
-    Subscribe,
-    /// `TRACE`
-    Trace,
-    /// `UNCHECKOUT`
-    Uncheckout,
-    /// `UNLOCK`
-    Unlock,
-    /// `UNSUBSCRIBE`
-    Unsubscribe,
-    /// `UPDATE`
-    Update,
-    /// `VERSIONCONTROL`
-    Versioncontrol,
-    /// `BASELINECONTROL`
-    Baselinecontrol,
-    /// `XMSENUMATTS`
-    Xmsenumatts,
-    /// `RPC_OUT_DATA`
-    RpcOutData,
-    /// `RPC_IN_DATA`
-    RpcInData,
-    /// `JSON`
-    Json,
-    /// `COOK`
-    Cook,
-    /// `TRACK`
-    Track,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TargetGetParamsHttpMethodItem { Get = "GET", Post = "POST", Delete = "DELETE",
-    Put = "PUT", Head = "HEAD", Purge = "PURGE", Options = "OPTIONS", Propfind =
-    "PROPFIND", Mkcol = "MKCOL", Patch = "PATCH", Acl = "ACL", Bcopy = "BCOPY", Bdelete =
-    "BDELETE", Bmove = "BMOVE", Bpropfind = "BPROPFIND", Bproppatch = "BPROPPATCH",
-    Checkin = "CHECKIN", Checkout = "CHECKOUT", Connect = "CONNECT", Copy = "COPY", Label
-    = "LABEL", Lock = "LOCK", Merge = "MERGE", Mkactivity = "MKACTIVITY", Mkworkspace =
-    "MKWORKSPACE", Move = "MOVE", Notify = "NOTIFY", Orderpatch = "ORDERPATCH", Poll =
-    "POLL", Proppatch = "PROPPATCH", Report = "REPORT", Search = "SEARCH", Subscribe =
-    "SUBSCRIBE", Trace = "TRACE", Uncheckout = "UNCHECKOUT", Unlock = "UNLOCK",
-    Unsubscribe = "UNSUBSCRIBE", Update = "UPDATE", Versioncontrol = "VERSIONCONTROL",
-    Baselinecontrol = "BASELINECONTROL", Xmsenumatts = "XMSENUMATTS", RpcOutData =
-    "RPC_OUT_DATA", RpcInData = "RPC_IN_DATA", Json = "JSON", Cook = "COOK", Track =
-    "TRACK" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TargetGetParamsHttpVersionItem {
-    /// `HTTPv1`
-    HttPv1,
-    /// `HTTPv2`
-    HttPv2,
-    /// `HTTPv3`
-    HttPv3,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TargetGetParamsHttpVersionItem { HttPv1 = "HTTPv1", HttPv2 = "HTTPv2", HttPv3 =
-    "HTTPv3" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TargetGetParamsIpVersionItem {
-    /// `IPv4`
-    IPv4,
-    /// `IPv6`
-    IPv6,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TargetGetParamsIpVersionItem { IPv4 = "IPv4", IPv6 = "IPv6" }
-);
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TargetGetParamsMitigationProductItem {
-    /// `DDOS`
-    Ddos,
-    /// `WAF`
-    Waf,
-    /// `BOT_MANAGEMENT`
-    BotManagement,
-    /// `ACCESS_RULES`
-    AccessRules,
-    /// `IP_REPUTATION`
-    IpReputation,
-    /// `API_SHIELD`
-    ApiShield,
-    /// `DATA_LOSS_PREVENTION`
-    DataLossPrevention,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-crate::runtime::string_enum!(
-    open TargetGetParamsMitigationProductItem { Ddos = "DDOS", Waf = "WAF", BotManagement
-    = "BOT_MANAGEMENT", AccessRules = "ACCESS_RULES", IpReputation = "IP_REPUTATION",
-    ApiShield = "API_SHIELD", DataLossPrevention = "DATA_LOSS_PREVENTION" }
-);
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TargetGetResponse {
-    pub result: TargetGetResponseResult,
-    pub success: bool,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TargetGetResponseResult {
-    pub meta: TargetGetResponseResultMeta,
-    pub top_0: Vec<TargetGetResponseResultTop0Item>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TargetGetResponseResultMeta {
-    #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
-    pub confidence_info: Option<TargetGetResponseResultMetaConfidenceInfo>,
-    #[serde(rename = "dateRange")]
-    pub date_range: Vec<TargetGetResponseResultMetaDateRangeItem>,
-    #[serde(rename = "lastUpdated")]
-    pub last_updated: String,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TargetGetResponseResultMetaConfidenceInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<
-        Vec<TargetGetResponseResultMetaConfidenceInfoAnnotationsItem>,
-    >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<i64>,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TargetGetResponseResultMetaConfidenceInfoAnnotationsItem {
-    #[serde(rename = "dataSource")]
-    pub data_source: String,
-    pub description: String,
-    #[serde(
-        rename = "endTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub end_time: Option<::time::OffsetDateTime>,
-    #[serde(rename = "eventType")]
-    pub event_type: String,
-    #[serde(rename = "isInstantaneous")]
-    pub is_instantaneous: bool,
-    #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
-    pub linked_url: Option<String>,
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "::time::serde::rfc3339::option"
-    )]
-    pub start_time: Option<::time::OffsetDateTime>,
-}
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TargetGetResponseResultMetaDateRangeItem {
-    /// Adjusted end of date range.
-    #[serde(rename = "endTime", with = "::time::serde::rfc3339")]
-    pub end_time: ::time::OffsetDateTime,
-    /// Adjusted start of date range.
-    #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
-    pub start_time: ::time::OffsetDateTime,
-}
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TargetGetResponseResultTop0Item {
-    pub rank: f64,
-    #[serde(rename = "targetCountryAlpha2")]
-    pub target_country_alpha2: String,
-    #[serde(rename = "targetCountryName")]
-    pub target_country_name: String,
-    pub value: String,
-}
+///
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+pub type TargetGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
+pub type TargetGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
+pub type TargetGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+pub type TargetGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
+pub type TargetGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
+/// The same shape as [`crate::radar::attacks::layer3::top::locations::target::TargetGetResponse`], which the document defines again here.
+pub type TargetGetResponse = crate::radar::attacks::layer3::top::locations::target::TargetGetResponse;
+/// The same shape as [`crate::radar::attacks::layer3::top::locations::target::TargetGetResponseResult`], which the document defines again here.
+pub type TargetGetResponseResult = crate::radar::attacks::layer3::top::locations::target::TargetGetResponseResult;
+/// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
+pub type TargetGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+pub type TargetGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+pub type TargetGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+pub type TargetGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The same shape as [`crate::radar::attacks::layer3::top::locations::target::TargetGetResponseResultTop0Item`], which the document defines again here.
+pub type TargetGetResponseResultTop0Item = crate::radar::attacks::layer3::top::locations::target::TargetGetResponseResultTop0Item;
