@@ -358,7 +358,7 @@ fn files_printed_in_parts_equal_the_file_printed_whole() {
     let mut schemas = String::new();
     for i in 0..450 {
         schemas.push_str(&format!(
-            "    thing_{i}:\n      type: object\n      description: Thing number {i}.\n      properties:\n        name: {{type: string}}\n        next: {{$ref: '#/components/schemas/thing_{}'}}\n",
+            "    thing_{i}:\n      type: object\n      description: Thing number {i}.\n      properties:\n        name_{i}: {{type: string}}\n        next: {{$ref: '#/components/schemas/thing_{}'}}\n",
             (i + 1) % 450
         ));
     }
@@ -511,4 +511,77 @@ fn overlays_apply_in_order_and_an_action_that_matches_nothing_is_an_error_naming
     std::fs::write(&bad, "overlay: 1.0.0\nactions: 7\n").unwrap();
     let err = generate(&job(vec![bad])).expect_err("a malformed overlay must fail");
     assert!(format!("{err:#}").contains("3-bad.yaml"), "{err:#}");
+}
+
+#[test]
+fn copies_of_one_shape_become_aliases_of_one_definition_and_keep_their_names() {
+    // `a_item`/`b_item` and `a_box`/`b_box` are the same shapes under two names; `c_box` has the same fields
+    // as the boxes but names a different shape, so it stays a type of its own.
+    let text = "openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/a_box'}}}}
+  /b:
+    get:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/b_box'}}}}
+  /c:
+    get:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/c_box'}}}}
+components:
+  schemas:
+    a_item: {type: object, properties: {code: {type: integer}}}
+    b_item: {type: object, description: The same again., properties: {code: {type: integer}}}
+    c_item: {type: object, properties: {code: {type: string}}}
+    a_box: {type: object, properties: {items: {type: array, items: {$ref: '#/components/schemas/a_item'}}}}
+    b_box: {type: object, properties: {items: {type: array, items: {$ref: '#/components/schemas/b_item'}}}}
+    c_box: {type: object, properties: {items: {type: array, items: {$ref: '#/components/schemas/c_item'}}}}
+";
+    let dir = scratch("copies");
+    let spec = dir.join("spec.yaml");
+    std::fs::write(&spec, text).unwrap();
+    let job = Job {
+        spec,
+        overlays: Vec::new(),
+        out: dir.join("out"),
+        check: false,
+        emit: xtask::emit::Options {
+            crate_name: "copies".into(),
+            standalone: false,
+            command: "cargo xtask codegen".into(),
+            spec_label: "spec.yaml".into(),
+        },
+    };
+    let (files, _) = generate(&job).unwrap();
+    let types = &files
+        .iter()
+        .find(|f| f.path == "src/types.rs")
+        .unwrap()
+        .contents;
+    for expected in [
+        "pub struct ABox {",
+        "pub struct AItem {",
+        "pub type BBox = ABox;",
+        "pub type BItem = AItem;",
+        "pub struct CBox {",
+        "pub struct CItem {",
+        // A copy keeps its own doc, and says what it is the same as.
+        "/// The same again.\n///\n/// The same shape as [`crate::types::AItem`]",
+    ] {
+        assert!(
+            types.contains(expected),
+            "missing `{expected}` in:\n{types}"
+        );
+    }
+    // Uses keep the names the document gives them.
+    let b = &files
+        .iter()
+        .find(|f| f.path == "src/b/mod.rs")
+        .unwrap()
+        .contents;
+    assert!(b.contains("crate::types::BBox"), "{b}");
 }
