@@ -67,16 +67,19 @@ fn real_main() -> Result<()> {
     }
 }
 
+/// The value after `flag`, or a usage error naming it.
+fn flag_value<'a>(rest: &mut impl Iterator<Item = &'a String>, flag: &str) -> Result<String> {
+    rest.next()
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("`{flag}` needs a value\n{USAGE}"))
+}
+
 fn codegen(args: &[String]) -> Result<()> {
     let (mut check, mut spec, mut out, mut crate_name) = (false, None, None, None);
     let mut overlays = Vec::new();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        let mut value = |flag: &str| {
-            rest.next()
-                .cloned()
-                .ok_or_else(|| anyhow::anyhow!("`{flag}` needs a value\n{USAGE}"))
-        };
+        let mut value = |flag: &str| flag_value(&mut rest, flag);
         match arg.as_str() {
             "--check" => check = true,
             "--spec" => spec = Some(value("--spec")?),
@@ -171,11 +174,7 @@ fn compile_cost(args: &[String]) -> Result<()> {
     };
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        let mut value = |flag: &str| {
-            rest.next()
-                .cloned()
-                .ok_or_else(|| anyhow::anyhow!("`{flag}` needs a value\n{USAGE}"))
-        };
+        let mut value = |flag: &str| flag_value(&mut rest, flag);
         match arg.as_str() {
             "--rounds" => {
                 let text = value("--rounds")?;

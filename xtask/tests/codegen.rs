@@ -17,6 +17,22 @@ fn repo_overlays() -> Vec<PathBuf> {
     xtask::repo_spec().unwrap().1
 }
 
+/// A job that generates `spec` into `dir/out` as the crate `name`, in memory unless run.
+fn scratch_job(dir: &Path, spec: PathBuf, overlays: Vec<PathBuf>, name: &str) -> Job {
+    Job {
+        spec,
+        overlays,
+        out: dir.join("out"),
+        check: false,
+        emit: xtask::emit::Options {
+            crate_name: name.into(),
+            standalone: false,
+            command: "cargo xtask codegen".into(),
+            spec_label: "spec.yaml".into(),
+        },
+    }
+}
+
 /// A small document (the Lists API) for tests that generate standalone crates.
 fn lists_spec() -> PathBuf {
     repo_root().join("xtask/tests/data/lists.yaml")
@@ -368,18 +384,7 @@ fn files_printed_in_parts_equal_the_file_printed_whole() {
     let dir = scratch("printed-in-parts");
     let spec = dir.join("spec.yaml");
     std::fs::write(&spec, text).unwrap();
-    let job = Job {
-        spec,
-        overlays: Vec::new(),
-        out: dir.join("out"),
-        check: false,
-        emit: xtask::emit::Options {
-            crate_name: "parts".into(),
-            standalone: false,
-            command: "cargo xtask codegen".into(),
-            spec_label: "spec.yaml".into(),
-        },
-    };
+    let job = scratch_job(&dir, spec, Vec::new(), "parts");
     let (files, _) = generate(&job).unwrap();
     let types = files.iter().find(|f| f.path == "src/types.rs").unwrap();
     assert_eq!(types.contents.matches("pub struct Thing").count(), 450);
@@ -419,18 +424,7 @@ fn started_calls_link_to_the_nearest_waiter() {
     let dir = scratch("nearest-waiter");
     let spec_path = dir.join("two-copies.json");
     std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
-    let job = Job {
-        spec: spec_path,
-        overlays: Vec::new(),
-        out: dir.join("out"),
-        check: false,
-        emit: xtask::emit::Options {
-            crate_name: "two-copies".into(),
-            standalone: false,
-            command: "test".into(),
-            spec_label: "two-copies.json".into(),
-        },
-    };
+    let job = scratch_job(&dir, spec_path, Vec::new(), "two-copies");
     let (files, api) = generate(&job).unwrap();
     let starting = api
         .operations
@@ -472,18 +466,7 @@ fn overlays_apply_in_order_and_an_action_that_matches_nothing_is_an_error_naming
         "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n- target: $.paths['/accounts/{account_id}/rules/lists'].get\n  description: A new summary.\n  update: {summary: Every list of the account}\n",
     )
     .unwrap();
-    let job = |overlays: Vec<PathBuf>| Job {
-        spec: lists_spec(),
-        overlays,
-        out: dir.join("out"),
-        check: false,
-        emit: xtask::emit::Options {
-            crate_name: "overlaid".into(),
-            standalone: false,
-            command: "cargo xtask codegen".into(),
-            spec_label: "lists.yaml".into(),
-        },
-    };
+    let job = |overlays: Vec<PathBuf>| scratch_job(&dir, lists_spec(), overlays, "overlaid");
     let (files, _) = generate(&job(vec![rename.clone()])).unwrap();
     let lists = files
         .iter()
@@ -544,18 +527,7 @@ components:
     let dir = scratch("copies");
     let spec = dir.join("spec.yaml");
     std::fs::write(&spec, text).unwrap();
-    let job = Job {
-        spec,
-        overlays: Vec::new(),
-        out: dir.join("out"),
-        check: false,
-        emit: xtask::emit::Options {
-            crate_name: "copies".into(),
-            standalone: false,
-            command: "cargo xtask codegen".into(),
-            spec_label: "spec.yaml".into(),
-        },
-    };
+    let job = scratch_job(&dir, spec, Vec::new(), "copies");
     let (files, _) = generate(&job).unwrap();
     let types = &files
         .iter()
