@@ -287,7 +287,7 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
     let mixed: ShapeGetResponseMixed = serde_json::from_str(r#"["x", {"label": "y"}]"#).unwrap();
     assert!(matches!(mixed, ShapeGetResponseMixed::Array(ref items) if items.len() == 2));
     let mixed: ShapeGetResponseMixed = serde_json::from_str(r#"{"image": "i"}"#).unwrap();
-    assert!(matches!(mixed, ShapeGetResponseMixed::ShapeGetResponseMixedObject(ref o) if o.image.as_deref() == Some("i")));
+    assert!(matches!(mixed, ShapeGetResponseMixed::Object(ref o) if o.image.as_deref() == Some("i")));
     let unknown: ShapeGetResponseMixed = serde_json::from_str("42").unwrap();
     assert_eq!(unknown, ShapeGetResponseMixed::Unknown(serde_json::json!(42)));
     assert_eq!(serde_json::to_value(&unknown).unwrap(), serde_json::json!(42));

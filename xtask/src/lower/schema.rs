@@ -393,12 +393,23 @@ impl<'a> Lowerer<'a> {
                     if let Some(normal) = self.normalize_members(members, at)? {
                         members = normal;
                         members_at = Some(format!("{at}/(members regrouped)"));
-                        found =
-                            self.union(schema, members, own, &path, at, members_at.as_deref())?;
+                        if members.len() > 1 || own.is_some() {
+                            found =
+                                self.union(schema, members, own, &path, at, members_at.as_deref())?;
+                        }
                     }
                 }
                 match found {
                     Some(union) => TypeKind::Union(union),
+                    // Regrouped into one member (several arrays, say): that member's type.
+                    None if members.len() == 1 && own.is_none() && members_at.is_some() => {
+                        let hint = Hint {
+                            module: path.module.clone(),
+                            name: path.name.clone(),
+                        };
+                        let location = format!("{}/0", members_at.as_deref().unwrap_or(at));
+                        TypeKind::Alias(self.lower((&members[0]).into(), &hint, &location)?)
+                    }
                     None if self.all_objects(members, own, at)? => {
                         let (kind, note) = self.merged_members(
                             schema,
@@ -698,7 +709,15 @@ impl<'a> Lowerer<'a> {
                 });
             tys.push(self.lower(member.into(), &hint.child(&title), &location)?);
         }
-        let names = variant_names(&tys, &tags, &kinds);
+        // Only members defined here, in a union regrouped by this generator, take the shorter name.
+        let own_members: Vec<bool> = tys
+            .iter()
+            .map(|ty| {
+                members_at.is_some()
+                    && matches!(ty, Ty::Named(p) if self.find_type(p).is_some_and(|t| t.inline))
+            })
+            .collect();
+        let names = variant_names(&path.name, &own_members, &tys, &tags, &kinds);
         let mut variants = Vec::with_capacity(members.len());
         for (i, (ty, ident)) in tys.into_iter().zip(names).enumerate() {
             if let Rule::Tag(tag) = &rule {
@@ -1414,14 +1433,27 @@ fn pairwise_disjoint(sets: &[Vec<String>]) -> bool {
 
 /// Variant names: the member type names without the words they all start with
 /// (`ListsBulkOperationCompleted`, `ListsBulkOperationFailed` -> `Completed`, `Failed`).
-fn variant_names(tys: &[Ty], tags: &[Vec<String>], kinds: &[Option<JsonKind>]) -> Vec<String> {
+/// A member type named after the union (an inline member of a regrouped union: `PetGetResponseMixedObject`
+/// in `PetGetResponseMixed`, where `shorten` says so) is named by the rest of its name.
+fn variant_names(
+    union: &str,
+    shorten: &[bool],
+    tys: &[Ty],
+    tags: &[Vec<String>],
+    kinds: &[Option<JsonKind>],
+) -> Vec<String> {
     let base: Vec<String> = tys
         .iter()
         .zip(tags)
         .zip(kinds)
         .enumerate()
         .map(|(i, ((ty, tags), kind))| match (ty, kind) {
-            (Ty::Named(p), _) => p.name.clone(),
+            (Ty::Named(p), _) => match p.name.strip_prefix(union) {
+                Some(rest) if shorten[i] && rest.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                    rest.to_owned()
+                }
+                _ => p.name.clone(),
+            },
             (_, Some(kind)) => format!("{kind:?}"),
             _ => tags
                 .first()
