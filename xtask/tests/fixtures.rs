@@ -61,6 +61,26 @@ fn clippy(dir: &Path) {
     );
 }
 
+/// Adds `tests/decode.rs` to a fixture crate and runs it.
+fn decode_test(dir: &Path, source: &str) {
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::write(dir.join("tests/decode.rs"), source).unwrap();
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target");
+    let o = Command::new(env!("CARGO"))
+        .args(["test", "--quiet", "--all-features", "--test", "decode"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}: decode test failed:\n{}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 #[test]
 fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     // allOf: the later member wins, for the envelope's `result` and for a property inside a component.
@@ -211,6 +231,68 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
             .any(|w| w.contains("properties/loose") && w.contains("serde_json::Value")),
         "the fallback is reported with its location: {:?}",
         report.warnings
+    );
+    clippy(&dir);
+
+    // Unions nothing tells apart: merged objects, constraint-only members, regrouped kinds, allOf of one
+    // primitive; a member that allows anything still falls back, with a warning.
+    let (dir, report) = fixture_crate("union-shapes");
+    let shapes = read(&dir, "src/shapes/mod.rs");
+    for expected in [
+        // objects merged: required only where every member requires it; a property defined differently
+        // is a union of its own (here decided by the JSON kind)
+        "which nothing in the spec tells apart: `first`, `second`.",
+        "pub struct ShapeGetResponseMerged {",
+        "pub id: String,",
+        "pub size: Option<ShapeGetResponseMergedSize>,",
+        "pub enum ShapeGetResponseMergedSize {",
+        // members that only add `required` to the properties beside them
+        "pub struct ShapeGetResponseConstrained {",
+        "pub hostnames: Option<Vec<String>>,",
+        // several arrays: one array of the union of their items; several objects (one from a nested
+        // `oneOf`) beside a string: one object variant, their merge
+        "Array(Vec<ShapeGetResponseMixedArrayItem>),",
+        "pub struct ShapeGetResponseMixedObject {",
+        "pub image: Option<String>,",
+        "pub label: Option<String>,",
+        // allOf of strings: a string
+        "pub identifier: Option<String>,",
+        "pub type ShapeGetResponseAnything = ::serde_json::Value;",
+    ] {
+        assert!(
+            shapes.contains(expected),
+            "missing `{expected}` in:\n{shapes}"
+        );
+    }
+    let fallbacks: Vec<&String> = report
+        .warnings
+        .iter()
+        .filter(|w| w.contains("serde_json::Value"))
+        .collect();
+    assert!(
+        fallbacks.len() == 1 && fallbacks[0].contains("properties/anything"),
+        "only the member allowing anything falls back: {fallbacks:?}"
+    );
+    decode_test(
+        &dir,
+        r##"
+use fixture_union_shapes::shapes::*;
+
+#[test]
+fn merged_and_regrouped_unions_decode_in_one_step() {
+    let merged: ShapeGetResponseMerged =
+        serde_json::from_str(r#"{"id": "a", "size": 3, "extra": true}"#).unwrap();
+    assert_eq!(merged.size, Some(ShapeGetResponseMergedSize::Integer(3)));
+    assert_eq!(merged.extra_2, Some(true));
+    let mixed: ShapeGetResponseMixed = serde_json::from_str(r#"["x", {"label": "y"}]"#).unwrap();
+    assert!(matches!(mixed, ShapeGetResponseMixed::Array(ref items) if items.len() == 2));
+    let mixed: ShapeGetResponseMixed = serde_json::from_str(r#"{"image": "i"}"#).unwrap();
+    assert!(matches!(mixed, ShapeGetResponseMixed::Object(ref o) if o.image.as_deref() == Some("i")));
+    let unknown: ShapeGetResponseMixed = serde_json::from_str("42").unwrap();
+    assert_eq!(unknown, ShapeGetResponseMixed::Unknown(serde_json::json!(42)));
+    assert_eq!(serde_json::to_value(&unknown).unwrap(), serde_json::json!(42));
+}
+"##,
     );
     clippy(&dir);
 

@@ -262,7 +262,7 @@ fn source_file(
     });
     let tokens = quote! {
         #![cfg_attr(rustfmt, rustfmt::skip)]
-        #![allow(deprecated, clippy::doc_lazy_continuation, clippy::large_enum_variant)]
+        #![allow(deprecated, clippy::doc_lazy_continuation, clippy::tabs_in_doc_comments, clippy::new_ret_no_self, clippy::large_enum_variant)]
         #inner_doc
         #body
     };

@@ -13,9 +13,10 @@ mod workflow;
 use crate::ident::{Case, Scope};
 use crate::ir::{Api, Ty, TypeDef, TypePath};
 use anyhow::Result;
-use openapiv3::OpenAPI;
+use openapiv3::{OpenAPI, ReferenceOr, Schema};
 use schema::Hint;
 use std::collections::{BTreeMap, HashMap};
+use typed_arena::Arena;
 
 pub use schema::component_name;
 
@@ -28,6 +29,10 @@ pub const PRELUDE_NAMES: &[&str] = &[
 
 pub struct Lowerer<'a> {
     doc: &'a OpenAPI,
+    /// Schemas lowering builds itself (regrouped union members), kept for as long as the document's.
+    built: &'a Arena<Schema>,
+    /// Member lists lowering builds itself, likewise.
+    built_members: &'a Arena<Vec<ReferenceOr<Schema>>>,
     types: Vec<TypeDef>,
     /// Where each type is in `types`, so lookups do not scan (specs have thousands of types).
     type_index: HashMap<TypePath, usize>,
@@ -49,8 +54,11 @@ pub struct Lowerer<'a> {
 }
 
 pub fn lower(doc: &OpenAPI) -> Result<Api> {
+    let (built, built_members) = (Arena::new(), Arena::new());
     let mut lowerer = Lowerer {
         doc,
+        built: &built,
+        built_members: &built_members,
         types: Vec::new(),
         type_index: HashMap::new(),
         components: HashMap::new(),

@@ -67,6 +67,9 @@ pub struct Merged<'a> {
 
 const MAX_REF_DEPTH: usize = 64;
 
+/// `additionalProperties: true`, for merged shapes one of which is any object.
+static ANY_OTHER_KEYS: AdditionalProperties = AdditionalProperties::Any(true);
+
 /// Where component schemas are in the document, as spec locations spell it.
 pub const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
 
@@ -281,6 +284,9 @@ impl<'a> Lowerer<'a> {
                     self.lower(*only, hint, location)?
                 } else if merged.others.is_empty() {
                     self.map_type(merged.additional, hint, at)?
+                } else if let Some(ty) = self.same_primitive_refs(&merged.others)? {
+                    // Every member is one primitive (each adding a format, a description...): that type.
+                    ty
                 } else {
                     self.loose(at, "`allOf` of several members that are not objects")
                 }
@@ -380,8 +386,45 @@ impl<'a> Lowerer<'a> {
                 self.struct_kind(&merged, &path, at)?
             }
             Shape::OneOf(members, own) | Shape::AnyOf(members, own) => {
-                match self.union(schema, members, own, &path, at)? {
+                let mut found = self.union(schema, members, own, &path, at, None)?;
+                let mut members = members;
+                let mut members_at = None;
+                if found.is_none() {
+                    if let Some(normal) = self.normalize_members(members, at)? {
+                        members = normal;
+                        members_at = Some(format!("{at}/(members regrouped)"));
+                        if members.len() > 1 || own.is_some() {
+                            found =
+                                self.union(schema, members, own, &path, at, members_at.as_deref())?;
+                        }
+                    }
+                }
+                match found {
                     Some(union) => TypeKind::Union(union),
+                    // Regrouped into one member (several arrays, say): that member's type.
+                    None if members.len() == 1 && own.is_none() && members_at.is_some() => {
+                        let hint = Hint {
+                            module: path.module.clone(),
+                            name: path.name.clone(),
+                        };
+                        let location = format!("{}/0", members_at.as_deref().unwrap_or(at));
+                        TypeKind::Alias(self.lower((&members[0]).into(), &hint, &location)?)
+                    }
+                    None if self.all_objects(members, own, at)? => {
+                        let (kind, note) = self.merged_members(
+                            schema,
+                            members,
+                            own,
+                            &path,
+                            at,
+                            members_at.as_deref(),
+                        )?;
+                        doc = Some(match doc {
+                            Some(d) => format!("{d}\n\n{note}"),
+                            None => note,
+                        });
+                        kind
+                    }
                     None => {
                         let why = "no property whose values tell the members apart (and no `discriminator`)";
                         let ty = self.loose(at, why);
@@ -587,7 +630,9 @@ impl<'a> Lowerer<'a> {
     /// Finds how to tell the members of a `oneOf`/`anyOf` apart and lowers each member. The rules, in
     /// order: an explicit `discriminator`; a property whose enum values split the members; properties
     /// beside the members that each hold one member (present = chosen); a required property only one
-    /// member has; the JSON kind (string, number, object...). None: the caller falls back to JSON.
+    /// member has; the JSON kind (string, number, object...). None: the caller regroups the members
+    /// ([`Self::normalize_members`]) and tries again, then merges objects ([`Self::merged_members`]), then
+    /// falls back to JSON.
     fn union(
         &mut self,
         schema: &'a Schema,
@@ -595,13 +640,15 @@ impl<'a> Lowerer<'a> {
         own: OwnProps<'a>,
         path: &TypePath,
         at: &str,
+        members_at: Option<&str>,
     ) -> Result<Option<Union>> {
         let keyword = if matches!(shape(schema), Shape::AnyOf(..)) {
             "anyOf"
         } else {
             "oneOf"
         };
-        let member_at = |i: usize| format!("{at}/{keyword}/{i}");
+        let base = members_at.map_or_else(|| format!("{at}/{keyword}"), str::to_owned);
+        let member_at = |i: usize| format!("{base}/{i}");
         if let Some((properties, required)) = own {
             if let Some(markers) = property_markers(members, properties) {
                 return self
@@ -668,7 +715,15 @@ impl<'a> Lowerer<'a> {
                 });
             tys.push(self.lower(member.into(), &hint.child(&title), &location)?);
         }
-        let names = variant_names(&tys, &tags, &kinds);
+        // Only members defined here, in a union regrouped by this generator, take the shorter name.
+        let own_members: Vec<bool> = tys
+            .iter()
+            .map(|ty| {
+                members_at.is_some()
+                    && matches!(ty, Ty::Named(p) if self.find_type(p).is_some_and(|t| t.inline))
+            })
+            .collect();
+        let names = variant_names(&path.name, &own_members, &tys, &tags, &kinds);
         let mut variants = Vec::with_capacity(members.len());
         for (i, (ty, ident)) in tys.into_iter().zip(names).enumerate() {
             if let Rule::Tag(tag) = &rule {
@@ -689,6 +744,258 @@ impl<'a> Lowerer<'a> {
             });
         }
         Ok(Some(Union { rule, variants }))
+    }
+
+    /// Members rewritten so that the rules above can decide them, or None when nothing changes: a member
+    /// that is itself a `oneOf`/`anyOf` (with nothing beside it) gives its members in its place; several
+    /// arrays become one array whose items are the union of theirs; several objects beside members of
+    /// other kinds become one member, the union of those objects (decided in turn once the JSON kind has
+    /// chosen it). The rewritten members live for the rest of the run.
+    fn normalize_members(
+        &self,
+        members: &'a [ReferenceOr<Schema>],
+        at: &str,
+    ) -> Result<Option<&'a [ReferenceOr<Schema>]>> {
+        let mut flat = Vec::with_capacity(members.len());
+        let mut changed = false;
+        self.flatten_members(members, at, 0, &mut flat, &mut changed)?;
+        let (mut arrays, mut objects, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, member) in flat.into_iter().enumerate() {
+            let location = format!("{at}/(members regrouped)/{i}");
+            let (schema, _, _) = self.resolve((&member).into(), &location)?;
+            match shape(schema) {
+                Shape::Array { items } => arrays.push((member.clone(), items.cloned())),
+                Shape::Object { .. } => objects.push(member),
+                Shape::AllOf { members, own }
+                    if !self.merge(members, own, &location)?.properties.is_empty() =>
+                {
+                    objects.push(member)
+                }
+                _ => {
+                    // Members of one primitive type (a string, and a string of another format) are one.
+                    let primitive =
+                        self.same_primitive_refs(&[((&member).into(), location.clone())])?;
+                    let seen = rest
+                        .iter()
+                        .any(|(_, other)| primitive.is_some() && *other == primitive);
+                    if seen {
+                        changed = true;
+                    } else {
+                        rest.push((member, primitive));
+                    }
+                }
+            }
+        }
+        let rest: Vec<ReferenceOr<Schema>> = rest.into_iter().map(|(member, _)| member).collect();
+        let mut out = rest;
+        match arrays.len() {
+            0 => {}
+            1 => out.extend(arrays.into_iter().map(|(member, _)| member)),
+            _ => {
+                changed = true;
+                let mut items: Vec<ReferenceOr<Schema>> = Vec::new();
+                for (_, item) in arrays {
+                    let item = item.map(unbox).unwrap_or_else(any_schema);
+                    if !items.iter().any(|known| plain(known) == plain(&item)) {
+                        items.push(item);
+                    }
+                }
+                let unconstrained = items.iter().any(
+                    |item| matches!(item, ReferenceOr::Item(s) if matches!(shape(s), Shape::Any)),
+                );
+                let item = match items.len() {
+                    1 => items.pop().unwrap_or_else(any_schema),
+                    _ if unconstrained => any_schema(),
+                    _ => ReferenceOr::Item(Schema {
+                        schema_data: Default::default(),
+                        schema_kind: openapiv3::SchemaKind::AnyOf { any_of: items },
+                    }),
+                };
+                out.push(array_of(Some(item)));
+            }
+        }
+        if objects.len() > 1 && !out.is_empty() {
+            changed = true;
+            out.push(ReferenceOr::Item(Schema {
+                schema_data: Default::default(),
+                schema_kind: openapiv3::SchemaKind::AnyOf { any_of: objects },
+            }));
+        } else {
+            out.extend(objects);
+        }
+        if !changed {
+            return Ok(None);
+        }
+        Ok(Some(self.built_members.alloc(out).as_slice()))
+    }
+
+    /// The members, with those that are themselves a bare `oneOf`/`anyOf` replaced by their members.
+    fn flatten_members(
+        &self,
+        members: &'a [ReferenceOr<Schema>],
+        at: &str,
+        depth: usize,
+        out: &mut Vec<ReferenceOr<Schema>>,
+        changed: &mut bool,
+    ) -> Result<()> {
+        for (i, member) in members.iter().enumerate() {
+            let location = format!("{at}/members/{i}");
+            let (schema, _, _) = self.resolve(member.into(), &location)?;
+            match shape(schema) {
+                Shape::OneOf(inner, None) | Shape::AnyOf(inner, None) if depth < MAX_REF_DEPTH => {
+                    *changed = true;
+                    self.flatten_members(inner, &location, depth + 1, out, changed)?;
+                }
+                _ => {
+                    let key = plain(member);
+                    if out.iter().any(|known| plain(known) == key) {
+                        *changed = true;
+                    } else {
+                        out.push(member.clone());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether every member is an object with properties (a member without any is allowed only beside
+    /// properties of the union's own, which it then merely constrains).
+    fn all_objects(
+        &self,
+        members: &'a [ReferenceOr<Schema>],
+        own: OwnProps<'a>,
+        at: &str,
+    ) -> Result<bool> {
+        for (i, member) in members.iter().enumerate() {
+            let location = format!("{at}/members/{i}");
+            let (schema, _, _) = self.resolve(member.into(), &location)?;
+            let view = self.object_view(member.into(), &location)?;
+            let constraint_only = own.is_some() && matches!(shape(schema), Shape::Any);
+            let any_object =
+                matches!(shape(schema), Shape::Object { properties, .. } if properties.is_empty());
+            if !view.others.is_empty()
+                || (view.properties.is_empty() && !constraint_only && !any_object)
+            {
+                return Ok(false);
+            }
+        }
+        Ok(!members.is_empty())
+    }
+
+    /// Object members nothing tells apart, typed as one struct of all their properties: a property is
+    /// required when every member requires it; one the members define differently is itself a union of
+    /// those definitions (an unconstrained one wins: any JSON). Returns the struct and a doc line naming
+    /// the shapes it covers.
+    fn merged_members(
+        &mut self,
+        schema: &'a Schema,
+        members: &'a [ReferenceOr<Schema>],
+        own: OwnProps<'a>,
+        path: &TypePath,
+        at: &str,
+        members_at: Option<&str>,
+    ) -> Result<(TypeKind, String)> {
+        let keyword = if matches!(shape(schema), Shape::AnyOf(..)) {
+            "anyOf"
+        } else {
+            "oneOf"
+        };
+        let base = members_at.map_or_else(|| format!("{at}/{keyword}"), str::to_owned);
+        let mut merged = Merged::empty();
+        let mut definitions: IndexMap<String, Vec<(SchemaRef<'a>, String)>> = IndexMap::new();
+        if let Some((properties, required)) = own {
+            for (name, r) in properties {
+                let location = format!("{at}/properties/{}", escape_pointer(name));
+                definitions.insert(name.clone(), vec![(r.into(), location)]);
+            }
+            merged.required.extend(required.iter().cloned());
+        }
+        let mut shapes = Vec::with_capacity(members.len());
+        let mut required_by_all: Option<BTreeSet<String>> = None;
+        for (i, member) in members.iter().enumerate() {
+            let location = format!("{base}/{i}");
+            let (member_schema, component, _) = self.resolve(member.into(), &location)?;
+            if let Shape::Object { properties, .. } = shape(member_schema) {
+                if properties.is_empty() {
+                    // Any object: the keys no other shape names are kept, not dropped.
+                    merged.additional = Some(&ANY_OTHER_KEYS);
+                }
+            }
+            shapes.push(
+                member_schema
+                    .schema_data
+                    .title
+                    .clone()
+                    .or_else(|| component.map(str::to_owned))
+                    .map(|t| format!("`{t}`"))
+                    .unwrap_or_else(|| format!("member {i}")),
+            );
+            let view = self.object_view(member.into(), &location)?;
+            for (name, (r, prop_at)) in &view.properties {
+                let defs = definitions.entry(name.clone()).or_default();
+                if !defs
+                    .iter()
+                    .any(|(d, d_at)| same_schema(self, *d, d_at, *r, prop_at))
+                {
+                    defs.push((*r, prop_at.clone()));
+                }
+            }
+            let required: BTreeSet<String> = view
+                .required
+                .iter()
+                .filter(|n| view.properties.contains_key(*n))
+                .cloned()
+                .collect();
+            required_by_all = Some(match required_by_all {
+                None => required,
+                Some(all) => all.intersection(&required).cloned().collect(),
+            });
+        }
+        merged.required.extend(required_by_all.unwrap_or_default());
+        for (name, defs) in definitions {
+            let any = defs.iter().find(|(r, d_at)| {
+                matches!(
+                    self.resolve(*r, d_at).map(|(s, _, _)| shape(s)),
+                    Ok(Shape::Any)
+                )
+            });
+            let chosen = match (defs.as_slice(), any) {
+                ([only], _) => only.clone(),
+                (_, Some(any)) => any.clone(),
+                _ => {
+                    // The definitions become the members of a union of their own, lowered by the same
+                    // rules. The schema is built here, so it is kept for the rest of the run.
+                    let mut one_of = Vec::with_capacity(defs.len());
+                    for (r, d_at) in &defs {
+                        one_of.push(match r {
+                            SchemaRef::Ref(reference) => ReferenceOr::Reference {
+                                reference: (*reference).to_owned(),
+                            },
+                            SchemaRef::Inline(_) => {
+                                ReferenceOr::Item(self.resolve(*r, d_at)?.0.clone())
+                            }
+                        });
+                    }
+                    let built: &'a Schema = self.built.alloc(Schema {
+                        schema_data: Default::default(),
+                        schema_kind: openapiv3::SchemaKind::AnyOf { any_of: one_of },
+                    });
+                    (
+                        SchemaRef::Inline(built),
+                        format!("{at}/{keyword}/properties/{}", escape_pointer(&name)),
+                    )
+                }
+            };
+            merged.properties.insert(name, chosen);
+        }
+        let kind = self.struct_kind(&merged, path, at)?;
+        let note = format!(
+            "One of these shapes (`{keyword}`), which nothing in the spec tells apart: {}. Typed as one \
+             struct of all their properties, each required only when every shape requires it.",
+            shapes.join(", ")
+        );
+        Ok((kind, note))
     }
 
     /// Cloudflare's "exactly one of these properties": `properties` beside `oneOf`, each member the schema
@@ -775,6 +1082,34 @@ impl<'a> Lowerer<'a> {
         Ok(found)
     }
 
+    /// The one primitive type every schema is, as [`Self::same_primitive`] but over located schemas.
+    fn same_primitive_refs(&self, schemas: &[(SchemaRef<'a>, String)]) -> Result<Option<Ty>> {
+        let mut found: Option<Ty> = None;
+        for (r, at) in schemas {
+            let (schema, _, _) = self.resolve(*r, at)?;
+            let ty = match shape(schema) {
+                Shape::String { format, .. } if format.as_deref() != Some("date-time") => {
+                    Ty::String
+                }
+                Shape::String { .. } => Ty::DateTime,
+                Shape::Integer => Ty::Integer,
+                Shape::Number => Ty::Number,
+                Shape::Boolean => Ty::Boolean,
+                _ => return Ok(None),
+            };
+            found = match (found, ty) {
+                (None, ty) => Some(ty),
+                (Some(a), b) if a == b => Some(a),
+                (Some(Ty::DateTime), Ty::String) | (Some(Ty::String), Ty::DateTime) => {
+                    Some(Ty::DateTime)
+                }
+                (Some(Ty::Integer | Ty::Number), Ty::Integer | Ty::Number) => Some(Ty::Integer),
+                _ => return Ok(None),
+            };
+        }
+        Ok(found)
+    }
+
     /// Each member's JSON kind, when no two members share one (objects and arrays at most once each).
     fn member_kinds(
         &self,
@@ -793,8 +1128,23 @@ impl<'a> Lowerer<'a> {
                 Shape::Null => JsonKind::Null,
                 Shape::Array { .. } => JsonKind::Array,
                 Shape::Object { .. } => JsonKind::Object,
-                Shape::AllOf { members, own }
-                    if !self.merge(members, own, &location)?.properties.is_empty() =>
+                Shape::AllOf { members, own } => {
+                    let merged = self.merge(members, own, &location)?;
+                    if !merged.properties.is_empty() {
+                        JsonKind::Object
+                    } else {
+                        match self.same_primitive_refs(&merged.others)? {
+                            Some(Ty::String | Ty::DateTime) => JsonKind::String,
+                            Some(Ty::Integer) => JsonKind::Integer,
+                            Some(Ty::Number) => JsonKind::Number,
+                            Some(Ty::Boolean) => JsonKind::Boolean,
+                            _ => return Ok(None),
+                        }
+                    }
+                }
+                // A union of objects: an object, told apart from its siblings first, then decided itself.
+                Shape::OneOf(inner, own) | Shape::AnyOf(inner, own)
+                    if self.all_objects(inner, own, &location)? =>
                 {
                     JsonKind::Object
                 }
@@ -1012,6 +1362,79 @@ fn required_markers(views: &[Merged<'_>]) -> Option<Vec<String>> {
         .collect()
 }
 
+/// Whether two property definitions are the same: the same `$ref`, or equal once descriptions and
+/// examples are set aside.
+fn same_schema<'a>(
+    lowerer: &Lowerer<'a>,
+    a: SchemaRef<'a>,
+    a_at: &str,
+    b: SchemaRef<'a>,
+    b_at: &str,
+) -> bool {
+    if let (SchemaRef::Ref(x), SchemaRef::Ref(y)) = (a, b) {
+        if x == y {
+            return true;
+        }
+    }
+    let plain = |r: SchemaRef<'a>, at: &str| {
+        let (schema, _, _) = lowerer.resolve(r, at).ok()?;
+        let mut value = serde_json::to_value(schema).ok()?;
+        if let Some(object) = value.as_object_mut() {
+            for key in ["description", "example", "title", "deprecated"] {
+                object.remove(key);
+            }
+        }
+        Some(value)
+    };
+    match (plain(a, a_at), plain(b, b_at)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// A property or item schema as a union member.
+fn unbox(r: ReferenceOr<Box<Schema>>) -> ReferenceOr<Schema> {
+    match r {
+        ReferenceOr::Reference { reference } => ReferenceOr::Reference { reference },
+        ReferenceOr::Item(schema) => ReferenceOr::Item(*schema),
+    }
+}
+
+/// `{}`: any JSON value.
+fn any_schema() -> ReferenceOr<Schema> {
+    ReferenceOr::Item(Schema {
+        schema_data: Default::default(),
+        schema_kind: openapiv3::SchemaKind::Any(Default::default()),
+    })
+}
+
+/// An array of `items` (any JSON when None).
+fn array_of(items: Option<ReferenceOr<Schema>>) -> ReferenceOr<Schema> {
+    ReferenceOr::Item(Schema {
+        schema_data: Default::default(),
+        schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::Array(openapiv3::ArrayType {
+            items: items.map(|item| match item {
+                ReferenceOr::Reference { reference } => ReferenceOr::Reference { reference },
+                ReferenceOr::Item(schema) => ReferenceOr::Item(Box::new(schema)),
+            }),
+            min_items: None,
+            max_items: None,
+            unique_items: false,
+        })),
+    })
+}
+
+/// A member as comparable JSON, descriptions and examples set aside.
+fn plain(member: &ReferenceOr<Schema>) -> Option<serde_json::Value> {
+    let mut value = serde_json::to_value(member).ok()?;
+    if let Some(object) = value.as_object_mut() {
+        for key in ["description", "example", "title", "deprecated"] {
+            object.remove(key);
+        }
+    }
+    Some(value)
+}
+
 fn pairwise_disjoint(sets: &[Vec<String>]) -> bool {
     let mut seen = BTreeSet::new();
     sets.iter().flatten().all(|v| seen.insert(v.as_str()))
@@ -1019,14 +1442,27 @@ fn pairwise_disjoint(sets: &[Vec<String>]) -> bool {
 
 /// Variant names: the member type names without the words they all start with
 /// (`ListsBulkOperationCompleted`, `ListsBulkOperationFailed` -> `Completed`, `Failed`).
-fn variant_names(tys: &[Ty], tags: &[Vec<String>], kinds: &[Option<JsonKind>]) -> Vec<String> {
+/// A member type named after the union (an inline member of a regrouped union: `PetGetResponseMixedObject`
+/// in `PetGetResponseMixed`, where `shorten` says so) is named by the rest of its name.
+fn variant_names(
+    union: &str,
+    shorten: &[bool],
+    tys: &[Ty],
+    tags: &[Vec<String>],
+    kinds: &[Option<JsonKind>],
+) -> Vec<String> {
     let base: Vec<String> = tys
         .iter()
         .zip(tags)
         .zip(kinds)
         .enumerate()
         .map(|(i, ((ty, tags), kind))| match (ty, kind) {
-            (Ty::Named(p), _) => p.name.clone(),
+            (Ty::Named(p), _) => match p.name.strip_prefix(union) {
+                Some(rest) if shorten[i] && rest.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                    rest.to_owned()
+                }
+                _ => p.name.clone(),
+            },
             (_, Some(kind)) => format!("{kind:?}"),
             _ => tags
                 .first()
