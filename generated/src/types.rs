@@ -2665,9 +2665,9 @@ impl<'de> ::serde::Deserialize<'de> for AccessRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(
             &raw,
             &[
@@ -4109,9 +4109,9 @@ impl<'de> ::serde::Deserialize<'de> for ApiShieldAuthIdCharacteristicsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("header" | "cookie") => {
                 crate::runtime::decode_raw_variant(
@@ -8669,9 +8669,9 @@ impl<'de> ::serde::Deserialize<'de> for DlpProfiles {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("predefined") => {
                 crate::runtime::decode_raw_variant(
@@ -10442,9 +10442,9 @@ impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("A") => {
                 crate::runtime::decode_raw_variant(
@@ -10735,9 +10735,9 @@ impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecordInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("A") => {
                 crate::runtime::decode_raw_variant(
@@ -13472,9 +13472,9 @@ impl<'de> ::serde::Deserialize<'de> for FirewallAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "mode").as_deref() {
             Some(
                 "simulate" | "ban" | "challenge" | "js_challenge" | "managed_challenge",
@@ -13698,9 +13698,9 @@ impl<'de> ::serde::Deserialize<'de> for FirewallConfiguration {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "target").as_deref() {
             Some("ip") => {
                 crate::runtime::decode_raw_variant(
@@ -13792,9 +13792,9 @@ impl<'de> ::serde::Deserialize<'de> for FirewallConfigurationsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "target").as_deref() {
             Some("ip") => {
                 crate::runtime::decode_raw_variant(
@@ -16342,9 +16342,9 @@ impl<'de> ::serde::Deserialize<'de> for IamTokenAccessPolicyInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "effect").as_deref() {
             Some("allow" | "deny") => {
                 crate::runtime::decode_raw_variant(
@@ -17283,9 +17283,9 @@ impl<'de> ::serde::Deserialize<'de> for LegacyJhsEdgeIps {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("dynamic") => {
                 crate::runtime::decode_raw_variant(&raw, "LegacyJhsEdgeIps", "Dynamic")
@@ -17809,9 +17809,9 @@ impl<'de> ::serde::Deserialize<'de> for ListsBulkOperationResponseCollectionResu
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "status").as_deref() {
             Some("pending" | "running") => {
                 crate::runtime::decode_raw_variant(
@@ -17886,9 +17886,9 @@ impl<'de> ::serde::Deserialize<'de> for ListsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(
             &raw,
             &["ip", "redirect", "hostname", "asn"],
@@ -19993,9 +19993,9 @@ impl<'de> ::serde::Deserialize<'de> for MagicApp {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(
             &raw,
             &["account_app_id", "managed_app_id"],
@@ -25391,9 +25391,9 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "action").as_deref() {
             Some("block") => {
                 crate::runtime::decode_raw_variant(
@@ -25678,9 +25678,9 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRuleInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "action").as_deref() {
             Some("block") => {
                 crate::runtime::decode_raw_variant(
@@ -26021,9 +26021,9 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRewriteUriPart {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(&raw, &["value", "expression"]) {
             Some(0usize) => {
                 crate::runtime::decode_raw_variant(
@@ -31395,9 +31395,9 @@ for TlsCertificatesAndHostnamesOwnershipVerification {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("txt") => {
                 crate::runtime::decode_raw_variant(
@@ -31830,9 +31830,9 @@ impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSsl {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "bundle_method").as_deref() {
             Some("ubiquitous" | "optimal" | "force") => {
                 crate::runtime::decode_raw_variant(
@@ -32087,9 +32087,9 @@ impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSslpost {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "bundle_method").as_deref() {
             Some("ubiquitous" | "optimal" | "force") => {
                 crate::runtime::decode_raw_variant(
@@ -33488,9 +33488,9 @@ impl<'de> ::serde::Deserialize<'de> for VectorizeIndexConfiguration {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(&raw, &["dimensions", "preset"]) {
             Some(0usize) => {
                 crate::runtime::decode_raw_variant(
@@ -35485,9 +35485,9 @@ impl<'de> ::serde::Deserialize<'de> for WorkersBinding {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("kv_namespace") => {
                 crate::runtime::decode_raw_variant(
@@ -35604,9 +35604,9 @@ impl<'de> ::serde::Deserialize<'de> for WorkersBindingInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("kv_namespace") => {
                 crate::runtime::decode_raw_variant(
@@ -36607,9 +36607,9 @@ impl<'de> ::serde::Deserialize<'de> for WorkersSchemasBinding {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("kv_namespace") => {
                 crate::runtime::decode_raw_variant(
@@ -37491,9 +37491,9 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigBaseVariablesValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("string" | "secret") => {
                 crate::runtime::decode_raw_variant(
@@ -37623,9 +37623,9 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigBodyToolsValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("library") => {
                 crate::runtime::decode_raw_variant(
@@ -37740,9 +37740,9 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigReturnToolsValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("component") => {
                 crate::runtime::decode_raw_variant(
@@ -39766,9 +39766,9 @@ impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "name").as_deref() {
             Some("forward_url") => {
                 crate::runtime::decode_raw_variant(
@@ -39810,9 +39810,9 @@ impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "name").as_deref() {
             Some("forward_url") => {
                 crate::runtime::decode_raw_variant(
@@ -41872,9 +41872,9 @@ impl<'de> ::serde::Deserialize<'de> for ZonesMultipleSettingsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "id").as_deref() {
             Some("0rtt") => {
                 crate::runtime::decode_raw_variant(
@@ -43806,9 +43806,9 @@ impl<'de> ::serde::Deserialize<'de> for ZonesTarget {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "target").as_deref() {
             Some("url") => {
                 crate::runtime::decode_raw_variant(&raw, "ZonesTarget", "ZonesUrlTarget")
@@ -44702,9 +44702,9 @@ impl<'de> ::serde::Deserialize<'de> for ZonesZoneSettingsResponseCollectionResul
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "id").as_deref() {
             Some("0rtt") => {
                 crate::runtime::decode_raw_variant(
