@@ -514,6 +514,8 @@ mod tests {
             // Unknown keys are skipped by the variant as by serde.
             r#"{"id": "a", "extra": {"status": [1, {"x": null}]}, "status": "pending"}"#,
             " { \"id\" : \"a\" ,\n \"status\" : \"pending\" } ",
+            // More properties than are kept inline.
+            r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"id":"a","j":[],"count":9,"status":"pending"}"#,
         ] {
             let expected: Pending = serde_json::from_str(text).unwrap();
             let got: std::result::Result<Pending, serde_json::Error> =
@@ -557,6 +559,7 @@ mod tests {
         for text in [
             r#"{"a": 1, "b": [true, null, 1.5, -2, 18446744073709551615], "c\n": {"d": "\u00e9"}}"#,
             r#"{"a": 1, "a": 2}"#,
+            r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"a":11}"#,
             r#"[1, "two", {"three": 3}]"#,
             r#""text""#,
             "12",
