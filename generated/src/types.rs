@@ -3850,9 +3850,9 @@ impl<'de> ::serde::Deserialize<'de> for AccessRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(
             &raw,
             &[
@@ -4772,9 +4772,9 @@ impl<'de> ::serde::Deserialize<'de> for AccessScimConfigAuthentication {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "scheme").as_deref() {
             Some("httpbasic") => {
                 crate::runtime::decode_raw_variant(
@@ -5929,9 +5929,9 @@ impl<'de> ::serde::Deserialize<'de> for ApiShieldAuthIdCharacteristicsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("header" | "cookie") => {
                 crate::runtime::decode_raw_variant(
@@ -10803,9 +10803,9 @@ impl<'de> ::serde::Deserialize<'de> for DlpProfiles {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("predefined") => {
                 crate::runtime::decode_raw_variant(
@@ -12598,9 +12598,9 @@ impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("A") => {
                 crate::runtime::decode_raw_variant(
@@ -12891,9 +12891,9 @@ impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecordInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("A") => {
                 crate::runtime::decode_raw_variant(
@@ -15634,9 +15634,9 @@ impl<'de> ::serde::Deserialize<'de> for FirewallAction {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "mode").as_deref() {
             Some(
                 "simulate" | "ban" | "challenge" | "js_challenge" | "managed_challenge",
@@ -15860,9 +15860,9 @@ impl<'de> ::serde::Deserialize<'de> for FirewallConfiguration {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "target").as_deref() {
             Some("ip") => {
                 crate::runtime::decode_raw_variant(
@@ -15954,9 +15954,9 @@ impl<'de> ::serde::Deserialize<'de> for FirewallConfigurationsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "target").as_deref() {
             Some("ip") => {
                 crate::runtime::decode_raw_variant(
@@ -18639,9 +18639,9 @@ impl<'de> ::serde::Deserialize<'de> for IamTokenAccessPolicyInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "effect").as_deref() {
             Some("allow" | "deny") => {
                 crate::runtime::decode_raw_variant(
@@ -19583,9 +19583,9 @@ impl<'de> ::serde::Deserialize<'de> for LegacyJhsEdgeIps {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("dynamic") => {
                 crate::runtime::decode_raw_variant(&raw, "LegacyJhsEdgeIps", "Dynamic")
@@ -20112,9 +20112,9 @@ impl<'de> ::serde::Deserialize<'de> for ListsBulkOperationResponseCollectionResu
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "status").as_deref() {
             Some("pending" | "running") => {
                 crate::runtime::decode_raw_variant(
@@ -20189,9 +20189,9 @@ impl<'de> ::serde::Deserialize<'de> for ListsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(
             &raw,
             &["ip", "redirect", "hostname", "asn"],
@@ -22303,9 +22303,9 @@ impl<'de> ::serde::Deserialize<'de> for MagicApp {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(
             &raw,
             &["account_app_id", "managed_app_id"],
@@ -27938,9 +27938,9 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "action").as_deref() {
             Some("block") => {
                 crate::runtime::decode_raw_variant(
@@ -28225,9 +28225,9 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRuleInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "action").as_deref() {
             Some("block") => {
                 crate::runtime::decode_raw_variant(
@@ -28578,9 +28578,9 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRewriteUriPart {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(&raw, &["value", "expression"]) {
             Some(0usize) => {
                 crate::runtime::decode_raw_variant(
@@ -34256,9 +34256,9 @@ for TlsCertificatesAndHostnamesOwnershipVerification {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("txt") => {
                 crate::runtime::decode_raw_variant(
@@ -34692,9 +34692,9 @@ impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSsl {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "bundle_method").as_deref() {
             Some("ubiquitous" | "optimal" | "force") => {
                 crate::runtime::decode_raw_variant(
@@ -34949,9 +34949,9 @@ impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSslpost {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "bundle_method").as_deref() {
             Some("ubiquitous" | "optimal" | "force") => {
                 crate::runtime::decode_raw_variant(
@@ -36428,9 +36428,9 @@ impl<'de> ::serde::Deserialize<'de> for VectorizeIndexConfiguration {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(&raw, &["dimensions", "preset"]) {
             Some(0usize) => {
                 crate::runtime::decode_raw_variant(
@@ -38507,9 +38507,9 @@ impl<'de> ::serde::Deserialize<'de> for WorkersBinding {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("kv_namespace") => {
                 crate::runtime::decode_raw_variant(
@@ -38626,9 +38626,9 @@ impl<'de> ::serde::Deserialize<'de> for WorkersBindingInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("kv_namespace") => {
                 crate::runtime::decode_raw_variant(
@@ -39669,9 +39669,9 @@ impl<'de> ::serde::Deserialize<'de> for WorkersSchemasBinding {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("kv_namespace") => {
                 crate::runtime::decode_raw_variant(
@@ -40676,9 +40676,9 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigBaseVariablesValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("string" | "secret") => {
                 crate::runtime::decode_raw_variant(
@@ -40808,9 +40808,9 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigBodyToolsValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("library") => {
                 crate::runtime::decode_raw_variant(
@@ -40925,9 +40925,9 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigReturnToolsValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
             Some("component") => {
                 crate::runtime::decode_raw_variant(
@@ -42979,9 +42979,9 @@ impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "name").as_deref() {
             Some("forward_url") => {
                 crate::runtime::decode_raw_variant(
@@ -43023,9 +43023,9 @@ impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem2 {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "name").as_deref() {
             Some("forward_url") => {
                 crate::runtime::decode_raw_variant(
@@ -45087,9 +45087,9 @@ impl<'de> ::serde::Deserialize<'de> for ZonesMultipleSettingsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "id").as_deref() {
             Some("0rtt") => {
                 crate::runtime::decode_raw_variant(
@@ -47022,9 +47022,9 @@ impl<'de> ::serde::Deserialize<'de> for ZonesTarget {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "target").as_deref() {
             Some("url") => {
                 crate::runtime::decode_raw_variant(&raw, "ZonesTarget", "ZonesUrlTarget")
@@ -47919,9 +47919,9 @@ impl<'de> ::serde::Deserialize<'de> for ZonesZoneSettingsResponseCollectionResul
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "id").as_deref() {
             Some("0rtt") => {
                 crate::runtime::decode_raw_variant(

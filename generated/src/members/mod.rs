@@ -403,9 +403,9 @@ impl<'de> ::serde::Deserialize<'de> for MemberCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(&raw, &["roles", "policies"]) {
             Some(0usize) => {
                 crate::runtime::decode_raw_variant(&raw, "MemberCreateBody", "Roles")

@@ -549,7 +549,8 @@ impl Client {
             Ok(mut response) => {
                 let status = response.status();
                 span.record("status", status.as_u16());
-                let headers = response.headers().clone();
+                // Taken, not cloned: the body is read without them.
+                let headers = std::mem::take(response.headers_mut());
                 if let Some(ray) = retry::cf_ray(&headers) {
                     span.record("cf_ray", ray);
                 }

@@ -682,10 +682,39 @@ impl<'a> Envelope<'a> {
 
 /// Decoder for 2xx responses: the envelope's `result` as `T`. A missing or null `result` is decoded from `null`,
 /// so `Option<_>` and `()` accept it and other types say why not.
+///
+/// One pass: the envelope is read with `result` decoded as `T` as it comes. Whenever that fails (a body that is
+/// not an envelope, a `result` `T` does not take, `success: false` with a result of another shape), the body is
+/// read again in two steps (the envelope with `result` as raw text, then `result`), which gives the error.
 #[allow(dead_code)] // generated code uses the decoders its spec needs
 pub(crate) fn enveloped<T: DeserializeOwned>(
     status: reqwest::StatusCode,
     _headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> Result<T> {
+    if let Ok(typed) = serde_json::from_slice::<TypedEnvelope<T>>(body) {
+        if !typed.success {
+            return Err(Error::Api(Box::new(ApiError::with_totals(
+                status,
+                (typed.errors.kept, typed.errors.total),
+                (typed.messages.kept, typed.messages.total),
+            ))));
+        }
+        match typed.result {
+            Some(value) => return Ok(value),
+            None => {
+                if let Ok(value) = serde_json::from_str("null") {
+                    return Ok(value);
+                }
+            }
+        }
+    }
+    enveloped_in_two_steps(status, body)
+}
+
+/// [`enveloped`] the long way: the envelope with `result` as raw text, then `result` from that text.
+fn enveloped_in_two_steps<T: DeserializeOwned>(
+    status: reqwest::StatusCode,
     body: &[u8],
 ) -> Result<T> {
     let envelope = Envelope::parse(body)
@@ -695,18 +724,165 @@ pub(crate) fn enveloped<T: DeserializeOwned>(
     serde_json::from_str(raw).map_err(|err| decode_error(status, body, err))
 }
 
+/// The envelope with `result` typed: what [`enveloped`] reads in one pass.
+#[derive(Deserialize)]
+#[serde(bound = "T: DeserializeOwned")]
+struct TypedEnvelope<T> {
+    success: bool,
+    #[serde(default)]
+    errors: Messages,
+    #[serde(default)]
+    messages: Messages,
+    #[serde(default)]
+    result: Option<T>,
+}
+
 /// Decoder for 2xx responses whose type models the whole envelope (`result` plus extras such as `result_info`):
-/// the envelope is checked as in [`enveloped`], then the whole body is decoded as `T`.
+/// the body is decoded as `T` once, `success` read on the way; `success: false` is an [`Error::Api`]. When that
+/// decode fails, or `T` has no `success`, the envelope is checked first as in [`enveloped`], which gives the
+/// error.
 #[allow(dead_code)] // generated code uses the decoders its spec needs
 pub(crate) fn enveloped_whole<T: DeserializeOwned>(
     status: reqwest::StatusCode,
     _headers: &reqwest::header::HeaderMap,
     body: &[u8],
 ) -> Result<T> {
+    let mut success = None;
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let decoded = T::deserialize(SuccessProbe {
+        inner: &mut deserializer,
+        success: &mut success,
+    })
+    .and_then(|value| deserializer.end().map(|()| value));
+    match (decoded, success) {
+        (Ok(value), Some(true)) => return Ok(value),
+        (Ok(_), Some(false)) => {
+            if let Ok(envelope) = Envelope::parse(body) {
+                return Err(envelope.into_api_error(status));
+            }
+        }
+        _ => {}
+    }
     Envelope::parse(body)
         .map_err(|err| decode_error(status, body, err))?
         .check_success(status)?;
     serde_json::from_slice(body).map_err(|err| decode_error(status, body, err))
+}
+
+/// A deserializer for the top-level object that notes the boolean value of its `success` key as the value
+/// passes by to the type being decoded (which sees the same keys and values in the same order). Anything but
+/// an object is an error here.
+struct SuccessProbe<'s, D> {
+    inner: D,
+    success: &'s mut Option<bool>,
+}
+
+impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for SuccessProbe<'_, D> {
+    type Error = D::Error;
+    fn deserialize_any<V: Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> std::result::Result<V::Value, D::Error> {
+        self.inner.deserialize_map(ProbeVisitor {
+            visitor,
+            success: self.success,
+        })
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+struct ProbeVisitor<'s, V> {
+    visitor: V,
+    success: &'s mut Option<bool>,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for ProbeVisitor<'_, V> {
+    type Value = V::Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.visitor.expecting(f)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<V::Value, A::Error> {
+        self.visitor.visit_map(ProbeMap {
+            map,
+            success: self.success,
+            at_success: false,
+        })
+    }
+}
+
+struct ProbeMap<'s, A> {
+    map: A,
+    success: &'s mut Option<bool>,
+    /// Whether the key just read is `success`.
+    at_success: bool,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for ProbeMap<'_, A> {
+    type Error = A::Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> std::result::Result<Option<K::Value>, A::Error> {
+        let Some(ProbeKey(key)) = self.map.next_key::<ProbeKey<'de>>()? else {
+            return Ok(None);
+        };
+        self.at_success = key == "success";
+        match key {
+            std::borrow::Cow::Borrowed(key) => {
+                seed.deserialize(serde::de::value::BorrowedStrDeserializer::new(key))
+            }
+            std::borrow::Cow::Owned(key) => {
+                seed.deserialize(serde::de::value::StringDeserializer::new(key))
+            }
+        }
+        .map(Some)
+    }
+    fn next_value_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> std::result::Result<S::Value, A::Error> {
+        if std::mem::take(&mut self.at_success) {
+            let value: bool = self.map.next_value()?;
+            // A second `success` fails here; the two-step path then gives the error.
+            if self.success.replace(value).is_some() {
+                return Err(serde::de::Error::duplicate_field("success"));
+            }
+            seed.deserialize(serde::de::value::BoolDeserializer::new(value))
+        } else {
+            self.map.next_value_seed(seed)
+        }
+    }
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
+    }
+}
+
+/// An object key, borrowed from the text unless it has escapes.
+struct ProbeKey<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for ProbeKey<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = ProbeKey<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<ProbeKey<'de>, E> {
+                Ok(ProbeKey(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<ProbeKey<'de>, E> {
+                Ok(ProbeKey(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<ProbeKey<'de>, E> {
+                Ok(ProbeKey(std::borrow::Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
 }
 
 #[cfg(test)]
@@ -912,5 +1088,77 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("result_info"), "{err}");
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct WholeItem {
+        success: bool,
+        result: Option<Item>,
+    }
+
+    /// The one-pass decoders give what reading the envelope first gives, for every body: the same value or the
+    /// same error.
+    #[test]
+    fn one_pass_agrees_with_two_steps() {
+        fn whole_in_two_steps<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T> {
+            Envelope::parse(body)
+                .map_err(|err| decode_error(status, body, err))?
+                .check_success(status)?;
+            serde_json::from_slice(body).map_err(|err| decode_error(status, body, err))
+        }
+        fn same<T: std::fmt::Debug>(one: Result<T>, two: Result<T>, body: &[u8]) {
+            assert_eq!(
+                format!("{one:?}"),
+                format!("{two:?}"),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let bodies: &[&[u8]] = &[
+            br#"{"success":true,"errors":[],"messages":[],"result":{"id":"a"}}"#,
+            br#"{"result":{"id":"a"},"errors":[],"success":true}"#,
+            br#"{"result":{"id":"a"},"success":true,"result_info":{"cursor":null}}"#,
+            br#"{"success":true,"result":null}"#,
+            br#"{"success":true}"#,
+            br#"{"success":false,"errors":[{"code":7,"message":"no"}],"result":{"id":"a"}}"#,
+            br#"{"result":[1,2],"success":false,"errors":[{"code":7,"message":"no"}],"messages":"m"}"#,
+            br#"{"success":true,"result":{"id":5}}"#,
+            br#"{"success":true,"success":true,"result":{"id":"a"}}"#,
+            br#"{"success":"yes","result":{"id":"a"}}"#,
+            br#"{"result":{"id":"a"}}"#,
+            br#"{"succ\u0065ss":true,"result":{"id":"a"}}"#,
+            br#"{"success":true,"result":{"id":"a"}} trailing"#,
+            br#"[{"success":true}]"#,
+            b"",
+        ];
+        for body in bodies {
+            let status = StatusCode::OK;
+            let headers = HeaderMap::new();
+            same(
+                enveloped::<Item>(status, &headers, body),
+                enveloped_in_two_steps::<Item>(status, body),
+                body,
+            );
+            same(
+                enveloped::<Option<Item>>(status, &headers, body),
+                enveloped_in_two_steps::<Option<Item>>(status, body),
+                body,
+            );
+            same(
+                enveloped::<serde_json::Value>(status, &headers, body),
+                enveloped_in_two_steps::<serde_json::Value>(status, body),
+                body,
+            );
+            same(
+                enveloped_whole::<WholeItem>(status, &headers, body),
+                whole_in_two_steps::<WholeItem>(status, body),
+                body,
+            );
+            same(
+                enveloped_whole::<serde_json::Value>(status, &headers, body),
+                whole_in_two_steps::<serde_json::Value>(status, body),
+                body,
+            );
+        }
     }
 }

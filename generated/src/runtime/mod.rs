@@ -43,7 +43,7 @@ pub(crate) use request::RequestSpec;
 #[allow(unused_imports)]
 pub(crate) use union::{
     decode_raw_variant, decode_variant, raw_to_value, raw_union_marker, raw_union_tag,
-    union_marker, union_tag,
+    union_marker, union_tag, RawObject,
 };
 #[allow(unused_imports)]
 pub(crate) use wait::{poll_until, PollState};

@@ -398,7 +398,7 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
         }
     };
     let capture = if raw_text {
-        quote!(let raw = <Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;)
+        quote!(let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(deserializer)?;)
     } else {
         quote!(let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;)
     };

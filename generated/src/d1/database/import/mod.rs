@@ -99,9 +99,9 @@ impl<'de> ::serde::Deserialize<'de> for ImportCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_tag(&raw, "action").as_deref() {
             Some("init") => {
                 crate::runtime::decode_raw_variant(&raw, "ImportCreateBody", "Init")

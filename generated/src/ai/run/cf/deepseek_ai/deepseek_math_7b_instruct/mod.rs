@@ -86,9 +86,9 @@ impl<'de> ::serde::Deserialize<'de> for DeepseekMath7bInstructCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(&raw, &["prompt", "messages"]) {
             Some(0usize) => {
                 crate::runtime::decode_raw_variant(
@@ -177,9 +177,9 @@ for DeepseekMath7bInstructCreateBodyMessagesToolsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <Box<
-            ::serde_json::value::RawValue,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
         match crate::runtime::raw_union_marker(&raw, &["description", "function"]) {
             Some(0usize) => {
                 crate::runtime::decode_raw_variant(
