@@ -642,12 +642,7 @@ impl<'a> Lowerer<'a> {
         at: &str,
         members_at: Option<&str>,
     ) -> Result<Option<Union>> {
-        let keyword = if matches!(shape(schema), Shape::AnyOf(..)) {
-            "anyOf"
-        } else {
-            "oneOf"
-        };
-        let base = members_at.map_or_else(|| format!("{at}/{keyword}"), str::to_owned);
+        let (_, base) = members_location(schema, at, members_at);
         let member_at = |i: usize| format!("{base}/{i}");
         if let Some((properties, required)) = own {
             if let Some(markers) = property_markers(members, properties) {
@@ -896,12 +891,7 @@ impl<'a> Lowerer<'a> {
         at: &str,
         members_at: Option<&str>,
     ) -> Result<(TypeKind, String)> {
-        let keyword = if matches!(shape(schema), Shape::AnyOf(..)) {
-            "anyOf"
-        } else {
-            "oneOf"
-        };
-        let base = members_at.map_or_else(|| format!("{at}/{keyword}"), str::to_owned);
+        let (keyword, base) = members_location(schema, at, members_at);
         let mut merged = Merged::empty();
         let mut definitions: IndexMap<String, Vec<(SchemaRef<'a>, String)>> = IndexMap::new();
         if let Some((properties, required)) = own {
@@ -1550,3 +1540,15 @@ pub fn escape_pointer(segment: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// The union's keyword (`anyOf` or `oneOf`) and the location of its members: `members_at` when they were
+/// regrouped elsewhere, else under the keyword at `at`.
+fn members_location(schema: &Schema, at: &str, members_at: Option<&str>) -> (&'static str, String) {
+    let keyword = if matches!(shape(schema), Shape::AnyOf(..)) {
+        "anyOf"
+    } else {
+        "oneOf"
+    };
+    let base = members_at.map_or_else(|| format!("{at}/{keyword}"), str::to_owned);
+    (keyword, base)
+}
