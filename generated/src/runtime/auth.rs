@@ -89,6 +89,18 @@ pub(super) struct ApiKey {
     pub(super) value: Secret,
 }
 
+impl ApiKey {
+    /// Whether this key goes in `location` under `name`: header names compare case-insensitively, query
+    /// parameter and cookie names exactly.
+    pub(super) fn is_for(&self, location: KeyLocation, name: &str) -> bool {
+        self.location == location
+            && match location {
+                KeyLocation::Header => self.name.eq_ignore_ascii_case(name),
+                KeyLocation::Query | KeyLocation::Cookie => self.name == name,
+            }
+    }
+}
+
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiKey")
@@ -270,13 +282,7 @@ impl Credentials {
     }
 
     fn key(&self, location: KeyLocation, name: &str) -> Option<&(ApiKey, HeaderValue)> {
-        self.keys.iter().find(|(key, _)| {
-            key.location == location
-                && match location {
-                    KeyLocation::Header => key.name.eq_ignore_ascii_case(name),
-                    KeyLocation::Query | KeyLocation::Cookie => key.name == name,
-                }
-        })
+        self.keys.iter().find(|(key, _)| key.is_for(location, name))
     }
 
     fn part_for(&self, scheme: AuthScheme) -> Option<AuthPart> {

@@ -181,13 +181,9 @@ impl ClientBuilder {
         value: impl Into<String>,
     ) -> Self {
         let name = name.into();
-        self.other_credentials.keys.retain(|k| {
-            !(k.location == location
-                && match location {
-                    KeyLocation::Header => k.name.eq_ignore_ascii_case(&name),
-                    _ => k.name == name,
-                })
-        });
+        self.other_credentials
+            .keys
+            .retain(|k| !k.is_for(location, &name));
         self.other_credentials.keys.push(ApiKey {
             location,
             name,
