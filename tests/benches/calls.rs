@@ -41,6 +41,10 @@ struct Envelope<T> {
 }
 
 const BULK_GET: &str = "calls_bulk_operation_get";
+/// Raw reqwest with the SDK's per-attempt timeout.
+const RAW_TIMEOUT: &str = "raw_with_timeout";
+/// Raw reqwest with the SDK's per-attempt timeout and request headers.
+const RAW_LIKE_SDK: &str = "raw_with_timeout_and_headers";
 const ITEM_PAGE: &str = "calls_item_page_1000";
 const LIST_ID: &str = "2c0fc9fa937b11eaa1b71c4d701ab86e";
 
@@ -71,7 +75,37 @@ fn sdk_client(base_url: &str) -> Client {
 
 /// The raw baseline: GET with the same bearer token, read the body, parse it.
 async fn raw_get<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &str) -> T {
-    let response = http.get(url).bearer_auth(TOKEN).send().await.expect("send");
+    raw_send(http.get(url).bearer_auth(TOKEN)).await
+}
+
+/// A raw client with the SDK's per-attempt timeout (its default, 60 s), set as the SDK sets it: on the client.
+fn raw_client_with_timeout() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client")
+}
+
+/// What the SDK does on every attempt that the bare baseline does not, done with reqwest: `http` has the
+/// per-attempt timeout ([`raw_client_with_timeout`]) and, with `headers`, the request has the SDK's three other
+/// headers.
+async fn raw_get_like_sdk<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    headers: bool,
+) -> T {
+    let mut request = http.get(url).bearer_auth(TOKEN);
+    if headers {
+        request = request
+            .header("user-agent", "cloudflare-sdk/0.1.0")
+            .header("accept", "application/json")
+            .header("x-cloudflare-sdk-retry-count", "0");
+    }
+    raw_send(request).await
+}
+
+async fn raw_send<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    let response = request.send().await.expect("send");
     assert!(response.status().is_success());
     let bytes = response.bytes().await.expect("body");
     serde_json::from_slice(&bytes).expect("parse")
@@ -121,9 +155,19 @@ fn bulk_operation_get(c: &mut Criterion, results: &criterion_results::Results, r
             black_box(envelope.result)
         })
     };
+    let http_with_timeout = raw_client_with_timeout();
+    let like_sdk = |headers: bool| {
+        runtime.block_on(async {
+            let envelope: Envelope<ListsBulkOperationResponseCollectionResult> =
+                raw_get_like_sdk(&http_with_timeout, &url, headers).await;
+            black_box(envelope.result)
+        })
+    };
     let mut group = c.benchmark_group(BULK_GET);
     group.bench_function("sdk", |b| b.iter(sdk_call));
     group.bench_function("raw_reqwest", |b| b.iter(raw_call));
+    group.bench_function(RAW_TIMEOUT, |b| b.iter(|| like_sdk(false)));
+    group.bench_function(RAW_LIKE_SDK, |b| b.iter(|| like_sdk(true)));
     group.finish();
     if results.measured(BULK_GET, "sdk", "") {
         let ratio = criterion_results::interleaved(
@@ -133,6 +177,12 @@ fn bulk_operation_get(c: &mut Criterion, results: &criterion_results::Results, r
                 },
                 &mut || {
                     raw_call();
+                },
+                &mut || {
+                    like_sdk(false);
+                },
+                &mut || {
+                    like_sdk(true);
                 },
             ],
             INTERLEAVED,
@@ -214,6 +264,11 @@ fn main() {
     bulk_operation_get(&mut criterion, &results, &mut bulk);
     item_page_1000(&mut criterion, &results, &mut page);
     criterion.final_summary();
-    results.print_table(BULK_GET, "sdk", &["raw_reqwest"], &bulk);
+    results.print_table(
+        BULK_GET,
+        "sdk",
+        &["raw_reqwest", RAW_TIMEOUT, RAW_LIKE_SDK],
+        &bulk,
+    );
     results.print_table(ITEM_PAGE, "sdk", &["raw_reqwest"], &page);
 }

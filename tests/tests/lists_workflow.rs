@@ -230,7 +230,7 @@ async fn a_deadline_gives_the_last_status_seen() {
             id, last_status, ..
         }) => {
             assert_eq!(id, handle.id());
-            assert_eq!(last_status, "running");
+            assert_eq!(last_status.as_deref(), Some("running"));
         }
         other => panic!("expected WaitTimeout, got {other:?}"),
     }

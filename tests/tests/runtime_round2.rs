@@ -370,7 +370,9 @@ async fn a_wait_deadline_cuts_the_poll_in_flight() {
     .await
     .expect("the deadline ends the wait, not the 60 s attempt timeout");
     match outcome {
-        Err(Error::WaitTimeout { last_status, .. }) => assert_eq!(last_status, "pending"),
+        Err(Error::WaitTimeout { last_status, .. }) => {
+            assert_eq!(last_status.as_deref(), Some("pending"))
+        }
         other => panic!("expected WaitTimeout, got {other:?}"),
     }
     assert!(
@@ -379,6 +381,91 @@ async fn a_wait_deadline_cuts_the_poll_in_flight() {
         started.elapsed()
     );
     assert_eq!(server.request_count(), 2);
+}
+
+#[tokio::test]
+async fn a_wait_that_no_poll_answered_says_so() {
+    let server = TestServer::always(Response::never()).await;
+    let client = sdk_tests::client(&server);
+    let options = WaitOptions::new().deadline(Duration::from_millis(300));
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(10),
+        client
+            .rules()
+            .lists()
+            .bulk_operations()
+            .wait_with(OPERATION_ID, &params(), &options),
+    )
+    .await
+    .expect("the deadline ends the wait");
+    let err = outcome.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::WaitTimeout {
+                last_status: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.ends_with("; no poll answered before the deadline"),
+        "{message}"
+    );
+    assert_eq!(server.request_count(), 1);
+}
+
+// A URL longer than HTTP can carry.
+
+#[tokio::test]
+async fn a_url_too_long_to_send_is_refused_at_once_and_never_retried() {
+    let server = TestServer::always(Response::json(200, &envelope(json!([])))).await;
+    let (builder, delays) = recording(&server.url());
+    let client = builder.build().unwrap();
+    let params = ItemListParams {
+        account_id: ACCOUNT_ID.to_owned(),
+        search: Some("a".repeat(70_000)),
+        ..Default::default()
+    };
+    let err = client
+        .rules()
+        .lists()
+        .items()
+        .list_page(LIST_ID, &params)
+        .await
+        .unwrap_err();
+    match &err {
+        Error::UrlTooLong {
+            operation, length, ..
+        } => {
+            assert_eq!(*operation, "lists-get-list-items");
+            assert!(*length > 70_000, "{length}");
+        }
+        other => panic!("expected UrlTooLong, got {other:?}"),
+    }
+    assert!(!err.is_retryable());
+    let message = err.to_string();
+    assert!(
+        message.contains("request URL") && !message.contains("aaaa"),
+        "{message}"
+    );
+    assert!(delays_of(&delays).is_empty(), "{:?}", delays_of(&delays));
+    assert_eq!(server.request_count(), 0);
+    // Just under the limit, it is sent.
+    let params = ItemListParams {
+        search: Some("a".repeat(60_000)),
+        ..params
+    };
+    client
+        .rules()
+        .lists()
+        .items()
+        .list_page(LIST_ID, &params)
+        .await
+        .unwrap();
+    assert_eq!(server.request_count(), 1);
 }
 
 // 9. The waiter uses the client's sleeper.

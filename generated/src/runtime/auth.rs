@@ -326,25 +326,48 @@ impl Credentials {
     }
 }
 
+impl Credentials {
+    /// What a request carries to authenticate with `alternative`, one part per scheme the credentials have.
+    pub(crate) fn parts<'a>(
+        &'a self,
+        alternative: &'a [AuthScheme],
+    ) -> impl Iterator<Item = AuthPart> + 'a {
+        alternative
+            .iter()
+            .filter_map(|scheme| self.part_for(*scheme))
+    }
+}
+
 /// What an operation's request carries to authenticate: that of the first alternative of its `security` that the
-/// credentials satisfy entirely. Empty `security` means no auth. No satisfiable alternative is an error, so the
-/// request is never sent.
+/// credentials satisfy entirely ([`chosen_alternative`]).
+#[cfg(test)]
 pub(crate) fn auth_parts(
     credentials: &Credentials,
     operation: &str,
     security: &[&[AuthScheme]],
 ) -> Result<Vec<AuthPart>> {
+    let alternative = chosen_alternative(credentials, operation, security)?;
+    Ok(credentials.parts(alternative).collect())
+}
+
+/// The first alternative of an operation's `security` that the credentials satisfy entirely (the parts are then
+/// [`Credentials::parts`]). Empty `security` means no auth: no scheme. No satisfiable alternative is an error, so
+/// the request is never sent.
+pub(crate) fn chosen_alternative<'s>(
+    credentials: &Credentials,
+    operation: &str,
+    security: &'s [&'s [AuthScheme]],
+) -> Result<&'s [AuthScheme]> {
     if security.is_empty() {
-        return Ok(Vec::new());
+        return Ok(&[]);
     }
-    for alternative in security {
-        let parts: Option<Vec<_>> = alternative
+    let satisfied = security.iter().find(|alternative| {
+        alternative
             .iter()
-            .map(|scheme| credentials.part_for(*scheme))
-            .collect();
-        if let Some(parts) = parts {
-            return Ok(parts);
-        }
+            .all(|scheme| credentials.part_for(*scheme).is_some())
+    });
+    if let Some(alternative) = satisfied {
+        return Ok(alternative);
     }
     let accepted: Vec<String> = security
         .iter()

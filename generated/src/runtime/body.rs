@@ -67,22 +67,26 @@ impl Body {
     }
 
     /// Puts this body (and its content type) on one attempt's request. Borrows, so the next attempt can do it
-    /// again.
+    /// again. `http` builds the multipart form (a fresh boundary each time).
     pub(super) fn apply(
         &self,
-        builder: reqwest::RequestBuilder,
-    ) -> Result<reqwest::RequestBuilder> {
-        Ok(match self {
-            Body::Empty => builder,
-            Body::Json(data) => builder
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(data.clone()),
-            Body::Raw { content_type, data } => builder
-                .header(CONTENT_TYPE, content_type_value(content_type, "body")?)
-                .body(data.clone()),
-            // Sets the multipart content type with a fresh boundary.
-            Body::Multipart(parts) => builder.multipart(form(parts)?),
-        })
+        mut request: reqwest::Request,
+        http: &reqwest::Client,
+    ) -> Result<reqwest::Request> {
+        let (content_type, data) = match self {
+            Body::Empty => return Ok(request),
+            Body::Json(data) => (HeaderValue::from_static("application/json"), data),
+            Body::Raw { content_type, data } => (content_type_value(content_type, "body")?, data),
+            // Sets the multipart content type with its boundary.
+            Body::Multipart(parts) => {
+                return Ok(reqwest::RequestBuilder::from_parts(http.clone(), request)
+                    .multipart(form(parts)?)
+                    .build()?)
+            }
+        };
+        request.headers_mut().append(CONTENT_TYPE, content_type);
+        *request.body_mut() = Some(data.clone().into());
+        Ok(request)
     }
 }
 
@@ -148,8 +152,11 @@ mod tests {
     use super::*;
 
     fn build(body: &Body) -> Result<reqwest::Request> {
-        let builder = reqwest::Client::new().post("http://127.0.0.1:9/x");
-        Ok(body.apply(builder)?.build()?)
+        let request = reqwest::Request::new(
+            reqwest::Method::POST,
+            reqwest::Url::parse("http://127.0.0.1:9/x").unwrap(),
+        );
+        body.apply(request, &reqwest::Client::new())
     }
 
     #[test]

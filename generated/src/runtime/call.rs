@@ -28,19 +28,32 @@ pub struct Call<T> {
     client: Client,
     /// Argument errors are kept here so that building a call never fails and the error surfaces on `.await`.
     request: Result<RequestSpec>,
-    decode: BoxedDecoder<T>,
+    decode: CallDecoder<T>,
     options: RequestOptions,
 }
 
-/// A decoder, possibly followed by steps that need more than the body (e.g. the client, for a handle).
-type BoxedDecoder<T> = Box<dyn FnOnce(StatusCode, &HeaderMap, &[u8]) -> Result<T> + Send>;
+/// A decoder, possibly followed by steps that need more than the body (e.g. the client, for a handle). A plain
+/// decoder is kept as the function it is: most calls need no allocation for it.
+enum CallDecoder<T> {
+    Plain(Decoder<T>),
+    Then(Box<dyn FnOnce(StatusCode, &HeaderMap, &[u8]) -> Result<T> + Send>),
+}
+
+impl<T> CallDecoder<T> {
+    fn decode(self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<T> {
+        match self {
+            CallDecoder::Plain(decode) => decode(status, headers, body),
+            CallDecoder::Then(decode) => decode(status, headers, body),
+        }
+    }
+}
 
 impl<T: 'static> Call<T> {
     pub(super) fn new(client: Client, request: Result<RequestSpec>, decode: Decoder<T>) -> Self {
         Self {
             client,
             request,
-            decode: Box::new(decode),
+            decode: CallDecoder::Plain(decode),
             options: RequestOptions::default(),
         }
     }
@@ -57,10 +70,10 @@ impl<T: 'static> Call<T> {
             client: self.client,
             request: self.request,
             options: self.options,
-            decode: Box::new(move |status, headers, body| {
-                let value = decode(status, headers, body)?;
+            decode: CallDecoder::Then(Box::new(move |status, headers, body| {
+                let value = decode.decode(status, headers, body)?;
                 then(value).map_err(|reason| decode_error(status, body, reason))
-            }),
+            })),
         }
     }
 }
@@ -121,8 +134,13 @@ impl<T: Send + 'static> Call<T> {
     /// support requests).
     pub async fn send_with_response(self) -> Result<Response<T>> {
         let request = self.request?;
+        let decode = self.decode;
         self.client
-            .execute(&request, self.decode, &self.options)
+            .execute(
+                &request,
+                |status, headers, body| decode.decode(status, headers, body),
+                &self.options,
+            )
             .await
     }
 }
@@ -505,9 +523,10 @@ mod tests {
         );
         assert!(headers["x-tag"].is_sensitive());
 
-        // Without options the client's per-attempt timeout applies (60 s by default).
+        // Without options the client's per-attempt timeout applies: the HTTP client's own, set when it was built
+        // (60 s by default), so the request carries none.
         let prepared = client.prepare(&spec(), &RequestOptions::new()).unwrap();
-        assert_eq!(prepared.timeout(), Some(&Duration::from_secs(60)));
+        assert_eq!(prepared.timeout(), None);
     }
 
     #[test]

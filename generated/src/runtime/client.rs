@@ -11,14 +11,14 @@ use tracing::field::Empty;
 use tracing::Instrument;
 
 use super::auth::{
-    auth_parts, masked_email, ApiKey, AuthPart, CredentialSources, Credentials, KeyLocation,
-    OtherCredentials, Secret,
+    chosen_alternative, masked_email, ApiKey, AuthPart, CredentialSources, Credentials,
+    KeyLocation, OtherCredentials, Secret,
 };
 use super::call::{Call, RequestOptions, Response};
 use super::decode::{error_response, Decoder};
 use super::error::{Error, Result};
 use super::request::RequestSpec;
-use super::retry::{self, RetryPolicy, Sleeper, RETRY_COUNT_HEADER};
+use super::retry::{self, RetryPolicy, Sleeper, RETRY_COUNT};
 
 /// The header of Cloudflare's Origin CA key (`user_service_key` in its document).
 const USER_SERVICE_KEY_HEADER: &str = "X-Auth-User-Service-Key";
@@ -48,6 +48,8 @@ struct Inner {
     retry: RetryPolicy,
     max_response_bytes: u64,
     sleeper: Sleeper,
+    /// What every request starts from (User-Agent, Accept), built once: cloning it costs less than building it.
+    base_headers: HeaderMap,
 }
 
 impl fmt::Debug for Client {
@@ -209,10 +211,11 @@ impl ClientBuilder {
     }
 
     /// Builds the HTTP client from the caller's `reqwest::ClientBuilder` (proxies, TLS roots, pool settings,
-    /// local address...), with two settings of the SDK's own on top: its redirect policy, which follows a redirect
+    /// local address...), with settings of the SDK's own on top: its redirect policy, which follows a redirect
     /// only within the base URL's origin (same scheme, host and port; at most 10), so credentials never reach
-    /// another host or plain http whatever the builder said; and [`Self::connect_timeout`] when it is given (else
-    /// the builder's own). The per-attempt [`Self::timeout`] applies to every request.
+    /// another host or plain http whatever the builder said; the per-attempt [`Self::timeout`] (60 s unless set),
+    /// which replaces the builder's `timeout`; and [`Self::connect_timeout`] when it is given (else the builder's
+    /// own).
     pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
         self.http_client_builder = Some(builder);
         self
@@ -322,7 +325,10 @@ impl ClientBuilder {
             Some(timeout) => builder.connect_timeout(timeout),
             None => builder,
         };
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        // Every attempt's limit unless the call sets another (then set on its requests).
         let http = builder
+            .timeout(timeout)
             .redirect(same_origin_redirects())
             .build()
             .map_err(|err| Error::Config(format!("could not create the HTTP client: {err}")))?;
@@ -331,13 +337,14 @@ impl ClientBuilder {
                 http,
                 base_url,
                 credentials,
-                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                timeout,
                 total_timeout: self.total_timeout,
                 retry: self.retry,
                 max_response_bytes: self
                     .max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 sleeper: self.sleeper.unwrap_or_else(retry::tokio_sleeper),
+                base_headers: base_headers(),
             }),
         })
     }
@@ -415,9 +422,13 @@ impl Client {
             attempts = Empty,
             status = Empty,
         );
-        self.send_with_retries(request, decode, options)
-            .instrument(span)
-            .await
+        let sending = self.send_with_retries(request, decode, options, &span);
+        // A span no subscriber wants is not entered at each poll.
+        if span.is_disabled() {
+            sending.await
+        } else {
+            sending.instrument(span.clone()).await
+        }
     }
 
     async fn send_with_retries<T>(
@@ -425,6 +436,7 @@ impl Client {
         request: &RequestSpec,
         decode: impl FnOnce(StatusCode, &HeaderMap, &[u8]) -> Result<T>,
         options: &RequestOptions,
+        call_span: &tracing::Span,
     ) -> Result<Response<T>> {
         let policy = &self.inner.retry;
         let max_retries = options.retries().unwrap_or(policy.max_retries);
@@ -432,7 +444,6 @@ impl Client {
             && !options
                 .non_idempotent_retries()
                 .unwrap_or(policy.retry_non_idempotent);
-        let call_span = tracing::Span::current();
         let deadline = options
             .overall_timeout()
             .or(self.inner.total_timeout)
@@ -445,10 +456,15 @@ impl Client {
             let mut http_request = self.prepare(request, options)?;
             http_request
                 .headers_mut()
-                .insert(RETRY_COUNT_HEADER, HeaderValue::from(retries));
+                .insert(RETRY_COUNT, retry::count_value(retries));
             if let Some(left) = left() {
-                let attempt_timeout = http_request.timeout_mut();
-                *attempt_timeout = attempt_timeout.map(|timeout| timeout.min(left));
+                let attempt_timeout = http_request
+                    .timeout()
+                    .copied()
+                    .unwrap_or(self.inner.timeout);
+                if left < attempt_timeout {
+                    *http_request.timeout_mut() = Some(left);
+                }
             }
             let attempt_span = tracing::debug_span!(
                 "cloudflare_attempt",
@@ -457,10 +473,12 @@ impl Client {
                 cf_ray = Empty,
                 duration_ms = Empty,
             );
-            let outcome = self
-                .attempt(http_request, attempts)
-                .instrument(attempt_span)
-                .await;
+            let attempt = self.attempt(http_request, attempts, &attempt_span);
+            let outcome = if attempt_span.is_disabled() {
+                attempt.await
+            } else {
+                attempt.instrument(attempt_span.clone()).await
+            };
             let retries_left = retries < max_retries;
             let (err, delay) = match outcome {
                 Ok((status, headers, body)) if status.is_success() => {
@@ -491,10 +509,13 @@ impl Client {
                     (err, delay)
                 }
                 Err(err) => {
-                    // Connection errors never reached the server; timeouts and broken-off responses may have.
+                    // Connection errors never reached the server; timeouts and broken-off responses may have. A
+                    // request the HTTP client could not build fails the same way every time.
                     let delay = match &err {
                         Error::Transport { source, .. }
-                            if retries_left && (source.is_connect() || !unsent_only) =>
+                            if retries_left
+                                && !source.is_builder()
+                                && (source.is_connect() || !unsent_only) =>
                         {
                             Some(policy.backoff(retries, retry::jitter()))
                         }
@@ -531,9 +552,10 @@ impl Client {
         &self,
         request: reqwest::Request,
         attempts: u32,
+        span: &tracing::Span,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>)> {
-        let started = Instant::now();
-        let span = tracing::Span::current();
+        // Timed only for a span that records it.
+        let started = (!span.is_disabled()).then(Instant::now);
         let limit = self.inner.max_response_bytes;
         let transport = |source: reqwest::Error, status| Error::Transport {
             source: source.without_url(),
@@ -547,8 +569,10 @@ impl Client {
                 span.record("status", status.as_u16());
                 // Taken, not cloned: the body is read without them.
                 let headers = std::mem::take(response.headers_mut());
-                if let Some(ray) = retry::cf_ray(&headers) {
-                    span.record("cf_ray", ray);
+                if !span.is_disabled() {
+                    if let Some(ray) = retry::cf_ray(&headers) {
+                        span.record("cf_ray", ray);
+                    }
                 }
                 match read_body(&mut response, limit).await {
                     Ok(body) => {
@@ -569,10 +593,12 @@ impl Client {
                 }
             }
         };
-        span.record(
-            "duration_ms",
-            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        );
+        if let Some(started) = started {
+            span.record(
+                "duration_ms",
+                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            );
+        }
         if let Err(err) = &outcome {
             tracing::debug!(error = %err, "attempt failed");
         }
@@ -586,42 +612,49 @@ impl Client {
         request: &RequestSpec,
         options: &RequestOptions,
     ) -> Result<reqwest::Request> {
-        let auth = auth_parts(&self.inner.credentials, request.operation, request.security)?;
-        let mut url = request.url(&self.inner.base_url)?;
+        let credentials = &self.inner.credentials;
+        let alternative = chosen_alternative(credentials, request.operation, request.security)?;
+        let mut headers = self.inner.base_headers.clone();
+        let mut auth_query = Vec::new();
         let mut cookies = Vec::new();
-        for part in &auth {
+        for part in credentials.parts(alternative) {
             match part {
-                AuthPart::Query(name, value) => {
-                    url.query_pairs_mut().append_pair(name, value);
+                AuthPart::Header(name, value) => {
+                    headers.append(name, value);
                 }
+                AuthPart::Query(name, value) => auth_query.push((name, value)),
                 AuthPart::Cookie(name, value) => cookies.push(format!("{name}={value}")),
-                AuthPart::Header(..) => {}
             }
         }
+        let url = request.url(&self.inner.base_url, &auth_query)?;
         let parameters = request.header_parameters()?;
         let extra = options.extra_headers()?;
-        let mut builder = self
-            .inner
-            .http
-            .request(request.method.clone(), url)
-            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
-            .header(ACCEPT, HeaderValue::from_static("application/json"));
-        for part in auth {
-            if let AuthPart::Header(name, value) = part {
-                builder = builder.header(name, value);
-            }
-        }
-        builder = request.body.apply(builder)?;
-        let mut http_request = builder.build()?;
+        let mut http_request = reqwest::Request::new(request.method.clone(), url);
+        *http_request.headers_mut() = headers;
+        let mut http_request = request.body.apply(http_request, &self.inner.http)?;
         // Spec header parameters, then the caller's, each replacing what was set before them.
         replace_headers(http_request.headers_mut(), parameters);
         replace_headers(http_request.headers_mut(), extra);
         if !cookies.is_empty() {
             add_cookies(http_request.headers_mut(), &cookies)?;
         }
-        *http_request.timeout_mut() = Some(options.attempt_timeout().unwrap_or(self.inner.timeout));
+        // The client's own timeout is the HTTP client's (set at build); only another one is set per request.
+        if let Some(timeout) = options
+            .attempt_timeout()
+            .filter(|timeout| *timeout != self.inner.timeout)
+        {
+            *http_request.timeout_mut() = Some(timeout);
+        }
         Ok(http_request)
     }
+}
+
+/// The headers every request starts with.
+fn base_headers() -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(4);
+    headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    headers
 }
 
 /// Appends credential cookies to the request's `Cookie` header (cookie parameters may have set it), as a

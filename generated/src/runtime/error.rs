@@ -63,6 +63,20 @@ pub enum Error {
         /// Cloudflare's request id (`cf-ray` header) of the response, when it had one.
         cf_ray: Option<String>,
     },
+    /// The request's URL would be longer than the HTTP client can send (65,534 bytes): path or query values too
+    /// long. Refused before anything was sent, and never retried. The message does not repeat the URL.
+    #[error(
+        "operation `{operation}`: the request URL would be {length} bytes long, over the {limit} bytes an HTTP \
+         request can carry (path or query values too long); nothing was sent"
+    )]
+    UrlTooLong {
+        /// The operation's id.
+        operation: &'static str,
+        /// The URL's length in bytes.
+        length: usize,
+        /// The longest URL that can be sent.
+        limit: usize,
+    },
     /// Rejected before anything was sent.
     #[error("invalid argument `{parameter}`: {reason}")]
     InvalidArgument {
@@ -106,21 +120,21 @@ pub enum Error {
         /// The reason it gave.
         message: String,
     },
-    /// Waiting on an asynchronous operation reached its deadline while the operation was still pending.
+    /// Waiting on an asynchronous operation reached its deadline while the operation was still pending, or before
+    /// any poll answered.
     #[error(
-        "gave up waiting for asynchronous operation `{}` after {waited:?} (polled with `{operation}`); \
-         last status `{}`",
+        "gave up waiting for asynchronous operation `{}` after {waited:?} (polled with `{operation}`); {}",
         Escaped(id),
-        Escaped(last_status)
+        LastStatus(last_status.as_deref())
     )]
     WaitTimeout {
         /// The operation used to poll its status.
         operation: &'static str,
         /// The id of the asynchronous operation.
         id: String,
-        /// The status of the last poll, as the API spells it (empty when the deadline passed before any poll
-        /// answered).
-        last_status: String,
+        /// The status the last poll answered, as the API spells it; `None` when the deadline passed before any
+        /// poll answered.
+        last_status: Option<String>,
         /// How long was spent waiting.
         waited: std::time::Duration,
     },
@@ -138,10 +152,25 @@ fn attempts_note(attempts: u32) -> String {
     }
 }
 
+/// The end of [`Error::WaitTimeout`]'s message: the last status seen, or that no poll answered.
+struct LastStatus<'a>(Option<&'a str>);
+
+impl fmt::Display for LastStatus<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(status) => write!(f, "last status `{}`", Escaped(status)),
+            None => f.write_str("no poll answered before the deadline"),
+        }
+    }
+}
+
 /// What went wrong with the connection, in words, then the innermost cause (reqwest's own message is only
 /// "error sending request"). Never includes the URL: the error was stripped of it.
 fn transport_message(source: &reqwest::Error, status: Option<reqwest::StatusCode>) -> String {
-    let what = if source.is_timeout() {
+    let what = if source.is_builder() {
+        // Nothing was sent: the HTTP client refused the request as built (e.g. a URL it cannot carry).
+        "the HTTP client could not build the request".to_owned()
+    } else if source.is_timeout() {
         "timed out".to_owned()
     } else if source.is_connect() {
         "could not connect".to_owned()
@@ -179,6 +208,7 @@ impl Error {
             Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport { status, .. } => *status,
             Error::InvalidArgument { .. }
+            | Error::UrlTooLong { .. }
             | Error::Config(_)
             | Error::RepeatedCursor { .. }
             | Error::OperationFailed { .. }
@@ -258,7 +288,8 @@ impl Error {
     /// reach the server (see `ClientBuilder::retry_non_idempotent`).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } => true,
+            // A request the HTTP client refused to build fails the same way every time.
+            Error::Transport { source, .. } => !source.is_builder(),
             Error::Api(api) => super::retry::server_says(&api.headers)
                 .unwrap_or_else(|| super::retry::retryable_status(api.status)),
             Error::Decode {
@@ -710,7 +741,7 @@ mod tests {
         let timeout = Error::WaitTimeout {
             operation: "get-status",
             id: "op".to_owned(),
-            last_status: "x\ny".to_owned(),
+            last_status: Some("x\ny".to_owned()),
             waited: std::time::Duration::ZERO,
         };
         let repeated = Error::RepeatedCursor {
@@ -775,6 +806,36 @@ mod tests {
         );
     }
 
+    /// A request the HTTP client refuses to build fails the same way every time: not retryable, and said so.
+    #[test]
+    fn a_request_the_http_client_could_not_build_is_not_retryable() {
+        let refused = reqwest::Client::new()
+            .get("http://127.0.0.1:9/x")
+            .header("bad name", "v")
+            .build()
+            .unwrap_err();
+        assert!(refused.is_builder());
+        let err = Error::from(refused);
+        assert!(!err.is_retryable() && !err.is_timeout() && !err.is_connect());
+        let message = err.to_string();
+        assert!(
+            message.starts_with("request failed: the HTTP client could not build the request ("),
+            "{message}"
+        );
+        let too_long = Error::UrlTooLong {
+            operation: "op",
+            length: 70_000,
+            limit: 65_534,
+        };
+        assert!(!too_long.is_retryable());
+        assert_eq!(too_long.status(), None);
+        assert_eq!(
+            too_long.to_string(),
+            "operation `op`: the request URL would be 70000 bytes long, over the 65534 bytes an HTTP request can \
+             carry (path or query values too long); nothing was sent"
+        );
+    }
+
     #[test]
     fn paging_and_waiting_errors_display() {
         let repeated = Error::RepeatedCursor {
@@ -800,7 +861,7 @@ mod tests {
         let timeout = Error::WaitTimeout {
             operation: "get-status",
             id: "op1".to_owned(),
-            last_status: "running".to_owned(),
+            last_status: Some("running".to_owned()),
             waited: std::time::Duration::from_millis(200),
         };
         assert_eq!(
@@ -808,7 +869,18 @@ mod tests {
             "gave up waiting for asynchronous operation `op1` after 200ms (polled with `get-status`); \
              last status `running`"
         );
-        for err in [repeated, failed, timeout] {
+        let unanswered = Error::WaitTimeout {
+            operation: "get-status",
+            id: "op1".to_owned(),
+            last_status: None,
+            waited: std::time::Duration::from_millis(200),
+        };
+        assert_eq!(
+            unanswered.to_string(),
+            "gave up waiting for asynchronous operation `op1` after 200ms (polled with `get-status`); \
+             no poll answered before the deadline"
+        );
+        for err in [repeated, failed, timeout, unanswered] {
             assert_eq!(err.status(), None);
             assert!(err.api_error().is_none());
         }

@@ -12,6 +12,9 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// Room for most API paths (two 32-character ids and a few words), so that building one allocates once.
+const PATH_CAPACITY: usize = 128;
+
 /// Builds "/a/b/c" one segment at a time; each segment is encoded on its own.
 #[allow(dead_code)] // used only by generated operations; a spec without paths has none
 #[derive(Debug, Default)]
@@ -22,7 +25,9 @@ pub(crate) struct PathBuilder {
 #[allow(dead_code)] // used only by generated operations; a spec without paths has none
 impl PathBuilder {
     pub(crate) fn new() -> Self {
-        Self::default()
+        Self {
+            path: String::with_capacity(PATH_CAPACITY),
+        }
     }
 
     /// Appends "/" + the literal segment from the spec, percent-encoded.
@@ -58,9 +63,31 @@ impl PathBuilder {
 
     fn push(&mut self, segment: &str) {
         self.path.push('/');
-        self.path.extend(utf8_percent_encode(segment, SEGMENT));
+        // Ids and words need no encoding: copied whole rather than chunk by chunk.
+        if segment.bytes().all(is_unreserved) {
+            self.path.push_str(segment);
+        } else {
+            self.path.extend(utf8_percent_encode(segment, SEGMENT));
+        }
     }
 }
+
+/// The bytes [`SEGMENT`] leaves as they are.
+fn is_unreserved(byte: u8) -> bool {
+    UNRESERVED[usize::from(byte)]
+}
+
+/// [`is_unreserved`] as a table: one load per byte of every id in every path.
+static UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        byte += 1;
+    }
+    table
+};
 
 /// A parameter's JSON Schema `minLength` / `maxLength`.
 #[derive(Debug, Clone, Copy)]
@@ -167,6 +194,16 @@ mod tests {
         );
         assert_eq!(one("...").unwrap(), "/accounts/...");
         assert_eq!(one("%2e%2e").unwrap(), "/accounts/%252e%252e");
+    }
+
+    #[test]
+    fn unreserved_bytes_are_those_the_encoding_keeps() {
+        for byte in 0..=0x7f_u8 {
+            let text = char::from(byte).to_string();
+            let kept = utf8_percent_encode(&text, SEGMENT).to_string() == text;
+            assert_eq!(is_unreserved(byte), kept, "{byte:#x}");
+        }
+        assert!((0x80..=0xff_u8).all(|byte| !is_unreserved(byte)));
     }
 
     #[test]

@@ -14,11 +14,19 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 
 /// The header every attempt carries: how many times the call was sent before (0 on the first attempt).
-pub(crate) const RETRY_COUNT_HEADER: &str = "x-cloudflare-sdk-retry-count";
+pub(crate) const RETRY_COUNT: HeaderName = HeaderName::from_static("x-cloudflare-sdk-retry-count");
+
+/// The value of [`RETRY_COUNT`]: the first attempt's is a constant, the others are written out.
+pub(crate) fn count_value(retries: u32) -> HeaderValue {
+    match retries {
+        0 => HeaderValue::from_static("0"),
+        _ => HeaderValue::from(retries),
+    }
+}
 
 /// Waits between attempts: `tokio::time::sleep` unless a test (or another runtime) injects its own.
 pub(crate) type Sleeper = Arc<dyn Fn(Duration) -> SleepFuture + Send + Sync>;

@@ -139,7 +139,8 @@ where
     let max_pause = options.max_interval.max(pause);
     let jitter = RandomState::new();
     let mut polls: u64 = 0;
-    let mut last_status = String::new();
+    // None until a poll answers.
+    let mut last_status: Option<String> = None;
     loop {
         let left = options
             .deadline
@@ -172,14 +173,13 @@ where
             }
             PollState::Pending { status } => status,
         };
-        last_status.clone_from(&status);
         let waited = (clock.now)().saturating_duration_since(start);
         let remaining = options.deadline.saturating_sub(waited);
         if remaining.is_zero() {
             return Err(Error::WaitTimeout {
                 operation,
                 id: id.to_owned(),
-                last_status: status,
+                last_status: Some(status),
                 waited,
             });
         }
@@ -187,6 +187,7 @@ where
         let cut = pause / 1000 * u32::try_from(jitter.hash_one(polls) % 101).unwrap_or(0);
         let this_pause = pause.saturating_sub(cut).min(remaining);
         tracing::debug!(operation, id, status = %status, pause = ?this_pause, "operation still pending");
+        last_status = Some(status);
         (clock.sleep)(this_pause).await;
         pause = pause.saturating_mul(2).min(max_pause);
     }
@@ -364,7 +365,7 @@ mod tests {
                 waited,
             }) => {
                 assert_eq!((operation, id.as_str()), ("get-status", "op-1"));
-                assert_eq!(last_status, "running");
+                assert_eq!(last_status.as_deref(), Some("running"));
                 assert_eq!(waited, ms(200));
             }
             other => panic!("expected WaitTimeout, got {other:?}"),
