@@ -4,7 +4,8 @@
 //!
 //! - `bulk_operation_get`: `client.rules().lists().bulk_operations().get(..)` against a GET of the same URL
 //!   with the same bearer token, the body parsed with `serde_json::from_slice` into an envelope with the
-//!   SDK's result type.
+//!   SDK's result type. Two more baselines split the difference: `raw_with_timeout` (a raw client with the SDK's
+//!   60 s per-attempt timeout) and `raw_with_timeout_and_headers` (also the SDK's three other request headers).
 //! - `item_page_1000`: `client.rules().lists().items().list_page(..)` (one page of 1,000 items) against the
 //!   same raw GET, parsed into the same page type.
 //!

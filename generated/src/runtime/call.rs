@@ -36,8 +36,11 @@ pub struct Call<T> {
 /// decoder is kept as the function it is: most calls need no allocation for it.
 enum CallDecoder<T> {
     Plain(Decoder<T>),
-    Then(Box<dyn FnOnce(StatusCode, &HeaderMap, &[u8]) -> Result<T> + Send>),
+    Then(BoxedDecoder<T>),
 }
+
+/// A decoder that is a closure (a plain one followed by further steps).
+type BoxedDecoder<T> = Box<dyn FnOnce(StatusCode, &HeaderMap, &[u8]) -> Result<T> + Send>;
 
 impl<T> CallDecoder<T> {
     fn decode(self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<T> {
