@@ -66,9 +66,7 @@ async fn beside_a_token_the_service_key_goes_only_to_calls_that_do_not_take_the_
         .bulk_operations()
         .get(
             OPERATION_ID,
-            &BulkOperationGetParams {
-                account_id: ACCOUNT_ID.to_owned(),
-            },
+            &BulkOperationGetParams::new(ACCOUNT_ID.to_owned()),
         )
         .await
         .unwrap();

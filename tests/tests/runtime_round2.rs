@@ -41,9 +41,7 @@ fn delays_of(delays: &Delays) -> Vec<Duration> {
 }
 
 fn params() -> BulkOperationGetParams {
-    BulkOperationGetParams {
-        account_id: ACCOUNT_ID.to_owned(),
-    }
+    BulkOperationGetParams::new(ACCOUNT_ID.to_owned())
 }
 
 fn status(status: &str) -> Response {
@@ -444,10 +442,7 @@ async fn a_call_outlives_its_client_and_can_be_spawned() {
 
 /// Returned from a function: the stream owns its client.
 fn every_item(client: &Client) -> Paginator<cloudflare_sdk::types::ListsItem> {
-    let params = ItemListParams {
-        account_id: ACCOUNT_ID.to_owned(),
-        ..Default::default()
-    };
+    let params = ItemListParams::new(ACCOUNT_ID.to_owned());
     client.rules().lists().items().list(LIST_ID, &params)
 }
 
@@ -484,13 +479,10 @@ async fn streams_and_operation_handles_are_static_and_spawnable() {
         .items()
         .create(
             LIST_ID,
-            &ItemCreateParams {
-                account_id: ACCOUNT_ID.to_owned(),
-                body: vec![ListsItemsUpdateRequestCollectionItem {
-                    ip: Some("10.0.0.3".into()),
-                    ..Default::default()
-                }],
-            },
+            &ItemCreateParams::new(
+                ACCOUNT_ID.to_owned(),
+                vec![ListsItemsUpdateRequestCollectionItem::new().with_ip("10.0.0.3")],
+            ),
         )
         .await
         .unwrap();
