@@ -14,8 +14,10 @@ fn data(file: &str) -> PathBuf {
         .join(file)
 }
 
-/// Generates the crate (named `evolution` in both versions, so one program uses both) with the programs in
-/// `tests/evolution/` as its examples.
+/// Generates the crate `evolution-{version}` with the programs in `tests/evolution/` as its examples, each
+/// starting with `extern crate evolution_{version} as evolution;` so the same text uses either crate. (Two
+/// crates of one name would share their build in the shared target dir: cargo hashes a root package without
+/// its path, so the second would be taken as already built.)
 fn generate(version: &str, overlays: Vec<PathBuf>) -> PathBuf {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("evolution")
@@ -26,7 +28,7 @@ fn generate(version: &str, overlays: Vec<PathBuf>) -> PathBuf {
         out: out.clone(),
         check: false,
         emit: xtask::emit::Options {
-            crate_name: "evolution".to_owned(),
+            crate_name: format!("evolution-{version}"),
             standalone: true,
             command: "cargo xtask codegen --spec xtask/tests/data/evolution.yaml --out DIR"
                 .to_owned(),
@@ -41,7 +43,12 @@ fn generate(version: &str, overlays: Vec<PathBuf>) -> PathBuf {
     let programs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/evolution");
     for entry in std::fs::read_dir(programs).unwrap() {
         let path = entry.unwrap().path();
-        std::fs::copy(&path, examples.join(path.file_name().unwrap())).unwrap();
+        let program = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            examples.join(path.file_name().unwrap()),
+            format!("extern crate evolution_{version} as evolution;\n{program}"),
+        )
+        .unwrap();
     }
     out
 }

@@ -52,9 +52,12 @@ pub fn constructors(name: &str, members: &[Member], rest: TokenStream) -> TokenS
             let deprecated = m
                 .deprecated
                 .then(|| quote!(#[deprecated(note = "deprecated by the API")]));
+            // A property that only allows `null` is `Option<()>`: its setter passes `()` on.
+            let unit = (ty.to_string() == "()").then(|| quote!(#[allow(clippy::unit_arg)]));
             quote! {
                 #[doc = #setter_doc]
                 #deprecated
+                #unit
                 #[must_use]
                 pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
                     self.#field = Some(value.into());

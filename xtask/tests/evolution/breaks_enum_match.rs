@@ -1,4 +1,4 @@
-//! A match over every value of an enum: a new value would break it.
+// A match over every value of an enum: a new value would break it.
 fn main() {
     let color: evolution::types::Color = serde_json::from_str(r#""red""#).unwrap();
     match color {

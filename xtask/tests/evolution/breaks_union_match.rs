@@ -1,4 +1,4 @@
-//! A match over every variant of a union: a new variant would break it.
+// A match over every variant of a union: a new variant would break it.
 fn main() {
     let shape: evolution::types::Shape = serde_json::from_str(r#"{"kind": "square", "side": 1}"#).unwrap();
     match shape {

@@ -1,5 +1,5 @@
-//! A program written against the crate generated from `tests/data/evolution.yaml`: it must compile, unchanged,
-//! against the crate generated with `evolution-additions.overlay.yaml` applied too.
+// A program written against the crate generated from `tests/data/evolution.yaml`: it must compile, unchanged,
+// against the crate generated with `evolution-additions.overlay.yaml` applied too.
 use evolution::types::{Circle, CircleKind, Color, NewWidget, Shape, Widget};
 use evolution::widgets::{WidgetCreateParams, WidgetGetParams, WidgetUpdateParams};
 
