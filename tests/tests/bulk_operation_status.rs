@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 type SdkResult<T> = cloudflare_sdk::Result<T>;
 
 fn params(account_id: &str) -> BulkOperationGetParams {
-    BulkOperationGetParams::new(account_id.to_owned())
+    BulkOperationGetParams::new(account_id)
 }
 
 async fn get(

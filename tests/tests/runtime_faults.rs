@@ -42,7 +42,7 @@ fn delays_of(delays: &Delays) -> Vec<Duration> {
 }
 
 fn params() -> BulkOperationGetParams {
-    BulkOperationGetParams::new(ACCOUNT_ID.to_owned())
+    BulkOperationGetParams::new(ACCOUNT_ID)
 }
 
 fn completed() -> Response {
