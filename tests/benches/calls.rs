@@ -128,9 +128,7 @@ fn bulk_operation_get(c: &mut Criterion, results: &criterion_results::Results, r
     let sdk = sdk_client(&base);
     let http = reqwest::Client::new();
     let url = format!("{base}/accounts/{ACCOUNT_ID}/rules/lists/bulk_operations/{OPERATION_ID}");
-    let params = BulkOperationGetParams {
-        account_id: ACCOUNT_ID.into(),
-    };
+    let params = BulkOperationGetParams::new(ACCOUNT_ID);
     let get = || {
         sdk.rules()
             .lists()
@@ -216,11 +214,7 @@ fn item_page_1000(c: &mut Criterion, results: &criterion_results::Results, rows:
     let sdk = sdk_client(&base);
     let http = reqwest::Client::new();
     let url = format!("{base}/accounts/{ACCOUNT_ID}/rules/lists/{LIST_ID}/items?per_page=1000");
-    let params = ItemListParams {
-        account_id: ACCOUNT_ID.into(),
-        per_page: Some(1_000),
-        ..Default::default()
-    };
+    let params = ItemListParams::new(ACCOUNT_ID).with_per_page(1_000);
     let page = || sdk.rules().lists().items().list_page(LIST_ID, &params);
     runtime.block_on(async {
         assert_eq!(page().await.expect("sdk call").result.len(), 1_000);

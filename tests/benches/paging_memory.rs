@@ -127,14 +127,10 @@ async fn fill(client: &Client) -> String {
     let list = client
         .rules()
         .lists()
-        .create(&ListCreateParams {
-            account_id: ACCOUNT_ID.into(),
-            body: cloudflare_sdk::rules::lists::ListCreateBody {
-                name: "paging_memory".into(),
-                kind: ListsKind::Ip,
-                description: None,
-            },
-        })
+        .create(&ListCreateParams::new(
+            ACCOUNT_ID,
+            cloudflare_sdk::rules::lists::ListCreateBody::new(ListsKind::Ip, "paging_memory"),
+        ))
         .await
         .expect("create list");
     let list_id = list.id.expect("list id");
@@ -143,23 +139,14 @@ async fn fill(client: &Client) -> String {
         .max_interval(Duration::from_millis(5))
         .deadline(Duration::from_secs(120));
     for chunk in 0..ITEMS / 10_000 {
-        let body = (chunk * 10_000..(chunk + 1) * 10_000)
-            .map(|n| ListsItemsUpdateRequestCollectionItem {
-                ip: Some(ip(n)),
-                ..Default::default()
-            })
+        let body: Vec<_> = (chunk * 10_000..(chunk + 1) * 10_000)
+            .map(|n| ListsItemsUpdateRequestCollectionItem::new().with_ip(ip(n)))
             .collect();
         let handle = client
             .rules()
             .lists()
             .items()
-            .create(
-                &list_id,
-                &ItemCreateParams {
-                    account_id: ACCOUNT_ID.into(),
-                    body,
-                },
-            )
+            .create(&list_id, &ItemCreateParams::new(ACCOUNT_ID, body))
             .await
             .expect("add items");
         handle.wait_with(&quick).await.expect("items added");
@@ -168,11 +155,7 @@ async fn fill(client: &Client) -> String {
 }
 
 fn params() -> ItemListParams {
-    ItemListParams {
-        account_id: ACCOUNT_ID.into(),
-        per_page: Some(PER_PAGE),
-        ..Default::default()
-    }
+    ItemListParams::new(ACCOUNT_ID).with_per_page(PER_PAGE)
 }
 
 /// Streams every item, dropping each one after looking at it.

@@ -64,12 +64,7 @@ async fn beside_a_token_the_service_key_goes_only_to_calls_that_do_not_take_the_
         .rules()
         .lists()
         .bulk_operations()
-        .get(
-            OPERATION_ID,
-            &BulkOperationGetParams {
-                account_id: ACCOUNT_ID.to_owned(),
-            },
-        )
+        .get(OPERATION_ID, &BulkOperationGetParams::new(ACCOUNT_ID))
         .await
         .unwrap();
     let request = server.single_request();

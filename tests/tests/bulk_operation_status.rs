@@ -21,9 +21,7 @@ use time::OffsetDateTime;
 type SdkResult<T> = cloudflare_sdk::Result<T>;
 
 fn params(account_id: &str) -> BulkOperationGetParams {
-    BulkOperationGetParams {
-        account_id: account_id.to_owned(),
-    }
+    BulkOperationGetParams::new(account_id)
 }
 
 async fn get(

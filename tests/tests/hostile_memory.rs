@@ -69,12 +69,7 @@ async fn hostile_bodies_and_long_cursors_cost_bounded_memory() {
         .rules()
         .lists()
         .bulk_operations()
-        .get(
-            OPERATION_ID,
-            &BulkOperationGetParams {
-                account_id: ACCOUNT_ID.to_owned(),
-            },
-        )
+        .get(OPERATION_ID, &BulkOperationGetParams::new(ACCOUNT_ID))
         .await
         .unwrap_err();
     let grew = peak_growth(start);
@@ -126,10 +121,7 @@ async fn hostile_bodies_and_long_cursors_cost_bounded_memory() {
     // The server's record of requests would hold every cursor otherwise.
     server.record_targets_up_to(256);
     let client = sdk_tests::client(&server);
-    let params = ItemListParams {
-        account_id: ACCOUNT_ID.to_owned(),
-        ..Default::default()
-    };
+    let params = ItemListParams::new(ACCOUNT_ID);
     let start = reset_peak();
     let mut stream = client
         .rules()

@@ -37,10 +37,7 @@ fn quick() -> WaitOptions {
 }
 
 fn ip_item(ip: String) -> ListsItemsUpdateRequestCollectionItem {
-    ListsItemsUpdateRequestCollectionItem {
-        ip: Some(ip),
-        ..Default::default()
-    }
+    ListsItemsUpdateRequestCollectionItem::new().with_ip(ip)
 }
 
 /// The n-th of many distinct IPv4 addresses, in the order they are sent.
@@ -52,14 +49,10 @@ async fn create_list(client: &Client, name: &str, kind: ListsKind) -> String {
     let list = client
         .rules()
         .lists()
-        .create(&ListCreateParams {
-            account_id: ACCOUNT_ID.into(),
-            body: ListCreateBody {
-                name: name.into(),
-                kind,
-                description: Some("made by a test".into()),
-            },
-        })
+        .create(&ListCreateParams::new(
+            ACCOUNT_ID,
+            ListCreateBody::new(kind, name).with_description("made by a test"),
+        ))
         .await
         .expect("create list");
     assert_eq!(list.name.as_deref(), Some(name));
@@ -74,11 +67,7 @@ fn item_ip(item: &ListsItem) -> &str {
 }
 
 async fn all_items(client: &Client, list_id: &str, per_page: i64) -> Vec<ListsItem> {
-    let params = ItemListParams {
-        account_id: ACCOUNT_ID.into(),
-        per_page: Some(per_page),
-        ..Default::default()
-    };
+    let params = ItemListParams::new(ACCOUNT_ID).with_per_page(per_page);
     let mut stream = client.rules().lists().items().list(list_id, &params);
     let mut items = Vec::new();
     while let Some(item) = stream.next().await {
@@ -96,13 +85,7 @@ async fn replace_ten_thousand_items_wait_page_through_delete_and_count_again() {
 
     let body: Vec<_> = (0..10_000).map(|n| ip_item(nth_ip(n))).collect();
     let handle = items
-        .update(
-            &list_id,
-            &ItemUpdateParams {
-                account_id: ACCOUNT_ID.into(),
-                body,
-            },
-        )
+        .update(&list_id, &ItemUpdateParams::new(ACCOUNT_ID, body))
         .await
         .expect("replace items");
     assert_eq!(handle.id().len(), 32);
@@ -127,19 +110,15 @@ async fn replace_ten_thousand_items_wait_page_through_delete_and_count_again() {
     let ids: Vec<_> = got[..250]
         .iter()
         .map(|item| match item {
-            ListsItem::Ip(item) => ItemDeleteBodyItemsItem {
-                id: item.id.clone(),
-            },
+            ListsItem::Ip(item) => ItemDeleteBodyItemsItem::new()
+                .with_id(item.id.clone().expect("listed items have ids")),
             other => panic!("{other:?}"),
         })
         .collect();
     let handle = items
         .delete(
             &list_id,
-            &ItemDeleteParams {
-                account_id: ACCOUNT_ID.into(),
-                body: ItemDeleteBody { items: Some(ids) },
-            },
+            &ItemDeleteParams::new(ACCOUNT_ID, ItemDeleteBody::new().with_items(ids)),
         )
         .await
         .expect("delete items");
@@ -150,12 +129,7 @@ async fn replace_ten_thousand_items_wait_page_through_delete_and_count_again() {
     let list = client
         .rules()
         .lists()
-        .get(
-            &list_id,
-            &ListGetParams {
-                account_id: ACCOUNT_ID.into(),
-            },
-        )
+        .get(&list_id, &ListGetParams::new(ACCOUNT_ID))
         .await
         .expect("get list");
     assert_eq!(list.num_items, Some(9_750.0));
@@ -176,10 +150,10 @@ async fn a_list_over_its_limit_fails_with_cloudflares_message() {
         .items()
         .create(
             &list_id,
-            &ItemCreateParams {
-                account_id: ACCOUNT_ID.into(),
-                body: (0..4).map(|n| ip_item(nth_ip(n))).collect(),
-            },
+            &ItemCreateParams::new(
+                ACCOUNT_ID,
+                (0..4).map(|n| ip_item(nth_ip(n))).collect::<Vec<_>>(),
+            ),
         )
         .await
         .expect("the change is accepted; it fails while running");
@@ -214,10 +188,7 @@ async fn a_deadline_gives_the_last_status_seen() {
         .items()
         .create(
             &list_id,
-            &ItemCreateParams {
-                account_id: ACCOUNT_ID.into(),
-                body: vec![ip_item(nth_ip(1))],
-            },
+            &ItemCreateParams::new(ACCOUNT_ID, vec![ip_item(nth_ip(1))]),
         )
         .await
         .expect("accepted");
@@ -246,9 +217,7 @@ async fn dropping_the_wait_future_stops_polling() {
     })
     .await;
     let client = client(&server);
-    let params = BulkOperationGetParams {
-        account_id: ACCOUNT_ID.into(),
-    };
+    let params = BulkOperationGetParams::new(ACCOUNT_ID);
     let list_id = create_list(&client, "dropped", ListsKind::Ip).await;
     let handle = client
         .rules()
@@ -256,10 +225,7 @@ async fn dropping_the_wait_future_stops_polling() {
         .items()
         .create(
             &list_id,
-            &ItemCreateParams {
-                account_id: ACCOUNT_ID.into(),
-                body: vec![ip_item(nth_ip(1))],
-            },
+            &ItemCreateParams::new(ACCOUNT_ID, vec![ip_item(nth_ip(1))]),
         )
         .await
         .expect("accepted");
@@ -294,21 +260,17 @@ async fn a_repeated_cursor_ends_the_stream_with_an_error() {
         .items()
         .create(
             &list_id,
-            &ItemCreateParams {
-                account_id: ACCOUNT_ID.into(),
-                body: (0..30).map(|n| ip_item(nth_ip(n))).collect(),
-            },
+            &ItemCreateParams::new(
+                ACCOUNT_ID,
+                (0..30).map(|n| ip_item(nth_ip(n))).collect::<Vec<_>>(),
+            ),
         )
         .await
         .expect("accepted")
         .wait_with(&quick())
         .await
         .expect("done");
-    let params = ItemListParams {
-        account_id: ACCOUNT_ID.into(),
-        per_page: Some(10),
-        ..Default::default()
-    };
+    let params = ItemListParams::new(ACCOUNT_ID).with_per_page(10);
     let mut stream = client.rules().lists().items().list(&list_id, &params);
     let mut items = 0;
     let mut error = None;
@@ -341,9 +303,7 @@ async fn lists_crud_and_typed_items_of_every_kind() {
     let list_id = create_list(&client, "hosts", ListsKind::Hostname).await;
 
     let all = lists
-        .list(&ListListParams {
-            account_id: ACCOUNT_ID.into(),
-        })
+        .list(&ListListParams::new(ACCOUNT_ID))
         .await
         .expect("list lists");
     assert_eq!(all.len(), 1);
@@ -354,33 +314,21 @@ async fn lists_crud_and_typed_items_of_every_kind() {
     let updated = lists
         .update(
             &list_id,
-            &ListUpdateParams {
-                account_id: ACCOUNT_ID.into(),
-                body: ListUpdateBody {
-                    description: Some("new words".into()),
-                },
-            },
+            &ListUpdateParams::new(
+                ACCOUNT_ID,
+                ListUpdateBody::new().with_description("new words"),
+            ),
         )
         .await
         .expect("update list");
     assert_eq!(updated.description.as_deref(), Some("new words"));
 
-    let item = ListsItemsUpdateRequestCollectionItem {
-        hostname: Some(ListsItemHostname {
-            url_hostname: "example.com".into(),
-        }),
-        comment: Some("apex".into()),
-        ..Default::default()
-    };
+    let item = ListsItemsUpdateRequestCollectionItem::new()
+        .with_hostname(ListsItemHostname::new("example.com"))
+        .with_comment("apex");
     lists
         .items()
-        .create(
-            &list_id,
-            &ItemCreateParams {
-                account_id: ACCOUNT_ID.into(),
-                body: vec![item],
-            },
-        )
+        .create(&list_id, &ItemCreateParams::new(ACCOUNT_ID, vec![item]))
         .await
         .expect("accepted")
         .wait_with(&quick())
@@ -388,13 +336,7 @@ async fn lists_crud_and_typed_items_of_every_kind() {
         .expect("done");
     let page = lists
         .items()
-        .list_page(
-            &list_id,
-            &ItemListParams {
-                account_id: ACCOUNT_ID.into(),
-                ..Default::default()
-            },
-        )
+        .list_page(&list_id, &ItemListParams::new(ACCOUNT_ID))
         .await
         .expect("one page");
     assert_eq!(page.result.len(), 1);
@@ -408,25 +350,13 @@ async fn lists_crud_and_typed_items_of_every_kind() {
 
     let one = lists
         .items()
-        .get(
-            &list_id,
-            &item_id,
-            &ItemGetParams {
-                account_id: ACCOUNT_ID.into(),
-            },
-        )
+        .get(&list_id, &item_id, &ItemGetParams::new(ACCOUNT_ID))
         .await
         .expect("get item");
     assert_eq!(one, page.result[0]);
 
     let deleted = lists
-        .delete(
-            &list_id,
-            &ListDeleteParams {
-                account_id: ACCOUNT_ID.into(),
-                body: None,
-            },
-        )
+        .delete(&list_id, &ListDeleteParams::new(ACCOUNT_ID))
         .await
         .expect("delete list");
     assert_eq!(deleted.id.as_deref(), Some(list_id.as_str()));
@@ -450,22 +380,17 @@ async fn asn_and_redirect_items_decode_to_their_variants() {
         (
             "asns",
             ListsKind::Asn,
-            ListsItemsUpdateRequestCollectionItem {
-                asn: Some(13335),
-                ..Default::default()
-            },
+            ListsItemsUpdateRequestCollectionItem::new().with_asn(13335),
         ),
         (
             "redirects",
             ListsKind::Redirect,
-            ListsItemsUpdateRequestCollectionItem {
-                redirect: Some(cloudflare_sdk::types::ListsItemRedirect {
-                    source_url: "example.com/a".into(),
-                    target_url: "https://example.net/b".into(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
+            ListsItemsUpdateRequestCollectionItem::new().with_redirect(
+                cloudflare_sdk::types::ListsItemRedirect::new(
+                    "example.com/a",
+                    "https://example.net/b",
+                ),
+            ),
         ),
     ] {
         let list_id = create_list(&client, name, kind.clone()).await;
@@ -473,13 +398,7 @@ async fn asn_and_redirect_items_decode_to_their_variants() {
             .rules()
             .lists()
             .items()
-            .update(
-                &list_id,
-                &ItemUpdateParams {
-                    account_id: ACCOUNT_ID.into(),
-                    body: vec![body],
-                },
-            )
+            .update(&list_id, &ItemUpdateParams::new(ACCOUNT_ID, vec![body]))
             .await
             .expect("accepted")
             .wait_with(&quick())
@@ -509,13 +428,7 @@ async fn invalid_arguments_are_rejected_before_anything_is_sent() {
         .rules()
         .lists()
         .items()
-        .list_page(
-            "too-short",
-            &ItemListParams {
-                account_id: ACCOUNT_ID.into(),
-                ..Default::default()
-            },
-        )
+        .list_page("too-short", &ItemListParams::new(ACCOUNT_ID))
         .await;
     assert!(
         matches!(

@@ -42,9 +42,7 @@ fn delays_of(delays: &Delays) -> Vec<Duration> {
 }
 
 fn params() -> BulkOperationGetParams {
-    BulkOperationGetParams {
-        account_id: ACCOUNT_ID.to_owned(),
-    }
+    BulkOperationGetParams::new(ACCOUNT_ID)
 }
 
 fn completed() -> Response {
@@ -70,14 +68,7 @@ fn created_list() -> Response {
 }
 
 fn create_params() -> ListCreateParams {
-    ListCreateParams {
-        account_id: ACCOUNT_ID.into(),
-        body: ListCreateBody {
-            name: "a".into(),
-            kind: ListsKind::Ip,
-            description: None,
-        },
-    }
+    ListCreateParams::new(ACCOUNT_ID, ListCreateBody::new(ListsKind::Ip, "a"))
 }
 
 fn retry_counts(server: &TestServer) -> Vec<String> {

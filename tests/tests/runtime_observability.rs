@@ -70,9 +70,7 @@ fn completed() -> Response {
 }
 
 fn bulk_params() -> BulkOperationGetParams {
-    BulkOperationGetParams {
-        account_id: ACCOUNT_ID.into(),
-    }
+    BulkOperationGetParams::new(ACCOUNT_ID)
 }
 
 fn assert_no_secrets(text: &str) {
@@ -217,11 +215,7 @@ async fn secrets_never_appear_in_spans_logs_debug_or_errors() {
         .items()
         .list_page(
             LIST_ID,
-            &ItemListParams {
-                account_id: ACCOUNT_ID.into(),
-                search: Some(QUERY_SECRET.into()),
-                ..Default::default()
-            },
+            &ItemListParams::new(ACCOUNT_ID).with_search(QUERY_SECRET),
         )
         .timeout(Duration::from_secs(5))
         .await;
@@ -239,11 +233,7 @@ async fn secrets_never_appear_in_spans_logs_debug_or_errors() {
         .items()
         .list_page(
             LIST_ID,
-            &ItemListParams {
-                account_id: ACCOUNT_ID.into(),
-                search: Some(QUERY_SECRET.into()),
-                ..Default::default()
-            },
+            &ItemListParams::new(ACCOUNT_ID).with_search(QUERY_SECRET),
         )
         .header("X-Custom-Auth", HEADER_SECRET)
         .await

@@ -41,9 +41,7 @@ fn delays_of(delays: &Delays) -> Vec<Duration> {
 }
 
 fn params() -> BulkOperationGetParams {
-    BulkOperationGetParams {
-        account_id: ACCOUNT_ID.to_owned(),
-    }
+    BulkOperationGetParams::new(ACCOUNT_ID)
 }
 
 fn status(status: &str) -> Response {
@@ -518,10 +516,17 @@ async fn a_call_outlives_its_client_and_can_be_spawned() {
         matches!(value, BulkOperationGetResponse::Completed(_)),
         "{value:?}"
     );
-    // `.await` on the call itself is spawnable too.
+    // `.await` on the call itself is spawnable too, and the params it was built from (and the id they
+    // borrowed) can go before it is sent: the call copied what it needs.
     let client = sdk_tests::client(&server);
-    let call = get_status(&client);
-    drop(client);
+    let account_id = String::from(ACCOUNT_ID);
+    let params = BulkOperationGetParams::new(&account_id);
+    let call = client
+        .rules()
+        .lists()
+        .bulk_operations()
+        .get(OPERATION_ID, &params);
+    drop((client, params, account_id));
     tokio::spawn(async move { call.await })
         .await
         .unwrap()
@@ -531,10 +536,7 @@ async fn a_call_outlives_its_client_and_can_be_spawned() {
 
 /// Returned from a function: the stream owns its client.
 fn every_item(client: &Client) -> Paginator<cloudflare_sdk::types::ListsItem> {
-    let params = ItemListParams {
-        account_id: ACCOUNT_ID.to_owned(),
-        ..Default::default()
-    };
+    let params = ItemListParams::new(ACCOUNT_ID);
     client.rules().lists().items().list(LIST_ID, &params)
 }
 
@@ -571,13 +573,10 @@ async fn streams_and_operation_handles_are_static_and_spawnable() {
         .items()
         .create(
             LIST_ID,
-            &ItemCreateParams {
-                account_id: ACCOUNT_ID.to_owned(),
-                body: vec![ListsItemsUpdateRequestCollectionItem {
-                    ip: Some("10.0.0.3".into()),
-                    ..Default::default()
-                }],
-            },
+            &ItemCreateParams::new(
+                ACCOUNT_ID,
+                vec![ListsItemsUpdateRequestCollectionItem::new().with_ip("10.0.0.3")],
+            ),
         )
         .await
         .unwrap();

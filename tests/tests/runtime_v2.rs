@@ -12,9 +12,7 @@ use sdk_tests::{client, envelope, failure, Response, TestServer, ACCOUNT_ID, OPE
 use serde_json::{json, Value};
 
 fn params(account_id: &str) -> BulkOperationGetParams {
-    BulkOperationGetParams {
-        account_id: account_id.to_owned(),
-    }
+    BulkOperationGetParams::new(account_id)
 }
 
 fn completed() -> Value {

@@ -468,7 +468,7 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
         // additionalProperties beside properties
         "#[serde(flatten)]\n    pub extra: ::std::collections::BTreeMap<String, i64>,",
         // A type calls only send derives Serialize, and Deserialize only with the all-serde feature.
-        "#[cfg(feature = \"records\")]\n#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]\n#[cfg_attr(feature = \"all-serde\", derive(::serde::Deserialize))]\npub struct RecordInput {",
+        "#[cfg(feature = \"records\")]\n#[non_exhaustive]\n#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]\n#[cfg_attr(feature = \"all-serde\", derive(::serde::Deserialize))]\npub struct RecordInput {",
         // A type calls only receive derives Deserialize, and Serialize only with the all-serde feature.
         "#[deprecated(note = \"deprecated by the API\")]\n#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]\n#[cfg_attr(feature = \"all-serde\", derive(::serde::Serialize))]\npub struct Old",
     ] {

@@ -74,6 +74,7 @@ fn request_update(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActivationCheckUpdateParams {
     /// Zone ID
@@ -82,6 +83,12 @@ pub struct ActivationCheckUpdateParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl ActivationCheckUpdateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ActivationCheckUpdateResponse = crate::types::AccessIdResponseResult;

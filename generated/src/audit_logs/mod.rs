@@ -187,6 +187,7 @@ fn request_audit_logs_get_organization_audit_logs(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditLogGetParams {
     /// Identifier
@@ -244,7 +245,103 @@ pub struct AuditLogGetParams {
     /// Query parameter `hide_user_logs`.
     pub hide_user_logs: Option<bool>,
 }
+impl AuditLogGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            id: None,
+            export: None,
+            action_type: None,
+            actor_ip: None,
+            actor_email: None,
+            since: None,
+            before: None,
+            zone_name: None,
+            direction: None,
+            per_page: None,
+            page: None,
+            hide_user_logs: None,
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `export`.
+    #[must_use]
+    pub fn with_export(mut self, value: impl Into<bool>) -> Self {
+        self.export = Some(value.into());
+        self
+    }
+    /// Sets `action_type`.
+    #[must_use]
+    pub fn with_action_type(mut self, value: impl Into<String>) -> Self {
+        self.action_type = Some(value.into());
+        self
+    }
+    /// Sets `actor_ip`.
+    #[must_use]
+    pub fn with_actor_ip(mut self, value: impl Into<String>) -> Self {
+        self.actor_ip = Some(value.into());
+        self
+    }
+    /// Sets `actor_email`.
+    #[must_use]
+    pub fn with_actor_email(mut self, value: impl Into<String>) -> Self {
+        self.actor_email = Some(value.into());
+        self
+    }
+    /// Sets `since`.
+    #[must_use]
+    pub fn with_since(mut self, value: impl Into<String>) -> Self {
+        self.since = Some(value.into());
+        self
+    }
+    /// Sets `before`.
+    #[must_use]
+    pub fn with_before(mut self, value: impl Into<String>) -> Self {
+        self.before = Some(value.into());
+        self
+    }
+    /// Sets `zone_name`.
+    #[must_use]
+    pub fn with_zone_name(mut self, value: impl Into<String>) -> Self {
+        self.zone_name = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<AuditLogGetParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `hide_user_logs`.
+    #[must_use]
+    pub fn with_hide_user_logs(mut self, value: impl Into<bool>) -> Self {
+        self.hide_user_logs = Some(value.into());
+        self
+    }
+}
 /// Parameters of `audit_logs_get_organization_audit_logs()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditLogAuditLogsGetOrganizationAuditLogsParams {
     /// Identifier
@@ -302,6 +399,101 @@ pub struct AuditLogAuditLogsGetOrganizationAuditLogsParams {
     /// Query parameter `hide_user_logs`.
     pub hide_user_logs: Option<bool>,
 }
+impl AuditLogAuditLogsGetOrganizationAuditLogsParams {
+    /// Takes the required fields (`organization_id`); the `with_` methods set the others.
+    pub fn new(organization_id: impl Into<String>) -> Self {
+        Self {
+            organization_id: organization_id.into(),
+            id: None,
+            export: None,
+            action_type: None,
+            actor_ip: None,
+            actor_email: None,
+            since: None,
+            before: None,
+            zone_name: None,
+            direction: None,
+            per_page: None,
+            page: None,
+            hide_user_logs: None,
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `export`.
+    #[must_use]
+    pub fn with_export(mut self, value: impl Into<bool>) -> Self {
+        self.export = Some(value.into());
+        self
+    }
+    /// Sets `action_type`.
+    #[must_use]
+    pub fn with_action_type(mut self, value: impl Into<String>) -> Self {
+        self.action_type = Some(value.into());
+        self
+    }
+    /// Sets `actor_ip`.
+    #[must_use]
+    pub fn with_actor_ip(mut self, value: impl Into<String>) -> Self {
+        self.actor_ip = Some(value.into());
+        self
+    }
+    /// Sets `actor_email`.
+    #[must_use]
+    pub fn with_actor_email(mut self, value: impl Into<String>) -> Self {
+        self.actor_email = Some(value.into());
+        self
+    }
+    /// Sets `since`.
+    #[must_use]
+    pub fn with_since(mut self, value: impl Into<String>) -> Self {
+        self.since = Some(value.into());
+        self
+    }
+    /// Sets `before`.
+    #[must_use]
+    pub fn with_before(mut self, value: impl Into<String>) -> Self {
+        self.before = Some(value.into());
+        self
+    }
+    /// Sets `zone_name`.
+    #[must_use]
+    pub fn with_zone_name(mut self, value: impl Into<String>) -> Self {
+        self.zone_name = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<AuditLogAuditLogsGetOrganizationAuditLogsParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `hide_user_logs`.
+    #[must_use]
+    pub fn with_hide_user_logs(mut self, value: impl Into<bool>) -> Self {
+        self.hide_user_logs = Some(value.into());
+        self
+    }
+}
 /// What `get()` returns.
 pub type AuditLogGetResponse = crate::types::AaaAuditLogsResponseCollection;
 /// What `audit_logs_get_organization_audit_logs()` returns.
@@ -311,6 +503,7 @@ pub type AuditLogAuditLogsGetOrganizationAuditLogsResponse = crate::types::AaaAu
 /// The same shape as [`crate::audit_logs::AuditLogGetParamsDirection`], which the document defines again here.
 pub type AuditLogAuditLogsGetOrganizationAuditLogsParamsDirection = AuditLogGetParamsDirection;
 /// Changes the direction of the chronological sorting.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuditLogGetParamsDirection {
     /// `desc`

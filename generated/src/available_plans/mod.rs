@@ -127,6 +127,7 @@ fn request_get(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AvailablePlanListParams {
     /// Identifier
@@ -136,7 +137,14 @@ pub struct AvailablePlanListParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl AvailablePlanListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AvailablePlanGetParams {
     /// Identifier
@@ -146,9 +154,16 @@ pub struct AvailablePlanGetParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl AvailablePlanGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// What `get()` returns.
 pub type AvailablePlanGetResponse = crate::types::BillSubsApiAvailableRatePlan;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AvailablePlanListResponse {
@@ -159,4 +174,30 @@ pub struct AvailablePlanListResponse {
     pub success: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::BillSubsApiResultInfo>,
+}
+impl AvailablePlanListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::BillSubsApiMessagesItem>>,
+        messages: impl Into<Vec<crate::types::BillSubsApiMessagesItem>>,
+        result: impl Into<Vec<crate::types::BillSubsApiAvailableRatePlan>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::BillSubsApiResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
 }

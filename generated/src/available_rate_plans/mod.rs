@@ -72,6 +72,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AvailableRatePlanListParams {
     /// Identifier
@@ -80,6 +81,12 @@ pub struct AvailableRatePlanListParams {
     ///
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
+}
+impl AvailableRatePlanListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type AvailableRatePlanListResponse = crate::types::BillSubsApiPlanResponseCollection;

@@ -127,6 +127,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BotManagementGetParams {
     /// Identifier
@@ -136,7 +137,14 @@ pub struct BotManagementGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl BotManagementGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BotManagementUpdateParams {
     /// Identifier
@@ -147,6 +155,18 @@ pub struct BotManagementUpdateParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::BotManagementConfigSingleInput,
+}
+impl BotManagementUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::BotManagementConfigSingleInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type BotManagementGetResponse = crate::types::BotManagementBotManagementResponseBodyResult;

@@ -210,6 +210,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateListParams {
     /// Identifier
@@ -219,13 +220,33 @@ pub struct CertificateListParams {
     /// Query parameter `zone_id`.
     pub zone_id: Option<String>,
 }
+impl CertificateListParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { zone_id: None }
+    }
+    /// Sets `zone_id`.
+    #[must_use]
+    pub fn with_zone_id(mut self, value: impl Into<String>) -> Self {
+        self.zone_id = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateCreateParams {
     /// The request body.
     pub body: CertificateCreateBody,
 }
+impl CertificateCreateParams {
+    /// Takes the required fields (`body`); the `with_` methods set the others.
+    pub fn new(body: impl Into<CertificateCreateBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateGetParams {
     /// Identifier
@@ -235,7 +256,16 @@ pub struct CertificateGetParams {
     /// Path parameter `certificate_id`.
     pub certificate_id: String,
 }
+impl CertificateGetParams {
+    /// Takes the required fields (`certificate_id`); the `with_` methods set the others.
+    pub fn new(certificate_id: impl Into<String>) -> Self {
+        Self {
+            certificate_id: certificate_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateDeleteParams {
     /// Identifier
@@ -248,6 +278,21 @@ pub struct CertificateDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl CertificateDeleteParams {
+    /// Takes the required fields (`certificate_id`); the `with_` methods set the others.
+    pub fn new(certificate_id: impl Into<String>) -> Self {
+        Self {
+            certificate_id: certificate_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type CertificateListResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateResponseCollection;
@@ -263,6 +308,7 @@ pub type CertificateGetResponse = ::std::collections::BTreeMap<
 >;
 /// What `delete()` returns.
 pub type CertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesCertificateResponseSingleIdResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateCreateBody {
@@ -278,4 +324,42 @@ pub struct CertificateCreateBody {
     /// The number of days for which the certificate should be valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_validity: Option<f64>,
+}
+impl CertificateCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            csr: None,
+            hostnames: None,
+            request_type: None,
+            requested_validity: None,
+        }
+    }
+    /// Sets `csr`.
+    #[must_use]
+    pub fn with_csr(mut self, value: impl Into<String>) -> Self {
+        self.csr = Some(value.into());
+        self
+    }
+    /// Sets `hostnames`.
+    #[must_use]
+    pub fn with_hostnames(mut self, value: impl Into<Vec<::serde_json::Value>>) -> Self {
+        self.hostnames = Some(value.into());
+        self
+    }
+    /// Sets `request_type`.
+    #[must_use]
+    pub fn with_request_type(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesRequestType>,
+    ) -> Self {
+        self.request_type = Some(value.into());
+        self
+    }
+    /// Sets `requested_validity`.
+    #[must_use]
+    pub fn with_requested_validity(mut self, value: impl Into<f64>) -> Self {
+        self.requested_validity = Some(value.into());
+        self
+    }
 }

@@ -357,6 +357,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfdTunnelListParams {
     /// Cloudflare account ID
@@ -404,7 +405,93 @@ pub struct CfdTunnelListParams {
     /// Query parameter `page`.
     pub page: Option<f64>,
 }
+impl CfdTunnelListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            name: None,
+            is_deleted: None,
+            existed_at: None,
+            uuid: None,
+            was_active_at: None,
+            was_inactive_at: None,
+            include_prefix: None,
+            exclude_prefix: None,
+            status: None,
+            per_page: None,
+            page: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `is_deleted`.
+    #[must_use]
+    pub fn with_is_deleted(mut self, value: impl Into<bool>) -> Self {
+        self.is_deleted = Some(value.into());
+        self
+    }
+    /// Sets `existed_at`.
+    #[must_use]
+    pub fn with_existed_at(mut self, value: impl Into<String>) -> Self {
+        self.existed_at = Some(value.into());
+        self
+    }
+    /// Sets `uuid`.
+    #[must_use]
+    pub fn with_uuid(mut self, value: impl Into<String>) -> Self {
+        self.uuid = Some(value.into());
+        self
+    }
+    /// Sets `was_active_at`.
+    #[must_use]
+    pub fn with_was_active_at(mut self, value: impl Into<String>) -> Self {
+        self.was_active_at = Some(value.into());
+        self
+    }
+    /// Sets `was_inactive_at`.
+    #[must_use]
+    pub fn with_was_inactive_at(mut self, value: impl Into<String>) -> Self {
+        self.was_inactive_at = Some(value.into());
+        self
+    }
+    /// Sets `include_prefix`.
+    #[must_use]
+    pub fn with_include_prefix(mut self, value: impl Into<String>) -> Self {
+        self.include_prefix = Some(value.into());
+        self
+    }
+    /// Sets `exclude_prefix`.
+    #[must_use]
+    pub fn with_exclude_prefix(mut self, value: impl Into<String>) -> Self {
+        self.exclude_prefix = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<crate::types::TunnelStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfdTunnelCreateParams {
     /// Cloudflare account ID
@@ -416,7 +503,20 @@ pub struct CfdTunnelCreateParams {
     /// The request body.
     pub body: CfdTunnelCreateBody,
 }
+impl CfdTunnelCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<CfdTunnelCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfdTunnelGetParams {
     /// Cloudflare account ID
@@ -426,7 +526,16 @@ pub struct CfdTunnelGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CfdTunnelGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfdTunnelDeleteParams {
     /// Cloudflare account ID
@@ -438,7 +547,20 @@ pub struct CfdTunnelDeleteParams {
     /// The request body.
     pub body: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
+impl CfdTunnelDeleteParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfdTunnelEditParams {
     /// Cloudflare account ID
@@ -450,6 +572,18 @@ pub struct CfdTunnelEditParams {
     /// The request body.
     pub body: CfdTunnelEditBody,
 }
+impl CfdTunnelEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<CfdTunnelEditBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type CfdTunnelListResponse = crate::types::TunnelTunnelResponseCollection;
 /// What `create()` returns.
@@ -460,6 +594,7 @@ pub type CfdTunnelGetResponse = crate::types::TunnelTunnelResponseSingleResult;
 pub type CfdTunnelDeleteResponse = crate::types::TunnelTunnelResponseSingleResult;
 /// What `edit()` returns.
 pub type CfdTunnelEditResponse = crate::types::TunnelTunnelResponseSingleResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CfdTunnelCreateBody {
@@ -472,6 +607,32 @@ pub struct CfdTunnelCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_secret: Option<String>,
 }
+impl CfdTunnelCreateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            config_src: None,
+            name: name.into(),
+            tunnel_secret: None,
+        }
+    }
+    /// Sets `config_src`.
+    #[must_use]
+    pub fn with_config_src(
+        mut self,
+        value: impl Into<crate::types::TunnelConfigSrc>,
+    ) -> Self {
+        self.config_src = Some(value.into());
+        self
+    }
+    /// Sets `tunnel_secret`.
+    #[must_use]
+    pub fn with_tunnel_secret(mut self, value: impl Into<String>) -> Self {
+        self.tunnel_secret = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CfdTunnelEditBody {
@@ -481,4 +642,25 @@ pub struct CfdTunnelEditBody {
     /// Sets the password required to run a locally-managed tunnel. Must be at least 32 bytes and encoded as a base64 string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_secret: Option<String>,
+}
+impl CfdTunnelEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            tunnel_secret: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `tunnel_secret`.
+    #[must_use]
+    pub fn with_tunnel_secret(mut self, value: impl Into<String>) -> Self {
+        self.tunnel_secret = Some(value.into());
+        self
+    }
 }

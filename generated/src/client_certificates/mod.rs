@@ -299,6 +299,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClientCertificateListParams {
     /// Identifier
@@ -328,7 +329,54 @@ pub struct ClientCertificateListParams {
     /// Query parameter `offset`.
     pub offset: Option<i64>,
 }
+impl ClientCertificateListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            status: None,
+            page: None,
+            per_page: None,
+            limit: None,
+            offset: None,
+        }
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<ClientCertificateListParamsStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `offset`.
+    #[must_use]
+    pub fn with_offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClientCertificateCreateParams {
     /// Identifier
@@ -340,7 +388,20 @@ pub struct ClientCertificateCreateParams {
     /// The request body.
     pub body: ClientCertificateCreateBody,
 }
+impl ClientCertificateCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<ClientCertificateCreateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClientCertificateGetParams {
     /// Identifier
@@ -350,7 +411,14 @@ pub struct ClientCertificateGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl ClientCertificateGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClientCertificateDeleteParams {
     /// Identifier
@@ -360,7 +428,14 @@ pub struct ClientCertificateDeleteParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl ClientCertificateDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClientCertificateEditParams {
     /// Identifier
@@ -369,6 +444,12 @@ pub struct ClientCertificateEditParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl ClientCertificateEditParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type ClientCertificateListResponse = crate::types::TlsCertificatesAndHostnamesClientCertificateResponseCollection;
@@ -380,6 +461,7 @@ pub type ClientCertificateGetResponse = crate::types::TlsCertificatesAndHostname
 pub type ClientCertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesClientCertificate;
 /// What `edit()` returns.
 pub type ClientCertificateEditResponse = crate::types::TlsCertificatesAndHostnamesClientCertificate;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ClientCertificateCreateBody {
@@ -388,7 +470,17 @@ pub struct ClientCertificateCreateBody {
     /// The number of days the Client Certificate will be valid after the issued_on date
     pub validity_days: i64,
 }
+impl ClientCertificateCreateBody {
+    /// Takes the required fields (`csr`, `validity_days`); the `with_` methods set the others.
+    pub fn new(csr: impl Into<String>, validity_days: impl Into<i64>) -> Self {
+        Self {
+            csr: csr.into(),
+            validity_days: validity_days.into(),
+        }
+    }
+}
 /// Client Certitifcate Status to filter results by.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ClientCertificateListParamsStatus {
     /// `all`

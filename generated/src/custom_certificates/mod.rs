@@ -304,6 +304,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomCertificateListParams {
     /// Identifier
@@ -329,7 +330,50 @@ pub struct CustomCertificateListParams {
     /// Query parameter `status`.
     pub status: Option<CustomCertificateListParamsStatus>,
 }
+impl CustomCertificateListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+            match_: None,
+            status: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(
+        mut self,
+        value: impl Into<CustomCertificateListParamsMatch>,
+    ) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<CustomCertificateListParamsStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomCertificateCreateParams {
     /// Identifier
@@ -341,7 +385,20 @@ pub struct CustomCertificateCreateParams {
     /// The request body.
     pub body: CustomCertificateCreateBody,
 }
+impl CustomCertificateCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<CustomCertificateCreateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomCertificateGetParams {
     /// Identifier
@@ -351,7 +408,14 @@ pub struct CustomCertificateGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl CustomCertificateGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomCertificateDeleteParams {
     /// Identifier
@@ -365,7 +429,23 @@ pub struct CustomCertificateDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl CustomCertificateDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomCertificateEditParams {
     /// Identifier
@@ -376,6 +456,18 @@ pub struct CustomCertificateEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: CustomCertificateEditBody,
+}
+impl CustomCertificateEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<CustomCertificateEditBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type CustomCertificateListResponse = crate::types::TlsCertificatesAndHostnamesCertificateResponseCollection;
@@ -396,6 +488,7 @@ pub type CustomCertificateEditResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomCertificateCreateBody {
@@ -418,6 +511,53 @@ pub struct CustomCertificateCreateBody {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::types::TlsCertificatesAndHostnamesType>,
 }
+impl CustomCertificateCreateBody {
+    /// Takes the required fields (`certificate`, `private_key`); the `with_` methods set the others.
+    pub fn new(certificate: impl Into<String>, private_key: impl Into<String>) -> Self {
+        Self {
+            bundle_method: None,
+            certificate: certificate.into(),
+            geo_restrictions: None,
+            policy: None,
+            private_key: private_key.into(),
+            type_: None,
+        }
+    }
+    /// Sets `bundle_method`.
+    #[must_use]
+    pub fn with_bundle_method(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesBundleMethod>,
+    ) -> Self {
+        self.bundle_method = Some(value.into());
+        self
+    }
+    /// Sets `geo_restrictions`.
+    #[must_use]
+    pub fn with_geo_restrictions(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesGeoRestrictions>,
+    ) -> Self {
+        self.geo_restrictions = Some(value.into());
+        self
+    }
+    /// Sets `policy`.
+    #[must_use]
+    pub fn with_policy(mut self, value: impl Into<String>) -> Self {
+        self.policy = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesType>,
+    ) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomCertificateEditBody {
@@ -438,6 +578,54 @@ pub struct CustomCertificateEditBody {
     /// The zone's private key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_key: Option<String>,
+}
+impl CustomCertificateEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            bundle_method: None,
+            certificate: None,
+            geo_restrictions: None,
+            policy: None,
+            private_key: None,
+        }
+    }
+    /// Sets `bundle_method`.
+    #[must_use]
+    pub fn with_bundle_method(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesBundleMethod>,
+    ) -> Self {
+        self.bundle_method = Some(value.into());
+        self
+    }
+    /// Sets `certificate`.
+    #[must_use]
+    pub fn with_certificate(mut self, value: impl Into<String>) -> Self {
+        self.certificate = Some(value.into());
+        self
+    }
+    /// Sets `geo_restrictions`.
+    #[must_use]
+    pub fn with_geo_restrictions(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesGeoRestrictions>,
+    ) -> Self {
+        self.geo_restrictions = Some(value.into());
+        self
+    }
+    /// Sets `policy`.
+    #[must_use]
+    pub fn with_policy(mut self, value: impl Into<String>) -> Self {
+        self.policy = Some(value.into());
+        self
+    }
+    /// Sets `private_key`.
+    #[must_use]
+    pub fn with_private_key(mut self, value: impl Into<String>) -> Self {
+        self.private_key = Some(value.into());
+        self
+    }
 }
 /// Whether to match all search requirements or at least one (any).
 ///

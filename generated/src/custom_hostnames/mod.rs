@@ -325,6 +325,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomHostnameListParams {
     /// Identifier
@@ -366,7 +367,71 @@ pub struct CustomHostnameListParams {
     /// Query parameter `ssl`.
     pub ssl: Option<i64>,
 }
+impl CustomHostnameListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            hostname: None,
+            id: None,
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+            ssl: None,
+        }
+    }
+    /// Sets `hostname`.
+    #[must_use]
+    pub fn with_hostname(mut self, value: impl Into<String>) -> Self {
+        self.hostname = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(
+        mut self,
+        value: impl Into<CustomHostnameListParamsOrder>,
+    ) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<CustomHostnameListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `ssl`.
+    #[must_use]
+    pub fn with_ssl(mut self, value: impl Into<i64>) -> Self {
+        self.ssl = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomHostnameCreateParams {
     /// Identifier
@@ -378,7 +443,20 @@ pub struct CustomHostnameCreateParams {
     /// The request body.
     pub body: CustomHostnameCreateBody,
 }
+impl CustomHostnameCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<CustomHostnameCreateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomHostnameGetParams {
     /// Identifier
@@ -388,7 +466,14 @@ pub struct CustomHostnameGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl CustomHostnameGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomHostnameDeleteParams {
     /// Identifier
@@ -402,7 +487,23 @@ pub struct CustomHostnameDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl CustomHostnameDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomHostnameEditParams {
     /// Identifier
@@ -414,6 +515,18 @@ pub struct CustomHostnameEditParams {
     /// The request body.
     pub body: CustomHostnameEditBody,
 }
+impl CustomHostnameEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<CustomHostnameEditBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type CustomHostnameListResponse = crate::types::TlsCertificatesAndHostnamesCustomHostnameResponseCollection;
 /// What `create()` returns.
@@ -422,6 +535,7 @@ pub type CustomHostnameCreateResponse = crate::types::TlsCertificatesAndHostname
 pub type CustomHostnameGetResponse = crate::types::TlsCertificatesAndHostnamesCustomHostname;
 /// What `edit()` returns.
 pub type CustomHostnameEditResponse = crate::types::TlsCertificatesAndHostnamesCustomHostname;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomHostnameCreateBody {
@@ -433,8 +547,31 @@ pub struct CustomHostnameCreateBody {
     /// SSL properties used when creating the custom hostname.
     pub ssl: crate::types::TlsCertificatesAndHostnamesSslpost,
 }
+impl CustomHostnameCreateBody {
+    /// Takes the required fields (`hostname`, `ssl`); the `with_` methods set the others.
+    pub fn new(
+        hostname: impl Into<String>,
+        ssl: impl Into<crate::types::TlsCertificatesAndHostnamesSslpost>,
+    ) -> Self {
+        Self {
+            custom_metadata: None,
+            hostname: hostname.into(),
+            ssl: ssl.into(),
+        }
+    }
+    /// Sets `custom_metadata`.
+    #[must_use]
+    pub fn with_custom_metadata(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesCustomMetadata>,
+    ) -> Self {
+        self.custom_metadata = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type CustomHostnameDeleteResponse = crate::types::AccessIdResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomHostnameEditBody {
@@ -451,11 +588,53 @@ pub struct CustomHostnameEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssl: Option<crate::types::TlsCertificatesAndHostnamesSslpost>,
 }
+impl CustomHostnameEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            custom_metadata: None,
+            custom_origin_server: None,
+            custom_origin_sni: None,
+            ssl: None,
+        }
+    }
+    /// Sets `custom_metadata`.
+    #[must_use]
+    pub fn with_custom_metadata(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesCustomMetadata>,
+    ) -> Self {
+        self.custom_metadata = Some(value.into());
+        self
+    }
+    /// Sets `custom_origin_server`.
+    #[must_use]
+    pub fn with_custom_origin_server(mut self, value: impl Into<String>) -> Self {
+        self.custom_origin_server = Some(value.into());
+        self
+    }
+    /// Sets `custom_origin_sni`.
+    #[must_use]
+    pub fn with_custom_origin_sni(mut self, value: impl Into<String>) -> Self {
+        self.custom_origin_sni = Some(value.into());
+        self
+    }
+    /// Sets `ssl`.
+    #[must_use]
+    pub fn with_ssl(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesSslpost>,
+    ) -> Self {
+        self.ssl = Some(value.into());
+        self
+    }
+}
 /// Direction to order hostnames.
 ///
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type CustomHostnameListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order hostnames by.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CustomHostnameListParamsOrder {
     /// `ssl`

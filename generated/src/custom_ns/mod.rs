@@ -274,6 +274,7 @@ fn request_update(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomNListParams {
     /// Account identifier tag.
@@ -283,7 +284,16 @@ pub struct CustomNListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CustomNListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomNCreateParams {
     /// Account identifier tag.
@@ -295,7 +305,20 @@ pub struct CustomNCreateParams {
     /// The request body.
     pub body: crate::types::DnsCustomNameserversCustomNsInput,
 }
+impl CustomNCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DnsCustomNameserversCustomNsInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomNDeleteParams {
     /// Account identifier tag.
@@ -309,7 +332,23 @@ pub struct CustomNDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl CustomNDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `account_level_custom_nameservers_usage_for_a_zone_get_a_755c6efb()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomNAccountLevelCustomNameserversUsageForAZoneGetA755c6efbParams {
     /// Identifier
@@ -319,7 +358,14 @@ pub struct CustomNAccountLevelCustomNameserversUsageForAZoneGetA755c6efbParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl CustomNAccountLevelCustomNameserversUsageForAZoneGetA755c6efbParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomNUpdateParams {
     /// Identifier
@@ -330,6 +376,18 @@ pub struct CustomNUpdateParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::DnsCustomNameserversZoneMetadata,
+}
+impl CustomNUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::DnsCustomNameserversZoneMetadata>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type CustomNListResponse = crate::types::DnsCustomNameserversAcnsResponseCollection;

@@ -345,6 +345,7 @@ fn request_custom_pages_for_a_zone_update_a_custom_page(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomPageListParams {
     /// Identifier
@@ -354,7 +355,16 @@ pub struct CustomPageListParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
 }
+impl CustomPageListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomPageGetParams {
     /// Identifier
@@ -364,7 +374,16 @@ pub struct CustomPageGetParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
 }
+impl CustomPageGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomPageUpdateParams {
     /// Identifier
@@ -376,7 +395,20 @@ pub struct CustomPageUpdateParams {
     /// The request body.
     pub body: CustomPageUpdateBody,
 }
+impl CustomPageUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<CustomPageUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `custom_pages_for_a_zone_list_custom_pages()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomPageCustomPagesForAZoneListCustomPagesParams {
     /// Identifier
@@ -386,7 +418,14 @@ pub struct CustomPageCustomPagesForAZoneListCustomPagesParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl CustomPageCustomPagesForAZoneListCustomPagesParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `custom_pages_for_a_zone_get_a_custom_page()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomPageCustomPagesForAZoneGetACustomPageParams {
     /// Identifier
@@ -396,7 +435,14 @@ pub struct CustomPageCustomPagesForAZoneGetACustomPageParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl CustomPageCustomPagesForAZoneGetACustomPageParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `custom_pages_for_a_zone_update_a_custom_page()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomPageCustomPagesForAZoneUpdateACustomPageParams {
     /// Identifier
@@ -407,6 +453,18 @@ pub struct CustomPageCustomPagesForAZoneUpdateACustomPageParams {
     pub zone_id: String,
     /// The request body.
     pub body: CustomPageCustomPagesForAZoneUpdateACustomPageBody,
+}
+impl CustomPageCustomPagesForAZoneUpdateACustomPageParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<CustomPageCustomPagesForAZoneUpdateACustomPageBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type CustomPageListResponse = crate::types::CustomPagesCustomPagesResponseCollection;
@@ -434,6 +492,7 @@ pub type CustomPageCustomPagesForAZoneUpdateACustomPageResponse = ::std::collect
 >;
 /// The same shape as [`crate::custom_pages::CustomPageUpdateBody`], which the document defines again here.
 pub type CustomPageCustomPagesForAZoneUpdateACustomPageBody = CustomPageUpdateBody;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomPageUpdateBody {
@@ -441,4 +500,16 @@ pub struct CustomPageUpdateBody {
     pub state: crate::types::CustomPagesState,
     /// The URL associated with the custom page.
     pub url: String,
+}
+impl CustomPageUpdateBody {
+    /// Takes the required fields (`state`, `url`); the `with_` methods set the others.
+    pub fn new(
+        state: impl Into<crate::types::CustomPagesState>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            state: state.into(),
+            url: url.into(),
+        }
+    }
 }

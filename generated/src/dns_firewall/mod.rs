@@ -300,6 +300,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsFirewallListParams {
     /// Identifier
@@ -317,7 +318,30 @@ pub struct DnsFirewallListParams {
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,
 }
+impl DnsFirewallListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsFirewallCreateParams {
     /// Identifier
@@ -329,7 +353,20 @@ pub struct DnsFirewallCreateParams {
     /// The request body.
     pub body: DnsFirewallCreateBody,
 }
+impl DnsFirewallCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<DnsFirewallCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsFirewallGetParams {
     /// Identifier
@@ -339,7 +376,16 @@ pub struct DnsFirewallGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DnsFirewallGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsFirewallDeleteParams {
     /// Identifier
@@ -353,7 +399,23 @@ pub struct DnsFirewallDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl DnsFirewallDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsFirewallEditParams {
     /// Identifier
@@ -365,6 +427,18 @@ pub struct DnsFirewallEditParams {
     /// The request body.
     pub body: crate::types::DnsFirewallSchemasDnsFirewallInput,
 }
+impl DnsFirewallEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DnsFirewallSchemasDnsFirewallInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type DnsFirewallListResponse = crate::types::DnsFirewallDnsFirewallResponseCollection;
 /// What `create()` returns.
@@ -373,6 +447,7 @@ pub type DnsFirewallCreateResponse = crate::types::DnsFirewallDnsFirewall;
 pub type DnsFirewallGetResponse = crate::types::DnsFirewallDnsFirewall;
 /// What `edit()` returns.
 pub type DnsFirewallEditResponse = crate::types::DnsFirewallDnsFirewall;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsFirewallCreateBody {
@@ -403,6 +478,74 @@ pub struct DnsFirewallCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<f64>,
     pub upstream_ips: Vec<String>,
+}
+impl DnsFirewallCreateBody {
+    /// Takes the required fields (`name`, `upstream_ips`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>, upstream_ips: impl Into<Vec<String>>) -> Self {
+        Self {
+            attack_mitigation: None,
+            deprecate_any_requests: None,
+            ecs_fallback: None,
+            maximum_cache_ttl: None,
+            minimum_cache_ttl: None,
+            name: name.into(),
+            negative_cache_ttl: None,
+            ratelimit: None,
+            retries: None,
+            upstream_ips: upstream_ips.into(),
+        }
+    }
+    /// Sets `attack_mitigation`.
+    #[must_use]
+    pub fn with_attack_mitigation(
+        mut self,
+        value: impl Into<crate::types::DnsFirewallAttackMitigation>,
+    ) -> Self {
+        self.attack_mitigation = Some(value.into());
+        self
+    }
+    /// Sets `deprecate_any_requests`.
+    #[must_use]
+    pub fn with_deprecate_any_requests(mut self, value: impl Into<bool>) -> Self {
+        self.deprecate_any_requests = Some(value.into());
+        self
+    }
+    /// Sets `ecs_fallback`.
+    #[must_use]
+    pub fn with_ecs_fallback(mut self, value: impl Into<bool>) -> Self {
+        self.ecs_fallback = Some(value.into());
+        self
+    }
+    /// Sets `maximum_cache_ttl`.
+    #[must_use]
+    pub fn with_maximum_cache_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.maximum_cache_ttl = Some(value.into());
+        self
+    }
+    /// Sets `minimum_cache_ttl`.
+    #[must_use]
+    pub fn with_minimum_cache_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.minimum_cache_ttl = Some(value.into());
+        self
+    }
+    /// Sets `negative_cache_ttl`.
+    #[must_use]
+    pub fn with_negative_cache_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.negative_cache_ttl = Some(value.into());
+        self
+    }
+    /// Sets `ratelimit`.
+    #[must_use]
+    pub fn with_ratelimit(mut self, value: impl Into<f64>) -> Self {
+        self.ratelimit = Some(value.into());
+        self
+    }
+    /// Sets `retries`.
+    #[must_use]
+    pub fn with_retries(mut self, value: impl Into<f64>) -> Self {
+        self.retries = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type DnsFirewallDeleteResponse = crate::types::AccessIdResponseResult;

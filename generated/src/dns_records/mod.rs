@@ -458,6 +458,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsRecordListParams {
     /// Identifier
@@ -593,7 +594,203 @@ pub struct DnsRecordListParams {
     /// Query parameter `direction`.
     pub direction: Option<crate::types::DnsRecordsDirection>,
 }
+impl DnsRecordListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            name: None,
+            type_: None,
+            content: None,
+            proxied: None,
+            match_: None,
+            comment: None,
+            comment_present: None,
+            comment_absent: None,
+            comment_exact: None,
+            comment_contains: None,
+            comment_startswith: None,
+            comment_endswith: None,
+            tag: None,
+            tag_present: None,
+            tag_absent: None,
+            tag_exact: None,
+            tag_contains: None,
+            tag_startswith: None,
+            tag_endswith: None,
+            search: None,
+            tag_match: None,
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<crate::types::DnsRecordsType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `content`.
+    #[must_use]
+    pub fn with_content(mut self, value: impl Into<String>) -> Self {
+        self.content = Some(value.into());
+        self
+    }
+    /// Sets `proxied`.
+    #[must_use]
+    pub fn with_proxied(mut self, value: impl Into<bool>) -> Self {
+        self.proxied = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(
+        mut self,
+        value: impl Into<crate::types::DnsRecordsMatch>,
+    ) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `comment`.
+    #[must_use]
+    pub fn with_comment(mut self, value: impl Into<String>) -> Self {
+        self.comment = Some(value.into());
+        self
+    }
+    /// Sets `comment_present`.
+    #[must_use]
+    pub fn with_comment_present(mut self, value: impl Into<String>) -> Self {
+        self.comment_present = Some(value.into());
+        self
+    }
+    /// Sets `comment_absent`.
+    #[must_use]
+    pub fn with_comment_absent(mut self, value: impl Into<String>) -> Self {
+        self.comment_absent = Some(value.into());
+        self
+    }
+    /// Sets `comment_exact`.
+    #[must_use]
+    pub fn with_comment_exact(mut self, value: impl Into<String>) -> Self {
+        self.comment_exact = Some(value.into());
+        self
+    }
+    /// Sets `comment_contains`.
+    #[must_use]
+    pub fn with_comment_contains(mut self, value: impl Into<String>) -> Self {
+        self.comment_contains = Some(value.into());
+        self
+    }
+    /// Sets `comment_startswith`.
+    #[must_use]
+    pub fn with_comment_startswith(mut self, value: impl Into<String>) -> Self {
+        self.comment_startswith = Some(value.into());
+        self
+    }
+    /// Sets `comment_endswith`.
+    #[must_use]
+    pub fn with_comment_endswith(mut self, value: impl Into<String>) -> Self {
+        self.comment_endswith = Some(value.into());
+        self
+    }
+    /// Sets `tag`.
+    #[must_use]
+    pub fn with_tag(mut self, value: impl Into<String>) -> Self {
+        self.tag = Some(value.into());
+        self
+    }
+    /// Sets `tag_present`.
+    #[must_use]
+    pub fn with_tag_present(mut self, value: impl Into<String>) -> Self {
+        self.tag_present = Some(value.into());
+        self
+    }
+    /// Sets `tag_absent`.
+    #[must_use]
+    pub fn with_tag_absent(mut self, value: impl Into<String>) -> Self {
+        self.tag_absent = Some(value.into());
+        self
+    }
+    /// Sets `tag_exact`.
+    #[must_use]
+    pub fn with_tag_exact(mut self, value: impl Into<String>) -> Self {
+        self.tag_exact = Some(value.into());
+        self
+    }
+    /// Sets `tag_contains`.
+    #[must_use]
+    pub fn with_tag_contains(mut self, value: impl Into<String>) -> Self {
+        self.tag_contains = Some(value.into());
+        self
+    }
+    /// Sets `tag_startswith`.
+    #[must_use]
+    pub fn with_tag_startswith(mut self, value: impl Into<String>) -> Self {
+        self.tag_startswith = Some(value.into());
+        self
+    }
+    /// Sets `tag_endswith`.
+    #[must_use]
+    pub fn with_tag_endswith(mut self, value: impl Into<String>) -> Self {
+        self.tag_endswith = Some(value.into());
+        self
+    }
+    /// Sets `search`.
+    #[must_use]
+    pub fn with_search(mut self, value: impl Into<String>) -> Self {
+        self.search = Some(value.into());
+        self
+    }
+    /// Sets `tag_match`.
+    #[must_use]
+    pub fn with_tag_match(
+        mut self,
+        value: impl Into<crate::types::DnsRecordsTagMatch>,
+    ) -> Self {
+        self.tag_match = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(
+        mut self,
+        value: impl Into<crate::types::DnsRecordsOrder>,
+    ) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<crate::types::DnsRecordsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct DnsRecordCreateParams {
     /// Identifier
@@ -605,7 +802,20 @@ pub struct DnsRecordCreateParams {
     /// The request body.
     pub body: crate::types::DnsRecordsDnsRecordInput,
 }
+impl DnsRecordCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::DnsRecordsDnsRecordInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsRecordGetParams {
     /// Identifier
@@ -615,7 +825,14 @@ pub struct DnsRecordGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl DnsRecordGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct DnsRecordUpdateParams {
     /// Identifier
@@ -627,7 +844,20 @@ pub struct DnsRecordUpdateParams {
     /// The request body.
     pub body: crate::types::DnsRecordsDnsRecordInput,
 }
+impl DnsRecordUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::DnsRecordsDnsRecordInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsRecordDeleteParams {
     /// Identifier
@@ -641,7 +871,23 @@ pub struct DnsRecordDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl DnsRecordDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct DnsRecordEditParams {
     /// Identifier
@@ -653,6 +899,18 @@ pub struct DnsRecordEditParams {
     /// The request body.
     pub body: crate::types::DnsRecordsDnsRecordInput,
 }
+impl DnsRecordEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::DnsRecordsDnsRecordInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type DnsRecordListResponse = crate::types::DnsRecordsDnsResponseCollection;
 /// What `create()` returns.
@@ -663,11 +921,27 @@ pub type DnsRecordGetResponse = crate::types::DnsRecordsDnsRecord;
 pub type DnsRecordUpdateResponse = crate::types::DnsRecordsDnsRecord;
 /// What `edit()` returns.
 pub type DnsRecordEditResponse = crate::types::DnsRecordsDnsRecord;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DnsRecordDeleteResponseResult>,
+}
+impl DnsRecordDeleteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { result: None }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<DnsRecordDeleteResponseResult>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type DnsRecordDeleteResponseResult = crate::types::AccessIdResponseResult;

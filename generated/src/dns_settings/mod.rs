@@ -217,6 +217,7 @@ fn request_dns_settings_for_a_zone_update_dns_settings(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsSettingGetParams {
     /// Identifier
@@ -226,7 +227,16 @@ pub struct DnsSettingGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DnsSettingGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsSettingEditParams {
     /// Identifier
@@ -238,7 +248,20 @@ pub struct DnsSettingEditParams {
     /// The request body.
     pub body: crate::types::DnsSettingsAccountSettings,
 }
+impl DnsSettingEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DnsSettingsAccountSettings>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `dns_settings_for_a_zone_list_dns_settings()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsSettingDnsSettingsForAZoneListDnsSettingsParams {
     /// Identifier
@@ -248,7 +271,14 @@ pub struct DnsSettingDnsSettingsForAZoneListDnsSettingsParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl DnsSettingDnsSettingsForAZoneListDnsSettingsParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `dns_settings_for_a_zone_update_dns_settings()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsSettingDnsSettingsForAZoneUpdateDnsSettingsParams {
     /// Identifier
@@ -259,6 +289,18 @@ pub struct DnsSettingDnsSettingsForAZoneUpdateDnsSettingsParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::DnsSettingsDnsSettings,
+}
+impl DnsSettingDnsSettingsForAZoneUpdateDnsSettingsParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::DnsSettingsDnsSettings>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type DnsSettingGetResponse = crate::types::DnsSettingsAccountSettings;

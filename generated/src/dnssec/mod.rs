@@ -153,6 +153,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnssecGetParams {
     /// Identifier
@@ -162,7 +163,14 @@ pub struct DnssecGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl DnssecGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnssecDeleteParams {
     /// Identifier
@@ -176,7 +184,23 @@ pub struct DnssecDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl DnssecDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnssecEditParams {
     /// Identifier
@@ -188,12 +212,22 @@ pub struct DnssecEditParams {
     /// The request body.
     pub body: DnssecEditBody,
 }
+impl DnssecEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<DnssecEditBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type DnssecGetResponse = crate::types::DnssecDnssec;
 /// What `delete()` returns.
 pub type DnssecDeleteResponse = String;
 /// What `edit()` returns.
 pub type DnssecEditResponse = crate::types::DnssecDnssec;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnssecEditBody {
@@ -216,6 +250,34 @@ pub struct DnssecEditBody {
     /// Status of DNSSEC, based on user-desired state and presence of necessary records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DnssecEditBodyStatus>,
+}
+impl DnssecEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            dnssec_multi_signer: None,
+            dnssec_presigned: None,
+            status: None,
+        }
+    }
+    /// Sets `dnssec_multi_signer`.
+    #[must_use]
+    pub fn with_dnssec_multi_signer(mut self, value: impl Into<bool>) -> Self {
+        self.dnssec_multi_signer = Some(value.into());
+        self
+    }
+    /// Sets `dnssec_presigned`.
+    #[must_use]
+    pub fn with_dnssec_presigned(mut self, value: impl Into<bool>) -> Self {
+        self.dnssec_presigned = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<DnssecEditBodyStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
 }
 /// Status of DNSSEC, based on user-desired state and presence of necessary records.
 ///

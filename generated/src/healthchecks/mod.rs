@@ -355,6 +355,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthcheckListParams {
     /// Identifier
@@ -372,7 +373,30 @@ pub struct HealthcheckListParams {
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
 }
+impl HealthcheckListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthcheckCreateParams {
     /// Identifier
@@ -384,7 +408,20 @@ pub struct HealthcheckCreateParams {
     /// The request body.
     pub body: crate::types::HealthchecksQueryHealthcheck,
 }
+impl HealthcheckCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::HealthchecksQueryHealthcheck>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthcheckGetParams {
     /// Identifier
@@ -394,7 +431,14 @@ pub struct HealthcheckGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl HealthcheckGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthcheckUpdateParams {
     /// Identifier
@@ -406,7 +450,20 @@ pub struct HealthcheckUpdateParams {
     /// The request body.
     pub body: crate::types::HealthchecksQueryHealthcheck,
 }
+impl HealthcheckUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::HealthchecksQueryHealthcheck>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthcheckDeleteParams {
     /// Identifier
@@ -420,7 +477,23 @@ pub struct HealthcheckDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl HealthcheckDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthcheckEditParams {
     /// Identifier
@@ -431,6 +504,18 @@ pub struct HealthcheckEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::HealthchecksQueryHealthcheck,
+}
+impl HealthcheckEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::HealthchecksQueryHealthcheck>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type HealthcheckListResponse = crate::types::HealthchecksResponseCollection;

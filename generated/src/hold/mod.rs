@@ -154,6 +154,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HoldGetParams {
     /// Zone ID
@@ -163,7 +164,14 @@ pub struct HoldGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl HoldGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HoldCreateParams {
     /// Zone ID
@@ -180,7 +188,23 @@ pub struct HoldCreateParams {
     /// Query parameter `include_subdomains`.
     pub include_subdomains: Option<bool>,
 }
+impl HoldCreateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            include_subdomains: None,
+        }
+    }
+    /// Sets `include_subdomains`.
+    #[must_use]
+    pub fn with_include_subdomains(mut self, value: impl Into<bool>) -> Self {
+        self.include_subdomains = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HoldDeleteParams {
     /// Zone ID
@@ -197,16 +221,45 @@ pub struct HoldDeleteParams {
     /// Query parameter `hold_after`.
     pub hold_after: Option<String>,
 }
+impl HoldDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            hold_after: None,
+        }
+    }
+    /// Sets `hold_after`.
+    #[must_use]
+    pub fn with_hold_after(mut self, value: impl Into<String>) -> Self {
+        self.hold_after = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::hold::HoldGetResponse`], which the document defines again here.
 pub type HoldCreateResponse = HoldGetResponse;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HoldDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<HoldDeleteResponseResult>,
 }
+impl HoldDeleteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { result: None }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<HoldDeleteResponseResult>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::hold::HoldGetResponse`], which the document defines again here.
 pub type HoldDeleteResponseResult = HoldGetResponse;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HoldGetResponse {
@@ -216,4 +269,32 @@ pub struct HoldGetResponse {
     pub hold_after: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_subdomains: Option<String>,
+}
+impl HoldGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            hold: None,
+            hold_after: None,
+            include_subdomains: None,
+        }
+    }
+    /// Sets `hold`.
+    #[must_use]
+    pub fn with_hold(mut self, value: impl Into<bool>) -> Self {
+        self.hold = Some(value.into());
+        self
+    }
+    /// Sets `hold_after`.
+    #[must_use]
+    pub fn with_hold_after(mut self, value: impl Into<String>) -> Self {
+        self.hold_after = Some(value.into());
+        self
+    }
+    /// Sets `include_subdomains`.
+    #[must_use]
+    pub fn with_include_subdomains(mut self, value: impl Into<String>) -> Self {
+        self.include_subdomains = Some(value.into());
+        self
+    }
 }

@@ -55,6 +55,7 @@ fn request_get(params: &IpGetParams) -> crate::Result<crate::runtime::RequestSpe
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpGetParams {
     /// Specified as `jdcloud` to list IPs used by JD Cloud data centers.
@@ -62,7 +63,20 @@ pub struct IpGetParams {
     /// Query parameter `networks`.
     pub networks: Option<String>,
 }
+impl IpGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { networks: None }
+    }
+    /// Sets `networks`.
+    #[must_use]
+    pub fn with_networks(mut self, value: impl Into<String>) -> Self {
+        self.networks = Some(value.into());
+        self
+    }
+}
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `addressing_ips`, `addressing_ips_jdcloud`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponse {
@@ -78,4 +92,39 @@ pub struct IpGetResponse {
     /// List IPv4 and IPv6 CIDRs, only populated if `?networks=jdcloud` is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jdcloud_cidrs: Option<Vec<String>>,
+}
+impl IpGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            etag: None,
+            ipv4_cidrs: None,
+            ipv6_cidrs: None,
+            jdcloud_cidrs: None,
+        }
+    }
+    /// Sets `etag`.
+    #[must_use]
+    pub fn with_etag(mut self, value: impl Into<String>) -> Self {
+        self.etag = Some(value.into());
+        self
+    }
+    /// Sets `ipv4_cidrs`.
+    #[must_use]
+    pub fn with_ipv4_cidrs(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ipv4_cidrs = Some(value.into());
+        self
+    }
+    /// Sets `ipv6_cidrs`.
+    #[must_use]
+    pub fn with_ipv6_cidrs(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ipv6_cidrs = Some(value.into());
+        self
+    }
+    /// Sets `jdcloud_cidrs`.
+    #[must_use]
+    pub fn with_jdcloud_cidrs(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.jdcloud_cidrs = Some(value.into());
+        self
+    }
 }

@@ -283,6 +283,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeylessCertificateListParams {
     /// Identifier
@@ -292,7 +293,14 @@ pub struct KeylessCertificateListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl KeylessCertificateListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeylessCertificateCreateParams {
     /// Identifier
@@ -304,7 +312,20 @@ pub struct KeylessCertificateCreateParams {
     /// The request body.
     pub body: KeylessCertificateCreateBody,
 }
+impl KeylessCertificateCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<KeylessCertificateCreateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeylessCertificateGetParams {
     /// Identifier
@@ -314,7 +335,14 @@ pub struct KeylessCertificateGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl KeylessCertificateGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeylessCertificateDeleteParams {
     /// Identifier
@@ -328,7 +356,23 @@ pub struct KeylessCertificateDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl KeylessCertificateDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeylessCertificateEditParams {
     /// Identifier
@@ -340,6 +384,18 @@ pub struct KeylessCertificateEditParams {
     /// The request body.
     pub body: KeylessCertificateEditBody,
 }
+impl KeylessCertificateEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<KeylessCertificateEditBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type KeylessCertificateListResponse = crate::types::TlsCertificatesAndHostnamesKeylessResponseCollection;
 /// What `create()` returns.
@@ -350,6 +406,7 @@ pub type KeylessCertificateGetResponse = crate::types::TlsCertificatesAndHostnam
 pub type KeylessCertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesKeylessResponseSingleIdResult;
 /// What `edit()` returns.
 pub type KeylessCertificateEditResponse = crate::types::TlsCertificatesAndHostnamesBase;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct KeylessCertificateCreateBody {
@@ -369,6 +426,48 @@ pub struct KeylessCertificateCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<crate::types::TlsCertificatesAndHostnamesKeylessTunnel>,
 }
+impl KeylessCertificateCreateBody {
+    /// Takes the required fields (`certificate`, `host`, `port`); the `with_` methods set the others.
+    pub fn new(
+        certificate: impl Into<String>,
+        host: impl Into<String>,
+        port: impl Into<f64>,
+    ) -> Self {
+        Self {
+            bundle_method: None,
+            certificate: certificate.into(),
+            host: host.into(),
+            name: None,
+            port: port.into(),
+            tunnel: None,
+        }
+    }
+    /// Sets `bundle_method`.
+    #[must_use]
+    pub fn with_bundle_method(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesBundleMethod>,
+    ) -> Self {
+        self.bundle_method = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `tunnel`.
+    #[must_use]
+    pub fn with_tunnel(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesKeylessTunnel>,
+    ) -> Self {
+        self.tunnel = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct KeylessCertificateEditBody {
@@ -390,4 +489,50 @@ pub struct KeylessCertificateEditBody {
     /// Configuration for using Keyless SSL through a Cloudflare Tunnel
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<crate::types::TlsCertificatesAndHostnamesKeylessTunnel>,
+}
+impl KeylessCertificateEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            enabled: None,
+            host: None,
+            name: None,
+            port: None,
+            tunnel: None,
+        }
+    }
+    /// Sets `enabled`.
+    #[deprecated(note = "deprecated by the API")]
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `host`.
+    #[must_use]
+    pub fn with_host(mut self, value: impl Into<String>) -> Self {
+        self.host = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `port`.
+    #[must_use]
+    pub fn with_port(mut self, value: impl Into<f64>) -> Self {
+        self.port = Some(value.into());
+        self
+    }
+    /// Sets `tunnel`.
+    #[must_use]
+    pub fn with_tunnel(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesKeylessTunnel>,
+    ) -> Self {
+        self.tunnel = Some(value.into());
+        self
+    }
 }

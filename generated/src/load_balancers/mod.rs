@@ -327,12 +327,20 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoadBalancerListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl LoadBalancerListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoadBalancerCreateParams {
     /// Path parameter `zone_id`.
@@ -340,13 +348,33 @@ pub struct LoadBalancerCreateParams {
     /// The request body.
     pub body: LoadBalancerCreateBody,
 }
+impl LoadBalancerCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<LoadBalancerCreateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoadBalancerGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl LoadBalancerGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoadBalancerUpdateParams {
     /// Path parameter `zone_id`.
@@ -354,7 +382,20 @@ pub struct LoadBalancerUpdateParams {
     /// The request body.
     pub body: LoadBalancerUpdateBody,
 }
+impl LoadBalancerUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<LoadBalancerUpdateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoadBalancerDeleteParams {
     /// Path parameter `zone_id`.
@@ -364,13 +405,41 @@ pub struct LoadBalancerDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl LoadBalancerDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoadBalancerEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
     pub body: LoadBalancerEditBody,
+}
+impl LoadBalancerEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<LoadBalancerEditBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type LoadBalancerListResponse = crate::types::LoadBalancingLoadBalancerComponentsSchemasResponseCollection;
@@ -384,6 +453,7 @@ pub type LoadBalancerUpdateResponse = crate::types::LoadBalancingLoadBalancer;
 pub type LoadBalancerDeleteResponse = crate::types::LoadBalancingComponentsSchemasIdResponseResult;
 /// What `edit()` returns.
 pub type LoadBalancerEditResponse = crate::types::LoadBalancingLoadBalancer;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LoadBalancerCreateBody {
@@ -454,6 +524,149 @@ pub struct LoadBalancerCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
+impl LoadBalancerCreateBody {
+    /// Takes the required fields (`default_pools`, `fallback_pool`, `name`); the `with_` methods set the others.
+    pub fn new(
+        default_pools: impl Into<Vec<String>>,
+        fallback_pool: impl Into<::serde_json::Value>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            adaptive_routing: None,
+            country_pools: None,
+            default_pools: default_pools.into(),
+            description: None,
+            fallback_pool: fallback_pool.into(),
+            location_strategy: None,
+            name: name.into(),
+            pop_pools: None,
+            proxied: None,
+            random_steering: None,
+            region_pools: None,
+            rules: None,
+            session_affinity: None,
+            session_affinity_attributes: None,
+            session_affinity_ttl: None,
+            steering_policy: None,
+            ttl: None,
+        }
+    }
+    /// Sets `adaptive_routing`.
+    #[must_use]
+    pub fn with_adaptive_routing(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingAdaptiveRouting>,
+    ) -> Self {
+        self.adaptive_routing = Some(value.into());
+        self
+    }
+    /// Sets `country_pools`.
+    #[must_use]
+    pub fn with_country_pools(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.country_pools = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `location_strategy`.
+    #[must_use]
+    pub fn with_location_strategy(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingLocationStrategy>,
+    ) -> Self {
+        self.location_strategy = Some(value.into());
+        self
+    }
+    /// Sets `pop_pools`.
+    #[must_use]
+    pub fn with_pop_pools(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.pop_pools = Some(value.into());
+        self
+    }
+    /// Sets `proxied`.
+    #[must_use]
+    pub fn with_proxied(mut self, value: impl Into<bool>) -> Self {
+        self.proxied = Some(value.into());
+        self
+    }
+    /// Sets `random_steering`.
+    #[must_use]
+    pub fn with_random_steering(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingRandomSteering>,
+    ) -> Self {
+        self.random_steering = Some(value.into());
+        self
+    }
+    /// Sets `region_pools`.
+    #[must_use]
+    pub fn with_region_pools(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.region_pools = Some(value.into());
+        self
+    }
+    /// Sets `rules`.
+    #[must_use]
+    pub fn with_rules(
+        mut self,
+        value: impl Into<Vec<crate::types::LoadBalancingRulesItem>>,
+    ) -> Self {
+        self.rules = Some(value.into());
+        self
+    }
+    /// Sets `session_affinity`.
+    #[must_use]
+    pub fn with_session_affinity(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingSessionAffinity>,
+    ) -> Self {
+        self.session_affinity = Some(value.into());
+        self
+    }
+    /// Sets `session_affinity_attributes`.
+    #[must_use]
+    pub fn with_session_affinity_attributes(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingSessionAffinityAttributes>,
+    ) -> Self {
+        self.session_affinity_attributes = Some(value.into());
+        self
+    }
+    /// Sets `session_affinity_ttl`.
+    #[must_use]
+    pub fn with_session_affinity_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.session_affinity_ttl = Some(value.into());
+        self
+    }
+    /// Sets `steering_policy`.
+    #[must_use]
+    pub fn with_steering_policy(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingSteeringPolicy>,
+    ) -> Self {
+        self.steering_policy = Some(value.into());
+        self
+    }
+    /// Sets `ttl`.
+    #[must_use]
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LoadBalancerEditBody {
@@ -530,6 +743,170 @@ pub struct LoadBalancerEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
+impl LoadBalancerEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            adaptive_routing: None,
+            country_pools: None,
+            default_pools: None,
+            description: None,
+            enabled: None,
+            fallback_pool: None,
+            location_strategy: None,
+            name: None,
+            pop_pools: None,
+            proxied: None,
+            random_steering: None,
+            region_pools: None,
+            rules: None,
+            session_affinity: None,
+            session_affinity_attributes: None,
+            session_affinity_ttl: None,
+            steering_policy: None,
+            ttl: None,
+        }
+    }
+    /// Sets `adaptive_routing`.
+    #[must_use]
+    pub fn with_adaptive_routing(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingAdaptiveRouting>,
+    ) -> Self {
+        self.adaptive_routing = Some(value.into());
+        self
+    }
+    /// Sets `country_pools`.
+    #[must_use]
+    pub fn with_country_pools(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.country_pools = Some(value.into());
+        self
+    }
+    /// Sets `default_pools`.
+    #[must_use]
+    pub fn with_default_pools(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.default_pools = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `fallback_pool`.
+    #[must_use]
+    pub fn with_fallback_pool(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.fallback_pool = Some(value.into());
+        self
+    }
+    /// Sets `location_strategy`.
+    #[must_use]
+    pub fn with_location_strategy(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingLocationStrategy>,
+    ) -> Self {
+        self.location_strategy = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `pop_pools`.
+    #[must_use]
+    pub fn with_pop_pools(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.pop_pools = Some(value.into());
+        self
+    }
+    /// Sets `proxied`.
+    #[must_use]
+    pub fn with_proxied(mut self, value: impl Into<bool>) -> Self {
+        self.proxied = Some(value.into());
+        self
+    }
+    /// Sets `random_steering`.
+    #[must_use]
+    pub fn with_random_steering(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingRandomSteering>,
+    ) -> Self {
+        self.random_steering = Some(value.into());
+        self
+    }
+    /// Sets `region_pools`.
+    #[must_use]
+    pub fn with_region_pools(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.region_pools = Some(value.into());
+        self
+    }
+    /// Sets `rules`.
+    #[must_use]
+    pub fn with_rules(
+        mut self,
+        value: impl Into<Vec<crate::types::LoadBalancingRulesItem>>,
+    ) -> Self {
+        self.rules = Some(value.into());
+        self
+    }
+    /// Sets `session_affinity`.
+    #[must_use]
+    pub fn with_session_affinity(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingSessionAffinity>,
+    ) -> Self {
+        self.session_affinity = Some(value.into());
+        self
+    }
+    /// Sets `session_affinity_attributes`.
+    #[must_use]
+    pub fn with_session_affinity_attributes(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingSessionAffinityAttributes>,
+    ) -> Self {
+        self.session_affinity_attributes = Some(value.into());
+        self
+    }
+    /// Sets `session_affinity_ttl`.
+    #[must_use]
+    pub fn with_session_affinity_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.session_affinity_ttl = Some(value.into());
+        self
+    }
+    /// Sets `steering_policy`.
+    #[must_use]
+    pub fn with_steering_policy(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingSteeringPolicy>,
+    ) -> Self {
+        self.steering_policy = Some(value.into());
+        self
+    }
+    /// Sets `ttl`.
+    #[must_use]
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LoadBalancerUpdateBody {
@@ -602,4 +979,153 @@ pub struct LoadBalancerUpdateBody {
     /// Time to live (TTL) of the DNS entry for the IP address returned by this load balancer. This only applies to gray-clouded (unproxied) load balancers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+}
+impl LoadBalancerUpdateBody {
+    /// Takes the required fields (`default_pools`, `fallback_pool`, `name`); the `with_` methods set the others.
+    pub fn new(
+        default_pools: impl Into<Vec<String>>,
+        fallback_pool: impl Into<::serde_json::Value>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            adaptive_routing: None,
+            country_pools: None,
+            default_pools: default_pools.into(),
+            description: None,
+            enabled: None,
+            fallback_pool: fallback_pool.into(),
+            location_strategy: None,
+            name: name.into(),
+            pop_pools: None,
+            proxied: None,
+            random_steering: None,
+            region_pools: None,
+            rules: None,
+            session_affinity: None,
+            session_affinity_attributes: None,
+            session_affinity_ttl: None,
+            steering_policy: None,
+            ttl: None,
+        }
+    }
+    /// Sets `adaptive_routing`.
+    #[must_use]
+    pub fn with_adaptive_routing(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingAdaptiveRouting>,
+    ) -> Self {
+        self.adaptive_routing = Some(value.into());
+        self
+    }
+    /// Sets `country_pools`.
+    #[must_use]
+    pub fn with_country_pools(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.country_pools = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `location_strategy`.
+    #[must_use]
+    pub fn with_location_strategy(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingLocationStrategy>,
+    ) -> Self {
+        self.location_strategy = Some(value.into());
+        self
+    }
+    /// Sets `pop_pools`.
+    #[must_use]
+    pub fn with_pop_pools(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.pop_pools = Some(value.into());
+        self
+    }
+    /// Sets `proxied`.
+    #[must_use]
+    pub fn with_proxied(mut self, value: impl Into<bool>) -> Self {
+        self.proxied = Some(value.into());
+        self
+    }
+    /// Sets `random_steering`.
+    #[must_use]
+    pub fn with_random_steering(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingRandomSteering>,
+    ) -> Self {
+        self.random_steering = Some(value.into());
+        self
+    }
+    /// Sets `region_pools`.
+    #[must_use]
+    pub fn with_region_pools(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.region_pools = Some(value.into());
+        self
+    }
+    /// Sets `rules`.
+    #[must_use]
+    pub fn with_rules(
+        mut self,
+        value: impl Into<Vec<crate::types::LoadBalancingRulesItem>>,
+    ) -> Self {
+        self.rules = Some(value.into());
+        self
+    }
+    /// Sets `session_affinity`.
+    #[must_use]
+    pub fn with_session_affinity(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingSessionAffinity>,
+    ) -> Self {
+        self.session_affinity = Some(value.into());
+        self
+    }
+    /// Sets `session_affinity_attributes`.
+    #[must_use]
+    pub fn with_session_affinity_attributes(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingSessionAffinityAttributes>,
+    ) -> Self {
+        self.session_affinity_attributes = Some(value.into());
+        self
+    }
+    /// Sets `session_affinity_ttl`.
+    #[must_use]
+    pub fn with_session_affinity_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.session_affinity_ttl = Some(value.into());
+        self
+    }
+    /// Sets `steering_policy`.
+    #[must_use]
+    pub fn with_steering_policy(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingSteeringPolicy>,
+    ) -> Self {
+        self.steering_policy = Some(value.into());
+        self
+    }
+    /// Sets `ttl`.
+    #[must_use]
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
+        self
+    }
 }

@@ -116,6 +116,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedHeaderGetParams {
     /// Identifier
@@ -125,7 +126,14 @@ pub struct ManagedHeaderGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl ManagedHeaderGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedHeaderEditParams {
     /// Identifier
@@ -137,12 +145,38 @@ pub struct ManagedHeaderEditParams {
     /// The request body.
     pub body: ManagedHeaderEditBody,
 }
+impl ManagedHeaderEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<ManagedHeaderEditBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ManagedHeaderEditBody {
     pub managed_request_headers: Vec<crate::types::RulesetsRequestModel>,
     pub managed_response_headers: Vec<crate::types::RulesetsRequestModel>,
 }
+impl ManagedHeaderEditBody {
+    /// Takes the required fields (`managed_request_headers`, `managed_response_headers`); the `with_` methods set the others.
+    pub fn new(
+        managed_request_headers: impl Into<Vec<crate::types::RulesetsRequestModel>>,
+        managed_response_headers: impl Into<Vec<crate::types::RulesetsRequestModel>>,
+    ) -> Self {
+        Self {
+            managed_request_headers: managed_request_headers.into(),
+            managed_response_headers: managed_response_headers.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedHeaderEditResponse {
@@ -151,6 +185,34 @@ pub struct ManagedHeaderEditResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_response_headers: Option<Vec<crate::types::RulesetsResponseModel>>,
 }
+impl ManagedHeaderEditResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            managed_request_headers: None,
+            managed_response_headers: None,
+        }
+    }
+    /// Sets `managed_request_headers`.
+    #[must_use]
+    pub fn with_managed_request_headers(
+        mut self,
+        value: impl Into<Vec<crate::types::RulesetsResponseModel>>,
+    ) -> Self {
+        self.managed_request_headers = Some(value.into());
+        self
+    }
+    /// Sets `managed_response_headers`.
+    #[must_use]
+    pub fn with_managed_response_headers(
+        mut self,
+        value: impl Into<Vec<crate::types::RulesetsResponseModel>>,
+    ) -> Self {
+        self.managed_response_headers = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedHeaderGetResponse {
@@ -158,4 +220,31 @@ pub struct ManagedHeaderGetResponse {
     pub managed_request_headers: Option<Vec<crate::types::RulesetsRequestModel>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_response_headers: Option<Vec<crate::types::RulesetsRequestModel>>,
+}
+impl ManagedHeaderGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            managed_request_headers: None,
+            managed_response_headers: None,
+        }
+    }
+    /// Sets `managed_request_headers`.
+    #[must_use]
+    pub fn with_managed_request_headers(
+        mut self,
+        value: impl Into<Vec<crate::types::RulesetsRequestModel>>,
+    ) -> Self {
+        self.managed_request_headers = Some(value.into());
+        self
+    }
+    /// Sets `managed_response_headers`.
+    #[must_use]
+    pub fn with_managed_response_headers(
+        mut self,
+        value: impl Into<Vec<crate::types::RulesetsRequestModel>>,
+    ) -> Self {
+        self.managed_response_headers = Some(value.into());
+        self
+    }
 }

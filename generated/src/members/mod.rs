@@ -297,6 +297,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemberListParams {
     /// Account identifier tag.
@@ -326,7 +327,54 @@ pub struct MemberListParams {
     /// Query parameter `direction`.
     pub direction: Option<MemberListParamsDirection>,
 }
+impl MemberListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            order: None,
+            status: None,
+            page: None,
+            per_page: None,
+            direction: None,
+        }
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<MemberListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<MemberListParamsStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<MemberListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberCreateParams {
     /// Account identifier tag.
@@ -338,7 +386,20 @@ pub struct MemberCreateParams {
     /// The request body.
     pub body: MemberCreateBody,
 }
+impl MemberCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<MemberCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemberGetParams {
     /// Account identifier tag.
@@ -348,7 +409,16 @@ pub struct MemberGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl MemberGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemberUpdateParams {
     /// Account identifier tag.
@@ -360,7 +430,20 @@ pub struct MemberUpdateParams {
     /// The request body.
     pub body: MemberUpdateBody,
 }
+impl MemberUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<MemberUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemberDeleteParams {
     /// Account identifier tag.
@@ -374,6 +457,21 @@ pub struct MemberDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl MemberDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// What `list()` returns.
 pub type MemberListResponse = crate::types::IamCollectionMemberResponseWithPolicies;
 /// What `create()` returns.
@@ -385,6 +483,7 @@ pub type MemberUpdateResponse = crate::types::IamMemberWithPolicies;
 /// What `delete()` returns.
 pub type MemberDeleteResponse = Option<crate::types::IamApiResponseSingleIdResult>;
 /// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberCreateBody {
     /// `roles` is present.
@@ -442,6 +541,7 @@ impl ::serde::Serialize for MemberCreateBody {
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type MemberListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order results by.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberListParamsOrder {
     /// `user.first_name`
@@ -464,6 +564,7 @@ crate::runtime::string_enum!(
 /// The same shape as [`crate::types::IamSchemasStatus`], which the document defines again here.
 pub type MemberListParamsStatus = crate::types::IamSchemasStatus;
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `Update Member with Account Roles`, `Update Member with Policies`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MemberUpdateBody {
@@ -473,4 +574,31 @@ pub struct MemberUpdateBody {
     /// Array of policies associated with this member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policies: Option<Vec<crate::types::IamCreateMemberPolicyInput>>,
+}
+impl MemberUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            roles: None,
+            policies: None,
+        }
+    }
+    /// Sets `roles`.
+    #[must_use]
+    pub fn with_roles(
+        mut self,
+        value: impl Into<Vec<crate::types::IamRoleInput>>,
+    ) -> Self {
+        self.roles = Some(value.into());
+        self
+    }
+    /// Sets `policies`.
+    #[must_use]
+    pub fn with_policies(
+        mut self,
+        value: impl Into<Vec<crate::types::IamCreateMemberPolicyInput>>,
+    ) -> Self {
+        self.policies = Some(value.into());
+        self
+    }
 }

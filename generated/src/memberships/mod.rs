@@ -240,6 +240,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MembershipGetParams {
     /// Account name
@@ -275,7 +276,67 @@ pub struct MembershipGetParams {
     /// Query parameter `status`.
     pub status: Option<MembershipGetParamsStatus>,
 }
+impl MembershipGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            account_name: None,
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+            name: None,
+            status: None,
+        }
+    }
+    /// Sets `account_name`.
+    #[must_use]
+    pub fn with_account_name(mut self, value: impl Into<String>) -> Self {
+        self.account_name = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<MembershipGetParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<MembershipGetParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<MembershipGetParamsStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
 /// Parameters of `user_s_account_memberships_membership_details()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MembershipUserSAccountMembershipsMembershipDetailsParams {
     /// Membership identifier tag.
@@ -285,7 +346,16 @@ pub struct MembershipUserSAccountMembershipsMembershipDetailsParams {
     /// Path parameter `membership_id`.
     pub membership_id: String,
 }
+impl MembershipUserSAccountMembershipsMembershipDetailsParams {
+    /// Takes the required fields (`membership_id`); the `with_` methods set the others.
+    pub fn new(membership_id: impl Into<String>) -> Self {
+        Self {
+            membership_id: membership_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct MembershipUpdateParams {
     /// Membership identifier tag.
@@ -297,7 +367,20 @@ pub struct MembershipUpdateParams {
     /// The request body.
     pub body: MembershipUpdateBody,
 }
+impl MembershipUpdateParams {
+    /// Takes the required fields (`membership_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        membership_id: impl Into<String>,
+        body: impl Into<MembershipUpdateBody>,
+    ) -> Self {
+        Self {
+            membership_id: membership_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MembershipDeleteParams {
     /// Membership identifier tag.
@@ -311,6 +394,21 @@ pub struct MembershipDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl MembershipDeleteParams {
+    /// Takes the required fields (`membership_id`); the `with_` methods set the others.
+    pub fn new(membership_id: impl Into<String>) -> Self {
+        Self {
+            membership_id: membership_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// What `user_s_account_memberships_membership_details()` returns.
 pub type MembershipUserSAccountMembershipsMembershipDetailsResponse = crate::types::IamMembershipWithPolicies;
 /// What `update()` returns.
@@ -322,6 +420,7 @@ pub type MembershipDeleteResponse = crate::types::AccessIdResponseResult;
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type MembershipGetParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order memberships by.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MembershipGetParamsOrder {
     /// `id`
@@ -342,6 +441,7 @@ crate::runtime::string_enum!(
 /// The same shape as [`crate::types::IamSchemasStatus`], which the document defines again here.
 pub type MembershipGetParamsStatus = crate::types::IamSchemasStatus;
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `memberships_with_roles`, `memberships_with_policies`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MembershipGetResponse {
@@ -354,8 +454,40 @@ pub struct MembershipGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::IamResultInfo>,
 }
+impl MembershipGetResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::IamMessagesItem>>,
+        messages: impl Into<Vec<crate::types::IamMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<MembershipGetResponseResult>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::IamResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
 pub type MembershipGetResponseResult = Vec<MembershipGetResponseResultItem>;
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: `iam_membership`, `iam_membership-with-policies`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MembershipGetResponseResultItem {
@@ -380,13 +512,89 @@ pub struct MembershipGetResponseResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policies: Option<Vec<crate::types::IamListMemberPolicy>>,
 }
+impl MembershipGetResponseResultItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            account: None,
+            api_access_enabled: None,
+            id: None,
+            permissions: None,
+            roles: None,
+            status: None,
+            policies: None,
+        }
+    }
+    /// Sets `account`.
+    #[must_use]
+    pub fn with_account(
+        mut self,
+        value: impl Into<crate::types::IamSchemasAccount>,
+    ) -> Self {
+        self.account = Some(value.into());
+        self
+    }
+    /// Sets `api_access_enabled`.
+    #[must_use]
+    pub fn with_api_access_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.api_access_enabled = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `permissions`.
+    #[must_use]
+    pub fn with_permissions(
+        mut self,
+        value: impl Into<crate::types::IamPermissions>,
+    ) -> Self {
+        self.permissions = Some(value.into());
+        self
+    }
+    /// Sets `roles`.
+    #[must_use]
+    pub fn with_roles(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.roles = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<crate::types::IamSchemasStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `policies`.
+    #[must_use]
+    pub fn with_policies(
+        mut self,
+        value: impl Into<Vec<crate::types::IamListMemberPolicy>>,
+    ) -> Self {
+        self.policies = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MembershipUpdateBody {
     /// Whether to accept or reject this account invitation.
     pub status: MembershipUpdateBodyStatus,
 }
+impl MembershipUpdateBody {
+    /// Takes the required fields (`status`); the `with_` methods set the others.
+    pub fn new(status: impl Into<MembershipUpdateBodyStatus>) -> Self {
+        Self { status: status.into() }
+    }
+}
 /// Whether to accept or reject this account invitation.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MembershipUpdateBodyStatus {
     /// `accepted`

@@ -239,6 +239,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MtlsCertificateListParams {
     /// Identifier
@@ -248,7 +249,16 @@ pub struct MtlsCertificateListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl MtlsCertificateListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MtlsCertificateCreateParams {
     /// Identifier
@@ -260,7 +270,20 @@ pub struct MtlsCertificateCreateParams {
     /// The request body.
     pub body: MtlsCertificateCreateBody,
 }
+impl MtlsCertificateCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<MtlsCertificateCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MtlsCertificateGetParams {
     /// Identifier
@@ -270,7 +293,16 @@ pub struct MtlsCertificateGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl MtlsCertificateGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MtlsCertificateDeleteParams {
     /// Identifier
@@ -284,6 +316,21 @@ pub struct MtlsCertificateDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl MtlsCertificateDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// What `list()` returns.
 pub type MtlsCertificateListResponse = crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0;
 /// What `create()` returns.
@@ -292,6 +339,7 @@ pub type MtlsCertificateCreateResponse = crate::types::TlsCertificatesAndHostnam
 pub type MtlsCertificateGetResponse = crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateObject;
 /// What `delete()` returns.
 pub type MtlsCertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateObject;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MtlsCertificateCreateBody {
@@ -305,4 +353,27 @@ pub struct MtlsCertificateCreateBody {
     /// The private key for the certificate
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_key: Option<String>,
+}
+impl MtlsCertificateCreateBody {
+    /// Takes the required fields (`ca`, `certificates`); the `with_` methods set the others.
+    pub fn new(ca: impl Into<bool>, certificates: impl Into<String>) -> Self {
+        Self {
+            ca: ca.into(),
+            certificates: certificates.into(),
+            name: None,
+            private_key: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `private_key`.
+    #[must_use]
+    pub fn with_private_key(mut self, value: impl Into<String>) -> Self {
+        self.private_key = Some(value.into());
+        self
+    }
 }

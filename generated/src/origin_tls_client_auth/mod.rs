@@ -240,6 +240,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OriginTlsClientAuthListParams {
     /// Identifier
@@ -249,7 +250,14 @@ pub struct OriginTlsClientAuthListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl OriginTlsClientAuthListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OriginTlsClientAuthCreateParams {
     /// Identifier
@@ -261,7 +269,20 @@ pub struct OriginTlsClientAuthCreateParams {
     /// The request body.
     pub body: OriginTlsClientAuthCreateBody,
 }
+impl OriginTlsClientAuthCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<OriginTlsClientAuthCreateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OriginTlsClientAuthGetParams {
     /// Identifier
@@ -271,7 +292,14 @@ pub struct OriginTlsClientAuthGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl OriginTlsClientAuthGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OriginTlsClientAuthDeleteParams {
     /// Identifier
@@ -284,6 +312,21 @@ pub struct OriginTlsClientAuthDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl OriginTlsClientAuthDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type OriginTlsClientAuthListResponse = crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateH366767AF;
@@ -302,6 +345,7 @@ pub type OriginTlsClientAuthDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OriginTlsClientAuthCreateBody {
@@ -309,4 +353,13 @@ pub struct OriginTlsClientAuthCreateBody {
     pub certificate: String,
     /// The zone's private key.
     pub private_key: String,
+}
+impl OriginTlsClientAuthCreateBody {
+    /// Takes the required fields (`certificate`, `private_key`); the `with_` methods set the others.
+    pub fn new(certificate: impl Into<String>, private_key: impl Into<String>) -> Self {
+        Self {
+            certificate: certificate.into(),
+            private_key: private_key.into(),
+        }
+    }
 }

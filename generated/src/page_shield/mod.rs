@@ -145,6 +145,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageShieldGetParams {
     /// Identifier
@@ -154,7 +155,14 @@ pub struct PageShieldGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl PageShieldGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageShieldUpdateParams {
     /// Identifier
@@ -166,10 +174,23 @@ pub struct PageShieldUpdateParams {
     /// The request body.
     pub body: PageShieldUpdateBody,
 }
+impl PageShieldUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<PageShieldUpdateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type PageShieldGetResponse = crate::types::PageShieldGetZoneSettingsResponse;
 /// What `update()` returns.
 pub type PageShieldUpdateResponse = crate::types::PageShieldUpdateZoneSettingsResponse;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageShieldUpdateBody {
@@ -182,4 +203,35 @@ pub struct PageShieldUpdateBody {
     /// When true, the paths associated with connections URLs will also be analyzed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_connection_url_path: Option<bool>,
+}
+impl PageShieldUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            enabled: None,
+            use_cloudflare_reporting_endpoint: None,
+            use_connection_url_path: None,
+        }
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `use_cloudflare_reporting_endpoint`.
+    #[must_use]
+    pub fn with_use_cloudflare_reporting_endpoint(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.use_cloudflare_reporting_endpoint = Some(value.into());
+        self
+    }
+    /// Sets `use_connection_url_path`.
+    #[must_use]
+    pub fn with_use_connection_url_path(mut self, value: impl Into<bool>) -> Self {
+        self.use_connection_url_path = Some(value.into());
+        self
+    }
 }

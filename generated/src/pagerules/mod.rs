@@ -359,6 +359,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageruleListParams {
     /// Identifier
@@ -384,7 +385,47 @@ pub struct PageruleListParams {
     /// Query parameter `status`.
     pub status: Option<PageruleListParamsStatus>,
 }
+impl PageruleListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            order: None,
+            direction: None,
+            match_: None,
+            status: None,
+        }
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<PageruleListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<PageruleListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(mut self, value: impl Into<PageruleListParamsMatch>) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<PageruleListParamsStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageruleCreateParams {
     /// Identifier
@@ -396,7 +437,17 @@ pub struct PageruleCreateParams {
     /// The request body.
     pub body: PageruleCreateBody,
 }
+impl PageruleCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<PageruleCreateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageruleGetParams {
     /// Identifier
@@ -406,7 +457,14 @@ pub struct PageruleGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl PageruleGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageruleUpdateParams {
     /// Identifier
@@ -418,7 +476,17 @@ pub struct PageruleUpdateParams {
     /// The request body.
     pub body: PageruleUpdateBody,
 }
+impl PageruleUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<PageruleUpdateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageruleDeleteParams {
     /// Identifier
@@ -432,7 +500,23 @@ pub struct PageruleDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl PageruleDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageruleEditParams {
     /// Identifier
@@ -443,6 +527,15 @@ pub struct PageruleEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: PageruleEditBody,
+}
+impl PageruleEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<PageruleEditBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type PageruleListResponse = Vec<crate::types::ZonesPageRule>;
@@ -467,6 +560,7 @@ pub type PageruleEditResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageruleCreateBody {
@@ -481,6 +575,33 @@ pub struct PageruleCreateBody {
     /// The rule targets to evaluate on each request.
     pub targets: Vec<crate::types::ZonesTarget>,
 }
+impl PageruleCreateBody {
+    /// Takes the required fields (`actions`, `targets`); the `with_` methods set the others.
+    pub fn new(
+        actions: impl Into<Vec<crate::types::ZonesActionsItem2>>,
+        targets: impl Into<Vec<crate::types::ZonesTarget>>,
+    ) -> Self {
+        Self {
+            actions: actions.into(),
+            priority: None,
+            status: None,
+            targets: targets.into(),
+        }
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(mut self, value: impl Into<i64>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<crate::types::ZonesStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageruleEditBody {
@@ -497,6 +618,47 @@ pub struct PageruleEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Vec<crate::types::ZonesTarget>>,
 }
+impl PageruleEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            actions: None,
+            priority: None,
+            status: None,
+            targets: None,
+        }
+    }
+    /// Sets `actions`.
+    #[must_use]
+    pub fn with_actions(
+        mut self,
+        value: impl Into<Vec<crate::types::ZonesActionsItem2>>,
+    ) -> Self {
+        self.actions = Some(value.into());
+        self
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(mut self, value: impl Into<i64>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<crate::types::ZonesStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `targets`.
+    #[must_use]
+    pub fn with_targets(
+        mut self,
+        value: impl Into<Vec<crate::types::ZonesTarget>>,
+    ) -> Self {
+        self.targets = Some(value.into());
+        self
+    }
+}
 /// The direction used to sort returned Page Rules.
 ///
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
@@ -506,6 +668,7 @@ pub type PageruleListParamsDirection = crate::types::CloudforceOneRequestListSor
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type PageruleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned Page Rules.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PageruleListParamsOrder {
     /// `status`

@@ -178,6 +178,7 @@ fn request_get(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PcapListParams {
     /// Identifier
@@ -187,7 +188,16 @@ pub struct PcapListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PcapListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PcapCreateParams {
     /// Identifier
@@ -199,7 +209,20 @@ pub struct PcapCreateParams {
     /// The request body.
     pub body: crate::types::MagicVisibilityPcapsRequestPcap,
 }
+impl PcapCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicVisibilityPcapsRequestPcap>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PcapGetParams {
     /// Identifier
@@ -208,6 +231,14 @@ pub struct PcapGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl PcapGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type PcapListResponse = crate::types::MagicVisibilityPcapsCollectionResponse;

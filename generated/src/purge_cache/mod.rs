@@ -106,6 +106,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PurgeCacheCreateParams {
     /// Path parameter `zone_id`.
@@ -113,11 +114,24 @@ pub struct PurgeCacheCreateParams {
     /// The request body.
     pub body: PurgeCacheCreateBody,
 }
+impl PurgeCacheCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<PurgeCacheCreateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `create()` returns.
 pub type PurgeCacheCreateResponse = Option<
     crate::types::CachePurgeApiResponseSingleIdResult,
 >;
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Purge by tags`, `Purge by hostnames`, `Purge by prefixes`, `Purge everything`, `Purge files`, `Purge files with URL and headers`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PurgeCacheCreateBody {
@@ -136,8 +150,51 @@ pub struct PurgeCacheCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<PurgeCacheCreateBodyFiles>,
 }
+impl PurgeCacheCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            tags: None,
+            hosts: None,
+            prefixes: None,
+            purge_everything: None,
+            files: None,
+        }
+    }
+    /// Sets `tags`.
+    #[must_use]
+    pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+    /// Sets `hosts`.
+    #[must_use]
+    pub fn with_hosts(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.hosts = Some(value.into());
+        self
+    }
+    /// Sets `prefixes`.
+    #[must_use]
+    pub fn with_prefixes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.prefixes = Some(value.into());
+        self
+    }
+    /// Sets `purge_everything`.
+    #[must_use]
+    pub fn with_purge_everything(mut self, value: impl Into<bool>) -> Self {
+        self.purge_everything = Some(value.into());
+        self
+    }
+    /// Sets `files`.
+    #[must_use]
+    pub fn with_files(mut self, value: impl Into<PurgeCacheCreateBodyFiles>) -> Self {
+        self.files = Some(value.into());
+        self
+    }
+}
 pub type PurgeCacheCreateBodyFiles = Vec<PurgeCacheCreateBodyFilesItem>;
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum PurgeCacheCreateBodyFilesItem {
     /// A JSON string.
@@ -188,6 +245,7 @@ impl ::serde::Serialize for PurgeCacheCreateBodyFilesItem {
         }
     }
 }
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PurgeCacheCreateBodyFilesItemObject {
@@ -195,4 +253,25 @@ pub struct PurgeCacheCreateBodyFilesItemObject {
     pub headers: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+impl PurgeCacheCreateBodyFilesItemObject {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { headers: None, url: None }
+    }
+    /// Sets `headers`.
+    #[must_use]
+    pub fn with_headers(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    #[must_use]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
 }

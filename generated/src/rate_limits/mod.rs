@@ -299,6 +299,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RateLimitListParams {
     /// Identifier
@@ -316,7 +317,30 @@ pub struct RateLimitListParams {
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,
 }
+impl RateLimitListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimitCreateParams {
     /// Identifier
@@ -328,7 +352,20 @@ pub struct RateLimitCreateParams {
     /// The request body.
     pub body: RateLimitCreateBody,
 }
+impl RateLimitCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RateLimitCreateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RateLimitGetParams {
     /// Identifier
@@ -338,7 +375,14 @@ pub struct RateLimitGetParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl RateLimitGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimitUpdateParams {
     /// Identifier
@@ -350,7 +394,20 @@ pub struct RateLimitUpdateParams {
     /// The request body.
     pub body: RateLimitUpdateBody,
 }
+impl RateLimitUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RateLimitUpdateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RateLimitDeleteParams {
     /// Identifier
@@ -363,6 +420,21 @@ pub struct RateLimitDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl RateLimitDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type RateLimitListResponse = crate::types::FirewallRatelimitResponseCollection;
@@ -381,6 +453,7 @@ pub type RateLimitUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RateLimitCreateBody {
@@ -393,6 +466,22 @@ pub struct RateLimitCreateBody {
     pub period: f64,
     /// The threshold that will trigger the configured mitigation action. Configure this value along with the `period` property to establish a threshold per period.
     pub threshold: f64,
+}
+impl RateLimitCreateBody {
+    /// Takes the required fields (`action`, `match_`, `period`, `threshold`); the `with_` methods set the others.
+    pub fn new(
+        action: impl Into<crate::types::FirewallAction>,
+        match_: impl Into<crate::types::FirewallMatch>,
+        period: impl Into<f64>,
+        threshold: impl Into<f64>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            match_: match_.into(),
+            period: period.into(),
+            threshold: threshold.into(),
+        }
+    }
 }
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type RateLimitDeleteResponse = crate::types::AccessIdResponseResult;

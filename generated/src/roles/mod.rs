@@ -115,6 +115,7 @@ fn request_get(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoleListParams {
     /// Account identifier tag.
@@ -124,7 +125,16 @@ pub struct RoleListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RoleListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoleGetParams {
     /// Account identifier tag.
@@ -133,6 +143,14 @@ pub struct RoleGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl RoleGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type RoleListResponse = crate::types::IamCollectionRoleResponse;

@@ -469,6 +469,7 @@ fn request_delete_zone_ruleset(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetListParams {
     /// The unique ID of the account.
@@ -476,7 +477,16 @@ pub struct RulesetListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RulesetListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RulesetCreateParams {
     /// The unique ID of the account.
@@ -486,7 +496,20 @@ pub struct RulesetCreateParams {
     /// The request body.
     pub body: RulesetCreateBody,
 }
+impl RulesetCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<RulesetCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetGetParams {
     /// The unique ID of the account.
@@ -494,7 +517,16 @@ pub struct RulesetGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RulesetGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetUpdateParams {
     /// The unique ID of the account.
@@ -504,7 +536,20 @@ pub struct RulesetUpdateParams {
     /// The request body.
     pub body: RulesetUpdateBody,
 }
+impl RulesetUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<RulesetUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetDeleteParams {
     /// The unique ID of the account.
@@ -512,7 +557,16 @@ pub struct RulesetDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RulesetDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `list_zone_rulesets()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetListZoneRulesetsParams {
     /// The unique ID of the zone.
@@ -520,7 +574,14 @@ pub struct RulesetListZoneRulesetsParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl RulesetListZoneRulesetsParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create_zone_ruleset()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RulesetCreateZoneRulesetParams {
     /// The unique ID of the zone.
@@ -530,7 +591,20 @@ pub struct RulesetCreateZoneRulesetParams {
     /// The request body.
     pub body: RulesetCreateZoneRulesetBody,
 }
+impl RulesetCreateZoneRulesetParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RulesetCreateZoneRulesetBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get_zone_ruleset()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetGetZoneRulesetParams {
     /// The unique ID of the zone.
@@ -538,7 +612,14 @@ pub struct RulesetGetZoneRulesetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl RulesetGetZoneRulesetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update_zone_ruleset()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetUpdateZoneRulesetParams {
     /// The unique ID of the zone.
@@ -548,13 +629,32 @@ pub struct RulesetUpdateZoneRulesetParams {
     /// The request body.
     pub body: RulesetUpdateZoneRulesetBody,
 }
+impl RulesetUpdateZoneRulesetParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RulesetUpdateZoneRulesetBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete_zone_ruleset()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetDeleteZoneRulesetParams {
     /// The unique ID of the zone.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl RulesetDeleteZoneRulesetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type RulesetListResponse = Vec<RulesetListResponseItem>;
@@ -564,6 +664,7 @@ pub type RulesetDeleteResponse = ();
 pub type RulesetListZoneRulesetsResponse = Vec<RulesetListZoneRulesetsResponseItem>;
 /// What `delete_zone_ruleset()` returns.
 pub type RulesetDeleteZoneRulesetResponse = ();
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetCreateBody {
@@ -580,6 +681,32 @@ pub struct RulesetCreateBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
+impl RulesetCreateBody {
+    /// Takes the required fields (`id`, `name`, `kind`, `phase`, `rules`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        kind: impl Into<crate::types::RulesetsRulesetKind>,
+        phase: impl Into<crate::types::RulesetsRulesetPhase>,
+        rules: impl Into<Vec<crate::types::RulesetsRequestRuleInput>>,
+    ) -> Self {
+        Self {
+            description: None,
+            id: id.into(),
+            name: name.into(),
+            kind: kind.into(),
+            phase: phase.into(),
+            rules: rules.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetCreateResponse {
@@ -601,6 +728,35 @@ pub struct RulesetCreateResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
+impl RulesetCreateResponse {
+    /// Takes the required fields (`id`, `last_updated`, `name`, `version`, `kind`, `phase`, `rules`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<String>,
+        last_updated: impl Into<::time::OffsetDateTime>,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        kind: impl Into<crate::types::RulesetsRulesetKind>,
+        phase: impl Into<crate::types::RulesetsRulesetPhase>,
+        rules: impl Into<Vec<crate::types::RulesetsRequestRule>>,
+    ) -> Self {
+        Self {
+            description: None,
+            id: id.into(),
+            last_updated: last_updated.into(),
+            name: name.into(),
+            version: version.into(),
+            kind: kind.into(),
+            phase: phase.into(),
+            rules: rules.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::rulesets::RulesetCreateBody`], which the document defines again here.
 pub type RulesetCreateZoneRulesetBody = RulesetCreateBody;
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
@@ -609,6 +765,7 @@ pub type RulesetCreateZoneRulesetResponse = RulesetCreateResponse;
 pub type RulesetGetResponse = RulesetCreateResponse;
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetGetZoneRulesetResponse = RulesetCreateResponse;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetListResponseItem {
@@ -628,8 +785,36 @@ pub struct RulesetListResponseItem {
     /// The phase of the ruleset.
     pub phase: crate::types::RulesetsRulesetPhase,
 }
+impl RulesetListResponseItem {
+    /// Takes the required fields (`id`, `last_updated`, `name`, `version`, `kind`, `phase`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<String>,
+        last_updated: impl Into<::time::OffsetDateTime>,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        kind: impl Into<crate::types::RulesetsRulesetKind>,
+        phase: impl Into<crate::types::RulesetsRulesetPhase>,
+    ) -> Self {
+        Self {
+            description: None,
+            id: id.into(),
+            last_updated: last_updated.into(),
+            name: name.into(),
+            version: version.into(),
+            kind: kind.into(),
+            phase: phase.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::rulesets::RulesetListResponseItem`], which the document defines again here.
 pub type RulesetListZoneRulesetsResponseItem = RulesetListResponseItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetUpdateBody {
@@ -648,6 +833,52 @@ pub struct RulesetUpdateBody {
     pub phase: Option<crate::types::RulesetsRulesetPhase>,
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
+}
+impl RulesetUpdateBody {
+    /// Takes the required fields (`id`, `rules`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<String>,
+        rules: impl Into<Vec<crate::types::RulesetsRequestRuleInput>>,
+    ) -> Self {
+        Self {
+            description: None,
+            id: id.into(),
+            name: None,
+            kind: None,
+            phase: None,
+            rules: rules.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `kind`.
+    #[must_use]
+    pub fn with_kind(
+        mut self,
+        value: impl Into<crate::types::RulesetsRulesetKind>,
+    ) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+    /// Sets `phase`.
+    #[must_use]
+    pub fn with_phase(
+        mut self,
+        value: impl Into<crate::types::RulesetsRulesetPhase>,
+    ) -> Self {
+        self.phase = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetUpdateResponse = RulesetCreateResponse;

@@ -235,6 +235,7 @@ fn request_zone_settings_edit_single_setting(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingListParams {
     /// Identifier
@@ -244,7 +245,14 @@ pub struct SettingListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SettingListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingEditParams {
     /// Identifier
@@ -256,7 +264,20 @@ pub struct SettingEditParams {
     /// The request body.
     pub body: Vec<crate::types::ZonesMultipleSettingsItem>,
 }
+impl SettingEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::ZonesMultipleSettingsItem>>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingGetParams {
     /// Identifier
@@ -266,7 +287,14 @@ pub struct SettingGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SettingGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_settings_edit_single_setting()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct SettingZoneSettingsEditSingleSettingParams {
     /// Identifier
@@ -277,6 +305,18 @@ pub struct SettingZoneSettingsEditSingleSettingParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::ZonesSettingInput,
+}
+impl SettingZoneSettingsEditSingleSettingParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::ZonesSettingInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type SettingListResponse = Vec<

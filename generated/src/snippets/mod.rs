@@ -242,6 +242,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnippetListParams {
     /// Identifier
@@ -251,7 +252,14 @@ pub struct SnippetListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SnippetListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnippetGetParams {
     /// Identifier
@@ -261,7 +269,14 @@ pub struct SnippetGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SnippetGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnippetUpdateParams {
     /// Identifier
@@ -273,7 +288,23 @@ pub struct SnippetUpdateParams {
     /// The request body.
     pub body: Option<SnippetUpdateForm>,
 }
+impl SnippetUpdateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<SnippetUpdateForm>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnippetDeleteParams {
     /// Identifier
@@ -283,7 +314,14 @@ pub struct SnippetDeleteParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SnippetDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// The parts of `update()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnippetUpdateForm {
     /// Content files of uploaded snippet
@@ -293,6 +331,27 @@ pub struct SnippetUpdateForm {
     /// Part `metadata`.
     pub metadata: Option<SnippetUpdateBodyMetadata>,
 }
+impl SnippetUpdateForm {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            files: None,
+            metadata: None,
+        }
+    }
+    /// Sets `files`.
+    #[must_use]
+    pub fn with_files(mut self, value: impl Into<String>) -> Self {
+        self.files = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(mut self, value: impl Into<SnippetUpdateBodyMetadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+}
 /// What `list()` returns.
 pub type SnippetListResponse = Vec<crate::types::SnippetsSnippet>;
 /// What `get()` returns.
@@ -301,10 +360,23 @@ pub type SnippetGetResponse = crate::types::SnippetsSnippet;
 pub type SnippetUpdateResponse = crate::types::SnippetsSnippet;
 /// What `delete()` returns.
 pub type SnippetDeleteResponse = crate::types::SnippetsApiResponseCommon;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SnippetUpdateBodyMetadata {
     /// Main module name of uploaded snippet
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub main_module: Option<String>,
+}
+impl SnippetUpdateBodyMetadata {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { main_module: None }
+    }
+    /// Sets `main_module`.
+    #[must_use]
+    pub fn with_main_module(mut self, value: impl Into<String>) -> Self {
+        self.main_module = Some(value.into());
+        self
+    }
 }

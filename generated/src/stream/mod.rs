@@ -425,6 +425,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StreamListParams {
     /// The account identifier tag.
@@ -468,7 +469,75 @@ pub struct StreamListParams {
     /// Query parameter `include_counts`.
     pub include_counts: Option<bool>,
 }
+impl StreamListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            status: None,
+            creator: None,
+            type_: None,
+            asc: None,
+            search: None,
+            start: None,
+            end: None,
+            include_counts: None,
+        }
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<crate::types::StreamMediaState>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `creator`.
+    #[must_use]
+    pub fn with_creator(mut self, value: impl Into<String>) -> Self {
+        self.creator = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `asc`.
+    #[must_use]
+    pub fn with_asc(mut self, value: impl Into<bool>) -> Self {
+        self.asc = Some(value.into());
+        self
+    }
+    /// Sets `search`.
+    #[must_use]
+    pub fn with_search(mut self, value: impl Into<String>) -> Self {
+        self.search = Some(value.into());
+        self
+    }
+    /// Sets `start`.
+    #[must_use]
+    pub fn with_start(mut self, value: impl Into<String>) -> Self {
+        self.start = Some(value.into());
+        self
+    }
+    /// Sets `end`.
+    #[must_use]
+    pub fn with_end(mut self, value: impl Into<String>) -> Self {
+        self.end = Some(value.into());
+        self
+    }
+    /// Sets `include_counts`.
+    #[must_use]
+    pub fn with_include_counts(mut self, value: impl Into<bool>) -> Self {
+        self.include_counts = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamCreateParams {
     /// The account identifier tag.
@@ -502,7 +571,43 @@ pub struct StreamCreateParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl StreamCreateParams {
+    /// Takes the required fields (`account_id`, `tus_resumable`, `upload_length`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        tus_resumable: impl Into<crate::types::StreamTusResumable>,
+        upload_length: impl Into<i64>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            tus_resumable: tus_resumable.into(),
+            upload_creator: None,
+            upload_length: upload_length.into(),
+            upload_metadata: None,
+            body: None,
+        }
+    }
+    /// Sets `upload_creator`.
+    #[must_use]
+    pub fn with_upload_creator(mut self, value: impl Into<String>) -> Self {
+        self.upload_creator = Some(value.into());
+        self
+    }
+    /// Sets `upload_metadata`.
+    #[must_use]
+    pub fn with_upload_metadata(mut self, value: impl Into<String>) -> Self {
+        self.upload_metadata = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StreamGetParams {
     /// The account identifier tag.
@@ -512,7 +617,16 @@ pub struct StreamGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl StreamGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `stream_videos_update_video_details()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StreamStreamVideosUpdateVideoDetailsParams {
     /// The account identifier tag.
@@ -524,7 +638,20 @@ pub struct StreamStreamVideosUpdateVideoDetailsParams {
     /// The request body.
     pub body: crate::types::StreamVideoUpdate,
 }
+impl StreamStreamVideosUpdateVideoDetailsParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::StreamVideoUpdate>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StreamDeleteParams {
     /// The account identifier tag.
@@ -537,6 +664,21 @@ pub struct StreamDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl StreamDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type StreamListResponse = crate::types::StreamVideoResponseCollection;

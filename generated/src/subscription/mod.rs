@@ -166,6 +166,7 @@ fn request_create(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionGetParams {
     /// Subscription identifier tag.
@@ -175,7 +176,14 @@ pub struct SubscriptionGetParams {
     /// Path parameter `identifier`.
     pub zone_id: String,
 }
+impl SubscriptionGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionUpdateParams {
     /// Subscription identifier tag.
@@ -187,7 +195,20 @@ pub struct SubscriptionUpdateParams {
     /// The request body.
     pub body: crate::types::BillSubsApiSubscriptionV2Input,
 }
+impl SubscriptionUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::BillSubsApiSubscriptionV2Input>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionCreateParams {
     /// Subscription identifier tag.
@@ -198,6 +219,18 @@ pub struct SubscriptionCreateParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::BillSubsApiSubscriptionV2Input,
+}
+impl SubscriptionCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::BillSubsApiSubscriptionV2Input>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type SubscriptionGetResponse = ::std::collections::BTreeMap<

@@ -232,6 +232,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionListParams {
     /// Identifier
@@ -241,7 +242,16 @@ pub struct SubscriptionListParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
 }
+impl SubscriptionListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionCreateParams {
     /// Identifier
@@ -253,7 +263,20 @@ pub struct SubscriptionCreateParams {
     /// The request body.
     pub body: crate::types::BillSubsApiSubscriptionV2Input,
 }
+impl SubscriptionCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::BillSubsApiSubscriptionV2Input>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionUpdateParams {
     /// Identifier
@@ -265,7 +288,20 @@ pub struct SubscriptionUpdateParams {
     /// The request body.
     pub body: crate::types::BillSubsApiSubscriptionV2Input,
 }
+impl SubscriptionUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::BillSubsApiSubscriptionV2Input>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionDeleteParams {
     /// Identifier
@@ -279,6 +315,21 @@ pub struct SubscriptionDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl SubscriptionDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// What `list()` returns.
 pub type SubscriptionListResponse = crate::types::BillSubsApiAccountSubscriptionResponseCollection;
 /// What `create()` returns.
@@ -291,10 +342,23 @@ pub type SubscriptionUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SubscriptionDeleteResponse {
     /// Subscription identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
+}
+impl SubscriptionDeleteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { subscription_id: None }
+    }
+    /// Sets `subscription_id`.
+    #[must_use]
+    pub fn with_subscription_id(mut self, value: impl Into<String>) -> Self {
+        self.subscription_id = Some(value.into());
+        self
+    }
 }

@@ -286,6 +286,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TunnelListParams {
     /// Cloudflare account ID
@@ -337,7 +338,100 @@ pub struct TunnelListParams {
     /// Query parameter `page`.
     pub page: Option<f64>,
 }
+impl TunnelListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            name: None,
+            is_deleted: None,
+            existed_at: None,
+            uuid: None,
+            was_active_at: None,
+            was_inactive_at: None,
+            include_prefix: None,
+            exclude_prefix: None,
+            tun_types: None,
+            status: None,
+            per_page: None,
+            page: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `is_deleted`.
+    #[must_use]
+    pub fn with_is_deleted(mut self, value: impl Into<bool>) -> Self {
+        self.is_deleted = Some(value.into());
+        self
+    }
+    /// Sets `existed_at`.
+    #[must_use]
+    pub fn with_existed_at(mut self, value: impl Into<String>) -> Self {
+        self.existed_at = Some(value.into());
+        self
+    }
+    /// Sets `uuid`.
+    #[must_use]
+    pub fn with_uuid(mut self, value: impl Into<String>) -> Self {
+        self.uuid = Some(value.into());
+        self
+    }
+    /// Sets `was_active_at`.
+    #[must_use]
+    pub fn with_was_active_at(mut self, value: impl Into<String>) -> Self {
+        self.was_active_at = Some(value.into());
+        self
+    }
+    /// Sets `was_inactive_at`.
+    #[must_use]
+    pub fn with_was_inactive_at(mut self, value: impl Into<String>) -> Self {
+        self.was_inactive_at = Some(value.into());
+        self
+    }
+    /// Sets `include_prefix`.
+    #[must_use]
+    pub fn with_include_prefix(mut self, value: impl Into<String>) -> Self {
+        self.include_prefix = Some(value.into());
+        self
+    }
+    /// Sets `exclude_prefix`.
+    #[must_use]
+    pub fn with_exclude_prefix(mut self, value: impl Into<String>) -> Self {
+        self.exclude_prefix = Some(value.into());
+        self
+    }
+    /// Sets `tun_types`.
+    #[must_use]
+    pub fn with_tun_types(mut self, value: impl Into<String>) -> Self {
+        self.tun_types = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<crate::types::TunnelStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TunnelCreateParams {
     /// Cloudflare account ID
@@ -349,7 +443,20 @@ pub struct TunnelCreateParams {
     /// The request body.
     pub body: TunnelCreateBody,
 }
+impl TunnelCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<TunnelCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TunnelGetParams {
     /// Cloudflare account ID
@@ -359,7 +466,16 @@ pub struct TunnelGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl TunnelGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TunnelDeleteParams {
     /// Cloudflare account ID
@@ -371,6 +487,18 @@ pub struct TunnelDeleteParams {
     /// The request body.
     pub body: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
+impl TunnelDeleteParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type TunnelListResponse = crate::types::TunnelTunnelResponseCollection;
 /// What `create()` returns.
@@ -379,6 +507,7 @@ pub type TunnelCreateResponse = crate::types::TunnelArgoTunnel;
 pub type TunnelGetResponse = crate::types::TunnelArgoTunnel;
 /// What `delete()` returns.
 pub type TunnelDeleteResponse = crate::types::TunnelArgoTunnel;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TunnelCreateBody {
@@ -386,4 +515,13 @@ pub struct TunnelCreateBody {
     pub name: String,
     /// Sets the password required to run a locally-managed tunnel. Must be at least 32 bytes and encoded as a base64 string.
     pub tunnel_secret: String,
+}
+impl TunnelCreateBody {
+    /// Takes the required fields (`name`, `tunnel_secret`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>, tunnel_secret: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            tunnel_secret: tunnel_secret.into(),
+        }
+    }
 }

@@ -119,6 +119,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UrlNormalizationGetParams {
     /// Identifier
@@ -128,7 +129,14 @@ pub struct UrlNormalizationGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl UrlNormalizationGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UrlNormalizationUpdateParams {
     /// Identifier
@@ -139,6 +147,18 @@ pub struct UrlNormalizationUpdateParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::RulesetsSchemasRequestModel,
+}
+impl UrlNormalizationUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::RulesetsSchemasRequestModel>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type UrlNormalizationGetResponse = crate::types::RulesetsSchemasResponseModel;

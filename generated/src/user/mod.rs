@@ -149,15 +149,23 @@ fn request_edit(params: &UserEditParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserEditParams {
     /// The request body.
     pub body: UserEditBody,
 }
+impl UserEditParams {
+    /// Takes the required fields (`body`); the `with_` methods set the others.
+    pub fn new(body: impl Into<UserEditBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
 /// What `get()` returns.
 pub type UserGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type UserEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UserEditBody {
@@ -176,4 +184,46 @@ pub struct UserEditBody {
     /// The zipcode or postal code where the user lives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zipcode: Option<String>,
+}
+impl UserEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            country: None,
+            first_name: None,
+            last_name: None,
+            telephone: None,
+            zipcode: None,
+        }
+    }
+    /// Sets `country`.
+    #[must_use]
+    pub fn with_country(mut self, value: impl Into<String>) -> Self {
+        self.country = Some(value.into());
+        self
+    }
+    /// Sets `first_name`.
+    #[must_use]
+    pub fn with_first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+    /// Sets `last_name`.
+    #[must_use]
+    pub fn with_last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
+    }
+    /// Sets `telephone`.
+    #[must_use]
+    pub fn with_telephone(mut self, value: impl Into<String>) -> Self {
+        self.telephone = Some(value.into());
+        self
+    }
+    /// Sets `zipcode`.
+    #[must_use]
+    pub fn with_zipcode(mut self, value: impl Into<String>) -> Self {
+        self.zipcode = Some(value.into());
+        self
+    }
 }

@@ -363,6 +363,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WaitingRoomListParams {
     /// Identifier
@@ -380,7 +381,30 @@ pub struct WaitingRoomListParams {
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
 }
+impl WaitingRoomListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WaitingRoomCreateParams {
     /// Identifier
@@ -392,7 +416,20 @@ pub struct WaitingRoomCreateParams {
     /// The request body.
     pub body: crate::types::WaitingroomQueryWaitingroom,
 }
+impl WaitingRoomCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WaitingroomQueryWaitingroom>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WaitingRoomGetParams {
     /// Identifier
@@ -402,7 +439,14 @@ pub struct WaitingRoomGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl WaitingRoomGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WaitingRoomUpdateParams {
     /// Identifier
@@ -414,7 +458,20 @@ pub struct WaitingRoomUpdateParams {
     /// The request body.
     pub body: crate::types::WaitingroomQueryWaitingroom,
 }
+impl WaitingRoomUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WaitingroomQueryWaitingroom>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WaitingRoomDeleteParams {
     /// Identifier
@@ -428,7 +485,23 @@ pub struct WaitingRoomDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl WaitingRoomDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WaitingRoomEditParams {
     /// Identifier
@@ -439,6 +512,18 @@ pub struct WaitingRoomEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::WaitingroomQueryWaitingroom,
+}
+impl WaitingRoomEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WaitingroomQueryWaitingroom>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type WaitingRoomListResponse = crate::types::WaitingroomResponseCollection;

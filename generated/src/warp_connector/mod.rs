@@ -331,6 +331,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WarpConnectorListParams {
     /// Cloudflare account ID
@@ -378,7 +379,93 @@ pub struct WarpConnectorListParams {
     /// Query parameter `page`.
     pub page: Option<f64>,
 }
+impl WarpConnectorListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            name: None,
+            is_deleted: None,
+            existed_at: None,
+            uuid: None,
+            was_active_at: None,
+            was_inactive_at: None,
+            include_prefix: None,
+            exclude_prefix: None,
+            status: None,
+            per_page: None,
+            page: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `is_deleted`.
+    #[must_use]
+    pub fn with_is_deleted(mut self, value: impl Into<bool>) -> Self {
+        self.is_deleted = Some(value.into());
+        self
+    }
+    /// Sets `existed_at`.
+    #[must_use]
+    pub fn with_existed_at(mut self, value: impl Into<String>) -> Self {
+        self.existed_at = Some(value.into());
+        self
+    }
+    /// Sets `uuid`.
+    #[must_use]
+    pub fn with_uuid(mut self, value: impl Into<String>) -> Self {
+        self.uuid = Some(value.into());
+        self
+    }
+    /// Sets `was_active_at`.
+    #[must_use]
+    pub fn with_was_active_at(mut self, value: impl Into<String>) -> Self {
+        self.was_active_at = Some(value.into());
+        self
+    }
+    /// Sets `was_inactive_at`.
+    #[must_use]
+    pub fn with_was_inactive_at(mut self, value: impl Into<String>) -> Self {
+        self.was_inactive_at = Some(value.into());
+        self
+    }
+    /// Sets `include_prefix`.
+    #[must_use]
+    pub fn with_include_prefix(mut self, value: impl Into<String>) -> Self {
+        self.include_prefix = Some(value.into());
+        self
+    }
+    /// Sets `exclude_prefix`.
+    #[must_use]
+    pub fn with_exclude_prefix(mut self, value: impl Into<String>) -> Self {
+        self.exclude_prefix = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<crate::types::TunnelStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WarpConnectorCreateParams {
     /// Cloudflare account ID
@@ -390,7 +477,20 @@ pub struct WarpConnectorCreateParams {
     /// The request body.
     pub body: WarpConnectorCreateBody,
 }
+impl WarpConnectorCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<WarpConnectorCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WarpConnectorGetParams {
     /// Cloudflare account ID
@@ -400,7 +500,16 @@ pub struct WarpConnectorGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl WarpConnectorGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WarpConnectorDeleteParams {
     /// Cloudflare account ID
@@ -412,7 +521,20 @@ pub struct WarpConnectorDeleteParams {
     /// The request body.
     pub body: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
+impl WarpConnectorDeleteParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WarpConnectorEditParams {
     /// Cloudflare account ID
@@ -423,6 +545,18 @@ pub struct WarpConnectorEditParams {
     pub account_id: String,
     /// The request body.
     pub body: WarpConnectorEditBody,
+}
+impl WarpConnectorEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<WarpConnectorEditBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type WarpConnectorListResponse = crate::types::TunnelTunnelResponseCollection;
@@ -436,6 +570,7 @@ pub type WarpConnectorDeleteResponse = crate::types::TunnelTunnelResponseSingleR
 pub type WarpConnectorEditResponse = crate::types::TunnelTunnelResponseSingleResult;
 /// The same shape as [`crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem`], which the document defines again here.
 pub type WarpConnectorCreateBody = crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WarpConnectorEditBody {
@@ -445,4 +580,25 @@ pub struct WarpConnectorEditBody {
     /// Sets the password required to run a locally-managed tunnel. Must be at least 32 bytes and encoded as a base64 string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_secret: Option<String>,
+}
+impl WarpConnectorEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            tunnel_secret: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `tunnel_secret`.
+    #[must_use]
+    pub fn with_tunnel_secret(mut self, value: impl Into<String>) -> Self {
+        self.tunnel_secret = Some(value.into());
+        self
+    }
 }

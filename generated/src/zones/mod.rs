@@ -256,6 +256,7 @@ fn request_edit(params: &ZoneEditParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ZoneListParams {
     /// A domain name. Optional filter operators can be provided to extend refine the search:
@@ -317,13 +318,91 @@ pub struct ZoneListParams {
     /// Query parameter `match`.
     pub match_: Option<ZoneListParamsMatch>,
 }
+impl ZoneListParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            status: None,
+            account_id: None,
+            account_name: None,
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+            match_: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<ZoneListParamsStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `account_id`.
+    #[must_use]
+    pub fn with_account_id(mut self, value: impl Into<String>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+    /// Sets `account_name`.
+    #[must_use]
+    pub fn with_account_name(mut self, value: impl Into<String>) -> Self {
+        self.account_name = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<ZoneListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(mut self, value: impl Into<ZoneListParamsDirection>) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(mut self, value: impl Into<ZoneListParamsMatch>) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ZoneCreateParams {
     /// The request body.
     pub body: ZoneCreateBody,
 }
+impl ZoneCreateParams {
+    /// Takes the required fields (`body`); the `with_` methods set the others.
+    pub fn new(body: impl Into<ZoneCreateBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ZoneGetParams {
     /// Identifier
@@ -333,7 +412,14 @@ pub struct ZoneGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl ZoneGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ZoneDeleteParams {
     /// Identifier
@@ -347,7 +433,23 @@ pub struct ZoneDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl ZoneDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ZoneEditParams {
     /// Identifier
@@ -359,6 +461,15 @@ pub struct ZoneEditParams {
     /// The request body.
     pub body: ZoneEditBody,
 }
+impl ZoneEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<ZoneEditBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `create()` returns.
 pub type ZoneCreateResponse = crate::types::ZonesZone;
 /// What `get()` returns.
@@ -367,6 +478,7 @@ pub type ZoneGetResponse = crate::types::ZonesZone;
 pub type ZoneDeleteResponse = Option<crate::types::ZonesApiResponseSingleIdResult>;
 /// What `edit()` returns.
 pub type ZoneEditResponse = crate::types::ZonesZone;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZoneCreateBody {
@@ -378,8 +490,28 @@ pub struct ZoneCreateBody {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::types::ZonesType>,
 }
+impl ZoneCreateBody {
+    /// Takes the required fields (`account`, `name`); the `with_` methods set the others.
+    pub fn new(
+        account: impl Into<ZoneCreateBodyAccount>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            account: account.into(),
+            name: name.into(),
+            type_: None,
+        }
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<crate::types::ZonesType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ZoneCreateBodyAccount = crate::types::AccessIdResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZoneEditBody {
@@ -399,6 +531,34 @@ pub struct ZoneEditBody {
     /// available for Business and Enterprise plans.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vanity_name_servers: Option<Vec<String>>,
+}
+impl ZoneEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            plan: None,
+            type_: None,
+            vanity_name_servers: None,
+        }
+    }
+    /// Sets `plan`.
+    #[must_use]
+    pub fn with_plan(mut self, value: impl Into<ZoneEditBodyPlan>) -> Self {
+        self.plan = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<ZoneEditBodyType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `vanity_name_servers`.
+    #[must_use]
+    pub fn with_vanity_name_servers(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.vanity_name_servers = Some(value.into());
+        self
+    }
 }
 /// (Deprecated) Please use the `/zones/{zone_id}/subscription` API
 /// to update a zone's plan. Changing this value will create/cancel
@@ -425,6 +585,7 @@ pub type ZoneListParamsDirection = crate::types::CloudforceOneRequestListSortOrd
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type ZoneListParamsMatch = crate::types::DnsRecordsMatch;
 /// Field to order zones by.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZoneListParamsOrder {
     /// `name`
@@ -443,6 +604,7 @@ crate::runtime::string_enum!(
     "account.id", AccountName = "account.name" }
 );
 /// A zone status
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZoneListParamsStatus {
     /// `initializing`
@@ -460,6 +622,7 @@ crate::runtime::string_enum!(
     open ZoneListParamsStatus { Initializing = "initializing", Pending = "pending",
     Active = "active", Moved = "moved" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneListResponse {
@@ -471,4 +634,38 @@ pub struct ZoneListResponse {
     pub result_info: Option<crate::types::ZonesResultInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::ZonesZone>>,
+}
+impl ZoneListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ZonesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::ZonesMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result_info: None,
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::ZonesResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::ZonesZone>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
 }

@@ -115,6 +115,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ZtRiskScoringGetParams {
     /// Identifier
@@ -132,10 +133,53 @@ pub struct ZtRiskScoringGetParams {
     /// Query parameter `direction`.
     pub direction: Option<ZtRiskScoringGetParamsDirection>,
 }
+impl ZtRiskScoringGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            page: None,
+            per_page: None,
+            order_by: None,
+            direction: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(
+        mut self,
+        value: impl Into<ZtRiskScoringGetParamsOrderBy>,
+    ) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<ZtRiskScoringGetParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+}
 /// What `get()` returns.
 pub type ZtRiskScoringGetResponse = crate::types::DlpUserRiskSummaryResponse;
 /// The same shape as [`crate::zt_risk_scoring::summary::SummaryGetParamsDirection`], which the document defines again here.
 pub type ZtRiskScoringGetParamsDirection = crate::zt_risk_scoring::summary::SummaryGetParamsDirection;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZtRiskScoringGetParamsOrderBy {
     /// `timestamp`

@@ -1,6 +1,7 @@
 //! Stage 3: the model to Rust source files, built with `quote!` and printed by prettyplease, so the same
 //! model always gives the same bytes.
 
+mod constructors;
 mod docs;
 mod operations;
 mod types;
@@ -429,25 +430,21 @@ fn quick_start_for(op: &Operation, options: &Options) -> Option<String> {
         ));
     }
     if !op.params.is_empty() {
-        let mut fields = Vec::new();
+        let mut required = Vec::new();
         for p in op.params.iter().filter(|p| p.required) {
             if p.ty != Ty::String {
                 return None;
             }
-            fields.push(format!(
-                "{}: {:?}.into()",
-                p.ident,
+            required.push(format!(
+                "{:?}",
                 p.example.clone().unwrap_or_else(|| "...".to_owned())
             ));
         }
-        if op.params.iter().any(|p| !p.required) {
-            fields.push("..Default::default()".to_owned());
-        }
         args.push(format!(
-            "&{lib}::{}::{} {{ {} }}",
+            "&{lib}::{}::{}::new({})",
             op.resource.join("::"),
             op.params_type,
-            fields.join(", ")
+            required.join(", ")
         ));
     }
     // Compiled only with the call's product enabled (see the features table).

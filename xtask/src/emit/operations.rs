@@ -1,6 +1,7 @@
 //! Emits one resource module: its handle type, the accessors of its children, its calls, and the params
 //! and response types those calls use.
 
+use super::constructors::{constructors, Member};
 use super::types::{deprecated_attr, rust_type};
 use super::{docs, id, type_path};
 use crate::ir::{
@@ -789,6 +790,15 @@ pub fn form_struct(op: &Operation, structs: &BTreeSet<TypePath>) -> TokenStream 
     };
     let name = id(type_name);
     let doc = format!(" The parts of `{}()`'s multipart body.", op.fn_name);
+    let members: Vec<Member> = parts
+        .iter()
+        .map(|part| Member {
+            ident: part.ident.clone(),
+            ty: part_type(part, &op.resource),
+            optional: !part.required,
+            deprecated: false,
+        })
+        .collect();
     let fields = parts.iter().map(|part| {
         let doc = docs::outer(
             format!(
@@ -800,13 +810,7 @@ pub fn form_struct(op: &Operation, structs: &BTreeSet<TypePath>) -> TokenStream 
             .trim_start(),
         );
         let field = id(&part.ident);
-        let base = if part.repeated {
-            quote!(Vec<Vec<u8>>)
-        } else if part.binary {
-            quote!(Vec<u8>)
-        } else {
-            rust_type(&part.ty, true, &op.resource)
-        };
+        let base = part_type(part, &op.resource);
         let ty = if part.required {
             base
         } else {
@@ -815,10 +819,24 @@ pub fn form_struct(op: &Operation, structs: &BTreeSet<TypePath>) -> TokenStream 
         quote!(#doc pub #field: #ty,)
     });
     let default = form_defaultable(parts, structs).then(|| quote!(Default,));
+    let constructors = constructors(type_name, &members, TokenStream::new());
     quote! {
         #[doc = #doc]
+        #[non_exhaustive]
         #[derive(Debug, Clone, PartialEq, #default)]
         pub struct #name { #(#fields)* }
+        #constructors
+    }
+}
+
+/// A multipart part's type without the `Option` of an optional part.
+fn part_type(part: &crate::ir::FormPart, here: &[String]) -> TokenStream {
+    if part.repeated {
+        quote!(Vec<Vec<u8>>)
+    } else if part.binary {
+        quote!(Vec<u8>)
+    } else {
+        rust_type(&part.ty, true, here)
     }
 }
 
@@ -1005,6 +1023,16 @@ pub fn params_struct(op: &Operation, api: &Api, structs: &BTreeSet<TypePath>) ->
             .iter()
             .all(|p| !p.required || !is_string_enum(|path| api.find(path), &p.ty));
     let derive_default = defaultable.then(|| quote!(Default,));
+    let mut members: Vec<Member> = op
+        .params
+        .iter()
+        .map(|p| Member {
+            ident: p.ident.clone(),
+            ty: rust_type(&p.ty, true, &op.resource),
+            optional: !p.required,
+            deprecated: false,
+        })
+        .collect();
     let fields = op.params.iter().map(|p| {
         let mut text = p.doc.clone().unwrap_or_default();
         match (p.min_length, p.max_length) {
@@ -1052,13 +1080,18 @@ pub fn params_struct(op: &Operation, api: &Api, structs: &BTreeSet<TypePath>) ->
             text.push_str("\n\nThe spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.");
         }
         let doc = docs::outer(&text);
-        let ty = if body.required && !always_optional { base } else { quote!(Option<#base>) };
+        let optional = !body.required || always_optional;
+        members.push(Member { ident: body.ident.clone(), ty: base.clone(), optional, deprecated: false });
+        let ty = if optional { quote!(Option<#base>) } else { base };
         quote! { #doc pub #field: #ty, }
     });
+    let constructors = constructors(&op.params_type, &members, TokenStream::new());
     quote! {
         #[doc = #doc]
+        #[non_exhaustive]
         #[derive(Debug, Clone, PartialEq, #derive_default)]
         pub struct #name { #(#fields)* #body }
+        #constructors
     }
 }
 

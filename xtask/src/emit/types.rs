@@ -1,6 +1,7 @@
 //! Emits the model's types: structs, string enums (open ones keep unknown values), unions decoded in one
 //! step by their discriminator, and aliases.
 
+use super::constructors::{constructors, Member};
 use super::{docs, id, type_path};
 use crate::ir::{Api, Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union};
 use proc_macro2::TokenStream;
@@ -135,6 +136,19 @@ pub fn type_def(
     let here = def.path.module.as_slice();
     match &def.kind {
         TypeKind::Struct { fields, extra } => {
+            let members: Vec<Member> = fields
+                .iter()
+                .map(|f| Member {
+                    ident: f.ident.clone(),
+                    ty: field_base(f, here),
+                    optional: f.optional(),
+                    deprecated: f.deprecated,
+                })
+                .collect();
+            let rest = extra
+                .is_some()
+                .then(|| quote!(extra: ::std::collections::BTreeMap::new(),));
+            let constructors = constructors(&def.path.name, &members, rest.unwrap_or_default());
             let fields = fields.iter().map(|f| field(f, here));
             let extra = extra.as_ref().map(|ty| {
                 let value = rust_type(ty, true, here);
@@ -149,10 +163,12 @@ pub fn type_def(
             let (serde, other_serde) = serde_derives(def);
             quote! {
                 #doc
+                #[non_exhaustive]
                 #deprecated
                 #[derive(Debug, Clone, PartialEq, #default #serde)]
                 #other_serde
                 pub struct #name { #(#fields)* #extra }
+                #constructors
             }
         }
         TypeKind::StringEnum { values, open } => {
@@ -164,6 +180,7 @@ pub fn type_def(
             if *open {
                 quote! {
                     #doc
+                    #[non_exhaustive]
                     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
                     pub enum #name {
                         #(#[doc = #value_docs] #idents,)*
@@ -175,6 +192,7 @@ pub fn type_def(
             } else {
                 quote! {
                     #doc
+                    #[non_exhaustive]
                     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
                     pub enum #name { #(#[doc = #value_docs] #idents,)* }
                     crate::runtime::string_enum!(closed #name { #pairs });
@@ -233,14 +251,21 @@ fn doc_text(description: Option<&str>, deprecated: bool) -> String {
     }
 }
 
+/// A field's type without the `Option` of an optional field.
+fn field_base(f: &Field, here: &[String]) -> TokenStream {
+    let base = rust_type(&f.ty, false, here);
+    if f.boxed {
+        quote!(Box<#base>)
+    } else {
+        base
+    }
+}
+
 fn field(f: &Field, here: &[String]) -> TokenStream {
     let doc = doc_text(f.doc.as_deref(), f.deprecated);
     let doc = docs::outer(&doc);
     let name = id(&f.ident);
-    let mut base = rust_type(&f.ty, false, here);
-    if f.boxed {
-        base = quote!(Box<#base>);
-    }
+    let base = field_base(f, here);
     let ty = if f.optional() {
         quote!(Option<#base>)
     } else {
@@ -408,6 +433,7 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
     });
     quote! {
         #doc
+        #[non_exhaustive]
         #[derive(Debug, Clone, PartialEq)]
         pub enum #ty_name {
             #(#variants)*

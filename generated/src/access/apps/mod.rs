@@ -553,6 +553,7 @@ fn request_zone_level_access_applications_delete_an_access_application(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppListParams {
     /// Identifier
@@ -562,7 +563,16 @@ pub struct AppListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AppListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppCreateParams {
     /// Identifier
@@ -574,7 +584,20 @@ pub struct AppCreateParams {
     /// The request body.
     pub body: crate::types::AccessAppRequestInput,
 }
+impl AppCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::AccessAppRequestInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppGetParams {
     /// Identifier
@@ -584,7 +607,16 @@ pub struct AppGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AppGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppUpdateParams {
     /// Identifier
@@ -596,7 +628,20 @@ pub struct AppUpdateParams {
     /// The request body.
     pub body: crate::types::AccessAppRequestInput,
 }
+impl AppUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::AccessAppRequestInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppDeleteParams {
     /// Identifier
@@ -606,7 +651,16 @@ pub struct AppDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AppDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_applications_list_access_applications()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppZoneLevelAccessApplicationsListAccessApplicationsParams {
     /// Identifier
@@ -616,7 +670,14 @@ pub struct AppZoneLevelAccessApplicationsListAccessApplicationsParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl AppZoneLevelAccessApplicationsListAccessApplicationsParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_applications_add_a_bookmark_application()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppZoneLevelAccessApplicationsAddABookmarkApplicationParams {
     /// Identifier
@@ -628,7 +689,20 @@ pub struct AppZoneLevelAccessApplicationsAddABookmarkApplicationParams {
     /// The request body.
     pub body: crate::types::AccessAppsInput,
 }
+impl AppZoneLevelAccessApplicationsAddABookmarkApplicationParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::AccessAppsInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_applications_get_an_access_application()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppZoneLevelAccessApplicationsGetAnAccessApplicationParams {
     /// Identifier
@@ -638,7 +712,14 @@ pub struct AppZoneLevelAccessApplicationsGetAnAccessApplicationParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl AppZoneLevelAccessApplicationsGetAnAccessApplicationParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_applications_update_a_bookmark_application()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppZoneLevelAccessApplicationsUpdateABookmarkApplicationParams {
     /// Identifier
@@ -650,7 +731,20 @@ pub struct AppZoneLevelAccessApplicationsUpdateABookmarkApplicationParams {
     /// The request body.
     pub body: crate::types::AccessAppsInput,
 }
+impl AppZoneLevelAccessApplicationsUpdateABookmarkApplicationParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::AccessAppsInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_applications_delete_an_access_application()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppZoneLevelAccessApplicationsDeleteAnAccessApplicationParams {
     /// Identifier
@@ -659,6 +753,12 @@ pub struct AppZoneLevelAccessApplicationsDeleteAnAccessApplicationParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl AppZoneLevelAccessApplicationsDeleteAnAccessApplicationParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type AppListResponse = crate::types::AccessAppsComponentsSchemasResponseCollection;

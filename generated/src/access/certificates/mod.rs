@@ -585,6 +585,7 @@ fn request_zone_level_access_mtls_authentication_delete_an_mtls_certificate(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateListParams {
     /// Identifier
@@ -594,7 +595,16 @@ pub struct CertificateListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CertificateListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateCreateParams {
     /// Identifier
@@ -606,7 +616,20 @@ pub struct CertificateCreateParams {
     /// The request body.
     pub body: CertificateCreateBody,
 }
+impl CertificateCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<CertificateCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateGetParams {
     /// Identifier
@@ -616,7 +639,16 @@ pub struct CertificateGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CertificateGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateUpdateParams {
     /// Identifier
@@ -628,7 +660,20 @@ pub struct CertificateUpdateParams {
     /// The request body.
     pub body: CertificateUpdateBody,
 }
+impl CertificateUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<CertificateUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateDeleteParams {
     /// Identifier
@@ -638,7 +683,16 @@ pub struct CertificateDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CertificateDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_mtls_authentication_list_mtls_certificates()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateZoneLevelAccessMtlsAuthenticationListMtlsCertificatesParams {
     /// Identifier
@@ -648,7 +702,14 @@ pub struct CertificateZoneLevelAccessMtlsAuthenticationListMtlsCertificatesParam
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl CertificateZoneLevelAccessMtlsAuthenticationListMtlsCertificatesParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_mtls_authentication_add_an_mtls_certificate()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateParams {
     /// Identifier
@@ -660,7 +721,22 @@ pub struct CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateParam
     /// The request body.
     pub body: CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateBody,
 }
+impl CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<
+            CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateBody,
+        >,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_mtls_authentication_get_an_mtls_certificate()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateZoneLevelAccessMtlsAuthenticationGetAnMtlsCertificateParams {
     /// Identifier
@@ -670,7 +746,14 @@ pub struct CertificateZoneLevelAccessMtlsAuthenticationGetAnMtlsCertificateParam
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl CertificateZoneLevelAccessMtlsAuthenticationGetAnMtlsCertificateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_mtls_authentication_update_an_mtls_certificate()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateParams {
     /// Identifier
@@ -682,7 +765,22 @@ pub struct CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificatePa
     /// The request body.
     pub body: CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateBody,
 }
+impl CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<
+            CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateBody,
+        >,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_mtls_authentication_delete_an_mtls_certificate()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificateZoneLevelAccessMtlsAuthenticationDeleteAnMtlsCertificateParams {
     /// Identifier
@@ -691,6 +789,12 @@ pub struct CertificateZoneLevelAccessMtlsAuthenticationDeleteAnMtlsCertificatePa
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl CertificateZoneLevelAccessMtlsAuthenticationDeleteAnMtlsCertificateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type CertificateListResponse = crate::types::AccessCertificatesComponentsSchemasResponseCollection;
@@ -712,6 +816,7 @@ pub type CertificateZoneLevelAccessMtlsAuthenticationGetAnMtlsCertificateRespons
 pub type CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateResponse = crate::types::AccessSchemasCertificates;
 /// What `zone_level_access_mtls_authentication_delete_an_mtls_certificate()` returns.
 pub type CertificateZoneLevelAccessMtlsAuthenticationDeleteAnMtlsCertificateResponse = crate::types::AccessComponentsSchemasIdResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateCreateBody {
@@ -723,6 +828,23 @@ pub struct CertificateCreateBody {
     /// The name of the certificate.
     pub name: String,
 }
+impl CertificateCreateBody {
+    /// Takes the required fields (`certificate`, `name`); the `with_` methods set the others.
+    pub fn new(certificate: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            associated_hostnames: None,
+            certificate: certificate.into(),
+            name: name.into(),
+        }
+    }
+    /// Sets `associated_hostnames`.
+    #[must_use]
+    pub fn with_associated_hostnames(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.associated_hostnames = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateUpdateBody {
@@ -731,6 +853,21 @@ pub struct CertificateUpdateBody {
     /// The name of the certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+impl CertificateUpdateBody {
+    /// Takes the required fields (`associated_hostnames`); the `with_` methods set the others.
+    pub fn new(associated_hostnames: impl Into<Vec<String>>) -> Self {
+        Self {
+            associated_hostnames: associated_hostnames.into(),
+            name: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::access::certificates::CertificateCreateBody`], which the document defines again here.
 pub type CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateBody = CertificateCreateBody;

@@ -287,6 +287,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomPageListParams {
     /// Identifier
@@ -296,7 +297,16 @@ pub struct CustomPageListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CustomPageListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomPageCreateParams {
     /// Identifier
@@ -308,7 +318,26 @@ pub struct CustomPageCreateParams {
     /// The request body.
     pub body: Option<crate::types::AccessCustomPage>,
 }
+impl CustomPageCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(
+        mut self,
+        value: impl Into<crate::types::AccessCustomPage>,
+    ) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomPageGetParams {
     /// Identifier
@@ -318,7 +347,16 @@ pub struct CustomPageGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CustomPageGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomPageUpdateParams {
     /// Identifier
@@ -330,7 +368,26 @@ pub struct CustomPageUpdateParams {
     /// The request body.
     pub body: Option<crate::types::AccessCustomPage>,
 }
+impl CustomPageUpdateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(
+        mut self,
+        value: impl Into<crate::types::AccessCustomPage>,
+    ) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomPageDeleteParams {
     /// Identifier
@@ -339,6 +396,14 @@ pub struct CustomPageDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl CustomPageDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type CustomPageListResponse = crate::types::AccessCustomPagesComponentsSchemasResponseCollection;

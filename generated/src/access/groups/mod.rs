@@ -556,6 +556,7 @@ fn request_zone_level_access_groups_delete_an_access_group(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupListParams {
     /// Identifier
@@ -565,7 +566,16 @@ pub struct GroupListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl GroupListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupCreateParams {
     /// Identifier
@@ -577,7 +587,17 @@ pub struct GroupCreateParams {
     /// The request body.
     pub body: GroupCreateBody,
 }
+impl GroupCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<GroupCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupGetParams {
     /// Identifier
@@ -587,7 +607,16 @@ pub struct GroupGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl GroupGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupUpdateParams {
     /// Identifier
@@ -599,7 +628,17 @@ pub struct GroupUpdateParams {
     /// The request body.
     pub body: GroupUpdateBody,
 }
+impl GroupUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<GroupUpdateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupDeleteParams {
     /// Identifier
@@ -609,7 +648,16 @@ pub struct GroupDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl GroupDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_groups_list_access_groups()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupZoneLevelAccessGroupsListAccessGroupsParams {
     /// Identifier
@@ -619,7 +667,14 @@ pub struct GroupZoneLevelAccessGroupsListAccessGroupsParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl GroupZoneLevelAccessGroupsListAccessGroupsParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_groups_create_an_access_group()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupZoneLevelAccessGroupsCreateAnAccessGroupParams {
     /// Identifier
@@ -631,7 +686,20 @@ pub struct GroupZoneLevelAccessGroupsCreateAnAccessGroupParams {
     /// The request body.
     pub body: GroupZoneLevelAccessGroupsCreateAnAccessGroupBody,
 }
+impl GroupZoneLevelAccessGroupsCreateAnAccessGroupParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<GroupZoneLevelAccessGroupsCreateAnAccessGroupBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_groups_get_an_access_group()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupZoneLevelAccessGroupsGetAnAccessGroupParams {
     /// Identifier
@@ -641,7 +709,14 @@ pub struct GroupZoneLevelAccessGroupsGetAnAccessGroupParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl GroupZoneLevelAccessGroupsGetAnAccessGroupParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_groups_update_an_access_group()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupZoneLevelAccessGroupsUpdateAnAccessGroupParams {
     /// Identifier
@@ -653,7 +728,20 @@ pub struct GroupZoneLevelAccessGroupsUpdateAnAccessGroupParams {
     /// The request body.
     pub body: GroupZoneLevelAccessGroupsUpdateAnAccessGroupBody,
 }
+impl GroupZoneLevelAccessGroupsUpdateAnAccessGroupParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<GroupZoneLevelAccessGroupsUpdateAnAccessGroupBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_groups_delete_an_access_group()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupZoneLevelAccessGroupsDeleteAnAccessGroupParams {
     /// Identifier
@@ -662,6 +750,12 @@ pub struct GroupZoneLevelAccessGroupsDeleteAnAccessGroupParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl GroupZoneLevelAccessGroupsDeleteAnAccessGroupParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type GroupListResponse = crate::types::AccessSchemasResponseCollection;
@@ -683,6 +777,7 @@ pub type GroupZoneLevelAccessGroupsGetAnAccessGroupResponse = crate::types::Acce
 pub type GroupZoneLevelAccessGroupsUpdateAnAccessGroupResponse = crate::types::AccessSchemasGroups;
 /// What `zone_level_access_groups_delete_an_access_group()` returns.
 pub type GroupZoneLevelAccessGroupsDeleteAnAccessGroupResponse = crate::types::AccessIdResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupCreateBody {
@@ -700,8 +795,48 @@ pub struct GroupCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
 }
+impl GroupCreateBody {
+    /// Takes the required fields (`include`, `name`); the `with_` methods set the others.
+    pub fn new(
+        include: impl Into<Vec<crate::types::AccessRule>>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            exclude: None,
+            include: include.into(),
+            is_default: None,
+            name: name.into(),
+            require: None,
+        }
+    }
+    /// Sets `exclude`.
+    #[must_use]
+    pub fn with_exclude(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessRule>>,
+    ) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `is_default`.
+    #[must_use]
+    pub fn with_is_default(mut self, value: impl Into<bool>) -> Self {
+        self.is_default = Some(value.into());
+        self
+    }
+    /// Sets `require`.
+    #[must_use]
+    pub fn with_require(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessRule>>,
+    ) -> Self {
+        self.require = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::access::groups::GroupCreateBody`], which the document defines again here.
 pub type GroupUpdateBody = GroupCreateBody;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupZoneLevelAccessGroupsCreateAnAccessGroupBody {
@@ -715,6 +850,38 @@ pub struct GroupZoneLevelAccessGroupsCreateAnAccessGroupBody {
     /// Rules evaluated with an AND logical operator. To match a policy, a user must meet all of the Require rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
+}
+impl GroupZoneLevelAccessGroupsCreateAnAccessGroupBody {
+    /// Takes the required fields (`include`, `name`); the `with_` methods set the others.
+    pub fn new(
+        include: impl Into<Vec<crate::types::AccessRule>>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            exclude: None,
+            include: include.into(),
+            name: name.into(),
+            require: None,
+        }
+    }
+    /// Sets `exclude`.
+    #[must_use]
+    pub fn with_exclude(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessRule>>,
+    ) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `require`.
+    #[must_use]
+    pub fn with_require(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessRule>>,
+    ) -> Self {
+        self.require = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::access::groups::GroupZoneLevelAccessGroupsCreateAnAccessGroupBody`], which the document defines again here.
 pub type GroupZoneLevelAccessGroupsUpdateAnAccessGroupBody = GroupZoneLevelAccessGroupsCreateAnAccessGroupBody;

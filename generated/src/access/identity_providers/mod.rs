@@ -578,6 +578,7 @@ fn request_zone_level_access_identity_providers_delete_an_access_i_b7db38e1(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IdentityProviderListParams {
     /// Identifier
@@ -587,7 +588,16 @@ pub struct IdentityProviderListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IdentityProviderListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IdentityProviderCreateParams {
     /// Identifier
@@ -599,7 +609,20 @@ pub struct IdentityProviderCreateParams {
     /// The request body.
     pub body: crate::types::AccessIdentityProviders,
 }
+impl IdentityProviderCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::AccessIdentityProviders>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IdentityProviderGetParams {
     /// Identifier
@@ -609,7 +632,16 @@ pub struct IdentityProviderGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IdentityProviderGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IdentityProviderUpdateParams {
     /// Identifier
@@ -621,7 +653,20 @@ pub struct IdentityProviderUpdateParams {
     /// The request body.
     pub body: crate::types::AccessIdentityProviders,
 }
+impl IdentityProviderUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::AccessIdentityProviders>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IdentityProviderDeleteParams {
     /// Identifier
@@ -631,7 +676,16 @@ pub struct IdentityProviderDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IdentityProviderDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_identity_providers_list_access_identi_03d05639()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639Params {
     /// Identifier
@@ -641,7 +695,14 @@ pub struct IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639Params {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_identity_providers_add_an_access_iden_41d348dd()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdentityProviderZoneLevelAccessIdentityProvidersAddAnAccessIden41d348ddParams {
     /// Identifier
@@ -653,7 +714,20 @@ pub struct IdentityProviderZoneLevelAccessIdentityProvidersAddAnAccessIden41d348
     /// The request body.
     pub body: crate::types::AccessSchemasIdentityProviders,
 }
+impl IdentityProviderZoneLevelAccessIdentityProvidersAddAnAccessIden41d348ddParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::AccessSchemasIdentityProviders>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_identity_providers_get_an_access_iden_b9a2ee96()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IdentityProviderZoneLevelAccessIdentityProvidersGetAnAccessIdenB9a2ee96Params {
     /// Identifier
@@ -663,7 +737,14 @@ pub struct IdentityProviderZoneLevelAccessIdentityProvidersGetAnAccessIdenB9a2ee
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl IdentityProviderZoneLevelAccessIdentityProvidersGetAnAccessIdenB9a2ee96Params {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_identity_providers_update_an_access_i_339c2ff7()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdentityProviderZoneLevelAccessIdentityProvidersUpdateAnAccessI339c2ff7Params {
     /// Identifier
@@ -675,7 +756,20 @@ pub struct IdentityProviderZoneLevelAccessIdentityProvidersUpdateAnAccessI339c2f
     /// The request body.
     pub body: crate::types::AccessSchemasIdentityProviders,
 }
+impl IdentityProviderZoneLevelAccessIdentityProvidersUpdateAnAccessI339c2ff7Params {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::AccessSchemasIdentityProviders>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_identity_providers_delete_an_access_i_b7db38e1()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IdentityProviderZoneLevelAccessIdentityProvidersDeleteAnAccessIB7db38e1Params {
     /// Identifier
@@ -684,6 +778,12 @@ pub struct IdentityProviderZoneLevelAccessIdentityProvidersDeleteAnAccessIB7db38
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl IdentityProviderZoneLevelAccessIdentityProvidersDeleteAnAccessIB7db38e1Params {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type IdentityProviderListResponse = crate::types::AccessResponseCollection;

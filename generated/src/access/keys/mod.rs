@@ -109,6 +109,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeyGetParams {
     /// Identifier
@@ -118,7 +119,16 @@ pub struct KeyGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl KeyGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeyUpdateParams {
     /// Identifier
@@ -130,13 +140,31 @@ pub struct KeyUpdateParams {
     /// The request body.
     pub body: KeyUpdateBody,
 }
+impl KeyUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<KeyUpdateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type KeyGetResponse = crate::types::AccessKeysComponentsSchemasSingleResponse;
 /// What `update()` returns.
 pub type KeyUpdateResponse = crate::types::AccessKeysComponentsSchemasSingleResponse;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct KeyUpdateBody {
     /// The number of days between key rotations.
     pub key_rotation_interval_days: f64,
+}
+impl KeyUpdateBody {
+    /// Takes the required fields (`key_rotation_interval_days`); the `with_` methods set the others.
+    pub fn new(key_rotation_interval_days: impl Into<f64>) -> Self {
+        Self {
+            key_rotation_interval_days: key_rotation_interval_days.into(),
+        }
+    }
 }

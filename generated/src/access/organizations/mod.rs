@@ -315,6 +315,7 @@ fn request_zone_level_zero_trust_organization_create_your_zero_tru_18347b5b(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationGetParams {
     /// Identifier
@@ -324,7 +325,16 @@ pub struct OrganizationGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl OrganizationGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationUpdateParams {
     /// Identifier
@@ -336,7 +346,20 @@ pub struct OrganizationUpdateParams {
     /// The request body.
     pub body: OrganizationUpdateBody,
 }
+impl OrganizationUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<OrganizationUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationCreateParams {
     /// Identifier
@@ -348,13 +371,33 @@ pub struct OrganizationCreateParams {
     /// The request body.
     pub body: OrganizationCreateBody,
 }
+impl OrganizationCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<OrganizationCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_zero_trust_organization_get_your_zero_trust_42b5f681()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationZoneLevelZeroTrustOrganizationGetYourZeroTrust42b5f681Params {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl OrganizationZoneLevelZeroTrustOrganizationGetYourZeroTrust42b5f681Params {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_zero_trust_organization_update_your_zero_tru_f3f2c640()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Params {
     /// Path parameter `zone_id`.
@@ -362,13 +405,42 @@ pub struct OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Pa
     /// The request body.
     pub body: OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Body,
 }
+impl OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Params {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<
+            OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Body,
+        >,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_zero_trust_organization_create_your_zero_tru_18347b5b()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
     pub body: OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBody,
+}
+impl OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<
+            OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBody,
+        >,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type OrganizationGetResponse = crate::types::AccessOrganizations;
@@ -382,6 +454,7 @@ pub type OrganizationZoneLevelZeroTrustOrganizationGetYourZeroTrust42b5f681Respo
 pub type OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Response = crate::types::AccessSchemasOrganizations;
 /// What `zone_level_zero_trust_organization_create_your_zero_tru_18347b5b()` returns.
 pub type OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bResponse = crate::types::AccessSchemasOrganizations;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationCreateBody {
@@ -413,6 +486,78 @@ pub struct OrganizationCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warp_auth_session_duration: Option<String>,
 }
+impl OrganizationCreateBody {
+    /// Takes the required fields (`auth_domain`, `name`); the `with_` methods set the others.
+    pub fn new(auth_domain: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            allow_authenticate_via_warp: None,
+            auth_domain: auth_domain.into(),
+            auto_redirect_to_identity: None,
+            is_ui_read_only: None,
+            login_design: None,
+            name: name.into(),
+            session_duration: None,
+            ui_read_only_toggle_reason: None,
+            user_seat_expiration_inactive_time: None,
+            warp_auth_session_duration: None,
+        }
+    }
+    /// Sets `allow_authenticate_via_warp`.
+    #[must_use]
+    pub fn with_allow_authenticate_via_warp(mut self, value: impl Into<bool>) -> Self {
+        self.allow_authenticate_via_warp = Some(value.into());
+        self
+    }
+    /// Sets `auto_redirect_to_identity`.
+    #[must_use]
+    pub fn with_auto_redirect_to_identity(mut self, value: impl Into<bool>) -> Self {
+        self.auto_redirect_to_identity = Some(value.into());
+        self
+    }
+    /// Sets `is_ui_read_only`.
+    #[must_use]
+    pub fn with_is_ui_read_only(mut self, value: impl Into<bool>) -> Self {
+        self.is_ui_read_only = Some(value.into());
+        self
+    }
+    /// Sets `login_design`.
+    #[must_use]
+    pub fn with_login_design(
+        mut self,
+        value: impl Into<crate::types::AccessLoginDesign>,
+    ) -> Self {
+        self.login_design = Some(value.into());
+        self
+    }
+    /// Sets `session_duration`.
+    #[must_use]
+    pub fn with_session_duration(mut self, value: impl Into<String>) -> Self {
+        self.session_duration = Some(value.into());
+        self
+    }
+    /// Sets `ui_read_only_toggle_reason`.
+    #[must_use]
+    pub fn with_ui_read_only_toggle_reason(mut self, value: impl Into<String>) -> Self {
+        self.ui_read_only_toggle_reason = Some(value.into());
+        self
+    }
+    /// Sets `user_seat_expiration_inactive_time`.
+    #[must_use]
+    pub fn with_user_seat_expiration_inactive_time(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        self.user_seat_expiration_inactive_time = Some(value.into());
+        self
+    }
+    /// Sets `warp_auth_session_duration`.
+    #[must_use]
+    pub fn with_warp_auth_session_duration(mut self, value: impl Into<String>) -> Self {
+        self.warp_auth_session_duration = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationUpdateBody {
@@ -448,6 +593,100 @@ pub struct OrganizationUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warp_auth_session_duration: Option<String>,
 }
+impl OrganizationUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            allow_authenticate_via_warp: None,
+            auth_domain: None,
+            auto_redirect_to_identity: None,
+            custom_pages: None,
+            is_ui_read_only: None,
+            login_design: None,
+            name: None,
+            session_duration: None,
+            ui_read_only_toggle_reason: None,
+            user_seat_expiration_inactive_time: None,
+            warp_auth_session_duration: None,
+        }
+    }
+    /// Sets `allow_authenticate_via_warp`.
+    #[must_use]
+    pub fn with_allow_authenticate_via_warp(mut self, value: impl Into<bool>) -> Self {
+        self.allow_authenticate_via_warp = Some(value.into());
+        self
+    }
+    /// Sets `auth_domain`.
+    #[must_use]
+    pub fn with_auth_domain(mut self, value: impl Into<String>) -> Self {
+        self.auth_domain = Some(value.into());
+        self
+    }
+    /// Sets `auto_redirect_to_identity`.
+    #[must_use]
+    pub fn with_auto_redirect_to_identity(mut self, value: impl Into<bool>) -> Self {
+        self.auto_redirect_to_identity = Some(value.into());
+        self
+    }
+    /// Sets `custom_pages`.
+    #[must_use]
+    pub fn with_custom_pages(
+        mut self,
+        value: impl Into<crate::types::AccessCustomPages>,
+    ) -> Self {
+        self.custom_pages = Some(value.into());
+        self
+    }
+    /// Sets `is_ui_read_only`.
+    #[must_use]
+    pub fn with_is_ui_read_only(mut self, value: impl Into<bool>) -> Self {
+        self.is_ui_read_only = Some(value.into());
+        self
+    }
+    /// Sets `login_design`.
+    #[must_use]
+    pub fn with_login_design(
+        mut self,
+        value: impl Into<crate::types::AccessLoginDesign>,
+    ) -> Self {
+        self.login_design = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `session_duration`.
+    #[must_use]
+    pub fn with_session_duration(mut self, value: impl Into<String>) -> Self {
+        self.session_duration = Some(value.into());
+        self
+    }
+    /// Sets `ui_read_only_toggle_reason`.
+    #[must_use]
+    pub fn with_ui_read_only_toggle_reason(mut self, value: impl Into<String>) -> Self {
+        self.ui_read_only_toggle_reason = Some(value.into());
+        self
+    }
+    /// Sets `user_seat_expiration_inactive_time`.
+    #[must_use]
+    pub fn with_user_seat_expiration_inactive_time(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        self.user_seat_expiration_inactive_time = Some(value.into());
+        self
+    }
+    /// Sets `warp_auth_session_duration`.
+    #[must_use]
+    pub fn with_warp_auth_session_duration(mut self, value: impl Into<String>) -> Self {
+        self.warp_auth_session_duration = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBody {
@@ -467,6 +706,50 @@ pub struct OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBo
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_seat_expiration_inactive_time: Option<String>,
 }
+impl OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBody {
+    /// Takes the required fields (`auth_domain`, `name`); the `with_` methods set the others.
+    pub fn new(auth_domain: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            auth_domain: auth_domain.into(),
+            is_ui_read_only: None,
+            login_design: None,
+            name: name.into(),
+            ui_read_only_toggle_reason: None,
+            user_seat_expiration_inactive_time: None,
+        }
+    }
+    /// Sets `is_ui_read_only`.
+    #[must_use]
+    pub fn with_is_ui_read_only(mut self, value: impl Into<bool>) -> Self {
+        self.is_ui_read_only = Some(value.into());
+        self
+    }
+    /// Sets `login_design`.
+    #[must_use]
+    pub fn with_login_design(
+        mut self,
+        value: impl Into<crate::types::AccessLoginDesign>,
+    ) -> Self {
+        self.login_design = Some(value.into());
+        self
+    }
+    /// Sets `ui_read_only_toggle_reason`.
+    #[must_use]
+    pub fn with_ui_read_only_toggle_reason(mut self, value: impl Into<String>) -> Self {
+        self.ui_read_only_toggle_reason = Some(value.into());
+        self
+    }
+    /// Sets `user_seat_expiration_inactive_time`.
+    #[must_use]
+    pub fn with_user_seat_expiration_inactive_time(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        self.user_seat_expiration_inactive_time = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Body {
@@ -487,4 +770,59 @@ pub struct OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Bo
     /// The amount of time a user seat is inactive before it expires. When the user seat exceeds the set time of inactivity, the user is removed as an active seat and no longer counts against your Teams seat count. Must be in the format `300ms` or `2h45m`. Valid time units are: `ns`, `us` (or `µs`), `ms`, `s`, `m`, `h`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_seat_expiration_inactive_time: Option<String>,
+}
+impl OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Body {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            auth_domain: None,
+            is_ui_read_only: None,
+            login_design: None,
+            name: None,
+            ui_read_only_toggle_reason: None,
+            user_seat_expiration_inactive_time: None,
+        }
+    }
+    /// Sets `auth_domain`.
+    #[must_use]
+    pub fn with_auth_domain(mut self, value: impl Into<String>) -> Self {
+        self.auth_domain = Some(value.into());
+        self
+    }
+    /// Sets `is_ui_read_only`.
+    #[must_use]
+    pub fn with_is_ui_read_only(mut self, value: impl Into<bool>) -> Self {
+        self.is_ui_read_only = Some(value.into());
+        self
+    }
+    /// Sets `login_design`.
+    #[must_use]
+    pub fn with_login_design(
+        mut self,
+        value: impl Into<crate::types::AccessLoginDesign>,
+    ) -> Self {
+        self.login_design = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `ui_read_only_toggle_reason`.
+    #[must_use]
+    pub fn with_ui_read_only_toggle_reason(mut self, value: impl Into<String>) -> Self {
+        self.ui_read_only_toggle_reason = Some(value.into());
+        self
+    }
+    /// Sets `user_seat_expiration_inactive_time`.
+    #[must_use]
+    pub fn with_user_seat_expiration_inactive_time(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        self.user_seat_expiration_inactive_time = Some(value.into());
+        self
+    }
 }

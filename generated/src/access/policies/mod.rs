@@ -278,6 +278,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyListParams {
     /// Identifier
@@ -287,7 +288,16 @@ pub struct PolicyListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PolicyListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyCreateParams {
     /// Identifier
@@ -299,7 +309,20 @@ pub struct PolicyCreateParams {
     /// The request body.
     pub body: crate::types::AccessPolicyReq,
 }
+impl PolicyCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::AccessPolicyReq>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyGetParams {
     /// Identifier
@@ -309,7 +332,16 @@ pub struct PolicyGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PolicyGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyUpdateParams {
     /// Identifier
@@ -321,7 +353,20 @@ pub struct PolicyUpdateParams {
     /// The request body.
     pub body: crate::types::AccessPolicyReq,
 }
+impl PolicyUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::AccessPolicyReq>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyDeleteParams {
     /// Identifier
@@ -330,6 +375,14 @@ pub struct PolicyDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl PolicyDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type PolicyListResponse = crate::types::AccessReusablePoliciesComponentsSchemasResponseCollection;

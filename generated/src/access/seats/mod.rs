@@ -55,12 +55,25 @@ fn request_edit(params: &SeatEditParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SeatEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: Vec<crate::types::AccessSeat>,
+}
+impl SeatEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::AccessSeat>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `edit()` returns.
 pub type SeatEditResponse = crate::types::AccessSeatsComponentsSchemasResponseCollection;

@@ -584,6 +584,7 @@ fn request_zone_level_access_service_tokens_delete_a_service_token(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceTokenListParams {
     /// Identifier
@@ -593,7 +594,16 @@ pub struct ServiceTokenListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ServiceTokenListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceTokenCreateParams {
     /// Identifier
@@ -605,7 +615,20 @@ pub struct ServiceTokenCreateParams {
     /// The request body.
     pub body: ServiceTokenCreateBody,
 }
+impl ServiceTokenCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ServiceTokenCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceTokenGetParams {
     /// Identifier
@@ -615,7 +638,16 @@ pub struct ServiceTokenGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ServiceTokenGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceTokenUpdateParams {
     /// Identifier
@@ -627,7 +659,20 @@ pub struct ServiceTokenUpdateParams {
     /// The request body.
     pub body: ServiceTokenUpdateBody,
 }
+impl ServiceTokenUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ServiceTokenUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceTokenDeleteParams {
     /// Identifier
@@ -637,7 +682,16 @@ pub struct ServiceTokenDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ServiceTokenDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_service_tokens_list_service_tokens()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceTokenZoneLevelAccessServiceTokensListServiceTokensParams {
     /// Identifier
@@ -647,7 +701,14 @@ pub struct ServiceTokenZoneLevelAccessServiceTokensListServiceTokensParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl ServiceTokenZoneLevelAccessServiceTokensListServiceTokensParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_service_tokens_create_a_service_token()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenParams {
     /// Identifier
@@ -659,7 +720,20 @@ pub struct ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenParams {
     /// The request body.
     pub body: ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenBody,
 }
+impl ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_service_tokens_get_a_service_token()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceTokenZoneLevelAccessServiceTokensGetAServiceTokenParams {
     /// Identifier
@@ -669,7 +743,14 @@ pub struct ServiceTokenZoneLevelAccessServiceTokensGetAServiceTokenParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl ServiceTokenZoneLevelAccessServiceTokensGetAServiceTokenParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_service_tokens_update_a_service_token()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenParams {
     /// Identifier
@@ -681,7 +762,20 @@ pub struct ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenParams {
     /// The request body.
     pub body: ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenBody,
 }
+impl ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_service_tokens_delete_a_service_token()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceTokenZoneLevelAccessServiceTokensDeleteAServiceTokenParams {
     /// Identifier
@@ -690,6 +784,12 @@ pub struct ServiceTokenZoneLevelAccessServiceTokensDeleteAServiceTokenParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl ServiceTokenZoneLevelAccessServiceTokensDeleteAServiceTokenParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type ServiceTokenListResponse = crate::types::AccessComponentsSchemasResponseCollection;
@@ -711,6 +811,7 @@ pub type ServiceTokenZoneLevelAccessServiceTokensGetAServiceTokenResponse = crat
 pub type ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenResponse = crate::types::AccessServiceTokens;
 /// What `zone_level_access_service_tokens_delete_a_service_token()` returns.
 pub type ServiceTokenZoneLevelAccessServiceTokensDeleteAServiceTokenResponse = crate::types::AccessServiceTokens;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ServiceTokenCreateBody {
@@ -720,6 +821,22 @@ pub struct ServiceTokenCreateBody {
     /// The name of the service token.
     pub name: String,
 }
+impl ServiceTokenCreateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            duration: None,
+            name: name.into(),
+        }
+    }
+    /// Sets `duration`.
+    #[must_use]
+    pub fn with_duration(mut self, value: impl Into<String>) -> Self {
+        self.duration = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ServiceTokenUpdateBody {
@@ -729,6 +846,24 @@ pub struct ServiceTokenUpdateBody {
     /// The name of the service token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+impl ServiceTokenUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { duration: None, name: None }
+    }
+    /// Sets `duration`.
+    #[must_use]
+    pub fn with_duration(mut self, value: impl Into<String>) -> Self {
+        self.duration = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::access::service_tokens::ServiceTokenCreateBody`], which the document defines again here.
 pub type ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenBody = ServiceTokenCreateBody;

@@ -261,6 +261,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagListParams {
     /// Identifier
@@ -270,7 +271,16 @@ pub struct TagListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl TagListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagCreateParams {
     /// Identifier
@@ -282,7 +292,23 @@ pub struct TagCreateParams {
     /// The request body.
     pub body: Option<String>,
 }
+impl TagCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagGetParams {
     /// Identifier
@@ -292,7 +318,16 @@ pub struct TagGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl TagGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagUpdateParams {
     /// Identifier
@@ -304,7 +339,26 @@ pub struct TagUpdateParams {
     /// The request body.
     pub body: Option<crate::types::AccessTagWithoutAppCount>,
 }
+impl TagUpdateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(
+        mut self,
+        value: impl Into<crate::types::AccessTagWithoutAppCount>,
+    ) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagDeleteParams {
     /// Identifier
@@ -313,6 +367,14 @@ pub struct TagDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl TagDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type TagListResponse = crate::types::AccessTagsComponentsSchemasResponseCollection;

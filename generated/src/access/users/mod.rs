@@ -81,6 +81,7 @@ fn request_list(params: &UserListParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserListParams {
     /// Identifier
@@ -89,6 +90,14 @@ pub struct UserListParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl UserListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type UserListResponse = crate::types::AccessUsersComponentsSchemasResponseCollection;

@@ -105,6 +105,7 @@ fn request_create(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TotalTlGetParams {
     /// Identifier
@@ -114,7 +115,14 @@ pub struct TotalTlGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl TotalTlGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TotalTlCreateParams {
     /// Identifier
@@ -126,10 +134,20 @@ pub struct TotalTlCreateParams {
     /// The request body.
     pub body: TotalTlCreateBody,
 }
+impl TotalTlCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<TotalTlCreateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type TotalTlGetResponse = crate::types::TlsCertificatesAndHostnamesTotalTlsSettingsResponseResult;
 /// What `create()` returns.
 pub type TotalTlCreateResponse = crate::types::TlsCertificatesAndHostnamesTotalTlsSettingsResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TotalTlCreateBody {
@@ -140,4 +158,24 @@ pub struct TotalTlCreateBody {
     >,
     /// If enabled, Total TLS will order a hostname specific TLS certificate for any proxied A, AAAA, or CNAME record in your zone.
     pub enabled: bool,
+}
+impl TotalTlCreateBody {
+    /// Takes the required fields (`enabled`); the `with_` methods set the others.
+    pub fn new(enabled: impl Into<bool>) -> Self {
+        Self {
+            certificate_authority: None,
+            enabled: enabled.into(),
+        }
+    }
+    /// Sets `certificate_authority`.
+    #[must_use]
+    pub fn with_certificate_authority(
+        mut self,
+        value: impl Into<
+            crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority,
+        >,
+    ) -> Self {
+        self.certificate_authority = Some(value.into());
+        self
+    }
 }

@@ -305,6 +305,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressMapListParams {
     /// Identifier
@@ -314,7 +315,16 @@ pub struct AddressMapListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AddressMapListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressMapCreateParams {
     /// Identifier
@@ -326,7 +336,20 @@ pub struct AddressMapCreateParams {
     /// The request body.
     pub body: AddressMapCreateBody,
 }
+impl AddressMapCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<AddressMapCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressMapGetParams {
     /// Identifier
@@ -336,7 +359,16 @@ pub struct AddressMapGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AddressMapGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressMapDeleteParams {
     /// Identifier
@@ -350,7 +382,23 @@ pub struct AddressMapDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl AddressMapDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressMapEditParams {
     /// Identifier
@@ -362,6 +410,18 @@ pub struct AddressMapEditParams {
     /// The request body.
     pub body: AddressMapEditBody,
 }
+impl AddressMapEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<AddressMapEditBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type AddressMapListResponse = crate::types::AddressingComponentsSchemasResponseCollection;
 /// What `create()` returns.
@@ -372,6 +432,7 @@ pub type AddressMapGetResponse = crate::types::AddressingFullResponseResult;
 pub type AddressMapDeleteResponse = crate::types::AddressingApiResponseCollection;
 /// What `edit()` returns.
 pub type AddressMapEditResponse = crate::types::AddressingAddressMaps;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AddressMapCreateBody {
@@ -387,6 +448,45 @@ pub struct AddressMapCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memberships: Option<Vec<crate::types::AddressingAddressMapsMembershipInput>>,
 }
+impl AddressMapCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            description: None,
+            enabled: None,
+            ips: None,
+            memberships: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `ips`.
+    #[must_use]
+    pub fn with_ips(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ips = Some(value.into());
+        self
+    }
+    /// Sets `memberships`.
+    #[must_use]
+    pub fn with_memberships(
+        mut self,
+        value: impl Into<Vec<crate::types::AddressingAddressMapsMembershipInput>>,
+    ) -> Self {
+        self.memberships = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AddressMapEditBody {
@@ -399,4 +499,32 @@ pub struct AddressMapEditBody {
     /// Whether the Address Map is enabled or not. Cloudflare's DNS will not respond with IP addresses on an Address Map until the map is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+}
+impl AddressMapEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            default_sni: None,
+            description: None,
+            enabled: None,
+        }
+    }
+    /// Sets `default_sni`.
+    #[must_use]
+    pub fn with_default_sni(mut self, value: impl Into<String>) -> Self {
+        self.default_sni = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
 }

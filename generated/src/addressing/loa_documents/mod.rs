@@ -86,6 +86,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoaDocumentCreateParams {
     /// Identifier
@@ -97,13 +98,34 @@ pub struct LoaDocumentCreateParams {
     /// The request body.
     pub body: LoaDocumentCreateForm,
 }
+impl LoaDocumentCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<LoaDocumentCreateForm>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// The parts of `create()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoaDocumentCreateForm {
     /// LOA document to upload.
     ///
     /// Part `loa_document`.
     pub loa_document: String,
+}
+impl LoaDocumentCreateForm {
+    /// Takes the required fields (`loa_document`); the `with_` methods set the others.
+    pub fn new(loa_document: impl Into<String>) -> Self {
+        Self {
+            loa_document: loa_document.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type LoaDocumentCreateResponse = crate::types::AddressingLoaUploadResponseResult;

@@ -302,6 +302,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrefixListParams {
     /// Identifier
@@ -311,7 +312,16 @@ pub struct PrefixListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PrefixListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrefixCreateParams {
     /// Identifier
@@ -323,7 +333,20 @@ pub struct PrefixCreateParams {
     /// The request body.
     pub body: PrefixCreateBody,
 }
+impl PrefixCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<PrefixCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrefixGetParams {
     /// Identifier
@@ -333,7 +356,16 @@ pub struct PrefixGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PrefixGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrefixDeleteParams {
     /// Identifier
@@ -347,7 +379,23 @@ pub struct PrefixDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl PrefixDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrefixEditParams {
     /// Identifier
@@ -359,6 +407,15 @@ pub struct PrefixEditParams {
     /// The request body.
     pub body: PrefixEditBody,
 }
+impl PrefixEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<PrefixEditBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type PrefixListResponse = crate::types::AddressingResponseCollection;
 /// What `create()` returns.
@@ -369,6 +426,7 @@ pub type PrefixGetResponse = crate::types::AddressingIpamPrefixes;
 pub type PrefixDeleteResponse = crate::types::AddressingApiResponseCollection;
 /// What `edit()` returns.
 pub type PrefixEditResponse = crate::types::AddressingIpamPrefixes;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PrefixCreateBody {
@@ -378,6 +436,28 @@ pub struct PrefixCreateBody {
     pub cidr: String,
     /// Identifier for the uploaded LOA document.
     pub loa_document_id: Option<String>,
+}
+impl PrefixCreateBody {
+    /// Takes the required fields (`cidr`); the `with_` methods set the others.
+    pub fn new(cidr: impl Into<String>) -> Self {
+        Self {
+            asn: None,
+            cidr: cidr.into(),
+            loa_document_id: None,
+        }
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<i64>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `loa_document_id`.
+    #[must_use]
+    pub fn with_loa_document_id(mut self, value: impl Into<String>) -> Self {
+        self.loa_document_id = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::types::VectorizeUpdateIndexRequest`], which the document defines again here.
 pub type PrefixEditBody = crate::types::VectorizeUpdateIndexRequest;

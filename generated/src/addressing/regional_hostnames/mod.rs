@@ -279,6 +279,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionalHostnameListParams {
     /// Identifier
@@ -288,7 +289,14 @@ pub struct RegionalHostnameListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl RegionalHostnameListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionalHostnameCreateParams {
     /// Identifier
@@ -300,7 +308,23 @@ pub struct RegionalHostnameCreateParams {
     /// The request body.
     pub body: Option<RegionalHostnameCreateBody>,
 }
+impl RegionalHostnameCreateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<RegionalHostnameCreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionalHostnameGetParams {
     /// Identifier
@@ -310,7 +334,14 @@ pub struct RegionalHostnameGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl RegionalHostnameGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionalHostnameDeleteParams {
     /// Identifier
@@ -320,7 +351,14 @@ pub struct RegionalHostnameDeleteParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl RegionalHostnameDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionalHostnameEditParams {
     /// Identifier
@@ -332,6 +370,21 @@ pub struct RegionalHostnameEditParams {
     /// The request body.
     pub body: Option<RegionalHostnameEditBody>,
 }
+impl RegionalHostnameEditParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<RegionalHostnameEditBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// What `create()` returns.
 pub type RegionalHostnameCreateResponse = crate::types::DlsRegionalHostnameResponse;
 /// What `get()` returns.
@@ -340,6 +393,7 @@ pub type RegionalHostnameGetResponse = crate::types::DlsRegionalHostnameResponse
 pub type RegionalHostnameDeleteResponse = crate::types::DlsApiResponseCommon;
 /// What `edit()` returns.
 pub type RegionalHostnameEditResponse = crate::types::DlsRegionalHostnameResponse;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RegionalHostnameCreateBody {
@@ -348,13 +402,32 @@ pub struct RegionalHostnameCreateBody {
     /// Identifying key for the region
     pub region_key: String,
 }
+impl RegionalHostnameCreateBody {
+    /// Takes the required fields (`hostname`, `region_key`); the `with_` methods set the others.
+    pub fn new(hostname: impl Into<String>, region_key: impl Into<String>) -> Self {
+        Self {
+            hostname: hostname.into(),
+            region_key: region_key.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RegionalHostnameEditBody {
     /// Identifying key for the region
     pub region_key: String,
 }
+impl RegionalHostnameEditBody {
+    /// Takes the required fields (`region_key`); the `with_` methods set the others.
+    pub fn new(region_key: impl Into<String>) -> Self {
+        Self {
+            region_key: region_key.into(),
+        }
+    }
+}
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegionalHostnameListResponse {
@@ -366,4 +439,38 @@ pub struct RegionalHostnameListResponse {
     pub result: Option<Vec<crate::types::DlsRegionalHostnameResponse>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::DlsResultInfo>,
+}
+impl RegionalHostnameListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DlsMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DlsMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::DlsRegionalHostnameResponse>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DlsResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
 }

@@ -60,6 +60,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceListParams {
     /// Identifier
@@ -68,6 +69,14 @@ pub struct ServiceListParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ServiceListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type ServiceListResponse = Vec<ServiceListResponseItem>;

@@ -107,12 +107,22 @@ fn request_create(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FinetuneGetParams {
     /// Path parameter `account_id`.
     pub account_id: i64,
 }
+impl FinetuneGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<i64>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FinetuneCreateParams {
     /// Path parameter `account_id`.
@@ -120,6 +130,22 @@ pub struct FinetuneCreateParams {
     /// The request body.
     pub body: Option<FinetuneCreateBody>,
 }
+impl FinetuneCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<i64>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<FinetuneCreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FinetuneCreateBody {
@@ -130,12 +156,49 @@ pub struct FinetuneCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
 }
+impl FinetuneCreateBody {
+    /// Takes the required fields (`model`, `name`); the `with_` methods set the others.
+    pub fn new(model: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            description: None,
+            model: model.into(),
+            name: name.into(),
+            public: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `public`.
+    #[must_use]
+    pub fn with_public(mut self, value: impl Into<bool>) -> Self {
+        self.public = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneCreateResponse {
     pub result: FinetuneCreateResponseResult,
     pub success: bool,
 }
+impl FinetuneCreateResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<FinetuneCreateResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneCreateResponseResult {
@@ -150,12 +213,53 @@ pub struct FinetuneCreateResponseResult {
     pub name: String,
     pub public: bool,
 }
+impl FinetuneCreateResponseResult {
+    /// Takes the required fields (`created_at`, `id`, `model`, `modified_at`, `name`, `public`); the `with_` methods set the others.
+    pub fn new(
+        created_at: impl Into<::time::OffsetDateTime>,
+        id: impl Into<String>,
+        model: impl Into<String>,
+        modified_at: impl Into<::time::OffsetDateTime>,
+        name: impl Into<String>,
+        public: impl Into<bool>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            description: None,
+            id: id.into(),
+            model: model.into(),
+            modified_at: modified_at.into(),
+            name: name.into(),
+            public: public.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneGetResponse {
     pub result: FinetuneGetResponseResult,
     pub success: bool,
 }
+impl FinetuneGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<FinetuneGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneGetResponseResult {
@@ -168,4 +272,29 @@ pub struct FinetuneGetResponseResult {
     #[serde(with = "::time::serde::rfc3339")]
     pub modified_at: ::time::OffsetDateTime,
     pub name: String,
+}
+impl FinetuneGetResponseResult {
+    /// Takes the required fields (`created_at`, `id`, `model`, `modified_at`, `name`); the `with_` methods set the others.
+    pub fn new(
+        created_at: impl Into<::time::OffsetDateTime>,
+        id: impl Into<String>,
+        model: impl Into<String>,
+        modified_at: impl Into<::time::OffsetDateTime>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            description: None,
+            id: id.into(),
+            model: model.into(),
+            modified_at: modified_at.into(),
+            name: name.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
 }

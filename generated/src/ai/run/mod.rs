@@ -85,6 +85,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RunCreateParams {
     /// Path parameter `account_id`.
@@ -92,14 +93,43 @@ pub struct RunCreateParams {
     /// The request body.
     pub body: Option<RunCreateBody>,
 }
+impl RunCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<RunCreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 pub type RunCreateBody = ::serde_json::Value;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<RunCreateResponseResult>,
 }
+impl RunCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { result: None }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<RunCreateResponseResult>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}
 /// One of 3 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunCreateResponseResult {
     /// A JSON string.
@@ -162,6 +192,7 @@ impl ::serde::Serialize for RunCreateResponseResult {
     }
 }
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponseResultArrayItem {
@@ -172,6 +203,38 @@ pub struct RunCreateResponseResultArrayItem {
     #[serde(rename = "box", default, skip_serializing_if = "Option::is_none")]
     pub box_: Option<RunCreateResponseResultArrayItemBox>,
 }
+impl RunCreateResponseResultArrayItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            label: None,
+            score: None,
+            box_: None,
+        }
+    }
+    /// Sets `label`.
+    #[must_use]
+    pub fn with_label(mut self, value: impl Into<String>) -> Self {
+        self.label = Some(value.into());
+        self
+    }
+    /// Sets `score`.
+    #[must_use]
+    pub fn with_score(mut self, value: impl Into<f64>) -> Self {
+        self.score = Some(value.into());
+        self
+    }
+    /// Sets `box_`.
+    #[must_use]
+    pub fn with_box(
+        mut self,
+        value: impl Into<RunCreateResponseResultArrayItemBox>,
+    ) -> Self {
+        self.box_ = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponseResultArrayItemBox {
@@ -184,7 +247,43 @@ pub struct RunCreateResponseResultArrayItemBox {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ymin: Option<f64>,
 }
+impl RunCreateResponseResultArrayItemBox {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            xmax: None,
+            xmin: None,
+            ymax: None,
+            ymin: None,
+        }
+    }
+    /// Sets `xmax`.
+    #[must_use]
+    pub fn with_xmax(mut self, value: impl Into<f64>) -> Self {
+        self.xmax = Some(value.into());
+        self
+    }
+    /// Sets `xmin`.
+    #[must_use]
+    pub fn with_xmin(mut self, value: impl Into<f64>) -> Self {
+        self.xmin = Some(value.into());
+        self
+    }
+    /// Sets `ymax`.
+    #[must_use]
+    pub fn with_ymax(mut self, value: impl Into<f64>) -> Self {
+        self.ymax = Some(value.into());
+        self
+    }
+    /// Sets `ymin`.
+    #[must_use]
+    pub fn with_ymin(mut self, value: impl Into<f64>) -> Self {
+        self.ymin = Some(value.into());
+        self
+    }
+}
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Text Embeddings`, `Automatic Speech Recognition`, member 2, `Translation`, `Summarization`, `Image To Text`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponseResultObject {
@@ -211,6 +310,97 @@ pub struct RunCreateResponseResultObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
+impl RunCreateResponseResultObject {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            data: None,
+            shape: None,
+            text: None,
+            vtt: None,
+            word_count: None,
+            words: None,
+            response: None,
+            tool_calls: None,
+            translated_text: None,
+            summary: None,
+            description: None,
+        }
+    }
+    /// Sets `data`.
+    #[must_use]
+    pub fn with_data(mut self, value: impl Into<Vec<Vec<f64>>>) -> Self {
+        self.data = Some(value.into());
+        self
+    }
+    /// Sets `shape`.
+    #[must_use]
+    pub fn with_shape(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.shape = Some(value.into());
+        self
+    }
+    /// Sets `text`.
+    #[must_use]
+    pub fn with_text(mut self, value: impl Into<String>) -> Self {
+        self.text = Some(value.into());
+        self
+    }
+    /// Sets `vtt`.
+    #[must_use]
+    pub fn with_vtt(mut self, value: impl Into<String>) -> Self {
+        self.vtt = Some(value.into());
+        self
+    }
+    /// Sets `word_count`.
+    #[must_use]
+    pub fn with_word_count(mut self, value: impl Into<f64>) -> Self {
+        self.word_count = Some(value.into());
+        self
+    }
+    /// Sets `words`.
+    #[must_use]
+    pub fn with_words(
+        mut self,
+        value: impl Into<Vec<RunCreateResponseResultObjectWordsItem>>,
+    ) -> Self {
+        self.words = Some(value.into());
+        self
+    }
+    /// Sets `response`.
+    #[must_use]
+    pub fn with_response(mut self, value: impl Into<String>) -> Self {
+        self.response = Some(value.into());
+        self
+    }
+    /// Sets `tool_calls`.
+    #[must_use]
+    pub fn with_tool_calls(
+        mut self,
+        value: impl Into<Vec<RunCreateResponseResultObjectToolCallsItem>>,
+    ) -> Self {
+        self.tool_calls = Some(value.into());
+        self
+    }
+    /// Sets `translated_text`.
+    #[must_use]
+    pub fn with_translated_text(mut self, value: impl Into<String>) -> Self {
+        self.translated_text = Some(value.into());
+        self
+    }
+    /// Sets `summary`.
+    #[must_use]
+    pub fn with_summary(mut self, value: impl Into<String>) -> Self {
+        self.summary = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponseResultObjectToolCallsItem {
@@ -219,6 +409,31 @@ pub struct RunCreateResponseResultObjectToolCallsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+impl RunCreateResponseResultObjectToolCallsItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            arguments: None,
+            name: None,
+        }
+    }
+    /// Sets `arguments`.
+    #[must_use]
+    pub fn with_arguments(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.arguments = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponseResultObjectWordsItem {
@@ -228,4 +443,32 @@ pub struct RunCreateResponseResultObjectWordsItem {
     pub start: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub word: Option<String>,
+}
+impl RunCreateResponseResultObjectWordsItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            end: None,
+            start: None,
+            word: None,
+        }
+    }
+    /// Sets `end`.
+    #[must_use]
+    pub fn with_end(mut self, value: impl Into<f64>) -> Self {
+        self.end = Some(value.into());
+        self
+    }
+    /// Sets `start`.
+    #[must_use]
+    pub fn with_start(mut self, value: impl Into<f64>) -> Self {
+        self.start = Some(value.into());
+        self
+    }
+    /// Sets `word`.
+    #[must_use]
+    pub fn with_word(mut self, value: impl Into<String>) -> Self {
+        self.word = Some(value.into());
+        self
+    }
 }

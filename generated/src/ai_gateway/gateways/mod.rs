@@ -261,6 +261,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GatewayGetParams {
     /// Path parameter `account_id`.
@@ -280,7 +281,44 @@ pub struct GatewayGetParams {
     /// Query parameter `id`.
     pub id: Option<String>,
 }
+impl GatewayGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            page: None,
+            per_page: None,
+            order_by: None,
+            id: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(mut self, value: impl Into<String>) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GatewayCreateParams {
     /// Path parameter `account_id`.
@@ -288,13 +326,38 @@ pub struct GatewayCreateParams {
     /// The request body.
     pub body: Option<GatewayCreateBody>,
 }
+impl GatewayCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<GatewayCreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `aig_config_fetch_gateway()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GatewayAigConfigFetchGatewayParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl GatewayAigConfigFetchGatewayParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GatewayUpdateParams {
     /// Path parameter `account_id`.
@@ -302,11 +365,35 @@ pub struct GatewayUpdateParams {
     /// The request body.
     pub body: Option<GatewayUpdateBody>,
 }
+impl GatewayUpdateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<GatewayUpdateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GatewayDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl GatewayDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
 pub type GatewayAigConfigFetchGatewayResponse = GatewayCreateResponse;
@@ -314,6 +401,7 @@ pub type GatewayAigConfigFetchGatewayResponse = GatewayCreateResponse;
 pub type GatewayAigConfigFetchGatewayResponseResult = GatewayGetResponseResultItem;
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayAigConfigFetchGatewayResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GatewayCreateBody {
@@ -326,13 +414,63 @@ pub struct GatewayCreateBody {
     pub rate_limiting_limit: Option<i64>,
     pub rate_limiting_technique: GatewayCreateBodyRateLimitingTechnique,
 }
+impl GatewayCreateBody {
+    /// Takes the required fields (`cache_invalidate_on_update`, `collect_logs`, `id`, `rate_limiting_technique`); the `with_` methods set the others.
+    pub fn new(
+        cache_invalidate_on_update: impl Into<bool>,
+        collect_logs: impl Into<bool>,
+        id: impl Into<String>,
+        rate_limiting_technique: impl Into<GatewayCreateBodyRateLimitingTechnique>,
+    ) -> Self {
+        Self {
+            cache_invalidate_on_update: cache_invalidate_on_update.into(),
+            cache_ttl: None,
+            collect_logs: collect_logs.into(),
+            id: id.into(),
+            rate_limiting_interval: None,
+            rate_limiting_limit: None,
+            rate_limiting_technique: rate_limiting_technique.into(),
+        }
+    }
+    /// Sets `cache_ttl`.
+    #[must_use]
+    pub fn with_cache_ttl(mut self, value: impl Into<i64>) -> Self {
+        self.cache_ttl = Some(value.into());
+        self
+    }
+    /// Sets `rate_limiting_interval`.
+    #[must_use]
+    pub fn with_rate_limiting_interval(mut self, value: impl Into<i64>) -> Self {
+        self.rate_limiting_interval = Some(value.into());
+        self
+    }
+    /// Sets `rate_limiting_limit`.
+    #[must_use]
+    pub fn with_rate_limiting_limit(mut self, value: impl Into<i64>) -> Self {
+        self.rate_limiting_limit = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayCreateBodyRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayCreateResponse {
     pub result: GatewayCreateResponseResult,
     pub success: bool,
+}
+impl GatewayCreateResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<GatewayCreateResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
 }
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
 pub type GatewayCreateResponseResult = GatewayGetResponseResultItem;
@@ -344,12 +482,26 @@ pub type GatewayDeleteResponse = GatewayCreateResponse;
 pub type GatewayDeleteResponseResult = GatewayGetResponseResultItem;
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayDeleteResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayGetResponse {
     pub result: Vec<GatewayGetResponseResultItem>,
     pub success: bool,
 }
+impl GatewayGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<Vec<GatewayGetResponseResultItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayGetResponseResultItem {
@@ -366,6 +518,50 @@ pub struct GatewayGetResponseResultItem {
     pub rate_limiting_limit: Option<i64>,
     pub rate_limiting_technique: GatewayGetResponseResultItemRateLimitingTechnique,
 }
+impl GatewayGetResponseResultItem {
+    /// Takes the required fields (`cache_invalidate_on_update`, `collect_logs`, `created_at`, `id`, `modified_at`, `rate_limiting_technique`); the `with_` methods set the others.
+    pub fn new(
+        cache_invalidate_on_update: impl Into<bool>,
+        collect_logs: impl Into<bool>,
+        created_at: impl Into<::time::OffsetDateTime>,
+        id: impl Into<String>,
+        modified_at: impl Into<::time::OffsetDateTime>,
+        rate_limiting_technique: impl Into<
+            GatewayGetResponseResultItemRateLimitingTechnique,
+        >,
+    ) -> Self {
+        Self {
+            cache_invalidate_on_update: cache_invalidate_on_update.into(),
+            cache_ttl: None,
+            collect_logs: collect_logs.into(),
+            created_at: created_at.into(),
+            id: id.into(),
+            modified_at: modified_at.into(),
+            rate_limiting_interval: None,
+            rate_limiting_limit: None,
+            rate_limiting_technique: rate_limiting_technique.into(),
+        }
+    }
+    /// Sets `cache_ttl`.
+    #[must_use]
+    pub fn with_cache_ttl(mut self, value: impl Into<i64>) -> Self {
+        self.cache_ttl = Some(value.into());
+        self
+    }
+    /// Sets `rate_limiting_interval`.
+    #[must_use]
+    pub fn with_rate_limiting_interval(mut self, value: impl Into<i64>) -> Self {
+        self.rate_limiting_interval = Some(value.into());
+        self
+    }
+    /// Sets `rate_limiting_limit`.
+    #[must_use]
+    pub fn with_rate_limiting_limit(mut self, value: impl Into<i64>) -> Self {
+        self.rate_limiting_limit = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GatewayGetResponseResultItemRateLimitingTechnique {
     /// `fixed`
@@ -379,6 +575,7 @@ crate::runtime::string_enum!(
     open GatewayGetResponseResultItemRateLimitingTechnique { Fixed = "fixed", Sliding =
     "sliding" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GatewayUpdateBody {
@@ -388,6 +585,41 @@ pub struct GatewayUpdateBody {
     pub rate_limiting_interval: Option<i64>,
     pub rate_limiting_limit: Option<i64>,
     pub rate_limiting_technique: GatewayUpdateBodyRateLimitingTechnique,
+}
+impl GatewayUpdateBody {
+    /// Takes the required fields (`cache_invalidate_on_update`, `collect_logs`, `rate_limiting_technique`); the `with_` methods set the others.
+    pub fn new(
+        cache_invalidate_on_update: impl Into<bool>,
+        collect_logs: impl Into<bool>,
+        rate_limiting_technique: impl Into<GatewayUpdateBodyRateLimitingTechnique>,
+    ) -> Self {
+        Self {
+            cache_invalidate_on_update: cache_invalidate_on_update.into(),
+            cache_ttl: None,
+            collect_logs: collect_logs.into(),
+            rate_limiting_interval: None,
+            rate_limiting_limit: None,
+            rate_limiting_technique: rate_limiting_technique.into(),
+        }
+    }
+    /// Sets `cache_ttl`.
+    #[must_use]
+    pub fn with_cache_ttl(mut self, value: impl Into<i64>) -> Self {
+        self.cache_ttl = Some(value.into());
+        self
+    }
+    /// Sets `rate_limiting_interval`.
+    #[must_use]
+    pub fn with_rate_limiting_interval(mut self, value: impl Into<i64>) -> Self {
+        self.rate_limiting_interval = Some(value.into());
+        self
+    }
+    /// Sets `rate_limiting_limit`.
+    #[must_use]
+    pub fn with_rate_limiting_limit(mut self, value: impl Into<i64>) -> Self {
+        self.rate_limiting_limit = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayUpdateBodyRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;

@@ -73,6 +73,7 @@ fn request_list(params: &ColoListParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ColoListParams {
     /// Identifier
@@ -102,6 +103,35 @@ pub struct ColoListParams {
     ///
     /// Query parameter `continuous`.
     pub continuous: Option<bool>,
+}
+impl ColoListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            until: None,
+            since: None,
+            continuous: None,
+        }
+    }
+    /// Sets `until`.
+    #[must_use]
+    pub fn with_until(mut self, value: impl Into<String>) -> Self {
+        self.until = Some(value.into());
+        self
+    }
+    /// Sets `since`.
+    #[must_use]
+    pub fn with_since(mut self, value: impl Into<String>) -> Self {
+        self.since = Some(value.into());
+        self
+    }
+    /// Sets `continuous`.
+    #[must_use]
+    pub fn with_continuous(mut self, value: impl Into<bool>) -> Self {
+        self.continuous = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type ColoListResponse = crate::types::ZoneAnalyticsApiColoResponse;

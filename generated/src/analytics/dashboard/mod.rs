@@ -75,6 +75,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DashboardGetParams {
     /// Identifier
@@ -104,6 +105,35 @@ pub struct DashboardGetParams {
     ///
     /// Query parameter `continuous`.
     pub continuous: Option<bool>,
+}
+impl DashboardGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            until: None,
+            since: None,
+            continuous: None,
+        }
+    }
+    /// Sets `until`.
+    #[must_use]
+    pub fn with_until(mut self, value: impl Into<String>) -> Self {
+        self.until = Some(value.into());
+        self
+    }
+    /// Sets `since`.
+    #[must_use]
+    pub fn with_since(mut self, value: impl Into<String>) -> Self {
+        self.since = Some(value.into());
+        self
+    }
+    /// Sets `continuous`.
+    #[must_use]
+    pub fn with_continuous(mut self, value: impl Into<bool>) -> Self {
+        self.continuous = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type DashboardGetResponse = crate::types::ZoneAnalyticsApiDashboardResponse;

@@ -65,6 +65,7 @@ fn request_get(params: &LatencyGetParams) -> crate::Result<crate::runtime::Reque
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LatencyGetParams {
     /// Identifier
@@ -75,6 +76,21 @@ pub struct LatencyGetParams {
     pub zone_id: String,
     /// Query parameter `bins`.
     pub bins: Option<String>,
+}
+impl LatencyGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            bins: None,
+        }
+    }
+    /// Sets `bins`.
+    #[must_use]
+    pub fn with_bins(mut self, value: impl Into<String>) -> Self {
+        self.bins = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type LatencyGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;

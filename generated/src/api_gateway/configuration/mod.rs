@@ -102,6 +102,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigurationGetParams {
     /// Path parameter `zone_id`.
@@ -111,13 +112,44 @@ pub struct ConfigurationGetParams {
     /// Query parameter `properties`.
     pub properties: Option<Vec<crate::types::ApiShieldPropertiesItem>>,
 }
+impl ConfigurationGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            properties: None,
+        }
+    }
+    /// Sets `properties`.
+    #[must_use]
+    pub fn with_properties(
+        mut self,
+        value: impl Into<Vec<crate::types::ApiShieldPropertiesItem>>,
+    ) -> Self {
+        self.properties = Some(value.into());
+        self
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigurationUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::ApiShieldConfiguration,
+}
+impl ConfigurationUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::ApiShieldConfiguration>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ConfigurationGetResponse = crate::types::ApiShieldConfiguration;

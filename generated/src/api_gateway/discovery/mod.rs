@@ -61,10 +61,17 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DiscoveryGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl DiscoveryGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `get()` returns.
 pub type DiscoveryGetResponse = crate::types::ApiShieldSchemaResponseDiscoveryResult;

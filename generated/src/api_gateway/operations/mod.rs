@@ -279,6 +279,7 @@ fn request_api_shield_endpoint_management_delete_an_operation(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationListParams {
     /// Path parameter `zone_id`.
@@ -316,7 +317,78 @@ pub struct OperationListParams {
     /// Query parameter `feature`.
     pub feature: Option<Vec<OperationListParamsFeatureItem>>,
 }
+impl OperationListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+            host: None,
+            method: None,
+            endpoint: None,
+            feature: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<OperationListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<OperationListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `host`.
+    #[must_use]
+    pub fn with_host(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.host = Some(value.into());
+        self
+    }
+    /// Sets `method`.
+    #[must_use]
+    pub fn with_method(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.method = Some(value.into());
+        self
+    }
+    /// Sets `endpoint`.
+    #[must_use]
+    pub fn with_endpoint(mut self, value: impl Into<String>) -> Self {
+        self.endpoint = Some(value.into());
+        self
+    }
+    /// Sets `feature`.
+    #[must_use]
+    pub fn with_feature(
+        mut self,
+        value: impl Into<Vec<OperationListParamsFeatureItem>>,
+    ) -> Self {
+        self.feature = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationCreateParams {
     /// Path parameter `zone_id`.
@@ -324,7 +396,20 @@ pub struct OperationCreateParams {
     /// The request body.
     pub body: Vec<crate::types::ApiShieldBasicOperation>,
 }
+impl OperationCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::ApiShieldBasicOperation>>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationDeleteParams {
     /// Path parameter `zone_id`.
@@ -332,7 +417,20 @@ pub struct OperationDeleteParams {
     /// The request body.
     pub body: Vec<crate::types::ApiShieldObjectWithOperationId>,
 }
+impl OperationDeleteParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::ApiShieldObjectWithOperationId>>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationGetParams {
     /// Path parameter `zone_id`.
@@ -342,11 +440,36 @@ pub struct OperationGetParams {
     /// Query parameter `feature`.
     pub feature: Option<Vec<OperationGetParamsFeatureItem>>,
 }
+impl OperationGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            feature: None,
+        }
+    }
+    /// Sets `feature`.
+    #[must_use]
+    pub fn with_feature(
+        mut self,
+        value: impl Into<Vec<OperationGetParamsFeatureItem>>,
+    ) -> Self {
+        self.feature = Some(value.into());
+        self
+    }
+}
 /// Parameters of `api_shield_endpoint_management_delete_an_operation()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationApiShieldEndpointManagementDeleteAnOperationParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl OperationApiShieldEndpointManagementDeleteAnOperationParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type OperationListResponse = crate::types::ApiShieldMultipleOperationResponsePaginated;
@@ -364,6 +487,7 @@ pub type OperationGetParamsFeatureItem = OperationListParamsFeatureItem;
 ///
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type OperationListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OperationListParamsFeatureItem {
     /// `thresholds`
@@ -380,6 +504,7 @@ crate::runtime::string_enum!(
     "parameter_schemas", SchemaInfo = "schema_info" }
 );
 /// Field to order by. When requesting a feature, the feature keys are available for ordering as well, e.g., `thresholds.suggested_threshold`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OperationListParamsOrder {
     /// `method`

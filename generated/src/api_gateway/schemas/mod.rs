@@ -56,6 +56,7 @@ fn request_get(params: &SchemaGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SchemaGetParams {
     /// Path parameter `zone_id`.
@@ -68,6 +69,31 @@ pub struct SchemaGetParams {
     ///
     /// Query parameter `feature`.
     pub feature: Option<Vec<SchemaGetParamsFeatureItem>>,
+}
+impl SchemaGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            host: None,
+            feature: None,
+        }
+    }
+    /// Sets `host`.
+    #[must_use]
+    pub fn with_host(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.host = Some(value.into());
+        self
+    }
+    /// Sets `feature`.
+    #[must_use]
+    pub fn with_feature(
+        mut self,
+        value: impl Into<Vec<SchemaGetParamsFeatureItem>>,
+    ) -> Self {
+        self.feature = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type SchemaGetResponse = crate::types::ApiShieldSchemaResponseWithThresholdsResult;

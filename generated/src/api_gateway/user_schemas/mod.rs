@@ -312,6 +312,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserSchemaListParams {
     /// Path parameter `zone_id`.
@@ -333,7 +334,44 @@ pub struct UserSchemaListParams {
     /// Query parameter `validation_enabled`.
     pub validation_enabled: Option<bool>,
 }
+impl UserSchemaListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+            omit_source: None,
+            validation_enabled: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `omit_source`.
+    #[must_use]
+    pub fn with_omit_source(mut self, value: impl Into<bool>) -> Self {
+        self.omit_source = Some(value.into());
+        self
+    }
+    /// Sets `validation_enabled`.
+    #[must_use]
+    pub fn with_validation_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.validation_enabled = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserSchemaCreateParams {
     /// Path parameter `zone_id`.
@@ -341,7 +379,20 @@ pub struct UserSchemaCreateParams {
     /// The request body.
     pub body: UserSchemaCreateForm,
 }
+impl UserSchemaCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<UserSchemaCreateForm>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserSchemaGetParams {
     /// Path parameter `zone_id`.
@@ -351,13 +402,36 @@ pub struct UserSchemaGetParams {
     /// Query parameter `omit_source`.
     pub omit_source: Option<bool>,
 }
+impl UserSchemaGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            omit_source: None,
+        }
+    }
+    /// Sets `omit_source`.
+    #[must_use]
+    pub fn with_omit_source(mut self, value: impl Into<bool>) -> Self {
+        self.omit_source = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserSchemaDeleteParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl UserSchemaDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserSchemaEditParams {
     /// Path parameter `zone_id`.
@@ -365,7 +439,17 @@ pub struct UserSchemaEditParams {
     /// The request body.
     pub body: UserSchemaEditBody,
 }
+impl UserSchemaEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<UserSchemaEditBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// The parts of `create()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserSchemaCreateForm {
     /// Schema file bytes
@@ -385,6 +469,35 @@ pub struct UserSchemaCreateForm {
     /// Part `validation_enabled`.
     pub validation_enabled: Option<UserSchemaCreateBodyValidationEnabled>,
 }
+impl UserSchemaCreateForm {
+    /// Takes the required fields (`file`, `kind`); the `with_` methods set the others.
+    pub fn new(
+        file: impl Into<Vec<u8>>,
+        kind: impl Into<crate::types::ApiShieldKind>,
+    ) -> Self {
+        Self {
+            file: file.into(),
+            kind: kind.into(),
+            name: None,
+            validation_enabled: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `validation_enabled`.
+    #[must_use]
+    pub fn with_validation_enabled(
+        mut self,
+        value: impl Into<UserSchemaCreateBodyValidationEnabled>,
+    ) -> Self {
+        self.validation_enabled = Some(value.into());
+        self
+    }
+}
 /// What `create()` returns.
 pub type UserSchemaCreateResponse = crate::types::ApiShieldSchemaUploadResponse;
 /// What `get()` returns.
@@ -394,6 +507,7 @@ pub type UserSchemaDeleteResponse = crate::types::ApiShieldApiResponseSingleResu
 /// What `edit()` returns.
 pub type UserSchemaEditResponse = crate::types::ApiShieldPublicSchema;
 /// Flag whether schema is enabled for validation.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserSchemaCreateBodyValidationEnabled {
     /// `true`
@@ -406,13 +520,27 @@ pub enum UserSchemaCreateBodyValidationEnabled {
 crate::runtime::string_enum!(
     open UserSchemaCreateBodyValidationEnabled { True = "true", False = "false" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UserSchemaEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_enabled: Option<bool>,
 }
+impl UserSchemaEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { validation_enabled: None }
+    }
+    /// Sets `validation_enabled`.
+    #[must_use]
+    pub fn with_validation_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.validation_enabled = Some(value.into());
+        self
+    }
+}
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct UserSchemaListResponse {
@@ -423,4 +551,30 @@ pub struct UserSchemaListResponse {
     pub result: Vec<crate::types::ApiShieldPublicSchema>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::ApiShieldResultInfo>,
+}
+impl UserSchemaListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`, `result`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ApiShieldMessagesItem>>,
+        messages: impl Into<Vec<crate::types::ApiShieldMessagesItem>>,
+        success: impl Into<bool>,
+        result: impl Into<Vec<crate::types::ApiShieldPublicSchema>>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: result.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::ApiShieldResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
 }

@@ -111,6 +111,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SmartRoutingGetParams {
     /// Identifier
@@ -120,7 +121,14 @@ pub struct SmartRoutingGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SmartRoutingGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmartRoutingEditParams {
     /// Identifier
@@ -131,6 +139,18 @@ pub struct SmartRoutingEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::ArgoConfigPatch,
+}
+impl SmartRoutingEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::ArgoConfigPatch>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type SmartRoutingGetResponse = ::std::collections::BTreeMap<

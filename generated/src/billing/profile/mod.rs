@@ -56,10 +56,19 @@ fn request_get(params: &ProfileGetParams) -> crate::Result<crate::runtime::Reque
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProfileGetParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
+}
+impl ProfileGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ProfileGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;

@@ -63,6 +63,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubmitCreateParams {
     /// Identifier
@@ -73,6 +74,18 @@ pub struct SubmitCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::IntelUrlParam,
+}
+impl SubmitCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::IntelUrlParam>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type SubmitCreateResponse = crate::types::IntelPhishingUrlSubmit;

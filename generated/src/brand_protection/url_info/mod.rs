@@ -61,6 +61,7 @@ fn request_get(params: &UrlInfoGetParams) -> crate::Result<crate::runtime::Reque
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UrlInfoGetParams {
     /// Identifier
@@ -75,6 +76,28 @@ pub struct UrlInfoGetParams {
     pub url_id_param_url_id: Option<i64>,
     /// Query parameter `url`.
     pub url: Option<String>,
+}
+impl UrlInfoGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            url_id_param_url_id: None,
+            url: None,
+        }
+    }
+    /// Sets `url_id_param_url_id`.
+    #[must_use]
+    pub fn with_url_id_param_url_id(mut self, value: impl Into<i64>) -> Self {
+        self.url_id_param_url_id = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    #[must_use]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type UrlInfoGetResponse = crate::types::IntelPhishingUrlInfo;

@@ -113,6 +113,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CacheReserveGetParams {
     /// Identifier
@@ -122,7 +123,14 @@ pub struct CacheReserveGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl CacheReserveGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct CacheReserveEditParams {
     /// Identifier
@@ -133,6 +141,18 @@ pub struct CacheReserveEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: CacheReserveEditBody,
+}
+impl CacheReserveEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<CacheReserveEditBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type CacheReserveGetResponse = crate::types::CacheCacheReserveResponseValueResult;

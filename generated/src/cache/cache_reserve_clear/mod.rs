@@ -116,6 +116,7 @@ fn request_create(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CacheReserveClearGetParams {
     /// Identifier
@@ -125,7 +126,14 @@ pub struct CacheReserveClearGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl CacheReserveClearGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CacheReserveClearCreateParams {
     /// Identifier
@@ -138,6 +146,21 @@ pub struct CacheReserveClearCreateParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl CacheReserveClearCreateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type CacheReserveClearGetResponse = crate::types::CacheCacheReserveClearResponseValueResult;

@@ -113,6 +113,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OriginPostQuantumEncryptionGetParams {
     /// Identifier
@@ -122,7 +123,14 @@ pub struct OriginPostQuantumEncryptionGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl OriginPostQuantumEncryptionGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct OriginPostQuantumEncryptionUpdateParams {
     /// Identifier
@@ -134,6 +142,18 @@ pub struct OriginPostQuantumEncryptionUpdateParams {
     /// The request body.
     pub body: OriginPostQuantumEncryptionUpdateBody,
 }
+impl OriginPostQuantumEncryptionUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<OriginPostQuantumEncryptionUpdateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type OriginPostQuantumEncryptionGetResponse = ::std::collections::BTreeMap<
     String,
@@ -144,9 +164,18 @@ pub type OriginPostQuantumEncryptionUpdateResponse = ::std::collections::BTreeMa
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OriginPostQuantumEncryptionUpdateBody {
     /// Value of the Origin Post Quantum Encryption Setting.
     pub value: crate::types::CacheOriginPostQuantumEncryptionValue,
+}
+impl OriginPostQuantumEncryptionUpdateBody {
+    /// Takes the required fields (`value`); the `with_` methods set the others.
+    pub fn new(
+        value: impl Into<crate::types::CacheOriginPostQuantumEncryptionValue>,
+    ) -> Self {
+        Self { value: value.into() }
+    }
 }

@@ -113,6 +113,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionalTieredCacheGetParams {
     /// Identifier
@@ -122,7 +123,14 @@ pub struct RegionalTieredCacheGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl RegionalTieredCacheGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionalTieredCacheEditParams {
     /// Identifier
@@ -133,6 +141,18 @@ pub struct RegionalTieredCacheEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: RegionalTieredCacheEditBody,
+}
+impl RegionalTieredCacheEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RegionalTieredCacheEditBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type RegionalTieredCacheGetResponse = crate::types::CacheRegionalTieredCacheResponseValueResult;

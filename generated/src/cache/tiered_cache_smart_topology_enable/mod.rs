@@ -162,6 +162,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TieredCacheSmartTopologyEnableGetParams {
     /// Identifier
@@ -171,7 +172,14 @@ pub struct TieredCacheSmartTopologyEnableGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl TieredCacheSmartTopologyEnableGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TieredCacheSmartTopologyEnableDeleteParams {
     /// Identifier
@@ -185,7 +193,23 @@ pub struct TieredCacheSmartTopologyEnableDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl TieredCacheSmartTopologyEnableDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct TieredCacheSmartTopologyEnableEditParams {
     /// Identifier
@@ -196,6 +220,18 @@ pub struct TieredCacheSmartTopologyEnableEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::CacheSmartTieredCachePatch,
+}
+impl TieredCacheSmartTopologyEnableEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::CacheSmartTieredCachePatch>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type TieredCacheSmartTopologyEnableGetResponse = crate::types::CacheResultObject;

@@ -150,6 +150,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VariantGetParams {
     /// Identifier
@@ -159,7 +160,14 @@ pub struct VariantGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl VariantGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VariantDeleteParams {
     /// Identifier
@@ -173,7 +181,23 @@ pub struct VariantDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl VariantDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VariantEditParams {
     /// Identifier
@@ -185,15 +209,31 @@ pub struct VariantEditParams {
     /// The request body.
     pub body: VariantEditBody,
 }
+impl VariantEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<VariantEditBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type VariantGetResponse = crate::types::CacheVariantsResponseValueResult;
 /// What `delete()` returns.
 pub type VariantDeleteResponse = crate::types::CacheVariants;
 /// What `edit()` returns.
 pub type VariantEditResponse = crate::types::CacheVariantsResponseValueResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VariantEditBody {
     /// Value of the zone setting.
     pub value: crate::types::CacheVariantsValue,
+}
+impl VariantEditBody {
+    /// Takes the required fields (`value`); the `with_` methods set the others.
+    pub fn new(value: impl Into<crate::types::CacheVariantsValue>) -> Self {
+        Self { value: value.into() }
+    }
 }

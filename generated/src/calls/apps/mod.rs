@@ -267,6 +267,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppListParams {
     /// The account identifier tag.
@@ -276,7 +277,16 @@ pub struct AppListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AppListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppCreateParams {
     /// The account identifier tag.
@@ -288,7 +298,20 @@ pub struct AppCreateParams {
     /// The request body.
     pub body: crate::types::CallsAppEditableFields,
 }
+impl AppCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CallsAppEditableFields>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppGetParams {
     /// The account identifier tag.
@@ -298,7 +321,16 @@ pub struct AppGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AppGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppUpdateParams {
     /// The account identifier tag.
@@ -310,7 +342,20 @@ pub struct AppUpdateParams {
     /// The request body.
     pub body: crate::types::CallsAppEditableFields,
 }
+impl AppUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CallsAppEditableFields>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppDeleteParams {
     /// The account identifier tag.
@@ -319,6 +364,14 @@ pub struct AppDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl AppDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type AppListResponse = Vec<String>;

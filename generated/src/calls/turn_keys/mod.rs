@@ -272,6 +272,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TurnKeyListParams {
     /// The account identifier tag.
@@ -281,7 +282,16 @@ pub struct TurnKeyListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl TurnKeyListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TurnKeyCreateParams {
     /// The account identifier tag.
@@ -293,7 +303,20 @@ pub struct TurnKeyCreateParams {
     /// The request body.
     pub body: crate::types::CallsTurnKeyEditableFields,
 }
+impl TurnKeyCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CallsTurnKeyEditableFields>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TurnKeyGetParams {
     /// The account identifier tag.
@@ -303,7 +326,16 @@ pub struct TurnKeyGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl TurnKeyGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TurnKeyUpdateParams {
     /// The account identifier tag.
@@ -315,7 +347,20 @@ pub struct TurnKeyUpdateParams {
     /// The request body.
     pub body: crate::types::CallsTurnKeyEditableFields,
 }
+impl TurnKeyUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CallsTurnKeyEditableFields>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TurnKeyDeleteParams {
     /// The account identifier tag.
@@ -324,6 +369,14 @@ pub struct TurnKeyDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl TurnKeyDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type TurnKeyListResponse = Vec<String>;

@@ -123,6 +123,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostnameAssociationGetParams {
     /// Identifier
@@ -138,7 +139,23 @@ pub struct HostnameAssociationGetParams {
     /// Query parameter `mtls_certificate_id`.
     pub mtls_certificate_id: Option<String>,
 }
+impl HostnameAssociationGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            mtls_certificate_id: None,
+        }
+    }
+    /// Sets `mtls_certificate_id`.
+    #[must_use]
+    pub fn with_mtls_certificate_id(mut self, value: impl Into<String>) -> Self {
+        self.mtls_certificate_id = Some(value.into());
+        self
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostnameAssociationUpdateParams {
     /// Identifier
@@ -149,6 +166,18 @@ pub struct HostnameAssociationUpdateParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::TlsCertificatesAndHostnamesHostnameAssociation,
+}
+impl HostnameAssociationUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::TlsCertificatesAndHostnamesHostnameAssociation>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type HostnameAssociationGetResponse = crate::types::TlsCertificatesAndHostnamesHostnameAssociationsResponseResult;

@@ -129,6 +129,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigurationGetParams {
     /// Cloudflare account ID
@@ -138,7 +139,16 @@ pub struct ConfigurationGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ConfigurationGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigurationUpdateParams {
     /// Cloudflare account ID
@@ -150,6 +160,18 @@ pub struct ConfigurationUpdateParams {
     /// The request body.
     pub body: ConfigurationUpdateBody,
 }
+impl ConfigurationUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ConfigurationUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type ConfigurationGetResponse = ::std::collections::BTreeMap<
     String,
@@ -160,10 +182,23 @@ pub type ConfigurationUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ConfigurationUpdateBody {
     /// The tunnel configuration and ingress rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<crate::types::TunnelConfig>,
+}
+impl ConfigurationUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { config: None }
+    }
+    /// Sets `config`.
+    #[must_use]
+    pub fn with_config(mut self, value: impl Into<crate::types::TunnelConfig>) -> Self {
+        self.config = Some(value.into());
+        self
+    }
 }

@@ -139,6 +139,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectionListParams {
     /// Cloudflare account ID
@@ -148,7 +149,16 @@ pub struct ConnectionListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ConnectionListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectionDeleteParams {
     /// Cloudflare account ID
@@ -165,6 +175,25 @@ pub struct ConnectionDeleteParams {
     pub client_id: Option<String>,
     /// The request body.
     pub body: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl ConnectionDeleteParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            client_id: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `client_id`.
+    #[must_use]
+    pub fn with_client_id(mut self, value: impl Into<String>) -> Self {
+        self.client_id = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type ConnectionListResponse = crate::types::TunnelTunnelConnectionsResponse;

@@ -81,6 +81,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectorGetParams {
     /// Cloudflare account ID
@@ -89,6 +90,14 @@ pub struct ConnectorGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ConnectorGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ConnectorGetResponse = crate::types::TunnelTunnelClient;

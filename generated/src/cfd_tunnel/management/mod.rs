@@ -73,6 +73,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagementCreateParams {
     /// Cloudflare account ID
@@ -84,10 +85,33 @@ pub struct ManagementCreateParams {
     /// The request body.
     pub body: ManagementCreateBody,
 }
+impl ManagementCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ManagementCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `create()` returns.
 pub type ManagementCreateResponse = String;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ManagementCreateBody {
     pub resources: Vec<crate::types::TunnelManagementResources>,
+}
+impl ManagementCreateBody {
+    /// Takes the required fields (`resources`); the `with_` methods set the others.
+    pub fn new(
+        resources: impl Into<Vec<crate::types::TunnelManagementResources>>,
+    ) -> Self {
+        Self {
+            resources: resources.into(),
+        }
+    }
 }

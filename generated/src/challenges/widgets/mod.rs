@@ -309,6 +309,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WidgetListParams {
     /// Identifier
@@ -334,7 +335,47 @@ pub struct WidgetListParams {
     /// Query parameter `direction`.
     pub direction: Option<WidgetListParamsDirection>,
 }
+impl WidgetListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<WidgetListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<WidgetListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct WidgetCreateParams {
     /// Identifier
@@ -362,7 +403,51 @@ pub struct WidgetCreateParams {
     /// The request body.
     pub body: WidgetCreateBody,
 }
+impl WidgetCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<WidgetCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<WidgetListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<WidgetListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WidgetGetParams {
     /// Identifier
@@ -372,7 +457,16 @@ pub struct WidgetGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl WidgetGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct WidgetUpdateParams {
     /// Identifier
@@ -384,7 +478,20 @@ pub struct WidgetUpdateParams {
     /// The request body.
     pub body: WidgetUpdateBody,
 }
+impl WidgetUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<WidgetUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WidgetDeleteParams {
     /// Identifier
@@ -394,12 +501,21 @@ pub struct WidgetDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl WidgetDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type WidgetGetResponse = crate::types::TurnstileWidgetDetail;
 /// What `update()` returns.
 pub type WidgetUpdateResponse = crate::types::TurnstileWidgetDetail;
 /// What `delete()` returns.
 pub type WidgetDeleteResponse = crate::types::TurnstileWidgetDetail;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WidgetCreateBody {
@@ -425,6 +541,55 @@ pub struct WidgetCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<crate::types::TurnstileRegion>,
 }
+impl WidgetCreateBody {
+    /// Takes the required fields (`domains`, `mode`, `name`); the `with_` methods set the others.
+    pub fn new(
+        domains: impl Into<Vec<String>>,
+        mode: impl Into<crate::types::TurnstileMode>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            bot_fight_mode: None,
+            clearance_level: None,
+            domains: domains.into(),
+            mode: mode.into(),
+            name: name.into(),
+            offlabel: None,
+            region: None,
+        }
+    }
+    /// Sets `bot_fight_mode`.
+    #[must_use]
+    pub fn with_bot_fight_mode(mut self, value: impl Into<bool>) -> Self {
+        self.bot_fight_mode = Some(value.into());
+        self
+    }
+    /// Sets `clearance_level`.
+    #[must_use]
+    pub fn with_clearance_level(
+        mut self,
+        value: impl Into<crate::types::TurnstileClearanceLevel>,
+    ) -> Self {
+        self.clearance_level = Some(value.into());
+        self
+    }
+    /// Sets `offlabel`.
+    #[must_use]
+    pub fn with_offlabel(mut self, value: impl Into<bool>) -> Self {
+        self.offlabel = Some(value.into());
+        self
+    }
+    /// Sets `region`.
+    #[must_use]
+    pub fn with_region(
+        mut self,
+        value: impl Into<crate::types::TurnstileRegion>,
+    ) -> Self {
+        self.region = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WidgetCreateResponse {
@@ -438,11 +603,46 @@ pub struct WidgetCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::TurnstileWidgetDetail>,
 }
+impl WidgetCreateResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TurnstileMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TurnstileMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result_info: None,
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TurnstileResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<crate::types::TurnstileWidgetDetail>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}
 /// Direction to order widgets.
 ///
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type WidgetListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order widgets by.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WidgetListParamsOrder {
     /// `id`
@@ -462,6 +662,7 @@ crate::runtime::string_enum!(
     open WidgetListParamsOrder { Id = "id", Sitekey = "sitekey", Name = "name", CreatedOn
     = "created_on", ModifiedOn = "modified_on" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WidgetListResponse {
@@ -474,6 +675,41 @@ pub struct WidgetListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::TurnstileWidgetList>>,
 }
+impl WidgetListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TurnstileMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TurnstileMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result_info: None,
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TurnstileResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::TurnstileWidgetList>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WidgetUpdateBody {
@@ -495,4 +731,42 @@ pub struct WidgetUpdateBody {
     /// Do not show any Cloudflare branding on the widget (ENT only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offlabel: Option<bool>,
+}
+impl WidgetUpdateBody {
+    /// Takes the required fields (`domains`, `mode`, `name`); the `with_` methods set the others.
+    pub fn new(
+        domains: impl Into<Vec<String>>,
+        mode: impl Into<crate::types::TurnstileMode>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            bot_fight_mode: None,
+            clearance_level: None,
+            domains: domains.into(),
+            mode: mode.into(),
+            name: name.into(),
+            offlabel: None,
+        }
+    }
+    /// Sets `bot_fight_mode`.
+    #[must_use]
+    pub fn with_bot_fight_mode(mut self, value: impl Into<bool>) -> Self {
+        self.bot_fight_mode = Some(value.into());
+        self
+    }
+    /// Sets `clearance_level`.
+    #[must_use]
+    pub fn with_clearance_level(
+        mut self,
+        value: impl Into<crate::types::TurnstileClearanceLevel>,
+    ) -> Self {
+        self.clearance_level = Some(value.into());
+        self
+    }
+    /// Sets `offlabel`.
+    #[must_use]
+    pub fn with_offlabel(mut self, value: impl Into<bool>) -> Self {
+        self.offlabel = Some(value.into());
+        self
+    }
 }

@@ -101,6 +101,7 @@ fn request_update(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleListParams {
     /// Identifier
@@ -110,7 +111,14 @@ pub struct RuleListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl RuleListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleUpdateParams {
     /// Identifier
@@ -121,6 +129,24 @@ pub struct RuleUpdateParams {
     pub zone_id: String,
     /// The request body.
     pub body: Option<Vec<crate::types::CloudConnectorRulesItem>>,
+}
+impl RuleUpdateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(
+        mut self,
+        value: impl Into<Vec<crate::types::CloudConnectorRulesItem>>,
+    ) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type RuleListResponse = Vec<crate::types::CloudConnectorRulesItem>;

@@ -269,6 +269,7 @@ fn request_delete(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequestCreateParams {
     /// Identifier
@@ -280,7 +281,20 @@ pub struct RequestCreateParams {
     /// The request body.
     pub body: crate::types::CloudforceOneRequestList,
 }
+impl RequestCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CloudforceOneRequestList>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequestGetParams {
     /// Identifier
@@ -290,7 +304,16 @@ pub struct RequestGetParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
 }
+impl RequestGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequestUpdateParams {
     /// Identifier
@@ -302,7 +325,20 @@ pub struct RequestUpdateParams {
     /// The request body.
     pub body: crate::types::CloudforceOneRequestEdit,
 }
+impl RequestUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CloudforceOneRequestEdit>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequestDeleteParams {
     /// Identifier
@@ -311,6 +347,14 @@ pub struct RequestDeleteParams {
     ///
     /// Path parameter `account_identifier`.
     pub account_id: String,
+}
+impl RequestDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type RequestCreateResponse = Vec<crate::types::CloudforceOneRequestListItem>;

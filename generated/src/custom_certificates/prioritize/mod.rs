@@ -65,6 +65,7 @@ fn request_update(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrioritizeUpdateParams {
     /// Identifier
@@ -76,14 +77,38 @@ pub struct PrioritizeUpdateParams {
     /// The request body.
     pub body: PrioritizeUpdateBody,
 }
+impl PrioritizeUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<PrioritizeUpdateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `update()` returns.
 pub type PrioritizeUpdateResponse = crate::types::TlsCertificatesAndHostnamesCertificateResponseCollection;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PrioritizeUpdateBody {
     /// Array of ordered certificates.
     pub certificates: Vec<PrioritizeUpdateBodyCertificatesItem>,
 }
+impl PrioritizeUpdateBody {
+    /// Takes the required fields (`certificates`); the `with_` methods set the others.
+    pub fn new(
+        certificates: impl Into<Vec<PrioritizeUpdateBodyCertificatesItem>>,
+    ) -> Self {
+        Self {
+            certificates: certificates.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PrioritizeUpdateBodyCertificatesItem {
@@ -93,4 +118,22 @@ pub struct PrioritizeUpdateBodyCertificatesItem {
     /// The order/priority in which the certificate will be used in a request. The higher priority will break ties across overlapping 'legacy_custom' certificates, but 'legacy_custom' certificates will always supercede 'sni_custom' certificates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<f64>,
+}
+impl PrioritizeUpdateBodyCertificatesItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { id: None, priority: None }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(mut self, value: impl Into<f64>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
 }

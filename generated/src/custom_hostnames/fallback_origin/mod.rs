@@ -158,6 +158,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FallbackOriginGetParams {
     /// Identifier
@@ -167,7 +168,14 @@ pub struct FallbackOriginGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl FallbackOriginGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FallbackOriginUpdateParams {
     /// Identifier
@@ -179,7 +187,20 @@ pub struct FallbackOriginUpdateParams {
     /// The request body.
     pub body: FallbackOriginUpdateBody,
 }
+impl FallbackOriginUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<FallbackOriginUpdateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FallbackOriginDeleteParams {
     /// Identifier
@@ -192,6 +213,21 @@ pub struct FallbackOriginDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl FallbackOriginDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type FallbackOriginGetResponse = ::std::collections::BTreeMap<
@@ -208,9 +244,16 @@ pub type FallbackOriginDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FallbackOriginUpdateBody {
     /// Your origin hostname that requests to your custom hostnames will be sent to.
     pub origin: String,
+}
+impl FallbackOriginUpdateBody {
+    /// Takes the required fields (`origin`); the `with_` methods set the others.
+    pub fn new(origin: impl Into<String>) -> Self {
+        Self { origin: origin.into() }
+    }
 }

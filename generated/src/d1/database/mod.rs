@@ -252,6 +252,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatabaseListParams {
     /// Account identifier tag.
@@ -273,7 +274,37 @@ pub struct DatabaseListParams {
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,
 }
+impl DatabaseListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            name: None,
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatabaseCreateParams {
     /// Account identifier tag.
@@ -285,7 +316,20 @@ pub struct DatabaseCreateParams {
     /// The request body.
     pub body: DatabaseCreateBody,
 }
+impl DatabaseCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<DatabaseCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatabaseGetParams {
     /// Account identifier tag.
@@ -295,7 +339,16 @@ pub struct DatabaseGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DatabaseGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatabaseDeleteParams {
     /// Account identifier tag.
@@ -305,12 +358,21 @@ pub struct DatabaseDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DatabaseDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// What `create()` returns.
 pub type DatabaseCreateResponse = crate::types::D1DatabaseResponse;
 /// What `get()` returns.
 pub type DatabaseGetResponse = crate::types::D1DatabaseDetailsResponse;
 /// What `delete()` returns.
 pub type DatabaseDeleteResponse = Option<()>;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DatabaseCreateBody {
@@ -319,7 +381,26 @@ pub struct DatabaseCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_location_hint: Option<crate::types::D1PrimaryLocationHint>,
 }
+impl DatabaseCreateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            primary_location_hint: None,
+        }
+    }
+    /// Sets `primary_location_hint`.
+    #[must_use]
+    pub fn with_primary_location_hint(
+        mut self,
+        value: impl Into<crate::types::D1PrimaryLocationHint>,
+    ) -> Self {
+        self.primary_location_hint = Some(value.into());
+        self
+    }
+}
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatabaseListResponse {
@@ -330,6 +411,32 @@ pub struct DatabaseListResponse {
     pub success: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DatabaseListResponseResultInfo>,
+}
+impl DatabaseListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::D1MessagesItem>>,
+        messages: impl Into<Vec<crate::types::D1MessagesItem>>,
+        result: impl Into<Vec<crate::types::D1DatabaseResponse>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<DatabaseListResponseResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type DatabaseListResponseResultInfo = crate::types::IamResultInfo;

@@ -57,6 +57,7 @@ fn request_get(params: &UuidGetParams) -> crate::Result<crate::runtime::RequestS
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UuidGetParams {
     /// Identifier
@@ -65,6 +66,12 @@ pub struct UuidGetParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl UuidGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `get()` returns.
 pub type UuidGetResponse = crate::types::TlsCertificatesAndHostnamesUuidObject;

@@ -250,12 +250,22 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DexTestListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DexTestListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DexTestCreateParams {
     /// Path parameter `account_id`.
@@ -263,13 +273,35 @@ pub struct DexTestCreateParams {
     /// The request body.
     pub body: crate::types::TeamsDevicesDeviceDexTestSchemasHttp,
 }
+impl DexTestCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::TeamsDevicesDeviceDexTestSchemasHttp>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DexTestGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DexTestGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DexTestUpdateParams {
     /// Path parameter `account_id`.
@@ -277,11 +309,32 @@ pub struct DexTestUpdateParams {
     /// The request body.
     pub body: crate::types::TeamsDevicesDeviceDexTestSchemasHttp,
 }
+impl DexTestUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::TeamsDevicesDeviceDexTestSchemasHttp>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DexTestDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl DexTestDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type DexTestListResponse = Vec<crate::types::TeamsDevicesDeviceDexTestSchemasHttp>;

@@ -256,12 +256,22 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl NetworkListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetworkCreateParams {
     /// Path parameter `account_id`.
@@ -269,13 +279,35 @@ pub struct NetworkCreateParams {
     /// The request body.
     pub body: NetworkCreateBody,
 }
+impl NetworkCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<NetworkCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl NetworkGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkUpdateParams {
     /// Path parameter `account_id`.
@@ -283,7 +315,20 @@ pub struct NetworkUpdateParams {
     /// The request body.
     pub body: NetworkUpdateBody,
 }
+impl NetworkUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<NetworkUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkDeleteParams {
     /// Path parameter `account_id`.
@@ -292,6 +337,21 @@ pub struct NetworkDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl NetworkDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type NetworkListResponse = crate::types::TeamsDevicesComponentsSchemasResponseCollection;
@@ -303,6 +363,7 @@ pub type NetworkGetResponse = crate::types::TeamsDevicesDeviceManagedNetworks;
 pub type NetworkUpdateResponse = crate::types::TeamsDevicesDeviceManagedNetworks;
 /// What `delete()` returns.
 pub type NetworkDeleteResponse = crate::types::TeamsDevicesComponentsSchemasResponseCollection;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct NetworkCreateBody {
@@ -314,6 +375,21 @@ pub struct NetworkCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::TeamsDevicesComponentsSchemasType,
 }
+impl NetworkCreateBody {
+    /// Takes the required fields (`config`, `name`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        config: impl Into<crate::types::TeamsDevicesSchemasConfigRequest>,
+        name: impl Into<String>,
+        type_: impl Into<crate::types::TeamsDevicesComponentsSchemasType>,
+    ) -> Self {
+        Self {
+            config: config.into(),
+            name: name.into(),
+            type_: type_.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct NetworkUpdateBody {
@@ -326,4 +402,38 @@ pub struct NetworkUpdateBody {
     /// The type of device managed network.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::types::TeamsDevicesComponentsSchemasType>,
+}
+impl NetworkUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            config: None,
+            name: None,
+            type_: None,
+        }
+    }
+    /// Sets `config`.
+    #[must_use]
+    pub fn with_config(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesSchemasConfigRequest>,
+    ) -> Self {
+        self.config = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesComponentsSchemasType>,
+    ) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
 }

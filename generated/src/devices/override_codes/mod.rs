@@ -68,10 +68,19 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverrideCodeGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl OverrideCodeGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type OverrideCodeGetResponse = crate::types::TeamsDevicesOverrideCodesResponse;

@@ -319,12 +319,22 @@ fn request_devices_update_device_settings_policy(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PolicyGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyCreateParams {
     /// Path parameter `account_id`.
@@ -332,7 +342,20 @@ pub struct PolicyCreateParams {
     /// The request body.
     pub body: PolicyCreateBody,
 }
+impl PolicyCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<PolicyCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyEditParams {
     /// Path parameter `account_id`.
@@ -340,13 +363,32 @@ pub struct PolicyEditParams {
     /// The request body.
     pub body: PolicyEditBody,
 }
+impl PolicyEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<PolicyEditBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `devices_get_device_settings_policy_by_id()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyDevicesGetDeviceSettingsPolicyByIdParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PolicyDevicesGetDeviceSettingsPolicyByIdParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyDeleteParams {
     /// Path parameter `account_id`.
@@ -356,13 +398,41 @@ pub struct PolicyDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl PolicyDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `devices_update_device_settings_policy()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyDevicesUpdateDeviceSettingsPolicyParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: PolicyDevicesUpdateDeviceSettingsPolicyBody,
+}
+impl PolicyDevicesUpdateDeviceSettingsPolicyParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<PolicyDevicesUpdateDeviceSettingsPolicyBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type PolicyGetResponse = crate::types::TeamsDevicesDefaultDeviceSettingsResponse;
@@ -376,6 +446,7 @@ pub type PolicyDevicesGetDeviceSettingsPolicyByIdResponse = crate::types::TeamsD
 pub type PolicyDeleteResponse = crate::types::TeamsDevicesDeviceSettingsResponseCollection;
 /// What `devices_update_device_settings_policy()` returns.
 pub type PolicyDevicesUpdateDeviceSettingsPolicyResponse = crate::types::TeamsDevicesDeviceSettingsResponse;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyCreateBody {
@@ -431,6 +502,129 @@ pub struct PolicyCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_protocol: Option<String>,
 }
+impl PolicyCreateBody {
+    /// Takes the required fields (`match_`, `name`, `precedence`); the `with_` methods set the others.
+    pub fn new(
+        match_: impl Into<String>,
+        name: impl Into<String>,
+        precedence: impl Into<f64>,
+    ) -> Self {
+        Self {
+            allow_mode_switch: None,
+            allow_updates: None,
+            allowed_to_leave: None,
+            auto_connect: None,
+            captive_portal: None,
+            description: None,
+            disable_auto_fallback: None,
+            enabled: None,
+            exclude_office_ips: None,
+            lan_allow_minutes: None,
+            lan_allow_subnet_size: None,
+            match_: match_.into(),
+            name: name.into(),
+            precedence: precedence.into(),
+            service_mode_v2: None,
+            support_url: None,
+            switch_locked: None,
+            tunnel_protocol: None,
+        }
+    }
+    /// Sets `allow_mode_switch`.
+    #[must_use]
+    pub fn with_allow_mode_switch(mut self, value: impl Into<bool>) -> Self {
+        self.allow_mode_switch = Some(value.into());
+        self
+    }
+    /// Sets `allow_updates`.
+    #[must_use]
+    pub fn with_allow_updates(mut self, value: impl Into<bool>) -> Self {
+        self.allow_updates = Some(value.into());
+        self
+    }
+    /// Sets `allowed_to_leave`.
+    #[must_use]
+    pub fn with_allowed_to_leave(mut self, value: impl Into<bool>) -> Self {
+        self.allowed_to_leave = Some(value.into());
+        self
+    }
+    /// Sets `auto_connect`.
+    #[must_use]
+    pub fn with_auto_connect(mut self, value: impl Into<f64>) -> Self {
+        self.auto_connect = Some(value.into());
+        self
+    }
+    /// Sets `captive_portal`.
+    #[must_use]
+    pub fn with_captive_portal(mut self, value: impl Into<f64>) -> Self {
+        self.captive_portal = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `disable_auto_fallback`.
+    #[must_use]
+    pub fn with_disable_auto_fallback(mut self, value: impl Into<bool>) -> Self {
+        self.disable_auto_fallback = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `exclude_office_ips`.
+    #[must_use]
+    pub fn with_exclude_office_ips(mut self, value: impl Into<bool>) -> Self {
+        self.exclude_office_ips = Some(value.into());
+        self
+    }
+    /// Sets `lan_allow_minutes`.
+    #[must_use]
+    pub fn with_lan_allow_minutes(mut self, value: impl Into<f64>) -> Self {
+        self.lan_allow_minutes = Some(value.into());
+        self
+    }
+    /// Sets `lan_allow_subnet_size`.
+    #[must_use]
+    pub fn with_lan_allow_subnet_size(mut self, value: impl Into<f64>) -> Self {
+        self.lan_allow_subnet_size = Some(value.into());
+        self
+    }
+    /// Sets `service_mode_v2`.
+    #[must_use]
+    pub fn with_service_mode_v2(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesServiceModeV2>,
+    ) -> Self {
+        self.service_mode_v2 = Some(value.into());
+        self
+    }
+    /// Sets `support_url`.
+    #[must_use]
+    pub fn with_support_url(mut self, value: impl Into<String>) -> Self {
+        self.support_url = Some(value.into());
+        self
+    }
+    /// Sets `switch_locked`.
+    #[must_use]
+    pub fn with_switch_locked(mut self, value: impl Into<bool>) -> Self {
+        self.switch_locked = Some(value.into());
+        self
+    }
+    /// Sets `tunnel_protocol`.
+    #[must_use]
+    pub fn with_tunnel_protocol(mut self, value: impl Into<String>) -> Self {
+        self.tunnel_protocol = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyDevicesUpdateDeviceSettingsPolicyBody {
@@ -482,6 +676,129 @@ pub struct PolicyDevicesUpdateDeviceSettingsPolicyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_protocol: Option<String>,
 }
+impl PolicyDevicesUpdateDeviceSettingsPolicyBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            allow_mode_switch: None,
+            allow_updates: None,
+            allowed_to_leave: None,
+            auto_connect: None,
+            captive_portal: None,
+            description: None,
+            disable_auto_fallback: None,
+            enabled: None,
+            exclude_office_ips: None,
+            match_: None,
+            name: None,
+            precedence: None,
+            service_mode_v2: None,
+            support_url: None,
+            switch_locked: None,
+            tunnel_protocol: None,
+        }
+    }
+    /// Sets `allow_mode_switch`.
+    #[must_use]
+    pub fn with_allow_mode_switch(mut self, value: impl Into<bool>) -> Self {
+        self.allow_mode_switch = Some(value.into());
+        self
+    }
+    /// Sets `allow_updates`.
+    #[must_use]
+    pub fn with_allow_updates(mut self, value: impl Into<bool>) -> Self {
+        self.allow_updates = Some(value.into());
+        self
+    }
+    /// Sets `allowed_to_leave`.
+    #[must_use]
+    pub fn with_allowed_to_leave(mut self, value: impl Into<bool>) -> Self {
+        self.allowed_to_leave = Some(value.into());
+        self
+    }
+    /// Sets `auto_connect`.
+    #[must_use]
+    pub fn with_auto_connect(mut self, value: impl Into<f64>) -> Self {
+        self.auto_connect = Some(value.into());
+        self
+    }
+    /// Sets `captive_portal`.
+    #[must_use]
+    pub fn with_captive_portal(mut self, value: impl Into<f64>) -> Self {
+        self.captive_portal = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `disable_auto_fallback`.
+    #[must_use]
+    pub fn with_disable_auto_fallback(mut self, value: impl Into<bool>) -> Self {
+        self.disable_auto_fallback = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `exclude_office_ips`.
+    #[must_use]
+    pub fn with_exclude_office_ips(mut self, value: impl Into<bool>) -> Self {
+        self.exclude_office_ips = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(mut self, value: impl Into<String>) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `precedence`.
+    #[must_use]
+    pub fn with_precedence(mut self, value: impl Into<f64>) -> Self {
+        self.precedence = Some(value.into());
+        self
+    }
+    /// Sets `service_mode_v2`.
+    #[must_use]
+    pub fn with_service_mode_v2(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesServiceModeV2>,
+    ) -> Self {
+        self.service_mode_v2 = Some(value.into());
+        self
+    }
+    /// Sets `support_url`.
+    #[must_use]
+    pub fn with_support_url(mut self, value: impl Into<String>) -> Self {
+        self.support_url = Some(value.into());
+        self
+    }
+    /// Sets `switch_locked`.
+    #[must_use]
+    pub fn with_switch_locked(mut self, value: impl Into<bool>) -> Self {
+        self.switch_locked = Some(value.into());
+        self
+    }
+    /// Sets `tunnel_protocol`.
+    #[must_use]
+    pub fn with_tunnel_protocol(mut self, value: impl Into<String>) -> Self {
+        self.tunnel_protocol = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyEditBody {
@@ -517,4 +834,91 @@ pub struct PolicyEditBody {
     /// Determines which tunnel protocol to use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_protocol: Option<String>,
+}
+impl PolicyEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            allow_mode_switch: None,
+            allow_updates: None,
+            allowed_to_leave: None,
+            auto_connect: None,
+            captive_portal: None,
+            disable_auto_fallback: None,
+            exclude_office_ips: None,
+            service_mode_v2: None,
+            support_url: None,
+            switch_locked: None,
+            tunnel_protocol: None,
+        }
+    }
+    /// Sets `allow_mode_switch`.
+    #[must_use]
+    pub fn with_allow_mode_switch(mut self, value: impl Into<bool>) -> Self {
+        self.allow_mode_switch = Some(value.into());
+        self
+    }
+    /// Sets `allow_updates`.
+    #[must_use]
+    pub fn with_allow_updates(mut self, value: impl Into<bool>) -> Self {
+        self.allow_updates = Some(value.into());
+        self
+    }
+    /// Sets `allowed_to_leave`.
+    #[must_use]
+    pub fn with_allowed_to_leave(mut self, value: impl Into<bool>) -> Self {
+        self.allowed_to_leave = Some(value.into());
+        self
+    }
+    /// Sets `auto_connect`.
+    #[must_use]
+    pub fn with_auto_connect(mut self, value: impl Into<f64>) -> Self {
+        self.auto_connect = Some(value.into());
+        self
+    }
+    /// Sets `captive_portal`.
+    #[must_use]
+    pub fn with_captive_portal(mut self, value: impl Into<f64>) -> Self {
+        self.captive_portal = Some(value.into());
+        self
+    }
+    /// Sets `disable_auto_fallback`.
+    #[must_use]
+    pub fn with_disable_auto_fallback(mut self, value: impl Into<bool>) -> Self {
+        self.disable_auto_fallback = Some(value.into());
+        self
+    }
+    /// Sets `exclude_office_ips`.
+    #[must_use]
+    pub fn with_exclude_office_ips(mut self, value: impl Into<bool>) -> Self {
+        self.exclude_office_ips = Some(value.into());
+        self
+    }
+    /// Sets `service_mode_v2`.
+    #[must_use]
+    pub fn with_service_mode_v2(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesServiceModeV2>,
+    ) -> Self {
+        self.service_mode_v2 = Some(value.into());
+        self
+    }
+    /// Sets `support_url`.
+    #[must_use]
+    pub fn with_support_url(mut self, value: impl Into<String>) -> Self {
+        self.support_url = Some(value.into());
+        self
+    }
+    /// Sets `switch_locked`.
+    #[must_use]
+    pub fn with_switch_locked(mut self, value: impl Into<bool>) -> Self {
+        self.switch_locked = Some(value.into());
+        self
+    }
+    /// Sets `tunnel_protocol`.
+    #[must_use]
+    pub fn with_tunnel_protocol(mut self, value: impl Into<String>) -> Self {
+        self.tunnel_protocol = Some(value.into());
+        self
+    }
 }

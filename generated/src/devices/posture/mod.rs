@@ -263,12 +263,22 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PostureListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PostureListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostureCreateParams {
     /// Path parameter `account_id`.
@@ -276,13 +286,35 @@ pub struct PostureCreateParams {
     /// The request body.
     pub body: PostureCreateBody,
 }
+impl PostureCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<PostureCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PostureGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PostureGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostureUpdateParams {
     /// Path parameter `account_id`.
@@ -290,7 +322,20 @@ pub struct PostureUpdateParams {
     /// The request body.
     pub body: PostureUpdateBody,
 }
+impl PostureUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<PostureUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PostureDeleteParams {
     /// Path parameter `account_id`.
@@ -299,6 +344,21 @@ pub struct PostureDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl PostureDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type PostureListResponse = crate::types::TeamsDevicesResponseCollection;
@@ -310,6 +370,7 @@ pub type PostureGetResponse = crate::types::TeamsDevicesDevicePostureRules;
 pub type PostureUpdateResponse = crate::types::TeamsDevicesDevicePostureRules;
 /// What `delete()` returns.
 pub type PostureDeleteResponse = crate::types::TeamsDevicesIdResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PostureCreateBody {
@@ -333,6 +394,59 @@ pub struct PostureCreateBody {
     /// The type of device posture rule.
     #[serde(rename = "type")]
     pub type_: crate::types::TeamsDevicesType,
+}
+impl PostureCreateBody {
+    /// Takes the required fields (`name`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        name: impl Into<String>,
+        type_: impl Into<crate::types::TeamsDevicesType>,
+    ) -> Self {
+        Self {
+            description: None,
+            expiration: None,
+            input: None,
+            match_: None,
+            name: name.into(),
+            schedule: None,
+            type_: type_.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `expiration`.
+    #[must_use]
+    pub fn with_expiration(mut self, value: impl Into<String>) -> Self {
+        self.expiration = Some(value.into());
+        self
+    }
+    /// Sets `input`.
+    #[must_use]
+    pub fn with_input(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesInput>,
+    ) -> Self {
+        self.input = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(
+        mut self,
+        value: impl Into<Vec<crate::types::TeamsDevicesMatchItem>>,
+    ) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `schedule`.
+    #[must_use]
+    pub fn with_schedule(mut self, value: impl Into<String>) -> Self {
+        self.schedule = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::devices::posture::PostureCreateBody`], which the document defines again here.
 pub type PostureUpdateBody = PostureCreateBody;

@@ -60,12 +60,22 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RevokeCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: Vec<String>,
+}
+impl RevokeCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<Vec<String>>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type RevokeCreateResponse = Option<

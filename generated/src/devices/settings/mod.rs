@@ -95,18 +95,40 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl SettingGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: crate::types::TeamsDevicesZeroTrustAccountDeviceSettings,
+}
+impl SettingUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::TeamsDevicesZeroTrustAccountDeviceSettings>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type SettingGetResponse = crate::types::TeamsDevicesZeroTrustAccountDeviceSettings;

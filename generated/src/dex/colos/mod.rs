@@ -65,6 +65,7 @@ fn request_list(params: &ColoListParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ColoListParams {
     /// unique identifier linked to an account in the API request path.
@@ -86,6 +87,28 @@ pub struct ColoListParams {
     /// Query parameter `sortBy`.
     pub sort_by: Option<ColoListParamsSortBy>,
 }
+impl ColoListParams {
+    /// Takes the required fields (`account_id`, `from`, `to`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            from: from.into(),
+            to: to.into(),
+            sort_by: None,
+        }
+    }
+    /// Sets `sort_by`.
+    #[must_use]
+    pub fn with_sort_by(mut self, value: impl Into<ColoListParamsSortBy>) -> Self {
+        self.sort_by = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ColoListParamsSortBy {
     /// `fleet-status-usage`
@@ -100,6 +123,7 @@ crate::runtime::string_enum!(
     ApplicationTestsUsage = "application-tests-usage" }
 );
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ColoListResponse {
@@ -112,4 +136,38 @@ pub struct ColoListResponse {
     pub result: Option<Vec<crate::types::DigitalExperienceMonitoringColosResponseItem>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::DigitalExperienceMonitoringResultInfo>,
+}
+impl ColoListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DigitalExperienceMonitoringMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DigitalExperienceMonitoringMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::DigitalExperienceMonitoringColosResponseItem>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DigitalExperienceMonitoringResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
 }

@@ -89,6 +89,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpTestGetParams {
     /// unique identifier linked to an account in the API request path.
@@ -118,8 +119,39 @@ pub struct HttpTestGetParams {
     /// Query parameter `colo`.
     pub colo: Option<String>,
 }
+impl HttpTestGetParams {
+    /// Takes the required fields (`account_id`, `from`, `to`, `interval`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+        interval: impl Into<HttpTestGetParamsInterval>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            device_id: None,
+            from: from.into(),
+            to: to.into(),
+            interval: interval.into(),
+            colo: None,
+        }
+    }
+    /// Sets `device_id`.
+    #[must_use]
+    pub fn with_device_id(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.device_id = Some(value.into());
+        self
+    }
+    /// Sets `colo`.
+    #[must_use]
+    pub fn with_colo(mut self, value: impl Into<String>) -> Self {
+        self.colo = Some(value.into());
+        self
+    }
+}
 /// What `get()` returns.
 pub type HttpTestGetResponse = crate::types::DigitalExperienceMonitoringHttpDetailsResponse;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HttpTestGetParamsInterval {
     /// `minute`

@@ -82,6 +82,7 @@ fn request_get(params: &TestGetParams) -> crate::Result<crate::runtime::RequestS
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestGetParams {
     /// unique identifier linked to an account in the API request path.
@@ -111,7 +112,51 @@ pub struct TestGetParams {
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,
 }
+impl TestGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            colo: None,
+            test_name: None,
+            device_id: None,
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `colo`.
+    #[must_use]
+    pub fn with_colo(mut self, value: impl Into<String>) -> Self {
+        self.colo = Some(value.into());
+        self
+    }
+    /// Sets `test_name`.
+    #[must_use]
+    pub fn with_test_name(mut self, value: impl Into<String>) -> Self {
+        self.test_name = Some(value.into());
+        self
+    }
+    /// Sets `device_id`.
+    #[must_use]
+    pub fn with_device_id(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.device_id = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TestGetResponse {
@@ -123,4 +168,38 @@ pub struct TestGetResponse {
     pub result: Option<crate::types::DigitalExperienceMonitoringTestsResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::DigitalExperienceMonitoringResultInfo>,
+}
+impl TestGetResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DigitalExperienceMonitoringMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DigitalExperienceMonitoringMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<crate::types::DigitalExperienceMonitoringTestsResponse>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DigitalExperienceMonitoringResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
 }

@@ -96,6 +96,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct TracerouteTestGetParams {
     /// Unique identifier linked to an account
@@ -124,6 +125,36 @@ pub struct TracerouteTestGetParams {
     ///
     /// Query parameter `colo`.
     pub colo: Option<String>,
+}
+impl TracerouteTestGetParams {
+    /// Takes the required fields (`account_id`, `from`, `to`, `interval`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+        interval: impl Into<TracerouteTestGetParamsInterval>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            device_id: None,
+            from: from.into(),
+            to: to.into(),
+            interval: interval.into(),
+            colo: None,
+        }
+    }
+    /// Sets `device_id`.
+    #[must_use]
+    pub fn with_device_id(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.device_id = Some(value.into());
+        self
+    }
+    /// Sets `colo`.
+    #[must_use]
+    pub fn with_colo(mut self, value: impl Into<String>) -> Self {
+        self.colo = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type TracerouteTestGetResponse = crate::types::DigitalExperienceMonitoringTracerouteDetailsResponse;

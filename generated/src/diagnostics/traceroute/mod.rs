@@ -65,6 +65,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TracerouteCreateParams {
     /// Identifier
@@ -76,8 +77,21 @@ pub struct TracerouteCreateParams {
     /// The request body.
     pub body: TracerouteCreateBody,
 }
+impl TracerouteCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<TracerouteCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `create()` returns.
 pub type TracerouteCreateResponse = crate::types::MagicTransitTracerouteResponseCollection;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TracerouteCreateBody {
@@ -87,4 +101,29 @@ pub struct TracerouteCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<crate::types::MagicTransitOptions>,
     pub targets: Vec<String>,
+}
+impl TracerouteCreateBody {
+    /// Takes the required fields (`targets`); the `with_` methods set the others.
+    pub fn new(targets: impl Into<Vec<String>>) -> Self {
+        Self {
+            colos: None,
+            options: None,
+            targets: targets.into(),
+        }
+    }
+    /// Sets `colos`.
+    #[must_use]
+    pub fn with_colos(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.colos = Some(value.into());
+        self
+    }
+    /// Sets `options`.
+    #[must_use]
+    pub fn with_options(
+        mut self,
+        value: impl Into<crate::types::MagicTransitOptions>,
+    ) -> Self {
+        self.options = Some(value.into());
+        self
+    }
 }

@@ -243,12 +243,22 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatasetListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DatasetListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatasetCreateParams {
     /// Path parameter `account_id`.
@@ -256,13 +266,35 @@ pub struct DatasetCreateParams {
     /// Dataset description
     pub body: crate::types::DlpNewDataset,
 }
+impl DatasetCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DlpNewDataset>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatasetGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DatasetGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatasetUpdateParams {
     /// Path parameter `account_id`.
@@ -270,11 +302,32 @@ pub struct DatasetUpdateParams {
     /// Dataset description
     pub body: crate::types::DlpDatasetUpdate,
 }
+impl DatasetUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DlpDatasetUpdate>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatasetDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl DatasetDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type DatasetListResponse = crate::types::DlpDatasetArrayResponse;

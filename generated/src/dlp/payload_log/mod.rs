@@ -113,6 +113,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PayloadLogGetParams {
     /// Identifier
@@ -122,7 +123,16 @@ pub struct PayloadLogGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PayloadLogGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PayloadLogUpdateParams {
     /// Identifier
@@ -133,6 +143,18 @@ pub struct PayloadLogUpdateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::DlpUpdateSettings,
+}
+impl PayloadLogUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DlpUpdateSettings>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type PayloadLogGetResponse = crate::types::DlpGetSettingsResponseResult;

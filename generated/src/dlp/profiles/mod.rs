@@ -127,6 +127,7 @@ fn request_get(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProfileListParams {
     /// Identifier
@@ -136,7 +137,16 @@ pub struct ProfileListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ProfileListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProfileGetParams {
     /// Identifier
@@ -145,6 +155,14 @@ pub struct ProfileGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ProfileGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type ProfileListResponse = crate::types::DlpResponseCollection;

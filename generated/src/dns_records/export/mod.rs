@@ -58,6 +58,7 @@ fn request_get(params: &ExportGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExportGetParams {
     /// Identifier
@@ -66,6 +67,12 @@ pub struct ExportGetParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl ExportGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `get()` returns.
 pub type ExportGetResponse = String;

@@ -88,6 +88,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportCreateParams {
     /// Identifier
@@ -99,7 +100,17 @@ pub struct ImportCreateParams {
     /// The request body.
     pub body: ImportCreateForm,
 }
+impl ImportCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<ImportCreateForm>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// The parts of `create()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportCreateForm {
     /// BIND config to import.
@@ -115,6 +126,21 @@ pub struct ImportCreateForm {
     ///
     /// Part `proxied`.
     pub proxied: Option<String>,
+}
+impl ImportCreateForm {
+    /// Takes the required fields (`file`); the `with_` methods set the others.
+    pub fn new(file: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            proxied: None,
+        }
+    }
+    /// Sets `proxied`.
+    #[must_use]
+    pub fn with_proxied(mut self, value: impl Into<String>) -> Self {
+        self.proxied = Some(value.into());
+        self
+    }
 }
 /// What `create()` returns.
 pub type ImportCreateResponse = crate::types::DnsRecordsDnsResponseImportScan;

@@ -92,6 +92,7 @@ fn request_get(params: &RoutingGetParams) -> crate::Result<crate::runtime::Reque
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoutingGetParams {
     /// Identifier
@@ -100,6 +101,12 @@ pub struct RoutingGetParams {
     ///
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
+}
+impl RoutingGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `get()` returns.
 pub type RoutingGetResponse = crate::types::EmailSettings;

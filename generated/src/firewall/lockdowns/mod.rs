@@ -305,6 +305,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LockdownListParams {
     /// Identifier
@@ -346,7 +347,93 @@ pub struct LockdownListParams {
     /// Query parameter `ip_search`.
     pub ip_search: Option<String>,
 }
+impl LockdownListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            description: None,
+            modified_on: None,
+            ip: None,
+            priority: None,
+            uri_search: None,
+            ip_range_search: None,
+            per_page: None,
+            created_on: None,
+            description_search: None,
+            ip_search: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `modified_on`.
+    #[must_use]
+    pub fn with_modified_on(mut self, value: impl Into<String>) -> Self {
+        self.modified_on = Some(value.into());
+        self
+    }
+    /// Sets `ip`.
+    #[must_use]
+    pub fn with_ip(mut self, value: impl Into<String>) -> Self {
+        self.ip = Some(value.into());
+        self
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(mut self, value: impl Into<f64>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+    /// Sets `uri_search`.
+    #[must_use]
+    pub fn with_uri_search(mut self, value: impl Into<String>) -> Self {
+        self.uri_search = Some(value.into());
+        self
+    }
+    /// Sets `ip_range_search`.
+    #[must_use]
+    pub fn with_ip_range_search(mut self, value: impl Into<String>) -> Self {
+        self.ip_range_search = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `created_on`.
+    #[must_use]
+    pub fn with_created_on(mut self, value: impl Into<String>) -> Self {
+        self.created_on = Some(value.into());
+        self
+    }
+    /// Sets `description_search`.
+    #[must_use]
+    pub fn with_description_search(mut self, value: impl Into<String>) -> Self {
+        self.description_search = Some(value.into());
+        self
+    }
+    /// Sets `ip_search`.
+    #[must_use]
+    pub fn with_ip_search(mut self, value: impl Into<String>) -> Self {
+        self.ip_search = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LockdownCreateParams {
     /// Identifier
@@ -358,7 +445,17 @@ pub struct LockdownCreateParams {
     /// The request body.
     pub body: LockdownCreateBody,
 }
+impl LockdownCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<LockdownCreateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LockdownGetParams {
     /// Identifier
@@ -368,7 +465,14 @@ pub struct LockdownGetParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl LockdownGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LockdownUpdateParams {
     /// Identifier
@@ -380,7 +484,17 @@ pub struct LockdownUpdateParams {
     /// The request body.
     pub body: LockdownUpdateBody,
 }
+impl LockdownUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<LockdownUpdateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LockdownDeleteParams {
     /// Identifier
@@ -394,6 +508,21 @@ pub struct LockdownDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl LockdownDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// What `list()` returns.
 pub type LockdownListResponse = crate::types::FirewallZonelockdownResponseCollection;
 /// What `create()` returns.
@@ -402,6 +531,7 @@ pub type LockdownCreateResponse = crate::types::FirewallZonelockdown;
 pub type LockdownGetResponse = crate::types::FirewallZonelockdown;
 /// What `update()` returns.
 pub type LockdownUpdateResponse = crate::types::FirewallZonelockdown;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LockdownCreateBody {
@@ -410,11 +540,39 @@ pub struct LockdownCreateBody {
     /// The URLs to include in the current WAF override. You can use wildcards. Each entered URL will be escaped before use, which means you can only use simple wildcard patterns.
     pub urls: Vec<String>,
 }
+impl LockdownCreateBody {
+    /// Takes the required fields (`configurations`, `urls`); the `with_` methods set the others.
+    pub fn new(
+        configurations: impl Into<Vec<crate::types::FirewallConfigurationsItem>>,
+        urls: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            configurations: configurations.into(),
+            urls: urls.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LockdownDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<LockdownDeleteResponseResult>,
+}
+impl LockdownDeleteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { result: None }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<LockdownDeleteResponseResult>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type LockdownDeleteResponseResult = crate::types::AccessIdResponseResult;

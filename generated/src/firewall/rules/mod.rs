@@ -537,6 +537,7 @@ fn request_firewall_rules_update_priority_of_a_firewall_rule(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleListParams {
     /// Identifier
@@ -572,7 +573,58 @@ pub struct RuleListParams {
     /// Query parameter `paused`.
     pub paused: Option<bool>,
 }
+impl RuleListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            description: None,
+            action: None,
+            page: None,
+            per_page: None,
+            id: None,
+            paused: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `action`.
+    #[must_use]
+    pub fn with_action(mut self, value: impl Into<String>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `paused`.
+    #[must_use]
+    pub fn with_paused(mut self, value: impl Into<bool>) -> Self {
+        self.paused = Some(value.into());
+        self
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleUpdateParams {
     /// Identifier
@@ -586,7 +638,23 @@ pub struct RuleUpdateParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl RuleUpdateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleCreateParams {
     /// Identifier
@@ -598,7 +666,17 @@ pub struct RuleCreateParams {
     /// The request body.
     pub body: RuleCreateBody,
 }
+impl RuleCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<RuleCreateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleDeleteParams {
     /// Identifier
@@ -610,7 +688,17 @@ pub struct RuleDeleteParams {
     /// The request body.
     pub body: RuleDeleteBody,
 }
+impl RuleDeleteParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<RuleDeleteBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleEditParams {
     /// Identifier
@@ -624,7 +712,23 @@ pub struct RuleEditParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl RuleEditParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleGetParams {
     /// Identifier
@@ -636,7 +740,23 @@ pub struct RuleGetParams {
     /// Query parameter `id`.
     pub id: Option<String>,
 }
+impl RuleGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            id: None,
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+}
 /// Parameters of `firewall_rules_update_a_firewall_rule()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleFirewallRulesUpdateAFirewallRuleParams {
     /// Identifier
@@ -648,7 +768,20 @@ pub struct RuleFirewallRulesUpdateAFirewallRuleParams {
     /// The request body.
     pub body: RuleFirewallRulesUpdateAFirewallRuleBody,
 }
+impl RuleFirewallRulesUpdateAFirewallRuleParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RuleFirewallRulesUpdateAFirewallRuleBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `firewall_rules_delete_a_firewall_rule()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleFirewallRulesDeleteAFirewallRuleParams {
     /// Identifier
@@ -660,7 +793,20 @@ pub struct RuleFirewallRulesDeleteAFirewallRuleParams {
     /// The request body.
     pub body: RuleFirewallRulesDeleteAFirewallRuleBody,
 }
+impl RuleFirewallRulesDeleteAFirewallRuleParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RuleFirewallRulesDeleteAFirewallRuleBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `firewall_rules_update_priority_of_a_firewall_rule()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleFirewallRulesUpdatePriorityOfAFirewallRuleParams {
     /// Identifier
@@ -671,6 +817,18 @@ pub struct RuleFirewallRulesUpdatePriorityOfAFirewallRuleParams {
     pub zone_id: String,
     /// The request body.
     pub body: RuleFirewallRulesUpdatePriorityOfAFirewallRuleBody,
+}
+impl RuleFirewallRulesUpdatePriorityOfAFirewallRuleParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RuleFirewallRulesUpdatePriorityOfAFirewallRuleBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type RuleListResponse = crate::types::FirewallFilterRulesResponseCollection;
@@ -690,6 +848,7 @@ pub type RuleFirewallRulesUpdateAFirewallRuleResponse = crate::types::FirewallFi
 pub type RuleFirewallRulesDeleteAFirewallRuleResponse = crate::types::FirewallFilterRulesSingleResponseDeleteResult;
 /// What `firewall_rules_update_priority_of_a_firewall_rule()` returns.
 pub type RuleFirewallRulesUpdatePriorityOfAFirewallRuleResponse = crate::types::FirewallFilterRulesResponseCollection;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
@@ -697,8 +856,21 @@ pub struct RuleCreateBody {
     pub action: crate::types::FirewallAction,
     pub filter: crate::types::FirewallFilterInput,
 }
+impl RuleCreateBody {
+    /// Takes the required fields (`action`, `filter`); the `with_` methods set the others.
+    pub fn new(
+        action: impl Into<crate::types::FirewallAction>,
+        filter: impl Into<crate::types::FirewallFilterInput>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            filter: filter.into(),
+        }
+    }
+}
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type RuleDeleteBody = crate::types::AccessIdResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleFirewallRulesDeleteAFirewallRuleBody {
@@ -706,6 +878,21 @@ pub struct RuleFirewallRulesDeleteAFirewallRuleBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_filter_if_unused: Option<bool>,
 }
+impl RuleFirewallRulesDeleteAFirewallRuleBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            delete_filter_if_unused: None,
+        }
+    }
+    /// Sets `delete_filter_if_unused`.
+    #[must_use]
+    pub fn with_delete_filter_if_unused(mut self, value: impl Into<bool>) -> Self {
+        self.delete_filter_if_unused = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleFirewallRulesUpdateAFirewallRuleBody {
@@ -717,6 +904,25 @@ pub struct RuleFirewallRulesUpdateAFirewallRuleBody {
     /// Read-only in the spec, yet listed as required here: set it when the call needs it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+}
+impl RuleFirewallRulesUpdateAFirewallRuleBody {
+    /// Takes the required fields (`action`, `filter`); the `with_` methods set the others.
+    pub fn new(
+        action: impl Into<crate::types::FirewallAction>,
+        filter: impl Into<crate::types::FirewallFilterInput>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            filter: filter.into(),
+            id: None,
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type RuleFirewallRulesUpdatePriorityOfAFirewallRuleBody = crate::types::AccessIdResponseResult;

@@ -284,6 +284,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UaRuleListParams {
     /// Identifier
@@ -309,7 +310,51 @@ pub struct UaRuleListParams {
     /// Query parameter `ua_search`.
     pub ua_search: Option<String>,
 }
+impl UaRuleListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            description: None,
+            description_search: None,
+            per_page: None,
+            ua_search: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `description_search`.
+    #[must_use]
+    pub fn with_description_search(mut self, value: impl Into<String>) -> Self {
+        self.description_search = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `ua_search`.
+    #[must_use]
+    pub fn with_ua_search(mut self, value: impl Into<String>) -> Self {
+        self.ua_search = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct UaRuleCreateParams {
     /// Identifier
@@ -321,7 +366,17 @@ pub struct UaRuleCreateParams {
     /// The request body.
     pub body: UaRuleCreateBody,
 }
+impl UaRuleCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<UaRuleCreateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UaRuleGetParams {
     /// Identifier
@@ -331,7 +386,14 @@ pub struct UaRuleGetParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl UaRuleGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct UaRuleUpdateParams {
     /// Identifier
@@ -343,7 +405,17 @@ pub struct UaRuleUpdateParams {
     /// The request body.
     pub body: UaRuleUpdateBody,
 }
+impl UaRuleUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<UaRuleUpdateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UaRuleDeleteParams {
     /// Identifier
@@ -356,6 +428,21 @@ pub struct UaRuleDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl UaRuleDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type UaRuleListResponse = crate::types::FirewallFirewalluablockResponseCollection;
@@ -371,6 +458,7 @@ pub type UaRuleUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UaRuleCreateBody {
@@ -379,8 +467,21 @@ pub struct UaRuleCreateBody {
     /// The action to apply to a matched request.
     pub mode: crate::types::FirewallSchemasMode,
 }
+impl UaRuleCreateBody {
+    /// Takes the required fields (`configuration`, `mode`); the `with_` methods set the others.
+    pub fn new(
+        configuration: impl Into<crate::types::FirewallConfiguration>,
+        mode: impl Into<crate::types::FirewallSchemasMode>,
+    ) -> Self {
+        Self {
+            configuration: configuration.into(),
+            mode: mode.into(),
+        }
+    }
+}
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type UaRuleDeleteResponse = crate::types::AccessIdResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UaRuleUpdateBody {
@@ -393,4 +494,23 @@ pub struct UaRuleUpdateBody {
     pub id: Option<String>,
     /// The action to apply to a matched request.
     pub mode: crate::types::FirewallSchemasMode,
+}
+impl UaRuleUpdateBody {
+    /// Takes the required fields (`configuration`, `mode`); the `with_` methods set the others.
+    pub fn new(
+        configuration: impl Into<crate::types::FirewallConfiguration>,
+        mode: impl Into<crate::types::FirewallSchemasMode>,
+    ) -> Self {
+        Self {
+            configuration: configuration.into(),
+            id: None,
+            mode: mode.into(),
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
 }

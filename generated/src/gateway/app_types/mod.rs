@@ -62,6 +62,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppTypeListParams {
     /// Identifier
@@ -70,6 +71,14 @@ pub struct AppTypeListParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl AppTypeListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type AppTypeListResponse = crate::types::ZeroTrustGatewayAppTypesComponentsSchemasResponseCollection;

@@ -103,12 +103,22 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditSshSettingGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AuditSshSettingGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditSshSettingUpdateParams {
     /// Path parameter `account_id`.
@@ -116,10 +126,23 @@ pub struct AuditSshSettingUpdateParams {
     /// The request body.
     pub body: AuditSshSettingUpdateBody,
 }
+impl AuditSshSettingUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<AuditSshSettingUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type AuditSshSettingGetResponse = crate::types::ZeroTrustGatewaySettings;
 /// What `update()` returns.
 pub type AuditSshSettingUpdateResponse = crate::types::ZeroTrustGatewaySettings;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AuditSshSettingUpdateBody {
@@ -128,4 +151,19 @@ pub struct AuditSshSettingUpdateBody {
     /// Seed ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed_id: Option<String>,
+}
+impl AuditSshSettingUpdateBody {
+    /// Takes the required fields (`public_key`); the `with_` methods set the others.
+    pub fn new(public_key: impl Into<String>) -> Self {
+        Self {
+            public_key: public_key.into(),
+            seed_id: None,
+        }
+    }
+    /// Sets `seed_id`.
+    #[must_use]
+    pub fn with_seed_id(mut self, value: impl Into<String>) -> Self {
+        self.seed_id = Some(value.into());
+        self
+    }
 }

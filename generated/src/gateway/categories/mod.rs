@@ -65,6 +65,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CategoryListParams {
     /// Identifier
@@ -73,6 +74,14 @@ pub struct CategoryListParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl CategoryListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type CategoryListResponse = crate::types::ZeroTrustGatewayCategoriesComponentsSchemasResponseCollection;

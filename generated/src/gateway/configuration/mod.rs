@@ -146,12 +146,22 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigurationGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ConfigurationGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigurationUpdateParams {
     /// Path parameter `account_id`.
@@ -159,13 +169,38 @@ pub struct ConfigurationUpdateParams {
     /// The request body.
     pub body: crate::types::ZeroTrustGatewayGatewayAccountSettingsInput,
 }
+impl ConfigurationUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::ZeroTrustGatewayGatewayAccountSettingsInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigurationEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: crate::types::ZeroTrustGatewayGatewayAccountSettingsInput,
+}
+impl ConfigurationEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::ZeroTrustGatewayGatewayAccountSettingsInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ConfigurationGetResponse = crate::types::ZeroTrustGatewayGatewayAccountConfigResult;

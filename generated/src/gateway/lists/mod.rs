@@ -312,6 +312,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListListParams {
     /// Path parameter `account_id`.
@@ -321,7 +322,26 @@ pub struct ListListParams {
     /// Query parameter `type`.
     pub type_: Option<crate::types::ZeroTrustGatewaySchemasType>,
 }
+impl ListListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            type_: None,
+        }
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(
+        mut self,
+        value: impl Into<crate::types::ZeroTrustGatewaySchemasType>,
+    ) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListCreateParams {
     /// Path parameter `account_id`.
@@ -329,13 +349,32 @@ pub struct ListCreateParams {
     /// The request body.
     pub body: ListCreateBody,
 }
+impl ListCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<ListCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ListGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUpdateParams {
     /// Path parameter `account_id`.
@@ -343,7 +382,17 @@ pub struct ListUpdateParams {
     /// The request body.
     pub body: ListUpdateBody,
 }
+impl ListUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<ListUpdateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDeleteParams {
     /// Path parameter `account_id`.
@@ -353,13 +402,38 @@ pub struct ListDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl ListDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: ListEditBody,
+}
+impl ListEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<ListEditBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type ListListResponse = crate::types::ZeroTrustGatewaySchemasResponseCollection;
@@ -373,6 +447,7 @@ pub type ListUpdateResponse = crate::types::ZeroTrustGatewayLists;
 pub type ListDeleteResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type ListEditResponse = crate::types::ZeroTrustGatewayLists;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListCreateBody {
@@ -388,6 +463,36 @@ pub struct ListCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::ZeroTrustGatewaySchemasType,
 }
+impl ListCreateBody {
+    /// Takes the required fields (`name`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        name: impl Into<String>,
+        type_: impl Into<crate::types::ZeroTrustGatewaySchemasType>,
+    ) -> Self {
+        Self {
+            description: None,
+            items: None,
+            name: name.into(),
+            type_: type_.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `items`.
+    #[must_use]
+    pub fn with_items(
+        mut self,
+        value: impl Into<Vec<crate::types::ZeroTrustGatewayItemsItem>>,
+    ) -> Self {
+        self.items = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListEditBody {
@@ -398,6 +503,28 @@ pub struct ListEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove: Option<Vec<String>>,
 }
+impl ListEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { append: None, remove: None }
+    }
+    /// Sets `append`.
+    #[must_use]
+    pub fn with_append(
+        mut self,
+        value: impl Into<Vec<crate::types::ZeroTrustGatewayItemsItem>>,
+    ) -> Self {
+        self.append = Some(value.into());
+        self
+    }
+    /// Sets `remove`.
+    #[must_use]
+    pub fn with_remove(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.remove = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListUpdateBody {
@@ -406,4 +533,19 @@ pub struct ListUpdateBody {
     pub description: Option<String>,
     /// The name of the list.
     pub name: String,
+}
+impl ListUpdateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            description: None,
+            name: name.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
 }

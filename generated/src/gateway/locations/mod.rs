@@ -244,12 +244,22 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl LocationListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationCreateParams {
     /// Path parameter `account_id`.
@@ -257,13 +267,35 @@ pub struct LocationCreateParams {
     /// The request body.
     pub body: LocationCreateBody,
 }
+impl LocationCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<LocationCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl LocationGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationUpdateParams {
     /// Path parameter `account_id`.
@@ -271,7 +303,20 @@ pub struct LocationUpdateParams {
     /// The request body.
     pub body: LocationUpdateBody,
 }
+impl LocationUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<LocationUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationDeleteParams {
     /// Path parameter `account_id`.
@@ -280,6 +325,21 @@ pub struct LocationDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl LocationDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type LocationListResponse = crate::types::ZeroTrustGatewayComponentsSchemasResponseCollection;
@@ -294,6 +354,7 @@ pub type LocationDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LocationCreateBody {
@@ -314,6 +375,55 @@ pub struct LocationCreateBody {
     /// A list of network ranges that requests from this location would originate from. A non-empty list is only effective if the ipv4 endpoint is enabled for this location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub networks: Option<Vec<crate::types::ZeroTrustGatewayIpv4Network>>,
+}
+impl LocationCreateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            client_default: None,
+            dns_destination_ips_id: None,
+            ecs_support: None,
+            endpoints: None,
+            name: name.into(),
+            networks: None,
+        }
+    }
+    /// Sets `client_default`.
+    #[must_use]
+    pub fn with_client_default(mut self, value: impl Into<bool>) -> Self {
+        self.client_default = Some(value.into());
+        self
+    }
+    /// Sets `dns_destination_ips_id`.
+    #[must_use]
+    pub fn with_dns_destination_ips_id(mut self, value: impl Into<String>) -> Self {
+        self.dns_destination_ips_id = Some(value.into());
+        self
+    }
+    /// Sets `ecs_support`.
+    #[must_use]
+    pub fn with_ecs_support(mut self, value: impl Into<bool>) -> Self {
+        self.ecs_support = Some(value.into());
+        self
+    }
+    /// Sets `endpoints`.
+    #[must_use]
+    pub fn with_endpoints(
+        mut self,
+        value: impl Into<crate::types::ZeroTrustGatewayEndpoints>,
+    ) -> Self {
+        self.endpoints = Some(value.into());
+        self
+    }
+    /// Sets `networks`.
+    #[must_use]
+    pub fn with_networks(
+        mut self,
+        value: impl Into<Vec<crate::types::ZeroTrustGatewayIpv4Network>>,
+    ) -> Self {
+        self.networks = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::gateway::locations::LocationCreateBody`], which the document defines again here.
 pub type LocationUpdateBody = LocationCreateBody;

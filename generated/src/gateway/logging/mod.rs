@@ -95,18 +95,40 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoggingGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl LoggingGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoggingUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: crate::types::ZeroTrustGatewayGatewayAccountLoggingSettings,
+}
+impl LoggingUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::ZeroTrustGatewayGatewayAccountLoggingSettings>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type LoggingGetResponse = crate::types::ZeroTrustGatewayGatewayAccountLoggingSettings;

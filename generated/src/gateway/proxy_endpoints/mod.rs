@@ -244,12 +244,22 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProxyEndpointGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ProxyEndpointGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProxyEndpointCreateParams {
     /// Path parameter `account_id`.
@@ -257,13 +267,35 @@ pub struct ProxyEndpointCreateParams {
     /// The request body.
     pub body: ProxyEndpointCreateBody,
 }
+impl ProxyEndpointCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ProxyEndpointCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProxyEndpointListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ProxyEndpointListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProxyEndpointDeleteParams {
     /// Path parameter `account_id`.
@@ -273,13 +305,41 @@ pub struct ProxyEndpointDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl ProxyEndpointDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProxyEndpointEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: ProxyEndpointEditBody,
+}
+impl ProxyEndpointEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ProxyEndpointEditBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ProxyEndpointGetResponse = crate::types::ZeroTrustGatewayProxyEndpoints;
@@ -294,6 +354,7 @@ pub type ProxyEndpointDeleteResponse = ::std::collections::BTreeMap<
 >;
 /// What `edit()` returns.
 pub type ProxyEndpointEditResponse = crate::types::ZeroTrustGatewayProxyEndpoints;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ProxyEndpointCreateBody {
@@ -302,6 +363,16 @@ pub struct ProxyEndpointCreateBody {
     /// The name of the proxy endpoint.
     pub name: String,
 }
+impl ProxyEndpointCreateBody {
+    /// Takes the required fields (`ips`, `name`); the `with_` methods set the others.
+    pub fn new(ips: impl Into<Vec<String>>, name: impl Into<String>) -> Self {
+        Self {
+            ips: ips.into(),
+            name: name.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ProxyEndpointEditBody {
@@ -311,4 +382,22 @@ pub struct ProxyEndpointEditBody {
     /// The name of the proxy endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+impl ProxyEndpointEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { ips: None, name: None }
+    }
+    /// Sets `ips`.
+    #[must_use]
+    pub fn with_ips(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ips = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
 }

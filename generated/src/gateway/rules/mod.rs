@@ -251,12 +251,22 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RuleListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleCreateParams {
     /// Path parameter `account_id`.
@@ -264,13 +274,32 @@ pub struct RuleCreateParams {
     /// The request body.
     pub body: RuleCreateBody,
 }
+impl RuleCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<RuleCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RuleGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleUpdateParams {
     /// Path parameter `account_id`.
@@ -278,7 +307,17 @@ pub struct RuleUpdateParams {
     /// The request body.
     pub body: RuleUpdateBody,
 }
+impl RuleUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<RuleUpdateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleDeleteParams {
     /// Path parameter `account_id`.
@@ -287,6 +326,21 @@ pub struct RuleDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl RuleDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type RuleListResponse = crate::types::ZeroTrustGatewayRulesComponentsSchemasResponseCollection;
@@ -298,6 +352,7 @@ pub type RuleGetResponse = crate::types::ZeroTrustGatewayRules;
 pub type RuleUpdateResponse = crate::types::ZeroTrustGatewayRules;
 /// What `delete()` returns.
 pub type RuleDeleteResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
@@ -332,6 +387,90 @@ pub struct RuleCreateBody {
     /// The wirefilter expression used for traffic matching.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic: Option<String>,
+}
+impl RuleCreateBody {
+    /// Takes the required fields (`action`, `name`); the `with_` methods set the others.
+    pub fn new(
+        action: impl Into<crate::types::ZeroTrustGatewayAction>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            description: None,
+            device_posture: None,
+            enabled: None,
+            filters: None,
+            identity: None,
+            name: name.into(),
+            precedence: None,
+            rule_settings: None,
+            schedule: None,
+            traffic: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `device_posture`.
+    #[must_use]
+    pub fn with_device_posture(mut self, value: impl Into<String>) -> Self {
+        self.device_posture = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `filters`.
+    #[must_use]
+    pub fn with_filters(
+        mut self,
+        value: impl Into<Vec<crate::types::ZeroTrustGatewayFiltersItem>>,
+    ) -> Self {
+        self.filters = Some(value.into());
+        self
+    }
+    /// Sets `identity`.
+    #[must_use]
+    pub fn with_identity(mut self, value: impl Into<String>) -> Self {
+        self.identity = Some(value.into());
+        self
+    }
+    /// Sets `precedence`.
+    #[must_use]
+    pub fn with_precedence(mut self, value: impl Into<i64>) -> Self {
+        self.precedence = Some(value.into());
+        self
+    }
+    /// Sets `rule_settings`.
+    #[must_use]
+    pub fn with_rule_settings(
+        mut self,
+        value: impl Into<crate::types::ZeroTrustGatewayRuleSettings>,
+    ) -> Self {
+        self.rule_settings = Some(value.into());
+        self
+    }
+    /// Sets `schedule`.
+    #[must_use]
+    pub fn with_schedule(
+        mut self,
+        value: impl Into<crate::types::ZeroTrustGatewaySchedule>,
+    ) -> Self {
+        self.schedule = Some(value.into());
+        self
+    }
+    /// Sets `traffic`.
+    #[must_use]
+    pub fn with_traffic(mut self, value: impl Into<String>) -> Self {
+        self.traffic = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::gateway::rules::RuleCreateBody`], which the document defines again here.
 pub type RuleUpdateBody = RuleCreateBody;

@@ -176,6 +176,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingListParams {
     /// Identifier
@@ -185,7 +186,14 @@ pub struct SettingListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SettingListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct SettingUpdateParams {
     /// Identifier
@@ -197,7 +205,17 @@ pub struct SettingUpdateParams {
     /// The request body.
     pub body: SettingUpdateBody,
 }
+impl SettingUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<SettingUpdateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingDeleteParams {
     /// Identifier
@@ -207,15 +225,30 @@ pub struct SettingDeleteParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SettingDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// What `list()` returns.
 pub type SettingListResponse = crate::types::TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollection;
 /// What `update()` returns.
 pub type SettingUpdateResponse = crate::types::TlsCertificatesAndHostnamesSettingObject;
 /// What `delete()` returns.
 pub type SettingDeleteResponse = crate::types::TlsCertificatesAndHostnamesSettingObjectDelete;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SettingUpdateBody {
     /// The tls setting value.
     pub value: crate::types::TlsCertificatesAndHostnamesValue,
+}
+impl SettingUpdateBody {
+    /// Takes the required fields (`value`); the `with_` methods set the others.
+    pub fn new(
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesValue>,
+    ) -> Self {
+        Self { value: value.into() }
+    }
 }

@@ -331,6 +331,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigListParams {
     /// Identifier
@@ -340,7 +341,16 @@ pub struct ConfigListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ConfigListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigCreateParams {
     /// Identifier
@@ -352,7 +362,20 @@ pub struct ConfigCreateParams {
     /// The request body.
     pub body: crate::types::HyperdriveCreateUpdateHyperdriveConfig,
 }
+impl ConfigCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::HyperdriveCreateUpdateHyperdriveConfig>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigGetParams {
     /// Identifier
@@ -362,7 +385,16 @@ pub struct ConfigGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ConfigGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigUpdateParams {
     /// Identifier
@@ -374,7 +406,20 @@ pub struct ConfigUpdateParams {
     /// The request body.
     pub body: crate::types::HyperdriveCreateUpdateHyperdriveConfig,
 }
+impl ConfigUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::HyperdriveCreateUpdateHyperdriveConfig>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigDeleteParams {
     /// Identifier
@@ -384,7 +429,16 @@ pub struct ConfigDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ConfigDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigEditParams {
     /// Identifier
@@ -395,6 +449,18 @@ pub struct ConfigEditParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::HyperdrivePatchHyperdriveConfig,
+}
+impl ConfigEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::HyperdrivePatchHyperdriveConfig>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type ConfigListResponse = Vec<crate::types::HyperdriveHyperdriveWithIdentifier>;

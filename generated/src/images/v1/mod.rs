@@ -349,6 +349,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct V1GetParams {
     /// Account identifier tag.
@@ -366,7 +367,30 @@ pub struct V1GetParams {
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,
 }
+impl V1GetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct V1CreateParams {
     /// Account identifier tag.
@@ -378,7 +402,17 @@ pub struct V1CreateParams {
     /// The request body.
     pub body: V1CreateForm,
 }
+impl V1CreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<V1CreateForm>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `cloudflare_images_image_details()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct V1CloudflareImagesImageDetailsParams {
     /// Account identifier tag.
@@ -388,7 +422,16 @@ pub struct V1CloudflareImagesImageDetailsParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl V1CloudflareImagesImageDetailsParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct V1DeleteParams {
     /// Account identifier tag.
@@ -402,7 +445,23 @@ pub struct V1DeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl V1DeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct V1EditParams {
     /// Account identifier tag.
@@ -414,7 +473,20 @@ pub struct V1EditParams {
     /// The request body.
     pub body: crate::types::ImagesImagePatchRequest,
 }
+impl V1EditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::ImagesImagePatchRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// The parts of `create()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct V1CreateForm {
     /// An image binary data. Only needed when type is uploading a file.
@@ -433,6 +505,44 @@ pub struct V1CreateForm {
     ///
     /// Part `url`.
     pub url: Option<String>,
+}
+impl V1CreateForm {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            file: None,
+            metadata: None,
+            require_signed_ur_ls: None,
+            url: None,
+        }
+    }
+    /// Sets `file`.
+    #[must_use]
+    pub fn with_file(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.file = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `require_signed_ur_ls`.
+    #[must_use]
+    pub fn with_require_signed_ur_ls(mut self, value: impl Into<bool>) -> Self {
+        self.require_signed_ur_ls = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    #[must_use]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type V1GetResponse = crate::types::ImagesImagesListResponseResult;

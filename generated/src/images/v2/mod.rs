@@ -74,6 +74,7 @@ fn request_get(params: &V2GetParams) -> crate::Result<crate::runtime::RequestSpe
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct V2GetParams {
     /// Account identifier tag.
@@ -94,6 +95,35 @@ pub struct V2GetParams {
     ///
     /// Query parameter `sort_order`.
     pub sort_order: Option<V2GetParamsSortOrder>,
+}
+impl V2GetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            continuation_token: None,
+            per_page: None,
+            sort_order: None,
+        }
+    }
+    /// Sets `continuation_token`.
+    #[must_use]
+    pub fn with_continuation_token(mut self, value: impl Into<String>) -> Self {
+        self.continuation_token = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `sort_order`.
+    #[must_use]
+    pub fn with_sort_order(mut self, value: impl Into<V2GetParamsSortOrder>) -> Self {
+        self.sort_order = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type V2GetResponse = crate::types::ImagesImagesListResponseV2Result;

@@ -70,6 +70,7 @@ fn request_get(params: &DnsGetParams) -> crate::Result<crate::runtime::RequestSp
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsGetParams {
     /// Identifier
@@ -96,6 +97,49 @@ pub struct DnsGetParams {
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,
+}
+impl DnsGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            start_end_params_end: None,
+            start_end_params_start: None,
+            ipv4: None,
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `start_end_params_end`.
+    #[must_use]
+    pub fn with_start_end_params_end(mut self, value: impl Into<String>) -> Self {
+        self.start_end_params_end = Some(value.into());
+        self
+    }
+    /// Sets `start_end_params_start`.
+    #[must_use]
+    pub fn with_start_end_params_start(mut self, value: impl Into<String>) -> Self {
+        self.start_end_params_start = Some(value.into());
+        self
+    }
+    /// Sets `ipv4`.
+    #[must_use]
+    pub fn with_ipv4(mut self, value: impl Into<String>) -> Self {
+        self.ipv4 = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type DnsGetResponse = crate::types::IntelPassiveDnsByIp;

@@ -65,6 +65,7 @@ fn request_get(params: &DomainGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DomainGetParams {
     /// Identifier
@@ -75,6 +76,21 @@ pub struct DomainGetParams {
     pub account_id: String,
     /// Query parameter `domain`.
     pub domain: Option<String>,
+}
+impl DomainGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            domain: None,
+        }
+    }
+    /// Sets `domain`.
+    #[must_use]
+    pub fn with_domain(mut self, value: impl Into<String>) -> Self {
+        self.domain = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type DomainGetResponse = crate::types::IntelDomain;

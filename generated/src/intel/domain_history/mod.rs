@@ -66,6 +66,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DomainHistoryListParams {
     /// Identifier
@@ -76,6 +77,21 @@ pub struct DomainHistoryListParams {
     pub account_id: String,
     /// Query parameter `domain`.
     pub domain: Option<String>,
+}
+impl DomainHistoryListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            domain: None,
+        }
+    }
+    /// Sets `domain`.
+    #[must_use]
+    pub fn with_domain(mut self, value: impl Into<String>) -> Self {
+        self.domain = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type DomainHistoryListResponse = crate::types::IntelResponse;

@@ -235,6 +235,7 @@ fn request_update(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndicatorFeedListParams {
     /// Identifier
@@ -244,7 +245,16 @@ pub struct IndicatorFeedListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IndicatorFeedListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndicatorFeedCreateParams {
     /// Identifier
@@ -256,7 +266,20 @@ pub struct IndicatorFeedCreateParams {
     /// The request body.
     pub body: crate::types::CustomIndicatorFeedsCreateFeed,
 }
+impl IndicatorFeedCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CustomIndicatorFeedsCreateFeed>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndicatorFeedGetParams {
     /// Identifier
@@ -266,7 +289,16 @@ pub struct IndicatorFeedGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IndicatorFeedGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndicatorFeedUpdateParams {
     /// Identifier
@@ -277,6 +309,18 @@ pub struct IndicatorFeedUpdateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::CustomIndicatorFeedsUpdatePublicFieldRequest,
+}
+impl IndicatorFeedUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CustomIndicatorFeedsUpdatePublicFieldRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type IndicatorFeedListResponse = Vec<

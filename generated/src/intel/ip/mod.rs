@@ -64,6 +64,7 @@ fn request_list(params: &IpListParams) -> crate::Result<crate::runtime::RequestS
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpListParams {
     /// Identifier
@@ -76,6 +77,28 @@ pub struct IpListParams {
     pub ipv4: Option<String>,
     /// Query parameter `ipv6`.
     pub ipv6: Option<String>,
+}
+impl IpListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            ipv4: None,
+            ipv6: None,
+        }
+    }
+    /// Sets `ipv4`.
+    #[must_use]
+    pub fn with_ipv4(mut self, value: impl Into<String>) -> Self {
+        self.ipv4 = Some(value.into());
+        self
+    }
+    /// Sets `ipv6`.
+    #[must_use]
+    pub fn with_ipv6(mut self, value: impl Into<String>) -> Self {
+        self.ipv6 = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type IpListResponse = crate::types::IntelSchemasResponse;

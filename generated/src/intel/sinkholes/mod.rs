@@ -63,6 +63,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SinkholeListParams {
     /// Identifier
@@ -71,6 +72,14 @@ pub struct SinkholeListParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl SinkholeListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type SinkholeListResponse = Vec<crate::types::IntelSinkholesSinkholeItem>;

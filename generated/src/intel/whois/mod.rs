@@ -58,6 +58,7 @@ fn request_get(params: &WhoisGetParams) -> crate::Result<crate::runtime::Request
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhoisGetParams {
     /// Identifier
@@ -68,6 +69,21 @@ pub struct WhoisGetParams {
     pub account_id: String,
     /// Query parameter `domain`.
     pub domain: Option<String>,
+}
+impl WhoisGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            domain: None,
+        }
+    }
+    /// Sets `domain`.
+    #[must_use]
+    pub fn with_domain(mut self, value: impl Into<String>) -> Self {
+        self.domain = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type WhoisGetResponse = crate::types::CloudforceOneWhois;

@@ -331,6 +331,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MonitorListParams {
     /// Identifier
@@ -340,7 +341,16 @@ pub struct MonitorListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl MonitorListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MonitorCreateParams {
     /// Identifier
@@ -352,7 +362,20 @@ pub struct MonitorCreateParams {
     /// The request body.
     pub body: MonitorCreateBody,
 }
+impl MonitorCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<MonitorCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MonitorGetParams {
     /// Identifier
@@ -362,7 +385,16 @@ pub struct MonitorGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl MonitorGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MonitorUpdateParams {
     /// Identifier
@@ -374,7 +406,20 @@ pub struct MonitorUpdateParams {
     /// The request body.
     pub body: MonitorUpdateBody,
 }
+impl MonitorUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<MonitorUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MonitorDeleteParams {
     /// Identifier
@@ -388,7 +433,23 @@ pub struct MonitorDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl MonitorDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MonitorEditParams {
     /// Identifier
@@ -399,6 +460,15 @@ pub struct MonitorEditParams {
     pub account_id: String,
     /// The request body.
     pub body: MonitorEditBody,
+}
+impl MonitorEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<MonitorEditBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type MonitorListResponse = crate::types::LoadBalancingMonitorResponseCollection;
@@ -412,6 +482,7 @@ pub type MonitorUpdateResponse = crate::types::LoadBalancingMonitor;
 pub type MonitorDeleteResponse = crate::types::LoadBalancingIdResponseResult;
 /// What `edit()` returns.
 pub type MonitorEditResponse = crate::types::LoadBalancingMonitor;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MonitorCreateBody {
@@ -463,6 +534,131 @@ pub struct MonitorCreateBody {
     /// The protocol to use for the health check. Currently supported protocols are 'HTTP','HTTPS', 'TCP', 'ICMP-PING', 'UDP-ICMP', and 'SMTP'.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::types::LoadBalancingType>,
+}
+impl MonitorCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            allow_insecure: None,
+            consecutive_down: None,
+            consecutive_up: None,
+            description: None,
+            expected_body: None,
+            expected_codes: None,
+            follow_redirects: None,
+            header: None,
+            interval: None,
+            method: None,
+            path: None,
+            port: None,
+            probe_zone: None,
+            retries: None,
+            timeout: None,
+            type_: None,
+        }
+    }
+    /// Sets `allow_insecure`.
+    #[must_use]
+    pub fn with_allow_insecure(mut self, value: impl Into<bool>) -> Self {
+        self.allow_insecure = Some(value.into());
+        self
+    }
+    /// Sets `consecutive_down`.
+    #[must_use]
+    pub fn with_consecutive_down(mut self, value: impl Into<i64>) -> Self {
+        self.consecutive_down = Some(value.into());
+        self
+    }
+    /// Sets `consecutive_up`.
+    #[must_use]
+    pub fn with_consecutive_up(mut self, value: impl Into<i64>) -> Self {
+        self.consecutive_up = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `expected_body`.
+    #[must_use]
+    pub fn with_expected_body(mut self, value: impl Into<String>) -> Self {
+        self.expected_body = Some(value.into());
+        self
+    }
+    /// Sets `expected_codes`.
+    #[must_use]
+    pub fn with_expected_codes(mut self, value: impl Into<String>) -> Self {
+        self.expected_codes = Some(value.into());
+        self
+    }
+    /// Sets `follow_redirects`.
+    #[must_use]
+    pub fn with_follow_redirects(mut self, value: impl Into<bool>) -> Self {
+        self.follow_redirects = Some(value.into());
+        self
+    }
+    /// Sets `header`.
+    #[must_use]
+    pub fn with_header(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.header = Some(value.into());
+        self
+    }
+    /// Sets `interval`.
+    #[must_use]
+    pub fn with_interval(mut self, value: impl Into<i64>) -> Self {
+        self.interval = Some(value.into());
+        self
+    }
+    /// Sets `method`.
+    #[must_use]
+    pub fn with_method(mut self, value: impl Into<String>) -> Self {
+        self.method = Some(value.into());
+        self
+    }
+    /// Sets `path`.
+    #[must_use]
+    pub fn with_path(mut self, value: impl Into<String>) -> Self {
+        self.path = Some(value.into());
+        self
+    }
+    /// Sets `port`.
+    #[must_use]
+    pub fn with_port(mut self, value: impl Into<i64>) -> Self {
+        self.port = Some(value.into());
+        self
+    }
+    /// Sets `probe_zone`.
+    #[must_use]
+    pub fn with_probe_zone(mut self, value: impl Into<String>) -> Self {
+        self.probe_zone = Some(value.into());
+        self
+    }
+    /// Sets `retries`.
+    #[must_use]
+    pub fn with_retries(mut self, value: impl Into<i64>) -> Self {
+        self.retries = Some(value.into());
+        self
+    }
+    /// Sets `timeout`.
+    #[must_use]
+    pub fn with_timeout(mut self, value: impl Into<i64>) -> Self {
+        self.timeout = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingType>,
+    ) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
 pub type MonitorEditBody = MonitorCreateBody;

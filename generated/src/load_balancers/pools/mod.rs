@@ -381,6 +381,7 @@ fn request_account_load_balancer_pools_patch_pool(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PoolListParams {
     /// Identifier
@@ -394,7 +395,23 @@ pub struct PoolListParams {
     /// Query parameter `monitor`.
     pub monitor: Option<String>,
 }
+impl PoolListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            monitor: None,
+        }
+    }
+    /// Sets `monitor`.
+    #[must_use]
+    pub fn with_monitor(mut self, value: impl Into<String>) -> Self {
+        self.monitor = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PoolCreateParams {
     /// Identifier
@@ -406,7 +423,17 @@ pub struct PoolCreateParams {
     /// The request body.
     pub body: PoolCreateBody,
 }
+impl PoolCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<PoolCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PoolEditParams {
     /// Identifier
@@ -418,7 +445,17 @@ pub struct PoolEditParams {
     /// The request body.
     pub body: PoolEditBody,
 }
+impl PoolEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<PoolEditBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PoolGetParams {
     /// Identifier
@@ -428,7 +465,16 @@ pub struct PoolGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PoolGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PoolUpdateParams {
     /// Identifier
@@ -440,7 +486,17 @@ pub struct PoolUpdateParams {
     /// The request body.
     pub body: PoolUpdateBody,
 }
+impl PoolUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<PoolUpdateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PoolDeleteParams {
     /// Identifier
@@ -454,7 +510,23 @@ pub struct PoolDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl PoolDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `account_load_balancer_pools_patch_pool()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PoolAccountLoadBalancerPoolsPatchPoolParams {
     /// Identifier
@@ -465,6 +537,18 @@ pub struct PoolAccountLoadBalancerPoolsPatchPoolParams {
     pub account_id: String,
     /// The request body.
     pub body: PoolAccountLoadBalancerPoolsPatchPoolBody,
+}
+impl PoolAccountLoadBalancerPoolsPatchPoolParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<PoolAccountLoadBalancerPoolsPatchPoolBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type PoolListResponse = crate::types::LoadBalancingSchemasResponseCollection;
@@ -480,6 +564,7 @@ pub type PoolUpdateResponse = crate::types::LoadBalancingPool;
 pub type PoolDeleteResponse = crate::types::LoadBalancingSchemasIdResponseResult;
 /// What `account_load_balancer_pools_patch_pool()` returns.
 pub type PoolAccountLoadBalancerPoolsPatchPoolResponse = crate::types::LoadBalancingPool;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolAccountLoadBalancerPoolsPatchPoolBody {
@@ -523,6 +608,120 @@ pub struct PoolAccountLoadBalancerPoolsPatchPoolBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origins: Option<Vec<crate::types::LoadBalancingOriginInput>>,
 }
+impl PoolAccountLoadBalancerPoolsPatchPoolBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            check_regions: None,
+            description: None,
+            enabled: None,
+            latitude: None,
+            load_shedding: None,
+            longitude: None,
+            minimum_origins: None,
+            monitor: None,
+            name: None,
+            notification_email: None,
+            notification_filter: None,
+            origin_steering: None,
+            origins: None,
+        }
+    }
+    /// Sets `check_regions`.
+    #[must_use]
+    pub fn with_check_regions(
+        mut self,
+        value: impl Into<Vec<crate::types::LoadBalancingCheckRegionsItem>>,
+    ) -> Self {
+        self.check_regions = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `latitude`.
+    #[must_use]
+    pub fn with_latitude(mut self, value: impl Into<f64>) -> Self {
+        self.latitude = Some(value.into());
+        self
+    }
+    /// Sets `load_shedding`.
+    #[must_use]
+    pub fn with_load_shedding(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingLoadShedding>,
+    ) -> Self {
+        self.load_shedding = Some(value.into());
+        self
+    }
+    /// Sets `longitude`.
+    #[must_use]
+    pub fn with_longitude(mut self, value: impl Into<f64>) -> Self {
+        self.longitude = Some(value.into());
+        self
+    }
+    /// Sets `minimum_origins`.
+    #[must_use]
+    pub fn with_minimum_origins(mut self, value: impl Into<i64>) -> Self {
+        self.minimum_origins = Some(value.into());
+        self
+    }
+    /// Sets `monitor`.
+    #[must_use]
+    pub fn with_monitor(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.monitor = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `notification_email`.
+    #[must_use]
+    pub fn with_notification_email(mut self, value: impl Into<String>) -> Self {
+        self.notification_email = Some(value.into());
+        self
+    }
+    /// Sets `notification_filter`.
+    #[must_use]
+    pub fn with_notification_filter(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingNotificationFilter>,
+    ) -> Self {
+        self.notification_filter = Some(value.into());
+        self
+    }
+    /// Sets `origin_steering`.
+    #[must_use]
+    pub fn with_origin_steering(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingOriginSteering>,
+    ) -> Self {
+        self.origin_steering = Some(value.into());
+        self
+    }
+    /// Sets `origins`.
+    #[must_use]
+    pub fn with_origins(
+        mut self,
+        value: impl Into<Vec<crate::types::LoadBalancingOriginInput>>,
+    ) -> Self {
+        self.origins = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolCreateBody {
@@ -561,6 +760,98 @@ pub struct PoolCreateBody {
     /// The list of origins within this pool. Traffic directed at this pool is balanced across all currently healthy origins, provided the pool itself is healthy.
     pub origins: Vec<crate::types::LoadBalancingOriginInput>,
 }
+impl PoolCreateBody {
+    /// Takes the required fields (`name`, `origins`); the `with_` methods set the others.
+    pub fn new(
+        name: impl Into<String>,
+        origins: impl Into<Vec<crate::types::LoadBalancingOriginInput>>,
+    ) -> Self {
+        Self {
+            description: None,
+            enabled: None,
+            latitude: None,
+            load_shedding: None,
+            longitude: None,
+            minimum_origins: None,
+            monitor: None,
+            name: name.into(),
+            notification_email: None,
+            notification_filter: None,
+            origin_steering: None,
+            origins: origins.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `latitude`.
+    #[must_use]
+    pub fn with_latitude(mut self, value: impl Into<f64>) -> Self {
+        self.latitude = Some(value.into());
+        self
+    }
+    /// Sets `load_shedding`.
+    #[must_use]
+    pub fn with_load_shedding(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingLoadShedding>,
+    ) -> Self {
+        self.load_shedding = Some(value.into());
+        self
+    }
+    /// Sets `longitude`.
+    #[must_use]
+    pub fn with_longitude(mut self, value: impl Into<f64>) -> Self {
+        self.longitude = Some(value.into());
+        self
+    }
+    /// Sets `minimum_origins`.
+    #[must_use]
+    pub fn with_minimum_origins(mut self, value: impl Into<i64>) -> Self {
+        self.minimum_origins = Some(value.into());
+        self
+    }
+    /// Sets `monitor`.
+    #[must_use]
+    pub fn with_monitor(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.monitor = Some(value.into());
+        self
+    }
+    /// Sets `notification_email`.
+    #[must_use]
+    pub fn with_notification_email(mut self, value: impl Into<String>) -> Self {
+        self.notification_email = Some(value.into());
+        self
+    }
+    /// Sets `notification_filter`.
+    #[must_use]
+    pub fn with_notification_filter(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingNotificationFilter>,
+    ) -> Self {
+        self.notification_filter = Some(value.into());
+        self
+    }
+    /// Sets `origin_steering`.
+    #[must_use]
+    pub fn with_origin_steering(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingOriginSteering>,
+    ) -> Self {
+        self.origin_steering = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolEditBody {
@@ -570,6 +861,22 @@ pub struct PoolEditBody {
         crate::types::LoadBalancingPatchPoolsNotificationEmail,
     >,
 }
+impl PoolEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { notification_email: None }
+    }
+    /// Sets `notification_email`.
+    #[must_use]
+    pub fn with_notification_email(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingPatchPoolsNotificationEmail>,
+    ) -> Self {
+        self.notification_email = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolUpdateBody {
@@ -610,4 +917,105 @@ pub struct PoolUpdateBody {
     pub origin_steering: Option<crate::types::LoadBalancingOriginSteering>,
     /// The list of origins within this pool. Traffic directed at this pool is balanced across all currently healthy origins, provided the pool itself is healthy.
     pub origins: Vec<crate::types::LoadBalancingOriginInput>,
+}
+impl PoolUpdateBody {
+    /// Takes the required fields (`name`, `origins`); the `with_` methods set the others.
+    pub fn new(
+        name: impl Into<String>,
+        origins: impl Into<Vec<crate::types::LoadBalancingOriginInput>>,
+    ) -> Self {
+        Self {
+            check_regions: None,
+            description: None,
+            enabled: None,
+            latitude: None,
+            load_shedding: None,
+            longitude: None,
+            minimum_origins: None,
+            monitor: None,
+            name: name.into(),
+            notification_email: None,
+            notification_filter: None,
+            origin_steering: None,
+            origins: origins.into(),
+        }
+    }
+    /// Sets `check_regions`.
+    #[must_use]
+    pub fn with_check_regions(
+        mut self,
+        value: impl Into<Vec<crate::types::LoadBalancingCheckRegionsItem>>,
+    ) -> Self {
+        self.check_regions = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `latitude`.
+    #[must_use]
+    pub fn with_latitude(mut self, value: impl Into<f64>) -> Self {
+        self.latitude = Some(value.into());
+        self
+    }
+    /// Sets `load_shedding`.
+    #[must_use]
+    pub fn with_load_shedding(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingLoadShedding>,
+    ) -> Self {
+        self.load_shedding = Some(value.into());
+        self
+    }
+    /// Sets `longitude`.
+    #[must_use]
+    pub fn with_longitude(mut self, value: impl Into<f64>) -> Self {
+        self.longitude = Some(value.into());
+        self
+    }
+    /// Sets `minimum_origins`.
+    #[must_use]
+    pub fn with_minimum_origins(mut self, value: impl Into<i64>) -> Self {
+        self.minimum_origins = Some(value.into());
+        self
+    }
+    /// Sets `monitor`.
+    #[must_use]
+    pub fn with_monitor(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.monitor = Some(value.into());
+        self
+    }
+    /// Sets `notification_email`.
+    #[must_use]
+    pub fn with_notification_email(mut self, value: impl Into<String>) -> Self {
+        self.notification_email = Some(value.into());
+        self
+    }
+    /// Sets `notification_filter`.
+    #[must_use]
+    pub fn with_notification_filter(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingNotificationFilter>,
+    ) -> Self {
+        self.notification_filter = Some(value.into());
+        self
+    }
+    /// Sets `origin_steering`.
+    #[must_use]
+    pub fn with_origin_steering(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingOriginSteering>,
+    ) -> Self {
+        self.origin_steering = Some(value.into());
+        self
+    }
 }

@@ -68,6 +68,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PreviewGetParams {
     /// Identifier
@@ -76,6 +77,14 @@ pub struct PreviewGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl PreviewGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type PreviewGetResponse = ::std::collections::BTreeMap<

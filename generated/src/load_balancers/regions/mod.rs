@@ -117,6 +117,7 @@ fn request_load_balancer_regions_get_region(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionGetParams {
     /// Identifier
@@ -138,7 +139,37 @@ pub struct RegionGetParams {
     /// Query parameter `country_code_a2`.
     pub country_code_a2: Option<String>,
 }
+impl RegionGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            subdivision_code: None,
+            subdivision_code_a2: None,
+            country_code_a2: None,
+        }
+    }
+    /// Sets `subdivision_code`.
+    #[must_use]
+    pub fn with_subdivision_code(mut self, value: impl Into<String>) -> Self {
+        self.subdivision_code = Some(value.into());
+        self
+    }
+    /// Sets `subdivision_code_a2`.
+    #[must_use]
+    pub fn with_subdivision_code_a2(mut self, value: impl Into<String>) -> Self {
+        self.subdivision_code_a2 = Some(value.into());
+        self
+    }
+    /// Sets `country_code_a2`.
+    #[must_use]
+    pub fn with_country_code_a2(mut self, value: impl Into<String>) -> Self {
+        self.country_code_a2 = Some(value.into());
+        self
+    }
+}
 /// Parameters of `load_balancer_regions_get_region()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionLoadBalancerRegionsGetRegionParams {
     /// Identifier
@@ -147,6 +178,14 @@ pub struct RegionLoadBalancerRegionsGetRegionParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl RegionLoadBalancerRegionsGetRegionParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type RegionGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;

@@ -72,6 +72,7 @@ fn request_get(params: &SearchGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchGetParams {
     /// Identifier
@@ -95,7 +96,47 @@ pub struct SearchGetParams {
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
 }
+impl SearchGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            search_params_query: None,
+            search_params_references: None,
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `search_params_query`.
+    #[must_use]
+    pub fn with_search_params_query(mut self, value: impl Into<String>) -> Self {
+        self.search_params_query = Some(value.into());
+        self
+    }
+    /// Sets `search_params_references`.
+    #[must_use]
+    pub fn with_search_params_references(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingSearchParamsReferences>,
+    ) -> Self {
+        self.search_params_references = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SearchGetResponse {
@@ -106,4 +147,30 @@ pub struct SearchGetResponse {
     pub success: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::LoadBalancingResultInfo>,
+}
+impl SearchGetResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::LoadBalancingMessagesItem>>,
+        messages: impl Into<Vec<crate::types::LoadBalancingMessagesItem>>,
+        result: impl Into<crate::types::LoadBalancingSearch>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
 }

@@ -102,6 +102,7 @@ fn request_create(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EdgeListParams {
     /// Identifier
@@ -111,7 +112,14 @@ pub struct EdgeListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl EdgeListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EdgeCreateParams {
     /// Identifier
@@ -123,10 +131,20 @@ pub struct EdgeCreateParams {
     /// The request body.
     pub body: EdgeCreateBody,
 }
+impl EdgeCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<EdgeCreateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type EdgeListResponse = Vec<crate::types::LogpushInstantLogsJob>;
 /// What `create()` returns.
 pub type EdgeCreateResponse = Option<crate::types::LogpushInstantLogsJob>;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EdgeCreateBody {
@@ -139,4 +157,32 @@ pub struct EdgeCreateBody {
     /// The sample parameter is the sample rate of the records set by the client: "sample": 1 is 100% of records "sample": 10 is 10% and so on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample: Option<i64>,
+}
+impl EdgeCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            fields: None,
+            filter: None,
+            sample: None,
+        }
+    }
+    /// Sets `fields`.
+    #[must_use]
+    pub fn with_fields(mut self, value: impl Into<String>) -> Self {
+        self.fields = Some(value.into());
+        self
+    }
+    /// Sets `filter`.
+    #[must_use]
+    pub fn with_filter(mut self, value: impl Into<String>) -> Self {
+        self.filter = Some(value.into());
+        self
+    }
+    /// Sets `sample`.
+    #[must_use]
+    pub fn with_sample(mut self, value: impl Into<i64>) -> Self {
+        self.sample = Some(value.into());
+        self
+    }
 }

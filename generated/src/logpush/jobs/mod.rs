@@ -507,6 +507,7 @@ fn request_delete_zones_zone_id_logpush_jobs_job_id(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobListParams {
     /// Identifier
@@ -516,7 +517,16 @@ pub struct JobListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl JobListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobCreateParams {
     /// Identifier
@@ -528,7 +538,17 @@ pub struct JobCreateParams {
     /// The request body.
     pub body: JobCreateBody,
 }
+impl JobCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<JobCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobGetParams {
     /// Identifier
@@ -538,7 +558,16 @@ pub struct JobGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl JobGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobUpdateParams {
     /// Identifier
@@ -550,7 +579,17 @@ pub struct JobUpdateParams {
     /// The request body.
     pub body: JobUpdateBody,
 }
+impl JobUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<JobUpdateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobDeleteParams {
     /// Identifier
@@ -564,7 +603,23 @@ pub struct JobDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl JobDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get_zones_zone_id_logpush_jobs()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobGetZonesZoneIdLogpushJobsParams {
     /// Identifier
@@ -574,7 +629,14 @@ pub struct JobGetZonesZoneIdLogpushJobsParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl JobGetZonesZoneIdLogpushJobsParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `post_zones_zone_id_logpush_jobs()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobPostZonesZoneIdLogpushJobsParams {
     /// Identifier
@@ -586,7 +648,20 @@ pub struct JobPostZonesZoneIdLogpushJobsParams {
     /// The request body.
     pub body: JobPostZonesZoneIdLogpushJobsBody,
 }
+impl JobPostZonesZoneIdLogpushJobsParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<JobPostZonesZoneIdLogpushJobsBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get_zones_zone_id_logpush_jobs_job_id()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobGetZonesZoneIdLogpushJobsJobIdParams {
     /// Identifier
@@ -596,7 +671,14 @@ pub struct JobGetZonesZoneIdLogpushJobsJobIdParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl JobGetZonesZoneIdLogpushJobsJobIdParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `put_zones_zone_id_logpush_jobs_job_id()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobPutZonesZoneIdLogpushJobsJobIdParams {
     /// Identifier
@@ -608,7 +690,20 @@ pub struct JobPutZonesZoneIdLogpushJobsJobIdParams {
     /// The request body.
     pub body: JobPutZonesZoneIdLogpushJobsJobIdBody,
 }
+impl JobPutZonesZoneIdLogpushJobsJobIdParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<JobPutZonesZoneIdLogpushJobsJobIdBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete_zones_zone_id_logpush_jobs_job_id()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobDeleteZonesZoneIdLogpushJobsJobIdParams {
     /// Identifier
@@ -621,6 +716,21 @@ pub struct JobDeleteZonesZoneIdLogpushJobsJobIdParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl JobDeleteZonesZoneIdLogpushJobsJobIdParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type JobListResponse = Vec<crate::types::LogpushLogpushJob>;
@@ -642,6 +752,7 @@ pub type JobGetZonesZoneIdLogpushJobsJobIdResponse = Option<
 pub type JobPutZonesZoneIdLogpushJobsJobIdResponse = Option<
     crate::types::LogpushLogpushJob,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct JobCreateBody {
@@ -687,6 +798,100 @@ pub struct JobCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownership_challenge: Option<String>,
 }
+impl JobCreateBody {
+    /// Takes the required fields (`destination_conf`); the `with_` methods set the others.
+    pub fn new(destination_conf: impl Into<String>) -> Self {
+        Self {
+            dataset: None,
+            destination_conf: destination_conf.into(),
+            enabled: None,
+            frequency: None,
+            kind: None,
+            logpull_options: None,
+            max_upload_bytes: None,
+            max_upload_interval_seconds: None,
+            max_upload_records: None,
+            name: None,
+            output_options: None,
+            ownership_challenge: None,
+        }
+    }
+    /// Sets `dataset`.
+    #[must_use]
+    pub fn with_dataset(mut self, value: impl Into<String>) -> Self {
+        self.dataset = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `frequency`.
+    #[deprecated(note = "deprecated by the API")]
+    #[must_use]
+    pub fn with_frequency(
+        mut self,
+        value: impl Into<crate::types::LogpushFrequency>,
+    ) -> Self {
+        self.frequency = Some(value.into());
+        self
+    }
+    /// Sets `kind`.
+    #[must_use]
+    pub fn with_kind(mut self, value: impl Into<crate::types::LogpushKind>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+    /// Sets `logpull_options`.
+    #[deprecated(note = "deprecated by the API")]
+    #[must_use]
+    pub fn with_logpull_options(mut self, value: impl Into<String>) -> Self {
+        self.logpull_options = Some(value.into());
+        self
+    }
+    /// Sets `max_upload_bytes`.
+    #[must_use]
+    pub fn with_max_upload_bytes(mut self, value: impl Into<i64>) -> Self {
+        self.max_upload_bytes = Some(value.into());
+        self
+    }
+    /// Sets `max_upload_interval_seconds`.
+    #[must_use]
+    pub fn with_max_upload_interval_seconds(mut self, value: impl Into<i64>) -> Self {
+        self.max_upload_interval_seconds = Some(value.into());
+        self
+    }
+    /// Sets `max_upload_records`.
+    #[must_use]
+    pub fn with_max_upload_records(mut self, value: impl Into<i64>) -> Self {
+        self.max_upload_records = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `output_options`.
+    #[must_use]
+    pub fn with_output_options(
+        mut self,
+        value: impl Into<crate::types::LogpushOutputOptions>,
+    ) -> Self {
+        self.output_options = Some(value.into());
+        self
+    }
+    /// Sets `ownership_challenge`.
+    #[must_use]
+    pub fn with_ownership_challenge(mut self, value: impl Into<String>) -> Self {
+        self.ownership_challenge = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct JobDeleteResponse {
@@ -694,12 +899,25 @@ pub struct JobDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
 }
+impl JobDeleteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { id: None }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<i64>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::logpush::jobs::JobDeleteResponse`], which the document defines again here.
 pub type JobDeleteZonesZoneIdLogpushJobsJobIdResponse = JobDeleteResponse;
 /// The same shape as [`crate::logpush::jobs::JobCreateBody`], which the document defines again here.
 pub type JobPostZonesZoneIdLogpushJobsBody = JobCreateBody;
 /// The same shape as [`crate::logpush::jobs::JobUpdateBody`], which the document defines again here.
 pub type JobPutZonesZoneIdLogpushJobsJobIdBody = JobUpdateBody;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct JobUpdateBody {
@@ -739,4 +957,89 @@ pub struct JobUpdateBody {
     /// Ownership challenge token to prove destination ownership.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownership_challenge: Option<String>,
+}
+impl JobUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            destination_conf: None,
+            enabled: None,
+            frequency: None,
+            kind: None,
+            logpull_options: None,
+            max_upload_bytes: None,
+            max_upload_interval_seconds: None,
+            max_upload_records: None,
+            output_options: None,
+            ownership_challenge: None,
+        }
+    }
+    /// Sets `destination_conf`.
+    #[must_use]
+    pub fn with_destination_conf(mut self, value: impl Into<String>) -> Self {
+        self.destination_conf = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `frequency`.
+    #[deprecated(note = "deprecated by the API")]
+    #[must_use]
+    pub fn with_frequency(
+        mut self,
+        value: impl Into<crate::types::LogpushFrequency>,
+    ) -> Self {
+        self.frequency = Some(value.into());
+        self
+    }
+    /// Sets `kind`.
+    #[must_use]
+    pub fn with_kind(mut self, value: impl Into<crate::types::LogpushKind>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+    /// Sets `logpull_options`.
+    #[deprecated(note = "deprecated by the API")]
+    #[must_use]
+    pub fn with_logpull_options(mut self, value: impl Into<String>) -> Self {
+        self.logpull_options = Some(value.into());
+        self
+    }
+    /// Sets `max_upload_bytes`.
+    #[must_use]
+    pub fn with_max_upload_bytes(mut self, value: impl Into<i64>) -> Self {
+        self.max_upload_bytes = Some(value.into());
+        self
+    }
+    /// Sets `max_upload_interval_seconds`.
+    #[must_use]
+    pub fn with_max_upload_interval_seconds(mut self, value: impl Into<i64>) -> Self {
+        self.max_upload_interval_seconds = Some(value.into());
+        self
+    }
+    /// Sets `max_upload_records`.
+    #[must_use]
+    pub fn with_max_upload_records(mut self, value: impl Into<i64>) -> Self {
+        self.max_upload_records = Some(value.into());
+        self
+    }
+    /// Sets `output_options`.
+    #[must_use]
+    pub fn with_output_options(
+        mut self,
+        value: impl Into<crate::types::LogpushOutputOptions>,
+    ) -> Self {
+        self.output_options = Some(value.into());
+        self
+    }
+    /// Sets `ownership_challenge`.
+    #[must_use]
+    pub fn with_ownership_challenge(mut self, value: impl Into<String>) -> Self {
+        self.ownership_challenge = Some(value.into());
+        self
+    }
 }

@@ -122,6 +122,7 @@ fn request_post_zones_zone_id_logpush_ownership(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OwnershipCreateParams {
     /// Identifier
@@ -133,7 +134,20 @@ pub struct OwnershipCreateParams {
     /// The request body.
     pub body: OwnershipCreateBody,
 }
+impl OwnershipCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<OwnershipCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `post_zones_zone_id_logpush_ownership()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OwnershipPostZonesZoneIdLogpushOwnershipParams {
     /// Identifier
@@ -144,6 +158,18 @@ pub struct OwnershipPostZonesZoneIdLogpushOwnershipParams {
     pub zone_id: String,
     /// The request body.
     pub body: OwnershipPostZonesZoneIdLogpushOwnershipBody,
+}
+impl OwnershipPostZonesZoneIdLogpushOwnershipParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<OwnershipPostZonesZoneIdLogpushOwnershipBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type OwnershipCreateResponse = Option<

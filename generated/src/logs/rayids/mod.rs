@@ -76,6 +76,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RayidGetParams {
     /// Identifier
@@ -92,6 +93,31 @@ pub struct RayidGetParams {
     ///
     /// Query parameter `timestamps`.
     pub timestamps: Option<crate::types::LogshareTimestamps>,
+}
+impl RayidGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            fields: None,
+            timestamps: None,
+        }
+    }
+    /// Sets `fields`.
+    #[must_use]
+    pub fn with_fields(mut self, value: impl Into<String>) -> Self {
+        self.fields = Some(value.into());
+        self
+    }
+    /// Sets `timestamps`.
+    #[must_use]
+    pub fn with_timestamps(
+        mut self,
+        value: impl Into<crate::types::LogshareTimestamps>,
+    ) -> Self {
+        self.timestamps = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type RayidGetResponse = crate::types::LogshareLogsResponseJsonLines;

@@ -81,6 +81,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReceivedGetParams {
     /// Identifier
@@ -113,6 +114,53 @@ pub struct ReceivedGetParams {
     ///
     /// Query parameter `timestamps`.
     pub timestamps: Option<crate::types::LogshareTimestamps>,
+}
+impl ReceivedGetParams {
+    /// Takes the required fields (`zone_id`, `end`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, end: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            start: None,
+            end: end.into(),
+            fields: None,
+            sample: None,
+            count: None,
+            timestamps: None,
+        }
+    }
+    /// Sets `start`.
+    #[must_use]
+    pub fn with_start(mut self, value: impl Into<String>) -> Self {
+        self.start = Some(value.into());
+        self
+    }
+    /// Sets `fields`.
+    #[must_use]
+    pub fn with_fields(mut self, value: impl Into<String>) -> Self {
+        self.fields = Some(value.into());
+        self
+    }
+    /// Sets `sample`.
+    #[must_use]
+    pub fn with_sample(mut self, value: impl Into<f64>) -> Self {
+        self.sample = Some(value.into());
+        self
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `timestamps`.
+    #[must_use]
+    pub fn with_timestamps(
+        mut self,
+        value: impl Into<crate::types::LogshareTimestamps>,
+    ) -> Self {
+        self.timestamps = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type ReceivedGetResponse = crate::types::LogshareLogsResponseJsonLines;

@@ -211,6 +211,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppListParams {
     /// Identifier
@@ -220,7 +221,16 @@ pub struct AppListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AppListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppCreateParams {
     /// Identifier
@@ -232,7 +242,20 @@ pub struct AppCreateParams {
     /// The request body.
     pub body: crate::types::MagicAppAddSingleRequest,
 }
+impl AppCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicAppAddSingleRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppUpdateParams {
     /// Identifier
@@ -244,7 +267,20 @@ pub struct AppUpdateParams {
     /// The request body.
     pub body: crate::types::MagicAppUpdateRequest,
 }
+impl AppUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicAppUpdateRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppDeleteParams {
     /// Identifier
@@ -253,6 +289,14 @@ pub struct AppDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl AppDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type AppListResponse = Vec<crate::types::MagicApp>;

@@ -238,6 +238,7 @@ fn request_magic_interconnects_update_interconnect(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfInterconnectGetParams {
     /// Identifier
@@ -247,7 +248,16 @@ pub struct CfInterconnectGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CfInterconnectGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfInterconnectUpdateParams {
     /// Identifier
@@ -261,7 +271,23 @@ pub struct CfInterconnectUpdateParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl CfInterconnectUpdateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `magic_interconnects_list_interconnect_details()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfInterconnectMagicInterconnectsListInterconnectDetailsParams {
     /// Identifier
@@ -271,7 +297,16 @@ pub struct CfInterconnectMagicInterconnectsListInterconnectDetailsParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CfInterconnectMagicInterconnectsListInterconnectDetailsParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `magic_interconnects_update_interconnect()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfInterconnectMagicInterconnectsUpdateInterconnectParams {
     /// Identifier
@@ -282,6 +317,18 @@ pub struct CfInterconnectMagicInterconnectsUpdateInterconnectParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::MagicComponentsSchemasTunnelUpdateRequest,
+}
+impl CfInterconnectMagicInterconnectsUpdateInterconnectParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicComponentsSchemasTunnelUpdateRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type CfInterconnectGetResponse = crate::types::MagicComponentsSchemasTunnelsCollectionResponseResult;

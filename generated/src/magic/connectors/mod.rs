@@ -210,6 +210,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectorListParams {
     /// Account identifier
@@ -219,7 +220,16 @@ pub struct ConnectorListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ConnectorListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectorGetParams {
     /// Account identifier
@@ -229,7 +239,16 @@ pub struct ConnectorGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ConnectorGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectorUpdateParams {
     /// Account identifier
@@ -241,7 +260,20 @@ pub struct ConnectorUpdateParams {
     /// The request body.
     pub body: crate::types::MconnCustomerConnectorFields,
 }
+impl ConnectorUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MconnCustomerConnectorFields>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectorEditParams {
     /// Account identifier
@@ -252,6 +284,18 @@ pub struct ConnectorEditParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::MconnCustomerConnectorFields,
+}
+impl ConnectorEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MconnCustomerConnectorFields>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type ConnectorListResponse = Vec<crate::types::MconnCustomerConnector>;

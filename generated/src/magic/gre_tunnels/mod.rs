@@ -336,6 +336,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GreTunnelGetParams {
     /// Identifier
@@ -345,7 +346,16 @@ pub struct GreTunnelGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl GreTunnelGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GreTunnelUpdateParams {
     /// Identifier
@@ -359,7 +369,23 @@ pub struct GreTunnelUpdateParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl GreTunnelUpdateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GreTunnelCreateParams {
     /// Identifier
@@ -373,7 +399,23 @@ pub struct GreTunnelCreateParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl GreTunnelCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `magic_gre_tunnels_list_gre_tunnel_details()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GreTunnelMagicGreTunnelsListGreTunnelDetailsParams {
     /// Identifier
@@ -383,7 +425,16 @@ pub struct GreTunnelMagicGreTunnelsListGreTunnelDetailsParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl GreTunnelMagicGreTunnelsListGreTunnelDetailsParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `magic_gre_tunnels_update_gre_tunnel()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GreTunnelMagicGreTunnelsUpdateGreTunnelParams {
     /// Identifier
@@ -395,7 +446,20 @@ pub struct GreTunnelMagicGreTunnelsUpdateGreTunnelParams {
     /// The request body.
     pub body: crate::types::MagicTunnelUpdateRequest,
 }
+impl GreTunnelMagicGreTunnelsUpdateGreTunnelParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicTunnelUpdateRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GreTunnelDeleteParams {
     /// Identifier
@@ -408,6 +472,21 @@ pub struct GreTunnelDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl GreTunnelDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type GreTunnelGetResponse = crate::types::MagicTunnelsCollectionResponseResult;

@@ -349,6 +349,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpsecTunnelGetParams {
     /// Identifier
@@ -358,7 +359,16 @@ pub struct IpsecTunnelGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IpsecTunnelGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpsecTunnelUpdateParams {
     /// Identifier
@@ -372,7 +382,23 @@ pub struct IpsecTunnelUpdateParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl IpsecTunnelUpdateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpsecTunnelCreateParams {
     /// Identifier
@@ -384,7 +410,20 @@ pub struct IpsecTunnelCreateParams {
     /// The request body.
     pub body: crate::types::MagicSchemasTunnelAddRequest,
 }
+impl IpsecTunnelCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicSchemasTunnelAddRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `magic_ipsec_tunnels_list_ipsec_tunnel_details()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsParams {
     /// Identifier
@@ -394,7 +433,16 @@ pub struct IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `magic_ipsec_tunnels_update_ipsec_tunnel()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelParams {
     /// Identifier
@@ -406,7 +454,20 @@ pub struct IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelParams {
     /// The request body.
     pub body: crate::types::MagicSchemasTunnelUpdateRequest,
 }
+impl IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicSchemasTunnelUpdateRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpsecTunnelDeleteParams {
     /// Identifier
@@ -419,6 +480,21 @@ pub struct IpsecTunnelDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl IpsecTunnelDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type IpsecTunnelGetResponse = crate::types::MagicSchemasTunnelsCollectionResponseResult;

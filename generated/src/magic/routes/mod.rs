@@ -375,6 +375,7 @@ fn request_magic_static_routes_delete_route(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RouteGetParams {
     /// Identifier
@@ -384,7 +385,16 @@ pub struct RouteGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RouteGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RouteUpdateParams {
     /// Identifier
@@ -396,7 +406,20 @@ pub struct RouteUpdateParams {
     /// The request body.
     pub body: crate::types::MagicRouteUpdateManyRequestInput,
 }
+impl RouteUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicRouteUpdateManyRequestInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RouteCreateParams {
     /// Identifier
@@ -410,7 +433,23 @@ pub struct RouteCreateParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl RouteCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RouteDeleteParams {
     /// Identifier
@@ -422,7 +461,20 @@ pub struct RouteDeleteParams {
     /// The request body.
     pub body: crate::types::MagicRouteDeleteManyRequestInput,
 }
+impl RouteDeleteParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicRouteDeleteManyRequestInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `magic_static_routes_route_details()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RouteMagicStaticRoutesRouteDetailsParams {
     /// Identifier
@@ -432,7 +484,16 @@ pub struct RouteMagicStaticRoutesRouteDetailsParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RouteMagicStaticRoutesRouteDetailsParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `magic_static_routes_update_route()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RouteMagicStaticRoutesUpdateRouteParams {
     /// Identifier
@@ -444,7 +505,20 @@ pub struct RouteMagicStaticRoutesUpdateRouteParams {
     /// The request body.
     pub body: crate::types::MagicRouteUpdateRequest,
 }
+impl RouteMagicStaticRoutesUpdateRouteParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicRouteUpdateRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `magic_static_routes_delete_route()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RouteMagicStaticRoutesDeleteRouteParams {
     /// Identifier
@@ -457,6 +531,21 @@ pub struct RouteMagicStaticRoutesDeleteRouteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl RouteMagicStaticRoutesDeleteRouteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type RouteGetResponse = crate::types::MagicRoutesCollectionResponseResult;

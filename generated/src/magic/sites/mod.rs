@@ -367,6 +367,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiteListParams {
     /// Identifier
@@ -382,7 +383,23 @@ pub struct SiteListParams {
     /// Query parameter `connector_identifier`.
     pub connector_identifier: Option<String>,
 }
+impl SiteListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            connector_identifier: None,
+        }
+    }
+    /// Sets `connector_identifier`.
+    #[must_use]
+    pub fn with_connector_identifier(mut self, value: impl Into<String>) -> Self {
+        self.connector_identifier = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiteCreateParams {
     /// Identifier
@@ -394,7 +411,20 @@ pub struct SiteCreateParams {
     /// The request body.
     pub body: crate::types::MagicSitesAddSingleRequest,
 }
+impl SiteCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicSitesAddSingleRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiteGetParams {
     /// Identifier
@@ -404,7 +434,16 @@ pub struct SiteGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl SiteGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiteUpdateParams {
     /// Identifier
@@ -416,7 +455,20 @@ pub struct SiteUpdateParams {
     /// The request body.
     pub body: crate::types::MagicSiteUpdateRequest,
 }
+impl SiteUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicSiteUpdateRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiteDeleteParams {
     /// Identifier
@@ -430,7 +482,23 @@ pub struct SiteDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl SiteDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiteEditParams {
     /// Identifier
@@ -441,6 +509,18 @@ pub struct SiteEditParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::MagicSiteUpdateRequest,
+}
+impl SiteEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicSiteUpdateRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type SiteListResponse = Vec<crate::types::MagicSite>;

@@ -73,6 +73,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociationListParams {
     /// Identifier
@@ -81,6 +82,14 @@ pub struct AssociationListParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl AssociationListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type AssociationListResponse = crate::types::TlsCertificatesAndHostnamesAssociationResponseCollection;

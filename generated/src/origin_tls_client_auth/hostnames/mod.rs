@@ -126,6 +126,7 @@ fn request_get(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostnameUpdateParams {
     /// Identifier
@@ -137,7 +138,17 @@ pub struct HostnameUpdateParams {
     /// The request body.
     pub body: HostnameUpdateBody,
 }
+impl HostnameUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<HostnameUpdateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostnameGetParams {
     /// Identifier
@@ -147,12 +158,29 @@ pub struct HostnameGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl HostnameGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// What `update()` returns.
 pub type HostnameUpdateResponse = crate::types::TlsCertificatesAndHostnamesHostnameAopResponseCollection;
 /// What `get()` returns.
 pub type HostnameGetResponse = crate::types::TlsCertificatesAndHostnamesHostnameCertidObject;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct HostnameUpdateBody {
     pub config: Vec<crate::types::TlsCertificatesAndHostnamesHostnameCertidInput>,
+}
+impl HostnameUpdateBody {
+    /// Takes the required fields (`config`); the `with_` methods set the others.
+    pub fn new(
+        config: impl Into<
+            Vec<crate::types::TlsCertificatesAndHostnamesHostnameCertidInput>,
+        >,
+    ) -> Self {
+        Self { config: config.into() }
+    }
 }

@@ -105,6 +105,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingGetParams {
     /// Identifier
@@ -114,7 +115,14 @@ pub struct SettingGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SettingGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingUpdateParams {
     /// Identifier
@@ -125,6 +133,15 @@ pub struct SettingUpdateParams {
     pub zone_id: String,
     /// The request body.
     pub body: SettingUpdateBody,
+}
+impl SettingUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<SettingUpdateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type SettingGetResponse = crate::types::TlsCertificatesAndHostnamesEnabledResponseResult;

@@ -157,6 +157,7 @@ fn request_get(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectionListParams {
     /// Identifier
@@ -230,7 +231,106 @@ pub struct ConnectionListParams {
     /// Query parameter `export`.
     pub export: Option<ConnectionListParamsExport>,
 }
+impl ConnectionListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            exclude_urls: None,
+            urls: None,
+            hosts: None,
+            page: None,
+            per_page: None,
+            order_by: None,
+            direction: None,
+            prioritize_malicious: None,
+            exclude_cdn_cgi: None,
+            status: None,
+            page_url: None,
+            export: None,
+        }
+    }
+    /// Sets `exclude_urls`.
+    #[must_use]
+    pub fn with_exclude_urls(mut self, value: impl Into<String>) -> Self {
+        self.exclude_urls = Some(value.into());
+        self
+    }
+    /// Sets `urls`.
+    #[must_use]
+    pub fn with_urls(mut self, value: impl Into<String>) -> Self {
+        self.urls = Some(value.into());
+        self
+    }
+    /// Sets `hosts`.
+    #[must_use]
+    pub fn with_hosts(mut self, value: impl Into<String>) -> Self {
+        self.hosts = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<String>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(
+        mut self,
+        value: impl Into<ConnectionListParamsOrderBy>,
+    ) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<ConnectionListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `prioritize_malicious`.
+    #[must_use]
+    pub fn with_prioritize_malicious(mut self, value: impl Into<bool>) -> Self {
+        self.prioritize_malicious = Some(value.into());
+        self
+    }
+    /// Sets `exclude_cdn_cgi`.
+    #[must_use]
+    pub fn with_exclude_cdn_cgi(mut self, value: impl Into<bool>) -> Self {
+        self.exclude_cdn_cgi = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `page_url`.
+    #[must_use]
+    pub fn with_page_url(mut self, value: impl Into<String>) -> Self {
+        self.page_url = Some(value.into());
+        self
+    }
+    /// Sets `export`.
+    #[must_use]
+    pub fn with_export(mut self, value: impl Into<ConnectionListParamsExport>) -> Self {
+        self.export = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectionGetParams {
     /// Identifier
@@ -239,6 +339,12 @@ pub struct ConnectionGetParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl ConnectionGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type ConnectionListResponse = crate::types::PageShieldListZoneConnectionsResponse;
@@ -249,6 +355,7 @@ pub type ConnectionGetResponse = crate::types::PageShieldConnection;
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type ConnectionListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Export the list of connections as a file. Cannot be used with per_page or page options.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectionListParamsExport {
     /// `csv`
@@ -258,6 +365,7 @@ pub enum ConnectionListParamsExport {
 }
 crate::runtime::string_enum!(open ConnectionListParamsExport { Csv = "csv" });
 /// The field used to sort returned connections.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectionListParamsOrderBy {
     /// `first_seen_at`

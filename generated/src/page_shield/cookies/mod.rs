@@ -179,6 +179,7 @@ fn request_get(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CookyListParams {
     /// Identifier
@@ -262,7 +263,114 @@ pub struct CookyListParams {
     /// Query parameter `domain`.
     pub domain: Option<String>,
 }
+impl CookyListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            hosts: None,
+            page: None,
+            per_page: None,
+            order_by: None,
+            direction: None,
+            page_url: None,
+            export: None,
+            name: None,
+            secure: None,
+            http_only: None,
+            same_site: None,
+            type_: None,
+            path: None,
+            domain: None,
+        }
+    }
+    /// Sets `hosts`.
+    #[must_use]
+    pub fn with_hosts(mut self, value: impl Into<String>) -> Self {
+        self.hosts = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<String>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(mut self, value: impl Into<CookyListParamsOrderBy>) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(mut self, value: impl Into<CookyListParamsDirection>) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `page_url`.
+    #[must_use]
+    pub fn with_page_url(mut self, value: impl Into<String>) -> Self {
+        self.page_url = Some(value.into());
+        self
+    }
+    /// Sets `export`.
+    #[must_use]
+    pub fn with_export(mut self, value: impl Into<CookyListParamsExport>) -> Self {
+        self.export = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `secure`.
+    #[must_use]
+    pub fn with_secure(mut self, value: impl Into<bool>) -> Self {
+        self.secure = Some(value.into());
+        self
+    }
+    /// Sets `http_only`.
+    #[must_use]
+    pub fn with_http_only(mut self, value: impl Into<bool>) -> Self {
+        self.http_only = Some(value.into());
+        self
+    }
+    /// Sets `same_site`.
+    #[must_use]
+    pub fn with_same_site(mut self, value: impl Into<CookyListParamsSameSite>) -> Self {
+        self.same_site = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<CookyListParamsType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `path`.
+    #[must_use]
+    pub fn with_path(mut self, value: impl Into<String>) -> Self {
+        self.path = Some(value.into());
+        self
+    }
+    /// Sets `domain`.
+    #[must_use]
+    pub fn with_domain(mut self, value: impl Into<String>) -> Self {
+        self.domain = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CookyGetParams {
     /// Identifier
@@ -271,6 +379,12 @@ pub struct CookyGetParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl CookyGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type CookyListResponse = crate::types::PageShieldListZoneCookiesResponse;

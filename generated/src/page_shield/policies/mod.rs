@@ -274,6 +274,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyListParams {
     /// Identifier
@@ -283,7 +284,14 @@ pub struct PolicyListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl PolicyListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyCreateParams {
     /// Identifier
@@ -295,7 +303,20 @@ pub struct PolicyCreateParams {
     /// The request body.
     pub body: crate::types::PageShieldPolicy,
 }
+impl PolicyCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::PageShieldPolicy>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyGetParams {
     /// Identifier
@@ -305,7 +326,14 @@ pub struct PolicyGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl PolicyGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyUpdateParams {
     /// Identifier
@@ -317,7 +345,17 @@ pub struct PolicyUpdateParams {
     /// The request body.
     pub body: PolicyUpdateBody,
 }
+impl PolicyUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<PolicyUpdateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyDeleteParams {
     /// Identifier
@@ -326,6 +364,12 @@ pub struct PolicyDeleteParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl PolicyDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type PolicyListResponse = crate::types::PageShieldListZonePoliciesResponse;
@@ -337,6 +381,7 @@ pub type PolicyGetResponse = crate::types::PageShieldPolicyWithId;
 pub type PolicyUpdateResponse = crate::types::PageShieldPolicyWithId;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = ();
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyUpdateBody {
@@ -355,4 +400,49 @@ pub struct PolicyUpdateBody {
     /// The policy which will be applied
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+impl PolicyUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            action: None,
+            description: None,
+            enabled: None,
+            expression: None,
+            value: None,
+        }
+    }
+    /// Sets `action`.
+    #[must_use]
+    pub fn with_action(
+        mut self,
+        value: impl Into<crate::types::PageShieldPolicyAction>,
+    ) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `expression`.
+    #[must_use]
+    pub fn with_expression(mut self, value: impl Into<String>) -> Self {
+        self.expression = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    #[must_use]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
 }

@@ -157,6 +157,7 @@ fn request_get(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptListParams {
     /// Identifier
@@ -237,7 +238,110 @@ pub struct ScriptListParams {
     /// Query parameter `export`.
     pub export: Option<ScriptListParamsExport>,
 }
+impl ScriptListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            exclude_urls: None,
+            urls: None,
+            hosts: None,
+            page: None,
+            per_page: None,
+            order_by: None,
+            direction: None,
+            prioritize_malicious: None,
+            exclude_cdn_cgi: None,
+            exclude_duplicates: None,
+            status: None,
+            page_url: None,
+            export: None,
+        }
+    }
+    /// Sets `exclude_urls`.
+    #[must_use]
+    pub fn with_exclude_urls(mut self, value: impl Into<String>) -> Self {
+        self.exclude_urls = Some(value.into());
+        self
+    }
+    /// Sets `urls`.
+    #[must_use]
+    pub fn with_urls(mut self, value: impl Into<String>) -> Self {
+        self.urls = Some(value.into());
+        self
+    }
+    /// Sets `hosts`.
+    #[must_use]
+    pub fn with_hosts(mut self, value: impl Into<String>) -> Self {
+        self.hosts = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<String>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(mut self, value: impl Into<ScriptListParamsOrderBy>) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<ScriptListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `prioritize_malicious`.
+    #[must_use]
+    pub fn with_prioritize_malicious(mut self, value: impl Into<bool>) -> Self {
+        self.prioritize_malicious = Some(value.into());
+        self
+    }
+    /// Sets `exclude_cdn_cgi`.
+    #[must_use]
+    pub fn with_exclude_cdn_cgi(mut self, value: impl Into<bool>) -> Self {
+        self.exclude_cdn_cgi = Some(value.into());
+        self
+    }
+    /// Sets `exclude_duplicates`.
+    #[must_use]
+    pub fn with_exclude_duplicates(mut self, value: impl Into<bool>) -> Self {
+        self.exclude_duplicates = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `page_url`.
+    #[must_use]
+    pub fn with_page_url(mut self, value: impl Into<String>) -> Self {
+        self.page_url = Some(value.into());
+        self
+    }
+    /// Sets `export`.
+    #[must_use]
+    pub fn with_export(mut self, value: impl Into<ScriptListParamsExport>) -> Self {
+        self.export = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptGetParams {
     /// Identifier
@@ -246,6 +350,12 @@ pub struct ScriptGetParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl ScriptGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type ScriptListResponse = crate::types::PageShieldListZoneScriptsResponse;

@@ -59,6 +59,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingListParams {
     /// Identifier
@@ -67,6 +68,12 @@ pub struct SettingListParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl SettingListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type SettingListResponse = Vec<

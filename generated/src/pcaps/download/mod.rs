@@ -69,6 +69,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DownloadGetParams {
     /// Identifier
@@ -77,6 +78,14 @@ pub struct DownloadGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl DownloadGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type DownloadGetResponse = Vec<u8>;

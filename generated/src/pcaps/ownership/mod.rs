@@ -172,6 +172,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OwnershipListParams {
     /// Identifier
@@ -181,7 +182,16 @@ pub struct OwnershipListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl OwnershipListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OwnershipCreateParams {
     /// Identifier
@@ -193,7 +203,20 @@ pub struct OwnershipCreateParams {
     /// The request body.
     pub body: crate::types::MagicVisibilityPcapsOwnershipRequest,
 }
+impl OwnershipCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicVisibilityPcapsOwnershipRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OwnershipDeleteParams {
     /// Identifier
@@ -202,6 +225,14 @@ pub struct OwnershipDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl OwnershipDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type OwnershipListResponse = crate::types::MagicVisibilityPcapsOwnershipCollection;

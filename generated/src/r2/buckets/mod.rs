@@ -247,6 +247,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketListParams {
     /// Account ID
@@ -280,7 +281,61 @@ pub struct BucketListParams {
     /// Query parameter `cursor`.
     pub cursor: Option<String>,
 }
+impl BucketListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            name_contains: None,
+            start_after: None,
+            per_page: None,
+            order: None,
+            direction: None,
+            cursor: None,
+        }
+    }
+    /// Sets `name_contains`.
+    #[must_use]
+    pub fn with_name_contains(mut self, value: impl Into<String>) -> Self {
+        self.name_contains = Some(value.into());
+        self
+    }
+    /// Sets `start_after`.
+    #[must_use]
+    pub fn with_start_after(mut self, value: impl Into<String>) -> Self {
+        self.start_after = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<BucketListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<BucketListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `cursor`.
+    #[must_use]
+    pub fn with_cursor(mut self, value: impl Into<String>) -> Self {
+        self.cursor = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketCreateParams {
     /// Account ID
@@ -292,7 +347,20 @@ pub struct BucketCreateParams {
     /// The request body.
     pub body: BucketCreateBody,
 }
+impl BucketCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<BucketCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketGetParams {
     /// Account ID
@@ -302,7 +370,16 @@ pub struct BucketGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl BucketGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketDeleteParams {
     /// Account ID
@@ -311,6 +388,14 @@ pub struct BucketDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl BucketDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type BucketCreateResponse = crate::types::R2Bucket;
@@ -321,6 +406,7 @@ pub type BucketDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct BucketCreateBody {
@@ -333,11 +419,40 @@ pub struct BucketCreateBody {
     #[serde(rename = "storageClass", default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<crate::types::R2StorageClass>,
 }
+impl BucketCreateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            location_hint: None,
+            name: name.into(),
+            storage_class: None,
+        }
+    }
+    /// Sets `location_hint`.
+    #[must_use]
+    pub fn with_location_hint(
+        mut self,
+        value: impl Into<crate::types::R2BucketLocation>,
+    ) -> Self {
+        self.location_hint = Some(value.into());
+        self
+    }
+    /// Sets `storage_class`.
+    #[must_use]
+    pub fn with_storage_class(
+        mut self,
+        value: impl Into<crate::types::R2StorageClass>,
+    ) -> Self {
+        self.storage_class = Some(value.into());
+        self
+    }
+}
 /// Direction to order buckets
 ///
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type BucketListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order buckets by
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BucketListParamsOrder {
     /// `name`
@@ -347,6 +462,7 @@ pub enum BucketListParamsOrder {
 }
 crate::runtime::string_enum!(open BucketListParamsOrder { Name = "name" });
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BucketListResponse {
@@ -357,4 +473,30 @@ pub struct BucketListResponse {
     pub success: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::R2ResultInfo>,
+}
+impl BucketListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::R2ErrorsItem>>,
+        messages: impl Into<Vec<String>>,
+        result: impl Into<Vec<crate::types::R2Bucket>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::R2ResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
 }

@@ -65,6 +65,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct TempAccessCredentialCreateParams {
     /// Account ID
@@ -75,6 +76,18 @@ pub struct TempAccessCredentialCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::R2TempAccessCredsRequest,
+}
+impl TempAccessCredentialCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::R2TempAccessCredsRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type TempAccessCredentialCreateResponse = crate::types::R2TempAccessCredsResponse;

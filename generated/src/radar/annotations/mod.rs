@@ -84,6 +84,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnnotationGetParams {
     /// Limit the number of objects in the response.
@@ -119,7 +120,71 @@ pub struct AnnotationGetParams {
     /// Query parameter `format`.
     pub format: Option<AnnotationGetParamsFormat>,
 }
+impl AnnotationGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            offset: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `offset`.
+    #[must_use]
+    pub fn with_offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<String>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<String>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<String>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<i64>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<AnnotationGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AnnotationGetParamsFormat {
     /// `JSON`
@@ -132,17 +197,42 @@ pub enum AnnotationGetParamsFormat {
 crate::runtime::string_enum!(
     open AnnotationGetParamsFormat { Json = "JSON", Csv = "CSV" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponse {
     pub result: AnnotationGetResponseResult,
     pub success: bool,
 }
+impl AnnotationGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<AnnotationGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResult {
     pub annotations: Vec<AnnotationGetResponseResultAnnotationsItem>,
 }
+impl AnnotationGetResponseResult {
+    /// Takes the required fields (`annotations`); the `with_` methods set the others.
+    pub fn new(
+        annotations: impl Into<Vec<AnnotationGetResponseResultAnnotationsItem>>,
+    ) -> Self {
+        Self {
+            annotations: annotations.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItem {
@@ -171,6 +261,66 @@ pub struct AnnotationGetResponseResultAnnotationsItem {
     #[serde(rename = "startDate")]
     pub start_date: String,
 }
+impl AnnotationGetResponseResultAnnotationsItem {
+    /// Takes the required fields (`asns`, `asns_details`, `data_source`, `event_type`, `id`, `locations`, `locations_details`, `outage`, `start_date`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        asns: impl Into<Vec<i64>>,
+        asns_details: impl Into<
+            Vec<AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem>,
+        >,
+        data_source: impl Into<String>,
+        event_type: impl Into<String>,
+        id: impl Into<String>,
+        locations: impl Into<Vec<String>>,
+        locations_details: impl Into<
+            Vec<AnnotationGetResponseResultAnnotationsItemLocationsDetailsItem>,
+        >,
+        outage: impl Into<AnnotationGetResponseResultAnnotationsItemOutage>,
+        start_date: impl Into<String>,
+    ) -> Self {
+        Self {
+            asns: asns.into(),
+            asns_details: asns_details.into(),
+            data_source: data_source.into(),
+            description: None,
+            end_date: None,
+            event_type: event_type.into(),
+            id: id.into(),
+            linked_url: None,
+            locations: locations.into(),
+            locations_details: locations_details.into(),
+            outage: outage.into(),
+            scope: None,
+            start_date: start_date.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `end_date`.
+    #[must_use]
+    pub fn with_end_date(mut self, value: impl Into<String>) -> Self {
+        self.end_date = Some(value.into());
+        self
+    }
+    /// Sets `linked_url`.
+    #[must_use]
+    pub fn with_linked_url(mut self, value: impl Into<String>) -> Self {
+        self.linked_url = Some(value.into());
+        self
+    }
+    /// Sets `scope`.
+    #[must_use]
+    pub fn with_scope(mut self, value: impl Into<String>) -> Self {
+        self.scope = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem {
@@ -181,14 +331,46 @@ pub struct AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem {
     >,
     pub name: String,
 }
+impl AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem {
+    /// Takes the required fields (`asn`, `name`); the `with_` methods set the others.
+    pub fn new(asn: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            asn: asn.into(),
+            locations: None,
+            name: name.into(),
+        }
+    }
+    /// Sets `locations`.
+    #[must_use]
+    pub fn with_locations(
+        mut self,
+        value: impl Into<
+            AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations,
+        >,
+    ) -> Self {
+        self.locations = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations {
     pub code: String,
     pub name: String,
 }
+impl AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations {
+    /// Takes the required fields (`code`, `name`); the `with_` methods set the others.
+    pub fn new(code: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            name: name.into(),
+        }
+    }
+}
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
 pub type AnnotationGetResponseResultAnnotationsItemLocationsDetailsItem = AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItemOutage {
@@ -196,4 +378,13 @@ pub struct AnnotationGetResponseResultAnnotationsItemOutage {
     pub outage_cause: String,
     #[serde(rename = "outageType")]
     pub outage_type: String,
+}
+impl AnnotationGetResponseResultAnnotationsItemOutage {
+    /// Takes the required fields (`outage_cause`, `outage_type`); the `with_` methods set the others.
+    pub fn new(outage_cause: impl Into<String>, outage_type: impl Into<String>) -> Self {
+        Self {
+            outage_cause: outage_cause.into(),
+            outage_type: outage_type.into(),
+        }
+    }
 }

@@ -110,6 +110,7 @@ fn request_radar_get_reports_dataset_download(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatasetGetParams {
     /// Limit the number of objects in the response.
@@ -129,9 +130,48 @@ pub struct DatasetGetParams {
     /// Query parameter `format`.
     pub format: Option<DatasetGetParamsFormat>,
 }
+impl DatasetGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            offset: None,
+            dataset_type: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `offset`.
+    #[must_use]
+    pub fn with_offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+    /// Sets `dataset_type`.
+    #[must_use]
+    pub fn with_dataset_type(
+        mut self,
+        value: impl Into<DatasetGetParamsDatasetType>,
+    ) -> Self {
+        self.dataset_type = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<DatasetGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// What `radar_get_reports_dataset_download()` returns.
 pub type DatasetRadarGetReportsDatasetDownloadResponse = String;
 /// Dataset type.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DatasetGetParamsDatasetType {
     /// `RANKING_BUCKET`
@@ -149,17 +189,38 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DatasetGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatasetGetResponse {
     pub result: DatasetGetResponseResult,
     pub success: bool,
 }
+impl DatasetGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<DatasetGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatasetGetResponseResult {
     pub datasets: Vec<DatasetGetResponseResultDatasetsItem>,
 }
+impl DatasetGetResponseResult {
+    /// Takes the required fields (`datasets`); the `with_` methods set the others.
+    pub fn new(datasets: impl Into<Vec<DatasetGetResponseResultDatasetsItem>>) -> Self {
+        Self { datasets: datasets.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatasetGetResponseResultDatasetsItem {
@@ -170,4 +231,24 @@ pub struct DatasetGetResponseResultDatasetsItem {
     pub title: String,
     #[serde(rename = "type")]
     pub type_: String,
+}
+impl DatasetGetResponseResultDatasetsItem {
+    /// Takes the required fields (`description`, `id`, `meta`, `tags`, `title`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        description: impl Into<String>,
+        id: impl Into<i64>,
+        meta: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+        tags: impl Into<Vec<String>>,
+        title: impl Into<String>,
+        type_: impl Into<String>,
+    ) -> Self {
+        Self {
+            description: description.into(),
+            id: id.into(),
+            meta: meta.into(),
+            tags: tags.into(),
+            title: title.into(),
+            type_: type_.into(),
+        }
+    }
 }

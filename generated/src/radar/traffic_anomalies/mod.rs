@@ -92,6 +92,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrafficAnomalyGetParams {
     /// Limit the number of objects in the response.
@@ -129,10 +130,87 @@ pub struct TrafficAnomalyGetParams {
     /// Query parameter `format`.
     pub format: Option<TrafficAnomalyGetParamsFormat>,
 }
+impl TrafficAnomalyGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            offset: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            status: None,
+            asn: None,
+            location: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `offset`.
+    #[must_use]
+    pub fn with_offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<String>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<String>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<String>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<TrafficAnomalyGetParamsStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<i64>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(
+        mut self,
+        value: impl Into<TrafficAnomalyGetParamsFormat>,
+    ) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TrafficAnomalyGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TrafficAnomalyGetParamsStatus {
     /// `VERIFIED`
@@ -146,18 +224,45 @@ crate::runtime::string_enum!(
     open TrafficAnomalyGetParamsStatus { Verified = "VERIFIED", Unverified = "UNVERIFIED"
     }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponse {
     pub result: TrafficAnomalyGetResponseResult,
     pub success: bool,
 }
+impl TrafficAnomalyGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<TrafficAnomalyGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponseResult {
     #[serde(rename = "trafficAnomalies")]
     pub traffic_anomalies: Vec<TrafficAnomalyGetResponseResultTrafficAnomaliesItem>,
 }
+impl TrafficAnomalyGetResponseResult {
+    /// Takes the required fields (`traffic_anomalies`); the `with_` methods set the others.
+    pub fn new(
+        traffic_anomalies: impl Into<
+            Vec<TrafficAnomalyGetResponseResultTrafficAnomaliesItem>,
+        >,
+    ) -> Self {
+        Self {
+            traffic_anomalies: traffic_anomalies.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
@@ -187,6 +292,61 @@ pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
         skip_serializing_if = "Option::is_none"
     )]
     pub visible_in_data_sources: Option<Vec<String>>,
+}
+impl TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
+    /// Takes the required fields (`start_date`, `status`, `type_`, `uuid`); the `with_` methods set the others.
+    pub fn new(
+        start_date: impl Into<String>,
+        status: impl Into<String>,
+        type_: impl Into<String>,
+        uuid: impl Into<String>,
+    ) -> Self {
+        Self {
+            asn_details: None,
+            end_date: None,
+            location_details: None,
+            start_date: start_date.into(),
+            status: status.into(),
+            type_: type_.into(),
+            uuid: uuid.into(),
+            visible_in_data_sources: None,
+        }
+    }
+    /// Sets `asn_details`.
+    #[must_use]
+    pub fn with_asn_details(
+        mut self,
+        value: impl Into<TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails>,
+    ) -> Self {
+        self.asn_details = Some(value.into());
+        self
+    }
+    /// Sets `end_date`.
+    #[must_use]
+    pub fn with_end_date(mut self, value: impl Into<String>) -> Self {
+        self.end_date = Some(value.into());
+        self
+    }
+    /// Sets `location_details`.
+    #[must_use]
+    pub fn with_location_details(
+        mut self,
+        value: impl Into<
+            TrafficAnomalyGetResponseResultTrafficAnomaliesItemLocationDetails,
+        >,
+    ) -> Self {
+        self.location_details = Some(value.into());
+        self
+    }
+    /// Sets `visible_in_data_sources`.
+    #[must_use]
+    pub fn with_visible_in_data_sources(
+        mut self,
+        value: impl Into<Vec<String>>,
+    ) -> Self {
+        self.visible_in_data_sources = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem`], which the document defines again here.
 pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem;

@@ -164,6 +164,7 @@ fn request_update(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DomainListParams {
     /// Identifier
@@ -173,7 +174,16 @@ pub struct DomainListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DomainListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DomainGetParams {
     /// Identifier
@@ -183,7 +193,16 @@ pub struct DomainGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DomainGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DomainUpdateParams {
     /// Identifier
@@ -194,6 +213,18 @@ pub struct DomainUpdateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::RegistrarApiDomainUpdateProperties,
+}
+impl DomainUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::RegistrarApiDomainUpdateProperties>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type DomainListResponse = crate::types::RegistrarApiDomainResponseCollection;

@@ -63,6 +63,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TraceCreateParams {
     /// Identifier
@@ -74,6 +75,16 @@ pub struct TraceCreateParams {
     /// The request body.
     pub body: TraceCreateBody,
 }
+impl TraceCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<TraceCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBody {
@@ -99,6 +110,64 @@ pub struct TraceCreateBody {
     /// URL to which perform tracing request
     pub url: String,
 }
+impl TraceCreateBody {
+    /// Takes the required fields (`method`, `url`); the `with_` methods set the others.
+    pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            body: None,
+            context: None,
+            cookies: None,
+            headers: None,
+            method: method.into(),
+            protocol: None,
+            skip_response: None,
+            url: url.into(),
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<TraceCreateBodyBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `context`.
+    #[must_use]
+    pub fn with_context(mut self, value: impl Into<TraceCreateBodyContext>) -> Self {
+        self.context = Some(value.into());
+        self
+    }
+    /// Sets `cookies`.
+    #[must_use]
+    pub fn with_cookies(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.cookies = Some(value.into());
+        self
+    }
+    /// Sets `headers`.
+    #[must_use]
+    pub fn with_headers(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+    /// Sets `protocol`.
+    #[must_use]
+    pub fn with_protocol(mut self, value: impl Into<String>) -> Self {
+        self.protocol = Some(value.into());
+        self
+    }
+    /// Sets `skip_response`.
+    #[must_use]
+    pub fn with_skip_response(mut self, value: impl Into<bool>) -> Self {
+        self.skip_response = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBodyBody {
@@ -112,7 +181,39 @@ pub struct TraceCreateBodyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plain_text: Option<String>,
 }
+impl TraceCreateBodyBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            base64: None,
+            json: None,
+            plain_text: None,
+        }
+    }
+    /// Sets `base64`.
+    #[must_use]
+    pub fn with_base64(mut self, value: impl Into<String>) -> Self {
+        self.base64 = Some(value.into());
+        self
+    }
+    /// Sets `json`.
+    #[must_use]
+    pub fn with_json(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.json = Some(value.into());
+        self
+    }
+    /// Sets `plain_text`.
+    #[must_use]
+    pub fn with_plain_text(mut self, value: impl Into<String>) -> Self {
+        self.plain_text = Some(value.into());
+        self
+    }
+}
 /// Additional request parameters
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBodyContext {
@@ -129,7 +230,46 @@ pub struct TraceCreateBodyContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threat_score: Option<i64>,
 }
+impl TraceCreateBodyContext {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            bot_score: None,
+            geoloc: None,
+            skip_challenge: None,
+            threat_score: None,
+        }
+    }
+    /// Sets `bot_score`.
+    #[must_use]
+    pub fn with_bot_score(mut self, value: impl Into<i64>) -> Self {
+        self.bot_score = Some(value.into());
+        self
+    }
+    /// Sets `geoloc`.
+    #[must_use]
+    pub fn with_geoloc(
+        mut self,
+        value: impl Into<TraceCreateBodyContextGeoloc>,
+    ) -> Self {
+        self.geoloc = Some(value.into());
+        self
+    }
+    /// Sets `skip_challenge`.
+    #[must_use]
+    pub fn with_skip_challenge(mut self, value: impl Into<bool>) -> Self {
+        self.skip_challenge = Some(value.into());
+        self
+    }
+    /// Sets `threat_score`.
+    #[must_use]
+    pub fn with_threat_score(mut self, value: impl Into<i64>) -> Self {
+        self.threat_score = Some(value.into());
+        self
+    }
+}
 /// Geodata for tracing request
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBodyContextGeoloc {
@@ -154,7 +294,85 @@ pub struct TraceCreateBodyContextGeoloc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
+impl TraceCreateBodyContextGeoloc {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            city: None,
+            continent: None,
+            is_eu_country: None,
+            iso_code: None,
+            latitude: None,
+            longitude: None,
+            postal_code: None,
+            region_code: None,
+            subdivision_2_iso_code: None,
+            timezone: None,
+        }
+    }
+    /// Sets `city`.
+    #[must_use]
+    pub fn with_city(mut self, value: impl Into<String>) -> Self {
+        self.city = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<String>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `is_eu_country`.
+    #[must_use]
+    pub fn with_is_eu_country(mut self, value: impl Into<bool>) -> Self {
+        self.is_eu_country = Some(value.into());
+        self
+    }
+    /// Sets `iso_code`.
+    #[must_use]
+    pub fn with_iso_code(mut self, value: impl Into<String>) -> Self {
+        self.iso_code = Some(value.into());
+        self
+    }
+    /// Sets `latitude`.
+    #[must_use]
+    pub fn with_latitude(mut self, value: impl Into<f64>) -> Self {
+        self.latitude = Some(value.into());
+        self
+    }
+    /// Sets `longitude`.
+    #[must_use]
+    pub fn with_longitude(mut self, value: impl Into<f64>) -> Self {
+        self.longitude = Some(value.into());
+        self
+    }
+    /// Sets `postal_code`.
+    #[must_use]
+    pub fn with_postal_code(mut self, value: impl Into<String>) -> Self {
+        self.postal_code = Some(value.into());
+        self
+    }
+    /// Sets `region_code`.
+    #[must_use]
+    pub fn with_region_code(mut self, value: impl Into<String>) -> Self {
+        self.region_code = Some(value.into());
+        self
+    }
+    /// Sets `subdivision_2_iso_code`.
+    #[must_use]
+    pub fn with_subdivision_2_iso_code(mut self, value: impl Into<String>) -> Self {
+        self.subdivision_2_iso_code = Some(value.into());
+        self
+    }
+    /// Sets `timezone`.
+    #[must_use]
+    pub fn with_timezone(mut self, value: impl Into<String>) -> Self {
+        self.timezone = Some(value.into());
+        self
+    }
+}
 /// Trace result with an origin status code
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TraceCreateResponse {
@@ -163,4 +381,28 @@ pub struct TraceCreateResponse {
     pub status_code: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<crate::types::RequestTracerTraceItem>>,
+}
+impl TraceCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            status_code: None,
+            trace: None,
+        }
+    }
+    /// Sets `status_code`.
+    #[must_use]
+    pub fn with_status_code(mut self, value: impl Into<i64>) -> Self {
+        self.status_code = Some(value.into());
+        self
+    }
+    /// Sets `trace`.
+    #[must_use]
+    pub fn with_trace(
+        mut self,
+        value: impl Into<Vec<crate::types::RequestTracerTraceItem>>,
+    ) -> Self {
+        self.trace = Some(value.into());
+        self
+    }
 }

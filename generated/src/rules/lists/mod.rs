@@ -287,6 +287,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListListParams {
     /// Identifier
@@ -296,7 +297,16 @@ pub struct ListListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ListListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListCreateParams {
     /// Identifier
@@ -308,7 +318,17 @@ pub struct ListCreateParams {
     /// The request body.
     pub body: ListCreateBody,
 }
+impl ListCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<ListCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGetParams {
     /// Identifier
@@ -318,7 +338,16 @@ pub struct ListGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ListGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUpdateParams {
     /// Identifier
@@ -330,7 +359,17 @@ pub struct ListUpdateParams {
     /// The request body.
     pub body: ListUpdateBody,
 }
+impl ListUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<ListUpdateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDeleteParams {
     /// Identifier
@@ -344,6 +383,21 @@ pub struct ListDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl ListDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// What `list()` returns.
 pub type ListListResponse = Vec<crate::types::ListsListsResponseCollectionResultItem>;
 /// What `create()` returns.
@@ -354,6 +408,7 @@ pub type ListGetResponse = crate::types::ListsList;
 pub type ListUpdateResponse = crate::types::ListsList;
 /// What `delete()` returns.
 pub type ListDeleteResponse = crate::types::ListsListDeleteResponseCollectionResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListCreateBody {
@@ -365,10 +420,42 @@ pub struct ListCreateBody {
     /// An informative name for the list. Use this name in filter and rule expressions.
     pub name: String,
 }
+impl ListCreateBody {
+    /// Takes the required fields (`kind`, `name`); the `with_` methods set the others.
+    pub fn new(
+        kind: impl Into<crate::types::ListsKind>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            description: None,
+            kind: kind.into(),
+            name: name.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListUpdateBody {
     /// An informative summary of the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+impl ListUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { description: None }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
 }

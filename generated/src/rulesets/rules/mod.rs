@@ -305,6 +305,7 @@ fn request_update_zone_ruleset_rule(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleCreateParams {
     /// The unique ID of the account.
@@ -314,7 +315,17 @@ pub struct RuleCreateParams {
     /// The request body.
     pub body: RuleCreateBody,
 }
+impl RuleCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<RuleCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleDeleteParams {
     /// The unique ID of the account.
@@ -322,7 +333,16 @@ pub struct RuleDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RuleDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleEditParams {
     /// The unique ID of the account.
@@ -332,7 +352,17 @@ pub struct RuleEditParams {
     /// The request body.
     pub body: RuleEditBody,
 }
+impl RuleEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<RuleEditBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `create_zone_ruleset_rule()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleCreateZoneRulesetRuleParams {
     /// The unique ID of the zone.
@@ -342,7 +372,20 @@ pub struct RuleCreateZoneRulesetRuleParams {
     /// The request body.
     pub body: RuleCreateZoneRulesetRuleBody,
 }
+impl RuleCreateZoneRulesetRuleParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RuleCreateZoneRulesetRuleBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete_zone_ruleset_rule()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleDeleteZoneRulesetRuleParams {
     /// The unique ID of the zone.
@@ -350,7 +393,14 @@ pub struct RuleDeleteZoneRulesetRuleParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl RuleDeleteZoneRulesetRuleParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update_zone_ruleset_rule()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleUpdateZoneRulesetRuleParams {
     /// The unique ID of the zone.
@@ -360,13 +410,39 @@ pub struct RuleUpdateZoneRulesetRuleParams {
     /// The request body.
     pub body: RuleUpdateZoneRulesetRuleBody,
 }
+impl RuleUpdateZoneRulesetRuleParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RuleUpdateZoneRulesetRuleBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<RuleCreateBodyPosition>,
 }
+impl RuleCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { position: None }
+    }
+    /// Sets `position`.
+    #[must_use]
+    pub fn with_position(mut self, value: impl Into<RuleCreateBodyPosition>) -> Self {
+        self.position = Some(value.into());
+        self
+    }
+}
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: member 0, member 1, member 2. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBodyPosition {
@@ -379,6 +455,34 @@ pub struct RuleCreateBodyPosition {
     /// An index at which to place the rule, where index 1 is the first rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<f64>,
+}
+impl RuleCreateBodyPosition {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            before: None,
+            after: None,
+            index: None,
+        }
+    }
+    /// Sets `before`.
+    #[must_use]
+    pub fn with_before(mut self, value: impl Into<String>) -> Self {
+        self.before = Some(value.into());
+        self
+    }
+    /// Sets `after`.
+    #[must_use]
+    pub fn with_after(mut self, value: impl Into<String>) -> Self {
+        self.after = Some(value.into());
+        self
+    }
+    /// Sets `index`.
+    #[must_use]
+    pub fn with_index(mut self, value: impl Into<f64>) -> Self {
+        self.index = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RuleCreateResponse = crate::rulesets::RulesetCreateResponse;

@@ -312,6 +312,7 @@ fn request_delete_zone_ruleset_version(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionListParams {
     /// The unique ID of the account.
@@ -319,7 +320,16 @@ pub struct VersionListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl VersionListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionGetParams {
     /// The unique ID of the account.
@@ -327,7 +337,16 @@ pub struct VersionGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl VersionGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionDeleteParams {
     /// The unique ID of the account.
@@ -335,7 +354,16 @@ pub struct VersionDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl VersionDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `list_zone_ruleset_versions()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionListZoneRulesetVersionsParams {
     /// The unique ID of the zone.
@@ -343,7 +371,14 @@ pub struct VersionListZoneRulesetVersionsParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl VersionListZoneRulesetVersionsParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `get_zone_ruleset_version()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionGetZoneRulesetVersionParams {
     /// The unique ID of the zone.
@@ -351,13 +386,26 @@ pub struct VersionGetZoneRulesetVersionParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl VersionGetZoneRulesetVersionParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete_zone_ruleset_version()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionDeleteZoneRulesetVersionParams {
     /// The unique ID of the zone.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl VersionDeleteZoneRulesetVersionParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type VersionListResponse = Vec<VersionListResponseItem>;

@@ -240,6 +240,7 @@ fn request_delete(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiteInfoCreateParams {
     /// Identifier
@@ -251,7 +252,20 @@ pub struct SiteInfoCreateParams {
     /// The request body.
     pub body: crate::types::RumCreateSiteRequest,
 }
+impl SiteInfoCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::RumCreateSiteRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiteInfoGetParams {
     /// Identifier
@@ -261,7 +275,16 @@ pub struct SiteInfoGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl SiteInfoGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiteInfoUpdateParams {
     /// Identifier
@@ -273,7 +296,20 @@ pub struct SiteInfoUpdateParams {
     /// The request body.
     pub body: crate::types::RumCreateSiteRequest,
 }
+impl SiteInfoUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::RumCreateSiteRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiteInfoDeleteParams {
     /// Identifier
@@ -282,6 +318,14 @@ pub struct SiteInfoDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl SiteInfoDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type SiteInfoCreateResponse = crate::types::RumSite;

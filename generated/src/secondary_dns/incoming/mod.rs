@@ -186,12 +186,20 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IncomingGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl IncomingGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IncomingUpdateParams {
     /// Path parameter `zone_id`.
@@ -199,7 +207,20 @@ pub struct IncomingUpdateParams {
     /// The request body.
     pub body: crate::types::SecondaryDnsDnsSecondarySecondaryZoneInput,
 }
+impl IncomingUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::SecondaryDnsDnsSecondarySecondaryZoneInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IncomingCreateParams {
     /// Path parameter `zone_id`.
@@ -207,7 +228,20 @@ pub struct IncomingCreateParams {
     /// The request body.
     pub body: crate::types::SecondaryDnsDnsSecondarySecondaryZoneInput,
 }
+impl IncomingCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::SecondaryDnsDnsSecondarySecondaryZoneInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IncomingDeleteParams {
     /// Path parameter `zone_id`.
@@ -216,6 +250,21 @@ pub struct IncomingDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl IncomingDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type IncomingGetResponse = crate::types::SecondaryDnsSingleResponseIncomingResult;

@@ -214,12 +214,20 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutgoingGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl OutgoingGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutgoingUpdateParams {
     /// Path parameter `zone_id`.
@@ -227,7 +235,20 @@ pub struct OutgoingUpdateParams {
     /// The request body.
     pub body: crate::types::SecondaryDnsSingleRequestOutgoingInput,
 }
+impl OutgoingUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::SecondaryDnsSingleRequestOutgoingInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutgoingCreateParams {
     /// Path parameter `zone_id`.
@@ -235,7 +256,20 @@ pub struct OutgoingCreateParams {
     /// The request body.
     pub body: crate::types::SecondaryDnsSingleRequestOutgoingInput,
 }
+impl OutgoingCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::SecondaryDnsSingleRequestOutgoingInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutgoingDeleteParams {
     /// Path parameter `zone_id`.
@@ -244,6 +278,21 @@ pub struct OutgoingDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl OutgoingDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type OutgoingGetResponse = crate::types::SecondaryDnsSingleResponseOutgoingResult;

@@ -101,6 +101,7 @@ fn request_edit(params: &FontEditParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FontGetParams {
     /// Identifier
@@ -110,7 +111,14 @@ pub struct FontGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl FontGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct FontEditParams {
     /// Identifier
@@ -121,6 +129,15 @@ pub struct FontEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: FontEditBody,
+}
+impl FontEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<FontEditBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type FontGetResponse = crate::types::SpeedCloudflareFonts;

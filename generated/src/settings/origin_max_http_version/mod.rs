@@ -113,6 +113,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OriginMaxHttpVersionGetParams {
     /// Identifier
@@ -122,7 +123,14 @@ pub struct OriginMaxHttpVersionGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl OriginMaxHttpVersionGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct OriginMaxHttpVersionEditParams {
     /// Identifier
@@ -134,13 +142,32 @@ pub struct OriginMaxHttpVersionEditParams {
     /// The request body.
     pub body: OriginMaxHttpVersionEditBody,
 }
+impl OriginMaxHttpVersionEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<OriginMaxHttpVersionEditBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type OriginMaxHttpVersionGetResponse = crate::types::CacheOriginMaxHttpVersionResponseValueResult;
 /// What `edit()` returns.
 pub type OriginMaxHttpVersionEditResponse = crate::types::CacheOriginMaxHttpVersionResponseValueResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OriginMaxHttpVersionEditBody {
     /// Value of the Origin Max HTTP Version Setting.
     pub value: crate::types::CacheOriginMaxHttpVersionValue,
+}
+impl OriginMaxHttpVersionEditBody {
+    /// Takes the required fields (`value`); the `with_` methods set the others.
+    pub fn new(value: impl Into<crate::types::CacheOriginMaxHttpVersionValue>) -> Self {
+        Self { value: value.into() }
+    }
 }

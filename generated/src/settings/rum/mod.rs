@@ -97,6 +97,7 @@ fn request_edit(params: &RumEditParams) -> crate::Result<crate::runtime::Request
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RumGetParams {
     /// Identifier
@@ -106,7 +107,14 @@ pub struct RumGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl RumGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RumEditParams {
     /// Identifier
@@ -117,6 +125,18 @@ pub struct RumEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::RumToggleRumRequest,
+}
+impl RumEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::RumToggleRumRequest>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type RumGetResponse = crate::types::RumRumSite;

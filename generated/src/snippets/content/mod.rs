@@ -62,6 +62,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContentGetParams {
     /// Identifier
@@ -70,6 +71,12 @@ pub struct ContentGetParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl ContentGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `get()` returns.
 pub type ContentGetResponse = Vec<u8>;

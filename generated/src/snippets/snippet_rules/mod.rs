@@ -112,6 +112,7 @@ fn request_update(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnippetRuleListParams {
     /// Identifier
@@ -121,7 +122,14 @@ pub struct SnippetRuleListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SnippetRuleListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnippetRuleUpdateParams {
     /// Identifier
@@ -133,14 +141,45 @@ pub struct SnippetRuleUpdateParams {
     /// The request body.
     pub body: Option<SnippetRuleUpdateBody>,
 }
+impl SnippetRuleUpdateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<SnippetRuleUpdateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// What `list()` returns.
 pub type SnippetRuleListResponse = Vec<crate::types::SnippetsRulesItem>;
 /// What `update()` returns.
 pub type SnippetRuleUpdateResponse = Vec<crate::types::SnippetsRulesItem>;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SnippetRuleUpdateBody {
     /// List of snippet rules
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<crate::types::SnippetsRulesItem>>,
+}
+impl SnippetRuleUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { rules: None }
+    }
+    /// Sets `rules`.
+    #[must_use]
+    pub fn with_rules(
+        mut self,
+        value: impl Into<Vec<crate::types::SnippetsRulesItem>>,
+    ) -> Self {
+        self.rules = Some(value.into());
+        self
+    }
 }

@@ -285,6 +285,7 @@ fn request_create(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppGetParams {
     /// Identifier
@@ -294,7 +295,14 @@ pub struct AppGetParams {
     /// Path parameter `zone`.
     pub zone_id: String,
 }
+impl AppGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppUpdateParams {
     /// Identifier
@@ -306,7 +314,17 @@ pub struct AppUpdateParams {
     /// The request body.
     pub body: AppUpdateBody,
 }
+impl AppUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<AppUpdateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppDeleteParams {
     /// Identifier
@@ -320,7 +338,23 @@ pub struct AppDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl AppDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppListParams {
     /// Identifier
@@ -346,7 +380,44 @@ pub struct AppListParams {
     /// Query parameter `order`.
     pub order: Option<AppListParamsOrder>,
 }
+impl AppListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+            direction: None,
+            order: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(mut self, value: impl Into<AppListParamsDirection>) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<AppListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppCreateParams {
     /// Identifier
@@ -357,6 +428,15 @@ pub struct AppCreateParams {
     pub zone_id: String,
     /// The request body.
     pub body: AppCreateBody,
+}
+impl AppCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<AppCreateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type AppGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
@@ -375,6 +455,7 @@ pub type AppDeleteResponse = crate::types::AccessIdResponseResult;
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type AppListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Application field by which results are ordered.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AppListParamsOrder {
     /// `protocol`
@@ -394,6 +475,7 @@ crate::runtime::string_enum!(
     open AppListParamsOrder { Protocol = "protocol", AppId = "app_id", CreatedOn =
     "created_on", ModifiedOn = "modified_on", Dns = "dns" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AppUpdateBody {
@@ -426,4 +508,71 @@ pub struct AppUpdateBody {
     /// Determines how data travels from the edge to your origin. When set to "direct", Spectrum will send traffic directly to your origin, and the application's type is derived from the `protocol`. When set to "http" or "https", Spectrum will apply Cloudflare's HTTP/HTTPS features as it sends traffic to your origin, and the application type matches this property exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic_type: Option<crate::types::LegacyJhsTrafficType>,
+}
+impl AppUpdateBody {
+    /// Takes the required fields (`dns`, `origin_dns`, `origin_port`, `protocol`); the `with_` methods set the others.
+    pub fn new(
+        dns: impl Into<crate::types::LegacyJhsDns>,
+        origin_dns: impl Into<crate::types::LegacyJhsOriginDns>,
+        origin_port: impl Into<crate::types::LegacyJhsOriginPort>,
+        protocol: impl Into<String>,
+    ) -> Self {
+        Self {
+            argo_smart_routing: None,
+            dns: dns.into(),
+            edge_ips: None,
+            ip_firewall: None,
+            origin_dns: origin_dns.into(),
+            origin_port: origin_port.into(),
+            protocol: protocol.into(),
+            proxy_protocol: None,
+            tls: None,
+            traffic_type: None,
+        }
+    }
+    /// Sets `argo_smart_routing`.
+    #[must_use]
+    pub fn with_argo_smart_routing(mut self, value: impl Into<bool>) -> Self {
+        self.argo_smart_routing = Some(value.into());
+        self
+    }
+    /// Sets `edge_ips`.
+    #[must_use]
+    pub fn with_edge_ips(
+        mut self,
+        value: impl Into<crate::types::LegacyJhsEdgeIps>,
+    ) -> Self {
+        self.edge_ips = Some(value.into());
+        self
+    }
+    /// Sets `ip_firewall`.
+    #[must_use]
+    pub fn with_ip_firewall(mut self, value: impl Into<bool>) -> Self {
+        self.ip_firewall = Some(value.into());
+        self
+    }
+    /// Sets `proxy_protocol`.
+    #[must_use]
+    pub fn with_proxy_protocol(
+        mut self,
+        value: impl Into<crate::types::LegacyJhsProxyProtocol>,
+    ) -> Self {
+        self.proxy_protocol = Some(value.into());
+        self
+    }
+    /// Sets `tls`.
+    #[must_use]
+    pub fn with_tls(mut self, value: impl Into<crate::types::LegacyJhsTls>) -> Self {
+        self.tls = Some(value.into());
+        self
+    }
+    /// Sets `traffic_type`.
+    #[must_use]
+    pub fn with_traffic_type(
+        mut self,
+        value: impl Into<crate::types::LegacyJhsTrafficType>,
+    ) -> Self {
+        self.traffic_type = Some(value.into());
+        self
+    }
 }

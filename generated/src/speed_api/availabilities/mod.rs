@@ -65,6 +65,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AvailabilityGetParams {
     /// Identifier
@@ -73,6 +74,12 @@ pub struct AvailabilityGetParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl AvailabilityGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `get()` returns.
 pub type AvailabilityGetResponse = crate::types::ObservatoryAvailabilities;

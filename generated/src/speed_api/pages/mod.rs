@@ -71,6 +71,7 @@ fn request_list(params: &PageListParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageListParams {
     /// Identifier
@@ -79,6 +80,12 @@ pub struct PageListParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl PageListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type PageListResponse = Vec<

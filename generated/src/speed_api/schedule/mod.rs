@@ -179,6 +179,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleGetParams {
     /// Identifier
@@ -190,7 +191,26 @@ pub struct ScheduleGetParams {
     /// Query parameter `region`.
     pub region: Option<crate::types::ObservatoryRegion2>,
 }
+impl ScheduleGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            region: None,
+        }
+    }
+    /// Sets `region`.
+    #[must_use]
+    pub fn with_region(
+        mut self,
+        value: impl Into<crate::types::ObservatoryRegion2>,
+    ) -> Self {
+        self.region = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleCreateParams {
     /// Identifier
@@ -202,7 +222,26 @@ pub struct ScheduleCreateParams {
     /// Query parameter `region`.
     pub region: Option<crate::types::ObservatoryRegion2>,
 }
+impl ScheduleCreateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            region: None,
+        }
+    }
+    /// Sets `region`.
+    #[must_use]
+    pub fn with_region(
+        mut self,
+        value: impl Into<crate::types::ObservatoryRegion2>,
+    ) -> Self {
+        self.region = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleDeleteParams {
     /// Identifier
@@ -213,6 +252,24 @@ pub struct ScheduleDeleteParams {
     pub zone_id: String,
     /// Query parameter `region`.
     pub region: Option<crate::types::ObservatoryRegion2>,
+}
+impl ScheduleDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            region: None,
+        }
+    }
+    /// Sets `region`.
+    #[must_use]
+    pub fn with_region(
+        mut self,
+        value: impl Into<crate::types::ObservatoryRegion2>,
+    ) -> Self {
+        self.region = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type ScheduleGetResponse = crate::types::ObservatorySchedule;

@@ -65,6 +65,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnalyzeCreateParams {
     /// Identifier
@@ -76,11 +77,21 @@ pub struct AnalyzeCreateParams {
     /// The request body.
     pub body: AnalyzeCreateBody,
 }
+impl AnalyzeCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<AnalyzeCreateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `create()` returns.
 pub type AnalyzeCreateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AnalyzeCreateBody {
@@ -90,4 +101,28 @@ pub struct AnalyzeCreateBody {
     /// The zone's SSL certificate or certificate and the intermediate(s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<String>,
+}
+impl AnalyzeCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            bundle_method: None,
+            certificate: None,
+        }
+    }
+    /// Sets `bundle_method`.
+    #[must_use]
+    pub fn with_bundle_method(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesBundleMethod>,
+    ) -> Self {
+        self.bundle_method = Some(value.into());
+        self
+    }
+    /// Sets `certificate`.
+    #[must_use]
+    pub fn with_certificate(mut self, value: impl Into<String>) -> Self {
+        self.certificate = Some(value.into());
+        self
+    }
 }

@@ -256,6 +256,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificatePackListParams {
     /// Identifier
@@ -269,7 +270,26 @@ pub struct CertificatePackListParams {
     /// Query parameter `status`.
     pub status: Option<CertificatePackListParamsStatus>,
 }
+impl CertificatePackListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            status: None,
+        }
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<CertificatePackListParamsStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificatePackGetParams {
     /// Identifier
@@ -279,7 +299,14 @@ pub struct CertificatePackGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl CertificatePackGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificatePackDeleteParams {
     /// Identifier
@@ -293,7 +320,23 @@ pub struct CertificatePackDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl CertificatePackDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CertificatePackEditParams {
     /// Identifier
@@ -306,6 +349,21 @@ pub struct CertificatePackEditParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl CertificatePackEditParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type CertificatePackListResponse = crate::types::TlsCertificatesAndHostnamesCertificatePackResponseCollection;

@@ -65,6 +65,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecommendationGetParams {
     /// Identifier
@@ -74,6 +75,13 @@ pub struct RecommendationGetParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl RecommendationGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RecommendationGetResponse {
@@ -88,4 +96,32 @@ pub struct RecommendationGetResponse {
     pub modified_on: Option<::time::OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<crate::types::LegacyJhsValue>,
+}
+impl RecommendationGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            modified_on: None,
+            value: None,
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `modified_on`.
+    #[must_use]
+    pub fn with_modified_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.modified_on = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    #[must_use]
+    pub fn with_value(mut self, value: impl Into<crate::types::LegacyJhsValue>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
 }

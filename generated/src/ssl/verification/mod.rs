@@ -116,6 +116,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerificationGetParams {
     /// Identifier
@@ -129,7 +130,23 @@ pub struct VerificationGetParams {
     /// Query parameter `retry`.
     pub retry: Option<bool>,
 }
+impl VerificationGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            retry: None,
+        }
+    }
+    /// Sets `retry`.
+    #[must_use]
+    pub fn with_retry(mut self, value: impl Into<bool>) -> Self {
+        self.retry = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerificationEditParams {
     /// Identifier
@@ -140,6 +157,20 @@ pub struct VerificationEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::TlsCertificatesAndHostnamesComponentsSchemasValidationMethod,
+}
+impl VerificationEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<
+            crate::types::TlsCertificatesAndHostnamesComponentsSchemasValidationMethod,
+        >,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type VerificationGetResponse = crate::types::TlsCertificatesAndHostnamesSslVerificationResponseCollection;

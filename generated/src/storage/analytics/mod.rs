@@ -69,6 +69,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnalyticGetParams {
     /// Identifier
@@ -79,6 +80,21 @@ pub struct AnalyticGetParams {
     pub account_id: String,
     /// Query parameter `query`.
     pub query: Option<String>,
+}
+impl AnalyticGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            query: None,
+        }
+    }
+    /// Sets `query`.
+    #[must_use]
+    pub fn with_query(mut self, value: impl Into<String>) -> Self {
+        self.query = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type AnalyticGetResponse = crate::types::WorkersKvSchemasResult;

@@ -208,6 +208,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AudioListParams {
     /// The account identifier tag.
@@ -217,7 +218,16 @@ pub struct AudioListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AudioListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AudioDeleteParams {
     /// The account identifier tag.
@@ -227,7 +237,16 @@ pub struct AudioDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AudioDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AudioEditParams {
     /// The account identifier tag.
@@ -238,6 +257,18 @@ pub struct AudioEditParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::StreamEditAudioTrack,
+}
+impl AudioEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::StreamEditAudioTrack>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type AudioListResponse = Vec<crate::types::StreamAdditionalAudio>;

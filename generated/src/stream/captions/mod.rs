@@ -281,6 +281,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaptionListParams {
     /// Identifier
@@ -290,7 +291,16 @@ pub struct CaptionListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CaptionListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaptionGetParams {
     /// Identifier
@@ -300,7 +310,16 @@ pub struct CaptionGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CaptionGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaptionUpdateParams {
     /// Identifier
@@ -312,7 +331,20 @@ pub struct CaptionUpdateParams {
     /// The request body.
     pub body: CaptionUpdateForm,
 }
+impl CaptionUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<CaptionUpdateForm>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaptionDeleteParams {
     /// Identifier
@@ -326,13 +358,35 @@ pub struct CaptionDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl CaptionDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// The parts of `update()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaptionUpdateForm {
     /// The WebVTT file containing the caption or subtitle content.
     ///
     /// Part `file`.
     pub file: String,
+}
+impl CaptionUpdateForm {
+    /// Takes the required fields (`file`); the `with_` methods set the others.
+    pub fn new(file: impl Into<String>) -> Self {
+        Self { file: file.into() }
+    }
 }
 /// What `list()` returns.
 pub type CaptionListResponse = Vec<crate::types::StreamCaptions>;

@@ -62,6 +62,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClipCreateParams {
     /// The account identifier tag.
@@ -72,6 +73,18 @@ pub struct ClipCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::StreamVideoClipStandard,
+}
+impl ClipCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::StreamVideoClipStandard>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type ClipCreateResponse = crate::types::StreamClipping;

@@ -75,6 +75,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CopyCreateParams {
     /// The account identifier tag.
@@ -96,6 +97,32 @@ pub struct CopyCreateParams {
     pub upload_metadata: Option<String>,
     /// The request body.
     pub body: crate::types::StreamVideoCopyRequest,
+}
+impl CopyCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::StreamVideoCopyRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            upload_creator: None,
+            upload_metadata: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `upload_creator`.
+    #[must_use]
+    pub fn with_upload_creator(mut self, value: impl Into<String>) -> Self {
+        self.upload_creator = Some(value.into());
+        self
+    }
+    /// Sets `upload_metadata`.
+    #[must_use]
+    pub fn with_upload_metadata(mut self, value: impl Into<String>) -> Self {
+        self.upload_metadata = Some(value.into());
+        self
+    }
 }
 /// What `create()` returns.
 pub type CopyCreateResponse = crate::types::StreamVideos;

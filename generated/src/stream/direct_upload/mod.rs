@@ -75,6 +75,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DirectUploadCreateParams {
     /// The account identifier tag.
@@ -91,6 +92,25 @@ pub struct DirectUploadCreateParams {
     pub upload_creator: Option<String>,
     /// The request body.
     pub body: crate::types::StreamDirectUploadRequest,
+}
+impl DirectUploadCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::StreamDirectUploadRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            upload_creator: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `upload_creator`.
+    #[must_use]
+    pub fn with_upload_creator(mut self, value: impl Into<String>) -> Self {
+        self.upload_creator = Some(value.into());
+        self
+    }
 }
 /// What `create()` returns.
 pub type DirectUploadCreateResponse = crate::types::StreamDirectUploadResponseResult;

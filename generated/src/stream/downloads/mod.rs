@@ -188,6 +188,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DownloadGetParams {
     /// Identifier
@@ -197,7 +198,16 @@ pub struct DownloadGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DownloadGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DownloadCreateParams {
     /// Identifier
@@ -211,7 +221,23 @@ pub struct DownloadCreateParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl DownloadCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DownloadDeleteParams {
     /// Identifier
@@ -220,6 +246,14 @@ pub struct DownloadDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl DownloadDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type DownloadGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;

@@ -73,6 +73,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EmbedGetParams {
     /// The account identifier tag.
@@ -81,6 +82,14 @@ pub struct EmbedGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl EmbedGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type EmbedGetResponse = ::serde_json::Value;

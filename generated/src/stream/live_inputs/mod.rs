@@ -293,6 +293,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveInputGetParams {
     /// Identifier
@@ -306,7 +307,23 @@ pub struct LiveInputGetParams {
     /// Query parameter `include_counts`.
     pub include_counts: Option<bool>,
 }
+impl LiveInputGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            include_counts: None,
+        }
+    }
+    /// Sets `include_counts`.
+    #[must_use]
+    pub fn with_include_counts(mut self, value: impl Into<bool>) -> Self {
+        self.include_counts = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveInputCreateParams {
     /// Identifier
@@ -318,7 +335,20 @@ pub struct LiveInputCreateParams {
     /// The request body.
     pub body: crate::types::StreamCreateInputRequest,
 }
+impl LiveInputCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::StreamCreateInputRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `stream_live_inputs_retrieve_a_live_input()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveInputStreamLiveInputsRetrieveALiveInputParams {
     /// Identifier
@@ -328,7 +358,16 @@ pub struct LiveInputStreamLiveInputsRetrieveALiveInputParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl LiveInputStreamLiveInputsRetrieveALiveInputParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveInputUpdateParams {
     /// Identifier
@@ -340,7 +379,20 @@ pub struct LiveInputUpdateParams {
     /// The request body.
     pub body: crate::types::StreamUpdateInputRequest,
 }
+impl LiveInputUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::StreamUpdateInputRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveInputDeleteParams {
     /// Identifier
@@ -353,6 +405,21 @@ pub struct LiveInputDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl LiveInputDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type LiveInputGetResponse = crate::types::StreamLiveInputResponseCollectionResult;

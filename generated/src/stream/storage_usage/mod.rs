@@ -75,6 +75,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StorageUsageGetParams {
     /// The account identifier tag.
@@ -89,6 +90,21 @@ pub struct StorageUsageGetParams {
     ///
     /// Query parameter `creator`.
     pub creator: Option<String>,
+}
+impl StorageUsageGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            creator: None,
+        }
+    }
+    /// Sets `creator`.
+    #[must_use]
+    pub fn with_creator(mut self, value: impl Into<String>) -> Self {
+        self.creator = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type StorageUsageGetResponse = crate::types::StreamStorageUseResponseResult;

@@ -283,6 +283,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WatermarkListParams {
     /// The account identifier tag.
@@ -292,7 +293,16 @@ pub struct WatermarkListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl WatermarkListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WatermarkCreateParams {
     /// The account identifier tag.
@@ -304,7 +314,20 @@ pub struct WatermarkCreateParams {
     /// The request body.
     pub body: WatermarkCreateForm,
 }
+impl WatermarkCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<WatermarkCreateForm>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WatermarkGetParams {
     /// The account identifier tag.
@@ -314,7 +337,16 @@ pub struct WatermarkGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl WatermarkGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WatermarkDeleteParams {
     /// The account identifier tag.
@@ -328,7 +360,23 @@ pub struct WatermarkDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl WatermarkDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// The parts of `create()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WatermarkCreateForm {
     /// The image file to upload.
@@ -355,6 +403,49 @@ pub struct WatermarkCreateForm {
     ///
     /// Part `scale`.
     pub scale: Option<f64>,
+}
+impl WatermarkCreateForm {
+    /// Takes the required fields (`file`); the `with_` methods set the others.
+    pub fn new(file: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            name: None,
+            opacity: None,
+            padding: None,
+            position: None,
+            scale: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `opacity`.
+    #[must_use]
+    pub fn with_opacity(mut self, value: impl Into<f64>) -> Self {
+        self.opacity = Some(value.into());
+        self
+    }
+    /// Sets `padding`.
+    #[must_use]
+    pub fn with_padding(mut self, value: impl Into<f64>) -> Self {
+        self.padding = Some(value.into());
+        self
+    }
+    /// Sets `position`.
+    #[must_use]
+    pub fn with_position(mut self, value: impl Into<String>) -> Self {
+        self.position = Some(value.into());
+        self
+    }
+    /// Sets `scale`.
+    #[must_use]
+    pub fn with_scale(mut self, value: impl Into<f64>) -> Self {
+        self.scale = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type WatermarkListResponse = Vec<crate::types::StreamWatermarks>;

@@ -282,6 +282,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RouteListParams {
     /// Cloudflare account ID
@@ -339,7 +340,93 @@ pub struct RouteListParams {
     /// Query parameter `page`.
     pub page: Option<f64>,
 }
+impl RouteListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            comment: None,
+            is_deleted: None,
+            network_subset: None,
+            network_superset: None,
+            existed_at: None,
+            tunnel_id: None,
+            route_id: None,
+            tun_types: None,
+            virtual_network_id: None,
+            per_page: None,
+            page: None,
+        }
+    }
+    /// Sets `comment`.
+    #[must_use]
+    pub fn with_comment(mut self, value: impl Into<String>) -> Self {
+        self.comment = Some(value.into());
+        self
+    }
+    /// Sets `is_deleted`.
+    #[must_use]
+    pub fn with_is_deleted(mut self, value: impl Into<bool>) -> Self {
+        self.is_deleted = Some(value.into());
+        self
+    }
+    /// Sets `network_subset`.
+    #[must_use]
+    pub fn with_network_subset(mut self, value: impl Into<String>) -> Self {
+        self.network_subset = Some(value.into());
+        self
+    }
+    /// Sets `network_superset`.
+    #[must_use]
+    pub fn with_network_superset(mut self, value: impl Into<String>) -> Self {
+        self.network_superset = Some(value.into());
+        self
+    }
+    /// Sets `existed_at`.
+    #[must_use]
+    pub fn with_existed_at(mut self, value: impl Into<String>) -> Self {
+        self.existed_at = Some(value.into());
+        self
+    }
+    /// Sets `tunnel_id`.
+    #[must_use]
+    pub fn with_tunnel_id(mut self, value: impl Into<String>) -> Self {
+        self.tunnel_id = Some(value.into());
+        self
+    }
+    /// Sets `route_id`.
+    #[must_use]
+    pub fn with_route_id(mut self, value: impl Into<String>) -> Self {
+        self.route_id = Some(value.into());
+        self
+    }
+    /// Sets `tun_types`.
+    #[must_use]
+    pub fn with_tun_types(mut self, value: impl Into<String>) -> Self {
+        self.tun_types = Some(value.into());
+        self
+    }
+    /// Sets `virtual_network_id`.
+    #[must_use]
+    pub fn with_virtual_network_id(mut self, value: impl Into<String>) -> Self {
+        self.virtual_network_id = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RouteCreateParams {
     /// Cloudflare account ID
@@ -351,7 +438,17 @@ pub struct RouteCreateParams {
     /// The request body.
     pub body: RouteCreateBody,
 }
+impl RouteCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<RouteCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RouteDeleteParams {
     /// Cloudflare account ID
@@ -361,7 +458,16 @@ pub struct RouteDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RouteDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RouteEditParams {
     /// Cloudflare account ID
@@ -373,6 +479,15 @@ pub struct RouteEditParams {
     /// The request body.
     pub body: RouteEditBody,
 }
+impl RouteEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<RouteEditBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type RouteListResponse = crate::types::TunnelTeamnetResponseCollection;
 /// What `create()` returns.
@@ -381,6 +496,7 @@ pub type RouteCreateResponse = crate::types::TunnelRoute;
 pub type RouteDeleteResponse = crate::types::TunnelRoute;
 /// What `edit()` returns.
 pub type RouteEditResponse = crate::types::TunnelRoute;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RouteCreateBody {
@@ -398,6 +514,36 @@ pub struct RouteCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtual_network_id: Option<String>,
 }
+impl RouteCreateBody {
+    /// Takes the required fields (`network`); the `with_` methods set the others.
+    pub fn new(network: impl Into<String>) -> Self {
+        Self {
+            comment: None,
+            network: network.into(),
+            tunnel_id: None,
+            virtual_network_id: None,
+        }
+    }
+    /// Sets `comment`.
+    #[must_use]
+    pub fn with_comment(mut self, value: impl Into<String>) -> Self {
+        self.comment = Some(value.into());
+        self
+    }
+    /// Sets `tunnel_id`.
+    #[must_use]
+    pub fn with_tunnel_id(mut self, value: impl Into<String>) -> Self {
+        self.tunnel_id = Some(value.into());
+        self
+    }
+    /// Sets `virtual_network_id`.
+    #[must_use]
+    pub fn with_virtual_network_id(mut self, value: impl Into<String>) -> Self {
+        self.virtual_network_id = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RouteEditBody {
@@ -410,4 +556,32 @@ pub struct RouteEditBody {
     /// UUID of the virtual network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtual_network_id: Option<String>,
+}
+impl RouteEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            comment: None,
+            network: None,
+            virtual_network_id: None,
+        }
+    }
+    /// Sets `comment`.
+    #[must_use]
+    pub fn with_comment(mut self, value: impl Into<String>) -> Self {
+        self.comment = Some(value.into());
+        self
+    }
+    /// Sets `network`.
+    #[must_use]
+    pub fn with_network(mut self, value: impl Into<String>) -> Self {
+        self.network = Some(value.into());
+        self
+    }
+    /// Sets `virtual_network_id`.
+    #[must_use]
+    pub fn with_virtual_network_id(mut self, value: impl Into<String>) -> Self {
+        self.virtual_network_id = Some(value.into());
+        self
+    }
 }

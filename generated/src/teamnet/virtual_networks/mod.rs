@@ -237,6 +237,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualNetworkListParams {
     /// Cloudflare account ID
@@ -264,7 +265,44 @@ pub struct VirtualNetworkListParams {
     /// Query parameter `is_deleted`.
     pub is_deleted: Option<bool>,
 }
+impl VirtualNetworkListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            id: None,
+            name: None,
+            is_default: None,
+            is_deleted: None,
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `is_default`.
+    #[must_use]
+    pub fn with_is_default(mut self, value: impl Into<bool>) -> Self {
+        self.is_default = Some(value.into());
+        self
+    }
+    /// Sets `is_deleted`.
+    #[must_use]
+    pub fn with_is_deleted(mut self, value: impl Into<bool>) -> Self {
+        self.is_deleted = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualNetworkCreateParams {
     /// Cloudflare account ID
@@ -276,7 +314,20 @@ pub struct VirtualNetworkCreateParams {
     /// The request body.
     pub body: VirtualNetworkCreateBody,
 }
+impl VirtualNetworkCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<VirtualNetworkCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualNetworkDeleteParams {
     /// Cloudflare account ID
@@ -290,7 +341,23 @@ pub struct VirtualNetworkDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl VirtualNetworkDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VirtualNetworkEditParams {
     /// Cloudflare account ID
@@ -301,6 +368,18 @@ pub struct VirtualNetworkEditParams {
     pub account_id: String,
     /// The request body.
     pub body: VirtualNetworkEditBody,
+}
+impl VirtualNetworkEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<VirtualNetworkEditBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type VirtualNetworkListResponse = crate::types::TunnelVnetResponseCollection;
@@ -319,6 +398,7 @@ pub type VirtualNetworkEditResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VirtualNetworkCreateBody {
@@ -331,6 +411,29 @@ pub struct VirtualNetworkCreateBody {
     /// A user-friendly name for the virtual network.
     pub name: String,
 }
+impl VirtualNetworkCreateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            comment: None,
+            is_default: None,
+            name: name.into(),
+        }
+    }
+    /// Sets `comment`.
+    #[must_use]
+    pub fn with_comment(mut self, value: impl Into<String>) -> Self {
+        self.comment = Some(value.into());
+        self
+    }
+    /// Sets `is_default`.
+    #[must_use]
+    pub fn with_is_default(mut self, value: impl Into<bool>) -> Self {
+        self.is_default = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VirtualNetworkEditBody {
@@ -343,4 +446,32 @@ pub struct VirtualNetworkEditBody {
     /// A user-friendly name for the virtual network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+impl VirtualNetworkEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            comment: None,
+            is_default_network: None,
+            name: None,
+        }
+    }
+    /// Sets `comment`.
+    #[must_use]
+    pub fn with_comment(mut self, value: impl Into<String>) -> Self {
+        self.comment = Some(value.into());
+        self
+    }
+    /// Sets `is_default_network`.
+    #[must_use]
+    pub fn with_is_default_network(mut self, value: impl Into<bool>) -> Self {
+        self.is_default_network = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
 }

@@ -77,6 +77,7 @@ fn request_delete(
     })
 }
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectionDeleteParams {
     /// Cloudflare account ID
@@ -87,6 +88,18 @@ pub struct ConnectionDeleteParams {
     pub account_id: String,
     /// The request body.
     pub body: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl ConnectionDeleteParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `delete()` returns.
 pub type ConnectionDeleteResponse = ::std::collections::BTreeMap<

@@ -212,6 +212,7 @@ fn request_urlscanner_get_scan(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanGetParams {
     /// Account Id
@@ -291,7 +292,142 @@ pub struct ScanGetParams {
     /// Query parameter `is_malicious`.
     pub is_malicious: Option<bool>,
 }
+impl ScanGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            scan_id: None,
+            limit: None,
+            next_cursor: None,
+            date_start: None,
+            date_end: None,
+            url: None,
+            hostname: None,
+            path: None,
+            ip: None,
+            asn: None,
+            hash: None,
+            page_url: None,
+            page_hostname: None,
+            page_path: None,
+            page_asn: None,
+            page_ip: None,
+            account_scans: None,
+            is_malicious: None,
+        }
+    }
+    /// Sets `scan_id`.
+    #[must_use]
+    pub fn with_scan_id(mut self, value: impl Into<String>) -> Self {
+        self.scan_id = Some(value.into());
+        self
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `next_cursor`.
+    #[must_use]
+    pub fn with_next_cursor(mut self, value: impl Into<String>) -> Self {
+        self.next_cursor = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<String>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<String>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    #[must_use]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+    /// Sets `hostname`.
+    #[must_use]
+    pub fn with_hostname(mut self, value: impl Into<String>) -> Self {
+        self.hostname = Some(value.into());
+        self
+    }
+    /// Sets `path`.
+    #[must_use]
+    pub fn with_path(mut self, value: impl Into<String>) -> Self {
+        self.path = Some(value.into());
+        self
+    }
+    /// Sets `ip`.
+    #[must_use]
+    pub fn with_ip(mut self, value: impl Into<String>) -> Self {
+        self.ip = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<String>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `hash`.
+    #[must_use]
+    pub fn with_hash(mut self, value: impl Into<String>) -> Self {
+        self.hash = Some(value.into());
+        self
+    }
+    /// Sets `page_url`.
+    #[must_use]
+    pub fn with_page_url(mut self, value: impl Into<String>) -> Self {
+        self.page_url = Some(value.into());
+        self
+    }
+    /// Sets `page_hostname`.
+    #[must_use]
+    pub fn with_page_hostname(mut self, value: impl Into<String>) -> Self {
+        self.page_hostname = Some(value.into());
+        self
+    }
+    /// Sets `page_path`.
+    #[must_use]
+    pub fn with_page_path(mut self, value: impl Into<String>) -> Self {
+        self.page_path = Some(value.into());
+        self
+    }
+    /// Sets `page_asn`.
+    #[must_use]
+    pub fn with_page_asn(mut self, value: impl Into<String>) -> Self {
+        self.page_asn = Some(value.into());
+        self
+    }
+    /// Sets `page_ip`.
+    #[must_use]
+    pub fn with_page_ip(mut self, value: impl Into<String>) -> Self {
+        self.page_ip = Some(value.into());
+        self
+    }
+    /// Sets `account_scans`.
+    #[must_use]
+    pub fn with_account_scans(mut self, value: impl Into<bool>) -> Self {
+        self.account_scans = Some(value.into());
+        self
+    }
+    /// Sets `is_malicious`.
+    #[must_use]
+    pub fn with_is_malicious(mut self, value: impl Into<bool>) -> Self {
+        self.is_malicious = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanCreateParams {
     /// Account Id
@@ -301,7 +437,23 @@ pub struct ScanCreateParams {
     /// The request body.
     pub body: Option<ScanCreateBody>,
 }
+impl ScanCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<ScanCreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `urlscanner_get_scan()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanUrlscannerGetScanParams {
     /// Account Id
@@ -313,6 +465,22 @@ pub struct ScanUrlscannerGetScanParams {
     /// Query parameter `full`.
     pub full: Option<bool>,
 }
+impl ScanUrlscannerGetScanParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            full: None,
+        }
+    }
+    /// Sets `full`.
+    #[must_use]
+    pub fn with_full(mut self, value: impl Into<bool>) -> Self {
+        self.full = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ScanCreateBody {
@@ -331,7 +499,46 @@ pub struct ScanCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<ScanCreateBodyVisibility>,
 }
+impl ScanCreateBody {
+    /// Takes the required fields (`url`); the `with_` methods set the others.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            custom_headers: None,
+            screenshots_resolutions: None,
+            url: url.into(),
+            visibility: None,
+        }
+    }
+    /// Sets `custom_headers`.
+    #[must_use]
+    pub fn with_custom_headers(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.custom_headers = Some(value.into());
+        self
+    }
+    /// Sets `screenshots_resolutions`.
+    #[must_use]
+    pub fn with_screenshots_resolutions(
+        mut self,
+        value: impl Into<Vec<ScanCreateBodyScreenshotsResolutionsItem>>,
+    ) -> Self {
+        self.screenshots_resolutions = Some(value.into());
+        self
+    }
+    /// Sets `visibility`.
+    #[must_use]
+    pub fn with_visibility(
+        mut self,
+        value: impl Into<ScanCreateBodyVisibility>,
+    ) -> Self {
+        self.visibility = Some(value.into());
+        self
+    }
+}
 /// Device resolutions.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScanCreateBodyScreenshotsResolutionsItem {
     /// `desktop`
@@ -348,6 +555,7 @@ crate::runtime::string_enum!(
     "mobile", Tablet = "tablet" }
 );
 /// The option `Public` means it will be included in listings like recent scans and search results. `Unlisted` means it will not be included in the aforementioned listings, users will need to have the scan's ID to access it. A a scan will be automatically marked as unlisted if it fails, if it contains potential PII or other sensitive material.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScanCreateBodyVisibility {
     /// `Public`
@@ -360,6 +568,7 @@ pub enum ScanCreateBodyVisibility {
 crate::runtime::string_enum!(
     open ScanCreateBodyVisibility { Public = "Public", Unlisted = "Unlisted" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanCreateResponse {
@@ -373,11 +582,35 @@ pub struct ScanCreateResponse {
     /// Submitted visibility status.
     pub visibility: String,
 }
+impl ScanCreateResponse {
+    /// Takes the required fields (`time`, `url`, `uuid`, `visibility`); the `with_` methods set the others.
+    pub fn new(
+        time: impl Into<::time::OffsetDateTime>,
+        url: impl Into<String>,
+        uuid: impl Into<String>,
+        visibility: impl Into<String>,
+    ) -> Self {
+        Self {
+            time: time.into(),
+            url: url.into(),
+            uuid: uuid.into(),
+            visibility: visibility.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanGetResponse {
     pub tasks: Vec<ScanGetResponseTasksItem>,
 }
+impl ScanGetResponse {
+    /// Takes the required fields (`tasks`); the `with_` methods set the others.
+    pub fn new(tasks: impl Into<Vec<ScanGetResponseTasksItem>>) -> Self {
+        Self { tasks: tasks.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanGetResponseTasksItem {
@@ -395,11 +628,39 @@ pub struct ScanGetResponseTasksItem {
     /// Visibility status.
     pub visibility: String,
 }
+impl ScanGetResponseTasksItem {
+    /// Takes the required fields (`country`, `success`, `time`, `url`, `uuid`, `visibility`); the `with_` methods set the others.
+    pub fn new(
+        country: impl Into<String>,
+        success: impl Into<bool>,
+        time: impl Into<::time::OffsetDateTime>,
+        url: impl Into<String>,
+        uuid: impl Into<String>,
+        visibility: impl Into<String>,
+    ) -> Self {
+        Self {
+            country: country.into(),
+            success: success.into(),
+            time: time.into(),
+            url: url.into(),
+            uuid: uuid.into(),
+            visibility: visibility.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponse {
     pub scan: ScanUrlscannerGetScanResponseScan,
 }
+impl ScanUrlscannerGetScanResponse {
+    /// Takes the required fields (`scan`); the `with_` methods set the others.
+    pub fn new(scan: impl Into<ScanUrlscannerGetScanResponseScan>) -> Self {
+        Self { scan: scan.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScan {
@@ -420,7 +681,70 @@ pub struct ScanUrlscannerGetScanResponseScan {
     pub task: ScanUrlscannerGetScanResponseScanTask,
     pub verdicts: ScanUrlscannerGetScanResponseScanVerdicts,
 }
+impl ScanUrlscannerGetScanResponseScan {
+    /// Takes the required fields (`certificates`, `geo`, `meta`, `page`, `performance`, `task`, `verdicts`); the `with_` methods set the others.
+    pub fn new(
+        certificates: impl Into<Vec<ScanUrlscannerGetScanResponseScanCertificatesItem>>,
+        geo: impl Into<ScanUrlscannerGetScanResponseScanGeo>,
+        meta: impl Into<ScanUrlscannerGetScanResponseScanMeta>,
+        page: impl Into<ScanUrlscannerGetScanResponseScanPage>,
+        performance: impl Into<Vec<ScanUrlscannerGetScanResponseScanPerformanceItem>>,
+        task: impl Into<ScanUrlscannerGetScanResponseScanTask>,
+        verdicts: impl Into<ScanUrlscannerGetScanResponseScanVerdicts>,
+    ) -> Self {
+        Self {
+            asns: None,
+            certificates: certificates.into(),
+            domains: None,
+            geo: geo.into(),
+            ips: None,
+            links: None,
+            meta: meta.into(),
+            page: page.into(),
+            performance: performance.into(),
+            task: task.into(),
+            verdicts: verdicts.into(),
+        }
+    }
+    /// Sets `asns`.
+    #[must_use]
+    pub fn with_asns(
+        mut self,
+        value: impl Into<ScanUrlscannerGetScanResponseScanAsns>,
+    ) -> Self {
+        self.asns = Some(value.into());
+        self
+    }
+    /// Sets `domains`.
+    #[must_use]
+    pub fn with_domains(
+        mut self,
+        value: impl Into<ScanUrlscannerGetScanResponseScanDomains>,
+    ) -> Self {
+        self.domains = Some(value.into());
+        self
+    }
+    /// Sets `ips`.
+    #[must_use]
+    pub fn with_ips(
+        mut self,
+        value: impl Into<ScanUrlscannerGetScanResponseScanIps>,
+    ) -> Self {
+        self.ips = Some(value.into());
+        self
+    }
+    /// Sets `links`.
+    #[must_use]
+    pub fn with_links(
+        mut self,
+        value: impl Into<ScanUrlscannerGetScanResponseScanLinks>,
+    ) -> Self {
+        self.links = Some(value.into());
+        self
+    }
+}
 /// Dictionary of Autonomous System Numbers where ASN's are the keys
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanAsns {
@@ -428,7 +752,23 @@ pub struct ScanUrlscannerGetScanResponseScanAsns {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<ScanUrlscannerGetScanResponseScanAsnsAsn>,
 }
+impl ScanUrlscannerGetScanResponseScanAsns {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { asn: None }
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(
+        mut self,
+        value: impl Into<ScanUrlscannerGetScanResponseScanAsnsAsn>,
+    ) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+}
 /// ASN's contacted
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanAsnsAsn {
@@ -438,6 +778,25 @@ pub struct ScanUrlscannerGetScanResponseScanAsnsAsn {
     pub name: String,
     pub org_name: String,
 }
+impl ScanUrlscannerGetScanResponseScanAsnsAsn {
+    /// Takes the required fields (`asn`, `description`, `location_alpha2`, `name`, `org_name`); the `with_` methods set the others.
+    pub fn new(
+        asn: impl Into<String>,
+        description: impl Into<String>,
+        location_alpha2: impl Into<String>,
+        name: impl Into<String>,
+        org_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            asn: asn.into(),
+            description: description.into(),
+            location_alpha2: location_alpha2.into(),
+            name: name.into(),
+            org_name: org_name.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanCertificatesItem {
@@ -449,12 +808,45 @@ pub struct ScanUrlscannerGetScanResponseScanCertificatesItem {
     #[serde(rename = "validTo")]
     pub valid_to: f64,
 }
+impl ScanUrlscannerGetScanResponseScanCertificatesItem {
+    /// Takes the required fields (`issuer`, `subject_name`, `valid_from`, `valid_to`); the `with_` methods set the others.
+    pub fn new(
+        issuer: impl Into<String>,
+        subject_name: impl Into<String>,
+        valid_from: impl Into<f64>,
+        valid_to: impl Into<f64>,
+    ) -> Self {
+        Self {
+            issuer: issuer.into(),
+            subject_name: subject_name.into(),
+            valid_from: valid_from.into(),
+            valid_to: valid_to.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomains {
     #[serde(rename = "example.com", default, skip_serializing_if = "Option::is_none")]
     pub example_com: Option<ScanUrlscannerGetScanResponseScanDomainsExampleCom>,
 }
+impl ScanUrlscannerGetScanResponseScanDomains {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { example_com: None }
+    }
+    /// Sets `example_com`.
+    #[must_use]
+    pub fn with_example_com(
+        mut self,
+        value: impl Into<ScanUrlscannerGetScanResponseScanDomainsExampleCom>,
+    ) -> Self {
+        self.example_com = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleCom {
@@ -465,6 +857,27 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleCom {
     #[serde(rename = "type")]
     pub type_: String,
 }
+impl ScanUrlscannerGetScanResponseScanDomainsExampleCom {
+    /// Takes the required fields (`categories`, `dns`, `name`, `rank`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        categories: impl Into<
+            ScanUrlscannerGetScanResponseScanDomainsExampleComCategories,
+        >,
+        dns: impl Into<Vec<ScanUrlscannerGetScanResponseScanDomainsExampleComDnsItem>>,
+        name: impl Into<String>,
+        rank: impl Into<ScanUrlscannerGetScanResponseScanDomainsExampleComRank>,
+        type_: impl Into<String>,
+    ) -> Self {
+        Self {
+            categories: categories.into(),
+            dns: dns.into(),
+            name: name.into(),
+            rank: rank.into(),
+            type_: type_.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategories {
@@ -478,6 +891,43 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategories {
         Vec<ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesRisksItem>,
     >,
 }
+impl ScanUrlscannerGetScanResponseScanDomainsExampleComCategories {
+    /// Takes the required fields (`inherited`); the `with_` methods set the others.
+    pub fn new(
+        inherited: impl Into<
+            ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited,
+        >,
+    ) -> Self {
+        Self {
+            content: None,
+            inherited: inherited.into(),
+            risks: None,
+        }
+    }
+    /// Sets `content`.
+    #[must_use]
+    pub fn with_content(
+        mut self,
+        value: impl Into<
+            Vec<ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem>,
+        >,
+    ) -> Self {
+        self.content = Some(value.into());
+        self
+    }
+    /// Sets `risks`.
+    #[must_use]
+    pub fn with_risks(
+        mut self,
+        value: impl Into<
+            Vec<ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesRisksItem>,
+        >,
+    ) -> Self {
+        self.risks = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem {
@@ -486,6 +936,23 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentIt
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub super_category_id: Option<i64>,
 }
+impl ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem {
+    /// Takes the required fields (`id`, `name`); the `with_` methods set the others.
+    pub fn new(id: impl Into<i64>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            super_category_id: None,
+        }
+    }
+    /// Sets `super_category_id`.
+    #[must_use]
+    pub fn with_super_category_id(mut self, value: impl Into<i64>) -> Self {
+        self.super_category_id = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited {
@@ -504,12 +971,55 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited
         >,
     >,
 }
+impl ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            content: None,
+            from: None,
+            risks: None,
+        }
+    }
+    /// Sets `content`.
+    #[must_use]
+    pub fn with_content(
+        mut self,
+        value: impl Into<
+            Vec<
+                ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedContentItem,
+            >,
+        >,
+    ) -> Self {
+        self.content = Some(value.into());
+        self
+    }
+    /// Sets `from`.
+    #[must_use]
+    pub fn with_from(mut self, value: impl Into<String>) -> Self {
+        self.from = Some(value.into());
+        self
+    }
+    /// Sets `risks`.
+    #[must_use]
+    pub fn with_risks(
+        mut self,
+        value: impl Into<
+            Vec<
+                ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedRisksItem,
+            >,
+        >,
+    ) -> Self {
+        self.risks = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedContentItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedRisksItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesRisksItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComDnsItem {
@@ -519,6 +1029,23 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComDnsItem {
     #[serde(rename = "type")]
     pub type_: String,
 }
+impl ScanUrlscannerGetScanResponseScanDomainsExampleComDnsItem {
+    /// Takes the required fields (`address`, `dnssec_valid`, `name`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        address: impl Into<String>,
+        dnssec_valid: impl Into<bool>,
+        name: impl Into<String>,
+        type_: impl Into<String>,
+    ) -> Self {
+        Self {
+            address: address.into(),
+            dnssec_valid: dnssec_valid.into(),
+            name: name.into(),
+            type_: type_.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComRank {
@@ -528,6 +1055,23 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComRank {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i64>,
 }
+impl ScanUrlscannerGetScanResponseScanDomainsExampleComRank {
+    /// Takes the required fields (`bucket`, `name`); the `with_` methods set the others.
+    pub fn new(bucket: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            bucket: bucket.into(),
+            name: name.into(),
+            rank: None,
+        }
+    }
+    /// Sets `rank`.
+    #[must_use]
+    pub fn with_rank(mut self, value: impl Into<i64>) -> Self {
+        self.rank = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanGeo {
@@ -536,12 +1080,41 @@ pub struct ScanUrlscannerGetScanResponseScanGeo {
     /// GeoIP country location
     pub locations: Vec<String>,
 }
+impl ScanUrlscannerGetScanResponseScanGeo {
+    /// Takes the required fields (`continents`, `locations`); the `with_` methods set the others.
+    pub fn new(
+        continents: impl Into<Vec<String>>,
+        locations: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            continents: continents.into(),
+            locations: locations.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanIps {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<ScanUrlscannerGetScanResponseScanIpsIp>,
 }
+impl ScanUrlscannerGetScanResponseScanIps {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { ip: None }
+    }
+    /// Sets `ip`.
+    #[must_use]
+    pub fn with_ip(
+        mut self,
+        value: impl Into<ScanUrlscannerGetScanResponseScanIpsIp>,
+    ) -> Self {
+        self.ip = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanIpsIp {
@@ -571,12 +1144,68 @@ pub struct ScanUrlscannerGetScanResponseScanIpsIp {
     #[serde(rename = "subdivision2Name")]
     pub subdivision2_name: String,
 }
+impl ScanUrlscannerGetScanResponseScanIpsIp {
+    /// Takes the required fields (`asn`, `asn_description`, `asn_location_alpha2`, `asn_name`, `asn_org_name`, `continent`, `geoname_id`, `ip`, `ip_version`, `latitude`, `location_alpha2`, `location_name`, `longitude`, `subdivision1_name`, `subdivision2_name`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        asn: impl Into<String>,
+        asn_description: impl Into<String>,
+        asn_location_alpha2: impl Into<String>,
+        asn_name: impl Into<String>,
+        asn_org_name: impl Into<String>,
+        continent: impl Into<String>,
+        geoname_id: impl Into<String>,
+        ip: impl Into<String>,
+        ip_version: impl Into<String>,
+        latitude: impl Into<String>,
+        location_alpha2: impl Into<String>,
+        location_name: impl Into<String>,
+        longitude: impl Into<String>,
+        subdivision1_name: impl Into<String>,
+        subdivision2_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            asn: asn.into(),
+            asn_description: asn_description.into(),
+            asn_location_alpha2: asn_location_alpha2.into(),
+            asn_name: asn_name.into(),
+            asn_org_name: asn_org_name.into(),
+            continent: continent.into(),
+            geoname_id: geoname_id.into(),
+            ip: ip.into(),
+            ip_version: ip_version.into(),
+            latitude: latitude.into(),
+            location_alpha2: location_alpha2.into(),
+            location_name: location_name.into(),
+            longitude: longitude.into(),
+            subdivision1_name: subdivision1_name.into(),
+            subdivision2_name: subdivision2_name.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanLinks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<ScanUrlscannerGetScanResponseScanLinksLink>,
 }
+impl ScanUrlscannerGetScanResponseScanLinks {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { link: None }
+    }
+    /// Sets `link`.
+    #[must_use]
+    pub fn with_link(
+        mut self,
+        value: impl Into<ScanUrlscannerGetScanResponseScanLinksLink>,
+    ) -> Self {
+        self.link = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanLinksLink {
@@ -584,11 +1213,32 @@ pub struct ScanUrlscannerGetScanResponseScanLinksLink {
     pub href: String,
     pub text: String,
 }
+impl ScanUrlscannerGetScanResponseScanLinksLink {
+    /// Takes the required fields (`href`, `text`); the `with_` methods set the others.
+    pub fn new(href: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            href: href.into(),
+            text: text.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMeta {
     pub processors: ScanUrlscannerGetScanResponseScanMetaProcessors,
 }
+impl ScanUrlscannerGetScanResponseScanMeta {
+    /// Takes the required fields (`processors`); the `with_` methods set the others.
+    pub fn new(
+        processors: impl Into<ScanUrlscannerGetScanResponseScanMetaProcessors>,
+    ) -> Self {
+        Self {
+            processors: processors.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessors {
@@ -597,6 +1247,23 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessors {
     pub rank: ScanUrlscannerGetScanResponseScanMetaProcessorsRank,
     pub tech: Vec<ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem>,
 }
+impl ScanUrlscannerGetScanResponseScanMetaProcessors {
+    /// Takes the required fields (`categories`, `phishing`, `rank`, `tech`); the `with_` methods set the others.
+    pub fn new(
+        categories: impl Into<ScanUrlscannerGetScanResponseScanMetaProcessorsCategories>,
+        phishing: impl Into<Vec<String>>,
+        rank: impl Into<ScanUrlscannerGetScanResponseScanMetaProcessorsRank>,
+        tech: impl Into<Vec<ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem>>,
+    ) -> Self {
+        Self {
+            categories: categories.into(),
+            phishing: phishing.into(),
+            rank: rank.into(),
+            tech: tech.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategories {
@@ -605,8 +1272,25 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategories {
     >,
     pub risks: Vec<ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem>,
 }
+impl ScanUrlscannerGetScanResponseScanMetaProcessorsCategories {
+    /// Takes the required fields (`content`, `risks`); the `with_` methods set the others.
+    pub fn new(
+        content: impl Into<
+            Vec<ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesContentItem>,
+        >,
+        risks: impl Into<
+            Vec<ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem>,
+        >,
+    ) -> Self {
+        Self {
+            content: content.into(),
+            risks: risks.into(),
+        }
+    }
+}
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesContentItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem {
@@ -614,8 +1298,23 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem {
     pub name: String,
     pub super_category_id: i64,
 }
+impl ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem {
+    /// Takes the required fields (`id`, `name`, `super_category_id`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<i64>,
+        name: impl Into<String>,
+        super_category_id: impl Into<i64>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            super_category_id: super_category_id.into(),
+        }
+    }
+}
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComRank`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanMetaProcessorsRank = ScanUrlscannerGetScanResponseScanDomainsExampleComRank;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem {
@@ -631,6 +1330,40 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem {
     pub slug: String,
     pub website: String,
 }
+impl ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem {
+    /// Takes the required fields (`categories`, `confidence`, `evidence`, `icon`, `name`, `slug`, `website`); the `with_` methods set the others.
+    pub fn new(
+        categories: impl Into<
+            Vec<ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemCategoriesItem>,
+        >,
+        confidence: impl Into<i64>,
+        evidence: impl Into<
+            ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidence,
+        >,
+        icon: impl Into<String>,
+        name: impl Into<String>,
+        slug: impl Into<String>,
+        website: impl Into<String>,
+    ) -> Self {
+        Self {
+            categories: categories.into(),
+            confidence: confidence.into(),
+            description: None,
+            evidence: evidence.into(),
+            icon: icon.into(),
+            name: name.into(),
+            slug: slug.into(),
+            website: website.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemCategoriesItem {
@@ -640,6 +1373,25 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemCategoriesItem
     pub priority: i64,
     pub slug: String,
 }
+impl ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemCategoriesItem {
+    /// Takes the required fields (`groups`, `id`, `name`, `priority`, `slug`); the `with_` methods set the others.
+    pub fn new(
+        groups: impl Into<Vec<i64>>,
+        id: impl Into<i64>,
+        name: impl Into<String>,
+        priority: impl Into<i64>,
+        slug: impl Into<String>,
+    ) -> Self {
+        Self {
+            groups: groups.into(),
+            id: id.into(),
+            name: name.into(),
+            priority: priority.into(),
+            slug: slug.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidence {
@@ -649,6 +1401,23 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidence {
         ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatternsItem,
     >,
 }
+impl ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidence {
+    /// Takes the required fields (`implied_by`, `patterns`); the `with_` methods set the others.
+    pub fn new(
+        implied_by: impl Into<Vec<String>>,
+        patterns: impl Into<
+            Vec<
+                ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatternsItem,
+            >,
+        >,
+    ) -> Self {
+        Self {
+            implied_by: implied_by.into(),
+            patterns: patterns.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatternsItem {
@@ -665,6 +1434,34 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatter
     pub value: String,
     pub version: String,
 }
+impl ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatternsItem {
+    /// Takes the required fields (`confidence`, `excludes`, `implies`, `match_`, `name`, `regex`, `type_`, `value`, `version`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        confidence: impl Into<i64>,
+        excludes: impl Into<Vec<String>>,
+        implies: impl Into<Vec<String>>,
+        match_: impl Into<String>,
+        name: impl Into<String>,
+        regex: impl Into<String>,
+        type_: impl Into<String>,
+        value: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Self {
+        Self {
+            confidence: confidence.into(),
+            excludes: excludes.into(),
+            implies: implies.into(),
+            match_: match_.into(),
+            name: name.into(),
+            regex: regex.into(),
+            type_: type_.into(),
+            value: value.into(),
+            version: version.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPage {
@@ -691,6 +1488,50 @@ pub struct ScanUrlscannerGetScanResponseScanPage {
     pub subdivision2name: String,
     pub url: String,
 }
+impl ScanUrlscannerGetScanResponseScanPage {
+    /// Takes the required fields (`asn`, `asn_location_alpha2`, `asnname`, `console`, `cookies`, `country`, `country_location_alpha2`, `domain`, `headers`, `ip`, `js`, `security_violations`, `status`, `subdivision1_name`, `subdivision2name`, `url`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        asn: impl Into<String>,
+        asn_location_alpha2: impl Into<String>,
+        asnname: impl Into<String>,
+        console: impl Into<Vec<ScanUrlscannerGetScanResponseScanPageConsoleItem>>,
+        cookies: impl Into<Vec<ScanUrlscannerGetScanResponseScanPageCookiesItem>>,
+        country: impl Into<String>,
+        country_location_alpha2: impl Into<String>,
+        domain: impl Into<String>,
+        headers: impl Into<Vec<ScanUrlscannerGetScanResponseScanPageHeadersItem>>,
+        ip: impl Into<String>,
+        js: impl Into<ScanUrlscannerGetScanResponseScanPageJs>,
+        security_violations: impl Into<
+            Vec<ScanUrlscannerGetScanResponseScanPageSecurityViolationsItem>,
+        >,
+        status: impl Into<f64>,
+        subdivision1_name: impl Into<String>,
+        subdivision2name: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            asn: asn.into(),
+            asn_location_alpha2: asn_location_alpha2.into(),
+            asnname: asnname.into(),
+            console: console.into(),
+            cookies: cookies.into(),
+            country: country.into(),
+            country_location_alpha2: country_location_alpha2.into(),
+            domain: domain.into(),
+            headers: headers.into(),
+            ip: ip.into(),
+            js: js.into(),
+            security_violations: security_violations.into(),
+            status: status.into(),
+            subdivision1_name: subdivision1_name.into(),
+            subdivision2name: subdivision2name.into(),
+            url: url.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageConsoleItem {
@@ -701,6 +1542,28 @@ pub struct ScanUrlscannerGetScanResponseScanPageConsoleItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+impl ScanUrlscannerGetScanResponseScanPageConsoleItem {
+    /// Takes the required fields (`category`, `text`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        category: impl Into<String>,
+        text: impl Into<String>,
+        type_: impl Into<String>,
+    ) -> Self {
+        Self {
+            category: category.into(),
+            text: text.into(),
+            type_: type_.into(),
+            url: None,
+        }
+    }
+    /// Sets `url`.
+    #[must_use]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageCookiesItem {
@@ -723,17 +1586,79 @@ pub struct ScanUrlscannerGetScanResponseScanPageCookiesItem {
     pub source_scheme: String,
     pub value: String,
 }
+impl ScanUrlscannerGetScanResponseScanPageCookiesItem {
+    /// Takes the required fields (`domain`, `expires`, `http_only`, `name`, `path`, `same_party`, `secure`, `session`, `size`, `source_port`, `source_scheme`, `value`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        domain: impl Into<String>,
+        expires: impl Into<f64>,
+        http_only: impl Into<bool>,
+        name: impl Into<String>,
+        path: impl Into<String>,
+        same_party: impl Into<bool>,
+        secure: impl Into<bool>,
+        session: impl Into<bool>,
+        size: impl Into<f64>,
+        source_port: impl Into<f64>,
+        source_scheme: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            expires: expires.into(),
+            http_only: http_only.into(),
+            name: name.into(),
+            path: path.into(),
+            priority: None,
+            same_party: same_party.into(),
+            secure: secure.into(),
+            session: session.into(),
+            size: size.into(),
+            source_port: source_port.into(),
+            source_scheme: source_scheme.into(),
+            value: value.into(),
+        }
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(mut self, value: impl Into<String>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageHeadersItem {
     pub name: String,
     pub value: String,
 }
+impl ScanUrlscannerGetScanResponseScanPageHeadersItem {
+    /// Takes the required fields (`name`, `value`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageJs {
     pub variables: Vec<ScanUrlscannerGetScanResponseScanPageJsVariablesItem>,
 }
+impl ScanUrlscannerGetScanResponseScanPageJs {
+    /// Takes the required fields (`variables`); the `with_` methods set the others.
+    pub fn new(
+        variables: impl Into<Vec<ScanUrlscannerGetScanResponseScanPageJsVariablesItem>>,
+    ) -> Self {
+        Self {
+            variables: variables.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageJsVariablesItem {
@@ -741,6 +1666,16 @@ pub struct ScanUrlscannerGetScanResponseScanPageJsVariablesItem {
     #[serde(rename = "type")]
     pub type_: String,
 }
+impl ScanUrlscannerGetScanResponseScanPageJsVariablesItem {
+    /// Takes the required fields (`name`, `type_`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>, type_: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            type_: type_.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageSecurityViolationsItem {
@@ -748,6 +1683,21 @@ pub struct ScanUrlscannerGetScanResponseScanPageSecurityViolationsItem {
     pub text: String,
     pub url: String,
 }
+impl ScanUrlscannerGetScanResponseScanPageSecurityViolationsItem {
+    /// Takes the required fields (`category`, `text`, `url`); the `with_` methods set the others.
+    pub fn new(
+        category: impl Into<String>,
+        text: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            category: category.into(),
+            text: text.into(),
+            url: url.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPerformanceItem {
@@ -812,6 +1762,78 @@ pub struct ScanUrlscannerGetScanResponseScanPerformanceItem {
     #[serde(rename = "workerStart")]
     pub worker_start: f64,
 }
+impl ScanUrlscannerGetScanResponseScanPerformanceItem {
+    /// Takes the required fields (`connect_end`, `connect_start`, `decoded_body_size`, `dom_complete`, `dom_content_loaded_event_end`, `dom_content_loaded_event_start`, `dom_interactive`, `domain_lookup_end`, `domain_lookup_start`, `duration`, `encoded_body_size`, `entry_type`, `fetch_start`, `initiator_type`, `load_event_end`, `load_event_start`, `name`, `next_hop_protocol`, `redirect_count`, `redirect_end`, `redirect_start`, `request_start`, `response_end`, `response_start`, `secure_connection_start`, `start_time`, `transfer_size`, `type_`, `unload_event_end`, `unload_event_start`, `worker_start`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        connect_end: impl Into<f64>,
+        connect_start: impl Into<f64>,
+        decoded_body_size: impl Into<f64>,
+        dom_complete: impl Into<f64>,
+        dom_content_loaded_event_end: impl Into<f64>,
+        dom_content_loaded_event_start: impl Into<f64>,
+        dom_interactive: impl Into<f64>,
+        domain_lookup_end: impl Into<f64>,
+        domain_lookup_start: impl Into<f64>,
+        duration: impl Into<f64>,
+        encoded_body_size: impl Into<f64>,
+        entry_type: impl Into<String>,
+        fetch_start: impl Into<f64>,
+        initiator_type: impl Into<String>,
+        load_event_end: impl Into<f64>,
+        load_event_start: impl Into<f64>,
+        name: impl Into<String>,
+        next_hop_protocol: impl Into<String>,
+        redirect_count: impl Into<f64>,
+        redirect_end: impl Into<f64>,
+        redirect_start: impl Into<f64>,
+        request_start: impl Into<f64>,
+        response_end: impl Into<f64>,
+        response_start: impl Into<f64>,
+        secure_connection_start: impl Into<f64>,
+        start_time: impl Into<f64>,
+        transfer_size: impl Into<f64>,
+        type_: impl Into<String>,
+        unload_event_end: impl Into<f64>,
+        unload_event_start: impl Into<f64>,
+        worker_start: impl Into<f64>,
+    ) -> Self {
+        Self {
+            connect_end: connect_end.into(),
+            connect_start: connect_start.into(),
+            decoded_body_size: decoded_body_size.into(),
+            dom_complete: dom_complete.into(),
+            dom_content_loaded_event_end: dom_content_loaded_event_end.into(),
+            dom_content_loaded_event_start: dom_content_loaded_event_start.into(),
+            dom_interactive: dom_interactive.into(),
+            domain_lookup_end: domain_lookup_end.into(),
+            domain_lookup_start: domain_lookup_start.into(),
+            duration: duration.into(),
+            encoded_body_size: encoded_body_size.into(),
+            entry_type: entry_type.into(),
+            fetch_start: fetch_start.into(),
+            initiator_type: initiator_type.into(),
+            load_event_end: load_event_end.into(),
+            load_event_start: load_event_start.into(),
+            name: name.into(),
+            next_hop_protocol: next_hop_protocol.into(),
+            redirect_count: redirect_count.into(),
+            redirect_end: redirect_end.into(),
+            redirect_start: redirect_start.into(),
+            request_start: request_start.into(),
+            response_end: response_end.into(),
+            response_start: response_start.into(),
+            secure_connection_start: secure_connection_start.into(),
+            start_time: start_time.into(),
+            transfer_size: transfer_size.into(),
+            type_: type_.into(),
+            unload_event_end: unload_event_end.into(),
+            unload_event_start: unload_event_start.into(),
+            worker_start: worker_start.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanTask {
@@ -837,6 +1859,40 @@ pub struct ScanUrlscannerGetScanResponseScanTask {
     pub uuid: String,
     pub visibility: ScanUrlscannerGetScanResponseScanTaskVisibility,
 }
+impl ScanUrlscannerGetScanResponseScanTask {
+    /// Takes the required fields (`client_location`, `client_type`, `effective_url`, `errors`, `scanned_from`, `status`, `success`, `time`, `time_end`, `url`, `uuid`, `visibility`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        client_location: impl Into<String>,
+        client_type: impl Into<ScanUrlscannerGetScanResponseScanTaskClientType>,
+        effective_url: impl Into<String>,
+        errors: impl Into<Vec<ScanUrlscannerGetScanResponseScanTaskErrorsItem>>,
+        scanned_from: impl Into<ScanUrlscannerGetScanResponseScanTaskScannedFrom>,
+        status: impl Into<ScanUrlscannerGetScanResponseScanTaskStatus>,
+        success: impl Into<bool>,
+        time: impl Into<String>,
+        time_end: impl Into<String>,
+        url: impl Into<String>,
+        uuid: impl Into<String>,
+        visibility: impl Into<ScanUrlscannerGetScanResponseScanTaskVisibility>,
+    ) -> Self {
+        Self {
+            client_location: client_location.into(),
+            client_type: client_type.into(),
+            effective_url: effective_url.into(),
+            errors: errors.into(),
+            scanned_from: scanned_from.into(),
+            status: status.into(),
+            success: success.into(),
+            time: time.into(),
+            time_end: time_end.into(),
+            url: url.into(),
+            uuid: uuid.into(),
+            visibility: visibility.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScanUrlscannerGetScanResponseScanTaskClientType {
     /// `Site`
@@ -852,17 +1908,32 @@ crate::runtime::string_enum!(
     open ScanUrlscannerGetScanResponseScanTaskClientType { Site = "Site", Automatic =
     "Automatic", Api = "Api" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanTaskErrorsItem {
     pub message: String,
 }
+impl ScanUrlscannerGetScanResponseScanTaskErrorsItem {
+    /// Takes the required fields (`message`); the `with_` methods set the others.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanTaskScannedFrom {
     /// IATA code of Cloudflare datacenter
     pub colo: String,
 }
+impl ScanUrlscannerGetScanResponseScanTaskScannedFrom {
+    /// Takes the required fields (`colo`); the `with_` methods set the others.
+    pub fn new(colo: impl Into<String>) -> Self {
+        Self { colo: colo.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScanUrlscannerGetScanResponseScanTaskStatus {
     /// `Queued`
@@ -882,11 +1953,21 @@ crate::runtime::string_enum!(
 );
 /// The same shape as [`crate::urlscanner::scan::ScanCreateBodyVisibility`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanTaskVisibility = ScanCreateBodyVisibility;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanVerdicts {
     pub overall: ScanUrlscannerGetScanResponseScanVerdictsOverall,
 }
+impl ScanUrlscannerGetScanResponseScanVerdicts {
+    /// Takes the required fields (`overall`); the `with_` methods set the others.
+    pub fn new(
+        overall: impl Into<ScanUrlscannerGetScanResponseScanVerdictsOverall>,
+    ) -> Self {
+        Self { overall: overall.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanVerdictsOverall {
@@ -895,10 +1976,41 @@ pub struct ScanUrlscannerGetScanResponseScanVerdictsOverall {
     pub malicious: bool,
     pub phishing: Vec<String>,
 }
+impl ScanUrlscannerGetScanResponseScanVerdictsOverall {
+    /// Takes the required fields (`categories`, `malicious`, `phishing`); the `with_` methods set the others.
+    pub fn new(
+        categories: impl Into<
+            Vec<ScanUrlscannerGetScanResponseScanVerdictsOverallCategoriesItem>,
+        >,
+        malicious: impl Into<bool>,
+        phishing: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            categories: categories.into(),
+            malicious: malicious.into(),
+            phishing: phishing.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanVerdictsOverallCategoriesItem {
     pub id: f64,
     pub name: String,
     pub super_category_id: f64,
+}
+impl ScanUrlscannerGetScanResponseScanVerdictsOverallCategoriesItem {
+    /// Takes the required fields (`id`, `name`, `super_category_id`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<f64>,
+        name: impl Into<String>,
+        super_category_id: impl Into<f64>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            super_category_id: super_category_id.into(),
+        }
+    }
 }

@@ -88,6 +88,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditLogGetParams {
     /// Finds a specific log by its ID.
@@ -139,9 +140,104 @@ pub struct AuditLogGetParams {
     /// Query parameter `hide_user_logs`.
     pub hide_user_logs: Option<bool>,
 }
+impl AuditLogGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            export: None,
+            action_type: None,
+            actor_ip: None,
+            actor_email: None,
+            since: None,
+            before: None,
+            zone_name: None,
+            direction: None,
+            per_page: None,
+            page: None,
+            hide_user_logs: None,
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `export`.
+    #[must_use]
+    pub fn with_export(mut self, value: impl Into<bool>) -> Self {
+        self.export = Some(value.into());
+        self
+    }
+    /// Sets `action_type`.
+    #[must_use]
+    pub fn with_action_type(mut self, value: impl Into<String>) -> Self {
+        self.action_type = Some(value.into());
+        self
+    }
+    /// Sets `actor_ip`.
+    #[must_use]
+    pub fn with_actor_ip(mut self, value: impl Into<String>) -> Self {
+        self.actor_ip = Some(value.into());
+        self
+    }
+    /// Sets `actor_email`.
+    #[must_use]
+    pub fn with_actor_email(mut self, value: impl Into<String>) -> Self {
+        self.actor_email = Some(value.into());
+        self
+    }
+    /// Sets `since`.
+    #[must_use]
+    pub fn with_since(mut self, value: impl Into<String>) -> Self {
+        self.since = Some(value.into());
+        self
+    }
+    /// Sets `before`.
+    #[must_use]
+    pub fn with_before(mut self, value: impl Into<String>) -> Self {
+        self.before = Some(value.into());
+        self
+    }
+    /// Sets `zone_name`.
+    #[must_use]
+    pub fn with_zone_name(mut self, value: impl Into<String>) -> Self {
+        self.zone_name = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<AuditLogGetParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `hide_user_logs`.
+    #[must_use]
+    pub fn with_hide_user_logs(mut self, value: impl Into<bool>) -> Self {
+        self.hide_user_logs = Some(value.into());
+        self
+    }
+}
 /// What `get()` returns.
 pub type AuditLogGetResponse = crate::types::AaaAuditLogsResponseCollection;
 /// Changes the direction of the chronological sorting.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuditLogGetParamsDirection {
     /// `desc`

@@ -138,10 +138,17 @@ fn request_edit(
     })
 }
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct InviteEditParams {
     /// The request body.
     pub body: InviteEditBody,
+}
+impl InviteEditParams {
+    /// Takes the required fields (`body`); the `with_` methods set the others.
+    pub fn new(body: impl Into<InviteEditBody>) -> Self {
+        Self { body: body.into() }
+    }
 }
 /// What `list()` returns.
 pub type InviteListResponse = crate::types::IamSchemasCollectionInviteResponse;
@@ -149,13 +156,21 @@ pub type InviteListResponse = crate::types::IamSchemasCollectionInviteResponse;
 pub type InviteGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type InviteEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct InviteEditBody {
     /// Status of your response to the invitation (rejected or accepted).
     pub status: InviteEditBodyStatus,
 }
+impl InviteEditBody {
+    /// Takes the required fields (`status`); the `with_` methods set the others.
+    pub fn new(status: impl Into<InviteEditBodyStatus>) -> Self {
+        Self { status: status.into() }
+    }
+}
 /// Status of your response to the invitation (rejected or accepted).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum InviteEditBodyStatus {
     /// `accepted`

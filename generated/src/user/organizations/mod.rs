@@ -180,6 +180,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationListParams {
     /// Organization name.
@@ -213,13 +214,88 @@ pub struct OrganizationListParams {
     /// Query parameter `status`.
     pub status: Option<OrganizationListParamsStatus>,
 }
+impl OrganizationListParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+            match_: None,
+            status: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<OrganizationListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<OrganizationListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(mut self, value: impl Into<OrganizationListParamsMatch>) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<OrganizationListParamsStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationDeleteParams {
     /// The request body.
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl OrganizationDeleteParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { body: None }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type OrganizationListResponse = crate::types::IamCollectionOrganizationResponse;
@@ -239,6 +315,7 @@ pub type OrganizationListParamsDirection = crate::types::CloudforceOneRequestLis
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type OrganizationListParamsMatch = crate::types::DnsRecordsMatch;
 /// Field to order organizations by.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OrganizationListParamsOrder {
     /// `id`

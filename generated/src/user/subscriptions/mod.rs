@@ -154,18 +154,38 @@ fn request_delete(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionUpdateParams {
     /// The request body.
     pub body: crate::types::BillSubsApiSubscriptionV2Input,
 }
+impl SubscriptionUpdateParams {
+    /// Takes the required fields (`body`); the `with_` methods set the others.
+    pub fn new(body: impl Into<crate::types::BillSubsApiSubscriptionV2Input>) -> Self {
+        Self { body: body.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionDeleteParams {
     /// The request body.
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl SubscriptionDeleteParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { body: None }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type SubscriptionListResponse = crate::types::BillSubsApiUserSubscriptionResponseCollection;
@@ -174,10 +194,23 @@ pub type SubscriptionUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SubscriptionDeleteResponse {
     /// Subscription identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
+}
+impl SubscriptionDeleteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { subscription_id: None }
+    }
+    /// Sets `subscription_id`.
+    #[must_use]
+    pub fn with_subscription_id(mut self, value: impl Into<String>) -> Self {
+        self.subscription_id = Some(value.into());
+        self
+    }
 }

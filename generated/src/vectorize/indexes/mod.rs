@@ -313,6 +313,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndexListParams {
     /// Identifier
@@ -322,7 +323,16 @@ pub struct IndexListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IndexListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexCreateParams {
     /// Identifier
@@ -334,7 +344,20 @@ pub struct IndexCreateParams {
     /// The request body.
     pub body: crate::types::VectorizeCreateIndexRequest,
 }
+impl IndexCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::VectorizeCreateIndexRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndexGetParams {
     /// Identifier
@@ -344,7 +367,16 @@ pub struct IndexGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IndexGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndexUpdateParams {
     /// Identifier
@@ -356,7 +388,20 @@ pub struct IndexUpdateParams {
     /// The request body.
     pub body: crate::types::VectorizeUpdateIndexRequest,
 }
+impl IndexUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::VectorizeUpdateIndexRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndexDeleteParams {
     /// Identifier
@@ -365,6 +410,14 @@ pub struct IndexDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl IndexDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type IndexListResponse = Vec<crate::types::VectorizeCreateIndexResponse>;

@@ -351,6 +351,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventListParams {
     /// Identifier
@@ -368,7 +369,30 @@ pub struct EventListParams {
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
 }
+impl EventListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventCreateParams {
     /// Identifier
@@ -380,7 +404,20 @@ pub struct EventCreateParams {
     /// The request body.
     pub body: crate::types::WaitingroomQueryEvent,
 }
+impl EventCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WaitingroomQueryEvent>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventGetParams {
     /// Identifier
@@ -390,7 +427,14 @@ pub struct EventGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl EventGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventUpdateParams {
     /// Identifier
@@ -402,7 +446,20 @@ pub struct EventUpdateParams {
     /// The request body.
     pub body: crate::types::WaitingroomQueryEvent,
 }
+impl EventUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WaitingroomQueryEvent>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventDeleteParams {
     /// Identifier
@@ -416,7 +473,23 @@ pub struct EventDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl EventDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventEditParams {
     /// Identifier
@@ -427,6 +500,18 @@ pub struct EventEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::WaitingroomQueryEvent,
+}
+impl EventEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WaitingroomQueryEvent>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type EventListResponse = crate::types::WaitingroomEventResponseCollection;

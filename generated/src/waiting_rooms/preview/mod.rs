@@ -79,6 +79,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PreviewCreateParams {
     /// Identifier
@@ -89,6 +90,18 @@ pub struct PreviewCreateParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::WaitingroomQueryPreview,
+}
+impl PreviewCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WaitingroomQueryPreview>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type PreviewCreateResponse = crate::types::WaitingroomPreviewResponse;

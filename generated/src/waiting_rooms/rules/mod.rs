@@ -281,6 +281,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleListParams {
     /// Identifier
@@ -290,7 +291,14 @@ pub struct RuleListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl RuleListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleUpdateParams {
     /// Identifier
@@ -302,7 +310,20 @@ pub struct RuleUpdateParams {
     /// The request body.
     pub body: Vec<crate::types::WaitingroomCreateRule>,
 }
+impl RuleUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::WaitingroomCreateRule>>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleCreateParams {
     /// Identifier
@@ -314,7 +335,20 @@ pub struct RuleCreateParams {
     /// The request body.
     pub body: crate::types::WaitingroomCreateRule,
 }
+impl RuleCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WaitingroomCreateRule>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleDeleteParams {
     /// Identifier
@@ -328,7 +362,23 @@ pub struct RuleDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl RuleDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleEditParams {
     /// Identifier
@@ -339,6 +389,18 @@ pub struct RuleEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::WaitingroomPatchRule,
+}
+impl RuleEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WaitingroomPatchRule>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type RuleListResponse = crate::types::WaitingroomRulesResponseCollection;

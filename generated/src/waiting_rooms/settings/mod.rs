@@ -137,6 +137,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingGetParams {
     /// Identifier
@@ -146,7 +147,14 @@ pub struct SettingGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SettingGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingUpdateParams {
     /// Identifier
@@ -158,7 +166,20 @@ pub struct SettingUpdateParams {
     /// The request body.
     pub body: crate::types::WaitingroomZoneSettings,
 }
+impl SettingUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WaitingroomZoneSettings>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingEditParams {
     /// Identifier
@@ -169,6 +190,18 @@ pub struct SettingEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::WaitingroomZoneSettings,
+}
+impl SettingEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WaitingroomZoneSettings>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type SettingGetResponse = crate::types::WaitingroomZoneSettingsResponse;

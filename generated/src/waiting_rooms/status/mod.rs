@@ -76,6 +76,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatusGetParams {
     /// Identifier
@@ -84,6 +85,12 @@ pub struct StatusGetParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl StatusGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `get()` returns.
 pub type StatusGetResponse = crate::types::WaitingroomStatusResponse;

@@ -73,6 +73,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TokenGetParams {
     /// Cloudflare account ID
@@ -81,6 +82,14 @@ pub struct TokenGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl TokenGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type TokenGetResponse = String;

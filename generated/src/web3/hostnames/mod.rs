@@ -281,6 +281,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostnameListParams {
     /// Identifier
@@ -290,7 +291,14 @@ pub struct HostnameListParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl HostnameListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostnameCreateParams {
     /// Identifier
@@ -302,7 +310,20 @@ pub struct HostnameCreateParams {
     /// The request body.
     pub body: crate::types::Web3CreateRequestInput,
 }
+impl HostnameCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::Web3CreateRequestInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostnameGetParams {
     /// Identifier
@@ -312,7 +333,14 @@ pub struct HostnameGetParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl HostnameGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostnameDeleteParams {
     /// Identifier
@@ -326,7 +354,23 @@ pub struct HostnameDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl HostnameDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostnameEditParams {
     /// Identifier
@@ -337,6 +381,18 @@ pub struct HostnameEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::Web3ModifyRequest,
+}
+impl HostnameEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::Web3ModifyRequest>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type HostnameListResponse = crate::types::Web3CollectionResponse;

@@ -207,6 +207,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DomainListParams {
     /// Path parameter `account_id`.
@@ -232,7 +233,51 @@ pub struct DomainListParams {
     /// Query parameter `environment`.
     pub environment: Option<String>,
 }
+impl DomainListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            zone_name: None,
+            service: None,
+            zone_id: None,
+            hostname: None,
+            environment: None,
+        }
+    }
+    /// Sets `zone_name`.
+    #[must_use]
+    pub fn with_zone_name(mut self, value: impl Into<String>) -> Self {
+        self.zone_name = Some(value.into());
+        self
+    }
+    /// Sets `service`.
+    #[must_use]
+    pub fn with_service(mut self, value: impl Into<String>) -> Self {
+        self.service = Some(value.into());
+        self
+    }
+    /// Sets `zone_id`.
+    #[must_use]
+    pub fn with_zone_id(mut self, value: impl Into<String>) -> Self {
+        self.zone_id = Some(value.into());
+        self
+    }
+    /// Sets `hostname`.
+    #[must_use]
+    pub fn with_hostname(mut self, value: impl Into<String>) -> Self {
+        self.hostname = Some(value.into());
+        self
+    }
+    /// Sets `environment`.
+    #[must_use]
+    pub fn with_environment(mut self, value: impl Into<String>) -> Self {
+        self.environment = Some(value.into());
+        self
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DomainUpdateParams {
     /// Path parameter `account_id`.
@@ -240,13 +285,35 @@ pub struct DomainUpdateParams {
     /// The request body.
     pub body: DomainUpdateBody,
 }
+impl DomainUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<DomainUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DomainGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DomainGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DomainDeleteParams {
     /// Path parameter `account_id`.
@@ -256,6 +323,21 @@ pub struct DomainDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl DomainDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// What `list()` returns.
 pub type DomainListResponse = Vec<crate::types::WorkersDomain>;
 /// What `update()` returns.
@@ -264,6 +346,7 @@ pub type DomainUpdateResponse = crate::types::WorkersDomain;
 pub type DomainGetResponse = crate::types::WorkersDomain;
 /// What `delete()` returns.
 pub type DomainDeleteResponse = ::serde_json::Value;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DomainUpdateBody {
@@ -275,4 +358,20 @@ pub struct DomainUpdateBody {
     pub service: String,
     /// Identifier of the zone.
     pub zone_id: ::serde_json::Value,
+}
+impl DomainUpdateBody {
+    /// Takes the required fields (`environment`, `hostname`, `service`, `zone_id`); the `with_` methods set the others.
+    pub fn new(
+        environment: impl Into<String>,
+        hostname: impl Into<String>,
+        service: impl Into<String>,
+        zone_id: impl Into<::serde_json::Value>,
+    ) -> Self {
+        Self {
+            environment: environment.into(),
+            hostname: hostname.into(),
+            service: service.into(),
+            zone_id: zone_id.into(),
+        }
+    }
 }

@@ -222,6 +222,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterListParams {
     /// Identifier
@@ -231,7 +232,14 @@ pub struct FilterListParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl FilterListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterCreateParams {
     /// Identifier
@@ -243,7 +251,20 @@ pub struct FilterCreateParams {
     /// The request body.
     pub body: crate::types::WorkersFilterNoId,
 }
+impl FilterCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WorkersFilterNoId>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterUpdateParams {
     /// Identifier
@@ -255,7 +276,20 @@ pub struct FilterUpdateParams {
     /// The request body.
     pub body: crate::types::WorkersFilterNoId,
 }
+impl FilterUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::WorkersFilterNoId>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterDeleteParams {
     /// Identifier
@@ -268,6 +302,21 @@ pub struct FilterDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl FilterDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type FilterListResponse = Vec<crate::types::WorkersFilters>;

@@ -286,6 +286,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptListParams {
     /// Identifier
@@ -295,7 +296,16 @@ pub struct ScriptListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ScriptListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptGetParams {
     /// Identifier
@@ -305,7 +315,16 @@ pub struct ScriptGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ScriptGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptUpdateParams {
     /// Identifier
@@ -323,7 +342,24 @@ pub struct ScriptUpdateParams {
     /// The request body.
     pub body: Vec<u8>,
 }
+impl ScriptUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            rollback_to: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `rollback_to`.
+    #[must_use]
+    pub fn with_rollback_to(mut self, value: impl Into<String>) -> Self {
+        self.rollback_to = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptDeleteParams {
     /// Identifier
@@ -340,6 +376,28 @@ pub struct ScriptDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl ScriptDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            force: None,
+            body: None,
+        }
+    }
+    /// Sets `force`.
+    #[must_use]
+    pub fn with_force(mut self, value: impl Into<bool>) -> Self {
+        self.force = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type ScriptListResponse = Vec<crate::types::WorkersScriptResponse>;

@@ -113,6 +113,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectivitySettingGetParams {
     /// Cloudflare account ID
@@ -122,7 +123,16 @@ pub struct ConnectivitySettingGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ConnectivitySettingGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectivitySettingEditParams {
     /// Cloudflare account ID
@@ -133,6 +143,18 @@ pub struct ConnectivitySettingEditParams {
     pub account_id: String,
     /// The request body.
     pub body: ConnectivitySettingEditBody,
+}
+impl ConnectivitySettingEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ConnectivitySettingEditBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ConnectivitySettingGetResponse = crate::types::TunnelZeroTrustConnectivitySettingsResponseResult;

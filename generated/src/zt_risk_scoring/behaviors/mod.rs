@@ -107,6 +107,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BehaviorGetParams {
     /// Identifier
@@ -116,7 +117,16 @@ pub struct BehaviorGetParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
 }
+impl BehaviorGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BehaviorUpdateParams {
     /// Identifier
@@ -127,6 +137,18 @@ pub struct BehaviorUpdateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::DlpUpdateBehaviorsRequest,
+}
+impl BehaviorUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DlpUpdateBehaviorsRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type BehaviorGetResponse = crate::types::DlpGetBehaviorsResponseResult;

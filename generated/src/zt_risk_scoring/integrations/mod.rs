@@ -250,12 +250,22 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IntegrationListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IntegrationListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntegrationCreateParams {
     /// Path parameter `account_id`.
@@ -263,13 +273,35 @@ pub struct IntegrationCreateParams {
     /// The request body.
     pub body: crate::types::DlpCreateIntegrationBody,
 }
+impl IntegrationCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DlpCreateIntegrationBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IntegrationGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IntegrationGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IntegrationUpdateParams {
     /// Path parameter `account_id`.
@@ -277,11 +309,32 @@ pub struct IntegrationUpdateParams {
     /// The request body.
     pub body: crate::types::DlpUpdateIntegrationBody,
 }
+impl IntegrationUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DlpUpdateIntegrationBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IntegrationDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl IntegrationDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type IntegrationListResponse = crate::types::DlpRiskScoreIntegrationArrayResponse;

@@ -68,6 +68,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResetCreateParams {
     /// Identifier
@@ -76,6 +77,14 @@ pub struct ResetCreateParams {
     ///
     /// Path parameter `account_identifier`.
     pub account_id: String,
+}
+impl ResetCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type ResetCreateResponse = Option<

@@ -72,6 +72,7 @@ fn request_get(params: &SummaryGetParams) -> crate::Result<crate::runtime::Reque
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SummaryGetParams {
     /// Identifier
@@ -89,8 +90,48 @@ pub struct SummaryGetParams {
     /// Query parameter `direction`.
     pub direction: Option<SummaryGetParamsDirection>,
 }
+impl SummaryGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            page: None,
+            per_page: None,
+            order_by: None,
+            direction: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(mut self, value: impl Into<SummaryGetParamsOrderBy>) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<SummaryGetParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+}
 /// What `get()` returns.
 pub type SummaryGetResponse = crate::types::DlpAccountRiskSummaryResponse;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SummaryGetParamsDirection {
     /// `desc`
@@ -103,6 +144,7 @@ pub enum SummaryGetParamsDirection {
 crate::runtime::string_enum!(
     open SummaryGetParamsDirection { Desc = "desc", Asc = "asc" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SummaryGetParamsOrderBy {
     /// `timestamp`

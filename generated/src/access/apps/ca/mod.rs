@@ -467,6 +467,7 @@ fn request_zone_level_access_short_lived_certificate_c_as_delete_a_09fb1f17(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaListParams {
     /// Identifier
@@ -476,7 +477,16 @@ pub struct CaListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CaListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaGetParams {
     /// Identifier
@@ -486,7 +496,16 @@ pub struct CaGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CaGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaCreateParams {
     /// Identifier
@@ -496,7 +515,16 @@ pub struct CaCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CaCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaDeleteParams {
     /// Identifier
@@ -506,7 +534,16 @@ pub struct CaDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CaDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_short_lived_certificate_c_as_list_sho_73b6c780()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaZoneLevelAccessShortLivedCertificateCAsListSho73b6c780Params {
     /// Identifier
@@ -516,7 +553,14 @@ pub struct CaZoneLevelAccessShortLivedCertificateCAsListSho73b6c780Params {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl CaZoneLevelAccessShortLivedCertificateCAsListSho73b6c780Params {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_short_lived_certificate_c_as_get_a_sh_c2f9349c()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaZoneLevelAccessShortLivedCertificateCAsGetAShC2f9349cParams {
     /// Identifier
@@ -526,7 +570,14 @@ pub struct CaZoneLevelAccessShortLivedCertificateCAsGetAShC2f9349cParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl CaZoneLevelAccessShortLivedCertificateCAsGetAShC2f9349cParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_short_lived_certificate_c_as_create_a_dc9f4eee()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaZoneLevelAccessShortLivedCertificateCAsCreateADc9f4eeeParams {
     /// Identifier
@@ -536,7 +587,14 @@ pub struct CaZoneLevelAccessShortLivedCertificateCAsCreateADc9f4eeeParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl CaZoneLevelAccessShortLivedCertificateCAsCreateADc9f4eeeParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_short_lived_certificate_c_as_delete_a_09fb1f17()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CaZoneLevelAccessShortLivedCertificateCAsDeleteA09fb1f17Params {
     /// Identifier
@@ -545,6 +603,12 @@ pub struct CaZoneLevelAccessShortLivedCertificateCAsDeleteA09fb1f17Params {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl CaZoneLevelAccessShortLivedCertificateCAsDeleteA09fb1f17Params {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type CaListResponse = crate::types::AccessCaComponentsSchemasResponseCollection;

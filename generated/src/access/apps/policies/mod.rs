@@ -660,6 +660,7 @@ fn request_zone_level_access_policies_delete_an_access_policy(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyListParams {
     /// Identifier
@@ -669,7 +670,16 @@ pub struct PolicyListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PolicyListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyCreateParams {
     /// Identifier
@@ -681,7 +691,20 @@ pub struct PolicyCreateParams {
     /// The request body.
     pub body: crate::types::AccessAppPolicyRequest,
 }
+impl PolicyCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::AccessAppPolicyRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyGetParams {
     /// Identifier
@@ -691,7 +714,16 @@ pub struct PolicyGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PolicyGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyUpdateParams {
     /// Identifier
@@ -703,7 +735,20 @@ pub struct PolicyUpdateParams {
     /// The request body.
     pub body: crate::types::AccessAppPolicyRequest,
 }
+impl PolicyUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::AccessAppPolicyRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyDeleteParams {
     /// Identifier
@@ -713,7 +758,16 @@ pub struct PolicyDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PolicyDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_policies_list_access_policies()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyZoneLevelAccessPoliciesListAccessPoliciesParams {
     /// Identifier
@@ -723,7 +777,14 @@ pub struct PolicyZoneLevelAccessPoliciesListAccessPoliciesParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl PolicyZoneLevelAccessPoliciesListAccessPoliciesParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_policies_create_an_access_policy()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyParams {
     /// Identifier
@@ -735,7 +796,20 @@ pub struct PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyParams {
     /// The request body.
     pub body: PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody,
 }
+impl PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_policies_get_an_access_policy()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyZoneLevelAccessPoliciesGetAnAccessPolicyParams {
     /// Identifier
@@ -745,7 +819,14 @@ pub struct PolicyZoneLevelAccessPoliciesGetAnAccessPolicyParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl PolicyZoneLevelAccessPoliciesGetAnAccessPolicyParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_policies_update_an_access_policy()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyParams {
     /// Identifier
@@ -757,7 +838,20 @@ pub struct PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyParams {
     /// The request body.
     pub body: PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyBody,
 }
+impl PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_policies_delete_an_access_policy()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyParams {
     /// Identifier
@@ -766,6 +860,12 @@ pub struct PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type PolicyListResponse = crate::types::AccessAppPoliciesComponentsSchemasResponseCollection;
@@ -787,6 +887,7 @@ pub type PolicyZoneLevelAccessPoliciesGetAnAccessPolicyResponse = crate::types::
 pub type PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyResponse = crate::types::AccessPolicies;
 /// What `zone_level_access_policies_delete_an_access_policy()` returns.
 pub type PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyResponse = crate::types::AccessIdResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody {
@@ -820,6 +921,91 @@ pub struct PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody {
     /// Rules evaluated with an AND logical operator. To match the policy, a user must meet all of the Require rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
+}
+impl PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody {
+    /// Takes the required fields (`decision`, `include`, `name`); the `with_` methods set the others.
+    pub fn new(
+        decision: impl Into<crate::types::AccessDecision>,
+        include: impl Into<Vec<crate::types::AccessRule>>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            approval_groups: None,
+            approval_required: None,
+            decision: decision.into(),
+            exclude: None,
+            include: include.into(),
+            isolation_required: None,
+            name: name.into(),
+            precedence: None,
+            purpose_justification_prompt: None,
+            purpose_justification_required: None,
+            require: None,
+        }
+    }
+    /// Sets `approval_groups`.
+    #[must_use]
+    pub fn with_approval_groups(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessSchemasApprovalGroup>>,
+    ) -> Self {
+        self.approval_groups = Some(value.into());
+        self
+    }
+    /// Sets `approval_required`.
+    #[must_use]
+    pub fn with_approval_required(mut self, value: impl Into<bool>) -> Self {
+        self.approval_required = Some(value.into());
+        self
+    }
+    /// Sets `exclude`.
+    #[must_use]
+    pub fn with_exclude(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessRule>>,
+    ) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `isolation_required`.
+    #[must_use]
+    pub fn with_isolation_required(mut self, value: impl Into<bool>) -> Self {
+        self.isolation_required = Some(value.into());
+        self
+    }
+    /// Sets `precedence`.
+    #[must_use]
+    pub fn with_precedence(mut self, value: impl Into<i64>) -> Self {
+        self.precedence = Some(value.into());
+        self
+    }
+    /// Sets `purpose_justification_prompt`.
+    #[must_use]
+    pub fn with_purpose_justification_prompt(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        self.purpose_justification_prompt = Some(value.into());
+        self
+    }
+    /// Sets `purpose_justification_required`.
+    #[must_use]
+    pub fn with_purpose_justification_required(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.purpose_justification_required = Some(value.into());
+        self
+    }
+    /// Sets `require`.
+    #[must_use]
+    pub fn with_require(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessRule>>,
+    ) -> Self {
+        self.require = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::access::apps::policies::PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody`], which the document defines again here.
 pub type PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyBody = PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody;

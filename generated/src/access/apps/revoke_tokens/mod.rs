@@ -126,6 +126,7 @@ fn request_zone_level_access_applications_revoke_service_tokens(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RevokeTokenCreateParams {
     /// Identifier
@@ -135,7 +136,16 @@ pub struct RevokeTokenCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RevokeTokenCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_applications_revoke_service_tokens()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RevokeTokenZoneLevelAccessApplicationsRevokeServiceTokensParams {
     /// Identifier
@@ -144,6 +154,12 @@ pub struct RevokeTokenZoneLevelAccessApplicationsRevokeServiceTokensParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl RevokeTokenZoneLevelAccessApplicationsRevokeServiceTokensParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `create()` returns.
 pub type RevokeTokenCreateResponse = crate::types::AccessSchemasEmptyResponse;

@@ -128,6 +128,7 @@ fn request_zone_level_access_applications_test_access_policies(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserPolicyCheckGetParams {
     /// Identifier
@@ -137,7 +138,16 @@ pub struct UserPolicyCheckGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl UserPolicyCheckGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_applications_test_access_policies()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesParams {
     /// Identifier
@@ -146,6 +156,12 @@ pub struct UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `get()` returns.
 pub type UserPolicyCheckGetResponse = crate::types::AccessPolicyCheckResponseResult;

@@ -222,6 +222,7 @@ fn request_zone_level_access_mtls_authentication_update_an_mtls_ce_7e84639e(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingListParams {
     /// Identifier
@@ -231,7 +232,16 @@ pub struct SettingListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl SettingListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingUpdateParams {
     /// Identifier
@@ -243,7 +253,20 @@ pub struct SettingUpdateParams {
     /// The request body.
     pub body: SettingUpdateBody,
 }
+impl SettingUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<SettingUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_access_mtls_authentication_list_mtls_certifi_e6f98cee()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingZoneLevelAccessMtlsAuthenticationListMtlsCertifiE6f98ceeParams {
     /// Identifier
@@ -253,7 +276,14 @@ pub struct SettingZoneLevelAccessMtlsAuthenticationListMtlsCertifiE6f98ceeParams
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SettingZoneLevelAccessMtlsAuthenticationListMtlsCertifiE6f98ceeParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `zone_level_access_mtls_authentication_update_an_mtls_ce_7e84639e()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eParams {
     /// Identifier
@@ -265,6 +295,20 @@ pub struct SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eParams 
     /// The request body.
     pub body: SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eBody,
 }
+impl SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<
+            SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eBody,
+        >,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type SettingListResponse = crate::types::AccessResponseCollectionHostnames;
 /// What `update()` returns.
@@ -273,10 +317,17 @@ pub type SettingUpdateResponse = crate::types::AccessResponseCollectionHostnames
 pub type SettingZoneLevelAccessMtlsAuthenticationListMtlsCertifiE6f98ceeResponse = crate::types::AccessResponseCollectionHostnames;
 /// What `zone_level_access_mtls_authentication_update_an_mtls_ce_7e84639e()` returns.
 pub type SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eResponse = crate::types::AccessResponseCollectionHostnames;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SettingUpdateBody {
     pub settings: Vec<crate::types::AccessSettings>,
+}
+impl SettingUpdateBody {
+    /// Takes the required fields (`settings`); the `with_` methods set the others.
+    pub fn new(settings: impl Into<Vec<crate::types::AccessSettings>>) -> Self {
+        Self { settings: settings.into() }
+    }
 }
 /// The same shape as [`crate::access::certificates::settings::SettingUpdateBody`], which the document defines again here.
 pub type SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eBody = SettingUpdateBody;

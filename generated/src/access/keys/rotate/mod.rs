@@ -66,6 +66,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RotateCreateParams {
     /// Identifier
@@ -74,6 +75,14 @@ pub struct RotateCreateParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl RotateCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type RotateCreateResponse = crate::types::AccessKeysComponentsSchemasSingleResponse;

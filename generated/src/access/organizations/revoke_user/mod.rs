@@ -116,6 +116,7 @@ fn request_zone_level_zero_trust_organization_revoke_all_access_to_dafb2097(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RevokeUserCreateParams {
     /// Identifier
@@ -127,13 +128,40 @@ pub struct RevokeUserCreateParams {
     /// The request body.
     pub body: RevokeUserCreateBody,
 }
+impl RevokeUserCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<RevokeUserCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `zone_level_zero_trust_organization_revoke_all_access_to_dafb2097()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Params {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
     pub body: RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Body,
+}
+impl RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Params {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<
+            RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Body,
+        >,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type RevokeUserCreateResponse = crate::types::AccessEmptyResponse;

@@ -134,6 +134,7 @@ fn request_get(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActiveSessionListParams {
     /// Identifier
@@ -143,7 +144,16 @@ pub struct ActiveSessionListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ActiveSessionListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActiveSessionGetParams {
     /// Identifier
@@ -152,6 +162,14 @@ pub struct ActiveSessionGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ActiveSessionGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type ActiveSessionListResponse = crate::types::AccessActiveSessionsResponse;

@@ -74,6 +74,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FailedLoginListParams {
     /// Identifier
@@ -82,6 +83,14 @@ pub struct FailedLoginListParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl FailedLoginListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type FailedLoginListResponse = crate::types::AccessFailedLoginResponse;

@@ -74,6 +74,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LastSeenIdentityGetParams {
     /// Identifier
@@ -82,6 +83,14 @@ pub struct LastSeenIdentityGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl LastSeenIdentityGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type LastSeenIdentityGetResponse = crate::types::AccessIdentity;

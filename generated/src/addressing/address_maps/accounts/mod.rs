@@ -149,6 +149,7 @@ fn request_delete(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccountUpdateParams {
     /// Identifier
@@ -168,7 +169,24 @@ pub struct AccountUpdateParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl AccountUpdateParams {
+    /// Takes the required fields (`account_id`, `account_id_2`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, account_id_2: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            account_id_2: account_id_2.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccountDeleteParams {
     /// Identifier
@@ -187,6 +205,22 @@ pub struct AccountDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl AccountDeleteParams {
+    /// Takes the required fields (`account_id`, `account_id_2`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, account_id_2: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            account_id_2: account_id_2.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `update()` returns.
 pub type AccountUpdateResponse = crate::types::AddressingApiResponseCollection;

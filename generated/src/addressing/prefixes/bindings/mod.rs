@@ -268,6 +268,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BindingListParams {
     /// Identifier
@@ -277,7 +278,16 @@ pub struct BindingListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl BindingListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BindingCreateParams {
     /// Identifier
@@ -289,7 +299,26 @@ pub struct BindingCreateParams {
     /// The request body.
     pub body: Option<crate::types::AddressingCreateBindingRequest>,
 }
+impl BindingCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(
+        mut self,
+        value: impl Into<crate::types::AddressingCreateBindingRequest>,
+    ) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BindingGetParams {
     /// Identifier
@@ -299,7 +328,16 @@ pub struct BindingGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl BindingGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BindingDeleteParams {
     /// Identifier
@@ -308,6 +346,14 @@ pub struct BindingDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl BindingDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type BindingListResponse = Vec<crate::types::AddressingServiceBinding>;

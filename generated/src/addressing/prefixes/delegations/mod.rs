@@ -199,6 +199,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationListParams {
     /// Identifier
@@ -208,7 +209,16 @@ pub struct DelegationListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DelegationListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationCreateParams {
     /// Identifier
@@ -220,7 +230,20 @@ pub struct DelegationCreateParams {
     /// The request body.
     pub body: DelegationCreateBody,
 }
+impl DelegationCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<DelegationCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationDeleteParams {
     /// Identifier
@@ -234,12 +257,28 @@ pub struct DelegationDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl DelegationDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// What `list()` returns.
 pub type DelegationListResponse = crate::types::AddressingSchemasResponseCollection;
 /// What `create()` returns.
 pub type DelegationCreateResponse = crate::types::AddressingIpamDelegations;
 /// What `delete()` returns.
 pub type DelegationDeleteResponse = crate::types::AddressingIdResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DelegationCreateBody {
@@ -247,4 +286,16 @@ pub struct DelegationCreateBody {
     pub cidr: String,
     /// Account identifier for the account to which prefix is being delegated.
     pub delegated_account_id: String,
+}
+impl DelegationCreateBody {
+    /// Takes the required fields (`cidr`, `delegated_account_id`); the `with_` methods set the others.
+    pub fn new(
+        cidr: impl Into<String>,
+        delegated_account_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            cidr: cidr.into(),
+            delegated_account_id: delegated_account_id.into(),
+        }
+    }
 }

@@ -86,6 +86,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FinetuneAssetCreateParams {
     /// Path parameter `account_id`.
@@ -93,7 +94,23 @@ pub struct FinetuneAssetCreateParams {
     /// The request body.
     pub body: Option<FinetuneAssetCreateForm>,
 }
+impl FinetuneAssetCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<i64>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<FinetuneAssetCreateForm>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// The parts of `create()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FinetuneAssetCreateForm {
     /// Part `file`.
@@ -101,12 +118,47 @@ pub struct FinetuneAssetCreateForm {
     /// Part `file_name`.
     pub file_name: Option<String>,
 }
+impl FinetuneAssetCreateForm {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            file: None,
+            file_name: None,
+        }
+    }
+    /// Sets `file`.
+    #[must_use]
+    pub fn with_file(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.file = Some(value.into());
+        self
+    }
+    /// Sets `file_name`.
+    #[must_use]
+    pub fn with_file_name(mut self, value: impl Into<String>) -> Self {
+        self.file_name = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneAssetCreateResponse {
     pub result: FinetuneAssetCreateResponseResult,
     pub success: bool,
 }
+impl FinetuneAssetCreateResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<FinetuneAssetCreateResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneAssetCreateResponseResult {
@@ -118,4 +170,24 @@ pub struct FinetuneAssetCreateResponseResult {
     pub id: String,
     #[serde(with = "::time::serde::rfc3339")]
     pub modified_at: ::time::OffsetDateTime,
+}
+impl FinetuneAssetCreateResponseResult {
+    /// Takes the required fields (`bucket_name`, `created_at`, `file_name`, `finetune_id`, `id`, `modified_at`); the `with_` methods set the others.
+    pub fn new(
+        bucket_name: impl Into<String>,
+        created_at: impl Into<::time::OffsetDateTime>,
+        file_name: impl Into<String>,
+        finetune_id: impl Into<String>,
+        id: impl Into<String>,
+        modified_at: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        Self {
+            bucket_name: bucket_name.into(),
+            created_at: created_at.into(),
+            file_name: file_name.into(),
+            finetune_id: finetune_id.into(),
+            id: id.into(),
+            modified_at: modified_at.into(),
+        }
+    }
 }

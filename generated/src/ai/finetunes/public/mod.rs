@@ -59,6 +59,7 @@ fn request_get(params: &PublicGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublicGetParams {
     /// Path parameter `account_id`.
@@ -76,11 +77,53 @@ pub struct PublicGetParams {
     /// Query parameter `orderBy`.
     pub order_by: Option<String>,
 }
+impl PublicGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<i64>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            limit: None,
+            offset: None,
+            order_by: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<f64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `offset`.
+    #[must_use]
+    pub fn with_offset(mut self, value: impl Into<f64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(mut self, value: impl Into<String>) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PublicGetResponse {
     pub result: Vec<PublicGetResponseResultItem>,
     pub success: bool,
+}
+impl PublicGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<Vec<PublicGetResponseResultItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
 }
 /// The same shape as [`crate::ai::finetunes::FinetuneCreateResponseResult`], which the document defines again here.
 pub type PublicGetResponseResultItem = crate::ai::finetunes::FinetuneCreateResponseResult;

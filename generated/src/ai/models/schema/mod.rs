@@ -50,6 +50,7 @@ fn request_get(params: &SchemaGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SchemaGetParams {
     /// Path parameter `account_id`.
@@ -59,9 +60,31 @@ pub struct SchemaGetParams {
     /// Query parameter `model`.
     pub model: String,
 }
+impl SchemaGetParams {
+    /// Takes the required fields (`account_id`, `model`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, model: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            model: model.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SchemaGetResponse {
     pub result: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub success: bool,
+}
+impl SchemaGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
 }

@@ -74,6 +74,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchListParams {
     /// Path parameter `account_id`.
@@ -102,6 +103,63 @@ pub struct SearchListParams {
     ///
     /// Query parameter `search`.
     pub search: Option<String>,
+}
+impl SearchListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<i64>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            per_page: None,
+            page: None,
+            task: None,
+            author: None,
+            source: None,
+            hide_experimental: None,
+            search: None,
+        }
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `task`.
+    #[must_use]
+    pub fn with_task(mut self, value: impl Into<String>) -> Self {
+        self.task = Some(value.into());
+        self
+    }
+    /// Sets `author`.
+    #[must_use]
+    pub fn with_author(mut self, value: impl Into<String>) -> Self {
+        self.author = Some(value.into());
+        self
+    }
+    /// Sets `source`.
+    #[must_use]
+    pub fn with_source(mut self, value: impl Into<f64>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+    /// Sets `hide_experimental`.
+    #[must_use]
+    pub fn with_hide_experimental(mut self, value: impl Into<bool>) -> Self {
+        self.hide_experimental = Some(value.into());
+        self
+    }
+    /// Sets `search`.
+    #[must_use]
+    pub fn with_search(mut self, value: impl Into<String>) -> Self {
+        self.search = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type SearchListResponse = Vec<

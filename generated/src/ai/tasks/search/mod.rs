@@ -53,10 +53,19 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchListParams {
     /// Path parameter `account_id`.
     pub account_id: i64,
+}
+impl SearchListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<i64>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type SearchListResponse = Vec<

@@ -86,6 +86,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogGetParams {
     /// Path parameter `account_id`.
@@ -109,8 +110,80 @@ pub struct LogGetParams {
     /// Query parameter `cached`.
     pub cached: Option<bool>,
 }
+impl LogGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            search: None,
+            page: None,
+            per_page: None,
+            order_by: None,
+            direction: None,
+            start_date: None,
+            end_date: None,
+            success: None,
+            cached: None,
+        }
+    }
+    /// Sets `search`.
+    #[must_use]
+    pub fn with_search(mut self, value: impl Into<String>) -> Self {
+        self.search = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(mut self, value: impl Into<LogGetParamsOrderBy>) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(mut self, value: impl Into<LogGetParamsDirection>) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `start_date`.
+    #[must_use]
+    pub fn with_start_date(mut self, value: impl Into<String>) -> Self {
+        self.start_date = Some(value.into());
+        self
+    }
+    /// Sets `end_date`.
+    #[must_use]
+    pub fn with_end_date(mut self, value: impl Into<String>) -> Self {
+        self.end_date = Some(value.into());
+        self
+    }
+    /// Sets `success`.
+    #[must_use]
+    pub fn with_success(mut self, value: impl Into<bool>) -> Self {
+        self.success = Some(value.into());
+        self
+    }
+    /// Sets `cached`.
+    #[must_use]
+    pub fn with_cached(mut self, value: impl Into<bool>) -> Self {
+        self.cached = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type LogGetParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LogGetParamsOrderBy {
     /// `created_at`
@@ -123,12 +196,26 @@ pub enum LogGetParamsOrderBy {
 crate::runtime::string_enum!(
     open LogGetParamsOrderBy { CreatedAt = "created_at", Provider = "provider" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogGetResponse {
     pub result: Vec<LogGetResponseResultItem>,
     pub success: bool,
 }
+impl LogGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<Vec<LogGetResponseResultItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogGetResponseResultItem {
@@ -159,4 +246,96 @@ pub struct LogGetResponseResultItem {
     pub success: bool,
     pub tokens_in: Option<i64>,
     pub tokens_out: Option<i64>,
+}
+impl LogGetResponseResultItem {
+    /// Takes the required fields (`cached`, `created_at`, `duration`, `id`, `model`, `path`, `provider`, `request`, `response`, `success`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cached: impl Into<bool>,
+        created_at: impl Into<::time::OffsetDateTime>,
+        duration: impl Into<i64>,
+        id: impl Into<String>,
+        model: impl Into<String>,
+        path: impl Into<String>,
+        provider: impl Into<String>,
+        request: impl Into<String>,
+        response: impl Into<String>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            cached: cached.into(),
+            cost: None,
+            created_at: created_at.into(),
+            duration: duration.into(),
+            id: id.into(),
+            metadata: None,
+            model: model.into(),
+            path: path.into(),
+            provider: provider.into(),
+            request: request.into(),
+            request_content_type: None,
+            request_type: None,
+            response: response.into(),
+            response_content_type: None,
+            status_code: None,
+            step: None,
+            success: success.into(),
+            tokens_in: None,
+            tokens_out: None,
+        }
+    }
+    /// Sets `cost`.
+    #[must_use]
+    pub fn with_cost(mut self, value: impl Into<f64>) -> Self {
+        self.cost = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(mut self, value: impl Into<String>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `request_content_type`.
+    #[must_use]
+    pub fn with_request_content_type(mut self, value: impl Into<String>) -> Self {
+        self.request_content_type = Some(value.into());
+        self
+    }
+    /// Sets `request_type`.
+    #[must_use]
+    pub fn with_request_type(mut self, value: impl Into<String>) -> Self {
+        self.request_type = Some(value.into());
+        self
+    }
+    /// Sets `response_content_type`.
+    #[must_use]
+    pub fn with_response_content_type(mut self, value: impl Into<String>) -> Self {
+        self.response_content_type = Some(value.into());
+        self
+    }
+    /// Sets `status_code`.
+    #[must_use]
+    pub fn with_status_code(mut self, value: impl Into<i64>) -> Self {
+        self.status_code = Some(value.into());
+        self
+    }
+    /// Sets `step`.
+    #[must_use]
+    pub fn with_step(mut self, value: impl Into<i64>) -> Self {
+        self.step = Some(value.into());
+        self
+    }
+    /// Sets `tokens_in`.
+    #[must_use]
+    pub fn with_tokens_in(mut self, value: impl Into<i64>) -> Self {
+        self.tokens_in = Some(value.into());
+        self
+    }
+    /// Sets `tokens_out`.
+    #[must_use]
+    pub fn with_tokens_out(mut self, value: impl Into<i64>) -> Self {
+        self.tokens_out = Some(value.into());
+        self
+    }
 }

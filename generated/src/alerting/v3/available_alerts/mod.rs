@@ -66,6 +66,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AvailableAlertGetParams {
     /// The account id
@@ -74,6 +75,14 @@ pub struct AvailableAlertGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl AvailableAlertGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type AvailableAlertGetResponse = crate::types::AaaResponseCollection;

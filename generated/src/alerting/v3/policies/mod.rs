@@ -283,6 +283,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyListParams {
     /// The account id
@@ -292,7 +293,16 @@ pub struct PolicyListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PolicyListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyCreateParams {
     /// The account id
@@ -304,7 +314,20 @@ pub struct PolicyCreateParams {
     /// The request body.
     pub body: PolicyCreateBody,
 }
+impl PolicyCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<PolicyCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyGetParams {
     /// The account id
@@ -314,7 +337,16 @@ pub struct PolicyGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PolicyGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyUpdateParams {
     /// The account id
@@ -326,7 +358,20 @@ pub struct PolicyUpdateParams {
     /// The request body.
     pub body: PolicyUpdateBody,
 }
+impl PolicyUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<PolicyUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyDeleteParams {
     /// The account id
@@ -335,6 +380,14 @@ pub struct PolicyDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl PolicyDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type PolicyListResponse = crate::types::AaaPoliciesComponentsSchemasResponseCollection;
@@ -346,6 +399,7 @@ pub type PolicyGetResponse = crate::types::AaaPolicies;
 pub type PolicyUpdateResponse = crate::types::AaaIdResponseResult;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = crate::types::AaaApiResponseCollection;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyCreateBody {
@@ -370,6 +424,49 @@ pub struct PolicyCreateBody {
     /// Name of the policy.
     pub name: String,
 }
+impl PolicyCreateBody {
+    /// Takes the required fields (`alert_type`, `enabled`, `mechanisms`, `name`); the `with_` methods set the others.
+    pub fn new(
+        alert_type: impl Into<crate::types::AaaAlertType>,
+        enabled: impl Into<bool>,
+        mechanisms: impl Into<
+            ::std::collections::BTreeMap<
+                String,
+                Vec<crate::types::AaaMechanismsValueItem2>,
+            >,
+        >,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            alert_interval: None,
+            alert_type: alert_type.into(),
+            description: None,
+            enabled: enabled.into(),
+            filters: None,
+            mechanisms: mechanisms.into(),
+            name: name.into(),
+        }
+    }
+    /// Sets `alert_interval`.
+    #[must_use]
+    pub fn with_alert_interval(mut self, value: impl Into<String>) -> Self {
+        self.alert_interval = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `filters`.
+    #[must_use]
+    pub fn with_filters(mut self, value: impl Into<crate::types::AaaFilters>) -> Self {
+        self.filters = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyUpdateBody {
@@ -396,4 +493,71 @@ pub struct PolicyUpdateBody {
     /// Name of the policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+impl PolicyUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            alert_interval: None,
+            alert_type: None,
+            description: None,
+            enabled: None,
+            filters: None,
+            mechanisms: None,
+            name: None,
+        }
+    }
+    /// Sets `alert_interval`.
+    #[must_use]
+    pub fn with_alert_interval(mut self, value: impl Into<String>) -> Self {
+        self.alert_interval = Some(value.into());
+        self
+    }
+    /// Sets `alert_type`.
+    #[must_use]
+    pub fn with_alert_type(
+        mut self,
+        value: impl Into<crate::types::AaaAlertType>,
+    ) -> Self {
+        self.alert_type = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `filters`.
+    #[must_use]
+    pub fn with_filters(mut self, value: impl Into<crate::types::AaaFilters>) -> Self {
+        self.filters = Some(value.into());
+        self
+    }
+    /// Sets `mechanisms`.
+    #[must_use]
+    pub fn with_mechanisms(
+        mut self,
+        value: impl Into<
+            ::std::collections::BTreeMap<
+                String,
+                Vec<crate::types::AaaMechanismsValueItem2>,
+            >,
+        >,
+    ) -> Self {
+        self.mechanisms = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
 }

@@ -56,6 +56,7 @@ fn request_get(params: &ColoGetParams) -> crate::Result<crate::runtime::RequestS
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ColoGetParams {
     /// Identifier
@@ -64,6 +65,12 @@ pub struct ColoGetParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl ColoGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `get()` returns.
 pub type ColoGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;

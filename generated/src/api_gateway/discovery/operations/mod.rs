@@ -184,6 +184,7 @@ fn request_api_shield_api_patch_discovered_operation(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationListParams {
     /// Path parameter `zone_id`.
@@ -236,7 +237,95 @@ pub struct OperationListParams {
     /// Query parameter `state`.
     pub state: Option<crate::types::ApiShieldApiDiscoveryState>,
 }
+impl OperationListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+            host: None,
+            method: None,
+            endpoint: None,
+            direction: None,
+            order: None,
+            diff: None,
+            origin: None,
+            state: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `host`.
+    #[must_use]
+    pub fn with_host(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.host = Some(value.into());
+        self
+    }
+    /// Sets `method`.
+    #[must_use]
+    pub fn with_method(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.method = Some(value.into());
+        self
+    }
+    /// Sets `endpoint`.
+    #[must_use]
+    pub fn with_endpoint(mut self, value: impl Into<String>) -> Self {
+        self.endpoint = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<OperationListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<OperationListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `diff`.
+    #[must_use]
+    pub fn with_diff(mut self, value: impl Into<bool>) -> Self {
+        self.diff = Some(value.into());
+        self
+    }
+    /// Sets `origin`.
+    #[must_use]
+    pub fn with_origin(
+        mut self,
+        value: impl Into<crate::types::ApiShieldApiDiscoveryOrigin>,
+    ) -> Self {
+        self.origin = Some(value.into());
+        self
+    }
+    /// Sets `state`.
+    #[must_use]
+    pub fn with_state(
+        mut self,
+        value: impl Into<crate::types::ApiShieldApiDiscoveryState>,
+    ) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationEditParams {
     /// Path parameter `zone_id`.
@@ -247,13 +336,43 @@ pub struct OperationEditParams {
         crate::types::ApiShieldApiDiscoveryPatchMultipleRequestEntry,
     >,
 }
+impl OperationEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<
+            ::std::collections::BTreeMap<
+                String,
+                crate::types::ApiShieldApiDiscoveryPatchMultipleRequestEntry,
+            >,
+        >,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `api_shield_api_patch_discovered_operation()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationApiShieldApiPatchDiscoveredOperationParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
     pub body: OperationApiShieldApiPatchDiscoveredOperationBody,
+}
+impl OperationApiShieldApiPatchDiscoveredOperationParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<OperationApiShieldApiPatchDiscoveredOperationBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `edit()` returns.
 pub type OperationEditResponse = ::std::collections::BTreeMap<
@@ -269,6 +388,7 @@ pub type OperationApiShieldApiPatchDiscoveredOperationBody = crate::types::ApiSh
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type OperationListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order by
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OperationListParamsOrder {
     /// `host`
@@ -290,6 +410,7 @@ crate::runtime::string_enum!(
     = "traffic_stats.last_updated" }
 );
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OperationListResponse {
@@ -300,4 +421,30 @@ pub struct OperationListResponse {
     pub result: Vec<crate::types::ApiShieldDiscoveryOperation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::ApiShieldResultInfo>,
+}
+impl OperationListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`, `result`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ApiShieldMessagesItem>>,
+        messages: impl Into<Vec<crate::types::ApiShieldMessagesItem>>,
+        success: impl Into<bool>,
+        result: impl Into<Vec<crate::types::ApiShieldDiscoveryOperation>>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: result.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::ApiShieldResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
 }

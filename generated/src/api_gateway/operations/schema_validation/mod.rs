@@ -165,6 +165,7 @@ fn request_update(
     })
 }
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SchemaValidationEditParams {
     /// Path parameter `zone_id`.
@@ -175,19 +176,56 @@ pub struct SchemaValidationEditParams {
         crate::types::ApiShieldOperationSchemaValidationSettingsMultipleRequestEntry,
     >,
 }
+impl SchemaValidationEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<
+            ::std::collections::BTreeMap<
+                String,
+                crate::types::ApiShieldOperationSchemaValidationSettingsMultipleRequestEntry,
+            >,
+        >,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SchemaValidationGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SchemaValidationGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SchemaValidationUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::ApiShieldOperationSchemaValidationSettings,
+}
+impl SchemaValidationUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::ApiShieldOperationSchemaValidationSettings>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `edit()` returns.
 pub type SchemaValidationEditResponse = ::std::collections::BTreeMap<

@@ -149,12 +149,20 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SchemaValidationGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SchemaValidationGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchemaValidationUpdateParams {
     /// Path parameter `zone_id`.
@@ -162,13 +170,38 @@ pub struct SchemaValidationUpdateParams {
     /// The request body.
     pub body: crate::types::ApiShieldZoneSchemaValidationSettingsPut,
 }
+impl SchemaValidationUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::ApiShieldZoneSchemaValidationSettingsPut>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SchemaValidationEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::ApiShieldZoneSchemaValidationSettingsPatch,
+}
+impl SchemaValidationEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::ApiShieldZoneSchemaValidationSettingsPatch>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type SchemaValidationGetResponse = crate::types::ApiShieldZoneSchemaValidationSettings;

@@ -90,6 +90,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationListParams {
     /// Path parameter `zone_id`.
@@ -123,8 +124,72 @@ pub struct OperationListParams {
     /// Query parameter `operation_status`.
     pub operation_status: Option<OperationListParamsOperationStatus>,
 }
+impl OperationListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            feature: None,
+            host: None,
+            method: None,
+            endpoint: None,
+            page: None,
+            per_page: None,
+            operation_status: None,
+        }
+    }
+    /// Sets `feature`.
+    #[must_use]
+    pub fn with_feature(
+        mut self,
+        value: impl Into<Vec<OperationListParamsFeatureItem>>,
+    ) -> Self {
+        self.feature = Some(value.into());
+        self
+    }
+    /// Sets `host`.
+    #[must_use]
+    pub fn with_host(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.host = Some(value.into());
+        self
+    }
+    /// Sets `method`.
+    #[must_use]
+    pub fn with_method(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.method = Some(value.into());
+        self
+    }
+    /// Sets `endpoint`.
+    #[must_use]
+    pub fn with_endpoint(mut self, value: impl Into<String>) -> Self {
+        self.endpoint = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `operation_status`.
+    #[must_use]
+    pub fn with_operation_status(
+        mut self,
+        value: impl Into<OperationListParamsOperationStatus>,
+    ) -> Self {
+        self.operation_status = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
 pub type OperationListParamsFeatureItem = crate::api_gateway::operations::OperationListParamsFeatureItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OperationListParamsOperationStatus {
     /// `new`
@@ -138,6 +203,7 @@ crate::runtime::string_enum!(
     open OperationListParamsOperationStatus { New = "new", Existing = "existing" }
 );
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OperationListResponse {
@@ -149,7 +215,34 @@ pub struct OperationListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::ApiShieldResultInfo>,
 }
+impl OperationListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`, `result`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ApiShieldMessagesItem>>,
+        messages: impl Into<Vec<crate::types::ApiShieldMessagesItem>>,
+        success: impl Into<bool>,
+        result: impl Into<Vec<OperationListResponseResultItem>>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: result.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::ApiShieldResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: `api-shield_operation`, `api-shield_basic_operation`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OperationListResponseResultItem {
@@ -169,4 +262,45 @@ pub struct OperationListResponseResultItem {
     pub operation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<crate::types::ApiShieldOperationFeatures>,
+}
+impl OperationListResponseResultItem {
+    /// Takes the required fields (`endpoint`, `host`, `method`); the `with_` methods set the others.
+    pub fn new(
+        endpoint: impl Into<String>,
+        host: impl Into<String>,
+        method: impl Into<crate::types::ApiShieldMethod>,
+    ) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            host: host.into(),
+            method: method.into(),
+            last_updated: None,
+            operation_id: None,
+            features: None,
+        }
+    }
+    /// Sets `last_updated`.
+    #[must_use]
+    pub fn with_last_updated(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.last_updated = Some(value.into());
+        self
+    }
+    /// Sets `operation_id`.
+    #[must_use]
+    pub fn with_operation_id(mut self, value: impl Into<String>) -> Self {
+        self.operation_id = Some(value.into());
+        self
+    }
+    /// Sets `features`.
+    #[must_use]
+    pub fn with_features(
+        mut self,
+        value: impl Into<crate::types::ApiShieldOperationFeatures>,
+    ) -> Self {
+        self.features = Some(value.into());
+        self
+    }
 }

@@ -78,6 +78,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RotateSecretCreateParams {
     /// Identifier
@@ -89,8 +90,21 @@ pub struct RotateSecretCreateParams {
     /// The request body.
     pub body: RotateSecretCreateBody,
 }
+impl RotateSecretCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<RotateSecretCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `create()` returns.
 pub type RotateSecretCreateResponse = crate::types::TurnstileWidgetDetail;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RotateSecretCreateBody {
@@ -99,4 +113,18 @@ pub struct RotateSecretCreateBody {
     /// invalidated, and requests using it will be rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalidate_immediately: Option<bool>,
+}
+impl RotateSecretCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            invalidate_immediately: None,
+        }
+    }
+    /// Sets `invalidate_immediately`.
+    #[must_use]
+    pub fn with_invalidate_immediately(mut self, value: impl Into<bool>) -> Self {
+        self.invalidate_immediately = Some(value.into());
+        self
+    }
 }

@@ -58,6 +58,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConstantGetParams {
     /// Identifier
@@ -66,6 +67,14 @@ pub struct ConstantGetParams {
     ///
     /// Path parameter `account_identifier`.
     pub account_id: String,
+}
+impl ConstantGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ConstantGetResponse = crate::types::CloudforceOneRequestConstants;

@@ -195,6 +195,7 @@ fn request_delete(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessageCreateParams {
     /// Identifier
@@ -206,7 +207,20 @@ pub struct MessageCreateParams {
     /// The request body.
     pub body: crate::types::CloudforceOneRequestMessageList,
 }
+impl MessageCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CloudforceOneRequestMessageList>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessageUpdateParams {
     /// Identifier
@@ -218,7 +232,20 @@ pub struct MessageUpdateParams {
     /// The request body.
     pub body: crate::types::CloudforceOneRequestEdit,
 }
+impl MessageUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CloudforceOneRequestEdit>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessageDeleteParams {
     /// Identifier
@@ -227,6 +254,14 @@ pub struct MessageDeleteParams {
     ///
     /// Path parameter `account_identifier`.
     pub account_id: String,
+}
+impl MessageDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type MessageCreateResponse = Vec<crate::types::CloudforceOneRequestMessageItem>;

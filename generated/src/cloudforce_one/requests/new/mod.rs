@@ -60,6 +60,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewCreateParams {
     /// Identifier
@@ -70,6 +71,18 @@ pub struct NewCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::CloudforceOneRequestEdit,
+}
+impl NewCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CloudforceOneRequestEdit>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type NewCreateResponse = crate::types::CloudforceOneRequestItem;

@@ -243,6 +243,7 @@ fn request_delete(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PriorityCreateParams {
     /// Identifier
@@ -254,7 +255,20 @@ pub struct PriorityCreateParams {
     /// The request body.
     pub body: crate::types::CloudforceOnePriorityList,
 }
+impl PriorityCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CloudforceOnePriorityList>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PriorityGetParams {
     /// Identifier
@@ -264,7 +278,16 @@ pub struct PriorityGetParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
 }
+impl PriorityGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriorityUpdateParams {
     /// Identifier
@@ -276,7 +299,20 @@ pub struct PriorityUpdateParams {
     /// The request body.
     pub body: crate::types::CloudforceOnePriorityEdit,
 }
+impl PriorityUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CloudforceOnePriorityEdit>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PriorityDeleteParams {
     /// Identifier
@@ -285,6 +321,14 @@ pub struct PriorityDeleteParams {
     ///
     /// Path parameter `account_identifier`.
     pub account_id: String,
+}
+impl PriorityDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type PriorityCreateResponse = Vec<crate::types::CloudforceOnePriorityItem>;

@@ -56,6 +56,7 @@ fn request_list(params: &TypeListParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TypeListParams {
     /// Identifier
@@ -64,6 +65,14 @@ pub struct TypeListParams {
     ///
     /// Path parameter `account_identifier`.
     pub account_id: String,
+}
+impl TypeListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type TypeListResponse = Vec<String>;

@@ -72,6 +72,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportCreateParams {
     /// Account identifier tag.
@@ -83,6 +84,19 @@ pub struct ExportCreateParams {
     /// The request body.
     pub body: ExportCreateBody,
 }
+impl ExportCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ExportCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ExportCreateBody {
@@ -94,6 +108,32 @@ pub struct ExportCreateBody {
     /// Specifies that you will poll this endpoint until the export completes
     pub output_format: ExportCreateBodyOutputFormat,
 }
+impl ExportCreateBody {
+    /// Takes the required fields (`output_format`); the `with_` methods set the others.
+    pub fn new(output_format: impl Into<ExportCreateBodyOutputFormat>) -> Self {
+        Self {
+            current_bookmark: None,
+            dump_options: None,
+            output_format: output_format.into(),
+        }
+    }
+    /// Sets `current_bookmark`.
+    #[must_use]
+    pub fn with_current_bookmark(mut self, value: impl Into<String>) -> Self {
+        self.current_bookmark = Some(value.into());
+        self
+    }
+    /// Sets `dump_options`.
+    #[must_use]
+    pub fn with_dump_options(
+        mut self,
+        value: impl Into<ExportCreateBodyDumpOptions>,
+    ) -> Self {
+        self.dump_options = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ExportCreateBodyDumpOptions {
@@ -107,7 +147,36 @@ pub struct ExportCreateBodyDumpOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tables: Option<Vec<String>>,
 }
+impl ExportCreateBodyDumpOptions {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            no_data: None,
+            no_schema: None,
+            tables: None,
+        }
+    }
+    /// Sets `no_data`.
+    #[must_use]
+    pub fn with_no_data(mut self, value: impl Into<bool>) -> Self {
+        self.no_data = Some(value.into());
+        self
+    }
+    /// Sets `no_schema`.
+    #[must_use]
+    pub fn with_no_schema(mut self, value: impl Into<bool>) -> Self {
+        self.no_schema = Some(value.into());
+        self
+    }
+    /// Sets `tables`.
+    #[must_use]
+    pub fn with_tables(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.tables = Some(value.into());
+        self
+    }
+}
 /// Specifies that you will poll this endpoint until the export completes
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExportCreateBodyOutputFormat {
     /// `polling`
@@ -116,6 +185,7 @@ pub enum ExportCreateBodyOutputFormat {
     Unknown(String),
 }
 crate::runtime::string_enum!(open ExportCreateBodyOutputFormat { Polling = "polling" });
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ExportCreateResponse {
@@ -138,7 +208,64 @@ pub struct ExportCreateResponse {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ExportCreateResponseType>,
 }
+impl ExportCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            at_bookmark: None,
+            error: None,
+            messages: None,
+            result: None,
+            status: None,
+            success: None,
+            type_: None,
+        }
+    }
+    /// Sets `at_bookmark`.
+    #[must_use]
+    pub fn with_at_bookmark(mut self, value: impl Into<String>) -> Self {
+        self.at_bookmark = Some(value.into());
+        self
+    }
+    /// Sets `error`.
+    #[must_use]
+    pub fn with_error(mut self, value: impl Into<String>) -> Self {
+        self.error = Some(value.into());
+        self
+    }
+    /// Sets `messages`.
+    #[must_use]
+    pub fn with_messages(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.messages = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<ExportCreateResponseResult>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<ExportCreateResponseStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `success`.
+    #[must_use]
+    pub fn with_success(mut self, value: impl Into<bool>) -> Self {
+        self.success = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<ExportCreateResponseType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+}
 /// Only present when status = 'complete'
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ExportCreateResponseResult {
@@ -149,6 +276,28 @@ pub struct ExportCreateResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_url: Option<String>,
 }
+impl ExportCreateResponseResult {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            filename: None,
+            signed_url: None,
+        }
+    }
+    /// Sets `filename`.
+    #[must_use]
+    pub fn with_filename(mut self, value: impl Into<String>) -> Self {
+        self.filename = Some(value.into());
+        self
+    }
+    /// Sets `signed_url`.
+    #[must_use]
+    pub fn with_signed_url(mut self, value: impl Into<String>) -> Self {
+        self.signed_url = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExportCreateResponseStatus {
     /// `complete`
@@ -161,6 +310,7 @@ pub enum ExportCreateResponseStatus {
 crate::runtime::string_enum!(
     open ExportCreateResponseStatus { Complete = "complete", Error = "error" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExportCreateResponseType {
     /// `export`

@@ -71,6 +71,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportCreateParams {
     /// Account identifier tag.
@@ -82,7 +83,20 @@ pub struct ImportCreateParams {
     /// The request body.
     pub body: ImportCreateBody,
 }
+impl ImportCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ImportCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// One of 3 shapes. Decided by `action`; a value this version does not know is kept in `Unknown`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImportCreateBody {
     /// `action`: `init`.
@@ -132,6 +146,7 @@ impl ::serde::Serialize for ImportCreateBody {
         }
     }
 }
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ImportCreateBodyIngest {
@@ -142,13 +157,29 @@ pub struct ImportCreateBodyIngest {
     /// The filename you have successfully uploaded.
     pub filename: String,
 }
+impl ImportCreateBodyIngest {
+    /// Takes the required fields (`action`, `etag`, `filename`); the `with_` methods set the others.
+    pub fn new(
+        action: impl Into<ImportCreateBodyIngestAction>,
+        etag: impl Into<String>,
+        filename: impl Into<String>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            etag: etag.into(),
+            filename: filename.into(),
+        }
+    }
+}
 /// Indicates you've finished uploading to tell the D1 to start consuming it
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImportCreateBodyIngestAction {
     /// `ingest`
     Ingest,
 }
 crate::runtime::string_enum!(closed ImportCreateBodyIngestAction { Ingest = "ingest" });
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ImportCreateBodyInit {
@@ -157,13 +188,27 @@ pub struct ImportCreateBodyInit {
     /// Required when action is 'init' or 'ingest'. An md5 hash of the file you're uploading. Used to check if it already exists, and validate its contents before ingesting.
     pub etag: String,
 }
+impl ImportCreateBodyInit {
+    /// Takes the required fields (`action`, `etag`); the `with_` methods set the others.
+    pub fn new(
+        action: impl Into<ImportCreateBodyInitAction>,
+        etag: impl Into<String>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            etag: etag.into(),
+        }
+    }
+}
 /// Indicates you have a new SQL file to upload.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImportCreateBodyInitAction {
     /// `init`
     Init,
 }
 crate::runtime::string_enum!(closed ImportCreateBodyInitAction { Init = "init" });
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ImportCreateBodyPoll {
@@ -172,13 +217,27 @@ pub struct ImportCreateBodyPoll {
     /// This identifies the currently-running import, checking its status.
     pub current_bookmark: String,
 }
+impl ImportCreateBodyPoll {
+    /// Takes the required fields (`action`, `current_bookmark`); the `with_` methods set the others.
+    pub fn new(
+        action: impl Into<ImportCreateBodyPollAction>,
+        current_bookmark: impl Into<String>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            current_bookmark: current_bookmark.into(),
+        }
+    }
+}
 /// Indicates you've finished uploading to tell the D1 to start consuming it
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImportCreateBodyPollAction {
     /// `poll`
     Poll,
 }
 crate::runtime::string_enum!(closed ImportCreateBodyPollAction { Poll = "poll" });
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImportCreateResponse {
@@ -207,7 +266,78 @@ pub struct ImportCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload_url: Option<String>,
 }
+impl ImportCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            at_bookmark: None,
+            error: None,
+            filename: None,
+            messages: None,
+            result: None,
+            status: None,
+            success: None,
+            type_: None,
+            upload_url: None,
+        }
+    }
+    /// Sets `at_bookmark`.
+    #[must_use]
+    pub fn with_at_bookmark(mut self, value: impl Into<String>) -> Self {
+        self.at_bookmark = Some(value.into());
+        self
+    }
+    /// Sets `error`.
+    #[must_use]
+    pub fn with_error(mut self, value: impl Into<String>) -> Self {
+        self.error = Some(value.into());
+        self
+    }
+    /// Sets `filename`.
+    #[must_use]
+    pub fn with_filename(mut self, value: impl Into<String>) -> Self {
+        self.filename = Some(value.into());
+        self
+    }
+    /// Sets `messages`.
+    #[must_use]
+    pub fn with_messages(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.messages = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<ImportCreateResponseResult>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<ImportCreateResponseStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `success`.
+    #[must_use]
+    pub fn with_success(mut self, value: impl Into<bool>) -> Self {
+        self.success = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<ImportCreateResponseType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `upload_url`.
+    #[must_use]
+    pub fn with_upload_url(mut self, value: impl Into<String>) -> Self {
+        self.upload_url = Some(value.into());
+        self
+    }
+}
 /// Only present when status = 'complete'
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ImportCreateResponseResult {
@@ -220,8 +350,37 @@ pub struct ImportCreateResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_queries: Option<f64>,
 }
+impl ImportCreateResponseResult {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            final_bookmark: None,
+            meta: None,
+            num_queries: None,
+        }
+    }
+    /// Sets `final_bookmark`.
+    #[must_use]
+    pub fn with_final_bookmark(mut self, value: impl Into<String>) -> Self {
+        self.final_bookmark = Some(value.into());
+        self
+    }
+    /// Sets `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, value: impl Into<crate::types::D1QueryMeta>) -> Self {
+        self.meta = Some(value.into());
+        self
+    }
+    /// Sets `num_queries`.
+    #[must_use]
+    pub fn with_num_queries(mut self, value: impl Into<f64>) -> Self {
+        self.num_queries = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::d1::database::export::ExportCreateResponseStatus`], which the document defines again here.
 pub type ImportCreateResponseStatus = crate::d1::database::export::ExportCreateResponseStatus;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ImportCreateResponseType {
     /// `import`

@@ -69,6 +69,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryCreateParams {
     /// Account identifier tag.
@@ -80,8 +81,18 @@ pub struct QueryCreateParams {
     /// The request body.
     pub body: QueryCreateBody,
 }
+impl QueryCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<QueryCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `create()` returns.
 pub type QueryCreateResponse = Vec<crate::types::D1QueryResultResponse>;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct QueryCreateBody {
@@ -89,4 +100,19 @@ pub struct QueryCreateBody {
     pub params: Option<Vec<String>>,
     /// Your SQL query. Supports multiple statements, joined by semicolons, which will be executed as a batch.
     pub sql: String,
+}
+impl QueryCreateBody {
+    /// Takes the required fields (`sql`); the `with_` methods set the others.
+    pub fn new(sql: impl Into<String>) -> Self {
+        Self {
+            params: None,
+            sql: sql.into(),
+        }
+    }
+    /// Sets `params`.
+    #[must_use]
+    pub fn with_params(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.params = Some(value.into());
+        self
+    }
 }

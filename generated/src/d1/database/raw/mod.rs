@@ -69,6 +69,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RawCreateParams {
     /// Account identifier tag.
@@ -79,6 +80,15 @@ pub struct RawCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: RawCreateBody,
+}
+impl RawCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<RawCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type RawCreateResponse = Vec<crate::types::D1RawResultResponse>;

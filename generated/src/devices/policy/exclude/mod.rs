@@ -220,12 +220,22 @@ fn request_devices_set_split_tunnel_exclude_list_for_a_device_sett_e04c4979(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExcludeListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ExcludeListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExcludeUpdateParams {
     /// Path parameter `account_id`.
@@ -233,19 +243,53 @@ pub struct ExcludeUpdateParams {
     /// The request body.
     pub body: Vec<crate::types::TeamsDevicesSplitTunnel>,
 }
+impl ExcludeUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::TeamsDevicesSplitTunnel>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `devices_get_split_tunnel_exclude_list_for_a_device_sett_1dbe54bd()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExcludeDevicesGetSplitTunnelExcludeListForADeviceSett1dbe54bdParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ExcludeDevicesGetSplitTunnelExcludeListForADeviceSett1dbe54bdParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `devices_set_split_tunnel_exclude_list_for_a_device_sett_e04c4979()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExcludeDevicesSetSplitTunnelExcludeListForADeviceSettE04c4979Params {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: Vec<crate::types::TeamsDevicesSplitTunnel>,
+}
+impl ExcludeDevicesSetSplitTunnelExcludeListForADeviceSettE04c4979Params {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::TeamsDevicesSplitTunnel>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type ExcludeListResponse = crate::types::TeamsDevicesSplitTunnelResponseCollection;

@@ -223,12 +223,22 @@ fn request_devices_set_local_domain_fallback_list_for_a_device_set_c2d78478(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FallbackDomainListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl FallbackDomainListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FallbackDomainUpdateParams {
     /// Path parameter `account_id`.
@@ -236,19 +246,53 @@ pub struct FallbackDomainUpdateParams {
     /// The request body.
     pub body: Vec<crate::types::TeamsDevicesFallbackDomain>,
 }
+impl FallbackDomainUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::TeamsDevicesFallbackDomain>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `devices_get_local_domain_fallback_list_for_a_device_set_2bd631fc()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FallbackDomainDevicesGetLocalDomainFallbackListForADeviceSet2bd631fcParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl FallbackDomainDevicesGetLocalDomainFallbackListForADeviceSet2bd631fcParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `devices_set_local_domain_fallback_list_for_a_device_set_c2d78478()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FallbackDomainDevicesSetLocalDomainFallbackListForADeviceSetC2d78478Params {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: Vec<crate::types::TeamsDevicesFallbackDomain>,
+}
+impl FallbackDomainDevicesSetLocalDomainFallbackListForADeviceSetC2d78478Params {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::TeamsDevicesFallbackDomain>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type FallbackDomainListResponse = crate::types::TeamsDevicesFallbackDomainResponseCollection;

@@ -220,12 +220,22 @@ fn request_devices_set_split_tunnel_include_list_for_a_device_sett_5b9da253(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IncludeListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IncludeListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IncludeUpdateParams {
     /// Path parameter `account_id`.
@@ -233,19 +243,53 @@ pub struct IncludeUpdateParams {
     /// The request body.
     pub body: Vec<crate::types::TeamsDevicesSplitTunnelInclude>,
 }
+impl IncludeUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::TeamsDevicesSplitTunnelInclude>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `devices_get_split_tunnel_include_list_for_a_device_sett_c2fb09e7()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IncludeDevicesGetSplitTunnelIncludeListForADeviceSettC2fb09e7Params {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IncludeDevicesGetSplitTunnelIncludeListForADeviceSettC2fb09e7Params {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `devices_set_split_tunnel_include_list_for_a_device_sett_5b9da253()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IncludeDevicesSetSplitTunnelIncludeListForADeviceSett5b9da253Params {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: Vec<crate::types::TeamsDevicesSplitTunnelInclude>,
+}
+impl IncludeDevicesSetSplitTunnelIncludeListForADeviceSett5b9da253Params {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::TeamsDevicesSplitTunnelInclude>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type IncludeListResponse = crate::types::TeamsDevicesSplitTunnelIncludeResponseCollection;

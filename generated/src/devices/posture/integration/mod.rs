@@ -264,12 +264,22 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IntegrationListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IntegrationListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntegrationCreateParams {
     /// Path parameter `account_id`.
@@ -277,13 +287,35 @@ pub struct IntegrationCreateParams {
     /// The request body.
     pub body: IntegrationCreateBody,
 }
+impl IntegrationCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<IntegrationCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IntegrationGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IntegrationGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IntegrationDeleteParams {
     /// Path parameter `account_id`.
@@ -293,13 +325,41 @@ pub struct IntegrationDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl IntegrationDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IntegrationEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: IntegrationEditBody,
+}
+impl IntegrationEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<IntegrationEditBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type IntegrationListResponse = crate::types::TeamsDevicesSchemasResponseCollection;
@@ -313,6 +373,7 @@ pub type IntegrationDeleteResponse = Option<
 >;
 /// What `edit()` returns.
 pub type IntegrationEditResponse = crate::types::TeamsDevicesDevicePostureIntegrations;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IntegrationCreateBody {
@@ -326,6 +387,23 @@ pub struct IntegrationCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::TeamsDevicesSchemasType,
 }
+impl IntegrationCreateBody {
+    /// Takes the required fields (`config`, `interval`, `name`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        config: impl Into<crate::types::TeamsDevicesConfigRequest>,
+        interval: impl Into<String>,
+        name: impl Into<String>,
+        type_: impl Into<crate::types::TeamsDevicesSchemasType>,
+    ) -> Self {
+        Self {
+            config: config.into(),
+            interval: interval.into(),
+            name: name.into(),
+            type_: type_.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IntegrationEditBody {
@@ -341,4 +419,45 @@ pub struct IntegrationEditBody {
     /// The type of device posture integration.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::types::TeamsDevicesSchemasType>,
+}
+impl IntegrationEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            config: None,
+            interval: None,
+            name: None,
+            type_: None,
+        }
+    }
+    /// Sets `config`.
+    #[must_use]
+    pub fn with_config(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesConfigRequest>,
+    ) -> Self {
+        self.config = Some(value.into());
+        self
+    }
+    /// Sets `interval`.
+    #[must_use]
+    pub fn with_interval(mut self, value: impl Into<String>) -> Self {
+        self.interval = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesSchemasType>,
+    ) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
 }

@@ -88,6 +88,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceListParams {
     /// Must be at most 32 characters long.
@@ -146,6 +147,78 @@ pub struct DeviceListParams {
     ///
     /// Query parameter `source`.
     pub source: crate::types::DigitalExperienceMonitoringSource,
+}
+impl DeviceListParams {
+    /// Takes the required fields (`account_id`, `to`, `from`, `page`, `per_page`, `source`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        to: impl Into<String>,
+        from: impl Into<String>,
+        page: impl Into<f64>,
+        per_page: impl Into<f64>,
+        source: impl Into<crate::types::DigitalExperienceMonitoringSource>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            to: to.into(),
+            from: from.into(),
+            page: page.into(),
+            per_page: per_page.into(),
+            sort_by: None,
+            colo: None,
+            device_id: None,
+            mode: None,
+            status: None,
+            platform: None,
+            version: None,
+            source: source.into(),
+        }
+    }
+    /// Sets `sort_by`.
+    #[must_use]
+    pub fn with_sort_by(
+        mut self,
+        value: impl Into<crate::types::DigitalExperienceMonitoringSortBy>,
+    ) -> Self {
+        self.sort_by = Some(value.into());
+        self
+    }
+    /// Sets `colo`.
+    #[must_use]
+    pub fn with_colo(mut self, value: impl Into<String>) -> Self {
+        self.colo = Some(value.into());
+        self
+    }
+    /// Sets `device_id`.
+    #[must_use]
+    pub fn with_device_id(mut self, value: impl Into<String>) -> Self {
+        self.device_id = Some(value.into());
+        self
+    }
+    /// Sets `mode`.
+    #[must_use]
+    pub fn with_mode(mut self, value: impl Into<String>) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `platform`.
+    #[must_use]
+    pub fn with_platform(mut self, value: impl Into<String>) -> Self {
+        self.platform = Some(value.into());
+        self
+    }
+    /// Sets `version`.
+    #[must_use]
+    pub fn with_version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type DeviceListResponse = crate::types::DigitalExperienceMonitoringFleetStatusDevicesResponse;

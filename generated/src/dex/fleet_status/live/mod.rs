@@ -60,6 +60,7 @@ fn request_get(params: &LiveGetParams) -> crate::Result<crate::runtime::RequestS
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveGetParams {
     /// Must be at most 32 characters long.
@@ -70,6 +71,15 @@ pub struct LiveGetParams {
     ///
     /// Query parameter `since_minutes`.
     pub since_minutes: f64,
+}
+impl LiveGetParams {
+    /// Takes the required fields (`account_id`, `since_minutes`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, since_minutes: impl Into<f64>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            since_minutes: since_minutes.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type LiveGetResponse = crate::types::DigitalExperienceMonitoringFleetStatusLiveResponseResult;

@@ -67,6 +67,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverTimeGetParams {
     /// Must be at most 32 characters long.
@@ -89,6 +90,34 @@ pub struct OverTimeGetParams {
     ///
     /// Query parameter `device_id`.
     pub device_id: Option<String>,
+}
+impl OverTimeGetParams {
+    /// Takes the required fields (`account_id`, `to`, `from`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        to: impl Into<String>,
+        from: impl Into<String>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            to: to.into(),
+            from: from.into(),
+            colo: None,
+            device_id: None,
+        }
+    }
+    /// Sets `colo`.
+    #[must_use]
+    pub fn with_colo(mut self, value: impl Into<String>) -> Self {
+        self.colo = Some(value.into());
+        self
+    }
+    /// Sets `device_id`.
+    #[must_use]
+    pub fn with_device_id(mut self, value: impl Into<String>) -> Self {
+        self.device_id = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type OverTimeGetResponse = ();

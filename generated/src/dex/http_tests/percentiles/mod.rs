@@ -82,6 +82,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PercentileGetParams {
     /// unique identifier linked to an account in the API request path.
@@ -106,6 +107,34 @@ pub struct PercentileGetParams {
     ///
     /// Query parameter `colo`.
     pub colo: Option<String>,
+}
+impl PercentileGetParams {
+    /// Takes the required fields (`account_id`, `from`, `to`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            device_id: None,
+            from: from.into(),
+            to: to.into(),
+            colo: None,
+        }
+    }
+    /// Sets `device_id`.
+    #[must_use]
+    pub fn with_device_id(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.device_id = Some(value.into());
+        self
+    }
+    /// Sets `colo`.
+    #[must_use]
+    pub fn with_colo(mut self, value: impl Into<String>) -> Self {
+        self.colo = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type PercentileGetResponse = crate::types::DigitalExperienceMonitoringHttpDetailsPercentilesResponse;

@@ -72,6 +72,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UniqueDeviceGetParams {
     /// unique identifier linked to an account in the API request path.
@@ -88,6 +89,28 @@ pub struct UniqueDeviceGetParams {
     ///
     /// Query parameter `deviceId`.
     pub device_id: Option<Vec<String>>,
+}
+impl UniqueDeviceGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            test_name: None,
+            device_id: None,
+        }
+    }
+    /// Sets `test_name`.
+    #[must_use]
+    pub fn with_test_name(mut self, value: impl Into<String>) -> Self {
+        self.test_name = Some(value.into());
+        self
+    }
+    /// Sets `device_id`.
+    #[must_use]
+    pub fn with_device_id(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.device_id = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type UniqueDeviceGetResponse = crate::types::DigitalExperienceMonitoringUniqueDevicesResponse;

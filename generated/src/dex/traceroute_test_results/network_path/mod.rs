@@ -74,6 +74,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkPathGetParams {
     /// unique identifier linked to an account
@@ -82,6 +83,14 @@ pub struct NetworkPathGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl NetworkPathGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type NetworkPathGetResponse = crate::types::DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64;

@@ -77,6 +77,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetworkPathGetParams {
     /// unique identifier linked to an account
@@ -101,6 +102,24 @@ pub struct NetworkPathGetParams {
     ///
     /// Query parameter `interval`.
     pub interval: NetworkPathGetParamsInterval,
+}
+impl NetworkPathGetParams {
+    /// Takes the required fields (`account_id`, `device_id`, `from`, `to`, `interval`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        device_id: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+        interval: impl Into<NetworkPathGetParamsInterval>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            device_id: device_id.into(),
+            from: from.into(),
+            to: to.into(),
+            interval: interval.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type NetworkPathGetResponse = crate::types::DigitalExperienceMonitoringTracerouteTestNetworkPathResponse;

@@ -120,18 +120,37 @@ fn request_dlp_datasets_upload_version(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl UploadCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `dlp_datasets_upload_version()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadDlpDatasetsUploadVersionParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// Dataset. For custom wordlists this contains UTF-8 patterns separated by newline characters.
     pub body: Vec<u8>,
+}
+impl UploadDlpDatasetsUploadVersionParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type UploadCreateResponse = crate::types::DlpDatasetNewVersionResponse;

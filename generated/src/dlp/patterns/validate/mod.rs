@@ -66,6 +66,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateCreateParams {
     /// Identifier
@@ -76,6 +77,18 @@ pub struct ValidateCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::DlpValidatePattern,
+}
+impl ValidateCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DlpValidatePattern>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type ValidateCreateResponse = crate::types::DlpValidateResponseResult;

@@ -225,6 +225,7 @@ fn request_delete(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomCreateParams {
     /// Identifier
@@ -236,7 +237,20 @@ pub struct CustomCreateParams {
     /// The request body.
     pub body: crate::types::DlpCreateCustomProfiles,
 }
+impl CustomCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DlpCreateCustomProfiles>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomGetParams {
     /// Identifier
@@ -246,7 +260,16 @@ pub struct CustomGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl CustomGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomUpdateParams {
     /// Identifier
@@ -258,7 +281,20 @@ pub struct CustomUpdateParams {
     /// The request body.
     pub body: crate::types::DlpUpdateCustomProfileInput,
 }
+impl CustomUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DlpUpdateCustomProfileInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomDeleteParams {
     /// Identifier
@@ -271,6 +307,21 @@ pub struct CustomDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl CustomDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `create()` returns.
 pub type CustomCreateResponse = crate::types::DlpCreateCustomProfileResponse;

@@ -121,6 +121,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PredefinedGetParams {
     /// Identifier
@@ -130,7 +131,16 @@ pub struct PredefinedGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PredefinedGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PredefinedUpdateParams {
     /// Identifier
@@ -141,6 +151,18 @@ pub struct PredefinedUpdateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::DlpUpdatePredefinedProfileInput,
+}
+impl PredefinedUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::DlpUpdatePredefinedProfileInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type PredefinedGetResponse = crate::types::DlpPredefinedProfile;

@@ -104,6 +104,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReportGetParams {
     /// Identifier
@@ -140,6 +141,63 @@ pub struct ReportGetParams {
     ///
     /// Query parameter `filters`.
     pub filters: Option<String>,
+}
+impl ReportGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            metrics: None,
+            dimensions: None,
+            since: None,
+            until: None,
+            limit: None,
+            sort: None,
+            filters: None,
+        }
+    }
+    /// Sets `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, value: impl Into<String>) -> Self {
+        self.metrics = Some(value.into());
+        self
+    }
+    /// Sets `dimensions`.
+    #[must_use]
+    pub fn with_dimensions(mut self, value: impl Into<String>) -> Self {
+        self.dimensions = Some(value.into());
+        self
+    }
+    /// Sets `since`.
+    #[must_use]
+    pub fn with_since(mut self, value: impl Into<String>) -> Self {
+        self.since = Some(value.into());
+        self
+    }
+    /// Sets `until`.
+    #[must_use]
+    pub fn with_until(mut self, value: impl Into<String>) -> Self {
+        self.until = Some(value.into());
+        self
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `sort`.
+    #[must_use]
+    pub fn with_sort(mut self, value: impl Into<String>) -> Self {
+        self.sort = Some(value.into());
+        self
+    }
+    /// Sets `filters`.
+    #[must_use]
+    pub fn with_filters(mut self, value: impl Into<String>) -> Self {
+        self.filters = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type ReportGetResponse = crate::types::DnsAnalyticsReport;

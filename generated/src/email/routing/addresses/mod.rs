@@ -238,6 +238,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressListParams {
     /// Identifier
@@ -263,7 +264,47 @@ pub struct AddressListParams {
     /// Query parameter `verified`.
     pub verified: Option<bool>,
 }
+impl AddressListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            page: None,
+            per_page: None,
+            direction: None,
+            verified: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<AddressListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `verified`.
+    #[must_use]
+    pub fn with_verified(mut self, value: impl Into<bool>) -> Self {
+        self.verified = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressCreateParams {
     /// Identifier
@@ -275,7 +316,20 @@ pub struct AddressCreateParams {
     /// The request body.
     pub body: crate::types::EmailCreateDestinationAddressProperties,
 }
+impl AddressCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::EmailCreateDestinationAddressProperties>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressGetParams {
     /// Identifier
@@ -285,7 +339,16 @@ pub struct AddressGetParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
 }
+impl AddressGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressDeleteParams {
     /// Identifier
@@ -294,6 +357,14 @@ pub struct AddressDeleteParams {
     ///
     /// Path parameter `account_identifier`.
     pub account_id: String,
+}
+impl AddressDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type AddressListResponse = crate::types::EmailDestinationAddressesResponseCollection;

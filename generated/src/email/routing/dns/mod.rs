@@ -61,6 +61,7 @@ fn request_list(params: &DnsListParams) -> crate::Result<crate::runtime::Request
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnsListParams {
     /// Identifier
@@ -69,6 +70,12 @@ pub struct DnsListParams {
     ///
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
+}
+impl DnsListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type DnsListResponse = crate::types::EmailDnsSettingsResponseCollection;

@@ -571,6 +571,7 @@ fn request_ip_access_rules_for_a_zone_update_an_ip_access_rule(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleListParams {
     /// Identifier
@@ -618,7 +619,85 @@ pub struct RuleListParams {
     /// Query parameter `direction`.
     pub direction: Option<RuleListParamsDirection>,
 }
+impl RuleListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            mode: None,
+            configuration_target: None,
+            configuration_value: None,
+            notes: None,
+            match_: None,
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+        }
+    }
+    /// Sets `mode`.
+    #[must_use]
+    pub fn with_mode(
+        mut self,
+        value: impl Into<crate::types::FirewallSchemasMode>,
+    ) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+    /// Sets `configuration_target`.
+    #[must_use]
+    pub fn with_configuration_target(
+        mut self,
+        value: impl Into<RuleListParamsConfigurationTarget>,
+    ) -> Self {
+        self.configuration_target = Some(value.into());
+        self
+    }
+    /// Sets `configuration_value`.
+    #[must_use]
+    pub fn with_configuration_value(mut self, value: impl Into<String>) -> Self {
+        self.configuration_value = Some(value.into());
+        self
+    }
+    /// Sets `notes`.
+    #[must_use]
+    pub fn with_notes(mut self, value: impl Into<String>) -> Self {
+        self.notes = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(mut self, value: impl Into<RuleListParamsMatch>) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<RuleListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(mut self, value: impl Into<RuleListParamsDirection>) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleCreateParams {
     /// Identifier
@@ -630,7 +709,17 @@ pub struct RuleCreateParams {
     /// The request body.
     pub body: RuleCreateBody,
 }
+impl RuleCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<RuleCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleGetParams {
     /// Identifier
@@ -640,7 +729,16 @@ pub struct RuleGetParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
 }
+impl RuleGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleDeleteParams {
     /// Identifier
@@ -654,7 +752,23 @@ pub struct RuleDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl RuleDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleEditParams {
     /// Identifier
@@ -666,7 +780,20 @@ pub struct RuleEditParams {
     /// The request body.
     pub body: crate::types::FirewallSchemasRuleInput,
 }
+impl RuleEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::FirewallSchemasRuleInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `ip_access_rules_for_a_zone_list_ip_access_rules()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleIpAccessRulesForAZoneListIpAccessRulesParams {
     /// Identifier
@@ -716,7 +843,96 @@ pub struct RuleIpAccessRulesForAZoneListIpAccessRulesParams {
     /// Query parameter `direction`.
     pub direction: Option<RuleIpAccessRulesForAZoneListIpAccessRulesParamsDirection>,
 }
+impl RuleIpAccessRulesForAZoneListIpAccessRulesParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            mode: None,
+            configuration_target: None,
+            configuration_value: None,
+            notes: None,
+            match_: None,
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+        }
+    }
+    /// Sets `mode`.
+    #[must_use]
+    pub fn with_mode(
+        mut self,
+        value: impl Into<crate::types::FirewallSchemasMode>,
+    ) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+    /// Sets `configuration_target`.
+    #[must_use]
+    pub fn with_configuration_target(
+        mut self,
+        value: impl Into<
+            RuleIpAccessRulesForAZoneListIpAccessRulesParamsConfigurationTarget,
+        >,
+    ) -> Self {
+        self.configuration_target = Some(value.into());
+        self
+    }
+    /// Sets `configuration_value`.
+    #[must_use]
+    pub fn with_configuration_value(mut self, value: impl Into<String>) -> Self {
+        self.configuration_value = Some(value.into());
+        self
+    }
+    /// Sets `notes`.
+    #[must_use]
+    pub fn with_notes(mut self, value: impl Into<String>) -> Self {
+        self.notes = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(
+        mut self,
+        value: impl Into<RuleIpAccessRulesForAZoneListIpAccessRulesParamsMatch>,
+    ) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(
+        mut self,
+        value: impl Into<RuleIpAccessRulesForAZoneListIpAccessRulesParamsOrder>,
+    ) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<RuleIpAccessRulesForAZoneListIpAccessRulesParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+}
 /// Parameters of `ip_access_rules_for_a_zone_create_an_ip_access_rule()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleIpAccessRulesForAZoneCreateAnIpAccessRuleParams {
     /// Identifier
@@ -728,7 +944,20 @@ pub struct RuleIpAccessRulesForAZoneCreateAnIpAccessRuleParams {
     /// The request body.
     pub body: RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody,
 }
+impl RuleIpAccessRulesForAZoneCreateAnIpAccessRuleParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `ip_access_rules_for_a_zone_delete_an_ip_access_rule()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleParams {
     /// Identifier
@@ -740,7 +969,20 @@ pub struct RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleParams {
     /// The request body.
     pub body: RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleBody,
 }
+impl RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `ip_access_rules_for_a_zone_update_an_ip_access_rule()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleParams {
     /// Identifier
@@ -751,6 +993,18 @@ pub struct RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleParams {
     pub zone_id: String,
     /// The request body.
     pub body: RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleBody,
+}
+impl RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type RuleListResponse = crate::types::FirewallResponseCollection;
@@ -772,6 +1026,7 @@ pub type RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleResponse = crate::types::F
 pub type RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleResponse = crate::types::FirewallRule;
 /// The same shape as [`crate::types::FirewallSchemasRuleInput`], which the document defines again here.
 pub type RuleCreateBody = crate::types::FirewallSchemasRuleInput;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody {
@@ -782,6 +1037,21 @@ pub struct RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody {
     /// An informative summary of the rule, typically used as a reminder or explanation.
     pub notes: String,
 }
+impl RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody {
+    /// Takes the required fields (`configuration`, `mode`, `notes`); the `with_` methods set the others.
+    pub fn new(
+        configuration: impl Into<crate::types::FirewallConfiguration>,
+        mode: impl Into<crate::types::FirewallSchemasMode>,
+        notes: impl Into<String>,
+    ) -> Self {
+        Self {
+            configuration: configuration.into(),
+            mode: mode.into(),
+            notes: notes.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleBody {
@@ -789,7 +1059,23 @@ pub struct RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cascade: Option<RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleBodyCascade>,
 }
+impl RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { cascade: None }
+    }
+    /// Sets `cascade`.
+    #[must_use]
+    pub fn with_cascade(
+        mut self,
+        value: impl Into<RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleBodyCascade>,
+    ) -> Self {
+        self.cascade = Some(value.into());
+        self
+    }
+}
 /// The level to attempt to delete similar rules defined for other zones with the same owner. The default value is `none`, which will only delete the current rule. Using `basic` will delete rules that match the same action (mode) and configuration, while using `aggressive` will delete rules that match the same configuration.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleBodyCascade {
     /// `none`
@@ -821,6 +1107,7 @@ pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsMatch = crate::types::D
 ///
 /// The same shape as [`crate::firewall::access_rules::rules::RuleListParamsOrder`], which the document defines again here.
 pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsOrder = RuleListParamsOrder;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleBody {
@@ -831,7 +1118,29 @@ pub struct RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
+impl RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { mode: None, notes: None }
+    }
+    /// Sets `mode`.
+    #[must_use]
+    pub fn with_mode(
+        mut self,
+        value: impl Into<crate::types::FirewallSchemasMode>,
+    ) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+    /// Sets `notes`.
+    #[must_use]
+    pub fn with_notes(mut self, value: impl Into<String>) -> Self {
+        self.notes = Some(value.into());
+        self
+    }
+}
 /// The target to search in existing rules.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RuleListParamsConfigurationTarget {
     /// `ip`
@@ -858,6 +1167,7 @@ pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrd
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type RuleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rules.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RuleListParamsOrder {
     /// `configuration.target`

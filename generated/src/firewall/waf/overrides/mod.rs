@@ -313,6 +313,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverrideListParams {
     /// Identifier
@@ -330,7 +331,30 @@ pub struct OverrideListParams {
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,
 }
+impl OverrideListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverrideCreateParams {
     /// Identifier
@@ -342,7 +366,17 @@ pub struct OverrideCreateParams {
     /// The request body.
     pub body: OverrideCreateBody,
 }
+impl OverrideCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<OverrideCreateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverrideGetParams {
     /// Identifier
@@ -352,7 +386,14 @@ pub struct OverrideGetParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl OverrideGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverrideUpdateParams {
     /// Identifier
@@ -364,7 +405,17 @@ pub struct OverrideUpdateParams {
     /// The request body.
     pub body: OverrideUpdateBody,
 }
+impl OverrideUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<OverrideUpdateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverrideDeleteParams {
     /// Identifier
@@ -378,6 +429,21 @@ pub struct OverrideDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl OverrideDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// What `list()` returns.
 pub type OverrideListResponse = crate::types::FirewallOverrideResponseCollection;
 /// What `create()` returns.
@@ -386,16 +452,24 @@ pub type OverrideCreateResponse = crate::types::FirewallOverride;
 pub type OverrideGetResponse = crate::types::FirewallOverride;
 /// What `update()` returns.
 pub type OverrideUpdateResponse = crate::types::FirewallOverride;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OverrideCreateBody {
     /// The URLs to include in the current WAF override. You can use wildcards. Each entered URL will be escaped before use, which means you can only use simple wildcard patterns.
     pub urls: Vec<String>,
 }
+impl OverrideCreateBody {
+    /// Takes the required fields (`urls`); the `with_` methods set the others.
+    pub fn new(urls: impl Into<Vec<String>>) -> Self {
+        Self { urls: urls.into() }
+    }
+}
 /// The same shape as [`crate::firewall::lockdowns::LockdownDeleteResponse`], which the document defines again here.
 pub type OverrideDeleteResponse = crate::firewall::lockdowns::LockdownDeleteResponse;
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type OverrideDeleteResponseResult = crate::types::AccessIdResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OverrideUpdateBody {
@@ -410,4 +484,27 @@ pub struct OverrideUpdateBody {
     pub rules: ::std::collections::BTreeMap<String, crate::types::FirewallWafAction>,
     /// The URLs to include in the current WAF override. You can use wildcards. Each entered URL will be escaped before use, which means you can only use simple wildcard patterns.
     pub urls: Vec<String>,
+}
+impl OverrideUpdateBody {
+    /// Takes the required fields (`rewrite_action`, `rules`, `urls`); the `with_` methods set the others.
+    pub fn new(
+        rewrite_action: impl Into<crate::types::FirewallRewriteAction>,
+        rules: impl Into<
+            ::std::collections::BTreeMap<String, crate::types::FirewallWafAction>,
+        >,
+        urls: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            id: None,
+            rewrite_action: rewrite_action.into(),
+            rules: rules.into(),
+            urls: urls.into(),
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
 }

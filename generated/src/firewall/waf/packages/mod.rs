@@ -221,6 +221,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PackageGetParams {
     /// Identifier
@@ -254,7 +255,61 @@ pub struct PackageGetParams {
     /// Query parameter `name`.
     pub name: Option<String>,
 }
+impl PackageGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+            match_: None,
+            name: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<PackageGetParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<PackageGetParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(mut self, value: impl Into<PackageGetParamsMatch>) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
 /// Parameters of `waf_packages_get_a_waf_package()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PackageWafPackagesGetAWafPackageParams {
     /// Identifier
@@ -264,7 +319,14 @@ pub struct PackageWafPackagesGetAWafPackageParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl PackageWafPackagesGetAWafPackageParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PackageEditParams {
     /// Identifier
@@ -276,10 +338,20 @@ pub struct PackageEditParams {
     /// The request body.
     pub body: PackageEditBody,
 }
+impl PackageEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<PackageEditBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type PackageGetResponse = crate::types::FirewallPackageResponseCollection;
 /// What `waf_packages_get_a_waf_package()` returns.
 pub type PackageWafPackagesGetAWafPackageResponse = crate::types::FirewallPackageResponseSingle;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PackageEditBody {
@@ -290,11 +362,54 @@ pub struct PackageEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitivity: Option<crate::types::FirewallSensitivity>,
 }
+impl PackageEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            action_mode: None,
+            sensitivity: None,
+        }
+    }
+    /// Sets `action_mode`.
+    #[must_use]
+    pub fn with_action_mode(
+        mut self,
+        value: impl Into<crate::types::FirewallActionMode>,
+    ) -> Self {
+        self.action_mode = Some(value.into());
+        self
+    }
+    /// Sets `sensitivity`.
+    #[must_use]
+    pub fn with_sensitivity(
+        mut self,
+        value: impl Into<crate::types::FirewallSensitivity>,
+    ) -> Self {
+        self.sensitivity = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PackageEditResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::FirewallAnomalyPackage>,
+}
+impl PackageEditResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { result: None }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<crate::types::FirewallAnomalyPackage>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
 }
 /// The direction used to sort returned packages.
 ///
@@ -305,6 +420,7 @@ pub type PackageGetParamsDirection = crate::types::CloudforceOneRequestListSortO
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type PackageGetParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned packages.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PackageGetParamsOrder {
     /// `name`

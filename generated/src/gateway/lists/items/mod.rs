@@ -69,10 +69,19 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ItemListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type ItemListResponse = crate::types::ZeroTrustGatewayListItemResponseCollection;

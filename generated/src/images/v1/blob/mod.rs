@@ -70,6 +70,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BlobGetParams {
     /// Account identifier tag.
@@ -78,6 +79,14 @@ pub struct BlobGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl BlobGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type BlobGetResponse = Vec<u8>;

@@ -174,6 +174,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeyGetParams {
     /// Account identifier tag.
@@ -183,7 +184,16 @@ pub struct KeyGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl KeyGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeyUpdateParams {
     /// Account identifier tag.
@@ -193,7 +203,16 @@ pub struct KeyUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl KeyUpdateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeyDeleteParams {
     /// Account identifier tag.
@@ -202,6 +221,14 @@ pub struct KeyDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl KeyDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type KeyGetResponse = crate::types::ImagesImageKeysResponse;

@@ -58,6 +58,7 @@ fn request_get(params: &StatGetParams) -> crate::Result<crate::runtime::RequestS
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatGetParams {
     /// Account identifier tag.
@@ -66,6 +67,14 @@ pub struct StatGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl StatGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type StatGetResponse = crate::types::ImagesImagesStats;

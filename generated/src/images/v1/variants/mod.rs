@@ -283,6 +283,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VariantGetParams {
     /// Account identifier tag.
@@ -292,7 +293,16 @@ pub struct VariantGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl VariantGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantCreateParams {
     /// Account identifier tag.
@@ -304,7 +314,20 @@ pub struct VariantCreateParams {
     /// The request body.
     pub body: crate::types::ImagesImageVariantDefinition,
 }
+impl VariantCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::ImagesImageVariantDefinition>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `cloudflare_images_variants_variant_details()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VariantCloudflareImagesVariantsVariantDetailsParams {
     /// Account identifier tag.
@@ -314,7 +337,16 @@ pub struct VariantCloudflareImagesVariantsVariantDetailsParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl VariantCloudflareImagesVariantsVariantDetailsParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VariantDeleteParams {
     /// Account identifier tag.
@@ -328,7 +360,23 @@ pub struct VariantDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl VariantDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantEditParams {
     /// Account identifier tag.
@@ -339,6 +387,18 @@ pub struct VariantEditParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::ImagesImageVariantPatchRequest,
+}
+impl VariantEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::ImagesImageVariantPatchRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type VariantGetResponse = crate::types::ImagesImageVariantsResponse;

@@ -106,6 +106,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DirectUploadCreateParams {
     /// Account identifier tag.
@@ -117,7 +118,20 @@ pub struct DirectUploadCreateParams {
     /// The request body.
     pub body: DirectUploadCreateForm,
 }
+impl DirectUploadCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<DirectUploadCreateForm>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// The parts of `create()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DirectUploadCreateForm {
     /// The date after which the upload will not be accepted. Minimum: Now + 2 minutes. Maximum: Now + 6 hours.
@@ -136,6 +150,44 @@ pub struct DirectUploadCreateForm {
     ///
     /// Part `requireSignedURLs`.
     pub require_signed_ur_ls: Option<bool>,
+}
+impl DirectUploadCreateForm {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            expiry: None,
+            id: None,
+            metadata: None,
+            require_signed_ur_ls: None,
+        }
+    }
+    /// Sets `expiry`.
+    #[must_use]
+    pub fn with_expiry(mut self, value: impl Into<String>) -> Self {
+        self.expiry = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `require_signed_ur_ls`.
+    #[must_use]
+    pub fn with_require_signed_ur_ls(mut self, value: impl Into<bool>) -> Self {
+        self.require_signed_ur_ls = Some(value.into());
+        self
+    }
 }
 /// What `create()` returns.
 pub type DirectUploadCreateResponse = crate::types::ImagesImageDirectUploadResponseV2Result;

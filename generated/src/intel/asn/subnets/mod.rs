@@ -64,6 +64,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubnetGetParams {
     /// Identifier
@@ -73,6 +74,15 @@ pub struct SubnetGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl SubnetGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SubnetGetResponse {
@@ -91,4 +101,53 @@ pub struct SubnetGetResponse {
     pub per_page: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Vec<String>>,
+}
+impl SubnetGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            asn: None,
+            count: None,
+            ip_count_total: None,
+            page: None,
+            per_page: None,
+            subnets: None,
+        }
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<i64>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<f64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `ip_count_total`.
+    #[must_use]
+    pub fn with_ip_count_total(mut self, value: impl Into<i64>) -> Self {
+        self.ip_count_total = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `subnets`.
+    #[must_use]
+    pub fn with_subnets(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.subnets = Some(value.into());
+        self
+    }
 }

@@ -67,6 +67,7 @@ fn request_update(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DismissUpdateParams {
     /// Identifier
@@ -78,11 +79,36 @@ pub struct DismissUpdateParams {
     /// The request body.
     pub body: DismissUpdateBody,
 }
+impl DismissUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<DismissUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `update()` returns.
 pub type DismissUpdateResponse = crate::types::SecurityCenterApiResponseSingleResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DismissUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dismiss: Option<bool>,
+}
+impl DismissUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { dismiss: None }
+    }
+    /// Sets `dismiss`.
+    #[must_use]
+    pub fn with_dismiss(mut self, value: impl Into<bool>) -> Self {
+        self.dismiss = Some(value.into());
+        self
+    }
 }

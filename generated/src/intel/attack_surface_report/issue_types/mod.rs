@@ -58,6 +58,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IssueTypeGetParams {
     /// Identifier
@@ -67,7 +68,16 @@ pub struct IssueTypeGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl IssueTypeGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// One of 1 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueTypeGetResponse {
     /// A JSON array.

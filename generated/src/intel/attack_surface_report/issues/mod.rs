@@ -116,6 +116,7 @@ fn request_get(params: &IssueGetParams) -> crate::Result<crate::runtime::Request
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IssueGetParams {
     /// Identifier
@@ -151,7 +152,119 @@ pub struct IssueGetParams {
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
 }
+impl IssueGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            dismissed: None,
+            issue_class: None,
+            issue_type: None,
+            product: None,
+            severity: None,
+            subject: None,
+            issue_class_neq: None,
+            issue_type_neq: None,
+            product_neq: None,
+            severity_neq: None,
+            subject_neq: None,
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `dismissed`.
+    #[must_use]
+    pub fn with_dismissed(mut self, value: impl Into<bool>) -> Self {
+        self.dismissed = Some(value.into());
+        self
+    }
+    /// Sets `issue_class`.
+    #[must_use]
+    pub fn with_issue_class(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.issue_class = Some(value.into());
+        self
+    }
+    /// Sets `issue_type`.
+    #[must_use]
+    pub fn with_issue_type(
+        mut self,
+        value: impl Into<Vec<crate::types::SecurityCenterIssueType>>,
+    ) -> Self {
+        self.issue_type = Some(value.into());
+        self
+    }
+    /// Sets `product`.
+    #[must_use]
+    pub fn with_product(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.product = Some(value.into());
+        self
+    }
+    /// Sets `severity`.
+    #[must_use]
+    pub fn with_severity(
+        mut self,
+        value: impl Into<Vec<crate::types::SecurityCenterSeverityQueryParamItem>>,
+    ) -> Self {
+        self.severity = Some(value.into());
+        self
+    }
+    /// Sets `subject`.
+    #[must_use]
+    pub fn with_subject(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.subject = Some(value.into());
+        self
+    }
+    /// Sets `issue_class_neq`.
+    #[must_use]
+    pub fn with_issue_class_neq(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.issue_class_neq = Some(value.into());
+        self
+    }
+    /// Sets `issue_type_neq`.
+    #[must_use]
+    pub fn with_issue_type_neq(
+        mut self,
+        value: impl Into<Vec<crate::types::SecurityCenterIssueType>>,
+    ) -> Self {
+        self.issue_type_neq = Some(value.into());
+        self
+    }
+    /// Sets `product_neq`.
+    #[must_use]
+    pub fn with_product_neq(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.product_neq = Some(value.into());
+        self
+    }
+    /// Sets `severity_neq`.
+    #[must_use]
+    pub fn with_severity_neq(
+        mut self,
+        value: impl Into<Vec<crate::types::SecurityCenterSeverityQueryParamItem>>,
+    ) -> Self {
+        self.severity_neq = Some(value.into());
+        self
+    }
+    /// Sets `subject_neq`.
+    #[must_use]
+    pub fn with_subject_neq(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.subject_neq = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// One of 1 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueGetResponse {
     /// A JSON object.
@@ -191,6 +304,7 @@ impl ::serde::Serialize for IssueGetResponse {
         }
     }
 }
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IssueGetResponseObject {
@@ -205,4 +319,42 @@ pub struct IssueGetResponseObject {
     /// Number of results per page of results
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_page: Option<i64>,
+}
+impl IssueGetResponseObject {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            issues: None,
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `issues`.
+    #[must_use]
+    pub fn with_issues(
+        mut self,
+        value: impl Into<Vec<crate::types::SecurityCenterIssue>>,
+    ) -> Self {
+        self.issues = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
 }

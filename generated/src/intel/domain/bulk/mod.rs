@@ -62,6 +62,7 @@ fn request_list(params: &BulkListParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkListParams {
     /// Identifier
@@ -74,6 +75,21 @@ pub struct BulkListParams {
     ///
     /// Query parameter `domain`.
     pub domain: Option<String>,
+}
+impl BulkListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            domain: None,
+        }
+    }
+    /// Sets `domain`.
+    #[must_use]
+    pub fn with_domain(mut self, value: impl Into<String>) -> Self {
+        self.domain = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type BulkListResponse = crate::types::IntelCollectionResponse;

@@ -63,6 +63,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DataGetParams {
     /// Identifier
@@ -71,6 +72,14 @@ pub struct DataGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl DataGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type DataGetResponse = String;

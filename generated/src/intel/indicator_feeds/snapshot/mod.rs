@@ -80,6 +80,7 @@ fn request_update(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnapshotUpdateParams {
     /// Identifier
@@ -91,13 +92,38 @@ pub struct SnapshotUpdateParams {
     /// The request body.
     pub body: SnapshotUpdateForm,
 }
+impl SnapshotUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<SnapshotUpdateForm>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// The parts of `update()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnapshotUpdateForm {
     /// The file to upload
     ///
     /// Part `source`.
     pub source: Option<String>,
+}
+impl SnapshotUpdateForm {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { source: None }
+    }
+    /// Sets `source`.
+    #[must_use]
+    pub fn with_source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
 }
 /// What `update()` returns.
 pub type SnapshotUpdateResponse = crate::types::CustomIndicatorFeedsUpdateFeed;

@@ -69,6 +69,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthGetParams {
     /// Identifier
@@ -77,6 +78,14 @@ pub struct HealthGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl HealthGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type HealthGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;

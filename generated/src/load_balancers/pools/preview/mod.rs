@@ -69,6 +69,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PreviewCreateParams {
     /// Identifier
@@ -79,6 +80,18 @@ pub struct PreviewCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: PreviewCreateBody,
+}
+impl PreviewCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<PreviewCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type PreviewCreateResponse = crate::types::LoadBalancingPreviewResponseResult;

@@ -69,6 +69,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReferenceListParams {
     /// Identifier
@@ -77,6 +78,14 @@ pub struct ReferenceListParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ReferenceListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type ReferenceListResponse = crate::types::LoadBalancingSchemasReferencesResponse;

@@ -136,6 +136,7 @@ fn request_get_zones_zone_id_logpush_datasets_dataset_id_jobs(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobListParams {
     /// Identifier
@@ -145,7 +146,16 @@ pub struct JobListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl JobListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get_zones_zone_id_logpush_datasets_dataset_id_jobs()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobGetZonesZoneIdLogpushDatasetsDatasetIdJobsParams {
     /// Identifier
@@ -154,6 +164,12 @@ pub struct JobGetZonesZoneIdLogpushDatasetsDatasetIdJobsParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl JobGetZonesZoneIdLogpushDatasetsDatasetIdJobsParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type JobListResponse = Vec<crate::types::LogpushLogpushJob>;

@@ -117,6 +117,7 @@ fn request_post_zones_zone_id_logpush_ownership_validate(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateCreateParams {
     /// Identifier
@@ -128,7 +129,20 @@ pub struct ValidateCreateParams {
     /// The request body.
     pub body: ValidateCreateBody,
 }
+impl ValidateCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ValidateCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `post_zones_zone_id_logpush_ownership_validate()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidatePostZonesZoneIdLogpushOwnershipValidateParams {
     /// Identifier
@@ -139,6 +153,18 @@ pub struct ValidatePostZonesZoneIdLogpushOwnershipValidateParams {
     pub zone_id: String,
     /// The request body.
     pub body: ValidatePostZonesZoneIdLogpushOwnershipValidateBody,
+}
+impl ValidatePostZonesZoneIdLogpushOwnershipValidateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<ValidatePostZonesZoneIdLogpushOwnershipValidateBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type ValidateCreateResponse = Option<

@@ -117,6 +117,7 @@ fn request_post_zones_zone_id_logpush_validate_origin(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OriginCreateParams {
     /// Identifier
@@ -128,7 +129,20 @@ pub struct OriginCreateParams {
     /// The request body.
     pub body: OriginCreateBody,
 }
+impl OriginCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<OriginCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `post_zones_zone_id_logpush_validate_origin()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OriginPostZonesZoneIdLogpushValidateOriginParams {
     /// Identifier
@@ -140,12 +154,25 @@ pub struct OriginPostZonesZoneIdLogpushValidateOriginParams {
     /// The request body.
     pub body: OriginPostZonesZoneIdLogpushValidateOriginBody,
 }
+impl OriginPostZonesZoneIdLogpushValidateOriginParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<OriginPostZonesZoneIdLogpushValidateOriginBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `create()` returns.
 pub type OriginCreateResponse = Option<crate::types::LogpushValidateResponseResult>;
 /// What `post_zones_zone_id_logpush_validate_origin()` returns.
 pub type OriginPostZonesZoneIdLogpushValidateOriginResponse = Option<
     crate::types::LogpushValidateResponseResult,
 >;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OriginCreateBody {
@@ -154,6 +181,19 @@ pub struct OriginCreateBody {
     /// Deprecated.
     #[deprecated(note = "deprecated by the API")]
     pub logpull_options: Option<String>,
+}
+impl OriginCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { logpull_options: None }
+    }
+    /// Sets `logpull_options`.
+    #[deprecated(note = "deprecated by the API")]
+    #[must_use]
+    pub fn with_logpull_options(mut self, value: impl Into<String>) -> Self {
+        self.logpull_options = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::logpush::validate::origin::OriginCreateBody`], which the document defines again here.
 pub type OriginPostZonesZoneIdLogpushValidateOriginBody = OriginCreateBody;

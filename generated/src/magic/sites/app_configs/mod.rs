@@ -261,6 +261,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppConfigListParams {
     /// Identifier
@@ -270,7 +271,16 @@ pub struct AppConfigListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl AppConfigListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppConfigCreateParams {
     /// Identifier
@@ -282,7 +292,20 @@ pub struct AppConfigCreateParams {
     /// The request body.
     pub body: crate::types::MagicAppConfigAddSingleRequest,
 }
+impl AppConfigCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicAppConfigAddSingleRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppConfigUpdateParams {
     /// Identifier
@@ -294,7 +317,20 @@ pub struct AppConfigUpdateParams {
     /// The request body.
     pub body: crate::types::MagicAppConfigUpdateRequest,
 }
+impl AppConfigUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicAppConfigUpdateRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppConfigDeleteParams {
     /// Identifier
@@ -303,6 +339,14 @@ pub struct AppConfigDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl AppConfigDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type AppConfigListResponse = Vec<crate::types::MagicAppConfig>;

@@ -394,6 +394,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LanListParams {
     /// Identifier
@@ -403,7 +404,16 @@ pub struct LanListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl LanListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LanCreateParams {
     /// Identifier
@@ -415,7 +425,20 @@ pub struct LanCreateParams {
     /// The request body.
     pub body: crate::types::MagicLansAddSingleRequest,
 }
+impl LanCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicLansAddSingleRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LanGetParams {
     /// Identifier
@@ -425,7 +448,16 @@ pub struct LanGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl LanGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LanUpdateParams {
     /// Identifier
@@ -437,7 +469,20 @@ pub struct LanUpdateParams {
     /// The request body.
     pub body: crate::types::MagicLanUpdateRequest,
 }
+impl LanUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicLanUpdateRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LanDeleteParams {
     /// Identifier
@@ -451,7 +496,23 @@ pub struct LanDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl LanDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LanEditParams {
     /// Identifier
@@ -462,6 +523,18 @@ pub struct LanEditParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::MagicLanUpdateRequest,
+}
+impl LanEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::MagicLanUpdateRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type LanListResponse = Vec<crate::types::MagicLan>;

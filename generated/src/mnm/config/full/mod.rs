@@ -53,10 +53,19 @@ fn request_get(params: &FullGetParams) -> crate::Result<crate::runtime::RequestS
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FullGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl FullGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type FullGetResponse = crate::types::MagicVisibilityMnmConfig;

@@ -281,6 +281,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeploymentListParams {
     /// Identifier
@@ -294,7 +295,23 @@ pub struct DeploymentListParams {
     /// Query parameter `env`.
     pub env: Option<DeploymentListParamsEnv>,
 }
+impl DeploymentListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            env: None,
+        }
+    }
+    /// Sets `env`.
+    #[must_use]
+    pub fn with_env(mut self, value: impl Into<DeploymentListParamsEnv>) -> Self {
+        self.env = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeploymentCreateParams {
     /// Identifier
@@ -306,7 +323,20 @@ pub struct DeploymentCreateParams {
     /// The request body.
     pub body: DeploymentCreateForm,
 }
+impl DeploymentCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<DeploymentCreateForm>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeploymentGetParams {
     /// Identifier
@@ -316,7 +346,16 @@ pub struct DeploymentGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DeploymentGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeploymentDeleteParams {
     /// Identifier
@@ -330,13 +369,41 @@ pub struct DeploymentDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl DeploymentDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// The parts of `create()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeploymentCreateForm {
     /// The branch to build the new deployment from. The `HEAD` of the branch will be used. If omitted, the production branch will be used by default.
     ///
     /// Part `branch`.
     pub branch: Option<String>,
+}
+impl DeploymentCreateForm {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { branch: None }
+    }
+    /// Sets `branch`.
+    #[must_use]
+    pub fn with_branch(mut self, value: impl Into<String>) -> Self {
+        self.branch = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type DeploymentListResponse = crate::types::PagesDeploymentListResponse;
@@ -347,6 +414,7 @@ pub type DeploymentGetResponse = crate::types::PagesDeployments;
 /// What `delete()` returns.
 pub type DeploymentDeleteResponse = ::serde_json::Value;
 /// What type of deployments to fetch.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DeploymentListParamsEnv {
     /// `production`

@@ -69,6 +69,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PurgeBuildCacheCreateParams {
     /// Identifier
@@ -77,6 +78,14 @@ pub struct PurgeBuildCacheCreateParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl PurgeBuildCacheCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type PurgeBuildCacheCreateResponse = ::serde_json::Value;

@@ -74,6 +74,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AckCreateParams {
     /// Identifier
@@ -85,6 +86,16 @@ pub struct AckCreateParams {
     /// The request body.
     pub body: AckCreateBody,
 }
+impl AckCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<AckCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AckCreateBody {
@@ -93,6 +104,28 @@ pub struct AckCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<Vec<AckCreateBodyRetriesItem>>,
 }
+impl AckCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { acks: None, retries: None }
+    }
+    /// Sets `acks`.
+    #[must_use]
+    pub fn with_acks(mut self, value: impl Into<Vec<AckCreateBodyAcksItem>>) -> Self {
+        self.acks = Some(value.into());
+        self
+    }
+    /// Sets `retries`.
+    #[must_use]
+    pub fn with_retries(
+        mut self,
+        value: impl Into<Vec<AckCreateBodyRetriesItem>>,
+    ) -> Self {
+        self.retries = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AckCreateBodyAcksItem {
@@ -100,6 +133,19 @@ pub struct AckCreateBodyAcksItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_id: Option<String>,
 }
+impl AckCreateBodyAcksItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { lease_id: None }
+    }
+    /// Sets `lease_id`.
+    #[must_use]
+    pub fn with_lease_id(mut self, value: impl Into<String>) -> Self {
+        self.lease_id = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AckCreateBodyRetriesItem {
@@ -110,7 +156,29 @@ pub struct AckCreateBodyRetriesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_id: Option<String>,
 }
+impl AckCreateBodyRetriesItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            delay_seconds: None,
+            lease_id: None,
+        }
+    }
+    /// Sets `delay_seconds`.
+    #[must_use]
+    pub fn with_delay_seconds(mut self, value: impl Into<f64>) -> Self {
+        self.delay_seconds = Some(value.into());
+        self
+    }
+    /// Sets `lease_id`.
+    #[must_use]
+    pub fn with_lease_id(mut self, value: impl Into<String>) -> Self {
+        self.lease_id = Some(value.into());
+        self
+    }
+}
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AckCreateResponse {
@@ -122,6 +190,33 @@ pub struct AckCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
+impl AckCreateResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::MqMessagesItem>>,
+        messages: impl Into<Vec<crate::types::MqMessagesItem>>,
+        result: impl Into<AckCreateResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::MqResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AckCreateResponseResult {
@@ -133,4 +228,32 @@ pub struct AckCreateResponseResult {
     pub retry_count: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
+}
+impl AckCreateResponseResult {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            ack_count: None,
+            retry_count: None,
+            warnings: None,
+        }
+    }
+    /// Sets `ack_count`.
+    #[must_use]
+    pub fn with_ack_count(mut self, value: impl Into<f64>) -> Self {
+        self.ack_count = Some(value.into());
+        self
+    }
+    /// Sets `retry_count`.
+    #[must_use]
+    pub fn with_retry_count(mut self, value: impl Into<f64>) -> Self {
+        self.retry_count = Some(value.into());
+        self
+    }
+    /// Sets `warnings`.
+    #[must_use]
+    pub fn with_warnings(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.warnings = Some(value.into());
+        self
+    }
 }

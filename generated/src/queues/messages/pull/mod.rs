@@ -74,6 +74,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PullCreateParams {
     /// Identifier
@@ -85,6 +86,16 @@ pub struct PullCreateParams {
     /// The request body.
     pub body: PullCreateBody,
 }
+impl PullCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<PullCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PullCreateBody {
@@ -95,7 +106,29 @@ pub struct PullCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility_timeout_ms: Option<f64>,
 }
+impl PullCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            batch_size: None,
+            visibility_timeout_ms: None,
+        }
+    }
+    /// Sets `batch_size`.
+    #[must_use]
+    pub fn with_batch_size(mut self, value: impl Into<f64>) -> Self {
+        self.batch_size = Some(value.into());
+        self
+    }
+    /// Sets `visibility_timeout_ms`.
+    #[must_use]
+    pub fn with_visibility_timeout_ms(mut self, value: impl Into<f64>) -> Self {
+        self.visibility_timeout_ms = Some(value.into());
+        self
+    }
+}
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PullCreateResponse {
@@ -106,4 +139,30 @@ pub struct PullCreateResponse {
     pub success: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
+}
+impl PullCreateResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::MqMessagesItem>>,
+        messages: impl Into<Vec<crate::types::MqMessagesItem>>,
+        result: impl Into<Vec<crate::types::MqQueueMessage>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::MqResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
 }

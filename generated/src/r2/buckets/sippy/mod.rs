@@ -188,6 +188,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SippyGetParams {
     /// Account ID
@@ -197,7 +198,16 @@ pub struct SippyGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl SippyGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SippyUpdateParams {
     /// Account ID
@@ -209,7 +219,17 @@ pub struct SippyUpdateParams {
     /// The request body.
     pub body: SippyUpdateBody,
 }
+impl SippyUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<SippyUpdateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SippyDeleteParams {
     /// Account ID
@@ -219,6 +239,14 @@ pub struct SippyDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl SippyDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type SippyGetResponse = crate::types::R2Sippy;
 /// What `update()` returns.
@@ -226,6 +254,7 @@ pub type SippyUpdateResponse = crate::types::R2Sippy;
 /// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type SippyDeleteResponse = crate::types::TunnelConfigWarpRouting;
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `r2_enable_sippy_aws`, `r2_enable_sippy_gcs`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SippyUpdateBody {
@@ -235,7 +264,32 @@ pub struct SippyUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SippyUpdateBodySource>,
 }
+impl SippyUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            destination: None,
+            source: None,
+        }
+    }
+    /// Sets `destination`.
+    #[must_use]
+    pub fn with_destination(
+        mut self,
+        value: impl Into<crate::types::R2EnableSippyAwsDestination>,
+    ) -> Self {
+        self.destination = Some(value.into());
+        self
+    }
+    /// Sets `source`.
+    #[must_use]
+    pub fn with_source(mut self, value: impl Into<SippyUpdateBodySource>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+}
 /// One of 2 shapes. Decided by `provider`; a value this version does not know is kept in `Unknown`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SippyUpdateBodySource {
     /// `provider`: `aws`.
@@ -283,6 +337,7 @@ impl ::serde::Serialize for SippyUpdateBodySource {
     }
 }
 /// AWS S3 bucket to copy objects from
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SippyUpdateBodySourceAws {
@@ -305,6 +360,52 @@ pub struct SippyUpdateBodySourceAws {
     )]
     pub secret_access_key: Option<String>,
 }
+impl SippyUpdateBodySourceAws {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            access_key_id: None,
+            bucket: None,
+            provider: None,
+            region: None,
+            secret_access_key: None,
+        }
+    }
+    /// Sets `access_key_id`.
+    #[must_use]
+    pub fn with_access_key_id(mut self, value: impl Into<String>) -> Self {
+        self.access_key_id = Some(value.into());
+        self
+    }
+    /// Sets `bucket`.
+    #[must_use]
+    pub fn with_bucket(mut self, value: impl Into<String>) -> Self {
+        self.bucket = Some(value.into());
+        self
+    }
+    /// Sets `provider`.
+    #[must_use]
+    pub fn with_provider(
+        mut self,
+        value: impl Into<SippyUpdateBodySourceAwsProvider>,
+    ) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+    /// Sets `region`.
+    #[must_use]
+    pub fn with_region(mut self, value: impl Into<String>) -> Self {
+        self.region = Some(value.into());
+        self
+    }
+    /// Sets `secret_access_key`.
+    #[must_use]
+    pub fn with_secret_access_key(mut self, value: impl Into<String>) -> Self {
+        self.secret_access_key = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SippyUpdateBodySourceAwsProvider {
     /// `aws`
@@ -312,6 +413,7 @@ pub enum SippyUpdateBodySourceAwsProvider {
 }
 crate::runtime::string_enum!(closed SippyUpdateBodySourceAwsProvider { Aws = "aws" });
 /// GCS bucket to copy objects from
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SippyUpdateBodySourceGcs {
@@ -327,6 +429,45 @@ pub struct SippyUpdateBodySourceGcs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<SippyUpdateBodySourceGcsProvider>,
 }
+impl SippyUpdateBodySourceGcs {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            bucket: None,
+            client_email: None,
+            private_key: None,
+            provider: None,
+        }
+    }
+    /// Sets `bucket`.
+    #[must_use]
+    pub fn with_bucket(mut self, value: impl Into<String>) -> Self {
+        self.bucket = Some(value.into());
+        self
+    }
+    /// Sets `client_email`.
+    #[must_use]
+    pub fn with_client_email(mut self, value: impl Into<String>) -> Self {
+        self.client_email = Some(value.into());
+        self
+    }
+    /// Sets `private_key`.
+    #[must_use]
+    pub fn with_private_key(mut self, value: impl Into<String>) -> Self {
+        self.private_key = Some(value.into());
+        self
+    }
+    /// Sets `provider`.
+    #[must_use]
+    pub fn with_provider(
+        mut self,
+        value: impl Into<SippyUpdateBodySourceGcsProvider>,
+    ) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SippyUpdateBodySourceGcsProvider {
     /// `gcs`

@@ -62,6 +62,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DownloadCreateParams {
     /// Format results are returned in.
@@ -71,28 +72,76 @@ pub struct DownloadCreateParams {
     /// The request body.
     pub body: Option<DownloadCreateBody>,
 }
+impl DownloadCreateParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { format: None, body: None }
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<DownloadCreateParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<DownloadCreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DownloadCreateBody {
     #[serde(rename = "datasetId")]
     pub dataset_id: i64,
 }
+impl DownloadCreateBody {
+    /// Takes the required fields (`dataset_id`); the `with_` methods set the others.
+    pub fn new(dataset_id: impl Into<i64>) -> Self {
+        Self {
+            dataset_id: dataset_id.into(),
+        }
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DownloadCreateParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponse {
     pub result: DownloadCreateResponseResult,
 }
+impl DownloadCreateResponse {
+    /// Takes the required fields (`result`); the `with_` methods set the others.
+    pub fn new(result: impl Into<DownloadCreateResponseResult>) -> Self {
+        Self { result: result.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponseResult {
     pub dataset: DownloadCreateResponseResultDataset,
 }
+impl DownloadCreateResponseResult {
+    /// Takes the required fields (`dataset`); the `with_` methods set the others.
+    pub fn new(dataset: impl Into<DownloadCreateResponseResultDataset>) -> Self {
+        Self { dataset: dataset.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponseResultDataset {
     pub url: String,
+}
+impl DownloadCreateResponseResultDataset {
+    /// Takes the required fields (`url`); the `with_` methods set the others.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into() }
+    }
 }

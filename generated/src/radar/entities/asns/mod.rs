@@ -130,6 +130,7 @@ fn request_radar_get_entities_asn_by_id(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AsnGetParams {
     /// Limit the number of objects in the response.
@@ -157,7 +158,57 @@ pub struct AsnGetParams {
     /// Query parameter `format`.
     pub format: Option<AsnGetParamsFormat>,
 }
+impl AsnGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            offset: None,
+            asn: None,
+            location: None,
+            order_by: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `offset`.
+    #[must_use]
+    pub fn with_offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<String>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(mut self, value: impl Into<AsnGetParamsOrderBy>) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<AsnGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Parameters of `radar_get_entities_asn_by_id()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AsnRadarGetEntitiesAsnByIdParams {
     /// Format results are returned in.
@@ -165,11 +216,27 @@ pub struct AsnRadarGetEntitiesAsnByIdParams {
     /// Query parameter `format`.
     pub format: Option<AsnRadarGetEntitiesAsnByIdParamsFormat>,
 }
+impl AsnRadarGetEntitiesAsnByIdParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { format: None }
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(
+        mut self,
+        value: impl Into<AsnRadarGetEntitiesAsnByIdParamsFormat>,
+    ) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AsnGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Order asn list.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AsnGetParamsOrderBy {
     /// `ASN`
@@ -182,17 +249,38 @@ pub enum AsnGetParamsOrderBy {
 crate::runtime::string_enum!(
     open AsnGetParamsOrderBy { Asn = "ASN", Population = "POPULATION" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponse {
     pub result: AsnGetResponseResult,
     pub success: bool,
 }
+impl AsnGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<AsnGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponseResult {
     pub asns: Vec<AsnGetResponseResultAsnsItem>,
 }
+impl AsnGetResponseResult {
+    /// Takes the required fields (`asns`); the `with_` methods set the others.
+    pub fn new(asns: impl Into<Vec<AsnGetResponseResultAsnsItem>>) -> Self {
+        Self { asns: asns.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponseResultAsnsItem {
@@ -211,21 +299,86 @@ pub struct AsnGetResponseResultAsnsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
+impl AsnGetResponseResultAsnsItem {
+    /// Takes the required fields (`asn`, `country`, `country_name`, `name`); the `with_` methods set the others.
+    pub fn new(
+        asn: impl Into<i64>,
+        country: impl Into<String>,
+        country_name: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            aka: None,
+            asn: asn.into(),
+            country: country.into(),
+            country_name: country_name.into(),
+            name: name.into(),
+            name_long: None,
+            org_name: None,
+            website: None,
+        }
+    }
+    /// Sets `aka`.
+    #[must_use]
+    pub fn with_aka(mut self, value: impl Into<String>) -> Self {
+        self.aka = Some(value.into());
+        self
+    }
+    /// Sets `name_long`.
+    #[must_use]
+    pub fn with_name_long(mut self, value: impl Into<String>) -> Self {
+        self.name_long = Some(value.into());
+        self
+    }
+    /// Sets `org_name`.
+    #[must_use]
+    pub fn with_org_name(mut self, value: impl Into<String>) -> Self {
+        self.org_name = Some(value.into());
+        self
+    }
+    /// Sets `website`.
+    #[must_use]
+    pub fn with_website(mut self, value: impl Into<String>) -> Self {
+        self.website = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponse {
     pub result: AsnRadarGetEntitiesAsnByIdResponseResult,
     pub success: bool,
 }
+impl AsnRadarGetEntitiesAsnByIdResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<AsnRadarGetEntitiesAsnByIdResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponseResult {
     pub asn: AsnRadarGetEntitiesAsnByIdResponseResultAsn,
 }
+impl AsnRadarGetEntitiesAsnByIdResponseResult {
+    /// Takes the required fields (`asn`); the `with_` methods set the others.
+    pub fn new(asn: impl Into<AsnRadarGetEntitiesAsnByIdResponseResultAsn>) -> Self {
+        Self { asn: asn.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsn {
@@ -249,6 +402,51 @@ pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsn {
     /// Regional Internet Registry
     pub source: String,
     pub website: String,
+}
+impl AsnRadarGetEntitiesAsnByIdResponseResultAsn {
+    /// Takes the required fields (`asn`, `confidence_level`, `country`, `country_name`, `estimated_users`, `name`, `org_name`, `related`, `source`, `website`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        asn: impl Into<i64>,
+        confidence_level: impl Into<i64>,
+        country: impl Into<String>,
+        country_name: impl Into<String>,
+        estimated_users: impl Into<
+            AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers,
+        >,
+        name: impl Into<String>,
+        org_name: impl Into<String>,
+        related: impl Into<Vec<AsnRadarGetEntitiesAsnByIdResponseResultAsnRelatedItem>>,
+        source: impl Into<String>,
+        website: impl Into<String>,
+    ) -> Self {
+        Self {
+            aka: None,
+            asn: asn.into(),
+            confidence_level: confidence_level.into(),
+            country: country.into(),
+            country_name: country_name.into(),
+            estimated_users: estimated_users.into(),
+            name: name.into(),
+            name_long: None,
+            org_name: org_name.into(),
+            related: related.into(),
+            source: source.into(),
+            website: website.into(),
+        }
+    }
+    /// Sets `aka`.
+    #[must_use]
+    pub fn with_aka(mut self, value: impl Into<String>) -> Self {
+        self.aka = Some(value.into());
+        self
+    }
+    /// Sets `name_long`.
+    #[must_use]
+    pub fn with_name_long(mut self, value: impl Into<String>) -> Self {
+        self.name_long = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers`], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers = crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers;

@@ -53,6 +53,7 @@ fn request_get(params: &IpGetParams) -> crate::Result<crate::runtime::RequestSpe
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpGetParams {
     /// IP address.
@@ -64,21 +65,57 @@ pub struct IpGetParams {
     /// Query parameter `format`.
     pub format: Option<IpGetParamsFormat>,
 }
+impl IpGetParams {
+    /// Takes the required fields (`ip`); the `with_` methods set the others.
+    pub fn new(ip: impl Into<String>) -> Self {
+        Self {
+            ip: ip.into(),
+            format: None,
+        }
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<IpGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IpGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponse {
     pub result: IpGetResponseResult,
     pub success: bool,
 }
+impl IpGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<IpGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResult {
     pub ip: IpGetResponseResultIp,
 }
+impl IpGetResponseResult {
+    /// Takes the required fields (`ip`); the `with_` methods set the others.
+    pub fn new(ip: impl Into<IpGetResponseResultIp>) -> Self {
+        Self { ip: ip.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultIp {
@@ -95,4 +132,29 @@ pub struct IpGetResponseResultIp {
     pub location: String,
     #[serde(rename = "locationName")]
     pub location_name: String,
+}
+impl IpGetResponseResultIp {
+    /// Takes the required fields (`asn`, `asn_location`, `asn_name`, `asn_org_name`, `ip`, `ip_version`, `location`, `location_name`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        asn: impl Into<String>,
+        asn_location: impl Into<String>,
+        asn_name: impl Into<String>,
+        asn_org_name: impl Into<String>,
+        ip: impl Into<String>,
+        ip_version: impl Into<String>,
+        location: impl Into<String>,
+        location_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            asn: asn.into(),
+            asn_location: asn_location.into(),
+            asn_name: asn_name.into(),
+            asn_org_name: asn_org_name.into(),
+            ip: ip.into(),
+            ip_version: ip_version.into(),
+            location: location.into(),
+            location_name: location_name.into(),
+        }
+    }
 }

@@ -113,6 +113,7 @@ fn request_radar_get_entities_location_by_alpha2(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationGetParams {
     /// Limit the number of objects in the response.
@@ -132,7 +133,43 @@ pub struct LocationGetParams {
     /// Query parameter `format`.
     pub format: Option<LocationGetParamsFormat>,
 }
+impl LocationGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            offset: None,
+            location: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `offset`.
+    #[must_use]
+    pub fn with_offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<LocationGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Parameters of `radar_get_entities_location_by_alpha2()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationRadarGetEntitiesLocationByAlpha2Params {
     /// Format results are returned in.
@@ -140,21 +177,61 @@ pub struct LocationRadarGetEntitiesLocationByAlpha2Params {
     /// Query parameter `format`.
     pub format: Option<LocationRadarGetEntitiesLocationByAlpha2ParamsFormat>,
 }
+impl LocationRadarGetEntitiesLocationByAlpha2Params {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { format: None }
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(
+        mut self,
+        value: impl Into<LocationRadarGetEntitiesLocationByAlpha2ParamsFormat>,
+    ) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
     pub result: LocationGetResponseResult,
     pub success: bool,
 }
+impl LocationGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<LocationGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
     pub locations: Vec<LocationGetResponseResultLocationsItem>,
 }
+impl LocationGetResponseResult {
+    /// Takes the required fields (`locations`); the `with_` methods set the others.
+    pub fn new(
+        locations: impl Into<Vec<LocationGetResponseResultLocationsItem>>,
+    ) -> Self {
+        Self {
+            locations: locations.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultLocationsItem {
@@ -163,21 +240,62 @@ pub struct LocationGetResponseResultLocationsItem {
     pub longitude: String,
     pub name: String,
 }
+impl LocationGetResponseResultLocationsItem {
+    /// Takes the required fields (`alpha2`, `latitude`, `longitude`, `name`); the `with_` methods set the others.
+    pub fn new(
+        alpha2: impl Into<String>,
+        latitude: impl Into<String>,
+        longitude: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            alpha2: alpha2.into(),
+            latitude: latitude.into(),
+            longitude: longitude.into(),
+            name: name.into(),
+        }
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationRadarGetEntitiesLocationByAlpha2ParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2Response {
     pub result: LocationRadarGetEntitiesLocationByAlpha2ResponseResult,
     pub success: bool,
 }
+impl LocationRadarGetEntitiesLocationByAlpha2Response {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<LocationRadarGetEntitiesLocationByAlpha2ResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2ResponseResult {
     pub location: LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation,
 }
+impl LocationRadarGetEntitiesLocationByAlpha2ResponseResult {
+    /// Takes the required fields (`location`); the `with_` methods set the others.
+    pub fn new(
+        location: impl Into<
+            LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation,
+        >,
+    ) -> Self {
+        Self { location: location.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation {
@@ -189,4 +307,26 @@ pub struct LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation {
     pub name: String,
     pub region: String,
     pub subregion: String,
+}
+impl LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation {
+    /// Takes the required fields (`alpha2`, `confidence_level`, `latitude`, `longitude`, `name`, `region`, `subregion`); the `with_` methods set the others.
+    pub fn new(
+        alpha2: impl Into<String>,
+        confidence_level: impl Into<i64>,
+        latitude: impl Into<String>,
+        longitude: impl Into<String>,
+        name: impl Into<String>,
+        region: impl Into<String>,
+        subregion: impl Into<String>,
+    ) -> Self {
+        Self {
+            alpha2: alpha2.into(),
+            confidence_level: confidence_level.into(),
+            latitude: latitude.into(),
+            longitude: longitude.into(),
+            name: name.into(),
+            region: region.into(),
+            subregion: subregion.into(),
+        }
+    }
 }

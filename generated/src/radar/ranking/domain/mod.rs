@@ -76,6 +76,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DomainGetParams {
     /// Limit the number of objects in the response.
@@ -99,11 +100,57 @@ pub struct DomainGetParams {
     /// Query parameter `format`.
     pub format: Option<DomainGetParamsFormat>,
 }
+impl DomainGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            ranking_type: None,
+            name: None,
+            date: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `ranking_type`.
+    #[must_use]
+    pub fn with_ranking_type(
+        mut self,
+        value: impl Into<DomainGetParamsRankingType>,
+    ) -> Self {
+        self.ranking_type = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date`.
+    #[must_use]
+    pub fn with_date(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<DomainGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DomainGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The ranking type.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DomainGetParamsRankingType {
     /// `POPULAR`
@@ -119,17 +166,40 @@ crate::runtime::string_enum!(
     open DomainGetParamsRankingType { Popular = "POPULAR", TrendingRise =
     "TRENDING_RISE", TrendingSteady = "TRENDING_STEADY" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponse {
     pub result: DomainGetResponseResult,
     pub success: bool,
 }
+impl DomainGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<DomainGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResult {
     pub details_0: DomainGetResponseResultDetails0,
 }
+impl DomainGetResponseResult {
+    /// Takes the required fields (`details_0`); the `with_` methods set the others.
+    pub fn new(details_0: impl Into<DomainGetResponseResultDetails0>) -> Self {
+        Self {
+            details_0: details_0.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResultDetails0 {
@@ -141,6 +211,33 @@ pub struct DomainGetResponseResultDetails0 {
     pub rank: Option<i64>,
     pub top_locations: Vec<DomainGetResponseResultDetails0TopLocationsItem>,
 }
+impl DomainGetResponseResultDetails0 {
+    /// Takes the required fields (`categories`, `top_locations`); the `with_` methods set the others.
+    pub fn new(
+        categories: impl Into<Vec<DomainGetResponseResultDetails0CategoriesItem>>,
+        top_locations: impl Into<Vec<DomainGetResponseResultDetails0TopLocationsItem>>,
+    ) -> Self {
+        Self {
+            bucket: None,
+            categories: categories.into(),
+            rank: None,
+            top_locations: top_locations.into(),
+        }
+    }
+    /// Sets `bucket`.
+    #[must_use]
+    pub fn with_bucket(mut self, value: impl Into<String>) -> Self {
+        self.bucket = Some(value.into());
+        self
+    }
+    /// Sets `rank`.
+    #[must_use]
+    pub fn with_rank(mut self, value: impl Into<i64>) -> Self {
+        self.rank = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResultDetails0CategoriesItem {
@@ -149,6 +246,21 @@ pub struct DomainGetResponseResultDetails0CategoriesItem {
     #[serde(rename = "superCategoryId")]
     pub super_category_id: f64,
 }
+impl DomainGetResponseResultDetails0CategoriesItem {
+    /// Takes the required fields (`id`, `name`, `super_category_id`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<f64>,
+        name: impl Into<String>,
+        super_category_id: impl Into<f64>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            super_category_id: super_category_id.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResultDetails0TopLocationsItem {
@@ -157,4 +269,18 @@ pub struct DomainGetResponseResultDetails0TopLocationsItem {
     #[serde(rename = "locationName")]
     pub location_name: String,
     pub rank: i64,
+}
+impl DomainGetResponseResultDetails0TopLocationsItem {
+    /// Takes the required fields (`location_code`, `location_name`, `rank`); the `with_` methods set the others.
+    pub fn new(
+        location_code: impl Into<String>,
+        location_name: impl Into<String>,
+        rank: impl Into<i64>,
+    ) -> Self {
+        Self {
+            location_code: location_code.into(),
+            location_name: location_name.into(),
+            rank: rank.into(),
+        }
+    }
 }

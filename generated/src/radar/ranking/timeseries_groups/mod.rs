@@ -86,6 +86,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TimeseriesGroupGetParams {
     /// Limit the number of objects in the response.
@@ -125,6 +126,82 @@ pub struct TimeseriesGroupGetParams {
     /// Query parameter `format`.
     pub format: Option<TimeseriesGroupGetParamsFormat>,
 }
+impl TimeseriesGroupGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            ranking_type: None,
+            name: None,
+            location: None,
+            domains: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `ranking_type`.
+    #[must_use]
+    pub fn with_ranking_type(
+        mut self,
+        value: impl Into<TimeseriesGroupGetParamsRankingType>,
+    ) -> Self {
+        self.ranking_type = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `domains`.
+    #[must_use]
+    pub fn with_domains(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.domains = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(
+        mut self,
+        value: impl Into<TimeseriesGroupGetParamsFormat>,
+    ) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
@@ -133,22 +210,49 @@ pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationG
 ///
 /// The same shape as [`crate::radar::ranking::domain::DomainGetParamsRankingType`], which the document defines again here.
 pub type TimeseriesGroupGetParamsRankingType = crate::radar::ranking::domain::DomainGetParamsRankingType;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponse {
     pub result: TimeseriesGroupGetResponseResult,
     pub success: bool,
 }
+impl TimeseriesGroupGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<TimeseriesGroupGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResult {
     pub meta: TimeseriesGroupGetResponseResultMeta,
     pub serie_0: TimeseriesGroupGetResponseResultSerie0,
 }
+impl TimeseriesGroupGetResponseResult {
+    /// Takes the required fields (`meta`, `serie_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<TimeseriesGroupGetResponseResultMeta>,
+        serie_0: impl Into<TimeseriesGroupGetResponseResultSerie0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            serie_0: serie_0.into(),
+        }
+    }
+}
 /// The same shape as [`crate::radar::bgp::top::ases::AseGetResponseResultMeta`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMeta = crate::radar::bgp::top::ases::AseGetResponseResultMeta;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResultSerie0 {
@@ -160,7 +264,17 @@ pub struct TimeseriesGroupGetResponseResultSerie0 {
         Vec<TimeseriesGroupGetResponseResultSerie0ExtraItem>,
     >,
 }
+impl TimeseriesGroupGetResponseResultSerie0 {
+    /// Takes the required fields (`timestamps`); the `with_` methods set the others.
+    pub fn new(timestamps: impl Into<Vec<String>>) -> Self {
+        Self {
+            timestamps: timestamps.into(),
+            extra: ::std::collections::BTreeMap::new(),
+        }
+    }
+}
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimeseriesGroupGetResponseResultSerie0ExtraItem {
     /// A JSON string.

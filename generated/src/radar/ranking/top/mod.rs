@@ -68,6 +68,7 @@ fn request_get(params: &TopGetParams) -> crate::Result<crate::runtime::RequestSp
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TopGetParams {
     /// Limit the number of objects in the response.
@@ -95,6 +96,58 @@ pub struct TopGetParams {
     /// Query parameter `format`.
     pub format: Option<TopGetParamsFormat>,
 }
+impl TopGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            name: None,
+            location: None,
+            date: None,
+            ranking_type: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `date`.
+    #[must_use]
+    pub fn with_date(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date = Some(value.into());
+        self
+    }
+    /// Sets `ranking_type`.
+    #[must_use]
+    pub fn with_ranking_type(
+        mut self,
+        value: impl Into<TopGetParamsRankingType>,
+    ) -> Self {
+        self.ranking_type = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<TopGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
@@ -103,28 +156,69 @@ pub type TopGetParamsFormat = crate::radar::annotations::AnnotationGetParamsForm
 ///
 /// The same shape as [`crate::radar::ranking::domain::DomainGetParamsRankingType`], which the document defines again here.
 pub type TopGetParamsRankingType = crate::radar::ranking::domain::DomainGetParamsRankingType;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponse {
     pub result: TopGetResponseResult,
     pub success: bool,
 }
+impl TopGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<TopGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResult {
     pub meta: TopGetResponseResultMeta,
     pub top_0: Vec<TopGetResponseResultTop0Item>,
 }
+impl TopGetResponseResult {
+    /// Takes the required fields (`meta`, `top_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<TopGetResponseResultMeta>,
+        top_0: impl Into<Vec<TopGetResponseResultTop0Item>>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            top_0: top_0.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResultMeta {
     pub top_0: TopGetResponseResultMetaTop0,
 }
+impl TopGetResponseResultMeta {
+    /// Takes the required fields (`top_0`); the `with_` methods set the others.
+    pub fn new(top_0: impl Into<TopGetResponseResultMetaTop0>) -> Self {
+        Self { top_0: top_0.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResultMetaTop0 {
     pub date: String,
 }
+impl TopGetResponseResultMetaTop0 {
+    /// Takes the required fields (`date`); the `with_` methods set the others.
+    pub fn new(date: impl Into<String>) -> Self {
+        Self { date: date.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResultTop0Item {
@@ -134,6 +228,27 @@ pub struct TopGetResponseResultTop0Item {
     #[serde(rename = "pctRankChange", default, skip_serializing_if = "Option::is_none")]
     pub pct_rank_change: Option<f64>,
     pub rank: i64,
+}
+impl TopGetResponseResultTop0Item {
+    /// Takes the required fields (`categories`, `domain`, `rank`); the `with_` methods set the others.
+    pub fn new(
+        categories: impl Into<Vec<TopGetResponseResultTop0ItemCategoriesItem>>,
+        domain: impl Into<String>,
+        rank: impl Into<i64>,
+    ) -> Self {
+        Self {
+            categories: categories.into(),
+            domain: domain.into(),
+            pct_rank_change: None,
+            rank: rank.into(),
+        }
+    }
+    /// Sets `pct_rank_change`.
+    #[must_use]
+    pub fn with_pct_rank_change(mut self, value: impl Into<f64>) -> Self {
+        self.pct_rank_change = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::radar::ranking::domain::DomainGetResponseResultDetails0CategoriesItem`], which the document defines again here.
 pub type TopGetResponseResultTop0ItemCategoriesItem = crate::radar::ranking::domain::DomainGetResponseResultDetails0CategoriesItem;

@@ -65,6 +65,7 @@ fn request_get(params: &GlobalGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalGetParams {
     /// Limit the number of objects in the response.
@@ -92,12 +93,62 @@ pub struct GlobalGetParams {
     /// Query parameter `format`.
     pub format: Option<GlobalGetParamsFormat>,
 }
+impl GlobalGetParams {
+    /// Takes the required fields (`query`); the `with_` methods set the others.
+    pub fn new(query: impl Into<String>) -> Self {
+        Self {
+            limit: None,
+            limit_per_group: None,
+            query: query.into(),
+            include: None,
+            exclude: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `limit_per_group`.
+    #[must_use]
+    pub fn with_limit_per_group(mut self, value: impl Into<f64>) -> Self {
+        self.limit_per_group = Some(value.into());
+        self
+    }
+    /// Sets `include`.
+    #[must_use]
+    pub fn with_include(
+        mut self,
+        value: impl Into<Vec<GlobalGetParamsIncludeItem>>,
+    ) -> Self {
+        self.include = Some(value.into());
+        self
+    }
+    /// Sets `exclude`.
+    #[must_use]
+    pub fn with_exclude(
+        mut self,
+        value: impl Into<Vec<GlobalGetParamsExcludeItem>>,
+    ) -> Self {
+        self.exclude = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<GlobalGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::radar::search::global::GlobalGetParamsIncludeItem`], which the document defines again here.
 pub type GlobalGetParamsExcludeItem = GlobalGetParamsIncludeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type GlobalGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GlobalGetParamsIncludeItem {
     /// `SPECIAL_EVENTS`
@@ -115,17 +166,38 @@ crate::runtime::string_enum!(
     open GlobalGetParamsIncludeItem { SpecialEvents = "SPECIAL_EVENTS", Notebooks =
     "NOTEBOOKS", Locations = "LOCATIONS", Asns = "ASNS" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GlobalGetResponse {
     pub result: GlobalGetResponseResult,
     pub success: bool,
 }
+impl GlobalGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<GlobalGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GlobalGetResponseResult {
     pub search: Vec<GlobalGetResponseResultSearchItem>,
 }
+impl GlobalGetResponseResult {
+    /// Takes the required fields (`search`); the `with_` methods set the others.
+    pub fn new(search: impl Into<Vec<GlobalGetResponseResultSearchItem>>) -> Self {
+        Self { search: search.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GlobalGetResponseResultSearchItem {
@@ -133,4 +205,18 @@ pub struct GlobalGetResponseResultSearchItem {
     pub name: String,
     #[serde(rename = "type")]
     pub type_: String,
+}
+impl GlobalGetResponseResultSearchItem {
+    /// Takes the required fields (`code`, `name`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        code: impl Into<String>,
+        name: impl Into<String>,
+        type_: impl Into<String>,
+    ) -> Self {
+        Self {
+            code: code.into(),
+            name: name.into(),
+            type_: type_.into(),
+        }
+    }
 }

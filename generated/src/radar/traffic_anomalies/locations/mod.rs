@@ -74,6 +74,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationGetParams {
     /// Limit the number of objects in the response.
@@ -99,23 +100,96 @@ pub struct LocationGetParams {
     /// Query parameter `format`.
     pub format: Option<LocationGetParamsFormat>,
 }
+impl LocationGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            status: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<String>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<String>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<String>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<LocationGetParamsStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<LocationGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The same shape as [`crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus`], which the document defines again here.
 pub type LocationGetParamsStatus = crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
     pub result: LocationGetResponseResult,
     pub success: bool,
 }
+impl LocationGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<LocationGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
     #[serde(rename = "trafficAnomalies")]
     pub traffic_anomalies: Vec<LocationGetResponseResultTrafficAnomaliesItem>,
+}
+impl LocationGetResponseResult {
+    /// Takes the required fields (`traffic_anomalies`); the `with_` methods set the others.
+    pub fn new(
+        traffic_anomalies: impl Into<Vec<LocationGetResponseResultTrafficAnomaliesItem>>,
+    ) -> Self {
+        Self {
+            traffic_anomalies: traffic_anomalies.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
 pub type LocationGetResponseResultTrafficAnomaliesItem = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

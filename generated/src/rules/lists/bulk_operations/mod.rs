@@ -175,6 +175,7 @@ impl BulkOperationHandle {
     }
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkOperationGetParams {
     /// The Account ID for this resource.
@@ -183,6 +184,14 @@ pub struct BulkOperationGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl BulkOperationGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type BulkOperationGetResponse = crate::types::ListsBulkOperationResponseCollectionResult;

@@ -406,6 +406,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemGetParams {
     /// Identifier
@@ -415,7 +416,16 @@ pub struct ItemGetParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
 }
+impl ItemGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemListParams {
     /// Identifier
@@ -437,7 +447,37 @@ pub struct ItemListParams {
     /// Query parameter `search`.
     pub search: Option<String>,
 }
+impl ItemListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            cursor: None,
+            per_page: None,
+            search: None,
+        }
+    }
+    /// Sets `cursor`.
+    #[must_use]
+    pub fn with_cursor(mut self, value: impl Into<String>) -> Self {
+        self.cursor = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `search`.
+    #[must_use]
+    pub fn with_search(mut self, value: impl Into<String>) -> Self {
+        self.search = Some(value.into());
+        self
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemUpdateParams {
     /// Identifier
@@ -449,7 +489,20 @@ pub struct ItemUpdateParams {
     /// The request body.
     pub body: Vec<crate::types::ListsItemsUpdateRequestCollectionItem>,
 }
+impl ItemUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::ListsItemsUpdateRequestCollectionItem>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemCreateParams {
     /// Identifier
@@ -461,7 +514,20 @@ pub struct ItemCreateParams {
     /// The request body.
     pub body: Vec<crate::types::ListsItemsUpdateRequestCollectionItem>,
 }
+impl ItemCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::ListsItemsUpdateRequestCollectionItem>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemDeleteParams {
     /// Identifier
@@ -473,6 +539,15 @@ pub struct ItemDeleteParams {
     /// The request body.
     pub body: ItemDeleteBody,
 }
+impl ItemDeleteParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<ItemDeleteBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type ItemGetResponse = crate::types::ListsItem;
 /// What `list()` returns.
@@ -483,11 +558,24 @@ pub type ItemUpdateResponse = crate::types::ListsListsAsyncResponseResult;
 pub type ItemCreateResponse = crate::types::ListsListsAsyncResponseResult;
 /// What `delete()` returns.
 pub type ItemDeleteResponse = crate::types::ListsListsAsyncResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ItemDeleteBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ItemDeleteBodyItemsItem>>,
+}
+impl ItemDeleteBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { items: None }
+    }
+    /// Sets `items`.
+    #[must_use]
+    pub fn with_items(mut self, value: impl Into<Vec<ItemDeleteBodyItemsItem>>) -> Self {
+        self.items = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ItemDeleteBodyItemsItem = crate::types::AccessIdResponseResult;

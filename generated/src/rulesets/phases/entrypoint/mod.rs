@@ -214,6 +214,7 @@ fn request_update_zone_entrypoint_ruleset(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntrypointGetParams {
     /// The unique ID of the account.
@@ -221,7 +222,16 @@ pub struct EntrypointGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl EntrypointGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntrypointUpdateParams {
     /// The unique ID of the account.
@@ -231,7 +241,20 @@ pub struct EntrypointUpdateParams {
     /// The request body.
     pub body: EntrypointUpdateBody,
 }
+impl EntrypointUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<EntrypointUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get_zone_entrypoint_ruleset()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntrypointGetZoneEntrypointRulesetParams {
     /// The unique ID of the zone.
@@ -239,7 +262,14 @@ pub struct EntrypointGetZoneEntrypointRulesetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl EntrypointGetZoneEntrypointRulesetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update_zone_entrypoint_ruleset()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntrypointUpdateZoneEntrypointRulesetParams {
     /// The unique ID of the zone.
@@ -249,10 +279,23 @@ pub struct EntrypointUpdateZoneEntrypointRulesetParams {
     /// The request body.
     pub body: EntrypointUpdateZoneEntrypointRulesetBody,
 }
+impl EntrypointUpdateZoneEntrypointRulesetParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<EntrypointUpdateZoneEntrypointRulesetBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type EntrypointGetResponse = crate::rulesets::RulesetCreateResponse;
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type EntrypointGetZoneEntrypointRulesetResponse = crate::rulesets::RulesetCreateResponse;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EntrypointUpdateBody {
@@ -265,6 +308,32 @@ pub struct EntrypointUpdateBody {
     pub name: Option<String>,
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
+}
+impl EntrypointUpdateBody {
+    /// Takes the required fields (`id`, `rules`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<String>,
+        rules: impl Into<Vec<crate::types::RulesetsRequestRuleInput>>,
+    ) -> Self {
+        Self {
+            description: None,
+            id: id.into(),
+            name: None,
+            rules: rules.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type EntrypointUpdateResponse = crate::rulesets::RulesetCreateResponse;

@@ -75,12 +75,21 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ByTagGetParams {
     /// The unique ID of the account.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ByTagGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type ByTagGetResponse = crate::rulesets::RulesetCreateResponse;

@@ -70,6 +70,7 @@ fn request_list(params: &ListListParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListListParams {
     /// Identifier
@@ -90,6 +91,35 @@ pub struct ListListParams {
     ///
     /// Query parameter `order_by`.
     pub order_by: Option<crate::types::RumOrderBy>,
+}
+impl ListListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            per_page: None,
+            page: None,
+            order_by: None,
+        }
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(mut self, value: impl Into<crate::types::RumOrderBy>) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type ListListResponse = crate::types::RumSitesResponseCollection;

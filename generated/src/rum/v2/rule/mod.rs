@@ -179,6 +179,7 @@ fn request_delete(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleCreateParams {
     /// Identifier
@@ -190,7 +191,20 @@ pub struct RuleCreateParams {
     /// The request body.
     pub body: crate::types::RumCreateRuleRequest,
 }
+impl RuleCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::RumCreateRuleRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleUpdateParams {
     /// Identifier
@@ -202,7 +216,20 @@ pub struct RuleUpdateParams {
     /// The request body.
     pub body: crate::types::RumCreateRuleRequest,
 }
+impl RuleUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::RumCreateRuleRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleDeleteParams {
     /// Identifier
@@ -211,6 +238,14 @@ pub struct RuleDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl RuleDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type RuleCreateResponse = crate::types::RumRule;

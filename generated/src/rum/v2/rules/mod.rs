@@ -121,6 +121,7 @@ fn request_create(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleGetParams {
     /// Identifier
@@ -130,7 +131,16 @@ pub struct RuleGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl RuleGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleCreateParams {
     /// Identifier
@@ -141,6 +151,18 @@ pub struct RuleCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::RumModifyRulesRequest,
+}
+impl RuleCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::RumModifyRulesRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type RuleGetResponse = crate::types::RumRulesResponseCollectionResult;

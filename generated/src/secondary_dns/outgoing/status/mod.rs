@@ -53,10 +53,17 @@ fn request_get(params: &StatusGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatusGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl StatusGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `get()` returns.
 pub type StatusGetResponse = String;

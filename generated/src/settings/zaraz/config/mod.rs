@@ -107,6 +107,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigGetParams {
     /// Identifier
@@ -116,7 +117,14 @@ pub struct ConfigGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl ConfigGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigUpdateParams {
     /// Identifier
@@ -127,6 +135,18 @@ pub struct ConfigUpdateParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::ZarazZarazConfigBody,
+}
+impl ConfigUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::ZarazZarazConfigBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ConfigGetResponse = crate::types::ZarazZarazConfigReturn;

@@ -128,6 +128,7 @@ fn request_update(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HistoryListParams {
     /// Identifier
@@ -153,7 +154,50 @@ pub struct HistoryListParams {
     /// Query parameter `sortOrder`.
     pub sort_order: Option<HistoryListParamsSortOrder>,
 }
+impl HistoryListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            offset: None,
+            limit: None,
+            sort_field: None,
+            sort_order: None,
+        }
+    }
+    /// Sets `offset`.
+    #[must_use]
+    pub fn with_offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
+        self
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `sort_field`.
+    #[must_use]
+    pub fn with_sort_field(
+        mut self,
+        value: impl Into<HistoryListParamsSortField>,
+    ) -> Self {
+        self.sort_field = Some(value.into());
+        self
+    }
+    /// Sets `sort_order`.
+    #[must_use]
+    pub fn with_sort_order(
+        mut self,
+        value: impl Into<HistoryListParamsSortOrder>,
+    ) -> Self {
+        self.sort_order = Some(value.into());
+        self
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HistoryUpdateParams {
     /// Identifier
@@ -165,10 +209,20 @@ pub struct HistoryUpdateParams {
     /// The request body.
     pub body: i64,
 }
+impl HistoryUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<i64>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type HistoryListResponse = Vec<crate::types::ZarazZarazHistoryResponseResultItem>;
 /// What `update()` returns.
 pub type HistoryUpdateResponse = crate::types::ZarazZarazConfigReturn;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HistoryListParamsSortField {
     /// `id`
@@ -188,6 +242,7 @@ crate::runtime::string_enum!(
     open HistoryListParamsSortField { Id = "id", UserId = "user_id", Description =
     "description", CreatedAt = "created_at", UpdatedAt = "updated_at" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HistoryListParamsSortOrder {
     /// `DESC`

@@ -69,6 +69,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublishCreateParams {
     /// Identifier
@@ -79,6 +80,21 @@ pub struct PublishCreateParams {
     pub zone_id: String,
     /// The request body.
     pub body: Option<String>,
+}
+impl PublishCreateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `create()` returns.
 pub type PublishCreateResponse = String;

@@ -109,6 +109,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WorkflowGetParams {
     /// Identifier
@@ -118,7 +119,14 @@ pub struct WorkflowGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl WorkflowGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkflowUpdateParams {
     /// Identifier
@@ -129,6 +137,18 @@ pub struct WorkflowUpdateParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::ZarazZarazWorkflow,
+}
+impl WorkflowUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::ZarazZarazWorkflow>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type WorkflowGetResponse = crate::types::ZarazZarazWorkflow;

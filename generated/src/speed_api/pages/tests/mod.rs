@@ -243,6 +243,7 @@ fn request_get(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestListParams {
     /// Identifier
@@ -258,7 +259,40 @@ pub struct TestListParams {
     /// Query parameter `region`.
     pub region: Option<crate::types::ObservatoryRegion2>,
 }
+impl TestListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            page: None,
+            per_page: None,
+            region: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `region`.
+    #[must_use]
+    pub fn with_region(
+        mut self,
+        value: impl Into<crate::types::ObservatoryRegion2>,
+    ) -> Self {
+        self.region = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestCreateParams {
     /// Identifier
@@ -270,7 +304,23 @@ pub struct TestCreateParams {
     /// The request body.
     pub body: Option<TestCreateBody>,
 }
+impl TestCreateParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<TestCreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestDeleteParams {
     /// Identifier
@@ -282,7 +332,26 @@ pub struct TestDeleteParams {
     /// Query parameter `region`.
     pub region: Option<crate::types::ObservatoryRegion2>,
 }
+impl TestDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            region: None,
+        }
+    }
+    /// Sets `region`.
+    #[must_use]
+    pub fn with_region(
+        mut self,
+        value: impl Into<crate::types::ObservatoryRegion2>,
+    ) -> Self {
+        self.region = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestGetParams {
     /// Identifier
@@ -292,6 +361,12 @@ pub struct TestGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl TestGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// What `list()` returns.
 pub type TestListResponse = crate::types::ObservatoryPageTestResponseCollection;
 /// What `create()` returns.
@@ -300,9 +375,25 @@ pub type TestCreateResponse = crate::types::ObservatoryPageTest;
 pub type TestDeleteResponse = crate::types::ObservatoryCountResponseResult;
 /// What `get()` returns.
 pub type TestGetResponse = crate::types::ObservatoryPageTest;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TestCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<crate::types::ObservatoryRegion2>,
+}
+impl TestCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { region: None }
+    }
+    /// Sets `region`.
+    #[must_use]
+    pub fn with_region(
+        mut self,
+        value: impl Into<crate::types::ObservatoryRegion2>,
+    ) -> Self {
+        self.region = Some(value.into());
+        self
+    }
 }

@@ -76,6 +76,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrendGetParams {
     /// Identifier
@@ -104,6 +105,33 @@ pub struct TrendGetParams {
     ///
     /// Query parameter `metrics`.
     pub metrics: String,
+}
+impl TrendGetParams {
+    /// Takes the required fields (`zone_id`, `region`, `device_type`, `start`, `tz`, `metrics`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        region: impl Into<crate::types::ObservatoryRegion>,
+        device_type: impl Into<crate::types::ObservatoryDeviceType>,
+        start: impl Into<String>,
+        tz: impl Into<String>,
+        metrics: impl Into<String>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            region: region.into(),
+            device_type: device_type.into(),
+            start: start.into(),
+            end: None,
+            tz: tz.into(),
+            metrics: metrics.into(),
+        }
+    }
+    /// Sets `end`.
+    #[must_use]
+    pub fn with_end(mut self, value: impl Into<String>) -> Self {
+        self.end = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type TrendGetResponse = crate::types::ObservatoryTrend;

@@ -66,6 +66,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderCreateParams {
     /// Identifier
@@ -77,8 +78,18 @@ pub struct OrderCreateParams {
     /// The request body.
     pub body: OrderCreateBody,
 }
+impl OrderCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<OrderCreateBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `create()` returns.
 pub type OrderCreateResponse = crate::types::TlsCertificatesAndHostnamesAdvancedCertificatePackResponseSingleResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrderCreateBody {
@@ -96,4 +107,33 @@ pub struct OrderCreateBody {
     pub validation_method: crate::types::TlsCertificatesAndHostnamesValidationMethod,
     /// Validity Days selected for the order.
     pub validity_days: i64,
+}
+impl OrderCreateBody {
+    /// Takes the required fields (`certificate_authority`, `hosts`, `type_`, `validation_method`, `validity_days`); the `with_` methods set the others.
+    pub fn new(
+        certificate_authority: impl Into<
+            crate::types::TlsCertificatesAndHostnamesSchemasCertificateAuthority,
+        >,
+        hosts: impl Into<Vec<String>>,
+        type_: impl Into<crate::types::TlsCertificatesAndHostnamesAdvancedType>,
+        validation_method: impl Into<
+            crate::types::TlsCertificatesAndHostnamesValidationMethod,
+        >,
+        validity_days: impl Into<i64>,
+    ) -> Self {
+        Self {
+            certificate_authority: certificate_authority.into(),
+            cloudflare_branding: None,
+            hosts: hosts.into(),
+            type_: type_.into(),
+            validation_method: validation_method.into(),
+            validity_days: validity_days.into(),
+        }
+    }
+    /// Sets `cloudflare_branding`.
+    #[must_use]
+    pub fn with_cloudflare_branding(mut self, value: impl Into<bool>) -> Self {
+        self.cloudflare_branding = Some(value.into());
+        self
+    }
 }

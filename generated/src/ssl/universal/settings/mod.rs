@@ -101,6 +101,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingGetParams {
     /// Identifier
@@ -110,7 +111,14 @@ pub struct SettingGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl SettingGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingEditParams {
     /// Identifier
@@ -121,6 +129,18 @@ pub struct SettingEditParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::TlsCertificatesAndHostnamesUniversal,
+}
+impl SettingEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::TlsCertificatesAndHostnamesUniversal>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type SettingGetResponse = crate::types::TlsCertificatesAndHostnamesUniversal;

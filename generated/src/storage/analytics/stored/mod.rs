@@ -61,6 +61,7 @@ fn request_get(params: &StoredGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StoredGetParams {
     /// Identifier
@@ -71,6 +72,21 @@ pub struct StoredGetParams {
     pub account_id: String,
     /// Query parameter `query`.
     pub query: Option<String>,
+}
+impl StoredGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            query: None,
+        }
+    }
+    /// Sets `query`.
+    #[must_use]
+    pub fn with_query(mut self, value: impl Into<String>) -> Self {
+        self.query = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type StoredGetResponse = crate::types::WorkersKvComponentsSchemasResult;

@@ -329,6 +329,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NamespaceListParams {
     /// Identifier
@@ -354,7 +355,47 @@ pub struct NamespaceListParams {
     /// Query parameter `direction`.
     pub direction: Option<NamespaceListParamsDirection>,
 }
+impl NamespaceListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<NamespaceListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<NamespaceListParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NamespaceCreateParams {
     /// Identifier
@@ -366,7 +407,20 @@ pub struct NamespaceCreateParams {
     /// The request body.
     pub body: crate::types::WorkersKvCreateRenameNamespaceBody,
 }
+impl NamespaceCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::WorkersKvCreateRenameNamespaceBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NamespaceGetParams {
     /// Identifier
@@ -376,7 +430,16 @@ pub struct NamespaceGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl NamespaceGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NamespaceUpdateParams {
     /// Identifier
@@ -388,7 +451,20 @@ pub struct NamespaceUpdateParams {
     /// The request body.
     pub body: crate::types::WorkersKvCreateRenameNamespaceBody,
 }
+impl NamespaceUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::WorkersKvCreateRenameNamespaceBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NamespaceDeleteParams {
     /// Identifier
@@ -401,6 +477,21 @@ pub struct NamespaceDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl NamespaceDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `create()` returns.
 pub type NamespaceCreateResponse = crate::types::WorkersKvNamespace;
@@ -419,6 +510,7 @@ pub type NamespaceDeleteResponse = Option<
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type NamespaceListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
 /// Field to order results by.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NamespaceListParamsOrder {
     /// `id`
@@ -431,6 +523,7 @@ pub enum NamespaceListParamsOrder {
 crate::runtime::string_enum!(
     open NamespaceListParamsOrder { Id = "id", Title = "title" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct NamespaceListResponse {
@@ -442,4 +535,38 @@ pub struct NamespaceListResponse {
     pub result_info: Option<crate::types::WorkersKvResultInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::WorkersKvNamespace>>,
+}
+impl NamespaceListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::WorkersKvMessagesItem>>,
+        messages: impl Into<Vec<crate::types::WorkersKvMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result_info: None,
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::WorkersKvResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::WorkersKvNamespace>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
 }

@@ -74,6 +74,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CopyCreateParams {
     /// The account identifier tag.
@@ -84,6 +85,18 @@ pub struct CopyCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::StreamCopyAudioTrack,
+}
+impl CopyCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::StreamCopyAudioTrack>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type CopyCreateResponse = crate::types::StreamAdditionalAudio;

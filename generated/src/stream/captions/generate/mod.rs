@@ -77,6 +77,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateCreateParams {
     /// Identifier
@@ -85,6 +86,14 @@ pub struct GenerateCreateParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl GenerateCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type GenerateCreateResponse = crate::types::StreamCaptions;

@@ -65,6 +65,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpGetParams {
     /// Cloudflare account ID
@@ -77,6 +78,21 @@ pub struct IpGetParams {
     ///
     /// Query parameter `virtual_network_id`.
     pub virtual_network_id: Option<String>,
+}
+impl IpGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            virtual_network_id: None,
+        }
+    }
+    /// Sets `virtual_network_id`.
+    #[must_use]
+    pub fn with_virtual_network_id(mut self, value: impl Into<String>) -> Self {
+        self.virtual_network_id = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type IpGetResponse = crate::types::TunnelTeamnet;

@@ -202,6 +202,7 @@ fn request_edit(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkCreateParams {
     /// Cloudflare account ID
@@ -213,7 +214,20 @@ pub struct NetworkCreateParams {
     /// The request body.
     pub body: NetworkCreateBody,
 }
+impl NetworkCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<NetworkCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkDeleteParams {
     /// Cloudflare account ID
@@ -237,7 +251,40 @@ pub struct NetworkDeleteParams {
     /// Query parameter `tunnel_id`.
     pub tunnel_id: Option<String>,
 }
+impl NetworkDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            virtual_network_id: None,
+            tun_type: None,
+            tunnel_id: None,
+        }
+    }
+    /// Sets `virtual_network_id`.
+    #[must_use]
+    pub fn with_virtual_network_id(mut self, value: impl Into<String>) -> Self {
+        self.virtual_network_id = Some(value.into());
+        self
+    }
+    /// Sets `tun_type`.
+    #[must_use]
+    pub fn with_tun_type(
+        mut self,
+        value: impl Into<crate::types::TunnelTunnelType>,
+    ) -> Self {
+        self.tun_type = Some(value.into());
+        self
+    }
+    /// Sets `tunnel_id`.
+    #[must_use]
+    pub fn with_tunnel_id(mut self, value: impl Into<String>) -> Self {
+        self.tunnel_id = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NetworkEditParams {
     /// Cloudflare account ID
@@ -247,12 +294,21 @@ pub struct NetworkEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl NetworkEditParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// What `create()` returns.
 pub type NetworkCreateResponse = crate::types::TunnelRoute;
 /// What `delete()` returns.
 pub type NetworkDeleteResponse = crate::types::TunnelRoute;
 /// What `edit()` returns.
 pub type NetworkEditResponse = crate::types::TunnelRoute;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct NetworkCreateBody {
@@ -267,4 +323,32 @@ pub struct NetworkCreateBody {
     /// UUID of the virtual network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtual_network_id: Option<String>,
+}
+impl NetworkCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            comment: None,
+            tunnel_id: None,
+            virtual_network_id: None,
+        }
+    }
+    /// Sets `comment`.
+    #[must_use]
+    pub fn with_comment(mut self, value: impl Into<String>) -> Self {
+        self.comment = Some(value.into());
+        self
+    }
+    /// Sets `tunnel_id`.
+    #[must_use]
+    pub fn with_tunnel_id(mut self, value: impl Into<String>) -> Self {
+        self.tunnel_id = Some(value.into());
+        self
+    }
+    /// Sets `virtual_network_id`.
+    #[must_use]
+    pub fn with_virtual_network_id(mut self, value: impl Into<String>) -> Self {
+        self.virtual_network_id = Some(value.into());
+        self
+    }
 }

@@ -64,6 +64,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HarGetParams {
     /// Account Id
@@ -71,16 +72,39 @@ pub struct HarGetParams {
     /// Path parameter `accountId`.
     pub account_id: String,
 }
+impl HarGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponse {
     pub har: HarGetResponseHar,
 }
+impl HarGetResponse {
+    /// Takes the required fields (`har`); the `with_` methods set the others.
+    pub fn new(har: impl Into<HarGetResponseHar>) -> Self {
+        Self { har: har.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHar {
     pub log: HarGetResponseHarLog,
 }
+impl HarGetResponseHar {
+    /// Takes the required fields (`log`); the `with_` methods set the others.
+    pub fn new(log: impl Into<HarGetResponseHarLog>) -> Self {
+        Self { log: log.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLog {
@@ -89,6 +113,23 @@ pub struct HarGetResponseHarLog {
     pub pages: Vec<HarGetResponseHarLogPagesItem>,
     pub version: String,
 }
+impl HarGetResponseHarLog {
+    /// Takes the required fields (`creator`, `entries`, `pages`, `version`); the `with_` methods set the others.
+    pub fn new(
+        creator: impl Into<HarGetResponseHarLogCreator>,
+        entries: impl Into<Vec<HarGetResponseHarLogEntriesItem>>,
+        pages: impl Into<Vec<HarGetResponseHarLogPagesItem>>,
+        version: impl Into<String>,
+    ) -> Self {
+        Self {
+            creator: creator.into(),
+            entries: entries.into(),
+            pages: pages.into(),
+            version: version.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogCreator {
@@ -96,6 +137,21 @@ pub struct HarGetResponseHarLogCreator {
     pub name: String,
     pub version: String,
 }
+impl HarGetResponseHarLogCreator {
+    /// Takes the required fields (`comment`, `name`, `version`); the `with_` methods set the others.
+    pub fn new(
+        comment: impl Into<String>,
+        name: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Self {
+        Self {
+            comment: comment.into(),
+            name: name.into(),
+            version: version.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItem {
@@ -122,6 +178,44 @@ pub struct HarGetResponseHarLogEntriesItem {
     pub started_date_time: String,
     pub time: f64,
 }
+impl HarGetResponseHarLogEntriesItem {
+    /// Takes the required fields (`initial_priority`, `initiator_type`, `priority`, `request_id`, `request_time`, `resource_type`, `cache`, `connection`, `pageref`, `request`, `response`, `server_ip_address`, `started_date_time`, `time`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        initial_priority: impl Into<String>,
+        initiator_type: impl Into<String>,
+        priority: impl Into<String>,
+        request_id: impl Into<String>,
+        request_time: impl Into<f64>,
+        resource_type: impl Into<String>,
+        cache: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+        connection: impl Into<String>,
+        pageref: impl Into<String>,
+        request: impl Into<HarGetResponseHarLogEntriesItemRequest>,
+        response: impl Into<HarGetResponseHarLogEntriesItemResponse>,
+        server_ip_address: impl Into<String>,
+        started_date_time: impl Into<String>,
+        time: impl Into<f64>,
+    ) -> Self {
+        Self {
+            initial_priority: initial_priority.into(),
+            initiator_type: initiator_type.into(),
+            priority: priority.into(),
+            request_id: request_id.into(),
+            request_time: request_time.into(),
+            resource_type: resource_type.into(),
+            cache: cache.into(),
+            connection: connection.into(),
+            pageref: pageref.into(),
+            request: request.into(),
+            response: response.into(),
+            server_ip_address: server_ip_address.into(),
+            started_date_time: started_date_time.into(),
+            time: time.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemRequest {
@@ -135,8 +229,29 @@ pub struct HarGetResponseHarLogEntriesItemRequest {
     pub method: String,
     pub url: String,
 }
+impl HarGetResponseHarLogEntriesItemRequest {
+    /// Takes the required fields (`body_size`, `headers`, `headers_size`, `http_version`, `method`, `url`); the `with_` methods set the others.
+    pub fn new(
+        body_size: impl Into<f64>,
+        headers: impl Into<Vec<HarGetResponseHarLogEntriesItemRequestHeadersItem>>,
+        headers_size: impl Into<f64>,
+        http_version: impl Into<String>,
+        method: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            body_size: body_size.into(),
+            headers: headers.into(),
+            headers_size: headers_size.into(),
+            http_version: http_version.into(),
+            method: method.into(),
+            url: url.into(),
+        }
+    }
+}
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem`], which the document defines again here.
 pub type HarGetResponseHarLogEntriesItemRequestHeadersItem = crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemResponse {
@@ -156,6 +271,34 @@ pub struct HarGetResponseHarLogEntriesItemResponse {
     #[serde(rename = "statusText")]
     pub status_text: String,
 }
+impl HarGetResponseHarLogEntriesItemResponse {
+    /// Takes the required fields (`transfer_size`, `body_size`, `content`, `headers`, `headers_size`, `http_version`, `redirect_url`, `status`, `status_text`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        transfer_size: impl Into<f64>,
+        body_size: impl Into<f64>,
+        content: impl Into<HarGetResponseHarLogEntriesItemResponseContent>,
+        headers: impl Into<Vec<HarGetResponseHarLogEntriesItemResponseHeadersItem>>,
+        headers_size: impl Into<f64>,
+        http_version: impl Into<String>,
+        redirect_url: impl Into<String>,
+        status: impl Into<f64>,
+        status_text: impl Into<String>,
+    ) -> Self {
+        Self {
+            transfer_size: transfer_size.into(),
+            body_size: body_size.into(),
+            content: content.into(),
+            headers: headers.into(),
+            headers_size: headers_size.into(),
+            http_version: http_version.into(),
+            redirect_url: redirect_url.into(),
+            status: status.into(),
+            status_text: status_text.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemResponseContent {
@@ -165,8 +308,25 @@ pub struct HarGetResponseHarLogEntriesItemResponseContent {
     pub mime_type: String,
     pub size: f64,
 }
+impl HarGetResponseHarLogEntriesItemResponseContent {
+    /// Takes the required fields (`mime_type`, `size`); the `with_` methods set the others.
+    pub fn new(mime_type: impl Into<String>, size: impl Into<f64>) -> Self {
+        Self {
+            compression: None,
+            mime_type: mime_type.into(),
+            size: size.into(),
+        }
+    }
+    /// Sets `compression`.
+    #[must_use]
+    pub fn with_compression(mut self, value: impl Into<i64>) -> Self {
+        self.compression = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem`], which the document defines again here.
 pub type HarGetResponseHarLogEntriesItemResponseHeadersItem = crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogPagesItem {
@@ -177,6 +337,23 @@ pub struct HarGetResponseHarLogPagesItem {
     pub started_date_time: String,
     pub title: String,
 }
+impl HarGetResponseHarLogPagesItem {
+    /// Takes the required fields (`id`, `page_timings`, `started_date_time`, `title`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<String>,
+        page_timings: impl Into<HarGetResponseHarLogPagesItemPageTimings>,
+        started_date_time: impl Into<String>,
+        title: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            page_timings: page_timings.into(),
+            started_date_time: started_date_time.into(),
+            title: title.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogPagesItemPageTimings {
@@ -184,4 +361,13 @@ pub struct HarGetResponseHarLogPagesItemPageTimings {
     pub on_content_load: f64,
     #[serde(rename = "onLoad")]
     pub on_load: f64,
+}
+impl HarGetResponseHarLogPagesItemPageTimings {
+    /// Takes the required fields (`on_content_load`, `on_load`); the `with_` methods set the others.
+    pub fn new(on_content_load: impl Into<f64>, on_load: impl Into<f64>) -> Self {
+        Self {
+            on_content_load: on_content_load.into(),
+            on_load: on_load.into(),
+        }
+    }
 }

@@ -63,6 +63,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScreenshotGetParams {
     /// Account Id
@@ -73,6 +74,24 @@ pub struct ScreenshotGetParams {
     ///
     /// Query parameter `resolution`.
     pub resolution: Option<ScreenshotGetParamsResolution>,
+}
+impl ScreenshotGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            resolution: None,
+        }
+    }
+    /// Sets `resolution`.
+    #[must_use]
+    pub fn with_resolution(
+        mut self,
+        value: impl Into<ScreenshotGetParamsResolution>,
+    ) -> Self {
+        self.resolution = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type ScreenshotGetResponse = Vec<u8>;

@@ -95,6 +95,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HistoryListParams {
     /// Page number of paginated results.
@@ -130,9 +131,66 @@ pub struct HistoryListParams {
     /// Query parameter `action`.
     pub action: Option<String>,
 }
+impl HistoryListParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            page: None,
+            per_page: None,
+            order: None,
+            occured_at: None,
+            occurred_at: None,
+            type_: None,
+            action: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<HistoryListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `occured_at`.
+    #[must_use]
+    pub fn with_occured_at(mut self, value: impl Into<String>) -> Self {
+        self.occured_at = Some(value.into());
+        self
+    }
+    /// Sets `occurred_at`.
+    #[must_use]
+    pub fn with_occurred_at(mut self, value: impl Into<String>) -> Self {
+        self.occurred_at = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `action`.
+    #[must_use]
+    pub fn with_action(mut self, value: impl Into<String>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+}
 /// What `list()` returns.
 pub type HistoryListResponse = crate::types::BillSubsApiBillingHistoryCollection;
 /// Field to order billing history by.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HistoryListParamsOrder {
     /// `type`

@@ -75,6 +75,7 @@ fn request_list(params: &EventListParams) -> crate::Result<crate::runtime::Reque
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventListParams {
     /// End date and time of requesting data period in the ISO8601 format.
@@ -103,6 +104,62 @@ pub struct EventListParams {
     ///
     /// Query parameter `pool_healthy`.
     pub pool_healthy: Option<bool>,
+}
+impl EventListParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            until: None,
+            pool_name: None,
+            origin_healthy: None,
+            pool_id: None,
+            since: None,
+            origin_name: None,
+            pool_healthy: None,
+        }
+    }
+    /// Sets `until`.
+    #[must_use]
+    pub fn with_until(mut self, value: impl Into<String>) -> Self {
+        self.until = Some(value.into());
+        self
+    }
+    /// Sets `pool_name`.
+    #[must_use]
+    pub fn with_pool_name(mut self, value: impl Into<String>) -> Self {
+        self.pool_name = Some(value.into());
+        self
+    }
+    /// Sets `origin_healthy`.
+    #[must_use]
+    pub fn with_origin_healthy(mut self, value: impl Into<bool>) -> Self {
+        self.origin_healthy = Some(value.into());
+        self
+    }
+    /// Sets `pool_id`.
+    #[must_use]
+    pub fn with_pool_id(mut self, value: impl Into<String>) -> Self {
+        self.pool_id = Some(value.into());
+        self
+    }
+    /// Sets `since`.
+    #[must_use]
+    pub fn with_since(mut self, value: impl Into<String>) -> Self {
+        self.since = Some(value.into());
+        self
+    }
+    /// Sets `origin_name`.
+    #[must_use]
+    pub fn with_origin_name(mut self, value: impl Into<String>) -> Self {
+        self.origin_name = Some(value.into());
+        self
+    }
+    /// Sets `pool_healthy`.
+    #[must_use]
+    pub fn with_pool_healthy(mut self, value: impl Into<bool>) -> Self {
+        self.pool_healthy = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type EventListResponse = crate::types::LoadBalancingComponentsSchemasResponseCollection;

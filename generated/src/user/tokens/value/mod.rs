@@ -62,10 +62,19 @@ fn request_update(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValueUpdateParams {
     /// The request body.
     pub body: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl ValueUpdateParams {
+    /// Takes the required fields (`body`); the `with_` methods set the others.
+    pub fn new(
+        body: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        Self { body: body.into() }
+    }
 }
 /// What `update()` returns.
 pub type ValueUpdateResponse = String;

@@ -73,6 +73,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteByIdCreateParams {
     /// Identifier
@@ -83,6 +84,18 @@ pub struct DeleteByIdCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::VectorizeIndexDeleteVectorsByIdRequestInput,
+}
+impl DeleteByIdCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::VectorizeIndexDeleteVectorsByIdRequestInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type DeleteByIdCreateResponse = crate::types::VectorizeIndexDeleteVectorsByIdResponse;

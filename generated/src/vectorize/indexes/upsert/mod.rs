@@ -79,6 +79,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpsertCreateParams {
     /// Identifier
@@ -89,6 +90,15 @@ pub struct UpsertCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: Vec<u8>,
+}
+impl UpsertCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type UpsertCreateResponse = crate::types::VectorizeIndexUpsertResponse;

@@ -72,6 +72,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetailGetParams {
     /// Identifier
@@ -80,6 +81,12 @@ pub struct DetailGetParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl DetailGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `get()` returns.
 pub type DetailGetResponse = crate::types::WaitingroomEventDetailsResponse;

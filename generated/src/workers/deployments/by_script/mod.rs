@@ -83,6 +83,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ByScriptGetParams {
     /// Identifier
@@ -91,6 +92,14 @@ pub struct ByScriptGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ByScriptGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ByScriptGetResponse = crate::types::WorkersDeploymentsListResponseResult;

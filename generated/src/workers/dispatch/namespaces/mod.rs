@@ -226,6 +226,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NamespaceListParams {
     /// Identifier
@@ -235,7 +236,16 @@ pub struct NamespaceListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl NamespaceListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NamespaceCreateParams {
     /// Identifier
@@ -247,7 +257,20 @@ pub struct NamespaceCreateParams {
     /// The request body.
     pub body: NamespaceCreateBody,
 }
+impl NamespaceCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<NamespaceCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NamespaceGetParams {
     /// Identifier
@@ -257,7 +280,16 @@ pub struct NamespaceGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl NamespaceGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NamespaceDeleteParams {
     /// Identifier
@@ -266,6 +298,14 @@ pub struct NamespaceDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl NamespaceDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type NamespaceListResponse = Vec<crate::types::WorkersNamespaceResponse>;

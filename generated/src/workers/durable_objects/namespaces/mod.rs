@@ -73,6 +73,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NamespaceListParams {
     /// Identifier
@@ -82,7 +83,16 @@ pub struct NamespaceListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl NamespaceListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct NamespaceListResponse {
@@ -94,4 +104,38 @@ pub struct NamespaceListResponse {
     pub result: Option<Vec<crate::types::WorkersNamespace>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::WorkersResultInfo>,
+}
+impl NamespaceListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::WorkersMessagesItem>>,
+        messages: impl Into<Vec<crate::types::WorkersMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::WorkersNamespace>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::WorkersResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
 }

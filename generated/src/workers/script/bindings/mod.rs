@@ -64,6 +64,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BindingListParams {
     /// Identifier
@@ -72,6 +73,12 @@ pub struct BindingListParams {
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl BindingListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type BindingListResponse = Vec<crate::types::WorkersSchemasBinding>;

@@ -110,6 +110,7 @@ fn request_update(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContentUpdateParams {
     /// Identifier
@@ -129,7 +130,34 @@ pub struct ContentUpdateParams {
     /// The request body.
     pub body: ContentUpdateForm,
 }
+impl ContentUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ContentUpdateForm>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            cf_worker_body_part: None,
+            cf_worker_main_module_part: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `cf_worker_body_part`.
+    #[must_use]
+    pub fn with_cf_worker_body_part(mut self, value: impl Into<String>) -> Self {
+        self.cf_worker_body_part = Some(value.into());
+        self
+    }
+    /// Sets `cf_worker_main_module_part`.
+    #[must_use]
+    pub fn with_cf_worker_main_module_part(mut self, value: impl Into<String>) -> Self {
+        self.cf_worker_main_module_part = Some(value.into());
+        self
+    }
+}
 /// The parts of `update()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContentUpdateForm {
     /// A module comprising a Worker script, often a javascript file. Multiple modules may be provided as separate named parts, but at least one module must be present. This should be referenced either in the metadata as `main_module` (esm)/`body_part` (service worker) or as a header `CF-WORKER-MAIN-MODULE-PART` (esm) /`CF-WORKER-BODY-PART` (service worker) by part name. Source maps may also be included using the `application/source-map` content type.
@@ -140,6 +168,27 @@ pub struct ContentUpdateForm {
     ///
     /// Part `metadata`.
     pub metadata: Option<ContentUpdateBodyMetadata>,
+}
+impl ContentUpdateForm {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            any_part_name: None,
+            metadata: None,
+        }
+    }
+    /// Sets `any_part_name`.
+    #[must_use]
+    pub fn with_any_part_name(mut self, value: impl Into<Vec<Vec<u8>>>) -> Self {
+        self.any_part_name = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(mut self, value: impl Into<ContentUpdateBodyMetadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
 }
 /// What `update()` returns.
 pub type ContentUpdateResponse = crate::types::WorkersScriptResponse;

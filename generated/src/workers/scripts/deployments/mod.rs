@@ -124,6 +124,7 @@ fn request_create(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeploymentGetParams {
     /// Identifier
@@ -133,7 +134,16 @@ pub struct DeploymentGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl DeploymentGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeploymentCreateParams {
     /// Identifier
@@ -148,6 +158,25 @@ pub struct DeploymentCreateParams {
     pub force: Option<bool>,
     /// The request body.
     pub body: crate::types::WorkersDeploymentsCreateBodyInput,
+}
+impl DeploymentCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::WorkersDeploymentsCreateBodyInput>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            force: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `force`.
+    #[must_use]
+    pub fn with_force(mut self, value: impl Into<bool>) -> Self {
+        self.force = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type DeploymentGetResponse = crate::types::WorkersSchemasDeploymentsListResponseResult;

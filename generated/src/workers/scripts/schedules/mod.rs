@@ -124,6 +124,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleGetParams {
     /// Identifier
@@ -133,7 +134,16 @@ pub struct ScheduleGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ScheduleGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleUpdateParams {
     /// Identifier
@@ -146,6 +156,21 @@ pub struct ScheduleUpdateParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl ScheduleUpdateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type ScheduleGetResponse = crate::types::WorkersCronTriggerResponseCollectionResult;

@@ -121,6 +121,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptSettingGetParams {
     /// Identifier
@@ -130,7 +131,16 @@ pub struct ScriptSettingGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ScriptSettingGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptSettingEditParams {
     /// Identifier
@@ -141,6 +151,18 @@ pub struct ScriptSettingEditParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::WorkersScriptSettingsItem,
+}
+impl ScriptSettingEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::WorkersScriptSettingsItem>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ScriptSettingGetResponse = crate::types::WorkersScriptSettingsItem;

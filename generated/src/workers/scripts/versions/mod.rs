@@ -222,6 +222,7 @@ fn request_worker_versions_get_version_detail(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionGetParams {
     /// Identifier
@@ -243,7 +244,37 @@ pub struct VersionGetParams {
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
 }
+impl VersionGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            deployable: None,
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `deployable`.
+    #[must_use]
+    pub fn with_deployable(mut self, value: impl Into<bool>) -> Self {
+        self.deployable = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionCreateParams {
     /// Identifier
@@ -255,7 +286,20 @@ pub struct VersionCreateParams {
     /// The request body.
     pub body: VersionCreateForm,
 }
+impl VersionCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<VersionCreateForm>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `worker_versions_get_version_detail()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionWorkerVersionsGetVersionDetailParams {
     /// Identifier
@@ -265,7 +309,16 @@ pub struct VersionWorkerVersionsGetVersionDetailParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl VersionWorkerVersionsGetVersionDetailParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// The parts of `create()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionCreateForm {
     /// A module comprising a Worker script, often a javascript file. Multiple modules may be provided as separate named parts, but at least one module must be present and referenced in the metadata as `main_module`.
@@ -277,6 +330,27 @@ pub struct VersionCreateForm {
     /// Part `metadata`.
     pub metadata: Option<VersionCreateBodyMetadata>,
 }
+impl VersionCreateForm {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            any_part_name: None,
+            metadata: None,
+        }
+    }
+    /// Sets `any_part_name`.
+    #[must_use]
+    pub fn with_any_part_name(mut self, value: impl Into<Vec<Vec<u8>>>) -> Self {
+        self.any_part_name = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(mut self, value: impl Into<VersionCreateBodyMetadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+}
 /// What `get()` returns.
 pub type VersionGetResponse = crate::types::WorkersVersionsListResponseResult;
 /// What `create()` returns.
@@ -284,6 +358,7 @@ pub type VersionCreateResponse = crate::types::WorkersVersionItemUploaded;
 /// What `worker_versions_get_version_detail()` returns.
 pub type VersionWorkerVersionsGetVersionDetailResponse = crate::types::WorkersVersionItemFull;
 /// JSON encoded metadata about the uploaded parts and Worker configuration.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VersionCreateBodyMetadata {
@@ -308,6 +383,72 @@ pub struct VersionCreateBodyMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_model: Option<VersionCreateBodyMetadataUsageModel>,
 }
+impl VersionCreateBodyMetadata {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            annotations: None,
+            bindings: None,
+            compatibility_date: None,
+            compatibility_flags: None,
+            keep_bindings: None,
+            main_module: None,
+            usage_model: None,
+        }
+    }
+    /// Sets `annotations`.
+    #[must_use]
+    pub fn with_annotations(
+        mut self,
+        value: impl Into<VersionCreateBodyMetadataAnnotations>,
+    ) -> Self {
+        self.annotations = Some(value.into());
+        self
+    }
+    /// Sets `bindings`.
+    #[must_use]
+    pub fn with_bindings(
+        mut self,
+        value: impl Into<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    ) -> Self {
+        self.bindings = Some(value.into());
+        self
+    }
+    /// Sets `compatibility_date`.
+    #[must_use]
+    pub fn with_compatibility_date(mut self, value: impl Into<String>) -> Self {
+        self.compatibility_date = Some(value.into());
+        self
+    }
+    /// Sets `compatibility_flags`.
+    #[must_use]
+    pub fn with_compatibility_flags(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.compatibility_flags = Some(value.into());
+        self
+    }
+    /// Sets `keep_bindings`.
+    #[must_use]
+    pub fn with_keep_bindings(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.keep_bindings = Some(value.into());
+        self
+    }
+    /// Sets `main_module`.
+    #[must_use]
+    pub fn with_main_module(mut self, value: impl Into<String>) -> Self {
+        self.main_module = Some(value.into());
+        self
+    }
+    /// Sets `usage_model`.
+    #[must_use]
+    pub fn with_usage_model(
+        mut self,
+        value: impl Into<VersionCreateBodyMetadataUsageModel>,
+    ) -> Self {
+        self.usage_model = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VersionCreateBodyMetadataAnnotations {
@@ -322,7 +463,29 @@ pub struct VersionCreateBodyMetadataAnnotations {
     #[serde(rename = "workers/tag", default, skip_serializing_if = "Option::is_none")]
     pub workers_tag: Option<String>,
 }
+impl VersionCreateBodyMetadataAnnotations {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            workers_message: None,
+            workers_tag: None,
+        }
+    }
+    /// Sets `workers_message`.
+    #[must_use]
+    pub fn with_workers_message(mut self, value: impl Into<String>) -> Self {
+        self.workers_message = Some(value.into());
+        self
+    }
+    /// Sets `workers_tag`.
+    #[must_use]
+    pub fn with_workers_tag(mut self, value: impl Into<String>) -> Self {
+        self.workers_tag = Some(value.into());
+        self
+    }
+}
 /// Usage model to apply to invocations.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VersionCreateBodyMetadataUsageModel {
     /// `standard`

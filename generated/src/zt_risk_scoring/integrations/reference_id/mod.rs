@@ -64,10 +64,19 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReferenceIdGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ReferenceIdGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ReferenceIdGetResponse = crate::types::DlpRiskScoreIntegrationResponse;

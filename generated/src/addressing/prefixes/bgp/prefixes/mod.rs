@@ -207,6 +207,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrefixListParams {
     /// Identifier
@@ -216,7 +217,16 @@ pub struct PrefixListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PrefixListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrefixGetParams {
     /// Identifier
@@ -226,7 +236,16 @@ pub struct PrefixGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PrefixGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrefixEditParams {
     /// Identifier
@@ -237,6 +256,18 @@ pub struct PrefixEditParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::AddressingBgpPrefixUpdateAdvertisement,
+}
+impl PrefixEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::AddressingBgpPrefixUpdateAdvertisement>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type PrefixListResponse = crate::types::AddressingResponseCollectionBgp;

@@ -133,6 +133,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatusGetParams {
     /// Identifier
@@ -142,7 +143,16 @@ pub struct StatusGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl StatusGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatusEditParams {
     /// Identifier
@@ -154,13 +164,31 @@ pub struct StatusEditParams {
     /// The request body.
     pub body: StatusEditBody,
 }
+impl StatusEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<StatusEditBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `get()` returns.
 pub type StatusGetResponse = crate::types::AddressingAdvertisedResponseResult;
 /// What `edit()` returns.
 pub type StatusEditResponse = crate::types::AddressingAdvertisedResponseResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StatusEditBody {
     /// Enablement of prefix advertisement to the Internet.
     pub advertised: bool,
+}
+impl StatusEditBody {
+    /// Takes the required fields (`advertised`); the `with_` methods set the others.
+    pub fn new(advertised: impl Into<bool>) -> Self {
+        Self {
+            advertised: advertised.into(),
+        }
+    }
 }

@@ -64,6 +64,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EligibleGetParams {
     /// The account id
@@ -72,6 +73,14 @@ pub struct EligibleGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl EligibleGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type EligibleGetResponse = crate::types::AaaSchemasResponseCollection;

@@ -124,6 +124,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PagerdutyListParams {
     /// The account id
@@ -133,7 +134,16 @@ pub struct PagerdutyListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl PagerdutyListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PagerdutyDeleteParams {
     /// The account id
@@ -142,6 +152,14 @@ pub struct PagerdutyDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl PagerdutyDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type PagerdutyListResponse = crate::types::AaaComponentsSchemasResponseCollection;

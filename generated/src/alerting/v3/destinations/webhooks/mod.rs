@@ -288,6 +288,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookListParams {
     /// The account id
@@ -297,7 +298,16 @@ pub struct WebhookListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl WebhookListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookCreateParams {
     /// The account id
@@ -309,7 +319,20 @@ pub struct WebhookCreateParams {
     /// The request body.
     pub body: WebhookCreateBody,
 }
+impl WebhookCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<WebhookCreateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookGetParams {
     /// The account id
@@ -319,7 +342,16 @@ pub struct WebhookGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl WebhookGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookUpdateParams {
     /// The account id
@@ -331,7 +363,20 @@ pub struct WebhookUpdateParams {
     /// The request body.
     pub body: WebhookUpdateBody,
 }
+impl WebhookUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<WebhookUpdateBody>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebhookDeleteParams {
     /// The account id
@@ -340,6 +385,14 @@ pub struct WebhookDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl WebhookDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type WebhookListResponse = crate::types::AaaWebhooksComponentsSchemasResponseCollection;
@@ -351,6 +404,7 @@ pub type WebhookGetResponse = crate::types::AaaWebhooks;
 pub type WebhookUpdateResponse = crate::types::AaaIdResponseResult;
 /// What `delete()` returns.
 pub type WebhookDeleteResponse = crate::types::AaaApiResponseCollection;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WebhookCreateBody {
@@ -361,6 +415,22 @@ pub struct WebhookCreateBody {
     pub secret: Option<String>,
     /// The POST endpoint to call when dispatching a notification.
     pub url: String,
+}
+impl WebhookCreateBody {
+    /// Takes the required fields (`name`, `url`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            secret: None,
+            url: url.into(),
+        }
+    }
+    /// Sets `secret`.
+    #[must_use]
+    pub fn with_secret(mut self, value: impl Into<String>) -> Self {
+        self.secret = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::alerting::v3::destinations::webhooks::WebhookCreateBody`], which the document defines again here.
 pub type WebhookUpdateBody = WebhookCreateBody;

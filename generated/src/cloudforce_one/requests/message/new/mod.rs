@@ -75,6 +75,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewCreateParams {
     /// Identifier
@@ -85,6 +86,18 @@ pub struct NewCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::CloudforceOneRequestMessageEdit,
+}
+impl NewCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CloudforceOneRequestMessageEdit>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type NewCreateResponse = crate::types::CloudforceOneRequestMessageItem;

@@ -59,6 +59,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCreateParams {
     /// Identifier
@@ -69,6 +70,18 @@ pub struct NewCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::CloudforceOnePriorityEdit,
+}
+impl NewCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CloudforceOnePriorityEdit>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type NewCreateResponse = crate::types::CloudforceOnePriorityItem;

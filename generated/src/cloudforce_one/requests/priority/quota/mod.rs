@@ -57,6 +57,7 @@ fn request_get(params: &QuotaGetParams) -> crate::Result<crate::runtime::Request
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QuotaGetParams {
     /// Identifier
@@ -65,6 +66,14 @@ pub struct QuotaGetParams {
     ///
     /// Path parameter `account_identifier`.
     pub account_id: String,
+}
+impl QuotaGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type QuotaGetResponse = crate::types::CloudforceOneQuota;

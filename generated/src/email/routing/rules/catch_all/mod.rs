@@ -111,6 +111,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CatchAllGetParams {
     /// Identifier
@@ -120,7 +121,14 @@ pub struct CatchAllGetParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl CatchAllGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CatchAllUpdateParams {
     /// Identifier
@@ -131,6 +139,18 @@ pub struct CatchAllUpdateParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::EmailUpdateCatchAllRuleProperties,
+}
+impl CatchAllUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::EmailUpdateCatchAllRuleProperties>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type CatchAllGetResponse = crate::types::EmailCatchAllRule;

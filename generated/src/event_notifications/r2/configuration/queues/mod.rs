@@ -149,6 +149,7 @@ fn request_delete(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueUpdateParams {
     /// Identifier
@@ -160,7 +161,17 @@ pub struct QueueUpdateParams {
     /// The request body.
     pub body: QueueUpdateBody,
 }
+impl QueueUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<QueueUpdateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueDeleteParams {
     /// Identifier
@@ -170,8 +181,17 @@ pub struct QueueDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl QueueDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// What `delete()` returns.
 pub type QueueDeleteResponse = crate::types::MqApiResponseCommonResult;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct QueueUpdateBody {
@@ -179,9 +199,39 @@ pub struct QueueUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<crate::types::MqRule>>,
 }
+impl QueueUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { rules: None }
+    }
+    /// Sets `rules`.
+    #[must_use]
+    pub fn with_rules(mut self, value: impl Into<Vec<crate::types::MqRule>>) -> Self {
+        self.rules = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_notification_detail_id: Option<String>,
+}
+impl QueueUpdateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            event_notification_detail_id: None,
+        }
+    }
+    /// Sets `event_notification_detail_id`.
+    #[must_use]
+    pub fn with_event_notification_detail_id(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        self.event_notification_detail_id = Some(value.into());
+        self
+    }
 }

@@ -249,6 +249,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupListParams {
     /// Identifier
@@ -288,7 +289,75 @@ pub struct GroupListParams {
     /// Query parameter `rules_count`.
     pub rules_count: Option<f64>,
 }
+impl GroupListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            mode: None,
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+            match_: None,
+            name: None,
+            rules_count: None,
+        }
+    }
+    /// Sets `mode`.
+    #[must_use]
+    pub fn with_mode(
+        mut self,
+        value: impl Into<crate::types::WafManagedRulesMode>,
+    ) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<GroupListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(mut self, value: impl Into<GroupListParamsDirection>) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(mut self, value: impl Into<GroupListParamsMatch>) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `rules_count`.
+    #[must_use]
+    pub fn with_rules_count(mut self, value: impl Into<f64>) -> Self {
+        self.rules_count = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupGetParams {
     /// Identifier
@@ -298,7 +367,14 @@ pub struct GroupGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl GroupGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupEditParams {
     /// Identifier
@@ -310,18 +386,43 @@ pub struct GroupEditParams {
     /// The request body.
     pub body: GroupEditBody,
 }
+impl GroupEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<GroupEditBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type GroupListResponse = crate::types::WafManagedRulesRuleGroupResponseCollection;
 /// What `get()` returns.
 pub type GroupGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type GroupEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupEditBody {
     /// The state of the rules contained in the rule group. When `on`, the rules in the group are configurable/usable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<crate::types::WafManagedRulesMode>,
+}
+impl GroupEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { mode: None }
+    }
+    /// Sets `mode`.
+    #[must_use]
+    pub fn with_mode(
+        mut self,
+        value: impl Into<crate::types::WafManagedRulesMode>,
+    ) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
 }
 /// The direction used to sort returned rule groups.
 ///
@@ -332,6 +433,7 @@ pub type GroupListParamsDirection = crate::types::CloudforceOneRequestListSortOr
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type GroupListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rule groups.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GroupListParamsOrder {
     /// `mode`

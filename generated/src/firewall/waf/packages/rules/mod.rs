@@ -252,6 +252,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleListParams {
     /// Identifier
@@ -295,7 +296,79 @@ pub struct RuleListParams {
     /// Query parameter `priority`.
     pub priority: Option<String>,
 }
+impl RuleListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            mode: None,
+            group_id: None,
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+            match_: None,
+            description: None,
+            priority: None,
+        }
+    }
+    /// Sets `mode`.
+    #[must_use]
+    pub fn with_mode(mut self, value: impl Into<RuleListParamsMode>) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+    /// Sets `group_id`.
+    #[must_use]
+    pub fn with_group_id(mut self, value: impl Into<String>) -> Self {
+        self.group_id = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<RuleListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(mut self, value: impl Into<RuleListParamsDirection>) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(mut self, value: impl Into<RuleListParamsMatch>) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(mut self, value: impl Into<String>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleGetParams {
     /// Identifier
@@ -305,7 +378,14 @@ pub struct RuleGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl RuleGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleEditParams {
     /// Identifier
@@ -317,10 +397,20 @@ pub struct RuleEditParams {
     /// The request body.
     pub body: RuleEditBody,
 }
+impl RuleEditParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, body: impl Into<RuleEditBody>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// What `list()` returns.
 pub type RuleListResponse = crate::types::WafManagedRulesRuleResponseCollection;
 /// What `get()` returns.
 pub type RuleGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleEditBody {
@@ -328,7 +418,20 @@ pub struct RuleEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<RuleEditBodyMode>,
 }
+impl RuleEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { mode: None }
+    }
+    /// Sets `mode`.
+    #[must_use]
+    pub fn with_mode(mut self, value: impl Into<RuleEditBodyMode>) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+}
 /// The mode/action of the rule when triggered. You must use a value from the `allowed_modes` array of the current rule.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RuleEditBodyMode {
     /// `default`
@@ -353,6 +456,7 @@ crate::runtime::string_enum!(
     "simulate", Block = "block", Challenge = "challenge", On = "on", Off = "off" }
 );
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `Anomaly detection WAF rule`, `Traditional (deny) WAF rule`, `Traditional (allow) WAF rule`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RuleEditResponse {
@@ -372,6 +476,38 @@ pub struct RuleEditResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_mode: Option<crate::types::WafManagedRulesDefaultMode>,
 }
+impl RuleEditResponse {
+    /// Takes the required fields (`description`, `group`, `id`, `package_id`, `priority`, `allowed_modes`, `mode`); the `with_` methods set the others.
+    pub fn new(
+        description: impl Into<String>,
+        group: impl Into<crate::types::WafManagedRulesBaseGroup>,
+        id: impl Into<String>,
+        package_id: impl Into<String>,
+        priority: impl Into<String>,
+        allowed_modes: impl Into<RuleEditResponseAllowedModes>,
+        mode: impl Into<String>,
+    ) -> Self {
+        Self {
+            description: description.into(),
+            group: group.into(),
+            id: id.into(),
+            package_id: package_id.into(),
+            priority: priority.into(),
+            allowed_modes: allowed_modes.into(),
+            mode: mode.into(),
+            default_mode: None,
+        }
+    }
+    /// Sets `default_mode`.
+    #[must_use]
+    pub fn with_default_mode(
+        mut self,
+        value: impl Into<crate::types::WafManagedRulesDefaultMode>,
+    ) -> Self {
+        self.default_mode = Some(value.into());
+        self
+    }
+}
 pub type RuleEditResponseAllowedModes = Vec<String>;
 /// The direction used to sort returned rules.
 ///
@@ -382,6 +518,7 @@ pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrd
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type RuleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The action/mode a rule has been overridden to perform.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RuleListParamsMode {
     /// `DIS`
@@ -399,6 +536,7 @@ crate::runtime::string_enum!(
     open RuleListParamsMode { Dis = "DIS", Chl = "CHL", Blk = "BLK", Sim = "SIM" }
 );
 /// The field used to sort returned rules.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RuleListParamsOrder {
     /// `priority`

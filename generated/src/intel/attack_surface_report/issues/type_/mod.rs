@@ -90,6 +90,7 @@ fn request_get(params: &TypeGetParams) -> crate::Result<crate::runtime::RequestS
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TypeGetParams {
     /// Identifier
@@ -120,6 +121,103 @@ pub struct TypeGetParams {
     pub severity_neq: Option<Vec<crate::types::SecurityCenterSeverityQueryParamItem>>,
     /// Query parameter `subject~neq`.
     pub subject_neq: Option<Vec<String>>,
+}
+impl TypeGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            dismissed: None,
+            issue_class: None,
+            issue_type: None,
+            product: None,
+            severity: None,
+            subject: None,
+            issue_class_neq: None,
+            issue_type_neq: None,
+            product_neq: None,
+            severity_neq: None,
+            subject_neq: None,
+        }
+    }
+    /// Sets `dismissed`.
+    #[must_use]
+    pub fn with_dismissed(mut self, value: impl Into<bool>) -> Self {
+        self.dismissed = Some(value.into());
+        self
+    }
+    /// Sets `issue_class`.
+    #[must_use]
+    pub fn with_issue_class(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.issue_class = Some(value.into());
+        self
+    }
+    /// Sets `issue_type`.
+    #[must_use]
+    pub fn with_issue_type(
+        mut self,
+        value: impl Into<Vec<crate::types::SecurityCenterIssueType>>,
+    ) -> Self {
+        self.issue_type = Some(value.into());
+        self
+    }
+    /// Sets `product`.
+    #[must_use]
+    pub fn with_product(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.product = Some(value.into());
+        self
+    }
+    /// Sets `severity`.
+    #[must_use]
+    pub fn with_severity(
+        mut self,
+        value: impl Into<Vec<crate::types::SecurityCenterSeverityQueryParamItem>>,
+    ) -> Self {
+        self.severity = Some(value.into());
+        self
+    }
+    /// Sets `subject`.
+    #[must_use]
+    pub fn with_subject(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.subject = Some(value.into());
+        self
+    }
+    /// Sets `issue_class_neq`.
+    #[must_use]
+    pub fn with_issue_class_neq(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.issue_class_neq = Some(value.into());
+        self
+    }
+    /// Sets `issue_type_neq`.
+    #[must_use]
+    pub fn with_issue_type_neq(
+        mut self,
+        value: impl Into<Vec<crate::types::SecurityCenterIssueType>>,
+    ) -> Self {
+        self.issue_type_neq = Some(value.into());
+        self
+    }
+    /// Sets `product_neq`.
+    #[must_use]
+    pub fn with_product_neq(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.product_neq = Some(value.into());
+        self
+    }
+    /// Sets `severity_neq`.
+    #[must_use]
+    pub fn with_severity_neq(
+        mut self,
+        value: impl Into<Vec<crate::types::SecurityCenterSeverityQueryParamItem>>,
+    ) -> Self {
+        self.severity_neq = Some(value.into());
+        self
+    }
+    /// Sets `subject_neq`.
+    #[must_use]
+    pub fn with_subject_neq(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.subject_neq = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type TypeGetResponse = crate::types::SecurityCenterValueCountsResponseResult;

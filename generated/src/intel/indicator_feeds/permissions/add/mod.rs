@@ -59,6 +59,7 @@ fn request_update(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddUpdateParams {
     /// Identifier
@@ -69,6 +70,18 @@ pub struct AddUpdateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::CustomIndicatorFeedsPermissionsRequest,
+}
+impl AddUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CustomIndicatorFeedsPermissionsRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `update()` returns.
 pub type AddUpdateResponse = crate::types::CustomIndicatorFeedsPermissionsUpdate;

@@ -65,6 +65,7 @@ fn request_update(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RemoveUpdateParams {
     /// Identifier
@@ -75,6 +76,18 @@ pub struct RemoveUpdateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::CustomIndicatorFeedsPermissionsRequest,
+}
+impl RemoveUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::CustomIndicatorFeedsPermissionsRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `update()` returns.
 pub type RemoveUpdateResponse = crate::types::CustomIndicatorFeedsPermissionsUpdate;

@@ -57,6 +57,7 @@ fn request_list(params: &ViewListParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ViewListParams {
     /// Identifier
@@ -65,6 +66,14 @@ pub struct ViewListParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ViewListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type ViewListResponse = Vec<crate::types::CustomIndicatorFeedsPermissionListItem>;

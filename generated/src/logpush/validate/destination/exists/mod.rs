@@ -119,6 +119,7 @@ fn request_post_zones_zone_id_logpush_validate_destination_exists(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExistCreateParams {
     /// Identifier
@@ -130,7 +131,17 @@ pub struct ExistCreateParams {
     /// The request body.
     pub body: ExistCreateBody,
 }
+impl ExistCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<ExistCreateBody>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `post_zones_zone_id_logpush_validate_destination_exists()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExistPostZonesZoneIdLogpushValidateDestinationExistsParams {
     /// Identifier
@@ -141,6 +152,18 @@ pub struct ExistPostZonesZoneIdLogpushValidateDestinationExistsParams {
     pub zone_id: String,
     /// The request body.
     pub body: ExistPostZonesZoneIdLogpushValidateDestinationExistsBody,
+}
+impl ExistPostZonesZoneIdLogpushValidateDestinationExistsParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<ExistPostZonesZoneIdLogpushValidateDestinationExistsBody>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type ExistCreateResponse = Option<

@@ -106,6 +106,7 @@ fn request_create(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FlagGetParams {
     /// Identifier
@@ -115,7 +116,14 @@ pub struct FlagGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl FlagGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FlagCreateParams {
     /// Identifier
@@ -126,6 +134,18 @@ pub struct FlagCreateParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::LogcontrolRetentionFlag,
+}
+impl FlagCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::LogcontrolRetentionFlag>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type FlagGetResponse = Option<crate::types::LogcontrolRetentionFlag>;

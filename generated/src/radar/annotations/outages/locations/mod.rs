@@ -67,6 +67,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationGetParams {
     /// Limit the number of objects in the response.
@@ -90,21 +91,88 @@ pub struct LocationGetParams {
     /// Query parameter `format`.
     pub format: Option<LocationGetParamsFormat>,
 }
+impl LocationGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<String>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<String>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<String>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<LocationGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
     pub result: LocationGetResponseResult,
     pub success: bool,
 }
+impl LocationGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<LocationGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
     pub annotations: Vec<LocationGetResponseResultAnnotationsItem>,
 }
+impl LocationGetResponseResult {
+    /// Takes the required fields (`annotations`); the `with_` methods set the others.
+    pub fn new(
+        annotations: impl Into<Vec<LocationGetResponseResultAnnotationsItem>>,
+    ) -> Self {
+        Self {
+            annotations: annotations.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultAnnotationsItem {
@@ -113,4 +181,18 @@ pub struct LocationGetResponseResultAnnotationsItem {
     #[serde(rename = "clientCountryName")]
     pub client_country_name: String,
     pub value: String,
+}
+impl LocationGetResponseResultAnnotationsItem {
+    /// Takes the required fields (`client_country_alpha2`, `client_country_name`, `value`); the `with_` methods set the others.
+    pub fn new(
+        client_country_alpha2: impl Into<String>,
+        client_country_name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            client_country_alpha2: client_country_alpha2.into(),
+            client_country_name: client_country_name.into(),
+            value: value.into(),
+        }
+    }
 }

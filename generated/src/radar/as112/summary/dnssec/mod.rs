@@ -75,6 +75,7 @@ fn request_get(params: &DnssecGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnssecGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -110,22 +111,112 @@ pub struct DnssecGetParams {
     /// Query parameter `format`.
     pub format: Option<DnssecGetParamsFormat>,
 }
+impl DnssecGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<DnssecGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponse {
     pub result: DnssecGetResponseResult,
     pub success: bool,
 }
+impl DnssecGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<DnssecGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResult {
     pub meta: DnssecGetResponseResultMeta,
     pub summary_0: DnssecGetResponseResultSummary0,
 }
+impl DnssecGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<DnssecGetResponseResultMeta>,
+        summary_0: impl Into<DnssecGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultMeta {
@@ -137,6 +228,31 @@ pub struct DnssecGetResponseResultMeta {
     pub last_updated: String,
     pub normalization: String,
 }
+impl DnssecGetResponseResultMeta {
+    /// Takes the required fields (`date_range`, `last_updated`, `normalization`); the `with_` methods set the others.
+    pub fn new(
+        date_range: impl Into<Vec<DnssecGetResponseResultMetaDateRangeItem>>,
+        last_updated: impl Into<String>,
+        normalization: impl Into<String>,
+    ) -> Self {
+        Self {
+            confidence_info: None,
+            date_range: date_range.into(),
+            last_updated: last_updated.into(),
+            normalization: normalization.into(),
+        }
+    }
+    /// Sets `confidence_info`.
+    #[must_use]
+    pub fn with_confidence_info(
+        mut self,
+        value: impl Into<DnssecGetResponseResultMetaConfidenceInfo>,
+    ) -> Self {
+        self.confidence_info = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultMetaConfidenceInfo {
@@ -147,6 +263,31 @@ pub struct DnssecGetResponseResultMetaConfidenceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<i64>,
 }
+impl DnssecGetResponseResultMetaConfidenceInfo {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            annotations: None,
+            level: None,
+        }
+    }
+    /// Sets `annotations`.
+    #[must_use]
+    pub fn with_annotations(
+        mut self,
+        value: impl Into<Vec<DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem>>,
+    ) -> Self {
+        self.annotations = Some(value.into());
+        self
+    }
+    /// Sets `level`.
+    #[must_use]
+    pub fn with_level(mut self, value: impl Into<i64>) -> Self {
+        self.level = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem {
@@ -174,6 +315,44 @@ pub struct DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem {
     )]
     pub start_time: Option<::time::OffsetDateTime>,
 }
+impl DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem {
+    /// Takes the required fields (`data_source`, `description`, `event_type`, `is_instantaneous`); the `with_` methods set the others.
+    pub fn new(
+        data_source: impl Into<String>,
+        description: impl Into<String>,
+        event_type: impl Into<String>,
+        is_instantaneous: impl Into<bool>,
+    ) -> Self {
+        Self {
+            data_source: data_source.into(),
+            description: description.into(),
+            end_time: None,
+            event_type: event_type.into(),
+            is_instantaneous: is_instantaneous.into(),
+            linked_url: None,
+            start_time: None,
+        }
+    }
+    /// Sets `end_time`.
+    #[must_use]
+    pub fn with_end_time(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.end_time = Some(value.into());
+        self
+    }
+    /// Sets `linked_url`.
+    #[must_use]
+    pub fn with_linked_url(mut self, value: impl Into<String>) -> Self {
+        self.linked_url = Some(value.into());
+        self
+    }
+    /// Sets `start_time`.
+    #[must_use]
+    pub fn with_start_time(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.start_time = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultMetaDateRangeItem {
@@ -184,6 +363,19 @@ pub struct DnssecGetResponseResultMetaDateRangeItem {
     #[serde(rename = "startTime", with = "::time::serde::rfc3339")]
     pub start_time: ::time::OffsetDateTime,
 }
+impl DnssecGetResponseResultMetaDateRangeItem {
+    /// Takes the required fields (`end_time`, `start_time`); the `with_` methods set the others.
+    pub fn new(
+        end_time: impl Into<::time::OffsetDateTime>,
+        start_time: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        Self {
+            end_time: end_time.into(),
+            start_time: start_time.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultSummary0 {
@@ -191,4 +383,13 @@ pub struct DnssecGetResponseResultSummary0 {
     pub not_supported: String,
     #[serde(rename = "SUPPORTED")]
     pub supported: String,
+}
+impl DnssecGetResponseResultSummary0 {
+    /// Takes the required fields (`not_supported`, `supported`); the `with_` methods set the others.
+    pub fn new(not_supported: impl Into<String>, supported: impl Into<String>) -> Self {
+        Self {
+            not_supported: not_supported.into(),
+            supported: supported.into(),
+        }
+    }
 }

@@ -75,6 +75,7 @@ fn request_get(params: &EdnsGetParams) -> crate::Result<crate::runtime::RequestS
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EdnsGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -109,6 +110,69 @@ pub struct EdnsGetParams {
     ///
     /// Query parameter `format`.
     pub format: Option<EdnsGetParamsFormat>,
+}
+impl EdnsGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<EdnsGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
 }
 /// Format results are returned in.
 ///

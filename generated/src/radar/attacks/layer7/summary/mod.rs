@@ -114,6 +114,7 @@ fn request_get(params: &SummaryGetParams) -> crate::Result<crate::runtime::Reque
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SummaryGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -149,21 +150,110 @@ pub struct SummaryGetParams {
     /// Query parameter `format`.
     pub format: Option<SummaryGetParamsFormat>,
 }
+impl SummaryGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<SummaryGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type SummaryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponse {
     pub result: SummaryGetResponseResult,
     pub success: bool,
 }
+impl SummaryGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<SummaryGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResult {
     pub meta: SummaryGetResponseResultMeta,
     pub summary_0: SummaryGetResponseResultSummary0,
+}
+impl SummaryGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<SummaryGetResponseResultMeta>,
+        summary_0: impl Into<SummaryGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`], which the document defines again here.
 pub type SummaryGetResponseResultMeta = crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta;
@@ -173,6 +263,7 @@ pub type SummaryGetResponseResultMetaConfidenceInfo = crate::radar::as112::summa
 pub type SummaryGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type SummaryGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResultSummary0 {
@@ -190,4 +281,26 @@ pub struct SummaryGetResponseResultSummary0 {
     pub ip_reputation: String,
     #[serde(rename = "WAF")]
     pub waf: String,
+}
+impl SummaryGetResponseResultSummary0 {
+    /// Takes the required fields (`access_rules`, `api_shield`, `bot_management`, `data_loss_prevention`, `ddos`, `ip_reputation`, `waf`); the `with_` methods set the others.
+    pub fn new(
+        access_rules: impl Into<String>,
+        api_shield: impl Into<String>,
+        bot_management: impl Into<String>,
+        data_loss_prevention: impl Into<String>,
+        ddos: impl Into<String>,
+        ip_reputation: impl Into<String>,
+        waf: impl Into<String>,
+    ) -> Self {
+        Self {
+            access_rules: access_rules.into(),
+            api_shield: api_shield.into(),
+            bot_management: bot_management.into(),
+            data_loss_prevention: data_loss_prevention.into(),
+            ddos: ddos.into(),
+            ip_reputation: ip_reputation.into(),
+            waf: waf.into(),
+        }
+    }
 }

@@ -99,6 +99,7 @@ fn request_get(params: &EventGetParams) -> crate::Result<crate::runtime::Request
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventGetParams {
     /// Current page number, starting from 1
@@ -166,11 +167,131 @@ pub struct EventGetParams {
     /// Query parameter `format`.
     pub format: Option<EventGetParamsFormat>,
 }
+impl EventGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            page: None,
+            per_page: None,
+            event_id: None,
+            hijacker_asn: None,
+            victim_asn: None,
+            involved_asn: None,
+            involved_country: None,
+            prefix: None,
+            min_confidence: None,
+            max_confidence: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            sort_by: None,
+            sort_order: None,
+            format: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `event_id`.
+    #[must_use]
+    pub fn with_event_id(mut self, value: impl Into<i64>) -> Self {
+        self.event_id = Some(value.into());
+        self
+    }
+    /// Sets `hijacker_asn`.
+    #[must_use]
+    pub fn with_hijacker_asn(mut self, value: impl Into<i64>) -> Self {
+        self.hijacker_asn = Some(value.into());
+        self
+    }
+    /// Sets `victim_asn`.
+    #[must_use]
+    pub fn with_victim_asn(mut self, value: impl Into<i64>) -> Self {
+        self.victim_asn = Some(value.into());
+        self
+    }
+    /// Sets `involved_asn`.
+    #[must_use]
+    pub fn with_involved_asn(mut self, value: impl Into<i64>) -> Self {
+        self.involved_asn = Some(value.into());
+        self
+    }
+    /// Sets `involved_country`.
+    #[must_use]
+    pub fn with_involved_country(mut self, value: impl Into<String>) -> Self {
+        self.involved_country = Some(value.into());
+        self
+    }
+    /// Sets `prefix`.
+    #[must_use]
+    pub fn with_prefix(mut self, value: impl Into<String>) -> Self {
+        self.prefix = Some(value.into());
+        self
+    }
+    /// Sets `min_confidence`.
+    #[must_use]
+    pub fn with_min_confidence(mut self, value: impl Into<i64>) -> Self {
+        self.min_confidence = Some(value.into());
+        self
+    }
+    /// Sets `max_confidence`.
+    #[must_use]
+    pub fn with_max_confidence(mut self, value: impl Into<i64>) -> Self {
+        self.max_confidence = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<String>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<String>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<String>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `sort_by`.
+    #[must_use]
+    pub fn with_sort_by(mut self, value: impl Into<EventGetParamsSortBy>) -> Self {
+        self.sort_by = Some(value.into());
+        self
+    }
+    /// Sets `sort_order`.
+    #[must_use]
+    pub fn with_sort_order(mut self, value: impl Into<EventGetParamsSortOrder>) -> Self {
+        self.sort_order = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<EventGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type EventGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Sort events by field
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventGetParamsSortBy {
     /// `ID`
@@ -186,6 +307,7 @@ crate::runtime::string_enum!(
     open EventGetParamsSortBy { Id = "ID", Time = "TIME", Confidence = "CONFIDENCE" }
 );
 /// Sort order
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventGetParamsSortOrder {
     /// `ASC`
@@ -198,6 +320,7 @@ pub enum EventGetParamsSortOrder {
 crate::runtime::string_enum!(
     open EventGetParamsSortOrder { Asc = "ASC", Desc = "DESC" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponse {
@@ -205,6 +328,21 @@ pub struct EventGetResponse {
     pub result_info: EventGetResponseResultInfo,
     pub success: bool,
 }
+impl EventGetResponse {
+    /// Takes the required fields (`result`, `result_info`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<EventGetResponseResult>,
+        result_info: impl Into<EventGetResponseResultInfo>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            result_info: result_info.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResult {
@@ -212,6 +350,21 @@ pub struct EventGetResponseResult {
     pub events: Vec<EventGetResponseResultEventsItem>,
     pub total_monitors: i64,
 }
+impl EventGetResponseResult {
+    /// Takes the required fields (`asn_info`, `events`, `total_monitors`); the `with_` methods set the others.
+    pub fn new(
+        asn_info: impl Into<Vec<EventGetResponseResultAsnInfoItem>>,
+        events: impl Into<Vec<EventGetResponseResultEventsItem>>,
+        total_monitors: impl Into<i64>,
+    ) -> Self {
+        Self {
+            asn_info: asn_info.into(),
+            events: events.into(),
+            total_monitors: total_monitors.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultAsnInfoItem {
@@ -219,6 +372,21 @@ pub struct EventGetResponseResultAsnInfoItem {
     pub country_code: String,
     pub org_name: String,
 }
+impl EventGetResponseResultAsnInfoItem {
+    /// Takes the required fields (`asn`, `country_code`, `org_name`); the `with_` methods set the others.
+    pub fn new(
+        asn: impl Into<i64>,
+        country_code: impl Into<String>,
+        org_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            asn: asn.into(),
+            country_code: country_code.into(),
+            org_name: org_name.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultEventsItem {
@@ -241,11 +409,66 @@ pub struct EventGetResponseResultEventsItem {
     pub victim_asns: Vec<i64>,
     pub victim_countries: Vec<String>,
 }
+impl EventGetResponseResultEventsItem {
+    /// Takes the required fields (`confidence_score`, `duration`, `event_type`, `hijack_msgs_count`, `hijacker_asn`, `hijacker_country`, `id`, `is_stale`, `max_hijack_ts`, `max_msg_ts`, `min_hijack_ts`, `on_going_count`, `peer_asns`, `peer_ip_count`, `prefixes`, `tags`, `victim_asns`, `victim_countries`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        confidence_score: impl Into<i64>,
+        duration: impl Into<i64>,
+        event_type: impl Into<i64>,
+        hijack_msgs_count: impl Into<i64>,
+        hijacker_asn: impl Into<i64>,
+        hijacker_country: impl Into<String>,
+        id: impl Into<i64>,
+        is_stale: impl Into<bool>,
+        max_hijack_ts: impl Into<String>,
+        max_msg_ts: impl Into<String>,
+        min_hijack_ts: impl Into<String>,
+        on_going_count: impl Into<i64>,
+        peer_asns: impl Into<Vec<i64>>,
+        peer_ip_count: impl Into<i64>,
+        prefixes: impl Into<Vec<String>>,
+        tags: impl Into<Vec<EventGetResponseResultEventsItemTagsItem>>,
+        victim_asns: impl Into<Vec<i64>>,
+        victim_countries: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            confidence_score: confidence_score.into(),
+            duration: duration.into(),
+            event_type: event_type.into(),
+            hijack_msgs_count: hijack_msgs_count.into(),
+            hijacker_asn: hijacker_asn.into(),
+            hijacker_country: hijacker_country.into(),
+            id: id.into(),
+            is_stale: is_stale.into(),
+            max_hijack_ts: max_hijack_ts.into(),
+            max_msg_ts: max_msg_ts.into(),
+            min_hijack_ts: min_hijack_ts.into(),
+            on_going_count: on_going_count.into(),
+            peer_asns: peer_asns.into(),
+            peer_ip_count: peer_ip_count.into(),
+            prefixes: prefixes.into(),
+            tags: tags.into(),
+            victim_asns: victim_asns.into(),
+            victim_countries: victim_countries.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultEventsItemTagsItem {
     pub name: String,
     pub score: i64,
+}
+impl EventGetResponseResultEventsItemTagsItem {
+    /// Takes the required fields (`name`, `score`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>, score: impl Into<i64>) -> Self {
+        Self {
+            name: name.into(),
+            score: score.into(),
+        }
+    }
 }
 /// The same shape as [`crate::types::DlpApiResponsePaginatedResultInfo`], which the document defines again here.
 pub type EventGetResponseResultInfo = crate::types::DlpApiResponsePaginatedResultInfo;

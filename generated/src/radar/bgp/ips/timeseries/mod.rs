@@ -84,6 +84,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TimeseriesGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -123,29 +124,138 @@ pub struct TimeseriesGetParams {
     /// Query parameter `format`.
     pub format: Option<TimeseriesGetParamsFormat>,
 }
+impl TimeseriesGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            ip_version: None,
+            include_delay: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<TimeseriesGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `include_delay`.
+    #[must_use]
+    pub fn with_include_delay(mut self, value: impl Into<bool>) -> Self {
+        self.include_delay = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<TimeseriesGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TimeseriesGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type TimeseriesGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponse {
     pub result: TimeseriesGetResponseResult,
     pub success: bool,
 }
+impl TimeseriesGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<TimeseriesGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResult {
     pub meta: TimeseriesGetResponseResultMeta,
     pub serie_174: TimeseriesGetResponseResultSerie174,
 }
+impl TimeseriesGetResponseResult {
+    /// Takes the required fields (`meta`, `serie_174`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<TimeseriesGetResponseResultMeta>,
+        serie_174: impl Into<TimeseriesGetResponseResultSerie174>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            serie_174: serie_174.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultMeta {
     pub queries: Vec<TimeseriesGetResponseResultMetaQueriesItem>,
 }
+impl TimeseriesGetResponseResultMeta {
+    /// Takes the required fields (`queries`); the `with_` methods set the others.
+    pub fn new(
+        queries: impl Into<Vec<TimeseriesGetResponseResultMetaQueriesItem>>,
+    ) -> Self {
+        Self { queries: queries.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultMetaQueriesItem {
@@ -153,6 +263,19 @@ pub struct TimeseriesGetResponseResultMetaQueriesItem {
     pub date_range: TimeseriesGetResponseResultMetaQueriesItemDateRange,
     pub entity: String,
 }
+impl TimeseriesGetResponseResultMetaQueriesItem {
+    /// Takes the required fields (`date_range`, `entity`); the `with_` methods set the others.
+    pub fn new(
+        date_range: impl Into<TimeseriesGetResponseResultMetaQueriesItemDateRange>,
+        entity: impl Into<String>,
+    ) -> Self {
+        Self {
+            date_range: date_range.into(),
+            entity: entity.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultMetaQueriesItemDateRange {
@@ -161,10 +284,34 @@ pub struct TimeseriesGetResponseResultMetaQueriesItemDateRange {
     #[serde(rename = "startTime")]
     pub start_time: String,
 }
+impl TimeseriesGetResponseResultMetaQueriesItemDateRange {
+    /// Takes the required fields (`end_time`, `start_time`); the `with_` methods set the others.
+    pub fn new(end_time: impl Into<String>, start_time: impl Into<String>) -> Self {
+        Self {
+            end_time: end_time.into(),
+            start_time: start_time.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultSerie174 {
     pub ipv4: Vec<String>,
     pub ipv6: Vec<String>,
     pub timestamps: Vec<String>,
+}
+impl TimeseriesGetResponseResultSerie174 {
+    /// Takes the required fields (`ipv4`, `ipv6`, `timestamps`); the `with_` methods set the others.
+    pub fn new(
+        ipv4: impl Into<Vec<String>>,
+        ipv6: impl Into<Vec<String>>,
+        timestamps: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            ipv4: ipv4.into(),
+            ipv6: ipv6.into(),
+            timestamps: timestamps.into(),
+        }
+    }
 }

@@ -87,6 +87,7 @@ fn request_get(params: &EventGetParams) -> crate::Result<crate::runtime::Request
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventGetParams {
     /// Current page number, starting from 1
@@ -138,11 +139,103 @@ pub struct EventGetParams {
     /// Query parameter `format`.
     pub format: Option<EventGetParamsFormat>,
 }
+impl EventGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            page: None,
+            per_page: None,
+            event_id: None,
+            leak_asn: None,
+            involved_asn: None,
+            involved_country: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            sort_by: None,
+            sort_order: None,
+            format: None,
+        }
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `event_id`.
+    #[must_use]
+    pub fn with_event_id(mut self, value: impl Into<i64>) -> Self {
+        self.event_id = Some(value.into());
+        self
+    }
+    /// Sets `leak_asn`.
+    #[must_use]
+    pub fn with_leak_asn(mut self, value: impl Into<i64>) -> Self {
+        self.leak_asn = Some(value.into());
+        self
+    }
+    /// Sets `involved_asn`.
+    #[must_use]
+    pub fn with_involved_asn(mut self, value: impl Into<i64>) -> Self {
+        self.involved_asn = Some(value.into());
+        self
+    }
+    /// Sets `involved_country`.
+    #[must_use]
+    pub fn with_involved_country(mut self, value: impl Into<String>) -> Self {
+        self.involved_country = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<String>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<String>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<String>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `sort_by`.
+    #[must_use]
+    pub fn with_sort_by(mut self, value: impl Into<EventGetParamsSortBy>) -> Self {
+        self.sort_by = Some(value.into());
+        self
+    }
+    /// Sets `sort_order`.
+    #[must_use]
+    pub fn with_sort_order(mut self, value: impl Into<EventGetParamsSortOrder>) -> Self {
+        self.sort_order = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<EventGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type EventGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Sort events by field
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventGetParamsSortBy {
     /// `ID`
@@ -168,6 +261,7 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::radar::bgp::hijacks::events::EventGetParamsSortOrder`], which the document defines again here.
 pub type EventGetParamsSortOrder = crate::radar::bgp::hijacks::events::EventGetParamsSortOrder;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponse {
@@ -175,14 +269,42 @@ pub struct EventGetResponse {
     pub result_info: EventGetResponseResultInfo,
     pub success: bool,
 }
+impl EventGetResponse {
+    /// Takes the required fields (`result`, `result_info`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<EventGetResponseResult>,
+        result_info: impl Into<EventGetResponseResultInfo>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            result_info: result_info.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResult {
     pub asn_info: Vec<EventGetResponseResultAsnInfoItem>,
     pub events: Vec<EventGetResponseResultEventsItem>,
 }
+impl EventGetResponseResult {
+    /// Takes the required fields (`asn_info`, `events`); the `with_` methods set the others.
+    pub fn new(
+        asn_info: impl Into<Vec<EventGetResponseResultAsnInfoItem>>,
+        events: impl Into<Vec<EventGetResponseResultEventsItem>>,
+    ) -> Self {
+        Self {
+            asn_info: asn_info.into(),
+            events: events.into(),
+        }
+    }
+}
 /// The same shape as [`crate::radar::bgp::hijacks::events::EventGetResponseResultAsnInfoItem`], which the document defines again here.
 pub type EventGetResponseResultAsnInfoItem = crate::radar::bgp::hijacks::events::EventGetResponseResultAsnInfoItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultEventsItem {
@@ -199,6 +321,41 @@ pub struct EventGetResponseResultEventsItem {
     pub origin_count: i64,
     pub peer_count: i64,
     pub prefix_count: i64,
+}
+impl EventGetResponseResultEventsItem {
+    /// Takes the required fields (`countries`, `detected_ts`, `finished`, `id`, `leak_asn`, `leak_count`, `leak_seg`, `leak_type`, `max_ts`, `min_ts`, `origin_count`, `peer_count`, `prefix_count`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        countries: impl Into<Vec<String>>,
+        detected_ts: impl Into<String>,
+        finished: impl Into<bool>,
+        id: impl Into<i64>,
+        leak_asn: impl Into<i64>,
+        leak_count: impl Into<i64>,
+        leak_seg: impl Into<Vec<i64>>,
+        leak_type: impl Into<i64>,
+        max_ts: impl Into<String>,
+        min_ts: impl Into<String>,
+        origin_count: impl Into<i64>,
+        peer_count: impl Into<i64>,
+        prefix_count: impl Into<i64>,
+    ) -> Self {
+        Self {
+            countries: countries.into(),
+            detected_ts: detected_ts.into(),
+            finished: finished.into(),
+            id: id.into(),
+            leak_asn: leak_asn.into(),
+            leak_count: leak_count.into(),
+            leak_seg: leak_seg.into(),
+            leak_type: leak_type.into(),
+            max_ts: max_ts.into(),
+            min_ts: min_ts.into(),
+            origin_count: origin_count.into(),
+            peer_count: peer_count.into(),
+            prefix_count: prefix_count.into(),
+        }
+    }
 }
 /// The same shape as [`crate::types::DlpApiResponsePaginatedResultInfo`], which the document defines again here.
 pub type EventGetResponseResultInfo = crate::types::DlpApiResponsePaginatedResultInfo;

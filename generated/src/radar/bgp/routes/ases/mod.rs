@@ -66,6 +66,7 @@ fn request_get(params: &AseGetParams) -> crate::Result<crate::runtime::RequestSp
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AseGetParams {
     /// Location Alpha2 code.
@@ -89,11 +90,54 @@ pub struct AseGetParams {
     /// Query parameter `format`.
     pub format: Option<AseGetParamsFormat>,
 }
+impl AseGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            location: None,
+            limit: None,
+            sort_by: None,
+            sort_order: None,
+            format: None,
+        }
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `sort_by`.
+    #[must_use]
+    pub fn with_sort_by(mut self, value: impl Into<AseGetParamsSortBy>) -> Self {
+        self.sort_by = Some(value.into());
+        self
+    }
+    /// Sets `sort_order`.
+    #[must_use]
+    pub fn with_sort_order(mut self, value: impl Into<AseGetParamsSortOrder>) -> Self {
+        self.sort_order = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<AseGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Return order results by given type
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AseGetParamsSortBy {
     /// `cone`
@@ -122,18 +166,45 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
 pub type AseGetParamsSortOrder = crate::types::CloudforceOneRequestListSortOrder;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {
     pub result: AseGetResponseResult,
     pub success: bool,
 }
+impl AseGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<AseGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResult {
     pub asns: Vec<AseGetResponseResultAsnsItem>,
     pub meta: AseGetResponseResultMeta,
 }
+impl AseGetResponseResult {
+    /// Takes the required fields (`asns`, `meta`); the `with_` methods set the others.
+    pub fn new(
+        asns: impl Into<Vec<AseGetResponseResultAsnsItem>>,
+        meta: impl Into<AseGetResponseResultMeta>,
+    ) -> Self {
+        Self {
+            asns: asns.into(),
+            meta: meta.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultAsnsItem {
@@ -164,6 +235,36 @@ pub struct AseGetResponseResultAsnsItem {
     #[serde(rename = "rpkiValid")]
     pub rpki_valid: i64,
 }
+impl AseGetResponseResultAsnsItem {
+    /// Takes the required fields (`asn`, `cone_size`, `country`, `ipv4_count`, `ipv6_count`, `name`, `pfxs_count`, `rpki_invalid`, `rpki_unknown`, `rpki_valid`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        asn: impl Into<i64>,
+        cone_size: impl Into<i64>,
+        country: impl Into<String>,
+        ipv4_count: impl Into<i64>,
+        ipv6_count: impl Into<String>,
+        name: impl Into<String>,
+        pfxs_count: impl Into<i64>,
+        rpki_invalid: impl Into<i64>,
+        rpki_unknown: impl Into<i64>,
+        rpki_valid: impl Into<i64>,
+    ) -> Self {
+        Self {
+            asn: asn.into(),
+            cone_size: cone_size.into(),
+            country: country.into(),
+            ipv4_count: ipv4_count.into(),
+            ipv6_count: ipv6_count.into(),
+            name: name.into(),
+            pfxs_count: pfxs_count.into(),
+            rpki_invalid: rpki_invalid.into(),
+            rpki_unknown: rpki_unknown.into(),
+            rpki_valid: rpki_valid.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultMeta {
@@ -176,4 +277,18 @@ pub struct AseGetResponseResultMeta {
     /// total number of route collector peers used to generate this data
     #[serde(rename = "totalPeers")]
     pub total_peers: i64,
+}
+impl AseGetResponseResultMeta {
+    /// Takes the required fields (`data_time`, `query_time`, `total_peers`); the `with_` methods set the others.
+    pub fn new(
+        data_time: impl Into<String>,
+        query_time: impl Into<String>,
+        total_peers: impl Into<i64>,
+    ) -> Self {
+        Self {
+            data_time: data_time.into(),
+            query_time: query_time.into(),
+            total_peers: total_peers.into(),
+        }
+    }
 }

@@ -63,6 +63,7 @@ fn request_get(params: &MoaGetParams) -> crate::Result<crate::runtime::RequestSp
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MoaGetParams {
     /// Lookup MOASes originated by the given ASN
@@ -82,22 +83,84 @@ pub struct MoaGetParams {
     /// Query parameter `format`.
     pub format: Option<MoaGetParamsFormat>,
 }
+impl MoaGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            origin: None,
+            prefix: None,
+            invalid_only: None,
+            format: None,
+        }
+    }
+    /// Sets `origin`.
+    #[must_use]
+    pub fn with_origin(mut self, value: impl Into<i64>) -> Self {
+        self.origin = Some(value.into());
+        self
+    }
+    /// Sets `prefix`.
+    #[must_use]
+    pub fn with_prefix(mut self, value: impl Into<String>) -> Self {
+        self.prefix = Some(value.into());
+        self
+    }
+    /// Sets `invalid_only`.
+    #[must_use]
+    pub fn with_invalid_only(mut self, value: impl Into<bool>) -> Self {
+        self.invalid_only = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<MoaGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type MoaGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponse {
     pub result: MoaGetResponseResult,
     pub success: bool,
 }
+impl MoaGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<MoaGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResult {
     pub meta: MoaGetResponseResultMeta,
     pub moas: Vec<MoaGetResponseResultMoasItem>,
 }
+impl MoaGetResponseResult {
+    /// Takes the required fields (`meta`, `moas`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<MoaGetResponseResultMeta>,
+        moas: impl Into<Vec<MoaGetResponseResultMoasItem>>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            moas: moas.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResultMeta {
@@ -105,16 +168,58 @@ pub struct MoaGetResponseResultMeta {
     pub query_time: String,
     pub total_peers: i64,
 }
+impl MoaGetResponseResultMeta {
+    /// Takes the required fields (`data_time`, `query_time`, `total_peers`); the `with_` methods set the others.
+    pub fn new(
+        data_time: impl Into<String>,
+        query_time: impl Into<String>,
+        total_peers: impl Into<i64>,
+    ) -> Self {
+        Self {
+            data_time: data_time.into(),
+            query_time: query_time.into(),
+            total_peers: total_peers.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResultMoasItem {
     pub origins: Vec<MoaGetResponseResultMoasItemOriginsItem>,
     pub prefix: String,
 }
+impl MoaGetResponseResultMoasItem {
+    /// Takes the required fields (`origins`, `prefix`); the `with_` methods set the others.
+    pub fn new(
+        origins: impl Into<Vec<MoaGetResponseResultMoasItemOriginsItem>>,
+        prefix: impl Into<String>,
+    ) -> Self {
+        Self {
+            origins: origins.into(),
+            prefix: prefix.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResultMoasItemOriginsItem {
     pub origin: i64,
     pub peer_count: i64,
     pub rpki_validation: String,
+}
+impl MoaGetResponseResultMoasItemOriginsItem {
+    /// Takes the required fields (`origin`, `peer_count`, `rpki_validation`); the `with_` methods set the others.
+    pub fn new(
+        origin: impl Into<i64>,
+        peer_count: impl Into<i64>,
+        rpki_validation: impl Into<String>,
+    ) -> Self {
+        Self {
+            origin: origin.into(),
+            peer_count: peer_count.into(),
+            rpki_validation: rpki_validation.into(),
+        }
+    }
 }

@@ -66,6 +66,7 @@ fn request_get(params: &Pfx2aGetParams) -> crate::Result<crate::runtime::Request
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Pfx2aGetParams {
     /// Network prefix, IPv4 or IPv6.
@@ -89,11 +90,57 @@ pub struct Pfx2aGetParams {
     /// Query parameter `format`.
     pub format: Option<Pfx2aGetParamsFormat>,
 }
+impl Pfx2aGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            prefix: None,
+            origin: None,
+            rpki_status: None,
+            longest_prefix_match: None,
+            format: None,
+        }
+    }
+    /// Sets `prefix`.
+    #[must_use]
+    pub fn with_prefix(mut self, value: impl Into<String>) -> Self {
+        self.prefix = Some(value.into());
+        self
+    }
+    /// Sets `origin`.
+    #[must_use]
+    pub fn with_origin(mut self, value: impl Into<i64>) -> Self {
+        self.origin = Some(value.into());
+        self
+    }
+    /// Sets `rpki_status`.
+    #[must_use]
+    pub fn with_rpki_status(
+        mut self,
+        value: impl Into<Pfx2aGetParamsRpkiStatus>,
+    ) -> Self {
+        self.rpki_status = Some(value.into());
+        self
+    }
+    /// Sets `longest_prefix_match`.
+    #[must_use]
+    pub fn with_longest_prefix_match(mut self, value: impl Into<bool>) -> Self {
+        self.longest_prefix_match = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<Pfx2aGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type Pfx2aGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Return only results with matching rpki status: valid, invalid or unknown
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Pfx2aGetParamsRpkiStatus {
     /// `VALID`
@@ -109,20 +156,47 @@ crate::runtime::string_enum!(
     open Pfx2aGetParamsRpkiStatus { Valid = "VALID", Invalid = "INVALID", Unknown2 =
     "UNKNOWN" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponse {
     pub result: Pfx2aGetResponseResult,
     pub success: bool,
 }
+impl Pfx2aGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<Pfx2aGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponseResult {
     pub meta: Pfx2aGetResponseResultMeta,
     pub prefix_origins: Vec<Pfx2aGetResponseResultPrefixOriginsItem>,
 }
+impl Pfx2aGetResponseResult {
+    /// Takes the required fields (`meta`, `prefix_origins`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<Pfx2aGetResponseResultMeta>,
+        prefix_origins: impl Into<Vec<Pfx2aGetResponseResultPrefixOriginsItem>>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            prefix_origins: prefix_origins.into(),
+        }
+    }
+}
 /// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
 pub type Pfx2aGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponseResultPrefixOriginsItem {
@@ -130,4 +204,20 @@ pub struct Pfx2aGetResponseResultPrefixOriginsItem {
     pub peer_count: i64,
     pub prefix: String,
     pub rpki_validation: String,
+}
+impl Pfx2aGetResponseResultPrefixOriginsItem {
+    /// Takes the required fields (`origin`, `peer_count`, `prefix`, `rpki_validation`); the `with_` methods set the others.
+    pub fn new(
+        origin: impl Into<i64>,
+        peer_count: impl Into<i64>,
+        prefix: impl Into<String>,
+        rpki_validation: impl Into<String>,
+    ) -> Self {
+        Self {
+            origin: origin.into(),
+            peer_count: peer_count.into(),
+            prefix: prefix.into(),
+            rpki_validation: rpki_validation.into(),
+        }
+    }
 }

@@ -60,6 +60,7 @@ fn request_get(params: &StatGetParams) -> crate::Result<crate::runtime::RequestS
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatGetParams {
     /// Single ASN as integer.
@@ -75,24 +76,79 @@ pub struct StatGetParams {
     /// Query parameter `format`.
     pub format: Option<StatGetParamsFormat>,
 }
+impl StatGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            asn: None,
+            location: None,
+            format: None,
+        }
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<i64>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<String>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<StatGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type StatGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StatGetResponse {
     pub result: StatGetResponseResult,
     pub success: bool,
 }
+impl StatGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<StatGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StatGetResponseResult {
     pub meta: StatGetResponseResultMeta,
     pub stats: StatGetResponseResultStats,
 }
+impl StatGetResponseResult {
+    /// Takes the required fields (`meta`, `stats`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<StatGetResponseResultMeta>,
+        stats: impl Into<StatGetResponseResultStats>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            stats: stats.into(),
+        }
+    }
+}
 /// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
 pub type StatGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StatGetResponseResultStats {
@@ -114,4 +170,49 @@ pub struct StatGetResponseResultStats {
     pub routes_valid: i64,
     pub routes_valid_ipv4: i64,
     pub routes_valid_ipv6: i64,
+}
+impl StatGetResponseResultStats {
+    /// Takes the required fields (`distinct_origins`, `distinct_origins_ipv4`, `distinct_origins_ipv6`, `distinct_prefixes`, `distinct_prefixes_ipv4`, `distinct_prefixes_ipv6`, `routes_invalid`, `routes_invalid_ipv4`, `routes_invalid_ipv6`, `routes_total`, `routes_total_ipv4`, `routes_total_ipv6`, `routes_unknown`, `routes_unknown_ipv4`, `routes_unknown_ipv6`, `routes_valid`, `routes_valid_ipv4`, `routes_valid_ipv6`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        distinct_origins: impl Into<i64>,
+        distinct_origins_ipv4: impl Into<i64>,
+        distinct_origins_ipv6: impl Into<i64>,
+        distinct_prefixes: impl Into<i64>,
+        distinct_prefixes_ipv4: impl Into<i64>,
+        distinct_prefixes_ipv6: impl Into<i64>,
+        routes_invalid: impl Into<i64>,
+        routes_invalid_ipv4: impl Into<i64>,
+        routes_invalid_ipv6: impl Into<i64>,
+        routes_total: impl Into<i64>,
+        routes_total_ipv4: impl Into<i64>,
+        routes_total_ipv6: impl Into<i64>,
+        routes_unknown: impl Into<i64>,
+        routes_unknown_ipv4: impl Into<i64>,
+        routes_unknown_ipv6: impl Into<i64>,
+        routes_valid: impl Into<i64>,
+        routes_valid_ipv4: impl Into<i64>,
+        routes_valid_ipv6: impl Into<i64>,
+    ) -> Self {
+        Self {
+            distinct_origins: distinct_origins.into(),
+            distinct_origins_ipv4: distinct_origins_ipv4.into(),
+            distinct_origins_ipv6: distinct_origins_ipv6.into(),
+            distinct_prefixes: distinct_prefixes.into(),
+            distinct_prefixes_ipv4: distinct_prefixes_ipv4.into(),
+            distinct_prefixes_ipv6: distinct_prefixes_ipv6.into(),
+            routes_invalid: routes_invalid.into(),
+            routes_invalid_ipv4: routes_invalid_ipv4.into(),
+            routes_invalid_ipv6: routes_invalid_ipv6.into(),
+            routes_total: routes_total.into(),
+            routes_total_ipv4: routes_total_ipv4.into(),
+            routes_total_ipv6: routes_total_ipv6.into(),
+            routes_unknown: routes_unknown.into(),
+            routes_unknown_ipv4: routes_unknown_ipv4.into(),
+            routes_unknown_ipv6: routes_unknown_ipv6.into(),
+            routes_valid: routes_valid.into(),
+            routes_valid_ipv4: routes_valid_ipv4.into(),
+            routes_valid_ipv6: routes_valid_ipv6.into(),
+        }
+    }
 }

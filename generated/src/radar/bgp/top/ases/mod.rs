@@ -85,6 +85,7 @@ fn request_get(params: &AseGetParams) -> crate::Result<crate::runtime::RequestSp
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AseGetParams {
     /// Limit the number of objects in the response.
@@ -124,32 +125,143 @@ pub struct AseGetParams {
     /// Query parameter `format`.
     pub format: Option<AseGetParamsFormat>,
 }
+impl AseGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            prefix: None,
+            update_type: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `prefix`.
+    #[must_use]
+    pub fn with_prefix(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.prefix = Some(value.into());
+        self
+    }
+    /// Sets `update_type`.
+    #[must_use]
+    pub fn with_update_type(
+        mut self,
+        value: impl Into<Vec<AseGetParamsUpdateTypeItem>>,
+    ) -> Self {
+        self.update_type = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<AseGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The same shape as [`crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem`], which the document defines again here.
 pub type AseGetParamsUpdateTypeItem = crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {
     pub result: AseGetResponseResult,
     pub success: bool,
 }
+impl AseGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<AseGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResult {
     pub meta: AseGetResponseResultMeta,
     pub top_0: Vec<AseGetResponseResultTop0Item>,
 }
+impl AseGetResponseResult {
+    /// Takes the required fields (`meta`, `top_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<AseGetResponseResultMeta>,
+        top_0: impl Into<Vec<AseGetResponseResultTop0Item>>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            top_0: top_0.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultMeta {
     #[serde(rename = "dateRange")]
     pub date_range: Vec<AseGetResponseResultMetaDateRangeItem>,
 }
+impl AseGetResponseResultMeta {
+    /// Takes the required fields (`date_range`); the `with_` methods set the others.
+    pub fn new(
+        date_range: impl Into<Vec<AseGetResponseResultMetaDateRangeItem>>,
+    ) -> Self {
+        Self {
+            date_range: date_range.into(),
+        }
+    }
+}
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type AseGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultTop0Item {
@@ -158,4 +270,18 @@ pub struct AseGetResponseResultTop0Item {
     pub asn: i64,
     /// Percentage of updates by this AS out of the total updates by all autonomous systems.
     pub value: String,
+}
+impl AseGetResponseResultTop0Item {
+    /// Takes the required fields (`as_name`, `asn`, `value`); the `with_` methods set the others.
+    pub fn new(
+        as_name: impl Into<String>,
+        asn: impl Into<i64>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            as_name: as_name.into(),
+            asn: asn.into(),
+            value: value.into(),
+        }
+    }
 }

@@ -78,6 +78,7 @@ fn request_get(params: &DnssecGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnssecGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -117,21 +118,117 @@ pub struct DnssecGetParams {
     /// Query parameter `format`.
     pub format: Option<DnssecGetParamsFormat>,
 }
+impl DnssecGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            tld: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `tld`.
+    #[must_use]
+    pub fn with_tld(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.tld = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<DnssecGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponse {
     pub result: DnssecGetResponseResult,
     pub success: bool,
 }
+impl DnssecGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<DnssecGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResult {
     pub meta: DnssecGetResponseResultMeta,
     pub summary_0: DnssecGetResponseResultSummary0,
+}
+impl DnssecGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<DnssecGetResponseResultMeta>,
+        summary_0: impl Into<DnssecGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type DnssecGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
@@ -141,6 +238,7 @@ pub type DnssecGetResponseResultMetaConfidenceInfo = crate::radar::as112::summar
 pub type DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type DnssecGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultSummary0 {
@@ -152,4 +250,20 @@ pub struct DnssecGetResponseResultSummary0 {
     pub other: String,
     #[serde(rename = "SECURE")]
     pub secure: String,
+}
+impl DnssecGetResponseResultSummary0 {
+    /// Takes the required fields (`insecure`, `invalid`, `other`, `secure`); the `with_` methods set the others.
+    pub fn new(
+        insecure: impl Into<String>,
+        invalid: impl Into<String>,
+        other: impl Into<String>,
+        secure: impl Into<String>,
+    ) -> Self {
+        Self {
+            insecure: insecure.into(),
+            invalid: invalid.into(),
+            other: other.into(),
+            secure: secure.into(),
+        }
+    }
 }

@@ -84,6 +84,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResponseCodeGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -123,21 +124,117 @@ pub struct ResponseCodeGetParams {
     /// Query parameter `format`.
     pub format: Option<ResponseCodeGetParamsFormat>,
 }
+impl ResponseCodeGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            tld: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `tld`.
+    #[must_use]
+    pub fn with_tld(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.tld = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<ResponseCodeGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ResponseCodeGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponse {
     pub result: ResponseCodeGetResponseResult,
     pub success: bool,
 }
+impl ResponseCodeGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<ResponseCodeGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponseResult {
     pub meta: ResponseCodeGetResponseResultMeta,
     pub summary_0: ResponseCodeGetResponseResultSummary0,
+}
+impl ResponseCodeGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<ResponseCodeGetResponseResultMeta>,
+        summary_0: impl Into<ResponseCodeGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type ResponseCodeGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
@@ -147,6 +244,7 @@ pub type ResponseCodeGetResponseResultMetaConfidenceInfo = crate::radar::as112::
 pub type ResponseCodeGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type ResponseCodeGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponseResultSummary0 {
@@ -162,4 +260,24 @@ pub struct ResponseCodeGetResponseResultSummary0 {
     pub refused: String,
     #[serde(rename = "SERVFAIL")]
     pub servfail: String,
+}
+impl ResponseCodeGetResponseResultSummary0 {
+    /// Takes the required fields (`formerr`, `noerror`, `notimp`, `nxdomain`, `refused`, `servfail`); the `with_` methods set the others.
+    pub fn new(
+        formerr: impl Into<String>,
+        noerror: impl Into<String>,
+        notimp: impl Into<String>,
+        nxdomain: impl Into<String>,
+        refused: impl Into<String>,
+        servfail: impl Into<String>,
+    ) -> Self {
+        Self {
+            formerr: formerr.into(),
+            noerror: noerror.into(),
+            notimp: notimp.into(),
+            nxdomain: nxdomain.into(),
+            refused: refused.into(),
+            servfail: servfail.into(),
+        }
+    }
 }

@@ -54,6 +54,7 @@ fn request_get(params: &IpGetParams) -> crate::Result<crate::runtime::RequestSpe
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpGetParams {
     /// IP address.
@@ -65,21 +66,57 @@ pub struct IpGetParams {
     /// Query parameter `format`.
     pub format: Option<IpGetParamsFormat>,
 }
+impl IpGetParams {
+    /// Takes the required fields (`ip`); the `with_` methods set the others.
+    pub fn new(ip: impl Into<String>) -> Self {
+        Self {
+            ip: ip.into(),
+            format: None,
+        }
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<IpGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IpGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponse {
     pub result: IpGetResponseResult,
     pub success: bool,
 }
+impl IpGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<IpGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResult {
     pub asn: IpGetResponseResultAsn,
 }
+impl IpGetResponseResult {
+    /// Takes the required fields (`asn`); the `with_` methods set the others.
+    pub fn new(asn: impl Into<IpGetResponseResultAsn>) -> Self {
+        Self { asn: asn.into() }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultAsn {
@@ -102,6 +139,48 @@ pub struct IpGetResponseResultAsn {
     pub source: String,
     pub website: String,
 }
+impl IpGetResponseResultAsn {
+    /// Takes the required fields (`asn`, `country`, `country_name`, `estimated_users`, `name`, `org_name`, `related`, `source`, `website`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        asn: impl Into<i64>,
+        country: impl Into<String>,
+        country_name: impl Into<String>,
+        estimated_users: impl Into<IpGetResponseResultAsnEstimatedUsers>,
+        name: impl Into<String>,
+        org_name: impl Into<String>,
+        related: impl Into<Vec<IpGetResponseResultAsnRelatedItem>>,
+        source: impl Into<String>,
+        website: impl Into<String>,
+    ) -> Self {
+        Self {
+            aka: None,
+            asn: asn.into(),
+            country: country.into(),
+            country_name: country_name.into(),
+            estimated_users: estimated_users.into(),
+            name: name.into(),
+            name_long: None,
+            org_name: org_name.into(),
+            related: related.into(),
+            source: source.into(),
+            website: website.into(),
+        }
+    }
+    /// Sets `aka`.
+    #[must_use]
+    pub fn with_aka(mut self, value: impl Into<String>) -> Self {
+        self.aka = Some(value.into());
+        self
+    }
+    /// Sets `name_long`.
+    #[must_use]
+    pub fn with_name_long(mut self, value: impl Into<String>) -> Self {
+        self.name_long = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultAsnEstimatedUsers {
@@ -110,6 +189,24 @@ pub struct IpGetResponseResultAsnEstimatedUsers {
     pub estimated_users: Option<i64>,
     pub locations: Vec<IpGetResponseResultAsnEstimatedUsersLocationsItem>,
 }
+impl IpGetResponseResultAsnEstimatedUsers {
+    /// Takes the required fields (`locations`); the `with_` methods set the others.
+    pub fn new(
+        locations: impl Into<Vec<IpGetResponseResultAsnEstimatedUsersLocationsItem>>,
+    ) -> Self {
+        Self {
+            estimated_users: None,
+            locations: locations.into(),
+        }
+    }
+    /// Sets `estimated_users`.
+    #[must_use]
+    pub fn with_estimated_users(mut self, value: impl Into<i64>) -> Self {
+        self.estimated_users = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultAsnEstimatedUsersLocationsItem {
@@ -121,6 +218,26 @@ pub struct IpGetResponseResultAsnEstimatedUsersLocationsItem {
     #[serde(rename = "locationName")]
     pub location_name: String,
 }
+impl IpGetResponseResultAsnEstimatedUsersLocationsItem {
+    /// Takes the required fields (`location_alpha2`, `location_name`); the `with_` methods set the others.
+    pub fn new(
+        location_alpha2: impl Into<String>,
+        location_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            estimated_users: None,
+            location_alpha2: location_alpha2.into(),
+            location_name: location_name.into(),
+        }
+    }
+    /// Sets `estimated_users`.
+    #[must_use]
+    pub fn with_estimated_users(mut self, value: impl Into<i64>) -> Self {
+        self.estimated_users = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultAsnRelatedItem {
@@ -131,4 +248,27 @@ pub struct IpGetResponseResultAsnRelatedItem {
     #[serde(rename = "estimatedUsers", default, skip_serializing_if = "Option::is_none")]
     pub estimated_users: Option<i64>,
     pub name: String,
+}
+impl IpGetResponseResultAsnRelatedItem {
+    /// Takes the required fields (`asn`, `name`); the `with_` methods set the others.
+    pub fn new(asn: impl Into<i64>, name: impl Into<String>) -> Self {
+        Self {
+            aka: None,
+            asn: asn.into(),
+            estimated_users: None,
+            name: name.into(),
+        }
+    }
+    /// Sets `aka`.
+    #[must_use]
+    pub fn with_aka(mut self, value: impl Into<String>) -> Self {
+        self.aka = Some(value.into());
+        self
+    }
+    /// Sets `estimated_users`.
+    #[must_use]
+    pub fn with_estimated_users(mut self, value: impl Into<i64>) -> Self {
+        self.estimated_users = Some(value.into());
+        self
+    }
 }

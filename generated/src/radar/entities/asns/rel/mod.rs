@@ -62,6 +62,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RelGetParams {
     /// Get the AS relationship of ASN2 with respect to the given ASN
@@ -73,24 +74,69 @@ pub struct RelGetParams {
     /// Query parameter `format`.
     pub format: Option<RelGetParamsFormat>,
 }
+impl RelGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { asn2: None, format: None }
+    }
+    /// Sets `asn2`.
+    #[must_use]
+    pub fn with_asn2(mut self, value: impl Into<i64>) -> Self {
+        self.asn2 = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<RelGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type RelGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RelGetResponse {
     pub result: RelGetResponseResult,
     pub success: bool,
 }
+impl RelGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<RelGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RelGetResponseResult {
     pub meta: RelGetResponseResultMeta,
     pub rels: Vec<RelGetResponseResultRelsItem>,
 }
+impl RelGetResponseResult {
+    /// Takes the required fields (`meta`, `rels`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<RelGetResponseResultMeta>,
+        rels: impl Into<Vec<RelGetResponseResultRelsItem>>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            rels: rels.into(),
+        }
+    }
+}
 /// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
 pub type RelGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RelGetResponseResultRelsItem {
@@ -101,4 +147,26 @@ pub struct RelGetResponseResultRelsItem {
     pub asn2_country: String,
     pub asn2_name: String,
     pub rel: String,
+}
+impl RelGetResponseResultRelsItem {
+    /// Takes the required fields (`asn1`, `asn1_country`, `asn1_name`, `asn2`, `asn2_country`, `asn2_name`, `rel`); the `with_` methods set the others.
+    pub fn new(
+        asn1: impl Into<i64>,
+        asn1_country: impl Into<String>,
+        asn1_name: impl Into<String>,
+        asn2: impl Into<i64>,
+        asn2_country: impl Into<String>,
+        asn2_name: impl Into<String>,
+        rel: impl Into<String>,
+    ) -> Self {
+        Self {
+            asn1: asn1.into(),
+            asn1_country: asn1_country.into(),
+            asn1_name: asn1_name.into(),
+            asn2: asn2.into(),
+            asn2_country: asn2_country.into(),
+            asn2_name: asn2_name.into(),
+            rel: rel.into(),
+        }
+    }
 }

@@ -93,6 +93,7 @@ fn request_get(params: &OGetParams) -> crate::Result<crate::runtime::RequestSpec
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -152,6 +153,129 @@ pub struct OGetParams {
     /// Query parameter `format`.
     pub format: Option<OGetParamsFormat>,
 }
+impl OGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            bot_class: None,
+            device_type: None,
+            http_protocol: None,
+            http_version: None,
+            ip_version: None,
+            tls_version: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `bot_class`.
+    #[must_use]
+    pub fn with_bot_class(
+        mut self,
+        value: impl Into<Vec<OGetParamsBotClassItem>>,
+    ) -> Self {
+        self.bot_class = Some(value.into());
+        self
+    }
+    /// Sets `device_type`.
+    #[must_use]
+    pub fn with_device_type(
+        mut self,
+        value: impl Into<Vec<OGetParamsDeviceTypeItem>>,
+    ) -> Self {
+        self.device_type = Some(value.into());
+        self
+    }
+    /// Sets `http_protocol`.
+    #[must_use]
+    pub fn with_http_protocol(
+        mut self,
+        value: impl Into<Vec<OGetParamsHttpProtocolItem>>,
+    ) -> Self {
+        self.http_protocol = Some(value.into());
+        self
+    }
+    /// Sets `http_version`.
+    #[must_use]
+    pub fn with_http_version(
+        mut self,
+        value: impl Into<Vec<OGetParamsHttpVersionItem>>,
+    ) -> Self {
+        self.http_version = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<OGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `tls_version`.
+    #[must_use]
+    pub fn with_tls_version(
+        mut self,
+        value: impl Into<Vec<OGetParamsTlsVersionItem>>,
+    ) -> Self {
+        self.tls_version = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<OGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type OGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
@@ -168,17 +292,40 @@ pub type OGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::htt
 pub type OGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type OGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OGetResponse {
     pub result: OGetResponseResult,
     pub success: bool,
 }
+impl OGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(result: impl Into<OGetResponseResult>, success: impl Into<bool>) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OGetResponseResult {
     pub meta: OGetResponseResultMeta,
     pub summary_0: OGetResponseResultSummary0,
+}
+impl OGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<OGetResponseResultMeta>,
+        summary_0: impl Into<OGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type OGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
@@ -188,6 +335,7 @@ pub type OGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dn
 pub type OGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type OGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OGetResponseResultSummary0 {
@@ -195,4 +343,13 @@ pub struct OGetResponseResultSummary0 {
     pub android: String,
     #[serde(rename = "IOS")]
     pub ios: String,
+}
+impl OGetResponseResultSummary0 {
+    /// Takes the required fields (`android`, `ios`); the `with_` methods set the others.
+    pub fn new(android: impl Into<String>, ios: impl Into<String>) -> Self {
+        Self {
+            android: android.into(),
+            ios: ios.into(),
+        }
+    }
 }

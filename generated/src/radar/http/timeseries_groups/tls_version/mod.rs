@@ -102,6 +102,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TlsVersionGetParams {
     /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
@@ -165,6 +166,136 @@ pub struct TlsVersionGetParams {
     /// Query parameter `format`.
     pub format: Option<TlsVersionGetParamsFormat>,
 }
+impl TlsVersionGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            agg_interval: None,
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            bot_class: None,
+            device_type: None,
+            http_protocol: None,
+            http_version: None,
+            ip_version: None,
+            os: None,
+            format: None,
+        }
+    }
+    /// Sets `agg_interval`.
+    #[must_use]
+    pub fn with_agg_interval(
+        mut self,
+        value: impl Into<TlsVersionGetParamsAggInterval>,
+    ) -> Self {
+        self.agg_interval = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `bot_class`.
+    #[must_use]
+    pub fn with_bot_class(
+        mut self,
+        value: impl Into<Vec<TlsVersionGetParamsBotClassItem>>,
+    ) -> Self {
+        self.bot_class = Some(value.into());
+        self
+    }
+    /// Sets `device_type`.
+    #[must_use]
+    pub fn with_device_type(
+        mut self,
+        value: impl Into<Vec<TlsVersionGetParamsDeviceTypeItem>>,
+    ) -> Self {
+        self.device_type = Some(value.into());
+        self
+    }
+    /// Sets `http_protocol`.
+    #[must_use]
+    pub fn with_http_protocol(
+        mut self,
+        value: impl Into<Vec<TlsVersionGetParamsHttpProtocolItem>>,
+    ) -> Self {
+        self.http_protocol = Some(value.into());
+        self
+    }
+    /// Sets `http_version`.
+    #[must_use]
+    pub fn with_http_version(
+        mut self,
+        value: impl Into<Vec<TlsVersionGetParamsHttpVersionItem>>,
+    ) -> Self {
+        self.http_version = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<TlsVersionGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `os`.
+    #[must_use]
+    pub fn with_os(mut self, value: impl Into<Vec<TlsVersionGetParamsOsItem>>) -> Self {
+        self.os = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<TlsVersionGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
@@ -185,18 +316,45 @@ pub type TlsVersionGetParamsHttpVersionItem = crate::radar::attacks::layer7::sum
 pub type TlsVersionGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type TlsVersionGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponse {
     pub result: TlsVersionGetResponseResult,
     pub success: bool,
 }
+impl TlsVersionGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<TlsVersionGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResult {
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub serie_0: TlsVersionGetResponseResultSerie0,
 }
+impl TlsVersionGetResponseResult {
+    /// Takes the required fields (`meta`, `serie_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+        serie_0: impl Into<TlsVersionGetResponseResultSerie0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            serie_0: serie_0.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResultSerie0 {
@@ -211,4 +369,24 @@ pub struct TlsVersionGetResponseResultSerie0 {
     #[serde(rename = "TLS QUIC")]
     pub tls_quic: Vec<String>,
     pub timestamps: Vec<String>,
+}
+impl TlsVersionGetResponseResultSerie0 {
+    /// Takes the required fields (`tls_1_0`, `tls_1_1`, `tls_1_2`, `tls_1_3`, `tls_quic`, `timestamps`); the `with_` methods set the others.
+    pub fn new(
+        tls_1_0: impl Into<Vec<String>>,
+        tls_1_1: impl Into<Vec<String>>,
+        tls_1_2: impl Into<Vec<String>>,
+        tls_1_3: impl Into<Vec<String>>,
+        tls_quic: impl Into<Vec<String>>,
+        timestamps: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            tls_1_0: tls_1_0.into(),
+            tls_1_1: tls_1_1.into(),
+            tls_1_2: tls_1_2.into(),
+            tls_1_3: tls_1_3.into(),
+            tls_quic: tls_quic.into(),
+            timestamps: timestamps.into(),
+        }
+    }
 }

@@ -78,6 +78,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HistogramGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -113,11 +114,78 @@ pub struct HistogramGetParams {
     /// Query parameter `format`.
     pub format: Option<HistogramGetParamsFormat>,
 }
+impl HistogramGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            bucket_size: None,
+            metric_group: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `bucket_size`.
+    #[must_use]
+    pub fn with_bucket_size(mut self, value: impl Into<i64>) -> Self {
+        self.bucket_size = Some(value.into());
+        self
+    }
+    /// Sets `metric_group`.
+    #[must_use]
+    pub fn with_metric_group(
+        mut self,
+        value: impl Into<HistogramGetParamsMetricGroup>,
+    ) -> Self {
+        self.metric_group = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<HistogramGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type HistogramGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Metrics to be returned.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HistogramGetParamsMetricGroup {
     /// `BANDWIDTH`
@@ -133,18 +201,45 @@ crate::runtime::string_enum!(
     open HistogramGetParamsMetricGroup { Bandwidth = "BANDWIDTH", Latency = "LATENCY",
     Jitter = "JITTER" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponse {
     pub result: HistogramGetResponseResult,
     pub success: bool,
 }
+impl HistogramGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<HistogramGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponseResult {
     pub histogram_0: HistogramGetResponseResultHistogram0,
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
+impl HistogramGetResponseResult {
+    /// Takes the required fields (`histogram_0`, `meta`); the `with_` methods set the others.
+    pub fn new(
+        histogram_0: impl Into<HistogramGetResponseResultHistogram0>,
+        meta: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        Self {
+            histogram_0: histogram_0.into(),
+            meta: meta.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponseResultHistogram0 {
@@ -154,4 +249,18 @@ pub struct HistogramGetResponseResultHistogram0 {
     pub bandwidth_upload: Vec<String>,
     #[serde(rename = "bucketMin")]
     pub bucket_min: Vec<String>,
+}
+impl HistogramGetResponseResultHistogram0 {
+    /// Takes the required fields (`bandwidth_download`, `bandwidth_upload`, `bucket_min`); the `with_` methods set the others.
+    pub fn new(
+        bandwidth_download: impl Into<Vec<String>>,
+        bandwidth_upload: impl Into<Vec<String>>,
+        bucket_min: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            bandwidth_download: bandwidth_download.into(),
+            bandwidth_upload: bandwidth_upload.into(),
+            bucket_min: bucket_min.into(),
+        }
+    }
 }

@@ -223,6 +223,7 @@ fn request_get_zone_entrypoint_ruleset_version(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionListParams {
     /// The unique ID of the account.
@@ -230,7 +231,16 @@ pub struct VersionListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl VersionListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionGetParams {
     /// The unique ID of the account.
@@ -238,7 +248,16 @@ pub struct VersionGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl VersionGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `list_zone_entrypoint_ruleset_versions()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionListZoneEntrypointRulesetVersionsParams {
     /// The unique ID of the zone.
@@ -246,13 +265,26 @@ pub struct VersionListZoneEntrypointRulesetVersionsParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
+impl VersionListZoneEntrypointRulesetVersionsParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `get_zone_entrypoint_ruleset_version()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionGetZoneEntrypointRulesetVersionParams {
     /// The unique ID of the zone.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
+}
+impl VersionGetZoneEntrypointRulesetVersionParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
 }
 /// What `list()` returns.
 pub type VersionListResponse = Vec<VersionListResponseItem>;

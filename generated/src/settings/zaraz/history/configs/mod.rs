@@ -71,6 +71,7 @@ fn request_get(params: &ConfigGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigGetParams {
     /// Identifier
@@ -83,6 +84,15 @@ pub struct ConfigGetParams {
     ///
     /// Query parameter `ids`.
     pub ids: Vec<i64>,
+}
+impl ConfigGetParams {
+    /// Takes the required fields (`zone_id`, `ids`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>, ids: impl Into<Vec<i64>>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            ids: ids.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ConfigGetResponse = ::std::collections::BTreeMap<

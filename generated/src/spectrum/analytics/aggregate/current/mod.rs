@@ -77,6 +77,7 @@ fn request_list(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CurrentListParams {
     /// Identifier
@@ -99,6 +100,35 @@ pub struct CurrentListParams {
     ///
     /// Query parameter `colo_name`.
     pub colo_name: Option<String>,
+}
+impl CurrentListParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            app_id: None,
+            app_id_param: None,
+            colo_name: None,
+        }
+    }
+    /// Sets `app_id`.
+    #[must_use]
+    pub fn with_app_id(mut self, value: impl Into<String>) -> Self {
+        self.app_id = Some(value.into());
+        self
+    }
+    /// Sets `app_id_param`.
+    #[must_use]
+    pub fn with_app_id_param(mut self, value: impl Into<String>) -> Self {
+        self.app_id_param = Some(value.into());
+        self
+    }
+    /// Sets `colo_name`.
+    #[must_use]
+    pub fn with_colo_name(mut self, value: impl Into<String>) -> Self {
+        self.colo_name = Some(value.into());
+        self
+    }
 }
 /// What `list()` returns.
 pub type CurrentListResponse = Vec<

@@ -80,6 +80,7 @@ fn request_get(params: &BytimeGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BytimeGetParams {
     /// Identifier
@@ -143,8 +144,75 @@ pub struct BytimeGetParams {
     /// Query parameter `time_delta`.
     pub time_delta: Option<BytimeGetParamsTimeDelta>,
 }
+impl BytimeGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            dimensions: None,
+            sort: None,
+            until: None,
+            metrics: None,
+            filters: None,
+            since: None,
+            time_delta: None,
+        }
+    }
+    /// Sets `dimensions`.
+    #[must_use]
+    pub fn with_dimensions(
+        mut self,
+        value: impl Into<Vec<crate::types::LegacyJhsDimensionsItem>>,
+    ) -> Self {
+        self.dimensions = Some(value.into());
+        self
+    }
+    /// Sets `sort`.
+    #[must_use]
+    pub fn with_sort(mut self, value: impl Into<String>) -> Self {
+        self.sort = Some(value.into());
+        self
+    }
+    /// Sets `until`.
+    #[must_use]
+    pub fn with_until(mut self, value: impl Into<String>) -> Self {
+        self.until = Some(value.into());
+        self
+    }
+    /// Sets `metrics`.
+    #[must_use]
+    pub fn with_metrics(
+        mut self,
+        value: impl Into<Vec<BytimeGetParamsMetricsItem>>,
+    ) -> Self {
+        self.metrics = Some(value.into());
+        self
+    }
+    /// Sets `filters`.
+    #[must_use]
+    pub fn with_filters(mut self, value: impl Into<String>) -> Self {
+        self.filters = Some(value.into());
+        self
+    }
+    /// Sets `since`.
+    #[must_use]
+    pub fn with_since(mut self, value: impl Into<String>) -> Self {
+        self.since = Some(value.into());
+        self
+    }
+    /// Sets `time_delta`.
+    #[must_use]
+    pub fn with_time_delta(
+        mut self,
+        value: impl Into<BytimeGetParamsTimeDelta>,
+    ) -> Self {
+        self.time_delta = Some(value.into());
+        self
+    }
+}
 /// What `get()` returns.
 pub type BytimeGetResponse = Option<crate::types::LegacyJhsApiResponseSingleResult>;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BytimeGetParamsMetricsItem {
     /// `count`
@@ -170,6 +238,7 @@ crate::runtime::string_enum!(
     "durationMedian", Duration90th = "duration90th", Duration99th = "duration99th" }
 );
 /// Used to select time series resolution.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BytimeGetParamsTimeDelta {
     /// `year`

@@ -77,6 +77,7 @@ fn request_get(params: &SummaryGetParams) -> crate::Result<crate::runtime::Reque
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SummaryGetParams {
     /// Identifier
@@ -135,6 +136,62 @@ pub struct SummaryGetParams {
     ///
     /// Query parameter `since`.
     pub since: Option<String>,
+}
+impl SummaryGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            dimensions: None,
+            sort: None,
+            until: None,
+            metrics: None,
+            filters: None,
+            since: None,
+        }
+    }
+    /// Sets `dimensions`.
+    #[must_use]
+    pub fn with_dimensions(
+        mut self,
+        value: impl Into<Vec<crate::types::LegacyJhsDimensionsItem>>,
+    ) -> Self {
+        self.dimensions = Some(value.into());
+        self
+    }
+    /// Sets `sort`.
+    #[must_use]
+    pub fn with_sort(mut self, value: impl Into<String>) -> Self {
+        self.sort = Some(value.into());
+        self
+    }
+    /// Sets `until`.
+    #[must_use]
+    pub fn with_until(mut self, value: impl Into<String>) -> Self {
+        self.until = Some(value.into());
+        self
+    }
+    /// Sets `metrics`.
+    #[must_use]
+    pub fn with_metrics(
+        mut self,
+        value: impl Into<Vec<SummaryGetParamsMetricsItem>>,
+    ) -> Self {
+        self.metrics = Some(value.into());
+        self
+    }
+    /// Sets `filters`.
+    #[must_use]
+    pub fn with_filters(mut self, value: impl Into<String>) -> Self {
+        self.filters = Some(value.into());
+        self
+    }
+    /// Sets `since`.
+    #[must_use]
+    pub fn with_since(mut self, value: impl Into<String>) -> Self {
+        self.since = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type SummaryGetResponse = Option<crate::types::LegacyJhsApiResponseSingleResult>;

@@ -151,6 +151,7 @@ fn request_workers_kv_namespace_delete_multiple_key_value_pairs_deprecated(
     })
 }
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkUpdateParams {
     /// Identifier
@@ -162,7 +163,20 @@ pub struct BulkUpdateParams {
     /// The request body.
     pub body: Vec<crate::types::WorkersKvBulkWriteItem>,
 }
+impl BulkUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<Vec<crate::types::WorkersKvBulkWriteItem>>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `workers_kv_namespace_delete_multiple_key_value_pairs_deprecated()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkWorkersKvNamespaceDeleteMultipleKeyValuePairsDeprecatedParams {
     /// Identifier
@@ -173,6 +187,15 @@ pub struct BulkWorkersKvNamespaceDeleteMultipleKeyValuePairsDeprecatedParams {
     pub account_id: String,
     /// The request body.
     pub body: Vec<String>,
+}
+impl BulkWorkersKvNamespaceDeleteMultipleKeyValuePairsDeprecatedParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<Vec<String>>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `update()` returns.
 pub type BulkUpdateResponse = Option<

@@ -83,6 +83,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetadataGetParams {
     /// Identifier
@@ -91,6 +92,14 @@ pub struct MetadataGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl MetadataGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type MetadataGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;

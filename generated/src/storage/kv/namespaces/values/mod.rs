@@ -240,6 +240,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValueGetParams {
     /// Identifier
@@ -249,7 +250,16 @@ pub struct ValueGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ValueGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValueUpdateParams {
     /// Identifier
@@ -261,7 +271,17 @@ pub struct ValueUpdateParams {
     /// The request body.
     pub body: ValueUpdateForm,
 }
+impl ValueUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<ValueUpdateForm>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValueDeleteParams {
     /// Identifier
@@ -275,7 +295,23 @@ pub struct ValueDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl ValueDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// The parts of `update()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValueUpdateForm {
     /// Arbitrary JSON to be associated with a key/value pair.
@@ -286,6 +322,15 @@ pub struct ValueUpdateForm {
     ///
     /// Part `value`.
     pub value: String,
+}
+impl ValueUpdateForm {
+    /// Takes the required fields (`metadata`, `value`); the `with_` methods set the others.
+    pub fn new(metadata: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            metadata: metadata.into(),
+            value: value.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ValueGetResponse = Vec<u8>;

@@ -231,6 +231,7 @@ fn request_edit(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleListParams {
     /// The action to apply to a matched request.
@@ -272,13 +273,97 @@ pub struct RuleListParams {
     /// Query parameter `direction`.
     pub direction: Option<RuleListParamsDirection>,
 }
+impl RuleListParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            mode: None,
+            configuration_target: None,
+            configuration_value: None,
+            notes: None,
+            match_: None,
+            page: None,
+            per_page: None,
+            order: None,
+            direction: None,
+        }
+    }
+    /// Sets `mode`.
+    #[must_use]
+    pub fn with_mode(
+        mut self,
+        value: impl Into<crate::types::FirewallSchemasMode>,
+    ) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+    /// Sets `configuration_target`.
+    #[must_use]
+    pub fn with_configuration_target(
+        mut self,
+        value: impl Into<RuleListParamsConfigurationTarget>,
+    ) -> Self {
+        self.configuration_target = Some(value.into());
+        self
+    }
+    /// Sets `configuration_value`.
+    #[must_use]
+    pub fn with_configuration_value(mut self, value: impl Into<String>) -> Self {
+        self.configuration_value = Some(value.into());
+        self
+    }
+    /// Sets `notes`.
+    #[must_use]
+    pub fn with_notes(mut self, value: impl Into<String>) -> Self {
+        self.notes = Some(value.into());
+        self
+    }
+    /// Sets `match_`.
+    #[must_use]
+    pub fn with_match(mut self, value: impl Into<RuleListParamsMatch>) -> Self {
+        self.match_ = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    #[must_use]
+    pub fn with_order(mut self, value: impl Into<RuleListParamsOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(mut self, value: impl Into<RuleListParamsDirection>) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleCreateParams {
     /// The request body.
     pub body: RuleCreateBody,
 }
+impl RuleCreateParams {
+    /// Takes the required fields (`body`); the `with_` methods set the others.
+    pub fn new(body: impl Into<RuleCreateBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleDeleteParams {
     /// The request body.
@@ -286,11 +371,30 @@ pub struct RuleDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
+impl RuleDeleteParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { body: None }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleEditParams {
     /// The request body.
     pub body: RuleEditBody,
+}
+impl RuleEditParams {
+    /// Takes the required fields (`body`); the `with_` methods set the others.
+    pub fn new(body: impl Into<RuleEditBody>) -> Self {
+        Self { body: body.into() }
+    }
 }
 /// What `list()` returns.
 pub type RuleListResponse = crate::types::FirewallRuleCollectionResponse;
@@ -302,6 +406,7 @@ pub type RuleDeleteResponse = crate::types::FirewallRuleSingleIdResponseResult;
 pub type RuleEditResponse = crate::types::FirewallRule;
 /// The same shape as [`crate::types::FirewallSchemasRuleInput`], which the document defines again here.
 pub type RuleCreateBody = crate::types::FirewallSchemasRuleInput;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleEditBody {
@@ -312,7 +417,29 @@ pub struct RuleEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
 }
+impl RuleEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { mode: None, notes: None }
+    }
+    /// Sets `mode`.
+    #[must_use]
+    pub fn with_mode(
+        mut self,
+        value: impl Into<crate::types::FirewallSchemasMode>,
+    ) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+    /// Sets `notes`.
+    #[must_use]
+    pub fn with_notes(mut self, value: impl Into<String>) -> Self {
+        self.notes = Some(value.into());
+        self
+    }
+}
 /// The target to search in existing rules.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RuleListParamsConfigurationTarget {
     /// `ip`
@@ -339,6 +466,7 @@ pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrd
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type RuleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rules.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RuleListParamsOrder {
     /// `configuration.target`

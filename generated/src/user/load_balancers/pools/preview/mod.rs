@@ -63,10 +63,17 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PreviewCreateParams {
     /// The request body.
     pub body: PreviewCreateBody,
+}
+impl PreviewCreateParams {
+    /// Takes the required fields (`body`); the `with_` methods set the others.
+    pub fn new(body: impl Into<PreviewCreateBody>) -> Self {
+        Self { body: body.into() }
+    }
 }
 /// What `create()` returns.
 pub type PreviewCreateResponse = crate::types::LoadBalancingPreviewResponseResult;

@@ -79,6 +79,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InsertCreateParams {
     /// Identifier
@@ -94,9 +95,29 @@ pub struct InsertCreateParams {
     /// The request body.
     pub body: Vec<u8>,
 }
+impl InsertCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            unparsable_behavior: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `unparsable_behavior`.
+    #[must_use]
+    pub fn with_unparsable_behavior(
+        mut self,
+        value: impl Into<InsertCreateParamsUnparsableBehavior>,
+    ) -> Self {
+        self.unparsable_behavior = Some(value.into());
+        self
+    }
+}
 /// What `create()` returns.
 pub type InsertCreateResponse = crate::types::VectorizeIndexInsertV2Response;
 /// Behavior for ndjson parse failures.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum InsertCreateParamsUnparsableBehavior {
     /// `error`

@@ -70,6 +70,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryCreateParams {
     /// Identifier
@@ -80,6 +81,18 @@ pub struct QueryCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::VectorizeIndexQueryRequest,
+}
+impl QueryCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::VectorizeIndexQueryRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type QueryCreateResponse = crate::types::VectorizeIndexQueryV2Response;

@@ -79,6 +79,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpsertCreateParams {
     /// Identifier
@@ -93,6 +94,25 @@ pub struct UpsertCreateParams {
     pub unparsable_behavior: Option<UpsertCreateParamsUnparsableBehavior>,
     /// The request body.
     pub body: Vec<u8>,
+}
+impl UpsertCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            unparsable_behavior: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `unparsable_behavior`.
+    #[must_use]
+    pub fn with_unparsable_behavior(
+        mut self,
+        value: impl Into<UpsertCreateParamsUnparsableBehavior>,
+    ) -> Self {
+        self.unparsable_behavior = Some(value.into());
+        self
+    }
 }
 /// What `create()` returns.
 pub type UpsertCreateResponse = crate::types::VectorizeIndexUpsertV2Response;

@@ -136,6 +136,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContentListGetParams {
     /// Identifier
@@ -145,7 +146,14 @@ pub struct ContentListGetParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl ContentListGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContentListUpdateParams {
     /// Identifier
@@ -156,6 +164,18 @@ pub struct ContentListUpdateParams {
     pub zone_id: String,
     /// The request body.
     pub body: crate::types::Web3ContentListUpdateRequestInput,
+}
+impl ContentListUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::Web3ContentListUpdateRequestInput>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type ContentListGetResponse = crate::types::Web3ContentListDetails;

@@ -85,6 +85,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetailGetParams {
     /// Identifier
@@ -93,6 +94,14 @@ pub struct DetailGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl DetailGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type DetailGetResponse = crate::types::WorkersDeploymentsSingleResponseResult;

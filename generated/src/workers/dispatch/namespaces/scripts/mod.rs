@@ -232,6 +232,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptGetParams {
     /// Identifier
@@ -241,7 +242,16 @@ pub struct ScriptGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ScriptGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptUpdateParams {
     /// Identifier
@@ -253,7 +263,17 @@ pub struct ScriptUpdateParams {
     /// The request body.
     pub body: Vec<u8>,
 }
+impl ScriptUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptDeleteParams {
     /// Identifier
@@ -270,6 +290,28 @@ pub struct ScriptDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl ScriptDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            force: None,
+            body: None,
+        }
+    }
+    /// Sets `force`.
+    #[must_use]
+    pub fn with_force(mut self, value: impl Into<bool>) -> Self {
+        self.force = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type ScriptGetResponse = crate::types::WorkersNamespaceScriptResponse;

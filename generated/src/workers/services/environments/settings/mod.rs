@@ -129,6 +129,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingGetParams {
     /// Identifier
@@ -138,7 +139,16 @@ pub struct SettingGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl SettingGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingEditParams {
     /// Identifier
@@ -149,6 +159,18 @@ pub struct SettingEditParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::WorkersScriptSettingsResponse,
+}
+impl SettingEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::WorkersScriptSettingsResponse>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type SettingGetResponse = crate::types::WorkersScriptSettingsItem;

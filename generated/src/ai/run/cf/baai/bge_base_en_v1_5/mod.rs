@@ -64,6 +64,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BgeBaseEnV15CreateParams {
     /// Path parameter `account_id`.
@@ -71,12 +72,35 @@ pub struct BgeBaseEnV15CreateParams {
     /// The request body.
     pub body: Option<BgeBaseEnV15CreateBody>,
 }
+impl BgeBaseEnV15CreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<BgeBaseEnV15CreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct BgeBaseEnV15CreateBody {
     pub text: BgeBaseEnV15CreateBodyText,
 }
+impl BgeBaseEnV15CreateBody {
+    /// Takes the required fields (`text`); the `with_` methods set the others.
+    pub fn new(text: impl Into<BgeBaseEnV15CreateBodyText>) -> Self {
+        Self { text: text.into() }
+    }
+}
 /// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum BgeBaseEnV15CreateBodyText {
     /// A JSON string.
@@ -125,6 +149,7 @@ impl ::serde::Serialize for BgeBaseEnV15CreateBodyText {
         }
     }
 }
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BgeBaseEnV15CreateResponse {
@@ -132,4 +157,25 @@ pub struct BgeBaseEnV15CreateResponse {
     pub result: Option<::serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
+}
+impl BgeBaseEnV15CreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            result: None,
+            success: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `success`.
+    #[must_use]
+    pub fn with_success(mut self, value: impl Into<bool>) -> Self {
+        self.success = Some(value.into());
+        self
+    }
 }

@@ -64,12 +64,28 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BgeLargeEnV15CreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: Option<BgeLargeEnV15CreateBody>,
+}
+impl BgeLargeEnV15CreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<BgeLargeEnV15CreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBody`], which the document defines again here.
 pub type BgeLargeEnV15CreateBody = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBody;

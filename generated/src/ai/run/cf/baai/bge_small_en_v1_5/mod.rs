@@ -64,12 +64,28 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BgeSmallEnV15CreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: Option<BgeSmallEnV15CreateBody>,
+}
+impl BgeSmallEnV15CreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<BgeSmallEnV15CreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBody`], which the document defines again here.
 pub type BgeSmallEnV15CreateBody = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBody;

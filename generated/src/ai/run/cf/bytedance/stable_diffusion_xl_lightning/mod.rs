@@ -64,6 +64,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StableDiffusionXlLightningCreateParams {
     /// Path parameter `account_id`.
@@ -71,6 +72,25 @@ pub struct StableDiffusionXlLightningCreateParams {
     /// The request body.
     pub body: Option<StableDiffusionXlLightningCreateBody>,
 }
+impl StableDiffusionXlLightningCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(
+        mut self,
+        value: impl Into<StableDiffusionXlLightningCreateBody>,
+    ) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StableDiffusionXlLightningCreateBody {
@@ -95,6 +115,84 @@ pub struct StableDiffusionXlLightningCreateBody {
     pub strength: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
+}
+impl StableDiffusionXlLightningCreateBody {
+    /// Takes the required fields (`prompt`); the `with_` methods set the others.
+    pub fn new(prompt: impl Into<String>) -> Self {
+        Self {
+            guidance: None,
+            height: None,
+            image: None,
+            image_b64: None,
+            mask: None,
+            negative_prompt: None,
+            num_steps: None,
+            prompt: prompt.into(),
+            seed: None,
+            strength: None,
+            width: None,
+        }
+    }
+    /// Sets `guidance`.
+    #[must_use]
+    pub fn with_guidance(mut self, value: impl Into<f64>) -> Self {
+        self.guidance = Some(value.into());
+        self
+    }
+    /// Sets `height`.
+    #[must_use]
+    pub fn with_height(mut self, value: impl Into<i64>) -> Self {
+        self.height = Some(value.into());
+        self
+    }
+    /// Sets `image`.
+    #[must_use]
+    pub fn with_image(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.image = Some(value.into());
+        self
+    }
+    /// Sets `image_b64`.
+    #[must_use]
+    pub fn with_image_b64(mut self, value: impl Into<String>) -> Self {
+        self.image_b64 = Some(value.into());
+        self
+    }
+    /// Sets `mask`.
+    #[must_use]
+    pub fn with_mask(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.mask = Some(value.into());
+        self
+    }
+    /// Sets `negative_prompt`.
+    #[must_use]
+    pub fn with_negative_prompt(mut self, value: impl Into<String>) -> Self {
+        self.negative_prompt = Some(value.into());
+        self
+    }
+    /// Sets `num_steps`.
+    #[must_use]
+    pub fn with_num_steps(mut self, value: impl Into<i64>) -> Self {
+        self.num_steps = Some(value.into());
+        self
+    }
+    /// Sets `seed`.
+    #[must_use]
+    pub fn with_seed(mut self, value: impl Into<i64>) -> Self {
+        self.seed = Some(value.into());
+        self
+    }
+    /// Sets `strength`.
+    #[must_use]
+    pub fn with_strength(mut self, value: impl Into<f64>) -> Self {
+        self.strength = Some(value.into());
+        self
+    }
+    /// Sets `width`.
+    #[must_use]
+    pub fn with_width(mut self, value: impl Into<i64>) -> Self {
+        self.width = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type StableDiffusionXlLightningCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

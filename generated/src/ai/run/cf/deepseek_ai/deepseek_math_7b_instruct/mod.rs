@@ -64,6 +64,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeepseekMath7bInstructCreateParams {
     /// Path parameter `account_id`.
@@ -71,7 +72,26 @@ pub struct DeepseekMath7bInstructCreateParams {
     /// The request body.
     pub body: Option<DeepseekMath7bInstructCreateBody>,
 }
+impl DeepseekMath7bInstructCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(
+        mut self,
+        value: impl Into<DeepseekMath7bInstructCreateBody>,
+    ) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
 /// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeepseekMath7bInstructCreateBody {
     /// `prompt` is present.
@@ -122,6 +142,7 @@ impl ::serde::Serialize for DeepseekMath7bInstructCreateBody {
         }
     }
 }
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessages {
@@ -149,19 +170,133 @@ pub struct DeepseekMath7bInstructCreateBodyMessages {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
+impl DeepseekMath7bInstructCreateBodyMessages {
+    /// Takes the required fields (`messages`); the `with_` methods set the others.
+    pub fn new(
+        messages: impl Into<Vec<DeepseekMath7bInstructCreateBodyMessagesMessagesItem>>,
+    ) -> Self {
+        Self {
+            frequency_penalty: None,
+            functions: None,
+            max_tokens: None,
+            messages: messages.into(),
+            presence_penalty: None,
+            repetition_penalty: None,
+            seed: None,
+            stream: None,
+            temperature: None,
+            tools: None,
+            top_k: None,
+            top_p: None,
+        }
+    }
+    /// Sets `frequency_penalty`.
+    #[must_use]
+    pub fn with_frequency_penalty(mut self, value: impl Into<f64>) -> Self {
+        self.frequency_penalty = Some(value.into());
+        self
+    }
+    /// Sets `functions`.
+    #[must_use]
+    pub fn with_functions(
+        mut self,
+        value: impl Into<Vec<DeepseekMath7bInstructCreateBodyMessagesFunctionsItem>>,
+    ) -> Self {
+        self.functions = Some(value.into());
+        self
+    }
+    /// Sets `max_tokens`.
+    #[must_use]
+    pub fn with_max_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.max_tokens = Some(value.into());
+        self
+    }
+    /// Sets `presence_penalty`.
+    #[must_use]
+    pub fn with_presence_penalty(mut self, value: impl Into<f64>) -> Self {
+        self.presence_penalty = Some(value.into());
+        self
+    }
+    /// Sets `repetition_penalty`.
+    #[must_use]
+    pub fn with_repetition_penalty(mut self, value: impl Into<f64>) -> Self {
+        self.repetition_penalty = Some(value.into());
+        self
+    }
+    /// Sets `seed`.
+    #[must_use]
+    pub fn with_seed(mut self, value: impl Into<i64>) -> Self {
+        self.seed = Some(value.into());
+        self
+    }
+    /// Sets `stream`.
+    #[must_use]
+    pub fn with_stream(mut self, value: impl Into<bool>) -> Self {
+        self.stream = Some(value.into());
+        self
+    }
+    /// Sets `temperature`.
+    #[must_use]
+    pub fn with_temperature(mut self, value: impl Into<f64>) -> Self {
+        self.temperature = Some(value.into());
+        self
+    }
+    /// Sets `tools`.
+    #[must_use]
+    pub fn with_tools(
+        mut self,
+        value: impl Into<Vec<DeepseekMath7bInstructCreateBodyMessagesToolsItem>>,
+    ) -> Self {
+        self.tools = Some(value.into());
+        self
+    }
+    /// Sets `top_k`.
+    #[must_use]
+    pub fn with_top_k(mut self, value: impl Into<i64>) -> Self {
+        self.top_k = Some(value.into());
+        self
+    }
+    /// Sets `top_p`.
+    #[must_use]
+    pub fn with_top_p(mut self, value: impl Into<f64>) -> Self {
+        self.top_p = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesFunctionsItem {
     pub code: String,
     pub name: String,
 }
+impl DeepseekMath7bInstructCreateBodyMessagesFunctionsItem {
+    /// Takes the required fields (`code`, `name`); the `with_` methods set the others.
+    pub fn new(code: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            name: name.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesMessagesItem {
     pub content: String,
     pub role: String,
 }
+impl DeepseekMath7bInstructCreateBodyMessagesMessagesItem {
+    /// Takes the required fields (`content`, `role`); the `with_` methods set the others.
+    pub fn new(content: impl Into<String>, role: impl Into<String>) -> Self {
+        Self {
+            content: content.into(),
+            role: role.into(),
+        }
+    }
+}
 /// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeepseekMath7bInstructCreateBodyMessagesToolsItem {
     /// `description` is present.
@@ -213,6 +348,7 @@ impl ::serde::Serialize for DeepseekMath7bInstructCreateBodyMessagesToolsItem {
         }
     }
 }
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription {
@@ -220,6 +356,23 @@ pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription {
     pub name: String,
     pub parameters: DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters,
 }
+impl DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription {
+    /// Takes the required fields (`description`, `name`, `parameters`); the `with_` methods set the others.
+    pub fn new(
+        description: impl Into<String>,
+        name: impl Into<String>,
+        parameters: impl Into<
+            DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters,
+        >,
+    ) -> Self {
+        Self {
+            description: description.into(),
+            name: name.into(),
+            parameters: parameters.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters {
@@ -232,6 +385,31 @@ pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameter
     #[serde(rename = "type")]
     pub type_: String,
 }
+impl DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters {
+    /// Takes the required fields (`properties`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        properties: impl Into<
+            ::std::collections::BTreeMap<
+                String,
+                DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue,
+            >,
+        >,
+        type_: impl Into<String>,
+    ) -> Self {
+        Self {
+            properties: properties.into(),
+            required: None,
+            type_: type_.into(),
+        }
+    }
+    /// Sets `required`.
+    #[must_use]
+    pub fn with_required(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue {
@@ -239,6 +417,16 @@ pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameter
     #[serde(rename = "type")]
     pub type_: String,
 }
+impl DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue {
+    /// Takes the required fields (`description`, `type_`); the `with_` methods set the others.
+    pub fn new(description: impl Into<String>, type_: impl Into<String>) -> Self {
+        Self {
+            description: description.into(),
+            type_: type_.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction {
@@ -246,12 +434,27 @@ pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction {
     #[serde(rename = "type")]
     pub type_: String,
 }
+impl DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction {
+    /// Takes the required fields (`function`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        function: impl Into<
+            DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunction,
+        >,
+        type_: impl Into<String>,
+    ) -> Self {
+        Self {
+            function: function.into(),
+            type_: type_.into(),
+        }
+    }
+}
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunction = DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunctionParameters = DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyPrompt {
@@ -278,6 +481,91 @@ pub struct DeepseekMath7bInstructCreateBodyPrompt {
     pub top_k: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
+}
+impl DeepseekMath7bInstructCreateBodyPrompt {
+    /// Takes the required fields (`prompt`); the `with_` methods set the others.
+    pub fn new(prompt: impl Into<String>) -> Self {
+        Self {
+            frequency_penalty: None,
+            lora: None,
+            max_tokens: None,
+            presence_penalty: None,
+            prompt: prompt.into(),
+            raw: None,
+            repetition_penalty: None,
+            seed: None,
+            stream: None,
+            temperature: None,
+            top_k: None,
+            top_p: None,
+        }
+    }
+    /// Sets `frequency_penalty`.
+    #[must_use]
+    pub fn with_frequency_penalty(mut self, value: impl Into<f64>) -> Self {
+        self.frequency_penalty = Some(value.into());
+        self
+    }
+    /// Sets `lora`.
+    #[must_use]
+    pub fn with_lora(mut self, value: impl Into<String>) -> Self {
+        self.lora = Some(value.into());
+        self
+    }
+    /// Sets `max_tokens`.
+    #[must_use]
+    pub fn with_max_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.max_tokens = Some(value.into());
+        self
+    }
+    /// Sets `presence_penalty`.
+    #[must_use]
+    pub fn with_presence_penalty(mut self, value: impl Into<f64>) -> Self {
+        self.presence_penalty = Some(value.into());
+        self
+    }
+    /// Sets `raw`.
+    #[must_use]
+    pub fn with_raw(mut self, value: impl Into<bool>) -> Self {
+        self.raw = Some(value.into());
+        self
+    }
+    /// Sets `repetition_penalty`.
+    #[must_use]
+    pub fn with_repetition_penalty(mut self, value: impl Into<f64>) -> Self {
+        self.repetition_penalty = Some(value.into());
+        self
+    }
+    /// Sets `seed`.
+    #[must_use]
+    pub fn with_seed(mut self, value: impl Into<i64>) -> Self {
+        self.seed = Some(value.into());
+        self
+    }
+    /// Sets `stream`.
+    #[must_use]
+    pub fn with_stream(mut self, value: impl Into<bool>) -> Self {
+        self.stream = Some(value.into());
+        self
+    }
+    /// Sets `temperature`.
+    #[must_use]
+    pub fn with_temperature(mut self, value: impl Into<f64>) -> Self {
+        self.temperature = Some(value.into());
+        self
+    }
+    /// Sets `top_k`.
+    #[must_use]
+    pub fn with_top_k(mut self, value: impl Into<i64>) -> Self {
+        self.top_k = Some(value.into());
+        self
+    }
+    /// Sets `top_p`.
+    #[must_use]
+    pub fn with_top_p(mut self, value: impl Into<f64>) -> Self {
+        self.top_p = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

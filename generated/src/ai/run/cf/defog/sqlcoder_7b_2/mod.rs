@@ -64,12 +64,28 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Sqlcoder7b2CreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: Option<Sqlcoder7b2CreateBody>,
+}
+impl Sqlcoder7b2CreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<Sqlcoder7b2CreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`], which the document defines again here.
 pub type Sqlcoder7b2CreateBody = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody;

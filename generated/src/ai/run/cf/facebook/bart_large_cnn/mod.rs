@@ -64,6 +64,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BartLargeCnnCreateParams {
     /// Path parameter `account_id`.
@@ -71,12 +72,43 @@ pub struct BartLargeCnnCreateParams {
     /// The request body.
     pub body: Option<BartLargeCnnCreateBody>,
 }
+impl BartLargeCnnCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<BartLargeCnnCreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct BartLargeCnnCreateBody {
     pub input_text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_length: Option<i64>,
+}
+impl BartLargeCnnCreateBody {
+    /// Takes the required fields (`input_text`); the `with_` methods set the others.
+    pub fn new(input_text: impl Into<String>) -> Self {
+        Self {
+            input_text: input_text.into(),
+            max_length: None,
+        }
+    }
+    /// Sets `max_length`.
+    #[must_use]
+    pub fn with_max_length(mut self, value: impl Into<i64>) -> Self {
+        self.max_length = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type BartLargeCnnCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -64,6 +64,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DistilbertSst2Int8CreateParams {
     /// Path parameter `account_id`.
@@ -71,10 +72,32 @@ pub struct DistilbertSst2Int8CreateParams {
     /// The request body.
     pub body: Option<DistilbertSst2Int8CreateBody>,
 }
+impl DistilbertSst2Int8CreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<DistilbertSst2Int8CreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DistilbertSst2Int8CreateBody {
     pub text: String,
+}
+impl DistilbertSst2Int8CreateBody {
+    /// Takes the required fields (`text`); the `with_` methods set the others.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
+    }
 }
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type DistilbertSst2Int8CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

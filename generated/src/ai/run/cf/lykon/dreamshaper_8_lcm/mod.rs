@@ -64,12 +64,28 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Dreamshaper8LcmCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: Option<Dreamshaper8LcmCreateBody>,
+}
+impl Dreamshaper8LcmCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<Dreamshaper8LcmCreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::ai::run::cf::bytedance::stable_diffusion_xl_lightning::StableDiffusionXlLightningCreateBody`], which the document defines again here.
 pub type Dreamshaper8LcmCreateBody = crate::ai::run::cf::bytedance::stable_diffusion_xl_lightning::StableDiffusionXlLightningCreateBody;

@@ -64,6 +64,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct M2m10012bCreateParams {
     /// Path parameter `account_id`.
@@ -71,6 +72,22 @@ pub struct M2m10012bCreateParams {
     /// The request body.
     pub body: Option<M2m10012bCreateBody>,
 }
+impl M2m10012bCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<M2m10012bCreateBody>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct M2m10012bCreateBody {
@@ -78,6 +95,22 @@ pub struct M2m10012bCreateBody {
     pub source_lang: Option<String>,
     pub target_lang: String,
     pub text: String,
+}
+impl M2m10012bCreateBody {
+    /// Takes the required fields (`target_lang`, `text`); the `with_` methods set the others.
+    pub fn new(target_lang: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            source_lang: None,
+            target_lang: target_lang.into(),
+            text: text.into(),
+        }
+    }
+    /// Sets `source_lang`.
+    #[must_use]
+    pub fn with_source_lang(mut self, value: impl Into<String>) -> Self {
+        self.source_lang = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type M2m10012bCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

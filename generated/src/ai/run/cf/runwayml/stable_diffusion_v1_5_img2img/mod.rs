@@ -64,12 +64,31 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StableDiffusionV15Img2imgCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
     pub body: Option<StableDiffusionV15Img2imgCreateBody>,
+}
+impl StableDiffusionV15Img2imgCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(
+        mut self,
+        value: impl Into<StableDiffusionV15Img2imgCreateBody>,
+    ) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::ai::run::cf::bytedance::stable_diffusion_xl_lightning::StableDiffusionXlLightningCreateBody`], which the document defines again here.
 pub type StableDiffusionV15Img2imgCreateBody = crate::ai::run::cf::bytedance::stable_diffusion_xl_lightning::StableDiffusionXlLightningCreateBody;

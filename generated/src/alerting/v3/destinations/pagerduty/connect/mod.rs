@@ -127,6 +127,7 @@ fn request_get(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectCreateParams {
     /// The account id
@@ -136,7 +137,16 @@ pub struct ConnectCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ConnectCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectGetParams {
     /// The account id
@@ -145,6 +155,14 @@ pub struct ConnectGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ConnectGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type ConnectCreateResponse = crate::types::AaaSensitiveIdResponseResult;

@@ -79,6 +79,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogGetParams {
     /// Identifier
@@ -87,6 +88,14 @@ pub struct LogGetParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl LogGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `get()` returns.
 pub type LogGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;

@@ -82,6 +82,7 @@ fn request_get(params: &BitrateGetParams) -> crate::Result<crate::runtime::Reque
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BitrateGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -125,7 +126,94 @@ pub struct BitrateGetParams {
     /// Query parameter `format`.
     pub format: Option<BitrateGetParamsFormat>,
 }
+impl BitrateGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            location: None,
+            continent: None,
+            ip_version: None,
+            protocol: None,
+            direction: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<BitrateGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `protocol`.
+    #[must_use]
+    pub fn with_protocol(
+        mut self,
+        value: impl Into<Vec<BitrateGetParamsProtocolItem>>,
+    ) -> Self {
+        self.protocol = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<BitrateGetParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<BitrateGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Together with the `location` parameter, will apply the filter to origin or target location.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BitrateGetParamsDirection {
     /// `ORIGIN`
@@ -144,6 +232,7 @@ crate::runtime::string_enum!(
 pub type BitrateGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type BitrateGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BitrateGetParamsProtocolItem {
     /// `UDP`
@@ -161,17 +250,43 @@ crate::runtime::string_enum!(
     open BitrateGetParamsProtocolItem { Udp = "UDP", Tcp = "TCP", Icmp = "ICMP", Gre =
     "GRE" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponse {
     pub result: BitrateGetResponseResult,
     pub success: bool,
 }
+impl BitrateGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<BitrateGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponseResult {
     pub meta: BitrateGetResponseResultMeta,
     pub summary_0: BitrateGetResponseResultSummary0,
+}
+impl BitrateGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<BitrateGetResponseResultMeta>,
+        summary_0: impl Into<BitrateGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type BitrateGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
@@ -181,6 +296,7 @@ pub type BitrateGetResponseResultMetaConfidenceInfo = crate::radar::as112::summa
 pub type BitrateGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type BitrateGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponseResultSummary0 {
@@ -194,4 +310,22 @@ pub struct BitrateGetResponseResultSummary0 {
     pub n1_gbps_to_10_gbps: String,
     #[serde(rename = "_500_MBPS_TO_1_GBPS")]
     pub n500_mbps_to_1_gbps: String,
+}
+impl BitrateGetResponseResultSummary0 {
+    /// Takes the required fields (`over_100_gbps`, `under_500_mbps`, `n10_gbps_to_100_gbps`, `n1_gbps_to_10_gbps`, `n500_mbps_to_1_gbps`); the `with_` methods set the others.
+    pub fn new(
+        over_100_gbps: impl Into<String>,
+        under_500_mbps: impl Into<String>,
+        n10_gbps_to_100_gbps: impl Into<String>,
+        n1_gbps_to_10_gbps: impl Into<String>,
+        n500_mbps_to_1_gbps: impl Into<String>,
+    ) -> Self {
+        Self {
+            over_100_gbps: over_100_gbps.into(),
+            under_500_mbps: under_500_mbps.into(),
+            n10_gbps_to_100_gbps: n10_gbps_to_100_gbps.into(),
+            n1_gbps_to_10_gbps: n1_gbps_to_10_gbps.into(),
+            n500_mbps_to_1_gbps: n500_mbps_to_1_gbps.into(),
+        }
+    }
 }

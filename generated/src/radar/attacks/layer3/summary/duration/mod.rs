@@ -85,6 +85,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DurationGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -128,6 +129,92 @@ pub struct DurationGetParams {
     /// Query parameter `format`.
     pub format: Option<DurationGetParamsFormat>,
 }
+impl DurationGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            location: None,
+            continent: None,
+            ip_version: None,
+            protocol: None,
+            direction: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<DurationGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `protocol`.
+    #[must_use]
+    pub fn with_protocol(
+        mut self,
+        value: impl Into<Vec<DurationGetParamsProtocolItem>>,
+    ) -> Self {
+        self.protocol = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<DurationGetParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<DurationGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Together with the `location` parameter, will apply the filter to origin or target location.
 ///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection`], which the document defines again here.
@@ -140,17 +227,43 @@ pub type DurationGetParamsFormat = crate::radar::annotations::AnnotationGetParam
 pub type DurationGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type DurationGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DurationGetResponse {
     pub result: DurationGetResponseResult,
     pub success: bool,
 }
+impl DurationGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<DurationGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DurationGetResponseResult {
     pub meta: DurationGetResponseResultMeta,
     pub summary_0: DurationGetResponseResultSummary0,
+}
+impl DurationGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<DurationGetResponseResultMeta>,
+        summary_0: impl Into<DurationGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type DurationGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
@@ -160,6 +273,7 @@ pub type DurationGetResponseResultMetaConfidenceInfo = crate::radar::as112::summ
 pub type DurationGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type DurationGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DurationGetResponseResultSummary0 {
@@ -175,4 +289,24 @@ pub struct DurationGetResponseResultSummary0 {
     pub n20_mins_to_40_mins: String,
     #[serde(rename = "_40_MINS_TO_1_HOUR")]
     pub n40_mins_to_1_hour: String,
+}
+impl DurationGetResponseResultSummary0 {
+    /// Takes the required fields (`over_3_hours`, `under_10_mins`, `n10_mins_to_20_mins`, `n1_hour_to_3_hours`, `n20_mins_to_40_mins`, `n40_mins_to_1_hour`); the `with_` methods set the others.
+    pub fn new(
+        over_3_hours: impl Into<String>,
+        under_10_mins: impl Into<String>,
+        n10_mins_to_20_mins: impl Into<String>,
+        n1_hour_to_3_hours: impl Into<String>,
+        n20_mins_to_40_mins: impl Into<String>,
+        n40_mins_to_1_hour: impl Into<String>,
+    ) -> Self {
+        Self {
+            over_3_hours: over_3_hours.into(),
+            under_10_mins: under_10_mins.into(),
+            n10_mins_to_20_mins: n10_mins_to_20_mins.into(),
+            n1_hour_to_3_hours: n1_hour_to_3_hours.into(),
+            n20_mins_to_40_mins: n20_mins_to_40_mins.into(),
+            n40_mins_to_1_hour: n40_mins_to_1_hour.into(),
+        }
+    }
 }

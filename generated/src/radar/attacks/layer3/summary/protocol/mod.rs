@@ -82,6 +82,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProtocolGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -121,6 +122,82 @@ pub struct ProtocolGetParams {
     /// Query parameter `format`.
     pub format: Option<ProtocolGetParamsFormat>,
 }
+impl ProtocolGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            location: None,
+            continent: None,
+            ip_version: None,
+            direction: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<ProtocolGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<ProtocolGetParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<ProtocolGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Together with the `location` parameter, will apply the filter to origin or target location.
 ///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection`], which the document defines again here.
@@ -131,17 +208,43 @@ pub type ProtocolGetParamsDirection = crate::radar::attacks::layer3::summary::bi
 pub type ProtocolGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type ProtocolGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponse {
     pub result: ProtocolGetResponseResult,
     pub success: bool,
 }
+impl ProtocolGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<ProtocolGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResult {
     pub meta: ProtocolGetResponseResultMeta,
     pub summary_0: ProtocolGetResponseResultSummary0,
+}
+impl ProtocolGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<ProtocolGetResponseResultMeta>,
+        summary_0: impl Into<ProtocolGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type ProtocolGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
@@ -151,6 +254,7 @@ pub type ProtocolGetResponseResultMetaConfidenceInfo = crate::radar::as112::summ
 pub type ProtocolGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type ProtocolGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResultSummary0 {
@@ -162,4 +266,20 @@ pub struct ProtocolGetResponseResultSummary0 {
     pub tcp: String,
     #[serde(rename = "UDP")]
     pub udp: String,
+}
+impl ProtocolGetResponseResultSummary0 {
+    /// Takes the required fields (`gre`, `icmp`, `tcp`, `udp`); the `with_` methods set the others.
+    pub fn new(
+        gre: impl Into<String>,
+        icmp: impl Into<String>,
+        tcp: impl Into<String>,
+        udp: impl Into<String>,
+    ) -> Self {
+        Self {
+            gre: gre.into(),
+            icmp: icmp.into(),
+            tcp: tcp.into(),
+            udp: udp.into(),
+        }
+    }
 }

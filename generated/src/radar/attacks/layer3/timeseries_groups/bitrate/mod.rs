@@ -88,6 +88,7 @@ fn request_get(params: &BitrateGetParams) -> crate::Result<crate::runtime::Reque
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BitrateGetParams {
     /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
@@ -139,6 +140,112 @@ pub struct BitrateGetParams {
     /// Query parameter `format`.
     pub format: Option<BitrateGetParamsFormat>,
 }
+impl BitrateGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            agg_interval: None,
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            location: None,
+            continent: None,
+            ip_version: None,
+            protocol: None,
+            normalization: None,
+            direction: None,
+            format: None,
+        }
+    }
+    /// Sets `agg_interval`.
+    #[must_use]
+    pub fn with_agg_interval(
+        mut self,
+        value: impl Into<BitrateGetParamsAggInterval>,
+    ) -> Self {
+        self.agg_interval = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<BitrateGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `protocol`.
+    #[must_use]
+    pub fn with_protocol(
+        mut self,
+        value: impl Into<Vec<BitrateGetParamsProtocolItem>>,
+    ) -> Self {
+        self.protocol = Some(value.into());
+        self
+    }
+    /// Sets `normalization`.
+    #[must_use]
+    pub fn with_normalization(
+        mut self,
+        value: impl Into<BitrateGetParamsNormalization>,
+    ) -> Self {
+        self.normalization = Some(value.into());
+        self
+    }
+    /// Sets `direction`.
+    #[must_use]
+    pub fn with_direction(
+        mut self,
+        value: impl Into<BitrateGetParamsDirection>,
+    ) -> Self {
+        self.direction = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<BitrateGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
@@ -154,6 +261,7 @@ pub type BitrateGetParamsFormat = crate::radar::annotations::AnnotationGetParams
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type BitrateGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BitrateGetParamsNormalization {
     /// `PERCENTAGE`
@@ -169,18 +277,45 @@ crate::runtime::string_enum!(
 );
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type BitrateGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponse {
     pub result: BitrateGetResponseResult,
     pub success: bool,
 }
+impl BitrateGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<BitrateGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponseResult {
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub serie_0: BitrateGetResponseResultSerie0,
 }
+impl BitrateGetResponseResult {
+    /// Takes the required fields (`meta`, `serie_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+        serie_0: impl Into<BitrateGetResponseResultSerie0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            serie_0: serie_0.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponseResultSerie0 {
@@ -195,4 +330,24 @@ pub struct BitrateGetResponseResultSerie0 {
     #[serde(rename = "_500_MBPS_TO_1_GBPS")]
     pub n500_mbps_to_1_gbps: Vec<String>,
     pub timestamps: Vec<String>,
+}
+impl BitrateGetResponseResultSerie0 {
+    /// Takes the required fields (`over_100_gbps`, `under_500_mbps`, `n10_gbps_to_100_gbps`, `n1_gbps_to_10_gbps`, `n500_mbps_to_1_gbps`, `timestamps`); the `with_` methods set the others.
+    pub fn new(
+        over_100_gbps: impl Into<Vec<String>>,
+        under_500_mbps: impl Into<Vec<String>>,
+        n10_gbps_to_100_gbps: impl Into<Vec<String>>,
+        n1_gbps_to_10_gbps: impl Into<Vec<String>>,
+        n500_mbps_to_1_gbps: impl Into<Vec<String>>,
+        timestamps: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            over_100_gbps: over_100_gbps.into(),
+            under_500_mbps: under_500_mbps.into(),
+            n10_gbps_to_100_gbps: n10_gbps_to_100_gbps.into(),
+            n1_gbps_to_10_gbps: n1_gbps_to_10_gbps.into(),
+            n500_mbps_to_1_gbps: n500_mbps_to_1_gbps.into(),
+            timestamps: timestamps.into(),
+        }
+    }
 }

@@ -94,6 +94,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MitigationProductGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -141,6 +142,102 @@ pub struct MitigationProductGetParams {
     /// Query parameter `format`.
     pub format: Option<MitigationProductGetParamsFormat>,
 }
+impl MitigationProductGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            ip_version: None,
+            http_version: None,
+            http_method: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<MitigationProductGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `http_version`.
+    #[must_use]
+    pub fn with_http_version(
+        mut self,
+        value: impl Into<Vec<MitigationProductGetParamsHttpVersionItem>>,
+    ) -> Self {
+        self.http_version = Some(value.into());
+        self
+    }
+    /// Sets `http_method`.
+    #[must_use]
+    pub fn with_http_method(
+        mut self,
+        value: impl Into<Vec<MitigationProductGetParamsHttpMethodItem>>,
+    ) -> Self {
+        self.http_method = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(
+        mut self,
+        value: impl Into<MitigationProductGetParamsFormat>,
+    ) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
@@ -151,17 +248,43 @@ pub type MitigationProductGetParamsHttpMethodItem = crate::radar::attacks::layer
 pub type MitigationProductGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type MitigationProductGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MitigationProductGetResponse {
     pub result: MitigationProductGetResponseResult,
     pub success: bool,
 }
+impl MitigationProductGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<MitigationProductGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MitigationProductGetResponseResult {
     pub meta: MitigationProductGetResponseResultMeta,
     pub summary_0: MitigationProductGetResponseResultSummary0,
+}
+impl MitigationProductGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<MitigationProductGetResponseResultMeta>,
+        summary_0: impl Into<MitigationProductGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type MitigationProductGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
@@ -171,6 +294,7 @@ pub type MitigationProductGetResponseResultMetaConfidenceInfo = crate::radar::as
 pub type MitigationProductGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type MitigationProductGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MitigationProductGetResponseResultSummary0 {
@@ -178,4 +302,13 @@ pub struct MitigationProductGetResponseResultSummary0 {
     pub ddos: String,
     #[serde(rename = "WAF")]
     pub waf: String,
+}
+impl MitigationProductGetResponseResultSummary0 {
+    /// Takes the required fields (`ddos`, `waf`); the `with_` methods set the others.
+    pub fn new(ddos: impl Into<String>, waf: impl Into<String>) -> Self {
+        Self {
+            ddos: ddos.into(),
+            waf: waf.into(),
+        }
+    }
 }

@@ -100,6 +100,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedRuleGetParams {
     /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
@@ -159,6 +160,129 @@ pub struct ManagedRuleGetParams {
     /// Query parameter `format`.
     pub format: Option<ManagedRuleGetParamsFormat>,
 }
+impl ManagedRuleGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            agg_interval: None,
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            ip_version: None,
+            http_version: None,
+            http_method: None,
+            mitigation_product: None,
+            normalization: None,
+            format: None,
+        }
+    }
+    /// Sets `agg_interval`.
+    #[must_use]
+    pub fn with_agg_interval(
+        mut self,
+        value: impl Into<ManagedRuleGetParamsAggInterval>,
+    ) -> Self {
+        self.agg_interval = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<ManagedRuleGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `http_version`.
+    #[must_use]
+    pub fn with_http_version(
+        mut self,
+        value: impl Into<Vec<ManagedRuleGetParamsHttpVersionItem>>,
+    ) -> Self {
+        self.http_version = Some(value.into());
+        self
+    }
+    /// Sets `http_method`.
+    #[must_use]
+    pub fn with_http_method(
+        mut self,
+        value: impl Into<Vec<ManagedRuleGetParamsHttpMethodItem>>,
+    ) -> Self {
+        self.http_method = Some(value.into());
+        self
+    }
+    /// Sets `mitigation_product`.
+    #[must_use]
+    pub fn with_mitigation_product(
+        mut self,
+        value: impl Into<Vec<ManagedRuleGetParamsMitigationProductItem>>,
+    ) -> Self {
+        self.mitigation_product = Some(value.into());
+        self
+    }
+    /// Sets `normalization`.
+    #[must_use]
+    pub fn with_normalization(
+        mut self,
+        value: impl Into<ManagedRuleGetParamsNormalization>,
+    ) -> Self {
+        self.normalization = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<ManagedRuleGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
@@ -179,22 +303,58 @@ pub type ManagedRuleGetParamsMitigationProductItem = crate::radar::attacks::laye
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type ManagedRuleGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedRuleGetResponse {
     pub result: ManagedRuleGetResponseResult,
     pub success: bool,
 }
+impl ManagedRuleGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<ManagedRuleGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedRuleGetResponseResult {
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub serie_0: ManagedRuleGetResponseResultSerie0,
 }
+impl ManagedRuleGetResponseResult {
+    /// Takes the required fields (`meta`, `serie_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+        serie_0: impl Into<ManagedRuleGetResponseResultSerie0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            serie_0: serie_0.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedRuleGetResponseResultSerie0 {
     #[serde(rename = "Bot")]
     pub bot: Vec<String>,
     pub timestamps: Vec<String>,
+}
+impl ManagedRuleGetResponseResultSerie0 {
+    /// Takes the required fields (`bot`, `timestamps`); the `with_` methods set the others.
+    pub fn new(bot: impl Into<Vec<String>>, timestamps: impl Into<Vec<String>>) -> Self {
+        Self {
+            bot: bot.into(),
+            timestamps: timestamps.into(),
+        }
+    }
 }

@@ -100,6 +100,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerticalGetParams {
     /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
@@ -162,6 +163,136 @@ pub struct VerticalGetParams {
     ///
     /// Query parameter `format`.
     pub format: Option<VerticalGetParamsFormat>,
+}
+impl VerticalGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            agg_interval: None,
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            ip_version: None,
+            http_version: None,
+            http_method: None,
+            mitigation_product: None,
+            normalization: None,
+            limit_per_group: None,
+            format: None,
+        }
+    }
+    /// Sets `agg_interval`.
+    #[must_use]
+    pub fn with_agg_interval(
+        mut self,
+        value: impl Into<VerticalGetParamsAggInterval>,
+    ) -> Self {
+        self.agg_interval = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<VerticalGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `http_version`.
+    #[must_use]
+    pub fn with_http_version(
+        mut self,
+        value: impl Into<Vec<VerticalGetParamsHttpVersionItem>>,
+    ) -> Self {
+        self.http_version = Some(value.into());
+        self
+    }
+    /// Sets `http_method`.
+    #[must_use]
+    pub fn with_http_method(
+        mut self,
+        value: impl Into<Vec<VerticalGetParamsHttpMethodItem>>,
+    ) -> Self {
+        self.http_method = Some(value.into());
+        self
+    }
+    /// Sets `mitigation_product`.
+    #[must_use]
+    pub fn with_mitigation_product(
+        mut self,
+        value: impl Into<Vec<VerticalGetParamsMitigationProductItem>>,
+    ) -> Self {
+        self.mitigation_product = Some(value.into());
+        self
+    }
+    /// Sets `normalization`.
+    #[must_use]
+    pub fn with_normalization(
+        mut self,
+        value: impl Into<VerticalGetParamsNormalization>,
+    ) -> Self {
+        self.normalization = Some(value.into());
+        self
+    }
+    /// Sets `limit_per_group`.
+    #[must_use]
+    pub fn with_limit_per_group(mut self, value: impl Into<i64>) -> Self {
+        self.limit_per_group = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<VerticalGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///

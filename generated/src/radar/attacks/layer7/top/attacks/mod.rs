@@ -103,6 +103,7 @@ fn request_get(params: &AttackGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AttackGetParams {
     /// Limit the number of objects in the response.
@@ -174,6 +175,150 @@ pub struct AttackGetParams {
     /// Query parameter `format`.
     pub format: Option<AttackGetParamsFormat>,
 }
+impl AttackGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            ip_version: None,
+            http_version: None,
+            http_method: None,
+            mitigation_product: None,
+            limit_direction: None,
+            limit_per_location: None,
+            magnitude: None,
+            normalization: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<AttackGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `http_version`.
+    #[must_use]
+    pub fn with_http_version(
+        mut self,
+        value: impl Into<Vec<AttackGetParamsHttpVersionItem>>,
+    ) -> Self {
+        self.http_version = Some(value.into());
+        self
+    }
+    /// Sets `http_method`.
+    #[must_use]
+    pub fn with_http_method(
+        mut self,
+        value: impl Into<Vec<AttackGetParamsHttpMethodItem>>,
+    ) -> Self {
+        self.http_method = Some(value.into());
+        self
+    }
+    /// Sets `mitigation_product`.
+    #[must_use]
+    pub fn with_mitigation_product(
+        mut self,
+        value: impl Into<Vec<AttackGetParamsMitigationProductItem>>,
+    ) -> Self {
+        self.mitigation_product = Some(value.into());
+        self
+    }
+    /// Sets `limit_direction`.
+    #[must_use]
+    pub fn with_limit_direction(
+        mut self,
+        value: impl Into<AttackGetParamsLimitDirection>,
+    ) -> Self {
+        self.limit_direction = Some(value.into());
+        self
+    }
+    /// Sets `limit_per_location`.
+    #[must_use]
+    pub fn with_limit_per_location(mut self, value: impl Into<i64>) -> Self {
+        self.limit_per_location = Some(value.into());
+        self
+    }
+    /// Sets `magnitude`.
+    #[must_use]
+    pub fn with_magnitude(mut self, value: impl Into<AttackGetParamsMagnitude>) -> Self {
+        self.magnitude = Some(value.into());
+        self
+    }
+    /// Sets `normalization`.
+    #[must_use]
+    pub fn with_normalization(
+        mut self,
+        value: impl Into<AttackGetParamsNormalization>,
+    ) -> Self {
+        self.normalization = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<AttackGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
@@ -189,6 +334,7 @@ pub type AttackGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection`], which the document defines again here.
 pub type AttackGetParamsLimitDirection = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection;
 /// Attack magnitude can be defined by total requests mitigated or by total zones attacked.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AttackGetParamsMagnitude {
     /// `AFFECTED_ZONES`
@@ -208,17 +354,43 @@ pub type AttackGetParamsMitigationProductItem = crate::radar::attacks::layer7::s
 ///
 /// The same shape as [`crate::radar::attacks::layer3::top::attacks::AttackGetParamsNormalization`], which the document defines again here.
 pub type AttackGetParamsNormalization = crate::radar::attacks::layer3::top::attacks::AttackGetParamsNormalization;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AttackGetResponse {
     pub result: AttackGetResponseResult,
     pub success: bool,
 }
+impl AttackGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<AttackGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AttackGetResponseResult {
     pub meta: AttackGetResponseResultMeta,
     pub top_0: Vec<AttackGetResponseResultTop0Item>,
+}
+impl AttackGetResponseResult {
+    /// Takes the required fields (`meta`, `top_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<AttackGetResponseResultMeta>,
+        top_0: impl Into<Vec<AttackGetResponseResultTop0Item>>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            top_0: top_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type AttackGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
@@ -228,6 +400,7 @@ pub type AttackGetResponseResultMetaConfidenceInfo = crate::radar::as112::summar
 pub type AttackGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type AttackGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AttackGetResponseResultTop0Item {
@@ -240,4 +413,22 @@ pub struct AttackGetResponseResultTop0Item {
     #[serde(rename = "targetCountryName")]
     pub target_country_name: String,
     pub value: String,
+}
+impl AttackGetResponseResultTop0Item {
+    /// Takes the required fields (`origin_country_alpha2`, `origin_country_name`, `target_country_alpha2`, `target_country_name`, `value`); the `with_` methods set the others.
+    pub fn new(
+        origin_country_alpha2: impl Into<String>,
+        origin_country_name: impl Into<String>,
+        target_country_alpha2: impl Into<String>,
+        target_country_name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            origin_country_alpha2: origin_country_alpha2.into(),
+            origin_country_name: origin_country_name.into(),
+            target_country_alpha2: target_country_alpha2.into(),
+            target_country_name: target_country_name.into(),
+            value: value.into(),
+        }
+    }
 }

@@ -61,6 +61,7 @@ fn request_get(params: &PrefixGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrefixGetParams {
     /// Alpha-2 country code.
@@ -76,22 +77,77 @@ pub struct PrefixGetParams {
     /// Query parameter `format`.
     pub format: Option<PrefixGetParamsFormat>,
 }
+impl PrefixGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            country: None,
+            limit: None,
+            format: None,
+        }
+    }
+    /// Sets `country`.
+    #[must_use]
+    pub fn with_country(mut self, value: impl Into<String>) -> Self {
+        self.country = Some(value.into());
+        self
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<PrefixGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type PrefixGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponse {
     pub result: PrefixGetResponseResult,
     pub success: bool,
 }
+impl PrefixGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<PrefixGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponseResult {
     pub asns: Vec<PrefixGetResponseResultAsnsItem>,
     pub meta: PrefixGetResponseResultMeta,
 }
+impl PrefixGetResponseResult {
+    /// Takes the required fields (`asns`, `meta`); the `with_` methods set the others.
+    pub fn new(
+        asns: impl Into<Vec<PrefixGetResponseResultAsnsItem>>,
+        meta: impl Into<PrefixGetResponseResultMeta>,
+    ) -> Self {
+        Self {
+            asns: asns.into(),
+            meta: meta.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponseResultAsnsItem {
@@ -99,6 +155,22 @@ pub struct PrefixGetResponseResultAsnsItem {
     pub country: String,
     pub name: String,
     pub pfxs_count: i64,
+}
+impl PrefixGetResponseResultAsnsItem {
+    /// Takes the required fields (`asn`, `country`, `name`, `pfxs_count`); the `with_` methods set the others.
+    pub fn new(
+        asn: impl Into<i64>,
+        country: impl Into<String>,
+        name: impl Into<String>,
+        pfxs_count: impl Into<i64>,
+    ) -> Self {
+        Self {
+            asn: asn.into(),
+            country: country.into(),
+            name: name.into(),
+            pfxs_count: pfxs_count.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
 pub type PrefixGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;

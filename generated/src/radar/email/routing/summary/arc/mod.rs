@@ -82,6 +82,7 @@ fn request_get(params: &ArcGetParams) -> crate::Result<crate::runtime::RequestSp
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ArcGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -125,6 +126,90 @@ pub struct ArcGetParams {
     /// Query parameter `format`.
     pub format: Option<ArcGetParamsFormat>,
 }
+impl ArcGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            dkim: None,
+            dmarc: None,
+            spf: None,
+            ip_version: None,
+            encrypted: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `dkim`.
+    #[must_use]
+    pub fn with_dkim(mut self, value: impl Into<Vec<ArcGetParamsDkimItem>>) -> Self {
+        self.dkim = Some(value.into());
+        self
+    }
+    /// Sets `dmarc`.
+    #[must_use]
+    pub fn with_dmarc(mut self, value: impl Into<Vec<ArcGetParamsDmarcItem>>) -> Self {
+        self.dmarc = Some(value.into());
+        self
+    }
+    /// Sets `spf`.
+    #[must_use]
+    pub fn with_spf(mut self, value: impl Into<Vec<ArcGetParamsSpfItem>>) -> Self {
+        self.spf = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<ArcGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `encrypted`.
+    #[must_use]
+    pub fn with_encrypted(
+        mut self,
+        value: impl Into<Vec<ArcGetParamsEncryptedItem>>,
+    ) -> Self {
+        self.encrypted = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<ArcGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ArcGetParamsDkimItem {
     /// `PASS`
@@ -141,6 +226,7 @@ crate::runtime::string_enum!(
 );
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsDmarcItem = ArcGetParamsDkimItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ArcGetParamsEncryptedItem {
     /// `ENCRYPTED`
@@ -162,17 +248,43 @@ pub type ArcGetParamsFormat = crate::radar::annotations::AnnotationGetParamsForm
 pub type ArcGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsSpfItem = ArcGetParamsDkimItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ArcGetResponse {
     pub result: ArcGetResponseResult,
     pub success: bool,
 }
+impl ArcGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<ArcGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ArcGetResponseResult {
     pub meta: ArcGetResponseResultMeta,
     pub summary_0: ArcGetResponseResultSummary0,
+}
+impl ArcGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<ArcGetResponseResultMeta>,
+        summary_0: impl Into<ArcGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type ArcGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
@@ -182,6 +294,7 @@ pub type ArcGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::
 pub type ArcGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type ArcGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ArcGetResponseResultSummary0 {
@@ -191,4 +304,18 @@ pub struct ArcGetResponseResultSummary0 {
     pub none: String,
     #[serde(rename = "PASS")]
     pub pass: String,
+}
+impl ArcGetResponseResultSummary0 {
+    /// Takes the required fields (`fail`, `none`, `pass`); the `with_` methods set the others.
+    pub fn new(
+        fail: impl Into<String>,
+        none: impl Into<String>,
+        pass: impl Into<String>,
+    ) -> Self {
+        Self {
+            fail: fail.into(),
+            none: none.into(),
+            pass: pass.into(),
+        }
+    }
 }

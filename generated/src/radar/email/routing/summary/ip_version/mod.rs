@@ -85,6 +85,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IpVersionGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -127,6 +128,92 @@ pub struct IpVersionGetParams {
     ///
     /// Query parameter `format`.
     pub format: Option<IpVersionGetParamsFormat>,
+}
+impl IpVersionGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            arc: None,
+            dkim: None,
+            dmarc: None,
+            spf: None,
+            encrypted: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `arc`.
+    #[must_use]
+    pub fn with_arc(mut self, value: impl Into<Vec<IpVersionGetParamsArcItem>>) -> Self {
+        self.arc = Some(value.into());
+        self
+    }
+    /// Sets `dkim`.
+    #[must_use]
+    pub fn with_dkim(
+        mut self,
+        value: impl Into<Vec<IpVersionGetParamsDkimItem>>,
+    ) -> Self {
+        self.dkim = Some(value.into());
+        self
+    }
+    /// Sets `dmarc`.
+    #[must_use]
+    pub fn with_dmarc(
+        mut self,
+        value: impl Into<Vec<IpVersionGetParamsDmarcItem>>,
+    ) -> Self {
+        self.dmarc = Some(value.into());
+        self
+    }
+    /// Sets `spf`.
+    #[must_use]
+    pub fn with_spf(mut self, value: impl Into<Vec<IpVersionGetParamsSpfItem>>) -> Self {
+        self.spf = Some(value.into());
+        self
+    }
+    /// Sets `encrypted`.
+    #[must_use]
+    pub fn with_encrypted(
+        mut self,
+        value: impl Into<Vec<IpVersionGetParamsEncryptedItem>>,
+    ) -> Self {
+        self.encrypted = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<IpVersionGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type IpVersionGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;

@@ -79,6 +79,7 @@ fn request_get(params: &DmarcGetParams) -> crate::Result<crate::runtime::Request
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DmarcGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -117,6 +118,79 @@ pub struct DmarcGetParams {
     ///
     /// Query parameter `format`.
     pub format: Option<DmarcGetParamsFormat>,
+}
+impl DmarcGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            arc: None,
+            dkim: None,
+            spf: None,
+            tls_version: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `arc`.
+    #[must_use]
+    pub fn with_arc(mut self, value: impl Into<Vec<DmarcGetParamsArcItem>>) -> Self {
+        self.arc = Some(value.into());
+        self
+    }
+    /// Sets `dkim`.
+    #[must_use]
+    pub fn with_dkim(mut self, value: impl Into<Vec<DmarcGetParamsDkimItem>>) -> Self {
+        self.dkim = Some(value.into());
+        self
+    }
+    /// Sets `spf`.
+    #[must_use]
+    pub fn with_spf(mut self, value: impl Into<Vec<DmarcGetParamsSpfItem>>) -> Self {
+        self.spf = Some(value.into());
+        self
+    }
+    /// Sets `tls_version`.
+    #[must_use]
+    pub fn with_tls_version(
+        mut self,
+        value: impl Into<Vec<DmarcGetParamsTlsVersionItem>>,
+    ) -> Self {
+        self.tls_version = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<DmarcGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type DmarcGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;

@@ -88,6 +88,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ThreatCategoryGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -131,6 +132,101 @@ pub struct ThreatCategoryGetParams {
     /// Query parameter `format`.
     pub format: Option<ThreatCategoryGetParamsFormat>,
 }
+impl ThreatCategoryGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            arc: None,
+            dkim: None,
+            dmarc: None,
+            spf: None,
+            tls_version: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `arc`.
+    #[must_use]
+    pub fn with_arc(
+        mut self,
+        value: impl Into<Vec<ThreatCategoryGetParamsArcItem>>,
+    ) -> Self {
+        self.arc = Some(value.into());
+        self
+    }
+    /// Sets `dkim`.
+    #[must_use]
+    pub fn with_dkim(
+        mut self,
+        value: impl Into<Vec<ThreatCategoryGetParamsDkimItem>>,
+    ) -> Self {
+        self.dkim = Some(value.into());
+        self
+    }
+    /// Sets `dmarc`.
+    #[must_use]
+    pub fn with_dmarc(
+        mut self,
+        value: impl Into<Vec<ThreatCategoryGetParamsDmarcItem>>,
+    ) -> Self {
+        self.dmarc = Some(value.into());
+        self
+    }
+    /// Sets `spf`.
+    #[must_use]
+    pub fn with_spf(
+        mut self,
+        value: impl Into<Vec<ThreatCategoryGetParamsSpfItem>>,
+    ) -> Self {
+        self.spf = Some(value.into());
+        self
+    }
+    /// Sets `tls_version`.
+    #[must_use]
+    pub fn with_tls_version(
+        mut self,
+        value: impl Into<Vec<ThreatCategoryGetParamsTlsVersionItem>>,
+    ) -> Self {
+        self.tls_version = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(
+        mut self,
+        value: impl Into<ThreatCategoryGetParamsFormat>,
+    ) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
@@ -145,17 +241,43 @@ pub type ThreatCategoryGetParamsFormat = crate::radar::annotations::AnnotationGe
 pub type ThreatCategoryGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponse {
     pub result: ThreatCategoryGetResponseResult,
     pub success: bool,
 }
+impl ThreatCategoryGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<ThreatCategoryGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponseResult {
     pub meta: ThreatCategoryGetResponseResultMeta,
     pub summary_0: ThreatCategoryGetResponseResultSummary0,
+}
+impl ThreatCategoryGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<ThreatCategoryGetResponseResultMeta>,
+        summary_0: impl Into<ThreatCategoryGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type ThreatCategoryGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
@@ -165,6 +287,7 @@ pub type ThreatCategoryGetResponseResultMetaConfidenceInfo = crate::radar::as112
 pub type ThreatCategoryGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type ThreatCategoryGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponseResultSummary0 {
@@ -176,4 +299,20 @@ pub struct ThreatCategoryGetResponseResultSummary0 {
     pub identity_deception: String,
     #[serde(rename = "Link")]
     pub link: String,
+}
+impl ThreatCategoryGetResponseResultSummary0 {
+    /// Takes the required fields (`brand_impersonation`, `credential_harvester`, `identity_deception`, `link`); the `with_` methods set the others.
+    pub fn new(
+        brand_impersonation: impl Into<String>,
+        credential_harvester: impl Into<String>,
+        identity_deception: impl Into<String>,
+        link: impl Into<String>,
+    ) -> Self {
+        Self {
+            brand_impersonation: brand_impersonation.into(),
+            credential_harvester: credential_harvester.into(),
+            identity_deception: identity_deception.into(),
+            link: link.into(),
+        }
+    }
 }

@@ -85,6 +85,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TlsVersionGetParams {
     /// Array of names that will be used to name the series in responses.
@@ -124,6 +125,88 @@ pub struct TlsVersionGetParams {
     /// Query parameter `format`.
     pub format: Option<TlsVersionGetParamsFormat>,
 }
+impl TlsVersionGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            arc: None,
+            dkim: None,
+            dmarc: None,
+            spf: None,
+            format: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `arc`.
+    #[must_use]
+    pub fn with_arc(
+        mut self,
+        value: impl Into<Vec<TlsVersionGetParamsArcItem>>,
+    ) -> Self {
+        self.arc = Some(value.into());
+        self
+    }
+    /// Sets `dkim`.
+    #[must_use]
+    pub fn with_dkim(
+        mut self,
+        value: impl Into<Vec<TlsVersionGetParamsDkimItem>>,
+    ) -> Self {
+        self.dkim = Some(value.into());
+        self
+    }
+    /// Sets `dmarc`.
+    #[must_use]
+    pub fn with_dmarc(
+        mut self,
+        value: impl Into<Vec<TlsVersionGetParamsDmarcItem>>,
+    ) -> Self {
+        self.dmarc = Some(value.into());
+        self
+    }
+    /// Sets `spf`.
+    #[must_use]
+    pub fn with_spf(
+        mut self,
+        value: impl Into<Vec<TlsVersionGetParamsSpfItem>>,
+    ) -> Self {
+        self.spf = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<TlsVersionGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
@@ -136,17 +219,43 @@ pub type TlsVersionGetParamsDmarcItem = crate::radar::email::routing::summary::a
 pub type TlsVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponse {
     pub result: TlsVersionGetResponseResult,
     pub success: bool,
 }
+impl TlsVersionGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<TlsVersionGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResult {
     pub meta: TlsVersionGetResponseResultMeta,
     pub summary_0: TlsVersionGetResponseResultSummary0,
+}
+impl TlsVersionGetResponseResult {
+    /// Takes the required fields (`meta`, `summary_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<TlsVersionGetResponseResultMeta>,
+        summary_0: impl Into<TlsVersionGetResponseResultSummary0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            summary_0: summary_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type TlsVersionGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
@@ -156,6 +265,7 @@ pub type TlsVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::su
 pub type TlsVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResultSummary0 {
@@ -167,4 +277,20 @@ pub struct TlsVersionGetResponseResultSummary0 {
     pub tls_1_2: String,
     #[serde(rename = "TLS 1.3")]
     pub tls_1_3: String,
+}
+impl TlsVersionGetResponseResultSummary0 {
+    /// Takes the required fields (`tls_1_0`, `tls_1_1`, `tls_1_2`, `tls_1_3`); the `with_` methods set the others.
+    pub fn new(
+        tls_1_0: impl Into<String>,
+        tls_1_1: impl Into<String>,
+        tls_1_2: impl Into<String>,
+        tls_1_3: impl Into<String>,
+    ) -> Self {
+        Self {
+            tls_1_0: tls_1_0.into(),
+            tls_1_1: tls_1_1.into(),
+            tls_1_2: tls_1_2.into(),
+            tls_1_3: tls_1_3.into(),
+        }
+    }
 }

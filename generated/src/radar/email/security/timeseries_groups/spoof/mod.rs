@@ -85,6 +85,7 @@ fn request_get(params: &SpoofGetParams) -> crate::Result<crate::runtime::Request
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SpoofGetParams {
     /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
@@ -132,6 +133,96 @@ pub struct SpoofGetParams {
     /// Query parameter `format`.
     pub format: Option<SpoofGetParamsFormat>,
 }
+impl SpoofGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            agg_interval: None,
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            arc: None,
+            dkim: None,
+            dmarc: None,
+            spf: None,
+            tls_version: None,
+            format: None,
+        }
+    }
+    /// Sets `agg_interval`.
+    #[must_use]
+    pub fn with_agg_interval(
+        mut self,
+        value: impl Into<SpoofGetParamsAggInterval>,
+    ) -> Self {
+        self.agg_interval = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `arc`.
+    #[must_use]
+    pub fn with_arc(mut self, value: impl Into<Vec<SpoofGetParamsArcItem>>) -> Self {
+        self.arc = Some(value.into());
+        self
+    }
+    /// Sets `dkim`.
+    #[must_use]
+    pub fn with_dkim(mut self, value: impl Into<Vec<SpoofGetParamsDkimItem>>) -> Self {
+        self.dkim = Some(value.into());
+        self
+    }
+    /// Sets `dmarc`.
+    #[must_use]
+    pub fn with_dmarc(mut self, value: impl Into<Vec<SpoofGetParamsDmarcItem>>) -> Self {
+        self.dmarc = Some(value.into());
+        self
+    }
+    /// Sets `spf`.
+    #[must_use]
+    pub fn with_spf(mut self, value: impl Into<Vec<SpoofGetParamsSpfItem>>) -> Self {
+        self.spf = Some(value.into());
+        self
+    }
+    /// Sets `tls_version`.
+    #[must_use]
+    pub fn with_tls_version(
+        mut self,
+        value: impl Into<Vec<SpoofGetParamsTlsVersionItem>>,
+    ) -> Self {
+        self.tls_version = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<SpoofGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
@@ -150,18 +241,45 @@ pub type SpoofGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFo
 pub type SpoofGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type SpoofGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SpoofGetResponse {
     pub result: SpoofGetResponseResult,
     pub success: bool,
 }
+impl SpoofGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<SpoofGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SpoofGetResponseResult {
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub serie_0: SpoofGetResponseResultSerie0,
 }
+impl SpoofGetResponseResult {
+    /// Takes the required fields (`meta`, `serie_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+        serie_0: impl Into<SpoofGetResponseResultSerie0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            serie_0: serie_0.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SpoofGetResponseResultSerie0 {
@@ -169,4 +287,16 @@ pub struct SpoofGetResponseResultSerie0 {
     pub not_spoof: Vec<String>,
     #[serde(rename = "SPOOF")]
     pub spoof: Vec<String>,
+}
+impl SpoofGetResponseResultSerie0 {
+    /// Takes the required fields (`not_spoof`, `spoof`); the `with_` methods set the others.
+    pub fn new(
+        not_spoof: impl Into<Vec<String>>,
+        spoof: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            not_spoof: not_spoof.into(),
+            spoof: spoof.into(),
+        }
+    }
 }

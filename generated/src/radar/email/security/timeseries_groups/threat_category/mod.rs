@@ -91,6 +91,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ThreatCategoryGetParams {
     /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
@@ -138,6 +139,111 @@ pub struct ThreatCategoryGetParams {
     /// Query parameter `format`.
     pub format: Option<ThreatCategoryGetParamsFormat>,
 }
+impl ThreatCategoryGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            agg_interval: None,
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            arc: None,
+            dkim: None,
+            dmarc: None,
+            spf: None,
+            tls_version: None,
+            format: None,
+        }
+    }
+    /// Sets `agg_interval`.
+    #[must_use]
+    pub fn with_agg_interval(
+        mut self,
+        value: impl Into<ThreatCategoryGetParamsAggInterval>,
+    ) -> Self {
+        self.agg_interval = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `arc`.
+    #[must_use]
+    pub fn with_arc(
+        mut self,
+        value: impl Into<Vec<ThreatCategoryGetParamsArcItem>>,
+    ) -> Self {
+        self.arc = Some(value.into());
+        self
+    }
+    /// Sets `dkim`.
+    #[must_use]
+    pub fn with_dkim(
+        mut self,
+        value: impl Into<Vec<ThreatCategoryGetParamsDkimItem>>,
+    ) -> Self {
+        self.dkim = Some(value.into());
+        self
+    }
+    /// Sets `dmarc`.
+    #[must_use]
+    pub fn with_dmarc(
+        mut self,
+        value: impl Into<Vec<ThreatCategoryGetParamsDmarcItem>>,
+    ) -> Self {
+        self.dmarc = Some(value.into());
+        self
+    }
+    /// Sets `spf`.
+    #[must_use]
+    pub fn with_spf(
+        mut self,
+        value: impl Into<Vec<ThreatCategoryGetParamsSpfItem>>,
+    ) -> Self {
+        self.spf = Some(value.into());
+        self
+    }
+    /// Sets `tls_version`.
+    #[must_use]
+    pub fn with_tls_version(
+        mut self,
+        value: impl Into<Vec<ThreatCategoryGetParamsTlsVersionItem>>,
+    ) -> Self {
+        self.tls_version = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(
+        mut self,
+        value: impl Into<ThreatCategoryGetParamsFormat>,
+    ) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
@@ -156,18 +262,45 @@ pub type ThreatCategoryGetParamsFormat = crate::radar::annotations::AnnotationGe
 pub type ThreatCategoryGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponse {
     pub result: ThreatCategoryGetResponseResult,
     pub success: bool,
 }
+impl ThreatCategoryGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<ThreatCategoryGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponseResult {
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
     pub serie_0: ThreatCategoryGetResponseResultSerie0,
 }
+impl ThreatCategoryGetResponseResult {
+    /// Takes the required fields (`meta`, `serie_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+        serie_0: impl Into<ThreatCategoryGetResponseResultSerie0>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            serie_0: serie_0.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponseResultSerie0 {
@@ -179,4 +312,20 @@ pub struct ThreatCategoryGetResponseResultSerie0 {
     pub identity_deception: Vec<String>,
     #[serde(rename = "Link")]
     pub link: Vec<String>,
+}
+impl ThreatCategoryGetResponseResultSerie0 {
+    /// Takes the required fields (`brand_impersonation`, `credential_harvester`, `identity_deception`, `link`); the `with_` methods set the others.
+    pub fn new(
+        brand_impersonation: impl Into<Vec<String>>,
+        credential_harvester: impl Into<Vec<String>>,
+        identity_deception: impl Into<Vec<String>>,
+        link: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            brand_impersonation: brand_impersonation.into(),
+            credential_harvester: credential_harvester.into(),
+            identity_deception: identity_deception.into(),
+            link: link.into(),
+        }
+    }
 }

@@ -108,6 +108,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OGetParams {
     /// Limit the number of objects in the response.
@@ -174,6 +175,146 @@ pub struct OGetParams {
     ///
     /// Query parameter `format`.
     pub format: Option<OGetParamsFormat>,
+}
+impl OGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            bot_class: None,
+            device_type: None,
+            http_protocol: None,
+            http_version: None,
+            ip_version: None,
+            tls_version: None,
+            browser_family: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `bot_class`.
+    #[must_use]
+    pub fn with_bot_class(
+        mut self,
+        value: impl Into<Vec<OGetParamsBotClassItem>>,
+    ) -> Self {
+        self.bot_class = Some(value.into());
+        self
+    }
+    /// Sets `device_type`.
+    #[must_use]
+    pub fn with_device_type(
+        mut self,
+        value: impl Into<Vec<OGetParamsDeviceTypeItem>>,
+    ) -> Self {
+        self.device_type = Some(value.into());
+        self
+    }
+    /// Sets `http_protocol`.
+    #[must_use]
+    pub fn with_http_protocol(
+        mut self,
+        value: impl Into<Vec<OGetParamsHttpProtocolItem>>,
+    ) -> Self {
+        self.http_protocol = Some(value.into());
+        self
+    }
+    /// Sets `http_version`.
+    #[must_use]
+    pub fn with_http_version(
+        mut self,
+        value: impl Into<Vec<OGetParamsHttpVersionItem>>,
+    ) -> Self {
+        self.http_version = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<OGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `tls_version`.
+    #[must_use]
+    pub fn with_tls_version(
+        mut self,
+        value: impl Into<Vec<OGetParamsTlsVersionItem>>,
+    ) -> Self {
+        self.tls_version = Some(value.into());
+        self
+    }
+    /// Sets `browser_family`.
+    #[must_use]
+    pub fn with_browser_family(
+        mut self,
+        value: impl Into<Vec<OGetParamsBrowserFamilyItem>>,
+    ) -> Self {
+        self.browser_family = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<OGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
 }
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type OGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;

@@ -79,6 +79,7 @@ fn request_get(params: &AseGetParams) -> crate::Result<crate::runtime::RequestSp
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AseGetParams {
     /// Limit the number of objects in the response.
@@ -118,11 +119,82 @@ pub struct AseGetParams {
     /// Query parameter `format`.
     pub format: Option<AseGetParamsFormat>,
 }
+impl AseGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            name: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            order_by: None,
+            reverse: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(mut self, value: impl Into<AseGetParamsOrderBy>) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+    /// Sets `reverse`.
+    #[must_use]
+    pub fn with_reverse(mut self, value: impl Into<bool>) -> Self {
+        self.reverse = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<AseGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Metric to order the results by.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AseGetParamsOrderBy {
     /// `BANDWIDTH_DOWNLOAD`
@@ -145,17 +217,43 @@ crate::runtime::string_enum!(
     = "BANDWIDTH_UPLOAD", LatencyIdle = "LATENCY_IDLE", LatencyLoaded = "LATENCY_LOADED",
     JitterIdle = "JITTER_IDLE", JitterLoaded = "JITTER_LOADED" }
 );
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {
     pub result: AseGetResponseResult,
     pub success: bool,
 }
+impl AseGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<AseGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResult {
     pub meta: AseGetResponseResultMeta,
     pub top_0: Vec<AseGetResponseResultTop0Item>,
+}
+impl AseGetResponseResult {
+    /// Takes the required fields (`meta`, `top_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<AseGetResponseResultMeta>,
+        top_0: impl Into<Vec<AseGetResponseResultTop0Item>>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            top_0: top_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type AseGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
@@ -165,6 +263,7 @@ pub type AseGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::
 pub type AseGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type AseGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultTop0Item {
@@ -188,4 +287,33 @@ pub struct AseGetResponseResultTop0Item {
     pub num_tests: f64,
     #[serde(rename = "rankPower")]
     pub rank_power: f64,
+}
+impl AseGetResponseResultTop0Item {
+    /// Takes the required fields (`bandwidth_download`, `bandwidth_upload`, `client_asn`, `client_as_name`, `jitter_idle`, `jitter_loaded`, `latency_idle`, `latency_loaded`, `num_tests`, `rank_power`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        bandwidth_download: impl Into<String>,
+        bandwidth_upload: impl Into<String>,
+        client_asn: impl Into<f64>,
+        client_as_name: impl Into<String>,
+        jitter_idle: impl Into<String>,
+        jitter_loaded: impl Into<String>,
+        latency_idle: impl Into<String>,
+        latency_loaded: impl Into<String>,
+        num_tests: impl Into<f64>,
+        rank_power: impl Into<f64>,
+    ) -> Self {
+        Self {
+            bandwidth_download: bandwidth_download.into(),
+            bandwidth_upload: bandwidth_upload.into(),
+            client_asn: client_asn.into(),
+            client_as_name: client_as_name.into(),
+            jitter_idle: jitter_idle.into(),
+            jitter_loaded: jitter_loaded.into(),
+            latency_idle: latency_idle.into(),
+            latency_loaded: latency_loaded.into(),
+            num_tests: num_tests.into(),
+            rank_power: rank_power.into(),
+        }
+    }
 }

@@ -82,6 +82,7 @@ fn request_get(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationGetParams {
     /// Limit the number of objects in the response.
@@ -121,6 +122,76 @@ pub struct LocationGetParams {
     /// Query parameter `format`.
     pub format: Option<LocationGetParamsFormat>,
 }
+impl LocationGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            name: None,
+            date_end: None,
+            asn: None,
+            location: None,
+            continent: None,
+            order_by: None,
+            reverse: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `order_by`.
+    #[must_use]
+    pub fn with_order_by(mut self, value: impl Into<LocationGetParamsOrderBy>) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+    /// Sets `reverse`.
+    #[must_use]
+    pub fn with_reverse(mut self, value: impl Into<bool>) -> Self {
+        self.reverse = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<LocationGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
@@ -129,17 +200,43 @@ pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParam
 ///
 /// The same shape as [`crate::radar::quality::speed::top::ases::AseGetParamsOrderBy`], which the document defines again here.
 pub type LocationGetParamsOrderBy = crate::radar::quality::speed::top::ases::AseGetParamsOrderBy;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
     pub result: LocationGetResponseResult,
     pub success: bool,
 }
+impl LocationGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<LocationGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
     pub meta: LocationGetResponseResultMeta,
     pub top_0: Vec<LocationGetResponseResultTop0Item>,
+}
+impl LocationGetResponseResult {
+    /// Takes the required fields (`meta`, `top_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<LocationGetResponseResultMeta>,
+        top_0: impl Into<Vec<LocationGetResponseResultTop0Item>>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            top_0: top_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type LocationGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
@@ -149,6 +246,7 @@ pub type LocationGetResponseResultMetaConfidenceInfo = crate::radar::as112::summ
 pub type LocationGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type LocationGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultTop0Item {
@@ -172,4 +270,33 @@ pub struct LocationGetResponseResultTop0Item {
     pub num_tests: f64,
     #[serde(rename = "rankPower")]
     pub rank_power: f64,
+}
+impl LocationGetResponseResultTop0Item {
+    /// Takes the required fields (`bandwidth_download`, `bandwidth_upload`, `client_country_alpha2`, `client_country_name`, `jitter_idle`, `jitter_loaded`, `latency_idle`, `latency_loaded`, `num_tests`, `rank_power`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        bandwidth_download: impl Into<String>,
+        bandwidth_upload: impl Into<String>,
+        client_country_alpha2: impl Into<String>,
+        client_country_name: impl Into<String>,
+        jitter_idle: impl Into<String>,
+        jitter_loaded: impl Into<String>,
+        latency_idle: impl Into<String>,
+        latency_loaded: impl Into<String>,
+        num_tests: impl Into<f64>,
+        rank_power: impl Into<f64>,
+    ) -> Self {
+        Self {
+            bandwidth_download: bandwidth_download.into(),
+            bandwidth_upload: bandwidth_upload.into(),
+            client_country_alpha2: client_country_alpha2.into(),
+            client_country_name: client_country_name.into(),
+            jitter_idle: jitter_idle.into(),
+            jitter_loaded: jitter_loaded.into(),
+            latency_idle: latency_idle.into(),
+            latency_loaded: latency_loaded.into(),
+            num_tests: num_tests.into(),
+            rank_power: rank_power.into(),
+        }
+    }
 }

@@ -76,6 +76,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteCreateParams {
     /// Identifier
@@ -86,6 +87,15 @@ pub struct DeleteCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: Vec<String>,
+}
+impl DeleteCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<Vec<String>>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type DeleteCreateResponse = Option<

@@ -71,6 +71,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateCreateParams {
     /// Identifier
@@ -81,6 +82,18 @@ pub struct CreateCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::VectorizeCreateMetadataIndexRequest,
+}
+impl CreateCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::VectorizeCreateMetadataIndexRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type CreateCreateResponse = crate::types::VectorizeCreateMetadataIndexResponse;

@@ -71,6 +71,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteCreateParams {
     /// Identifier
@@ -81,6 +82,18 @@ pub struct DeleteCreateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::VectorizeDeleteMetadataIndexRequest,
+}
+impl DeleteCreateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::VectorizeDeleteMetadataIndexRequest>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type DeleteCreateResponse = crate::types::VectorizeDeleteMetadataIndexResponse;

@@ -71,6 +71,7 @@ fn request_create(
     })
 }
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCreateParams {
     /// Identifier
@@ -79,6 +80,14 @@ pub struct ListCreateParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl ListCreateParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `create()` returns.
 pub type ListCreateResponse = crate::types::VectorizeListMetadataIndexResponse;

@@ -337,6 +337,7 @@ fn request_delete(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntryGetParams {
     /// Identifier
@@ -346,7 +347,14 @@ pub struct EntryGetParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl EntryGetParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `create()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryCreateParams {
     /// Identifier
@@ -358,7 +366,20 @@ pub struct EntryCreateParams {
     /// The request body.
     pub body: crate::types::Web3ContentListEntryCreateRequest,
 }
+impl EntryCreateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::Web3ContentListEntryCreateRequest>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `web3_hostname_ipfs_universal_path_gateway_content_list_6cb98167()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntryWeb3HostnameIpfsUniversalPathGatewayContentList6cb98167Params {
     /// Identifier
@@ -368,7 +389,14 @@ pub struct EntryWeb3HostnameIpfsUniversalPathGatewayContentList6cb98167Params {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
+impl EntryWeb3HostnameIpfsUniversalPathGatewayContentList6cb98167Params {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self { zone_id: zone_id.into() }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryUpdateParams {
     /// Identifier
@@ -380,7 +408,20 @@ pub struct EntryUpdateParams {
     /// The request body.
     pub body: crate::types::Web3ContentListEntryCreateRequest,
 }
+impl EntryUpdateParams {
+    /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        zone_id: impl Into<String>,
+        body: impl Into<crate::types::Web3ContentListEntryCreateRequest>,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntryDeleteParams {
     /// Identifier
@@ -393,6 +434,21 @@ pub struct EntryDeleteParams {
     ///
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
+}
+impl EntryDeleteParams {
+    /// Takes the required fields (`zone_id`); the `with_` methods set the others.
+    pub fn new(zone_id: impl Into<String>) -> Self {
+        Self {
+            zone_id: zone_id.into(),
+            body: None,
+        }
+    }
+    /// Sets `body`.
+    #[must_use]
+    pub fn with_body(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type EntryGetResponse = crate::types::Web3ContentListEntryCollectionResponse;

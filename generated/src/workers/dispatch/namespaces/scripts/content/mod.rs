@@ -165,6 +165,7 @@ fn request_update(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContentGetParams {
     /// Identifier
@@ -174,7 +175,16 @@ pub struct ContentGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl ContentGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContentUpdateParams {
     /// Identifier
@@ -194,7 +204,34 @@ pub struct ContentUpdateParams {
     /// The request body.
     pub body: ContentUpdateForm,
 }
+impl ContentUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<ContentUpdateForm>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            cf_worker_body_part: None,
+            cf_worker_main_module_part: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `cf_worker_body_part`.
+    #[must_use]
+    pub fn with_cf_worker_body_part(mut self, value: impl Into<String>) -> Self {
+        self.cf_worker_body_part = Some(value.into());
+        self
+    }
+    /// Sets `cf_worker_main_module_part`.
+    #[must_use]
+    pub fn with_cf_worker_main_module_part(mut self, value: impl Into<String>) -> Self {
+        self.cf_worker_main_module_part = Some(value.into());
+        self
+    }
+}
 /// The parts of `update()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContentUpdateForm {
     /// A module comprising a Worker script, often a javascript file. Multiple modules may be provided as separate named parts, but at least one module must be present. This should be referenced either in the metadata as `main_module` (esm)/`body_part` (service worker) or as a header `CF-WORKER-MAIN-MODULE-PART` (esm) /`CF-WORKER-BODY-PART` (service worker) by part name. Source maps may also be included using the `application/source-map` content type.
@@ -206,11 +243,33 @@ pub struct ContentUpdateForm {
     /// Part `metadata`.
     pub metadata: Option<ContentUpdateBodyMetadata>,
 }
+impl ContentUpdateForm {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            any_part_name: None,
+            metadata: None,
+        }
+    }
+    /// Sets `any_part_name`.
+    #[must_use]
+    pub fn with_any_part_name(mut self, value: impl Into<Vec<Vec<u8>>>) -> Self {
+        self.any_part_name = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(mut self, value: impl Into<ContentUpdateBodyMetadata>) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+}
 /// What `get()` returns.
 pub type ContentGetResponse = Vec<u8>;
 /// What `update()` returns.
 pub type ContentUpdateResponse = crate::types::WorkersScriptResponse;
 /// JSON encoded metadata about the uploaded parts and Worker configuration.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ContentUpdateBodyMetadata {
@@ -220,4 +279,25 @@ pub struct ContentUpdateBodyMetadata {
     /// Name of the part in the multipart request that contains the main module (e.g. the file exporting a `fetch` handler). Indicates a `module syntax` Worker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub main_module: Option<String>,
+}
+impl ContentUpdateBodyMetadata {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            body_part: None,
+            main_module: None,
+        }
+    }
+    /// Sets `body_part`.
+    #[must_use]
+    pub fn with_body_part(mut self, value: impl Into<String>) -> Self {
+        self.body_part = Some(value.into());
+        self
+    }
+    /// Sets `main_module`.
+    #[must_use]
+    pub fn with_main_module(mut self, value: impl Into<String>) -> Self {
+        self.main_module = Some(value.into());
+        self
+    }
 }

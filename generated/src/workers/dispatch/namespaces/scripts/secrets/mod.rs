@@ -131,6 +131,7 @@ fn request_update(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SecretListParams {
     /// Identifier
@@ -140,7 +141,16 @@ pub struct SecretListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl SecretListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SecretUpdateParams {
     /// Identifier
@@ -151,6 +161,18 @@ pub struct SecretUpdateParams {
     pub account_id: String,
     /// The request body.
     pub body: crate::types::WorkersSecret,
+}
+impl SecretUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(
+        account_id: impl Into<String>,
+        body: impl Into<crate::types::WorkersSecret>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type SecretListResponse = Vec<crate::types::WorkersSecretResponse>;

@@ -146,6 +146,7 @@ fn request_edit(
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingGetParams {
     /// Identifier
@@ -155,7 +156,16 @@ pub struct SettingGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl SettingGetParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `edit()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingEditParams {
     /// Identifier
@@ -167,11 +177,36 @@ pub struct SettingEditParams {
     /// The request body.
     pub body: SettingEditForm,
 }
+impl SettingEditParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<SettingEditForm>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// The parts of `edit()`'s multipart body.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SettingEditForm {
     /// Part `settings`.
     pub settings: Option<crate::types::WorkersScriptAndVersionSettingsItemInput>,
+}
+impl SettingEditForm {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { settings: None }
+    }
+    /// Sets `settings`.
+    #[must_use]
+    pub fn with_settings(
+        mut self,
+        value: impl Into<crate::types::WorkersScriptAndVersionSettingsItemInput>,
+    ) -> Self {
+        self.settings = Some(value.into());
+        self
+    }
 }
 /// What `get()` returns.
 pub type SettingGetResponse = crate::types::WorkersScriptAndVersionSettingsItem;

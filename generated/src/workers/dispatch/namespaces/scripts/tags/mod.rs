@@ -256,6 +256,7 @@ fn request_delete(
     })
 }
 /// Parameters of `list()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagListParams {
     /// Identifier
@@ -265,7 +266,16 @@ pub struct TagListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl TagListParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `update()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagUpdateParams {
     /// Identifier
@@ -277,7 +287,17 @@ pub struct TagUpdateParams {
     /// The request body.
     pub body: Vec<String>,
 }
+impl TagUpdateParams {
+    /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>, body: impl Into<Vec<String>>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            body: body.into(),
+        }
+    }
+}
 /// Parameters of `namespace_worker_put_script_tag()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagNamespaceWorkerPutScriptTagParams {
     /// Identifier
@@ -287,7 +307,16 @@ pub struct TagNamespaceWorkerPutScriptTagParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
+impl TagNamespaceWorkerPutScriptTagParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
+}
 /// Parameters of `delete()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagDeleteParams {
     /// Identifier
@@ -296,6 +325,14 @@ pub struct TagDeleteParams {
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
+}
+impl TagDeleteParams {
+    /// Takes the required fields (`account_id`); the `with_` methods set the others.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+        }
+    }
 }
 /// What `list()` returns.
 pub type TagListResponse = Vec<String>;

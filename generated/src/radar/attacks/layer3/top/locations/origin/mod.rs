@@ -83,6 +83,7 @@ fn request_get(params: &OriginGetParams) -> crate::Result<crate::runtime::Reques
     })
 }
 /// Parameters of `get()`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OriginGetParams {
     /// Limit the number of objects in the response.
@@ -126,6 +127,89 @@ pub struct OriginGetParams {
     /// Query parameter `format`.
     pub format: Option<OriginGetParamsFormat>,
 }
+impl OriginGetParams {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            limit: None,
+            name: None,
+            date_range: None,
+            date_start: None,
+            date_end: None,
+            location: None,
+            continent: None,
+            ip_version: None,
+            protocol: None,
+            format: None,
+        }
+    }
+    /// Sets `limit`.
+    #[must_use]
+    pub fn with_limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `date_range`.
+    #[must_use]
+    pub fn with_date_range(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_range = Some(value.into());
+        self
+    }
+    /// Sets `date_start`.
+    #[must_use]
+    pub fn with_date_start(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_start = Some(value.into());
+        self
+    }
+    /// Sets `date_end`.
+    #[must_use]
+    pub fn with_date_end(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.date_end = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `continent`.
+    #[must_use]
+    pub fn with_continent(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.continent = Some(value.into());
+        self
+    }
+    /// Sets `ip_version`.
+    #[must_use]
+    pub fn with_ip_version(
+        mut self,
+        value: impl Into<Vec<OriginGetParamsIpVersionItem>>,
+    ) -> Self {
+        self.ip_version = Some(value.into());
+        self
+    }
+    /// Sets `protocol`.
+    #[must_use]
+    pub fn with_protocol(
+        mut self,
+        value: impl Into<Vec<OriginGetParamsProtocolItem>>,
+    ) -> Self {
+        self.protocol = Some(value.into());
+        self
+    }
+    /// Sets `format`.
+    #[must_use]
+    pub fn with_format(mut self, value: impl Into<OriginGetParamsFormat>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+}
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
@@ -134,17 +218,43 @@ pub type OriginGetParamsFormat = crate::radar::annotations::AnnotationGetParamsF
 pub type OriginGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type OriginGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OriginGetResponse {
     pub result: OriginGetResponseResult,
     pub success: bool,
 }
+impl OriginGetResponse {
+    /// Takes the required fields (`result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        result: impl Into<OriginGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            success: success.into(),
+        }
+    }
+}
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OriginGetResponseResult {
     pub meta: OriginGetResponseResultMeta,
     pub top_0: Vec<OriginGetResponseResultTop0Item>,
+}
+impl OriginGetResponseResult {
+    /// Takes the required fields (`meta`, `top_0`); the `with_` methods set the others.
+    pub fn new(
+        meta: impl Into<OriginGetResponseResultMeta>,
+        top_0: impl Into<Vec<OriginGetResponseResultTop0Item>>,
+    ) -> Self {
+        Self {
+            meta: meta.into(),
+            top_0: top_0.into(),
+        }
+    }
 }
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type OriginGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
@@ -154,6 +264,7 @@ pub type OriginGetResponseResultMetaConfidenceInfo = crate::radar::as112::summar
 pub type OriginGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type OriginGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OriginGetResponseResultTop0Item {
@@ -163,4 +274,20 @@ pub struct OriginGetResponseResultTop0Item {
     pub origin_country_name: String,
     pub rank: f64,
     pub value: String,
+}
+impl OriginGetResponseResultTop0Item {
+    /// Takes the required fields (`origin_country_alpha2`, `origin_country_name`, `rank`, `value`); the `with_` methods set the others.
+    pub fn new(
+        origin_country_alpha2: impl Into<String>,
+        origin_country_name: impl Into<String>,
+        rank: impl Into<f64>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            origin_country_alpha2: origin_country_alpha2.into(),
+            origin_country_name: origin_country_name.into(),
+            rank: rank.into(),
+            value: value.into(),
+        }
+    }
 }
