@@ -2,6 +2,7 @@
 //! ([`server::TestServer`]), a stateful in-memory Lists API ([`lists_server::ListsServer`]), and helpers to
 //! point a client at them.
 
+pub mod dns_server;
 pub mod lists_server;
 pub mod server;
 

@@ -249,6 +249,14 @@ impl Rulesets {
 fn request_list(
     params: &RulesetListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -270,6 +278,14 @@ fn request_list(
 fn request_create(
     params: &RulesetCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -292,6 +308,22 @@ fn request_get(
     ruleset_id: &str,
     params: &RulesetGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -315,6 +347,22 @@ fn request_update(
     ruleset_id: &str,
     params: &RulesetUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -338,6 +386,22 @@ fn request_delete(
     ruleset_id: &str,
     params: &RulesetDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -360,6 +424,14 @@ fn request_delete(
 fn request_list_zone_rulesets(
     params: &RulesetListZoneRulesetsParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -381,6 +453,14 @@ fn request_list_zone_rulesets(
 fn request_create_zone_ruleset(
     params: &RulesetCreateZoneRulesetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -403,6 +483,22 @@ fn request_get_zone_ruleset(
     ruleset_id: &str,
     params: &RulesetGetZoneRulesetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -426,6 +522,22 @@ fn request_update_zone_ruleset(
     ruleset_id: &str,
     params: &RulesetUpdateZoneRulesetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -449,6 +561,22 @@ fn request_delete_zone_ruleset(
     ruleset_id: &str,
     params: &RulesetDeleteZoneRulesetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;

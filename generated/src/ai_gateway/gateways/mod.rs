@@ -112,12 +112,39 @@ impl Gateways {
     }
 }
 fn request_get(params: &GatewayGetParams) -> crate::Result<crate::runtime::RequestSpec> {
-    if let Some(value) = params.id.as_deref() {
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(100f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = &params.id {
         crate::runtime::check_length(
             "id",
             value,
             crate::runtime::Length::between(1u64, 64u64),
         )?;
+        crate::runtime::check_pattern("id", value, &crate::PATTERN_D8D09659116BFDEA)?;
     }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -179,11 +206,15 @@ fn request_aig_config_fetch_gateway(
     id: &str,
     params: &GatewayAigConfigFetchGatewayParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "id",
-        id,
-        crate::runtime::Length::between(1u64, 64u64),
-    )?;
+    {
+        let value = id;
+        crate::runtime::check_length(
+            "id",
+            value,
+            crate::runtime::Length::between(1u64, 64u64),
+        )?;
+        crate::runtime::check_pattern("id", value, &crate::PATTERN_D8D09659116BFDEA)?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -208,11 +239,15 @@ fn request_update(
     id: &str,
     params: &GatewayUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "id",
-        id,
-        crate::runtime::Length::between(1u64, 64u64),
-    )?;
+    {
+        let value = id;
+        crate::runtime::check_length(
+            "id",
+            value,
+            crate::runtime::Length::between(1u64, 64u64),
+        )?;
+        crate::runtime::check_pattern("id", value, &crate::PATTERN_D8D09659116BFDEA)?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

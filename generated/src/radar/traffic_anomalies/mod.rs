@@ -47,6 +47,13 @@ impl TrafficAnomalies {
 fn request_get(
     params: &TrafficAnomalyGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    if let Some(value) = &params.date_range {
+        crate::runtime::check_pattern(
+            "date_range",
+            value,
+            &crate::PATTERN_95247FC3AFCD8F79,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("radar");
     path.literal("traffic_anomalies");

@@ -40,6 +40,20 @@ impl TimeseriesGroups {
 fn request_get(
     params: &TimeseriesGroupGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    for value in params.domains.iter().flatten() {
+        crate::runtime::check_pattern(
+            "domains",
+            value,
+            &crate::PATTERN_430149E3047EF55C,
+        )?;
+    }
+    for value in params.date_range.iter().flatten() {
+        crate::runtime::check_pattern(
+            "date_range",
+            value,
+            &crate::PATTERN_95247FC3AFCD8F79,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("radar");
     path.literal("ranking");

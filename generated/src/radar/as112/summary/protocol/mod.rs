@@ -34,6 +34,13 @@ impl Protocol {
 fn request_get(
     params: &ProtocolGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    for value in params.date_range.iter().flatten() {
+        crate::runtime::check_pattern(
+            "date_range",
+            value,
+            &crate::PATTERN_95247FC3AFCD8F79,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("radar");
     path.literal("as112");

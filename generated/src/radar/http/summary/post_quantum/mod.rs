@@ -37,6 +37,13 @@ impl PostQuantum {
 fn request_get(
     params: &PostQuantumGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    for value in params.date_range.iter().flatten() {
+        crate::runtime::check_pattern(
+            "date_range",
+            value,
+            &crate::PATTERN_95247FC3AFCD8F79,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("radar");
     path.literal("http");

@@ -31,6 +31,13 @@ impl Dkim {
     }
 }
 fn request_get(params: &DkimGetParams) -> crate::Result<crate::runtime::RequestSpec> {
+    for value in params.date_range.iter().flatten() {
+        crate::runtime::check_pattern(
+            "date_range",
+            value,
+            &crate::PATTERN_95247FC3AFCD8F79,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("radar");
     path.literal("email");
