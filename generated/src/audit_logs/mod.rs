@@ -32,9 +32,56 @@ impl AuditLogs {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get account audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &AuditLogGetParams) -> crate::Call<AuditLogGetResponse> {
+    ///
+    /// One page; `get()` streams every item across pages.
+    pub fn get_page(
+        &self,
+        params: &AuditLogGetParams,
+    ) -> crate::Call<AuditLogGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<AuditLogGetResponse>)
+    }
+    /// Get account audit logs
+    ///
+    /// Gets a list of audit logs for an account. Can be filtered by who made the change, on which zone, and the timeframe of the change.
+    ///
+    /// `GET /accounts/{account_id}/audit_logs` (operation `audit-logs-get-account-audit-logs`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get account audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn get(
+        &self,
+        params: &AuditLogGetParams,
+    ) -> crate::Paginator<crate::types::AaaAuditLogs> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "audit-logs-get-account-audit-logs",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.get_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: None,
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
     }
     /// Get organization audit logs
     ///
@@ -49,8 +96,10 @@ impl AuditLogs {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get organization audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// One page; `audit_logs_get_organization_audit_logs()` streams every item across pages.
     #[deprecated(note = "deprecated by the API")]
-    pub fn audit_logs_get_organization_audit_logs(
+    pub fn audit_logs_get_organization_audit_logs_page(
         &self,
         params: &AuditLogAuditLogsGetOrganizationAuditLogsParams,
     ) -> crate::Call<AuditLogAuditLogsGetOrganizationAuditLogsResponse> {
@@ -59,6 +108,50 @@ impl AuditLogs {
                 request_audit_logs_get_organization_audit_logs(params),
                 crate::runtime::json::<AuditLogAuditLogsGetOrganizationAuditLogsResponse>,
             )
+    }
+    /// Get organization audit logs
+    ///
+    /// Gets a list of audit logs for an organization. Can be filtered by who made the change, on which zone, and the timeframe of the change.
+    ///
+    /// `GET /organizations/{organization_id}/audit_logs` (operation `audit-logs-get-organization-audit-logs`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// Deprecated by the API.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get organization audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn audit_logs_get_organization_audit_logs(
+        &self,
+        params: &AuditLogAuditLogsGetOrganizationAuditLogsParams,
+    ) -> crate::Paginator<crate::types::AaaAuditLogs> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "audit-logs-get-organization-audit-logs",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.audit_logs_get_organization_audit_logs_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: None,
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
     }
 }
 fn request_get(
@@ -292,11 +385,11 @@ pub struct AuditLogGetParams {
     /// Sets the number of results to return per page.
     ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Defines which page of results to return.
     ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Indicates whether or not to hide user level audit logs.
     ///
     /// Query parameter `hide_user_logs`.
@@ -350,11 +443,11 @@ pub struct AuditLogAuditLogsGetOrganizationAuditLogsParams {
     /// Sets the number of results to return per page.
     ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Defines which page of results to return.
     ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Indicates whether or not to hide user level audit logs.
     ///
     /// Query parameter `hide_user_logs`.

@@ -379,9 +379,12 @@ fn pattern_statics(api: &Api) -> TokenStream {
         .into_iter()
         .map(|(name, (pattern, features))| {
             let features: Vec<String> = features.into_iter().collect();
-            let cfg = match cfg_any(api, &features) {
-                None => quote!(#[cfg(feature = "patterns")]),
-                Some(_) => quote!(#[cfg(all(feature = "patterns", any(#(feature = #features),*)))]),
+            let cfg = match (cfg_any(api, &features), features.as_slice()) {
+                (None, _) => quote!(#[cfg(feature = "patterns")]),
+                (Some(_), [one]) => quote!(#[cfg(all(feature = "patterns", feature = #one))]),
+                (Some(_), _) => {
+                    quote!(#[cfg(all(feature = "patterns", any(#(feature = #features),*)))])
+                }
             };
             let doc = format!(" `pattern` `{pattern}` of parameters.");
             let name = id(&name);

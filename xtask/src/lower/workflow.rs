@@ -26,8 +26,9 @@ const PAGE_ITEMS: &str = "result";
 /// union's discriminator; any other value means "still running".
 pub const WAITER_EXTENSION: &str = "x-sdk-waiter";
 
-/// Paging for `op`, when it is a list call (a GET whose result is an array) that takes a cursor or a page
-/// number by the conventions above; a cursor wins when a call takes both. `find` looks types up.
+/// Paging for `op`, when it is a list call (a GET whose result is an array: the envelope's `result`, or a
+/// `result` array in other JSON) that takes a cursor or a page number by the conventions above; a cursor
+/// wins when a call takes both. `find` looks types up.
 pub fn paging<'t>(
     op: &Operation,
     find: impl Fn(&TypePath) -> Option<&'t TypeDef>,
@@ -35,9 +36,10 @@ pub fn paging<'t>(
     if op.method != "GET" {
         return None;
     }
-    // The page: the envelope (items in `result`, and its `result_info`), or the `result` array alone.
+    // The page: the envelope (items in `result`, and its `result_info`) or other JSON with a `result` array,
+    // or the `result` array alone.
     let (item, items, page_optional, page_fields) = match &op.response {
-        Response::EnvelopedWhole(Ty::Named(page)) => {
+        Response::EnvelopedWhole(Ty::Named(page)) | Response::Json(Ty::Named(page)) => {
             let fields = struct_fields(&find, page)?;
             let items = fields.iter().find(|f| f.wire == PAGE_ITEMS)?;
             let Ty::Array(item) = &items.ty else {

@@ -26,9 +26,56 @@ impl AuditLogs {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get user audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &AuditLogGetParams) -> crate::Call<AuditLogGetResponse> {
+    ///
+    /// One page; `get()` streams every item across pages.
+    pub fn get_page(
+        &self,
+        params: &AuditLogGetParams,
+    ) -> crate::Call<AuditLogGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<AuditLogGetResponse>)
+    }
+    /// Get user audit logs
+    ///
+    /// Gets a list of audit logs for a user account. Can be filtered by who made the change, on which zone, and the timeframe of the change.
+    ///
+    /// `GET /user/audit_logs` (operation `audit-logs-get-user-audit-logs`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get user audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn get(
+        &self,
+        params: &AuditLogGetParams,
+    ) -> crate::Paginator<crate::types::AaaAuditLogs> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "audit-logs-get-user-audit-logs",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.get_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: None,
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
     }
 }
 fn request_get(
@@ -155,11 +202,11 @@ pub struct AuditLogGetParams {
     /// Sets the number of results to return per page.
     ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Defines which page of results to return.
     ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Indicates whether or not to hide user level audit logs.
     ///
     /// Query parameter `hide_user_logs`.

@@ -24,8 +24,56 @@ impl Logs {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, id: &str, params: &LogGetParams) -> crate::Call<LogGetResponse> {
+    ///
+    /// One page; `get()` streams every item across pages.
+    pub fn get_page(
+        &self,
+        id: &str,
+        params: &LogGetParams,
+    ) -> crate::Call<LogGetResponse> {
         self.client.call(request_get(id, params), crate::runtime::json::<LogGetResponse>)
+    }
+    /// List Gateway Logs
+    ///
+    /// `GET /accounts/{account_id}/ai-gateway/gateways/{id}/logs` (operation `aig-config-list-gateway-logs`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn get(
+        &self,
+        id: &str,
+        params: &LogGetParams,
+    ) -> crate::Paginator<LogGetResponseResultItem> {
+        let this = self.clone();
+        let id = ToOwned::to_owned(id);
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "aig-config-list-gateway-logs",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.get_page(&id, &params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: None,
+                };
+                (page.result, totals)
+            },
+        )
     }
 }
 fn request_get(
