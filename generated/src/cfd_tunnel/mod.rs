@@ -496,9 +496,13 @@ pub struct CfdTunnelListParams {
     pub status: Option<crate::types::TunnelStatus>,
     /// Number of results to display.
     ///
+    /// Must be at least 1 and at most 1000.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
     /// Page number of paginated results.
+    ///
+    /// Must be at least 1.
     ///
     /// Query parameter `page`.
     pub page: Option<i64>,

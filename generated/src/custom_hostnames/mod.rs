@@ -446,9 +446,13 @@ pub struct CustomHostnameListParams {
     pub id: Option<String>,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// Number of hostnames per page.
+    ///
+    /// Must be at least 5 and at most 50.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

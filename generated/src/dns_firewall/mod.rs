@@ -409,9 +409,13 @@ pub struct DnsFirewallListParams {
     pub account_id: String,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// Number of clusters per page.
+    ///
+    /// Must be at least 1 and at most 100.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

@@ -688,9 +688,13 @@ pub struct DnsRecordListParams {
     pub tag_match: Option<crate::types::DnsRecordsTagMatch>,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// Number of DNS records per page.
+    ///
+    /// Must be at least 1 and at most 5000000.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

@@ -569,9 +569,13 @@ pub struct FilterListParams {
     pub ref_: Option<String>,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// Number of filters per page.
+    ///
+    /// Must be at least 5 and at most 100.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

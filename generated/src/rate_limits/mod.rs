@@ -422,9 +422,13 @@ pub struct RateLimitListParams {
     pub zone_id: String,
     /// The page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// The maximum number of results per page. You can only set the value to `1` or to a multiple of 5 such as `5`, `10`, `15`, or `20`.
+    ///
+    /// Must be at least 1 and at most 1000.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

@@ -601,6 +601,8 @@ fn request_delete_zone_ruleset(
 pub struct RulesetListParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -608,6 +610,8 @@ pub struct RulesetListParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RulesetCreateParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -619,6 +623,8 @@ pub struct RulesetCreateParams {
 pub struct RulesetGetParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -626,6 +632,8 @@ pub struct RulesetGetParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetUpdateParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -637,6 +645,8 @@ pub struct RulesetUpdateParams {
 pub struct RulesetDeleteParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -645,6 +655,8 @@ pub struct RulesetDeleteParams {
 pub struct RulesetListZoneRulesetsParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -652,6 +664,8 @@ pub struct RulesetListZoneRulesetsParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RulesetCreateZoneRulesetParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
@@ -663,6 +677,8 @@ pub struct RulesetCreateZoneRulesetParams {
 pub struct RulesetGetZoneRulesetParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -670,6 +686,8 @@ pub struct RulesetGetZoneRulesetParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetUpdateZoneRulesetParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
@@ -680,6 +698,8 @@ pub struct RulesetUpdateZoneRulesetParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetDeleteZoneRulesetParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,

@@ -528,6 +528,8 @@ pub struct StreamCreateParams {
     pub upload_creator: Option<String>,
     /// Indicates the size of the entire upload in bytes. The value must be a non-negative integer.
     ///
+    /// Must be at least 0.
+    ///
     /// Header parameter `Upload-Length`.
     pub upload_length: i64,
     /// Comma-separated key-value pairs following the TUS protocol specification. Values are Base-64 encoded.

@@ -215,6 +215,49 @@ fn checks(p: &Param, positional: bool) -> Option<TokenStream> {
     })
 }
 
+/// What the argument is checked against before sending, as sentences for its doc ("" when nothing).
+fn constraints_doc(p: &Param) -> String {
+    let must = if matches!(p.ty, Ty::Array(_)) {
+        "Each item must"
+    } else {
+        "Must"
+    };
+    let mut text = String::new();
+    match (p.min_length, p.max_length) {
+        (Some(a), Some(b)) if a == b => {
+            text.push_str(&format!("\n\n{must} be exactly {a} characters long."))
+        }
+        (Some(a), Some(b)) => text.push_str(&format!("\n\n{must} be {a} to {b} characters long.")),
+        (Some(a), None) => text.push_str(&format!("\n\n{must} be at least {a} characters long.")),
+        (None, Some(b)) => text.push_str(&format!("\n\n{must} be at most {b} characters long.")),
+        (None, None) => {}
+    }
+    let c = &p.constraints;
+    let mut bounds = Vec::new();
+    if let Some(b) = c.minimum {
+        let rule = if b.exclusive {
+            "greater than"
+        } else {
+            "at least"
+        };
+        bounds.push(format!("{rule} {}", b.value));
+    }
+    if let Some(b) = c.maximum {
+        let rule = if b.exclusive { "less than" } else { "at most" };
+        bounds.push(format!("{rule} {}", b.value));
+    }
+    if let Some(m) = c.multiple_of {
+        bounds.push(format!("a multiple of {m}"));
+    }
+    if !bounds.is_empty() {
+        text.push_str(&format!("\n\n{must} be {}.", bounds.join(" and ")));
+    }
+    if let Some(pattern) = &c.pattern {
+        text.push_str(&format!("\n\n{must} match the pattern `{pattern}`."));
+    }
+    text
+}
+
 /// The name of the crate-level static holding a `pattern`, from the pattern itself (FNV-1a), so every call
 /// with that pattern shares one compiled regex.
 pub fn pattern_static(pattern: &str) -> String {
@@ -1161,17 +1204,7 @@ pub fn params_struct(op: &Operation, api: &Api, structs: &BTreeSet<TypePath>) ->
     let derive_default = defaultable.then(|| quote!(Default,));
     let fields = op.params.iter().map(|p| {
         let mut text = p.doc.clone().unwrap_or_default();
-        match (p.min_length, p.max_length) {
-            (Some(a), Some(b)) if a == b => {
-                text.push_str(&format!("\n\nMust be exactly {a} characters long."))
-            }
-            (Some(a), Some(b)) => {
-                text.push_str(&format!("\n\nMust be {a} to {b} characters long."))
-            }
-            (Some(a), None) => text.push_str(&format!("\n\nMust be at least {a} characters long.")),
-            (None, Some(b)) => text.push_str(&format!("\n\nMust be at most {b} characters long.")),
-            (None, None) => {}
-        }
+        text.push_str(&constraints_doc(p));
         let location = match p.location {
             ParamLocation::Path => "Path",
             ParamLocation::Query => "Query",

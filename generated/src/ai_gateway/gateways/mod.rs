@@ -345,8 +345,12 @@ fn request_delete(
 pub struct GatewayGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
+    /// Must be at least 5 and at most 100.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
     /// Order By Column Name
@@ -356,6 +360,8 @@ pub struct GatewayGetParams {
     /// gateway id
     ///
     /// Must be 1 to 64 characters long.
+    ///
+    /// Must match the pattern `^[a-z0-9_]+(?:-[a-z0-9_]+)*$`.
     ///
     /// Query parameter `id`.
     pub id: Option<String>,

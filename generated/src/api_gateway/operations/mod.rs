@@ -366,9 +366,13 @@ pub struct OperationListParams {
     pub zone_id: String,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// Maximum number of results per page.
+    ///
+    /// Must be at least 5 and at most 50.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

@@ -447,9 +447,13 @@ pub struct WidgetListParams {
     pub account_id: String,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// Number of items per page.
+    ///
+    /// Must be at least 5 and at most 1000.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
@@ -473,9 +477,13 @@ pub struct WidgetCreateParams {
     pub account_id: String,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<f64>,
     /// Number of items per page.
+    ///
+    /// Must be at least 5 and at most 1000.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,

@@ -353,9 +353,13 @@ pub struct DatabaseListParams {
     pub name: Option<String>,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// Number of items per page.
+    ///
+    /// Must be at least 10 and at most 10000.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

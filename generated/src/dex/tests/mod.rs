@@ -133,9 +133,13 @@ pub struct TestGetParams {
     pub device_id: Option<Vec<String>>,
     /// Page number of paginated results
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<f64>,
     /// Number of items per page
+    ///
+    /// Must be at least 1 and at most 50.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,

@@ -426,6 +426,8 @@ pub struct LockdownListParams {
     pub zone_id: String,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// Query parameter `description`.
@@ -441,6 +443,8 @@ pub struct LockdownListParams {
     /// Query parameter `ip_range_search`.
     pub ip_range_search: Option<String>,
     /// The maximum number of results per page. You can only set the value to `1` or to a multiple of 5 such as `5`, `10`, `15`, or `20`.
+    ///
+    /// Must be at least 1 and at most 1000.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

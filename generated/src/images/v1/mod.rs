@@ -409,9 +409,13 @@ pub struct V1GetParams {
     pub account_id: String,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<f64>,
     /// Number of items per page.
+    ///
+    /// Must be at least 10 and at most 10000.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,

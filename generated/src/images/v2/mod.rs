@@ -104,6 +104,8 @@ pub struct V2GetParams {
     pub continuation_token: Option<String>,
     /// Number of items per page.
     ///
+    /// Must be at least 10 and at most 10000.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,
     /// Sorting order by upload time.

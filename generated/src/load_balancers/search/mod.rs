@@ -119,8 +119,12 @@ pub struct SearchGetParams {
     pub search_params_references: Option<
         crate::types::LoadBalancingSearchParamsReferences,
     >,
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
+    /// Must be at least 1 and at most 1000.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
 }

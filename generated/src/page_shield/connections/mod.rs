@@ -217,6 +217,8 @@ pub struct ConnectionListParams {
     pub page: Option<String>,
     /// The number of results per page.
     ///
+    /// Must be at least 1 and at most 100.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,
     /// The field used to sort returned connections.

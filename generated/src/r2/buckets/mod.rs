@@ -347,6 +347,8 @@ pub struct BucketListParams {
     pub start_after: Option<String>,
     /// Maximum number of buckets to return in a single call
     ///
+    /// Must be at least 1 and at most 1000.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
     /// Field to order buckets by

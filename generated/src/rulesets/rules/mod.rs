@@ -437,6 +437,8 @@ fn request_update_zone_ruleset_rule(
 pub struct RuleCreateParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
@@ -447,6 +449,8 @@ pub struct RuleCreateParams {
 pub struct RuleDeleteParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -454,6 +458,8 @@ pub struct RuleDeleteParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleEditParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -465,6 +471,8 @@ pub struct RuleEditParams {
 pub struct RuleCreateZoneRulesetRuleParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
@@ -475,6 +483,8 @@ pub struct RuleCreateZoneRulesetRuleParams {
 pub struct RuleDeleteZoneRulesetRuleParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -482,6 +492,8 @@ pub struct RuleDeleteZoneRulesetRuleParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleUpdateZoneRulesetRuleParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,

@@ -444,6 +444,8 @@ fn request_delete_zone_ruleset_version(
 pub struct VersionListParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -451,6 +453,8 @@ pub struct VersionListParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionGetParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -460,6 +464,8 @@ pub struct VersionGetParams {
 pub struct VersionDeleteParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -467,6 +473,8 @@ pub struct VersionDeleteParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionListZoneRulesetVersionsParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
@@ -476,6 +484,8 @@ pub struct VersionListZoneRulesetVersionsParams {
 pub struct VersionGetZoneRulesetVersionParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -483,6 +493,8 @@ pub struct VersionGetZoneRulesetVersionParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionDeleteZoneRulesetVersionParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,

@@ -430,9 +430,13 @@ pub struct AppListParams {
     pub zone_id: String,
     /// Page number of paginated results. This parameter is required in order to use other pagination parameters. If included in the query, `result_info` will be present in the response.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// Sets the maximum number of results per page.
+    ///
+    /// Must be at least 1 and at most 100.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

@@ -201,9 +201,13 @@ pub struct AuditLogGetParams {
     pub direction: Option<AuditLogGetParamsDirection>,
     /// Sets the number of results to return per page.
     ///
+    /// Must be at least 1 and at most 1000.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
     /// Defines which page of results to return.
+    ///
+    /// Must be at least 1.
     ///
     /// Query parameter `page`.
     pub page: Option<i64>,

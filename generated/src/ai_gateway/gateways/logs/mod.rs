@@ -170,8 +170,12 @@ pub struct LogGetParams {
     pub account_id: String,
     /// Query parameter `search`.
     pub search: Option<String>,
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
+    /// Must be at least 5 and at most 50.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
     /// Query parameter `order_by`.

@@ -161,6 +161,8 @@ pub struct HistoryListParams {
     pub account_id: String,
     /// Number of items per page.
     ///
+    /// Must be at least 5 and at most 1000.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
     /// Limit the returned results to history records older than the specified date. This must be a timestamp that conforms to RFC3339.
@@ -168,6 +170,8 @@ pub struct HistoryListParams {
     /// Query parameter `before`.
     pub before: Option<String>,
     /// Page number of paginated results.
+    ///
+    /// Must be at least 1.
     ///
     /// Query parameter `page`.
     pub page: Option<i64>,

@@ -184,9 +184,13 @@ pub struct DeviceListParams {
     pub from: String,
     /// Page number of paginated results
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: i64,
     /// Number of items per page
+    ///
+    /// Must be at least 1 and at most 50.
     ///
     /// Query parameter `per_page`.
     pub per_page: i64,

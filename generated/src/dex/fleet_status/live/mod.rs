@@ -85,6 +85,8 @@ pub struct LiveGetParams {
     pub account_id: String,
     /// Number of minutes before current time
     ///
+    /// Must be at least 1 and at most 60.
+    ///
     /// Query parameter `since_minutes`.
     pub since_minutes: f64,
 }

@@ -438,9 +438,13 @@ pub struct OverrideListParams {
     pub zone_id: String,
     /// The page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// The number of WAF overrides per page.
+    ///
+    /// Must be at least 5 and at most 100.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

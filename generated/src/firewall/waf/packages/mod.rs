@@ -272,9 +272,13 @@ pub struct PackageGetParams {
     pub zone_id: String,
     /// The page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<f64>,
     /// The number of packages per page.
+    ///
+    /// Must be at least 5 and at most 100.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,

@@ -98,6 +98,8 @@ pub struct OutageGetParams {
     pub offset: Option<i64>,
     /// Shorthand date ranges for the last X days - use when you don't need specific start and end dates.
     ///
+    /// Must match the pattern `^((([1-9]|[1-9][0-9]|[1-2][0-9][0-9]|3[0-5][0-9]|36[0-4])[d](control)?)|(([1-9]|[1-4][0-9]|5[0-2])[w](control)?))$`.
+    ///
     /// Query parameter `dateRange`.
     pub date_range: Option<String>,
     /// Start of the date range (inclusive).

@@ -473,6 +473,8 @@ pub struct ItemListParams {
     pub cursor: Option<String>,
     /// Amount of results to include in each paginated response. A non-negative 32 bit integer.
     ///
+    /// Must be at least 1 and at most 500.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
     /// A search query to filter returned items. Its meaning depends on the list type: IP addresses must start with the provided string, hostnames and bulk redirects must contain the string, and ASNs must match the string exactly.

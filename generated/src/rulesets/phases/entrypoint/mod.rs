@@ -250,6 +250,8 @@ fn request_update_zone_entrypoint_ruleset(
 pub struct EntrypointGetParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -257,6 +259,8 @@ pub struct EntrypointGetParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntrypointUpdateParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -268,6 +272,8 @@ pub struct EntrypointUpdateParams {
 pub struct EntrypointGetZoneEntrypointRulesetParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -275,6 +281,8 @@ pub struct EntrypointGetZoneEntrypointRulesetParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntrypointUpdateZoneEntrypointRulesetParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,

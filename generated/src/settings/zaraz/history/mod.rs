@@ -170,9 +170,13 @@ pub struct HistoryListParams {
     pub zone_id: String,
     /// Ordinal number to start listing the results with. Default value is 0.
     ///
+    /// Must be at least 0.
+    ///
     /// Query parameter `offset`.
     pub offset: Option<i64>,
     /// Maximum amount of results to list. Default value is 10.
+    ///
+    /// Must be at least 1.
     ///
     /// Query parameter `limit`.
     pub limit: Option<i64>,

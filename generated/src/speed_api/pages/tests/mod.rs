@@ -329,6 +329,8 @@ pub struct TestListParams {
     pub zone_id: String,
     /// Query parameter `page`.
     pub page: Option<i64>,
+    /// Must be at least 5 and at most 50.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
     /// Query parameter `region`.

@@ -366,9 +366,13 @@ pub struct GroupListParams {
     pub mode: Option<crate::types::WafManagedRulesMode>,
     /// The page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// The number of rule groups per page.
+    ///
+    /// Must be at least 5 and at most 100.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

@@ -275,6 +275,8 @@ fn request_get_zone_entrypoint_ruleset_version(
 pub struct VersionListParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -282,6 +284,8 @@ pub struct VersionListParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionGetParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -291,6 +295,8 @@ pub struct VersionGetParams {
 pub struct VersionListZoneEntrypointRulesetVersionsParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -298,6 +304,8 @@ pub struct VersionListZoneEntrypointRulesetVersionsParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionGetZoneEntrypointRulesetVersionParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,

@@ -153,6 +153,8 @@ pub struct KeyListParams {
     pub account_id: String,
     /// The number of keys to return. The cursor attribute may be used to iterate over the next batch of keys if there are more than the limit.
     ///
+    /// Must be at least 10 and at most 1000.
+    ///
     /// Query parameter `limit`.
     pub limit: Option<f64>,
     /// A string prefix used to filter down which keys will be returned. Exact matches and any key names that begin with the prefix will be returned.

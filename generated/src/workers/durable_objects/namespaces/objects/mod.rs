@@ -142,6 +142,8 @@ pub struct ObjectListParams {
     pub account_id: String,
     /// The number of objects to return. The cursor attribute may be used to iterate over the next batch of objects if there are more than the limit.
     ///
+    /// Must be at least 10 and at most 10000.
+    ///
     /// Query parameter `limit`.
     pub limit: Option<f64>,
     /// Opaque token indicating the position from which to continue when requesting the next set of records. A valid value for the cursor can be obtained from the cursors object in the result_info structure.
