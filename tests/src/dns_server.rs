@@ -74,12 +74,6 @@ struct Shared {
 
 impl DnsServer {
     pub async fn start(config: DnsServerConfig) -> DnsServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a loopback port for the DNS server");
-        let addr = listener
-            .local_addr()
-            .expect("local address of the DNS server");
         let shared = Arc::new(Shared {
             config,
             records: Mutex::new(Vec::new()),
@@ -89,15 +83,7 @@ impl DnsServer {
             let shared = Arc::clone(&shared);
             move |request: axum::extract::Request| handle(Arc::clone(&shared), request)
         });
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
-            if let Err(error) = serve.await {
-                eprintln!("DNS server on {addr} stopped: {error}");
-            }
-        });
+        let (addr, shutdown) = crate::loopback::serve(app, "DNS server").await;
         DnsServer {
             addr,
             shared,

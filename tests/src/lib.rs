@@ -4,6 +4,7 @@
 
 pub mod dns_server;
 pub mod lists_server;
+mod loopback;
 pub mod server;
 
 pub use server::{RecordedRequest, Response, TestServer};

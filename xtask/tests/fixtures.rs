@@ -402,8 +402,6 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
         "records/{record_id}:purge.post: left out of the crate",
         "mixes literal text and parameters",
         "parameter `loose` has no type, or one that cannot be written as text",
-        "schema: `minimum` of parameter `page` is not checked before sending",
-        "schema: `minimum`, `maximum` of parameter `ratio` are not checked before sending",
         "files.post.requestBody.content.multipart/form-data.schema: parts beyond the listed properties",
         "exports/.get.responses: only a `default` response and no 2XX one",
         "scripts/{script_name}.put.requestBody.content.multipart/form-data.schema: a multipart body must be an object with `properties` (one part each); the body is sent as `application/javascript` instead",
@@ -413,6 +411,19 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
         assert!(
             warnings.contains(expected),
             "missing `{expected}` in:\n{warnings}"
+        );
+    }
+    // Untyped numeric parameters are numbers whose bounds are checked before sending.
+    assert!(
+        !warnings.contains("not checked before sending"),
+        "{warnings}"
+    );
+    for name in ["page", "ratio"] {
+        assert!(
+            records.contains(&format!(
+                "crate::runtime::check_number(\n            \"{name}\","
+            )),
+            "{name} is checked:\n{records}"
         );
     }
     let lib = read(&dir, "src/lib.rs");

@@ -503,6 +503,15 @@ mod tests {
         std::iter::from_fn(|| next(paginator)).collect()
     }
 
+    /// The items before the stream's error, and the error, which must be its last result.
+    fn items_then_error(mut results: Vec<Result<u32>>) -> (Vec<u32>, Error) {
+        let error = match results.pop() {
+            Some(Err(error)) => error,
+            other => panic!("expected the stream to end with an error, got {other:?}"),
+        };
+        (ok(results), error)
+    }
+
     fn ok(results: Vec<Result<u32>>) -> Vec<u32> {
         results.into_iter().map(Result::unwrap).collect()
     }
@@ -595,21 +604,14 @@ mod tests {
             ]
             .into(),
         );
-        let results = collect(&mut paginator);
-        assert_eq!(results.len(), 4, "{results:?}");
-        assert_eq!(
-            results[..3]
-                .iter()
-                .map(|r| *r.as_ref().unwrap())
-                .collect::<Vec<_>>(),
-            vec![1, 2, 3]
-        );
-        match &results[3] {
-            Err(Error::RepeatedCursor {
+        let (items, error) = items_then_error(collect(&mut paginator));
+        assert_eq!(items, vec![1, 2, 3]);
+        match &error {
+            Error::RepeatedCursor {
                 operation,
                 cursor,
                 pages,
-            }) => {
+            } => {
                 assert_eq!(
                     (*operation, cursor.as_str(), *pages),
                     ("list-things", "A", 3)
@@ -758,21 +760,14 @@ mod tests {
             ]
             .into(),
         );
-        let results = collect(&mut paginator);
-        assert_eq!(results.len(), 4, "{results:?}");
-        assert_eq!(
-            results[..3]
-                .iter()
-                .map(|r| *r.as_ref().unwrap())
-                .collect::<Vec<_>>(),
-            vec![1, 2, 3]
-        );
-        match &results[3] {
-            Err(Error::RepeatedPage {
+        let (items, error) = items_then_error(collect(&mut paginator));
+        assert_eq!(items, vec![1, 2, 3]);
+        match &error {
+            Error::RepeatedPage {
                 operation,
                 page,
                 pages,
-            }) => assert_eq!((*operation, *page, *pages), ("list-things", 3, 3)),
+            } => assert_eq!((*operation, *page, *pages), ("list-things", 3, 3)),
             other => panic!("expected RepeatedPage, got {other:?}"),
         }
         assert_eq!(numbers(&fetched), [None, Some(2), Some(3)]);
