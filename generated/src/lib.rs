@@ -363,6 +363,72 @@ const SECURITY_8: &[&[runtime::AuthScheme]] = &[
 /// No authentication.
 #[cfg(feature = "ips")]
 const SECURITY_9: &[&[runtime::AuthScheme]] = &[];
+/// `pattern` `^[0-9]+$` of parameters.
+#[cfg(all(feature = "patterns", feature = "rulesets"))]
+static PATTERN_0FE00413318952BC: runtime::Pattern = runtime::Pattern::new("^[0-9]+$");
+/// `pattern` `^[a-zA-Z0-9_\-]*$` of parameters.
+#[cfg(all(feature = "patterns", feature = "logpush"))]
+static PATTERN_3AA5B9D72A448B57: runtime::Pattern = runtime::Pattern::new(
+    "^[a-zA-Z0-9_\\-]*$",
+);
+/// `pattern` `^[0-9a-f]{32}$` of parameters.
+#[cfg(all(feature = "patterns", feature = "rulesets"))]
+static PATTERN_40A0D46B5EDBA324: runtime::Pattern = runtime::Pattern::new(
+    "^[0-9a-f]{32}$",
+);
+/// `pattern` `^([a-zA-Z0-9]([a-zA-Z0-9-]{0,63}[a-zA-Z0-9-])?\.)+[a-zA-Z0-9-]{2,63}$` of parameters.
+#[cfg(all(feature = "patterns", feature = "radar"))]
+static PATTERN_430149E3047EF55C: runtime::Pattern = runtime::Pattern::new(
+    "^([a-zA-Z0-9]([a-zA-Z0-9-]{0,63}[a-zA-Z0-9-])?\\.)+[a-zA-Z0-9-]{2,63}$",
+);
+/// `pattern` `^[a-z0-9][a-z0-9-]*$` of parameters.
+#[cfg(all(feature = "patterns", feature = "pages"))]
+static PATTERN_501C736C54F19C06: runtime::Pattern = runtime::Pattern::new(
+    "^[a-z0-9][a-z0-9-]*$",
+);
+/// `pattern` `^[a-zA-Z0-9]$` of parameters.
+#[cfg(all(feature = "patterns", feature = "images"))]
+static PATTERN_5981C7DC900B1A4D: runtime::Pattern = runtime::Pattern::new(
+    "^[a-zA-Z0-9]$",
+);
+/// `pattern` `^[a-z0-9_][a-z0-9-_]*$` of parameters.
+#[cfg(all(feature = "patterns", feature = "workers"))]
+static PATTERN_65665E2602604A44: runtime::Pattern = runtime::Pattern::new(
+    "^[a-z0-9_][a-z0-9-_]*$",
+);
+/// `pattern` `^[a-z0-9][a-z0-9-]*[a-z0-9]` of parameters.
+#[cfg(all(feature = "patterns", feature = "r2"))]
+static PATTERN_797B60CE8CA16C40: runtime::Pattern = runtime::Pattern::new(
+    "^[a-z0-9][a-z0-9-]*[a-z0-9]",
+);
+/// `pattern` `^((([1-9]|[1-9][0-9]|[1-2][0-9][0-9]|3[0-5][0-9]|36[0-4])[d](control)?)|(([1-9]|[1-4][0-9]|5[0-2])[w](control)?))$` of parameters.
+#[cfg(all(feature = "patterns", feature = "radar"))]
+static PATTERN_95247FC3AFCD8F79: runtime::Pattern = runtime::Pattern::new(
+    "^((([1-9]|[1-9][0-9]|[1-2][0-9][0-9]|3[0-5][0-9]|36[0-4])[d](control)?)|(([1-9]|[1-4][0-9]|5[0-2])[w](control)?))$",
+);
+/// `pattern` `^.+$` of parameters.
+#[cfg(all(feature = "patterns", feature = "workers"))]
+static PATTERN_9A24754D75D39B92: runtime::Pattern = runtime::Pattern::new("^.+$");
+/// `pattern` `^[A-Za-z0-9_]+$` of parameters.
+#[cfg(all(feature = "patterns", feature = "snippets"))]
+static PATTERN_A31ECF959F3ED9EB: runtime::Pattern = runtime::Pattern::new(
+    "^[A-Za-z0-9_]+$",
+);
+/// `pattern` `^([a-z]+[a-z0-9_-]*[a-z0-9]+)$` of parameters.
+#[cfg(all(feature = "patterns", feature = "vectorize"))]
+static PATTERN_C1B574202A2444D2: runtime::Pattern = runtime::Pattern::new(
+    "^([a-z]+[a-z0-9_-]*[a-z0-9]+)$",
+);
+/// `pattern` `^[a-z0-9_]+(?:-[a-z0-9_]+)*$` of parameters.
+#[cfg(all(feature = "patterns", feature = "ai_gateway"))]
+static PATTERN_D8D09659116BFDEA: runtime::Pattern = runtime::Pattern::new(
+    "^[a-z0-9_]+(?:-[a-z0-9_]+)*$",
+);
+/// `pattern` `^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$` of parameters.
+#[cfg(all(feature = "patterns", feature = "radar"))]
+static PATTERN_E9696E378DBB7F34: runtime::Pattern = runtime::Pattern::new(
+    "^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$",
+);
 #[cfg(feature = "access")]
 pub mod access;
 #[cfg(feature = "accounts")]

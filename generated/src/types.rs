@@ -1741,7 +1741,6 @@ impl AaaResponseCollection {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -9182,7 +9181,6 @@ crate::runtime::string_enum!(
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -13961,7 +13959,6 @@ impl AddressingResponseCollectionBgp {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -15501,7 +15498,6 @@ impl ApiShieldPublicSchema {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -16646,7 +16642,6 @@ impl BillSubsApiRatePlan {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -20807,7 +20802,6 @@ pub type CustomPagesMessagesItem = IamMessagesItem;
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -22226,7 +22220,6 @@ impl DigitalExperienceMonitoringPercentiles {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -25338,7 +25331,6 @@ impl DlpResponseCollection {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -26257,7 +26249,6 @@ impl DlsRegionalHostnameResponse {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -26969,7 +26960,6 @@ pub type DnsCustomNameserversMessagesItem = IamMessagesItem;
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -27311,7 +27301,6 @@ pub type DnsFirewallMessagesItem = IamMessagesItem;
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -31613,65 +31602,70 @@ pub enum DnsRecordsPtrRecordType {
 }
 #[cfg(feature = "dns_records")]
 crate::runtime::string_enum!(closed DnsRecordsPtrRecordType { Ptr = "PTR" });
-#[cfg(
-    any(
-        feature = "access",
-        feature = "accounts",
-        feature = "addressing",
-        feature = "alerting",
-        feature = "api_gateway",
-        feature = "available_plans",
-        feature = "available_rate_plans",
-        feature = "certificates",
-        feature = "cfd_tunnel",
-        feature = "client_certificates",
-        feature = "custom_certificates",
-        feature = "custom_hostnames",
-        feature = "custom_ns",
-        feature = "custom_pages",
-        feature = "d1",
-        feature = "devices",
-        feature = "dex",
-        feature = "diagnostics",
-        feature = "dlp",
-        feature = "dns_firewall",
-        feature = "dns_records",
-        feature = "email",
-        feature = "filters",
-        feature = "firewall",
-        feature = "gateway",
-        feature = "healthchecks",
-        feature = "iam",
-        feature = "intel",
-        feature = "keyless_certificates",
-        feature = "load_balancers",
-        feature = "members",
-        feature = "memberships",
-        feature = "mnm",
-        feature = "mtls_certificates",
-        feature = "origin_tls_client_auth",
-        feature = "pcaps",
-        feature = "queues",
-        feature = "rate_limits",
-        feature = "registrar",
-        feature = "roles",
-        feature = "secondary_dns",
-        feature = "spectrum",
-        feature = "ssl",
-        feature = "storage",
-        feature = "subscriptions",
-        feature = "teamnet",
-        feature = "tunnels",
-        feature = "user",
-        feature = "waiting_rooms",
-        feature = "warp_connector",
-        feature = "web3",
-        feature = "workers",
-        feature = "zones"
-    )
-)]
-/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
-pub type DnsRecordsResultInfo = IamResultInfo;
+#[cfg(feature = "dns_records")]
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DnsRecordsResultInfo {
+    /// Total number of results for the requested service
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<f64>,
+    /// Current page within paginated list of results
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<f64>,
+    /// Number of results per page of results
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<f64>,
+    /// Total results available without any search parameters
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<f64>,
+    /// Total number of pages of results
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<f64>,
+}
+#[cfg(feature = "dns_records")]
+impl DnsRecordsResultInfo {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            page: None,
+            per_page: None,
+            total_count: None,
+            total_pages: None,
+        }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<f64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `total_count`.
+    #[must_use]
+    pub fn with_total_count(mut self, value: impl Into<f64>) -> Self {
+        self.total_count = Some(value.into());
+        self
+    }
+    /// Sets `total_pages`.
+    #[must_use]
+    pub fn with_total_pages(mut self, value: impl Into<f64>) -> Self {
+        self.total_pages = Some(value.into());
+        self
+    }
+}
 #[cfg(feature = "dns_records")]
 /// SMIMEA Record
 #[non_exhaustive]
@@ -34412,7 +34406,6 @@ pub type EmailMessagesItem = IamMessagesItem;
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -37246,7 +37239,6 @@ pub type FirewallResponseCollection = CustomPagesCustomPagesResponseCollection;
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -38491,7 +38483,6 @@ impl HealthchecksResponseCollection {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -40472,7 +40463,6 @@ impl IamResponseSingleSegmentResult {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -40546,7 +40536,6 @@ pub struct IamResultInfo {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -43028,7 +43017,6 @@ impl IntelResponse {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -43951,7 +43939,6 @@ impl LegacyJhsResponseSingleOriginDnsResult {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -47113,7 +47100,6 @@ crate::runtime::string_enum!(
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -51881,7 +51867,6 @@ crate::runtime::string_enum!(
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -52975,7 +52960,6 @@ crate::runtime::string_enum!(
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -54056,7 +54040,6 @@ crate::runtime::string_enum!(
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -59230,7 +59213,6 @@ impl RegistrarApiRegistrantContact {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -67650,7 +67632,6 @@ impl SecondaryDnsResponseCollection {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -73520,7 +73501,6 @@ impl TeamsDevicesResponseCollection {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -77106,7 +77086,6 @@ crate::runtime::string_enum!(
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -79437,7 +79416,6 @@ impl TunnelOriginRequestAccess {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -81631,7 +81609,6 @@ pub type WafManagedRulesMode = ArgoConfigValue;
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -83233,7 +83210,6 @@ impl WaitingroomResponseCollection {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -84556,7 +84532,6 @@ impl Web3ModifyRequest {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -86160,7 +86135,6 @@ impl WorkersKvQuery {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -86959,7 +86933,6 @@ crate::runtime::string_enum!(closed WorkersR2BindingType { R2Bucket = "r2_bucket
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -91832,7 +91805,6 @@ impl ZeroTrustGatewayListItemResponseCollection {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -92445,7 +92417,6 @@ impl ZeroTrustGatewayResponseCollection {
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",
@@ -99969,7 +99940,6 @@ pub type ZonesResponseBufferingValue = ArgoConfigValue;
         feature = "diagnostics",
         feature = "dlp",
         feature = "dns_firewall",
-        feature = "dns_records",
         feature = "email",
         feature = "filters",
         feature = "firewall",

@@ -2,7 +2,9 @@
 //! ([`server::TestServer`]), a stateful in-memory Lists API ([`lists_server::ListsServer`]), and helpers to
 //! point a client at them.
 
+pub mod dns_server;
 pub mod lists_server;
+mod loopback;
 pub mod server;
 
 pub use server::{RecordedRequest, Response, TestServer};

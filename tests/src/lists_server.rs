@@ -186,12 +186,6 @@ impl ListsServer {
     ///
     /// Panics if no loopback port can be bound (a broken test environment, not a test failure).
     pub async fn start(config: ListsServerConfig) -> ListsServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a loopback port for the Lists server");
-        let addr = listener
-            .local_addr()
-            .expect("local address of the Lists server");
         let shared = Arc::new(Shared {
             state: Mutex::new(State::new(config.clone())),
             requests: Mutex::new(Vec::new()),
@@ -201,16 +195,7 @@ impl ListsServer {
             let shared = Arc::clone(&shared);
             move |request: axum::extract::Request| handle(Arc::clone(&shared), request)
         });
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                // A dropped sender stops the server just like a sent value.
-                let _ = stopped.await;
-            });
-            if let Err(error) = serve.await {
-                eprintln!("Lists server on {addr} stopped: {error}");
-            }
-        });
+        let (addr, shutdown) = crate::loopback::serve(app, "Lists server").await;
         ListsServer {
             addr,
             shared,

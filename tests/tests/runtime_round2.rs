@@ -422,11 +422,7 @@ async fn a_url_too_long_to_send_is_refused_at_once_and_never_retried() {
     let server = TestServer::always(Response::json(200, &envelope(json!([])))).await;
     let (builder, delays) = recording(&server.url());
     let client = builder.build().unwrap();
-    let params = ItemListParams {
-        account_id: ACCOUNT_ID.to_owned(),
-        search: Some("a".repeat(70_000)),
-        ..Default::default()
-    };
+    let params = ItemListParams::new(ACCOUNT_ID).with_search("a".repeat(70_000));
     let err = client
         .rules()
         .lists()
@@ -452,10 +448,7 @@ async fn a_url_too_long_to_send_is_refused_at_once_and_never_retried() {
     assert!(delays_of(&delays).is_empty(), "{:?}", delays_of(&delays));
     assert_eq!(server.request_count(), 0);
     // Just under the limit, it is sent.
-    let params = ItemListParams {
-        search: Some("a".repeat(60_000)),
-        ..params
-    };
+    let params = params.with_search("a".repeat(60_000));
     client
         .rules()
         .lists()

@@ -266,23 +266,50 @@ pub struct FormPart {
     pub doc: Option<String>,
 }
 
-/// Cursor paging: the query parameter that takes the cursor, and where the next one is in the envelope.
+/// Paging found in a list call's parameters and envelope: the call also gets a streaming form.
 #[derive(Debug, Clone)]
 pub struct Paging {
     /// The single-page call's name (the streaming one takes the operation's).
     pub page_fn: String,
-    /// Index into `Operation::params` of the cursor parameter.
-    pub cursor_param: usize,
-    /// Field idents from the page type down to the next cursor (`result_info`, `cursors`, `after`).
-    pub next_cursor: Vec<String>,
-    /// Whether each step of `next_cursor` is an `Option`.
-    pub optional: Vec<bool>,
-    /// The item type of the page's `result` array.
+    /// The item type of the page's array.
     pub item: Ty,
-    /// Whether the page's `result` field is an `Option`.
-    pub result_optional: bool,
-    /// Ident of the page's `result` field.
-    pub result_ident: String,
+    /// Where the items are in the page: the page itself (`None`) or a field of it (`result`).
+    pub items: Option<Step>,
+    /// Whether the page is an `Option` (the envelope's `result` may be `null`).
+    pub page_optional: bool,
+    pub convention: PagingConvention,
+}
+
+/// How a list call asks for the next page.
+#[derive(Debug, Clone)]
+pub enum PagingConvention {
+    /// A cursor query parameter that takes the cursor the previous page returned.
+    Cursor {
+        /// Index into `Operation::params` of the cursor parameter.
+        param: usize,
+        /// Fields from the page down to the next cursor (`result_info`, `cursors`, `after`).
+        next: Vec<Step>,
+    },
+    /// A page-number query parameter, counted up from the page asked for.
+    Pages {
+        /// Index into `Operation::params` of the page parameter.
+        param: usize,
+        /// The number of the first page, when the caller does not give one: the parameter's `default`,
+        /// else its `minimum`, else 1.
+        first: u64,
+        /// Fields from the page down to the number of pages (`result_info`, `total_pages`), when it has one.
+        total_pages: Option<Vec<Step>>,
+        /// Fields from the page down to the number of items (`result_info`, `total_count`), when it has one.
+        total_count: Option<Vec<Step>>,
+    },
+}
+
+/// One field on the way from a page to a value in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub ident: String,
+    /// Whether the field is an `Option`.
+    pub optional: bool,
 }
 
 /// `x-sdk-waiter` on a call that reads an operation's state.
@@ -342,6 +369,33 @@ pub struct Param {
     /// An array query parameter sent as one comma-separated value (`style: form, explode: false`) instead
     /// of one pair per item.
     pub comma_joined: bool,
+    /// The spec's `default`, when it gives one.
+    pub default: Option<serde_json::Value>,
+    /// What the value (each item of an array) is checked against before sending, besides its length.
+    pub constraints: Constraints,
+}
+
+/// JSON Schema constraints of a parameter checked before sending: bounds of numbers, `pattern` of text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    pub minimum: Option<Bound>,
+    pub maximum: Option<Bound>,
+    pub multiple_of: Option<f64>,
+    /// An ECMA-262 regular expression the `regex` crate compiles (others are left unchecked, with a warning).
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bound {
+    pub value: f64,
+    /// `exclusiveMinimum`/`exclusiveMaximum`: the bound itself is out.
+    pub exclusive: bool,
+}
+
+impl Constraints {
+    pub fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -5,17 +5,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use xtask::{repo_root, run, Job};
 
-fn fixture_crate(name: &str) -> (PathBuf, xtask::Report) {
+fn fixture_job(name: &str) -> Job {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("fixture-crates")
         .join(name);
     let spec = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(format!("{name}.yaml"));
-    let job = Job {
+    Job {
         spec,
         overlays: Vec::new(),
-        out: out.clone(),
+        out,
         check: false,
         emit: xtask::emit::Options {
             crate_name: format!("fixture-{name}"),
@@ -25,7 +25,12 @@ fn fixture_crate(name: &str) -> (PathBuf, xtask::Report) {
             ),
             spec_label: format!("xtask/tests/fixtures/{name}.yaml"),
         },
-    };
+    }
+}
+
+fn fixture_crate(name: &str) -> (PathBuf, xtask::Report) {
+    let job = fixture_job(name);
+    let out = job.out.clone();
     let report = run(&job).unwrap_or_else(|e| panic!("{name}: {e:#}"));
     // Same dependency versions as the workspace, so the check reuses what is already built.
     std::fs::copy(repo_root().join("Cargo.lock"), out.join("Cargo.lock")).unwrap();
@@ -397,8 +402,6 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
         "records/{record_id}:purge.post: left out of the crate",
         "mixes literal text and parameters",
         "parameter `loose` has no type, or one that cannot be written as text",
-        "schema: `minimum` of parameter `page` is not checked before sending",
-        "schema: `minimum`, `maximum` of parameter `ratio` are not checked before sending",
         "files.post.requestBody.content.multipart/form-data.schema: parts beyond the listed properties",
         "exports/.get.responses: only a `default` response and no 2XX one",
         "scripts/{script_name}.put.requestBody.content.multipart/form-data.schema: a multipart body must be an object with `properties` (one part each); the body is sent as `application/javascript` instead",
@@ -408,6 +411,19 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
         assert!(
             warnings.contains(expected),
             "missing `{expected}` in:\n{warnings}"
+        );
+    }
+    // Untyped numeric parameters are numbers whose bounds are checked before sending.
+    assert!(
+        !warnings.contains("not checked before sending"),
+        "{warnings}"
+    );
+    for name in ["page", "ratio"] {
+        assert!(
+            records.contains(&format!(
+                "crate::runtime::check_number(\n            \"{name}\","
+            )),
+            "{name} is checked:\n{records}"
         );
     }
     let lib = read(&dir, "src/lib.rs");
@@ -485,5 +501,152 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
             && input.contains("pub secret:"),
         "readOnly properties are not sent:\n{input}"
     );
+    clippy(&dir);
+}
+
+#[test]
+fn list_calls_page_by_the_convention_their_parameters_and_envelope_follow() {
+    use xtask::ir::{Bound, PagingConvention, Ty};
+    let (_, api) = xtask::generate(&fixture_job("paging-and-parameters")).unwrap();
+    let op = |spec_id: &str| {
+        api.operations
+            .iter()
+            .find(|op| op.spec_id == spec_id)
+            .unwrap_or_else(|| panic!("no operation {spec_id}"))
+    };
+    let convention = |spec_id: &str| op(spec_id).paging.as_ref().map(|p| &p.convention);
+    let idents =
+        |steps: &[xtask::ir::Step]| steps.iter().map(|s| s.ident.clone()).collect::<Vec<_>>();
+
+    // Page numbers, counted from the parameter's default, ending on the envelope's totals.
+    match convention("records-list") {
+        Some(PagingConvention::Pages {
+            first,
+            total_pages: Some(pages),
+            total_count: Some(count),
+            ..
+        }) => {
+            assert_eq!(*first, 1);
+            assert_eq!(idents(pages), ["result_info", "total_pages"]);
+            assert_eq!(idents(count), ["result_info", "total_count"]);
+        }
+        other => panic!("records-list: {other:?}"),
+    }
+    // Page numbers with a bare `result` array: no totals, the first page from the `minimum`.
+    match convention("gateways-list") {
+        Some(PagingConvention::Pages {
+            first: 1,
+            total_pages: None,
+            total_count: None,
+            ..
+        }) => {}
+        other => panic!("gateways-list: {other:?}"),
+    }
+    // Cursors, at `result_info.cursors.after` or at `result_info.cursor`.
+    match convention("items-list") {
+        Some(PagingConvention::Cursor { next, .. }) => {
+            assert_eq!(idents(next), ["result_info", "cursors", "after"])
+        }
+        other => panic!("items-list: {other:?}"),
+    }
+    match convention("keys-list") {
+        Some(PagingConvention::Cursor { next, .. }) => {
+            assert_eq!(idents(next), ["result_info", "cursor"])
+        }
+        other => panic!("keys-list: {other:?}"),
+    }
+    // No paging parameter, not a GET, or a page "number" that is text: no stream.
+    for spec_id in ["reports-list", "gateways-create-many", "names-list"] {
+        assert!(convention(spec_id).is_none(), "{spec_id}");
+    }
+
+    let param = |spec_id: &str, wire: &str| {
+        let op = op(spec_id);
+        op.positional
+            .iter()
+            .chain(&op.params)
+            .find(|p| p.wire == wire)
+            .unwrap_or_else(|| panic!("{spec_id} has no parameter {wire}"))
+            .clone()
+    };
+    // A list call's page number and size are integers even where the spec says `number`.
+    assert_eq!(param("records-list", "page").ty, Ty::Integer);
+    let per_page = param("records-list", "per_page");
+    assert_eq!(per_page.ty, Ty::Integer);
+    assert_eq!(
+        (per_page.constraints.minimum, per_page.constraints.maximum),
+        (
+            Some(Bound {
+                value: 5.0,
+                exclusive: false
+            }),
+            Some(Bound {
+                value: 500.0,
+                exclusive: false
+            })
+        )
+    );
+    // Untyped parameters, typed from what they carry.
+    for (spec_id, wire, ty) in [
+        ("keys-list", "account_id", Ty::String),
+        ("keys-list", "limit", Ty::Integer),
+        ("gateways-list", "enabled", Ty::Boolean),
+        ("gateways-list", "since", Ty::String),
+        ("gateways-list", "weight", Ty::Number),
+        ("gateways-list", "sort", Ty::Array(Box::new(Ty::String))),
+    ] {
+        assert_eq!(param(spec_id, wire).ty, ty, "{spec_id} {wire}");
+    }
+    let ratio = param("gateways-list", "ratio").constraints;
+    assert_eq!(
+        ratio.minimum,
+        Some(Bound {
+            value: 0.0,
+            exclusive: true
+        })
+    );
+    assert_eq!(ratio.multiple_of, Some(0.25));
+    assert_eq!(
+        param("gateways-list", "day").constraints.pattern.as_deref(),
+        Some("^[0-9]+d$")
+    );
+    assert_eq!(
+        param("records-list", "zone_id")
+            .constraints
+            .pattern
+            .as_deref(),
+        Some("^[0-9a-f]{32}$")
+    );
+    // What nothing types, and a lookahead the `regex` crate cannot compile, are warnings with their location.
+    assert_eq!(param("gateways-list", "ahead").constraints.pattern, None);
+    let warned = |needle: &str| api.warnings.iter().any(|w| w.contains(needle));
+    assert!(
+        warned("paths./accounts/{account_id}/gateways.get.parameters[8].schema: `pattern` (the `regex` crate cannot compile it"),
+        "{:#?}",
+        api.warnings
+    );
+    assert!(
+        warned("paths./accounts/{account_id}/gateways.get.parameters[7].schema: parameter `anything` has no type"),
+        "{:#?}",
+        api.warnings
+    );
+    assert_eq!(api.warnings.len(), 2, "{:#?}", api.warnings);
+
+    // The generated crate checks them before sending, streams the list calls, and passes clippy.
+    let (dir, _) = fixture_crate("paging-and-parameters");
+    let gateways = read(&dir, "src/gateways/mod.rs");
+    for expected in [
+        "crate::runtime::paginate_pages(",
+        "crate::runtime::check_pattern(\"day\", value, &crate::PATTERN_",
+        "crate::runtime::check_number(",
+        "for value in params.day.iter().flatten() {",
+    ] {
+        assert!(
+            gateways.contains(expected),
+            "missing `{expected}` in:\n{gateways}"
+        );
+    }
+    let manifest = read(&dir, "Cargo.toml");
+    assert!(manifest.contains("gateways = [\"patterns\"]"), "{manifest}");
     clippy(&dir);
 }

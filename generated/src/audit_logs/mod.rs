@@ -32,9 +32,56 @@ impl AuditLogs {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get account audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &AuditLogGetParams) -> crate::Call<AuditLogGetResponse> {
+    ///
+    /// One page; `get()` streams every item across pages.
+    pub fn get_page(
+        &self,
+        params: &AuditLogGetParams,
+    ) -> crate::Call<AuditLogGetResponse> {
         self.client
             .call(request_get(params), crate::runtime::json::<AuditLogGetResponse>)
+    }
+    /// Get account audit logs
+    ///
+    /// Gets a list of audit logs for an account. Can be filtered by who made the change, on which zone, and the timeframe of the change.
+    ///
+    /// `GET /accounts/{account_id}/audit_logs` (operation `audit-logs-get-account-audit-logs`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get account audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn get(
+        &self,
+        params: &AuditLogGetParams,
+    ) -> crate::Paginator<crate::types::AaaAuditLogs> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "audit-logs-get-account-audit-logs",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.get_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: None,
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
     }
     /// Get organization audit logs
     ///
@@ -49,8 +96,10 @@ impl AuditLogs {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get organization audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// One page; `audit_logs_get_organization_audit_logs()` streams every item across pages.
     #[deprecated(note = "deprecated by the API")]
-    pub fn audit_logs_get_organization_audit_logs(
+    pub fn audit_logs_get_organization_audit_logs_page(
         &self,
         params: &AuditLogAuditLogsGetOrganizationAuditLogsParams,
     ) -> crate::Call<AuditLogAuditLogsGetOrganizationAuditLogsResponse> {
@@ -60,15 +109,88 @@ impl AuditLogs {
                 crate::runtime::json::<AuditLogAuditLogsGetOrganizationAuditLogsResponse>,
             )
     }
+    /// Get organization audit logs
+    ///
+    /// Gets a list of audit logs for an organization. Can be filtered by who made the change, on which zone, and the timeframe of the change.
+    ///
+    /// `GET /organizations/{organization_id}/audit_logs` (operation `audit-logs-get-organization-audit-logs`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// Deprecated by the API.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get organization audit logs response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn audit_logs_get_organization_audit_logs(
+        &self,
+        params: &AuditLogAuditLogsGetOrganizationAuditLogsParams,
+    ) -> crate::Paginator<crate::types::AaaAuditLogs> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "audit-logs-get-organization-audit-logs",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.audit_logs_get_organization_audit_logs_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: None,
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
+    }
 }
 fn request_get(
     params: &AuditLogGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: Some(1000f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -127,11 +249,40 @@ fn request_get(
 fn request_audit_logs_get_organization_audit_logs(
     params: &AuditLogAuditLogsGetOrganizationAuditLogsParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "organization_id",
-        &params.organization_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.organization_id;
+        crate::runtime::check_length(
+            "organization_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: Some(1000f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("organizations");
     path.param("organization_id", &params.organization_id)?;
@@ -234,12 +385,16 @@ pub struct AuditLogGetParams {
     pub direction: Option<AuditLogGetParamsDirection>,
     /// Sets the number of results to return per page.
     ///
+    /// Must be at least 1 and at most 1000.
+    ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Defines which page of results to return.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Indicates whether or not to hide user level audit logs.
     ///
     /// Query parameter `hide_user_logs`.
@@ -323,13 +478,13 @@ impl AuditLogGetParams {
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }
@@ -388,12 +543,16 @@ pub struct AuditLogAuditLogsGetOrganizationAuditLogsParams {
     pub direction: Option<AuditLogAuditLogsGetOrganizationAuditLogsParamsDirection>,
     /// Sets the number of results to return per page.
     ///
+    /// Must be at least 1 and at most 1000.
+    ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Defines which page of results to return.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Indicates whether or not to hide user level audit logs.
     ///
     /// Query parameter `hide_user_logs`.
@@ -477,13 +636,13 @@ impl AuditLogAuditLogsGetOrganizationAuditLogsParams {
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }

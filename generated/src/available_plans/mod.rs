@@ -70,11 +70,14 @@ impl AvailablePlans {
 fn request_list(
     params: &AvailablePlanListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -97,16 +100,22 @@ fn request_get(
     plan_identifier: &str,
     params: &AvailablePlanGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "plan_identifier",
-        plan_identifier,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = plan_identifier;
+        crate::runtime::check_length(
+            "plan_identifier",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;

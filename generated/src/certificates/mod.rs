@@ -111,7 +111,7 @@ impl Certificates {
 fn request_list(
     params: &CertificateListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    if let Some(value) = params.zone_id.as_deref() {
+    if let Some(value) = &params.zone_id {
         crate::runtime::check_length(
             "zone_id",
             value,
@@ -159,11 +159,14 @@ fn request_create(
 fn request_get(
     params: &CertificateGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "certificate_id",
-        &params.certificate_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.certificate_id;
+        crate::runtime::check_length(
+            "certificate_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("certificates");
     path.param("certificate_id", &params.certificate_id)?;
@@ -184,11 +187,14 @@ fn request_get(
 fn request_delete(
     params: &CertificateDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "certificate_id",
-        &params.certificate_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.certificate_id;
+        crate::runtime::check_length(
+            "certificate_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("certificates");
     path.param("certificate_id", &params.certificate_id)?;

@@ -34,7 +34,9 @@ impl ClientCertificates {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Client Certificates Response Failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(
         &self,
         params: &ClientCertificateListParams,
     ) -> crate::Call<ClientCertificateListResponse> {
@@ -43,6 +45,53 @@ impl ClientCertificates {
                 request_list(params),
                 crate::runtime::enveloped_whole::<ClientCertificateListResponse>,
             )
+    }
+    /// List Client Certificates
+    ///
+    /// List all of your Zone's API Shield mTLS Client Certificates by Status and/or using Pagination
+    ///
+    /// `GET /zones/{zone_id}/client_certificates` (operation `client-certificate-for-a-zone-list-client-certificates`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Client Certificates Response Failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        params: &ClientCertificateListParams,
+    ) -> crate::Paginator<crate::types::TlsCertificatesAndHostnamesClientCertificate> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "client-certificate-for-a-zone-list-client-certificates",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.list_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_count.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
     }
     /// Create Client Certificate
     ///
@@ -135,11 +184,40 @@ impl ClientCertificates {
 fn request_list(
     params: &ClientCertificateListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -176,11 +254,14 @@ fn request_list(
 fn request_create(
     params: &ClientCertificateCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -203,16 +284,22 @@ fn request_get(
     client_certificate_id: &str,
     params: &ClientCertificateGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "client_certificate_id",
-        client_certificate_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = client_certificate_id;
+        crate::runtime::check_length(
+            "client_certificate_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -236,16 +323,22 @@ fn request_delete(
     client_certificate_id: &str,
     params: &ClientCertificateDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "client_certificate_id",
-        client_certificate_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = client_certificate_id;
+        crate::runtime::check_length(
+            "client_certificate_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -269,16 +362,22 @@ fn request_edit(
     client_certificate_id: &str,
     params: &ClientCertificateEditParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "client_certificate_id",
-        client_certificate_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = client_certificate_id;
+        crate::runtime::check_length(
+            "client_certificate_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -314,12 +413,16 @@ pub struct ClientCertificateListParams {
     pub status: Option<ClientCertificateListParamsStatus>,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Number of records per page.
     ///
+    /// Must be at least 5 and at most 50.
+    ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Limit to the number of records returned.
     ///
     /// Query parameter `limit`.
@@ -352,13 +455,13 @@ impl ClientCertificateListParams {
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }

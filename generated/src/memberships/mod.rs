@@ -110,14 +110,40 @@ impl Memberships {
 fn request_get(
     params: &MembershipGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    if let Some(value) = params.account_name.as_deref() {
+    if let Some(value) = &params.account_name {
         crate::runtime::check_length(
             "account_name",
             value,
             crate::runtime::Length::at_most(100u64),
         )?;
     }
-    if let Some(value) = params.name.as_deref() {
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = &params.name {
         crate::runtime::check_length(
             "name",
             value,
@@ -164,11 +190,14 @@ fn request_get(
 fn request_user_s_account_memberships_membership_details(
     params: &MembershipUserSAccountMembershipsMembershipDetailsParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "membership_id",
-        &params.membership_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.membership_id;
+        crate::runtime::check_length(
+            "membership_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("memberships");
     path.param("membership_id", &params.membership_id)?;
@@ -189,11 +218,14 @@ fn request_user_s_account_memberships_membership_details(
 fn request_update(
     params: &MembershipUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "membership_id",
-        &params.membership_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.membership_id;
+        crate::runtime::check_length(
+            "membership_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("memberships");
     path.param("membership_id", &params.membership_id)?;
@@ -214,11 +246,14 @@ fn request_update(
 fn request_delete(
     params: &MembershipDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "membership_id",
-        &params.membership_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.membership_id;
+        crate::runtime::check_length(
+            "membership_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("memberships");
     path.param("membership_id", &params.membership_id)?;
@@ -251,9 +286,13 @@ pub struct MembershipGetParams {
     pub account_name: Option<String>,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<f64>,
     /// Number of memberships per page.
+    ///
+    /// Must be at least 5 and at most 50.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,

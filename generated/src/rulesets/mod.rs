@@ -249,6 +249,14 @@ impl Rulesets {
 fn request_list(
     params: &RulesetListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -270,6 +278,14 @@ fn request_list(
 fn request_create(
     params: &RulesetCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -292,6 +308,22 @@ fn request_get(
     ruleset_id: &str,
     params: &RulesetGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -315,6 +347,22 @@ fn request_update(
     ruleset_id: &str,
     params: &RulesetUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -338,6 +386,22 @@ fn request_delete(
     ruleset_id: &str,
     params: &RulesetDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -360,6 +424,14 @@ fn request_delete(
 fn request_list_zone_rulesets(
     params: &RulesetListZoneRulesetsParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -381,6 +453,14 @@ fn request_list_zone_rulesets(
 fn request_create_zone_ruleset(
     params: &RulesetCreateZoneRulesetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -403,6 +483,22 @@ fn request_get_zone_ruleset(
     ruleset_id: &str,
     params: &RulesetGetZoneRulesetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -426,6 +522,22 @@ fn request_update_zone_ruleset(
     ruleset_id: &str,
     params: &RulesetUpdateZoneRulesetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -449,6 +561,22 @@ fn request_delete_zone_ruleset(
     ruleset_id: &str,
     params: &RulesetDeleteZoneRulesetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -474,6 +602,8 @@ fn request_delete_zone_ruleset(
 pub struct RulesetListParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -490,6 +620,8 @@ impl RulesetListParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RulesetCreateParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -514,6 +646,8 @@ impl RulesetCreateParams {
 pub struct RulesetGetParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -530,6 +664,8 @@ impl RulesetGetParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetUpdateParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -554,6 +690,8 @@ impl RulesetUpdateParams {
 pub struct RulesetDeleteParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -571,6 +709,8 @@ impl RulesetDeleteParams {
 pub struct RulesetListZoneRulesetsParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -585,6 +725,8 @@ impl RulesetListZoneRulesetsParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RulesetCreateZoneRulesetParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
@@ -609,6 +751,8 @@ impl RulesetCreateZoneRulesetParams {
 pub struct RulesetGetZoneRulesetParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -623,6 +767,8 @@ impl RulesetGetZoneRulesetParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetUpdateZoneRulesetParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
@@ -646,6 +792,8 @@ impl RulesetUpdateZoneRulesetParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RulesetDeleteZoneRulesetParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,

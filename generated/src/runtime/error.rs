@@ -103,6 +103,20 @@ pub enum Error {
         /// Pages fetched so far, including the one that repeated the cursor.
         pages: usize,
     },
+    /// A listing paged by number answered a page with the same items as a page before it (a server that
+    /// ignores the page number), so asking for the next number could loop forever.
+    #[error(
+        "operation `{operation}`: page {page} has the same items as an earlier page; \
+         stopped paging to avoid an endless loop"
+    )]
+    RepeatedPage {
+        /// The listing operation's id.
+        operation: &'static str,
+        /// The number of the page that repeated an earlier one.
+        page: u64,
+        /// Pages fetched so far, including the repeated one.
+        pages: usize,
+    },
     /// An asynchronous operation that was being waited on reported that it failed.
     #[error(
         "asynchronous operation `{}` failed with status `{}` (polled with `{operation}`): {}",
@@ -211,6 +225,7 @@ impl Error {
             | Error::UrlTooLong { .. }
             | Error::Config(_)
             | Error::RepeatedCursor { .. }
+            | Error::RepeatedPage { .. }
             | Error::OperationFailed { .. }
             | Error::WaitTimeout { .. } => None,
         }
@@ -846,6 +861,16 @@ mod tests {
         assert_eq!(
             repeated.to_string(),
             "operation `lists-list`: the server returned cursor `abc` again after 3 pages; \
+             stopped paging to avoid an endless loop"
+        );
+        let repeated_page = Error::RepeatedPage {
+            operation: "dns-records-list",
+            page: 4,
+            pages: 4,
+        };
+        assert_eq!(
+            repeated_page.to_string(),
+            "operation `dns-records-list`: page 4 has the same items as an earlier page; \
              stopped paging to avoid an endless loop"
         );
         let failed = Error::OperationFailed {

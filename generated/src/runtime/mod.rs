@@ -4,6 +4,7 @@
 mod auth;
 mod body;
 mod call;
+mod check;
 mod client;
 mod decode;
 mod envelope;
@@ -31,13 +32,18 @@ pub(crate) use auth::AuthScheme;
 #[allow(unused_imports)]
 pub(crate) use body::{json_text, Body, Part, PartValue};
 #[allow(unused_imports)]
+pub(crate) use check::{check_length, check_number, Bounds, Length};
+#[cfg(feature = "patterns")]
+#[allow(unused_imports)]
+pub(crate) use check::{check_pattern, Pattern};
+#[allow(unused_imports)]
 pub(crate) use decode::{bytes, empty, json, text, Decoder};
 #[allow(unused_imports)]
 pub(crate) use envelope::{enveloped, enveloped_whole};
 #[allow(unused_imports)]
-pub(crate) use paginate::paginate_cursor;
+pub(crate) use paginate::{paginate_cursor, paginate_pages, PageNumber, Totals};
 #[allow(unused_imports)]
-pub(crate) use path::{check_length, Length, PathBuilder};
+pub(crate) use path::PathBuilder;
 #[allow(unused_imports)]
 pub(crate) use request::RequestSpec;
 #[allow(unused_imports)]

@@ -1,4 +1,4 @@
-//! Request paths built from percent-encoded segments, and the length checks done before a request is built.
+//! Request paths built from percent-encoded segments.
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -89,64 +89,6 @@ static UNRESERVED: [bool; 256] = {
     table
 };
 
-/// A parameter's JSON Schema `minLength` / `maxLength`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Length {
-    min: Option<u64>,
-    max: Option<u64>,
-}
-
-#[allow(dead_code)] // generated code uses the bounds its spec gives
-impl Length {
-    pub(crate) const fn between(min: u64, max: u64) -> Length {
-        Length {
-            min: Some(min),
-            max: Some(max),
-        }
-    }
-    pub(crate) const fn at_least(min: u64) -> Length {
-        Length {
-            min: Some(min),
-            max: None,
-        }
-    }
-    pub(crate) const fn at_most(max: u64) -> Length {
-        Length {
-            min: None,
-            max: Some(max),
-        }
-    }
-}
-
-/// Checks JSON Schema `minLength` / `maxLength`, counted in Unicode scalar values as the schema means.
-#[allow(dead_code)] // a spec without length constraints never calls it
-pub(crate) fn check_length(parameter: &'static str, value: &str, length: Length) -> Result<()> {
-    let Length { min, max } = length;
-    // usize always fits in u64 on supported targets; saturate rather than panic if it ever did not.
-    let len = u64::try_from(value.chars().count()).unwrap_or(u64::MAX);
-    let reason = match (min, max) {
-        (Some(min), Some(max)) if min == max && len != min => {
-            format!("must be exactly {} long, got {len}", characters(min))
-        }
-        (Some(min), _) if len < min => {
-            format!("must be at least {} long, got {len}", characters(min))
-        }
-        (_, Some(max)) if len > max => {
-            format!("must be at most {} long, got {len}", characters(max))
-        }
-        _ => return Ok(()),
-    };
-    Err(Error::InvalidArgument { parameter, reason })
-}
-
-fn characters(n: u64) -> String {
-    if n == 1 {
-        "1 character".to_owned()
-    } else {
-        format!("{n} characters")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,50 +163,6 @@ mod tests {
         assert_eq!(
             reason(PathBuilder::new().param("p", "..")).1,
             "must not be \".\" or \"..\""
-        );
-    }
-
-    #[test]
-    fn check_length_messages() {
-        let exact = |v: &str| check_length("account_id", v, Length::between(32, 32));
-        assert!(exact(&"a".repeat(32)).is_ok());
-        assert_eq!(
-            reason(exact("abcde")),
-            (
-                "account_id",
-                "must be exactly 32 characters long, got 5".to_owned()
-            )
-        );
-        assert_eq!(
-            reason(exact(&"a".repeat(33))).1,
-            "must be exactly 32 characters long, got 33"
-        );
-        assert_eq!(
-            reason(check_length("n", "ab", Length::at_least(3))).1,
-            "must be at least 3 characters long, got 2"
-        );
-        assert_eq!(
-            reason(check_length("n", "abcd", Length::at_most(3))).1,
-            "must be at most 3 characters long, got 4"
-        );
-        assert_eq!(
-            reason(check_length("n", "", Length::between(1, 9))).1,
-            "must be at least 1 character long, got 0"
-        );
-        assert_eq!(
-            reason(check_length("n", "ab", Length::between(1, 1))).1,
-            "must be exactly 1 character long, got 2"
-        );
-        assert!(check_length("n", "abc", Length::between(1, 9)).is_ok());
-        assert!(check_length("n", "", Length::at_most(0)).is_ok());
-    }
-
-    #[test]
-    fn check_length_counts_chars_not_bytes() {
-        assert!(check_length("n", "ééé", Length::between(3, 3)).is_ok());
-        assert_eq!(
-            reason(check_length("n", "☃☃", Length::at_most(1))).1,
-            "must be at most 1 character long, got 2"
         );
     }
 }

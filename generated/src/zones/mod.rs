@@ -34,12 +34,63 @@ impl Zones {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Zones response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &ZoneListParams) -> crate::Call<ZoneListResponse> {
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(&self, params: &ZoneListParams) -> crate::Call<ZoneListResponse> {
         self.client
             .call(
                 request_list(params),
                 crate::runtime::enveloped_whole::<ZoneListResponse>,
             )
+    }
+    /// List Zones
+    ///
+    /// Lists, searches, sorts, and filters your zones. Listing zones across more than 500 accounts
+    /// is currently not allowed.
+    ///
+    ///
+    /// `GET /zones` (operation `zones-get`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Zones response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        params: &ZoneListParams,
+    ) -> crate::Paginator<crate::types::ZonesZone> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "zones-get",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.list_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_count.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
     }
     /// Create Zone
     ///
@@ -105,18 +156,44 @@ impl Zones {
     }
 }
 fn request_list(params: &ZoneListParams) -> crate::Result<crate::runtime::RequestSpec> {
-    if let Some(value) = params.name.as_deref() {
+    if let Some(value) = &params.name {
         crate::runtime::check_length(
             "name",
             value,
             crate::runtime::Length::at_most(253u64),
         )?;
     }
-    if let Some(value) = params.account_name.as_deref() {
+    if let Some(value) = &params.account_name {
         crate::runtime::check_length(
             "account_name",
             value,
             crate::runtime::Length::at_most(253u64),
+        )?;
+    }
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
         )?;
     }
     let mut path = crate::runtime::PathBuilder::new();
@@ -182,11 +259,14 @@ fn request_create(
     })
 }
 fn request_get(params: &ZoneGetParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -207,11 +287,14 @@ fn request_get(params: &ZoneGetParams) -> crate::Result<crate::runtime::RequestS
 fn request_delete(
     params: &ZoneDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -233,11 +316,14 @@ fn request_delete(
     })
 }
 fn request_edit(params: &ZoneEditParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -299,12 +385,16 @@ pub struct ZoneListParams {
     pub account_name: Option<String>,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Number of zones per page.
     ///
+    /// Must be at least 5 and at most 50.
+    ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Field to order zones by.
     ///
     /// Query parameter `order`.
@@ -359,13 +449,13 @@ impl ZoneListParams {
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }

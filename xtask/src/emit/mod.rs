@@ -324,6 +324,7 @@ fn lib_tokens(
     securities: &[Vec<Vec<crate::ir::AuthScheme>>],
 ) -> TokenStream {
     let security = operations::security_consts(api, securities);
+    let patterns = pattern_statics(api);
     let docs = docs::inner(&crate_docs(api, options));
     let children = child_modules(&[], modules).into_iter().map(|c| {
         let gate = (c != "types").then(|| {
@@ -351,8 +352,50 @@ fn lib_tokens(
         /// The API's base URL, from the spec's `servers` (`None` when it names none).
         pub const DEFAULT_BASE_URL: Option<&str> = #base_url;
         #security
+        #patterns
         #(#children)*
     }
+}
+
+/// The products whose calls check a parameter against each `pattern`, by the pattern's static name.
+fn patterns_used(api: &Api) -> BTreeMap<String, (&str, BTreeSet<String>)> {
+    let mut used: BTreeMap<String, (&str, BTreeSet<String>)> = BTreeMap::new();
+    for op in &api.operations {
+        for p in op.positional.iter().chain(&op.params) {
+            if let Some(pattern) = &p.constraints.pattern {
+                used.entry(operations::pattern_static(pattern))
+                    .or_insert_with(|| (pattern.as_str(), BTreeSet::new()))
+                    .1
+                    .insert(crate::lower::features::of_operation(op));
+            }
+        }
+    }
+    used
+}
+
+/// One `static` per distinct `pattern` of a parameter, compiled on first use: with the `patterns` feature,
+/// which the products that check patterns enable.
+fn pattern_statics(api: &Api) -> TokenStream {
+    let statics = patterns_used(api)
+        .into_iter()
+        .map(|(name, (pattern, features))| {
+            let features: Vec<String> = features.into_iter().collect();
+            let cfg = match (cfg_any(api, &features), features.as_slice()) {
+                (None, _) => quote!(#[cfg(feature = "patterns")]),
+                (Some(_), [one]) => quote!(#[cfg(all(feature = "patterns", feature = #one))]),
+                (Some(_), _) => {
+                    quote!(#[cfg(all(feature = "patterns", any(#(feature = #features),*)))])
+                }
+            };
+            let doc = format!(" `pattern` `{pattern}` of parameters.");
+            let name = id(&name);
+            quote! {
+                #[doc = #doc]
+                #cfg
+                static #name: runtime::Pattern = runtime::Pattern::new(#pattern);
+            }
+        });
+    quote!(#(#statics)*)
 }
 
 fn crate_docs(api: &Api, options: &Options) -> String {
@@ -485,6 +528,7 @@ publish = false
 base64 = "0.22"
 futures-core = "0.3"
 percent-encoding = "2"
+regex = {{ version = "1", optional = true, default-features = false, features = ["std", "unicode"] }}
 reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls", "http2", "multipart"] }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = {{ version = "1", features = ["raw_value"] }}
@@ -517,9 +561,21 @@ fn features_table(api: &Api) -> String {
          only send is `Serialize`\n# and one they only receive is `Deserialize`, which compiles faster.\n\
          all-serde = []\n",
     );
+    table.push_str(
+        "# Checks parameters against their `pattern` (with the `regex` crate); the products that have patterns \
+         enable it.\npatterns = [\"dep:regex\"]\n",
+    );
     table.push_str(&format!("full = [{}]\n", quoted(&mut api.features.keys())));
+    let with_patterns: BTreeSet<String> = patterns_used(api)
+        .into_values()
+        .flat_map(|(_, features)| features)
+        .collect();
     for (feature, needs) in &api.features {
-        table.push_str(&format!("{feature} = [{}]\n", quoted(&mut needs.iter())));
+        let patterns = with_patterns
+            .contains(feature)
+            .then(|| "patterns".to_owned());
+        let mut needs = needs.iter().chain(patterns.as_ref());
+        table.push_str(&format!("{feature} = [{}]\n", quoted(&mut needs)));
     }
     table.push_str("\n[package.metadata.docs.rs]\nall-features = true\n");
     table

@@ -5,8 +5,8 @@ use super::constructors::{constructors, Member};
 use super::types::{deprecated_attr, rust_type};
 use super::{docs, id, type_path};
 use crate::ir::{
-    is_string_enum, Api, AuthScheme, BodyMedia, Operation, Param, ParamLocation, Resource,
-    Response, Segment, Ty, TypeKind, TypePath, Waiter,
+    is_string_enum, Api, AuthScheme, BodyMedia, Operation, PagingConvention, Param, ParamLocation,
+    Resource, Response, Segment, Step, Ty, TypeKind, TypePath, Waiter,
 };
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -141,6 +141,135 @@ fn call(op: &Operation, api: &Api) -> anyhow::Result<TokenStream> {
     })
 }
 
+/// The checks of one argument against its constraints (of each item, for an array), before anything is sent:
+/// length and `pattern` of text, bounds of numbers.
+fn checks(p: &Param, positional: bool) -> Option<TokenStream> {
+    let name = &p.ident;
+    let value_ty = match &p.ty {
+        Ty::Array(item) => &**item,
+        ty => ty,
+    };
+    let number = matches!(value_ty, Ty::Integer | Ty::Number);
+    let mut each = Vec::new();
+    if *value_ty == Ty::String {
+        let length = match (p.min_length, p.max_length) {
+            (Some(min), Some(max)) => Some(quote!(crate::runtime::Length::between(#min, #max))),
+            (Some(min), None) => Some(quote!(crate::runtime::Length::at_least(#min))),
+            (None, Some(max)) => Some(quote!(crate::runtime::Length::at_most(#max))),
+            (None, None) => None,
+        };
+        if let Some(length) = length {
+            each.push(quote!(crate::runtime::check_length(#name, value, #length)?;));
+        }
+        if let Some(pattern) = &p.constraints.pattern {
+            let pattern = id(&pattern_static(pattern));
+            each.push(quote!(crate::runtime::check_pattern(#name, value, &crate::#pattern)?;));
+        }
+    }
+    let c = &p.constraints;
+    if number && (c.minimum.is_some() || c.maximum.is_some() || c.multiple_of.is_some()) {
+        let value = |bound: Option<crate::ir::Bound>| match bound {
+            Some(b) => {
+                let v = b.value;
+                quote!(Some(#v))
+            }
+            None => quote!(None),
+        };
+        let exclusive = |bound: Option<crate::ir::Bound>| bound.is_some_and(|b| b.exclusive);
+        let (min, max) = (value(c.minimum), value(c.maximum));
+        let (exclusive_min, exclusive_max) = (exclusive(c.minimum), exclusive(c.maximum));
+        let multiple_of = match c.multiple_of {
+            Some(m) => quote!(Some(#m)),
+            None => quote!(None),
+        };
+        each.push(quote! {
+            crate::runtime::check_number(#name, value, crate::runtime::Bounds {
+                minimum: #min,
+                exclusive_minimum: #exclusive_min,
+                maximum: #max,
+                exclusive_maximum: #exclusive_max,
+                multiple_of: #multiple_of,
+            })?;
+        });
+    }
+    if each.is_empty() {
+        return None;
+    }
+    let field = id(&p.ident);
+    let place = if positional {
+        quote!(#field)
+    } else {
+        quote!(params.#field)
+    };
+    Some(match (&p.ty, p.required || positional, number) {
+        (Ty::Array(_), true, true) => quote!(for value in #place.iter().copied() { #(#each)* }),
+        (Ty::Array(_), true, false) => quote!(for value in #place.iter() { #(#each)* }),
+        (Ty::Array(_), false, true) => {
+            quote!(for value in #place.iter().flatten().copied() { #(#each)* })
+        }
+        (Ty::Array(_), false, false) => quote!(for value in #place.iter().flatten() { #(#each)* }),
+        (_, true, true) => quote!({ let value = #place; #(#each)* }),
+        (_, true, false) if positional => quote!({ let value = #place; #(#each)* }),
+        (_, true, false) => quote!({ let value = &#place; #(#each)* }),
+        (_, false, true) => quote!(if let Some(value) = #place { #(#each)* }),
+        (_, false, false) => quote!(if let Some(value) = &#place { #(#each)* }),
+    })
+}
+
+/// What the argument is checked against before sending, as sentences for its doc ("" when nothing).
+fn constraints_doc(p: &Param) -> String {
+    let must = if matches!(p.ty, Ty::Array(_)) {
+        "Each item must"
+    } else {
+        "Must"
+    };
+    let mut text = String::new();
+    match (p.min_length, p.max_length) {
+        (Some(a), Some(b)) if a == b => {
+            text.push_str(&format!("\n\n{must} be exactly {a} characters long."))
+        }
+        (Some(a), Some(b)) => text.push_str(&format!("\n\n{must} be {a} to {b} characters long.")),
+        (Some(a), None) => text.push_str(&format!("\n\n{must} be at least {a} characters long.")),
+        (None, Some(b)) => text.push_str(&format!("\n\n{must} be at most {b} characters long.")),
+        (None, None) => {}
+    }
+    let c = &p.constraints;
+    let mut bounds = Vec::new();
+    if let Some(b) = c.minimum {
+        let rule = if b.exclusive {
+            "greater than"
+        } else {
+            "at least"
+        };
+        bounds.push(format!("{rule} {}", b.value));
+    }
+    if let Some(b) = c.maximum {
+        let rule = if b.exclusive { "less than" } else { "at most" };
+        bounds.push(format!("{rule} {}", b.value));
+    }
+    if let Some(m) = c.multiple_of {
+        bounds.push(format!("a multiple of {m}"));
+    }
+    if !bounds.is_empty() {
+        text.push_str(&format!("\n\n{must} be {}.", bounds.join(" and ")));
+    }
+    if let Some(pattern) = &c.pattern {
+        text.push_str(&format!("\n\n{must} match the pattern `{pattern}`."));
+    }
+    text
+}
+
+/// The name of the crate-level static holding a `pattern`, from the pattern itself (FNV-1a), so every call
+/// with that pattern shares one compiled regex.
+pub fn pattern_static(pattern: &str) -> String {
+    let hash = pattern
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    format!("PATTERN_{hash:016X}")
+}
+
 /// The request function's name, outside the handle's `impl` so it cannot meet a method.
 fn request_fn_name(op: &Operation) -> proc_macro2::Ident {
     id(&format!("request_{}", op.fn_name))
@@ -175,21 +304,12 @@ pub fn request_fn(
 ) -> anyhow::Result<TokenStream> {
     let name = request_fn_name(op);
     let (args, _) = call_args(op);
-    let checks = op.positional.iter().map(|p| (p, value_ref(p, true))).chain(op.params.iter().map(|p| (p, value_ref(p, false)))).filter_map(|(p, v)| {
-        let rust_name = &p.ident;
-        let length = match (p.min_length, p.max_length) {
-            _ if !matches!(p.ty, Ty::String) => return None,
-            (Some(min), Some(max)) => quote!(crate::runtime::Length::between(#min, #max)),
-            (Some(min), None) => quote!(crate::runtime::Length::at_least(#min)),
-            (None, Some(max)) => quote!(crate::runtime::Length::at_most(#max)),
-            (None, None) => return None,
-        };
-        Some(if p.required {
-            quote!(crate::runtime::check_length(#rust_name, #v, #length)?;)
-        } else {
-            quote!(if let Some(value) = #v { crate::runtime::check_length(#rust_name, value, #length)?; })
-        })
-    });
+    let checks = op
+        .positional
+        .iter()
+        .map(|p| (p, true))
+        .chain(op.params.iter().map(|p| (p, false)))
+        .filter_map(|(p, positional)| checks(p, positional));
     let segments = op
         .segments
         .iter()
@@ -512,7 +632,7 @@ fn started_call(
     ))
 }
 
-/// The streaming form of a paged call: every item, page by page, as a `Stream`.
+/// The streaming form of a list call: every item, page by page, as a `Stream`.
 fn paging_call(
     op: &Operation,
     paging: &crate::ir::Paging,
@@ -523,7 +643,6 @@ fn paging_call(
     let page_fn = id(&paging.page_fn);
     let item = rust_type(&paging.item, true, &op.resource);
     let spec_id = &op.spec_id;
-    let cursor = id(&op.params[paging.cursor_param].ident);
     let own_positional = op.positional.iter().map(|p| {
         let arg = id(&p.ident);
         quote!(let #arg = ToOwned::to_owned(#arg);)
@@ -532,51 +651,129 @@ fn paging_call(
         let arg = id(&p.ident);
         quote!(&#arg,)
     });
-    let mut next = {
-        let first = id(&paging.next_cursor[0]);
-        if paging.optional[0] {
-            quote!(page.#first)
-        } else {
-            quote!(Some(page.#first))
+    let items = match (&paging.items, paging.page_optional) {
+        (Some(Step { ident, optional }), _) => {
+            let field = id(ident);
+            if *optional {
+                quote!(page.#field.unwrap_or_default())
+            } else {
+                quote!(page.#field)
+            }
+        }
+        (None, true) => quote!(page.unwrap_or_default()),
+        (None, false) => quote!(page),
+    };
+    let fetch_page = quote!(this.#page_fn(#(#pass_positional)* &params));
+    let (walk, how) = match &paging.convention {
+        PagingConvention::Cursor { param, next } => {
+            let cursor = id(&op.params[*param].ident);
+            let next = found(next, quote!(.cloned()));
+            (
+                quote! {
+                    crate::runtime::paginate_cursor(
+                        #spec_id,
+                        move |cursor| {
+                            let mut params = params.clone();
+                            params.#cursor = cursor;
+                            #fetch_page
+                        },
+                        |page| {
+                            let next = #next;
+                            (#items, next)
+                        },
+                    )
+                },
+                "(the cursor in `params` is where it starts). The stream ends after the last page and fails, \
+                 instead of looping, if the server sends a cursor it sent before.",
+            )
+        }
+        PagingConvention::Pages {
+            param,
+            first,
+            total_pages,
+            total_count,
+        } => {
+            let p = &op.params[*param];
+            let field = id(&p.ident);
+            let (first_given, set) = if p.required {
+                (
+                    quote!(crate::runtime::PageNumber::to_count(params.#field)),
+                    quote!(crate::runtime::PageNumber::from_page(page)),
+                )
+            } else {
+                (
+                    quote!(params.#field.and_then(crate::runtime::PageNumber::to_count)),
+                    quote!(Some(crate::runtime::PageNumber::from_page(page))),
+                )
+            };
+            let total = |steps: &Option<Vec<Step>>| match steps {
+                Some(steps) => {
+                    let value = found(steps, quote!(.copied()));
+                    quote!(#value.and_then(crate::runtime::PageNumber::to_count))
+                }
+                None => quote!(None),
+            };
+            let (total_pages, total_count) = (total(total_pages), total(total_count));
+            (
+                quote! {
+                    let first = #first_given.unwrap_or(#first);
+                    crate::runtime::paginate_pages(
+                        #spec_id,
+                        first,
+                        move |page| {
+                            let mut params = params.clone();
+                            if let Some(page) = page {
+                                params.#field = #set;
+                            }
+                            #fetch_page
+                        },
+                        |page| {
+                            let totals = crate::runtime::Totals {
+                                total_pages: #total_pages,
+                                total_count: #total_count,
+                            };
+                            (#items, totals)
+                        },
+                    )
+                },
+                "(the page in `params` is where it starts). The stream ends on an empty page, on the last \
+                 page the envelope counts, or once it has sent as many items as it says there are, and fails, \
+                 instead of looping, if a page repeats an earlier one.",
+            )
         }
     };
-    for (step, optional) in paging.next_cursor.iter().zip(&paging.optional).skip(1) {
-        let step = id(step);
-        next = if *optional {
-            quote!(#next.and_then(|value| value.#step))
-        } else {
-            quote!(#next.map(|value| value.#step))
-        };
-    }
-    let result = id(&paging.result_ident);
-    let items = if paging.result_optional {
-        quote!(page.#result.unwrap_or_default())
-    } else {
-        quote!(page.#result)
-    };
+    let how =
+        format!(" Streams every item, fetching one page at a time as the stream is read {how}");
     quote! {
         #doc
         ///
-        /// Streams every item, fetching one page at a time as the stream is read (the cursor in `params` is
-        /// where it starts). The stream ends after the last page and fails, instead of looping, if the server
-        /// sends a cursor it sent before.
+        #[doc = #how]
         pub fn #name(&self, #(#args),*) -> crate::Paginator<#item> {
             let this = self.clone();
             #(#own_positional)*
             let params = params.clone();
-            crate::runtime::paginate_cursor(
-                #spec_id,
-                move |cursor| {
-                    let mut params = params.clone();
-                    params.#cursor = cursor;
-                    this.#page_fn(#(#pass_positional)* &params)
-                },
-                |page| {
-                    let next = #next;
-                    (#items, next)
-                },
-            )
+            #walk
         }
+    }
+}
+
+/// The value at the end of `steps` from `page`, as an `Option`, taken out by `take` (`.cloned()`,
+/// `.copied()`) without moving it out of the page.
+fn found(steps: &[Step], take: TokenStream) -> TokenStream {
+    // `Ok` while every step so far is present (a place), `Err` once one is optional (an `Option<&_>`).
+    let mut value: Result<TokenStream, TokenStream> = Ok(quote!(page));
+    for Step { ident, optional } in steps {
+        let field = id(ident);
+        value = match (value, optional) {
+            (Ok(place), false) => Ok(quote!(#place.#field)),
+            (Ok(place), true) => Err(quote!(#place.#field.as_ref())),
+            (Err(option), false) => Err(quote!(#option.map(|value| &value.#field))),
+            (Err(option), true) => Err(quote!(#option.and_then(|value| value.#field.as_ref()))),
+        };
+    }
+    match value {
+        Ok(place) => quote!(Some(#place #take)),
+        Err(option) => quote!(#option #take),
     }
 }
 
@@ -1035,17 +1232,7 @@ pub fn params_struct(op: &Operation, api: &Api, structs: &BTreeSet<TypePath>) ->
         .collect();
     let fields = op.params.iter().map(|p| {
         let mut text = p.doc.clone().unwrap_or_default();
-        match (p.min_length, p.max_length) {
-            (Some(a), Some(b)) if a == b => {
-                text.push_str(&format!("\n\nMust be exactly {a} characters long."))
-            }
-            (Some(a), Some(b)) => {
-                text.push_str(&format!("\n\nMust be {a} to {b} characters long."))
-            }
-            (Some(a), None) => text.push_str(&format!("\n\nMust be at least {a} characters long.")),
-            (None, Some(b)) => text.push_str(&format!("\n\nMust be at most {b} characters long.")),
-            (None, None) => {}
-        }
+        text.push_str(&constraints_doc(p));
         let location = match p.location {
             ParamLocation::Path => "Path",
             ParamLocation::Query => "Query",

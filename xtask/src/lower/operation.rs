@@ -7,8 +7,8 @@ use super::view::{allows_null, shape, Shape};
 use super::{workflow, Lowerer};
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{
-    AuthScheme, BodyMedia, FormPart, Operation, Param, ParamLocation, RequestBody, Resource,
-    Response, Segment, Ty,
+    AuthScheme, BodyMedia, Bound, Constraints, FormPart, Operation, Param, ParamLocation,
+    RequestBody, Resource, Response, Segment, Ty,
 };
 use anyhow::{bail, Result};
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme, StatusCode};
@@ -460,6 +460,7 @@ impl<'a> Lowerer<'a> {
             starts: None,
         };
         operation.paging = workflow::paging(&operation, |path| self.find_type(path));
+        workflow::count_pages_in_integers(&mut operation);
         Ok(operation)
     }
 
@@ -537,28 +538,17 @@ impl<'a> Lowerer<'a> {
         let schema_at = format!("{at}.schema");
         let ty = as_text(self.lower(schema.into(), &owner.child(rust_name), &schema_at)?);
         let (resolved, _, _) = self.resolve(schema.into(), &schema_at)?;
+        let example = data
+            .example
+            .as_ref()
+            .or(resolved.schema_data.example.as_ref());
         let ty = match ty {
-            Ty::Json => implied_number(resolved).unwrap_or(Ty::Json),
+            Ty::Json => implied_type(resolved, example).unwrap_or(Ty::Json),
+            Ty::Array(item) if *item == Ty::Json && is_list_of_text(example) => {
+                Ty::Array(Box::new(Ty::String))
+            }
             ty => ty,
         };
-        let (min_length, max_length) = match shape(resolved) {
-            Shape::String {
-                min_length,
-                max_length,
-                ..
-            } => (min_length.map(|n| n as u64), max_length.map(|n| n as u64)),
-            _ => (None, None),
-        };
-        let unchecked = unchecked_constraints(resolved);
-        if !unchecked.is_empty() {
-            let names: Vec<String> = unchecked.iter().map(|k| format!("`{k}`")).collect();
-            self.warnings.push(format!(
-                "{schema_at}: {} of parameter `{}` {} not checked before sending",
-                names.join(", "),
-                data.name,
-                if names.len() == 1 { "is" } else { "are" }
-            ));
-        }
         let doc = data
             .description
             .clone()
@@ -590,6 +580,8 @@ impl<'a> Lowerer<'a> {
                     max_length: None,
                     example: None,
                     comma_joined: false,
+                    default: None,
+                    constraints: Constraints::default(),
                 })
                 .collect());
         }
@@ -606,6 +598,25 @@ impl<'a> Lowerer<'a> {
             ));
             Ty::String
         };
+        // The constraints of the value, or of each item of an array.
+        let (value_schema, value_ty, value_at) = match (&ty, shape(resolved)) {
+            (Ty::Array(item), Shape::Array { items: Some(items) }) => {
+                let items_at = format!("{schema_at}.items");
+                let (items, _, _) = self.resolve(SchemaRef::from(items), &items_at)?;
+                (items, &**item, items_at)
+            }
+            _ => (resolved, &ty, schema_at.clone()),
+        };
+        let (min_length, max_length) = lengths(value_schema, value_ty);
+        let (constraints, unchecked) = constraints(value_schema, value_ty);
+        if !unchecked.is_empty() {
+            self.warnings.push(format!(
+                "{value_at}: {} of parameter `{}` {} not checked before sending",
+                unchecked.join(", "),
+                data.name,
+                if unchecked.len() == 1 { "is" } else { "are" }
+            ));
+        }
         let comma_joined = matches!(ty, Ty::Array(_)) && data.explode == Some(false);
         Ok(vec![Param {
             wire: data.name.clone(),
@@ -616,13 +627,10 @@ impl<'a> Lowerer<'a> {
             doc,
             min_length,
             max_length,
-            example: data
-                .example
-                .as_ref()
-                .or(resolved.schema_data.example.as_ref())
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
+            example: example.and_then(|v| v.as_str()).map(str::to_owned),
             comma_joined,
+            default: resolved.schema_data.default.clone(),
+            constraints,
         }])
     }
 
@@ -918,9 +926,65 @@ fn as_text(ty: Ty) -> Ty {
     }
 }
 
-/// A schema without `type` whose only constraints are numeric ones, as Cloudflare writes `page` and
-/// `per_page` (`{default: 1, minimum: 1}`): a number, an integer when its bounds and default are whole.
-/// (Only for parameters: what is sent may be narrower than the schema, what is received may not.)
+/// The type of a parameter schema without `type`, from what it carries (only for parameters: what is sent
+/// may be narrower than the schema, what is received may not), or `None` when nothing tells:
+/// - only numeric constraints, as Cloudflare writes `page` and `per_page` (`{default: 1, minimum: 1}`): a
+///   number, an integer when its bounds and default are whole;
+/// - text constraints (`pattern`, `minLength`, `maxLength`): text;
+/// - a `format`: `int32`/`int64` an integer, `float`/`double` a number, any other (`date-time`, `uuid`...)
+///   text;
+/// - else its example, or its default: a boolean, an integer, a number or text, as the value is.
+fn implied_type(schema: &openapiv3::Schema, example: Option<&serde_json::Value>) -> Option<Ty> {
+    let openapiv3::SchemaKind::Any(any) = &schema.schema_kind else {
+        return None;
+    };
+    let scalar = openapiv3::AnySchema {
+        typ: None,
+        pattern: any.pattern.clone(),
+        multiple_of: any.multiple_of,
+        exclusive_minimum: any.exclusive_minimum,
+        exclusive_maximum: any.exclusive_maximum,
+        minimum: any.minimum,
+        maximum: any.maximum,
+        format: any.format.clone(),
+        min_length: any.min_length,
+        max_length: any.max_length,
+        ..Default::default()
+    };
+    // Structure (properties, items, members, enum) is the schema lowering's to type.
+    if *any != scalar {
+        return None;
+    }
+    if let Some(number) = implied_number(schema) {
+        return Some(number);
+    }
+    if any.pattern.is_some() || any.min_length.is_some() || any.max_length.is_some() {
+        return Some(Ty::String);
+    }
+    match any.format.as_deref() {
+        Some("int32" | "int64") => return Some(Ty::Integer),
+        Some("float" | "double") => return Some(Ty::Number),
+        Some(_) => return Some(Ty::String),
+        None => {}
+    }
+    match example.or(schema.schema_data.default.as_ref())? {
+        serde_json::Value::Bool(_) => Some(Ty::Boolean),
+        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => Some(Ty::Integer),
+        serde_json::Value::Number(_) => Some(Ty::Number),
+        serde_json::Value::String(_) => Some(Ty::String),
+        _ => None,
+    }
+}
+
+/// Whether an example is a list of strings (what an array of untyped items is then taken to hold).
+fn is_list_of_text(example: Option<&serde_json::Value>) -> bool {
+    example
+        .and_then(|v| v.as_array())
+        .is_some_and(|items| !items.is_empty() && items.iter().all(|v| v.is_string()))
+}
+
+/// A schema without `type` whose only constraints are numeric ones: a number, an integer when its bounds and
+/// default are whole.
 fn implied_number(schema: &openapiv3::Schema) -> Option<Ty> {
     let openapiv3::SchemaKind::Any(any) = &schema.schema_kind else {
         return None;
@@ -946,37 +1010,114 @@ fn implied_number(schema: &openapiv3::Schema) -> Option<Ty> {
     Some(if whole { Ty::Integer } else { Ty::Number })
 }
 
-/// The constraints of a parameter the runtime does not check before sending (it checks the lengths of
-/// strings): their keywords, as the spec writes them.
-fn unchecked_constraints(schema: &openapiv3::Schema) -> Vec<&'static str> {
+/// The constraint keywords a schema gives, whatever its form.
+#[derive(Default)]
+struct Keywords {
+    pattern: Option<String>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    exclusive_minimum: bool,
+    exclusive_maximum: bool,
+    multiple_of: Option<f64>,
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+}
+
+fn keywords(schema: &openapiv3::Schema) -> Keywords {
     use openapiv3::{SchemaKind, Type};
-    let (pattern, minimum, maximum, lengths) = match &schema.schema_kind {
-        SchemaKind::Type(Type::String(s)) => (s.pattern.is_some(), false, false, false),
-        SchemaKind::Type(Type::Integer(i)) => {
-            (false, i.minimum.is_some(), i.maximum.is_some(), false)
-        }
-        SchemaKind::Type(Type::Number(n)) => {
-            (false, n.minimum.is_some(), n.maximum.is_some(), false)
-        }
-        // Without `type`, lengths are checked only when the schema still reads as a string (an enum).
-        SchemaKind::Any(a) => (
-            a.pattern.is_some(),
-            a.minimum.is_some(),
-            a.maximum.is_some(),
-            (a.min_length.is_some() || a.max_length.is_some())
-                && !matches!(shape(schema), Shape::String { .. }),
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => Keywords {
+            pattern: s.pattern.clone(),
+            min_length: s.min_length,
+            max_length: s.max_length,
+            ..Keywords::default()
+        },
+        SchemaKind::Type(Type::Integer(i)) => Keywords {
+            minimum: i.minimum.map(|v| v as f64),
+            maximum: i.maximum.map(|v| v as f64),
+            exclusive_minimum: i.exclusive_minimum,
+            exclusive_maximum: i.exclusive_maximum,
+            multiple_of: i.multiple_of.map(|v| v as f64),
+            ..Keywords::default()
+        },
+        SchemaKind::Type(Type::Number(n)) => Keywords {
+            minimum: n.minimum,
+            maximum: n.maximum,
+            exclusive_minimum: n.exclusive_minimum,
+            exclusive_maximum: n.exclusive_maximum,
+            multiple_of: n.multiple_of,
+            ..Keywords::default()
+        },
+        SchemaKind::Any(a) => Keywords {
+            pattern: a.pattern.clone(),
+            minimum: a.minimum,
+            maximum: a.maximum,
+            exclusive_minimum: a.exclusive_minimum.unwrap_or(false),
+            exclusive_maximum: a.exclusive_maximum.unwrap_or(false),
+            multiple_of: a.multiple_of,
+            min_length: a.min_length,
+            max_length: a.max_length,
+        },
+        _ => Keywords::default(),
+    }
+}
+
+/// `minLength`/`maxLength` of a value sent as text, checked before sending.
+fn lengths(schema: &openapiv3::Schema, ty: &Ty) -> (Option<u64>, Option<u64>) {
+    let k = keywords(schema);
+    match ty {
+        Ty::String => (
+            k.min_length.map(|n| n as u64),
+            k.max_length.map(|n| n as u64),
         ),
-        _ => (false, false, false, false),
-    };
-    [
-        (pattern, "pattern"),
-        (minimum, "minimum"),
-        (maximum, "maximum"),
-        (lengths, "minLength/maxLength"),
-    ]
-    .into_iter()
-    .filter_map(|(present, keyword)| present.then_some(keyword))
-    .collect()
+        _ => (None, None),
+    }
+}
+
+/// The constraints of a value of type `ty` checked before sending (bounds of numbers, `pattern` of text),
+/// and the keywords that are not, each with why when it is not obvious. Lengths are [`lengths`]'s; an
+/// enum's values are stricter than any constraint beside them.
+fn constraints(schema: &openapiv3::Schema, ty: &Ty) -> (Constraints, Vec<String>) {
+    let k = keywords(schema);
+    let mut checked = Constraints::default();
+    let mut unchecked = Vec::new();
+    let bound = |value: Option<f64>, exclusive: bool| value.map(|value| Bound { value, exclusive });
+    match ty {
+        Ty::Integer | Ty::Number => {
+            checked.minimum = bound(k.minimum, k.exclusive_minimum);
+            checked.maximum = bound(k.maximum, k.exclusive_maximum);
+            checked.multiple_of = k.multiple_of.filter(|m| *m > 0.0);
+        }
+        Ty::Named(_) => {}
+        _ => unchecked.extend(
+            [
+                (k.minimum.is_some(), "`minimum`"),
+                (k.maximum.is_some(), "`maximum`"),
+                (k.multiple_of.is_some(), "`multipleOf`"),
+            ]
+            .into_iter()
+            .filter(|(present, _)| *present)
+            .map(|(_, keyword)| keyword.to_owned()),
+        ),
+    }
+    if let Some(pattern) = k.pattern {
+        match ty {
+            Ty::String => match regex::Regex::new(&pattern) {
+                Ok(_) => checked.pattern = Some(pattern),
+                Err(err) => unchecked.push(format!(
+                    "`pattern` (the `regex` crate cannot compile it: {})",
+                    err.to_string().lines().last().unwrap_or_default().trim()
+                )),
+            },
+            Ty::Named(_) => {}
+            _ => unchecked.push("`pattern`".to_owned()),
+        }
+    }
+    let has_length = k.min_length.is_some() || k.max_length.is_some();
+    if has_length && !matches!(ty, Ty::String | Ty::Named(_)) {
+        unchecked.push("`minLength`/`maxLength`".to_owned());
+    }
+    (checked, unchecked)
 }
 
 /// `application/json`, `application/problem+json`, `application/json; charset=utf-8`...

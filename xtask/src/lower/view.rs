@@ -14,8 +14,6 @@ pub enum Shape<'a> {
     String {
         format: Option<String>,
         values: Vec<String>,
-        min_length: Option<usize>,
-        max_length: Option<usize>,
     },
     Integer,
     Number,
@@ -81,8 +79,6 @@ pub fn shape(schema: &Schema) -> Shape<'_> {
                     }
                 }),
                 values: string_values(&s.enumeration),
-                min_length: s.min_length,
-                max_length: s.max_length,
             }
         }
         SchemaKind::Type(Type::Integer(i)) if only_null(&i.enumeration) => Shape::Null,
@@ -212,8 +208,6 @@ fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
                 values: non_null()
                     .filter_map(|v| v.as_str().map(str::to_owned))
                     .collect(),
-                min_length: any.min_length,
-                max_length: any.max_length,
             };
         }
         if non_null().all(|v| v.is_i64() || v.is_u64()) {
@@ -235,8 +229,6 @@ fn any_shape(any: &openapiv3::AnySchema) -> Shape<'_> {
         Some("string") => Shape::String {
             format: any.format.clone(),
             values: Vec::new(),
-            min_length: any.min_length,
-            max_length: any.max_length,
         },
         Some("integer") => Shape::Integer,
         Some("number") => Shape::Number,

@@ -1,17 +1,24 @@
-//! What makes a call more than one request: cursor paging (a Cloudflare convention, found in the
-//! parameters and the envelope) and long-running operations (declared with `x-sdk-waiter`, since which
+//! What makes a call more than one request: paging by cursor or page number (Cloudflare's conventions, found
+//! in the parameters and the envelope) and long-running operations (declared with `x-sdk-waiter`, since which
 //! states mean "done" is meaning the spec's types cannot carry).
 
 use crate::ir::{
-    Operation, Paging, ParamLocation, Response, Rule, Started, Ty, TypeDef, TypeKind, TypePath,
-    Waiter,
+    Field, Operation, Paging, PagingConvention, Param, ParamLocation, Response, Rule, Started,
+    Step, Ty, TypeDef, TypeKind, TypePath, Waiter,
 };
 use anyhow::{bail, Result};
 
-/// Cloudflare's cursor paging: the `cursor` query parameter takes the previous page's
-/// `result_info.cursors.after`; the list ends when there is none.
+/// The two paging conventions of Cloudflare's list calls, found by name in the parameters and the envelope:
+/// a `cursor` query parameter that takes the previous page's `result_info.cursors.after` (or
+/// `result_info.cursor`), or a `page` number query parameter, with `result_info.total_pages` and
+/// `result_info.total_count` saying where the listing ends when the envelope has them.
 const CURSOR_PARAM: &str = "cursor";
-const NEXT_CURSOR: [&str; 3] = ["result_info", "cursors", "after"];
+const PAGE_PARAM: &str = "page";
+const PAGE_SIZE_PARAM: &str = "per_page";
+const PAGE_INFO: &str = "result_info";
+const NEXT_CURSOR: [&str; 2] = ["cursors", "after"];
+const TOTAL_PAGES: &str = "total_pages";
+const TOTAL_COUNT: &str = "total_count";
 const PAGE_ITEMS: &str = "result";
 
 /// The vendor extension on a call that reads an operation's state:
@@ -19,55 +26,121 @@ const PAGE_ITEMS: &str = "result";
 /// union's discriminator; any other value means "still running".
 pub const WAITER_EXTENSION: &str = "x-sdk-waiter";
 
-/// Cursor paging for `op`, when its parameters and page type follow the convention. `find` looks types up.
+/// Paging for `op`, when it is a list call (a GET whose result is an array: the envelope's `result`, or a
+/// `result` array in other JSON) that takes a cursor or a page number by the conventions above; a cursor
+/// wins when a call takes both. `find` looks types up.
 pub fn paging<'t>(
     op: &Operation,
     find: impl Fn(&TypePath) -> Option<&'t TypeDef>,
 ) -> Option<Paging> {
-    let Response::EnvelopedWhole(Ty::Named(page)) = &op.response else {
+    if op.method != "GET" {
         return None;
-    };
-    let cursor_param = op.params.iter().position(|p| {
-        p.wire == CURSOR_PARAM
-            && p.location == ParamLocation::Query
-            && p.ty == Ty::String
-            && !p.required
-    })?;
-    let page_fields = struct_fields(&find, page)?;
-    let items = page_fields.iter().find(|f| f.wire == PAGE_ITEMS)?;
-    let Ty::Array(item) = &items.ty else {
-        return None;
-    };
-    let mut next_cursor = Vec::new();
-    let mut optional = Vec::new();
-    let mut fields = page_fields;
-    for (depth, wire) in NEXT_CURSOR.iter().enumerate() {
-        let field = fields.iter().find(|f| f.wire == *wire)?;
-        next_cursor.push(field.ident.clone());
-        optional.push(field.optional());
-        match &field.ty {
-            Ty::Named(next) if depth + 1 < NEXT_CURSOR.len() => {
-                fields = struct_fields(&find, next)?
-            }
-            Ty::String if depth + 1 == NEXT_CURSOR.len() => {}
-            _ => return None,
-        }
     }
+    // The page: the envelope (items in `result`, and its `result_info`) or other JSON with a `result` array,
+    // or the `result` array alone.
+    let (item, items, page_optional, page_fields) = match &op.response {
+        Response::EnvelopedWhole(Ty::Named(page)) | Response::Json(Ty::Named(page)) => {
+            let fields = struct_fields(&find, page)?;
+            let items = fields.iter().find(|f| f.wire == PAGE_ITEMS)?;
+            let Ty::Array(item) = &items.ty else {
+                return None;
+            };
+            (item, Some(step(items)), false, fields)
+        }
+        Response::Enveloped(Ty::Array(item)) => (item, None, false, &[][..]),
+        Response::EnvelopedNullable(Ty::Array(item)) => (item, None, true, &[][..]),
+        _ => return None,
+    };
+    // The fields from the page down to `result_info.<path>`, when the leaf's type passes `leaf`.
+    let info = |path: &[&str], leaf: fn(&Ty) -> bool| -> Option<Vec<Step>> {
+        let mut steps = Vec::new();
+        let mut fields = page_fields;
+        let wires = std::iter::once(PAGE_INFO).chain(path.iter().copied());
+        let last = path.len();
+        for (depth, wire) in wires.enumerate() {
+            let field = fields.iter().find(|f| f.wire == wire)?;
+            steps.push(step(field));
+            match &field.ty {
+                ty if depth == last => return leaf(ty).then_some(steps),
+                Ty::Named(next) => fields = struct_fields(&find, next)?,
+                _ => return None,
+            }
+        }
+        None
+    };
+    let query_param = |wire: &str, fits: fn(&Ty) -> bool| {
+        op.params
+            .iter()
+            .position(|p| p.wire == wire && p.location == ParamLocation::Query && fits(&p.ty))
+    };
+    let is_string = |ty: &Ty| *ty == Ty::String;
+    let is_count = |ty: &Ty| matches!(ty, Ty::Integer | Ty::Number);
+    let cursor = query_param(CURSOR_PARAM, is_string)
+        .filter(|param| !op.params[*param].required)
+        .and_then(|param| {
+            let next =
+                info(&NEXT_CURSOR, is_string).or_else(|| info(&[CURSOR_PARAM], is_string))?;
+            Some(PagingConvention::Cursor { param, next })
+        });
+    let convention = match cursor {
+        Some(cursor) => cursor,
+        None => {
+            let param = query_param(PAGE_PARAM, is_count)?;
+            PagingConvention::Pages {
+                param,
+                first: first_page(&op.params[param]),
+                total_pages: info(&[TOTAL_PAGES], is_count),
+                total_count: info(&[TOTAL_COUNT], is_count),
+            }
+        }
+    };
     Some(Paging {
         page_fn: format!("{}_page", op.fn_name),
-        cursor_param,
-        next_cursor,
-        optional,
         item: (**item).clone(),
-        result_optional: items.optional(),
-        result_ident: items.ident.clone(),
+        items,
+        page_optional,
+        convention,
     })
+}
+
+/// A list call's page number and page size are counts, whole by meaning: where the spec types them `number`
+/// (as Cloudflare often does), they are integers.
+pub fn count_pages_in_integers(op: &mut Operation) {
+    if op.paging.is_none() {
+        return;
+    }
+    for p in &mut op.params {
+        let counts = p.wire == PAGE_PARAM || p.wire == PAGE_SIZE_PARAM;
+        if counts && p.location == ParamLocation::Query && p.ty == Ty::Number {
+            p.ty = Ty::Integer;
+        }
+    }
+}
+
+/// The number of the page a listing starts at when the caller gives none: the parameter's `default`, else its
+/// `minimum`, else 1.
+fn first_page(param: &Param) -> u64 {
+    let whole = |n: f64| (n >= 0.0 && n.fract() == 0.0 && n < u64::MAX as f64).then_some(n as u64);
+    param
+        .default
+        .as_ref()
+        .and_then(serde_json::Value::as_f64)
+        .and_then(whole)
+        .or_else(|| param.constraints.minimum.and_then(|b| whole(b.value)))
+        .unwrap_or(1)
+}
+
+fn step(field: &Field) -> Step {
+    Step {
+        ident: field.ident.clone(),
+        optional: field.optional(),
+    }
 }
 
 fn struct_fields<'t>(
     find: &impl Fn(&TypePath) -> Option<&'t TypeDef>,
     path: &TypePath,
-) -> Option<&'t [crate::ir::Field]> {
+) -> Option<&'t [Field]> {
     match &find(path)?.kind {
         TypeKind::Struct { fields, .. } => Some(fields),
         _ => None,

@@ -168,11 +168,14 @@ fn request_get(
     bookmark_id: &str,
     params: &BookmarkGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "bookmark_id",
-        bookmark_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = bookmark_id;
+        crate::runtime::check_length(
+            "bookmark_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -198,11 +201,14 @@ fn request_update(
     bookmark_id: &str,
     params: &BookmarkUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "bookmark_id",
-        bookmark_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = bookmark_id;
+        crate::runtime::check_length(
+            "bookmark_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -231,11 +237,14 @@ fn request_create(
     bookmark_id: &str,
     params: &BookmarkCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "bookmark_id",
-        bookmark_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = bookmark_id;
+        crate::runtime::check_length(
+            "bookmark_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -264,11 +273,14 @@ fn request_delete(
     bookmark_id: &str,
     params: &BookmarkDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "bookmark_id",
-        bookmark_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = bookmark_id;
+        crate::runtime::check_length(
+            "bookmark_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

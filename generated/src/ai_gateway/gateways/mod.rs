@@ -31,8 +31,53 @@ impl Gateways {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, params: &GatewayGetParams) -> crate::Call<GatewayGetResponse> {
+    ///
+    /// One page; `get()` streams every item across pages.
+    pub fn get_page(
+        &self,
+        params: &GatewayGetParams,
+    ) -> crate::Call<GatewayGetResponse> {
         self.client.call(request_get(params), crate::runtime::json::<GatewayGetResponse>)
+    }
+    /// List Gateways
+    ///
+    /// `GET /accounts/{account_id}/ai-gateway/gateways` (operation `aig-config-list-gateway`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn get(
+        &self,
+        params: &GatewayGetParams,
+    ) -> crate::Paginator<GatewayGetResponseResultItem> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "aig-config-list-gateway",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.get_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: None,
+                };
+                (page.result, totals)
+            },
+        )
     }
     /// Create a new Gateway
     ///
@@ -112,12 +157,39 @@ impl Gateways {
     }
 }
 fn request_get(params: &GatewayGetParams) -> crate::Result<crate::runtime::RequestSpec> {
-    if let Some(value) = params.id.as_deref() {
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(100f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = &params.id {
         crate::runtime::check_length(
             "id",
             value,
             crate::runtime::Length::between(1u64, 64u64),
         )?;
+        crate::runtime::check_pattern("id", value, &crate::PATTERN_D8D09659116BFDEA)?;
     }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
@@ -179,11 +251,15 @@ fn request_aig_config_fetch_gateway(
     id: &str,
     params: &GatewayAigConfigFetchGatewayParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "id",
-        id,
-        crate::runtime::Length::between(1u64, 64u64),
-    )?;
+    {
+        let value = id;
+        crate::runtime::check_length(
+            "id",
+            value,
+            crate::runtime::Length::between(1u64, 64u64),
+        )?;
+        crate::runtime::check_pattern("id", value, &crate::PATTERN_D8D09659116BFDEA)?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -208,11 +284,15 @@ fn request_update(
     id: &str,
     params: &GatewayUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "id",
-        id,
-        crate::runtime::Length::between(1u64, 64u64),
-    )?;
+    {
+        let value = id;
+        crate::runtime::check_length(
+            "id",
+            value,
+            crate::runtime::Length::between(1u64, 64u64),
+        )?;
+        crate::runtime::check_pattern("id", value, &crate::PATTERN_D8D09659116BFDEA)?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -266,8 +346,12 @@ fn request_delete(
 pub struct GatewayGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
+    /// Must be at least 5 and at most 100.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
     /// Order By Column Name
@@ -277,6 +361,8 @@ pub struct GatewayGetParams {
     /// gateway id
     ///
     /// Must be 1 to 64 characters long.
+    ///
+    /// Must match the pattern `^[a-z0-9_]+(?:-[a-z0-9_]+)*$`.
     ///
     /// Query parameter `id`.
     pub id: Option<String>,

@@ -31,7 +31,9 @@ impl UserSchemas {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Retrieve information about all schemas on a zone response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(
         &self,
         params: &UserSchemaListParams,
     ) -> crate::Call<UserSchemaListResponse> {
@@ -40,6 +42,51 @@ impl UserSchemas {
                 request_list(params),
                 crate::runtime::enveloped_whole::<UserSchemaListResponse>,
             )
+    }
+    /// Retrieve information about all schemas on a zone
+    ///
+    /// `GET /zones/{zone_id}/api_gateway/user_schemas` (operation `api-shield-schema-validation-retrieve-information-about-all-schemas`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Retrieve information about all schemas on a zone response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        params: &UserSchemaListParams,
+    ) -> crate::Paginator<crate::types::ApiShieldPublicSchema> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "api-shield-schema-validation-retrieve-information-about-all-schemas",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.list_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_count.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                };
+                (page.result, totals)
+            },
+        )
     }
     /// Upload a schema to a zone
     ///
@@ -124,6 +171,32 @@ impl UserSchemas {
 fn request_list(
     params: &UserSchemaListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -225,11 +298,14 @@ fn request_get(
     schema_id: &str,
     params: &UserSchemaGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "schema_id",
-        schema_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = schema_id;
+        crate::runtime::check_length(
+            "schema_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -257,11 +333,14 @@ fn request_delete(
     schema_id: &str,
     params: &UserSchemaDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "schema_id",
-        schema_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = schema_id;
+        crate::runtime::check_length(
+            "schema_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -286,11 +365,14 @@ fn request_edit(
     schema_id: &str,
     params: &UserSchemaEditParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "schema_id",
-        schema_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = schema_id;
+        crate::runtime::check_length(
+            "schema_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -319,9 +401,13 @@ pub struct UserSchemaListParams {
     pub zone_id: String,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// Maximum number of results per page.
+    ///
+    /// Must be at least 5 and at most 50.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

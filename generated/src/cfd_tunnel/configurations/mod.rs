@@ -64,16 +64,22 @@ fn request_get(
     tunnel_id: &str,
     params: &ConfigurationGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "tunnel_id",
-        tunnel_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = tunnel_id;
+        crate::runtime::check_length(
+            "tunnel_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -98,16 +104,22 @@ fn request_update(
     tunnel_id: &str,
     params: &ConfigurationUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "tunnel_id",
-        tunnel_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = tunnel_id;
+        crate::runtime::check_length(
+            "tunnel_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

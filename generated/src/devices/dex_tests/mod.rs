@@ -166,11 +166,14 @@ fn request_get(
     dex_test_id: &str,
     params: &DexTestGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "dex_test_id",
-        dex_test_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = dex_test_id;
+        crate::runtime::check_length(
+            "dex_test_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -195,11 +198,14 @@ fn request_update(
     dex_test_id: &str,
     params: &DexTestUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "dex_test_id",
-        dex_test_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = dex_test_id;
+        crate::runtime::check_length(
+            "dex_test_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -224,11 +230,14 @@ fn request_delete(
     dex_test_id: &str,
     params: &DexTestDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "dex_test_id",
-        dex_test_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = dex_test_id;
+        crate::runtime::check_length(
+            "dex_test_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -169,11 +169,14 @@ fn request_get(
     network_id: &str,
     params: &NetworkGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "network_id",
-        network_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = network_id;
+        crate::runtime::check_length(
+            "network_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -198,11 +201,14 @@ fn request_update(
     network_id: &str,
     params: &NetworkUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "network_id",
-        network_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = network_id;
+        crate::runtime::check_length(
+            "network_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -227,11 +233,14 @@ fn request_delete(
     network_id: &str,
     params: &NetworkDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "network_id",
-        network_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = network_id;
+        crate::runtime::check_length(
+            "network_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

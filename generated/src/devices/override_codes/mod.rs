@@ -42,11 +42,14 @@ fn request_get(
     device_id: &str,
     params: &OverrideCodeGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "device_id",
-        device_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = device_id;
+        crate::runtime::check_length(
+            "device_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

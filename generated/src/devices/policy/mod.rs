@@ -232,11 +232,14 @@ fn request_devices_get_device_settings_policy_by_id(
     policy_id: &str,
     params: &PolicyDevicesGetDeviceSettingsPolicyByIdParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "policy_id",
-        policy_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = policy_id;
+        crate::runtime::check_length(
+            "policy_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -261,11 +264,14 @@ fn request_delete(
     policy_id: &str,
     params: &PolicyDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "policy_id",
-        policy_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = policy_id;
+        crate::runtime::check_length(
+            "policy_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -293,11 +299,14 @@ fn request_devices_update_device_settings_policy(
     policy_id: &str,
     params: &PolicyDevicesUpdateDeviceSettingsPolicyParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "policy_id",
-        policy_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = policy_id;
+        crate::runtime::check_length(
+            "policy_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -176,11 +176,14 @@ fn request_get(
     rule_id: &str,
     params: &PostureGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -205,11 +208,14 @@ fn request_update(
     rule_id: &str,
     params: &PostureUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -234,11 +240,14 @@ fn request_delete(
     rule_id: &str,
     params: &PostureDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

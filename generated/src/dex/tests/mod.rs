@@ -42,11 +42,40 @@ impl Tests {
     }
 }
 fn request_get(params: &TestGetParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -105,9 +134,13 @@ pub struct TestGetParams {
     pub device_id: Option<Vec<String>>,
     /// Page number of paginated results
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<f64>,
     /// Number of items per page
+    ///
+    /// Must be at least 1 and at most 50.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,

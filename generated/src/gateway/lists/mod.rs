@@ -196,11 +196,14 @@ fn request_get(
     list_id: &str,
     params: &ListGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "list_id",
-        list_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = list_id;
+        crate::runtime::check_length(
+            "list_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -225,11 +228,14 @@ fn request_update(
     list_id: &str,
     params: &ListUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "list_id",
-        list_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = list_id;
+        crate::runtime::check_length(
+            "list_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -254,11 +260,14 @@ fn request_delete(
     list_id: &str,
     params: &ListDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "list_id",
-        list_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = list_id;
+        crate::runtime::check_length(
+            "list_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -286,11 +295,14 @@ fn request_edit(
     list_id: &str,
     params: &ListEditParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "list_id",
-        list_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = list_id;
+        crate::runtime::check_length(
+            "list_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

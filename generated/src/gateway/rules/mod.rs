@@ -164,11 +164,14 @@ fn request_get(
     rule_id: &str,
     params: &RuleGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -193,11 +196,14 @@ fn request_update(
     rule_id: &str,
     params: &RuleUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -222,11 +228,14 @@ fn request_delete(
     rule_id: &str,
     params: &RuleDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -84,11 +84,14 @@ impl Preview {
 fn request_create(
     params: &PreviewCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -112,16 +115,22 @@ fn request_get(
     preview_id: &str,
     params: &PreviewGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "preview_id",
-        preview_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = preview_id;
+        crate::runtime::check_length(
+            "preview_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -146,16 +155,22 @@ fn request_delete(
     preview_id: &str,
     params: &PreviewDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "preview_id",
-        preview_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = preview_id;
+        crate::runtime::check_length(
+            "preview_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;

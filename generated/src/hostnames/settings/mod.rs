@@ -88,11 +88,14 @@ fn request_list(
     setting_id: &crate::types::TlsCertificatesAndHostnamesSettingId,
     params: &SettingListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -118,11 +121,14 @@ fn request_update(
     hostname: &str,
     params: &SettingUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -149,11 +155,14 @@ fn request_delete(
     hostname: &str,
     params: &SettingDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;

@@ -26,7 +26,9 @@ impl PermissionGroups {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Permission Groups response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(
         &self,
         params: &PermissionGroupListParams,
     ) -> crate::Call<PermissionGroupListResponse> {
@@ -35,6 +37,53 @@ impl PermissionGroups {
                 request_list(params),
                 crate::runtime::enveloped_whole::<PermissionGroupListResponse>,
             )
+    }
+    /// List Account Permission Groups
+    ///
+    /// List all the permissions groups for an account.
+    ///
+    /// `GET /accounts/{account_id}/iam/permission_groups` (operation `account-permission-group-list`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Permission Groups response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        params: &PermissionGroupListParams,
+    ) -> crate::Paginator<crate::types::IamPermissionGroup> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "account-permission-group-list",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.list_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_count.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
     }
     /// Permission Group Details
     ///
@@ -62,16 +111,45 @@ impl PermissionGroups {
 fn request_list(
     params: &PermissionGroupListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    if let Some(value) = params.id.as_deref() {
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = &params.id {
         crate::runtime::check_length(
             "id",
             value,
             crate::runtime::Length::between(32u64, 32u64),
+        )?;
+    }
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
         )?;
     }
     let mut path = crate::runtime::PathBuilder::new();
@@ -112,16 +190,22 @@ fn request_get(
     permission_group_id: &str,
     params: &PermissionGroupGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "permission_group_id",
-        permission_group_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = permission_group_id;
+        crate::runtime::check_length(
+            "permission_group_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -168,12 +252,16 @@ pub struct PermissionGroupListParams {
     pub label: Option<String>,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Maximum number of results per page.
     ///
+    /// Must be at least 5 and at most 50.
+    ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
 }
 impl PermissionGroupListParams {
     /// Takes the required fields (`account_id`); the `with_` methods set the others.
@@ -207,13 +295,13 @@ impl PermissionGroupListParams {
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }

@@ -40,11 +40,27 @@ impl V2 {
     }
 }
 fn request_get(params: &V2GetParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(10f64),
+                exclusive_minimum: false,
+                maximum: Some(10000f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -88,6 +104,8 @@ pub struct V2GetParams {
     /// Query parameter `continuation_token`.
     pub continuation_token: Option<String>,
     /// Number of items per page.
+    ///
+    /// Must be at least 10 and at most 10000.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,

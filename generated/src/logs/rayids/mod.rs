@@ -39,16 +39,22 @@ fn request_get(
     ray_id: &str,
     params: &RayidGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "ray_id",
-        ray_id,
-        crate::runtime::Length::at_most(16u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = ray_id;
+        crate::runtime::check_length(
+            "ray_id",
+            value,
+            crate::runtime::Length::at_most(16u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;

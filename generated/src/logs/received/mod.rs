@@ -41,11 +41,40 @@ impl Received {
 fn request_get(
     params: &ReceivedGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.sample {
+        crate::runtime::check_number(
+            "sample",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(0f64),
+                exclusive_minimum: false,
+                maximum: Some(1f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.count {
+        crate::runtime::check_number(
+            "count",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -104,9 +133,13 @@ pub struct ReceivedGetParams {
     pub fields: Option<String>,
     /// When `?sample=` is provided, a sample of matching records is returned. If `sample=0.1` then 10% of records will be returned. Sampling is random: repeated calls will not only return different records, but likely will also vary slightly in number of returned records. When `?count=` is also specified, `count` is applied to the number of returned records, not the sampled records. So, with `sample=0.05` and `count=7`, when there is a total of 100 records available, approximately five will be returned. When there are 1000 records, seven will be returned. When there are 10,000 records, seven will be returned.
     ///
+    /// Must be at least 0 and at most 1.
+    ///
     /// Query parameter `sample`.
     pub sample: Option<f64>,
     /// When `?count=` is provided, the response will contain up to `count` results. Since results are not sorted, you are likely to get different data for repeated requests. `count` must be an integer > 0.
+    ///
+    /// Must be at least 1.
     ///
     /// Query parameter `count`.
     pub count: Option<i64>,

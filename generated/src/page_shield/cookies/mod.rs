@@ -57,26 +57,42 @@ impl Cookies {
     }
 }
 fn request_list(params: &CookyListParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    if let Some(value) = params.name.as_deref() {
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: Some(100f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = &params.name {
         crate::runtime::check_length(
             "name",
             value,
             crate::runtime::Length::at_most(1024u64),
         )?;
     }
-    if let Some(value) = params.path.as_deref() {
+    if let Some(value) = &params.path {
         crate::runtime::check_length(
             "path",
             value,
             crate::runtime::Length::at_most(1024u64),
         )?;
     }
-    if let Some(value) = params.domain.as_deref() {
+    if let Some(value) = &params.domain {
         crate::runtime::check_length(
             "domain",
             value,
@@ -148,16 +164,22 @@ fn request_get(
     cookie_id: &str,
     params: &CookyGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "cookie_id",
-        cookie_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = cookie_id;
+        crate::runtime::check_length(
+            "cookie_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -202,6 +224,8 @@ pub struct CookyListParams {
     /// Query parameter `page`.
     pub page: Option<String>,
     /// The number of results per page.
+    ///
+    /// Must be at least 1 and at most 100.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,

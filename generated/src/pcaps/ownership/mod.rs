@@ -86,11 +86,14 @@ impl Ownership {
 fn request_list(
     params: &OwnershipListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -113,11 +116,14 @@ fn request_list(
 fn request_create(
     params: &OwnershipCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -141,16 +147,22 @@ fn request_delete(
     ownership_id: &str,
     params: &OwnershipDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "ownership_id",
-        ownership_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = ownership_id;
+        crate::runtime::check_length(
+            "ownership_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

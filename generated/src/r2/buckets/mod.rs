@@ -33,12 +33,53 @@ impl Buckets {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Buckets response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &BucketListParams) -> crate::Call<BucketListResponse> {
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(
+        &self,
+        params: &BucketListParams,
+    ) -> crate::Call<BucketListResponse> {
         self.client
             .call(
                 request_list(params),
                 crate::runtime::enveloped_whole::<BucketListResponse>,
             )
+    }
+    /// List Buckets
+    ///
+    /// Lists all R2 buckets on your account
+    ///
+    /// `GET /accounts/{account_id}/r2/buckets` (operation `r2-list-buckets`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`).
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Buckets response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the cursor in `params` is where it starts). The stream ends after the last page and fails, instead of looping, if the server sends a cursor it sent before.
+    pub fn list(
+        &self,
+        params: &BucketListParams,
+    ) -> crate::Paginator<crate::types::R2Bucket> {
+        let this = self.clone();
+        let params = params.clone();
+        crate::runtime::paginate_cursor(
+            "r2-list-buckets",
+            move |cursor| {
+                let mut params = params.clone();
+                params.cursor = cursor;
+                this.list_page(&params)
+            },
+            |page| {
+                let next = page
+                    .result_info
+                    .as_ref()
+                    .and_then(|value| value.cursor.as_ref())
+                    .cloned();
+                (page.result, next)
+            },
+        )
     }
     /// Create Bucket
     ///
@@ -109,11 +150,27 @@ impl Buckets {
 fn request_list(
     params: &BucketListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: Some(1000f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -154,11 +211,14 @@ fn request_list(
 fn request_create(
     params: &BucketCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -182,16 +242,27 @@ fn request_get(
     bucket_name: &str,
     params: &BucketGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "bucket_name",
-        bucket_name,
-        crate::runtime::Length::between(3u64, 64u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = bucket_name;
+        crate::runtime::check_length(
+            "bucket_name",
+            value,
+            crate::runtime::Length::between(3u64, 64u64),
+        )?;
+        crate::runtime::check_pattern(
+            "bucket_name",
+            value,
+            &crate::PATTERN_797B60CE8CA16C40,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -216,16 +287,27 @@ fn request_delete(
     bucket_name: &str,
     params: &BucketDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "bucket_name",
-        bucket_name,
-        crate::runtime::Length::between(3u64, 64u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = bucket_name;
+        crate::runtime::check_length(
+            "bucket_name",
+            value,
+            crate::runtime::Length::between(3u64, 64u64),
+        )?;
+        crate::runtime::check_pattern(
+            "bucket_name",
+            value,
+            &crate::PATTERN_797B60CE8CA16C40,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -266,8 +348,10 @@ pub struct BucketListParams {
     pub start_after: Option<String>,
     /// Maximum number of buckets to return in a single call
     ///
+    /// Must be at least 1 and at most 1000.
+    ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Field to order buckets by
     ///
     /// Query parameter `order`.
@@ -308,7 +392,7 @@ impl BucketListParams {
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }

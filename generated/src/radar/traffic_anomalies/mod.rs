@@ -47,6 +47,13 @@ impl TrafficAnomalies {
 fn request_get(
     params: &TrafficAnomalyGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    if let Some(value) = &params.date_range {
+        crate::runtime::check_pattern(
+            "date_range",
+            value,
+            &crate::PATTERN_95247FC3AFCD8F79,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("radar");
     path.literal("traffic_anomalies");
@@ -104,6 +111,8 @@ pub struct TrafficAnomalyGetParams {
     /// Query parameter `offset`.
     pub offset: Option<i64>,
     /// Shorthand date ranges for the last X days - use when you don't need specific start and end dates.
+    ///
+    /// Must match the pattern `^((([1-9]|[1-9][0-9]|[1-2][0-9][0-9]|3[0-5][0-9]|36[0-4])[d](control)?)|(([1-9]|[1-4][0-9]|5[0-2])[w](control)?))$`.
     ///
     /// Query parameter `dateRange`.
     pub date_range: Option<String>,

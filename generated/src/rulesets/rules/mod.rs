@@ -156,6 +156,22 @@ fn request_create(
     ruleset_id: &str,
     params: &RuleCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -181,6 +197,30 @@ fn request_delete(
     rule_id: &str,
     params: &RuleDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = rule_id;
+        crate::runtime::check_pattern(
+            "rule_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -207,6 +247,30 @@ fn request_edit(
     rule_id: &str,
     params: &RuleEditParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = rule_id;
+        crate::runtime::check_pattern(
+            "rule_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -232,6 +296,22 @@ fn request_create_zone_ruleset_rule(
     ruleset_id: &str,
     params: &RuleCreateZoneRulesetRuleParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -257,6 +337,30 @@ fn request_delete_zone_ruleset_rule(
     rule_id: &str,
     params: &RuleDeleteZoneRulesetRuleParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = rule_id;
+        crate::runtime::check_pattern(
+            "rule_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -283,6 +387,30 @@ fn request_update_zone_ruleset_rule(
     rule_id: &str,
     params: &RuleUpdateZoneRulesetRuleParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = rule_id;
+        crate::runtime::check_pattern(
+            "rule_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -310,6 +438,8 @@ fn request_update_zone_ruleset_rule(
 pub struct RuleCreateParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
@@ -330,6 +460,8 @@ impl RuleCreateParams {
 pub struct RuleDeleteParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -346,6 +478,8 @@ impl RuleDeleteParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleEditParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -366,6 +500,8 @@ impl RuleEditParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleCreateZoneRulesetRuleParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
@@ -390,6 +526,8 @@ impl RuleCreateZoneRulesetRuleParams {
 pub struct RuleDeleteZoneRulesetRuleParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -404,6 +542,8 @@ impl RuleDeleteZoneRulesetRuleParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleUpdateZoneRulesetRuleParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,

@@ -163,6 +163,22 @@ fn request_list(
     ruleset_id: &str,
     params: &VersionListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -188,6 +204,30 @@ fn request_get(
     ruleset_version: &str,
     params: &VersionGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = ruleset_version;
+        crate::runtime::check_pattern(
+            "ruleset_version",
+            value,
+            &crate::PATTERN_0FE00413318952BC,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -214,6 +254,30 @@ fn request_delete(
     ruleset_version: &str,
     params: &VersionDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = ruleset_version;
+        crate::runtime::check_pattern(
+            "ruleset_version",
+            value,
+            &crate::PATTERN_0FE00413318952BC,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -239,6 +303,22 @@ fn request_list_zone_ruleset_versions(
     ruleset_id: &str,
     params: &VersionListZoneRulesetVersionsParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -264,6 +344,30 @@ fn request_get_zone_ruleset_version(
     ruleset_version: &str,
     params: &VersionGetZoneRulesetVersionParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = ruleset_version;
+        crate::runtime::check_pattern(
+            "ruleset_version",
+            value,
+            &crate::PATTERN_0FE00413318952BC,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -290,6 +394,30 @@ fn request_delete_zone_ruleset_version(
     ruleset_version: &str,
     params: &VersionDeleteZoneRulesetVersionParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = ruleset_version;
+        crate::runtime::check_pattern(
+            "ruleset_version",
+            value,
+            &crate::PATTERN_0FE00413318952BC,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -317,6 +445,8 @@ fn request_delete_zone_ruleset_version(
 pub struct VersionListParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -333,6 +463,8 @@ impl VersionListParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionGetParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -351,6 +483,8 @@ impl VersionGetParams {
 pub struct VersionDeleteParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -368,6 +502,8 @@ impl VersionDeleteParams {
 pub struct VersionListZoneRulesetVersionsParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -383,6 +519,8 @@ impl VersionListZoneRulesetVersionsParams {
 pub struct VersionGetZoneRulesetVersionParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -397,6 +535,8 @@ impl VersionGetZoneRulesetVersionParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionDeleteZoneRulesetVersionParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,

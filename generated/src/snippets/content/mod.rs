@@ -36,11 +36,22 @@ fn request_get(
     snippet_name: &str,
     params: &ContentGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = snippet_name;
+        crate::runtime::check_pattern(
+            "snippet_name",
+            value,
+            &crate::PATTERN_A31ECF959F3ED9EB,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;

@@ -37,12 +37,15 @@ impl Copy {
 fn request_create(
     params: &CopyCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    if let Some(value) = params.upload_creator.as_deref() {
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = &params.upload_creator {
         crate::runtime::check_length(
             "upload_creator",
             value,

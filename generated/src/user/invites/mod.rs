@@ -87,11 +87,14 @@ fn request_list() -> crate::Result<crate::runtime::RequestSpec> {
     })
 }
 fn request_get(invite_id: &str) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "invite_id",
-        invite_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = invite_id;
+        crate::runtime::check_length(
+            "invite_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("user");
     path.literal("invites");
@@ -114,11 +117,14 @@ fn request_edit(
     invite_id: &str,
     params: &InviteEditParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "invite_id",
-        invite_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = invite_id;
+        crate::runtime::check_length(
+            "invite_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("user");
     path.literal("invites");

@@ -26,7 +26,9 @@ impl Organizations {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Organizations response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(
         &self,
         params: &OrganizationListParams,
     ) -> crate::Call<OrganizationListResponse> {
@@ -35,6 +37,53 @@ impl Organizations {
                 request_list(params),
                 crate::runtime::enveloped_whole::<OrganizationListResponse>,
             )
+    }
+    /// List Organizations
+    ///
+    /// Lists organizations the user is associated with.
+    ///
+    /// `GET /user/organizations` (operation `user'-s-organizations-list-organizations`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Organizations response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        params: &OrganizationListParams,
+    ) -> crate::Paginator<crate::types::IamOrganization> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "user'-s-organizations-list-organizations",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.list_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_count.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
     }
     /// Organization Details
     ///
@@ -80,11 +129,37 @@ impl Organizations {
 fn request_list(
     params: &OrganizationListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    if let Some(value) = params.name.as_deref() {
+    if let Some(value) = &params.name {
         crate::runtime::check_length(
             "name",
             value,
             crate::runtime::Length::at_most(100u64),
+        )?;
+    }
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
         )?;
     }
     let mut path = crate::runtime::PathBuilder::new();
@@ -126,11 +201,14 @@ fn request_list(
     })
 }
 fn request_get(organization_id: &str) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "organization_id",
-        organization_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = organization_id;
+        crate::runtime::check_length(
+            "organization_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("user");
     path.literal("organizations");
@@ -153,11 +231,14 @@ fn request_delete(
     organization_id: &str,
     params: &OrganizationDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "organization_id",
-        organization_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = organization_id;
+        crate::runtime::check_length(
+            "organization_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("user");
     path.literal("organizations");
@@ -191,12 +272,16 @@ pub struct OrganizationListParams {
     pub name: Option<String>,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Number of organizations per page.
     ///
+    /// Must be at least 5 and at most 50.
+    ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Field to order organizations by.
     ///
     /// Query parameter `order`.
@@ -235,13 +320,13 @@ impl OrganizationListParams {
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }

@@ -100,11 +100,14 @@ fn request_update(
     identifier: &str,
     params: &SubscriptionUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "identifier",
-        identifier,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = identifier;
+        crate::runtime::check_length(
+            "identifier",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("user");
     path.literal("subscriptions");
@@ -127,11 +130,14 @@ fn request_delete(
     identifier: &str,
     params: &SubscriptionDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "identifier",
-        identifier,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = identifier;
+        crate::runtime::check_length(
+            "identifier",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("user");
     path.literal("subscriptions");

@@ -42,16 +42,22 @@ fn request_create(
     service_token_id: &str,
     params: &RotateCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "service_token_id",
-        service_token_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = service_token_id;
+        crate::runtime::check_length(
+            "service_token_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -24,19 +24,97 @@ impl Logs {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn get(&self, id: &str, params: &LogGetParams) -> crate::Call<LogGetResponse> {
+    ///
+    /// One page; `get()` streams every item across pages.
+    pub fn get_page(
+        &self,
+        id: &str,
+        params: &LogGetParams,
+    ) -> crate::Call<LogGetResponse> {
         self.client.call(request_get(id, params), crate::runtime::json::<LogGetResponse>)
+    }
+    /// List Gateway Logs
+    ///
+    /// `GET /accounts/{account_id}/ai-gateway/gateways/{id}/logs` (operation `aig-config-list-gateway-logs`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`400`: Bad Request); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn get(
+        &self,
+        id: &str,
+        params: &LogGetParams,
+    ) -> crate::Paginator<LogGetResponseResultItem> {
+        let this = self.clone();
+        let id = ToOwned::to_owned(id);
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "aig-config-list-gateway-logs",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.get_page(&id, &params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: None,
+                };
+                (page.result, totals)
+            },
+        )
     }
 }
 fn request_get(
     id: &str,
     params: &LogGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "id",
-        id,
-        crate::runtime::Length::between(1u64, 64u64),
-    )?;
+    {
+        let value = id;
+        crate::runtime::check_length(
+            "id",
+            value,
+            crate::runtime::Length::between(1u64, 64u64),
+        )?;
+        crate::runtime::check_pattern("id", value, &crate::PATTERN_D8D09659116BFDEA)?;
+    }
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -93,8 +171,12 @@ pub struct LogGetParams {
     pub account_id: String,
     /// Query parameter `search`.
     pub search: Option<String>,
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
+    /// Must be at least 5 and at most 50.
+    ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
     /// Query parameter `order_by`.

@@ -108,11 +108,14 @@ fn request_get(
     operation_id: &str,
     params: &SchemaValidationGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "operation_id",
-        operation_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = operation_id;
+        crate::runtime::check_length(
+            "operation_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -138,11 +141,14 @@ fn request_update(
     operation_id: &str,
     params: &SchemaValidationUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "operation_id",
-        operation_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = operation_id;
+        crate::runtime::check_length(
+            "operation_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;

@@ -26,7 +26,9 @@ impl Operations {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Retrieve all operations from a schema response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(
         &self,
         schema_id: &str,
         params: &OperationListParams,
@@ -37,16 +39,94 @@ impl Operations {
                 crate::runtime::enveloped_whole::<OperationListResponse>,
             )
     }
+    /// Retrieve all operations from a schema.
+    ///
+    /// Retrieves all operations from the schema. Operations that already exist in API Shield Endpoint Management will be returned as full operations.
+    ///
+    /// `GET /zones/{zone_id}/api_gateway/user_schemas/{schema_id}/operations` (operation `api-shield-schema-validation-extract-operations-from-schema`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Retrieve all operations from a schema response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        schema_id: &str,
+        params: &OperationListParams,
+    ) -> crate::Paginator<OperationListResponseResultItem> {
+        let this = self.clone();
+        let schema_id = ToOwned::to_owned(schema_id);
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "api-shield-schema-validation-extract-operations-from-schema",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.list_page(&schema_id, &params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_count.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                };
+                (page.result, totals)
+            },
+        )
+    }
 }
 fn request_list(
     schema_id: &str,
     params: &OperationListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "schema_id",
-        schema_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = schema_id;
+        crate::runtime::check_length(
+            "schema_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -113,9 +193,13 @@ pub struct OperationListParams {
     pub endpoint: Option<String>,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
     pub page: Option<i64>,
     /// Maximum number of results per page.
+    ///
+    /// Must be at least 5 and at most 50.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

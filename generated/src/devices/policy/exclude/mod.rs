@@ -163,11 +163,14 @@ fn request_devices_get_split_tunnel_exclude_list_for_a_device_sett_1dbe54bd(
     policy_id: &str,
     params: &ExcludeDevicesGetSplitTunnelExcludeListForADeviceSett1dbe54bdParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "policy_id",
-        policy_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = policy_id;
+        crate::runtime::check_length(
+            "policy_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -193,11 +196,14 @@ fn request_devices_set_split_tunnel_exclude_list_for_a_device_sett_e04c4979(
     policy_id: &str,
     params: &ExcludeDevicesSetSplitTunnelExcludeListForADeviceSettE04c4979Params,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "policy_id",
-        policy_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = policy_id;
+        crate::runtime::check_length(
+            "policy_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -166,11 +166,14 @@ fn request_devices_get_local_domain_fallback_list_for_a_device_set_2bd631fc(
     policy_id: &str,
     params: &FallbackDomainDevicesGetLocalDomainFallbackListForADeviceSet2bd631fcParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "policy_id",
-        policy_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = policy_id;
+        crate::runtime::check_length(
+            "policy_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -196,11 +199,14 @@ fn request_devices_set_local_domain_fallback_list_for_a_device_set_c2d78478(
     policy_id: &str,
     params: &FallbackDomainDevicesSetLocalDomainFallbackListForADeviceSetC2d78478Params,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "policy_id",
-        policy_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = policy_id;
+        crate::runtime::check_length(
+            "policy_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

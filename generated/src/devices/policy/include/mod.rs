@@ -163,11 +163,14 @@ fn request_devices_get_split_tunnel_include_list_for_a_device_sett_c2fb09e7(
     policy_id: &str,
     params: &IncludeDevicesGetSplitTunnelIncludeListForADeviceSettC2fb09e7Params,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "policy_id",
-        policy_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = policy_id;
+        crate::runtime::check_length(
+            "policy_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -193,11 +196,14 @@ fn request_devices_set_split_tunnel_include_list_for_a_device_sett_5b9da253(
     policy_id: &str,
     params: &IncludeDevicesSetSplitTunnelIncludeListForADeviceSett5b9da253Params,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "policy_id",
-        policy_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = policy_id;
+        crate::runtime::check_length(
+            "policy_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -174,11 +174,14 @@ fn request_get(
     integration_id: &str,
     params: &IntegrationGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "integration_id",
-        integration_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = integration_id;
+        crate::runtime::check_length(
+            "integration_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -204,11 +207,14 @@ fn request_delete(
     integration_id: &str,
     params: &IntegrationDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "integration_id",
-        integration_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = integration_id;
+        crate::runtime::check_length(
+            "integration_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -237,11 +243,14 @@ fn request_edit(
     integration_id: &str,
     params: &IntegrationEditParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "integration_id",
-        integration_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = integration_id;
+        crate::runtime::check_length(
+            "integration_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

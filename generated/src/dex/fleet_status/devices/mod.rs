@@ -26,22 +26,102 @@ impl Devices {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List devices response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &DeviceListParams) -> crate::Call<DeviceListResponse> {
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(
+        &self,
+        params: &DeviceListParams,
+    ) -> crate::Call<DeviceListResponse> {
         self.client
             .call(
                 request_list(params),
                 crate::runtime::enveloped_whole::<DeviceListResponse>,
             )
     }
+    /// List fleet status devices
+    ///
+    /// List details for devices using WARP
+    ///
+    /// `GET /accounts/{account_id}/dex/fleet-status/devices` (operation `dex-fleet-status-devices`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List devices response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        params: &DeviceListParams,
+    ) -> crate::Paginator<crate::types::DigitalExperienceMonitoringDevice> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = crate::runtime::PageNumber::to_count(params.page).unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "dex-fleet-status-devices",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = crate::runtime::PageNumber::from_page(page);
+                }
+                this.list_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_count.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
+    }
 }
 fn request_list(
     params: &DeviceListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = params.page;
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    {
+        let value = params.per_page;
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -105,12 +185,16 @@ pub struct DeviceListParams {
     pub from: String,
     /// Page number of paginated results
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
-    pub page: f64,
+    pub page: i64,
     /// Number of items per page
     ///
+    /// Must be at least 1 and at most 50.
+    ///
     /// Query parameter `per_page`.
-    pub per_page: f64,
+    pub per_page: i64,
     /// Dimension to sort results by
     ///
     /// Query parameter `sort_by`.
@@ -154,8 +238,8 @@ impl DeviceListParams {
         account_id: impl Into<String>,
         to: impl Into<String>,
         from: impl Into<String>,
-        page: impl Into<f64>,
-        per_page: impl Into<f64>,
+        page: impl Into<i64>,
+        per_page: impl Into<i64>,
         source: impl Into<crate::types::DigitalExperienceMonitoringSource>,
     ) -> Self {
         Self {

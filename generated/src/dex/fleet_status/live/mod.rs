@@ -32,11 +32,28 @@ impl Live {
     }
 }
 fn request_get(params: &LiveGetParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = params.since_minutes;
+        crate::runtime::check_number(
+            "since_minutes",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: Some(60f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -68,6 +85,8 @@ pub struct LiveGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// Number of minutes before current time
+    ///
+    /// Must be at least 1 and at most 60.
     ///
     /// Query parameter `since_minutes`.
     pub since_minutes: f64,

@@ -26,12 +26,59 @@ impl Addresses {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &AddressListParams) -> crate::Call<AddressListResponse> {
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(
+        &self,
+        params: &AddressListParams,
+    ) -> crate::Call<AddressListResponse> {
         self.client
             .call(
                 request_list(params),
                 crate::runtime::enveloped_whole::<AddressListResponse>,
             )
+    }
+    /// List destination addresses
+    ///
+    /// Lists existing destination addresses.
+    ///
+    /// `GET /accounts/{account_identifier}/email/routing/addresses` (operation `email-routing-destination-addresses-list-destination-addresses`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        params: &AddressListParams,
+    ) -> crate::Paginator<crate::types::EmailAddresses> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "email-routing-destination-addresses-list-destination-addresses",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.list_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: None,
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
     }
     /// Create a destination address
     ///
@@ -102,11 +149,40 @@ impl Addresses {
 fn request_list(
     params: &AddressListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -142,11 +218,14 @@ fn request_list(
 fn request_create(
     params: &AddressCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -171,16 +250,22 @@ fn request_get(
     destination_address_identifier: &str,
     params: &AddressGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "destination_address_identifier",
-        destination_address_identifier,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = destination_address_identifier;
+        crate::runtime::check_length(
+            "destination_address_identifier",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -206,16 +291,22 @@ fn request_delete(
     destination_address_identifier: &str,
     params: &AddressDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "destination_address_identifier",
-        destination_address_identifier,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = destination_address_identifier;
+        crate::runtime::check_length(
+            "destination_address_identifier",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -249,12 +340,16 @@ pub struct AddressListParams {
     pub account_id: String,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Maximum number of results per page.
     ///
+    /// Must be at least 5 and at most 50.
+    ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Sorts results in an ascending or descending order.
     ///
     /// Query parameter `direction`.
@@ -277,13 +372,13 @@ impl AddressListParams {
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }

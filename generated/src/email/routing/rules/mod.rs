@@ -33,12 +33,56 @@ impl Rules {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &RuleListParams) -> crate::Call<RuleListResponse> {
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(&self, params: &RuleListParams) -> crate::Call<RuleListResponse> {
         self.client
             .call(
                 request_list(params),
                 crate::runtime::enveloped_whole::<RuleListResponse>,
             )
+    }
+    /// List routing rules
+    ///
+    /// Lists existing routing rules.
+    ///
+    /// `GET /zones/{zone_identifier}/email/routing/rules` (operation `email-routing-routing-rules-list-routing-rules`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope; `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        params: &RuleListParams,
+    ) -> crate::Paginator<crate::types::EmailRules> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "email-routing-routing-rules-list-routing-rules",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.list_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: None,
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
     }
     /// Create routing rule
     ///
@@ -126,11 +170,40 @@ impl Rules {
     }
 }
 fn request_list(params: &RuleListParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -163,11 +236,14 @@ fn request_list(params: &RuleListParams) -> crate::Result<crate::runtime::Reques
 fn request_create(
     params: &RuleCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -192,16 +268,22 @@ fn request_get(
     rule_id: &str,
     params: &RuleGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -227,16 +309,22 @@ fn request_update(
     rule_id: &str,
     params: &RuleUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -262,16 +350,22 @@ fn request_delete(
     rule_id: &str,
     params: &RuleDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -305,12 +399,16 @@ pub struct RuleListParams {
     pub zone_id: String,
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Maximum number of results per page.
     ///
+    /// Must be at least 5 and at most 50.
+    ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Filter by enabled routing rules.
     ///
     /// Query parameter `enabled`.
@@ -328,13 +426,13 @@ impl RuleListParams {
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }

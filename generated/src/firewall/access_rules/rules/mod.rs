@@ -26,12 +26,61 @@ impl Rules {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List IP Access rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &RuleListParams) -> crate::Call<RuleListResponse> {
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(&self, params: &RuleListParams) -> crate::Call<RuleListResponse> {
         self.client
             .call(
                 request_list(params),
                 crate::runtime::enveloped_whole::<RuleListResponse>,
             )
+    }
+    /// List IP Access rules
+    ///
+    /// Fetches IP Access rules of an account. These rules apply to all the zones in the account. You can filter the results using several optional parameters.
+    ///
+    /// `GET /accounts/{account_identifier}/firewall/access_rules/rules` (operation `ip-access-rules-for-an-account-list-ip-access-rules`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List IP Access rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        params: &RuleListParams,
+    ) -> crate::Paginator<::std::collections::BTreeMap<String, ::serde_json::Value>> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "ip-access-rules-for-an-account-list-ip-access-rules",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.list_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_count.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                };
+                (page.result, totals)
+            },
+        )
     }
     /// Create an IP Access rule
     ///
@@ -134,7 +183,9 @@ impl Rules {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List IP Access rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn ip_access_rules_for_a_zone_list_ip_access_rules(
+    ///
+    /// One page; `ip_access_rules_for_a_zone_list_ip_access_rules()` streams every item across pages.
+    pub fn ip_access_rules_for_a_zone_list_ip_access_rules_page(
         &self,
         params: &RuleIpAccessRulesForAZoneListIpAccessRulesParams,
     ) -> crate::Call<RuleIpAccessRulesForAZoneListIpAccessRulesResponse> {
@@ -145,6 +196,53 @@ impl Rules {
                     RuleIpAccessRulesForAZoneListIpAccessRulesResponse,
                 >,
             )
+    }
+    /// List IP Access rules
+    ///
+    /// Fetches IP Access rules of a zone. You can filter the results using several optional parameters.
+    ///
+    /// `GET /zones/{zone_id}/firewall/access_rules/rules` (operation `ip-access-rules-for-a-zone-list-ip-access-rules`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List IP Access rules response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn ip_access_rules_for_a_zone_list_ip_access_rules(
+        &self,
+        params: &RuleIpAccessRulesForAZoneListIpAccessRulesParams,
+    ) -> crate::Paginator<crate::types::FirewallRule> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "ip-access-rules-for-a-zone-list-ip-access-rules",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.ip_access_rules_for_a_zone_list_ip_access_rules_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_count.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                };
+                (page.result, totals)
+            },
+        )
     }
     /// Create an IP Access rule
     ///
@@ -229,11 +327,14 @@ impl Rules {
     }
 }
 fn request_list(params: &RuleListParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -284,11 +385,14 @@ fn request_list(params: &RuleListParams) -> crate::Result<crate::runtime::Reques
 fn request_create(
     params: &RuleCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -313,16 +417,22 @@ fn request_get(
     rule_id: &str,
     params: &RuleGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -348,16 +458,22 @@ fn request_delete(
     rule_id: &str,
     params: &RuleDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -386,16 +502,22 @@ fn request_edit(
     rule_id: &str,
     params: &RuleEditParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -420,11 +542,14 @@ fn request_edit(
 fn request_ip_access_rules_for_a_zone_list_ip_access_rules(
     params: &RuleIpAccessRulesForAZoneListIpAccessRulesParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -475,11 +600,14 @@ fn request_ip_access_rules_for_a_zone_list_ip_access_rules(
 fn request_ip_access_rules_for_a_zone_create_an_ip_access_rule(
     params: &RuleIpAccessRulesForAZoneCreateAnIpAccessRuleParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -504,16 +632,22 @@ fn request_ip_access_rules_for_a_zone_delete_an_ip_access_rule(
     rule_id: &str,
     params: &RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -539,16 +673,22 @@ fn request_ip_access_rules_for_a_zone_update_an_ip_access_rule(
     rule_id: &str,
     params: &RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_id",
-        rule_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = rule_id;
+        crate::runtime::check_length(
+            "rule_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -605,11 +745,11 @@ pub struct RuleListParams {
     /// Requested page within paginated list of results.
     ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Maximum number of results requested.
     ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// The field used to sort returned rules.
     ///
     /// Query parameter `order`.
@@ -673,13 +813,13 @@ impl RuleListParams {
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }
@@ -829,11 +969,11 @@ pub struct RuleIpAccessRulesForAZoneListIpAccessRulesParams {
     /// Requested page within paginated list of results.
     ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Maximum number of results requested.
     ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// The field used to sort returned rules.
     ///
     /// Query parameter `order`.
@@ -902,13 +1042,13 @@ impl RuleIpAccessRulesForAZoneListIpAccessRulesParams {
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }

@@ -42,11 +42,14 @@ fn request_create(
     certificate_id: &str,
     params: &DeactivateCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "certificate_id",
-        certificate_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = certificate_id;
+        crate::runtime::check_length(
+            "certificate_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -42,11 +42,14 @@ fn request_list(
     list_id: &str,
     params: &ItemListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "list_id",
-        list_id,
-        crate::runtime::Length::at_most(36u64),
-    )?;
+    {
+        let value = list_id;
+        crate::runtime::check_length(
+            "list_id",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -78,11 +78,14 @@ impl Keys {
     }
 }
 fn request_get(params: &KeyGetParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -107,16 +110,27 @@ fn request_update(
     signing_key_name: &str,
     params: &KeyUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "signing_key_name",
-        signing_key_name,
-        crate::runtime::Length::at_most(20u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = signing_key_name;
+        crate::runtime::check_length(
+            "signing_key_name",
+            value,
+            crate::runtime::Length::at_most(20u64),
+        )?;
+        crate::runtime::check_pattern(
+            "signing_key_name",
+            value,
+            &crate::PATTERN_5981C7DC900B1A4D,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -142,16 +156,27 @@ fn request_delete(
     signing_key_name: &str,
     params: &KeyDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "signing_key_name",
-        signing_key_name,
-        crate::runtime::Length::at_most(20u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = signing_key_name;
+        crate::runtime::check_length(
+            "signing_key_name",
+            value,
+            crate::runtime::Length::at_most(20u64),
+        )?;
+        crate::runtime::check_pattern(
+            "signing_key_name",
+            value,
+            &crate::PATTERN_5981C7DC900B1A4D,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -121,11 +121,14 @@ impl Variants {
     }
 }
 fn request_get(params: &VariantGetParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -149,11 +152,14 @@ fn request_get(params: &VariantGetParams) -> crate::Result<crate::runtime::Reque
 fn request_create(
     params: &VariantCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -178,16 +184,27 @@ fn request_cloudflare_images_variants_variant_details(
     variant_id: &str,
     params: &VariantCloudflareImagesVariantsVariantDetailsParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "variant_id",
-        variant_id,
-        crate::runtime::Length::at_most(99u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = variant_id;
+        crate::runtime::check_length(
+            "variant_id",
+            value,
+            crate::runtime::Length::at_most(99u64),
+        )?;
+        crate::runtime::check_pattern(
+            "variant_id",
+            value,
+            &crate::PATTERN_5981C7DC900B1A4D,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -213,16 +230,27 @@ fn request_delete(
     variant_id: &str,
     params: &VariantDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "variant_id",
-        variant_id,
-        crate::runtime::Length::at_most(99u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = variant_id;
+        crate::runtime::check_length(
+            "variant_id",
+            value,
+            crate::runtime::Length::at_most(99u64),
+        )?;
+        crate::runtime::check_pattern(
+            "variant_id",
+            value,
+            &crate::PATTERN_5981C7DC900B1A4D,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -251,16 +279,27 @@ fn request_edit(
     variant_id: &str,
     params: &VariantEditParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "variant_id",
-        variant_id,
-        crate::runtime::Length::at_most(99u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = variant_id;
+        crate::runtime::check_length(
+            "variant_id",
+            value,
+            crate::runtime::Length::at_most(99u64),
+        )?;
+        crate::runtime::check_pattern(
+            "variant_id",
+            value,
+            &crate::PATTERN_5981C7DC900B1A4D,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -69,16 +69,27 @@ fn request_get(
     dataset_id: &str,
     params: &FieldGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "dataset_id",
-        dataset_id,
-        crate::runtime::Length::at_most(256u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = dataset_id;
+        crate::runtime::check_length(
+            "dataset_id",
+            value,
+            crate::runtime::Length::at_most(256u64),
+        )?;
+        crate::runtime::check_pattern(
+            "dataset_id",
+            value,
+            &crate::PATTERN_3AA5B9D72A448B57,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -104,16 +115,27 @@ fn request_get_zones_zone_id_logpush_datasets_dataset_id_fields(
     dataset_id: &str,
     params: &FieldGetZonesZoneIdLogpushDatasetsDatasetIdFieldsParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "dataset_id",
-        dataset_id,
-        crate::runtime::Length::at_most(256u64),
-    )?;
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = dataset_id;
+        crate::runtime::check_length(
+            "dataset_id",
+            value,
+            crate::runtime::Length::at_most(256u64),
+        )?;
+        crate::runtime::check_pattern(
+            "dataset_id",
+            value,
+            &crate::PATTERN_3AA5B9D72A448B57,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;

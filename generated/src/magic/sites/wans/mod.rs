@@ -156,16 +156,22 @@ fn request_list(
     site_id: &str,
     params: &WanListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "site_id",
-        site_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = site_id;
+        crate::runtime::check_length(
+            "site_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -191,16 +197,22 @@ fn request_create(
     site_id: &str,
     params: &WanCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "site_id",
-        site_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = site_id;
+        crate::runtime::check_length(
+            "site_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -227,21 +239,30 @@ fn request_get(
     wan_id: &str,
     params: &WanGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "site_id",
-        site_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "wan_id",
-        wan_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = site_id;
+        crate::runtime::check_length(
+            "site_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = wan_id;
+        crate::runtime::check_length(
+            "wan_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -269,21 +290,30 @@ fn request_update(
     wan_id: &str,
     params: &WanUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "site_id",
-        site_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "wan_id",
-        wan_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = site_id;
+        crate::runtime::check_length(
+            "site_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = wan_id;
+        crate::runtime::check_length(
+            "wan_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -311,21 +341,30 @@ fn request_delete(
     wan_id: &str,
     params: &WanDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "site_id",
-        site_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "wan_id",
-        wan_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = site_id;
+        crate::runtime::check_length(
+            "site_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = wan_id;
+        crate::runtime::check_length(
+            "wan_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -356,21 +395,30 @@ fn request_edit(
     wan_id: &str,
     params: &WanEditParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "site_id",
-        site_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "wan_id",
-        wan_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = site_id;
+        crate::runtime::check_length(
+            "site_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = wan_id;
+        crate::runtime::check_length(
+            "wan_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

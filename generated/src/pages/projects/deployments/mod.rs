@@ -131,11 +131,22 @@ fn request_list(
     project_name: &str,
     params: &DeploymentListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = project_name;
+        crate::runtime::check_pattern(
+            "project_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -164,11 +175,22 @@ fn request_create(
     project_name: &str,
     params: &DeploymentCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = project_name;
+        crate::runtime::check_pattern(
+            "project_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -208,16 +230,30 @@ fn request_get(
     deployment_id: &str,
     params: &DeploymentGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "deployment_id",
-        deployment_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = project_name;
+        crate::runtime::check_pattern(
+            "project_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = deployment_id;
+        crate::runtime::check_length(
+            "deployment_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -245,16 +281,30 @@ fn request_delete(
     deployment_id: &str,
     params: &DeploymentDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "deployment_id",
-        deployment_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = project_name;
+        crate::runtime::check_pattern(
+            "project_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = deployment_id;
+        crate::runtime::check_length(
+            "deployment_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

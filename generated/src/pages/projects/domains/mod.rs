@@ -133,11 +133,22 @@ fn request_list(
     project_name: &str,
     params: &DomainListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = project_name;
+        crate::runtime::check_pattern(
+            "project_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -163,11 +174,22 @@ fn request_create(
     project_name: &str,
     params: &DomainCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = project_name;
+        crate::runtime::check_pattern(
+            "project_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -197,11 +219,30 @@ fn request_get(
     domain_name: &str,
     params: &DomainGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = project_name;
+        crate::runtime::check_pattern(
+            "project_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = domain_name;
+        crate::runtime::check_pattern(
+            "domain_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -229,11 +270,30 @@ fn request_delete(
     domain_name: &str,
     params: &DomainDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = project_name;
+        crate::runtime::check_pattern(
+            "project_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = domain_name;
+        crate::runtime::check_pattern(
+            "domain_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -264,11 +324,30 @@ fn request_edit(
     domain_name: &str,
     params: &DomainEditParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = project_name;
+        crate::runtime::check_pattern(
+            "project_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = domain_name;
+        crate::runtime::check_pattern(
+            "domain_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -86,16 +86,27 @@ fn request_get(
     bucket_name: &str,
     params: &SippyGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "bucket_name",
-        bucket_name,
-        crate::runtime::Length::between(3u64, 64u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = bucket_name;
+        crate::runtime::check_length(
+            "bucket_name",
+            value,
+            crate::runtime::Length::between(3u64, 64u64),
+        )?;
+        crate::runtime::check_pattern(
+            "bucket_name",
+            value,
+            &crate::PATTERN_797B60CE8CA16C40,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -121,16 +132,27 @@ fn request_update(
     bucket_name: &str,
     params: &SippyUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "bucket_name",
-        bucket_name,
-        crate::runtime::Length::between(3u64, 64u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = bucket_name;
+        crate::runtime::check_length(
+            "bucket_name",
+            value,
+            crate::runtime::Length::between(3u64, 64u64),
+        )?;
+        crate::runtime::check_pattern(
+            "bucket_name",
+            value,
+            &crate::PATTERN_797B60CE8CA16C40,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -156,16 +178,27 @@ fn request_delete(
     bucket_name: &str,
     params: &SippyDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "bucket_name",
-        bucket_name,
-        crate::runtime::Length::between(3u64, 64u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = bucket_name;
+        crate::runtime::check_length(
+            "bucket_name",
+            value,
+            crate::runtime::Length::between(3u64, 64u64),
+        )?;
+        crate::runtime::check_pattern(
+            "bucket_name",
+            value,
+            &crate::PATTERN_797B60CE8CA16C40,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

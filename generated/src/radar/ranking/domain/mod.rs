@@ -41,6 +41,14 @@ fn request_get(
     domain: &str,
     params: &DomainGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = domain;
+        crate::runtime::check_pattern(
+            "domain",
+            value,
+            &crate::PATTERN_E9696E378DBB7F34,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("radar");
     path.literal("ranking");

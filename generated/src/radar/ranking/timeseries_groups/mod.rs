@@ -40,6 +40,20 @@ impl TimeseriesGroups {
 fn request_get(
     params: &TimeseriesGroupGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    for value in params.domains.iter().flatten() {
+        crate::runtime::check_pattern(
+            "domains",
+            value,
+            &crate::PATTERN_430149E3047EF55C,
+        )?;
+    }
+    for value in params.date_range.iter().flatten() {
+        crate::runtime::check_pattern(
+            "date_range",
+            value,
+            &crate::PATTERN_95247FC3AFCD8F79,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("radar");
     path.literal("ranking");
@@ -107,9 +121,13 @@ pub struct TimeseriesGroupGetParams {
     pub location: Option<Vec<String>>,
     /// Array of comma separated list of domains names.
     ///
+    /// Each item must match the pattern `^([a-zA-Z0-9]([a-zA-Z0-9-]{0,63}[a-zA-Z0-9-])?\.)+[a-zA-Z0-9-]{2,63}$`.
+    ///
     /// Query parameter `domains`.
     pub domains: Option<Vec<String>>,
     /// For example, use `7d` and `7dControl` to compare this week with the previous week. Use this parameter or set specific start and end dates (`dateStart` and `dateEnd` parameters).
+    ///
+    /// Each item must match the pattern `^((([1-9]|[1-9][0-9]|[1-2][0-9][0-9]|3[0-5][0-9]|36[0-4])[d](control)?)|(([1-9]|[1-4][0-9]|5[0-2])[w](control)?))$`.
     ///
     /// Query parameter `dateRange`.
     pub date_range: Option<Vec<String>>,

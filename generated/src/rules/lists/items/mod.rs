@@ -74,9 +74,7 @@ impl Items {
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Get list items response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
     ///
-    /// Streams every item, fetching one page at a time as the stream is read (the cursor in `params` is
-    /// where it starts). The stream ends after the last page and fails, instead of looping, if the server
-    /// sends a cursor it sent before.
+    /// Streams every item, fetching one page at a time as the stream is read (the cursor in `params` is where it starts). The stream ends after the last page and fails, instead of looping, if the server sends a cursor it sent before.
     pub fn list(
         &self,
         list_id: &str,
@@ -95,8 +93,10 @@ impl Items {
             |page| {
                 let next = page
                     .result_info
-                    .and_then(|value| value.cursors)
-                    .and_then(|value| value.after);
+                    .as_ref()
+                    .and_then(|value| value.cursors.as_ref())
+                    .and_then(|value| value.after.as_ref())
+                    .cloned();
                 (page.result, next)
             },
         )
@@ -224,16 +224,22 @@ fn request_get(
     item_id: &str,
     params: &ItemGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "list_id",
-        list_id,
-        crate::runtime::Length::between(32u64, 32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = list_id;
+        crate::runtime::check_length(
+            "list_id",
+            value,
+            crate::runtime::Length::between(32u64, 32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -260,16 +266,35 @@ fn request_list(
     list_id: &str,
     params: &ItemListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "list_id",
-        list_id,
-        crate::runtime::Length::between(32u64, 32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = list_id;
+        crate::runtime::check_length(
+            "list_id",
+            value,
+            crate::runtime::Length::between(32u64, 32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: Some(500f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -304,16 +329,22 @@ fn request_update(
     list_id: &str,
     params: &ItemUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "list_id",
-        list_id,
-        crate::runtime::Length::between(32u64, 32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = list_id;
+        crate::runtime::check_length(
+            "list_id",
+            value,
+            crate::runtime::Length::between(32u64, 32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -339,16 +370,22 @@ fn request_create(
     list_id: &str,
     params: &ItemCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "list_id",
-        list_id,
-        crate::runtime::Length::between(32u64, 32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = list_id;
+        crate::runtime::check_length(
+            "list_id",
+            value,
+            crate::runtime::Length::between(32u64, 32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -374,16 +411,22 @@ fn request_delete(
     list_id: &str,
     params: &ItemDeleteParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "list_id",
-        list_id,
-        crate::runtime::Length::between(32u64, 32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = list_id;
+        crate::runtime::check_length(
+            "list_id",
+            value,
+            crate::runtime::Length::between(32u64, 32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -439,6 +482,8 @@ pub struct ItemListParams {
     /// Query parameter `cursor`.
     pub cursor: Option<String>,
     /// Amount of results to include in each paginated response. A non-negative 32 bit integer.
+    ///
+    /// Must be at least 1 and at most 500.
     ///
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,

@@ -117,6 +117,14 @@ fn request_get(
     ruleset_phase: &crate::types::RulesetsRulesetPhase,
     params: &EntrypointGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -142,6 +150,14 @@ fn request_update(
     ruleset_phase: &crate::types::RulesetsRulesetPhase,
     params: &EntrypointUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -167,6 +183,14 @@ fn request_get_zone_entrypoint_ruleset(
     ruleset_phase: &crate::types::RulesetsRulesetPhase,
     params: &EntrypointGetZoneEntrypointRulesetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -192,6 +216,14 @@ fn request_update_zone_entrypoint_ruleset(
     ruleset_phase: &crate::types::RulesetsRulesetPhase,
     params: &EntrypointUpdateZoneEntrypointRulesetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -219,6 +251,8 @@ fn request_update_zone_entrypoint_ruleset(
 pub struct EntrypointGetParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -235,6 +269,8 @@ impl EntrypointGetParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntrypointUpdateParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -259,6 +295,8 @@ impl EntrypointUpdateParams {
 pub struct EntrypointGetZoneEntrypointRulesetParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -273,6 +311,8 @@ impl EntrypointGetZoneEntrypointRulesetParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntrypointUpdateZoneEntrypointRulesetParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,

@@ -46,11 +46,38 @@ fn request_get(
     rule_tag: &str,
     params: &ByTagGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "rule_tag",
-        rule_tag,
-        crate::runtime::Length::at_least(1u64),
-    )?;
+    {
+        let value = ruleset_id;
+        crate::runtime::check_pattern(
+            "ruleset_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
+    {
+        let value = ruleset_version;
+        crate::runtime::check_pattern(
+            "ruleset_version",
+            value,
+            &crate::PATTERN_0FE00413318952BC,
+        )?;
+    }
+    {
+        let value = rule_tag;
+        crate::runtime::check_length(
+            "rule_tag",
+            value,
+            crate::runtime::Length::at_least(1u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -79,6 +106,8 @@ fn request_get(
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ByTagGetParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,

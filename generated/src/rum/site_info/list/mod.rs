@@ -26,20 +26,77 @@ impl List {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Failure response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(&self, params: &ListListParams) -> crate::Call<ListListResponse> {
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(&self, params: &ListListParams) -> crate::Call<ListListResponse> {
         self.client
             .call(
                 request_list(params),
                 crate::runtime::enveloped_whole::<ListListResponse>,
             )
     }
+    /// List Web Analytics sites
+    ///
+    /// Lists all Web Analytics sites of an account.
+    ///
+    /// `GET /accounts/{account_id}/rum/site_info/list` (operation `web-analytics-list-sites`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Failure response); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        params: &ListListParams,
+    ) -> crate::Paginator<crate::types::RumSite> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "web-analytics-list-sites",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.list_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_pages.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                    total_count: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_count.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                };
+                (page.result.unwrap_or_default(), totals)
+            },
+        )
+    }
 }
 fn request_list(params: &ListListParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -82,11 +139,11 @@ pub struct ListListParams {
     /// Number of items to return per page of results.
     ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Current page within the paginated list of results.
     ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// The property used to sort the list of results.
     ///
     /// Query parameter `order_by`.
@@ -104,13 +161,13 @@ impl ListListParams {
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }

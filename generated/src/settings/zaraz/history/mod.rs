@@ -62,11 +62,40 @@ impl History {
 fn request_list(
     params: &HistoryListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.offset {
+        crate::runtime::check_number(
+            "offset",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(0f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.limit {
+        crate::runtime::check_number(
+            "limit",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -102,11 +131,14 @@ fn request_list(
 fn request_update(
     params: &HistoryUpdateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -139,9 +171,13 @@ pub struct HistoryListParams {
     pub zone_id: String,
     /// Ordinal number to start listing the results with. Default value is 0.
     ///
+    /// Must be at least 0.
+    ///
     /// Query parameter `offset`.
     pub offset: Option<i64>,
     /// Maximum amount of results to list. Default value is 10.
+    ///
+    /// Must be at least 1.
     ///
     /// Query parameter `limit`.
     pub limit: Option<i64>,

@@ -28,27 +28,107 @@ impl History {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Billing History Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// One page; `list()` streams every item across pages.
     #[deprecated(note = "deprecated by the API")]
-    pub fn list(&self, params: &HistoryListParams) -> crate::Call<HistoryListResponse> {
+    pub fn list_page(
+        &self,
+        params: &HistoryListParams,
+    ) -> crate::Call<HistoryListResponse> {
         self.client
             .call(
                 request_list(params),
                 crate::runtime::enveloped_whole::<HistoryListResponse>,
             )
     }
+    /// Billing History Details
+    ///
+    /// Accesses your billing history object.
+    ///
+    /// `GET /user/billing/history` (operation `user-billing-history-(-deprecated)-billing-history-details`)
+    ///
+    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    ///
+    /// Deprecated by the API.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: Billing History Details response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the page in `params` is where it starts). The stream ends on an empty page, on the last page the envelope counts, or once it has sent as many items as it says there are, and fails, instead of looping, if a page repeats an earlier one.
+    pub fn list(
+        &self,
+        params: &HistoryListParams,
+    ) -> crate::Paginator<crate::types::BillSubsApiBillingHistory> {
+        let this = self.clone();
+        let params = params.clone();
+        let first = params
+            .page
+            .and_then(crate::runtime::PageNumber::to_count)
+            .unwrap_or(1u64);
+        crate::runtime::paginate_pages(
+            "user-billing-history-(-deprecated)-billing-history-details",
+            first,
+            move |page| {
+                let mut params = params.clone();
+                if let Some(page) = page {
+                    params.page = Some(crate::runtime::PageNumber::from_page(page));
+                }
+                this.list_page(&params)
+            },
+            |page| {
+                let totals = crate::runtime::Totals {
+                    total_pages: None,
+                    total_count: page
+                        .result_info
+                        .as_ref()
+                        .and_then(|value| value.total_count.as_ref())
+                        .copied()
+                        .and_then(crate::runtime::PageNumber::to_count),
+                };
+                (page.result, totals)
+            },
+        )
+    }
 }
 #[allow(deprecated)]
 fn request_list(
     params: &HistoryListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    if let Some(value) = params.type_.as_deref() {
+    if let Some(value) = params.page {
+        crate::runtime::check_number(
+            "page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(1f64),
+                exclusive_minimum: false,
+                maximum: None,
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = params.per_page {
+        crate::runtime::check_number(
+            "per_page",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(5f64),
+                exclusive_minimum: false,
+                maximum: Some(50f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
+    if let Some(value) = &params.type_ {
         crate::runtime::check_length(
             "type_",
             value,
             crate::runtime::Length::at_most(30u64),
         )?;
     }
-    if let Some(value) = params.action.as_deref() {
+    if let Some(value) = &params.action {
         crate::runtime::check_length(
             "action",
             value,
@@ -100,12 +180,16 @@ fn request_list(
 pub struct HistoryListParams {
     /// Page number of paginated results.
     ///
+    /// Must be at least 1.
+    ///
     /// Query parameter `page`.
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Number of items per page.
     ///
+    /// Must be at least 5 and at most 50.
+    ///
     /// Query parameter `per_page`.
-    pub per_page: Option<f64>,
+    pub per_page: Option<i64>,
     /// Field to order billing history by.
     ///
     /// Query parameter `order`.
@@ -146,13 +230,13 @@ impl HistoryListParams {
     }
     /// Sets `page`.
     #[must_use]
-    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Sets `per_page`.
     #[must_use]
-    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }

@@ -64,11 +64,22 @@ fn request_get(
     script_name: &str,
     params: &ScriptSettingGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = script_name;
+        crate::runtime::check_pattern(
+            "script_name",
+            value,
+            &crate::PATTERN_65665E2602604A44,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -94,11 +105,22 @@ fn request_edit(
     script_name: &str,
     params: &ScriptSettingEditParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = script_name;
+        crate::runtime::check_pattern(
+            "script_name",
+            value,
+            &crate::PATTERN_65665E2602604A44,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -91,11 +91,22 @@ fn request_get(
     script_name: &str,
     params: &VersionGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = script_name;
+        crate::runtime::check_pattern(
+            "script_name",
+            value,
+            &crate::PATTERN_65665E2602604A44,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -130,11 +141,22 @@ fn request_create(
     script_name: &str,
     params: &VersionCreateParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = script_name;
+        crate::runtime::check_pattern(
+            "script_name",
+            value,
+            &crate::PATTERN_65665E2602604A44,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -189,16 +211,30 @@ fn request_worker_versions_get_version_detail(
     ruleset_version: &str,
     params: &VersionWorkerVersionsGetVersionDetailParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "ruleset_version",
-        ruleset_version,
-        crate::runtime::Length::at_most(36u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = script_name;
+        crate::runtime::check_pattern(
+            "script_name",
+            value,
+            &crate::PATTERN_65665E2602604A44,
+        )?;
+    }
+    {
+        let value = ruleset_version;
+        crate::runtime::check_length(
+            "ruleset_version",
+            value,
+            crate::runtime::Length::at_most(36u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

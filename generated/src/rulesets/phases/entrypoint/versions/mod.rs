@@ -118,6 +118,14 @@ fn request_list(
     ruleset_phase: &crate::types::RulesetsRulesetPhase,
     params: &VersionListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -145,6 +153,22 @@ fn request_get(
     ruleset_version: &str,
     params: &VersionGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_version;
+        crate::runtime::check_pattern(
+            "ruleset_version",
+            value,
+            &crate::PATTERN_0FE00413318952BC,
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_pattern(
+            "account_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -172,6 +196,14 @@ fn request_list_zone_entrypoint_ruleset_versions(
     ruleset_phase: &crate::types::RulesetsRulesetPhase,
     params: &VersionListZoneEntrypointRulesetVersionsParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -199,6 +231,22 @@ fn request_get_zone_entrypoint_ruleset_version(
     ruleset_version: &str,
     params: &VersionGetZoneEntrypointRulesetVersionParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    {
+        let value = ruleset_version;
+        crate::runtime::check_pattern(
+            "ruleset_version",
+            value,
+            &crate::PATTERN_0FE00413318952BC,
+        )?;
+    }
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_pattern(
+            "zone_id",
+            value,
+            &crate::PATTERN_40A0D46B5EDBA324,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -228,6 +276,8 @@ fn request_get_zone_entrypoint_ruleset_version(
 pub struct VersionListParams {
     /// The unique ID of the account.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `account_id`.
     pub account_id: String,
 }
@@ -244,6 +294,8 @@ impl VersionListParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionGetParams {
     /// The unique ID of the account.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `account_id`.
     pub account_id: String,
@@ -262,6 +314,8 @@ impl VersionGetParams {
 pub struct VersionListZoneEntrypointRulesetVersionsParams {
     /// The unique ID of the zone.
     ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
+    ///
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
@@ -276,6 +330,8 @@ impl VersionListZoneEntrypointRulesetVersionsParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersionGetZoneEntrypointRulesetVersionParams {
     /// The unique ID of the zone.
+    ///
+    /// Must match the pattern `^[0-9a-f]{32}$`.
     ///
     /// Path parameter `zone_id`.
     pub zone_id: String,

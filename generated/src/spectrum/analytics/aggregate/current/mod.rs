@@ -34,12 +34,15 @@ impl Current {
 fn request_list(
     params: &CurrentListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    if let Some(value) = params.colo_name.as_deref() {
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = &params.colo_name {
         crate::runtime::check_length(
             "colo_name",
             value,

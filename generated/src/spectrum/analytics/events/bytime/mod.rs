@@ -32,11 +32,14 @@ impl Bytime {
     }
 }
 fn request_get(params: &BytimeGetParams) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "zone_id",
-        &params.zone_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.zone_id;
+        crate::runtime::check_length(
+            "zone_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("zones");
     path.param("zone_id", &params.zone_id)?;
@@ -48,7 +51,7 @@ fn request_get(params: &BytimeGetParams) -> crate::Result<crate::runtime::Reques
     for value in params.dimensions.iter().flatten() {
         query.push(("dimensions", value.as_str().to_owned()));
     }
-    if let Some(value) = &params.sort {
+    for value in params.sort.iter().flatten() {
         query.push(("sort", value.clone()));
     }
     if let Some(value) = &params.until {
@@ -103,7 +106,7 @@ pub struct BytimeGetParams {
     /// The sort order for the result set; sort fields must be included in `metrics` or `dimensions`.
     ///
     /// Query parameter `sort`.
-    pub sort: Option<String>,
+    pub sort: Option<Vec<String>>,
     /// End of time interval to query, defaults to current time. Timestamp must be in RFC3339 format and uses UTC unless otherwise specified.
     ///
     /// Query parameter `until`.
@@ -169,7 +172,7 @@ impl BytimeGetParams {
     }
     /// Sets `sort`.
     #[must_use]
-    pub fn with_sort(mut self, value: impl Into<String>) -> Self {
+    pub fn with_sort(mut self, value: impl Into<Vec<String>>) -> Self {
         self.sort = Some(value.into());
         self
     }

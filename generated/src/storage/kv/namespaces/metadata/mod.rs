@@ -44,21 +44,30 @@ fn request_get(
     key_name: &str,
     params: &MetadataGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "dispatch_namespace",
-        dispatch_namespace,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "key_name",
-        key_name,
-        crate::runtime::Length::at_most(512u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = dispatch_namespace;
+        crate::runtime::check_length(
+            "dispatch_namespace",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = key_name;
+        crate::runtime::check_length(
+            "key_name",
+            value,
+            crate::runtime::Length::at_most(512u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -26,7 +26,9 @@ impl Objects {
     /// # Errors
     ///
     /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Objects response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
-    pub fn list(
+    ///
+    /// One page; `list()` streams every item across pages.
+    pub fn list_page(
         &self,
         dispatch_namespace: &str,
         params: &ObjectListParams,
@@ -37,16 +39,70 @@ impl Objects {
                 crate::runtime::enveloped_whole::<ObjectListResponse>,
             )
     }
+    /// List Objects
+    ///
+    /// Returns the Durable Objects in a given namespace.
+    ///
+    /// `GET /accounts/{account_id}/workers/durable_objects/namespaces/{id}/objects` (operation `durable-objects-namespace-list-objects`)
+    ///
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
+    ///
+    /// # Errors
+    ///
+    /// `Error::InvalidArgument` before anything is sent when an argument breaks the spec's constraints; `Error::Api` when Cloudflare answers with its error envelope (`4XX`: List Objects response failure); `Error::Decode` when the response is not what the spec promised; `Error::Transport` when no response arrives.
+    ///
+    /// Streams every item, fetching one page at a time as the stream is read (the cursor in `params` is where it starts). The stream ends after the last page and fails, instead of looping, if the server sends a cursor it sent before.
+    pub fn list(
+        &self,
+        dispatch_namespace: &str,
+        params: &ObjectListParams,
+    ) -> crate::Paginator<crate::types::WorkersObject> {
+        let this = self.clone();
+        let dispatch_namespace = ToOwned::to_owned(dispatch_namespace);
+        let params = params.clone();
+        crate::runtime::paginate_cursor(
+            "durable-objects-namespace-list-objects",
+            move |cursor| {
+                let mut params = params.clone();
+                params.cursor = cursor;
+                this.list_page(&dispatch_namespace, &params)
+            },
+            |page| {
+                let next = page
+                    .result_info
+                    .as_ref()
+                    .and_then(|value| value.cursor.as_ref())
+                    .cloned();
+                (page.result.unwrap_or_default(), next)
+            },
+        )
+    }
 }
 fn request_list(
     dispatch_namespace: &str,
     params: &ObjectListParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    if let Some(value) = params.limit {
+        crate::runtime::check_number(
+            "limit",
+            value,
+            crate::runtime::Bounds {
+                minimum: Some(10f64),
+                exclusive_minimum: false,
+                maximum: Some(10000f64),
+                exclusive_maximum: false,
+                multiple_of: None,
+            },
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;
@@ -86,6 +142,8 @@ pub struct ObjectListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The number of objects to return. The cursor attribute may be used to iterate over the next batch of objects if there are more than the limit.
+    ///
+    /// Must be at least 10 and at most 10000.
     ///
     /// Query parameter `limit`.
     pub limit: Option<f64>,

@@ -44,16 +44,30 @@ fn request_get(
     deployment_id: &str,
     params: &LogGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
-    crate::runtime::check_length(
-        "deployment_id",
-        deployment_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
-    crate::runtime::check_length(
-        "account_id",
-        &params.account_id,
-        crate::runtime::Length::at_most(32u64),
-    )?;
+    {
+        let value = project_name;
+        crate::runtime::check_pattern(
+            "project_name",
+            value,
+            &crate::PATTERN_501C736C54F19C06,
+        )?;
+    }
+    {
+        let value = deployment_id;
+        crate::runtime::check_length(
+            "deployment_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
+    {
+        let value = &params.account_id;
+        crate::runtime::check_length(
+            "account_id",
+            value,
+            crate::runtime::Length::at_most(32u64),
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("accounts");
     path.param("account_id", &params.account_id)?;

@@ -42,6 +42,13 @@ fn request_get(
     browser_family: &BrowserFamilyGetParamsBrowserFamily,
     params: &BrowserFamilyGetParams,
 ) -> crate::Result<crate::runtime::RequestSpec> {
+    for value in params.date_range.iter().flatten() {
+        crate::runtime::check_pattern(
+            "date_range",
+            value,
+            &crate::PATTERN_95247FC3AFCD8F79,
+        )?;
+    }
     let mut path = crate::runtime::PathBuilder::new();
     path.literal("radar");
     path.literal("http");
@@ -124,6 +131,8 @@ pub struct BrowserFamilyGetParams {
     /// Query parameter `name`.
     pub name: Option<Vec<String>>,
     /// For example, use `7d` and `7dControl` to compare this week with the previous week. Use this parameter or set specific start and end dates (`dateStart` and `dateEnd` parameters).
+    ///
+    /// Each item must match the pattern `^((([1-9]|[1-9][0-9]|[1-2][0-9][0-9]|3[0-5][0-9]|36[0-4])[d](control)?)|(([1-9]|[1-4][0-9]|5[0-2])[w](control)?))$`.
     ///
     /// Query parameter `dateRange`.
     pub date_range: Option<Vec<String>>,
