@@ -13,7 +13,7 @@ use cloudflare_sdk::rules::lists::{
     ListUpdateBody, ListUpdateParams,
 };
 use cloudflare_sdk::types::{
-    ListsItem, ListsItemHostname, ListsItemsUpdateRequestCollectionItem, ListsKind,
+    ListsItem, ListsItemHostname, ListsItemInput, ListsItemInputHostname, ListsKind,
 };
 use cloudflare_sdk::{Client, Error, WaitOptions};
 use futures_util::StreamExt;
@@ -36,11 +36,8 @@ fn quick() -> WaitOptions {
         .deadline(Duration::from_secs(20))
 }
 
-fn ip_item(ip: String) -> ListsItemsUpdateRequestCollectionItem {
-    ListsItemsUpdateRequestCollectionItem {
-        ip: Some(ip),
-        ..Default::default()
-    }
+fn ip_item(ip: String) -> ListsItemInput {
+    ListsItemInput::ip(ip)
 }
 
 /// The n-th of many distinct IPv4 addresses, in the order they are sent.
@@ -365,13 +362,12 @@ async fn lists_crud_and_typed_items_of_every_kind() {
         .expect("update list");
     assert_eq!(updated.description.as_deref(), Some("new words"));
 
-    let item = ListsItemsUpdateRequestCollectionItem {
-        hostname: Some(ListsItemHostname {
+    let item = ListsItemInput::Hostname(ListsItemInputHostname {
+        hostname: ListsItemHostname {
             url_hostname: "example.com".into(),
-        }),
+        },
         comment: Some("apex".into()),
-        ..Default::default()
-    };
+    });
     lists
         .items()
         .create(
@@ -447,25 +443,15 @@ async fn asn_and_redirect_items_decode_to_their_variants() {
     let server = ListsServer::start(ListsServerConfig::default()).await;
     let client = client(&server);
     for (name, kind, body) in [
-        (
-            "asns",
-            ListsKind::Asn,
-            ListsItemsUpdateRequestCollectionItem {
-                asn: Some(13335),
-                ..Default::default()
-            },
-        ),
+        ("asns", ListsKind::Asn, ListsItemInput::asn(13335)),
         (
             "redirects",
             ListsKind::Redirect,
-            ListsItemsUpdateRequestCollectionItem {
-                redirect: Some(cloudflare_sdk::types::ListsItemRedirect {
-                    source_url: "example.com/a".into(),
-                    target_url: "https://example.net/b".into(),
-                    ..Default::default()
-                }),
+            ListsItemInput::redirect(cloudflare_sdk::types::ListsItemRedirect {
+                source_url: "example.com/a".into(),
+                target_url: "https://example.net/b".into(),
                 ..Default::default()
-            },
+            }),
         ),
     ] {
         let list_id = create_list(&client, name, kind.clone()).await;

@@ -464,7 +464,7 @@ async fn every_lists_operation_is_a_valid_request_and_decodes() {
         ListCreateBody, ListCreateParams, ListDeleteParams, ListGetParams, ListListParams,
         ListUpdateBody, ListUpdateParams,
     };
-    use cloudflare_sdk::types::{ListsItemsUpdateRequestCollectionItem, ListsKind};
+    use cloudflare_sdk::types::{ListsItemInput, ListsItemInputIp, ListsKind};
 
     let Some(binary) = prism_binary() else {
         return;
@@ -479,10 +479,11 @@ async fn every_lists_operation_is_a_valid_request_and_decodes() {
     const LIST_ID: &str = "2c0fc9fa937b11eaa1b71c4d701ab86e";
     const ITEM_ID: &str = "34b12448945f11eaa1b71c4d701ab86e";
     let account_id = || ACCOUNT_ID.to_owned();
-    let item = || ListsItemsUpdateRequestCollectionItem {
-        ip: Some("10.0.0.1".into()),
-        comment: Some("Private IP address".into()),
-        ..Default::default()
+    let item = || {
+        ListsItemInput::Ip(ListsItemInputIp {
+            ip: "10.0.0.1".into(),
+            comment: Some("Private IP address".into()),
+        })
     };
     let lists = client.rules().lists();
     let items = lists.items();

@@ -296,6 +296,64 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
     );
     clippy(&dir);
 
+    // Request unions: a constructor per way of choosing a variant, and no `Unknown` to build a wrong one;
+    // components one call uses are named after the call and their role, shared ones keep their name.
+    let (dir, _) = fixture_crate("request-unions");
+    let entries = read(&dir, "src/entries/mod.rs");
+    for expected in [
+        "pub enum EntryCreateBodyItem {",
+        "pub fn ip(ip: impl Into<String>) -> Self {",
+        "pub enum EntryUpdateBody {",
+        "pub fn a(name: impl Into<String>, content: impl Into<String>) -> Self {",
+        "pub struct EntryGetResponse {",
+        "pub type EntryCreateResponse = crate::types::AppEntry;",
+    ] {
+        assert!(
+            entries.contains(expected),
+            "missing `{expected}` in:\n{entries}"
+        );
+    }
+    assert!(!entries.contains("Unknown("), "{entries}");
+    assert!(!entries.contains("pub type EntryGetResponse"), "{entries}");
+    let types = read(&dir, "src/types.rs");
+    assert!(types.contains("pub enum AppLabel {"), "{types}");
+    decode_test(
+        &dir,
+        r##"
+use fixture_request_unions::entries::*;
+use fixture_request_unions::types::AppLabel;
+use serde_json::json;
+
+#[test]
+fn request_unions_are_built_by_their_constructors_and_serialise_to_their_member() {
+    let items = vec![EntryCreateBodyItem::ip("10.0.0.1"), EntryCreateBodyItem::asn(13335)];
+    assert_eq!(
+        serde_json::to_value(&items).unwrap(),
+        json!([{"ip": "10.0.0.1"}, {"asn": 13335}])
+    );
+    let record = EntryUpdateBody::a("www.example.com", "198.51.100.4");
+    assert_eq!(
+        serde_json::to_value(&record).unwrap(),
+        json!({"type": "A", "name": "www.example.com", "content": "198.51.100.4"})
+    );
+    assert_eq!(
+        serde_json::to_value(EntryUpdateBody::txt("example.com", "v=spf1 -all")).unwrap(),
+        json!({"type": "TXT", "name": "example.com", "content": "v=spf1 -all"})
+    );
+    assert_eq!(serde_json::to_value(AppLabel::string("x")).unwrap(), json!("x"));
+    assert_eq!(serde_json::to_value(AppLabel::integer(7)).unwrap(), json!(7));
+    // What no member describes is refused, not kept.
+    assert!(serde_json::from_value::<EntryCreateBodyItem>(json!({"comment": "none"})).is_err());
+    let item: EntryCreateBodyItem = serde_json::from_value(json!({"asn": 1, "comment": "c"})).unwrap();
+    assert_eq!(
+        item,
+        EntryCreateBodyItem::Asn(EntryCreateBodyItemAsn { asn: 1, comment: Some("c".into()) })
+    );
+}
+"##,
+    );
+    clippy(&dir);
+
     // Bodies, parameters, responses, unions, recursion, deprecation, extra properties.
     let (dir, report) = fixture_crate("constructs");
     // One Cargo feature per product (top-level resource), none on by default; each product's module is

@@ -177,7 +177,7 @@ pub struct AccountUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::IamComponentsSchemasAccountInput,
+    pub body: AccountUpdateBody,
 }
 /// What `list()` returns.
 pub type AccountListResponse = crate::types::IamResponseCollection;
@@ -190,5 +190,15 @@ pub type AccountUpdateResponse = ::std::collections::BTreeMap<
 >;
 /// Direction to order results.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type AccountListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type AccountListParamsDirection = crate::types::DnsRecordsDirection;
+/// The body of `client.accounts().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AccountUpdateBody {
+    /// Account name
+    pub name: String,
+    /// Account settings
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<crate::types::IamAccountSettings>,
+}

@@ -83,5 +83,7 @@ pub struct ActivationCheckUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The result of `client.activation_check().update()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type ActivationCheckUpdateResponse = crate::types::AccessIdResponseResult;

@@ -81,5 +81,19 @@ pub struct AvailableRatePlanListParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type AvailableRatePlanListResponse = crate::types::BillSubsApiPlanResponseCollection;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailableRatePlanListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::BillSubsApiSchemasRatePlan>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::BillSubsApiResultInfo>,
+}

@@ -146,9 +146,45 @@ pub struct BotManagementUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::BotManagementConfigSingleInput,
+    pub body: BotManagementUpdateBody,
 }
 /// What `get()` returns.
 pub type BotManagementGetResponse = crate::types::BotManagementBotManagementResponseBodyResult;
 /// What `update()` returns.
 pub type BotManagementUpdateResponse = crate::types::BotManagementBotManagementResponseBodyResult;
+/// One of these shapes (`oneOf`), which nothing in the spec tells apart: `Bot Fight Mode`, `SBFM Pro Plan`, `SBFM Biz Plan`, `BM Enterprise Subscription`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct BotManagementUpdateBody {
+    /// Use lightweight, invisible JavaScript detections to improve Bot Management. [Learn more about JavaScript Detections](https://developers.cloudflare.com/bots/reference/javascript-detections/).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_js: Option<bool>,
+    /// Whether to enable Bot Fight Mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fight_mode: Option<bool>,
+    /// Whether to optimize Super Bot Fight Mode protections for Wordpress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimize_wordpress: Option<bool>,
+    /// Super Bot Fight Mode (SBFM) action to take on definitely automated requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbfm_definitely_automated: Option<
+        crate::types::BotManagementSbfmDefinitelyAutomated,
+    >,
+    /// Super Bot Fight Mode (SBFM) to enable static resource protection.
+    /// Enable if static resources on your application need bot protection.
+    /// Note: Static resource protection can also result in legitimate traffic being blocked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbfm_static_resource_protection: Option<bool>,
+    /// Super Bot Fight Mode (SBFM) action to take on verified bots requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbfm_verified_bots: Option<crate::types::BotManagementSbfmVerifiedBots>,
+    /// Super Bot Fight Mode (SBFM) action to take on likely automated requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbfm_likely_automated: Option<crate::types::BotManagementSbfmLikelyAutomated>,
+    /// Automatically update to the newest bot detection models created by Cloudflare as they are released. [Learn more.](https://developers.cloudflare.com/bots/reference/machine-learning-models#model-versions-and-release-notes)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_update_model: Option<bool>,
+    /// Whether to disable tracking the highest bot score for a session in the Bot Management cookie.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppress_session_score: Option<bool>,
+}

@@ -249,8 +249,6 @@ pub struct CertificateDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type CertificateListResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateResponseCollection;
 /// What `create()` returns.
 pub type CertificateCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -261,8 +259,7 @@ pub type CertificateGetResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-/// What `delete()` returns.
-pub type CertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesCertificateResponseSingleIdResult;
+/// The body of `client.certificates().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateCreateBody {
@@ -278,4 +275,25 @@ pub struct CertificateCreateBody {
     /// The number of days for which the certificate should be valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_validity: Option<f64>,
+}
+/// The result of `client.certificates().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+pub type CertificateDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CertificateListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::TlsCertificatesAndHostnamesCertificates>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
 }

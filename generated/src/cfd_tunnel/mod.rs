@@ -460,6 +460,7 @@ pub type CfdTunnelGetResponse = crate::types::TunnelTunnelResponseSingleResult;
 pub type CfdTunnelDeleteResponse = crate::types::TunnelTunnelResponseSingleResult;
 /// What `edit()` returns.
 pub type CfdTunnelEditResponse = crate::types::TunnelTunnelResponseSingleResult;
+/// The body of `client.cfd_tunnel().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CfdTunnelCreateBody {
@@ -472,6 +473,7 @@ pub struct CfdTunnelCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_secret: Option<String>,
 }
+/// The body of `client.cfd_tunnel().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CfdTunnelEditBody {

@@ -370,8 +370,6 @@ pub struct ClientCertificateEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type ClientCertificateListResponse = crate::types::TlsCertificatesAndHostnamesClientCertificateResponseCollection;
 /// What `create()` returns.
 pub type ClientCertificateCreateResponse = crate::types::TlsCertificatesAndHostnamesClientCertificate;
 /// What `get()` returns.
@@ -380,6 +378,7 @@ pub type ClientCertificateGetResponse = crate::types::TlsCertificatesAndHostname
 pub type ClientCertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesClientCertificate;
 /// What `edit()` returns.
 pub type ClientCertificateEditResponse = crate::types::TlsCertificatesAndHostnamesClientCertificate;
+/// The body of `client.client_certificates().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ClientCertificateCreateBody {
@@ -409,3 +408,20 @@ crate::runtime::string_enum!(
     PendingReactivation = "pending_reactivation", PendingRevocation =
     "pending_revocation", Revoked = "revoked" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ClientCertificateListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::TlsCertificatesAndHostnamesClientCertificate>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+}

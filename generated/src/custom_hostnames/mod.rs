@@ -414,14 +414,13 @@ pub struct CustomHostnameEditParams {
     /// The request body.
     pub body: CustomHostnameEditBody,
 }
-/// What `list()` returns.
-pub type CustomHostnameListResponse = crate::types::TlsCertificatesAndHostnamesCustomHostnameResponseCollection;
 /// What `create()` returns.
 pub type CustomHostnameCreateResponse = crate::types::TlsCertificatesAndHostnamesCustomHostname;
 /// What `get()` returns.
 pub type CustomHostnameGetResponse = crate::types::TlsCertificatesAndHostnamesCustomHostname;
 /// What `edit()` returns.
 pub type CustomHostnameEditResponse = crate::types::TlsCertificatesAndHostnamesCustomHostname;
+/// The body of `client.custom_hostnames().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomHostnameCreateBody {
@@ -433,8 +432,11 @@ pub struct CustomHostnameCreateBody {
     /// SSL properties used when creating the custom hostname.
     pub ssl: crate::types::TlsCertificatesAndHostnamesSslpost,
 }
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The result of `client.custom_hostnames().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type CustomHostnameDeleteResponse = crate::types::AccessIdResponseResult;
+/// The body of `client.custom_hostnames().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomHostnameEditBody {
@@ -453,8 +455,8 @@ pub struct CustomHostnameEditBody {
 }
 /// Direction to order hostnames.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type CustomHostnameListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type CustomHostnameListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order hostnames by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CustomHostnameListParamsOrder {
@@ -468,3 +470,20 @@ pub enum CustomHostnameListParamsOrder {
 crate::runtime::string_enum!(
     open CustomHostnameListParamsOrder { Ssl = "ssl", SslStatus = "ssl_status" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CustomHostnameListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::TlsCertificatesAndHostnamesCustomHostname>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+}

@@ -293,7 +293,7 @@ pub struct CustomNCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DnsCustomNameserversCustomNsInput,
+    pub body: CustomNCreateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -329,15 +329,89 @@ pub struct CustomNUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::DnsCustomNameserversZoneMetadata,
+    pub body: CustomNUpdateBody,
 }
-/// What `list()` returns.
-pub type CustomNListResponse = crate::types::DnsCustomNameserversAcnsResponseCollection;
 /// What `create()` returns.
 pub type CustomNCreateResponse = crate::types::DnsCustomNameserversCustomNs;
-/// What `delete()` returns.
-pub type CustomNDeleteResponse = crate::types::DnsCustomNameserversEmptyResponse;
-/// What `account_level_custom_nameservers_usage_for_a_zone_get_a_755c6efb()` returns.
-pub type CustomNAccountLevelCustomNameserversUsageForAZoneGetA755c6efbResponse = crate::types::DnsCustomNameserversGetResponse;
-/// What `update()` returns.
-pub type CustomNUpdateResponse = crate::types::DnsCustomNameserversSchemasEmptyResponse;
+/// The response of `client.custom_ns().account_level_custom_nameservers_usage_for_a_zone_get_a_755c6efb()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CustomNAccountLevelCustomNameserversUsageForAZoneGetA755c6efbResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<::serde_json::Value>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsCustomNameserversResultInfo>,
+    /// Whether zone uses account-level custom nameservers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The number of the name server set to assign to the zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ns_set: Option<f64>,
+}
+/// Custom NS Input
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CustomNCreateBody {
+    /// The FQDN of the name server.
+    pub ns_name: String,
+    /// The number of the set that this name server belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ns_set: Option<f64>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CustomNDeleteResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<::serde_json::Value>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsCustomNameserversResultInfo>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CustomNListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::DnsCustomNameserversCustomNs>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsCustomNameserversResultInfo>,
+}
+/// The body of `client.custom_ns().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CustomNUpdateBody {
+    /// Whether zone uses account-level custom nameservers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The number of the name server set to assign to the zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ns_set: Option<f64>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+///
+/// The same shape as \[`crate::custom_ns::CustomNDeleteResponse`\], which the document defines again here.
+pub type CustomNUpdateResponse = CustomNDeleteResponse;

@@ -186,7 +186,21 @@ pub struct DeviceGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type DeviceListResponse = crate::types::TeamsDevicesDevicesResponse;
 /// What `get()` returns.
 pub type DeviceGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeviceListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::TeamsDevicesDevices>,
+    /// Whether the API call was successful.
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TeamsDevicesResultInfo>,
+}

@@ -363,16 +363,15 @@ pub struct DnsFirewallEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DnsFirewallSchemasDnsFirewallInput,
+    pub body: DnsFirewallEditBody,
 }
-/// What `list()` returns.
-pub type DnsFirewallListResponse = crate::types::DnsFirewallDnsFirewallResponseCollection;
 /// What `create()` returns.
 pub type DnsFirewallCreateResponse = crate::types::DnsFirewallDnsFirewall;
 /// What `get()` returns.
 pub type DnsFirewallGetResponse = crate::types::DnsFirewallDnsFirewall;
 /// What `edit()` returns.
 pub type DnsFirewallEditResponse = crate::types::DnsFirewallDnsFirewall;
+/// The body of `client.dns_firewall().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnsFirewallCreateBody {
@@ -402,7 +401,60 @@ pub struct DnsFirewallCreateBody {
     /// Number of retries for fetching DNS responses from upstream nameservers (not counting the initial attempt).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<f64>,
+    /// The `upstream_ips` property.
     pub upstream_ips: Vec<String>,
 }
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The result of `client.dns_firewall().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type DnsFirewallDeleteResponse = crate::types::AccessIdResponseResult;
+/// The body of `client.dns_firewall().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DnsFirewallEditBody {
+    /// Attack mitigation settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attack_mitigation: Option<crate::types::DnsFirewallAttackMitigation>,
+    /// Deprecate the response to ANY requests.
+    pub deprecate_any_requests: bool,
+    /// The `dns_firewall_ips` property.
+    pub dns_firewall_ips: Vec<String>,
+    /// Forward client IP (resolver) subnet if no EDNS Client Subnet is sent.
+    pub ecs_fallback: bool,
+    /// Identifier
+    pub id: String,
+    /// Maximum DNS cache TTL. This setting sets an upper bound on DNS TTLs for purposes of caching between DNS Firewall and the upstream servers. Higher TTLs will be decreased to the maximum defined here for caching purposes.
+    pub maximum_cache_ttl: f64,
+    /// Minimum DNS cache TTL. This setting sets a lower bound on DNS TTLs for purposes of caching between DNS Firewall and the upstream servers. Lower TTLs will be increased to the minimum defined here for caching purposes.
+    pub minimum_cache_ttl: f64,
+    /// DNS Firewall Cluster Name.
+    pub name: String,
+    /// Negative DNS cache TTL. This setting controls how long DNS Firewall should cache negative responses (e.g., NXDOMAIN) from the upstream servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative_cache_ttl: Option<f64>,
+    /// Ratelimit in queries per second per datacenter (applies to DNS queries sent to the upstream nameservers configured on the cluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratelimit: Option<f64>,
+    /// Number of retries for fetching DNS responses from upstream nameservers (not counting the initial attempt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<f64>,
+    /// The `upstream_ips` property.
+    pub upstream_ips: Vec<String>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DnsFirewallListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsFirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsFirewallMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::DnsFirewallDnsFirewall>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsFirewallResultInfo>,
+}

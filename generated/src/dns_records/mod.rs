@@ -653,8 +653,6 @@ pub struct DnsRecordEditParams {
     /// The request body.
     pub body: crate::types::DnsRecordsDnsRecordInput,
 }
-/// What `list()` returns.
-pub type DnsRecordListResponse = crate::types::DnsRecordsDnsResponseCollection;
 /// What `create()` returns.
 pub type DnsRecordCreateResponse = crate::types::DnsRecordsDnsRecord;
 /// What `get()` returns.
@@ -663,11 +661,32 @@ pub type DnsRecordGetResponse = crate::types::DnsRecordsDnsRecord;
 pub type DnsRecordUpdateResponse = crate::types::DnsRecordsDnsRecord;
 /// What `edit()` returns.
 pub type DnsRecordEditResponse = crate::types::DnsRecordsDnsRecord;
+/// The result of `client.dns_records().delete()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordDeleteResponse {
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DnsRecordDeleteResponseResult>,
 }
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The `result` property of `DnsRecordDeleteResponse`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type DnsRecordDeleteResponseResult = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DnsRecordListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsRecordsMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsRecordsMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::DnsRecordsDnsRecord>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsRecordsResultInfo>,
+}

@@ -194,6 +194,7 @@ pub type DnssecGetResponse = crate::types::DnssecDnssec;
 pub type DnssecDeleteResponse = String;
 /// What `edit()` returns.
 pub type DnssecEditResponse = crate::types::DnssecDnssec;
+/// The body of `client.dnssec().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DnssecEditBody {
@@ -219,5 +220,5 @@ pub struct DnssecEditBody {
 }
 /// Status of DNSSEC, based on user-desired state and presence of necessary records.
 ///
-/// The same shape as [`crate::types::ZonesStatus`], which the document defines again here.
+/// The same shape as \[`crate::types::ZonesStatus`\], which the document defines again here.
 pub type DnssecEditBodyStatus = crate::types::ZonesStatus;

@@ -552,17 +552,58 @@ pub type FilterListResponse = crate::types::FirewallFilterResponseCollection;
 pub type FilterUpdateResponse = crate::types::FirewallFilterResponseCollection;
 /// What `create()` returns.
 pub type FilterCreateResponse = crate::types::FirewallFilterResponseCollection;
-/// What `delete()` returns.
-pub type FilterDeleteResponse = crate::types::FirewallFilterDeleteResponseCollection;
 /// What `get()` returns.
 pub type FilterGetResponse = crate::types::FirewallFilter;
 /// What `filters_update_a_filter()` returns.
 pub type FilterFiltersUpdateAFilterResponse = crate::types::FirewallFilter;
-/// What `filters_delete_a_filter()` returns.
-pub type FilterFiltersDeleteAFilterResponse = crate::types::FirewallFilterDeleteResponseSingleResult;
-/// The same shape as [`crate::types::RulesetsRewriteUriPartDynamicValue`], which the document defines again here.
+/// The body of `client.filters().create()`.
+///
+/// The same shape as \[`crate::types::RulesetsRewriteUriPartDynamicValue`\], which the document defines again here.
 pub type FilterCreateBody = crate::types::RulesetsRewriteUriPartDynamicValue;
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The body of `client.filters().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type FilterDeleteBody = crate::types::AccessIdResponseResult;
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct FilterDeleteResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<FilterDeleteResponseResultItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+/// The `result` property of `FilterDeleteResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct FilterDeleteResponseResultItem {
+    /// An informative summary of the filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The filter expression. For more information, refer to [Expressions](https://developers.cloudflare.com/ruleset-engine/rules-language/expressions/).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    /// The unique identifier of the filter.
+    pub id: String,
+    /// When true, indicates that the filter is currently paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<bool>,
+    /// A short reference tag. Allows you to select related filters.
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    pub ref_: Option<String>,
+}
+/// The result of `client.filters().filters_delete_a_filter()`.
+///
+/// The same shape as \[`crate::filters::FilterDeleteResponseResultItem`\], which the document defines again here.
+pub type FilterFiltersDeleteAFilterResponse = FilterDeleteResponseResultItem;
+/// The body of `client.filters().update()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type FilterUpdateBody = crate::types::AccessIdResponseResult;

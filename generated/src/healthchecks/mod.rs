@@ -432,8 +432,6 @@ pub struct HealthcheckEditParams {
     /// The request body.
     pub body: crate::types::HealthchecksQueryHealthcheck,
 }
-/// What `list()` returns.
-pub type HealthcheckListResponse = crate::types::HealthchecksResponseCollection;
 /// What `create()` returns.
 pub type HealthcheckCreateResponse = crate::types::HealthchecksHealthchecks;
 /// What `get()` returns.
@@ -444,3 +442,19 @@ pub type HealthcheckUpdateResponse = crate::types::HealthchecksHealthchecks;
 pub type HealthcheckDeleteResponse = crate::types::HealthchecksIdResponseResult;
 /// What `edit()` returns.
 pub type HealthcheckEditResponse = crate::types::HealthchecksHealthchecks;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HealthcheckListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::HealthchecksMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::HealthchecksMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::HealthchecksHealthchecks>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::HealthchecksResultInfo>,
+}

@@ -340,16 +340,13 @@ pub struct KeylessCertificateEditParams {
     /// The request body.
     pub body: KeylessCertificateEditBody,
 }
-/// What `list()` returns.
-pub type KeylessCertificateListResponse = crate::types::TlsCertificatesAndHostnamesKeylessResponseCollection;
 /// What `create()` returns.
 pub type KeylessCertificateCreateResponse = crate::types::TlsCertificatesAndHostnamesBase;
 /// What `get()` returns.
 pub type KeylessCertificateGetResponse = crate::types::TlsCertificatesAndHostnamesBase;
-/// What `delete()` returns.
-pub type KeylessCertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesKeylessResponseSingleIdResult;
 /// What `edit()` returns.
 pub type KeylessCertificateEditResponse = crate::types::TlsCertificatesAndHostnamesBase;
+/// The body of `client.keyless_certificates().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct KeylessCertificateCreateBody {
@@ -369,6 +366,11 @@ pub struct KeylessCertificateCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<crate::types::TlsCertificatesAndHostnamesKeylessTunnel>,
 }
+/// The result of `client.keyless_certificates().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+pub type KeylessCertificateDeleteResponse = crate::types::AccessIdResponseResult;
+/// The body of `client.keyless_certificates().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct KeylessCertificateEditBody {
@@ -390,4 +392,21 @@ pub struct KeylessCertificateEditBody {
     /// Configuration for using Keyless SSL through a Cloudflare Tunnel
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<crate::types::TlsCertificatesAndHostnamesKeylessTunnel>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct KeylessCertificateListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::TlsCertificatesAndHostnamesKeylessCertificate>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
 }

@@ -372,18 +372,15 @@ pub struct LoadBalancerEditParams {
     /// The request body.
     pub body: LoadBalancerEditBody,
 }
-/// What `list()` returns.
-pub type LoadBalancerListResponse = crate::types::LoadBalancingLoadBalancerComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type LoadBalancerCreateResponse = crate::types::LoadBalancingLoadBalancer;
 /// What `get()` returns.
 pub type LoadBalancerGetResponse = crate::types::LoadBalancingLoadBalancer;
 /// What `update()` returns.
 pub type LoadBalancerUpdateResponse = crate::types::LoadBalancingLoadBalancer;
-/// What `delete()` returns.
-pub type LoadBalancerDeleteResponse = crate::types::LoadBalancingComponentsSchemasIdResponseResult;
 /// What `edit()` returns.
 pub type LoadBalancerEditResponse = crate::types::LoadBalancingLoadBalancer;
+/// The body of `client.load_balancers().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LoadBalancerCreateBody {
@@ -435,8 +432,8 @@ pub struct LoadBalancerCreateBody {
         crate::types::LoadBalancingSessionAffinityAttributes,
     >,
     /// Time, in seconds, until a client's session expires after being created. Once the expiry time has been reached, subsequent requests may get sent to a different origin server. The accepted ranges per `session_affinity` policy are:
-    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between [1800, 604800].
-    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between [30, 3600]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
+    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between \[1800, 604800\].
+    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between \[30, 3600\]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_affinity_ttl: Option<f64>,
     /// Steering Policy for this load balancer.
@@ -454,6 +451,11 @@ pub struct LoadBalancerCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
+/// The result of `client.load_balancers().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+pub type LoadBalancerDeleteResponse = crate::types::AccessIdResponseResult;
+/// The body of `client.load_balancers().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LoadBalancerEditBody {
@@ -511,8 +513,8 @@ pub struct LoadBalancerEditBody {
         crate::types::LoadBalancingSessionAffinityAttributes,
     >,
     /// Time, in seconds, until a client's session expires after being created. Once the expiry time has been reached, subsequent requests may get sent to a different origin server. The accepted ranges per `session_affinity` policy are:
-    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between [1800, 604800].
-    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between [30, 3600]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
+    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between \[1800, 604800\].
+    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between \[30, 3600\]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_affinity_ttl: Option<f64>,
     /// Steering Policy for this load balancer.
@@ -530,6 +532,23 @@ pub struct LoadBalancerEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
 }
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LoadBalancerListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::LoadBalancingMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::LoadBalancingMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::LoadBalancingLoadBalancer>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::LoadBalancingResultInfo>,
+}
+/// The body of `client.load_balancers().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LoadBalancerUpdateBody {
@@ -584,8 +603,8 @@ pub struct LoadBalancerUpdateBody {
         crate::types::LoadBalancingSessionAffinityAttributes,
     >,
     /// Time, in seconds, until a client's session expires after being created. Once the expiry time has been reached, subsequent requests may get sent to a different origin server. The accepted ranges per `session_affinity` policy are:
-    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between [1800, 604800].
-    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between [30, 3600]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
+    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between \[1800, 604800\].
+    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between \[30, 3600\]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_affinity_ttl: Option<f64>,
     /// Steering Policy for this load balancer.

@@ -137,25 +137,34 @@ pub struct ManagedHeaderEditParams {
     /// The request body.
     pub body: ManagedHeaderEditBody,
 }
+/// The body of `client.managed_headers().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ManagedHeaderEditBody {
+    /// The `managed_request_headers` property.
     pub managed_request_headers: Vec<crate::types::RulesetsRequestModel>,
+    /// The `managed_response_headers` property.
     pub managed_response_headers: Vec<crate::types::RulesetsRequestModel>,
 }
+/// The result of `client.managed_headers().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedHeaderEditResponse {
+    /// The `managed_request_headers` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_request_headers: Option<Vec<crate::types::RulesetsResponseModel>>,
+    /// The `managed_response_headers` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_response_headers: Option<Vec<crate::types::RulesetsResponseModel>>,
 }
+/// The result of `client.managed_headers().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedHeaderGetResponse {
+    /// The `managed_request_headers` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_request_headers: Option<Vec<crate::types::RulesetsRequestModel>>,
+    /// The `managed_response_headers` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_response_headers: Option<Vec<crate::types::RulesetsRequestModel>>,
 }

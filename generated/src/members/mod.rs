@@ -374,8 +374,6 @@ pub struct MemberDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type MemberListResponse = crate::types::IamCollectionMemberResponseWithPolicies;
 /// What `create()` returns.
 pub type MemberCreateResponse = crate::types::IamMemberWithPolicies;
 /// What `get()` returns.
@@ -384,7 +382,9 @@ pub type MemberGetResponse = crate::types::IamMemberWithPolicies;
 pub type MemberUpdateResponse = crate::types::IamMemberWithPolicies;
 /// What `delete()` returns.
 pub type MemberDeleteResponse = Option<crate::types::IamApiResponseSingleIdResult>;
-/// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
+/// The body of `client.members().create()`.
+///
+/// Exactly one of these shapes: build it with the constructor named after the one you mean.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberCreateBody {
     /// `roles` is present.
@@ -395,8 +395,6 @@ pub enum MemberCreateBody {
     ///
     /// Add Member with Policies
     PoliciesInput(crate::types::IamCreateMemberWithPoliciesInput),
-    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
 }
 #[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for MemberCreateBody {
@@ -419,7 +417,13 @@ impl<'de> ::serde::Deserialize<'de> for MemberCreateBody {
                     )
                     .map(Self::PoliciesInput)
             }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
+            _ => {
+                Err(
+                    <D::Error as ::serde::de::Error>::custom(
+                        "no variant of MemberCreateBody matches",
+                    ),
+                )
+            }
         }
     }
 }
@@ -433,14 +437,34 @@ impl ::serde::Serialize for MemberCreateBody {
             Self::PoliciesInput(inner) => {
                 ::serde::Serialize::serialize(inner, serializer)
             }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
         }
+    }
+}
+impl MemberCreateBody {
+    /// The variant with `roles`, from `email`, `roles`; its other properties are empty.
+    pub fn roles(email: impl Into<String>, roles: impl Into<Vec<String>>) -> Self {
+        Self::Roles(crate::types::IamCreateMemberWithRoles {
+            email: email.into(),
+            roles: roles.into(),
+            status: None,
+        })
+    }
+    /// The variant with `policies`, from `email`, `policies`; its other properties are empty.
+    pub fn policies(
+        email: impl Into<String>,
+        policies: impl Into<Vec<crate::types::IamCreateMemberPolicyInput>>,
+    ) -> Self {
+        Self::PoliciesInput(crate::types::IamCreateMemberWithPoliciesInput {
+            email: email.into(),
+            policies: policies.into(),
+            status: None,
+        })
     }
 }
 /// Direction to order results.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type MemberListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type MemberListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order results by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MemberListParamsOrder {
@@ -461,8 +485,27 @@ crate::runtime::string_enum!(
 );
 /// A member's status in the account.
 ///
-/// The same shape as [`crate::types::IamSchemasStatus`], which the document defines again here.
+/// The same shape as \[`crate::types::IamSchemasStatus`\], which the document defines again here.
 pub type MemberListParamsStatus = crate::types::IamSchemasStatus;
+/// Members with Policies
+///
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct MemberListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IamMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::IamMemberWithPolicies>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IamResultInfo>,
+}
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `Update Member with Account Roles`, `Update Member with Policies`. Typed as one struct of all their properties, each required only when every shape requires it.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -315,12 +315,14 @@ pub struct MembershipDeleteParams {
 pub type MembershipUserSAccountMembershipsMembershipDetailsResponse = crate::types::IamMembershipWithPolicies;
 /// What `update()` returns.
 pub type MembershipUpdateResponse = crate::types::IamMembershipWithPolicies;
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The result of `client.memberships().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type MembershipDeleteResponse = crate::types::AccessIdResponseResult;
 /// Direction to order memberships.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type MembershipGetParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type MembershipGetParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order memberships by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MembershipGetParamsOrder {
@@ -339,26 +341,32 @@ crate::runtime::string_enum!(
 );
 /// Status of this membership.
 ///
-/// The same shape as [`crate::types::IamSchemasStatus`], which the document defines again here.
+/// The same shape as \[`crate::types::IamSchemasStatus`\], which the document defines again here.
 pub type MembershipGetParamsStatus = crate::types::IamSchemasStatus;
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `memberships_with_roles`, `memberships_with_policies`. Typed as one struct of all their properties, each required only when every shape requires it.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MembershipGetResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::IamMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<MembershipGetResponseResult>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::IamResultInfo>,
 }
+/// The `result` property of `MembershipGetResponse`.
 pub type MembershipGetResponseResult = Vec<MembershipGetResponseResultItem>;
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: `iam_membership`, `iam_membership-with-policies`. Typed as one struct of all their properties, each required only when every shape requires it.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MembershipGetResponseResultItem {
+    /// The `account` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<crate::types::IamSchemasAccount>,
     /// Enterprise only. Indicates whether or not API access is enabled specifically for this user on a given account.
@@ -380,6 +388,7 @@ pub struct MembershipGetResponseResultItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policies: Option<Vec<crate::types::IamListMemberPolicy>>,
 }
+/// The body of `client.memberships().update()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MembershipUpdateBody {

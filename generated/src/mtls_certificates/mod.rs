@@ -284,14 +284,11 @@ pub struct MtlsCertificateDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type MtlsCertificateListResponse = crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0;
-/// What `create()` returns.
-pub type MtlsCertificateCreateResponse = crate::types::TlsCertificatesAndHostnamesCertificateObjectPost;
 /// What `get()` returns.
 pub type MtlsCertificateGetResponse = crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateObject;
 /// What `delete()` returns.
 pub type MtlsCertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateObject;
+/// The body of `client.mtls_certificates().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MtlsCertificateCreateBody {
@@ -305,4 +302,90 @@ pub struct MtlsCertificateCreateBody {
     /// The private key for the certificate
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_key: Option<String>,
+}
+/// The result of `client.mtls_certificates().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct MtlsCertificateCreateResponse {
+    /// Indicates whether the certificate is a CA or leaf certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<bool>,
+    /// The uploaded root CA certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<String>,
+    /// When the certificate expires.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expires_on: Option<::time::OffsetDateTime>,
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The certificate authority that issued the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Optional unique name for the certificate. Only used for human readability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The certificate serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
+    /// The type of hash used for the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// This is the time the certificate was updated.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<::time::OffsetDateTime>,
+    /// This is the time the certificate was uploaded.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub uploaded_on: Option<::time::OffsetDateTime>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct MtlsCertificateListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<
+        Vec<crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateObject>,
+    >,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<MtlsCertificateListResponseResultInfo>,
+}
+/// The `result_info` property of `MtlsCertificateListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct MtlsCertificateListResponseResultInfo {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<::serde_json::Value>,
+    /// The `page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<::serde_json::Value>,
+    /// The `per_page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<::serde_json::Value>,
+    /// The `total_count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<::serde_json::Value>,
+    /// The `total_pages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<::serde_json::Value>,
 }

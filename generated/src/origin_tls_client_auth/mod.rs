@@ -285,8 +285,6 @@ pub struct OriginTlsClientAuthDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type OriginTlsClientAuthListResponse = crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateH366767AF;
 /// What `create()` returns.
 pub type OriginTlsClientAuthCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -302,6 +300,7 @@ pub type OriginTlsClientAuthDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.origin_tls_client_auth().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OriginTlsClientAuthCreateBody {
@@ -309,4 +308,23 @@ pub struct OriginTlsClientAuthCreateBody {
     pub certificate: String,
     /// The zone's private key.
     pub private_key: String,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OriginTlsClientAuthListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<
+        Vec<crate::types::TlsCertificatesAndHostnamesZoneAuthenticatedOriginPull>,
+    >,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
 }

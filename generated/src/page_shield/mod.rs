@@ -166,20 +166,34 @@ pub struct PageShieldUpdateParams {
     /// The request body.
     pub body: PageShieldUpdateBody,
 }
-/// What `get()` returns.
-pub type PageShieldGetResponse = crate::types::PageShieldGetZoneSettingsResponse;
-/// What `update()` returns.
-pub type PageShieldUpdateResponse = crate::types::PageShieldUpdateZoneSettingsResponse;
+/// The result of `client.page_shield().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PageShieldGetResponse {
+    /// When true, indicates that Page Shield is enabled.
+    pub enabled: bool,
+    /// The timestamp of when Page Shield was last updated.
+    pub updated_at: String,
+    /// When true, CSP reports will be sent to <https://csp-reporting.cloudflare.com/cdn-cgi/script_monitor/report>
+    pub use_cloudflare_reporting_endpoint: bool,
+    /// When true, the paths associated with connections URLs will also be analyzed.
+    pub use_connection_url_path: bool,
+}
+/// The body of `client.page_shield().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageShieldUpdateBody {
     /// When true, indicates that Page Shield is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    /// When true, CSP reports will be sent to https://csp-reporting.cloudflare.com/cdn-cgi/script_monitor/report
+    /// When true, CSP reports will be sent to <https://csp-reporting.cloudflare.com/cdn-cgi/script_monitor/report>
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_cloudflare_reporting_endpoint: Option<bool>,
     /// When true, the paths associated with connections URLs will also be analyzed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_connection_url_path: Option<bool>,
 }
+/// The result of `client.page_shield().update()`.
+///
+/// The same shape as \[`crate::page_shield::PageShieldGetResponse`\], which the document defines again here.
+pub type PageShieldUpdateResponse = PageShieldGetResponse;

@@ -445,7 +445,7 @@ pub struct PageruleEditParams {
     pub body: PageruleEditBody,
 }
 /// What `list()` returns.
-pub type PageruleListResponse = Vec<crate::types::ZonesPageRule>;
+pub type PageruleListResponse = Vec<PageruleListResponseItem>;
 /// What `create()` returns.
 pub type PageruleCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -459,14 +459,13 @@ pub type PageruleUpdateResponse = ::std::collections::BTreeMap<
     ::serde_json::Value,
 >;
 /// What `delete()` returns.
-pub type PageruleDeleteResponse = Option<
-    crate::types::ZonesSchemasApiResponseSingleIdResult,
->;
+pub type PageruleDeleteResponse = Option<PageruleDeleteResult>;
 /// What `edit()` returns.
 pub type PageruleEditResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.pagerules().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageruleCreateBody {
@@ -481,6 +480,11 @@ pub struct PageruleCreateBody {
     /// The rule targets to evaluate on each request.
     pub targets: Vec<crate::types::ZonesTarget>,
 }
+/// The result of `client.pagerules().delete()`.
+///
+/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+pub type PageruleDeleteResult = crate::types::AccessEmailListRuleEmailList;
+/// The body of `client.pagerules().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageruleEditBody {
@@ -499,11 +503,11 @@ pub struct PageruleEditBody {
 }
 /// The direction used to sort returned Page Rules.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type PageruleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type PageruleListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
 pub type PageruleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned Page Rules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -520,7 +524,30 @@ crate::runtime::string_enum!(
 );
 /// The status of the Page Rule.
 ///
-/// The same shape as [`crate::types::ZonesStatus`], which the document defines again here.
+/// The same shape as \[`crate::types::ZonesStatus`\], which the document defines again here.
 pub type PageruleListParamsStatus = crate::types::ZonesStatus;
-/// The same shape as [`crate::pagerules::PageruleCreateBody`], which the document defines again here.
+/// An item of the result of `client.pagerules().list()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PageruleListResponseItem {
+    /// The set of actions to perform if the targets of this rule match the request. Actions can redirect to another URL or override settings, but not both.
+    pub actions: Vec<crate::types::ZonesActionsItem>,
+    /// The timestamp of when the Page Rule was created.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub created_on: ::time::OffsetDateTime,
+    /// Identifier
+    pub id: String,
+    /// The timestamp of when the Page Rule was last modified.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub modified_on: ::time::OffsetDateTime,
+    /// The priority of the rule, used to define which Page Rule is processed over another. A higher number indicates a higher priority. For example, if you have a catch-all Page Rule (rule A: `/images/*`) but want a more specific Page Rule to take precedence (rule B: `/images/special/*`), specify a higher priority for rule B so it overrides rule A.
+    pub priority: i64,
+    /// The status of the Page Rule.
+    pub status: crate::types::ZonesStatus,
+    /// The rule targets to evaluate on each request.
+    pub targets: Vec<crate::types::ZonesTarget>,
+}
+/// The body of `client.pagerules().update()`.
+///
+/// The same shape as \[`crate::pagerules::PageruleCreateBody`\], which the document defines again here.
 pub type PageruleUpdateBody = PageruleCreateBody;

@@ -197,7 +197,7 @@ pub struct PcapCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicVisibilityPcapsRequestPcap,
+    pub body: PcapCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -209,9 +209,54 @@ pub struct PcapGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type PcapListResponse = crate::types::MagicVisibilityPcapsCollectionResponse;
 /// What `create()` returns.
 pub type PcapCreateResponse = crate::types::MagicVisibilityPcapsSingleResponseResult;
 /// What `get()` returns.
 pub type PcapGetResponse = crate::types::MagicVisibilityPcapsSingleResponseResult;
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `magic-visibility_pcaps_request_simple`, `magic-visibility_pcaps_request_full`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PcapCreateBody {
+    /// The packet capture filter. When this field is empty, all packets are captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_v1: Option<crate::types::MagicVisibilityPcapsFilterV1>,
+    /// The limit of packets contained in a packet capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet_limit: Option<f64>,
+    /// The system used to collect packet captures.
+    pub system: crate::types::MagicVisibilityPcapsSystem,
+    /// The packet capture duration in seconds.
+    pub time_limit: f64,
+    /// The type of packet capture. `Simple` captures sampled packets, and `full` captures entire payloads and non-sampled packets.
+    #[serde(rename = "type")]
+    pub type_: crate::types::MagicVisibilityPcapsType,
+    /// The maximum number of bytes to capture. This field only applies to `full` packet captures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byte_limit: Option<f64>,
+    /// The name of the data center used for the packet capture. This can be a specific colo (ord02) or a multi-colo name (ORD). This field only applies to `full` packet captures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colo_name: Option<String>,
+    /// The full URI for the bucket. This field only applies to `full` packet captures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_conf: Option<String>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PcapListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<PcapListResponseResultItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::MagicVisibilityResultInfo>,
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `magic-visibility_pcaps_response_simple`, `magic-visibility_pcaps_response_full`. Typed as one struct of all their properties, each required only when every shape requires it.
+///
+/// The same shape as \[`crate::types::MagicVisibilityPcapsSingleResponseResult`\], which the document defines again here.
+pub type PcapListResponseResultItem = crate::types::MagicVisibilityPcapsSingleResponseResult;

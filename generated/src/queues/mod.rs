@@ -365,11 +365,15 @@ pub struct QueueDeleteParams {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueCreateResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: crate::types::MqQueueCreated,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
@@ -377,11 +381,15 @@ pub struct QueueCreateResponse {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueDeleteResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: ::serde_json::Value,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
@@ -389,11 +397,15 @@ pub struct QueueDeleteResponse {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueGetResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: crate::types::MqQueue,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
@@ -401,17 +413,39 @@ pub struct QueueGetResponse {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueListResponse {
+    /// The `errors` property.
     pub errors: ::serde_json::Value,
+    /// The `messages` property.
     pub messages: ::serde_json::Value,
+    /// The `result` property.
     pub result: Vec<crate::types::MqQueue>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<QueueListResponseResultInfo>,
 }
-/// The same shape as [`crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo`], which the document defines again here.
-pub type QueueListResponseResultInfo = crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo;
+/// The `result_info` property of `QueueListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct QueueListResponseResultInfo {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<::serde_json::Value>,
+    /// The `page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<::serde_json::Value>,
+    /// The `per_page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<::serde_json::Value>,
+    /// The `total_count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<::serde_json::Value>,
+    /// The `total_pages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<::serde_json::Value>,
+}
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as [`crate::queues::QueueCreateResponse`], which the document defines again here.
+/// The same shape as \[`crate::queues::QueueCreateResponse`\], which the document defines again here.
 pub type QueueUpdateResponse = QueueCreateResponse;

@@ -364,8 +364,6 @@ pub struct RateLimitDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type RateLimitListResponse = crate::types::FirewallRatelimitResponseCollection;
 /// What `create()` returns.
 pub type RateLimitCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -381,6 +379,7 @@ pub type RateLimitUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.rate_limits().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RateLimitCreateBody {
@@ -394,7 +393,27 @@ pub struct RateLimitCreateBody {
     /// The threshold that will trigger the configured mitigation action. Configure this value along with the `period` property to establish a threshold per period.
     pub threshold: f64,
 }
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The result of `client.rate_limits().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type RateLimitDeleteResponse = crate::types::AccessIdResponseResult;
-/// The same shape as [`crate::rate_limits::RateLimitCreateBody`], which the document defines again here.
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RateLimitListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::FirewallRateLimits>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+/// The body of `client.rate_limits().update()`.
+///
+/// The same shape as \[`crate::rate_limits::RateLimitCreateBody`\], which the document defines again here.
 pub type RateLimitUpdateBody = RateLimitCreateBody;

@@ -134,7 +134,22 @@ pub struct RoleGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type RoleListResponse = crate::types::IamCollectionRoleResponse;
 /// What `get()` returns.
 pub type RoleGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RoleListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IamMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::IamSchemasRole>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IamResultInfo>,
+}

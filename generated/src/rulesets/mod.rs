@@ -564,12 +564,14 @@ pub type RulesetDeleteResponse = ();
 pub type RulesetListZoneRulesetsResponse = Vec<RulesetListZoneRulesetsResponseItem>;
 /// What `delete_zone_ruleset()` returns.
 pub type RulesetDeleteZoneRulesetResponse = ();
+/// The body of `client.rulesets().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetCreateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
     /// The human-readable name of the ruleset.
     pub name: String,
@@ -580,12 +582,14 @@ pub struct RulesetCreateBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
+/// The result of `client.rulesets().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetCreateResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
     /// The timestamp of when the ruleset was last modified.
     #[serde(with = "::time::serde::rfc3339")]
@@ -601,20 +605,30 @@ pub struct RulesetCreateResponse {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRule>,
 }
-/// The same shape as [`crate::rulesets::RulesetCreateBody`], which the document defines again here.
+/// The body of `client.rulesets().create_zone_ruleset()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetCreateBody`\], which the document defines again here.
 pub type RulesetCreateZoneRulesetBody = RulesetCreateBody;
-/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+/// The result of `client.rulesets().create_zone_ruleset()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
 pub type RulesetCreateZoneRulesetResponse = RulesetCreateResponse;
-/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+/// The result of `client.rulesets().get()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
 pub type RulesetGetResponse = RulesetCreateResponse;
-/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+/// The result of `client.rulesets().get_zone_ruleset()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
 pub type RulesetGetZoneRulesetResponse = RulesetCreateResponse;
+/// An item of the result of `client.rulesets().list()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RulesetListResponseItem {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
     /// The timestamp of when the ruleset was last modified.
     #[serde(with = "::time::serde::rfc3339")]
@@ -628,14 +642,18 @@ pub struct RulesetListResponseItem {
     /// The phase of the ruleset.
     pub phase: crate::types::RulesetsRulesetPhase,
 }
-/// The same shape as [`crate::rulesets::RulesetListResponseItem`], which the document defines again here.
+/// An item of the result of `client.rulesets().list_zone_rulesets()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetListResponseItem`\], which the document defines again here.
 pub type RulesetListZoneRulesetsResponseItem = RulesetListResponseItem;
+/// The body of `client.rulesets().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RulesetUpdateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
     /// The human-readable name of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -649,9 +667,15 @@ pub struct RulesetUpdateBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
-/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+/// The result of `client.rulesets().update()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
 pub type RulesetUpdateResponse = RulesetCreateResponse;
-/// The same shape as [`crate::rulesets::RulesetUpdateBody`], which the document defines again here.
+/// The body of `client.rulesets().update_zone_ruleset()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetUpdateBody`\], which the document defines again here.
 pub type RulesetUpdateZoneRulesetBody = RulesetUpdateBody;
-/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+/// The result of `client.rulesets().update_zone_ruleset()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
 pub type RulesetUpdateZoneRulesetResponse = RulesetCreateResponse;

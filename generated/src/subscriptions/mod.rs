@@ -279,8 +279,6 @@ pub struct SubscriptionDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type SubscriptionListResponse = crate::types::BillSubsApiAccountSubscriptionResponseCollection;
 /// What `create()` returns.
 pub type SubscriptionCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -291,10 +289,27 @@ pub type SubscriptionUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The result of `client.subscriptions().delete()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SubscriptionDeleteResponse {
     /// Subscription identifier tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SubscriptionListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::BillSubsApiSubscription>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::BillSubsApiResultInfo>,
 }

@@ -379,6 +379,7 @@ pub type TunnelCreateResponse = crate::types::TunnelArgoTunnel;
 pub type TunnelGetResponse = crate::types::TunnelArgoTunnel;
 /// What `delete()` returns.
 pub type TunnelDeleteResponse = crate::types::TunnelArgoTunnel;
+/// The body of `client.tunnels().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TunnelCreateBody {

@@ -138,9 +138,13 @@ pub struct UrlNormalizationUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::RulesetsSchemasRequestModel,
+    pub body: UrlNormalizationUpdateBody,
 }
 /// What `get()` returns.
 pub type UrlNormalizationGetResponse = crate::types::RulesetsSchemasResponseModel;
 /// What `update()` returns.
 pub type UrlNormalizationUpdateResponse = crate::types::RulesetsSchemasResponseModel;
+/// The body of `client.url_normalization().update()`.
+///
+/// The same shape as \[`crate::types::RulesetsSchemasResponseModel`\], which the document defines again here.
+pub type UrlNormalizationUpdateBody = crate::types::RulesetsSchemasResponseModel;

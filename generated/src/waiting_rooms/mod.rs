@@ -440,15 +440,39 @@ pub struct WaitingRoomEditParams {
     /// The request body.
     pub body: crate::types::WaitingroomQueryWaitingroom,
 }
-/// What `list()` returns.
-pub type WaitingRoomListResponse = crate::types::WaitingroomResponseCollection;
 /// What `create()` returns.
 pub type WaitingRoomCreateResponse = crate::types::WaitingroomSingleResponse;
 /// What `get()` returns.
 pub type WaitingRoomGetResponse = crate::types::WaitingroomSingleResponse;
 /// What `update()` returns.
 pub type WaitingRoomUpdateResponse = crate::types::WaitingroomSingleResponse;
-/// What `delete()` returns.
-pub type WaitingRoomDeleteResponse = crate::types::WaitingroomWaitingRoomIdResponse;
 /// What `edit()` returns.
 pub type WaitingRoomEditResponse = crate::types::WaitingroomSingleResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct WaitingRoomDeleteResponse {
+    /// The `result` property.
+    pub result: WaitingRoomDeleteResponseResult,
+}
+/// The `result` property of `WaitingRoomDeleteResponse`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+pub type WaitingRoomDeleteResponseResult = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct WaitingRoomListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::WaitingroomMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::WaitingroomMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::WaitingroomWaitingroom>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::WaitingroomResultInfo>,
+}

@@ -132,10 +132,11 @@ pub struct ZtRiskScoringGetParams {
     /// Query parameter `direction`.
     pub direction: Option<ZtRiskScoringGetParamsDirection>,
 }
-/// What `get()` returns.
-pub type ZtRiskScoringGetResponse = crate::types::DlpUserRiskSummaryResponse;
-/// The same shape as [`crate::zt_risk_scoring::summary::SummaryGetParamsDirection`], which the document defines again here.
+/// The `direction` parameter of `client.zt_risk_scoring().get()`.
+///
+/// The same shape as \[`crate::zt_risk_scoring::summary::SummaryGetParamsDirection`\], which the document defines again here.
 pub type ZtRiskScoringGetParamsDirection = crate::zt_risk_scoring::summary::SummaryGetParamsDirection;
+/// The `order_by` parameter of `client.zt_risk_scoring().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZtRiskScoringGetParamsOrderBy {
     /// `timestamp`
@@ -149,3 +150,60 @@ crate::runtime::string_enum!(
     open ZtRiskScoringGetParamsOrderBy { Timestamp = "timestamp", RiskLevel =
     "risk_level" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ZtRiskScoringGetResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpMessagesItem>,
+    /// The `result` property.
+    pub result: ZtRiskScoringGetResponseResult,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpApiResponsePaginatedResultInfo>,
+}
+/// The `result` property of `ZtRiskScoringGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ZtRiskScoringGetResponseResult {
+    /// The `email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The `events` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<ZtRiskScoringGetResponseResultEventsItem>>,
+    /// The `last_reset_time` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub last_reset_time: Option<::time::OffsetDateTime>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `risk_level` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_level: Option<crate::types::DlpRiskLevel>,
+}
+/// The `events` property of `ZtRiskScoringGetResponseResult`.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ZtRiskScoringGetResponseResultEventsItem {
+    /// The `event_details` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_details: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `id` property.
+    pub id: String,
+    /// The `name` property.
+    pub name: String,
+    /// The `risk_level` property.
+    pub risk_level: crate::types::DlpRiskLevel,
+    /// The `timestamp` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub timestamp: ::time::OffsetDateTime,
+}

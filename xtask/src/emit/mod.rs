@@ -1,6 +1,7 @@
 //! Stage 3: the model to Rust source files, built with `quote!` and printed by prettyplease, so the same
 //! model always gives the same bytes.
 
+mod constructors;
 mod docs;
 mod operations;
 mod types;
@@ -107,7 +108,8 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
                 .defs
                 .iter()
                 .map(|def| {
-                    let tokens = types::type_def(def, &structs, &buffered);
+                    let mut tokens = types::type_def(def, &structs, &buffered);
+                    tokens.extend(constructors::union_constructors(def, api));
                     // Resource modules are gated as a whole; shared types by the products that use them.
                     match shared.then(|| cfg_any(api, &def.features)).flatten() {
                         Some(cfg) => gated(tokens, &cfg, &part.path),
@@ -260,8 +262,11 @@ fn source_file(
         };
         docs::inner(&text)
     });
+    // Every public item is documented: from the spec, else by where it is used (`lower::usage_docs`).
+    let deny_missing_docs = module.is_empty().then(|| quote!(#![deny(missing_docs)]));
     let tokens = quote! {
         #![cfg_attr(rustfmt, rustfmt::skip)]
+        #deny_missing_docs
         #![allow(deprecated, clippy::doc_lazy_continuation, clippy::tabs_in_doc_comments, clippy::new_ret_no_self, clippy::large_enum_variant)]
         #inner_doc
         #body

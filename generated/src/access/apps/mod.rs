@@ -660,8 +660,6 @@ pub struct AppZoneLevelAccessApplicationsDeleteAnAccessApplicationParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type AppListResponse = crate::types::AccessAppsComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type AppCreateResponse = crate::types::AccessAppResponse;
 /// What `get()` returns.
@@ -670,8 +668,6 @@ pub type AppGetResponse = crate::types::AccessAppResponse;
 pub type AppUpdateResponse = crate::types::AccessAppResponse;
 /// What `delete()` returns.
 pub type AppDeleteResponse = crate::types::AccessIdResponseResult;
-/// What `zone_level_access_applications_list_access_applications()` returns.
-pub type AppZoneLevelAccessApplicationsListAccessApplicationsResponse = crate::types::AccessAppsComponentsSchemasResponseCollection2;
 /// What `zone_level_access_applications_add_a_bookmark_application()` returns.
 pub type AppZoneLevelAccessApplicationsAddABookmarkApplicationResponse = crate::types::AccessApps;
 /// What `zone_level_access_applications_get_an_access_application()` returns.
@@ -680,3 +676,37 @@ pub type AppZoneLevelAccessApplicationsGetAnAccessApplicationResponse = crate::t
 pub type AppZoneLevelAccessApplicationsUpdateABookmarkApplicationResponse = crate::types::AccessApps;
 /// What `zone_level_access_applications_delete_an_access_application()` returns.
 pub type AppZoneLevelAccessApplicationsDeleteAnAccessApplicationResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AppListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessAppResponse>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AppZoneLevelAccessApplicationsListAccessApplicationsResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessApps>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}

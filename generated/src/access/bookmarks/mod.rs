@@ -334,8 +334,6 @@ pub struct BookmarkDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type BookmarkListResponse = crate::types::AccessBookmarksComponentsSchemasResponseCollection;
 /// What `get()` returns.
 pub type BookmarkGetResponse = crate::types::AccessBookmarks;
 /// What `update()` returns.
@@ -344,3 +342,20 @@ pub type BookmarkUpdateResponse = crate::types::AccessBookmarks;
 pub type BookmarkCreateResponse = crate::types::AccessBookmarks;
 /// What `delete()` returns.
 pub type BookmarkDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct BookmarkListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessBookmarks>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}

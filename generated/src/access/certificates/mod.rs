@@ -692,8 +692,6 @@ pub struct CertificateZoneLevelAccessMtlsAuthenticationDeleteAnMtlsCertificatePa
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type CertificateListResponse = crate::types::AccessCertificatesComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type CertificateCreateResponse = crate::types::AccessCertificates;
 /// What `get()` returns.
@@ -702,8 +700,6 @@ pub type CertificateGetResponse = crate::types::AccessCertificates;
 pub type CertificateUpdateResponse = crate::types::AccessCertificates;
 /// What `delete()` returns.
 pub type CertificateDeleteResponse = crate::types::AccessComponentsSchemasIdResponseResult;
-/// What `zone_level_access_mtls_authentication_list_mtls_certificates()` returns.
-pub type CertificateZoneLevelAccessMtlsAuthenticationListMtlsCertificatesResponse = crate::types::AccessCertificatesComponentsSchemasResponseCollection2;
 /// What `zone_level_access_mtls_authentication_add_an_mtls_certificate()` returns.
 pub type CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateResponse = crate::types::AccessSchemasCertificates;
 /// What `zone_level_access_mtls_authentication_get_an_mtls_certificate()` returns.
@@ -712,6 +708,7 @@ pub type CertificateZoneLevelAccessMtlsAuthenticationGetAnMtlsCertificateRespons
 pub type CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateResponse = crate::types::AccessSchemasCertificates;
 /// What `zone_level_access_mtls_authentication_delete_an_mtls_certificate()` returns.
 pub type CertificateZoneLevelAccessMtlsAuthenticationDeleteAnMtlsCertificateResponse = crate::types::AccessComponentsSchemasIdResponseResult;
+/// The body of `client.access().certificates().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateCreateBody {
@@ -723,6 +720,24 @@ pub struct CertificateCreateBody {
     /// The name of the certificate.
     pub name: String,
 }
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CertificateListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessCertificates>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// The body of `client.access().certificates().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CertificateUpdateBody {
@@ -732,7 +747,28 @@ pub struct CertificateUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-/// The same shape as [`crate::access::certificates::CertificateCreateBody`], which the document defines again here.
+/// The body of `client.access().certificates().zone_level_access_mtls_authentication_add_an_mtls_certificate()`.
+///
+/// The same shape as \[`crate::access::certificates::CertificateCreateBody`\], which the document defines again here.
 pub type CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateBody = CertificateCreateBody;
-/// The same shape as [`crate::access::certificates::CertificateUpdateBody`], which the document defines again here.
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CertificateZoneLevelAccessMtlsAuthenticationListMtlsCertificatesResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessSchemasCertificates>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// The body of `client.access().certificates().zone_level_access_mtls_authentication_update_an_mtls_certificate()`.
+///
+/// The same shape as \[`crate::access::certificates::CertificateUpdateBody`\], which the document defines again here.
 pub type CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateBody = CertificateUpdateBody;

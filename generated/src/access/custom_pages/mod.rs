@@ -340,8 +340,6 @@ pub struct CustomPageDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type CustomPageListResponse = crate::types::AccessCustomPagesComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type CustomPageCreateResponse = crate::types::AccessCustomPageWithoutHtml;
 /// What `get()` returns.
@@ -350,3 +348,20 @@ pub type CustomPageGetResponse = crate::types::AccessCustomPage;
 pub type CustomPageUpdateResponse = crate::types::AccessCustomPageWithoutHtml;
 /// What `delete()` returns.
 pub type CustomPageDeleteResponse = crate::types::AccessComponentsSchemasIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CustomPageListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessCustomPageWithoutHtml>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}

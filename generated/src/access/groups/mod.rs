@@ -663,8 +663,6 @@ pub struct GroupZoneLevelAccessGroupsDeleteAnAccessGroupParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type GroupListResponse = crate::types::AccessSchemasResponseCollection;
 /// What `create()` returns.
 pub type GroupCreateResponse = crate::types::AccessGroups;
 /// What `get()` returns.
@@ -673,8 +671,6 @@ pub type GroupGetResponse = crate::types::AccessGroups;
 pub type GroupUpdateResponse = crate::types::AccessGroups;
 /// What `delete()` returns.
 pub type GroupDeleteResponse = crate::types::AccessIdResponseResult;
-/// What `zone_level_access_groups_list_access_groups()` returns.
-pub type GroupZoneLevelAccessGroupsListAccessGroupsResponse = crate::types::AccessGroupsComponentsSchemasResponseCollection;
 /// What `zone_level_access_groups_create_an_access_group()` returns.
 pub type GroupZoneLevelAccessGroupsCreateAnAccessGroupResponse = crate::types::AccessSchemasGroups;
 /// What `zone_level_access_groups_get_an_access_group()` returns.
@@ -683,6 +679,7 @@ pub type GroupZoneLevelAccessGroupsGetAnAccessGroupResponse = crate::types::Acce
 pub type GroupZoneLevelAccessGroupsUpdateAnAccessGroupResponse = crate::types::AccessSchemasGroups;
 /// What `zone_level_access_groups_delete_an_access_group()` returns.
 pub type GroupZoneLevelAccessGroupsDeleteAnAccessGroupResponse = crate::types::AccessIdResponseResult;
+/// The body of `client.access().groups().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupCreateBody {
@@ -700,8 +697,28 @@ pub struct GroupCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
 }
-/// The same shape as [`crate::access::groups::GroupCreateBody`], which the document defines again here.
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GroupListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessGroups>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// The body of `client.access().groups().update()`.
+///
+/// The same shape as \[`crate::access::groups::GroupCreateBody`\], which the document defines again here.
 pub type GroupUpdateBody = GroupCreateBody;
+/// The body of `client.access().groups().zone_level_access_groups_create_an_access_group()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupZoneLevelAccessGroupsCreateAnAccessGroupBody {
@@ -716,5 +733,24 @@ pub struct GroupZoneLevelAccessGroupsCreateAnAccessGroupBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
 }
-/// The same shape as [`crate::access::groups::GroupZoneLevelAccessGroupsCreateAnAccessGroupBody`], which the document defines again here.
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GroupZoneLevelAccessGroupsListAccessGroupsResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessSchemasGroups>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// The body of `client.access().groups().zone_level_access_groups_update_an_access_group()`.
+///
+/// The same shape as \[`crate::access::groups::GroupZoneLevelAccessGroupsCreateAnAccessGroupBody`\], which the document defines again here.
 pub type GroupZoneLevelAccessGroupsUpdateAnAccessGroupBody = GroupZoneLevelAccessGroupsCreateAnAccessGroupBody;

@@ -685,8 +685,6 @@ pub struct IdentityProviderZoneLevelAccessIdentityProvidersDeleteAnAccessIB7db38
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type IdentityProviderListResponse = crate::types::AccessResponseCollection;
 /// What `create()` returns.
 pub type IdentityProviderCreateResponse = crate::types::AccessIdentityProviders;
 /// What `get()` returns.
@@ -695,8 +693,6 @@ pub type IdentityProviderGetResponse = crate::types::AccessIdentityProviders;
 pub type IdentityProviderUpdateResponse = crate::types::AccessIdentityProviders;
 /// What `delete()` returns.
 pub type IdentityProviderDeleteResponse = crate::types::AccessIdResponseResult;
-/// What `zone_level_access_identity_providers_list_access_identi_03d05639()` returns.
-pub type IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639Response = crate::types::AccessIdentityProvidersComponentsSchemasResponseCollection;
 /// What `zone_level_access_identity_providers_add_an_access_iden_41d348dd()` returns.
 pub type IdentityProviderZoneLevelAccessIdentityProvidersAddAnAccessIden41d348ddResponse = crate::types::AccessSchemasIdentityProviders;
 /// What `zone_level_access_identity_providers_get_an_access_iden_b9a2ee96()` returns.
@@ -705,3 +701,264 @@ pub type IdentityProviderZoneLevelAccessIdentityProvidersGetAnAccessIdenB9a2ee96
 pub type IdentityProviderZoneLevelAccessIdentityProvidersUpdateAnAccessI339c2ff7Response = crate::types::AccessSchemasIdentityProviders;
 /// What `zone_level_access_identity_providers_delete_an_access_i_b7db38e1()` returns.
 pub type IdentityProviderZoneLevelAccessIdentityProvidersDeleteAnAccessIB7db38e1Response = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<IdentityProviderListResponseResultItem>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Azure AD`, `Centrify`, `Facebook`, `GitHub`, `Google`, `Google Workspace`, `LinkedIn`, `Generic OAuth`, `Okta`, `OneLogin`, `PingOne`, `Generic SAML`, `Yandex`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderListResponseResultItem {
+    /// The `config` property.
+    pub config: IdentityProviderListResponseResultItemConfig,
+    /// UUID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The name of the identity provider, shown to users on the login page.
+    pub name: String,
+    /// The configuration settings for enabling a System for Cross-Domain Identity Management (SCIM) with the identity provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scim_config: Option<crate::types::AccessIdentityProviderScimConfig>,
+    /// The type of identity provider. To determine the value for a specific provider, refer to our [developer documentation](https://developers.cloudflare.com/cloudflare-one/identity/idp-integration/).
+    #[serde(rename = "type")]
+    pub type_: crate::types::AccessIdentityProviderType,
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1, `access_generic-oauth-config`, member 3, member 4, member 5, member 6, member 7, member 8, member 9. Typed as one struct of all their properties, each required only when every shape requires it.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderListResponseResultItemConfig {
+    /// Your OAuth Client ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Your OAuth Client Secret
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Custom claims
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Vec<String>>,
+    /// The claim name for email in the id_token response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_claim_name: Option<String>,
+    /// Should Cloudflare try to load authentication contexts from your account
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional_access_enabled: Option<bool>,
+    /// Your Azure directory uuid
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_id: Option<String>,
+    /// Indicates the type of user interaction that is required. prompt=login forces the user to enter their credentials on that request, negating single-sign on. prompt=none is the opposite. It ensures that the user isn't presented with any interactive prompt. If the request can't be completed silently by using single-sign on, the Microsoft identity platform returns an interaction_required error. prompt=select_account interrupts single sign-on providing account selection experience listing all the accounts either in session or any remembered account or an option to choose to use a different account altogether.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<IdentityProviderListResponseResultItemConfigPrompt>,
+    /// Should Cloudflare try to load groups from your account
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_groups: Option<bool>,
+    /// Your centrify account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centrify_account: Option<String>,
+    /// Your centrify app id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centrify_app_id: Option<String>,
+    /// Your companies TLD
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apps_domain: Option<String>,
+    /// The authorization_endpoint URL of your IdP
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_url: Option<String>,
+    /// The jwks_uri endpoint of your IdP to allow the IdP keys to sign the tokens
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certs_url: Option<String>,
+    /// OAuth scopes
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// The token_endpoint URL of your IdP
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// Your okta authorization server id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_server_id: Option<String>,
+    /// Your okta account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub okta_account: Option<String>,
+    /// Your OneLogin account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onelogin_account: Option<String>,
+    /// Your PingOne environment identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ping_env_id: Option<String>,
+    /// A list of SAML attribute names that will be added to your signed JWT token and can be used in SAML policy rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Vec<String>>,
+    /// The attribute name for email in the SAML response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_attribute_name: Option<String>,
+    /// Add a list of attribute names that will be returned in the response header from the Access callback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_attributes: Option<
+        Vec<IdentityProviderListResponseResultItemConfigHeaderAttributesItem>,
+    >,
+    /// X509 certificate to verify the signature in the SAML authentication response
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_public_certs: Option<Vec<String>>,
+    /// IdP Entity ID or Issuer URL
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_url: Option<String>,
+    /// Sign the SAML authentication request with Access credentials. To verify the signature, use the public key from the Access certs endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_request: Option<bool>,
+    /// URL to send the SAML authentication requests to
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_target_url: Option<String>,
+}
+/// The `header_attributes` property of `IdentityProviderListResponseResultItemConfig`.
+///
+/// The same shape as \[`crate::types::AccessIdentityProvidersConfigHeaderAttributesItem`\], which the document defines again here.
+pub type IdentityProviderListResponseResultItemConfigHeaderAttributesItem = crate::types::AccessIdentityProvidersConfigHeaderAttributesItem;
+/// Indicates the type of user interaction that is required. prompt=login forces the user to enter their credentials on that request, negating single-sign on. prompt=none is the opposite. It ensures that the user isn't presented with any interactive prompt. If the request can't be completed silently by using single-sign on, the Microsoft identity platform returns an interaction_required error. prompt=select_account interrupts single sign-on providing account selection experience listing all the accounts either in session or any remembered account or an option to choose to use a different account altogether.
+///
+/// The same shape as \[`crate::types::AccessIdentityProvidersConfigPrompt`\], which the document defines again here.
+pub type IdentityProviderListResponseResultItemConfigPrompt = crate::types::AccessIdentityProvidersConfigPrompt;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639Response {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<
+        Vec<
+            IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItem,
+        >,
+    >,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Azure AD`, `Centrify`, `Facebook`, `GitHub`, `Google`, `Google Workspace`, `LinkedIn`, `Generic OAuth`, `Okta`, `OneLogin`, `PingOne`, `Generic SAML`, `Yandex`, `One Time Pin`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItem {
+    /// The `config` property.
+    pub config: IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfig,
+    /// UUID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The name of the identity provider, shown to users on the login page.
+    pub name: String,
+    /// The configuration settings for enabling a System for Cross-Domain Identity Management (SCIM) with the identity provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scim_config: Option<crate::types::AccessSchemasIdentityProviderScimConfig>,
+    /// The `type` property.
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1, `access_generic-oauth-config`, member 3, member 4, member 5, member 6, member 7, member 8, member 9. Typed as one struct of all their properties, each required only when every shape requires it.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfig {
+    /// Your OAuth Client ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Your OAuth Client Secret
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Should Cloudflare try to load authentication contexts from your account
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional_access_enabled: Option<bool>,
+    /// Your Azure directory uuid
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_id: Option<String>,
+    /// Indicates the type of user interaction that is required. prompt=login forces the user to enter their credentials on that request, negating single-sign on. prompt=none is the opposite. It ensures that the user isn't presented with any interactive prompt. If the request can't be completed silently by using single-sign on, the Microsoft identity platform returns an interaction_required error. prompt=select_account interrupts single sign-on providing account selection experience listing all the accounts either in session or any remembered account or an option to choose to use a different account altogether.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<
+        IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigPrompt,
+    >,
+    /// Should Cloudflare try to load groups from your account
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_groups: Option<bool>,
+    /// Your centrify account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centrify_account: Option<String>,
+    /// Your centrify app id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centrify_app_id: Option<String>,
+    /// Your companies TLD
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apps_domain: Option<String>,
+    /// The authorization_endpoint URL of your IdP
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_url: Option<String>,
+    /// The jwks_uri endpoint of your IdP to allow the IdP keys to sign the tokens
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certs_url: Option<String>,
+    /// List of custom claims that will be pulled from your id_token and added to your signed Access JWT token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Vec<String>>,
+    /// OAuth scopes
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// The token_endpoint URL of your IdP
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// Your okta account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub okta_account: Option<String>,
+    /// Your OneLogin account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onelogin_account: Option<String>,
+    /// Your PingOne environment identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ping_env_id: Option<String>,
+    /// A list of SAML attribute names that will be added to your signed JWT token and can be used in SAML policy rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Vec<String>>,
+    /// The attribute name for email in the SAML response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_attribute_name: Option<String>,
+    /// Add a list of attribute names that will be returned in the response header from the Access callback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_attributes: Option<
+        Vec<
+            IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigHeaderAttributesItem,
+        >,
+    >,
+    /// X509 certificate to verify the signature in the SAML authentication response
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_public_certs: Option<Vec<String>>,
+    /// IdP Entity ID or Issuer URL
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_url: Option<String>,
+    /// Sign the SAML authentication request with Access credentials. To verify the signature, use the public key from the Access certs endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_request: Option<bool>,
+    /// URL to send the SAML authentication requests to
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_target_url: Option<String>,
+    /// Properties the spec does not list (`additionalProperties`), kept as sent.
+    #[serde(flatten)]
+    pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+/// The `header_attributes` property of `IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfig`.
+///
+/// The same shape as \[`crate::types::AccessIdentityProvidersConfigHeaderAttributesItem`\], which the document defines again here.
+pub type IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigHeaderAttributesItem = crate::types::AccessIdentityProvidersConfigHeaderAttributesItem;
+/// Indicates the type of user interaction that is required. prompt=login forces the user to enter their credentials on that request, negating single-sign on. prompt=none is the opposite. It ensures that the user isn't presented with any interactive prompt. If the request can't be completed silently by using single-sign on, the Microsoft identity platform returns an interaction_required error. prompt=select_account interrupts single sign-on providing account selection experience listing all the accounts either in session or any remembered account or an option to choose to use a different account altogether.
+///
+/// The same shape as \[`crate::types::AccessIdentityProvidersConfigPrompt`\], which the document defines again here.
+pub type IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigPrompt = crate::types::AccessIdentityProvidersConfigPrompt;

@@ -134,6 +134,7 @@ pub struct KeyUpdateParams {
 pub type KeyGetResponse = crate::types::AccessKeysComponentsSchemasSingleResponse;
 /// What `update()` returns.
 pub type KeyUpdateResponse = crate::types::AccessKeysComponentsSchemasSingleResponse;
+/// The body of `client.access().keys().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct KeyUpdateBody {

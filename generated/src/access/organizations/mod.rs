@@ -382,6 +382,7 @@ pub type OrganizationZoneLevelZeroTrustOrganizationGetYourZeroTrust42b5f681Respo
 pub type OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Response = crate::types::AccessSchemasOrganizations;
 /// What `zone_level_zero_trust_organization_create_your_zero_tru_18347b5b()` returns.
 pub type OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bResponse = crate::types::AccessSchemasOrganizations;
+/// The body of `client.access().organizations().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationCreateBody {
@@ -396,6 +397,7 @@ pub struct OrganizationCreateBody {
     /// Lock all settings as Read-Only in the Dashboard, regardless of user permission. Updates may only be made via the API or Terraform for this account when enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_ui_read_only: Option<bool>,
+    /// The `login_design` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_design: Option<crate::types::AccessLoginDesign>,
     /// The name of your Zero Trust organization.
@@ -413,6 +415,7 @@ pub struct OrganizationCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warp_auth_session_duration: Option<String>,
 }
+/// The body of `client.access().organizations().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationUpdateBody {
@@ -425,11 +428,13 @@ pub struct OrganizationUpdateBody {
     /// When set to `true`, users skip the identity provider selection step during login.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_redirect_to_identity: Option<bool>,
+    /// The `custom_pages` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_pages: Option<crate::types::AccessCustomPages>,
     /// Lock all settings as Read-Only in the Dashboard, regardless of user permission. Updates may only be made via the API or Terraform for this account when enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_ui_read_only: Option<bool>,
+    /// The `login_design` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_design: Option<crate::types::AccessLoginDesign>,
     /// The name of your Zero Trust organization.
@@ -448,6 +453,7 @@ pub struct OrganizationUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warp_auth_session_duration: Option<String>,
 }
+/// The body of `client.access().organizations().zone_level_zero_trust_organization_create_your_zero_tru_18347b5b()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBody {
@@ -456,6 +462,7 @@ pub struct OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBo
     /// Lock all settings as Read-Only in the Dashboard, regardless of user permission. Updates may only be made via the API or Terraform for this account when enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_ui_read_only: Option<bool>,
+    /// The `login_design` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_design: Option<crate::types::AccessLoginDesign>,
     /// The name of your Zero Trust organization.
@@ -467,6 +474,7 @@ pub struct OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBo
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_seat_expiration_inactive_time: Option<String>,
 }
+/// The body of `client.access().organizations().zone_level_zero_trust_organization_update_your_zero_tru_f3f2c640()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Body {
@@ -476,6 +484,7 @@ pub struct OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Bo
     /// Lock all settings as Read-Only in the Dashboard, regardless of user permission. Updates may only be made via the API or Terraform for this account when enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_ui_read_only: Option<bool>,
+    /// The `login_design` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_design: Option<crate::types::AccessLoginDesign>,
     /// The name of your Zero Trust organization.

@@ -60,7 +60,33 @@ pub struct SeatEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Vec<crate::types::AccessSeat>,
+    pub body: Vec<SeatEditBodyItem>,
 }
-/// What `edit()` returns.
-pub type SeatEditResponse = crate::types::AccessSeatsComponentsSchemasResponseCollection;
+/// An item of the body of `client.access().seats().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SeatEditBodyItem {
+    /// True if the seat is part of Access.
+    pub access_seat: bool,
+    /// True if the seat is part of Gateway.
+    pub gateway_seat: bool,
+    /// The unique API identifier for the Zero Trust seat.
+    pub seat_uid: String,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SeatEditResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessSeats>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}

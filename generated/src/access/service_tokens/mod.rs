@@ -711,6 +711,7 @@ pub type ServiceTokenZoneLevelAccessServiceTokensGetAServiceTokenResponse = crat
 pub type ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenResponse = crate::types::AccessServiceTokens;
 /// What `zone_level_access_service_tokens_delete_a_service_token()` returns.
 pub type ServiceTokenZoneLevelAccessServiceTokensDeleteAServiceTokenResponse = crate::types::AccessServiceTokens;
+/// The body of `client.access().service_tokens().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ServiceTokenCreateBody {
@@ -720,6 +721,7 @@ pub struct ServiceTokenCreateBody {
     /// The name of the service token.
     pub name: String,
 }
+/// The body of `client.access().service_tokens().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ServiceTokenUpdateBody {
@@ -730,7 +732,11 @@ pub struct ServiceTokenUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-/// The same shape as [`crate::access::service_tokens::ServiceTokenCreateBody`], which the document defines again here.
+/// The body of `client.access().service_tokens().zone_level_access_service_tokens_create_a_service_token()`.
+///
+/// The same shape as \[`crate::access::service_tokens::ServiceTokenCreateBody`\], which the document defines again here.
 pub type ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenBody = ServiceTokenCreateBody;
-/// The same shape as [`crate::access::service_tokens::ServiceTokenUpdateBody`], which the document defines again here.
+/// The body of `client.access().service_tokens().zone_level_access_service_tokens_update_a_service_token()`.
+///
+/// The same shape as \[`crate::access::service_tokens::ServiceTokenUpdateBody`\], which the document defines again here.
 pub type ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenBody = ServiceTokenUpdateBody;

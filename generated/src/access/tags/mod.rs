@@ -302,7 +302,7 @@ pub struct TagUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Option<crate::types::AccessTagWithoutAppCount>,
+    pub body: Option<TagUpdateBody>,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -314,13 +314,51 @@ pub struct TagDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type TagListResponse = crate::types::AccessTagsComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type TagCreateResponse = crate::types::AccessTag;
 /// What `get()` returns.
 pub type TagGetResponse = crate::types::AccessTag;
 /// What `update()` returns.
 pub type TagUpdateResponse = crate::types::AccessTag;
-/// What `delete()` returns.
-pub type TagDeleteResponse = crate::types::AccessNameResponseResult;
+/// The result of `client.access().tags().delete()`.
+///
+/// The same shape as \[`crate::types::CallsAppEditableFields`\], which the document defines again here.
+pub type TagDeleteResponse = crate::types::CallsAppEditableFields;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TagListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessTag>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// A tag
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct TagUpdateBody {
+    /// The `created_at` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// The name of the tag
+    pub name: String,
+    /// The `updated_at` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<::time::OffsetDateTime>,
+}

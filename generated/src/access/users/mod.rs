@@ -90,5 +90,37 @@ pub struct UserListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type UserListResponse = crate::types::AccessUsersComponentsSchemasResponseCollection;
+/// Merged from `allOf`; where members disagree the later one wins (`result_info`, `result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessUsers>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<UserListResponseResultInfo>,
+}
+/// The `result_info` property of `UserListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserListResponseResultInfo {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<::serde_json::Value>,
+    /// The `page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<::serde_json::Value>,
+    /// The `per_page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<::serde_json::Value>,
+    /// The `total_count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<::serde_json::Value>,
+}

@@ -130,6 +130,7 @@ pub struct TotalTlCreateParams {
 pub type TotalTlGetResponse = crate::types::TlsCertificatesAndHostnamesTotalTlsSettingsResponseResult;
 /// What `create()` returns.
 pub type TotalTlCreateResponse = crate::types::TlsCertificatesAndHostnamesTotalTlsSettingsResponseResult;
+/// The body of `client.acm().total_tls().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TotalTlCreateBody {

@@ -362,8 +362,6 @@ pub struct AddressMapEditParams {
     /// The request body.
     pub body: AddressMapEditBody,
 }
-/// What `list()` returns.
-pub type AddressMapListResponse = crate::types::AddressingComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type AddressMapCreateResponse = crate::types::AddressingFullResponseResult;
 /// What `get()` returns.
@@ -372,6 +370,7 @@ pub type AddressMapGetResponse = crate::types::AddressingFullResponseResult;
 pub type AddressMapDeleteResponse = crate::types::AddressingApiResponseCollection;
 /// What `edit()` returns.
 pub type AddressMapEditResponse = crate::types::AddressingAddressMaps;
+/// The body of `client.addressing().address_maps().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AddressMapCreateBody {
@@ -381,12 +380,14 @@ pub struct AddressMapCreateBody {
     /// Whether the Address Map is enabled or not. Cloudflare's DNS will not respond with IP addresses on an Address Map until the map is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// The `ips` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ips: Option<Vec<String>>,
     /// Zones and Accounts which will be assigned IPs on this Address Map. A zone membership will take priority over an account membership.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memberships: Option<Vec<crate::types::AddressingAddressMapsMembershipInput>>,
 }
+/// The body of `client.addressing().address_maps().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AddressMapEditBody {
@@ -399,4 +400,21 @@ pub struct AddressMapEditBody {
     /// Whether the Address Map is enabled or not. Cloudflare's DNS will not respond with IP addresses on an Address Map until the map is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AddressMapListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AddressingMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AddressingMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AddressingAddressMaps>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AddressingResultInfo>,
 }

@@ -105,5 +105,11 @@ pub struct LoaDocumentCreateForm {
     /// Part `loa_document`.
     pub loa_document: String,
 }
-/// What `create()` returns.
-pub type LoaDocumentCreateResponse = crate::types::AddressingLoaUploadResponseResult;
+/// The result of `client.addressing().loa_documents().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LoaDocumentCreateResponse {
+    /// Name of LOA document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+}

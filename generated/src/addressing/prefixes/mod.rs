@@ -359,8 +359,6 @@ pub struct PrefixEditParams {
     /// The request body.
     pub body: PrefixEditBody,
 }
-/// What `list()` returns.
-pub type PrefixListResponse = crate::types::AddressingResponseCollection;
 /// What `create()` returns.
 pub type PrefixCreateResponse = crate::types::AddressingIpamPrefixes;
 /// What `get()` returns.
@@ -369,6 +367,7 @@ pub type PrefixGetResponse = crate::types::AddressingIpamPrefixes;
 pub type PrefixDeleteResponse = crate::types::AddressingApiResponseCollection;
 /// What `edit()` returns.
 pub type PrefixEditResponse = crate::types::AddressingIpamPrefixes;
+/// The body of `client.addressing().prefixes().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PrefixCreateBody {
@@ -379,5 +378,27 @@ pub struct PrefixCreateBody {
     /// Identifier for the uploaded LOA document.
     pub loa_document_id: Option<String>,
 }
-/// The same shape as [`crate::types::VectorizeUpdateIndexRequest`], which the document defines again here.
-pub type PrefixEditBody = crate::types::VectorizeUpdateIndexRequest;
+/// The body of `client.addressing().prefixes().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PrefixEditBody {
+    /// Description of the prefix.
+    pub description: String,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PrefixListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AddressingMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AddressingMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AddressingIpamPrefixes>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AddressingResultInfo>,
+}

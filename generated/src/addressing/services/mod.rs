@@ -71,5 +71,7 @@ pub struct ServiceListParams {
 }
 /// What `list()` returns.
 pub type ServiceListResponse = Vec<ServiceListResponseItem>;
-/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
+/// An item of the result of `client.addressing().services().list()`.
+///
+/// The same shape as \[`crate::types::BillSubsApiZone`\], which the document defines again here.
 pub type ServiceListResponseItem = crate::types::BillSubsApiZone;

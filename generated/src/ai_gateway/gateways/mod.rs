@@ -308,64 +308,105 @@ pub struct GatewayDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
+/// The result of `client.ai_gateway().gateways().aig_config_fetch_gateway()`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayCreateResponse`\], which the document defines again here.
 pub type GatewayAigConfigFetchGatewayResponse = GatewayCreateResponse;
-/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
+/// The `result` property of `GatewayAigConfigFetchGatewayResponse`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItem`\], which the document defines again here.
 pub type GatewayAigConfigFetchGatewayResponseResult = GatewayGetResponseResultItem;
-/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+/// The `rate_limiting_technique` property of `GatewayAigConfigFetchGatewayResponseResult`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
 pub type GatewayAigConfigFetchGatewayResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+/// The body of `client.ai_gateway().gateways().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GatewayCreateBody {
+    /// The `cache_invalidate_on_update` property.
     pub cache_invalidate_on_update: bool,
+    /// The `cache_ttl` property.
     pub cache_ttl: Option<i64>,
+    /// The `collect_logs` property.
     pub collect_logs: bool,
     /// gateway id
     pub id: String,
+    /// The `rate_limiting_interval` property.
     pub rate_limiting_interval: Option<i64>,
+    /// The `rate_limiting_limit` property.
     pub rate_limiting_limit: Option<i64>,
+    /// The `rate_limiting_technique` property.
     pub rate_limiting_technique: GatewayCreateBodyRateLimitingTechnique,
 }
-/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+/// The `rate_limiting_technique` property of `GatewayCreateBody`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
 pub type GatewayCreateBodyRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+/// The result of `client.ai_gateway().gateways().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayCreateResponse {
+    /// The `result` property.
     pub result: GatewayCreateResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
-/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
+/// The `result` property of `GatewayCreateResponse`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItem`\], which the document defines again here.
 pub type GatewayCreateResponseResult = GatewayGetResponseResultItem;
-/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+/// The `rate_limiting_technique` property of `GatewayCreateResponseResult`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
 pub type GatewayCreateResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
-/// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
+/// The result of `client.ai_gateway().gateways().delete()`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayCreateResponse`\], which the document defines again here.
 pub type GatewayDeleteResponse = GatewayCreateResponse;
-/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
+/// The `result` property of `GatewayDeleteResponse`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItem`\], which the document defines again here.
 pub type GatewayDeleteResponseResult = GatewayGetResponseResultItem;
-/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+/// The `rate_limiting_technique` property of `GatewayDeleteResponseResult`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
 pub type GatewayDeleteResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+/// The result of `client.ai_gateway().gateways().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayGetResponse {
+    /// The `result` property.
     pub result: Vec<GatewayGetResponseResultItem>,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `GatewayGetResponse`.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayGetResponseResultItem {
+    /// The `cache_invalidate_on_update` property.
     pub cache_invalidate_on_update: bool,
+    /// The `cache_ttl` property.
     pub cache_ttl: Option<i64>,
+    /// The `collect_logs` property.
     pub collect_logs: bool,
+    /// The `created_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub created_at: ::time::OffsetDateTime,
     /// gateway id
     pub id: String,
+    /// The `modified_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub modified_at: ::time::OffsetDateTime,
+    /// The `rate_limiting_interval` property.
     pub rate_limiting_interval: Option<i64>,
+    /// The `rate_limiting_limit` property.
     pub rate_limiting_limit: Option<i64>,
+    /// The `rate_limiting_technique` property.
     pub rate_limiting_technique: GatewayGetResponseResultItemRateLimitingTechnique,
 }
+/// The `rate_limiting_technique` property of `GatewayGetResponseResultItem`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GatewayGetResponseResultItemRateLimitingTechnique {
     /// `fixed`
@@ -379,21 +420,36 @@ crate::runtime::string_enum!(
     open GatewayGetResponseResultItemRateLimitingTechnique { Fixed = "fixed", Sliding =
     "sliding" }
 );
+/// The body of `client.ai_gateway().gateways().update()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GatewayUpdateBody {
+    /// The `cache_invalidate_on_update` property.
     pub cache_invalidate_on_update: bool,
+    /// The `cache_ttl` property.
     pub cache_ttl: Option<i64>,
+    /// The `collect_logs` property.
     pub collect_logs: bool,
+    /// The `rate_limiting_interval` property.
     pub rate_limiting_interval: Option<i64>,
+    /// The `rate_limiting_limit` property.
     pub rate_limiting_limit: Option<i64>,
+    /// The `rate_limiting_technique` property.
     pub rate_limiting_technique: GatewayUpdateBodyRateLimitingTechnique,
 }
-/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+/// The `rate_limiting_technique` property of `GatewayUpdateBody`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
 pub type GatewayUpdateBodyRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
-/// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
+/// The result of `client.ai_gateway().gateways().update()`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayCreateResponse`\], which the document defines again here.
 pub type GatewayUpdateResponse = GatewayCreateResponse;
-/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
+/// The `result` property of `GatewayUpdateResponse`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItem`\], which the document defines again here.
 pub type GatewayUpdateResponseResult = GatewayGetResponseResultItem;
-/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
+/// The `rate_limiting_technique` property of `GatewayUpdateResponseResult`.
+///
+/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
 pub type GatewayUpdateResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;

@@ -103,5 +103,19 @@ pub struct ColoListParams {
     /// Query parameter `continuous`.
     pub continuous: Option<bool>,
 }
-/// What `list()` returns.
-pub type ColoListResponse = crate::types::ZoneAnalyticsApiColoResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ColoListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZoneAnalyticsApiMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZoneAnalyticsApiMessagesItem>,
+    /// A breakdown of all dashboard analytics data by co-locations. This is limited to Enterprise zones only.
+    pub result: Vec<crate::types::ZoneAnalyticsApiDatacentersItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The exact parameters/timestamps the analytics service used to return data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<crate::types::ZoneAnalyticsApiQueryResponse>,
+}

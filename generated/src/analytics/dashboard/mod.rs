@@ -105,5 +105,19 @@ pub struct DashboardGetParams {
     /// Query parameter `continuous`.
     pub continuous: Option<bool>,
 }
-/// What `get()` returns.
-pub type DashboardGetResponse = crate::types::ZoneAnalyticsApiDashboardResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DashboardGetResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZoneAnalyticsApiMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZoneAnalyticsApiMessagesItem>,
+    /// Totals and timeseries data.
+    pub result: crate::types::ZoneAnalyticsApiDashboard,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The exact parameters/timestamps the analytics service used to return data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<crate::types::ZoneAnalyticsApiQueryResponse>,
+}

@@ -66,5 +66,13 @@ pub struct DiscoveryGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `get()` returns.
-pub type DiscoveryGetResponse = crate::types::ApiShieldSchemaResponseDiscoveryResult;
+/// The result of `client.api_gateway().discovery().get()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DiscoveryGetResponse {
+    /// The `schemas` property.
+    pub schemas: Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `timestamp` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub timestamp: ::time::OffsetDateTime,
+}

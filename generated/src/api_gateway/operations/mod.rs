@@ -322,7 +322,7 @@ pub struct OperationCreateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: Vec<crate::types::ApiShieldBasicOperation>,
+    pub body: Vec<OperationCreateBodyItem>,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -330,7 +330,7 @@ pub struct OperationDeleteParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: Vec<crate::types::ApiShieldObjectWithOperationId>,
+    pub body: Vec<OperationDeleteBodyItem>,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -348,22 +348,62 @@ pub struct OperationApiShieldEndpointManagementDeleteAnOperationParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type OperationListResponse = crate::types::ApiShieldMultipleOperationResponsePaginated;
 /// What `create()` returns.
-pub type OperationCreateResponse = Vec<crate::types::ApiShieldOperation>;
+pub type OperationCreateResponse = Vec<OperationCreateResponseItem>;
 /// What `delete()` returns.
 pub type OperationDeleteResponse = crate::types::ApiShieldApiResponseCommon;
-/// What `get()` returns.
-pub type OperationGetResponse = crate::types::ApiShieldSingleOperationResponseResult;
 /// What `api_shield_endpoint_management_delete_an_operation()` returns.
 pub type OperationApiShieldEndpointManagementDeleteAnOperationResponse = crate::types::ApiShieldApiResponseCommon;
-/// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
+/// An item of the body of `client.api_gateway().operations().create()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct OperationCreateBodyItem {
+    /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: <https://developers.cloudflare.com/rules/normalization/how-it-works/>.
+    pub endpoint: String,
+    /// RFC3986-compliant host.
+    pub host: String,
+    /// The HTTP method used to access the endpoint.
+    pub method: crate::types::ApiShieldMethod,
+}
+/// An item of the result of `client.api_gateway().operations().create()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OperationCreateResponseItem {
+    /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: <https://developers.cloudflare.com/rules/normalization/how-it-works/>.
+    pub endpoint: String,
+    /// RFC3986-compliant host.
+    pub host: String,
+    /// The HTTP method used to access the endpoint.
+    pub method: crate::types::ApiShieldMethod,
+    /// The `last_updated` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub last_updated: ::time::OffsetDateTime,
+    /// The `operation_id` property.
+    pub operation_id: String,
+    /// The `features` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<crate::types::ApiShieldOperationFeatures>,
+}
+/// An item of the body of `client.api_gateway().operations().delete()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct OperationDeleteBodyItem {
+    /// The `operation_id` property.
+    pub operation_id: String,
+}
+/// An item of the `feature` parameter of `client.api_gateway().operations().get()`.
+///
+/// The same shape as \[`crate::api_gateway::operations::OperationListParamsFeatureItem`\], which the document defines again here.
 pub type OperationGetParamsFeatureItem = OperationListParamsFeatureItem;
+/// Merged from `allOf`; where members disagree the later one wins (`features`).
+///
+/// The same shape as \[`crate::api_gateway::operations::OperationListResponseResultItem`\], which the document defines again here.
+pub type OperationGetResponse = OperationListResponseResultItem;
 /// Direction to order results.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type OperationListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type OperationListParamsDirection = crate::types::DnsRecordsDirection;
+/// An item of the `feature` parameter of `client.api_gateway().operations().list()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OperationListParamsFeatureItem {
     /// `thresholds`
@@ -397,3 +437,38 @@ crate::runtime::string_enum!(
     open OperationListParamsOrder { Method = "method", Host = "host", Endpoint =
     "endpoint", ThresholdsKey = "thresholds.$key" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OperationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ApiShieldMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ApiShieldMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    pub result: Vec<OperationListResponseResultItem>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ApiShieldResultInfo>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`features`).
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OperationListResponseResultItem {
+    /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: <https://developers.cloudflare.com/rules/normalization/how-it-works/>.
+    pub endpoint: String,
+    /// RFC3986-compliant host.
+    pub host: String,
+    /// The HTTP method used to access the endpoint.
+    pub method: crate::types::ApiShieldMethod,
+    /// The `last_updated` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub last_updated: ::time::OffsetDateTime,
+    /// The `operation_id` property.
+    pub operation_id: String,
+    /// The `features` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<::serde_json::Value>,
+}

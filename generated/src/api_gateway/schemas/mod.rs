@@ -69,7 +69,18 @@ pub struct SchemaGetParams {
     /// Query parameter `feature`.
     pub feature: Option<Vec<SchemaGetParamsFeatureItem>>,
 }
-/// What `get()` returns.
-pub type SchemaGetResponse = crate::types::ApiShieldSchemaResponseWithThresholdsResult;
-/// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
+/// An item of the `feature` parameter of `client.api_gateway().schemas().get()`.
+///
+/// The same shape as \[`crate::api_gateway::operations::OperationListParamsFeatureItem`\], which the document defines again here.
 pub type SchemaGetParamsFeatureItem = crate::api_gateway::operations::OperationListParamsFeatureItem;
+/// The result of `client.api_gateway().schemas().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SchemaGetResponse {
+    /// The `schemas` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schemas: Option<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    /// The `timestamp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+}

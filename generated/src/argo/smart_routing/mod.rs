@@ -130,7 +130,7 @@ pub struct SmartRoutingEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::ArgoConfigPatch,
+    pub body: SmartRoutingEditBody,
 }
 /// What `get()` returns.
 pub type SmartRoutingGetResponse = ::std::collections::BTreeMap<
@@ -142,3 +142,10 @@ pub type SmartRoutingEditResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// Update enablement of Argo Smart Routing
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SmartRoutingEditBody {
+    /// Enables Argo Smart Routing.
+    pub value: crate::types::ArgoConfigValue,
+}

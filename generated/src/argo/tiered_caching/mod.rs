@@ -130,9 +130,13 @@ pub struct TieredCachingEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::CachePatch,
+    pub body: TieredCachingEditBody,
 }
 /// What `get()` returns.
 pub type TieredCachingGetResponse = crate::types::CacheResultObject;
 /// What `edit()` returns.
 pub type TieredCachingEditResponse = crate::types::CacheResultObject;
+/// Update enablement of Tiered Caching
+///
+/// The same shape as \[`crate::argo::smart_routing::SmartRoutingEditBody`\], which the document defines again here.
+pub type TieredCachingEditBody = crate::argo::smart_routing::SmartRoutingEditBody;

@@ -72,7 +72,42 @@ pub struct SubmitCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::IntelUrlParam,
+    pub body: SubmitCreateBody,
 }
-/// What `create()` returns.
-pub type SubmitCreateResponse = crate::types::IntelPhishingUrlSubmit;
+/// The body of `client.brand_protection().submit().create()`.
+///
+/// The same shape as \[`crate::types::StreamInputWebrtc`\], which the document defines again here.
+pub type SubmitCreateBody = crate::types::StreamInputWebrtc;
+/// The result of `client.brand_protection().submit().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SubmitCreateResponse {
+    /// URLs that were excluded from scanning because their domain is in our no-scan list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_urls: Option<Vec<SubmitCreateResponseExcludedUrlsItem>>,
+    /// URLs that were skipped because the same URL is currently being scanned
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_urls: Option<Vec<SubmitCreateResponseSkippedUrlsItem>>,
+    /// URLs that were successfully submitted for scanning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_urls: Option<Vec<SubmitCreateResponseSubmittedUrlsItem>>,
+}
+/// The `excluded_urls` property of `SubmitCreateResponse`.
+///
+/// The same shape as \[`crate::types::StreamInputWebrtc`\], which the document defines again here.
+pub type SubmitCreateResponseExcludedUrlsItem = crate::types::StreamInputWebrtc;
+/// The `skipped_urls` property of `SubmitCreateResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SubmitCreateResponseSkippedUrlsItem {
+    /// URL that was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// ID of the submission of that URL that is currently scanning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_id: Option<i64>,
+}
+/// The `submitted_urls` property of `SubmitCreateResponse`.
+///
+/// The same shape as \[`crate::brand_protection::submit::SubmitCreateResponseSkippedUrlsItem`\], which the document defines again here.
+pub type SubmitCreateResponseSubmittedUrlsItem = SubmitCreateResponseSkippedUrlsItem;

@@ -76,5 +76,85 @@ pub struct UrlInfoGetParams {
     /// Query parameter `url`.
     pub url: Option<String>,
 }
-/// What `get()` returns.
-pub type UrlInfoGetResponse = crate::types::IntelPhishingUrlInfo;
+/// The result of `client.brand_protection().url_info().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UrlInfoGetResponse {
+    /// List of categorizations applied to this submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categorizations: Option<Vec<UrlInfoGetResponseCategorizationsItem>>,
+    /// List of model results for completed scans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_results: Option<Vec<UrlInfoGetResponseModelResultsItem>>,
+    /// List of signatures that matched against site content found when crawling the URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_matches: Option<Vec<UrlInfoGetResponseRuleMatchesItem>>,
+    /// Status of the most recent scan found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_status: Option<UrlInfoGetResponseScanStatus>,
+    /// For internal use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot_download_signature: Option<String>,
+    /// For internal use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot_path: Option<String>,
+    /// URL that was submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+/// The `categorizations` property of `UrlInfoGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UrlInfoGetResponseCategorizationsItem {
+    /// Name of the category applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Result of human review for this categorization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_status: Option<String>,
+}
+/// The `model_results` property of `UrlInfoGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UrlInfoGetResponseModelResultsItem {
+    /// Name of the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_name: Option<String>,
+    /// Score output by the model for this submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_score: Option<f64>,
+}
+/// The `rule_matches` property of `UrlInfoGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UrlInfoGetResponseRuleMatchesItem {
+    /// For internal use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banning: Option<bool>,
+    /// For internal use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocking: Option<bool>,
+    /// Description of the signature that matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Name of the signature that matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+/// Status of the most recent scan found.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UrlInfoGetResponseScanStatus {
+    /// Timestamp of when the submission was processed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_processed: Option<String>,
+    /// For internal use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_complete: Option<bool>,
+    /// Status code that the crawler received when loading the submitted URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<i64>,
+    /// ID of the most recent submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission_id: Option<i64>,
+}

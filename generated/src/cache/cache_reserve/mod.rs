@@ -138,5 +138,10 @@ pub struct CacheReserveEditParams {
 pub type CacheReserveGetResponse = crate::types::CacheCacheReserveResponseValueResult;
 /// What `edit()` returns.
 pub type CacheReserveEditResponse = crate::types::CacheCacheReserveResponseValueResult;
-/// The same shape as [`crate::types::ArgoConfigPatch`], which the document defines again here.
-pub type CacheReserveEditBody = crate::types::ArgoConfigPatch;
+/// The body of `client.cache().cache_reserve().edit()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CacheReserveEditBody {
+    /// Value of the Cache Reserve zone setting.
+    pub value: crate::types::CacheCacheReserveValue,
+}

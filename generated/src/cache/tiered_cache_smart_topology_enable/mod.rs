@@ -195,7 +195,7 @@ pub struct TieredCacheSmartTopologyEnableEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::CacheSmartTieredCachePatch,
+    pub body: TieredCacheSmartTopologyEnableEditBody,
 }
 /// What `get()` returns.
 pub type TieredCacheSmartTopologyEnableGetResponse = crate::types::CacheResultObject;
@@ -203,3 +203,11 @@ pub type TieredCacheSmartTopologyEnableGetResponse = crate::types::CacheResultOb
 pub type TieredCacheSmartTopologyEnableDeleteResponse = crate::types::CacheResultObject;
 /// What `edit()` returns.
 pub type TieredCacheSmartTopologyEnableEditResponse = crate::types::CacheResultObject;
+/// Update enablement of Smart Tiered Cache
+///
+/// The same shape as \[`crate::cache::cache_reserve::CacheReserveEditBody`\], which the document defines again here.
+pub type TieredCacheSmartTopologyEnableEditBody = crate::cache::cache_reserve::CacheReserveEditBody;
+/// Enable or disable the Smart Tiered Cache
+///
+/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+pub type TieredCacheSmartTopologyEnableEditBodyValue = crate::types::ArgoConfigValue;

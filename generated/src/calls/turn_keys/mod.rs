@@ -327,11 +327,37 @@ pub struct TurnKeyDeleteParams {
 }
 /// What `list()` returns.
 pub type TurnKeyListResponse = Vec<String>;
-/// What `create()` returns.
-pub type TurnKeyCreateResponse = crate::types::CallsTurnKeyWithKey;
 /// What `get()` returns.
 pub type TurnKeyGetResponse = String;
 /// What `update()` returns.
 pub type TurnKeyUpdateResponse = String;
 /// What `delete()` returns.
 pub type TurnKeyDeleteResponse = String;
+/// The result of `client.calls().turn_keys().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TurnKeyCreateResponse {
+    /// The date and time the item was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created: Option<::time::OffsetDateTime>,
+    /// Bearer token
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The date and time the item was last modified.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified: Option<::time::OffsetDateTime>,
+    /// A short description of a TURN key, not shown to end users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A Cloudflare-generated unique identifier for a item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+}

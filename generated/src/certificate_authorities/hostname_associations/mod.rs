@@ -148,9 +148,20 @@ pub struct HostnameAssociationUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::TlsCertificatesAndHostnamesHostnameAssociation,
+    pub body: HostnameAssociationUpdateBody,
 }
 /// What `get()` returns.
 pub type HostnameAssociationGetResponse = crate::types::TlsCertificatesAndHostnamesHostnameAssociationsResponseResult;
 /// What `update()` returns.
 pub type HostnameAssociationUpdateResponse = crate::types::TlsCertificatesAndHostnamesHostnameAssociationsResponseResult;
+/// The body of `client.certificate_authorities().hostname_associations().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct HostnameAssociationUpdateBody {
+    /// The `hostnames` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostnames: Option<Vec<String>>,
+    /// The UUID for a certificate that was uploaded to the mTLS Certificate Management endpoint. If no mtls_certificate_id is given, the hostnames will be associated to your active Cloudflare Managed CA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtls_certificate_id: Option<String>,
+}

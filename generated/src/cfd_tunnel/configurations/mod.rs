@@ -160,6 +160,7 @@ pub type ConfigurationUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.cfd_tunnel().configurations().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ConfigurationUpdateBody {

@@ -166,10 +166,24 @@ pub struct ConnectionDeleteParams {
     /// The request body.
     pub body: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type ConnectionListResponse = crate::types::TunnelTunnelConnectionsResponse;
 /// What `delete()` returns.
 pub type ConnectionDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ConnectionListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TunnelMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TunnelMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::TunnelTunnelClient>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TunnelResultInfo>,
+}

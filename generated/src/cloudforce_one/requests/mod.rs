@@ -278,7 +278,7 @@ pub struct RequestCreateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CloudforceOneRequestList,
+    pub body: RequestCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -313,10 +313,103 @@ pub struct RequestDeleteParams {
     pub account_id: String,
 }
 /// What `create()` returns.
-pub type RequestCreateResponse = Vec<crate::types::CloudforceOneRequestListItem>;
+pub type RequestCreateResponse = Vec<RequestCreateResponseItem>;
 /// What `get()` returns.
 pub type RequestGetResponse = crate::types::CloudforceOneRequestItem;
 /// What `update()` returns.
 pub type RequestUpdateResponse = crate::types::CloudforceOneRequestItem;
 /// What `delete()` returns.
 pub type RequestDeleteResponse = crate::types::CloudforceOneApiResponseCommon;
+/// Request List Parameters
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RequestCreateBody {
+    /// The `completed_after` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub completed_after: Option<::time::OffsetDateTime>,
+    /// The `completed_before` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub completed_before: Option<::time::OffsetDateTime>,
+    /// The `created_after` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_after: Option<::time::OffsetDateTime>,
+    /// The `created_before` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_before: Option<::time::OffsetDateTime>,
+    /// Page number of results
+    pub page: i64,
+    /// Number of results per page
+    pub per_page: i64,
+    /// Requested information from request
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_type: Option<String>,
+    /// Field to sort results by
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_by: Option<String>,
+    /// Sort order (asc or desc)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<RequestCreateBodySortOrder>,
+    /// Request Status
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::types::CloudforceOneRequestStatus>,
+}
+/// Sort order (asc or desc)
+///
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type RequestCreateBodySortOrder = crate::types::DnsRecordsDirection;
+/// Request List Item
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RequestCreateResponseItem {
+    /// The `completed` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub completed: Option<::time::OffsetDateTime>,
+    /// The `created` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub created: ::time::OffsetDateTime,
+    /// UUID
+    pub id: String,
+    /// Tokens for the request messages
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_tokens: Option<i64>,
+    /// The `priority` property.
+    pub priority: crate::types::CloudforceOnePriority,
+    /// Readable Request ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readable_id: Option<String>,
+    /// Requested information from request
+    pub request: String,
+    /// Request Status
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::types::CloudforceOneRequestStatus>,
+    /// Brief description of the request
+    pub summary: String,
+    /// The CISA defined Traffic Light Protocol (TLP)
+    pub tlp: crate::types::CloudforceOneTlp,
+    /// Tokens for the request
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<i64>,
+    /// The `updated` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub updated: ::time::OffsetDateTime,
+}

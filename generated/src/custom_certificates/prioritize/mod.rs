@@ -78,12 +78,14 @@ pub struct PrioritizeUpdateParams {
 }
 /// What `update()` returns.
 pub type PrioritizeUpdateResponse = crate::types::TlsCertificatesAndHostnamesCertificateResponseCollection;
+/// The body of `client.custom_certificates().prioritize().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PrioritizeUpdateBody {
     /// Array of ordered certificates.
     pub certificates: Vec<PrioritizeUpdateBodyCertificatesItem>,
 }
+/// The `certificates` property of `PrioritizeUpdateBody`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PrioritizeUpdateBodyCertificatesItem {

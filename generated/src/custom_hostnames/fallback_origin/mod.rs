@@ -208,6 +208,7 @@ pub type FallbackOriginDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.custom_hostnames().fallback_origin().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FallbackOriginUpdateBody {

@@ -72,5 +72,20 @@ pub struct AvailabilityListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type AvailabilityListResponse = crate::types::DnsCustomNameserversAvailabilityResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailabilityListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<String>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsCustomNameserversResultInfo>,
+}

@@ -66,5 +66,11 @@ pub struct UuidGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `get()` returns.
-pub type UuidGetResponse = crate::types::TlsCertificatesAndHostnamesUuidObject;
+/// The result of `client.dcv_delegation().uuid().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UuidGetResponse {
+    /// The DCV Delegation unique identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+}

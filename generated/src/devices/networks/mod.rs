@@ -303,6 +303,7 @@ pub type NetworkGetResponse = crate::types::TeamsDevicesDeviceManagedNetworks;
 pub type NetworkUpdateResponse = crate::types::TeamsDevicesDeviceManagedNetworks;
 /// What `delete()` returns.
 pub type NetworkDeleteResponse = crate::types::TeamsDevicesComponentsSchemasResponseCollection;
+/// The body of `client.devices().networks().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct NetworkCreateBody {
@@ -314,6 +315,7 @@ pub struct NetworkCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::TeamsDevicesComponentsSchemasType,
 }
+/// The body of `client.devices().networks().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct NetworkUpdateBody {

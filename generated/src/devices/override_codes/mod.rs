@@ -73,5 +73,27 @@ pub struct OverrideCodeGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `get()` returns.
-pub type OverrideCodeGetResponse = crate::types::TeamsDevicesOverrideCodesResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OverrideCodeGetResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `result` property.
+    pub result: OverrideCodeGetResponseResult,
+    /// Whether the API call was successful.
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TeamsDevicesResultInfo>,
+}
+/// The `result` property of `OverrideCodeGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OverrideCodeGetResponseResult {
+    /// The `disable_for_time` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_for_time: Option<crate::types::TeamsDevicesDisableForTime>,
+}

@@ -376,6 +376,7 @@ pub type PolicyDevicesGetDeviceSettingsPolicyByIdResponse = crate::types::TeamsD
 pub type PolicyDeleteResponse = crate::types::TeamsDevicesDeviceSettingsResponseCollection;
 /// What `devices_update_device_settings_policy()` returns.
 pub type PolicyDevicesUpdateDeviceSettingsPolicyResponse = crate::types::TeamsDevicesDeviceSettingsResponse;
+/// The body of `client.devices().policy().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyCreateBody {
@@ -419,6 +420,7 @@ pub struct PolicyCreateBody {
     pub name: String,
     /// The precedence of the policy. Lower values indicate higher precedence. Policies will be evaluated in ascending order of this field.
     pub precedence: f64,
+    /// The `service_mode_v2` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_mode_v2: Option<crate::types::TeamsDevicesServiceModeV2>,
     /// The URL to launch when the Send Feedback button is clicked.
@@ -431,6 +433,7 @@ pub struct PolicyCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_protocol: Option<String>,
 }
+/// The body of `client.devices().policy().devices_update_device_settings_policy()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyDevicesUpdateDeviceSettingsPolicyBody {
@@ -470,6 +473,7 @@ pub struct PolicyDevicesUpdateDeviceSettingsPolicyBody {
     /// The precedence of the policy. Lower values indicate higher precedence. Policies will be evaluated in ascending order of this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precedence: Option<f64>,
+    /// The `service_mode_v2` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_mode_v2: Option<crate::types::TeamsDevicesServiceModeV2>,
     /// The URL to launch when the Send Feedback button is clicked.
@@ -482,6 +486,7 @@ pub struct PolicyDevicesUpdateDeviceSettingsPolicyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tunnel_protocol: Option<String>,
 }
+/// The body of `client.devices().policy().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyEditBody {
@@ -506,6 +511,7 @@ pub struct PolicyEditBody {
     /// Whether to add Microsoft IPs to Split Tunnel exclusions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_office_ips: Option<bool>,
+    /// The `service_mode_v2` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_mode_v2: Option<crate::types::TeamsDevicesServiceModeV2>,
     /// The URL to launch when the Send Feedback button is clicked.

@@ -300,16 +300,13 @@ pub struct PostureDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type PostureListResponse = crate::types::TeamsDevicesResponseCollection;
 /// What `create()` returns.
 pub type PostureCreateResponse = crate::types::TeamsDevicesDevicePostureRules;
 /// What `get()` returns.
 pub type PostureGetResponse = crate::types::TeamsDevicesDevicePostureRules;
 /// What `update()` returns.
 pub type PostureUpdateResponse = crate::types::TeamsDevicesDevicePostureRules;
-/// What `delete()` returns.
-pub type PostureDeleteResponse = crate::types::TeamsDevicesIdResponseResult;
+/// The body of `client.devices().posture().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PostureCreateBody {
@@ -334,5 +331,27 @@ pub struct PostureCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::TeamsDevicesType,
 }
-/// The same shape as [`crate::devices::posture::PostureCreateBody`], which the document defines again here.
+/// The result of `client.devices().posture().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+pub type PostureDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PostureListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::TeamsDevicesDevicePostureRules>,
+    /// Whether the API call was successful.
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TeamsDevicesResultInfo>,
+}
+/// The body of `client.devices().posture().update()`.
+///
+/// The same shape as \[`crate::devices::posture::PostureCreateBody`\], which the document defines again here.
 pub type PostureUpdateBody = PostureCreateBody;

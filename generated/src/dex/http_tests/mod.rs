@@ -118,8 +118,7 @@ pub struct HttpTestGetParams {
     /// Query parameter `colo`.
     pub colo: Option<String>,
 }
-/// What `get()` returns.
-pub type HttpTestGetResponse = crate::types::DigitalExperienceMonitoringHttpDetailsResponse;
+/// The `interval` parameter of `client.dex().http_tests().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HttpTestGetParamsInterval {
     /// `minute`
@@ -132,3 +131,119 @@ pub enum HttpTestGetParamsInterval {
 crate::runtime::string_enum!(
     open HttpTestGetParamsInterval { Minute = "minute", Hour = "hour" }
 );
+/// The result of `client.dex().http_tests().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HttpTestGetResponse {
+    /// The url of the HTTP synthetic application test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The `httpStats` property.
+    #[serde(rename = "httpStats", default, skip_serializing_if = "Option::is_none")]
+    pub http_stats: Option<HttpTestGetResponseHttpStats>,
+    /// The `httpStatsByColo` property.
+    #[serde(
+        rename = "httpStatsByColo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http_stats_by_colo: Option<Vec<HttpTestGetResponseHttpStatsByColoItem>>,
+    /// The interval at which the HTTP synthetic application test is set to run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// The `kind` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<HttpTestGetResponseKind>,
+    /// The HTTP method to use when running the test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The name of the HTTP synthetic application test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `target_policies` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_policies: Option<Vec<HttpTestGetResponseTargetPoliciesItem>>,
+    /// The `targeted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeted: Option<bool>,
+}
+/// The `httpStats` property of `HttpTestGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HttpTestGetResponseHttpStats {
+    /// The `availabilityPct` property.
+    #[serde(rename = "availabilityPct")]
+    pub availability_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `dnsResponseTimeMs` property.
+    #[serde(rename = "dnsResponseTimeMs")]
+    pub dns_response_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `httpStatusCode` property.
+    #[serde(rename = "httpStatusCode")]
+    pub http_status_code: Vec<HttpTestGetResponseHttpStatsHttpStatusCodeItem>,
+    /// The `resourceFetchTimeMs` property.
+    #[serde(rename = "resourceFetchTimeMs")]
+    pub resource_fetch_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `serverResponseTimeMs` property.
+    #[serde(rename = "serverResponseTimeMs")]
+    pub server_response_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// Count of unique devices that have run this test in the given time period
+    #[serde(rename = "uniqueDevicesTotal")]
+    pub unique_devices_total: i64,
+}
+/// The `httpStatsByColo` property of `HttpTestGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HttpTestGetResponseHttpStatsByColoItem {
+    /// The `availabilityPct` property.
+    #[serde(rename = "availabilityPct")]
+    pub availability_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `colo` property.
+    pub colo: String,
+    /// The `dnsResponseTimeMs` property.
+    #[serde(rename = "dnsResponseTimeMs")]
+    pub dns_response_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `httpStatusCode` property.
+    #[serde(rename = "httpStatusCode")]
+    pub http_status_code: Vec<HttpTestGetResponseHttpStatsByColoItemHttpStatusCodeItem>,
+    /// The `resourceFetchTimeMs` property.
+    #[serde(rename = "resourceFetchTimeMs")]
+    pub resource_fetch_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `serverResponseTimeMs` property.
+    #[serde(rename = "serverResponseTimeMs")]
+    pub server_response_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// Count of unique devices that have run this test in the given time period
+    #[serde(rename = "uniqueDevicesTotal")]
+    pub unique_devices_total: i64,
+}
+/// The `httpStatusCode` property of `HttpTestGetResponseHttpStatsByColoItem`.
+///
+/// The same shape as \[`crate::dex::http_tests::HttpTestGetResponseHttpStatsHttpStatusCodeItem`\], which the document defines again here.
+pub type HttpTestGetResponseHttpStatsByColoItemHttpStatusCodeItem = HttpTestGetResponseHttpStatsHttpStatusCodeItem;
+/// The `httpStatusCode` property of `HttpTestGetResponseHttpStats`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HttpTestGetResponseHttpStatsHttpStatusCodeItem {
+    /// The `status200` property.
+    pub status200: i64,
+    /// The `status300` property.
+    pub status300: i64,
+    /// The `status400` property.
+    pub status400: i64,
+    /// The `status500` property.
+    pub status500: i64,
+    /// The `timestamp` property.
+    pub timestamp: String,
+}
+/// The `kind` property of `HttpTestGetResponse`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum HttpTestGetResponseKind {
+    /// `http`
+    Http,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(open HttpTestGetResponseKind { Http = "http" });
+/// The `target_policies` property of `HttpTestGetResponse`.
+///
+/// The same shape as \[`crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem`\], which the document defines again here.
+pub type HttpTestGetResponseTargetPoliciesItem = crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem;

@@ -125,7 +125,99 @@ pub struct TracerouteTestGetParams {
     /// Query parameter `colo`.
     pub colo: Option<String>,
 }
-/// What `get()` returns.
-pub type TracerouteTestGetResponse = crate::types::DigitalExperienceMonitoringTracerouteDetailsResponse;
-/// The same shape as [`crate::dex::http_tests::HttpTestGetParamsInterval`], which the document defines again here.
+/// The `interval` parameter of `client.dex().traceroute_tests().get()`.
+///
+/// The same shape as \[`crate::dex::http_tests::HttpTestGetParamsInterval`\], which the document defines again here.
 pub type TracerouteTestGetParamsInterval = crate::dex::http_tests::HttpTestGetParamsInterval;
+/// The result of `client.dex().traceroute_tests().get()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TracerouteTestGetResponse {
+    /// The host of the Traceroute synthetic application test
+    pub host: String,
+    /// The interval at which the Traceroute synthetic application test is set to run.
+    pub interval: String,
+    /// The `kind` property.
+    pub kind: TracerouteTestGetResponseKind,
+    /// The name of the Traceroute synthetic application test
+    pub name: String,
+    /// The `target_policies` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_policies: Option<Vec<TracerouteTestGetResponseTargetPoliciesItem>>,
+    /// The `targeted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeted: Option<bool>,
+    /// The `tracerouteStats` property.
+    #[serde(
+        rename = "tracerouteStats",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub traceroute_stats: Option<TracerouteTestGetResponseTracerouteStats>,
+    /// The `tracerouteStatsByColo` property.
+    #[serde(
+        rename = "tracerouteStatsByColo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub traceroute_stats_by_colo: Option<
+        Vec<TracerouteTestGetResponseTracerouteStatsByColoItem>,
+    >,
+}
+/// The `kind` property of `TracerouteTestGetResponse`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TracerouteTestGetResponseKind {
+    /// `traceroute`
+    Traceroute,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open TracerouteTestGetResponseKind { Traceroute = "traceroute" }
+);
+/// The `target_policies` property of `TracerouteTestGetResponse`.
+///
+/// The same shape as \[`crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem`\], which the document defines again here.
+pub type TracerouteTestGetResponseTargetPoliciesItem = crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem;
+/// The `tracerouteStats` property of `TracerouteTestGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TracerouteTestGetResponseTracerouteStats {
+    /// The `availabilityPct` property.
+    #[serde(rename = "availabilityPct")]
+    pub availability_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `hopsCount` property.
+    #[serde(rename = "hopsCount")]
+    pub hops_count: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `packetLossPct` property.
+    #[serde(rename = "packetLossPct")]
+    pub packet_loss_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `roundTripTimeMs` property.
+    #[serde(rename = "roundTripTimeMs")]
+    pub round_trip_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// Count of unique devices that have run this test in the given time period
+    #[serde(rename = "uniqueDevicesTotal")]
+    pub unique_devices_total: i64,
+}
+/// The `tracerouteStatsByColo` property of `TracerouteTestGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TracerouteTestGetResponseTracerouteStatsByColoItem {
+    /// The `availabilityPct` property.
+    #[serde(rename = "availabilityPct")]
+    pub availability_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `colo` property.
+    pub colo: String,
+    /// The `hopsCount` property.
+    #[serde(rename = "hopsCount")]
+    pub hops_count: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `packetLossPct` property.
+    #[serde(rename = "packetLossPct")]
+    pub packet_loss_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `roundTripTimeMs` property.
+    #[serde(rename = "roundTripTimeMs")]
+    pub round_trip_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// Count of unique devices that have run this test in the given time period
+    #[serde(rename = "uniqueDevicesTotal")]
+    pub unique_devices_total: i64,
+}

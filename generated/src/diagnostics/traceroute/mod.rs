@@ -76,15 +76,32 @@ pub struct TracerouteCreateParams {
     /// The request body.
     pub body: TracerouteCreateBody,
 }
-/// What `create()` returns.
-pub type TracerouteCreateResponse = crate::types::MagicTransitTracerouteResponseCollection;
+/// The body of `client.diagnostics().traceroute().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TracerouteCreateBody {
     /// If no source colo names specified, all colos will be used. China colos are unavailable for traceroutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colos: Option<Vec<String>>,
+    /// The `options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<crate::types::MagicTransitOptions>,
+    /// The `targets` property.
     pub targets: Vec<String>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TracerouteCreateResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::MagicTransitMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::MagicTransitMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::MagicTransitTargetResult>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::MagicTransitResultInfo>,
 }

@@ -254,7 +254,7 @@ pub struct DatasetCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// Dataset description
-    pub body: crate::types::DlpNewDataset,
+    pub body: DatasetCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -268,7 +268,7 @@ pub struct DatasetUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// Dataset description
-    pub body: crate::types::DlpDatasetUpdate,
+    pub body: DatasetUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -276,13 +276,70 @@ pub struct DatasetDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type DatasetListResponse = crate::types::DlpDatasetArrayResponse;
-/// What `create()` returns.
-pub type DatasetCreateResponse = crate::types::DlpDatasetCreationResponse;
 /// What `get()` returns.
 pub type DatasetGetResponse = crate::types::DlpDatasetResponse;
 /// What `update()` returns.
 pub type DatasetUpdateResponse = crate::types::DlpDatasetResponse;
 /// What `delete()` returns.
 pub type DatasetDeleteResponse = ();
+/// The body of `client.dlp().datasets().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DatasetCreateBody {
+    /// The `description` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The `name` property.
+    pub name: String,
+    /// Generate a secret dataset.
+    ///
+    /// If true, the response will include a secret to use with the EDM encoder.
+    /// If false, the response has no secret and the dataset is uploaded in plaintext.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<bool>,
+}
+/// The response of `client.dlp().datasets().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DatasetCreateResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpV4ResponsePagination>,
+    /// The `success` property.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::types::DlpDatasetCreation>,
+}
+/// The response of `client.dlp().datasets().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DatasetListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpV4ResponsePagination>,
+    /// The `success` property.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::DlpDataset>>,
+}
+/// The body of `client.dlp().datasets().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DatasetUpdateBody {
+    /// The `description` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}

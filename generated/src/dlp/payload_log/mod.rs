@@ -132,9 +132,19 @@ pub struct PayloadLogUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpUpdateSettings,
+    pub body: PayloadLogUpdateBody,
 }
-/// What `get()` returns.
-pub type PayloadLogGetResponse = crate::types::DlpGetSettingsResponseResult;
-/// What `update()` returns.
-pub type PayloadLogUpdateResponse = crate::types::DlpUpdateSettingsResponseResult;
+/// The result of `client.dlp().payload_log().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PayloadLogGetResponse {
+    /// The `public_key` property.
+    pub public_key: Option<String>,
+}
+/// Payload log settings
+///
+/// The same shape as \[`crate::dlp::payload_log::PayloadLogGetResponse`\], which the document defines again here.
+pub type PayloadLogUpdateBody = PayloadLogGetResponse;
+/// The result of `client.dlp().payload_log().update()`.
+///
+/// The same shape as \[`crate::dlp::payload_log::PayloadLogGetResponse`\], which the document defines again here.
+pub type PayloadLogUpdateResponse = PayloadLogGetResponse;

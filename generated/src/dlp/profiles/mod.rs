@@ -146,7 +146,23 @@ pub struct ProfileGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type ProfileListResponse = crate::types::DlpResponseCollection;
-/// What `get()` returns.
-pub type ProfileGetResponse = crate::types::DlpEitherProfileResponseResult;
+/// The result of `client.dlp().profiles().get()`.
+///
+/// The same shape as \[`crate::types::DlpProfiles`\], which the document defines again here.
+pub type ProfileGetResponse = crate::types::DlpProfiles;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ProfileListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::DlpProfiles>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpResultInfo>,
+}

@@ -394,14 +394,13 @@ pub struct LockdownDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type LockdownListResponse = crate::types::FirewallZonelockdownResponseCollection;
 /// What `create()` returns.
 pub type LockdownCreateResponse = crate::types::FirewallZonelockdown;
 /// What `get()` returns.
 pub type LockdownGetResponse = crate::types::FirewallZonelockdown;
 /// What `update()` returns.
 pub type LockdownUpdateResponse = crate::types::FirewallZonelockdown;
+/// The body of `client.firewall().lockdowns().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LockdownCreateBody {
@@ -410,13 +409,35 @@ pub struct LockdownCreateBody {
     /// The URLs to include in the current WAF override. You can use wildcards. Each entered URL will be escaped before use, which means you can only use simple wildcard patterns.
     pub urls: Vec<String>,
 }
+/// The result of `client.firewall().lockdowns().delete()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LockdownDeleteResponse {
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<LockdownDeleteResponseResult>,
 }
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The `result` property of `LockdownDeleteResponse`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type LockdownDeleteResponseResult = crate::types::AccessIdResponseResult;
-/// The same shape as [`crate::firewall::lockdowns::LockdownCreateBody`], which the document defines again here.
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LockdownListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::FirewallZonelockdown>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+/// The body of `client.firewall().lockdowns().update()`.
+///
+/// The same shape as \[`crate::firewall::lockdowns::LockdownCreateBody`\], which the document defines again here.
 pub type LockdownUpdateBody = LockdownCreateBody;

@@ -678,27 +678,72 @@ pub type RuleListResponse = crate::types::FirewallFilterRulesResponseCollection;
 pub type RuleUpdateResponse = crate::types::FirewallFilterRulesResponseCollection;
 /// What `create()` returns.
 pub type RuleCreateResponse = crate::types::FirewallFilterRulesResponseCollection;
-/// What `delete()` returns.
-pub type RuleDeleteResponse = crate::types::FirewallFilterRulesResponseCollectionDelete;
 /// What `edit()` returns.
 pub type RuleEditResponse = crate::types::FirewallFilterRulesResponseCollection;
 /// What `get()` returns.
 pub type RuleGetResponse = crate::types::FirewallFilterRulesSingleResponseResult;
 /// What `firewall_rules_update_a_firewall_rule()` returns.
 pub type RuleFirewallRulesUpdateAFirewallRuleResponse = crate::types::FirewallFilterRulesSingleResponseResult;
-/// What `firewall_rules_delete_a_firewall_rule()` returns.
-pub type RuleFirewallRulesDeleteAFirewallRuleResponse = crate::types::FirewallFilterRulesSingleResponseDeleteResult;
 /// What `firewall_rules_update_priority_of_a_firewall_rule()` returns.
 pub type RuleFirewallRulesUpdatePriorityOfAFirewallRuleResponse = crate::types::FirewallFilterRulesResponseCollection;
+/// The body of `client.firewall().rules().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
     /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
     pub action: crate::types::FirewallAction,
+    /// The `filter` property.
     pub filter: crate::types::FirewallFilterInput,
 }
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The body of `client.firewall().rules().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type RuleDeleteBody = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleDeleteResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<RuleDeleteResponseResultItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+/// The `result` property of `RuleDeleteResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleDeleteResponseResultItem {
+    /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<crate::types::FirewallSchemasAction>,
+    /// An informative summary of the firewall rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The unique identifier of the firewall rule.
+    pub id: String,
+    /// When true, indicates that the firewall rule is currently paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<bool>,
+    /// The priority of the rule. Optional value used to define the processing order. A lower number indicates a higher priority. If not provided, rules with a defined priority will be processed before rules without a priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<f64>,
+    /// The `products` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub products: Option<Vec<crate::types::FirewallProductsItem>>,
+    /// A short reference tag. Allows you to select related firewall rules.
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    pub ref_: Option<String>,
+    /// The `filter` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<crate::types::FirewallFilterRuleResponseFilter>,
+}
+/// The body of `client.firewall().rules().firewall_rules_delete_a_firewall_rule()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleFirewallRulesDeleteAFirewallRuleBody {
@@ -706,11 +751,17 @@ pub struct RuleFirewallRulesDeleteAFirewallRuleBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_filter_if_unused: Option<bool>,
 }
+/// The result of `client.firewall().rules().firewall_rules_delete_a_firewall_rule()`.
+///
+/// The same shape as \[`crate::firewall::rules::RuleDeleteResponseResultItem`\], which the document defines again here.
+pub type RuleFirewallRulesDeleteAFirewallRuleResponse = RuleDeleteResponseResultItem;
+/// The body of `client.firewall().rules().firewall_rules_update_a_firewall_rule()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleFirewallRulesUpdateAFirewallRuleBody {
     /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
     pub action: crate::types::FirewallAction,
+    /// The `filter` property.
     pub filter: crate::types::FirewallFilterInput,
     /// The unique identifier of the resource.
     ///
@@ -718,5 +769,7 @@ pub struct RuleFirewallRulesUpdateAFirewallRuleBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The body of `client.firewall().rules().firewall_rules_update_priority_of_a_firewall_rule()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type RuleFirewallRulesUpdatePriorityOfAFirewallRuleBody = crate::types::AccessIdResponseResult;

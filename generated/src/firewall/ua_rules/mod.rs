@@ -357,8 +357,6 @@ pub struct UaRuleDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type UaRuleListResponse = crate::types::FirewallFirewalluablockResponseCollection;
 /// What `create()` returns.
 pub type UaRuleCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -371,6 +369,7 @@ pub type UaRuleUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.firewall().ua_rules().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UaRuleCreateBody {
@@ -379,8 +378,27 @@ pub struct UaRuleCreateBody {
     /// The action to apply to a matched request.
     pub mode: crate::types::FirewallSchemasMode,
 }
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The result of `client.firewall().ua_rules().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type UaRuleDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UaRuleListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::FirewallUaRules>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+/// The body of `client.firewall().ua_rules().update()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UaRuleUpdateBody {

@@ -120,6 +120,7 @@ pub struct AuditSshSettingUpdateParams {
 pub type AuditSshSettingGetResponse = crate::types::ZeroTrustGatewaySettings;
 /// What `update()` returns.
 pub type AuditSshSettingUpdateResponse = crate::types::ZeroTrustGatewaySettings;
+/// The body of `client.gateway().audit_ssh_settings().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AuditSshSettingUpdateBody {

@@ -236,7 +236,7 @@ pub struct CertificateCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Option<crate::types::ZeroTrustGatewayGenerateCertRequest>,
+    pub body: Option<CertificateCreateBody>,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -254,11 +254,34 @@ pub struct CertificateDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type CertificateListResponse = crate::types::ZeroTrustGatewayResponseCollection;
 /// What `create()` returns.
 pub type CertificateCreateResponse = crate::types::ZeroTrustGatewayCertificates;
 /// What `get()` returns.
 pub type CertificateGetResponse = crate::types::ZeroTrustGatewayCertificates;
 /// What `delete()` returns.
 pub type CertificateDeleteResponse = crate::types::ZeroTrustGatewayCertificates;
+/// The body of `client.gateway().certificates().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CertificateCreateBody {
+    /// Number of days the generated certificate will be valid, minimum 1 day and maximum 30 years. Defaults to 5 years.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity_period_days: Option<i64>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CertificateListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::ZeroTrustGatewayCertificates>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ZeroTrustGatewayResultInfo>,
+}

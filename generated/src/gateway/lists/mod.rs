@@ -361,10 +361,6 @@ pub struct ListEditParams {
     /// The request body.
     pub body: ListEditBody,
 }
-/// What `list()` returns.
-pub type ListListResponse = crate::types::ZeroTrustGatewaySchemasResponseCollection;
-/// What `create()` returns.
-pub type ListCreateResponse = crate::types::ZeroTrustGatewaySingleResponseWithListItemsResult;
 /// What `get()` returns.
 pub type ListGetResponse = crate::types::ZeroTrustGatewayLists;
 /// What `update()` returns.
@@ -373,6 +369,7 @@ pub type ListUpdateResponse = crate::types::ZeroTrustGatewayLists;
 pub type ListDeleteResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type ListEditResponse = crate::types::ZeroTrustGatewayLists;
+/// The body of `client.gateway().lists().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListCreateBody {
@@ -388,6 +385,41 @@ pub struct ListCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::ZeroTrustGatewaySchemasType,
 }
+/// The result of `client.gateway().lists().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ListCreateResponse {
+    /// The `created_at` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// The description of the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// API Resource UUID tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The items in the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<crate::types::ZeroTrustGatewayItemsItem>>,
+    /// The name of the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The type of list.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<crate::types::ZeroTrustGatewaySchemasType>,
+    /// The `updated_at` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<::time::OffsetDateTime>,
+}
+/// The body of `client.gateway().lists().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListEditBody {
@@ -398,6 +430,24 @@ pub struct ListEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove: Option<Vec<String>>,
 }
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ListListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::ZeroTrustGatewayLists>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ZeroTrustGatewayResultInfo>,
+}
+/// The body of `client.gateway().lists().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListUpdateBody {

@@ -281,8 +281,6 @@ pub struct LocationDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type LocationListResponse = crate::types::ZeroTrustGatewayComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type LocationCreateResponse = crate::types::ZeroTrustGatewayLocations;
 /// What `get()` returns.
@@ -294,6 +292,7 @@ pub type LocationDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.gateway().locations().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct LocationCreateBody {
@@ -315,5 +314,24 @@ pub struct LocationCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub networks: Option<Vec<crate::types::ZeroTrustGatewayIpv4Network>>,
 }
-/// The same shape as [`crate::gateway::locations::LocationCreateBody`], which the document defines again here.
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LocationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::ZeroTrustGatewayLocations>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ZeroTrustGatewayResultInfo>,
+}
+/// The body of `client.gateway().locations().update()`.
+///
+/// The same shape as \[`crate::gateway::locations::LocationCreateBody`\], which the document defines again here.
 pub type LocationUpdateBody = LocationCreateBody;

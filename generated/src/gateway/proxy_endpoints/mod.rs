@@ -285,8 +285,6 @@ pub struct ProxyEndpointEditParams {
 pub type ProxyEndpointGetResponse = crate::types::ZeroTrustGatewayProxyEndpoints;
 /// What `create()` returns.
 pub type ProxyEndpointCreateResponse = crate::types::ZeroTrustGatewayProxyEndpoints;
-/// What `list()` returns.
-pub type ProxyEndpointListResponse = crate::types::ZeroTrustGatewayProxyEndpointsComponentsSchemasResponseHF2C40470;
 /// What `delete()` returns.
 pub type ProxyEndpointDeleteResponse = ::std::collections::BTreeMap<
     String,
@@ -294,6 +292,7 @@ pub type ProxyEndpointDeleteResponse = ::std::collections::BTreeMap<
 >;
 /// What `edit()` returns.
 pub type ProxyEndpointEditResponse = crate::types::ZeroTrustGatewayProxyEndpoints;
+/// The body of `client.gateway().proxy_endpoints().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ProxyEndpointCreateBody {
@@ -302,6 +301,7 @@ pub struct ProxyEndpointCreateBody {
     /// The name of the proxy endpoint.
     pub name: String,
 }
+/// The body of `client.gateway().proxy_endpoints().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ProxyEndpointEditBody {
@@ -311,4 +311,21 @@ pub struct ProxyEndpointEditBody {
     /// The name of the proxy endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ProxyEndpointListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::ZeroTrustGatewayProxyEndpoints>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ZeroTrustGatewayResultInfo>,
 }

@@ -288,8 +288,6 @@ pub struct RuleDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type RuleListResponse = crate::types::ZeroTrustGatewayRulesComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type RuleCreateResponse = crate::types::ZeroTrustGatewayRules;
 /// What `get()` returns.
@@ -298,6 +296,7 @@ pub type RuleGetResponse = crate::types::ZeroTrustGatewayRules;
 pub type RuleUpdateResponse = crate::types::ZeroTrustGatewayRules;
 /// What `delete()` returns.
 pub type RuleDeleteResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// The body of `client.gateway().rules().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
@@ -333,5 +332,24 @@ pub struct RuleCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic: Option<String>,
 }
-/// The same shape as [`crate::gateway::rules::RuleCreateBody`], which the document defines again here.
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::ZeroTrustGatewayRules>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ZeroTrustGatewayResultInfo>,
+}
+/// The body of `client.gateway().rules().update()`.
+///
+/// The same shape as \[`crate::gateway::rules::RuleCreateBody`\], which the document defines again here.
 pub type RuleUpdateBody = RuleCreateBody;

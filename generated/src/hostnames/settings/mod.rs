@@ -207,15 +207,107 @@ pub struct SettingDeleteParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type SettingListResponse = crate::types::TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollection;
-/// What `update()` returns.
-pub type SettingUpdateResponse = crate::types::TlsCertificatesAndHostnamesSettingObject;
-/// What `delete()` returns.
-pub type SettingDeleteResponse = crate::types::TlsCertificatesAndHostnamesSettingObjectDelete;
+/// The result of `client.hostnames().settings().delete()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SettingDeleteResponse {
+    /// This is the time the tls setting was originally created for this hostname.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// The hostname for which the tls settings are set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<::serde_json::Value>,
+    /// This is the time the tls setting was updated.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<::time::OffsetDateTime>,
+    /// The `value` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<::serde_json::Value>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SettingListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<SettingListResponseResultItem>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<SettingListResponseResultInfo>,
+}
+/// The `result_info` property of `SettingListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SettingListResponseResultInfo {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<::serde_json::Value>,
+    /// The `page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<::serde_json::Value>,
+    /// The `per_page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<::serde_json::Value>,
+    /// The `total_count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<::serde_json::Value>,
+    /// Total pages available of results
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<f64>,
+}
+/// The `result` property of `SettingListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SettingListResponseResultItem {
+    /// This is the time the tls setting was originally created for this hostname.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// The hostname for which the tls settings are set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// Deployment status for the given tls setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// This is the time the tls setting was updated.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<::time::OffsetDateTime>,
+    /// The tls setting value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<crate::types::TlsCertificatesAndHostnamesValue>,
+}
+/// The body of `client.hostnames().settings().update()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SettingUpdateBody {
     /// The tls setting value.
     pub value: crate::types::TlsCertificatesAndHostnamesValue,
 }
+/// The result of `client.hostnames().settings().update()`.
+///
+/// The same shape as \[`crate::hostnames::settings::SettingListResponseResultItem`\], which the document defines again here.
+pub type SettingUpdateResponse = SettingListResponseResultItem;

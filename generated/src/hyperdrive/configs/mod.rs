@@ -394,7 +394,7 @@ pub struct ConfigEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::HyperdrivePatchHyperdriveConfig,
+    pub body: ConfigEditBody,
 }
 /// What `list()` returns.
 pub type ConfigListResponse = Vec<crate::types::HyperdriveHyperdriveWithIdentifier>;
@@ -410,3 +410,17 @@ pub type ConfigDeleteResponse = Option<
 >;
 /// What `edit()` returns.
 pub type ConfigEditResponse = crate::types::HyperdriveHyperdriveWithIdentifier;
+/// Merged from `allOf`; where members disagree the later one wins (`origin`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ConfigEditBody {
+    /// The `caching` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caching: Option<crate::types::HyperdriveHyperdriveCaching>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `origin` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<crate::types::HyperdriveHyperdriveOriginWithSecrets>,
+}

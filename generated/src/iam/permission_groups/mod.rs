@@ -184,7 +184,24 @@ pub struct PermissionGroupGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type PermissionGroupListResponse = crate::types::IamCollectionPermissionGroupsResponse;
 /// What `get()` returns.
 pub type PermissionGroupGetResponse = crate::types::IamPermissionGroup;
+/// List of Resource groups
+///
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PermissionGroupListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IamMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// A set of permission groups that are specified to the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::IamPermissionGroup>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IamResultInfo>,
+}

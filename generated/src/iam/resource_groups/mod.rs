@@ -378,10 +378,6 @@ pub struct ResourceGroupDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type ResourceGroupListResponse = crate::types::IamCollectionResourceGroupsResponse;
-/// What `create()` returns.
-pub type ResourceGroupCreateResponse = crate::types::IamCreatedResourceGroupResponse;
 /// What `get()` returns.
 pub type ResourceGroupGetResponse = crate::types::IamResourceGroup;
 /// What `update()` returns.
@@ -390,3 +386,36 @@ pub type ResourceGroupUpdateResponse = crate::types::IamResourceGroup;
 pub type ResourceGroupDeleteResponse = Option<
     crate::types::IamApiResponseSingleIdResult,
 >;
+/// A group of scoped resources.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ResourceGroupCreateResponse {
+    /// Identifier of the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Attributes associated to the resource group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// A scope is a combination of scope objects which provides additional context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<crate::types::IamCreateScope>,
+}
+/// List of Resource groups
+///
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ResourceGroupListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IamMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// A list of resource groups that the policy applies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::IamResourceGroup>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IamResultInfo>,
+}

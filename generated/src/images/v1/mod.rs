@@ -412,7 +412,7 @@ pub struct V1EditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::ImagesImagePatchRequest,
+    pub body: V1EditBody,
 }
 /// The parts of `create()`'s multipart body.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -434,8 +434,6 @@ pub struct V1CreateForm {
     /// Part `url`.
     pub url: Option<String>,
 }
-/// What `get()` returns.
-pub type V1GetResponse = crate::types::ImagesImagesListResponseResult;
 /// What `create()` returns.
 pub type V1CreateResponse = crate::types::ImagesImage;
 /// What `cloudflare_images_image_details()` returns.
@@ -444,3 +442,26 @@ pub type V1CloudflareImagesImageDetailsResponse = crate::types::ImagesImage;
 pub type V1DeleteResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type V1EditResponse = crate::types::ImagesImage;
+/// The body of `client.images().v1().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct V1EditBody {
+    /// User modifiable key-value store. Can be used for keeping references to another system of record for managing images. No change if not specified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// Indicates whether the image can be accessed using only its UID. If set to `true`, a signed token needs to be generated with a signing key to view the image. Returns a new UID on a change. No change if not specified.
+    #[serde(
+        rename = "requireSignedURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_signed_ur_ls: Option<bool>,
+}
+/// The result of `client.images().v1().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct V1GetResponse {
+    /// The `images` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<crate::types::ImagesImage>>,
+}

@@ -97,5 +97,34 @@ pub struct DnsGetParams {
     /// Query parameter `per_page`.
     pub per_page: Option<f64>,
 }
-/// What `get()` returns.
-pub type DnsGetResponse = crate::types::IntelPassiveDnsByIp;
+/// The result of `client.intel().dns().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DnsGetResponse {
+    /// Total results returned based on your search parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<f64>,
+    /// Current page within paginated list of results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<f64>,
+    /// Number of results per page of results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<f64>,
+    /// Reverse DNS look-ups observed during the time period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverse_records: Option<Vec<DnsGetResponseReverseRecordsItem>>,
+}
+/// The `reverse_records` property of `DnsGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DnsGetResponseReverseRecordsItem {
+    /// First seen date of the DNS record during the time period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// Hostname that the IP was observed resolving to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<::serde_json::Value>,
+    /// Last seen date of the DNS record during the time period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
+}

@@ -76,5 +76,45 @@ pub struct DomainGetParams {
     /// Query parameter `domain`.
     pub domain: Option<String>,
 }
-/// What `get()` returns.
-pub type DomainGetResponse = crate::types::IntelDomain;
+/// The result of `client.intel().domain().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DomainGetResponse {
+    /// Additional information related to the host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_information: Option<crate::types::IntelAdditionalInformation>,
+    /// Application that the hostname belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<crate::types::IntelApplication>,
+    /// Current content categories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_categories: Option<::serde_json::Value>,
+    /// The `domain` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// The `inherited_content_categories` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_content_categories: Option<
+        Vec<crate::types::IntelCategoryWithSuperCategoryId>,
+    >,
+    /// Domain from which `inherited_content_categories` and `inherited_risk_types` are inherited, if applicable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<String>,
+    /// The `inherited_risk_types` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_risk_types: Option<
+        Vec<crate::types::IntelCategoryWithSuperCategoryId>,
+    >,
+    /// Global Cloudflare 100k ranking for the last 30 days, if available for the hostname. The top ranked domain is 1, the lowest ranked domain is 100,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub popularity_rank: Option<i64>,
+    /// Specifies a list of references to one or more IP addresses or domain names that the domain name currently resolves to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolves_to_refs: Option<Vec<crate::types::IntelResolvesToRef>>,
+    /// Hostname risk score, which is a value between 0 (lowest risk) to 1 (highest risk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_score: Option<f64>,
+    /// The `risk_types` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_types: Option<::serde_json::Value>,
+}

@@ -77,5 +77,19 @@ pub struct DomainHistoryListParams {
     /// Query parameter `domain`.
     pub domain: Option<String>,
 }
-/// What `list()` returns.
-pub type DomainHistoryListResponse = crate::types::IntelResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DomainHistoryListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IntelMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IntelMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::IntelDomainHistory>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IntelResultInfo>,
+}

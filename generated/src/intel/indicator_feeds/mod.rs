@@ -254,7 +254,7 @@ pub struct IndicatorFeedCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CustomIndicatorFeedsCreateFeed,
+    pub body: IndicatorFeedCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -276,7 +276,7 @@ pub struct IndicatorFeedUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CustomIndicatorFeedsUpdatePublicFieldRequest,
+    pub body: IndicatorFeedUpdateBody,
 }
 /// What `list()` returns.
 pub type IndicatorFeedListResponse = Vec<
@@ -284,7 +284,105 @@ pub type IndicatorFeedListResponse = Vec<
 >;
 /// What `create()` returns.
 pub type IndicatorFeedCreateResponse = crate::types::CustomIndicatorFeedsIndicatorFeedItem;
-/// What `get()` returns.
-pub type IndicatorFeedGetResponse = crate::types::CustomIndicatorFeedsIndicatorFeedMetadata;
 /// What `update()` returns.
 pub type IndicatorFeedUpdateResponse = crate::types::CustomIndicatorFeedsIndicatorFeedItem;
+/// The body of `client.intel().indicator_feeds().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IndicatorFeedCreateBody {
+    /// The description of the example test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The name of the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+/// The result of `client.intel().indicator_feeds().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IndicatorFeedGetResponse {
+    /// The date and time when the data entry was created
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: Option<::time::OffsetDateTime>,
+    /// The description of the example test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The unique identifier for the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// Whether the indicator feed can be attributed to a provider
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_attributable: Option<bool>,
+    /// Whether the indicator feed can be downloaded
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_downloadable: Option<bool>,
+    /// Whether the indicator feed is exposed to customers
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_public: Option<bool>,
+    /// Status of the latest snapshot uploaded
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_upload_status: Option<IndicatorFeedGetResponseLatestUploadStatus>,
+    /// The date and time when the data entry was last modified
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified_on: Option<::time::OffsetDateTime>,
+    /// The name of the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The unique identifier for the provider
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+    /// The provider of the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_name: Option<String>,
+}
+/// Status of the latest snapshot uploaded
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum IndicatorFeedGetResponseLatestUploadStatus {
+    /// `Mirroring`
+    Mirroring,
+    /// `Unifying`
+    Unifying,
+    /// `Loading`
+    Loading,
+    /// `Provisioning`
+    Provisioning,
+    /// `Complete`
+    Complete,
+    /// `Error`
+    Error,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open IndicatorFeedGetResponseLatestUploadStatus { Mirroring = "Mirroring", Unifying =
+    "Unifying", Loading = "Loading", Provisioning = "Provisioning", Complete =
+    "Complete", Error = "Error" }
+);
+/// The body of `client.intel().indicator_feeds().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IndicatorFeedUpdateBody {
+    /// The new description of the feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The new is_attributable value of the feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_attributable: Option<bool>,
+    /// The new is_downloadable value of the feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_downloadable: Option<bool>,
+    /// The new is_public value of the feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_public: Option<bool>,
+    /// The new name of the feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}

@@ -77,5 +77,19 @@ pub struct IpListParams {
     /// Query parameter `ipv6`.
     pub ipv6: Option<String>,
 }
-/// What `list()` returns.
-pub type IpListResponse = crate::types::IntelSchemasResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IpListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IntelMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IntelMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::IntelSchemasIp>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IntelResultInfo>,
+}

@@ -69,5 +69,19 @@ pub struct IpListListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type IpListListResponse = crate::types::IntelComponentsSchemasResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IpListListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IntelMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IntelMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::IntelIpList>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IntelResultInfo>,
+}

@@ -72,7 +72,53 @@ pub struct MiscategorizationCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::IntelMiscategorization,
+    pub body: MiscategorizationCreateBody,
 }
-/// What `create()` returns.
-pub type MiscategorizationCreateResponse = crate::types::IntelApiResponseSingleResult;
+/// The body of `client.intel().miscategorization().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct MiscategorizationCreateBody {
+    /// Content category IDs to add.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_adds: Option<::serde_json::Value>,
+    /// Content category IDs to remove.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_removes: Option<::serde_json::Value>,
+    /// The `indicator_type` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator_type: Option<MiscategorizationCreateBodyIndicatorType>,
+    /// Provide only if indicator_type is `ipv4` or `ipv6`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<::serde_json::Value>,
+    /// Security category IDs to add.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_adds: Option<::serde_json::Value>,
+    /// Security category IDs to remove.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_removes: Option<::serde_json::Value>,
+    /// Provide only if indicator_type is `domain` or `url`. Example if indicator_type is `domain`: `example.com`. Example if indicator_type is `url`: `https://example.com/news/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+/// The `indicator_type` property of `MiscategorizationCreateBody`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MiscategorizationCreateBodyIndicatorType {
+    /// `domain`
+    Domain,
+    /// `ipv4`
+    Ipv4,
+    /// `ipv6`
+    Ipv6,
+    /// `url`
+    Url,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open MiscategorizationCreateBodyIndicatorType { Domain = "domain", Ipv4 = "ipv4",
+    Ipv6 = "ipv6", Url = "url" }
+);
+/// The result of `client.intel().miscategorization().create()`.
+///
+/// The same shape as \[`crate::types::AccessApiResponseSingleResult`\], which the document defines again here.
+pub type MiscategorizationCreateResponse = crate::types::AccessApiResponseSingleResult;

@@ -73,4 +73,38 @@ pub struct SinkholeListParams {
     pub account_id: String,
 }
 /// What `list()` returns.
-pub type SinkholeListResponse = Vec<crate::types::IntelSinkholesSinkholeItem>;
+pub type SinkholeListResponse = Vec<SinkholeListResponseItem>;
+/// An item of the result of `client.intel().sinkholes().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SinkholeListResponseItem {
+    /// The account tag that owns this sinkhole
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_tag: Option<String>,
+    /// The date and time when the sinkhole was created
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: Option<::time::OffsetDateTime>,
+    /// The unique identifier for the sinkhole
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// The date and time when the sinkhole was last modified
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified_on: Option<::time::OffsetDateTime>,
+    /// The name of the sinkhole
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The name of the R2 bucket to store results
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r2_bucket: Option<String>,
+    /// The id of the R2 instance
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r2_id: Option<String>,
+}

@@ -69,5 +69,274 @@ pub struct WhoisGetParams {
     /// Query parameter `domain`.
     pub domain: Option<String>,
 }
-/// What `get()` returns.
-pub type WhoisGetResponse = crate::types::CloudforceOneWhois;
+/// The result of `client.intel().whois().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct WhoisGetResponse {
+    /// The `administrative_city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_city: Option<String>,
+    /// The `administrative_country` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_country: Option<String>,
+    /// The `administrative_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_email: Option<String>,
+    /// The `administrative_fax` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_fax: Option<String>,
+    /// The `administrative_fax_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_fax_ext: Option<String>,
+    /// The `administrative_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_id: Option<String>,
+    /// The `administrative_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_name: Option<String>,
+    /// The `administrative_org` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_org: Option<String>,
+    /// The `administrative_phone` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_phone: Option<String>,
+    /// The `administrative_phone_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_phone_ext: Option<String>,
+    /// The `administrative_postal_code` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_postal_code: Option<String>,
+    /// The `administrative_province` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_province: Option<String>,
+    /// The `administrative_referral_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_referral_url: Option<String>,
+    /// The `administrative_street` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_street: Option<String>,
+    /// The `billing_city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_city: Option<String>,
+    /// The `billing_country` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_country: Option<String>,
+    /// The `billing_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_email: Option<String>,
+    /// The `billing_fax` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_fax: Option<String>,
+    /// The `billing_fax_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_fax_ext: Option<String>,
+    /// The `billing_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_id: Option<String>,
+    /// The `billing_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_name: Option<String>,
+    /// The `billing_org` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_org: Option<String>,
+    /// The `billing_phone` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_phone: Option<String>,
+    /// The `billing_phone_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_phone_ext: Option<String>,
+    /// The `billing_postal_code` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_postal_code: Option<String>,
+    /// The `billing_province` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_province: Option<String>,
+    /// The `billing_referral_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_referral_url: Option<String>,
+    /// The `billing_street` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_street: Option<String>,
+    /// The `created_date` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_date: Option<::time::OffsetDateTime>,
+    /// The `created_date_raw` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date_raw: Option<String>,
+    /// The `dnssec` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<bool>,
+    /// The `domain` property.
+    pub domain: String,
+    /// The `expiration_date` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expiration_date: Option<::time::OffsetDateTime>,
+    /// The `expiration_date_raw` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_date_raw: Option<String>,
+    /// The `extension` property.
+    pub extension: String,
+    /// The `found` property.
+    pub found: bool,
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `nameservers` property.
+    pub nameservers: Vec<String>,
+    /// The `punycode` property.
+    pub punycode: String,
+    /// The `registrant` property.
+    pub registrant: String,
+    /// The `registrant_city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_city: Option<String>,
+    /// The `registrant_country` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_country: Option<String>,
+    /// The `registrant_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_email: Option<String>,
+    /// The `registrant_fax` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_fax: Option<String>,
+    /// The `registrant_fax_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_fax_ext: Option<String>,
+    /// The `registrant_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_id: Option<String>,
+    /// The `registrant_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_name: Option<String>,
+    /// The `registrant_org` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_org: Option<String>,
+    /// The `registrant_phone` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_phone: Option<String>,
+    /// The `registrant_phone_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_phone_ext: Option<String>,
+    /// The `registrant_postal_code` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_postal_code: Option<String>,
+    /// The `registrant_province` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_province: Option<String>,
+    /// The `registrant_referral_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_referral_url: Option<String>,
+    /// The `registrant_street` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_street: Option<String>,
+    /// The `registrar` property.
+    pub registrar: String,
+    /// The `registrar_city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_city: Option<String>,
+    /// The `registrar_country` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_country: Option<String>,
+    /// The `registrar_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_email: Option<String>,
+    /// The `registrar_fax` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_fax: Option<String>,
+    /// The `registrar_fax_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_fax_ext: Option<String>,
+    /// The `registrar_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_id: Option<String>,
+    /// The `registrar_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_name: Option<String>,
+    /// The `registrar_org` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_org: Option<String>,
+    /// The `registrar_phone` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_phone: Option<String>,
+    /// The `registrar_phone_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_phone_ext: Option<String>,
+    /// The `registrar_postal_code` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_postal_code: Option<String>,
+    /// The `registrar_province` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_province: Option<String>,
+    /// The `registrar_referral_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_referral_url: Option<String>,
+    /// The `registrar_street` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_street: Option<String>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Vec<String>>,
+    /// The `technical_city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_city: Option<String>,
+    /// The `technical_country` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_country: Option<String>,
+    /// The `technical_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_email: Option<String>,
+    /// The `technical_fax` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_fax: Option<String>,
+    /// The `technical_fax_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_fax_ext: Option<String>,
+    /// The `technical_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_id: Option<String>,
+    /// The `technical_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_name: Option<String>,
+    /// The `technical_org` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_org: Option<String>,
+    /// The `technical_phone` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_phone: Option<String>,
+    /// The `technical_phone_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_phone_ext: Option<String>,
+    /// The `technical_postal_code` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_postal_code: Option<String>,
+    /// The `technical_province` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_province: Option<String>,
+    /// The `technical_referral_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_referral_url: Option<String>,
+    /// The `technical_street` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_street: Option<String>,
+    /// The `updated_date` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_date: Option<::time::OffsetDateTime>,
+    /// The `updated_date_raw` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_date_raw: Option<String>,
+    /// The `whois_server` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whois_server: Option<String>,
+}

@@ -412,6 +412,7 @@ pub type MonitorUpdateResponse = crate::types::LoadBalancingMonitor;
 pub type MonitorDeleteResponse = crate::types::LoadBalancingIdResponseResult;
 /// What `edit()` returns.
 pub type MonitorEditResponse = crate::types::LoadBalancingMonitor;
+/// The body of `client.load_balancers().monitors().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct MonitorCreateBody {
@@ -464,7 +465,11 @@ pub struct MonitorCreateBody {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::types::LoadBalancingType>,
 }
-/// The same shape as [`crate::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
+/// The body of `client.load_balancers().monitors().edit()`.
+///
+/// The same shape as \[`crate::load_balancers::monitors::MonitorCreateBody`\], which the document defines again here.
 pub type MonitorEditBody = MonitorCreateBody;
-/// The same shape as [`crate::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
+/// The body of `client.load_balancers().monitors().update()`.
+///
+/// The same shape as \[`crate::load_balancers::monitors::MonitorCreateBody`\], which the document defines again here.
 pub type MonitorUpdateBody = MonitorCreateBody;

@@ -480,6 +480,7 @@ pub type PoolUpdateResponse = crate::types::LoadBalancingPool;
 pub type PoolDeleteResponse = crate::types::LoadBalancingSchemasIdResponseResult;
 /// What `account_load_balancer_pools_patch_pool()` returns.
 pub type PoolAccountLoadBalancerPoolsPatchPoolResponse = crate::types::LoadBalancingPool;
+/// The body of `client.load_balancers().pools().account_load_balancer_pools_patch_pool()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolAccountLoadBalancerPoolsPatchPoolBody {
@@ -510,7 +511,7 @@ pub struct PoolAccountLoadBalancerPoolsPatchPoolBody {
     /// A short name (tag) for the pool. Only alphanumeric characters, hyphens, and underscores are allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service https://developers.cloudflare.com/fundamentals/notifications/. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
+    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service <https://developers.cloudflare.com/fundamentals/notifications/>. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_email: Option<String>,
     /// Filter pool and origin health notifications by resource type or health status. Use null to reset.
@@ -523,6 +524,7 @@ pub struct PoolAccountLoadBalancerPoolsPatchPoolBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origins: Option<Vec<crate::types::LoadBalancingOriginInput>>,
 }
+/// The body of `client.load_balancers().pools().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolCreateBody {
@@ -549,7 +551,7 @@ pub struct PoolCreateBody {
     pub monitor: Option<::serde_json::Value>,
     /// A short name (tag) for the pool. Only alphanumeric characters, hyphens, and underscores are allowed.
     pub name: String,
-    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service https://developers.cloudflare.com/fundamentals/notifications/. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
+    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service <https://developers.cloudflare.com/fundamentals/notifications/>. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_email: Option<String>,
     /// Filter pool and origin health notifications by resource type or health status. Use null to reset.
@@ -561,6 +563,7 @@ pub struct PoolCreateBody {
     /// The list of origins within this pool. Traffic directed at this pool is balanced across all currently healthy origins, provided the pool itself is healthy.
     pub origins: Vec<crate::types::LoadBalancingOriginInput>,
 }
+/// The body of `client.load_balancers().pools().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolEditBody {
@@ -570,6 +573,7 @@ pub struct PoolEditBody {
         crate::types::LoadBalancingPatchPoolsNotificationEmail,
     >,
 }
+/// The body of `client.load_balancers().pools().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolUpdateBody {
@@ -599,7 +603,7 @@ pub struct PoolUpdateBody {
     pub monitor: Option<::serde_json::Value>,
     /// A short name (tag) for the pool. Only alphanumeric characters, hyphens, and underscores are allowed.
     pub name: String,
-    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service https://developers.cloudflare.com/fundamentals/notifications/. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
+    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service <https://developers.cloudflare.com/fundamentals/notifications/>. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_email: Option<String>,
     /// Filter pool and origin health notifications by resource type or health status. Use null to reset.

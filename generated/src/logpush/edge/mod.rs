@@ -127,6 +127,7 @@ pub struct EdgeCreateParams {
 pub type EdgeListResponse = Vec<crate::types::LogpushInstantLogsJob>;
 /// What `create()` returns.
 pub type EdgeCreateResponse = Option<crate::types::LogpushInstantLogsJob>;
+/// The body of `client.logpush().edge().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EdgeCreateBody {

@@ -642,6 +642,7 @@ pub type JobGetZonesZoneIdLogpushJobsJobIdResponse = Option<
 pub type JobPutZonesZoneIdLogpushJobsJobIdResponse = Option<
     crate::types::LogpushLogpushJob,
 >;
+/// The body of `client.logpush().jobs().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct JobCreateBody {
@@ -687,6 +688,7 @@ pub struct JobCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ownership_challenge: Option<String>,
 }
+/// The result of `client.logpush().jobs().delete()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct JobDeleteResponse {
@@ -694,12 +696,19 @@ pub struct JobDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
 }
-/// The same shape as [`crate::logpush::jobs::JobDeleteResponse`], which the document defines again here.
+/// The result of `client.logpush().jobs().delete_zones_zone_id_logpush_jobs_job_id()`.
+///
+/// The same shape as \[`crate::logpush::jobs::JobDeleteResponse`\], which the document defines again here.
 pub type JobDeleteZonesZoneIdLogpushJobsJobIdResponse = JobDeleteResponse;
-/// The same shape as [`crate::logpush::jobs::JobCreateBody`], which the document defines again here.
+/// The body of `client.logpush().jobs().post_zones_zone_id_logpush_jobs()`.
+///
+/// The same shape as \[`crate::logpush::jobs::JobCreateBody`\], which the document defines again here.
 pub type JobPostZonesZoneIdLogpushJobsBody = JobCreateBody;
-/// The same shape as [`crate::logpush::jobs::JobUpdateBody`], which the document defines again here.
+/// The body of `client.logpush().jobs().put_zones_zone_id_logpush_jobs_job_id()`.
+///
+/// The same shape as \[`crate::logpush::jobs::JobUpdateBody`\], which the document defines again here.
 pub type JobPutZonesZoneIdLogpushJobsJobIdBody = JobUpdateBody;
+/// The body of `client.logpush().jobs().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct JobUpdateBody {

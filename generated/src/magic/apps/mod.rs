@@ -230,7 +230,7 @@ pub struct AppCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicAppAddSingleRequest,
+    pub body: AppCreateBody,
 }
 /// Parameters of `update()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -242,7 +242,7 @@ pub struct AppUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicAppUpdateRequest,
+    pub body: AppUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -255,10 +255,103 @@ pub struct AppDeleteParams {
     pub account_id: String,
 }
 /// What `list()` returns.
-pub type AppListResponse = Vec<crate::types::MagicApp>;
+pub type AppListResponse = Vec<AppListResponseItem>;
 /// What `create()` returns.
 pub type AppCreateResponse = crate::types::MagicAccountApp;
 /// What `update()` returns.
 pub type AppUpdateResponse = crate::types::MagicAccountApp;
 /// What `delete()` returns.
 pub type AppDeleteResponse = crate::types::MagicAccountApp;
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Hostnames`, `Subnets`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AppCreateBody {
+    /// FQDNs to associate with traffic decisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostnames: Option<Vec<String>>,
+    /// CIDRs to associate with traffic decisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_subnets: Option<Vec<String>>,
+    /// Display name for the app.
+    pub name: String,
+    /// Category of the app.
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+/// Collection of Hostnames and/or IP Subnets to associate with traffic decisions.
+///
+/// Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppListResponseItem {
+    /// `account_app_id` is present.
+    ///
+    /// Custom app defined for an account.
+    AccountApp(crate::types::MagicAccountApp),
+    /// `managed_app_id` is present.
+    ///
+    /// Managed app defined by Cloudflare.
+    ManagedApp(crate::types::MagicManagedApp),
+    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for AppListResponseItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match crate::runtime::raw_union_marker(
+            &raw,
+            &["account_app_id", "managed_app_id"],
+        ) {
+            Some(0usize) => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "AppListResponseItem",
+                        "AccountApp",
+                    )
+                    .map(Self::AccountApp)
+            }
+            Some(1usize) => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "AppListResponseItem",
+                        "ManagedApp",
+                    )
+                    .map(Self::ManagedApp)
+            }
+            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
+        }
+    }
+}
+#[cfg(feature = "all-serde")]
+impl ::serde::Serialize for AppListResponseItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::AccountApp(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::ManagedApp(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Update App Name`, `Update App Type`, `Update App Hostnames`, `Update App Subnets`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AppUpdateBody {
+    /// FQDNs to associate with traffic decisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostnames: Option<Vec<String>>,
+    /// CIDRs to associate with traffic decisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_subnets: Option<Vec<String>>,
+    /// Display name for the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Category of the app.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+}

@@ -281,13 +281,65 @@ pub struct CfInterconnectMagicInterconnectsUpdateInterconnectParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicComponentsSchemasTunnelUpdateRequest,
+    pub body: CfInterconnectMagicInterconnectsUpdateInterconnectBody,
 }
-/// What `get()` returns.
-pub type CfInterconnectGetResponse = crate::types::MagicComponentsSchemasTunnelsCollectionResponseResult;
-/// What `update()` returns.
-pub type CfInterconnectUpdateResponse = crate::types::MagicComponentsSchemasModifiedTunnelsCollectionResponseResult;
-/// What `magic_interconnects_list_interconnect_details()` returns.
-pub type CfInterconnectMagicInterconnectsListInterconnectDetailsResponse = crate::types::MagicComponentsSchemasTunnelSingleResponseResult;
-/// What `magic_interconnects_update_interconnect()` returns.
-pub type CfInterconnectMagicInterconnectsUpdateInterconnectResponse = crate::types::MagicComponentsSchemasTunnelModifiedResponseResult;
+/// The result of `client.magic().cf_interconnects().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CfInterconnectGetResponse {
+    /// The `interconnects` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interconnects: Option<Vec<crate::types::MagicInterconnect>>,
+}
+/// The result of `client.magic().cf_interconnects().magic_interconnects_list_interconnect_details()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CfInterconnectMagicInterconnectsListInterconnectDetailsResponse {
+    /// The `interconnect` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interconnect: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+/// The body of `client.magic().cf_interconnects().magic_interconnects_update_interconnect()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CfInterconnectMagicInterconnectsUpdateInterconnectBody {
+    /// An optional description of the interconnect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The configuration specific to GRE interconnects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gre: Option<crate::types::MagicGre>,
+    /// The `health_check` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<crate::types::MagicSchemasHealthCheck>,
+    /// A 31-bit prefix (/31 in CIDR notation) supporting two hosts, one for each side of the tunnel. Select the subnet from the following private IP space: 10.0.0.0–10.255.255.255, 172.16.0.0–172.31.255.255, 192.168.0.0–192.168.255.255.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface_address: Option<String>,
+    /// The Maximum Transmission Unit (MTU) in bytes for the interconnect. The minimum value is 576.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<i64>,
+}
+/// The result of `client.magic().cf_interconnects().magic_interconnects_update_interconnect()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CfInterconnectMagicInterconnectsUpdateInterconnectResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_interconnect` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_interconnect: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+/// The result of `client.magic().cf_interconnects().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CfInterconnectUpdateResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_interconnects` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_interconnects: Option<Vec<crate::types::MagicInterconnect>>,
+}

@@ -393,7 +393,7 @@ pub struct GreTunnelMagicGreTunnelsUpdateGreTunnelParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicTunnelUpdateRequest,
+    pub body: GreTunnelMagicGreTunnelsUpdateGreTunnelBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -411,13 +411,75 @@ pub struct GreTunnelDeleteParams {
 }
 /// What `get()` returns.
 pub type GreTunnelGetResponse = crate::types::MagicTunnelsCollectionResponseResult;
-/// What `update()` returns.
-pub type GreTunnelUpdateResponse = crate::types::MagicModifiedTunnelsCollectionResponseResult;
 /// What `create()` returns.
 pub type GreTunnelCreateResponse = crate::types::MagicTunnelsCollectionResponseResult;
-/// What `magic_gre_tunnels_list_gre_tunnel_details()` returns.
-pub type GreTunnelMagicGreTunnelsListGreTunnelDetailsResponse = crate::types::MagicTunnelSingleResponseResult;
-/// What `magic_gre_tunnels_update_gre_tunnel()` returns.
-pub type GreTunnelMagicGreTunnelsUpdateGreTunnelResponse = crate::types::MagicTunnelModifiedResponseResult;
-/// What `delete()` returns.
-pub type GreTunnelDeleteResponse = crate::types::MagicTunnelDeletedResponseResult;
+/// The result of `client.magic().gre_tunnels().delete()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GreTunnelDeleteResponse {
+    /// The `deleted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// The `deleted_gre_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_gre_tunnel: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+/// The result of `client.magic().gre_tunnels().magic_gre_tunnels_list_gre_tunnel_details()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GreTunnelMagicGreTunnelsListGreTunnelDetailsResponse {
+    /// The `gre_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gre_tunnel: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+/// The body of `client.magic().gre_tunnels().magic_gre_tunnels_update_gre_tunnel()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct GreTunnelMagicGreTunnelsUpdateGreTunnelBody {
+    /// The IP address assigned to the Cloudflare side of the GRE tunnel.
+    pub cloudflare_gre_endpoint: String,
+    /// The IP address assigned to the customer side of the GRE tunnel.
+    pub customer_gre_endpoint: String,
+    /// An optional description of the GRE tunnel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The `health_check` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<crate::types::MagicHealthCheck>,
+    /// A 31-bit prefix (/31 in CIDR notation) supporting two hosts, one for each side of the tunnel. Select the subnet from the following private IP space: 10.0.0.0–10.255.255.255, 172.16.0.0–172.31.255.255, 192.168.0.0–192.168.255.255.
+    pub interface_address: String,
+    /// Maximum Transmission Unit (MTU) in bytes for the GRE tunnel. The minimum value is 576.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<i64>,
+    /// The name of the tunnel. The name cannot contain spaces or special characters, must be 15 characters or less, and cannot share a name with another GRE tunnel.
+    pub name: String,
+    /// Time To Live (TTL) in number of hops of the GRE tunnel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<i64>,
+}
+/// The result of `client.magic().gre_tunnels().magic_gre_tunnels_update_gre_tunnel()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GreTunnelMagicGreTunnelsUpdateGreTunnelResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_gre_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_gre_tunnel: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+/// The result of `client.magic().gre_tunnels().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GreTunnelUpdateResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_gre_tunnels` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_gre_tunnels: Option<Vec<crate::types::MagicGreTunnel>>,
+}

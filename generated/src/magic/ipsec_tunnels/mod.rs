@@ -382,7 +382,7 @@ pub struct IpsecTunnelCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicSchemasTunnelAddRequest,
+    pub body: IpsecTunnelCreateBody,
 }
 /// Parameters of `magic_ipsec_tunnels_list_ipsec_tunnel_details()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -404,7 +404,7 @@ pub struct IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicSchemasTunnelUpdateRequest,
+    pub body: IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -422,13 +422,80 @@ pub struct IpsecTunnelDeleteParams {
 }
 /// What `get()` returns.
 pub type IpsecTunnelGetResponse = crate::types::MagicSchemasTunnelsCollectionResponseResult;
-/// What `update()` returns.
-pub type IpsecTunnelUpdateResponse = crate::types::MagicSchemasModifiedTunnelsCollectionResponseResult;
 /// What `create()` returns.
 pub type IpsecTunnelCreateResponse = crate::types::MagicSchemasTunnelsCollectionResponseResult;
-/// What `magic_ipsec_tunnels_list_ipsec_tunnel_details()` returns.
-pub type IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsResponse = crate::types::MagicSchemasTunnelSingleResponseResult;
-/// What `magic_ipsec_tunnels_update_ipsec_tunnel()` returns.
-pub type IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelResponse = crate::types::MagicSchemasTunnelModifiedResponseResult;
-/// What `delete()` returns.
-pub type IpsecTunnelDeleteResponse = crate::types::MagicSchemasTunnelDeletedResponseResult;
+/// The body of `client.magic().ipsec_tunnels().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IpsecTunnelCreateBody {
+    /// The IP address assigned to the Cloudflare side of the IPsec tunnel.
+    pub cloudflare_endpoint: String,
+    /// The IP address assigned to the customer side of the IPsec tunnel. Not required, but must be set for proactive traceroutes to work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_endpoint: Option<String>,
+    /// An optional description forthe IPsec tunnel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The `health_check` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<crate::types::MagicHealthCheck>,
+    /// A 31-bit prefix (/31 in CIDR notation) supporting two hosts, one for each side of the tunnel. Select the subnet from the following private IP space: 10.0.0.0–10.255.255.255, 172.16.0.0–172.31.255.255, 192.168.0.0–192.168.255.255.
+    pub interface_address: String,
+    /// The name of the IPsec tunnel. The name cannot share a name with other tunnels.
+    pub name: String,
+    /// A randomly generated or provided string for use in the IPsec tunnel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psk: Option<String>,
+    /// If `true`, then IPsec replay protection will be supported in the Cloudflare-to-customer direction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay_protection: Option<bool>,
+}
+/// The result of `client.magic().ipsec_tunnels().delete()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IpsecTunnelDeleteResponse {
+    /// The `deleted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// The `deleted_ipsec_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_ipsec_tunnel: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+/// The result of `client.magic().ipsec_tunnels().magic_ipsec_tunnels_list_ipsec_tunnel_details()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsResponse {
+    /// The `ipsec_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipsec_tunnel: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+/// The body of `client.magic().ipsec_tunnels().magic_ipsec_tunnels_update_ipsec_tunnel()`.
+///
+/// The same shape as \[`crate::magic::ipsec_tunnels::IpsecTunnelCreateBody`\], which the document defines again here.
+pub type IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelBody = IpsecTunnelCreateBody;
+/// The result of `client.magic().ipsec_tunnels().magic_ipsec_tunnels_update_ipsec_tunnel()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_ipsec_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_ipsec_tunnel: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+/// The result of `client.magic().ipsec_tunnels().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IpsecTunnelUpdateResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_ipsec_tunnels` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_ipsec_tunnels: Option<Vec<crate::types::MagicIpsecTunnel>>,
+}

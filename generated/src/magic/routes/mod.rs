@@ -394,7 +394,7 @@ pub struct RouteUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicRouteUpdateManyRequestInput,
+    pub body: RouteUpdateBody,
 }
 /// Parameters of `create()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -420,7 +420,7 @@ pub struct RouteDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicRouteDeleteManyRequestInput,
+    pub body: RouteDeleteBody,
 }
 /// Parameters of `magic_static_routes_route_details()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -442,7 +442,7 @@ pub struct RouteMagicStaticRoutesUpdateRouteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicRouteUpdateRequest,
+    pub body: RouteMagicStaticRoutesUpdateRouteBody,
 }
 /// Parameters of `magic_static_routes_delete_route()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -460,15 +460,79 @@ pub struct RouteMagicStaticRoutesDeleteRouteParams {
 }
 /// What `get()` returns.
 pub type RouteGetResponse = crate::types::MagicRoutesCollectionResponseResult;
-/// What `update()` returns.
-pub type RouteUpdateResponse = crate::types::MagicMultipleRouteModifiedResponseResult;
 /// What `create()` returns.
 pub type RouteCreateResponse = crate::types::MagicRoutesCollectionResponseResult;
-/// What `delete()` returns.
-pub type RouteDeleteResponse = crate::types::MagicMultipleRouteDeleteResponseResult;
-/// What `magic_static_routes_route_details()` returns.
-pub type RouteMagicStaticRoutesRouteDetailsResponse = crate::types::MagicRouteSingleResponseResult;
-/// What `magic_static_routes_update_route()` returns.
-pub type RouteMagicStaticRoutesUpdateRouteResponse = crate::types::MagicRouteModifiedResponseResult;
-/// What `magic_static_routes_delete_route()` returns.
-pub type RouteMagicStaticRoutesDeleteRouteResponse = crate::types::MagicRouteDeletedResponseResult;
+/// The body of `client.magic().routes().delete()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RouteDeleteBody {
+    /// The `routes` property.
+    pub routes: Vec<crate::types::MagicRouteDeleteIdInput>,
+}
+/// The result of `client.magic().routes().delete()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteDeleteResponse {
+    /// The `deleted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// The `deleted_routes` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_routes: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+/// The result of `client.magic().routes().magic_static_routes_delete_route()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteMagicStaticRoutesDeleteRouteResponse {
+    /// The `deleted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// The `deleted_route` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_route: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+/// The result of `client.magic().routes().magic_static_routes_route_details()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteMagicStaticRoutesRouteDetailsResponse {
+    /// The `route` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+/// The body of `client.magic().routes().magic_static_routes_update_route()`.
+///
+/// The same shape as \[`crate::types::MagicRouteUpdateSingleRequestInput`\], which the document defines again here.
+pub type RouteMagicStaticRoutesUpdateRouteBody = crate::types::MagicRouteUpdateSingleRequestInput;
+/// The result of `client.magic().routes().magic_static_routes_update_route()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteMagicStaticRoutesUpdateRouteResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_route` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_route: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+/// The body of `client.magic().routes().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RouteUpdateBody {
+    /// The `routes` property.
+    pub routes: Vec<crate::types::MagicRouteUpdateSingleRequestInput>,
+}
+/// The result of `client.magic().routes().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteUpdateResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_routes` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_routes: Option<Vec<crate::types::MagicRoute>>,
+}

@@ -392,7 +392,7 @@ pub struct SiteCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicSitesAddSingleRequest,
+    pub body: SiteCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -454,3 +454,25 @@ pub type SiteUpdateResponse = crate::types::MagicSite;
 pub type SiteDeleteResponse = crate::types::MagicSite;
 /// What `edit()` returns.
 pub type SiteEditResponse = crate::types::MagicSite;
+/// The body of `client.magic().sites().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SiteCreateBody {
+    /// Magic Connector identifier tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connector_id: Option<String>,
+    /// The `description` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Site high availability mode. If set to true, the site can have two connectors and runs in high availability mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ha_mode: Option<bool>,
+    /// Location of site in latitude and longitude.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::types::MagicSiteLocation>,
+    /// The name of the site.
+    pub name: String,
+    /// Magic Connector identifier tag. Used when high availability mode is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_connector_id: Option<String>,
+}

@@ -343,8 +343,6 @@ pub struct RuleEditParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type RuleListResponse = crate::types::MagicVisibilityMnmRulesCollectionResponse;
 /// What `update()` returns.
 pub type RuleUpdateResponse = Option<crate::types::MagicVisibilityMnmRule>;
 /// What `create()` returns.
@@ -355,3 +353,19 @@ pub type RuleGetResponse = Option<crate::types::MagicVisibilityMnmRule>;
 pub type RuleDeleteResponse = Option<crate::types::MagicVisibilityMnmRule>;
 /// What `edit()` returns.
 pub type RuleEditResponse = Option<crate::types::MagicVisibilityMnmRule>;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `result` property.
+    pub result: Option<Vec<crate::types::MagicVisibilityMnmRule>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::MagicVisibilityResultInfo>,
+}

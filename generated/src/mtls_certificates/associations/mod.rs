@@ -82,5 +82,20 @@ pub struct AssociationListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type AssociationListResponse = crate::types::TlsCertificatesAndHostnamesAssociationResponseCollection;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AssociationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::TlsCertificatesAndHostnamesAssociationObject>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+}

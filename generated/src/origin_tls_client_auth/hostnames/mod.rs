@@ -147,12 +147,100 @@ pub struct HostnameGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `update()` returns.
-pub type HostnameUpdateResponse = crate::types::TlsCertificatesAndHostnamesHostnameAopResponseCollection;
-/// What `get()` returns.
-pub type HostnameGetResponse = crate::types::TlsCertificatesAndHostnamesHostnameCertidObject;
+/// The result of `client.origin_tls_client_auth().hostnames().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HostnameGetResponse {
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_id: Option<String>,
+    /// Status of the certificate or the association.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_status: Option<
+        crate::types::TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A,
+    >,
+    /// The time when the certificate was updated.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub cert_updated_at: Option<::time::OffsetDateTime>,
+    /// The time when the certificate was uploaded.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub cert_uploaded_on: Option<::time::OffsetDateTime>,
+    /// The hostname certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// The time when the certificate was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// Indicates whether hostname-level authenticated origin pulls is enabled. A null value voids the association.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The date when the certificate expires.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expires_on: Option<::time::OffsetDateTime>,
+    /// The hostname on the origin for which the client certificate uploaded will be used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The certificate authority that issued the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The serial number on the uploaded certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
+    /// The type of hash used for the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// Status of the certificate or the association.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<
+        crate::types::TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A,
+    >,
+    /// The time when the certificate was updated.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<::time::OffsetDateTime>,
+}
+/// The body of `client.origin_tls_client_auth().hostnames().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct HostnameUpdateBody {
+    /// The `config` property.
     pub config: Vec<crate::types::TlsCertificatesAndHostnamesHostnameCertidInput>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HostnameUpdateResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<
+        Vec<crate::types::TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPull>,
+    >,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
 }

@@ -240,14 +240,12 @@ pub struct ConnectionGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type ConnectionListResponse = crate::types::PageShieldListZoneConnectionsResponse;
 /// What `get()` returns.
 pub type ConnectionGetResponse = crate::types::PageShieldConnection;
 /// The direction used to sort returned connections.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type ConnectionListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type ConnectionListParamsDirection = crate::types::DnsRecordsDirection;
 /// Export the list of connections as a file. Cannot be used with per_page or page options.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConnectionListParamsExport {
@@ -271,3 +269,21 @@ crate::runtime::string_enum!(
     open ConnectionListParamsOrderBy { FirstSeenAt = "first_seen_at", LastSeenAt =
     "last_seen_at" }
 );
+/// The response of `client.page_shield().connections().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ConnectionListResponse {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    pub result_info: crate::types::PageShieldResultInfo,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::PageShieldConnection>>,
+}

@@ -293,7 +293,7 @@ pub struct PolicyCreateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::PageShieldPolicy,
+    pub body: PolicyCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -327,8 +327,6 @@ pub struct PolicyDeleteParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type PolicyListResponse = crate::types::PageShieldListZonePoliciesResponse;
 /// What `create()` returns.
 pub type PolicyCreateResponse = crate::types::PageShieldPolicyWithId;
 /// What `get()` returns.
@@ -337,6 +335,39 @@ pub type PolicyGetResponse = crate::types::PageShieldPolicyWithId;
 pub type PolicyUpdateResponse = crate::types::PageShieldPolicyWithId;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = ();
+/// The body of `client.page_shield().policies().create()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PolicyCreateBody {
+    /// The action to take if the expression matches
+    pub action: crate::types::PageShieldPolicyAction,
+    /// A description for the policy
+    pub description: String,
+    /// Whether the policy is enabled
+    pub enabled: bool,
+    /// The expression which must match for the policy to be applied, using the Cloudflare Firewall rule expression syntax
+    pub expression: String,
+    /// The policy which will be applied
+    pub value: String,
+}
+/// The response of `client.page_shield().policies().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PolicyListResponse {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    pub result_info: crate::types::PageShieldResultInfo,
+    /// The `result` property.
+    pub result: Vec<crate::types::PageShieldPolicyWithId>,
+}
+/// The body of `client.page_shield().policies().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyUpdateBody {

@@ -247,19 +247,90 @@ pub struct ScriptGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type ScriptListResponse = crate::types::PageShieldListZoneScriptsResponse;
-/// What `get()` returns.
-pub type ScriptGetResponse = crate::types::PageShieldGetZoneScriptResponseResult;
+/// The result of `client.page_shield().scripts().get()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ScriptGetResponse {
+    /// The `added_at` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub added_at: ::time::OffsetDateTime,
+    /// The dataflow score of the JavaScript content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataflow_score: Option<i64>,
+    /// The `domain_reported_malicious` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_reported_malicious: Option<bool>,
+    /// The timestamp of when the script was last fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<String>,
+    /// The `first_page_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_page_url: Option<String>,
+    /// The `first_seen_at` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub first_seen_at: ::time::OffsetDateTime,
+    /// The computed hash of the analyzed script.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    /// The `host` property.
+    pub host: String,
+    /// Identifier
+    pub id: String,
+    /// The integrity score of the JavaScript content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub js_integrity_score: Option<i64>,
+    /// The `last_seen_at` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub last_seen_at: ::time::OffsetDateTime,
+    /// The `malicious_domain_categories` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub malicious_domain_categories: Option<Vec<String>>,
+    /// The `malicious_url_categories` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub malicious_url_categories: Option<Vec<String>>,
+    /// The obfuscation score of the JavaScript content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obfuscation_score: Option<i64>,
+    /// The `page_urls` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_urls: Option<Vec<String>>,
+    /// The `url` property.
+    pub url: String,
+    /// The `url_contains_cdn_cgi_path` property.
+    pub url_contains_cdn_cgi_path: bool,
+    /// The `url_reported_malicious` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_reported_malicious: Option<bool>,
+    /// The `versions` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<crate::types::PageShieldVersion>>,
+}
 /// The direction used to sort returned scripts.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type ScriptListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type ScriptListParamsDirection = crate::types::DnsRecordsDirection;
 /// Export the list of scripts as a file. Cannot be used with per_page or page options.
 ///
-/// The same shape as [`crate::page_shield::connections::ConnectionListParamsExport`], which the document defines again here.
+/// The same shape as \[`crate::page_shield::connections::ConnectionListParamsExport`\], which the document defines again here.
 pub type ScriptListParamsExport = crate::page_shield::connections::ConnectionListParamsExport;
 /// The field used to sort returned scripts.
 ///
-/// The same shape as [`crate::page_shield::connections::ConnectionListParamsOrderBy`], which the document defines again here.
+/// The same shape as \[`crate::page_shield::connections::ConnectionListParamsOrderBy`\], which the document defines again here.
 pub type ScriptListParamsOrderBy = crate::page_shield::connections::ConnectionListParamsOrderBy;
+/// The response of `client.page_shield().scripts().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ScriptListResponse {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    pub result_info: crate::types::PageShieldResultInfo,
+    /// The `result` property.
+    pub result: Vec<crate::types::PageShieldScript>,
+}

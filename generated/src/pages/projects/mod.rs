@@ -309,7 +309,7 @@ pub struct ProjectCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::PagesProjectsInput,
+    pub body: ProjectCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -349,16 +349,110 @@ pub struct ProjectEditParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type ProjectListResponse = crate::types::PagesProjectsResponse;
 /// What `create()` returns.
 pub type ProjectCreateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-/// What `get()` returns.
-pub type ProjectGetResponse = crate::types::PagesProjects;
 /// What `delete()` returns.
 pub type ProjectDeleteResponse = ::serde_json::Value;
 /// What `edit()` returns.
 pub type ProjectEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// The body of `client.pages().projects().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ProjectCreateBody {
+    /// Configs for the project build process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_config: Option<crate::types::PagesBuildConfig>,
+    /// The `canonical_deployment` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_deployment: Option<crate::types::PagesDeploymentsInput>,
+    /// Configs for deployments in a project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_configs: Option<crate::types::PagesDeploymentConfigs>,
+    /// The `latest_deployment` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_deployment: Option<crate::types::PagesDeploymentsInput>,
+    /// Name of the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Production branch of the project. Used to identify production deployments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_branch: Option<String>,
+}
+/// The result of `client.pages().projects().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ProjectGetResponse {
+    /// Configs for the project build process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_config: Option<crate::types::PagesBuildConfig>,
+    /// The `canonical_deployment` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_deployment: Option<crate::types::PagesDeployments>,
+    /// When the project was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: Option<::time::OffsetDateTime>,
+    /// Configs for deployments in a project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_configs: Option<crate::types::PagesDeploymentConfigs>,
+    /// A list of associated custom domains for the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domains: Option<Vec<::serde_json::Value>>,
+    /// Id of the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `latest_deployment` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_deployment: Option<crate::types::PagesDeployments>,
+    /// Name of the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Production branch of the project. Used to identify production deployments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_branch: Option<String>,
+    /// The `source` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<::serde_json::Value>,
+    /// The Cloudflare subdomain associated with the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdomain: Option<String>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ProjectListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::PagesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::PagesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::PagesDeployments>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<ProjectListResponseResultInfo>,
+}
+/// The `result_info` property of `ProjectListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ProjectListResponseResultInfo {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<::serde_json::Value>,
+    /// The `page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<::serde_json::Value>,
+    /// The `per_page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<::serde_json::Value>,
+    /// The `total_count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<::serde_json::Value>,
+}

@@ -191,7 +191,7 @@ pub struct OwnershipCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicVisibilityPcapsOwnershipRequest,
+    pub body: OwnershipCreateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -203,9 +203,30 @@ pub struct OwnershipDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type OwnershipListResponse = crate::types::MagicVisibilityPcapsOwnershipCollection;
 /// What `create()` returns.
 pub type OwnershipCreateResponse = crate::types::MagicVisibilityPcapsOwnershipResponse;
 /// What `delete()` returns.
 pub type OwnershipDeleteResponse = ();
+/// The body of `client.pcaps().ownership().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct OwnershipCreateBody {
+    /// The full URI for the bucket. This field only applies to `full` packet captures.
+    pub destination_conf: String,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OwnershipListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `result` property.
+    pub result: Option<Vec<crate::types::MagicVisibilityPcapsOwnershipResponse>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::MagicVisibilityResultInfo>,
+}

@@ -321,41 +321,55 @@ pub struct ConsumerDeleteParams {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ConsumerCreateResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: crate::types::MqConsumerCreated,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as [`crate::queues::QueueDeleteResponse`], which the document defines again here.
+/// The same shape as \[`crate::queues::QueueDeleteResponse`\], which the document defines again here.
 pub type ConsumerDeleteResponse = crate::queues::QueueDeleteResponse;
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `errors`, `messages`, `result_info`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ConsumerListResponse {
+    /// The `errors` property.
     pub errors: ::serde_json::Value,
+    /// The `messages` property.
     pub messages: ::serde_json::Value,
+    /// The `result` property.
     pub result: Vec<crate::types::MqConsumer>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ConsumerListResponseResultInfo>,
 }
-/// The same shape as [`crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo`], which the document defines again here.
-pub type ConsumerListResponseResultInfo = crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo;
+/// The `result_info` property of `ConsumerListResponse`.
+///
+/// The same shape as \[`crate::queues::QueueListResponseResultInfo`\], which the document defines again here.
+pub type ConsumerListResponseResultInfo = crate::queues::QueueListResponseResultInfo;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ConsumerUpdateResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: crate::types::MqConsumerUpdated,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }

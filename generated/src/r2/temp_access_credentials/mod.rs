@@ -74,7 +74,63 @@ pub struct TempAccessCredentialCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::R2TempAccessCredsRequest,
+    pub body: TempAccessCredentialCreateBody,
 }
-/// What `create()` returns.
-pub type TempAccessCredentialCreateResponse = crate::types::R2TempAccessCredsResponse;
+/// The body of `client.r2().temp_access_credentials().create()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct TempAccessCredentialCreateBody {
+    /// Name of the R2 bucket
+    pub bucket: String,
+    /// Optional object paths to scope the credentials to
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objects: Option<Vec<String>>,
+    /// The parent access key id to use for signing
+    #[serde(rename = "parentAccessKeyId")]
+    pub parent_access_key_id: String,
+    /// Permissions allowed on the credentials
+    pub permission: TempAccessCredentialCreateBodyPermission,
+    /// Optional prefix paths to scope the credentials to
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefixes: Option<Vec<String>>,
+    /// How long the credentials will live for in seconds
+    #[serde(rename = "ttlSeconds")]
+    pub ttl_seconds: f64,
+}
+/// Permissions allowed on the credentials
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TempAccessCredentialCreateBodyPermission {
+    /// `admin-read-write`
+    AdminReadWrite,
+    /// `admin-read-only`
+    AdminReadOnly,
+    /// `object-read-write`
+    ObjectReadWrite,
+    /// `object-read-only`
+    ObjectReadOnly,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open TempAccessCredentialCreateBodyPermission { AdminReadWrite = "admin-read-write",
+    AdminReadOnly = "admin-read-only", ObjectReadWrite = "object-read-write",
+    ObjectReadOnly = "object-read-only" }
+);
+/// The result of `client.r2().temp_access_credentials().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TempAccessCredentialCreateResponse {
+    /// ID for new access key
+    #[serde(rename = "accessKeyId", default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    /// Secret access key
+    #[serde(
+        rename = "secretAccessKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secret_access_key: Option<String>,
+    /// Security token
+    #[serde(rename = "sessionToken", default, skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<String>,
+}

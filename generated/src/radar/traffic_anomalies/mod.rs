@@ -131,8 +131,9 @@ pub struct TrafficAnomalyGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type TrafficAnomalyGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The `status` parameter of `client.radar().traffic_anomalies().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TrafficAnomalyGetParamsStatus {
     /// `VERIFIED`
@@ -146,27 +147,36 @@ crate::runtime::string_enum!(
     open TrafficAnomalyGetParamsStatus { Verified = "VERIFIED", Unverified = "UNVERIFIED"
     }
 );
+/// The result of `client.radar().traffic_anomalies().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponse {
+    /// The `result` property.
     pub result: TrafficAnomalyGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `TrafficAnomalyGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponseResult {
+    /// The `trafficAnomalies` property.
     #[serde(rename = "trafficAnomalies")]
     pub traffic_anomalies: Vec<TrafficAnomalyGetResponseResultTrafficAnomaliesItem>,
 }
+/// The `trafficAnomalies` property of `TrafficAnomalyGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
+    /// The `asnDetails` property.
     #[serde(rename = "asnDetails", default, skip_serializing_if = "Option::is_none")]
     pub asn_details: Option<
         TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails,
     >,
+    /// The `endDate` property.
     #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
+    /// The `locationDetails` property.
     #[serde(
         rename = "locationDetails",
         default,
@@ -175,12 +185,17 @@ pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
     pub location_details: Option<
         TrafficAnomalyGetResponseResultTrafficAnomaliesItemLocationDetails,
     >,
+    /// The `startDate` property.
     #[serde(rename = "startDate")]
     pub start_date: String,
+    /// The `status` property.
     pub status: String,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
+    /// The `uuid` property.
     pub uuid: String,
+    /// The `visibleInDataSources` property.
     #[serde(
         rename = "visibleInDataSources",
         default,
@@ -188,9 +203,15 @@ pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
     )]
     pub visible_in_data_sources: Option<Vec<String>>,
 }
-/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem`], which the document defines again here.
+/// The `asnDetails` property of `TrafficAnomalyGetResponseResultTrafficAnomaliesItem`.
+///
+/// The same shape as \[`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem`\], which the document defines again here.
 pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem;
-/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
+/// The `locations` property of `TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails`.
+///
+/// The same shape as \[`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`\], which the document defines again here.
 pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetailsLocations = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
-/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
+/// The `locationDetails` property of `TrafficAnomalyGetResponseResultTrafficAnomaliesItem`.
+///
+/// The same shape as \[`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`\], which the document defines again here.
 pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemLocationDetails = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;

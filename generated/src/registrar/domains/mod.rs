@@ -193,10 +193,8 @@ pub struct DomainUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::RegistrarApiDomainUpdateProperties,
+    pub body: DomainUpdateBody,
 }
-/// What `list()` returns.
-pub type DomainListResponse = crate::types::RegistrarApiDomainResponseCollection;
 /// What `get()` returns.
 pub type DomainGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `update()` returns.
@@ -204,3 +202,33 @@ pub type DomainUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DomainListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::RegistrarApiMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::RegistrarApiMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::RegistrarApiDomains>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::RegistrarApiResultInfo>,
+}
+/// The body of `client.registrar().domains().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DomainUpdateBody {
+    /// Auto-renew controls whether subscription is automatically renewed upon domain expiration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_renew: Option<bool>,
+    /// Shows whether a registrar lock is in place for a domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
+    /// Privacy option controls redacting WHOIS information.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<bool>,
+}

@@ -74,9 +74,11 @@ pub struct TraceCreateParams {
     /// The request body.
     pub body: TraceCreateBody,
 }
+/// The body of `client.request_tracer().trace().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBody {
+    /// The `body` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<TraceCreateBodyBody>,
     /// Additional request parameters
@@ -99,6 +101,7 @@ pub struct TraceCreateBody {
     /// URL to which perform tracing request
     pub url: String,
 }
+/// The `body` property of `TraceCreateBody`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBodyBody {
@@ -133,24 +136,34 @@ pub struct TraceCreateBodyContext {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBodyContextGeoloc {
+    /// The `city` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    /// The `continent` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continent: Option<String>,
+    /// The `is_eu_country` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_eu_country: Option<bool>,
+    /// The `iso_code` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iso_code: Option<String>,
+    /// The `latitude` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
+    /// The `longitude` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
+    /// The `postal_code` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
+    /// The `region_code` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
+    /// The `subdivision_2_iso_code` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subdivision_2_iso_code: Option<String>,
+    /// The `timezone` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
@@ -161,6 +174,7 @@ pub struct TraceCreateResponse {
     /// HTTP Status code of zone response
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
+    /// The `trace` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<crate::types::RequestTracerTraceItem>>,
 }

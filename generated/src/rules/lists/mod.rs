@@ -345,15 +345,14 @@ pub struct ListDeleteParams {
     pub body: Option<::serde_json::Value>,
 }
 /// What `list()` returns.
-pub type ListListResponse = Vec<crate::types::ListsListsResponseCollectionResultItem>;
+pub type ListListResponse = Vec<ListListResponseItem>;
 /// What `create()` returns.
 pub type ListCreateResponse = crate::types::ListsList;
 /// What `get()` returns.
 pub type ListGetResponse = crate::types::ListsList;
 /// What `update()` returns.
 pub type ListUpdateResponse = crate::types::ListsList;
-/// What `delete()` returns.
-pub type ListDeleteResponse = crate::types::ListsListDeleteResponseCollectionResult;
+/// The body of `client.rules().lists().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListCreateBody {
@@ -365,6 +364,36 @@ pub struct ListCreateBody {
     /// An informative name for the list. Use this name in filter and rule expressions.
     pub name: String,
 }
+/// The result of `client.rules().lists().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+pub type ListDeleteResponse = crate::types::AccessIdResponseResult;
+/// An item of the result of `client.rules().lists().list()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ListListResponseItem {
+    /// The RFC 3339 timestamp of when the list was created.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub created_on: ::time::OffsetDateTime,
+    /// An informative summary of the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The unique ID of the list.
+    pub id: String,
+    /// The type of the list. Each type supports specific list items (IP addresses, ASNs, hostnames or redirects).
+    pub kind: crate::types::ListsKind,
+    /// The RFC 3339 timestamp of when the list was last modified.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub modified_on: ::time::OffsetDateTime,
+    /// An informative name for the list. Use this name in filter and rule expressions.
+    pub name: String,
+    /// The number of items in the list.
+    pub num_items: f64,
+    /// The number of [filters](/operations/filters-list-filters) referencing the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_referencing_filters: Option<f64>,
+}
+/// The body of `client.rules().lists().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ListUpdateBody {

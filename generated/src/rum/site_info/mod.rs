@@ -289,5 +289,11 @@ pub type SiteInfoCreateResponse = crate::types::RumSite;
 pub type SiteInfoGetResponse = crate::types::RumSite;
 /// What `update()` returns.
 pub type SiteInfoUpdateResponse = crate::types::RumSite;
-/// What `delete()` returns.
-pub type SiteInfoDeleteResponse = crate::types::RumSiteTagResponseSingleResult;
+/// The result of `client.rum().site_info().delete()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SiteInfoDeleteResponse {
+    /// The Web Analytics site identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_tag: Option<String>,
+}

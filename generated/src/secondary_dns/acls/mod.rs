@@ -263,7 +263,7 @@ pub struct AclUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::SecondaryDnsAclInput,
+    pub body: AclUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -275,8 +275,6 @@ pub struct AclDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type AclListResponse = crate::types::SecondaryDnsComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type AclCreateResponse = crate::types::SecondaryDnsAcl;
 /// What `get()` returns.
@@ -285,3 +283,29 @@ pub type AclGetResponse = crate::types::SecondaryDnsAcl;
 pub type AclUpdateResponse = crate::types::SecondaryDnsAcl;
 /// What `delete()` returns.
 pub type AclDeleteResponse = crate::types::SecondaryDnsComponentsSchemasIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AclListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::SecondaryDnsAcl>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::SecondaryDnsResultInfo>,
+}
+/// The body of `client.secondary_dns().acls().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AclUpdateBody {
+    /// Allowed IPv4/IPv6 address range of primary or secondary nameservers. This will be applied for the entire account. The IP range is used to allow additional NOTIFY IPs for secondary zones and IPs Cloudflare allows AXFR/IXFR requests from for primary zones. CIDRs are limited to a maximum of /24 for IPv4 and /64 for IPv6 respectively.
+    pub ip_range: String,
+    /// The name of the acl.
+    pub name: String,
+}

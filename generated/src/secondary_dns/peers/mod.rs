@@ -266,7 +266,7 @@ pub struct PeerUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::SecondaryDnsPeerInput,
+    pub body: PeerUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -278,8 +278,6 @@ pub struct PeerDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type PeerListResponse = crate::types::SecondaryDnsSchemasResponseCollection;
 /// What `create()` returns.
 pub type PeerCreateResponse = crate::types::SecondaryDnsPeer;
 /// What `get()` returns.
@@ -288,3 +286,39 @@ pub type PeerGetResponse = crate::types::SecondaryDnsPeer;
 pub type PeerUpdateResponse = crate::types::SecondaryDnsPeer;
 /// What `delete()` returns.
 pub type PeerDeleteResponse = crate::types::SecondaryDnsComponentsSchemasIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PeerListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::SecondaryDnsPeer>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::SecondaryDnsResultInfo>,
+}
+/// The body of `client.secondary_dns().peers().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PeerUpdateBody {
+    /// IPv4/IPv6 address of primary or secondary nameserver, depending on what zone this peer is linked to. For primary zones this IP defines the IP of the secondary nameserver Cloudflare will NOTIFY upon zone changes. For secondary zones this IP defines the IP of the primary nameserver Cloudflare will send AXFR/IXFR requests to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// Enable IXFR transfer protocol, default is AXFR. Only applicable to secondary zones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ixfr_enable: Option<bool>,
+    /// The name of the peer.
+    pub name: String,
+    /// DNS port of primary or secondary nameserver, depending on what zone this peer is linked to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<f64>,
+    /// TSIG authentication will be used for zone transfer if configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsig_id: Option<String>,
+}

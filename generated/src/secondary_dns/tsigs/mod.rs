@@ -273,13 +273,30 @@ pub struct TsigDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type TsigListResponse = crate::types::SecondaryDnsResponseCollection;
 /// What `create()` returns.
 pub type TsigCreateResponse = crate::types::SecondaryDnsTsig;
 /// What `get()` returns.
 pub type TsigGetResponse = crate::types::SecondaryDnsTsig;
 /// What `update()` returns.
 pub type TsigUpdateResponse = crate::types::SecondaryDnsTsig;
-/// What `delete()` returns.
-pub type TsigDeleteResponse = crate::types::SecondaryDnsSchemasIdResponseResult;
+/// The result of `client.secondary_dns().tsigs().delete()`.
+///
+/// The same shape as \[`crate::types::SecondaryDnsComponentsSchemasIdResponseResult`\], which the document defines again here.
+pub type TsigDeleteResponse = crate::types::SecondaryDnsComponentsSchemasIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TsigListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::SecondaryDnsTsig>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::SecondaryDnsResultInfo>,
+}

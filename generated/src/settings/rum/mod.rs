@@ -116,9 +116,17 @@ pub struct RumEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::RumToggleRumRequest,
+    pub body: RumEditBody,
 }
 /// What `get()` returns.
 pub type RumGetResponse = crate::types::RumRumSite;
 /// What `edit()` returns.
 pub type RumEditResponse = crate::types::RumRumSite;
+/// The body of `client.settings().rum().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RumEditBody {
+    /// Value can either be On or Off
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}

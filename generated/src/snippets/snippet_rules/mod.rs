@@ -137,6 +137,7 @@ pub struct SnippetRuleUpdateParams {
 pub type SnippetRuleListResponse = Vec<crate::types::SnippetsRulesItem>;
 /// What `update()` returns.
 pub type SnippetRuleUpdateResponse = Vec<crate::types::SnippetsRulesItem>;
+/// The body of `client.snippets().snippet_rules().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SnippetRuleUpdateBody {

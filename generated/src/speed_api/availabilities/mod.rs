@@ -74,5 +74,76 @@ pub struct AvailabilityGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `get()` returns.
-pub type AvailabilityGetResponse = crate::types::ObservatoryAvailabilities;
+/// The result of `client.speed_api().availabilities().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailabilityGetResponse {
+    /// The `quota` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<AvailabilityGetResponseQuota>,
+    /// The `regions` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<crate::types::ObservatoryLabeledRegion>>,
+    /// Available regions.
+    #[serde(rename = "regionsPerPlan", default, skip_serializing_if = "Option::is_none")]
+    pub regions_per_plan: Option<AvailabilityGetResponseRegionsPerPlan>,
+}
+/// The `quota` property of `AvailabilityGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailabilityGetResponseQuota {
+    /// Cloudflare plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// The number of tests available per plan.
+    #[serde(rename = "quotasPerPlan", default, skip_serializing_if = "Option::is_none")]
+    pub quotas_per_plan: Option<AvailabilityGetResponseQuotaQuotasPerPlan>,
+    /// The number of remaining schedules available.
+    #[serde(
+        rename = "remainingSchedules",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub remaining_schedules: Option<f64>,
+    /// The number of remaining tests available.
+    #[serde(rename = "remainingTests", default, skip_serializing_if = "Option::is_none")]
+    pub remaining_tests: Option<f64>,
+    /// The number of schedules available per plan.
+    #[serde(
+        rename = "scheduleQuotasPerPlan",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub schedule_quotas_per_plan: Option<
+        AvailabilityGetResponseQuotaScheduleQuotasPerPlan,
+    >,
+}
+/// The number of tests available per plan.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailabilityGetResponseQuotaQuotasPerPlan {
+    /// Counts per account plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<crate::types::ObservatoryPlanPropertiesInfo>,
+}
+/// The number of schedules available per plan.
+///
+/// The same shape as \[`crate::speed_api::availabilities::AvailabilityGetResponseQuotaQuotasPerPlan`\], which the document defines again here.
+pub type AvailabilityGetResponseQuotaScheduleQuotasPerPlan = AvailabilityGetResponseQuotaQuotasPerPlan;
+/// Available regions.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailabilityGetResponseRegionsPerPlan {
+    /// The `business` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business: Option<Vec<crate::types::ObservatoryLabeledRegion>>,
+    /// The `enterprise` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise: Option<Vec<crate::types::ObservatoryLabeledRegion>>,
+    /// The `free` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free: Option<Vec<crate::types::ObservatoryLabeledRegion>>,
+    /// The `pro` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pro: Option<Vec<crate::types::ObservatoryLabeledRegion>>,
+}

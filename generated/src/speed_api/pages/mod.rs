@@ -81,6 +81,25 @@ pub struct PageListParams {
     pub zone_id: String,
 }
 /// What `list()` returns.
-pub type PageListResponse = Vec<
-    crate::types::ObservatoryPagesResponseCollectionResultItem,
->;
+pub type PageListResponse = Vec<PageListResponseItem>;
+/// An item of the result of `client.speed_api().pages().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PageListResponseItem {
+    /// A test region with a label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<crate::types::ObservatoryLabeledRegion>,
+    /// The frequency of the test.
+    #[serde(
+        rename = "scheduleFrequency",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub schedule_frequency: Option<crate::types::ObservatoryScheduleFrequency>,
+    /// The `tests` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<Vec<crate::types::ObservatoryPageTest>>,
+    /// A URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}

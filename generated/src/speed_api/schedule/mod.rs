@@ -216,7 +216,16 @@ pub struct ScheduleDeleteParams {
 }
 /// What `get()` returns.
 pub type ScheduleGetResponse = crate::types::ObservatorySchedule;
-/// What `create()` returns.
-pub type ScheduleCreateResponse = crate::types::ObservatoryCreateScheduleResponseResult;
 /// What `delete()` returns.
 pub type ScheduleDeleteResponse = crate::types::ObservatoryCountResponseResult;
+/// The result of `client.speed_api().schedule().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ScheduleCreateResponse {
+    /// The test schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<crate::types::ObservatorySchedule>,
+    /// The `test` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<crate::types::ObservatoryPageTest>,
+}

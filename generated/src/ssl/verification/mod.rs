@@ -139,9 +139,33 @@ pub struct VerificationEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::TlsCertificatesAndHostnamesComponentsSchemasValidationMethod,
+    pub body: VerificationEditBody,
 }
-/// What `get()` returns.
-pub type VerificationGetResponse = crate::types::TlsCertificatesAndHostnamesSslVerificationResponseCollection;
-/// What `edit()` returns.
-pub type VerificationEditResponse = crate::types::TlsCertificatesAndHostnamesSslValidationMethodResponseCollectionResult;
+/// The body of `client.ssl().verification().edit()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct VerificationEditBody {
+    /// Desired validation method.
+    pub validation_method: crate::types::TlsCertificatesAndHostnamesValidationMethodDefinition,
+}
+/// The result of `client.ssl().verification().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VerificationEditResponse {
+    /// Result status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Desired validation method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_method: Option<
+        crate::types::TlsCertificatesAndHostnamesValidationMethodDefinition,
+    >,
+}
+/// The result of `client.ssl().verification().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VerificationGetResponse {
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::TlsCertificatesAndHostnamesVerification>>,
+}

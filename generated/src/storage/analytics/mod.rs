@@ -80,5 +80,25 @@ pub struct AnalyticGetParams {
     /// Query parameter `query`.
     pub query: Option<String>,
 }
-/// What `get()` returns.
-pub type AnalyticGetResponse = crate::types::WorkersKvSchemasResult;
+/// Merged from `allOf`; where members disagree the later one wins (`data`, `max`, `min`, `query`, `totals`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AnalyticGetResponse {
+    /// The `data` property.
+    pub data: ::serde_json::Value,
+    /// Number of seconds between current time and last processed event, i.e. how many seconds of data could be missing.
+    pub data_lag: f64,
+    /// The `max` property.
+    pub max: ::serde_json::Value,
+    /// The `min` property.
+    pub min: ::serde_json::Value,
+    /// For specifying result metrics.
+    pub query: crate::types::WorkersKvQuery,
+    /// Total number of rows in the result.
+    pub rows: f64,
+    /// Time interval buckets by beginning and ending
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_intervals: Option<Vec<Vec<String>>>,
+    /// The `totals` property.
+    pub totals: ::serde_json::Value,
+}

@@ -237,7 +237,7 @@ pub struct AudioEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamEditAudioTrack,
+    pub body: AudioEditBody,
 }
 /// What `list()` returns.
 pub type AudioListResponse = Vec<crate::types::StreamAdditionalAudio>;
@@ -245,3 +245,14 @@ pub type AudioListResponse = Vec<crate::types::StreamAdditionalAudio>;
 pub type AudioDeleteResponse = String;
 /// What `edit()` returns.
 pub type AudioEditResponse = crate::types::StreamAdditionalAudio;
+/// The body of `client.stream().audio().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AudioEditBody {
+    /// Denotes whether the audio track will be played by default in a player.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<bool>,
+    /// A string to uniquely identify the track amongst other audio track labels for the specified video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}

@@ -71,7 +71,127 @@ pub struct ClipCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamVideoClipStandard,
+    pub body: ClipCreateBody,
 }
-/// What `create()` returns.
-pub type ClipCreateResponse = crate::types::StreamClipping;
+/// The body of `client.stream().clip().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ClipCreateBody {
+    /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
+    #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    /// The unique video identifier (UID).
+    #[serde(rename = "clippedFromVideoUID")]
+    pub clipped_from_video_uid: String,
+    /// A user-defined identifier for the media creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// Specifies the end time for the video clip in seconds.
+    #[serde(rename = "endTimeSeconds")]
+    pub end_time_seconds: i64,
+    /// The maximum duration in seconds for a video upload. Can be set for a video that is not yet uploaded to limit its duration. Uploads that exceed the specified duration will fail during processing. A value of `-1` means the value is unknown.
+    #[serde(
+        rename = "maxDurationSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_duration_seconds: Option<i64>,
+    /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
+    #[serde(
+        rename = "requireSignedURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_signed_ur_ls: Option<bool>,
+    /// Specifies the start time for the video clip in seconds.
+    #[serde(rename = "startTimeSeconds")]
+    pub start_time_seconds: i64,
+    /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video.  If this value is not set, the default thumbnail image is taken from 0s of the video.
+    #[serde(
+        rename = "thumbnailTimestampPct",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub thumbnail_timestamp_pct: Option<f64>,
+    /// The `watermark` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<crate::types::StreamWatermarkAtUpload>,
+}
+/// The result of `client.stream().clip().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ClipCreateResponse {
+    /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
+    #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    /// The unique video identifier (UID).
+    #[serde(
+        rename = "clippedFromVideoUID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub clipped_from_video_uid: Option<String>,
+    /// The date and time the clip was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created: Option<::time::OffsetDateTime>,
+    /// A user-defined identifier for the media creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// Specifies the end time for the video clip in seconds.
+    #[serde(rename = "endTimeSeconds", default, skip_serializing_if = "Option::is_none")]
+    pub end_time_seconds: Option<i64>,
+    /// The maximum duration in seconds for a video upload. Can be set for a video that is not yet uploaded to limit its duration. Uploads that exceed the specified duration will fail during processing. A value of `-1` means the value is unknown.
+    #[serde(
+        rename = "maxDurationSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_duration_seconds: Option<i64>,
+    /// A user modifiable key-value store used to reference other systems of record for managing videos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The date and time the live input was last modified.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified: Option<::time::OffsetDateTime>,
+    /// The `playback` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub playback: Option<crate::types::StreamPlayback>,
+    /// The video's preview page URI. This field is omitted until encoding is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+    /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
+    #[serde(
+        rename = "requireSignedURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_signed_ur_ls: Option<bool>,
+    /// Specifies the start time for the video clip in seconds.
+    #[serde(
+        rename = "startTimeSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub start_time_seconds: Option<i64>,
+    /// Specifies the processing status for all quality levels for a video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::types::StreamMediaState>,
+    /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video.  If this value is not set, the default thumbnail image is taken from 0s of the video.
+    #[serde(
+        rename = "thumbnailTimestampPct",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub thumbnail_timestamp_pct: Option<f64>,
+    /// The `watermark` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<crate::types::StreamWatermarkAtUpload>,
+}

@@ -199,8 +199,42 @@ pub struct KeyDeleteParams {
     pub body: Option<::serde_json::Value>,
 }
 /// What `list()` returns.
-pub type KeyListResponse = Vec<crate::types::StreamKeyResponseCollectionResultItem>;
-/// What `create()` returns.
-pub type KeyCreateResponse = crate::types::StreamKeys;
+pub type KeyListResponse = Vec<KeyListResponseItem>;
 /// What `delete()` returns.
 pub type KeyDeleteResponse = String;
+/// The result of `client.stream().keys().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct KeyCreateResponse {
+    /// The date and time a signing key was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created: Option<::time::OffsetDateTime>,
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The signing key in JWK format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwk: Option<String>,
+    /// The signing key in PEM format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pem: Option<String>,
+}
+/// An item of the result of `client.stream().keys().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct KeyListResponseItem {
+    /// The date and time a signing key was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created: Option<::time::OffsetDateTime>,
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}

@@ -316,7 +316,7 @@ pub struct LiveInputCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamCreateInputRequest,
+    pub body: LiveInputCreateBody,
 }
 /// Parameters of `stream_live_inputs_retrieve_a_live_input()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -338,7 +338,7 @@ pub struct LiveInputUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamUpdateInputRequest,
+    pub body: LiveInputUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -354,8 +354,6 @@ pub struct LiveInputDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `get()` returns.
-pub type LiveInputGetResponse = crate::types::StreamLiveInputResponseCollectionResult;
 /// What `create()` returns.
 pub type LiveInputCreateResponse = crate::types::StreamLiveInput;
 /// What `stream_live_inputs_retrieve_a_live_input()` returns.
@@ -364,3 +362,42 @@ pub type LiveInputStreamLiveInputsRetrieveALiveInputResponse = crate::types::Str
 pub type LiveInputUpdateResponse = crate::types::StreamLiveInput;
 /// What `delete()` returns.
 pub type LiveInputDeleteResponse = ::serde_json::Value;
+/// The body of `client.stream().live_inputs().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct LiveInputCreateBody {
+    /// Sets the creator ID asssociated with this live input.
+    #[serde(rename = "defaultCreator", default, skip_serializing_if = "Option::is_none")]
+    pub default_creator: Option<String>,
+    /// Indicates the number of days after which the live inputs recordings will be deleted. When a stream completes and the recording is ready, the value is used to calculate a scheduled deletion date for that recording. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion.
+    #[serde(
+        rename = "deleteRecordingAfterDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delete_recording_after_days: Option<f64>,
+    /// A user modifiable key-value store used to reference other systems of record for managing live inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// Records the input to a Cloudflare Stream video. Behavior depends on the mode. In most cases, the video will initially be viewable as a live video and transition to on-demand after a condition is satisfied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<crate::types::StreamLiveInputRecordingSettings>,
+}
+/// The result of `client.stream().live_inputs().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LiveInputGetResponse {
+    /// The `liveInputs` property.
+    #[serde(rename = "liveInputs", default, skip_serializing_if = "Option::is_none")]
+    pub live_inputs: Option<Vec<crate::types::StreamLiveInputObjectWithoutUrl>>,
+    /// The total number of remaining live inputs based on cursor position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<i64>,
+    /// The total number of live inputs that match the provided filters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+}
+/// The body of `client.stream().live_inputs().update()`.
+///
+/// The same shape as \[`crate::stream::live_inputs::LiveInputCreateBody`\], which the document defines again here.
+pub type LiveInputUpdateBody = LiveInputCreateBody;

@@ -90,5 +90,28 @@ pub struct StorageUsageGetParams {
     /// Query parameter `creator`.
     pub creator: Option<String>,
 }
-/// What `get()` returns.
-pub type StorageUsageGetResponse = crate::types::StreamStorageUseResponseResult;
+/// The result of `client.stream().storage_usage().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct StorageUsageGetResponse {
+    /// A user-defined identifier for the media creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// The total minutes of video content stored in the account.
+    #[serde(
+        rename = "totalStorageMinutes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_storage_minutes: Option<i64>,
+    /// The storage capacity alloted for the account.
+    #[serde(
+        rename = "totalStorageMinutesLimit",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_storage_minutes_limit: Option<i64>,
+    /// The total count of videos associated with the account.
+    #[serde(rename = "videoCount", default, skip_serializing_if = "Option::is_none")]
+    pub video_count: Option<i64>,
+}

@@ -175,7 +175,7 @@ pub struct WebhookUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamWebhookRequest,
+    pub body: WebhookUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -200,3 +200,11 @@ pub type WebhookUpdateResponse = ::std::collections::BTreeMap<
 >;
 /// What `delete()` returns.
 pub type WebhookDeleteResponse = String;
+/// The body of `client.stream().webhook().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct WebhookUpdateBody {
+    /// The URL where webhooks will be sent.
+    #[serde(rename = "notificationUrl")]
+    pub notification_url: String,
+}

@@ -373,14 +373,13 @@ pub struct RouteEditParams {
     /// The request body.
     pub body: RouteEditBody,
 }
-/// What `list()` returns.
-pub type RouteListResponse = crate::types::TunnelTeamnetResponseCollection;
 /// What `create()` returns.
 pub type RouteCreateResponse = crate::types::TunnelRoute;
 /// What `delete()` returns.
 pub type RouteDeleteResponse = crate::types::TunnelRoute;
 /// What `edit()` returns.
 pub type RouteEditResponse = crate::types::TunnelRoute;
+/// The body of `client.teamnet().routes().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RouteCreateBody {
@@ -398,6 +397,7 @@ pub struct RouteCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtual_network_id: Option<String>,
 }
+/// The body of `client.teamnet().routes().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RouteEditBody {
@@ -410,4 +410,20 @@ pub struct RouteEditBody {
     /// UUID of the virtual network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtual_network_id: Option<String>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TunnelMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TunnelMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::TunnelTeamnet>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TunnelResultInfo>,
 }

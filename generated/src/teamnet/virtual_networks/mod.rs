@@ -302,8 +302,6 @@ pub struct VirtualNetworkEditParams {
     /// The request body.
     pub body: VirtualNetworkEditBody,
 }
-/// What `list()` returns.
-pub type VirtualNetworkListResponse = crate::types::TunnelVnetResponseCollection;
 /// What `create()` returns.
 pub type VirtualNetworkCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -319,6 +317,7 @@ pub type VirtualNetworkEditResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.teamnet().virtual_networks().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VirtualNetworkCreateBody {
@@ -331,6 +330,7 @@ pub struct VirtualNetworkCreateBody {
     /// A user-friendly name for the virtual network.
     pub name: String,
 }
+/// The body of `client.teamnet().virtual_networks().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VirtualNetworkEditBody {
@@ -343,4 +343,20 @@ pub struct VirtualNetworkEditBody {
     /// A user-friendly name for the virtual network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VirtualNetworkListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TunnelMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TunnelMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::TunnelVirtualNetwork>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TunnelResultInfo>,
 }

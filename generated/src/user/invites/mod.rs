@@ -143,12 +143,11 @@ pub struct InviteEditParams {
     /// The request body.
     pub body: InviteEditBody,
 }
-/// What `list()` returns.
-pub type InviteListResponse = crate::types::IamSchemasCollectionInviteResponse;
 /// What `get()` returns.
 pub type InviteGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type InviteEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// The body of `client.user().invites().edit()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct InviteEditBody {
@@ -168,3 +167,20 @@ pub enum InviteEditBodyStatus {
 crate::runtime::string_enum!(
     open InviteEditBodyStatus { Accepted = "accepted", Rejected = "rejected" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct InviteListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IamMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::IamSchemasInvite>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IamResultInfo>,
+}

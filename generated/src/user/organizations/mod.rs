@@ -221,22 +221,22 @@ pub struct OrganizationDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type OrganizationListResponse = crate::types::IamCollectionOrganizationResponse;
 /// What `get()` returns.
 pub type OrganizationGetResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The result of `client.user().organizations().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type OrganizationDeleteResponse = crate::types::AccessIdResponseResult;
 /// Direction to order organizations.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type OrganizationListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type OrganizationListParamsDirection = crate::types::DnsRecordsDirection;
 /// Whether to match all search requirements or at least one (any).
 ///
-/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
 pub type OrganizationListParamsMatch = crate::types::DnsRecordsMatch;
 /// Field to order organizations by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -255,5 +255,22 @@ crate::runtime::string_enum!(
 );
 /// Whether the user is a member of the organization or has an inivitation pending.
 ///
-/// The same shape as [`crate::types::IamComponentsSchemasStatus`], which the document defines again here.
+/// The same shape as \[`crate::types::IamComponentsSchemasStatus`\], which the document defines again here.
 pub type OrganizationListParamsStatus = crate::types::IamComponentsSchemasStatus;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OrganizationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IamMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::IamOrganization>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IamResultInfo>,
+}

@@ -268,13 +268,13 @@ pub struct TokenListParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TokenCreateParams {
     /// The request body.
-    pub body: crate::types::IamCreatePayloadInput,
+    pub body: TokenCreateBody,
 }
 /// Parameters of `update()`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenUpdateParams {
     /// The request body.
-    pub body: crate::types::IamSchemasTokenInput,
+    pub body: TokenUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -286,15 +286,75 @@ pub struct TokenDeleteParams {
 }
 /// What `list()` returns.
 pub type TokenListResponse = crate::types::IamResponseCollection;
-/// What `create()` returns.
-pub type TokenCreateResponse = crate::types::IamResponseCreateResult;
 /// What `get()` returns.
 pub type TokenGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `update()` returns.
 pub type TokenUpdateResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `delete()` returns.
 pub type TokenDeleteResponse = Option<crate::types::IamApiResponseSingleIdResult>;
+/// The body of `client.user().tokens().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct TokenCreateBody {
+    /// The `condition` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<crate::types::IamCondition>,
+    /// The expiration time on or after which the JWT MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expires_on: Option<::time::OffsetDateTime>,
+    /// Token name.
+    pub name: String,
+    /// The time before which the token MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub not_before: Option<::time::OffsetDateTime>,
+    /// List of access policies assigned to the token.
+    pub policies: Vec<crate::types::IamTokenAccessPolicyInput>,
+}
+/// The result of `client.user().tokens().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TokenCreateResponse {
+    /// The token value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
 /// Direction to order results.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type TokenListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type TokenListParamsDirection = crate::types::DnsRecordsDirection;
+/// The body of `client.user().tokens().update()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct TokenUpdateBody {
+    /// The `condition` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<crate::types::IamCondition>,
+    /// The expiration time on or after which the JWT MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expires_on: Option<::time::OffsetDateTime>,
+    /// Token name.
+    pub name: String,
+    /// The time before which the token MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub not_before: Option<::time::OffsetDateTime>,
+    /// List of access policies assigned to the token.
+    pub policies: Vec<crate::types::IamTokenAccessPolicyInput>,
+    /// Status of the token.
+    pub status: crate::types::IamStatus,
+}

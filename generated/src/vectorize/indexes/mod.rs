@@ -354,7 +354,7 @@ pub struct IndexUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::VectorizeUpdateIndexRequest,
+    pub body: IndexUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -378,3 +378,10 @@ pub type IndexUpdateResponse = crate::types::VectorizeCreateIndexResponse;
 pub type IndexDeleteResponse = Option<
     ::std::collections::BTreeMap<String, ::serde_json::Value>,
 >;
+/// The body of `client.vectorize().indexes().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IndexUpdateBody {
+    /// Specifies the description of the index.
+    pub description: String,
+}

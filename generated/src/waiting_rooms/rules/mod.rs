@@ -338,7 +338,7 @@ pub struct RuleEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::WaitingroomPatchRule,
+    pub body: RuleEditBody,
 }
 /// What `list()` returns.
 pub type RuleListResponse = crate::types::WaitingroomRulesResponseCollection;
@@ -350,3 +350,21 @@ pub type RuleCreateResponse = crate::types::WaitingroomRulesResponseCollection;
 pub type RuleDeleteResponse = crate::types::WaitingroomRulesResponseCollection;
 /// What `edit()` returns.
 pub type RuleEditResponse = crate::types::WaitingroomRulesResponseCollection;
+/// The body of `client.waiting_rooms().rules().edit()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleEditBody {
+    /// The action to take when the expression matches.
+    pub action: crate::types::WaitingroomRuleAction,
+    /// The description of the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// When set to true, the rule is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Criteria defining when there is a match for the current rule.
+    pub expression: String,
+    /// Reorder the position of a rule
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<crate::types::WaitingroomRulePosition>,
+}

@@ -85,5 +85,30 @@ pub struct StatusGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `get()` returns.
-pub type StatusGetResponse = crate::types::WaitingroomStatusResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct StatusGetResponse {
+    /// The `result` property.
+    pub result: StatusGetResponseResult,
+}
+/// The `result` property of `StatusGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct StatusGetResponseResult {
+    /// The `estimated_queued_users` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_queued_users: Option<i64>,
+    /// The `estimated_total_active_users` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_total_active_users: Option<i64>,
+    /// The `event_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// The `max_estimated_time_minutes` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_estimated_time_minutes: Option<i64>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::types::WaitingroomStatus>,
+}

@@ -300,7 +300,7 @@ pub struct HostnameCreateParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::Web3CreateRequestInput,
+    pub body: HostnameCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -336,10 +336,8 @@ pub struct HostnameEditParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::Web3ModifyRequest,
+    pub body: HostnameEditBody,
 }
-/// What `list()` returns.
-pub type HostnameListResponse = crate::types::Web3CollectionResponse;
 /// What `create()` returns.
 pub type HostnameCreateResponse = crate::types::Web3Web3Hostname;
 /// What `get()` returns.
@@ -348,3 +346,43 @@ pub type HostnameGetResponse = crate::types::Web3Web3Hostname;
 pub type HostnameDeleteResponse = Option<crate::types::Web3ApiResponseSingleIdResult>;
 /// What `edit()` returns.
 pub type HostnameEditResponse = crate::types::Web3Web3Hostname;
+/// The body of `client.web3().hostnames().create()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct HostnameCreateBody {
+    /// An optional description of the hostname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// DNSLink value used if the target is ipfs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnslink: Option<String>,
+    /// Target gateway of the hostname.
+    pub target: crate::types::Web3Target,
+}
+/// The body of `client.web3().hostnames().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct HostnameEditBody {
+    /// An optional description of the hostname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// DNSLink value used if the target is ipfs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnslink: Option<String>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HostnameListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::Web3MessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::Web3MessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::Web3Web3Hostname>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::Web3ResultInfo>,
+}

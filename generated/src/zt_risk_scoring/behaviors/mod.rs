@@ -126,9 +126,28 @@ pub struct BehaviorUpdateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpUpdateBehaviorsRequest,
+    pub body: BehaviorUpdateBody,
 }
 /// What `get()` returns.
 pub type BehaviorGetResponse = crate::types::DlpGetBehaviorsResponseResult;
 /// What `update()` returns.
 pub type BehaviorUpdateResponse = crate::types::DlpGetBehaviorsResponseResult;
+/// The body of `client.zt_risk_scoring().behaviors().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct BehaviorUpdateBody {
+    /// The `behaviors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behaviors: Option<
+        ::std::collections::BTreeMap<String, BehaviorUpdateBodyBehaviorsValue>,
+    >,
+}
+/// The `behaviors` property of `BehaviorUpdateBody`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct BehaviorUpdateBodyBehaviorsValue {
+    /// The `enabled` property.
+    pub enabled: bool,
+    /// The `risk_level` property.
+    pub risk_level: crate::types::DlpRiskLevel,
+}

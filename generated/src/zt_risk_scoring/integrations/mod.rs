@@ -261,7 +261,7 @@ pub struct IntegrationCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpCreateIntegrationBody,
+    pub body: IntegrationCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -275,7 +275,7 @@ pub struct IntegrationUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpUpdateIntegrationBody,
+    pub body: IntegrationUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -283,13 +283,69 @@ pub struct IntegrationDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type IntegrationListResponse = crate::types::DlpRiskScoreIntegrationArrayResponse;
 /// What `create()` returns.
 pub type IntegrationCreateResponse = crate::types::DlpRiskScoreIntegrationResponse;
 /// What `get()` returns.
 pub type IntegrationGetResponse = crate::types::DlpRiskScoreIntegrationResponse;
 /// What `update()` returns.
 pub type IntegrationUpdateResponse = crate::types::DlpRiskScoreIntegrationResponse;
-/// What `delete()` returns.
-pub type IntegrationDeleteResponse = crate::types::DlpEmptyResponse;
+/// The body of `client.zt_risk_scoring().integrations().create()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IntegrationCreateBody {
+    /// The `integration_type` property.
+    pub integration_type: crate::types::DlpRiskScoreIntegrationType,
+    /// A reference id that can be supplied by the client. Currently this should be set to the Access-Okta IDP ID (a UUIDv4).
+    /// <https://developers.cloudflare.com/api/operations/access-identity-providers-get-an-access-identity-provider>
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_id: Option<String>,
+    /// The base url of the tenant, e.g. "<https://tenant.okta.com>"
+    pub tenant_url: String,
+}
+/// The response of `client.zt_risk_scoring().integrations().delete()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IntegrationDeleteResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpV4ResponsePagination>,
+    /// The `success` property.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<::serde_json::Value>,
+}
+/// The response of `client.zt_risk_scoring().integrations().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IntegrationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpV4ResponsePagination>,
+    /// The `success` property.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::DlpRiskScoreIntegration>>,
+}
+/// The body of `client.zt_risk_scoring().integrations().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IntegrationUpdateBody {
+    /// Whether this integration is enabled. If disabled, no risk changes will be exported to the third-party.
+    pub active: bool,
+    /// A reference id that can be supplied by the client. Currently this should be set to the Access-Okta IDP ID (a UUIDv4).
+    /// <https://developers.cloudflare.com/api/operations/access-identity-providers-get-an-access-identity-provider>
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_id: Option<String>,
+    /// The base url of the tenant, e.g. "<https://tenant.okta.com>"
+    pub tenant_url: String,
+}

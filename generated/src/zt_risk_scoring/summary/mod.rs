@@ -89,8 +89,7 @@ pub struct SummaryGetParams {
     /// Query parameter `direction`.
     pub direction: Option<SummaryGetParamsDirection>,
 }
-/// What `get()` returns.
-pub type SummaryGetResponse = crate::types::DlpAccountRiskSummaryResponse;
+/// The `direction` parameter of `client.zt_risk_scoring().summary().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SummaryGetParamsDirection {
     /// `desc`
@@ -103,6 +102,7 @@ pub enum SummaryGetParamsDirection {
 crate::runtime::string_enum!(
     open SummaryGetParamsDirection { Desc = "desc", Asc = "asc" }
 );
+/// The `order_by` parameter of `client.zt_risk_scoring().summary().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SummaryGetParamsOrderBy {
     /// `timestamp`
@@ -118,3 +118,45 @@ crate::runtime::string_enum!(
     open SummaryGetParamsOrderBy { Timestamp = "timestamp", EventCount = "event_count",
     MaxRiskLevel = "max_risk_level" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SummaryGetResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpMessagesItem>,
+    /// The `result` property.
+    pub result: SummaryGetResponseResult,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpApiResponsePaginatedResultInfo>,
+}
+/// The `result` property of `SummaryGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SummaryGetResponseResult {
+    /// The `users` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<SummaryGetResponseResultUsersItem>>,
+}
+/// The `users` property of `SummaryGetResponseResult`.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SummaryGetResponseResultUsersItem {
+    /// The `email` property.
+    pub email: String,
+    /// The `event_count` property.
+    pub event_count: i64,
+    /// The `last_event` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub last_event: ::time::OffsetDateTime,
+    /// The `max_risk_level` property.
+    pub max_risk_level: crate::types::DlpRiskLevel,
+    /// The `name` property.
+    pub name: String,
+    /// The ID for a user
+    pub user_id: String,
+}

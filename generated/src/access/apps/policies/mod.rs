@@ -767,8 +767,6 @@ pub struct PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type PolicyListResponse = crate::types::AccessAppPoliciesComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type PolicyCreateResponse = crate::types::AccessAppPolicyResponse;
 /// What `get()` returns.
@@ -777,8 +775,6 @@ pub type PolicyGetResponse = crate::types::AccessAppPolicyResponse;
 pub type PolicyUpdateResponse = crate::types::AccessAppPolicyResponse;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = crate::types::AccessIdResponseResult;
-/// What `zone_level_access_policies_list_access_policies()` returns.
-pub type PolicyZoneLevelAccessPoliciesListAccessPoliciesResponse = crate::types::AccessPoliciesComponentsSchemasResponseCollection;
 /// What `zone_level_access_policies_create_an_access_policy()` returns.
 pub type PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyResponse = crate::types::AccessPolicies;
 /// What `zone_level_access_policies_get_an_access_policy()` returns.
@@ -787,6 +783,24 @@ pub type PolicyZoneLevelAccessPoliciesGetAnAccessPolicyResponse = crate::types::
 pub type PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyResponse = crate::types::AccessPolicies;
 /// What `zone_level_access_policies_delete_an_access_policy()` returns.
 pub type PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PolicyListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessAppPolicyResponse>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// The body of `client.access().apps().policies().zone_level_access_policies_create_an_access_policy()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody {
@@ -821,5 +835,24 @@ pub struct PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require: Option<Vec<crate::types::AccessRule>>,
 }
-/// The same shape as [`crate::access::apps::policies::PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody`], which the document defines again here.
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PolicyZoneLevelAccessPoliciesListAccessPoliciesResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessPolicies>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// The body of `client.access().apps().policies().zone_level_access_policies_update_an_access_policy()`.
+///
+/// The same shape as \[`crate::access::apps::policies::PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody`\], which the document defines again here.
 pub type PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyBody = PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody;

@@ -147,7 +147,127 @@ pub struct UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `get()` returns.
-pub type UserPolicyCheckGetResponse = crate::types::AccessPolicyCheckResponseResult;
-/// What `zone_level_access_applications_test_access_policies()` returns.
-pub type UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponse = crate::types::AccessSchemasPolicyCheckResponseResult;
+/// The result of `client.access().apps().user_policy_checks().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserPolicyCheckGetResponse {
+    /// The `app_state` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_state: Option<UserPolicyCheckGetResponseAppState>,
+    /// The `user_identity` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_identity: Option<UserPolicyCheckGetResponseUserIdentity>,
+}
+/// The `app_state` property of `UserPolicyCheckGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserPolicyCheckGetResponseAppState {
+    /// UUID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_uid: Option<String>,
+    /// The `aud` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    /// The `hostname` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `policies` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+/// The `user_identity` property of `UserPolicyCheckGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserPolicyCheckGetResponseUserIdentity {
+    /// The `account_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The `device_sessions` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_sessions: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+    /// The `email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The `geo` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<UserPolicyCheckGetResponseUserIdentityGeo>,
+    /// The `iat` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `is_gateway` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_gateway: Option<bool>,
+    /// The `is_warp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_warp: Option<bool>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// UUID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_uuid: Option<String>,
+    /// The `version` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+/// The `geo` property of `UserPolicyCheckGetResponseUserIdentity`.
+///
+/// The same shape as \[`crate::types::AccessGeo`\], which the document defines again here.
+pub type UserPolicyCheckGetResponseUserIdentityGeo = crate::types::AccessGeo;
+/// The result of `client.access().apps().user_policy_checks().zone_level_access_applications_test_access_policies()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponse {
+    /// The `app_state` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_state: Option<
+        UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseAppState,
+    >,
+    /// The `user_identity` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_identity: Option<
+        UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentity,
+    >,
+}
+/// The `app_state` property of `UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseAppState {
+    /// UUID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_uid: Option<String>,
+    /// The `aud` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    /// The `hostname` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `policies` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<::serde_json::Value>>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+/// The `user_identity` property of `UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponse`.
+///
+/// The same shape as \[`crate::access::apps::user_policy_checks::UserPolicyCheckGetResponseUserIdentity`\], which the document defines again here.
+pub type UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentity = UserPolicyCheckGetResponseUserIdentity;
+/// The `geo` property of `UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentity`.
+///
+/// The same shape as \[`crate::types::AccessGeo`\], which the document defines again here.
+pub type UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentityGeo = crate::types::AccessGeo;

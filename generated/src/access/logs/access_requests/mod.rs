@@ -104,7 +104,8 @@ pub struct AccessRequestListParams {
     pub until: Option<String>,
 }
 /// What `list()` returns.
-pub type AccessRequestListResponse = Vec<crate::types::AccessAccessRequests>;
+pub type AccessRequestListResponse = Vec<AccessRequestListResponseItem>;
+/// The `direction` parameter of `client.access().logs().access_requests().list()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AccessRequestListParamsDirection {
     /// `desc`
@@ -117,3 +118,39 @@ pub enum AccessRequestListParamsDirection {
 crate::runtime::string_enum!(
     open AccessRequestListParamsDirection { Desc = "desc", Asc = "asc" }
 );
+/// An item of the result of `client.access().logs().access_requests().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AccessRequestListResponseItem {
+    /// The event that occurred, such as a login attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The result of the authentication event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<bool>,
+    /// The URL of the Access application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_domain: Option<String>,
+    /// The unique identifier for the Access application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_uid: Option<String>,
+    /// The IdP used to authenticate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// The `created_at` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// The IP address of the authenticating user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// The unique identifier for the request to Cloudflare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ray_id: Option<String>,
+    /// The email address of the authenticating user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_email: Option<String>,
+}

@@ -153,7 +153,145 @@ pub struct ActiveSessionGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type ActiveSessionListResponse = crate::types::AccessActiveSessionsResponse;
-/// What `get()` returns.
-pub type ActiveSessionGetResponse = crate::types::AccessActiveSessionResponseResult;
+/// The result of `client.access().users().active_sessions().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ActiveSessionGetResponse {
+    /// The `account_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The `auth_status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_status: Option<String>,
+    /// The `common_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_name: Option<String>,
+    /// The `devicePosture` property.
+    #[serde(rename = "devicePosture", default, skip_serializing_if = "Option::is_none")]
+    pub device_posture: Option<
+        ::std::collections::BTreeMap<
+            String,
+            crate::types::AccessSchemasDevicePostureRule,
+        >,
+    >,
+    /// The `device_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// The `device_sessions` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_sessions: Option<
+        ::std::collections::BTreeMap<String, crate::types::AccessDeviceSession>,
+    >,
+    /// The `email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The `geo` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<crate::types::AccessGeo>,
+    /// The `iat` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<f64>,
+    /// The `idp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<crate::types::AccessIdentityIdp>,
+    /// The `ip` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// The `is_gateway` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_gateway: Option<bool>,
+    /// The `is_warp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_warp: Option<bool>,
+    /// The `mtls_auth` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtls_auth: Option<crate::types::AccessIdentityMtlsAuth>,
+    /// The `service_token_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_token_id: Option<String>,
+    /// The `service_token_status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_token_status: Option<bool>,
+    /// The `user_uuid` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_uuid: Option<String>,
+    /// The `version` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<f64>,
+    /// The `isActive` property.
+    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ActiveSessionListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<ActiveSessionListResponseResultItem>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// The `result` property of `ActiveSessionListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ActiveSessionListResponseResultItem {
+    /// The `expiration` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<i64>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<ActiveSessionListResponseResultItemMetadata>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+/// The `metadata` property of `ActiveSessionListResponseResultItem`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ActiveSessionListResponseResultItemMetadata {
+    /// The `apps` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apps: Option<
+        ::std::collections::BTreeMap<
+            String,
+            ActiveSessionListResponseResultItemMetadataAppsValue,
+        >,
+    >,
+    /// The `expires` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<i64>,
+    /// The `iat` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// The `nonce` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// The `ttl` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<i64>,
+}
+/// The `apps` property of `ActiveSessionListResponseResultItemMetadata`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ActiveSessionListResponseResultItemMetadataAppsValue {
+    /// The `hostname` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `type` property.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+    /// The `uid` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+}

@@ -83,5 +83,31 @@ pub struct FailedLoginListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type FailedLoginListResponse = crate::types::AccessFailedLoginResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct FailedLoginListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<FailedLoginListResponseResultItem>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+/// The `result` property of `FailedLoginListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct FailedLoginListResponseResultItem {
+    /// The `expiration` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<i64>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}

@@ -83,5 +83,69 @@ pub struct LastSeenIdentityGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `get()` returns.
-pub type LastSeenIdentityGetResponse = crate::types::AccessIdentity;
+/// The result of `client.access().users().last_seen_identity().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LastSeenIdentityGetResponse {
+    /// The `account_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The `auth_status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_status: Option<String>,
+    /// The `common_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_name: Option<String>,
+    /// The `devicePosture` property.
+    #[serde(rename = "devicePosture", default, skip_serializing_if = "Option::is_none")]
+    pub device_posture: Option<
+        ::std::collections::BTreeMap<
+            String,
+            crate::types::AccessSchemasDevicePostureRule,
+        >,
+    >,
+    /// The `device_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// The `device_sessions` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_sessions: Option<
+        ::std::collections::BTreeMap<String, crate::types::AccessDeviceSession>,
+    >,
+    /// The `email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The `geo` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<crate::types::AccessGeo>,
+    /// The `iat` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<f64>,
+    /// The `idp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<crate::types::AccessIdentityIdp>,
+    /// The `ip` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// The `is_gateway` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_gateway: Option<bool>,
+    /// The `is_warp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_warp: Option<bool>,
+    /// The `mtls_auth` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtls_auth: Option<crate::types::AccessIdentityMtlsAuth>,
+    /// The `service_token_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_token_id: Option<String>,
+    /// The `service_token_status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_token_status: Option<bool>,
+    /// The `user_uuid` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_uuid: Option<String>,
+    /// The `version` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<f64>,
+}

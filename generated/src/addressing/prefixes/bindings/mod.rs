@@ -287,7 +287,7 @@ pub struct BindingCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Option<crate::types::AddressingCreateBindingRequest>,
+    pub body: Option<BindingCreateBody>,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -315,5 +315,18 @@ pub type BindingListResponse = Vec<crate::types::AddressingServiceBinding>;
 pub type BindingCreateResponse = crate::types::AddressingServiceBinding;
 /// What `get()` returns.
 pub type BindingGetResponse = crate::types::AddressingServiceBinding;
-/// What `delete()` returns.
-pub type BindingDeleteResponse = crate::types::AddressingApiResponseCommon;
+/// The body of `client.addressing().prefixes().bindings().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct BindingCreateBody {
+    /// IP Prefix in Classless Inter-Domain Routing format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+}
+/// The result of `client.addressing().prefixes().bindings().delete()`.
+///
+/// The same shape as \[`crate::types::CloudforceOneApiResponseCommon`\], which the document defines again here.
+pub type BindingDeleteResponse = crate::types::CloudforceOneApiResponseCommon;

@@ -234,12 +234,9 @@ pub struct DelegationDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type DelegationListResponse = crate::types::AddressingSchemasResponseCollection;
 /// What `create()` returns.
 pub type DelegationCreateResponse = crate::types::AddressingIpamDelegations;
-/// What `delete()` returns.
-pub type DelegationDeleteResponse = crate::types::AddressingIdResponseResult;
+/// The body of `client.addressing().prefixes().delegations().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DelegationCreateBody {
@@ -247,4 +244,25 @@ pub struct DelegationCreateBody {
     pub cidr: String,
     /// Account identifier for the account to which prefix is being delegated.
     pub delegated_account_id: String,
+}
+/// The result of `client.addressing().prefixes().delegations().delete()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+pub type DelegationDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DelegationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AddressingMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AddressingMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AddressingIpamDelegations>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AddressingResultInfo>,
 }

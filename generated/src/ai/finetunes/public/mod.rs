@@ -76,11 +76,16 @@ pub struct PublicGetParams {
     /// Query parameter `orderBy`.
     pub order_by: Option<String>,
 }
+/// The result of `client.ai().finetunes().public().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PublicGetResponse {
+    /// The `result` property.
     pub result: Vec<PublicGetResponseResultItem>,
+    /// The `success` property.
     pub success: bool,
 }
-/// The same shape as [`crate::ai::finetunes::FinetuneCreateResponseResult`], which the document defines again here.
+/// The `result` property of `PublicGetResponse`.
+///
+/// The same shape as \[`crate::ai::finetunes::FinetuneCreateResponseResult`\], which the document defines again here.
 pub type PublicGetResponseResultItem = crate::ai::finetunes::FinetuneCreateResponseResult;

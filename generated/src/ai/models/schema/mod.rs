@@ -59,9 +59,12 @@ pub struct SchemaGetParams {
     /// Query parameter `model`.
     pub model: String,
 }
+/// The result of `client.ai().models().schema().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SchemaGetResponse {
+    /// The `result` property.
     pub result: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `success` property.
     pub success: bool,
 }

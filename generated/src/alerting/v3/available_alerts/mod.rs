@@ -75,5 +75,22 @@ pub struct AvailableAlertGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `get()` returns.
-pub type AvailableAlertGetResponse = crate::types::AaaResponseCollection;
+/// The response of `client.alerting().v3().available_alerts().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailableAlertGetResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AaaMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AaaMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AaaResultInfo>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<
+        ::std::collections::BTreeMap<String, Vec<crate::types::AaaAlertTypes>>,
+    >,
+}

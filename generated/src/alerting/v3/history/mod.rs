@@ -100,5 +100,20 @@ pub struct HistoryListParams {
     /// Query parameter `since`.
     pub since: Option<String>,
 }
-/// What `list()` returns.
-pub type HistoryListResponse = crate::types::AaaHistoryComponentsSchemasResponseCollection;
+/// Merged from `allOf`; where members disagree the later one wins (`result_info`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HistoryListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AaaMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AaaMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AaaHistory>>,
+}

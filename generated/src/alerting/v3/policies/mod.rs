@@ -336,8 +336,6 @@ pub struct PolicyDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type PolicyListResponse = crate::types::AaaPoliciesComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type PolicyCreateResponse = crate::types::AaaIdResponseResult;
 /// What `get()` returns.
@@ -346,6 +344,7 @@ pub type PolicyGetResponse = crate::types::AaaPolicies;
 pub type PolicyUpdateResponse = crate::types::AaaIdResponseResult;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = crate::types::AaaApiResponseCollection;
+/// The body of `client.alerting().v3().policies().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyCreateBody {
@@ -370,6 +369,24 @@ pub struct PolicyCreateBody {
     /// Name of the policy.
     pub name: String,
 }
+/// The response of `client.alerting().v3().policies().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PolicyListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AaaMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AaaMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AaaResultInfo>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AaaPolicies>>,
+}
+/// The body of `client.alerting().v3().policies().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PolicyUpdateBody {

@@ -160,7 +160,7 @@ pub struct SchemaValidationUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::ApiShieldZoneSchemaValidationSettingsPut,
+    pub body: SchemaValidationUpdateBody,
 }
 /// Parameters of `edit()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -168,7 +168,7 @@ pub struct SchemaValidationEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::ApiShieldZoneSchemaValidationSettingsPatch,
+    pub body: SchemaValidationEditBody,
 }
 /// What `get()` returns.
 pub type SchemaValidationGetResponse = crate::types::ApiShieldZoneSchemaValidationSettings;
@@ -176,3 +176,56 @@ pub type SchemaValidationGetResponse = crate::types::ApiShieldZoneSchemaValidati
 pub type SchemaValidationUpdateResponse = crate::types::ApiShieldZoneSchemaValidationSettings;
 /// What `edit()` returns.
 pub type SchemaValidationEditResponse = crate::types::ApiShieldZoneSchemaValidationSettings;
+/// The body of `client.api_gateway().settings().schema_validation().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SchemaValidationEditBody {
+    /// The default mitigation action used when there is no mitigation action defined on the operation
+    /// Mitigation actions are as follows:
+    ///
+    ///   * `log` - log request when request does not conform to schema
+    ///   * `block` - deny access to the site when request does not conform to schema
+    ///
+    /// A special value of of `none` will skip running schema validation entirely for the request when there is no mitigation action defined on the operation
+    ///
+    /// `null` will have no effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_default_mitigation_action: Option<
+        crate::types::ApiShieldValidationDefaultMitigationActionPatch,
+    >,
+    /// When set, this overrides both zone level and operation level mitigation actions.
+    ///
+    ///   - `none` will skip running schema validation entirely for the request
+    ///
+    /// To clear any override, use the special value `disable_override`
+    ///
+    /// `null` will have no effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_override_mitigation_action: Option<
+        crate::types::ApiShieldValidationOverrideMitigationActionPatch,
+    >,
+}
+/// The body of `client.api_gateway().settings().schema_validation().update()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SchemaValidationUpdateBody {
+    /// The default mitigation action used when there is no mitigation action defined on the operation
+    ///
+    /// Mitigation actions are as follows:
+    ///
+    ///   * `log` - log request when request does not conform to schema
+    ///   * `block` - deny access to the site when request does not conform to schema
+    ///
+    /// A special value of of `none` will skip running schema validation entirely for the request when there is no mitigation action defined on the operation
+    pub validation_default_mitigation_action: crate::types::ApiShieldValidationDefaultMitigationAction,
+    /// When set, this overrides both zone level and operation level mitigation actions.
+    ///
+    ///   - `none` will skip running schema validation entirely for the request
+    ///   - `null` indicates that no override is in place
+    ///
+    /// To clear any override, use the special value `disable_override` or `null`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_override_mitigation_action: Option<
+        crate::types::ApiShieldValidationOverrideMitigationActionWrite,
+    >,
+}

@@ -91,6 +91,7 @@ pub struct RotateSecretCreateParams {
 }
 /// What `create()` returns.
 pub type RotateSecretCreateResponse = crate::types::TurnstileWidgetDetail;
+/// The body of `client.challenges().widgets().rotate_secret().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RotateSecretCreateBody {

@@ -67,5 +67,17 @@ pub struct ConstantGetParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
 }
-/// What `get()` returns.
-pub type ConstantGetResponse = crate::types::CloudforceOneRequestConstants;
+/// Request Constants
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ConstantGetResponse {
+    /// The `priority` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Vec<crate::types::CloudforceOnePriority>>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Vec<crate::types::CloudforceOneRequestStatus>>,
+    /// The `tlp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tlp: Option<Vec<crate::types::CloudforceOneTlp>>,
+}

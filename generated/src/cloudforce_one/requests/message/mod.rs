@@ -204,7 +204,7 @@ pub struct MessageCreateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CloudforceOneRequestMessageList,
+    pub body: MessageCreateBody,
 }
 /// Parameters of `update()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -234,3 +234,36 @@ pub type MessageCreateResponse = Vec<crate::types::CloudforceOneRequestMessageIt
 pub type MessageUpdateResponse = crate::types::CloudforceOneRequestMessageItem;
 /// What `delete()` returns.
 pub type MessageDeleteResponse = crate::types::CloudforceOneApiResponseCommon;
+/// Request Message List Parameters
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct MessageCreateBody {
+    /// The `after` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub after: Option<::time::OffsetDateTime>,
+    /// The `before` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub before: Option<::time::OffsetDateTime>,
+    /// Page number of results
+    pub page: i64,
+    /// Number of results per page
+    pub per_page: i64,
+    /// Field to sort results by
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_by: Option<String>,
+    /// Sort order (asc or desc)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<MessageCreateBodySortOrder>,
+}
+/// Sort order (asc or desc)
+///
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type MessageCreateBodySortOrder = crate::types::DnsRecordsDirection;

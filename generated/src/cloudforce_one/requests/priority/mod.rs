@@ -252,7 +252,7 @@ pub struct PriorityCreateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CloudforceOnePriorityList,
+    pub body: PriorityCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -294,3 +294,12 @@ pub type PriorityGetResponse = crate::types::CloudforceOneRequestItem;
 pub type PriorityUpdateResponse = crate::types::CloudforceOneRequestItem;
 /// What `delete()` returns.
 pub type PriorityDeleteResponse = crate::types::CloudforceOneApiResponseCommon;
+/// Priority List Parameters
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PriorityCreateBody {
+    /// Page number of results
+    pub page: i64,
+    /// Number of results per page
+    pub per_page: i64,
+}

@@ -83,17 +83,20 @@ pub struct ExportCreateParams {
     /// The request body.
     pub body: ExportCreateBody,
 }
+/// The body of `client.d1().database().export().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ExportCreateBody {
     /// To poll an in-progress export, provide the current bookmark (returned by your first polling response)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_bookmark: Option<String>,
+    /// The `dump_options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dump_options: Option<ExportCreateBodyDumpOptions>,
     /// Specifies that you will poll this endpoint until the export completes
     pub output_format: ExportCreateBodyOutputFormat,
 }
+/// The `dump_options` property of `ExportCreateBody`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ExportCreateBodyDumpOptions {
@@ -116,6 +119,7 @@ pub enum ExportCreateBodyOutputFormat {
     Unknown(String),
 }
 crate::runtime::string_enum!(open ExportCreateBodyOutputFormat { Polling = "polling" });
+/// The result of `client.d1().database().export().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ExportCreateResponse {
@@ -131,10 +135,13 @@ pub struct ExportCreateResponse {
     /// Only present when status = 'complete'
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ExportCreateResponseResult>,
+    /// The `status` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ExportCreateResponseStatus>,
+    /// The `success` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
+    /// The `type` property.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ExportCreateResponseType>,
 }
@@ -149,6 +156,7 @@ pub struct ExportCreateResponseResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_url: Option<String>,
 }
+/// The `status` property of `ExportCreateResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExportCreateResponseStatus {
     /// `complete`
@@ -161,6 +169,7 @@ pub enum ExportCreateResponseStatus {
 crate::runtime::string_enum!(
     open ExportCreateResponseStatus { Complete = "complete", Error = "error" }
 );
+/// The `type` property of `ExportCreateResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExportCreateResponseType {
     /// `export`

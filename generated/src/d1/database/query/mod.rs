@@ -81,12 +81,28 @@ pub struct QueryCreateParams {
     pub body: QueryCreateBody,
 }
 /// What `create()` returns.
-pub type QueryCreateResponse = Vec<crate::types::D1QueryResultResponse>;
+pub type QueryCreateResponse = Vec<QueryCreateResponseItem>;
+/// The body of `client.d1().database().query().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct QueryCreateBody {
+    /// The `params` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<Vec<String>>,
     /// Your SQL query. Supports multiple statements, joined by semicolons, which will be executed as a batch.
     pub sql: String,
+}
+/// An item of the result of `client.d1().database().query().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct QueryCreateResponseItem {
+    /// The `meta` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<crate::types::D1QueryMeta>,
+    /// The `results` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    /// The `success` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
 }

@@ -301,8 +301,6 @@ pub struct IntegrationEditParams {
     /// The request body.
     pub body: IntegrationEditBody,
 }
-/// What `list()` returns.
-pub type IntegrationListResponse = crate::types::TeamsDevicesSchemasResponseCollection;
 /// What `create()` returns.
 pub type IntegrationCreateResponse = crate::types::TeamsDevicesDevicePostureIntegrations;
 /// What `get()` returns.
@@ -313,6 +311,7 @@ pub type IntegrationDeleteResponse = Option<
 >;
 /// What `edit()` returns.
 pub type IntegrationEditResponse = crate::types::TeamsDevicesDevicePostureIntegrations;
+/// The body of `client.devices().posture().integration().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IntegrationCreateBody {
@@ -326,6 +325,7 @@ pub struct IntegrationCreateBody {
     #[serde(rename = "type")]
     pub type_: crate::types::TeamsDevicesSchemasType,
 }
+/// The body of `client.devices().posture().integration().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct IntegrationEditBody {
@@ -341,4 +341,20 @@ pub struct IntegrationEditBody {
     /// The type of device posture integration.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<crate::types::TeamsDevicesSchemasType>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IntegrationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::TeamsDevicesDevicePostureIntegrations>,
+    /// Whether the API call was successful.
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TeamsDevicesResultInfo>,
 }

@@ -147,5 +147,20 @@ pub struct DeviceListParams {
     /// Query parameter `source`.
     pub source: crate::types::DigitalExperienceMonitoringSource,
 }
-/// What `list()` returns.
-pub type DeviceListResponse = crate::types::DigitalExperienceMonitoringFleetStatusDevicesResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeviceListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DigitalExperienceMonitoringMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DigitalExperienceMonitoringMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::DigitalExperienceMonitoringDevice>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DigitalExperienceMonitoringResultInfo>,
+}

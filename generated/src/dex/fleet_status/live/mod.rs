@@ -71,5 +71,38 @@ pub struct LiveGetParams {
     /// Query parameter `since_minutes`.
     pub since_minutes: f64,
 }
-/// What `get()` returns.
-pub type LiveGetResponse = crate::types::DigitalExperienceMonitoringFleetStatusLiveResponseResult;
+/// The result of `client.dex().fleet_status().live().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LiveGetResponse {
+    /// The `deviceStats` property.
+    #[serde(rename = "deviceStats", default, skip_serializing_if = "Option::is_none")]
+    pub device_stats: Option<LiveGetResponseDeviceStats>,
+}
+/// The `deviceStats` property of `LiveGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LiveGetResponseDeviceStats {
+    /// The `byColo` property.
+    #[serde(rename = "byColo", default, skip_serializing_if = "Option::is_none")]
+    pub by_colo: Option<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    /// The `byMode` property.
+    #[serde(rename = "byMode", default, skip_serializing_if = "Option::is_none")]
+    pub by_mode: Option<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    /// The `byPlatform` property.
+    #[serde(rename = "byPlatform", default, skip_serializing_if = "Option::is_none")]
+    pub by_platform: Option<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    /// The `byStatus` property.
+    #[serde(rename = "byStatus", default, skip_serializing_if = "Option::is_none")]
+    pub by_status: Option<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    /// The `byVersion` property.
+    #[serde(rename = "byVersion", default, skip_serializing_if = "Option::is_none")]
+    pub by_version: Option<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    /// Number of unique devices
+    #[serde(
+        rename = "uniqueDevicesTotal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub unique_devices_total: Option<f64>,
+}

@@ -107,5 +107,35 @@ pub struct PercentileGetParams {
     /// Query parameter `colo`.
     pub colo: Option<String>,
 }
-/// What `get()` returns.
-pub type PercentileGetResponse = crate::types::DigitalExperienceMonitoringHttpDetailsPercentilesResponse;
+/// The result of `client.dex().http_tests().percentiles().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PercentileGetResponse {
+    /// The `dnsResponseTimeMs` property.
+    #[serde(
+        rename = "dnsResponseTimeMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dns_response_time_ms: Option<
+        crate::types::DigitalExperienceMonitoringPercentiles,
+    >,
+    /// The `resourceFetchTimeMs` property.
+    #[serde(
+        rename = "resourceFetchTimeMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_fetch_time_ms: Option<
+        crate::types::DigitalExperienceMonitoringPercentiles,
+    >,
+    /// The `serverResponseTimeMs` property.
+    #[serde(
+        rename = "serverResponseTimeMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub server_response_time_ms: Option<
+        crate::types::DigitalExperienceMonitoringPercentiles,
+    >,
+}

@@ -89,5 +89,11 @@ pub struct UniqueDeviceGetParams {
     /// Query parameter `deviceId`.
     pub device_id: Option<Vec<String>>,
 }
-/// What `get()` returns.
-pub type UniqueDeviceGetResponse = crate::types::DigitalExperienceMonitoringUniqueDevicesResponse;
+/// The result of `client.dex().tests().unique_devices().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UniqueDeviceGetResponse {
+    /// total number of unique devices
+    #[serde(rename = "uniqueDevicesTotal")]
+    pub unique_devices_total: i64,
+}

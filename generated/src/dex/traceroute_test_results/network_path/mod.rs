@@ -83,5 +83,86 @@ pub struct NetworkPathGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `get()` returns.
-pub type NetworkPathGetResponse = crate::types::DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64;
+/// The result of `client.dex().traceroute_test_results().network_path().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponse {
+    /// name of the device associated with this network path response
+    #[serde(rename = "deviceName", default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    /// an array of the hops taken by the device to reach the end destination
+    pub hops: Vec<NetworkPathGetResponseHopsItem>,
+    /// API Resource UUID tag.
+    #[serde(rename = "resultId")]
+    pub result_id: String,
+    /// API Resource UUID tag.
+    #[serde(rename = "testId", default, skip_serializing_if = "Option::is_none")]
+    pub test_id: Option<String>,
+    /// name of the tracroute test
+    #[serde(rename = "testName", default, skip_serializing_if = "Option::is_none")]
+    pub test_name: Option<String>,
+}
+/// The `hops` property of `NetworkPathGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponseHopsItem {
+    /// The `asn` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asn: Option<i64>,
+    /// The `aso` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aso: Option<String>,
+    /// The `ipAddress` property.
+    #[serde(rename = "ipAddress", default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// The `location` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<NetworkPathGetResponseHopsItemLocation>,
+    /// The `mile` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mile: Option<NetworkPathGetResponseHopsItemMile>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `packetLossPct` property.
+    #[serde(rename = "packetLossPct", default, skip_serializing_if = "Option::is_none")]
+    pub packet_loss_pct: Option<f64>,
+    /// The `rttMs` property.
+    #[serde(rename = "rttMs", default, skip_serializing_if = "Option::is_none")]
+    pub rtt_ms: Option<i64>,
+    /// The `ttl` property.
+    pub ttl: i64,
+}
+/// The `location` property of `NetworkPathGetResponseHopsItem`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponseHopsItemLocation {
+    /// The `city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// The `state` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// The `zip` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zip: Option<String>,
+}
+/// The `mile` property of `NetworkPathGetResponseHopsItem`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NetworkPathGetResponseHopsItemMile {
+    /// `client-to-app`
+    ClientToApp,
+    /// `client-to-cf-egress`
+    ClientToCfEgress,
+    /// `client-to-cf-ingress`
+    ClientToCfIngress,
+    /// `client-to-isp`
+    ClientToIsp,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open NetworkPathGetResponseHopsItemMile { ClientToApp = "client-to-app",
+    ClientToCfEgress = "client-to-cf-egress", ClientToCfIngress = "client-to-cf-ingress",
+    ClientToIsp = "client-to-isp" }
+);

@@ -102,7 +102,91 @@ pub struct NetworkPathGetParams {
     /// Query parameter `interval`.
     pub interval: NetworkPathGetParamsInterval,
 }
-/// What `get()` returns.
-pub type NetworkPathGetResponse = crate::types::DigitalExperienceMonitoringTracerouteTestNetworkPathResponse;
-/// The same shape as [`crate::dex::http_tests::HttpTestGetParamsInterval`], which the document defines again here.
+/// The `interval` parameter of `client.dex().traceroute_tests().network_path().get()`.
+///
+/// The same shape as \[`crate::dex::http_tests::HttpTestGetParamsInterval`\], which the document defines again here.
 pub type NetworkPathGetParamsInterval = crate::dex::http_tests::HttpTestGetParamsInterval;
+/// The result of `client.dex().traceroute_tests().network_path().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponse {
+    /// The `deviceName` property.
+    #[serde(rename = "deviceName", default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    /// API Resource UUID tag.
+    pub id: String,
+    /// The interval at which the Traceroute synthetic application test is set to run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// The `kind` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<NetworkPathGetResponseKind>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `networkPath` property.
+    #[serde(rename = "networkPath", default, skip_serializing_if = "Option::is_none")]
+    pub network_path: Option<NetworkPathGetResponseNetworkPath>,
+    /// The host of the Traceroute synthetic application test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+/// The `kind` property of `NetworkPathGetResponse`.
+///
+/// The same shape as \[`crate::dex::traceroute_tests::TracerouteTestGetResponseKind`\], which the document defines again here.
+pub type NetworkPathGetResponseKind = crate::dex::traceroute_tests::TracerouteTestGetResponseKind;
+/// The `networkPath` property of `NetworkPathGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponseNetworkPath {
+    /// Specifies the sampling applied, if any, to the slots response. When sampled, results shown represent the first test run to the start of each sampling interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<NetworkPathGetResponseNetworkPathSampling>,
+    /// The `slots` property.
+    pub slots: Vec<NetworkPathGetResponseNetworkPathSlotsItem>,
+}
+/// Specifies the sampling applied, if any, to the slots response. When sampled, results shown represent the first test run to the start of each sampling interval.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponseNetworkPathSampling {
+    /// The `unit` property.
+    pub unit: NetworkPathGetResponseNetworkPathSamplingUnit,
+    /// The `value` property.
+    pub value: i64,
+}
+/// The `unit` property of `NetworkPathGetResponseNetworkPathSampling`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NetworkPathGetResponseNetworkPathSamplingUnit {
+    /// `hours`
+    Hours,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open NetworkPathGetResponseNetworkPathSamplingUnit { Hours = "hours" }
+);
+/// The `slots` property of `NetworkPathGetResponseNetworkPath`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponseNetworkPathSlotsItem {
+    /// Round trip time in ms of the client to app mile
+    #[serde(rename = "clientToAppRttMs")]
+    pub client_to_app_rtt_ms: Option<i64>,
+    /// Round trip time in ms of the client to Cloudflare egress mile
+    #[serde(rename = "clientToCfEgressRttMs")]
+    pub client_to_cf_egress_rtt_ms: Option<i64>,
+    /// Round trip time in ms of the client to Cloudflare ingress mile
+    #[serde(rename = "clientToCfIngressRttMs")]
+    pub client_to_cf_ingress_rtt_ms: Option<i64>,
+    /// Round trip time in ms of the client to ISP mile
+    #[serde(
+        rename = "clientToIspRttMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_to_isp_rtt_ms: Option<i64>,
+    /// API Resource UUID tag.
+    pub id: String,
+    /// The `timestamp` property.
+    pub timestamp: String,
+}

@@ -107,5 +107,21 @@ pub struct PercentileGetParams {
     /// Query parameter `colo`.
     pub colo: Option<String>,
 }
-/// What `get()` returns.
-pub type PercentileGetResponse = crate::types::DigitalExperienceMonitoringTracerouteDetailsPercentilesResponse;
+/// The result of `client.dex().traceroute_tests().percentiles().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PercentileGetResponse {
+    /// The `hopsCount` property.
+    #[serde(rename = "hopsCount", default, skip_serializing_if = "Option::is_none")]
+    pub hops_count: Option<crate::types::DigitalExperienceMonitoringPercentiles>,
+    /// The `packetLossPct` property.
+    #[serde(rename = "packetLossPct", default, skip_serializing_if = "Option::is_none")]
+    pub packet_loss_pct: Option<crate::types::DigitalExperienceMonitoringPercentiles>,
+    /// The `roundTripTimeMs` property.
+    #[serde(
+        rename = "roundTripTimeMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub round_trip_time_ms: Option<crate::types::DigitalExperienceMonitoringPercentiles>,
+}

@@ -133,7 +133,22 @@ pub struct UploadDlpDatasetsUploadVersionParams {
     /// Dataset. For custom wordlists this contains UTF-8 patterns separated by newline characters.
     pub body: Vec<u8>,
 }
-/// What `create()` returns.
-pub type UploadCreateResponse = crate::types::DlpDatasetNewVersionResponse;
 /// What `dlp_datasets_upload_version()` returns.
 pub type UploadDlpDatasetsUploadVersionResponse = crate::types::DlpDatasetResponse;
+/// The response of `client.dlp().datasets().upload().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UploadCreateResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpV4ResponsePagination>,
+    /// The `success` property.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::types::DlpDatasetNewVersion>,
+}

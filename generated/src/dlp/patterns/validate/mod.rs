@@ -75,7 +75,16 @@ pub struct ValidateCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpValidatePattern,
+    pub body: ValidateCreateBody,
 }
-/// What `create()` returns.
-pub type ValidateCreateResponse = crate::types::DlpValidateResponseResult;
+/// A request to validate a pattern
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ValidateCreateBody {
+    /// The regex pattern.
+    pub regex: String,
+}
+/// The result of `client.dlp().patterns().validate().create()`.
+///
+/// The same shape as \[`crate::types::LogpushValidateOwnershipResponseResult`\], which the document defines again here.
+pub type ValidateCreateResponse = crate::types::LogpushValidateOwnershipResponseResult;

@@ -234,7 +234,7 @@ pub struct CustomCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpCreateCustomProfiles,
+    pub body: CustomCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -256,7 +256,7 @@ pub struct CustomUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpUpdateCustomProfileInput,
+    pub body: CustomUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -272,11 +272,62 @@ pub struct CustomDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `create()` returns.
-pub type CustomCreateResponse = crate::types::DlpCreateCustomProfileResponse;
 /// What `get()` returns.
 pub type CustomGetResponse = crate::types::DlpCustomProfile;
 /// What `update()` returns.
 pub type CustomUpdateResponse = crate::types::DlpCustomProfile;
-/// What `delete()` returns.
-pub type CustomDeleteResponse = crate::types::DlpApiResponseSingleResult;
+/// The body of `client.dlp().profiles().custom().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CustomCreateBody {
+    /// The `profiles` property.
+    pub profiles: Vec<crate::types::DlpNewCustomProfile>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CustomCreateResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::DlpCustomProfile>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpResultInfo>,
+}
+/// The result of `client.dlp().profiles().custom().delete()`.
+///
+/// The same shape as \[`crate::types::AccessApiResponseSingleResult`\], which the document defines again here.
+pub type CustomDeleteResponse = crate::types::AccessApiResponseSingleResult;
+/// Update custom profile
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CustomUpdateBody {
+    /// Related DLP policies will trigger when the match count exceeds the number set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_match_count: Option<f64>,
+    /// Scan the context of predefined entries to only return matches surrounded by keywords.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_awareness: Option<crate::types::DlpContextAwareness>,
+    /// The description of the profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The custom entries for this profile. Array elements with IDs are modifying the existing entry with that ID. Elements without ID will create new entries. Any entry not in the list will be deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<crate::types::DlpCustomEntryInput>>,
+    /// The name of the profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// If true, scan images via OCR to determine if any text present matches filters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_enabled: Option<bool>,
+    /// Entries from other profiles (e.g. pre-defined Cloudflare profiles, or your Microsoft Information Protection profiles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_entries: Option<
+        Vec<crate::types::DlpUpdateCustomProfileSharedEntriesItem>,
+    >,
+}

@@ -140,9 +140,26 @@ pub struct PredefinedUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpUpdatePredefinedProfileInput,
+    pub body: PredefinedUpdateBody,
 }
 /// What `get()` returns.
 pub type PredefinedGetResponse = crate::types::DlpPredefinedProfile;
 /// What `update()` returns.
 pub type PredefinedUpdateResponse = crate::types::DlpPredefinedProfile;
+/// Update predefined profile
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PredefinedUpdateBody {
+    /// Related DLP policies will trigger when the match count exceeds the number set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_match_count: Option<f64>,
+    /// Scan the context of predefined entries to only return matches surrounded by keywords.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_awareness: Option<crate::types::DlpContextAwareness>,
+    /// The entries for this profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<crate::types::DlpUpdatePredefinedProfileEntriesItem>>,
+    /// If true, scan images via OCR to determine if any text present matches filters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_enabled: Option<bool>,
+}

@@ -273,7 +273,7 @@ pub struct AddressCreateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::EmailCreateDestinationAddressProperties,
+    pub body: AddressCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -295,15 +295,51 @@ pub struct AddressDeleteParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type AddressListResponse = crate::types::EmailDestinationAddressesResponseCollection;
 /// What `create()` returns.
 pub type AddressCreateResponse = crate::types::EmailAddresses;
 /// What `get()` returns.
 pub type AddressGetResponse = crate::types::EmailAddresses;
 /// What `delete()` returns.
 pub type AddressDeleteResponse = crate::types::EmailAddresses;
+/// The body of `client.email().routing().addresses().create()`.
+///
+/// The same shape as \[`crate::types::AccessEmailRuleEmail`\], which the document defines again here.
+pub type AddressCreateBody = crate::types::AccessEmailRuleEmail;
 /// Sorts results in an ascending or descending order.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type AddressListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type AddressListParamsDirection = crate::types::DnsRecordsDirection;
+/// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AddressListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::EmailMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::EmailMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::EmailAddresses>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<AddressListResponseResultInfo>,
+}
+/// The `result_info` property of `AddressListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AddressListResponseResultInfo {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<::serde_json::Value>,
+    /// The `page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<::serde_json::Value>,
+    /// The `per_page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<::serde_json::Value>,
+    /// The `total_count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<::serde_json::Value>,
+}

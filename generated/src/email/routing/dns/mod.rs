@@ -70,5 +70,20 @@ pub struct DnsListParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type DnsListResponse = crate::types::EmailDnsSettingsResponseCollection;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DnsListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::EmailMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::EmailMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::EmailDnsRecord>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::EmailResultInfo>,
+}

@@ -325,7 +325,7 @@ pub struct RuleCreateParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::EmailCreateRuleProperties,
+    pub body: RuleCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -347,7 +347,7 @@ pub struct RuleUpdateParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::EmailUpdateRuleProperties,
+    pub body: RuleUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -359,8 +359,6 @@ pub struct RuleDeleteParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type RuleListResponse = crate::types::EmailRulesResponseCollection;
 /// What `create()` returns.
 pub type RuleCreateResponse = crate::types::EmailRules;
 /// What `get()` returns.
@@ -369,3 +367,46 @@ pub type RuleGetResponse = crate::types::EmailRules;
 pub type RuleUpdateResponse = crate::types::EmailRules;
 /// What `delete()` returns.
 pub type RuleDeleteResponse = crate::types::EmailRules;
+/// The body of `client.email().routing().rules().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleCreateBody {
+    /// List actions patterns.
+    pub actions: Vec<crate::types::EmailRuleAction>,
+    /// Routing rule status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Matching patterns to forward to your actions.
+    pub matchers: Vec<crate::types::EmailRuleMatcher>,
+    /// Routing rule name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Priority of the routing rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<f64>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::EmailMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::EmailMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::EmailRules>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<RuleListResponseResultInfo>,
+}
+/// The `result_info` property of `RuleListResponse`.
+///
+/// The same shape as \[`crate::email::routing::addresses::AddressListResponseResultInfo`\], which the document defines again here.
+pub type RuleListResponseResultInfo = crate::email::routing::addresses::AddressListResponseResultInfo;
+/// The body of `client.email().routing().rules().update()`.
+///
+/// The same shape as \[`crate::email::routing::rules::RuleCreateBody`\], which the document defines again here.
+pub type RuleUpdateBody = RuleCreateBody;

@@ -664,7 +664,7 @@ pub struct RuleEditParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::FirewallSchemasRuleInput,
+    pub body: RuleEditBody,
 }
 /// Parameters of `ip_access_rules_for_a_zone_list_ip_access_rules()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -752,14 +752,12 @@ pub struct RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleParams {
     /// The request body.
     pub body: RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleBody,
 }
-/// What `list()` returns.
-pub type RuleListResponse = crate::types::FirewallResponseCollection;
 /// What `create()` returns.
 pub type RuleCreateResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `get()` returns.
 pub type RuleGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `delete()` returns.
-pub type RuleDeleteResponse = Option<crate::types::FirewallApiResponseSingleIdResult>;
+pub type RuleDeleteResponse = Option<RuleDeleteResult>;
 /// What `edit()` returns.
 pub type RuleEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `ip_access_rules_for_a_zone_list_ip_access_rules()` returns.
@@ -770,8 +768,27 @@ pub type RuleIpAccessRulesForAZoneCreateAnIpAccessRuleResponse = crate::types::F
 pub type RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleResponse = crate::types::FirewallRuleSingleIdResponseResult;
 /// What `ip_access_rules_for_a_zone_update_an_ip_access_rule()` returns.
 pub type RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleResponse = crate::types::FirewallRule;
-/// The same shape as [`crate::types::FirewallSchemasRuleInput`], which the document defines again here.
-pub type RuleCreateBody = crate::types::FirewallSchemasRuleInput;
+/// The body of `client.firewall().access_rules().rules().create()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleCreateBody {
+    /// The rule configuration.
+    pub configuration: crate::types::FirewallConfiguration,
+    /// The action to apply to a matched request.
+    pub mode: crate::types::FirewallSchemasMode,
+    /// An informative summary of the rule, typically used as a reminder or explanation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+/// The result of `client.firewall().access_rules().rules().delete()`.
+///
+/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+pub type RuleDeleteResult = crate::types::AccessEmailListRuleEmailList;
+/// The body of `client.firewall().access_rules().rules().edit()`.
+///
+/// The same shape as \[`crate::firewall::access_rules::rules::RuleCreateBody`\], which the document defines again here.
+pub type RuleEditBody = RuleCreateBody;
+/// The body of `client.firewall().access_rules().rules().ip_access_rules_for_a_zone_create_an_ip_access_rule()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody {
@@ -782,6 +799,7 @@ pub struct RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody {
     /// An informative summary of the rule, typically used as a reminder or explanation.
     pub notes: String,
 }
+/// The body of `client.firewall().access_rules().rules().ip_access_rules_for_a_zone_delete_an_ip_access_rule()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleBody {
@@ -807,20 +825,21 @@ crate::runtime::string_enum!(
 );
 /// The target to search in existing rules.
 ///
-/// The same shape as [`crate::firewall::access_rules::rules::RuleListParamsConfigurationTarget`], which the document defines again here.
+/// The same shape as \[`crate::firewall::access_rules::rules::RuleListParamsConfigurationTarget`\], which the document defines again here.
 pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsConfigurationTarget = RuleListParamsConfigurationTarget;
 /// The direction used to sort returned rules.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
 pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rules.
 ///
-/// The same shape as [`crate::firewall::access_rules::rules::RuleListParamsOrder`], which the document defines again here.
+/// The same shape as \[`crate::firewall::access_rules::rules::RuleListParamsOrder`\], which the document defines again here.
 pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsOrder = RuleListParamsOrder;
+/// The body of `client.firewall().access_rules().rules().ip_access_rules_for_a_zone_update_an_ip_access_rule()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleBody {
@@ -851,11 +870,11 @@ crate::runtime::string_enum!(
 );
 /// The direction used to sort returned rules.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type RuleListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
 pub type RuleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -873,3 +892,7 @@ crate::runtime::string_enum!(
     open RuleListParamsOrder { ConfigurationTarget = "configuration.target",
     ConfigurationValue = "configuration.value", Mode = "mode" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+///
+/// The same shape as \[`crate::types::CustomPagesCustomPagesResponseCollection`\], which the document defines again here.
+pub type RuleListResponse = crate::types::CustomPagesCustomPagesResponseCollection;

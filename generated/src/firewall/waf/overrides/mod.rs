@@ -378,24 +378,71 @@ pub struct OverrideDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type OverrideListResponse = crate::types::FirewallOverrideResponseCollection;
 /// What `create()` returns.
 pub type OverrideCreateResponse = crate::types::FirewallOverride;
 /// What `get()` returns.
 pub type OverrideGetResponse = crate::types::FirewallOverride;
 /// What `update()` returns.
 pub type OverrideUpdateResponse = crate::types::FirewallOverride;
+/// The body of `client.firewall().waf().overrides().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OverrideCreateBody {
     /// The URLs to include in the current WAF override. You can use wildcards. Each entered URL will be escaped before use, which means you can only use simple wildcard patterns.
     pub urls: Vec<String>,
 }
-/// The same shape as [`crate::firewall::lockdowns::LockdownDeleteResponse`], which the document defines again here.
+/// The result of `client.firewall().waf().overrides().delete()`.
+///
+/// The same shape as \[`crate::firewall::lockdowns::LockdownDeleteResponse`\], which the document defines again here.
 pub type OverrideDeleteResponse = crate::firewall::lockdowns::LockdownDeleteResponse;
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The `result` property of `OverrideDeleteResponse`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type OverrideDeleteResponseResult = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OverrideListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<OverrideListResponseResultItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+/// The `result` property of `OverrideListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OverrideListResponseResultItem {
+    /// An informative summary of the current URI-based WAF override.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// An object that allows you to enable or disable WAF rule groups for the current WAF override. Each key of this object must be the ID of a WAF rule group, and each value must be a valid WAF action (usually `default` or `disable`). When creating a new URI-based WAF override, you must provide a `groups` object or a `rules` object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The unique identifier of the WAF override.
+    pub id: String,
+    /// When true, indicates that the WAF package is currently paused.
+    pub paused: bool,
+    /// The relative priority of the current URI-based WAF override when multiple overrides match a single URL. A lower number indicates higher priority. Higher priority overrides may overwrite values set by lower priority overrides.
+    pub priority: f64,
+    /// Specifies that, when a WAF rule matches, its configured action will be replaced by the action configured in this object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rewrite_action: Option<crate::types::FirewallRewriteAction>,
+    /// An object that allows you to override the action of specific WAF rules. Each key of this object must be the ID of a WAF rule, and each value must be a valid WAF action. Unless you are disabling a rule, ensure that you also enable the rule group that this WAF rule belongs to. When creating a new URI-based WAF override, you must provide a `groups` object or a `rules` object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<
+        ::std::collections::BTreeMap<String, crate::types::FirewallWafAction>,
+    >,
+    /// The URLs to include in the current WAF override. You can use wildcards. Each entered URL will be escaped before use, which means you can only use simple wildcard patterns.
+    pub urls: Vec<String>,
+}
+/// The body of `client.firewall().waf().overrides().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OverrideUpdateBody {

@@ -276,10 +276,7 @@ pub struct PackageEditParams {
     /// The request body.
     pub body: PackageEditBody,
 }
-/// What `get()` returns.
-pub type PackageGetResponse = crate::types::FirewallPackageResponseCollection;
-/// What `waf_packages_get_a_waf_package()` returns.
-pub type PackageWafPackagesGetAWafPackageResponse = crate::types::FirewallPackageResponseSingle;
+/// The body of `client.firewall().waf().packages().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PackageEditBody {
@@ -290,19 +287,21 @@ pub struct PackageEditBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitivity: Option<crate::types::FirewallSensitivity>,
 }
+/// The result of `client.firewall().waf().packages().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PackageEditResponse {
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::FirewallAnomalyPackage>,
 }
 /// The direction used to sort returned packages.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type PackageGetParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type PackageGetParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
 pub type PackageGetParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned packages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -313,3 +312,103 @@ pub enum PackageGetParamsOrder {
     Unknown(String),
 }
 crate::runtime::string_enum!(open PackageGetParamsOrder { Name = "name" });
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `firewall_api-response-collection`, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PackageGetResponse {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::types::FirewallMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<crate::types::FirewallMessagesItem>>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<PackageGetResponseResult>,
+    /// Whether the API call was successful
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+/// The `result` property of `PackageGetResponse`.
+pub type PackageGetResponseResult = Vec<::serde_json::Value>;
+/// One of these shapes (`oneOf`), which nothing in the spec tells apart: `firewall_api-response-single`, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PackageWafPackagesGetAWafPackageResponse {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::types::FirewallMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<crate::types::FirewallMessagesItem>>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<PackageWafPackagesGetAWafPackageResponseResult>,
+    /// Whether the API call was successful
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+}
+/// The `result` property of `PackageWafPackagesGetAWafPackageResponse`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PackageWafPackagesGetAWafPackageResponseResult {
+    /// A JSON string.
+    String(String),
+    /// A JSON object.
+    ///
+    /// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+    Object(PackageWafPackagesGetAWafPackageResponseResultObject),
+    /// A kind of JSON value none of the variants takes, kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for PackageWafPackagesGetAWafPackageResponseResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if value.is_string() {
+            return crate::runtime::decode_variant(
+                    value,
+                    "PackageWafPackagesGetAWafPackageResponseResult",
+                    "String",
+                )
+                .map(Self::String);
+        }
+        if value.is_object() {
+            return crate::runtime::decode_variant(
+                    value,
+                    "PackageWafPackagesGetAWafPackageResponseResult",
+                    "Object",
+                )
+                .map(Self::Object);
+        }
+        Ok(Self::Unknown(value))
+    }
+}
+#[cfg(feature = "all-serde")]
+impl ::serde::Serialize for PackageWafPackagesGetAWafPackageResponseResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PackageWafPackagesGetAWafPackageResponseResultObject {
+    /// Properties the spec does not list (`additionalProperties`), kept as sent.
+    #[serde(flatten)]
+    pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}

@@ -74,5 +74,24 @@ pub struct ItemListParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type ItemListResponse = crate::types::ZeroTrustGatewayListItemResponseCollection;
+/// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ItemListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<Vec<crate::types::ZeroTrustGatewayItemsItem>>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<ItemListResponseResultInfo>,
+}
+/// The `result_info` property of `ItemListResponse`.
+///
+/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+pub type ItemListResponseResultInfo = crate::types::IamResultInfo;

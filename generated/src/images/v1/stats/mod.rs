@@ -67,5 +67,11 @@ pub struct StatGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `get()` returns.
-pub type StatGetResponse = crate::types::ImagesImagesStats;
+/// The result of `client.images().v1().stats().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct StatGetResponse {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<crate::types::ImagesImagesStatsCount>,
+}

@@ -338,10 +338,8 @@ pub struct VariantEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::ImagesImageVariantPatchRequest,
+    pub body: VariantEditBody,
 }
-/// What `get()` returns.
-pub type VariantGetResponse = crate::types::ImagesImageVariantsResponse;
 /// What `create()` returns.
 pub type VariantCreateResponse = crate::types::ImagesImageVariantResponse;
 /// What `cloudflare_images_variants_variant_details()` returns.
@@ -353,3 +351,25 @@ pub type VariantDeleteResponse = ::std::collections::BTreeMap<
 >;
 /// What `edit()` returns.
 pub type VariantEditResponse = crate::types::ImagesImageVariantResponse;
+/// The body of `client.images().v1().variants().edit()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct VariantEditBody {
+    /// Indicates whether the variant can access an image without a signature, regardless of image access control.
+    #[serde(
+        rename = "neverRequireSignedURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub never_require_signed_ur_ls: Option<bool>,
+    /// Allows you to define image resizing sizes for different use cases.
+    pub options: crate::types::ImagesImageVariantOptions,
+}
+/// The result of `client.images().v1().variants().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VariantGetResponse {
+    /// The `variants` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variants: Option<crate::types::ImagesImageVariantPublicRequest>,
+}

@@ -137,5 +137,14 @@ pub struct DirectUploadCreateForm {
     /// Part `requireSignedURLs`.
     pub require_signed_ur_ls: Option<bool>,
 }
-/// What `create()` returns.
-pub type DirectUploadCreateResponse = crate::types::ImagesImageDirectUploadResponseV2Result;
+/// The result of `client.images().v2().direct_upload().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DirectUploadCreateResponse {
+    /// Image unique identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The URL the unauthenticated upload can be performed to using a single HTTP POST (multipart/form-data) request.
+    #[serde(rename = "uploadURL", default, skip_serializing_if = "Option::is_none")]
+    pub upload_url: Option<String>,
+}

@@ -67,7 +67,9 @@ pub struct IssueTypeGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// One of 1 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+/// The result of `client.intel().attack_surface_report().issue_types().get()`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueTypeGetResponse {
     /// A JSON array.

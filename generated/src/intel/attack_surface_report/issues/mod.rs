@@ -151,7 +151,9 @@ pub struct IssueGetParams {
     /// Query parameter `per_page`.
     pub per_page: Option<i64>,
 }
-/// One of 1 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+/// The result of `client.intel().attack_surface_report().issues().get()`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueGetResponse {
     /// A JSON object.
@@ -191,12 +193,14 @@ impl ::serde::Serialize for IssueGetResponse {
         }
     }
 }
+/// A variant of `IssueGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IssueGetResponseObject {
     /// Total number of results
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
+    /// The `issues` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issues: Option<Vec<crate::types::SecurityCenterIssue>>,
     /// Current page within paginated list of results

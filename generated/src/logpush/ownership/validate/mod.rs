@@ -148,7 +148,16 @@ pub type ValidateCreateResponse = Option<
 pub type ValidatePostZonesZoneIdLogpushOwnershipValidateResponse = Option<
     crate::types::LogpushValidateOwnershipResponseResult,
 >;
-/// The same shape as [`crate::types::MagicVisibilityPcapsOwnershipValidateRequest`], which the document defines again here.
-pub type ValidateCreateBody = crate::types::MagicVisibilityPcapsOwnershipValidateRequest;
-/// The same shape as [`crate::types::MagicVisibilityPcapsOwnershipValidateRequest`], which the document defines again here.
-pub type ValidatePostZonesZoneIdLogpushOwnershipValidateBody = crate::types::MagicVisibilityPcapsOwnershipValidateRequest;
+/// The body of `client.logpush().ownership().validate().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ValidateCreateBody {
+    /// Uniquely identifies a resource (such as an s3 bucket) where data will be pushed. Additional configuration parameters supported by the destination may be included.
+    pub destination_conf: String,
+    /// Ownership challenge token to prove destination ownership.
+    pub ownership_challenge: String,
+}
+/// The body of `client.logpush().ownership().validate().post_zones_zone_id_logpush_ownership_validate()`.
+///
+/// The same shape as \[`crate::logpush::ownership::validate::ValidateCreateBody`\], which the document defines again here.
+pub type ValidatePostZonesZoneIdLogpushOwnershipValidateBody = ValidateCreateBody;

@@ -146,6 +146,7 @@ pub type OriginCreateResponse = Option<crate::types::LogpushValidateResponseResu
 pub type OriginPostZonesZoneIdLogpushValidateOriginResponse = Option<
     crate::types::LogpushValidateResponseResult,
 >;
+/// The body of `client.logpush().validate().origin().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OriginCreateBody {
@@ -155,5 +156,7 @@ pub struct OriginCreateBody {
     #[deprecated(note = "deprecated by the API")]
     pub logpull_options: Option<String>,
 }
-/// The same shape as [`crate::logpush::validate::origin::OriginCreateBody`], which the document defines again here.
+/// The body of `client.logpush().validate().origin().post_zones_zone_id_logpush_validate_origin()`.
+///
+/// The same shape as \[`crate::logpush::validate::origin::OriginCreateBody`\], which the document defines again here.
 pub type OriginPostZonesZoneIdLogpushValidateOriginBody = OriginCreateBody;

@@ -66,5 +66,7 @@ pub struct FieldGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `get()` returns.
-pub type FieldGetResponse = crate::types::LogshareFieldsResponse;
+/// The result of `client.logs().received().fields().get()`.
+///
+/// The same shape as \[`crate::types::TlsCertificatesAndHostnamesCustomMetadataObject`\], which the document defines again here.
+pub type FieldGetResponse = crate::types::TlsCertificatesAndHostnamesCustomMetadataObject;

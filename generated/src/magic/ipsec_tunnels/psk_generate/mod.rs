@@ -90,5 +90,17 @@ pub struct PskGenerateCreateParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `create()` returns.
-pub type PskGenerateCreateResponse = crate::types::MagicPskGenerationResponseResult;
+/// The result of `client.magic().ipsec_tunnels().psk_generate().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PskGenerateCreateResponse {
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipsec_tunnel_id: Option<String>,
+    /// A randomly generated or provided string for use in the IPsec tunnel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psk: Option<String>,
+    /// The PSK metadata that includes when the PSK was generated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psk_metadata: Option<crate::types::MagicPskMetadata>,
+}

@@ -413,7 +413,7 @@ pub struct AclCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicAclsAddSingleRequest,
+    pub body: AclCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -475,3 +475,27 @@ pub type AclUpdateResponse = crate::types::MagicAcl;
 pub type AclDeleteResponse = crate::types::MagicAcl;
 /// What `edit()` returns.
 pub type AclEditResponse = crate::types::MagicAcl;
+/// Bidirectional ACL policy for local network traffic within a site.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AclCreateBody {
+    /// Description for the ACL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The desired forwarding action for this ACL policy. If set to "false", the policy will forward traffic to Cloudflare. If set to "true", the policy will forward traffic locally on the Magic Connector. If not included in request, will default to false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward_locally: Option<bool>,
+    /// The `lan_1` property.
+    pub lan_1: crate::types::MagicLanAclConfiguration,
+    /// The `lan_2` property.
+    pub lan_2: crate::types::MagicLanAclConfiguration,
+    /// The name of the ACL.
+    pub name: String,
+    /// The `protocols` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocols: Option<Vec<AclCreateBodyProtocolsItem>>,
+}
+/// Array of allowed communication protocols between configured LANs. If no protocols are provided, all protocols are allowed.
+///
+/// The same shape as \[`crate::types::MagicAclProtocolsItem`\], which the document defines again here.
+pub type AclCreateBodyProtocolsItem = crate::types::MagicAclProtocolsItem;

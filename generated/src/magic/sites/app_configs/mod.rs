@@ -280,7 +280,7 @@ pub struct AppConfigCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicAppConfigAddSingleRequest,
+    pub body: AppConfigCreateBody,
 }
 /// Parameters of `update()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -292,7 +292,7 @@ pub struct AppConfigUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicAppConfigUpdateRequest,
+    pub body: AppConfigUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -312,3 +312,31 @@ pub type AppConfigCreateResponse = crate::types::MagicAppConfig;
 pub type AppConfigUpdateResponse = crate::types::MagicAppConfig;
 /// What `delete()` returns.
 pub type AppConfigDeleteResponse = crate::types::MagicAppConfig;
+/// The body of `client.magic().sites().app_configs().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AppConfigCreateBody {
+    /// Whether to breakout traffic to the app's endpoints directly. Null preserves default behavior.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakout: Option<bool>,
+    /// Priority of traffic. 0 is default, anything greater is prioritized. (Currently only 0 and 1 are supported)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+}
+/// The body of `client.magic().sites().app_configs().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AppConfigUpdateBody {
+    /// Magic account app ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_app_id: Option<String>,
+    /// Whether to breakout traffic to the app's endpoints directly. Null preserves default behavior.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakout: Option<bool>,
+    /// Managed app ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_app_id: Option<String>,
+    /// Priority of traffic. 0 is default, anything greater is prioritized. (Currently only 0 and 1 are supported)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+}

@@ -413,7 +413,7 @@ pub struct LanCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicLansAddSingleRequest,
+    pub body: LanCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -475,3 +475,27 @@ pub type LanUpdateResponse = crate::types::MagicLan;
 pub type LanDeleteResponse = crate::types::MagicLan;
 /// What `edit()` returns.
 pub type LanEditResponse = crate::types::MagicLan;
+/// The body of `client.magic().sites().lans().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct LanCreateBody {
+    /// mark true to use this LAN for HA probing. only works for site with HA turned on. only one LAN can be set as the ha_link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ha_link: Option<bool>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `nat` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat: Option<crate::types::MagicNat>,
+    /// The `physport` property.
+    pub physport: i64,
+    /// The `routed_subnets` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routed_subnets: Option<Vec<crate::types::MagicRoutedSubnet>>,
+    /// If the site is not configured in high availability mode, this configuration is optional (if omitted, use DHCP). However, if in high availability mode, static_address is required along with secondary and virtual address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_addressing: Option<crate::types::MagicLanStaticAddressing>,
+    /// VLAN port number.
+    pub vlan_tag: i64,
+}

@@ -413,7 +413,7 @@ pub struct WanCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicWansAddSingleRequest,
+    pub body: WanCreateBody,
 }
 /// Parameters of `get()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -475,3 +475,21 @@ pub type WanUpdateResponse = crate::types::MagicWan;
 pub type WanDeleteResponse = crate::types::MagicWan;
 /// What `edit()` returns.
 pub type WanEditResponse = crate::types::MagicWan;
+/// The body of `client.magic().sites().wans().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct WanCreateBody {
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `physport` property.
+    pub physport: i64,
+    /// The `priority` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    /// (optional) if omitted, use DHCP. Submit secondary_address when site is in high availability mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_addressing: Option<crate::types::MagicWanStaticAddressing>,
+    /// VLAN port number.
+    pub vlan_tag: i64,
+}

@@ -77,6 +77,11 @@ pub struct AdvertisementEditParams {
     pub body: Option<::serde_json::Value>,
 }
 /// What `edit()` returns.
-pub type AdvertisementEditResponse = Option<
-    crate::types::MagicVisibilityMnmRuleAdvertisableResponse,
->;
+pub type AdvertisementEditResponse = Option<AdvertisementEditResult>;
+/// The result of `client.mnm().rules().advertisement().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AdvertisementEditResult {
+    /// Toggle on if you would like Cloudflare to automatically advertise the IP Prefixes within the rule via Magic Transit when the rule is triggered. Only available for users of Magic Transit.
+    pub automatic_advertisement: Option<bool>,
+}

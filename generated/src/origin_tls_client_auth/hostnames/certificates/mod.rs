@@ -273,13 +273,17 @@ pub struct CertificateDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type CertificateListResponse = crate::types::TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHE46DF610;
 /// What `create()` returns.
 pub type CertificateCreateResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateObject;
 /// What `get()` returns.
 pub type CertificateGetResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateObject;
 /// What `delete()` returns.
 pub type CertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateObject;
-/// The same shape as [`crate::origin_tls_client_auth::OriginTlsClientAuthCreateBody`], which the document defines again here.
+/// The body of `client.origin_tls_client_auth().hostnames().certificates().create()`.
+///
+/// The same shape as \[`crate::origin_tls_client_auth::OriginTlsClientAuthCreateBody`\], which the document defines again here.
 pub type CertificateCreateBody = crate::origin_tls_client_auth::OriginTlsClientAuthCreateBody;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+///
+/// The same shape as \[`crate::origin_tls_client_auth::hostnames::HostnameUpdateResponse`\], which the document defines again here.
+pub type CertificateListResponse = crate::origin_tls_client_auth::hostnames::HostnameUpdateResponse;

@@ -338,8 +338,6 @@ pub struct DeploymentCreateForm {
     /// Part `branch`.
     pub branch: Option<String>,
 }
-/// What `list()` returns.
-pub type DeploymentListResponse = crate::types::PagesDeploymentListResponse;
 /// What `create()` returns.
 pub type DeploymentCreateResponse = crate::types::PagesDeployments;
 /// What `get()` returns.
@@ -359,3 +357,39 @@ pub enum DeploymentListParamsEnv {
 crate::runtime::string_enum!(
     open DeploymentListParamsEnv { Production = "production", Preview = "preview" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeploymentListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::PagesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::PagesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::PagesDeployments>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<DeploymentListResponseResultInfo>,
+}
+/// The `result_info` property of `DeploymentListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeploymentListResponseResultInfo {
+    /// The number of items on the current page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// The page currently being requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    /// The number of items per page being returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<i64>,
+    /// The total count of items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
+    /// The total count of pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<i64>,
+}

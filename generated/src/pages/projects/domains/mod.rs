@@ -356,8 +356,6 @@ pub struct DomainEditParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `list()` returns.
-pub type DomainListResponse = crate::types::PagesDomainResponseCollection;
 /// What `create()` returns.
 pub type DomainCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -369,3 +367,23 @@ pub type DomainGetResponse = ::std::collections::BTreeMap<String, ::serde_json::
 pub type DomainDeleteResponse = ::serde_json::Value;
 /// What `edit()` returns.
 pub type DomainEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DomainListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::PagesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::PagesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<DomainListResponseResultInfo>,
+}
+/// The `result_info` property of `DomainListResponse`.
+///
+/// The same shape as \[`crate::pages::projects::ProjectListResponseResultInfo`\], which the document defines again here.
+pub type DomainListResponseResultInfo = crate::pages::projects::ProjectListResponseResultInfo;

@@ -75,7 +75,16 @@ pub struct ValidateCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicVisibilityPcapsOwnershipValidateRequest,
+    pub body: ValidateCreateBody,
 }
 /// What `create()` returns.
 pub type ValidateCreateResponse = crate::types::MagicVisibilityPcapsOwnershipResponse;
+/// The body of `client.pcaps().ownership().validate().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ValidateCreateBody {
+    /// The full URI for the bucket. This field only applies to `full` packet captures.
+    pub destination_conf: String,
+    /// The ownership challenge filename stored in the bucket.
+    pub ownership_challenge: String,
+}

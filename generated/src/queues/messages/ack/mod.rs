@@ -85,14 +85,18 @@ pub struct AckCreateParams {
     /// The request body.
     pub body: AckCreateBody,
 }
+/// The body of `client.queues().messages().ack().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AckCreateBody {
+    /// The `acks` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acks: Option<Vec<AckCreateBodyAcksItem>>,
+    /// The `retries` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<Vec<AckCreateBodyRetriesItem>>,
 }
+/// The `acks` property of `AckCreateBody`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AckCreateBodyAcksItem {
@@ -100,6 +104,7 @@ pub struct AckCreateBodyAcksItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_id: Option<String>,
 }
+/// The `retries` property of `AckCreateBody`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AckCreateBodyRetriesItem {
@@ -114,14 +119,19 @@ pub struct AckCreateBodyRetriesItem {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AckCreateResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: AckCreateResponseResult,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
+/// The `result` property of `AckCreateResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AckCreateResponseResult {
@@ -131,6 +141,7 @@ pub struct AckCreateResponseResult {
     /// The number of messages that were succesfully retried
     #[serde(rename = "retryCount", default, skip_serializing_if = "Option::is_none")]
     pub retry_count: Option<f64>,
+    /// The `warnings` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
 }

@@ -71,28 +71,36 @@ pub struct DownloadCreateParams {
     /// The request body.
     pub body: Option<DownloadCreateBody>,
 }
+/// The body of `client.radar().datasets().download().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DownloadCreateBody {
+    /// The `datasetId` property.
     #[serde(rename = "datasetId")]
     pub dataset_id: i64,
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type DownloadCreateParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().datasets().download().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponse {
+    /// The `result` property.
     pub result: DownloadCreateResponseResult,
 }
+/// The `result` property of `DownloadCreateResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponseResult {
+    /// The `dataset` property.
     pub dataset: DownloadCreateResponseResultDataset,
 }
+/// The `dataset` property of `DownloadCreateResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponseResultDataset {
+    /// The `url` property.
     pub url: String,
 }

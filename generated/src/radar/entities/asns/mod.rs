@@ -45,7 +45,7 @@ impl Asns {
     }
     /// Get autonomous system information by AS number
     ///
-    /// Get the requested autonomous system information. A confidence level below `5` indicates a low level of confidence in the traffic data - normally this happens because Cloudflare has a small amount of traffic from/to this AS). Population estimates come from APNIC (refer to https://labs.apnic.net/?p=526).
+    /// Get the requested autonomous system information. A confidence level below `5` indicates a low level of confidence in the traffic data - normally this happens because Cloudflare has a small amount of traffic from/to this AS). Population estimates come from APNIC (refer to <https://labs.apnic.net/?p=526>).
     ///
     /// `GET /radar/entities/asns/{asn}` (operation `radar-get-entities-asn-by-id`)
     ///
@@ -167,7 +167,7 @@ pub struct AsnRadarGetEntitiesAsnByIdParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type AsnGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Order asn list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -182,77 +182,112 @@ pub enum AsnGetParamsOrderBy {
 crate::runtime::string_enum!(
     open AsnGetParamsOrderBy { Asn = "ASN", Population = "POPULATION" }
 );
+/// The result of `client.radar().entities().asns().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponse {
+    /// The `result` property.
     pub result: AsnGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `AsnGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponseResult {
+    /// The `asns` property.
     pub asns: Vec<AsnGetResponseResultAsnsItem>,
 }
+/// The `asns` property of `AsnGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponseResultAsnsItem {
+    /// The `aka` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aka: Option<String>,
+    /// The `asn` property.
     pub asn: i64,
+    /// The `country` property.
     pub country: String,
+    /// The `countryName` property.
     #[serde(rename = "countryName")]
     pub country_name: String,
+    /// The `name` property.
     pub name: String,
     /// Deprecated field. Please use 'aka'.
     #[serde(rename = "nameLong", default, skip_serializing_if = "Option::is_none")]
     pub name_long: Option<String>,
+    /// The `orgName` property.
     #[serde(rename = "orgName", default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
+    /// The `website` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().entities().asns().radar_get_entities_asn_by_id()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponse {
+    /// The `result` property.
     pub result: AsnRadarGetEntitiesAsnByIdResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `AsnRadarGetEntitiesAsnByIdResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponseResult {
+    /// The `asn` property.
     pub asn: AsnRadarGetEntitiesAsnByIdResponseResultAsn,
 }
+/// The `asn` property of `AsnRadarGetEntitiesAsnByIdResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsn {
+    /// The `aka` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aka: Option<String>,
+    /// The `asn` property.
     pub asn: i64,
+    /// The `confidenceLevel` property.
     #[serde(rename = "confidenceLevel")]
     pub confidence_level: i64,
+    /// The `country` property.
     pub country: String,
+    /// The `countryName` property.
     #[serde(rename = "countryName")]
     pub country_name: String,
+    /// The `estimatedUsers` property.
     #[serde(rename = "estimatedUsers")]
     pub estimated_users: AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers,
+    /// The `name` property.
     pub name: String,
     /// Deprecated field. Please use 'aka'.
     #[serde(rename = "nameLong", default, skip_serializing_if = "Option::is_none")]
     pub name_long: Option<String>,
+    /// The `orgName` property.
     #[serde(rename = "orgName")]
     pub org_name: String,
+    /// The `related` property.
     pub related: Vec<AsnRadarGetEntitiesAsnByIdResponseResultAsnRelatedItem>,
     /// Regional Internet Registry
     pub source: String,
+    /// The `website` property.
     pub website: String,
 }
-/// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers`], which the document defines again here.
+/// The `estimatedUsers` property of `AsnRadarGetEntitiesAsnByIdResponseResultAsn`.
+///
+/// The same shape as \[`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers`\], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers = crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers;
-/// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsersLocationsItem`], which the document defines again here.
+/// The `locations` property of `AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers`.
+///
+/// The same shape as \[`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsersLocationsItem`\], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsersLocationsItem = crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsersLocationsItem;
-/// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnRelatedItem`], which the document defines again here.
+/// The `related` property of `AsnRadarGetEntitiesAsnByIdResponseResultAsn`.
+///
+/// The same shape as \[`crate::radar::entities::asns::ip::IpGetResponseResultAsnRelatedItem`\], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnRelatedItem = crate::radar::entities::asns::ip::IpGetResponseResultAsnRelatedItem;

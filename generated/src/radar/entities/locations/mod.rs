@@ -142,51 +142,74 @@ pub struct LocationRadarGetEntitiesLocationByAlpha2Params {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().entities().locations().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
+    /// The `result` property.
     pub result: LocationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `LocationGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
+    /// The `locations` property.
     pub locations: Vec<LocationGetResponseResultLocationsItem>,
 }
+/// The `locations` property of `LocationGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultLocationsItem {
+    /// The `alpha2` property.
     pub alpha2: String,
+    /// The `latitude` property.
     pub latitude: String,
+    /// The `longitude` property.
     pub longitude: String,
+    /// The `name` property.
     pub name: String,
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type LocationRadarGetEntitiesLocationByAlpha2ParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().entities().locations().radar_get_entities_location_by_alpha2()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2Response {
+    /// The `result` property.
     pub result: LocationRadarGetEntitiesLocationByAlpha2ResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `LocationRadarGetEntitiesLocationByAlpha2Response`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2ResponseResult {
+    /// The `location` property.
     pub location: LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation,
 }
+/// The `location` property of `LocationRadarGetEntitiesLocationByAlpha2ResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation {
+    /// The `alpha2` property.
     pub alpha2: String,
+    /// The `confidenceLevel` property.
     #[serde(rename = "confidenceLevel")]
     pub confidence_level: i64,
+    /// The `latitude` property.
     pub latitude: String,
+    /// The `longitude` property.
     pub longitude: String,
+    /// The `name` property.
     pub name: String,
+    /// The `region` property.
     pub region: String,
+    /// The `subregion` property.
     pub subregion: String,
 }

@@ -101,7 +101,7 @@ pub struct DomainGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type DomainGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The ranking type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -119,42 +119,59 @@ crate::runtime::string_enum!(
     open DomainGetParamsRankingType { Popular = "POPULAR", TrendingRise =
     "TRENDING_RISE", TrendingSteady = "TRENDING_STEADY" }
 );
+/// The result of `client.radar().ranking().domain().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponse {
+    /// The `result` property.
     pub result: DomainGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `DomainGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResult {
+    /// The `details_0` property.
     pub details_0: DomainGetResponseResultDetails0,
 }
+/// The `details_0` property of `DomainGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResultDetails0 {
     /// Only available in POPULAR ranking for the most recent ranking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket: Option<String>,
+    /// The `categories` property.
     pub categories: Vec<DomainGetResponseResultDetails0CategoriesItem>,
+    /// The `rank` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i64>,
+    /// The `top_locations` property.
     pub top_locations: Vec<DomainGetResponseResultDetails0TopLocationsItem>,
 }
+/// The `categories` property of `DomainGetResponseResultDetails0`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResultDetails0CategoriesItem {
+    /// The `id` property.
     pub id: f64,
+    /// The `name` property.
     pub name: String,
+    /// The `superCategoryId` property.
     #[serde(rename = "superCategoryId")]
     pub super_category_id: f64,
 }
+/// The `top_locations` property of `DomainGetResponseResultDetails0`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResultDetails0TopLocationsItem {
+    /// The `locationCode` property.
     #[serde(rename = "locationCode")]
     pub location_code: String,
+    /// The `locationName` property.
     #[serde(rename = "locationName")]
     pub location_name: String,
+    /// The `rank` property.
     pub rank: i64,
 }

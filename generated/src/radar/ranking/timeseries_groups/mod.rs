@@ -127,31 +127,43 @@ pub struct TimeseriesGroupGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The ranking type.
 ///
-/// The same shape as [`crate::radar::ranking::domain::DomainGetParamsRankingType`], which the document defines again here.
+/// The same shape as \[`crate::radar::ranking::domain::DomainGetParamsRankingType`\], which the document defines again here.
 pub type TimeseriesGroupGetParamsRankingType = crate::radar::ranking::domain::DomainGetParamsRankingType;
+/// The result of `client.radar().ranking().timeseries_groups().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponse {
+    /// The `result` property.
     pub result: TimeseriesGroupGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `TimeseriesGroupGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResult {
+    /// The `meta` property.
     pub meta: TimeseriesGroupGetResponseResultMeta,
+    /// The `serie_0` property.
     pub serie_0: TimeseriesGroupGetResponseResultSerie0,
 }
-/// The same shape as [`crate::radar::bgp::top::ases::AseGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `TimeseriesGroupGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::bgp::top::ases::AseGetResponseResultMeta`\], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMeta = crate::radar::bgp::top::ases::AseGetResponseResultMeta;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+/// The `dateRange` property of `TimeseriesGroupGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `serie_0` property of `TimeseriesGroupGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResultSerie0 {
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
     /// Properties the spec does not list (`additionalProperties`), kept as sent.
     #[serde(flatten)]
@@ -160,7 +172,9 @@ pub struct TimeseriesGroupGetResponseResultSerie0 {
         Vec<TimeseriesGroupGetResponseResultSerie0ExtraItem>,
     >,
 }
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+/// The other properties of `TimeseriesGroupGetResponseResultSerie0`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimeseriesGroupGetResponseResultSerie0ExtraItem {
     /// A JSON string.

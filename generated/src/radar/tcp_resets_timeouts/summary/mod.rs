@@ -111,28 +111,43 @@ pub struct SummaryGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type SummaryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().tcp_resets_timeouts().summary().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponse {
+    /// The `result` property.
     pub result: SummaryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `SummaryGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResult {
+    /// The `meta` property.
     pub meta: SummaryGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: SummaryGetResponseResultSummary0,
 }
-/// The same shape as [`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `SummaryGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`\], which the document defines again here.
 pub type SummaryGetResponseResultMeta = crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+/// The `confidenceInfo` property of `SummaryGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+/// The `annotations` property of `SummaryGetResponseResultMetaConfidenceInfo`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+/// The `dateRange` property of `SummaryGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
 pub type SummaryGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `SummaryGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResultSummary0 {

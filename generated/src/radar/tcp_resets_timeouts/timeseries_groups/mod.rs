@@ -127,32 +127,47 @@ pub struct TimeseriesGroupGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type TimeseriesGroupGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().tcp_resets_timeouts().timeseries_groups().get()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponse {
+    /// The `result` property.
     pub result: TimeseriesGroupGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `TimeseriesGroupGetResponse`.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResult {
+    /// The `meta` property.
     pub meta: TimeseriesGroupGetResponseResultMeta,
+    /// The `serie_0` property.
     pub serie_0: TimeseriesGroupGetResponseResultSerie0,
 }
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `TimeseriesGroupGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta`\], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMeta = crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+/// The `confidenceInfo` property of `TimeseriesGroupGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+/// The `annotations` property of `TimeseriesGroupGetResponseResultMetaConfidenceInfo`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+/// The `dateRange` property of `TimeseriesGroupGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `serie_0` property of `TimeseriesGroupGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResultSerie0 {
@@ -166,5 +181,6 @@ pub struct TimeseriesGroupGetResponseResultSerie0 {
     pub post_psh: Vec<String>,
     /// Connection resets or timeouts after the server received only a single SYN packet.
     pub post_syn: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }

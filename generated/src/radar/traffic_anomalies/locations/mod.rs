@@ -101,21 +101,30 @@ pub struct LocationGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus`], which the document defines again here.
+/// The `status` parameter of `client.radar().traffic_anomalies().locations().get()`.
+///
+/// The same shape as \[`crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus`\], which the document defines again here.
 pub type LocationGetParamsStatus = crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus;
+/// The result of `client.radar().traffic_anomalies().locations().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
+    /// The `result` property.
     pub result: LocationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `LocationGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
+    /// The `trafficAnomalies` property.
     #[serde(rename = "trafficAnomalies")]
     pub traffic_anomalies: Vec<LocationGetResponseResultTrafficAnomaliesItem>,
 }
-/// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
+/// The `trafficAnomalies` property of `LocationGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`\], which the document defines again here.
 pub type LocationGetResponseResultTrafficAnomaliesItem = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

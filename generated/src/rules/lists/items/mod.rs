@@ -447,7 +447,7 @@ pub struct ItemUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Vec<crate::types::ListsItemsUpdateRequestCollectionItem>,
+    pub body: Vec<crate::types::ListsItemInput>,
 }
 /// Parameters of `create()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -459,7 +459,7 @@ pub struct ItemCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Vec<crate::types::ListsItemsUpdateRequestCollectionItem>,
+    pub body: Vec<crate::types::ListsItemInput>,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -475,19 +475,56 @@ pub struct ItemDeleteParams {
 }
 /// What `get()` returns.
 pub type ItemGetResponse = crate::types::ListsItem;
-/// What `list()` returns.
-pub type ItemListResponse = crate::types::ListsItemsListResponseCollection;
 /// What `update()` returns.
 pub type ItemUpdateResponse = crate::types::ListsListsAsyncResponseResult;
 /// What `create()` returns.
 pub type ItemCreateResponse = crate::types::ListsListsAsyncResponseResult;
 /// What `delete()` returns.
 pub type ItemDeleteResponse = crate::types::ListsListsAsyncResponseResult;
+/// The body of `client.rules().lists().items().delete()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ItemDeleteBody {
+    /// The `items` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ItemDeleteBodyItemsItem>>,
 }
-/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+/// The `items` property of `ItemDeleteBody`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
 pub type ItemDeleteBodyItemsItem = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ItemListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ListsResponseInfo>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ListsResponseInfo>,
+    /// The `result` property.
+    pub result: Vec<crate::types::ListsItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<ItemListResponseResultInfo>,
+}
+/// The `result_info` property of `ItemListResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ItemListResponseResultInfo {
+    /// The `cursors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursors: Option<ItemListResponseResultInfoCursors>,
+}
+/// The `cursors` property of `ItemListResponseResultInfo`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ItemListResponseResultInfoCursors {
+    /// The `after` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// The `before` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+}

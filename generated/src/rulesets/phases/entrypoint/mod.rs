@@ -249,16 +249,22 @@ pub struct EntrypointUpdateZoneEntrypointRulesetParams {
     /// The request body.
     pub body: EntrypointUpdateZoneEntrypointRulesetBody,
 }
-/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+/// The result of `client.rulesets().phases().entrypoint().get()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
 pub type EntrypointGetResponse = crate::rulesets::RulesetCreateResponse;
-/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+/// The result of `client.rulesets().phases().entrypoint().get_zone_entrypoint_ruleset()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
 pub type EntrypointGetZoneEntrypointRulesetResponse = crate::rulesets::RulesetCreateResponse;
+/// The body of `client.rulesets().phases().entrypoint().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct EntrypointUpdateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
     /// The human-readable name of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -266,9 +272,15 @@ pub struct EntrypointUpdateBody {
     /// The list of rules in the ruleset.
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
-/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+/// The result of `client.rulesets().phases().entrypoint().update()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
 pub type EntrypointUpdateResponse = crate::rulesets::RulesetCreateResponse;
-/// The same shape as [`crate::rulesets::phases::entrypoint::EntrypointUpdateBody`], which the document defines again here.
+/// The body of `client.rulesets().phases().entrypoint().update_zone_entrypoint_ruleset()`.
+///
+/// The same shape as \[`crate::rulesets::phases::entrypoint::EntrypointUpdateBody`\], which the document defines again here.
 pub type EntrypointUpdateZoneEntrypointRulesetBody = EntrypointUpdateBody;
-/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+/// The result of `client.rulesets().phases().entrypoint().update_zone_entrypoint_ruleset()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
 pub type EntrypointUpdateZoneEntrypointRulesetResponse = crate::rulesets::RulesetCreateResponse;

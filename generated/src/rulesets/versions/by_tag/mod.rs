@@ -82,5 +82,7 @@ pub struct ByTagGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
+/// The result of `client.rulesets().versions().by_tag().get()`.
+///
+/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
 pub type ByTagGetResponse = crate::rulesets::RulesetCreateResponse;

@@ -91,5 +91,20 @@ pub struct ListListParams {
     /// Query parameter `order_by`.
     pub order_by: Option<crate::types::RumOrderBy>,
 }
-/// What `list()` returns.
-pub type ListListResponse = crate::types::RumSitesResponseCollection;
+/// The response of `client.rum().site_info().list().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ListListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::RumMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::RumMessagesItem>,
+    /// Whether the API call was successful.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::RumSite>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::RumResultInfo>,
+}

@@ -140,9 +140,40 @@ pub struct RuleCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::RumModifyRulesRequest,
+    pub body: RuleCreateBody,
 }
 /// What `get()` returns.
 pub type RuleGetResponse = crate::types::RumRulesResponseCollectionResult;
 /// What `create()` returns.
 pub type RuleCreateResponse = crate::types::RumRulesResponseCollectionResult;
+/// The body of `client.rum().v2().rules().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleCreateBody {
+    /// A list of rule identifiers to delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_rules: Option<Vec<String>>,
+    /// A list of rules to create or update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<RuleCreateBodyRulesItem>>,
+}
+/// The `rules` property of `RuleCreateBody`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleCreateBodyRulesItem {
+    /// The `host` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The Web Analytics rule identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `inclusive` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inclusive: Option<bool>,
+    /// The `is_paused` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_paused: Option<bool>,
+    /// The `paths` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths: Option<Vec<String>>,
+}

@@ -166,9 +166,10 @@ pub struct HistoryUpdateParams {
     pub body: i64,
 }
 /// What `list()` returns.
-pub type HistoryListResponse = Vec<crate::types::ZarazZarazHistoryResponseResultItem>;
+pub type HistoryListResponse = Vec<HistoryListResponseItem>;
 /// What `update()` returns.
 pub type HistoryUpdateResponse = crate::types::ZarazZarazConfigReturn;
+/// The `sortField` parameter of `client.settings().zaraz().history().list()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HistoryListParamsSortField {
     /// `id`
@@ -188,6 +189,7 @@ crate::runtime::string_enum!(
     open HistoryListParamsSortField { Id = "id", UserId = "user_id", Description =
     "description", CreatedAt = "created_at", UpdatedAt = "updated_at" }
 );
+/// The `sortOrder` parameter of `client.settings().zaraz().history().list()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HistoryListParamsSortOrder {
     /// `DESC`
@@ -200,3 +202,21 @@ pub enum HistoryListParamsSortOrder {
 crate::runtime::string_enum!(
     open HistoryListParamsSortOrder { Desc = "DESC", Asc = "ASC" }
 );
+/// An item of the result of `client.settings().zaraz().history().list()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HistoryListResponseItem {
+    /// Date and time the configuration was created
+    #[serde(rename = "createdAt", with = "::time::serde::rfc3339")]
+    pub created_at: ::time::OffsetDateTime,
+    /// ID of the configuration
+    pub id: i64,
+    /// Date and time the configuration was last updated
+    #[serde(rename = "updatedAt", with = "::time::serde::rfc3339")]
+    pub updated_at: ::time::OffsetDateTime,
+    /// Alpha-numeric ID of the account user who published the configuration
+    #[serde(rename = "userId")]
+    pub user_id: String,
+    /// Configuration description provided by the user who published this configuration
+    pub description: String,
+}

@@ -292,17 +292,34 @@ pub struct TestGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `list()` returns.
-pub type TestListResponse = crate::types::ObservatoryPageTestResponseCollection;
 /// What `create()` returns.
 pub type TestCreateResponse = crate::types::ObservatoryPageTest;
 /// What `delete()` returns.
 pub type TestDeleteResponse = crate::types::ObservatoryCountResponseResult;
 /// What `get()` returns.
 pub type TestGetResponse = crate::types::ObservatoryPageTest;
+/// The body of `client.speed_api().pages().tests().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TestCreateBody {
+    /// The `region` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<crate::types::ObservatoryRegion2>,
+}
+/// The response of `client.speed_api().pages().tests().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TestListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ObservatoryMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ObservatoryMessagesItem>,
+    /// Whether the API call was successful.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::ObservatoryPageTest>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ObservatoryResultInfo>,
 }

@@ -105,5 +105,36 @@ pub struct TrendGetParams {
     /// Query parameter `metrics`.
     pub metrics: String,
 }
-/// What `get()` returns.
-pub type TrendGetResponse = crate::types::ObservatoryTrend;
+/// The result of `client.speed_api().pages().trend().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TrendGetResponse {
+    /// Cumulative Layout Shift trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cls: Option<Vec<f64>>,
+    /// First Contentful Paint trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fcp: Option<Vec<f64>>,
+    /// Largest Contentful Paint trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lcp: Option<Vec<f64>>,
+    /// The Lighthouse score trend.
+    #[serde(
+        rename = "performanceScore",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub performance_score: Option<Vec<f64>>,
+    /// Speed Index trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub si: Option<Vec<f64>>,
+    /// Total Blocking Time trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tbt: Option<Vec<f64>>,
+    /// Time To First Byte trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttfb: Option<Vec<f64>>,
+    /// Time To Interactive trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tti: Option<Vec<f64>>,
+}

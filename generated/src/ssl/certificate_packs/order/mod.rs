@@ -79,6 +79,7 @@ pub struct OrderCreateParams {
 }
 /// What `create()` returns.
 pub type OrderCreateResponse = crate::types::TlsCertificatesAndHostnamesAdvancedCertificatePackResponseSingleResult;
+/// The body of `client.ssl().certificate_packs().order().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct OrderCreateBody {

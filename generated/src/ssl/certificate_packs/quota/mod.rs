@@ -67,5 +67,11 @@ pub struct QuotaGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `get()` returns.
-pub type QuotaGetResponse = crate::types::TlsCertificatesAndHostnamesCertificatePackQuotaResponseResult;
+/// The result of `client.ssl().certificate_packs().quota().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct QuotaGetResponse {
+    /// The `advanced` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advanced: Option<crate::types::TlsCertificatesAndHostnamesQuota>,
+}

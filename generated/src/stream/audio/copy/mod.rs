@@ -83,7 +83,17 @@ pub struct CopyCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamCopyAudioTrack,
+    pub body: CopyCreateBody,
 }
 /// What `create()` returns.
 pub type CopyCreateResponse = crate::types::StreamAdditionalAudio;
+/// The body of `client.stream().audio().copy().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CopyCreateBody {
+    /// A string to uniquely identify the track amongst other audio track labels for the specified video.
+    pub label: String,
+    /// An audio track URL. The server must be publicly routable and support `HTTP HEAD` requests and `HTTP GET` range requests. The server should respond to `HTTP HEAD` requests with a `content-range` header that includes the size of the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}

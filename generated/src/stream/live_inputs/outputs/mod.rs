@@ -283,7 +283,7 @@ pub struct OutputCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamCreateOutputRequest,
+    pub body: OutputCreateBody,
 }
 /// Parameters of `update()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -295,7 +295,7 @@ pub struct OutputUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamUpdateOutputRequest,
+    pub body: OutputUpdateBody,
 }
 /// Parameters of `delete()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -319,3 +319,20 @@ pub type OutputCreateResponse = crate::types::StreamOutput;
 pub type OutputUpdateResponse = crate::types::StreamOutput;
 /// What `delete()` returns.
 pub type OutputDeleteResponse = ::serde_json::Value;
+/// The body of `client.stream().live_inputs().outputs().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct OutputCreateBody {
+    /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The streamKey used to authenticate against an output's target.
+    #[serde(rename = "streamKey")]
+    pub stream_key: String,
+    /// The URL an output uses to restream.
+    pub url: String,
+}
+/// The body of `client.stream().live_inputs().outputs().update()`.
+///
+/// The same shape as \[`crate::types::RulesetsRuleLogging`\], which the document defines again here.
+pub type OutputUpdateBody = crate::types::RulesetsRuleLogging;

@@ -130,8 +130,6 @@ pub struct HistoryListParams {
     /// Query parameter `action`.
     pub action: Option<String>,
 }
-/// What `list()` returns.
-pub type HistoryListResponse = crate::types::BillSubsApiBillingHistoryCollection;
 /// Field to order billing history by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HistoryListParamsOrder {
@@ -148,3 +146,19 @@ crate::runtime::string_enum!(
     open HistoryListParamsOrder { Type = "type", OccuredAt = "occured_at", Action =
     "action" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HistoryListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::BillSubsApiBillingHistory>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::BillSubsApiResultInfo>,
+}

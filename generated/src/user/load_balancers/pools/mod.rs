@@ -380,6 +380,7 @@ pub type PoolUpdateResponse = crate::types::LoadBalancingPool;
 pub type PoolDeleteResponse = crate::types::LoadBalancingSchemasIdResponseResult;
 /// What `load_balancer_pools_patch_pool()` returns.
 pub type PoolLoadBalancerPoolsPatchPoolResponse = crate::types::LoadBalancingPool;
+/// The body of `client.user().load_balancers().pools().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolCreateBody {
@@ -409,7 +410,7 @@ pub struct PoolCreateBody {
     pub monitor: Option<::serde_json::Value>,
     /// A short name (tag) for the pool. Only alphanumeric characters, hyphens, and underscores are allowed.
     pub name: String,
-    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service https://developers.cloudflare.com/fundamentals/notifications/. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
+    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service <https://developers.cloudflare.com/fundamentals/notifications/>. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_email: Option<String>,
     /// Filter pool and origin health notifications by resource type or health status. Use null to reset.
@@ -421,6 +422,7 @@ pub struct PoolCreateBody {
     /// The list of origins within this pool. Traffic directed at this pool is balanced across all currently healthy origins, provided the pool itself is healthy.
     pub origins: Vec<crate::types::LoadBalancingOriginInput>,
 }
+/// The body of `client.user().load_balancers().pools().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolEditBody {
@@ -430,6 +432,7 @@ pub struct PoolEditBody {
         crate::types::LoadBalancingPatchPoolsNotificationEmail,
     >,
 }
+/// The body of `client.user().load_balancers().pools().load_balancer_pools_patch_pool()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PoolLoadBalancerPoolsPatchPoolBody {
@@ -460,7 +463,7 @@ pub struct PoolLoadBalancerPoolsPatchPoolBody {
     /// A short name (tag) for the pool. Only alphanumeric characters, hyphens, and underscores are allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service https://developers.cloudflare.com/fundamentals/notifications/. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
+    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service <https://developers.cloudflare.com/fundamentals/notifications/>. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_email: Option<String>,
     /// Filter pool and origin health notifications by resource type or health status. Use null to reset.
@@ -473,5 +476,7 @@ pub struct PoolLoadBalancerPoolsPatchPoolBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origins: Option<Vec<crate::types::LoadBalancingOriginInput>>,
 }
-/// The same shape as [`crate::user::load_balancers::pools::PoolCreateBody`], which the document defines again here.
+/// The body of `client.user().load_balancers().pools().update()`.
+///
+/// The same shape as \[`crate::user::load_balancers::pools::PoolCreateBody`\], which the document defines again here.
 pub type PoolUpdateBody = PoolCreateBody;

@@ -104,5 +104,19 @@ pub struct EventListParams {
     /// Query parameter `pool_healthy`.
     pub pool_healthy: Option<bool>,
 }
-/// What `list()` returns.
-pub type EventListResponse = crate::types::LoadBalancingComponentsSchemasResponseCollection;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct EventListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::LoadBalancingMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::LoadBalancingMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::LoadBalancingAnalytics>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::LoadBalancingResultInfo>,
+}

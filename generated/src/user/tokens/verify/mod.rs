@@ -49,5 +49,26 @@ fn request_get() -> crate::Result<crate::runtime::RequestSpec> {
         security: crate::SECURITY_4,
     })
 }
-/// What `get()` returns.
-pub type VerifyGetResponse = crate::types::IamResponseSingleSegmentResult;
+/// The result of `client.user().tokens().verify().get()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VerifyGetResponse {
+    /// The expiration time on or after which the JWT MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expires_on: Option<::time::OffsetDateTime>,
+    /// Token identifier tag.
+    pub id: String,
+    /// The time before which the token MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub not_before: Option<::time::OffsetDateTime>,
+    /// Status of the token.
+    pub status: crate::types::IamStatus,
+}

@@ -84,5 +84,14 @@ pub struct DeleteByIdCreateParams {
     /// The request body.
     pub body: crate::types::VectorizeIndexDeleteVectorsByIdRequestInput,
 }
-/// What `create()` returns.
-pub type DeleteByIdCreateResponse = crate::types::VectorizeIndexDeleteVectorsByIdResponse;
+/// The result of `client.vectorize().indexes().delete_by_ids().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeleteByIdCreateResponse {
+    /// The count of the vectors successfully deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// Array of vector identifiers of the vectors that were successfully processed for deletion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Vec<String>>,
+}

@@ -81,5 +81,10 @@ pub struct DetailGetParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
 }
-/// What `get()` returns.
-pub type DetailGetResponse = crate::types::WaitingroomEventDetailsResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DetailGetResponse {
+    /// The `result` property.
+    pub result: crate::types::WaitingroomEventDetailsResult,
+}

@@ -92,5 +92,14 @@ pub struct ByScriptGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `get()` returns.
-pub type ByScriptGetResponse = crate::types::WorkersDeploymentsListResponseResult;
+/// The result of `client.workers().deployments().by_script().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ByScriptGetResponse {
+    /// The `items` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<::serde_json::Value>>,
+    /// The `latest` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}

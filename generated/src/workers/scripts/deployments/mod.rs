@@ -147,9 +147,51 @@ pub struct DeploymentCreateParams {
     /// Query parameter `force`.
     pub force: Option<bool>,
     /// The request body.
-    pub body: crate::types::WorkersDeploymentsCreateBodyInput,
+    pub body: DeploymentCreateBody,
 }
-/// What `get()` returns.
-pub type DeploymentGetResponse = crate::types::WorkersSchemasDeploymentsListResponseResult;
-/// What `create()` returns.
-pub type DeploymentCreateResponse = crate::types::WorkersSchemasDeploymentsSingleResponseResult;
+/// The body of `client.workers().scripts().deployments().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DeploymentCreateBody {
+    /// The `annotations` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<crate::types::WorkersDeploymentsBaseAnnotations>,
+    /// The `strategy` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<String>,
+}
+/// The result of `client.workers().scripts().deployments().create()`.
+///
+/// The same shape as \[`crate::workers::scripts::deployments::DeploymentGetResponseDeploymentsItem`\], which the document defines again here.
+pub type DeploymentCreateResponse = DeploymentGetResponseDeploymentsItem;
+/// The result of `client.workers().scripts().deployments().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeploymentGetResponse {
+    /// The `deployments` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployments: Option<Vec<DeploymentGetResponseDeploymentsItem>>,
+}
+/// The `deployments` property of `DeploymentGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeploymentGetResponseDeploymentsItem {
+    /// The `annotations` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<crate::types::WorkersDeploymentsBaseAnnotations>,
+    /// The `author_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_email: Option<String>,
+    /// The `created_on` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_on: Option<String>,
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `source` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The `strategy` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<String>,
+}

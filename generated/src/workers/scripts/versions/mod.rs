@@ -39,7 +39,7 @@ impl Versions {
     }
     /// Upload Version
     ///
-    /// Upload a Worker Version without deploying to Cloudflare's network. You can find more about the multipart metadata on our docs: https://developers.cloudflare.com/workers/configuration/multipart-upload-metadata/.
+    /// Upload a Worker Version without deploying to Cloudflare's network. You can find more about the multipart metadata on our docs: <https://developers.cloudflare.com/workers/configuration/multipart-upload-metadata/>.
     ///
     /// `POST /accounts/{account_id}/workers/scripts/{script_name}/versions` (operation `worker-versions-upload-version`)
     ///
@@ -277,16 +277,11 @@ pub struct VersionCreateForm {
     /// Part `metadata`.
     pub metadata: Option<VersionCreateBodyMetadata>,
 }
-/// What `get()` returns.
-pub type VersionGetResponse = crate::types::WorkersVersionsListResponseResult;
-/// What `create()` returns.
-pub type VersionCreateResponse = crate::types::WorkersVersionItemUploaded;
-/// What `worker_versions_get_version_detail()` returns.
-pub type VersionWorkerVersionsGetVersionDetailResponse = crate::types::WorkersVersionItemFull;
 /// JSON encoded metadata about the uploaded parts and Worker configuration.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VersionCreateBodyMetadata {
+    /// The `annotations` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<VersionCreateBodyMetadataAnnotations>,
     /// List of bindings available to the worker.
@@ -308,6 +303,7 @@ pub struct VersionCreateBodyMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_model: Option<VersionCreateBodyMetadataUsageModel>,
 }
+/// The `annotations` property of `VersionCreateBodyMetadata`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VersionCreateBodyMetadataAnnotations {
@@ -333,3 +329,46 @@ pub enum VersionCreateBodyMetadataUsageModel {
 crate::runtime::string_enum!(
     open VersionCreateBodyMetadataUsageModel { Standard = "standard" }
 );
+/// The result of `client.workers().scripts().versions().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VersionCreateResponse {
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `number` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<f64>,
+    /// The `resources` property.
+    pub resources: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `startup_time_ms` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup_time_ms: Option<i64>,
+}
+/// The result of `client.workers().scripts().versions().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VersionGetResponse {
+    /// The `items` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<crate::types::WorkersVersionItemShort>>,
+}
+/// The result of `client.workers().scripts().versions().worker_versions_get_version_detail()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VersionWorkerVersionsGetVersionDetailResponse {
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `number` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<f64>,
+    /// The `resources` property.
+    pub resources: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}

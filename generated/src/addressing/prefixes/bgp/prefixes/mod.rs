@@ -236,11 +236,42 @@ pub struct PrefixEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::AddressingBgpPrefixUpdateAdvertisement,
+    pub body: PrefixEditBody,
 }
-/// What `list()` returns.
-pub type PrefixListResponse = crate::types::AddressingResponseCollectionBgp;
 /// What `get()` returns.
 pub type PrefixGetResponse = crate::types::AddressingIpamBgpPrefixes;
 /// What `edit()` returns.
 pub type PrefixEditResponse = crate::types::AddressingIpamBgpPrefixes;
+/// The body of `client.addressing().prefixes().bgp().prefixes().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PrefixEditBody {
+    /// The `on_demand` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_demand: Option<PrefixEditBodyOnDemand>,
+}
+/// The `on_demand` property of `PrefixEditBody`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PrefixEditBodyOnDemand {
+    /// The `advertised` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advertised: Option<bool>,
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PrefixListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AddressingMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AddressingMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AddressingIpamBgpPrefixes>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AddressingResultInfo>,
+}

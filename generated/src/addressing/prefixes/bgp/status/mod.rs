@@ -158,6 +158,7 @@ pub struct StatusEditParams {
 pub type StatusGetResponse = crate::types::AddressingAdvertisedResponseResult;
 /// What `edit()` returns.
 pub type StatusEditResponse = crate::types::AddressingAdvertisedResponseResult;
+/// The body of `client.addressing().prefixes().bgp().status().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StatusEditBody {

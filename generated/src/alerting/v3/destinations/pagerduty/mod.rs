@@ -143,7 +143,22 @@ pub struct PagerdutyDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type PagerdutyListResponse = crate::types::AaaComponentsSchemasResponseCollection;
 /// What `delete()` returns.
 pub type PagerdutyDeleteResponse = crate::types::AaaApiResponseCollection;
+/// The response of `client.alerting().v3().destinations().pagerduty().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PagerdutyListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AaaMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AaaMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AaaResultInfo>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AaaPagerduty>>,
+}

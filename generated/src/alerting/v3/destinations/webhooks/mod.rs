@@ -341,8 +341,6 @@ pub struct WebhookDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `list()` returns.
-pub type WebhookListResponse = crate::types::AaaWebhooksComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type WebhookCreateResponse = crate::types::AaaIdResponseResult;
 /// What `get()` returns.
@@ -351,6 +349,7 @@ pub type WebhookGetResponse = crate::types::AaaWebhooks;
 pub type WebhookUpdateResponse = crate::types::AaaIdResponseResult;
 /// What `delete()` returns.
 pub type WebhookDeleteResponse = crate::types::AaaApiResponseCollection;
+/// The body of `client.alerting().v3().destinations().webhooks().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct WebhookCreateBody {
@@ -362,5 +361,24 @@ pub struct WebhookCreateBody {
     /// The POST endpoint to call when dispatching a notification.
     pub url: String,
 }
-/// The same shape as [`crate::alerting::v3::destinations::webhooks::WebhookCreateBody`], which the document defines again here.
+/// The response of `client.alerting().v3().destinations().webhooks().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct WebhookListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AaaMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AaaMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AaaResultInfo>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AaaWebhooks>>,
+}
+/// The body of `client.alerting().v3().destinations().webhooks().update()`.
+///
+/// The same shape as \[`crate::alerting::v3::destinations::webhooks::WebhookCreateBody`\], which the document defines again here.
 pub type WebhookUpdateBody = WebhookCreateBody;

@@ -84,7 +84,15 @@ pub struct NewCreateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CloudforceOneRequestMessageEdit,
+    pub body: NewCreateBody,
 }
 /// What `create()` returns.
 pub type NewCreateResponse = crate::types::CloudforceOneRequestMessageItem;
+/// Request Message Editable Attributes
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct NewCreateBody {
+    /// Content of message
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}

@@ -130,9 +130,24 @@ pub struct CatchAllUpdateParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::EmailUpdateCatchAllRuleProperties,
+    pub body: CatchAllUpdateBody,
 }
 /// What `get()` returns.
 pub type CatchAllGetResponse = crate::types::EmailCatchAllRule;
 /// What `update()` returns.
 pub type CatchAllUpdateResponse = crate::types::EmailCatchAllRule;
+/// The body of `client.email().routing().rules().catch_all().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CatchAllUpdateBody {
+    /// List actions for the catch-all routing rule.
+    pub actions: Vec<crate::types::EmailRuleCatchallAction>,
+    /// Routing rule status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// List of matchers for the catch-all routing rule.
+    pub matchers: Vec<crate::types::EmailRuleCatchallMatcher>,
+    /// Routing rule name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}

@@ -310,12 +310,11 @@ pub struct GroupEditParams {
     /// The request body.
     pub body: GroupEditBody,
 }
-/// What `list()` returns.
-pub type GroupListResponse = crate::types::WafManagedRulesRuleGroupResponseCollection;
 /// What `get()` returns.
 pub type GroupGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type GroupEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// The body of `client.firewall().waf().packages().groups().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GroupEditBody {
@@ -325,11 +324,11 @@ pub struct GroupEditBody {
 }
 /// The direction used to sort returned rule groups.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type GroupListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type GroupListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
 pub type GroupListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rule groups.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -344,3 +343,19 @@ pub enum GroupListParamsOrder {
 crate::runtime::string_enum!(
     open GroupListParamsOrder { Mode = "mode", RulesCount = "rules_count" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GroupListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::WafManagedRulesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::WafManagedRulesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::WafManagedRulesSchemasGroup>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::WafManagedRulesResultInfo>,
+}

@@ -317,10 +317,9 @@ pub struct RuleEditParams {
     /// The request body.
     pub body: RuleEditBody,
 }
-/// What `list()` returns.
-pub type RuleListResponse = crate::types::WafManagedRulesRuleResponseCollection;
 /// What `get()` returns.
 pub type RuleGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// The body of `client.firewall().waf().packages().rules().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleEditBody {
@@ -366,20 +365,23 @@ pub struct RuleEditResponse {
     pub package_id: String,
     /// The order in which the individual WAF rule is executed within its rule group.
     pub priority: String,
+    /// The `allowed_modes` property.
     pub allowed_modes: RuleEditResponseAllowedModes,
+    /// The `mode` property.
     pub mode: String,
     /// The default action/mode of a rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_mode: Option<crate::types::WafManagedRulesDefaultMode>,
 }
+/// The `allowed_modes` property of `RuleEditResponse`.
 pub type RuleEditResponseAllowedModes = Vec<String>;
 /// The direction used to sort returned rules.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type RuleListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
 pub type RuleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The action/mode a rule has been overridden to perform.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -414,3 +416,19 @@ crate::runtime::string_enum!(
     open RuleListParamsOrder { Priority = "priority", GroupId = "group_id", Description =
     "description" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::WafManagedRulesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::WafManagedRulesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::WafManagedRulesRule>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::WafManagedRulesResultInfo>,
+}

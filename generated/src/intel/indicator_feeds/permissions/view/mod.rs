@@ -67,4 +67,27 @@ pub struct ViewListParams {
     pub account_id: String,
 }
 /// What `list()` returns.
-pub type ViewListResponse = Vec<crate::types::CustomIndicatorFeedsPermissionListItem>;
+pub type ViewListResponse = Vec<ViewListResponseItem>;
+/// An item of the result of `client.intel().indicator_feeds().permissions().view().list()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ViewListResponseItem {
+    /// The description of the example test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The unique identifier for the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// Whether the indicator feed can be attributed to a provider
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_attributable: Option<bool>,
+    /// Whether the indicator feed can be downloaded
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_downloadable: Option<bool>,
+    /// Whether the indicator feed is exposed to customers
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_public: Option<bool>,
+    /// The name of the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}

@@ -92,25 +92,34 @@ pub struct LocationGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().annotations().outages().locations().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
+    /// The `result` property.
     pub result: LocationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `LocationGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
+    /// The `annotations` property.
     pub annotations: Vec<LocationGetResponseResultAnnotationsItem>,
 }
+/// The `annotations` property of `LocationGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultAnnotationsItem {
+    /// The `clientCountryAlpha2` property.
     #[serde(rename = "clientCountryAlpha2")]
     pub client_country_alpha2: String,
+    /// The `clientCountryName` property.
     #[serde(rename = "clientCountryName")]
     pub client_country_name: String,
+    /// The `value` property.
     pub value: String,
 }

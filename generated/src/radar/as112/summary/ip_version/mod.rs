@@ -115,33 +115,50 @@ pub struct IpVersionGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().summary().ip_version().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponse {
+    /// The `result` property.
     pub result: IpVersionGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `IpVersionGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponseResult {
+    /// The `meta` property.
     pub meta: IpVersionGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: IpVersionGetResponseResultSummary0,
 }
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `IpVersionGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`\], which the document defines again here.
 pub type IpVersionGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+/// The `confidenceInfo` property of `IpVersionGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
 pub type IpVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+/// The `annotations` property of `IpVersionGetResponseResultMetaConfidenceInfo`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
 pub type IpVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+/// The `dateRange` property of `IpVersionGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
 pub type IpVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `IpVersionGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponseResultSummary0 {
+    /// The `IPv4` property.
     #[serde(rename = "IPv4")]
     pub i_pv4: String,
+    /// The `IPv6` property.
     #[serde(rename = "IPv6")]
     pub i_pv6: String,
 }

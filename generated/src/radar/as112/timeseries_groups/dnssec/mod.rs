@@ -119,29 +119,38 @@ pub struct DnssecGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type DnssecGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type DnssecGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().timeseries_groups().dnssec().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponse {
+    /// The `result` property.
     pub result: DnssecGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `DnssecGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: DnssecGetResponseResultSerie0,
 }
+/// The `serie_0` property of `DnssecGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultSerie0 {
+    /// The `NOT_SUPPORTED` property.
     #[serde(rename = "NOT_SUPPORTED")]
     pub not_supported: Vec<String>,
+    /// The `SUPPORTED` property.
     #[serde(rename = "SUPPORTED")]
     pub supported: Vec<String>,
 }

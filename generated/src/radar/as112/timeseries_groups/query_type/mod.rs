@@ -122,35 +122,47 @@ pub struct QueryTypeGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type QueryTypeGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type QueryTypeGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().timeseries_groups().query_type().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueryTypeGetResponse {
+    /// The `result` property.
     pub result: QueryTypeGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `QueryTypeGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueryTypeGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: QueryTypeGetResponseResultSerie0,
 }
+/// The `serie_0` property of `QueryTypeGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueryTypeGetResponseResultSerie0 {
+    /// The `A` property.
     #[serde(rename = "A")]
     pub a: Vec<String>,
+    /// The `AAAA` property.
     #[serde(rename = "AAAA")]
     pub aaaa: Vec<String>,
+    /// The `PTR` property.
     #[serde(rename = "PTR")]
     pub ptr: Vec<String>,
+    /// The `SOA` property.
     #[serde(rename = "SOA")]
     pub soa: Vec<String>,
+    /// The `SRV` property.
     #[serde(rename = "SRV")]
     pub srv: Vec<String>,
 }

@@ -125,46 +125,66 @@ pub struct TimeseriesGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type TimeseriesGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+/// An item of the `ipVersion` parameter of `client.radar().bgp().ips().timeseries().get()`.
+///
+/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
 pub type TimeseriesGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The result of `client.radar().bgp().ips().timeseries().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponse {
+    /// The `result` property.
     pub result: TimeseriesGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `TimeseriesGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResult {
+    /// The `meta` property.
     pub meta: TimeseriesGetResponseResultMeta,
+    /// The `serie_174` property.
     pub serie_174: TimeseriesGetResponseResultSerie174,
 }
+/// The `meta` property of `TimeseriesGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultMeta {
+    /// The `queries` property.
     pub queries: Vec<TimeseriesGetResponseResultMetaQueriesItem>,
 }
+/// The `queries` property of `TimeseriesGetResponseResultMeta`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultMetaQueriesItem {
+    /// The `dateRange` property.
     #[serde(rename = "dateRange")]
     pub date_range: TimeseriesGetResponseResultMetaQueriesItemDateRange,
+    /// The `entity` property.
     pub entity: String,
 }
+/// The `dateRange` property of `TimeseriesGetResponseResultMetaQueriesItem`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultMetaQueriesItemDateRange {
+    /// The `endTime` property.
     #[serde(rename = "endTime")]
     pub end_time: String,
+    /// The `startTime` property.
     #[serde(rename = "startTime")]
     pub start_time: String,
 }
+/// The `serie_174` property of `TimeseriesGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultSerie174 {
+    /// The `ipv4` property.
     pub ipv4: Vec<String>,
+    /// The `ipv6` property.
     pub ipv6: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }

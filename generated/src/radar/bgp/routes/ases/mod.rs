@@ -91,7 +91,7 @@ pub struct AseGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Return order results by given type
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -120,23 +120,31 @@ crate::runtime::string_enum!(
 );
 /// Sort by value ascending or descending
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type AseGetParamsSortOrder = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type AseGetParamsSortOrder = crate::types::DnsRecordsDirection;
+/// The result of `client.radar().bgp().routes().ases().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {
+    /// The `result` property.
     pub result: AseGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `AseGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResult {
+    /// The `asns` property.
     pub asns: Vec<AseGetResponseResultAsnsItem>,
+    /// The `meta` property.
     pub meta: AseGetResponseResultMeta,
 }
+/// The `asns` property of `AseGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultAsnsItem {
+    /// The `asn` property.
     pub asn: i64,
     /// AS's customer cone size
     #[serde(rename = "coneSize")]
@@ -164,6 +172,7 @@ pub struct AseGetResponseResultAsnsItem {
     #[serde(rename = "rpkiValid")]
     pub rpki_valid: i64,
 }
+/// The `meta` property of `AseGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultMeta {

@@ -84,37 +84,54 @@ pub struct MoaGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type MoaGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().bgp().routes().moas().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponse {
+    /// The `result` property.
     pub result: MoaGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `MoaGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResult {
+    /// The `meta` property.
     pub meta: MoaGetResponseResultMeta,
+    /// The `moas` property.
     pub moas: Vec<MoaGetResponseResultMoasItem>,
 }
+/// The `meta` property of `MoaGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResultMeta {
+    /// The `data_time` property.
     pub data_time: String,
+    /// The `query_time` property.
     pub query_time: String,
+    /// The `total_peers` property.
     pub total_peers: i64,
 }
+/// The `moas` property of `MoaGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResultMoasItem {
+    /// The `origins` property.
     pub origins: Vec<MoaGetResponseResultMoasItemOriginsItem>,
+    /// The `prefix` property.
     pub prefix: String,
 }
+/// The `origins` property of `MoaGetResponseResultMoasItem`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResultMoasItemOriginsItem {
+    /// The `origin` property.
     pub origin: i64,
+    /// The `peer_count` property.
     pub peer_count: i64,
+    /// The `rpki_validation` property.
     pub rpki_validation: String,
 }

@@ -91,7 +91,7 @@ pub struct Pfx2aGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type Pfx2aGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Return only results with matching rpki status: valid, invalid or unknown
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -109,25 +109,38 @@ crate::runtime::string_enum!(
     open Pfx2aGetParamsRpkiStatus { Valid = "VALID", Invalid = "INVALID", Unknown2 =
     "UNKNOWN" }
 );
+/// The result of `client.radar().bgp().routes().pfx2as().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponse {
+    /// The `result` property.
     pub result: Pfx2aGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `Pfx2aGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponseResult {
+    /// The `meta` property.
     pub meta: Pfx2aGetResponseResultMeta,
+    /// The `prefix_origins` property.
     pub prefix_origins: Vec<Pfx2aGetResponseResultPrefixOriginsItem>,
 }
-/// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `Pfx2aGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`\], which the document defines again here.
 pub type Pfx2aGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
+/// The `prefix_origins` property of `Pfx2aGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponseResultPrefixOriginsItem {
+    /// The `origin` property.
     pub origin: i64,
+    /// The `peer_count` property.
     pub peer_count: i64,
+    /// The `prefix` property.
     pub prefix: String,
+    /// The `rpki_validation` property.
     pub rpki_validation: String,
 }

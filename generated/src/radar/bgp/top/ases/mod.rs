@@ -126,35 +126,50 @@ pub struct AseGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem`], which the document defines again here.
+/// An item of the `updateType` parameter of `client.radar().bgp().top().ases().get()`.
+///
+/// The same shape as \[`crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem`\], which the document defines again here.
 pub type AseGetParamsUpdateTypeItem = crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem;
+/// The result of `client.radar().bgp().top().ases().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {
+    /// The `result` property.
     pub result: AseGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `AseGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResult {
+    /// The `meta` property.
     pub meta: AseGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<AseGetResponseResultTop0Item>,
 }
+/// The `meta` property of `AseGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultMeta {
+    /// The `dateRange` property.
     #[serde(rename = "dateRange")]
     pub date_range: Vec<AseGetResponseResultMetaDateRangeItem>,
 }
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+/// The `dateRange` property of `AseGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
 pub type AseGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `AseGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultTop0Item {
+    /// The `ASName` property.
     #[serde(rename = "ASName")]
     pub as_name: String,
+    /// The `asn` property.
     pub asn: i64,
     /// Percentage of updates by this AS out of the total updates by all autonomous systems.
     pub value: String,

@@ -125,41 +125,62 @@ pub struct ResponseCodeGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type ResponseCodeGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().summary().response_codes().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponse {
+    /// The `result` property.
     pub result: ResponseCodeGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `ResponseCodeGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponseResult {
+    /// The `meta` property.
     pub meta: ResponseCodeGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: ResponseCodeGetResponseResultSummary0,
 }
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `ResponseCodeGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`\], which the document defines again here.
 pub type ResponseCodeGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+/// The `confidenceInfo` property of `ResponseCodeGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
 pub type ResponseCodeGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+/// The `annotations` property of `ResponseCodeGetResponseResultMetaConfidenceInfo`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
 pub type ResponseCodeGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+/// The `dateRange` property of `ResponseCodeGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
 pub type ResponseCodeGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `ResponseCodeGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponseResultSummary0 {
+    /// The `FORMERR` property.
     #[serde(rename = "FORMERR")]
     pub formerr: String,
+    /// The `NOERROR` property.
     #[serde(rename = "NOERROR")]
     pub noerror: String,
+    /// The `NOTIMP` property.
     #[serde(rename = "NOTIMP")]
     pub notimp: String,
+    /// The `NXDOMAIN` property.
     #[serde(rename = "NXDOMAIN")]
     pub nxdomain: String,
+    /// The `REFUSED` property.
     #[serde(rename = "REFUSED")]
     pub refused: String,
+    /// The `SERVFAIL` property.
     #[serde(rename = "SERVFAIL")]
     pub servfail: String,
 }

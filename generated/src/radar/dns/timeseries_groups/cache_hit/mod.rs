@@ -129,29 +129,38 @@ pub struct CacheHitGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type CacheHitGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type CacheHitGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().cache_hit().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheHitGetResponse {
+    /// The `result` property.
     pub result: CacheHitGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `CacheHitGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheHitGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: CacheHitGetResponseResultSerie0,
 }
+/// The `serie_0` property of `CacheHitGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheHitGetResponseResultSerie0 {
+    /// The `NEGATIVE` property.
     #[serde(rename = "NEGATIVE")]
     pub negative: Vec<String>,
+    /// The `POSITIVE` property.
     #[serde(rename = "POSITIVE")]
     pub positive: Vec<String>,
 }

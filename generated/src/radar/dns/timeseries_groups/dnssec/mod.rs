@@ -126,33 +126,44 @@ pub struct DnssecGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type DnssecGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type DnssecGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().dnssec().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponse {
+    /// The `result` property.
     pub result: DnssecGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `DnssecGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: DnssecGetResponseResultSerie0,
 }
+/// The `serie_0` property of `DnssecGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultSerie0 {
+    /// The `INSECURE` property.
     #[serde(rename = "INSECURE")]
     pub insecure: Vec<String>,
+    /// The `INVALID` property.
     #[serde(rename = "INVALID")]
     pub invalid: Vec<String>,
+    /// The `OTHER` property.
     #[serde(rename = "OTHER")]
     pub other: Vec<String>,
+    /// The `SECURE` property.
     #[serde(rename = "SECURE")]
     pub secure: Vec<String>,
 }

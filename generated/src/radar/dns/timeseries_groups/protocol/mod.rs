@@ -129,33 +129,44 @@ pub struct ProtocolGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type ProtocolGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type ProtocolGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().protocol().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponse {
+    /// The `result` property.
     pub result: ProtocolGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `ProtocolGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: ProtocolGetResponseResultSerie0,
 }
+/// The `serie_0` property of `ProtocolGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResultSerie0 {
+    /// The `HTTPS` property.
     #[serde(rename = "HTTPS")]
     pub https: Vec<String>,
+    /// The `TCP` property.
     #[serde(rename = "TCP")]
     pub tcp: Vec<String>,
+    /// The `TLS` property.
     #[serde(rename = "TLS")]
     pub tls: Vec<String>,
+    /// The `UDP` property.
     #[serde(rename = "UDP")]
     pub udp: Vec<String>,
 }

@@ -132,37 +132,50 @@ pub struct ResponseCodeGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type ResponseCodeGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type ResponseCodeGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().response_codes().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponse {
+    /// The `result` property.
     pub result: ResponseCodeGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `ResponseCodeGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: ResponseCodeGetResponseResultSerie0,
 }
+/// The `serie_0` property of `ResponseCodeGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponseResultSerie0 {
+    /// The `FORMERR` property.
     #[serde(rename = "FORMERR")]
     pub formerr: Vec<String>,
+    /// The `NOERROR` property.
     #[serde(rename = "NOERROR")]
     pub noerror: Vec<String>,
+    /// The `NOTIMP` property.
     #[serde(rename = "NOTIMP")]
     pub notimp: Vec<String>,
+    /// The `NXDOMAIN` property.
     #[serde(rename = "NXDOMAIN")]
     pub nxdomain: Vec<String>,
+    /// The `REFUSED` property.
     #[serde(rename = "REFUSED")]
     pub refused: Vec<String>,
+    /// The `SERVFAIL` property.
     #[serde(rename = "SERVFAIL")]
     pub servfail: Vec<String>,
 }

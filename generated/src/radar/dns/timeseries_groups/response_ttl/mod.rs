@@ -132,43 +132,59 @@ pub struct ResponseTtlGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type ResponseTtlGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type ResponseTtlGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().response_ttl().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseTtlGetResponse {
+    /// The `result` property.
     pub result: ResponseTtlGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `ResponseTtlGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseTtlGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: ResponseTtlGetResponseResultSerie0,
 }
+/// The `serie_0` property of `ResponseTtlGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseTtlGetResponseResultSerie0 {
+    /// The `<=0m` property.
     #[serde(rename = "<=0m")]
     pub n0m: Vec<String>,
+    /// The `<=15m` property.
     #[serde(rename = "<=15m")]
     pub n15m: Vec<String>,
+    /// The `<=1d` property.
     #[serde(rename = "<=1d")]
     pub n1d: Vec<String>,
+    /// The `<=1h` property.
     #[serde(rename = "<=1h")]
     pub n1h: Vec<String>,
+    /// The `<=1m` property.
     #[serde(rename = "<=1m")]
     pub n1m: Vec<String>,
+    /// The `<=1w` property.
     #[serde(rename = "<=1w")]
     pub n1w: Vec<String>,
+    /// The `<=1y` property.
     #[serde(rename = "<=1y")]
     pub n1y: Vec<String>,
+    /// The `<=5m` property.
     #[serde(rename = "<=5m")]
     pub n5m: Vec<String>,
+    /// The `>1y` property.
     #[serde(rename = ">1y")]
     pub n1y_2: Vec<String>,
 }

@@ -126,34 +126,52 @@ pub struct AseGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().top().ases().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {
+    /// The `result` property.
     pub result: AseGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `AseGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResult {
+    /// The `meta` property.
     pub meta: AseGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<AseGetResponseResultTop0Item>,
 }
-/// The same shape as [`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `AseGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`\], which the document defines again here.
 pub type AseGetResponseResultMeta = crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+/// The `confidenceInfo` property of `AseGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
 pub type AseGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+/// The `annotations` property of `AseGetResponseResultMetaConfidenceInfo`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
 pub type AseGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+/// The `dateRange` property of `AseGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
 pub type AseGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `AseGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultTop0Item {
+    /// The `clientASN` property.
     #[serde(rename = "clientASN")]
     pub client_asn: i64,
+    /// The `clientASName` property.
     #[serde(rename = "clientASName")]
     pub client_as_name: String,
+    /// The `value` property.
     pub value: String,
 }

@@ -75,30 +75,46 @@ pub struct RelGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type RelGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().entities().asns().rel().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RelGetResponse {
+    /// The `result` property.
     pub result: RelGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `RelGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RelGetResponseResult {
+    /// The `meta` property.
     pub meta: RelGetResponseResultMeta,
+    /// The `rels` property.
     pub rels: Vec<RelGetResponseResultRelsItem>,
 }
-/// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `RelGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`\], which the document defines again here.
 pub type RelGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
+/// The `rels` property of `RelGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RelGetResponseResultRelsItem {
+    /// The `asn1` property.
     pub asn1: i64,
+    /// The `asn1_country` property.
     pub asn1_country: String,
+    /// The `asn1_name` property.
     pub asn1_name: String,
+    /// The `asn2` property.
     pub asn2: i64,
+    /// The `asn2_country` property.
     pub asn2_country: String,
+    /// The `asn2_name` property.
     pub asn2_name: String,
+    /// The `rel` property.
     pub rel: String,
 }

@@ -17,7 +17,7 @@ pub struct BotClass {
 impl BotClass {
     /// Get Bot Classes Time Series
     ///
-    /// Get a time series of the percentage distribution of traffic classified as automated or human. Visit https://developers.cloudflare.com/radar/concepts/bot-classes/ for more information.
+    /// Get a time series of the percentage distribution of traffic classified as automated or human. Visit <https://developers.cloudflare.com/radar/concepts/bot-classes/> for more information.
     ///
     /// `GET /radar/http/timeseries_groups/bot_class` (operation `radar-get-http-timeseries-group-by-bot-class`)
     ///
@@ -164,40 +164,62 @@ pub struct BotClassGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type BotClassGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
-/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
+/// An item of the `deviceType` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`\], which the document defines again here.
 pub type BotClassGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type BotClassGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
+/// An item of the `httpProtocol` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`\], which the document defines again here.
 pub type BotClassGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
-/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
+/// An item of the `httpVersion` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
+/// The same shape as \[`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`\], which the document defines again here.
 pub type BotClassGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
-/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+/// An item of the `ipVersion` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
+/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
 pub type BotClassGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
-/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
+/// An item of the `os` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`\], which the document defines again here.
 pub type BotClassGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
-/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
+/// An item of the `tlsVersion` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`\], which the document defines again here.
 pub type BotClassGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().timeseries_groups().bot_class().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotClassGetResponse {
+    /// The `result` property.
     pub result: BotClassGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `BotClassGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotClassGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: BotClassGetResponseResultSerie0,
 }
+/// The `serie_0` property of `BotClassGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotClassGetResponseResultSerie0 {
+    /// The `bot` property.
     pub bot: Vec<String>,
+    /// The `human` property.
     pub human: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }

@@ -167,41 +167,64 @@ pub struct DeviceTypeGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type DeviceTypeGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
-/// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
+/// An item of the `botClass` parameter of `client.radar().http().timeseries_groups().device_type().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`\], which the document defines again here.
 pub type DeviceTypeGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type DeviceTypeGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
+/// An item of the `httpProtocol` parameter of `client.radar().http().timeseries_groups().device_type().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`\], which the document defines again here.
 pub type DeviceTypeGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
-/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
+/// An item of the `httpVersion` parameter of `client.radar().http().timeseries_groups().device_type().get()`.
+///
+/// The same shape as \[`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`\], which the document defines again here.
 pub type DeviceTypeGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
-/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+/// An item of the `ipVersion` parameter of `client.radar().http().timeseries_groups().device_type().get()`.
+///
+/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
 pub type DeviceTypeGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
-/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
+/// An item of the `os` parameter of `client.radar().http().timeseries_groups().device_type().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`\], which the document defines again here.
 pub type DeviceTypeGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
-/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
+/// An item of the `tlsVersion` parameter of `client.radar().http().timeseries_groups().device_type().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`\], which the document defines again here.
 pub type DeviceTypeGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().timeseries_groups().device_type().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DeviceTypeGetResponse {
+    /// The `result` property.
     pub result: DeviceTypeGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `DeviceTypeGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DeviceTypeGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: DeviceTypeGetResponseResultSerie0,
 }
+/// The `serie_0` property of `DeviceTypeGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DeviceTypeGetResponseResultSerie0 {
+    /// The `desktop` property.
     pub desktop: Vec<String>,
+    /// The `mobile` property.
     pub mobile: Vec<String>,
+    /// The `other` property.
     pub other: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }

@@ -167,48 +167,73 @@ pub struct TlsVersionGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type TlsVersionGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
-/// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
+/// An item of the `botClass` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`\], which the document defines again here.
 pub type TlsVersionGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
-/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
+/// An item of the `deviceType` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`\], which the document defines again here.
 pub type TlsVersionGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type TlsVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
+/// An item of the `httpProtocol` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`\], which the document defines again here.
 pub type TlsVersionGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
-/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
+/// An item of the `httpVersion` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
+///
+/// The same shape as \[`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`\], which the document defines again here.
 pub type TlsVersionGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
-/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+/// An item of the `ipVersion` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
+///
+/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
 pub type TlsVersionGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
-/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
+/// An item of the `os` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
+///
+/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`\], which the document defines again here.
 pub type TlsVersionGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// The result of `client.radar().http().timeseries_groups().tls_version().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponse {
+    /// The `result` property.
     pub result: TlsVersionGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `TlsVersionGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: TlsVersionGetResponseResultSerie0,
 }
+/// The `serie_0` property of `TlsVersionGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResultSerie0 {
+    /// The `TLS 1.0` property.
     #[serde(rename = "TLS 1.0")]
     pub tls_1_0: Vec<String>,
+    /// The `TLS 1.1` property.
     #[serde(rename = "TLS 1.1")]
     pub tls_1_1: Vec<String>,
+    /// The `TLS 1.2` property.
     #[serde(rename = "TLS 1.2")]
     pub tls_1_2: Vec<String>,
+    /// The `TLS 1.3` property.
     #[serde(rename = "TLS 1.3")]
     pub tls_1_3: Vec<String>,
+    /// The `TLS QUIC` property.
     #[serde(rename = "TLS QUIC")]
     pub tls_quic: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }

@@ -118,7 +118,7 @@ pub struct SummaryGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type SummaryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Which metric to return: bandwidth, latency or DNS response time.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -136,30 +136,48 @@ crate::runtime::string_enum!(
     open SummaryGetParamsMetric { Bandwidth = "BANDWIDTH", Dns = "DNS", Latency =
     "LATENCY" }
 );
+/// The result of `client.radar().quality().iqi().summary().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponse {
+    /// The `result` property.
     pub result: SummaryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `SummaryGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResult {
+    /// The `meta` property.
     pub meta: SummaryGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: SummaryGetResponseResultSummary0,
 }
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `SummaryGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`\], which the document defines again here.
 pub type SummaryGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+/// The `confidenceInfo` property of `SummaryGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+/// The `annotations` property of `SummaryGetResponseResultMetaConfidenceInfo`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+/// The `dateRange` property of `SummaryGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
 pub type SummaryGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `SummaryGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResultSummary0 {
+    /// The `p25` property.
     pub p25: String,
+    /// The `p50` property.
     pub p50: String,
+    /// The `p75` property.
     pub p75: String,
 }

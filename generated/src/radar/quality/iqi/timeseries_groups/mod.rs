@@ -141,33 +141,44 @@ pub struct TimeseriesGroupGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type TimeseriesGroupGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Which metric to return: bandwidth, latency or DNS response time.
 ///
-/// The same shape as [`crate::radar::quality::iqi::summary::SummaryGetParamsMetric`], which the document defines again here.
+/// The same shape as \[`crate::radar::quality::iqi::summary::SummaryGetParamsMetric`\], which the document defines again here.
 pub type TimeseriesGroupGetParamsMetric = crate::radar::quality::iqi::summary::SummaryGetParamsMetric;
+/// The result of `client.radar().quality().iqi().timeseries_groups().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponse {
+    /// The `result` property.
     pub result: TimeseriesGroupGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `TimeseriesGroupGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: TimeseriesGroupGetResponseResultSerie0,
 }
+/// The `serie_0` property of `TimeseriesGroupGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResultSerie0 {
+    /// The `p25` property.
     pub p25: Vec<String>,
+    /// The `p50` property.
     pub p50: Vec<String>,
+    /// The `p75` property.
     pub p75: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }

@@ -115,7 +115,7 @@ pub struct HistogramGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type HistogramGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Metrics to be returned.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -133,25 +133,35 @@ crate::runtime::string_enum!(
     open HistogramGetParamsMetricGroup { Bandwidth = "BANDWIDTH", Latency = "LATENCY",
     Jitter = "JITTER" }
 );
+/// The result of `client.radar().quality().speed().histogram().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponse {
+    /// The `result` property.
     pub result: HistogramGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `HistogramGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponseResult {
+    /// The `histogram_0` property.
     pub histogram_0: HistogramGetResponseResultHistogram0,
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
+/// The `histogram_0` property of `HistogramGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponseResultHistogram0 {
+    /// The `bandwidthDownload` property.
     #[serde(rename = "bandwidthDownload")]
     pub bandwidth_download: Vec<String>,
+    /// The `bandwidthUpload` property.
     #[serde(rename = "bandwidthUpload")]
     pub bandwidth_upload: Vec<String>,
+    /// The `bucketMin` property.
     #[serde(rename = "bucketMin")]
     pub bucket_min: Vec<String>,
 }

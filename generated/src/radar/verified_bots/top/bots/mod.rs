@@ -119,36 +119,55 @@ pub struct BotGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type BotGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().verified_bots().top().bots().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotGetResponse {
+    /// The `result` property.
     pub result: BotGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `BotGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotGetResponseResult {
+    /// The `meta` property.
     pub meta: BotGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<BotGetResponseResultTop0Item>,
 }
-/// The same shape as [`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `BotGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`\], which the document defines again here.
 pub type BotGetResponseResultMeta = crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+/// The `confidenceInfo` property of `BotGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
 pub type BotGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+/// The `annotations` property of `BotGetResponseResultMetaConfidenceInfo`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
 pub type BotGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+/// The `dateRange` property of `BotGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
 pub type BotGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `BotGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotGetResponseResultTop0Item {
+    /// The `botCategory` property.
     #[serde(rename = "botCategory")]
     pub bot_category: String,
+    /// The `botName` property.
     #[serde(rename = "botName")]
     pub bot_name: String,
+    /// The `botOwner` property.
     #[serde(rename = "botOwner")]
     pub bot_owner: String,
+    /// The `value` property.
     pub value: String,
 }

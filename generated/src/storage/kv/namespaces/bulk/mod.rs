@@ -160,7 +160,7 @@ pub struct BulkUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Vec<crate::types::WorkersKvBulkWriteItem>,
+    pub body: Vec<BulkUpdateBodyItem>,
 }
 /// Parameters of `workers_kv_namespace_delete_multiple_key_value_pairs_deprecated()`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -182,3 +182,26 @@ pub type BulkUpdateResponse = Option<
 pub type BulkWorkersKvNamespaceDeleteMultipleKeyValuePairsDeprecatedResponse = Option<
     ::std::collections::BTreeMap<String, ::serde_json::Value>,
 >;
+/// An item of the body of `client.storage().kv().namespaces().bulk().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct BulkUpdateBodyItem {
+    /// Whether or not the server should base64 decode the value before storing it. Useful for writing values that wouldn't otherwise be valid JSON strings, such as images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base64: Option<bool>,
+    /// The time, measured in number of seconds since the UNIX epoch, at which the key should expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<f64>,
+    /// The number of seconds for which the key should be visible before it expires. At least 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_ttl: Option<f64>,
+    /// A key's name. The name may be at most 512 bytes. All printable, non-whitespace characters are valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Arbitrary JSON that is associated with a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// A UTF-8 encoded string to be stored, up to 25 MiB in length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}

@@ -105,18 +105,24 @@ pub struct KeyListParams {
     /// Query parameter `cursor`.
     pub cursor: Option<String>,
 }
+/// The response of `client.storage().kv().namespaces().keys().list()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct KeyListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::WorkersKvMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::WorkersKvMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::WorkersKvKey>>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<KeyListResponseResultInfo>,
 }
+/// The `result_info` property of `KeyListResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct KeyListResponseResultInfo {

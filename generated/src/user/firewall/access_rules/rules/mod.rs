@@ -300,8 +300,19 @@ pub type RuleCreateResponse = crate::types::FirewallRule;
 pub type RuleDeleteResponse = crate::types::FirewallRuleSingleIdResponseResult;
 /// What `edit()` returns.
 pub type RuleEditResponse = crate::types::FirewallRule;
-/// The same shape as [`crate::types::FirewallSchemasRuleInput`], which the document defines again here.
-pub type RuleCreateBody = crate::types::FirewallSchemasRuleInput;
+/// The body of `client.user().firewall().access_rules().rules().create()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleCreateBody {
+    /// The rule configuration.
+    pub configuration: crate::types::FirewallConfiguration,
+    /// The action to apply to a matched request.
+    pub mode: crate::types::FirewallSchemasMode,
+    /// An informative summary of the rule, typically used as a reminder or explanation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+/// The body of `client.user().firewall().access_rules().rules().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleEditBody {
@@ -332,11 +343,11 @@ crate::runtime::string_enum!(
 );
 /// The direction used to sort returned rules.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+pub type RuleListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
+/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
 pub type RuleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

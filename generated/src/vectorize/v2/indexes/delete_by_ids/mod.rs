@@ -81,5 +81,11 @@ pub struct DeleteByIdCreateParams {
     /// The request body.
     pub body: crate::types::VectorizeIndexDeleteVectorsByIdRequestInput,
 }
-/// What `create()` returns.
-pub type DeleteByIdCreateResponse = crate::types::VectorizeIndexDeleteVectorsByIdV2Response;
+/// The result of `client.vectorize().v2().indexes().delete_by_ids().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeleteByIdCreateResponse {
+    /// The unique identifier for the async mutation operation containing the changeset.
+    #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
+    pub mutation_id: Option<::serde_json::Value>,
+}

@@ -79,5 +79,29 @@ pub struct InfoGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `get()` returns.
-pub type InfoGetResponse = crate::types::VectorizeIndexInfoResponse;
+/// The result of `client.vectorize().v2().indexes().info().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct InfoGetResponse {
+    /// Specifies the number of dimensions for the index
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimensions: Option<i64>,
+    /// Specifies the timestamp the last mutation batch was processed as an ISO8601 string.
+    #[serde(
+        rename = "processedUpToDatetime",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub processed_up_to_datetime: Option<::time::OffsetDateTime>,
+    /// The unique identifier for the async mutation operation containing the changeset.
+    #[serde(
+        rename = "processedUpToMutation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub processed_up_to_mutation: Option<::serde_json::Value>,
+    /// Specifies the number of vectors present in the index
+    #[serde(rename = "vectorCount", default, skip_serializing_if = "Option::is_none")]
+    pub vector_count: Option<i64>,
+}

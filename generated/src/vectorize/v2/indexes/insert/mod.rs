@@ -94,8 +94,6 @@ pub struct InsertCreateParams {
     /// The request body.
     pub body: Vec<u8>,
 }
-/// What `create()` returns.
-pub type InsertCreateResponse = crate::types::VectorizeIndexInsertV2Response;
 /// Behavior for ndjson parse failures.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum InsertCreateParamsUnparsableBehavior {
@@ -109,3 +107,7 @@ pub enum InsertCreateParamsUnparsableBehavior {
 crate::runtime::string_enum!(
     open InsertCreateParamsUnparsableBehavior { Error = "error", Discard = "discard" }
 );
+/// The result of `client.vectorize().v2().indexes().insert().create()`.
+///
+/// The same shape as \[`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`\], which the document defines again here.
+pub type InsertCreateResponse = crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse;

@@ -81,5 +81,34 @@ pub struct QueryCreateParams {
     /// The request body.
     pub body: crate::types::VectorizeIndexQueryRequest,
 }
-/// What `create()` returns.
-pub type QueryCreateResponse = crate::types::VectorizeIndexQueryV2Response;
+/// The result of `client.vectorize().v2().indexes().query().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct QueryCreateResponse {
+    /// Specifies the count of vectors returned by the search
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// Array of vectors matched by the search
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<Vec<QueryCreateResponseMatchesItem>>,
+}
+/// The `matches` property of `QueryCreateResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct QueryCreateResponseMatchesItem {
+    /// Identifier for a Vector
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `namespace` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The score of the vector according to the index's distance metric
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// The `values` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<f64>>,
+}

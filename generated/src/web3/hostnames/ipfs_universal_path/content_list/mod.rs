@@ -155,9 +155,18 @@ pub struct ContentListUpdateParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::Web3ContentListUpdateRequestInput,
+    pub body: ContentListUpdateBody,
 }
 /// What `get()` returns.
 pub type ContentListGetResponse = crate::types::Web3ContentListDetails;
 /// What `update()` returns.
 pub type ContentListUpdateResponse = crate::types::Web3ContentListDetails;
+/// The body of `client.web3().hostnames().ipfs_universal_path().content_list().update()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ContentListUpdateBody {
+    /// Behavior of the content list.
+    pub action: crate::types::Web3ContentListAction,
+    /// Content list entries.
+    pub entries: Vec<crate::types::Web3ContentListEntryInput>,
+}

@@ -94,5 +94,20 @@ pub struct DetailGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `get()` returns.
-pub type DetailGetResponse = crate::types::WorkersDeploymentsSingleResponseResult;
+/// The result of `client.workers().deployments().by_script().detail().get()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DetailGetResponse {
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `number` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<f64>,
+    /// The `resources` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}

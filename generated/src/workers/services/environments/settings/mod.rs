@@ -148,9 +148,23 @@ pub struct SettingEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::WorkersScriptSettingsResponse,
+    pub body: SettingEditBody,
 }
 /// What `get()` returns.
 pub type SettingGetResponse = crate::types::WorkersScriptSettingsItem;
 /// What `edit()` returns.
 pub type SettingEditResponse = crate::types::WorkersScriptSettingsItem;
+/// The body of `client.workers().services().environments().settings().edit()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SettingEditBody {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::WorkersMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::WorkersMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::types::WorkersScriptSettingsItem>,
+}

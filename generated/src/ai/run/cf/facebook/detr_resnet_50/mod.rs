@@ -76,5 +76,7 @@ pub struct DetrResnet50CreateParams {
     /// The request body.
     pub body: Option<Vec<u8>>,
 }
-/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
+/// The result of `client.ai().run().cf().facebook().detr_resnet_50().create()`.
+///
+/// The same shape as \[`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`\], which the document defines again here.
 pub type DetrResnet50CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -71,10 +71,14 @@ pub struct DistilbertSst2Int8CreateParams {
     /// The request body.
     pub body: Option<DistilbertSst2Int8CreateBody>,
 }
+/// The body of `client.ai().run().cf().huggingface().distilbert_sst_2_int8().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DistilbertSst2Int8CreateBody {
+    /// The `text` property.
     pub text: String,
 }
-/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
+/// The result of `client.ai().run().cf().huggingface().distilbert_sst_2_int8().create()`.
+///
+/// The same shape as \[`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`\], which the document defines again here.
 pub type DistilbertSst2Int8CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -71,31 +71,59 @@ pub struct Llama318bInstructCreateParams {
     /// The request body.
     pub body: Option<Llama318bInstructCreateBody>,
 }
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`], which the document defines again here.
+/// The body of `client.ai().run().cf().meta().llama_3_1_8b_instruct().create()`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`\], which the document defines again here.
 pub type Llama318bInstructCreateBody = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`], which the document defines again here.
+/// A variant of `Llama318bInstructCreateBody`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyMessages = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`], which the document defines again here.
+/// The `functions` property of `Llama318bInstructCreateBodyMessages`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyMessagesFunctionsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`], which the document defines again here.
+/// The `messages` property of `Llama318bInstructCreateBodyMessages`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyMessagesMessagesItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`], which the document defines again here.
+/// The `tools` property of `Llama318bInstructCreateBodyMessages`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyMessagesToolsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+/// A variant of `Llama318bInstructCreateBodyMessagesToolsItem`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyMessagesToolsItemDescription = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+/// The `parameters` property of `Llama318bInstructCreateBodyMessagesToolsItemDescription`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyMessagesToolsItemDescriptionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+/// The `properties` property of `Llama318bInstructCreateBodyMessagesToolsItemDescriptionParameters`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`], which the document defines again here.
+/// A variant of `Llama318bInstructCreateBodyMessagesToolsItem`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyMessagesToolsItemFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+/// The `function` property of `Llama318bInstructCreateBodyMessagesToolsItemFunction`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyMessagesToolsItemFunctionFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+/// The `parameters` property of `Llama318bInstructCreateBodyMessagesToolsItemFunctionFunction`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyMessagesToolsItemFunctionFunctionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+/// The `properties` property of `Llama318bInstructCreateBodyMessagesToolsItemFunctionFunctionParameters`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`], which the document defines again here.
+/// A variant of `Llama318bInstructCreateBody`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`\], which the document defines again here.
 pub type Llama318bInstructCreateBodyPrompt = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt;
-/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
+/// The result of `client.ai().run().cf().meta().llama_3_1_8b_instruct().create()`.
+///
+/// The same shape as \[`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`\], which the document defines again here.
 pub type Llama318bInstructCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -65,31 +65,59 @@ pub struct Phi2CreateParams {
     /// The request body.
     pub body: Option<Phi2CreateBody>,
 }
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`], which the document defines again here.
+/// The body of `client.ai().run().cf().microsoft().phi_2().create()`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`\], which the document defines again here.
 pub type Phi2CreateBody = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`], which the document defines again here.
+/// A variant of `Phi2CreateBody`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`\], which the document defines again here.
 pub type Phi2CreateBodyMessages = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`], which the document defines again here.
+/// The `functions` property of `Phi2CreateBodyMessages`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`\], which the document defines again here.
 pub type Phi2CreateBodyMessagesFunctionsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`], which the document defines again here.
+/// The `messages` property of `Phi2CreateBodyMessages`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`\], which the document defines again here.
 pub type Phi2CreateBodyMessagesMessagesItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`], which the document defines again here.
+/// The `tools` property of `Phi2CreateBodyMessages`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`\], which the document defines again here.
 pub type Phi2CreateBodyMessagesToolsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+/// A variant of `Phi2CreateBodyMessagesToolsItem`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`\], which the document defines again here.
 pub type Phi2CreateBodyMessagesToolsItemDescription = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+/// The `parameters` property of `Phi2CreateBodyMessagesToolsItemDescription`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`\], which the document defines again here.
 pub type Phi2CreateBodyMessagesToolsItemDescriptionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+/// The `properties` property of `Phi2CreateBodyMessagesToolsItemDescriptionParameters`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`\], which the document defines again here.
 pub type Phi2CreateBodyMessagesToolsItemDescriptionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`], which the document defines again here.
+/// A variant of `Phi2CreateBodyMessagesToolsItem`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`\], which the document defines again here.
 pub type Phi2CreateBodyMessagesToolsItemFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+/// The `function` property of `Phi2CreateBodyMessagesToolsItemFunction`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`\], which the document defines again here.
 pub type Phi2CreateBodyMessagesToolsItemFunctionFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+/// The `parameters` property of `Phi2CreateBodyMessagesToolsItemFunctionFunction`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`\], which the document defines again here.
 pub type Phi2CreateBodyMessagesToolsItemFunctionFunctionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+/// The `properties` property of `Phi2CreateBodyMessagesToolsItemFunctionFunctionParameters`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`\], which the document defines again here.
 pub type Phi2CreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`], which the document defines again here.
+/// A variant of `Phi2CreateBody`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`\], which the document defines again here.
 pub type Phi2CreateBodyPrompt = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt;
-/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
+/// The result of `client.ai().run().cf().microsoft().phi_2().create()`.
+///
+/// The same shape as \[`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`\], which the document defines again here.
 pub type Phi2CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -73,5 +73,7 @@ pub struct WhisperCreateParams {
     /// The request body.
     pub body: Option<Vec<u8>>,
 }
-/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
+/// The result of `client.ai().run().cf().openai().whisper().create()`.
+///
+/// The same shape as \[`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`\], which the document defines again here.
 pub type WhisperCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

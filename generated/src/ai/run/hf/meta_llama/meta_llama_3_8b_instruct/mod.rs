@@ -71,31 +71,59 @@ pub struct MetaLlama38bInstructCreateParams {
     /// The request body.
     pub body: Option<MetaLlama38bInstructCreateBody>,
 }
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`], which the document defines again here.
+/// The body of `client.ai().run().hf().meta_llama().meta_llama_3_8b_instruct().create()`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBody = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`], which the document defines again here.
+/// A variant of `MetaLlama38bInstructCreateBody`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyMessages = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`], which the document defines again here.
+/// The `functions` property of `MetaLlama38bInstructCreateBodyMessages`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyMessagesFunctionsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`], which the document defines again here.
+/// The `messages` property of `MetaLlama38bInstructCreateBodyMessages`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyMessagesMessagesItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`], which the document defines again here.
+/// The `tools` property of `MetaLlama38bInstructCreateBodyMessages`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyMessagesToolsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+/// A variant of `MetaLlama38bInstructCreateBodyMessagesToolsItem`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyMessagesToolsItemDescription = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+/// The `parameters` property of `MetaLlama38bInstructCreateBodyMessagesToolsItemDescription`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyMessagesToolsItemDescriptionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+/// The `properties` property of `MetaLlama38bInstructCreateBodyMessagesToolsItemDescriptionParameters`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`], which the document defines again here.
+/// A variant of `MetaLlama38bInstructCreateBodyMessagesToolsItem`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyMessagesToolsItemFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
+/// The `function` property of `MetaLlama38bInstructCreateBodyMessagesToolsItemFunction`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyMessagesToolsItemFunctionFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
+/// The `parameters` property of `MetaLlama38bInstructCreateBodyMessagesToolsItemFunctionFunction`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyMessagesToolsItemFunctionFunctionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
+/// The `properties` property of `MetaLlama38bInstructCreateBodyMessagesToolsItemFunctionFunctionParameters`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
-/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`], which the document defines again here.
+/// A variant of `MetaLlama38bInstructCreateBody`.
+///
+/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateBodyPrompt = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt;
-/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
+/// The result of `client.ai().run().hf().meta_llama().meta_llama_3_8b_instruct().create()`.
+///
+/// The same shape as \[`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`\], which the document defines again here.
 pub type MetaLlama38bInstructCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -146,7 +146,9 @@ pub struct ConnectGetParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `create()` returns.
-pub type ConnectCreateResponse = crate::types::AaaSensitiveIdResponseResult;
 /// What `get()` returns.
 pub type ConnectGetResponse = crate::types::AaaIdResponseResult;
+/// The result of `client.alerting().v3().destinations().pagerduty().connect().create()`.
+///
+/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+pub type ConnectCreateResponse = crate::types::AccessIdResponseResult;

@@ -141,17 +141,19 @@ pub struct BitrateGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type BitrateGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Together with the `location` parameter, will apply the filter to origin or target location.
 ///
-/// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection`], which the document defines again here.
+/// The same shape as \[`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection`\], which the document defines again here.
 pub type BitrateGetParamsDirection = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type BitrateGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().timeseries_groups().bitrate().get()`.
+///
+/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
 pub type BitrateGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -167,32 +169,47 @@ crate::runtime::string_enum!(
     open BitrateGetParamsNormalization { Percentage = "PERCENTAGE", Min0Max = "MIN0_MAX"
     }
 );
-/// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().timeseries_groups().bitrate().get()`.
+///
+/// The same shape as \[`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`\], which the document defines again here.
 pub type BitrateGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().timeseries_groups().bitrate().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponse {
+    /// The `result` property.
     pub result: BitrateGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `BitrateGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: BitrateGetResponseResultSerie0,
 }
+/// The `serie_0` property of `BitrateGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponseResultSerie0 {
+    /// The `OVER_100_GBPS` property.
     #[serde(rename = "OVER_100_GBPS")]
     pub over_100_gbps: Vec<String>,
+    /// The `UNDER_500_MBPS` property.
     #[serde(rename = "UNDER_500_MBPS")]
     pub under_500_mbps: Vec<String>,
+    /// The `_10_GBPS_TO_100_GBPS` property.
     #[serde(rename = "_10_GBPS_TO_100_GBPS")]
     pub n10_gbps_to_100_gbps: Vec<String>,
+    /// The `_1_GBPS_TO_10_GBPS` property.
     #[serde(rename = "_1_GBPS_TO_10_GBPS")]
     pub n1_gbps_to_10_gbps: Vec<String>,
+    /// The `_500_MBPS_TO_1_GBPS` property.
     #[serde(rename = "_500_MBPS_TO_1_GBPS")]
     pub n500_mbps_to_1_gbps: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }

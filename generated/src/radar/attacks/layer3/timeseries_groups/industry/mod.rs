@@ -151,39 +151,51 @@ pub struct IndustryGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type IndustryGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Together with the `location` parameter, will apply the filter to origin or target location.
 ///
-/// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection`], which the document defines again here.
+/// The same shape as \[`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection`\], which the document defines again here.
 pub type IndustryGetParamsDirection = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type IndustryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().timeseries_groups().industry().get()`.
+///
+/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
 pub type IndustryGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
-/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
+/// The same shape as \[`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`\], which the document defines again here.
 pub type IndustryGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
-/// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().timeseries_groups().industry().get()`.
+///
+/// The same shape as \[`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`\], which the document defines again here.
 pub type IndustryGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().timeseries_groups().industry().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponse {
+    /// The `result` property.
     pub result: IndustryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `IndustryGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: IndustryGetResponseResultSerie0,
 }
+/// The `serie_0` property of `IndustryGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponseResultSerie0 {
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
     /// Properties the spec does not list (`additionalProperties`), kept as sent.
     #[serde(flatten)]

@@ -140,8 +140,9 @@ pub struct HttpMethodGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type HttpMethodGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().summary().http_method().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HttpMethodGetParamsHttpVersionItem {
     /// `HTTPv1`
@@ -157,8 +158,11 @@ crate::runtime::string_enum!(
     open HttpMethodGetParamsHttpVersionItem { HttPv1 = "HTTPv1", HttPv2 = "HTTPv2",
     HttPv3 = "HTTPv3" }
 );
-/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().summary().http_method().get()`.
+///
+/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
 pub type HttpMethodGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().summary().http_method().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HttpMethodGetParamsMitigationProductItem {
     /// `DDOS`
@@ -184,31 +188,48 @@ crate::runtime::string_enum!(
     "IP_REPUTATION", ApiShield = "API_SHIELD", DataLossPrevention =
     "DATA_LOSS_PREVENTION" }
 );
+/// The result of `client.radar().attacks().layer7().summary().http_method().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponse {
+    /// The `result` property.
     pub result: HttpMethodGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `HttpMethodGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponseResult {
+    /// The `meta` property.
     pub meta: HttpMethodGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: HttpMethodGetResponseResultSummary0,
 }
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `HttpMethodGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`\], which the document defines again here.
 pub type HttpMethodGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+/// The `confidenceInfo` property of `HttpMethodGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
 pub type HttpMethodGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+/// The `annotations` property of `HttpMethodGetResponseResultMetaConfidenceInfo`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
 pub type HttpMethodGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+/// The `dateRange` property of `HttpMethodGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
 pub type HttpMethodGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `HttpMethodGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponseResultSummary0 {
+    /// The `GET` property.
     #[serde(rename = "GET")]
     pub get: String,
+    /// The `POST` property.
     #[serde(rename = "POST")]
     pub post: String,
 }

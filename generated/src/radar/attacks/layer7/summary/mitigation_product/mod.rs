@@ -143,39 +143,62 @@ pub struct MitigationProductGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type MitigationProductGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
+/// An item of the `httpMethod` parameter of `client.radar().attacks().layer7().summary().mitigation_product().get()`.
+///
+/// The same shape as \[`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`\], which the document defines again here.
 pub type MitigationProductGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
-/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
+/// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().summary().mitigation_product().get()`.
+///
+/// The same shape as \[`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`\], which the document defines again here.
 pub type MitigationProductGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
-/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().summary().mitigation_product().get()`.
+///
+/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
 pub type MitigationProductGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The result of `client.radar().attacks().layer7().summary().mitigation_product().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MitigationProductGetResponse {
+    /// The `result` property.
     pub result: MitigationProductGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `MitigationProductGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MitigationProductGetResponseResult {
+    /// The `meta` property.
     pub meta: MitigationProductGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: MitigationProductGetResponseResultSummary0,
 }
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `MitigationProductGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`\], which the document defines again here.
 pub type MitigationProductGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
+/// The `confidenceInfo` property of `MitigationProductGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
 pub type MitigationProductGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
+/// The `annotations` property of `MitigationProductGetResponseResultMetaConfidenceInfo`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
 pub type MitigationProductGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
-/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
+/// The `dateRange` property of `MitigationProductGetResponseResultMeta`.
+///
+/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
 pub type MitigationProductGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `MitigationProductGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MitigationProductGetResponseResultSummary0 {
+    /// The `DDOS` property.
     #[serde(rename = "DDOS")]
     pub ddos: String,
+    /// The `WAF` property.
     #[serde(rename = "WAF")]
     pub waf: String,
 }

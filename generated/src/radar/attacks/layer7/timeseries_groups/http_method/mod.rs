@@ -154,38 +154,53 @@ pub struct HttpMethodGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type HttpMethodGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type HttpMethodGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
+/// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().http_method().get()`.
+///
+/// The same shape as \[`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`\], which the document defines again here.
 pub type HttpMethodGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
-/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().http_method().get()`.
+///
+/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
 pub type HttpMethodGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
-/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
+/// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().timeseries_groups().http_method().get()`.
+///
+/// The same shape as \[`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`\], which the document defines again here.
 pub type HttpMethodGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
-/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
+/// The same shape as \[`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`\], which the document defines again here.
 pub type HttpMethodGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+/// The result of `client.radar().attacks().layer7().timeseries_groups().http_method().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponse {
+    /// The `result` property.
     pub result: HttpMethodGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `HttpMethodGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: HttpMethodGetResponseResultSerie0,
 }
+/// The `serie_0` property of `HttpMethodGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponseResultSerie0 {
+    /// The `GET` property.
     #[serde(rename = "GET")]
     pub get: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }

@@ -78,27 +78,40 @@ pub struct PrefixGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type PrefixGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().bgp().top().ases().prefixes().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponse {
+    /// The `result` property.
     pub result: PrefixGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `PrefixGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponseResult {
+    /// The `asns` property.
     pub asns: Vec<PrefixGetResponseResultAsnsItem>,
+    /// The `meta` property.
     pub meta: PrefixGetResponseResultMeta,
 }
+/// The `asns` property of `PrefixGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponseResultAsnsItem {
+    /// The `asn` property.
     pub asn: i64,
+    /// The `country` property.
     pub country: String,
+    /// The `name` property.
     pub name: String,
+    /// The `pfxs_count` property.
     pub pfxs_count: i64,
 }
-/// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
+/// The `meta` property of `PrefixGetResponseResult`.
+///
+/// The same shape as \[`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`\], which the document defines again here.
 pub type PrefixGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;

@@ -134,41 +134,61 @@ pub struct ArcGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type ArcGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+/// An item of the `dkim` parameter of `client.radar().email().routing().timeseries_groups().arc().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
 pub type ArcGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+/// An item of the `dmarc` parameter of `client.radar().email().routing().timeseries_groups().arc().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
 pub type ArcGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem`], which the document defines again here.
+/// An item of the `encrypted` parameter of `client.radar().email().routing().timeseries_groups().arc().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem`\], which the document defines again here.
 pub type ArcGetParamsEncryptedItem = crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type ArcGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+/// An item of the `ipVersion` parameter of `client.radar().email().routing().timeseries_groups().arc().get()`.
+///
+/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
 pub type ArcGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+/// An item of the `spf` parameter of `client.radar().email().routing().timeseries_groups().arc().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
 pub type ArcGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The result of `client.radar().email().routing().timeseries_groups().arc().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ArcGetResponse {
+    /// The `result` property.
     pub result: ArcGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `ArcGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ArcGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: ArcGetResponseResultSerie0,
 }
+/// The `serie_0` property of `ArcGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ArcGetResponseResultSerie0 {
+    /// The `FAIL` property.
     #[serde(rename = "FAIL")]
     pub fail: Vec<String>,
+    /// The `NONE` property.
     #[serde(rename = "NONE")]
     pub none: Vec<String>,
+    /// The `PASS` property.
     #[serde(rename = "PASS")]
     pub pass: Vec<String>,
 }

@@ -137,39 +137,58 @@ pub struct EncryptedGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type EncryptedGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+/// An item of the `arc` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
 pub type EncryptedGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+/// An item of the `dkim` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
 pub type EncryptedGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+/// An item of the `dmarc` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
 pub type EncryptedGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type EncryptedGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
+/// An item of the `ipVersion` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
+///
+/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
 pub type EncryptedGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+/// An item of the `spf` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
 pub type EncryptedGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The result of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EncryptedGetResponse {
+    /// The `result` property.
     pub result: EncryptedGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `EncryptedGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EncryptedGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: EncryptedGetResponseResultSerie0,
 }
+/// The `serie_0` property of `EncryptedGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EncryptedGetResponseResultSerie0 {
+    /// The `ENCRYPTED` property.
     #[serde(rename = "ENCRYPTED")]
     pub encrypted: Vec<String>,
+    /// The `NOT_ENCRYPTED` property.
     #[serde(rename = "NOT_ENCRYPTED")]
     pub not_encrypted: Vec<String>,
 }

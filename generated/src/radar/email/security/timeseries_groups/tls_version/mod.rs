@@ -133,41 +133,60 @@ pub struct TlsVersionGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
+/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
 pub type TlsVersionGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+/// An item of the `arc` parameter of `client.radar().email().security().timeseries_groups().tls_version().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
 pub type TlsVersionGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+/// An item of the `dkim` parameter of `client.radar().email().security().timeseries_groups().tls_version().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
 pub type TlsVersionGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+/// An item of the `dmarc` parameter of `client.radar().email().security().timeseries_groups().tls_version().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
 pub type TlsVersionGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
-/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
+/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
 pub type TlsVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
-/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
+/// An item of the `spf` parameter of `client.radar().email().security().timeseries_groups().tls_version().get()`.
+///
+/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
 pub type TlsVersionGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The result of `client.radar().email().security().timeseries_groups().tls_version().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponse {
+    /// The `result` property.
     pub result: TlsVersionGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
+/// The `result` property of `TlsVersionGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: TlsVersionGetResponseResultSerie0,
 }
+/// The `serie_0` property of `TlsVersionGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResultSerie0 {
+    /// The `TLS 1.0` property.
     #[serde(rename = "TLS 1.0")]
     pub tls_1_0: Vec<String>,
+    /// The `TLS 1.1` property.
     #[serde(rename = "TLS 1.1")]
     pub tls_1_1: Vec<String>,
+    /// The `TLS 1.2` property.
     #[serde(rename = "TLS 1.2")]
     pub tls_1_2: Vec<String>,
+    /// The `TLS 1.3` property.
     #[serde(rename = "TLS 1.3")]
     pub tls_1_3: Vec<String>,
 }

@@ -80,7 +80,36 @@ pub struct CreateCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::VectorizeCreateMetadataIndexRequest,
+    pub body: CreateCreateBody,
 }
-/// What `create()` returns.
-pub type CreateCreateResponse = crate::types::VectorizeCreateMetadataIndexResponse;
+/// The body of `client.vectorize().v2().indexes().metadata_index().create().create()`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CreateCreateBody {
+    /// Specifies the type of metadata property to index.
+    #[serde(rename = "indexType")]
+    pub index_type: CreateCreateBodyIndexType,
+    /// Specifies the metadata property to index.
+    #[serde(rename = "propertyName")]
+    pub property_name: String,
+}
+/// Specifies the type of metadata property to index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CreateCreateBodyIndexType {
+    /// `string`
+    String,
+    /// `number`
+    Number,
+    /// `boolean`
+    Boolean,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open CreateCreateBodyIndexType { String = "string", Number = "number", Boolean =
+    "boolean" }
+);
+/// The result of `client.vectorize().v2().indexes().metadata_index().create().create()`.
+///
+/// The same shape as \[`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`\], which the document defines again here.
+pub type CreateCreateResponse = crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse;

@@ -80,7 +80,17 @@ pub struct DeleteCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::VectorizeDeleteMetadataIndexRequest,
+    pub body: DeleteCreateBody,
 }
-/// What `create()` returns.
-pub type DeleteCreateResponse = crate::types::VectorizeDeleteMetadataIndexResponse;
+/// The body of `client.vectorize().v2().indexes().metadata_index().delete().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DeleteCreateBody {
+    /// Specifies the metadata property for which the index must be deleted.
+    #[serde(rename = "propertyName")]
+    pub property_name: String,
+}
+/// The result of `client.vectorize().v2().indexes().metadata_index().delete().create()`.
+///
+/// The same shape as \[`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`\], which the document defines again here.
+pub type DeleteCreateResponse = crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse;

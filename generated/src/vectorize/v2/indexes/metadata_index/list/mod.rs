@@ -80,5 +80,30 @@ pub struct ListCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
 }
-/// What `create()` returns.
-pub type ListCreateResponse = crate::types::VectorizeListMetadataIndexResponse;
+/// The result of `client.vectorize().v2().indexes().metadata_index().list().create()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ListCreateResponse {
+    /// Array of indexed metadata properties.
+    #[serde(
+        rename = "metadataIndexes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub metadata_indexes: Option<Vec<ListCreateResponseMetadataIndexesItem>>,
+}
+/// The `metadataIndexes` property of `ListCreateResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ListCreateResponseMetadataIndexesItem {
+    /// Specifies the type of indexed metadata property.
+    #[serde(rename = "indexType", default, skip_serializing_if = "Option::is_none")]
+    pub index_type: Option<ListCreateResponseMetadataIndexesItemIndexType>,
+    /// Specifies the indexed metadata property.
+    #[serde(rename = "propertyName", default, skip_serializing_if = "Option::is_none")]
+    pub property_name: Option<String>,
+}
+/// Specifies the type of indexed metadata property.
+///
+/// The same shape as \[`crate::vectorize::v2::indexes::metadata_index::create::CreateCreateBodyIndexType`\], which the document defines again here.
+pub type ListCreateResponseMetadataIndexesItemIndexType = crate::vectorize::v2::indexes::metadata_index::create::CreateCreateBodyIndexType;

@@ -394,8 +394,6 @@ pub struct EntryDeleteParams {
     /// The spec gives this body no schema: any JSON is sent as is; `None` sends `{}` when a body is required.
     pub body: Option<::serde_json::Value>,
 }
-/// What `get()` returns.
-pub type EntryGetResponse = crate::types::Web3ContentListEntryCollectionResponse;
 /// What `create()` returns.
 pub type EntryCreateResponse = crate::types::Web3ContentListEntry;
 /// What `web3_hostname_ipfs_universal_path_gateway_content_list_6cb98167()` returns.
@@ -404,3 +402,27 @@ pub type EntryWeb3HostnameIpfsUniversalPathGatewayContentList6cb98167Response = 
 pub type EntryUpdateResponse = crate::types::Web3ContentListEntry;
 /// What `delete()` returns.
 pub type EntryDeleteResponse = Option<crate::types::Web3ApiResponseSingleIdResult>;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct EntryGetResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::Web3MessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::Web3MessagesItem>,
+    /// The `result` property.
+    pub result: EntryGetResponseResult,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::Web3ResultInfo>,
+}
+/// The `result` property of `EntryGetResponse`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct EntryGetResponseResult {
+    /// Content list entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<crate::types::Web3ContentListEntry>>,
+}

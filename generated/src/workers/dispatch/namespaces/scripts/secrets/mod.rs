@@ -150,9 +150,27 @@ pub struct SecretUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::WorkersSecret,
+    pub body: SecretUpdateBody,
 }
 /// What `list()` returns.
 pub type SecretListResponse = Vec<crate::types::WorkersSecretResponse>;
 /// What `update()` returns.
 pub type SecretUpdateResponse = crate::types::WorkersSecretResponse;
+/// The body of `client.workers().dispatch().namespaces().scripts().secrets().update()`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SecretUpdateBody {
+    /// The name of this secret, this is what will be to access it inside the Worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The value of the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The type of secret to put.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<SecretUpdateBodyType>,
+}
+/// The type of secret to put.
+///
+/// The same shape as \[`crate::types::WorkersSecretResponseType`\], which the document defines again here.
+pub type SecretUpdateBodyType = crate::types::WorkersSecretResponseType;
