@@ -37,10 +37,10 @@
 //!
 //! ## How this crate is organised
 //!
-//! - \[`Client`\] holds the credentials and the HTTP connection pool; build it with \[`Client::builder`\] or \[`Client::from_env`\].
+//! - [`Client`] holds the credentials and the HTTP connection pool; build it with [`Client::builder`] or [`Client::from_env`].
 //! - Calls hang off resource handles that mirror the API's paths (`client.rules().lists()`...); each call takes the last path parameter as its own argument and the others in a params struct.
-//! - Calls return the `result` of Cloudflare's response envelope; everything else is an \[`Error`\].
-//! - \[`types`\] holds the types the spec defines once and uses in several places.
+//! - Calls return the `result` of Cloudflare's response envelope; everything else is an [`Error`].
+//! - [`types`] holds the types the spec defines once and uses in several places.
 //! - Unions are decided by their discriminator and keep values this version does not know in an `Unknown` variant; string enums keep unknown values too.
 //!
 //! ## Products

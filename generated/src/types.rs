@@ -349,12 +349,12 @@ crate::runtime::string_enum!(
 )]
 /// The `owner` property of `AaaAuditLogs`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type AaaAuditLogsOwner = AccessIdResponseResult;
 #[cfg(any(feature = "access", feature = "audit_logs", feature = "user"))]
 /// The `resource` property of `AaaAuditLogs`.
 ///
-/// The same shape as \[`crate::types::AccessIdentityIdp`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdentityIdp`], which the document defines again here.
 pub type AaaAuditLogsResource = AccessIdentityIdp;
 #[cfg(any(feature = "audit_logs", feature = "user"))]
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: member 0, `aaa_api-response-common`. Typed as one struct of all their properties, each required only when every shape requires it.
@@ -635,12 +635,12 @@ pub struct AaaHistory {
 )]
 /// The result of `client.alerting().v3().destinations().pagerduty().connect().get()`. Also used by 4 other calls.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type AaaIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "alerting")]
 /// The type of mechanism to which the notification has been dispatched. This can be email/pagerduty/webhook based on the mechanism configured.
 ///
-/// The same shape as \[`crate::types::AaaSchemasType`\], which the document defines again here.
+/// The same shape as [`crate::types::AaaSchemasType`], which the document defines again here.
 pub type AaaMechanismType = AaaSchemasType;
 #[cfg(
     any(
@@ -674,7 +674,7 @@ pub type AaaMechanismType = AaaSchemasType;
 )]
 /// The `mechanisms` property of `AaaPolicies`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type AaaMechanismsValueItem = AccessIdResponseResult;
 #[cfg(
     any(
@@ -708,7 +708,7 @@ pub type AaaMechanismsValueItem = AccessIdResponseResult;
 )]
 /// The `mechanisms` property of `PolicyCreateBody`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type AaaMechanismsValueItem2 = AccessIdResponseResult;
 #[cfg(
     any(
@@ -782,7 +782,7 @@ pub type AaaMechanismsValueItem2 = AccessIdResponseResult;
 )]
 /// The `errors` property of `AvailableAlertGetResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type AaaMessagesItem = IamMessagesItem;
 #[cfg(
     any(
@@ -798,7 +798,7 @@ pub type AaaMessagesItem = IamMessagesItem;
 )]
 /// The `result` property of `PagerdutyListResponse`.
 ///
-/// The same shape as \[`crate::types::BillSubsApiZone`\], which the document defines again here.
+/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
 pub type AaaPagerduty = BillSubsApiZone;
 #[cfg(feature = "alerting")]
 /// The result of `client.alerting().v3().policies().get()`.
@@ -905,7 +905,7 @@ pub struct AaaPolicies {
 )]
 /// The `result_info` property of `AvailableAlertGetResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type AaaResultInfo = IamResultInfo;
 #[cfg(feature = "alerting")]
 /// Determines type of delivery mechanism.
@@ -990,7 +990,7 @@ pub struct AccessAccessGroupRule {
 )]
 /// The `group` property of `AccessAccessGroupRule`.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type AccessAccessGroupRuleGroup = AccessEmailListRuleEmailList;
 #[cfg(feature = "access")]
 /// The `allowed_methods` property of `AccessCorsHeaders`.
@@ -1910,7 +1910,7 @@ pub struct AccessCertificates {
 )]
 /// The result of `client.access().certificates().delete()`. Also used by 2 other calls.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type AccessComponentsSchemasIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "access")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
@@ -2610,7 +2610,7 @@ pub struct AccessIpListRule {
 )]
 /// The `ip_list` property of `AccessIpListRule`.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type AccessIpListRuleIpList = AccessEmailListRuleEmailList;
 #[cfg(feature = "access")]
 /// Matches an IP address block.
@@ -2766,7 +2766,7 @@ pub struct AccessLoginDesign {
 )]
 /// The `errors` property of `AppListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type AccessMessagesItem = IamMessagesItem;
 #[cfg(feature = "access")]
 /// The `custom_claims` property of `AccessSaasPropsSaasApp`.
@@ -2808,7 +2808,7 @@ crate::runtime::string_enum!(
 #[cfg(feature = "access")]
 /// The `source` property of `AccessOidcSaasAppCustomClaims`.
 ///
-/// The same shape as \[`crate::types::AccessSamlSaasAppCustomAttributesSource`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessSamlSaasAppCustomAttributesSource`], which the document defines again here.
 pub type AccessOidcSaasAppCustomClaimsSource = AccessSamlSaasAppCustomAttributesSource;
 #[cfg(feature = "access")]
 /// The `grant_types` property of `AccessSaasPropsSaasApp`.
@@ -2883,7 +2883,7 @@ pub struct AccessOktaGroupRule {
 #[cfg(feature = "access")]
 /// The `okta` property of `AccessOktaGroupRule`.
 ///
-/// The same shape as \[`crate::types::AccessGsuiteGroupRuleGsuite`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessGsuiteGroupRuleGsuite`], which the document defines again here.
 pub type AccessOktaGroupRuleOkta = AccessGsuiteGroupRuleGsuite;
 #[cfg(feature = "access")]
 /// The result of `client.access().organizations().get()`. Also used by 2 other calls.
@@ -3107,7 +3107,7 @@ pub struct AccessResponseCollectionHostnames {
 )]
 /// The `result_info` property of `AppListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type AccessResultInfo = IamResultInfo;
 #[cfg(feature = "access")]
 /// The result of `client.access().policies().create()`. Also used by 2 other calls.
@@ -3968,17 +3968,17 @@ pub struct AccessSchemasGroups {
 )]
 /// The result of `client.access().apps().ca().delete()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type AccessSchemasIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "access")]
 /// The configuration settings for enabling a System for Cross-Domain Identity Management (SCIM) with the identity provider.
 ///
-/// The same shape as \[`crate::types::AccessIdentityProviderScimConfig`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdentityProviderScimConfig`], which the document defines again here.
 pub type AccessSchemasIdentityProviderScimConfig = AccessIdentityProviderScimConfig;
 #[cfg(feature = "access")]
 /// The type of identity provider. To determine the value for a specific provider, refer to our [developer documentation](https://developers.cloudflare.com/cloudflare-one/identity/idp-integration/).
 ///
-/// The same shape as \[`crate::types::AccessIdentityProviderType`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdentityProviderType`], which the document defines again here.
 pub type AccessSchemasIdentityProviderType = AccessIdentityProviderType;
 #[cfg(feature = "access")]
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Azure AD`, `Centrify`, `Facebook`, `GitHub`, `Google`, `Google Workspace`, `LinkedIn`, `Generic OAuth`, `Okta`, `OneLogin`, `PingOne`, `Generic SAML`, `Yandex`. Typed as one struct of all their properties, each required only when every shape requires it.
@@ -4080,47 +4080,47 @@ pub struct AccessSchemasIdentityProvidersConfig {
 #[cfg(feature = "access")]
 /// The `header_attributes` property of `AccessSchemasIdentityProvidersConfig`.
 ///
-/// The same shape as \[`crate::types::AccessIdentityProvidersConfigHeaderAttributesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdentityProvidersConfigHeaderAttributesItem`], which the document defines again here.
 pub type AccessSchemasIdentityProvidersConfigHeaderAttributesItem = AccessIdentityProvidersConfigHeaderAttributesItem;
 #[cfg(feature = "access")]
 /// Indicates the type of user interaction that is required. prompt=login forces the user to enter their credentials on that request, negating single-sign on. prompt=none is the opposite. It ensures that the user isn't presented with any interactive prompt. If the request can't be completed silently by using single-sign on, the Microsoft identity platform returns an interaction_required error. prompt=select_account interrupts single sign-on providing account selection experience listing all the accounts either in session or any remembered account or an option to choose to use a different account altogether.
 ///
-/// The same shape as \[`crate::types::AccessIdentityProvidersConfigPrompt`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdentityProvidersConfigPrompt`], which the document defines again here.
 pub type AccessSchemasIdentityProvidersConfigPrompt = AccessIdentityProvidersConfigPrompt;
 #[cfg(feature = "access")]
 /// The `custom_claims` property of `AccessSchemasSaasPropsSaasApp`.
 ///
-/// The same shape as \[`crate::types::AccessOidcSaasAppCustomClaims`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessOidcSaasAppCustomClaims`], which the document defines again here.
 pub type AccessSchemasOidcSaasAppCustomClaims = AccessOidcSaasAppCustomClaims;
 #[cfg(feature = "access")]
 /// The scope of the claim.
 ///
-/// The same shape as \[`crate::types::AccessOidcSaasAppCustomClaimsScope`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessOidcSaasAppCustomClaimsScope`], which the document defines again here.
 pub type AccessSchemasOidcSaasAppCustomClaimsScope = AccessOidcSaasAppCustomClaimsScope;
 #[cfg(feature = "access")]
 /// The `source` property of `AccessSchemasOidcSaasAppCustomClaims`.
 ///
-/// The same shape as \[`crate::types::AccessSamlSaasAppCustomAttributesSource`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessSamlSaasAppCustomAttributesSource`], which the document defines again here.
 pub type AccessSchemasOidcSaasAppCustomClaimsSource = AccessSamlSaasAppCustomAttributesSource;
 #[cfg(feature = "access")]
 /// The `grant_types` property of `AccessSchemasSaasPropsSaasApp`.
 ///
-/// The same shape as \[`crate::types::AccessOidcSaasAppGrantTypesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessOidcSaasAppGrantTypesItem`], which the document defines again here.
 pub type AccessSchemasOidcSaasAppGrantTypesItem = AccessOidcSaasAppGrantTypesItem;
 #[cfg(feature = "access")]
 /// The `hybrid_and_implicit_options` property of `AccessSchemasSaasPropsSaasApp`.
 ///
-/// The same shape as \[`crate::types::AccessOidcSaasAppHybridAndImplicitOptions`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessOidcSaasAppHybridAndImplicitOptions`], which the document defines again here.
 pub type AccessSchemasOidcSaasAppHybridAndImplicitOptions = AccessOidcSaasAppHybridAndImplicitOptions;
 #[cfg(feature = "access")]
 /// The `refresh_token_options` property of `AccessSchemasSaasPropsSaasApp`.
 ///
-/// The same shape as \[`crate::types::AccessOidcSaasAppRefreshTokenOptions`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessOidcSaasAppRefreshTokenOptions`], which the document defines again here.
 pub type AccessSchemasOidcSaasAppRefreshTokenOptions = AccessOidcSaasAppRefreshTokenOptions;
 #[cfg(feature = "access")]
 /// The `scopes` property of `AccessSchemasSaasPropsSaasApp`.
 ///
-/// The same shape as \[`crate::types::AccessOidcSaasAppScopesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessOidcSaasAppScopesItem`], which the document defines again here.
 pub type AccessSchemasOidcSaasAppScopesItem = AccessOidcSaasAppScopesItem;
 #[cfg(feature = "access")]
 /// The result of `client.access().organizations().zone_level_zero_trust_organization_get_your_zero_trust_42b5f681()`. Also used by 2 other calls.
@@ -4247,37 +4247,37 @@ pub struct AccessSchemasSaasPropsSaasApp {
 #[cfg(feature = "access")]
 /// Optional identifier indicating the authentication protocol used for the saas app. Required for OIDC. Default if unset is "saml"
 ///
-/// The same shape as \[`crate::types::AccessSamlSaasAppAuthType`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessSamlSaasAppAuthType`], which the document defines again here.
 pub type AccessSchemasSamlSaasAppAuthType = AccessSamlSaasAppAuthType;
 #[cfg(feature = "access")]
 /// The `custom_attributes` property of `AccessSchemasSaasPropsSaasApp`.
 ///
-/// The same shape as \[`crate::types::AccessSamlSaasAppCustomAttributes`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessSamlSaasAppCustomAttributes`], which the document defines again here.
 pub type AccessSchemasSamlSaasAppCustomAttributes = AccessSamlSaasAppCustomAttributes;
 #[cfg(feature = "access")]
 /// A globally unique name for an identity or service provider.
 ///
-/// The same shape as \[`crate::types::AccessSamlSaasAppCustomAttributesNameFormat`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessSamlSaasAppCustomAttributesNameFormat`], which the document defines again here.
 pub type AccessSchemasSamlSaasAppCustomAttributesNameFormat = AccessSamlSaasAppCustomAttributesNameFormat;
 #[cfg(feature = "access")]
 /// The `source` property of `AccessSchemasSamlSaasAppCustomAttributes`.
 ///
-/// The same shape as \[`crate::types::AccessSamlSaasAppCustomAttributesSource`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessSamlSaasAppCustomAttributesSource`], which the document defines again here.
 pub type AccessSchemasSamlSaasAppCustomAttributesSource = AccessSamlSaasAppCustomAttributesSource;
 #[cfg(feature = "access")]
 /// The format of the name identifier sent to the SaaS application.
 ///
-/// The same shape as \[`crate::types::AccessSamlSaasAppNameIdFormat`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessSamlSaasAppNameIdFormat`], which the document defines again here.
 pub type AccessSchemasSamlSaasAppNameIdFormat = AccessSamlSaasAppNameIdFormat;
 #[cfg(feature = "access")]
 /// Configuration for provisioning to this application via SCIM. This is currently in closed beta.
 ///
-/// The same shape as \[`crate::types::AccessScimConfig`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessScimConfig`], which the document defines again here.
 pub type AccessSchemasScimConfig = AccessScimConfig;
 #[cfg(feature = "access")]
 /// The `authentication` property of `AccessSchemasScimConfig`.
 ///
-/// The same shape as \[`crate::types::AccessScimConfigAuthentication`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessScimConfigAuthentication`], which the document defines again here.
 pub type AccessSchemasScimConfigAuthentication = AccessScimConfigAuthentication;
 #[cfg(feature = "access")]
 /// Custom page type.
@@ -5111,7 +5111,7 @@ crate::runtime::string_enum!(open AddressingKind { Zone = "zone", Account = "acc
 )]
 /// The `errors` property of `AddressMapListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type AddressingMessagesItem = IamMessagesItem;
 #[cfg(feature = "addressing")]
 /// Status of a Service Binding's deployment to the Cloudflare network
@@ -5196,7 +5196,7 @@ crate::runtime::string_enum!(
 )]
 /// The `result_info` property of `AddressMapListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type AddressingResultInfo = IamResultInfo;
 #[cfg(feature = "addressing")]
 /// An item of the result of `client.addressing().prefixes().bindings().list()`. Also used by 2 other calls.
@@ -5294,7 +5294,7 @@ crate::runtime::string_enum!(
 )]
 /// The result of `client.api_gateway().configuration().update()`. Also used by 2 other calls.
 ///
-/// The same shape as \[`crate::types::CloudforceOneApiResponseCommon`\], which the document defines again here.
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
 pub type ApiShieldApiResponseCommon = CloudforceOneApiResponseCommon;
 #[cfg(feature = "api_gateway")]
 /// Auth ID Characteristic
@@ -5560,7 +5560,7 @@ crate::runtime::string_enum!(open ApiShieldKind { OpenapiV3 = "openapi_v3" });
 )]
 /// The `errors` property of `ApiShieldApiResponseCommon`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type ApiShieldMessagesItem = IamMessagesItem;
 #[cfg(feature = "api_gateway")]
 /// The HTTP method used to access the endpoint.
@@ -5817,7 +5817,7 @@ crate::runtime::string_enum!(
 #[cfg(feature = "api_gateway")]
 /// The result of `client.api_gateway().operations().schema_validation().get()`. Also used by 2 other calls.
 ///
-/// The same shape as \[`crate::types::ApiShieldOperationSchemaValidationSettingsMultipleRequestEntry`\], which the document defines again here.
+/// The same shape as [`crate::types::ApiShieldOperationSchemaValidationSettingsMultipleRequestEntry`], which the document defines again here.
 pub type ApiShieldOperationSchemaValidationSettings = ApiShieldOperationSchemaValidationSettingsMultipleRequestEntry;
 #[cfg(feature = "api_gateway")]
 /// Operation ID to mitigation action mappings
@@ -5939,7 +5939,7 @@ pub struct ApiShieldPublicSchema {
 )]
 /// The `result_info` property of `OperationListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type ApiShieldResultInfo = IamResultInfo;
 #[cfg(feature = "api_gateway")]
 /// The `upload_details` property of `UserSchemaCreateResponse`.
@@ -5997,7 +5997,7 @@ pub struct ApiShieldTrafficStatsTrafficStats {
 /// A special value of of `none` will skip running schema validation entirely for the request when there is no mitigation action defined on the operation
 ///
 ///
-/// The same shape as \[`crate::types::ApiShieldOperationFeatureSchemaInfoSchemaInfoMitigationAction`\], which the document defines again here.
+/// The same shape as [`crate::types::ApiShieldOperationFeatureSchemaInfoSchemaInfoMitigationAction`], which the document defines again here.
 pub type ApiShieldValidationDefaultMitigationAction = ApiShieldOperationFeatureSchemaInfoSchemaInfoMitigationAction;
 #[cfg(feature = "api_gateway")]
 /// The default mitigation action used when there is no mitigation action defined on the operation
@@ -6011,7 +6011,7 @@ pub type ApiShieldValidationDefaultMitigationAction = ApiShieldOperationFeatureS
 /// `null` will have no effect.
 ///
 ///
-/// The same shape as \[`crate::types::ApiShieldOperationFeatureSchemaInfoSchemaInfoMitigationAction`\], which the document defines again here.
+/// The same shape as [`crate::types::ApiShieldOperationFeatureSchemaInfoSchemaInfoMitigationAction`], which the document defines again here.
 pub type ApiShieldValidationDefaultMitigationActionPatch = ApiShieldOperationFeatureSchemaInfoSchemaInfoMitigationAction;
 #[cfg(feature = "api_gateway")]
 /// When set, this overrides both zone level and operation level mitigation actions.
@@ -6039,7 +6039,7 @@ crate::runtime::string_enum!(
 /// `null` will have no effect.
 ///
 ///
-/// The same shape as \[`crate::types::ApiShieldValidationOverrideMitigationActionWrite`\], which the document defines again here.
+/// The same shape as [`crate::types::ApiShieldValidationOverrideMitigationActionWrite`], which the document defines again here.
 pub type ApiShieldValidationOverrideMitigationActionPatch = ApiShieldValidationOverrideMitigationActionWrite;
 #[cfg(feature = "api_gateway")]
 /// When set, this overrides both zone level and operation level mitigation actions.
@@ -6338,7 +6338,7 @@ crate::runtime::string_enum!(
 )]
 /// The `errors` property of `SubscriptionListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type BillSubsApiMessagesItem = IamMessagesItem;
 #[cfg(any(feature = "subscription", feature = "subscriptions", feature = "user"))]
 /// The rate plan applied to the subscription.
@@ -6425,7 +6425,7 @@ pub struct BillSubsApiRatePlan {
 )]
 /// The `result_info` property of `SubscriptionListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type BillSubsApiResultInfo = IamResultInfo;
 #[cfg(
     any(
@@ -6438,7 +6438,7 @@ pub type BillSubsApiResultInfo = IamResultInfo;
 )]
 /// The frequency at which you will be billed for this plan.
 ///
-/// The same shape as \[`crate::types::BillSubsApiFrequency`\], which the document defines again here.
+/// The same shape as [`crate::types::BillSubsApiFrequency`], which the document defines again here.
 pub type BillSubsApiSchemasFrequency = BillSubsApiFrequency;
 #[cfg(feature = "available_rate_plans")]
 /// The `result` property of `AvailableRatePlanListResponse`.
@@ -6467,7 +6467,7 @@ pub struct BillSubsApiSchemasRatePlan {
 #[cfg(any(feature = "user", feature = "workers"))]
 /// The `zone` property of `BillSubsApiBillingHistory`.
 ///
-/// The same shape as \[`crate::types::WorkersSubdomainResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::WorkersSubdomainResponseResult`], which the document defines again here.
 pub type BillSubsApiSchemasZone = WorkersSubdomainResponseResult;
 #[cfg(any(feature = "subscriptions", feature = "user"))]
 /// The state that the subscription is in.
@@ -6667,12 +6667,12 @@ crate::runtime::string_enum!(
 #[cfg(feature = "bot_management")]
 /// Super Bot Fight Mode (SBFM) action to take on likely automated requests.
 ///
-/// The same shape as \[`crate::types::BotManagementSbfmDefinitelyAutomated`\], which the document defines again here.
+/// The same shape as [`crate::types::BotManagementSbfmDefinitelyAutomated`], which the document defines again here.
 pub type BotManagementSbfmLikelyAutomated = BotManagementSbfmDefinitelyAutomated;
 #[cfg(any(feature = "bot_management", feature = "stream"))]
 /// Super Bot Fight Mode (SBFM) action to take on verified bots requests.
 ///
-/// The same shape as \[`crate::types::StreamAccessRulesAction`\], which the document defines again here.
+/// The same shape as [`crate::types::StreamAccessRulesAction`], which the document defines again here.
 pub type BotManagementSbfmVerifiedBots = StreamAccessRulesAction;
 #[cfg(feature = "cache")]
 /// ID of the zone setting.
@@ -6763,7 +6763,7 @@ pub struct CacheCacheReserveResponseValueResult {
 )]
 /// Value of the Cache Reserve zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type CacheCacheReserveValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
@@ -6872,7 +6872,7 @@ pub struct CacheRegionalTieredCacheResponseValueResult {
 )]
 /// Value of the Regional Tiered Cache zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type CacheRegionalTieredCacheValue = ArgoConfigValue;
 #[cfg(any(feature = "argo", feature = "cache"))]
 /// The result of `client.argo().tiered_caching().get()`. Also used by 4 other calls.
@@ -6900,7 +6900,7 @@ pub struct CacheResultObject {
 )]
 /// The status of the feature being on / off
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type CacheResultObjectValue = ArgoConfigValue;
 #[cfg(
     any(
@@ -6913,7 +6913,7 @@ pub type CacheResultObjectValue = ArgoConfigValue;
 )]
 /// Enables Tiered Caching.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type CacheValue = ArgoConfigValue;
 #[cfg(feature = "cache")]
 /// ID of the zone setting.
@@ -7018,7 +7018,7 @@ pub struct CallsAppEditableFields {
 )]
 /// The body of `client.calls().turn_keys().create()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::CallsAppEditableFields`\], which the document defines again here.
+/// The same shape as [`crate::types::CallsAppEditableFields`], which the document defines again here.
 pub type CallsTurnKeyEditableFields = CallsAppEditableFields;
 #[cfg(feature = "cloud_connector")]
 /// Cloud Provider type
@@ -7163,7 +7163,7 @@ pub struct CloudforceOneApiResponseCommon {
 )]
 /// The `errors` property of `CloudforceOneApiResponseCommon`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type CloudforceOneMessagesItem = IamMessagesItem;
 #[cfg(feature = "cloudforce_one")]
 /// Request Priority
@@ -7542,7 +7542,7 @@ pub struct CustomPagesCustomPagesResponseCollection {
 )]
 /// The `errors` property of `CustomPagesCustomPagesResponseCollection`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type CustomPagesMessagesItem = IamMessagesItem;
 #[cfg(
     any(
@@ -7603,7 +7603,7 @@ pub type CustomPagesMessagesItem = IamMessagesItem;
 )]
 /// The `result_info` property of `CustomPagesCustomPagesResponseCollection`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type CustomPagesResultInfo = IamResultInfo;
 #[cfg(feature = "custom_pages")]
 /// The custom page state.
@@ -7714,7 +7714,7 @@ pub struct D1DatabaseResponse {
 )]
 /// The `errors` property of `DatabaseListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type D1MessagesItem = IamMessagesItem;
 #[cfg(feature = "d1")]
 /// Specify the region to create the D1 primary, if available. If this option is omitted, the D1 will be created as close as possible to the current user.
@@ -7946,7 +7946,7 @@ pub struct DigitalExperienceMonitoringLiveStat {
 )]
 /// The `errors` property of `ColoListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type DigitalExperienceMonitoringMessagesItem = IamMessagesItem;
 #[cfg(feature = "dex")]
 /// The `dnsResponseTimeMs` property of `PercentileGetResponse`.
@@ -8025,7 +8025,7 @@ pub struct DigitalExperienceMonitoringPercentiles {
 )]
 /// The `result_info` property of `ColoListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type DigitalExperienceMonitoringResultInfo = IamResultInfo;
 #[cfg(feature = "dex")]
 /// Dimension to sort results by
@@ -8737,7 +8737,7 @@ crate::runtime::string_enum!(
 )]
 /// The `errors` property of `SummaryGetResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type DlpMessagesItem = IamMessagesItem;
 #[cfg(feature = "dlp")]
 /// A custom entry create payload
@@ -8986,7 +8986,7 @@ impl ::serde::Serialize for DlpProfiles {
 )]
 /// The `result_info` property of `ProfileListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type DlpResultInfo = IamResultInfo;
 #[cfg(feature = "zt_risk_scoring")]
 /// The `risk_level` property of `DlpGetBehaviorsResponseResultBehaviorsValue`.
@@ -9161,12 +9161,12 @@ pub struct DlpUpdatePredefinedProfileEntriesItem {
 )]
 /// The `errors` property of `DatasetListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type DlpV4ResponseMessage = IamMessagesItem;
 #[cfg(any(feature = "dlp", feature = "radar", feature = "zt_risk_scoring"))]
 /// The `result_info` property of `DatasetListResponse`.
 ///
-/// The same shape as \[`crate::types::DlpApiResponsePaginatedResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::DlpApiResponsePaginatedResultInfo`], which the document defines again here.
 pub type DlpV4ResponsePagination = DlpApiResponsePaginatedResultInfo;
 #[cfg(
     any(
@@ -9240,7 +9240,7 @@ pub type DlpV4ResponsePagination = DlpApiResponsePaginatedResultInfo;
 )]
 /// The `errors` property of `RegionListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type DlsMessagesItem = IamMessagesItem;
 #[cfg(feature = "addressing")]
 /// The result of `client.addressing().regional_hostnames().create()`. Also used by 2 other calls.
@@ -9314,7 +9314,7 @@ pub struct DlsRegionalHostnameResponse {
 )]
 /// The `result_info` property of `RegionListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type DlsResultInfo = IamResultInfo;
 #[cfg(any(feature = "dns_analytics", feature = "dns_firewall"))]
 /// The `query` property of `DnsAnalyticsReport`.
@@ -9578,7 +9578,7 @@ crate::runtime::string_enum!(
 )]
 /// The `errors` property of `CustomNListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type DnsCustomNameserversMessagesItem = IamMessagesItem;
 #[cfg(
     any(
@@ -9639,7 +9639,7 @@ pub type DnsCustomNameserversMessagesItem = IamMessagesItem;
 )]
 /// The `result_info` property of `CustomNListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type DnsCustomNameserversResultInfo = IamResultInfo;
 #[cfg(feature = "dns_firewall")]
 /// Attack mitigation settings.
@@ -9761,7 +9761,7 @@ pub struct DnsFirewallDnsFirewall {
 )]
 /// The `errors` property of `DnsFirewallListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type DnsFirewallMessagesItem = IamMessagesItem;
 #[cfg(
     any(
@@ -9822,7 +9822,7 @@ pub type DnsFirewallMessagesItem = IamMessagesItem;
 )]
 /// The `result_info` property of `DnsFirewallListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type DnsFirewallResultInfo = IamResultInfo;
 #[cfg(feature = "dns_records")]
 /// A Record
@@ -11869,7 +11869,7 @@ crate::runtime::string_enum!(open DnsRecordsMatch { Any = "any", All = "all" });
 )]
 /// The `errors` property of `DnsRecordListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type DnsRecordsMessagesItem = IamMessagesItem;
 #[cfg(feature = "dns_records")]
 /// MX Record
@@ -12298,7 +12298,7 @@ crate::runtime::string_enum!(closed DnsRecordsPtrRecordType { Ptr = "PTR" });
 )]
 /// The `result_info` property of `DnsRecordListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type DnsRecordsResultInfo = IamResultInfo;
 #[cfg(feature = "dns_records")]
 /// SMIMEA Record
@@ -12663,7 +12663,7 @@ pub struct DnsRecordsSvcbRecord {
 #[cfg(feature = "dns_records")]
 /// Components of a SVCB record.
 ///
-/// The same shape as \[`crate::types::DnsRecordsHttpsRecordData`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsHttpsRecordData`], which the document defines again here.
 pub type DnsRecordsSvcbRecordData = DnsRecordsHttpsRecordData;
 #[cfg(feature = "dns_records")]
 /// SVCB Record
@@ -12712,7 +12712,7 @@ crate::runtime::string_enum!(closed DnsRecordsSvcbRecordType { Svcb = "SVCB" });
 /// Whether to match all tag search requirements or at least one (any). If set to `all`, acts like a logical AND between tag filters. If set to `any`, acts like a logical OR instead. Note that the regular `match` parameter is still used to combine the resulting condition with other filters that aren't related to tags.
 ///
 ///
-/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type DnsRecordsTagMatch = DnsRecordsMatch;
 #[cfg(feature = "dns_records")]
 /// TLSA Record
@@ -12765,7 +12765,7 @@ pub struct DnsRecordsTlsaRecord {
 #[cfg(feature = "dns_records")]
 /// Components of a TLSA record.
 ///
-/// The same shape as \[`crate::types::DnsRecordsSmimeaRecordData`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsSmimeaRecordData`], which the document defines again here.
 pub type DnsRecordsTlsaRecordData = DnsRecordsSmimeaRecordData;
 #[cfg(feature = "dns_records")]
 /// TLSA Record
@@ -13436,7 +13436,7 @@ crate::runtime::string_enum!(
 )]
 /// The `errors` property of `AddressListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type EmailMessagesItem = IamMessagesItem;
 #[cfg(
     any(
@@ -13497,7 +13497,7 @@ pub type EmailMessagesItem = IamMessagesItem;
 )]
 /// The `result_info` property of `DnsListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type EmailResultInfo = IamResultInfo;
 #[cfg(feature = "email")]
 /// Actions pattern.
@@ -13540,7 +13540,7 @@ pub struct EmailRuleCatchallAction {
 #[cfg(feature = "email")]
 /// Type of action for catch-all rule.
 ///
-/// The same shape as \[`crate::types::EmailRuleActionType`\], which the document defines again here.
+/// The same shape as [`crate::types::EmailRuleActionType`], which the document defines again here.
 pub type EmailRuleCatchallActionType = EmailRuleActionType;
 #[cfg(feature = "email")]
 /// Matcher for catch-all routing rule.
@@ -14374,7 +14374,7 @@ pub struct FirewallFilterRulesResponseCollectionResultItem {
 #[cfg(feature = "firewall")]
 /// The result of `client.firewall().rules().get()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::FirewallFilterRulesResponseCollectionResultItem`\], which the document defines again here.
+/// The same shape as [`crate::types::FirewallFilterRulesResponseCollectionResultItem`], which the document defines again here.
 pub type FirewallFilterRulesSingleResponseResult = FirewallFilterRulesResponseCollectionResultItem;
 #[cfg(feature = "rate_limits")]
 /// The operator used when matching: `eq` means "equal" and `ne` means "not equal".
@@ -14607,7 +14607,7 @@ pub struct FirewallMatchObjectResponse {
 )]
 /// The `errors` property of `RuleListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type FirewallMessagesItem = IamMessagesItem;
 #[cfg(feature = "rate_limits")]
 /// An HTTP method or `_ALL_` to indicate all methods.
@@ -14803,7 +14803,7 @@ pub struct FirewallRateLimits {
 )]
 /// The `result_info` property of `RuleListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type FirewallResultInfo = IamResultInfo;
 #[cfg(feature = "firewall")]
 /// Specifies that, when a WAF rule matches, its configured action will be replaced by the action configured in this object.
@@ -14905,7 +14905,7 @@ pub struct FirewallRuleCollectionResponse {
 )]
 /// The result of `client.user().firewall().access_rules().rules().delete()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type FirewallRuleSingleIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "firewall")]
 /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
@@ -14937,12 +14937,12 @@ crate::runtime::string_enum!(
 #[cfg(any(feature = "firewall", feature = "user"))]
 /// An IP address range configuration.
 ///
-/// The same shape as \[`crate::types::FirewallCidrConfiguration`\], which the document defines again here.
+/// The same shape as [`crate::types::FirewallCidrConfiguration`], which the document defines again here.
 pub type FirewallSchemasCidrConfiguration = FirewallCidrConfiguration;
 #[cfg(any(feature = "firewall", feature = "user"))]
 /// The configuration target. You must set the target to `ip_range` when specifying an IP address range in the Zone Lockdown rule.
 ///
-/// The same shape as \[`crate::types::FirewallCidrConfigurationTarget`\], which the document defines again here.
+/// The same shape as [`crate::types::FirewallCidrConfigurationTarget`], which the document defines again here.
 pub type FirewallSchemasCidrConfigurationTarget = FirewallCidrConfigurationTarget;
 #[cfg(feature = "firewall")]
 /// The configuration object for the current rule.
@@ -14959,12 +14959,12 @@ pub struct FirewallSchemasConfiguration {
 #[cfg(any(feature = "firewall", feature = "user"))]
 /// An IP address configuration.
 ///
-/// The same shape as \[`crate::types::FirewallIpConfiguration`\], which the document defines again here.
+/// The same shape as [`crate::types::FirewallIpConfiguration`], which the document defines again here.
 pub type FirewallSchemasIpConfiguration = FirewallIpConfiguration;
 #[cfg(any(feature = "firewall", feature = "user"))]
 /// The configuration target. You must set the target to `ip` when specifying an IP address in the Zone Lockdown rule.
 ///
-/// The same shape as \[`crate::types::FirewallIpConfigurationTarget`\], which the document defines again here.
+/// The same shape as [`crate::types::FirewallIpConfigurationTarget`], which the document defines again here.
 pub type FirewallSchemasIpConfigurationTarget = FirewallIpConfigurationTarget;
 #[cfg(any(feature = "firewall", feature = "user"))]
 /// The action to apply to a matched request.
@@ -15043,7 +15043,7 @@ pub struct FirewallUaRules {
 #[cfg(feature = "firewall")]
 /// The WAF rule action to apply.
 ///
-/// The same shape as \[`crate::types::FirewallWafRewriteAction`\], which the document defines again here.
+/// The same shape as [`crate::types::FirewallWafRewriteAction`], which the document defines again here.
 pub type FirewallWafAction = FirewallWafRewriteAction;
 #[cfg(feature = "firewall")]
 /// The WAF rule action to apply.
@@ -15274,7 +15274,7 @@ crate::runtime::string_enum!(
 )]
 /// The result of `client.healthchecks().preview().delete()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type HealthchecksIdResponseResult = AccessIdResponseResult;
 #[cfg(
     any(
@@ -15348,7 +15348,7 @@ pub type HealthchecksIdResponseResult = AccessIdResponseResult;
 )]
 /// The `errors` property of `HealthcheckListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type HealthchecksMessagesItem = IamMessagesItem;
 #[cfg(feature = "healthchecks")]
 /// The body of `client.healthchecks().create()`. Also used by 3 other calls.
@@ -15452,7 +15452,7 @@ pub struct HealthchecksQueryHealthcheck {
 )]
 /// The `result_info` property of `HealthcheckListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type HealthchecksResultInfo = IamResultInfo;
 #[cfg(feature = "healthchecks")]
 /// The current status of the origin server according to the health check.
@@ -15693,7 +15693,7 @@ crate::runtime::string_enum!(
 )]
 /// The result of `client.iam().resource_groups().delete()`. Also used by 2 other calls.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type IamApiResponseSingleIdResult = AccessEmailListRuleEmailList;
 #[cfg(feature = "user")]
 /// Whether the user is a member of the organization or has an invitation pending.
@@ -15747,7 +15747,7 @@ pub struct IamCreateMemberWithPoliciesInput {
 #[cfg(feature = "members")]
 /// The `status` property of `IamCreateMemberWithPoliciesInput`.
 ///
-/// The same shape as \[`crate::types::IamMemberWithPoliciesStatus`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMemberWithPoliciesStatus`], which the document defines again here.
 pub type IamCreateMemberWithPoliciesStatus = IamMemberWithPoliciesStatus;
 #[cfg(feature = "members")]
 /// Add Member with Account Roles
@@ -15765,7 +15765,7 @@ pub struct IamCreateMemberWithRoles {
 #[cfg(feature = "members")]
 /// The `status` property of `IamCreateMemberWithRoles`.
 ///
-/// The same shape as \[`crate::types::IamMemberWithPoliciesStatus`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMemberWithPoliciesStatus`], which the document defines again here.
 pub type IamCreateMemberWithRolesStatus = IamMemberWithPoliciesStatus;
 #[cfg(feature = "iam")]
 /// The body of `client.iam().resource_groups().create()`. Also used by one other call.
@@ -15781,17 +15781,17 @@ pub struct IamCreateResourceGroupInput {
 #[cfg(any(feature = "iam", feature = "members", feature = "memberships"))]
 /// A scope object represents any resource that can have actions applied against invite.
 ///
-/// The same shape as \[`crate::types::IamScopeObject`\], which the document defines again here.
+/// The same shape as [`crate::types::IamScopeObject`], which the document defines again here.
 pub type IamCreateResourceGroupScopeScopeObject = IamScopeObject;
 #[cfg(any(feature = "iam", feature = "members", feature = "memberships"))]
 /// A scope is a combination of scope objects which provides additional context.
 ///
-/// The same shape as \[`crate::types::IamScope`\], which the document defines again here.
+/// The same shape as [`crate::types::IamScope`], which the document defines again here.
 pub type IamCreateScope = IamScope;
 #[cfg(any(feature = "members", feature = "memberships", feature = "user"))]
 /// Allow or deny operations against the resources.
 ///
-/// The same shape as \[`crate::types::IamAccess`\], which the document defines again here.
+/// The same shape as [`crate::types::IamAccess`], which the document defines again here.
 pub type IamEffect = IamAccess;
 #[cfg(any(feature = "members", feature = "memberships"))]
 /// The `analytics` property of `IamRolePermissions`.
@@ -15839,7 +15839,7 @@ pub struct IamListMemberPolicy {
 )]
 /// A group of permissions.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type IamMemberPermissionGroup = AccessEmailListRuleEmailList;
 #[cfg(
     any(
@@ -15858,7 +15858,7 @@ pub type IamMemberPermissionGroup = AccessEmailListRuleEmailList;
 )]
 /// A group of scoped resources.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type IamMemberResourceGroup = AccessEmailListRuleEmailList;
 #[cfg(feature = "members")]
 /// The result of `client.members().create()`. Also used by 2 other calls.
@@ -16068,7 +16068,7 @@ pub struct IamPermissionGroupInput {
 #[cfg(any(feature = "members", feature = "memberships"))]
 /// The `permissions` property of `MembershipGetResponseResultItem`.
 ///
-/// The same shape as \[`crate::types::IamRolePermissions`\], which the document defines again here.
+/// The same shape as [`crate::types::IamRolePermissions`], which the document defines again here.
 pub type IamPermissions = IamRolePermissions;
 #[cfg(feature = "user")]
 /// policy_with_permission_groups_and_resources
@@ -16535,7 +16535,7 @@ pub struct ImagesImageKeysResponse {
 #[cfg(feature = "images")]
 /// The body of `client.images().v1().variants().create()`.
 ///
-/// The same shape as \[`crate::types::ImagesImageVariantPublicRequestHero`\], which the document defines again here.
+/// The same shape as [`crate::types::ImagesImageVariantPublicRequestHero`], which the document defines again here.
 pub type ImagesImageVariantDefinition = ImagesImageVariantPublicRequestHero;
 #[cfg(feature = "images")]
 /// The fit property describes how the width and height dimensions should be interpreted.
@@ -16786,7 +16786,7 @@ pub struct IntelIpList {
 )]
 /// The `errors` property of `DomainHistoryListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type IntelMessagesItem = IamMessagesItem;
 #[cfg(feature = "intel")]
 /// The `resolves_to_refs` property of `DomainGetResponse`.
@@ -16859,7 +16859,7 @@ pub struct IntelResolvesToRef {
 )]
 /// The `result_info` property of `DomainHistoryListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type IntelResultInfo = IamResultInfo;
 #[cfg(feature = "intel")]
 /// The `result` property of `IpListResponse`.
@@ -16928,7 +16928,7 @@ crate::runtime::string_enum!(
 )]
 /// The result of `client.spectrum().analytics().events().bytime().get()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::AccessApiResponseSingleResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
 pub type LegacyJhsApiResponseSingleResult = AccessApiResponseSingleResult;
 #[cfg(feature = "spectrum")]
 /// An item of the `dimensions` parameter of `client.spectrum().analytics().events().bytime().get()`. Also used by one other call.
@@ -17170,7 +17170,7 @@ crate::runtime::string_enum!(closed LegacyJhsEdgeIpsStaticType { Static = "stati
 )]
 /// The `errors` property of `AppListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type LegacyJhsMessagesItem = IamMessagesItem;
 #[cfg(feature = "spectrum")]
 /// The name and type of DNS record for the Spectrum application.
@@ -17400,7 +17400,7 @@ pub struct LegacyJhsResponseSingleOriginDnsResult {
 )]
 /// The `result_info` property of `AppListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type LegacyJhsResultInfo = IamResultInfo;
 #[cfg(any(feature = "settings", feature = "spectrum"))]
 /// The type of TLS termination associated with the application.
@@ -18094,7 +18094,7 @@ pub struct LoadBalancingFilterOptions {
 )]
 /// The result of `client.load_balancers().monitors().delete()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type LoadBalancingIdResponseResult = AccessIdResponseResult;
 #[cfg(feature = "load_balancers")]
 /// The result of `client.load_balancers().create()`. Also used by 3 other calls.
@@ -18364,7 +18364,7 @@ crate::runtime::string_enum!(
 )]
 /// The `errors` property of `LoadBalancingMonitorResponseCollection`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type LoadBalancingMessagesItem = IamMessagesItem;
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// The result of `client.load_balancers().monitors().create()`. Also used by 7 other calls.
@@ -18909,7 +18909,7 @@ crate::runtime::string_enum!(
 )]
 /// The `result_info` property of `LoadBalancingMonitorResponseCollection`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type LoadBalancingResultInfo = IamResultInfo;
 #[cfg(feature = "load_balancers")]
 /// A rule object containing conditions and overrides for this load balancer to evaluate.
@@ -19054,22 +19054,22 @@ pub struct LoadBalancingSchemasHeader {
 )]
 /// The result of `client.load_balancers().pools().delete()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type LoadBalancingSchemasIdResponseResult = AccessIdResponseResult;
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as \[`crate::types::LoadBalancingReferencesResponse`\], which the document defines again here.
+/// The same shape as [`crate::types::LoadBalancingReferencesResponse`], which the document defines again here.
 pub type LoadBalancingSchemasReferencesResponse = LoadBalancingReferencesResponse;
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// The `result` property of `LoadBalancingSchemasReferencesResponse`.
 ///
-/// The same shape as \[`crate::types::LoadBalancingReferencesResponseResultItem`\], which the document defines again here.
+/// The same shape as [`crate::types::LoadBalancingReferencesResponseResultItem`], which the document defines again here.
 pub type LoadBalancingSchemasReferencesResponseResultItem = LoadBalancingReferencesResponseResultItem;
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// The `reference_type` property of `LoadBalancingSchemasReferencesResponseResultItem`.
 ///
-/// The same shape as \[`crate::types::LoadBalancingReferencesResponseResultItemReferenceType`\], which the document defines again here.
+/// The same shape as [`crate::types::LoadBalancingReferencesResponseResultItemReferenceType`], which the document defines again here.
 pub type LoadBalancingSchemasReferencesResponseResultItemReferenceType = LoadBalancingReferencesResponseResultItemReferenceType;
 #[cfg(any(feature = "load_balancers", feature = "user"))]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
@@ -19706,7 +19706,7 @@ pub struct MagicAclUpdateRequest {
 #[cfg(feature = "magic")]
 /// Array of allowed communication protocols between configured LANs. If no protocols are provided, all protocols are allowed.
 ///
-/// The same shape as \[`crate::types::MagicAclProtocolsItem`\], which the document defines again here.
+/// The same shape as [`crate::types::MagicAclProtocolsItem`], which the document defines again here.
 pub type MagicAclUpdateRequestProtocolsItem = MagicAclProtocolsItem;
 #[cfg(feature = "magic")]
 /// Traffic decision configuration for an app.
@@ -19814,12 +19814,12 @@ crate::runtime::string_enum!(
 #[cfg(feature = "magic")]
 /// How frequent the health check is run. The default value is `mid`.
 ///
-/// The same shape as \[`crate::types::MagicSchemasHealthCheckRate`\], which the document defines again here.
+/// The same shape as [`crate::types::MagicSchemasHealthCheckRate`], which the document defines again here.
 pub type MagicHealthCheckRate = MagicSchemasHealthCheckRate;
 #[cfg(feature = "magic")]
 /// The type of healthcheck to run, reply or request. The default value is `reply`.
 ///
-/// The same shape as \[`crate::types::MagicSchemasHealthCheckType`\], which the document defines again here.
+/// The same shape as [`crate::types::MagicSchemasHealthCheckType`], which the document defines again here.
 pub type MagicHealthCheckType = MagicSchemasHealthCheckType;
 #[cfg(feature = "magic")]
 /// The `interconnects` property of `CfInterconnectGetResponse`.
@@ -20119,7 +20119,7 @@ pub struct MagicRoute {
 )]
 /// The `routes` property of `RouteDeleteBody`.
 ///
-/// The same shape as \[`crate::types::BillSubsApiZoneInput`\], which the document defines again here.
+/// The same shape as [`crate::types::BillSubsApiZoneInput`], which the document defines again here.
 pub type MagicRouteDeleteIdInput = BillSubsApiZoneInput;
 #[cfg(feature = "magic")]
 /// The `routes` property of `RouteUpdateBody`.
@@ -20441,7 +20441,7 @@ pub struct MagicTransitHopResult {
 )]
 /// The `errors` property of `TracerouteCreateResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type MagicTransitMessagesItem = IamMessagesItem;
 #[cfg(feature = "diagnostics")]
 /// The `nodes` property of `MagicTransitHopResult`.
@@ -20578,7 +20578,7 @@ crate::runtime::string_enum!(
 )]
 /// The `result_info` property of `TracerouteCreateResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type MagicTransitResultInfo = IamResultInfo;
 #[cfg(feature = "diagnostics")]
 /// The `result` property of `TracerouteCreateResponse`.
@@ -20595,17 +20595,17 @@ pub struct MagicTransitTargetResult {
 #[cfg(feature = "magic")]
 /// The `tunnel_health_check` property of `MagicIpsecTunnel`.
 ///
-/// The same shape as \[`crate::types::MagicSchemasHealthCheck`\], which the document defines again here.
+/// The same shape as [`crate::types::MagicSchemasHealthCheck`], which the document defines again here.
 pub type MagicTunnelHealthCheck = MagicSchemasHealthCheck;
 #[cfg(feature = "magic")]
 /// How frequent the health check is run. The default value is `mid`.
 ///
-/// The same shape as \[`crate::types::MagicSchemasHealthCheckRate`\], which the document defines again here.
+/// The same shape as [`crate::types::MagicSchemasHealthCheckRate`], which the document defines again here.
 pub type MagicTunnelHealthCheckRate = MagicSchemasHealthCheckRate;
 #[cfg(feature = "magic")]
 /// The type of healthcheck to run, reply or request. The default value is `reply`.
 ///
-/// The same shape as \[`crate::types::MagicSchemasHealthCheckType`\], which the document defines again here.
+/// The same shape as [`crate::types::MagicSchemasHealthCheckType`], which the document defines again here.
 pub type MagicTunnelHealthCheckType = MagicSchemasHealthCheckType;
 #[cfg(feature = "magic")]
 /// The result of `client.magic().gre_tunnels().get()`. Also used by one other call.
@@ -20688,7 +20688,7 @@ pub struct MagicTunnelsCollectionResponseResult {
 )]
 /// The `errors` property of `RuleListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type MagicVisibilityMessagesItem = IamMessagesItem;
 #[cfg(feature = "mnm")]
 /// The result of `client.mnm().config().get()`. Also used by 5 other calls.
@@ -20937,7 +20937,7 @@ crate::runtime::string_enum!(
 )]
 /// The `result_info` property of `RuleListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type MagicVisibilityResultInfo = IamResultInfo;
 #[cfg(feature = "magic")]
 /// An item of the result of `client.magic().sites().wans().list()`. Also used by 5 other calls.
@@ -21108,7 +21108,7 @@ pub struct MqConsumerCreated {
 #[cfg(feature = "queues")]
 /// The `settings` property of `MqConsumerCreated`.
 ///
-/// The same shape as \[`crate::types::MqConsumerSettings`\], which the document defines again here.
+/// The same shape as [`crate::types::MqConsumerSettings`], which the document defines again here.
 pub type MqConsumerCreatedSettings = MqConsumerSettings;
 #[cfg(feature = "queues")]
 /// The `settings` property of `MqConsumer`.
@@ -21152,7 +21152,7 @@ pub struct MqConsumerUpdated {
 #[cfg(feature = "queues")]
 /// The `settings` property of `MqConsumerUpdated`.
 ///
-/// The same shape as \[`crate::types::MqConsumerSettings`\], which the document defines again here.
+/// The same shape as [`crate::types::MqConsumerSettings`], which the document defines again here.
 pub type MqConsumerUpdatedSettings = MqConsumerSettings;
 #[cfg(feature = "event_notifications")]
 /// An item of the result of `client.event_notifications().r2().configuration().get()`.
@@ -21236,7 +21236,7 @@ pub struct MqDetail {
 )]
 /// The `errors` property of `QueueCreateResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type MqMessagesItem = IamMessagesItem;
 #[cfg(feature = "queues")]
 /// The `result` property of `QueueListResponse`.
@@ -21313,7 +21313,7 @@ pub struct MqQueueMessage {
 #[cfg(feature = "queues")]
 /// The `result` property of `QueueUpdateResponse`.
 ///
-/// The same shape as \[`crate::types::MqQueueCreated`\], which the document defines again here.
+/// The same shape as [`crate::types::MqQueueCreated`], which the document defines again here.
 pub type MqQueueUpdated = MqQueueCreated;
 #[cfg(feature = "event_notifications")]
 /// The `actions` property of `MqRule`.
@@ -21397,7 +21397,7 @@ crate::runtime::string_enum!(
 )]
 /// The `result_info` property of `QueueCreateResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type MqResultInfo = IamResultInfo;
 #[cfg(feature = "event_notifications")]
 /// The `rules` property of `MqDetail`.
@@ -21626,7 +21626,7 @@ crate::runtime::string_enum!(
 )]
 /// The `errors` property of `TestListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type ObservatoryMessagesItem = IamMessagesItem;
 #[cfg(feature = "speed_api")]
 /// The result of `client.speed_api().pages().tests().create()`. Also used by one other call.
@@ -21745,7 +21745,7 @@ crate::runtime::string_enum!(
 #[cfg(feature = "speed_api")]
 /// A test region.
 ///
-/// The same shape as \[`crate::types::ObservatoryRegion`\], which the document defines again here.
+/// The same shape as [`crate::types::ObservatoryRegion`], which the document defines again here.
 pub type ObservatoryRegion2 = ObservatoryRegion;
 #[cfg(feature = "speed_api")]
 /// The `result_info` property of `TestListResponse`.
@@ -21990,7 +21990,7 @@ crate::runtime::string_enum!(
 )]
 /// The `errors` property of `ConnectionListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type PageShieldMessagesItem = IamMessagesItem;
 #[cfg(feature = "page_shield")]
 /// The action to take if the expression matches
@@ -22223,7 +22223,7 @@ impl PagesDeploymentConfigsPreview {
 #[cfg(feature = "pages")]
 /// Configs for production deploys.
 ///
-/// The same shape as \[`crate::types::PagesDeploymentConfigsPreview`\], which the document defines again here.
+/// The same shape as [`crate::types::PagesDeploymentConfigsPreview`], which the document defines again here.
 pub type PagesDeploymentConfigsProduction = PagesDeploymentConfigsPreview;
 #[cfg(feature = "pages")]
 /// A variant of `PagesDeploymentConfigsPreview`.
@@ -22368,7 +22368,7 @@ pub struct PagesDeploymentConfigsValuesD1Databases {
 )]
 /// D1 binding.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type PagesDeploymentConfigsValuesD1DatabasesD1Binding = AccessIdResponseResult;
 #[cfg(feature = "pages")]
 /// Durabble Object namespaces used for Pages Functions.
@@ -22467,7 +22467,7 @@ pub struct PagesDeploymentConfigsValuesHyperdriveBindings {
 )]
 /// Hyperdrive binding.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type PagesDeploymentConfigsValuesHyperdriveBindingsHyperdrive = AccessIdResponseResult;
 #[cfg(feature = "pages")]
 /// KV namespaces used for Pages Functions.
@@ -22480,7 +22480,7 @@ pub struct PagesDeploymentConfigsValuesKvNamespaces {
 #[cfg(feature = "pages")]
 /// KV binding.
 ///
-/// The same shape as \[`crate::types::PagesDeploymentConfigsValuesDurableObjectNamespacesDoBinding`\], which the document defines again here.
+/// The same shape as [`crate::types::PagesDeploymentConfigsValuesDurableObjectNamespacesDoBinding`], which the document defines again here.
 pub type PagesDeploymentConfigsValuesKvNamespacesKvBinding = PagesDeploymentConfigsValuesDurableObjectNamespacesDoBinding;
 #[cfg(feature = "pages")]
 /// mTLS bindings used for Pages Functions.
@@ -22525,7 +22525,7 @@ pub struct PagesDeploymentConfigsValuesQueueProducers {
 )]
 /// Queue Producer binding.
 ///
-/// The same shape as \[`crate::types::CallsAppEditableFields`\], which the document defines again here.
+/// The same shape as [`crate::types::CallsAppEditableFields`], which the document defines again here.
 pub type PagesDeploymentConfigsValuesQueueProducersQueueProducerBinding = CallsAppEditableFields;
 #[cfg(feature = "pages")]
 /// R2 buckets used for Pages Functions.
@@ -22688,7 +22688,7 @@ pub struct PagesDeploymentsDeploymentTriggerMetadata {
 )]
 /// The `canonical_deployment` property of `ProjectCreateBody`.
 ///
-/// The same shape as \[`crate::types::BillSubsApiZoneInput`\], which the document defines again here.
+/// The same shape as [`crate::types::BillSubsApiZoneInput`], which the document defines again here.
 pub type PagesDeploymentsInput = BillSubsApiZoneInput;
 #[cfg(
     any(
@@ -22762,7 +22762,7 @@ pub type PagesDeploymentsInput = BillSubsApiZoneInput;
 )]
 /// The `errors` property of `ProjectListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type PagesMessagesItem = IamMessagesItem;
 #[cfg(feature = "pages")]
 /// The status of the deployment.
@@ -22862,7 +22862,7 @@ pub struct R2EnableSippyAwsDestination {
 #[cfg(feature = "r2")]
 /// The `provider` property of `R2EnableSippyAwsDestination`.
 ///
-/// The same shape as \[`crate::types::R2SippyDestinationProvider`\], which the document defines again here.
+/// The same shape as [`crate::types::R2SippyDestinationProvider`], which the document defines again here.
 pub type R2EnableSippyAwsDestinationProvider = R2SippyDestinationProvider;
 #[cfg(
     any(
@@ -22936,7 +22936,7 @@ pub type R2EnableSippyAwsDestinationProvider = R2SippyDestinationProvider;
 )]
 /// The `errors` property of `BucketListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type R2ErrorsItem = IamMessagesItem;
 #[cfg(feature = "r2")]
 /// The `result_info` property of `BucketListResponse`.
@@ -23164,7 +23164,7 @@ pub struct RegistrarApiDomains {
 )]
 /// The `errors` property of `DomainListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type RegistrarApiMessagesItem = IamMessagesItem;
 #[cfg(feature = "registrar")]
 /// Shows contact information for domain registrant.
@@ -23261,7 +23261,7 @@ pub struct RegistrarApiRegistrantContact {
 )]
 /// The `result_info` property of `DomainListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type RegistrarApiResultInfo = IamResultInfo;
 #[cfg(feature = "registrar")]
 /// Statuses for domain transfers into Cloudflare Registrar.
@@ -24227,12 +24227,12 @@ pub struct RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem {
 #[cfg(any(feature = "rulesets", feature = "warp_connector"))]
 /// The request field to log.
 ///
-/// The same shape as \[`crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem`], which the document defines again here.
 pub type RulesetsLogCustomFieldRuleActionParametersRequestFieldsItem = RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem;
 #[cfg(any(feature = "rulesets", feature = "warp_connector"))]
 /// The response field to log.
 ///
-/// The same shape as \[`crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem`], which the document defines again here.
 pub type RulesetsLogCustomFieldRuleActionParametersResponseFieldsItem = RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem;
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
@@ -24559,7 +24559,7 @@ pub struct RulesetsRedirectRuleInput {
 #[cfg(any(feature = "dlp", feature = "managed_headers"))]
 /// The `managed_request_headers` property of `ManagedHeaderGetResponse`.
 ///
-/// The same shape as \[`crate::types::DlpUpdatePredefinedProfileEntriesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::DlpUpdatePredefinedProfileEntriesItem`], which the document defines again here.
 pub type RulesetsRequestModel = DlpUpdatePredefinedProfileEntriesItem;
 #[cfg(feature = "rulesets")]
 /// The `rules` property of `RulesetCreateResponse`.
@@ -25686,7 +25686,7 @@ pub struct RulesetsRouteRuleActionParametersOrigin {
 #[cfg(feature = "rulesets")]
 /// Override the Server Name Indication (SNI).
 ///
-/// The same shape as \[`crate::types::RulesetsRewriteUriPartStaticValue`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsRewriteUriPartStaticValue`], which the document defines again here.
 pub type RulesetsRouteRuleActionParametersSni = RulesetsRewriteUriPartStaticValue;
 #[cfg(feature = "rulesets")]
 /// Merged from `allOf`; where members disagree the later one wins (`action`, `action_parameters`, `description`).
@@ -25821,7 +25821,7 @@ crate::runtime::string_enum!(
 #[cfg(feature = "rulesets")]
 /// The phase of the ruleset.
 ///
-/// The same shape as \[`crate::types::RulesetsRulesetPhase`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsRulesetPhase`], which the document defines again here.
 pub type RulesetsRulesetPhase2 = RulesetsRulesetPhase;
 #[cfg(feature = "url_normalization")]
 /// The result of `client.url_normalization().get()`. Also used by one other call.
@@ -26259,7 +26259,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStr
 #[cfg(feature = "rulesets")]
 /// build the cache key using a list of query string parameters that ARE in the request.
 ///
-/// The same shape as \[`crate::types::RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStringExclude`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStringExclude`], which the document defines again here.
 pub type RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStringInclude = RulesetsSetCacheSettingsRuleActionParametersCacheKeyCustomKeyQueryStringExclude;
 #[cfg(feature = "rulesets")]
 /// Characteristics of the request user agent used in building the cache key.
@@ -26300,7 +26300,7 @@ pub struct RulesetsSetCacheSettingsRuleActionParametersEdgeTtl {
 #[cfg(feature = "rulesets")]
 /// edge ttl options
 ///
-/// The same shape as \[`crate::types::RulesetsSetCacheSettingsRuleActionParametersBrowserTtlMode`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsSetCacheSettingsRuleActionParametersBrowserTtlMode`], which the document defines again here.
 pub type RulesetsSetCacheSettingsRuleActionParametersEdgeTtlMode = RulesetsSetCacheSettingsRuleActionParametersBrowserTtlMode;
 #[cfg(feature = "rulesets")]
 /// Specify how long Cloudflare should cache the response based on the status code from the origin. Can be a single status code or a range or status codes
@@ -26819,7 +26819,7 @@ pub struct RumCreateSiteRequest {
 )]
 /// The `errors` property of `ListListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type RumMessagesItem = IamMessagesItem;
 #[cfg(feature = "rum")]
 /// The property used to sort the list of results.
@@ -26999,7 +26999,7 @@ pub struct SecondaryDnsDnsSecondarySecondaryZoneInput {
 #[cfg(feature = "secondary_dns")]
 /// The result of `client.secondary_dns().incoming().delete()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::SecondaryDnsComponentsSchemasIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::SecondaryDnsComponentsSchemasIdResponseResult`], which the document defines again here.
 pub type SecondaryDnsIdResponseResult = SecondaryDnsComponentsSchemasIdResponseResult;
 #[cfg(
     any(
@@ -27073,7 +27073,7 @@ pub type SecondaryDnsIdResponseResult = SecondaryDnsComponentsSchemasIdResponseR
 )]
 /// The `errors` property of `AclListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type SecondaryDnsMessagesItem = IamMessagesItem;
 #[cfg(feature = "secondary_dns")]
 /// The result of `client.secondary_dns().peers().create()`. Also used by 2 other calls.
@@ -27156,7 +27156,7 @@ pub struct SecondaryDnsPeer {
 )]
 /// The `result_info` property of `AclListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type SecondaryDnsResultInfo = IamResultInfo;
 #[cfg(feature = "secondary_dns")]
 /// The body of `client.secondary_dns().outgoing().update()`. Also used by one other call.
@@ -27486,7 +27486,7 @@ pub struct SecurityCenterValueCountsResponseResultArrayItem {
 )]
 /// The `errors` property of `SnippetDeleteResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type SnippetsMessagesItem = IamMessagesItem;
 #[cfg(feature = "snippets")]
 /// An item of the result of `client.snippets().snippet_rules().list()`. Also used by one other call.
@@ -27566,7 +27566,7 @@ crate::runtime::string_enum!(open SpeedCloudflareFontsId { Fonts = "fonts" });
 )]
 /// Whether the feature is enabled or disabled.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type SpeedCloudflareFontsValue = ArgoConfigValue;
 #[cfg(feature = "stream")]
 /// Defines rules for fine-grained control over content than signed URL tokens alone. Access rules primarily make tokens conditionally valid based on user information. Access Rules are specified on token payloads as the `accessRules` property containing an array of Rule objects.
@@ -28015,7 +28015,7 @@ pub struct StreamMediaStatus {
 )]
 /// The `errors` property of `StreamListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type StreamMessagesItem = IamMessagesItem;
 #[cfg(feature = "stream")]
 /// An item of the result of `client.stream().live_inputs().outputs().list()`. Also used by 2 other calls.
@@ -28050,17 +28050,17 @@ pub struct StreamPlayback {
 #[cfg(feature = "stream")]
 /// Details for playback from an live input using RTMPS.
 ///
-/// The same shape as \[`crate::types::StreamInputRtmps`\], which the document defines again here.
+/// The same shape as [`crate::types::StreamInputRtmps`], which the document defines again here.
 pub type StreamPlaybackRtmps = StreamInputRtmps;
 #[cfg(feature = "stream")]
 /// Details for playback from an live input using SRT.
 ///
-/// The same shape as \[`crate::types::StreamInputSrt`\], which the document defines again here.
+/// The same shape as [`crate::types::StreamInputSrt`], which the document defines again here.
 pub type StreamPlaybackSrt = StreamInputSrt;
 #[cfg(any(feature = "brand_protection", feature = "stream"))]
 /// Details for playback from a live input using WebRTC.
 ///
-/// The same shape as \[`crate::types::StreamInputWebrtc`\], which the document defines again here.
+/// The same shape as [`crate::types::StreamInputWebrtc`], which the document defines again here.
 pub type StreamPlaybackWebrtc = StreamInputWebrtc;
 #[cfg(feature = "stream")]
 /// Specifies the TUS protocol version. This value must be included in every upload request.
@@ -28199,7 +28199,7 @@ pub struct StreamWatermarkAtUpload {
 #[cfg(feature = "stream")]
 /// The `watermark` property of `CopyCreateBody`.
 ///
-/// The same shape as \[`crate::types::StreamWatermarkAtUpload`\], which the document defines again here.
+/// The same shape as [`crate::types::StreamWatermarkAtUpload`], which the document defines again here.
 pub type StreamWatermarkAtUpload2 = StreamWatermarkAtUpload;
 #[cfg(feature = "stream")]
 /// An item of the result of `client.stream().watermarks().list()`. Also used by 2 other calls.
@@ -28257,7 +28257,7 @@ pub struct StreamWatermarks {
 )]
 /// The result of `client.devices().revoke().create()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::AccessApiResponseSingleResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
 pub type TeamsDevicesApiResponseSingleResult = AccessApiResponseSingleResult;
 #[cfg(feature = "devices")]
 /// The `locations` property of `TeamsDevicesInput`.
@@ -28397,7 +28397,7 @@ crate::runtime::string_enum!(
 #[cfg(feature = "devices")]
 /// Version Operator
 ///
-/// The same shape as \[`crate::types::TeamsDevicesOsVersionInputRequestOperator`\], which the document defines again here.
+/// The same shape as [`crate::types::TeamsDevicesOsVersionInputRequestOperator`], which the document defines again here.
 pub type TeamsDevicesCrowdstrikeInputRequestVersionOperator = TeamsDevicesOsVersionInputRequestOperator;
 #[cfg(feature = "devices")]
 /// The `result` property of `TeamsDevicesDefaultDeviceSettingsResponse`.
@@ -28984,7 +28984,7 @@ pub struct TeamsDevicesInput {
 #[cfg(feature = "devices")]
 /// Count Operator
 ///
-/// The same shape as \[`crate::types::TeamsDevicesOsVersionInputRequestOperator`\], which the document defines again here.
+/// The same shape as [`crate::types::TeamsDevicesOsVersionInputRequestOperator`], which the document defines again here.
 pub type TeamsDevicesKolideInputRequestCountOperator = TeamsDevicesOsVersionInputRequestOperator;
 #[cfg(feature = "devices")]
 /// The `match` property of `TeamsDevicesDevicePostureRules`.
@@ -29066,7 +29066,7 @@ pub struct TeamsDevicesMatchItem {
 )]
 /// The `errors` property of `DeviceListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type TeamsDevicesMessagesItem = IamMessagesItem;
 #[cfg(feature = "devices")]
 /// Operator
@@ -29171,7 +29171,7 @@ crate::runtime::string_enum!(
 )]
 /// The `result_info` property of `DeviceListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type TeamsDevicesResultInfo = IamResultInfo;
 #[cfg(feature = "devices")]
 /// The configuration object containing information for the WARP client to detect the managed network.
@@ -29350,12 +29350,12 @@ pub struct TeamsDevicesSplitTunnel {
 #[cfg(feature = "devices")]
 /// An item of the body of `client.devices().policy().include().update()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::TeamsDevicesSplitTunnel`\], which the document defines again here.
+/// The same shape as [`crate::types::TeamsDevicesSplitTunnel`], which the document defines again here.
 pub type TeamsDevicesSplitTunnelInclude = TeamsDevicesSplitTunnel;
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as \[`crate::types::TeamsDevicesSplitTunnelResponseCollection`\], which the document defines again here.
+/// The same shape as [`crate::types::TeamsDevicesSplitTunnelResponseCollection`], which the document defines again here.
 pub type TeamsDevicesSplitTunnelIncludeResponseCollection = TeamsDevicesSplitTunnelResponseCollection;
 #[cfg(feature = "devices")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
@@ -29397,7 +29397,7 @@ crate::runtime::string_enum!(
 #[cfg(feature = "devices")]
 /// Score Operator
 ///
-/// The same shape as \[`crate::types::TeamsDevicesOsVersionInputRequestOperator`\], which the document defines again here.
+/// The same shape as [`crate::types::TeamsDevicesOsVersionInputRequestOperator`], which the document defines again here.
 pub type TeamsDevicesTaniumInputRequestScoreOperator = TeamsDevicesOsVersionInputRequestOperator;
 #[cfg(
     any(
@@ -29413,12 +29413,12 @@ pub type TeamsDevicesTaniumInputRequestScoreOperator = TeamsDevicesOsVersionInpu
 )]
 /// The `target_tests` property of `TeamsDevicesDeviceSettingsPolicy`.
 ///
-/// The same shape as \[`crate::types::BillSubsApiZone`\], which the document defines again here.
+/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
 pub type TeamsDevicesTargetDexTest = BillSubsApiZone;
 #[cfg(feature = "devices")]
 /// A variant of `TeamsDevicesSchemasConfigRequest`.
 ///
-/// The same shape as \[`crate::types::TeamsDevicesTlsConfigResponse`\], which the document defines again here.
+/// The same shape as [`crate::types::TeamsDevicesTlsConfigResponse`], which the document defines again here.
 pub type TeamsDevicesTlsConfigRequest = TeamsDevicesTlsConfigResponse;
 #[cfg(feature = "devices")]
 /// The Managed Network TLS Config Response.
@@ -29607,7 +29607,7 @@ pub struct TlsCertificatesAndHostnamesAssociationObject {
 #[cfg(any(feature = "custom_certificates", feature = "keyless_certificates"))]
 /// The result of `client.keyless_certificates().create()`. Also used by 2 other calls.
 ///
-/// The same shape as \[`crate::types::TlsCertificatesAndHostnamesKeylessCertificate`\], which the document defines again here.
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesKeylessCertificate`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesBase = TlsCertificatesAndHostnamesKeylessCertificate;
 #[cfg(
     any(
@@ -29662,7 +29662,7 @@ crate::runtime::string_enum!(
 #[cfg(any(feature = "custom_hostnames", feature = "ssl"))]
 /// Status of certificate pack.
 ///
-/// The same shape as \[`crate::types::TlsCertificatesAndHostnamesSslUbiquitousStatus`\], which the document defines again here.
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousStatus`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesCertificatePacksComponentsScH17D8564A = TlsCertificatesAndHostnamesSslUbiquitousStatus;
 #[cfg(feature = "custom_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
@@ -29833,7 +29833,7 @@ crate::runtime::string_enum!(
 )]
 /// Certificate Authority used to issue the Client Certificate
 ///
-/// The same shape as \[`crate::types::BillSubsApiZone`\], which the document defines again here.
+/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesClientCertificatesComponentsHDB28B64C = BillSubsApiZone;
 #[cfg(any(feature = "acm", feature = "ssl"))]
 /// The Certificate Authority that Total TLS certificates will be issued through.
@@ -30100,7 +30100,7 @@ pub struct TlsCertificatesAndHostnamesCustomMetadataObject {
 )]
 /// The result of `client.origin_tls_client_auth().settings().get()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::TunnelConfigWarpRouting`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesEnabledResponseResult = TunnelConfigWarpRouting;
 #[cfg(feature = "custom_certificates")]
 /// Specify the region where your private key can be held locally for optimal TLS performance. HTTPS connections to any excluded data center will still be fully encrypted, but will incur some latency while Keyless SSL is used to complete the handshake with the nearest allowed data center. Options allow distribution to only to U.S. data centers, only to E.U. data centers, or only to highest security data centers. Default distribution is to all Cloudflare datacenters, for optimal performance.
@@ -30140,7 +30140,7 @@ pub struct TlsCertificatesAndHostnamesHostnameAssociationsResponseResult {
 #[cfg(feature = "origin_tls_client_auth")]
 /// Status of the certificate or the association.
 ///
-/// The same shape as \[`crate::types::TlsCertificatesAndHostnamesZoneAuthenticatedOriginPullCHC5357F21`\], which the document defines again here.
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesZoneAuthenticatedOriginPullCHC5357F21`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A = TlsCertificatesAndHostnamesZoneAuthenticatedOriginPullCHC5357F21;
 #[cfg(feature = "origin_tls_client_auth")]
 /// Merged from `allOf`; where members disagree the later one wins (`cert_id`, `certificate`, `enabled`, `hostname`).
@@ -30343,7 +30343,7 @@ pub struct TlsCertificatesAndHostnamesKeylessTunnel {
 )]
 /// The `errors` property of `MtlsCertificateListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesMessagesItem = IamMessagesItem;
 #[cfg(feature = "custom_hostnames")]
 /// This is a record which can be placed to activate a hostname.
@@ -30570,12 +30570,12 @@ crate::runtime::string_enum!(
 )]
 /// The `result_info` property of `AssociationListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesResultInfo = IamResultInfo;
 #[cfg(any(feature = "acm", feature = "ssl"))]
 /// Certificate Authority selected for the order.  For information on any certificate authority specific details or restrictions [see this page for more details.](https://developers.cloudflare.com/ssl/reference/certificate-authorities)
 ///
-/// The same shape as \[`crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority`\], which the document defines again here.
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesSchemasCertificateAuthority = TlsCertificatesAndHostnamesComponentsSchemasCertificateAuthority;
 #[cfg(feature = "origin_tls_client_auth")]
 /// The result of `client.origin_tls_client_auth().hostnames().certificates().create()`. Also used by 2 other calls.
@@ -31057,17 +31057,17 @@ pub struct TlsCertificatesAndHostnamesSslpostUbiquitous {
 #[cfg(feature = "custom_hostnames")]
 /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
 ///
-/// The same shape as \[`crate::types::TlsCertificatesAndHostnamesSslUbiquitousBundleMethod`\], which the document defines again here.
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousBundleMethod`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod = TlsCertificatesAndHostnamesSslUbiquitousBundleMethod;
 #[cfg(feature = "custom_hostnames")]
 /// Domain control validation (DCV) method used for this hostname.
 ///
-/// The same shape as \[`crate::types::TlsCertificatesAndHostnamesSslUbiquitousMethod`\], which the document defines again here.
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousMethod`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesSslpostUbiquitousMethod = TlsCertificatesAndHostnamesSslUbiquitousMethod;
 #[cfg(feature = "custom_hostnames")]
 /// Level of validation to be used for this hostname. Domain validation (dv) must be used.
 ///
-/// The same shape as \[`crate::types::TlsCertificatesAndHostnamesSslUbiquitousType`\], which the document defines again here.
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousType`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesSslpostUbiquitousType = TlsCertificatesAndHostnamesSslUbiquitousType;
 #[cfg(feature = "custom_hostnames")]
 /// SSL specific settings.
@@ -31100,7 +31100,7 @@ pub struct TlsCertificatesAndHostnamesSslsettings {
 )]
 /// Whether or not Early Hints is enabled.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesSslsettingsEarlyHints = ArgoConfigValue;
 #[cfg(
     any(
@@ -31113,7 +31113,7 @@ pub type TlsCertificatesAndHostnamesSslsettingsEarlyHints = ArgoConfigValue;
 )]
 /// Whether or not HTTP2 is enabled.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesSslsettingsHttp2 = ArgoConfigValue;
 #[cfg(any(feature = "custom_hostnames", feature = "settings"))]
 /// The minimum TLS version supported.
@@ -31146,7 +31146,7 @@ crate::runtime::string_enum!(
 )]
 /// Whether or not TLS 1.3 is enabled.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesSslsettingsTls13 = ArgoConfigValue;
 #[cfg(feature = "custom_certificates")]
 /// Status of the zone's custom SSL.
@@ -31215,7 +31215,7 @@ crate::runtime::string_enum!(
 )]
 /// The result of `client.ssl().universal().settings().get()`. Also used by 2 other calls.
 ///
-/// The same shape as \[`crate::types::TunnelConfigWarpRouting`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesUniversal = TunnelConfigWarpRouting;
 #[cfg(feature = "ssl")]
 /// Validation Method selected for the order.
@@ -31705,7 +31705,7 @@ crate::runtime::string_enum!(open TunnelManagementResources { Logs = "logs" });
 )]
 /// The `errors` property of `TunnelTunnelResponseCollection`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type TunnelMessagesItem = IamMessagesItem;
 #[cfg(feature = "cfd_tunnel")]
 /// Configuration parameters for the public hostname specific connection settings between cloudflared and origin server.
@@ -31849,7 +31849,7 @@ pub struct TunnelOriginRequestAccess {
 )]
 /// The `result_info` property of `TunnelTunnelResponseCollection`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type TunnelResultInfo = IamResultInfo;
 #[cfg(feature = "teamnet")]
 /// The result of `client.teamnet().routes().create()`. Also used by 5 other calls.
@@ -32093,7 +32093,7 @@ pub struct TunnelTunnelResponseCollectionResultItem {
 #[cfg(any(feature = "cfd_tunnel", feature = "tunnels", feature = "warp_connector"))]
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: `tunnel_cfd_tunnel`, `tunnel_warp_connector_tunnel`. Typed as one struct of all their properties, each required only when every shape requires it.
 ///
-/// The same shape as \[`crate::types::TunnelTunnelResponseCollectionResultItem`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelTunnelResponseCollectionResultItem`], which the document defines again here.
 pub type TunnelTunnelResponseSingleResult = TunnelTunnelResponseCollectionResultItem;
 #[cfg(
     any(
@@ -32259,7 +32259,7 @@ crate::runtime::string_enum!(
 )]
 /// The `errors` property of `WidgetListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type TurnstileMessagesItem = IamMessagesItem;
 #[cfg(feature = "challenges")]
 /// Widget Mode
@@ -32515,7 +32515,7 @@ pub struct VectorizeIndexDimensionConfiguration {
 #[cfg(feature = "vectorize")]
 /// The body of `client.vectorize().indexes().get_by_ids().create()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::VectorizeIndexDeleteVectorsByIdRequestInput`\], which the document defines again here.
+/// The same shape as [`crate::types::VectorizeIndexDeleteVectorsByIdRequestInput`], which the document defines again here.
 pub type VectorizeIndexGetVectorsByIdRequestInput = VectorizeIndexDeleteVectorsByIdRequestInput;
 #[cfg(feature = "vectorize")]
 /// An item of the result of `client.vectorize().indexes().get_by_ids().create()`. Also used by one other call.
@@ -32620,7 +32620,7 @@ pub struct VectorizeIndexQueryRequest {
 )]
 /// The rule group to which the current WAF rule belongs.
 ///
-/// The same shape as \[`crate::types::BillSubsApiZone`\], which the document defines again here.
+/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
 pub type WafManagedRulesBaseGroup = BillSubsApiZone;
 #[cfg(feature = "firewall")]
 /// The default action/mode of a rule.
@@ -32714,7 +32714,7 @@ crate::runtime::string_enum!(
 )]
 /// The `errors` property of `GroupListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type WafManagedRulesMessagesItem = IamMessagesItem;
 #[cfg(
     any(
@@ -32727,7 +32727,7 @@ pub type WafManagedRulesMessagesItem = IamMessagesItem;
 )]
 /// The state of the rules contained in the rule group. When `on`, the rules in the group are configurable/usable.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type WafManagedRulesMode = ArgoConfigValue;
 #[cfg(
     any(
@@ -32788,7 +32788,7 @@ pub type WafManagedRulesMode = ArgoConfigValue;
 )]
 /// The `result_info` property of `GroupListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type WafManagedRulesResultInfo = IamResultInfo;
 #[cfg(feature = "firewall")]
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `Anomaly detection WAF rule`, `Traditional (deny) WAF rule`, `Traditional (allow) WAF rule`. Typed as one struct of all their properties, each required only when every shape requires it.
@@ -33169,7 +33169,7 @@ pub struct WaitingroomEventResult {
 )]
 /// The `errors` property of `WaitingRoomListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type WaitingroomMessagesItem = IamMessagesItem;
 #[cfg(feature = "waiting_rooms")]
 /// The body of `client.waiting_rooms().events().create()`. Also used by 2 other calls.
@@ -33458,7 +33458,7 @@ crate::runtime::string_enum!(
 )]
 /// The `result_info` property of `WaitingRoomListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type WaitingroomResultInfo = IamResultInfo;
 #[cfg(feature = "waiting_rooms")]
 /// The action to take when the expression matches.
@@ -33800,7 +33800,7 @@ pub struct WaitingroomZoneSettingsResponseResult {
 )]
 /// The result of `client.web3().hostnames().delete()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type Web3ApiResponseSingleIdResult = AccessEmailListRuleEmailList;
 #[cfg(feature = "web3")]
 /// Behavior of the content list.
@@ -33970,7 +33970,7 @@ crate::runtime::string_enum!(
 )]
 /// The `errors` property of `HostnameListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type Web3MessagesItem = IamMessagesItem;
 #[cfg(
     any(
@@ -34031,7 +34031,7 @@ pub type Web3MessagesItem = IamMessagesItem;
 )]
 /// The `result_info` property of `HostnameListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type Web3ResultInfo = IamResultInfo;
 #[cfg(feature = "web3")]
 /// Status of the hostname's activation.
@@ -34138,7 +34138,7 @@ pub struct WorkersAccountSettingsResponseResult {
 )]
 /// The result of `client.workers().filters().create()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type WorkersApiResponseSingleIdResult = AccessEmailListRuleEmailList;
 #[cfg(
     any(
@@ -34153,7 +34153,7 @@ pub type WorkersApiResponseSingleIdResult = AccessEmailListRuleEmailList;
 )]
 /// The result of `client.workers().routes().create()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::AccessApiResponseSingleResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
 pub type WorkersApiResponseSingleResult = AccessApiResponseSingleResult;
 #[cfg(feature = "workers")]
 /// A binding to allow the Worker to communicate with resources
@@ -34804,7 +34804,7 @@ pub struct WorkersKvKey {
 )]
 /// The `errors` property of `NamespaceListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type WorkersKvMessagesItem = IamMessagesItem;
 #[cfg(feature = "storage")]
 /// The result of `client.storage().kv().namespaces().create()`. Also used by one other call.
@@ -34957,7 +34957,7 @@ pub struct WorkersKvQuery {
 )]
 /// The `result_info` property of `NamespaceListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type WorkersKvResultInfo = IamResultInfo;
 #[cfg(feature = "workers")]
 /// Limits to apply for this Worker.
@@ -35039,7 +35039,7 @@ pub struct WorkersLimits {
 )]
 /// The `errors` property of `NamespaceListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type WorkersMessagesItem = IamMessagesItem;
 #[cfg(feature = "workers")]
 /// The `steps` property of `WorkersScriptAndVersionSettingsItemMigrations`.
@@ -35329,7 +35329,7 @@ crate::runtime::string_enum!(closed WorkersR2BindingType { R2Bucket = "r2_bucket
 )]
 /// The `result_info` property of `NamespaceListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type WorkersResultInfo = IamResultInfo;
 #[cfg(feature = "workers")]
 /// The body of `client.workers().routes().create()`. Also used by one other call.
@@ -35709,12 +35709,12 @@ pub struct ZarazBaseMcActionsValue {
 #[cfg(feature = "settings")]
 /// The `neoEvents` property of `ZarazManagedComponent`.
 ///
-/// The same shape as \[`crate::types::ZarazBaseMcActionsValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ZarazBaseMcActionsValue`], which the document defines again here.
 pub type ZarazBaseMcNeoEventsItem = ZarazBaseMcActionsValue;
 #[cfg(feature = "settings")]
 /// The `settings` property of `ZarazManagedComponent`.
 ///
-/// The same shape as \[`crate::types::ZarazBaseToolDefaultFieldsValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ZarazBaseToolDefaultFieldsValue`], which the document defines again here.
 pub type ZarazBaseMcSettingsValue = ZarazBaseToolDefaultFieldsValue;
 #[cfg(feature = "settings")]
 /// The `defaultFields` property of `ZarazManagedComponent`.
@@ -35842,7 +35842,7 @@ crate::runtime::string_enum!(
 #[cfg(feature = "settings")]
 /// Cloudflare worker that acts as a managed component
 ///
-/// The same shape as \[`crate::types::ZarazZarazConfigBaseSettingsContextEnricher`\], which the document defines again here.
+/// The same shape as [`crate::types::ZarazZarazConfigBaseSettingsContextEnricher`], which the document defines again here.
 pub type ZarazCustomManagedComponentWorker = ZarazZarazConfigBaseSettingsContextEnricher;
 #[cfg(feature = "settings")]
 /// A variant of `ConfigUpdateBodyToolsValue`.
@@ -36280,17 +36280,17 @@ crate::runtime::string_enum!(
 #[cfg(feature = "settings")]
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: `zaraz_load-rule`, `zaraz_click-listener-rule`, `zaraz_timer-rule`, `zaraz_form-submission-rule`, `zaraz_variable-match-rule`, `zaraz_scroll-depth-rule`, `zaraz_element-visibility-rule`. Typed as one struct of all their properties, each required only when every shape requires it.
 ///
-/// The same shape as \[`crate::types::ZarazZarazConfigBaseTriggersValueExcludeRulesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::ZarazZarazConfigBaseTriggersValueExcludeRulesItem`], which the document defines again here.
 pub type ZarazZarazConfigBaseTriggersValueLoadRulesItem = ZarazZarazConfigBaseTriggersValueExcludeRulesItem;
 #[cfg(feature = "settings")]
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1, member 2, member 3, member 4, member 5. Typed as one struct of all their properties, each required only when every shape requires it.
 ///
-/// The same shape as \[`crate::types::ZarazZarazConfigBaseTriggersValueExcludeRulesItemSettings`\], which the document defines again here.
+/// The same shape as [`crate::types::ZarazZarazConfigBaseTriggersValueExcludeRulesItemSettings`], which the document defines again here.
 pub type ZarazZarazConfigBaseTriggersValueLoadRulesItemSettings = ZarazZarazConfigBaseTriggersValueExcludeRulesItemSettings;
 #[cfg(feature = "settings")]
 /// The `type` property of `ZarazZarazConfigBaseTriggersValueLoadRulesItemSettings`.
 ///
-/// The same shape as \[`crate::types::ZarazZarazConfigBaseTriggersValueExcludeRulesItemSettingsType`\], which the document defines again here.
+/// The same shape as [`crate::types::ZarazZarazConfigBaseTriggersValueExcludeRulesItemSettingsType`], which the document defines again here.
 pub type ZarazZarazConfigBaseTriggersValueLoadRulesItemSettingsType = ZarazZarazConfigBaseTriggersValueExcludeRulesItemSettingsType;
 #[cfg(feature = "settings")]
 /// The `system` property of `ZarazZarazConfigBaseTriggersValue`.
@@ -36442,7 +36442,7 @@ crate::runtime::string_enum!(
 #[cfg(feature = "settings")]
 /// The `value` property of `ZarazZarazConfigBaseVariablesValueWorker`.
 ///
-/// The same shape as \[`crate::types::ZarazZarazConfigBaseSettingsContextEnricher`\], which the document defines again here.
+/// The same shape as [`crate::types::ZarazZarazConfigBaseSettingsContextEnricher`], which the document defines again here.
 pub type ZarazZarazConfigBaseVariablesValueWorkerValue = ZarazZarazConfigBaseSettingsContextEnricher;
 #[cfg(feature = "settings")]
 /// An item of the result of `client.settings().zaraz().history().configs().get()`.
@@ -36630,7 +36630,7 @@ crate::runtime::string_enum!(
 )]
 /// Activity log settings.
 ///
-/// The same shape as \[`crate::types::TunnelConfigWarpRouting`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type ZeroTrustGatewayActivityLogSettings = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
 /// Anti-virus settings.
@@ -36786,7 +36786,7 @@ pub struct ZeroTrustGatewayCategories {
 )]
 /// Certificate settings for Gateway TLS interception. If not specified, the Cloudflare Root CA will be used.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type ZeroTrustGatewayCertificateSettings = AccessEmailListRuleEmailList;
 #[cfg(feature = "gateway")]
 /// The result of `client.gateway().certificates().create()`. Also used by 4 other calls.
@@ -36913,7 +36913,7 @@ pub struct ZeroTrustGatewayDnsResolverSettingsV4 {
 #[cfg(feature = "gateway")]
 /// The `ipv6` property of `ZeroTrustGatewayRuleSettingsDnsResolvers`.
 ///
-/// The same shape as \[`crate::types::ZeroTrustGatewayDnsResolverSettingsV4`\], which the document defines again here.
+/// The same shape as [`crate::types::ZeroTrustGatewayDnsResolverSettingsV4`], which the document defines again here.
 pub type ZeroTrustGatewayDnsResolverSettingsV6 = ZeroTrustGatewayDnsResolverSettingsV4;
 #[cfg(feature = "gateway")]
 /// The `doh` property of `ZeroTrustGatewayEndpoints`.
@@ -36969,7 +36969,7 @@ pub struct ZeroTrustGatewayEndpoints {
 )]
 /// Extended e-mail matching settings.
 ///
-/// The same shape as \[`crate::types::TunnelConfigWarpRouting`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type ZeroTrustGatewayExtendedEmailMatching = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
 /// The protocol or layer to use.
@@ -37176,22 +37176,22 @@ pub struct ZeroTrustGatewayIpNetwork {
 )]
 /// The `ipv4` property of `ZeroTrustGatewayEndpoints`.
 ///
-/// The same shape as \[`crate::types::TunnelConfigWarpRouting`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type ZeroTrustGatewayIpv4Endpoint = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
 /// The `networks` property of `ZeroTrustGatewayLocations`.
 ///
-/// The same shape as \[`crate::types::ZeroTrustGatewayIpNetwork`\], which the document defines again here.
+/// The same shape as [`crate::types::ZeroTrustGatewayIpNetwork`], which the document defines again here.
 pub type ZeroTrustGatewayIpv4Network = ZeroTrustGatewayIpNetwork;
 #[cfg(feature = "gateway")]
 /// The `ipv6` property of `ZeroTrustGatewayEndpoints`.
 ///
-/// The same shape as \[`crate::types::ZeroTrustGatewayDotEndpoint`\], which the document defines again here.
+/// The same shape as [`crate::types::ZeroTrustGatewayDotEndpoint`], which the document defines again here.
 pub type ZeroTrustGatewayIpv6Endpoint = ZeroTrustGatewayDotEndpoint;
 #[cfg(feature = "gateway")]
 /// The `networks` property of `ZeroTrustGatewayIpv6Endpoint`.
 ///
-/// The same shape as \[`crate::types::ZeroTrustGatewayIpNetwork`\], which the document defines again here.
+/// The same shape as [`crate::types::ZeroTrustGatewayIpNetwork`], which the document defines again here.
 pub type ZeroTrustGatewayIpv6Network = ZeroTrustGatewayIpNetwork;
 #[cfg(feature = "gateway")]
 /// The `items` property of `ListCreateResponse`.
@@ -37371,7 +37371,7 @@ pub struct ZeroTrustGatewayLocations {
 )]
 /// The `errors` property of `AppTypeListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type ZeroTrustGatewayMessagesItem = IamMessagesItem;
 #[cfg(feature = "gateway")]
 /// Configure a message to display on the user's device when an antivirus search is performed.
@@ -37399,7 +37399,7 @@ pub struct ZeroTrustGatewayNotificationSettings {
 )]
 /// Protocol Detection settings.
 ///
-/// The same shape as \[`crate::types::TunnelConfigWarpRouting`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type ZeroTrustGatewayProtocolDetection = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
 /// The result of `client.gateway().proxy_endpoints().get()`. Also used by 2 other calls.
@@ -37492,7 +37492,7 @@ pub struct ZeroTrustGatewayProxyEndpoints {
 )]
 /// The `result_info` property of `AppTypeListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type ZeroTrustGatewayResultInfo = IamResultInfo;
 #[cfg(feature = "gateway")]
 /// Additional settings that modify the rule's action.
@@ -37640,7 +37640,7 @@ pub struct ZeroTrustGatewayRuleSettingsL4override {
 #[cfg(feature = "gateway")]
 /// Configure a notification to display on the user's device when this rule is matched.
 ///
-/// The same shape as \[`crate::types::ZeroTrustGatewayNotificationSettings`\], which the document defines again here.
+/// The same shape as [`crate::types::ZeroTrustGatewayNotificationSettings`], which the document defines again here.
 pub type ZeroTrustGatewayRuleSettingsNotificationSettings = ZeroTrustGatewayNotificationSettings;
 #[cfg(
     any(
@@ -37654,7 +37654,7 @@ pub type ZeroTrustGatewayRuleSettingsNotificationSettings = ZeroTrustGatewayNoti
 )]
 /// Configure DLP payload logging.
 ///
-/// The same shape as \[`crate::types::TunnelConfigWarpRouting`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type ZeroTrustGatewayRuleSettingsPayloadLog = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
 /// Configure behavior when an upstream cert is invalid or an SSL error occurs.
@@ -37855,7 +37855,7 @@ pub struct ZeroTrustGatewaySubcategory {
 )]
 /// TLS interception settings.
 ///
-/// The same shape as \[`crate::types::TunnelConfigWarpRouting`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type ZeroTrustGatewayTlsSettings = TunnelConfigWarpRouting;
 #[cfg(feature = "gateway")]
 /// The type of certificate, either BYO-PKI (custom) or Gateway-managed.
@@ -38046,7 +38046,7 @@ pub struct ZoneAnalyticsApiDatacentersItem {
 )]
 /// The `errors` property of `ColoListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type ZoneAnalyticsApiMessagesItem = IamMessagesItem;
 #[cfg(feature = "analytics")]
 /// Breakdown of totals for pageviews.
@@ -38136,12 +38136,12 @@ pub struct ZoneAnalyticsApiRequestsByColo {
 #[cfg(feature = "analytics")]
 /// A break down of requests served over HTTPS.
 ///
-/// The same shape as \[`crate::types::ZoneAnalyticsApiBandwidthSsl`\], which the document defines again here.
+/// The same shape as [`crate::types::ZoneAnalyticsApiBandwidthSsl`], which the document defines again here.
 pub type ZoneAnalyticsApiRequestsSsl = ZoneAnalyticsApiBandwidthSsl;
 #[cfg(feature = "analytics")]
 /// A breakdown of requests by their SSL protocol.
 ///
-/// The same shape as \[`crate::types::ZoneAnalyticsApiBandwidthSslProtocols`\], which the document defines again here.
+/// The same shape as [`crate::types::ZoneAnalyticsApiBandwidthSslProtocols`], which the document defines again here.
 pub type ZoneAnalyticsApiRequestsSslProtocols = ZoneAnalyticsApiBandwidthSslProtocols;
 #[cfg(feature = "analytics")]
 /// The (inclusive) beginning of the requested time frame. This value can be a negative integer representing the number of minutes in the past relative to time the request is made, or can be an absolute timestamp that conforms to RFC 3339. At this point in time, it cannot exceed a time in the past greater than one year.
@@ -38153,7 +38153,7 @@ pub type ZoneAnalyticsApiRequestsSslProtocols = ZoneAnalyticsApiBandwidthSslProt
 /// - Last 72 hours (from -4320 to -900): 1 hour resolution
 /// - Older than 3 days (-525600 to -4320): 1 day resolution.
 ///
-/// The same shape as \[`crate::types::ZoneAnalyticsApiUntil`\], which the document defines again here.
+/// The same shape as [`crate::types::ZoneAnalyticsApiUntil`], which the document defines again here.
 pub type ZoneAnalyticsApiSince = ZoneAnalyticsApiUntil;
 #[cfg(feature = "analytics")]
 /// Breakdown of totals for threats.
@@ -38235,12 +38235,12 @@ pub struct ZoneAnalyticsApiTimeseriesItem {
 #[cfg(feature = "analytics")]
 /// Breakdown of totals by data type.
 ///
-/// The same shape as \[`crate::types::ZoneAnalyticsApiTimeseriesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::ZoneAnalyticsApiTimeseriesItem`], which the document defines again here.
 pub type ZoneAnalyticsApiTotals = ZoneAnalyticsApiTimeseriesItem;
 #[cfg(feature = "analytics")]
 /// Breakdown of totals by data type.
 ///
-/// The same shape as \[`crate::types::ZoneAnalyticsApiTimeseriesByColoItem`\], which the document defines again here.
+/// The same shape as [`crate::types::ZoneAnalyticsApiTimeseriesByColoItem`], which the document defines again here.
 pub type ZoneAnalyticsApiTotalsByColo = ZoneAnalyticsApiTimeseriesByColoItem;
 #[cfg(feature = "analytics")]
 /// The `uniques` property of `ZoneAnalyticsApiTimeseriesItem`.
@@ -38359,7 +38359,7 @@ pub struct Zones0rttInput {
 )]
 /// Value of the 0-RTT setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type Zones0rttValue = ArgoConfigValue;
 #[cfg(feature = "pagerules")]
 /// The `actions` property of `PageruleListResponseItem`.
@@ -38525,7 +38525,7 @@ pub struct ZonesAdvancedDdosInput {
 /// Value of the zone setting.
 /// Notes: Defaults to on for Business+ plans
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesAdvancedDdosValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// When enabled, Cloudflare serves limited copies of web pages available from the [Internet Archive's Wayback Machine](https://archive.org/web/) if your server is offline. Refer to [Always Online](https://developers.cloudflare.com/cache/about/always-online) for more information.
@@ -38583,7 +38583,7 @@ pub struct ZonesAlwaysOnlineInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesAlwaysOnlineValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Reply to all requests for URLs that use "http" with a 301 redirect to the equivalent "https" URL. If you only want to redirect for a subset of requests, consider creating an "Always use HTTPS" page rule.
@@ -38641,7 +38641,7 @@ pub struct ZonesAlwaysUseHttpsInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesAlwaysUseHttpsValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Enable the Automatic HTTPS Rewrites feature for this zone.
@@ -38703,7 +38703,7 @@ pub struct ZonesAutomaticHttpsRewritesInput {
 /// Value of the zone setting.
 /// Notes: Default value depends on the zone's plan level.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesAutomaticHttpsRewritesValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// The `value` property of `ZonesSchemasAutomaticPlatformOptimization`.
@@ -38881,7 +38881,7 @@ pub struct ZonesBrowserCheckInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesBrowserCheckValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Cache Level functions based off the setting level. The basic setting will cache most static resources (i.e., css, images, and JavaScript). The simplified setting will ignore the query string when delivering a cached resource. The aggressive setting will cache all static resources, including ones with a query string. (<https://support.cloudflare.com/hc/en-us/articles/200168256>).
@@ -39153,7 +39153,7 @@ pub struct ZonesDevelopmentModeInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesDevelopmentModeValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// When enabled, Cloudflare will attempt to speed up overall page loads by serving `103` responses with `Link` headers from the final response. Refer to [Early Hints](https://developers.cloudflare.com/cache/about/early-hints) for more information.
@@ -39209,7 +39209,7 @@ pub struct ZonesEarlyHintsInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesEarlyHintsValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Time (in seconds) that a resource will be ensured to remain on Cloudflare's cache servers.
@@ -39314,7 +39314,7 @@ pub struct ZonesEmailObfuscationInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesEmailObfuscationValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// HTTP/2 Edge Prioritization optimises the delivery of resources served through HTTP/2 to improve page load performance. It also supports fine control of content delivery when used in conjunction with Workers.
@@ -39434,7 +39434,7 @@ pub struct ZonesHotlinkProtectionInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesHotlinkProtectionValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// HTTP2 enabled for this zone.
@@ -39490,7 +39490,7 @@ pub struct ZonesHttp2Input {
 )]
 /// Value of the HTTP2 setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesHttp2Value = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// HTTP3 enabled for this zone.
@@ -39546,7 +39546,7 @@ pub struct ZonesHttp3Input {
 )]
 /// Value of the HTTP3 setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesHttp3Value = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Image Resizing provides on-demand resizing, conversion and optimisation for images served through Cloudflare's network. Refer to the [Image Resizing documentation](https://developers.cloudflare.com/images/) for more information.
@@ -39666,7 +39666,7 @@ pub struct ZonesIpGeolocationInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesIpGeolocationValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Enable IPv6 on all subdomains that are Cloudflare enabled.  (<https://support.cloudflare.com/hc/en-us/articles/200168586>).
@@ -39714,7 +39714,7 @@ pub struct ZonesIpv6Input {
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ZonesBrotliValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ZonesBrotliValue`], which the document defines again here.
 pub type ZonesIpv6Value = ZonesBrotliValue;
 #[cfg(feature = "settings")]
 /// Maximum size of an allowable upload.
@@ -39833,7 +39833,7 @@ pub struct ZonesMaxUploadInput {
 )]
 /// The `errors` property of `ZoneListResponse`.
 ///
-/// The same shape as \[`crate::types::IamMessagesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type ZonesMessagesItem = IamMessagesItem;
 #[cfg(feature = "settings")]
 /// Only accepts HTTPS requests that use at least the TLS protocol version specified. For example, if TLS 1.1 is selected, TLS 1.0 connections will be rejected, while 1.1, 1.2, and 1.3 (if enabled) will be permitted.
@@ -39883,7 +39883,7 @@ pub struct ZonesMinTlsVersionInput {
 #[cfg(any(feature = "custom_hostnames", feature = "settings"))]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::TlsCertificatesAndHostnamesSslsettingsMinTlsVersion`\], which the document defines again here.
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslsettingsMinTlsVersion`], which the document defines again here.
 pub type ZonesMinTlsVersionValue = TlsCertificatesAndHostnamesSslsettingsMinTlsVersion;
 #[cfg(feature = "settings")]
 /// Automatically minify certain assets for your website. Refer to [Using Cloudflare Auto Minify](https://support.cloudflare.com/hc/en-us/articles/200168196) for more information.
@@ -39953,7 +39953,7 @@ pub struct ZonesMinifyValue {
 )]
 /// Automatically minify all CSS files for your website.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesMinifyValueCss = ArgoConfigValue;
 #[cfg(
     any(
@@ -39966,7 +39966,7 @@ pub type ZonesMinifyValueCss = ArgoConfigValue;
 )]
 /// Automatically minify all HTML files for your website.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesMinifyValueHtml = ArgoConfigValue;
 #[cfg(
     any(
@@ -39979,7 +39979,7 @@ pub type ZonesMinifyValueHtml = ArgoConfigValue;
 )]
 /// Automatically minify all JavaScript files for your website.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesMinifyValueJs = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Automatically optimize image loading for website visitors on mobile
@@ -40041,7 +40041,7 @@ pub struct ZonesMirageInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesMirageValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Deprecated: Use Single Redirects instead <https://developers.cloudflare.com/rules/url-forwarding/single-redirects/examples/#perform-mobile-redirects>.
@@ -40135,7 +40135,7 @@ pub struct ZonesMobileRedirectValue {
 /// Whether or not mobile redirect is enabled.
 ///
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesMobileRedirectValueStatus = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Enable Network Error Logging reporting on your zone. (Beta)
@@ -40192,7 +40192,7 @@ pub struct ZonesNelInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::TunnelConfigWarpRouting`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type ZonesNelValue = TunnelConfigWarpRouting;
 #[cfg(feature = "settings")]
 /// Enables the Opportunistic Encryption feature for a zone.
@@ -40254,7 +40254,7 @@ pub struct ZonesOpportunisticEncryptionInput {
 /// Value of the zone setting.
 /// Notes: Default value depends on the zone's plan level.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesOpportunisticEncryptionValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Add an Alt-Svc header to all legitimate requests from Tor, allowing the connection to use our onion services instead of exit nodes.
@@ -40315,7 +40315,7 @@ pub struct ZonesOpportunisticOnionInput {
 /// Value of the zone setting.
 /// Notes: Default value depends on the zone's plan level.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesOpportunisticOnionValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Orange to Orange (O2O) allows zones on Cloudflare to CNAME to other zones also on Cloudflare.
@@ -40373,7 +40373,7 @@ pub struct ZonesOrangeToOrangeInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesOrangeToOrangeValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Cloudflare will proxy customer error pages on any 502,504 errors on origin server instead of showing a default Cloudflare error page. This does not apply to 522 errors and is limited to Enterprise Zones.
@@ -40432,7 +40432,7 @@ pub struct ZonesOriginErrorPagePassThruInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesOriginErrorPagePassThruValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Removes metadata and compresses your images for faster page load times. Basic (Lossless): Reduce the size of PNG, JPEG, and GIF files - no impact on visual quality. Basic + JPEG (Lossy): Further reduce the size of JPEG files for faster image loading. Larger JPEGs are converted to progressive images, loading a lower-resolution image first and ending in a higher-resolution version. Not recommended for hi-res photography sites.
@@ -40480,7 +40480,7 @@ pub struct ZonesPolishInput {
 #[cfg(any(feature = "rulesets", feature = "settings"))]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::RulesetsSetConfigRuleActionParametersPolish`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsSetConfigRuleActionParametersPolish`], which the document defines again here.
 pub type ZonesPolishValue = RulesetsSetConfigRuleActionParametersPolish;
 #[cfg(feature = "settings")]
 /// Cloudflare will prefetch any URLs that are included in the response headers. This is limited to Enterprise Zones.
@@ -40538,7 +40538,7 @@ pub struct ZonesPrefetchPreloadInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesPrefetchPreloadValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Maximum time between two read operations from origin.
@@ -40706,7 +40706,7 @@ pub struct ZonesReplaceInsecureJsInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesReplaceInsecureJsValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Enables or disables buffering of responses from the proxied server. Cloudflare may buffer the whole payload to deliver it at once to the client versus allowing it to be delivered in chunks. By default, the proxied server streams directly and is not buffered by Cloudflare. This is limited to Enterprise Zones.
@@ -40764,7 +40764,7 @@ pub struct ZonesResponseBufferingInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesResponseBufferingValue = ArgoConfigValue;
 #[cfg(
     any(
@@ -40825,7 +40825,7 @@ pub type ZonesResponseBufferingValue = ArgoConfigValue;
 )]
 /// The `result_info` property of `ZoneListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type ZonesResultInfo = IamResultInfo;
 #[cfg(feature = "settings")]
 /// Rocket Loader is a general-purpose asynchronous JavaScript optimisation that prioritises rendering your content while loading your site's Javascript asynchronously. Turning on Rocket Loader will immediately improve a web page's rendering time sometimes measured as Time to First Paint (TTFP), and also the `window.onload` time (assuming there is JavaScript on the page). This can have a positive impact on your Google search ranking. When turned on, Rocket Loader will automatically defer the loading of all Javascript referenced in your HTML, with no configuration required. Refer to [Understanding Rocket Loader](https://support.cloudflare.com/hc/articles/200168056) for more information.
@@ -40883,7 +40883,7 @@ pub struct ZonesRocketLoaderInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesRocketLoaderValue = ArgoConfigValue;
 #[cfg(feature = "pagerules")]
 /// A variant of `ZonesActionsItem`.
@@ -41121,7 +41121,7 @@ pub struct ZonesSecurityLevelInput {
 #[cfg(any(feature = "rulesets", feature = "settings"))]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::RulesetsSetConfigRuleActionParametersSecurityLevel`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsSetConfigRuleActionParametersSecurityLevel`], which the document defines again here.
 pub type ZonesSecurityLevelValue = RulesetsSetConfigRuleActionParametersSecurityLevel;
 #[cfg(feature = "settings")]
 /// If there is sensitive content on your website that you want visible to real visitors, but that you want to hide from suspicious visitors, all you have to do is wrap the content with Cloudflare SSE tags. Wrap any content that you want to be excluded from suspicious visitors in the following SSE tags: <!--sse--><!--/sse-->. For example: <!--sse-->  Bad visitors won't see my phone number, 555-555-5555 <!--/sse-->. Note: SSE only will work with HTML. If you have HTML minification enabled, you won't see the SSE tags in your HTML source when it's served through Cloudflare. SSE will still function in this case, as Cloudflare's HTML minification and SSE functionality occur on-the-fly as the resource moves through our network to the visitor's computer. (<https://support.cloudflare.com/hc/en-us/articles/200170036>).
@@ -41179,12 +41179,12 @@ pub struct ZonesServerSideExcludeInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesServerSideExcludeValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// The result of `client.settings().get()`. Also used by one other call.
 ///
-/// The same shape as \[`crate::types::ZonesZoneSettingsResponseCollectionResultItem`\], which the document defines again here.
+/// The same shape as [`crate::types::ZonesZoneSettingsResponseCollectionResultItem`], which the document defines again here.
 pub type ZonesSetting = ZonesZoneSettingsResponseCollectionResultItem;
 #[cfg(feature = "settings")]
 /// Allow SHA1 support.
@@ -41232,7 +41232,7 @@ pub struct ZonesSha1SupportInput {
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ZonesBrotliValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ZonesBrotliValue`], which the document defines again here.
 pub type ZonesSha1SupportValue = ZonesBrotliValue;
 #[cfg(feature = "settings")]
 /// Cloudflare will treat files with the same query strings as the same file in cache, regardless of the order of the query strings. This is limited to Enterprise Zones.
@@ -41291,7 +41291,7 @@ pub struct ZonesSortQueryStringForCacheInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesSortQueryStringForCacheValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// SSL encrypts your visitor's connection and safeguards credit card numbers and other personal data to and from your website. SSL can take up to 5 minutes to fully activate. Requires Cloudflare active on your root domain or www domain. Off: no SSL between the visitor and Cloudflare, and no SSL between Cloudflare and your web server  (all HTTP traffic). Flexible: SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, but no SSL between Cloudflare and your web server. You don't need to have an SSL cert on your web server, but your vistors will still see the site as being HTTPS enabled. Full:  SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have your own SSL cert or self-signed cert at the very least. Full (Strict): SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have a valid SSL certificate installed on your web server. This certificate must be signed by a certificate authority, have an expiration date in the future, and respond for the request domain name (hostname). (<https://support.cloudflare.com/hc/en-us/articles/200170416>).
@@ -41364,7 +41364,7 @@ crate::runtime::string_enum!(
 /// Value of the zone setting.
 /// Notes: Depends on the zone's plan level
 ///
-/// The same shape as \[`crate::types::LegacyJhsTls`\], which the document defines again here.
+/// The same shape as [`crate::types::LegacyJhsTls`], which the document defines again here.
 pub type ZonesSslValue = LegacyJhsTls;
 #[cfg(any(feature = "dnssec", feature = "pagerules"))]
 /// The status of the Page Rule.
@@ -41503,7 +41503,7 @@ pub struct ZonesTls12OnlyInput {
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ZonesBrotliValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ZonesBrotliValue`], which the document defines again here.
 pub type ZonesTls12OnlyValue = ZonesBrotliValue;
 #[cfg(feature = "settings")]
 /// Enables Crypto TLS 1.3 feature for a zone.
@@ -41624,7 +41624,7 @@ pub struct ZonesTlsClientAuthInput {
 )]
 /// value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesTlsClientAuthValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// Allows customer to continue to use True Client IP (Akamai feature) in the headers we send to the origin. This is limited to Enterprise Zones.
@@ -41682,7 +41682,7 @@ pub struct ZonesTrueClientIpHeaderInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesTrueClientIpHeaderValue = ArgoConfigValue;
 #[cfg(feature = "zones")]
 /// A full zone implies that DNS is hosted with Cloudflare. A partial zone is
@@ -41787,7 +41787,7 @@ pub struct ZonesWafInput {
 )]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesWafValue = ArgoConfigValue;
 #[cfg(feature = "settings")]
 /// When the client requesting the image supports the WebP image codec, and WebP offers a performance advantage over the original image format, Cloudflare will serve a WebP version of the original image.
@@ -41835,7 +41835,7 @@ pub struct ZonesWebpInput {
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ZonesBrotliValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ZonesBrotliValue`], which the document defines again here.
 pub type ZonesWebpValue = ZonesBrotliValue;
 #[cfg(feature = "settings")]
 /// WebSockets are open connections sustained between the client and the origin server. Inside a WebSockets connection, the client and the origin can pass data back and forth without having to reestablish sessions. This makes exchanging data within a WebSockets connection fast. WebSockets are often used for real-time applications such as live chat and gaming. For more information refer to [Can I use Cloudflare with Websockets](https://support.cloudflare.com/hc/en-us/articles/200169466-Can-I-use-Cloudflare-with-WebSockets-).
@@ -41883,7 +41883,7 @@ pub struct ZonesWebsocketsInput {
 #[cfg(feature = "settings")]
 /// Value of the zone setting.
 ///
-/// The same shape as \[`crate::types::ZonesBrotliValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ZonesBrotliValue`], which the document defines again here.
 pub type ZonesWebsocketsValue = ZonesBrotliValue;
 #[cfg(feature = "zones")]
 /// The result of `client.zones().create()`. Also used by 2 other calls.
@@ -41940,7 +41940,7 @@ pub struct ZonesZone {
 )]
 /// The account the zone belongs to
 ///
-/// The same shape as \[`crate::types::BillSubsApiZone`\], which the document defines again here.
+/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
 pub type ZonesZoneAccount = BillSubsApiZone;
 #[cfg(feature = "zones")]
 /// Metadata about the zone

@@ -37,6 +37,28 @@ fn read(dir: &Path, file: &str) -> String {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
 }
 
+/// The crate's shared types with the types of every call module: a schema one call alone uses lives in that
+/// call's module, named after it.
+fn read_types(dir: &Path) -> String {
+    let mut text = read(dir, "src/types.rs");
+    let mut pending = vec![dir.join("src")];
+    while let Some(at) = pending.pop() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&at)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() && !path.ends_with("runtime") {
+                pending.push(path);
+            } else if path.ends_with("mod.rs") {
+                text.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    text
+}
+
 fn clippy(dir: &Path) {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target");
     let o = Command::new(env!("CARGO"))
@@ -86,11 +108,12 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     // allOf: the later member wins, for the envelope's `result` and for a property inside a component.
     let (dir, _) = fixture_crate("allof-override");
     let widgets = read(&dir, "src/widgets/mod.rs");
+    // The one call that returns `widget` names it.
     assert!(
-        widgets.contains("pub type WidgetGetResponse = crate::types::Widget;"),
+        widgets.contains("pub struct WidgetGetResponse {"),
         "{widgets}"
     );
-    let types = read(&dir, "src/types.rs");
+    let types = read_types(&dir);
     assert!(
         types.contains("pub size: i64,"),
         "the later `size: integer` wins:\n{types}"
@@ -105,7 +128,7 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     );
     for expected in [
         // the enum that pins `type` survives the base's plain string, so the union is decided by it
-        "pub enum Record {",
+        "pub enum RecordGetResponse {",
         "/// `type`: `A`.",
         "/// `type`: `TXT`.",
         // `required` beside `allOf`
@@ -123,7 +146,7 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
 
     // enum: [null] is a value that can only be null; a null among string values makes the field optional.
     let (dir, _) = fixture_crate("enum-null");
-    let types = read(&dir, "src/types.rs");
+    let types = read_types(&dir);
     assert!(types.contains("pub gone: Option<()>,"), "{types}");
     assert!(
         types.contains(
@@ -166,7 +189,7 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         .find(|name| name.starts_with("a_very_long"))
         .expect("the long path segment is a module");
     assert!(long_module.len() <= 64, "{long_module}");
-    let types = read(&dir, "src/types.rs");
+    let types = read_types(&dir);
     assert!(
         types.lines().all(|line| !line.contains("AVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLong")),
         "type names are cut to a readable length"
@@ -375,7 +398,7 @@ fn request_unions_are_built_by_their_constructors_and_serialise_to_their_member(
         lib.contains("#[cfg(feature = \"files\")]\npub mod files;"),
         "{lib}"
     );
-    let shared = read(&dir, "src/types.rs");
+    let shared = read_types(&dir);
     assert!(!shared.contains("Unreferenced"), "{shared}");
     let files = read(&dir, "src/files/mod.rs");
     for expected in [
@@ -507,17 +530,18 @@ fn request_unions_are_built_by_their_constructors_and_serialise_to_their_member(
             && scripts.contains("pub body: Vec<u8>,"),
         "a multipart body that cannot be sent gives way to the next media type:\n{scripts}"
     );
-    let types = read(&dir, "src/types.rs");
+    let types = read_types(&dir);
     for expected in [
         // readOnly left out of the request type, writeOnly optional in the response type
-        "pub struct RecordInput",
+        "pub struct RecordCreateBody",
         // a `oneOf`/`anyOf` of one schema and a null-only member: that schema, optional even when required
         "pub parent: Option<Meta>,",
         "pub weight: Option<i64>,",
         // recursion boxed only where needed
-        "pub parent: Option<Box<Tree>>,",
-        "pub children: Option<Vec<Tree>>,",
-        "pub target: Option<Box<Tree>>,",
+        // (`Tree` is the result of one call, so it is named after it)
+        "pub parent: Option<Box<FileDeleteResponse>>,",
+        "pub children: Option<Vec<FileDeleteResponse>>,",
+        "pub target: Option<Box<crate::files::FileDeleteResponse>>,",
         // unions by a required property only one member has, and by JSON kind
         "crate::runtime::raw_union_marker(&raw, &[\"address\", \"target\"])",
         "if value.is_array()",
@@ -526,14 +550,15 @@ fn request_unions_are_built_by_their_constructors_and_serialise_to_their_member(
         // additionalProperties beside properties
         "#[serde(flatten)]\n    pub extra: ::std::collections::BTreeMap<String, i64>,",
         // A type calls only send derives Serialize, and Deserialize only with the all-serde feature.
-        "#[cfg(feature = \"records\")]\n#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]\n#[cfg_attr(feature = \"all-serde\", derive(::serde::Deserialize))]\npub struct RecordInput {",
+        // (the body's readOnly-free twin of `record`: one call sends it, so it is named after that call)
+        "#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]\n#[cfg_attr(feature = \"all-serde\", derive(::serde::Deserialize))]\npub struct RecordCreateBody {",
         // A type calls only receive derives Deserialize, and Serialize only with the all-serde feature.
         "#[deprecated(note = \"deprecated by the API\")]\n#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]\n#[cfg_attr(feature = \"all-serde\", derive(::serde::Serialize))]\npub struct Old",
     ] {
         assert!(types.contains(expected), "missing `{expected}` in:\n{types}");
     }
     let input = types
-        .split("pub struct RecordInput")
+        .split("pub struct RecordCreateBody")
         .nth(1)
         .and_then(|rest| rest.split("\n}").next())
         .unwrap_or_default();

@@ -190,7 +190,7 @@ pub type AccountUpdateResponse = ::std::collections::BTreeMap<
 >;
 /// Direction to order results.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type AccountListParamsDirection = crate::types::DnsRecordsDirection;
 /// The body of `client.accounts().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

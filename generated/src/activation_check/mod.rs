@@ -85,5 +85,5 @@ pub struct ActivationCheckUpdateParams {
 }
 /// The result of `client.activation_check().update()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ActivationCheckUpdateResponse = crate::types::AccessIdResponseResult;

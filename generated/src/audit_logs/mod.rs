@@ -308,7 +308,7 @@ pub type AuditLogGetResponse = crate::types::AaaAuditLogsResponseCollection;
 pub type AuditLogAuditLogsGetOrganizationAuditLogsResponse = crate::types::AaaAuditLogsResponseCollection;
 /// Changes the direction of the chronological sorting.
 ///
-/// The same shape as \[`crate::audit_logs::AuditLogGetParamsDirection`\], which the document defines again here.
+/// The same shape as [`crate::audit_logs::AuditLogGetParamsDirection`], which the document defines again here.
 pub type AuditLogAuditLogsGetOrganizationAuditLogsParamsDirection = AuditLogGetParamsDirection;
 /// Changes the direction of the chronological sorting.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

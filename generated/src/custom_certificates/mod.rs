@@ -419,7 +419,7 @@ pub struct CustomCertificateCreateBody {
 }
 /// The result of `client.custom_certificates().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type CustomCertificateDeleteResponse = crate::types::AccessIdResponseResult;
 /// The body of `client.custom_certificates().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -445,9 +445,9 @@ pub struct CustomCertificateEditBody {
 }
 /// Whether to match all search requirements or at least one (any).
 ///
-/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type CustomCertificateListParamsMatch = crate::types::DnsRecordsMatch;
 /// Status of the zone's custom SSL.
 ///
-/// The same shape as \[`crate::types::TlsCertificatesAndHostnamesStatus`\], which the document defines again here.
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesStatus`], which the document defines again here.
 pub type CustomCertificateListParamsStatus = crate::types::TlsCertificatesAndHostnamesStatus;

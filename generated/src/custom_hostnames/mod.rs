@@ -434,7 +434,7 @@ pub struct CustomHostnameCreateBody {
 }
 /// The result of `client.custom_hostnames().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type CustomHostnameDeleteResponse = crate::types::AccessIdResponseResult;
 /// The body of `client.custom_hostnames().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -455,7 +455,7 @@ pub struct CustomHostnameEditBody {
 }
 /// Direction to order hostnames.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type CustomHostnameListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order hostnames by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

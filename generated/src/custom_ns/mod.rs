@@ -413,5 +413,5 @@ pub struct CustomNUpdateBody {
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as \[`crate::custom_ns::CustomNDeleteResponse`\], which the document defines again here.
+/// The same shape as [`crate::custom_ns::CustomNDeleteResponse`], which the document defines again here.
 pub type CustomNUpdateResponse = CustomNDeleteResponse;

@@ -434,7 +434,7 @@ pub type CustomPageCustomPagesForAZoneUpdateACustomPageResponse = ::std::collect
 >;
 /// The body of `client.custom_pages().custom_pages_for_a_zone_update_a_custom_page()`.
 ///
-/// The same shape as \[`crate::custom_pages::CustomPageUpdateBody`\], which the document defines again here.
+/// The same shape as [`crate::custom_pages::CustomPageUpdateBody`], which the document defines again here.
 pub type CustomPageCustomPagesForAZoneUpdateACustomPageBody = CustomPageUpdateBody;
 /// The body of `client.custom_pages().update()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]

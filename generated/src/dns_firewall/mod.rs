@@ -406,7 +406,7 @@ pub struct DnsFirewallCreateBody {
 }
 /// The result of `client.dns_firewall().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type DnsFirewallDeleteResponse = crate::types::AccessIdResponseResult;
 /// The body of `client.dns_firewall().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

@@ -671,7 +671,7 @@ pub struct DnsRecordDeleteResponse {
 }
 /// The `result` property of `DnsRecordDeleteResponse`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type DnsRecordDeleteResponseResult = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

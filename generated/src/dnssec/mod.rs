@@ -220,5 +220,5 @@ pub struct DnssecEditBody {
 }
 /// Status of DNSSEC, based on user-desired state and presence of necessary records.
 ///
-/// The same shape as \[`crate::types::ZonesStatus`\], which the document defines again here.
+/// The same shape as [`crate::types::ZonesStatus`], which the document defines again here.
 pub type DnssecEditBodyStatus = crate::types::ZonesStatus;

@@ -558,11 +558,11 @@ pub type FilterGetResponse = crate::types::FirewallFilter;
 pub type FilterFiltersUpdateAFilterResponse = crate::types::FirewallFilter;
 /// The body of `client.filters().create()`.
 ///
-/// The same shape as \[`crate::types::RulesetsRewriteUriPartDynamicValue`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsRewriteUriPartDynamicValue`], which the document defines again here.
 pub type FilterCreateBody = crate::types::RulesetsRewriteUriPartDynamicValue;
 /// The body of `client.filters().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type FilterDeleteBody = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -601,9 +601,9 @@ pub struct FilterDeleteResponseResultItem {
 }
 /// The result of `client.filters().filters_delete_a_filter()`.
 ///
-/// The same shape as \[`crate::filters::FilterDeleteResponseResultItem`\], which the document defines again here.
+/// The same shape as [`crate::filters::FilterDeleteResponseResultItem`], which the document defines again here.
 pub type FilterFiltersDeleteAFilterResponse = FilterDeleteResponseResultItem;
 /// The body of `client.filters().update()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type FilterUpdateBody = crate::types::AccessIdResponseResult;

@@ -199,7 +199,7 @@ pub struct HoldDeleteParams {
 }
 /// The result of `client.hold().create()`.
 ///
-/// The same shape as \[`crate::hold::HoldGetResponse`\], which the document defines again here.
+/// The same shape as [`crate::hold::HoldGetResponse`], which the document defines again here.
 pub type HoldCreateResponse = HoldGetResponse;
 /// The result of `client.hold().delete()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -211,7 +211,7 @@ pub struct HoldDeleteResponse {
 }
 /// The `result` property of `HoldDeleteResponse`.
 ///
-/// The same shape as \[`crate::hold::HoldGetResponse`\], which the document defines again here.
+/// The same shape as [`crate::hold::HoldGetResponse`], which the document defines again here.
 pub type HoldDeleteResponseResult = HoldGetResponse;
 /// The result of `client.hold().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -368,7 +368,7 @@ pub struct KeylessCertificateCreateBody {
 }
 /// The result of `client.keyless_certificates().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type KeylessCertificateDeleteResponse = crate::types::AccessIdResponseResult;
 /// The body of `client.keyless_certificates().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

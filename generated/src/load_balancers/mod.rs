@@ -453,7 +453,7 @@ pub struct LoadBalancerCreateBody {
 }
 /// The result of `client.load_balancers().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type LoadBalancerDeleteResponse = crate::types::AccessIdResponseResult;
 /// The body of `client.load_balancers().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

@@ -463,7 +463,7 @@ impl MemberCreateBody {
 }
 /// Direction to order results.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type MemberListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order results by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -485,7 +485,7 @@ crate::runtime::string_enum!(
 );
 /// A member's status in the account.
 ///
-/// The same shape as \[`crate::types::IamSchemasStatus`\], which the document defines again here.
+/// The same shape as [`crate::types::IamSchemasStatus`], which the document defines again here.
 pub type MemberListParamsStatus = crate::types::IamSchemasStatus;
 /// Members with Policies
 ///

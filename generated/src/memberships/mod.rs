@@ -317,11 +317,11 @@ pub type MembershipUserSAccountMembershipsMembershipDetailsResponse = crate::typ
 pub type MembershipUpdateResponse = crate::types::IamMembershipWithPolicies;
 /// The result of `client.memberships().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type MembershipDeleteResponse = crate::types::AccessIdResponseResult;
 /// Direction to order memberships.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type MembershipGetParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order memberships by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -341,7 +341,7 @@ crate::runtime::string_enum!(
 );
 /// Status of this membership.
 ///
-/// The same shape as \[`crate::types::IamSchemasStatus`\], which the document defines again here.
+/// The same shape as [`crate::types::IamSchemasStatus`], which the document defines again here.
 pub type MembershipGetParamsStatus = crate::types::IamSchemasStatus;
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `memberships_with_roles`, `memberships_with_policies`. Typed as one struct of all their properties, each required only when every shape requires it.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -195,5 +195,5 @@ pub struct PageShieldUpdateBody {
 }
 /// The result of `client.page_shield().update()`.
 ///
-/// The same shape as \[`crate::page_shield::PageShieldGetResponse`\], which the document defines again here.
+/// The same shape as [`crate::page_shield::PageShieldGetResponse`], which the document defines again here.
 pub type PageShieldUpdateResponse = PageShieldGetResponse;

@@ -482,7 +482,7 @@ pub struct PageruleCreateBody {
 }
 /// The result of `client.pagerules().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type PageruleDeleteResult = crate::types::AccessEmailListRuleEmailList;
 /// The body of `client.pagerules().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -503,11 +503,11 @@ pub struct PageruleEditBody {
 }
 /// The direction used to sort returned Page Rules.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type PageruleListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type PageruleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned Page Rules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -524,7 +524,7 @@ crate::runtime::string_enum!(
 );
 /// The status of the Page Rule.
 ///
-/// The same shape as \[`crate::types::ZonesStatus`\], which the document defines again here.
+/// The same shape as [`crate::types::ZonesStatus`], which the document defines again here.
 pub type PageruleListParamsStatus = crate::types::ZonesStatus;
 /// An item of the result of `client.pagerules().list()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
@@ -549,5 +549,5 @@ pub struct PageruleListResponseItem {
 }
 /// The body of `client.pagerules().update()`.
 ///
-/// The same shape as \[`crate::pagerules::PageruleCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::pagerules::PageruleCreateBody`], which the document defines again here.
 pub type PageruleUpdateBody = PageruleCreateBody;

@@ -258,5 +258,5 @@ pub struct PcapListResponse {
 }
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: `magic-visibility_pcaps_response_simple`, `magic-visibility_pcaps_response_full`. Typed as one struct of all their properties, each required only when every shape requires it.
 ///
-/// The same shape as \[`crate::types::MagicVisibilityPcapsSingleResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::MagicVisibilityPcapsSingleResponseResult`], which the document defines again here.
 pub type PcapListResponseResultItem = crate::types::MagicVisibilityPcapsSingleResponseResult;

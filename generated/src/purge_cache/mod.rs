@@ -217,5 +217,5 @@ pub struct PurgeCacheCreateBodyFilesItemObject {
 }
 /// The result of `client.purge_cache().create()`.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type PurgeCacheCreateResult = crate::types::AccessEmailListRuleEmailList;

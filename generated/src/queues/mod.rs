@@ -447,5 +447,5 @@ pub struct QueueListResponseResultInfo {
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as \[`crate::queues::QueueCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::queues::QueueCreateResponse`], which the document defines again here.
 pub type QueueUpdateResponse = QueueCreateResponse;

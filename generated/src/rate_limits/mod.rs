@@ -395,7 +395,7 @@ pub struct RateLimitCreateBody {
 }
 /// The result of `client.rate_limits().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type RateLimitDeleteResponse = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -415,5 +415,5 @@ pub struct RateLimitListResponse {
 }
 /// The body of `client.rate_limits().update()`.
 ///
-/// The same shape as \[`crate::rate_limits::RateLimitCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::rate_limits::RateLimitCreateBody`], which the document defines again here.
 pub type RateLimitUpdateBody = RateLimitCreateBody;

@@ -607,19 +607,19 @@ pub struct RulesetCreateResponse {
 }
 /// The body of `client.rulesets().create_zone_ruleset()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetCreateBody`], which the document defines again here.
 pub type RulesetCreateZoneRulesetBody = RulesetCreateBody;
 /// The result of `client.rulesets().create_zone_ruleset()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetCreateZoneRulesetResponse = RulesetCreateResponse;
 /// The result of `client.rulesets().get()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetGetResponse = RulesetCreateResponse;
 /// The result of `client.rulesets().get_zone_ruleset()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetGetZoneRulesetResponse = RulesetCreateResponse;
 /// An item of the result of `client.rulesets().list()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
@@ -644,7 +644,7 @@ pub struct RulesetListResponseItem {
 }
 /// An item of the result of `client.rulesets().list_zone_rulesets()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetListResponseItem`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetListResponseItem`], which the document defines again here.
 pub type RulesetListZoneRulesetsResponseItem = RulesetListResponseItem;
 /// The body of `client.rulesets().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -669,13 +669,13 @@ pub struct RulesetUpdateBody {
 }
 /// The result of `client.rulesets().update()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetUpdateResponse = RulesetCreateResponse;
 /// The body of `client.rulesets().update_zone_ruleset()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetUpdateBody`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetUpdateBody`], which the document defines again here.
 pub type RulesetUpdateZoneRulesetBody = RulesetUpdateBody;
 /// The result of `client.rulesets().update_zone_ruleset()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetUpdateZoneRulesetResponse = RulesetCreateResponse;

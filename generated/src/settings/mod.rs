@@ -1712,5 +1712,5 @@ impl SettingEditBodyItem {
 }
 /// The body of `client.settings().zone_settings_edit_single_setting()`.
 ///
-/// The same shape as \[`crate::settings::SettingEditBodyItem`\], which the document defines again here.
+/// The same shape as [`crate::settings::SettingEditBodyItem`], which the document defines again here.
 pub type SettingZoneSettingsEditSingleSettingBody = SettingEditBodyItem;

@@ -301,7 +301,7 @@ pub type SnippetGetResponse = crate::types::SnippetsSnippet;
 pub type SnippetUpdateResponse = crate::types::SnippetsSnippet;
 /// The result of `client.snippets().delete()`.
 ///
-/// The same shape as \[`crate::types::CloudforceOneApiResponseCommon`\], which the document defines again here.
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
 pub type SnippetDeleteResponse = crate::types::CloudforceOneApiResponseCommon;
 /// The `metadata` part of the body of `client.snippets().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

@@ -146,5 +146,5 @@ pub type UrlNormalizationGetResponse = crate::types::RulesetsSchemasResponseMode
 pub type UrlNormalizationUpdateResponse = crate::types::RulesetsSchemasResponseModel;
 /// The body of `client.url_normalization().update()`.
 ///
-/// The same shape as \[`crate::types::RulesetsSchemasResponseModel`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsSchemasResponseModel`], which the document defines again here.
 pub type UrlNormalizationUpdateBody = crate::types::RulesetsSchemasResponseModel;

@@ -457,7 +457,7 @@ pub struct WaitingRoomDeleteResponse {
 }
 /// The `result` property of `WaitingRoomDeleteResponse`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type WaitingRoomDeleteResponseResult = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

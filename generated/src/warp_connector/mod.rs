@@ -436,7 +436,7 @@ pub type WarpConnectorDeleteResponse = crate::types::TunnelTunnelResponseSingleR
 pub type WarpConnectorEditResponse = crate::types::TunnelTunnelResponseSingleResult;
 /// The body of `client.warp_connector().create()`.
 ///
-/// The same shape as \[`crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem`], which the document defines again here.
 pub type WarpConnectorCreateBody = crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem;
 /// The body of `client.warp_connector().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

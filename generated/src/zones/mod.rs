@@ -382,11 +382,11 @@ pub struct ZoneCreateBody {
 }
 /// The `account` property of `ZoneCreateBody`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ZoneCreateBodyAccount = crate::types::AccessIdResponseResult;
 /// The result of `client.zones().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type ZoneDeleteResult = crate::types::AccessEmailListRuleEmailList;
 /// The body of `client.zones().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -415,7 +415,7 @@ pub struct ZoneEditBody {
 /// see Zone Plans.
 ///
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ZoneEditBodyPlan = crate::types::AccessIdResponseResult;
 /// A full zone implies that DNS is hosted with Cloudflare. A partial
 /// zone is typically a partner-hosted zone or a CNAME setup. This
@@ -423,15 +423,15 @@ pub type ZoneEditBodyPlan = crate::types::AccessIdResponseResult;
 /// been explicitly enabled on a zone.
 ///
 ///
-/// The same shape as \[`crate::types::ZonesType`\], which the document defines again here.
+/// The same shape as [`crate::types::ZonesType`], which the document defines again here.
 pub type ZoneEditBodyType = crate::types::ZonesType;
 /// Direction to order zones.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type ZoneListParamsDirection = crate::types::DnsRecordsDirection;
 /// Whether to match all search requirements or at least one (any).
 ///
-/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type ZoneListParamsMatch = crate::types::DnsRecordsMatch;
 /// Field to order zones by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -134,7 +134,7 @@ pub struct ZtRiskScoringGetParams {
 }
 /// The `direction` parameter of `client.zt_risk_scoring().get()`.
 ///
-/// The same shape as \[`crate::zt_risk_scoring::summary::SummaryGetParamsDirection`\], which the document defines again here.
+/// The same shape as [`crate::zt_risk_scoring::summary::SummaryGetParamsDirection`], which the document defines again here.
 pub type ZtRiskScoringGetParamsDirection = crate::zt_risk_scoring::summary::SummaryGetParamsDirection;
 /// The `order_by` parameter of `client.zt_risk_scoring().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -232,7 +232,11 @@ fn escape_line(line: &str) -> String {
             } else if c == '[' && !out.ends_with('\\') && !out.ends_with(']') {
                 if let Some(close) = rest.find(']') {
                     let next = rest[close + 1..].chars().next();
-                    if !matches!(next, Some('(' | '[' | ':')) {
+                    // `` [`path`] `` is an intra-doc link, which rustdoc checks resolves.
+                    let inner = &rest[1..close];
+                    let path_link =
+                        inner.len() > 1 && inner.starts_with('`') && inner.ends_with('`');
+                    if !path_link && !matches!(next, Some('(' | '[' | ':')) {
                         out.push_str("\\[");
                         out.push_str(&rest[1..close]);
                         out.push_str("\\]");
@@ -273,6 +277,7 @@ mod tests {
             escape_prose("status http_status:[code] or `[kept]` and [link][ref]"),
             "status http_status:\\[code\\] or `[kept]` and [link][ref]"
         );
+        assert_eq!(escape_prose("see [`crate::X`]"), "see [`crate::X`]");
         assert_eq!(
             escape_prose("An example:\n\n\tcurl -X GET \"https://x.example\" \\\n\n\t\t-H x\n\nAfter."),
             "An example:\n\n```text\n\tcurl -X GET \"https://x.example\" \\\n\n\t\t-H x\n```\n\nAfter."

@@ -749,7 +749,7 @@ pub struct CertificateUpdateBody {
 }
 /// The body of `client.access().certificates().zone_level_access_mtls_authentication_add_an_mtls_certificate()`.
 ///
-/// The same shape as \[`crate::access::certificates::CertificateCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::access::certificates::CertificateCreateBody`], which the document defines again here.
 pub type CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateBody = CertificateCreateBody;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -770,5 +770,5 @@ pub struct CertificateZoneLevelAccessMtlsAuthenticationListMtlsCertificatesRespo
 }
 /// The body of `client.access().certificates().zone_level_access_mtls_authentication_update_an_mtls_certificate()`.
 ///
-/// The same shape as \[`crate::access::certificates::CertificateUpdateBody`\], which the document defines again here.
+/// The same shape as [`crate::access::certificates::CertificateUpdateBody`], which the document defines again here.
 pub type CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateBody = CertificateUpdateBody;

@@ -716,7 +716,7 @@ pub struct GroupListResponse {
 }
 /// The body of `client.access().groups().update()`.
 ///
-/// The same shape as \[`crate::access::groups::GroupCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::access::groups::GroupCreateBody`], which the document defines again here.
 pub type GroupUpdateBody = GroupCreateBody;
 /// The body of `client.access().groups().zone_level_access_groups_create_an_access_group()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -752,5 +752,5 @@ pub struct GroupZoneLevelAccessGroupsListAccessGroupsResponse {
 }
 /// The body of `client.access().groups().zone_level_access_groups_update_an_access_group()`.
 ///
-/// The same shape as \[`crate::access::groups::GroupZoneLevelAccessGroupsCreateAnAccessGroupBody`\], which the document defines again here.
+/// The same shape as [`crate::access::groups::GroupZoneLevelAccessGroupsCreateAnAccessGroupBody`], which the document defines again here.
 pub type GroupZoneLevelAccessGroupsUpdateAnAccessGroupBody = GroupZoneLevelAccessGroupsCreateAnAccessGroupBody;

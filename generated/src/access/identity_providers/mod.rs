@@ -823,11 +823,11 @@ pub struct IdentityProviderListResponseResultItemConfig {
 }
 /// The `header_attributes` property of `IdentityProviderListResponseResultItemConfig`.
 ///
-/// The same shape as \[`crate::types::AccessIdentityProvidersConfigHeaderAttributesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdentityProvidersConfigHeaderAttributesItem`], which the document defines again here.
 pub type IdentityProviderListResponseResultItemConfigHeaderAttributesItem = crate::types::AccessIdentityProvidersConfigHeaderAttributesItem;
 /// Indicates the type of user interaction that is required. prompt=login forces the user to enter their credentials on that request, negating single-sign on. prompt=none is the opposite. It ensures that the user isn't presented with any interactive prompt. If the request can't be completed silently by using single-sign on, the Microsoft identity platform returns an interaction_required error. prompt=select_account interrupts single sign-on providing account selection experience listing all the accounts either in session or any remembered account or an option to choose to use a different account altogether.
 ///
-/// The same shape as \[`crate::types::AccessIdentityProvidersConfigPrompt`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdentityProvidersConfigPrompt`], which the document defines again here.
 pub type IdentityProviderListResponseResultItemConfigPrompt = crate::types::AccessIdentityProvidersConfigPrompt;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -956,9 +956,9 @@ pub struct IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05
 }
 /// The `header_attributes` property of `IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfig`.
 ///
-/// The same shape as \[`crate::types::AccessIdentityProvidersConfigHeaderAttributesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdentityProvidersConfigHeaderAttributesItem`], which the document defines again here.
 pub type IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigHeaderAttributesItem = crate::types::AccessIdentityProvidersConfigHeaderAttributesItem;
 /// Indicates the type of user interaction that is required. prompt=login forces the user to enter their credentials on that request, negating single-sign on. prompt=none is the opposite. It ensures that the user isn't presented with any interactive prompt. If the request can't be completed silently by using single-sign on, the Microsoft identity platform returns an interaction_required error. prompt=select_account interrupts single sign-on providing account selection experience listing all the accounts either in session or any remembered account or an option to choose to use a different account altogether.
 ///
-/// The same shape as \[`crate::types::AccessIdentityProvidersConfigPrompt`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdentityProvidersConfigPrompt`], which the document defines again here.
 pub type IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigPrompt = crate::types::AccessIdentityProvidersConfigPrompt;

@@ -339,7 +339,7 @@ pub type PolicyGetResponse = crate::types::AccessReusablePolicyResp;
 pub type PolicyUpdateResponse = crate::types::AccessReusablePolicyResp;
 /// The result of `client.access().policies().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type PolicyDeleteResponse = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -734,9 +734,9 @@ pub struct ServiceTokenUpdateBody {
 }
 /// The body of `client.access().service_tokens().zone_level_access_service_tokens_create_a_service_token()`.
 ///
-/// The same shape as \[`crate::access::service_tokens::ServiceTokenCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::access::service_tokens::ServiceTokenCreateBody`], which the document defines again here.
 pub type ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenBody = ServiceTokenCreateBody;
 /// The body of `client.access().service_tokens().zone_level_access_service_tokens_update_a_service_token()`.
 ///
-/// The same shape as \[`crate::access::service_tokens::ServiceTokenUpdateBody`\], which the document defines again here.
+/// The same shape as [`crate::access::service_tokens::ServiceTokenUpdateBody`], which the document defines again here.
 pub type ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenBody = ServiceTokenUpdateBody;

@@ -322,7 +322,7 @@ pub type TagGetResponse = crate::types::AccessTag;
 pub type TagUpdateResponse = crate::types::AccessTag;
 /// The result of `client.access().tags().delete()`.
 ///
-/// The same shape as \[`crate::types::CallsAppEditableFields`\], which the document defines again here.
+/// The same shape as [`crate::types::CallsAppEditableFields`], which the document defines again here.
 pub type TagDeleteResponse = crate::types::CallsAppEditableFields;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -349,7 +349,7 @@ pub struct RegionalHostnameCreateBody {
 }
 /// The result of `client.addressing().regional_hostnames().delete()`.
 ///
-/// The same shape as \[`crate::types::CloudforceOneApiResponseCommon`\], which the document defines again here.
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
 pub type RegionalHostnameDeleteResponse = crate::types::CloudforceOneApiResponseCommon;
 /// The body of `client.addressing().regional_hostnames().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

@@ -73,5 +73,5 @@ pub struct ServiceListParams {
 pub type ServiceListResponse = Vec<ServiceListResponseItem>;
 /// An item of the result of `client.addressing().services().list()`.
 ///
-/// The same shape as \[`crate::types::BillSubsApiZone`\], which the document defines again here.
+/// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
 pub type ServiceListResponseItem = crate::types::BillSubsApiZone;

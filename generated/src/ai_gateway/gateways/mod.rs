@@ -310,15 +310,15 @@ pub struct GatewayDeleteParams {
 }
 /// The result of `client.ai_gateway().gateways().aig_config_fetch_gateway()`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
 pub type GatewayAigConfigFetchGatewayResponse = GatewayCreateResponse;
 /// The `result` property of `GatewayAigConfigFetchGatewayResponse`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItem`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
 pub type GatewayAigConfigFetchGatewayResponseResult = GatewayGetResponseResultItem;
 /// The `rate_limiting_technique` property of `GatewayAigConfigFetchGatewayResponseResult`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayAigConfigFetchGatewayResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
 /// The body of `client.ai_gateway().gateways().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -341,7 +341,7 @@ pub struct GatewayCreateBody {
 }
 /// The `rate_limiting_technique` property of `GatewayCreateBody`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayCreateBodyRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
 /// The result of `client.ai_gateway().gateways().create()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
@@ -354,23 +354,23 @@ pub struct GatewayCreateResponse {
 }
 /// The `result` property of `GatewayCreateResponse`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItem`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
 pub type GatewayCreateResponseResult = GatewayGetResponseResultItem;
 /// The `rate_limiting_technique` property of `GatewayCreateResponseResult`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayCreateResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
 /// The result of `client.ai_gateway().gateways().delete()`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
 pub type GatewayDeleteResponse = GatewayCreateResponse;
 /// The `result` property of `GatewayDeleteResponse`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItem`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
 pub type GatewayDeleteResponseResult = GatewayGetResponseResultItem;
 /// The `rate_limiting_technique` property of `GatewayDeleteResponseResult`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayDeleteResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
 /// The result of `client.ai_gateway().gateways().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -439,17 +439,17 @@ pub struct GatewayUpdateBody {
 }
 /// The `rate_limiting_technique` property of `GatewayUpdateBody`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayUpdateBodyRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
 /// The result of `client.ai_gateway().gateways().update()`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
 pub type GatewayUpdateResponse = GatewayCreateResponse;
 /// The `result` property of `GatewayUpdateResponse`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItem`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
 pub type GatewayUpdateResponseResult = GatewayGetResponseResultItem;
 /// The `rate_limiting_technique` property of `GatewayUpdateResponseResult`.
 ///
-/// The same shape as \[`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`\], which the document defines again here.
+/// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayUpdateResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;

@@ -393,15 +393,15 @@ pub struct OperationDeleteBodyItem {
 }
 /// An item of the `feature` parameter of `client.api_gateway().operations().get()`.
 ///
-/// The same shape as \[`crate::api_gateway::operations::OperationListParamsFeatureItem`\], which the document defines again here.
+/// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
 pub type OperationGetParamsFeatureItem = OperationListParamsFeatureItem;
 /// Merged from `allOf`; where members disagree the later one wins (`features`).
 ///
-/// The same shape as \[`crate::api_gateway::operations::OperationListResponseResultItem`\], which the document defines again here.
+/// The same shape as [`crate::api_gateway::operations::OperationListResponseResultItem`], which the document defines again here.
 pub type OperationGetResponse = OperationListResponseResultItem;
 /// Direction to order results.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type OperationListParamsDirection = crate::types::DnsRecordsDirection;
 /// An item of the `feature` parameter of `client.api_gateway().operations().list()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

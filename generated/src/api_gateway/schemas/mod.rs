@@ -71,7 +71,7 @@ pub struct SchemaGetParams {
 }
 /// An item of the `feature` parameter of `client.api_gateway().schemas().get()`.
 ///
-/// The same shape as \[`crate::api_gateway::operations::OperationListParamsFeatureItem`\], which the document defines again here.
+/// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
 pub type SchemaGetParamsFeatureItem = crate::api_gateway::operations::OperationListParamsFeatureItem;
 /// The result of `client.api_gateway().schemas().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

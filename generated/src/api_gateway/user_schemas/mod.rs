@@ -414,7 +414,7 @@ pub struct UserSchemaCreateResponse {
 }
 /// The result of `client.api_gateway().user_schemas().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessApiResponseSingleResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
 pub type UserSchemaDeleteResponse = crate::types::AccessApiResponseSingleResult;
 /// The body of `client.api_gateway().user_schemas().edit()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

@@ -138,5 +138,5 @@ pub type TieredCachingGetResponse = crate::types::CacheResultObject;
 pub type TieredCachingEditResponse = crate::types::CacheResultObject;
 /// Update enablement of Tiered Caching
 ///
-/// The same shape as \[`crate::argo::smart_routing::SmartRoutingEditBody`\], which the document defines again here.
+/// The same shape as [`crate::argo::smart_routing::SmartRoutingEditBody`], which the document defines again here.
 pub type TieredCachingEditBody = crate::argo::smart_routing::SmartRoutingEditBody;

@@ -76,7 +76,7 @@ pub struct SubmitCreateParams {
 }
 /// The body of `client.brand_protection().submit().create()`.
 ///
-/// The same shape as \[`crate::types::StreamInputWebrtc`\], which the document defines again here.
+/// The same shape as [`crate::types::StreamInputWebrtc`], which the document defines again here.
 pub type SubmitCreateBody = crate::types::StreamInputWebrtc;
 /// The result of `client.brand_protection().submit().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -94,7 +94,7 @@ pub struct SubmitCreateResponse {
 }
 /// The `excluded_urls` property of `SubmitCreateResponse`.
 ///
-/// The same shape as \[`crate::types::StreamInputWebrtc`\], which the document defines again here.
+/// The same shape as [`crate::types::StreamInputWebrtc`], which the document defines again here.
 pub type SubmitCreateResponseExcludedUrlsItem = crate::types::StreamInputWebrtc;
 /// The `skipped_urls` property of `SubmitCreateResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -109,5 +109,5 @@ pub struct SubmitCreateResponseSkippedUrlsItem {
 }
 /// The `submitted_urls` property of `SubmitCreateResponse`.
 ///
-/// The same shape as \[`crate::brand_protection::submit::SubmitCreateResponseSkippedUrlsItem`\], which the document defines again here.
+/// The same shape as [`crate::brand_protection::submit::SubmitCreateResponseSkippedUrlsItem`], which the document defines again here.
 pub type SubmitCreateResponseSubmittedUrlsItem = SubmitCreateResponseSkippedUrlsItem;

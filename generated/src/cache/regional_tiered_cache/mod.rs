@@ -140,5 +140,5 @@ pub type RegionalTieredCacheGetResponse = crate::types::CacheRegionalTieredCache
 pub type RegionalTieredCacheEditResponse = crate::types::CacheRegionalTieredCacheResponseValueResult;
 /// The body of `client.cache().regional_tiered_cache().edit()`.
 ///
-/// The same shape as \[`crate::cache::cache_reserve::CacheReserveEditBody`\], which the document defines again here.
+/// The same shape as [`crate::cache::cache_reserve::CacheReserveEditBody`], which the document defines again here.
 pub type RegionalTieredCacheEditBody = crate::cache::cache_reserve::CacheReserveEditBody;

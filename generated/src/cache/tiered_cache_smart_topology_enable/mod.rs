@@ -205,9 +205,9 @@ pub type TieredCacheSmartTopologyEnableDeleteResponse = crate::types::CacheResul
 pub type TieredCacheSmartTopologyEnableEditResponse = crate::types::CacheResultObject;
 /// Update enablement of Smart Tiered Cache
 ///
-/// The same shape as \[`crate::cache::cache_reserve::CacheReserveEditBody`\], which the document defines again here.
+/// The same shape as [`crate::cache::cache_reserve::CacheReserveEditBody`], which the document defines again here.
 pub type TieredCacheSmartTopologyEnableEditBody = crate::cache::cache_reserve::CacheReserveEditBody;
 /// Enable or disable the Smart Tiered Cache
 ///
-/// The same shape as \[`crate::types::ArgoConfigValue`\], which the document defines again here.
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type TieredCacheSmartTopologyEnableEditBodyValue = crate::types::ArgoConfigValue;

@@ -446,7 +446,7 @@ pub struct WidgetCreateResponse {
 }
 /// Direction to order widgets.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type WidgetListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order widgets by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

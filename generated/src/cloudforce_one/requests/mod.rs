@@ -371,7 +371,7 @@ pub struct RequestCreateBody {
 }
 /// Sort order (asc or desc)
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type RequestCreateBodySortOrder = crate::types::DnsRecordsDirection;
 /// Request List Item
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]

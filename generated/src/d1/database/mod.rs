@@ -364,5 +364,5 @@ pub struct DatabaseListResponse {
 }
 /// The `result_info` property of `DatabaseListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type DatabaseListResponseResultInfo = crate::types::IamResultInfo;

@@ -333,7 +333,7 @@ pub struct PostureCreateBody {
 }
 /// The result of `client.devices().posture().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type PostureDeleteResponse = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -353,5 +353,5 @@ pub struct PostureListResponse {
 }
 /// The body of `client.devices().posture().update()`.
 ///
-/// The same shape as \[`crate::devices::posture::PostureCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::devices::posture::PostureCreateBody`], which the document defines again here.
 pub type PostureUpdateBody = PostureCreateBody;

@@ -217,7 +217,7 @@ pub struct HttpTestGetResponseHttpStatsByColoItem {
 }
 /// The `httpStatusCode` property of `HttpTestGetResponseHttpStatsByColoItem`.
 ///
-/// The same shape as \[`crate::dex::http_tests::HttpTestGetResponseHttpStatsHttpStatusCodeItem`\], which the document defines again here.
+/// The same shape as [`crate::dex::http_tests::HttpTestGetResponseHttpStatsHttpStatusCodeItem`], which the document defines again here.
 pub type HttpTestGetResponseHttpStatsByColoItemHttpStatusCodeItem = HttpTestGetResponseHttpStatsHttpStatusCodeItem;
 /// The `httpStatusCode` property of `HttpTestGetResponseHttpStats`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -245,5 +245,5 @@ pub enum HttpTestGetResponseKind {
 crate::runtime::string_enum!(open HttpTestGetResponseKind { Http = "http" });
 /// The `target_policies` property of `HttpTestGetResponse`.
 ///
-/// The same shape as \[`crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem`], which the document defines again here.
 pub type HttpTestGetResponseTargetPoliciesItem = crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem;

@@ -127,7 +127,7 @@ pub struct TracerouteTestGetParams {
 }
 /// The `interval` parameter of `client.dex().traceroute_tests().get()`.
 ///
-/// The same shape as \[`crate::dex::http_tests::HttpTestGetParamsInterval`\], which the document defines again here.
+/// The same shape as [`crate::dex::http_tests::HttpTestGetParamsInterval`], which the document defines again here.
 pub type TracerouteTestGetParamsInterval = crate::dex::http_tests::HttpTestGetParamsInterval;
 /// The result of `client.dex().traceroute_tests().get()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
@@ -177,7 +177,7 @@ crate::runtime::string_enum!(
 );
 /// The `target_policies` property of `TracerouteTestGetResponse`.
 ///
-/// The same shape as \[`crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem`\], which the document defines again here.
+/// The same shape as [`crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem`], which the document defines again here.
 pub type TracerouteTestGetResponseTargetPoliciesItem = crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem;
 /// The `tracerouteStats` property of `TracerouteTestGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

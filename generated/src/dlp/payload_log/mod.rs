@@ -142,9 +142,9 @@ pub struct PayloadLogGetResponse {
 }
 /// Payload log settings
 ///
-/// The same shape as \[`crate::dlp::payload_log::PayloadLogGetResponse`\], which the document defines again here.
+/// The same shape as [`crate::dlp::payload_log::PayloadLogGetResponse`], which the document defines again here.
 pub type PayloadLogUpdateBody = PayloadLogGetResponse;
 /// The result of `client.dlp().payload_log().update()`.
 ///
-/// The same shape as \[`crate::dlp::payload_log::PayloadLogGetResponse`\], which the document defines again here.
+/// The same shape as [`crate::dlp::payload_log::PayloadLogGetResponse`], which the document defines again here.
 pub type PayloadLogUpdateResponse = PayloadLogGetResponse;

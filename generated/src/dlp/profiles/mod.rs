@@ -148,7 +148,7 @@ pub struct ProfileGetParams {
 }
 /// The result of `client.dlp().profiles().get()`.
 ///
-/// The same shape as \[`crate::types::DlpProfiles`\], which the document defines again here.
+/// The same shape as [`crate::types::DlpProfiles`], which the document defines again here.
 pub type ProfileGetResponse = crate::types::DlpProfiles;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

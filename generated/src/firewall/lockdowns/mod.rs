@@ -419,7 +419,7 @@ pub struct LockdownDeleteResponse {
 }
 /// The `result` property of `LockdownDeleteResponse`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type LockdownDeleteResponseResult = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -439,5 +439,5 @@ pub struct LockdownListResponse {
 }
 /// The body of `client.firewall().lockdowns().update()`.
 ///
-/// The same shape as \[`crate::firewall::lockdowns::LockdownCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::firewall::lockdowns::LockdownCreateBody`], which the document defines again here.
 pub type LockdownUpdateBody = LockdownCreateBody;

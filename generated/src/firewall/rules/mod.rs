@@ -697,7 +697,7 @@ pub struct RuleCreateBody {
 }
 /// The body of `client.firewall().rules().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type RuleDeleteBody = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -753,7 +753,7 @@ pub struct RuleFirewallRulesDeleteAFirewallRuleBody {
 }
 /// The result of `client.firewall().rules().firewall_rules_delete_a_firewall_rule()`.
 ///
-/// The same shape as \[`crate::firewall::rules::RuleDeleteResponseResultItem`\], which the document defines again here.
+/// The same shape as [`crate::firewall::rules::RuleDeleteResponseResultItem`], which the document defines again here.
 pub type RuleFirewallRulesDeleteAFirewallRuleResponse = RuleDeleteResponseResultItem;
 /// The body of `client.firewall().rules().firewall_rules_update_a_firewall_rule()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -771,5 +771,5 @@ pub struct RuleFirewallRulesUpdateAFirewallRuleBody {
 }
 /// The body of `client.firewall().rules().firewall_rules_update_priority_of_a_firewall_rule()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type RuleFirewallRulesUpdatePriorityOfAFirewallRuleBody = crate::types::AccessIdResponseResult;

@@ -380,7 +380,7 @@ pub struct UaRuleCreateBody {
 }
 /// The result of `client.firewall().ua_rules().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type UaRuleDeleteResponse = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -333,5 +333,5 @@ pub struct LocationListResponse {
 }
 /// The body of `client.gateway().locations().update()`.
 ///
-/// The same shape as \[`crate::gateway::locations::LocationCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::gateway::locations::LocationCreateBody`], which the document defines again here.
 pub type LocationUpdateBody = LocationCreateBody;

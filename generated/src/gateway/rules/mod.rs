@@ -351,5 +351,5 @@ pub struct RuleListResponse {
 }
 /// The body of `client.gateway().rules().update()`.
 ///
-/// The same shape as \[`crate::gateway::rules::RuleCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::gateway::rules::RuleCreateBody`], which the document defines again here.
 pub type RuleUpdateBody = RuleCreateBody;

@@ -309,5 +309,5 @@ pub struct SettingUpdateBody {
 }
 /// The result of `client.hostnames().settings().update()`.
 ///
-/// The same shape as \[`crate::hostnames::settings::SettingListResponseResultItem`\], which the document defines again here.
+/// The same shape as [`crate::hostnames::settings::SettingListResponseResultItem`], which the document defines again here.
 pub type SettingUpdateResponse = SettingListResponseResultItem;

@@ -97,9 +97,9 @@ pub struct V2GetParams {
 }
 /// Sorting order by upload time.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type V2GetParamsSortOrder = crate::types::DnsRecordsDirection;
 /// The result of `client.images().v2().get()`.
 ///
-/// The same shape as \[`crate::images::v1::V1GetResponse`\], which the document defines again here.
+/// The same shape as [`crate::images::v1::V1GetResponse`], which the document defines again here.
 pub type V2GetResponse = crate::images::v1::V1GetResponse;

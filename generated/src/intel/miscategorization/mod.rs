@@ -120,5 +120,5 @@ crate::runtime::string_enum!(
 );
 /// The result of `client.intel().miscategorization().create()`.
 ///
-/// The same shape as \[`crate::types::AccessApiResponseSingleResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
 pub type MiscategorizationCreateResponse = crate::types::AccessApiResponseSingleResult;

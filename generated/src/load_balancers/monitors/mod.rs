@@ -467,9 +467,9 @@ pub struct MonitorCreateBody {
 }
 /// The body of `client.load_balancers().monitors().edit()`.
 ///
-/// The same shape as \[`crate::load_balancers::monitors::MonitorCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
 pub type MonitorEditBody = MonitorCreateBody;
 /// The body of `client.load_balancers().monitors().update()`.
 ///
-/// The same shape as \[`crate::load_balancers::monitors::MonitorCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
 pub type MonitorUpdateBody = MonitorCreateBody;

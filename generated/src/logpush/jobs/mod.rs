@@ -698,15 +698,15 @@ pub struct JobDeleteResponse {
 }
 /// The result of `client.logpush().jobs().delete_zones_zone_id_logpush_jobs_job_id()`.
 ///
-/// The same shape as \[`crate::logpush::jobs::JobDeleteResponse`\], which the document defines again here.
+/// The same shape as [`crate::logpush::jobs::JobDeleteResponse`], which the document defines again here.
 pub type JobDeleteZonesZoneIdLogpushJobsJobIdResponse = JobDeleteResponse;
 /// The body of `client.logpush().jobs().post_zones_zone_id_logpush_jobs()`.
 ///
-/// The same shape as \[`crate::logpush::jobs::JobCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::logpush::jobs::JobCreateBody`], which the document defines again here.
 pub type JobPostZonesZoneIdLogpushJobsBody = JobCreateBody;
 /// The body of `client.logpush().jobs().put_zones_zone_id_logpush_jobs_job_id()`.
 ///
-/// The same shape as \[`crate::logpush::jobs::JobUpdateBody`\], which the document defines again here.
+/// The same shape as [`crate::logpush::jobs::JobUpdateBody`], which the document defines again here.
 pub type JobPutZonesZoneIdLogpushJobsJobIdBody = JobUpdateBody;
 /// The body of `client.logpush().jobs().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

@@ -162,5 +162,5 @@ pub struct OwnershipCreateBody {
 }
 /// The body of `client.logpush().ownership().post_zones_zone_id_logpush_ownership()`.
 ///
-/// The same shape as \[`crate::logpush::ownership::OwnershipCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::logpush::ownership::OwnershipCreateBody`], which the document defines again here.
 pub type OwnershipPostZonesZoneIdLogpushOwnershipBody = OwnershipCreateBody;

@@ -473,7 +473,7 @@ pub struct IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsResponse {
 }
 /// The body of `client.magic().ipsec_tunnels().magic_ipsec_tunnels_update_ipsec_tunnel()`.
 ///
-/// The same shape as \[`crate::magic::ipsec_tunnels::IpsecTunnelCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::magic::ipsec_tunnels::IpsecTunnelCreateBody`], which the document defines again here.
 pub type IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelBody = IpsecTunnelCreateBody;
 /// The result of `client.magic().ipsec_tunnels().magic_ipsec_tunnels_update_ipsec_tunnel()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -503,7 +503,7 @@ pub struct RouteMagicStaticRoutesRouteDetailsResponse {
 }
 /// The body of `client.magic().routes().magic_static_routes_update_route()`.
 ///
-/// The same shape as \[`crate::types::MagicRouteUpdateSingleRequestInput`\], which the document defines again here.
+/// The same shape as [`crate::types::MagicRouteUpdateSingleRequestInput`], which the document defines again here.
 pub type RouteMagicStaticRoutesUpdateRouteBody = crate::types::MagicRouteUpdateSingleRequestInput;
 /// The result of `client.magic().routes().magic_static_routes_update_route()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

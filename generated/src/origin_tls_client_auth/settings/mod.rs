@@ -132,5 +132,5 @@ pub type SettingGetResponse = crate::types::TlsCertificatesAndHostnamesEnabledRe
 pub type SettingUpdateResponse = crate::types::TlsCertificatesAndHostnamesEnabledResponseResult;
 /// The body of `client.origin_tls_client_auth().settings().update()`.
 ///
-/// The same shape as \[`crate::types::RulesetsRuleLogging`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsRuleLogging`], which the document defines again here.
 pub type SettingUpdateBody = crate::types::RulesetsRuleLogging;

@@ -244,7 +244,7 @@ pub struct ConnectionGetParams {
 pub type ConnectionGetResponse = crate::types::PageShieldConnection;
 /// The direction used to sort returned connections.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type ConnectionListParamsDirection = crate::types::DnsRecordsDirection;
 /// Export the list of connections as a file. Cannot be used with per_page or page options.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

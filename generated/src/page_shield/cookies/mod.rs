@@ -276,23 +276,23 @@ pub struct CookyGetParams {
 pub type CookyGetResponse = crate::types::PageShieldCookie;
 /// The direction used to sort returned cookies.'
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type CookyListParamsDirection = crate::types::DnsRecordsDirection;
 /// Export the list of cookies as a file. Cannot be used with per_page or page options.
 ///
-/// The same shape as \[`crate::page_shield::connections::ConnectionListParamsExport`\], which the document defines again here.
+/// The same shape as [`crate::page_shield::connections::ConnectionListParamsExport`], which the document defines again here.
 pub type CookyListParamsExport = crate::page_shield::connections::ConnectionListParamsExport;
 /// The field used to sort returned cookies.
 ///
-/// The same shape as \[`crate::page_shield::connections::ConnectionListParamsOrderBy`\], which the document defines again here.
+/// The same shape as [`crate::page_shield::connections::ConnectionListParamsOrderBy`], which the document defines again here.
 pub type CookyListParamsOrderBy = crate::page_shield::connections::ConnectionListParamsOrderBy;
 /// Filters the returned cookies that match the specified same_site attribute
 ///
-/// The same shape as \[`crate::types::PageShieldCookieSameSiteAttribute`\], which the document defines again here.
+/// The same shape as [`crate::types::PageShieldCookieSameSiteAttribute`], which the document defines again here.
 pub type CookyListParamsSameSite = crate::types::PageShieldCookieSameSiteAttribute;
 /// Filters the returned cookies that match the specified type attribute
 ///
-/// The same shape as \[`crate::types::PageShieldCookieType`\], which the document defines again here.
+/// The same shape as [`crate::types::PageShieldCookieType`], which the document defines again here.
 pub type CookyListParamsType = crate::types::PageShieldCookieType;
 /// The response of `client.page_shield().cookies().list()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

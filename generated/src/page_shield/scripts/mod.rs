@@ -307,15 +307,15 @@ pub struct ScriptGetResponse {
 }
 /// The direction used to sort returned scripts.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type ScriptListParamsDirection = crate::types::DnsRecordsDirection;
 /// Export the list of scripts as a file. Cannot be used with per_page or page options.
 ///
-/// The same shape as \[`crate::page_shield::connections::ConnectionListParamsExport`\], which the document defines again here.
+/// The same shape as [`crate::page_shield::connections::ConnectionListParamsExport`], which the document defines again here.
 pub type ScriptListParamsExport = crate::page_shield::connections::ConnectionListParamsExport;
 /// The field used to sort returned scripts.
 ///
-/// The same shape as \[`crate::page_shield::connections::ConnectionListParamsOrderBy`\], which the document defines again here.
+/// The same shape as [`crate::page_shield::connections::ConnectionListParamsOrderBy`], which the document defines again here.
 pub type ScriptListParamsOrderBy = crate::page_shield::connections::ConnectionListParamsOrderBy;
 /// The response of `client.page_shield().scripts().list()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

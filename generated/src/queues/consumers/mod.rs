@@ -335,7 +335,7 @@ pub struct ConsumerCreateResponse {
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as \[`crate::queues::QueueDeleteResponse`\], which the document defines again here.
+/// The same shape as [`crate::queues::QueueDeleteResponse`], which the document defines again here.
 pub type ConsumerDeleteResponse = crate::queues::QueueDeleteResponse;
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `errors`, `messages`, `result_info`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -355,7 +355,7 @@ pub struct ConsumerListResponse {
 }
 /// The `result_info` property of `ConsumerListResponse`.
 ///
-/// The same shape as \[`crate::queues::QueueListResponseResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::queues::QueueListResponseResultInfo`], which the document defines again here.
 pub type ConsumerListResponseResultInfo = crate::queues::QueueListResponseResultInfo;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

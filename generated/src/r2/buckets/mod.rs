@@ -336,7 +336,7 @@ pub struct BucketCreateBody {
 }
 /// Direction to order buckets
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type BucketListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order buckets by
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

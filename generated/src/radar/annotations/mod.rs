@@ -215,7 +215,7 @@ pub struct AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations {
 }
 /// The `locationsDetails` property of `AnnotationGetResponseResultAnnotationsItem`.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
 pub type AnnotationGetResponseResultAnnotationsItemLocationsDetailsItem = AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
 /// The `outage` property of `AnnotationGetResponseResultAnnotationsItem`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

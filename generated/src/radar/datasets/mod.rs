@@ -147,7 +147,7 @@ crate::runtime::string_enum!(
 );
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DatasetGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().datasets().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -131,7 +131,7 @@ pub struct TrafficAnomalyGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TrafficAnomalyGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The `status` parameter of `client.radar().traffic_anomalies().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -205,13 +205,13 @@ pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
 }
 /// The `asnDetails` property of `TrafficAnomalyGetResponseResultTrafficAnomaliesItem`.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem`], which the document defines again here.
 pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem;
 /// The `locations` property of `TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails`.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
 pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetailsLocations = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
 /// The `locationDetails` property of `TrafficAnomalyGetResponseResultTrafficAnomaliesItem`.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
 pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemLocationDetails = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;

@@ -366,7 +366,7 @@ pub struct ListCreateBody {
 }
 /// The result of `client.rules().lists().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ListDeleteResponse = crate::types::AccessIdResponseResult;
 /// An item of the result of `client.rules().lists().list()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]

@@ -281,7 +281,7 @@ pub type TsigGetResponse = crate::types::SecondaryDnsTsig;
 pub type TsigUpdateResponse = crate::types::SecondaryDnsTsig;
 /// The result of `client.secondary_dns().tsigs().delete()`.
 ///
-/// The same shape as \[`crate::types::SecondaryDnsComponentsSchemasIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::SecondaryDnsComponentsSchemasIdResponseResult`], which the document defines again here.
 pub type TsigDeleteResponse = crate::types::SecondaryDnsComponentsSchemasIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -366,15 +366,15 @@ pub type AppUpdateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResul
 pub type AppCreateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResult;
 /// The body of `client.spectrum().apps().create()`.
 ///
-/// The same shape as \[`crate::spectrum::apps::AppUpdateBody`\], which the document defines again here.
+/// The same shape as [`crate::spectrum::apps::AppUpdateBody`], which the document defines again here.
 pub type AppCreateBody = AppUpdateBody;
 /// The result of `client.spectrum().apps().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type AppDeleteResponse = crate::types::AccessIdResponseResult;
 /// Sets the direction by which results are ordered.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type AppListParamsDirection = crate::types::DnsRecordsDirection;
 /// Application field by which results are ordered.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -398,7 +398,7 @@ crate::runtime::string_enum!(
 );
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as \[`crate::types::CustomPagesCustomPagesResponseCollection`\], which the document defines again here.
+/// The same shape as [`crate::types::CustomPagesCustomPagesResponseCollection`], which the document defines again here.
 pub type AppListResponse = crate::types::CustomPagesCustomPagesResponseCollection;
 /// The body of `client.spectrum().apps().update()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]

@@ -128,7 +128,7 @@ pub struct AvailabilityGetResponseQuotaQuotasPerPlan {
 }
 /// The number of schedules available per plan.
 ///
-/// The same shape as \[`crate::speed_api::availabilities::AvailabilityGetResponseQuotaQuotasPerPlan`\], which the document defines again here.
+/// The same shape as [`crate::speed_api::availabilities::AvailabilityGetResponseQuotaQuotasPerPlan`], which the document defines again here.
 pub type AvailabilityGetResponseQuotaScheduleQuotasPerPlan = AvailabilityGetResponseQuotaQuotasPerPlan;
 /// Available regions.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

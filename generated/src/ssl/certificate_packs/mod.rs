@@ -316,13 +316,13 @@ pub type CertificatePackGetResponse = ::std::collections::BTreeMap<
 pub type CertificatePackEditResponse = crate::types::TlsCertificatesAndHostnamesAdvancedCertificatePackResponseSingleResult;
 /// The result of `client.ssl().certificate_packs().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type CertificatePackDeleteResponse = crate::types::AccessIdResponseResult;
 /// Include Certificate Packs of all statuses, not just active ones.
 ///
-/// The same shape as \[`crate::types::EmailRuleCatchallMatcherType`\], which the document defines again here.
+/// The same shape as [`crate::types::EmailRuleCatchallMatcherType`], which the document defines again here.
 pub type CertificatePackListParamsStatus = crate::types::EmailRuleCatchallMatcherType;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as \[`crate::types::IamResponseCollection`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResponseCollection`], which the document defines again here.
 pub type CertificatePackListResponse = crate::types::IamResponseCollection;

@@ -399,5 +399,5 @@ pub struct LiveInputGetResponse {
 }
 /// The body of `client.stream().live_inputs().update()`.
 ///
-/// The same shape as \[`crate::stream::live_inputs::LiveInputCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::stream::live_inputs::LiveInputCreateBody`], which the document defines again here.
 pub type LiveInputUpdateBody = LiveInputCreateBody;

@@ -555,15 +555,15 @@ pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited
 }
 /// The `content` property of `ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited`.
 ///
-/// The same shape as \[`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`\], which the document defines again here.
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedContentItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
 /// The `risks` property of `ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited`.
 ///
-/// The same shape as \[`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`\], which the document defines again here.
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedRisksItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
 /// The `risks` property of `ScanUrlscannerGetScanResponseScanDomainsExampleComCategories`.
 ///
-/// The same shape as \[`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`\], which the document defines again here.
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesRisksItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
 /// The `dns` property of `ScanUrlscannerGetScanResponseScanDomainsExampleCom`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -703,7 +703,7 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategories {
 }
 /// The `content` property of `ScanUrlscannerGetScanResponseScanMetaProcessorsCategories`.
 ///
-/// The same shape as \[`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`\], which the document defines again here.
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesContentItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
 /// The `risks` property of `ScanUrlscannerGetScanResponseScanMetaProcessorsCategories`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -718,7 +718,7 @@ pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem {
 }
 /// The `rank` property of `ScanUrlscannerGetScanResponseScanMetaProcessors`.
 ///
-/// The same shape as \[`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComRank`\], which the document defines again here.
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComRank`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanMetaProcessorsRank = ScanUrlscannerGetScanResponseScanDomainsExampleComRank;
 /// The `tech` property of `ScanUrlscannerGetScanResponseScanMetaProcessors`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -1107,7 +1107,7 @@ crate::runtime::string_enum!(
 );
 /// The `visibility` property of `ScanUrlscannerGetScanResponseScanTask`.
 ///
-/// The same shape as \[`crate::urlscanner::scan::ScanCreateBodyVisibility`\], which the document defines again here.
+/// The same shape as [`crate::urlscanner::scan::ScanCreateBodyVisibility`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanTaskVisibility = ScanCreateBodyVisibility;
 /// The `verdicts` property of `ScanUrlscannerGetScanResponseScan`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

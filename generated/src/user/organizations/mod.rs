@@ -228,15 +228,15 @@ pub type OrganizationGetResponse = ::std::collections::BTreeMap<
 >;
 /// The result of `client.user().organizations().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type OrganizationDeleteResponse = crate::types::AccessIdResponseResult;
 /// Direction to order organizations.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type OrganizationListParamsDirection = crate::types::DnsRecordsDirection;
 /// Whether to match all search requirements or at least one (any).
 ///
-/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type OrganizationListParamsMatch = crate::types::DnsRecordsMatch;
 /// Field to order organizations by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -255,7 +255,7 @@ crate::runtime::string_enum!(
 );
 /// Whether the user is a member of the organization or has an inivitation pending.
 ///
-/// The same shape as \[`crate::types::IamComponentsSchemasStatus`\], which the document defines again here.
+/// The same shape as [`crate::types::IamComponentsSchemasStatus`], which the document defines again here.
 pub type OrganizationListParamsStatus = crate::types::IamComponentsSchemasStatus;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -328,7 +328,7 @@ pub struct TokenCreateResponse {
 }
 /// Direction to order results.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type TokenListParamsDirection = crate::types::DnsRecordsDirection;
 /// The body of `client.user().tokens().update()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]

@@ -438,11 +438,11 @@ pub type EventUpdateResponse = crate::types::WaitingroomEventResponse;
 pub type EventEditResponse = crate::types::WaitingroomEventResponse;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as \[`crate::waiting_rooms::WaitingRoomDeleteResponse`\], which the document defines again here.
+/// The same shape as [`crate::waiting_rooms::WaitingRoomDeleteResponse`], which the document defines again here.
 pub type EventDeleteResponse = crate::waiting_rooms::WaitingRoomDeleteResponse;
 /// The `result` property of `EventDeleteResponse`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type EventDeleteResponseResult = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

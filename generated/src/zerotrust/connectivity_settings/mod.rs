@@ -140,5 +140,5 @@ pub type ConnectivitySettingGetResponse = crate::types::TunnelZeroTrustConnectiv
 pub type ConnectivitySettingEditResponse = crate::types::TunnelZeroTrustConnectivitySettingsResponseResult;
 /// The body of `client.zerotrust().connectivity_settings().edit()`.
 ///
-/// The same shape as \[`crate::types::TunnelZeroTrustConnectivitySettingsResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelZeroTrustConnectivitySettingsResponseResult`], which the document defines again here.
 pub type ConnectivitySettingEditBody = crate::types::TunnelZeroTrustConnectivitySettingsResponseResult;

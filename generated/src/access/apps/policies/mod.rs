@@ -854,5 +854,5 @@ pub struct PolicyZoneLevelAccessPoliciesListAccessPoliciesResponse {
 }
 /// The body of `client.access().apps().policies().zone_level_access_policies_update_an_access_policy()`.
 ///
-/// The same shape as \[`crate::access::apps::policies::PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody`\], which the document defines again here.
+/// The same shape as [`crate::access::apps::policies::PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody`], which the document defines again here.
 pub type PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyBody = PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody;

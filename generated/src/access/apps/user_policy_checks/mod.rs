@@ -223,7 +223,7 @@ pub struct UserPolicyCheckGetResponseUserIdentity {
 }
 /// The `geo` property of `UserPolicyCheckGetResponseUserIdentity`.
 ///
-/// The same shape as \[`crate::types::AccessGeo`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessGeo`], which the document defines again here.
 pub type UserPolicyCheckGetResponseUserIdentityGeo = crate::types::AccessGeo;
 /// The result of `client.access().apps().user_policy_checks().zone_level_access_applications_test_access_policies()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -265,9 +265,9 @@ pub struct UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseA
 }
 /// The `user_identity` property of `UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponse`.
 ///
-/// The same shape as \[`crate::access::apps::user_policy_checks::UserPolicyCheckGetResponseUserIdentity`\], which the document defines again here.
+/// The same shape as [`crate::access::apps::user_policy_checks::UserPolicyCheckGetResponseUserIdentity`], which the document defines again here.
 pub type UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentity = UserPolicyCheckGetResponseUserIdentity;
 /// The `geo` property of `UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentity`.
 ///
-/// The same shape as \[`crate::types::AccessGeo`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessGeo`], which the document defines again here.
 pub type UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentityGeo = crate::types::AccessGeo;

@@ -282,5 +282,5 @@ pub struct SettingUpdateBody {
 }
 /// The body of `client.access().certificates().settings().zone_level_access_mtls_authentication_update_an_mtls_ce_7e84639e()`.
 ///
-/// The same shape as \[`crate::access::certificates::settings::SettingUpdateBody`\], which the document defines again here.
+/// The same shape as [`crate::access::certificates::settings::SettingUpdateBody`], which the document defines again here.
 pub type SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eBody = SettingUpdateBody;

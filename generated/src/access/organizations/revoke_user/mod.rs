@@ -141,9 +141,9 @@ pub type RevokeUserCreateResponse = crate::types::AccessEmptyResponse;
 pub type RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Response = crate::types::AccessEmptyResponse;
 /// The body of `client.access().organizations().revoke_user().create()`.
 ///
-/// The same shape as \[`crate::types::AccessEmailRuleEmail`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailRuleEmail`], which the document defines again here.
 pub type RevokeUserCreateBody = crate::types::AccessEmailRuleEmail;
 /// The body of `client.access().organizations().revoke_user().zone_level_zero_trust_organization_revoke_all_access_to_dafb2097()`.
 ///
-/// The same shape as \[`crate::types::AccessEmailRuleEmail`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailRuleEmail`], which the document defines again here.
 pub type RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Body = crate::types::AccessEmailRuleEmail;

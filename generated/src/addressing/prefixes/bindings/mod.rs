@@ -328,5 +328,5 @@ pub struct BindingCreateBody {
 }
 /// The result of `client.addressing().prefixes().bindings().delete()`.
 ///
-/// The same shape as \[`crate::types::CloudforceOneApiResponseCommon`\], which the document defines again here.
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
 pub type BindingDeleteResponse = crate::types::CloudforceOneApiResponseCommon;

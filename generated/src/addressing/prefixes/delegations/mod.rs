@@ -247,7 +247,7 @@ pub struct DelegationCreateBody {
 }
 /// The result of `client.addressing().prefixes().delegations().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type DelegationDeleteResponse = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

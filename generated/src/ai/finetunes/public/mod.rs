@@ -87,5 +87,5 @@ pub struct PublicGetResponse {
 }
 /// The `result` property of `PublicGetResponse`.
 ///
-/// The same shape as \[`crate::ai::finetunes::FinetuneCreateResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::ai::finetunes::FinetuneCreateResponseResult`], which the document defines again here.
 pub type PublicGetResponseResultItem = crate::ai::finetunes::FinetuneCreateResponseResult;

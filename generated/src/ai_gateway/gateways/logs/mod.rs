@@ -111,7 +111,7 @@ pub struct LogGetParams {
 }
 /// The `direction` parameter of `client.ai_gateway().gateways().logs().get()`.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type LogGetParamsDirection = crate::types::DnsRecordsDirection;
 /// The `order_by` parameter of `client.ai_gateway().gateways().logs().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -262,7 +262,7 @@ pub type OperationEditResponse = ::std::collections::BTreeMap<
 >;
 /// The body of `client.api_gateway().discovery().operations().api_shield_api_patch_discovered_operation()`.
 ///
-/// The same shape as \[`crate::types::ApiShieldApiDiscoveryPatchMultipleRequestEntry`\], which the document defines again here.
+/// The same shape as [`crate::types::ApiShieldApiDiscoveryPatchMultipleRequestEntry`], which the document defines again here.
 pub type OperationApiShieldApiPatchDiscoveredOperationBody = crate::types::ApiShieldApiDiscoveryPatchMultipleRequestEntry;
 /// The result of `client.api_gateway().discovery().operations().api_shield_api_patch_discovered_operation()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -277,7 +277,7 @@ pub struct OperationApiShieldApiPatchDiscoveredOperationResponse {
 }
 /// Direction to order results.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type OperationListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order by
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

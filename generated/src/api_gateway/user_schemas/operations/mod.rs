@@ -125,7 +125,7 @@ pub struct OperationListParams {
 }
 /// An item of the `feature` parameter of `client.api_gateway().user_schemas().operations().list()`.
 ///
-/// The same shape as \[`crate::api_gateway::operations::OperationListParamsFeatureItem`\], which the document defines again here.
+/// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
 pub type OperationListParamsFeatureItem = crate::api_gateway::operations::OperationListParamsFeatureItem;
 /// The `operation_status` parameter of `client.api_gateway().user_schemas().operations().list()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

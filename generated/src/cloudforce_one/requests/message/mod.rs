@@ -265,5 +265,5 @@ pub struct MessageCreateBody {
 }
 /// Sort order (asc or desc)
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type MessageCreateBodySortOrder = crate::types::DnsRecordsDirection;

@@ -259,7 +259,7 @@ pub struct ImportCreateResponseResult {
 }
 /// The `status` property of `ImportCreateResponse`.
 ///
-/// The same shape as \[`crate::d1::database::export::ExportCreateResponseStatus`\], which the document defines again here.
+/// The same shape as [`crate::d1::database::export::ExportCreateResponseStatus`], which the document defines again here.
 pub type ImportCreateResponseStatus = crate::d1::database::export::ExportCreateResponseStatus;
 /// The `type` property of `ImportCreateResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

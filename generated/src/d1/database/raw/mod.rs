@@ -84,7 +84,7 @@ pub struct RawCreateParams {
 pub type RawCreateResponse = Vec<RawCreateResponseItem>;
 /// The body of `client.d1().database().raw().create()`.
 ///
-/// The same shape as \[`crate::d1::database::query::QueryCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::d1::database::query::QueryCreateBody`], which the document defines again here.
 pub type RawCreateBody = crate::d1::database::query::QueryCreateBody;
 /// An item of the result of `client.d1().database().raw().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -104,7 +104,7 @@ pub struct NetworkPathGetParams {
 }
 /// The `interval` parameter of `client.dex().traceroute_tests().network_path().get()`.
 ///
-/// The same shape as \[`crate::dex::http_tests::HttpTestGetParamsInterval`\], which the document defines again here.
+/// The same shape as [`crate::dex::http_tests::HttpTestGetParamsInterval`], which the document defines again here.
 pub type NetworkPathGetParamsInterval = crate::dex::http_tests::HttpTestGetParamsInterval;
 /// The result of `client.dex().traceroute_tests().network_path().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -133,7 +133,7 @@ pub struct NetworkPathGetResponse {
 }
 /// The `kind` property of `NetworkPathGetResponse`.
 ///
-/// The same shape as \[`crate::dex::traceroute_tests::TracerouteTestGetResponseKind`\], which the document defines again here.
+/// The same shape as [`crate::dex::traceroute_tests::TracerouteTestGetResponseKind`], which the document defines again here.
 pub type NetworkPathGetResponseKind = crate::dex::traceroute_tests::TracerouteTestGetResponseKind;
 /// The `networkPath` property of `NetworkPathGetResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -86,5 +86,5 @@ pub struct ValidateCreateBody {
 }
 /// The result of `client.dlp().patterns().validate().create()`.
 ///
-/// The same shape as \[`crate::types::LogpushValidateOwnershipResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::LogpushValidateOwnershipResponseResult`], which the document defines again here.
 pub type ValidateCreateResponse = crate::types::LogpushValidateOwnershipResponseResult;

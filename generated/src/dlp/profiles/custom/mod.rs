@@ -301,7 +301,7 @@ pub struct CustomCreateResponse {
 }
 /// The result of `client.dlp().profiles().custom().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessApiResponseSingleResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
 pub type CustomDeleteResponse = crate::types::AccessApiResponseSingleResult;
 /// Update custom profile
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

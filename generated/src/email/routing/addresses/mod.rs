@@ -303,11 +303,11 @@ pub type AddressGetResponse = crate::types::EmailAddresses;
 pub type AddressDeleteResponse = crate::types::EmailAddresses;
 /// The body of `client.email().routing().addresses().create()`.
 ///
-/// The same shape as \[`crate::types::AccessEmailRuleEmail`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailRuleEmail`], which the document defines again here.
 pub type AddressCreateBody = crate::types::AccessEmailRuleEmail;
 /// Sorts results in an ascending or descending order.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type AddressListParamsDirection = crate::types::DnsRecordsDirection;
 /// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

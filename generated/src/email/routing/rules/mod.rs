@@ -404,9 +404,9 @@ pub struct RuleListResponse {
 }
 /// The `result_info` property of `RuleListResponse`.
 ///
-/// The same shape as \[`crate::email::routing::addresses::AddressListResponseResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::email::routing::addresses::AddressListResponseResultInfo`], which the document defines again here.
 pub type RuleListResponseResultInfo = crate::email::routing::addresses::AddressListResponseResultInfo;
 /// The body of `client.email().routing().rules().update()`.
 ///
-/// The same shape as \[`crate::email::routing::rules::RuleCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::email::routing::rules::RuleCreateBody`], which the document defines again here.
 pub type RuleUpdateBody = RuleCreateBody;

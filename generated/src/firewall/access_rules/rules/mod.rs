@@ -782,11 +782,11 @@ pub struct RuleCreateBody {
 }
 /// The result of `client.firewall().access_rules().rules().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessEmailListRuleEmailList`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
 pub type RuleDeleteResult = crate::types::AccessEmailListRuleEmailList;
 /// The body of `client.firewall().access_rules().rules().edit()`.
 ///
-/// The same shape as \[`crate::firewall::access_rules::rules::RuleCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::firewall::access_rules::rules::RuleCreateBody`], which the document defines again here.
 pub type RuleEditBody = RuleCreateBody;
 /// The body of `client.firewall().access_rules().rules().ip_access_rules_for_a_zone_create_an_ip_access_rule()`.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -825,19 +825,19 @@ crate::runtime::string_enum!(
 );
 /// The target to search in existing rules.
 ///
-/// The same shape as \[`crate::firewall::access_rules::rules::RuleListParamsConfigurationTarget`\], which the document defines again here.
+/// The same shape as [`crate::firewall::access_rules::rules::RuleListParamsConfigurationTarget`], which the document defines again here.
 pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsConfigurationTarget = RuleListParamsConfigurationTarget;
 /// The direction used to sort returned rules.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rules.
 ///
-/// The same shape as \[`crate::firewall::access_rules::rules::RuleListParamsOrder`\], which the document defines again here.
+/// The same shape as [`crate::firewall::access_rules::rules::RuleListParamsOrder`], which the document defines again here.
 pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsOrder = RuleListParamsOrder;
 /// The body of `client.firewall().access_rules().rules().ip_access_rules_for_a_zone_update_an_ip_access_rule()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -870,11 +870,11 @@ crate::runtime::string_enum!(
 );
 /// The direction used to sort returned rules.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type RuleListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type RuleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -894,5 +894,5 @@ crate::runtime::string_enum!(
 );
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as \[`crate::types::CustomPagesCustomPagesResponseCollection`\], which the document defines again here.
+/// The same shape as [`crate::types::CustomPagesCustomPagesResponseCollection`], which the document defines again here.
 pub type RuleListResponse = crate::types::CustomPagesCustomPagesResponseCollection;

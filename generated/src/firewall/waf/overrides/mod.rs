@@ -393,11 +393,11 @@ pub struct OverrideCreateBody {
 }
 /// The result of `client.firewall().waf().overrides().delete()`.
 ///
-/// The same shape as \[`crate::firewall::lockdowns::LockdownDeleteResponse`\], which the document defines again here.
+/// The same shape as [`crate::firewall::lockdowns::LockdownDeleteResponse`], which the document defines again here.
 pub type OverrideDeleteResponse = crate::firewall::lockdowns::LockdownDeleteResponse;
 /// The `result` property of `OverrideDeleteResponse`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type OverrideDeleteResponseResult = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -297,11 +297,11 @@ pub struct PackageEditResponse {
 }
 /// The direction used to sort returned packages.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type PackageGetParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type PackageGetParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned packages.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

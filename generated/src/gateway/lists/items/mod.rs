@@ -93,5 +93,5 @@ pub struct ItemListResponse {
 }
 /// The `result_info` property of `ItemListResponse`.
 ///
-/// The same shape as \[`crate::types::IamResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type ItemListResponseResultInfo = crate::types::IamResultInfo;

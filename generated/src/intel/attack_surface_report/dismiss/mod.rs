@@ -88,5 +88,5 @@ pub struct DismissUpdateBody {
 }
 /// The result of `client.intel().attack_surface_report().dismiss().update()`.
 ///
-/// The same shape as \[`crate::types::AccessApiResponseSingleResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
 pub type DismissUpdateResponse = crate::types::AccessApiResponseSingleResult;

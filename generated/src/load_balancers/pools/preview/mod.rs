@@ -84,5 +84,5 @@ pub struct PreviewCreateParams {
 pub type PreviewCreateResponse = crate::types::LoadBalancingPreviewResponseResult;
 /// The body of `client.load_balancers().pools().preview().create()`.
 ///
-/// The same shape as \[`crate::load_balancers::monitors::MonitorCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
 pub type PreviewCreateBody = crate::load_balancers::monitors::MonitorCreateBody;

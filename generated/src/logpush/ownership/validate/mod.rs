@@ -159,5 +159,5 @@ pub struct ValidateCreateBody {
 }
 /// The body of `client.logpush().ownership().validate().post_zones_zone_id_logpush_ownership_validate()`.
 ///
-/// The same shape as \[`crate::logpush::ownership::validate::ValidateCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::logpush::ownership::validate::ValidateCreateBody`], which the document defines again here.
 pub type ValidatePostZonesZoneIdLogpushOwnershipValidateBody = ValidateCreateBody;

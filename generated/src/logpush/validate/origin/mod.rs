@@ -158,5 +158,5 @@ pub struct OriginCreateBody {
 }
 /// The body of `client.logpush().validate().origin().post_zones_zone_id_logpush_validate_origin()`.
 ///
-/// The same shape as \[`crate::logpush::validate::origin::OriginCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::logpush::validate::origin::OriginCreateBody`], which the document defines again here.
 pub type OriginPostZonesZoneIdLogpushValidateOriginBody = OriginCreateBody;

@@ -68,5 +68,5 @@ pub struct FieldGetParams {
 }
 /// The result of `client.logs().received().fields().get()`.
 ///
-/// The same shape as \[`crate::types::TlsCertificatesAndHostnamesCustomMetadataObject`\], which the document defines again here.
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesCustomMetadataObject`], which the document defines again here.
 pub type FieldGetResponse = crate::types::TlsCertificatesAndHostnamesCustomMetadataObject;

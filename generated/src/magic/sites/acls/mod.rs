@@ -497,5 +497,5 @@ pub struct AclCreateBody {
 }
 /// Array of allowed communication protocols between configured LANs. If no protocols are provided, all protocols are allowed.
 ///
-/// The same shape as \[`crate::types::MagicAclProtocolsItem`\], which the document defines again here.
+/// The same shape as [`crate::types::MagicAclProtocolsItem`], which the document defines again here.
 pub type AclCreateBodyProtocolsItem = crate::types::MagicAclProtocolsItem;

@@ -281,9 +281,9 @@ pub type CertificateGetResponse = crate::types::TlsCertificatesAndHostnamesSchem
 pub type CertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateObject;
 /// The body of `client.origin_tls_client_auth().hostnames().certificates().create()`.
 ///
-/// The same shape as \[`crate::origin_tls_client_auth::OriginTlsClientAuthCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::origin_tls_client_auth::OriginTlsClientAuthCreateBody`], which the document defines again here.
 pub type CertificateCreateBody = crate::origin_tls_client_auth::OriginTlsClientAuthCreateBody;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as \[`crate::origin_tls_client_auth::hostnames::HostnameUpdateResponse`\], which the document defines again here.
+/// The same shape as [`crate::origin_tls_client_auth::hostnames::HostnameUpdateResponse`], which the document defines again here.
 pub type CertificateListResponse = crate::origin_tls_client_auth::hostnames::HostnameUpdateResponse;

@@ -385,5 +385,5 @@ pub struct DomainListResponse {
 }
 /// The `result_info` property of `DomainListResponse`.
 ///
-/// The same shape as \[`crate::pages::projects::ProjectListResponseResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::pages::projects::ProjectListResponseResultInfo`], which the document defines again here.
 pub type DomainListResponseResultInfo = crate::pages::projects::ProjectListResponseResultInfo;

@@ -225,7 +225,7 @@ pub type SippyGetResponse = crate::types::R2Sippy;
 pub type SippyUpdateResponse = crate::types::R2Sippy;
 /// The result of `client.r2().buckets().sippy().delete()`.
 ///
-/// The same shape as \[`crate::types::TunnelConfigWarpRouting`\], which the document defines again here.
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type SippyDeleteResponse = crate::types::TunnelConfigWarpRouting;
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `r2_enable_sippy_aws`, `r2_enable_sippy_gcs`. Typed as one struct of all their properties, each required only when every shape requires it.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

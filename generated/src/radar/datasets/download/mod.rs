@@ -81,7 +81,7 @@ pub struct DownloadCreateBody {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DownloadCreateParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().datasets().download().create()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -167,7 +167,7 @@ pub struct AsnRadarGetEntitiesAsnByIdParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AsnGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Order asn list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -226,7 +226,7 @@ pub struct AsnGetResponseResultAsnsItem {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().entities().asns().radar_get_entities_asn_by_id()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -281,13 +281,13 @@ pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsn {
 }
 /// The `estimatedUsers` property of `AsnRadarGetEntitiesAsnByIdResponseResultAsn`.
 ///
-/// The same shape as \[`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers`\], which the document defines again here.
+/// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers`], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers = crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers;
 /// The `locations` property of `AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers`.
 ///
-/// The same shape as \[`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsersLocationsItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsersLocationsItem`], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsersLocationsItem = crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsersLocationsItem;
 /// The `related` property of `AsnRadarGetEntitiesAsnByIdResponseResultAsn`.
 ///
-/// The same shape as \[`crate::radar::entities::asns::ip::IpGetResponseResultAsnRelatedItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnRelatedItem`], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnRelatedItem = crate::radar::entities::asns::ip::IpGetResponseResultAsnRelatedItem;

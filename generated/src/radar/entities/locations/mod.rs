@@ -142,7 +142,7 @@ pub struct LocationRadarGetEntitiesLocationByAlpha2Params {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().entities().locations().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -175,7 +175,7 @@ pub struct LocationGetResponseResultLocationsItem {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationRadarGetEntitiesLocationByAlpha2ParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().entities().locations().radar_get_entities_location_by_alpha2()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -101,7 +101,7 @@ pub struct DomainGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DomainGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The ranking type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

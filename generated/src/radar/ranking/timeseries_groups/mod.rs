@@ -127,11 +127,11 @@ pub struct TimeseriesGroupGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The ranking type.
 ///
-/// The same shape as \[`crate::radar::ranking::domain::DomainGetParamsRankingType`\], which the document defines again here.
+/// The same shape as [`crate::radar::ranking::domain::DomainGetParamsRankingType`], which the document defines again here.
 pub type TimeseriesGroupGetParamsRankingType = crate::radar::ranking::domain::DomainGetParamsRankingType;
 /// The result of `client.radar().ranking().timeseries_groups().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -153,11 +153,11 @@ pub struct TimeseriesGroupGetResponseResult {
 }
 /// The `meta` property of `TimeseriesGroupGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::bgp::top::ases::AseGetResponseResultMeta`\], which the document defines again here.
+/// The same shape as [`crate::radar::bgp::top::ases::AseGetResponseResultMeta`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMeta = crate::radar::bgp::top::ases::AseGetResponseResultMeta;
 /// The `dateRange` property of `TimeseriesGroupGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
 /// The `serie_0` property of `TimeseriesGroupGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

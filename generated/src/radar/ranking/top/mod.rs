@@ -97,11 +97,11 @@ pub struct TopGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TopGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The ranking type.
 ///
-/// The same shape as \[`crate::radar::ranking::domain::DomainGetParamsRankingType`\], which the document defines again here.
+/// The same shape as [`crate::radar::ranking::domain::DomainGetParamsRankingType`], which the document defines again here.
 pub type TopGetParamsRankingType = crate::radar::ranking::domain::DomainGetParamsRankingType;
 /// The result of `client.radar().ranking().top().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -151,5 +151,5 @@ pub struct TopGetResponseResultTop0Item {
 }
 /// The `categories` property of `TopGetResponseResultTop0Item`.
 ///
-/// The same shape as \[`crate::radar::ranking::domain::DomainGetResponseResultDetails0CategoriesItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::ranking::domain::DomainGetResponseResultDetails0CategoriesItem`], which the document defines again here.
 pub type TopGetResponseResultTop0ItemCategoriesItem = crate::radar::ranking::domain::DomainGetResponseResultDetails0CategoriesItem;

@@ -94,11 +94,11 @@ pub struct GlobalGetParams {
 }
 /// An item of the `exclude` parameter of `client.radar().search().global().get()`.
 ///
-/// The same shape as \[`crate::radar::search::global::GlobalGetParamsIncludeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::search::global::GlobalGetParamsIncludeItem`], which the document defines again here.
 pub type GlobalGetParamsExcludeItem = GlobalGetParamsIncludeItem;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type GlobalGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `include` parameter of `client.radar().search().global().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -101,11 +101,11 @@ pub struct LocationGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The `status` parameter of `client.radar().traffic_anomalies().locations().get()`.
 ///
-/// The same shape as \[`crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus`\], which the document defines again here.
+/// The same shape as [`crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus`], which the document defines again here.
 pub type LocationGetParamsStatus = crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus;
 /// The result of `client.radar().traffic_anomalies().locations().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -126,5 +126,5 @@ pub struct LocationGetResponseResult {
 }
 /// The `trafficAnomalies` property of `LocationGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
 pub type LocationGetResponseResultTrafficAnomaliesItem = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

@@ -491,7 +491,7 @@ pub struct ItemDeleteBody {
 }
 /// The `items` property of `ItemDeleteBody`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ItemDeleteBodyItemsItem = crate::types::AccessIdResponseResult;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -251,11 +251,11 @@ pub struct EntrypointUpdateZoneEntrypointRulesetParams {
 }
 /// The result of `client.rulesets().phases().entrypoint().get()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type EntrypointGetResponse = crate::rulesets::RulesetCreateResponse;
 /// The result of `client.rulesets().phases().entrypoint().get_zone_entrypoint_ruleset()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type EntrypointGetZoneEntrypointRulesetResponse = crate::rulesets::RulesetCreateResponse;
 /// The body of `client.rulesets().phases().entrypoint().update()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -274,13 +274,13 @@ pub struct EntrypointUpdateBody {
 }
 /// The result of `client.rulesets().phases().entrypoint().update()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type EntrypointUpdateResponse = crate::rulesets::RulesetCreateResponse;
 /// The body of `client.rulesets().phases().entrypoint().update_zone_entrypoint_ruleset()`.
 ///
-/// The same shape as \[`crate::rulesets::phases::entrypoint::EntrypointUpdateBody`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::phases::entrypoint::EntrypointUpdateBody`], which the document defines again here.
 pub type EntrypointUpdateZoneEntrypointRulesetBody = EntrypointUpdateBody;
 /// The result of `client.rulesets().phases().entrypoint().update_zone_entrypoint_ruleset()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type EntrypointUpdateZoneEntrypointRulesetResponse = crate::rulesets::RulesetCreateResponse;

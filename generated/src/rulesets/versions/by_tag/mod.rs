@@ -84,5 +84,5 @@ pub struct ByTagGetParams {
 }
 /// The result of `client.rulesets().versions().by_tag().get()`.
 ///
-/// The same shape as \[`crate::rulesets::RulesetCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type ByTagGetResponse = crate::rulesets::RulesetCreateResponse;

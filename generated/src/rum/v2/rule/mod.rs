@@ -218,5 +218,5 @@ pub type RuleCreateResponse = crate::types::RumRule;
 pub type RuleUpdateResponse = crate::types::RumRule;
 /// The result of `client.rum().v2().rule().delete()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type RuleDeleteResponse = crate::types::AccessIdResponseResult;

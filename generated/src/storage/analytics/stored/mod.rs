@@ -74,5 +74,5 @@ pub struct StoredGetParams {
 }
 /// Merged from `allOf`; where members disagree the later one wins (`data`, `max`, `min`, `query`, `totals`).
 ///
-/// The same shape as \[`crate::storage::analytics::AnalyticGetResponse`\], which the document defines again here.
+/// The same shape as [`crate::storage::analytics::AnalyticGetResponse`], which the document defines again here.
 pub type StoredGetResponse = crate::storage::analytics::AnalyticGetResponse;

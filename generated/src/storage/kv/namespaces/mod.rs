@@ -416,7 +416,7 @@ pub type NamespaceDeleteResponse = Option<
 >;
 /// Direction to order namespaces.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type NamespaceListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order results by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -334,5 +334,5 @@ pub struct OutputCreateBody {
 }
 /// The body of `client.stream().live_inputs().outputs().update()`.
 ///
-/// The same shape as \[`crate::types::RulesetsRuleLogging`\], which the document defines again here.
+/// The same shape as [`crate::types::RulesetsRuleLogging`], which the document defines again here.
 pub type OutputUpdateBody = crate::types::RulesetsRuleLogging;

@@ -172,7 +172,7 @@ pub struct HarGetResponseHarLogEntriesItemRequest {
 }
 /// The `headers` property of `HarGetResponseHarLogEntriesItemRequest`.
 ///
-/// The same shape as \[`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem`\], which the document defines again here.
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem`], which the document defines again here.
 pub type HarGetResponseHarLogEntriesItemRequestHeadersItem = crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem;
 /// The `response` property of `HarGetResponseHarLogEntriesItem`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -218,7 +218,7 @@ pub struct HarGetResponseHarLogEntriesItemResponseContent {
 }
 /// The `headers` property of `HarGetResponseHarLogEntriesItemResponse`.
 ///
-/// The same shape as \[`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem`\], which the document defines again here.
+/// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem`], which the document defines again here.
 pub type HarGetResponseHarLogEntriesItemResponseHeadersItem = crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem;
 /// The `pages` property of `HarGetResponseHarLog`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

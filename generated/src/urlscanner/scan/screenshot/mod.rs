@@ -78,5 +78,5 @@ pub struct ScreenshotGetParams {
 pub type ScreenshotGetResponse = Vec<u8>;
 /// Target device type
 ///
-/// The same shape as \[`crate::urlscanner::scan::ScanCreateBodyScreenshotsResolutionsItem`\], which the document defines again here.
+/// The same shape as [`crate::urlscanner::scan::ScanCreateBodyScreenshotsResolutionsItem`], which the document defines again here.
 pub type ScreenshotGetParamsResolution = crate::urlscanner::scan::ScanCreateBodyScreenshotsResolutionsItem;

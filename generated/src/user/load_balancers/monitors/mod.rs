@@ -375,9 +375,9 @@ pub struct MonitorCreateBody {
 }
 /// The body of `client.user().load_balancers().monitors().edit()`.
 ///
-/// The same shape as \[`crate::user::load_balancers::monitors::MonitorCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::user::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
 pub type MonitorEditBody = MonitorCreateBody;
 /// The body of `client.user().load_balancers().monitors().update()`.
 ///
-/// The same shape as \[`crate::user::load_balancers::monitors::MonitorCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::user::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
 pub type MonitorUpdateBody = MonitorCreateBody;

@@ -478,5 +478,5 @@ pub struct PoolLoadBalancerPoolsPatchPoolBody {
 }
 /// The body of `client.user().load_balancers().pools().update()`.
 ///
-/// The same shape as \[`crate::user::load_balancers::pools::PoolCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::user::load_balancers::pools::PoolCreateBody`], which the document defines again here.
 pub type PoolUpdateBody = PoolCreateBody;

@@ -55,5 +55,5 @@ fn request_list() -> crate::Result<crate::runtime::RequestSpec> {
 }
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
-/// The same shape as \[`crate::types::IamResponseCollection`\], which the document defines again here.
+/// The same shape as [`crate::types::IamResponseCollection`], which the document defines again here.
 pub type PermissionGroupListResponse = crate::types::IamResponseCollection;

@@ -92,5 +92,5 @@ pub struct InsertCreateParams {
 }
 /// The result of `client.vectorize().indexes().insert().create()`.
 ///
-/// The same shape as \[`crate::vectorize::indexes::delete_by_ids::DeleteByIdCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::vectorize::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
 pub type InsertCreateResponse = crate::vectorize::indexes::delete_by_ids::DeleteByIdCreateResponse;

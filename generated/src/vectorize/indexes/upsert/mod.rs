@@ -92,5 +92,5 @@ pub struct UpsertCreateParams {
 }
 /// The result of `client.vectorize().indexes().upsert().create()`.
 ///
-/// The same shape as \[`crate::vectorize::indexes::delete_by_ids::DeleteByIdCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::vectorize::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
 pub type UpsertCreateResponse = crate::vectorize::indexes::delete_by_ids::DeleteByIdCreateResponse;

@@ -277,5 +277,5 @@ pub type NamespaceGetResponse = crate::types::WorkersNamespaceResponse;
 pub type NamespaceDeleteResponse = Option<()>;
 /// The body of `client.workers().dispatch().namespaces().create()`.
 ///
-/// The same shape as \[`crate::types::CallsAppEditableFields`\], which the document defines again here.
+/// The same shape as [`crate::types::CallsAppEditableFields`], which the document defines again here.
 pub type NamespaceCreateBody = crate::types::CallsAppEditableFields;

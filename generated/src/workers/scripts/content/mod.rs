@@ -145,5 +145,5 @@ pub struct ContentUpdateForm {
 pub type ContentUpdateResponse = crate::types::WorkersScriptResponse;
 /// JSON encoded metadata about the uploaded parts and Worker configuration.
 ///
-/// The same shape as \[`crate::workers::dispatch::namespaces::scripts::content::ContentUpdateBodyMetadata`\], which the document defines again here.
+/// The same shape as [`crate::workers::dispatch::namespaces::scripts::content::ContentUpdateBodyMetadata`], which the document defines again here.
 pub type ContentUpdateBodyMetadata = crate::workers::dispatch::namespaces::scripts::content::ContentUpdateBodyMetadata;

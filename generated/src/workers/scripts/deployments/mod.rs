@@ -162,7 +162,7 @@ pub struct DeploymentCreateBody {
 }
 /// The result of `client.workers().scripts().deployments().create()`.
 ///
-/// The same shape as \[`crate::workers::scripts::deployments::DeploymentGetResponseDeploymentsItem`\], which the document defines again here.
+/// The same shape as [`crate::workers::scripts::deployments::DeploymentGetResponseDeploymentsItem`], which the document defines again here.
 pub type DeploymentCreateResponse = DeploymentGetResponseDeploymentsItem;
 /// The result of `client.workers().scripts().deployments().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -225,5 +225,5 @@ pub type TailGetResponse = crate::types::WorkersTailResponseResult;
 pub type TailCreateResponse = crate::types::WorkersTailResponseResult;
 /// The result of `client.workers().scripts().tails().delete()`.
 ///
-/// The same shape as \[`crate::types::CloudforceOneApiResponseCommon`\], which the document defines again here.
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
 pub type TailDeleteResponse = crate::types::CloudforceOneApiResponseCommon;

@@ -380,5 +380,5 @@ pub struct WebhookListResponse {
 }
 /// The body of `client.alerting().v3().destinations().webhooks().update()`.
 ///
-/// The same shape as \[`crate::alerting::v3::destinations::webhooks::WebhookCreateBody`\], which the document defines again here.
+/// The same shape as [`crate::alerting::v3::destinations::webhooks::WebhookCreateBody`], which the document defines again here.
 pub type WebhookUpdateBody = WebhookCreateBody;

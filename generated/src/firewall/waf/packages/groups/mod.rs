@@ -324,11 +324,11 @@ pub struct GroupEditBody {
 }
 /// The direction used to sort returned rule groups.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type GroupListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type GroupListParamsMatch = crate::types::DnsRecordsMatch;
 /// The field used to sort returned rule groups.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

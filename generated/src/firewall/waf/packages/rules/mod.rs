@@ -377,11 +377,11 @@ pub struct RuleEditResponse {
 pub type RuleEditResponseAllowedModes = Vec<String>;
 /// The direction used to sort returned rules.
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type RuleListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
-/// The same shape as \[`crate::types::DnsRecordsMatch`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
 pub type RuleListParamsMatch = crate::types::DnsRecordsMatch;
 /// The action/mode a rule has been overridden to perform.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -112,7 +112,7 @@ pub struct DnssecGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().as112().summary().dnssec().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

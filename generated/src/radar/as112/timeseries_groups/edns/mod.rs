@@ -119,21 +119,21 @@ pub struct EdnsGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type EdnsGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type EdnsGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().as112().timeseries_groups().edns().get()`.
 ///
-/// The same shape as \[`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse`], which the document defines again here.
 pub type EdnsGetResponse = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse;
 /// The `result` property of `EdnsGetResponse`.
 ///
-/// The same shape as \[`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult`], which the document defines again here.
 pub type EdnsGetResponseResult = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult;
 /// The `serie_0` property of `EdnsGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0`], which the document defines again here.
 pub type EdnsGetResponseResultSerie0 = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0;

@@ -168,7 +168,7 @@ pub struct EventGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type EventGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Sort events by field
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -283,5 +283,5 @@ pub struct EventGetResponseResultEventsItemTagsItem {
 }
 /// The `result_info` property of `EventGetResponse`.
 ///
-/// The same shape as \[`crate::types::DlpApiResponsePaginatedResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::DlpApiResponsePaginatedResultInfo`], which the document defines again here.
 pub type EventGetResponseResultInfo = crate::types::DlpApiResponsePaginatedResultInfo;

@@ -140,7 +140,7 @@ pub struct EventGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type EventGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Sort events by field
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -166,7 +166,7 @@ crate::runtime::string_enum!(
 );
 /// Sort order
 ///
-/// The same shape as \[`crate::radar::bgp::hijacks::events::EventGetParamsSortOrder`\], which the document defines again here.
+/// The same shape as [`crate::radar::bgp::hijacks::events::EventGetParamsSortOrder`], which the document defines again here.
 pub type EventGetParamsSortOrder = crate::radar::bgp::hijacks::events::EventGetParamsSortOrder;
 /// The result of `client.radar().bgp().leaks().events().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -190,7 +190,7 @@ pub struct EventGetResponseResult {
 }
 /// The `asn_info` property of `EventGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::bgp::hijacks::events::EventGetResponseResultAsnInfoItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::bgp::hijacks::events::EventGetResponseResultAsnInfoItem`], which the document defines again here.
 pub type EventGetResponseResultAsnInfoItem = crate::radar::bgp::hijacks::events::EventGetResponseResultAsnInfoItem;
 /// The `events` property of `EventGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -225,5 +225,5 @@ pub struct EventGetResponseResultEventsItem {
 }
 /// The `result_info` property of `EventGetResponse`.
 ///
-/// The same shape as \[`crate::types::DlpApiResponsePaginatedResultInfo`\], which the document defines again here.
+/// The same shape as [`crate::types::DlpApiResponsePaginatedResultInfo`], which the document defines again here.
 pub type EventGetResponseResultInfo = crate::types::DlpApiResponsePaginatedResultInfo;

@@ -91,7 +91,7 @@ pub struct AseGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Return order results by given type
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -120,7 +120,7 @@ crate::runtime::string_enum!(
 );
 /// Sort by value ascending or descending
 ///
-/// The same shape as \[`crate::types::DnsRecordsDirection`\], which the document defines again here.
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
 pub type AseGetParamsSortOrder = crate::types::DnsRecordsDirection;
 /// The result of `client.radar().bgp().routes().ases().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -84,7 +84,7 @@ pub struct MoaGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type MoaGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().bgp().routes().moas().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

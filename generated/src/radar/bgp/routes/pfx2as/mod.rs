@@ -91,7 +91,7 @@ pub struct Pfx2aGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type Pfx2aGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Return only results with matching rpki status: valid, invalid or unknown
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -129,7 +129,7 @@ pub struct Pfx2aGetResponseResult {
 }
 /// The `meta` property of `Pfx2aGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`\], which the document defines again here.
+/// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
 pub type Pfx2aGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
 /// The `prefix_origins` property of `Pfx2aGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -77,7 +77,7 @@ pub struct StatGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type StatGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().bgp().routes().stats().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -99,7 +99,7 @@ pub struct StatGetResponseResult {
 }
 /// The `meta` property of `StatGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`\], which the document defines again here.
+/// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
 pub type StatGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
 /// The `stats` property of `StatGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -126,11 +126,11 @@ pub struct AseGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `updateType` parameter of `client.radar().bgp().top().ases().get()`.
 ///
-/// The same shape as \[`crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem`], which the document defines again here.
 pub type AseGetParamsUpdateTypeItem = crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem;
 /// The result of `client.radar().bgp().top().ases().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -160,7 +160,7 @@ pub struct AseGetResponseResultMeta {
 }
 /// The `dateRange` property of `AseGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type AseGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
 /// The `top_0` property of `AseGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -112,11 +112,11 @@ pub struct PrefixGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type PrefixGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `updateType` parameter of `client.radar().bgp().top().prefixes().get()`.
 ///
-/// The same shape as \[`crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem`], which the document defines again here.
 pub type PrefixGetParamsUpdateTypeItem = crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem;
 /// The result of `client.radar().bgp().top().prefixes().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -138,11 +138,11 @@ pub struct PrefixGetResponseResult {
 }
 /// The `meta` property of `PrefixGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::bgp::top::ases::AseGetResponseResultMeta`\], which the document defines again here.
+/// The same shape as [`crate::radar::bgp::top::ases::AseGetResponseResultMeta`], which the document defines again here.
 pub type PrefixGetResponseResultMeta = crate::radar::bgp::top::ases::AseGetResponseResultMeta;
 /// The `dateRange` property of `PrefixGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type PrefixGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
 /// The `top_0` property of `PrefixGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

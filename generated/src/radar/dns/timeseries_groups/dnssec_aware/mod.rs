@@ -132,21 +132,21 @@ pub struct DnssecAwareGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type DnssecAwareGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecAwareGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().dns().timeseries_groups().dnssec_aware().get()`.
 ///
-/// The same shape as \[`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse`], which the document defines again here.
 pub type DnssecAwareGetResponse = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse;
 /// The `result` property of `DnssecAwareGetResponse`.
 ///
-/// The same shape as \[`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult`], which the document defines again here.
 pub type DnssecAwareGetResponseResult = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult;
 /// The `serie_0` property of `DnssecAwareGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0`], which the document defines again here.
 pub type DnssecAwareGetResponseResultSerie0 = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0;

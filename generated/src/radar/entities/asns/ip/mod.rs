@@ -67,7 +67,7 @@ pub struct IpGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IpGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().entities().asns().ip().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

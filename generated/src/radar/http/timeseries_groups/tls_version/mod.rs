@@ -167,35 +167,35 @@ pub struct TlsVersionGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type TlsVersionGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// An item of the `botClass` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
 ///
-/// The same shape as \[`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type TlsVersionGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
 /// An item of the `deviceType` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
 ///
-/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type TlsVersionGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TlsVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `httpProtocol` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
 ///
-/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type TlsVersionGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
 /// An item of the `httpVersion` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type TlsVersionGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
 /// An item of the `ipVersion` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
 ///
-/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type TlsVersionGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// An item of the `os` parameter of `client.radar().http().timeseries_groups().tls_version().get()`.
 ///
-/// The same shape as \[`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type TlsVersionGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
 /// The result of `client.radar().http().timeseries_groups().tls_version().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -119,7 +119,7 @@ pub struct AseGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().netflows().top().ases().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -122,7 +122,7 @@ pub struct LocationGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().netflows().top().locations().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -142,5 +142,5 @@ pub struct LocationGetResponseResult {
 }
 /// The `top_0` property of `LocationGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
 pub type LocationGetResponseResultTop0Item = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

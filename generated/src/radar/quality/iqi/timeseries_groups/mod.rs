@@ -141,15 +141,15 @@ pub struct TimeseriesGroupGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type TimeseriesGroupGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Which metric to return: bandwidth, latency or DNS response time.
 ///
-/// The same shape as \[`crate::radar::quality::iqi::summary::SummaryGetParamsMetric`\], which the document defines again here.
+/// The same shape as [`crate::radar::quality::iqi::summary::SummaryGetParamsMetric`], which the document defines again here.
 pub type TimeseriesGroupGetParamsMetric = crate::radar::quality::iqi::summary::SummaryGetParamsMetric;
 /// The result of `client.radar().quality().iqi().timeseries_groups().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

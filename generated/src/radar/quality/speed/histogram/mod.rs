@@ -115,7 +115,7 @@ pub struct HistogramGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type HistogramGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Metrics to be returned.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -119,7 +119,7 @@ pub struct BotGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type BotGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().verified_bots().top().bots().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -141,19 +141,19 @@ pub struct BotGetResponseResult {
 }
 /// The `meta` property of `BotGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`], which the document defines again here.
 pub type BotGetResponseResultMeta = crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta;
 /// The `confidenceInfo` property of `BotGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type BotGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
 /// The `annotations` property of `BotGetResponseResultMetaConfidenceInfo`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type BotGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The `dateRange` property of `BotGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type BotGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
 /// The `top_0` property of `BotGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -142,5 +142,5 @@ pub struct SummaryGetParams {
 pub type SummaryGetResponse = Option<crate::types::LegacyJhsApiResponseSingleResult>;
 /// An item of the `metrics` parameter of `client.spectrum().analytics().events().summary().get()`.
 ///
-/// The same shape as \[`crate::spectrum::analytics::events::bytime::BytimeGetParamsMetricsItem`\], which the document defines again here.
+/// The same shape as [`crate::spectrum::analytics::events::bytime::BytimeGetParamsMetricsItem`], which the document defines again here.
 pub type SummaryGetParamsMetricsItem = crate::spectrum::analytics::events::bytime::BytimeGetParamsMetricsItem;

@@ -109,5 +109,5 @@ crate::runtime::string_enum!(
 );
 /// The result of `client.vectorize().v2().indexes().insert().create()`.
 ///
-/// The same shape as \[`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
 pub type InsertCreateResponse = crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse;

@@ -96,9 +96,9 @@ pub struct UpsertCreateParams {
 }
 /// Behavior for ndjson parse failures.
 ///
-/// The same shape as \[`crate::vectorize::v2::indexes::insert::InsertCreateParamsUnparsableBehavior`\], which the document defines again here.
+/// The same shape as [`crate::vectorize::v2::indexes::insert::InsertCreateParamsUnparsableBehavior`], which the document defines again here.
 pub type UpsertCreateParamsUnparsableBehavior = crate::vectorize::v2::indexes::insert::InsertCreateParamsUnparsableBehavior;
 /// The result of `client.vectorize().v2().indexes().upsert().create()`.
 ///
-/// The same shape as \[`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
 pub type UpsertCreateResponse = crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse;

@@ -110,5 +110,5 @@ pub struct StableDiffusionXlLightningCreateBody {
 }
 /// The result of `client.ai().run().cf().bytedance().stable_diffusion_xl_lightning().create()`.
 ///
-/// The same shape as \[`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type StableDiffusionXlLightningCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

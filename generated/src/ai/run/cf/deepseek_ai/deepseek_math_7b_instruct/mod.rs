@@ -357,15 +357,15 @@ pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction {
 }
 /// The `function` property of `DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`.
 ///
-/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`\], which the document defines again here.
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunction = DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
 /// The `parameters` property of `DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunction`.
 ///
-/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`\], which the document defines again here.
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunctionParameters = DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
 /// The `properties` property of `DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunctionParameters`.
 ///
-/// The same shape as \[`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`\], which the document defines again here.
+/// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
 /// A variant of `DeepseekMath7bInstructCreateBody`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -409,5 +409,5 @@ pub struct DeepseekMath7bInstructCreateBodyPrompt {
 }
 /// The result of `client.ai().run().cf().deepseek_ai().deepseek_math_7b_instruct().create()`.
 ///
-/// The same shape as \[`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -83,5 +83,5 @@ pub struct BartLargeCnnCreateBody {
 }
 /// The result of `client.ai().run().cf().facebook().bart_large_cnn().create()`.
 ///
-/// The same shape as \[`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type BartLargeCnnCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

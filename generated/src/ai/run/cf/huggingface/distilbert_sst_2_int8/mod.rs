@@ -80,5 +80,5 @@ pub struct DistilbertSst2Int8CreateBody {
 }
 /// The result of `client.ai().run().cf().huggingface().distilbert_sst_2_int8().create()`.
 ///
-/// The same shape as \[`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type DistilbertSst2Int8CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -85,5 +85,5 @@ pub struct M2m10012bCreateBody {
 }
 /// The result of `client.ai().run().cf().meta().m2m100_1_2b().create()`.
 ///
-/// The same shape as \[`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type M2m10012bCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

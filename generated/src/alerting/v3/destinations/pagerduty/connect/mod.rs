@@ -150,5 +150,5 @@ pub struct ConnectGetParams {
 pub type ConnectGetResponse = crate::types::AaaIdResponseResult;
 /// The result of `client.alerting().v3().destinations().pagerduty().connect().create()`.
 ///
-/// The same shape as \[`crate::types::AccessIdResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ConnectCreateResponse = crate::types::AccessIdResponseResult;

@@ -130,19 +130,19 @@ pub struct DurationGetParams {
 }
 /// Together with the `location` parameter, will apply the filter to origin or target location.
 ///
-/// The same shape as \[`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection`], which the document defines again here.
 pub type DurationGetParamsDirection = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DurationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().summary().duration().get()`.
 ///
-/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type DurationGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// An item of the `protocol` parameter of `client.radar().attacks().layer3().summary().duration().get()`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type DurationGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
 /// The result of `client.radar().attacks().layer3().summary().duration().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -164,19 +164,19 @@ pub struct DurationGetResponseResult {
 }
 /// The `meta` property of `DurationGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type DurationGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
 /// The `confidenceInfo` property of `DurationGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type DurationGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
 /// The `annotations` property of `DurationGetResponseResultMetaConfidenceInfo`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type DurationGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The `dateRange` property of `DurationGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type DurationGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
 /// The `summary_0` property of `DurationGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

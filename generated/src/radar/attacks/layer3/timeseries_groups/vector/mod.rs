@@ -148,37 +148,37 @@ pub struct VectorGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type VectorGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Together with the `location` parameter, will apply the filter to origin or target location.
 ///
-/// The same shape as \[`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection`], which the document defines again here.
 pub type VectorGetParamsDirection = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsDirection;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type VectorGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().timeseries_groups().vector().get()`.
 ///
-/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type VectorGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
-/// The same shape as \[`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type VectorGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
 /// An item of the `protocol` parameter of `client.radar().attacks().layer3().timeseries_groups().vector().get()`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type VectorGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
 /// The result of `client.radar().attacks().layer3().timeseries_groups().vector().get()`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse`], which the document defines again here.
 pub type VectorGetResponse = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse;
 /// The `result` property of `VectorGetResponse`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult`], which the document defines again here.
 pub type VectorGetResponseResult = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult;
 /// The `serie_0` property of `VectorGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0`], which the document defines again here.
 pub type VectorGetResponseResultSerie0 = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0;

@@ -140,7 +140,7 @@ pub struct HttpMethodGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type HttpMethodGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().summary().http_method().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -160,7 +160,7 @@ crate::runtime::string_enum!(
 );
 /// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().summary().http_method().get()`.
 ///
-/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type HttpMethodGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().summary().http_method().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -208,19 +208,19 @@ pub struct HttpMethodGetResponseResult {
 }
 /// The `meta` property of `HttpMethodGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type HttpMethodGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
 /// The `confidenceInfo` property of `HttpMethodGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type HttpMethodGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
 /// The `annotations` property of `HttpMethodGetResponseResultMetaConfidenceInfo`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type HttpMethodGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The `dateRange` property of `HttpMethodGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type HttpMethodGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
 /// The `summary_0` property of `HttpMethodGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -154,27 +154,27 @@ pub struct HttpVersionGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type HttpVersionGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type HttpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `httpMethod` parameter of `client.radar().attacks().layer7().timeseries_groups().http_version().get()`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
 pub type HttpVersionGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
 /// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().http_version().get()`.
 ///
-/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type HttpVersionGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().timeseries_groups().http_version().get()`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
 pub type HttpVersionGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
-/// The same shape as \[`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type HttpVersionGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
 /// The result of `client.radar().attacks().layer7().timeseries_groups().http_version().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -161,31 +161,31 @@ pub struct ManagedRuleGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type ManagedRuleGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ManagedRuleGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `httpMethod` parameter of `client.radar().attacks().layer7().timeseries_groups().managed_rules().get()`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
 pub type ManagedRuleGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
 /// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().managed_rules().get()`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type ManagedRuleGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
 /// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().managed_rules().get()`.
 ///
-/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type ManagedRuleGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().timeseries_groups().managed_rules().get()`.
 ///
-/// The same shape as \[`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
 pub type ManagedRuleGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
-/// The same shape as \[`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`\], which the document defines again here.
+/// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type ManagedRuleGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
 /// The result of `client.radar().attacks().layer7().timeseries_groups().managed_rules().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -78,7 +78,7 @@ pub struct PrefixGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type PrefixGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// The result of `client.radar().bgp().top().ases().prefixes().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -113,5 +113,5 @@ pub struct PrefixGetResponseResultAsnsItem {
 }
 /// The `meta` property of `PrefixGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`\], which the document defines again here.
+/// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
 pub type PrefixGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;

@@ -142,7 +142,7 @@ crate::runtime::string_enum!(
 );
 /// An item of the `dmarc` parameter of `client.radar().email().routing().summary().arc().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsDmarcItem = ArcGetParamsDkimItem;
 /// An item of the `encrypted` parameter of `client.radar().email().routing().summary().arc().get()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -160,15 +160,15 @@ crate::runtime::string_enum!(
 );
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ArcGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `ipVersion` parameter of `client.radar().email().routing().summary().arc().get()`.
 ///
-/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type ArcGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// An item of the `spf` parameter of `client.radar().email().routing().summary().arc().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsSpfItem = ArcGetParamsDkimItem;
 /// The result of `client.radar().email().routing().summary().arc().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -190,19 +190,19 @@ pub struct ArcGetResponseResult {
 }
 /// The `meta` property of `ArcGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type ArcGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
 /// The `confidenceInfo` property of `ArcGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type ArcGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
 /// The `annotations` property of `ArcGetResponseResultMetaConfidenceInfo`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type ArcGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The `dateRange` property of `ArcGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type ArcGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
 /// The `summary_0` property of `ArcGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -137,31 +137,31 @@ pub struct EncryptedGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type EncryptedGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// An item of the `arc` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type EncryptedGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// An item of the `dkim` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type EncryptedGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// An item of the `dmarc` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type EncryptedGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type EncryptedGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `ipVersion` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
 ///
-/// The same shape as \[`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type EncryptedGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// An item of the `spf` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type EncryptedGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// The result of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -126,23 +126,23 @@ pub struct TlsVersionGetParams {
 }
 /// An item of the `arc` parameter of `client.radar().email().security().summary().tls_version().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// An item of the `dkim` parameter of `client.radar().email().security().summary().tls_version().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// An item of the `dmarc` parameter of `client.radar().email().security().summary().tls_version().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TlsVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `spf` parameter of `client.radar().email().security().summary().tls_version().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// The result of `client.radar().email().security().summary().tls_version().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -164,19 +164,19 @@ pub struct TlsVersionGetResponseResult {
 }
 /// The `meta` property of `TlsVersionGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type TlsVersionGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
 /// The `confidenceInfo` property of `TlsVersionGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
 /// The `annotations` property of `TlsVersionGetResponseResultMetaConfidenceInfo`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The `dateRange` property of `TlsVersionGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
 /// The `summary_0` property of `TlsVersionGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -140,31 +140,31 @@ pub struct ThreatCategoryGetParams {
 }
 /// Aggregation interval results should be returned in (for example, in 15 minutes or 1 hour intervals). Refer to [Aggregation intervals](https://developers.cloudflare.com/radar/concepts/aggregation-intervals/).
 ///
-/// The same shape as \[`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type ThreatCategoryGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
 /// An item of the `arc` parameter of `client.radar().email().security().timeseries_groups().threat_category().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// An item of the `dkim` parameter of `client.radar().email().security().timeseries_groups().threat_category().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// An item of the `dmarc` parameter of `client.radar().email().security().timeseries_groups().threat_category().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ThreatCategoryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// An item of the `spf` parameter of `client.radar().email().security().timeseries_groups().threat_category().get()`.
 ///
-/// The same shape as \[`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// An item of the `tlsVersion` parameter of `client.radar().email().security().timeseries_groups().threat_category().get()`.
 ///
-/// The same shape as \[`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
 /// The result of `client.radar().email().security().timeseries_groups().threat_category().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -123,11 +123,11 @@ pub struct LocationGetParams {
 }
 /// Format results are returned in.
 ///
-/// The same shape as \[`crate::radar::annotations::AnnotationGetParamsFormat`\], which the document defines again here.
+/// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
 /// Metric to order the results by.
 ///
-/// The same shape as \[`crate::radar::quality::speed::top::ases::AseGetParamsOrderBy`\], which the document defines again here.
+/// The same shape as [`crate::radar::quality::speed::top::ases::AseGetParamsOrderBy`], which the document defines again here.
 pub type LocationGetParamsOrderBy = crate::radar::quality::speed::top::ases::AseGetParamsOrderBy;
 /// The result of `client.radar().quality().speed().top().locations().get()`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
@@ -149,19 +149,19 @@ pub struct LocationGetResponseResult {
 }
 /// The `meta` property of `LocationGetResponseResult`.
 ///
-/// The same shape as \[`crate::radar::as112::top::locations::LocationGetResponseResultMeta`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type LocationGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
 /// The `confidenceInfo` property of `LocationGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type LocationGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
 /// The `annotations` property of `LocationGetResponseResultMetaConfidenceInfo`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type LocationGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
 /// The `dateRange` property of `LocationGetResponseResultMeta`.
 ///
-/// The same shape as \[`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`\], which the document defines again here.
+/// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type LocationGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
 /// The `top_0` property of `LocationGetResponseResult`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

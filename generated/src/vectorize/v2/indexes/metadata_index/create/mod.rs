@@ -111,5 +111,5 @@ crate::runtime::string_enum!(
 );
 /// The result of `client.vectorize().v2().indexes().metadata_index().create().create()`.
 ///
-/// The same shape as \[`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
 pub type CreateCreateResponse = crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse;

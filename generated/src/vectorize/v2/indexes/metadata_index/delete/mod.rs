@@ -92,5 +92,5 @@ pub struct DeleteCreateBody {
 }
 /// The result of `client.vectorize().v2().indexes().metadata_index().delete().create()`.
 ///
-/// The same shape as \[`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`\], which the document defines again here.
+/// The same shape as [`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
 pub type DeleteCreateResponse = crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse;

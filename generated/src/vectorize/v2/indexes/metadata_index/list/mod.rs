@@ -105,5 +105,5 @@ pub struct ListCreateResponseMetadataIndexesItem {
 }
 /// Specifies the type of indexed metadata property.
 ///
-/// The same shape as \[`crate::vectorize::v2::indexes::metadata_index::create::CreateCreateBodyIndexType`\], which the document defines again here.
+/// The same shape as [`crate::vectorize::v2::indexes::metadata_index::create::CreateCreateBodyIndexType`], which the document defines again here.
 pub type ListCreateResponseMetadataIndexesItemIndexType = crate::vectorize::v2::indexes::metadata_index::create::CreateCreateBodyIndexType;

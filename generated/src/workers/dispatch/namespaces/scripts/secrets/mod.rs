@@ -172,5 +172,5 @@ pub struct SecretUpdateBody {
 }
 /// The type of secret to put.
 ///
-/// The same shape as \[`crate::types::WorkersSecretResponseType`\], which the document defines again here.
+/// The same shape as [`crate::types::WorkersSecretResponseType`], which the document defines again here.
 pub type SecretUpdateBodyType = crate::types::WorkersSecretResponseType;
