@@ -1,8 +1,8 @@
 //! Names a user would guess. A schema written in the shared `types` module (a component, or a schema inside
 //! one) that only one call uses is named after that call and its role there, exactly as the call would have
-//! named it written in place: `ItemCreateBody`, `ItemCreateBodyItem`, `ListGetResponse`, `ListListResponseItem`
-//! (`…Result` when the call's result may be `null`), and it moves to the call's module. The types named after
-//! a position inside it follow it (`ItemCreateBodyItemRedirect`). A schema several calls use keeps the
+//! named it written in place: `ListCreateBody`, `EntryCreateBodyItem`, `ItemListResponse`,
+//! `ListListResponseItem` (`…Result` when the call's result may be `null`), and it moves to the call's
+//! module. The types named after a position inside it follow it (`ItemListResponseResultInfo`). A schema several calls use keeps the
 //! component's name, since no one call owns it. Every new name is claimed in its module, so a clash gets the
 //! smallest free number, in document order.
 
